@@ -1,0 +1,246 @@
+//! Log operations: add (with quick marks), correct, mark significant, list, import,
+//! verify. The TUI and the CLI both come through here.
+
+use super::{AppError, Result, Session};
+use crate::domain::log::{verify_chain, ChainBreak, MAX_TEXT_CHARS};
+use crate::domain::time::ClockTime;
+use crate::domain::{quickmarks, EntryKind, Incident, Invalid, LogEntry};
+use crate::store::{Draft, EntrySummary, NewEntryRecord};
+use crate::text::nfc;
+use chrono::{DateTime, Local, Utc};
+use serde::Deserialize;
+use std::io::BufRead;
+use uuid::Uuid;
+
+/// An entry as the user typed it.
+#[derive(Debug, Clone)]
+pub struct EntryInput {
+    pub text: String,
+    /// When typing began (the TUI's first keystroke; the CLI's start).
+    pub started_at: DateTime<Utc>,
+    /// An explicit time (`--at`), overriding both the first keystroke and a typed prefix.
+    pub at: Option<DateTime<Utc>>,
+    pub corrects: Option<Uuid>,
+    pub significant: bool,
+}
+
+impl EntryInput {
+    pub fn now(text: impl Into<String>) -> EntryInput {
+        EntryInput { text: text.into(), started_at: Utc::now(), at: None, corrects: None, significant: false }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    pub added: usize,
+    /// Lines whose entry id was already in the log (imported before).
+    pub already_there: usize,
+}
+
+fn check_text(text: &str) -> Result<()> {
+    if text.trim().is_empty() {
+        return Err(Invalid("an empty entry is not logged".into()).into());
+    }
+    if text.chars().count() > MAX_TEXT_CHARS {
+        return Err(Invalid(format!("the entry is longer than {MAX_TEXT_CHARS} characters")).into());
+    }
+    Ok(())
+}
+
+fn ensure_open(incident: &Incident) -> Result<()> {
+    if incident.is_open() {
+        Ok(())
+    } else {
+        Err(AppError::Usage(format!(
+            "incident {} is closed; reopen it with `sitroom incident reopen {}` to log in it",
+            incident.number, incident.number
+        )))
+    }
+}
+
+impl Session {
+    fn record(&self, input: &EntryInput, now: DateTime<Utc>) -> Result<NewEntryRecord> {
+        let text = nfc(&input.text.replace("\r\n", "\n"));
+        check_text(&text)?;
+        let marked = quickmarks::parse(&text);
+        check_text(&marked.text)?;
+        let local_start = input.started_at.with_timezone(&Local);
+        let reported_at = input
+            .at
+            .or_else(|| marked.at.map(|c: ClockTime| c.resolve(&local_start)))
+            .unwrap_or(input.started_at);
+        Ok(NewEntryRecord {
+            id: Uuid::now_v7(),
+            text: marked.text,
+            author: self.user.clone(),
+            device: self.device.clone(),
+            reported_at,
+            recorded_at: now,
+            kind: marked.kind,
+            tags: marked.tags,
+            mentions: marked.mentions,
+            significant: input.significant,
+            corrects: input.corrects,
+        })
+    }
+
+    /// Commit one entry durably (on disk when this returns) and clear the user's draft.
+    pub fn add_entry(&mut self, incident: &Incident, input: EntryInput) -> Result<LogEntry> {
+        ensure_open(incident)?;
+        let record = self.record(&input, Utc::now())?;
+        let mut added = self.store.append_entries(incident, [record])?;
+        self.store.save_draft(&self.user, incident.id, None)?;
+        Ok(added.pop().expect("a new id is never a duplicate"))
+    }
+
+    pub fn set_significant(&mut self, entry_id: Uuid, significant: bool) -> Result<()> {
+        Ok(self.store.set_significant(entry_id, significant, &self.user, &self.device, Utc::now())?)
+    }
+
+    pub fn entries(&self, incident: &Incident) -> Result<Vec<LogEntry>> {
+        Ok(self.store.entries(incident)?)
+    }
+
+    pub fn entry(&self, incident: &Incident, seq: i64) -> Result<LogEntry> {
+        Ok(self.store.entry_by_seq(incident, seq)?)
+    }
+
+    pub fn entry_summaries(&self, incident: &Incident, after_seq: i64) -> Result<Vec<EntrySummary>> {
+        Ok(self.store.entry_summaries(incident.id, after_seq)?)
+    }
+
+    /// Prove the incident's hash chain intact: the number of entries checked, or the
+    /// first entry at fault.
+    pub fn verify(&self, incident: &Incident) -> Result<std::result::Result<usize, ChainBreak>> {
+        let entries = self.store.entries(incident)?;
+        Ok(verify_chain(incident.id, &entries))
+    }
+
+    pub fn save_draft(&self, incident: &Incident, draft: Option<&Draft>) -> Result<()> {
+        Ok(self.store.save_draft(&self.user, incident.id, draft)?)
+    }
+
+    pub fn load_draft(&self, incident: &Incident) -> Result<Option<Draft>> {
+        Ok(self.store.load_draft(&self.user, incident.id)?)
+    }
+
+    /// Import entries in bulk, all or nothing. Each line is either a JSON object of the
+    /// shape `log list --json` prints (only `text` is required; an `id` already in the
+    /// log is skipped, so importing twice is harmless), or a line as a logger types it,
+    /// quick marks and all. Blank lines and lines starting with `# ` are comments.
+    pub fn import(&mut self, incident: &Incident, reader: impl BufRead) -> Result<ImportReport> {
+        ensure_open(incident)?;
+        let now = Utc::now();
+        let mut records = Vec::new();
+        // A typed line without a time prefix was said after the line before it: it
+        // inherits that line's time, as it would have in the entry line.
+        let mut last_at = now;
+        for (i, line) in reader.lines().enumerate() {
+            let lineno = i + 1;
+            let line = line.map_err(|e| AppError::Usage(format!("line {lineno}: cannot read: {e}")))?;
+            let trimmed = line.trim();
+            if trimmed.is_empty() || trimmed.starts_with("# ") || trimmed == "#" {
+                continue;
+            }
+            let record = if trimmed.starts_with('{') {
+                let parsed: ImportLine = serde_json::from_str(trimmed)
+                    .map_err(|e| AppError::Usage(format!("line {lineno}: not a valid entry: {e}")))?;
+                self.import_record(parsed, now)
+            } else {
+                self.record(&EntryInput { started_at: last_at, ..EntryInput::now(trimmed) }, now)
+            }
+            .map_err(|e| AppError::Usage(format!("line {lineno}: {e}")))?;
+            last_at = record.reported_at;
+            records.push(record);
+        }
+        let total = records.len();
+        let added = self.store.append_entries(incident, records)?.len();
+        Ok(ImportReport { added, already_there: total - added })
+    }
+
+    fn import_record(&self, line: ImportLine, now: DateTime<Utc>) -> Result<NewEntryRecord> {
+        let text = nfc(&line.text);
+        let mut rec = match line.kind {
+            // A kind given means the text is final: no quick marks to strip.
+            Some(kind) => {
+                check_text(&text)?;
+                let marked = quickmarks::parse(&text);
+                NewEntryRecord {
+                    id: Uuid::now_v7(),
+                    kind,
+                    tags: marked.tags,
+                    mentions: marked.mentions,
+                    text,
+                    author: self.user.clone(),
+                    device: self.device.clone(),
+                    reported_at: now,
+                    recorded_at: now,
+                    significant: false,
+                    corrects: None,
+                }
+            }
+            None => {
+                let start = line.reported_at.unwrap_or(now);
+                self.record(&EntryInput { started_at: start, ..EntryInput::now(text) }, now)?
+            }
+        };
+        if let Some(id) = line.id {
+            rec.id = id;
+        }
+        if let Some(a) = line.author.filter(|a| !a.trim().is_empty()) {
+            rec.author = nfc(&a);
+        }
+        if let Some(d) = line.device.filter(|d| !d.trim().is_empty()) {
+            rec.device = d;
+        }
+        if let Some(t) = line.reported_at {
+            rec.reported_at = t;
+        }
+        if let Some(t) = line.recorded_at {
+            rec.recorded_at = t;
+        }
+        if let Some(tags) = line.tags {
+            rec.tags = tags;
+        }
+        if let Some(m) = line.mentions {
+            rec.mentions = m;
+        }
+        rec.significant = line.significant.unwrap_or(false);
+        rec.corrects = line.corrects;
+        Ok(rec)
+    }
+}
+
+/// One JSON line of `log import`: the `log list --json` shape, all but `text` optional.
+/// Chain fields (`seq`, `prev_hash`, `hash`, `incident`) are recomputed for the target.
+#[derive(Deserialize)]
+struct ImportLine {
+    id: Option<Uuid>,
+    text: String,
+    author: Option<String>,
+    device: Option<String>,
+    #[serde(default, with = "opt_rfc3339")]
+    reported_at: Option<DateTime<Utc>>,
+    #[serde(default, with = "opt_rfc3339")]
+    recorded_at: Option<DateTime<Utc>>,
+    kind: Option<EntryKind>,
+    tags: Option<Vec<String>>,
+    mentions: Option<Vec<String>>,
+    significant: Option<bool>,
+    corrects: Option<Uuid>,
+}
+
+mod opt_rfc3339 {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|s| {
+                DateTime::parse_from_rfc3339(&s)
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(|e| serde::de::Error::custom(format!("'{s}' is not an RFC 3339 time: {e}")))
+            })
+            .transpose()
+    }
+}

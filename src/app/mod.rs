@@ -1,0 +1,66 @@
+//! The operations a user performs, shared by the CLI and the TUI (and later the sync
+//! server): one way to do each thing. Each takes the acting user from the session.
+
+mod incidents;
+mod log;
+
+pub use log::{EntryInput, ImportReport};
+
+use crate::domain::Invalid;
+use crate::store::{Store, StoreError};
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Invalid(#[from] Invalid),
+    /// The user must say more (which incident?) or do something first.
+    #[error("{0}")]
+    Usage(String),
+}
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// An open database and who is acting on it, from which device.
+pub struct Session {
+    pub store: Store,
+    pub user: String,
+    /// Shown with every entry: host name plus this replica's id, e.g. `stab-pc-3f9a1c`.
+    pub device: String,
+    pub incident_types: Vec<String>,
+}
+
+impl Session {
+    pub fn open(db: &Path, user: &str, incident_types: Vec<String>) -> Result<Session> {
+        let user = crate::text::nfc(user.trim());
+        if user.is_empty() || user.chars().any(char::is_control) {
+            return Err(Invalid("the user name must be plain text and not empty".into()).into());
+        }
+        let store = Store::open(db)?;
+        let id = store.device_id()?;
+        let device = format!("{}-{}", hostname(), &id[id.len().saturating_sub(6)..]);
+        Ok(Session { store, user, device, incident_types })
+    }
+}
+
+/// The machine's host name, without extra crates: what Linux and macOS expose.
+fn hostname() -> String {
+    let raw = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .unwrap_or_default();
+    let name: String = raw
+        .trim()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .take(32)
+        .collect();
+    if name.is_empty() {
+        "device".into()
+    } else {
+        name
+    }
+}

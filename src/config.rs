@@ -1,0 +1,122 @@
+//! Where things live and what the user configured: `config.toml` in the config dir
+//! (`SITROOM_CONFIG_DIR` overrides, for tests and portable setups), the default
+//! database in the data dir.
+
+use crate::i18n::Lang;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Who writes the log entries from this account.
+    pub user: Option<String>,
+    pub lang: Option<Lang>,
+    pub theme: Option<String>,
+    /// `default` or `vim`; the user's `keymap.toml` is merged over it.
+    pub keymap: Option<String>,
+    /// Replaces the default list of incident types.
+    pub incident_types: Option<Vec<String>>,
+    pub db: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+/// A TOML error as "line N, column M: what is wrong".
+pub fn describe_toml_error(source: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim().to_string();
+    match e.span() {
+        Some(span) => {
+            let (line, col) = line_col(source, span.start);
+            format!("line {line}, column {col}: {message}")
+        }
+        None => message,
+    }
+}
+
+/// 1-based line and column of a byte offset.
+pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
+    let before = &source[..offset.min(source.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+pub fn config_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("SITROOM_CONFIG_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    directories::ProjectDirs::from("no", "sitroom", "sitroom").map(|d| d.config_dir().to_path_buf())
+}
+
+pub fn default_db_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("no", "sitroom", "sitroom").map(|d| d.data_dir().join("sitroom.db"))
+}
+
+impl Config {
+    /// Read `config.toml` from the config dir; a missing file is an empty config, a
+    /// broken one an error naming the file, line and problem.
+    pub fn load() -> Result<Config, ConfigError> {
+        match config_dir() {
+            Some(dir) => Config::load_from(&dir.join("config.toml")),
+            None => Ok(Config::default()),
+        }
+    }
+
+    pub fn load_from(path: &Path) -> Result<Config, ConfigError> {
+        let source = match std::fs::read_to_string(path) {
+            Ok(s) => s,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) => return Err(ConfigError { path: path.into(), message: e.to_string() }),
+        };
+        toml::from_str(&source).map_err(|e| ConfigError {
+            path: path.into(),
+            message: describe_toml_error(&source, &e),
+        })
+    }
+
+    pub fn incident_types(&self) -> Vec<String> {
+        match &self.incident_types {
+            Some(t) if !t.is_empty() => t.clone(),
+            _ => crate::domain::incident::DEFAULT_TYPES.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+}
+
+/// The OS user name, the author when neither `--user` nor the config names one.
+pub fn os_user() -> String {
+    ["USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        .unwrap_or_else(|| "ukjent".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broken_config_names_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "user = \"kari\"\nlang = \"nb\"\ntheme = \n").unwrap();
+        let err = Config::load_from(&path).unwrap_err().to_string();
+        assert!(err.contains("config.toml") && err.contains("line 3"), "{err}");
+        std::fs::write(&path, "user = \"kari\"\ncolour = \"red\"\n").unwrap();
+        let err = Config::load_from(&path).unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn missing_config_is_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Config::load_from(&dir.path().join("none.toml")).unwrap();
+        assert!(c.user.is_none());
+        assert_eq!(c.incident_types()[0], "flom");
+    }
+}

@@ -1,0 +1,15 @@
+//! The domain: plain types and rules of crisis work. No I/O, no SQL, no terminal.
+
+pub mod filter;
+pub mod incident;
+pub mod log;
+pub mod quickmarks;
+pub mod time;
+
+pub use incident::{Incident, IncidentStatus, NewIncident, Severity};
+pub use log::{EntryKind, LogEntry};
+
+/// A rule of the domain was broken by the input; the message is for the user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Invalid(pub String);

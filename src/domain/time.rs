@@ -1,0 +1,118 @@
+//! Times as the logger gives them: a clock time `14:32` (or `14.32`) meaning "today,
+//! when that was said", or a full RFC 3339 time from a script.
+
+use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
+
+/// A clock time typed at the start of an entry or given with `--at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockTime {
+    pub hour: u32,
+    pub minute: u32,
+}
+
+impl ClockTime {
+    /// `HH:MM`, `H:MM`, `HH.MM` — the ways Norwegians write a time of day.
+    pub fn parse(s: &str) -> Option<ClockTime> {
+        let (h, m) = s.split_once([':', '.'])?;
+        if h.is_empty() || h.len() > 2 || m.len() != 2 {
+            return None;
+        }
+        if !h.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let (hour, minute) = (h.parse().ok()?, m.parse().ok()?);
+        (hour < 24 && minute < 60).then_some(ClockTime { hour, minute })
+    }
+
+    /// The most recent moment with this clock time, seen from `now` in its time zone:
+    /// today, unless that is more than an hour ahead (a logger writing down at 00:10
+    /// what was said at 23:55), in which case yesterday.
+    pub fn resolve<Tz: TimeZone>(self, now: &DateTime<Tz>) -> DateTime<Utc> {
+        let time = NaiveTime::from_hms_opt(self.hour, self.minute, 0).expect("validated");
+        let today = now.date_naive().and_time(time);
+        let tz = now.timezone();
+        let pick = |naive: chrono::NaiveDateTime| {
+            // Around a DST change a clock time can be ambiguous or missing: take the
+            // earliest valid reading, or shift an hour forward past the gap.
+            tz.from_local_datetime(&naive)
+                .earliest()
+                .or_else(|| tz.from_local_datetime(&(naive + Duration::hours(1))).earliest())
+                .map(|t| t.with_timezone(&Utc))
+        };
+        let now_utc = now.with_timezone(&Utc);
+        match pick(today) {
+            Some(t) if t <= now_utc + Duration::hours(1) => t,
+            _ => pick(today - Duration::days(1)).unwrap_or(now_utc),
+        }
+    }
+}
+
+/// `--at` for the CLI: a clock time or an RFC 3339 timestamp.
+pub fn parse_at<Tz: TimeZone>(s: &str, now: &DateTime<Tz>) -> Result<DateTime<Utc>, String> {
+    if let Some(clock) = ClockTime::parse(s) {
+        return Ok(clock.resolve(now));
+    }
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| format!("'{s}' is not a time: give HH:MM or an RFC 3339 time like 2026-11-23T14:32:00+01:00"))
+}
+
+/// Milliseconds since the epoch, the unit the store keeps.
+pub fn to_millis(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+pub fn from_millis(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+/// RFC 3339 in UTC with milliseconds: the stable form in JSON output.
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::FixedOffset;
+
+    fn oslo(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn parses_norwegian_clock_times() {
+        assert_eq!(ClockTime::parse("14:32"), Some(ClockTime { hour: 14, minute: 32 }));
+        assert_eq!(ClockTime::parse("8.05"), Some(ClockTime { hour: 8, minute: 5 }));
+        assert_eq!(ClockTime::parse("24:00"), None);
+        assert_eq!(ClockTime::parse("12:60"), None);
+        assert_eq!(ClockTime::parse("1432"), None);
+        assert_eq!(ClockTime::parse("12:3"), None);
+        assert_eq!(ClockTime::parse("ab:cd"), None);
+    }
+
+    #[test]
+    fn clock_time_is_today_in_local_zone() {
+        let now = oslo("2026-11-23T15:00:00+01:00");
+        let t = ClockTime::parse("14:32").unwrap().resolve(&now);
+        assert_eq!(rfc3339(t), "2026-11-23T13:32:00.000Z");
+    }
+
+    #[test]
+    fn clock_time_far_ahead_means_yesterday() {
+        let now = oslo("2026-11-23T00:10:00+01:00");
+        let t = ClockTime::parse("23:55").unwrap().resolve(&now);
+        assert_eq!(rfc3339(t), "2026-11-22T22:55:00.000Z");
+        // a few minutes ahead (clocks differ) stays today
+        let t = ClockTime::parse("00:20").unwrap().resolve(&now);
+        assert_eq!(rfc3339(t), "2026-11-22T23:20:00.000Z");
+    }
+
+    #[test]
+    fn at_accepts_rfc3339_and_rejects_garbage() {
+        let now = oslo("2026-11-23T15:00:00+01:00");
+        let t = parse_at("2026-11-20T08:00:00+01:00", &now).unwrap();
+        assert_eq!(rfc3339(t), "2026-11-20T07:00:00.000Z");
+        assert!(parse_at("yesterday", &now).unwrap_err().contains("HH:MM"));
+    }
+}

@@ -1,0 +1,178 @@
+//! The UI's words in Norwegian bokmål and English. One struct per language, so a
+//! missing translation is a compile error, not a blank on screen.
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// Norsk bokmål
+    Nb,
+    /// English
+    En,
+}
+
+impl Lang {
+    /// From a locale such as `nb_NO.UTF-8`: Norwegian (nb, nn, no) gets bokmål,
+    /// anything else English.
+    pub fn from_locale(locale: &str) -> Lang {
+        let l = locale.to_ascii_lowercase();
+        if ["nb", "nn", "no"].iter().any(|p| l.starts_with(p)) {
+            Lang::Nb
+        } else {
+            Lang::En
+        }
+    }
+
+    /// `LC_ALL`, `LC_MESSAGES`, then `LANG`, as POSIX orders them.
+    pub fn from_env() -> Lang {
+        ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+            .map_or(Lang::En, |v| Lang::from_locale(&v))
+    }
+
+    pub fn strings(self) -> &'static Strings {
+        match self {
+            Lang::Nb => &NB,
+            Lang::En => &EN,
+        }
+    }
+
+    pub fn is_norwegian(self) -> bool {
+        self == Lang::Nb
+    }
+}
+
+pub struct Strings {
+    pub log: &'static str,
+    pub new_entry: &'static str,
+    pub entry_hint: &'static str,
+    pub correcting: &'static str,
+    pub exercise: &'static str,
+    pub decision: &'static str,
+    pub significant: &'static str,
+    pub corrected_in: &'static str,
+    pub corrects: &'static str,
+    pub filter: &'static str,
+    pub of: &'static str,
+    pub no_entries: &'static str,
+    pub no_match: &'static str,
+    pub loading: &'static str,
+    pub saved: &'static str,
+    pub draft_restored: &'static str,
+    pub marked_significant: &'static str,
+    pub unmarked_significant: &'static str,
+    pub choose_incident: &'static str,
+    pub no_incidents: &'static str,
+    pub new_incident: &'static str,
+    pub title: &'static str,
+    pub kind: &'static str,
+    pub severity: &'static str,
+    pub yes: &'static str,
+    pub no: &'static str,
+    pub open: &'static str,
+    pub closed: &'static str,
+    pub created: &'static str,
+    pub help: &'static str,
+    pub help_footer: &'static str,
+    pub too_small: &'static str,
+    pub error: &'static str,
+    pub no_active: &'static str,
+    pub decisions_only: &'static str,
+    pub significant_only: &'static str,
+    pub contexts: [&'static str; 7],
+}
+
+pub const NB: Strings = Strings {
+    log: "Hendelseslogg",
+    new_entry: "Ny loggføring",
+    entry_hint: "Enter lagrer · Alt-Enter/Ctrl-J ny linje · Tab til loggen",
+    correcting: "Retter",
+    exercise: "ØVELSE",
+    decision: "BESLUTNING",
+    significant: "VESENTLIG",
+    corrected_in: "rettet i",
+    corrects: "retter",
+    filter: "Filter",
+    of: "av",
+    no_entries: "Ingen loggføringer ennå. Skriv og trykk Enter.",
+    no_match: "Ingen treff for filteret.",
+    loading: "Laster loggen …",
+    saved: "Lagret",
+    draft_restored: "Utkast gjenopprettet",
+    marked_significant: "Merket som vesentlig",
+    unmarked_significant: "Ikke lenger vesentlig",
+    choose_incident: "Velg hendelse",
+    no_incidents: "Ingen hendelser. Ctrl-N oppretter en ny.",
+    new_incident: "Ny hendelse",
+    title: "Tittel",
+    kind: "Type",
+    severity: "Alvorlighetsgrad",
+    yes: "ja",
+    no: "nei",
+    open: "åpen",
+    closed: "avsluttet",
+    created: "opprettet",
+    help: "Hjelp – taster",
+    help_footer: "Esc eller F1 lukker",
+    too_small: "Vinduet er for lite",
+    error: "Feil",
+    no_active: "ingen aktiv hendelse",
+    decisions_only: "bare beslutninger",
+    significant_only: "bare vesentlige",
+    contexts: ["Overalt", "Skrivelinjen", "Loggen", "Filter", "Hendelsesvelger", "Ny hendelse", "Hjelp"],
+};
+
+pub const EN: Strings = Strings {
+    log: "Incident log",
+    new_entry: "New entry",
+    entry_hint: "Enter saves · Alt-Enter/Ctrl-J new line · Tab to the log",
+    correcting: "Correcting",
+    exercise: "EXERCISE",
+    decision: "DECISION",
+    significant: "SIGNIFICANT",
+    corrected_in: "corrected in",
+    corrects: "corrects",
+    filter: "Filter",
+    of: "of",
+    no_entries: "No entries yet. Type and press Enter.",
+    no_match: "Nothing matches the filter.",
+    loading: "Loading the log …",
+    saved: "Saved",
+    draft_restored: "Draft restored",
+    marked_significant: "Marked significant",
+    unmarked_significant: "No longer significant",
+    choose_incident: "Choose incident",
+    no_incidents: "No incidents. Ctrl-N creates one.",
+    new_incident: "New incident",
+    title: "Title",
+    kind: "Type",
+    severity: "Severity",
+    yes: "yes",
+    no: "no",
+    open: "open",
+    closed: "closed",
+    created: "created",
+    help: "Help – keys",
+    help_footer: "Esc or F1 closes",
+    too_small: "The window is too small",
+    error: "Error",
+    no_active: "no active incident",
+    decisions_only: "decisions only",
+    significant_only: "significant only",
+    contexts: ["Everywhere", "Entry line", "Log", "Filter", "Incident picker", "New incident", "Help"],
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locale_picks_language() {
+        assert_eq!(Lang::from_locale("nb_NO.UTF-8"), Lang::Nb);
+        assert_eq!(Lang::from_locale("nn_NO"), Lang::Nb);
+        assert_eq!(Lang::from_locale("en_GB.UTF-8"), Lang::En);
+        assert_eq!(Lang::from_locale("C"), Lang::En);
+    }
+}

@@ -1,0 +1,14 @@
+//! sitroom: a keyboard-driven terminal application for crisis staff rooms.
+//!
+//! Layers, arrows pointing one way: `cli` and `tui` call `app` (the operations a user
+//! performs), which uses `domain` (pure rules) and `store` (the only code that speaks
+//! SQL). `text` holds string helpers every layer shares.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod i18n;
+pub mod store;
+pub mod text;
+pub mod tui;

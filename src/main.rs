@@ -1,0 +1,6 @@
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    sitroom::cli::run(sitroom::cli::Cli::parse())
+}

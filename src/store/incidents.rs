@@ -1,0 +1,140 @@
+//! Incidents in the store.
+
+use super::oplog::{self, Op};
+use super::{Result, Store, StoreError};
+use crate::domain::time::{from_millis, to_millis};
+use crate::domain::{Incident, IncidentStatus, NewIncident, Severity};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
+use uuid::Uuid;
+
+const COLUMNS: &str =
+    "id, number, title, type, severity, status, exercise, created_at, closed_at, created_by";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Incident> {
+    let id: String = r.get(0)?;
+    let status: String = r.get(5)?;
+    let severity: u8 = r.get(4)?;
+    Ok(Incident {
+        id: Uuid::parse_str(&id).unwrap_or_default(),
+        number: r.get(1)?,
+        title: r.get(2)?,
+        kind: r.get(3)?,
+        severity: Severity::new(severity).unwrap_or(Severity::DEFAULT),
+        status: IncidentStatus::parse(&status).unwrap_or(IncidentStatus::Open),
+        exercise: r.get(6)?,
+        created_at: from_millis(r.get(7)?),
+        closed_at: r.get::<_, Option<i64>>(8)?.map(from_millis),
+        created_by: r.get(9)?,
+    })
+}
+
+impl Store {
+    pub fn create_incident(
+        &mut self,
+        new: &NewIncident,
+        author: &str,
+        device: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Incident> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let number: i64 =
+            tx.query_row("SELECT coalesce(max(number), 0) + 1 FROM incidents", [], |r| r.get(0))?;
+        let incident = Incident {
+            id: Uuid::now_v7(),
+            number,
+            title: new.title.clone(),
+            kind: new.kind.clone(),
+            severity: new.severity,
+            status: IncidentStatus::Open,
+            exercise: new.exercise,
+            created_at: now,
+            closed_at: None,
+            created_by: author.to_string(),
+        };
+        tx.execute(
+            &format!("INSERT INTO incidents ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9)"),
+            params![
+                incident.id.to_string(),
+                number,
+                incident.title,
+                incident.kind,
+                incident.severity.level(),
+                incident.status.as_str(),
+                incident.exercise,
+                to_millis(now),
+                author,
+            ],
+        )?;
+        let op = Op {
+            author,
+            device,
+            entity: "incident",
+            entity_id: incident.id,
+            action: "create",
+            payload: serde_json::to_value(&incident).expect("plain data"),
+        };
+        oplog::append(&tx, op, to_millis(now))?;
+        tx.commit()?;
+        Ok(incident)
+    }
+
+    /// Open incidents first (newest first), then closed ones.
+    pub fn list_incidents(&self) -> Result<Vec<Incident>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM incidents ORDER BY status = 'closed', number DESC"
+        ))?;
+        let rows = stmt.query_map([], from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn incident_by_number(&self, number: i64) -> Result<Incident> {
+        self.conn
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM incidents WHERE number = ?1"))?
+            .query_row([number], from_row)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("there is no incident number {number}")))
+    }
+
+    pub fn incident_by_id(&self, id: Uuid) -> Result<Option<Incident>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM incidents WHERE id = ?1"))?
+            .query_row([id.to_string()], from_row)
+            .optional()?)
+    }
+
+    /// Close or reopen. Returns the incident as it now stands.
+    pub fn set_incident_status(
+        &mut self,
+        number: i64,
+        status: IncidentStatus,
+        author: &str,
+        device: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Incident> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let closed_at = (status == IncidentStatus::Closed).then(|| to_millis(now));
+        let changed = tx.execute(
+            "UPDATE incidents SET status = ?1, closed_at = ?2 WHERE number = ?3",
+            params![status.as_str(), closed_at, number],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("there is no incident number {number}")));
+        }
+        let incident = tx
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM incidents WHERE number = ?1"))?
+            .query_row([number], from_row)?;
+        let op = Op {
+            author,
+            device,
+            entity: "incident",
+            entity_id: incident.id,
+            action: "set",
+            payload: serde_json::json!({ "status": status.as_str(), "closed_at": closed_at }),
+        };
+        oplog::append(&tx, op, to_millis(now))?;
+        tx.commit()?;
+        Ok(incident)
+    }
+}

@@ -1,0 +1,289 @@
+//! Log entries in the store: appended in a transaction that reads the previous hash,
+//! so the chain stays whole even with a CLI writing beside the TUI.
+
+use super::oplog::{self, Op};
+use super::{Result, Store, StoreError};
+use crate::domain::log::{HashInput, GENESIS_HASH};
+use crate::domain::time::{from_millis, to_millis};
+use crate::domain::{EntryKind, Incident, LogEntry};
+use crate::text::fold;
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
+use uuid::Uuid;
+
+/// An entry ready to append; the store adds seq, chain and hash.
+#[derive(Debug, Clone)]
+pub struct NewEntryRecord {
+    pub id: Uuid,
+    pub text: String,
+    pub author: String,
+    pub device: String,
+    pub reported_at: DateTime<Utc>,
+    pub recorded_at: DateTime<Utc>,
+    pub kind: EntryKind,
+    pub tags: Vec<String>,
+    pub mentions: Vec<String>,
+    pub significant: bool,
+    pub corrects: Option<Uuid>,
+}
+
+/// What the log view needs of an entry, loaded in bulk: text already folded for
+/// search, the corrected entry's seq resolved.
+#[derive(Debug, Clone)]
+pub struct EntrySummary {
+    pub id: Uuid,
+    pub seq: i64,
+    pub text: String,
+    pub folded: String,
+    pub author: String,
+    pub reported_at: DateTime<Utc>,
+    pub kind: EntryKind,
+    pub tags: Vec<String>,
+    pub significant: bool,
+    pub corrects_seq: Option<i64>,
+}
+
+const ENTRY_COLUMNS: &str = "e.id, i.number, e.seq, e.text, e.author, e.device, e.reported_at, \
+     e.recorded_at, e.kind, e.tags, e.mentions, e.significant, e.corrects, e.prev_hash, e.hash";
+
+fn words(s: &str) -> Vec<String> {
+    s.split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect()
+}
+
+fn uuid(s: &str) -> Uuid {
+    Uuid::parse_str(s).unwrap_or_default()
+}
+
+fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<LogEntry> {
+    let kind: String = r.get(8)?;
+    Ok(LogEntry {
+        id: uuid(&r.get::<_, String>(0)?),
+        incident: r.get(1)?,
+        seq: r.get(2)?,
+        text: r.get(3)?,
+        author: r.get(4)?,
+        device: r.get(5)?,
+        reported_at: from_millis(r.get(6)?),
+        recorded_at: from_millis(r.get(7)?),
+        kind: EntryKind::parse(&kind).unwrap_or_default(),
+        tags: words(&r.get::<_, String>(9)?),
+        mentions: words(&r.get::<_, String>(10)?),
+        significant: r.get(11)?,
+        corrects: r.get::<_, Option<String>>(12)?.map(|s| uuid(&s)),
+        prev_hash: r.get(13)?,
+        hash: r.get(14)?,
+    })
+}
+
+impl Store {
+    /// Append entries to an incident's log in one transaction. An entry whose id is
+    /// already stored is skipped (so importing the same file twice changes nothing).
+    /// Returns the entries appended, with their seq and hashes.
+    pub fn append_entries(
+        &mut self,
+        incident: &Incident,
+        records: impl IntoIterator<Item = NewEntryRecord>,
+    ) -> Result<Vec<LogEntry>> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let incident_key = incident.id.to_string();
+        let (mut seq, mut prev_hash): (i64, String) = tx
+            .prepare_cached(
+                "SELECT seq, hash FROM log_entries WHERE incident_id = ?1 ORDER BY seq DESC LIMIT 1",
+            )?
+            .query_row([&incident_key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .unwrap_or((0, GENESIS_HASH.to_string()));
+        let mut appended = Vec::new();
+        for rec in records {
+            let id_key = rec.id.to_string();
+            let exists: Option<i64> = tx
+                .prepare_cached("SELECT 1 FROM log_entries WHERE id = ?1")?
+                .query_row([&id_key], |r| r.get(0))
+                .optional()?;
+            if exists.is_some() {
+                continue;
+            }
+            if let Some(target) = rec.corrects {
+                let owner: Option<String> = tx
+                    .prepare_cached("SELECT incident_id FROM log_entries WHERE id = ?1")?
+                    .query_row([target.to_string()], |r| r.get(0))
+                    .optional()?;
+                if owner.as_deref() != Some(incident_key.as_str()) {
+                    return Err(StoreError::NotFound(format!(
+                        "entry {target} to correct is not in incident {}",
+                        incident.number
+                    )));
+                }
+            }
+            seq += 1;
+            let hash = HashInput {
+                id: rec.id,
+                incident_id: incident.id,
+                text: &rec.text,
+                author: &rec.author,
+                device: &rec.device,
+                reported_at: rec.reported_at,
+                recorded_at: rec.recorded_at,
+                kind: rec.kind,
+                tags: &rec.tags,
+                mentions: &rec.mentions,
+                corrects: rec.corrects,
+                prev_hash: &prev_hash,
+            }
+            .hash();
+            let entry = LogEntry {
+                id: rec.id,
+                incident: incident.number,
+                seq,
+                text: rec.text,
+                author: rec.author,
+                device: rec.device,
+                reported_at: rec.reported_at,
+                recorded_at: rec.recorded_at,
+                kind: rec.kind,
+                tags: rec.tags,
+                mentions: rec.mentions,
+                significant: rec.significant,
+                corrects: rec.corrects,
+                prev_hash: std::mem::replace(&mut prev_hash, hash.clone()),
+                hash,
+            };
+            tx.prepare_cached(
+                "INSERT INTO log_entries (id, incident_id, seq, text, folded, author, device,
+                    reported_at, recorded_at, kind, tags, mentions, significant, corrects,
+                    prev_hash, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            )?
+            .execute(params![
+                id_key,
+                incident_key,
+                entry.seq,
+                entry.text,
+                fold(&entry.text),
+                entry.author,
+                entry.device,
+                to_millis(entry.reported_at),
+                to_millis(entry.recorded_at),
+                entry.kind.as_str(),
+                entry.tags.join(" "),
+                entry.mentions.join(" "),
+                entry.significant,
+                entry.corrects.map(|c| c.to_string()),
+                entry.prev_hash,
+                entry.hash,
+            ])?;
+            let op = Op {
+                author: &entry.author,
+                device: &entry.device,
+                entity: "log_entry",
+                entity_id: entry.id,
+                action: "create",
+                payload: serde_json::to_value(&entry).expect("plain data"),
+            };
+            oplog::append(&tx, op, to_millis(entry.recorded_at))?;
+            appended.push(entry);
+        }
+        tx.commit()?;
+        Ok(appended)
+    }
+
+    /// Every entry of an incident, in log order.
+    pub fn entries(&self, incident: &Incident) -> Result<Vec<LogEntry>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM log_entries e JOIN incidents i ON i.id = e.incident_id
+             WHERE e.incident_id = ?1 ORDER BY e.seq"
+        ))?;
+        let rows = stmt.query_map([incident.id.to_string()], entry_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn entry_by_seq(&self, incident: &Incident, seq: i64) -> Result<LogEntry> {
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {ENTRY_COLUMNS} FROM log_entries e JOIN incidents i ON i.id = e.incident_id
+                 WHERE e.incident_id = ?1 AND e.seq = ?2"
+            ))?
+            .query_row(params![incident.id.to_string(), seq], entry_from_row)
+            .optional()?
+            .ok_or_else(|| {
+                StoreError::NotFound(format!("incident {} has no entry #{seq}", incident.number))
+            })
+    }
+
+    /// Entries with seq greater than `after`, for the log view: the whole log on
+    /// start-up, the new ones when another process has written.
+    pub fn entry_summaries(&self, incident_id: Uuid, after: i64) -> Result<Vec<EntrySummary>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT e.id, e.seq, e.text, e.folded, e.author, e.reported_at, e.kind, e.tags,
+                    e.significant, c.seq
+             FROM log_entries e LEFT JOIN log_entries c ON c.id = e.corrects
+             WHERE e.incident_id = ?1 AND e.seq > ?2 ORDER BY e.seq",
+        )?;
+        let rows = stmt.query_map(params![incident_id.to_string(), after], |r| {
+            let kind: String = r.get(6)?;
+            Ok(EntrySummary {
+                id: uuid(&r.get::<_, String>(0)?),
+                seq: r.get(1)?,
+                text: r.get(2)?,
+                folded: r.get(3)?,
+                author: r.get(4)?,
+                reported_at: from_millis(r.get(5)?),
+                kind: EntryKind::parse(&kind).unwrap_or_default(),
+                tags: words(&r.get::<_, String>(7)?),
+                significant: r.get(8)?,
+                corrects_seq: r.get(9)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The highest seq in an incident's log (0 when empty).
+    pub fn last_seq(&self, incident_id: Uuid) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT coalesce(max(seq), 0) FROM log_entries WHERE incident_id = ?1",
+            [incident_id.to_string()],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Mark an entry significant (vesentlig) or not. The text stays untouched.
+    pub fn set_significant(
+        &mut self,
+        entry_id: Uuid,
+        significant: bool,
+        author: &str,
+        device: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = tx.execute(
+            "UPDATE log_entries SET significant = ?1 WHERE id = ?2",
+            params![significant, entry_id.to_string()],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("there is no log entry {entry_id}")));
+        }
+        let op = Op {
+            author,
+            device,
+            entity: "log_entry",
+            entity_id: entry_id,
+            action: "set",
+            payload: serde_json::json!({ "significant": significant }),
+        };
+        oplog::append(&tx, op, to_millis(now))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// For tests of tamper detection: rewrite an entry's text behind the log's back,
+    /// as an attacker with the file would.
+    #[doc(hidden)]
+    pub fn tamper_text(&mut self, incident: &Incident, seq: i64, text: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE log_entries SET text = ?1 WHERE incident_id = ?2 AND seq = ?3",
+            params![text, incident.id.to_string(), seq],
+        )?;
+        Ok(())
+    }
+}

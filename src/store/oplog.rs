@@ -1,0 +1,39 @@
+//! The oplog: one row per change, written in the same transaction as the change.
+
+use rusqlite::{params, Transaction};
+use uuid::Uuid;
+
+/// Who made a change and what it was, for the oplog.
+pub struct Op<'a> {
+    pub author: &'a str,
+    pub device: &'a str,
+    pub entity: &'static str,
+    pub entity_id: Uuid,
+    pub action: &'static str,
+    pub payload: serde_json::Value,
+}
+
+pub(super) fn append(tx: &Transaction<'_>, op: Op<'_>, at_ms: i64) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO oplog (op_id, at, author, device, entity, entity_id, action, payload)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        Uuid::now_v7().to_string(),
+        at_ms,
+        op.author,
+        op.device,
+        op.entity,
+        op.entity_id.to_string(),
+        op.action,
+        op.payload.to_string(),
+    ])?;
+    Ok(())
+}
+
+impl super::Store {
+    /// Number of ops recorded, for tests and status.
+    pub fn op_count(&self) -> super::Result<i64> {
+        Ok(self.conn.query_row("SELECT count(*) FROM oplog", [], |r| r.get(0))?)
+    }
+}

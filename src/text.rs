@@ -1,0 +1,124 @@
+//! Text helpers shared by every layer: NFC normalisation of typed text, neutralising
+//! control characters before text reaches a terminal, and the accent-insensitive
+//! folding that search uses. No terminal code here: these are plain string transforms.
+
+use std::borrow::Cow;
+use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
+
+/// Normalise to NFC so that `å` typed as one code point or as `a` + ring is the same text.
+pub fn nfc(s: &str) -> String {
+    s.nfc().collect()
+}
+
+/// True for characters that must never reach a terminal raw: C0/C1 controls (other
+/// than newline), DEL, and the bidi overrides/isolates that can disguise text.
+fn is_dangerous(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{8}' | '\u{b}'..='\u{1f}' | '\u{7f}'..='\u{9f}')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Text made safe to print: every dangerous character is replaced by a visible stand-in
+/// (`␛` for ESC, the Unicode control pictures for the rest of C0, `\x9b`-style escapes
+/// for C1, `<U+202E>` for bidi controls). Tabs become a space. Newlines are kept; callers
+/// that show one line use [`safe_line`].
+pub fn safe(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| is_dangerous(c) || c == '\t') {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        push_safe(&mut out, c);
+    }
+    Cow::Owned(out)
+}
+
+/// Like [`safe`], and newlines shown as `⏎` so the text stays on one line.
+pub fn safe_line(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| is_dangerous(c) || c == '\t' || c == '\n' || c == '\r') {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push('⏎'),
+            '\r' => {}
+            c => push_safe(&mut out, c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn push_safe(out: &mut String, c: char) {
+    match c {
+        '\t' => out.push(' '),
+        '\u{1b}' => out.push('␛'),
+        '\u{7f}' => out.push('␡'),
+        '\u{0}'..='\u{1f}' if c != '\n' => {
+            out.push(char::from_u32(0x2400 + c as u32).unwrap_or('�'));
+        }
+        '\u{80}'..='\u{9f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
+            out.push_str(&format!("<U+{:04X}>", c as u32));
+        }
+        c => out.push(c),
+    }
+}
+
+/// Fold text for case- and diacritic-insensitive search: lower case, letters with
+/// accents reduced to their base (`é` → `e`, `å` → `a`), and the Nordic letters that do
+/// not decompose mapped as a Norwegian reader expects (`ø` → `o`, `æ` → `ae`).
+/// `fold("Strømbrudd")` contains `fold("strom")`.
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars().flat_map(char::to_lowercase) {
+        match c {
+            'ø' => out.push('o'),
+            'æ' => out.push_str("ae"),
+            'œ' => out.push_str("oe"),
+            'ß' => out.push_str("ss"),
+            'đ' | 'ð' => out.push('d'),
+            'ł' => out.push('l'),
+            'þ' => out.push_str("th"),
+            c if c.is_ascii() => out.push(c),
+            c => out.extend(std::iter::once(c).nfd().filter(|m| !is_combining_mark(*m))),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nfc_joins_decomposed_letters() {
+        assert_eq!(nfc("a\u{30a}"), "å");
+        assert_eq!(nfc("Bøkeskogen"), "Bøkeskogen");
+    }
+
+    #[test]
+    fn escape_sequences_are_neutralised() {
+        let evil = "ok\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\u{202e}txt";
+        let s = safe(evil);
+        assert!(!s.chars().any(is_dangerous), "{s:?}");
+        assert_eq!(s, "ok␛]0;pwned␇␛[2J\\x9b31m<U+202E>txt");
+    }
+
+    #[test]
+    fn plain_text_is_borrowed_untouched() {
+        assert!(matches!(safe("Strømbrudd i Andebu 😀 漢字"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn safe_line_keeps_one_line() {
+        assert_eq!(safe_line("a\r\nb\tc"), "a⏎b c");
+    }
+
+    #[test]
+    fn folding_ignores_case_and_diacritics() {
+        assert!(fold("Strømbrudd").contains(&fold("strom")));
+        assert!(fold("Strømbrudd").contains(&fold("STRØM")));
+        assert_eq!(fold("Ærlig Ålesund Café"), "aerlig alesund cafe");
+        assert_eq!(fold("Høyjord"), "hoyjord");
+    }
+}
