@@ -1,8 +1,114 @@
-//! The terminal UI.
-pub mod action;
-pub mod keymap;
-pub mod theme;
+//! The terminal UI: state and rendering in `ui` and the panes, the terminal and the
+//! event loop here. The loop draws only when something changed, and ratatui sends
+//! only the cells that differ, so a slow SSH link carries little.
 
-pub fn run(_settings: &crate::cli::Settings, _cli: &crate::cli::Cli) -> Result<(), String> {
-    Err("TUI not built yet".into())
+pub mod action;
+pub mod help;
+pub mod keymap;
+pub mod log_model;
+pub mod log_pane;
+pub mod pane;
+pub mod picker;
+pub mod theme;
+pub mod ui;
+pub mod wrap;
+
+use crate::cli::{Cli, Settings};
+use crossterm::event::{self, Event, KeyboardEnhancementFlags};
+use crossterm::{execute, terminal};
+use keymap::Keymap;
+use ratatui::backend::CrosstermBackend;
+use ratatui::Terminal;
+use std::io::{BufWriter, Write};
+use std::time::{Duration, Instant};
+use theme::Theme;
+use ui::Ui;
+
+/// Load everything that can fail before the terminal is touched, so errors print
+/// plainly; then run the UI until the user quits.
+pub fn run(settings: &Settings, cli: &Cli) -> Result<(), String> {
+    let config_dir = crate::config::config_dir();
+    let keymap_name = cli.keymap.clone().or_else(|| settings.config.keymap.clone()).unwrap_or_else(|| "default".into());
+    let keymap = Keymap::load(&keymap_name, config_dir.as_deref()).map_err(|e| e.to_string())?;
+    let theme_name = cli.theme.clone().or_else(|| settings.config.theme.clone()).unwrap_or_else(|| "dark".into());
+    let theme = Theme::load(&theme_name, config_dir.as_deref(), theme::no_color_requested()).map_err(|e| e.to_string())?;
+    let session = settings.open_session().map_err(|e| e.to_string())?;
+    let mut ui = Ui::new(session, keymap, theme, settings.lang).map_err(|e| e.to_string())?;
+
+    let mut terminal = enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;
+    let result = event_loop(&mut terminal, &mut ui, cli.exit_after_first_frame);
+    let saved = ui.shutdown();
+    leave(&mut terminal);
+    result.map_err(|e| format!("terminal error: {e}"))?;
+    saved.map_err(|e| format!("could not save the draft: {e}"))
+}
+
+type Term = Terminal<CrosstermBackend<BufWriter<std::io::Stdout>>>;
+
+fn enter() -> std::io::Result<Term> {
+    terminal::enable_raw_mode()?;
+    let mut out = std::io::stdout();
+    execute!(out, terminal::EnterAlternateScreen, event::EnableBracketedPaste)?;
+    // Where the terminal can tell Shift-Enter from Enter (kitty protocol), ask it to.
+    if terminal::supports_keyboard_enhancement().unwrap_or(false) {
+        let _ = execute!(out, event::PushKeyboardEnhancementFlags(KeyboardEnhancementFlags::DISAMBIGUATE_ESCAPE_CODES));
+    }
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        hook(info);
+    }));
+    let mut t = Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(1 << 16, std::io::stdout())))?;
+    t.hide_cursor()?;
+    t.clear()?;
+    Ok(t)
+}
+
+fn restore_terminal() {
+    let mut out = std::io::stdout();
+    let _ = execute!(out, event::PopKeyboardEnhancementFlags);
+    let _ = execute!(out, event::DisableBracketedPaste, terminal::LeaveAlternateScreen, crossterm::cursor::Show);
+    let _ = terminal::disable_raw_mode();
+    let _ = out.flush();
+}
+
+fn leave(terminal: &mut Term) {
+    let _ = terminal.show_cursor();
+    restore_terminal();
+}
+
+fn event_loop(terminal: &mut Term, ui: &mut Ui, exit_after_first_frame: bool) -> std::io::Result<()> {
+    let mut dirty = true;
+    loop {
+        if dirty {
+            if std::mem::take(&mut ui.clear_requested) {
+                terminal.clear()?;
+            }
+            terminal.draw(|f| ui.render(f, chrono::Local::now()))?;
+            dirty = false;
+            if exit_after_first_frame {
+                return Ok(());
+            }
+        }
+        let now = Instant::now();
+        if event::poll(ui.next_wake(now))? {
+            // Take every event already waiting before drawing again: a fast typist or
+            // a paste over a slow link costs one frame, not one per key.
+            loop {
+                dirty |= match event::read()? {
+                    Event::Key(k) => ui.on_key(k),
+                    Event::Paste(text) => ui.on_paste(&text),
+                    Event::Resize(..) => true,
+                    _ => false,
+                };
+                if ui.should_quit() || !event::poll(Duration::ZERO)? {
+                    break;
+                }
+            }
+        }
+        if ui.should_quit() {
+            return Ok(());
+        }
+        dirty |= ui.tick(Instant::now());
+    }
 }

@@ -1,0 +1,83 @@
+//! Help: every binding of the active keymap, per context, in the UI language.
+//! Generated from the keymap each time it opens, so it is never out of date.
+
+use super::action::{Action, Input};
+use super::keymap::{Context, Keymap, CONTEXTS};
+use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
+use super::picker::centered;
+use crate::i18n::Lang;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::Frame;
+use std::cell::Cell;
+
+#[derive(Default)]
+pub struct Help {
+    scroll: usize,
+    height: Cell<usize>,
+}
+
+/// (heading or none, keys, description) rows of the help text.
+pub fn rows(keymap: &Keymap, lang: Lang) -> Vec<(Option<&'static str>, String, &'static str)> {
+    let s = lang.strings();
+    let mut out = Vec::new();
+    for (ctx, _) in CONTEXTS {
+        let bindings: Vec<_> = keymap.bindings(ctx).collect();
+        if bindings.is_empty() {
+            continue;
+        }
+        out.push((Some(s.contexts[ctx.index()]), String::new(), ""));
+        for (action, chords) in bindings {
+            let keys: Vec<String> = chords.iter().map(|c| c.display()).collect();
+            out.push((None, keys.join(", "), action.describe(lang.is_norwegian())));
+        }
+    }
+    out
+}
+
+impl Pane for Help {
+    fn context(&self) -> Context {
+        Context::Help
+    }
+
+    fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
+        let page = self.height.get().max(1);
+        match input {
+            Input::Action(Action::Cancel) | Input::Action(Action::Help) => cx.post(UiEvent::CloseOverlay),
+            Input::Action(Action::Up) => self.scroll = self.scroll.saturating_sub(1),
+            Input::Action(Action::Down) => self.scroll += 1,
+            Input::Action(Action::PageUp) => self.scroll = self.scroll.saturating_sub(page),
+            Input::Action(Action::PageDown) => self.scroll += page,
+            _ => return Outcome::Ignored,
+        }
+        Outcome::Consumed
+    }
+
+    fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
+        let t = cx.theme;
+        let popup = centered(area, 78, area.height.saturating_sub(2));
+        f.render_widget(Clear, popup);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(t.border_focus)
+            .title(Span::styled(format!(" {} ", cx.strings.help), t.heading))
+            .title_bottom(Line::from(Span::styled(format!(" {} ", cx.strings.help_footer), t.dim)).right_aligned());
+        let inner = block.inner(popup);
+        f.render_widget(block, popup);
+        let lines: Vec<Line<'static>> = rows(cx.keymap, cx.lang)
+            .into_iter()
+            .map(|(heading, keys, desc)| match heading {
+                Some(h) => Line::from(Span::styled(h.to_string(), t.heading)),
+                None => Line::from(vec![
+                    Span::styled(format!("  {keys:<28}"), t.key),
+                    Span::styled(desc.to_string(), t.base),
+                ]),
+            })
+            .collect();
+        self.height.set(inner.height as usize);
+        let max = lines.len().saturating_sub(inner.height as usize);
+        let scroll = self.scroll.min(max);
+        f.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), inner);
+    }
+}

@@ -1,0 +1,679 @@
+//! The incident log pane: the log list above, the entry line below (focused from the
+//! start, so the logger just types), and the filter line between them while filtering.
+
+use super::action::{Action, Input};
+use super::keymap::Context;
+use super::log_model::{LogModel, Row};
+use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
+use super::theme::Theme;
+use super::wrap::wrap;
+use crate::app::{EntryInput, Session};
+use crate::domain::filter::LogFilter;
+use crate::domain::{EntryKind, Incident};
+use crate::i18n::{Lang, Strings};
+use crate::store::Draft;
+use crate::text::safe;
+use chrono::{DateTime, Local, Utc};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+use ratatui_textarea::{TextArea, WrapMode};
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+use unicode_width::UnicodeWidthStr;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Focus {
+    Entry,
+    Log,
+    Filter,
+}
+
+/// Save the draft after this many edits even while typing continues…
+const SAVE_EVERY_EDITS: u32 = 8;
+/// …and at the latest this long after an edit.
+const SAVE_AFTER: Duration = Duration::from_millis(500);
+
+pub struct LogPane {
+    incident: Incident,
+    model: LogModel,
+    lang: Lang,
+    focus: Focus,
+    editor: TextArea<'static>,
+    /// The first keystroke of the entry being typed: when it was said.
+    started_at: Option<DateTime<Utc>>,
+    significant_draft: bool,
+    /// The entry being corrected: (id, seq).
+    correcting: Option<(Uuid, i64)>,
+    unsaved_edits: u32,
+    first_unsaved: Option<Instant>,
+    query: String,
+    query_before: String,
+    decisions_only: bool,
+    significant_only: bool,
+    /// Selected entry (index among those shown) while the log has focus.
+    selected: usize,
+    /// The entry at the bottom of the list; `None` follows the newest.
+    anchor: Option<usize>,
+    /// Width and height of the list at the last render, for paging.
+    list_size: Cell<(u16, u16)>,
+}
+
+fn new_editor() -> TextArea<'static> {
+    let mut t = TextArea::default();
+    t.set_cursor_line_style(Style::default());
+    t.set_wrap_mode(WrapMode::WordOrGlyph);
+    t
+}
+
+impl LogPane {
+    /// Open an incident's log: every entry, and the draft left from last time.
+    pub fn open(session: &Session, incident: Incident, lang: Lang) -> crate::app::Result<LogPane> {
+        let mut model = LogModel::new();
+        model.extend(session.entry_summaries(&incident, 0)?);
+        let draft = session.load_draft(&incident)?;
+        let mut pane = LogPane {
+            incident,
+            model,
+            lang,
+            focus: Focus::Entry,
+            editor: new_editor(),
+            started_at: None,
+            significant_draft: false,
+            correcting: None,
+            unsaved_edits: 0,
+            first_unsaved: None,
+            query: String::new(),
+            query_before: String::new(),
+            decisions_only: false,
+            significant_only: false,
+            selected: 0,
+            anchor: None,
+            list_size: Cell::new((80, 20)),
+        };
+        if let Some(d) = draft {
+            pane.editor = TextArea::new(d.text.split('\n').map(str::to_string).collect());
+            pane.editor.set_cursor_line_style(Style::default());
+            pane.editor.set_wrap_mode(WrapMode::WordOrGlyph);
+            pane.editor.move_cursor(ratatui_textarea::CursorMove::Bottom);
+            pane.editor.move_cursor(ratatui_textarea::CursorMove::End);
+            pane.started_at = Some(d.started_at);
+            pane.correcting = d
+                .corrects
+                .and_then(|id| pane.find_seq(id).map(|seq| (id, seq)));
+        }
+        Ok(pane)
+    }
+
+    pub fn incident(&self) -> &Incident {
+        &self.incident
+    }
+
+    pub fn has_draft(&self) -> bool {
+        !self.editor.is_empty()
+    }
+
+    pub fn model(&self) -> &LogModel {
+        &self.model
+    }
+
+    fn find_seq(&self, id: Uuid) -> Option<i64> {
+        (0..self.model.total()).find_map(|i| self.model.get(i).filter(|r| r.id == id).map(|r| r.seq))
+    }
+
+    fn text(&self) -> String {
+        self.editor.lines().join("\n")
+    }
+
+    /// Pick up entries another process (a CLI command, later sync) has written.
+    pub fn refresh(&mut self, session: &Session) -> crate::app::Result<bool> {
+        let new = session.entry_summaries(&self.incident, self.model.last_seq())?;
+        let any = !new.is_empty();
+        self.model.extend(new);
+        Ok(any)
+    }
+
+    /// Save the draft if edits are waiting and it is time (or `force`).
+    pub fn save_draft_if_due(&mut self, session: &Session, now: Instant, force: bool) -> crate::app::Result<()> {
+        let Some(first) = self.first_unsaved else { return Ok(()) };
+        if force || self.unsaved_edits >= SAVE_EVERY_EDITS || now.duration_since(first) >= SAVE_AFTER {
+            let draft = self.started_at.map(|started_at| Draft {
+                text: self.text(),
+                started_at,
+                corrects: self.correcting.map(|c| c.0),
+            });
+            session.save_draft(&self.incident, draft.as_ref())?;
+            self.unsaved_edits = 0;
+            self.first_unsaved = None;
+        }
+        Ok(())
+    }
+
+    /// When the next draft save falls due, for the event loop's timeout.
+    pub fn draft_due_in(&self, now: Instant) -> Option<Duration> {
+        self.first_unsaved.map(|f| (f + SAVE_AFTER).saturating_duration_since(now))
+    }
+
+    fn edited(&mut self, session: &Session) {
+        if self.editor.is_empty() {
+            self.started_at = None;
+        } else if self.started_at.is_none() {
+            self.started_at = Some(Utc::now());
+        }
+        self.unsaved_edits += 1;
+        self.first_unsaved.get_or_insert_with(Instant::now);
+        if self.unsaved_edits >= SAVE_EVERY_EDITS {
+            // A failed draft save must not interrupt typing; the next one retries.
+            let _ = self.save_draft_if_due(session, Instant::now(), true);
+        }
+    }
+
+    fn commit(&mut self, cx: &mut Cx<'_>) {
+        let text = self.text();
+        if text.trim().is_empty() {
+            return;
+        }
+        let input = EntryInput {
+            text,
+            started_at: self.started_at.unwrap_or_else(Utc::now),
+            at: None,
+            corrects: self.correcting.map(|c| c.0),
+            significant: self.significant_draft,
+        };
+        match cx.session.add_entry(&self.incident, input) {
+            Ok(entry) => {
+                self.model.push_entry(&entry, self.correcting.map(|c| c.1));
+                self.editor = new_editor();
+                self.started_at = None;
+                self.significant_draft = false;
+                self.correcting = None;
+                self.unsaved_edits = 0;
+                self.first_unsaved = None;
+                self.anchor = None;
+                let s = cx.strings();
+                cx.post(UiEvent::Status(format!("{} #{}", s.saved, entry.seq)));
+            }
+            Err(e) => cx.post(UiEvent::Error(e.to_string())),
+        }
+    }
+
+    fn apply_filter(&mut self) {
+        let mut f = LogFilter::parse(&self.query);
+        f.decisions_only |= self.decisions_only;
+        f.significant_only |= self.significant_only;
+        self.model.set_filter(f);
+        self.anchor = None;
+        self.selected = self.model.len().saturating_sub(1);
+    }
+
+    fn open_filter(&mut self, prefix: &str) {
+        self.query_before = self.query.clone();
+        if !prefix.is_empty() {
+            if !self.query.is_empty() && !self.query.ends_with(' ') {
+                self.query.push(' ');
+            }
+            self.query.push_str(prefix);
+        }
+        self.focus = Focus::Filter;
+    }
+
+    fn selected_row(&self) -> Option<&Row> {
+        self.model.get(self.selected)
+    }
+
+    // --- scrolling -------------------------------------------------------------
+
+    fn height_of(&self, i: usize, width: u16) -> usize {
+        self.model.get(i).map_or(1, |r| entry_lines(r, width, self.lang.strings(), &MEASURE, false, None).len())
+    }
+
+    /// Going up from `bottom`, the first index that still fits in `height` rows.
+    fn fit_up(&self, bottom: usize, (width, height): (u16, u16)) -> usize {
+        let mut used = 0;
+        let mut top = bottom;
+        for i in (0..=bottom).rev() {
+            used += self.height_of(i, width);
+            if used > height as usize && i != bottom {
+                break;
+            }
+            top = i;
+        }
+        top
+    }
+
+    /// Going down from `top`, the last index that still fits in `height` rows.
+    fn fit_down(&self, top: usize, (width, height): (u16, u16)) -> usize {
+        let mut used = 0;
+        let mut bottom = top;
+        for i in top..self.model.len() {
+            used += self.height_of(i, width);
+            if used > height as usize && i != top {
+                break;
+            }
+            bottom = i;
+        }
+        bottom
+    }
+
+    fn bottom(&self) -> usize {
+        let last = self.model.len().saturating_sub(1);
+        self.anchor.map_or(last, |a| a.min(last))
+    }
+
+    fn set_bottom(&mut self, bottom: usize) {
+        self.anchor = (bottom + 1 < self.model.len()).then_some(bottom);
+    }
+
+    fn scroll(&mut self, action: Action) {
+        let size = self.list_size.get();
+        let len = self.model.len();
+        if len == 0 {
+            return;
+        }
+        let bottom = self.bottom();
+        let top = self.fit_up(bottom, size);
+        let page = bottom - top + 1;
+        if self.focus == Focus::Log {
+            self.selected = match action {
+                Action::Up => self.selected.saturating_sub(1),
+                Action::Down => (self.selected + 1).min(len - 1),
+                Action::PageUp => self.selected.saturating_sub(page),
+                Action::PageDown => (self.selected + page).min(len - 1),
+                Action::First => 0,
+                _ => len - 1,
+            };
+            if self.selected > bottom {
+                self.set_bottom(self.selected);
+            } else if self.selected < top {
+                let b = self.fit_down(self.selected, size);
+                self.set_bottom(b);
+            }
+            return;
+        }
+        match action {
+            Action::PageUp | Action::Up => {
+                let b = if top == 0 { bottom } else { top - 1 };
+                self.set_bottom(b.max(self.fit_down(0, size)));
+            }
+            Action::PageDown | Action::Down => {
+                let b = self.fit_down((bottom + 1).min(len - 1), size);
+                self.set_bottom(b);
+            }
+            Action::First => {
+                let b = self.fit_down(0, size);
+                self.set_bottom(b);
+            }
+            _ => self.anchor = None,
+        }
+    }
+
+    // --- input -----------------------------------------------------------------
+
+    fn handle_entry(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
+        match input {
+            Input::Edit(key) => {
+                if self.editor.input(key) {
+                    self.edited(cx.session);
+                }
+            }
+            Input::Action(Action::Confirm) => self.commit(cx),
+            Input::Action(Action::Newline) => {
+                self.editor.insert_newline();
+                self.edited(cx.session);
+            }
+            Input::Action(Action::FocusNext) => self.focus_log(),
+            Input::Action(Action::Cancel) => {
+                if self.correcting.take().is_some() {
+                    self.editor = new_editor();
+                    self.edited(cx.session);
+                } else {
+                    self.focus_log();
+                }
+            }
+            Input::Action(a @ (Action::PageUp | Action::PageDown | Action::First | Action::Last)) => self.scroll(a),
+            Input::Action(Action::Search) => self.open_filter(""),
+            Input::Action(Action::ToggleSignificant) => self.significant_draft = !self.significant_draft,
+            _ => return Outcome::Ignored,
+        }
+        Outcome::Consumed
+    }
+
+    fn focus_log(&mut self) {
+        self.focus = Focus::Log;
+        self.selected = self.bottom();
+    }
+
+    fn handle_log(&mut self, action: Action, cx: &mut Cx<'_>) -> Outcome {
+        match action {
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::First | Action::Last => {
+                self.scroll(action)
+            }
+            Action::FocusNext | Action::Cancel => {
+                self.focus = Focus::Entry;
+                self.anchor = None;
+            }
+            Action::Search => self.open_filter(""),
+            Action::FilterTag => self.open_filter("#"),
+            Action::FilterAuthor => self.open_filter("@"),
+            Action::DecisionsOnly => {
+                self.decisions_only = !self.decisions_only;
+                self.apply_filter();
+            }
+            Action::SignificantOnly => {
+                self.significant_only = !self.significant_only;
+                self.apply_filter();
+            }
+            Action::ClearFilter => {
+                self.query.clear();
+                self.decisions_only = false;
+                self.significant_only = false;
+                self.apply_filter();
+            }
+            Action::ToggleSignificant => {
+                let Some((id, seq, now)) = self.selected_row().map(|r| (r.id, r.seq, !r.significant)) else {
+                    return Outcome::Consumed;
+                };
+                match cx.session.set_significant(id, now) {
+                    Ok(()) => {
+                        self.model.set_significant(seq, now);
+                        let s = cx.strings();
+                        let msg = if now { s.marked_significant } else { s.unmarked_significant };
+                        cx.post(UiEvent::Status(format!("#{seq}: {msg}")));
+                    }
+                    Err(e) => cx.post(UiEvent::Error(e.to_string())),
+                }
+            }
+            Action::Correct => {
+                let Some((id, seq, text)) = self.selected_row().map(|r| (r.id, r.seq, r.text.to_string())) else {
+                    return Outcome::Consumed;
+                };
+                self.correcting = Some((id, seq));
+                self.editor = TextArea::new(text.split('\n').map(str::to_string).collect());
+                self.editor.set_cursor_line_style(Style::default());
+                self.editor.set_wrap_mode(WrapMode::WordOrGlyph);
+                self.editor.move_cursor(ratatui_textarea::CursorMove::Bottom);
+                self.editor.move_cursor(ratatui_textarea::CursorMove::End);
+                self.started_at = Some(Utc::now());
+                self.focus = Focus::Entry;
+                self.anchor = None;
+                self.edited(cx.session);
+            }
+            _ => return Outcome::Ignored,
+        }
+        Outcome::Consumed
+    }
+
+    fn handle_filter(&mut self, input: Input) -> Outcome {
+        use crossterm::event::KeyCode;
+        match input {
+            Input::Edit(key) => match key.code {
+                KeyCode::Char(c) if !key.modifiers.contains(crossterm::event::KeyModifiers::CONTROL) => {
+                    self.query.push(c);
+                    self.apply_filter();
+                }
+                KeyCode::Backspace => {
+                    self.query.pop();
+                    self.apply_filter();
+                }
+                _ => return Outcome::Ignored,
+            },
+            Input::Action(Action::Confirm) => self.focus = Focus::Log,
+            Input::Action(Action::Cancel) => {
+                self.query = std::mem::take(&mut self.query_before);
+                self.apply_filter();
+                self.focus = Focus::Log;
+            }
+            _ => return Outcome::Ignored,
+        }
+        Outcome::Consumed
+    }
+}
+
+/// Styles used only to measure heights (styles never change widths).
+static MEASURE: std::sync::LazyLock<Theme> = std::sync::LazyLock::new(Theme::default);
+
+impl Pane for LogPane {
+    fn context(&self) -> Context {
+        match self.focus {
+            Focus::Entry => Context::Entry,
+            Focus::Log => Context::Log,
+            Focus::Filter => Context::Filter,
+        }
+    }
+
+    fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
+        match (self.focus, input) {
+            (Focus::Entry, input) => self.handle_entry(input, cx),
+            (Focus::Log, Input::Action(a)) => self.handle_log(a, cx),
+            (Focus::Filter, input) => self.handle_filter(input),
+            _ => Outcome::Ignored,
+        }
+    }
+
+    fn paste(&mut self, text: &str, cx: &mut Cx<'_>) -> Outcome {
+        // Pasted text may carry escape codes: only printable text and newlines go in.
+        let clean: String = text
+            .replace("\r\n", "\n")
+            .chars()
+            .map(|c| if c == '\t' || c == '\r' { ' ' } else { c })
+            .filter(|c| *c == '\n' || !c.is_control())
+            .collect();
+        match self.focus {
+            Focus::Entry => {
+                self.editor.insert_str(clean);
+                self.edited(cx.session);
+            }
+            Focus::Filter => {
+                self.query.push_str(&clean.replace('\n', " "));
+                self.apply_filter();
+            }
+            Focus::Log => return Outcome::Ignored,
+        }
+        Outcome::Consumed
+    }
+
+    fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
+        let s = cx.strings;
+        let t = cx.theme;
+        let inner_w = area.width.saturating_sub(2).max(1);
+        let visual_lines: usize = self
+            .editor
+            .lines()
+            .iter()
+            .map(|l| l.width().div_ceil(inner_w as usize).max(1))
+            .sum();
+        let editor_h = (visual_lines as u16 + 2).clamp(3, 8);
+        let filtering = self.focus == Focus::Filter || !self.model.filter().is_empty();
+        let [list_area, filter_area, editor_area] = Layout::vertical([
+            Constraint::Min(3),
+            Constraint::Length(u16::from(filtering)),
+            Constraint::Length(editor_h),
+        ])
+        .areas(area);
+
+        // the list
+        let focus_style = |on: bool| if on { t.border_focus } else { t.border };
+        let count = if self.model.filter().is_empty() {
+            format!(" {} · {} ", s.log, self.model.total())
+        } else {
+            format!(" {} · {} {} {} ", s.log, self.model.len(), s.of, self.model.total())
+        };
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(focus_style(self.focus == Focus::Log))
+            .title(Span::styled(count, t.heading));
+        let inner = block.inner(list_area);
+        f.render_widget(block, list_area);
+        self.list_size.set((inner.width, inner.height));
+        self.render_list(f, inner, cx);
+
+        // the filter line
+        if filtering {
+            let mut spans = vec![
+                Span::styled(format!("{}: ", s.filter), t.heading),
+                Span::styled(safe(&self.query).into_owned(), t.base),
+            ];
+            if self.focus == Focus::Filter {
+                spans.push(Span::styled("▏", t.key));
+            }
+            for (on, label) in [(self.decisions_only, s.decisions_only), (self.significant_only, s.significant_only)] {
+                if on {
+                    spans.push(Span::styled(format!("  [{label}]"), t.decision));
+                }
+            }
+            spans.push(Span::styled(format!("  {} {} {}", self.model.len(), s.of, self.model.total()), t.dim));
+            f.render_widget(Paragraph::new(Line::from(spans)), filter_area);
+        }
+
+        // the entry line
+        let mut title = vec![Span::styled(format!(" {} ", s.new_entry), t.heading)];
+        if let Some((_, seq)) = self.correcting {
+            title = vec![Span::styled(format!(" {} #{seq} ", s.correcting), t.correction)];
+        }
+        if let Some(at) = self.started_at {
+            title.push(Span::styled(at.with_timezone(&Local).format("%H:%M ").to_string(), t.time));
+        }
+        if self.significant_draft {
+            title.push(Span::styled(format!("‼ {} ", s.significant), t.significant));
+        }
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(focus_style(self.focus == Focus::Entry))
+            .title(Line::from(title))
+            .title_bottom(Line::from(Span::styled(format!(" {} ", s.entry_hint), t.dim)).right_aligned());
+        let inner = block.inner(editor_area);
+        f.render_widget(block, editor_area);
+        f.render_widget(&self.editor, inner);
+    }
+}
+
+impl LogPane {
+    fn render_list(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
+        let (s, t) = (cx.strings, cx.theme);
+        if self.model.is_empty() {
+            let msg = if self.model.total() == 0 { s.no_entries } else { s.no_match };
+            f.render_widget(Paragraph::new(Span::styled(msg, t.dim)), area);
+            return;
+        }
+        let height = area.height as usize;
+        let bottom = self.bottom();
+        let mut chunks: Vec<Vec<Line<'static>>> = Vec::new();
+        let mut used = 0;
+        let today = cx.now.date_naive();
+        for i in (0..=bottom).rev() {
+            let Some(row) = self.model.get(i) else { break };
+            let selected = self.focus != Focus::Entry && i == self.selected;
+            let lines = entry_lines(row, area.width, s, t, selected, Some(today));
+            used += lines.len();
+            chunks.push(lines);
+            if used >= height {
+                break;
+            }
+        }
+        let mut lines: Vec<Line<'static>> = chunks.into_iter().rev().flatten().collect();
+        if lines.len() > height {
+            lines.drain(..lines.len() - height);
+        }
+        // Newest next to the entry line, like any log that grows downwards.
+        let pad = height - lines.len();
+        lines.splice(0..0, std::iter::repeat_n(Line::raw(""), pad));
+        f.render_widget(Paragraph::new(lines).style(t.base), area);
+    }
+}
+
+/// The lines of one entry at a given width: `  12 08:02 kari       text…`, wrapped
+/// with a hanging indent. `today` decides whether the date is shown.
+fn entry_lines(
+    row: &Row,
+    width: u16,
+    s: &Strings,
+    t: &Theme,
+    selected: bool,
+    today: Option<chrono::NaiveDate>,
+) -> Vec<Line<'static>> {
+    let local = row.reported_at.with_timezone(&Local);
+    let time = if today.is_none_or(|d| d == local.date_naive()) {
+        local.format("%H:%M").to_string()
+    } else {
+        local.format("%d.%m %H:%M").to_string()
+    };
+    let author = fit(&safe(&row.author), 10);
+    let marker = if row.significant { "‼ " } else { "  " };
+    let prefix = vec![
+        Span::styled(format!("{:>5} ", row.seq), t.dim),
+        Span::styled(format!("{time} "), t.time),
+        Span::styled(format!("{author} "), t.author),
+        Span::styled(marker.to_string(), t.significant),
+    ];
+    let prefix_w: usize = prefix.iter().map(|s| s.content.width()).sum();
+    let body_w = (width as usize).saturating_sub(prefix_w).max(10);
+
+    let corrected = row.corrected_by.is_some();
+    let base = if corrected {
+        t.corrected
+    } else if row.kind == EntryKind::Decision {
+        t.decision
+    } else {
+        t.base
+    };
+    let mut segs: Vec<(String, Style)> = Vec::new();
+    if let Some(n) = row.corrects_seq {
+        segs.push((format!("↺ {} #{n}: ", s.corrects), t.correction));
+    }
+    if row.kind == EntryKind::Decision {
+        segs.push((format!("{}: ", s.decision), t.decision));
+    }
+    let text = safe(&row.text);
+    for word in text.split_inclusive([' ', '\n']) {
+        let style = if corrected {
+            base
+        } else if word.starts_with('#') && word.len() > 1 {
+            t.tag
+        } else if word.starts_with('@') && word.len() > 1 {
+            t.mention
+        } else {
+            base
+        };
+        match segs.last_mut() {
+            Some((last, st)) if *st == style => last.push_str(word),
+            _ => segs.push((word.to_string(), style)),
+        }
+    }
+    if let Some(n) = row.corrected_by {
+        segs.push((format!("  → {} #{n}", s.corrected_in), t.correction));
+    }
+    let body = wrap(&segs, body_w);
+    let indent = " ".repeat(prefix_w);
+    let mut out = Vec::with_capacity(body.len());
+    for (i, line) in body.into_iter().enumerate() {
+        let mut spans = if i == 0 { prefix.clone() } else { vec![Span::raw(indent.clone())] };
+        spans.extend(line.spans);
+        let mut line = Line::from(spans);
+        if selected {
+            for span in &mut line.spans {
+                span.style = span.style.patch(t.selected);
+            }
+        }
+        out.push(line);
+    }
+    out
+}
+
+/// Cut or pad to exactly `cols` columns.
+fn fit(s: &str, cols: usize) -> String {
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if w + cw > cols {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    out.push_str(&" ".repeat(cols - w));
+    out
+}

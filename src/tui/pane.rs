@@ -1,0 +1,69 @@
+//! The one shape every pane and overlay has: it says which keymap context applies,
+//! handles an input, and renders into an area. Panes talk to the rest of the UI only
+//! through the events they post (gitui's queue), never through references to each other.
+
+use super::action::Input;
+use super::keymap::{Context, Keymap};
+use super::theme::Theme;
+use crate::app::Session;
+use crate::domain::Incident;
+use crate::i18n::{Lang, Strings};
+use ratatui::layout::Rect;
+use ratatui::Frame;
+
+/// Did the pane use the input?
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Consumed,
+    Ignored,
+}
+
+/// What a pane asks of the UI around it.
+#[derive(Debug, Clone)]
+pub enum UiEvent {
+    Status(String),
+    Error(String),
+    /// Close the topmost overlay.
+    CloseOverlay,
+    /// Make this incident the session's active one.
+    Activate(Incident),
+}
+
+/// What a pane may use while handling an input.
+pub struct Cx<'a> {
+    pub session: &'a mut Session,
+    pub lang: Lang,
+    pub events: &'a mut Vec<UiEvent>,
+}
+
+impl Cx<'_> {
+    pub fn post(&mut self, e: UiEvent) {
+        self.events.push(e);
+    }
+
+    pub fn strings(&self) -> &'static Strings {
+        self.lang.strings()
+    }
+}
+
+/// What a pane may use while rendering: read-only, never the database.
+pub struct RenderCx<'a> {
+    pub theme: &'a Theme,
+    pub keymap: &'a Keymap,
+    pub lang: Lang,
+    pub strings: &'static Strings,
+    /// Local "now", so renders (and snapshots) do not read the clock themselves.
+    pub now: chrono::DateTime<chrono::Local>,
+    /// The configured incident types, for the new-incident form.
+    pub incident_types: &'a [String],
+}
+
+pub trait Pane {
+    fn context(&self) -> Context;
+    fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome;
+    fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>);
+    /// Text pasted into the pane (bracketed paste); ignored unless it edits text.
+    fn paste(&mut self, _text: &str, _cx: &mut Cx<'_>) -> Outcome {
+        Outcome::Ignored
+    }
+}

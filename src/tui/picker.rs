@@ -1,0 +1,291 @@
+//! The incident picker: list (open first), type to filter, Enter to switch, Ctrl-N
+//! for a new incident, close and reopen. Shown over the log, or alone when no
+//! incident is active.
+
+use super::action::{Action, Input};
+use super::keymap::Context;
+use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
+use crate::domain::{Incident, NewIncident, Severity};
+use crate::text::{fold, safe_line};
+use chrono::Local;
+use crossterm::event::{KeyCode, KeyModifiers};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::Frame;
+
+pub struct Picker {
+    incidents: Vec<Incident>,
+    query: String,
+    selected: usize,
+    form: Option<Form>,
+    /// Whether Esc may close the picker (there is an incident to go back to).
+    closable: bool,
+}
+
+struct Form {
+    title: String,
+    kind: usize,
+    severity: u8,
+    exercise: bool,
+    field: usize,
+}
+
+impl Picker {
+    pub fn new(incidents: Vec<Incident>, closable: bool) -> Picker {
+        let form = incidents.is_empty().then(Form::new);
+        Picker { incidents, query: String::new(), selected: 0, form, closable }
+    }
+
+    fn shown(&self) -> Vec<&Incident> {
+        let q = fold(&self.query);
+        self.incidents
+            .iter()
+            .filter(|i| q.is_empty() || fold(&i.title).contains(&q) || i.number.to_string() == q.trim())
+            .collect()
+    }
+
+    fn reload(&mut self, cx: &mut Cx<'_>) {
+        match cx.session.incidents() {
+            Ok(list) => self.incidents = list,
+            Err(e) => cx.post(UiEvent::Error(e.to_string())),
+        }
+    }
+
+    fn set_status(&mut self, cx: &mut Cx<'_>, close: bool) {
+        let Some(number) = self.shown().get(self.selected).map(|i| i.number) else { return };
+        let result = if close { cx.session.close_incident(number) } else { cx.session.reopen_incident(number) };
+        match result {
+            Ok(i) => {
+                let s = cx.strings();
+                let word = if close { s.closed } else { s.open };
+                cx.post(UiEvent::Status(format!("#{} {}: {word}", i.number, safe_line(&i.title))));
+                self.reload(cx);
+            }
+            Err(e) => cx.post(UiEvent::Error(e.to_string())),
+        }
+    }
+}
+
+impl Form {
+    fn new() -> Form {
+        Form { title: String::new(), kind: 0, severity: 2, exercise: false, field: 0 }
+    }
+}
+
+impl Pane for Picker {
+    fn context(&self) -> Context {
+        if self.form.is_some() {
+            Context::Form
+        } else {
+            Context::Picker
+        }
+    }
+
+    fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
+        if let Some(form) = &mut self.form {
+            let types = cx.session.incident_types.len().max(1);
+            match input {
+                Input::Edit(key) if form.field == 0 => match key.code {
+                    KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => form.title.push(c),
+                    KeyCode::Backspace => {
+                        form.title.pop();
+                    }
+                    _ => return Outcome::Ignored,
+                },
+                Input::Action(Action::Toggle) if form.field == 0 => form.title.push(' '),
+                Input::Action(Action::Toggle) if form.field == 3 => form.exercise = !form.exercise,
+                Input::Action(Action::NextField) => form.field = (form.field + 1) % 4,
+                Input::Action(Action::PrevField) => form.field = (form.field + 3) % 4,
+                Input::Action(a @ (Action::Left | Action::Right)) => {
+                    let step = if a == Action::Right { 1 } else { -1i32 };
+                    match form.field {
+                        1 => form.kind = (form.kind as i32 + step).rem_euclid(types as i32) as usize,
+                        2 => form.severity = (form.severity as i32 + step).clamp(1, 5) as u8,
+                        3 => form.exercise = !form.exercise,
+                        _ => return Outcome::Ignored,
+                    }
+                }
+                Input::Action(Action::Confirm) => {
+                    let new = NewIncident {
+                        title: form.title.clone(),
+                        kind: cx.session.incident_types.get(form.kind).cloned().unwrap_or_default(),
+                        severity: Severity::new(form.severity).unwrap_or(Severity::DEFAULT),
+                        exercise: form.exercise,
+                    };
+                    match cx.session.create_incident(new) {
+                        Ok(i) => {
+                            let s = cx.strings();
+                            cx.post(UiEvent::Status(format!("#{} {}: {}", i.number, safe_line(&i.title), s.created)));
+                            cx.post(UiEvent::Activate(i));
+                        }
+                        Err(e) => cx.post(UiEvent::Error(e.to_string())),
+                    }
+                }
+                Input::Action(Action::Cancel) => {
+                    if self.incidents.is_empty() && !self.closable {
+                        return Outcome::Consumed;
+                    }
+                    self.form = None;
+                }
+                _ => return Outcome::Ignored,
+            }
+            return Outcome::Consumed;
+        }
+        let count = self.shown().len();
+        match input {
+            Input::Edit(key) => match key.code {
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    self.query.push(c);
+                    self.selected = 0;
+                }
+                KeyCode::Backspace => {
+                    self.query.pop();
+                    self.selected = 0;
+                }
+                _ => return Outcome::Ignored,
+            },
+            Input::Action(Action::Up) => self.selected = self.selected.saturating_sub(1),
+            Input::Action(Action::Down) => self.selected = (self.selected + 1).min(count.saturating_sub(1)),
+            Input::Action(Action::Confirm) => {
+                if let Some(i) = self.shown().get(self.selected) {
+                    if i.is_open() {
+                        cx.post(UiEvent::Activate((*i).clone()));
+                    } else {
+                        cx.post(UiEvent::Error(format!(
+                            "#{} {}: {}",
+                            i.number,
+                            safe_line(&i.title),
+                            match cx.lang {
+                                crate::i18n::Lang::Nb => "avsluttet – Ctrl-R gjenåpner",
+                                crate::i18n::Lang::En => "closed – Ctrl-R reopens",
+                            }
+                        )));
+                    }
+                }
+            }
+            Input::Action(Action::NewIncident) => self.form = Some(Form::new()),
+            Input::Action(Action::CloseIncident) => self.set_status(cx, true),
+            Input::Action(Action::ReopenIncident) => self.set_status(cx, false),
+            Input::Action(Action::Cancel) if self.closable => cx.post(UiEvent::CloseOverlay),
+            _ => return Outcome::Ignored,
+        }
+        Outcome::Consumed
+    }
+
+    fn paste(&mut self, text: &str, _cx: &mut Cx<'_>) -> Outcome {
+        let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+        match &mut self.form {
+            Some(f) if f.field == 0 => f.title.push_str(&clean),
+            Some(_) => return Outcome::Ignored,
+            None => self.query.push_str(&clean),
+        }
+        Outcome::Consumed
+    }
+
+    fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
+        let (s, t) = (cx.strings, cx.theme);
+        let popup = centered(area, 76, 20);
+        f.render_widget(Clear, popup);
+        if let Some(form) = &self.form {
+            let block = Block::default()
+                .borders(Borders::ALL)
+                .border_style(t.border_focus)
+                .title(Span::styled(format!(" {} ", s.new_incident), t.heading));
+            let inner = block.inner(popup);
+            f.render_widget(block, popup);
+            let kind = cx.incident_types.get(form.kind).map_or("", String::as_str);
+            let sev = Severity::new(form.severity).unwrap_or(Severity::DEFAULT);
+            let fields: [(&str, String); 4] = [
+                (s.title, format!("{}▏", safe_line(&form.title))),
+                (s.kind, format!("◀ {} ▶", kind)),
+                (s.severity, format!("◀ {} {} ▶", sev.level(), sev.name(cx.lang.is_norwegian()))),
+                (s.exercise, format!("[{}] {}", if form.exercise { "x" } else { " " }, if form.exercise { s.yes } else { s.no })),
+            ];
+            let mut lines = vec![Line::raw("")];
+            for (i, (label, value)) in fields.iter().enumerate() {
+                let style = if i == form.field { t.selected } else { t.base };
+                lines.push(Line::from(vec![
+                    Span::styled(format!(" {label:<18}"), t.heading),
+                    Span::styled(value.clone(), style),
+                ]));
+                lines.push(Line::raw(""));
+            }
+            lines.push(Line::from(hints(cx, Context::Form, &[Action::Confirm, Action::NextField, Action::Cancel])));
+            f.render_widget(Paragraph::new(lines), inner);
+            return;
+        }
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(t.border_focus)
+            .title(Span::styled(format!(" {} ", s.choose_incident), t.heading));
+        let inner = block.inner(popup);
+        f.render_widget(block, popup);
+        let [query_area, list_area, hint_area] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+        f.render_widget(
+            Paragraph::new(Line::from(vec![
+                Span::styled(format!("{}: ", s.filter), t.heading),
+                Span::styled(format!("{}▏", safe_line(&self.query)), t.base),
+            ])),
+            query_area,
+        );
+        let shown = self.shown();
+        let mut lines = Vec::new();
+        if shown.is_empty() {
+            lines.push(Line::from(Span::styled(s.no_incidents, t.dim)));
+        }
+        let height = list_area.height as usize;
+        let first = self.selected.saturating_sub(height.saturating_sub(1));
+        for (i, inc) in shown.iter().enumerate().skip(first).take(height) {
+            let status = if inc.is_open() { s.open } else { s.closed };
+            let mut spans = vec![
+                Span::styled(format!("{:>3} ", inc.number), t.dim),
+                Span::styled(format!("{:<10}", status), if inc.is_open() { t.base } else { t.dim }),
+                Span::styled(inc.created_at.with_timezone(&Local).format("%d.%m %H:%M  ").to_string(), t.time),
+                Span::styled(safe_line(&inc.title).into_owned(), t.base),
+                Span::styled(format!("  {} · {}", safe_line(&inc.kind), inc.severity.level()), t.dim),
+            ];
+            if inc.exercise {
+                spans.push(Span::styled(format!(" {} ", s.exercise), t.exercise));
+            }
+            let mut line = Line::from(spans);
+            if i == self.selected {
+                for span in &mut line.spans {
+                    span.style = span.style.patch(t.selected);
+                }
+            }
+            lines.push(line);
+        }
+        f.render_widget(Paragraph::new(lines), list_area);
+        let hint = hints(
+            cx,
+            Context::Picker,
+            &[Action::Confirm, Action::NewIncident, Action::CloseIncident, Action::ReopenIncident, Action::Cancel],
+        );
+        f.render_widget(Paragraph::new(Line::from(hint)), hint_area);
+    }
+}
+
+/// `Enter Lagre · Ctrl-N Ny hendelse …` from the keymap, so hints never lie.
+pub fn hints(cx: &RenderCx<'_>, context: Context, actions: &[Action]) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    for &a in actions {
+        let Some(key) = cx.keymap.keys(context, a).first().or_else(|| cx.keymap.keys(Context::Global, a).first()) else {
+            continue;
+        };
+        if !spans.is_empty() {
+            spans.push(Span::styled(" · ", cx.theme.dim));
+        }
+        spans.push(Span::styled(key.display(), cx.theme.key));
+        spans.push(Span::styled(format!(" {}", a.describe(cx.lang.is_norwegian())), cx.theme.dim));
+    }
+    spans
+}
+
+/// A rectangle of at most `w`×`h` in the middle of `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+}
