@@ -10,7 +10,9 @@ impl Session {
     /// Open a new incident and make it the user's active one.
     pub fn create_incident(&mut self, new: NewIncident) -> Result<Incident> {
         let new = new.validated(&self.incident_types)?;
-        let incident = self.store.create_incident(&new, &self.user, &self.device, Utc::now())?;
+        let incident = self
+            .store
+            .create_incident(&new, &self.user, &self.device, Utc::now())?;
         self.set_active(&incident)?;
         Ok(incident)
     }
@@ -39,11 +41,15 @@ impl Session {
                 status.as_str()
             )));
         }
-        Ok(self.store.set_incident_status(number, status, &self.user, &self.device, Utc::now())?)
+        Ok(self
+            .store
+            .set_incident_status(number, status, &self.user, &self.device, Utc::now())?)
     }
 
     pub fn set_active(&self, incident: &Incident) -> Result<()> {
-        Ok(self.store.set_user_state(&self.user, ACTIVE_KEY, &incident.id.to_string())?)
+        Ok(self
+            .store
+            .set_user_state(&self.user, ACTIVE_KEY, &incident.id.to_string())?)
     }
 
     /// The incident this user last had active, if it is still open; else the only
@@ -56,8 +62,12 @@ impl Session {
                 }
             }
         }
-        let mut open: Vec<Incident> =
-            self.store.list_incidents()?.into_iter().filter(Incident::is_open).collect();
+        let mut open: Vec<Incident> = self
+            .store
+            .list_incidents()?
+            .into_iter()
+            .filter(Incident::is_open)
+            .collect();
         Ok(if open.len() == 1 { open.pop() } else { None })
     }
 

@@ -41,7 +41,12 @@ impl Session {
         let store = Store::open(db)?;
         let id = store.device_id()?;
         let device = format!("{}-{}", hostname(), &id[id.len().saturating_sub(6)..]);
-        Ok(Session { store, user, device, incident_types })
+        Ok(Session {
+            store,
+            user,
+            device,
+            incident_types,
+        })
     }
 }
 

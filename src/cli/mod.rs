@@ -144,9 +144,18 @@ impl Settings {
             .or_else(|| config.db.clone())
             .or_else(config::default_db_path)
             .ok_or("cannot find a data folder for the database; give --db PATH")?;
-        let user = cli.user.clone().or_else(|| config.user.clone()).unwrap_or_else(config::os_user);
+        let user = cli
+            .user
+            .clone()
+            .or_else(|| config.user.clone())
+            .unwrap_or_else(config::os_user);
         let lang = cli.lang.or(config.lang).unwrap_or_else(Lang::from_env);
-        Ok(Settings { db, user, lang, config })
+        Ok(Settings {
+            db,
+            user,
+            lang,
+            config,
+        })
     }
 
     pub fn open_session(&self) -> Result<Session, AppError> {
@@ -189,9 +198,19 @@ fn execute(s: &mut Session, cmd: Command, json: bool) -> Result<ExitCode, AppErr
     };
     match cmd {
         Command::Incident(cmd) => match cmd {
-            IncidentCmd::New { title, kind, severity, exercise } => {
+            IncidentCmd::New {
+                title,
+                kind,
+                severity,
+                exercise,
+            } => {
                 let severity = Severity::new(severity)?;
-                let i = s.create_incident(NewIncident { title, kind, severity, exercise })?;
+                let i = s.create_incident(NewIncident {
+                    title,
+                    kind,
+                    severity,
+                    exercise,
+                })?;
                 output::incident_created(&mut out, &i, json).map_err(io)?;
             }
             IncidentCmd::List => output::incidents(&mut out, &s.incidents()?, json).map_err(io)?,
@@ -210,17 +229,36 @@ fn execute(s: &mut Session, cmd: Command, json: bool) -> Result<ExitCode, AppErr
             }
         },
         Command::Log(cmd) => match cmd {
-            LogCmd::Add { incident, at, significant, text } => {
+            LogCmd::Add {
+                incident,
+                at,
+                significant,
+                text,
+            } => {
                 let incident = s.resolve_incident(incident)?;
-                let at = at.map(|a| parse_at(&a, &Local::now())).transpose().map_err(AppError::Usage)?;
-                let input = EntryInput { at, significant, ..EntryInput::now(text.join(" ")) };
+                let at = at
+                    .map(|a| parse_at(&a, &Local::now()))
+                    .transpose()
+                    .map_err(AppError::Usage)?;
+                let input = EntryInput {
+                    at,
+                    significant,
+                    ..EntryInput::now(text.join(" "))
+                };
                 let e = s.add_entry(&incident, input)?;
                 output::entry_added(&mut out, &e, None, json).map_err(io)?;
             }
-            LogCmd::Correct { incident, seq, text } => {
+            LogCmd::Correct {
+                incident,
+                seq,
+                text,
+            } => {
                 let incident = s.resolve_incident(incident)?;
                 let target = s.entry(&incident, seq)?;
-                let input = EntryInput { corrects: Some(target.id), ..EntryInput::now(text.join(" ")) };
+                let input = EntryInput {
+                    corrects: Some(target.id),
+                    ..EntryInput::now(text.join(" "))
+                };
                 let e = s.add_entry(&incident, input)?;
                 output::entry_added(&mut out, &e, Some(target.seq), json).map_err(io)?;
             }
@@ -240,16 +278,22 @@ fn execute(s: &mut Session, cmd: Command, json: bool) -> Result<ExitCode, AppErr
                 let report = if file.as_os_str() == "-" {
                     s.import(&incident, std::io::stdin().lock())?
                 } else {
-                    let f = std::fs::File::open(&file)
-                        .map_err(|e| AppError::Usage(format!("cannot read {}: {e}", file.display())))?;
+                    let f = std::fs::File::open(&file).map_err(|e| {
+                        AppError::Usage(format!("cannot read {}: {e}", file.display()))
+                    })?;
                     s.import(&incident, std::io::BufReader::with_capacity(1 << 16, f))?
                 };
                 output::import_report(&mut out, &report, json).map_err(io)?;
             }
             LogCmd::Verify { incident } => {
                 let incident = s.resolve_incident(incident)?;
-                let intact = output::verify(&mut out, &incident, &s.verify(&incident)?, json).map_err(io)?;
-                return Ok(if intact { ExitCode::SUCCESS } else { ExitCode::from(1) });
+                let intact =
+                    output::verify(&mut out, &incident, &s.verify(&incident)?, json).map_err(io)?;
+                return Ok(if intact {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                });
             }
         },
     }

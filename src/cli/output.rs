@@ -65,7 +65,12 @@ pub fn incidents(out: &mut impl Write, list: &[Incident], json: bool) -> io::Res
     Ok(())
 }
 
-pub fn entry_added(out: &mut impl Write, e: &LogEntry, corrects_seq: Option<i64>, json: bool) -> io::Result<()> {
+pub fn entry_added(
+    out: &mut impl Write,
+    e: &LogEntry,
+    corrects_seq: Option<i64>,
+    json: bool,
+) -> io::Result<()> {
     if json {
         writeln!(out, "{}", serde_json::to_string(e).expect("plain data"))
     } else {
@@ -88,7 +93,13 @@ fn entry_text(
     }
     let mut text = safe(&e.text).into_owned();
     text = text.replace('\n', "\n                         ");
-    write!(out, "#{:<4} {}  {:<10} {marks}{text}", e.seq, local(e.reported_at), safe_line(&e.author))?;
+    write!(
+        out,
+        "#{:<4} {}  {:<10} {marks}{text}",
+        e.seq,
+        local(e.reported_at),
+        safe_line(&e.author)
+    )?;
     if let Some(c) = corrects_seq {
         write!(out, "  (retter #{c})")?;
     }
@@ -109,8 +120,10 @@ pub fn entries(out: &mut impl Write, list: &[LogEntry], json: bool) -> io::Resul
         return out.flush();
     }
     let seq_of: std::collections::HashMap<_, _> = list.iter().map(|e| (e.id, e.seq)).collect();
-    let corrected: std::collections::HashMap<_, _> =
-        list.iter().filter_map(|e| e.corrects.map(|c| (c, e.seq))).collect();
+    let corrected: std::collections::HashMap<_, _> = list
+        .iter()
+        .filter_map(|e| e.corrects.map(|c| (c, e.seq)))
+        .collect();
     for e in list {
         let corrects_seq = e.corrects.and_then(|c| seq_of.get(&c).copied());
         entry_text(&mut out, e, corrects_seq, corrected.get(&e.id).copied())?;
@@ -120,9 +133,17 @@ pub fn entries(out: &mut impl Write, list: &[LogEntry], json: bool) -> io::Resul
 
 pub fn import_report(out: &mut impl Write, r: &ImportReport, json: bool) -> io::Result<()> {
     if json {
-        writeln!(out, "{}", json!({ "added": r.added, "already_there": r.already_there }))
+        writeln!(
+            out,
+            "{}",
+            json!({ "added": r.added, "already_there": r.already_there })
+        )
     } else {
-        writeln!(out, "imported {} entries ({} already in the log)", r.added, r.already_there)
+        writeln!(
+            out,
+            "imported {} entries ({} already in the log)",
+            r.added, r.already_there
+        )
     }
 }
 
@@ -136,9 +157,17 @@ pub fn verify(
     match result {
         Ok(n) => {
             if json {
-                writeln!(out, "{}", json!({ "incident": incident.number, "intact": true, "entries": n }))?;
+                writeln!(
+                    out,
+                    "{}",
+                    json!({ "incident": incident.number, "intact": true, "entries": n })
+                )?;
             } else {
-                writeln!(out, "incident {}: the log's hash chain is intact ({n} entries)", incident.number)?;
+                writeln!(
+                    out,
+                    "incident {}: the log's hash chain is intact ({n} entries)",
+                    incident.number
+                )?;
             }
             Ok(true)
         }

@@ -49,8 +49,14 @@ impl LogFilter {
         (!self.decisions_only || e.decision)
             && (!self.significant_only || e.significant)
             && (self.authors.is_empty() || self.authors.iter().any(|a| e.folded_author == a))
-            && self.tags.iter().all(|t| e.folded_tags.iter().any(|et| &**et == t))
-            && self.words.iter().all(|w| e.folded_text.contains(w.as_str()))
+            && self
+                .tags
+                .iter()
+                .all(|t| e.folded_tags.iter().any(|et| &**et == t))
+            && self
+                .words
+                .iter()
+                .all(|w| e.folded_text.contains(w.as_str()))
     }
 }
 

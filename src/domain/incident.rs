@@ -175,13 +175,25 @@ mod tests {
             severity: Severity::DEFAULT,
             exercise: false,
         };
-        assert_eq!(ok.clone().validated(&types()).unwrap().title, "Flom i Lågen");
-        let empty = NewIncident { title: "  ".into(), ..ok.clone() };
+        assert_eq!(
+            ok.clone().validated(&types()).unwrap().title,
+            "Flom i Lågen"
+        );
+        let empty = NewIncident {
+            title: "  ".into(),
+            ..ok.clone()
+        };
         assert!(empty.validated(&types()).is_err());
-        let bad_type = NewIncident { kind: "tsunami".into(), ..ok.clone() };
+        let bad_type = NewIncident {
+            kind: "tsunami".into(),
+            ..ok.clone()
+        };
         let err = bad_type.validated(&types()).unwrap_err();
         assert!(err.0.contains("strømbrudd"), "{err}");
-        let escape = NewIncident { title: "a\u{1b}[2Jb".into(), ..ok };
+        let escape = NewIncident {
+            title: "a\u{1b}[2Jb".into(),
+            ..ok
+        };
         assert!(escape.validated(&types()).is_err());
     }
 }

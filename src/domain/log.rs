@@ -145,10 +145,16 @@ pub fn verify_chain<'a>(
     let mut count = 0;
     for e in entries {
         if e.prev_hash != prev {
-            return Err(ChainBreak::Unlinked { seq: e.seq, id: e.id });
+            return Err(ChainBreak::Unlinked {
+                seq: e.seq,
+                id: e.id,
+            });
         }
         if e.hash_input(incident_id).hash() != e.hash {
-            return Err(ChainBreak::Altered { seq: e.seq, id: e.id });
+            return Err(ChainBreak::Altered {
+                seq: e.seq,
+                id: e.id,
+            });
         }
         prev = e.hash.clone();
         count += 1;
@@ -237,7 +243,10 @@ mod tests {
         entries[2].text.push('!');
         assert_eq!(
             verify_chain(id, &entries),
-            Err(ChainBreak::Altered { seq: 3, id: entries[2].id })
+            Err(ChainBreak::Altered {
+                seq: 3,
+                id: entries[2].id
+            })
         );
     }
 
@@ -248,7 +257,10 @@ mod tests {
         let _ = after;
         assert_eq!(
             verify_chain(id, &entries),
-            Err(ChainBreak::Unlinked { seq: 3, id: entries[1].id })
+            Err(ChainBreak::Unlinked {
+                seq: 3,
+                id: entries[1].id
+            })
         );
     }
 
@@ -264,6 +276,9 @@ mod tests {
     #[test]
     fn hash_depends_on_incident() {
         let (id, entries) = chain(1);
-        assert_ne!(entries[0].hash_input(Uuid::now_v7()).hash(), entries[0].hash_input(id).hash());
+        assert_ne!(
+            entries[0].hash_input(Uuid::now_v7()).hash(),
+            entries[0].hash_input(id).hash()
+        );
     }
 }

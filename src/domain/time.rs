@@ -36,7 +36,10 @@ impl ClockTime {
             // earliest valid reading, or shift an hour forward past the gap.
             tz.from_local_datetime(&naive)
                 .earliest()
-                .or_else(|| tz.from_local_datetime(&(naive + Duration::hours(1))).earliest())
+                .or_else(|| {
+                    tz.from_local_datetime(&(naive + Duration::hours(1)))
+                        .earliest()
+                })
                 .map(|t| t.with_timezone(&Utc))
         };
         let now_utc = now.with_timezone(&Utc);
@@ -82,8 +85,17 @@ mod tests {
 
     #[test]
     fn parses_norwegian_clock_times() {
-        assert_eq!(ClockTime::parse("14:32"), Some(ClockTime { hour: 14, minute: 32 }));
-        assert_eq!(ClockTime::parse("8.05"), Some(ClockTime { hour: 8, minute: 5 }));
+        assert_eq!(
+            ClockTime::parse("14:32"),
+            Some(ClockTime {
+                hour: 14,
+                minute: 32
+            })
+        );
+        assert_eq!(
+            ClockTime::parse("8.05"),
+            Some(ClockTime { hour: 8, minute: 5 })
+        );
         assert_eq!(ClockTime::parse("24:00"), None);
         assert_eq!(ClockTime::parse("12:60"), None);
         assert_eq!(ClockTime::parse("1432"), None);

@@ -47,7 +47,10 @@ const ENTRY_COLUMNS: &str = "e.id, i.number, e.seq, e.text, e.author, e.device, 
      e.recorded_at, e.kind, e.tags, e.mentions, e.significant, e.corrects, e.prev_hash, e.hash";
 
 fn words(s: &str) -> Vec<String> {
-    s.split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect()
+    s.split(' ')
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 fn uuid(s: &str) -> Uuid {
@@ -84,7 +87,9 @@ impl Store {
         incident: &Incident,
         records: impl IntoIterator<Item = NewEntryRecord>,
     ) -> Result<Vec<LogEntry>> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let incident_key = incident.id.to_string();
         let (mut seq, mut prev_hash): (i64, String) = tx
             .prepare_cached(
@@ -96,12 +101,18 @@ impl Store {
         let mut appended = Vec::new();
         for rec in records {
             let id_key = rec.id.to_string();
-            let exists: Option<i64> = tx
-                .prepare_cached("SELECT 1 FROM log_entries WHERE id = ?1")?
+            let owner: Option<String> = tx
+                .prepare_cached("SELECT incident_id FROM log_entries WHERE id = ?1")?
                 .query_row([&id_key], |r| r.get(0))
                 .optional()?;
-            if exists.is_some() {
-                continue;
+            match owner {
+                Some(o) if o == incident_key => continue,
+                Some(_) => {
+                    return Err(StoreError::Conflict(format!(
+                        "entry {id_key} is already in another incident; an entry belongs to one incident only (leave out \"id\" to copy it as a new entry)"
+                    )))
+                }
+                None => {}
             }
             if let Some(target) = rec.corrects {
                 let owner: Option<String> = tx
@@ -255,13 +266,17 @@ impl Store {
         device: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let n = tx.execute(
             "UPDATE log_entries SET significant = ?1 WHERE id = ?2",
             params![significant, entry_id.to_string()],
         )?;
         if n == 0 {
-            return Err(StoreError::NotFound(format!("there is no log entry {entry_id}")));
+            return Err(StoreError::NotFound(format!(
+                "there is no log entry {entry_id}"
+            )));
         }
         let op = Op {
             author,

@@ -22,16 +22,27 @@ const APPLICATION_ID: i32 = 0x5349_5452;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("{0} is not a sitroom database (it is another kind of file); choose another path with --db")]
+    #[error(
+        "{0} is not a sitroom database (it is another kind of file); choose another path with --db"
+    )]
     NotSitroom(PathBuf),
     #[error("{path} was made by a newer sitroom (schema version {found}; this program knows up to {known}); update sitroom to open it")]
-    TooNew { path: PathBuf, found: i64, known: i64 },
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
     #[error("cannot create the database folder {path}: {source}")]
-    CannotCreate { path: PathBuf, source: std::io::Error },
+    CannotCreate {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write to the database at {0}: the file or its folder is read-only (sitroom needs to write the file and its -wal/-shm companions there); choose another path with --db")]
     ReadOnly(PathBuf),
     #[error("{0}")]
     NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
 }
@@ -59,7 +70,10 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_URI;
         let classify = |e: rusqlite::Error| classify_open_error(path, e);
         let conn = Connection::open_with_flags(path, flags).map_err(classify)?;
-        let mut store = Store { conn, path: path.to_path_buf() };
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
         store.check_identity().map_err(classify)??;
         store.configure().map_err(classify)?;
         migrations::run(&mut store.conn, path).map_err(|e| match e {
@@ -75,16 +89,25 @@ impl Store {
 
     /// Is this file empty, or a sitroom database this program can read?
     fn check_identity(&self) -> rusqlite::Result<Result<()>> {
-        let app_id: i32 = self.conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
-        let tables: i64 =
-            self.conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
+        let app_id: i32 = self
+            .conn
+            .pragma_query_value(None, "application_id", |r| r.get(0))?;
+        let tables: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
         if app_id != APPLICATION_ID && !(app_id == 0 && tables == 0) {
             return Ok(Err(StoreError::NotSitroom(self.path.clone())));
         }
-        let version: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
         let known = migrations::latest();
         if version > known {
-            return Ok(Err(StoreError::TooNew { path: self.path.clone(), found: version, known }));
+            return Ok(Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: version,
+                known,
+            }));
         }
         Ok(Ok(()))
     }
@@ -92,7 +115,9 @@ impl Store {
     fn configure(&self) -> rusqlite::Result<()> {
         // WAL lets the TUI read while a CLI command writes; FULL makes every commit
         // durable on disk, as a log entry must be once Enter is pressed.
-        let mode: String = self.conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        let mode: String = self
+            .conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(rusqlite::Error::SqliteFailure(
                 rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
@@ -108,7 +133,9 @@ impl Store {
     /// A counter that changes when another connection (a CLI command beside the TUI)
     /// has committed: cheap to poll, so the TUI can pick up new entries.
     pub fn data_version(&self) -> Result<i64> {
-        Ok(self.conn.pragma_query_value(None, "data_version", |r| r.get(0))?)
+        Ok(self
+            .conn
+            .pragma_query_value(None, "data_version", |r| r.get(0))?)
     }
 
     /// The device id of this replica, made once and kept in the database.
@@ -129,9 +156,9 @@ impl Store {
 fn classify_open_error(path: &Path, e: rusqlite::Error) -> StoreError {
     match e.sqlite_error_code() {
         Some(ErrorCode::NotADatabase) => StoreError::NotSitroom(path.to_path_buf()),
-        Some(ErrorCode::ReadOnly) | Some(ErrorCode::CannotOpen) | Some(ErrorCode::PermissionDenied) => {
-            StoreError::ReadOnly(path.to_path_buf())
-        }
+        Some(ErrorCode::ReadOnly)
+        | Some(ErrorCode::CannotOpen)
+        | Some(ErrorCode::PermissionDenied) => StoreError::ReadOnly(path.to_path_buf()),
         _ => StoreError::Sql(e),
     }
 }
@@ -173,7 +200,9 @@ mod tests {
         let err = Store::open(&path).err().unwrap();
         assert!(err.to_string().contains("not a sitroom database"), "{err}");
         // and the file is left as it was
-        assert!(std::fs::read_to_string(&path).unwrap().starts_with("Dette er"));
+        assert!(std::fs::read_to_string(&path)
+            .unwrap()
+            .starts_with("Dette er"));
     }
 
     #[test]
@@ -185,7 +214,10 @@ mod tests {
         c.pragma_update(None, "user_version", 999).unwrap();
         drop(c);
         let err = Store::open(&path).err().unwrap();
-        assert!(matches!(err, StoreError::TooNew { found: 999, .. }), "{err}");
+        assert!(
+            matches!(err, StoreError::TooNew { found: 999, .. }),
+            "{err}"
+        );
     }
 
     #[test]

@@ -45,51 +45,270 @@ pub enum Input {
     Paste,
 }
 
-/// The keymap name of each action, and its description in (bokmål, English).
-pub const ACTIONS: &[(Action, &str, &str, &str)] = &[
-    (Action::Quit, "quit", "Avslutt (utkastet lagres)", "Quit (the draft is kept)"),
-    (Action::Help, "help", "Vis hjelp", "Show help"),
-    (Action::Incidents, "incidents", "Bytt hendelse", "Switch incident"),
-    (Action::Redraw, "redraw", "Tegn skjermen på nytt", "Redraw the screen"),
-    (Action::Confirm, "confirm", "Lagre / velg", "Save / choose"),
-    (Action::Cancel, "cancel", "Avbryt / tilbake", "Cancel / back"),
-    (Action::Newline, "newline", "Ny linje i loggføringen", "New line in the entry"),
-    (Action::FocusNext, "focus_next", "Bytt mellom skrivelinje og logg", "Switch between entry line and log"),
-    (Action::Up, "up", "Opp", "Up"),
-    (Action::Down, "down", "Ned", "Down"),
-    (Action::PageUp, "page_up", "En side opp", "One page up"),
-    (Action::PageDown, "page_down", "En side ned", "One page down"),
-    (Action::First, "first", "Til eldste", "To the oldest"),
-    (Action::Last, "last", "Til nyeste", "To the newest"),
-    (Action::Search, "search", "Søk og filtrer (#tagg @forfatter ! *)", "Search and filter (#tag @author ! *)"),
-    (Action::FilterTag, "filter_tag", "Filtrer på tagg", "Filter by tag"),
-    (Action::FilterAuthor, "filter_author", "Filtrer på forfatter", "Filter by author"),
-    (Action::DecisionsOnly, "decisions_only", "Bare beslutninger (av/på)", "Decisions only (on/off)"),
-    (Action::SignificantOnly, "significant_only", "Bare vesentlige (av/på)", "Significant only (on/off)"),
-    (Action::ClearFilter, "clear_filter", "Fjern filteret", "Clear the filter"),
-    (Action::ToggleSignificant, "toggle_significant", "Merk som vesentlig (av/på)", "Mark significant (on/off)"),
-    (Action::Correct, "correct", "Rett valgt loggføring", "Correct the selected entry"),
-    (Action::NewIncident, "new_incident", "Ny hendelse", "New incident"),
-    (Action::CloseIncident, "close_incident", "Avslutt valgt hendelse", "Close the selected incident"),
-    (Action::ReopenIncident, "reopen_incident", "Gjenåpne valgt hendelse", "Reopen the selected incident"),
-    (Action::NextField, "next_field", "Neste felt", "Next field"),
-    (Action::PrevField, "prev_field", "Forrige felt", "Previous field"),
-    (Action::Left, "left", "Forrige valg", "Previous choice"),
-    (Action::Right, "right", "Neste valg", "Next choice"),
-    (Action::Toggle, "toggle", "Slå av/på", "Toggle"),
+/// The keymap name of each action, its description in bokmål and English (help),
+/// and a short label in each (the hint line).
+pub const ACTIONS: &[(Action, &str, &str, &str, &str, &str)] = &[
+    (
+        Action::Quit,
+        "quit",
+        "Avslutt (utkastet lagres)",
+        "Quit (the draft is kept)",
+        "avslutt",
+        "quit",
+    ),
+    (
+        Action::Help,
+        "help",
+        "Vis hjelp",
+        "Show help",
+        "hjelp",
+        "help",
+    ),
+    (
+        Action::Incidents,
+        "incidents",
+        "Bytt hendelse",
+        "Switch incident",
+        "hendelser",
+        "incidents",
+    ),
+    (
+        Action::Redraw,
+        "redraw",
+        "Tegn skjermen på nytt",
+        "Redraw the screen",
+        "tegn på nytt",
+        "redraw",
+    ),
+    (
+        Action::Confirm,
+        "confirm",
+        "Lagre / velg",
+        "Save / choose",
+        "lagre",
+        "save",
+    ),
+    (
+        Action::Cancel,
+        "cancel",
+        "Avbryt / tilbake",
+        "Cancel / back",
+        "tilbake",
+        "back",
+    ),
+    (
+        Action::Newline,
+        "newline",
+        "Ny linje i loggføringen",
+        "New line in the entry",
+        "ny linje",
+        "new line",
+    ),
+    (
+        Action::FocusNext,
+        "focus_next",
+        "Bytt mellom skrivelinje og logg",
+        "Switch between entry line and log",
+        "logg/skriv",
+        "log/entry",
+    ),
+    (Action::Up, "up", "Opp", "Up", "opp", "up"),
+    (Action::Down, "down", "Ned", "Down", "ned", "down"),
+    (
+        Action::PageUp,
+        "page_up",
+        "En side opp",
+        "One page up",
+        "side opp",
+        "page up",
+    ),
+    (
+        Action::PageDown,
+        "page_down",
+        "En side ned",
+        "One page down",
+        "side ned",
+        "page down",
+    ),
+    (
+        Action::First,
+        "first",
+        "Til eldste",
+        "To the oldest",
+        "eldste",
+        "oldest",
+    ),
+    (
+        Action::Last,
+        "last",
+        "Til nyeste",
+        "To the newest",
+        "nyeste",
+        "newest",
+    ),
+    (
+        Action::Search,
+        "search",
+        "Søk og filtrer (#tagg @forfatter ! *)",
+        "Search and filter (#tag @author ! *)",
+        "søk",
+        "search",
+    ),
+    (
+        Action::FilterTag,
+        "filter_tag",
+        "Filtrer på tagg",
+        "Filter by tag",
+        "tagg",
+        "tag",
+    ),
+    (
+        Action::FilterAuthor,
+        "filter_author",
+        "Filtrer på forfatter",
+        "Filter by author",
+        "forfatter",
+        "author",
+    ),
+    (
+        Action::DecisionsOnly,
+        "decisions_only",
+        "Bare beslutninger (av/på)",
+        "Decisions only (on/off)",
+        "beslutninger",
+        "decisions",
+    ),
+    (
+        Action::SignificantOnly,
+        "significant_only",
+        "Bare vesentlige (av/på)",
+        "Significant only (on/off)",
+        "vesentlige",
+        "significant",
+    ),
+    (
+        Action::ClearFilter,
+        "clear_filter",
+        "Fjern filteret",
+        "Clear the filter",
+        "fjern filter",
+        "clear filter",
+    ),
+    (
+        Action::ToggleSignificant,
+        "toggle_significant",
+        "Merk som vesentlig (av/på)",
+        "Mark significant (on/off)",
+        "vesentlig",
+        "significant",
+    ),
+    (
+        Action::Correct,
+        "correct",
+        "Rett valgt loggføring",
+        "Correct the selected entry",
+        "rett",
+        "correct",
+    ),
+    (
+        Action::NewIncident,
+        "new_incident",
+        "Ny hendelse",
+        "New incident",
+        "ny",
+        "new",
+    ),
+    (
+        Action::CloseIncident,
+        "close_incident",
+        "Avslutt valgt hendelse",
+        "Close the selected incident",
+        "avslutt",
+        "close",
+    ),
+    (
+        Action::ReopenIncident,
+        "reopen_incident",
+        "Gjenåpne valgt hendelse",
+        "Reopen the selected incident",
+        "gjenåpne",
+        "reopen",
+    ),
+    (
+        Action::NextField,
+        "next_field",
+        "Neste felt",
+        "Next field",
+        "neste felt",
+        "next field",
+    ),
+    (
+        Action::PrevField,
+        "prev_field",
+        "Forrige felt",
+        "Previous field",
+        "forrige felt",
+        "previous field",
+    ),
+    (
+        Action::Left,
+        "left",
+        "Forrige valg",
+        "Previous choice",
+        "forrige",
+        "previous",
+    ),
+    (
+        Action::Right,
+        "right",
+        "Neste valg",
+        "Next choice",
+        "neste",
+        "next",
+    ),
+    (
+        Action::Toggle,
+        "toggle",
+        "Slå av/på",
+        "Toggle",
+        "av/på",
+        "toggle",
+    ),
 ];
 
 impl Action {
     pub fn from_name(name: &str) -> Option<Action> {
-        ACTIONS.iter().find(|(_, n, _, _)| *n == name).map(|(a, ..)| *a)
+        ACTIONS
+            .iter()
+            .find(|(_, n, ..)| *n == name)
+            .map(|(a, ..)| *a)
     }
 
     pub fn name(self) -> &'static str {
-        ACTIONS.iter().find(|(a, ..)| *a == self).map_or("?", |(_, n, ..)| n)
+        ACTIONS
+            .iter()
+            .find(|(a, ..)| *a == self)
+            .map_or("?", |(_, n, ..)| n)
     }
 
     pub fn describe(self, norwegian: bool) -> &'static str {
-        let (_, _, nb, en) = ACTIONS.iter().find(|(a, ..)| *a == self).expect("every action is listed");
+        let (_, _, nb, en, ..) = ACTIONS
+            .iter()
+            .find(|(a, ..)| *a == self)
+            .expect("every action is listed");
+        if norwegian {
+            nb
+        } else {
+            en
+        }
+    }
+
+    /// The short label of the hint line: `Enter lagre · Tab logg/skriv`.
+    pub fn label(self, norwegian: bool) -> &'static str {
+        let (.., nb, en) = ACTIONS
+            .iter()
+            .find(|(a, ..)| *a == self)
+            .expect("every action is listed");
         if norwegian {
             nb
         } else {

@@ -160,7 +160,11 @@ impl LogModel {
         self.visible = if self.filter.is_empty() {
             None
         } else {
-            Some((0..self.rows.len()).filter(|&i| self.passes(&self.rows[i])).collect())
+            Some(
+                (0..self.rows.len())
+                    .filter(|&i| self.passes(&self.rows[i]))
+                    .collect(),
+            )
         };
     }
 }
@@ -177,7 +181,11 @@ mod tests {
             folded: fold(text),
             author: "kari".into(),
             reported_at: Utc::now(),
-            kind: if text.starts_with("Vi") { EntryKind::Decision } else { EntryKind::Note },
+            kind: if text.starts_with("Vi") {
+                EntryKind::Decision
+            } else {
+                EntryKind::Note
+            },
             tags: vec![],
             significant: false,
             corrects_seq: corrects,
@@ -187,11 +195,17 @@ mod tests {
     #[test]
     fn filter_narrows_and_new_entries_respect_it() {
         let mut m = LogModel::new();
-        m.extend([summary(1, "Strømbrudd i Andebu", None), summary(2, "Flom i Lågen", None)]);
+        m.extend([
+            summary(1, "Strømbrudd i Andebu", None),
+            summary(2, "Flom i Lågen", None),
+        ]);
         m.set_filter(LogFilter::parse("strom"));
         assert_eq!(m.len(), 1);
         assert_eq!(&*m.get(0).unwrap().text, "Strømbrudd i Andebu");
-        m.extend([summary(3, "Mer strøm borte", None), summary(4, "Vann", None)]);
+        m.extend([
+            summary(3, "Mer strøm borte", None),
+            summary(4, "Vann", None),
+        ]);
         assert_eq!(m.len(), 2);
         m.set_filter(LogFilter::default());
         assert_eq!(m.len(), 4);
@@ -200,7 +214,10 @@ mod tests {
     #[test]
     fn corrections_point_both_ways() {
         let mut m = LogModel::new();
-        m.extend([summary(1, "38 beboere", None), summary(2, "36 beboere", Some(1))]);
+        m.extend([
+            summary(1, "38 beboere", None),
+            summary(2, "36 beboere", Some(1)),
+        ]);
         assert_eq!(m.get(0).unwrap().corrected_by, Some(2));
         assert_eq!(m.get(1).unwrap().corrects_seq, Some(1));
     }

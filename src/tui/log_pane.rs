@@ -98,7 +98,8 @@ impl LogPane {
             pane.editor = TextArea::new(d.text.split('\n').map(str::to_string).collect());
             pane.editor.set_cursor_line_style(Style::default());
             pane.editor.set_wrap_mode(WrapMode::WordOrGlyph);
-            pane.editor.move_cursor(ratatui_textarea::CursorMove::Bottom);
+            pane.editor
+                .move_cursor(ratatui_textarea::CursorMove::Bottom);
             pane.editor.move_cursor(ratatui_textarea::CursorMove::End);
             pane.started_at = Some(d.started_at);
             pane.correcting = d
@@ -121,7 +122,8 @@ impl LogPane {
     }
 
     fn find_seq(&self, id: Uuid) -> Option<i64> {
-        (0..self.model.total()).find_map(|i| self.model.get(i).filter(|r| r.id == id).map(|r| r.seq))
+        (0..self.model.total())
+            .find_map(|i| self.model.get(i).filter(|r| r.id == id).map(|r| r.seq))
     }
 
     fn text(&self) -> String {
@@ -137,9 +139,19 @@ impl LogPane {
     }
 
     /// Save the draft if edits are waiting and it is time (or `force`).
-    pub fn save_draft_if_due(&mut self, session: &Session, now: Instant, force: bool) -> crate::app::Result<()> {
-        let Some(first) = self.first_unsaved else { return Ok(()) };
-        if force || self.unsaved_edits >= SAVE_EVERY_EDITS || now.duration_since(first) >= SAVE_AFTER {
+    pub fn save_draft_if_due(
+        &mut self,
+        session: &Session,
+        now: Instant,
+        force: bool,
+    ) -> crate::app::Result<()> {
+        let Some(first) = self.first_unsaved else {
+            return Ok(());
+        };
+        if force
+            || self.unsaved_edits >= SAVE_EVERY_EDITS
+            || now.duration_since(first) >= SAVE_AFTER
+        {
             let draft = self.started_at.map(|started_at| Draft {
                 text: self.text(),
                 started_at,
@@ -154,7 +166,8 @@ impl LogPane {
 
     /// When the next draft save falls due, for the event loop's timeout.
     pub fn draft_due_in(&self, now: Instant) -> Option<Duration> {
-        self.first_unsaved.map(|f| (f + SAVE_AFTER).saturating_duration_since(now))
+        self.first_unsaved
+            .map(|f| (f + SAVE_AFTER).saturating_duration_since(now))
     }
 
     fn edited(&mut self, session: &Session) {
@@ -227,7 +240,9 @@ impl LogPane {
     // --- scrolling -------------------------------------------------------------
 
     fn height_of(&self, i: usize, width: u16) -> usize {
-        self.model.get(i).map_or(1, |r| entry_lines(r, width, self.lang.strings(), &MEASURE, false, None).len())
+        self.model.get(i).map_or(1, |r| {
+            entry_lines(r, width, self.lang.strings(), &MEASURE, false, None).len()
+        })
     }
 
     /// Going up from `bottom`, the first index that still fits in `height` rows.
@@ -333,9 +348,13 @@ impl LogPane {
                     self.focus_log();
                 }
             }
-            Input::Action(a @ (Action::PageUp | Action::PageDown | Action::First | Action::Last)) => self.scroll(a),
+            Input::Action(
+                a @ (Action::PageUp | Action::PageDown | Action::First | Action::Last),
+            ) => self.scroll(a),
             Input::Action(Action::Search) => self.open_filter(""),
-            Input::Action(Action::ToggleSignificant) => self.significant_draft = !self.significant_draft,
+            Input::Action(Action::ToggleSignificant) => {
+                self.significant_draft = !self.significant_draft
+            }
             _ => return Outcome::Ignored,
         }
         Outcome::Consumed
@@ -348,9 +367,12 @@ impl LogPane {
 
     fn handle_log(&mut self, action: Action, cx: &mut Cx<'_>) -> Outcome {
         match action {
-            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::First | Action::Last => {
-                self.scroll(action)
-            }
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::First
+            | Action::Last => self.scroll(action),
             Action::FocusNext | Action::Cancel => {
                 self.focus = Focus::Entry;
                 self.anchor = None;
@@ -373,28 +395,38 @@ impl LogPane {
                 self.apply_filter();
             }
             Action::ToggleSignificant => {
-                let Some((id, seq, now)) = self.selected_row().map(|r| (r.id, r.seq, !r.significant)) else {
+                let Some((id, seq, now)) =
+                    self.selected_row().map(|r| (r.id, r.seq, !r.significant))
+                else {
                     return Outcome::Consumed;
                 };
                 match cx.session.set_significant(id, now) {
                     Ok(()) => {
                         self.model.set_significant(seq, now);
                         let s = cx.strings();
-                        let msg = if now { s.marked_significant } else { s.unmarked_significant };
+                        let msg = if now {
+                            s.marked_significant
+                        } else {
+                            s.unmarked_significant
+                        };
                         cx.post(UiEvent::Status(format!("#{seq}: {msg}")));
                     }
                     Err(e) => cx.post(UiEvent::Error(e.to_string())),
                 }
             }
             Action::Correct => {
-                let Some((id, seq, text)) = self.selected_row().map(|r| (r.id, r.seq, r.text.to_string())) else {
+                let Some((id, seq, text)) = self
+                    .selected_row()
+                    .map(|r| (r.id, r.seq, r.text.to_string()))
+                else {
                     return Outcome::Consumed;
                 };
                 self.correcting = Some((id, seq));
                 self.editor = TextArea::new(text.split('\n').map(str::to_string).collect());
                 self.editor.set_cursor_line_style(Style::default());
                 self.editor.set_wrap_mode(WrapMode::WordOrGlyph);
-                self.editor.move_cursor(ratatui_textarea::CursorMove::Bottom);
+                self.editor
+                    .move_cursor(ratatui_textarea::CursorMove::Bottom);
                 self.editor.move_cursor(ratatui_textarea::CursorMove::End);
                 self.started_at = Some(Utc::now());
                 self.focus = Focus::Entry;
@@ -410,7 +442,11 @@ impl LogPane {
         use crossterm::event::KeyCode;
         match input {
             Input::Edit(key) => match key.code {
-                KeyCode::Char(c) if !key.modifiers.contains(crossterm::event::KeyModifiers::CONTROL) => {
+                KeyCode::Char(c)
+                    if !key
+                        .modifiers
+                        .contains(crossterm::event::KeyModifiers::CONTROL) =>
+                {
                     self.query.push(c);
                     self.apply_filter();
                 }
@@ -499,7 +535,13 @@ impl Pane for LogPane {
         let count = if self.model.filter().is_empty() {
             format!(" {} · {} ", s.log, self.model.total())
         } else {
-            format!(" {} · {} {} {} ", s.log, self.model.len(), s.of, self.model.total())
+            format!(
+                " {} · {} {} {} ",
+                s.log,
+                self.model.len(),
+                s.of,
+                self.model.total()
+            )
         };
         let block = Block::default()
             .borders(Borders::ALL)
@@ -519,22 +561,34 @@ impl Pane for LogPane {
             if self.focus == Focus::Filter {
                 spans.push(Span::styled("▏", t.key));
             }
-            for (on, label) in [(self.decisions_only, s.decisions_only), (self.significant_only, s.significant_only)] {
+            for (on, label) in [
+                (self.decisions_only, s.decisions_only),
+                (self.significant_only, s.significant_only),
+            ] {
                 if on {
                     spans.push(Span::styled(format!("  [{label}]"), t.decision));
                 }
             }
-            spans.push(Span::styled(format!("  {} {} {}", self.model.len(), s.of, self.model.total()), t.dim));
+            spans.push(Span::styled(
+                format!("  {} {} {}", self.model.len(), s.of, self.model.total()),
+                t.dim,
+            ));
             f.render_widget(Paragraph::new(Line::from(spans)), filter_area);
         }
 
         // the entry line
         let mut title = vec![Span::styled(format!(" {} ", s.new_entry), t.heading)];
         if let Some((_, seq)) = self.correcting {
-            title = vec![Span::styled(format!(" {} #{seq} ", s.correcting), t.correction)];
+            title = vec![Span::styled(
+                format!(" {} #{seq} ", s.correcting),
+                t.correction,
+            )];
         }
         if let Some(at) = self.started_at {
-            title.push(Span::styled(at.with_timezone(&Local).format("%H:%M ").to_string(), t.time));
+            title.push(Span::styled(
+                at.with_timezone(&Local).format("%H:%M ").to_string(),
+                t.time,
+            ));
         }
         if self.significant_draft {
             title.push(Span::styled(format!("‼ {} ", s.significant), t.significant));
@@ -543,7 +597,9 @@ impl Pane for LogPane {
             .borders(Borders::ALL)
             .border_style(focus_style(self.focus == Focus::Entry))
             .title(Line::from(title))
-            .title_bottom(Line::from(Span::styled(format!(" {} ", s.entry_hint), t.dim)).right_aligned());
+            .title_bottom(
+                Line::from(Span::styled(format!(" {} ", s.entry_hint), t.dim)).right_aligned(),
+            );
         let inner = block.inner(editor_area);
         f.render_widget(block, editor_area);
         f.render_widget(&self.editor, inner);
@@ -554,7 +610,11 @@ impl LogPane {
     fn render_list(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let (s, t) = (cx.strings, cx.theme);
         if self.model.is_empty() {
-            let msg = if self.model.total() == 0 { s.no_entries } else { s.no_match };
+            let msg = if self.model.total() == 0 {
+                s.no_entries
+            } else {
+                s.no_match
+            };
             f.render_widget(Paragraph::new(Span::styled(msg, t.dim)), area);
             return;
         }
@@ -649,7 +709,11 @@ fn entry_lines(
     let indent = " ".repeat(prefix_w);
     let mut out = Vec::with_capacity(body.len());
     for (i, line) in body.into_iter().enumerate() {
-        let mut spans = if i == 0 { prefix.clone() } else { vec![Span::raw(indent.clone())] };
+        let mut spans = if i == 0 {
+            prefix.clone()
+        } else {
+            vec![Span::raw(indent.clone())]
+        };
         spans.extend(line.spans);
         let mut line = Line::from(spans);
         if selected {

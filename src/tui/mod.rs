@@ -28,10 +28,23 @@ use ui::Ui;
 /// plainly; then run the UI until the user quits.
 pub fn run(settings: &Settings, cli: &Cli) -> Result<(), String> {
     let config_dir = crate::config::config_dir();
-    let keymap_name = cli.keymap.clone().or_else(|| settings.config.keymap.clone()).unwrap_or_else(|| "default".into());
+    let keymap_name = cli
+        .keymap
+        .clone()
+        .or_else(|| settings.config.keymap.clone())
+        .unwrap_or_else(|| "default".into());
     let keymap = Keymap::load(&keymap_name, config_dir.as_deref()).map_err(|e| e.to_string())?;
-    let theme_name = cli.theme.clone().or_else(|| settings.config.theme.clone()).unwrap_or_else(|| "dark".into());
-    let theme = Theme::load(&theme_name, config_dir.as_deref(), theme::no_color_requested()).map_err(|e| e.to_string())?;
+    let theme_name = cli
+        .theme
+        .clone()
+        .or_else(|| settings.config.theme.clone())
+        .unwrap_or_else(|| "dark".into());
+    let theme = Theme::load(
+        &theme_name,
+        config_dir.as_deref(),
+        theme::no_color_requested(),
+    )
+    .map_err(|e| e.to_string())?;
     let session = settings.open_session().map_err(|e| e.to_string())?;
     let mut ui = Ui::new(session, keymap, theme, settings.lang).map_err(|e| e.to_string())?;
 
@@ -48,17 +61,29 @@ type Term = Terminal<CrosstermBackend<BufWriter<std::io::Stdout>>>;
 fn enter() -> std::io::Result<Term> {
     terminal::enable_raw_mode()?;
     let mut out = std::io::stdout();
-    execute!(out, terminal::EnterAlternateScreen, event::EnableBracketedPaste)?;
+    execute!(
+        out,
+        terminal::EnterAlternateScreen,
+        event::EnableBracketedPaste
+    )?;
     // Where the terminal can tell Shift-Enter from Enter (kitty protocol), ask it to.
     if terminal::supports_keyboard_enhancement().unwrap_or(false) {
-        let _ = execute!(out, event::PushKeyboardEnhancementFlags(KeyboardEnhancementFlags::DISAMBIGUATE_ESCAPE_CODES));
+        let _ = execute!(
+            out,
+            event::PushKeyboardEnhancementFlags(
+                KeyboardEnhancementFlags::DISAMBIGUATE_ESCAPE_CODES
+            )
+        );
     }
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore_terminal();
         hook(info);
     }));
-    let mut t = Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(1 << 16, std::io::stdout())))?;
+    let mut t = Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
+        1 << 16,
+        std::io::stdout(),
+    )))?;
     t.hide_cursor()?;
     t.clear()?;
     Ok(t)
@@ -67,7 +92,12 @@ fn enter() -> std::io::Result<Term> {
 fn restore_terminal() {
     let mut out = std::io::stdout();
     let _ = execute!(out, event::PopKeyboardEnhancementFlags);
-    let _ = execute!(out, event::DisableBracketedPaste, terminal::LeaveAlternateScreen, crossterm::cursor::Show);
+    let _ = execute!(
+        out,
+        event::DisableBracketedPaste,
+        terminal::LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
     let _ = terminal::disable_raw_mode();
     let _ = out.flush();
 }
@@ -77,7 +107,11 @@ fn leave(terminal: &mut Term) {
     restore_terminal();
 }
 
-fn event_loop(terminal: &mut Term, ui: &mut Ui, exit_after_first_frame: bool) -> std::io::Result<()> {
+fn event_loop(
+    terminal: &mut Term,
+    ui: &mut Ui,
+    exit_after_first_frame: bool,
+) -> std::io::Result<()> {
     let mut dirty = true;
     loop {
         if dirty {

@@ -51,7 +51,12 @@ pub struct Ui {
 impl Ui {
     /// Open on the incident this user last had active, or the only open one; else
     /// on the picker.
-    pub fn new(session: Session, keymap: Keymap, theme: Theme, lang: Lang) -> crate::app::Result<Ui> {
+    pub fn new(
+        session: Session,
+        keymap: Keymap,
+        theme: Theme,
+        lang: Lang,
+    ) -> crate::app::Result<Ui> {
         let data_version = session.store.data_version()?;
         let mut ui = Ui {
             session,
@@ -69,7 +74,9 @@ impl Ui {
         };
         match ui.session.default_incident()? {
             Some(incident) => ui.activate(incident)?,
-            None => ui.overlays.push(Box::new(Picker::new(ui.session.incidents()?, false))),
+            None => ui
+                .overlays
+                .push(Box::new(Picker::new(ui.session.incidents()?, false))),
         }
         Ok(ui)
     }
@@ -97,7 +104,11 @@ impl Ui {
     }
 
     fn set_status(&mut self, text: String, error: bool) {
-        self.status = Some(Status { text, error, since: Instant::now() });
+        self.status = Some(Status {
+            text,
+            error,
+            since: Instant::now(),
+        });
     }
 
     fn context(&self) -> Context {
@@ -128,9 +139,13 @@ impl Ui {
                 self.overlays.push(Box::new(Help::default()));
                 return true;
             }
-            Input::Action(Action::Incidents) if !matches!(context, Context::Picker | Context::Form) => {
+            Input::Action(Action::Incidents)
+                if !matches!(context, Context::Picker | Context::Form) =>
+            {
                 match self.session.incidents() {
-                    Ok(list) => self.overlays.push(Box::new(Picker::new(list, self.log.is_some()))),
+                    Ok(list) => self
+                        .overlays
+                        .push(Box::new(Picker::new(list, self.log.is_some()))),
                     Err(e) => self.set_status(e.to_string(), true),
                 }
                 return true;
@@ -151,7 +166,11 @@ impl Ui {
 
     fn with_top(&mut self, f: impl FnOnce(&mut dyn Pane, &mut Cx<'_>) -> Outcome) -> bool {
         let mut events = Vec::new();
-        let mut cx = Cx { session: &mut self.session, lang: self.lang, events: &mut events };
+        let mut cx = Cx {
+            session: &mut self.session,
+            lang: self.lang,
+            events: &mut events,
+        };
         let outcome = match (self.overlays.last_mut(), self.log.as_mut()) {
             (Some(o), _) => f(o.as_mut(), &mut cx),
             (None, Some(l)) => f(l, &mut cx),
@@ -185,7 +204,11 @@ impl Ui {
         let mut changed = false;
         if let Some(log) = &mut self.log {
             if let Err(e) = log.save_draft_if_due(&self.session, now, false) {
-                self.status = Some(Status { text: e.to_string(), error: true, since: now });
+                self.status = Some(Status {
+                    text: e.to_string(),
+                    error: true,
+                    since: now,
+                });
                 changed = true;
             }
         }
@@ -200,7 +223,11 @@ impl Ui {
                 }
             }
         }
-        if self.status.as_ref().is_some_and(|s| now.duration_since(s.since) >= STATUS_FOR) {
+        if self
+            .status
+            .as_ref()
+            .is_some_and(|s| now.duration_since(s.since) >= STATUS_FOR)
+        {
             self.status = None;
             changed = true;
         }
@@ -214,8 +241,14 @@ impl Ui {
 
     /// How long the event loop may sleep before `tick` has work.
     pub fn next_wake(&self, now: Instant) -> Duration {
-        let draft = self.log.as_ref().and_then(|l| l.draft_due_in(now)).unwrap_or(POLL_EVERY);
-        draft.min((self.last_poll + POLL_EVERY).saturating_duration_since(now)).max(Duration::from_millis(10))
+        let draft = self
+            .log
+            .as_ref()
+            .and_then(|l| l.draft_due_in(now))
+            .unwrap_or(POLL_EVERY);
+        draft
+            .min((self.last_poll + POLL_EVERY).saturating_duration_since(now))
+            .max(Duration::from_millis(10))
     }
 
     /// Save what is unsaved before the program ends.
@@ -234,7 +267,10 @@ impl Ui {
                 "{}: {}×{} < {MIN_WIDTH}×{MIN_HEIGHT}",
                 s.too_small, area.width, area.height
             );
-            f.render_widget(Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }), area);
+            f.render_widget(
+                Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }),
+                area,
+            );
             return;
         }
         let cx = RenderCx {
@@ -245,8 +281,12 @@ impl Ui {
             now,
             incident_types: &self.session.incident_types,
         };
-        let [title, body, bottom] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(area);
+        let [title, body, bottom] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(1),
+            Constraint::Length(1),
+        ])
+        .areas(area);
         self.render_title(f, title, &cx);
         if let Some(log) = &self.log {
             log.render(f, body, &cx);
@@ -262,9 +302,17 @@ impl Ui {
         let mut left = vec![Span::styled(" sitroom │ ", t.title_bar)];
         match self.log.as_ref().map(LogPane::incident) {
             Some(i) => {
-                left.push(Span::styled(format!("#{} {} ", i.number, safe_line(&i.title)), t.title_bar));
                 left.push(Span::styled(
-                    format!("│ {} · {} {} ", safe_line(&i.kind), i.severity.level(), i.severity.name(cx.lang.is_norwegian())),
+                    format!("#{} {} ", i.number, safe_line(&i.title)),
+                    t.title_bar,
+                ));
+                left.push(Span::styled(
+                    format!(
+                        "│ {} · {} {} ",
+                        safe_line(&i.kind),
+                        i.severity.level(),
+                        i.severity.name(cx.lang.is_norwegian())
+                    ),
                     t.title_bar,
                 ));
                 if i.exercise {
@@ -299,14 +347,35 @@ impl Ui {
             None => {
                 let context = self.context();
                 let actions: &[Action] = match context {
-                    Context::Entry => &[Action::Confirm, Action::FocusNext, Action::Search, Action::ToggleSignificant, Action::Incidents, Action::Help, Action::Quit],
-                    Context::Log => &[Action::Correct, Action::ToggleSignificant, Action::Search, Action::DecisionsOnly, Action::FocusNext, Action::Help],
+                    Context::Entry => &[
+                        Action::Confirm,
+                        Action::FocusNext,
+                        Action::Help,
+                        Action::Quit,
+                        Action::ToggleSignificant,
+                        Action::Search,
+                        Action::Incidents,
+                    ],
+                    Context::Log => &[
+                        Action::FocusNext,
+                        Action::Help,
+                        Action::Correct,
+                        Action::ToggleSignificant,
+                        Action::Search,
+                        Action::DecisionsOnly,
+                        Action::SignificantOnly,
+                    ],
                     Context::Filter => &[Action::Confirm, Action::Cancel],
                     Context::Help => &[Action::Cancel, Action::Quit],
                     _ => &[Action::Help, Action::Quit],
                 };
                 let mut spans = vec![Span::raw(" ")];
-                spans.extend(hints(cx, context, actions));
+                spans.extend(hints(
+                    cx,
+                    context,
+                    actions,
+                    area.width.saturating_sub(1) as usize,
+                ));
                 Line::from(spans)
             }
         };

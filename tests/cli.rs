@@ -1,0 +1,461 @@
+//! The CLI against real temp databases: every command, its JSON, and its errors.
+
+mod common;
+use common::Home;
+
+#[test]
+fn incident_lifecycle() {
+    let h = Home::new();
+    assert_eq!(
+        h.ok(&[
+            "incident",
+            "new",
+            "--title",
+            "Flom i Lågen",
+            "--type",
+            "flom",
+            "--severity",
+            "3"
+        ])
+        .trim(),
+        "1"
+    );
+    assert_eq!(
+        h.ok(&[
+            "incident",
+            "new",
+            "--title",
+            "Øvelse Ekom",
+            "--type",
+            "ekom-bortfall",
+            "--exercise"
+        ])
+        .trim(),
+        "2"
+    );
+    let list: serde_json::Value =
+        serde_json::from_str(&h.ok(&["incident", "list", "--json"])).unwrap();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[1]["title"], "Flom i Lågen");
+    assert_eq!(list[1]["severity"], 3);
+    assert_eq!(list[0]["exercise"], true);
+    assert_eq!(list[0]["id"].as_str().unwrap().len(), 36);
+
+    h.ok(&["incident", "close", "1"]);
+    let text = h.ok(&["incident", "list"]);
+    assert!(
+        text.contains("closed") && text.contains("Flom i Lågen"),
+        "{text}"
+    );
+    let (_, err) = h.fails(&["incident", "close", "1"]);
+    assert!(err.contains("already closed"), "{err}");
+    let (_, err) = h.fails(&["log", "add", "--incident", "1", "for sent"]);
+    assert!(err.contains("closed") && err.contains("reopen"), "{err}");
+    h.ok(&["incident", "reopen", "1"]);
+    h.ok(&["log", "add", "--incident", "1", "nå går det"]);
+}
+
+#[test]
+fn log_add_reads_quick_marks_and_times() {
+    let h = Home::new();
+    h.ok(&[
+        "incident",
+        "new",
+        "--title",
+        "Strømbrudd Andebu",
+        "--type",
+        "strømbrudd",
+    ]);
+    h.ok(&[
+        "log",
+        "add",
+        "08:17",
+        "Strømbrudd",
+        "meldt",
+        "#Strøm",
+        "@glitre",
+    ]);
+    h.ok(&[
+        "log",
+        "add",
+        "!Hjemmetjenesten ringer alle BST-brukere @leder-hjemmetjenesten",
+    ]);
+    h.ok(&[
+        "log",
+        "add",
+        "--at",
+        "2026-11-20T07:00:00+01:00",
+        "--significant",
+        "Ved midnatt",
+    ]);
+    let e = h.entries();
+    assert_eq!(e.len(), 3);
+    assert_eq!(e[0]["text"], "Strømbrudd meldt #Strøm @glitre");
+    assert_eq!(e[0]["tags"], serde_json::json!(["strøm"]));
+    assert_eq!(e[0]["mentions"], serde_json::json!(["glitre"]));
+    assert!(
+        e[0]["reported_at"]
+            .as_str()
+            .unwrap()
+            .ends_with("T08:17:00.000Z"),
+        "{}",
+        e[0]["reported_at"]
+    );
+    assert_eq!(e[1]["kind"], "decision");
+    assert_eq!(
+        e[1]["text"],
+        "Hjemmetjenesten ringer alle BST-brukere @leder-hjemmetjenesten"
+    );
+    assert_eq!(e[2]["reported_at"], "2026-11-20T06:00:00.000Z");
+    assert_eq!(e[2]["significant"], true);
+    for (i, entry) in e.iter().enumerate() {
+        assert_eq!(entry["seq"], i as i64 + 1);
+        assert_eq!(entry["author"], "kari");
+        assert_eq!(entry["incident"], 1);
+        assert!(!entry["device"].as_str().unwrap().is_empty());
+        assert!(
+            entry["recorded_at"].as_str().unwrap() >= entry["reported_at"].as_str().unwrap()
+                || i == 0
+        );
+    }
+    assert_eq!(e[1]["prev_hash"], e[0]["hash"]);
+    // --user decides the author
+    h.ok(&["--user", "Øystein", "log", "add", "hei"]);
+    assert_eq!(h.entries()[3]["author"], "Øystein");
+}
+
+#[test]
+fn json_has_the_documented_fields() {
+    let h = Home::new();
+    h.ok(&["incident", "new", "--title", "x"]);
+    let out = h.ok(&["log", "add", "--json", "første"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    for k in [
+        "id",
+        "incident",
+        "text",
+        "author",
+        "device",
+        "reported_at",
+        "recorded_at",
+        "kind",
+        "tags",
+        "significant",
+        "corrects",
+        "prev_hash",
+        "hash",
+    ] {
+        assert!(keys.contains(&k), "missing {k} in {keys:?}");
+    }
+}
+
+#[test]
+fn corrections_and_marks_keep_the_original() {
+    let h = Home::new();
+    h.ok(&["incident", "new", "--title", "Flom"]);
+    h.ok(&["log", "add", "38 beboere på Gokstad"]);
+    h.ok(&[
+        "log",
+        "correct",
+        "1",
+        "36 beboere på Gokstad (to er på sykehus)",
+    ]);
+    h.ok(&["log", "mark", "2"]);
+    let e = h.entries();
+    assert_eq!(
+        e[0]["text"], "38 beboere på Gokstad",
+        "the original is never changed"
+    );
+    assert_eq!(e[1]["corrects"], e[0]["id"]);
+    assert_eq!(e[1]["significant"], true);
+    let text = h.ok(&["log", "list"]);
+    assert!(
+        text.contains("[rettet i #2]") && text.contains("(retter #1)"),
+        "{text}"
+    );
+    h.ok(&["log", "mark", "2", "--off"]);
+    assert_eq!(h.entries()[1]["significant"], false);
+    // marking does not break the chain
+    h.ok(&["log", "verify"]);
+    let (_, err) = h.fails(&["log", "correct", "9", "x"]);
+    assert!(err.contains("no entry #9"), "{err}");
+}
+
+#[test]
+fn verify_names_the_first_tampered_entry() {
+    let h = Home::new();
+    h.ok(&["incident", "new", "--title", "Flom"]);
+    for t in ["en", "to", "tre", "fire"] {
+        h.ok(&["log", "add", t]);
+    }
+    assert!(h.ok(&["log", "verify"]).contains("intact (4 entries)"));
+    let c = rusqlite::Connection::open(h.db()).unwrap();
+    c.execute("UPDATE log_entries SET text = 'TO' WHERE seq = 2", [])
+        .unwrap();
+    drop(c);
+    let out = h.run(&["log", "verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("#2") && text.contains("altered"), "{text}");
+    let out = h.run(&["log", "verify", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["intact"], false);
+    assert_eq!(v["first_broken"]["seq"], 2);
+
+    // a deleted entry is found too
+    let h = Home::new();
+    h.ok(&["incident", "new", "--title", "Flom"]);
+    for t in ["en", "to", "tre"] {
+        h.ok(&["log", "add", t]);
+    }
+    let c = rusqlite::Connection::open(h.db()).unwrap();
+    c.execute("DELETE FROM log_entries WHERE seq = 2", [])
+        .unwrap();
+    drop(c);
+    let out = h.run(&["log", "verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("#3"));
+}
+
+#[test]
+fn import_is_all_or_nothing_and_idempotent() {
+    let h = Home::new();
+    h.ok(&["incident", "new", "--title", "Flom"]);
+    let data = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/data/stabsmote-flom.txt"
+    );
+    let typed = std::path::Path::new(data);
+    let report = if typed.exists() {
+        h.ok(&["log", "import", data])
+    } else {
+        // shared/ is beside the checkout in CI; keep the test meaningful without it
+        let f = h.path().join("typed.txt");
+        std::fs::write(
+            &f,
+            "08:02 Kriseledelsen satt #stab\n!Sykehjemmet evakueres @kommuneoverlege\n",
+        )
+        .unwrap();
+        h.ok(&["log", "import", f.to_str().unwrap()])
+    };
+    let added: usize = report.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let e = h.entries();
+    assert_eq!(e.len(), added);
+    let decision = e.iter().find(|x| x["kind"] == "decision").unwrap();
+    assert!(!decision["text"].as_str().unwrap().starts_with('!'));
+
+    // the JSON the list prints, imported into another database twice: once only,
+    // with ids, texts, authors and times kept
+    let export = h.ok(&["log", "list", "--json"]);
+    let f = h.path().join("export.jsonl");
+    std::fs::write(&f, &export).unwrap();
+    let other = Home::new();
+    other.ok(&["incident", "new", "--title", "Kopi"]);
+    let out = other.ok(&["log", "import", "--json", f.to_str().unwrap()]);
+    assert!(out.contains(&format!("\"added\":{added}")), "{out}");
+    let out = other.ok(&["log", "import", "--json", f.to_str().unwrap()]);
+    assert!(out.contains("\"added\":0"), "{out}");
+    other.ok(&["log", "verify"]);
+    let copied = other.entries();
+    for (a, b) in e.iter().zip(&copied) {
+        for k in [
+            "id",
+            "text",
+            "author",
+            "reported_at",
+            "kind",
+            "tags",
+            "significant",
+        ] {
+            assert_eq!(a[k], b[k], "{k}");
+        }
+    }
+    // the same ids into another incident of the first database: refused, clearly
+    h.ok(&["incident", "new", "--title", "Kopi"]);
+    let (_, err) = h.fails(&["log", "import", f.to_str().unwrap()]);
+    assert!(err.contains("another incident"), "{err}");
+
+    // one bad line: nothing is imported, and the line is named
+    let bad = h.path().join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"text\": \"ok\"}\n{\"text\": \"fine\", \"reported_at\": \"yesterday\"}\n",
+    )
+    .unwrap();
+    let before = h.entries().len();
+    let (code, err) = h.fails(&["log", "import", bad.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("line 2") && err.contains("yesterday"), "{err}");
+    assert_eq!(h.entries().len(), before);
+}
+
+#[test]
+fn incident_must_be_named_when_ambiguous() {
+    let h = Home::new();
+    let (_, err) = h.fails(&["log", "add", "hei"]);
+    assert!(
+        err.contains("no incident is open") && err.contains("incident new"),
+        "{err}"
+    );
+    h.ok(&["incident", "new", "--title", "A"]);
+    h.ok(&["incident", "new", "--title", "B"]);
+    // the last created is active for kari, but not for ola
+    h.ok(&["log", "add", "til B"]);
+    assert_eq!(h.entries()[0]["incident"], 2);
+    let out = h
+        .cmd()
+        .args(["log", "add", "hei"])
+        .env("USER", "ola")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--incident") && err.contains("1, 2") || err.contains("2, 1"),
+        "{err}"
+    );
+    h.ok(&["incident", "use", "1"]);
+    h.ok(&["log", "add", "til A"]);
+    assert_eq!(
+        h.ok(&["log", "list", "--incident", "1", "--json"])
+            .lines()
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn bad_input_gets_clear_errors_not_panics() {
+    let h = Home::new();
+    let (code, err) = h.fails(&["--frobnicate"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--frobnicate"), "{err}");
+    let (_, err) = h.fails(&["incident", "new", "--title", "x", "--severity", "9"]);
+    assert!(err.contains("severity") || err.contains("9"), "{err}");
+    let (_, err) = h.fails(&["incident", "new", "--title", "x", "--type", "tsunami"]);
+    assert!(
+        err.contains("unknown incident type") && err.contains("flom"),
+        "{err}"
+    );
+    let (_, err) = h.fails(&["incident", "new", "--title", "   "]);
+    assert!(err.contains("title"), "{err}");
+    h.ok(&["incident", "new", "--title", "x"]);
+    let (_, err) = h.fails(&["log", "add", "--at", "i går", "hei"]);
+    assert!(err.contains("HH:MM"), "{err}");
+    let (_, err) = h.fails(&["log", "add", "   "]);
+    assert!(err.contains("empty"), "{err}");
+    let (_, err) = h.fails(&["log", "list", "--incident", "42"]);
+    assert!(err.contains("no incident number 42"), "{err}");
+    assert!(!err.contains("panicked"));
+}
+
+#[test]
+fn database_errors_are_explained() {
+    let h = Home::new();
+    // a file that is not a database
+    let txt = h.path().join("notes.txt");
+    std::fs::write(&txt, "bare tekst\n".repeat(500)).unwrap();
+    let (code, err) = h.fails(&["--db", txt.to_str().unwrap(), "incident", "list"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a sitroom database"), "{err}");
+    // another program's SQLite file
+    let other = h.path().join("other.db");
+    rusqlite::Connection::open(&other)
+        .unwrap()
+        .execute("CREATE TABLE x(y)", [])
+        .unwrap();
+    let (_, err) = h.fails(&["--db", other.to_str().unwrap(), "incident", "list"]);
+    assert!(err.contains("not a sitroom database"), "{err}");
+    // a newer schema
+    h.ok(&["incident", "list"]);
+    rusqlite::Connection::open(h.db())
+        .unwrap()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
+    let (_, err) = h.fails(&["incident", "list"]);
+    assert!(err.contains("newer sitroom"), "{err}");
+    // a location that cannot be written
+    let blocker = h.path().join("a-file");
+    std::fs::write(&blocker, "x").unwrap();
+    let (_, err) = h.fails(&[
+        "--db",
+        blocker.join("s.db").to_str().unwrap(),
+        "incident",
+        "list",
+    ]);
+    assert!(err.contains("cannot create the database folder"), "{err}");
+    // a corrupt config file
+    std::fs::create_dir_all(h.config_dir()).unwrap();
+    std::fs::write(
+        h.config_dir().join("config.toml"),
+        "user = \"kari\"\nlang = \"klingon\"\n",
+    )
+    .unwrap();
+    let (_, err) = h.fails(&["incident", "list"]);
+    assert!(
+        err.contains("config.toml") && err.contains("line 2"),
+        "{err}"
+    );
+}
+
+#[test]
+fn db_flag_env_and_default_location() {
+    let h = Home::new();
+    let other = h.path().join("nested/deeper/annen.db");
+    h.ok(&[
+        "--db",
+        other.to_str().unwrap(),
+        "incident",
+        "new",
+        "--title",
+        "x",
+    ]);
+    assert!(other.exists());
+    assert!(!h.db().exists(), "--db wins over SITROOM_DB");
+    // without either, the platform data dir under HOME
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sitroom"))
+        .args(["incident", "new", "--title", "y"])
+        .env_remove("SITROOM_DB")
+        .env("HOME", h.path())
+        .env("XDG_DATA_HOME", h.path().join("data"))
+        .env("SITROOM_CONFIG_DIR", h.config_dir())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(h.path().join("data/sitroom/sitroom.db").exists());
+}
+
+#[test]
+fn text_output_neutralises_escape_codes() {
+    let h = Home::new();
+    h.ok(&["incident", "new", "--title", "x"]);
+    h.ok(&[
+        "log",
+        "add",
+        "ok\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\u{202e}snudd",
+    ]);
+    let text = h.ok(&["log", "list"]);
+    assert!(
+        !text.contains('\u{1b}')
+            && !text.contains('\u{7}')
+            && !text.contains('\u{9b}')
+            && !text.contains('\u{202e}')
+    );
+    assert!(text.contains("␛]0;pwned␇␛[2J"), "{text}");
+    // the stored text is unchanged: neutralising is for display only
+    assert!(h.entries()[0]["text"].as_str().unwrap().contains('\u{1b}'));
+}
+
+#[test]
+fn norwegian_text_is_stored_as_nfc() {
+    let h = Home::new();
+    h.ok(&["incident", "new", "--title", "x"]);
+    h.ok(&["log", "add", "Ga\u{30a}rd og Bo\u{308}"]);
+    assert_eq!(h.entries()[0]["text"], "Gård og Bö");
+}

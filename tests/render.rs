@@ -1,0 +1,496 @@
+//! The TUI rendered into ratatui's TestBackend: snapshots of each screen in bokmål
+//! and English, and behaviour driven by key events as a user would type them.
+
+use chrono::{DateTime, Local, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use sitroom::app::{EntryInput, Session};
+use sitroom::domain::{Incident, NewIncident, Severity};
+use sitroom::i18n::Lang;
+use sitroom::tui::keymap::Keymap;
+use sitroom::tui::theme::Theme;
+use sitroom::tui::ui::Ui;
+
+fn utc(h: u32, m: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, h, m, 0).unwrap()
+}
+
+fn now() -> DateTime<Local> {
+    utc(9, 41).with_timezone(&Local)
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    session: Option<Session>,
+}
+
+fn session(dir: &tempfile::TempDir) -> Session {
+    // SAFETY-free in edition 2021: every test sets the same value, so races are benign.
+    std::env::set_var("TZ", "UTC");
+    let types = sitroom::domain::incident::DEFAULT_TYPES
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut s = Session::open(&dir.path().join("s.db"), "kari", types).unwrap();
+    s.device = "stab-pc".into();
+    s
+}
+
+fn incident(s: &mut Session, title: &str, exercise: bool, at: DateTime<Utc>) -> Incident {
+    let new = NewIncident {
+        title: title.into(),
+        kind: "flom".into(),
+        severity: Severity::new(3).unwrap(),
+        exercise,
+    };
+    let i = s
+        .store
+        .create_incident(&new, "kari", "stab-pc", at)
+        .unwrap();
+    s.set_active(&i).unwrap();
+    i
+}
+
+fn add(s: &mut Session, i: &Incident, at: DateTime<Utc>, text: &str) -> i64 {
+    s.add_entry(
+        i,
+        EntryInput {
+            at: Some(at),
+            ..EntryInput::now(text)
+        },
+    )
+    .unwrap()
+    .seq
+}
+
+/// A flood incident (an exercise) with the kinds of entries a staff meeting produces.
+fn flood() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = session(&dir);
+    let i = incident(&mut s, "Flom i Lågen", true, utc(7, 55));
+    add(
+        &mut s,
+        &i,
+        utc(8, 2),
+        "Kriseledelsen satt. Til stede: ordfører, kommunedirektør, kommuneoverlege #stab",
+    );
+    add(
+        &mut s,
+        &i,
+        utc(8, 5),
+        "Kommuneoverlege: Gokstad sykehjem ligger i flomsonen, 38 beboere, 4 på oksygen #helse",
+    );
+    add(
+        &mut s,
+        &i,
+        utc(8, 6),
+        "!Sykehjemmet forberedes for evakuering innen kl 12:00 @kommuneoverlege #evakuering",
+    );
+    let sig = add(
+        &mut s,
+        &i,
+        utc(8, 17),
+        "Strømbrudd meldt i Andebu sentrum, Glitre anslår 3–5 timer #strøm",
+    );
+    let e = s.entry(&i, sig).unwrap();
+    s.set_significant(e.id, true).unwrap();
+    add(
+        &mut s,
+        &i,
+        utc(8, 20),
+        "Melding fra 東京 partnerkommune 🌊 mottatt",
+    );
+    add(
+        &mut s,
+        &i,
+        utc(8, 21),
+        "Falsk tittel: \u{1b}]0;pwned\u{7}\u{1b}[2J slutt",
+    );
+    let wrong = s.entry(&i, 2).unwrap();
+    s.add_entry(
+        &i,
+        EntryInput {
+            at: Some(utc(8, 33)),
+            corrects: Some(wrong.id),
+            ..EntryInput::now("Det er 36 beboere på Gokstad, ikke 38")
+        },
+    )
+    .unwrap();
+    Fixture {
+        _dir: dir,
+        session: Some(s),
+    }
+}
+
+fn ui(f: &mut Fixture, lang: Lang) -> Ui {
+    Ui::new(
+        f.session.take().unwrap(),
+        Keymap::builtin(),
+        Theme::builtin(),
+        lang,
+    )
+    .unwrap()
+}
+
+fn draw(ui: &Ui, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| ui.render(f, now())).unwrap();
+    t
+}
+
+fn screen(ui: &Ui, w: u16, h: u16) -> String {
+    let t = draw(ui, w, h);
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..h {
+        let mut skip = 0;
+        for x in 0..w {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let sym = buf[(x, y)].symbol();
+            skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
+            out.push_str(sym);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn ctrl(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+}
+
+fn type_text(ui: &mut Ui, text: &str) {
+    for c in text.chars() {
+        ui.on_key(key(KeyCode::Char(c)));
+    }
+}
+
+#[test]
+fn log_view_nb() {
+    let mut f = flood();
+    let ui = ui(&mut f, Lang::Nb);
+    insta::assert_snapshot!(screen(&ui, 100, 30));
+}
+
+#[test]
+fn log_view_en() {
+    let mut f = flood();
+    let ui = ui(&mut f, Lang::En);
+    insta::assert_snapshot!(screen(&ui, 100, 30));
+}
+
+#[test]
+fn log_view_at_minimum_size_and_below() {
+    let mut f = flood();
+    let ui = ui(&mut f, Lang::Nb);
+    insta::assert_snapshot!("log_80x24", screen(&ui, 80, 24));
+    let small = screen(&ui, 60, 20);
+    assert!(
+        small.contains("Vinduet er for lite: 60×20 < 80×24"),
+        "{small}"
+    );
+    assert!(!small.contains("Kriseledelsen"));
+}
+
+#[test]
+fn exercise_and_corrections_are_styled() {
+    let mut f = flood();
+    let ui = ui(&mut f, Lang::Nb);
+    let t = draw(&ui, 100, 30);
+    let buf = t.backend().buffer();
+    let theme = Theme::builtin();
+    let find = |needle: &str| -> (u16, u16) {
+        for y in 0..30 {
+            let line: String = (0..100).map(|x| buf[(x, y)].symbol().to_string()).collect();
+            if let Some(pos) = line.find(needle) {
+                return (line[..pos].chars().count() as u16, y);
+            }
+        }
+        panic!("{needle} not on screen");
+    };
+    let (x, y) = find("ØVELSE");
+    assert_eq!(buf[(x, y)].bg, theme.exercise.bg.unwrap());
+    let (x, y) = find("38 beboere");
+    assert!(
+        buf[(x, y)]
+            .modifier
+            .contains(ratatui::style::Modifier::CROSSED_OUT),
+        "the corrected entry is struck through"
+    );
+}
+
+#[test]
+fn picker_when_no_incident_is_active() {
+    for lang in [Lang::Nb, Lang::En] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = session(&dir);
+        incident(&mut s, "Flom i Lågen", false, utc(7, 55));
+        let b = incident(&mut s, "Øvelse: bortfall av ekom", true, utc(8, 30));
+        let c = incident(&mut s, "Brann på Hoppestad", false, utc(6, 10));
+        s.store
+            .set_incident_status(
+                c.number,
+                sitroom::domain::IncidentStatus::Closed,
+                "kari",
+                "stab-pc",
+                utc(9, 0),
+            )
+            .unwrap();
+        // two open incidents and none chosen by this user: the picker comes first
+        s.store
+            .set_user_state("kari", "active_incident", "none")
+            .unwrap();
+        let _ = b;
+        let ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), lang).unwrap();
+        let name = format!("picker_{}", if lang == Lang::Nb { "nb" } else { "en" });
+        insta::assert_snapshot!(name, screen(&ui, 100, 30));
+    }
+}
+
+#[test]
+fn new_incident_form_creates_and_opens_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = session(&dir);
+    let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    // no incidents at all: the form is open at once
+    type_text(&mut ui, "Strømbrudd i sentrum");
+    ui.on_key(key(KeyCode::Tab));
+    ui.on_key(key(KeyCode::Right));
+    ui.on_key(key(KeyCode::Right));
+    ui.on_key(key(KeyCode::Tab));
+    ui.on_key(key(KeyCode::Right));
+    ui.on_key(key(KeyCode::Tab));
+    ui.on_key(key(KeyCode::Char(' ')));
+    insta::assert_snapshot!("new_incident_form", screen(&ui, 100, 30));
+    ui.on_key(key(KeyCode::Enter));
+    let i = ui
+        .log()
+        .expect("the new incident is active")
+        .incident()
+        .clone();
+    assert_eq!(i.title, "Strømbrudd i sentrum");
+    assert_eq!(i.kind, "strømbrudd");
+    assert_eq!(i.severity.level(), 3);
+    assert!(i.exercise);
+    let s = screen(&ui, 100, 30);
+    assert!(
+        s.contains("#1 Strømbrudd i sentrum") && s.contains("ØVELSE"),
+        "{s}"
+    );
+}
+
+#[test]
+fn help_lists_the_active_keymap() {
+    for (lang, name) in [(Lang::Nb, "help_nb"), (Lang::En, "help_en")] {
+        let mut f = flood();
+        let mut ui = ui(&mut f, lang);
+        ui.on_key(key(KeyCode::F(1)));
+        insta::assert_snapshot!(name, screen(&ui, 100, 40));
+        ui.on_key(key(KeyCode::Esc));
+        assert!(
+            !screen(&ui, 100, 40).contains(lang.strings().help),
+            "help closed"
+        );
+    }
+    // a user rebinding shows up in help
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("keymap.toml"),
+        "[entry]\ntoggle_significant = [\"ctrl-t\"]\n",
+    )
+    .unwrap();
+    let km = Keymap::load("default", Some(dir.path())).unwrap();
+    let mut f = flood();
+    let mut ui = Ui::new(f.session.take().unwrap(), km, Theme::builtin(), Lang::En).unwrap();
+    ui.on_key(key(KeyCode::F(1)));
+    let s = screen(&ui, 100, 40);
+    assert!(
+        s.contains("Ctrl-T") && s.contains("Mark significant"),
+        "{s}"
+    );
+}
+
+#[test]
+fn typing_and_enter_commits_with_time_of_first_keystroke() {
+    let mut f = flood();
+    let mut ui = ui(&mut f, Lang::Nb);
+    let before = Utc::now();
+    type_text(&mut ui, "Vannet ");
+    std::thread::sleep(std::time::Duration::from_millis(60));
+    type_text(&mut ui, "stiger i Bøkeskogen #flom");
+    let typed = Utc::now();
+    ui.on_key(key(KeyCode::Enter));
+    let i = ui.log().unwrap().incident().clone();
+    let entries = ui.session.entries(&i).unwrap();
+    let e = entries.last().unwrap();
+    assert_eq!(e.text, "Vannet stiger i Bøkeskogen #flom");
+    assert!(e.reported_at >= before - chrono::Duration::milliseconds(1) && e.reported_at <= typed);
+    assert!(
+        e.recorded_at - e.reported_at >= chrono::Duration::milliseconds(50),
+        "time is taken at the first keystroke"
+    );
+    let s = screen(&ui, 100, 30);
+    assert!(s.contains("Lagret #8"), "{s}");
+    assert!(s.contains("Vannet stiger i Bøkeskogen"));
+}
+
+#[test]
+fn newline_keys_make_multi_line_entries() {
+    let mut f = flood();
+    let mut ui = ui(&mut f, Lang::Nb);
+    type_text(&mut ui, "Linje én");
+    ui.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::ALT));
+    type_text(&mut ui, "linje to");
+    ui.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::SHIFT));
+    type_text(&mut ui, "linje tre");
+    ui.on_key(ctrl('j'));
+    type_text(&mut ui, "fire");
+    ui.on_key(key(KeyCode::Enter));
+    let i = ui.log().unwrap().incident().clone();
+    let last = ui.session.entries(&i).unwrap().pop().unwrap();
+    assert_eq!(last.text, "Linje én\nlinje to\nlinje tre\nfire");
+}
+
+#[test]
+fn prefix_time_decision_and_significant_from_the_entry_line() {
+    let mut f = flood();
+    let mut ui = ui(&mut f, Lang::Nb);
+    type_text(&mut ui, "09:15 !Skolene stenges i morgen");
+    ui.on_key(key(KeyCode::F(3)));
+    ui.on_key(key(KeyCode::Enter));
+    let i = ui.log().unwrap().incident().clone();
+    let last = ui.session.entries(&i).unwrap().pop().unwrap();
+    assert_eq!(last.text, "Skolene stenges i morgen");
+    assert_eq!(last.kind, sitroom::domain::EntryKind::Decision);
+    assert!(last.significant);
+    assert_eq!(
+        last.reported_at
+            .with_timezone(&Local)
+            .format("%H:%M")
+            .to_string(),
+        "09:15"
+    );
+}
+
+#[test]
+fn correct_and_mark_from_the_log_list() {
+    let mut f = flood();
+    let mut ui = ui(&mut f, Lang::En);
+    ui.on_key(key(KeyCode::Tab)); // to the log, newest selected (#7)
+    ui.on_key(key(KeyCode::Up)); // #6
+    ui.on_key(key(KeyCode::Up)); // #5
+    ui.on_key(key(KeyCode::Char('*')));
+    ui.on_key(key(KeyCode::Char('c')));
+    let s = screen(&ui, 100, 30);
+    assert!(s.contains("Correcting #5"), "{s}");
+    for _ in 0..7 {
+        ui.on_key(key(KeyCode::Backspace));
+    }
+    type_text(&mut ui, "Tokyo");
+    ui.on_key(key(KeyCode::Enter));
+    let i = ui.log().unwrap().incident().clone();
+    let entries = ui.session.entries(&i).unwrap();
+    assert!(entries[4].significant, "marked from the list");
+    assert_eq!(
+        entries[4].text, "Melding fra 東京 partnerkommune 🌊 mottatt",
+        "the original stays"
+    );
+    let last = entries.last().unwrap();
+    assert_eq!(last.corrects, Some(entries[4].id));
+    assert!(last.text.ends_with("Tokyo"), "{}", last.text);
+    let s = screen(&ui, 100, 30);
+    assert!(
+        s.contains("→ corrected in #8") && s.contains("↺ corrects #5"),
+        "{s}"
+    );
+}
+
+#[test]
+fn filter_is_diacritic_insensitive_and_live() {
+    let mut f = flood();
+    let mut ui = ui(&mut f, Lang::Nb);
+    ui.on_key(ctrl('f'));
+    type_text(&mut ui, "strom");
+    let s = screen(&ui, 100, 30);
+    assert!(s.contains("Strømbrudd meldt"), "{s}");
+    assert!(!s.contains("Kriseledelsen"), "{s}");
+    assert!(s.contains("1 av 7"), "{s}");
+    insta::assert_snapshot!("filter_nb", s);
+    ui.on_key(key(KeyCode::Esc)); // cancel restores the full log
+    let s = screen(&ui, 100, 30);
+    assert!(s.contains("Kriseledelsen"), "{s}");
+    // decisions only, from the list
+    ui.on_key(key(KeyCode::Char('d')));
+    let s = screen(&ui, 100, 30);
+    assert!(
+        s.contains("Sykehjemmet forberedes") && !s.contains("Kriseledelsen"),
+        "{s}"
+    );
+    ui.on_key(key(KeyCode::Char('x')));
+    ui.on_key(key(KeyCode::Char('#')));
+    type_text(&mut ui, "helse");
+    let s = screen(&ui, 100, 30);
+    assert!(
+        s.contains("Gokstad sykehjem") && !s.contains("Strømbrudd"),
+        "{s}"
+    );
+}
+
+#[test]
+fn scrolling_a_long_log_pages_and_jumps_to_newest() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = session(&dir);
+    let i = incident(&mut s, "Lang logg", false, utc(7, 0));
+    let lines: String = (1..=2000)
+        .map(|n| {
+            format!(
+                "{{\"text\": \"Melding nummer {n}\", \"reported_at\": \"2026-11-23T08:00:00Z\"}}\n"
+            )
+        })
+        .collect();
+    s.import(&i, lines.as_bytes()).unwrap();
+    let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    let first = screen(&ui, 100, 30);
+    assert!(first.contains("Melding nummer 2000") && !first.contains("Melding nummer 1900 "));
+    ui.on_key(key(KeyCode::PageUp));
+    ui.on_key(key(KeyCode::PageUp));
+    let up = screen(&ui, 100, 30);
+    assert!(
+        !up.contains("Melding nummer 2000")
+            && up.contains("Melding nummer 1940")
+            && !up.contains("Melding nummer 1900 "),
+        "{up}"
+    );
+    ui.on_key(KeyEvent::new(KeyCode::Home, KeyModifiers::CONTROL));
+    assert!(
+        screen(&ui, 100, 30).contains("Melding nummer 1\n")
+            || screen(&ui, 100, 30).contains("Melding nummer 1 ")
+    );
+    ui.on_key(KeyEvent::new(KeyCode::End, KeyModifiers::CONTROL));
+    assert!(screen(&ui, 100, 30).contains("Melding nummer 2000"));
+}
+
+#[test]
+fn draft_survives_and_pasted_escape_codes_are_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = session(&dir);
+    incident(&mut s, "Flom", false, utc(7, 0));
+    let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    type_text(&mut ui, "Halvskrevet ");
+    ui.on_paste("lim\u{1b}[2J inn\tdette");
+    ui.shutdown().unwrap();
+    drop(ui);
+    let s = session(&dir);
+    let ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    let screen = screen(&ui, 100, 30);
+    assert!(screen.contains("Halvskrevet lim[2J inn dette"), "{screen}");
+    assert!(screen.contains("Utkast gjenopprettet"), "{screen}");
+}
