@@ -459,3 +459,46 @@ fn norwegian_text_is_stored_as_nfc() {
     h.ok(&["log", "add", "Ga\u{30a}rd og Bo\u{308}"]);
     assert_eq!(h.entries()[0]["text"], "Gård og Bö");
 }
+
+#[test]
+fn bad_keymap_or_theme_stops_the_tui_with_file_and_line() {
+    let h = Home::new();
+    h.ok(&["incident", "new", "--title", "x"]);
+    std::fs::create_dir_all(h.config_dir().join("themes")).unwrap();
+    std::fs::write(
+        h.config_dir().join("keymap.toml"),
+        "[entry]\nconfirm = [\"enter\"]\nlaunch = [\"f5\"]\n",
+    )
+    .unwrap();
+    let (code, err) = h.fails(&[]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("keymap.toml: line 3: unknown action 'launch'"),
+        "{err}"
+    );
+    std::fs::write(
+        h.config_dir().join("keymap.toml"),
+        "[entry]\nconfirm = [\"hyper-enter\"]\n",
+    )
+    .unwrap();
+    let (_, err) = h.fails(&[]);
+    assert!(
+        err.contains("line 2") && err.contains("hyper-enter"),
+        "{err}"
+    );
+    std::fs::remove_file(h.config_dir().join("keymap.toml")).unwrap();
+    std::fs::write(
+        h.config_dir().join("themes/mine.toml"),
+        "[styles]\ntag = { fg = \"infrared\" }\n",
+    )
+    .unwrap();
+    let (_, err) = h.fails(&["--theme", "mine"]);
+    assert!(
+        err.contains("mine.toml") && err.contains("line 2") && err.contains("infrared"),
+        "{err}"
+    );
+    let (_, err) = h.fails(&["--theme", "neon"]);
+    assert!(err.contains("unknown theme 'neon'"), "{err}");
+    let (_, err) = h.fails(&["--keymap", "emacs"]);
+    assert!(err.contains("unknown keymap 'emacs'"), "{err}");
+}

@@ -167,25 +167,26 @@ impl Theme {
         depth: u8,
     ) -> Result<(), ThemeError> {
         let user = config_dir.map(|d| d.join("themes").join(format!("{name}.toml")));
-        let (file, source) =
-            match user.filter(|p| p.exists()) {
-                Some(path) => {
-                    let s = std::fs::read_to_string(&path).map_err(|e| ThemeError {
-                        file: path.display().to_string(),
-                        message: e.to_string(),
-                    })?;
-                    (path.display().to_string(), s)
-                }
-                None => match BUILTIN.iter().find(|(n, _)| *n == name) {
-                    Some((n, s)) => (format!("themes/{n}.toml"), s.to_string()),
-                    None => return Err(ThemeError {
+        let (file, source) = match user.filter(|p| p.exists()) {
+            Some(path) => {
+                let s = std::fs::read_to_string(&path).map_err(|e| ThemeError {
+                    file: path.display().to_string(),
+                    message: e.to_string(),
+                })?;
+                (path.display().to_string(), s)
+            }
+            None => match BUILTIN.iter().find(|(n, _)| *n == name) {
+                Some((n, s)) => (format!("themes/{n}.toml"), s.to_string()),
+                None => {
+                    return Err(ThemeError {
                         file: "config.toml".into(),
                         message: format!(
                             "unknown theme '{name}': built in are dark, light and high-contrast"
                         ),
-                    }),
-                },
-            };
+                    })
+                }
+            },
+        };
         let parsed: ThemeFile = toml::from_str(&source).map_err(|e| ThemeError {
             file: file.clone(),
             message: describe_toml_error(&source, &e),

@@ -1,0 +1,347 @@
+//! End to end: the real binary in a real terminal (tmux), typed at with send-keys
+//! and read with capture-pane, as a logger would use it. Each test runs its own tmux
+//! server on a private socket, so tests run in parallel without meeting.
+
+mod common;
+use common::Home;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+const WAIT: Duration = Duration::from_secs(20);
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn new() -> Tmux {
+        let n = NEXT.fetch_add(1, Ordering::SeqCst);
+        Tmux {
+            socket: format!("sitroom-e2e-{}-{n}", std::process::id()),
+        }
+    }
+
+    fn tmux(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .arg("-u")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .env("LANG", "C.UTF-8")
+            .env_remove("TMUX")
+            .output()
+            .expect("tmux must be installed (.ci/run installs it)")
+    }
+
+    /// Start sitroom in a fresh 100×30 session, with this home's database and config.
+    fn start(&self, home: &Home, args: &str) {
+        let cmd = format!(
+            "env SITROOM_DB={} SITROOM_CONFIG_DIR={} USER=kari TZ=UTC TERM=xterm-256color {} {args}",
+            home.db().display(),
+            home.config_dir().display(),
+            env!("CARGO_BIN_EXE_sitroom"),
+        );
+        let out = self.tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            "main",
+            "-x",
+            "100",
+            "-y",
+            "30",
+            &cmd,
+        ]);
+        assert!(
+            out.status.success(),
+            "tmux: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "main"];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
+    }
+
+    fn text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "main", "-l", text]);
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "main"]).stdout)
+            .into_owned()
+    }
+
+    fn wait_for(&self, needle: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(needle) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < WAIT,
+                "waited for {needle:?}; the screen shows:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn running(&self) -> bool {
+        self.tmux(&["has-session", "-t", "main"]).status.success()
+    }
+
+    fn wait_exit(&self) {
+        let start = Instant::now();
+        while self.running() {
+            assert!(
+                start.elapsed() < WAIT,
+                "sitroom did not exit:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn pane_pid(&self) -> String {
+        let out = self.tmux(&["display-message", "-p", "-t", "main", "#{pane_pid}"]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.tmux(&["kill-server"]);
+    }
+}
+
+fn flood_home() -> Home {
+    let h = Home::new();
+    h.ok(&[
+        "incident",
+        "new",
+        "--title",
+        "Flom i Lågen",
+        "--type",
+        "flom",
+        "--severity",
+        "3",
+    ]);
+    h
+}
+
+#[test]
+fn typed_norwegian_entries_survive_quit_and_reopen() {
+    let h = flood_home();
+    let t = Tmux::new();
+    t.start(&h, "--lang nb");
+    t.wait_for("Ny loggføring");
+    t.text("Vannstanden i Lågen stiger, Bøkeskogen evakueres #flom");
+    t.keys(&["Enter"]);
+    t.wait_for("Lagret #1");
+    t.text("!Ærlig talt: Øyvind på Åsen leder innsatsen @øyvind");
+    t.keys(&["Enter"]);
+    t.wait_for("Lagret #2");
+    t.text("Melding fra 東京 🌊");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Lagret #3");
+    assert!(
+        s.contains("#1 Flom i Lågen"),
+        "title bar names the incident:\n{s}"
+    );
+    t.keys(&["C-q"]);
+    t.wait_exit();
+
+    let e = h.entries();
+    assert_eq!(e.len(), 3);
+    assert_eq!(
+        e[0]["text"],
+        "Vannstanden i Lågen stiger, Bøkeskogen evakueres #flom"
+    );
+    assert_eq!(
+        e[1]["text"],
+        "Ærlig talt: Øyvind på Åsen leder innsatsen @øyvind"
+    );
+    assert_eq!(e[1]["kind"], "decision");
+    assert_eq!(e[2]["text"], "Melding fra 東京 🌊");
+    assert_eq!(e[0]["author"], "kari");
+
+    let t = Tmux::new();
+    t.start(&h, "--lang en");
+    let s = t.wait_for("Øyvind på Åsen");
+    assert!(
+        s.contains("Vannstanden i Lågen stiger") && s.contains("東京"),
+        "{s}"
+    );
+    assert!(s.contains("DECISION:"), "{s}");
+}
+
+#[test]
+fn draft_and_entries_survive_kill_9() {
+    let h = flood_home();
+    let t = Tmux::new();
+    t.start(&h, "--lang nb");
+    t.wait_for("Ny loggføring");
+    t.text("Første melding er lagret");
+    t.keys(&["Enter"]);
+    t.wait_for("Lagret #1");
+    t.text("Halvferdig melding om Høyjord");
+    t.wait_for("Halvferdig melding om Høyjord");
+    // the draft reaches the database within a second, without Enter
+    let start = Instant::now();
+    loop {
+        let c = rusqlite::Connection::open(h.db()).unwrap();
+        let draft: Option<String> = c
+            .query_row("SELECT text FROM drafts", [], |r| r.get(0))
+            .ok();
+        if draft.as_deref() == Some("Halvferdig melding om Høyjord") {
+            break;
+        }
+        assert!(start.elapsed() < WAIT, "draft never saved: {draft:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let pid = t.pane_pid();
+    assert!(Command::new("kill")
+        .args(["-9", &pid])
+        .status()
+        .unwrap()
+        .success());
+    t.wait_exit();
+
+    let t = Tmux::new();
+    t.start(&h, "--lang nb");
+    let s = t.wait_for("Utkast gjenopprettet");
+    assert!(
+        s.contains("Halvferdig melding om Høyjord"),
+        "the draft is back in the entry line:\n{s}"
+    );
+    assert!(s.contains("Første melding er lagret"), "{s}");
+    // and it can be finished and committed
+    t.text(" – ferdig");
+    t.keys(&["Enter"]);
+    t.wait_for("Lagret #2");
+    assert_eq!(
+        h.entries()[1]["text"],
+        "Halvferdig melding om Høyjord – ferdig"
+    );
+}
+
+#[test]
+fn escape_sequences_in_entries_cannot_touch_the_terminal() {
+    let h = flood_home();
+    // retitle, clear screen, colour, C1 CSI, full reset, bidi override: all in one entry
+    h.ok(&[
+        "log",
+        "add",
+        "Før\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}[31mRØD\u{9b}2J\u{1b}c\u{202e}snudd etter",
+    ]);
+    let t = Tmux::new();
+    t.start(&h, "--lang nb");
+    let s = t.wait_for("Ny loggføring");
+    assert!(
+        s.contains("␛]0;pwned␇␛[2J␛[31mRØD"),
+        "shown neutralised:\n{s}"
+    );
+    assert!(
+        s.lines()
+            .next()
+            .unwrap()
+            .contains("sitroom │ #1 Flom i Lågen"),
+        "title bar intact:\n{s}"
+    );
+    let title = t.tmux(&["display-message", "-p", "-t", "main", "#{pane_title}"]);
+    assert!(
+        !String::from_utf8_lossy(&title.stdout).contains("pwned"),
+        "the terminal was not retitled"
+    );
+
+    // pasted text with escape codes goes in as plain text
+    t.tmux(&["set-buffer", "Limt inn \u{1b}[2J\u{1b}]0;pwned2\u{7}ferdig"]);
+    t.tmux(&["paste-buffer", "-p", "-t", "main"]);
+    t.wait_for("Limt inn");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Lagret #2");
+    assert!(
+        s.lines()
+            .next()
+            .unwrap()
+            .contains("sitroom │ #1 Flom i Lågen"),
+        "{s}"
+    );
+    let stored = h.entries()[1]["text"].as_str().unwrap().to_string();
+    assert!(
+        !stored.contains('\u{1b}') && stored.starts_with("Limt inn"),
+        "{stored:?}"
+    );
+    let title = t.tmux(&["display-message", "-p", "-t", "main", "#{pane_title}"]);
+    assert!(!String::from_utf8_lossy(&title.stdout).contains("pwned"));
+}
+
+#[test]
+fn resize_below_minimum_says_so_and_recovers() {
+    let h = flood_home();
+    h.ok(&["log", "add", "Kriseledelsen satt"]);
+    let t = Tmux::new();
+    t.start(&h, "--lang nb");
+    t.wait_for("Kriseledelsen satt");
+    t.tmux(&["resize-window", "-t", "main", "-x", "60", "-y", "20"]);
+    let s = t.wait_for("for lite");
+    assert!(!s.contains("Kriseledelsen"), "{s}");
+    t.tmux(&["resize-window", "-t", "main", "-x", "100", "-y", "30"]);
+    t.wait_for("Kriseledelsen satt");
+}
+
+#[test]
+fn entries_written_by_the_cli_appear_in_an_open_tui() {
+    let h = flood_home();
+    let t = Tmux::new();
+    t.start(&h, "--lang nb");
+    t.wait_for("Ny loggføring");
+    t.text("Skriver mens noen andre logger");
+    h.ok(&["log", "add", "Fra skriptet: vannstand 3,2 m"]);
+    let s = t.wait_for("Fra skriptet: vannstand 3,2 m");
+    assert!(
+        s.contains("Skriver mens noen andre logger"),
+        "typing is undisturbed:\n{s}"
+    );
+    t.keys(&["Enter"]);
+    t.wait_for("Lagret #2");
+    h.ok(&["log", "verify"]);
+}
+
+#[test]
+fn picker_opens_without_an_active_incident_and_switches() {
+    let h = Home::new();
+    h.ok(&[
+        "incident",
+        "new",
+        "--title",
+        "Strømbrudd Andebu",
+        "--type",
+        "strømbrudd",
+    ]);
+    h.ok(&["incident", "new", "--title", "Øvelse ekom", "--exercise"]);
+    let t = Tmux::new();
+    // another user has no active incident and two are open: the picker comes first
+    let cmd_home = &h;
+    t.start(cmd_home, "--lang nb --user ola");
+    t.wait_for("Velg hendelse");
+    t.text("strom");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("#1 Strømbrudd Andebu");
+    assert!(!s.contains("ØVELSE"), "{s}");
+    t.keys(&["C-o"]);
+    t.wait_for("Velg hendelse");
+    t.keys(&["BSpace"]);
+    t.text("ekom");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("#2 Øvelse ekom");
+    assert!(
+        s.lines().next().unwrap().contains("ØVELSE"),
+        "exercise marked in the title bar:\n{s}"
+    );
+}
