@@ -73,6 +73,12 @@ fn push_safe(out: &mut String, c: char) {
 /// `fold("Strømbrudd")` contains `fold("strom")`.
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    fold_into(&mut out, s);
+    out
+}
+
+/// [`fold`], appending to `out` (no allocation of its own).
+pub fn fold_into(out: &mut String, s: &str) {
     for c in s.chars().flat_map(char::to_lowercase) {
         match c {
             'ø' => out.push('o'),
@@ -86,7 +92,6 @@ pub fn fold(s: &str) -> String {
             c => out.extend(std::iter::once(c).nfd().filter(|m| !is_combining_mark(*m))),
         }
     }
-    out
 }
 
 #[cfg(test)]

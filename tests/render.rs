@@ -494,3 +494,62 @@ fn draft_survives_and_pasted_escape_codes_are_dropped() {
     assert!(screen.contains("Halvskrevet lim[2J inn dette"), "{screen}");
     assert!(screen.contains("Utkast gjenopprettet"), "{screen}");
 }
+
+#[test]
+fn long_history_arrives_after_the_first_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = session(&dir);
+    let i = incident(&mut s, "Lang logg", false, utc(7, 0));
+    let lines: String = (1..=5000)
+        .map(|n| {
+            format!(
+                "Melding nummer {n} {}\n",
+                if n == 10 { "#gammel" } else { "" }
+            )
+        })
+        .collect();
+    s.import(&i, lines.as_bytes()).unwrap();
+    let last = s.entry(&i, 5000).unwrap();
+    let old = s.entry(&i, 10).unwrap();
+    s.add_entry(
+        &i,
+        EntryInput {
+            corrects: Some(old.id),
+            ..EntryInput::now("Retting av nummer 10")
+        },
+    )
+    .unwrap();
+    let _ = last;
+    let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    let log = ui.log().unwrap();
+    assert_eq!(
+        log.model().total() as i64,
+        sitroom::tui::log_pane::FIRST_LOAD,
+        "the newest stretch first"
+    );
+    assert!(log.is_loading());
+    let first = screen(&ui, 100, 30);
+    assert!(first.contains("Laster loggen"), "{first}");
+    // filter while the history loads: the answer completes when it arrives
+    ui.on_key(ctrl('f'));
+    type_text(&mut ui, "#gammel");
+    let start = std::time::Instant::now();
+    while ui.log().unwrap().is_loading() {
+        ui.tick(std::time::Instant::now());
+        assert!(start.elapsed() < std::time::Duration::from_secs(20));
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert_eq!(ui.log().unwrap().model().total(), 5001);
+    let s = screen(&ui, 100, 30);
+    assert!(
+        s.contains("Melding nummer 10 #gammel") && s.contains("→ rettet i #5001"),
+        "{s}"
+    );
+    ui.on_key(key(KeyCode::Esc));
+    ui.on_key(key(KeyCode::Home));
+    let s = screen(&ui, 100, 30);
+    assert!(
+        s.contains("Melding nummer 1 ") && !s.contains("Melding nummer 5000"),
+        "{s}"
+    );
+}

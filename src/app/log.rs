@@ -120,12 +120,19 @@ impl Session {
         Ok(self.store.entry_by_seq(incident, seq)?)
     }
 
-    pub fn entry_summaries(
+    /// Visit entries `after < seq <= until`, in order, for the log view.
+    pub fn for_each_summary(
         &self,
         incident: &Incident,
-        after_seq: i64,
-    ) -> Result<Vec<EntrySummary>> {
-        Ok(self.store.entry_summaries(incident.id, after_seq)?)
+        after: i64,
+        until: i64,
+        f: impl FnMut(&EntrySummary<'_>),
+    ) -> Result<()> {
+        Ok(self.store.for_each_summary(incident.id, after, until, f)?)
+    }
+
+    pub fn last_seq(&self, incident: &Incident) -> Result<i64> {
+        Ok(self.store.last_seq(incident.id)?)
     }
 
     /// Prove the incident's hash chain intact: the number of entries checked, or the
@@ -245,6 +252,18 @@ impl Session {
         rec.corrects = line.corrects;
         Ok(rec)
     }
+}
+
+/// The same as [`Session::for_each_summary`] on a connection of its own to the
+/// database at `db`, for a background thread that loads history while the UI runs.
+pub fn for_each_summary_at(
+    db: &std::path::Path,
+    incident_id: Uuid,
+    after: i64,
+    until: i64,
+    f: impl FnMut(&EntrySummary<'_>),
+) -> Result<()> {
+    Ok(crate::store::Store::open(db)?.for_each_summary(incident_id, after, until, f)?)
 }
 
 /// One JSON line of `log import`: the `log list --json` shape, all but `text` optional.

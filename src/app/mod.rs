@@ -4,7 +4,7 @@
 mod incidents;
 mod log;
 
-pub use log::{EntryInput, ImportReport};
+pub use log::{for_each_summary_at, EntryInput, ImportReport};
 
 use crate::domain::Invalid;
 use crate::store::{Store, StoreError};

@@ -3,8 +3,9 @@
 //! significant only, combined with AND.
 
 use crate::text::fold;
+use memchr::memmem::Finder;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct LogFilter {
     /// Folded words that must all occur in the entry's folded text.
     pub words: Vec<String>,
@@ -14,13 +15,49 @@ pub struct LogFilter {
     pub authors: Vec<String>,
     pub decisions_only: bool,
     pub significant_only: bool,
+    /// One prebuilt searcher per word: building a searcher per entry would cost more
+    /// than the search itself on a 100,000-entry log.
+    finders: Vec<Finder<'static>>,
 }
 
-/// What the filter looks at in one entry. Fields are already folded, so filtering
-/// 100,000 entries is a substring scan and nothing more.
+impl PartialEq for LogFilter {
+    fn eq(&self, o: &Self) -> bool {
+        (
+            &self.words,
+            &self.tags,
+            &self.authors,
+            self.decisions_only,
+            self.significant_only,
+        ) == (
+            &o.words,
+            &o.tags,
+            &o.authors,
+            o.decisions_only,
+            o.significant_only,
+        )
+    }
+}
+
+impl Eq for LogFilter {}
+
+impl std::fmt::Debug for LogFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogFilter")
+            .field("words", &self.words)
+            .field("tags", &self.tags)
+            .field("authors", &self.authors)
+            .field("decisions_only", &self.decisions_only)
+            .field("significant_only", &self.significant_only)
+            .finish()
+    }
+}
+
+/// What the filter looks at in one entry, already folded, so filtering 100,000
+/// entries is a substring scan and nothing more.
 pub struct Filterable<'a> {
     pub folded_text: &'a str,
-    pub folded_tags: &'a [Box<str>],
+    /// Folded tags separated by single spaces.
+    pub folded_tags: &'a str,
     pub folded_author: &'a str,
     pub decision: bool,
     pub significant: bool,
@@ -38,11 +75,33 @@ impl LogFilter {
                 t => f.words.push(fold(t)),
             }
         }
+        f.finders = f
+            .words
+            .iter()
+            .map(|w| Finder::new(w.as_bytes()).into_owned())
+            .collect();
         f
     }
 
     pub fn is_empty(&self) -> bool {
         *self == LogFilter::default()
+    }
+
+    /// Does every entry this filter lets through also pass `wider`? True when the user
+    /// typed more of the same query, so only the entries shown now need checking.
+    pub fn narrows(&self, wider: &LogFilter) -> bool {
+        let contains_all = |mine: &[String], theirs: &[String], sub: bool| {
+            theirs.iter().all(|t| {
+                mine.iter()
+                    .any(|m| if sub { m.contains(t.as_str()) } else { m == t })
+            })
+        };
+        (self.decisions_only || !wider.decisions_only)
+            && (self.significant_only || !wider.significant_only)
+            && contains_all(&self.words, &wider.words, true)
+            && contains_all(&self.tags, &wider.tags, false)
+            && wider.authors.is_empty()
+            || (*self == *wider)
     }
 
     pub fn matches(&self, e: &Filterable<'_>) -> bool {
@@ -52,11 +111,11 @@ impl LogFilter {
             && self
                 .tags
                 .iter()
-                .all(|t| e.folded_tags.iter().any(|et| &**et == t))
+                .all(|t| e.folded_tags.split(' ').any(|et| et == t))
             && self
-                .words
+                .finders
                 .iter()
-                .all(|w| e.folded_text.contains(w.as_str()))
+                .all(|f| f.find(e.folded_text.as_bytes()).is_some())
     }
 }
 
@@ -64,7 +123,7 @@ impl LogFilter {
 mod tests {
     use super::*;
 
-    fn entry<'a>(text: &'a str, tags: &'a [Box<str>], author: &'a str) -> Filterable<'a> {
+    fn entry<'a>(text: &'a str, tags: &'a str, author: &'a str) -> Filterable<'a> {
         Filterable {
             folded_text: text,
             folded_tags: tags,
@@ -78,23 +137,38 @@ mod tests {
     fn words_match_without_accents_or_case() {
         let text = fold("Strømbrudd meldt i Andebu sentrum");
         let f = LogFilter::parse("STROM andebu");
-        assert!(f.matches(&entry(&text, &[], "kari")));
-        assert!(!LogFilter::parse("strom høyjord").matches(&entry(&text, &[], "kari")));
+        assert!(f.matches(&entry(&text, "", "kari")));
+        assert!(!LogFilter::parse("strom høyjord").matches(&entry(&text, "", "kari")));
     }
 
     #[test]
     fn tags_authors_and_flags() {
-        let tags: Vec<Box<str>> = vec!["strom".into()];
         let f = LogFilter::parse("#Strøm @Kari");
-        assert!(f.matches(&entry("x", &tags, "kari")));
-        assert!(!f.matches(&entry("x", &tags, "ola")));
-        assert!(!f.matches(&entry("x", &[], "kari")));
+        assert!(f.matches(&entry("x", "ekom strom", "kari")));
+        assert!(!f.matches(&entry("x", "ekom strom", "ola")));
+        assert!(
+            !f.matches(&entry("x", "stromnett", "kari")),
+            "whole tags only"
+        );
+        assert!(!f.matches(&entry("x", "", "kari")));
         let f = LogFilter::parse("! *");
-        let mut e = entry("x", &[], "kari");
+        let mut e = entry("x", "", "kari");
         assert!(!f.matches(&e));
         e.decision = true;
         e.significant = true;
         assert!(f.matches(&e));
         assert!(LogFilter::parse("  ").is_empty());
+    }
+
+    #[test]
+    fn typing_more_narrows() {
+        let p = LogFilter::parse;
+        assert!(p("strom").narrows(&p("str")));
+        assert!(p("strom andebu").narrows(&p("strom")));
+        assert!(p("strom !").narrows(&p("strom")));
+        assert!(!p("str").narrows(&p("strom")));
+        assert!(!p("andebu").narrows(&p("strom")));
+        assert!(!p("strom").narrows(&p("strom !")));
+        assert!(!p("@ola").narrows(&p("@kari")));
     }
 }

@@ -27,18 +27,21 @@ pub struct NewEntryRecord {
     pub corrects: Option<Uuid>,
 }
 
-/// What the log view needs of an entry, loaded in bulk: text already folded for
-/// search, the corrected entry's seq resolved.
-#[derive(Debug, Clone)]
-pub struct EntrySummary {
+/// What the log view needs of an entry, borrowed from the SQLite row while it is read:
+/// the view copies it straight into its own compact store, so loading 100,000 entries
+/// makes no temporary copies.
+#[derive(Debug, Clone, Copy)]
+pub struct EntrySummary<'a> {
     pub id: Uuid,
     pub seq: i64,
-    pub text: String,
-    pub folded: String,
-    pub author: String,
+    pub text: &'a str,
+    /// The text folded for search (stored at insert).
+    pub folded: &'a str,
+    pub author: &'a str,
     pub reported_at: DateTime<Utc>,
     pub kind: EntryKind,
-    pub tags: Vec<String>,
+    /// Tags separated by single spaces.
+    pub tags: &'a str,
     pub significant: bool,
     pub corrects_seq: Option<i64>,
 }
@@ -221,31 +224,47 @@ impl Store {
             })
     }
 
-    /// Entries with seq greater than `after`, for the log view: the whole log on
-    /// start-up, the new ones when another process has written.
-    pub fn entry_summaries(&self, incident_id: Uuid, after: i64) -> Result<Vec<EntrySummary>> {
+    /// Visit entries with `after < seq <= until`, in order, for the log view: the
+    /// newest stretch at start-up, the history behind it, the new ones another process
+    /// wrote.
+    pub fn for_each_summary(
+        &self,
+        incident_id: Uuid,
+        after: i64,
+        until: i64,
+        mut f: impl FnMut(&EntrySummary<'_>),
+    ) -> Result<()> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT e.id, e.seq, e.text, e.folded, e.author, e.reported_at, e.kind, e.tags,
                     e.significant, c.seq
              FROM log_entries e LEFT JOIN log_entries c ON c.id = e.corrects
-             WHERE e.incident_id = ?1 AND e.seq > ?2 ORDER BY e.seq",
+             WHERE e.incident_id = ?1 AND e.seq > ?2 AND e.seq <= ?3 ORDER BY e.seq",
         )?;
-        let rows = stmt.query_map(params![incident_id.to_string(), after], |r| {
-            let kind: String = r.get(6)?;
-            Ok(EntrySummary {
-                id: uuid(&r.get::<_, String>(0)?),
+        let mut rows = stmt.query(params![incident_id.to_string(), after, until])?;
+        while let Some(r) = rows.next()? {
+            let text = |i: usize| -> rusqlite::Result<&str> {
+                r.get_ref(i)?.as_str().map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        i,
+                        rusqlite::types::Type::Text,
+                        Box::new(e),
+                    )
+                })
+            };
+            f(&EntrySummary {
+                id: uuid(text(0)?),
                 seq: r.get(1)?,
-                text: r.get(2)?,
-                folded: r.get(3)?,
-                author: r.get(4)?,
+                text: text(2)?,
+                folded: text(3)?,
+                author: text(4)?,
                 reported_at: from_millis(r.get(5)?),
-                kind: EntryKind::parse(&kind).unwrap_or_default(),
-                tags: words(&r.get::<_, String>(7)?),
+                kind: EntryKind::parse(text(6)?).unwrap_or_default(),
+                tags: text(7)?,
                 significant: r.get(8)?,
                 corrects_seq: r.get(9)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            });
+        }
+        Ok(())
     }
 
     /// The highest seq in an incident's log (0 when empty).

@@ -21,6 +21,8 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 use ratatui_textarea::{TextArea, WrapMode};
 use std::cell::Cell;
+use std::path::PathBuf;
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 use unicode_width::UnicodeWidthStr;
 use uuid::Uuid;
@@ -31,6 +33,10 @@ enum Focus {
     Log,
     Filter,
 }
+
+/// Entries loaded before the first frame; older history follows from a background
+/// thread, so a 100,000-entry log opens as fast as a short one.
+pub const FIRST_LOAD: i64 = 3_000;
 
 /// Save the draft after this many edits even while typing continues…
 const SAVE_EVERY_EDITS: u32 = 8;
@@ -60,6 +66,25 @@ pub struct LogPane {
     anchor: Option<usize>,
     /// Width and height of the list at the last render, for paging.
     list_size: Cell<(u16, u16)>,
+    /// The older history, while a background thread loads it.
+    history: Option<Receiver<Result<LogModel, String>>>,
+}
+
+/// Load entries `1..=until` on another thread, with its own connection.
+fn load_history(
+    path: PathBuf,
+    incident_id: Uuid,
+    until: i64,
+) -> Receiver<Result<LogModel, String>> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let loaded = LogModel::load(|push| {
+            crate::app::for_each_summary_at(&path, incident_id, 0, until, push)
+        })
+        .map_err(|e| e.to_string());
+        let _ = tx.send(loaded);
+    });
+    rx
 }
 
 fn new_editor() -> TextArea<'static> {
@@ -72,8 +97,12 @@ fn new_editor() -> TextArea<'static> {
 impl LogPane {
     /// Open an incident's log: every entry, and the draft left from last time.
     pub fn open(session: &Session, incident: Incident, lang: Lang) -> crate::app::Result<LogPane> {
-        let mut model = LogModel::new();
-        model.extend(session.entry_summaries(&incident, 0)?);
+        let last = session.last_seq(&incident)?;
+        let from = (last - FIRST_LOAD).max(0);
+        let model =
+            LogModel::load(|push| session.for_each_summary(&incident, from, i64::MAX, push))?;
+        let history =
+            (from > 0).then(|| load_history(session.store.path().to_path_buf(), incident.id, from));
         let draft = session.load_draft(&incident)?;
         let mut pane = LogPane {
             incident,
@@ -93,6 +122,7 @@ impl LogPane {
             selected: 0,
             anchor: None,
             list_size: Cell::new((80, 20)),
+            history,
         };
         if let Some(d) = draft {
             pane.editor = TextArea::new(d.text.split('\n').map(str::to_string).collect());
@@ -123,7 +153,39 @@ impl LogPane {
 
     fn find_seq(&self, id: Uuid) -> Option<i64> {
         (0..self.model.total())
+            .rev()
             .find_map(|i| self.model.get(i).filter(|r| r.id == id).map(|r| r.seq))
+    }
+
+    /// Is the older history still loading?
+    pub fn is_loading(&self) -> bool {
+        self.history.is_some()
+    }
+
+    /// Merge the history if it has arrived; true when the view changed.
+    pub fn poll_history(&mut self) -> Result<bool, String> {
+        let Some(rx) = &self.history else {
+            return Ok(false);
+        };
+        let older = match rx.try_recv() {
+            Ok(loaded) => loaded,
+            Err(std::sync::mpsc::TryRecvError::Empty) => return Ok(false),
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                Err("the log history could not be loaded".into())
+            }
+        };
+        self.history = None;
+        let older = older?;
+        let filtered = !self.model.filter().is_empty();
+        let n = self.model.prepend(older);
+        if filtered {
+            self.anchor = None;
+            self.selected = self.model.len().saturating_sub(1);
+        } else {
+            self.anchor = self.anchor.map(|a| a + n);
+            self.selected += n;
+        }
+        Ok(true)
     }
 
     fn text(&self) -> String {
@@ -132,10 +194,11 @@ impl LogPane {
 
     /// Pick up entries another process (a CLI command, later sync) has written.
     pub fn refresh(&mut self, session: &Session) -> crate::app::Result<bool> {
-        let new = session.entry_summaries(&self.incident, self.model.last_seq())?;
-        let any = !new.is_empty();
-        self.model.extend(new);
-        Ok(any)
+        let before = self.model.total();
+        session.for_each_summary(&self.incident, self.model.last_seq(), i64::MAX, |e| {
+            self.model.push(e)
+        })?;
+        Ok(self.model.total() > before)
     }
 
     /// Save the draft if edits are waiting and it is time (or `force`).
@@ -241,7 +304,16 @@ impl LogPane {
 
     fn height_of(&self, i: usize, width: u16) -> usize {
         self.model.get(i).map_or(1, |r| {
-            entry_lines(r, width, self.lang.strings(), &MEASURE, false, None).len()
+            entry_lines(
+                r,
+                self.model.text(r),
+                width,
+                self.lang.strings(),
+                &MEASURE,
+                false,
+                None,
+            )
+            .len()
         })
     }
 
@@ -417,7 +489,7 @@ impl LogPane {
             Action::Correct => {
                 let Some((id, seq, text)) = self
                     .selected_row()
-                    .map(|r| (r.id, r.seq, r.text.to_string()))
+                    .map(|r| (r.id, r.seq, self.model.text(r).to_string()))
                 else {
                     return Outcome::Consumed;
                 };
@@ -532,7 +604,7 @@ impl Pane for LogPane {
 
         // the list
         let focus_style = |on: bool| if on { t.border_focus } else { t.border };
-        let count = if self.model.filter().is_empty() {
+        let mut count = if self.model.filter().is_empty() {
             format!(" {} · {} ", s.log, self.model.total())
         } else {
             format!(
@@ -543,6 +615,9 @@ impl Pane for LogPane {
                 self.model.total()
             )
         };
+        if self.is_loading() {
+            count.push_str(&format!("· {} ", s.loading));
+        }
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(focus_style(self.focus == Focus::Log))
@@ -626,7 +701,15 @@ impl LogPane {
         for i in (0..=bottom).rev() {
             let Some(row) = self.model.get(i) else { break };
             let selected = self.focus != Focus::Entry && i == self.selected;
-            let lines = entry_lines(row, area.width, s, t, selected, Some(today));
+            let lines = entry_lines(
+                row,
+                self.model.text(row),
+                area.width,
+                s,
+                t,
+                selected,
+                Some(today),
+            );
             used += lines.len();
             chunks.push(lines);
             if used >= height {
@@ -648,6 +731,7 @@ impl LogPane {
 /// with a hanging indent. `today` decides whether the date is shown.
 fn entry_lines(
     row: &Row,
+    text: &str,
     width: u16,
     s: &Strings,
     t: &Theme,
@@ -686,7 +770,7 @@ fn entry_lines(
     if row.kind == EntryKind::Decision {
         segs.push((format!("{}: ", s.decision), t.decision));
     }
-    let text = safe(&row.text);
+    let text = safe(text);
     for word in text.split_inclusive([' ', '\n']) {
         let style = if corrected {
             base

@@ -58,35 +58,31 @@ pub fn run(settings: &Settings, cli: &Cli) -> Result<(), String> {
 
 type Term = Terminal<CrosstermBackend<BufWriter<std::io::Stdout>>>;
 
+/// Set the terminal up without asking it anything: every question (cursor position,
+/// "do you speak the kitty keyboard protocol?") is a round trip, and over a satellite
+/// link each one delays the first frame by most of a second.
 fn enter() -> std::io::Result<Term> {
     terminal::enable_raw_mode()?;
     let mut out = std::io::stdout();
     execute!(
         out,
         terminal::EnterAlternateScreen,
-        event::EnableBracketedPaste
+        event::EnableBracketedPaste,
+        // Lets Shift-Enter be told from Enter where the terminal knows the kitty
+        // protocol; terminals that do not know it ignore the sequence.
+        event::PushKeyboardEnhancementFlags(KeyboardEnhancementFlags::DISAMBIGUATE_ESCAPE_CODES),
+        terminal::Clear(terminal::ClearType::All),
+        crossterm::cursor::Hide,
     )?;
-    // Where the terminal can tell Shift-Enter from Enter (kitty protocol), ask it to.
-    if terminal::supports_keyboard_enhancement().unwrap_or(false) {
-        let _ = execute!(
-            out,
-            event::PushKeyboardEnhancementFlags(
-                KeyboardEnhancementFlags::DISAMBIGUATE_ESCAPE_CODES
-            )
-        );
-    }
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore_terminal();
         hook(info);
     }));
-    let mut t = Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
+    Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
         1 << 16,
         std::io::stdout(),
-    )))?;
-    t.hide_cursor()?;
-    t.clear()?;
-    Ok(t)
+    )))
 }
 
 fn restore_terminal() {

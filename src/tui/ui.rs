@@ -203,6 +203,19 @@ impl Ui {
     pub fn tick(&mut self, now: Instant) -> bool {
         let mut changed = false;
         if let Some(log) = &mut self.log {
+            match log.poll_history() {
+                Ok(c) => changed |= c,
+                Err(e) => {
+                    self.status = Some(Status {
+                        text: e,
+                        error: true,
+                        since: now,
+                    });
+                    changed = true;
+                }
+            }
+        }
+        if let Some(log) = &mut self.log {
             if let Err(e) = log.save_draft_if_due(&self.session, now, false) {
                 self.status = Some(Status {
                     text: e.to_string(),
@@ -241,6 +254,9 @@ impl Ui {
 
     /// How long the event loop may sleep before `tick` has work.
     pub fn next_wake(&self, now: Instant) -> Duration {
+        if self.log.as_ref().is_some_and(LogPane::is_loading) {
+            return Duration::from_millis(10);
+        }
         let draft = self
             .log
             .as_ref()
