@@ -502,3 +502,65 @@ fn bad_keymap_or_theme_stops_the_tui_with_file_and_line() {
     let (_, err) = h.fails(&["--keymap", "emacs"]);
     assert!(err.contains("unknown keymap 'emacs'"), "{err}");
 }
+
+#[test]
+fn read_only_location_is_a_clear_error() {
+    use std::os::unix::fs::PermissionsExt;
+    let h = Home::new();
+    let dir = h.path().join("ro");
+    std::fs::create_dir(&dir).unwrap();
+    let db = dir.join("s.db");
+    h.ok(&[
+        "--db",
+        db.to_str().unwrap(),
+        "incident",
+        "new",
+        "--title",
+        "x",
+    ]);
+    let mode = |p: &std::path::Path, m: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
+    };
+    mode(h.path(), 0o755);
+    mode(&db, 0o444);
+    mode(&dir, 0o555);
+    for f in ["s.db-wal", "s.db-shm"] {
+        let _ = std::fs::remove_file(dir.join(f));
+    }
+    // Root ignores permissions: then run as `nobody`, as a real user would be.
+    let is_root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.starts_with(b"0"))
+        .unwrap_or(false);
+    // a copy of the binary where `nobody` can reach it, wherever the checkout lives
+    let bin = h.path().join("sitroom");
+    std::fs::copy(env!("CARGO_BIN_EXE_sitroom"), &bin).unwrap();
+    mode(&bin, 0o755);
+    let run = |path: &std::path::Path| {
+        let mut c = if is_root {
+            let mut c = std::process::Command::new("runuser");
+            c.args(["-u", "nobody", "--"]).arg(&bin);
+            c
+        } else {
+            std::process::Command::new(env!("CARGO_BIN_EXE_sitroom"))
+        };
+        c.args(["--db", path.to_str().unwrap(), "incident", "list"])
+            .env("SITROOM_CONFIG_DIR", h.path().join("nocfg"));
+        c.output().unwrap()
+    };
+    for (path, expect) in [
+        (db.clone(), "read-only"),
+        (dir.join("new.db"), "read-only"),
+        (dir.join("sub/new.db"), "cannot create the database folder"),
+    ] {
+        let out = run(&path);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{path:?}: {err}");
+        assert!(
+            err.contains(expect) && !err.contains("panicked"),
+            "{path:?}: {err}"
+        );
+    }
+    mode(&dir, 0o755);
+}

@@ -231,6 +231,29 @@ fn draft_and_entries_survive_kill_9() {
 }
 
 #[test]
+fn hangup_saves_the_latest_keystrokes() {
+    // An SSH link dropping sends SIGHUP: the draft is saved at once, not lost.
+    let h = flood_home();
+    let t = Tmux::new();
+    t.start(&h, "--lang nb");
+    t.wait_for("Ny loggføring");
+    t.text("Linja falt midt i setningen om Åsgårdstrand");
+    t.wait_for("Åsgårdstrand");
+    let pid = t.pane_pid();
+    assert!(Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .unwrap()
+        .success());
+    t.wait_exit();
+    let c = rusqlite::Connection::open(h.db()).unwrap();
+    let draft: String = c
+        .query_row("SELECT text FROM drafts", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(draft, "Linja falt midt i setningen om Åsgårdstrand");
+}
+
+#[test]
 fn escape_sequences_in_entries_cannot_touch_the_terminal() {
     let h = flood_home();
     // retitle, clear screen, colour, C1 CSI, full reset, bidi override: all in one entry
