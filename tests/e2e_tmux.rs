@@ -240,8 +240,35 @@ fn hangup_saves_the_latest_keystrokes() {
     t.text("Linja falt midt i setningen om Åsgårdstrand");
     t.wait_for("Åsgårdstrand");
     let pid = t.pane_pid();
+    // the terminal itself goes away, as when sshd loses the client
+    t.tmux(&["kill-server"]);
+    let proc_dir = format!("/proc/{pid}");
+    let start = Instant::now();
+    while std::path::Path::new(&proc_dir).exists() {
+        assert!(
+            start.elapsed() < WAIT,
+            "sitroom kept running after its terminal went away"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let c = rusqlite::Connection::open(h.db()).unwrap();
+    let draft: String = c
+        .query_row("SELECT text FROM drafts", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(draft, "Linja falt midt i setningen om Åsgårdstrand");
+}
+
+#[test]
+fn sigterm_saves_the_draft_and_exits() {
+    let h = flood_home();
+    let t = Tmux::new();
+    t.start(&h, "--lang nb");
+    t.wait_for("Ny loggføring");
+    t.text("Avbrutt av systemet");
+    t.wait_for("Avbrutt av systemet");
+    let pid = t.pane_pid();
     assert!(Command::new("kill")
-        .args(["-HUP", &pid])
+        .args(["-TERM", &pid])
         .status()
         .unwrap()
         .success());
@@ -250,7 +277,7 @@ fn hangup_saves_the_latest_keystrokes() {
     let draft: String = c
         .query_row("SELECT text FROM drafts", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(draft, "Linja falt midt i setningen om Åsgårdstrand");
+    assert_eq!(draft, "Avbrutt av systemet");
 }
 
 #[test]

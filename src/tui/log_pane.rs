@@ -157,6 +157,17 @@ impl LogPane {
             .find_map(|i| self.model.get(i).filter(|r| r.id == id).map(|r| r.seq))
     }
 
+    /// The entry line as a draft, if anything is typed.
+    pub fn draft_snapshot(&self) -> Option<Draft> {
+        self.started_at
+            .filter(|_| !self.editor.is_empty())
+            .map(|started_at| Draft {
+                text: self.text(),
+                started_at,
+                corrects: self.correcting.map(|c| c.0),
+            })
+    }
+
     /// Is the older history still loading?
     pub fn is_loading(&self) -> bool {
         self.history.is_some()
@@ -215,12 +226,7 @@ impl LogPane {
             || self.unsaved_edits >= SAVE_EVERY_EDITS
             || now.duration_since(first) >= SAVE_AFTER
         {
-            let draft = self.started_at.map(|started_at| Draft {
-                text: self.text(),
-                started_at,
-                corrects: self.correcting.map(|c| c.0),
-            });
-            session.save_draft(&self.incident, draft.as_ref())?;
+            session.save_draft(&self.incident, self.draft_snapshot().as_ref())?;
             self.unsaved_edits = 0;
             self.first_unsaved = None;
         }

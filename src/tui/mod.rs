@@ -3,6 +3,7 @@
 //! only the cells that differ, so a slow SSH link carries little.
 
 pub mod action;
+pub mod hangup;
 pub mod help;
 pub mod keymap;
 pub mod log_model;
@@ -20,8 +21,6 @@ use keymap::Keymap;
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 use std::io::{BufWriter, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use theme::Theme;
 use ui::Ui;
@@ -50,9 +49,14 @@ pub fn run(settings: &Settings, cli: &Cli) -> Result<(), String> {
     let session = settings.open_session().map_err(|e| e.to_string())?;
     let mut ui = Ui::new(session, keymap, theme, settings.lang).map_err(|e| e.to_string())?;
 
-    let stop = stop_signals();
+    let unsaved = hangup::watch(
+        ui.session.store.path().to_path_buf(),
+        ui.session.user.clone(),
+        restore_terminal,
+    );
+    ui.set_unsaved(unsaved);
     let mut terminal = enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;
-    let result = event_loop(&mut terminal, &mut ui, cli.exit_after_first_frame, &stop);
+    let result = event_loop(&mut terminal, &mut ui, cli.exit_after_first_frame);
     let saved = ui.shutdown();
     leave(&mut terminal);
     result.map_err(|e| format!("terminal error: {e}"))?;
@@ -106,33 +110,13 @@ fn leave(terminal: &mut Term) {
     restore_terminal();
 }
 
-/// Set when the SSH link drops (SIGHUP) or the system asks us to stop (SIGTERM,
-/// SIGINT from outside): the loop then ends normally and the draft is saved, instead
-/// of the process dying with the last keystrokes unsaved.
-fn stop_signals() -> Arc<AtomicBool> {
-    let stop = Arc::new(AtomicBool::new(false));
-    #[cfg(unix)]
-    for signal in [
-        signal_hook::consts::SIGHUP,
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGINT,
-    ] {
-        let _ = signal_hook::flag::register(signal, Arc::clone(&stop));
-    }
-    stop
-}
-
 fn event_loop(
     terminal: &mut Term,
     ui: &mut Ui,
     exit_after_first_frame: bool,
-    stop: &AtomicBool,
 ) -> std::io::Result<()> {
     let mut dirty = true;
     loop {
-        if stop.load(Ordering::Relaxed) {
-            return Ok(());
-        }
         if dirty {
             if std::mem::take(&mut ui.clear_requested) {
                 terminal.clear()?;
@@ -144,8 +128,7 @@ fn event_loop(
             }
         }
         let now = Instant::now();
-        // Wake at least every 100 ms so a stop signal is acted on promptly.
-        if event::poll(ui.next_wake(now).min(Duration::from_millis(100)))? {
+        if event::poll(ui.next_wake(now))? {
             // Take every event already waiting before drawing again: a fast typist or
             // a paste over a slow link costs one frame, not one per key.
             loop {

@@ -3,6 +3,7 @@
 //! topmost layer; what panes post comes back here. Rendering reads this state only.
 
 use super::action::{Action, Input};
+use super::hangup::SharedUnsaved;
 use super::help::Help;
 use super::keymap::{Chord, Context, Keymap};
 use super::log_pane::LogPane;
@@ -46,6 +47,8 @@ pub struct Ui {
     minute: u32,
     /// Set by the redraw action: the loop clears the terminal before the next frame.
     pub clear_requested: bool,
+    /// Shared with the hang-up watcher (see `hangup`).
+    unsaved: Option<SharedUnsaved>,
 }
 
 impl Ui {
@@ -71,6 +74,7 @@ impl Ui {
             last_poll: Instant::now(),
             minute: Local::now().minute(),
             clear_requested: false,
+            unsaved: None,
         };
         match ui.session.default_incident()? {
             Some(incident) => ui.activate(incident)?,
@@ -119,8 +123,32 @@ impl Ui {
         }
     }
 
+    /// Share the entry line's state with the hang-up watcher from now on.
+    pub fn set_unsaved(&mut self, unsaved: Option<SharedUnsaved>) {
+        self.unsaved = unsaved;
+        self.guarded(|_| false);
+    }
+
+    /// Run `f` holding the hang-up watcher's lock, and leave it the state after `f`.
+    fn guarded(&mut self, f: impl FnOnce(&mut Ui) -> bool) -> bool {
+        let Some(shared) = self.unsaved.clone() else {
+            return f(self);
+        };
+        let mut unsaved = shared
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let changed = f(self);
+        unsaved.incident = self.log.as_ref().map(|l| l.incident().id);
+        unsaved.draft = self.log.as_ref().and_then(LogPane::draft_snapshot);
+        changed
+    }
+
     /// Handle a key press; true when something on screen may have changed.
     pub fn on_key(&mut self, ev: KeyEvent) -> bool {
+        self.guarded(|ui| ui.handle_key(ev))
+    }
+
+    fn handle_key(&mut self, ev: KeyEvent) -> bool {
         if ev.kind != KeyEventKind::Press {
             return false;
         }
@@ -161,7 +189,7 @@ impl Ui {
 
     /// Bracketed paste: the text goes to the focused field, cleaned of control codes.
     pub fn on_paste(&mut self, text: &str) -> bool {
-        self.with_top(|pane, cx| pane.paste(text, cx))
+        self.guarded(|ui| ui.with_top(|pane, cx| pane.paste(text, cx)))
     }
 
     fn with_top(&mut self, f: impl FnOnce(&mut dyn Pane, &mut Cx<'_>) -> Outcome) -> bool {
