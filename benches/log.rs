@@ -44,10 +44,7 @@ fn lines(n: usize) -> String {
 }
 
 fn open(dir: &std::path::Path, n: usize) -> (Session, Incident) {
-    let types = sitroom::domain::incident::DEFAULT_TYPES
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let types = sitroom::domain::incident::DEFAULT_TYPES.iter().map(|s| s.to_string()).collect();
     let mut s = Session::open(&dir.join("bench.db"), "kari", types).unwrap();
     let i = s
         .create_incident(NewIncident {
@@ -106,10 +103,7 @@ fn main() {
     for round in 0..if full { 3 } else { 1 } {
         let d = dir.path().join(format!("import{round}"));
         std::fs::create_dir_all(&d).unwrap();
-        let types = sitroom::domain::incident::DEFAULT_TYPES
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let types = sitroom::domain::incident::DEFAULT_TYPES.iter().map(|s| s.to_string()).collect();
         let mut s = Session::open(&d.join("i.db"), "kari", types).unwrap();
         let i = s
             .create_incident(NewIncident {
@@ -131,38 +125,25 @@ fn main() {
 
     let (session, incident) = open(dir.path(), n);
     drop(session);
-    let types: Vec<String> = sitroom::domain::incident::DEFAULT_TYPES
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let types: Vec<String> = sitroom::domain::incident::DEFAULT_TYPES.iter().map(|s| s.to_string()).collect();
     let t = Instant::now();
     let session = Session::open(&dir.path().join("bench.db"), "kari", types).unwrap();
     let mut ui = Ui::new(session, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
     let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
     frame(&mut term, &ui);
-    println!(
-        "open database + log pane + first frame ({n} entries): {:.1?}",
-        t.elapsed()
-    );
+    println!("open database + log pane + first frame ({n} entries): {:.1?}", t.elapsed());
     while ui.log().unwrap().is_loading() {
         ui.tick(Instant::now());
         std::thread::sleep(Duration::from_millis(1));
     }
-    println!(
-        "… whole history merged in the background after: {:.1?}",
-        t.elapsed()
-    );
+    println!("… whole history merged in the background after: {:.1?}", t.elapsed());
     assert_eq!(ui.log().unwrap().model().total(), n);
 
     // key press in the entry line -> frame (typing a character, then erasing it)
     let mut toggle = false;
     time("key press -> frame (160x48)", iters, || {
         toggle = !toggle;
-        let k = if toggle {
-            key(KeyCode::Char('ø'))
-        } else {
-            key(KeyCode::Backspace)
-        };
+        let k = if toggle { key(KeyCode::Char('ø')) } else { key(KeyCode::Backspace) };
         let t = Instant::now();
         ui.on_key(k);
         frame(&mut term, &ui);
@@ -196,11 +177,7 @@ fn main() {
     let mut typed = 0;
     time("apply filter -> frame", iters.min(500), || {
         typed += 1;
-        let k = if typed % 2 == 1 {
-            key(KeyCode::Char('s'))
-        } else {
-            key(KeyCode::Backspace)
-        };
+        let k = if typed % 2 == 1 { key(KeyCode::Char('s')) } else { key(KeyCode::Backspace) };
         let t = Instant::now();
         ui.on_key(k);
         frame(&mut term, &ui);
@@ -220,19 +197,13 @@ fn main() {
     if !full {
         return;
     }
-    let mut c = Criterion::default()
-        .configure_from_args()
-        .sample_size(50)
-        .measurement_time(Duration::from_secs(3));
+    let mut c =
+        Criterion::default().configure_from_args().sample_size(50).measurement_time(Duration::from_secs(3));
     c.bench_function("key_press_frame_160x48", |b| {
         let mut toggle = false;
         b.iter(|| {
             toggle = !toggle;
-            ui.on_key(if toggle {
-                key(KeyCode::Char('a'))
-            } else {
-                key(KeyCode::Backspace)
-            });
+            ui.on_key(if toggle { key(KeyCode::Char('a')) } else { key(KeyCode::Backspace) });
             frame(&mut term, &ui);
         })
     });
@@ -241,24 +212,14 @@ fn main() {
         let mut typed = 0;
         b.iter(|| {
             typed += 1;
-            ui.on_key(if typed % 2 == 1 {
-                key(KeyCode::Char('s'))
-            } else {
-                key(KeyCode::Backspace)
-            });
+            ui.on_key(if typed % 2 == 1 { key(KeyCode::Char('s')) } else { key(KeyCode::Backspace) });
         });
         ui.on_key(key(KeyCode::Esc));
     });
     c.bench_function("commit_entry", |b| {
         b.iter(|| {
             ui.session
-                .add_entry(
-                    &incident,
-                    EntryInput {
-                        started_at: Utc::now(),
-                        ..EntryInput::now("måling")
-                    },
-                )
+                .add_entry(&incident, EntryInput { started_at: Utc::now(), ..EntryInput::now("måling") })
                 .unwrap()
         })
     });

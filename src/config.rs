@@ -55,8 +55,7 @@ pub fn config_dir() -> Option<PathBuf> {
 }
 
 pub fn default_db_path() -> Option<PathBuf> {
-    directories::ProjectDirs::from("no", "sitroom", "sitroom")
-        .map(|d| d.data_dir().join("sitroom.db"))
+    directories::ProjectDirs::from("no", "sitroom", "sitroom").map(|d| d.data_dir().join("sitroom.db"))
 }
 
 impl Config {
@@ -73,26 +72,16 @@ impl Config {
         let source = match std::fs::read_to_string(path) {
             Ok(s) => s,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
-            Err(e) => {
-                return Err(ConfigError {
-                    path: path.into(),
-                    message: e.to_string(),
-                })
-            }
+            Err(e) => return Err(ConfigError { path: path.into(), message: e.to_string() }),
         };
-        toml::from_str(&source).map_err(|e| ConfigError {
-            path: path.into(),
-            message: describe_toml_error(&source, &e),
-        })
+        toml::from_str(&source)
+            .map_err(|e| ConfigError { path: path.into(), message: describe_toml_error(&source, &e) })
     }
 
     pub fn incident_types(&self) -> Vec<String> {
         match &self.incident_types {
             Some(t) if !t.is_empty() => t.clone(),
-            _ => crate::domain::incident::DEFAULT_TYPES
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            _ => crate::domain::incident::DEFAULT_TYPES.iter().map(|s| s.to_string()).collect(),
         }
     }
 }
@@ -115,10 +104,7 @@ mod tests {
         let path = dir.path().join("config.toml");
         std::fs::write(&path, "user = \"kari\"\nlang = \"nb\"\ntheme = \n").unwrap();
         let err = Config::load_from(&path).unwrap_err().to_string();
-        assert!(
-            err.contains("config.toml") && err.contains("line 3"),
-            "{err}"
-        );
+        assert!(err.contains("config.toml") && err.contains("line 3"), "{err}");
         std::fs::write(&path, "user = \"kari\"\ncolour = \"red\"\n").unwrap();
         let err = Config::load_from(&path).unwrap_err().to_string();
         assert!(err.contains("line 2") && err.contains("colour"), "{err}");

@@ -121,15 +121,7 @@ pub const NB: Strings = Strings {
     no_active: "ingen aktiv hendelse",
     decisions_only: "bare beslutninger",
     significant_only: "bare vesentlige",
-    contexts: [
-        "Overalt",
-        "Skrivelinjen",
-        "Loggen",
-        "Filter",
-        "Hendelsesvelger",
-        "Ny hendelse",
-        "Hjelp",
-    ],
+    contexts: ["Overalt", "Skrivelinjen", "Loggen", "Filter", "Hendelsesvelger", "Ny hendelse", "Hjelp"],
 };
 
 pub const EN: Strings = Strings {
@@ -169,15 +161,7 @@ pub const EN: Strings = Strings {
     no_active: "no active incident",
     decisions_only: "decisions only",
     significant_only: "significant only",
-    contexts: [
-        "Everywhere",
-        "Entry line",
-        "Log",
-        "Filter",
-        "Incident picker",
-        "New incident",
-        "Help",
-    ],
+    contexts: ["Everywhere", "Entry line", "Log", "Filter", "Incident picker", "New incident", "Help"],
 };
 
 #[cfg(test)]

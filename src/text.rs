@@ -34,10 +34,7 @@ pub fn safe(s: &str) -> Cow<'_, str> {
 
 /// Like [`safe`], and newlines shown as `⏎` so the text stays on one line.
 pub fn safe_line(s: &str) -> Cow<'_, str> {
-    if !s
-        .chars()
-        .any(|c| is_dangerous(c) || c == '\t' || c == '\n' || c == '\r')
-    {
+    if !s.chars().any(|c| is_dangerous(c) || c == '\t' || c == '\n' || c == '\r') {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -114,10 +111,7 @@ mod tests {
 
     #[test]
     fn plain_text_is_borrowed_untouched() {
-        assert!(matches!(
-            safe("Strømbrudd i Andebu 😀 漢字"),
-            Cow::Borrowed(_)
-        ));
+        assert!(matches!(safe("Strømbrudd i Andebu 😀 漢字"), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -7,34 +7,14 @@ use common::Home;
 fn incident_lifecycle() {
     let h = Home::new();
     assert_eq!(
-        h.ok(&[
-            "incident",
-            "new",
-            "--title",
-            "Flom i Lågen",
-            "--type",
-            "flom",
-            "--severity",
-            "3"
-        ])
-        .trim(),
+        h.ok(&["incident", "new", "--title", "Flom i Lågen", "--type", "flom", "--severity", "3"]).trim(),
         "1"
     );
     assert_eq!(
-        h.ok(&[
-            "incident",
-            "new",
-            "--title",
-            "Øvelse Ekom",
-            "--type",
-            "ekom-bortfall",
-            "--exercise"
-        ])
-        .trim(),
+        h.ok(&["incident", "new", "--title", "Øvelse Ekom", "--type", "ekom-bortfall", "--exercise"]).trim(),
         "2"
     );
-    let list: serde_json::Value =
-        serde_json::from_str(&h.ok(&["incident", "list", "--json"])).unwrap();
+    let list: serde_json::Value = serde_json::from_str(&h.ok(&["incident", "list", "--json"])).unwrap();
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 2);
     assert_eq!(list[1]["title"], "Flom i Lågen");
@@ -44,10 +24,7 @@ fn incident_lifecycle() {
 
     h.ok(&["incident", "close", "1"]);
     let text = h.ok(&["incident", "list"]);
-    assert!(
-        text.contains("closed") && text.contains("Flom i Lågen"),
-        "{text}"
-    );
+    assert!(text.contains("closed") && text.contains("Flom i Lågen"), "{text}");
     let (_, err) = h.fails(&["incident", "close", "1"]);
     assert!(err.contains("already closed"), "{err}");
     let (_, err) = h.fails(&["log", "add", "--incident", "1", "for sent"]);
@@ -59,54 +36,18 @@ fn incident_lifecycle() {
 #[test]
 fn log_add_reads_quick_marks_and_times() {
     let h = Home::new();
-    h.ok(&[
-        "incident",
-        "new",
-        "--title",
-        "Strømbrudd Andebu",
-        "--type",
-        "strømbrudd",
-    ]);
-    h.ok(&[
-        "log",
-        "add",
-        "08:17",
-        "Strømbrudd",
-        "meldt",
-        "#Strøm",
-        "@glitre",
-    ]);
-    h.ok(&[
-        "log",
-        "add",
-        "!Hjemmetjenesten ringer alle BST-brukere @leder-hjemmetjenesten",
-    ]);
-    h.ok(&[
-        "log",
-        "add",
-        "--at",
-        "2026-11-20T07:00:00+01:00",
-        "--significant",
-        "Ved midnatt",
-    ]);
+    h.ok(&["incident", "new", "--title", "Strømbrudd Andebu", "--type", "strømbrudd"]);
+    h.ok(&["log", "add", "08:17", "Strømbrudd", "meldt", "#Strøm", "@glitre"]);
+    h.ok(&["log", "add", "!Hjemmetjenesten ringer alle BST-brukere @leder-hjemmetjenesten"]);
+    h.ok(&["log", "add", "--at", "2026-11-20T07:00:00+01:00", "--significant", "Ved midnatt"]);
     let e = h.entries();
     assert_eq!(e.len(), 3);
     assert_eq!(e[0]["text"], "Strømbrudd meldt #Strøm @glitre");
     assert_eq!(e[0]["tags"], serde_json::json!(["strøm"]));
     assert_eq!(e[0]["mentions"], serde_json::json!(["glitre"]));
-    assert!(
-        e[0]["reported_at"]
-            .as_str()
-            .unwrap()
-            .ends_with("T08:17:00.000Z"),
-        "{}",
-        e[0]["reported_at"]
-    );
+    assert!(e[0]["reported_at"].as_str().unwrap().ends_with("T08:17:00.000Z"), "{}", e[0]["reported_at"]);
     assert_eq!(e[1]["kind"], "decision");
-    assert_eq!(
-        e[1]["text"],
-        "Hjemmetjenesten ringer alle BST-brukere @leder-hjemmetjenesten"
-    );
+    assert_eq!(e[1]["text"], "Hjemmetjenesten ringer alle BST-brukere @leder-hjemmetjenesten");
     assert_eq!(e[2]["reported_at"], "2026-11-20T06:00:00.000Z");
     assert_eq!(e[2]["significant"], true);
     for (i, entry) in e.iter().enumerate() {
@@ -114,10 +55,7 @@ fn log_add_reads_quick_marks_and_times() {
         assert_eq!(entry["author"], "kari");
         assert_eq!(entry["incident"], 1);
         assert!(!entry["device"].as_str().unwrap().is_empty());
-        assert!(
-            entry["recorded_at"].as_str().unwrap() >= entry["reported_at"].as_str().unwrap()
-                || i == 0
-        );
+        assert!(entry["recorded_at"].as_str().unwrap() >= entry["reported_at"].as_str().unwrap() || i == 0);
     }
     assert_eq!(e[1]["prev_hash"], e[0]["hash"]);
     // --user decides the author
@@ -156,23 +94,22 @@ fn corrections_and_marks_keep_the_original() {
     let h = Home::new();
     h.ok(&["incident", "new", "--title", "Flom"]);
     h.ok(&["log", "add", "38 beboere på Gokstad"]);
-    h.ok(&[
-        "log",
-        "correct",
-        "1",
-        "36 beboere på Gokstad (to er på sykehus)",
-    ]);
+    h.ok(&["log", "correct", "1", "36 beboere på Gokstad (to er på sykehus)"]);
     h.ok(&["log", "mark", "2"]);
     let e = h.entries();
-    assert_eq!(
-        e[0]["text"], "38 beboere på Gokstad",
-        "the original is never changed"
-    );
+    assert_eq!(e[0]["text"], "38 beboere på Gokstad", "the original is never changed");
     assert_eq!(e[1]["corrects"], e[0]["id"]);
     assert_eq!(e[1]["significant"], true);
+    let text = h.ok(&["--lang", "nb", "log", "list"]);
+    assert!(
+        text.contains("[rettet i #2]") && text.contains("(retter #1)") && text.contains("[VESENTLIG]"),
+        "{text}"
+    );
     let text = h.ok(&["log", "list"]);
     assert!(
-        text.contains("[rettet i #2]") && text.contains("(retter #1)"),
+        text.contains("[corrected in #2]")
+            && text.contains("(corrects #1)")
+            && text.contains("[SIGNIFICANT]"),
         "{text}"
     );
     h.ok(&["log", "mark", "2", "--off"]);
@@ -192,8 +129,7 @@ fn verify_names_the_first_tampered_entry() {
     }
     assert!(h.ok(&["log", "verify"]).contains("intact (4 entries)"));
     let c = rusqlite::Connection::open(h.db()).unwrap();
-    c.execute("UPDATE log_entries SET text = 'TO' WHERE seq = 2", [])
-        .unwrap();
+    c.execute("UPDATE log_entries SET text = 'TO' WHERE seq = 2", []).unwrap();
     drop(c);
     let out = h.run(&["log", "verify"]);
     assert_eq!(out.status.code(), Some(1));
@@ -211,8 +147,7 @@ fn verify_names_the_first_tampered_entry() {
         h.ok(&["log", "add", t]);
     }
     let c = rusqlite::Connection::open(h.db()).unwrap();
-    c.execute("DELETE FROM log_entries WHERE seq = 2", [])
-        .unwrap();
+    c.execute("DELETE FROM log_entries WHERE seq = 2", []).unwrap();
     drop(c);
     let out = h.run(&["log", "verify"]);
     assert_eq!(out.status.code(), Some(1));
@@ -223,21 +158,15 @@ fn verify_names_the_first_tampered_entry() {
 fn import_is_all_or_nothing_and_idempotent() {
     let h = Home::new();
     h.ok(&["incident", "new", "--title", "Flom"]);
-    let data = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/data/stabsmote-flom.txt"
-    );
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/stabsmote-flom.txt");
     let typed = std::path::Path::new(data);
     let report = if typed.exists() {
         h.ok(&["log", "import", data])
     } else {
         // shared/ is beside the checkout in CI; keep the test meaningful without it
         let f = h.path().join("typed.txt");
-        std::fs::write(
-            &f,
-            "08:02 Kriseledelsen satt #stab\n!Sykehjemmet evakueres @kommuneoverlege\n",
-        )
-        .unwrap();
+        std::fs::write(&f, "08:02 Kriseledelsen satt #stab\n!Sykehjemmet evakueres @kommuneoverlege\n")
+            .unwrap();
         h.ok(&["log", "import", f.to_str().unwrap()])
     };
     let added: usize = report.split_whitespace().nth(1).unwrap().parse().unwrap();
@@ -260,15 +189,7 @@ fn import_is_all_or_nothing_and_idempotent() {
     other.ok(&["log", "verify"]);
     let copied = other.entries();
     for (a, b) in e.iter().zip(&copied) {
-        for k in [
-            "id",
-            "text",
-            "author",
-            "reported_at",
-            "kind",
-            "tags",
-            "significant",
-        ] {
+        for k in ["id", "text", "author", "reported_at", "kind", "tags", "significant"] {
             assert_eq!(a[k], b[k], "{k}");
         }
     }
@@ -279,11 +200,8 @@ fn import_is_all_or_nothing_and_idempotent() {
 
     // one bad line: nothing is imported, and the line is named
     let bad = h.path().join("bad.jsonl");
-    std::fs::write(
-        &bad,
-        "{\"text\": \"ok\"}\n{\"text\": \"fine\", \"reported_at\": \"yesterday\"}\n",
-    )
-    .unwrap();
+    std::fs::write(&bad, "{\"text\": \"ok\"}\n{\"text\": \"fine\", \"reported_at\": \"yesterday\"}\n")
+        .unwrap();
     let before = h.entries().len();
     let (code, err) = h.fails(&["log", "import", bad.to_str().unwrap()]);
     assert_eq!(code, 2);
@@ -295,35 +213,19 @@ fn import_is_all_or_nothing_and_idempotent() {
 fn incident_must_be_named_when_ambiguous() {
     let h = Home::new();
     let (_, err) = h.fails(&["log", "add", "hei"]);
-    assert!(
-        err.contains("no incident is open") && err.contains("incident new"),
-        "{err}"
-    );
+    assert!(err.contains("no incident is open") && err.contains("incident new"), "{err}");
     h.ok(&["incident", "new", "--title", "A"]);
     h.ok(&["incident", "new", "--title", "B"]);
     // the last created is active for kari, but not for ola
     h.ok(&["log", "add", "til B"]);
     assert_eq!(h.entries()[0]["incident"], 2);
-    let out = h
-        .cmd()
-        .args(["log", "add", "hei"])
-        .env("USER", "ola")
-        .output()
-        .unwrap();
+    let out = h.cmd().args(["log", "add", "hei"]).env("USER", "ola").output().unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("--incident") && err.contains("1, 2") || err.contains("2, 1"),
-        "{err}"
-    );
+    assert!(err.contains("--incident") && err.contains("1, 2") || err.contains("2, 1"), "{err}");
     h.ok(&["incident", "use", "1"]);
     h.ok(&["log", "add", "til A"]);
-    assert_eq!(
-        h.ok(&["log", "list", "--incident", "1", "--json"])
-            .lines()
-            .count(),
-        1
-    );
+    assert_eq!(h.ok(&["log", "list", "--incident", "1", "--json"]).lines().count(), 1);
 }
 
 #[test]
@@ -335,10 +237,7 @@ fn bad_input_gets_clear_errors_not_panics() {
     let (_, err) = h.fails(&["incident", "new", "--title", "x", "--severity", "9"]);
     assert!(err.contains("severity") || err.contains("9"), "{err}");
     let (_, err) = h.fails(&["incident", "new", "--title", "x", "--type", "tsunami"]);
-    assert!(
-        err.contains("unknown incident type") && err.contains("flom"),
-        "{err}"
-    );
+    assert!(err.contains("unknown incident type") && err.contains("flom"), "{err}");
     let (_, err) = h.fails(&["incident", "new", "--title", "   "]);
     assert!(err.contains("title"), "{err}");
     h.ok(&["incident", "new", "--title", "x"]);
@@ -362,56 +261,31 @@ fn database_errors_are_explained() {
     assert!(err.contains("not a sitroom database"), "{err}");
     // another program's SQLite file
     let other = h.path().join("other.db");
-    rusqlite::Connection::open(&other)
-        .unwrap()
-        .execute("CREATE TABLE x(y)", [])
-        .unwrap();
+    rusqlite::Connection::open(&other).unwrap().execute("CREATE TABLE x(y)", []).unwrap();
     let (_, err) = h.fails(&["--db", other.to_str().unwrap(), "incident", "list"]);
     assert!(err.contains("not a sitroom database"), "{err}");
     // a newer schema
     h.ok(&["incident", "list"]);
-    rusqlite::Connection::open(h.db())
-        .unwrap()
-        .pragma_update(None, "user_version", 99)
-        .unwrap();
+    rusqlite::Connection::open(h.db()).unwrap().pragma_update(None, "user_version", 99).unwrap();
     let (_, err) = h.fails(&["incident", "list"]);
     assert!(err.contains("newer sitroom"), "{err}");
     // a location that cannot be written
     let blocker = h.path().join("a-file");
     std::fs::write(&blocker, "x").unwrap();
-    let (_, err) = h.fails(&[
-        "--db",
-        blocker.join("s.db").to_str().unwrap(),
-        "incident",
-        "list",
-    ]);
+    let (_, err) = h.fails(&["--db", blocker.join("s.db").to_str().unwrap(), "incident", "list"]);
     assert!(err.contains("cannot create the database folder"), "{err}");
     // a corrupt config file
     std::fs::create_dir_all(h.config_dir()).unwrap();
-    std::fs::write(
-        h.config_dir().join("config.toml"),
-        "user = \"kari\"\nlang = \"klingon\"\n",
-    )
-    .unwrap();
+    std::fs::write(h.config_dir().join("config.toml"), "user = \"kari\"\nlang = \"klingon\"\n").unwrap();
     let (_, err) = h.fails(&["incident", "list"]);
-    assert!(
-        err.contains("config.toml") && err.contains("line 2"),
-        "{err}"
-    );
+    assert!(err.contains("config.toml") && err.contains("line 2"), "{err}");
 }
 
 #[test]
 fn db_flag_env_and_default_location() {
     let h = Home::new();
     let other = h.path().join("nested/deeper/annen.db");
-    h.ok(&[
-        "--db",
-        other.to_str().unwrap(),
-        "incident",
-        "new",
-        "--title",
-        "x",
-    ]);
+    h.ok(&["--db", other.to_str().unwrap(), "incident", "new", "--title", "x"]);
     assert!(other.exists());
     assert!(!h.db().exists(), "--db wins over SITROOM_DB");
     // without either, the platform data dir under HOME
@@ -423,11 +297,7 @@ fn db_flag_env_and_default_location() {
         .env("SITROOM_CONFIG_DIR", h.config_dir())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(h.path().join("data/sitroom/sitroom.db").exists());
 }
 
@@ -435,11 +305,7 @@ fn db_flag_env_and_default_location() {
 fn text_output_neutralises_escape_codes() {
     let h = Home::new();
     h.ok(&["incident", "new", "--title", "x"]);
-    h.ok(&[
-        "log",
-        "add",
-        "ok\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\u{202e}snudd",
-    ]);
+    h.ok(&["log", "add", "ok\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\u{202e}snudd"]);
     let text = h.ok(&["log", "list"]);
     assert!(
         !text.contains('\u{1b}')
@@ -465,38 +331,19 @@ fn bad_keymap_or_theme_stops_the_tui_with_file_and_line() {
     let h = Home::new();
     h.ok(&["incident", "new", "--title", "x"]);
     std::fs::create_dir_all(h.config_dir().join("themes")).unwrap();
-    std::fs::write(
-        h.config_dir().join("keymap.toml"),
-        "[entry]\nconfirm = [\"enter\"]\nlaunch = [\"f5\"]\n",
-    )
-    .unwrap();
+    std::fs::write(h.config_dir().join("keymap.toml"), "[entry]\nconfirm = [\"enter\"]\nlaunch = [\"f5\"]\n")
+        .unwrap();
     let (code, err) = h.fails(&[]);
     assert_eq!(code, 2);
-    assert!(
-        err.contains("keymap.toml: line 3: unknown action 'launch'"),
-        "{err}"
-    );
-    std::fs::write(
-        h.config_dir().join("keymap.toml"),
-        "[entry]\nconfirm = [\"hyper-enter\"]\n",
-    )
-    .unwrap();
+    assert!(err.contains("keymap.toml: line 3: unknown action 'launch'"), "{err}");
+    std::fs::write(h.config_dir().join("keymap.toml"), "[entry]\nconfirm = [\"hyper-enter\"]\n").unwrap();
     let (_, err) = h.fails(&[]);
-    assert!(
-        err.contains("line 2") && err.contains("hyper-enter"),
-        "{err}"
-    );
+    assert!(err.contains("line 2") && err.contains("hyper-enter"), "{err}");
     std::fs::remove_file(h.config_dir().join("keymap.toml")).unwrap();
-    std::fs::write(
-        h.config_dir().join("themes/mine.toml"),
-        "[styles]\ntag = { fg = \"infrared\" }\n",
-    )
-    .unwrap();
+    std::fs::write(h.config_dir().join("themes/mine.toml"), "[styles]\ntag = { fg = \"infrared\" }\n")
+        .unwrap();
     let (_, err) = h.fails(&["--theme", "mine"]);
-    assert!(
-        err.contains("mine.toml") && err.contains("line 2") && err.contains("infrared"),
-        "{err}"
-    );
+    assert!(err.contains("mine.toml") && err.contains("line 2") && err.contains("infrared"), "{err}");
     let (_, err) = h.fails(&["--theme", "neon"]);
     assert!(err.contains("unknown theme 'neon'"), "{err}");
     let (_, err) = h.fails(&["--keymap", "emacs"]);
@@ -510,14 +357,7 @@ fn read_only_location_is_a_clear_error() {
     let dir = h.path().join("ro");
     std::fs::create_dir(&dir).unwrap();
     let db = dir.join("s.db");
-    h.ok(&[
-        "--db",
-        db.to_str().unwrap(),
-        "incident",
-        "new",
-        "--title",
-        "x",
-    ]);
+    h.ok(&["--db", db.to_str().unwrap(), "incident", "new", "--title", "x"]);
     let mode = |p: &std::path::Path, m: u32| {
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
     };
@@ -557,10 +397,7 @@ fn read_only_location_is_a_clear_error() {
         let out = run(&path);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{path:?}: {err}");
-        assert!(
-            err.contains(expect) && !err.contains("panicked"),
-            "{path:?}: {err}"
-        );
+        assert!(err.contains(expect) && !err.contains("panicked"), "{path:?}: {err}");
     }
     mode(&dir, 0o755);
 }

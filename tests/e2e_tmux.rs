@@ -18,9 +18,7 @@ struct Tmux {
 impl Tmux {
     fn new() -> Tmux {
         let n = NEXT.fetch_add(1, Ordering::SeqCst);
-        Tmux {
-            socket: format!("sitroom-e2e-{}-{n}", std::process::id()),
-        }
+        Tmux { socket: format!("sitroom-e2e-{}-{n}", std::process::id()) }
     }
 
     fn tmux(&self, args: &[&str]) -> std::process::Output {
@@ -43,22 +41,8 @@ impl Tmux {
             home.config_dir().display(),
             env!("CARGO_BIN_EXE_sitroom"),
         );
-        let out = self.tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            "main",
-            "-x",
-            "100",
-            "-y",
-            "30",
-            &cmd,
-        ]);
-        assert!(
-            out.status.success(),
-            "tmux: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = self.tmux(&["new-session", "-d", "-s", "main", "-x", "100", "-y", "30", &cmd]);
+        assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
     }
 
     fn keys(&self, keys: &[&str]) {
@@ -72,8 +56,7 @@ impl Tmux {
     }
 
     fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "main"]).stdout)
-            .into_owned()
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "main"]).stdout).into_owned()
     }
 
     fn wait_for(&self, needle: &str) -> String {
@@ -83,10 +66,7 @@ impl Tmux {
             if s.contains(needle) {
                 return s;
             }
-            assert!(
-                start.elapsed() < WAIT,
-                "waited for {needle:?}; the screen shows:\n{s}"
-            );
+            assert!(start.elapsed() < WAIT, "waited for {needle:?}; the screen shows:\n{s}");
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -98,11 +78,7 @@ impl Tmux {
     fn wait_exit(&self) {
         let start = Instant::now();
         while self.running() {
-            assert!(
-                start.elapsed() < WAIT,
-                "sitroom did not exit:\n{}",
-                self.screen()
-            );
+            assert!(start.elapsed() < WAIT, "sitroom did not exit:\n{}", self.screen());
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -121,16 +97,7 @@ impl Drop for Tmux {
 
 fn flood_home() -> Home {
     let h = Home::new();
-    h.ok(&[
-        "incident",
-        "new",
-        "--title",
-        "Flom i Lågen",
-        "--type",
-        "flom",
-        "--severity",
-        "3",
-    ]);
+    h.ok(&["incident", "new", "--title", "Flom i Lågen", "--type", "flom", "--severity", "3"]);
     h
 }
 
@@ -149,23 +116,14 @@ fn typed_norwegian_entries_survive_quit_and_reopen() {
     t.text("Melding fra 東京 🌊");
     t.keys(&["Enter"]);
     let s = t.wait_for("Lagret #3");
-    assert!(
-        s.contains("#1 Flom i Lågen"),
-        "title bar names the incident:\n{s}"
-    );
+    assert!(s.contains("#1 Flom i Lågen"), "title bar names the incident:\n{s}");
     t.keys(&["C-q"]);
     t.wait_exit();
 
     let e = h.entries();
     assert_eq!(e.len(), 3);
-    assert_eq!(
-        e[0]["text"],
-        "Vannstanden i Lågen stiger, Bøkeskogen evakueres #flom"
-    );
-    assert_eq!(
-        e[1]["text"],
-        "Ærlig talt: Øyvind på Åsen leder innsatsen @øyvind"
-    );
+    assert_eq!(e[0]["text"], "Vannstanden i Lågen stiger, Bøkeskogen evakueres #flom");
+    assert_eq!(e[1]["text"], "Ærlig talt: Øyvind på Åsen leder innsatsen @øyvind");
     assert_eq!(e[1]["kind"], "decision");
     assert_eq!(e[2]["text"], "Melding fra 東京 🌊");
     assert_eq!(e[0]["author"], "kari");
@@ -173,10 +131,7 @@ fn typed_norwegian_entries_survive_quit_and_reopen() {
     let t = Tmux::new();
     t.start(&h, "--lang en");
     let s = t.wait_for("Øyvind på Åsen");
-    assert!(
-        s.contains("Vannstanden i Lågen stiger") && s.contains("東京"),
-        "{s}"
-    );
+    assert!(s.contains("Vannstanden i Lågen stiger") && s.contains("東京"), "{s}");
     assert!(s.contains("DECISION:"), "{s}");
 }
 
@@ -195,9 +150,7 @@ fn draft_and_entries_survive_kill_9() {
     let start = Instant::now();
     loop {
         let c = rusqlite::Connection::open(h.db()).unwrap();
-        let draft: Option<String> = c
-            .query_row("SELECT text FROM drafts", [], |r| r.get(0))
-            .ok();
+        let draft: Option<String> = c.query_row("SELECT text FROM drafts", [], |r| r.get(0)).ok();
         if draft.as_deref() == Some("Halvferdig melding om Høyjord") {
             break;
         }
@@ -205,29 +158,19 @@ fn draft_and_entries_survive_kill_9() {
         std::thread::sleep(Duration::from_millis(50));
     }
     let pid = t.pane_pid();
-    assert!(Command::new("kill")
-        .args(["-9", &pid])
-        .status()
-        .unwrap()
-        .success());
+    assert!(Command::new("kill").args(["-9", &pid]).status().unwrap().success());
     t.wait_exit();
 
     let t = Tmux::new();
     t.start(&h, "--lang nb");
     let s = t.wait_for("Utkast gjenopprettet");
-    assert!(
-        s.contains("Halvferdig melding om Høyjord"),
-        "the draft is back in the entry line:\n{s}"
-    );
+    assert!(s.contains("Halvferdig melding om Høyjord"), "the draft is back in the entry line:\n{s}");
     assert!(s.contains("Første melding er lagret"), "{s}");
     // and it can be finished and committed
     t.text(" – ferdig");
     t.keys(&["Enter"]);
     t.wait_for("Lagret #2");
-    assert_eq!(
-        h.entries()[1]["text"],
-        "Halvferdig melding om Høyjord – ferdig"
-    );
+    assert_eq!(h.entries()[1]["text"], "Halvferdig melding om Høyjord – ferdig");
 }
 
 #[test]
@@ -245,16 +188,11 @@ fn hangup_saves_the_latest_keystrokes() {
     let proc_dir = format!("/proc/{pid}");
     let start = Instant::now();
     while std::path::Path::new(&proc_dir).exists() {
-        assert!(
-            start.elapsed() < WAIT,
-            "sitroom kept running after its terminal went away"
-        );
+        assert!(start.elapsed() < WAIT, "sitroom kept running after its terminal went away");
         std::thread::sleep(Duration::from_millis(20));
     }
     let c = rusqlite::Connection::open(h.db()).unwrap();
-    let draft: String = c
-        .query_row("SELECT text FROM drafts", [], |r| r.get(0))
-        .unwrap();
+    let draft: String = c.query_row("SELECT text FROM drafts", [], |r| r.get(0)).unwrap();
     assert_eq!(draft, "Linja falt midt i setningen om Åsgårdstrand");
 }
 
@@ -267,16 +205,10 @@ fn sigterm_saves_the_draft_and_exits() {
     t.text("Avbrutt av systemet");
     t.wait_for("Avbrutt av systemet");
     let pid = t.pane_pid();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     t.wait_exit();
     let c = rusqlite::Connection::open(h.db()).unwrap();
-    let draft: String = c
-        .query_row("SELECT text FROM drafts", [], |r| r.get(0))
-        .unwrap();
+    let draft: String = c.query_row("SELECT text FROM drafts", [], |r| r.get(0)).unwrap();
     assert_eq!(draft, "Avbrutt av systemet");
 }
 
@@ -284,30 +216,14 @@ fn sigterm_saves_the_draft_and_exits() {
 fn escape_sequences_in_entries_cannot_touch_the_terminal() {
     let h = flood_home();
     // retitle, clear screen, colour, C1 CSI, full reset, bidi override: all in one entry
-    h.ok(&[
-        "log",
-        "add",
-        "Før\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}[31mRØD\u{9b}2J\u{1b}c\u{202e}snudd etter",
-    ]);
+    h.ok(&["log", "add", "Før\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}[31mRØD\u{9b}2J\u{1b}c\u{202e}snudd etter"]);
     let t = Tmux::new();
     t.start(&h, "--lang nb");
     let s = t.wait_for("Ny loggføring");
-    assert!(
-        s.contains("␛]0;pwned␇␛[2J␛[31mRØD"),
-        "shown neutralised:\n{s}"
-    );
-    assert!(
-        s.lines()
-            .next()
-            .unwrap()
-            .contains("sitroom │ #1 Flom i Lågen"),
-        "title bar intact:\n{s}"
-    );
+    assert!(s.contains("␛]0;pwned␇␛[2J␛[31mRØD"), "shown neutralised:\n{s}");
+    assert!(s.lines().next().unwrap().contains("sitroom │ #1 Flom i Lågen"), "title bar intact:\n{s}");
     let title = t.tmux(&["display-message", "-p", "-t", "main", "#{pane_title}"]);
-    assert!(
-        !String::from_utf8_lossy(&title.stdout).contains("pwned"),
-        "the terminal was not retitled"
-    );
+    assert!(!String::from_utf8_lossy(&title.stdout).contains("pwned"), "the terminal was not retitled");
 
     // pasted text with escape codes goes in as plain text
     t.tmux(&["set-buffer", "Limt inn \u{1b}[2J\u{1b}]0;pwned2\u{7}ferdig"]);
@@ -315,18 +231,9 @@ fn escape_sequences_in_entries_cannot_touch_the_terminal() {
     t.wait_for("Limt inn");
     t.keys(&["Enter"]);
     let s = t.wait_for("Lagret #2");
-    assert!(
-        s.lines()
-            .next()
-            .unwrap()
-            .contains("sitroom │ #1 Flom i Lågen"),
-        "{s}"
-    );
+    assert!(s.lines().next().unwrap().contains("sitroom │ #1 Flom i Lågen"), "{s}");
     let stored = h.entries()[1]["text"].as_str().unwrap().to_string();
-    assert!(
-        !stored.contains('\u{1b}') && stored.starts_with("Limt inn"),
-        "{stored:?}"
-    );
+    assert!(!stored.contains('\u{1b}') && stored.starts_with("Limt inn"), "{stored:?}");
     let title = t.tmux(&["display-message", "-p", "-t", "main", "#{pane_title}"]);
     assert!(!String::from_utf8_lossy(&title.stdout).contains("pwned"));
 }
@@ -354,10 +261,7 @@ fn entries_written_by_the_cli_appear_in_an_open_tui() {
     t.text("Skriver mens noen andre logger");
     h.ok(&["log", "add", "Fra skriptet: vannstand 3,2 m"]);
     let s = t.wait_for("Fra skriptet: vannstand 3,2 m");
-    assert!(
-        s.contains("Skriver mens noen andre logger"),
-        "typing is undisturbed:\n{s}"
-    );
+    assert!(s.contains("Skriver mens noen andre logger"), "typing is undisturbed:\n{s}");
     t.keys(&["Enter"]);
     t.wait_for("Lagret #2");
     h.ok(&["log", "verify"]);
@@ -366,14 +270,7 @@ fn entries_written_by_the_cli_appear_in_an_open_tui() {
 #[test]
 fn picker_opens_without_an_active_incident_and_switches() {
     let h = Home::new();
-    h.ok(&[
-        "incident",
-        "new",
-        "--title",
-        "Strømbrudd Andebu",
-        "--type",
-        "strømbrudd",
-    ]);
+    h.ok(&["incident", "new", "--title", "Strømbrudd Andebu", "--type", "strømbrudd"]);
     h.ok(&["incident", "new", "--title", "Øvelse ekom", "--exercise"]);
     let t = Tmux::new();
     // another user has no active incident and two are open: the picker comes first
@@ -390,8 +287,5 @@ fn picker_opens_without_an_active_incident_and_switches() {
     t.text("ekom");
     t.keys(&["Enter"]);
     let s = t.wait_for("#2 Øvelse ekom");
-    assert!(
-        s.lines().next().unwrap().contains("ØVELSE"),
-        "exercise marked in the title bar:\n{s}"
-    );
+    assert!(s.lines().next().unwrap().contains("ØVELSE"), "exercise marked in the title bar:\n{s}");
 }

@@ -28,10 +28,7 @@ struct Fixture {
 fn session(dir: &tempfile::TempDir) -> Session {
     // SAFETY-free in edition 2021: every test sets the same value, so races are benign.
     std::env::set_var("TZ", "UTC");
-    let types = sitroom::domain::incident::DEFAULT_TYPES
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let types = sitroom::domain::incident::DEFAULT_TYPES.iter().map(|s| s.to_string()).collect();
     let mut s = Session::open(&dir.path().join("s.db"), "kari", types).unwrap();
     s.device = "stab-pc".into();
     s
@@ -44,24 +41,13 @@ fn incident(s: &mut Session, title: &str, exercise: bool, at: DateTime<Utc>) -> 
         severity: Severity::new(3).unwrap(),
         exercise,
     };
-    let i = s
-        .store
-        .create_incident(&new, "kari", "stab-pc", at)
-        .unwrap();
+    let i = s.store.create_incident(&new, "kari", "stab-pc", at).unwrap();
     s.set_active(&i).unwrap();
     i
 }
 
 fn add(s: &mut Session, i: &Incident, at: DateTime<Utc>, text: &str) -> i64 {
-    s.add_entry(
-        i,
-        EntryInput {
-            at: Some(at),
-            ..EntryInput::now(text)
-        },
-    )
-    .unwrap()
-    .seq
+    s.add_entry(i, EntryInput { at: Some(at), ..EntryInput::now(text) }).unwrap().seq
 }
 
 /// A flood incident (an exercise) with the kinds of entries a staff meeting produces.
@@ -87,26 +73,12 @@ fn flood() -> Fixture {
         utc(8, 6),
         "!Sykehjemmet forberedes for evakuering innen kl 12:00 @kommuneoverlege #evakuering",
     );
-    let sig = add(
-        &mut s,
-        &i,
-        utc(8, 17),
-        "Strømbrudd meldt i Andebu sentrum, Glitre anslår 3–5 timer #strøm",
-    );
+    let sig =
+        add(&mut s, &i, utc(8, 17), "Strømbrudd meldt i Andebu sentrum, Glitre anslår 3–5 timer #strøm");
     let e = s.entry(&i, sig).unwrap();
     s.set_significant(e.id, true).unwrap();
-    add(
-        &mut s,
-        &i,
-        utc(8, 20),
-        "Melding fra 東京 partnerkommune 🌊 mottatt",
-    );
-    add(
-        &mut s,
-        &i,
-        utc(8, 21),
-        "Falsk tittel: \u{1b}]0;pwned\u{7}\u{1b}[2J slutt",
-    );
+    add(&mut s, &i, utc(8, 20), "Melding fra 東京 partnerkommune 🌊 mottatt");
+    add(&mut s, &i, utc(8, 21), "Falsk tittel: \u{1b}]0;pwned\u{7}\u{1b}[2J slutt");
     let wrong = s.entry(&i, 2).unwrap();
     s.add_entry(
         &i,
@@ -117,20 +89,11 @@ fn flood() -> Fixture {
         },
     )
     .unwrap();
-    Fixture {
-        _dir: dir,
-        session: Some(s),
-    }
+    Fixture { _dir: dir, session: Some(s) }
 }
 
 fn ui(f: &mut Fixture, lang: Lang) -> Ui {
-    Ui::new(
-        f.session.take().unwrap(),
-        Keymap::builtin(),
-        Theme::builtin(),
-        lang,
-    )
-    .unwrap()
+    Ui::new(f.session.take().unwrap(), Keymap::builtin(), Theme::builtin(), lang).unwrap()
 }
 
 fn draw(ui: &Ui, w: u16, h: u16) -> Terminal<TestBackend> {
@@ -193,10 +156,7 @@ fn log_view_at_minimum_size_and_below() {
     let ui = ui(&mut f, Lang::Nb);
     insta::assert_snapshot!("log_80x24", screen(&ui, 80, 24));
     let small = screen(&ui, 60, 20);
-    assert!(
-        small.contains("Vinduet er for lite: 60×20 < 80×24"),
-        "{small}"
-    );
+    assert!(small.contains("Vinduet er for lite: 60×20 < 80×24"), "{small}");
     assert!(!small.contains("Kriseledelsen"));
 }
 
@@ -220,9 +180,7 @@ fn exercise_and_corrections_are_styled() {
     assert_eq!(buf[(x, y)].bg, theme.exercise.bg.unwrap());
     let (x, y) = find("38 beboere");
     assert!(
-        buf[(x, y)]
-            .modifier
-            .contains(ratatui::style::Modifier::CROSSED_OUT),
+        buf[(x, y)].modifier.contains(ratatui::style::Modifier::CROSSED_OUT),
         "the corrected entry is struck through"
     );
 }
@@ -245,9 +203,7 @@ fn picker_when_no_incident_is_active() {
             )
             .unwrap();
         // two open incidents and none chosen by this user: the picker comes first
-        s.store
-            .set_user_state("kari", "active_incident", "none")
-            .unwrap();
+        s.store.set_user_state("kari", "active_incident", "none").unwrap();
         let _ = b;
         let ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), lang).unwrap();
         let name = format!("picker_{}", if lang == Lang::Nb { "nb" } else { "en" });
@@ -271,20 +227,13 @@ fn new_incident_form_creates_and_opens_it() {
     ui.on_key(key(KeyCode::Char(' ')));
     insta::assert_snapshot!("new_incident_form", screen(&ui, 100, 30));
     ui.on_key(key(KeyCode::Enter));
-    let i = ui
-        .log()
-        .expect("the new incident is active")
-        .incident()
-        .clone();
+    let i = ui.log().expect("the new incident is active").incident().clone();
     assert_eq!(i.title, "Strømbrudd i sentrum");
     assert_eq!(i.kind, "strømbrudd");
     assert_eq!(i.severity.level(), 3);
     assert!(i.exercise);
     let s = screen(&ui, 100, 30);
-    assert!(
-        s.contains("#1 Strømbrudd i sentrum") && s.contains("ØVELSE"),
-        "{s}"
-    );
+    assert!(s.contains("#1 Strømbrudd i sentrum") && s.contains("ØVELSE"), "{s}");
 }
 
 #[test]
@@ -295,27 +244,17 @@ fn help_lists_the_active_keymap() {
         ui.on_key(key(KeyCode::F(1)));
         insta::assert_snapshot!(name, screen(&ui, 100, 40));
         ui.on_key(key(KeyCode::Esc));
-        assert!(
-            !screen(&ui, 100, 40).contains(lang.strings().help),
-            "help closed"
-        );
+        assert!(!screen(&ui, 100, 40).contains(lang.strings().help), "help closed");
     }
     // a user rebinding shows up in help
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("keymap.toml"),
-        "[entry]\ntoggle_significant = [\"ctrl-t\"]\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("keymap.toml"), "[entry]\ntoggle_significant = [\"ctrl-t\"]\n").unwrap();
     let km = Keymap::load("default", Some(dir.path())).unwrap();
     let mut f = flood();
     let mut ui = Ui::new(f.session.take().unwrap(), km, Theme::builtin(), Lang::En).unwrap();
     ui.on_key(key(KeyCode::F(1)));
     let s = screen(&ui, 100, 40);
-    assert!(
-        s.contains("Ctrl-T") && s.contains("Mark significant"),
-        "{s}"
-    );
+    assert!(s.contains("Ctrl-T") && s.contains("Mark significant"), "{s}");
 }
 
 #[test]
@@ -371,13 +310,7 @@ fn prefix_time_decision_and_significant_from_the_entry_line() {
     assert_eq!(last.text, "Skolene stenges i morgen");
     assert_eq!(last.kind, sitroom::domain::EntryKind::Decision);
     assert!(last.significant);
-    assert_eq!(
-        last.reported_at
-            .with_timezone(&Local)
-            .format("%H:%M")
-            .to_string(),
-        "09:15"
-    );
+    assert_eq!(last.reported_at.with_timezone(&Local).format("%H:%M").to_string(), "09:15");
 }
 
 #[test]
@@ -399,18 +332,12 @@ fn correct_and_mark_from_the_log_list() {
     let i = ui.log().unwrap().incident().clone();
     let entries = ui.session.entries(&i).unwrap();
     assert!(entries[4].significant, "marked from the list");
-    assert_eq!(
-        entries[4].text, "Melding fra 東京 partnerkommune 🌊 mottatt",
-        "the original stays"
-    );
+    assert_eq!(entries[4].text, "Melding fra 東京 partnerkommune 🌊 mottatt", "the original stays");
     let last = entries.last().unwrap();
     assert_eq!(last.corrects, Some(entries[4].id));
     assert!(last.text.ends_with("Tokyo"), "{}", last.text);
     let s = screen(&ui, 100, 30);
-    assert!(
-        s.contains("→ corrected in #8") && s.contains("↺ corrects #5"),
-        "{s}"
-    );
+    assert!(s.contains("→ corrected in #8") && s.contains("↺ corrects #5"), "{s}");
 }
 
 #[test]
@@ -430,18 +357,12 @@ fn filter_is_diacritic_insensitive_and_live() {
     // decisions only, from the list
     ui.on_key(key(KeyCode::Char('d')));
     let s = screen(&ui, 100, 30);
-    assert!(
-        s.contains("Sykehjemmet forberedes") && !s.contains("Kriseledelsen"),
-        "{s}"
-    );
+    assert!(s.contains("Sykehjemmet forberedes") && !s.contains("Kriseledelsen"), "{s}");
     ui.on_key(key(KeyCode::Char('x')));
     ui.on_key(key(KeyCode::Char('#')));
     type_text(&mut ui, "helse");
     let s = screen(&ui, 100, 30);
-    assert!(
-        s.contains("Gokstad sykehjem") && !s.contains("Strømbrudd"),
-        "{s}"
-    );
+    assert!(s.contains("Gokstad sykehjem") && !s.contains("Strømbrudd"), "{s}");
 }
 
 #[test]
@@ -450,11 +371,7 @@ fn scrolling_a_long_log_pages_and_jumps_to_newest() {
     let mut s = session(&dir);
     let i = incident(&mut s, "Lang logg", false, utc(7, 0));
     let lines: String = (1..=2000)
-        .map(|n| {
-            format!(
-                "{{\"text\": \"Melding nummer {n}\", \"reported_at\": \"2026-11-23T08:00:00Z\"}}\n"
-            )
-        })
+        .map(|n| format!("{{\"text\": \"Melding nummer {n}\", \"reported_at\": \"2026-11-23T08:00:00Z\"}}\n"))
         .collect();
     s.import(&i, lines.as_bytes()).unwrap();
     let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
@@ -501,32 +418,17 @@ fn long_history_arrives_after_the_first_frame() {
     let mut s = session(&dir);
     let i = incident(&mut s, "Lang logg", false, utc(7, 0));
     let lines: String = (1..=5000)
-        .map(|n| {
-            format!(
-                "Melding nummer {n} {}\n",
-                if n == 10 { "#gammel" } else { "" }
-            )
-        })
+        .map(|n| format!("Melding nummer {n} {}\n", if n == 10 { "#gammel" } else { "" }))
         .collect();
     s.import(&i, lines.as_bytes()).unwrap();
     let last = s.entry(&i, 5000).unwrap();
     let old = s.entry(&i, 10).unwrap();
-    s.add_entry(
-        &i,
-        EntryInput {
-            corrects: Some(old.id),
-            ..EntryInput::now("Retting av nummer 10")
-        },
-    )
-    .unwrap();
+    s.add_entry(&i, EntryInput { corrects: Some(old.id), ..EntryInput::now("Retting av nummer 10") })
+        .unwrap();
     let _ = last;
     let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
     let log = ui.log().unwrap();
-    assert_eq!(
-        log.model().total() as i64,
-        sitroom::tui::log_pane::FIRST_LOAD,
-        "the newest stretch first"
-    );
+    assert_eq!(log.model().total() as i64, sitroom::tui::log_pane::FIRST_LOAD, "the newest stretch first");
     assert!(log.is_loading());
     let first = screen(&ui, 100, 30);
     assert!(first.contains("Laster loggen"), "{first}");
@@ -541,15 +443,9 @@ fn long_history_arrives_after_the_first_frame() {
     }
     assert_eq!(ui.log().unwrap().model().total(), 5001);
     let s = screen(&ui, 100, 30);
-    assert!(
-        s.contains("Melding nummer 10 #gammel") && s.contains("→ rettet i #5001"),
-        "{s}"
-    );
+    assert!(s.contains("Melding nummer 10 #gammel") && s.contains("→ rettet i #5001"), "{s}");
     ui.on_key(key(KeyCode::Esc));
     ui.on_key(key(KeyCode::Home));
     let s = screen(&ui, 100, 30);
-    assert!(
-        s.contains("Melding nummer 1 ") && !s.contains("Melding nummer 5000"),
-        "{s}"
-    );
+    assert!(s.contains("Melding nummer 1 ") && !s.contains("Melding nummer 5000"), "{s}");
 }

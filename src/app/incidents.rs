@@ -10,9 +10,7 @@ impl Session {
     /// Open a new incident and make it the user's active one.
     pub fn create_incident(&mut self, new: NewIncident) -> Result<Incident> {
         let new = new.validated(&self.incident_types)?;
-        let incident = self
-            .store
-            .create_incident(&new, &self.user, &self.device, Utc::now())?;
+        let incident = self.store.create_incident(&new, &self.user, &self.device, Utc::now())?;
         self.set_active(&incident)?;
         Ok(incident)
     }
@@ -36,20 +34,13 @@ impl Session {
     fn set_status(&mut self, number: i64, status: IncidentStatus) -> Result<Incident> {
         let current = self.store.incident_by_number(number)?;
         if current.status == status {
-            return Err(AppError::Usage(format!(
-                "incident {number} is already {}",
-                status.as_str()
-            )));
+            return Err(AppError::Usage(format!("incident {number} is already {}", status.as_str())));
         }
-        Ok(self
-            .store
-            .set_incident_status(number, status, &self.user, &self.device, Utc::now())?)
+        Ok(self.store.set_incident_status(number, status, &self.user, &self.device, Utc::now())?)
     }
 
     pub fn set_active(&self, incident: &Incident) -> Result<()> {
-        Ok(self
-            .store
-            .set_user_state(&self.user, ACTIVE_KEY, &incident.id.to_string())?)
+        Ok(self.store.set_user_state(&self.user, ACTIVE_KEY, &incident.id.to_string())?)
     }
 
     /// The incident this user last had active, if it is still open; else the only
@@ -62,12 +53,8 @@ impl Session {
                 }
             }
         }
-        let mut open: Vec<Incident> = self
-            .store
-            .list_incidents()?
-            .into_iter()
-            .filter(Incident::is_open)
-            .collect();
+        let mut open: Vec<Incident> =
+            self.store.list_incidents()?.into_iter().filter(Incident::is_open).collect();
         Ok(if open.len() == 1 { open.pop() } else { None })
     }
 

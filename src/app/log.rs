@@ -26,13 +26,7 @@ pub struct EntryInput {
 
 impl EntryInput {
     pub fn now(text: impl Into<String>) -> EntryInput {
-        EntryInput {
-            text: text.into(),
-            started_at: Utc::now(),
-            at: None,
-            corrects: None,
-            significant: false,
-        }
+        EntryInput { text: text.into(), started_at: Utc::now(), at: None, corrects: None, significant: false }
     }
 }
 
@@ -48,10 +42,7 @@ fn check_text(text: &str) -> Result<()> {
         return Err(Invalid("an empty entry is not logged".into()).into());
     }
     if text.chars().count() > MAX_TEXT_CHARS {
-        return Err(Invalid(format!(
-            "the entry is longer than {MAX_TEXT_CHARS} characters"
-        ))
-        .into());
+        return Err(Invalid(format!("the entry is longer than {MAX_TEXT_CHARS} characters")).into());
     }
     Ok(())
 }
@@ -103,13 +94,7 @@ impl Session {
     }
 
     pub fn set_significant(&mut self, entry_id: Uuid, significant: bool) -> Result<()> {
-        Ok(self.store.set_significant(
-            entry_id,
-            significant,
-            &self.user,
-            &self.device,
-            Utc::now(),
-        )?)
+        Ok(self.store.set_significant(entry_id, significant, &self.user, &self.device, Utc::now())?)
     }
 
     pub fn entries(&self, incident: &Incident) -> Result<Vec<LogEntry>> {
@@ -163,25 +148,17 @@ impl Session {
         let mut last_at = now;
         for (i, line) in reader.lines().enumerate() {
             let lineno = i + 1;
-            let line =
-                line.map_err(|e| AppError::Usage(format!("line {lineno}: cannot read: {e}")))?;
+            let line = line.map_err(|e| AppError::Usage(format!("line {lineno}: cannot read: {e}")))?;
             let trimmed = line.trim();
             if trimmed.is_empty() || trimmed.starts_with("# ") || trimmed == "#" {
                 continue;
             }
             let record = if trimmed.starts_with('{') {
-                let parsed: ImportLine = serde_json::from_str(trimmed).map_err(|e| {
-                    AppError::Usage(format!("line {lineno}: not a valid entry: {e}"))
-                })?;
+                let parsed: ImportLine = serde_json::from_str(trimmed)
+                    .map_err(|e| AppError::Usage(format!("line {lineno}: not a valid entry: {e}")))?;
                 self.import_record(parsed, now)
             } else {
-                self.record(
-                    &EntryInput {
-                        started_at: last_at,
-                        ..EntryInput::now(trimmed)
-                    },
-                    now,
-                )
+                self.record(&EntryInput { started_at: last_at, ..EntryInput::now(trimmed) }, now)
             }
             .map_err(|e| AppError::Usage(format!("line {lineno}: {e}")))?;
             last_at = record.reported_at;
@@ -189,10 +166,7 @@ impl Session {
         }
         let total = records.len();
         let added = self.store.append_entries(incident, records)?.len();
-        Ok(ImportReport {
-            added,
-            already_there: total - added,
-        })
+        Ok(ImportReport { added, already_there: total - added })
     }
 
     fn import_record(&self, line: ImportLine, now: DateTime<Utc>) -> Result<NewEntryRecord> {
@@ -218,13 +192,7 @@ impl Session {
             }
             None => {
                 let start = line.reported_at.unwrap_or(now);
-                self.record(
-                    &EntryInput {
-                        started_at: start,
-                        ..EntryInput::now(text)
-                    },
-                    now,
-                )?
+                self.record(&EntryInput { started_at: start, ..EntryInput::now(text) }, now)?
             }
         };
         if let Some(id) = line.id {
@@ -294,9 +262,7 @@ mod opt_rfc3339 {
             .map(|s| {
                 DateTime::parse_from_rfc3339(&s)
                     .map(|t| t.with_timezone(&Utc))
-                    .map_err(|e| {
-                        serde::de::Error::custom(format!("'{s}' is not an RFC 3339 time: {e}"))
-                    })
+                    .map_err(|e| serde::de::Error::custom(format!("'{s}' is not an RFC 3339 time: {e}")))
             })
             .transpose()
     }

@@ -41,12 +41,7 @@ impl Session {
         let store = Store::open(db)?;
         let id = store.device_id()?;
         let device = format!("{}-{}", hostname(), &id[id.len().saturating_sub(6)..]);
-        Ok(Session {
-            store,
-            user,
-            device,
-            incident_types,
-        })
+        Ok(Session { store, user, device, incident_types })
     }
 }
 
@@ -57,12 +52,8 @@ fn hostname() -> String {
         .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
         .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
         .unwrap_or_default();
-    let name: String = raw
-        .trim()
-        .chars()
-        .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        .take(32)
-        .collect();
+    let name: String =
+        raw.trim().chars().filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.')).take(32).collect();
     if name.is_empty() {
         "device".into()
     } else {

@@ -144,18 +144,9 @@ impl Settings {
             .or_else(|| config.db.clone())
             .or_else(config::default_db_path)
             .ok_or("cannot find a data folder for the database; give --db PATH")?;
-        let user = cli
-            .user
-            .clone()
-            .or_else(|| config.user.clone())
-            .unwrap_or_else(config::os_user);
+        let user = cli.user.clone().or_else(|| config.user.clone()).unwrap_or_else(config::os_user);
         let lang = cli.lang.or(config.lang).unwrap_or_else(Lang::from_env);
-        Ok(Settings {
-            db,
-            user,
-            lang,
-            config,
-        })
+        Ok(Settings { db, user, lang, config })
     }
 
     pub fn open_session(&self) -> Result<Session, AppError> {
@@ -171,10 +162,10 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     let result = match cli.command {
         None => crate::tui::run(&settings, &cli).map(|_| ExitCode::SUCCESS),
-        Some(cmd) => settings
-            .open_session()
-            .map_err(|e| e.to_string())
-            .and_then(|mut s| execute(&mut s, cmd, cli.json).map_err(|e| e.to_string())),
+        Some(cmd) => settings.open_session().map_err(|e| e.to_string()).and_then(|mut s| {
+            execute(&mut s, cmd, &output::Printer { json: cli.json, lang: settings.lang })
+                .map_err(|e| e.to_string())
+        }),
     };
     match result {
         Ok(code) => code,
@@ -187,7 +178,7 @@ fn fail(message: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn execute(s: &mut Session, cmd: Command, json: bool) -> Result<ExitCode, AppError> {
+fn execute(s: &mut Session, cmd: Command, p: &output::Printer) -> Result<ExitCode, AppError> {
     let mut out = std::io::stdout().lock();
     let io = |e: std::io::Error| {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
@@ -198,102 +189,67 @@ fn execute(s: &mut Session, cmd: Command, json: bool) -> Result<ExitCode, AppErr
     };
     match cmd {
         Command::Incident(cmd) => match cmd {
-            IncidentCmd::New {
-                title,
-                kind,
-                severity,
-                exercise,
-            } => {
+            IncidentCmd::New { title, kind, severity, exercise } => {
                 let severity = Severity::new(severity)?;
-                let i = s.create_incident(NewIncident {
-                    title,
-                    kind,
-                    severity,
-                    exercise,
-                })?;
-                output::incident_created(&mut out, &i, json).map_err(io)?;
+                let i = s.create_incident(NewIncident { title, kind, severity, exercise })?;
+                p.incident_created(&mut out, &i).map_err(io)?;
             }
-            IncidentCmd::List => output::incidents(&mut out, &s.incidents()?, json).map_err(io)?,
+            IncidentCmd::List => p.incidents(&mut out, &s.incidents()?).map_err(io)?,
             IncidentCmd::Close { number } => {
                 let i = s.close_incident(number)?;
-                output::incident_line(&mut out, &i, json).map_err(io)?;
+                p.incident(&mut out, &i).map_err(io)?;
             }
             IncidentCmd::Reopen { number } => {
                 let i = s.reopen_incident(number)?;
-                output::incident_line(&mut out, &i, json).map_err(io)?;
+                p.incident(&mut out, &i).map_err(io)?;
             }
             IncidentCmd::Use { number } => {
                 let i = s.incident(number)?;
                 s.set_active(&i)?;
-                output::incident_line(&mut out, &i, json).map_err(io)?;
+                p.incident(&mut out, &i).map_err(io)?;
             }
         },
         Command::Log(cmd) => match cmd {
-            LogCmd::Add {
-                incident,
-                at,
-                significant,
-                text,
-            } => {
+            LogCmd::Add { incident, at, significant, text } => {
                 let incident = s.resolve_incident(incident)?;
-                let at = at
-                    .map(|a| parse_at(&a, &Local::now()))
-                    .transpose()
-                    .map_err(AppError::Usage)?;
-                let input = EntryInput {
-                    at,
-                    significant,
-                    ..EntryInput::now(text.join(" "))
-                };
+                let at = at.map(|a| parse_at(&a, &Local::now())).transpose().map_err(AppError::Usage)?;
+                let input = EntryInput { at, significant, ..EntryInput::now(text.join(" ")) };
                 let e = s.add_entry(&incident, input)?;
-                output::entry_added(&mut out, &e, None, json).map_err(io)?;
+                p.entry(&mut out, &e, None).map_err(io)?;
             }
-            LogCmd::Correct {
-                incident,
-                seq,
-                text,
-            } => {
+            LogCmd::Correct { incident, seq, text } => {
                 let incident = s.resolve_incident(incident)?;
                 let target = s.entry(&incident, seq)?;
-                let input = EntryInput {
-                    corrects: Some(target.id),
-                    ..EntryInput::now(text.join(" "))
-                };
+                let input = EntryInput { corrects: Some(target.id), ..EntryInput::now(text.join(" ")) };
                 let e = s.add_entry(&incident, input)?;
-                output::entry_added(&mut out, &e, Some(target.seq), json).map_err(io)?;
+                p.entry(&mut out, &e, Some(target.seq)).map_err(io)?;
             }
             LogCmd::Mark { incident, seq, off } => {
                 let incident = s.resolve_incident(incident)?;
                 let target = s.entry(&incident, seq)?;
                 s.set_significant(target.id, !off)?;
                 let e = s.entry(&incident, seq)?;
-                output::entry_added(&mut out, &e, None, json).map_err(io)?;
+                p.entry(&mut out, &e, None).map_err(io)?;
             }
             LogCmd::List { incident } => {
                 let incident = s.resolve_incident(incident)?;
-                output::entries(&mut out, &s.entries(&incident)?, json).map_err(io)?;
+                p.entries(&mut out, &s.entries(&incident)?).map_err(io)?;
             }
             LogCmd::Import { incident, file } => {
                 let incident = s.resolve_incident(incident)?;
                 let report = if file.as_os_str() == "-" {
                     s.import(&incident, std::io::stdin().lock())?
                 } else {
-                    let f = std::fs::File::open(&file).map_err(|e| {
-                        AppError::Usage(format!("cannot read {}: {e}", file.display()))
-                    })?;
+                    let f = std::fs::File::open(&file)
+                        .map_err(|e| AppError::Usage(format!("cannot read {}: {e}", file.display())))?;
                     s.import(&incident, std::io::BufReader::with_capacity(1 << 16, f))?
                 };
-                output::import_report(&mut out, &report, json).map_err(io)?;
+                p.import_report(&mut out, &report).map_err(io)?;
             }
             LogCmd::Verify { incident } => {
                 let incident = s.resolve_incident(incident)?;
-                let intact =
-                    output::verify(&mut out, &incident, &s.verify(&incident)?, json).map_err(io)?;
-                return Ok(if intact {
-                    ExitCode::SUCCESS
-                } else {
-                    ExitCode::from(1)
-                });
+                let intact = p.verify(&mut out, &incident, &s.verify(&incident)?).map_err(io)?;
+                return Ok(if intact { ExitCode::SUCCESS } else { ExitCode::from(1) });
             }
         },
     }

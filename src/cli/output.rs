@@ -1,13 +1,22 @@
-//! What the CLI prints: plain text for people (control characters neutralised, local
-//! times) and stable JSON for scripts (documented in docs/user-guide.md).
+//! What the CLI prints: plain text for people (in the UI language, control characters
+//! neutralised, local times) and stable JSON for scripts (documented in
+//! docs/user-guide.md; JSON keys and values never depend on the language).
 
 use crate::app::ImportReport;
 use crate::domain::log::ChainBreak;
+use crate::domain::time::rfc3339;
 use crate::domain::{EntryKind, Incident, LogEntry};
+use crate::i18n::Lang;
 use crate::text::{safe, safe_line};
 use chrono::Local;
 use serde_json::json;
+use std::collections::HashMap;
 use std::io::{self, Write};
+
+pub struct Printer {
+    pub json: bool,
+    pub lang: Lang,
+}
 
 fn local(t: chrono::DateTime<chrono::Utc>) -> String {
     t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string()
@@ -22,169 +31,147 @@ fn incident_json(i: &Incident) -> serde_json::Value {
         "severity": i.severity.level(),
         "status": i.status.as_str(),
         "exercise": i.exercise,
-        "created_at": crate::domain::time::rfc3339(i.created_at),
-        "closed_at": i.closed_at.map(crate::domain::time::rfc3339),
+        "created_at": rfc3339(i.created_at),
+        "closed_at": i.closed_at.map(rfc3339),
         "created_by": i.created_by,
     })
 }
 
-pub fn incident_created(out: &mut impl Write, i: &Incident, json: bool) -> io::Result<()> {
-    if json {
-        writeln!(out, "{}", incident_json(i))
-    } else {
-        writeln!(out, "{}", i.number)
+impl Printer {
+    fn nb(&self) -> bool {
+        self.lang.is_norwegian()
     }
-}
 
-pub fn incident_line(out: &mut impl Write, i: &Incident, json: bool) -> io::Result<()> {
-    if json {
-        return writeln!(out, "{}", incident_json(i));
+    /// `incident new`: the number alone, for `N=$(sitroom incident new …)`.
+    pub fn incident_created(&self, out: &mut impl Write, i: &Incident) -> io::Result<()> {
+        if self.json {
+            writeln!(out, "{}", incident_json(i))
+        } else {
+            writeln!(out, "{}", i.number)
+        }
     }
-    writeln!(
-        out,
-        "{:>3}  {:<6}  {}  {}{}  [{}, {} {}]",
-        i.number,
-        i.status.as_str(),
-        local(i.created_at),
-        safe_line(&i.title),
-        if i.exercise { "  (ØVELSE)" } else { "" },
-        safe_line(&i.kind),
-        i.severity.level(),
-        i.severity.name(true),
-    )
-}
 
-pub fn incidents(out: &mut impl Write, list: &[Incident], json: bool) -> io::Result<()> {
-    if json {
-        let all: Vec<_> = list.iter().map(incident_json).collect();
-        return writeln!(out, "{}", serde_json::Value::Array(all));
+    pub fn incident(&self, out: &mut impl Write, i: &Incident) -> io::Result<()> {
+        if self.json {
+            return writeln!(out, "{}", incident_json(i));
+        }
+        let s = self.lang.strings();
+        let status = if i.is_open() { s.open } else { s.closed };
+        writeln!(
+            out,
+            "{:>3}  {:<9}  {}  {}{}  [{}, {} {}]",
+            i.number,
+            status,
+            local(i.created_at),
+            safe_line(&i.title),
+            if i.exercise { format!("  ({})", s.exercise) } else { String::new() },
+            safe_line(&i.kind),
+            i.severity.level(),
+            i.severity.name(self.nb()),
+        )
     }
-    for i in list {
-        incident_line(out, i, false)?;
-    }
-    Ok(())
-}
 
-pub fn entry_added(
-    out: &mut impl Write,
-    e: &LogEntry,
-    corrects_seq: Option<i64>,
-    json: bool,
-) -> io::Result<()> {
-    if json {
-        writeln!(out, "{}", serde_json::to_string(e).expect("plain data"))
-    } else {
-        entry_text(out, e, corrects_seq, None)
+    pub fn incidents(&self, out: &mut impl Write, list: &[Incident]) -> io::Result<()> {
+        if self.json {
+            let all: Vec<_> = list.iter().map(incident_json).collect();
+            return writeln!(out, "{}", serde_json::Value::Array(all));
+        }
+        list.iter().try_for_each(|i| self.incident(out, i))
     }
-}
 
-fn entry_text(
-    out: &mut impl Write,
-    e: &LogEntry,
-    corrects_seq: Option<i64>,
-    corrected_in: Option<i64>,
-) -> io::Result<()> {
-    let mut marks = String::new();
-    if e.kind == EntryKind::Decision {
-        marks.push_str("BESLUTNING: ");
+    /// One entry just written; `corrects_seq` is the seq of the entry it corrects.
+    pub fn entry(&self, out: &mut impl Write, e: &LogEntry, corrects_seq: Option<i64>) -> io::Result<()> {
+        if self.json {
+            writeln!(out, "{}", serde_json::to_string(e).expect("plain data"))
+        } else {
+            self.entry_text(out, e, corrects_seq, None)
+        }
     }
-    if e.significant {
-        marks.push_str("[VESENTLIG] ");
-    }
-    let mut text = safe(&e.text).into_owned();
-    text = text.replace('\n', "\n                         ");
-    write!(
-        out,
-        "#{:<4} {}  {:<10} {marks}{text}",
-        e.seq,
-        local(e.reported_at),
-        safe_line(&e.author)
-    )?;
-    if let Some(c) = corrects_seq {
-        write!(out, "  (retter #{c})")?;
-    }
-    if let Some(n) = corrected_in {
-        write!(out, "  [rettet i #{n}]")?;
-    }
-    writeln!(out)
-}
 
-/// JSON lines, one entry each: the shape `log import` reads back.
-pub fn entries(out: &mut impl Write, list: &[LogEntry], json: bool) -> io::Result<()> {
-    let mut out = io::BufWriter::new(out);
-    if json {
+    fn entry_text(
+        &self,
+        out: &mut impl Write,
+        e: &LogEntry,
+        corrects_seq: Option<i64>,
+        corrected_in: Option<i64>,
+    ) -> io::Result<()> {
+        let s = self.lang.strings();
+        let mut marks = String::new();
+        if e.kind == EntryKind::Decision {
+            marks.push_str(&format!("{}: ", s.decision));
+        }
+        if e.significant {
+            marks.push_str(&format!("[{}] ", s.significant));
+        }
+        let text = safe(&e.text).replace('\n', "\n                         ");
+        write!(out, "#{:<4} {}  {:<10} {marks}{text}", e.seq, local(e.reported_at), safe_line(&e.author))?;
+        if let Some(c) = corrects_seq {
+            write!(out, "  ({} #{c})", s.corrects)?;
+        }
+        if let Some(n) = corrected_in {
+            write!(out, "  [{} #{n}]", s.corrected_in)?;
+        }
+        writeln!(out)
+    }
+
+    /// The log: JSON lines (one entry each, the shape `log import` reads back) or text.
+    pub fn entries(&self, out: &mut impl Write, list: &[LogEntry]) -> io::Result<()> {
+        let mut out = io::BufWriter::new(out);
+        if self.json {
+            for e in list {
+                serde_json::to_writer(&mut out, e).map_err(io::Error::other)?;
+                out.write_all(b"\n")?;
+            }
+            return out.flush();
+        }
+        let seq_of: HashMap<_, _> = list.iter().map(|e| (e.id, e.seq)).collect();
+        let corrected: HashMap<_, _> = list.iter().filter_map(|e| e.corrects.map(|c| (c, e.seq))).collect();
         for e in list {
-            serde_json::to_writer(&mut out, e).map_err(io::Error::other)?;
-            out.write_all(b"\n")?;
+            let corrects_seq = e.corrects.and_then(|c| seq_of.get(&c).copied());
+            self.entry_text(&mut out, e, corrects_seq, corrected.get(&e.id).copied())?;
         }
-        return out.flush();
+        out.flush()
     }
-    let seq_of: std::collections::HashMap<_, _> = list.iter().map(|e| (e.id, e.seq)).collect();
-    let corrected: std::collections::HashMap<_, _> = list
-        .iter()
-        .filter_map(|e| e.corrects.map(|c| (c, e.seq)))
-        .collect();
-    for e in list {
-        let corrects_seq = e.corrects.and_then(|c| seq_of.get(&c).copied());
-        entry_text(&mut out, e, corrects_seq, corrected.get(&e.id).copied())?;
-    }
-    out.flush()
-}
 
-pub fn import_report(out: &mut impl Write, r: &ImportReport, json: bool) -> io::Result<()> {
-    if json {
-        writeln!(
-            out,
-            "{}",
-            json!({ "added": r.added, "already_there": r.already_there })
-        )
-    } else {
-        writeln!(
-            out,
-            "imported {} entries ({} already in the log)",
-            r.added, r.already_there
-        )
+    pub fn import_report(&self, out: &mut impl Write, r: &ImportReport) -> io::Result<()> {
+        if self.json {
+            writeln!(out, "{}", json!({ "added": r.added, "already_there": r.already_there }))
+        } else if self.nb() {
+            writeln!(out, "importerte {} loggføringer ({} fantes fra før)", r.added, r.already_there)
+        } else {
+            writeln!(out, "imported {} entries ({} already in the log)", r.added, r.already_there)
+        }
     }
-}
 
-/// Print the verdict; true when the chain is intact.
-pub fn verify(
-    out: &mut impl Write,
-    incident: &Incident,
-    result: &Result<usize, ChainBreak>,
-    json: bool,
-) -> io::Result<bool> {
-    match result {
-        Ok(n) => {
-            if json {
-                writeln!(
-                    out,
-                    "{}",
-                    json!({ "incident": incident.number, "intact": true, "entries": n })
-                )?;
-            } else {
-                writeln!(
-                    out,
-                    "incident {}: the log's hash chain is intact ({n} entries)",
-                    incident.number
-                )?;
+    /// Print the verdict; true when the chain is intact.
+    pub fn verify(
+        &self,
+        out: &mut impl Write,
+        incident: &Incident,
+        result: &Result<usize, ChainBreak>,
+    ) -> io::Result<bool> {
+        let n = incident.number;
+        match result {
+            Ok(count) if self.json => {
+                writeln!(out, "{}", json!({ "incident": n, "intact": true, "entries": count }))?
             }
-            Ok(true)
-        }
-        Err(b) => {
-            let (seq, id) = match b {
-                ChainBreak::Altered { seq, id } | ChainBreak::Unlinked { seq, id } => (seq, id),
-            };
-            if json {
-                writeln!(
-                    out,
-                    "{}",
-                    json!({ "incident": incident.number, "intact": false, "first_broken": { "seq": seq, "id": id }, "reason": b.to_string() })
-                )?;
-            } else {
-                writeln!(out, "incident {}: BROKEN at {b}", incident.number)?;
+            Ok(count) if self.nb() => {
+                writeln!(out, "hendelse {n}: loggens hash-kjede er hel ({count} loggføringer)")?
             }
-            Ok(false)
+            Ok(count) => writeln!(out, "incident {n}: the log's hash chain is intact ({count} entries)")?,
+            Err(b) => {
+                let (ChainBreak::Altered { seq, id } | ChainBreak::Unlinked { seq, id }) = b;
+                if self.json {
+                    let first = json!({ "seq": seq, "id": id });
+                    let v = json!({ "incident": n, "intact": false, "first_broken": first, "reason": b.to_string() });
+                    writeln!(out, "{v}")?;
+                } else if self.nb() {
+                    writeln!(out, "hendelse {n}: BRUTT ved loggføring #{seq}: {b}")?;
+                } else {
+                    writeln!(out, "incident {n}: BROKEN at {b}")?;
+                }
+            }
         }
+        Ok(result.is_ok())
     }
 }

@@ -22,19 +22,8 @@ pub struct LogFilter {
 
 impl PartialEq for LogFilter {
     fn eq(&self, o: &Self) -> bool {
-        (
-            &self.words,
-            &self.tags,
-            &self.authors,
-            self.decisions_only,
-            self.significant_only,
-        ) == (
-            &o.words,
-            &o.tags,
-            &o.authors,
-            o.decisions_only,
-            o.significant_only,
-        )
+        (&self.words, &self.tags, &self.authors, self.decisions_only, self.significant_only)
+            == (&o.words, &o.tags, &o.authors, o.decisions_only, o.significant_only)
     }
 }
 
@@ -75,11 +64,7 @@ impl LogFilter {
                 t => f.words.push(fold(t)),
             }
         }
-        f.finders = f
-            .words
-            .iter()
-            .map(|w| Finder::new(w.as_bytes()).into_owned())
-            .collect();
+        f.finders = f.words.iter().map(|w| Finder::new(w.as_bytes()).into_owned()).collect();
         f
     }
 
@@ -91,10 +76,7 @@ impl LogFilter {
     /// typed more of the same query, so only the entries shown now need checking.
     pub fn narrows(&self, wider: &LogFilter) -> bool {
         let contains_all = |mine: &[String], theirs: &[String], sub: bool| {
-            theirs.iter().all(|t| {
-                mine.iter()
-                    .any(|m| if sub { m.contains(t.as_str()) } else { m == t })
-            })
+            theirs.iter().all(|t| mine.iter().any(|m| if sub { m.contains(t.as_str()) } else { m == t }))
         };
         (self.decisions_only || !wider.decisions_only)
             && (self.significant_only || !wider.significant_only)
@@ -108,14 +90,8 @@ impl LogFilter {
         (!self.decisions_only || e.decision)
             && (!self.significant_only || e.significant)
             && (self.authors.is_empty() || self.authors.iter().any(|a| e.folded_author == a))
-            && self
-                .tags
-                .iter()
-                .all(|t| e.folded_tags.split(' ').any(|et| et == t))
-            && self
-                .finders
-                .iter()
-                .all(|f| f.find(e.folded_text.as_bytes()).is_some())
+            && self.tags.iter().all(|t| e.folded_tags.split(' ').any(|et| et == t))
+            && self.finders.iter().all(|f| f.find(e.folded_text.as_bytes()).is_some())
     }
 }
 
@@ -146,10 +122,7 @@ mod tests {
         let f = LogFilter::parse("#Strøm @Kari");
         assert!(f.matches(&entry("x", "ekom strom", "kari")));
         assert!(!f.matches(&entry("x", "ekom strom", "ola")));
-        assert!(
-            !f.matches(&entry("x", "stromnett", "kari")),
-            "whole tags only"
-        );
+        assert!(!f.matches(&entry("x", "stromnett", "kari")), "whole tags only");
         assert!(!f.matches(&entry("x", "", "kari")));
         let f = LogFilter::parse("! *");
         let mut e = entry("x", "", "kari");

@@ -130,14 +130,10 @@ impl NewIncident {
             return Err(Invalid("an incident needs a title".into()));
         }
         if self.title.chars().count() > MAX_TITLE_CHARS {
-            return Err(Invalid(format!(
-                "the title is longer than {MAX_TITLE_CHARS} characters"
-            )));
+            return Err(Invalid(format!("the title is longer than {MAX_TITLE_CHARS} characters")));
         }
         if self.title.chars().any(char::is_control) {
-            return Err(Invalid(
-                "the title cannot contain control characters".into(),
-            ));
+            return Err(Invalid("the title cannot contain control characters".into()));
         }
         self.kind = crate::text::nfc(self.kind.trim());
         if !known_types.iter().any(|t| t == &self.kind) {
@@ -175,25 +171,13 @@ mod tests {
             severity: Severity::DEFAULT,
             exercise: false,
         };
-        assert_eq!(
-            ok.clone().validated(&types()).unwrap().title,
-            "Flom i Lågen"
-        );
-        let empty = NewIncident {
-            title: "  ".into(),
-            ..ok.clone()
-        };
+        assert_eq!(ok.clone().validated(&types()).unwrap().title, "Flom i Lågen");
+        let empty = NewIncident { title: "  ".into(), ..ok.clone() };
         assert!(empty.validated(&types()).is_err());
-        let bad_type = NewIncident {
-            kind: "tsunami".into(),
-            ..ok.clone()
-        };
+        let bad_type = NewIncident { kind: "tsunami".into(), ..ok.clone() };
         let err = bad_type.validated(&types()).unwrap_err();
         assert!(err.0.contains("strømbrudd"), "{err}");
-        let escape = NewIncident {
-            title: "a\u{1b}[2Jb".into(),
-            ..ok
-        };
+        let escape = NewIncident { title: "a\u{1b}[2Jb".into(), ..ok };
         assert!(escape.validated(&types()).is_err());
     }
 }

@@ -145,16 +145,10 @@ pub fn verify_chain<'a>(
     let mut count = 0;
     for e in entries {
         if e.prev_hash != prev {
-            return Err(ChainBreak::Unlinked {
-                seq: e.seq,
-                id: e.id,
-            });
+            return Err(ChainBreak::Unlinked { seq: e.seq, id: e.id });
         }
         if e.hash_input(incident_id).hash() != e.hash {
-            return Err(ChainBreak::Altered {
-                seq: e.seq,
-                id: e.id,
-            });
+            return Err(ChainBreak::Altered { seq: e.seq, id: e.id });
         }
         prev = e.hash.clone();
         count += 1;
@@ -192,9 +186,7 @@ mod ms_rfc3339 {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
         let s = String::deserialize(d)?;
-        DateTime::parse_from_rfc3339(&s)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(serde::de::Error::custom)
+        DateTime::parse_from_rfc3339(&s).map(|t| t.with_timezone(&Utc)).map_err(serde::de::Error::custom)
     }
 }
 
@@ -241,13 +233,7 @@ mod tests {
     fn changed_text_is_found_at_that_entry() {
         let (id, mut entries) = chain(5);
         entries[2].text.push('!');
-        assert_eq!(
-            verify_chain(id, &entries),
-            Err(ChainBreak::Altered {
-                seq: 3,
-                id: entries[2].id
-            })
-        );
+        assert_eq!(verify_chain(id, &entries), Err(ChainBreak::Altered { seq: 3, id: entries[2].id }));
     }
 
     #[test]
@@ -255,13 +241,7 @@ mod tests {
         let (id, mut entries) = chain(5);
         let after = entries.remove(1);
         let _ = after;
-        assert_eq!(
-            verify_chain(id, &entries),
-            Err(ChainBreak::Unlinked {
-                seq: 3,
-                id: entries[1].id
-            })
-        );
+        assert_eq!(verify_chain(id, &entries), Err(ChainBreak::Unlinked { seq: 3, id: entries[1].id }));
     }
 
     #[test]
@@ -276,9 +256,6 @@ mod tests {
     #[test]
     fn hash_depends_on_incident() {
         let (id, entries) = chain(1);
-        assert_ne!(
-            entries[0].hash_input(Uuid::now_v7()).hash(),
-            entries[0].hash_input(id).hash()
-        );
+        assert_ne!(entries[0].hash_input(Uuid::now_v7()).hash(), entries[0].hash_input(id).hash());
     }
 }

@@ -49,25 +49,17 @@ pub fn parse(input: &str) -> Marked {
 /// are de-duplicated in the order typed.
 fn words_after(text: &str, sigil: char) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
-    for word in
-        text.split(|c: char| c.is_whitespace() || c == ',' || c == ';' || c == '(' || c == ')')
-    {
+    for word in text.split(|c: char| c.is_whitespace() || c == ',' || c == ';' || c == '(' || c == ')') {
         let Some(body) = word.strip_prefix(sigil) else {
             continue;
         };
-        let body: String = body
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
-            .collect();
+        let body: String =
+            body.chars().take_while(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.')).collect();
         let body = body.trim_end_matches(['.', '-', '_']);
         if body.is_empty() {
             continue;
         }
-        let body = if sigil == '#' {
-            body.to_lowercase()
-        } else {
-            body.to_string()
-        };
+        let body = if sigil == '#' { body.to_lowercase() } else { body.to_string() };
         if !found.contains(&body) {
             found.push(body);
         }
@@ -111,16 +103,10 @@ mod tests {
         assert_eq!(m.text, "Sykehjemmet evakueres @kommuneoverlege #evakuering");
         assert_eq!(m.mentions, vec!["kommuneoverlege"]);
         let m = parse("14:32 ! Bestille drivstoff");
-        assert_eq!(
-            (m.kind, m.text.as_str()),
-            (EntryKind::Decision, "Bestille drivstoff")
-        );
+        assert_eq!((m.kind, m.text.as_str()), (EntryKind::Decision, "Bestille drivstoff"));
         assert!(m.at.is_some());
         let m = parse("!14:32 Bestille drivstoff");
-        assert_eq!(
-            (m.kind, m.text.as_str()),
-            (EntryKind::Decision, "Bestille drivstoff")
-        );
+        assert_eq!((m.kind, m.text.as_str()), (EntryKind::Decision, "Bestille drivstoff"));
         assert!(m.at.is_some());
         assert_eq!(parse("Ikke ! en beslutning").kind, EntryKind::Note);
     }

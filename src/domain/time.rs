@@ -36,10 +36,7 @@ impl ClockTime {
             // earliest valid reading, or shift an hour forward past the gap.
             tz.from_local_datetime(&naive)
                 .earliest()
-                .or_else(|| {
-                    tz.from_local_datetime(&(naive + Duration::hours(1)))
-                        .earliest()
-                })
+                .or_else(|| tz.from_local_datetime(&(naive + Duration::hours(1))).earliest())
                 .map(|t| t.with_timezone(&Utc))
         };
         let now_utc = now.with_timezone(&Utc);
@@ -55,9 +52,9 @@ pub fn parse_at<Tz: TimeZone>(s: &str, now: &DateTime<Tz>) -> Result<DateTime<Ut
     if let Some(clock) = ClockTime::parse(s) {
         return Ok(clock.resolve(now));
     }
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| format!("'{s}' is not a time: give HH:MM or an RFC 3339 time like 2026-11-23T14:32:00+01:00"))
+    DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).map_err(|_| {
+        format!("'{s}' is not a time: give HH:MM or an RFC 3339 time like 2026-11-23T14:32:00+01:00")
+    })
 }
 
 /// Milliseconds since the epoch, the unit the store keeps.
@@ -85,17 +82,8 @@ mod tests {
 
     #[test]
     fn parses_norwegian_clock_times() {
-        assert_eq!(
-            ClockTime::parse("14:32"),
-            Some(ClockTime {
-                hour: 14,
-                minute: 32
-            })
-        );
-        assert_eq!(
-            ClockTime::parse("8.05"),
-            Some(ClockTime { hour: 8, minute: 5 })
-        );
+        assert_eq!(ClockTime::parse("14:32"), Some(ClockTime { hour: 14, minute: 32 }));
+        assert_eq!(ClockTime::parse("8.05"), Some(ClockTime { hour: 8, minute: 5 }));
         assert_eq!(ClockTime::parse("24:00"), None);
         assert_eq!(ClockTime::parse("12:60"), None);
         assert_eq!(ClockTime::parse("1432"), None);

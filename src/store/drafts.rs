@@ -56,9 +56,7 @@ impl Store {
                 Ok(Draft {
                     text: r.get(0)?,
                     started_at: from_millis(r.get(1)?),
-                    corrects: r
-                        .get::<_, Option<String>>(2)?
-                        .and_then(|s| Uuid::parse_str(&s).ok()),
+                    corrects: r.get::<_, Option<String>>(2)?.and_then(|s| Uuid::parse_str(&s).ok()),
                 })
             })
             .optional()?)

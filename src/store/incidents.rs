@@ -37,14 +37,9 @@ impl Store {
         device: &str,
         now: DateTime<Utc>,
     ) -> Result<Incident> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let number: i64 = tx.query_row(
-            "SELECT coalesce(max(number), 0) + 1 FROM incidents",
-            [],
-            |r| r.get(0),
-        )?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let number: i64 =
+            tx.query_row("SELECT coalesce(max(number), 0) + 1 FROM incidents", [], |r| r.get(0))?;
         let incident = Incident {
             id: Uuid::now_v7(),
             number,
@@ -95,9 +90,7 @@ impl Store {
 
     pub fn incident_by_number(&self, number: i64) -> Result<Incident> {
         self.conn
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM incidents WHERE number = ?1"
-            ))?
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM incidents WHERE number = ?1"))?
             .query_row([number], from_row)
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("there is no incident number {number}")))
@@ -120,23 +113,17 @@ impl Store {
         device: &str,
         now: DateTime<Utc>,
     ) -> Result<Incident> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let closed_at = (status == IncidentStatus::Closed).then(|| to_millis(now));
         let changed = tx.execute(
             "UPDATE incidents SET status = ?1, closed_at = ?2 WHERE number = ?3",
             params![status.as_str(), closed_at, number],
         )?;
         if changed == 0 {
-            return Err(StoreError::NotFound(format!(
-                "there is no incident number {number}"
-            )));
+            return Err(StoreError::NotFound(format!("there is no incident number {number}")));
         }
         let incident = tx
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM incidents WHERE number = ?1"
-            ))?
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM incidents WHERE number = ?1"))?
             .query_row([number], from_row)?;
         let op = Op {
             author,

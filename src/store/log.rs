@@ -50,10 +50,7 @@ const ENTRY_COLUMNS: &str = "e.id, i.number, e.seq, e.text, e.author, e.device, 
      e.recorded_at, e.kind, e.tags, e.mentions, e.significant, e.corrects, e.prev_hash, e.hash";
 
 fn words(s: &str) -> Vec<String> {
-    s.split(' ')
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect()
+    s.split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect()
 }
 
 fn uuid(s: &str) -> Uuid {
@@ -90,9 +87,7 @@ impl Store {
         incident: &Incident,
         records: impl IntoIterator<Item = NewEntryRecord>,
     ) -> Result<Vec<LogEntry>> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let incident_key = incident.id.to_string();
         let (mut seq, mut prev_hash): (i64, String) = tx
             .prepare_cached(
@@ -219,9 +214,7 @@ impl Store {
             ))?
             .query_row(params![incident.id.to_string(), seq], entry_from_row)
             .optional()?
-            .ok_or_else(|| {
-                StoreError::NotFound(format!("incident {} has no entry #{seq}", incident.number))
-            })
+            .ok_or_else(|| StoreError::NotFound(format!("incident {} has no entry #{seq}", incident.number)))
     }
 
     /// Visit entries with `after < seq <= until`, in order, for the log view: the
@@ -244,11 +237,7 @@ impl Store {
         while let Some(r) = rows.next()? {
             let text = |i: usize| -> rusqlite::Result<&str> {
                 r.get_ref(i)?.as_str().map_err(|e| {
-                    rusqlite::Error::FromSqlConversionFailure(
-                        i,
-                        rusqlite::types::Type::Text,
-                        Box::new(e),
-                    )
+                    rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
                 })
             };
             f(&EntrySummary {
@@ -285,17 +274,13 @@ impl Store {
         device: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let n = tx.execute(
             "UPDATE log_entries SET significant = ?1 WHERE id = ?2",
             params![significant, entry_id.to_string()],
         )?;
         if n == 0 {
-            return Err(StoreError::NotFound(format!(
-                "there is no log entry {entry_id}"
-            )));
+            return Err(StoreError::NotFound(format!("there is no log entry {entry_id}")));
         }
         let op = Op {
             author,

@@ -22,21 +22,12 @@ const APPLICATION_ID: i32 = 0x5349_5452;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error(
-        "{0} is not a sitroom database (it is another kind of file); choose another path with --db"
-    )]
+    #[error("{0} is not a sitroom database (it is another kind of file); choose another path with --db")]
     NotSitroom(PathBuf),
     #[error("{path} was made by a newer sitroom (schema version {found}; this program knows up to {known}); update sitroom to open it")]
-    TooNew {
-        path: PathBuf,
-        found: i64,
-        known: i64,
-    },
+    TooNew { path: PathBuf, found: i64, known: i64 },
     #[error("cannot create the database folder {path}: {source}")]
-    CannotCreate {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    CannotCreate { path: PathBuf, source: std::io::Error },
     #[error("cannot write to the database at {0}: the file or its folder is read-only (sitroom needs to write the file and its -wal/-shm companions there); choose another path with --db")]
     ReadOnly(PathBuf),
     #[error("{0}")]
@@ -59,10 +50,8 @@ impl Store {
     /// newer than this program, and bring its schema up to date.
     pub fn open(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::CannotCreate {
-                path: dir.to_path_buf(),
-                source,
-            })?;
+            std::fs::create_dir_all(dir)
+                .map_err(|source| StoreError::CannotCreate { path: dir.to_path_buf(), source })?;
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
@@ -70,10 +59,7 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_URI;
         let classify = |e: rusqlite::Error| classify_open_error(path, e);
         let conn = Connection::open_with_flags(path, flags).map_err(classify)?;
-        let mut store = Store {
-            conn,
-            path: path.to_path_buf(),
-        };
+        let mut store = Store { conn, path: path.to_path_buf() };
         store.check_identity().map_err(classify)??;
         store.configure().map_err(classify)?;
         migrations::run(&mut store.conn, path).map_err(|e| match e {
@@ -89,25 +75,15 @@ impl Store {
 
     /// Is this file empty, or a sitroom database this program can read?
     fn check_identity(&self) -> rusqlite::Result<Result<()>> {
-        let app_id: i32 = self
-            .conn
-            .pragma_query_value(None, "application_id", |r| r.get(0))?;
-        let tables: i64 = self
-            .conn
-            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
+        let app_id: i32 = self.conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
+        let tables: i64 = self.conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
         if app_id != APPLICATION_ID && !(app_id == 0 && tables == 0) {
             return Ok(Err(StoreError::NotSitroom(self.path.clone())));
         }
-        let version: i64 = self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let version: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         let known = migrations::latest();
         if version > known {
-            return Ok(Err(StoreError::TooNew {
-                path: self.path.clone(),
-                found: version,
-                known,
-            }));
+            return Ok(Err(StoreError::TooNew { path: self.path.clone(), found: version, known }));
         }
         Ok(Ok(()))
     }
@@ -115,9 +91,7 @@ impl Store {
     fn configure(&self) -> rusqlite::Result<()> {
         // WAL lets the TUI read while a CLI command writes; FULL makes every commit
         // durable on disk, as a log entry must be once Enter is pressed.
-        let mode: String = self
-            .conn
-            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        let mode: String = self.conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(rusqlite::Error::SqliteFailure(
                 rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
@@ -133,32 +107,26 @@ impl Store {
     /// A counter that changes when another connection (a CLI command beside the TUI)
     /// has committed: cheap to poll, so the TUI can pick up new entries.
     pub fn data_version(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .pragma_query_value(None, "data_version", |r| r.get(0))?)
+        Ok(self.conn.pragma_query_value(None, "data_version", |r| r.get(0))?)
     }
 
     /// The device id of this replica, made once and kept in the database.
     pub fn device_id(&self) -> Result<String> {
-        self.meta("device_id")?
-            .ok_or_else(|| StoreError::NotFound("device id missing".into()))
+        self.meta("device_id")?.ok_or_else(|| StoreError::NotFound("device id missing".into()))
     }
 
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
         use rusqlite::OptionalExtension;
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-            .optional()?)
+        Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
     }
 }
 
 fn classify_open_error(path: &Path, e: rusqlite::Error) -> StoreError {
     match e.sqlite_error_code() {
         Some(ErrorCode::NotADatabase) => StoreError::NotSitroom(path.to_path_buf()),
-        Some(ErrorCode::ReadOnly)
-        | Some(ErrorCode::CannotOpen)
-        | Some(ErrorCode::PermissionDenied) => StoreError::ReadOnly(path.to_path_buf()),
+        Some(ErrorCode::ReadOnly) | Some(ErrorCode::CannotOpen) | Some(ErrorCode::PermissionDenied) => {
+            StoreError::ReadOnly(path.to_path_buf())
+        }
         _ => StoreError::Sql(e),
     }
 }
@@ -200,9 +168,7 @@ mod tests {
         let err = Store::open(&path).err().unwrap();
         assert!(err.to_string().contains("not a sitroom database"), "{err}");
         // and the file is left as it was
-        assert!(std::fs::read_to_string(&path)
-            .unwrap()
-            .starts_with("Dette er"));
+        assert!(std::fs::read_to_string(&path).unwrap().starts_with("Dette er"));
     }
 
     #[test]
@@ -214,10 +180,7 @@ mod tests {
         c.pragma_update(None, "user_version", 999).unwrap();
         drop(c);
         let err = Store::open(&path).err().unwrap();
-        assert!(
-            matches!(err, StoreError::TooNew { found: 999, .. }),
-            "{err}"
-        );
+        assert!(matches!(err, StoreError::TooNew { found: 999, .. }), "{err}");
     }
 
     #[test]

@@ -34,8 +34,6 @@ pub(super) fn append(tx: &Transaction<'_>, op: Op<'_>, at_ms: i64) -> rusqlite::
 impl super::Store {
     /// Number of ops recorded, for tests and status.
     pub fn op_count(&self) -> super::Result<i64> {
-        Ok(self
-            .conn
-            .query_row("SELECT count(*) FROM oplog", [], |r| r.get(0))?)
+        Ok(self.conn.query_row("SELECT count(*) FROM oplog", [], |r| r.get(0))?)
     }
 }

@@ -48,62 +48,13 @@ pub enum Input {
 /// The keymap name of each action, its description in bokmål and English (help),
 /// and a short label in each (the hint line).
 pub const ACTIONS: &[(Action, &str, &str, &str, &str, &str)] = &[
-    (
-        Action::Quit,
-        "quit",
-        "Avslutt (utkastet lagres)",
-        "Quit (the draft is kept)",
-        "avslutt",
-        "quit",
-    ),
-    (
-        Action::Help,
-        "help",
-        "Vis hjelp",
-        "Show help",
-        "hjelp",
-        "help",
-    ),
-    (
-        Action::Incidents,
-        "incidents",
-        "Bytt hendelse",
-        "Switch incident",
-        "hendelser",
-        "incidents",
-    ),
-    (
-        Action::Redraw,
-        "redraw",
-        "Tegn skjermen på nytt",
-        "Redraw the screen",
-        "tegn på nytt",
-        "redraw",
-    ),
-    (
-        Action::Confirm,
-        "confirm",
-        "Lagre / velg",
-        "Save / choose",
-        "lagre",
-        "save",
-    ),
-    (
-        Action::Cancel,
-        "cancel",
-        "Avbryt / tilbake",
-        "Cancel / back",
-        "tilbake",
-        "back",
-    ),
-    (
-        Action::Newline,
-        "newline",
-        "Ny linje i loggføringen",
-        "New line in the entry",
-        "ny linje",
-        "new line",
-    ),
+    (Action::Quit, "quit", "Avslutt (utkastet lagres)", "Quit (the draft is kept)", "avslutt", "quit"),
+    (Action::Help, "help", "Vis hjelp", "Show help", "hjelp", "help"),
+    (Action::Incidents, "incidents", "Bytt hendelse", "Switch incident", "hendelser", "incidents"),
+    (Action::Redraw, "redraw", "Tegn skjermen på nytt", "Redraw the screen", "tegn på nytt", "redraw"),
+    (Action::Confirm, "confirm", "Lagre / velg", "Save / choose", "lagre", "save"),
+    (Action::Cancel, "cancel", "Avbryt / tilbake", "Cancel / back", "tilbake", "back"),
+    (Action::Newline, "newline", "Ny linje i loggføringen", "New line in the entry", "ny linje", "new line"),
     (
         Action::FocusNext,
         "focus_next",
@@ -114,38 +65,10 @@ pub const ACTIONS: &[(Action, &str, &str, &str, &str, &str)] = &[
     ),
     (Action::Up, "up", "Opp", "Up", "opp", "up"),
     (Action::Down, "down", "Ned", "Down", "ned", "down"),
-    (
-        Action::PageUp,
-        "page_up",
-        "En side opp",
-        "One page up",
-        "side opp",
-        "page up",
-    ),
-    (
-        Action::PageDown,
-        "page_down",
-        "En side ned",
-        "One page down",
-        "side ned",
-        "page down",
-    ),
-    (
-        Action::First,
-        "first",
-        "Til eldste",
-        "To the oldest",
-        "eldste",
-        "oldest",
-    ),
-    (
-        Action::Last,
-        "last",
-        "Til nyeste",
-        "To the newest",
-        "nyeste",
-        "newest",
-    ),
+    (Action::PageUp, "page_up", "En side opp", "One page up", "side opp", "page up"),
+    (Action::PageDown, "page_down", "En side ned", "One page down", "side ned", "page down"),
+    (Action::First, "first", "Til eldste", "To the oldest", "eldste", "oldest"),
+    (Action::Last, "last", "Til nyeste", "To the newest", "nyeste", "newest"),
     (
         Action::Search,
         "search",
@@ -154,14 +77,7 @@ pub const ACTIONS: &[(Action, &str, &str, &str, &str, &str)] = &[
         "søk",
         "search",
     ),
-    (
-        Action::FilterTag,
-        "filter_tag",
-        "Filtrer på tagg",
-        "Filter by tag",
-        "tagg",
-        "tag",
-    ),
+    (Action::FilterTag, "filter_tag", "Filtrer på tagg", "Filter by tag", "tagg", "tag"),
     (
         Action::FilterAuthor,
         "filter_author",
@@ -202,22 +118,8 @@ pub const ACTIONS: &[(Action, &str, &str, &str, &str, &str)] = &[
         "vesentlig",
         "significant",
     ),
-    (
-        Action::Correct,
-        "correct",
-        "Rett valgt loggføring",
-        "Correct the selected entry",
-        "rett",
-        "correct",
-    ),
-    (
-        Action::NewIncident,
-        "new_incident",
-        "Ny hendelse",
-        "New incident",
-        "ny",
-        "new",
-    ),
+    (Action::Correct, "correct", "Rett valgt loggføring", "Correct the selected entry", "rett", "correct"),
+    (Action::NewIncident, "new_incident", "Ny hendelse", "New incident", "ny", "new"),
     (
         Action::CloseIncident,
         "close_incident",
@@ -234,68 +136,24 @@ pub const ACTIONS: &[(Action, &str, &str, &str, &str, &str)] = &[
         "gjenåpne",
         "reopen",
     ),
-    (
-        Action::NextField,
-        "next_field",
-        "Neste felt",
-        "Next field",
-        "neste felt",
-        "next field",
-    ),
-    (
-        Action::PrevField,
-        "prev_field",
-        "Forrige felt",
-        "Previous field",
-        "forrige felt",
-        "previous field",
-    ),
-    (
-        Action::Left,
-        "left",
-        "Forrige valg",
-        "Previous choice",
-        "forrige",
-        "previous",
-    ),
-    (
-        Action::Right,
-        "right",
-        "Neste valg",
-        "Next choice",
-        "neste",
-        "next",
-    ),
-    (
-        Action::Toggle,
-        "toggle",
-        "Slå av/på",
-        "Toggle",
-        "av/på",
-        "toggle",
-    ),
+    (Action::NextField, "next_field", "Neste felt", "Next field", "neste felt", "next field"),
+    (Action::PrevField, "prev_field", "Forrige felt", "Previous field", "forrige felt", "previous field"),
+    (Action::Left, "left", "Forrige valg", "Previous choice", "forrige", "previous"),
+    (Action::Right, "right", "Neste valg", "Next choice", "neste", "next"),
+    (Action::Toggle, "toggle", "Slå av/på", "Toggle", "av/på", "toggle"),
 ];
 
 impl Action {
     pub fn from_name(name: &str) -> Option<Action> {
-        ACTIONS
-            .iter()
-            .find(|(_, n, ..)| *n == name)
-            .map(|(a, ..)| *a)
+        ACTIONS.iter().find(|(_, n, ..)| *n == name).map(|(a, ..)| *a)
     }
 
     pub fn name(self) -> &'static str {
-        ACTIONS
-            .iter()
-            .find(|(a, ..)| *a == self)
-            .map_or("?", |(_, n, ..)| n)
+        ACTIONS.iter().find(|(a, ..)| *a == self).map_or("?", |(_, n, ..)| n)
     }
 
     pub fn describe(self, norwegian: bool) -> &'static str {
-        let (_, _, nb, en, ..) = ACTIONS
-            .iter()
-            .find(|(a, ..)| *a == self)
-            .expect("every action is listed");
+        let (_, _, nb, en, ..) = ACTIONS.iter().find(|(a, ..)| *a == self).expect("every action is listed");
         if norwegian {
             nb
         } else {
@@ -305,10 +163,7 @@ impl Action {
 
     /// The short label of the hint line: `Enter lagre · Tab logg/skriv`.
     pub fn label(self, norwegian: bool) -> &'static str {
-        let (.., nb, en) = ACTIONS
-            .iter()
-            .find(|(a, ..)| *a == self)
-            .expect("every action is listed");
+        let (.., nb, en) = ACTIONS.iter().find(|(a, ..)| *a == self).expect("every action is listed");
         if norwegian {
             nb
         } else {

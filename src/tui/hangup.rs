@@ -28,11 +28,7 @@ pub type SharedUnsaved = Arc<Mutex<Unsaved>>;
 #[cfg(unix)]
 pub fn watch(db: PathBuf, user: String, restore: fn()) -> Option<SharedUnsaved> {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let shared: SharedUnsaved = Arc::new(Mutex::new(Unsaved {
-        db,
-        user,
-        ..Unsaved::default()
-    }));
+    let shared: SharedUnsaved = Arc::new(Mutex::new(Unsaved { db, user, ..Unsaved::default() }));
     let mut signals = signal_hook::iterator::Signals::new([SIGHUP, SIGTERM, SIGINT]).ok()?;
     let watched = Arc::clone(&shared);
     std::thread::spawn(move || {
@@ -40,9 +36,7 @@ pub fn watch(db: PathBuf, user: String, restore: fn()) -> Option<SharedUnsaved> 
             return;
         }
         // Held until the process ends: the UI cannot commit or change the line now.
-        let unsaved = watched
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let unsaved = watched.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut code = 0;
         if let Some(incident) = unsaved.incident {
             let saved = Store::open(&unsaved.db)

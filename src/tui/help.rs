@@ -44,9 +44,7 @@ impl Pane for Help {
     fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
         let page = self.height.get().max(1);
         match input {
-            Input::Action(Action::Cancel) | Input::Action(Action::Help) => {
-                cx.post(UiEvent::CloseOverlay)
-            }
+            Input::Action(Action::Cancel) | Input::Action(Action::Help) => cx.post(UiEvent::CloseOverlay),
             Input::Action(Action::Up) => self.scroll = self.scroll.saturating_sub(1),
             Input::Action(Action::Down) => self.scroll += 1,
             Input::Action(Action::PageUp) => self.scroll = self.scroll.saturating_sub(page),
@@ -65,18 +63,12 @@ impl Pane for Help {
             .border_style(t.border_focus)
             .title(Span::styled(format!(" {} ", cx.strings.help), t.heading))
             .title_bottom(
-                Line::from(Span::styled(format!(" {} ", cx.strings.help_footer), t.dim))
-                    .right_aligned(),
+                Line::from(Span::styled(format!(" {} ", cx.strings.help_footer), t.dim)).right_aligned(),
             );
         let inner = block.inner(popup);
         f.render_widget(block, popup);
         let rows = rows(cx.keymap, cx.lang);
-        let keys_w = rows
-            .iter()
-            .map(|(_, k, _)| k.chars().count())
-            .max()
-            .unwrap_or(0)
-            + 2;
+        let keys_w = rows.iter().map(|(_, k, _)| k.chars().count()).max().unwrap_or(0) + 2;
         let lines: Vec<Line<'static>> = rows
             .into_iter()
             .map(|(heading, keys, desc)| match heading {

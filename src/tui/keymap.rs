@@ -33,17 +33,11 @@ pub const CONTEXTS: [(Context, &str); 7] = [
 impl Context {
     /// Does this context take typing for a text field (so unbound keys are text)?
     pub fn takes_text(self) -> bool {
-        matches!(
-            self,
-            Context::Entry | Context::Filter | Context::Picker | Context::Form
-        )
+        matches!(self, Context::Entry | Context::Filter | Context::Picker | Context::Form)
     }
 
     pub fn index(self) -> usize {
-        CONTEXTS
-            .iter()
-            .position(|(c, _)| *c == self)
-            .expect("listed")
+        CONTEXTS.iter().position(|(c, _)| *c == self).expect("listed")
     }
 }
 
@@ -79,8 +73,7 @@ impl Chord {
         let code = match code {
             // Shift is already in the character; terminals differ in whether they say so.
             KeyCode::Char(c)
-                if c.is_alphabetic()
-                    && (c.is_uppercase() || mods.contains(KeyModifiers::SHIFT)) =>
+                if c.is_alphabetic() && (c.is_uppercase() || mods.contains(KeyModifiers::SHIFT)) =>
             {
                 mods.remove(KeyModifiers::SHIFT);
                 KeyCode::Char(c.to_uppercase().next().unwrap_or(c))
@@ -161,9 +154,7 @@ impl Chord {
         }
         match self.code {
             KeyCode::Char(' ') => s.push_str("Space"),
-            KeyCode::Char(c) if self.mods.contains(KeyModifiers::CONTROL) => {
-                s.extend(c.to_uppercase())
-            }
+            KeyCode::Char(c) if self.mods.contains(KeyModifiers::CONTROL) => s.extend(c.to_uppercase()),
             KeyCode::Char(c) => s.push(c),
             KeyCode::F(n) => s.push_str(&format!("F{n}")),
             KeyCode::PageUp => s.push_str("PgUp"),
@@ -217,12 +208,7 @@ impl Keymap {
         Ok(km)
     }
 
-    fn apply_named(
-        &mut self,
-        name: &str,
-        config_dir: Option<&Path>,
-        depth: u8,
-    ) -> Result<(), KeymapError> {
+    fn apply_named(&mut self, name: &str, config_dir: Option<&Path>, depth: u8) -> Result<(), KeymapError> {
         let user_file = config_dir.map(|d| d.join("keymaps").join(format!("{name}.toml")));
         if let Some(path) = user_file.filter(|p| p.exists()) {
             let source = std::fs::read_to_string(&path).map_err(|e| KeymapError {
@@ -233,9 +219,7 @@ impl Keymap {
             return self.apply(&path.display().to_string(), &source, config_dir, depth);
         }
         match BUILTIN.iter().find(|(n, _)| *n == name) {
-            Some((n, source)) => {
-                self.apply(&format!("keymaps/{n}.toml"), source, config_dir, depth)
-            }
+            Some((n, source)) => self.apply(&format!("keymaps/{n}.toml"), source, config_dir, depth),
             None => Err(KeymapError {
                 file: "config.toml".into(),
                 line: 0,
@@ -260,25 +244,15 @@ impl Keymap {
         let table = DeTable::parse(source).map_err(|e| {
             let line = e.span().map_or(0, |s| line_col(source, s.start).0);
             let message = describe_toml_error(source, &e);
-            KeymapError {
-                file: file.to_string(),
-                line,
-                message,
-            }
+            KeymapError { file: file.to_string(), line, message }
         })?;
         let table = table.into_inner();
         if let Some((key, value)) = table.iter().find(|(k, _)| k.get_ref() == "inherits") {
             let Some(parent) = value.get_ref().as_str() else {
-                return Err(err(
-                    key.span().start,
-                    "inherits must be a keymap name".into(),
-                ));
+                return Err(err(key.span().start, "inherits must be a keymap name".into()));
             };
             if depth > 4 {
-                return Err(err(
-                    key.span().start,
-                    "keymaps inherit too deeply (a loop?)".into(),
-                ));
+                return Err(err(key.span().start, "keymaps inherit too deeply (a loop?)".into()));
             }
             self.apply_named(parent, config_dir, depth + 1)?;
         }
@@ -291,17 +265,11 @@ impl Keymap {
                 let names: Vec<_> = CONTEXTS.iter().map(|(_, n)| *n).collect();
                 return Err(err(
                     key.span().start,
-                    format!(
-                        "unknown section [{section}]; sections are {}",
-                        names.join(", ")
-                    ),
+                    format!("unknown section [{section}]; sections are {}", names.join(", ")),
                 ));
             };
             let DeValue::Table(bindings) = value.get_ref() else {
-                return Err(err(
-                    key.span().start,
-                    format!("[{section}] must be a table of action = [keys]"),
-                ));
+                return Err(err(key.span().start, format!("[{section}] must be a table of action = [keys]")));
             };
             for (action_name, keys) in bindings.iter() {
                 let at = action_name.span().start;
@@ -345,36 +313,26 @@ impl Keymap {
         self.lookup = self
             .by_action
             .iter()
-            .flat_map(|(ctx, m)| {
-                m.iter()
-                    .flat_map(move |(a, cs)| cs.iter().map(move |c| ((*ctx, *c), *a)))
-            })
+            .flat_map(|(ctx, m)| m.iter().flat_map(move |(a, cs)| cs.iter().map(move |c| ((*ctx, *c), *a))))
             .collect();
     }
 
     /// The action of a key in a context, falling back to the global bindings.
     pub fn action(&self, context: Context, chord: Chord) -> Option<Action> {
-        self.lookup
-            .get(&(context, chord))
-            .or_else(|| self.lookup.get(&(Context::Global, chord)))
-            .copied()
+        self.lookup.get(&(context, chord)).or_else(|| self.lookup.get(&(Context::Global, chord))).copied()
     }
 
     /// The keys of an action in a context, for help and hints.
     pub fn keys(&self, context: Context, action: Action) -> &[Chord] {
-        self.by_action
-            .get(&context)
-            .and_then(|m| m.get(&action))
-            .map_or(&[], Vec::as_slice)
+        self.by_action.get(&context).and_then(|m| m.get(&action)).map_or(&[], Vec::as_slice)
     }
 
     /// Every binding of a context, for the help screen.
     pub fn bindings(&self, context: Context) -> impl Iterator<Item = (Action, &[Chord])> {
-        self.by_action.get(&context).into_iter().flat_map(|m| {
-            m.iter()
-                .filter(|(_, c)| !c.is_empty())
-                .map(|(a, c)| (*a, c.as_slice()))
-        })
+        self.by_action
+            .get(&context)
+            .into_iter()
+            .flat_map(|m| m.iter().filter(|(_, c)| !c.is_empty()).map(|(a, c)| (*a, c.as_slice())))
     }
 }
 
@@ -390,18 +348,9 @@ mod tests {
     fn shift_letters_are_normalised() {
         let typed = Chord::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
         assert_eq!(typed, chord("G"));
-        assert_eq!(
-            Chord::new(KeyCode::Char('g'), KeyModifiers::SHIFT),
-            chord("shift-g")
-        );
-        assert_eq!(
-            Chord::new(KeyCode::Char('?'), KeyModifiers::SHIFT),
-            chord("?")
-        );
-        assert_eq!(
-            Chord::new(KeyCode::Char('Q'), KeyModifiers::CONTROL),
-            chord("ctrl-q")
-        );
+        assert_eq!(Chord::new(KeyCode::Char('g'), KeyModifiers::SHIFT), chord("shift-g"));
+        assert_eq!(Chord::new(KeyCode::Char('?'), KeyModifiers::SHIFT), chord("?"));
+        assert_eq!(Chord::new(KeyCode::Char('Q'), KeyModifiers::CONTROL), chord("ctrl-q"));
         assert_eq!(chord("ctrl-Q").display(), "Ctrl-Q");
         assert_eq!(chord("alt-enter").display(), "Alt-Enter");
         assert_eq!(chord("pageup").display(), "PgUp");
@@ -410,27 +359,11 @@ mod tests {
     #[test]
     fn default_keymap_binds_the_essentials() {
         let km = Keymap::builtin();
-        assert_eq!(
-            km.action(Context::Entry, chord("ctrl-q")),
-            Some(Action::Quit)
-        );
-        assert_eq!(
-            km.action(Context::Entry, chord("enter")),
-            Some(Action::Confirm)
-        );
-        assert_eq!(
-            km.action(Context::Entry, chord("alt-enter")),
-            Some(Action::Newline)
-        );
-        assert_eq!(
-            km.action(Context::Entry, chord("shift-enter")),
-            Some(Action::Newline)
-        );
-        assert_eq!(
-            km.action(Context::Entry, chord("?")),
-            None,
-            "? is text in the entry line"
-        );
+        assert_eq!(km.action(Context::Entry, chord("ctrl-q")), Some(Action::Quit));
+        assert_eq!(km.action(Context::Entry, chord("enter")), Some(Action::Confirm));
+        assert_eq!(km.action(Context::Entry, chord("alt-enter")), Some(Action::Newline));
+        assert_eq!(km.action(Context::Entry, chord("shift-enter")), Some(Action::Newline));
+        assert_eq!(km.action(Context::Entry, chord("?")), None, "? is text in the entry line");
         assert_eq!(km.action(Context::Log, chord("?")), Some(Action::Help));
         assert_eq!(km.action(Context::Picker, chord("f1")), Some(Action::Help));
     }
@@ -438,14 +371,8 @@ mod tests {
     #[test]
     fn vim_keymap_inherits_default() {
         let km = Keymap::load("vim", None).unwrap();
-        assert_eq!(
-            km.action(Context::Log, chord("ctrl-d")),
-            Some(Action::PageDown)
-        );
-        assert_eq!(
-            km.action(Context::Entry, chord("enter")),
-            Some(Action::Confirm)
-        );
+        assert_eq!(km.action(Context::Log, chord("ctrl-d")), Some(Action::PageDown));
+        assert_eq!(km.action(Context::Entry, chord("enter")), Some(Action::Confirm));
     }
 
     #[test]
@@ -457,10 +384,7 @@ mod tests {
         )
         .unwrap();
         let km = Keymap::load("default", Some(dir.path())).unwrap();
-        assert_eq!(
-            km.action(Context::Entry, chord("ctrl-t")),
-            Some(Action::ToggleSignificant)
-        );
+        assert_eq!(km.action(Context::Entry, chord("ctrl-t")), Some(Action::ToggleSignificant));
         assert_eq!(km.action(Context::Entry, chord("f3")), None);
         assert_eq!(km.action(Context::Log, chord("c")), None);
     }
@@ -475,10 +399,7 @@ mod tests {
     fn mistakes_name_file_line_and_problem() {
         let e = load_err("[log]\nup = [\"k\"]\nexplode = [\"x\"]\n");
         assert_eq!(e.line, 3);
-        assert!(
-            e.file.ends_with("keymap.toml") && e.message.contains("unknown action 'explode'"),
-            "{e}"
-        );
+        assert!(e.file.ends_with("keymap.toml") && e.message.contains("unknown action 'explode'"), "{e}");
         let e = load_err("[log]\n\nup = [\"k\", \"hyper-k\"]\n");
         assert_eq!(e.line, 3);
         assert!(e.message.contains("hyper-k"), "{e}");

@@ -235,10 +235,7 @@ impl LogModel {
             return;
         }
         // Typing one more letter only narrows: check just the entries shown now.
-        let narrowing = filter
-            .narrows(&self.filter)
-            .then(|| self.visible.take())
-            .flatten();
+        let narrowing = filter.narrows(&self.filter).then(|| self.visible.take()).flatten();
         self.filter = filter;
         self.apply(narrowing);
     }
@@ -252,9 +249,7 @@ impl LogModel {
                     c.retain(|&i| self.passes(&self.rows[i]));
                     c
                 }
-                None => (0..self.rows.len())
-                    .filter(|&i| self.passes(&self.rows[i]))
-                    .collect(),
+                None => (0..self.rows.len()).filter(|&i| self.passes(&self.rows[i])).collect(),
             })
         };
     }
@@ -280,11 +275,7 @@ mod tests {
                 folded: &crate::text::fold(text),
                 author: "kari",
                 reported_at: Utc::now(),
-                kind: if text.starts_with("Vi") {
-                    EntryKind::Decision
-                } else {
-                    EntryKind::Note
-                },
+                kind: if text.starts_with("Vi") { EntryKind::Decision } else { EntryKind::Note },
                 tags: "Strøm",
                 significant: false,
                 corrects_seq,
@@ -293,9 +284,7 @@ mod tests {
     }
 
     fn texts(m: &LogModel) -> Vec<String> {
-        (0..m.len())
-            .map(|i| m.text(m.get(i).unwrap()).to_string())
-            .collect()
+        (0..m.len()).map(|i| m.text(m.get(i).unwrap()).to_string()).collect()
     }
 
     #[test]
@@ -337,17 +326,9 @@ mod tests {
         let older = model(&[(1, "én strøm", None), (2, "to", None)]);
         assert_eq!(newest.prepend(older), 2);
         assert_eq!(texts(&newest), ["én strøm", "tre strøm"]);
-        assert_eq!(
-            newest.by_seq(1).unwrap().corrected_by,
-            Some(4),
-            "correction across the seam"
-        );
+        assert_eq!(newest.by_seq(1).unwrap().corrected_by, Some(4), "correction across the seam");
         newest.set_filter(LogFilter::parse("fire"));
-        assert_eq!(
-            texts(&newest),
-            ["fire retter én"],
-            "arena offsets moved with the rows"
-        );
+        assert_eq!(texts(&newest), ["fire retter én"], "arena offsets moved with the rows");
         assert_eq!(newest.first_seq(), Some(1));
     }
 }

@@ -71,17 +71,12 @@ pub struct LogPane {
 }
 
 /// Load entries `1..=until` on another thread, with its own connection.
-fn load_history(
-    path: PathBuf,
-    incident_id: Uuid,
-    until: i64,
-) -> Receiver<Result<LogModel, String>> {
+fn load_history(path: PathBuf, incident_id: Uuid, until: i64) -> Receiver<Result<LogModel, String>> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let loaded = LogModel::load(|push| {
-            crate::app::for_each_summary_at(&path, incident_id, 0, until, push)
-        })
-        .map_err(|e| e.to_string());
+        let loaded =
+            LogModel::load(|push| crate::app::for_each_summary_at(&path, incident_id, 0, until, push))
+                .map_err(|e| e.to_string());
         let _ = tx.send(loaded);
     });
     rx
@@ -99,10 +94,8 @@ impl LogPane {
     pub fn open(session: &Session, incident: Incident, lang: Lang) -> crate::app::Result<LogPane> {
         let last = session.last_seq(&incident)?;
         let from = (last - FIRST_LOAD).max(0);
-        let model =
-            LogModel::load(|push| session.for_each_summary(&incident, from, i64::MAX, push))?;
-        let history =
-            (from > 0).then(|| load_history(session.store.path().to_path_buf(), incident.id, from));
+        let model = LogModel::load(|push| session.for_each_summary(&incident, from, i64::MAX, push))?;
+        let history = (from > 0).then(|| load_history(session.store.path().to_path_buf(), incident.id, from));
         let draft = session.load_draft(&incident)?;
         let mut pane = LogPane {
             incident,
@@ -128,13 +121,10 @@ impl LogPane {
             pane.editor = TextArea::new(d.text.split('\n').map(str::to_string).collect());
             pane.editor.set_cursor_line_style(Style::default());
             pane.editor.set_wrap_mode(WrapMode::WordOrGlyph);
-            pane.editor
-                .move_cursor(ratatui_textarea::CursorMove::Bottom);
+            pane.editor.move_cursor(ratatui_textarea::CursorMove::Bottom);
             pane.editor.move_cursor(ratatui_textarea::CursorMove::End);
             pane.started_at = Some(d.started_at);
-            pane.correcting = d
-                .corrects
-                .and_then(|id| pane.find_seq(id).map(|seq| (id, seq)));
+            pane.correcting = d.corrects.and_then(|id| pane.find_seq(id).map(|seq| (id, seq)));
         }
         Ok(pane)
     }
@@ -152,20 +142,16 @@ impl LogPane {
     }
 
     fn find_seq(&self, id: Uuid) -> Option<i64> {
-        (0..self.model.total())
-            .rev()
-            .find_map(|i| self.model.get(i).filter(|r| r.id == id).map(|r| r.seq))
+        (0..self.model.total()).rev().find_map(|i| self.model.get(i).filter(|r| r.id == id).map(|r| r.seq))
     }
 
     /// The entry line as a draft, if anything is typed.
     pub fn draft_snapshot(&self) -> Option<Draft> {
-        self.started_at
-            .filter(|_| !self.editor.is_empty())
-            .map(|started_at| Draft {
-                text: self.text(),
-                started_at,
-                corrects: self.correcting.map(|c| c.0),
-            })
+        self.started_at.filter(|_| !self.editor.is_empty()).map(|started_at| Draft {
+            text: self.text(),
+            started_at,
+            corrects: self.correcting.map(|c| c.0),
+        })
     }
 
     /// Is the older history still loading?
@@ -206,9 +192,7 @@ impl LogPane {
     /// Pick up entries another process (a CLI command, later sync) has written.
     pub fn refresh(&mut self, session: &Session) -> crate::app::Result<bool> {
         let before = self.model.total();
-        session.for_each_summary(&self.incident, self.model.last_seq(), i64::MAX, |e| {
-            self.model.push(e)
-        })?;
+        session.for_each_summary(&self.incident, self.model.last_seq(), i64::MAX, |e| self.model.push(e))?;
         Ok(self.model.total() > before)
     }
 
@@ -222,10 +206,7 @@ impl LogPane {
         let Some(first) = self.first_unsaved else {
             return Ok(());
         };
-        if force
-            || self.unsaved_edits >= SAVE_EVERY_EDITS
-            || now.duration_since(first) >= SAVE_AFTER
-        {
+        if force || self.unsaved_edits >= SAVE_EVERY_EDITS || now.duration_since(first) >= SAVE_AFTER {
             session.save_draft(&self.incident, self.draft_snapshot().as_ref())?;
             self.unsaved_edits = 0;
             self.first_unsaved = None;
@@ -235,8 +216,7 @@ impl LogPane {
 
     /// When the next draft save falls due, for the event loop's timeout.
     pub fn draft_due_in(&self, now: Instant) -> Option<Duration> {
-        self.first_unsaved
-            .map(|f| (f + SAVE_AFTER).saturating_duration_since(now))
+        self.first_unsaved.map(|f| (f + SAVE_AFTER).saturating_duration_since(now))
     }
 
     fn edited(&mut self, session: &Session) {
@@ -310,16 +290,7 @@ impl LogPane {
 
     fn height_of(&self, i: usize, width: u16) -> usize {
         self.model.get(i).map_or(1, |r| {
-            entry_lines(
-                r,
-                self.model.text(r),
-                width,
-                self.lang.strings(),
-                &MEASURE,
-                false,
-                None,
-            )
-            .len()
+            entry_lines(r, self.model.text(r), width, self.lang.strings(), &MEASURE, false, None).len()
         })
     }
 
@@ -426,13 +397,11 @@ impl LogPane {
                     self.focus_log();
                 }
             }
-            Input::Action(
-                a @ (Action::PageUp | Action::PageDown | Action::First | Action::Last),
-            ) => self.scroll(a),
-            Input::Action(Action::Search) => self.open_filter(""),
-            Input::Action(Action::ToggleSignificant) => {
-                self.significant_draft = !self.significant_draft
+            Input::Action(a @ (Action::PageUp | Action::PageDown | Action::First | Action::Last)) => {
+                self.scroll(a)
             }
+            Input::Action(Action::Search) => self.open_filter(""),
+            Input::Action(Action::ToggleSignificant) => self.significant_draft = !self.significant_draft,
             _ => return Outcome::Ignored,
         }
         Outcome::Consumed
@@ -445,12 +414,9 @@ impl LogPane {
 
     fn handle_log(&mut self, action: Action, cx: &mut Cx<'_>) -> Outcome {
         match action {
-            Action::Up
-            | Action::Down
-            | Action::PageUp
-            | Action::PageDown
-            | Action::First
-            | Action::Last => self.scroll(action),
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::First | Action::Last => {
+                self.scroll(action)
+            }
             Action::FocusNext | Action::Cancel => {
                 self.focus = Focus::Entry;
                 self.anchor = None;
@@ -473,29 +439,22 @@ impl LogPane {
                 self.apply_filter();
             }
             Action::ToggleSignificant => {
-                let Some((id, seq, now)) =
-                    self.selected_row().map(|r| (r.id, r.seq, !r.significant))
-                else {
+                let Some((id, seq, now)) = self.selected_row().map(|r| (r.id, r.seq, !r.significant)) else {
                     return Outcome::Consumed;
                 };
                 match cx.session.set_significant(id, now) {
                     Ok(()) => {
                         self.model.set_significant(seq, now);
                         let s = cx.strings();
-                        let msg = if now {
-                            s.marked_significant
-                        } else {
-                            s.unmarked_significant
-                        };
+                        let msg = if now { s.marked_significant } else { s.unmarked_significant };
                         cx.post(UiEvent::Status(format!("#{seq}: {msg}")));
                     }
                     Err(e) => cx.post(UiEvent::Error(e.to_string())),
                 }
             }
             Action::Correct => {
-                let Some((id, seq, text)) = self
-                    .selected_row()
-                    .map(|r| (r.id, r.seq, self.model.text(r).to_string()))
+                let Some((id, seq, text)) =
+                    self.selected_row().map(|r| (r.id, r.seq, self.model.text(r).to_string()))
                 else {
                     return Outcome::Consumed;
                 };
@@ -503,8 +462,7 @@ impl LogPane {
                 self.editor = TextArea::new(text.split('\n').map(str::to_string).collect());
                 self.editor.set_cursor_line_style(Style::default());
                 self.editor.set_wrap_mode(WrapMode::WordOrGlyph);
-                self.editor
-                    .move_cursor(ratatui_textarea::CursorMove::Bottom);
+                self.editor.move_cursor(ratatui_textarea::CursorMove::Bottom);
                 self.editor.move_cursor(ratatui_textarea::CursorMove::End);
                 self.started_at = Some(Utc::now());
                 self.focus = Focus::Entry;
@@ -520,11 +478,7 @@ impl LogPane {
         use crossterm::event::KeyCode;
         match input {
             Input::Edit(key) => match key.code {
-                KeyCode::Char(c)
-                    if !key
-                        .modifiers
-                        .contains(crossterm::event::KeyModifiers::CONTROL) =>
-                {
+                KeyCode::Char(c) if !key.modifiers.contains(crossterm::event::KeyModifiers::CONTROL) => {
                     self.query.push(c);
                     self.apply_filter();
                 }
@@ -593,12 +547,8 @@ impl Pane for LogPane {
         let s = cx.strings;
         let t = cx.theme;
         let inner_w = area.width.saturating_sub(2).max(1);
-        let visual_lines: usize = self
-            .editor
-            .lines()
-            .iter()
-            .map(|l| l.width().div_ceil(inner_w as usize).max(1))
-            .sum();
+        let visual_lines: usize =
+            self.editor.lines().iter().map(|l| l.width().div_ceil(inner_w as usize).max(1)).sum();
         let editor_h = (visual_lines as u16 + 2).clamp(3, 8);
         let filtering = self.focus == Focus::Filter || !self.model.filter().is_empty();
         let [list_area, filter_area, editor_area] = Layout::vertical([
@@ -613,13 +563,7 @@ impl Pane for LogPane {
         let mut count = if self.model.filter().is_empty() {
             format!(" {} · {} ", s.log, self.model.total())
         } else {
-            format!(
-                " {} · {} {} {} ",
-                s.log,
-                self.model.len(),
-                s.of,
-                self.model.total()
-            )
+            format!(" {} · {} {} {} ", s.log, self.model.len(), s.of, self.model.total())
         };
         if self.is_loading() {
             count.push_str(&format!("· {} ", s.loading));
@@ -642,34 +586,25 @@ impl Pane for LogPane {
             if self.focus == Focus::Filter {
                 spans.push(Span::styled("▏", t.key));
             }
-            for (on, label) in [
-                (self.decisions_only, s.decisions_only),
-                (self.significant_only, s.significant_only),
-            ] {
+            for (on, label) in
+                [(self.decisions_only, s.decisions_only), (self.significant_only, s.significant_only)]
+            {
                 if on {
                     spans.push(Span::styled(format!("  [{label}]"), t.decision));
                 }
             }
-            spans.push(Span::styled(
-                format!("  {} {} {}", self.model.len(), s.of, self.model.total()),
-                t.dim,
-            ));
+            spans
+                .push(Span::styled(format!("  {} {} {}", self.model.len(), s.of, self.model.total()), t.dim));
             f.render_widget(Paragraph::new(Line::from(spans)), filter_area);
         }
 
         // the entry line
         let mut title = vec![Span::styled(format!(" {} ", s.new_entry), t.heading)];
         if let Some((_, seq)) = self.correcting {
-            title = vec![Span::styled(
-                format!(" {} #{seq} ", s.correcting),
-                t.correction,
-            )];
+            title = vec![Span::styled(format!(" {} #{seq} ", s.correcting), t.correction)];
         }
         if let Some(at) = self.started_at {
-            title.push(Span::styled(
-                at.with_timezone(&Local).format("%H:%M ").to_string(),
-                t.time,
-            ));
+            title.push(Span::styled(at.with_timezone(&Local).format("%H:%M ").to_string(), t.time));
         }
         if self.significant_draft {
             title.push(Span::styled(format!("‼ {} ", s.significant), t.significant));
@@ -678,9 +613,7 @@ impl Pane for LogPane {
             .borders(Borders::ALL)
             .border_style(focus_style(self.focus == Focus::Entry))
             .title(Line::from(title))
-            .title_bottom(
-                Line::from(Span::styled(format!(" {} ", s.entry_hint), t.dim)).right_aligned(),
-            );
+            .title_bottom(Line::from(Span::styled(format!(" {} ", s.entry_hint), t.dim)).right_aligned());
         let inner = block.inner(editor_area);
         f.render_widget(block, editor_area);
         f.render_widget(&self.editor, inner);
@@ -691,11 +624,7 @@ impl LogPane {
     fn render_list(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let (s, t) = (cx.strings, cx.theme);
         if self.model.is_empty() {
-            let msg = if self.model.total() == 0 {
-                s.no_entries
-            } else {
-                s.no_match
-            };
+            let msg = if self.model.total() == 0 { s.no_entries } else { s.no_match };
             f.render_widget(Paragraph::new(Span::styled(msg, t.dim)), area);
             return;
         }
@@ -707,15 +636,7 @@ impl LogPane {
         for i in (0..=bottom).rev() {
             let Some(row) = self.model.get(i) else { break };
             let selected = self.focus != Focus::Entry && i == self.selected;
-            let lines = entry_lines(
-                row,
-                self.model.text(row),
-                area.width,
-                s,
-                t,
-                selected,
-                Some(today),
-            );
+            let lines = entry_lines(row, self.model.text(row), area.width, s, t, selected, Some(today));
             used += lines.len();
             chunks.push(lines);
             if used >= height {
@@ -799,11 +720,7 @@ fn entry_lines(
     let indent = " ".repeat(prefix_w);
     let mut out = Vec::with_capacity(body.len());
     for (i, line) in body.into_iter().enumerate() {
-        let mut spans = if i == 0 {
-            prefix.clone()
-        } else {
-            vec![Span::raw(indent.clone())]
-        };
+        let mut spans = if i == 0 { prefix.clone() } else { vec![Span::raw(indent.clone())] };
         spans.extend(line.spans);
         let mut line = Line::from(spans);
         if selected {

@@ -29,31 +29,18 @@ use ui::Ui;
 /// plainly; then run the UI until the user quits.
 pub fn run(settings: &Settings, cli: &Cli) -> Result<(), String> {
     let config_dir = crate::config::config_dir();
-    let keymap_name = cli
-        .keymap
-        .clone()
-        .or_else(|| settings.config.keymap.clone())
-        .unwrap_or_else(|| "default".into());
+    let keymap_name =
+        cli.keymap.clone().or_else(|| settings.config.keymap.clone()).unwrap_or_else(|| "default".into());
     let keymap = Keymap::load(&keymap_name, config_dir.as_deref()).map_err(|e| e.to_string())?;
-    let theme_name = cli
-        .theme
-        .clone()
-        .or_else(|| settings.config.theme.clone())
-        .unwrap_or_else(|| "dark".into());
-    let theme = Theme::load(
-        &theme_name,
-        config_dir.as_deref(),
-        theme::no_color_requested(),
-    )
-    .map_err(|e| e.to_string())?;
+    let theme_name =
+        cli.theme.clone().or_else(|| settings.config.theme.clone()).unwrap_or_else(|| "dark".into());
+    let theme = Theme::load(&theme_name, config_dir.as_deref(), theme::no_color_requested())
+        .map_err(|e| e.to_string())?;
     let session = settings.open_session().map_err(|e| e.to_string())?;
     let mut ui = Ui::new(session, keymap, theme, settings.lang).map_err(|e| e.to_string())?;
 
-    let unsaved = hangup::watch(
-        ui.session.store.path().to_path_buf(),
-        ui.session.user.clone(),
-        restore_terminal,
-    );
+    let unsaved =
+        hangup::watch(ui.session.store.path().to_path_buf(), ui.session.user.clone(), restore_terminal);
     ui.set_unsaved(unsaved);
     let mut terminal = enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;
     let result = event_loop(&mut terminal, &mut ui, cli.exit_after_first_frame);
@@ -86,21 +73,14 @@ fn enter() -> std::io::Result<Term> {
         restore_terminal();
         hook(info);
     }));
-    Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
-        1 << 16,
-        std::io::stdout(),
-    )))
+    Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(1 << 16, std::io::stdout())))
 }
 
 fn restore_terminal() {
     let mut out = std::io::stdout();
     let _ = execute!(out, event::PopKeyboardEnhancementFlags);
-    let _ = execute!(
-        out,
-        event::DisableBracketedPaste,
-        terminal::LeaveAlternateScreen,
-        crossterm::cursor::Show
-    );
+    let _ =
+        execute!(out, event::DisableBracketedPaste, terminal::LeaveAlternateScreen, crossterm::cursor::Show);
     let _ = terminal::disable_raw_mode();
     let _ = out.flush();
 }
@@ -110,11 +90,7 @@ fn leave(terminal: &mut Term) {
     restore_terminal();
 }
 
-fn event_loop(
-    terminal: &mut Term,
-    ui: &mut Ui,
-    exit_after_first_frame: bool,
-) -> std::io::Result<()> {
+fn event_loop(terminal: &mut Term, ui: &mut Ui, exit_after_first_frame: bool) -> std::io::Result<()> {
     let mut dirty = true;
     loop {
         if dirty {

@@ -34,22 +34,14 @@ struct Form {
 impl Picker {
     pub fn new(incidents: Vec<Incident>, closable: bool) -> Picker {
         let form = incidents.is_empty().then(Form::new);
-        Picker {
-            incidents,
-            query: String::new(),
-            selected: 0,
-            form,
-            closable,
-        }
+        Picker { incidents, query: String::new(), selected: 0, form, closable }
     }
 
     fn shown(&self) -> Vec<&Incident> {
         let q = fold(&self.query);
         self.incidents
             .iter()
-            .filter(|i| {
-                q.is_empty() || fold(&i.title).contains(&q) || i.number.to_string() == q.trim()
-            })
+            .filter(|i| q.is_empty() || fold(&i.title).contains(&q) || i.number.to_string() == q.trim())
             .collect()
     }
 
@@ -64,20 +56,13 @@ impl Picker {
         let Some(number) = self.shown().get(self.selected).map(|i| i.number) else {
             return;
         };
-        let result = if close {
-            cx.session.close_incident(number)
-        } else {
-            cx.session.reopen_incident(number)
-        };
+        let result =
+            if close { cx.session.close_incident(number) } else { cx.session.reopen_incident(number) };
         match result {
             Ok(i) => {
                 let s = cx.strings();
                 let word = if close { s.closed } else { s.open };
-                cx.post(UiEvent::Status(format!(
-                    "#{} {}: {word}",
-                    i.number,
-                    safe_line(&i.title)
-                )));
+                cx.post(UiEvent::Status(format!("#{} {}: {word}", i.number, safe_line(&i.title))));
                 self.reload(cx);
             }
             Err(e) => cx.post(UiEvent::Error(e.to_string())),
@@ -87,13 +72,7 @@ impl Picker {
 
 impl Form {
     fn new() -> Form {
-        Form {
-            title: String::new(),
-            kind: 0,
-            severity: 2,
-            exercise: false,
-            field: 0,
-        }
+        Form { title: String::new(), kind: 0, severity: 2, exercise: false, field: 0 }
     }
 }
 
@@ -111,9 +90,7 @@ impl Pane for Picker {
             let types = cx.session.incident_types.len().max(1);
             match input {
                 Input::Edit(key) if form.field == 0 => match key.code {
-                    KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                        form.title.push(c)
-                    }
+                    KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => form.title.push(c),
                     KeyCode::Backspace => {
                         form.title.pop();
                     }
@@ -126,9 +103,7 @@ impl Pane for Picker {
                 Input::Action(a @ (Action::Left | Action::Right)) => {
                     let step = if a == Action::Right { 1 } else { -1i32 };
                     match form.field {
-                        1 => {
-                            form.kind = (form.kind as i32 + step).rem_euclid(types as i32) as usize
-                        }
+                        1 => form.kind = (form.kind as i32 + step).rem_euclid(types as i32) as usize,
                         2 => form.severity = (form.severity as i32 + step).clamp(1, 5) as u8,
                         3 => form.exercise = !form.exercise,
                         _ => return Outcome::Ignored,
@@ -137,12 +112,7 @@ impl Pane for Picker {
                 Input::Action(Action::Confirm) => {
                     let new = NewIncident {
                         title: form.title.clone(),
-                        kind: cx
-                            .session
-                            .incident_types
-                            .get(form.kind)
-                            .cloned()
-                            .unwrap_or_default(),
+                        kind: cx.session.incident_types.get(form.kind).cloned().unwrap_or_default(),
                         severity: Severity::new(form.severity).unwrap_or(Severity::DEFAULT),
                         exercise: form.exercise,
                     };
@@ -184,9 +154,7 @@ impl Pane for Picker {
                 _ => return Outcome::Ignored,
             },
             Input::Action(Action::Up) => self.selected = self.selected.saturating_sub(1),
-            Input::Action(Action::Down) => {
-                self.selected = (self.selected + 1).min(count.saturating_sub(1))
-            }
+            Input::Action(Action::Down) => self.selected = (self.selected + 1).min(count.saturating_sub(1)),
             Input::Action(Action::Confirm) => {
                 if let Some(i) = self.shown().get(self.selected) {
                     if i.is_open() {
@@ -239,10 +207,7 @@ impl Pane for Picker {
             let fields: [(&str, String); 4] = [
                 (s.title, format!("{}▏", safe_line(&form.title))),
                 (s.kind, format!("◀ {} ▶", kind)),
-                (
-                    s.severity,
-                    format!("◀ {} {} ▶", sev.level(), sev.name(cx.lang.is_norwegian())),
-                ),
+                (s.severity, format!("◀ {} {} ▶", sev.level(), sev.name(cx.lang.is_norwegian()))),
                 (
                     s.exercise,
                     format!(
@@ -264,13 +229,7 @@ impl Pane for Picker {
             lines.push(Line::from(hints(
                 cx,
                 Context::Form,
-                &[
-                    Action::Confirm,
-                    Action::NextField,
-                    Action::Left,
-                    Action::Right,
-                    Action::Cancel,
-                ],
+                &[Action::Confirm, Action::NextField, Action::Left, Action::Right, Action::Cancel],
                 inner.width as usize,
             )));
             f.render_widget(Paragraph::new(lines), inner);
@@ -282,12 +241,8 @@ impl Pane for Picker {
             .title(Span::styled(format!(" {} ", s.choose_incident), t.heading));
         let inner = block.inner(popup);
         f.render_widget(block, popup);
-        let [query_area, list_area, hint_area] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Min(1),
-            Constraint::Length(1),
-        ])
-        .areas(inner);
+        let [query_area, list_area, hint_area] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(inner);
         f.render_widget(
             Paragraph::new(Line::from(vec![
                 Span::styled(format!("{}: ", s.filter), t.heading),
@@ -306,22 +261,13 @@ impl Pane for Picker {
             let status = if inc.is_open() { s.open } else { s.closed };
             let mut spans = vec![
                 Span::styled(format!("{:>3} ", inc.number), t.dim),
+                Span::styled(format!("{:<10}", status), if inc.is_open() { t.base } else { t.dim }),
                 Span::styled(
-                    format!("{:<10}", status),
-                    if inc.is_open() { t.base } else { t.dim },
-                ),
-                Span::styled(
-                    inc.created_at
-                        .with_timezone(&Local)
-                        .format("%d.%m %H:%M  ")
-                        .to_string(),
+                    inc.created_at.with_timezone(&Local).format("%d.%m %H:%M  ").to_string(),
                     t.time,
                 ),
                 Span::styled(safe_line(&inc.title).into_owned(), t.base),
-                Span::styled(
-                    format!("  {} · {}", safe_line(&inc.kind), inc.severity.level()),
-                    t.dim,
-                ),
+                Span::styled(format!("  {} · {}", safe_line(&inc.kind), inc.severity.level()), t.dim),
             ];
             if inc.exercise {
                 spans.push(Span::styled(format!(" {} ", s.exercise), t.exercise));
@@ -353,20 +299,12 @@ impl Pane for Picker {
 
 /// `Enter lagre · Ctrl-N ny …` from the keymap, so hints never lie; as many whole
 /// hints as fit in `width` columns.
-pub fn hints(
-    cx: &RenderCx<'_>,
-    context: Context,
-    actions: &[Action],
-    width: usize,
-) -> Vec<Span<'static>> {
+pub fn hints(cx: &RenderCx<'_>, context: Context, actions: &[Action], width: usize) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
     let mut used = 0;
     for &a in actions {
-        let Some(key) = cx
-            .keymap
-            .keys(context, a)
-            .first()
-            .or_else(|| cx.keymap.keys(Context::Global, a).first())
+        let Some(key) =
+            cx.keymap.keys(context, a).first().or_else(|| cx.keymap.keys(Context::Global, a).first())
         else {
             continue;
         };
@@ -389,10 +327,5 @@ pub fn hints(
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
-    Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    }
+    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
 }

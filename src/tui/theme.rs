@@ -127,10 +127,7 @@ pub struct ThemeError {
 const BUILTIN: &[(&str, &str)] = &[
     ("dark", include_str!("../../themes/dark.toml")),
     ("light", include_str!("../../themes/light.toml")),
-    (
-        "high-contrast",
-        include_str!("../../themes/high-contrast.toml"),
-    ),
+    ("high-contrast", include_str!("../../themes/high-contrast.toml")),
 ];
 
 impl Theme {
@@ -140,11 +137,7 @@ impl Theme {
 
     /// Load a theme by name (user file first, then built in). With `no_color`, colours
     /// are dropped and what had a background is shown reversed, so it still stands out.
-    pub fn load(
-        name: &str,
-        config_dir: Option<&Path>,
-        no_color: bool,
-    ) -> Result<Theme, ThemeError> {
+    pub fn load(name: &str, config_dir: Option<&Path>, no_color: bool) -> Result<Theme, ThemeError> {
         let mut theme = Theme::default();
         theme.apply_named(name, config_dir, 0)?;
         if no_color {
@@ -160,19 +153,12 @@ impl Theme {
         Ok(theme)
     }
 
-    fn apply_named(
-        &mut self,
-        name: &str,
-        config_dir: Option<&Path>,
-        depth: u8,
-    ) -> Result<(), ThemeError> {
+    fn apply_named(&mut self, name: &str, config_dir: Option<&Path>, depth: u8) -> Result<(), ThemeError> {
         let user = config_dir.map(|d| d.join("themes").join(format!("{name}.toml")));
         let (file, source) = match user.filter(|p| p.exists()) {
             Some(path) => {
-                let s = std::fs::read_to_string(&path).map_err(|e| ThemeError {
-                    file: path.display().to_string(),
-                    message: e.to_string(),
-                })?;
+                let s = std::fs::read_to_string(&path)
+                    .map_err(|e| ThemeError { file: path.display().to_string(), message: e.to_string() })?;
                 (path.display().to_string(), s)
             }
             None => match BUILTIN.iter().find(|(n, _)| *n == name) {
@@ -187,16 +173,11 @@ impl Theme {
                 }
             },
         };
-        let parsed: ThemeFile = toml::from_str(&source).map_err(|e| ThemeError {
-            file: file.clone(),
-            message: describe_toml_error(&source, &e),
-        })?;
+        let parsed: ThemeFile = toml::from_str(&source)
+            .map_err(|e| ThemeError { file: file.clone(), message: describe_toml_error(&source, &e) })?;
         if let Some(parent) = &parsed.inherits {
             if depth > 4 {
-                return Err(ThemeError {
-                    file,
-                    message: "themes inherit too deeply (a loop?)".into(),
-                });
+                return Err(ThemeError { file, message: "themes inherit too deeply (a loop?)".into() });
             }
             self.apply_named(parent, config_dir, depth + 1)?;
         }
@@ -244,25 +225,11 @@ mod tests {
         let t = Theme::load("mine", Some(dir.path()), false).unwrap();
         assert_eq!(t.tag.fg, Some(Color::Rgb(0xff, 0x88, 0)));
         assert_eq!(t.title_bar, Theme::builtin().title_bar);
-        std::fs::write(
-            themes.join("bad.toml"),
-            "[styles]\n\ntag = { fg = \"ultraviolet\" }\n",
-        )
-        .unwrap();
+        std::fs::write(themes.join("bad.toml"), "[styles]\n\ntag = { fg = \"ultraviolet\" }\n").unwrap();
         let e = Theme::load("bad", Some(dir.path()), false).unwrap_err();
-        assert!(
-            e.message.contains("line 3") && e.message.contains("ultraviolet"),
-            "{e}"
-        );
-        std::fs::write(
-            themes.join("bad.toml"),
-            "[styles]\nsparkle = { bold = true }\n",
-        )
-        .unwrap();
+        assert!(e.message.contains("line 3") && e.message.contains("ultraviolet"), "{e}");
+        std::fs::write(themes.join("bad.toml"), "[styles]\nsparkle = { bold = true }\n").unwrap();
         let e = Theme::load("bad", Some(dir.path()), false).unwrap_err();
-        assert!(
-            e.message.contains("line 2") && e.message.contains("sparkle"),
-            "{e}"
-        );
+        assert!(e.message.contains("line 2") && e.message.contains("sparkle"), "{e}");
     }
 }

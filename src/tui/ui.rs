@@ -54,12 +54,7 @@ pub struct Ui {
 impl Ui {
     /// Open on the incident this user last had active, or the only open one; else
     /// on the picker.
-    pub fn new(
-        session: Session,
-        keymap: Keymap,
-        theme: Theme,
-        lang: Lang,
-    ) -> crate::app::Result<Ui> {
+    pub fn new(session: Session, keymap: Keymap, theme: Theme, lang: Lang) -> crate::app::Result<Ui> {
         let data_version = session.store.data_version()?;
         let mut ui = Ui {
             session,
@@ -78,9 +73,7 @@ impl Ui {
         };
         match ui.session.default_incident()? {
             Some(incident) => ui.activate(incident)?,
-            None => ui
-                .overlays
-                .push(Box::new(Picker::new(ui.session.incidents()?, false))),
+            None => ui.overlays.push(Box::new(Picker::new(ui.session.incidents()?, false))),
         }
         Ok(ui)
     }
@@ -108,11 +101,7 @@ impl Ui {
     }
 
     fn set_status(&mut self, text: String, error: bool) {
-        self.status = Some(Status {
-            text,
-            error,
-            since: Instant::now(),
-        });
+        self.status = Some(Status { text, error, since: Instant::now() });
     }
 
     fn context(&self) -> Context {
@@ -134,9 +123,7 @@ impl Ui {
         let Some(shared) = self.unsaved.clone() else {
             return f(self);
         };
-        let mut unsaved = shared
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut unsaved = shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let changed = f(self);
         unsaved.incident = self.log.as_ref().map(|l| l.incident().id);
         unsaved.draft = self.log.as_ref().and_then(LogPane::draft_snapshot);
@@ -167,13 +154,9 @@ impl Ui {
                 self.overlays.push(Box::new(Help::default()));
                 return true;
             }
-            Input::Action(Action::Incidents)
-                if !matches!(context, Context::Picker | Context::Form) =>
-            {
+            Input::Action(Action::Incidents) if !matches!(context, Context::Picker | Context::Form) => {
                 match self.session.incidents() {
-                    Ok(list) => self
-                        .overlays
-                        .push(Box::new(Picker::new(list, self.log.is_some()))),
+                    Ok(list) => self.overlays.push(Box::new(Picker::new(list, self.log.is_some()))),
                     Err(e) => self.set_status(e.to_string(), true),
                 }
                 return true;
@@ -194,11 +177,7 @@ impl Ui {
 
     fn with_top(&mut self, f: impl FnOnce(&mut dyn Pane, &mut Cx<'_>) -> Outcome) -> bool {
         let mut events = Vec::new();
-        let mut cx = Cx {
-            session: &mut self.session,
-            lang: self.lang,
-            events: &mut events,
-        };
+        let mut cx = Cx { session: &mut self.session, lang: self.lang, events: &mut events };
         let outcome = match (self.overlays.last_mut(), self.log.as_mut()) {
             (Some(o), _) => f(o.as_mut(), &mut cx),
             (None, Some(l)) => f(l, &mut cx),
@@ -234,22 +213,14 @@ impl Ui {
             match log.poll_history() {
                 Ok(c) => changed |= c,
                 Err(e) => {
-                    self.status = Some(Status {
-                        text: e,
-                        error: true,
-                        since: now,
-                    });
+                    self.status = Some(Status { text: e, error: true, since: now });
                     changed = true;
                 }
             }
         }
         if let Some(log) = &mut self.log {
             if let Err(e) = log.save_draft_if_due(&self.session, now, false) {
-                self.status = Some(Status {
-                    text: e.to_string(),
-                    error: true,
-                    since: now,
-                });
+                self.status = Some(Status { text: e.to_string(), error: true, since: now });
                 changed = true;
             }
         }
@@ -264,11 +235,7 @@ impl Ui {
                 }
             }
         }
-        if self
-            .status
-            .as_ref()
-            .is_some_and(|s| now.duration_since(s.since) >= STATUS_FOR)
-        {
+        if self.status.as_ref().is_some_and(|s| now.duration_since(s.since) >= STATUS_FOR) {
             self.status = None;
             changed = true;
         }
@@ -285,14 +252,8 @@ impl Ui {
         if self.log.as_ref().is_some_and(LogPane::is_loading) {
             return Duration::from_millis(10);
         }
-        let draft = self
-            .log
-            .as_ref()
-            .and_then(|l| l.draft_due_in(now))
-            .unwrap_or(POLL_EVERY);
-        draft
-            .min((self.last_poll + POLL_EVERY).saturating_duration_since(now))
-            .max(Duration::from_millis(10))
+        let draft = self.log.as_ref().and_then(|l| l.draft_due_in(now)).unwrap_or(POLL_EVERY);
+        draft.min((self.last_poll + POLL_EVERY).saturating_duration_since(now)).max(Duration::from_millis(10))
     }
 
     /// Save what is unsaved before the program ends.
@@ -307,14 +268,8 @@ impl Ui {
         let area = f.area();
         let s = self.lang.strings();
         if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-            let msg = format!(
-                "{}: {}×{} < {MIN_WIDTH}×{MIN_HEIGHT}",
-                s.too_small, area.width, area.height
-            );
-            f.render_widget(
-                Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }),
-                area,
-            );
+            let msg = format!("{}: {}×{} < {MIN_WIDTH}×{MIN_HEIGHT}", s.too_small, area.width, area.height);
+            f.render_widget(Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }), area);
             return;
         }
         let cx = RenderCx {
@@ -325,12 +280,8 @@ impl Ui {
             now,
             incident_types: &self.session.incident_types,
         };
-        let [title, body, bottom] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Min(1),
-            Constraint::Length(1),
-        ])
-        .areas(area);
+        let [title, body, bottom] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(area);
         self.render_title(f, title, &cx);
         if let Some(log) = &self.log {
             log.render(f, body, &cx);
@@ -346,10 +297,7 @@ impl Ui {
         let mut left = vec![Span::styled(" sitroom │ ", t.title_bar)];
         match self.log.as_ref().map(LogPane::incident) {
             Some(i) => {
-                left.push(Span::styled(
-                    format!("#{} {} ", i.number, safe_line(&i.title)),
-                    t.title_bar,
-                ));
+                left.push(Span::styled(format!("#{} {} ", i.number, safe_line(&i.title)), t.title_bar));
                 left.push(Span::styled(
                     format!(
                         "│ {} · {} {} ",
@@ -414,12 +362,7 @@ impl Ui {
                     _ => &[Action::Help, Action::Quit],
                 };
                 let mut spans = vec![Span::raw(" ")];
-                spans.extend(hints(
-                    cx,
-                    context,
-                    actions,
-                    area.width.saturating_sub(1) as usize,
-                ));
+                spans.extend(hints(cx, context, actions, area.width.saturating_sub(1) as usize));
                 Line::from(spans)
             }
         };

@@ -13,21 +13,20 @@ pub fn wrap(segments: &[(String, Style)], width: usize) -> Vec<Line<'static>> {
     let mut lines: Vec<Line<'static>> = Vec::new();
     let mut current: Vec<Span<'static>> = Vec::new();
     let mut used = 0usize;
-    let flush =
-        |current: &mut Vec<Span<'static>>, used: &mut usize, lines: &mut Vec<Line<'static>>| {
-            // trailing spaces at a wrap point are not drawn
-            let many = current.len() > 1;
-            if let Some(last) = current.last_mut() {
-                let trimmed = last.content.trim_end().to_string();
-                if trimmed.is_empty() && many {
-                    current.pop();
-                } else {
-                    last.content = trimmed.into();
-                }
+    let flush = |current: &mut Vec<Span<'static>>, used: &mut usize, lines: &mut Vec<Line<'static>>| {
+        // trailing spaces at a wrap point are not drawn
+        let many = current.len() > 1;
+        if let Some(last) = current.last_mut() {
+            let trimmed = last.content.trim_end().to_string();
+            if trimmed.is_empty() && many {
+                current.pop();
+            } else {
+                last.content = trimmed.into();
             }
-            lines.push(Line::from(std::mem::take(current)));
-            *used = 0;
-        };
+        }
+        lines.push(Line::from(std::mem::take(current)));
+        *used = 0;
+    };
     for (text, style) in segments {
         for (i, paragraph) in text.split('\n').enumerate() {
             if i > 0 {
@@ -84,9 +83,7 @@ fn split_keep_spaces(s: &str) -> impl Iterator<Item = &str> {
             return None;
         }
         let is_space = rest.starts_with(' ');
-        let end = rest
-            .find(|c: char| (c == ' ') != is_space)
-            .unwrap_or(rest.len());
+        let end = rest.find(|c: char| (c == ' ') != is_space).unwrap_or(rest.len());
         let (head, tail) = rest.split_at(end);
         rest = tail;
         Some(head)
@@ -98,18 +95,12 @@ mod tests {
     use super::*;
 
     fn plain(lines: &[Line<'_>]) -> Vec<String> {
-        lines
-            .iter()
-            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
-            .collect()
+        lines.iter().map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect()).collect()
     }
 
     #[test]
     fn wraps_at_word_boundaries() {
-        let l = wrap(
-            &[("Vannstanden i Lågen steg 40 cm".into(), Style::default())],
-            12,
-        );
+        let l = wrap(&[("Vannstanden i Lågen steg 40 cm".into(), Style::default())], 12);
         assert_eq!(plain(&l), vec!["Vannstanden", "i Lågen steg", "40 cm"]);
     }
 

@@ -11,9 +11,7 @@ pub struct Home {
 
 impl Home {
     pub fn new() -> Home {
-        Home {
-            dir: tempfile::tempdir().unwrap(),
-        }
+        Home { dir: tempfile::tempdir().unwrap() }
     }
 
     pub fn db(&self) -> PathBuf {
@@ -35,6 +33,9 @@ impl Home {
             .env("SITROOM_CONFIG_DIR", self.config_dir())
             .env("USER", "kari")
             .env("TZ", "UTC")
+            .env("LANG", "C.UTF-8")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
             .env_remove("NO_COLOR");
         c
     }
@@ -46,11 +47,7 @@ impl Home {
     /// Run and expect success; the standard output.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "sitroom {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "sitroom {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap()
     }
 
@@ -58,16 +55,10 @@ impl Home {
     pub fn fails(&self, args: &[&str]) -> (i32, String) {
         let out = self.run(args);
         assert!(!out.status.success(), "sitroom {args:?} should fail");
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8(out.stderr).unwrap(),
-        )
+        (out.status.code().unwrap_or(-1), String::from_utf8(out.stderr).unwrap())
     }
 
     pub fn entries(&self) -> Vec<serde_json::Value> {
-        self.ok(&["log", "list", "--json"])
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
+        self.ok(&["log", "list", "--json"]).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
     }
 }
