@@ -141,6 +141,9 @@ fn main() {
         t.elapsed()
     });
 
+    // bytes a real terminal would receive (what crosses a slow SSH link)
+    wire_bytes(&mut ui);
+
     // page up through the log, then jump to newest
     let mut pages = 0;
     time("page up -> frame", iters, || {
@@ -215,4 +218,53 @@ fn main() {
         })
     });
     c.final_summary();
+}
+
+/// Bytes sent to the terminal for typing, committing and paging, through the real
+/// crossterm backend writing into memory (a fixed 160×48 viewport, no terminal).
+fn wire_bytes(ui: &mut Ui) {
+    use ratatui::backend::CrosstermBackend;
+    use ratatui::layout::Rect;
+    use ratatui::{TerminalOptions, Viewport};
+    /// Counts what is written to it.
+    struct Wire(std::rc::Rc<std::cell::Cell<usize>>);
+    impl std::io::Write for Wire {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.set(self.0.get() + b.len());
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let count = std::rc::Rc::new(std::cell::Cell::new(0));
+    let viewport = Viewport::Fixed(Rect::new(0, 0, 160, 48));
+    let backend = CrosstermBackend::new(Wire(count.clone()));
+    let mut term = Terminal::with_options(backend, TerminalOptions { viewport }).unwrap();
+    let now = chrono::Local::now();
+    let mut draw = |term: &mut Terminal<CrosstermBackend<Wire>>, ui: &Ui| {
+        count.set(0);
+        term.draw(|f| ui.render(f, now)).unwrap();
+        count.get()
+    };
+    let first = draw(&mut term, ui);
+    let text = "Vannstanden i Lågen er stabil på 3,2 meter #situasjon";
+    let typed: Vec<usize> = text
+        .chars()
+        .map(|c| {
+            ui.on_key(key(KeyCode::Char(c)));
+            draw(&mut term, ui)
+        })
+        .collect();
+    ui.on_key(key(KeyCode::Enter));
+    let commit = draw(&mut term, ui);
+    ui.on_key(key(KeyCode::PageUp));
+    let page = draw(&mut term, ui);
+    ui.on_key(KeyEvent::new(KeyCode::End, KeyModifiers::CONTROL));
+    draw(&mut term, ui);
+    let mean = typed.iter().sum::<usize>() as f64 / typed.len() as f64;
+    println!(
+        "bytes to the terminal (160x48): first frame {first}, per typed key mean {mean:.0} max {}, commit {commit}, page up {page}",
+        typed.iter().max().unwrap()
+    );
 }

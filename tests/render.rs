@@ -449,3 +449,40 @@ fn long_history_arrives_after_the_first_frame() {
     let s = screen(&ui, 100, 30);
     assert!(s.contains("Melding nummer 1 ") && !s.contains("Melding nummer 5000"), "{s}");
 }
+
+#[test]
+fn stray_esc_and_tab_lose_no_keystrokes() {
+    let mut f = flood();
+    let mut ui = ui(&mut f, Lang::Nb);
+    type_text(&mut ui, "Brann ");
+    ui.on_key(key(KeyCode::Esc)); // a stray Esc: still typing in the entry line
+    type_text(&mut ui, "i ");
+    ui.on_key(key(KeyCode::Tab)); // to the log by mistake
+    type_text(&mut ui, "Bøkeskogen"); // 'B' is no command there: back to typing
+    ui.on_key(key(KeyCode::Enter));
+    let i = ui.log().unwrap().incident().clone();
+    let last = ui.session.entries(&i).unwrap().pop().unwrap();
+    assert_eq!(last.text, "Brann i Bøkeskogen");
+}
+
+#[test]
+fn entry_box_shows_what_enter_will_record() {
+    let mut f = flood();
+    let mut ui = ui(&mut f, Lang::En);
+    type_text(&mut ui, "07:45 !Stenge Fv 303");
+    let s = screen(&ui, 100, 30);
+    let title = s.lines().find(|l| l.contains("New entry")).unwrap();
+    assert!(title.contains("07:45") && title.contains("DECISION"), "{title}");
+}
+
+#[test]
+fn picker_marks_the_active_incident() {
+    let mut f = flood();
+    let mut ui = ui(&mut f, Lang::Nb);
+    ui.on_key(ctrl('o'));
+    let s = screen(&ui, 100, 30);
+    let line = s.lines().find(|l| l.contains("Flom i Lågen") && l.contains("åpen")).unwrap();
+    assert!(line.contains("●"), "{line}");
+    ui.on_key(key(KeyCode::Esc));
+    assert!(!screen(&ui, 100, 30).contains("Velg hendelse"), "Esc goes back to the active incident");
+}

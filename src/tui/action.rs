@@ -53,7 +53,14 @@ pub const ACTIONS: &[(Action, &str, &str, &str, &str, &str)] = &[
     (Action::Incidents, "incidents", "Bytt hendelse", "Switch incident", "hendelser", "incidents"),
     (Action::Redraw, "redraw", "Tegn skjermen på nytt", "Redraw the screen", "tegn på nytt", "redraw"),
     (Action::Confirm, "confirm", "Lagre / velg", "Save / choose", "lagre", "save"),
-    (Action::Cancel, "cancel", "Avbryt / tilbake", "Cancel / back", "tilbake", "back"),
+    (
+        Action::Cancel,
+        "cancel",
+        "Avbryt (retting) / tilbake",
+        "Cancel (a correction) / back",
+        "tilbake",
+        "back",
+    ),
     (Action::Newline, "newline", "Ny linje i loggføringen", "New line in the entry", "ny linje", "new line"),
     (
         Action::FocusNext,

@@ -389,13 +389,12 @@ impl LogPane {
                 self.edited(cx.session);
             }
             Input::Action(Action::FocusNext) => self.focus_log(),
-            Input::Action(Action::Cancel) => {
-                if self.correcting.take().is_some() {
-                    self.editor = new_editor();
-                    self.edited(cx.session);
-                } else {
-                    self.focus_log();
-                }
+            // Esc only abandons a correction: a stray Esc while typing must not move the
+            // focus to the log, where letters are commands.
+            Input::Action(Action::Cancel) if self.correcting.is_some() => {
+                self.correcting = None;
+                self.editor = new_editor();
+                self.edited(cx.session);
             }
             Input::Action(a @ (Action::PageUp | Action::PageDown | Action::First | Action::Last)) => {
                 self.scroll(a)
@@ -516,6 +515,13 @@ impl Pane for LogPane {
         match (self.focus, input) {
             (Focus::Entry, input) => self.handle_entry(input, cx),
             (Focus::Log, Input::Action(a)) => self.handle_log(a, cx),
+            // Typing that means nothing in the log goes back to the entry line: a logger
+            // who pressed Tab by mistake loses no keystrokes.
+            (Focus::Log, Input::Edit(key)) => {
+                self.focus = Focus::Entry;
+                self.anchor = None;
+                self.handle_entry(Input::Edit(key), cx)
+            }
             (Focus::Filter, input) => self.handle_filter(input),
             _ => Outcome::Ignored,
         }
@@ -603,8 +609,19 @@ impl Pane for LogPane {
         if let Some((_, seq)) = self.correcting {
             title = vec![Span::styled(format!(" {} #{seq} ", s.correcting), t.correction)];
         }
-        if let Some(at) = self.started_at {
-            title.push(Span::styled(at.with_timezone(&Local).format("%H:%M ").to_string(), t.time));
+        // What Enter will record: the typed `14:32` if there is one, else the first
+        // keystroke's time; and the decision mark, so the logger sees it took.
+        let first_line = self.editor.lines().first().map_or("", String::as_str);
+        let marked = crate::domain::quickmarks::parse(first_line);
+        match (marked.at, self.started_at) {
+            (Some(c), _) => title.push(Span::styled(format!("{:02}:{:02} ", c.hour, c.minute), t.time)),
+            (None, Some(at)) => {
+                title.push(Span::styled(at.with_timezone(&Local).format("%H:%M ").to_string(), t.time))
+            }
+            (None, None) => {}
+        }
+        if marked.kind == EntryKind::Decision {
+            title.push(Span::styled(format!("{} ", s.decision), t.decision));
         }
         if self.significant_draft {
             title.push(Span::styled(format!("‼ {} ", s.significant), t.significant));

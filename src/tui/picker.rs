@@ -19,8 +19,9 @@ pub struct Picker {
     query: String,
     selected: usize,
     form: Option<Form>,
-    /// Whether Esc may close the picker (there is an incident to go back to).
-    closable: bool,
+    /// The incident active now, marked in the list; Esc goes back to it. With none,
+    /// the picker cannot be closed.
+    active: Option<uuid::Uuid>,
 }
 
 struct Form {
@@ -32,9 +33,9 @@ struct Form {
 }
 
 impl Picker {
-    pub fn new(incidents: Vec<Incident>, closable: bool) -> Picker {
+    pub fn new(incidents: Vec<Incident>, active: Option<uuid::Uuid>) -> Picker {
         let form = incidents.is_empty().then(Form::new);
-        Picker { incidents, query: String::new(), selected: 0, form, closable }
+        Picker { incidents, query: String::new(), selected: 0, form, active }
     }
 
     fn shown(&self) -> Vec<&Incident> {
@@ -131,7 +132,7 @@ impl Pane for Picker {
                     }
                 }
                 Input::Action(Action::Cancel) => {
-                    if self.incidents.is_empty() && !self.closable {
+                    if self.incidents.is_empty() && self.active.is_none() {
                         return Outcome::Consumed;
                     }
                     self.form = None;
@@ -175,7 +176,7 @@ impl Pane for Picker {
             Input::Action(Action::NewIncident) => self.form = Some(Form::new()),
             Input::Action(Action::CloseIncident) => self.set_status(cx, true),
             Input::Action(Action::ReopenIncident) => self.set_status(cx, false),
-            Input::Action(Action::Cancel) if self.closable => cx.post(UiEvent::CloseOverlay),
+            Input::Action(Action::Cancel) if self.active.is_some() => cx.post(UiEvent::CloseOverlay),
             _ => return Outcome::Ignored,
         }
         Outcome::Consumed
@@ -260,6 +261,7 @@ impl Pane for Picker {
         for (i, inc) in shown.iter().enumerate().skip(first).take(height) {
             let status = if inc.is_open() { s.open } else { s.closed };
             let mut spans = vec![
+                Span::styled(if Some(inc.id) == self.active { "● " } else { "  " }, t.key),
                 Span::styled(format!("{:>3} ", inc.number), t.dim),
                 Span::styled(format!("{:<10}", status), if inc.is_open() { t.base } else { t.dim }),
                 Span::styled(

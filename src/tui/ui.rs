@@ -73,7 +73,7 @@ impl Ui {
         };
         match ui.session.default_incident()? {
             Some(incident) => ui.activate(incident)?,
-            None => ui.overlays.push(Box::new(Picker::new(ui.session.incidents()?, false))),
+            None => ui.overlays.push(Box::new(Picker::new(ui.session.incidents()?, None))),
         }
         Ok(ui)
     }
@@ -142,7 +142,7 @@ impl Ui {
         let context = self.context();
         let input = match self.keymap.action(context, Chord::from_event(&ev)) {
             Some(a) => Input::Action(a),
-            None if context.takes_text() => Input::Edit(ev),
+            None if context.takes_text() || context == Context::Log && is_typing(&ev) => Input::Edit(ev),
             None => return false,
         };
         match input {
@@ -156,7 +156,10 @@ impl Ui {
             }
             Input::Action(Action::Incidents) if !matches!(context, Context::Picker | Context::Form) => {
                 match self.session.incidents() {
-                    Ok(list) => self.overlays.push(Box::new(Picker::new(list, self.log.is_some()))),
+                    Ok(list) => {
+                        let active = self.log.as_ref().map(|l| l.incident().id);
+                        self.overlays.push(Box::new(Picker::new(list, active)))
+                    }
                     Err(e) => self.set_status(e.to_string(), true),
                 }
                 return true;
@@ -368,4 +371,12 @@ impl Ui {
         };
         f.render_widget(Paragraph::new(line), area);
     }
+}
+
+/// A printable character without Ctrl or Alt: typing, not a command.
+fn is_typing(ev: &KeyEvent) -> bool {
+    matches!(ev.code, crossterm::event::KeyCode::Char(_))
+        && !ev
+            .modifiers
+            .intersects(crossterm::event::KeyModifiers::CONTROL | crossterm::event::KeyModifiers::ALT)
 }
