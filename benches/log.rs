@@ -242,7 +242,7 @@ fn wire_bytes(ui: &mut Ui) {
     let backend = CrosstermBackend::new(Wire(count.clone()));
     let mut term = Terminal::with_options(backend, TerminalOptions { viewport }).unwrap();
     let now = chrono::Local::now();
-    let mut draw = |term: &mut Terminal<CrosstermBackend<Wire>>, ui: &Ui| {
+    let draw = |term: &mut Terminal<CrosstermBackend<Wire>>, ui: &Ui| {
         count.set(0);
         term.draw(|f| ui.render(f, now)).unwrap();
         count.get()
