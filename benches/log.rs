@@ -141,6 +141,27 @@ fn main() {
         t.elapsed()
     });
 
+    // the same through the real drawing path: crossterm encoding the escape codes, and
+    // the scroll detection of `Redraw`, into a sink
+    {
+        use ratatui::backend::CrosstermBackend;
+        use ratatui::{layout::Rect, TerminalOptions, Viewport};
+        let viewport = Viewport::Fixed(Rect::new(0, 0, 160, 48));
+        let mut real =
+            Terminal::with_options(CrosstermBackend::new(std::io::sink()), TerminalOptions { viewport })
+                .unwrap();
+        let mut redraw = sitroom::tui::redraw::Redraw::default();
+        let mut toggle = false;
+        time("key press -> bytes (crossterm, real path)", iters, || {
+            toggle = !toggle;
+            let k = if toggle { key(KeyCode::Char('ø')) } else { key(KeyCode::Backspace) };
+            let t = Instant::now();
+            ui.on_key(k);
+            redraw.draw(&mut real, ui.scroll_rows(), |f| ui.render(f, chrono::Local::now())).unwrap();
+            t.elapsed()
+        });
+    }
+
     // bytes a real terminal would receive (what crosses a slow SSH link)
     wire_bytes(&mut ui);
 
@@ -242,9 +263,11 @@ fn wire_bytes(ui: &mut Ui) {
     let backend = CrosstermBackend::new(Wire(count.clone()));
     let mut term = Terminal::with_options(backend, TerminalOptions { viewport }).unwrap();
     let now = chrono::Local::now();
-    let draw = |term: &mut Terminal<CrosstermBackend<Wire>>, ui: &Ui| {
+    // the same drawing path as the real event loop, terminal scrolling included
+    let mut redraw = sitroom::tui::redraw::Redraw::default();
+    let mut draw = |term: &mut Terminal<CrosstermBackend<Wire>>, ui: &Ui| {
         count.set(0);
-        term.draw(|f| ui.render(f, now)).unwrap();
+        redraw.draw(term, ui.scroll_rows(), |f| ui.render(f, now)).unwrap();
         count.get()
     };
     let first = draw(&mut term, ui);

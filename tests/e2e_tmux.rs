@@ -289,3 +289,35 @@ fn picker_opens_without_an_active_incident_and_switches() {
     let s = t.wait_for("#2 Øvelse ekom");
     assert!(s.lines().next().unwrap().contains("ØVELSE"), "exercise marked in the title bar:\n{s}");
 }
+
+#[test]
+fn scrolled_log_matches_a_full_repaint() {
+    // The log region is scrolled by escape codes when entries are added; what tmux
+    // shows must be exactly what a full repaint (Ctrl-L) shows.
+    let h = flood_home();
+    let lines: String = (1..=60)
+        .map(|n| format!("Eldre melding {n} om Lågen #{}\n", if n % 2 == 0 { "flom" } else { "strøm" }))
+        .collect();
+    let f = h.path().join("eldre.txt");
+    std::fs::write(&f, lines).unwrap();
+    h.ok(&["log", "import", f.to_str().unwrap()]);
+    let t = Tmux::new();
+    t.start(&h, "--lang nb");
+    t.wait_for("Eldre melding 60");
+    for n in 1..=6 {
+        let text = if n == 3 {
+            "En lang melding som brytes over flere linjer fordi den er lengre enn bredden, med æøå og 東京 🌊 #lang".to_string()
+        } else {
+            format!("Ny melding nummer {n}")
+        };
+        t.text(&text);
+        t.keys(&["Enter"]);
+        t.wait_for(&format!("Lagret #{}", 60 + n));
+    }
+    let scrolled = t.screen();
+    t.keys(&["C-l"]);
+    std::thread::sleep(Duration::from_millis(300));
+    let repainted = t.screen();
+    assert_eq!(scrolled, repainted);
+    assert!(scrolled.contains("Ny melding nummer 6") && scrolled.contains("東京"), "{scrolled}");
+}

@@ -64,8 +64,8 @@ pub struct LogPane {
     selected: usize,
     /// The entry at the bottom of the list; `None` follows the newest.
     anchor: Option<usize>,
-    /// Width and height of the list at the last render, for paging.
-    list_size: Cell<(u16, u16)>,
+    /// Where the list was drawn last (inside its border), for paging and scrolling.
+    list_area: Cell<Rect>,
     /// The older history, while a background thread loads it.
     history: Option<Receiver<Result<LogModel, String>>>,
 }
@@ -114,7 +114,7 @@ impl LogPane {
             significant_only: false,
             selected: 0,
             anchor: None,
-            list_size: Cell::new((80, 20)),
+            list_area: Cell::new(Rect::new(0, 0, 80, 20)),
             history,
         };
         if let Some(d) = draft {
@@ -152,6 +152,12 @@ impl LogPane {
             started_at,
             corrects: self.correcting.map(|c| c.0),
         })
+    }
+
+    /// The rows of the log list on screen: the region a terminal may scroll.
+    pub fn list_rows(&self) -> std::ops::Range<u16> {
+        let a = self.list_area.get();
+        a.top()..a.bottom()
     }
 
     /// Is the older history still loading?
@@ -332,7 +338,8 @@ impl LogPane {
     }
 
     fn scroll(&mut self, action: Action) {
-        let size = self.list_size.get();
+        let area = self.list_area.get();
+        let size = (area.width, area.height);
         let len = self.model.len();
         if len == 0 {
             return;
@@ -580,7 +587,7 @@ impl Pane for LogPane {
             .title(Span::styled(count, t.heading));
         let inner = block.inner(list_area);
         f.render_widget(block, list_area);
-        self.list_size.set((inner.width, inner.height));
+        self.list_area.set(inner);
         self.render_list(f, inner, cx);
 
         // the filter line

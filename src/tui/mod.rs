@@ -10,6 +10,7 @@ pub mod log_model;
 pub mod log_pane;
 pub mod pane;
 pub mod picker;
+pub mod redraw;
 pub mod theme;
 pub mod ui;
 pub mod wrap;
@@ -92,12 +93,14 @@ fn leave(terminal: &mut Term) {
 
 fn event_loop(terminal: &mut Term, ui: &mut Ui, exit_after_first_frame: bool) -> std::io::Result<()> {
     let mut dirty = true;
+    let mut redraw = redraw::Redraw::default();
     loop {
         if dirty {
             if std::mem::take(&mut ui.clear_requested) {
                 terminal.clear()?;
+                redraw.forget();
             }
-            terminal.draw(|f| ui.render(f, chrono::Local::now()))?;
+            redraw.draw(terminal, ui.scroll_rows(), |f| ui.render(f, chrono::Local::now()))?;
             dirty = false;
             if exit_after_first_frame {
                 return Ok(());

@@ -92,6 +92,11 @@ impl Ui {
         Ok(())
     }
 
+    /// Rows the terminal may scroll when the log moves (none under an overlay).
+    pub fn scroll_rows(&self) -> Option<std::ops::Range<u16>> {
+        self.log.as_ref().filter(|_| self.overlays.is_empty()).map(LogPane::list_rows)
+    }
+
     pub fn should_quit(&self) -> bool {
         self.quit
     }
