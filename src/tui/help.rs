@@ -4,7 +4,7 @@
 use super::action::{Action, Input};
 use super::keymap::{Context, Keymap, CONTEXTS};
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
-use super::picker::centered;
+use super::widgets::centered;
 use crate::i18n::Lang;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};

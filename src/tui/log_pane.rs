@@ -2,15 +2,14 @@
 //! start, so the logger just types), and the filter line between them while filtering.
 
 use super::action::{Action, Input};
+use super::entry_lines::{entry_lines, MEASURE};
 use super::keymap::Context;
 use super::log_model::{LogModel, Row};
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
-use super::theme::Theme;
-use super::wrap::wrap;
 use crate::app::{EntryInput, Session};
 use crate::domain::filter::LogFilter;
 use crate::domain::{EntryKind, Incident};
-use crate::i18n::{Lang, Strings};
+use crate::i18n::Lang;
 use crate::store::Draft;
 use crate::text::safe;
 use chrono::{DateTime, Local, Utc};
@@ -506,9 +505,6 @@ impl LogPane {
     }
 }
 
-/// Styles used only to measure heights (styles never change widths).
-static MEASURE: std::sync::LazyLock<Theme> = std::sync::LazyLock::new(Theme::default);
-
 impl Pane for LogPane {
     fn context(&self) -> Context {
         match self.focus {
@@ -676,99 +672,4 @@ impl LogPane {
         lines.splice(0..0, std::iter::repeat_n(Line::raw(""), pad));
         f.render_widget(Paragraph::new(lines).style(t.base), area);
     }
-}
-
-/// The lines of one entry at a given width: `  12 08:02 kari       text…`, wrapped
-/// with a hanging indent. `today` decides whether the date is shown.
-fn entry_lines(
-    row: &Row,
-    text: &str,
-    width: u16,
-    s: &Strings,
-    t: &Theme,
-    selected: bool,
-    today: Option<chrono::NaiveDate>,
-) -> Vec<Line<'static>> {
-    let local = row.reported_at.with_timezone(&Local);
-    let time = if today.is_none_or(|d| d == local.date_naive()) {
-        local.format("%H:%M").to_string()
-    } else {
-        local.format("%d.%m %H:%M").to_string()
-    };
-    let author = fit(&safe(&row.author), 10);
-    let marker = if row.significant { "‼ " } else { "  " };
-    let prefix = vec![
-        Span::styled(format!("{:>5} ", row.seq), t.dim),
-        Span::styled(format!("{time} "), t.time),
-        Span::styled(format!("{author} "), t.author),
-        Span::styled(marker.to_string(), t.significant),
-    ];
-    let prefix_w: usize = prefix.iter().map(|s| s.content.width()).sum();
-    let body_w = (width as usize).saturating_sub(prefix_w).max(10);
-
-    let corrected = row.corrected_by.is_some();
-    let base = if corrected {
-        t.corrected
-    } else if row.kind == EntryKind::Decision {
-        t.decision
-    } else {
-        t.base
-    };
-    let mut segs: Vec<(String, Style)> = Vec::new();
-    if let Some(n) = row.corrects_seq {
-        segs.push((format!("↺ {} #{n}: ", s.corrects), t.correction));
-    }
-    if row.kind == EntryKind::Decision {
-        segs.push((format!("{}: ", s.decision), t.decision));
-    }
-    let text = safe(text);
-    for word in text.split_inclusive([' ', '\n']) {
-        let style = if corrected {
-            base
-        } else if word.starts_with('#') && word.len() > 1 {
-            t.tag
-        } else if word.starts_with('@') && word.len() > 1 {
-            t.mention
-        } else {
-            base
-        };
-        match segs.last_mut() {
-            Some((last, st)) if *st == style => last.push_str(word),
-            _ => segs.push((word.to_string(), style)),
-        }
-    }
-    if let Some(n) = row.corrected_by {
-        segs.push((format!("  → {} #{n}", s.corrected_in), t.correction));
-    }
-    let body = wrap(&segs, body_w);
-    let indent = " ".repeat(prefix_w);
-    let mut out = Vec::with_capacity(body.len());
-    for (i, line) in body.into_iter().enumerate() {
-        let mut spans = if i == 0 { prefix.clone() } else { vec![Span::raw(indent.clone())] };
-        spans.extend(line.spans);
-        let mut line = Line::from(spans);
-        if selected {
-            for span in &mut line.spans {
-                span.style = span.style.patch(t.selected);
-            }
-        }
-        out.push(line);
-    }
-    out
-}
-
-/// Cut or pad to exactly `cols` columns.
-fn fit(s: &str, cols: usize) -> String {
-    let mut out = String::new();
-    let mut w = 0;
-    for c in s.chars() {
-        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if w + cw > cols {
-            break;
-        }
-        out.push(c);
-        w += cw;
-    }
-    out.push_str(&" ".repeat(cols - w));
-    out
 }

@@ -3,6 +3,7 @@
 //! only the cells that differ, so a slow SSH link carries little.
 
 pub mod action;
+pub mod entry_lines;
 pub mod hangup;
 pub mod help;
 pub mod keymap;
@@ -13,6 +14,7 @@ pub mod picker;
 pub mod redraw;
 pub mod theme;
 pub mod ui;
+pub mod widgets;
 pub mod wrap;
 
 use crate::cli::{Cli, Settings};

@@ -5,6 +5,7 @@
 use super::action::{Action, Input};
 use super::keymap::Context;
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
+use super::widgets::{centered, hints};
 use crate::domain::{Incident, NewIncident, Severity};
 use crate::text::{fold, safe_line};
 use chrono::Local;
@@ -297,37 +298,4 @@ impl Pane for Picker {
         );
         f.render_widget(Paragraph::new(Line::from(hint)), hint_area);
     }
-}
-
-/// `Enter lagre · Ctrl-N ny …` from the keymap, so hints never lie; as many whole
-/// hints as fit in `width` columns.
-pub fn hints(cx: &RenderCx<'_>, context: Context, actions: &[Action], width: usize) -> Vec<Span<'static>> {
-    let mut spans = Vec::new();
-    let mut used = 0;
-    for &a in actions {
-        let Some(key) =
-            cx.keymap.keys(context, a).first().or_else(|| cx.keymap.keys(Context::Global, a).first())
-        else {
-            continue;
-        };
-        let sep = if spans.is_empty() { "" } else { " · " };
-        let key = key.display();
-        let label = format!(" {}", a.label(cx.lang.is_norwegian()));
-        let w = sep.chars().count() + key.chars().count() + label.chars().count();
-        if used + w > width {
-            break;
-        }
-        used += w;
-        spans.push(Span::styled(sep, cx.theme.dim));
-        spans.push(Span::styled(key, cx.theme.key));
-        spans.push(Span::styled(label, cx.theme.dim));
-    }
-    spans
-}
-
-/// A rectangle of at most `w`×`h` in the middle of `area`.
-pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(area.width);
-    let h = h.min(area.height);
-    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
 }
