@@ -21,6 +21,9 @@ pub enum EntryKind {
     Note,
     /// Beslutning: a decision of the staff.
     Decision,
+    /// Written by sitroom itself when something happens elsewhere: a task created,
+    /// assigned or moved.
+    Auto,
 }
 
 impl EntryKind {
@@ -28,6 +31,7 @@ impl EntryKind {
         match self {
             EntryKind::Note => "note",
             EntryKind::Decision => "decision",
+            EntryKind::Auto => "auto",
         }
     }
 
@@ -35,6 +39,7 @@ impl EntryKind {
         match s {
             "note" => Some(EntryKind::Note),
             "decision" => Some(EntryKind::Decision),
+            "auto" => Some(EntryKind::Auto),
             _ => None,
         }
     }

@@ -4,6 +4,8 @@ pub mod filter;
 pub mod incident;
 pub mod log;
 pub mod quickmarks;
+pub mod roles;
+pub mod task;
 pub mod time;
 
 pub use incident::{Incident, IncidentStatus, NewIncident, Severity};

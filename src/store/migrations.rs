@@ -75,6 +75,64 @@ const STEPS: &[&str] = &[
         payload   TEXT NOT NULL
     ) STRICT;
     "#,
+    // 2: users and roles; tasks and the entries they came from; automatic log entries
+    // (kind 'auto'), which needs the log table rebuilt to widen its CHECK.
+    r#"
+    CREATE TABLE log_entries_new (
+        id          TEXT PRIMARY KEY,
+        incident_id TEXT NOT NULL REFERENCES incidents(id),
+        seq         INTEGER NOT NULL,
+        text        TEXT NOT NULL,
+        folded      TEXT NOT NULL,
+        author      TEXT NOT NULL,
+        device      TEXT NOT NULL,
+        reported_at INTEGER NOT NULL,
+        recorded_at INTEGER NOT NULL,
+        kind        TEXT NOT NULL CHECK (kind IN ('note', 'decision', 'auto')),
+        tags        TEXT NOT NULL,
+        mentions    TEXT NOT NULL,
+        significant INTEGER NOT NULL DEFAULT 0,
+        corrects    TEXT REFERENCES log_entries(id),
+        prev_hash   TEXT NOT NULL,
+        hash        TEXT NOT NULL,
+        UNIQUE (incident_id, seq)
+    ) STRICT;
+    INSERT INTO log_entries_new SELECT * FROM log_entries;
+    DROP TABLE log_entries;
+    ALTER TABLE log_entries_new RENAME TO log_entries;
+    CREATE INDEX log_entries_corrects ON log_entries(corrects) WHERE corrects IS NOT NULL;
+
+    CREATE TABLE users (
+        name       TEXT PRIMARY KEY,
+        roles      TEXT NOT NULL,
+        disabled   INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        created_by TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE tasks (
+        id          TEXT PRIMARY KEY,
+        incident_id TEXT NOT NULL REFERENCES incidents(id),
+        number      INTEGER NOT NULL,
+        title       TEXT NOT NULL,
+        description TEXT NOT NULL,
+        assignee    TEXT,
+        priority    TEXT NOT NULL CHECK (priority IN ('lav', 'normal', 'høy', 'kritisk')),
+        due         INTEGER,
+        status      TEXT NOT NULL CHECK (status IN ('ny', 'pågår', 'utført', 'avbrutt')),
+        created_at  INTEGER NOT NULL,
+        created_by  TEXT NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        UNIQUE (incident_id, number)
+    ) STRICT;
+    CREATE INDEX tasks_by_incident ON tasks(incident_id, status);
+
+    CREATE TABLE task_links (
+        task_id  TEXT NOT NULL REFERENCES tasks(id),
+        entry_id TEXT NOT NULL REFERENCES log_entries(id),
+        PRIMARY KEY (task_id, entry_id)
+    ) STRICT;
+    "#,
 ];
 
 pub fn latest() -> i64 {
@@ -82,8 +140,25 @@ pub fn latest() -> i64 {
 }
 
 pub fn run(conn: &mut Connection, _path: &Path) -> Result<(), StoreError> {
+    run_to(conn, STEPS.len())
+}
+
+/// Bring the schema to version `target` (tests use it to make an older database).
+pub(crate) fn run_to(conn: &mut Connection, target: usize) -> Result<(), StoreError> {
     let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    for (i, sql) in STEPS.iter().enumerate().skip(current as usize) {
+    if current as usize >= target {
+        return Ok(());
+    }
+    // A step may rebuild a table (SQLite cannot change a CHECK in place); foreign keys
+    // are off meanwhile and checked before each step commits.
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let result = run_steps(conn, current as usize, target);
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    result
+}
+
+fn run_steps(conn: &mut Connection, from: usize, to: usize) -> Result<(), StoreError> {
+    for (i, sql) in STEPS.iter().enumerate().take(to).skip(from) {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(sql)?;
         if i == 0 {
@@ -93,6 +168,13 @@ pub fn run(conn: &mut Connection, _path: &Path) -> Result<(), StoreError> {
                 "INSERT INTO meta (key, value) VALUES ('device_id', ?1)",
                 [&device[device.len() - 12..]],
             )?;
+        }
+        let broken: i64 = tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))?;
+        if broken > 0 {
+            return Err(StoreError::Conflict(format!(
+                "schema step {} would leave {broken} broken references; the database was not changed",
+                i + 1
+            )));
         }
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
         tx.commit()?;

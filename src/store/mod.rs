@@ -184,6 +184,60 @@ mod tests {
     }
 
     #[test]
+    fn a_version_1_database_migrates_with_its_log_intact() {
+        use crate::domain::{EntryKind, NewIncident, Severity};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.db");
+        // made by the first version: schema step 1 only, an incident and a corrected entry
+        {
+            let mut c = Connection::open(&path).unwrap();
+            migrations::run_to(&mut c, 1).unwrap();
+            c.execute_batch(
+                "INSERT INTO incidents VALUES ('i1', 1, 'Flom', 'flom', 3, 'open', 0, 1, NULL, 'kari');
+                 INSERT INTO log_entries VALUES ('e1', 'i1', 1, 'Første', 'forste', 'kari', 'pc', 1, 2, 'note', '', '', 0, NULL, 'p0', 'h1');
+                 INSERT INTO log_entries VALUES ('e2', 'i1', 2, 'Retting', 'retting', 'kari', 'pc', 3, 4, 'decision', 'a b', '', 1, 'e1', 'h1', 'h2');",
+            )
+            .unwrap();
+        }
+        let mut store = Store::open(&path).unwrap();
+        let n: i64 = store.conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(n, migrations::latest());
+        let rows: Vec<(String, String, Option<String>, String)> = store
+            .conn
+            .prepare("SELECT id, kind, corrects, hash FROM log_entries ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(rows[1], ("e2".into(), "decision".into(), Some("e1".into()), "h2".into()));
+        let fk: bool = store.conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
+        assert!(fk, "foreign keys are back on");
+        // and the new kind is accepted
+        let new = NewIncident {
+            title: "x".into(),
+            kind: "flom".into(),
+            severity: Severity::DEFAULT,
+            exercise: false,
+        };
+        let i = store.create_incident(&new, "kari", "pc", chrono::Utc::now()).unwrap();
+        let rec = NewEntryRecord {
+            id: uuid::Uuid::now_v7(),
+            text: "Oppgave 1 opprettet".into(),
+            author: "kari".into(),
+            device: "pc".into(),
+            reported_at: chrono::Utc::now(),
+            recorded_at: chrono::Utc::now(),
+            kind: EntryKind::Auto,
+            tags: vec![],
+            mentions: vec![],
+            significant: false,
+            corrects: None,
+        };
+        assert_eq!(store.append_entries(&i, [rec]).unwrap()[0].kind, EntryKind::Auto);
+    }
+
+    #[test]
     fn folder_that_cannot_be_made_is_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("a-file");

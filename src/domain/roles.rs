@@ -1,0 +1,192 @@
+//! Roles and what they may do: the one permission table the CLI, the TUI (and later
+//! the sync server) all consult. A user has one or more roles; an action needs one
+//! permission; a user may act when any of their roles grants it.
+
+use super::Invalid;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Role {
+    #[serde(rename = "administrator")]
+    Administrator,
+    #[serde(rename = "beredskapsmedarbeider")]
+    Beredskapsmedarbeider,
+    #[serde(rename = "informasjonsmedarbeider")]
+    Informasjonsmedarbeider,
+    #[serde(rename = "kriseledelse")]
+    Kriseledelse,
+    #[serde(rename = "loggfører")]
+    Loggforer,
+    #[serde(rename = "eps")]
+    Eps,
+    #[serde(rename = "gjest")]
+    Gjest,
+}
+
+pub const ALL_ROLES: [Role; 7] = [
+    Role::Administrator,
+    Role::Beredskapsmedarbeider,
+    Role::Informasjonsmedarbeider,
+    Role::Kriseledelse,
+    Role::Loggforer,
+    Role::Eps,
+    Role::Gjest,
+];
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Administrator => "administrator",
+            Role::Beredskapsmedarbeider => "beredskapsmedarbeider",
+            Role::Informasjonsmedarbeider => "informasjonsmedarbeider",
+            Role::Kriseledelse => "kriseledelse",
+            Role::Loggforer => "loggfører",
+            Role::Eps => "eps",
+            Role::Gjest => "gjest",
+        }
+    }
+
+    /// The Norwegian name, its plain-ASCII spelling, or the English word.
+    pub fn parse(s: &str) -> Result<Role, Invalid> {
+        let folded = crate::text::fold(s.trim());
+        let role = match folded.as_str() {
+            "administrator" | "admin" => Role::Administrator,
+            "beredskapsmedarbeider" | "preparedness" => Role::Beredskapsmedarbeider,
+            "informasjonsmedarbeider" | "information" | "communications" => Role::Informasjonsmedarbeider,
+            "kriseledelse" | "crisis-management" | "crisis" => Role::Kriseledelse,
+            "loggforer" | "logger" => Role::Loggforer,
+            "eps" => Role::Eps,
+            "gjest" | "guest" => Role::Gjest,
+            _ => {
+                let names: Vec<_> = ALL_ROLES.iter().map(|r| r.name()).collect();
+                return Err(Invalid(format!("unknown role '{}'; roles are {}", s.trim(), names.join(", "))));
+            }
+        };
+        Ok(role)
+    }
+}
+
+/// What an action needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// Add users and change roles.
+    ManageUsers,
+    /// Open, close and reopen incidents.
+    ManageIncidents,
+    /// Write the incident log: entries, corrections, the significant mark.
+    WriteLog,
+    /// Create, assign and move tasks.
+    ManageTasks,
+    /// Work the media queue.
+    WorkMedia,
+    /// Write reports and send them for approval.
+    WriteReports,
+    /// Approve or return a report (sitrep).
+    ApproveReports,
+    /// See evacuee and next-of-kin (EPS) registrations.
+    SeeEps,
+}
+
+impl Permission {
+    /// What the permission allows, in words for a refusal: "… may not {describe}".
+    pub fn describe(self, norwegian: bool) -> &'static str {
+        match (self, norwegian) {
+            (Permission::ManageUsers, true) => "administrere brukere",
+            (Permission::ManageUsers, false) => "manage users",
+            (Permission::ManageIncidents, true) => "opprette, avslutte eller gjenåpne hendelser",
+            (Permission::ManageIncidents, false) => "open, close or reopen incidents",
+            (Permission::WriteLog, true) => "skrive i hendelsesloggen",
+            (Permission::WriteLog, false) => "write the incident log",
+            (Permission::ManageTasks, true) => "opprette eller endre oppgaver",
+            (Permission::ManageTasks, false) => "create or change tasks",
+            (Permission::WorkMedia, true) => "behandle mediehenvendelser",
+            (Permission::WorkMedia, false) => "work the media queue",
+            (Permission::WriteReports, true) => "skrive rapporter",
+            (Permission::WriteReports, false) => "write reports",
+            (Permission::ApproveReports, true) => "godkjenne rapporter",
+            (Permission::ApproveReports, false) => "approve reports",
+            (Permission::SeeEps, true) => "se EPS-registreringer",
+            (Permission::SeeEps, false) => "see EPS registrations",
+        }
+    }
+}
+
+/// The permission table.
+pub fn grants(role: Role, p: Permission) -> bool {
+    use Permission::*;
+    match role {
+        Role::Administrator => true,
+        Role::Kriseledelse => {
+            matches!(
+                p,
+                ManageIncidents | WriteLog | ManageTasks | WorkMedia | WriteReports | ApproveReports | SeeEps
+            )
+        }
+        Role::Beredskapsmedarbeider => matches!(p, ManageIncidents | WriteLog | ManageTasks | WriteReports),
+        Role::Informasjonsmedarbeider => matches!(p, WriteLog | WorkMedia | WriteReports),
+        Role::Loggforer => matches!(p, WriteLog | ManageTasks),
+        Role::Eps => matches!(p, WriteLog | SeeEps),
+        Role::Gjest => false,
+    }
+}
+
+/// May someone with these roles do this?
+pub fn allowed(roles: &[Role], p: Permission) -> bool {
+    roles.iter().any(|r| grants(*r, p))
+}
+
+/// The roles that grant a permission, for the refusal message.
+pub fn roles_granting(p: Permission) -> Vec<Role> {
+    ALL_ROLES.into_iter().filter(|r| grants(*r, p)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Permission::*;
+
+    #[test]
+    fn guests_write_nothing() {
+        for p in [
+            ManageUsers,
+            ManageIncidents,
+            WriteLog,
+            ManageTasks,
+            WorkMedia,
+            WriteReports,
+            ApproveReports,
+            SeeEps,
+        ] {
+            assert!(!grants(Role::Gjest, p), "{p:?}");
+            assert!(grants(Role::Administrator, p), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn only_crisis_management_and_admin_approve() {
+        assert_eq!(roles_granting(ApproveReports), vec![Role::Administrator, Role::Kriseledelse]);
+    }
+
+    #[test]
+    fn eps_data_is_for_eps_crisis_management_and_admin() {
+        assert_eq!(roles_granting(SeeEps), vec![Role::Administrator, Role::Kriseledelse, Role::Eps]);
+    }
+
+    #[test]
+    fn the_logger_logs_and_records_tasks_but_does_not_manage_users() {
+        assert!(allowed(&[Role::Loggforer], WriteLog));
+        assert!(allowed(&[Role::Loggforer], ManageTasks));
+        assert!(!allowed(&[Role::Loggforer], ManageUsers));
+        assert!(!allowed(&[Role::Loggforer], ApproveReports));
+        assert!(allowed(&[Role::Gjest, Role::Loggforer], WriteLog), "any role that grants it");
+        assert!(!allowed(&[], WriteLog));
+    }
+
+    #[test]
+    fn role_names_parse_in_norwegian_ascii_and_english() {
+        assert_eq!(Role::parse("loggfører").unwrap(), Role::Loggforer);
+        assert_eq!(Role::parse("Loggforer").unwrap(), Role::Loggforer);
+        assert_eq!(Role::parse("guest").unwrap(), Role::Gjest);
+        assert!(Role::parse("sjef").unwrap_err().0.contains("kriseledelse"));
+    }
+}

@@ -1,0 +1,246 @@
+//! Tasks and measures (oppgaver og tiltak): who does what by when, and how far it has
+//! come. The status moves through a small state machine; every move is logged.
+
+use super::Invalid;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum TaskStatus {
+    #[serde(rename = "ny")]
+    New,
+    #[serde(rename = "pågår")]
+    InProgress,
+    #[serde(rename = "utført")]
+    Done,
+    #[serde(rename = "avbrutt")]
+    Cancelled,
+}
+
+pub const STATUSES: [TaskStatus; 4] =
+    [TaskStatus::New, TaskStatus::InProgress, TaskStatus::Done, TaskStatus::Cancelled];
+
+impl TaskStatus {
+    /// The stored and printed name (bokmål, as in CIM).
+    pub fn name(self) -> &'static str {
+        match self {
+            TaskStatus::New => "ny",
+            TaskStatus::InProgress => "pågår",
+            TaskStatus::Done => "utført",
+            TaskStatus::Cancelled => "avbrutt",
+        }
+    }
+
+    pub fn label(self, norwegian: bool) -> &'static str {
+        match (self, norwegian) {
+            (s, true) => s.name(),
+            (TaskStatus::New, false) => "new",
+            (TaskStatus::InProgress, false) => "in progress",
+            (TaskStatus::Done, false) => "done",
+            (TaskStatus::Cancelled, false) => "cancelled",
+        }
+    }
+
+    /// Norwegian or English, with or without æøå.
+    pub fn parse(s: &str) -> Result<TaskStatus, Invalid> {
+        Ok(match crate::text::fold(s.trim()).as_str() {
+            "ny" | "new" => TaskStatus::New,
+            "pagar" | "in-progress" | "started" => TaskStatus::InProgress,
+            "utfort" | "done" => TaskStatus::Done,
+            "avbrutt" | "cancelled" | "canceled" => TaskStatus::Cancelled,
+            _ => {
+                return Err(Invalid(format!(
+                    "unknown task status '{}'; statuses are ny, pågår, utført, avbrutt",
+                    s.trim()
+                )))
+            }
+        })
+    }
+
+    /// May a task go from this status to `to`? Finished tasks can be taken up again
+    /// (utført → pågår, avbrutt → ny), but not turned into the other kind of finished.
+    pub fn can_become(self, to: TaskStatus) -> bool {
+        use TaskStatus::*;
+        matches!(
+            (self, to),
+            (New, InProgress | Done | Cancelled)
+                | (InProgress, New | Done | Cancelled)
+                | (Done, InProgress)
+                | (Cancelled, New)
+        )
+    }
+
+    pub fn is_open(self) -> bool {
+        matches!(self, TaskStatus::New | TaskStatus::InProgress)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Priority {
+    Lav,
+    #[default]
+    Normal,
+    Høy,
+    Kritisk,
+}
+
+impl Priority {
+    pub fn name(self) -> &'static str {
+        match self {
+            Priority::Lav => "lav",
+            Priority::Normal => "normal",
+            Priority::Høy => "høy",
+            Priority::Kritisk => "kritisk",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Priority, Invalid> {
+        Ok(match crate::text::fold(s.trim()).as_str() {
+            "lav" | "low" | "1" => Priority::Lav,
+            "normal" | "2" => Priority::Normal,
+            "hoy" | "high" | "3" => Priority::Høy,
+            "kritisk" | "critical" | "4" => Priority::Kritisk,
+            _ => {
+                return Err(Invalid(format!(
+                    "unknown priority '{}'; priorities are lav, normal, høy, kritisk",
+                    s.trim()
+                )))
+            }
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: Uuid,
+    /// The incident's number.
+    pub incident: i64,
+    /// 1, 2, 3… within the incident: "oppgave 3".
+    pub number: i64,
+    pub title: String,
+    pub description: String,
+    /// A user name or a free-text contact ("Glitre vakt 900 12 345").
+    pub assignee: Option<String>,
+    pub priority: Priority,
+    pub due: Option<DateTime<Utc>>,
+    pub status: TaskStatus,
+    /// The log entries (by id) the task came from.
+    pub from_entries: Vec<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Task {
+    /// Open and past its due time.
+    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        self.status.is_open() && self.due.is_some_and(|d| d < now)
+    }
+}
+
+/// What a user gives to create a task.
+#[derive(Debug, Clone, Default)]
+pub struct NewTask {
+    pub title: String,
+    pub description: String,
+    pub assignee: Option<String>,
+    pub priority: Priority,
+    pub due: Option<DateTime<Utc>>,
+    pub from_entries: Vec<Uuid>,
+}
+
+impl NewTask {
+    pub fn validated(mut self) -> Result<NewTask, Invalid> {
+        self.title = crate::text::nfc(self.title.trim());
+        if self.title.is_empty() {
+            return Err(Invalid("a task needs a title".into()));
+        }
+        if self.title.chars().count() > 300 || self.title.chars().any(char::is_control) {
+            return Err(Invalid("a task title is one line of at most 300 characters".into()));
+        }
+        self.description = crate::text::nfc(self.description.trim());
+        self.assignee = self.assignee.map(|a| crate::text::nfc(a.trim())).filter(|a| !a.is_empty());
+        if self.assignee.as_ref().is_some_and(|a| a.chars().any(char::is_control)) {
+            return Err(Invalid("the assignee must be plain text".into()));
+        }
+        Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use TaskStatus::*;
+
+    #[test]
+    fn the_state_machine_allows_work_and_reopening() {
+        for to in [InProgress, Done, Cancelled] {
+            assert!(New.can_become(to));
+        }
+        assert!(InProgress.can_become(Done));
+        assert!(InProgress.can_become(New), "put back");
+        assert!(Done.can_become(InProgress), "reopened");
+        assert!(Cancelled.can_become(New), "taken up again");
+    }
+
+    #[test]
+    fn the_state_machine_refuses_nonsense() {
+        for s in STATUSES {
+            assert!(!s.can_become(s), "{s:?} to itself");
+        }
+        assert!(!Done.can_become(Cancelled));
+        assert!(!Cancelled.can_become(Done));
+        assert!(!Done.can_become(New));
+        assert!(!Cancelled.can_become(InProgress));
+    }
+
+    #[test]
+    fn names_parse_with_and_without_norwegian_letters() {
+        assert_eq!(TaskStatus::parse("pågår").unwrap(), InProgress);
+        assert_eq!(TaskStatus::parse("utfort").unwrap(), Done);
+        assert_eq!(TaskStatus::parse("done").unwrap(), Done);
+        assert!(TaskStatus::parse("ferdig").is_err());
+        assert_eq!(Priority::parse("høy").unwrap(), Priority::Høy);
+        assert_eq!(Priority::parse("hoy").unwrap(), Priority::Høy);
+        assert_eq!(serde_json::to_string(&InProgress).unwrap(), "\"pågår\"");
+        assert_eq!(serde_json::to_string(&Priority::Høy).unwrap(), "\"høy\"");
+    }
+
+    #[test]
+    fn overdue_only_while_open() {
+        let now = Utc::now();
+        let mut t = Task {
+            id: Uuid::now_v7(),
+            incident: 1,
+            number: 1,
+            title: "Ring BST-brukere".into(),
+            description: String::new(),
+            assignee: None,
+            priority: Priority::Høy,
+            due: Some(now - chrono::Duration::minutes(5)),
+            status: New,
+            from_entries: vec![],
+            created_at: now,
+            created_by: "kari".into(),
+            updated_at: now,
+        };
+        assert!(t.is_overdue(now));
+        t.status = Done;
+        assert!(!t.is_overdue(now));
+    }
+
+    #[test]
+    fn a_task_needs_a_title() {
+        assert!(NewTask { title: "  ".into(), ..NewTask::default() }.validated().is_err());
+        let t = NewTask {
+            title: " Bestille drivstoff ".into(),
+            assignee: Some(" ".into()),
+            ..NewTask::default()
+        };
+        let t = t.validated().unwrap();
+        assert_eq!(t.title, "Bestille drivstoff");
+        assert_eq!(t.assignee, None);
+    }
+}
