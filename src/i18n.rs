@@ -47,6 +47,7 @@ impl Lang {
 pub struct Strings {
     pub log: &'static str,
     pub new_entry: &'static str,
+    pub read_only: &'static str,
     pub entry_hint: &'static str,
     pub correcting: &'static str,
     pub exercise: &'static str,
@@ -87,6 +88,7 @@ pub struct Strings {
 pub const NB: Strings = Strings {
     log: "Hendelseslogg",
     new_entry: "Ny loggføring",
+    read_only: "Bare lesetilgang: du kan lese loggen, men ikke skrive i den",
     entry_hint: "Enter lagrer · Alt-Enter/Ctrl-J ny linje · Tab til loggen",
     correcting: "Retter",
     exercise: "ØVELSE",
@@ -127,6 +129,7 @@ pub const NB: Strings = Strings {
 pub const EN: Strings = Strings {
     log: "Incident log",
     new_entry: "New entry",
+    read_only: "Read-only: you may read the log but not write in it",
     entry_hint: "Enter saves · Alt-Enter/Ctrl-J new line · Tab to the log",
     correcting: "Correcting",
     exercise: "EXERCISE",

@@ -486,3 +486,22 @@ fn picker_marks_the_active_incident() {
     ui.on_key(key(KeyCode::Esc));
     assert!(!screen(&ui, 100, 30).contains("Velg hendelse"), "Esc goes back to the active incident");
 }
+
+#[test]
+fn a_guest_reads_but_cannot_type_into_the_log() {
+    let mut f = flood();
+    let mut s = f.session.take().unwrap();
+    s.add_user("kari", &[sitroom::domain::roles::Role::Administrator]).unwrap();
+    s.add_user("ola", &[sitroom::domain::roles::Role::Gjest]).unwrap();
+    s.user = "ola".into();
+    let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    let before = screen(&ui, 100, 30);
+    assert!(before.contains("Bare lesetilgang") && before.contains("Kriseledelsen satt"), "{before}");
+    type_text(&mut ui, "x");
+    let after = screen(&ui, 100, 30);
+    assert!(after.contains("ola (gjest) har ikke lov til å skrive i hendelsesloggen"), "{after}");
+    ui.on_paste("limt inn");
+    ui.on_key(key(KeyCode::Enter));
+    let i = ui.log().unwrap().incident().clone();
+    assert_eq!(ui.session.entries(&i).unwrap().len(), 7, "nothing was written");
+}

@@ -1,6 +1,7 @@
 //! Incident operations: create, list, close, reopen, and which one is active.
 
 use super::{AppError, Result, Session};
+use crate::domain::roles::Permission;
 use crate::domain::{Incident, IncidentStatus, NewIncident};
 use chrono::Utc;
 
@@ -9,6 +10,7 @@ const ACTIVE_KEY: &str = "active_incident";
 impl Session {
     /// Open a new incident and make it the user's active one.
     pub fn create_incident(&mut self, new: NewIncident) -> Result<Incident> {
+        self.permit(Permission::ManageIncidents)?;
         let new = new.validated(&self.incident_types)?;
         let incident = self.store.create_incident(&new, &self.user, &self.device, Utc::now())?;
         self.set_active(&incident)?;
@@ -32,6 +34,7 @@ impl Session {
     }
 
     fn set_status(&mut self, number: i64, status: IncidentStatus) -> Result<Incident> {
+        self.permit(Permission::ManageIncidents)?;
         let current = self.store.incident_by_number(number)?;
         if current.status == status {
             return Err(AppError::Usage(format!("incident {number} is already {}", status.as_str())));

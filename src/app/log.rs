@@ -3,6 +3,7 @@
 
 use super::{AppError, Result, Session};
 use crate::domain::log::{verify_chain, ChainBreak, MAX_TEXT_CHARS};
+use crate::domain::roles::Permission;
 use crate::domain::time::ClockTime;
 use crate::domain::{quickmarks, EntryKind, Incident, Invalid, LogEntry};
 use crate::store::{Draft, EntrySummary, NewEntryRecord};
@@ -47,7 +48,7 @@ fn check_text(text: &str) -> Result<()> {
     Ok(())
 }
 
-fn ensure_open(incident: &Incident) -> Result<()> {
+pub(super) fn ensure_open(incident: &Incident) -> Result<()> {
     if incident.is_open() {
         Ok(())
     } else {
@@ -86,6 +87,7 @@ impl Session {
 
     /// Commit one entry durably (on disk when this returns) and clear the user's draft.
     pub fn add_entry(&mut self, incident: &Incident, input: EntryInput) -> Result<LogEntry> {
+        self.permit(Permission::WriteLog)?;
         ensure_open(incident)?;
         let record = self.record(&input, Utc::now())?;
         let mut added = self.store.append_entries(incident, [record])?;
@@ -94,6 +96,7 @@ impl Session {
     }
 
     pub fn set_significant(&mut self, entry_id: Uuid, significant: bool) -> Result<()> {
+        self.permit(Permission::WriteLog)?;
         Ok(self.store.set_significant(entry_id, significant, &self.user, &self.device, Utc::now())?)
     }
 
@@ -140,6 +143,7 @@ impl Session {
     /// log is skipped, so importing twice is harmless), or a line as a logger types it,
     /// quick marks and all. Blank lines and lines starting with `# ` are comments.
     pub fn import(&mut self, incident: &Incident, reader: impl BufRead) -> Result<ImportReport> {
+        self.permit(Permission::WriteLog)?;
         ensure_open(incident)?;
         let now = Utc::now();
         let mut records = Vec::new();

@@ -3,6 +3,8 @@
 
 mod incidents;
 mod log;
+mod tasks;
+mod users;
 
 pub use log::{for_each_summary_at, EntryInput, ImportReport};
 
@@ -19,6 +21,9 @@ pub enum AppError {
     /// The user must say more (which incident?) or do something first.
     #[error("{0}")]
     Usage(String),
+    /// The acting user's roles do not allow it; the message names what is missing.
+    #[error("{0}")]
+    Forbidden(String),
 }
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
@@ -30,6 +35,8 @@ pub struct Session {
     /// Shown with every entry: host name plus this replica's id, e.g. `stab-pc-3f9a1c`.
     pub device: String,
     pub incident_types: Vec<String>,
+    /// The language of messages meant for the user (refusals, automatic entries' words stay bokmål).
+    pub lang: crate::i18n::Lang,
 }
 
 impl Session {
@@ -41,7 +48,7 @@ impl Session {
         let store = Store::open(db)?;
         let id = store.device_id()?;
         let device = format!("{}-{}", hostname(), &id[id.len().saturating_sub(6)..]);
-        Ok(Session { store, user, device, incident_types })
+        Ok(Session { store, user, device, incident_types, lang: crate::i18n::Lang::En })
     }
 }
 

@@ -5,7 +5,8 @@ mod output;
 
 use crate::app::{AppError, EntryInput, Session};
 use crate::config::{self, Config};
-use crate::domain::{time::parse_at, NewIncident, Severity};
+use crate::domain::time::{parse_at, parse_due};
+use crate::domain::{NewIncident, Severity};
 use crate::i18n::Lang;
 use chrono::Local;
 use clap::{Parser, Subcommand};
@@ -49,6 +50,82 @@ pub enum Command {
     /// The incident log (hendelseslogg)
     #[command(subcommand)]
     Log(LogCmd),
+    /// Tasks and measures (oppgaver og tiltak)
+    #[command(subcommand)]
+    Task(TaskCmd),
+    /// Users and their roles
+    #[command(subcommand)]
+    User(UserCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TaskCmd {
+    /// Create a task; prints its number. With --from SEQ the entry's text and @name
+    /// are used where no --title or --assignee is given.
+    Add {
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+        #[arg(long, required_unless_present = "from")]
+        title: Option<String>,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// A user name or a free-text contact
+        #[arg(long)]
+        assignee: Option<String>,
+        /// lav, normal, høy or kritisk
+        #[arg(long, default_value = "normal")]
+        priority: String,
+        /// HH:MM (today) or an RFC 3339 time
+        #[arg(long, value_name = "TIME")]
+        due: Option<String>,
+        /// The log entry (its number) the task comes from
+        #[arg(long, value_name = "SEQ")]
+        from: Option<i64>,
+    },
+    /// List the incident's tasks
+    List {
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+        /// Only tasks with this status
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Give a task to someone (or to no one with --none)
+    Assign {
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+        task: i64,
+        #[arg(required_unless_present = "none")]
+        assignee: Option<String>,
+        #[arg(long, conflicts_with = "assignee")]
+        none: bool,
+    },
+    /// Move a task: ny, pågår, utført, avbrutt
+    Status {
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+        task: i64,
+        status: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCmd {
+    /// Add a user with one or more roles (the first user must be an administrator)
+    Add {
+        name: String,
+        /// administrator, beredskapsmedarbeider, informasjonsmedarbeider, kriseledelse, loggfører, eps, gjest
+        #[arg(long = "role", required = true, value_delimiter = ',')]
+        roles: Vec<String>,
+    },
+    /// List users and their roles
+    List,
+    /// Replace a user's roles
+    Roles {
+        name: String,
+        #[arg(required = true, num_args = 1.., value_delimiter = ',')]
+        roles: Vec<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -150,7 +227,9 @@ impl Settings {
     }
 
     pub fn open_session(&self) -> Result<Session, AppError> {
-        Session::open(&self.db, &self.user, self.config.incident_types())
+        let mut s = Session::open(&self.db, &self.user, self.config.incident_types())?;
+        s.lang = self.lang;
+        Ok(s)
     }
 }
 
@@ -252,6 +331,97 @@ fn execute(s: &mut Session, cmd: Command, p: &output::Printer) -> Result<ExitCod
                 return Ok(if intact { ExitCode::SUCCESS } else { ExitCode::from(1) });
             }
         },
+        Command::Task(cmd) => task(s, cmd, p, &mut out).map_err(|e| match e {
+            Failure::App(e) => e,
+            Failure::Io(e) => io(e),
+        })?,
+        Command::User(cmd) => user(s, cmd, p, &mut out).map_err(|e| match e {
+            Failure::App(e) => e,
+            Failure::Io(e) => io(e),
+        })?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// An error of a command: the operation's, or writing its output.
+enum Failure {
+    App(AppError),
+    Io(std::io::Error),
+}
+
+impl From<AppError> for Failure {
+    fn from(e: AppError) -> Self {
+        Failure::App(e)
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure::Io(e)
+    }
+}
+
+impl From<crate::domain::Invalid> for Failure {
+    fn from(e: crate::domain::Invalid) -> Self {
+        Failure::App(e.into())
+    }
+}
+
+fn task(s: &mut Session, cmd: TaskCmd, p: &output::Printer, out: &mut impl Write) -> Result<(), Failure> {
+    use crate::domain::task::{NewTask, Priority, TaskStatus};
+    match cmd {
+        TaskCmd::Add { incident, title, description, assignee, priority, due, from } => {
+            let incident = s.resolve_incident(incident)?;
+            let mut new = match from {
+                Some(seq) => s.task_from_entry(&incident, seq)?,
+                None => NewTask::default(),
+            };
+            if let Some(t) = title {
+                new.title = t;
+            }
+            if assignee.is_some() {
+                new.assignee = assignee;
+            }
+            new.description = description;
+            new.priority = Priority::parse(&priority)?;
+            new.due = due.map(|d| parse_due(&d, &Local::now())).transpose().map_err(AppError::Usage)?;
+            let (t, _) = s.add_task(&incident, new)?;
+            p.task_created(out, &t)?;
+        }
+        TaskCmd::List { incident, status } => {
+            let incident = s.resolve_incident(incident)?;
+            let only = status.map(|st| TaskStatus::parse(&st)).transpose()?;
+            let tasks: Vec<_> =
+                s.tasks(&incident)?.into_iter().filter(|t| only.is_none_or(|o| t.status == o)).collect();
+            p.tasks(out, &tasks)?;
+        }
+        TaskCmd::Assign { incident, task, assignee, none } => {
+            let incident = s.resolve_incident(incident)?;
+            let (t, _) = s.assign_task(&incident, task, if none { None } else { assignee })?;
+            p.task(out, &t)?;
+        }
+        TaskCmd::Status { incident, task, status } => {
+            let incident = s.resolve_incident(incident)?;
+            let (t, _) = s.set_task_status(&incident, task, TaskStatus::parse(&status)?)?;
+            p.task(out, &t)?;
+        }
+    }
+    Ok(())
+}
+
+fn user(s: &mut Session, cmd: UserCmd, p: &output::Printer, out: &mut impl Write) -> Result<(), Failure> {
+    use crate::domain::roles::Role;
+    let parse = |names: &[String]| names.iter().map(|r| Role::parse(r)).collect::<Result<Vec<_>, _>>();
+    match cmd {
+        UserCmd::Add { name, roles } => {
+            let u = s.add_user(&name, &parse(&roles)?)?;
+            p.user(out, &u)?;
+        }
+        UserCmd::List => p.users(out, &s.users()?)?,
+        UserCmd::Roles { name, roles } => {
+            let u = s.set_roles(&name, &parse(&roles)?)?;
+            p.user(out, &u)?;
+        }
+    }
+    Ok(())
 }

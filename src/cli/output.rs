@@ -4,9 +4,11 @@
 
 use crate::app::ImportReport;
 use crate::domain::log::ChainBreak;
+use crate::domain::task::Task;
 use crate::domain::time::rfc3339;
 use crate::domain::{EntryKind, Incident, LogEntry};
 use crate::i18n::Lang;
+use crate::store::User;
 use crate::text::{safe, safe_line};
 use chrono::Local;
 use serde_json::json;
@@ -173,5 +175,81 @@ impl Printer {
             }
         }
         Ok(result.is_ok())
+    }
+
+    /// `task add`: the number alone (or the task as JSON).
+    pub fn task_created(&self, out: &mut impl Write, t: &Task) -> io::Result<()> {
+        if self.json {
+            writeln!(out, "{}", serde_json::to_string(t).expect("plain data"))
+        } else {
+            writeln!(out, "{}", t.number)
+        }
+    }
+
+    pub fn task(&self, out: &mut impl Write, t: &Task) -> io::Result<()> {
+        if self.json {
+            return writeln!(out, "{}", serde_json::to_string(t).expect("plain data"));
+        }
+        let nb = self.nb();
+        let due = match t.due {
+            Some(d) => {
+                let late = if t.is_overdue(chrono::Utc::now()) {
+                    if nb {
+                        " FORSINKET"
+                    } else {
+                        " OVERDUE"
+                    }
+                } else {
+                    ""
+                };
+                format!(
+                    "{} {}{late}",
+                    if nb { "frist" } else { "due" },
+                    d.with_timezone(&Local).format("%d.%m %H:%M")
+                )
+            }
+            None => String::new(),
+        };
+        let who = t.assignee.as_deref().map(|a| format!("  → {}", safe_line(a))).unwrap_or_default();
+        writeln!(
+            out,
+            "{:>3}  {:<11}  {:<7}  {}{}{}",
+            t.number,
+            t.status.label(nb),
+            t.priority.name(),
+            safe_line(&t.title),
+            who,
+            if due.is_empty() { String::new() } else { format!("  ({due})") },
+        )
+    }
+
+    /// JSON: one array.
+    pub fn tasks(&self, out: &mut impl Write, list: &[Task]) -> io::Result<()> {
+        if self.json {
+            return writeln!(out, "{}", serde_json::to_string(list).expect("plain data"));
+        }
+        list.iter().try_for_each(|t| self.task(out, t))
+    }
+
+    pub fn user(&self, out: &mut impl Write, u: &User) -> io::Result<()> {
+        if self.json {
+            return writeln!(out, "{}", serde_json::to_string(u).expect("plain data"));
+        }
+        let roles: Vec<&str> = u.roles.iter().map(|r| r.name()).collect();
+        writeln!(
+            out,
+            "{:<20} {}{}",
+            safe_line(&u.name),
+            roles.join(", "),
+            if u.disabled { " (disabled)" } else { "" }
+        )
+    }
+
+    /// JSON: one array.
+    pub fn users(&self, out: &mut impl Write, list: &[User]) -> io::Result<()> {
+        if self.json {
+            return writeln!(out, "{}", serde_json::to_string(list).expect("plain data"));
+        }
+        list.iter().try_for_each(|u| self.user(out, u))
     }
 }

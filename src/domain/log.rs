@@ -1,6 +1,6 @@
 //! The incident log (hendelseslogg): append-only entries, hash-chained per incident.
 
-use super::time::{rfc3339, to_millis};
+use super::time::to_millis;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -57,10 +57,10 @@ pub struct LogEntry {
     pub author: String,
     pub device: String,
     /// When it was said or happened: the first keystroke, or the typed `14:32`.
-    #[serde(with = "ms_rfc3339")]
+    #[serde(with = "super::time::serde_ms")]
     pub reported_at: DateTime<Utc>,
     /// When it was committed to the log.
-    #[serde(with = "ms_rfc3339")]
+    #[serde(with = "super::time::serde_ms")]
     pub recorded_at: DateTime<Utc>,
     pub kind: EntryKind,
     pub tags: Vec<String>,
@@ -177,21 +177,6 @@ impl LogEntry {
             corrects: self.corrects,
             prev_hash: &self.prev_hash,
         }
-    }
-}
-
-/// Serde helper: store `DateTime<Utc>` as RFC 3339 with milliseconds, the precision kept.
-mod ms_rfc3339 {
-    use super::*;
-    use serde::{Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&rfc3339(*t))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
-        let s = String::deserialize(d)?;
-        DateTime::parse_from_rfc3339(&s).map(|t| t.with_timezone(&Utc)).map_err(serde::de::Error::custom)
     }
 }
 

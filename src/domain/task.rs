@@ -124,12 +124,15 @@ pub struct Task {
     /// A user name or a free-text contact ("Glitre vakt 900 12 345").
     pub assignee: Option<String>,
     pub priority: Priority,
+    #[serde(with = "super::time::serde_ms_opt")]
     pub due: Option<DateTime<Utc>>,
     pub status: TaskStatus,
     /// The log entries (by id) the task came from.
     pub from_entries: Vec<Uuid>,
+    #[serde(with = "super::time::serde_ms")]
     pub created_at: DateTime<Utc>,
     pub created_by: String,
+    #[serde(with = "super::time::serde_ms")]
     pub updated_at: DateTime<Utc>,
 }
 

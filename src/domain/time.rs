@@ -24,27 +24,44 @@ impl ClockTime {
         (hour < 24 && minute < 60).then_some(ClockTime { hour, minute })
     }
 
+    /// This clock time on `date` in `tz`. Around a DST change a clock time can be
+    /// ambiguous (take the earliest) or missing (shift an hour forward past the gap).
+    fn on<Tz: TimeZone>(self, date: chrono::NaiveDate, tz: &Tz) -> Option<DateTime<Utc>> {
+        let naive = date.and_time(NaiveTime::from_hms_opt(self.hour, self.minute, 0).expect("validated"));
+        tz.from_local_datetime(&naive)
+            .earliest()
+            .or_else(|| tz.from_local_datetime(&(naive + Duration::hours(1))).earliest())
+            .map(|t| t.with_timezone(&Utc))
+    }
+
     /// The most recent moment with this clock time, seen from `now` in its time zone:
     /// today, unless that is more than an hour ahead (a logger writing down at 00:10
     /// what was said at 23:55), in which case yesterday.
     pub fn resolve<Tz: TimeZone>(self, now: &DateTime<Tz>) -> DateTime<Utc> {
-        let time = NaiveTime::from_hms_opt(self.hour, self.minute, 0).expect("validated");
-        let today = now.date_naive().and_time(time);
-        let tz = now.timezone();
-        let pick = |naive: chrono::NaiveDateTime| {
-            // Around a DST change a clock time can be ambiguous or missing: take the
-            // earliest valid reading, or shift an hour forward past the gap.
-            tz.from_local_datetime(&naive)
-                .earliest()
-                .or_else(|| tz.from_local_datetime(&(naive + Duration::hours(1))).earliest())
-                .map(|t| t.with_timezone(&Utc))
-        };
-        let now_utc = now.with_timezone(&Utc);
-        match pick(today) {
+        let (date, tz, now_utc) = (now.date_naive(), now.timezone(), now.with_timezone(&Utc));
+        match self.on(date, &tz) {
             Some(t) if t <= now_utc + Duration::hours(1) => t,
-            _ => pick(today - Duration::days(1)).unwrap_or(now_utc),
+            _ => self.on(date - Duration::days(1), &tz).unwrap_or(now_utc),
         }
     }
+
+    /// The next moment with this clock time, seen from `now`: for deadlines, where
+    /// "12:00" said at 18:50 means tomorrow noon. A time within the last minute is now.
+    pub fn resolve_ahead<Tz: TimeZone>(self, now: &DateTime<Tz>) -> DateTime<Utc> {
+        let (date, tz, now_utc) = (now.date_naive(), now.timezone(), now.with_timezone(&Utc));
+        match self.on(date, &tz) {
+            Some(t) if t >= now_utc - Duration::minutes(1) => t,
+            _ => self.on(date + Duration::days(1), &tz).unwrap_or(now_utc),
+        }
+    }
+}
+
+/// A deadline for the CLI: a clock time (the next one) or an RFC 3339 timestamp.
+pub fn parse_due<Tz: TimeZone>(s: &str, now: &DateTime<Tz>) -> Result<DateTime<Utc>, String> {
+    if let Some(clock) = ClockTime::parse(s) {
+        return Ok(clock.resolve_ahead(now));
+    }
+    parse_at(s, now)
 }
 
 /// `--at` for the CLI: a clock time or an RFC 3339 timestamp.
@@ -69,6 +86,44 @@ pub fn from_millis(ms: i64) -> DateTime<Utc> {
 /// RFC 3339 in UTC with milliseconds: the stable form in JSON output.
 pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Serde: `DateTime<Utc>` as RFC 3339 in UTC with milliseconds, the precision kept.
+pub mod serde_ms {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::rfc3339(*t))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let s = String::deserialize(d)?;
+        DateTime::parse_from_rfc3339(&s).map(|t| t.with_timezone(&Utc)).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Serde: `Option<DateTime<Utc>>` the same way (`null` for none).
+pub mod serde_ms_opt {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_str(&super::rfc3339(*t)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|s| {
+                DateTime::parse_from_rfc3339(&s)
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(serde::de::Error::custom)
+            })
+            .transpose()
+    }
 }
 
 #[cfg(test)]
@@ -106,6 +161,19 @@ mod tests {
         // a few minutes ahead (clocks differ) stays today
         let t = ClockTime::parse("00:20").unwrap().resolve(&now);
         assert_eq!(rfc3339(t), "2026-11-22T23:20:00.000Z");
+    }
+
+    #[test]
+    fn deadlines_look_ahead() {
+        let now = oslo("2026-11-23T18:50:00+01:00");
+        let noon = ClockTime::parse("12:00").unwrap().resolve_ahead(&now);
+        assert_eq!(rfc3339(noon), "2026-11-24T11:00:00.000Z", "tomorrow noon");
+        let evening = ClockTime::parse("21:00").unwrap().resolve_ahead(&now);
+        assert_eq!(rfc3339(evening), "2026-11-23T20:00:00.000Z", "tonight");
+        assert_eq!(
+            rfc3339(parse_due("2026-12-01T10:00:00+01:00", &now).unwrap()),
+            "2026-12-01T09:00:00.000Z"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::domain::time::{from_millis, to_millis};
 use crate::domain::{EntryKind, Incident, LogEntry};
 use crate::text::fold;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{params, OptionalExtension, Row, Transaction, TransactionBehavior};
 use uuid::Uuid;
 
 /// An entry ready to append; the store adds seq, chain and hash.
@@ -78,6 +78,118 @@ fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<LogEntry> {
     })
 }
 
+/// Append entries inside a transaction the caller holds, so an automatic entry and the
+/// change it records commit together (or not at all).
+pub(super) fn append_in(
+    tx: &Transaction<'_>,
+    incident: &Incident,
+    records: impl IntoIterator<Item = NewEntryRecord>,
+) -> Result<Vec<LogEntry>> {
+    let incident_key = incident.id.to_string();
+    let (mut seq, mut prev_hash): (i64, String) = tx
+        .prepare_cached("SELECT seq, hash FROM log_entries WHERE incident_id = ?1 ORDER BY seq DESC LIMIT 1")?
+        .query_row([&incident_key], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .unwrap_or((0, GENESIS_HASH.to_string()));
+    let mut appended = Vec::new();
+    for rec in records {
+        let id_key = rec.id.to_string();
+        let owner: Option<String> = tx
+            .prepare_cached("SELECT incident_id FROM log_entries WHERE id = ?1")?
+            .query_row([&id_key], |r| r.get(0))
+            .optional()?;
+        match owner {
+                Some(o) if o == incident_key => continue,
+                Some(_) => {
+                    return Err(StoreError::Conflict(format!(
+                        "entry {id_key} is already in another incident; an entry belongs to one incident only (leave out \"id\" to copy it as a new entry)"
+                    )))
+                }
+                None => {}
+            }
+        if let Some(target) = rec.corrects {
+            let owner: Option<String> = tx
+                .prepare_cached("SELECT incident_id FROM log_entries WHERE id = ?1")?
+                .query_row([target.to_string()], |r| r.get(0))
+                .optional()?;
+            if owner.as_deref() != Some(incident_key.as_str()) {
+                return Err(StoreError::NotFound(format!(
+                    "entry {target} to correct is not in incident {}",
+                    incident.number
+                )));
+            }
+        }
+        seq += 1;
+        let hash = HashInput {
+            id: rec.id,
+            incident_id: incident.id,
+            text: &rec.text,
+            author: &rec.author,
+            device: &rec.device,
+            reported_at: rec.reported_at,
+            recorded_at: rec.recorded_at,
+            kind: rec.kind,
+            tags: &rec.tags,
+            mentions: &rec.mentions,
+            corrects: rec.corrects,
+            prev_hash: &prev_hash,
+        }
+        .hash();
+        let entry = LogEntry {
+            id: rec.id,
+            incident: incident.number,
+            seq,
+            text: rec.text,
+            author: rec.author,
+            device: rec.device,
+            reported_at: rec.reported_at,
+            recorded_at: rec.recorded_at,
+            kind: rec.kind,
+            tags: rec.tags,
+            mentions: rec.mentions,
+            significant: rec.significant,
+            corrects: rec.corrects,
+            prev_hash: std::mem::replace(&mut prev_hash, hash.clone()),
+            hash,
+        };
+        tx.prepare_cached(
+            "INSERT INTO log_entries (id, incident_id, seq, text, folded, author, device,
+                    reported_at, recorded_at, kind, tags, mentions, significant, corrects,
+                    prev_hash, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        )?
+        .execute(params![
+            id_key,
+            incident_key,
+            entry.seq,
+            entry.text,
+            fold(&entry.text),
+            entry.author,
+            entry.device,
+            to_millis(entry.reported_at),
+            to_millis(entry.recorded_at),
+            entry.kind.as_str(),
+            entry.tags.join(" "),
+            entry.mentions.join(" "),
+            entry.significant,
+            entry.corrects.map(|c| c.to_string()),
+            entry.prev_hash,
+            entry.hash,
+        ])?;
+        let op = Op {
+            author: &entry.author,
+            device: &entry.device,
+            entity: "log_entry",
+            entity_id: entry.id,
+            action: "create",
+            payload: serde_json::to_value(&entry).expect("plain data"),
+        };
+        oplog::append(tx, op, to_millis(entry.recorded_at))?;
+        appended.push(entry);
+    }
+    Ok(appended)
+}
+
 impl Store {
     /// Append entries to an incident's log in one transaction. An entry whose id is
     /// already stored is skipped (so importing the same file twice changes nothing).
@@ -88,110 +200,7 @@ impl Store {
         records: impl IntoIterator<Item = NewEntryRecord>,
     ) -> Result<Vec<LogEntry>> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let incident_key = incident.id.to_string();
-        let (mut seq, mut prev_hash): (i64, String) = tx
-            .prepare_cached(
-                "SELECT seq, hash FROM log_entries WHERE incident_id = ?1 ORDER BY seq DESC LIMIT 1",
-            )?
-            .query_row([&incident_key], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?
-            .unwrap_or((0, GENESIS_HASH.to_string()));
-        let mut appended = Vec::new();
-        for rec in records {
-            let id_key = rec.id.to_string();
-            let owner: Option<String> = tx
-                .prepare_cached("SELECT incident_id FROM log_entries WHERE id = ?1")?
-                .query_row([&id_key], |r| r.get(0))
-                .optional()?;
-            match owner {
-                Some(o) if o == incident_key => continue,
-                Some(_) => {
-                    return Err(StoreError::Conflict(format!(
-                        "entry {id_key} is already in another incident; an entry belongs to one incident only (leave out \"id\" to copy it as a new entry)"
-                    )))
-                }
-                None => {}
-            }
-            if let Some(target) = rec.corrects {
-                let owner: Option<String> = tx
-                    .prepare_cached("SELECT incident_id FROM log_entries WHERE id = ?1")?
-                    .query_row([target.to_string()], |r| r.get(0))
-                    .optional()?;
-                if owner.as_deref() != Some(incident_key.as_str()) {
-                    return Err(StoreError::NotFound(format!(
-                        "entry {target} to correct is not in incident {}",
-                        incident.number
-                    )));
-                }
-            }
-            seq += 1;
-            let hash = HashInput {
-                id: rec.id,
-                incident_id: incident.id,
-                text: &rec.text,
-                author: &rec.author,
-                device: &rec.device,
-                reported_at: rec.reported_at,
-                recorded_at: rec.recorded_at,
-                kind: rec.kind,
-                tags: &rec.tags,
-                mentions: &rec.mentions,
-                corrects: rec.corrects,
-                prev_hash: &prev_hash,
-            }
-            .hash();
-            let entry = LogEntry {
-                id: rec.id,
-                incident: incident.number,
-                seq,
-                text: rec.text,
-                author: rec.author,
-                device: rec.device,
-                reported_at: rec.reported_at,
-                recorded_at: rec.recorded_at,
-                kind: rec.kind,
-                tags: rec.tags,
-                mentions: rec.mentions,
-                significant: rec.significant,
-                corrects: rec.corrects,
-                prev_hash: std::mem::replace(&mut prev_hash, hash.clone()),
-                hash,
-            };
-            tx.prepare_cached(
-                "INSERT INTO log_entries (id, incident_id, seq, text, folded, author, device,
-                    reported_at, recorded_at, kind, tags, mentions, significant, corrects,
-                    prev_hash, hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-            )?
-            .execute(params![
-                id_key,
-                incident_key,
-                entry.seq,
-                entry.text,
-                fold(&entry.text),
-                entry.author,
-                entry.device,
-                to_millis(entry.reported_at),
-                to_millis(entry.recorded_at),
-                entry.kind.as_str(),
-                entry.tags.join(" "),
-                entry.mentions.join(" "),
-                entry.significant,
-                entry.corrects.map(|c| c.to_string()),
-                entry.prev_hash,
-                entry.hash,
-            ])?;
-            let op = Op {
-                author: &entry.author,
-                device: &entry.device,
-                entity: "log_entry",
-                entity_id: entry.id,
-                action: "create",
-                payload: serde_json::to_value(&entry).expect("plain data"),
-            };
-            oplog::append(&tx, op, to_millis(entry.recorded_at))?;
-            appended.push(entry);
-        }
+        let appended = append_in(&tx, incident, records)?;
         tx.commit()?;
         Ok(appended)
     }
@@ -254,6 +263,15 @@ impl Store {
             });
         }
         Ok(())
+    }
+
+    /// The seq of an entry, by id.
+    pub fn entry_seq(&self, id: Uuid) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT seq FROM log_entries WHERE id = ?1")?
+            .query_row([id.to_string()], |r| r.get(0))
+            .optional()?)
     }
 
     /// The highest seq in an incident's log (0 when empty).

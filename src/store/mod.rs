@@ -8,10 +8,14 @@ mod incidents;
 mod log;
 mod migrations;
 mod oplog;
+mod tasks;
+mod users;
 
 pub use drafts::Draft;
 pub use log::{EntrySummary, NewEntryRecord};
 pub use oplog::Op;
+pub use tasks::TaskChange;
+pub use users::User;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 use std::path::{Path, PathBuf};

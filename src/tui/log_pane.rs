@@ -65,6 +65,8 @@ pub struct LogPane {
     anchor: Option<usize>,
     /// Where the list was drawn last (inside its border), for paging and scrolling.
     list_area: Cell<Rect>,
+    /// May this user write the log? If not the entry line is shown read-only.
+    can_write: bool,
     /// The older history, while a background thread loads it.
     history: Option<Receiver<Result<LogModel, String>>>,
 }
@@ -114,6 +116,7 @@ impl LogPane {
             selected: 0,
             anchor: None,
             list_area: Cell::new(Rect::new(0, 0, 80, 20)),
+            can_write: session.may(crate::domain::roles::Permission::WriteLog)?,
             history,
         };
         if let Some(d) = draft {
@@ -383,6 +386,20 @@ impl LogPane {
     // --- input -----------------------------------------------------------------
 
     fn handle_entry(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
+        let writes = matches!(
+            input,
+            Input::Edit(_)
+                | Input::Paste
+                | Input::Action(Action::Confirm | Action::Newline | Action::ToggleSignificant)
+        );
+        if writes && !self.can_write {
+            // Say why once per attempt, from the permission table, instead of typing
+            // into a line that can never be saved.
+            if let Err(e) = cx.session.permit(crate::domain::roles::Permission::WriteLog) {
+                cx.post(UiEvent::Error(e.to_string()));
+            }
+            return Outcome::Consumed;
+        }
         match input {
             Input::Edit(key) => {
                 if self.editor.input(key) {
@@ -457,6 +474,7 @@ impl LogPane {
                     Err(e) => cx.post(UiEvent::Error(e.to_string())),
                 }
             }
+            Action::Correct if !self.can_write => return self.handle_entry(Input::Paste, cx),
             Action::Correct => {
                 let Some((id, seq, text)) =
                     self.selected_row().map(|r| (r.id, r.seq, self.model.text(r).to_string()))
@@ -531,6 +549,9 @@ impl Pane for LogPane {
     }
 
     fn paste(&mut self, text: &str, cx: &mut Cx<'_>) -> Outcome {
+        if self.focus == Focus::Entry && !self.can_write {
+            return self.handle_entry(Input::Paste, cx);
+        }
         // Pasted text may carry escape codes: only printable text and newlines go in.
         let clean: String = text
             .replace("\r\n", "\n")
@@ -633,10 +654,20 @@ impl Pane for LogPane {
             .borders(Borders::ALL)
             .border_style(focus_style(self.focus == Focus::Entry))
             .title(Line::from(title))
-            .title_bottom(Line::from(Span::styled(format!(" {} ", s.entry_hint), t.dim)).right_aligned());
+            .title_bottom(
+                Line::from(Span::styled(
+                    if self.can_write { format!(" {} ", s.entry_hint) } else { String::new() },
+                    t.dim,
+                ))
+                .right_aligned(),
+            );
         let inner = block.inner(editor_area);
         f.render_widget(block, editor_area);
-        f.render_widget(&self.editor, inner);
+        if self.can_write {
+            f.render_widget(&self.editor, inner);
+        } else {
+            f.render_widget(Paragraph::new(Span::styled(s.read_only, t.dim)), inner);
+        }
     }
 }
 

@@ -55,7 +55,8 @@ pub struct Ui {
 impl Ui {
     /// Open on the incident this user last had active, or the only open one; else
     /// on the picker.
-    pub fn new(session: Session, keymap: Keymap, theme: Theme, lang: Lang) -> crate::app::Result<Ui> {
+    pub fn new(mut session: Session, keymap: Keymap, theme: Theme, lang: Lang) -> crate::app::Result<Ui> {
+        session.lang = lang;
         let data_version = session.store.data_version()?;
         let mut ui = Ui {
             session,

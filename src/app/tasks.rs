@@ -1,0 +1,172 @@
+//! Task operations. Each change writes its automatic log entry (kind `auto`, tagged
+//! `#oppgave`) in the same transaction, so the log is the full record of the work.
+
+use super::log::ensure_open;
+use super::{Result, Session};
+use crate::domain::roles::Permission;
+use crate::domain::task::{NewTask, Task, TaskStatus};
+use crate::domain::{EntryKind, Incident, Invalid, LogEntry};
+use crate::store::{NewEntryRecord, TaskChange};
+use chrono::{DateTime, Local, Utc};
+use uuid::Uuid;
+
+fn when(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Local).format("%d.%m %H:%M").to_string()
+}
+
+/// An automatic log entry by `user` on `device`.
+fn auto_entry(user: &str, device: &str, text: String, now: DateTime<Utc>) -> NewEntryRecord {
+    NewEntryRecord {
+        id: Uuid::now_v7(),
+        text,
+        author: user.to_string(),
+        device: device.to_string(),
+        reported_at: now,
+        recorded_at: now,
+        kind: EntryKind::Auto,
+        tags: vec!["oppgave".into()],
+        mentions: vec![],
+        significant: false,
+        corrects: None,
+    }
+}
+
+impl Session {
+    /// Create a task (and log it).
+    pub fn add_task(&mut self, incident: &Incident, new: NewTask) -> Result<(Task, LogEntry)> {
+        self.permit(Permission::ManageTasks)?;
+        ensure_open(incident)?;
+        let new = new.validated()?;
+        let now = Utc::now();
+        let mut linked = Vec::new();
+        for id in &new.from_entries {
+            linked.extend(self.store.entry_seq(*id)?);
+        }
+        let (user, device) = (self.user.clone(), self.device.clone());
+        Ok(self.store.create_task(incident, &new, &user, &device, now, |t| {
+            let mut text = format!("Oppgave {} opprettet: {}", t.number, t.title);
+            if let Some(a) = &t.assignee {
+                text.push_str(&format!(" – ansvarlig: {a}"));
+            }
+            if let Some(d) = t.due {
+                text.push_str(&format!(" – frist: {}", when(d)));
+            }
+            if t.priority != crate::domain::task::Priority::Normal {
+                text.push_str(&format!(" – prioritet: {}", t.priority.name()));
+            }
+            if !linked.is_empty() {
+                let refs: Vec<String> = linked.iter().map(|s| format!("#{s}")).collect();
+                text.push_str(&format!(" (fra loggføring {})", refs.join(", ")));
+            }
+            auto_entry(&user, &device, text, now)
+        })?)
+    }
+
+    /// A task proposed from a log entry: its text as the title, its first `@name` as
+    /// the assignee, linked back to it. The caller may change it before `add_task`.
+    pub fn task_from_entry(&self, incident: &Incident, seq: i64) -> Result<NewTask> {
+        let e = self.entry(incident, seq)?;
+        let first_line = e.text.lines().next().unwrap_or("");
+        let title: String = first_line.chars().take(200).collect();
+        Ok(NewTask {
+            title,
+            assignee: e.mentions.first().cloned(),
+            from_entries: vec![e.id],
+            ..NewTask::default()
+        })
+    }
+
+    pub fn tasks(&self, incident: &Incident) -> Result<Vec<Task>> {
+        Ok(self.store.tasks(incident)?)
+    }
+
+    pub fn task(&self, incident: &Incident, number: i64) -> Result<Task> {
+        Ok(self.store.task(incident, number)?)
+    }
+
+    /// Move a task to another status, as the state machine allows (and log it).
+    pub fn set_task_status(
+        &mut self,
+        incident: &Incident,
+        number: i64,
+        to: TaskStatus,
+    ) -> Result<(Task, LogEntry)> {
+        self.permit(Permission::ManageTasks)?;
+        ensure_open(incident)?;
+        let now = Utc::now();
+        let nb = self.lang.is_norwegian();
+        let (user, device) = (self.user.clone(), self.device.clone());
+        let check = |t: &Task| {
+            if t.status.can_become(to) {
+                Ok(())
+            } else if nb {
+                Err(format!("oppgave {number} kan ikke gå fra {} til {}", t.status.name(), to.name()))
+            } else {
+                Err(format!("task {number} cannot go from {} to {}", t.status.label(false), to.label(false)))
+            }
+        };
+        Ok(self.store.change_task(
+            incident,
+            number,
+            &TaskChange::Status(to),
+            &user,
+            &device,
+            now,
+            check,
+            |before, t| {
+                let text = format!(
+                    "Oppgave {} «{}»: {} → {}",
+                    t.number,
+                    t.title,
+                    before.status.name(),
+                    t.status.name()
+                );
+                auto_entry(&user, &device, text, now)
+            },
+        )?)
+    }
+
+    /// Give a task to someone (a user name or a free-text contact), or to no one.
+    pub fn assign_task(
+        &mut self,
+        incident: &Incident,
+        number: i64,
+        assignee: Option<String>,
+    ) -> Result<(Task, LogEntry)> {
+        self.permit(Permission::ManageTasks)?;
+        ensure_open(incident)?;
+        let assignee = assignee.map(|a| crate::text::nfc(a.trim())).filter(|a| !a.is_empty());
+        if assignee.as_ref().is_some_and(|a| a.chars().any(char::is_control)) {
+            return Err(Invalid("the assignee must be plain text".into()).into());
+        }
+        let now = Utc::now();
+        let (user, device) = (self.user.clone(), self.device.clone());
+        let wanted = assignee.clone();
+        let check = move |t: &Task| {
+            if t.assignee == wanted {
+                Err(format!("task {number} is already assigned so"))
+            } else {
+                Ok(())
+            }
+        };
+        Ok(self.store.change_task(
+            incident,
+            number,
+            &TaskChange::Assignee(assignee),
+            &user,
+            &device,
+            now,
+            check,
+            |before, t| {
+                let text = match (&t.assignee, &before.assignee) {
+                    (Some(a), _) => format!("Oppgave {} «{}» tildelt {a}", t.number, t.title),
+                    (None, Some(old)) => {
+                        format!("Oppgave {} «{}» er ikke lenger tildelt {old}", t.number, t.title)
+                    }
+                    (None, None) => format!("Oppgave {} «{}» uten ansvarlig", t.number, t.title),
+                };
+                auto_entry(&user, &device, text, now)
+            },
+        )?)
+    }
+}

@@ -1,0 +1,198 @@
+//! Tasks in the store. Every change is written together with the automatic log entry
+//! that records it, in one transaction: the log never misses a task change, and never
+//! records one that did not happen.
+
+use super::log::{append_in, NewEntryRecord};
+use super::oplog::{self, Op};
+use super::{Result, Store, StoreError};
+use crate::domain::task::{NewTask, Priority, Task, TaskStatus};
+use crate::domain::time::{from_millis, to_millis};
+use crate::domain::{Incident, LogEntry};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Row, Transaction, TransactionBehavior};
+use uuid::Uuid;
+
+const COLUMNS: &str =
+    "t.id, i.number, t.number, t.title, t.description, t.assignee, t.priority, t.due, t.status, \
+     t.created_at, t.created_by, t.updated_at, \
+     (SELECT group_concat(entry_id, ' ') FROM task_links l WHERE l.task_id = t.id)";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
+    let uuid = |s: String| Uuid::parse_str(&s).unwrap_or_default();
+    Ok(Task {
+        id: uuid(r.get(0)?),
+        incident: r.get(1)?,
+        number: r.get(2)?,
+        title: r.get(3)?,
+        description: r.get(4)?,
+        assignee: r.get(5)?,
+        priority: Priority::parse(&r.get::<_, String>(6)?).unwrap_or_default(),
+        due: r.get::<_, Option<i64>>(7)?.map(from_millis),
+        status: TaskStatus::parse(&r.get::<_, String>(8)?).unwrap_or(TaskStatus::New),
+        created_at: from_millis(r.get(9)?),
+        created_by: r.get(10)?,
+        updated_at: from_millis(r.get(11)?),
+        from_entries: r
+            .get::<_, Option<String>>(12)?
+            .unwrap_or_default()
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(|s| uuid(s.to_string()))
+            .collect(),
+    })
+}
+
+fn task_in(tx: &Transaction<'_>, id: Uuid) -> Result<Task> {
+    Ok(tx
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM tasks t JOIN incidents i ON i.id = t.incident_id WHERE t.id = ?1"
+        ))?
+        .query_row([id.to_string()], from_row)?)
+}
+
+/// A change to a task's mutable fields.
+#[derive(Debug, Clone)]
+pub enum TaskChange {
+    Status(TaskStatus),
+    Assignee(Option<String>),
+}
+
+impl Store {
+    /// Create a task and its automatic log entry (made by `entry` from the new task).
+    pub fn create_task(
+        &mut self,
+        incident: &Incident,
+        new: &NewTask,
+        author: &str,
+        device: &str,
+        now: DateTime<Utc>,
+        entry: impl FnOnce(&Task) -> NewEntryRecord,
+    ) -> Result<(Task, LogEntry)> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let key = incident.id.to_string();
+        let number: i64 = tx.query_row(
+            "SELECT coalesce(max(number), 0) + 1 FROM tasks WHERE incident_id = ?1",
+            [&key],
+            |r| r.get(0),
+        )?;
+        let id = Uuid::now_v7();
+        tx.execute(
+            "INSERT INTO tasks (id, incident_id, number, title, description, assignee, priority, due, status,
+                                created_at, created_by, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'ny', ?9, ?10, ?9)",
+            params![
+                id.to_string(),
+                key,
+                number,
+                new.title,
+                new.description,
+                new.assignee,
+                new.priority.name(),
+                new.due.map(to_millis),
+                to_millis(now),
+                author
+            ],
+        )?;
+        for e in &new.from_entries {
+            let owner: Option<String> = tx
+                .query_row("SELECT incident_id FROM log_entries WHERE id = ?1", [e.to_string()], |r| r.get(0))
+                .optional()?;
+            if owner.as_deref() != Some(key.as_str()) {
+                return Err(StoreError::NotFound(format!(
+                    "log entry {e} is not in incident {}",
+                    incident.number
+                )));
+            }
+            tx.execute(
+                "INSERT INTO task_links (task_id, entry_id) VALUES (?1, ?2)",
+                params![id.to_string(), e.to_string()],
+            )?;
+        }
+        let task = task_in(&tx, id)?;
+        let op = Op {
+            author,
+            device,
+            entity: "task",
+            entity_id: id,
+            action: "create",
+            payload: serde_json::to_value(&task).expect("plain data"),
+        };
+        oplog::append(&tx, op, to_millis(now))?;
+        let logged = append_in(&tx, incident, [entry(&task)])?.pop().expect("a new entry");
+        tx.commit()?;
+        Ok((task, logged))
+    }
+
+    pub fn tasks(&self, incident: &Incident) -> Result<Vec<Task>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM tasks t JOIN incidents i ON i.id = t.incident_id
+             WHERE t.incident_id = ?1 ORDER BY t.number"
+        ))?;
+        let rows = stmt.query_map([incident.id.to_string()], from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn task(&self, incident: &Incident, number: i64) -> Result<Task> {
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM tasks t JOIN incidents i ON i.id = t.incident_id
+                 WHERE t.incident_id = ?1 AND t.number = ?2"
+            ))?
+            .query_row(params![incident.id.to_string(), number], from_row)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("incident {} has no task {number}", incident.number)))
+    }
+
+    /// Change a task and log it, in one transaction. `check` sees the task as it is in
+    /// the database at that moment and may refuse the change.
+    #[allow(clippy::too_many_arguments)]
+    pub fn change_task(
+        &mut self,
+        incident: &Incident,
+        number: i64,
+        change: &TaskChange,
+        author: &str,
+        device: &str,
+        now: DateTime<Utc>,
+        check: impl FnOnce(&Task) -> std::result::Result<(), String>,
+        entry: impl FnOnce(&Task, &Task) -> NewEntryRecord,
+    ) -> Result<(Task, LogEntry)> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let id: Option<String> = tx
+            .query_row(
+                "SELECT id FROM tasks WHERE incident_id = ?1 AND number = ?2",
+                params![incident.id.to_string(), number],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let id = id.and_then(|s| Uuid::parse_str(&s).ok()).ok_or_else(|| {
+            StoreError::NotFound(format!("incident {} has no task {number}", incident.number))
+        })?;
+        let before = task_in(&tx, id)?;
+        check(&before).map_err(StoreError::Conflict)?;
+        let (sql, value, field) = match change {
+            TaskChange::Status(s) => (
+                "UPDATE tasks SET status = ?1, updated_at = ?2 WHERE id = ?3",
+                Some(s.name().to_string()),
+                "status",
+            ),
+            TaskChange::Assignee(a) => {
+                ("UPDATE tasks SET assignee = ?1, updated_at = ?2 WHERE id = ?3", a.clone(), "assignee")
+            }
+        };
+        tx.execute(sql, params![value, to_millis(now), id.to_string()])?;
+        let after = task_in(&tx, id)?;
+        let op = Op {
+            author,
+            device,
+            entity: "task",
+            entity_id: id,
+            action: "set",
+            payload: serde_json::json!({ field: value }),
+        };
+        oplog::append(&tx, op, to_millis(now))?;
+        let logged = append_in(&tx, incident, [entry(&before, &after)])?.pop().expect("a new entry");
+        tx.commit()?;
+        Ok((after, logged))
+    }
+}

@@ -1,0 +1,171 @@
+//! Users, roles and tasks through the CLI against real databases: the permission table
+//! applied to every write, the task state machine, and the automatic log entries.
+
+mod common;
+use common::Home;
+
+fn flood() -> Home {
+    let h = Home::new();
+    h.ok(&["incident", "new", "--title", "Flom i Lågen", "--type", "flom"]);
+    h.ok(&["log", "add", "!Bestille drivstoff til aggregatene @teknisk-sjef #infrastruktur"]);
+    h
+}
+
+fn tasks(h: &Home) -> Vec<serde_json::Value> {
+    serde_json::from_str::<serde_json::Value>(&h.ok(&["task", "list", "--json"]))
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn a_task_from_an_entry_is_linked_and_logged() {
+    let h = flood();
+    assert_eq!(
+        h.ok(&["task", "add", "--from", "1", "--priority", "høy", "--due", "2026-11-23T11:00:00Z"]).trim(),
+        "1"
+    );
+    let t = &tasks(&h)[0];
+    assert_eq!(t["title"], "Bestille drivstoff til aggregatene @teknisk-sjef #infrastruktur");
+    assert_eq!(t["assignee"], "teknisk-sjef", "the @name suggests the assignee");
+    assert_eq!(t["priority"], "høy");
+    assert_eq!(t["status"], "ny");
+    assert_eq!(t["due"], "2026-11-23T11:00:00.000Z");
+    let entries = h.entries();
+    assert_eq!(t["from_entries"][0], entries[0]["id"]);
+    let auto = &entries[1];
+    assert_eq!(auto["kind"], "auto");
+    assert_eq!(auto["tags"], serde_json::json!(["oppgave"]));
+    let text = auto["text"].as_str().unwrap();
+    assert!(text.starts_with("Oppgave 1 opprettet: Bestille drivstoff"), "{text}");
+    assert!(
+        text.contains("ansvarlig: teknisk-sjef")
+            && text.contains("prioritet: høy")
+            && text.contains("fra loggføring #1"),
+        "{text}"
+    );
+    h.ok(&["log", "verify"]);
+}
+
+#[test]
+fn every_change_is_logged_and_the_state_machine_holds() {
+    let h = flood();
+    h.ok(&["task", "add", "--title", "Ring alle BST-brukere"]);
+    h.ok(&["task", "assign", "1", "leder hjemmetjenesten"]);
+    h.ok(&["task", "status", "1", "pågår"]);
+    h.ok(&["task", "status", "1", "utfort"]);
+    let (code, err) = h.fails(&["task", "status", "1", "avbrutt"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot go from done to cancelled"), "{err}");
+    let (_, err) = h.fails(&["--lang", "nb", "task", "status", "1", "utført"]);
+    assert!(err.contains("kan ikke gå fra utført til utført"), "{err}");
+    let (_, err) = h.fails(&["task", "status", "1", "ferdig"]);
+    assert!(err.contains("unknown task status") && err.contains("pågår"), "{err}");
+    h.ok(&["task", "status", "1", "pågår"]); // reopened
+    h.ok(&["task", "assign", "1", "--none"]);
+    let texts: Vec<String> = h
+        .entries()
+        .iter()
+        .filter(|e| e["kind"] == "auto")
+        .map(|e| e["text"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "Oppgave 1 opprettet: Ring alle BST-brukere",
+            "Oppgave 1 «Ring alle BST-brukere» tildelt leder hjemmetjenesten",
+            "Oppgave 1 «Ring alle BST-brukere»: ny → pågår",
+            "Oppgave 1 «Ring alle BST-brukere»: pågår → utført",
+            "Oppgave 1 «Ring alle BST-brukere»: utført → pågår",
+            "Oppgave 1 «Ring alle BST-brukere» er ikke lenger tildelt leder hjemmetjenesten",
+        ]
+    );
+    let t = &tasks(&h)[0];
+    assert_eq!(t["status"], "pågår");
+    assert!(t["assignee"].is_null());
+    // a refused change logged nothing and left the chain whole
+    h.ok(&["log", "verify"]);
+    // filters and text listing
+    assert_eq!(h.ok(&["task", "list", "--status", "ny"]).trim(), "");
+    assert!(h.ok(&["task", "list", "--status", "pagar"]).contains("Ring alle BST-brukere"));
+    let (_, err) = h.fails(&["task", "status", "7", "pågår"]);
+    assert!(err.contains("no task 7"), "{err}");
+}
+
+#[test]
+fn deadlines_stand_out_when_passed() {
+    let h = flood();
+    h.ok(&["task", "add", "--title", "Gammel", "--due", "2020-01-01T10:00:00Z"]);
+    h.ok(&["task", "add", "--title", "Ny", "--due", "2999-01-01T10:00:00Z"]);
+    let text = h.ok(&["task", "list"]);
+    let old = text.lines().find(|l| l.contains("Gammel")).unwrap();
+    let new = text.lines().find(|l| l.contains("Ny")).unwrap();
+    assert!(old.contains("OVERDUE") && !new.contains("OVERDUE"), "{text}");
+    h.ok(&["task", "status", "1", "utført"]);
+    assert!(!h.ok(&["task", "list"]).contains("OVERDUE"), "done tasks are not late");
+}
+
+#[test]
+fn without_users_everyone_may_act_and_the_first_user_is_an_administrator() {
+    let h = flood();
+    let (_, err) = h.fails(&["user", "add", "ola", "--role", "gjest"]);
+    assert!(err.contains("first user must be an administrator"), "{err}");
+    h.ok(&["user", "add", "kari", "--role", "administrator,loggfører"]);
+    h.ok(&["user", "add", "ola", "--role", "gjest"]);
+    h.ok(&["user", "add", "Åse", "--role", "kriseledelse", "--role", "loggforer"]);
+    let users: serde_json::Value = serde_json::from_str(&h.ok(&["user", "list", "--json"])).unwrap();
+    let ase = users.as_array().unwrap().iter().find(|u| u["name"] == "Åse").unwrap();
+    assert_eq!(ase["roles"], serde_json::json!(["kriseledelse", "loggfører"]));
+    let (_, err) = h.fails(&["user", "add", "ola", "--role", "eps"]);
+    assert!(err.contains("exists already"), "{err}");
+    let (_, err) = h.fails(&["user", "add", "per", "--role", "sjef"]);
+    assert!(err.contains("unknown role 'sjef'"), "{err}");
+}
+
+#[test]
+fn roles_decide_what_each_user_may_do() {
+    let h = flood();
+    h.ok(&["user", "add", "kari", "--role", "administrator"]);
+    h.ok(&["user", "add", "ola", "--role", "gjest"]);
+    h.ok(&["user", "add", "liv", "--role", "informasjonsmedarbeider"]);
+    h.ok(&["user", "add", "lars", "--role", "loggfører"]);
+
+    // a guest writes nothing, and is told which permission is missing
+    for args in [
+        vec!["log", "add", "hei"],
+        vec!["log", "mark", "1"],
+        vec!["task", "add", "--title", "x"],
+        vec!["incident", "new", "--title", "x"],
+        vec!["user", "add", "x", "--role", "gjest"],
+    ] {
+        let mut full = vec!["--user", "ola"];
+        full.extend(args.iter().copied());
+        let (code, err) = h.fails(&full);
+        assert_eq!(code, 2);
+        assert!(err.contains("ola (gjest) may not"), "{full:?}: {err}");
+    }
+    // …but can read
+    assert!(h.ok(&["--user", "ola", "log", "list"]).contains("Bestille drivstoff"));
+    // the information officer logs but does not manage tasks
+    h.ok(&["--user", "liv", "log", "add", "NRK ringte"]);
+    let (_, err) = h.fails(&["--user", "liv", "task", "add", "--title", "x"]);
+    assert!(err.contains("create or change tasks") && err.contains("loggfører"), "{err}");
+    // the logger records tasks but cannot close the incident
+    h.ok(&["--user", "lars", "task", "add", "--title", "Ring BST-brukere"]);
+    let (_, err) = h.fails(&["--user", "lars", "incident", "close", "1"]);
+    assert!(err.contains("open, close or reopen incidents"), "{err}");
+    // someone not registered is refused once users exist
+    let (_, err) = h.fails(&["--user", "per", "log", "add", "hei"]);
+    assert!(err.contains("per is not a user of this database") && err.contains("user add per"), "{err}");
+    // in Norwegian too
+    let (_, err) = h.fails(&["--lang", "nb", "--user", "ola", "log", "add", "hei"]);
+    assert!(err.contains("ola (gjest) har ikke lov til å skrive i hendelsesloggen"), "{err}");
+    // only an administrator changes roles, and the last one stays an administrator
+    let (_, err) = h.fails(&["--user", "lars", "user", "roles", "ola", "loggfører"]);
+    assert!(err.contains("manage users"), "{err}");
+    h.ok(&["user", "roles", "ola", "loggfører"]);
+    h.ok(&["--user", "ola", "log", "add", "Nå kan jeg skrive"]);
+    let (_, err) = h.fails(&["user", "roles", "kari", "gjest"]);
+    assert!(err.contains("last administrator"), "{err}");
+}
