@@ -15,6 +15,7 @@ pub mod redraw;
 pub mod theme;
 pub mod ui;
 pub mod widgets;
+pub mod workspace;
 pub mod wrap;
 
 use crate::cli::{Cli, Settings};
