@@ -82,7 +82,13 @@ pub struct Strings {
     pub no_active: &'static str,
     pub decisions_only: &'static str,
     pub significant_only: &'static str,
-    pub contexts: [&'static str; 7],
+    pub tasks: &'static str,
+    pub open_tasks: &'static str,
+    pub overdue: &'static str,
+    pub no_tasks: &'static str,
+    pub new_task: &'static str,
+    pub assign_to: &'static str,
+    pub contexts: [&'static str; 8],
 }
 
 pub const NB: Strings = Strings {
@@ -123,7 +129,22 @@ pub const NB: Strings = Strings {
     no_active: "ingen aktiv hendelse",
     decisions_only: "bare beslutninger",
     significant_only: "bare vesentlige",
-    contexts: ["Overalt", "Skrivelinjen", "Loggen", "Filter", "Hendelsesvelger", "Ny hendelse", "Hjelp"],
+    tasks: "Oppgaver",
+    open_tasks: "åpne",
+    overdue: "forsinket",
+    no_tasks: "Ingen oppgaver ennå. n lager en, eller t på en loggføring.",
+    new_task: "Ny oppgave",
+    assign_to: "Tildel",
+    contexts: [
+        "Overalt",
+        "Skrivelinjen",
+        "Loggen",
+        "Filter og spørsmål",
+        "Hendelsesvelger",
+        "Ny hendelse",
+        "Hjelp",
+        "Oppgaver",
+    ],
 };
 
 pub const EN: Strings = Strings {
@@ -164,7 +185,22 @@ pub const EN: Strings = Strings {
     no_active: "no active incident",
     decisions_only: "decisions only",
     significant_only: "significant only",
-    contexts: ["Everywhere", "Entry line", "Log", "Filter", "Incident picker", "New incident", "Help"],
+    tasks: "Tasks",
+    open_tasks: "open",
+    overdue: "overdue",
+    no_tasks: "No tasks yet. n makes one, or t on a log entry.",
+    new_task: "New task",
+    assign_to: "Assign to",
+    contexts: [
+        "Everywhere",
+        "Entry line",
+        "Log",
+        "Filter and prompts",
+        "Incident picker",
+        "New incident",
+        "Help",
+        "Tasks",
+    ],
 };
 
 #[cfg(test)]

@@ -221,7 +221,7 @@ fn escape_sequences_in_entries_cannot_touch_the_terminal() {
     t.start(&h, "--lang nb");
     let s = t.wait_for("Ny loggføring");
     assert!(s.contains("␛]0;pwned␇␛[2J␛[31mRØD"), "shown neutralised:\n{s}");
-    assert!(s.lines().next().unwrap().contains("sitroom │ #1 Flom i Lågen"), "title bar intact:\n{s}");
+    assert!(s.lines().next().unwrap().contains("│ #1 Flom i Lågen"), "title bar intact:\n{s}");
     let title = t.tmux(&["display-message", "-p", "-t", "main", "#{pane_title}"]);
     assert!(!String::from_utf8_lossy(&title.stdout).contains("pwned"), "the terminal was not retitled");
 
@@ -231,7 +231,7 @@ fn escape_sequences_in_entries_cannot_touch_the_terminal() {
     t.wait_for("Limt inn");
     t.keys(&["Enter"]);
     let s = t.wait_for("Lagret #2");
-    assert!(s.lines().next().unwrap().contains("sitroom │ #1 Flom i Lågen"), "{s}");
+    assert!(s.lines().next().unwrap().contains("│ #1 Flom i Lågen"), "{s}");
     let stored = h.entries()[1]["text"].as_str().unwrap().to_string();
     assert!(!stored.contains('\u{1b}') && stored.starts_with("Limt inn"), "{stored:?}");
     let title = t.tmux(&["display-message", "-p", "-t", "main", "#{pane_title}"]);

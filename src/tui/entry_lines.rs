@@ -33,14 +33,14 @@ pub fn entry_lines(
     } else {
         local.format("%d.%m %H:%M").to_string()
     };
-    let author = fit(&safe(&row.author), 10);
     let marker = if row.significant { "‼ " } else { "  " };
-    let prefix = vec![
-        Span::styled(format!("{:>5} ", row.seq), t.dim),
-        Span::styled(format!("{time} "), t.time),
-        Span::styled(format!("{author} "), t.author),
-        Span::styled(marker.to_string(), t.significant),
-    ];
+    let mut prefix =
+        vec![Span::styled(format!("{:>5} ", row.seq), t.dim), Span::styled(format!("{time} "), t.time)];
+    // In a narrow pane the text needs the room more than the author column does.
+    if width >= 70 {
+        prefix.push(Span::styled(format!("{} ", fit(&safe(&row.author), 10)), t.author));
+    }
+    prefix.push(Span::styled(marker.to_string(), t.significant));
     let prefix_w: usize = prefix.iter().map(|s| s.content.width()).sum();
     let body_w = (width as usize).saturating_sub(prefix_w).max(10);
 

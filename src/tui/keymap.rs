@@ -18,9 +18,10 @@ pub enum Context {
     Picker,
     Form,
     Help,
+    Tasks,
 }
 
-pub const CONTEXTS: [(Context, &str); 7] = [
+pub const CONTEXTS: [(Context, &str); 8] = [
     (Context::Global, "global"),
     (Context::Entry, "entry"),
     (Context::Log, "log"),
@@ -28,6 +29,7 @@ pub const CONTEXTS: [(Context, &str); 7] = [
     (Context::Picker, "picker"),
     (Context::Form, "form"),
     (Context::Help, "help"),
+    (Context::Tasks, "tasks"),
 ];
 
 impl Context {

@@ -198,7 +198,7 @@ impl LogPane {
     }
 
     /// Pick up entries another process (a CLI command, later sync) has written.
-    pub fn refresh(&mut self, session: &Session) -> crate::app::Result<bool> {
+    pub fn load_new(&mut self, session: &Session) -> crate::app::Result<bool> {
         let before = self.model.total();
         session.for_each_summary(&self.incident, self.model.last_seq(), i64::MAX, |e| self.model.push(e))?;
         Ok(self.model.total() > before)
@@ -474,6 +474,11 @@ impl LogPane {
                     Err(e) => cx.post(UiEvent::Error(e.to_string())),
                 }
             }
+            Action::TaskFromEntry => {
+                if let Some(seq) = self.selected_row().map(|r| r.seq) {
+                    cx.post(UiEvent::TaskFromEntry(seq));
+                }
+            }
             Action::Correct if !self.can_write => return self.handle_entry(Input::Paste, cx),
             Action::Correct => {
                 let Some((id, seq, text)) =
@@ -548,6 +553,10 @@ impl Pane for LogPane {
         }
     }
 
+    fn refresh(&mut self, session: &Session) -> Result<bool, String> {
+        self.load_new(session).map_err(|e| e.to_string())
+    }
+
     fn paste(&mut self, text: &str, cx: &mut Cx<'_>) -> Outcome {
         if self.focus == Focus::Entry && !self.can_write {
             return self.handle_entry(Input::Paste, cx);
@@ -600,7 +609,7 @@ impl Pane for LogPane {
         }
         let block = Block::default()
             .borders(Borders::ALL)
-            .border_style(focus_style(self.focus == Focus::Log))
+            .border_style(focus_style(cx.focused && self.focus != Focus::Entry))
             .title(Span::styled(count, t.heading));
         let inner = block.inner(list_area);
         f.render_widget(block, list_area);
@@ -652,11 +661,15 @@ impl Pane for LogPane {
         }
         let block = Block::default()
             .borders(Borders::ALL)
-            .border_style(focus_style(self.focus == Focus::Entry))
+            .border_style(focus_style(cx.focused && self.focus == Focus::Entry))
             .title(Line::from(title))
             .title_bottom(
                 Line::from(Span::styled(
-                    if self.can_write { format!(" {} ", s.entry_hint) } else { String::new() },
+                    if self.can_write && s.entry_hint.width() + 20 < editor_area.width as usize {
+                        format!(" {} ", s.entry_hint)
+                    } else {
+                        String::new()
+                    },
                     t.dim,
                 ))
                 .right_aligned(),

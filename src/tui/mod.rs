@@ -3,6 +3,7 @@
 //! only the cells that differ, so a slow SSH link carries little.
 
 pub mod action;
+pub mod desk;
 pub mod entry_lines;
 pub mod hangup;
 pub mod help;
@@ -12,6 +13,7 @@ pub mod log_pane;
 pub mod pane;
 pub mod picker;
 pub mod redraw;
+pub mod task_board;
 pub mod theme;
 pub mod ui;
 pub mod widgets;
@@ -41,7 +43,9 @@ pub fn run(settings: &Settings, cli: &Cli) -> Result<(), String> {
     let theme = Theme::load(&theme_name, config_dir.as_deref(), theme::no_color_requested())
         .map_err(|e| e.to_string())?;
     let session = settings.open_session().map_err(|e| e.to_string())?;
-    let mut ui = Ui::new(session, keymap, theme, settings.lang).map_err(|e| e.to_string())?;
+    let workspaces = workspace::load(config_dir.as_deref()).map_err(|e| e.to_string())?;
+    let mut ui =
+        Ui::with_workspaces(session, keymap, theme, settings.lang, &workspaces).map_err(|e| e.to_string())?;
 
     let unsaved =
         hangup::watch(ui.session.store.path().to_path_buf(), ui.session.user.clone(), restore_terminal);

@@ -27,6 +27,10 @@ pub enum UiEvent {
     CloseOverlay,
     /// Make this incident the session's active one.
     Activate(Incident),
+    /// This pane changed data others show: refresh them.
+    DataChanged,
+    /// Make a task of the log entry with this seq.
+    TaskFromEntry(i64),
 }
 
 /// What a pane may use while handling an input.
@@ -54,6 +58,8 @@ pub struct RenderCx<'a> {
     pub strings: &'static Strings,
     /// Local "now", so renders (and snapshots) do not read the clock themselves.
     pub now: chrono::DateTime<chrono::Local>,
+    /// Does the pane being drawn have the focus?
+    pub focused: bool,
     /// The configured incident types, for the new-incident form.
     pub incident_types: &'a [String],
 }
@@ -62,6 +68,10 @@ pub trait Pane {
     fn context(&self) -> Context;
     fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome;
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>);
+    /// Data changed elsewhere (another pane, another process): reload what is shown.
+    fn refresh(&mut self, _session: &Session) -> Result<bool, String> {
+        Ok(false)
+    }
     /// Text pasted into the pane (bracketed paste); ignored unless it edits text.
     fn paste(&mut self, _text: &str, _cx: &mut Cx<'_>) -> Outcome {
         Outcome::Ignored

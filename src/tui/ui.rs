@@ -1,16 +1,20 @@
-//! The UI model: the session, the active incident's log pane, overlays (picker,
-//! help) stacked above it, and the status line. Keys become actions here and go to the
-//! topmost layer; what panes post comes back here. Rendering reads this state only.
+//! The UI model: the session, the active incident's panes (the desk), the workspace
+//! that lays them out, overlays (picker, help) stacked above, and the status line.
+//! Keys become actions here and go to the topmost overlay or the focused pane; what
+//! panes post comes back here. Rendering reads this state only.
 
 use super::action::{Action, Input};
+use super::desk::Desk;
 use super::hangup::SharedUnsaved;
 use super::help::Help;
 use super::keymap::{Chord, Context, Keymap};
 use super::log_pane::LogPane;
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
 use super::picker::Picker;
+use super::task_board::TaskBoard;
 use super::theme::Theme;
 use super::widgets::hints;
+use super::workspace::{self, PaneKind, WorkspaceDef};
 use crate::app::Session;
 use crate::i18n::Lang;
 use crate::text::safe_line;
@@ -39,7 +43,11 @@ pub struct Ui {
     keymap: Keymap,
     theme: Theme,
     lang: Lang,
-    log: Option<LogPane>,
+    desk: Option<Desk>,
+    /// The workspaces this user's roles give, and the one shown.
+    workspaces: Vec<WorkspaceDef>,
+    workspace: usize,
+    focus: PaneKind,
     overlays: Vec<Box<dyn Pane>>,
     status: Option<Status>,
     quit: bool,
@@ -53,17 +61,34 @@ pub struct Ui {
 }
 
 impl Ui {
-    /// Open on the incident this user last had active, or the only open one; else
-    /// on the picker.
-    pub fn new(mut session: Session, keymap: Keymap, theme: Theme, lang: Lang) -> crate::app::Result<Ui> {
+    /// Open on the shipped workspaces; see [`Ui::with_workspaces`].
+    pub fn new(session: Session, keymap: Keymap, theme: Theme, lang: Lang) -> crate::app::Result<Ui> {
+        let defs = workspace::load(None).expect("the shipped workspaces are valid");
+        Ui::with_workspaces(session, keymap, theme, lang, &defs)
+    }
+
+    /// Open on the incident this user last had active, or the only open one (else on
+    /// the picker), in the first workspace the user's roles give.
+    pub fn with_workspaces(
+        mut session: Session,
+        keymap: Keymap,
+        theme: Theme,
+        lang: Lang,
+        defs: &[WorkspaceDef],
+    ) -> crate::app::Result<Ui> {
         session.lang = lang;
         let data_version = session.store.data_version()?;
+        let workspaces = workspace::for_roles(defs, session.roles()?.as_deref());
         let mut ui = Ui {
             session,
             keymap,
             theme,
             lang,
-            log: None,
+            desk: None,
+            // The entry line has focus from the start wherever the log is shown.
+            focus: PaneKind::Log,
+            workspaces,
+            workspace: 0,
             overlays: Vec::new(),
             status: None,
             quit: false,
@@ -73,6 +98,7 @@ impl Ui {
             clear_requested: false,
             unsaved: None,
         };
+        ui.show_workspace(0);
         match ui.session.default_incident()? {
             Some(incident) => ui.activate(incident)?,
             None => ui.overlays.push(Box::new(Picker::new(ui.session.incidents()?, None))),
@@ -81,22 +107,39 @@ impl Ui {
     }
 
     fn activate(&mut self, incident: crate::domain::Incident) -> crate::app::Result<()> {
-        if let Some(log) = &mut self.log {
-            log.save_draft_if_due(&self.session, Instant::now(), true)?;
+        if let Some(desk) = &mut self.desk {
+            desk.log.save_draft_if_due(&self.session, Instant::now(), true)?;
         }
         self.session.set_active(&incident)?;
-        let pane = LogPane::open(&self.session, incident, self.lang)?;
-        if pane.has_draft() {
+        let desk = Desk::open(&self.session, incident, self.lang)?;
+        if desk.log.has_draft() {
             self.set_status(self.lang.strings().draft_restored.to_string(), false);
         }
-        self.log = Some(pane);
+        self.desk = Some(desk);
         self.overlays.clear();
         Ok(())
     }
 
-    /// Rows the terminal may scroll when the log moves (none under an overlay).
+    /// Switch to workspace `i` (of this user's), focusing the log if it shows one.
+    fn show_workspace(&mut self, i: usize) -> bool {
+        let Some(ws) = self.workspaces.get(i) else { return false };
+        let panes = ws.layout.panes();
+        self.workspace = i;
+        if !panes.contains(&self.focus) {
+            self.focus = if panes.contains(&PaneKind::Log) { PaneKind::Log } else { panes[0] };
+        }
+        true
+    }
+
+    fn shown(&self) -> Vec<PaneKind> {
+        self.workspaces[self.workspace].layout.panes()
+    }
+
+    /// Rows the terminal may scroll when the log moves: the log's list, when the
+    /// workspace shows it and nothing covers it.
     pub fn scroll_rows(&self) -> Option<std::ops::Range<u16>> {
-        self.log.as_ref().filter(|_| self.overlays.is_empty()).map(LogPane::list_rows)
+        let log = self.desk.as_ref().map(|d| &d.log)?;
+        (self.overlays.is_empty() && self.shown().contains(&PaneKind::Log)).then(|| log.list_rows())
     }
 
     pub fn should_quit(&self) -> bool {
@@ -104,7 +147,16 @@ impl Ui {
     }
 
     pub fn log(&self) -> Option<&LogPane> {
-        self.log.as_ref()
+        self.desk.as_ref().map(|d| &d.log)
+    }
+
+    pub fn tasks(&self) -> Option<&TaskBoard> {
+        self.desk.as_ref().map(|d| &d.tasks)
+    }
+
+    /// The names of this user's workspaces, in key order.
+    pub fn workspace_names(&self) -> Vec<&str> {
+        self.workspaces.iter().map(|w| w.name.as_str()).collect()
     }
 
     fn set_status(&mut self, text: String, error: bool) {
@@ -112,9 +164,9 @@ impl Ui {
     }
 
     fn context(&self) -> Context {
-        match (self.overlays.last(), &self.log) {
+        match (self.overlays.last(), &self.desk) {
             (Some(o), _) => o.context(),
-            (None, Some(l)) => l.context(),
+            (None, Some(d)) => d.pane(self.focus).context(),
             (None, None) => Context::Picker,
         }
     }
@@ -127,13 +179,11 @@ impl Ui {
 
     /// Run `f` holding the hang-up watcher's lock, and leave it the state after `f`.
     fn guarded(&mut self, f: impl FnOnce(&mut Ui) -> bool) -> bool {
-        let Some(shared) = self.unsaved.clone() else {
-            return f(self);
-        };
+        let Some(shared) = self.unsaved.clone() else { return f(self) };
         let mut unsaved = shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let changed = f(self);
-        unsaved.incident = self.log.as_ref().map(|l| l.incident().id);
-        unsaved.draft = self.log.as_ref().and_then(LogPane::draft_snapshot);
+        unsaved.incident = self.desk.as_ref().map(|d| d.incident().id);
+        unsaved.draft = self.log().and_then(LogPane::draft_snapshot);
         changed
     }
 
@@ -152,6 +202,7 @@ impl Ui {
             None if context.takes_text() || context == Context::Log && is_typing(&ev) => Input::Edit(ev),
             None => return false,
         };
+        let dialog = matches!(context, Context::Picker | Context::Form | Context::Help);
         match input {
             Input::Action(Action::Quit) => {
                 self.quit = true;
@@ -164,7 +215,7 @@ impl Ui {
             Input::Action(Action::Incidents) if !matches!(context, Context::Picker | Context::Form) => {
                 match self.session.incidents() {
                     Ok(list) => {
-                        let active = self.log.as_ref().map(|l| l.incident().id);
+                        let active = self.desk.as_ref().map(|d| d.incident().id);
                         self.overlays.push(Box::new(Picker::new(list, active)))
                     }
                     Err(e) => self.set_status(e.to_string(), true),
@@ -173,6 +224,13 @@ impl Ui {
             }
             Input::Action(Action::Redraw) => {
                 self.clear_requested = true;
+                return true;
+            }
+            Input::Action(Action::Workspace(n)) if !dialog => return self.show_workspace(usize::from(n) - 1),
+            Input::Action(Action::NextPane) if !dialog => {
+                let shown = self.shown();
+                let at = shown.iter().position(|k| *k == self.focus).unwrap_or(0);
+                self.focus = shown[(at + 1) % shown.len()];
                 return true;
             }
             _ => {}
@@ -188,9 +246,9 @@ impl Ui {
     fn with_top(&mut self, f: impl FnOnce(&mut dyn Pane, &mut Cx<'_>) -> Outcome) -> bool {
         let mut events = Vec::new();
         let mut cx = Cx { session: &mut self.session, lang: self.lang, events: &mut events };
-        let outcome = match (self.overlays.last_mut(), self.log.as_mut()) {
+        let outcome = match (self.overlays.last_mut(), self.desk.as_mut()) {
             (Some(o), _) => f(o.as_mut(), &mut cx),
-            (None, Some(l)) => f(l, &mut cx),
+            (None, Some(d)) => f(d.pane_mut(self.focus), &mut cx),
             (None, None) => Outcome::Ignored,
         };
         let any = !events.is_empty();
@@ -212,24 +270,49 @@ impl Ui {
                     self.set_status(e.to_string(), true);
                 }
             }
+            UiEvent::DataChanged => self.refresh(),
+            UiEvent::TaskFromEntry(seq) => {
+                let Some(incident) = self.desk.as_ref().map(|d| d.incident().clone()) else { return };
+                let made = self
+                    .session
+                    .task_from_entry(&incident, seq)
+                    .and_then(|new| self.session.add_task(&incident, new));
+                match made {
+                    Ok((task, _)) => {
+                        let msg = match self.lang {
+                            Lang::Nb => format!("Oppgave {} opprettet fra #{seq}", task.number),
+                            Lang::En => format!("Task {} made from #{seq}", task.number),
+                        };
+                        self.set_status(msg, false);
+                        self.refresh();
+                    }
+                    Err(e) => self.set_status(e.to_string(), true),
+                }
+            }
         }
     }
 
-    /// Periodic work: save the draft when due, pick up entries others wrote, expire
-    /// the status, notice a new minute for the clock. True when a redraw is needed.
+    fn refresh(&mut self) {
+        if let Some(desk) = &mut self.desk {
+            if let Err(e) = desk.refresh(&self.session) {
+                self.set_status(e, true);
+            }
+        }
+    }
+
+    /// Periodic work: save the draft when due, pick up what others wrote, expire the
+    /// status, notice a new minute for the clock. True when a redraw is needed.
     pub fn tick(&mut self, now: Instant) -> bool {
         let mut changed = false;
-        if let Some(log) = &mut self.log {
-            match log.poll_history() {
+        if let Some(desk) = &mut self.desk {
+            match desk.log.poll_history() {
                 Ok(c) => changed |= c,
                 Err(e) => {
                     self.status = Some(Status { text: e, error: true, since: now });
                     changed = true;
                 }
             }
-        }
-        if let Some(log) = &mut self.log {
-            if let Err(e) = log.save_draft_if_due(&self.session, now, false) {
+            if let Err(e) = desk.log.save_draft_if_due(&self.session, now, false) {
                 self.status = Some(Status { text: e.to_string(), error: true, since: now });
                 changed = true;
             }
@@ -239,9 +322,8 @@ impl Ui {
             if let Ok(v) = self.session.store.data_version() {
                 if v != self.data_version {
                     self.data_version = v;
-                    if let Some(log) = &mut self.log {
-                        changed |= log.refresh(&self.session).unwrap_or(false);
-                    }
+                    self.refresh();
+                    changed = true;
                 }
             }
         }
@@ -256,20 +338,19 @@ impl Ui {
         }
         changed
     }
-
     /// How long the event loop may sleep before `tick` has work.
     pub fn next_wake(&self, now: Instant) -> Duration {
-        if self.log.as_ref().is_some_and(LogPane::is_loading) {
+        if self.log().is_some_and(LogPane::is_loading) {
             return Duration::from_millis(10);
         }
-        let draft = self.log.as_ref().and_then(|l| l.draft_due_in(now)).unwrap_or(POLL_EVERY);
+        let draft = self.log().and_then(|l| l.draft_due_in(now)).unwrap_or(POLL_EVERY);
         draft.min((self.last_poll + POLL_EVERY).saturating_duration_since(now)).max(Duration::from_millis(10))
     }
 
     /// Save what is unsaved before the program ends.
     pub fn shutdown(&mut self) -> crate::app::Result<()> {
-        if let Some(log) = &mut self.log {
-            log.save_draft_if_due(&self.session, Instant::now(), true)?;
+        if let Some(desk) = &mut self.desk {
+            desk.log.save_draft_if_due(&self.session, Instant::now(), true)?;
         }
         Ok(())
     }
@@ -282,20 +363,27 @@ impl Ui {
             f.render_widget(Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }), area);
             return;
         }
-        let cx = RenderCx {
+        let mut cx = RenderCx {
             theme: &self.theme,
             keymap: &self.keymap,
             lang: self.lang,
             strings: s,
             now,
+            focused: false,
             incident_types: &self.session.incident_types,
         };
         let [title, body, bottom] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(area);
         self.render_title(f, title, &cx);
-        if let Some(log) = &self.log {
-            log.render(f, body, &cx);
+        if let Some(desk) = &self.desk {
+            let mut areas = Vec::new();
+            self.workspaces[self.workspace].layout.areas(body, &mut areas);
+            for (kind, rect) in areas {
+                cx.focused = self.overlays.is_empty() && kind == self.focus;
+                desk.pane(kind).render(f, rect, &cx);
+            }
         }
+        cx.focused = true;
         for o in &self.overlays {
             o.render(f, body, &cx);
         }
@@ -305,7 +393,19 @@ impl Ui {
     fn render_title(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let (s, t) = (cx.strings, cx.theme);
         let mut left = vec![Span::styled(" sitroom │ ", t.title_bar)];
-        match self.log.as_ref().map(LogPane::incident) {
+        let ws = &self.workspaces[self.workspace];
+        let place = if self.workspaces.len() > 1 {
+            format!(
+                "{} {}/{} │ ",
+                ws.label(cx.lang.is_norwegian()),
+                self.workspace + 1,
+                self.workspaces.len()
+            )
+        } else {
+            format!("{} │ ", ws.label(cx.lang.is_norwegian()))
+        };
+        left.push(Span::styled(place, t.title_bar));
+        match self.desk.as_ref().map(Desk::incident) {
             Some(i) => {
                 left.push(Span::styled(format!("#{} {} ", i.number, safe_line(&i.title)), t.title_bar));
                 left.push(Span::styled(
@@ -362,10 +462,19 @@ impl Ui {
                         Action::FocusNext,
                         Action::Help,
                         Action::Correct,
+                        Action::TaskFromEntry,
                         Action::ToggleSignificant,
                         Action::Search,
                         Action::DecisionsOnly,
-                        Action::SignificantOnly,
+                    ],
+                    Context::Tasks => &[
+                        Action::MoveRight,
+                        Action::StatusDone,
+                        Action::NewTask,
+                        Action::AssignTask,
+                        Action::ToggleView,
+                        Action::NextPane,
+                        Action::Help,
                     ],
                     Context::Filter => &[Action::Confirm, Action::Cancel],
                     Context::Help => &[Action::Cancel, Action::Quit],

@@ -193,12 +193,14 @@ pub fn parse(file: &str, source: &str) -> Result<Vec<WorkspaceDef>, WorkspaceErr
                         }
                     }
                     ("layout", _) => layout = Some(node(v, &err)?),
-                    (other, _) => return Err(err(
-                        here,
-                        format!(
+                    (other, _) => {
+                        return Err(err(
+                            here,
+                            format!(
                             "unknown or malformed key '{other}' in a workspace (name, label, roles, layout)"
                         ),
-                    )),
+                        ))
+                    }
                 }
             }
             let name = name

@@ -1,0 +1,52 @@
+//! The desk: every pane of the active incident, kept while the user switches
+//! workspaces (so the draft, the scroll position and the selected task stay put).
+//! `pane`/`pane_mut` are the registry from a layout's pane names to the panes.
+
+use super::log_pane::LogPane;
+use super::pane::Pane;
+use super::task_board::TaskBoard;
+use super::workspace::PaneKind;
+use crate::app::Session;
+use crate::domain::Incident;
+use crate::i18n::Lang;
+
+pub struct Desk {
+    pub log: LogPane,
+    pub tasks: TaskBoard,
+}
+
+impl Desk {
+    pub fn open(session: &Session, incident: Incident, lang: Lang) -> crate::app::Result<Desk> {
+        Ok(Desk {
+            tasks: TaskBoard::open(session, incident.clone())?,
+            log: LogPane::open(session, incident, lang)?,
+        })
+    }
+
+    pub fn incident(&self) -> &Incident {
+        self.log.incident()
+    }
+
+    pub fn pane(&self, kind: PaneKind) -> &dyn Pane {
+        match kind {
+            PaneKind::Log => &self.log,
+            PaneKind::Tasks => &self.tasks,
+        }
+    }
+
+    pub fn pane_mut(&mut self, kind: PaneKind) -> &mut dyn Pane {
+        match kind {
+            PaneKind::Log => &mut self.log,
+            PaneKind::Tasks => &mut self.tasks,
+        }
+    }
+
+    /// Data changed: every pane reloads what it shows. True when any view changed.
+    pub fn refresh(&mut self, session: &Session) -> Result<bool, String> {
+        let mut changed = false;
+        for kind in [PaneKind::Log, PaneKind::Tasks] {
+            changed |= self.pane_mut(kind).refresh(session)?;
+        }
+        Ok(changed)
+    }
+}

@@ -1,0 +1,421 @@
+//! The task board (oppgaver og tiltak): a column per status, or a list; move a task
+//! with one key; new tasks and assignments through a one-line prompt. Overdue tasks
+//! stand out. The state machine and the permission table decide what may happen; the
+//! board only asks.
+
+use super::action::{Action, Input};
+use super::keymap::Context;
+use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
+use crate::app::Session;
+use crate::domain::roles::Permission;
+use crate::domain::task::{NewTask, Priority, Task, TaskStatus, STATUSES};
+use crate::domain::Incident;
+use crate::text::safe_line;
+use chrono::{DateTime, Local, Utc};
+use crossterm::event::{KeyCode, KeyModifiers};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+
+/// Narrower than this the board is shown as a list: four columns need room to be read.
+const BOARD_MIN_WIDTH: u16 = 72;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum View {
+    Board,
+    List,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Asking {
+    NewTitle,
+    Assignee,
+}
+
+pub struct TaskBoard {
+    incident: Incident,
+    tasks: Vec<Task>,
+    /// Per status, the indices of its tasks in display order.
+    columns: [Vec<usize>; 4],
+    view: View,
+    column: usize,
+    row: usize,
+    prompt: Option<(Asking, String)>,
+    can_write: bool,
+}
+
+/// Open tasks by deadline (none last), then priority; finished ones newest first.
+fn order(tasks: &[Task]) -> [Vec<usize>; 4] {
+    let mut cols: [Vec<usize>; 4] = Default::default();
+    for (i, t) in tasks.iter().enumerate() {
+        let c = STATUSES.iter().position(|s| *s == t.status).unwrap_or(0);
+        cols[c].push(i);
+    }
+    for (c, col) in cols.iter_mut().enumerate() {
+        if c < 2 {
+            col.sort_by_key(|&i| {
+                (tasks[i].due.is_none(), tasks[i].due, std::cmp::Reverse(tasks[i].priority), tasks[i].number)
+            });
+        } else {
+            col.sort_by_key(|&i| std::cmp::Reverse(tasks[i].updated_at));
+        }
+    }
+    cols
+}
+
+impl TaskBoard {
+    pub fn open(session: &Session, incident: Incident) -> crate::app::Result<TaskBoard> {
+        let tasks = session.tasks(&incident)?;
+        Ok(TaskBoard {
+            columns: order(&tasks),
+            tasks,
+            incident,
+            view: View::Board,
+            column: 0,
+            row: 0,
+            prompt: None,
+            can_write: session.may(Permission::ManageTasks)?,
+        })
+    }
+
+    pub fn tasks(&self) -> &[Task] {
+        &self.tasks
+    }
+
+    fn reload(&mut self, session: &Session) -> crate::app::Result<()> {
+        let selected = self.selected().map(|t| t.id);
+        self.tasks = session.tasks(&self.incident)?;
+        self.columns = order(&self.tasks);
+        // keep the same task selected where it went
+        if let Some(id) = selected {
+            for (c, col) in self.columns.iter().enumerate() {
+                if let Some(r) = col.iter().position(|&i| self.tasks[i].id == id) {
+                    if self.view == View::Board {
+                        self.column = c;
+                    }
+                    self.row = r;
+                    if self.view == View::List {
+                        self.row =
+                            self.list_order().iter().position(|&i| self.tasks[i].id == id).unwrap_or(0);
+                    }
+                }
+            }
+        }
+        self.clamp();
+        Ok(())
+    }
+
+    /// All tasks in list order: the columns one after another.
+    fn list_order(&self) -> Vec<usize> {
+        self.columns.iter().flatten().copied().collect()
+    }
+
+    fn clamp(&mut self) {
+        let len = match self.view {
+            View::Board => self.columns[self.column].len(),
+            View::List => self.tasks.len(),
+        };
+        self.row = self.row.min(len.saturating_sub(1));
+    }
+
+    fn selected(&self) -> Option<&Task> {
+        let i = match self.view {
+            View::Board => *self.columns[self.column].get(self.row)?,
+            View::List => *self.list_order().get(self.row)?,
+        };
+        self.tasks.get(i)
+    }
+
+    fn run(
+        &mut self,
+        cx: &mut Cx<'_>,
+        f: impl FnOnce(&mut Session, &Incident) -> crate::app::Result<(Task, crate::domain::LogEntry)>,
+    ) {
+        match f(cx.session, &self.incident) {
+            Ok((t, _)) => {
+                let msg = match cx.lang {
+                    crate::i18n::Lang::Nb => format!("Oppgave {}: {}", t.number, t.status.label(true)),
+                    crate::i18n::Lang::En => format!("Task {}: {}", t.number, t.status.label(false)),
+                };
+                cx.post(UiEvent::Status(msg));
+                cx.post(UiEvent::DataChanged);
+                if let Err(e) = self.reload(cx.session) {
+                    cx.post(UiEvent::Error(e.to_string()));
+                }
+            }
+            Err(e) => cx.post(UiEvent::Error(e.to_string())),
+        }
+    }
+
+    fn set_status(&mut self, cx: &mut Cx<'_>, to: TaskStatus) {
+        let Some(n) = self.selected().map(|t| t.number) else { return };
+        self.run(cx, |s, i| s.set_task_status(i, n, to));
+    }
+
+    fn answer(&mut self, cx: &mut Cx<'_>, asking: Asking, text: String) {
+        match asking {
+            Asking::NewTitle => {
+                let new = NewTask { title: text, priority: Priority::Normal, ..NewTask::default() };
+                self.run(cx, |s, i| s.add_task(i, new));
+            }
+            Asking::Assignee => {
+                let Some(n) = self.selected().map(|t| t.number) else { return };
+                let who = Some(text).filter(|t| !t.trim().is_empty());
+                self.run(cx, |s, i| s.assign_task(i, n, who));
+            }
+        }
+    }
+
+    fn refuse(&self, cx: &mut Cx<'_>) {
+        if let Err(e) = cx.session.permit(Permission::ManageTasks) {
+            cx.post(UiEvent::Error(e.to_string()));
+        }
+    }
+}
+
+impl Pane for TaskBoard {
+    fn context(&self) -> Context {
+        if self.prompt.is_some() {
+            Context::Filter
+        } else {
+            Context::Tasks
+        }
+    }
+
+    fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
+        if let Some((asking, text)) = &mut self.prompt {
+            match input {
+                Input::Edit(key) => match key.code {
+                    KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => text.push(c),
+                    KeyCode::Backspace => {
+                        text.pop();
+                    }
+                    _ => return Outcome::Ignored,
+                },
+                Input::Action(Action::Confirm) => {
+                    let (asking, text) = (*asking, std::mem::take(text));
+                    self.prompt = None;
+                    self.answer(cx, asking, text);
+                }
+                Input::Action(Action::Cancel) => self.prompt = None,
+                _ => return Outcome::Ignored,
+            }
+            return Outcome::Consumed;
+        }
+        let Input::Action(action) = input else { return Outcome::Ignored };
+        let writes = matches!(
+            action,
+            Action::NewTask
+                | Action::AssignTask
+                | Action::MoveRight
+                | Action::MoveLeft
+                | Action::StatusNew
+                | Action::StatusStarted
+                | Action::StatusDone
+                | Action::StatusCancelled
+        );
+        if writes && !self.can_write {
+            self.refuse(cx);
+            return Outcome::Consumed;
+        }
+        match action {
+            Action::Up => self.row = self.row.saturating_sub(1),
+            Action::Down => self.row += 1,
+            Action::Left if self.view == View::Board => {
+                self.column = self.column.saturating_sub(1);
+            }
+            Action::Right if self.view == View::Board => self.column = (self.column + 1).min(3),
+            Action::First => self.row = 0,
+            Action::Last => self.row = usize::MAX,
+            Action::ToggleView => {
+                let id = self.selected().map(|t| t.id);
+                self.view = if self.view == View::Board { View::List } else { View::Board };
+                self.row = 0;
+                if let Some(id) = id {
+                    if self.view == View::List {
+                        self.row =
+                            self.list_order().iter().position(|&i| self.tasks[i].id == id).unwrap_or(0);
+                    } else if let Some((c, r)) =
+                        self.columns.iter().enumerate().find_map(|(c, col)| {
+                            col.iter().position(|&i| self.tasks[i].id == id).map(|r| (c, r))
+                        })
+                    {
+                        self.column = c;
+                        self.row = r;
+                    }
+                }
+            }
+            Action::NewTask => self.prompt = Some((Asking::NewTitle, String::new())),
+            Action::AssignTask => {
+                if let Some(t) = self.selected() {
+                    self.prompt = Some((Asking::Assignee, t.assignee.clone().unwrap_or_default()));
+                }
+            }
+            Action::MoveRight | Action::MoveLeft => {
+                let Some(from) = self.selected().map(|t| t.status) else { return Outcome::Consumed };
+                let c = STATUSES.iter().position(|s| *s == from).unwrap_or(0) as i32;
+                let to = c + if action == Action::MoveRight { 1 } else { -1 };
+                if (0..4).contains(&to) {
+                    self.set_status(cx, STATUSES[to as usize]);
+                }
+            }
+            Action::StatusNew => self.set_status(cx, TaskStatus::New),
+            Action::StatusStarted => self.set_status(cx, TaskStatus::InProgress),
+            Action::StatusDone => self.set_status(cx, TaskStatus::Done),
+            Action::StatusCancelled => self.set_status(cx, TaskStatus::Cancelled),
+            _ => return Outcome::Ignored,
+        }
+        self.clamp();
+        Outcome::Consumed
+    }
+
+    fn refresh(&mut self, session: &Session) -> Result<bool, String> {
+        self.reload(session).map_err(|e| e.to_string())?;
+        Ok(true)
+    }
+
+    fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
+        let (s, t) = (cx.strings, cx.theme);
+        let nb = cx.lang.is_norwegian();
+        let now = cx.now.with_timezone(&Utc);
+        let open = self.tasks.iter().filter(|t| t.status.is_open()).count();
+        let late = self.tasks.iter().filter(|t| t.is_overdue(now)).count();
+        let mut title = vec![Span::styled(format!(" {} · {open} {} ", s.tasks, s.open_tasks), t.heading)];
+        if late > 0 {
+            title.push(Span::styled(format!(" {late} {} ", s.overdue), t.error));
+        }
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(if cx.focused { t.border_focus } else { t.border })
+            .title(Line::from(title));
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let [body, prompt_area] =
+            Layout::vertical([Constraint::Min(1), Constraint::Length(u16::from(self.prompt.is_some()))])
+                .areas(inner);
+        if self.tasks.is_empty() {
+            f.render_widget(Paragraph::new(Span::styled(s.no_tasks, t.dim)), body);
+        } else if self.view == View::Board && body.width >= BOARD_MIN_WIDTH {
+            let cols = Layout::horizontal([Constraint::Ratio(1, 4); 4]).split(body);
+            for (c, rect) in cols.iter().enumerate() {
+                let heading = Line::from(Span::styled(
+                    format!("{} ({})", STATUSES[c].label(nb), self.columns[c].len()),
+                    if cx.focused && c == self.column { t.key } else { t.heading },
+                ));
+                let height = rect.height.saturating_sub(1) as usize;
+                let sel = (cx.focused && c == self.column).then_some(self.row);
+                let first = sel.map_or(0, |r| r.saturating_sub(height.saturating_sub(1)));
+                let mut lines = vec![heading];
+                for (r, &i) in self.columns[c].iter().enumerate().skip(first).take(height) {
+                    lines.push(card(&self.tasks[i], now, rect.width, sel == Some(r), cx));
+                }
+                f.render_widget(Paragraph::new(lines), *rect);
+            }
+        } else {
+            // The list, also where a board would not fit: the same task stays selected.
+            let order = self.list_order();
+            let selected = self.selected().map(|t| t.id);
+            let at = order.iter().position(|&i| Some(self.tasks[i].id) == selected).unwrap_or(0);
+            let height = body.height as usize;
+            let first = at.saturating_sub(height.saturating_sub(1));
+            let status_w = if body.width < 50 { 7 } else { 12 };
+            let lines: Vec<Line> = order
+                .iter()
+                .enumerate()
+                .skip(first)
+                .take(height)
+                .map(|(r, &i)| {
+                    let task = &self.tasks[i];
+                    let width = body.width.saturating_sub(status_w as u16);
+                    let mut line = card(task, now, width, cx.focused && r == at, cx);
+                    let label: String = task.status.label(nb).chars().take(status_w - 1).collect();
+                    line.spans.insert(0, Span::styled(format!("{label:<status_w$}"), t.dim));
+                    line
+                })
+                .collect();
+            f.render_widget(Paragraph::new(lines), body);
+        }
+        if let Some((asking, text)) = &self.prompt {
+            let label = match asking {
+                Asking::NewTitle => s.new_task,
+                Asking::Assignee => s.assign_to,
+            };
+            let line = Line::from(vec![
+                Span::styled(format!("{label}: "), t.heading),
+                Span::styled(format!("{}▏", safe_line(text)), t.base),
+            ]);
+            f.render_widget(Paragraph::new(line), prompt_area);
+        }
+    }
+
+    fn paste(&mut self, text: &str, _cx: &mut Cx<'_>) -> Outcome {
+        match &mut self.prompt {
+            Some((_, t)) => {
+                t.extend(text.chars().filter(|c| !c.is_control()));
+                Outcome::Consumed
+            }
+            None => Outcome::Ignored,
+        }
+    }
+}
+
+/// One task as a line: `#3 ‼ Ring BST-brukere · lars · 12:00`, late ones in the
+/// error style, cut to `width`.
+fn card(task: &Task, now: DateTime<Utc>, width: u16, selected: bool, cx: &RenderCx<'_>) -> Line<'static> {
+    let t = cx.theme;
+    let late = task.is_overdue(now);
+    let base = if late { t.error } else { t.base };
+    let mut spans = vec![Span::styled(format!("#{} ", task.number), t.dim)];
+    if task.priority >= Priority::Høy {
+        spans.push(Span::styled("‼ ", t.significant));
+    }
+    spans.push(Span::styled(safe_line(&task.title).into_owned(), base));
+    if let Some(a) = &task.assignee {
+        spans.push(Span::styled(format!(" · {}", safe_line(a)), t.author));
+    }
+    if let Some(d) = task.due {
+        let local = d.with_timezone(&Local);
+        let when = if local.date_naive() == cx.now.date_naive() {
+            local.format("%H:%M")
+        } else {
+            local.format("%d.%m %H:%M")
+        };
+        spans.push(Span::styled(format!(" · {when}"), if late { t.error } else { t.time }));
+    }
+    let mut line = Line::from(spans);
+    // cut to the width (wide characters counted right)
+    let mut used = 0usize;
+    let mut kept = Vec::new();
+    for span in line.spans.drain(..) {
+        let w = unicode_width::UnicodeWidthStr::width(span.content.as_ref());
+        if used + w <= width as usize {
+            used += w;
+            kept.push(span);
+        } else {
+            let room = (width as usize).saturating_sub(used);
+            let mut cut = String::new();
+            let mut cw = 0;
+            for ch in span.content.chars() {
+                let w = unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
+                if cw + w + 1 > room {
+                    break;
+                }
+                cut.push(ch);
+                cw += w;
+            }
+            cut.push('…');
+            kept.push(Span::styled(cut, span.style));
+            break;
+        }
+    }
+    let mut line = Line::from(kept);
+    if selected {
+        for span in &mut line.spans {
+            span.style = span.style.patch(t.selected);
+        }
+    }
+    let _ = Style::default();
+    line
+}

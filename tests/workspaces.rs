@@ -1,0 +1,323 @@
+//! Workspaces and the task board, rendered into TestBackend and driven by keys.
+
+use chrono::{DateTime, Local, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use sitroom::app::{EntryInput, Session};
+use sitroom::domain::roles::Role;
+use sitroom::domain::task::{NewTask, Priority, TaskStatus};
+use sitroom::domain::{EntryKind, Incident, NewIncident, Severity};
+use sitroom::i18n::Lang;
+use sitroom::store::{NewEntryRecord, TaskChange};
+use sitroom::tui::keymap::Keymap;
+use sitroom::tui::theme::Theme;
+use sitroom::tui::ui::Ui;
+
+fn utc(h: u32, m: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, h, m, 0).unwrap()
+}
+
+fn now() -> DateTime<Local> {
+    utc(9, 41).with_timezone(&Local)
+}
+
+fn auto(text: String, at: DateTime<Utc>) -> NewEntryRecord {
+    NewEntryRecord {
+        id: uuid::Uuid::now_v7(),
+        text,
+        author: "kari".into(),
+        device: "stab-pc".into(),
+        reported_at: at,
+        recorded_at: at,
+        kind: EntryKind::Auto,
+        tags: vec!["oppgave".into()],
+        mentions: vec![],
+        significant: false,
+        corrects: None,
+    }
+}
+
+/// A flood incident with log entries and tasks in every column, at fixed times.
+fn staff_room(dir: &tempfile::TempDir) -> Session {
+    std::env::set_var("TZ", "UTC");
+    let types = sitroom::domain::incident::DEFAULT_TYPES.iter().map(|s| s.to_string()).collect();
+    let mut s = Session::open(&dir.path().join("s.db"), "kari", types).unwrap();
+    s.device = "stab-pc".into();
+    let new = NewIncident {
+        title: "Flom i Lågen".into(),
+        kind: "flom".into(),
+        severity: Severity::new(3).unwrap(),
+        exercise: false,
+    };
+    let i = s.store.create_incident(&new, "kari", "stab-pc", utc(7, 55)).unwrap();
+    s.set_active(&i).unwrap();
+    for (h, m, text) in [
+        (8, 2, "Kriseledelsen satt #stab"),
+        (8, 5, "Gokstad sykehjem ligger i flomsonen, 38 beboere #helse"),
+        (8, 9, "!Bestille drivstoff til aggregatene @teknisk-sjef"),
+        (8, 18, "!Hjemmetjenesten ringer alle BST-brukere @leder-hjemmetjenesten"),
+    ] {
+        s.add_entry(&i, EntryInput { at: Some(utc(h, m)), ..EntryInput::now(text) }).unwrap();
+    }
+    let tasks = [
+        ("Bestille drivstoff", Some("teknisk-sjef"), Priority::Høy, Some(utc(9, 0)), TaskStatus::New),
+        (
+            "Ring alle BST-brukere",
+            Some("leder-hjemmetjenesten"),
+            Priority::Normal,
+            Some(utc(12, 0)),
+            TaskStatus::InProgress,
+        ),
+        ("Åpne EPS i rådhuset", None, Priority::Kritisk, None, TaskStatus::New),
+        ("Varsle Statsforvalteren", Some("beredskapskoordinator"), Priority::Normal, None, TaskStatus::Done),
+        ("Stenge Fv 303", None, Priority::Lav, None, TaskStatus::Cancelled),
+    ];
+    for (n, (title, who, prio, due, status)) in tasks.into_iter().enumerate() {
+        let at = utc(8, 20 + n as u32);
+        let new = NewTask {
+            title: title.into(),
+            assignee: who.map(Into::into),
+            priority: prio,
+            due,
+            ..NewTask::default()
+        };
+        let (t, _) = s
+            .store
+            .create_task(&i, &new, "kari", "stab-pc", at, |t| {
+                auto(format!("Oppgave {} opprettet: {}", t.number, t.title), at)
+            })
+            .unwrap();
+        if status != TaskStatus::New {
+            let via = if status == TaskStatus::Done { TaskStatus::InProgress } else { status };
+            s.store
+                .change_task(
+                    &i,
+                    t.number,
+                    &TaskChange::Status(via),
+                    "kari",
+                    "stab-pc",
+                    at,
+                    |_| Ok(()),
+                    |b, a| {
+                        auto(format!("Oppgave {}: {} → {}", a.number, b.status.name(), a.status.name()), at)
+                    },
+                )
+                .unwrap();
+            if status == TaskStatus::Done {
+                s.store
+                    .change_task(
+                        &i,
+                        t.number,
+                        &TaskChange::Status(status),
+                        "kari",
+                        "stab-pc",
+                        at,
+                        |_| Ok(()),
+                        |b, a| {
+                            auto(
+                                format!("Oppgave {}: {} → {}", a.number, b.status.name(), a.status.name()),
+                                at,
+                            )
+                        },
+                    )
+                    .unwrap();
+            }
+        }
+    }
+    s
+}
+
+fn screen(ui: &Ui, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| ui.render(f, now())).unwrap();
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..h {
+        let mut skip = 0;
+        for x in 0..w {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let sym = buf[(x, y)].symbol();
+            skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
+            out.push_str(sym);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn key(ui: &mut Ui, code: KeyCode) {
+    ui.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+fn incident(ui: &Ui) -> Incident {
+    ui.log().unwrap().incident().clone()
+}
+
+#[test]
+fn every_default_workspace_at_both_sizes_in_both_languages() {
+    for lang in [Lang::Nb, Lang::En] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ui = Ui::new(staff_room(&dir), Keymap::builtin(), Theme::builtin(), lang).unwrap();
+        let names: Vec<String> = ui.workspace_names().iter().map(|s| s.to_string()).collect();
+        assert_eq!(names, ["logg", "kriseledelse", "beredskap", "oppgaver", "oversikt"]);
+        for (n, name) in names.iter().enumerate() {
+            key(&mut ui, KeyCode::F(5 + n as u8));
+            let l = if lang == Lang::Nb { "nb" } else { "en" };
+            for (w, h) in [(80, 24), (200, 60)] {
+                insta::assert_snapshot!(format!("workspace_{name}_{w}x{h}_{l}"), screen(&ui, w, h));
+            }
+        }
+    }
+}
+
+#[test]
+fn the_crisis_leader_moves_tasks_and_the_log_records_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ui = Ui::new(staff_room(&dir), Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    key(&mut ui, KeyCode::F(6)); // kriseledelse: log + tasks
+    let s = screen(&ui, 160, 40);
+    assert!(
+        s.contains("Kriseledelse 2/5") && s.contains("Oppgaver · 3 åpne") && s.contains("1 forsinket"),
+        "{s}"
+    );
+    key(&mut ui, KeyCode::F(4)); // focus the task board
+                                 // the first card of "ny" is the overdue one (earliest deadline first)
+    key(&mut ui, KeyCode::Char(']'));
+    let i = incident(&ui);
+    let t = ui.session.task(&i, 1).unwrap();
+    assert_eq!(t.status, TaskStatus::InProgress);
+    let s = screen(&ui, 160, 40);
+    assert!(s.contains("Oppgave 1: pågår"), "status line: {s}");
+    assert!(
+        s.contains("Oppgave 1 «Bestille drivstoff»: ny → pågår"),
+        "the log pane shows the automatic entry: {s}"
+    );
+    key(&mut ui, KeyCode::Char('3'));
+    assert_eq!(ui.session.task(&i, 1).unwrap().status, TaskStatus::Done);
+    // refused by the state machine: done → cancelled
+    key(&mut ui, KeyCode::Char('4'));
+    assert!(screen(&ui, 160, 40).contains("kan ikke gå fra utført til avbrutt"));
+    // a new task through the prompt, then assign it
+    key(&mut ui, KeyCode::Char('n'));
+    for c in "Skaffe sandsekker".chars() {
+        key(&mut ui, KeyCode::Char(c));
+    }
+    key(&mut ui, KeyCode::Enter);
+    let tasks = ui.session.tasks(&i).unwrap();
+    let sand = tasks.iter().find(|t| t.title == "Skaffe sandsekker").expect("created");
+    assert_eq!(sand.status, TaskStatus::New);
+    ui.session.verify(&i).unwrap().unwrap();
+}
+
+#[test]
+fn the_logger_makes_a_task_of_an_entry_with_one_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ui = Ui::new(staff_room(&dir), Keymap::builtin(), Theme::builtin(), Lang::En).unwrap();
+    key(&mut ui, KeyCode::Tab); // to the log list; the newest entry is selected
+                                // the newest entries are the automatic ones; go up to the decision about BST users
+    let i = incident(&ui);
+    let target = ui
+        .session
+        .entries(&i)
+        .unwrap()
+        .iter()
+        .find(|e| e.text.starts_with("Hjemmetjenesten ringer"))
+        .unwrap()
+        .seq;
+    let newest = ui.session.entries(&i).unwrap().last().unwrap().seq;
+    for _ in 0..(newest - target) {
+        key(&mut ui, KeyCode::Up);
+    }
+    key(&mut ui, KeyCode::Char('t'));
+    let tasks = ui.session.tasks(&i).unwrap();
+    let made = tasks.last().unwrap();
+    assert_eq!(made.title, "Hjemmetjenesten ringer alle BST-brukere @leder-hjemmetjenesten");
+    assert_eq!(made.assignee.as_deref(), Some("leder-hjemmetjenesten"));
+    let s = screen(&ui, 120, 30);
+    assert!(s.contains(&format!("Task {} made from #{target}", made.number)), "{s}");
+    key(&mut ui, KeyCode::F(9)); // oversikt shows the board
+    assert!(screen(&ui, 120, 30).contains("Hjemmetjenesten ringer"));
+}
+
+#[test]
+fn roles_choose_the_workspaces_and_a_guest_cannot_move_tasks() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = staff_room(&dir);
+    s.add_user("kari", &[Role::Administrator]).unwrap();
+    s.add_user("lars", &[Role::Loggforer]).unwrap();
+    s.add_user("ola", &[Role::Gjest]).unwrap();
+    s.user = "lars".into();
+    let ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    assert_eq!(ui.workspace_names(), ["logg", "oppgaver"]);
+    drop(ui);
+    let types = sitroom::domain::incident::DEFAULT_TYPES.iter().map(|s| s.to_string()).collect();
+    let mut s = Session::open(&dir.path().join("s.db"), "ola", types).unwrap();
+    s.device = "stab-pc".into();
+    let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    assert_eq!(ui.workspace_names(), ["oversikt"]);
+    key(&mut ui, KeyCode::F(4)); // to the task board
+    key(&mut ui, KeyCode::Char(']'));
+    let screen = screen(&ui, 120, 30);
+    assert!(screen.contains("ola (gjest) har ikke lov til å opprette eller endre oppgaver"), "{screen}");
+    let i = incident(&ui);
+    assert_eq!(ui.session.task(&i, 1).unwrap().status, TaskStatus::New, "nothing moved");
+    // F6 is no workspace of a guest's: nothing happens
+    key(&mut ui, KeyCode::F(6));
+    assert_eq!(ui.workspace_names(), ["oversikt"]);
+}
+
+#[test]
+fn switching_workspace_keeps_the_draft() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ui = Ui::new(staff_room(&dir), Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    for c in "Halvskrevet".chars() {
+        key(&mut ui, KeyCode::Char(c));
+    }
+    key(&mut ui, KeyCode::F(8)); // oppgaver: no log
+    assert!(!screen(&ui, 120, 30).contains("Halvskrevet"));
+    key(&mut ui, KeyCode::F(5)); // back to the log
+    assert!(screen(&ui, 120, 30).contains("Halvskrevet"));
+    key(&mut ui, KeyCode::Enter);
+    let i = incident(&ui);
+    assert_eq!(ui.session.entries(&i).unwrap().last().unwrap().text, "Halvskrevet");
+}
+
+#[test]
+fn a_bad_workspace_file_stops_with_file_and_line() {
+    let h = tempfile::tempdir().unwrap();
+    let cfg = h.path().join("cfg");
+    std::fs::create_dir_all(&cfg).unwrap();
+    std::fs::write(
+        cfg.join("workspaces.toml"),
+        "[[workspace]]\nname = \"mitt\"\nlayout = { pane = \"sitrep\" }\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sitroom"))
+        .env("SITROOM_DB", h.path().join("s.db"))
+        .env("SITROOM_CONFIG_DIR", &cfg)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("workspaces.toml: line 3: unknown pane type 'sitrep'"), "{err}");
+}
+
+#[test]
+fn ten_thousand_tasks_render_only_what_fits() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = staff_room(&dir);
+    let i = s.incident(1).unwrap();
+    for n in 0..300 {
+        s.add_task(&i, NewTask { title: format!("Oppgave nummer {n}"), ..NewTask::default() }).unwrap();
+    }
+    let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    key(&mut ui, KeyCode::F(8));
+    key(&mut ui, KeyCode::End);
+    let s = screen(&ui, 200, 60);
+    assert!(s.contains("ny (302)"), "{s}");
+    assert!(s.contains("Oppgave nummer 299"), "the selection is kept in view: {s}");
+}
