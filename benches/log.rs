@@ -165,6 +165,53 @@ fn main() {
     // bytes a real terminal would receive (what crosses a slow SSH link)
     wire_bytes(&mut ui);
 
+    // the crisis management workspace: the log beside a board of many tasks
+    {
+        let tasks = if full { 10_000 } else { 200 };
+        let incident = ui.log().unwrap().incident().clone();
+        for n in 0..tasks {
+            let new = sitroom::domain::task::NewTask {
+                title: format!("Oppgave {n}: sjekk pumpestasjon {n} i Bøkeskogen"),
+                assignee: Some(format!("lag {}", n % 12)),
+                ..Default::default()
+            };
+            ui.session.add_task(&incident, new).unwrap();
+        }
+        // reopen so the board loads them, as at start-up
+        let session = Session::open(&dir.path().join("bench.db"), "kari", types()).unwrap();
+        let mut crisis = Ui::new(session, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+        while crisis.log().unwrap().is_loading() {
+            crisis.tick(Instant::now());
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        crisis.on_key(key(KeyCode::F(6)));
+        frame(&mut term, &crisis);
+        let mut toggle = false;
+        time("crisis workspace: key -> frame", iters, || {
+            toggle = !toggle;
+            let k = if toggle { key(KeyCode::Char('ø')) } else { key(KeyCode::Backspace) };
+            let t = Instant::now();
+            crisis.on_key(k);
+            frame(&mut term, &crisis);
+            t.elapsed()
+        });
+        let mut n = 0u8;
+        time("switch workspace -> frame", iters.min(500), || {
+            n = (n + 1) % 5;
+            let t = Instant::now();
+            crisis.on_key(key(KeyCode::F(5 + n)));
+            frame(&mut term, &crisis);
+            t.elapsed()
+        });
+        crisis.on_key(key(KeyCode::F(8)));
+        time("task board: move selection -> frame", iters.min(500), || {
+            let t = Instant::now();
+            crisis.on_key(key(KeyCode::Down));
+            frame(&mut term, &crisis);
+            t.elapsed()
+        });
+    }
+
     // page up through the log, then jump to newest
     let mut pages = 0;
     time("page up -> frame", iters, || {
