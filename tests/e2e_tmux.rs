@@ -321,3 +321,49 @@ fn scrolled_log_matches_a_full_repaint() {
     assert_eq!(scrolled, repainted);
     assert!(scrolled.contains("Ny melding nummer 6") && scrolled.contains("東京"), "{scrolled}");
 }
+
+#[test]
+fn logger_and_crisis_leader_work_one_task_in_two_terminals() {
+    let h = flood_home();
+    h.ok(&["user", "add", "kari", "--role", "administrator"]);
+    h.ok(&["user", "add", "lars", "--role", "loggfører"]);
+    h.ok(&["user", "add", "åse", "--role", "kriseledelse"]);
+    h.ok(&["user", "add", "ola", "--role", "gjest"]);
+    h.ok(&["incident", "use", "1"]);
+
+    // the logger types a decision and makes a task of it
+    let logger = Tmux::new();
+    logger.start(&h, "--lang nb --user lars");
+    logger.wait_for("Ny loggføring");
+    logger.text("!Skaffe 2000 sandsekker til Bøkeskogen @sivilforsvaret");
+    logger.keys(&["Enter"]);
+    logger.wait_for("Lagret #1");
+    logger.keys(&["Tab"]);
+    logger.keys(&["t"]);
+    logger.wait_for("Oppgave 1 opprettet fra #1");
+
+    // the crisis leader, in another terminal, sees it arrive on the board and starts it
+    let leader = Tmux::new();
+    leader.start(&h, "--lang nb --user åse");
+    let s = leader.wait_for("Kriseledelse");
+    assert!(s.contains("Skaffe 2000 sandsekker"), "{s}");
+    leader.keys(&["F4"]);
+    leader.keys(&["]"]);
+    leader.wait_for("Oppgave 1: pågår");
+
+    // the logger's log shows the automatic entry within a moment
+    let s = logger.wait_for("Oppgave 1 «Skaffe 2000 sandsekker til Bøkeskogen @sivilforsvaret»: ny →");
+    assert!(s.contains("åse"), "written by the crisis leader: {s}");
+
+    // a guest sees the task but may not move it
+    let guest = Tmux::new();
+    guest.start(&h, "--lang nb --user ola");
+    guest.wait_for("Oversikt");
+    guest.keys(&["F4"]);
+    guest.keys(&["]"]);
+    guest.wait_for("ola (gjest) har ikke lov til å opprette eller endre oppgaver");
+    let t: serde_json::Value = serde_json::from_str(&h.ok(&["task", "list", "--json"])).unwrap();
+    assert_eq!(t[0]["status"], "pågår");
+    assert_eq!(t[0]["assignee"], "sivilforsvaret");
+    h.ok(&["log", "verify"]);
+}
