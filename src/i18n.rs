@@ -88,7 +88,12 @@ pub struct Strings {
     pub no_tasks: &'static str,
     pub new_task: &'static str,
     pub assign_to: &'static str,
-    pub contexts: [&'static str; 8],
+    pub media: &'static str,
+    pub past_deadline: &'static str,
+    pub no_media: &'static str,
+    pub new_media: &'static str,
+    pub answer: &'static str,
+    pub contexts: [&'static str; 9],
 }
 
 pub const NB: Strings = Strings {
@@ -135,6 +140,11 @@ pub const NB: Strings = Strings {
     no_tasks: "Ingen oppgaver ennå. n lager en, eller t på en loggføring.",
     new_task: "Ny oppgave",
     assign_to: "Tildel",
+    media: "Mediehenvendelser",
+    past_deadline: "over fristen",
+    no_media: "Ingen mediehenvendelser. n registrerer en («medium: spørsmål»).",
+    new_media: "Medium: spørsmål",
+    answer: "Svar",
     contexts: [
         "Overalt",
         "Skrivelinjen",
@@ -144,6 +154,7 @@ pub const NB: Strings = Strings {
         "Ny hendelse",
         "Hjelp",
         "Oppgaver",
+        "Mediehenvendelser",
     ],
 };
 
@@ -191,6 +202,11 @@ pub const EN: Strings = Strings {
     no_tasks: "No tasks yet. n makes one, or t on a log entry.",
     new_task: "New task",
     assign_to: "Assign to",
+    media: "Media inquiries",
+    past_deadline: "past the deadline",
+    no_media: "No media inquiries. n registers one («outlet: question»).",
+    new_media: "Outlet: question",
+    answer: "Answer",
     contexts: [
         "Everywhere",
         "Entry line",
@@ -200,6 +216,7 @@ pub const EN: Strings = Strings {
         "New incident",
         "Help",
         "Tasks",
+        "Media",
     ],
 };
 

@@ -169,3 +169,102 @@ fn roles_decide_what_each_user_may_do() {
     let (_, err) = h.fails(&["user", "roles", "kari", "gjest"]);
     assert!(err.contains("last administrator"), "{err}");
 }
+
+#[test]
+fn the_media_queue_from_the_command_line() {
+    let h = flood();
+    let n = h.ok(&[
+        "media",
+        "add",
+        "--outlet",
+        "NRK Vestfold",
+        "--journalist",
+        "Kari Hansen",
+        "--contact",
+        "kari.hansen@nrk.no",
+        "--question",
+        "Hvor mange evakueres fra Gokstad?",
+        "--deadline",
+        "2999-01-01T10:00:00Z",
+    ]);
+    assert_eq!(n.trim(), "1");
+    h.ok(&[
+        "media",
+        "add",
+        "--outlet",
+        "VG",
+        "--question",
+        "Er Fv 303 stengt?",
+        "--deadline",
+        "2020-01-01T10:00:00Z",
+    ]);
+    h.ok(&[
+        "media",
+        "add",
+        "--outgoing",
+        "--outlet",
+        "Sandefjords Blad",
+        "--question",
+        "Pressemelding om EPS",
+    ]);
+    // by deadline, the passed one first and marked
+    let text = h.ok(&["media", "list"]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].contains("VG") && lines[0].contains("!!"), "{text}");
+    assert!(lines[1].contains("NRK Vestfold (Kari Hansen)"), "{text}");
+    assert!(lines[2].contains("→ Sandefjords Blad"), "outgoing marked: {text}");
+    h.ok(&["media", "assign", "1", "liv"]);
+    h.ok(&["media", "status", "1", "under-arbeid"]);
+    h.ok(&["media", "answer", "1", "Det", "er", "36", "beboere."]);
+    let list: serde_json::Value = serde_json::from_str(&h.ok(&["media", "list", "--json"])).unwrap();
+    let nrk = list.as_array().unwrap().iter().find(|m| m["number"] == 1).unwrap();
+    assert_eq!(nrk["status"], "besvart");
+    assert_eq!(nrk["answer"], "Det er 36 beboere.");
+    assert_eq!(nrk["responsible"], "liv");
+    assert_eq!(nrk["contact"], "kari.hansen@nrk.no");
+    assert_eq!(nrk["deadline"], "2999-01-01T10:00:00.000Z");
+    let (_, err) = h.fails(&["media", "status", "1", "ny"]);
+    assert!(err.contains("cannot go from answered to new"), "{err}");
+    h.ok(&["media", "status", "1", "avsluttet"]);
+    let (_, err) = h.fails(&["media", "answer", "1", "mer"]);
+    assert!(err.contains("closed; reopen it first"), "{err}");
+    let (_, err) = h.fails(&["media", "add", "--outlet", " ", "--question", "x"]);
+    assert!(err.contains("needs the outlet"), "{err}");
+    // every change is in the log, tagged #media, and the chain holds
+    let autos: Vec<String> = h
+        .entries()
+        .iter()
+        .filter(|e| e["tags"] == serde_json::json!(["media"]))
+        .map(|e| e["text"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(autos.len(), 7, "{autos:?}");
+    assert!(
+        autos[0].starts_with(
+            "Mediehenvendelse 1 (NRK Vestfold) registrert – Kari Hansen: «Hvor mange evakueres fra Gokstad?»"
+        ),
+        "{}",
+        autos[0]
+    );
+    assert!(autos[2].starts_with("Utgående mediekontakt 3 (Sandefjords Blad) registrert"), "{}", autos[2]);
+    assert!(
+        autos.contains(&"Mediehenvendelse 1 (NRK Vestfold) besvart: «Det er 36 beboere.»".to_string()),
+        "{autos:?}"
+    );
+    h.ok(&["log", "verify"]);
+}
+
+#[test]
+fn only_information_roles_work_the_media_queue() {
+    let h = flood();
+    h.ok(&["user", "add", "kari", "--role", "administrator"]);
+    h.ok(&["user", "add", "liv", "--role", "informasjonsmedarbeider"]);
+    h.ok(&["user", "add", "lars", "--role", "loggfører"]);
+    h.ok(&["--user", "liv", "media", "add", "--outlet", "VG", "--question", "Hvor?"]);
+    let (_, err) = h.fails(&["--user", "lars", "media", "answer", "1", "Her"]);
+    assert!(
+        err.contains("lars (loggfører) may not work the media queue")
+            && err.contains("informasjonsmedarbeider"),
+        "{err}"
+    );
+    assert!(h.ok(&["--user", "lars", "media", "list"]).contains("VG"), "but may read it");
+}

@@ -125,6 +125,27 @@ fn staff_room(dir: &tempfile::TempDir) -> Session {
             }
         }
     }
+    let inquiries = [
+        ("NRK Vestfold", "Kari Hansen", "Hvor mange beboere evakueres fra Gokstad?", Some(utc(10, 0)), None),
+        ("VG", "", "Stemmer det at Fv 303 er stengt?", Some(utc(9, 30)), Some("liv")),
+        ("Sandefjords Blad", "Per Olsen", "Når åpner EPS?", None, None),
+    ];
+    for (n, (outlet, journalist, question, deadline, who)) in inquiries.into_iter().enumerate() {
+        let at = utc(8, 40 + n as u32);
+        let new = sitroom::domain::media::NewInquiry {
+            outlet: outlet.into(),
+            journalist: journalist.into(),
+            question: question.into(),
+            deadline,
+            responsible: who.map(Into::into),
+            ..Default::default()
+        };
+        s.store
+            .create_inquiry(&i, &new, "kari", "stab-pc", at, |m| {
+                auto(format!("Mediehenvendelse {} registrert", m.number), at)
+            })
+            .unwrap();
+    }
     s
 }
 
@@ -163,9 +184,9 @@ fn every_default_workspace_at_both_sizes_in_both_languages() {
         let dir = tempfile::tempdir().unwrap();
         let mut ui = Ui::new(staff_room(&dir), Keymap::builtin(), Theme::builtin(), lang).unwrap();
         let names: Vec<String> = ui.workspace_names().iter().map(|s| s.to_string()).collect();
-        assert_eq!(names, ["logg", "kriseledelse", "beredskap", "oppgaver", "oversikt"]);
+        assert_eq!(names, ["logg", "kriseledelse", "beredskap", "informasjon", "oppgaver", "oversikt"]);
         for (n, name) in names.iter().enumerate() {
-            key(&mut ui, KeyCode::F(5 + n as u8));
+            ui.on_key(KeyEvent::new(KeyCode::Char(char::from(b'1' + n as u8)), KeyModifiers::ALT));
             let l = if lang == Lang::Nb { "nb" } else { "en" };
             for (w, h) in [(80, 24), (200, 60)] {
                 insta::assert_snapshot!(format!("workspace_{name}_{w}x{h}_{l}"), screen(&ui, w, h));
@@ -181,7 +202,7 @@ fn the_crisis_leader_moves_tasks_and_the_log_records_it() {
     key(&mut ui, KeyCode::F(6)); // kriseledelse: log + tasks
     let s = screen(&ui, 160, 40);
     assert!(
-        s.contains("Kriseledelse 2/5") && s.contains("Oppgaver · 3 åpne") && s.contains("1 forsinket"),
+        s.contains("Kriseledelse 2/6") && s.contains("Oppgaver · 3 åpne") && s.contains("1 forsinket"),
         "{s}"
     );
     key(&mut ui, KeyCode::F(4)); // focus the task board
@@ -239,7 +260,7 @@ fn the_logger_makes_a_task_of_an_entry_with_one_key() {
     assert_eq!(made.assignee.as_deref(), Some("leder-hjemmetjenesten"));
     let s = screen(&ui, 120, 30);
     assert!(s.contains(&format!("Task {} made from #{target}", made.number)), "{s}");
-    key(&mut ui, KeyCode::F(9)); // oversikt shows the board
+    key(&mut ui, KeyCode::F(9)); // oppgaver shows the board
     assert!(screen(&ui, 120, 30).contains("Hjemmetjenesten ringer"));
 }
 
@@ -277,7 +298,7 @@ fn switching_workspace_keeps_the_draft() {
     for c in "Halvskrevet".chars() {
         key(&mut ui, KeyCode::Char(c));
     }
-    key(&mut ui, KeyCode::F(8)); // oppgaver: no log
+    key(&mut ui, KeyCode::F(9)); // oppgaver: no log
     assert!(!screen(&ui, 120, 30).contains("Halvskrevet"));
     key(&mut ui, KeyCode::F(5)); // back to the log
     assert!(screen(&ui, 120, 30).contains("Halvskrevet"));
@@ -315,9 +336,53 @@ fn ten_thousand_tasks_render_only_what_fits() {
         s.add_task(&i, NewTask { title: format!("Oppgave nummer {n}"), ..NewTask::default() }).unwrap();
     }
     let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
-    key(&mut ui, KeyCode::F(8));
+    key(&mut ui, KeyCode::F(9));
     key(&mut ui, KeyCode::End);
     let s = screen(&ui, 200, 60);
     assert!(s.contains("ny (302)"), "{s}");
     assert!(s.contains("Oppgave nummer 299"), "the selection is kept in view: {s}");
+}
+
+#[test]
+fn the_information_officer_works_the_media_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ui = Ui::new(staff_room(&dir), Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    key(&mut ui, KeyCode::F(8)); // informasjon: media + log
+    let s = screen(&ui, 220, 40);
+    assert!(
+        s.contains("Informasjon 4/6")
+            && s.contains("Mediehenvendelser · 3 åpne")
+            && s.contains("1 over fristen"),
+        "{s}"
+    );
+    // by deadline: VG (passed 09:30), then NRK (10:00, 19 minutes left), then no deadline
+    let vg = s.find("Stemmer det at Fv 303").unwrap();
+    let nrk = s.find("Hvor mange beboere").unwrap();
+    let blad = s.find("Når åpner EPS").unwrap();
+    assert!(vg < nrk && nrk < blad, "{s}");
+    assert!(s.contains("11 min over fristen") && s.contains("om 19 min"), "{s}");
+    key(&mut ui, KeyCode::F(4)); // focus the queue
+    key(&mut ui, KeyCode::Char('r'));
+    for c in "Ja, Fv 303 er stengt ved Hoppestad. Omkjøring via Kodal.".chars() {
+        key(&mut ui, KeyCode::Char(c));
+    }
+    key(&mut ui, KeyCode::Enter);
+    let i = incident(&ui);
+    let vg = ui.session.inquiry(&i, 2).unwrap();
+    assert_eq!(vg.status, sitroom::domain::media::MediaStatus::Answered);
+    assert_eq!(vg.answer, "Ja, Fv 303 er stengt ved Hoppestad. Omkjøring via Kodal.");
+    let s = screen(&ui, 220, 40);
+    assert!(s.contains("Mediehenvendelse 2 (VG) besvart"), "the log shows it: {s}");
+    // a new one through the prompt, "outlet: question"
+    key(&mut ui, KeyCode::Char('n'));
+    for c in "TV 2: Kan vi få et intervju med ordføreren?".chars() {
+        key(&mut ui, KeyCode::Char(c));
+    }
+    key(&mut ui, KeyCode::Enter);
+    let made = ui.session.inquiries(&i).unwrap().pop().unwrap();
+    assert_eq!(
+        (made.outlet.as_str(), made.question.as_str()),
+        ("TV 2", "Kan vi få et intervju med ordføreren?")
+    );
+    ui.session.verify(&i).unwrap().unwrap();
 }

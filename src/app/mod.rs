@@ -3,6 +3,7 @@
 
 mod incidents;
 mod log;
+mod media;
 mod tasks;
 mod users;
 
@@ -65,5 +66,29 @@ fn hostname() -> String {
         "device".into()
     } else {
         name
+    }
+}
+
+/// An automatic log entry (kind `auto`) by `user` on `device`, tagged `tag`: what the
+/// log records when a task or a media inquiry changes.
+fn auto_entry(
+    user: &str,
+    device: &str,
+    tag: &str,
+    text: String,
+    now: chrono::DateTime<chrono::Utc>,
+) -> crate::store::NewEntryRecord {
+    crate::store::NewEntryRecord {
+        id: uuid::Uuid::now_v7(),
+        text,
+        author: user.to_string(),
+        device: device.to_string(),
+        reported_at: now,
+        recorded_at: now,
+        kind: crate::domain::EntryKind::Auto,
+        tags: vec![tag.to_string()],
+        mentions: vec![],
+        significant: false,
+        corrects: None,
     }
 }

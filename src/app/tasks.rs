@@ -1,34 +1,17 @@
 //! Task operations. Each change writes its automatic log entry (kind `auto`, tagged
 //! `#oppgave`) in the same transaction, so the log is the full record of the work.
 
+use super::auto_entry;
 use super::log::ensure_open;
 use super::{Result, Session};
 use crate::domain::roles::Permission;
 use crate::domain::task::{NewTask, Task, TaskStatus};
-use crate::domain::{EntryKind, Incident, Invalid, LogEntry};
-use crate::store::{NewEntryRecord, TaskChange};
+use crate::domain::{Incident, Invalid, LogEntry};
+use crate::store::TaskChange;
 use chrono::{DateTime, Local, Utc};
-use uuid::Uuid;
 
 fn when(t: DateTime<Utc>) -> String {
     t.with_timezone(&Local).format("%d.%m %H:%M").to_string()
-}
-
-/// An automatic log entry by `user` on `device`.
-fn auto_entry(user: &str, device: &str, text: String, now: DateTime<Utc>) -> NewEntryRecord {
-    NewEntryRecord {
-        id: Uuid::now_v7(),
-        text,
-        author: user.to_string(),
-        device: device.to_string(),
-        reported_at: now,
-        recorded_at: now,
-        kind: EntryKind::Auto,
-        tags: vec!["oppgave".into()],
-        mentions: vec![],
-        significant: false,
-        corrects: None,
-    }
 }
 
 impl Session {
@@ -58,7 +41,7 @@ impl Session {
                 let refs: Vec<String> = linked.iter().map(|s| format!("#{s}")).collect();
                 text.push_str(&format!(" (fra loggføring {})", refs.join(", ")));
             }
-            auto_entry(&user, &device, text, now)
+            auto_entry(&user, &device, "oppgave", text, now)
         })?)
     }
 
@@ -121,7 +104,7 @@ impl Session {
                     before.status.name(),
                     t.status.name()
                 );
-                auto_entry(&user, &device, text, now)
+                auto_entry(&user, &device, "oppgave", text, now)
             },
         )?)
     }
@@ -165,7 +148,7 @@ impl Session {
                     }
                     (None, None) => format!("Oppgave {} «{}» uten ansvarlig", t.number, t.title),
                 };
-                auto_entry(&user, &device, text, now)
+                auto_entry(&user, &device, "oppgave", text, now)
             },
         )?)
     }

@@ -4,6 +4,7 @@
 
 use crate::app::ImportReport;
 use crate::domain::log::ChainBreak;
+use crate::domain::media::MediaInquiry;
 use crate::domain::task::Task;
 use crate::domain::time::rfc3339;
 use crate::domain::{EntryKind, Incident, LogEntry};
@@ -251,5 +252,63 @@ impl Printer {
             return writeln!(out, "{}", serde_json::to_string(list).expect("plain data"));
         }
         list.iter().try_for_each(|u| self.user(out, u))
+    }
+
+    /// `media add`: the number alone (or the inquiry as JSON).
+    pub fn inquiry_created(&self, out: &mut impl Write, m: &MediaInquiry) -> io::Result<()> {
+        if self.json {
+            writeln!(out, "{}", serde_json::to_string(m).expect("plain data"))
+        } else {
+            writeln!(out, "{}", m.number)
+        }
+    }
+
+    pub fn inquiry(&self, out: &mut impl Write, m: &MediaInquiry) -> io::Result<()> {
+        if self.json {
+            return writeln!(out, "{}", serde_json::to_string(m).expect("plain data"));
+        }
+        let nb = self.nb();
+        let urgency = m.urgency(chrono::Utc::now());
+        let deadline = match m.deadline {
+            Some(d) => {
+                let left = crate::domain::media::time_left(urgency, nb);
+                let late = matches!(urgency, crate::domain::media::Urgency::Passed(_));
+                let word = if nb { "frist" } else { "deadline" };
+                let mark = if late { "!! " } else { "" };
+                format!(
+                    "  ({mark}{word} {}{})",
+                    d.with_timezone(&Local).format("%d.%m %H:%M"),
+                    if left.is_empty() { String::new() } else { format!(", {left}") }
+                )
+            }
+            None => String::new(),
+        };
+        let who = m.responsible.as_deref().map(|r| format!("  → {}", safe_line(r))).unwrap_or_default();
+        let journalist =
+            if m.journalist.is_empty() { String::new() } else { format!(" ({})", safe_line(&m.journalist)) };
+        writeln!(
+            out,
+            "{:>3}  {:<13} {}{}{}: «{}»{}{}",
+            m.number,
+            m.status.label(nb),
+            if m.outgoing { "→ " } else { "" },
+            safe_line(&m.outlet),
+            journalist,
+            safe_line(&m.question),
+            who,
+            deadline
+        )?;
+        if !m.answer.is_empty() {
+            writeln!(out, "     {}: «{}»", if nb { "svar" } else { "answer" }, safe_line(&m.answer))?;
+        }
+        Ok(())
+    }
+
+    /// JSON: one array.
+    pub fn inquiries(&self, out: &mut impl Write, list: &[MediaInquiry]) -> io::Result<()> {
+        if self.json {
+            return writeln!(out, "{}", serde_json::to_string(list).expect("plain data"));
+        }
+        list.iter().try_for_each(|m| self.inquiry(out, m))
     }
 }

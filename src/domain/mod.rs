@@ -3,6 +3,7 @@
 pub mod filter;
 pub mod incident;
 pub mod log;
+pub mod media;
 pub mod quickmarks;
 pub mod roles;
 pub mod task;

@@ -133,6 +133,28 @@ const STEPS: &[&str] = &[
         PRIMARY KEY (task_id, entry_id)
     ) STRICT;
     "#,
+    // 3: the media queue.
+    r#"
+    CREATE TABLE media (
+        id          TEXT PRIMARY KEY,
+        incident_id TEXT NOT NULL REFERENCES incidents(id),
+        number      INTEGER NOT NULL,
+        outgoing    INTEGER NOT NULL DEFAULT 0,
+        outlet      TEXT NOT NULL,
+        journalist  TEXT NOT NULL,
+        contact     TEXT NOT NULL,
+        question    TEXT NOT NULL,
+        deadline    INTEGER,
+        responsible TEXT,
+        status      TEXT NOT NULL CHECK (status IN ('ny', 'under arbeid', 'besvart', 'avsluttet')),
+        answer      TEXT NOT NULL DEFAULT '',
+        created_at  INTEGER NOT NULL,
+        created_by  TEXT NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        UNIQUE (incident_id, number)
+    ) STRICT;
+    CREATE INDEX media_by_incident ON media(incident_id, status);
+    "#,
 ];
 
 pub fn latest() -> i64 {

@@ -6,13 +6,16 @@
 mod drafts;
 mod incidents;
 mod log;
+mod media;
 mod migrations;
+mod numbered;
 mod oplog;
 mod tasks;
 mod users;
 
 pub use drafts::Draft;
 pub use log::{EntrySummary, NewEntryRecord};
+pub use media::MediaChange;
 pub use oplog::Op;
 pub use tasks::TaskChange;
 pub use users::User;

@@ -2,8 +2,9 @@
 //! that records it, in one transaction: the log never misses a task change, and never
 //! records one that did not happen.
 
-use super::log::{append_in, NewEntryRecord};
-use super::oplog::{self, Op};
+use super::log::NewEntryRecord;
+use super::numbered::{id_by_number, next_number, record};
+use super::oplog::Op;
 use super::{Result, Store, StoreError};
 use crate::domain::task::{NewTask, Priority, Task, TaskStatus};
 use crate::domain::time::{from_millis, to_millis};
@@ -70,11 +71,7 @@ impl Store {
     ) -> Result<(Task, LogEntry)> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let key = incident.id.to_string();
-        let number: i64 = tx.query_row(
-            "SELECT coalesce(max(number), 0) + 1 FROM tasks WHERE incident_id = ?1",
-            [&key],
-            |r| r.get(0),
-        )?;
+        let number = next_number(&tx, "tasks", incident)?;
         let id = Uuid::now_v7();
         tx.execute(
             "INSERT INTO tasks (id, incident_id, number, title, description, assignee, priority, due, status,
@@ -117,8 +114,7 @@ impl Store {
             action: "create",
             payload: serde_json::to_value(&task).expect("plain data"),
         };
-        oplog::append(&tx, op, to_millis(now))?;
-        let logged = append_in(&tx, incident, [entry(&task)])?.pop().expect("a new entry");
+        let logged = record(&tx, incident, op, to_millis(now), entry(&task))?;
         tx.commit()?;
         Ok((task, logged))
     }
@@ -158,16 +154,7 @@ impl Store {
         entry: impl FnOnce(&Task, &Task) -> NewEntryRecord,
     ) -> Result<(Task, LogEntry)> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let id: Option<String> = tx
-            .query_row(
-                "SELECT id FROM tasks WHERE incident_id = ?1 AND number = ?2",
-                params![incident.id.to_string(), number],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let id = id.and_then(|s| Uuid::parse_str(&s).ok()).ok_or_else(|| {
-            StoreError::NotFound(format!("incident {} has no task {number}", incident.number))
-        })?;
+        let id = id_by_number(&tx, "tasks", "task", incident, number)?;
         let before = task_in(&tx, id)?;
         check(&before).map_err(StoreError::Conflict)?;
         let (sql, value, field) = match change {
@@ -190,8 +177,7 @@ impl Store {
             action: "set",
             payload: serde_json::json!({ field: value }),
         };
-        oplog::append(&tx, op, to_millis(now))?;
-        let logged = append_in(&tx, incident, [entry(&before, &after)])?.pop().expect("a new entry");
+        let logged = record(&tx, incident, op, to_millis(now), entry(&before, &after))?;
         tx.commit()?;
         Ok((after, logged))
     }

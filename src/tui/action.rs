@@ -47,6 +47,7 @@ pub enum Action {
     StatusStarted,
     StatusDone,
     StatusCancelled,
+    AnswerInquiry,
 }
 
 /// An action, or a key for a text editor to interpret (typing, cursor movement).
@@ -204,17 +205,32 @@ pub const ACTIONS: &[(Action, &str, &str, &str, &str, &str)] = &[
         "flytt ←",
         "move ←",
     ),
-    (Action::StatusNew, "status_new", "Sett til ny", "Set to new", "ny", "new"),
-    (Action::StatusStarted, "status_started", "Sett til pågår", "Set to in progress", "pågår", "in progress"),
-    (Action::StatusDone, "status_done", "Sett til utført", "Set to done", "utført", "done"),
+    (Action::StatusNew, "status_new", "Status 1: ny", "Status 1: new", "ny", "new"),
+    (
+        Action::StatusStarted,
+        "status_started",
+        "Status 2: pågår / under arbeid",
+        "Status 2: in progress",
+        "pågår",
+        "in progress",
+    ),
+    (
+        Action::StatusDone,
+        "status_done",
+        "Status 3: utført / besvart",
+        "Status 3: done / answered",
+        "utført",
+        "done",
+    ),
     (
         Action::StatusCancelled,
         "status_cancelled",
-        "Sett til avbrutt",
-        "Set to cancelled",
+        "Status 4: avbrutt / avsluttet",
+        "Status 4: cancelled / closed",
         "avbrutt",
         "cancelled",
     ),
+    (Action::AnswerInquiry, "answer", "Skriv svaret", "Write the answer", "svar", "answer"),
 ];
 
 impl Action {

@@ -3,6 +3,7 @@
 //! `pane`/`pane_mut` are the registry from a layout's pane names to the panes.
 
 use super::log_pane::LogPane;
+use super::media_queue::MediaQueue;
 use super::pane::Pane;
 use super::task_board::TaskBoard;
 use super::workspace::PaneKind;
@@ -13,12 +14,14 @@ use crate::i18n::Lang;
 pub struct Desk {
     pub log: LogPane,
     pub tasks: TaskBoard,
+    pub media: MediaQueue,
 }
 
 impl Desk {
     pub fn open(session: &Session, incident: Incident, lang: Lang) -> crate::app::Result<Desk> {
         Ok(Desk {
             tasks: TaskBoard::open(session, incident.clone())?,
+            media: MediaQueue::open(session, incident.clone())?,
             log: LogPane::open(session, incident, lang)?,
         })
     }
@@ -31,6 +34,7 @@ impl Desk {
         match kind {
             PaneKind::Log => &self.log,
             PaneKind::Tasks => &self.tasks,
+            PaneKind::Media => &self.media,
         }
     }
 
@@ -38,13 +42,14 @@ impl Desk {
         match kind {
             PaneKind::Log => &mut self.log,
             PaneKind::Tasks => &mut self.tasks,
+            PaneKind::Media => &mut self.media,
         }
     }
 
     /// Data changed: every pane reloads what it shows. True when any view changed.
     pub fn refresh(&mut self, session: &Session) -> Result<bool, String> {
         let mut changed = false;
-        for kind in [PaneKind::Log, PaneKind::Tasks] {
+        for kind in [PaneKind::Log, PaneKind::Tasks, PaneKind::Media] {
             changed |= self.pane_mut(kind).refresh(session)?;
         }
         Ok(changed)

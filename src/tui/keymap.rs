@@ -19,9 +19,10 @@ pub enum Context {
     Form,
     Help,
     Tasks,
+    Media,
 }
 
-pub const CONTEXTS: [(Context, &str); 8] = [
+pub const CONTEXTS: [(Context, &str); 9] = [
     (Context::Global, "global"),
     (Context::Entry, "entry"),
     (Context::Log, "log"),
@@ -30,6 +31,7 @@ pub const CONTEXTS: [(Context, &str); 8] = [
     (Context::Form, "form"),
     (Context::Help, "help"),
     (Context::Tasks, "tasks"),
+    (Context::Media, "media"),
 ];
 
 impl Context {

@@ -10,6 +10,7 @@ pub mod help;
 pub mod keymap;
 pub mod log_model;
 pub mod log_pane;
+pub mod media_queue;
 pub mod pane;
 pub mod picker;
 pub mod redraw;

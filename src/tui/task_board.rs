@@ -14,7 +14,6 @@ use crate::text::safe_line;
 use chrono::{DateTime, Local, Utc};
 use crossterm::event::{KeyCode, KeyModifiers};
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
@@ -384,38 +383,11 @@ fn card(task: &Task, now: DateTime<Utc>, width: u16, selected: bool, cx: &Render
         };
         spans.push(Span::styled(format!(" · {when}"), if late { t.error } else { t.time }));
     }
-    let mut line = Line::from(spans);
-    // cut to the width (wide characters counted right)
-    let mut used = 0usize;
-    let mut kept = Vec::new();
-    for span in line.spans.drain(..) {
-        let w = unicode_width::UnicodeWidthStr::width(span.content.as_ref());
-        if used + w <= width as usize {
-            used += w;
-            kept.push(span);
-        } else {
-            let room = (width as usize).saturating_sub(used);
-            let mut cut = String::new();
-            let mut cw = 0;
-            for ch in span.content.chars() {
-                let w = unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
-                if cw + w + 1 > room {
-                    break;
-                }
-                cut.push(ch);
-                cw += w;
-            }
-            cut.push('…');
-            kept.push(Span::styled(cut, span.style));
-            break;
-        }
-    }
-    let mut line = Line::from(kept);
+    let mut line = super::widgets::cut(Line::from(spans), width);
     if selected {
         for span in &mut line.spans {
             span.style = span.style.patch(t.selected);
         }
     }
-    let _ = Style::default();
     line
 }

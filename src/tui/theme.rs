@@ -80,6 +80,7 @@ roles! {
     key: "Key names in hints and help.",
     status: "The status line.",
     error: "Error messages.",
+    warning: "A deadline approaching.",
     heading: "Headings in help and forms.",
 }
 

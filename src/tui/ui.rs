@@ -467,6 +467,14 @@ impl Ui {
                         Action::Search,
                         Action::DecisionsOnly,
                     ],
+                    Context::Media => &[
+                        Action::AnswerInquiry,
+                        Action::MoveRight,
+                        Action::NewTask,
+                        Action::AssignTask,
+                        Action::NextPane,
+                        Action::Help,
+                    ],
                     Context::Tasks => &[
                         Action::MoveRight,
                         Action::StatusDone,

@@ -4,7 +4,7 @@ use super::action::Action;
 use super::keymap::Context;
 use super::pane::RenderCx;
 use ratatui::layout::Rect;
-use ratatui::text::Span;
+use ratatui::text::{Line, Span};
 
 /// `Enter lagre · Ctrl-N ny …` from the keymap, so hints never lie; as many whole
 /// hints as fit in `width` columns.
@@ -37,4 +37,35 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
     Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+}
+
+/// A line cut to `width` columns (wide characters counted right), with … where cut.
+pub fn cut(mut line: Line<'static>, width: u16) -> Line<'static> {
+    let mut used = 0usize;
+    let mut kept = Vec::new();
+    for span in line.spans.drain(..) {
+        let w = unicode_width::UnicodeWidthStr::width(span.content.as_ref());
+        if used + w <= width as usize {
+            used += w;
+            kept.push(span);
+            continue;
+        }
+        let room = (width as usize).saturating_sub(used);
+        let mut part = String::new();
+        let mut pw = 0;
+        for ch in span.content.chars() {
+            let w = unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
+            if pw + w + 1 > room {
+                break;
+            }
+            part.push(ch);
+            pw += w;
+        }
+        if room > 0 {
+            part.push('…');
+        }
+        kept.push(Span::styled(part, span.style));
+        break;
+    }
+    Line::from(kept)
 }

@@ -14,9 +14,11 @@ use toml::de::{DeTable, DeValue};
 pub enum PaneKind {
     Log,
     Tasks,
+    Media,
 }
 
-const NAMES: &[(&str, PaneKind)] = &[("log", PaneKind::Log), ("tasks", PaneKind::Tasks)];
+const NAMES: &[(&str, PaneKind)] =
+    &[("log", PaneKind::Log), ("tasks", PaneKind::Tasks), ("media", PaneKind::Media)];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Size {
@@ -341,7 +343,10 @@ mod tests {
     fn mistakes_name_the_line() {
         let e = bad("[[workspace]]\nname = \"x\"\nlayout = { pane = \"sitrep2\" }\n");
         assert_eq!(e.line, 3);
-        assert!(e.message.contains("unknown pane type 'sitrep2'") && e.message.contains("log, tasks"), "{e}");
+        assert!(
+            e.message.contains("unknown pane type 'sitrep2'") && e.message.contains("log, tasks, media"),
+            "{e}"
+        );
         let e = bad("[[workspace]]\nname = \"x\"\n\nlayout = { rows = [] }\n");
         assert_eq!(e.line, 4);
         assert!(e.message.contains("empty layout"), "{e}");

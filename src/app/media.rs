@@ -1,0 +1,156 @@
+//! Media queue operations (mediehåndtering). Every state change writes its automatic
+//! log entry (tag `#media`) in the same transaction.
+
+use super::log::ensure_open;
+use super::{auto_entry, Result, Session};
+use crate::domain::media::{MediaInquiry, MediaStatus, NewInquiry};
+use crate::domain::roles::Permission;
+use crate::domain::{Incident, Invalid, LogEntry};
+use crate::store::MediaChange;
+use chrono::{DateTime, Local, Utc};
+
+fn when(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Local).format("%d.%m %H:%M").to_string()
+}
+
+/// "Mediehenvendelse 2 (NRK Vestfold)" or "Utgående mediekontakt 3 (VG)".
+fn name(m: &MediaInquiry) -> String {
+    let kind = if m.outgoing { "Utgående mediekontakt" } else { "Mediehenvendelse" };
+    format!("{kind} {} ({})", m.number, m.outlet)
+}
+
+/// At most `n` characters of `s`, with … where cut.
+fn short(s: &str, n: usize) -> String {
+    let one_line = s.replace('\n', " ");
+    if one_line.chars().count() <= n {
+        one_line
+    } else {
+        format!("{}…", one_line.chars().take(n).collect::<String>())
+    }
+}
+
+impl Session {
+    pub fn add_inquiry(&mut self, incident: &Incident, new: NewInquiry) -> Result<(MediaInquiry, LogEntry)> {
+        self.permit(Permission::WorkMedia)?;
+        ensure_open(incident)?;
+        let new = new.validated()?;
+        let now = Utc::now();
+        let (user, device) = (self.user.clone(), self.device.clone());
+        Ok(self.store.create_inquiry(incident, &new, &user, &device, now, |m| {
+            let mut text = format!("{} registrert", name(m));
+            if !m.journalist.is_empty() {
+                text.push_str(&format!(" – {}", m.journalist));
+            }
+            text.push_str(&format!(": «{}»", short(&m.question, 200)));
+            if let Some(d) = m.deadline {
+                text.push_str(&format!(" – frist: {}", when(d)));
+            }
+            if let Some(r) = &m.responsible {
+                text.push_str(&format!(" – ansvarlig: {r}"));
+            }
+            auto_entry(&user, &device, "media", text, now)
+        })?)
+    }
+
+    pub fn inquiries(&self, incident: &Incident) -> Result<Vec<MediaInquiry>> {
+        Ok(self.store.inquiries(incident)?)
+    }
+
+    pub fn inquiry(&self, incident: &Incident, number: i64) -> Result<MediaInquiry> {
+        Ok(self.store.inquiry(incident, number)?)
+    }
+
+    pub fn set_inquiry_status(
+        &mut self,
+        incident: &Incident,
+        number: i64,
+        to: MediaStatus,
+    ) -> Result<(MediaInquiry, LogEntry)> {
+        let nb = self.lang.is_norwegian();
+        let check = move |m: &MediaInquiry| {
+            if m.status.can_become(to) {
+                Ok(())
+            } else if nb {
+                Err(format!(
+                    "mediehenvendelse {number} kan ikke gå fra {} til {}",
+                    m.status.name(),
+                    to.name()
+                ))
+            } else {
+                Err(format!(
+                    "media inquiry {number} cannot go from {} to {}",
+                    m.status.label(false),
+                    to.label(false)
+                ))
+            }
+        };
+        self.change_inquiry(incident, number, MediaChange::Status(to), check, |b, a| {
+            format!("{}: {} → {}", name(a), b.status.name(), a.status.name())
+        })
+    }
+
+    pub fn assign_inquiry(
+        &mut self,
+        incident: &Incident,
+        number: i64,
+        who: Option<String>,
+    ) -> Result<(MediaInquiry, LogEntry)> {
+        let who = who.map(|w| crate::text::nfc(w.trim())).filter(|w| !w.is_empty());
+        if who.as_ref().is_some_and(|w| w.chars().any(char::is_control)) {
+            return Err(Invalid("the responsible must be plain text".into()).into());
+        }
+        let same = who.clone();
+        let check =
+            move |m: &MediaInquiry| if m.responsible == same { Err("no change".to_string()) } else { Ok(()) };
+        self.change_inquiry(incident, number, MediaChange::Responsible(who), check, |b, a| {
+            match (&a.responsible, &b.responsible) {
+                (Some(r), _) => format!("{}: ansvarlig {r}", name(a)),
+                (None, Some(old)) => format!("{}: {old} er ikke lenger ansvarlig", name(a)),
+                (None, None) => format!("{}: uten ansvarlig", name(a)),
+            }
+        })
+    }
+
+    /// Record the answer given; the inquiry becomes besvart.
+    pub fn answer_inquiry(
+        &mut self,
+        incident: &Incident,
+        number: i64,
+        answer: &str,
+    ) -> Result<(MediaInquiry, LogEntry)> {
+        let answer = crate::text::nfc(answer.trim());
+        if answer.is_empty() {
+            return Err(Invalid("the answer is empty".into()).into());
+        }
+        let nb = self.lang.is_norwegian();
+        let check = move |m: &MediaInquiry| {
+            if m.status == MediaStatus::Answered || m.status.can_become(MediaStatus::Answered) {
+                Ok(())
+            } else if nb {
+                Err(format!("mediehenvendelse {number} er avsluttet; gjenåpne den først"))
+            } else {
+                Err(format!("media inquiry {number} is closed; reopen it first"))
+            }
+        };
+        self.change_inquiry(incident, number, MediaChange::Answer(answer), check, |_, a| {
+            format!("{} besvart: «{}»", name(a), short(&a.answer, 300))
+        })
+    }
+
+    fn change_inquiry(
+        &mut self,
+        incident: &Incident,
+        number: i64,
+        change: MediaChange,
+        check: impl FnOnce(&MediaInquiry) -> std::result::Result<(), String>,
+        text: impl FnOnce(&MediaInquiry, &MediaInquiry) -> String,
+    ) -> Result<(MediaInquiry, LogEntry)> {
+        self.permit(Permission::WorkMedia)?;
+        ensure_open(incident)?;
+        let now = Utc::now();
+        let (user, device) = (self.user.clone(), self.device.clone());
+        Ok(self.store.change_inquiry(incident, number, &change, &user, &device, now, check, |b, a| {
+            auto_entry(&user, &device, "media", text(b, a), now)
+        })?)
+    }
+}

@@ -1,0 +1,165 @@
+//! Media inquiries in the store; like tasks, each change commits with its automatic
+//! log entry.
+
+use super::log::NewEntryRecord;
+use super::numbered::{id_by_number, next_number, record};
+use super::oplog::Op;
+use super::{Result, Store, StoreError};
+use crate::domain::media::{MediaInquiry, MediaStatus, NewInquiry};
+use crate::domain::time::{from_millis, to_millis};
+use crate::domain::{Incident, LogEntry};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Row, Transaction, TransactionBehavior};
+use uuid::Uuid;
+
+const COLUMNS: &str = "m.id, i.number, m.number, m.outgoing, m.outlet, m.journalist, m.contact, m.question, \
+     m.deadline, m.responsible, m.status, m.answer, m.created_at, m.created_by, m.updated_at";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<MediaInquiry> {
+    Ok(MediaInquiry {
+        id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+        incident: r.get(1)?,
+        number: r.get(2)?,
+        outgoing: r.get(3)?,
+        outlet: r.get(4)?,
+        journalist: r.get(5)?,
+        contact: r.get(6)?,
+        question: r.get(7)?,
+        deadline: r.get::<_, Option<i64>>(8)?.map(from_millis),
+        responsible: r.get(9)?,
+        status: MediaStatus::parse(&r.get::<_, String>(10)?).unwrap_or(MediaStatus::New),
+        answer: r.get(11)?,
+        created_at: from_millis(r.get(12)?),
+        created_by: r.get(13)?,
+        updated_at: from_millis(r.get(14)?),
+    })
+}
+
+fn inquiry_in(tx: &Transaction<'_>, id: Uuid) -> Result<MediaInquiry> {
+    Ok(tx
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM media m JOIN incidents i ON i.id = m.incident_id WHERE m.id = ?1"
+        ))?
+        .query_row([id.to_string()], from_row)?)
+}
+
+/// A change to an inquiry's mutable fields.
+#[derive(Debug, Clone)]
+pub enum MediaChange {
+    Status(MediaStatus),
+    Responsible(Option<String>),
+    /// The answer given; the status becomes besvart.
+    Answer(String),
+}
+
+impl Store {
+    pub fn create_inquiry(
+        &mut self,
+        incident: &Incident,
+        new: &NewInquiry,
+        author: &str,
+        device: &str,
+        now: DateTime<Utc>,
+        entry: impl FnOnce(&MediaInquiry) -> NewEntryRecord,
+    ) -> Result<(MediaInquiry, LogEntry)> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let number = next_number(&tx, "media", incident)?;
+        let id = Uuid::now_v7();
+        tx.execute(
+            "INSERT INTO media (id, incident_id, number, outgoing, outlet, journalist, contact, question,
+                                deadline, responsible, status, answer, created_at, created_by, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'ny', '', ?11, ?12, ?11)",
+            params![
+                id.to_string(),
+                incident.id.to_string(),
+                number,
+                new.outgoing,
+                new.outlet,
+                new.journalist,
+                new.contact,
+                new.question,
+                new.deadline.map(to_millis),
+                new.responsible,
+                to_millis(now),
+                author
+            ],
+        )?;
+        let inquiry = inquiry_in(&tx, id)?;
+        let payload = serde_json::to_value(&inquiry).expect("plain data");
+        let op = Op { author, device, entity: "media", entity_id: id, action: "create", payload };
+        let logged = record(&tx, incident, op, to_millis(now), entry(&inquiry))?;
+        tx.commit()?;
+        Ok((inquiry, logged))
+    }
+
+    /// The incident's inquiries, by number.
+    pub fn inquiries(&self, incident: &Incident) -> Result<Vec<MediaInquiry>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM media m JOIN incidents i ON i.id = m.incident_id WHERE m.incident_id = ?1 ORDER BY m.number"
+        ))?;
+        let rows = stmt.query_map([incident.id.to_string()], from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn inquiry(&self, incident: &Incident, number: i64) -> Result<MediaInquiry> {
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM media m JOIN incidents i ON i.id = m.incident_id
+                 WHERE m.incident_id = ?1 AND m.number = ?2"
+            ))?
+            .query_row(params![incident.id.to_string(), number], from_row)
+            .optional()?
+            .ok_or_else(|| {
+                StoreError::NotFound(format!("incident {} has no media inquiry {number}", incident.number))
+            })
+    }
+
+    /// Change an inquiry and log it, in one transaction; `check` may refuse it.
+    #[allow(clippy::too_many_arguments)]
+    pub fn change_inquiry(
+        &mut self,
+        incident: &Incident,
+        number: i64,
+        change: &MediaChange,
+        author: &str,
+        device: &str,
+        now: DateTime<Utc>,
+        check: impl FnOnce(&MediaInquiry) -> std::result::Result<(), String>,
+        entry: impl FnOnce(&MediaInquiry, &MediaInquiry) -> NewEntryRecord,
+    ) -> Result<(MediaInquiry, LogEntry)> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let id = id_by_number(&tx, "media", "media inquiry", incident, number)?;
+        let before = inquiry_in(&tx, id)?;
+        check(&before).map_err(StoreError::Conflict)?;
+        let at = to_millis(now);
+        let key = id.to_string();
+        let payload = match change {
+            MediaChange::Status(s) => {
+                tx.execute(
+                    "UPDATE media SET status = ?1, updated_at = ?2 WHERE id = ?3",
+                    params![s.name(), at, key],
+                )?;
+                serde_json::json!({ "status": s.name() })
+            }
+            MediaChange::Responsible(r) => {
+                tx.execute(
+                    "UPDATE media SET responsible = ?1, updated_at = ?2 WHERE id = ?3",
+                    params![r, at, key],
+                )?;
+                serde_json::json!({ "responsible": r })
+            }
+            MediaChange::Answer(a) => {
+                tx.execute(
+                    "UPDATE media SET answer = ?1, status = 'besvart', updated_at = ?2 WHERE id = ?3",
+                    params![a, at, key],
+                )?;
+                serde_json::json!({ "answer": a, "status": "besvart" })
+            }
+        };
+        let after = inquiry_in(&tx, id)?;
+        let op = Op { author, device, entity: "media", entity_id: id, action: "set", payload };
+        let logged = record(&tx, incident, op, at, entry(&before, &after))?;
+        tx.commit()?;
+        Ok((after, logged))
+    }
+}

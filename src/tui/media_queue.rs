@@ -1,0 +1,350 @@
+//! The media queue (mediehåndtering): inquiries by deadline with the time left, the
+//! approaching and the passed ones standing out, the selected one in full below.
+//! New inquiries, assignments and answers through a one-line prompt.
+
+use super::action::{Action, Input};
+use super::keymap::Context;
+use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
+use super::wrap::wrap;
+use crate::app::Session;
+use crate::domain::media::{time_left, MediaInquiry, MediaStatus, NewInquiry, Urgency, MEDIA_STATUSES};
+use crate::domain::roles::Permission;
+use crate::domain::{Incident, LogEntry};
+use crate::text::{safe, safe_line};
+use chrono::{Local, Utc};
+use crossterm::event::{KeyCode, KeyModifiers};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Asking {
+    New,
+    Responsible,
+    Answer,
+}
+
+pub struct MediaQueue {
+    incident: Incident,
+    /// In queue order: open ones by deadline, then the rest, newest first.
+    inquiries: Vec<MediaInquiry>,
+    row: usize,
+    prompt: Option<(Asking, String)>,
+    can_write: bool,
+}
+
+fn queue_order(list: &mut [MediaInquiry]) {
+    list.sort_by_key(|m| {
+        let open = m.status.is_open();
+        (
+            !open,
+            open && m.deadline.is_none(),
+            if open { m.deadline } else { None },
+            std::cmp::Reverse(m.updated_at),
+            m.number,
+        )
+    });
+}
+
+impl MediaQueue {
+    pub fn open(session: &Session, incident: Incident) -> crate::app::Result<MediaQueue> {
+        let mut inquiries = session.inquiries(&incident)?;
+        queue_order(&mut inquiries);
+        Ok(MediaQueue {
+            incident,
+            inquiries,
+            row: 0,
+            prompt: None,
+            can_write: session.may(Permission::WorkMedia)?,
+        })
+    }
+
+    pub fn inquiries(&self) -> &[MediaInquiry] {
+        &self.inquiries
+    }
+
+    fn reload(&mut self, session: &Session) -> crate::app::Result<()> {
+        let selected = self.selected().map(|m| m.id);
+        self.inquiries = session.inquiries(&self.incident)?;
+        queue_order(&mut self.inquiries);
+        if let Some(id) = selected {
+            self.row = self.inquiries.iter().position(|m| m.id == id).unwrap_or(self.row);
+        }
+        self.row = self.row.min(self.inquiries.len().saturating_sub(1));
+        Ok(())
+    }
+
+    fn selected(&self) -> Option<&MediaInquiry> {
+        self.inquiries.get(self.row)
+    }
+
+    fn run(
+        &mut self,
+        cx: &mut Cx<'_>,
+        f: impl FnOnce(&mut Session, &Incident) -> crate::app::Result<(MediaInquiry, LogEntry)>,
+    ) {
+        match f(cx.session, &self.incident) {
+            Ok((m, _)) => {
+                let nb = cx.lang.is_norwegian();
+                let word = if nb { "Mediehenvendelse" } else { "Media inquiry" };
+                cx.post(UiEvent::Status(format!("{word} {}: {}", m.number, m.status.label(nb))));
+                cx.post(UiEvent::DataChanged);
+                if let Err(e) = self.reload(cx.session) {
+                    cx.post(UiEvent::Error(e.to_string()));
+                }
+            }
+            Err(e) => cx.post(UiEvent::Error(e.to_string())),
+        }
+    }
+
+    fn set_status(&mut self, cx: &mut Cx<'_>, to: MediaStatus) {
+        let Some(n) = self.selected().map(|m| m.number) else { return };
+        self.run(cx, |s, i| s.set_inquiry_status(i, n, to));
+    }
+
+    fn answer(&mut self, cx: &mut Cx<'_>, asking: Asking, text: String) {
+        let selected = self.selected().map(|m| m.number);
+        match (asking, selected) {
+            (Asking::New, _) => {
+                // "NRK Vestfold: Hvor mange evakueres?" — the outlet, then the question.
+                let Some((outlet, question)) = text.split_once(':') else {
+                    let msg = match cx.lang {
+                        crate::i18n::Lang::Nb => {
+                            "skriv «medium: spørsmål», for eksempel «NRK Vestfold: Hvor mange evakueres?»"
+                        }
+                        crate::i18n::Lang::En => {
+                            "write «outlet: question», e.g. «NRK Vestfold: How many are evacuated?»"
+                        }
+                    };
+                    cx.post(UiEvent::Error(msg.into()));
+                    return;
+                };
+                let new =
+                    NewInquiry { outlet: outlet.into(), question: question.into(), ..NewInquiry::default() };
+                self.run(cx, |s, i| s.add_inquiry(i, new));
+            }
+            (Asking::Responsible, Some(n)) => {
+                let who = Some(text).filter(|t| !t.trim().is_empty());
+                self.run(cx, |s, i| s.assign_inquiry(i, n, who));
+            }
+            (Asking::Answer, Some(n)) => self.run(cx, |s, i| s.answer_inquiry(i, n, &text)),
+            _ => {}
+        }
+    }
+}
+
+impl Pane for MediaQueue {
+    fn context(&self) -> Context {
+        if self.prompt.is_some() {
+            Context::Filter
+        } else {
+            Context::Media
+        }
+    }
+
+    fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
+        if let Some((asking, text)) = &mut self.prompt {
+            match input {
+                Input::Edit(key) => match key.code {
+                    KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => text.push(c),
+                    KeyCode::Backspace => {
+                        text.pop();
+                    }
+                    _ => return Outcome::Ignored,
+                },
+                Input::Action(Action::Confirm) => {
+                    let (asking, text) = (*asking, std::mem::take(text));
+                    self.prompt = None;
+                    self.answer(cx, asking, text);
+                }
+                Input::Action(Action::Cancel) => self.prompt = None,
+                _ => return Outcome::Ignored,
+            }
+            return Outcome::Consumed;
+        }
+        let Input::Action(action) = input else { return Outcome::Ignored };
+        let writes = matches!(
+            action,
+            Action::NewTask
+                | Action::AssignTask
+                | Action::AnswerInquiry
+                | Action::MoveRight
+                | Action::MoveLeft
+                | Action::StatusNew
+                | Action::StatusStarted
+                | Action::StatusDone
+                | Action::StatusCancelled
+        );
+        if writes && !self.can_write {
+            if let Err(e) = cx.session.permit(Permission::WorkMedia) {
+                cx.post(UiEvent::Error(e.to_string()));
+            }
+            return Outcome::Consumed;
+        }
+        match action {
+            Action::Up => self.row = self.row.saturating_sub(1),
+            Action::Down => self.row = (self.row + 1).min(self.inquiries.len().saturating_sub(1)),
+            Action::First => self.row = 0,
+            Action::Last => self.row = self.inquiries.len().saturating_sub(1),
+            Action::NewTask => self.prompt = Some((Asking::New, String::new())),
+            Action::AssignTask => {
+                let current = self.selected().and_then(|m| m.responsible.clone());
+                if self.selected().is_some() {
+                    self.prompt = Some((Asking::Responsible, current.unwrap_or_default()));
+                }
+            }
+            Action::AnswerInquiry => {
+                if let Some(m) = self.selected() {
+                    self.prompt = Some((Asking::Answer, m.answer.clone()));
+                }
+            }
+            Action::MoveRight | Action::MoveLeft => {
+                let Some(from) = self.selected().map(|m| m.status) else { return Outcome::Consumed };
+                let c = MEDIA_STATUSES.iter().position(|s| *s == from).unwrap_or(0) as i32;
+                let to = c + if action == Action::MoveRight { 1 } else { -1 };
+                if (0..4).contains(&to) {
+                    self.set_status(cx, MEDIA_STATUSES[to as usize]);
+                }
+            }
+            Action::StatusNew => self.set_status(cx, MediaStatus::New),
+            Action::StatusStarted => self.set_status(cx, MediaStatus::InProgress),
+            Action::StatusDone => self.set_status(cx, MediaStatus::Answered),
+            Action::StatusCancelled => self.set_status(cx, MediaStatus::Closed),
+            _ => return Outcome::Ignored,
+        }
+        Outcome::Consumed
+    }
+
+    fn refresh(&mut self, session: &Session) -> Result<bool, String> {
+        self.reload(session).map_err(|e| e.to_string())?;
+        Ok(true)
+    }
+
+    fn paste(&mut self, text: &str, _cx: &mut Cx<'_>) -> Outcome {
+        match &mut self.prompt {
+            Some((_, t)) => {
+                t.extend(text.chars().filter(|c| !c.is_control()));
+                Outcome::Consumed
+            }
+            None => Outcome::Ignored,
+        }
+    }
+
+    fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
+        let (s, t) = (cx.strings, cx.theme);
+        let nb = cx.lang.is_norwegian();
+        let now = cx.now.with_timezone(&Utc);
+        let open = self.inquiries.iter().filter(|m| m.status.is_open()).count();
+        let late = self.inquiries.iter().filter(|m| matches!(m.urgency(now), Urgency::Passed(_))).count();
+        let mut title = vec![Span::styled(format!(" {} · {open} {} ", s.media, s.open_tasks), t.heading)];
+        if late > 0 {
+            title.push(Span::styled(format!(" {late} {} ", s.past_deadline), t.error));
+        }
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(if cx.focused { t.border_focus } else { t.border })
+            .title(Line::from(title));
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let detail_h = if inner.height >= 12 { 5 } else { 0 };
+        let [list, detail, prompt] = Layout::vertical([
+            Constraint::Min(1),
+            Constraint::Length(detail_h),
+            Constraint::Length(u16::from(self.prompt.is_some())),
+        ])
+        .areas(inner);
+        if self.inquiries.is_empty() {
+            f.render_widget(Paragraph::new(Span::styled(s.no_media, t.dim)), list);
+        } else {
+            let height = list.height as usize;
+            let first = self.row.saturating_sub(height.saturating_sub(1));
+            let lines: Vec<Line> = self
+                .inquiries
+                .iter()
+                .enumerate()
+                .skip(first)
+                .take(height)
+                .map(|(r, m)| row(m, now, list.width, cx.focused && r == self.row, nb, cx))
+                .collect();
+            f.render_widget(Paragraph::new(lines), list);
+        }
+        if detail_h > 0 {
+            if let Some(m) = self.selected() {
+                let mut segs = vec![
+                    (format!("{}: ", if nb { "Spørsmål" } else { "Question" }), t.heading),
+                    (safe(&m.question).into_owned(), t.base),
+                ];
+                if !m.contact.is_empty() {
+                    segs.push((format!("  {}: ", if nb { "Kontakt" } else { "Contact" }), t.heading));
+                    segs.push((safe_line(&m.contact).into_owned(), t.base));
+                }
+                if !m.answer.is_empty() {
+                    segs.push((format!("\n{}: ", if nb { "Svar" } else { "Answer" }), t.heading));
+                    segs.push((safe(&m.answer).into_owned(), t.base));
+                }
+                let mut lines = vec![Line::from(Span::styled("─".repeat(detail.width as usize), t.border))];
+                lines.extend(wrap(&segs, detail.width as usize));
+                lines.truncate(detail.height as usize);
+                f.render_widget(Paragraph::new(lines), detail);
+            }
+        }
+        if let Some((asking, text)) = &self.prompt {
+            let label = match asking {
+                Asking::New => s.new_media,
+                Asking::Responsible => s.assign_to,
+                Asking::Answer => s.answer,
+            };
+            let line = Line::from(vec![
+                Span::styled(format!("{label}: "), t.heading),
+                Span::styled(format!("{}▏", safe_line(text)), t.base),
+            ]);
+            f.render_widget(Paragraph::new(line), prompt);
+        }
+    }
+}
+
+/// `#2 ny  NRK Vestfold (Kari Hansen) · Hvor mange evakueres? · liv · om 25 min`
+fn row(
+    m: &MediaInquiry,
+    now: chrono::DateTime<Utc>,
+    width: u16,
+    selected: bool,
+    nb: bool,
+    cx: &RenderCx<'_>,
+) -> Line<'static> {
+    let t = cx.theme;
+    let urgency = m.urgency(now);
+    let (left_style, base) = match urgency {
+        Urgency::Passed(_) => (t.error, t.error),
+        Urgency::Approaching(_) => (t.warning, t.base),
+        _ => (t.time, t.base),
+    };
+    let status_w = if width < 60 { 8 } else { 13 };
+    let status: String = m.status.label(nb).chars().take(status_w - 1).collect();
+    let mut spans = vec![
+        Span::styled(format!("#{:<3}", m.number), t.dim),
+        Span::styled(format!("{status:<status_w$}"), t.dim),
+        Span::styled(format!("{}{}", if m.outgoing { "→ " } else { "" }, safe_line(&m.outlet)), base),
+    ];
+    if !m.journalist.is_empty() {
+        spans.push(Span::styled(format!(" ({})", safe_line(&m.journalist)), t.author));
+    }
+    spans.push(Span::styled(format!(" · {}", safe_line(&m.question)), base));
+    if let Some(r) = &m.responsible {
+        spans.push(Span::styled(format!(" · {}", safe_line(r)), t.author));
+    }
+    if let Some(d) = m.deadline {
+        let left = time_left(urgency, nb);
+        let at = d.with_timezone(&Local).format("%H:%M");
+        let text = if left.is_empty() { format!(" · {at}") } else { format!(" · {at} ({left})") };
+        spans.push(Span::styled(text, left_style));
+    }
+    let mut line = super::widgets::cut(Line::from(spans), width);
+    if selected {
+        for span in &mut line.spans {
+            span.style = span.style.patch(t.selected);
+        }
+    }
+    line
+}
