@@ -5,6 +5,7 @@
 use super::action::{Action, Input};
 use super::keymap::Context;
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
+use super::prompt::{Answer, Prompt};
 use super::wrap::wrap;
 use crate::app::Session;
 use crate::domain::media::{time_left, MediaInquiry, MediaStatus, NewInquiry, Urgency, MEDIA_STATUSES};
@@ -12,7 +13,6 @@ use crate::domain::roles::Permission;
 use crate::domain::{Incident, LogEntry};
 use crate::text::{safe, safe_line};
 use chrono::{Local, Utc};
-use crossterm::event::{KeyCode, KeyModifiers};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
@@ -30,7 +30,7 @@ pub struct MediaQueue {
     /// In queue order: open ones by deadline, then the rest, newest first.
     inquiries: Vec<MediaInquiry>,
     row: usize,
-    prompt: Option<(Asking, String)>,
+    prompt: Option<Prompt<Asking>>,
     can_write: bool,
 }
 
@@ -144,22 +144,14 @@ impl Pane for MediaQueue {
     }
 
     fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
-        if let Some((asking, text)) = &mut self.prompt {
-            match input {
-                Input::Edit(key) => match key.code {
-                    KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => text.push(c),
-                    KeyCode::Backspace => {
-                        text.pop();
-                    }
-                    _ => return Outcome::Ignored,
-                },
-                Input::Action(Action::Confirm) => {
-                    let (asking, text) = (*asking, std::mem::take(text));
+        if let Some(prompt) = &mut self.prompt {
+            match prompt.handle(input) {
+                Answer::Editing(used) => return if used { Outcome::Consumed } else { Outcome::Ignored },
+                Answer::Given(asking, text) => {
                     self.prompt = None;
                     self.answer(cx, asking, text);
                 }
-                Input::Action(Action::Cancel) => self.prompt = None,
-                _ => return Outcome::Ignored,
+                Answer::Dropped => self.prompt = None,
             }
             return Outcome::Consumed;
         }
@@ -187,16 +179,16 @@ impl Pane for MediaQueue {
             Action::Down => self.row = (self.row + 1).min(self.inquiries.len().saturating_sub(1)),
             Action::First => self.row = 0,
             Action::Last => self.row = self.inquiries.len().saturating_sub(1),
-            Action::NewTask => self.prompt = Some((Asking::New, String::new())),
+            Action::NewTask => self.prompt = Some(Prompt::new(Asking::New, String::new())),
             Action::AssignTask => {
                 let current = self.selected().and_then(|m| m.responsible.clone());
                 if self.selected().is_some() {
-                    self.prompt = Some((Asking::Responsible, current.unwrap_or_default()));
+                    self.prompt = Some(Prompt::new(Asking::Responsible, current.unwrap_or_default()));
                 }
             }
             Action::AnswerInquiry => {
                 if let Some(m) = self.selected() {
-                    self.prompt = Some((Asking::Answer, m.answer.clone()));
+                    self.prompt = Some(Prompt::new(Asking::Answer, m.answer.clone()));
                 }
             }
             Action::MoveRight | Action::MoveLeft => {
@@ -223,8 +215,8 @@ impl Pane for MediaQueue {
 
     fn paste(&mut self, text: &str, _cx: &mut Cx<'_>) -> Outcome {
         match &mut self.prompt {
-            Some((_, t)) => {
-                t.extend(text.chars().filter(|c| !c.is_control()));
+            Some(prompt) => {
+                prompt.paste(text);
                 Outcome::Consumed
             }
             None => Outcome::Ignored,
@@ -289,17 +281,13 @@ impl Pane for MediaQueue {
                 f.render_widget(Paragraph::new(lines), detail);
             }
         }
-        if let Some((asking, text)) = &self.prompt {
-            let label = match asking {
+        if let Some(asked) = &self.prompt {
+            let label = match asked.asking {
                 Asking::New => s.new_media,
                 Asking::Responsible => s.assign_to,
                 Asking::Answer => s.answer,
             };
-            let line = Line::from(vec![
-                Span::styled(format!("{label}: "), t.heading),
-                Span::styled(format!("{}▏", safe_line(text)), t.base),
-            ]);
-            f.render_widget(Paragraph::new(line), prompt);
+            f.render_widget(Paragraph::new(asked.line(label, t)), prompt);
         }
     }
 }

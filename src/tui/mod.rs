@@ -13,6 +13,7 @@ pub mod log_pane;
 pub mod media_queue;
 pub mod pane;
 pub mod picker;
+pub mod prompt;
 pub mod redraw;
 pub mod task_board;
 pub mod theme;

@@ -6,13 +6,13 @@
 use super::action::{Action, Input};
 use super::keymap::Context;
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
+use super::prompt::{Answer, Prompt};
 use crate::app::Session;
 use crate::domain::roles::Permission;
 use crate::domain::task::{NewTask, Priority, Task, TaskStatus, STATUSES};
 use crate::domain::Incident;
 use crate::text::safe_line;
 use chrono::{DateTime, Local, Utc};
-use crossterm::event::{KeyCode, KeyModifiers};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
@@ -41,7 +41,7 @@ pub struct TaskBoard {
     view: View,
     column: usize,
     row: usize,
-    prompt: Option<(Asking, String)>,
+    prompt: Option<Prompt<Asking>>,
     can_write: bool,
 }
 
@@ -184,22 +184,14 @@ impl Pane for TaskBoard {
     }
 
     fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
-        if let Some((asking, text)) = &mut self.prompt {
-            match input {
-                Input::Edit(key) => match key.code {
-                    KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => text.push(c),
-                    KeyCode::Backspace => {
-                        text.pop();
-                    }
-                    _ => return Outcome::Ignored,
-                },
-                Input::Action(Action::Confirm) => {
-                    let (asking, text) = (*asking, std::mem::take(text));
+        if let Some(prompt) = &mut self.prompt {
+            match prompt.handle(input) {
+                Answer::Editing(used) => return if used { Outcome::Consumed } else { Outcome::Ignored },
+                Answer::Given(asking, text) => {
                     self.prompt = None;
                     self.answer(cx, asking, text);
                 }
-                Input::Action(Action::Cancel) => self.prompt = None,
-                _ => return Outcome::Ignored,
+                Answer::Dropped => self.prompt = None,
             }
             return Outcome::Consumed;
         }
@@ -246,10 +238,10 @@ impl Pane for TaskBoard {
                     }
                 }
             }
-            Action::NewTask => self.prompt = Some((Asking::NewTitle, String::new())),
+            Action::NewTask => self.prompt = Some(Prompt::new(Asking::NewTitle, String::new())),
             Action::AssignTask => {
                 if let Some(t) = self.selected() {
-                    self.prompt = Some((Asking::Assignee, t.assignee.clone().unwrap_or_default()));
+                    self.prompt = Some(Prompt::new(Asking::Assignee, t.assignee.clone().unwrap_or_default()));
                 }
             }
             Action::MoveRight | Action::MoveLeft => {
@@ -336,23 +328,19 @@ impl Pane for TaskBoard {
                 .collect();
             f.render_widget(Paragraph::new(lines), body);
         }
-        if let Some((asking, text)) = &self.prompt {
-            let label = match asking {
+        if let Some(asked) = &self.prompt {
+            let label = match asked.asking {
                 Asking::NewTitle => s.new_task,
                 Asking::Assignee => s.assign_to,
             };
-            let line = Line::from(vec![
-                Span::styled(format!("{label}: "), t.heading),
-                Span::styled(format!("{}▏", safe_line(text)), t.base),
-            ]);
-            f.render_widget(Paragraph::new(line), prompt_area);
+            f.render_widget(Paragraph::new(asked.line(label, t)), prompt_area);
         }
     }
 
     fn paste(&mut self, text: &str, _cx: &mut Cx<'_>) -> Outcome {
         match &mut self.prompt {
-            Some((_, t)) => {
-                t.extend(text.chars().filter(|c| !c.is_control()));
+            Some(prompt) => {
+                prompt.paste(text);
                 Outcome::Consumed
             }
             None => Outcome::Ignored,

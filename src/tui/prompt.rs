@@ -1,0 +1,63 @@
+//! A one-line question a pane asks (a new task's title, an answer, who is
+//! responsible): typing edits it, Enter gives the answer, Esc drops it. Shared by the
+//! panes that ask, so they all behave alike.
+
+use super::action::{Action, Input};
+use super::theme::Theme;
+use crate::text::safe_line;
+use crossterm::event::{KeyCode, KeyModifiers};
+use ratatui::text::{Line, Span};
+
+pub struct Prompt<K> {
+    /// What is being asked, for the pane to act on the answer.
+    pub asking: K,
+    pub text: String,
+}
+
+/// What became of an input given to a prompt.
+pub enum Answer<K> {
+    /// Still being written (or the key meant nothing here, when `false`).
+    Editing(bool),
+    /// Enter: the question and the text.
+    Given(K, String),
+    /// Esc.
+    Dropped,
+}
+
+impl<K: Copy> Prompt<K> {
+    pub fn new(asking: K, text: impl Into<String>) -> Prompt<K> {
+        Prompt { asking, text: text.into() }
+    }
+
+    pub fn handle(&mut self, input: Input) -> Answer<K> {
+        match input {
+            Input::Edit(key) => match key.code {
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    self.text.push(c);
+                    Answer::Editing(true)
+                }
+                KeyCode::Backspace => {
+                    self.text.pop();
+                    Answer::Editing(true)
+                }
+                _ => Answer::Editing(false),
+            },
+            Input::Action(Action::Confirm) => Answer::Given(self.asking, std::mem::take(&mut self.text)),
+            Input::Action(Action::Cancel) => Answer::Dropped,
+            _ => Answer::Editing(false),
+        }
+    }
+
+    /// Pasted text joins the line, without control characters or line breaks.
+    pub fn paste(&mut self, text: &str) {
+        self.text.extend(text.chars().map(|c| if c == '\n' { ' ' } else { c }).filter(|c| !c.is_control()));
+    }
+
+    /// `Label: text▏`
+    pub fn line(&self, label: &str, theme: &Theme) -> Line<'static> {
+        Line::from(vec![
+            Span::styled(format!("{label}: "), theme.heading),
+            Span::styled(format!("{}▏", safe_line(&self.text)), theme.base),
+        ])
+    }
+}
