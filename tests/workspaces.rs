@@ -386,3 +386,18 @@ fn the_information_officer_works_the_media_queue() {
     );
     ui.session.verify(&i).unwrap().unwrap();
 }
+
+#[test]
+fn a_task_given_to_me_and_passed_deadlines_are_noticed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = staff_room(&dir);
+    let i = s.incident(1).unwrap();
+    s.assign_task(&i, 3, Some("kari".into())).unwrap();
+    let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    assert!(ui.tick(std::time::Instant::now()), "a notice is news");
+    let screen = screen(&ui, 160, 40);
+    let status = screen.lines().last().unwrap();
+    // tasks 1 and 2 are past 09:00 and 12:00, task 3 is kari's, VG and NRK are past
+    // their deadlines: five notices, the first shown with the count of the rest
+    assert!(status.contains("Varsel: Oppgave 1 har passert fristen: Bestille drivstoff (+4)"), "{status}");
+}

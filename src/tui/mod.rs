@@ -11,6 +11,7 @@ pub mod keymap;
 pub mod log_model;
 pub mod log_pane;
 pub mod media_queue;
+pub mod notify;
 pub mod pane;
 pub mod picker;
 pub mod prompt;
@@ -52,6 +53,7 @@ pub fn run(settings: &Settings, cli: &Cli) -> Result<(), String> {
     let unsaved =
         hangup::watch(ui.session.store.path().to_path_buf(), ui.session.user.clone(), restore_terminal);
     ui.set_unsaved(unsaved);
+    ui.set_desktop_notifications(notify::desktop_available());
     let mut terminal = enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;
     let result = event_loop(&mut terminal, &mut ui, cli.exit_after_first_frame);
     let saved = ui.shutdown();

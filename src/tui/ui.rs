@@ -9,6 +9,7 @@ use super::hangup::SharedUnsaved;
 use super::help::Help;
 use super::keymap::{Chord, Context, Keymap};
 use super::log_pane::LogPane;
+use super::notify::Notices;
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
 use super::picker::Picker;
 use super::task_board::TaskBoard;
@@ -32,9 +33,17 @@ pub const MIN_HEIGHT: u16 = 24;
 const STATUS_FOR: Duration = Duration::from_secs(8);
 const POLL_EVERY: Duration = Duration::from_millis(500);
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Info,
+    /// Something for this user: a task given to them, a deadline passed.
+    Notice,
+    Error,
+}
+
 struct Status {
     text: String,
-    error: bool,
+    level: Level,
     since: Instant,
 }
 
@@ -58,6 +67,7 @@ pub struct Ui {
     pub clear_requested: bool,
     /// Shared with the hang-up watcher (see `hangup`).
     unsaved: Option<SharedUnsaved>,
+    notices: Notices,
 }
 
 impl Ui {
@@ -97,6 +107,7 @@ impl Ui {
             minute: Local::now().minute(),
             clear_requested: false,
             unsaved: None,
+            notices: Notices::new(false),
         };
         ui.show_workspace(0);
         match ui.session.default_incident()? {
@@ -135,6 +146,28 @@ impl Ui {
         self.workspaces[self.workspace].layout.panes()
     }
 
+    /// Also show notices as desktop notifications (where `notify::desktop_available`).
+    pub fn set_desktop_notifications(&mut self, on: bool) {
+        self.notices = Notices::new(on);
+    }
+
+    /// Say, once each, what has become true for this user: a task given to them, a
+    /// deadline passed. True when something was said.
+    fn notice(&mut self) -> bool {
+        let Some(desk) = &self.desk else { return false };
+        let said = self.notices.check(
+            &self.session.user,
+            desk.tasks.tasks(),
+            desk.media.inquiries(),
+            chrono::Utc::now(),
+            self.lang,
+        );
+        let Some(first) = said.first() else { return false };
+        let text = if said.len() > 1 { format!("{first} (+{})", said.len() - 1) } else { first.clone() };
+        self.status = Some(Status { text, level: Level::Notice, since: Instant::now() });
+        true
+    }
+
     /// Rows the terminal may scroll when the log moves: the log's list, when the
     /// workspace shows it and nothing covers it.
     pub fn scroll_rows(&self) -> Option<std::ops::Range<u16>> {
@@ -160,7 +193,8 @@ impl Ui {
     }
 
     fn set_status(&mut self, text: String, error: bool) {
-        self.status = Some(Status { text, error, since: Instant::now() });
+        let level = if error { Level::Error } else { Level::Info };
+        self.status = Some(Status { text, level, since: Instant::now() });
     }
 
     fn context(&self) -> Context {
@@ -308,12 +342,12 @@ impl Ui {
             match desk.log.poll_history() {
                 Ok(c) => changed |= c,
                 Err(e) => {
-                    self.status = Some(Status { text: e, error: true, since: now });
+                    self.status = Some(Status { text: e, level: Level::Error, since: now });
                     changed = true;
                 }
             }
             if let Err(e) = desk.log.save_draft_if_due(&self.session, now, false) {
-                self.status = Some(Status { text: e.to_string(), error: true, since: now });
+                self.status = Some(Status { text: e.to_string(), level: Level::Error, since: now });
                 changed = true;
             }
         }
@@ -326,6 +360,10 @@ impl Ui {
                     changed = true;
                 }
             }
+        }
+        // A status already showing is not overwritten by a notice; it waits a tick.
+        if self.status.is_none() {
+            changed |= self.notice();
         }
         if self.status.as_ref().is_some_and(|s| now.duration_since(s.since) >= STATUS_FOR) {
             self.status = None;
@@ -441,9 +479,13 @@ impl Ui {
     fn render_bottom(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let t = cx.theme;
         let line = match &self.status {
-            Some(st) if st.error => Line::from(vec![
+            Some(st) if st.level == Level::Error => Line::from(vec![
                 Span::styled(format!(" {}: ", cx.strings.error), t.error),
                 Span::styled(safe_line(&st.text).into_owned(), t.error),
+            ]),
+            Some(st) if st.level == Level::Notice => Line::from(vec![
+                Span::styled(format!(" {}: ", cx.strings.notice), t.warning),
+                Span::styled(safe_line(&st.text).into_owned(), t.warning),
             ]),
             Some(st) => Line::from(Span::styled(format!(" {}", safe_line(&st.text)), t.status)),
             None => {

@@ -1,0 +1,147 @@
+//! Notices for the person at the keyboard: a task given to them, a task or media
+//! deadline passed. Each is said once, in the status line, and as a desktop
+//! notification where there is a desktop to show it on — never over SSH (it would pop
+//! up on the server), and on a thread of its own, so a missing or stuck notification
+//! service can never hold up the UI.
+
+use crate::domain::media::{MediaInquiry, Urgency};
+use crate::domain::task::Task;
+use crate::i18n::Lang;
+use chrono::{DateTime, Utc};
+use std::collections::HashSet;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Why {
+    Assigned,
+    TaskLate,
+    MediaLate,
+}
+
+pub struct Notices {
+    said: HashSet<(Uuid, Why)>,
+    desktop: bool,
+}
+
+/// A desktop notification can reach this person: a session bus, and not over SSH.
+pub fn desktop_available() -> bool {
+    desktop_available_in(|k| std::env::var(k).ok())
+}
+
+fn desktop_available_in(env: impl Fn(&str) -> Option<String>) -> bool {
+    let set = |k: &str| env(k).is_some_and(|v| !v.is_empty());
+    set("DBUS_SESSION_BUS_ADDRESS") && !set("SSH_CONNECTION") && !set("SSH_TTY")
+}
+
+impl Notices {
+    pub fn new(desktop: bool) -> Notices {
+        Notices { said: HashSet::new(), desktop }
+    }
+
+    /// What has become true since the last call, in words; each thing once.
+    pub fn check(
+        &mut self,
+        user: &str,
+        tasks: &[Task],
+        media: &[MediaInquiry],
+        now: DateTime<Utc>,
+        lang: Lang,
+    ) -> Vec<String> {
+        let nb = lang.is_norwegian();
+        let mut new = Vec::new();
+        for t in tasks.iter().filter(|t| t.status.is_open()) {
+            if t.assignee.as_deref() == Some(user) && self.said.insert((t.id, Why::Assigned)) {
+                new.push(if nb {
+                    format!("Oppgave {} er tildelt deg: {}", t.number, t.title)
+                } else {
+                    format!("Task {} is assigned to you: {}", t.number, t.title)
+                });
+            }
+            if t.is_overdue(now) && self.said.insert((t.id, Why::TaskLate)) {
+                new.push(if nb {
+                    format!("Oppgave {} har passert fristen: {}", t.number, t.title)
+                } else {
+                    format!("Task {} is past its deadline: {}", t.number, t.title)
+                });
+            }
+        }
+        for m in media {
+            if matches!(m.urgency(now), Urgency::Passed(_)) && self.said.insert((m.id, Why::MediaLate)) {
+                new.push(if nb {
+                    format!("Mediehenvendelse {} ({}) har passert fristen", m.number, m.outlet)
+                } else {
+                    format!("Media inquiry {} ({}) is past its deadline", m.number, m.outlet)
+                });
+            }
+        }
+        if self.desktop {
+            for text in &new {
+                show_on_desktop(text.clone());
+            }
+        }
+        new
+    }
+}
+
+fn show_on_desktop(body: String) {
+    std::thread::spawn(move || {
+        // Whatever goes wrong here (no daemon, a bus that does not answer) stays here.
+        let _ = notify_rust::Notification::new().appname("sitroom").summary("sitroom").body(&body).show();
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::task::{Priority, TaskStatus};
+
+    fn task(n: i64, assignee: Option<&str>, due_in_min: Option<i64>) -> Task {
+        let now = Utc::now();
+        Task {
+            id: Uuid::now_v7(),
+            incident: 1,
+            number: n,
+            title: format!("Oppgave {n}"),
+            description: String::new(),
+            assignee: assignee.map(Into::into),
+            priority: Priority::Normal,
+            due: due_in_min.map(|m| now + chrono::Duration::minutes(m)),
+            status: TaskStatus::New,
+            from_entries: vec![],
+            created_at: now,
+            created_by: "kari".into(),
+            updated_at: now,
+        }
+    }
+
+    #[test]
+    fn each_notice_is_said_once() {
+        let mut n = Notices::new(false);
+        let now = Utc::now();
+        let tasks =
+            vec![task(1, Some("lars"), None), task(2, Some("ola"), Some(-5)), task(3, None, Some(30))];
+        let said = n.check("lars", &tasks, &[], now, Lang::Nb);
+        assert_eq!(said, ["Oppgave 1 er tildelt deg: Oppgave 1", "Oppgave 2 har passert fristen: Oppgave 2"]);
+        assert!(n.check("lars", &tasks, &[], now, Lang::Nb).is_empty(), "not again");
+        // later, task 3's deadline passes
+        let later = now + chrono::Duration::minutes(31);
+        assert_eq!(n.check("lars", &tasks, &[], later, Lang::En), ["Task 3 is past its deadline: Oppgave 3"]);
+    }
+
+    #[test]
+    fn desktop_only_with_a_session_bus_and_never_over_ssh() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        };
+        assert!(desktop_available_in(env(&[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/run/user/1000/bus")])));
+        assert!(!desktop_available_in(env(&[])), "no bus");
+        assert!(!desktop_available_in(env(&[
+            ("DBUS_SESSION_BUS_ADDRESS", "unix:x"),
+            ("SSH_CONNECTION", "10.0.0.2 5 10.0.0.1 22")
+        ])));
+        assert!(!desktop_available_in(env(&[
+            ("DBUS_SESSION_BUS_ADDRESS", "unix:x"),
+            ("SSH_TTY", "/dev/pts/3")
+        ])));
+    }
+}
