@@ -4,7 +4,9 @@
 mod incidents;
 mod log;
 mod media;
+mod reports;
 mod tasks;
+pub mod templates;
 mod users;
 
 pub use log::{for_each_summary_at, EntryInput, ImportReport};
@@ -38,6 +40,8 @@ pub struct Session {
     pub incident_types: Vec<String>,
     /// The language of messages meant for the user (refusals, automatic entries' words stay bokmål).
     pub lang: crate::i18n::Lang,
+    /// Where the user's own report templates are (`templates/` below it).
+    pub config_dir: Option<std::path::PathBuf>,
 }
 
 impl Session {
@@ -49,7 +53,7 @@ impl Session {
         let store = Store::open(db)?;
         let id = store.device_id()?;
         let device = format!("{}-{}", hostname(), &id[id.len().saturating_sub(6)..]);
-        Ok(Session { store, user, device, incident_types, lang: crate::i18n::Lang::En })
+        Ok(Session { store, user, device, incident_types, lang: crate::i18n::Lang::En, config_dir: None })
     }
 }
 

@@ -56,9 +56,94 @@ pub enum Command {
     /// The media queue (mediehenvendelser)
     #[command(subcommand)]
     Media(MediaCmd),
+    /// Reports and situation reports (rapporter, situasjonsrapport)
+    #[command(subcommand)]
+    Report(ReportCmd),
     /// Users and their roles
     #[command(subcommand)]
     User(UserCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReportCmd {
+    /// Start a report from a template; prints its number
+    New {
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+        /// situasjonsrapport, møtereferat, pressemelding, or one of your own
+        #[arg(long, default_value = "situasjonsrapport")]
+        template: String,
+        #[arg(long)]
+        title: Option<String>,
+    },
+    /// The incident's reports (latest versions)
+    List {
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+    },
+    /// Show a report (the latest version, or --version V)
+    Show {
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+        number: i64,
+        #[arg(long)]
+        version: Option<i64>,
+    },
+    /// Replace a draft's text with a file's (- for standard input)
+    Edit {
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+        number: i64,
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Send for approval
+    Submit {
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+        number: i64,
+    },
+    /// Approve (kriseledelse, administrator)
+    Approve {
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+        number: i64,
+    },
+    /// Return to the writer with a comment (kriseledelse, administrator)
+    Return {
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+        number: i64,
+        #[arg(long)]
+        comment: String,
+    },
+    /// Mark an approved report distributed
+    Distribute {
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+        number: i64,
+    },
+    /// Start a new version (a draft) of an approved report
+    NewVersion {
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+        number: i64,
+    },
+    /// Write a report version as Markdown or plain text
+    Export {
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+        number: i64,
+        #[arg(long)]
+        version: Option<i64>,
+        #[arg(long, value_parser = ["md", "txt"], default_value = "md")]
+        format: String,
+        /// A file (default: standard output)
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// The templates there are
+    Templates,
 }
 
 #[derive(Subcommand, Debug)]
@@ -291,6 +376,7 @@ impl Settings {
     pub fn open_session(&self) -> Result<Session, AppError> {
         let mut s = Session::open(&self.db, &self.user, self.config.incident_types())?;
         s.lang = self.lang;
+        s.config_dir = config::config_dir();
         Ok(s)
     }
 }
@@ -398,6 +484,10 @@ fn execute(s: &mut Session, cmd: Command, p: &output::Printer) -> Result<ExitCod
             Failure::Io(e) => io(e),
         })?,
         Command::Media(cmd) => media(s, cmd, p, &mut out).map_err(|e| match e {
+            Failure::App(e) => e,
+            Failure::Io(e) => io(e),
+        })?,
+        Command::Report(cmd) => report(s, cmd, p, &mut out).map_err(|e| match e {
             Failure::App(e) => e,
             Failure::Io(e) => io(e),
         })?,
@@ -517,6 +607,74 @@ fn media(s: &mut Session, cmd: MediaCmd, p: &output::Printer, out: &mut impl Wri
             let incident = s.resolve_incident(incident)?;
             let (m, _) = s.assign_inquiry(&incident, number, if none { None } else { responsible })?;
             p.inquiry(out, &m)?;
+        }
+    }
+    Ok(())
+}
+
+fn report(s: &mut Session, cmd: ReportCmd, p: &output::Printer, out: &mut impl Write) -> Result<(), Failure> {
+    use crate::domain::report::ReportStep;
+    let step =
+        |s: &mut Session, incident: Option<i64>, number: i64, step: ReportStep, comment: Option<String>| {
+            let incident = s.resolve_incident(incident)?;
+            s.report_step(&incident, number, step, comment).map(|(r, _)| r)
+        };
+    match cmd {
+        ReportCmd::New { incident, template, title } => {
+            let incident = s.resolve_incident(incident)?;
+            let (r, _) = s.new_report(&incident, &template, title)?;
+            p.report_created(out, &r)?;
+        }
+        ReportCmd::List { incident } => {
+            let incident = s.resolve_incident(incident)?;
+            p.reports(out, &s.reports(&incident)?)?;
+        }
+        ReportCmd::Show { incident, number, version } => {
+            let incident = s.resolve_incident(incident)?;
+            p.report_full(out, &s.report(&incident, number, version)?)?;
+        }
+        ReportCmd::Edit { incident, number, file } => {
+            let incident = s.resolve_incident(incident)?;
+            let text = if file.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin())
+                    .map_err(|e| AppError::Usage(format!("cannot read standard input: {e}")))?
+            } else {
+                std::fs::read_to_string(&file)
+                    .map_err(|e| AppError::Usage(format!("cannot read {}: {e}", file.display())))?
+            };
+            let r = s.save_report_text(&incident, number, &text)?;
+            p.report(out, &r)?;
+        }
+        ReportCmd::Submit { incident, number } => {
+            p.report(out, &step(s, incident, number, ReportStep::Submit, None)?)?
+        }
+        ReportCmd::Approve { incident, number } => {
+            p.report(out, &step(s, incident, number, ReportStep::Approve, None)?)?
+        }
+        ReportCmd::Return { incident, number, comment } => {
+            p.report(out, &step(s, incident, number, ReportStep::Return, Some(comment))?)?
+        }
+        ReportCmd::Distribute { incident, number } => {
+            p.report(out, &step(s, incident, number, ReportStep::Distribute, None)?)?
+        }
+        ReportCmd::NewVersion { incident, number } => {
+            let incident = s.resolve_incident(incident)?;
+            let (r, _) = s.new_report_version(&incident, number)?;
+            p.report(out, &r)?;
+        }
+        ReportCmd::Export { incident, number, version, format, out: file } => {
+            let incident = s.resolve_incident(incident)?;
+            let text = s.export_report(&incident, number, version, format == "txt")?;
+            match file {
+                Some(path) => std::fs::write(&path, text)
+                    .map_err(|e| AppError::Usage(format!("cannot write {}: {e}", path.display())))?,
+                None => out.write_all(text.as_bytes())?,
+            }
+        }
+        ReportCmd::Templates => {
+            for t in s.templates() {
+                writeln!(out, "{}", t.name)?;
+            }
         }
     }
     Ok(())

@@ -5,6 +5,7 @@
 use crate::app::ImportReport;
 use crate::domain::log::ChainBreak;
 use crate::domain::media::MediaInquiry;
+use crate::domain::report::Report;
 use crate::domain::task::Task;
 use crate::domain::time::rfc3339;
 use crate::domain::{EntryKind, Incident, LogEntry};
@@ -310,5 +311,61 @@ impl Printer {
             return writeln!(out, "{}", serde_json::to_string(list).expect("plain data"));
         }
         list.iter().try_for_each(|m| self.inquiry(out, m))
+    }
+
+    /// `report new`: the number alone (or the report as JSON).
+    pub fn report_created(&self, out: &mut impl Write, r: &Report) -> io::Result<()> {
+        if self.json {
+            writeln!(out, "{}", serde_json::to_string(r).expect("plain data"))
+        } else {
+            writeln!(out, "{}", r.number)
+        }
+    }
+
+    /// One line: number, version, status, kind, title, and who approved it.
+    pub fn report(&self, out: &mut impl Write, r: &Report) -> io::Result<()> {
+        if self.json {
+            return writeln!(out, "{}", serde_json::to_string(r).expect("plain data"));
+        }
+        let nb = self.nb();
+        let approved = match (&r.approved_by, r.approved_at) {
+            (Some(by), Some(at)) => format!(
+                "  ({} {by} {})",
+                if nb { "godkjent av" } else { "approved by" },
+                at.with_timezone(&Local).format("%d.%m %H:%M")
+            ),
+            _ => String::new(),
+        };
+        writeln!(
+            out,
+            "{:>3}  v{:<2} {:<16} {:<18} {}{approved}",
+            r.number,
+            r.version,
+            r.status.label(nb),
+            safe_line(&r.kind),
+            safe_line(&r.title)
+        )?;
+        if !r.comment.is_empty() && r.status == crate::domain::report::ReportStatus::Returned {
+            writeln!(out, "     {}: «{}»", if nb { "kommentar" } else { "comment" }, safe_line(&r.comment))?;
+        }
+        Ok(())
+    }
+
+    /// The line, then the text.
+    pub fn report_full(&self, out: &mut impl Write, r: &Report) -> io::Result<()> {
+        if self.json {
+            return self.report(out, r);
+        }
+        self.report(out, r)?;
+        writeln!(out)?;
+        writeln!(out, "{}", safe(&r.text))
+    }
+
+    /// JSON: one array.
+    pub fn reports(&self, out: &mut impl Write, list: &[Report]) -> io::Result<()> {
+        if self.json {
+            return writeln!(out, "{}", serde_json::to_string(list).expect("plain data"));
+        }
+        list.iter().try_for_each(|r| self.report(out, r))
     }
 }

@@ -5,6 +5,7 @@ pub mod incident;
 pub mod log;
 pub mod media;
 pub mod quickmarks;
+pub mod report;
 pub mod roles;
 pub mod task;
 pub mod time;

@@ -155,6 +155,27 @@ const STEPS: &[&str] = &[
     ) STRICT;
     CREATE INDEX media_by_incident ON media(incident_id, status);
     "#,
+    // 4: reports, one row per version: every version is kept.
+    r#"
+    CREATE TABLE report_versions (
+        id          TEXT PRIMARY KEY,
+        incident_id TEXT NOT NULL REFERENCES incidents(id),
+        number      INTEGER NOT NULL,
+        version     INTEGER NOT NULL,
+        kind        TEXT NOT NULL,
+        title       TEXT NOT NULL,
+        text        TEXT NOT NULL,
+        status      TEXT NOT NULL
+                    CHECK (status IN ('utkast', 'til godkjenning', 'godkjent', 'returnert', 'distribuert')),
+        comment     TEXT NOT NULL DEFAULT '',
+        approved_by TEXT,
+        approved_at INTEGER,
+        created_at  INTEGER NOT NULL,
+        created_by  TEXT NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        UNIQUE (incident_id, number, version)
+    ) STRICT;
+    "#,
 ];
 
 pub fn latest() -> i64 {

@@ -10,6 +10,7 @@ mod media;
 mod migrations;
 mod numbered;
 mod oplog;
+mod reports;
 mod tasks;
 mod users;
 
@@ -17,6 +18,7 @@ pub use drafts::Draft;
 pub use log::{EntrySummary, NewEntryRecord};
 pub use media::MediaChange;
 pub use oplog::Op;
+pub use reports::ReportChange;
 pub use tasks::TaskChange;
 pub use users::User;
 

@@ -1,0 +1,226 @@
+//! Report operations: write from a template, autosave, the approval flow, new versions,
+//! export. Writers write; only roles with the approve permission approve or return.
+//! Every step but saving text writes an automatic log entry (tag `#rapport`).
+
+use super::log::ensure_open;
+use super::templates::{templates, Template};
+use super::{auto_entry, AppError, Result, Session};
+use crate::domain::report::{check_title, to_plain_text, Report, ReportStatus, ReportStep};
+use crate::domain::roles::Permission;
+use crate::domain::{Incident, Invalid, LogEntry};
+use crate::store::ReportChange;
+use chrono::{Local, Utc};
+
+/// "Rapport 2 «Situasjonsrapport 1» v1"
+fn name(r: &Report) -> String {
+    format!("Rapport {} «{}» v{}", r.number, r.title, r.version)
+}
+
+impl Session {
+    pub fn templates(&self) -> Vec<Template> {
+        templates(self.config_dir.as_deref())
+    }
+
+    /// Start a report from a template. Without a title: the template's name and the
+    /// next number of that kind ("Situasjonsrapport 2").
+    pub fn new_report(
+        &mut self,
+        incident: &Incident,
+        template: &str,
+        title: Option<String>,
+    ) -> Result<(Report, LogEntry)> {
+        self.permit(Permission::WriteReports)?;
+        ensure_open(incident)?;
+        let all = self.templates();
+        let Some(t) = all.iter().find(|t| t.name == crate::text::nfc(template.trim())) else {
+            let names: Vec<_> = all.iter().map(|t| t.name.as_str()).collect();
+            return Err(Invalid(format!(
+                "unknown template '{template}'; templates are {}",
+                names.join(", ")
+            ))
+            .into());
+        };
+        let title = match title {
+            Some(t) => check_title(&t)?,
+            None => {
+                let same = self.store.reports(incident)?.iter().filter(|r| r.kind == t.name).count();
+                let mut label = t.name.clone();
+                if let Some(first) = label.get(..1) {
+                    label = first.to_uppercase() + &label[1..];
+                }
+                format!("{label} {}", same + 1)
+            }
+        };
+        let now = Utc::now();
+        let text = t.fill(
+            &title,
+            &incident.title,
+            &now.with_timezone(&Local).format("%d.%m.%Y %H:%M").to_string(),
+            &self.user,
+        );
+        let (user, device) = (self.user.clone(), self.device.clone());
+        Ok(self.store.create_report(incident, &t.name, &title, &text, &user, &device, now, |r| {
+            auto_entry(&user, &device, "rapport", format!("{} opprettet ({})", name(r), r.kind), now)
+        })?)
+    }
+
+    pub fn reports(&self, incident: &Incident) -> Result<Vec<Report>> {
+        Ok(self.store.reports(incident)?)
+    }
+
+    /// A report's latest version, or the version asked for.
+    pub fn report(&self, incident: &Incident, number: i64, version: Option<i64>) -> Result<Report> {
+        let all = self.store.report_versions(incident, number)?;
+        match version {
+            None => Ok(all.into_iter().last().expect("at least one version")),
+            Some(v) => all
+                .into_iter()
+                .find(|r| r.version == v)
+                .ok_or_else(|| AppError::Usage(format!("report {number} has no version {v}"))),
+        }
+    }
+
+    pub fn report_versions(&self, incident: &Incident, number: i64) -> Result<Vec<Report>> {
+        Ok(self.store.report_versions(incident, number)?)
+    }
+
+    /// The situation report the staff should read: the newest approved (or
+    /// distributed) one; else the newest in the works.
+    pub fn latest_sitrep(&self, incident: &Incident) -> Result<Option<Report>> {
+        let mut sitreps: Vec<Report> = Vec::new();
+        for r in self.store.reports(incident)?.into_iter().filter(|r| r.kind == "situasjonsrapport") {
+            sitreps.extend(self.store.report_versions(incident, r.number)?);
+        }
+        let approved = sitreps
+            .iter()
+            .filter(|r| matches!(r.status, ReportStatus::Approved | ReportStatus::Distributed))
+            .max_by_key(|r| (r.approved_at, r.number, r.version));
+        Ok(approved.or_else(|| sitreps.iter().max_by_key(|r| (r.number, r.version))).cloned())
+    }
+
+    /// Save the text (autosave from the editor, or `report edit`).
+    pub fn save_report_text(&mut self, incident: &Incident, number: i64, text: &str) -> Result<Report> {
+        self.permit(Permission::WriteReports)?;
+        ensure_open(incident)?;
+        let text = crate::text::nfc(text);
+        let (user, device) = (self.user.clone(), self.device.clone());
+        Ok(self.store.save_report_text(incident, number, &text, &user, &device, Utc::now())?)
+    }
+
+    /// Submit, approve, return (with a comment) or distribute the latest version.
+    pub fn report_step(
+        &mut self,
+        incident: &Incident,
+        number: i64,
+        step: ReportStep,
+        comment: Option<String>,
+    ) -> Result<(Report, LogEntry)> {
+        let permission = match step {
+            ReportStep::Approve | ReportStep::Return => Permission::ApproveReports,
+            ReportStep::Submit | ReportStep::Distribute => Permission::WriteReports,
+        };
+        self.permit(permission)?;
+        ensure_open(incident)?;
+        let comment = comment.map(|c| crate::text::nfc(c.trim())).filter(|c| !c.is_empty());
+        if step == ReportStep::Return && comment.is_none() {
+            return Err(Invalid("say why the report is returned (--comment)".into()).into());
+        }
+        let nb = self.lang.is_norwegian();
+        let check = move |r: &Report| match r.status.after(step) {
+            Some(_) => Ok(()),
+            None if nb => Err(format!(
+                "rapport {number} v{} er {} og kan ikke {}",
+                r.version,
+                r.status.name(),
+                step.label(true)
+            )),
+            None => Err(format!(
+                "report {number} v{} is {} and cannot be {}",
+                r.version,
+                r.status.label(false),
+                match step {
+                    ReportStep::Submit => "submitted",
+                    ReportStep::Approve => "approved",
+                    ReportStep::Return => "returned",
+                    ReportStep::Distribute => "distributed",
+                }
+            )),
+        };
+        let current = self.store.report_versions(incident, number)?.pop().expect("a version");
+        let to = current.status.after(step).unwrap_or(current.status);
+        let approver = (step == ReportStep::Approve).then(|| self.user.clone());
+        let change = ReportChange::Status { to, comment: comment.clone(), approver };
+        let now = Utc::now();
+        let (user, device) = (self.user.clone(), self.device.clone());
+        Ok(self.store.change_report(incident, number, &change, &user, &device, now, check, |_, r| {
+            let text = match step {
+                ReportStep::Submit => format!("{} sendt til godkjenning", name(r)),
+                ReportStep::Approve => format!("{} godkjent av {user}", name(r)),
+                ReportStep::Return => {
+                    format!("{} returnert: «{}»", name(r), comment.as_deref().unwrap_or(""))
+                }
+                ReportStep::Distribute => format!("{} distribuert", name(r)),
+            };
+            auto_entry(&user, &device, "rapport", text, now)
+        })?)
+    }
+
+    /// Start a new version (a draft with the approved text) after an approved one.
+    pub fn new_report_version(&mut self, incident: &Incident, number: i64) -> Result<(Report, LogEntry)> {
+        self.permit(Permission::WriteReports)?;
+        ensure_open(incident)?;
+        let check = |r: &Report| match r.status {
+            ReportStatus::Approved | ReportStatus::Distributed => Ok(()),
+            s => Err(format!(
+                "report {number} v{} is {}: it can still be edited, no new version is needed",
+                r.version,
+                s.label(false)
+            )),
+        };
+        let now = Utc::now();
+        let (user, device) = (self.user.clone(), self.device.clone());
+        Ok(self.store.change_report(
+            incident,
+            number,
+            &ReportChange::NewVersion,
+            &user,
+            &device,
+            now,
+            check,
+            |_, r| auto_entry(&user, &device, "rapport", format!("{} påbegynt", name(r)), now),
+        )?)
+    }
+
+    /// A version as Markdown or plain text, with a header that says what it is.
+    pub fn export_report(
+        &self,
+        incident: &Incident,
+        number: i64,
+        version: Option<i64>,
+        plain: bool,
+    ) -> Result<String> {
+        let r = self.report(incident, number, version)?;
+        let approved = match (&r.approved_by, r.approved_at) {
+            (Some(by), Some(at)) => {
+                format!("godkjent av {by} {}", at.with_timezone(&Local).format("%d.%m.%Y %H:%M"))
+            }
+            _ => r.status.name().to_string(),
+        };
+        let header = format!(
+            "<!-- sitroom: hendelse {} «{}», rapport {} versjon {}, {}, {} -->\n\n",
+            incident.number, incident.title, r.number, r.version, r.kind, approved
+        );
+        Ok(if plain {
+            format!(
+                "Hendelse {} «{}» – rapport {} versjon {} ({approved})\n\n{}\n",
+                incident.number,
+                incident.title,
+                r.number,
+                r.version,
+                to_plain_text(&r.text)
+            )
+        } else {
+            format!("{header}{}\n", r.text.trim_end())
+        })
+    }
+}

@@ -1,0 +1,84 @@
+//! Report templates: shipped ones (situasjonsrapport in DSB's shape, møtereferat,
+//! pressemelding) and the user's own Markdown files in `templates/` of the config
+//! folder (the file name, without .md, is the template's name; a user file with a
+//! shipped name replaces it). `{title}`, `{incident}`, `{time}` and `{user}` are
+//! filled in when a report is made.
+
+use std::path::Path;
+
+const BUILTIN: &[(&str, &str)] = &[
+    ("situasjonsrapport", include_str!("../templates/situasjonsrapport.md")),
+    ("møtereferat", include_str!("../templates/møtereferat.md")),
+    ("pressemelding", include_str!("../templates/pressemelding.md")),
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    pub name: String,
+    pub text: String,
+}
+
+/// Every template: shipped, then the user's.
+pub fn templates(config_dir: Option<&Path>) -> Vec<Template> {
+    let mut all: Vec<Template> =
+        BUILTIN.iter().map(|(n, t)| Template { name: n.to_string(), text: t.to_string() }).collect();
+    let Some(dir) = config_dir.map(|d| d.join("templates")) else { return all };
+    let Ok(entries) = std::fs::read_dir(&dir) else { return all };
+    let mut files: Vec<_> =
+        entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "md")).collect();
+    files.sort();
+    for path in files {
+        let (Some(stem), Ok(text)) =
+            (path.file_stem().and_then(|s| s.to_str()), std::fs::read_to_string(&path))
+        else {
+            continue;
+        };
+        let name = crate::text::nfc(stem);
+        match all.iter_mut().find(|t| t.name == name) {
+            Some(t) => t.text = text,
+            None => all.push(Template { name, text }),
+        }
+    }
+    all
+}
+
+impl Template {
+    pub fn fill(&self, title: &str, incident: &str, time: &str, user: &str) -> String {
+        self.text
+            .replace("{title}", title)
+            .replace("{incident}", incident)
+            .replace("{time}", time)
+            .replace("{user}", user)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_and_user_templates() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = dir.path().join("templates");
+        std::fs::create_dir(&t).unwrap();
+        std::fs::write(t.join("evakueringsmelding.md"), "# {title}\nEvakuer {incident} nå.").unwrap();
+        std::fs::write(t.join("pressemelding.md"), "# Egen mal\n").unwrap();
+        let all = templates(Some(dir.path()));
+        let names: Vec<_> = all.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["situasjonsrapport", "møtereferat", "pressemelding", "evakueringsmelding"]);
+        assert_eq!(all[2].text, "# Egen mal\n", "the user's replaces the shipped one");
+        let sitrep = &all[0];
+        let filled = sitrep.fill("Situasjonsrapport 1", "Flom i Lågen", "23.11 09:41", "åse");
+        assert!(filled.starts_with("# Situasjonsrapport 1\n") && filled.contains("**Utarbeidet av:** åse"));
+        for heading in [
+            "Situasjonsbeskrivelse",
+            "Konsekvenser",
+            "Iverksatte tiltak",
+            "Behov",
+            "Vurdering",
+            "Neste rapport",
+        ] {
+            assert!(filled.contains(heading), "{heading}");
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! Reports in the store: one row per version. The latest version of a report is the
+//! one worked on; older ones are kept as they were.
+
+use super::log::NewEntryRecord;
+use super::numbered::{next_number, record};
+use super::oplog::{self, Op};
+use super::{Result, Store, StoreError};
+use crate::domain::report::{Report, ReportStatus};
+use crate::domain::time::{from_millis, to_millis};
+use crate::domain::{Incident, LogEntry};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Row, Transaction, TransactionBehavior};
+use uuid::Uuid;
+
+const COLUMNS: &str = "r.id, i.number, r.number, r.version, r.kind, r.title, r.text, r.status, r.comment, \
+     r.approved_by, r.approved_at, r.created_at, r.created_by, r.updated_at";
+
+const LATEST: &str = "r.version = (SELECT max(v.version) FROM report_versions v
+     WHERE v.incident_id = r.incident_id AND v.number = r.number)";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Report> {
+    Ok(Report {
+        id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+        incident: r.get(1)?,
+        number: r.get(2)?,
+        version: r.get(3)?,
+        kind: r.get(4)?,
+        title: r.get(5)?,
+        text: r.get(6)?,
+        status: ReportStatus::parse(&r.get::<_, String>(7)?).unwrap_or(ReportStatus::Draft),
+        comment: r.get(8)?,
+        approved_by: r.get(9)?,
+        approved_at: r.get::<_, Option<i64>>(10)?.map(from_millis),
+        created_at: from_millis(r.get(11)?),
+        created_by: r.get(12)?,
+        updated_at: from_millis(r.get(13)?),
+    })
+}
+
+fn latest_in(tx: &Transaction<'_>, incident: &Incident, number: i64) -> Result<Report> {
+    tx.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM report_versions r JOIN incidents i ON i.id = r.incident_id
+         WHERE r.incident_id = ?1 AND r.number = ?2 AND {LATEST}"
+    ))?
+    .query_row(params![incident.id.to_string(), number], from_row)
+    .optional()?
+    .ok_or_else(|| StoreError::NotFound(format!("incident {} has no report {number}", incident.number)))
+}
+
+/// How the latest version of a report changes.
+#[derive(Debug, Clone)]
+pub enum ReportChange {
+    /// To this status; with the approver, or the return comment.
+    Status { to: ReportStatus, comment: Option<String>, approver: Option<String> },
+    /// A new version (a draft, its text copied) after an approved one.
+    NewVersion,
+}
+
+impl Store {
+    #[allow(clippy::too_many_arguments)]
+    pub fn create_report(
+        &mut self,
+        incident: &Incident,
+        kind: &str,
+        title: &str,
+        text: &str,
+        author: &str,
+        device: &str,
+        now: DateTime<Utc>,
+        entry: impl FnOnce(&Report) -> NewEntryRecord,
+    ) -> Result<(Report, LogEntry)> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let number = next_number(&tx, "report_versions", incident)?;
+        let id = Uuid::now_v7();
+        tx.execute(
+            "INSERT INTO report_versions (id, incident_id, number, version, kind, title, text, status,
+                                          created_at, created_by, updated_at)
+             VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, 'utkast', ?7, ?8, ?7)",
+            params![
+                id.to_string(),
+                incident.id.to_string(),
+                number,
+                kind,
+                title,
+                text,
+                to_millis(now),
+                author
+            ],
+        )?;
+        let report = latest_in(&tx, incident, number)?;
+        let payload = serde_json::to_value(&report).expect("plain data");
+        let op = Op { author, device, entity: "report", entity_id: id, action: "create", payload };
+        let logged = record(&tx, incident, op, to_millis(now), entry(&report))?;
+        tx.commit()?;
+        Ok((report, logged))
+    }
+
+    /// The latest version of every report of the incident.
+    pub fn reports(&self, incident: &Incident) -> Result<Vec<Report>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM report_versions r JOIN incidents i ON i.id = r.incident_id
+             WHERE r.incident_id = ?1 AND {LATEST} ORDER BY r.number"
+        ))?;
+        let rows = stmt.query_map([incident.id.to_string()], from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every version of one report, oldest first.
+    pub fn report_versions(&self, incident: &Incident, number: i64) -> Result<Vec<Report>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM report_versions r JOIN incidents i ON i.id = r.incident_id
+             WHERE r.incident_id = ?1 AND r.number = ?2 ORDER BY r.version"
+        ))?;
+        let rows = stmt.query_map(params![incident.id.to_string(), number], from_row)?;
+        let all: Vec<Report> = rows.collect::<rusqlite::Result<_>>()?;
+        if all.is_empty() {
+            return Err(StoreError::NotFound(format!("incident {} has no report {number}", incident.number)));
+        }
+        Ok(all)
+    }
+
+    /// Save the text of the latest version, if it may still be edited. Autosave calls
+    /// this often, so it writes the oplog but no log entry.
+    pub fn save_report_text(
+        &mut self,
+        incident: &Incident,
+        number: i64,
+        text: &str,
+        author: &str,
+        device: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Report> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current = latest_in(&tx, incident, number)?;
+        if !current.status.editable() {
+            return Err(StoreError::Conflict(format!(
+                "report {number} version {} is {} and cannot be changed; start a new version",
+                current.version,
+                current.status.label(false)
+            )));
+        }
+        if current.text == text {
+            return Ok(current);
+        }
+        tx.execute(
+            "UPDATE report_versions SET text = ?1, updated_at = ?2 WHERE id = ?3",
+            params![text, to_millis(now), current.id.to_string()],
+        )?;
+        let op = Op {
+            author,
+            device,
+            entity: "report",
+            entity_id: current.id,
+            action: "set",
+            payload: serde_json::json!({ "text": text }),
+        };
+        oplog::append(&tx, op, to_millis(now))?;
+        let saved = latest_in(&tx, incident, number)?;
+        tx.commit()?;
+        Ok(saved)
+    }
+
+    /// Move the latest version on, or start a new version; `check` sees the latest
+    /// version as it is in the database and may refuse.
+    #[allow(clippy::too_many_arguments)]
+    pub fn change_report(
+        &mut self,
+        incident: &Incident,
+        number: i64,
+        change: &ReportChange,
+        author: &str,
+        device: &str,
+        now: DateTime<Utc>,
+        check: impl FnOnce(&Report) -> std::result::Result<(), String>,
+        entry: impl FnOnce(&Report, &Report) -> NewEntryRecord,
+    ) -> Result<(Report, LogEntry)> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let before = latest_in(&tx, incident, number)?;
+        check(&before).map_err(StoreError::Conflict)?;
+        let at = to_millis(now);
+        let (target, payload) = match change {
+            ReportChange::Status { to, comment, approver } => {
+                tx.execute(
+                    "UPDATE report_versions SET status = ?1, comment = coalesce(?2, comment),
+                         approved_by = coalesce(?3, approved_by),
+                         approved_at = CASE WHEN ?3 IS NULL THEN approved_at ELSE ?4 END, updated_at = ?4
+                     WHERE id = ?5",
+                    params![to.name(), comment, approver, at, before.id.to_string()],
+                )?;
+                (
+                    before.id,
+                    serde_json::json!({ "status": to.name(), "comment": comment, "approved_by": approver }),
+                )
+            }
+            ReportChange::NewVersion => {
+                let id = Uuid::now_v7();
+                tx.execute(
+                    "INSERT INTO report_versions (id, incident_id, number, version, kind, title, text, status,
+                                                  created_at, created_by, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'utkast', ?8, ?9, ?8)",
+                    params![id.to_string(), incident.id.to_string(), number, before.version + 1, before.kind, before.title, before.text, at, author],
+                )?;
+                (id, serde_json::json!({ "version": before.version + 1 }))
+            }
+        };
+        let after = latest_in(&tx, incident, number)?;
+        let op = Op { author, device, entity: "report", entity_id: target, action: "set", payload };
+        let logged = record(&tx, incident, op, at, entry(&before, &after))?;
+        tx.commit()?;
+        Ok((after, logged))
+    }
+}
