@@ -94,7 +94,18 @@ pub struct Strings {
     pub no_media: &'static str,
     pub new_media: &'static str,
     pub answer: &'static str,
-    pub contexts: [&'static str; 9],
+    pub report: &'static str,
+    pub reports: &'static str,
+    pub sitrep: &'static str,
+    pub no_reports: &'static str,
+    pub no_sitrep: &'static str,
+    pub unsaved: &'static str,
+    pub saved_at: &'static str,
+    pub editor_hint: &'static str,
+    pub returned_because: &'static str,
+    pub template_prompt: &'static str,
+    pub return_comment: &'static str,
+    pub contexts: [&'static str; 11],
 }
 
 pub const NB: Strings = Strings {
@@ -147,6 +158,17 @@ pub const NB: Strings = Strings {
     no_media: "Ingen mediehenvendelser. n registrerer en («medium: spørsmål»).",
     new_media: "Medium: spørsmål",
     answer: "Svar",
+    report: "Rapport",
+    reports: "Rapporter",
+    sitrep: "Siste situasjonsrapport",
+    no_reports: "Ingen rapporter ennå. n starter en fra en mal.",
+    no_sitrep: "Ingen situasjonsrapport ennå.",
+    unsaved: "ikke lagret",
+    saved_at: "lagret",
+    editor_hint: "Esc eller F10 lagrer og lukker",
+    returned_because: "Returnert",
+    template_prompt: "Mal (situasjonsrapport, møtereferat, pressemelding …)",
+    return_comment: "Kommentar til den som skrev",
     contexts: [
         "Overalt",
         "Skrivelinjen",
@@ -157,6 +179,8 @@ pub const NB: Strings = Strings {
         "Hjelp",
         "Oppgaver",
         "Mediehenvendelser",
+        "Rapporter",
+        "Rapportskriver",
     ],
 };
 
@@ -210,6 +234,17 @@ pub const EN: Strings = Strings {
     no_media: "No media inquiries. n registers one («outlet: question»).",
     new_media: "Outlet: question",
     answer: "Answer",
+    report: "Report",
+    reports: "Reports",
+    sitrep: "Latest situation report",
+    no_reports: "No reports yet. n starts one from a template.",
+    no_sitrep: "No situation report yet.",
+    unsaved: "not saved",
+    saved_at: "saved",
+    editor_hint: "Esc or F10 saves and closes",
+    returned_because: "Returned",
+    template_prompt: "Template (situasjonsrapport, møtereferat, pressemelding …)",
+    return_comment: "Comment for the writer",
     contexts: [
         "Everywhere",
         "Entry line",
@@ -220,6 +255,8 @@ pub const EN: Strings = Strings {
         "Help",
         "Tasks",
         "Media",
+        "Reports",
+        "Report editor",
     ],
 };
 

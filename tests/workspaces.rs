@@ -314,7 +314,7 @@ fn a_bad_workspace_file_stops_with_file_and_line() {
     std::fs::create_dir_all(&cfg).unwrap();
     std::fs::write(
         cfg.join("workspaces.toml"),
-        "[[workspace]]\nname = \"mitt\"\nlayout = { pane = \"sitrep\" }\n",
+        "[[workspace]]\nname = \"mitt\"\nlayout = { pane = \"kart\" }\n",
     )
     .unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_sitroom"))
@@ -324,7 +324,7 @@ fn a_bad_workspace_file_stops_with_file_and_line() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("workspaces.toml: line 3: unknown pane type 'sitrep'"), "{err}");
+    assert!(err.contains("workspaces.toml: line 3: unknown pane type 'kart'"), "{err}");
 }
 
 #[test]
@@ -400,4 +400,73 @@ fn a_task_given_to_me_and_passed_deadlines_are_noticed() {
     // tasks 1 and 2 are past 09:00 and 12:00, task 3 is kari's, VG and NRK are past
     // their deadlines: five notices, the first shown with the count of the rest
     assert!(status.contains("Varsel: Oppgave 1 har passert fristen: Bestille drivstoff (+4)"), "{status}");
+}
+
+#[test]
+fn a_sitrep_is_written_approved_and_shown_to_the_crisis_leader() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ui = Ui::new(staff_room(&dir), Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    key(&mut ui, KeyCode::F(7)); // beredskap: tasks + reports
+    key(&mut ui, KeyCode::F(4)); // focus the reports
+    key(&mut ui, KeyCode::Char('n')); // the prompt offers situasjonsrapport
+    key(&mut ui, KeyCode::Enter);
+    let s = screen(&ui, 160, 40);
+    assert!(
+        s.contains("Rapport 1 v1 «Situasjonsrapport 1»") && s.contains("Esc eller F10 lagrer og lukker"),
+        "the editor opened: {s}"
+    );
+    // write under the first heading
+    for _ in 0..8 {
+        key(&mut ui, KeyCode::Down);
+    }
+    key(&mut ui, KeyCode::End);
+    key(&mut ui, KeyCode::Enter);
+    for c in "Lågen flommer over ved Gokstad; 36 beboere evakuert.".chars() {
+        key(&mut ui, KeyCode::Char(c));
+    }
+    key(&mut ui, KeyCode::Esc); // saves and closes
+    let i = incident(&ui);
+    let r = ui.session.report(&i, 1, None).unwrap();
+    assert!(r.text.contains("36 beboere evakuert"), "{}", r.text);
+    key(&mut ui, KeyCode::Char('s')); // submit
+    key(&mut ui, KeyCode::Char('g')); // approve (single-user: everyone may)
+    assert_eq!(
+        ui.session.report(&i, 1, None).unwrap().status,
+        sitroom::domain::report::ReportStatus::Approved
+    );
+    // writing in an approved report is refused with a pointer to a new version
+    key(&mut ui, KeyCode::Enter);
+    assert!(screen(&ui, 160, 40).contains("start en ny versjon (N)"));
+    key(&mut ui, KeyCode::F(6)); // kriseledelse: the sitrep pane shows it
+    let s = screen(&ui, 200, 60);
+    assert!(
+        s.contains("Siste situasjonsrapport") && s.contains("36 beboere evakuert") && s.contains("godkjent"),
+        "{s}"
+    );
+}
+
+#[test]
+fn the_editor_saves_while_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = staff_room(&dir);
+    let i = s.incident(1).unwrap();
+    s.new_report(&i, "møtereferat", Some("Stabsmøte 1".into())).unwrap();
+    let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::En).unwrap();
+    key(&mut ui, KeyCode::F(7));
+    key(&mut ui, KeyCode::F(4));
+    key(&mut ui, KeyCode::Char('e'));
+    for c in "Tilstede: ordfører".chars() {
+        key(&mut ui, KeyCode::Char(c));
+    }
+    // no Esc: after a pause the tick saves it
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    ui.tick(std::time::Instant::now());
+    assert!(ui.session.report(&i, 1, None).unwrap().text.contains("Tilstede: ordfører"));
+    assert!(screen(&ui, 120, 30).contains("saved"), "the editor says so");
+    // and quitting saves the rest
+    for c in " og kommunedirektør".chars() {
+        key(&mut ui, KeyCode::Char(c));
+    }
+    ui.shutdown().unwrap();
+    assert!(ui.session.report(&i, 1, None).unwrap().text.contains("ordfører og kommunedirektør"));
 }

@@ -48,6 +48,12 @@ pub enum Action {
     StatusDone,
     StatusCancelled,
     AnswerInquiry,
+    EditReport,
+    SubmitReport,
+    ApproveReport,
+    ReturnReport,
+    DistributeReport,
+    NewVersion,
 }
 
 /// An action, or a key for a text editor to interpret (typing, cursor movement).
@@ -231,6 +237,33 @@ pub const ACTIONS: &[(Action, &str, &str, &str, &str, &str)] = &[
         "cancelled",
     ),
     (Action::AnswerInquiry, "answer", "Skriv svaret", "Write the answer", "svar", "answer"),
+    (Action::EditReport, "edit_report", "Skriv i rapporten", "Write in the report", "skriv", "write"),
+    (Action::SubmitReport, "submit", "Send til godkjenning", "Submit for approval", "send", "submit"),
+    (Action::ApproveReport, "approve", "Godkjenn", "Approve", "godkjenn", "approve"),
+    (
+        Action::ReturnReport,
+        "return_report",
+        "Returner med kommentar",
+        "Return with a comment",
+        "returner",
+        "return",
+    ),
+    (
+        Action::DistributeReport,
+        "distribute",
+        "Merk som distribuert",
+        "Mark distributed",
+        "distribuert",
+        "distributed",
+    ),
+    (
+        Action::NewVersion,
+        "new_version",
+        "Ny versjon av godkjent rapport",
+        "New version of an approved report",
+        "ny versjon",
+        "new version",
+    ),
 ];
 
 impl Action {

@@ -5,6 +5,7 @@
 use super::log_pane::LogPane;
 use super::media_queue::MediaQueue;
 use super::pane::Pane;
+use super::reports_pane::ReportsPane;
 use super::task_board::TaskBoard;
 use super::workspace::PaneKind;
 use crate::app::Session;
@@ -15,6 +16,8 @@ pub struct Desk {
     pub log: LogPane,
     pub tasks: TaskBoard,
     pub media: MediaQueue,
+    pub reports: ReportsPane,
+    pub sitrep: ReportsPane,
 }
 
 impl Desk {
@@ -22,6 +25,8 @@ impl Desk {
         Ok(Desk {
             tasks: TaskBoard::open(session, incident.clone())?,
             media: MediaQueue::open(session, incident.clone())?,
+            reports: ReportsPane::open(session, incident.clone(), false)?,
+            sitrep: ReportsPane::open(session, incident.clone(), true)?,
             log: LogPane::open(session, incident, lang)?,
         })
     }
@@ -35,6 +40,8 @@ impl Desk {
             PaneKind::Log => &self.log,
             PaneKind::Tasks => &self.tasks,
             PaneKind::Media => &self.media,
+            PaneKind::Reports => &self.reports,
+            PaneKind::Sitrep => &self.sitrep,
         }
     }
 
@@ -43,13 +50,15 @@ impl Desk {
             PaneKind::Log => &mut self.log,
             PaneKind::Tasks => &mut self.tasks,
             PaneKind::Media => &mut self.media,
+            PaneKind::Reports => &mut self.reports,
+            PaneKind::Sitrep => &mut self.sitrep,
         }
     }
 
     /// Data changed: every pane reloads what it shows. True when any view changed.
     pub fn refresh(&mut self, session: &Session) -> Result<bool, String> {
         let mut changed = false;
-        for kind in [PaneKind::Log, PaneKind::Tasks, PaneKind::Media] {
+        for kind in [PaneKind::Log, PaneKind::Tasks, PaneKind::Media, PaneKind::Reports, PaneKind::Sitrep] {
             changed |= self.pane_mut(kind).refresh(session)?;
         }
         Ok(changed)

@@ -20,9 +20,11 @@ pub enum Context {
     Help,
     Tasks,
     Media,
+    Reports,
+    Editor,
 }
 
-pub const CONTEXTS: [(Context, &str); 9] = [
+pub const CONTEXTS: [(Context, &str); 11] = [
     (Context::Global, "global"),
     (Context::Entry, "entry"),
     (Context::Log, "log"),
@@ -32,12 +34,14 @@ pub const CONTEXTS: [(Context, &str); 9] = [
     (Context::Help, "help"),
     (Context::Tasks, "tasks"),
     (Context::Media, "media"),
+    (Context::Reports, "reports"),
+    (Context::Editor, "editor"),
 ];
 
 impl Context {
     /// Does this context take typing for a text field (so unbound keys are text)?
     pub fn takes_text(self) -> bool {
-        matches!(self, Context::Entry | Context::Filter | Context::Picker | Context::Form)
+        matches!(self, Context::Entry | Context::Filter | Context::Picker | Context::Form | Context::Editor)
     }
 
     pub fn index(self) -> usize {

@@ -16,6 +16,8 @@ pub mod pane;
 pub mod picker;
 pub mod prompt;
 pub mod redraw;
+pub mod report_editor;
+pub mod reports_pane;
 pub mod task_board;
 pub mod theme;
 pub mod ui;

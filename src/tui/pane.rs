@@ -31,6 +31,8 @@ pub enum UiEvent {
     DataChanged,
     /// Make a task of the log entry with this seq.
     TaskFromEntry(i64),
+    /// Open the editor on this report version.
+    EditReport(crate::domain::report::Report),
 }
 
 /// What a pane may use while handling an input.
@@ -68,6 +70,12 @@ pub trait Pane {
     fn context(&self) -> Context;
     fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome;
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>);
+    /// Periodic work (an editor's autosave); true when the view changed.
+    fn tick(&mut self, _cx: &mut Cx<'_>, _now: std::time::Instant) -> bool {
+        false
+    }
+    /// Save what is unsaved: the program is ending.
+    fn flush(&mut self, _cx: &mut Cx<'_>) {}
     /// Data changed elsewhere (another pane, another process): reload what is shown.
     fn refresh(&mut self, _session: &Session) -> Result<bool, String> {
         Ok(false)

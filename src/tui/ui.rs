@@ -12,6 +12,7 @@ use super::log_pane::LogPane;
 use super::notify::Notices;
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
 use super::picker::Picker;
+use super::report_editor::ReportEditor;
 use super::task_board::TaskBoard;
 use super::theme::Theme;
 use super::widgets::hints;
@@ -236,7 +237,7 @@ impl Ui {
             None if context.takes_text() || context == Context::Log && is_typing(&ev) => Input::Edit(ev),
             None => return false,
         };
-        let dialog = matches!(context, Context::Picker | Context::Form | Context::Help);
+        let dialog = matches!(context, Context::Picker | Context::Form | Context::Help | Context::Editor);
         match input {
             Input::Action(Action::Quit) => {
                 self.quit = true;
@@ -305,6 +306,11 @@ impl Ui {
                 }
             }
             UiEvent::DataChanged => self.refresh(),
+            UiEvent::EditReport(report) => {
+                if let Some(incident) = self.desk.as_ref().map(|d| d.incident().clone()) {
+                    self.overlays.push(Box::new(ReportEditor::new(incident, report)));
+                }
+            }
             UiEvent::TaskFromEntry(seq) => {
                 let Some(incident) = self.desk.as_ref().map(|d| d.incident().clone()) else { return };
                 let made = self
@@ -337,7 +343,7 @@ impl Ui {
     /// Periodic work: save the draft when due, pick up what others wrote, expire the
     /// status, notice a new minute for the clock. True when a redraw is needed.
     pub fn tick(&mut self, now: Instant) -> bool {
-        let mut changed = false;
+        let mut changed = self.tick_overlays(now);
         if let Some(desk) = &mut self.desk {
             match desk.log.poll_history() {
                 Ok(c) => changed |= c,
@@ -376,6 +382,20 @@ impl Ui {
         }
         changed
     }
+    /// Overlays' own periodic work (the report editor's autosave).
+    fn tick_overlays(&mut self, now: Instant) -> bool {
+        let mut events = Vec::new();
+        let mut cx = Cx { session: &mut self.session, lang: self.lang, events: &mut events };
+        let mut changed = false;
+        for o in &mut self.overlays {
+            changed |= o.tick(&mut cx, now);
+        }
+        for e in events {
+            self.apply(e);
+        }
+        changed
+    }
+
     /// How long the event loop may sleep before `tick` has work.
     pub fn next_wake(&self, now: Instant) -> Duration {
         if self.log().is_some_and(LogPane::is_loading) {
@@ -387,6 +407,11 @@ impl Ui {
 
     /// Save what is unsaved before the program ends.
     pub fn shutdown(&mut self) -> crate::app::Result<()> {
+        let mut events = Vec::new();
+        let mut cx = Cx { session: &mut self.session, lang: self.lang, events: &mut events };
+        for o in &mut self.overlays {
+            o.flush(&mut cx);
+        }
         if let Some(desk) = &mut self.desk {
             desk.log.save_draft_if_due(&self.session, Instant::now(), true)?;
         }
@@ -509,6 +534,17 @@ impl Ui {
                         Action::Search,
                         Action::DecisionsOnly,
                     ],
+                    Context::Reports => &[
+                        Action::EditReport,
+                        Action::NewTask,
+                        Action::SubmitReport,
+                        Action::ApproveReport,
+                        Action::ReturnReport,
+                        Action::DistributeReport,
+                        Action::NewVersion,
+                        Action::NextPane,
+                    ],
+                    Context::Editor => &[Action::Cancel],
                     Context::Media => &[
                         Action::AnswerInquiry,
                         Action::MoveRight,

@@ -15,10 +15,17 @@ pub enum PaneKind {
     Log,
     Tasks,
     Media,
+    Reports,
+    Sitrep,
 }
 
-const NAMES: &[(&str, PaneKind)] =
-    &[("log", PaneKind::Log), ("tasks", PaneKind::Tasks), ("media", PaneKind::Media)];
+const NAMES: &[(&str, PaneKind)] = &[
+    ("log", PaneKind::Log),
+    ("tasks", PaneKind::Tasks),
+    ("media", PaneKind::Media),
+    ("reports", PaneKind::Reports),
+    ("sitrep", PaneKind::Sitrep),
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Size {
@@ -306,7 +313,7 @@ mod tests {
     fn shipped_workspaces_load() {
         let defs = load(None).unwrap();
         let crisis = defs.iter().find(|d| d.name == "kriseledelse").unwrap();
-        assert_eq!(crisis.layout.panes(), vec![PaneKind::Log, PaneKind::Tasks]);
+        assert_eq!(crisis.layout.panes(), vec![PaneKind::Log, PaneKind::Tasks, PaneKind::Sitrep]);
         assert_eq!(crisis.label(false), "Crisis management");
     }
 
@@ -331,7 +338,11 @@ mod tests {
         crisis.layout.areas(Rect::new(0, 0, 100, 30), &mut out);
         assert_eq!(
             out,
-            vec![(PaneKind::Log, Rect::new(0, 0, 60, 30)), (PaneKind::Tasks, Rect::new(60, 0, 40, 30))]
+            vec![
+                (PaneKind::Log, Rect::new(0, 0, 55, 30)),
+                (PaneKind::Tasks, Rect::new(55, 0, 45, 15)),
+                (PaneKind::Sitrep, Rect::new(55, 15, 45, 15))
+            ]
         );
     }
 
@@ -344,7 +355,8 @@ mod tests {
         let e = bad("[[workspace]]\nname = \"x\"\nlayout = { pane = \"sitrep2\" }\n");
         assert_eq!(e.line, 3);
         assert!(
-            e.message.contains("unknown pane type 'sitrep2'") && e.message.contains("log, tasks, media"),
+            e.message.contains("unknown pane type 'sitrep2'")
+                && e.message.contains("log, tasks, media, reports, sitrep"),
             "{e}"
         );
         let e = bad("[[workspace]]\nname = \"x\"\n\nlayout = { rows = [] }\n");

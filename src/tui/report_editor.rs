@@ -1,0 +1,146 @@
+//! The report editor: an overlay over the workspace with a full text editor
+//! (ratatui-textarea). The text is saved as it is written — after a pause or every few
+//! edits — and when the editor closes, so a crash loses at most a second of writing.
+
+use super::action::{Action, Input};
+use super::keymap::Context;
+use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
+use super::widgets::centered;
+use crate::domain::report::Report;
+use crate::domain::Incident;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear};
+use ratatui::Frame;
+use ratatui_textarea::{TextArea, WrapMode};
+use std::time::{Duration, Instant};
+
+const SAVE_EVERY_EDITS: u32 = 20;
+const SAVE_AFTER: Duration = Duration::from_secs(1);
+
+pub struct ReportEditor {
+    incident: Incident,
+    report: Report,
+    editor: TextArea<'static>,
+    unsaved_edits: u32,
+    first_unsaved: Option<Instant>,
+    saved_at: Option<chrono::DateTime<chrono::Local>>,
+}
+
+impl ReportEditor {
+    pub fn new(incident: Incident, report: Report) -> ReportEditor {
+        let mut editor = TextArea::new(report.text.lines().map(str::to_string).collect());
+        editor.set_cursor_line_style(Style::default());
+        editor.set_wrap_mode(WrapMode::WordOrGlyph);
+        ReportEditor { incident, report, editor, unsaved_edits: 0, first_unsaved: None, saved_at: None }
+    }
+
+    pub fn text(&self) -> String {
+        self.editor.lines().join("\n")
+    }
+
+    fn save(&mut self, cx: &mut Cx<'_>) -> bool {
+        match cx.session.save_report_text(&self.incident, self.report.number, &self.text()) {
+            Ok(r) => {
+                self.report = r;
+                self.unsaved_edits = 0;
+                self.first_unsaved = None;
+                self.saved_at = Some(chrono::Local::now());
+                true
+            }
+            Err(e) => {
+                cx.post(UiEvent::Error(e.to_string()));
+                false
+            }
+        }
+    }
+
+    fn edited(&mut self, cx: &mut Cx<'_>) {
+        self.unsaved_edits += 1;
+        self.first_unsaved.get_or_insert_with(Instant::now);
+        if self.unsaved_edits >= SAVE_EVERY_EDITS {
+            self.save(cx);
+        }
+    }
+}
+
+impl Pane for ReportEditor {
+    fn context(&self) -> Context {
+        Context::Editor
+    }
+
+    fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
+        match input {
+            Input::Edit(key) => {
+                if self.editor.input(key) {
+                    self.edited(cx);
+                }
+            }
+            Input::Action(Action::Newline | Action::Confirm) => {
+                self.editor.insert_newline();
+                self.edited(cx);
+            }
+            Input::Action(Action::Cancel) => {
+                // Closing saves; if saving fails the editor stays open with the text.
+                if self.first_unsaved.is_none() || self.save(cx) {
+                    cx.post(UiEvent::DataChanged);
+                    cx.post(UiEvent::CloseOverlay);
+                }
+            }
+            _ => return Outcome::Ignored,
+        }
+        Outcome::Consumed
+    }
+
+    fn tick(&mut self, cx: &mut Cx<'_>, now: Instant) -> bool {
+        match self.first_unsaved {
+            Some(first) if now.duration_since(first) >= SAVE_AFTER => self.save(cx),
+            _ => false,
+        }
+    }
+
+    fn flush(&mut self, cx: &mut Cx<'_>) {
+        if self.first_unsaved.is_some() {
+            self.save(cx);
+        }
+    }
+
+    fn paste(&mut self, text: &str, cx: &mut Cx<'_>) -> Outcome {
+        let clean: String = text
+            .replace("\r\n", "\n")
+            .chars()
+            .map(|c| if c == '\t' { ' ' } else { c })
+            .filter(|c| *c == '\n' || !c.is_control())
+            .collect();
+        self.editor.insert_str(clean);
+        self.edited(cx);
+        Outcome::Consumed
+    }
+
+    fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
+        let (s, t) = (cx.strings, cx.theme);
+        let popup = centered(area, area.width.saturating_sub(4).max(60), area.height);
+        f.render_widget(Clear, popup);
+        let saved = match (self.first_unsaved, self.saved_at) {
+            (Some(_), _) => s.unsaved.to_string(),
+            (None, Some(at)) => format!("{} {}", s.saved_at, at.format("%H:%M:%S")),
+            (None, None) => String::new(),
+        };
+        let title = Line::from(vec![
+            Span::styled(
+                format!(" {} {} v{} ", s.report, self.report.number, self.report.version),
+                t.heading,
+            ),
+            Span::styled(format!("«{}» ", crate::text::safe_line(&self.report.title)), t.base),
+            Span::styled(format!("{saved} "), t.dim),
+        ]);
+        let block =
+            Block::default().borders(Borders::ALL).border_style(t.border_focus).title(title).title_bottom(
+                Line::from(Span::styled(format!(" {} ", s.editor_hint), t.dim)).right_aligned(),
+            );
+        let inner = block.inner(popup);
+        f.render_widget(block, popup);
+        f.render_widget(&self.editor, inner);
+    }
+}

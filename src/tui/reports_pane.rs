@@ -1,0 +1,292 @@
+//! Reports (rapporter): the incident's reports with their status, the selected one's
+//! text below, and the approval flow on single keys. In sitrep mode the pane shows
+//! only the situation report the staff should read: the newest approved one (else the
+//! newest in the works), read-only.
+
+use super::action::{Action, Input};
+use super::keymap::Context;
+use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
+use super::prompt::{Answer, Prompt};
+use super::wrap::wrap;
+use crate::app::Session;
+use crate::domain::report::{Report, ReportStatus, ReportStep};
+use crate::domain::roles::Permission;
+use crate::domain::{Incident, LogEntry};
+use crate::text::{safe, safe_line};
+use chrono::Local;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+use std::cell::Cell;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Asking {
+    Template,
+    ReturnComment,
+}
+
+pub struct ReportsPane {
+    incident: Incident,
+    sitrep_only: bool,
+    reports: Vec<Report>,
+    row: usize,
+    scroll: usize,
+    text_height: Cell<usize>,
+    prompt: Option<Prompt<Asking>>,
+}
+
+impl ReportsPane {
+    pub fn open(session: &Session, incident: Incident, sitrep_only: bool) -> crate::app::Result<ReportsPane> {
+        let mut pane = ReportsPane {
+            incident,
+            sitrep_only,
+            reports: Vec::new(),
+            row: 0,
+            scroll: 0,
+            text_height: Cell::new(10),
+            prompt: None,
+        };
+        pane.reload(session)?;
+        Ok(pane)
+    }
+
+    fn reload(&mut self, session: &Session) -> crate::app::Result<()> {
+        if self.sitrep_only {
+            self.reports = session.latest_sitrep(&self.incident)?.into_iter().collect();
+        } else {
+            let selected = self.selected().map(|r| r.number);
+            self.reports = session.reports(&self.incident)?;
+            if let Some(n) = selected {
+                self.row = self.reports.iter().position(|r| r.number == n).unwrap_or(self.row);
+            }
+        }
+        self.row = self.row.min(self.reports.len().saturating_sub(1));
+        Ok(())
+    }
+
+    pub fn reports(&self) -> &[Report] {
+        &self.reports
+    }
+
+    fn selected(&self) -> Option<&Report> {
+        self.reports.get(self.row)
+    }
+
+    fn done(&mut self, cx: &mut Cx<'_>, result: crate::app::Result<(Report, LogEntry)>) {
+        match result {
+            Ok((r, _)) => {
+                let nb = cx.lang.is_norwegian();
+                cx.post(UiEvent::Status(format!(
+                    "{} {} v{}: {}",
+                    cx.strings().report,
+                    r.number,
+                    r.version,
+                    r.status.label(nb)
+                )));
+                cx.post(UiEvent::DataChanged);
+                if let Err(e) = self.reload(cx.session) {
+                    cx.post(UiEvent::Error(e.to_string()));
+                }
+                if let Some(i) = self.reports.iter().position(|x| x.number == r.number) {
+                    self.row = i;
+                }
+            }
+            Err(e) => cx.post(UiEvent::Error(e.to_string())),
+        }
+    }
+
+    fn step(&mut self, cx: &mut Cx<'_>, step: ReportStep, comment: Option<String>) {
+        let Some(n) = self.selected().map(|r| r.number) else { return };
+        let result = cx.session.report_step(&self.incident, n, step, comment);
+        self.done(cx, result);
+    }
+}
+
+impl Pane for ReportsPane {
+    fn context(&self) -> Context {
+        if self.prompt.is_some() {
+            Context::Filter
+        } else {
+            Context::Reports
+        }
+    }
+
+    fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
+        if let Some(prompt) = &mut self.prompt {
+            match prompt.handle(input) {
+                Answer::Editing(used) => return if used { Outcome::Consumed } else { Outcome::Ignored },
+                Answer::Given(Asking::Template, text) => {
+                    self.prompt = None;
+                    let template =
+                        if text.trim().is_empty() { "situasjonsrapport".to_string() } else { text };
+                    let result = cx.session.new_report(&self.incident, &template, None);
+                    let opened = result.as_ref().ok().map(|(r, _)| r.clone());
+                    self.done(cx, result);
+                    if let Some(r) = opened {
+                        cx.post(UiEvent::EditReport(r));
+                    }
+                }
+                Answer::Given(Asking::ReturnComment, text) => {
+                    self.prompt = None;
+                    self.step(cx, ReportStep::Return, Some(text));
+                }
+                Answer::Dropped => self.prompt = None,
+            }
+            return Outcome::Consumed;
+        }
+        let Input::Action(action) = input else { return Outcome::Ignored };
+        let page = self.text_height.get().max(1);
+        match action {
+            Action::Up => {
+                self.row = self.row.saturating_sub(1);
+                self.scroll = 0;
+            }
+            Action::Down => {
+                self.row = (self.row + 1).min(self.reports.len().saturating_sub(1));
+                self.scroll = 0;
+            }
+            Action::PageUp => self.scroll = self.scroll.saturating_sub(page),
+            Action::PageDown => self.scroll += page,
+            Action::NewTask if !self.sitrep_only => {
+                self.prompt = Some(Prompt::new(Asking::Template, "situasjonsrapport"))
+            }
+            Action::EditReport => {
+                let Some(r) = self.selected().cloned() else { return Outcome::Consumed };
+                if !r.status.editable() {
+                    let msg = match cx.lang {
+                        crate::i18n::Lang::Nb => format!(
+                            "rapport {} v{} er {}: start en ny versjon (N) for å endre den",
+                            r.number,
+                            r.version,
+                            r.status.name()
+                        ),
+                        crate::i18n::Lang::En => format!(
+                            "report {} v{} is {}: start a new version (N) to change it",
+                            r.number,
+                            r.version,
+                            r.status.label(false)
+                        ),
+                    };
+                    cx.post(UiEvent::Error(msg));
+                } else if let Err(e) = cx.session.permit(Permission::WriteReports) {
+                    cx.post(UiEvent::Error(e.to_string()));
+                } else {
+                    cx.post(UiEvent::EditReport(r));
+                }
+            }
+            Action::SubmitReport => self.step(cx, ReportStep::Submit, None),
+            Action::ApproveReport => self.step(cx, ReportStep::Approve, None),
+            Action::ReturnReport => {
+                // Ask for the comment only of someone who may return it.
+                match cx.session.permit(Permission::ApproveReports) {
+                    Ok(()) => self.prompt = Some(Prompt::new(Asking::ReturnComment, "")),
+                    Err(e) => cx.post(UiEvent::Error(e.to_string())),
+                }
+            }
+            Action::DistributeReport => self.step(cx, ReportStep::Distribute, None),
+            Action::NewVersion => {
+                let Some(n) = self.selected().map(|r| r.number) else { return Outcome::Consumed };
+                let result = cx.session.new_report_version(&self.incident, n);
+                self.done(cx, result);
+            }
+            _ => return Outcome::Ignored,
+        }
+        Outcome::Consumed
+    }
+
+    fn refresh(&mut self, session: &Session) -> Result<bool, String> {
+        self.reload(session).map_err(|e| e.to_string())?;
+        Ok(true)
+    }
+
+    fn paste(&mut self, text: &str, _cx: &mut Cx<'_>) -> Outcome {
+        match &mut self.prompt {
+            Some(p) => {
+                p.paste(text);
+                Outcome::Consumed
+            }
+            None => Outcome::Ignored,
+        }
+    }
+
+    fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
+        let (s, t) = (cx.strings, cx.theme);
+        let nb = cx.lang.is_norwegian();
+        let title = if self.sitrep_only { s.sitrep } else { s.reports };
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(if cx.focused { t.border_focus } else { t.border })
+            .title(Span::styled(format!(" {title} "), t.heading));
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        if self.reports.is_empty() {
+            let empty = if self.sitrep_only { s.no_sitrep } else { s.no_reports };
+            f.render_widget(Paragraph::new(Span::styled(empty, t.dim)), inner);
+            return;
+        }
+        let list_h =
+            if self.sitrep_only { 1 } else { (self.reports.len() as u16 + 1).min(inner.height / 3).max(2) };
+        let [list, text_area, prompt_area] = Layout::vertical([
+            Constraint::Length(list_h),
+            Constraint::Min(1),
+            Constraint::Length(u16::from(self.prompt.is_some())),
+        ])
+        .areas(inner);
+        let first = self.row.saturating_sub(list_h as usize - 1);
+        let lines: Vec<Line> = self
+            .reports
+            .iter()
+            .enumerate()
+            .skip(first)
+            .take(list_h as usize)
+            .map(|(i, r)| {
+                let status_style = match r.status {
+                    ReportStatus::Approved | ReportStatus::Distributed => t.time,
+                    ReportStatus::Returned => t.error,
+                    ReportStatus::Submitted => t.warning,
+                    ReportStatus::Draft => t.dim,
+                };
+                let mut spans = vec![
+                    Span::styled(format!("#{} ", r.number), t.dim),
+                    Span::styled(format!("{} ", safe_line(&r.title)), t.base),
+                    Span::styled(format!("v{} ", r.version), t.dim),
+                    Span::styled(r.status.label(nb).to_string(), status_style),
+                ];
+                if let (Some(by), Some(at)) = (&r.approved_by, r.approved_at) {
+                    spans.push(Span::styled(
+                        format!(" · {by} {}", at.with_timezone(&Local).format("%H:%M")),
+                        t.author,
+                    ));
+                }
+                let mut line = super::widgets::cut(Line::from(spans), list.width);
+                if cx.focused && i == self.row && !self.sitrep_only {
+                    for span in &mut line.spans {
+                        span.style = span.style.patch(t.selected);
+                    }
+                }
+                line
+            })
+            .collect();
+        f.render_widget(Paragraph::new(lines), list);
+        if let Some(r) = self.selected() {
+            let mut segs: Vec<(String, Style)> = Vec::new();
+            if r.status == ReportStatus::Returned && !r.comment.is_empty() {
+                segs.push((format!("{}: «{}»\n\n", s.returned_because, safe(&r.comment)), t.error));
+            }
+            segs.push((safe(&r.text).into_owned(), t.base));
+            let mut lines = vec![Line::from(Span::styled("─".repeat(text_area.width as usize), t.border))];
+            lines.extend(wrap(&segs, text_area.width as usize).into_iter().skip(self.scroll));
+            self.text_height.set(text_area.height as usize);
+            f.render_widget(Paragraph::new(lines), text_area);
+        }
+        if let Some(p) = &self.prompt {
+            let label = match p.asking {
+                Asking::Template => s.template_prompt,
+                Asking::ReturnComment => s.return_comment,
+            };
+            f.render_widget(Paragraph::new(p.line(label, t)), prompt_area);
+        }
+    }
+}
