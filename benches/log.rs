@@ -165,7 +165,8 @@ fn main() {
     // bytes a real terminal would receive (what crosses a slow SSH link)
     wire_bytes(&mut ui);
 
-    // the crisis management workspace: the log beside a board of many tasks
+    // the crisis management workspace: the log beside a board of many tasks (and the
+    // media queue and sitrep loaded on the desk), as the benchmark asks
     {
         let tasks = if full { 10_000 } else { 200 };
         let incident = ui.log().unwrap().incident().clone();
@@ -176,6 +177,16 @@ fn main() {
                 ..Default::default()
             };
             ui.session.add_task(&incident, new).unwrap();
+        }
+        let inquiries = if full { 2_000 } else { 50 };
+        for n in 0..inquiries {
+            let new = sitroom::domain::media::NewInquiry {
+                outlet: ["NRK", "VG", "TV 2", "Sandefjords Blad"][n % 4].into(),
+                question: format!("Spørsmål {n} om flommen i Lågen"),
+                deadline: Some(chrono::Utc::now() + chrono::Duration::minutes(n as i64 - 500)),
+                ..Default::default()
+            };
+            ui.session.add_inquiry(&incident, new).unwrap();
         }
         // reopen so the board loads them, as at start-up
         let session = Session::open(&dir.path().join("bench.db"), "kari", types()).unwrap();
