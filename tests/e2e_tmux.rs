@@ -329,6 +329,7 @@ fn logger_and_crisis_leader_work_one_task_in_two_terminals() {
     h.ok(&["user", "add", "lars", "--role", "loggfører"]);
     h.ok(&["user", "add", "åse", "--role", "kriseledelse"]);
     h.ok(&["user", "add", "ola", "--role", "gjest"]);
+    h.ok(&["user", "add", "bjørn", "--role", "beredskapsmedarbeider"]);
     h.ok(&["incident", "use", "1"]);
 
     // the logger types a decision and makes a task of it
@@ -365,5 +366,24 @@ fn logger_and_crisis_leader_work_one_task_in_two_terminals() {
     let t: serde_json::Value = serde_json::from_str(&h.ok(&["task", "list", "--json"])).unwrap();
     assert_eq!(t[0]["status"], "pågår");
     assert_eq!(t[0]["assignee"], "sivilforsvaret");
+
+    // the preparedness officer writes and submits a sitrep; the crisis leader, whose
+    // sitrep pane picks it up, approves it there
+    h.ok(&["--user", "bjørn", "report", "new"]);
+    let f = h.path().join("sitrep.md");
+    std::fs::write(
+        &f,
+        "# Situasjonsrapport 1\n\n## 1. Situasjonsbeskrivelse\nLågen flommer over ved Gokstad.\n",
+    )
+    .unwrap();
+    h.ok(&["--user", "bjørn", "report", "edit", "1", "--file", f.to_str().unwrap()]);
+    h.ok(&["--user", "bjørn", "report", "submit", "1"]);
+    leader.wait_for("Lågen flommer over ved Gokstad");
+    leader.keys(&["F4"]); // from the task board to the sitrep
+    leader.keys(&["g"]);
+    leader.wait_for("Rapport 1 v1: godkjent");
+    let r: serde_json::Value = serde_json::from_str(&h.ok(&["report", "show", "1", "--json"])).unwrap();
+    assert_eq!(r["status"], "godkjent");
+    assert_eq!(r["approved_by"], "åse");
     h.ok(&["log", "verify"]);
 }
