@@ -89,7 +89,15 @@ impl Session {
     pub fn add_entry(&mut self, incident: &Incident, input: EntryInput) -> Result<LogEntry> {
         self.permit(Permission::WriteLog)?;
         ensure_open(incident)?;
-        let record = self.record(&input, Utc::now())?;
+        let mut record = self.record(&input, Utc::now())?;
+        // During a meeting every entry is tagged with it and its agenda item.
+        if let Some(m) = self.store.ongoing_meeting(incident)? {
+            for t in m.entry_tags() {
+                if !record.tags.contains(&t) {
+                    record.tags.push(t);
+                }
+            }
+        }
         let mut added = self.store.append_entries(incident, [record])?;
         self.store.save_draft(&self.user, incident.id, None)?;
         Ok(added.pop().expect("a new id is never a duplicate"))

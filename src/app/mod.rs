@@ -4,6 +4,7 @@
 mod incidents;
 mod log;
 mod media;
+mod meetings;
 mod reports;
 mod tasks;
 pub mod templates;

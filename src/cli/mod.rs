@@ -59,9 +59,56 @@ pub enum Command {
     /// Reports and situation reports (rapporter, situasjonsrapport)
     #[command(subcommand)]
     Report(ReportCmd),
+    /// Meetings (møter): agenda, recording per item, minutes
+    #[command(subcommand)]
+    Meeting(MeetingCmd),
     /// Users and their roles
     #[command(subcommand)]
     User(UserCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MeetingCmd {
+    /// Plan a meeting; prints its number
+    New {
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+        #[arg(long)]
+        title: String,
+        /// When: HH:MM (the next one) or an RFC 3339 time (default: now)
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        /// Who takes part (repeat, or separate with commas)
+        #[arg(long = "participant", value_delimiter = ',')]
+        participants: Vec<String>,
+        /// An agenda item (repeat for each, in order)
+        #[arg(long = "item")]
+        agenda: Vec<String>,
+    },
+    /// The incident's meetings
+    List {
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+    },
+    /// Start a meeting: from now on log entries are recorded under it
+    Start {
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+        number: i64,
+    },
+    /// Go to agenda item K of the running meeting
+    Item {
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+        number: i64,
+        item: i64,
+    },
+    /// End the meeting and draft its minutes as a møtereferat report; prints the report's number
+    End {
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+        number: i64,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -491,6 +538,10 @@ fn execute(s: &mut Session, cmd: Command, p: &output::Printer) -> Result<ExitCod
             Failure::App(e) => e,
             Failure::Io(e) => io(e),
         })?,
+        Command::Meeting(cmd) => meeting(s, cmd, p, &mut out).map_err(|e| match e {
+            Failure::App(e) => e,
+            Failure::Io(e) => io(e),
+        })?,
         Command::User(cmd) => user(s, cmd, p, &mut out).map_err(|e| match e {
             Failure::App(e) => e,
             Failure::Io(e) => io(e),
@@ -675,6 +726,41 @@ fn report(s: &mut Session, cmd: ReportCmd, p: &output::Printer, out: &mut impl W
             for t in s.templates() {
                 writeln!(out, "{}", t.name)?;
             }
+        }
+    }
+    Ok(())
+}
+
+fn meeting(
+    s: &mut Session,
+    cmd: MeetingCmd,
+    p: &output::Printer,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    match cmd {
+        MeetingCmd::New { incident, title, at, participants, agenda } => {
+            let incident = s.resolve_incident(incident)?;
+            let starts_at = at.map(|a| parse_due(&a, &Local::now())).transpose().map_err(AppError::Usage)?;
+            let new = crate::domain::meeting::NewMeeting { title, starts_at, participants, agenda };
+            let (m, _) = s.new_meeting(&incident, new)?;
+            p.number_or_json(out, m.number, &m)?;
+        }
+        MeetingCmd::List { incident } => {
+            let incident = s.resolve_incident(incident)?;
+            p.meetings(out, &s.meetings(&incident)?)?;
+        }
+        MeetingCmd::Start { incident, number } => {
+            let incident = s.resolve_incident(incident)?;
+            p.meetings(out, &[s.start_meeting(&incident, number)?.0])?;
+        }
+        MeetingCmd::Item { incident, number, item } => {
+            let incident = s.resolve_incident(incident)?;
+            p.meetings(out, &[s.meeting_item(&incident, number, item)?.0])?;
+        }
+        MeetingCmd::End { incident, number } => {
+            let incident = s.resolve_incident(incident)?;
+            let (m, _) = s.end_meeting(&incident, number)?;
+            p.number_or_json(out, m.minutes_report.unwrap_or_default(), &m)?;
         }
     }
     Ok(())

@@ -5,6 +5,7 @@
 use crate::app::ImportReport;
 use crate::domain::log::ChainBreak;
 use crate::domain::media::MediaInquiry;
+use crate::domain::meeting::Meeting;
 use crate::domain::report::Report;
 use crate::domain::task::Task;
 use crate::domain::time::rfc3339;
@@ -367,5 +368,39 @@ impl Printer {
             return writeln!(out, "{}", serde_json::to_string(list).expect("plain data"));
         }
         list.iter().try_for_each(|r| self.report(out, r))
+    }
+
+    /// A number alone, for scripts (`N=$(sitroom meeting new …)`), or the record as JSON.
+    pub fn number_or_json(
+        &self,
+        out: &mut impl Write,
+        number: i64,
+        record: &impl serde::Serialize,
+    ) -> io::Result<()> {
+        if self.json {
+            writeln!(out, "{}", serde_json::to_string(record).expect("plain data"))
+        } else {
+            writeln!(out, "{number}")
+        }
+    }
+
+    /// JSON: one array.
+    pub fn meetings(&self, out: &mut impl Write, list: &[Meeting]) -> io::Result<()> {
+        if self.json {
+            return writeln!(out, "{}", serde_json::to_string(list).expect("plain data"));
+        }
+        for m in list {
+            let at = m.starts_at.with_timezone(&Local).format("%d.%m %H:%M");
+            let item = m.item_label().map(|l| format!("  ({l})")).unwrap_or_default();
+            let minutes = m.minutes_report.map(|r| format!("  [referat: rapport {r}]")).unwrap_or_default();
+            writeln!(
+                out,
+                "{:>3}  {:<10} {at}  {}{item}{minutes}",
+                m.number,
+                m.status.name(),
+                safe_line(&m.title)
+            )?;
+        }
+        Ok(())
     }
 }

@@ -4,6 +4,7 @@ pub mod filter;
 pub mod incident;
 pub mod log;
 pub mod media;
+pub mod meeting;
 pub mod quickmarks;
 pub mod report;
 pub mod roles;

@@ -176,6 +176,25 @@ const STEPS: &[&str] = &[
         UNIQUE (incident_id, number, version)
     ) STRICT;
     "#,
+    // 5: meetings.
+    r#"
+    CREATE TABLE meetings (
+        id             TEXT PRIMARY KEY,
+        incident_id    TEXT NOT NULL REFERENCES incidents(id),
+        number         INTEGER NOT NULL,
+        title          TEXT NOT NULL,
+        starts_at      INTEGER NOT NULL,
+        participants   TEXT NOT NULL,
+        agenda         TEXT NOT NULL,
+        status         TEXT NOT NULL CHECK (status IN ('planlagt', 'pågår', 'avsluttet')),
+        current_item   INTEGER,
+        minutes_report INTEGER,
+        created_at     INTEGER NOT NULL,
+        created_by     TEXT NOT NULL,
+        updated_at     INTEGER NOT NULL,
+        UNIQUE (incident_id, number)
+    ) STRICT;
+    "#,
 ];
 
 pub fn latest() -> i64 {

@@ -1,0 +1,82 @@
+//! A staff meeting through the CLI: plan, start, record per agenda item (decisions and
+//! a task among them), end, and the minutes drafted as a report ready for approval.
+
+mod common;
+use common::Home;
+
+#[test]
+fn a_staff_meeting_from_agenda_to_minutes() {
+    let h = Home::new();
+    h.ok(&["incident", "new", "--title", "Flom i Lågen", "--type", "flom"]);
+    h.ok(&["log", "add", "Før møtet: vannstanden stiger"]);
+    let n = h.ok(&[
+        "meeting",
+        "new",
+        "--title",
+        "Stabsmøte 1",
+        "--participant",
+        "ordfører,kommunedirektør",
+        "--participant",
+        "kommuneoverlege",
+        "--item",
+        "Situasjonen",
+        "--item",
+        "Evakuering av Gokstad",
+        "--item",
+        "Informasjon til befolkningen",
+    ]);
+    assert_eq!(n.trim(), "1");
+    let (_, err) = h.fails(&["meeting", "item", "1", "2"]);
+    assert!(err.contains("not running"), "{err}");
+    h.ok(&["meeting", "start", "1"]);
+    h.ok(&["log", "add", "Vannstanden i Lågen steg 40 cm siste 6 timer"]);
+    h.ok(&["meeting", "item", "1", "2"]);
+    h.ok(&["log", "add", "Gokstad sykehjem: 36 beboere, 4 på oksygen"]);
+    h.ok(&["log", "add", "!Sykehjemmet evakueres innen kl 12:00 @kommuneoverlege"]);
+    let seq = h.entries().iter().find(|e| e["kind"] == "decision").unwrap()["seq"].as_i64().unwrap();
+    h.ok(&["task", "add", "--from", &seq.to_string(), "--due", "2026-11-23T11:00:00Z"]);
+    let (_, err) = h.fails(&["meeting", "item", "1", "7"]);
+    assert!(err.contains("agenda items 1 to 3"), "{err}");
+    let (_, err) = h.fails(&["meeting", "start", "1"]);
+    assert!(err.contains("cannot be started"), "{err}");
+
+    // entries made during the meeting carry its tags; the one before does not
+    let entries = h.entries();
+    let tagged = |text: &str| {
+        entries.iter().find(|e| e["text"].as_str().unwrap().starts_with(text)).unwrap()["tags"].clone()
+    };
+    assert_eq!(tagged("Før møtet"), serde_json::json!([]));
+    assert_eq!(tagged("Vannstanden"), serde_json::json!(["møte1", "møte1-sak1"]));
+    assert_eq!(tagged("Gokstad"), serde_json::json!(["møte1", "møte1-sak2"]));
+
+    // ending drafts the minutes as a report, ready for approval
+    let report = h.ok(&["meeting", "end", "1"]).trim().to_string();
+    let r: serde_json::Value = serde_json::from_str(&h.ok(&["report", "show", &report, "--json"])).unwrap();
+    assert_eq!(r["kind"], "møtereferat");
+    assert_eq!(r["status"], "utkast");
+    assert_eq!(r["title"], "Referat: Stabsmøte 1");
+    let text = r["text"].as_str().unwrap();
+    assert!(text.contains("**Til stede:** ordfører, kommunedirektør, kommuneoverlege"), "{text}");
+    let sak1 = text.find("### 1. Situasjonen").unwrap();
+    let sak2 = text.find("### 2. Evakuering av Gokstad").unwrap();
+    let said1 = text.find("Vannstanden i Lågen steg 40 cm").unwrap();
+    let said2 = text.find("Gokstad sykehjem: 36 beboere").unwrap();
+    assert!(sak1 < said1 && said1 < sak2 && sak2 < said2, "what was said stands under its item:\n{text}");
+    assert!(text.contains("**Beslutning:** Sykehjemmet evakueres innen kl 12:00"), "{text}");
+    assert!(
+        text.contains("## Beslutninger\n- Sykehjemmet evakueres innen kl 12:00 @kommuneoverlege"),
+        "{text}"
+    );
+    assert!(
+        text.contains("| 1: Sykehjemmet evakueres innen kl 12:00 @kommuneoverlege | kommuneoverlege |"),
+        "{text}"
+    );
+    assert!(!text.contains("Før møtet"), "{text}");
+    h.ok(&["report", "submit", &report]);
+    let list = h.ok(&["meeting", "list"]);
+    assert!(list.contains("avsluttet") && list.contains(&format!("referat: rapport {report}")), "{list}");
+    // after the meeting, entries are no longer tagged
+    h.ok(&["log", "add", "Etter møtet"]);
+    assert_eq!(h.entries().last().unwrap()["tags"], serde_json::json!([]));
+    h.ok(&["log", "verify"]);
+}
