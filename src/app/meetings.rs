@@ -21,9 +21,8 @@ impl Session {
         ensure_open(incident)?;
         let new = new.validated()?;
         let now = Utc::now();
-        let starts_at = new.starts_at.unwrap_or(now);
         let (user, device) = (self.user.clone(), self.device.clone());
-        Ok(self.store.create_meeting(incident, &new, starts_at, &user, &device, now, |m| {
+        Ok(self.store.create_meeting(incident, &new, &user, &device, now, |m| {
             let mut text =
                 format!("{} planlagt {}", name(m), m.starts_at.with_timezone(&Local).format("%d.%m %H:%M"));
             if !m.agenda.is_empty() {

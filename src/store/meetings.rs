@@ -53,7 +53,6 @@ impl Store {
         &mut self,
         incident: &Incident,
         new: &NewMeeting,
-        starts_at: DateTime<Utc>,
         author: &str,
         device: &str,
         now: DateTime<Utc>,
@@ -62,6 +61,7 @@ impl Store {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let number = next_number(&tx, "meetings", incident)?;
         let id = Uuid::now_v7();
+        let starts_at = new.starts_at.unwrap_or(now);
         let json = |v: &Vec<String>| serde_json::to_string(v).expect("plain data");
         tx.execute(
             "INSERT INTO meetings (id, incident_id, number, title, starts_at, participants, agenda, status,
