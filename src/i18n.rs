@@ -105,6 +105,10 @@ pub struct Strings {
     pub returned_because: &'static str,
     pub template_prompt: &'static str,
     pub return_comment: &'static str,
+    pub meeting: &'static str,
+    pub minutes_in: &'static str,
+    pub no_meeting: &'static str,
+    pub no_planned_meeting: &'static str,
     pub contexts: [&'static str; 11],
 }
 
@@ -169,6 +173,10 @@ pub const NB: Strings = Strings {
     returned_because: "Returnert",
     template_prompt: "Mal (situasjonsrapport, møtereferat, pressemelding …)",
     return_comment: "Kommentar til den som skrev",
+    meeting: "Møte",
+    minutes_in: "avsluttet, referatet er rapport",
+    no_meeting: "Ingen møte pågår.",
+    no_planned_meeting: "Ingen planlagte møter (sitroom meeting new …).",
     contexts: [
         "Overalt",
         "Skrivelinjen",
@@ -245,6 +253,10 @@ pub const EN: Strings = Strings {
     returned_because: "Returned",
     template_prompt: "Template (situasjonsrapport, møtereferat, pressemelding …)",
     return_comment: "Comment for the writer",
+    meeting: "Meeting",
+    minutes_in: "ended, the minutes are report",
+    no_meeting: "No meeting is running.",
+    no_planned_meeting: "No meetings planned (sitroom meeting new …).",
     contexts: [
         "Everywhere",
         "Entry line",

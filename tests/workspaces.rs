@@ -470,3 +470,48 @@ fn the_editor_saves_while_writing() {
     ui.shutdown().unwrap();
     assert!(ui.session.report(&i, 1, None).unwrap().text.contains("ordfører og kommunedirektør"));
 }
+
+#[test]
+fn the_logger_runs_a_meeting_from_the_keyboard() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = staff_room(&dir);
+    let i = s.incident(1).unwrap();
+    let new = sitroom::domain::meeting::NewMeeting {
+        title: "Stabsmøte 2".into(),
+        participants: vec!["ordfører".into()],
+        agenda: vec!["Situasjonen".into(), "Evakuering".into()],
+        ..Default::default()
+    };
+    s.new_meeting(&i, new).unwrap();
+    let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    key(&mut ui, KeyCode::Tab);
+    key(&mut ui, KeyCode::Char('m')); // start the planned meeting
+    key(&mut ui, KeyCode::Tab); // back to the entry line
+    let s = screen(&ui, 120, 30);
+    assert!(s.contains("Møte 1 · sak 1/2: Situasjonen"), "{s}");
+    for c in "Vannet har nådd Gokstad".chars() {
+        key(&mut ui, KeyCode::Char(c));
+    }
+    key(&mut ui, KeyCode::Enter);
+    key(&mut ui, KeyCode::F(11)); // next item, without leaving the entry line
+    assert!(screen(&ui, 120, 30).contains("sak 2/2: Evakuering"));
+    for c in "!Gokstad evakueres nå".chars() {
+        key(&mut ui, KeyCode::Char(c));
+    }
+    key(&mut ui, KeyCode::Enter);
+    key(&mut ui, KeyCode::F(11)); // there is no item 3
+    assert!(screen(&ui, 120, 30).contains("agenda items 1 to 2"));
+    key(&mut ui, KeyCode::Tab);
+    key(&mut ui, KeyCode::Char('M')); // end it
+    let s = screen(&ui, 120, 30);
+    assert!(s.contains("Møte 1: avsluttet, referatet er rapport 1"), "{s}");
+    let entry_title = s.lines().find(|l| l.contains("Ny loggføring")).unwrap();
+    assert!(
+        !entry_title.contains("Møte 1"),
+        "the entry line no longer records under the meeting: {entry_title}"
+    );
+    let minutes = ui.session.report(&i, 1, None).unwrap().text;
+    let item2 = minutes.find("### 2. Evakuering").unwrap();
+    assert!(minutes.find("Vannet har nådd Gokstad").unwrap() < item2, "{minutes}");
+    assert!(minutes[item2..].contains("**Beslutning:** Gokstad evakueres nå"), "{minutes}");
+}

@@ -54,6 +54,10 @@ pub enum Action {
     ReturnReport,
     DistributeReport,
     NewVersion,
+    NextItem,
+    PreviousItem,
+    StartMeeting,
+    EndMeeting,
 }
 
 /// An action, or a key for a text editor to interpret (typing, cursor movement).
@@ -263,6 +267,38 @@ pub const ACTIONS: &[(Action, &str, &str, &str, &str, &str)] = &[
         "New version of an approved report",
         "ny versjon",
         "new version",
+    ),
+    (
+        Action::NextItem,
+        "next_item",
+        "Møtet: neste sak",
+        "Meeting: next agenda item",
+        "neste sak",
+        "next item",
+    ),
+    (
+        Action::PreviousItem,
+        "previous_item",
+        "Møtet: forrige sak",
+        "Meeting: previous agenda item",
+        "forrige sak",
+        "previous item",
+    ),
+    (
+        Action::StartMeeting,
+        "start_meeting",
+        "Start neste planlagte møte",
+        "Start the next planned meeting",
+        "start møte",
+        "start meeting",
+    ),
+    (
+        Action::EndMeeting,
+        "end_meeting",
+        "Avslutt møtet og lag referat",
+        "End the meeting and draft the minutes",
+        "avslutt møte",
+        "end meeting",
     ),
 ];
 

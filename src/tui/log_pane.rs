@@ -67,6 +67,8 @@ pub struct LogPane {
     list_area: Cell<Rect>,
     /// May this user write the log? If not the entry line is shown read-only.
     can_write: bool,
+    /// The meeting running in the incident: entries go under its current item.
+    meeting: Option<crate::domain::meeting::Meeting>,
     /// The older history, while a background thread loads it.
     history: Option<Receiver<Result<LogModel, String>>>,
 }
@@ -117,8 +119,10 @@ impl LogPane {
             anchor: None,
             list_area: Cell::new(Rect::new(0, 0, 80, 20)),
             can_write: session.may(crate::domain::roles::Permission::WriteLog)?,
+            meeting: None,
             history,
         };
+        pane.meeting = session.ongoing_meeting(&pane.incident)?;
         if let Some(d) = draft {
             pane.editor = TextArea::new(d.text.split('\n').map(str::to_string).collect());
             pane.editor.set_cursor_line_style(Style::default());
@@ -162,6 +166,33 @@ impl LogPane {
         a.top()..a.bottom()
     }
 
+    /// Move the running meeting to its next (or previous) agenda item.
+    fn move_item(&mut self, cx: &mut Cx<'_>, forward: bool) {
+        let Some(m) = &self.meeting else {
+            cx.post(UiEvent::Error(cx.strings().no_meeting.into()));
+            return;
+        };
+        let k = m.current_item.unwrap_or(0) + if forward { 1 } else { -1 };
+        let moved = cx.session.meeting_item(&self.incident, m.number, k).map(|(m, _)| m);
+        self.meeting_done(cx, moved);
+    }
+
+    fn meeting_done(&mut self, cx: &mut Cx<'_>, result: crate::app::Result<crate::domain::meeting::Meeting>) {
+        match result {
+            Ok(m) => {
+                let s = cx.strings();
+                let msg = match (m.item_label(), m.minutes_report) {
+                    (_, Some(r)) => format!("{} {}: {} {r}", s.meeting, m.number, s.minutes_in),
+                    (Some(item), _) => format!("{} {}: {item}", s.meeting, m.number),
+                    (None, None) => format!("{} {}", s.meeting, m.number),
+                };
+                cx.post(UiEvent::Status(msg));
+                cx.post(UiEvent::DataChanged);
+            }
+            Err(e) => cx.post(UiEvent::Error(e.to_string())),
+        }
+    }
+
     /// Is the older history still loading?
     pub fn is_loading(&self) -> bool {
         self.history.is_some()
@@ -199,9 +230,12 @@ impl LogPane {
 
     /// Pick up entries another process (a CLI command, later sync) has written.
     pub fn load_new(&mut self, session: &Session) -> crate::app::Result<bool> {
+        let meeting = session.ongoing_meeting(&self.incident)?;
+        let meeting_changed = meeting != self.meeting;
+        self.meeting = meeting;
         let before = self.model.total();
         session.for_each_summary(&self.incident, self.model.last_seq(), i64::MAX, |e| self.model.push(e))?;
-        Ok(self.model.total() > before)
+        Ok(self.model.total() > before || meeting_changed)
     }
 
     /// Save the draft if edits are waiting and it is time (or `force`).
@@ -423,6 +457,9 @@ impl LogPane {
                 self.scroll(a)
             }
             Input::Action(Action::Search) => self.open_filter(""),
+            Input::Action(a @ (Action::NextItem | Action::PreviousItem)) => {
+                self.move_item(cx, a == Action::NextItem)
+            }
             Input::Action(Action::ToggleSignificant) => self.significant_draft = !self.significant_draft,
             _ => return Outcome::Ignored,
         }
@@ -473,6 +510,28 @@ impl LogPane {
                     }
                     Err(e) => cx.post(UiEvent::Error(e.to_string())),
                 }
+            }
+            Action::NextItem | Action::PreviousItem => self.move_item(cx, action == Action::NextItem),
+            Action::StartMeeting => {
+                let planned = cx.session.meetings(&self.incident).map(|all| {
+                    all.into_iter().find(|m| m.status == crate::domain::meeting::MeetingStatus::Planned)
+                });
+                match planned {
+                    Ok(Some(m)) => {
+                        let started = cx.session.start_meeting(&self.incident, m.number).map(|(m, _)| m);
+                        self.meeting_done(cx, started);
+                    }
+                    Ok(None) => cx.post(UiEvent::Error(cx.strings().no_planned_meeting.into())),
+                    Err(e) => cx.post(UiEvent::Error(e.to_string())),
+                }
+            }
+            Action::EndMeeting => {
+                let Some(n) = self.meeting.as_ref().map(|m| m.number) else {
+                    cx.post(UiEvent::Error(cx.strings().no_meeting.into()));
+                    return Outcome::Consumed;
+                };
+                let ended = cx.session.end_meeting(&self.incident, n).map(|(m, _)| m);
+                self.meeting_done(cx, ended);
             }
             Action::TaskFromEntry => {
                 if let Some(seq) = self.selected_row().map(|r| r.seq) {
@@ -641,6 +700,10 @@ impl Pane for LogPane {
         let mut title = vec![Span::styled(format!(" {} ", s.new_entry), t.heading)];
         if let Some((_, seq)) = self.correcting {
             title = vec![Span::styled(format!(" {} #{seq} ", s.correcting), t.correction)];
+        }
+        if let Some(m) = &self.meeting {
+            let item = m.item_label().map(|l| format!(" · {l}")).unwrap_or_default();
+            title.push(Span::styled(format!("{} {}{item} ", s.meeting, m.number), t.warning));
         }
         // What Enter will record: the typed `14:32` if there is one, else the first
         // keystroke's time; and the decision mark, so the logger sees it took.
