@@ -328,6 +328,7 @@ mod tests {
         assert_eq!(names(Some(&[Role::Administrator])).len(), defs.len());
         assert_eq!(names(None).len(), defs.len());
         assert_eq!(names(Some(&[])), ["logg"], "no roles: still the log");
+        assert_eq!(names(Some(&[Role::Eps])), ["eps"]);
     }
 
     #[test]
