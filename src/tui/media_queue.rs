@@ -5,7 +5,7 @@
 use super::action::{Action, Input};
 use super::keymap::Context;
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
-use super::prompt::{Answer, Prompt};
+use super::prompt::{drive, Prompt};
 use super::wrap::wrap;
 use crate::app::Session;
 use crate::domain::media::{time_left, MediaInquiry, MediaStatus, NewInquiry, Urgency, MEDIA_STATUSES};
@@ -144,16 +144,11 @@ impl Pane for MediaQueue {
     }
 
     fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
-        if let Some(prompt) = &mut self.prompt {
-            match prompt.handle(input) {
-                Answer::Editing(used) => return if used { Outcome::Consumed } else { Outcome::Ignored },
-                Answer::Given(asking, text) => {
-                    self.prompt = None;
-                    self.answer(cx, asking, text);
-                }
-                Answer::Dropped => self.prompt = None,
+        if let Some((outcome, given)) = drive(&mut self.prompt, input) {
+            if let Some((asking, text)) = given {
+                self.answer(cx, asking, text);
             }
-            return Outcome::Consumed;
+            return outcome;
         }
         let Input::Action(action) = input else { return Outcome::Ignored };
         let writes = matches!(
@@ -168,10 +163,7 @@ impl Pane for MediaQueue {
                 | Action::StatusDone
                 | Action::StatusCancelled
         );
-        if writes && !self.can_write {
-            if let Err(e) = cx.session.permit(Permission::WorkMedia) {
-                cx.post(UiEvent::Error(e.to_string()));
-            }
+        if writes && cx.refused(self.can_write, Permission::WorkMedia) {
             return Outcome::Consumed;
         }
         match action {

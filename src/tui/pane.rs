@@ -47,6 +47,17 @@ impl Cx<'_> {
         self.events.push(e);
     }
 
+    /// Unless `may`, say why (from the permission table) and return true: refused.
+    pub fn refused(&mut self, may: bool, permission: crate::domain::roles::Permission) -> bool {
+        if may {
+            return false;
+        }
+        if let Err(e) = self.session.permit(permission) {
+            self.post(UiEvent::Error(e.to_string()));
+        }
+        true
+    }
+
     pub fn strings(&self) -> &'static Strings {
         self.lang.strings()
     }

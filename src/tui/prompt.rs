@@ -3,6 +3,7 @@
 //! panes that ask, so they all behave alike.
 
 use super::action::{Action, Input};
+use super::pane::Outcome;
 use super::theme::Theme;
 use crate::text::safe_line;
 use crossterm::event::{KeyCode, KeyModifiers};
@@ -60,4 +61,23 @@ impl<K: Copy> Prompt<K> {
             Span::styled(format!("{}▏", safe_line(&self.text)), theme.base),
         ])
     }
+}
+
+/// Give `input` to the prompt in `slot`, if one is open: `None` when none is, else what
+/// the pane returns and, when Enter was pressed, the question and its answer. The
+/// prompt closes on Enter and Esc.
+pub fn drive<K: Copy>(slot: &mut Option<Prompt<K>>, input: Input) -> Option<(Outcome, Option<(K, String)>)> {
+    let prompt = slot.as_mut()?;
+    Some(match prompt.handle(input) {
+        Answer::Editing(true) => (Outcome::Consumed, None),
+        Answer::Editing(false) => (Outcome::Ignored, None),
+        Answer::Given(asking, text) => {
+            *slot = None;
+            (Outcome::Consumed, Some((asking, text)))
+        }
+        Answer::Dropped => {
+            *slot = None;
+            (Outcome::Consumed, None)
+        }
+    })
 }

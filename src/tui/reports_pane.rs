@@ -6,7 +6,7 @@
 use super::action::{Action, Input};
 use super::keymap::Context;
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
-use super::prompt::{Answer, Prompt};
+use super::prompt::{drive, Prompt};
 use super::wrap::wrap;
 use crate::app::Session;
 use crate::domain::report::{Report, ReportStatus, ReportStep};
@@ -114,11 +114,9 @@ impl Pane for ReportsPane {
     }
 
     fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
-        if let Some(prompt) = &mut self.prompt {
-            match prompt.handle(input) {
-                Answer::Editing(used) => return if used { Outcome::Consumed } else { Outcome::Ignored },
-                Answer::Given(Asking::Template, text) => {
-                    self.prompt = None;
+        if let Some((outcome, given)) = drive(&mut self.prompt, input) {
+            match given {
+                Some((Asking::Template, text)) => {
                     let template =
                         if text.trim().is_empty() { "situasjonsrapport".to_string() } else { text };
                     let result = cx.session.new_report(&self.incident, &template, None);
@@ -128,13 +126,10 @@ impl Pane for ReportsPane {
                         cx.post(UiEvent::EditReport(r));
                     }
                 }
-                Answer::Given(Asking::ReturnComment, text) => {
-                    self.prompt = None;
-                    self.step(cx, ReportStep::Return, Some(text));
-                }
-                Answer::Dropped => self.prompt = None,
+                Some((Asking::ReturnComment, text)) => self.step(cx, ReportStep::Return, Some(text)),
+                None => {}
             }
-            return Outcome::Consumed;
+            return outcome;
         }
         let Input::Action(action) = input else { return Outcome::Ignored };
         let page = self.text_height.get().max(1);

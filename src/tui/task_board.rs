@@ -6,7 +6,7 @@
 use super::action::{Action, Input};
 use super::keymap::Context;
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
-use super::prompt::{Answer, Prompt};
+use super::prompt::{drive, Prompt};
 use crate::app::Session;
 use crate::domain::roles::Permission;
 use crate::domain::task::{NewTask, Priority, Task, TaskStatus, STATUSES};
@@ -166,12 +166,6 @@ impl TaskBoard {
             }
         }
     }
-
-    fn refuse(&self, cx: &mut Cx<'_>) {
-        if let Err(e) = cx.session.permit(Permission::ManageTasks) {
-            cx.post(UiEvent::Error(e.to_string()));
-        }
-    }
 }
 
 impl Pane for TaskBoard {
@@ -184,16 +178,11 @@ impl Pane for TaskBoard {
     }
 
     fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
-        if let Some(prompt) = &mut self.prompt {
-            match prompt.handle(input) {
-                Answer::Editing(used) => return if used { Outcome::Consumed } else { Outcome::Ignored },
-                Answer::Given(asking, text) => {
-                    self.prompt = None;
-                    self.answer(cx, asking, text);
-                }
-                Answer::Dropped => self.prompt = None,
+        if let Some((outcome, given)) = drive(&mut self.prompt, input) {
+            if let Some((asking, text)) = given {
+                self.answer(cx, asking, text);
             }
-            return Outcome::Consumed;
+            return outcome;
         }
         let Input::Action(action) = input else { return Outcome::Ignored };
         let writes = matches!(
@@ -207,8 +196,7 @@ impl Pane for TaskBoard {
                 | Action::StatusDone
                 | Action::StatusCancelled
         );
-        if writes && !self.can_write {
-            self.refuse(cx);
+        if writes && cx.refused(self.can_write, Permission::ManageTasks) {
             return Outcome::Consumed;
         }
         match action {
