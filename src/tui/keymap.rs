@@ -168,6 +168,10 @@ impl Chord {
             KeyCode::PageUp => s.push_str("PgUp"),
             KeyCode::PageDown => s.push_str("PgDn"),
             KeyCode::BackTab => s.push_str("Shift-Tab"),
+            KeyCode::Left => s.push('←'),
+            KeyCode::Right => s.push('→'),
+            KeyCode::Up => s.push('↑'),
+            KeyCode::Down => s.push('↓'),
             other => s.push_str(&format!("{other:?}")),
         }
         s

@@ -211,7 +211,7 @@ impl Pane for Picker {
                 (s.kind, format!("◀ {} ▶", kind)),
                 (s.severity, format!("◀ {} {} ▶", sev.level(), sev.name(cx.lang.is_norwegian()))),
                 (
-                    s.exercise,
+                    s.exercise_field,
                     format!(
                         "[{}] {}",
                         if form.exercise { "x" } else { " " },

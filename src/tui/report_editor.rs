@@ -33,6 +33,10 @@ impl ReportEditor {
         let mut editor = TextArea::new(report.text.lines().map(str::to_string).collect());
         editor.set_cursor_line_style(Style::default());
         editor.set_wrap_mode(WrapMode::WordOrGlyph);
+        // Start writing under the first section heading, not above the title.
+        if let Some(row) = report.text.lines().position(|l| l.starts_with("## ")) {
+            editor.move_cursor(ratatui_textarea::CursorMove::Jump(row as u16 + 1, 0));
+        }
         ReportEditor { incident, report, editor, unsaved_edits: 0, first_unsaved: None, saved_at: None }
     }
 
