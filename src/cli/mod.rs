@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "sitroom", version, about = "Crisis staff room in the terminal: incidents and a fast, durable incident log.", long_about = None)]
+#[command(name = "sitroom", version, about = "Crisis staff room in the terminal: incidents, the incident log, tasks, media inquiries, reports and meetings.", long_about = None)]
 pub struct Cli {
     /// The database file (default: sitroom.db in your data folder)
     #[arg(long, env = "SITROOM_DB", global = true, value_name = "PATH")]
