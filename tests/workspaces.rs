@@ -513,3 +513,19 @@ fn the_logger_runs_a_meeting_from_the_keyboard() {
     assert!(minutes.find("Vannet har nådd Gokstad").unwrap() < item2, "{minutes}");
     assert!(minutes[item2..].contains("**Beslutning:** Gokstad evakueres nå"), "{minutes}");
 }
+
+#[test]
+fn panes_reload_only_when_their_records_changed() {
+    use sitroom::tui::pane::Pane;
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = staff_room(&dir);
+    let i = s.incident(1).unwrap();
+    let mut board = sitroom::tui::task_board::TaskBoard::open(&s, i.clone()).unwrap();
+    assert!(!board.refresh(&s).unwrap(), "nothing changed");
+    s.add_entry(&i, EntryInput::now("Bare en loggføring")).unwrap();
+    assert!(!board.refresh(&s).unwrap(), "a log entry is no reason to reload 10,000 tasks");
+    s.add_task(&i, NewTask { title: "Ny oppgave".into(), ..NewTask::default() }).unwrap();
+    assert!(board.refresh(&s).unwrap(), "a task changed");
+    assert_eq!(board.tasks().len(), 6);
+    assert!(!board.refresh(&s).unwrap());
+}

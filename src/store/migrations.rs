@@ -195,6 +195,10 @@ const STEPS: &[&str] = &[
         UNIQUE (incident_id, number)
     ) STRICT;
     "#,
+    // 6: which kinds of record changed since a pane last looked, answered by an index.
+    r#"
+    CREATE INDEX oplog_by_entity ON oplog(entity, seq);
+    "#,
 ];
 
 pub fn latest() -> i64 {

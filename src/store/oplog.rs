@@ -37,3 +37,15 @@ impl super::Store {
         Ok(self.conn.query_row("SELECT count(*) FROM oplog", [], |r| r.get(0))?)
     }
 }
+
+impl super::Store {
+    /// The newest oplog row for one kind of record (`task`, `media`, `report`…): it
+    /// changes exactly when a record of that kind changes, so a view can tell whether
+    /// to reload at the cost of one index lookup.
+    pub fn entity_version(&self, entity: &str) -> super::Result<i64> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT coalesce(max(seq), 0) FROM oplog WHERE entity = ?1")?
+            .query_row([entity], |r| r.get(0))?)
+    }
+}

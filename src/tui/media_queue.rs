@@ -32,6 +32,8 @@ pub struct MediaQueue {
     row: usize,
     prompt: Option<Prompt<Asking>>,
     can_write: bool,
+    /// The media records' version when last loaded: reload only when it moves.
+    seen: i64,
 }
 
 fn queue_order(list: &mut [MediaInquiry]) {
@@ -57,6 +59,7 @@ impl MediaQueue {
             row: 0,
             prompt: None,
             can_write: session.may(Permission::WorkMedia)?,
+            seen: session.store.entity_version("media")?,
         })
     }
 
@@ -65,6 +68,7 @@ impl MediaQueue {
     }
 
     fn reload(&mut self, session: &Session) -> crate::app::Result<()> {
+        self.seen = session.store.entity_version("media")?;
         let selected = self.selected().map(|m| m.id);
         self.inquiries = session.inquiries(&self.incident)?;
         queue_order(&mut self.inquiries);
@@ -201,6 +205,10 @@ impl Pane for MediaQueue {
     }
 
     fn refresh(&mut self, session: &Session) -> Result<bool, String> {
+        let version = session.store.entity_version("media").map_err(|e| e.to_string())?;
+        if version == self.seen {
+            return Ok(false);
+        }
         self.reload(session).map_err(|e| e.to_string())?;
         Ok(true)
     }

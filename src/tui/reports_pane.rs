@@ -35,6 +35,8 @@ pub struct ReportsPane {
     scroll: usize,
     text_height: Cell<usize>,
     prompt: Option<Prompt<Asking>>,
+    /// The report records' version when last loaded: reload only when it moves.
+    seen: i64,
 }
 
 impl ReportsPane {
@@ -47,12 +49,14 @@ impl ReportsPane {
             scroll: 0,
             text_height: Cell::new(10),
             prompt: None,
+            seen: -1,
         };
         pane.reload(session)?;
         Ok(pane)
     }
 
     fn reload(&mut self, session: &Session) -> crate::app::Result<()> {
+        self.seen = session.store.entity_version("report")?;
         if self.sitrep_only {
             self.reports = session.latest_sitrep(&self.incident)?.into_iter().collect();
         } else {
@@ -192,6 +196,10 @@ impl Pane for ReportsPane {
     }
 
     fn refresh(&mut self, session: &Session) -> Result<bool, String> {
+        let version = session.store.entity_version("report").map_err(|e| e.to_string())?;
+        if version == self.seen {
+            return Ok(false);
+        }
         self.reload(session).map_err(|e| e.to_string())?;
         Ok(true)
     }

@@ -43,6 +43,8 @@ pub struct TaskBoard {
     row: usize,
     prompt: Option<Prompt<Asking>>,
     can_write: bool,
+    /// The task records' version when last loaded: reload only when it moves.
+    seen: i64,
 }
 
 /// Open tasks by deadline (none last), then priority; finished ones newest first.
@@ -76,6 +78,7 @@ impl TaskBoard {
             row: 0,
             prompt: None,
             can_write: session.may(Permission::ManageTasks)?,
+            seen: session.store.entity_version("task")?,
         })
     }
 
@@ -84,6 +87,7 @@ impl TaskBoard {
     }
 
     fn reload(&mut self, session: &Session) -> crate::app::Result<()> {
+        self.seen = session.store.entity_version("task")?;
         let selected = self.selected().map(|t| t.id);
         self.tasks = session.tasks(&self.incident)?;
         self.columns = order(&self.tasks);
@@ -251,6 +255,10 @@ impl Pane for TaskBoard {
     }
 
     fn refresh(&mut self, session: &Session) -> Result<bool, String> {
+        let version = session.store.entity_version("task").map_err(|e| e.to_string())?;
+        if version == self.seen {
+            return Ok(false);
+        }
         self.reload(session).map_err(|e| e.to_string())?;
         Ok(true)
     }
