@@ -77,16 +77,22 @@ pub fn fold(s: &str) -> String {
 /// [`fold`], appending to `out` (no allocation of its own).
 pub fn fold_into(out: &mut String, s: &str) {
     for c in s.chars().flat_map(char::to_lowercase) {
-        match c {
-            'ø' => out.push('o'),
-            'æ' => out.push_str("ae"),
-            'œ' => out.push_str("oe"),
-            'ß' => out.push_str("ss"),
-            'đ' | 'ð' => out.push('d'),
-            'ł' => out.push('l'),
-            'þ' => out.push_str("th"),
-            c if c.is_ascii() => out.push(c),
-            c => out.extend(std::iter::once(c).nfd().filter(|m| !is_combining_mark(*m))),
+        if c.is_ascii() {
+            out.push(c);
+            continue;
+        }
+        // Decompose first, then map: `ǣ` is `æ` with a macron, and must fold like `æ`.
+        for d in std::iter::once(c).nfd().filter(|m| !is_combining_mark(*m)) {
+            match d {
+                'ø' => out.push('o'),
+                'æ' => out.push_str("ae"),
+                'œ' => out.push_str("oe"),
+                'ß' => out.push_str("ss"),
+                'đ' | 'ð' => out.push('d'),
+                'ł' => out.push('l'),
+                'þ' => out.push_str("th"),
+                d => out.push(d),
+            }
         }
     }
 }
@@ -125,5 +131,6 @@ mod tests {
         assert!(fold("Strømbrudd").contains(&fold("STRØM")));
         assert_eq!(fold("Ærlig Ålesund Café"), "aerlig alesund cafe");
         assert_eq!(fold("Høyjord"), "hoyjord");
+        assert_eq!(fold("ǣ"), fold(&fold("ǣ")), "decomposed, then mapped");
     }
 }

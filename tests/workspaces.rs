@@ -498,7 +498,7 @@ fn the_logger_runs_a_meeting_from_the_keyboard() {
     }
     key(&mut ui, KeyCode::Enter);
     key(&mut ui, KeyCode::F(11)); // there is no item 3
-    assert!(screen(&ui, 120, 30).contains("agenda items 1 to 2"));
+    assert!(screen(&ui, 120, 30).contains("møte 1 har sakene 1 til 2"), "in the UI's language");
     key(&mut ui, KeyCode::Tab);
     key(&mut ui, KeyCode::Char('M')); // end it
     let s = screen(&ui, 120, 30);

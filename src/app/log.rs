@@ -38,33 +38,45 @@ pub struct ImportReport {
     pub already_there: usize,
 }
 
-fn check_text(text: &str) -> Result<()> {
-    if text.trim().is_empty() {
-        return Err(Invalid("an empty entry is not logged".into()).into());
-    }
-    if text.chars().count() > MAX_TEXT_CHARS {
-        return Err(Invalid(format!("the entry is longer than {MAX_TEXT_CHARS} characters")).into());
-    }
-    Ok(())
-}
-
-pub(super) fn ensure_open(incident: &Incident) -> Result<()> {
-    if incident.is_open() {
-        Ok(())
-    } else {
-        Err(AppError::Usage(format!(
-            "incident {} is closed; reopen it with `sitroom incident reopen {}` to log in it",
-            incident.number, incident.number
+impl Session {
+    /// Writing needs an open incident; say how to reopen it.
+    pub(super) fn ensure_open(&self, incident: &Incident) -> Result<()> {
+        if incident.is_open() {
+            return Ok(());
+        }
+        let n = incident.number;
+        Err(AppError::Usage(crate::domain::say(
+            self.lang.is_norwegian(),
+            &format!("hendelse {n} er avsluttet; gjenåpne den med `sitroom incident reopen {n}` (eller Ctrl-R i hendelsesvelgeren) for å loggføre i den"),
+            &format!("incident {n} is closed; reopen it with `sitroom incident reopen {n}` to log in it"),
         )))
     }
-}
 
-impl Session {
+    fn check_text(&self, text: &str) -> Result<()> {
+        let nb = self.lang.is_norwegian();
+        if text.trim().is_empty() {
+            return Err(Invalid(crate::domain::say(
+                nb,
+                "en tom loggføring lagres ikke",
+                "an empty entry is not logged",
+            ))
+            .into());
+        }
+        if text.chars().count() > MAX_TEXT_CHARS {
+            let (n, e) = (
+                format!("loggføringen er lengre enn {MAX_TEXT_CHARS} tegn"),
+                format!("the entry is longer than {MAX_TEXT_CHARS} characters"),
+            );
+            return Err(Invalid(crate::domain::say(nb, &n, &e)).into());
+        }
+        Ok(())
+    }
+
     fn record(&self, input: &EntryInput, now: DateTime<Utc>) -> Result<NewEntryRecord> {
         let text = nfc(&input.text.replace("\r\n", "\n"));
-        check_text(&text)?;
+        self.check_text(&text)?;
         let marked = quickmarks::parse(&text);
-        check_text(&marked.text)?;
+        self.check_text(&marked.text)?;
         let local_start = input.started_at.with_timezone(&Local);
         let reported_at = input
             .at
@@ -88,7 +100,7 @@ impl Session {
     /// Commit one entry durably (on disk when this returns) and clear the user's draft.
     pub fn add_entry(&mut self, incident: &Incident, input: EntryInput) -> Result<LogEntry> {
         self.permit(Permission::WriteLog)?;
-        ensure_open(incident)?;
+        self.ensure_open(incident)?;
         let mut record = self.record(&input, Utc::now())?;
         // During a meeting every entry is tagged with it and its agenda item.
         if let Some(m) = self.store.ongoing_meeting(incident)? {
@@ -152,7 +164,7 @@ impl Session {
     /// quick marks and all. Blank lines and lines starting with `# ` are comments.
     pub fn import(&mut self, incident: &Incident, reader: impl BufRead) -> Result<ImportReport> {
         self.permit(Permission::WriteLog)?;
-        ensure_open(incident)?;
+        self.ensure_open(incident)?;
         let now = Utc::now();
         let mut records = Vec::new();
         // A typed line without a time prefix was said after the line before it: it
@@ -186,7 +198,7 @@ impl Session {
         let mut rec = match line.kind {
             // A kind given means the text is final: no quick marks to strip.
             Some(kind) => {
-                check_text(&text)?;
+                self.check_text(&text)?;
                 let marked = quickmarks::parse(&text);
                 NewEntryRecord {
                     id: Uuid::now_v7(),

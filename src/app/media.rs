@@ -1,7 +1,6 @@
 //! Media queue operations (mediehåndtering). Every state change writes its automatic
 //! log entry (tag `#media`) in the same transaction.
 
-use super::log::ensure_open;
 use super::{auto_entry, Result, Session};
 use crate::domain::media::{MediaInquiry, MediaStatus, NewInquiry};
 use crate::domain::roles::Permission;
@@ -32,8 +31,8 @@ fn short(s: &str, n: usize) -> String {
 impl Session {
     pub fn add_inquiry(&mut self, incident: &Incident, new: NewInquiry) -> Result<(MediaInquiry, LogEntry)> {
         self.permit(Permission::WorkMedia)?;
-        ensure_open(incident)?;
-        let new = new.validated()?;
+        self.ensure_open(incident)?;
+        let new = new.validated(self.lang.is_norwegian())?;
         let now = Utc::now();
         let (user, device) = (self.user.clone(), self.device.clone());
         Ok(self.store.create_inquiry(incident, &new, &user, &device, now, |m| {
@@ -146,7 +145,7 @@ impl Session {
         text: impl FnOnce(&MediaInquiry, &MediaInquiry) -> String,
     ) -> Result<(MediaInquiry, LogEntry)> {
         self.permit(Permission::WorkMedia)?;
-        ensure_open(incident)?;
+        self.ensure_open(incident)?;
         let now = Utc::now();
         let (user, device) = (self.user.clone(), self.device.clone());
         Ok(self.store.change_inquiry(incident, number, &change, &user, &device, now, check, |b, a| {

@@ -3,11 +3,10 @@
 //! (`add_entry` does that), so the minutes can be drafted from the log itself when it
 //! ends: per agenda item, the decisions, and the tasks made from its entries.
 
-use super::log::ensure_open;
 use super::{auto_entry, Result, Session};
 use crate::domain::meeting::{Meeting, MeetingStatus, NewMeeting};
 use crate::domain::roles::Permission;
-use crate::domain::{EntryKind, Incident, LogEntry};
+use crate::domain::{say, EntryKind, Incident, LogEntry};
 use crate::store::MeetingChange;
 use chrono::{Local, Utc};
 
@@ -18,8 +17,8 @@ fn name(m: &Meeting) -> String {
 impl Session {
     pub fn new_meeting(&mut self, incident: &Incident, new: NewMeeting) -> Result<(Meeting, LogEntry)> {
         self.permit(Permission::WriteLog)?;
-        ensure_open(incident)?;
-        let new = new.validated()?;
+        self.ensure_open(incident)?;
+        let new = new.validated(self.lang.is_norwegian())?;
         let now = Utc::now();
         let (user, device) = (self.user.clone(), self.device.clone());
         Ok(self.store.create_meeting(incident, &new, &user, &device, now, |m| {
@@ -49,10 +48,19 @@ impl Session {
     /// Start a planned meeting, at its first agenda item. One meeting runs at a time.
     pub fn start_meeting(&mut self, incident: &Incident, number: i64) -> Result<(Meeting, LogEntry)> {
         let running = self.store.ongoing_meeting(incident)?.filter(|m| m.number != number);
+        let nb = self.lang.is_norwegian();
         let check = move |m: &Meeting| match (m.status, &running) {
-            (_, Some(other)) => Err(format!("meeting {} is still running; end it first", other.number)),
+            (_, Some(other)) => Err(say(
+                nb,
+                &format!("møte {} pågår fortsatt; avslutt det først", other.number),
+                &format!("meeting {} is still running; end it first", other.number),
+            )),
             (MeetingStatus::Planned, None) => Ok(()),
-            (s, None) => Err(format!("meeting {number} is {} and cannot be started", s.name())),
+            (s, None) => Err(say(
+                nb,
+                &format!("møte {number} er {} og kan ikke startes", s.name()),
+                &format!("meeting {number} is {} and cannot be started", s.name()),
+            )),
         };
         let first = Some(1)
             .filter(|_| self.store.meeting(incident, number).map(|m| !m.agenda.is_empty()).unwrap_or(false));
@@ -70,11 +78,21 @@ impl Session {
 
     /// Go to agenda item `k` (1-based) of the running meeting.
     pub fn meeting_item(&mut self, incident: &Incident, number: i64, k: i64) -> Result<(Meeting, LogEntry)> {
+        let nb = self.lang.is_norwegian();
         let check = move |m: &Meeting| {
             if m.status != MeetingStatus::Ongoing {
-                Err(format!("meeting {number} is not running"))
+                Err(say(
+                    nb,
+                    &format!("møte {number} pågår ikke"),
+                    &format!("meeting {number} is not running"),
+                ))
             } else if k < 1 || k > m.agenda.len() as i64 {
-                Err(format!("meeting {number} has agenda items 1 to {}", m.agenda.len()))
+                let n = m.agenda.len();
+                Err(say(
+                    nb,
+                    &format!("møte {number} har sakene 1 til {n}"),
+                    &format!("meeting {number} has agenda items 1 to {n}"),
+                ))
             } else {
                 Ok(())
             }
@@ -88,10 +106,16 @@ impl Session {
     /// approval). Returns the meeting, now with the report's number.
     pub fn end_meeting(&mut self, incident: &Incident, number: i64) -> Result<(Meeting, LogEntry)> {
         self.permit(Permission::WriteLog)?;
-        ensure_open(incident)?;
+        self.ensure_open(incident)?;
         let meeting = self.store.meeting(incident, number)?;
         if meeting.status != MeetingStatus::Ongoing {
-            return Err(crate::domain::Invalid(format!("meeting {number} is not running")).into());
+            let nb = self.lang.is_norwegian();
+            return Err(crate::domain::Invalid(say(
+                nb,
+                &format!("møte {number} pågår ikke"),
+                &format!("meeting {number} is not running"),
+            ))
+            .into());
         }
         let minutes = self.minutes(incident, &meeting)?;
         let now = Utc::now();
@@ -115,11 +139,16 @@ impl Session {
                 )
             },
         )?;
+        let nb = self.lang.is_norwegian();
         let check = |m: &Meeting| {
             if m.status == MeetingStatus::Ongoing {
                 Ok(())
             } else {
-                Err(format!("meeting {number} is not running"))
+                Err(say(
+                    nb,
+                    &format!("møte {number} pågår ikke"),
+                    &format!("meeting {number} is not running"),
+                ))
             }
         };
         self.change_meeting(incident, number, MeetingChange::Ended(Some(report.number)), check, |m| {
@@ -136,7 +165,7 @@ impl Session {
         text: impl FnOnce(&Meeting) -> String,
     ) -> Result<(Meeting, LogEntry)> {
         self.permit(Permission::WriteLog)?;
-        ensure_open(incident)?;
+        self.ensure_open(incident)?;
         let now = Utc::now();
         let (user, device) = (self.user.clone(), self.device.clone());
         Ok(self.store.change_meeting(incident, number, &change, &user, &device, now, check, |_, m| {

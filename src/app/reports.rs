@@ -2,7 +2,6 @@
 //! export. Writers write; only roles with the approve permission approve or return.
 //! Every step but saving text writes an automatic log entry (tag `#rapport`).
 
-use super::log::ensure_open;
 use super::templates::{templates, Template};
 use super::{auto_entry, AppError, Result, Session};
 use crate::domain::report::{check_title, to_plain_text, Report, ReportStatus, ReportStep};
@@ -30,15 +29,15 @@ impl Session {
         title: Option<String>,
     ) -> Result<(Report, LogEntry)> {
         self.permit(Permission::WriteReports)?;
-        ensure_open(incident)?;
+        self.ensure_open(incident)?;
         let all = self.templates();
         let Some(t) = all.iter().find(|t| t.name == crate::text::nfc(template.trim())) else {
             let names: Vec<_> = all.iter().map(|t| t.name.as_str()).collect();
-            return Err(Invalid(format!(
-                "unknown template '{template}'; templates are {}",
-                names.join(", ")
-            ))
-            .into());
+            let (nb, en) = (
+                format!("ukjent mal «{template}»; malene er {}", names.join(", ")),
+                format!("unknown template '{template}'; templates are {}", names.join(", ")),
+            );
+            return Err(Invalid(crate::domain::say(self.lang.is_norwegian(), &nb, &en)).into());
         };
         let title = match title {
             Some(t) => check_title(&t)?,
@@ -101,7 +100,7 @@ impl Session {
     /// Save the text (autosave from the editor, or `report edit`).
     pub fn save_report_text(&mut self, incident: &Incident, number: i64, text: &str) -> Result<Report> {
         self.permit(Permission::WriteReports)?;
-        ensure_open(incident)?;
+        self.ensure_open(incident)?;
         let text = crate::text::nfc(text);
         let (user, device) = (self.user.clone(), self.device.clone());
         Ok(self.store.save_report_text(incident, number, &text, &user, &device, Utc::now())?)
@@ -120,7 +119,7 @@ impl Session {
             ReportStep::Submit | ReportStep::Distribute => Permission::WriteReports,
         };
         self.permit(permission)?;
-        ensure_open(incident)?;
+        self.ensure_open(incident)?;
         let comment = comment.map(|c| crate::text::nfc(c.trim())).filter(|c| !c.is_empty());
         if step == ReportStep::Return && comment.is_none() {
             return Err(Invalid("say why the report is returned (--comment)".into()).into());
@@ -168,7 +167,7 @@ impl Session {
     /// Start a new version (a draft with the approved text) after an approved one.
     pub fn new_report_version(&mut self, incident: &Incident, number: i64) -> Result<(Report, LogEntry)> {
         self.permit(Permission::WriteReports)?;
-        ensure_open(incident)?;
+        self.ensure_open(incident)?;
         let check = |r: &Report| match r.status {
             ReportStatus::Approved | ReportStatus::Distributed => Ok(()),
             s => Err(format!(

@@ -2,7 +2,6 @@
 //! `#oppgave`) in the same transaction, so the log is the full record of the work.
 
 use super::auto_entry;
-use super::log::ensure_open;
 use super::{Result, Session};
 use crate::domain::roles::Permission;
 use crate::domain::task::{NewTask, Task, TaskStatus};
@@ -18,8 +17,8 @@ impl Session {
     /// Create a task (and log it).
     pub fn add_task(&mut self, incident: &Incident, new: NewTask) -> Result<(Task, LogEntry)> {
         self.permit(Permission::ManageTasks)?;
-        ensure_open(incident)?;
-        let new = new.validated()?;
+        self.ensure_open(incident)?;
+        let new = new.validated(self.lang.is_norwegian())?;
         let now = Utc::now();
         let mut linked = Vec::new();
         for id in &new.from_entries {
@@ -75,7 +74,7 @@ impl Session {
         to: TaskStatus,
     ) -> Result<(Task, LogEntry)> {
         self.permit(Permission::ManageTasks)?;
-        ensure_open(incident)?;
+        self.ensure_open(incident)?;
         let now = Utc::now();
         let nb = self.lang.is_norwegian();
         let (user, device) = (self.user.clone(), self.device.clone());
@@ -117,7 +116,7 @@ impl Session {
         assignee: Option<String>,
     ) -> Result<(Task, LogEntry)> {
         self.permit(Permission::ManageTasks)?;
-        ensure_open(incident)?;
+        self.ensure_open(incident)?;
         let assignee = assignee.map(|a| crate::text::nfc(a.trim())).filter(|a| !a.is_empty());
         if assignee.as_ref().is_some_and(|a| a.chars().any(char::is_control)) {
             return Err(Invalid("the assignee must be plain text".into()).into());

@@ -124,16 +124,23 @@ pub const MAX_TITLE_CHARS: usize = 200;
 
 impl NewIncident {
     /// Check the title and type against the known types; returns the cleaned incident.
-    pub fn validated(mut self, known_types: &[String]) -> Result<Self, Invalid> {
+    pub fn validated(mut self, known_types: &[String], norwegian: bool) -> Result<Self, Invalid> {
+        let say = |nb: &str, en: &str| Invalid(super::say(norwegian, nb, en));
         self.title = crate::text::nfc(self.title.trim());
         if self.title.is_empty() {
-            return Err(Invalid("an incident needs a title".into()));
+            return Err(say("en hendelse må ha en tittel", "an incident needs a title"));
         }
         if self.title.chars().count() > MAX_TITLE_CHARS {
-            return Err(Invalid(format!("the title is longer than {MAX_TITLE_CHARS} characters")));
+            return Err(say(
+                &format!("tittelen er lengre enn {MAX_TITLE_CHARS} tegn"),
+                &format!("the title is longer than {MAX_TITLE_CHARS} characters"),
+            ));
         }
         if self.title.chars().any(char::is_control) {
-            return Err(Invalid("the title cannot contain control characters".into()));
+            return Err(say(
+                "tittelen kan ikke inneholde kontrolltegn",
+                "the title cannot contain control characters",
+            ));
         }
         self.kind = crate::text::nfc(self.kind.trim());
         if !known_types.iter().any(|t| t == &self.kind) {
@@ -171,13 +178,13 @@ mod tests {
             severity: Severity::DEFAULT,
             exercise: false,
         };
-        assert_eq!(ok.clone().validated(&types()).unwrap().title, "Flom i Lågen");
+        assert_eq!(ok.clone().validated(&types(), false).unwrap().title, "Flom i Lågen");
         let empty = NewIncident { title: "  ".into(), ..ok.clone() };
-        assert!(empty.validated(&types()).is_err());
+        assert!(empty.validated(&types(), false).is_err());
         let bad_type = NewIncident { kind: "tsunami".into(), ..ok.clone() };
-        let err = bad_type.validated(&types()).unwrap_err();
+        let err = bad_type.validated(&types(), false).unwrap_err();
         assert!(err.0.contains("strømbrudd"), "{err}");
         let escape = NewIncident { title: "a\u{1b}[2Jb".into(), ..ok };
-        assert!(escape.validated(&types()).is_err());
+        assert!(escape.validated(&types(), false).is_err());
     }
 }

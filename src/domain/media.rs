@@ -158,7 +158,8 @@ pub struct NewInquiry {
 }
 
 impl NewInquiry {
-    pub fn validated(mut self) -> Result<NewInquiry, Invalid> {
+    pub fn validated(mut self, norwegian: bool) -> Result<NewInquiry, Invalid> {
+        let say = |nb: &str, en: &str| Invalid(super::say(norwegian, nb, en));
         let clean = |s: &str| crate::text::nfc(s.trim());
         self.outlet = clean(&self.outlet);
         self.journalist = clean(&self.journalist);
@@ -166,14 +167,23 @@ impl NewInquiry {
         self.question = clean(&self.question);
         self.responsible = self.responsible.map(|r| clean(&r)).filter(|r| !r.is_empty());
         if self.outlet.is_empty() {
-            return Err(Invalid("a media inquiry needs the outlet (NRK, VG, Sandefjords Blad …)".into()));
+            return Err(say(
+                "en mediehenvendelse må ha mediet (NRK, VG, Sandefjords Blad …)",
+                "a media inquiry needs the outlet (NRK, VG, Sandefjords Blad …)",
+            ));
         }
         if self.question.is_empty() {
-            return Err(Invalid("a media inquiry needs the question or the matter".into()));
+            return Err(say(
+                "en mediehenvendelse må ha spørsmålet eller saken",
+                "a media inquiry needs the question or the matter",
+            ));
         }
         for field in [&self.outlet, &self.journalist, &self.contact] {
             if field.chars().any(char::is_control) || field.chars().count() > 200 {
-                return Err(Invalid("outlet, journalist and contact are one line each".into()));
+                return Err(say(
+                    "medium, journalist og kontakt er én linje hver",
+                    "outlet, journalist and contact are one line each",
+                ));
             }
         }
         Ok(self)
@@ -232,9 +242,9 @@ mod tests {
 
     #[test]
     fn an_inquiry_needs_outlet_and_question() {
-        assert!(NewInquiry { question: "x".into(), ..NewInquiry::default() }.validated().is_err());
-        assert!(NewInquiry { outlet: "VG".into(), ..NewInquiry::default() }.validated().is_err());
+        assert!(NewInquiry { question: "x".into(), ..NewInquiry::default() }.validated(false).is_err());
+        assert!(NewInquiry { outlet: "VG".into(), ..NewInquiry::default() }.validated(false).is_err());
         let ok = NewInquiry { outlet: " VG ".into(), question: " Hvor? ".into(), ..NewInquiry::default() };
-        assert_eq!(ok.validated().unwrap().outlet, "VG");
+        assert_eq!(ok.validated(false).unwrap().outlet, "VG");
     }
 }

@@ -87,16 +87,20 @@ pub struct NewMeeting {
 }
 
 impl NewMeeting {
-    pub fn validated(mut self) -> Result<NewMeeting, Invalid> {
+    pub fn validated(mut self, norwegian: bool) -> Result<NewMeeting, Invalid> {
+        let say = |nb: &str, en: &str| Invalid(super::say(norwegian, nb, en));
         let one_line = |s: &str| crate::text::nfc(s.trim());
         self.title = one_line(&self.title);
         if self.title.is_empty() || self.title.chars().any(char::is_control) {
-            return Err(Invalid("a meeting needs a title on one line".into()));
+            return Err(say("et møte må ha en tittel på én linje", "a meeting needs a title on one line"));
         }
         self.participants = self.participants.iter().map(|p| one_line(p)).filter(|p| !p.is_empty()).collect();
         self.agenda = self.agenda.iter().map(|a| one_line(a)).filter(|a| !a.is_empty()).collect();
         if self.participants.iter().chain(&self.agenda).any(|s| s.chars().any(char::is_control)) {
-            return Err(Invalid("participants and agenda items are one line each".into()));
+            return Err(say(
+                "deltakere og saker er én linje hver",
+                "participants and agenda items are one line each",
+            ));
         }
         Ok(self)
     }
@@ -125,6 +129,6 @@ mod tests {
         assert_eq!(m.item_label().unwrap(), "sak 2/2: Evakuering av Gokstad");
         m.current_item = None;
         assert_eq!(m.entry_tags(), ["møte2"]);
-        assert!(NewMeeting { title: " ".into(), ..NewMeeting::default() }.validated().is_err());
+        assert!(NewMeeting { title: " ".into(), ..NewMeeting::default() }.validated(false).is_err());
     }
 }

@@ -14,6 +14,11 @@ pub mod time;
 pub use incident::{Incident, IncidentStatus, NewIncident, Severity};
 pub use log::{EntryKind, LogEntry};
 
+/// The message in bokmål or English.
+pub fn say(norwegian: bool, nb: &str, en: &str) -> String {
+    if norwegian { nb } else { en }.to_string()
+}
+
 /// A rule of the domain was broken by the input; the message is for the user.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]

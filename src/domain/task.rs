@@ -155,18 +155,22 @@ pub struct NewTask {
 }
 
 impl NewTask {
-    pub fn validated(mut self) -> Result<NewTask, Invalid> {
+    pub fn validated(mut self, norwegian: bool) -> Result<NewTask, Invalid> {
+        let say = |nb: &str, en: &str| Invalid(super::say(norwegian, nb, en));
         self.title = crate::text::nfc(self.title.trim());
         if self.title.is_empty() {
-            return Err(Invalid("a task needs a title".into()));
+            return Err(say("en oppgave må ha en tittel", "a task needs a title"));
         }
         if self.title.chars().count() > 300 || self.title.chars().any(char::is_control) {
-            return Err(Invalid("a task title is one line of at most 300 characters".into()));
+            return Err(say(
+                "en oppgavetittel er én linje på høyst 300 tegn",
+                "a task title is one line of at most 300 characters",
+            ));
         }
         self.description = crate::text::nfc(self.description.trim());
         self.assignee = self.assignee.map(|a| crate::text::nfc(a.trim())).filter(|a| !a.is_empty());
         if self.assignee.as_ref().is_some_and(|a| a.chars().any(char::is_control)) {
-            return Err(Invalid("the assignee must be plain text".into()));
+            return Err(say("ansvarlig må være vanlig tekst", "the assignee must be plain text"));
         }
         Ok(self)
     }
@@ -236,13 +240,13 @@ mod tests {
 
     #[test]
     fn a_task_needs_a_title() {
-        assert!(NewTask { title: "  ".into(), ..NewTask::default() }.validated().is_err());
+        assert!(NewTask { title: "  ".into(), ..NewTask::default() }.validated(false).is_err());
         let t = NewTask {
             title: " Bestille drivstoff ".into(),
             assignee: Some(" ".into()),
             ..NewTask::default()
         };
-        let t = t.validated().unwrap();
+        let t = t.validated(false).unwrap();
         assert_eq!(t.title, "Bestille drivstoff");
         assert_eq!(t.assignee, None);
     }
