@@ -401,3 +401,21 @@ fn read_only_location_is_a_clear_error() {
     }
     mode(&dir, 0o755);
 }
+
+#[test]
+fn everyday_messages_speak_the_users_language() {
+    let h = Home::new();
+    h.ok(&["incident", "new", "--title", "Flom"]);
+    h.ok(&["incident", "close", "1"]);
+    let (_, err) = h.fails(&["--lang", "nb", "log", "add", "--incident", "1", "hei"]);
+    assert!(err.contains("hendelse 1 er avsluttet; gjenåpne den"), "{err}");
+    let (_, err) = h.fails(&["log", "add", "--incident", "1", "hei"]);
+    assert!(err.contains("incident 1 is closed"), "{err}");
+    let (_, err) = h.fails(&["--lang", "nb", "incident", "new", "--title", " "]);
+    assert!(err.contains("en hendelse må ha en tittel"), "{err}");
+    h.ok(&["incident", "reopen", "1"]);
+    let (_, err) = h.fails(&["--lang", "nb", "task", "add", "--title", " "]);
+    assert!(err.contains("en oppgave må ha en tittel"), "{err}");
+    let (_, err) = h.fails(&["--lang", "nb", "report", "new", "--template", "dikt"]);
+    assert!(err.contains("ukjent mal «dikt»"), "{err}");
+}
