@@ -4,8 +4,8 @@
 
 use super::action::{Action, Input};
 use super::keymap::Context;
-use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
-use super::prompt::{drive, Prompt};
+use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx, UiEvent};
+use super::prompt::{self, drive, Prompt};
 use super::wrap::wrap;
 use crate::app::Session;
 use crate::domain::media::{time_left, MediaInquiry, MediaStatus, NewInquiry, Urgency, MEDIA_STATUSES};
@@ -32,8 +32,8 @@ pub struct MediaQueue {
     row: usize,
     prompt: Option<Prompt<Asking>>,
     can_write: bool,
-    /// The media records' version when last loaded: reload only when it moves.
-    seen: i64,
+    /// Reload only when these records changed.
+    fresh: Freshness,
 }
 
 fn queue_order(list: &mut [MediaInquiry]) {
@@ -59,7 +59,7 @@ impl MediaQueue {
             row: 0,
             prompt: None,
             can_write: session.may(Permission::WorkMedia)?,
-            seen: session.store.entity_version("media")?,
+            fresh: Freshness::new("media"),
         })
     }
 
@@ -68,7 +68,7 @@ impl MediaQueue {
     }
 
     fn reload(&mut self, session: &Session) -> crate::app::Result<()> {
-        self.seen = session.store.entity_version("media")?;
+        self.fresh.mark(session)?;
         let selected = self.selected().map(|m| m.id);
         self.inquiries = session.inquiries(&self.incident)?;
         queue_order(&mut self.inquiries);
@@ -140,11 +140,7 @@ impl MediaQueue {
 
 impl Pane for MediaQueue {
     fn context(&self) -> Context {
-        if self.prompt.is_some() {
-            Context::Filter
-        } else {
-            Context::Media
-        }
+        prompt::context(&self.prompt, Context::Media)
     }
 
     fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
@@ -205,8 +201,7 @@ impl Pane for MediaQueue {
     }
 
     fn refresh(&mut self, session: &Session) -> Result<bool, String> {
-        let version = session.store.entity_version("media").map_err(|e| e.to_string())?;
-        if version == self.seen {
+        if !self.fresh.stale(session)? {
             return Ok(false);
         }
         self.reload(session).map_err(|e| e.to_string())?;
@@ -214,13 +209,7 @@ impl Pane for MediaQueue {
     }
 
     fn paste(&mut self, text: &str, _cx: &mut Cx<'_>) -> Outcome {
-        match &mut self.prompt {
-            Some(prompt) => {
-                prompt.paste(text);
-                Outcome::Consumed
-            }
-            None => Outcome::Ignored,
-        }
+        prompt::paste(&mut self.prompt, text)
     }
 
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {

@@ -96,3 +96,27 @@ pub trait Pane {
         Outcome::Ignored
     }
 }
+
+/// Whether a pane's records changed since it last loaded them, by the newest oplog
+/// row of their kind (`Store::entity_version`): one index lookup instead of a reload.
+pub struct Freshness {
+    entity: &'static str,
+    seen: i64,
+}
+
+impl Freshness {
+    pub fn new(entity: &'static str) -> Freshness {
+        Freshness { entity, seen: -1 }
+    }
+
+    /// Changed since [`Freshness::mark`]?
+    pub fn stale(&self, session: &Session) -> Result<bool, String> {
+        Ok(session.store.entity_version(self.entity).map_err(|e| e.to_string())? != self.seen)
+    }
+
+    /// The pane is loading now: remember the version it sees.
+    pub fn mark(&mut self, session: &Session) -> crate::app::Result<()> {
+        self.seen = session.store.entity_version(self.entity)?;
+        Ok(())
+    }
+}

@@ -3,6 +3,7 @@
 //! panes that ask, so they all behave alike.
 
 use super::action::{Action, Input};
+use super::keymap::Context;
 use super::pane::Outcome;
 use super::theme::Theme;
 use crate::text::safe_line;
@@ -80,4 +81,24 @@ pub fn drive<K: Copy>(slot: &mut Option<Prompt<K>>, input: Input) -> Option<(Out
             (Outcome::Consumed, None)
         }
     })
+}
+
+/// The keymap context of a pane that may be asking: the prompt's while one is open.
+pub fn context<K>(slot: &Option<Prompt<K>>, otherwise: Context) -> Context {
+    if slot.is_some() {
+        Context::Filter
+    } else {
+        otherwise
+    }
+}
+
+/// Pasted text goes into the open prompt, if there is one.
+pub fn paste<K: Copy>(slot: &mut Option<Prompt<K>>, text: &str) -> Outcome {
+    match slot {
+        Some(prompt) => {
+            prompt.paste(text);
+            Outcome::Consumed
+        }
+        None => Outcome::Ignored,
+    }
 }

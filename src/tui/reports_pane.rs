@@ -5,8 +5,8 @@
 
 use super::action::{Action, Input};
 use super::keymap::Context;
-use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
-use super::prompt::{drive, Prompt};
+use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx, UiEvent};
+use super::prompt::{self, drive, Prompt};
 use super::wrap::wrap;
 use crate::app::Session;
 use crate::domain::report::{Report, ReportStatus, ReportStep};
@@ -35,8 +35,8 @@ pub struct ReportsPane {
     scroll: usize,
     text_height: Cell<usize>,
     prompt: Option<Prompt<Asking>>,
-    /// The report records' version when last loaded: reload only when it moves.
-    seen: i64,
+    /// Reload only when these records changed.
+    fresh: Freshness,
 }
 
 impl ReportsPane {
@@ -49,14 +49,14 @@ impl ReportsPane {
             scroll: 0,
             text_height: Cell::new(10),
             prompt: None,
-            seen: -1,
+            fresh: Freshness::new("report"),
         };
         pane.reload(session)?;
         Ok(pane)
     }
 
     fn reload(&mut self, session: &Session) -> crate::app::Result<()> {
-        self.seen = session.store.entity_version("report")?;
+        self.fresh.mark(session)?;
         if self.sitrep_only {
             self.reports = session.latest_sitrep(&self.incident)?.into_iter().collect();
         } else {
@@ -110,11 +110,7 @@ impl ReportsPane {
 
 impl Pane for ReportsPane {
     fn context(&self) -> Context {
-        if self.prompt.is_some() {
-            Context::Filter
-        } else {
-            Context::Reports
-        }
+        prompt::context(&self.prompt, Context::Reports)
     }
 
     fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
@@ -196,8 +192,7 @@ impl Pane for ReportsPane {
     }
 
     fn refresh(&mut self, session: &Session) -> Result<bool, String> {
-        let version = session.store.entity_version("report").map_err(|e| e.to_string())?;
-        if version == self.seen {
+        if !self.fresh.stale(session)? {
             return Ok(false);
         }
         self.reload(session).map_err(|e| e.to_string())?;
@@ -205,13 +200,7 @@ impl Pane for ReportsPane {
     }
 
     fn paste(&mut self, text: &str, _cx: &mut Cx<'_>) -> Outcome {
-        match &mut self.prompt {
-            Some(p) => {
-                p.paste(text);
-                Outcome::Consumed
-            }
-            None => Outcome::Ignored,
-        }
+        prompt::paste(&mut self.prompt, text)
     }
 
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {

@@ -5,8 +5,8 @@
 
 use super::action::{Action, Input};
 use super::keymap::Context;
-use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
-use super::prompt::{drive, Prompt};
+use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx, UiEvent};
+use super::prompt::{self, drive, Prompt};
 use crate::app::Session;
 use crate::domain::roles::Permission;
 use crate::domain::task::{NewTask, Priority, Task, TaskStatus, STATUSES};
@@ -43,8 +43,8 @@ pub struct TaskBoard {
     row: usize,
     prompt: Option<Prompt<Asking>>,
     can_write: bool,
-    /// The task records' version when last loaded: reload only when it moves.
-    seen: i64,
+    /// Reload only when these records changed.
+    fresh: Freshness,
 }
 
 /// Open tasks by deadline (none last), then priority; finished ones newest first.
@@ -78,7 +78,7 @@ impl TaskBoard {
             row: 0,
             prompt: None,
             can_write: session.may(Permission::ManageTasks)?,
-            seen: session.store.entity_version("task")?,
+            fresh: Freshness::new("task"),
         })
     }
 
@@ -87,7 +87,7 @@ impl TaskBoard {
     }
 
     fn reload(&mut self, session: &Session) -> crate::app::Result<()> {
-        self.seen = session.store.entity_version("task")?;
+        self.fresh.mark(session)?;
         let selected = self.selected().map(|t| t.id);
         self.tasks = session.tasks(&self.incident)?;
         self.columns = order(&self.tasks);
@@ -174,11 +174,7 @@ impl TaskBoard {
 
 impl Pane for TaskBoard {
     fn context(&self) -> Context {
-        if self.prompt.is_some() {
-            Context::Filter
-        } else {
-            Context::Tasks
-        }
+        prompt::context(&self.prompt, Context::Tasks)
     }
 
     fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
@@ -255,8 +251,7 @@ impl Pane for TaskBoard {
     }
 
     fn refresh(&mut self, session: &Session) -> Result<bool, String> {
-        let version = session.store.entity_version("task").map_err(|e| e.to_string())?;
-        if version == self.seen {
+        if !self.fresh.stale(session)? {
             return Ok(false);
         }
         self.reload(session).map_err(|e| e.to_string())?;
@@ -334,13 +329,7 @@ impl Pane for TaskBoard {
     }
 
     fn paste(&mut self, text: &str, _cx: &mut Cx<'_>) -> Outcome {
-        match &mut self.prompt {
-            Some(prompt) => {
-                prompt.paste(text);
-                Outcome::Consumed
-            }
-            None => Outcome::Ignored,
-        }
+        prompt::paste(&mut self.prompt, text)
     }
 }
 
