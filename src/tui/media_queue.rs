@@ -53,14 +53,16 @@ impl MediaQueue {
     pub fn open(session: &Session, incident: Incident) -> crate::app::Result<MediaQueue> {
         let mut inquiries = session.inquiries(&incident)?;
         queue_order(&mut inquiries);
-        Ok(MediaQueue {
+        let mut pane = MediaQueue {
             incident,
             inquiries,
             row: 0,
             prompt: None,
             can_write: session.may(Permission::WorkMedia)?,
             fresh: Freshness::new("media"),
-        })
+        };
+        pane.fresh.mark(session)?;
+        Ok(pane)
     }
 
     pub fn inquiries(&self) -> &[MediaInquiry] {

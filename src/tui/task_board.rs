@@ -69,7 +69,7 @@ fn order(tasks: &[Task]) -> [Vec<usize>; 4] {
 impl TaskBoard {
     pub fn open(session: &Session, incident: Incident) -> crate::app::Result<TaskBoard> {
         let tasks = session.tasks(&incident)?;
-        Ok(TaskBoard {
+        let mut pane = TaskBoard {
             columns: order(&tasks),
             tasks,
             incident,
@@ -79,7 +79,9 @@ impl TaskBoard {
             prompt: None,
             can_write: session.may(Permission::ManageTasks)?,
             fresh: Freshness::new("task"),
-        })
+        };
+        pane.fresh.mark(session)?;
+        Ok(pane)
     }
 
     pub fn tasks(&self) -> &[Task] {
