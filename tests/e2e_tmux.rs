@@ -387,3 +387,27 @@ fn logger_and_crisis_leader_work_one_task_in_two_terminals() {
     assert_eq!(r["approved_by"], "åse");
     h.ok(&["log", "verify"]);
 }
+
+#[test]
+fn a_report_being_written_survives_the_terminal_going_away() {
+    let h = flood_home();
+    let t = Tmux::new();
+    t.start(&h, "--lang nb");
+    t.wait_for("Ny loggføring");
+    t.keys(&["F7"]); // beredskap: tasks + reports
+    t.keys(&["F4"]); // focus the reports
+    t.keys(&["n"]);
+    t.keys(&["Enter"]); // a situasjonsrapport; the editor opens
+    t.wait_for("Esc eller F10 lagrer og lukker");
+    t.text("Skrevet over SSH rett før linja falt.");
+    t.wait_for("Skrevet over SSH rett før linja falt.");
+    let pid = t.pane_pid();
+    t.tmux(&["kill-server"]);
+    let start = Instant::now();
+    while std::path::Path::new(&format!("/proc/{pid}")).exists() {
+        assert!(start.elapsed() < WAIT, "sitroom kept running");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let r: serde_json::Value = serde_json::from_str(&h.ok(&["report", "show", "1", "--json"])).unwrap();
+    assert!(r["text"].as_str().unwrap().contains("Skrevet over SSH rett før linja falt."), "{}", r["text"]);
+}

@@ -52,8 +52,12 @@ pub fn run(settings: &Settings, cli: &Cli) -> Result<(), String> {
     let mut ui =
         Ui::with_workspaces(session, keymap, theme, settings.lang, &workspaces).map_err(|e| e.to_string())?;
 
-    let unsaved =
-        hangup::watch(ui.session.store.path().to_path_buf(), ui.session.user.clone(), restore_terminal);
+    let unsaved = hangup::watch(
+        ui.session.store.path().to_path_buf(),
+        ui.session.user.clone(),
+        ui.session.device.clone(),
+        restore_terminal,
+    );
     ui.set_unsaved(unsaved);
     ui.set_desktop_notifications(notify::desktop_available());
     let mut terminal = enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;

@@ -87,6 +87,11 @@ pub trait Pane {
     }
     /// Save what is unsaved: the program is ending.
     fn flush(&mut self, _cx: &mut Cx<'_>) {}
+    /// Report text written and not yet saved, (report number, text): what the hang-up
+    /// watcher must save if the terminal disappears.
+    fn unsaved_report(&self) -> Option<(i64, String)> {
+        None
+    }
     /// Data changed elsewhere (another pane, another process): reload what is shown.
     fn refresh(&mut self, _session: &Session) -> Result<bool, String> {
         Ok(false)

@@ -104,6 +104,10 @@ impl Pane for ReportEditor {
         }
     }
 
+    fn unsaved_report(&self) -> Option<(i64, String)> {
+        self.first_unsaved.map(|_| (self.report.number, self.text()))
+    }
+
     fn flush(&mut self, cx: &mut Cx<'_>) {
         if self.first_unsaved.is_some() {
             self.save(cx);

@@ -219,6 +219,7 @@ impl Ui {
         let changed = f(self);
         unsaved.incident = self.desk.as_ref().map(|d| d.incident().id);
         unsaved.draft = self.log().and_then(LogPane::draft_snapshot);
+        unsaved.report = self.overlays.iter().find_map(|o| o.unsaved_report());
         changed
     }
 
