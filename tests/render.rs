@@ -509,3 +509,20 @@ fn a_guest_reads_but_cannot_type_into_the_log() {
     let i = ui.log().unwrap().incident().clone();
     assert_eq!(ui.session.entries(&i).unwrap().len(), 7, "nothing was written");
 }
+
+#[test]
+fn an_incident_closed_elsewhere_takes_no_more_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = session(&dir);
+    let i = incident(&mut s, "Flom", false, utc(7, 0));
+    let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    // someone closes it from another terminal while this one is open
+    let mut other = session(&dir);
+    other.close_incident(i.number).unwrap();
+    type_text(&mut ui, "Skrevet etter at hendelsen ble avsluttet");
+    ui.on_key(key(KeyCode::Enter));
+    assert!(ui.session.entries(&i).unwrap().is_empty(), "nothing was written into the closed incident");
+    let s = screen(&ui, 100, 30);
+    assert!(s.contains("hendelse 1 er avsluttet"), "{s}");
+    assert!(s.contains("Skrevet etter at hendelsen ble avsluttet"), "the text stays in the entry line: {s}");
+}

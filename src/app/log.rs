@@ -39,9 +39,11 @@ pub struct ImportReport {
 }
 
 impl Session {
-    /// Writing needs an open incident; say how to reopen it.
+    /// Writing needs an open incident; say how to reopen it. Asks the database, not
+    /// the copy the caller holds: another terminal may have closed it meanwhile.
     pub(super) fn ensure_open(&self, incident: &Incident) -> Result<()> {
-        if incident.is_open() {
+        let current = self.store.incident_by_id(incident.id)?;
+        if current.as_ref().is_some_and(Incident::is_open) {
             return Ok(());
         }
         let n = incident.number;
