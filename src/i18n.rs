@@ -109,7 +109,7 @@ pub struct Strings {
     pub meeting: &'static str,
     pub minutes_in: &'static str,
     pub no_meeting: &'static str,
-    pub no_planned_meeting: &'static str,
+    pub plan_meeting: &'static str,
     pub contexts: [&'static str; 11],
 }
 
@@ -178,7 +178,7 @@ pub const NB: Strings = Strings {
     meeting: "Møte",
     minutes_in: "avsluttet, referatet er rapport",
     no_meeting: "Ingen møte pågår.",
-    no_planned_meeting: "Ingen planlagte møter (sitroom meeting new …).",
+    plan_meeting: "Nytt møte (tittel; sak; sak | deltaker, deltaker)",
     contexts: [
         "Overalt",
         "Skrivelinjen",
@@ -259,7 +259,7 @@ pub const EN: Strings = Strings {
     meeting: "Meeting",
     minutes_in: "ended, the minutes are report",
     no_meeting: "No meeting is running.",
-    no_planned_meeting: "No meetings planned (sitroom meeting new …).",
+    plan_meeting: "New meeting (title; item; item | participant, participant)",
     contexts: [
         "Everywhere",
         "Entry line",

@@ -529,3 +529,23 @@ fn panes_reload_only_when_their_records_changed() {
     assert_eq!(board.tasks().len(), 6);
     assert!(!board.refresh(&s).unwrap());
 }
+
+#[test]
+fn a_meeting_is_planned_and_started_without_leaving_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ui = Ui::new(staff_room(&dir), Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    key(&mut ui, KeyCode::Tab);
+    key(&mut ui, KeyCode::Char('m')); // nothing planned: it asks
+    assert!(screen(&ui, 120, 30).contains("Nytt møte (tittel; sak; sak | deltaker, deltaker)"));
+    for c in "Stabsmøte 3; Situasjonen; Evakuering av Gokstad | ordfører, rektor".chars() {
+        key(&mut ui, KeyCode::Char(c));
+    }
+    key(&mut ui, KeyCode::Enter);
+    let i = incident(&ui);
+    let m = ui.session.ongoing_meeting(&i).unwrap().expect("started");
+    assert_eq!(m.title, "Stabsmøte 3");
+    assert_eq!(m.agenda, ["Situasjonen", "Evakuering av Gokstad"]);
+    assert_eq!(m.participants, ["ordfører", "rektor"]);
+    key(&mut ui, KeyCode::Tab);
+    assert!(screen(&ui, 120, 30).contains("Møte 1 · sak 1/2: Situasjonen"));
+}

@@ -6,6 +6,7 @@ use super::entry_lines::{entry_lines, MEASURE};
 use super::keymap::Context;
 use super::log_model::{LogModel, Row};
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
+use super::prompt::{drive, Prompt};
 use crate::app::{EntryInput, Session};
 use crate::domain::filter::LogFilter;
 use crate::domain::{EntryKind, Incident};
@@ -69,6 +70,8 @@ pub struct LogPane {
     can_write: bool,
     /// The meeting running in the incident: entries go under its current item.
     meeting: Option<crate::domain::meeting::Meeting>,
+    /// Asking for a new meeting: `Title; item; item | participant, participant`.
+    planning: Option<Prompt<()>>,
     /// The older history, while a background thread loads it.
     history: Option<Receiver<Result<LogModel, String>>>,
 }
@@ -120,6 +123,7 @@ impl LogPane {
             list_area: Cell::new(Rect::new(0, 0, 80, 20)),
             can_write: session.may(crate::domain::roles::Permission::WriteLog)?,
             meeting: None,
+            planning: None,
             history,
         };
         pane.meeting = session.ongoing_meeting(&pane.incident)?;
@@ -164,6 +168,24 @@ impl LogPane {
     pub fn list_rows(&self) -> std::ops::Range<u16> {
         let a = self.list_area.get();
         a.top()..a.bottom()
+    }
+
+    /// Plan a meeting from `Title; item; item | participant, participant` and start it.
+    fn plan_meeting(&mut self, cx: &mut Cx<'_>, text: &str) {
+        let (plan, who) = text.split_once('|').unwrap_or((text, ""));
+        let mut parts = plan.split(';').map(str::trim);
+        let new = crate::domain::meeting::NewMeeting {
+            title: parts.next().unwrap_or_default().to_string(),
+            agenda: parts.map(str::to_string).collect(),
+            participants: who.split(',').map(|p| p.trim().to_string()).collect(),
+            starts_at: None,
+        };
+        let started = cx
+            .session
+            .new_meeting(&self.incident, new)
+            .and_then(|(m, _)| cx.session.start_meeting(&self.incident, m.number))
+            .map(|(m, _)| m);
+        self.meeting_done(cx, started);
     }
 
     /// Move the running meeting to its next (or previous) agenda item.
@@ -521,7 +543,7 @@ impl LogPane {
                         let started = cx.session.start_meeting(&self.incident, m.number).map(|(m, _)| m);
                         self.meeting_done(cx, started);
                     }
-                    Ok(None) => cx.post(UiEvent::Error(cx.strings().no_planned_meeting.into())),
+                    Ok(None) => self.planning = Some(Prompt::new((), "")),
                     Err(e) => cx.post(UiEvent::Error(e.to_string())),
                 }
             }
@@ -589,6 +611,9 @@ impl LogPane {
 
 impl Pane for LogPane {
     fn context(&self) -> Context {
+        if self.planning.is_some() {
+            return Context::Filter;
+        }
         match self.focus {
             Focus::Entry => Context::Entry,
             Focus::Log => Context::Log,
@@ -597,6 +622,12 @@ impl Pane for LogPane {
     }
 
     fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
+        if let Some((outcome, given)) = drive(&mut self.planning, input) {
+            if let Some(((), text)) = given {
+                self.plan_meeting(cx, &text);
+            }
+            return outcome;
+        }
         match (self.focus, input) {
             (Focus::Entry, input) => self.handle_entry(input, cx),
             (Focus::Log, Input::Action(a)) => self.handle_log(a, cx),
@@ -648,7 +679,8 @@ impl Pane for LogPane {
         let visual_lines: usize =
             self.editor.lines().iter().map(|l| l.width().div_ceil(inner_w as usize).max(1)).sum();
         let editor_h = (visual_lines as u16 + 2).clamp(3, 8);
-        let filtering = self.focus == Focus::Filter || !self.model.filter().is_empty();
+        let filtering =
+            self.focus == Focus::Filter || !self.model.filter().is_empty() || self.planning.is_some();
         let [list_area, filter_area, editor_area] = Layout::vertical([
             Constraint::Min(3),
             Constraint::Length(u16::from(filtering)),
@@ -676,7 +708,9 @@ impl Pane for LogPane {
         self.render_list(f, inner, cx);
 
         // the filter line
-        if filtering {
+        if let Some(p) = &self.planning {
+            f.render_widget(Paragraph::new(p.line(s.plan_meeting, t)), filter_area);
+        } else if filtering {
             let mut spans = vec![
                 Span::styled(format!("{}: ", s.filter), t.heading),
                 Span::styled(safe(&self.query).into_owned(), t.base),
