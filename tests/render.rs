@@ -1,6 +1,8 @@
 //! The TUI rendered into ratatui's TestBackend: snapshots of each screen in bokmål
 //! and English, and behaviour driven by key events as a user would type them.
 
+mod common;
+
 use chrono::{DateTime, Local, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
@@ -103,23 +105,7 @@ fn draw(ui: &Ui, w: u16, h: u16) -> Terminal<TestBackend> {
 }
 
 fn screen(ui: &Ui, w: u16, h: u16) -> String {
-    let t = draw(ui, w, h);
-    let buf = t.backend().buffer();
-    let mut out = String::new();
-    for y in 0..h {
-        let mut skip = 0;
-        for x in 0..w {
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            let sym = buf[(x, y)].symbol();
-            skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
-            out.push_str(sym);
-        }
-        out.push('\n');
-    }
-    out
+    common::buffer_text(draw(ui, w, h).backend().buffer())
 }
 
 fn key(code: KeyCode) -> KeyEvent {

@@ -2,6 +2,8 @@
 //! (vt100), and the emulator's screen must equal the frame sitroom meant to show —
 //! including when the log region is scrolled by escape codes instead of repainted.
 
+mod common;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::CrosstermBackend;
 use ratatui::buffer::Buffer;
@@ -17,7 +19,6 @@ use sitroom::tui::ui::Ui;
 use std::cell::RefCell;
 use std::io::Write;
 use std::rc::Rc;
-use unicode_width::UnicodeWidthStr;
 
 const W: u16 = 100;
 const H: u16 = 30;
@@ -45,22 +46,7 @@ struct Screen {
 }
 
 fn frame_rows(b: &Buffer) -> Vec<String> {
-    (0..b.area.height)
-        .map(|y| {
-            let mut s = String::new();
-            let mut skip = 0;
-            for x in 0..b.area.width {
-                if skip > 0 {
-                    skip -= 1;
-                    continue;
-                }
-                let sym = b[(x, y)].symbol();
-                skip = sym.width().saturating_sub(1);
-                s.push_str(sym);
-            }
-            s.trim_end().to_string()
-        })
-        .collect()
+    common::buffer_text(b).lines().map(|l| l.trim_end().to_string()).collect()
 }
 
 impl Screen {

@@ -1,5 +1,7 @@
 //! Workspaces and the task board, rendered into TestBackend and driven by keys.
 
+mod common;
+
 use chrono::{DateTime, Local, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
@@ -152,22 +154,7 @@ fn staff_room(dir: &tempfile::TempDir) -> Session {
 fn screen(ui: &Ui, w: u16, h: u16) -> String {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     t.draw(|f| ui.render(f, now())).unwrap();
-    let buf = t.backend().buffer();
-    let mut out = String::new();
-    for y in 0..h {
-        let mut skip = 0;
-        for x in 0..w {
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            let sym = buf[(x, y)].symbol();
-            skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
-            out.push_str(sym);
-        }
-        out.push('\n');
-    }
-    out
+    common::buffer_text(t.backend().buffer())
 }
 
 fn key(ui: &mut Ui, code: KeyCode) {

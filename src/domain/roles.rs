@@ -88,6 +88,17 @@ pub enum Permission {
 }
 
 impl Permission {
+    pub const ALL: [Permission; 8] = [
+        Permission::ManageUsers,
+        Permission::ManageIncidents,
+        Permission::WriteLog,
+        Permission::ManageTasks,
+        Permission::WorkMedia,
+        Permission::WriteReports,
+        Permission::ApproveReports,
+        Permission::SeeEps,
+    ];
+
     /// What the permission allows, in words for a refusal: "… may not {describe}".
     pub fn describe(self, norwegian: bool) -> &'static str {
         match (self, norwegian) {
@@ -147,16 +158,7 @@ mod tests {
 
     #[test]
     fn guests_write_nothing() {
-        for p in [
-            ManageUsers,
-            ManageIncidents,
-            WriteLog,
-            ManageTasks,
-            WorkMedia,
-            WriteReports,
-            ApproveReports,
-            SeeEps,
-        ] {
+        for p in Permission::ALL {
             assert!(!grants(Role::Gjest, p), "{p:?}");
             assert!(grants(Role::Administrator, p), "{p:?}");
         }

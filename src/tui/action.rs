@@ -303,6 +303,22 @@ pub const ACTIONS: &[(Action, &str, &str, &str, &str, &str)] = &[
 ];
 
 impl Action {
+    /// Does this action change records (so a pane asks the permission table first)?
+    pub fn changes_records(self) -> bool {
+        matches!(
+            self,
+            Action::NewTask
+                | Action::AssignTask
+                | Action::AnswerInquiry
+                | Action::MoveRight
+                | Action::MoveLeft
+                | Action::StatusNew
+                | Action::StatusStarted
+                | Action::StatusDone
+                | Action::StatusCancelled
+        )
+    }
+
     pub fn from_name(name: &str) -> Option<Action> {
         ACTIONS.iter().find(|(_, n, ..)| *n == name).map(|(a, ..)| *a)
     }

@@ -153,19 +153,7 @@ impl Pane for MediaQueue {
             return outcome;
         }
         let Input::Action(action) = input else { return Outcome::Ignored };
-        let writes = matches!(
-            action,
-            Action::NewTask
-                | Action::AssignTask
-                | Action::AnswerInquiry
-                | Action::MoveRight
-                | Action::MoveLeft
-                | Action::StatusNew
-                | Action::StatusStarted
-                | Action::StatusDone
-                | Action::StatusCancelled
-        );
-        if writes && cx.refused(self.can_write, Permission::WorkMedia) {
+        if action.changes_records() && cx.refused(self.can_write, Permission::WorkMedia) {
             return Outcome::Consumed;
         }
         match action {

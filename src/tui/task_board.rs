@@ -38,6 +38,8 @@ pub struct TaskBoard {
     tasks: Vec<Task>,
     /// Per status, the indices of its tasks in display order.
     columns: [Vec<usize>; 4],
+    /// The same, one column after another: the list view's order.
+    list: Vec<usize>,
     view: View,
     column: usize,
     row: usize,
@@ -69,8 +71,10 @@ fn order(tasks: &[Task]) -> [Vec<usize>; 4] {
 impl TaskBoard {
     pub fn open(session: &Session, incident: Incident) -> crate::app::Result<TaskBoard> {
         let tasks = session.tasks(&incident)?;
+        let columns = order(&tasks);
         let mut pane = TaskBoard {
-            columns: order(&tasks),
+            list: columns.iter().flatten().copied().collect(),
+            columns,
             tasks,
             incident,
             view: View::Board,
@@ -93,28 +97,31 @@ impl TaskBoard {
         let selected = self.selected().map(|t| t.id);
         self.tasks = session.tasks(&self.incident)?;
         self.columns = order(&self.tasks);
+        self.list = self.columns.iter().flatten().copied().collect();
         // keep the same task selected where it went
         if let Some(id) = selected {
-            for (c, col) in self.columns.iter().enumerate() {
-                if let Some(r) = col.iter().position(|&i| self.tasks[i].id == id) {
-                    if self.view == View::Board {
-                        self.column = c;
-                    }
-                    self.row = r;
-                    if self.view == View::List {
-                        self.row =
-                            self.list_order().iter().position(|&i| self.tasks[i].id == id).unwrap_or(0);
-                    }
-                }
-            }
+            self.select(id);
         }
         self.clamp();
         Ok(())
     }
 
-    /// All tasks in list order: the columns one after another.
-    fn list_order(&self) -> Vec<usize> {
-        self.columns.iter().flatten().copied().collect()
+    /// Select the task with this id in the current view.
+    fn select(&mut self, id: uuid::Uuid) {
+        let is = |i: &usize| self.tasks[*i].id == id;
+        match self.view {
+            View::List => self.row = self.list.iter().position(is).unwrap_or(0),
+            View::Board => {
+                if let Some((c, r)) = self
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .find_map(|(c, col)| col.iter().position(is).map(|r| (c, r)))
+                {
+                    (self.column, self.row) = (c, r);
+                }
+            }
+        }
     }
 
     fn clamp(&mut self) {
@@ -128,7 +135,7 @@ impl TaskBoard {
     fn selected(&self) -> Option<&Task> {
         let i = match self.view {
             View::Board => *self.columns[self.column].get(self.row)?,
-            View::List => *self.list_order().get(self.row)?,
+            View::List => *self.list.get(self.row)?,
         };
         self.tasks.get(i)
     }
@@ -187,18 +194,7 @@ impl Pane for TaskBoard {
             return outcome;
         }
         let Input::Action(action) = input else { return Outcome::Ignored };
-        let writes = matches!(
-            action,
-            Action::NewTask
-                | Action::AssignTask
-                | Action::MoveRight
-                | Action::MoveLeft
-                | Action::StatusNew
-                | Action::StatusStarted
-                | Action::StatusDone
-                | Action::StatusCancelled
-        );
-        if writes && cx.refused(self.can_write, Permission::ManageTasks) {
+        if action.changes_records() && cx.refused(self.can_write, Permission::ManageTasks) {
             return Outcome::Consumed;
         }
         match action {
@@ -215,17 +211,7 @@ impl Pane for TaskBoard {
                 self.view = if self.view == View::Board { View::List } else { View::Board };
                 self.row = 0;
                 if let Some(id) = id {
-                    if self.view == View::List {
-                        self.row =
-                            self.list_order().iter().position(|&i| self.tasks[i].id == id).unwrap_or(0);
-                    } else if let Some((c, r)) =
-                        self.columns.iter().enumerate().find_map(|(c, col)| {
-                            col.iter().position(|&i| self.tasks[i].id == id).map(|r| (c, r))
-                        })
-                    {
-                        self.column = c;
-                        self.row = r;
-                    }
+                    self.select(id);
                 }
             }
             Action::NewTask => self.prompt = Some(Prompt::new(Asking::NewTitle, String::new())),
@@ -299,7 +285,7 @@ impl Pane for TaskBoard {
             }
         } else {
             // The list, also where a board would not fit: the same task stays selected.
-            let order = self.list_order();
+            let order = &self.list;
             let selected = self.selected().map(|t| t.id);
             let at = order.iter().position(|&i| Some(self.tasks[i].id) == selected).unwrap_or(0);
             let height = body.height as usize;

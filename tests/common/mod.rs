@@ -62,3 +62,22 @@ impl Home {
         self.ok(&["log", "list", "--json"]).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
     }
 }
+
+/// A rendered buffer as text, one line per row, wide characters counted once.
+pub fn buffer_text(b: &ratatui::buffer::Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..b.area.height {
+        let mut skip = 0;
+        for x in 0..b.area.width {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let sym = b[(x, y)].symbol();
+            skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
+            out.push_str(sym);
+        }
+        out.push('\n');
+    }
+    out
+}
