@@ -10,5 +10,6 @@ pub mod config;
 pub mod domain;
 pub mod i18n;
 pub mod store;
+pub mod sync;
 pub mod text;
 pub mod tui;

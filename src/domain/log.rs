@@ -69,6 +69,10 @@ pub struct LogEntry {
     pub significant: bool,
     /// The entry this one corrects.
     pub corrects: Option<Uuid>,
+    /// The replica that appended it: each replica keeps its own chain through an
+    /// incident, so replicas that write offline at once never fork a chain.
+    #[serde(default)]
+    pub origin: String,
     pub prev_hash: String,
     pub hash: String,
 }
@@ -139,23 +143,24 @@ impl std::fmt::Display for ChainBreak {
     }
 }
 
-/// Walk an incident's entries in order and find the first break in the chain.
-/// `entries` yields (entry, incident uuid); the recomputed hash is compared to the
-/// stored one and each `prev_hash` to the previous stored hash.
+/// Walk an incident's entries in log order and find the first break. Each replica's
+/// entries form a chain of their own (a replica appends in order, so its entries keep
+/// their order in the merged log): the recomputed hash is compared to the stored one,
+/// and each `prev_hash` to the stored hash of the same replica's previous entry.
 pub fn verify_chain<'a>(
     incident_id: Uuid,
     entries: impl IntoIterator<Item = &'a LogEntry>,
 ) -> Result<usize, ChainBreak> {
-    let mut prev = GENESIS_HASH.to_string();
+    let mut prev: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
     let mut count = 0;
     for e in entries {
-        if e.prev_hash != prev {
+        if e.prev_hash != prev.get(e.origin.as_str()).copied().unwrap_or(GENESIS_HASH) {
             return Err(ChainBreak::Unlinked { seq: e.seq, id: e.id });
         }
         if e.hash_input(incident_id).hash() != e.hash {
             return Err(ChainBreak::Altered { seq: e.seq, id: e.id });
         }
-        prev = e.hash.clone();
+        prev.insert(&e.origin, &e.hash);
         count += 1;
     }
     Ok(count)
@@ -203,6 +208,7 @@ mod tests {
                 mentions: vec![],
                 significant: false,
                 corrects: None,
+                origin: "r1".into(),
                 prev_hash: prev.clone(),
                 hash: String::new(),
             };
@@ -232,6 +238,29 @@ mod tests {
         let after = entries.remove(1);
         let _ = after;
         assert_eq!(verify_chain(id, &entries), Err(ChainBreak::Unlinked { seq: 3, id: entries[1].id }));
+    }
+
+    #[test]
+    fn each_replica_keeps_its_own_chain() {
+        // Two replicas wrote offline at once; merged, their entries interleave.
+        let (id, a) = chain(3);
+        let mut other = Vec::new();
+        let mut prev = GENESIS_HASH.to_string();
+        for (i, mine) in a.iter().enumerate() {
+            let mut e = mine.clone();
+            e.id = Uuid::now_v7();
+            e.origin = "r2".into();
+            e.text = format!("fra bilen {i}");
+            e.prev_hash = prev.clone();
+            e.hash = e.hash_input(id).hash();
+            prev = e.hash.clone();
+            other.push(e);
+        }
+        let merged: Vec<LogEntry> = a.iter().zip(&other).flat_map(|(x, y)| [x.clone(), y.clone()]).collect();
+        assert_eq!(verify_chain(id, &merged), Ok(6));
+        let mut gap = merged.clone();
+        gap.remove(3); // r2's second entry
+        assert_eq!(verify_chain(id, &gap), Err(ChainBreak::Unlinked { seq: gap[4].seq, id: gap[4].id }));
     }
 
     #[test]

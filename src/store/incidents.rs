@@ -1,9 +1,10 @@
 //! Incidents in the store.
 
-use super::oplog::{self, Op};
+use super::replica::{self, Who};
 use super::{Result, Store, StoreError};
 use crate::domain::time::{from_millis, to_millis};
 use crate::domain::{Incident, IncidentStatus, NewIncident, Severity};
+use crate::sync::Kind;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
 use uuid::Uuid;
@@ -66,15 +67,7 @@ impl Store {
                 author,
             ],
         )?;
-        let op = Op {
-            author,
-            device,
-            entity: "incident",
-            entity_id: incident.id,
-            action: "create",
-            payload: serde_json::to_value(&incident).expect("plain data"),
-        };
-        oplog::append(&tx, op, to_millis(now))?;
+        replica::created(&tx, Kind::Incident, incident.id, Who { author, device }, now)?;
         tx.commit()?;
         Ok(incident)
     }
@@ -125,15 +118,14 @@ impl Store {
         let incident = tx
             .prepare_cached(&format!("SELECT {COLUMNS} FROM incidents WHERE number = ?1"))?
             .query_row([number], from_row)?;
-        let op = Op {
-            author,
-            device,
-            entity: "incident",
-            entity_id: incident.id,
-            action: "set",
-            payload: serde_json::json!({ "status": status.as_str(), "closed_at": closed_at }),
-        };
-        oplog::append(&tx, op, to_millis(now))?;
+        replica::changed(
+            &tx,
+            Kind::Incident,
+            incident.id,
+            &["status", "closed_at"],
+            Who { author, device },
+            now,
+        )?;
         tx.commit()?;
         Ok(incident)
     }

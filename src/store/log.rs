@@ -1,11 +1,12 @@
 //! Log entries in the store: appended in a transaction that reads the previous hash,
 //! so the chain stays whole even with a CLI writing beside the TUI.
 
-use super::oplog::{self, Op};
+use super::replica::{self, Who};
 use super::{Result, Store, StoreError};
 use crate::domain::log::{HashInput, GENESIS_HASH};
 use crate::domain::time::{from_millis, to_millis};
 use crate::domain::{EntryKind, Incident, LogEntry};
+use crate::sync::Kind;
 use crate::text::fold;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction, TransactionBehavior};
@@ -47,7 +48,7 @@ pub struct EntrySummary<'a> {
 }
 
 const ENTRY_COLUMNS: &str = "e.id, i.number, e.seq, e.text, e.author, e.device, e.reported_at, \
-     e.recorded_at, e.kind, e.tags, e.mentions, e.significant, e.corrects, e.prev_hash, e.hash";
+     e.recorded_at, e.kind, e.tags, e.mentions, e.significant, e.corrects, e.prev_hash, e.hash, e.origin";
 
 fn words(s: &str) -> Vec<String> {
     s.split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect()
@@ -75,6 +76,7 @@ fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<LogEntry> {
         corrects: r.get::<_, Option<String>>(12)?.map(|s| uuid(&s)),
         prev_hash: r.get(13)?,
         hash: r.get(14)?,
+        origin: r.get(15)?,
     })
 }
 
@@ -86,11 +88,18 @@ pub(super) fn append_in(
     records: impl IntoIterator<Item = NewEntryRecord>,
 ) -> Result<Vec<LogEntry>> {
     let incident_key = incident.id.to_string();
-    let (mut seq, mut prev_hash): (i64, String) = tx
-        .prepare_cached("SELECT seq, hash FROM log_entries WHERE incident_id = ?1 ORDER BY seq DESC LIMIT 1")?
-        .query_row([&incident_key], |r| Ok((r.get(0)?, r.get(1)?)))
+    let me = replica::origin(tx)?;
+    let mut seq: i64 = tx
+        .prepare_cached("SELECT coalesce(max(seq), 0) FROM log_entries WHERE incident_id = ?1")?
+        .query_row([&incident_key], |r| r.get(0))?;
+    // This replica's own chain through the incident (see `verify_chain`).
+    let mut prev_hash: String = tx
+        .prepare_cached(
+            "SELECT hash FROM log_entries WHERE incident_id = ?1 AND origin = ?2 ORDER BY hlc DESC LIMIT 1",
+        )?
+        .query_row([&incident_key, &me], |r| r.get(0))
         .optional()?
-        .unwrap_or((0, GENESIS_HASH.to_string()));
+        .unwrap_or_else(|| GENESIS_HASH.to_string());
     let mut appended = Vec::new();
     for rec in records {
         let id_key = rec.id.to_string();
@@ -149,14 +158,15 @@ pub(super) fn append_in(
             mentions: rec.mentions,
             significant: rec.significant,
             corrects: rec.corrects,
+            origin: me.clone(),
             prev_hash: std::mem::replace(&mut prev_hash, hash.clone()),
             hash,
         };
         tx.prepare_cached(
             "INSERT INTO log_entries (id, incident_id, seq, text, folded, author, device,
                     reported_at, recorded_at, kind, tags, mentions, significant, corrects,
-                    prev_hash, hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                    prev_hash, hash, origin)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         )?
         .execute(params![
             id_key,
@@ -175,16 +185,10 @@ pub(super) fn append_in(
             entry.corrects.map(|c| c.to_string()),
             entry.prev_hash,
             entry.hash,
+            entry.origin,
         ])?;
-        let op = Op {
-            author: &entry.author,
-            device: &entry.device,
-            entity: "log_entry",
-            entity_id: entry.id,
-            action: "create",
-            payload: serde_json::to_value(&entry).expect("plain data"),
-        };
-        oplog::append(tx, op, to_millis(entry.recorded_at))?;
+        let who = Who { author: &entry.author, device: &entry.device };
+        replica::created(tx, Kind::LogEntry, entry.id, who, entry.recorded_at)?;
         appended.push(entry);
     }
     Ok(appended)
@@ -300,15 +304,7 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound(format!("there is no log entry {entry_id}")));
         }
-        let op = Op {
-            author,
-            device,
-            entity: "log_entry",
-            entity_id: entry_id,
-            action: "set",
-            payload: serde_json::json!({ "significant": significant }),
-        };
-        oplog::append(&tx, op, to_millis(now))?;
+        replica::changed(&tx, Kind::LogEntry, entry_id, &["significant"], Who { author, device }, now)?;
         tx.commit()?;
         Ok(())
     }

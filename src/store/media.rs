@@ -2,12 +2,13 @@
 //! log entry.
 
 use super::log::NewEntryRecord;
-use super::numbered::{id_by_number, next_number, record};
-use super::oplog::Op;
+use super::numbered::{id_by_number, next_number, record, Change};
+use super::replica::Who;
 use super::{Result, Store, StoreError};
 use crate::domain::media::{MediaInquiry, MediaStatus, NewInquiry};
 use crate::domain::time::{from_millis, to_millis};
 use crate::domain::{Incident, LogEntry};
+use crate::sync::Kind;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction, TransactionBehavior};
 use uuid::Uuid;
@@ -85,9 +86,8 @@ impl Store {
             ],
         )?;
         let inquiry = inquiry_in(&tx, id)?;
-        let payload = serde_json::to_value(&inquiry).expect("plain data");
-        let op = Op { author, device, entity: "media", entity_id: id, action: "create", payload };
-        let logged = record(&tx, incident, op, to_millis(now), entry(&inquiry))?;
+        let change = (Kind::Media, id, Change::Created);
+        let logged = record(&tx, incident, change, Who { author, device }, now, entry(&inquiry))?;
         tx.commit()?;
         Ok((inquiry, logged))
     }
@@ -133,32 +133,32 @@ impl Store {
         check(&before).map_err(StoreError::Conflict)?;
         let at = to_millis(now);
         let key = id.to_string();
-        let payload = match change {
+        let fields: &[&str] = match change {
             MediaChange::Status(s) => {
                 tx.execute(
                     "UPDATE media SET status = ?1, updated_at = ?2 WHERE id = ?3",
                     params![s.name(), at, key],
                 )?;
-                serde_json::json!({ "status": s.name() })
+                &["status"]
             }
             MediaChange::Responsible(r) => {
                 tx.execute(
                     "UPDATE media SET responsible = ?1, updated_at = ?2 WHERE id = ?3",
                     params![r, at, key],
                 )?;
-                serde_json::json!({ "responsible": r })
+                &["responsible"]
             }
             MediaChange::Answer(a) => {
                 tx.execute(
                     "UPDATE media SET answer = ?1, status = 'besvart', updated_at = ?2 WHERE id = ?3",
                     params![a, at, key],
                 )?;
-                serde_json::json!({ "answer": a, "status": "besvart" })
+                &["answer", "status"]
             }
         };
         let after = inquiry_in(&tx, id)?;
-        let op = Op { author, device, entity: "media", entity_id: id, action: "set", payload };
-        let logged = record(&tx, incident, op, at, entry(&before, &after))?;
+        let change = (Kind::Media, id, Change::Set(fields));
+        let logged = record(&tx, incident, change, Who { author, device }, now, entry(&before, &after))?;
         tx.commit()?;
         Ok((after, logged))
     }

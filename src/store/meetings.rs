@@ -1,12 +1,13 @@
 //! Meetings in the store; each change commits with its automatic log entry.
 
 use super::log::NewEntryRecord;
-use super::numbered::{id_by_number, next_number, record};
-use super::oplog::Op;
+use super::numbered::{id_by_number, next_number, record, Change};
+use super::replica::Who;
 use super::{Result, Store, StoreError};
 use crate::domain::meeting::{Meeting, MeetingStatus, NewMeeting};
 use crate::domain::time::{from_millis, to_millis};
 use crate::domain::{Incident, LogEntry};
+use crate::sync::Kind;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction, TransactionBehavior};
 use uuid::Uuid;
@@ -80,9 +81,8 @@ impl Store {
             ],
         )?;
         let meeting = meeting_in(&tx, id)?;
-        let payload = serde_json::to_value(&meeting).expect("plain data");
-        let op = Op { author, device, entity: "meeting", entity_id: id, action: "create", payload };
-        let logged = record(&tx, incident, op, to_millis(now), entry(&meeting))?;
+        let change = (Kind::Meeting, id, Change::Created);
+        let logged = record(&tx, incident, change, Who { author, device }, now, entry(&meeting))?;
         tx.commit()?;
         Ok((meeting, logged))
     }
@@ -134,25 +134,25 @@ impl Store {
         let before = meeting_in(&tx, id)?;
         check(&before).map_err(StoreError::Conflict)?;
         let at = to_millis(now);
-        let payload = match change {
+        let fields: &[&str] = match change {
             MeetingChange::Ongoing(item) => {
                 tx.execute(
                     "UPDATE meetings SET status = 'pågår', current_item = ?1, updated_at = ?2 WHERE id = ?3",
                     params![item, at, id.to_string()],
                 )?;
-                serde_json::json!({ "status": "pågår", "current_item": item })
+                &["status", "current_item"]
             }
             MeetingChange::Ended(report) => {
                 tx.execute(
                     "UPDATE meetings SET status = 'avsluttet', current_item = NULL, minutes_report = ?1, updated_at = ?2 WHERE id = ?3",
                     params![report, at, id.to_string()],
                 )?;
-                serde_json::json!({ "status": "avsluttet", "minutes_report": report })
+                &["status", "current_item", "minutes_report"]
             }
         };
         let after = meeting_in(&tx, id)?;
-        let op = Op { author, device, entity: "meeting", entity_id: id, action: "set", payload };
-        let logged = record(&tx, incident, op, at, entry(&before, &after))?;
+        let change = (Kind::Meeting, id, Change::Set(fields));
+        let logged = record(&tx, incident, change, Who { author, device }, now, entry(&before, &after))?;
         tx.commit()?;
         Ok((after, logged))
     }

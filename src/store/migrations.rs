@@ -199,6 +199,48 @@ const STEPS: &[&str] = &[
     r#"
     CREATE INDEX oplog_by_entity ON oplog(entity, seq);
     "#,
+    // 7: sync. Every shared record gets the hybrid-logical-clock stamp of its creation
+    // (numbers follow it), log entries the replica whose chain they are in, reports
+    // their first version and the one they were written from; the oplog learns where
+    // each op stands (to push, acknowledged, refused, local only, waiting); merged
+    // fields keep their heads. The rows are stamped and their create ops written by
+    // `replica::snapshot` right after this step, so work done before sync is shared too.
+    r#"
+    ALTER TABLE oplog ADD COLUMN hlc INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE oplog ADD COLUMN origin TEXT NOT NULL DEFAULT '';
+    ALTER TABLE oplog ADD COLUMN incident_id TEXT;
+    ALTER TABLE oplog ADD COLUMN state INTEGER NOT NULL DEFAULT 3;
+    ALTER TABLE oplog ADD COLUMN reason TEXT;
+    CREATE INDEX oplog_by_state ON oplog(state, seq) WHERE state IN (0, 2, 4);
+
+    ALTER TABLE incidents ADD COLUMN hlc INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE log_entries ADD COLUMN hlc INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE log_entries ADD COLUMN origin TEXT NOT NULL DEFAULT '';
+    ALTER TABLE tasks ADD COLUMN hlc INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE media ADD COLUMN hlc INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE meetings ADD COLUMN hlc INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE report_versions ADD COLUMN hlc INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE report_versions ADD COLUMN root TEXT REFERENCES report_versions(id);
+    ALTER TABLE report_versions ADD COLUMN parent TEXT REFERENCES report_versions(id);
+    ALTER TABLE report_versions ADD COLUMN approved_rev TEXT;
+    CREATE INDEX log_entries_by_clock ON log_entries(incident_id, hlc, id);
+    CREATE INDEX log_entries_by_chain ON log_entries(incident_id, origin, hlc);
+
+    CREATE TABLE field_heads (
+        entity_id TEXT NOT NULL,
+        field     TEXT NOT NULL,
+        op_id     TEXT NOT NULL,
+        hlc       INTEGER NOT NULL,
+        origin    TEXT NOT NULL,
+        value     TEXT NOT NULL,
+        PRIMARY KEY (entity_id, field, op_id)
+    ) STRICT;
+    CREATE TABLE superseded (
+        op_id TEXT NOT NULL,
+        field TEXT NOT NULL,
+        PRIMARY KEY (op_id, field)
+    ) STRICT;
+    "#,
 ];
 
 pub fn latest() -> i64 {
@@ -234,6 +276,9 @@ fn run_steps(conn: &mut Connection, from: usize, to: usize) -> Result<(), StoreE
                 "INSERT INTO meta (key, value) VALUES ('device_id', ?1)",
                 [&device[device.len() - 12..]],
             )?;
+        }
+        if i == 6 {
+            super::replica::snapshot(&tx)?;
         }
         let broken: i64 = tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))?;
         if broken > 0 {

@@ -3,9 +3,11 @@
 //! entry that records them.
 
 use super::log::{append_in, NewEntryRecord};
-use super::oplog::{self, Op};
+use super::replica::{self, Who};
 use super::{Result, StoreError};
 use crate::domain::{Incident, LogEntry};
+use crate::sync::Kind;
+use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 use uuid::Uuid;
 
@@ -37,14 +39,24 @@ pub(super) fn id_by_number(
         .ok_or_else(|| StoreError::NotFound(format!("incident {} has no {what} {number}", incident.number)))
 }
 
-/// Record a change: its oplog row, then its automatic log entry; the caller commits.
+/// What happened to a record, for its op.
+pub(super) enum Change<'a> {
+    Created,
+    Set(&'a [&'a str]),
+}
+
+/// Record a change: its op, then its automatic log entry; the caller commits.
 pub(super) fn record(
     tx: &Transaction<'_>,
     incident: &Incident,
-    op: Op<'_>,
-    at_ms: i64,
+    (kind, id, change): (Kind, Uuid, Change<'_>),
+    who: Who<'_>,
+    now: DateTime<Utc>,
     entry: NewEntryRecord,
 ) -> Result<LogEntry> {
-    oplog::append(tx, op, at_ms)?;
+    match change {
+        Change::Created => replica::created(tx, kind, id, who, now)?,
+        Change::Set(fields) => replica::changed(tx, kind, id, fields, who, now)?,
+    }
     Ok(append_in(tx, incident, [entry])?.pop().expect("a new entry is appended"))
 }

@@ -2,12 +2,13 @@
 //! one worked on; older ones are kept as they were.
 
 use super::log::NewEntryRecord;
-use super::numbered::{next_number, record};
-use super::oplog::{self, Op};
+use super::numbered::{next_number, record, Change};
+use super::replica::{self, Who};
 use super::{Result, Store, StoreError};
 use crate::domain::report::{Report, ReportStatus};
 use crate::domain::time::{from_millis, to_millis};
 use crate::domain::{Incident, LogEntry};
+use crate::sync::Kind;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction, TransactionBehavior};
 use uuid::Uuid;
@@ -88,9 +89,8 @@ impl Store {
             ],
         )?;
         let report = latest_in(&tx, incident, number)?;
-        let payload = serde_json::to_value(&report).expect("plain data");
-        let op = Op { author, device, entity: "report", entity_id: id, action: "create", payload };
-        let logged = record(&tx, incident, op, to_millis(now), entry(&report))?;
+        let change = (Kind::Report, id, Change::Created);
+        let logged = record(&tx, incident, change, Who { author, device }, now, entry(&report))?;
         tx.commit()?;
         Ok((report, logged))
     }
@@ -146,15 +146,7 @@ impl Store {
             "UPDATE report_versions SET text = ?1, updated_at = ?2 WHERE id = ?3",
             params![text, to_millis(now), current.id.to_string()],
         )?;
-        let op = Op {
-            author,
-            device,
-            entity: "report",
-            entity_id: current.id,
-            action: "set",
-            payload: serde_json::json!({ "text": text }),
-        };
-        oplog::append(&tx, op, to_millis(now))?;
+        replica::changed(&tx, Kind::Report, current.id, &["text"], Who { author, device }, now)?;
         let saved = latest_in(&tx, incident, number)?;
         tx.commit()?;
         Ok(saved)
@@ -178,34 +170,54 @@ impl Store {
         let before = latest_in(&tx, incident, number)?;
         check(&before).map_err(StoreError::Conflict)?;
         let at = to_millis(now);
-        let (target, payload) = match change {
+        let (target, change) = match change {
             ReportChange::Status { to, comment, approver } => {
+                // An approval names the exact revision of the text it approves.
+                let rev = approver.as_ref().map(|_| replica::seen(&tx, before.id, "text")).transpose()?;
                 tx.execute(
                     "UPDATE report_versions SET status = ?1, comment = coalesce(?2, comment),
                          approved_by = coalesce(?3, approved_by),
-                         approved_at = CASE WHEN ?3 IS NULL THEN approved_at ELSE ?4 END, updated_at = ?4
+                         approved_at = CASE WHEN ?3 IS NULL THEN approved_at ELSE ?4 END, updated_at = ?4,
+                         approved_rev = coalesce(?6, approved_rev)
                      WHERE id = ?5",
-                    params![to.name(), comment, approver, at, before.id.to_string()],
+                    params![
+                        to.name(),
+                        comment,
+                        approver,
+                        at,
+                        before.id.to_string(),
+                        rev.map(|r| r.to_string())
+                    ],
                 )?;
-                (
-                    before.id,
-                    serde_json::json!({ "status": to.name(), "comment": comment, "approved_by": approver }),
-                )
+                let fields: &[&str] = match (comment.is_some(), approver.is_some()) {
+                    (_, true) => &["status", "comment", "approved_by", "approved_at", "approved_rev"],
+                    (true, false) => &["status", "comment"],
+                    (false, false) => &["status"],
+                };
+                (before.id, Change::Set(fields))
             }
             ReportChange::NewVersion => {
                 let id = Uuid::now_v7();
+                // Every version points at the report's first version (its root) and
+                // at the version it was written from (its parent).
+                let root: Option<String> = tx.query_row(
+                    "SELECT root FROM report_versions WHERE id = ?1",
+                    [before.id.to_string()],
+                    |r| r.get(0),
+                )?;
+                let root = root.unwrap_or_else(|| before.id.to_string());
                 tx.execute(
                     "INSERT INTO report_versions (id, incident_id, number, version, kind, title, text, status,
-                                                  created_at, created_by, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'utkast', ?8, ?9, ?8)",
-                    params![id.to_string(), incident.id.to_string(), number, before.version + 1, before.kind, before.title, before.text, at, author],
+                                                  created_at, created_by, updated_at, root, parent)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'utkast', ?8, ?9, ?8, ?10, ?11)",
+                    params![id.to_string(), incident.id.to_string(), number, before.version + 1, before.kind, before.title, before.text, at, author, root, before.id.to_string()],
                 )?;
-                (id, serde_json::json!({ "version": before.version + 1 }))
+                (id, Change::Created)
             }
         };
         let after = latest_in(&tx, incident, number)?;
-        let op = Op { author, device, entity: "report", entity_id: target, action: "set", payload };
-        let logged = record(&tx, incident, op, at, entry(&before, &after))?;
+        let change = (Kind::Report, target, change);
+        let logged = record(&tx, incident, change, Who { author, device }, now, entry(&before, &after))?;
         tx.commit()?;
         Ok((after, logged))
     }

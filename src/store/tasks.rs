@@ -3,12 +3,13 @@
 //! records one that did not happen.
 
 use super::log::NewEntryRecord;
-use super::numbered::{id_by_number, next_number, record};
-use super::oplog::Op;
+use super::numbered::{id_by_number, next_number, record, Change};
+use super::replica::Who;
 use super::{Result, Store, StoreError};
 use crate::domain::task::{NewTask, Priority, Task, TaskStatus};
 use crate::domain::time::{from_millis, to_millis};
 use crate::domain::{Incident, LogEntry};
+use crate::sync::Kind;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction, TransactionBehavior};
 use uuid::Uuid;
@@ -106,15 +107,14 @@ impl Store {
             )?;
         }
         let task = task_in(&tx, id)?;
-        let op = Op {
-            author,
-            device,
-            entity: "task",
-            entity_id: id,
-            action: "create",
-            payload: serde_json::to_value(&task).expect("plain data"),
-        };
-        let logged = record(&tx, incident, op, to_millis(now), entry(&task))?;
+        let logged = record(
+            &tx,
+            incident,
+            (Kind::Task, id, Change::Created),
+            Who { author, device },
+            now,
+            entry(&task),
+        )?;
         tx.commit()?;
         Ok((task, logged))
     }
@@ -169,15 +169,8 @@ impl Store {
         };
         tx.execute(sql, params![value, to_millis(now), id.to_string()])?;
         let after = task_in(&tx, id)?;
-        let op = Op {
-            author,
-            device,
-            entity: "task",
-            entity_id: id,
-            action: "set",
-            payload: serde_json::json!({ field: value }),
-        };
-        let logged = record(&tx, incident, op, to_millis(now), entry(&before, &after))?;
+        let change = (Kind::Task, id, Change::Set(&[field]));
+        let logged = record(&tx, incident, change, Who { author, device }, now, entry(&before, &after))?;
         tx.commit()?;
         Ok((after, logged))
     }

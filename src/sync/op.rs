@@ -1,0 +1,116 @@
+//! An op: one change to one record, the unit that replicas exchange. Ops are made by
+//! the replica where the change happened and applied unchanged everywhere else;
+//! applying one twice changes nothing (its id is remembered).
+
+use super::hlc::Hlc;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// The kinds of record that replicate. Drafts, per-user screen state and the local user
+/// list stay on their machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Kind {
+    #[serde(rename = "incident")]
+    Incident,
+    #[serde(rename = "log_entry")]
+    LogEntry,
+    #[serde(rename = "task")]
+    Task,
+    #[serde(rename = "media")]
+    Media,
+    #[serde(rename = "report")]
+    Report,
+    #[serde(rename = "meeting")]
+    Meeting,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 6] =
+        [Kind::Incident, Kind::LogEntry, Kind::Task, Kind::Media, Kind::Report, Kind::Meeting];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Incident => "incident",
+            Kind::LogEntry => "log_entry",
+            Kind::Task => "task",
+            Kind::Media => "media",
+            Kind::Report => "report",
+            Kind::Meeting => "meeting",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Action {
+    /// A new record with all its fields.
+    #[serde(rename = "c")]
+    Create,
+    /// New values for some mutable fields of a record.
+    #[serde(rename = "s")]
+    Set,
+}
+
+impl Action {
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Set => "set",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Action> {
+        match s {
+            "create" => Some(Action::Create),
+            "set" => Some(Action::Set),
+            _ => None,
+        }
+    }
+}
+
+/// One change. Short field names: ops cross links of a few kbit/s.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Op {
+    #[serde(rename = "i")]
+    pub id: Uuid,
+    #[serde(rename = "h")]
+    pub hlc: Hlc,
+    /// The replica that made the change (its device id).
+    #[serde(rename = "o")]
+    pub origin: String,
+    #[serde(rename = "a")]
+    pub author: String,
+    /// The device as people see it (host name and replica), shown with entries.
+    #[serde(rename = "d")]
+    pub device: String,
+    #[serde(rename = "k")]
+    pub kind: Kind,
+    #[serde(rename = "e")]
+    pub entity: Uuid,
+    /// The incident the record belongs to (for an incident, itself): what the server
+    /// checks organisation and role against.
+    #[serde(rename = "n")]
+    pub incident: Uuid,
+    #[serde(rename = "x")]
+    pub action: Action,
+    /// Column name → value: every replicated column for a create, the changed ones
+    /// for a set.
+    #[serde(rename = "f")]
+    pub fields: Map<String, Value>,
+    /// For a set: per field, the ops whose value the writer saw and replaced. A change
+    /// that did not see the current value is concurrent with it: a conflict.
+    #[serde(rename = "b", default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub base: BTreeMap<String, Vec<Uuid>>,
+}
+
+impl Op {
+    /// The permission-relevant new status, if this op sets one.
+    pub fn field_str(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).and_then(Value::as_str)
+    }
+}
