@@ -6,6 +6,7 @@ mod log;
 mod media;
 mod meetings;
 mod reports;
+mod sync;
 mod tasks;
 pub mod templates;
 mod users;

@@ -2,6 +2,7 @@
 //! for stable output. Parsing here, work in `app`, printing in `output`.
 
 mod output;
+mod sync_cmds;
 
 use crate::app::{AppError, EntryInput, Session};
 use crate::config::{self, Config};
@@ -65,6 +66,46 @@ pub enum Command {
     /// Users and their roles
     #[command(subcommand)]
     User(UserCmd),
+    /// Run the sync server (default database: server.db in your data folder)
+    Serve(ServeArgs),
+    /// Administer the sync server's organisations and accounts (with the server's --db)
+    #[command(subcommand)]
+    Admin(sync_cmds::AdminCmd),
+    /// Sign this database in to a sync server (with --user NAME)
+    Login {
+        /// http(s)://host:port of the server
+        #[arg(long)]
+        server: String,
+        /// Read the password from the first line of standard input (for scripts)
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Sign out: end the session on the server and forget it here
+    Logout,
+    /// Sync now: send what the server has not got, fetch what is new
+    Sync {
+        #[command(subcommand)]
+        cmd: Option<sync_cmds::SyncCmd>,
+    },
+    /// Carry changes on a file between machines with no link (sneakernet)
+    #[command(subcommand)]
+    Bundle(sync_cmds::BundleCmd),
+    /// Conflicts: fields changed in two places at once
+    #[command(subcommand)]
+    Conflict(sync_cmds::ConflictCmd),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1:7878", value_name = "ADDR")]
+    pub listen: String,
+    /// TLS certificate chain (PEM); with --tls-key the server speaks https
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM)
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -409,13 +450,18 @@ pub struct Settings {
 impl Settings {
     pub fn resolve(cli: &Cli) -> Result<Settings, String> {
         let config = Config::load().map_err(|e| e.to_string())?;
-        let db = cli
-            .db
-            .clone()
-            .or_else(|| config.db.clone())
-            .or_else(config::default_db_path)
-            .ok_or("cannot find a data folder for the database; give --db PATH")?;
-        let user = cli.user.clone().or_else(|| config.user.clone()).unwrap_or_else(config::os_user);
+        let serving = matches!(cli.command, Some(Command::Serve(_) | Command::Admin(_)));
+        let db = if serving {
+            // The server's copy is its own file, never the user's replica by accident.
+            cli.db.clone().or_else(|| config::default_db_path().map(|p| p.with_file_name("server.db")))
+        } else {
+            cli.db.clone().or_else(|| config.db.clone()).or_else(config::default_db_path)
+        }
+        .ok_or("cannot find a data folder for the database; give --db PATH")?;
+        // Signed in to a server, you are the account you signed in as.
+        let signed_in = crate::sync::client::load_login(&db).ok().flatten().map(|l| l.user);
+        let user =
+            cli.user.clone().or(signed_in).or_else(|| config.user.clone()).unwrap_or_else(config::os_user);
         let lang = cli.lang.or(config.lang).unwrap_or_else(Lang::from_env);
         Ok(Settings { db, user, lang, config })
     }
@@ -436,6 +482,14 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     let result = match cli.command {
         None => crate::tui::run(&settings, &cli).map(|_| ExitCode::SUCCESS),
+        Some(Command::Serve(args)) => sync_cmds::serve(&settings, &args),
+        Some(Command::Admin(cmd)) => sync_cmds::admin(&settings, cmd, cli.json),
+        Some(Command::Login { server, password_stdin }) => match &cli.user {
+            Some(name) => sync_cmds::login(&settings, &server, name, password_stdin, cli.json),
+            None => Err("say who signs in: `sitroom login --server URL --user NAME`".into()),
+        },
+        Some(Command::Logout) => sync_cmds::logout(&settings),
+        Some(Command::Sync { cmd }) => sync_cmds::sync(&settings, cmd, cli.json),
         Some(cmd) => settings.open_session().map_err(|e| e.to_string()).and_then(|mut s| {
             execute(&mut s, cmd, &output::Printer { json: cli.json, lang: settings.lang })
                 .map_err(|e| e.to_string())
@@ -546,6 +600,15 @@ fn execute(s: &mut Session, cmd: Command, p: &output::Printer) -> Result<ExitCod
             Failure::App(e) => e,
             Failure::Io(e) => io(e),
         })?,
+        Command::Bundle(cmd) => return sync_cmds::bundle(s, cmd, p.json),
+        Command::Conflict(cmd) => return sync_cmds::conflict(s, cmd, p.json),
+        Command::Serve(_)
+        | Command::Admin(_)
+        | Command::Login { .. }
+        | Command::Logout
+        | Command::Sync { .. } => {
+            unreachable!("handled before a session is opened")
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -781,4 +844,14 @@ fn user(s: &mut Session, cmd: UserCmd, p: &output::Printer, out: &mut impl Write
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_well_formed() {
+        // clap checks names and flags only when a command is built: build them all.
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

@@ -241,6 +241,37 @@ const STEPS: &[&str] = &[
         PRIMARY KEY (op_id, field)
     ) STRICT;
     "#,
+    // 8: the sync server's own tables (empty on a client): organisations, accounts with
+    // hashed passwords, session tokens stored hashed, and which organisation owns each
+    // incident.
+    r#"
+    CREATE TABLE orgs (
+        id         TEXT PRIMARY KEY,
+        name       TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE accounts (
+        name       TEXT PRIMARY KEY,
+        org_id     TEXT NOT NULL REFERENCES orgs(id),
+        roles      TEXT NOT NULL,
+        superadmin INTEGER NOT NULL DEFAULT 0,
+        password   TEXT NOT NULL,
+        disabled   INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE tokens (
+        hash       TEXT PRIMARY KEY,
+        account    TEXT NOT NULL REFERENCES accounts(name),
+        device     TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        revoked    INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    CREATE TABLE incident_orgs (
+        incident_id TEXT PRIMARY KEY,
+        org_id      TEXT NOT NULL REFERENCES orgs(id)
+    ) STRICT;
+    CREATE INDEX oplog_by_incident ON oplog(incident_id, seq);
+    "#,
 ];
 
 pub fn latest() -> i64 {

@@ -13,6 +13,7 @@ mod numbered;
 mod oplog;
 mod replica;
 mod reports;
+mod server;
 mod tasks;
 mod users;
 
@@ -22,6 +23,7 @@ pub use media::MediaChange;
 pub use meetings::MeetingChange;
 pub use replica::{Applied, Conflict, ConflictValue, OpState, Who};
 pub use reports::ReportChange;
+pub use server::Account;
 pub use tasks::TaskChange;
 pub use users::User;
 

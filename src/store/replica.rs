@@ -304,7 +304,7 @@ fn insert_op(tx: &Transaction<'_>, op: &Op, state: OpState, reason: Option<&str>
 const OP_COLUMNS: &str =
     "op_id, hlc, origin, author, device, entity, entity_id, incident_id, action, payload";
 
-fn op_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Op>> {
+pub(super) fn op_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Op>> {
     let uuid = |s: String| Uuid::parse_str(&s).ok();
     let payload: String = r.get(9)?;
     let payload: Value = serde_json::from_str(&payload).unwrap_or(Value::Null);
@@ -544,6 +544,8 @@ pub struct Applied {
     pub waiting: usize,
     /// Ops that cannot be applied here (malformed): kept, with the reason, never lost.
     pub failed: Vec<(Uuid, String)>,
+    /// Ops refused by the gate (the server's authorisation), with the reason.
+    pub refused: Vec<(Uuid, String)>,
     /// The log of some incident got an entry before its newest ones: a view showing it
     /// must reload rather than append.
     pub reordered_log: bool,
@@ -771,6 +773,66 @@ fn place(tx: &Transaction<'_>, t: &Table, op: &Op) -> Result<bool> {
     Ok(moved > 0)
 }
 
+/// Decides, per op, whether this replica takes it: `None` to take it, or the reason it
+/// is refused. The server's authorisation goes here; replicas take everything.
+pub(super) type Gate<'g> = &'g mut dyn FnMut(&Transaction<'_>, &Op) -> Result<Option<String>>;
+
+/// Apply a batch inside the caller's transaction (see [`Store::apply_ops`]).
+pub(super) fn apply_batch(
+    tx: &Transaction<'_>,
+    ops: &[Op],
+    state: OpState,
+    gate: Gate<'_>,
+) -> Result<Applied> {
+    let mut report = Applied::default();
+    let mut reordered = false;
+    let mut progressed = false;
+    for op in ops {
+        match known_op(tx, op.id)? {
+            Some(s) if s != OpState::Waiting as i64 => {
+                report.duplicates += 1;
+                continue;
+            }
+            Some(_) => continue,
+            None => {}
+        }
+        if let Some(why) = gate(tx, op)? {
+            report.refused.push((op.id, why));
+            continue;
+        }
+        observe(tx, op.hlc)?;
+        match apply_guarded(tx, op, &mut reordered)? {
+            Ok(Outcome::Done) => {
+                insert_op(tx, op, state, None)?;
+                report.applied += 1;
+                progressed = true;
+            }
+            Ok(Outcome::Wait) => {
+                // The state it takes once applied rides along in `reason`.
+                insert_op(tx, op, OpState::Waiting, Some(&format!("{}", state as i64)))?;
+            }
+            Err(why) => {
+                insert_op(tx, op, OpState::Rejected, Some(&why))?;
+                report.failed.push((op.id, why));
+            }
+        }
+    }
+    if progressed {
+        retry_waiting(tx, &mut report, &mut reordered)?;
+    }
+    report.waiting =
+        tx.query_row("SELECT count(*) FROM oplog WHERE state = ?1", [OpState::Waiting as i64], |r| r.get(0))?;
+    if reordered {
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('log_reorders', '1')
+             ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+            [],
+        )?;
+    }
+    report.reordered_log = reordered;
+    Ok(report)
+}
+
 impl Store {
     /// Apply ops made elsewhere, in one transaction. Each op is applied at most once;
     /// one that builds on something not here yet waits and is retried as more arrive;
@@ -778,49 +840,7 @@ impl Store {
     /// records for them (acknowledged when they came from the server).
     pub fn apply_ops(&mut self, ops: &[Op], state: OpState) -> Result<Applied> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut report = Applied::default();
-        let mut reordered = false;
-        let mut progressed = false;
-        for op in ops {
-            observe(&tx, op.hlc)?;
-            match known_op(&tx, op.id)? {
-                Some(s) if s != OpState::Waiting as i64 => {
-                    report.duplicates += 1;
-                    continue;
-                }
-                Some(_) => continue,
-                None => {}
-            }
-            match apply_guarded(&tx, op, &mut reordered)? {
-                Ok(Outcome::Done) => {
-                    insert_op(&tx, op, state, None)?;
-                    report.applied += 1;
-                    progressed = true;
-                }
-                Ok(Outcome::Wait) => {
-                    insert_op(&tx, op, OpState::Waiting, Some(&format!("{}", state as i64)))?;
-                }
-                Err(why) => {
-                    insert_op(&tx, op, OpState::Rejected, Some(&why))?;
-                    report.failed.push((op.id, why));
-                }
-            }
-        }
-        if progressed {
-            retry_waiting(&tx, &mut report, &mut reordered)?;
-        }
-        report.waiting =
-            tx.query_row("SELECT count(*) FROM oplog WHERE state = ?1", [OpState::Waiting as i64], |r| {
-                r.get(0)
-            })?;
-        if reordered {
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES ('log_reorders', '1')
-                 ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
-                [],
-            )?;
-        }
-        report.reordered_log = reordered;
+        let report = apply_batch(&tx, ops, state, &mut |_, _| Ok(None))?;
         tx.commit()?;
         Ok(report)
     }
@@ -1206,4 +1226,42 @@ pub(super) fn snapshot(tx: &Transaction<'_>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+// ---- where this replica stands with its server ----------------------------------------
+
+impl Store {
+    /// The server sequence number of the last op pulled.
+    pub fn sync_cursor(&self) -> Result<i64> {
+        Ok(self.meta("sync_cursor")?.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    pub fn set_sync_cursor(&mut self, cursor: i64) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('sync_cursor', ?1) ON CONFLICT (key) DO UPDATE SET value = ?1",
+            [cursor.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// Point this replica at `server`. A different server than before starts from
+    /// nothing: pull everything, push everything again (the server drops what it has).
+    pub fn use_server(&mut self, server: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let before: Option<String> =
+            tx.query_row("SELECT value FROM meta WHERE key = 'sync_server'", [], |r| r.get(0)).optional()?;
+        if before.as_deref() != Some(server) {
+            tx.execute("UPDATE oplog SET state = 0 WHERE state IN (1, 2)", [])?;
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('sync_cursor', '0') ON CONFLICT (key) DO UPDATE SET value = '0'",
+                [],
+            )?;
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('sync_server', ?1) ON CONFLICT (key) DO UPDATE SET value = ?1",
+                [server],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
 }

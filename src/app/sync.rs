@@ -1,0 +1,101 @@
+//! Sync operations a user performs on their replica: conflicts, bundles, and what a
+//! sign-in brings (the roles the server gives this user, mirrored locally so that the
+//! local checks refuse what the server would).
+
+use super::{AppError, Result, Session};
+use crate::domain::roles::{Permission, Role};
+use crate::domain::Incident;
+use crate::store::{Applied, Conflict, OpState, Who};
+use crate::sync::authorize::needed;
+use crate::sync::bundle::Bundle;
+use crate::sync::{Action, Kind};
+use chrono::Utc;
+
+impl Session {
+    pub fn conflicts(&self, incident: Option<&Incident>) -> Result<Vec<Conflict>> {
+        Ok(self.store.conflicts(incident.map(|i| i.id))?)
+    }
+
+    /// Settle a conflict on the record whose id starts with `id` (at least 8
+    /// characters): keep `value`, or the value that holds now.
+    pub fn resolve_conflict(&mut self, id: &str, field: &str, value: Option<String>) -> Result<Conflict> {
+        let id = id.trim().to_lowercase();
+        if id.len() < 8 {
+            return Err(AppError::Usage("give at least 8 characters of the record's id".into()));
+        }
+        let found: Vec<Conflict> = self
+            .store
+            .conflicts(None)?
+            .into_iter()
+            .filter(|c| c.entity.to_string().starts_with(&id) && c.field == field)
+            .collect();
+        let conflict = match found.as_slice() {
+            [one] => one.clone(),
+            [] => {
+                return Err(AppError::Usage(format!("there is no conflict on '{field}' of a record {id}…")))
+            }
+            _ => {
+                return Err(AppError::Usage(format!(
+                    "{id} matches more than one record; give more of the id"
+                )))
+            }
+        };
+        self.permit(permission_to_change(conflict.kind))?;
+        // Typed values are text; numbers and "none" are understood where the field
+        // holds them.
+        let value = value.map(|v| match (&conflict.current, v.as_str()) {
+            (_, "none" | "ingen") => serde_json::Value::Null,
+            (serde_json::Value::Number(_), v) => v.parse::<i64>().map(Into::into).unwrap_or(v.into()),
+            (_, v) => v.into(),
+        });
+        let who = Who { author: &self.user, device: &self.device };
+        self.store.resolve_conflict(conflict.kind, conflict.entity, field, value, who, Utc::now())?;
+        Ok(conflict)
+    }
+
+    pub fn export_bundle(&self, since: i64) -> Result<Bundle> {
+        let ops = self.store.ops_after(since, usize::MAX)?;
+        let through = ops.last().map(|(seq, _)| *seq).unwrap_or(since);
+        Ok(Bundle::new(self.store.device_id()?, through, ops.into_iter().map(|(_, op)| op).collect()))
+    }
+
+    /// Apply a bundle. The importing user must be allowed every kind of change in it;
+    /// the ops are then shared onward at the next sync.
+    pub fn import_bundle(&mut self, bundle: &Bundle) -> Result<Applied> {
+        let mut seen = Vec::new();
+        for op in &bundle.ops {
+            let p = needed(op);
+            if !seen.contains(&p) {
+                self.permit(p)?;
+                seen.push(p);
+            }
+        }
+        Ok(self.store.apply_ops(&bundle.ops, OpState::ToPush)?)
+    }
+
+    /// After a sign-in: point the replica at the server and give the user the roles
+    /// the server gave them.
+    pub fn signed_in(&mut self, server: &str, user: &str, roles: &[Role]) -> Result<()> {
+        self.store.use_server(server)?;
+        let exists = self.store.users()?.iter().any(|u| u.name == user);
+        self.store.put_user(user, roles, exists, "server", &self.device, Utc::now())?;
+        Ok(())
+    }
+}
+
+fn permission_to_change(kind: Kind) -> Permission {
+    let probe = crate::sync::Op {
+        id: uuid::Uuid::nil(),
+        hlc: Default::default(),
+        origin: String::new(),
+        author: String::new(),
+        device: String::new(),
+        kind,
+        entity: uuid::Uuid::nil(),
+        incident: uuid::Uuid::nil(),
+        action: Action::Set,
+        fields: Default::default(),
+        base: Default::default(),
+    };
+    needed(&probe)
+}

@@ -1,0 +1,214 @@
+//! The HTTP face of the server: axum routes, served by hyper connection by connection
+//! (plain TCP, or TLS through rustls) so that headers stay minimal and a stalled client
+//! times out instead of holding a connection forever.
+
+use super::{round, Principal, ServerError, ServerStore};
+use crate::sync::wire::{self, LoginRequest, LoginResponse, SyncRequest};
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+
+type Shared = Arc<dyn ServerStore>;
+
+/// How long a client may take to send a request's headers or body.
+const READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl IntoResponse for ServerError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            ServerError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ServerError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ServerError::Conflict(_) => StatusCode::CONFLICT,
+            ServerError::NotFound(_) => StatusCode::NOT_FOUND,
+            ServerError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        (status, format!("{self}\n")).into_response()
+    }
+}
+
+pub fn router(store: Shared) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route(wire::LOGIN_PATH, post(login))
+        .route(wire::LOGOUT_PATH, post(logout))
+        .route(wire::SYNC_PATH, post(sync))
+        .fallback(|| async { (StatusCode::NOT_FOUND, "no such endpoint; sitroom speaks /v1/sync\n") })
+        .with_state(store)
+}
+
+/// Read a body, refusing one that is too large or too slow.
+async fn read_body(body: Body) -> Result<Bytes, ServerError> {
+    match tokio::time::timeout(READ_TIMEOUT, axum::body::to_bytes(body, wire::MAX_BODY)).await {
+        Err(_) => Err(ServerError::BadRequest("the request body did not arrive in time".into())),
+        Ok(Err(_)) => Err(ServerError::BadRequest(format!(
+            "the request body is too large or broken (at most {} bytes)",
+            wire::MAX_BODY
+        ))),
+        Ok(Ok(bytes)) => Ok(bytes),
+    }
+}
+
+/// Run store work off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ServerError> + Send + 'static,
+) -> Result<T, ServerError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ServerError::Internal(format!("a worker stopped: {e}")))?
+}
+
+fn bearer(headers: &HeaderMap) -> Result<String, ServerError> {
+    let value = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or_else(|| {
+        ServerError::Unauthorized("sign in first: `sitroom login --server URL --user NAME`".into())
+    })?;
+    value
+        .strip_prefix("Bearer ")
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty() && t.len() <= 128)
+        .ok_or_else(|| ServerError::Unauthorized("the Authorization header must be 'Bearer <token>'".into()))
+}
+
+async fn authenticate(store: &Shared, headers: &HeaderMap) -> Result<Principal, ServerError> {
+    let token = bearer(headers)?;
+    let store = store.clone();
+    blocking(move || store.authenticate(&token)).await
+}
+
+async fn login(State(store): State<Shared>, body: Body) -> Result<Response, ServerError> {
+    let bytes = read_body(body).await?;
+    let req: LoginRequest = serde_json::from_slice(&bytes)
+        .map_err(|e| ServerError::BadRequest(format!("the login request is not valid: {e}")))?;
+    if req.version != wire::VERSION {
+        return Err(ServerError::BadRequest(format!(
+            "protocol version {} is not supported (this server speaks version {})",
+            req.version,
+            wire::VERSION
+        )));
+    }
+    let user = req.user.clone();
+    let (token, who) =
+        blocking(move || store.login(&req.user, &req.password, &req.device)).await.inspect_err(|e| {
+            tracing::warn!(user = %user, error = %e, "login refused");
+        })?;
+    tracing::info!(user = %who.name, org = %who.org, "signed in");
+    let reply =
+        LoginResponse { token, user: who.name, org: who.org, roles: who.roles, superadmin: who.superadmin };
+    Ok(axum::Json(reply).into_response())
+}
+
+async fn logout(State(store): State<Shared>, headers: HeaderMap) -> Result<Response, ServerError> {
+    let token = bearer(&headers)?;
+    blocking(move || store.logout(&token)).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn sync(State(store): State<Shared>, headers: HeaderMap, body: Body) -> Result<Response, ServerError> {
+    let started = Instant::now();
+    let who = authenticate(&store, &headers).await?;
+    let bytes = read_body(body).await?;
+    let req = SyncRequest::decode(&bytes).map_err(|e| ServerError::BadRequest(e.to_string()))?;
+    let pushed = req.push.len();
+    let name = who.name.clone();
+    let done = blocking(move || round(store.as_ref(), &who, req)).await?;
+    let response = done.response.expect("a round always answers");
+    tracing::info!(
+        user = %name,
+        pushed,
+        accepted = done.accepted,
+        refused = done.refused,
+        pulled = response.pull.len(),
+        cursor = response.cursor,
+        micros = started.elapsed().as_micros() as u64,
+        "sync"
+    );
+    Ok(wire::encode(&response).into_response())
+}
+
+/// Plain TCP or TLS.
+pub enum Listen {
+    Plain,
+    Tls { cert: PathBuf, key: PathBuf },
+}
+
+fn tls_acceptor(cert: &PathBuf, key: &PathBuf) -> Result<tokio_rustls::TlsAcceptor, String> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .map_err(|e| format!("cannot read the certificate {}: {e}", cert.display()))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("the certificate {} is not valid PEM: {e}", cert.display()))?;
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| format!("cannot read the private key {}: {e}", key.display()))?;
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| format!("the certificate and key do not make a TLS identity: {e}"))?;
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+/// Serve until `shutdown` completes. Each connection is HTTP/1.1 with keep-alive (a
+/// client reuses its connection round after round) and no Date header (bytes count on
+/// a slow link).
+pub async fn serve(
+    listener: TcpListener,
+    store: Shared,
+    listen: Listen,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), String> {
+    let tls = match &listen {
+        Listen::Plain => None,
+        Listen::Tls { cert, key } => Some(tls_acceptor(cert, key)?),
+    };
+    let app = router(store);
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => return Ok(()),
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let tls = tls.clone();
+        tokio::spawn(async move {
+            let service = hyper_util::service::TowerToHyperService::new(app);
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(READ_TIMEOUT)
+                .auto_date_header(false)
+                .keep_alive(true);
+            let result = match tls {
+                None => http.serve_connection(hyper_util::rt::TokioIo::new(stream), service).await,
+                Some(acceptor) => match tokio::time::timeout(READ_TIMEOUT, acceptor.accept(stream)).await {
+                    Ok(Ok(tls_stream)) => {
+                        http.serve_connection(hyper_util::rt::TokioIo::new(tls_stream), service).await
+                    }
+                    Ok(Err(e)) => {
+                        tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                        return;
+                    }
+                    Err(_) => return,
+                },
+            };
+            if let Err(e) = result {
+                tracing::debug!(%peer, error = %e, "connection ended");
+            }
+        });
+    }
+}

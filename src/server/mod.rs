@@ -1,0 +1,153 @@
+//! `sitroom serve`: the HTTP sync server. It keeps the authoritative copy, authorises
+//! every pushed op against the account's roles and organisation, and hands each client
+//! what it may see. Storage sits behind [`ServerStore`] so that a PostgreSQL store can
+//! stand beside the SQLite one for deployments one file cannot carry.
+
+mod http;
+mod sqlite;
+
+pub use http::{router, serve, Listen};
+pub use sqlite::SqliteServer;
+
+use crate::domain::roles::Role;
+use crate::sync::{wire, Op};
+use uuid::Uuid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// No or a wrong token, a wrong password, a disabled account.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Bad input from the client.
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// Our fault; the client may try again.
+    #[error("server error: {0}")]
+    Internal(String),
+}
+
+impl From<crate::store::StoreError> for ServerError {
+    fn from(e: crate::store::StoreError) -> Self {
+        use crate::store::StoreError as S;
+        match e {
+            S::NotFound(m) => ServerError::NotFound(m),
+            S::Conflict(m) => ServerError::Conflict(m),
+            other => ServerError::Internal(other.to_string()),
+        }
+    }
+}
+
+pub type Result<T, E = ServerError> = std::result::Result<T, E>;
+
+/// The signed-in account a request acts for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub name: String,
+    pub org_id: String,
+    pub org: String,
+    pub roles: Vec<Role>,
+    pub superadmin: bool,
+}
+
+/// What one sync round did, for the reply and the server's log.
+#[derive(Debug, Clone, Default)]
+pub struct Round {
+    pub response: Option<wire::SyncResponse>,
+    pub accepted: usize,
+    pub refused: usize,
+}
+
+/// The server's storage: accounts and sessions, and the ops.
+pub trait ServerStore: Send + Sync + 'static {
+    fn add_org(&self, name: &str) -> Result<()>;
+    fn orgs(&self) -> Result<Vec<String>>;
+    fn add_user(&self, name: &str, org: &str, roles: &[Role], superadmin: bool, password: &str)
+        -> Result<()>;
+    fn set_roles(&self, name: &str, roles: &[Role]) -> Result<()>;
+    fn set_disabled(&self, name: &str, disabled: bool) -> Result<()>;
+    fn users(&self) -> Result<Vec<(Principal, bool)>>;
+    /// Check the password and open a session: a new random token.
+    fn login(&self, name: &str, password: &str, device: &str) -> Result<(String, Principal)>;
+    fn authenticate(&self, token: &str) -> Result<Principal>;
+    fn logout(&self, token: &str) -> Result<()>;
+    /// Judge and store pushed ops; the refused ones, with reasons.
+    fn push(&self, who: &Principal, ops: &[Op]) -> Result<Vec<(Uuid, String)>>;
+    /// Ops after `cursor` that `who` may see, not made by `origin`.
+    fn pull(&self, who: &Principal, origin: &str, cursor: i64, limit: usize) -> Result<(Vec<Op>, i64, bool)>;
+}
+
+/// One sync round: push, then pull. Blocking (SQLite); the HTTP layer runs it off the
+/// async threads.
+pub fn round(store: &dyn ServerStore, who: &Principal, req: wire::SyncRequest) -> Result<Round> {
+    if req.push.len() > wire::BATCH * 4 {
+        return Err(ServerError::BadRequest(format!(
+            "a round may push at most {} ops; send the rest in the next round",
+            wire::BATCH * 4
+        )));
+    }
+    let refused = store.push(who, &req.push)?;
+    let (pull, cursor, more) = store.pull(who, &req.origin, req.cursor, wire::BATCH)?;
+    let accepted = req.push.len() - refused.len();
+    let n_refused = refused.len();
+    Ok(Round {
+        response: Some(wire::SyncResponse { version: wire::VERSION, cursor, refused, pull, more }),
+        accepted,
+        refused: n_refused,
+    })
+}
+
+// ---- passwords and tokens -----------------------------------------------------------
+
+pub mod secrets {
+    use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+    use argon2::Argon2;
+    use sha2::{Digest, Sha256};
+
+    pub fn hash_password(password: &str) -> String {
+        let mut raw = [0u8; 16];
+        getrandom::getrandom(&mut raw).expect("the OS random source");
+        let salt = SaltString::encode_b64(&raw).expect("16 bytes make a valid salt");
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .expect("argon2 with default parameters")
+            .to_string()
+    }
+
+    pub fn verify_password(password: &str, hash: &str) -> bool {
+        PasswordHash::new(hash)
+            .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    }
+
+    /// A new session token: 256 random bits, hex.
+    pub fn new_token() -> String {
+        let mut bytes = [0u8; 32];
+        getrandom::getrandom(&mut bytes).expect("the OS random source");
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Tokens are stored only as this hash: a copy of the database opens no sessions.
+    pub fn token_hash(token: &str) -> String {
+        Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn passwords_verify_and_tokens_are_long_and_new() {
+            let h = hash_password("sommerfugl i vinterland");
+            assert!(h.starts_with("$argon2"));
+            assert!(verify_password("sommerfugl i vinterland", &h));
+            assert!(!verify_password("sommerfugl", &h));
+            let (a, b) = (new_token(), new_token());
+            assert_eq!(a.len(), 64, "256 bits");
+            assert_ne!(a, b);
+            assert_ne!(token_hash(&a), a);
+        }
+    }
+}

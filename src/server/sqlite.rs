@@ -1,0 +1,146 @@
+//! The server's store in one SQLite file (the embedded default): a sitroom database
+//! whose replica holds every organisation's data, beside the server's own tables.
+
+use super::secrets::{hash_password, new_token, token_hash, verify_password};
+use super::{Principal, Result, ServerError, ServerStore};
+use crate::domain::roles::Role;
+use crate::store::{Account, Store};
+use crate::sync::authorize::{self, needed_to_read};
+use crate::sync::{Kind, Op};
+use chrono::Utc;
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+use uuid::Uuid;
+
+pub struct SqliteServer {
+    store: Mutex<Store>,
+}
+
+fn principal(a: Account) -> Principal {
+    Principal { name: a.name, org_id: a.org_id, org: a.org, roles: a.roles, superadmin: a.superadmin }
+}
+
+impl SqliteServer {
+    pub fn open(path: &Path) -> Result<SqliteServer> {
+        let store = Store::open(path).map_err(|e| ServerError::Internal(e.to_string()))?;
+        Ok(SqliteServer { store: Mutex::new(store) })
+    }
+
+    fn store(&self) -> MutexGuard<'_, Store> {
+        // A panic while holding the lock leaves SQLite consistent (transactions roll
+        // back), so the store stays usable.
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl ServerStore for SqliteServer {
+    fn add_org(&self, name: &str) -> Result<()> {
+        let name = crate::text::nfc(name.trim());
+        if name.is_empty() || name.chars().any(char::is_control) {
+            return Err(ServerError::BadRequest("an organisation needs a plain-text name".into()));
+        }
+        self.store().add_org(&name, Utc::now())?;
+        Ok(())
+    }
+
+    fn orgs(&self) -> Result<Vec<String>> {
+        Ok(self.store().orgs()?.into_iter().map(|(_, name)| name).collect())
+    }
+
+    fn add_user(
+        &self,
+        name: &str,
+        org: &str,
+        roles: &[Role],
+        superadmin: bool,
+        password: &str,
+    ) -> Result<()> {
+        let name = crate::text::nfc(name.trim());
+        if name.is_empty() || name.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            return Err(ServerError::BadRequest("a user name must be one word of plain text".into()));
+        }
+        if password.chars().count() < 8 {
+            return Err(ServerError::BadRequest("the password must be at least 8 characters".into()));
+        }
+        let hash = hash_password(password);
+        self.store().add_account(&name, org, roles, superadmin, &hash, Utc::now())?;
+        Ok(())
+    }
+
+    fn set_roles(&self, name: &str, roles: &[Role]) -> Result<()> {
+        Ok(self.store().set_account_roles(name, roles)?)
+    }
+
+    fn set_disabled(&self, name: &str, disabled: bool) -> Result<()> {
+        Ok(self.store().set_account_disabled(name, disabled)?)
+    }
+
+    fn users(&self) -> Result<Vec<(Principal, bool)>> {
+        Ok(self
+            .store()
+            .accounts()?
+            .into_iter()
+            .map(|a| (a.disabled, principal(a)))
+            .map(|(d, p)| (p, d))
+            .collect())
+    }
+
+    fn login(&self, name: &str, password: &str, device: &str) -> Result<(String, Principal)> {
+        let refused = || ServerError::Unauthorized("wrong user name or password".into());
+        let account = self.store().account(name)?.ok_or_else(refused)?;
+        // The slow hash runs without holding the store.
+        if !verify_password(password, &account.password) {
+            return Err(refused());
+        }
+        if account.disabled {
+            return Err(ServerError::Unauthorized(format!("the account '{name}' is disabled")));
+        }
+        let token = new_token();
+        let device: String = device.chars().filter(|c| !c.is_control()).take(80).collect();
+        self.store().add_token(&token_hash(&token), name, &device, Utc::now())?;
+        Ok((token, principal(account)))
+    }
+
+    fn authenticate(&self, token: &str) -> Result<Principal> {
+        self.store().token_account(&token_hash(token))?.map(principal).ok_or_else(|| {
+            ServerError::Unauthorized(
+                "the session is not valid (signed out, revoked or disabled); run `sitroom login` again"
+                    .into(),
+            )
+        })
+    }
+
+    fn logout(&self, token: &str) -> Result<()> {
+        self.store().revoke_token(&token_hash(token))?;
+        Ok(())
+    }
+
+    fn push(&self, who: &Principal, ops: &[Op]) -> Result<Vec<(Uuid, String)>> {
+        if ops.is_empty() {
+            return Ok(Vec::new());
+        }
+        let account = authorize::Account {
+            name: &who.name,
+            org: &who.org_id,
+            roles: &who.roles,
+            superadmin: who.superadmin,
+        };
+        let mut judge = |op: &Op, owner: Option<&str>| authorize::judge(&account, op, owner);
+        let applied = self.store().accept_ops(ops, &who.org_id, &mut judge)?;
+        let mut refused = applied.refused;
+        refused.extend(applied.failed);
+        Ok(refused)
+    }
+
+    fn pull(&self, who: &Principal, origin: &str, cursor: i64, limit: usize) -> Result<(Vec<Op>, i64, bool)> {
+        let hidden: Vec<Kind> = Kind::ALL
+            .into_iter()
+            .filter(|k| {
+                needed_to_read(*k)
+                    .is_some_and(|p| !who.superadmin && !crate::domain::roles::allowed(&who.roles, p))
+            })
+            .collect();
+        let org = (!who.superadmin).then_some(who.org_id.as_str());
+        Ok(self.store().ops_for(org, &hidden, origin, cursor, limit)?)
+    }
+}

@@ -1,0 +1,231 @@
+//! The sync server's tables: organisations, accounts, session tokens (stored hashed)
+//! and which organisation owns each incident; taking pushed ops through a gate and
+//! handing out what a client may see. The server's copy of the data is an ordinary
+//! replica beside them, so every op it relays has been applied (and so checked) once.
+
+use super::replica::{apply_batch, Applied, OpState};
+use super::{Result, Store, StoreError};
+use crate::domain::roles::Role;
+use crate::domain::time::to_millis;
+use crate::sync::{Action, Kind, Op};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use uuid::Uuid;
+
+/// An account on the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub name: String,
+    pub org_id: String,
+    pub org: String,
+    pub roles: Vec<Role>,
+    pub superadmin: bool,
+    /// The argon2 hash (PHC string).
+    pub password: String,
+    pub disabled: bool,
+}
+
+fn roles_from(s: &str) -> Vec<Role> {
+    s.split(',').filter_map(|r| Role::parse(r).ok()).collect()
+}
+
+fn roles_to(roles: &[Role]) -> String {
+    roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(",")
+}
+
+const ACCOUNT: &str = "SELECT a.name, a.org_id, o.name, a.roles, a.superadmin, a.password, a.disabled
+     FROM accounts a JOIN orgs o ON o.id = a.org_id";
+
+fn account_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
+    Ok(Account {
+        name: r.get(0)?,
+        org_id: r.get(1)?,
+        org: r.get(2)?,
+        roles: roles_from(&r.get::<_, String>(3)?),
+        superadmin: r.get(4)?,
+        password: r.get(5)?,
+        disabled: r.get(6)?,
+    })
+}
+
+/// Judges one pushed op, given the organisation owning its incident (None if the
+/// server has not seen it): Ok, or the reason it is refused.
+pub type Judge<'j> = &'j mut dyn FnMut(&Op, Option<&str>) -> std::result::Result<(), String>;
+
+impl Store {
+    pub fn add_org(&mut self, name: &str, now: DateTime<Utc>) -> Result<String> {
+        let id = Uuid::now_v7().to_string();
+        let done = self.conn.execute(
+            "INSERT INTO orgs (id, name, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING",
+            params![id, name, to_millis(now)],
+        )?;
+        if done == 0 {
+            return Err(StoreError::Conflict(format!("there is already an organisation named '{name}'")));
+        }
+        Ok(id)
+    }
+
+    /// Organisations by name.
+    pub fn orgs(&self) -> Result<Vec<(String, String)>> {
+        let mut stmt = self.conn.prepare("SELECT id, name FROM orgs ORDER BY name")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn add_account(
+        &mut self,
+        name: &str,
+        org: &str,
+        roles: &[Role],
+        superadmin: bool,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Account> {
+        let org_id: String = self
+            .conn
+            .query_row("SELECT id FROM orgs WHERE name = ?1", [org], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| {
+                StoreError::NotFound(format!(
+                    "there is no organisation '{org}'; add it with `sitroom admin org add`"
+                ))
+            })?;
+        let done = self.conn.execute(
+            "INSERT INTO accounts (name, org_id, roles, superadmin, password, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (name) DO NOTHING",
+            params![name, org_id, roles_to(roles), superadmin, password_hash, to_millis(now)],
+        )?;
+        if done == 0 {
+            return Err(StoreError::Conflict(format!("there is already an account named '{name}'")));
+        }
+        self.account(name)?.ok_or_else(|| StoreError::NotFound(name.to_string()))
+    }
+
+    pub fn account(&self, name: &str) -> Result<Option<Account>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!("{ACCOUNT} WHERE a.name = ?1"))?
+            .query_row([name], account_from)
+            .optional()?)
+    }
+
+    pub fn accounts(&self) -> Result<Vec<Account>> {
+        let mut stmt = self.conn.prepare(&format!("{ACCOUNT} ORDER BY o.name, a.name"))?;
+        let rows = stmt.query_map([], account_from)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn set_account_roles(&mut self, name: &str, roles: &[Role]) -> Result<()> {
+        let n = self
+            .conn
+            .execute("UPDATE accounts SET roles = ?1 WHERE name = ?2", params![roles_to(roles), name])?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("there is no account '{name}'")));
+        }
+        Ok(())
+    }
+
+    /// Disable an account (or enable it again); disabling ends all its sessions.
+    pub fn set_account_disabled(&mut self, name: &str, disabled: bool) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let n = tx.execute("UPDATE accounts SET disabled = ?1 WHERE name = ?2", params![disabled, name])?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("there is no account '{name}'")));
+        }
+        if disabled {
+            tx.execute("UPDATE tokens SET revoked = 1 WHERE account = ?1", [name])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn add_token(&mut self, hash: &str, account: &str, device: &str, now: DateTime<Utc>) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO tokens (hash, account, device, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![hash, account, device, to_millis(now)],
+        )?;
+        Ok(())
+    }
+
+    /// The account behind a live token of an enabled account.
+    pub fn token_account(&self, hash: &str) -> Result<Option<Account>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "{ACCOUNT} JOIN tokens t ON t.account = a.name WHERE t.hash = ?1 AND t.revoked = 0 AND a.disabled = 0"
+            ))?
+            .query_row([hash], account_from)
+            .optional()?)
+    }
+
+    pub fn revoke_token(&mut self, hash: &str) -> Result<bool> {
+        Ok(self.conn.execute("UPDATE tokens SET revoked = 1 WHERE hash = ?1 AND revoked = 0", [hash])? > 0)
+    }
+
+    /// Take pushed ops in one transaction: each is judged (`judge` gets the
+    /// organisation owning its incident, None if unknown), and applied if allowed. A
+    /// new incident comes to belong to `org`.
+    pub fn accept_ops(&mut self, ops: &[Op], org: &str, judge: Judge<'_>) -> Result<Applied> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut gate = |tx: &rusqlite::Transaction<'_>, op: &Op| -> Result<Option<String>> {
+            let owner: Option<String> = tx
+                .prepare_cached("SELECT org_id FROM incident_orgs WHERE incident_id = ?1")?
+                .query_row([op.incident.to_string()], |r| r.get(0))
+                .optional()?;
+            if let Err(why) = judge(op, owner.as_deref()) {
+                return Ok(Some(why));
+            }
+            if owner.is_none() && op.kind == Kind::Incident && op.action == Action::Create {
+                if op.entity != op.incident {
+                    return Ok(Some("an incident's op must name the incident itself".into()));
+                }
+                tx.prepare_cached("INSERT INTO incident_orgs (incident_id, org_id) VALUES (?1, ?2)")?
+                    .execute(params![op.incident.to_string(), org])?;
+            }
+            Ok(None)
+        };
+        let report = apply_batch(&tx, ops, OpState::Acked, &mut gate)?;
+        tx.commit()?;
+        Ok(report)
+    }
+
+    /// Ops after `cursor` that a client may see: of incidents of `org` (every
+    /// organisation's for None), not of the `hidden` kinds, not made by `origin`
+    /// itself. Returns them, the cursor to continue from, and whether more wait.
+    pub fn ops_for(
+        &self,
+        org: Option<&str>,
+        hidden: &[Kind],
+        origin: &str,
+        cursor: i64,
+        limit: usize,
+    ) -> Result<(Vec<Op>, i64, bool)> {
+        let tx = self.conn.unchecked_transaction()?;
+        let newest: i64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM oplog", [], |r| r.get(0))?;
+        if newest <= cursor {
+            return Ok((Vec::new(), newest.max(cursor), false));
+        }
+        let hidden: Vec<&str> = hidden.iter().map(|k| k.name()).collect();
+        let mut stmt = tx.prepare_cached(
+            "SELECT o.op_id, o.hlc, o.origin, o.author, o.device, o.entity, o.entity_id, o.incident_id, o.action,
+                    o.payload, o.seq
+             FROM oplog o JOIN incident_orgs io ON io.incident_id = o.incident_id
+             WHERE o.seq > ?1 AND o.seq <= ?2 AND o.state IN (1, 4) AND (?3 IS NULL OR io.org_id = ?3)
+               AND o.origin <> ?4 AND instr(?5, ',' || o.entity || ',') = 0
+             ORDER BY o.seq LIMIT ?6",
+        )?;
+        let hidden = format!(",{},", hidden.join(","));
+        let rows = stmt.query_map(params![cursor, newest, org, origin, hidden, limit as i64], |r| {
+            Ok((super::replica::op_from_row(r)?, r.get::<_, i64>(10)?))
+        })?;
+        let mut ops = Vec::new();
+        let mut last = cursor;
+        for row in rows {
+            let (op, seq) = row?;
+            last = seq;
+            ops.extend(op);
+        }
+        let full = ops.len() >= limit;
+        Ok((ops, if full { last } else { newest }, full))
+    }
+}

@@ -1,0 +1,263 @@
+//! The client side of sync: signing in (the server and token kept beside the database,
+//! readable by the user alone), and sync rounds that push what the server has not
+//! acknowledged and pull everything after the cursor. Everything here may fail at any
+//! moment (the link drops); nothing is marked done before the server has answered, so
+//! a failed round is simply repeated.
+
+use super::wire::{self, LoginRequest, LoginResponse, SyncRequest, SyncResponse};
+use crate::domain::roles::Role;
+use crate::store::{OpState, Store, StoreError};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The server cannot be reached now: work goes on, the next round will try again.
+    #[error("offline: {0}")]
+    Offline(String),
+    /// The server answered with a refusal.
+    #[error("the server refused: {0}")]
+    Refused(String),
+    /// The session is no longer valid: sign in again.
+    #[error("{0}")]
+    SignedOut(String),
+    #[error("{0}")]
+    Protocol(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Io(String),
+}
+
+pub type Result<T, E = ClientError> = std::result::Result<T, E>;
+
+/// What `sitroom login` keeps beside the database.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Login {
+    pub server: String,
+    pub user: String,
+    pub org: String,
+    pub roles: Vec<Role>,
+    pub superadmin: bool,
+    pub token: String,
+}
+
+/// `sitroom.db` → `sitroom.db.login`: one per database, so replicas stay apart.
+pub fn login_path(db: &Path) -> PathBuf {
+    let mut name = db.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "sitroom.db".into());
+    name.push(".login");
+    db.with_file_name(name)
+}
+
+pub fn load_login(db: &Path) -> Result<Option<Login>> {
+    let path = login_path(db);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
+            ClientError::Io(format!("{} is damaged ({e}); run `sitroom login` again", path.display()))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(ClientError::Io(format!("cannot read {}: {e}", path.display()))),
+    }
+}
+
+/// Write the login file readable by its owner alone, and close the database files to
+/// others too: they hold what the server shares with this user.
+pub fn save_login(db: &Path, login: &Login) -> Result<()> {
+    let path = login_path(db);
+    let io = |e: std::io::Error| ClientError::Io(format!("cannot write {}: {e}", path.display()));
+    let tmp = path.with_extension("login.tmp");
+    {
+        use std::io::Write;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut f = options.open(&tmp).map_err(io)?;
+        f.write_all(serde_json::to_string_pretty(login).expect("plain data").as_bytes()).map_err(io)?;
+        f.sync_all().map_err(io)?;
+    }
+    std::fs::rename(&tmp, &path).map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = db.as_os_str().to_os_string();
+            p.push(suffix);
+            let _ = std::fs::set_permissions(PathBuf::from(p), std::fs::Permissions::from_mode(0o600));
+        }
+    }
+    Ok(())
+}
+
+pub fn remove_login(db: &Path) -> Result<bool> {
+    match std::fs::remove_file(login_path(db)) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(ClientError::Io(e.to_string())),
+    }
+}
+
+/// The server's base URL, checked: http or https, no trailing slash.
+pub fn server_url(raw: &str) -> Result<String> {
+    let url = raw.trim().trim_end_matches('/');
+    let ok = (url.starts_with("http://") || url.starts_with("https://")) && reqwest::Url::parse(url).is_ok();
+    if !ok {
+        return Err(ClientError::Protocol(format!(
+            "'{raw}' is not a server address; give one like https://sitroom.kommune.no or http://127.0.0.1:7878"
+        )));
+    }
+    Ok(url.to_string())
+}
+
+/// An HTTP client that keeps its connection open between rounds.
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+}
+
+fn offline(e: reqwest::Error) -> ClientError {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        text = format!("{text}: {s}");
+        source = s.source();
+    }
+    ClientError::Offline(text)
+}
+
+impl Client {
+    pub fn new(server: &str) -> Result<Client> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            // A slow link carries a large backlog slowly; a dead one is noticed here.
+            .timeout(Duration::from_secs(120))
+            .pool_idle_timeout(Duration::from_secs(90))
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|e| ClientError::Protocol(e.to_string()))?;
+        Ok(Client { http, base: server_url(server)? })
+    }
+
+    async fn refusal(resp: reqwest::Response) -> ClientError {
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        let text = crate::text::safe(text.trim()).into_owned();
+        if status == reqwest::StatusCode::UNAUTHORIZED {
+            ClientError::SignedOut(text)
+        } else {
+            ClientError::Refused(format!("{text} ({status})"))
+        }
+    }
+
+    pub async fn login(&self, user: &str, password: &str, device: &str) -> Result<LoginResponse> {
+        let req = LoginRequest {
+            version: wire::VERSION,
+            user: user.to_string(),
+            password: password.to_string(),
+            device: device.to_string(),
+        };
+        let resp = self
+            .http
+            .post(format!("{}{}", self.base, wire::LOGIN_PATH))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(serde_json::to_vec(&req).expect("plain data"))
+            .send()
+            .await
+            .map_err(offline)?;
+        if !resp.status().is_success() {
+            return Err(Self::refusal(resp).await);
+        }
+        let body = resp.bytes().await.map_err(offline)?;
+        serde_json::from_slice(&body)
+            .map_err(|e| ClientError::Protocol(format!("the server's answer is not valid: {e}")))
+    }
+
+    pub async fn logout(&self, token: &str) -> Result<()> {
+        let resp = self
+            .http
+            .post(format!("{}{}", self.base, wire::LOGOUT_PATH))
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(offline)?;
+        if !resp.status().is_success() {
+            return Err(Self::refusal(resp).await);
+        }
+        Ok(())
+    }
+
+    pub async fn round(&self, token: &str, req: &SyncRequest) -> Result<SyncResponse> {
+        let resp = self
+            .http
+            .post(format!("{}{}", self.base, wire::SYNC_PATH))
+            .bearer_auth(token)
+            .body(wire::encode(req))
+            .send()
+            .await
+            .map_err(offline)?;
+        if !resp.status().is_success() {
+            return Err(Self::refusal(resp).await);
+        }
+        let body = resp.bytes().await.map_err(offline)?;
+        let answer: SyncResponse =
+            wire::decode(&body).map_err(|e| ClientError::Protocol(format!("the server's answer: {e}")))?;
+        if answer.version != wire::VERSION {
+            return Err(ClientError::Protocol(format!(
+                "the server speaks protocol version {}; this program speaks {}",
+                answer.version,
+                wire::VERSION
+            )));
+        }
+        Ok(answer)
+    }
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    pub pushed: usize,
+    pub pulled: usize,
+    /// Pushed changes the server refused, with its reasons.
+    pub refused: Vec<String>,
+    /// Changes still waiting to be pushed (none after a complete sync).
+    pub waiting: i64,
+    /// Open conflicts in this replica.
+    pub conflicts: usize,
+    pub rounds: usize,
+}
+
+/// Sync until nothing is left to push or pull (or `max_rounds` rounds).
+pub async fn sync(store: &mut Store, client: &Client, token: &str, max_rounds: usize) -> Result<SyncReport> {
+    let origin = store.device_id()?;
+    let mut report = SyncReport::default();
+    for _ in 0..max_rounds {
+        let push = store.ops_to_push(wire::BATCH)?;
+        let req = SyncRequest {
+            version: wire::VERSION,
+            cursor: store.sync_cursor()?,
+            origin: origin.clone(),
+            push,
+        };
+        let answer = client.round(token, &req).await?;
+        report.rounds += 1;
+        let refused: Vec<_> = answer.refused.clone();
+        let acked: Vec<_> =
+            req.push.iter().map(|op| op.id).filter(|id| !refused.iter().any(|(r, _)| r == id)).collect();
+        store.mark_pushed(&acked, &refused)?;
+        report.pushed += acked.len();
+        report.refused.extend(refused.iter().map(|(_, why)| why.clone()));
+        store.apply_ops(&answer.pull, OpState::Acked)?;
+        store.set_sync_cursor(answer.cursor)?;
+        report.pulled += answer.pull.len();
+        if !answer.more && store.ops_waiting_to_push()? == 0 {
+            break;
+        }
+    }
+    report.waiting = store.ops_waiting_to_push()?;
+    report.conflicts = store.conflicts(None)?.len();
+    Ok(report)
+}

@@ -1,0 +1,137 @@
+//! The sync protocol on the wire: one POST per round carries the ops the server has not
+//! acknowledged and brings back everything after the client's cursor. Bodies are JSON
+//! compressed with zstd; field names are one letter, since a round may cross a link of
+//! a few kbit/s. The version is in the path (`/v1/…`) and in every body.
+
+use super::Op;
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use uuid::Uuid;
+
+pub const VERSION: u32 = 1;
+pub const SYNC_PATH: &str = "/v1/sync";
+pub const LOGIN_PATH: &str = "/v1/login";
+pub const LOGOUT_PATH: &str = "/v1/logout";
+/// Largest body the server accepts, compressed and uncompressed.
+pub const MAX_BODY: usize = 8 * 1024 * 1024;
+/// Ops a client pushes in one round, and the server sends back at most.
+pub const BATCH: usize = 500;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncRequest {
+    #[serde(rename = "v")]
+    pub version: u32,
+    /// The server sequence number of the last op this replica pulled.
+    #[serde(rename = "c")]
+    pub cursor: i64,
+    /// This replica's id, so the server does not send back its own ops.
+    #[serde(rename = "o")]
+    pub origin: String,
+    #[serde(rename = "p", default, skip_serializing_if = "Vec::is_empty")]
+    pub push: Vec<Op>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    #[serde(rename = "v")]
+    pub version: u32,
+    #[serde(rename = "c")]
+    pub cursor: i64,
+    /// Pushed ops the server refused, with the reason; every other pushed op is
+    /// acknowledged (stored, or already there).
+    #[serde(rename = "r", default, skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<(Uuid, String)>,
+    #[serde(rename = "p", default, skip_serializing_if = "Vec::is_empty")]
+    pub pull: Vec<Op>,
+    /// More ops wait after `cursor`: ask again at once.
+    #[serde(rename = "m", default, skip_serializing_if = "std::ops::Not::not")]
+    pub more: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub version: u32,
+    pub user: String,
+    pub password: String,
+    /// The device (host and replica), recorded with the session.
+    pub device: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoginResponse {
+    pub token: String,
+    pub user: String,
+    pub org: String,
+    pub roles: Vec<crate::domain::roles::Role>,
+    pub superadmin: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WireError {
+    #[error("the body is not valid zstd-compressed data: {0}")]
+    Compression(String),
+    #[error("the body is larger than {MAX_BODY} bytes once decompressed")]
+    TooLarge,
+    #[error("the body is not a valid message: {0}")]
+    Malformed(String),
+    #[error("protocol version {0} is not supported (this program speaks version {VERSION})")]
+    Version(u32),
+}
+
+pub fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
+    let json = serde_json::to_vec(msg).expect("messages are plain data");
+    zstd::bulk::compress(&json, 3).expect("compressing into memory")
+}
+
+/// Decode a body, never reading more than [`MAX_BODY`] bytes of output.
+pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, WireError> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    let decoder =
+        zstd::stream::read::Decoder::new(body).map_err(|e| WireError::Compression(e.to_string()))?;
+    let n = decoder
+        .take(MAX_BODY as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| WireError::Compression(e.to_string()))?;
+    if n > MAX_BODY {
+        return Err(WireError::TooLarge);
+    }
+    serde_json::from_slice(&out).map_err(|e| WireError::Malformed(e.to_string()))
+}
+
+impl SyncRequest {
+    pub fn decode(body: &[u8]) -> Result<SyncRequest, WireError> {
+        let req: SyncRequest = decode(body)?;
+        if req.version != VERSION {
+            return Err(WireError::Version(req.version));
+        }
+        Ok(req)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_round_trip_keeps_everything() {
+        let req = SyncRequest { version: VERSION, cursor: 42, origin: "abc".into(), push: vec![] };
+        assert_eq!(SyncRequest::decode(&encode(&req)).unwrap(), req);
+    }
+
+    #[test]
+    fn junk_and_other_versions_are_refused_with_a_reason() {
+        assert!(matches!(SyncRequest::decode(b"not zstd"), Err(WireError::Compression(_))));
+        let json = zstd::bulk::compress(b"{\"v\":1}", 3).unwrap();
+        assert!(matches!(SyncRequest::decode(&json), Err(WireError::Malformed(_))));
+        let v9 = encode(&serde_json::json!({"v": 9, "c": 0, "o": "x"}));
+        assert!(matches!(SyncRequest::decode(&v9), Err(WireError::Version(9))));
+    }
+
+    #[test]
+    fn a_compression_bomb_stops_at_the_limit() {
+        let zeros = vec![b' '; MAX_BODY + 10];
+        let bomb = zstd::bulk::compress(&zeros, 19).unwrap();
+        assert!(bomb.len() < 10_000);
+        assert!(matches!(SyncRequest::decode(&bomb), Err(WireError::TooLarge)));
+    }
+}
