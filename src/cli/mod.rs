@@ -106,6 +106,9 @@ pub struct ServeArgs {
     /// TLS private key (PEM)
     #[arg(long, value_name = "FILE")]
     pub tls_key: Option<PathBuf>,
+    /// Seconds a client may take to send a request (headers or body)
+    #[arg(long, default_value_t = 30, value_name = "SECONDS", hide = true)]
+    pub read_timeout: u64,
 }
 
 #[derive(Subcommand, Debug)]

@@ -184,7 +184,8 @@ pub fn serve(settings: &Settings, args: &ServeArgs) -> Result<ExitCode, String> 
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        server::serve(listener, store, listen, shutdown).await
+        let read_timeout = std::time::Duration::from_secs(args.read_timeout.max(1));
+        server::serve(listener, store, listen, read_timeout, shutdown).await
     })?;
     Ok(ExitCode::SUCCESS)
 }

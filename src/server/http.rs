@@ -17,9 +17,6 @@ use tokio::net::TcpListener;
 
 type Shared = Arc<dyn ServerStore>;
 
-/// How long a client may take to send a request's headers or body.
-const READ_TIMEOUT: Duration = Duration::from_secs(30);
-
 impl IntoResponse for ServerError {
     fn into_response(self) -> Response {
         let status = match &self {
@@ -33,19 +30,27 @@ impl IntoResponse for ServerError {
     }
 }
 
-pub fn router(store: Shared) -> Router {
+pub fn router(store: Shared, read_timeout: Duration) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route(wire::LOGIN_PATH, post(login))
         .route(wire::LOGOUT_PATH, post(logout))
         .route(wire::SYNC_PATH, post(sync))
         .fallback(|| async { (StatusCode::NOT_FOUND, "no such endpoint; sitroom speaks /v1/sync\n") })
-        .with_state(store)
+        .with_state(Served { store, read_timeout })
+}
+
+/// What every handler gets.
+#[derive(Clone)]
+struct Served {
+    store: Shared,
+    /// How long a client may take to send a request's headers or body.
+    read_timeout: Duration,
 }
 
 /// Read a body, refusing one that is too large or too slow.
-async fn read_body(body: Body) -> Result<Bytes, ServerError> {
-    match tokio::time::timeout(READ_TIMEOUT, axum::body::to_bytes(body, wire::MAX_BODY)).await {
+async fn read_body(body: Body, limit: Duration) -> Result<Bytes, ServerError> {
+    match tokio::time::timeout(limit, axum::body::to_bytes(body, wire::MAX_BODY)).await {
         Err(_) => Err(ServerError::BadRequest("the request body did not arrive in time".into())),
         Ok(Err(_)) => Err(ServerError::BadRequest(format!(
             "the request body is too large or broken (at most {} bytes)",
@@ -81,8 +86,9 @@ async fn authenticate(store: &Shared, headers: &HeaderMap) -> Result<Principal, 
     blocking(move || store.authenticate(&token)).await
 }
 
-async fn login(State(store): State<Shared>, body: Body) -> Result<Response, ServerError> {
-    let bytes = read_body(body).await?;
+async fn login(State(served): State<Served>, body: Body) -> Result<Response, ServerError> {
+    let bytes = read_body(body, served.read_timeout).await?;
+    let store = served.store;
     let req: LoginRequest = serde_json::from_slice(&bytes)
         .map_err(|e| ServerError::BadRequest(format!("the login request is not valid: {e}")))?;
     if req.version != wire::VERSION {
@@ -103,16 +109,18 @@ async fn login(State(store): State<Shared>, body: Body) -> Result<Response, Serv
     Ok(axum::Json(reply).into_response())
 }
 
-async fn logout(State(store): State<Shared>, headers: HeaderMap) -> Result<Response, ServerError> {
+async fn logout(State(served): State<Served>, headers: HeaderMap) -> Result<Response, ServerError> {
     let token = bearer(&headers)?;
+    let store = served.store;
     blocking(move || store.logout(&token)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn sync(State(store): State<Shared>, headers: HeaderMap, body: Body) -> Result<Response, ServerError> {
+async fn sync(State(served): State<Served>, headers: HeaderMap, body: Body) -> Result<Response, ServerError> {
     let started = Instant::now();
+    let store = served.store;
     let who = authenticate(&store, &headers).await?;
-    let bytes = read_body(body).await?;
+    let bytes = read_body(body, served.read_timeout).await?;
     let req = SyncRequest::decode(&bytes).map_err(|e| ServerError::BadRequest(e.to_string()))?;
     let pushed = req.push.len();
     let name = who.name.clone();
@@ -163,13 +171,14 @@ pub async fn serve(
     listener: TcpListener,
     store: Shared,
     listen: Listen,
+    read_timeout: Duration,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), String> {
     let tls = match &listen {
         Listen::Plain => None,
         Listen::Tls { cert, key } => Some(tls_acceptor(cert, key)?),
     };
-    let app = router(store);
+    let app = router(store, read_timeout);
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -190,12 +199,12 @@ pub async fn serve(
             let service = hyper_util::service::TowerToHyperService::new(app);
             let mut http = hyper::server::conn::http1::Builder::new();
             http.timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(READ_TIMEOUT)
+                .header_read_timeout(read_timeout)
                 .auto_date_header(false)
                 .keep_alive(true);
             let result = match tls {
                 None => http.serve_connection(hyper_util::rt::TokioIo::new(stream), service).await,
-                Some(acceptor) => match tokio::time::timeout(READ_TIMEOUT, acceptor.accept(stream)).await {
+                Some(acceptor) => match tokio::time::timeout(read_timeout, acceptor.accept(stream)).await {
                     Ok(Ok(tls_stream)) => {
                         http.serve_connection(hyper_util::rt::TokioIo::new(tls_stream), service).await
                     }

@@ -81,3 +81,33 @@ pub fn buffer_text(b: &ratatui::buffer::Buffer) -> String {
     }
     out
 }
+
+pub mod link;
+pub mod server;
+
+impl Home {
+    /// Sign this home's database in to `server` as `user` (password [`server::PASSWORD`]).
+    pub fn login(&self, url: &str, user: &str) {
+        use std::io::Write;
+        let mut child = self
+            .cmd()
+            .args(["login", "--server", url, "--user", user, "--password-stdin"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{}", server::PASSWORD).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "login failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// `sync status --json`.
+    pub fn sync_status(&self) -> serde_json::Value {
+        serde_json::from_str(&self.ok(&["sync", "status", "--json"])).unwrap()
+    }
+
+    pub fn state_hash(&self) -> String {
+        self.sync_status()["state_hash"].as_str().unwrap().to_string()
+    }
+}

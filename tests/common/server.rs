@@ -1,0 +1,98 @@
+//! A real `sitroom serve` on a free loopback port, killed when dropped.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+pub const PASSWORD: &str = "riktig-hest-batteri";
+
+pub struct Server {
+    child: Option<Child>,
+    pub url: String,
+    pub addr: String,
+    pub db: PathBuf,
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn sitroom() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sitroom"));
+    c.env("TZ", "UTC").env("LANG", "C.UTF-8").env("RUST_LOG", "info").env_remove("SITROOM_DB");
+    c
+}
+
+impl Server {
+    /// A new server with an empty database.
+    pub fn start() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("server.db");
+        let mut s = Server::start_at(&db, "127.0.0.1:0");
+        s._dir = Some(dir);
+        s
+    }
+
+    /// A server on `db`, listening on `listen` (port 0: any free port).
+    pub fn start_at(db: &Path, listen: &str) -> Server {
+        let mut child = sitroom()
+            .args(["--db", db.to_str().unwrap(), "serve", "--listen", listen, "--read-timeout", "2"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("server said {line:?}"))
+            .to_string();
+        let addr = url.trim_start_matches("http://").to_string();
+        Server { child: Some(child), url, addr, db: db.to_path_buf(), _dir: None }
+    }
+
+    pub fn admin(&self, args: &[&str]) -> Output {
+        sitroom().args(["--db", self.db.to_str().unwrap(), "admin"]).args(args).output().unwrap()
+    }
+
+    pub fn add_org(&self, name: &str) {
+        let out = self.admin(&["org", "add", name]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// An account with password [`PASSWORD`].
+    pub fn add_user(&self, name: &str, org: &str, roles: &[&str]) {
+        use std::io::Write;
+        let mut args = vec!["user", "add", name, "--org", org, "--password-stdin"];
+        for r in roles {
+            args.extend(["--role", r]);
+        }
+        let mut child = sitroom()
+            .args(["--db", self.db.to_str().unwrap(), "admin"])
+            .args(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// SIGKILL: no chance to finish anything.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        self.child.as_mut().is_some_and(|c| c.try_wait().ok().flatten().is_none())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

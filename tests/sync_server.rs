@@ -1,0 +1,330 @@
+//! Sync through a real `sitroom serve` on 127.0.0.1 with several client databases, each
+//! driven through the real binary: offline work merging, a server killed mid-push,
+//! sign-in, and the server's refusals with their reasons.
+
+mod common;
+use common::link::{Link, Shape};
+use common::server::Server;
+use common::Home;
+use std::io::{Read, Write};
+use std::time::Duration;
+
+const ORG: &str = "Lillehammer kommune";
+
+fn server_with(users: &[(&str, &[&str])]) -> Server {
+    let s = Server::start();
+    s.add_org(ORG);
+    for (name, roles) in users {
+        s.add_user(name, ORG, roles);
+    }
+    s
+}
+
+fn client(server_url: &str, user: &str) -> Home {
+    let h = Home::new();
+    h.login(server_url, user);
+    h
+}
+
+fn sync(h: &Home) -> String {
+    h.ok(&["sync"])
+}
+
+#[test]
+fn three_clients_write_offline_and_converge_when_the_server_returns() {
+    let mut server =
+        server_with(&[("kari", &["kriseledelse"]), ("ola", &["loggfører"]), ("per", &["kriseledelse"])]);
+    let (a, b, c) = (client(&server.url, "kari"), client(&server.url, "ola"), client(&server.url, "per"));
+    a.ok(&["incident", "new", "--title", "Flom i Lågen", "--type", "flom"]);
+    a.ok(&["task", "add", "--title", "Evakuere campingplassen på Øyer"]);
+    sync(&a);
+    sync(&b);
+    sync(&c);
+    assert_eq!(b.entries().len(), 1, "the task's automatic entry reached ola");
+
+    // The server goes away; everyone keeps working.
+    let addr = server.addr.clone();
+    server.kill();
+    for (h, who) in [(&a, "stab"), (&b, "bil"), (&c, "heim")] {
+        for i in 0..4 {
+            h.ok(&["log", "add", &format!("{who} {i}: vannet står på Øyer, ærlig talt")]);
+        }
+        let (code, err) = h.fails(&["sync"]);
+        assert_eq!(code, 2);
+        assert!(err.contains("offline") && err.contains("changes wait here"), "{err}");
+    }
+    // Kari and Per both move the task, without seeing each other.
+    a.ok(&["task", "status", "1", "pågår"]);
+    std::thread::sleep(Duration::from_millis(5));
+    c.ok(&["task", "status", "1", "avbrutt"]);
+    assert!(a.sync_status()["waiting"].as_i64().unwrap() > 0);
+
+    let _server = Server::start_at(&server.db, &addr);
+    for h in [&a, &b, &c, &a, &b] {
+        sync(h);
+    }
+    let hashes: Vec<String> = [&a, &b, &c].iter().map(|h| h.state_hash()).collect();
+    assert_eq!(hashes[0], hashes[1]);
+    assert_eq!(hashes[1], hashes[2]);
+    for h in [&a, &b, &c] {
+        let entries = h.entries();
+        let written = entries.iter().filter(|e| e["kind"] == "note").count();
+        assert_eq!(written, 12, "every entry once");
+        h.ok(&["log", "verify"]);
+        let conflicts: serde_json::Value =
+            serde_json::from_str(&h.ok(&["conflict", "list", "--json"])).unwrap();
+        assert_eq!(conflicts.as_array().unwrap().len(), 1, "the concurrent task moves are flagged");
+        assert_eq!(conflicts[0]["field"], "status");
+        assert_eq!(h.sync_status()["waiting"], 0);
+    }
+}
+
+#[test]
+fn a_server_killed_mid_push_loses_nothing_and_duplicates_nothing() {
+    let mut server = server_with(&[("kari", &["kriseledelse"])]);
+    let a = client(&server.url, "kari");
+    a.ok(&["incident", "new", "--title", "Strømbrudd", "--type", "flom"]);
+    let lines: String =
+        (0..3000).map(|i| format!("Melding {i} fra feltet: strømmen er borte i Fåberg\n")).collect();
+    let file = a.path().join("backlog.txt");
+    std::fs::write(&file, lines).unwrap();
+    a.ok(&["log", "import", file.to_str().unwrap()]);
+    // Through a slow link the push takes several rounds; the server dies during it.
+    let link = Link::start(&server.addr, Shape::radio(2_000_000, Duration::from_millis(20)));
+    let mut login: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(a.path().join("sitroom.db.login")).unwrap()).unwrap();
+    login["server"] = link.url().into();
+    std::fs::write(a.path().join("sitroom.db.login"), login.to_string()).unwrap();
+    let pushing = a
+        .cmd()
+        .arg("sync")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+    let addr = server.addr.clone();
+    server.kill();
+    let out = pushing.wait_with_output().unwrap();
+    assert!(!out.status.success(), "the sync saw the server die");
+    let waiting = a.sync_status()["waiting"].as_i64().unwrap();
+    assert!(waiting > 0 && waiting < 3002, "part of the backlog got through before the kill: {waiting} left");
+
+    let _server = Server::start_at(&server.db, &addr);
+    sync(&a);
+    assert_eq!(a.sync_status()["waiting"], 0);
+    let b = client(&format!("http://{addr}"), "kari");
+    sync(&b);
+    let entries = b.entries();
+    assert_eq!(entries.len(), 3000, "each entry arrived exactly once");
+    let mut ids: Vec<&str> = entries.iter().map(|e| e["id"].as_str().unwrap()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 3000);
+    assert_eq!(a.state_hash(), b.state_hash());
+    b.ok(&["log", "verify"]);
+}
+
+#[test]
+fn sign_in_is_checked_and_sessions_end() {
+    let server = server_with(&[("kari", &["kriseledelse"]), ("ola", &["loggfører"])]);
+    let h = Home::new();
+    let mut child = h
+        .cmd()
+        .args(["login", "--server", &server.url, "--user", "kari", "--password-stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "feil-passord").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrong user name or password"));
+
+    h.login(&server.url, "ola");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(h.path().join("sitroom.db.login")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the token is readable by its owner alone");
+    }
+    sync(&h);
+    // An administrator disables the account: the very next sync is refused.
+    assert!(server.admin(&["user", "disable", "ola"]).status.success());
+    let (_, err) = h.fails(&["sync"]);
+    assert!(err.contains("session is not valid"), "{err}");
+    // A token that was never issued is refused the same way.
+    let path = h.path().join("sitroom.db.login");
+    let mut login: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    login["token"] = "0".repeat(64).into();
+    std::fs::write(&path, login.to_string()).unwrap();
+    let (_, err) = h.fails(&["sync"]);
+    assert!(err.contains("session is not valid"), "{err}");
+    // Logging out works even when the server refuses; afterwards sync says so.
+    h.ok(&["logout"]);
+    let (_, err) = h.fails(&["sync"]);
+    assert!(err.contains("not signed in"), "{err}");
+}
+
+#[test]
+fn the_server_refuses_what_a_role_may_not_do_and_says_why() {
+    let server = server_with(&[("gjest", &["gjest"]), ("bjorn", &["beredskapsmedarbeider"])]);
+    // Work done before signing in (one-user mode allows everything locally).
+    let guest = Home::new();
+    guest.ok(&["incident", "new", "--title", "Øvelse", "--type", "flom"]);
+    guest.ok(&["log", "add", "skrevet av en gjest"]);
+    guest.login(&server.url, "gjest");
+    let out = guest.run(&["sync"]);
+    assert_eq!(out.status.code(), Some(1), "refusals make the sync fail");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("refused by the server: gjest (gjest) may not open, close or reopen incidents"),
+        "{text}"
+    );
+    let status = guest.sync_status();
+    assert!(status["refused"].as_array().unwrap().len() >= 2, "the refusals stay visible: {status}");
+
+    let writer = Home::new();
+    writer.ok(&["incident", "new", "--title", "Skred", "--type", "flom"]);
+    writer.ok(&["report", "new", "--template", "situasjonsrapport", "--title", "Sitrep 1"]);
+    writer.ok(&["report", "submit", "1"]);
+    writer.ok(&["report", "approve", "1"]);
+    writer.login(&server.url, "bjorn");
+    let out = writer.run(&["sync"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("bjorn (beredskapsmedarbeider) may not approve reports"), "{text}");
+    // Everything else went through: a fresh replica of bjorn's sees the report, submitted.
+    let other = client(&server.url, "bjorn");
+    sync(&other);
+    let reports: serde_json::Value = serde_json::from_str(&other.ok(&["report", "list", "--json"])).unwrap();
+    assert_eq!(reports[0]["status"], "til godkjenning");
+}
+
+#[test]
+fn another_organisations_incident_is_out_of_reach() {
+    let server = server_with(&[("kari", &["kriseledelse"])]);
+    server.add_org("Gausdal kommune");
+    server.add_user("gunn", "Gausdal kommune", &["kriseledelse"]);
+    let a = client(&server.url, "kari");
+    a.ok(&["incident", "new", "--title", "Flom i Lågen", "--type", "flom"]);
+    a.ok(&["log", "add", "Lillehammer internt"]);
+    sync(&a);
+    let g = client(&server.url, "gunn");
+    sync(&g);
+    let listed: serde_json::Value = serde_json::from_str(&g.ok(&["incident", "list", "--json"])).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 0, "Gausdal sees nothing of Lillehammer's");
+    // A bundle carries the incident to Gausdal anyway; writing into it is refused.
+    let file = a.path().join("b.bundle");
+    a.ok(&["bundle", "export", file.to_str().unwrap()]);
+    g.ok(&["bundle", "import", file.to_str().unwrap()]);
+    g.ok(&["log", "add", "--incident", "1", "fra Gausdal"]);
+    let out = g.run(&["sync"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("another organisation's incident"), "{text}");
+    sync(&a);
+    assert!(a.entries().iter().all(|e| e["text"] != "fra Gausdal"));
+}
+
+#[test]
+fn bundles_carry_changes_and_importing_twice_changes_nothing() {
+    let a = Home::new();
+    a.ok(&["incident", "new", "--title", "Bortfall av ekom", "--type", "flom"]);
+    for i in 0..3 {
+        a.ok(&["log", "add", &format!("satellittelefon {i}")]);
+    }
+    let file = a.path().join("usb.bundle");
+    let out = a.ok(&["bundle", "export", "--json", file.to_str().unwrap()]);
+    let meta: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let b = Home::new();
+    let first = b.ok(&["bundle", "import", file.to_str().unwrap()]);
+    assert!(first.contains("4 changes applied"), "{first}");
+    let again = b.ok(&["bundle", "import", file.to_str().unwrap()]);
+    assert!(again.contains("0 changes applied, 4 already here"), "{again}");
+    assert_eq!(a.state_hash(), b.state_hash());
+    // The next bundle carries only what is new.
+    a.ok(&["log", "add", "ny melding"]);
+    let since = meta["through"].to_string();
+    let next = a.ok(&["bundle", "export", "--since", &since, file.to_str().unwrap()]);
+    assert!(next.starts_with("1 changes"), "{next}");
+    b.ok(&["bundle", "import", file.to_str().unwrap()]);
+    assert_eq!(b.entries().len(), 4);
+    let (_, err) = b.fails(&["bundle", "import", a.db().to_str().unwrap()]);
+    assert!(
+        err.contains("not a sitroom bundle") || err.contains("zstd") || err.contains("Unknown frame"),
+        "{err}"
+    );
+}
+
+/// A raw HTTP exchange, for requests no well-behaved client sends.
+fn raw(addr: &str, request: &[u8]) -> String {
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(40))).unwrap();
+    let _ = s.write_all(request);
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).to_string()
+}
+
+fn post(addr: &str, path: &str, auth: Option<&str>, body: &[u8]) -> String {
+    let mut req =
+        format!("POST {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-length: {}\r\n", body.len());
+    if let Some(t) = auth {
+        req.push_str(&format!("authorization: Bearer {t}\r\n"));
+    }
+    req.push_str("\r\n");
+    let mut bytes = req.into_bytes();
+    bytes.extend_from_slice(body);
+    raw(addr, &bytes)
+}
+
+#[test]
+fn bad_requests_get_a_4xx_with_a_message_and_the_server_stays_up() {
+    let mut server = server_with(&[("kari", &["kriseledelse"])]);
+    let h = client(&server.url, "kari");
+    let login: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(h.path().join("sitroom.db.login")).unwrap()).unwrap();
+    let token = login["token"].as_str().unwrap().to_string();
+    let health = raw(&server.addr, b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+    assert!(health.starts_with("HTTP/1.1 200") && health.ends_with("ok\n"), "{health}");
+
+    let cases: Vec<(&str, Vec<u8>, Option<&str>, &str)> = vec![
+        ("no token", b"x".to_vec(), None, "401"),
+        ("wrong token", b"x".to_vec(), Some("abc"), "401"),
+        ("not zstd", b"{\"v\":1}".to_vec(), Some(&token), "400"),
+        ("malformed", zstd::bulk::compress(b"{\"v\":1,\"c\":\"x\"}", 3).unwrap(), Some(&token), "400"),
+        (
+            "unknown version",
+            zstd::bulk::compress(b"{\"v\":99,\"c\":0,\"o\":\"x\"}", 3).unwrap(),
+            Some(&token),
+            "400",
+        ),
+    ];
+    for (what, body, auth, status) in cases {
+        let reply = post(&server.addr, "/v1/sync", auth, &body);
+        assert!(reply.starts_with(&format!("HTTP/1.1 {status}")), "{what}: {reply}");
+        let message = reply.split("\r\n\r\n").nth(1).unwrap_or_default();
+        assert!(message.len() > 10, "{what} says why: {reply}");
+    }
+    let unknown = post(
+        &server.addr,
+        "/v1/sync",
+        Some(&token),
+        &zstd::bulk::compress(b"{\"v\":99,\"c\":0,\"o\":\"x\"}", 3).unwrap(),
+    );
+    assert!(unknown.contains("version 99 is not supported"), "{unknown}");
+    // A huge payload is refused without being read to the end.
+    let huge = vec![b'a'; 9 * 1024 * 1024];
+    let reply = post(&server.addr, "/v1/sync", Some(&token), &huge);
+    assert!(reply.starts_with("HTTP/1.1 4"), "{}", &reply[..reply.len().min(200)]);
+    // A body that never arrives ends in a 4xx, not a connection held forever.
+    let stalled = raw(
+        &server.addr,
+        format!("POST /v1/sync HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {token}\r\ncontent-length: 1000\r\n\r\nabc")
+            .as_bytes(),
+    );
+    assert!(stalled.starts_with("HTTP/1.1 400") && stalled.contains("did not arrive in time"), "{stalled}");
+    assert!(server.is_running());
+    sync(&h);
+}
