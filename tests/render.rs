@@ -512,3 +512,27 @@ fn an_incident_closed_elsewhere_takes_no_more_entries() {
     assert!(s.contains("hendelse 1 er avsluttet"), "{s}");
     assert!(s.contains("Skrevet etter at hendelsen ble avsluttet"), "the text stays in the entry line: {s}");
 }
+
+#[test]
+fn the_title_bar_says_how_sync_stands() {
+    use sitroom::sync::background::{LinkState, SyncState};
+    let mut f = flood();
+    let mut ui = ui(&mut f, Lang::Nb);
+    let top = |ui: &Ui| screen(ui, 140, 30).lines().next().unwrap().to_string();
+    assert!(!top(&ui).contains("tilkoblet"), "no sync word when not signed in");
+    ui.show_sync(SyncState { link: LinkState::Online, ..SyncState::default() });
+    assert!(top(&ui).contains("│ ● tilkoblet │") || top(&ui).contains("│ ● tilkoblet "), "{}", top(&ui));
+    let since = Local.with_ymd_and_hms(2026, 11, 23, 14, 32, 0).unwrap().with_timezone(&Utc);
+    ui.show_sync(SyncState {
+        link: LinkState::Offline { since },
+        waiting: 3,
+        conflicts: 1,
+        ..SyncState::default()
+    });
+    let line = top(&ui);
+    assert!(line.contains("○ frakoblet siden 14:32 · 3 venter · 1 konflikt"), "{line}");
+    let mut f = flood();
+    let mut en = self::ui(&mut f, Lang::En);
+    en.show_sync(SyncState { link: LinkState::Offline { since }, waiting: 12, ..SyncState::default() });
+    assert!(top(&en).contains("○ offline since 14:32 · 12 waiting"), "{}", top(&en));
+}

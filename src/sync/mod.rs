@@ -8,6 +8,7 @@ pub mod op;
 pub use hlc::Hlc;
 pub use op::{Action, Kind, Op};
 pub mod authorize;
+pub mod background;
 pub mod bundle;
 pub mod client;
 pub mod wire;

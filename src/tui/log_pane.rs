@@ -74,6 +74,9 @@ pub struct LogPane {
     planning: Option<Prompt<()>>,
     /// The older history, while a background thread loads it.
     history: Option<Receiver<Result<LogModel, String>>>,
+    /// The store's count of syncs that placed entries before others (see
+    /// `Store::log_reorders`): when it moves, numbers shifted and the view reloads.
+    reorders: i64,
 }
 
 /// Load entries `1..=until` on another thread, with its own connection.
@@ -125,6 +128,7 @@ impl LogPane {
             meeting: None,
             planning: None,
             history,
+            reorders: session.store.log_reorders()?,
         };
         pane.meeting = session.ongoing_meeting(&pane.incident)?;
         if let Some(d) = draft {
@@ -255,6 +259,19 @@ impl LogPane {
         let meeting = session.ongoing_meeting(&self.incident)?;
         let meeting_changed = meeting != self.meeting;
         self.meeting = meeting;
+        let reorders = session.store.log_reorders()?;
+        if reorders != self.reorders {
+            // Entries merged from a replica that was offline took their places by time
+            // and later numbers moved: read the log afresh, keeping the filter.
+            self.reorders = reorders;
+            self.history = None;
+            let filter = self.model.filter().clone();
+            self.model = LogModel::load(|push| session.for_each_summary(&self.incident, 0, i64::MAX, push))?;
+            self.model.set_filter(filter);
+            self.anchor = None;
+            self.selected = self.selected.min(self.model.len().saturating_sub(1));
+            return Ok(true);
+        }
         let before = self.model.total();
         session.for_each_summary(&self.incident, self.model.last_seq(), i64::MAX, |e| self.model.push(e))?;
         Ok(self.model.total() > before || meeting_changed)

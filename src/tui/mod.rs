@@ -60,6 +60,9 @@ pub fn run(settings: &Settings, cli: &Cli) -> Result<(), String> {
     );
     ui.set_unsaved(unsaved);
     ui.set_desktop_notifications(notify::desktop_available());
+    if let Some(login) = crate::sync::client::load_login(&settings.db).map_err(|e| e.to_string())? {
+        ui.start_sync(crate::sync::background::Background::start(settings.db.clone(), login));
+    }
     let mut terminal = enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;
     let result = event_loop(&mut terminal, &mut ui, cli.exit_after_first_frame);
     let saved = ui.shutdown();

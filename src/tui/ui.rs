@@ -15,10 +15,11 @@ use super::picker::Picker;
 use super::report_editor::ReportEditor;
 use super::task_board::TaskBoard;
 use super::theme::Theme;
-use super::widgets::hints;
+use super::widgets::{self, hints};
 use super::workspace::{self, PaneKind, WorkspaceDef};
 use crate::app::Session;
 use crate::i18n::Lang;
+use crate::sync::background::{Background, LinkState, SyncState};
 use crate::text::safe_line;
 use chrono::{DateTime, Local, Timelike};
 use crossterm::event::{KeyEvent, KeyEventKind};
@@ -69,6 +70,10 @@ pub struct Ui {
     /// Shared with the hang-up watcher (see `hangup`).
     unsaved: Option<SharedUnsaved>,
     notices: Notices,
+    /// Background sync, when this database is signed in to a server.
+    sync: Option<Background>,
+    /// How sync stood at the last look: what the title bar shows.
+    sync_view: Option<SyncState>,
 }
 
 impl Ui {
@@ -109,6 +114,8 @@ impl Ui {
             clear_requested: false,
             unsaved: None,
             notices: Notices::new(false),
+            sync: None,
+            sync_view: None,
         };
         ui.show_workspace(0);
         match ui.session.default_incident()? {
@@ -150,6 +157,40 @@ impl Ui {
     /// Also show notices as desktop notifications (where `notify::desktop_available`).
     pub fn set_desktop_notifications(&mut self, on: bool) {
         self.notices = Notices::new(on);
+    }
+
+    /// Sync in the background from now on.
+    pub fn start_sync(&mut self, sync: Background) {
+        self.sync_view = Some(sync.state());
+        self.sync = Some(sync);
+    }
+
+    /// Show this sync state (the background's, or a test's).
+    pub fn show_sync(&mut self, state: SyncState) {
+        self.sync_view = Some(state);
+    }
+
+    /// Pick up how sync stands; true when the title bar must change. A refusal by the
+    /// server is said once in the status line.
+    fn poll_sync(&mut self, now: Instant) -> bool {
+        let Some(sync) = &self.sync else { return false };
+        let state = sync.state();
+        if self.sync_view.as_ref() == Some(&state) {
+            return false;
+        }
+        let new_refusal = state.last_refusal.is_some()
+            && self.sync_view.as_ref().map(|v| &v.last_refusal) != Some(&state.last_refusal);
+        if new_refusal {
+            let nb = self.lang.is_norwegian();
+            let why = state.last_refusal.clone().unwrap_or_default();
+            let text = format!(
+                "{}: {why}",
+                crate::domain::say(nb, "Serveren avviste en endring", "The server refused a change")
+            );
+            self.status = Some(Status { text, level: Level::Error, since: now });
+        }
+        self.sync_view = Some(state);
+        true
     }
 
     /// Say, once each, what has become true for this user: a task given to them, a
@@ -345,6 +386,7 @@ impl Ui {
     /// status, notice a new minute for the clock. True when a redraw is needed.
     pub fn tick(&mut self, now: Instant) -> bool {
         let mut changed = self.tick_overlays(now);
+        changed |= self.poll_sync(now);
         if let Some(desk) = &mut self.desk {
             match desk.log.poll_history() {
                 Ok(c) => changed |= c,
@@ -493,13 +535,25 @@ impl Ui {
             self.session.device,
             cx.now.format("%H:%M")
         );
+        // How sync stands is always shown, at the right; the user and clock give way
+        // first, then the incident's title is cut.
+        let sync = self.sync_view.as_ref().map(|state| {
+            let (text, alarm) = sync_label(state, cx.lang.is_norwegian());
+            Span::styled(format!("│ {text} "), if alarm { t.warning } else { t.title_bar })
+        });
+        let sync_width = sync.as_ref().map_or(0, |s| s.content.width());
+        let width = area.width as usize;
         let used: usize = left.iter().map(|s| s.content.width()).sum();
-        let room = (area.width as usize).saturating_sub(used + right.width());
-        left.push(Span::styled(" ".repeat(room), t.title_bar));
-        if room > 0 || used + right.width() <= area.width as usize {
-            left.push(Span::styled(right, t.title_bar));
+        let right = (used + sync_width + right.width() <= width).then_some(right);
+        let room = width.saturating_sub(sync_width + right.as_ref().map_or(0, |r| r.width()));
+        let mut line = widgets::cut(Line::from(left), room as u16);
+        let used: usize = line.spans.iter().map(|s| s.content.width()).sum();
+        line.spans.push(Span::styled(" ".repeat(room.saturating_sub(used)), t.title_bar));
+        line.spans.extend(sync);
+        if let Some(right) = right {
+            line.spans.push(Span::styled(right, t.title_bar));
         }
-        f.render_widget(Paragraph::new(Line::from(left)).style(t.title_bar), area);
+        f.render_widget(Paragraph::new(line).style(t.title_bar), area);
     }
 
     fn render_bottom(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
@@ -582,4 +636,43 @@ fn is_typing(ev: &KeyEvent) -> bool {
         && !ev
             .modifiers
             .intersects(crossterm::event::KeyModifiers::CONTROL | crossterm::event::KeyModifiers::ALT)
+}
+
+/// The title bar's word on sync, and whether it needs the user's eye: online /
+/// offline since 14:32 / 3 changes waiting / 2 conflicts.
+fn sync_label(state: &SyncState, nb: bool) -> (String, bool) {
+    use crate::domain::say;
+    let mut parts = Vec::new();
+    let mut alarm = false;
+    match &state.link {
+        LinkState::Connecting => parts.push(say(nb, "kobler til", "connecting")),
+        LinkState::Online => parts.push(say(nb, "● tilkoblet", "● online")),
+        LinkState::Offline { since } => {
+            alarm = true;
+            let at = since.with_timezone(&Local).format("%H:%M");
+            parts.push(format!("{} {at}", say(nb, "○ frakoblet siden", "○ offline since")));
+        }
+        LinkState::SignedOut(_) => {
+            alarm = true;
+            parts.push(say(nb, "○ logget ut: sitroom login", "○ signed out: sitroom login"));
+        }
+    }
+    if state.waiting > 0 {
+        parts.push(format!("{} {}", state.waiting, say(nb, "venter", "waiting")));
+    }
+    if state.conflicts > 0 {
+        alarm = true;
+        let word = match (state.conflicts, nb) {
+            (1, true) => "konflikt",
+            (_, true) => "konflikter",
+            (1, false) => "conflict",
+            (_, false) => "conflicts",
+        };
+        parts.push(format!("{} {word}", state.conflicts));
+    }
+    if state.refused > 0 {
+        alarm = true;
+        parts.push(format!("{} {}", state.refused, say(nb, "avvist", "refused")));
+    }
+    (parts.join(" · "), alarm)
 }

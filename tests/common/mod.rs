@@ -84,6 +84,7 @@ pub fn buffer_text(b: &ratatui::buffer::Buffer) -> String {
 
 pub mod link;
 pub mod server;
+pub mod tmux;
 
 impl Home {
     /// Sign this home's database in to `server` as `user` (password [`server::PASSWORD`]).

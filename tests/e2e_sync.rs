@@ -1,0 +1,67 @@
+//! The TUI syncing in the background, in a real terminal, against a real server: what
+//! the logger types reaches the others, what they write appears on screen, and the
+//! title bar says when the link is gone and how much waits.
+
+mod common;
+use common::server::Server;
+use common::tmux::{Tmux, WAIT};
+use common::Home;
+use std::time::{Duration, Instant};
+
+/// Sync `h` until its log has an entry with `text`.
+fn until_synced(h: &Home, text: &str) {
+    let start = Instant::now();
+    loop {
+        h.ok(&["sync"]);
+        if h.entries().iter().any(|e| e["text"] == text) {
+            return;
+        }
+        assert!(start.elapsed() < WAIT, "{text:?} never reached the other replica");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn the_tui_syncs_in_the_background_and_shows_the_link() {
+    let mut server = Server::start();
+    server.add_org("Lillehammer kommune");
+    server.add_user("kari", "Lillehammer kommune", &["kriseledelse"]);
+    server.add_user("ola", "Lillehammer kommune", &["loggfører"]);
+    let logger = Home::new();
+    logger.login(&server.url, "kari");
+    logger.ok(&["incident", "new", "--title", "Flom i Lågen", "--type", "flom"]);
+    logger.ok(&["sync"]);
+    let other = Home::new();
+    other.login(&server.url, "ola");
+    other.ok(&["sync"]);
+
+    let t = Tmux::new();
+    t.start(&logger, "--lang nb");
+    t.wait_for("● tilkoblet");
+    t.text("Vannet står i kjellerne på Øyer");
+    t.keys(&["Enter"]);
+    until_synced(&other, "Vannet står i kjellerne på Øyer");
+
+    other.ok(&["log", "add", "Fra bilen: Gudbrandsdalsvegen er stengt ved Tretten"]);
+    other.ok(&["sync"]);
+    t.wait_for("Gudbrandsdalsvegen er stengt");
+
+    // The server goes down: the logger keeps typing, the title bar says so.
+    let addr = server.addr.clone();
+    server.kill();
+    t.wait_for("○ frakoblet siden");
+    t.text("Skrevet uten forbindelse");
+    t.keys(&["Enter"]);
+    t.wait_for("1 venter");
+    let _back = Server::start_at(&server.db, &addr);
+    t.wait_for("● tilkoblet");
+    let screen = t.wait_for("Skrevet uten forbindelse");
+    let start = Instant::now();
+    while t.screen().contains("venter") {
+        assert!(start.elapsed() < WAIT, "the waiting change was never sent:\n{screen}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    until_synced(&other, "Skrevet uten forbindelse");
+    t.keys(&["C-q"]);
+    t.wait_exit();
+}
