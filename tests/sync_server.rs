@@ -328,3 +328,71 @@ fn bad_requests_get_a_4xx_with_a_message_and_the_server_stays_up() {
     assert!(server.is_running());
     sync(&h);
 }
+
+#[test]
+fn random_and_truncated_bodies_never_break_the_server() {
+    let server = server_with(&[("kari", &["kriseledelse"])]);
+    let h = client(&server.url, "kari");
+    h.ok(&["incident", "new", "--title", "Flom", "--type", "flom"]);
+    h.ok(&["log", "add", "første melding"]);
+    let login: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(h.path().join("sitroom.db.login")).unwrap()).unwrap();
+    let token = login["token"].as_str().unwrap().to_string();
+    // A real request body, cut at every length, and random bytes.
+    let bundle_file = h.path().join("b.bundle");
+    h.ok(&["bundle", "export", bundle_file.to_str().unwrap()]);
+    let ops: serde_json::Value = {
+        let f = std::fs::File::open(&bundle_file).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_reader(zstd::stream::read::Decoder::new(f).unwrap()).unwrap();
+        v["ops"].clone()
+    };
+    let real = serde_json::to_vec(&serde_json::json!({"v": 1, "c": 0, "o": "fuzz", "p": ops})).unwrap();
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut bodies: Vec<Vec<u8>> = (0..real.len())
+        .step_by(real.len() / 40 + 1)
+        .map(|n| zstd::bulk::compress(&real[..n], 1).unwrap())
+        .collect();
+    let packed = zstd::bulk::compress(&real, 3).unwrap();
+    bodies.extend((0..packed.len()).step_by(packed.len() / 20 + 1).map(|n| packed[..n].to_vec()));
+    for len in [0, 1, 7, 64, 500, 4000] {
+        let bytes: Vec<u8> = (0..len)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                seed as u8
+            })
+            .collect();
+        bodies.push(bytes);
+    }
+    // Well-formed JSON with wrong types in an op: refused with a reason, not a panic.
+    let mut wrong = ops.clone();
+    wrong[1]["f"]["text"] = serde_json::json!(12);
+    wrong[1]["i"] = uuid::Uuid::now_v7().to_string().into();
+    wrong[1]["e"] = uuid::Uuid::now_v7().to_string().into();
+    bodies.push(
+        zstd::bulk::compress(
+            &serde_json::to_vec(&serde_json::json!({"v": 1, "c": 0, "o": "f", "p": wrong})).unwrap(),
+            1,
+        )
+        .unwrap(),
+    );
+    for body in &bodies {
+        let reply = post(&server.addr, "/v1/sync", Some(&token), body);
+        let status: u16 = reply.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+        assert!(
+            (200..500).contains(&status),
+            "a body of {} bytes got: {}",
+            body.len(),
+            &reply[..reply.len().min(300)]
+        );
+    }
+    let health = raw(&server.addr, b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+    assert!(health.starts_with("HTTP/1.1 200"), "the server is still up");
+    // The well-formed part went in once; the malformed op was refused, not stored.
+    sync(&h);
+    let other = client(&server.url, "kari");
+    sync(&other);
+    assert_eq!(other.entries().len(), 1);
+}

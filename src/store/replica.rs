@@ -390,7 +390,7 @@ pub(super) fn created(
 }
 
 /// Record a change the caller has just made to `fields` of a row: the op carries the
-/// new values and, per field, the value it replaced (the one the user saw).
+/// new values and, per field, the values it replaced (those the user could see).
 pub(super) fn changed(
     tx: &Transaction<'_>,
     kind: Kind,
@@ -402,11 +402,13 @@ pub(super) fn changed(
     let t = table(kind);
     let values = read_columns(tx, t, id, fields)?
         .ok_or_else(|| StoreError::NotFound(format!("there is no {} {id}", kind.name())))?;
+    // A change replaces every value its writer could see: the one shown, and any it
+    // was in conflict with (a new change settles the conflict, as resolving does).
     let mut base = BTreeMap::new();
     for f in fields {
         let heads = heads(tx, id, f)?;
-        let seen = heads.iter().max_by_key(|h| (h.hlc, h.origin.clone())).map(|h| h.op).unwrap_or(id);
-        base.insert(f.to_string(), vec![seen]);
+        let seen: Vec<Uuid> = if heads.is_empty() { vec![id] } else { heads.iter().map(|h| h.op).collect() };
+        base.insert(f.to_string(), seen);
     }
     set_op(tx, kind, id, values, base, who, now)
 }
@@ -627,6 +629,7 @@ fn create_row(tx: &Transaction<'_>, t: &Table, op: &Op, reordered: &mut bool) ->
     }
     match t.kind {
         Kind::LogEntry => {
+            check_entry_hash(op)?;
             let text = op.field_str("text").unwrap_or_default();
             columns.extend(["folded", "origin"]);
             values.push(SqlValue::Text(crate::text::fold(text)));
@@ -688,6 +691,49 @@ fn create_row(tx: &Transaction<'_>, t: &Table, op: &Op, reordered: &mut bool) ->
         *reordered = true;
     }
     Ok(None)
+}
+
+/// A log entry arrives with the hash its replica chained it with: it must be the hash
+/// of what arrived, or the entry was changed on the way (or made up) and is refused.
+fn check_entry_hash(op: &Op) -> Result<()> {
+    use crate::domain::log::HashInput;
+    use crate::domain::time::from_millis;
+    let bad = |what: &str| StoreError::Conflict(format!("log entry {}: {what}", op.entity));
+    let text = |name: &str| op.field_str(name).ok_or_else(|| bad(&format!("'{name}' must be text")));
+    let millis = |name: &str| {
+        op.fields.get(name).and_then(Value::as_i64).ok_or_else(|| bad(&format!("'{name}' must be a time")))
+    };
+    let words = |name: &str| -> Result<Vec<String>> {
+        Ok(text(name)?.split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect())
+    };
+    let kind = crate::domain::EntryKind::parse(text("kind")?).ok_or_else(|| bad("unknown kind"))?;
+    let corrects = match op.fields.get("corrects") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => {
+            Some(Uuid::parse_str(s).map_err(|_| bad("'corrects' must be an entry id"))?)
+        }
+        Some(_) => return Err(bad("'corrects' must be an entry id")),
+    };
+    let (tags, mentions) = (words("tags")?, words("mentions")?);
+    let expected = HashInput {
+        id: op.entity,
+        incident_id: op.incident,
+        text: text("text")?,
+        author: text("author")?,
+        device: text("device")?,
+        reported_at: from_millis(millis("reported_at")?),
+        recorded_at: from_millis(millis("recorded_at")?),
+        kind,
+        tags: &tags,
+        mentions: &mentions,
+        corrects,
+        prev_hash: text("prev_hash")?,
+    }
+    .hash();
+    if expected != text("hash")? {
+        return Err(bad("its hash does not match its content; it was changed after it was written"));
+    }
+    Ok(())
 }
 
 /// Give a freshly inserted row its number by creation order, moving later ones up.

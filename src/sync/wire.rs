@@ -127,6 +127,28 @@ mod tests {
         assert!(matches!(SyncRequest::decode(&v9), Err(WireError::Version(9))));
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// Whatever arrives, decoding answers with a value or an error, never a panic.
+        #[test]
+        fn random_bodies_never_panic(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600)) {
+            let _ = SyncRequest::decode(&body);
+            let _ = SyncRequest::decode(&zstd::bulk::compress(&body, 1).unwrap());
+        }
+
+        #[test]
+        fn truncated_bodies_never_panic(cut in 0usize..2000) {
+            let op = serde_json::json!({"i": uuid::Uuid::nil(), "h": 1, "o": "r", "a": "kari", "d": "pc",
+                "k": "log_entry", "e": uuid::Uuid::nil(), "n": uuid::Uuid::nil(), "x": "c",
+                "f": {"text": "Vannet stiger ved Øyer"}});
+            let body = encode(&serde_json::json!({"v": 1, "c": 0, "o": "r", "p": [op.clone(), op]}));
+            let _ = SyncRequest::decode(&body[..cut.min(body.len())]);
+            let plain = serde_json::to_vec(&serde_json::json!({"v": 1, "c": 0, "o": "r"})).unwrap();
+            let _ = SyncRequest::decode(&zstd::bulk::compress(&plain[..cut.min(plain.len())], 1).unwrap());
+        }
+    }
+
     #[test]
     fn a_compression_bomb_stops_at_the_limit() {
         let zeros = vec![b' '; MAX_BODY + 10];
