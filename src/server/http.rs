@@ -37,7 +37,7 @@ pub fn router(store: Shared, read_timeout: Duration) -> Router {
         .route(wire::LOGOUT_PATH, post(logout))
         .route(wire::SYNC_PATH, post(sync))
         .fallback(|| async { (StatusCode::NOT_FOUND, "no such endpoint; sitroom speaks /v1/sync\n") })
-        .with_state(Served { store, read_timeout })
+        .with_state(Served { store, read_timeout, stored: Arc::new(tokio::sync::Notify::new()) })
 }
 
 /// What every handler gets.
@@ -46,6 +46,8 @@ struct Served {
     store: Shared,
     /// How long a client may take to send a request's headers or body.
     read_timeout: Duration,
+    /// Woken when a round stored new ops: long polls waiting for them answer.
+    stored: Arc<tokio::sync::Notify>,
 }
 
 /// Read a body, refusing one that is too large or too slow.
@@ -124,8 +126,37 @@ async fn sync(State(served): State<Served>, headers: HeaderMap, body: Body) -> R
     let req = SyncRequest::decode(&bytes).map_err(|e| ServerError::BadRequest(e.to_string()))?;
     let pushed = req.push.len();
     let name = who.name.clone();
-    let done = blocking(move || round(store.as_ref(), &who, req)).await?;
-    let response = done.response.expect("a round always answers");
+    let wait = Duration::from_millis(req.wait_ms.min(wire::MAX_WAIT_MS) as u64);
+    let (origin, cursor) = (req.origin.clone(), req.cursor);
+    // Listen before looking, so that ops stored in between still wake this request.
+    let stored = served.stored.notified();
+    tokio::pin!(stored);
+    stored.as_mut().enable();
+    let (st, who2) = (store.clone(), who.clone());
+    let done = blocking(move || round(st.as_ref(), &who2, req)).await?;
+    let mut response = done.response.expect("a round always answers");
+    if done.accepted > 0 {
+        served.stored.notify_waiters();
+    }
+    if pushed == 0 && response.pull.is_empty() && !wait.is_zero() {
+        // A long poll: answer when something arrives for this client, or at the end.
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            if tokio::time::timeout_at(deadline, stored.as_mut()).await.is_err() {
+                break;
+            }
+            stored.set(served.stored.notified());
+            stored.as_mut().enable();
+            let (st, who2, origin2) = (store.clone(), who.clone(), origin.clone());
+            let (pull, next, more) = blocking(move || st.pull(&who2, &origin2, cursor, wire::BATCH)).await?;
+            response.cursor = next;
+            if !pull.is_empty() {
+                response.pull = pull;
+                response.more = more;
+                break;
+            }
+        }
+    }
     tracing::info!(
         user = %name,
         pushed,

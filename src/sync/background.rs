@@ -1,13 +1,17 @@
 //! Sync in the background while the TUI runs: its own thread, tokio runtime and
 //! database connection, so the screen never waits for the network. A change made here
-//! (or by a CLI command beside the TUI) is pushed within a quarter of a second; with
-//! nothing to send, an idle round fetches others' changes every few seconds; while the
-//! server cannot be reached, rounds back off and are retried. The UI reads [`SyncState`].
+//! (or by a CLI command beside the TUI) is pushed within a quarter of a second; others'
+//! changes arrive through a long poll the moment the server has them; while the server
+//! cannot be reached, rounds are retried every half second for a minute, then every
+//! few seconds. The UI reads [`SyncState`].
 
 use super::client::{self, Client, ClientError, Login};
+use super::wire::{self, SyncRequest, SyncResponse};
 use crate::store::Store;
 use chrono::{DateTime, Utc};
+use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -54,10 +58,13 @@ impl Default for SyncState {
 
 /// How often to look for local changes to push.
 const LOOK_EVERY: Duration = Duration::from_millis(250);
-/// An idle round with nothing to push, to fetch what others wrote.
-const IDLE_EVERY: Duration = Duration::from_secs(3);
-/// Longest wait between attempts while offline.
-const MAX_BACKOFF: Duration = Duration::from_secs(8);
+/// How long the server may hold a long poll (its own limit is lower if need be).
+const LONG_POLL_MS: u32 = 20_000;
+/// Waits between attempts while the server cannot be reached: short at first, so that
+/// work merges within a second of the link coming back; longer after a minute.
+const RETRY_SOON: Duration = Duration::from_millis(500);
+const RETRY_LATER: Duration = Duration::from_secs(5);
+const SOON_FOR: Duration = Duration::from_secs(60);
 
 pub struct Background {
     state: Arc<Mutex<SyncState>>,
@@ -105,6 +112,9 @@ fn set(state: &Mutex<SyncState>, f: impl FnOnce(&mut SyncState)) {
     }
 }
 
+/// The loop: push whatever waits (at once), and keep one long poll open so that
+/// others' changes arrive as soon as the server has them. The push goes on a second
+/// connection beside the poll; both answers carry pulled ops, applied as they come.
 async fn run(db: PathBuf, login: Login, state: Arc<Mutex<SyncState>>, stop: Arc<AtomicBool>) {
     let mut store = match Store::open(&db) {
         Ok(s) => s,
@@ -114,53 +124,99 @@ async fn run(db: PathBuf, login: Login, state: Arc<Mutex<SyncState>>, stop: Arc<
         Ok(c) => c,
         Err(e) => return set(&state, |s| s.link = LinkState::SignedOut(e.to_string())),
     };
-    let mut next_round = Instant::now();
-    let mut backoff = Duration::from_secs(1);
-    let mut online = true;
+    let origin = store.device_id().unwrap_or_default();
+    let mut poll: Option<Pin<Box<dyn Future<Output = client::Result<SyncResponse>> + '_>>> = None;
+    let mut retry_at: Option<Instant> = None;
+    let mut offline_since: Option<Instant> = None;
+    let mut first = true;
     while !stop.load(Ordering::SeqCst) {
-        let waiting = store.ops_waiting_to_push().unwrap_or(0);
-        set(&state, |s| s.waiting = waiting);
-        let due = Instant::now() >= next_round || (online && waiting > 0);
-        if !due {
+        if retry_at.is_some_and(|t| Instant::now() < t) {
             tokio::time::sleep(LOOK_EVERY).await;
             continue;
         }
-        let round = tokio::select! {
-            r = client::sync(&mut store, &client, &login.token, 50) => r,
-            _ = wait_for_stop(&stop) => return,
-        };
-        match round {
-            Ok(report) => {
-                online = true;
-                backoff = Duration::from_secs(1);
-                next_round = Instant::now() + IDLE_EVERY;
-                let refused = store.rejected_ops().map(|r| r.len()).unwrap_or(0);
-                set(&state, |s| {
-                    s.link = LinkState::Online;
-                    s.waiting = report.waiting;
-                    s.conflicts = report.conflicts;
-                    s.refused = refused;
-                    if let Some(why) = report.refused.last() {
-                        s.last_refusal = Some(why.clone());
-                    }
-                    s.last_round = Some(Utc::now());
-                });
-            }
-            Err(ClientError::SignedOut(why)) => {
-                set(&state, |s| s.link = LinkState::SignedOut(why));
-                next_round = Instant::now() + MAX_BACKOFF * 4;
-                online = false;
-            }
-            Err(_) => {
-                if online {
-                    set(&state, |s| s.link = LinkState::Offline { since: Utc::now() });
+        let waiting = store.ops_waiting_to_push().unwrap_or(0);
+        set(&state, |s| s.waiting = waiting);
+        if waiting > 0 || offline_since.is_some() || first {
+            let round = tokio::select! {
+                r = client::sync(&mut store, &client, &login.token, 50) => r,
+                _ = wait_for_stop(&stop) => return,
+            };
+            match round {
+                Ok(report) => {
+                    first = false;
+                    offline_since = None;
+                    retry_at = None;
+                    online(&state, &store, &report.refused, report.waiting, report.conflicts);
                 }
-                online = false;
-                next_round = Instant::now() + backoff;
-                backoff = (backoff * 2).min(MAX_BACKOFF);
+                Err(e) => {
+                    poll = None;
+                    let since = *offline_since.get_or_insert_with(Instant::now);
+                    retry_at = Some(
+                        Instant::now() + if since.elapsed() < SOON_FOR { RETRY_SOON } else { RETRY_LATER },
+                    );
+                    failed(&state, e);
+                    continue;
+                }
+            }
+        }
+        if poll.is_none() {
+            let cursor = store.sync_cursor().unwrap_or(0);
+            let req = SyncRequest {
+                version: wire::VERSION,
+                cursor,
+                origin: origin.clone(),
+                push: vec![],
+                wait_ms: LONG_POLL_MS,
+            };
+            let client = &client;
+            let token = login.token.clone();
+            poll = Some(Box::pin(async move { client.round(&token, &req).await }));
+        }
+        let answer = tokio::select! {
+            a = poll.as_mut().expect("a poll is open") => Some(a),
+            _ = tokio::time::sleep(LOOK_EVERY) => None,
+        };
+        if let Some(answer) = answer {
+            poll = None;
+            match answer.and_then(|a| client::take(&mut store, &a)) {
+                Ok(_) => {
+                    let conflicts = store.conflicts(None).map(|c| c.len()).unwrap_or(0);
+                    let waiting = store.ops_waiting_to_push().unwrap_or(0);
+                    online(&state, &store, &[], waiting, conflicts);
+                }
+                Err(e) => {
+                    offline_since.get_or_insert_with(Instant::now);
+                    retry_at = Some(Instant::now() + RETRY_SOON);
+                    failed(&state, e);
+                }
             }
         }
     }
+}
+
+fn online(state: &Mutex<SyncState>, store: &Store, refused: &[String], waiting: i64, conflicts: usize) {
+    let refused_total = store.rejected_ops().map(|r| r.len()).unwrap_or(0);
+    set(state, |s| {
+        s.link = LinkState::Online;
+        s.waiting = waiting;
+        s.conflicts = conflicts;
+        s.refused = refused_total;
+        if let Some(why) = refused.last() {
+            s.last_refusal = Some(why.clone());
+        }
+        s.last_round = Some(Utc::now());
+    });
+}
+
+fn failed(state: &Mutex<SyncState>, e: ClientError) {
+    set(state, |s| match e {
+        ClientError::SignedOut(why) => s.link = LinkState::SignedOut(why),
+        _ => {
+            if !matches!(s.link, LinkState::Offline { .. }) {
+                s.link = LinkState::Offline { since: Utc::now() };
+            }
+        }
+    });
 }
 
 async fn wait_for_stop(stop: &AtomicBool) {

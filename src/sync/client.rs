@@ -230,6 +230,16 @@ pub struct SyncReport {
     pub rounds: usize,
 }
 
+/// Apply what a round pulled and move the cursor on (never back: rounds may overlap,
+/// a long poll beside a push, and each answer covers its own stretch).
+pub fn take(store: &mut Store, answer: &SyncResponse) -> Result<usize> {
+    store.apply_ops(&answer.pull, OpState::Acked)?;
+    if answer.cursor > store.sync_cursor()? {
+        store.set_sync_cursor(answer.cursor)?;
+    }
+    Ok(answer.pull.len())
+}
+
 /// Sync until nothing is left to push or pull (or `max_rounds` rounds).
 pub async fn sync(store: &mut Store, client: &Client, token: &str, max_rounds: usize) -> Result<SyncReport> {
     let origin = store.device_id()?;
@@ -241,6 +251,7 @@ pub async fn sync(store: &mut Store, client: &Client, token: &str, max_rounds: u
             cursor: store.sync_cursor()?,
             origin: origin.clone(),
             push,
+            wait_ms: 0,
         };
         let answer = client.round(token, &req).await?;
         report.rounds += 1;
@@ -250,9 +261,7 @@ pub async fn sync(store: &mut Store, client: &Client, token: &str, max_rounds: u
         store.mark_pushed(&acked, &refused)?;
         report.pushed += acked.len();
         report.refused.extend(refused.iter().map(|(_, why)| why.clone()));
-        store.apply_ops(&answer.pull, OpState::Acked)?;
-        store.set_sync_cursor(answer.cursor)?;
-        report.pulled += answer.pull.len();
+        report.pulled += take(store, &answer)?;
         if !answer.more && store.ops_waiting_to_push()? == 0 {
             break;
         }

@@ -28,7 +28,18 @@ pub struct SyncRequest {
     pub origin: String,
     #[serde(rename = "p", default, skip_serializing_if = "Vec::is_empty")]
     pub push: Vec<Op>,
+    /// With nothing to push: how long the server may hold the request until there is
+    /// something to pull (a long poll), in milliseconds; 0 answers at once.
+    #[serde(rename = "w", default, skip_serializing_if = "is_zero")]
+    pub wait_ms: u32,
 }
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// The longest a server holds a long poll.
+pub const MAX_WAIT_MS: u32 = 25_000;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncResponse {
@@ -114,7 +125,8 @@ mod tests {
 
     #[test]
     fn a_round_trip_keeps_everything() {
-        let req = SyncRequest { version: VERSION, cursor: 42, origin: "abc".into(), push: vec![] };
+        let req =
+            SyncRequest { version: VERSION, cursor: 42, origin: "abc".into(), push: vec![], wait_ms: 0 };
         assert_eq!(SyncRequest::decode(&encode(&req)).unwrap(), req);
     }
 
