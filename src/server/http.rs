@@ -167,7 +167,8 @@ async fn sync(State(served): State<Served>, headers: HeaderMap, body: Body) -> R
         micros = started.elapsed().as_micros() as u64,
         "sync"
     );
-    Ok(wire::encode(&response).into_response())
+    // A bare body: no content type, nothing the client does not read.
+    Ok(Response::new(Body::from(wire::encode(&response))))
 }
 
 /// Plain TCP or TLS.

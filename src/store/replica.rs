@@ -373,8 +373,9 @@ pub(super) fn created(
     if kind == Kind::Task {
         fields.insert("links".into(), Value::from(task_links(tx, id)?));
     }
-    let op = Op {
-        id: Uuid::now_v7(),
+    let mut op = Op {
+        // A record is created once: its create op takes the record's id.
+        id,
         hlc,
         origin: me,
         author: who.author.to_string(),
@@ -383,9 +384,20 @@ pub(super) fn created(
         entity: id,
         incident: incident_of(tx, t, id)?,
         action: Action::Create,
-        fields,
+        fields: Map::new(),
         base: BTreeMap::new(),
     };
+    // What the receiver would fill in anyway is left out: ops cross slow links.
+    // A log entry's hash is computed again by whoever applies the op, from what it
+    // carries: it need not travel.
+    if kind == Kind::LogEntry {
+        fields.remove("hash");
+    }
+    op.fields = fields
+        .iter()
+        .filter(|(c, v)| to_sql(v) != default_for(&op, &fields, c))
+        .map(|(c, v)| (c.clone(), v.clone()))
+        .collect();
     insert_op(tx, &op, OpState::ToPush, None)
 }
 
@@ -614,6 +626,23 @@ fn apply_one(tx: &Transaction<'_>, op: &Op, reordered: &mut bool) -> Result<Outc
     Ok(Outcome::Done)
 }
 
+/// The value of a column a create op leaves out: a log entry's author and device are
+/// the op's, it was recorded at the op's time and reported when recorded, its lists
+/// are empty and its marks unset; anything else is NULL.
+fn default_for(op: &Op, fields: &Map<String, Value>, column: &str) -> SqlValue {
+    match (op.kind, column) {
+        (Kind::LogEntry, "recorded_at") => SqlValue::Integer(op.hlc.millis()),
+        (Kind::LogEntry, "reported_at") => {
+            fields.get("recorded_at").map(to_sql).unwrap_or(SqlValue::Integer(op.hlc.millis()))
+        }
+        (Kind::LogEntry, "author") => SqlValue::Text(op.author.clone()),
+        (Kind::LogEntry, "device") => SqlValue::Text(op.device.clone()),
+        (Kind::LogEntry, "tags" | "mentions") => SqlValue::Text(String::new()),
+        (Kind::LogEntry, "significant") => SqlValue::Integer(0),
+        _ => SqlValue::Null,
+    }
+}
+
 /// Insert the row of a create op, numbered by creation order.
 fn create_row(tx: &Transaction<'_>, t: &Table, op: &Op, reordered: &mut bool) -> Result<Option<Outcome>> {
     let mut columns: Vec<&str> = vec!["id", "hlc"];
@@ -621,7 +650,7 @@ fn create_row(tx: &Transaction<'_>, t: &Table, op: &Op, reordered: &mut bool) ->
         vec![SqlValue::Text(op.entity.to_string()), SqlValue::Integer(op.hlc.0 as i64)];
     for c in t.columns {
         columns.push(c);
-        values.push(op.fields.get(*c).map(to_sql).unwrap_or(SqlValue::Null));
+        values.push(op.fields.get(*c).map(to_sql).unwrap_or_else(|| default_for(op, &op.fields, c)));
     }
     if t.kind != Kind::Incident {
         columns.push("incident_id");
@@ -629,7 +658,9 @@ fn create_row(tx: &Transaction<'_>, t: &Table, op: &Op, reordered: &mut bool) ->
     }
     match t.kind {
         Kind::LogEntry => {
-            check_entry_hash(op)?;
+            let hash = entry_hash(op)?;
+            let at = columns.iter().position(|c| *c == "hash").expect("the hash is a column");
+            values[at] = SqlValue::Text(hash);
             let text = op.field_str("text").unwrap_or_default();
             columns.extend(["folded", "origin"]);
             values.push(SqlValue::Text(crate::text::fold(text)));
@@ -693,20 +724,34 @@ fn create_row(tx: &Transaction<'_>, t: &Table, op: &Op, reordered: &mut bool) ->
     Ok(None)
 }
 
-/// A log entry arrives with the hash its replica chained it with: it must be the hash
-/// of what arrived, or the entry was changed on the way (or made up) and is refused.
-fn check_entry_hash(op: &Op) -> Result<()> {
+/// A log entry's hash, computed from what arrived. One that also carries a hash (as
+/// ops of older replicas and bundles may) must match it, or the entry was changed on
+/// the way (or made up) and is refused.
+fn entry_hash(op: &Op) -> Result<String> {
     use crate::domain::log::HashInput;
     use crate::domain::time::from_millis;
     let bad = |what: &str| StoreError::Conflict(format!("log entry {}: {what}", op.entity));
-    let text = |name: &str| op.field_str(name).ok_or_else(|| bad(&format!("'{name}' must be text")));
-    let millis = |name: &str| {
-        op.fields.get(name).and_then(Value::as_i64).ok_or_else(|| bad(&format!("'{name}' must be a time")))
+    let text = |name: &'static str| -> Result<String> {
+        match op.fields.get(name) {
+            Some(Value::String(s)) => Ok(s.clone()),
+            None => match default_for(op, &op.fields, name) {
+                SqlValue::Text(s) => Ok(s),
+                _ => Err(bad(&format!("'{name}' is missing"))),
+            },
+            Some(_) => Err(bad(&format!("'{name}' must be text"))),
+        }
     };
-    let words = |name: &str| -> Result<Vec<String>> {
+    let millis = |name: &str| match op.fields.get(name) {
+        Some(v) => v.as_i64().ok_or_else(|| bad(&format!("'{name}' must be a time"))),
+        None => match default_for(op, &op.fields, name) {
+            SqlValue::Integer(ms) => Ok(ms),
+            _ => Err(bad(&format!("'{name}' is missing"))),
+        },
+    };
+    let words = |name: &'static str| -> Result<Vec<String>> {
         Ok(text(name)?.split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect())
     };
-    let kind = crate::domain::EntryKind::parse(text("kind")?).ok_or_else(|| bad("unknown kind"))?;
+    let kind = crate::domain::EntryKind::parse(&text("kind")?).ok_or_else(|| bad("unknown kind"))?;
     let corrects = match op.fields.get("corrects") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => {
@@ -715,25 +760,28 @@ fn check_entry_hash(op: &Op) -> Result<()> {
         Some(_) => return Err(bad("'corrects' must be an entry id")),
     };
     let (tags, mentions) = (words("tags")?, words("mentions")?);
+    let (body, author, device, prev) = (text("text")?, text("author")?, text("device")?, text("prev_hash")?);
     let expected = HashInput {
         id: op.entity,
         incident_id: op.incident,
-        text: text("text")?,
-        author: text("author")?,
-        device: text("device")?,
+        text: &body,
+        author: &author,
+        device: &device,
         reported_at: from_millis(millis("reported_at")?),
         recorded_at: from_millis(millis("recorded_at")?),
         kind,
         tags: &tags,
         mentions: &mentions,
         corrects,
-        prev_hash: text("prev_hash")?,
+        prev_hash: &prev,
     }
     .hash();
-    if expected != text("hash")? {
-        return Err(bad("its hash does not match its content; it was changed after it was written"));
+    match op.fields.get("hash") {
+        Some(Value::String(h)) if *h != expected => {
+            Err(bad("its hash does not match its content; it was changed after it was written"))
+        }
+        _ => Ok(expected),
     }
-    Ok(())
 }
 
 /// Give a freshly inserted row its number by creation order, moving later ones up.

@@ -88,17 +88,27 @@ pub enum WireError {
     Version(u32),
 }
 
+/// A raw-content zstd dictionary: the shapes sync messages take (keys, kinds, typical
+/// words), so that a message of one entry costs little more than its own values. Part
+/// of protocol version 1: a new dictionary is a new version.
+const DICTIONARY: &[u8] = include_bytes!("wire-v1.dict");
+
 pub fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
     let json = serde_json::to_vec(msg).expect("messages are plain data");
-    zstd::bulk::compress(&json, 3).expect("compressing into memory")
+    let mut z =
+        zstd::bulk::Compressor::with_dictionary(6, DICTIONARY).expect("the built-in dictionary loads");
+    // No checksum and no dictionary id: the frame header stays small.
+    let _ = z.set_parameter(zstd::zstd_safe::CParameter::ChecksumFlag(false));
+    let _ = z.set_parameter(zstd::zstd_safe::CParameter::DictIdFlag(false));
+    z.compress(&json).expect("compressing into memory")
 }
 
 /// Decode a body, never reading more than [`MAX_BODY`] bytes of output.
 pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, WireError> {
     use std::io::Read;
     let mut out = Vec::new();
-    let decoder =
-        zstd::stream::read::Decoder::new(body).map_err(|e| WireError::Compression(e.to_string()))?;
+    let decoder = zstd::stream::read::Decoder::with_dictionary(body, DICTIONARY)
+        .map_err(|e| WireError::Compression(e.to_string()))?;
     let n = decoder
         .take(MAX_BODY as u64 + 1)
         .read_to_end(&mut out)

@@ -1,0 +1,375 @@
+//! Sync benchmarks, against a real server on 127.0.0.1 (in this process, on its own
+//! runtime) and through the link emulator of the test support:
+//! - bytes on the wire (request + response, headers included) per log entry in
+//!   batches, for one entry on a warm connection, and for an idle round;
+//! - at 9.6 kbit/s and 300 ms round trip: one entry visible on the server (p50/p95),
+//!   and a 100-entry backlog converging after the link returns;
+//! - three clients on loopback converging after a partition heals;
+//! - the server under 1,000 simulated clients doing idle rounds (p50/p99), and under
+//!   a sustained stream of log entries.
+//!
+//! `cargo bench --bench sync` runs it all (release build). Under `cargo test
+//! --all-targets` it runs a small smoke pass.
+
+#[path = "../tests/common/link.rs"]
+mod link;
+
+use link::{Link, Shape};
+use sitroom::app::{EntryInput, Session};
+use sitroom::domain::roles::Role;
+use sitroom::domain::{Incident, NewIncident, Severity};
+use sitroom::server::{self, ServerStore, SqliteServer};
+use sitroom::store::Store;
+use sitroom::sync::background::Background;
+use sitroom::sync::client::{self, Client, Login};
+use sitroom::sync::wire::{self, SyncRequest};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const ORG: &str = "Lillehammer kommune";
+const PASSWORD: &str = "riktig-hest-batteri";
+const LINE: &str =
+    "Beredskapskoordinator orienterer: vannstanden i Lågen steg 40 cm siste 6 timer #situasjon";
+
+struct Served {
+    addr: String,
+    db: PathBuf,
+    _rt: tokio::runtime::Runtime,
+}
+
+fn serve(dir: &Path) -> Served {
+    let db = dir.join("server.db");
+    let store = SqliteServer::open(&db).unwrap();
+    store.add_org(ORG).unwrap();
+    store.add_user("kari", ORG, &[Role::Kriseledelse], false, PASSWORD).unwrap();
+    let store: Arc<dyn ServerStore> = Arc::new(store);
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    rt.spawn(async move {
+        let never = std::future::pending::<()>();
+        let _ = server::serve(listener, store, server::Listen::Plain, Duration::from_secs(30), never).await;
+    });
+    Served { addr, db, _rt: rt }
+}
+
+/// A signed-in replica at `url` with the incident (made by the first one).
+struct Replica {
+    session: Session,
+    incident: Option<Incident>,
+    login: Login,
+    db: PathBuf,
+}
+
+fn replica(dir: &Path, name: &str, url: &str, rt: &tokio::runtime::Runtime) -> Replica {
+    let db = dir.join(format!("{name}.db"));
+    let mut session = Session::open(&db, "kari", vec!["flom".into()]).unwrap();
+    let c = Client::new(url).unwrap();
+    let a = rt.block_on(c.login("kari", PASSWORD, &session.device)).unwrap();
+    session.signed_in(url, &a.user, &a.roles).unwrap();
+    let login = Login {
+        server: url.into(),
+        user: a.user,
+        org: a.org,
+        roles: a.roles,
+        superadmin: false,
+        token: a.token,
+    };
+    Replica { session, incident: None, login, db }
+}
+
+impl Replica {
+    fn incident(&mut self) -> Incident {
+        if self.incident.is_none() {
+            let i = match self.session.incident(1) {
+                Ok(i) => i,
+                Err(_) => self
+                    .session
+                    .create_incident(NewIncident {
+                        title: "Flom i Lågen".into(),
+                        kind: "flom".into(),
+                        severity: Severity::DEFAULT,
+                        exercise: false,
+                    })
+                    .unwrap(),
+            };
+            self.incident = Some(i);
+        }
+        self.incident.clone().unwrap()
+    }
+
+    fn write(&mut self, n: usize) {
+        let i = self.incident();
+        for k in 0..n {
+            self.session.add_entry(&i, EntryInput::now(format!("{LINE} ({k})"))).unwrap();
+        }
+    }
+
+    /// Point the sign-in at another address (the link in front of the server).
+    fn via(&mut self, url: &str) {
+        self.login.server = url.into();
+    }
+}
+
+fn sync(r: &mut Replica, c: &Client, rt: &tokio::runtime::Runtime) {
+    rt.block_on(client::sync(&mut r.session.store, c, &r.login.token, 100)).unwrap();
+}
+
+fn server_entries(db: &Path) -> usize {
+    let s = Store::open(db).unwrap();
+    s.incident_by_number(1).ok().map(|i| s.entries(&i).unwrap().len()).unwrap_or(0)
+}
+
+fn wait_until(limit: Duration, mut f: impl FnMut() -> bool) -> Option<Duration> {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if f() {
+            return Some(start.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    None
+}
+
+fn pct(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn bytes(full: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = serve(dir.path());
+    let link = Link::start(&srv.addr, Shape::clear());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let mut a = replica(dir.path(), "a", &link.url(), &rt);
+    let c = Client::new(&link.url()).unwrap();
+    a.write(1);
+    sync(&mut a, &c, &rt); // warm: the connection stays open from here on
+    println!("bytes on the wire (request + response, HTTP headers included):");
+    for n in if full { vec![1, 10, 100, 500] } else { vec![1, 10] } {
+        a.write(n);
+        link.reset_bytes();
+        sync(&mut a, &c, &rt);
+        let (up, down) = link.bytes();
+        println!(
+            "  {n:>4} entries: {up} B up + {down} B down = {:.0} B per entry",
+            (up + down) as f64 / n as f64
+        );
+    }
+    link.reset_bytes();
+    sync(&mut a, &c, &rt);
+    let (up, down) = link.bytes();
+    println!("  idle round: {up} B up + {down} B down");
+    let req = SyncRequest {
+        version: wire::VERSION,
+        cursor: a.session.store.sync_cursor().unwrap(),
+        origin: a.session.store.device_id().unwrap(),
+        push: vec![],
+        wait_ms: 0,
+    };
+    let answer = rt.block_on(c.round(&a.login.token, &req)).unwrap();
+    println!(
+        "  idle round bodies: {} B request, {} B response",
+        wire::encode(&req).len(),
+        wire::encode(&answer).len()
+    );
+    println!("  connections opened: {}", link.connections());
+}
+
+fn radio(full: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = serve(dir.path());
+    let link = Link::start(&srv.addr, Shape::radio(9_600, Duration::from_millis(300)));
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let mut a = replica(dir.path(), "a", &link.url(), &rt);
+    a.write(1);
+    a.via(&link.url());
+    let bg = Background::start(a.db.clone(), a.login.clone());
+    let base = server_entries(&srv.db);
+    let samples = if full { 20 } else { 2 };
+    wait_until(Duration::from_secs(30), || server_entries(&srv.db) >= 1).expect("the first entry arrives");
+    std::thread::sleep(Duration::from_secs(1));
+    let mut times = Vec::new();
+    for k in 0..samples {
+        let before = server_entries(&srv.db);
+        a.write(1);
+        let t =
+            wait_until(Duration::from_secs(30), || server_entries(&srv.db) > before).expect("entry arrives");
+        times.push(t);
+        let _ = k;
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    times.sort();
+    println!(
+        "9.6 kbit/s, 300 ms round trip: one entry on the server after p50 {} / p95 {} / max {} ({} samples, warm)",
+        ms(pct(&times, 0.5)),
+        ms(pct(&times, 0.95)),
+        ms(*times.last().unwrap()),
+        times.len()
+    );
+    let _ = base;
+    // The link goes down; 100 entries wait; it comes back.
+    let backlog = if full { 100 } else { 10 };
+    link.set_up(false);
+    std::thread::sleep(Duration::from_secs(2));
+    let before = server_entries(&srv.db);
+    a.write(backlog);
+    std::thread::sleep(Duration::from_secs(3));
+    link.reset_bytes();
+    link.set_up(true);
+    let t = wait_until(Duration::from_secs(120), || server_entries(&srv.db) >= before + backlog)
+        .expect("the backlog arrives");
+    let (up, down) = link.bytes();
+    println!(
+        "9.6 kbit/s, 300 ms: a {backlog}-entry backlog on the server {} after the link returned ({up} B up, {down} B down)",
+        ms(t)
+    );
+    drop(bg);
+}
+
+fn partition(full: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = serve(dir.path());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let url = format!("http://{}", srv.addr);
+    let mut rs: Vec<Replica> = (0..3).map(|i| replica(dir.path(), &format!("r{i}"), &url, &rt)).collect();
+    let c = Client::new(&url).unwrap();
+    rs[0].write(1);
+    for r in rs.iter_mut() {
+        sync(r, &c, &rt);
+    }
+    let links: Vec<Link> = (0..3).map(|_| Link::start(&srv.addr, Shape::clear())).collect();
+    let mut bgs = Vec::new();
+    for (r, l) in rs.iter_mut().zip(&links) {
+        r.via(&l.url());
+        bgs.push(Background::start(r.db.clone(), r.login.clone()));
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    let per = if full { 20 } else { 5 };
+    for l in &links {
+        l.set_up(false);
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    for r in rs.iter_mut() {
+        r.write(per);
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    for l in &links {
+        l.set_up(true);
+    }
+    let stores: Vec<Store> = rs.iter().map(|r| Store::open(&r.db).unwrap()).collect();
+    let t = wait_until(Duration::from_secs(30), || {
+        let h: Vec<String> = stores.iter().map(|s| s.state_hash().unwrap()).collect();
+        let n = stores[0].incident_by_number(1).map(|i| stores[0].entries(&i).unwrap().len()).unwrap_or(0);
+        h.iter().all(|x| *x == h[0]) && n == 1 + 3 * per
+    })
+    .expect("the three converge");
+    println!("loopback: three clients identical {} after the partition healed ({per} entries each)", ms(t));
+    drop(bgs);
+}
+
+fn load(full: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = serve(dir.path());
+    // Sessions for the simulated clients, made directly (1,000 password checks would
+    // measure argon2, not sync).
+    let clients = if full { 1000 } else { 20 };
+    let mut tokens = Vec::new();
+    {
+        let mut s = Store::open(&srv.db).unwrap();
+        for i in 0..clients {
+            let t = server::secrets::new_token();
+            s.add_token(&server::secrets::token_hash(&t), "kari", &format!("sim-{i}"), chrono::Utc::now())
+                .unwrap();
+            tokens.push(t);
+        }
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let url = format!("http://{}", srv.addr);
+    let secs = if full { 10 } else { 1 };
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for (i, token) in tokens.into_iter().enumerate() {
+        let url = url.clone();
+        tasks.push(rt.spawn(async move {
+            let c = Client::new(&url).unwrap();
+            let mut lat = Vec::new();
+            let mut cursor = 0;
+            // Spread out: each client makes a round about once a second.
+            tokio::time::sleep(Duration::from_millis((i * 997 % 1000) as u64)).await;
+            while started.elapsed() < Duration::from_secs(secs) {
+                let req = SyncRequest {
+                    version: wire::VERSION,
+                    cursor,
+                    origin: format!("sim{i}"),
+                    push: vec![],
+                    wait_ms: 0,
+                };
+                let t = Instant::now();
+                let a = c.round(&token, &req).await.unwrap();
+                lat.push(t.elapsed());
+                cursor = a.cursor;
+                tokio::time::sleep(Duration::from_millis(1000)).await;
+            }
+            lat
+        }));
+    }
+    let mut all: Vec<Duration> = Vec::new();
+    for t in tasks {
+        all.extend(rt.block_on(t).unwrap());
+    }
+    all.sort();
+    println!(
+        "server, {clients} clients doing idle rounds ({:.0} rounds/s): p50 {} / p99 {} / max {}",
+        all.len() as f64 / secs as f64,
+        ms(pct(&all, 0.5)),
+        ms(pct(&all, 0.99)),
+        ms(*all.last().unwrap())
+    );
+
+    // A sustained stream of entries from 10 writers, 5 entries a round.
+    let cur = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let mut writers: Vec<Replica> =
+        (0..10).map(|i| replica(dir.path(), &format!("w{i}"), &url, &cur)).collect();
+    let c = Client::new(&url).unwrap();
+    writers[0].write(1);
+    for w in writers.iter_mut() {
+        sync(w, &c, &cur);
+    }
+    let rounds = if full { 40 } else { 4 };
+    let mut lat = Vec::new();
+    let start = Instant::now();
+    let before = server_entries(&srv.db);
+    for _ in 0..rounds {
+        for w in writers.iter_mut() {
+            w.write(5);
+            let t = Instant::now();
+            sync(w, &c, &cur);
+            lat.push(t.elapsed());
+        }
+    }
+    let took = start.elapsed();
+    let added = server_entries(&srv.db) - before;
+    lat.sort();
+    println!(
+        "server, {added} entries from 10 writers in {}: {:.0} entries/s accepted (rounds p50 {} / p99 {}, writing included)",
+        ms(took),
+        added as f64 / took.as_secs_f64(),
+        ms(pct(&lat, 0.5)),
+        ms(pct(&lat, 0.99))
+    );
+}
+
+fn main() {
+    let full = std::env::args().any(|a| a == "--bench");
+    bytes(full);
+    partition(full);
+    load(full);
+    if full || std::env::var_os("SITROOM_BENCH_RADIO").is_some() {
+        radio(full);
+    }
+}
