@@ -12,6 +12,7 @@
 //! --all-targets` it runs a small smoke pass.
 
 #[path = "../tests/common/link.rs"]
+#[allow(dead_code)] // the tests use all of it, this bench a part
 mod link;
 
 use link::{Link, Shape};
