@@ -187,12 +187,13 @@ fn tls_acceptor(cert: &PathBuf, key: &PathBuf) -> Result<tokio_rustls::TlsAccept
     let key = PrivateKeyDer::from_pem_file(key)
         .map_err(|e| format!("cannot read the private key {}: {e}", key.display()))?;
     let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-    let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+    let mut config = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?
         .with_no_client_auth()
         .with_single_cert(certs, key)
         .map_err(|e| format!("the certificate and key do not make a TLS identity: {e}"))?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }
 
@@ -229,11 +230,18 @@ pub async fn serve(
         let tls = tls.clone();
         tokio::spawn(async move {
             let service = hyper_util::service::TowerToHyperService::new(app);
-            let mut http = hyper::server::conn::http1::Builder::new();
-            http.timer(hyper_util::rt::TokioTimer::new())
+            // HTTP/1.1, or HTTP/2 (h2c with prior knowledge, or negotiated over TLS):
+            // on a warm HTTP/2 connection the headers shrink to a few bytes a round.
+            let mut http = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+            http.http1()
+                .timer(hyper_util::rt::TokioTimer::new())
                 .header_read_timeout(read_timeout)
                 .auto_date_header(false)
                 .keep_alive(true);
+            http.http2()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .auto_date_header(false)
+                .max_concurrent_streams(32);
             let result = match tls {
                 None => http.serve_connection(hyper_util::rt::TokioIo::new(stream), service).await,
                 Some(acceptor) => match tokio::time::timeout(read_timeout, acceptor.accept(stream)).await {

@@ -390,8 +390,12 @@ pub(super) fn created(
     // What the receiver would fill in anyway is left out: ops cross slow links.
     // A log entry's hash is computed again by whoever applies the op, from what it
     // carries: it need not travel.
+    // Of the hash before it in this replica's chain, a prefix is enough to find it.
     if kind == Kind::LogEntry {
         fields.remove("hash");
+        if let Some(Value::String(prev)) = fields.get_mut("prev_hash") {
+            prev.truncate(PREV_PREFIX);
+        }
     }
     op.fields = fields
         .iter()
@@ -658,9 +662,14 @@ fn create_row(tx: &Transaction<'_>, t: &Table, op: &Op, reordered: &mut bool) ->
     }
     match t.kind {
         Kind::LogEntry => {
-            let hash = entry_hash(op)?;
+            let Some(prev) = previous_hash(tx, op)? else {
+                return Ok(Some(Outcome::Wait));
+            };
+            let hash = entry_hash(op, &prev)?;
             let at = columns.iter().position(|c| *c == "hash").expect("the hash is a column");
             values[at] = SqlValue::Text(hash);
+            let at = columns.iter().position(|c| *c == "prev_hash").expect("the chain is a column");
+            values[at] = SqlValue::Text(prev);
             let text = op.field_str("text").unwrap_or_default();
             columns.extend(["folded", "origin"]);
             values.push(SqlValue::Text(crate::text::fold(text)));
@@ -724,10 +733,38 @@ fn create_row(tx: &Transaction<'_>, t: &Table, op: &Op, reordered: &mut bool) ->
     Ok(None)
 }
 
+/// Hex digits of the previous hash an entry's op carries: 48 bits find the entry
+/// before it among its replica's entries in the incident.
+const PREV_PREFIX: usize = 12;
+
+/// The full hash of the entry before this one in its replica's chain, from the prefix
+/// the op carries (or the full hash, as older ops have it); None while that entry has
+/// not arrived.
+fn previous_hash(tx: &Transaction<'_>, op: &Op) -> Result<Option<String>> {
+    use crate::domain::log::GENESIS_HASH;
+    let prefix = op
+        .field_str("prev_hash")
+        .ok_or_else(|| StoreError::Conflict(format!("log entry {}: 'prev_hash' is missing", op.entity)))?;
+    if prefix.len() < PREV_PREFIX || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(StoreError::Conflict(format!("log entry {}: 'prev_hash' is malformed", op.entity)));
+    }
+    if GENESIS_HASH.starts_with(prefix) {
+        return Ok(Some(GENESIS_HASH.to_string()));
+    }
+    // The newest of the replica's entries is nearly always the one: the scan stops there.
+    Ok(tx
+        .prepare_cached(
+            "SELECT hash FROM log_entries WHERE incident_id = ?1 AND origin = ?2 AND substr(hash, 1, ?3) = ?4
+             ORDER BY hlc DESC LIMIT 1",
+        )?
+        .query_row(params![op.incident.to_string(), op.origin, prefix.len() as i64, prefix], |r| r.get(0))
+        .optional()?)
+}
+
 /// A log entry's hash, computed from what arrived. One that also carries a hash (as
 /// ops of older replicas and bundles may) must match it, or the entry was changed on
 /// the way (or made up) and is refused.
-fn entry_hash(op: &Op) -> Result<String> {
+fn entry_hash(op: &Op, prev: &str) -> Result<String> {
     use crate::domain::log::HashInput;
     use crate::domain::time::from_millis;
     let bad = |what: &str| StoreError::Conflict(format!("log entry {}: {what}", op.entity));
@@ -760,7 +797,7 @@ fn entry_hash(op: &Op) -> Result<String> {
         Some(_) => return Err(bad("'corrects' must be an entry id")),
     };
     let (tags, mentions) = (words("tags")?, words("mentions")?);
-    let (body, author, device, prev) = (text("text")?, text("author")?, text("device")?, text("prev_hash")?);
+    let (body, author, device) = (text("text")?, text("author")?, text("device")?);
     let expected = HashInput {
         id: op.entity,
         incident_id: op.incident,
@@ -773,7 +810,7 @@ fn entry_hash(op: &Op) -> Result<String> {
         tags: &tags,
         mentions: &mentions,
         corrects,
-        prev_hash: &prev,
+        prev_hash: prev,
     }
     .hash();
     match op.fields.get("hash") {

@@ -9,6 +9,7 @@ use crate::domain::roles::Role;
 use crate::store::{OpState, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
@@ -113,10 +114,24 @@ pub fn server_url(raw: &str) -> Result<String> {
     Ok(url.to_string())
 }
 
-/// An HTTP client that keeps its connection open between rounds.
+/// An HTTP client that keeps its connection open between rounds. It speaks HTTP/2
+/// (negotiated over https; with prior knowledge over plain http), whose compressed
+/// headers cost a few bytes a round on a warm connection, and falls back to HTTP/1.1
+/// for a server (or proxy) that does not speak it.
 pub struct Client {
     http: reqwest::Client,
+    /// HTTP/1.1 only, once the server has shown it does not speak HTTP/2.
+    http1: reqwest::Client,
+    fallen_back: std::sync::atomic::AtomicBool,
     base: String,
+}
+
+/// The Authorization header. Not marked sensitive, so that HTTP/2 compresses it to a
+/// byte or two after the first round; this client never sends headers an attacker
+/// chooses, which is what makes header compression risky elsewhere.
+fn bearer(token: &str) -> reqwest::header::HeaderValue {
+    reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
+        .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static("Bearer -"))
 }
 
 fn offline(e: reqwest::Error) -> ClientError {
@@ -131,15 +146,50 @@ fn offline(e: reqwest::Error) -> ClientError {
 
 impl Client {
     pub fn new(server: &str) -> Result<Client> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            // A slow link carries a large backlog slowly; a dead one is noticed here.
-            .timeout(Duration::from_secs(120))
-            .pool_idle_timeout(Duration::from_secs(90))
-            .tcp_nodelay(true)
-            .build()
-            .map_err(|e| ClientError::Protocol(e.to_string()))?;
-        Ok(Client { http, base: server_url(server)? })
+        let base = server_url(server)?;
+        let builder = || {
+            reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(10))
+                // A slow link carries a large backlog slowly; a dead one is noticed here.
+                .timeout(Duration::from_secs(120))
+                .pool_idle_timeout(Duration::from_secs(90))
+                .tcp_nodelay(true)
+        };
+        let h2 = if base.starts_with("http://") { builder().http2_prior_knowledge() } else { builder() };
+        let http = h2.build().map_err(|e| ClientError::Protocol(e.to_string()))?;
+        let http1 = builder().http1_only().build().map_err(|e| ClientError::Protocol(e.to_string()))?;
+        Ok(Client { http, http1, fallen_back: std::sync::atomic::AtomicBool::new(false), base })
+    }
+
+    fn http(&self) -> &reqwest::Client {
+        if self.fallen_back.load(Ordering::Relaxed) {
+            &self.http1
+        } else {
+            &self.http
+        }
+    }
+
+    /// Send, falling back to HTTP/1.1 for good when an HTTP/2 connection was made
+    /// but the server did not answer in HTTP/2.
+    async fn send(
+        &self,
+        build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response> {
+        match build(self.http()).send().await {
+            Ok(r) => Ok(r),
+            Err(e) if !e.is_connect() && !e.is_timeout() && !self.fallen_back.load(Ordering::Relaxed) => {
+                // Only a server that then answers in HTTP/1.1 makes the fallback stick;
+                // a link cut in the middle of a round does not.
+                match build(&self.http1).send().await {
+                    Ok(r) => {
+                        self.fallen_back.store(true, Ordering::Relaxed);
+                        Ok(r)
+                    }
+                    Err(_) => Err(offline(e)),
+                }
+            }
+            Err(e) => Err(offline(e)),
+        }
     }
 
     async fn refusal(resp: reqwest::Response) -> ClientError {
@@ -160,14 +210,13 @@ impl Client {
             password: password.to_string(),
             device: device.to_string(),
         };
+        let body = serde_json::to_vec(&req).expect("plain data");
+        let url = format!("{}{}", self.base, wire::LOGIN_PATH);
         let resp = self
-            .http
-            .post(format!("{}{}", self.base, wire::LOGIN_PATH))
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(serde_json::to_vec(&req).expect("plain data"))
-            .send()
-            .await
-            .map_err(offline)?;
+            .send(|c| {
+                c.post(&url).header(reqwest::header::CONTENT_TYPE, "application/json").body(body.clone())
+            })
+            .await?;
         if !resp.status().is_success() {
             return Err(Self::refusal(resp).await);
         }
@@ -177,13 +226,8 @@ impl Client {
     }
 
     pub async fn logout(&self, token: &str) -> Result<()> {
-        let resp = self
-            .http
-            .post(format!("{}{}", self.base, wire::LOGOUT_PATH))
-            .bearer_auth(token)
-            .send()
-            .await
-            .map_err(offline)?;
+        let url = format!("{}{}", self.base, wire::LOGOUT_PATH);
+        let resp = self.send(|c| c.post(&url).header(reqwest::header::AUTHORIZATION, bearer(token))).await?;
         if !resp.status().is_success() {
             return Err(Self::refusal(resp).await);
         }
@@ -191,14 +235,12 @@ impl Client {
     }
 
     pub async fn round(&self, token: &str, req: &SyncRequest) -> Result<SyncResponse> {
+        let url = format!("{}{}", self.base, wire::SYNC_PATH);
+        let body = wire::encode(req);
+        let auth = bearer(token);
         let resp = self
-            .http
-            .post(format!("{}{}", self.base, wire::SYNC_PATH))
-            .bearer_auth(token)
-            .body(wire::encode(req))
-            .send()
-            .await
-            .map_err(offline)?;
+            .send(|c| c.post(&url).header(reqwest::header::AUTHORIZATION, auth.clone()).body(body.clone()))
+            .await?;
         if !resp.status().is_success() {
             return Err(Self::refusal(resp).await);
         }
