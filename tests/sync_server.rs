@@ -396,3 +396,55 @@ fn random_and_truncated_bodies_never_break_the_server() {
     sync(&other);
     assert_eq!(other.entries().len(), 1);
 }
+
+#[test]
+fn clients_sync_over_https() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()]).unwrap();
+    let (cert_pem, key_pem) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_pem, cert.cert.pem()).unwrap();
+    std::fs::write(&key_pem, cert.signing_key.serialize_pem()).unwrap();
+    let server = Server::start_tls(&cert_pem, &key_pem);
+    assert!(server.url.starts_with("https://127.0.0.1:"), "{}", server.url);
+    server.add_org(ORG);
+    server.add_user("kari", ORG, &["kriseledelse"]);
+    // Without trusting the certificate the client refuses to talk.
+    let h = Home::new();
+    let mut login = h.cmd();
+    login.args(["login", "--server", &server.url, "--user", "kari", "--password-stdin"]);
+    login
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = login.spawn().unwrap();
+    writeln!(child.stdin.take().unwrap(), "{}", common::server::PASSWORD).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("offline"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Trusting it (SITROOM_CA_CERT), the whole round works over TLS.
+    let with_ca = |h: &Home, args: &[&str]| {
+        let out = h.cmd().env("SITROOM_CA_CERT", &cert_pem).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let mut child = h
+        .cmd()
+        .env("SITROOM_CA_CERT", &cert_pem)
+        .args(["login", "--server", &server.url, "--user", "kari", "--password-stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{}", common::server::PASSWORD).unwrap();
+    assert!(child.wait_with_output().unwrap().status.success());
+    h.ok(&["incident", "new", "--title", "Flom", "--type", "flom"]);
+    h.ok(&["log", "add", "kryptert på vei"]);
+    let out = with_ca(&h, &["sync"]);
+    assert!(out.contains("2 sent"), "{out}");
+}

@@ -126,6 +126,21 @@ pub struct Client {
     base: String,
 }
 
+/// A certificate authority to trust beside the public ones (a municipality's own CA,
+/// or a server's self-signed certificate): the PEM file named by `SITROOM_CA_CERT`.
+fn extra_root() -> Result<Option<reqwest::Certificate>> {
+    let Some(path) = std::env::var_os("SITROOM_CA_CERT") else { return Ok(None) };
+    let pem = std::fs::read(&path).map_err(|e| {
+        ClientError::Io(format!("SITROOM_CA_CERT: cannot read {}: {e}", path.to_string_lossy()))
+    })?;
+    reqwest::Certificate::from_pem(&pem).map(Some).map_err(|e| {
+        ClientError::Protocol(format!(
+            "SITROOM_CA_CERT: {} is not a PEM certificate: {e}",
+            path.to_string_lossy()
+        ))
+    })
+}
+
 /// The Authorization header. Not marked sensitive, so that HTTP/2 compresses it to a
 /// byte or two after the first round; this client never sends headers an attacker
 /// chooses, which is what makes header compression risky elsewhere.
@@ -154,6 +169,11 @@ impl Client {
                 .timeout(Duration::from_secs(120))
                 .pool_idle_timeout(Duration::from_secs(90))
                 .tcp_nodelay(true)
+        };
+        let extra_root = extra_root()?;
+        let builder = || match &extra_root {
+            Some(cert) => builder().add_root_certificate(cert.clone()),
+            None => builder(),
         };
         let h2 = if base.starts_with("http://") { builder().http2_prior_knowledge() } else { builder() };
         let http = h2.build().map_err(|e| ClientError::Protocol(e.to_string()))?;

@@ -32,8 +32,24 @@ impl Server {
 
     /// A server on `db`, listening on `listen` (port 0: any free port).
     pub fn start_at(db: &Path, listen: &str) -> Server {
+        Server::start_with(db, listen, &[])
+    }
+
+    /// A new server speaking https with this certificate and key.
+    pub fn start_tls(cert: &Path, key: &Path) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("server.db");
+        let tls = ["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()];
+        let mut s = Server::start_with(&db, "127.0.0.1:0", &tls);
+        s.addr = s.url.trim_start_matches("https://").to_string();
+        s._dir = Some(dir);
+        s
+    }
+
+    fn start_with(db: &Path, listen: &str, extra: &[&str]) -> Server {
         let mut child = sitroom()
             .args(["--db", db.to_str().unwrap(), "serve", "--listen", listen, "--read-timeout", "2"])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
