@@ -590,7 +590,7 @@ fn exists(tx: &Transaction<'_>, table: &str, id: &str) -> Result<bool> {
         .is_some())
 }
 
-fn apply_one(tx: &Transaction<'_>, op: &Op, reordered: &mut bool) -> Result<Outcome> {
+fn apply_one(tx: &Transaction<'_>, op: &Op, placing: &mut Placing) -> Result<Outcome> {
     let t = table(op.kind);
     let key = op.entity.to_string();
     if t.kind != Kind::Incident && !exists(tx, "incidents", &op.incident.to_string())? {
@@ -601,7 +601,7 @@ fn apply_one(tx: &Transaction<'_>, op: &Op, reordered: &mut bool) -> Result<Outc
             if exists(tx, t.name, &key)? {
                 return Ok(Outcome::Done);
             }
-            if let Some(wait) = create_row(tx, t, op, reordered)? {
+            if let Some(wait) = create_row(tx, t, op, placing)? {
                 return Ok(wait);
             }
         }
@@ -648,7 +648,7 @@ fn default_for(op: &Op, fields: &Map<String, Value>, column: &str) -> SqlValue {
 }
 
 /// Insert the row of a create op, numbered by creation order.
-fn create_row(tx: &Transaction<'_>, t: &Table, op: &Op, reordered: &mut bool) -> Result<Option<Outcome>> {
+fn create_row(tx: &Transaction<'_>, t: &Table, op: &Op, placing: &mut Placing) -> Result<Option<Outcome>> {
     let mut columns: Vec<&str> = vec!["id", "hlc"];
     let mut values: Vec<SqlValue> =
         vec![SqlValue::Text(op.entity.to_string()), SqlValue::Integer(op.hlc.0 as i64)];
@@ -702,15 +702,20 @@ fn create_row(tx: &Transaction<'_>, t: &Table, op: &Op, reordered: &mut bool) ->
         columns.push("updated_at");
         values.push(op.fields.get("created_at").map(to_sql).unwrap_or(SqlValue::Integer(op.hlc.millis())));
     }
-    // Numbered after the insert; a placeholder below every real number meanwhile.
+    // Numbered later (reports at once, the rest once the batch is in); a placeholder
+    // below every real number meanwhile.
     match t.numbering {
-        Numbering::Global | Numbering::PerIncident("number") | Numbering::Report => {
+        Numbering::Report => {
             columns.push("number");
             values.push(SqlValue::Integer(-1));
         }
+        Numbering::Global => {
+            columns.push("number");
+            values.push(SqlValue::Integer(placing.placeholder()));
+        }
         Numbering::PerIncident(col) => {
             columns.push(col);
-            values.push(SqlValue::Integer(-1));
+            values.push(SqlValue::Integer(placing.placeholder()));
         }
     }
     if t.numbering == Numbering::Report {
@@ -726,11 +731,75 @@ fn create_row(tx: &Transaction<'_>, t: &Table, op: &Op, reordered: &mut bool) ->
                 .execute(params![op.entity.to_string(), e.as_str().unwrap_or_default()])?;
         }
     }
-    let shifted = place(tx, t, op)?;
-    if shifted && t.kind == Kind::LogEntry {
-        *reordered = true;
+    if t.numbering == Numbering::Report {
+        place(tx, t, op)?;
+    } else {
+        placing.later(t, op);
     }
     Ok(None)
+}
+
+/// Numbering deferred to the end of a batch: a thousand entries merged from a replica
+/// that was offline are placed in one pass, not a thousand shifts of the log.
+#[derive(Default)]
+pub(super) struct Placing {
+    /// Per table and incident (None: the whole table), the earliest (HLC, id) inserted.
+    pending: BTreeMap<(&'static str, Option<String>), (i64, String)>,
+    next: i64,
+    /// Some synced entry was placed before entries already numbered.
+    reordered_log: bool,
+}
+
+impl Placing {
+    fn placeholder(&mut self) -> i64 {
+        self.next += 1;
+        -1_000_000_000 - self.next
+    }
+
+    fn later(&mut self, t: &Table, op: &Op) {
+        let scope = (t.numbering != Numbering::Global).then(|| op.incident.to_string());
+        let at = (op.hlc.0 as i64, op.entity.to_string());
+        self.pending.entry((t.name, scope)).and_modify(|m| *m = (*m).clone().min(at.clone())).or_insert(at);
+    }
+
+    /// Number everything inserted: rows from the earliest new one on are ranked by
+    /// (HLC, id) after those before it.
+    fn finish(&mut self, tx: &Transaction<'_>) -> Result<()> {
+        for ((name, scope), (hlc, id)) in std::mem::take(&mut self.pending) {
+            let t = TABLES.iter().find(|t| t.name == name).expect("a replicated table");
+            let col = match t.numbering {
+                Numbering::PerIncident(c) => c,
+                _ => "number",
+            };
+            let scope_sql = if scope.is_some() { "incident_id = ?3" } else { "?3 IS NULL" };
+            let before = "(hlc < ?1 OR (hlc = ?1 AND id < ?2))";
+            let base: i64 = tx
+                .prepare_cached(&format!(
+                    "SELECT {col} FROM {name} WHERE {scope_sql} AND {col} > 0 AND {before}
+                     ORDER BY hlc DESC, id DESC LIMIT 1"
+                ))?
+                .query_row(params![hlc, id, scope], |r| r.get(0))
+                .optional()?
+                .unwrap_or(0);
+            let moved = tx
+                .prepare_cached(&format!(
+                    "UPDATE {name} SET {col} = -{col} WHERE {scope_sql} AND (hlc > ?1 OR (hlc = ?1 AND id >= ?2))
+                       AND {col} > 0"
+                ))?
+                .execute(params![hlc, id, scope])?;
+            tx.prepare_cached(&format!(
+                "UPDATE {name} SET {col} = r.n FROM
+                   (SELECT id, ?1 + row_number() OVER (ORDER BY hlc, id) AS n FROM {name}
+                    WHERE {scope_sql} AND {col} < 0) AS r
+                 WHERE {name}.id = r.id"
+            ))?
+            .execute(params![base, Option::<String>::None, scope])?;
+            if moved > 0 && t.kind == Kind::LogEntry {
+                self.reordered_log = true;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Hex digits of the previous hash an entry's op carries: 48 bits find the entry
@@ -916,7 +985,7 @@ pub(super) fn apply_batch(
     gate: Gate<'_>,
 ) -> Result<Applied> {
     let mut report = Applied::default();
-    let mut reordered = false;
+    let mut placing = Placing::default();
     let mut progressed = false;
     for op in ops {
         match known_op(tx, op.id)? {
@@ -932,7 +1001,7 @@ pub(super) fn apply_batch(
             continue;
         }
         observe(tx, op.hlc)?;
-        match apply_guarded(tx, op, &mut reordered)? {
+        match apply_guarded(tx, op, &mut placing)? {
             Ok(Outcome::Done) => {
                 insert_op(tx, op, state, None)?;
                 report.applied += 1;
@@ -949,8 +1018,10 @@ pub(super) fn apply_batch(
         }
     }
     if progressed {
-        retry_waiting(tx, &mut report, &mut reordered)?;
+        retry_waiting(tx, &mut report, &mut placing)?;
     }
+    placing.finish(tx)?;
+    let reordered = placing.reordered_log;
     report.waiting =
         tx.query_row("SELECT count(*) FROM oplog WHERE state = ?1", [OpState::Waiting as i64], |r| r.get(0))?;
     if reordered {
@@ -986,10 +1057,10 @@ impl Store {
 fn apply_guarded(
     tx: &Transaction<'_>,
     op: &Op,
-    reordered: &mut bool,
+    placing: &mut Placing,
 ) -> Result<std::result::Result<Outcome, String>> {
     tx.execute_batch("SAVEPOINT op")?;
-    match apply_one(tx, op, reordered) {
+    match apply_one(tx, op, placing) {
         Ok(outcome) => {
             tx.execute_batch("RELEASE op")?;
             Ok(Ok(outcome))
@@ -1013,7 +1084,7 @@ fn is_constraint(e: &rusqlite::Error) -> bool {
 
 /// Ops that waited for something that may now be here, oldest first, until no more
 /// can be applied.
-fn retry_waiting(tx: &Transaction<'_>, report: &mut Applied, reordered: &mut bool) -> Result<()> {
+fn retry_waiting(tx: &Transaction<'_>, report: &mut Applied, placing: &mut Placing) -> Result<()> {
     loop {
         let waiting: Vec<(Op, i64)> = {
             let mut stmt = tx.prepare_cached(&format!(
@@ -1034,7 +1105,7 @@ fn retry_waiting(tx: &Transaction<'_>, report: &mut Applied, reordered: &mut boo
         };
         let mut progressed = false;
         for (op, state) in waiting {
-            match apply_guarded(tx, &op, reordered)? {
+            match apply_guarded(tx, &op, placing)? {
                 Ok(Outcome::Done) => {
                     tx.prepare_cached("UPDATE oplog SET state = ?1, reason = NULL WHERE op_id = ?2")?
                         .execute(params![state, op.id.to_string()])?;
