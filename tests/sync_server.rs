@@ -129,16 +129,7 @@ fn a_server_killed_mid_push_loses_nothing_and_duplicates_nothing() {
 fn sign_in_is_checked_and_sessions_end() {
     let server = server_with(&[("kari", &["kriseledelse"]), ("ola", &["loggfører"])]);
     let h = Home::new();
-    let mut child = h
-        .cmd()
-        .args(["login", "--server", &server.url, "--user", "kari", "--password-stdin"])
-        .stdin(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "feil-passord").unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = h.try_login(&server.url, "kari", "feil-passord", &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("wrong user name or password"));
 
@@ -411,15 +402,7 @@ fn clients_sync_over_https() {
     server.add_user("kari", ORG, &["kriseledelse"]);
     // Without trusting the certificate the client refuses to talk.
     let h = Home::new();
-    let mut login = h.cmd();
-    login.args(["login", "--server", &server.url, "--user", "kari", "--password-stdin"]);
-    login
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let mut child = login.spawn().unwrap();
-    writeln!(child.stdin.take().unwrap(), "{}", common::server::PASSWORD).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = h.try_login(&server.url, "kari", common::server::PASSWORD, &[]);
     assert!(!out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("offline"),
@@ -432,17 +415,8 @@ fn clients_sync_over_https() {
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap()
     };
-    let mut child = h
-        .cmd()
-        .env("SITROOM_CA_CERT", &cert_pem)
-        .args(["login", "--server", &server.url, "--user", "kari", "--password-stdin"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{}", common::server::PASSWORD).unwrap();
-    assert!(child.wait_with_output().unwrap().status.success());
+    let out = h.try_login(&server.url, "kari", common::server::PASSWORD, &[("SITROOM_CA_CERT", &cert_pem)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     h.ok(&["incident", "new", "--title", "Flom", "--type", "flom"]);
     h.ok(&["log", "add", "kryptert på vei"]);
     let out = with_ca(&h, &["sync"]);

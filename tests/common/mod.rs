@@ -89,18 +89,26 @@ pub mod tmux;
 impl Home {
     /// Sign this home's database in to `server` as `user` (password [`server::PASSWORD`]).
     pub fn login(&self, url: &str, user: &str) {
+        let out = self.try_login(url, user, server::PASSWORD, &[]);
+        assert!(out.status.success(), "login failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// `login --password-stdin` with this password and these extra environment variables.
+    pub fn try_login(&self, url: &str, user: &str, password: &str, env: &[(&str, &Path)]) -> Output {
         use std::io::Write;
-        let mut child = self
-            .cmd()
+        let mut cmd = self.cmd();
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd
             .args(["login", "--server", url, "--user", user, "--password-stdin"])
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        writeln!(child.stdin.take().unwrap(), "{}", server::PASSWORD).unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "login failed: {}", String::from_utf8_lossy(&out.stderr));
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        child.wait_with_output().unwrap()
     }
 
     /// `sync status --json`.
