@@ -174,3 +174,33 @@ fn a_task_created_offline_earlier_takes_its_number_by_creation_time() {
         a.session.tasks(&inc).unwrap().into_iter().map(|t| (t.number, t.title)).collect();
     assert_eq!(titles, vec![(1, "Fra bilen".to_string()), (2, "Fra stabsrommet".to_string())]);
 }
+
+#[test]
+fn new_versions_written_at_once_fork_visibly_and_reports_number_by_time() {
+    let (mut a, mut b) = (replica("kari"), replica("ola"));
+    let inc = flood(&mut a);
+    a.session.new_report(&inc, "situasjonsrapport", Some("Sitrep 1".into())).unwrap();
+    a.session.save_report_text(&inc, 1, "Situasjonen er under kontroll").unwrap();
+    a.session.report_step(&inc, 1, sitroom::domain::report::ReportStep::Submit, None).unwrap();
+    a.session.report_step(&inc, 1, sitroom::domain::report::ReportStep::Approve, None).unwrap();
+    carry(&a, &mut b);
+    let inc_b = b.session.incident(1).unwrap();
+    // Offline, both start a new version of report 1, and ola writes a report of his own
+    // before kari writes hers.
+    b.session.new_report_version(&inc_b, 1).unwrap();
+    b.session.new_report(&inc_b, "situasjonsrapport", Some("Fra bilen".into())).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    a.session.new_report_version(&inc, 1).unwrap();
+    a.session.new_report(&inc, "situasjonsrapport", Some("Fra stabsrommet".into())).unwrap();
+    carry(&a, &mut b);
+    carry(&b, &mut a);
+    assert_eq!(hash(&a), hash(&b));
+    let versions = a.session.report_versions(&inc, 1).unwrap();
+    assert_eq!(
+        versions.iter().map(|v| v.version).collect::<Vec<_>>(),
+        vec![1, 2, 3],
+        "both new versions kept"
+    );
+    let titles: Vec<String> = a.session.reports(&inc).unwrap().into_iter().map(|r| r.title).collect();
+    assert_eq!(titles, vec!["Sitrep 1", "Fra bilen", "Fra stabsrommet"], "numbered by time of writing");
+}

@@ -732,7 +732,7 @@ fn create_row(tx: &Transaction<'_>, t: &Table, op: &Op, placing: &mut Placing) -
         }
     }
     if t.numbering == Numbering::Report {
-        place(tx, t, op)?;
+        place_report(tx, op)?;
     } else {
         placing.later(t, op);
     }
@@ -890,87 +890,51 @@ fn entry_hash(op: &Op, prev: &str) -> Result<String> {
     }
 }
 
-/// Give a freshly inserted row its number by creation order, moving later ones up.
-/// Returns whether any other row moved.
-fn place(tx: &Transaction<'_>, t: &Table, op: &Op) -> Result<bool> {
+/// Number a report version at once. A first version (a report's root) takes its
+/// place by creation order among the incident's reports, and later reports, every
+/// version of them, move up by one. A later version takes its report's number and a
+/// version by creation order among the report's versions. Both go through negative
+/// numbers, so that the UNIQUE constraint holds at every step.
+fn place_report(tx: &Transaction<'_>, op: &Op) -> Result<()> {
     let id = op.entity.to_string();
     let hlc = op.hlc.0 as i64;
+    if let Some(root) = op.field_str("root") {
+        let number: i64 =
+            tx.query_row("SELECT number FROM report_versions WHERE id = ?1", [root], |r| r.get(0))?;
+        tx.execute("UPDATE report_versions SET number = ?1 WHERE id = ?2", params![number, id])?;
+        let before: i64 = tx.query_row(
+            "SELECT count(*) FROM report_versions WHERE (id = ?1 OR root = ?1) AND id <> ?2
+               AND (hlc, id) < (?3, ?2)",
+            params![root, id, hlc],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "UPDATE report_versions SET version = -(version + 1) WHERE root = ?1 AND version > ?2",
+            params![root, before],
+        )?;
+        tx.execute("UPDATE report_versions SET version = -version WHERE root = ?1 AND version < -1", [root])?;
+        tx.execute("UPDATE report_versions SET version = ?1 WHERE id = ?2", params![before + 1, id])?;
+        return Ok(());
+    }
     let incident = op.incident.to_string();
-    let (col, scope, scope_arg): (&str, &str, Option<String>) = match t.numbering {
-        Numbering::Global => ("number", "1 = 1", None),
-        Numbering::PerIncident(col) => (col, "incident_id = ?3", Some(incident.clone())),
-        Numbering::Report => ("number", "incident_id = ?3 AND root IS NULL", Some(incident.clone())),
-    };
-    let report_root = op.field_str("root").map(str::to_string);
-    if t.numbering == Numbering::Report {
-        if let Some(root) = &report_root {
-            // A later version of a report: the report's number, and a version by
-            // creation order among the versions of that report.
-            let number: i64 =
-                tx.query_row("SELECT number FROM report_versions WHERE id = ?1", [root], |r| r.get(0))?;
-            tx.execute("UPDATE report_versions SET number = ?1 WHERE id = ?2", params![number, id])?;
-            let before: i64 = tx.query_row(
-                "SELECT count(*) FROM report_versions WHERE (id = ?1 OR root = ?1) AND id <> ?2
-                   AND (hlc, id) < (?3, ?2)",
-                params![root, id, hlc],
-                |r| r.get(0),
-            )?;
-            let moved = tx.execute(
-                "UPDATE report_versions SET version = -(version + 1) WHERE root = ?1 AND version > ?2",
-                params![root, before],
-            )?;
-            tx.execute(
-                "UPDATE report_versions SET version = -version WHERE root = ?1 AND version < -1",
-                [root],
-            )?;
-            tx.execute("UPDATE report_versions SET version = ?1 WHERE id = ?2", params![before + 1, id])?;
-            return Ok(moved > 0);
-        }
+    let before: i64 = tx.query_row(
+        "SELECT count(*) FROM report_versions WHERE incident_id = ?1 AND root IS NULL AND id <> ?2
+           AND (hlc, id) < (?3, ?2)",
+        params![incident, id, hlc],
+        |r| r.get(0),
+    )?;
+    let moved = tx.execute(
+        "UPDATE report_versions SET number = -(number + 1) WHERE incident_id = ?1 AND number > ?2 AND id <> ?3",
+        params![incident, before, id],
+    )?;
+    if moved > 0 {
+        tx.execute(
+            "UPDATE report_versions SET number = -number WHERE incident_id = ?1 AND number < -1",
+            [&incident],
+        )?;
     }
-    let count_sql =
-        format!("SELECT count(*) FROM {} WHERE {scope} AND id <> ?1 AND (hlc, id) < (?2, ?1)", t.name);
-    let before: i64 = match &scope_arg {
-        Some(s) => tx.prepare_cached(&count_sql)?.query_row(params![id, hlc, s], |r| r.get(0))?,
-        None => {
-            tx.prepare_cached(&count_sql.replace("?3", "NULL"))?.query_row(params![id, hlc], |r| r.get(0))?
-        }
-    };
-    // Rows after the new one move up by one: through negative numbers, so that no two
-    // rows share a number in between (the UNIQUE constraints hold at every step).
-    let group = if t.numbering == Numbering::Report {
-        // All versions of the later reports move with them.
-        format!("incident_id = ?3 AND {col} > ?2 AND id <> ?1")
-    } else {
-        format!("{scope} AND {col} > ?2 AND id <> ?1")
-    };
-    let up = format!("UPDATE {} SET {col} = -({col} + 1) WHERE {group}", t.name);
-    let back = format!(
-        "UPDATE {} SET {col} = -{col} WHERE {} AND {col} < -1",
-        t.name,
-        scope.replace(" AND root IS NULL", "")
-    );
-    let moved = match &scope_arg {
-        Some(s) => {
-            let n = tx.prepare_cached(&up)?.execute(params![id, before, s])?;
-            if n > 0 {
-                tx.prepare_cached(&back.replace("?3", "?1"))?.execute([s])?;
-            }
-            n
-        }
-        None => {
-            let n = tx.prepare_cached(&up.replace("?3", "NULL"))?.execute(params![id, before])?;
-            if n > 0 {
-                tx.prepare_cached(&back)?.execute([])?;
-            }
-            n
-        }
-    };
-    tx.prepare_cached(&format!("UPDATE {} SET {col} = ?1 WHERE id = ?2", t.name))?
-        .execute(params![before + 1, id])?;
-    if t.numbering == Numbering::Report {
-        tx.execute("UPDATE report_versions SET version = 1 WHERE id = ?1", [&id])?;
-    }
-    Ok(moved > 0)
+    tx.execute("UPDATE report_versions SET number = ?1, version = 1 WHERE id = ?2", params![before + 1, id])?;
+    Ok(())
 }
 
 /// Decides, per op, whether this replica takes it: `None` to take it, or the reason it
