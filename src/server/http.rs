@@ -71,7 +71,17 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| ServerError::Internal(format!("a worker stopped: {e}")))?
 }
 
+/// The session token: from `Authorization: Bearer <token>`, or from the short header
+/// `t` that sitroom's own client sends (HTTP/2 compresses a custom header to one byte
+/// on later rounds, while it sends Authorization in full every time).
 fn bearer(headers: &HeaderMap) -> Result<String, ServerError> {
+    if let Some(t) = headers.get(wire::TOKEN_HEADER).and_then(|v| v.to_str().ok()) {
+        let t = t.trim();
+        if !t.is_empty() && t.len() <= 128 {
+            return Ok(t.to_string());
+        }
+        return Err(ServerError::Unauthorized("the token header is malformed".into()));
+    }
     let value = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or_else(|| {
         ServerError::Unauthorized("sign in first: `sitroom login --server URL --user NAME`".into())
     })?;

@@ -631,8 +631,8 @@ fn apply_one(tx: &Transaction<'_>, op: &Op, placing: &mut Placing) -> Result<Out
 }
 
 /// The value of a column a create op leaves out: a log entry's author and device are
-/// the op's, it was recorded at the op's time and reported when recorded, its lists
-/// are empty and its marks unset; anything else is NULL.
+/// the op's, it was recorded at the op's time and reported when recorded, it is a
+/// note, its lists are empty and its marks unset; anything else is NULL.
 fn default_for(op: &Op, fields: &Map<String, Value>, column: &str) -> SqlValue {
     match (op.kind, column) {
         (Kind::LogEntry, "recorded_at") => SqlValue::Integer(op.hlc.millis()),
@@ -642,6 +642,7 @@ fn default_for(op: &Op, fields: &Map<String, Value>, column: &str) -> SqlValue {
         (Kind::LogEntry, "author") => SqlValue::Text(op.author.clone()),
         (Kind::LogEntry, "device") => SqlValue::Text(op.device.clone()),
         (Kind::LogEntry, "tags" | "mentions") => SqlValue::Text(String::new()),
+        (Kind::LogEntry, "kind") => SqlValue::Text("note".into()),
         (Kind::LogEntry, "significant") => SqlValue::Integer(0),
         _ => SqlValue::Null,
     }

@@ -141,12 +141,13 @@ fn extra_root() -> Result<Option<reqwest::Certificate>> {
     })
 }
 
-/// The Authorization header. Not marked sensitive, so that HTTP/2 compresses it to a
-/// byte or two after the first round; this client never sends headers an attacker
-/// chooses, which is what makes header compression risky elsewhere.
-fn bearer(token: &str) -> reqwest::header::HeaderValue {
-    reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
-        .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static("Bearer -"))
+/// The token header. Not marked sensitive, so that HTTP/2 compresses it to a byte
+/// after the first round (its encoder never indexes Authorization, hence a header of
+/// our own); this client never sends headers an attacker chooses, which is what
+/// makes header compression risky elsewhere.
+fn token_header(token: &str) -> reqwest::header::HeaderValue {
+    reqwest::header::HeaderValue::from_str(token)
+        .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static("-"))
 }
 
 fn offline(e: reqwest::Error) -> ClientError {
@@ -247,7 +248,7 @@ impl Client {
 
     pub async fn logout(&self, token: &str) -> Result<()> {
         let url = format!("{}{}", self.base, wire::LOGOUT_PATH);
-        let resp = self.send(|c| c.post(&url).header(reqwest::header::AUTHORIZATION, bearer(token))).await?;
+        let resp = self.send(|c| c.post(&url).header(wire::TOKEN_HEADER, token_header(token))).await?;
         if !resp.status().is_success() {
             return Err(Self::refusal(resp).await);
         }
@@ -257,10 +258,9 @@ impl Client {
     pub async fn round(&self, token: &str, req: &SyncRequest) -> Result<SyncResponse> {
         let url = format!("{}{}", self.base, wire::SYNC_PATH);
         let body = wire::encode(req);
-        let auth = bearer(token);
-        let resp = self
-            .send(|c| c.post(&url).header(reqwest::header::AUTHORIZATION, auth.clone()).body(body.clone()))
-            .await?;
+        let auth = token_header(token);
+        let resp =
+            self.send(|c| c.post(&url).header(wire::TOKEN_HEADER, auth.clone()).body(body.clone())).await?;
         if !resp.status().is_success() {
             return Err(Self::refusal(resp).await);
         }

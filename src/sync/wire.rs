@@ -11,6 +11,9 @@ pub const VERSION: u32 = 1;
 pub const SYNC_PATH: &str = "/v1/sync";
 pub const LOGIN_PATH: &str = "/v1/login";
 pub const LOGOUT_PATH: &str = "/v1/logout";
+/// The header sitroom's client carries its session token in (`Authorization: Bearer`
+/// is accepted too).
+pub const TOKEN_HEADER: &str = "t";
 /// Largest body the server accepts, compressed and uncompressed.
 pub const MAX_BODY: usize = 8 * 1024 * 1024;
 /// Ops a client pushes in one round, and the server sends back at most.
