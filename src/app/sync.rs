@@ -3,12 +3,11 @@
 //! local checks refuse what the server would).
 
 use super::{AppError, Result, Session};
-use crate::domain::roles::{Permission, Role};
+use crate::domain::roles::Role;
 use crate::domain::Incident;
 use crate::store::{Applied, Conflict, OpState, Who};
-use crate::sync::authorize::needed;
+use crate::sync::authorize::{needed, needed_to_change};
 use crate::sync::bundle::Bundle;
-use crate::sync::{Action, Kind};
 use chrono::Utc;
 
 impl Session {
@@ -40,7 +39,7 @@ impl Session {
                 )))
             }
         };
-        self.permit(permission_to_change(conflict.kind))?;
+        self.permit(needed_to_change(conflict.kind))?;
         // Typed values are text; numbers and "none" are understood where the field
         // holds them.
         let value = value.map(|v| match (&conflict.current, v.as_str()) {
@@ -81,21 +80,4 @@ impl Session {
         self.store.put_user(user, roles, exists, "server", &self.device, Utc::now())?;
         Ok(())
     }
-}
-
-fn permission_to_change(kind: Kind) -> Permission {
-    let probe = crate::sync::Op {
-        id: uuid::Uuid::nil(),
-        hlc: Default::default(),
-        origin: String::new(),
-        author: String::new(),
-        device: String::new(),
-        kind,
-        entity: uuid::Uuid::nil(),
-        incident: uuid::Uuid::nil(),
-        action: Action::Set,
-        fields: Default::default(),
-        base: Default::default(),
-    };
-    needed(&probe)
 }

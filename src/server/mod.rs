@@ -54,9 +54,9 @@ pub struct Principal {
 }
 
 /// What one sync round did, for the reply and the server's log.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Round {
-    pub response: Option<wire::SyncResponse>,
+    pub response: wire::SyncResponse,
     pub accepted: usize,
     pub refused: usize,
 }
@@ -94,7 +94,7 @@ pub fn round(store: &dyn ServerStore, who: &Principal, req: wire::SyncRequest) -
     let accepted = req.push.len() - refused.len();
     let n_refused = refused.len();
     Ok(Round {
-        response: Some(wire::SyncResponse { version: wire::VERSION, cursor, refused, pull, more }),
+        response: wire::SyncResponse { version: wire::VERSION, cursor, refused, pull, more },
         accepted,
         refused: n_refused,
     })

@@ -5,15 +5,23 @@
 use super::{Action, Kind, Op};
 use crate::domain::roles::{allowed, roles_granting, Permission, Role};
 
-/// The permission an op needs.
-pub fn needed(op: &Op) -> Permission {
-    match op.kind {
+/// The permission to create or change records of a kind (judging a report needs more:
+/// see [`needed`]).
+pub fn needed_to_change(kind: Kind) -> Permission {
+    match kind {
         Kind::Incident => Permission::ManageIncidents,
         // Automatic entries come with the change they record; every role that may
         // change anything may write the log.
         Kind::LogEntry | Kind::Meeting => Permission::WriteLog,
         Kind::Task => Permission::ManageTasks,
         Kind::Media => Permission::WorkMedia,
+        Kind::Report => Permission::WriteReports,
+    }
+}
+
+/// The permission an op needs.
+pub fn needed(op: &Op) -> Permission {
+    match op.kind {
         Kind::Report => {
             let judged = matches!(op.field_str("status"), Some("godkjent" | "returnert"))
                 || op.fields.get("approved_by").is_some_and(|v| !v.is_null());
@@ -26,6 +34,7 @@ pub fn needed(op: &Op) -> Permission {
                 Permission::WriteReports
             }
         }
+        kind => needed_to_change(kind),
     }
 }
 
