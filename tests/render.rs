@@ -536,3 +536,46 @@ fn the_title_bar_says_how_sync_stands() {
     en.show_sync(SyncState { link: LinkState::Offline { since }, waiting: 12, ..SyncState::default() });
     assert!(top(&en).contains("○ offline since 14:32 · 12 waiting"), "{}", top(&en));
 }
+
+#[test]
+fn conflicts_are_shown_with_who_and_settled_from_the_tui() {
+    use sitroom::domain::task::{NewTask, Priority, TaskStatus};
+    use sitroom::store::OpState;
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut a = session(&da);
+    let mut b = Session::open(&db.path().join("b.db"), "per", vec!["flom".into()]).unwrap();
+    let inc = incident(&mut a, "Flom i Lågen", false, utc(8, 0));
+    let task = NewTask {
+        title: "Skaffe aggregat".into(),
+        description: String::new(),
+        assignee: None,
+        priority: Priority::Normal,
+        due: None,
+        from_entries: vec![],
+    };
+    a.add_task(&inc, task).unwrap();
+    let all = |s: &Session| {
+        s.store.ops_after(0, usize::MAX).unwrap().into_iter().map(|(_, o)| o).collect::<Vec<_>>()
+    };
+    b.store.apply_ops(&all(&a), OpState::Acked).unwrap();
+    let inc_b = b.incident(1).unwrap();
+    a.set_task_status(&inc, 1, TaskStatus::InProgress).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    b.set_task_status(&inc_b, 1, TaskStatus::Cancelled).unwrap();
+    a.store.apply_ops(&all(&b), OpState::Acked).unwrap();
+
+    let mut ui = Ui::new(a, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    ui.on_key(ctrl('g'));
+    let shown = screen(&ui, 120, 30);
+    assert!(shown.contains("Konflikter") && shown.contains("oppgave 1 · status"), "{shown}");
+    assert!(shown.contains("› «avbrutt»  gjelder nå"), "the newer value holds and is chosen first:\n{shown}");
+    assert!(
+        shown.contains("«pågår»  kari · stab-pc ·"),
+        "the losing value stays visible, with who:\n{shown}"
+    );
+    ui.on_key(key(KeyCode::Down));
+    ui.on_key(key(KeyCode::Enter));
+    assert!(screen(&ui, 120, 30).contains("Ingen konflikter."));
+    assert!(ui.session.conflicts(None).unwrap().is_empty());
+    assert_eq!(ui.session.task(&inc, 1).unwrap().status, TaskStatus::InProgress, "kari's value kept");
+}

@@ -52,6 +52,21 @@ impl Session {
         Ok(conflict)
     }
 
+    /// Settle a conflict with `value` (one of the values in conflict, as the TUI offers).
+    pub fn settle_conflict(&mut self, conflict: &Conflict, value: serde_json::Value) -> Result<()> {
+        self.permit(needed_to_change(conflict.kind))?;
+        let who = Who { author: &self.user, device: &self.device };
+        self.store.resolve_conflict(
+            conflict.kind,
+            conflict.entity,
+            &conflict.field,
+            Some(value),
+            who,
+            Utc::now(),
+        )?;
+        Ok(())
+    }
+
     pub fn export_bundle(&self, since: i64) -> Result<Bundle> {
         let ops = self.store.ops_after(since, usize::MAX)?;
         let through = ops.last().map(|(seq, _)| *seq).unwrap_or(since);

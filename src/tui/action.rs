@@ -8,6 +8,7 @@ pub enum Action {
     Quit,
     Help,
     Incidents,
+    Conflicts,
     Redraw,
     Confirm,
     Cancel,
@@ -74,6 +75,14 @@ pub const ACTIONS: &[(Action, &str, &str, &str, &str, &str)] = &[
     (Action::Quit, "quit", "Avslutt (utkastet lagres)", "Quit (the draft is kept)", "avslutt", "quit"),
     (Action::Help, "help", "Vis hjelp", "Show help", "hjelp", "help"),
     (Action::Incidents, "incidents", "Bytt hendelse", "Switch incident", "hendelser", "incidents"),
+    (
+        Action::Conflicts,
+        "conflicts",
+        "Konflikter fra synkronisering: se og løs",
+        "Conflicts from sync: see and settle",
+        "konflikter",
+        "conflicts",
+    ),
     (Action::Redraw, "redraw", "Tegn skjermen på nytt", "Redraw the screen", "tegn på nytt", "redraw"),
     (Action::Confirm, "confirm", "Lagre / velg", "Save / choose", "lagre", "save"),
     (

@@ -3,6 +3,7 @@
 //! only the cells that differ, so a slow SSH link carries little.
 
 pub mod action;
+pub mod conflicts;
 pub mod desk;
 pub mod entry_lines;
 pub mod hangup;

@@ -303,6 +303,14 @@ impl Ui {
                 self.clear_requested = true;
                 return true;
             }
+            Input::Action(Action::Conflicts) if !dialog => {
+                let incident = self.desk.as_ref().map(|d| d.incident().id);
+                match super::conflicts::Conflicts::open(&self.session, incident) {
+                    Ok(c) => self.overlays.push(Box::new(c)),
+                    Err(e) => self.set_status(e.to_string(), true),
+                }
+                return true;
+            }
             Input::Action(Action::Workspace(n)) if !dialog => return self.show_workspace(usize::from(n) - 1),
             Input::Action(Action::NextPane) if !dialog => {
                 let shown = self.shown();

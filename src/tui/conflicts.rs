@@ -1,0 +1,162 @@
+//! Conflicts (konflikter): fields two people changed without seeing each other's
+//! change, merged by sync. Each conflict lists the value that holds now and the values
+//! it won over, with who set them and when; Enter keeps the chosen value everywhere.
+
+use super::action::{Action, Input};
+use super::keymap::Context;
+use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
+use super::widgets::centered;
+use crate::app::Session;
+use crate::store::Conflict;
+use crate::sync::Kind;
+use crate::text::safe_line;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::Frame;
+
+pub struct Conflicts {
+    incident: Option<uuid::Uuid>,
+    list: Vec<Conflict>,
+    /// (conflict, value: 0 the one holding, 1… the others) for each choosable line.
+    choices: Vec<(usize, usize)>,
+    selected: usize,
+}
+
+impl Conflicts {
+    /// The conflicts of the active incident (all of them without one).
+    pub fn open(session: &Session, incident: Option<uuid::Uuid>) -> crate::app::Result<Conflicts> {
+        let mut c = Conflicts { incident, list: Vec::new(), choices: Vec::new(), selected: 0 };
+        c.load(session)?;
+        Ok(c)
+    }
+
+    fn load(&mut self, session: &Session) -> crate::app::Result<()> {
+        self.list = session.store.conflicts(self.incident)?;
+        self.choices = self
+            .list
+            .iter()
+            .enumerate()
+            .flat_map(|(i, c)| (0..=c.others.len()).map(move |v| (i, v)))
+            .collect();
+        self.selected = self.selected.min(self.choices.len().saturating_sub(1));
+        Ok(())
+    }
+
+    fn keep(&mut self, cx: &mut Cx<'_>) {
+        let Some(&(i, v)) = self.choices.get(self.selected) else { return };
+        let conflict = self.list[i].clone();
+        let value = if v == 0 { conflict.current.clone() } else { conflict.others[v - 1].value.clone() };
+        match cx.session.settle_conflict(&conflict, value) {
+            Ok(()) => {
+                let nb = cx.lang.is_norwegian();
+                cx.post(UiEvent::Status(crate::domain::say(
+                    nb,
+                    "Konflikten er løst",
+                    "The conflict is settled",
+                )));
+                cx.post(UiEvent::DataChanged);
+                if let Err(e) = self.load(cx.session) {
+                    cx.post(UiEvent::Error(e.to_string()));
+                }
+            }
+            Err(e) => cx.post(UiEvent::Error(e.to_string())),
+        }
+    }
+}
+
+/// "oppgave 3 · status", in the user's language.
+fn what(c: &Conflict, nb: bool) -> String {
+    let kind = match (c.kind, nb) {
+        (Kind::Incident, true) => "hendelse",
+        (Kind::Incident, false) => "incident",
+        (Kind::LogEntry, true) => "loggføring",
+        (Kind::LogEntry, false) => "log entry",
+        (Kind::Task, true) => "oppgave",
+        (Kind::Task, false) => "task",
+        (Kind::Media, true) => "mediehenvendelse",
+        (Kind::Media, false) => "media inquiry",
+        (Kind::Report, true) => "rapport",
+        (Kind::Report, false) => "report",
+        (Kind::Meeting, true) => "møte",
+        (Kind::Meeting, false) => "meeting",
+    };
+    format!("{kind} {} · {}", c.number, c.field)
+}
+
+fn shown(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "–".into(),
+        other => other.to_string(),
+    }
+}
+
+impl Pane for Conflicts {
+    fn context(&self) -> Context {
+        Context::Picker
+    }
+
+    fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
+        match input {
+            Input::Action(Action::Cancel | Action::Conflicts) => cx.post(UiEvent::CloseOverlay),
+            Input::Action(Action::Up) => self.selected = self.selected.saturating_sub(1),
+            Input::Action(Action::Down) => {
+                self.selected = (self.selected + 1).min(self.choices.len().saturating_sub(1))
+            }
+            Input::Action(Action::Confirm) => self.keep(cx),
+            _ => return Outcome::Ignored,
+        }
+        Outcome::Consumed
+    }
+
+    fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
+        let (t, nb) = (cx.theme, cx.lang.is_norwegian());
+        let popup = centered(area, 90, area.height.saturating_sub(2));
+        f.render_widget(Clear, popup);
+        let hint = crate::domain::say(
+            nb,
+            " Enter beholder valgt verdi · Esc lukker ",
+            " Enter keeps the chosen value · Esc closes ",
+        );
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(t.border_focus)
+            .title(Span::styled(crate::domain::say(nb, " Konflikter ", " Conflicts "), t.heading))
+            .title_bottom(Line::from(Span::styled(hint, t.dim)).right_aligned());
+        let inner = block.inner(popup);
+        f.render_widget(block, popup);
+        if self.list.is_empty() {
+            let none = crate::domain::say(nb, " Ingen konflikter.", " No conflicts.");
+            f.render_widget(Paragraph::new(Span::styled(none, t.dim)), inner);
+            return;
+        }
+        let mut lines = Vec::new();
+        let mut selected_line = 0;
+        for (i, c) in self.list.iter().enumerate() {
+            lines.push(Line::from(Span::styled(format!(" {}", what(c, nb)), t.heading)));
+            let holding = crate::domain::say(nb, "gjelder nå", "holds now");
+            let mut values = vec![(shown(&c.current), holding)];
+            for o in &c.others {
+                let when = o.at.with_timezone(&chrono::Local).format("%H:%M");
+                values.push((shown(&o.value), format!("{} · {} · {when}", o.author, o.device)));
+            }
+            for (v, (value, who)) in values.into_iter().enumerate() {
+                let chosen = self.choices.get(self.selected) == Some(&(i, v));
+                if chosen {
+                    selected_line = lines.len();
+                }
+                let style = if chosen { t.selected } else { t.base };
+                lines.push(Line::from(vec![
+                    Span::styled(
+                        format!("  {} «{}»", if chosen { "›" } else { " " }, safe_line(&value)),
+                        style,
+                    ),
+                    Span::styled(format!("  {}", safe_line(&who)), t.dim),
+                ]));
+            }
+        }
+        let scroll = selected_line.saturating_sub(inner.height.saturating_sub(1) as usize);
+        f.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), inner);
+    }
+}
