@@ -201,6 +201,10 @@ fn new_versions_written_at_once_fork_visibly_and_reports_number_by_time() {
         vec![1, 2, 3],
         "both new versions kept"
     );
+    let latest = versions.last().unwrap();
+    assert_eq!((latest.parent_version, latest.fork_of), (Some(1), Some(2)), "v3 shows it forks from v2");
+    assert_eq!(latest.version_label(), "v3 ⑂ v2");
+    assert_eq!(versions[1].fork_of, Some(3));
     let titles: Vec<String> = a.session.reports(&inc).unwrap().into_iter().map(|r| r.title).collect();
     assert_eq!(titles, vec!["Sitrep 1", "Fra bilen", "Fra stabsrommet"], "numbered by time of writing");
 }

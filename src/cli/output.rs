@@ -339,9 +339,9 @@ impl Printer {
         };
         writeln!(
             out,
-            "{:>3}  v{:<2} {:<16} {:<18} {}{approved}",
+            "{:>3}  {:<3} {:<16} {:<18} {}{approved}",
             r.number,
-            r.version,
+            r.version_label(),
             r.status.label(nb),
             safe_line(&r.kind),
             safe_line(&r.title)

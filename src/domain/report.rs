@@ -121,6 +121,23 @@ pub struct Report {
     pub created_by: String,
     #[serde(with = "super::time::serde_ms")]
     pub updated_at: DateTime<Utc>,
+    /// The version this one was written from (None for the first).
+    #[serde(default)]
+    pub parent_version: Option<i64>,
+    /// Another version written from the same parent at the same time (offline, on
+    /// another machine): a fork to merge by hand. The newest such version, if any.
+    #[serde(default)]
+    pub fork_of: Option<i64>,
+}
+
+impl Report {
+    /// "v3", or "v3 ⑂ v2" when v2 was written from the same version at the same time.
+    pub fn version_label(&self) -> String {
+        match self.fork_of {
+            Some(other) => format!("v{} ⑂ v{other}", self.version),
+            None => format!("v{}", self.version),
+        }
+    }
 }
 
 /// A report's title: one line.

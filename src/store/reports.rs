@@ -14,7 +14,9 @@ use rusqlite::{params, OptionalExtension, Row, Transaction, TransactionBehavior}
 use uuid::Uuid;
 
 const COLUMNS: &str = "r.id, i.number, r.number, r.version, r.kind, r.title, r.text, r.status, r.comment, \
-     r.approved_by, r.approved_at, r.created_at, r.created_by, r.updated_at";
+     r.approved_by, r.approved_at, r.created_at, r.created_by, r.updated_at, \
+     (SELECT p.version FROM report_versions p WHERE p.id = r.parent), \
+     (SELECT max(s.version) FROM report_versions s WHERE s.parent = r.parent AND s.id <> r.id)";
 
 const LATEST: &str = "r.version = (SELECT max(v.version) FROM report_versions v
      WHERE v.incident_id = r.incident_id AND v.number = r.number)";
@@ -35,6 +37,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Report> {
         created_at: from_millis(r.get(11)?),
         created_by: r.get(12)?,
         updated_at: from_millis(r.get(13)?),
+        parent_version: r.get(14)?,
+        fork_of: r.get(15)?,
     })
 }
 

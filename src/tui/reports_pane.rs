@@ -243,7 +243,10 @@ impl Pane for ReportsPane {
                 let mut spans = vec![
                     Span::styled(format!("#{} ", r.number), t.dim),
                     Span::styled(format!("{} ", safe_line(&r.title)), t.base),
-                    Span::styled(format!("v{} ", r.version), t.dim),
+                    Span::styled(
+                        format!("{} ", r.version_label()),
+                        if r.fork_of.is_some() { t.warning } else { t.dim },
+                    ),
                     Span::styled(r.status.label(nb).to_string(), status_style),
                 ];
                 if let (Some(by), Some(at)) = (&r.approved_by, r.approved_at) {
