@@ -65,3 +65,20 @@ fn the_tui_syncs_in_the_background_and_shows_the_link() {
     t.keys(&["C-q"]);
     t.wait_exit();
 }
+
+#[test]
+fn a_damaged_sign_in_file_does_not_keep_the_logger_out() {
+    let h = Home::new();
+    h.ok(&["incident", "new", "--title", "Flom i Lågen", "--type", "flom"]);
+    std::fs::write(h.path().join("sitroom.db.login"), "{ ikke json").unwrap();
+    let t = Tmux::new();
+    t.start(&h, "--lang nb");
+    let screen = t.wait_for("logget ut");
+    assert!(screen.contains("damaged"), "the status line says why:\n{screen}");
+    t.text("Skrevet likevel");
+    t.keys(&["Enter"]);
+    t.wait_for("Skrevet likevel");
+    t.keys(&["C-q"]);
+    t.wait_exit();
+    assert_eq!(h.entries().len(), 1);
+}

@@ -61,8 +61,20 @@ pub fn run(settings: &Settings, cli: &Cli) -> Result<(), String> {
     );
     ui.set_unsaved(unsaved);
     ui.set_desktop_notifications(notify::desktop_available());
-    if let Some(login) = crate::sync::client::load_login(&settings.db).map_err(|e| e.to_string())? {
-        ui.start_sync(crate::sync::background::Background::start(settings.db.clone(), login));
+    // A damaged sign-in file must not keep the logger out: work goes on unsynced,
+    // and the status line says why.
+    match crate::sync::client::load_login(&settings.db) {
+        Ok(Some(login)) => {
+            ui.start_sync(crate::sync::background::Background::start(settings.db.clone(), login))
+        }
+        Ok(None) => {}
+        Err(e) => {
+            ui.show_sync(crate::sync::background::SyncState {
+                link: crate::sync::background::LinkState::SignedOut(e.to_string()),
+                ..Default::default()
+            });
+            ui.show_error(e.to_string());
+        }
     }
     let mut terminal = enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;
     let result = event_loop(&mut terminal, &mut ui, cli.exit_after_first_frame);

@@ -165,6 +165,11 @@ impl Ui {
         self.sync = Some(sync);
     }
 
+    /// Say something went wrong, in the status line.
+    pub fn show_error(&mut self, text: String) {
+        self.set_status(text, true);
+    }
+
     /// Show this sync state (the background's, or a test's).
     pub fn show_sync(&mut self, state: SyncState) {
         self.sync_view = Some(state);
