@@ -68,7 +68,8 @@ fn replica(dir: &Path, name: &str, url: &str, rt: &tokio::runtime::Runtime) -> R
     let db = dir.join(format!("{name}.db"));
     let mut session = Session::open(&db, "kari", vec!["flom".into()]).unwrap();
     let c = Client::new(url).unwrap();
-    let a = rt.block_on(c.login("kari", PASSWORD, &session.device)).unwrap();
+    let origin = session.store.device_id().unwrap();
+    let a = rt.block_on(c.login("kari", PASSWORD, &session.device, &origin)).unwrap();
     session.signed_in(url, &a.user, &a.roles).unwrap();
     let login = Login {
         server: url.into(),
@@ -77,6 +78,7 @@ fn replica(dir: &Path, name: &str, url: &str, rt: &tokio::runtime::Runtime) -> R
         roles: a.roles,
         superadmin: false,
         token: a.token,
+        device: session.device.clone(),
     };
     Replica { session, incident: None, login, db }
 }
@@ -115,7 +117,7 @@ impl Replica {
 }
 
 fn sync(r: &mut Replica, c: &Client, rt: &tokio::runtime::Runtime) {
-    rt.block_on(client::sync(&mut r.session.store, c, &r.login.token, 100)).unwrap();
+    rt.block_on(client::sync(&mut r.session.store, c, &r.login, 100)).unwrap();
 }
 
 fn server_entries(db: &Path) -> usize {
@@ -285,8 +287,8 @@ fn load(full: bool) {
         let mut s = Store::open(&srv.db).unwrap();
         for i in 0..clients {
             let t = server::secrets::new_token();
-            s.add_token(&server::secrets::token_hash(&t), "kari", &format!("sim-{i}"), chrono::Utc::now())
-                .unwrap();
+            let hash = server::secrets::token_hash(&t);
+            s.add_token(&hash, "kari", &format!("sim-{i}"), &format!("sim{i}"), chrono::Utc::now()).unwrap();
             tokens.push(t);
         }
     }

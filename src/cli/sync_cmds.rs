@@ -280,7 +280,9 @@ pub fn login(
     let mut session =
         Session::open(&settings.db, user, settings.config.incident_types()).map_err(|e| e.to_string())?;
     let client = Client::new(&url).map_err(|e| e.to_string())?;
-    let answer = runtime()?.block_on(client.login(user, &pw, &session.device)).map_err(|e| e.to_string())?;
+    let origin = session.store.device_id().map_err(|e| e.to_string())?;
+    let answer =
+        runtime()?.block_on(client.login(user, &pw, &session.device, &origin)).map_err(|e| e.to_string())?;
     let login = Login {
         server: url.clone(),
         user: answer.user.clone(),
@@ -288,6 +290,7 @@ pub fn login(
         roles: answer.roles.clone(),
         superadmin: answer.superadmin,
         token: answer.token,
+        device: session.device.clone(),
     };
     client::save_login(&settings.db, &login).map_err(|e| e.to_string())?;
     session.signed_in(&url, &answer.user, &answer.roles).map_err(|e| e.to_string())?;
@@ -380,7 +383,7 @@ pub fn sync(settings: &Settings, cmd: Option<SyncCmd>, json: bool) -> Result<Exi
     }
     let login = signed_in(settings)?;
     let client = Client::new(&login.server).map_err(|e| e.to_string())?;
-    let report = runtime()?.block_on(client::sync(&mut store, &client, &login.token, 1000));
+    let report = runtime()?.block_on(client::sync(&mut store, &client, &login, 1000));
     let report = match report {
         Ok(r) => r,
         Err(ClientError::Offline(why)) => {

@@ -111,8 +111,9 @@ async fn login(State(served): State<Served>, body: Body) -> Result<Response, Ser
         )));
     }
     let user = req.user.clone();
-    let (token, who) =
-        blocking(move || store.login(&req.user, &req.password, &req.device)).await.inspect_err(|e| {
+    let (token, who) = blocking(move || store.login(&req.user, &req.password, &req.device, &req.origin))
+        .await
+        .inspect_err(|e| {
             tracing::warn!(user = %user, error = %e, "login refused");
         })?;
     tracing::info!(user = %who.name, org = %who.org, "signed in");
@@ -133,7 +134,8 @@ async fn sync(State(served): State<Served>, headers: HeaderMap, body: Body) -> R
     let store = served.store;
     let who = authenticate(&store, &headers).await?;
     let bytes = read_body(body, served.read_timeout).await?;
-    let req = SyncRequest::decode(&bytes).map_err(|e| ServerError::BadRequest(e.to_string()))?;
+    let mut req = SyncRequest::decode(&bytes).map_err(|e| ServerError::BadRequest(e.to_string()))?;
+    wire::fill_in(&mut req, &who.name, &who.device, &who.origin);
     let pushed = req.push.len();
     let name = who.name.clone();
     let wait = Duration::from_millis(req.wait_ms.min(wire::MAX_WAIT_MS) as u64);

@@ -51,6 +51,9 @@ pub struct Principal {
     pub org: String,
     pub roles: Vec<Role>,
     pub superadmin: bool,
+    /// The session's device (as people see it) and replica: what ops from it leave out.
+    pub device: String,
+    pub origin: String,
 }
 
 /// What one sync round did, for the reply and the server's log.
@@ -71,7 +74,7 @@ pub trait ServerStore: Send + Sync + 'static {
     fn set_disabled(&self, name: &str, disabled: bool) -> Result<()>;
     fn users(&self) -> Result<Vec<(Principal, bool)>>;
     /// Check the password and open a session: a new random token.
-    fn login(&self, name: &str, password: &str, device: &str) -> Result<(String, Principal)>;
+    fn login(&self, name: &str, password: &str, device: &str, origin: &str) -> Result<(String, Principal)>;
     fn authenticate(&self, token: &str) -> Result<Principal>;
     fn logout(&self, token: &str) -> Result<()>;
     /// Judge and store pushed ops; the refused ones, with reasons.

@@ -16,8 +16,16 @@ pub struct SqliteServer {
     store: Mutex<Store>,
 }
 
-fn principal(a: Account) -> Principal {
-    Principal { name: a.name, org_id: a.org_id, org: a.org, roles: a.roles, superadmin: a.superadmin }
+fn principal(a: Account, device: String, origin: String) -> Principal {
+    Principal {
+        name: a.name,
+        org_id: a.org_id,
+        org: a.org,
+        roles: a.roles,
+        superadmin: a.superadmin,
+        device,
+        origin,
+    }
 }
 
 impl SqliteServer {
@@ -80,12 +88,12 @@ impl ServerStore for SqliteServer {
             .store()
             .accounts()?
             .into_iter()
-            .map(|a| (a.disabled, principal(a)))
+            .map(|a| (a.disabled, principal(a, String::new(), String::new())))
             .map(|(d, p)| (p, d))
             .collect())
     }
 
-    fn login(&self, name: &str, password: &str, device: &str) -> Result<(String, Principal)> {
+    fn login(&self, name: &str, password: &str, device: &str, origin: &str) -> Result<(String, Principal)> {
         let refused = || ServerError::Unauthorized("wrong user name or password".into());
         let account = self.store().account(name)?.ok_or_else(refused)?;
         // The slow hash runs without holding the store.
@@ -96,13 +104,14 @@ impl ServerStore for SqliteServer {
             return Err(ServerError::Unauthorized(format!("the account '{name}' is disabled")));
         }
         let token = new_token();
-        let device: String = device.chars().filter(|c| !c.is_control()).take(80).collect();
-        self.store().add_token(&token_hash(&token), name, &device, Utc::now())?;
-        Ok((token, principal(account)))
+        let clean = |s: &str| -> String { s.chars().filter(|c| !c.is_control()).take(80).collect() };
+        let (device, origin) = (clean(device), clean(origin));
+        self.store().add_token(&token_hash(&token), name, &device, &origin, Utc::now())?;
+        Ok((token, principal(account, device, origin)))
     }
 
     fn authenticate(&self, token: &str) -> Result<Principal> {
-        self.store().token_account(&token_hash(token))?.map(principal).ok_or_else(|| {
+        self.store().token_account(&token_hash(token))?.map(|(a, d, o)| principal(a, d, o)).ok_or_else(|| {
             ServerError::Unauthorized(
                 "the session is not valid (signed out, revoked or disabled); run `sitroom login` again"
                     .into(),

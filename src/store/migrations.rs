@@ -272,6 +272,10 @@ const STEPS: &[&str] = &[
     ) STRICT;
     CREATE INDEX oplog_by_incident ON oplog(incident_id, seq);
     "#,
+    // 9: a session knows the replica it was opened for, so that ops need not repeat it.
+    r#"
+    ALTER TABLE tokens ADD COLUMN origin TEXT NOT NULL DEFAULT '';
+    "#,
 ];
 
 pub fn latest() -> i64 {

@@ -632,7 +632,8 @@ fn apply_one(tx: &Transaction<'_>, op: &Op, placing: &mut Placing) -> Result<Out
 
 /// The value of a column a create op leaves out: a log entry's author and device are
 /// the op's, it was recorded at the op's time and reported when recorded, it is a
-/// note, its lists are empty and its marks unset; anything else is NULL.
+/// note, its tags and mentions are those typed in its text, and it is not marked;
+/// anything else is NULL.
 fn default_for(op: &Op, fields: &Map<String, Value>, column: &str) -> SqlValue {
     match (op.kind, column) {
         (Kind::LogEntry, "recorded_at") => SqlValue::Integer(op.hlc.millis()),
@@ -641,7 +642,12 @@ fn default_for(op: &Op, fields: &Map<String, Value>, column: &str) -> SqlValue {
         }
         (Kind::LogEntry, "author") => SqlValue::Text(op.author.clone()),
         (Kind::LogEntry, "device") => SqlValue::Text(op.device.clone()),
-        (Kind::LogEntry, "tags" | "mentions") => SqlValue::Text(String::new()),
+        // The tags and names typed in the text (#flom, @kari), as the entry line found them.
+        (Kind::LogEntry, "tags" | "mentions") => {
+            let text = fields.get("text").and_then(Value::as_str).unwrap_or_default();
+            let marked = crate::domain::quickmarks::parse(text);
+            SqlValue::Text(if column == "tags" { marked.tags } else { marked.mentions }.join(" "))
+        }
         (Kind::LogEntry, "kind") => SqlValue::Text("note".into()),
         (Kind::LogEntry, "significant") => SqlValue::Integer(0),
         _ => SqlValue::Null,

@@ -139,22 +139,34 @@ impl Store {
         Ok(())
     }
 
-    pub fn add_token(&mut self, hash: &str, account: &str, device: &str, now: DateTime<Utc>) -> Result<()> {
+    /// A new session of `account`, opened from `device` (as people see it) on replica
+    /// `origin`.
+    pub fn add_token(
+        &mut self,
+        hash: &str,
+        account: &str,
+        device: &str,
+        origin: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         self.conn.execute(
-            "INSERT INTO tokens (hash, account, device, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![hash, account, device, to_millis(now)],
+            "INSERT INTO tokens (hash, account, device, origin, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![hash, account, device, origin, to_millis(now)],
         )?;
         Ok(())
     }
 
-    /// The account behind a live token of an enabled account.
-    pub fn token_account(&self, hash: &str) -> Result<Option<Account>> {
+    /// The account behind a live token of an enabled account, with the session's
+    /// device and replica.
+    pub fn token_account(&self, hash: &str) -> Result<Option<(Account, String, String)>> {
         Ok(self
             .conn
-            .prepare_cached(&format!(
-                "{ACCOUNT} JOIN tokens t ON t.account = a.name WHERE t.hash = ?1 AND t.revoked = 0 AND a.disabled = 0"
-            ))?
-            .query_row([hash], account_from)
+            .prepare_cached(
+                "SELECT a.name, a.org_id, o.name, a.roles, a.superadmin, a.password, a.disabled, t.device, t.origin
+                 FROM tokens t JOIN accounts a ON a.name = t.account JOIN orgs o ON o.id = a.org_id
+                 WHERE t.hash = ?1 AND t.revoked = 0 AND a.disabled = 0",
+            )?
+            .query_row([hash], |r| Ok((account_from(r)?, r.get(7)?, r.get(8)?)))
             .optional()?)
     }
 

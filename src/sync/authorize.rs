@@ -58,6 +58,9 @@ pub struct Account<'a> {
 /// Whether `who` may push `op`, given the organisation that owns its incident (None
 /// for an incident this server has not seen). `Err` carries the reason the user sees.
 pub fn judge(who: &Account<'_>, op: &Op, owner: Option<&str>) -> Result<(), String> {
+    if op.id.is_nil() || op.entity.is_nil() || op.incident.is_nil() {
+        return Err(format!("a {} op needs its own id, its record's and its incident's", op.kind.name()));
+    }
     match (owner, op.kind, op.action) {
         (None, Kind::Incident, Action::Create) => {}
         (None, _, _) => {

@@ -138,7 +138,7 @@ async fn run(db: PathBuf, login: Login, state: Arc<Mutex<SyncState>>, stop: Arc<
         set(&state, |s| s.waiting = waiting);
         if waiting > 0 || offline_since.is_some() || first {
             let round = tokio::select! {
-                r = client::sync(&mut store, &client, &login.token, 50) => r,
+                r = client::sync(&mut store, &client, &login, 50) => r,
                 _ = wait_for_stop(&stop) => return,
             };
             match round {

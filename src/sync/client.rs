@@ -42,6 +42,9 @@ pub struct Login {
     pub roles: Vec<Role>,
     pub superadmin: bool,
     pub token: String,
+    /// The device name the session was opened with: ops from it leave it out.
+    #[serde(default)]
+    pub device: String,
 }
 
 /// `sitroom.db` → `sitroom.db.login`: one per database, so replicas stay apart.
@@ -224,12 +227,20 @@ impl Client {
         }
     }
 
-    pub async fn login(&self, user: &str, password: &str, device: &str) -> Result<LoginResponse> {
+    /// Open a session for `user` from `device` (as people see it) on replica `origin`.
+    pub async fn login(
+        &self,
+        user: &str,
+        password: &str,
+        device: &str,
+        origin: &str,
+    ) -> Result<LoginResponse> {
         let req = LoginRequest {
             version: wire::VERSION,
             user: user.to_string(),
             password: password.to_string(),
             device: device.to_string(),
+            origin: origin.to_string(),
         };
         let body = serde_json::to_vec(&req).expect("plain data");
         let url = format!("{}{}", self.base, wire::LOGIN_PATH);
@@ -303,7 +314,12 @@ pub fn take(store: &mut Store, answer: &SyncResponse) -> Result<usize> {
 }
 
 /// Sync until nothing is left to push or pull (or `max_rounds` rounds).
-pub async fn sync(store: &mut Store, client: &Client, token: &str, max_rounds: usize) -> Result<SyncReport> {
+pub async fn sync(
+    store: &mut Store,
+    client: &Client,
+    login: &Login,
+    max_rounds: usize,
+) -> Result<SyncReport> {
     let origin = store.device_id()?;
     let mut report = SyncReport::default();
     for _ in 0..max_rounds {
@@ -315,7 +331,10 @@ pub async fn sync(store: &mut Store, client: &Client, token: &str, max_rounds: u
             push,
             wait_ms: 0,
         };
-        let answer = client.round(token, &req).await?;
+        // What the server knows from the session stays off the wire.
+        let mut sent = req.clone();
+        wire::leave_out(&mut sent, &login.user, &login.device);
+        let answer = client.round(&login.token, &sent).await?;
         report.rounds += 1;
         let refused: Vec<_> = answer.refused.clone();
         let acked: Vec<_> =

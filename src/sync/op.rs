@@ -76,17 +76,20 @@ impl Action {
 /// One change. Short field names: ops cross links of a few kbit/s.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Op {
-    #[serde(rename = "i")]
+    /// (A client leaves out a create op's id, which is its record's: `wire::leave_out`.)
+    #[serde(rename = "i", default, skip_serializing_if = "Uuid::is_nil")]
     pub id: Uuid,
     #[serde(rename = "h")]
     pub hlc: Hlc,
     /// The replica that made the change (its device id).
-    #[serde(rename = "o")]
+    /// (Author, device and origin may be left out by a client pushing its own ops:
+    /// the server fills them in from the session; see `wire::leave_out`.)
+    #[serde(rename = "o", default, skip_serializing_if = "String::is_empty")]
     pub origin: String,
-    #[serde(rename = "a")]
+    #[serde(rename = "a", default, skip_serializing_if = "String::is_empty")]
     pub author: String,
     /// The device as people see it (host name and replica), shown with entries.
-    #[serde(rename = "d")]
+    #[serde(rename = "d", default, skip_serializing_if = "String::is_empty")]
     pub device: String,
     #[serde(rename = "k")]
     pub kind: Kind,

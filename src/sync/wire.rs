@@ -21,13 +21,15 @@ pub const BATCH: usize = 500;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncRequest {
-    #[serde(rename = "v")]
+    /// The protocol version; left out when it is the path's (`/v1/…`).
+    #[serde(rename = "v", default = "this_version", skip_serializing_if = "is_this_version")]
     pub version: u32,
     /// The server sequence number of the last op this replica pulled.
     #[serde(rename = "c")]
     pub cursor: i64,
-    /// This replica's id, so the server does not send back its own ops.
-    #[serde(rename = "o")]
+    /// This replica's id, so the server does not send back its own ops (empty: the
+    /// session's).
+    #[serde(rename = "o", default, skip_serializing_if = "String::is_empty")]
     pub origin: String,
     #[serde(rename = "p", default, skip_serializing_if = "Vec::is_empty")]
     pub push: Vec<Op>,
@@ -35,6 +37,14 @@ pub struct SyncRequest {
     /// something to pull (a long poll), in milliseconds; 0 answers at once.
     #[serde(rename = "w", default, skip_serializing_if = "is_zero")]
     pub wait_ms: u32,
+}
+
+fn this_version() -> u32 {
+    VERSION
+}
+
+fn is_this_version(v: &u32) -> bool {
+    *v == VERSION
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -46,7 +56,8 @@ pub const MAX_WAIT_MS: u32 = 25_000;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncResponse {
-    #[serde(rename = "v")]
+    /// The protocol version; left out when it is the path's (`/v1/…`).
+    #[serde(rename = "v", default = "this_version", skip_serializing_if = "is_this_version")]
     pub version: u32,
     #[serde(rename = "c")]
     pub cursor: i64,
@@ -68,6 +79,10 @@ pub struct LoginRequest {
     pub password: String,
     /// The device (host and replica), recorded with the session.
     pub device: String,
+    /// The replica's id: ops from this session may leave it out, and their author
+    /// and device too.
+    #[serde(default)]
+    pub origin: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -98,17 +113,72 @@ const DICTIONARY: &[u8] = include_bytes!("wire-v1.dict");
 
 pub fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
     let json = serde_json::to_vec(msg).expect("messages are plain data");
+    // Small messages (the common case on a slow link) get the strongest level, which
+    // costs little at that size; large batches a fast one.
+    let level = if json.len() < 16 * 1024 { 19 } else { 6 };
     let mut z =
-        zstd::bulk::Compressor::with_dictionary(6, DICTIONARY).expect("the built-in dictionary loads");
-    // No checksum and no dictionary id: the frame header stays small.
+        zstd::bulk::Compressor::with_dictionary(level, DICTIONARY).expect("the built-in dictionary loads");
+    // No checksum, no dictionary id, no content size: the frame header stays small.
     let _ = z.set_parameter(zstd::zstd_safe::CParameter::ChecksumFlag(false));
     let _ = z.set_parameter(zstd::zstd_safe::CParameter::DictIdFlag(false));
-    z.compress(&json).expect("compressing into memory")
+    let _ = z.set_parameter(zstd::zstd_safe::CParameter::ContentSizeFlag(false));
+    let packed = z.compress(&json).expect("compressing into memory");
+    if json.len() <= packed.len() {
+        json
+    } else {
+        packed
+    }
 }
 
-/// Decode a body, never reading more than [`MAX_BODY`] bytes of output.
+/// What a client leaves out of the ops it pushes: author, device and replica when
+/// they are its session's (the server fills them in again, [`fill_in`]).
+pub fn leave_out(req: &mut SyncRequest, author: &str, device: &str) {
+    for op in &mut req.push {
+        if op.action == super::Action::Create && op.id == op.entity {
+            op.id = Uuid::nil();
+        }
+        if op.author == author {
+            op.author.clear();
+        }
+        if op.device == device {
+            op.device.clear();
+        }
+        if op.origin == req.origin {
+            op.origin.clear();
+        }
+    }
+    req.origin.clear();
+}
+
+/// The server puts back what the client left out: the session's account, device and
+/// replica.
+pub fn fill_in(req: &mut SyncRequest, author: &str, device: &str, origin: &str) {
+    if req.origin.is_empty() {
+        req.origin = origin.to_string();
+    }
+    for op in &mut req.push {
+        if op.id.is_nil() && op.action == super::Action::Create {
+            op.id = op.entity;
+        }
+        if op.author.is_empty() {
+            op.author = author.to_string();
+        }
+        if op.device.is_empty() {
+            op.device = device.to_string();
+        }
+        if op.origin.is_empty() {
+            op.origin = req.origin.clone();
+        }
+    }
+}
+
+/// Decode a body (zstd, or plain JSON for one too small to gain from compression),
+/// never reading more than [`MAX_BODY`] bytes of output.
 pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, WireError> {
     use std::io::Read;
+    if body.first() == Some(&b'{') {
+        return serde_json::from_slice(body).map_err(|e| WireError::Malformed(e.to_string()));
+    }
     let mut out = Vec::new();
     let decoder = zstd::stream::read::Decoder::with_dictionary(body, DICTIONARY)
         .map_err(|e| WireError::Compression(e.to_string()))?;
