@@ -422,3 +422,34 @@ fn clients_sync_over_https() {
     let out = with_ca(&h, &["sync"]);
     assert!(out.contains("2 sent"), "{out}");
 }
+
+#[test]
+fn a_superadministrator_sees_and_acts_across_organisations() {
+    let server = server_with(&[("kari", &["kriseledelse"])]);
+    server.add_org("DSB");
+    {
+        use std::io::Write as _;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sitroom"))
+            .args(["--db", server.db.to_str().unwrap(), "admin", "user", "add", "dsb-vakt", "--org", "DSB"])
+            .args(["--superadmin", "--password-stdin"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{}", common::server::PASSWORD).unwrap();
+        assert!(child.wait().unwrap().success());
+    }
+    let kari = client(&server.url, "kari");
+    kari.ok(&["incident", "new", "--title", "Flom i Lågen", "--type", "flom"]);
+    sync(&kari);
+    let dsb = client(&server.url, "dsb-vakt");
+    sync(&dsb);
+    let listed: serde_json::Value = serde_json::from_str(&dsb.ok(&["incident", "list", "--json"])).unwrap();
+    assert_eq!(listed[0]["title"], "Flom i Lågen", "the superadministrator sees Lillehammer's incident");
+    dsb.ok(&["incident", "use", "1"]);
+    dsb.ok(&["log", "add", "DSB følger hendelsen"]);
+    let out = dsb.ok(&["sync"]);
+    assert!(out.contains("1 sent"), "{out}");
+    sync(&kari);
+    assert!(kari.entries().iter().any(|e| e["text"] == "DSB følger hendelsen"), "and may write in it");
+}

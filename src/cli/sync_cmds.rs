@@ -293,7 +293,12 @@ pub fn login(
         device: session.device.clone(),
     };
     client::save_login(&settings.db, &login).map_err(|e| e.to_string())?;
-    session.signed_in(&url, &answer.user, &answer.roles).map_err(|e| e.to_string())?;
+    // A superadministrator may do everything: locally that is the administrator role.
+    let mut local_roles = answer.roles.clone();
+    if answer.superadmin && !local_roles.contains(&Role::Administrator) {
+        local_roles.push(Role::Administrator);
+    }
+    session.signed_in(&url, &answer.user, &local_roles).map_err(|e| e.to_string())?;
     let roles: Vec<&str> = answer.roles.iter().map(|r| r.name()).collect();
     let mut out = std::io::stdout().lock();
     if json {
