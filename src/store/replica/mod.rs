@@ -1,0 +1,364 @@
+//! Replication in the store: every change to a shared record becomes an op in the
+//! oplog (made here, from the row as it now stands), and ops made elsewhere are applied
+//! to the tables here. One description of the replicated tables drives both ways.
+//!
+//! The rules, so that every replica that has the same ops has the same data:
+//! - a record is created once, by id; creating it again changes nothing;
+//! - numbers (incident 3, task 12, log entry #45) follow creation order, the (HLC, id)
+//!   of the create op; a record created offline that arrives late takes its place and
+//!   later numbers move up by one;
+//! - a mutable field holds the value of its newest *head*: the ops on that field that
+//!   no other op has replaced. Each set op names, per field, the ops it replaced (what
+//!   its writer saw); two heads at once means two people changed the field without
+//!   seeing each other's change: a conflict, kept until someone resolves it, with the
+//!   losing value kept visible.
+
+use super::{Result, Store, StoreError};
+use crate::domain::time::to_millis;
+use crate::sync::{Action, Hlc, Kind, Op};
+use chrono::{DateTime, Utc};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// How a table numbers its records.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Numbering {
+    /// `number`, across the whole replica (incidents).
+    Global,
+    /// A column counted per incident: `number`, or `seq` for the log.
+    PerIncident(&'static str),
+    /// Reports: `number` per incident for each first version (root), `version` within
+    /// a root.
+    Report,
+}
+
+/// One replicated table.
+struct Table {
+    kind: Kind,
+    name: &'static str,
+    /// Columns a create op carries: all but the id, the incident, numbers and what is
+    /// derived here (`folded`, `hlc`, `origin`, `updated_at`).
+    columns: &'static [&'static str],
+    /// Columns that change after creation, merged per field.
+    mutable: &'static [&'static str],
+    numbering: Numbering,
+    /// Has an `updated_at` column, kept as the newest change's time.
+    touched: bool,
+}
+
+const TABLES: [Table; 6] = [
+    Table {
+        kind: Kind::Incident,
+        name: "incidents",
+        columns: &[
+            "title",
+            "type",
+            "severity",
+            "status",
+            "exercise",
+            "created_at",
+            "closed_at",
+            "created_by",
+        ],
+        mutable: &["status", "closed_at"],
+        numbering: Numbering::Global,
+        touched: false,
+    },
+    Table {
+        kind: Kind::LogEntry,
+        name: "log_entries",
+        columns: &[
+            "text",
+            "author",
+            "device",
+            "reported_at",
+            "recorded_at",
+            "kind",
+            "tags",
+            "mentions",
+            "significant",
+            "corrects",
+            "prev_hash",
+            "hash",
+        ],
+        mutable: &["significant"],
+        numbering: Numbering::PerIncident("seq"),
+        touched: false,
+    },
+    Table {
+        kind: Kind::Task,
+        name: "tasks",
+        columns: &[
+            "title",
+            "description",
+            "assignee",
+            "priority",
+            "due",
+            "status",
+            "created_at",
+            "created_by",
+        ],
+        mutable: &["assignee", "status"],
+        numbering: Numbering::PerIncident("number"),
+        touched: true,
+    },
+    Table {
+        kind: Kind::Media,
+        name: "media",
+        columns: &[
+            "outgoing",
+            "outlet",
+            "journalist",
+            "contact",
+            "question",
+            "deadline",
+            "responsible",
+            "status",
+            "answer",
+            "created_at",
+            "created_by",
+        ],
+        mutable: &["responsible", "status", "answer"],
+        numbering: Numbering::PerIncident("number"),
+        touched: true,
+    },
+    Table {
+        kind: Kind::Report,
+        name: "report_versions",
+        columns: &[
+            "kind",
+            "title",
+            "text",
+            "status",
+            "comment",
+            "approved_by",
+            "approved_at",
+            "approved_rev",
+            "created_at",
+            "created_by",
+            "root",
+            "parent",
+        ],
+        mutable: &["text", "status", "comment", "approved_by", "approved_at", "approved_rev"],
+        numbering: Numbering::Report,
+        touched: true,
+    },
+    Table {
+        kind: Kind::Meeting,
+        name: "meetings",
+        columns: &[
+            "title",
+            "starts_at",
+            "participants",
+            "agenda",
+            "status",
+            "current_item",
+            "minutes_report",
+            "created_at",
+            "created_by",
+        ],
+        mutable: &["status", "current_item", "minutes_report"],
+        numbering: Numbering::PerIncident("number"),
+        touched: true,
+    },
+];
+
+fn table(kind: Kind) -> &'static Table {
+    TABLES.iter().find(|t| t.kind == kind).expect("every kind has a table")
+}
+
+/// Where an op stands in this replica's oplog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpState {
+    /// Made or imported here; the server has not acknowledged it yet.
+    ToPush = 0,
+    /// The server has it.
+    Acked = 1,
+    /// The server refused it (the reason is kept and shown).
+    Rejected = 2,
+    /// Never leaves this machine (local users, pre-sync history).
+    Local = 3,
+    /// Arrived before what it builds on (a change to a record not here yet); retried
+    /// as more ops arrive.
+    Waiting = 4,
+}
+
+/// Who makes a local change.
+#[derive(Clone, Copy)]
+pub struct Who<'a> {
+    pub author: &'a str,
+    pub device: &'a str,
+}
+
+// ---- values between SQLite and JSON ------------------------------------------------
+
+fn to_json(v: SqlValue) -> Value {
+    match v {
+        SqlValue::Null => Value::Null,
+        SqlValue::Integer(i) => Value::from(i),
+        SqlValue::Real(f) => Value::from(f),
+        SqlValue::Text(s) => Value::String(s),
+        SqlValue::Blob(b) => Value::from(b),
+    }
+}
+
+fn to_sql(v: &Value) -> SqlValue {
+    match v {
+        Value::Null => SqlValue::Null,
+        Value::Bool(b) => SqlValue::Integer(*b as i64),
+        Value::Number(n) => {
+            n.as_i64().map(SqlValue::Integer).unwrap_or(SqlValue::Real(n.as_f64().unwrap_or(0.0)))
+        }
+        Value::String(s) => SqlValue::Text(s.clone()),
+        other => SqlValue::Text(other.to_string()),
+    }
+}
+
+fn read_columns(
+    tx: &Transaction<'_>,
+    t: &Table,
+    id: Uuid,
+    columns: &[&str],
+) -> Result<Option<Map<String, Value>>> {
+    let sql = format!("SELECT {} FROM {} WHERE id = ?1", columns.join(", "), t.name);
+    let row = tx
+        .prepare_cached(&sql)?
+        .query_row([id.to_string()], |r| {
+            let mut m = Map::new();
+            for (i, c) in columns.iter().enumerate() {
+                m.insert(c.to_string(), to_json(r.get::<_, SqlValue>(i)?));
+            }
+            Ok(m)
+        })
+        .optional()?;
+    Ok(row)
+}
+
+// ---- the clock ----------------------------------------------------------------------
+
+fn last_hlc(tx: &Transaction<'_>) -> Result<Hlc> {
+    let v: Option<i64> = tx
+        .prepare_cached("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'hlc'")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    Ok(Hlc(v.unwrap_or(0) as u64))
+}
+
+fn save_hlc(tx: &Transaction<'_>, hlc: Hlc) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO meta (key, value) VALUES ('hlc', ?1) ON CONFLICT (key) DO UPDATE SET value = ?1",
+    )?
+    .execute([(hlc.0 as i64).to_string()])?;
+    Ok(())
+}
+
+/// A stamp for a local change at `now`, later than everything seen.
+fn tick(tx: &Transaction<'_>, now: DateTime<Utc>) -> Result<Hlc> {
+    let hlc = Hlc::tick(last_hlc(tx)?, to_millis(now));
+    save_hlc(tx, hlc)?;
+    Ok(hlc)
+}
+
+fn observe(tx: &Transaction<'_>, seen: Hlc) -> Result<()> {
+    if seen > last_hlc(tx)? {
+        save_hlc(tx, seen)?;
+    }
+    Ok(())
+}
+
+pub(in crate::store) fn origin(tx: &Transaction<'_>) -> Result<String> {
+    Ok(tx.prepare_cached("SELECT value FROM meta WHERE key = 'device_id'")?.query_row([], |r| r.get(0))?)
+}
+
+// ---- the oplog ----------------------------------------------------------------------
+
+fn insert_op(tx: &Transaction<'_>, op: &Op, state: OpState, reason: Option<&str>) -> Result<()> {
+    let payload = serde_json::json!({ "f": op.fields, "b": op.base });
+    tx.prepare_cached(
+        "INSERT INTO oplog (op_id, at, author, device, entity, entity_id, action, payload, hlc, origin,
+                            incident_id, state, reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?
+    .execute(params![
+        op.id.to_string(),
+        op.hlc.millis(),
+        op.author,
+        op.device,
+        op.kind.name(),
+        op.entity.to_string(),
+        op.action.name(),
+        payload.to_string(),
+        op.hlc.0 as i64,
+        op.origin,
+        op.incident.to_string(),
+        state as i64,
+        reason,
+    ])?;
+    Ok(())
+}
+
+const OP_COLUMNS: &str =
+    "op_id, hlc, origin, author, device, entity, entity_id, incident_id, action, payload";
+
+pub(in crate::store) fn op_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Op>> {
+    let uuid = |s: String| Uuid::parse_str(&s).ok();
+    let payload: String = r.get(9)?;
+    let payload: Value = serde_json::from_str(&payload).unwrap_or(Value::Null);
+    let fields = payload.get("f").and_then(Value::as_object).cloned().unwrap_or_default();
+    let base: BTreeMap<String, Vec<Uuid>> =
+        payload.get("b").and_then(|b| serde_json::from_value(b.clone()).ok()).unwrap_or_default();
+    let (Some(id), Some(entity), Some(incident)) =
+        (uuid(r.get(0)?), uuid(r.get(6)?), r.get::<_, Option<String>>(7)?.and_then(uuid))
+    else {
+        return Ok(None);
+    };
+    let (Some(kind), Some(action)) =
+        (Kind::parse(&r.get::<_, String>(5)?), Action::parse(&r.get::<_, String>(8)?))
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Op {
+        id,
+        hlc: Hlc(r.get::<_, i64>(1)? as u64),
+        origin: r.get(2)?,
+        author: r.get(3)?,
+        device: r.get(4)?,
+        kind,
+        entity,
+        incident,
+        action,
+        fields,
+        base,
+    }))
+}
+
+fn incident_of(tx: &Transaction<'_>, t: &Table, id: Uuid) -> Result<Uuid> {
+    if t.kind == Kind::Incident {
+        return Ok(id);
+    }
+    let s: String = tx
+        .prepare_cached(&format!("SELECT incident_id FROM {} WHERE id = ?1", t.name))?
+        .query_row([id.to_string()], |r| r.get(0))?;
+    Uuid::parse_str(&s).map_err(|_| StoreError::Conflict(format!("record {id} has a malformed incident id")))
+}
+
+mod applying;
+mod heads;
+mod making;
+mod outbox;
+mod snapshot;
+
+use applying::*;
+use heads::*;
+use making::set_op;
+
+pub(in crate::store) use applying::apply_batch;
+pub use applying::Applied;
+pub(in crate::store) use heads::seen;
+pub use heads::{Conflict, ConflictValue};
+pub(in crate::store) use making::{changed, created};
+pub(in crate::store) use snapshot::snapshot;

@@ -1,0 +1,147 @@
+//! What this replica sends (ops to push, bundles), where it stands with its server,
+//! and the digest two replicas compare.
+
+use super::*;
+
+impl Store {
+    /// Ops the server has not acknowledged, oldest first, up to `limit`.
+    pub fn ops_to_push(&self, limit: usize) -> Result<Vec<Op>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {OP_COLUMNS} FROM oplog WHERE state = 0 ORDER BY seq LIMIT ?1"
+        ))?;
+        let rows = stmt.query_map([limit as i64], op_from_row)?;
+        Ok(rows.filter_map(|r| r.transpose()).collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// How many ops wait to be pushed.
+    pub fn ops_waiting_to_push(&self) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT count(*) FROM oplog WHERE state = 0", [], |r| r.get(0))?)
+    }
+
+    /// Mark pushed ops as the server answered: acknowledged, or refused with a reason.
+    pub fn mark_pushed(&mut self, acked: &[Uuid], rejected: &[(Uuid, String)]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for id in acked {
+            tx.prepare_cached("UPDATE oplog SET state = 1 WHERE op_id = ?1 AND state = 0")?
+                .execute([id.to_string()])?;
+        }
+        for (id, why) in rejected {
+            tx.prepare_cached("UPDATE oplog SET state = 2, reason = ?2 WHERE op_id = ?1")?
+                .execute(params![id.to_string(), why])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every shareable op after oplog row `after`, in order: what a bundle carries.
+    pub fn ops_after(&self, after: i64, limit: usize) -> Result<Vec<(i64, Op)>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {OP_COLUMNS}, seq FROM oplog WHERE seq > ?1 AND state IN (0, 1) ORDER BY seq LIMIT ?2"
+        ))?;
+        let rows =
+            stmt.query_map(params![after, limit as i64], |r| Ok((r.get::<_, i64>(10)?, op_from_row(r)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            if let (seq, Some(op)) = row? {
+                out.push((seq, op));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Ops the server refused, with its reasons, newest first.
+    pub fn rejected_ops(&self) -> Result<Vec<(Op, String)>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {OP_COLUMNS}, reason FROM oplog WHERE state = 2 ORDER BY seq DESC"
+        ))?;
+        let rows = stmt.query_map([], |r| Ok((op_from_row(r)?, r.get::<_, Option<String>>(10)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            if let (Some(op), why) = row? {
+                out.push((op, why.unwrap_or_default()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// A digest of everything replicated (records, numbers, merged fields and open
+    /// conflicts), independent of the order ops arrived in: two replicas with the same
+    /// ops have the same digest.
+    pub fn state_hash(&self) -> Result<String> {
+        let mut hasher = Sha256::new();
+        for t in &TABLES {
+            let mut cols: Vec<&str> = vec!["id"];
+            match t.numbering {
+                Numbering::Global => cols.push("number"),
+                Numbering::PerIncident(c) => cols.extend(["incident_id", c]),
+                Numbering::Report => cols.extend(["incident_id", "number", "version"]),
+            }
+            cols.extend(t.columns.iter().copied());
+            let sql = format!("SELECT {} FROM {} ORDER BY id", cols.join(", "), t.name);
+            let mut stmt = self.conn.prepare(&sql)?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                for i in 0..cols.len() {
+                    hasher.update(to_json(r.get::<_, SqlValue>(i)?).to_string().as_bytes());
+                    hasher.update([0x1f]);
+                }
+                hasher.update([0x1e]);
+            }
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT entity_id, field, op_id, value FROM field_heads f
+             WHERE (SELECT count(*) FROM field_heads g WHERE g.entity_id = f.entity_id AND g.field = f.field) > 1
+             ORDER BY entity_id, field, op_id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            for i in 0..4 {
+                hasher.update(r.get::<_, String>(i)?.as_bytes());
+                hasher.update([0x1f]);
+            }
+        }
+        let mut links = self.conn.prepare("SELECT task_id, entry_id FROM task_links ORDER BY 1, 2")?;
+        let mut rows = links.query([])?;
+        while let Some(r) = rows.next()? {
+            hasher.update(r.get::<_, String>(0)?.as_bytes());
+            hasher.update(r.get::<_, String>(1)?.as_bytes());
+        }
+        Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    }
+}
+
+impl Store {
+    /// The server sequence number of the last op pulled.
+    pub fn sync_cursor(&self) -> Result<i64> {
+        Ok(self.meta("sync_cursor")?.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    pub fn set_sync_cursor(&mut self, cursor: i64) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('sync_cursor', ?1) ON CONFLICT (key) DO UPDATE SET value = ?1",
+            [cursor.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// Point this replica at `server`. A different server than before starts from
+    /// nothing: pull everything, push everything again (the server drops what it has).
+    pub fn use_server(&mut self, server: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let before: Option<String> =
+            tx.query_row("SELECT value FROM meta WHERE key = 'sync_server'", [], |r| r.get(0)).optional()?;
+        if before.as_deref() != Some(server) {
+            tx.execute("UPDATE oplog SET state = 0 WHERE state IN (1, 2)", [])?;
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('sync_cursor', '0') ON CONFLICT (key) DO UPDATE SET value = '0'",
+                [],
+            )?;
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('sync_server', ?1) ON CONFLICT (key) DO UPDATE SET value = ?1",
+                [server],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
