@@ -54,6 +54,12 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// A row limit for SQL: `usize::MAX` (everything) stays "no limit" rather than
+/// wrapping to a negative number.
+fn sql_limit(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
 pub struct Store {
     conn: Connection,
     path: PathBuf,

@@ -1,10 +1,13 @@
 //! The oplog: one row per change, written in the same transaction as the change.
+//! Shared records' ops are made and applied by `replica`; this writes the ops that
+//! never leave the machine (the local user list), for the record.
 
+use super::replica::OpState;
 use rusqlite::{params, Transaction};
 use uuid::Uuid;
 
-/// Who made a change and what it was, for the oplog.
-pub struct Op<'a> {
+/// Who made a local-only change and what it was.
+pub struct LocalOp<'a> {
     pub author: &'a str,
     pub device: &'a str,
     pub entity: &'static str,
@@ -13,10 +16,10 @@ pub struct Op<'a> {
     pub payload: serde_json::Value,
 }
 
-pub(super) fn append(tx: &Transaction<'_>, op: Op<'_>, at_ms: i64) -> rusqlite::Result<()> {
+pub(super) fn append_local(tx: &Transaction<'_>, op: LocalOp<'_>, at_ms: i64) -> rusqlite::Result<()> {
     tx.prepare_cached(
-        "INSERT INTO oplog (op_id, at, author, device, entity, entity_id, action, payload)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO oplog (op_id, at, author, device, entity, entity_id, action, payload, state)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         Uuid::now_v7().to_string(),
@@ -27,6 +30,7 @@ pub(super) fn append(tx: &Transaction<'_>, op: Op<'_>, at_ms: i64) -> rusqlite::
         op.entity_id.to_string(),
         op.action,
         op.payload.to_string(),
+        OpState::Local as i64,
     ])?;
     Ok(())
 }

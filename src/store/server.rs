@@ -4,7 +4,7 @@
 //! replica beside them, so every op it relays has been applied (and so checked) once.
 
 use super::replica::{apply_batch, Applied, OpState};
-use super::{Result, Store, StoreError};
+use super::{sql_limit, Result, Store, StoreError};
 use crate::domain::roles::Role;
 use crate::domain::time::to_millis;
 use crate::sync::{Action, Kind, Op};
@@ -227,7 +227,7 @@ impl Store {
              ORDER BY o.seq LIMIT ?6",
         )?;
         let hidden = format!(",{},", hidden.join(","));
-        let rows = stmt.query_map(params![cursor, newest, org, origin, hidden, limit as i64], |r| {
+        let rows = stmt.query_map(params![cursor, newest, org, origin, hidden, sql_limit(limit)], |r| {
             Ok((super::replica::op_from_row(r)?, r.get::<_, i64>(10)?))
         })?;
         let mut ops = Vec::new();

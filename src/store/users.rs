@@ -1,6 +1,6 @@
 //! Users and their roles in the store.
 
-use super::oplog::{self, Op};
+use super::oplog::{self, LocalOp};
 use super::{Result, Store, StoreError};
 use crate::domain::roles::Role;
 use crate::domain::time::to_millis;
@@ -79,7 +79,7 @@ impl Store {
         )?;
         let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, name.as_bytes());
         let payload = serde_json::json!({ "name": name, "roles": roles });
-        let op = Op {
+        let op = LocalOp {
             author: by,
             device,
             entity: "user",
@@ -87,7 +87,7 @@ impl Store {
             action: if replace { "set" } else { "create" },
             payload,
         };
-        oplog::append(&tx, op, to_millis(now))?;
+        oplog::append_local(&tx, op, to_millis(now))?;
         tx.commit()?;
         Ok(User { name: name.to_string(), roles: roles.to_vec(), disabled: false })
     }

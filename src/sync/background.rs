@@ -195,7 +195,7 @@ async fn run(db: PathBuf, login: Login, state: Arc<Mutex<SyncState>>, stop: Arc<
 }
 
 fn online(state: &Mutex<SyncState>, store: &Store, refused: &[String], waiting: i64, conflicts: usize) {
-    let refused_total = store.rejected_ops().map(|r| r.len()).unwrap_or(0);
+    let refused_total = store.refused_count().unwrap_or(0);
     set(state, |s| {
         s.link = LinkState::Online;
         s.waiting = waiting;

@@ -324,7 +324,9 @@ pub async fn sync(
     let mut report = SyncReport::default();
     for _ in 0..max_rounds {
         let push = store.ops_to_push(wire::BATCH)?;
-        let req = SyncRequest {
+        // The ids before `leave_out`, which blanks those the server can derive.
+        let pushed: Vec<_> = push.iter().map(|op| op.id).collect();
+        let mut req = SyncRequest {
             version: wire::VERSION,
             cursor: store.sync_cursor()?,
             origin: origin.clone(),
@@ -332,16 +334,14 @@ pub async fn sync(
             wait_ms: 0,
         };
         // What the server knows from the session stays off the wire.
-        let mut sent = req.clone();
-        wire::leave_out(&mut sent, &login.user, &login.device);
-        let answer = client.round(&login.token, &sent).await?;
+        wire::leave_out(&mut req, &login.user, &login.device);
+        let answer = client.round(&login.token, &req).await?;
         report.rounds += 1;
-        let refused: Vec<_> = answer.refused.clone();
         let acked: Vec<_> =
-            req.push.iter().map(|op| op.id).filter(|id| !refused.iter().any(|(r, _)| r == id)).collect();
-        store.mark_pushed(&acked, &refused)?;
+            pushed.into_iter().filter(|id| !answer.refused.iter().any(|(r, _)| r == id)).collect();
+        store.mark_pushed(&acked, &answer.refused)?;
         report.pushed += acked.len();
-        report.refused.extend(refused.iter().map(|(_, why)| why.clone()));
+        report.refused.extend(answer.refused.iter().map(|(_, why)| why.clone()));
         report.pulled += take(store, &answer)?;
         if !answer.more && store.ops_waiting_to_push()? == 0 {
             break;

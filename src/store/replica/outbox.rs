@@ -2,6 +2,7 @@
 //! and the digest two replicas compare.
 
 use super::*;
+use crate::store::sql_limit;
 
 impl Store {
     /// Ops the server has not acknowledged, oldest first, up to `limit`.
@@ -9,8 +10,14 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {OP_COLUMNS} FROM oplog WHERE state = 0 ORDER BY seq LIMIT ?1"
         ))?;
-        let rows = stmt.query_map([limit as i64], op_from_row)?;
+        let rows = stmt.query_map([sql_limit(limit)], op_from_row)?;
         Ok(rows.filter_map(|r| r.transpose()).collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// How many ops the server refused (one indexed count, for a status line).
+    pub fn refused_count(&self) -> Result<usize> {
+        let n: i64 = self.conn.query_row("SELECT count(*) FROM oplog WHERE state = 2", [], |r| r.get(0))?;
+        Ok(n as usize)
     }
 
     /// How many ops wait to be pushed.
@@ -38,8 +45,8 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {OP_COLUMNS}, seq FROM oplog WHERE seq > ?1 AND state IN (0, 1) ORDER BY seq LIMIT ?2"
         ))?;
-        let rows =
-            stmt.query_map(params![after, limit as i64], |r| Ok((r.get::<_, i64>(10)?, op_from_row(r)?)))?;
+        let rows = stmt
+            .query_map(params![after, sql_limit(limit)], |r| Ok((r.get::<_, i64>(10)?, op_from_row(r)?)))?;
         let mut out = Vec::new();
         for row in rows {
             if let (seq, Some(op)) = row? {
