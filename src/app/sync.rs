@@ -39,16 +39,15 @@ impl Session {
                 )))
             }
         };
-        self.permit(needed_to_change(conflict.kind))?;
         // Typed values are text; numbers and "none" are understood where the field
-        // holds them.
-        let value = value.map(|v| match (&conflict.current, v.as_str()) {
-            (_, "none" | "ingen") => serde_json::Value::Null,
-            (serde_json::Value::Number(_), v) => v.parse::<i64>().map(Into::into).unwrap_or(v.into()),
-            (_, v) => v.into(),
-        });
-        let who = Who { author: &self.user, device: &self.device };
-        self.store.resolve_conflict(conflict.kind, conflict.entity, field, value, who, Utc::now())?;
+        // holds them. Without a value, the one that holds now is kept.
+        let value = match value.as_deref() {
+            None => conflict.current.clone(),
+            Some("none" | "ingen") => serde_json::Value::Null,
+            Some(v) if conflict.current.is_number() => v.parse::<i64>().map(Into::into).unwrap_or(v.into()),
+            Some(v) => v.into(),
+        };
+        self.settle_conflict(&conflict, value)?;
         Ok(conflict)
     }
 
@@ -60,7 +59,7 @@ impl Session {
             conflict.kind,
             conflict.entity,
             &conflict.field,
-            Some(value),
+            value,
             who,
             Utc::now(),
         )?;

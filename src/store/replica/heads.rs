@@ -186,14 +186,13 @@ impl Store {
         Ok(out)
     }
 
-    /// Settle a conflict: `value` (or, if none, the value that holds now) replaces all
-    /// the competing values. Recorded as an op like any change, so it syncs.
+    /// Settle a conflict: `value` replaces all the competing values. Recorded as an op like any change, so it syncs.
     pub fn resolve_conflict(
         &mut self,
         kind: Kind,
         entity: Uuid,
         field: &str,
-        value: Option<Value>,
+        value: Value,
         who: Who<'_>,
         now: DateTime<Utc>,
     ) -> Result<()> {
@@ -212,14 +211,6 @@ impl Store {
                 kind.name()
             )));
         }
-        let value = match value {
-            Some(v) => v,
-            None => heads
-                .iter()
-                .max_by(|a, b| (a.hlc, &a.origin).cmp(&(b.hlc, &b.origin)))
-                .map(|h| h.value.clone())
-                .unwrap_or(Value::Null),
-        };
         tx.execute(
             &format!("UPDATE {} SET {field} = ?1 WHERE id = ?2", t.name),
             params![to_sql(&value), entity.to_string()],
