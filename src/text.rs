@@ -97,6 +97,22 @@ pub fn fold_into(out: &mut String, s: &str) {
     }
 }
 
+/// A key that sorts names in Norwegian alphabetical order: case and accents aside
+/// (`é` with `e`), and æ, ø, å last, after z, in that order.
+pub fn sort_key(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars().flat_map(char::to_lowercase) {
+        match c {
+            'æ' | 'ä' => out.push('{'),
+            'ø' | 'ö' => out.push('|'),
+            'å' => out.push('}'),
+            c if c.is_ascii() => out.push(c),
+            c => out.extend(std::iter::once(c).nfd().filter(|m| !is_combining_mark(*m))),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +139,13 @@ mod tests {
     #[test]
     fn safe_line_keeps_one_line() {
         assert_eq!(safe_line("a\r\nb\tc"), "a⏎b c");
+    }
+
+    #[test]
+    fn norwegian_names_sort_with_aeoa_last() {
+        let mut names = vec!["Åse", "Øystein", "Ærlend", "Zakarias", "Éric", "anne", "Olav"];
+        names.sort_by_key(|n| sort_key(n));
+        assert_eq!(names, ["anne", "Éric", "Olav", "Zakarias", "Ærlend", "Øystein", "Åse"]);
     }
 
     #[test]

@@ -1,15 +1,23 @@
 //! The domain: plain types and rules of crisis work. No I/O, no SQL, no terminal.
 
+pub mod alert;
+pub mod card;
+pub mod contact;
+pub mod eps;
+pub mod exercise;
 pub mod filter;
 pub mod incident;
 pub mod log;
 pub mod media;
 pub mod meeting;
+pub mod plan;
 pub mod quickmarks;
 pub mod report;
 pub mod roles;
+pub mod ros;
 pub mod task;
 pub mod time;
+pub mod vcard;
 
 pub use incident::{Incident, IncidentStatus, NewIncident, Severity};
 pub use log::{EntryKind, LogEntry};

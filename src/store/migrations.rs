@@ -276,6 +276,227 @@ const STEPS: &[&str] = &[
     r#"
     ALTER TABLE tokens ADD COLUMN origin TEXT NOT NULL DEFAULT '';
     "#,
+    // 10: preparedness. The organisation's registers (contacts, resources, alert
+    // lists, action cards, plans, the ROS register) and, per incident, alerts with
+    // their recipients and deliveries, EPS registrations, exercise injects and
+    // evaluation points. `folded` columns hold the searchable text, lower-cased and
+    // without diacritics (see `text::fold`).
+    r#"
+    CREATE TABLE contacts (
+        id           TEXT PRIMARY KEY,
+        number       INTEGER NOT NULL UNIQUE,
+        name         TEXT NOT NULL,
+        organisation TEXT NOT NULL DEFAULT '',
+        function     TEXT NOT NULL DEFAULT '',
+        phones       TEXT NOT NULL DEFAULT '',
+        email        TEXT NOT NULL DEFAULT '',
+        notes        TEXT NOT NULL DEFAULT '',
+        groups       TEXT NOT NULL DEFAULT '',
+        folded       TEXT NOT NULL,
+        created_at   INTEGER NOT NULL,
+        created_by   TEXT NOT NULL,
+        updated_at   INTEGER NOT NULL
+    ) STRICT;
+
+    CREATE TABLE resources (
+        id           TEXT PRIMARY KEY,
+        number       INTEGER NOT NULL UNIQUE,
+        what         TEXT NOT NULL,
+        location     TEXT NOT NULL DEFAULT '',
+        quantity     INTEGER NOT NULL DEFAULT 1,
+        owner        TEXT NOT NULL DEFAULT '',
+        availability TEXT NOT NULL DEFAULT 'tilgjengelig',
+        notes        TEXT NOT NULL DEFAULT '',
+        folded       TEXT NOT NULL,
+        created_at   INTEGER NOT NULL,
+        created_by   TEXT NOT NULL,
+        updated_at   INTEGER NOT NULL
+    ) STRICT;
+
+    CREATE TABLE alert_lists (
+        id             TEXT PRIMARY KEY,
+        number         INTEGER NOT NULL UNIQUE,
+        name           TEXT NOT NULL UNIQUE,
+        scenario       TEXT NOT NULL DEFAULT '',
+        escalate_after INTEGER NOT NULL DEFAULT 15,
+        created_at     INTEGER NOT NULL,
+        created_by     TEXT NOT NULL
+    ) STRICT;
+    -- In order: the first member of each role is alerted; the next of that role when
+    -- the one before has not answered in time, or cannot come.
+    CREATE TABLE alert_list_members (
+        list_id    TEXT NOT NULL REFERENCES alert_lists(id) ON DELETE CASCADE,
+        position   INTEGER NOT NULL,
+        role       TEXT NOT NULL,
+        contact_id TEXT REFERENCES contacts(id),
+        user_name  TEXT,
+        PRIMARY KEY (list_id, position),
+        CHECK ((contact_id IS NULL) <> (user_name IS NULL))
+    ) STRICT;
+
+    CREATE TABLE alerts (
+        id             TEXT PRIMARY KEY,
+        incident_id    TEXT NOT NULL REFERENCES incidents(id),
+        number         INTEGER NOT NULL,
+        list_id        TEXT NOT NULL REFERENCES alert_lists(id),
+        message        TEXT NOT NULL,
+        escalate_after INTEGER NOT NULL,
+        sent_at        INTEGER NOT NULL,
+        sent_by        TEXT NOT NULL,
+        UNIQUE (incident_id, number)
+    ) STRICT;
+    CREATE TABLE alert_recipients (
+        id         TEXT PRIMARY KEY,
+        alert_id   TEXT NOT NULL REFERENCES alerts(id),
+        position   INTEGER NOT NULL,
+        role       TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        contact_id TEXT REFERENCES contacts(id),
+        user_name  TEXT,
+        alerted_at INTEGER,
+        ack        TEXT CHECK (ack IN ('mottatt', 'kommer', 'kan ikke')),
+        ack_at     INTEGER,
+        ack_by     TEXT,
+        escalated  INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (alert_id, position)
+    ) STRICT;
+    -- The outbox: one row per recipient and channel, 'venter' until delivered or given up.
+    CREATE TABLE alert_deliveries (
+        id           INTEGER PRIMARY KEY,
+        recipient_id TEXT NOT NULL REFERENCES alert_recipients(id),
+        channel      TEXT NOT NULL CHECK (channel IN ('app', 'e-post', 'sms')),
+        address      TEXT NOT NULL,
+        status       TEXT NOT NULL CHECK (status IN ('venter', 'levert', 'ikke levert')),
+        note         TEXT NOT NULL DEFAULT '',
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        updated_at   INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX alert_deliveries_waiting ON alert_deliveries(status) WHERE status = 'venter';
+    CREATE INDEX alert_recipients_by_alert ON alert_recipients(alert_id, position);
+    CREATE INDEX alert_recipients_by_user ON alert_recipients(user_name) WHERE user_name IS NOT NULL;
+
+    CREATE TABLE cards (
+        id         TEXT PRIMARY KEY,
+        name       TEXT NOT NULL UNIQUE,
+        title      TEXT NOT NULL,
+        scenario   TEXT NOT NULL DEFAULT '',
+        about      TEXT NOT NULL DEFAULT '',
+        source     TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE card_items (
+        card_id  TEXT NOT NULL REFERENCES cards(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        text     TEXT NOT NULL,
+        role     TEXT NOT NULL DEFAULT '',
+        assignee TEXT,
+        priority TEXT NOT NULL DEFAULT 'normal',
+        due_in   INTEGER,
+        PRIMARY KEY (card_id, position)
+    ) STRICT;
+    CREATE TABLE card_activations (
+        card_id     TEXT NOT NULL REFERENCES cards(id),
+        incident_id TEXT NOT NULL REFERENCES incidents(id),
+        at          INTEGER NOT NULL,
+        by          TEXT NOT NULL,
+        tasks       TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE plans (
+        id         TEXT PRIMARY KEY,
+        number     INTEGER NOT NULL UNIQUE,
+        title      TEXT NOT NULL,
+        parent_id  TEXT REFERENCES plans(id),
+        owner      TEXT NOT NULL DEFAULT '',
+        revised_at INTEGER,
+        revise_by  INTEGER,
+        text       TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL,
+        created_by TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE plan_links (
+        plan_id TEXT NOT NULL REFERENCES plans(id),
+        kind    TEXT NOT NULL CHECK (kind IN ('alert-list', 'resource', 'card')),
+        target  TEXT NOT NULL,
+        PRIMARY KEY (plan_id, kind, target)
+    ) STRICT;
+
+    CREATE TABLE ros_events (
+        id              TEXT PRIMARY KEY,
+        number          INTEGER NOT NULL UNIQUE,
+        title           TEXT NOT NULL,
+        description     TEXT NOT NULL DEFAULT '',
+        likelihood      INTEGER NOT NULL CHECK (likelihood BETWEEN 1 AND 5),
+        consequence     INTEGER NOT NULL CHECK (consequence BETWEEN 1 AND 5),
+        vulnerabilities TEXT NOT NULL DEFAULT '',
+        created_at      INTEGER NOT NULL,
+        created_by      TEXT NOT NULL,
+        updated_at      INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE ros_measures (
+        id          TEXT PRIMARY KEY,
+        event_id    TEXT NOT NULL REFERENCES ros_events(id),
+        number      INTEGER NOT NULL,
+        text        TEXT NOT NULL,
+        existing    INTEGER NOT NULL DEFAULT 0,
+        owner       TEXT,
+        due         INTEGER,
+        task_id     TEXT REFERENCES tasks(id),
+        created_at  INTEGER NOT NULL,
+        created_by  TEXT NOT NULL,
+        UNIQUE (event_id, number)
+    ) STRICT;
+
+    CREATE TABLE eps_registrations (
+        id          TEXT PRIMARY KEY,
+        incident_id TEXT NOT NULL REFERENCES incidents(id),
+        number      INTEGER NOT NULL,
+        kind        TEXT NOT NULL CHECK (kind IN ('evakuert', 'berørt', 'henvendelse')),
+        name        TEXT NOT NULL,
+        born        TEXT NOT NULL DEFAULT '',
+        phone       TEXT NOT NULL DEFAULT '',
+        location    TEXT NOT NULL DEFAULT '',
+        about       TEXT NOT NULL DEFAULT '',
+        status      TEXT NOT NULL,
+        notes       TEXT NOT NULL DEFAULT '',
+        handled_by  TEXT,
+        created_at  INTEGER NOT NULL,
+        created_by  TEXT NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        UNIQUE (incident_id, number)
+    ) STRICT;
+
+    -- An exercise's clock starts once; injects are delivered into the log when due.
+    CREATE TABLE exercise_clocks (
+        incident_id TEXT PRIMARY KEY REFERENCES incidents(id),
+        started_at  INTEGER NOT NULL,
+        script      TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE injects (
+        incident_id  TEXT NOT NULL REFERENCES incidents(id),
+        position     INTEGER NOT NULL,
+        offset_s     INTEGER NOT NULL,
+        sender       TEXT NOT NULL DEFAULT '',
+        text         TEXT NOT NULL,
+        delivered_at INTEGER,
+        entry_id     TEXT REFERENCES log_entries(id),
+        PRIMARY KEY (incident_id, position)
+    ) STRICT;
+
+    CREATE TABLE evaluation_points (
+        id          TEXT PRIMARY KEY,
+        incident_id TEXT NOT NULL REFERENCES incidents(id),
+        number      INTEGER NOT NULL,
+        kind        TEXT NOT NULL CHECK (kind IN ('bra', 'forbedre')),
+        text        TEXT NOT NULL,
+        task_id     TEXT REFERENCES tasks(id),
+        plan_id     TEXT REFERENCES plans(id),
+        ros_id      TEXT REFERENCES ros_events(id),
+        created_at  INTEGER NOT NULL,
+        created_by  TEXT NOT NULL,
+        UNIQUE (incident_id, number)
+    ) STRICT;
+    "#,
 ];
 
 pub fn latest() -> i64 {
