@@ -4,6 +4,7 @@ pub mod alert;
 pub mod card;
 pub mod contact;
 pub mod eps;
+pub mod evaluation;
 pub mod exercise;
 pub mod filter;
 pub mod incident;

@@ -3,7 +3,12 @@
 //! returns), versioned migrations run at open, and an oplog row for every write so
 //! that sync has one unit to ship.
 
+mod alerts;
+mod cards;
 mod drafts;
+mod eps;
+mod evaluations;
+mod exercises;
 mod incidents;
 mod log;
 mod media;
@@ -11,18 +16,27 @@ mod meetings;
 mod migrations;
 mod numbered;
 mod oplog;
+mod plans;
+mod registers;
 mod replica;
 mod reports;
+mod ros;
 mod server;
 mod tasks;
 mod users;
 
+pub use alerts::{NewMember, Outgoing, Planned, Waiting};
+pub use cards::StoredCard;
 pub use drafts::Draft;
+pub use exercises::ExerciseRun;
 pub use log::{EntrySummary, NewEntryRecord};
 pub use media::MediaChange;
 pub use meetings::MeetingChange;
+pub use plans::NewPlan;
+pub use registers::Duplicate;
 pub use replica::{Applied, Conflict, ConflictValue, OpState, Who};
 pub use reports::ReportChange;
+pub use ros::{NewMeasure, NewRosEvent};
 pub use server::Account;
 pub use tasks::TaskChange;
 pub use users::User;

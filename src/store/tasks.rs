@@ -2,8 +2,10 @@
 //! that records it, in one transaction: the log never misses a task change, and never
 //! records one that did not happen.
 
+use super::log::append_in;
 use super::log::NewEntryRecord;
 use super::numbered::{id_by_number, next_number, record, Change};
+use super::replica;
 use super::replica::Who;
 use super::{Result, Store, StoreError};
 use crate::domain::task::{NewTask, Priority, Task, TaskStatus};
@@ -52,6 +54,54 @@ fn task_in(tx: &Transaction<'_>, id: Uuid) -> Result<Task> {
         .query_row([id.to_string()], from_row)?)
 }
 
+/// Insert a task and its create op; the caller logs it and commits. Tasks made from an
+/// action card or a ROS measure come through here too, several in one transaction.
+pub(super) fn insert_task(
+    tx: &Transaction<'_>,
+    incident: &Incident,
+    new: &NewTask,
+    who: Who<'_>,
+    now: DateTime<Utc>,
+) -> Result<Task> {
+    let key = incident.id.to_string();
+    let number = next_number(tx, "tasks", incident)?;
+    let id = Uuid::now_v7();
+    tx.prepare_cached(
+        "INSERT INTO tasks (id, incident_id, number, title, description, assignee, priority, due, status,
+                            created_at, created_by, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'ny', ?9, ?10, ?9)",
+    )?
+    .execute(params![
+        id.to_string(),
+        key,
+        number,
+        new.title,
+        new.description,
+        new.assignee,
+        new.priority.name(),
+        new.due.map(to_millis),
+        to_millis(now),
+        who.author
+    ])?;
+    for e in &new.from_entries {
+        let owner: Option<String> = tx
+            .query_row("SELECT incident_id FROM log_entries WHERE id = ?1", [e.to_string()], |r| r.get(0))
+            .optional()?;
+        if owner.as_deref() != Some(key.as_str()) {
+            return Err(StoreError::NotFound(format!(
+                "log entry {e} is not in incident {}",
+                incident.number
+            )));
+        }
+        tx.execute(
+            "INSERT INTO task_links (task_id, entry_id) VALUES (?1, ?2)",
+            params![id.to_string(), e.to_string()],
+        )?;
+    }
+    replica::created(tx, Kind::Task, id, who, now)?;
+    task_in(tx, id)
+}
+
 /// A change to a task's mutable fields.
 #[derive(Debug, Clone)]
 pub enum TaskChange {
@@ -71,50 +121,8 @@ impl Store {
         entry: impl FnOnce(&Task) -> NewEntryRecord,
     ) -> Result<(Task, LogEntry)> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let key = incident.id.to_string();
-        let number = next_number(&tx, "tasks", incident)?;
-        let id = Uuid::now_v7();
-        tx.execute(
-            "INSERT INTO tasks (id, incident_id, number, title, description, assignee, priority, due, status,
-                                created_at, created_by, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'ny', ?9, ?10, ?9)",
-            params![
-                id.to_string(),
-                key,
-                number,
-                new.title,
-                new.description,
-                new.assignee,
-                new.priority.name(),
-                new.due.map(to_millis),
-                to_millis(now),
-                author
-            ],
-        )?;
-        for e in &new.from_entries {
-            let owner: Option<String> = tx
-                .query_row("SELECT incident_id FROM log_entries WHERE id = ?1", [e.to_string()], |r| r.get(0))
-                .optional()?;
-            if owner.as_deref() != Some(key.as_str()) {
-                return Err(StoreError::NotFound(format!(
-                    "log entry {e} is not in incident {}",
-                    incident.number
-                )));
-            }
-            tx.execute(
-                "INSERT INTO task_links (task_id, entry_id) VALUES (?1, ?2)",
-                params![id.to_string(), e.to_string()],
-            )?;
-        }
-        let task = task_in(&tx, id)?;
-        let logged = record(
-            &tx,
-            incident,
-            (Kind::Task, id, Change::Created),
-            Who { author, device },
-            now,
-            entry(&task),
-        )?;
+        let task = insert_task(&tx, incident, new, Who { author, device }, now)?;
+        let logged = append_in(&tx, incident, [entry(&task)])?.pop().expect("a new entry is appended");
         tx.commit()?;
         Ok((task, logged))
     }

@@ -1,0 +1,481 @@
+//! Alert lists, alerts sent from an incident, answers, escalations, and the outbox of
+//! messages on their way. Sending records every recipient and every message in one
+//! transaction with its log entry; delivery happens afterwards, from the outbox.
+
+use super::log::{append_in, NewEntryRecord};
+use super::registers::note;
+use super::replica::Who;
+use super::{Result, Store, StoreError};
+use crate::domain::alert::{Ack, Alert, AlertList, Channel, Delivery, Member, Recipient, Sent};
+use crate::domain::time::{from_millis, to_millis};
+use crate::domain::{Incident, LogEntry};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
+use uuid::Uuid;
+
+/// A member to put on a list: a contact (by id) or a user (by name).
+#[derive(Debug, Clone)]
+pub struct NewMember {
+    pub role: String,
+    pub contact: Option<Uuid>,
+    pub user: Option<String>,
+}
+
+/// A recipient as the alert is sent: who, whether alerted now or kept on standby, and
+/// the messages to queue.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub position: i64,
+    pub role: String,
+    pub name: String,
+    pub contact: Option<Uuid>,
+    pub user: Option<String>,
+    pub alert_now: bool,
+    pub sends: Vec<Sent>,
+}
+
+/// A message waiting in the outbox.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub id: i64,
+    pub channel: Channel,
+    pub address: String,
+    pub name: String,
+    pub message: String,
+    pub incident: i64,
+    pub alert: i64,
+    pub attempts: i64,
+}
+
+/// An alert waiting for a user's answer, shown in their sitroom at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiting {
+    pub incident: i64,
+    pub alert: i64,
+    pub position: i64,
+    pub message: String,
+    pub sent_by: String,
+    pub sent_at: DateTime<Utc>,
+}
+
+fn list_members(tx: &rusqlite::Connection, list_id: &str) -> Result<Vec<Member>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT m.position, m.role, coalesce(c.name, m.user_name), m.contact_id, m.user_name
+         FROM alert_list_members m LEFT JOIN contacts c ON c.id = m.contact_id
+         WHERE m.list_id = ?1 ORDER BY m.position",
+    )?;
+    let rows = stmt.query_map([list_id], |r| {
+        Ok(Member {
+            position: r.get(0)?,
+            role: r.get(1)?,
+            name: r.get(2)?,
+            contact: r.get::<_, Option<String>>(3)?.and_then(|s| Uuid::parse_str(&s).ok()),
+            user: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn insert_members(tx: &Transaction<'_>, list_id: &str, members: &[NewMember]) -> Result<()> {
+    tx.execute("DELETE FROM alert_list_members WHERE list_id = ?1", [list_id])?;
+    for (i, m) in members.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO alert_list_members (list_id, position, role, contact_id, user_name) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![list_id, i as i64 + 1, m.role, m.contact.map(|c| c.to_string()), m.user],
+        )?;
+    }
+    Ok(())
+}
+
+fn insert_sends(tx: &Transaction<'_>, recipient: &str, sends: &[Sent], now: DateTime<Utc>) -> Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO alert_deliveries (recipient_id, channel, address, status, note, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for s in sends {
+        stmt.execute(params![
+            recipient,
+            s.channel.name(),
+            s.address,
+            s.status.name(),
+            s.note,
+            to_millis(now)
+        ])?;
+    }
+    Ok(())
+}
+
+impl Store {
+    pub fn create_alert_list(
+        &mut self,
+        name: &str,
+        scenario: &str,
+        escalate_after: i64,
+        members: &[NewMember],
+        who: Who<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<AlertList> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let taken: bool =
+            tx.query_row("SELECT count(*) FROM alert_lists WHERE name = ?1", [name], |r| r.get(0))?;
+        if taken {
+            return Err(StoreError::Conflict(format!("there is already an alert list named {name}")));
+        }
+        let number: i64 =
+            tx.query_row("SELECT coalesce(max(number), 0) + 1 FROM alert_lists", [], |r| r.get(0))?;
+        let id = Uuid::now_v7();
+        tx.execute(
+            "INSERT INTO alert_lists (id, number, name, scenario, escalate_after, created_at, created_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![id.to_string(), number, name, scenario, escalate_after, to_millis(now), who.author],
+        )?;
+        insert_members(&tx, &id.to_string(), members)?;
+        note(&tx, who, "alert-list", id, "create", now)?;
+        tx.commit()?;
+        self.alert_list(name)
+    }
+
+    /// Replace a list's members (in the order given) and, if given, its waiting time.
+    pub fn set_alert_list(
+        &mut self,
+        name: &str,
+        members: Option<&[NewMember]>,
+        escalate_after: Option<i64>,
+        who: Who<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<AlertList> {
+        let list = self.alert_list(name)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Some(m) = members {
+            insert_members(&tx, &list.id.to_string(), m)?;
+        }
+        if let Some(e) = escalate_after {
+            tx.execute(
+                "UPDATE alert_lists SET escalate_after = ?2 WHERE id = ?1",
+                params![list.id.to_string(), e],
+            )?;
+        }
+        note(&tx, who, "alert-list", list.id, "set", now)?;
+        tx.commit()?;
+        self.alert_list(name)
+    }
+
+    pub fn alert_lists(&self) -> Result<Vec<AlertList>> {
+        let names: Vec<String> = self
+            .conn
+            .prepare_cached("SELECT name FROM alert_lists ORDER BY number")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        names.iter().map(|n| self.alert_list(n)).collect()
+    }
+
+    /// A list by its name or its number.
+    pub fn alert_list(&self, name: &str) -> Result<AlertList> {
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT id, number, name, scenario, escalate_after FROM alert_lists
+                 WHERE name = ?1 OR CAST(number AS TEXT) = ?1",
+            )?
+            .query_row([name], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .optional()?;
+        let (id, number, name, scenario, escalate_after) =
+            row.ok_or_else(|| StoreError::NotFound(format!("there is no alert list {name}")))?;
+        let members = list_members(&self.conn, &id)?;
+        Ok(AlertList {
+            id: Uuid::parse_str(&id).unwrap_or_default(),
+            number,
+            name,
+            scenario,
+            escalate_after,
+            members,
+        })
+    }
+
+    /// Record an alert: the alert, every recipient (alerted now or on standby), every
+    /// message for the outbox, and the log entry, in one transaction. Returns its number.
+    #[allow(clippy::too_many_arguments)]
+    pub fn send_alert(
+        &mut self,
+        incident: &Incident,
+        list: &AlertList,
+        message: &str,
+        recipients: &[Planned],
+        who: Who<'_>,
+        now: DateTime<Utc>,
+        entry: impl FnOnce(i64) -> NewEntryRecord,
+    ) -> Result<(i64, LogEntry)> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let key = incident.id.to_string();
+        let number: i64 = tx.query_row(
+            "SELECT coalesce(max(number), 0) + 1 FROM alerts WHERE incident_id = ?1",
+            [&key],
+            |r| r.get(0),
+        )?;
+        let id = Uuid::now_v7();
+        tx.execute(
+            "INSERT INTO alerts (id, incident_id, number, list_id, message, escalate_after, sent_at, sent_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                id.to_string(),
+                key,
+                number,
+                list.id.to_string(),
+                message,
+                list.escalate_after,
+                to_millis(now),
+                who.author
+            ],
+        )?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO alert_recipients (id, alert_id, position, role, name, contact_id, user_name, alerted_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for r in recipients {
+                let rid = Uuid::now_v7().to_string();
+                stmt.execute(params![
+                    rid,
+                    id.to_string(),
+                    r.position,
+                    r.role,
+                    r.name,
+                    r.contact.map(|c| c.to_string()),
+                    r.user,
+                    r.alert_now.then(|| to_millis(now))
+                ])?;
+                insert_sends(&tx, &rid, &r.sends, now)?;
+            }
+        }
+        note(&tx, who, "alert", id, "create", now)?;
+        let logged = append_in(&tx, incident, [entry(number)])?.pop().expect("a new entry is appended");
+        tx.commit()?;
+        Ok((number, logged))
+    }
+
+    fn alert_id(&self, incident: &Incident, number: i64) -> Result<String> {
+        self.conn
+            .prepare_cached("SELECT id FROM alerts WHERE incident_id = ?1 AND number = ?2")?
+            .query_row(params![incident.id.to_string(), number], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| {
+                StoreError::NotFound(format!("incident {} has no alert {number}", incident.number))
+            })
+    }
+
+    pub fn alert(&self, incident: &Incident, number: i64) -> Result<Alert> {
+        let id = self.alert_id(incident, number)?;
+        let (list, message, escalate_after, sent_at, sent_by) = self.conn.query_row(
+            "SELECT l.name, a.message, a.escalate_after, a.sent_at, a.sent_by
+             FROM alerts a JOIN alert_lists l ON l.id = a.list_id WHERE a.id = ?1",
+            [&id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)?, r.get(4)?)),
+        )?;
+        let mut recipients: Vec<Recipient> = self
+            .conn
+            .prepare_cached(
+                "SELECT id, position, role, name, user_name, alerted_at, ack, ack_at, ack_by, escalated
+                 FROM alert_recipients WHERE alert_id = ?1 ORDER BY position",
+            )?
+            .query_map([&id], |r| {
+                Ok(Recipient {
+                    id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+                    position: r.get(1)?,
+                    role: r.get(2)?,
+                    name: r.get(3)?,
+                    user: r.get(4)?,
+                    alerted_at: r.get::<_, Option<i64>>(5)?.map(from_millis),
+                    ack: r.get::<_, Option<String>>(6)?.and_then(|a| Ack::parse(&a).ok()),
+                    ack_at: r.get::<_, Option<i64>>(7)?.map(from_millis),
+                    ack_by: r.get(8)?,
+                    escalated: r.get(9)?,
+                    sent: Vec::new(),
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT d.recipient_id, d.channel, d.address, d.status, d.note
+             FROM alert_deliveries d JOIN alert_recipients r ON r.id = d.recipient_id
+             WHERE r.alert_id = ?1 ORDER BY r.position, d.id",
+        )?;
+        let mut rows = stmt.query([&id])?;
+        let index: std::collections::HashMap<Uuid, usize> =
+            recipients.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+        while let Some(r) = rows.next()? {
+            let rid = Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default();
+            let sent = Sent {
+                channel: Channel::parse(&r.get::<_, String>(1)?).unwrap_or(Channel::App),
+                address: r.get(2)?,
+                status: Delivery::parse(&r.get::<_, String>(3)?).unwrap_or(Delivery::NotDelivered),
+                note: r.get(4)?,
+            };
+            if let Some(i) = index.get(&rid) {
+                recipients[*i].sent.push(sent);
+            }
+        }
+        Ok(Alert {
+            id: Uuid::parse_str(&id).unwrap_or_default(),
+            incident: incident.number,
+            number,
+            list,
+            message,
+            escalate_after,
+            sent_at: from_millis(sent_at),
+            sent_by,
+            recipients,
+        })
+    }
+
+    pub fn alerts(&self, incident: &Incident) -> Result<Vec<Alert>> {
+        let numbers: Vec<i64> = self
+            .conn
+            .prepare_cached("SELECT number FROM alerts WHERE incident_id = ?1 ORDER BY number")?
+            .query_map([incident.id.to_string()], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        numbers.into_iter().map(|n| self.alert(incident, n)).collect()
+    }
+
+    /// Record an answer (and its log entry).
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_ack(
+        &mut self,
+        incident: &Incident,
+        number: i64,
+        position: i64,
+        ack: Ack,
+        by: &str,
+        who: Who<'_>,
+        now: DateTime<Utc>,
+        entry: NewEntryRecord,
+    ) -> Result<LogEntry> {
+        let id = self.alert_id(incident, number)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let changed = tx.execute(
+            "UPDATE alert_recipients SET ack = ?3, ack_at = ?4, ack_by = ?5
+             WHERE alert_id = ?1 AND position = ?2 AND alerted_at IS NOT NULL",
+            params![id, position, ack.name(), to_millis(now), by],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!(
+                "no one at place {position} has been alerted in alert {number}"
+            )));
+        }
+        note(&tx, who, "alert", Uuid::parse_str(&id).unwrap_or_default(), "ack", now)?;
+        let logged = append_in(&tx, incident, [entry])?.pop().expect("a new entry is appended");
+        tx.commit()?;
+        Ok(logged)
+    }
+
+    /// Alert the next of a role in place of one who did not answer or cannot come.
+    #[allow(clippy::too_many_arguments)]
+    pub fn escalate_alert(
+        &mut self,
+        incident: &Incident,
+        number: i64,
+        from: i64,
+        to: i64,
+        sends: &[Sent],
+        who: Who<'_>,
+        now: DateTime<Utc>,
+        entry: NewEntryRecord,
+    ) -> Result<LogEntry> {
+        let id = self.alert_id(incident, number)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let marked = tx.execute(
+            "UPDATE alert_recipients SET escalated = 1 WHERE alert_id = ?1 AND position = ?2 AND escalated = 0",
+            params![id, from],
+        )?;
+        let rid: Option<String> = tx
+            .query_row(
+                "SELECT id FROM alert_recipients WHERE alert_id = ?1 AND position = ?2 AND alerted_at IS NULL",
+                params![id, to],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let (1, Some(rid)) = (marked, rid) else {
+            // Another sitroom escalated it a moment ago: nothing more to do.
+            return Err(StoreError::Conflict(format!("alert {number} has already been escalated there")));
+        };
+        tx.execute(
+            "UPDATE alert_recipients SET alerted_at = ?2 WHERE id = ?1",
+            params![rid, to_millis(now)],
+        )?;
+        insert_sends(&tx, &rid, sends, now)?;
+        note(&tx, who, "alert", Uuid::parse_str(&id).unwrap_or_default(), "escalate", now)?;
+        let logged = append_in(&tx, incident, [entry])?.pop().expect("a new entry is appended");
+        tx.commit()?;
+        Ok(logged)
+    }
+
+    /// Messages waiting to go, oldest first.
+    pub fn outbox(&self, limit: usize) -> Result<Vec<Outgoing>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT d.id, d.channel, d.address, r.name, a.message, i.number, a.number, d.attempts
+             FROM alert_deliveries d
+             JOIN alert_recipients r ON r.id = d.recipient_id
+             JOIN alerts a ON a.id = r.alert_id
+             JOIN incidents i ON i.id = a.incident_id
+             WHERE d.status = 'venter' ORDER BY d.id LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([super::sql_limit(limit)], |r| {
+            Ok(Outgoing {
+                id: r.get(0)?,
+                channel: Channel::parse(&r.get::<_, String>(1)?).unwrap_or(Channel::App),
+                address: r.get(2)?,
+                name: r.get(3)?,
+                message: r.get(4)?,
+                incident: r.get(5)?,
+                alert: r.get(6)?,
+                attempts: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Settle one message: delivered, given up (with why), or still waiting after a
+    /// failed attempt.
+    pub fn set_delivery(&mut self, id: i64, status: Delivery, note: &str, now: DateTime<Utc>) -> Result<()> {
+        self.conn.execute(
+            "UPDATE alert_deliveries SET status = ?2, note = ?3, attempts = attempts + 1, updated_at = ?4 WHERE id = ?1",
+            params![id, status.name(), note, to_millis(now)],
+        )?;
+        Ok(())
+    }
+
+    /// Alerts sent to this user that they have not answered, newest first.
+    pub fn waiting_alerts(&self, user: &str) -> Result<Vec<Waiting>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT i.number, a.number, r.position, a.message, a.sent_by, coalesce(r.alerted_at, a.sent_at)
+             FROM alert_recipients r
+             JOIN alerts a ON a.id = r.alert_id
+             JOIN incidents i ON i.id = a.incident_id
+             WHERE r.user_name = ?1 AND r.alerted_at IS NOT NULL AND r.ack IS NULL AND i.status = 'open'
+             ORDER BY r.alerted_at DESC",
+        )?;
+        let rows = stmt.query_map([user], |r| {
+            Ok(Waiting {
+                incident: r.get(0)?,
+                alert: r.get(1)?,
+                position: r.get(2)?,
+                message: r.get(3)?,
+                sent_by: r.get(4)?,
+                sent_at: from_millis(r.get(5)?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Open incidents' alerts where someone may be due for escalation: some recipient
+    /// alerted, unanswered or unable, and not yet replaced.
+    pub fn alerts_to_watch(&self) -> Result<Vec<(i64, i64)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT i.number, a.number FROM alerts a
+             JOIN incidents i ON i.id = a.incident_id
+             JOIN alert_recipients r ON r.alert_id = a.id
+             WHERE i.status = 'open' AND r.alerted_at IS NOT NULL AND r.escalated = 0
+               AND (r.ack IS NULL OR r.ack = 'kan ikke')",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

@@ -1,0 +1,103 @@
+//! Evaluation points of an incident or exercise.
+
+use super::log::{append_in, NewEntryRecord};
+use super::registers::note;
+use super::replica::Who;
+use super::tasks::insert_task;
+use super::{Result, Store, StoreError};
+use crate::domain::evaluation::{Point, PointKind};
+use crate::domain::task::{NewTask, Task};
+use crate::domain::time::to_millis;
+use crate::domain::{Incident, LogEntry};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use uuid::Uuid;
+
+impl Store {
+    /// Add a point, linked to a plan and a ROS event by number if given; optionally
+    /// with the task that follows it up. One transaction with its log entry.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_evaluation_point(
+        &mut self,
+        incident: &Incident,
+        kind: PointKind,
+        text: &str,
+        plan: Option<i64>,
+        ros: Option<i64>,
+        task: Option<&NewTask>,
+        who: Who<'_>,
+        now: DateTime<Utc>,
+        entry: impl FnOnce(i64, Option<&Task>) -> NewEntryRecord,
+    ) -> Result<(Point, LogEntry)> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let plan_id: Option<String> = match plan {
+            Some(n) => Some(
+                tx.query_row("SELECT id FROM plans WHERE number = ?1", [n], |r| r.get(0))
+                    .optional()?
+                    .ok_or_else(|| StoreError::NotFound(format!("there is no plan {n}")))?,
+            ),
+            None => None,
+        };
+        let ros_id: Option<String> = match ros {
+            Some(n) => Some(
+                tx.query_row("SELECT id FROM ros_events WHERE number = ?1", [n], |r| r.get(0))
+                    .optional()?
+                    .ok_or_else(|| StoreError::NotFound(format!("the ROS register has no event {n}")))?,
+            ),
+            None => None,
+        };
+        let made = task.map(|t| insert_task(&tx, incident, t, who, now)).transpose()?;
+        let number: i64 = tx.query_row(
+            "SELECT coalesce(max(number), 0) + 1 FROM evaluation_points WHERE incident_id = ?1",
+            [incident.id.to_string()],
+            |r| r.get(0),
+        )?;
+        let id = Uuid::now_v7();
+        tx.execute(
+            "INSERT INTO evaluation_points (id, incident_id, number, kind, text, task_id, plan_id, ros_id, created_at, created_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                id.to_string(),
+                incident.id.to_string(),
+                number,
+                kind.name(),
+                text,
+                made.as_ref().map(|t| t.id.to_string()),
+                plan_id,
+                ros_id,
+                to_millis(now),
+                who.author
+            ],
+        )?;
+        note(&tx, who, "evaluation", id, "create", now)?;
+        let logged =
+            append_in(&tx, incident, [entry(number, made.as_ref())])?.pop().expect("a new entry is appended");
+        tx.commit()?;
+        let point = self.evaluation(incident)?.into_iter().find(|p| p.id == id).expect("just added");
+        Ok((point, logged))
+    }
+
+    pub fn evaluation(&self, incident: &Incident) -> Result<Vec<Point>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT e.id, e.number, e.kind, e.text, t.number, p.number, r.number, e.created_by
+             FROM evaluation_points e
+             LEFT JOIN tasks t ON t.id = e.task_id
+             LEFT JOIN plans p ON p.id = e.plan_id
+             LEFT JOIN ros_events r ON r.id = e.ros_id
+             WHERE e.incident_id = ?1 ORDER BY e.kind, e.number",
+        )?;
+        let rows = stmt.query_map([incident.id.to_string()], |r| {
+            Ok(Point {
+                id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+                number: r.get(1)?,
+                kind: PointKind::parse(&r.get::<_, String>(2)?).unwrap_or(PointKind::Improve),
+                text: r.get(3)?,
+                task: r.get(4)?,
+                plan: r.get(5)?,
+                ros: r.get(6)?,
+                created_by: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

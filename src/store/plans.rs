@@ -1,0 +1,136 @@
+//! Contingency plans and their links to alert lists, resources and action cards.
+
+use super::registers::note;
+use super::replica::Who;
+use super::{Result, Store, StoreError};
+use crate::domain::plan::{LinkKind, Plan, PlanLink};
+use crate::domain::time::{from_millis, to_millis};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use uuid::Uuid;
+
+/// A plan as written.
+#[derive(Debug, Clone, Default)]
+pub struct NewPlan {
+    pub title: String,
+    pub parent: Option<i64>,
+    pub owner: String,
+    pub revised_at: Option<DateTime<Utc>>,
+    pub revise_by: Option<DateTime<Utc>>,
+    pub text: String,
+}
+
+impl Store {
+    fn plan_id(&self, number: i64) -> Result<String> {
+        self.conn
+            .query_row("SELECT id FROM plans WHERE number = ?1", [number], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("there is no plan {number}")))
+    }
+
+    pub fn create_plan(&mut self, new: &NewPlan, who: Who<'_>, now: DateTime<Utc>) -> Result<Plan> {
+        let parent = new.parent.map(|p| self.plan_id(p)).transpose()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let number: i64 = tx.query_row("SELECT coalesce(max(number), 0) + 1 FROM plans", [], |r| r.get(0))?;
+        let id = Uuid::now_v7();
+        tx.execute(
+            "INSERT INTO plans (id, number, title, parent_id, owner, revised_at, revise_by, text, created_at, created_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                id.to_string(),
+                number,
+                new.title,
+                parent,
+                new.owner,
+                new.revised_at.map(to_millis),
+                new.revise_by.map(to_millis),
+                new.text,
+                to_millis(now),
+                who.author
+            ],
+        )?;
+        note(&tx, who, "plan", id, "create", now)?;
+        tx.commit()?;
+        self.plan(number)
+    }
+
+    /// Record a revision: when it was revised and when it must be next.
+    pub fn revise_plan(
+        &mut self,
+        number: i64,
+        revised_at: DateTime<Utc>,
+        revise_by: Option<DateTime<Utc>>,
+        who: Who<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Plan> {
+        let id = self.plan_id(number)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "UPDATE plans SET revised_at = ?2, revise_by = coalesce(?3, revise_by) WHERE id = ?1",
+            params![id, to_millis(revised_at), revise_by.map(to_millis)],
+        )?;
+        note(&tx, who, "plan", Uuid::parse_str(&id).unwrap_or_default(), "set", now)?;
+        tx.commit()?;
+        self.plan(number)
+    }
+
+    /// Link a plan to an alert list, a resource or a card (the caller has checked it exists).
+    pub fn link_plan(
+        &mut self,
+        number: i64,
+        link: &PlanLink,
+        who: Who<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Plan> {
+        let id = self.plan_id(number)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT OR IGNORE INTO plan_links (plan_id, kind, target) VALUES (?1, ?2, ?3)",
+            params![id, link.kind.name(), link.target],
+        )?;
+        note(&tx, who, "plan", Uuid::parse_str(&id).unwrap_or_default(), "link", now)?;
+        tx.commit()?;
+        self.plan(number)
+    }
+
+    pub fn plan(&self, number: i64) -> Result<Plan> {
+        self.plans()?
+            .into_iter()
+            .find(|p| p.number == number)
+            .ok_or_else(|| StoreError::NotFound(format!("there is no plan {number}")))
+    }
+
+    pub fn plans(&self) -> Result<Vec<Plan>> {
+        let mut links: std::collections::HashMap<String, Vec<PlanLink>> = Default::default();
+        let mut stmt =
+            self.conn.prepare_cached("SELECT plan_id, kind, target FROM plan_links ORDER BY kind, target")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+        })?;
+        for row in rows {
+            let (plan, kind, target) = row?;
+            if let Some(kind) = LinkKind::parse(&kind) {
+                links.entry(plan).or_default().push(PlanLink { kind, target });
+            }
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT p.id, p.number, p.title, parent.number, p.owner, p.revised_at, p.revise_by, p.text
+             FROM plans p LEFT JOIN plans parent ON parent.id = p.parent_id ORDER BY p.number",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let id: String = r.get(0)?;
+            Ok(Plan {
+                id: Uuid::parse_str(&id).unwrap_or_default(),
+                number: r.get(1)?,
+                title: r.get(2)?,
+                parent: r.get(3)?,
+                owner: r.get(4)?,
+                revised_at: r.get::<_, Option<i64>>(5)?.map(from_millis),
+                revise_by: r.get::<_, Option<i64>>(6)?.map(from_millis),
+                text: r.get(7)?,
+                links: links.remove(&id).unwrap_or_default(),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

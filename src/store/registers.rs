@@ -1,0 +1,340 @@
+//! The organisation's registers of contacts and resources. Not tied to an incident;
+//! each write leaves a local oplog row, for the record and so that a view can tell it
+//! changed (`entity_version`).
+
+use super::oplog::{append_local, LocalOp};
+use super::replica::Who;
+use super::{Result, Store, StoreError};
+use crate::domain::contact::{Availability, Contact, NewContact, NewResource, Resource};
+use crate::domain::time::{from_millis, to_millis};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Row, Transaction, TransactionBehavior};
+use uuid::Uuid;
+
+const CONTACT_COLUMNS: &str =
+    "id, number, name, organisation, function, phones, email, notes, groups, updated_at";
+
+fn split(s: String) -> Vec<String> {
+    s.split('\n').filter(|p| !p.is_empty()).map(str::to_string).collect()
+}
+
+fn contact_from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
+    Ok(Contact {
+        id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+        number: r.get(1)?,
+        name: r.get(2)?,
+        organisation: r.get(3)?,
+        function: r.get(4)?,
+        phones: split(r.get(5)?),
+        email: r.get(6)?,
+        notes: r.get(7)?,
+        groups: split(r.get(8)?),
+        updated_at: from_millis(r.get(9)?),
+    })
+}
+
+const RESOURCE_COLUMNS: &str = "id, number, what, location, quantity, owner, availability, notes, updated_at";
+
+fn resource_from_row(r: &Row<'_>) -> rusqlite::Result<Resource> {
+    Ok(Resource {
+        id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+        number: r.get(1)?,
+        what: r.get(2)?,
+        location: r.get(3)?,
+        quantity: r.get(4)?,
+        owner: r.get(5)?,
+        availability: Availability::parse(&r.get::<_, String>(6)?).unwrap_or(Availability::Available),
+        notes: r.get(7)?,
+        updated_at: from_millis(r.get(8)?),
+    })
+}
+
+/// Record a local change to one of the organisation's records.
+pub(super) fn note(
+    tx: &Transaction<'_>,
+    who: Who<'_>,
+    entity: &'static str,
+    id: Uuid,
+    action: &'static str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let op = LocalOp {
+        author: who.author,
+        device: who.device,
+        entity,
+        entity_id: id,
+        action,
+        payload: serde_json::Value::Null,
+    };
+    Ok(append_local(tx, op, to_millis(now))?)
+}
+
+fn next_global(tx: &Transaction<'_>, table: &'static str) -> Result<i64> {
+    Ok(tx.query_row(&format!("SELECT coalesce(max(number), 0) + 1 FROM {table}"), [], |r| r.get(0))?)
+}
+
+/// How an import treats a row that is already there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Duplicate {
+    /// Store it anyway.
+    Keep,
+    /// Leave it out: the same name with the same e-mail or a phone in common.
+    Skip,
+}
+
+fn same_contact(tx: &Transaction<'_>, c: &NewContact) -> Result<bool> {
+    let mut stmt = tx.prepare_cached("SELECT email, phones FROM contacts WHERE name = ?1")?;
+    let rows = stmt.query_map([&c.name], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    let digits = |p: &str| p.chars().filter(char::is_ascii_digit).collect::<String>();
+    for row in rows {
+        let (email, phones) = row?;
+        let email_match = !c.email.is_empty() && email.eq_ignore_ascii_case(&c.email);
+        let phone_match = split(phones).iter().any(|p| c.phones.iter().any(|q| digits(p) == digits(q)));
+        let both_bare = c.email.is_empty() && c.phones.is_empty() && email.is_empty();
+        if email_match || phone_match || both_bare {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+impl Store {
+    /// Add contacts in one transaction: all of them or, on any error, none. Returns the
+    /// stored ones and how many were left out as already there.
+    pub fn add_contacts(
+        &mut self,
+        contacts: &[NewContact],
+        duplicates: Duplicate,
+        who: Who<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(Vec<Contact>, usize)> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut number = next_global(&tx, "contacts")?;
+        let mut ids = Vec::new();
+        let mut skipped = 0;
+        for c in contacts {
+            if duplicates == Duplicate::Skip && same_contact(&tx, c)? {
+                skipped += 1;
+                continue;
+            }
+            let id = Uuid::now_v7();
+            tx.prepare_cached(
+                "INSERT INTO contacts (id, number, name, organisation, function, phones, email, notes, groups,
+                                       folded, created_at, created_by, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11)",
+            )?
+            .execute(params![
+                id.to_string(),
+                number,
+                c.name,
+                c.organisation,
+                c.function,
+                c.phones.join("\n"),
+                c.email,
+                c.notes,
+                c.groups.join("\n"),
+                c.folded(),
+                to_millis(now),
+                who.author
+            ])?;
+            note(&tx, who, "contact", id, "create", now)?;
+            ids.push(id);
+            number += 1;
+        }
+        let mut stored = Vec::with_capacity(ids.len());
+        {
+            let mut stmt =
+                tx.prepare_cached(&format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = ?1"))?;
+            for id in ids {
+                stored.push(stmt.query_row([id.to_string()], contact_from_row)?);
+            }
+        }
+        tx.commit()?;
+        Ok((stored, skipped))
+    }
+
+    /// Every contact, in Norwegian alphabetical order by name.
+    pub fn contacts(&self) -> Result<Vec<Contact>> {
+        let mut stmt = self.conn.prepare_cached(&format!("SELECT {CONTACT_COLUMNS} FROM contacts"))?;
+        let mut all: Vec<Contact> = stmt.query_map([], contact_from_row)?.collect::<rusqlite::Result<_>>()?;
+        all.sort_by_cached_key(|c| (crate::text::sort_key(&c.name), c.number));
+        Ok(all)
+    }
+
+    /// The searchable text of every contact, in the order of [`Store::contacts`].
+    pub fn contact_search_rows(&self) -> Result<Vec<(String, String)>> {
+        let mut stmt = self.conn.prepare_cached("SELECT folded, name, number FROM contacts")?;
+        let mut rows: Vec<(String, String, i64)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.sort_by_cached_key(|(_, name, n)| (crate::text::sort_key(name), *n));
+        Ok(rows.into_iter().map(|(f, n, _)| (f, n)).collect())
+    }
+
+    pub fn contact(&self, number: i64) -> Result<Contact> {
+        self.conn
+            .prepare_cached(&format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE number = ?1"))?
+            .query_row([number], contact_from_row)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("there is no contact {number}")))
+    }
+
+    pub fn contact_by_id(&self, id: Uuid) -> Result<Contact> {
+        self.conn
+            .prepare_cached(&format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = ?1"))?
+            .query_row([id.to_string()], contact_from_row)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("there is no contact {id}")))
+    }
+
+    /// Replace a contact's fields.
+    pub fn update_contact(
+        &mut self,
+        number: i64,
+        c: &NewContact,
+        who: Who<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Contact> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let id: Option<String> =
+            tx.query_row("SELECT id FROM contacts WHERE number = ?1", [number], |r| r.get(0)).optional()?;
+        let id = id.ok_or_else(|| StoreError::NotFound(format!("there is no contact {number}")))?;
+        tx.execute(
+            "UPDATE contacts SET name = ?2, organisation = ?3, function = ?4, phones = ?5, email = ?6, notes = ?7,
+                    groups = ?8, folded = ?9, updated_at = ?10 WHERE id = ?1",
+            params![
+                id,
+                c.name,
+                c.organisation,
+                c.function,
+                c.phones.join("\n"),
+                c.email,
+                c.notes,
+                c.groups.join("\n"),
+                c.folded(),
+                to_millis(now)
+            ],
+        )?;
+        note(&tx, who, "contact", Uuid::parse_str(&id).unwrap_or_default(), "set", now)?;
+        tx.commit()?;
+        self.contact(number)
+    }
+
+    /// Remove a contact that no alert list names.
+    pub fn remove_contact(&mut self, number: i64, who: Who<'_>, now: DateTime<Utc>) -> Result<Contact> {
+        let c = self.contact(number)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let lists: Vec<String> = tx
+            .prepare("SELECT DISTINCT l.name FROM alert_list_members m JOIN alert_lists l ON l.id = m.list_id WHERE m.contact_id = ?1")?
+            .query_map([c.id.to_string()], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if !lists.is_empty() {
+            return Err(StoreError::Conflict(format!(
+                "{} is on the alert list(s) {}; take them off the list first",
+                c.name,
+                lists.join(", ")
+            )));
+        }
+        let alerted: i64 = tx.query_row(
+            "SELECT count(*) FROM alert_recipients WHERE contact_id = ?1",
+            [c.id.to_string()],
+            |r| r.get(0),
+        )?;
+        if alerted > 0 {
+            return Err(StoreError::Conflict(format!(
+                "{} has been alerted in an incident; the record of that alert keeps the contact",
+                c.name
+            )));
+        }
+        tx.execute("DELETE FROM contacts WHERE id = ?1", [c.id.to_string()])?;
+        note(&tx, who, "contact", c.id, "delete", now)?;
+        tx.commit()?;
+        Ok(c)
+    }
+
+    // ---- resources ----
+
+    pub fn add_resources(
+        &mut self,
+        resources: &[NewResource],
+        who: Who<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Resource>> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut number = next_global(&tx, "resources")?;
+        let first = number;
+        for r in resources {
+            let id = Uuid::now_v7();
+            tx.prepare_cached(
+                "INSERT INTO resources (id, number, what, location, quantity, owner, availability, notes, folded,
+                                        created_at, created_by, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?10)",
+            )?
+            .execute(params![
+                id.to_string(),
+                number,
+                r.what,
+                r.location,
+                r.quantity,
+                r.owner,
+                r.availability.name(),
+                r.notes,
+                r.folded(),
+                to_millis(now),
+                who.author
+            ])?;
+            note(&tx, who, "resource", id, "create", now)?;
+            number += 1;
+        }
+        tx.commit()?;
+        let all = self.resources()?;
+        Ok(all.into_iter().filter(|r| r.number >= first && r.number < number).collect())
+    }
+
+    /// Every resource, by what it is (Norwegian order).
+    pub fn resources(&self) -> Result<Vec<Resource>> {
+        let mut stmt = self.conn.prepare_cached(&format!("SELECT {RESOURCE_COLUMNS} FROM resources"))?;
+        let mut all: Vec<Resource> =
+            stmt.query_map([], resource_from_row)?.collect::<rusqlite::Result<_>>()?;
+        all.sort_by_cached_key(|r| (crate::text::sort_key(&r.what), r.number));
+        Ok(all)
+    }
+
+    pub fn resource(&self, number: i64) -> Result<Resource> {
+        self.conn
+            .prepare_cached(&format!("SELECT {RESOURCE_COLUMNS} FROM resources WHERE number = ?1"))?
+            .query_row([number], resource_from_row)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("there is no resource {number}")))
+    }
+
+    /// Replace a resource's fields (availability and quantity change most often).
+    pub fn update_resource(
+        &mut self,
+        number: i64,
+        r: &NewResource,
+        who: Who<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Resource> {
+        let before = self.resource(number)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "UPDATE resources SET what = ?2, location = ?3, quantity = ?4, owner = ?5, availability = ?6, notes = ?7,
+                    folded = ?8, updated_at = ?9 WHERE id = ?1",
+            params![
+                before.id.to_string(),
+                r.what,
+                r.location,
+                r.quantity,
+                r.owner,
+                r.availability.name(),
+                r.notes,
+                r.folded(),
+                to_millis(now)
+            ],
+        )?;
+        note(&tx, who, "resource", before.id, "set", now)?;
+        tx.commit()?;
+        self.resource(number)
+    }
+}

@@ -1,0 +1,192 @@
+//! The ROS register: unwanted events and their measures; a measure can become a task of
+//! an incident, tracked like any other.
+
+use super::log::{append_in, NewEntryRecord};
+use super::registers::note;
+use super::replica::Who;
+use super::tasks::insert_task;
+use super::{Result, Store, StoreError};
+use crate::domain::ros::{Measure, RosEvent};
+use crate::domain::task::{NewTask, Task};
+use crate::domain::time::{from_millis, to_millis};
+use crate::domain::{Incident, LogEntry};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Default)]
+pub struct NewRosEvent {
+    pub title: String,
+    pub description: String,
+    pub likelihood: u8,
+    pub consequence: u8,
+    pub vulnerabilities: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewMeasure {
+    pub text: String,
+    pub existing: bool,
+    pub owner: Option<String>,
+    pub due: Option<DateTime<Utc>>,
+}
+
+impl Store {
+    fn ros_id(&self, number: i64) -> Result<String> {
+        self.conn
+            .query_row("SELECT id FROM ros_events WHERE number = ?1", [number], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("the ROS register has no event {number}")))
+    }
+
+    pub fn add_ros_event(&mut self, e: &NewRosEvent, who: Who<'_>, now: DateTime<Utc>) -> Result<RosEvent> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let number: i64 =
+            tx.query_row("SELECT coalesce(max(number), 0) + 1 FROM ros_events", [], |r| r.get(0))?;
+        let id = Uuid::now_v7();
+        tx.execute(
+            "INSERT INTO ros_events (id, number, title, description, likelihood, consequence, vulnerabilities,
+                                     created_at, created_by, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8)",
+            params![id.to_string(), number, e.title, e.description, e.likelihood, e.consequence, e.vulnerabilities, to_millis(now), who.author],
+        )?;
+        note(&tx, who, "ros", id, "create", now)?;
+        tx.commit()?;
+        self.ros_event(number)
+    }
+
+    /// Score an event again.
+    pub fn score_ros_event(
+        &mut self,
+        number: i64,
+        likelihood: u8,
+        consequence: u8,
+        who: Who<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<RosEvent> {
+        let id = self.ros_id(number)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "UPDATE ros_events SET likelihood = ?2, consequence = ?3, updated_at = ?4 WHERE id = ?1",
+            params![id, likelihood, consequence, to_millis(now)],
+        )?;
+        note(&tx, who, "ros", Uuid::parse_str(&id).unwrap_or_default(), "set", now)?;
+        tx.commit()?;
+        self.ros_event(number)
+    }
+
+    pub fn add_measure(
+        &mut self,
+        event: i64,
+        m: &NewMeasure,
+        who: Who<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<RosEvent> {
+        let id = self.ros_id(event)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let number: i64 = tx.query_row(
+            "SELECT coalesce(max(number), 0) + 1 FROM ros_measures WHERE event_id = ?1",
+            [&id],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "INSERT INTO ros_measures (id, event_id, number, text, existing, owner, due, created_at, created_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![Uuid::now_v7().to_string(), id, number, m.text, m.existing, m.owner, m.due.map(to_millis), to_millis(now), who.author],
+        )?;
+        note(&tx, who, "ros", Uuid::parse_str(&id).unwrap_or_default(), "measure", now)?;
+        tx.commit()?;
+        self.ros_event(event)
+    }
+
+    /// Make a measure a task of the incident, linked both ways, and log it.
+    #[allow(clippy::too_many_arguments)]
+    pub fn measure_to_task(
+        &mut self,
+        incident: &Incident,
+        event: i64,
+        measure: i64,
+        task: &NewTask,
+        who: Who<'_>,
+        now: DateTime<Utc>,
+        entry: impl FnOnce(&Task) -> NewEntryRecord,
+    ) -> Result<(Task, LogEntry)> {
+        let id = self.ros_id(event)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let row: Option<(String, Option<String>)> = tx
+            .query_row(
+                "SELECT id, task_id FROM ros_measures WHERE event_id = ?1 AND number = ?2",
+                params![id, measure],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let (mid, existing) =
+            row.ok_or_else(|| StoreError::NotFound(format!("ROS event {event} has no measure {measure}")))?;
+        if existing.is_some() {
+            return Err(StoreError::Conflict(format!("measure {event}.{measure} is already a task")));
+        }
+        let t = insert_task(&tx, incident, task, who, now)?;
+        tx.execute(
+            "UPDATE ros_measures SET task_id = ?2, owner = coalesce(?3, owner), due = coalesce(?4, due) WHERE id = ?1",
+            params![mid, t.id.to_string(), task.assignee, task.due.map(to_millis)],
+        )?;
+        note(&tx, who, "ros", Uuid::parse_str(&id).unwrap_or_default(), "task", now)?;
+        let logged = append_in(&tx, incident, [entry(&t)])?.pop().expect("a new entry is appended");
+        tx.commit()?;
+        Ok((t, logged))
+    }
+
+    pub fn ros_event(&self, number: i64) -> Result<RosEvent> {
+        self.ros_events()?
+            .into_iter()
+            .find(|e| e.number == number)
+            .ok_or_else(|| StoreError::NotFound(format!("the ROS register has no event {number}")))
+    }
+
+    /// The register, highest risk first.
+    pub fn ros_events(&self) -> Result<Vec<RosEvent>> {
+        let mut measures: std::collections::HashMap<String, Vec<Measure>> = Default::default();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT m.event_id, m.id, m.number, m.text, m.existing, m.owner, m.due, i.number || '/' || t.number
+             FROM ros_measures m LEFT JOIN tasks t ON t.id = m.task_id LEFT JOIN incidents i ON i.id = t.incident_id
+             ORDER BY m.number",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                Measure {
+                    id: Uuid::parse_str(&r.get::<_, String>(1)?).unwrap_or_default(),
+                    number: r.get(2)?,
+                    text: r.get(3)?,
+                    existing: r.get(4)?,
+                    owner: r.get(5)?,
+                    due: r.get::<_, Option<i64>>(6)?.map(from_millis),
+                    task: r.get(7)?,
+                },
+            ))
+        })?;
+        for row in rows {
+            let (event, m) = row?;
+            measures.entry(event).or_default().push(m);
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, number, title, description, likelihood, consequence, vulnerabilities FROM ros_events",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let id: String = r.get(0)?;
+            Ok(RosEvent {
+                id: Uuid::parse_str(&id).unwrap_or_default(),
+                number: r.get(1)?,
+                title: r.get(2)?,
+                description: r.get(3)?,
+                likelihood: r.get(4)?,
+                consequence: r.get(5)?,
+                vulnerabilities: r.get(6)?,
+                measures: measures.remove(&id).unwrap_or_default(),
+            })
+        })?;
+        let mut all: Vec<RosEvent> = rows.collect::<rusqlite::Result<_>>()?;
+        all.sort_by_key(|e| (std::cmp::Reverse(e.score()), std::cmp::Reverse(e.consequence), e.number));
+        Ok(all)
+    }
+}
