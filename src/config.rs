@@ -18,6 +18,9 @@ pub struct Config {
     /// Replaces the default list of incident types.
     pub incident_types: Option<Vec<String>>,
     pub db: Option<PathBuf>,
+    /// Channels for alerts: `[alerts.smtp]`, `[alerts.sms]`.
+    #[serde(default)]
+    pub alerts: crate::delivery::Channels,
 }
 
 #[derive(Debug, thiserror::Error)]

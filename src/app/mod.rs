@@ -1,17 +1,26 @@
 //! The operations a user performs, shared by the CLI and the TUI (and later the sync
 //! server): one way to do each thing. Each takes the acting user from the session.
 
+mod alerts;
+mod cards;
+mod eps;
+mod exercises;
 mod incidents;
 mod log;
 mod media;
 mod meetings;
+mod plans;
+mod registers;
 mod reports;
 mod sync;
 mod tasks;
 pub mod templates;
 mod users;
 
+pub use alerts::MemberRef;
+pub use cards::BUILT_IN;
 pub use log::{for_each_summary_at, EntryInput, ImportReport};
+pub use registers::{ContactFormat, RegisterImport};
 
 use crate::domain::Invalid;
 use crate::store::{Store, StoreError};
@@ -44,6 +53,8 @@ pub struct Session {
     pub lang: crate::i18n::Lang,
     /// Where the user's own report templates are (`templates/` below it).
     pub config_dir: Option<std::path::PathBuf>,
+    /// Where alerts go besides sitroom itself (`[alerts]` in config.toml).
+    pub channels: crate::delivery::Channels,
 }
 
 impl Session {
@@ -55,7 +66,15 @@ impl Session {
         let store = Store::open(db)?;
         let id = store.device_id()?;
         let device = format!("{}-{}", hostname(), &id[id.len().saturating_sub(6)..]);
-        Ok(Session { store, user, device, incident_types, lang: crate::i18n::Lang::En, config_dir: None })
+        Ok(Session {
+            store,
+            user,
+            device,
+            incident_types,
+            lang: crate::i18n::Lang::En,
+            config_dir: None,
+            channels: Default::default(),
+        })
     }
 }
 

@@ -473,6 +473,7 @@ impl Settings {
         let mut s = Session::open(&self.db, &self.user, self.config.incident_types())?;
         s.lang = self.lang;
         s.config_dir = config::config_dir();
+        s.channels = self.config.alerts.clone();
         Ok(s)
     }
 }

@@ -83,12 +83,17 @@ pub enum Permission {
     WriteReports,
     /// Approve or return a report (sitrep).
     ApproveReports,
-    /// See evacuee and next-of-kin (EPS) registrations.
+    /// See and register evacuees and inquiries from next of kin (EPS).
     SeeEps,
+    /// Keep the preparedness registers: contacts, resources, alert lists, action
+    /// cards, plans, the ROS register.
+    ManagePreparedness,
+    /// Send an alert from an incident (varsling).
+    SendAlerts,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 8] = [
+    pub const ALL: [Permission; 10] = [
         Permission::ManageUsers,
         Permission::ManageIncidents,
         Permission::WriteLog,
@@ -97,6 +102,8 @@ impl Permission {
         Permission::WriteReports,
         Permission::ApproveReports,
         Permission::SeeEps,
+        Permission::ManagePreparedness,
+        Permission::SendAlerts,
     ];
 
     /// What the permission allows, in words for a refusal: "… may not {describe}".
@@ -118,6 +125,14 @@ impl Permission {
             (Permission::ApproveReports, false) => "approve reports",
             (Permission::SeeEps, true) => "se EPS-registreringer",
             (Permission::SeeEps, false) => "see EPS registrations",
+            (Permission::ManagePreparedness, true) => {
+                "endre kontakter, ressurser, varslingslister, tiltakskort, planer eller ROS"
+            }
+            (Permission::ManagePreparedness, false) => {
+                "change contacts, resources, alert lists, action cards, plans or the ROS register"
+            }
+            (Permission::SendAlerts, true) => "sende varsling",
+            (Permission::SendAlerts, false) => "send alerts",
         }
     }
 }
@@ -130,10 +145,23 @@ pub fn grants(role: Role, p: Permission) -> bool {
         Role::Kriseledelse => {
             matches!(
                 p,
-                ManageIncidents | WriteLog | ManageTasks | WorkMedia | WriteReports | ApproveReports | SeeEps
+                ManageIncidents
+                    | WriteLog
+                    | ManageTasks
+                    | WorkMedia
+                    | WriteReports
+                    | ApproveReports
+                    | SeeEps
+                    | ManagePreparedness
+                    | SendAlerts
             )
         }
-        Role::Beredskapsmedarbeider => matches!(p, ManageIncidents | WriteLog | ManageTasks | WriteReports),
+        Role::Beredskapsmedarbeider => {
+            matches!(
+                p,
+                ManageIncidents | WriteLog | ManageTasks | WriteReports | ManagePreparedness | SendAlerts
+            )
+        }
         Role::Informasjonsmedarbeider => matches!(p, WriteLog | WorkMedia | WriteReports),
         Role::Loggforer => matches!(p, WriteLog | ManageTasks),
         Role::Eps => matches!(p, WriteLog | SeeEps),

@@ -1,0 +1,165 @@
+//! Contingency plans and the ROS register, and the way from a ROS measure to a task.
+
+use super::{auto_entry, AppError, Result, Session};
+use crate::domain::contact::{free_text, line};
+use crate::domain::plan::{LinkKind, Plan, PlanLink};
+use crate::domain::roles::Permission;
+use crate::domain::ros::{scale, RosEvent};
+use crate::domain::task::{NewTask, Task};
+use crate::domain::{Incident, Invalid, LogEntry};
+use crate::store::{NewMeasure, NewPlan, NewRosEvent, Who};
+use chrono::{DateTime, Utc};
+
+impl Session {
+    pub fn plans(&self) -> Result<Vec<Plan>> {
+        Ok(self.store.plans()?)
+    }
+
+    pub fn plan(&self, number: i64) -> Result<Plan> {
+        Ok(self.store.plan(number)?)
+    }
+
+    pub fn create_plan(&mut self, new: NewPlan) -> Result<Plan> {
+        self.permit(Permission::ManagePreparedness)?;
+        let title = line("the title", &new.title)?;
+        if title.is_empty() {
+            return Err(Invalid("a plan needs a title".into()).into());
+        }
+        let new = NewPlan {
+            title,
+            owner: line("the owner", &new.owner)?,
+            text: free_text("the text", &new.text)?,
+            ..new
+        };
+        let (user, device) = (self.user.clone(), self.device.clone());
+        Ok(self.store.create_plan(&new, Who { author: &user, device: &device }, Utc::now())?)
+    }
+
+    /// Record that a plan was revised now, and when it must be next.
+    pub fn revise_plan(&mut self, number: i64, next: Option<DateTime<Utc>>) -> Result<Plan> {
+        self.permit(Permission::ManagePreparedness)?;
+        let (user, device) = (self.user.clone(), self.device.clone());
+        let now = Utc::now();
+        Ok(self.store.revise_plan(number, now, next, Who { author: &user, device: &device }, now)?)
+    }
+
+    /// Link a plan to an alert list or a card (by name) or a resource (by number).
+    pub fn link_plan(&mut self, number: i64, kind: LinkKind, target: &str) -> Result<Plan> {
+        self.permit(Permission::ManagePreparedness)?;
+        let target = match kind {
+            LinkKind::AlertList => self.store.alert_list(target)?.name,
+            LinkKind::Card => self.card(target)?.card.name,
+            LinkKind::Resource => {
+                let n = target.trim().parse::<i64>().map_err(|_| {
+                    AppError::Usage(format!("a resource is linked by its number, not '{target}'"))
+                })?;
+                self.store.resource(n)?.number.to_string()
+            }
+        };
+        let (user, device) = (self.user.clone(), self.device.clone());
+        Ok(self.store.link_plan(
+            number,
+            &PlanLink { kind, target },
+            Who { author: &user, device: &device },
+            Utc::now(),
+        )?)
+    }
+
+    pub fn ros_events(&self) -> Result<Vec<RosEvent>> {
+        Ok(self.store.ros_events()?)
+    }
+
+    pub fn add_ros_event(
+        &mut self,
+        title: &str,
+        likelihood: i64,
+        consequence: i64,
+        description: &str,
+        vulnerabilities: &str,
+    ) -> Result<RosEvent> {
+        self.permit(Permission::ManagePreparedness)?;
+        let title = line("the title", title)?;
+        if title.is_empty() {
+            return Err(Invalid("an unwanted event needs a title".into()).into());
+        }
+        let e = NewRosEvent {
+            title,
+            description: free_text("the description", description)?,
+            likelihood: scale("likelihood", likelihood)?,
+            consequence: scale("consequence", consequence)?,
+            vulnerabilities: free_text("the vulnerabilities", vulnerabilities)?,
+        };
+        let (user, device) = (self.user.clone(), self.device.clone());
+        Ok(self.store.add_ros_event(&e, Who { author: &user, device: &device }, Utc::now())?)
+    }
+
+    pub fn score_ros_event(&mut self, number: i64, likelihood: i64, consequence: i64) -> Result<RosEvent> {
+        self.permit(Permission::ManagePreparedness)?;
+        let (l, c) = (scale("likelihood", likelihood)?, scale("consequence", consequence)?);
+        let (user, device) = (self.user.clone(), self.device.clone());
+        Ok(self.store.score_ros_event(number, l, c, Who { author: &user, device: &device }, Utc::now())?)
+    }
+
+    pub fn add_ros_measure(&mut self, event: i64, m: NewMeasure) -> Result<RosEvent> {
+        self.permit(Permission::ManagePreparedness)?;
+        let text = line("the measure", &m.text)?;
+        if text.is_empty() {
+            return Err(Invalid("a measure needs a text".into()).into());
+        }
+        let owner = m.owner.map(|o| line("the owner", &o)).transpose()?.filter(|o| !o.is_empty());
+        let m = NewMeasure { text, owner, ..m };
+        let (user, device) = (self.user.clone(), self.device.clone());
+        Ok(self.store.add_measure(event, &m, Who { author: &user, device: &device }, Utc::now())?)
+    }
+
+    /// "From ROS to measures": a measure becomes a task of the incident (often a standing
+    /// preparedness-work incident), with owner and due date, linked back to the event.
+    pub fn ros_measure_to_task(
+        &mut self,
+        incident: &Incident,
+        event: i64,
+        measure: i64,
+        owner: Option<String>,
+        due: Option<DateTime<Utc>>,
+    ) -> Result<(Task, LogEntry)> {
+        self.permit(Permission::ManagePreparedness)?;
+        self.permit(Permission::ManageTasks)?;
+        self.ensure_open(incident)?;
+        let e = self.store.ros_event(event)?;
+        let m = e
+            .measures
+            .iter()
+            .find(|m| m.number == measure)
+            .ok_or_else(|| AppError::Usage(format!("ROS event {event} has no measure {measure}")))?;
+        let task = NewTask {
+            title: m.text.chars().take(200).collect(),
+            description: format!(
+                "Tiltak fra ROS-analysen: hendelse {} «{}» (risiko {}, {}×{}).",
+                e.number,
+                e.title,
+                e.level().name(),
+                e.likelihood,
+                e.consequence
+            ),
+            assignee: owner.or_else(|| m.owner.clone()),
+            due: due.or(m.due),
+            ..NewTask::default()
+        }
+        .validated(self.lang.is_norwegian())?;
+        let now = Utc::now();
+        let (user, device) = (self.user.clone(), self.device.clone());
+        Ok(self.store.measure_to_task(
+            incident,
+            event,
+            measure,
+            &task,
+            Who { author: &user, device: &device },
+            now,
+            |t| {
+                let text =
+                    format!("Oppgave {} opprettet fra ROS-tiltak {event}.{measure}: {}", t.number, t.title);
+                auto_entry(&user, &device, "ros", text, now)
+            },
+        )?)
+    }
+}

@@ -1,0 +1,179 @@
+//! Contacts and resources: adding, changing, searching, and importing and exporting
+//! them. An import is all or nothing: one bad row and nothing is stored (unless the
+//! user asks for the good rows with `skip_bad`); the report names every bad row.
+
+use super::{AppError, Result, Session};
+use crate::domain::contact::{
+    contacts_from_csv, contacts_to_csv, resources_from_csv, resources_to_csv, Contact, NewContact,
+    NewResource, Rejected, Resource, SearchIndex,
+};
+use crate::domain::roles::Permission;
+use crate::store::{Duplicate, Who};
+use chrono::Utc;
+use serde::Serialize;
+
+/// What an import did.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct RegisterImport {
+    /// Rows stored.
+    pub added: usize,
+    /// Rows left out as already there.
+    pub skipped: usize,
+    /// Rows that could not be taken, with line and reason.
+    pub rejected: Vec<Rejected>,
+    /// False when bad rows stopped the whole import.
+    pub imported: bool,
+}
+
+/// The formats contacts come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactFormat {
+    Csv,
+    VCard,
+}
+
+impl ContactFormat {
+    /// By the file's content: a vCard starts with BEGIN:VCARD.
+    pub fn guess(data: &[u8]) -> ContactFormat {
+        let start = String::from_utf8_lossy(&data[..data.len().min(64)])
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .to_ascii_uppercase();
+        if start.starts_with("BEGIN:VCARD") {
+            ContactFormat::VCard
+        } else {
+            ContactFormat::Csv
+        }
+    }
+}
+
+impl Session {
+    fn who(&self) -> (String, String) {
+        (self.user.clone(), self.device.clone())
+    }
+
+    pub fn add_contact(&mut self, c: NewContact) -> Result<Contact> {
+        self.permit(Permission::ManagePreparedness)?;
+        let c = c.validated()?;
+        let (user, device) = self.who();
+        let (mut stored, _) = self.store.add_contacts(
+            &[c],
+            Duplicate::Keep,
+            Who { author: &user, device: &device },
+            Utc::now(),
+        )?;
+        Ok(stored.pop().expect("one contact added"))
+    }
+
+    pub fn contacts(&self) -> Result<Vec<Contact>> {
+        Ok(self.store.contacts()?)
+    }
+
+    pub fn contact(&self, number: i64) -> Result<Contact> {
+        Ok(self.store.contact(number)?)
+    }
+
+    /// Contacts matching every word of `query` (name, organisation, function, phone,
+    /// e-mail, notes, groups), best first.
+    pub fn search_contacts(&self, query: &str, limit: usize) -> Result<Vec<Contact>> {
+        let all = self.store.contacts()?;
+        let index = SearchIndex::new(all.iter().map(|c| (c.as_new().folded(), c.name.clone())));
+        Ok(index.search(query, limit).into_iter().map(|i| all[i].clone()).collect())
+    }
+
+    /// Change a contact: `change` edits a copy of it, which is checked and stored.
+    pub fn update_contact(&mut self, number: i64, change: impl FnOnce(&mut NewContact)) -> Result<Contact> {
+        self.permit(Permission::ManagePreparedness)?;
+        let mut c = self.store.contact(number)?.as_new();
+        change(&mut c);
+        let c = c.validated()?;
+        let (user, device) = self.who();
+        Ok(self.store.update_contact(number, &c, Who { author: &user, device: &device }, Utc::now())?)
+    }
+
+    pub fn remove_contact(&mut self, number: i64) -> Result<Contact> {
+        self.permit(Permission::ManagePreparedness)?;
+        let (user, device) = self.who();
+        Ok(self.store.remove_contact(number, Who { author: &user, device: &device }, Utc::now())?)
+    }
+
+    /// Import contacts from CSV or vCard. Contacts already here (same name and the same
+    /// e-mail or phone) are left out, so importing a file twice adds nothing.
+    pub fn import_contacts(&mut self, data: &[u8], skip_bad: bool) -> Result<RegisterImport> {
+        self.permit(Permission::ManagePreparedness)?;
+        let (good, rejected) = match ContactFormat::guess(data) {
+            ContactFormat::Csv => contacts_from_csv(data)?,
+            ContactFormat::VCard => {
+                let text = std::str::from_utf8(data)
+                    .map_err(|_| AppError::Usage("the vCard file is not UTF-8 text".into()))?;
+                crate::domain::vcard::contacts_from_vcard(text)
+            }
+        };
+        if !rejected.is_empty() && !skip_bad {
+            return Ok(RegisterImport { rejected, ..RegisterImport::default() });
+        }
+        let rows: Vec<NewContact> = good.into_iter().map(|(_, c)| c).collect();
+        let (user, device) = self.who();
+        let (added, skipped) = self.store.add_contacts(
+            &rows,
+            Duplicate::Skip,
+            Who { author: &user, device: &device },
+            Utc::now(),
+        )?;
+        Ok(RegisterImport { added: added.len(), skipped, rejected, imported: true })
+    }
+
+    pub fn export_contacts(&self) -> Result<String> {
+        Ok(contacts_to_csv(&self.store.contacts()?))
+    }
+
+    pub fn add_resource(&mut self, r: NewResource) -> Result<Resource> {
+        self.permit(Permission::ManagePreparedness)?;
+        let r = r.validated()?;
+        let (user, device) = self.who();
+        let mut stored =
+            self.store.add_resources(&[r], Who { author: &user, device: &device }, Utc::now())?;
+        Ok(stored.pop().expect("one resource added"))
+    }
+
+    pub fn resources(&self) -> Result<Vec<Resource>> {
+        Ok(self.store.resources()?)
+    }
+
+    pub fn update_resource(
+        &mut self,
+        number: i64,
+        change: impl FnOnce(&mut NewResource),
+    ) -> Result<Resource> {
+        self.permit(Permission::ManagePreparedness)?;
+        let r = self.store.resource(number)?;
+        let mut new = NewResource {
+            what: r.what,
+            location: r.location,
+            quantity: r.quantity,
+            owner: r.owner,
+            availability: r.availability,
+            notes: r.notes,
+        };
+        change(&mut new);
+        let new = new.validated()?;
+        let (user, device) = self.who();
+        Ok(self.store.update_resource(number, &new, Who { author: &user, device: &device }, Utc::now())?)
+    }
+
+    pub fn import_resources(&mut self, data: &[u8], skip_bad: bool) -> Result<RegisterImport> {
+        self.permit(Permission::ManagePreparedness)?;
+        let (good, rejected) = resources_from_csv(data)?;
+        if !rejected.is_empty() && !skip_bad {
+            return Ok(RegisterImport { rejected, ..RegisterImport::default() });
+        }
+        let rows: Vec<NewResource> = good.into_iter().map(|(_, r)| r).collect();
+        let (user, device) = self.who();
+        let added = self.store.add_resources(&rows, Who { author: &user, device: &device }, Utc::now())?;
+        Ok(RegisterImport { added: added.len(), skipped: 0, rejected, imported: true })
+    }
+
+    pub fn export_resources(&self) -> Result<String> {
+        Ok(resources_to_csv(&self.store.resources()?))
+    }
+}

@@ -1,0 +1,244 @@
+//! Channels out of sitroom: e-mail over SMTP and text messages through a command or an
+//! HTTP gateway, as `[alerts]` in config.toml sets them up. Messages wait in the
+//! outbox (the store) until [`deliver_outbox`] sends them; a channel that is not set up
+//! marks its messages "ikke levert" with the reason, so nothing is silently dropped.
+//!
+//! ```toml
+//! [alerts.smtp]
+//! host = "smtp.kommune.no"
+//! port = 587
+//! security = "starttls"          # starttls, tls or none
+//! user = "beredskap"
+//! password_env = "SITROOM_SMTP_PASSWORD"
+//! from = "Beredskap <beredskap@kommune.no>"
+//!
+//! [alerts.sms]
+//! command = ["/usr/local/bin/send-sms", "{to}"]   # the message on standard input
+//! # or: url = "https://sms.example.no/send"      # POST to=…&text=…
+//! ```
+
+use crate::domain::alert::{Channel, Delivery};
+use crate::store::{Outgoing, Store};
+use serde::Deserialize;
+use std::io::Write;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Channels {
+    pub smtp: Option<Smtp>,
+    pub sms: Option<Sms>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Smtp {
+    pub host: String,
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub security: Security,
+    pub user: Option<String>,
+    /// The environment variable that holds the password (never the password itself).
+    pub password_env: Option<String>,
+    pub from: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    #[default]
+    Starttls,
+    Tls,
+    None,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Sms {
+    /// A program and its arguments; `{to}` and `{text}` are replaced, and the message
+    /// is also given on standard input. Exit status 0 means sent.
+    pub command: Option<Vec<String>>,
+    /// An HTTP gateway: a POST of `to` and `text` as a form; a 2xx answer means sent.
+    pub url: Option<String>,
+}
+
+impl Channels {
+    /// Whether a channel can send at all (the in-app channel always can).
+    pub fn has(&self, channel: Channel) -> bool {
+        match channel {
+            Channel::App => true,
+            Channel::Email => self.smtp.is_some(),
+            Channel::Sms => self.sms.as_ref().is_some_and(|s| s.command.is_some() || s.url.is_some()),
+        }
+    }
+}
+
+/// What a delivery round did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Delivered {
+    pub sent: usize,
+    pub failed: usize,
+    pub retry: usize,
+}
+
+/// How often a failing message is tried before it is given up as "ikke levert".
+const ATTEMPTS: i64 = 3;
+
+/// Send what waits in the outbox. SMTP messages go over one connection per round.
+pub fn deliver_outbox(store: &mut Store, channels: &Channels) -> crate::store::Result<Delivered> {
+    let mut done = Delivered::default();
+    let mut mailer: Option<Result<lettre::SmtpTransport, String>> = None;
+    loop {
+        let batch = store.outbox(200)?;
+        if batch.is_empty() {
+            return Ok(done);
+        }
+        let mut progressed = false;
+        for m in batch {
+            let result = match m.channel {
+                Channel::App => Ok(()),
+                Channel::Email => match &channels.smtp {
+                    Some(smtp) => {
+                        let transport = mailer.get_or_insert_with(|| smtp_transport(smtp));
+                        match transport {
+                            Ok(t) => send_mail(t, smtp, &m),
+                            Err(e) => Err(e.clone()),
+                        }
+                    }
+                    None => Err("e-post er ikke satt opp ([alerts.smtp] i config.toml)".into()),
+                },
+                Channel::Sms => match &channels.sms {
+                    Some(sms) => send_sms(sms, &m),
+                    None => Err("SMS er ikke satt opp ([alerts.sms] i config.toml)".into()),
+                },
+            };
+            let now = chrono::Utc::now();
+            match result {
+                Ok(()) => {
+                    store.set_delivery(m.id, Delivery::Delivered, "", now)?;
+                    done.sent += 1;
+                    progressed = true;
+                }
+                Err(e) if m.attempts + 1 >= ATTEMPTS || !channels.has(m.channel) => {
+                    store.set_delivery(m.id, Delivery::NotDelivered, &e, now)?;
+                    done.failed += 1;
+                    progressed = true;
+                }
+                Err(e) => {
+                    store.set_delivery(m.id, Delivery::Waiting, &e, now)?;
+                    done.retry += 1;
+                }
+            }
+        }
+        if !progressed {
+            // Everything left failed this round and will be tried again later.
+            return Ok(done);
+        }
+    }
+}
+
+fn smtp_transport(smtp: &Smtp) -> Result<lettre::SmtpTransport, String> {
+    use lettre::transport::smtp::authentication::Credentials;
+    use lettre::SmtpTransport;
+    let builder = match smtp.security {
+        Security::None => Ok(SmtpTransport::builder_dangerous(&smtp.host)),
+        Security::Starttls => SmtpTransport::starttls_relay(&smtp.host),
+        Security::Tls => SmtpTransport::relay(&smtp.host),
+    }
+    .map_err(|e| format!("SMTP-tjeneren {}: {e}", smtp.host))?;
+    let mut builder = builder.timeout(Some(Duration::from_secs(20)));
+    if let Some(port) = smtp.port {
+        builder = builder.port(port);
+    }
+    if let Some(user) = &smtp.user {
+        let password = smtp
+            .password_env
+            .as_deref()
+            .and_then(|v| std::env::var(v).ok())
+            .ok_or_else(|| "SMTP-passordet mangler (password_env i [alerts.smtp])".to_string())?;
+        builder = builder.credentials(Credentials::new(user.clone(), password));
+    }
+    Ok(builder.build())
+}
+
+fn send_mail(transport: &lettre::SmtpTransport, smtp: &Smtp, m: &Outgoing) -> Result<(), String> {
+    use lettre::message::header::ContentType;
+    use lettre::{Message, Transport};
+    let from = smtp.from.parse().map_err(|e| format!("avsenderen {} er ugyldig: {e}", smtp.from))?;
+    let to = format!("{} <{}>", m.name.replace(['<', '>', '"'], ""), m.address)
+        .parse()
+        .or_else(|_| m.address.parse())
+        .map_err(|e| format!("adressen {} er ugyldig: {e}", m.address))?;
+    let first_line: String = m.message.lines().next().unwrap_or("").chars().take(60).collect();
+    let email = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(format!("Varsling (hendelse {}): {first_line}", m.incident))
+        .header(ContentType::TEXT_PLAIN)
+        .body(format!(
+            "{}\n\n-- \nVarsling {} i hendelse {}, sendt fra sitroom. Svar avsenderen: mottatt, kommer eller kan ikke.\n",
+            m.message, m.alert, m.incident
+        ))
+        .map_err(|e| e.to_string())?;
+    transport.send(&email).map(|_| ()).map_err(|e| format!("SMTP: {e}"))
+}
+
+fn send_sms(sms: &Sms, m: &Outgoing) -> Result<(), String> {
+    if let Some(command) = &sms.command {
+        let fill = |a: &String| a.replace("{to}", &m.address).replace("{text}", &m.message);
+        let (program, args) = command.split_first().ok_or("the SMS command is empty")?;
+        let mut child = std::process::Command::new(fill(program))
+            .args(args.iter().map(fill))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("SMS-kommandoen {program} kan ikke startes: {e}"))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = stdin.write_all(m.message.as_bytes());
+        }
+        let out = child.wait_with_output().map_err(|e| format!("SMS-kommandoen: {e}"))?;
+        if out.status.success() {
+            return Ok(());
+        }
+        let why = String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or("").to_string();
+        return Err(format!("SMS-kommandoen avsluttet med {}: {}", out.status, crate::text::safe_line(&why)));
+    }
+    if let Some(url) = &sms.url {
+        return post_form(url, &m.address, &m.message);
+    }
+    Err("SMS er ikke satt opp".into())
+}
+
+/// A POST of `to` and `text` as a form to an SMS gateway. reqwest's blocking client
+/// is not built in, so a small runtime of its own does the one request.
+fn post_form(url: &str, to: &str, text: &str) -> Result<(), String> {
+    let encode = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                b' ' => "+".into(),
+                b => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let client =
+            reqwest::Client::builder().timeout(Duration::from_secs(20)).build().map_err(|e| e.to_string())?;
+        let resp = client
+            .post(url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("to={}&text={}", encode(to), encode(text)))
+            .send()
+            .await
+            .map_err(|e| format!("SMS-gatewayen: {e}"))?;
+        if resp.status().is_success() {
+            Ok(())
+        } else {
+            Err(format!("SMS-gatewayen svarte {}", resp.status()))
+        }
+    })
+}
