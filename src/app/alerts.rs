@@ -251,7 +251,10 @@ impl Session {
                     let found: Vec<_> = alerted
                         .clone()
                         .filter(|r| {
-                            crate::text::fold(&r.name) == f
+                            // "Kari" finds Kari Nordmann; a user by their user name.
+                            let name = crate::text::fold(&r.name);
+                            name == f
+                                || name.split_whitespace().any(|w| w == f)
                                 || r.user.as_deref().map(crate::text::fold) == Some(f.clone())
                         })
                         .collect();

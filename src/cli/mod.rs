@@ -2,6 +2,7 @@
 //! for stable output. Parsing here, work in `app`, printing in `output`.
 
 mod output;
+mod preparedness;
 mod sync_cmds;
 
 use crate::app::{AppError, EntryInput, Session};
@@ -66,6 +67,33 @@ pub enum Command {
     /// Users and their roles
     #[command(subcommand)]
     User(UserCmd),
+    /// Contacts (kontakter): add, search, import CSV/vCard, export CSV
+    #[command(subcommand)]
+    Contact(preparedness::ContactCmd),
+    /// Resources (ressurser): what there is, where, and whether it is free
+    #[command(subcommand)]
+    Resource(preparedness::ResourceCmd),
+    /// Alert lists and alerting (varslingslister, varsling) with answers and escalation
+    #[command(subcommand)]
+    Alert(preparedness::AlertCmd),
+    /// Action cards (tiltakskort): checklists that become tasks
+    #[command(subcommand)]
+    Card(preparedness::CardCmd),
+    /// Contingency plans (beredskapsplaner) and sub-plans
+    #[command(subcommand)]
+    Plan(preparedness::PlanCmd),
+    /// The ROS register: unwanted events, the risk matrix, measures
+    #[command(subcommand)]
+    Ros(preparedness::RosCmd),
+    /// Evacuees and next of kin (EPS); sensitive, for EPS, kriseledelse and administrator
+    #[command(subcommand)]
+    Eps(preparedness::EpsCmd),
+    /// Exercises (øvelser): inject scripts on the exercise clock
+    #[command(subcommand)]
+    Exercise(preparedness::ExerciseCmd),
+    /// Evaluation (evaluering) after an incident or exercise
+    #[command(subcommand)]
+    Evaluation(preparedness::EvaluationCmd),
     /// Run the sync server (default database: server.db in your data folder)
     Serve(ServeArgs),
     /// Administer the sync server's organisations and accounts (with the server's --db)
@@ -604,6 +632,15 @@ fn execute(s: &mut Session, cmd: Command, p: &output::Printer) -> Result<ExitCod
             Failure::App(e) => e,
             Failure::Io(e) => io(e),
         })?,
+        Command::Contact(cmd) => return prepared(preparedness::contact(s, cmd, p, &mut out), io),
+        Command::Resource(cmd) => return prepared(preparedness::resource(s, cmd, p, &mut out), io),
+        Command::Alert(cmd) => return prepared(preparedness::alert(s, cmd, p, &mut out), io),
+        Command::Card(cmd) => return prepared(preparedness::card(s, cmd, p, &mut out), io),
+        Command::Plan(cmd) => return prepared(preparedness::plan(s, cmd, p, &mut out), io),
+        Command::Ros(cmd) => return prepared(preparedness::ros(s, cmd, p, &mut out), io),
+        Command::Eps(cmd) => return prepared(preparedness::eps(s, cmd, p, &mut out), io),
+        Command::Exercise(cmd) => return prepared(preparedness::exercise(s, cmd, p, &mut out), io),
+        Command::Evaluation(cmd) => return prepared(preparedness::evaluation(s, cmd, p, &mut out), io),
         Command::Bundle(cmd) => return sync_cmds::bundle(s, cmd, p.json),
         Command::Conflict(cmd) => return sync_cmds::conflict(s, cmd, p.json),
         Command::Serve(_)
@@ -615,6 +652,20 @@ fn execute(s: &mut Session, cmd: Command, p: &output::Printer) -> Result<ExitCod
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A preparedness command's outcome: exit 0, or 1 when it did not do its work (an
+/// import stopped by bad rows).
+fn prepared(
+    result: Result<bool, preparedness::Failure>,
+    io: impl Fn(std::io::Error) -> AppError,
+) -> Result<ExitCode, AppError> {
+    match result {
+        Ok(true) => Ok(ExitCode::SUCCESS),
+        Ok(false) => Ok(ExitCode::from(1)),
+        Err(preparedness::Failure::App(e)) => Err(e),
+        Err(preparedness::Failure::Io(e)) => Err(io(e)),
+    }
 }
 
 /// An error of a command: the operation's, or writing its output.

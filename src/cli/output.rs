@@ -48,7 +48,7 @@ impl Printer {
     }
 
     /// `incident new`: the number alone, for `N=$(sitroom incident new …)`.
-    pub fn incident_created(&self, out: &mut impl Write, i: &Incident) -> io::Result<()> {
+    pub fn incident_created(&self, out: &mut (impl Write + ?Sized), i: &Incident) -> io::Result<()> {
         if self.json {
             writeln!(out, "{}", incident_json(i))
         } else {
@@ -56,7 +56,7 @@ impl Printer {
         }
     }
 
-    pub fn incident(&self, out: &mut impl Write, i: &Incident) -> io::Result<()> {
+    pub fn incident(&self, out: &mut (impl Write + ?Sized), i: &Incident) -> io::Result<()> {
         if self.json {
             return writeln!(out, "{}", incident_json(i));
         }
@@ -76,7 +76,7 @@ impl Printer {
         )
     }
 
-    pub fn incidents(&self, out: &mut impl Write, list: &[Incident]) -> io::Result<()> {
+    pub fn incidents(&self, out: &mut (impl Write + ?Sized), list: &[Incident]) -> io::Result<()> {
         if self.json {
             let all: Vec<_> = list.iter().map(incident_json).collect();
             return writeln!(out, "{}", serde_json::Value::Array(all));
@@ -85,7 +85,12 @@ impl Printer {
     }
 
     /// One entry just written; `corrects_seq` is the seq of the entry it corrects.
-    pub fn entry(&self, out: &mut impl Write, e: &LogEntry, corrects_seq: Option<i64>) -> io::Result<()> {
+    pub fn entry(
+        &self,
+        out: &mut (impl Write + ?Sized),
+        e: &LogEntry,
+        corrects_seq: Option<i64>,
+    ) -> io::Result<()> {
         if self.json {
             writeln!(out, "{}", serde_json::to_string(e).expect("plain data"))
         } else {
@@ -95,7 +100,7 @@ impl Printer {
 
     fn entry_text(
         &self,
-        out: &mut impl Write,
+        out: &mut (impl Write + ?Sized),
         e: &LogEntry,
         corrects_seq: Option<i64>,
         corrected_in: Option<i64>,
@@ -120,7 +125,7 @@ impl Printer {
     }
 
     /// The log: JSON lines (one entry each, the shape `log import` reads back) or text.
-    pub fn entries(&self, out: &mut impl Write, list: &[LogEntry]) -> io::Result<()> {
+    pub fn entries(&self, out: &mut (impl Write + ?Sized), list: &[LogEntry]) -> io::Result<()> {
         let mut out = io::BufWriter::new(out);
         if self.json {
             for e in list {
@@ -138,7 +143,7 @@ impl Printer {
         out.flush()
     }
 
-    pub fn import_report(&self, out: &mut impl Write, r: &ImportReport) -> io::Result<()> {
+    pub fn import_report(&self, out: &mut (impl Write + ?Sized), r: &ImportReport) -> io::Result<()> {
         if self.json {
             writeln!(out, "{}", json!({ "added": r.added, "already_there": r.already_there }))
         } else if self.nb() {
@@ -151,7 +156,7 @@ impl Printer {
     /// Print the verdict; true when the chain is intact.
     pub fn verify(
         &self,
-        out: &mut impl Write,
+        out: &mut (impl Write + ?Sized),
         incident: &Incident,
         result: &Result<usize, ChainBreak>,
     ) -> io::Result<bool> {
@@ -181,7 +186,7 @@ impl Printer {
     }
 
     /// `task add`: the number alone (or the task as JSON).
-    pub fn task_created(&self, out: &mut impl Write, t: &Task) -> io::Result<()> {
+    pub fn task_created(&self, out: &mut (impl Write + ?Sized), t: &Task) -> io::Result<()> {
         if self.json {
             writeln!(out, "{}", serde_json::to_string(t).expect("plain data"))
         } else {
@@ -189,7 +194,7 @@ impl Printer {
         }
     }
 
-    pub fn task(&self, out: &mut impl Write, t: &Task) -> io::Result<()> {
+    pub fn task(&self, out: &mut (impl Write + ?Sized), t: &Task) -> io::Result<()> {
         if self.json {
             return writeln!(out, "{}", serde_json::to_string(t).expect("plain data"));
         }
@@ -227,14 +232,14 @@ impl Printer {
     }
 
     /// JSON: one array.
-    pub fn tasks(&self, out: &mut impl Write, list: &[Task]) -> io::Result<()> {
+    pub fn tasks(&self, out: &mut (impl Write + ?Sized), list: &[Task]) -> io::Result<()> {
         if self.json {
             return writeln!(out, "{}", serde_json::to_string(list).expect("plain data"));
         }
         list.iter().try_for_each(|t| self.task(out, t))
     }
 
-    pub fn user(&self, out: &mut impl Write, u: &User) -> io::Result<()> {
+    pub fn user(&self, out: &mut (impl Write + ?Sized), u: &User) -> io::Result<()> {
         if self.json {
             return writeln!(out, "{}", serde_json::to_string(u).expect("plain data"));
         }
@@ -249,7 +254,7 @@ impl Printer {
     }
 
     /// JSON: one array.
-    pub fn users(&self, out: &mut impl Write, list: &[User]) -> io::Result<()> {
+    pub fn users(&self, out: &mut (impl Write + ?Sized), list: &[User]) -> io::Result<()> {
         if self.json {
             return writeln!(out, "{}", serde_json::to_string(list).expect("plain data"));
         }
@@ -257,7 +262,7 @@ impl Printer {
     }
 
     /// `media add`: the number alone (or the inquiry as JSON).
-    pub fn inquiry_created(&self, out: &mut impl Write, m: &MediaInquiry) -> io::Result<()> {
+    pub fn inquiry_created(&self, out: &mut (impl Write + ?Sized), m: &MediaInquiry) -> io::Result<()> {
         if self.json {
             writeln!(out, "{}", serde_json::to_string(m).expect("plain data"))
         } else {
@@ -265,7 +270,7 @@ impl Printer {
         }
     }
 
-    pub fn inquiry(&self, out: &mut impl Write, m: &MediaInquiry) -> io::Result<()> {
+    pub fn inquiry(&self, out: &mut (impl Write + ?Sized), m: &MediaInquiry) -> io::Result<()> {
         if self.json {
             return writeln!(out, "{}", serde_json::to_string(m).expect("plain data"));
         }
@@ -307,7 +312,7 @@ impl Printer {
     }
 
     /// JSON: one array.
-    pub fn inquiries(&self, out: &mut impl Write, list: &[MediaInquiry]) -> io::Result<()> {
+    pub fn inquiries(&self, out: &mut (impl Write + ?Sized), list: &[MediaInquiry]) -> io::Result<()> {
         if self.json {
             return writeln!(out, "{}", serde_json::to_string(list).expect("plain data"));
         }
@@ -315,7 +320,7 @@ impl Printer {
     }
 
     /// `report new`: the number alone (or the report as JSON).
-    pub fn report_created(&self, out: &mut impl Write, r: &Report) -> io::Result<()> {
+    pub fn report_created(&self, out: &mut (impl Write + ?Sized), r: &Report) -> io::Result<()> {
         if self.json {
             writeln!(out, "{}", serde_json::to_string(r).expect("plain data"))
         } else {
@@ -324,7 +329,7 @@ impl Printer {
     }
 
     /// One line: number, version, status, kind, title, and who approved it.
-    pub fn report(&self, out: &mut impl Write, r: &Report) -> io::Result<()> {
+    pub fn report(&self, out: &mut (impl Write + ?Sized), r: &Report) -> io::Result<()> {
         if self.json {
             return writeln!(out, "{}", serde_json::to_string(r).expect("plain data"));
         }
@@ -353,7 +358,7 @@ impl Printer {
     }
 
     /// The line, then the text.
-    pub fn report_full(&self, out: &mut impl Write, r: &Report) -> io::Result<()> {
+    pub fn report_full(&self, out: &mut (impl Write + ?Sized), r: &Report) -> io::Result<()> {
         if self.json {
             return self.report(out, r);
         }
@@ -363,7 +368,7 @@ impl Printer {
     }
 
     /// JSON: one array.
-    pub fn reports(&self, out: &mut impl Write, list: &[Report]) -> io::Result<()> {
+    pub fn reports(&self, out: &mut (impl Write + ?Sized), list: &[Report]) -> io::Result<()> {
         if self.json {
             return writeln!(out, "{}", serde_json::to_string(list).expect("plain data"));
         }
@@ -373,7 +378,7 @@ impl Printer {
     /// A number alone, for scripts (`N=$(sitroom meeting new …)`), or the record as JSON.
     pub fn number_or_json(
         &self,
-        out: &mut impl Write,
+        out: &mut (impl Write + ?Sized),
         number: i64,
         record: &impl serde::Serialize,
     ) -> io::Result<()> {
@@ -385,7 +390,7 @@ impl Printer {
     }
 
     /// JSON: one array.
-    pub fn meetings(&self, out: &mut impl Write, list: &[Meeting]) -> io::Result<()> {
+    pub fn meetings(&self, out: &mut (impl Write + ?Sized), list: &[Meeting]) -> io::Result<()> {
         if self.json {
             return writeln!(out, "{}", serde_json::to_string(list).expect("plain data"));
         }
