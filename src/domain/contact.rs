@@ -321,9 +321,15 @@ pub struct Rejected {
     pub reason: String,
 }
 
+/// A data row's values by column, or why it could not be read; with its line number.
+type Row = (u64, Result<Vec<String>, String>);
+
+/// The records an import could take (with their line numbers) and the rows it could not.
+pub type Parsed<T> = (Vec<(u64, T)>, Vec<Rejected>);
+
 /// Read a CSV file's records as values for `columns`, splitting on `,` or `;` (the
 /// separator Norwegian Excel writes), whichever the header uses.
-fn read_rows(data: &[u8], columns: &[&str]) -> Result<Vec<(u64, Result<Vec<String>, String>)>, Invalid> {
+fn read_rows(data: &[u8], columns: &[&str]) -> Result<Vec<Row>, Invalid> {
     let data = data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(data); // Excel's BOM
     let first_line = data.split(|b| *b == b'\n').next().unwrap_or_default();
     let semis = first_line.iter().filter(|b| **b == b';').count();
@@ -388,7 +394,7 @@ fn split_list(s: &str) -> Vec<String> {
 }
 
 /// Contacts from a CSV file: the good rows, and the rejected ones with their reasons.
-pub fn contacts_from_csv(data: &[u8]) -> Result<(Vec<(u64, NewContact)>, Vec<Rejected>), Invalid> {
+pub fn contacts_from_csv(data: &[u8]) -> Result<Parsed<NewContact>, Invalid> {
     let mut good = Vec::new();
     let mut bad = Vec::new();
     for (line, row) in read_rows(data, &CONTACT_COLUMNS)? {
@@ -413,7 +419,7 @@ pub fn contacts_from_csv(data: &[u8]) -> Result<(Vec<(u64, NewContact)>, Vec<Rej
     Ok((good, bad))
 }
 
-pub fn resources_from_csv(data: &[u8]) -> Result<(Vec<(u64, NewResource)>, Vec<Rejected>), Invalid> {
+pub fn resources_from_csv(data: &[u8]) -> Result<Parsed<NewResource>, Invalid> {
     let mut good = Vec::new();
     let mut bad = Vec::new();
     for (line, row) in read_rows(data, &RESOURCE_COLUMNS)? {

@@ -3,7 +3,7 @@
 //! CATEGORIES. Folded lines, escaped characters and quoted-printable text (as older
 //! phones write æøå) are understood.
 
-use super::contact::{NewContact, Rejected};
+use super::contact::{NewContact, Parsed, Rejected};
 
 /// Lines unfolded: a line that starts with a space or tab continues the one before.
 fn unfold(text: &str) -> Vec<(u64, String)> {
@@ -68,7 +68,7 @@ fn quoted_printable(v: &str) -> String {
 }
 
 /// The contacts in a vCard file, and the cards that could not be read.
-pub fn contacts_from_vcard(text: &str) -> (Vec<(u64, NewContact)>, Vec<Rejected>) {
+pub fn contacts_from_vcard(text: &str) -> Parsed<NewContact> {
     let mut good = Vec::new();
     let mut bad = Vec::new();
     let mut card: Option<(u64, NewContact, String)> = None;

@@ -89,12 +89,16 @@ impl Store {
         let mut out = Vec::new();
         for (position, entry) in due {
             let claimed = tx.execute(
-                "UPDATE injects SET delivered_at = ?3, entry_id = ?4
+                "UPDATE injects SET delivered_at = ?3
                  WHERE incident_id = ?1 AND position = ?2 AND delivered_at IS NULL",
-                params![incident.id.to_string(), *position as i64, to_millis(now), entry.id.to_string()],
+                params![incident.id.to_string(), *position as i64, to_millis(now)],
             )?;
             if claimed == 1 {
                 out.extend(append_in(&tx, incident, [entry.clone()])?);
+                tx.execute(
+                    "UPDATE injects SET entry_id = ?3 WHERE incident_id = ?1 AND position = ?2",
+                    params![incident.id.to_string(), *position as i64, entry.id.to_string()],
+                )?;
             }
         }
         tx.commit()?;

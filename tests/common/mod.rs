@@ -84,6 +84,7 @@ pub fn buffer_text(b: &ratatui::buffer::Buffer) -> String {
 
 pub mod link;
 pub mod server;
+pub mod smtp;
 pub mod tmux;
 
 impl Home {
