@@ -81,6 +81,27 @@ pub struct Delivered {
     pub retry: usize,
 }
 
+/// Deliver the outbox of the database at `db` every few seconds on a thread of its own
+/// (its own connection), so that an SMTP server that is slow to answer never holds up
+/// the screen. Runs for as long as the program does.
+pub fn spawn_worker(db: std::path::PathBuf, channels: Channels) {
+    std::thread::spawn(move || {
+        let mut store = None;
+        loop {
+            if store.is_none() {
+                store = Store::open(&db).ok();
+            }
+            if let Some(s) = store.as_mut() {
+                if let Err(e) = deliver_outbox(s, &channels) {
+                    tracing::warn!("delivering alerts: {e}");
+                    store = None;
+                }
+            }
+            std::thread::sleep(Duration::from_secs(2));
+        }
+    });
+}
+
 /// How often a failing message is tried before it is given up as "ikke levert".
 const ATTEMPTS: i64 = 3;
 

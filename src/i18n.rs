@@ -110,7 +110,7 @@ pub struct Strings {
     pub minutes_in: &'static str,
     pub no_meeting: &'static str,
     pub plan_meeting: &'static str,
-    pub contexts: [&'static str; 11],
+    pub contexts: [&'static str; 14],
 }
 
 pub const NB: Strings = Strings {
@@ -191,6 +191,9 @@ pub const NB: Strings = Strings {
         "Mediehenvendelser",
         "Rapporter",
         "Rapportskriver",
+        "Varsling",
+        "Tiltakskort",
+        "Planer, ROS og EPS",
     ],
 };
 
@@ -272,6 +275,9 @@ pub const EN: Strings = Strings {
         "Media",
         "Reports",
         "Report editor",
+        "Alerts",
+        "Action cards",
+        "Plans, ROS and EPS",
     ],
 };
 

@@ -173,7 +173,17 @@ fn every_default_workspace_at_both_sizes_in_both_languages() {
         let names: Vec<String> = ui.workspace_names().iter().map(|s| s.to_string()).collect();
         assert_eq!(
             names,
-            ["logg", "kriseledelse", "beredskap", "informasjon", "oppgaver", "oversikt", "eps"]
+            [
+                "logg",
+                "kriseledelse",
+                "beredskap",
+                "informasjon",
+                "oppgaver",
+                "oversikt",
+                "eps",
+                "mobilisering",
+                "planverk"
+            ]
         );
         for (n, name) in names.iter().enumerate() {
             ui.on_key(KeyEvent::new(KeyCode::Char(char::from(b'1' + n as u8)), KeyModifiers::ALT));
@@ -192,7 +202,7 @@ fn the_crisis_leader_moves_tasks_and_the_log_records_it() {
     key(&mut ui, KeyCode::F(6)); // kriseledelse: log + tasks
     let s = screen(&ui, 160, 40);
     assert!(
-        s.contains("Kriseledelse 2/7") && s.contains("Oppgaver · 3 åpne") && s.contains("1 forsinket"),
+        s.contains("Kriseledelse 2/9") && s.contains("Oppgaver · 3 åpne") && s.contains("1 forsinket"),
         "{s}"
     );
     key(&mut ui, KeyCode::F(4)); // focus the task board
@@ -340,7 +350,7 @@ fn the_information_officer_works_the_media_queue() {
     key(&mut ui, KeyCode::F(8)); // informasjon: media + log
     let s = screen(&ui, 220, 40);
     assert!(
-        s.contains("Informasjon 4/7")
+        s.contains("Informasjon 4/9")
             && s.contains("Mediehenvendelser · 3 åpne")
             && s.contains("1 over fristen"),
         "{s}"

@@ -59,6 +59,11 @@ pub enum Action {
     PreviousItem,
     StartMeeting,
     EndMeeting,
+    SendAlert,
+    AckReceived,
+    AckComing,
+    AckCannot,
+    ActivateCard,
 }
 
 /// An action, or a key for a text editor to interpret (typing, cursor movement).
@@ -309,6 +314,46 @@ pub const ACTIONS: &[(Action, &str, &str, &str, &str, &str)] = &[
         "avslutt møte",
         "end meeting",
     ),
+    (
+        Action::SendAlert,
+        "send_alert",
+        "Send varsling etter en liste",
+        "Send an alert to a list",
+        "varsle",
+        "alert",
+    ),
+    (
+        Action::AckReceived,
+        "ack_received",
+        "Svar på varslingen: mottatt",
+        "Answer the alert: received",
+        "mottatt",
+        "received",
+    ),
+    (
+        Action::AckComing,
+        "ack_coming",
+        "Svar på varslingen: kommer",
+        "Answer the alert: coming",
+        "kommer",
+        "coming",
+    ),
+    (
+        Action::AckCannot,
+        "ack_cannot",
+        "Svar på varslingen: kan ikke",
+        "Answer the alert: cannot come",
+        "kan ikke",
+        "cannot",
+    ),
+    (
+        Action::ActivateCard,
+        "activate_card",
+        "Aktiver tiltakskortet: punktene blir oppgaver",
+        "Activate the action card: its items become tasks",
+        "aktiver",
+        "activate",
+    ),
 ];
 
 impl Action {
@@ -325,6 +370,8 @@ impl Action {
                 | Action::StatusStarted
                 | Action::StatusDone
                 | Action::StatusCancelled
+                | Action::SendAlert
+                | Action::ActivateCard
         )
     }
 

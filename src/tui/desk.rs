@@ -2,10 +2,16 @@
 //! workspaces (so the draft, the scroll position and the selected task stay put).
 //! `pane`/`pane_mut` are the registry from a layout's pane names to the panes.
 
+use super::alerts_pane::AlertsPane;
+use super::cards_pane::CardsPane;
+use super::contacts_pane::ContactsPane;
+use super::eps_pane::EpsPane;
 use super::log_pane::LogPane;
 use super::media_queue::MediaQueue;
 use super::pane::Pane;
+use super::plans_pane::PlansPane;
 use super::reports_pane::ReportsPane;
+use super::ros_pane::RosPane;
 use super::task_board::TaskBoard;
 use super::workspace::PaneKind;
 use crate::app::Session;
@@ -18,11 +24,39 @@ pub struct Desk {
     pub media: MediaQueue,
     pub reports: ReportsPane,
     pub sitrep: ReportsPane,
+    pub alerts: AlertsPane,
+    pub cards: CardsPane,
+    pub contacts: ContactsPane,
+    pub plans: PlansPane,
+    pub ros: RosPane,
+    pub eps: EpsPane,
 }
 
+const ALL: [PaneKind; 11] = [
+    PaneKind::Log,
+    PaneKind::Tasks,
+    PaneKind::Media,
+    PaneKind::Reports,
+    PaneKind::Sitrep,
+    PaneKind::Alerts,
+    PaneKind::Cards,
+    PaneKind::Contacts,
+    PaneKind::Plans,
+    PaneKind::Ros,
+    PaneKind::Eps,
+];
+
 impl Desk {
-    pub fn open(session: &Session, incident: Incident, lang: Lang) -> crate::app::Result<Desk> {
+    pub fn open(session: &mut Session, incident: Incident, lang: Lang) -> crate::app::Result<Desk> {
+        let cards = CardsPane::open(session, incident.clone())?;
+        let session = &*session;
         Ok(Desk {
+            cards,
+            alerts: AlertsPane::open(session, incident.clone())?,
+            contacts: ContactsPane::open(session)?,
+            plans: PlansPane::open(session)?,
+            ros: RosPane::open(session)?,
+            eps: EpsPane::open(session, incident.clone())?,
             tasks: TaskBoard::open(session, incident.clone())?,
             media: MediaQueue::open(session, incident.clone())?,
             reports: ReportsPane::open(session, incident.clone(), false)?,
@@ -42,6 +76,12 @@ impl Desk {
             PaneKind::Media => &self.media,
             PaneKind::Reports => &self.reports,
             PaneKind::Sitrep => &self.sitrep,
+            PaneKind::Alerts => &self.alerts,
+            PaneKind::Cards => &self.cards,
+            PaneKind::Contacts => &self.contacts,
+            PaneKind::Plans => &self.plans,
+            PaneKind::Ros => &self.ros,
+            PaneKind::Eps => &self.eps,
         }
     }
 
@@ -52,13 +92,19 @@ impl Desk {
             PaneKind::Media => &mut self.media,
             PaneKind::Reports => &mut self.reports,
             PaneKind::Sitrep => &mut self.sitrep,
+            PaneKind::Alerts => &mut self.alerts,
+            PaneKind::Cards => &mut self.cards,
+            PaneKind::Contacts => &mut self.contacts,
+            PaneKind::Plans => &mut self.plans,
+            PaneKind::Ros => &mut self.ros,
+            PaneKind::Eps => &mut self.eps,
         }
     }
 
     /// Data changed: every pane reloads what it shows. True when any view changed.
     pub fn refresh(&mut self, session: &Session) -> Result<bool, String> {
         let mut changed = false;
-        for kind in [PaneKind::Log, PaneKind::Tasks, PaneKind::Media, PaneKind::Reports, PaneKind::Sitrep] {
+        for kind in ALL {
             changed |= self.pane_mut(kind).refresh(session)?;
         }
         Ok(changed)

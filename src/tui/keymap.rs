@@ -22,9 +22,12 @@ pub enum Context {
     Media,
     Reports,
     Editor,
+    Alerts,
+    Cards,
+    Registers,
 }
 
-pub const CONTEXTS: [(Context, &str); 11] = [
+pub const CONTEXTS: [(Context, &str); 14] = [
     (Context::Global, "global"),
     (Context::Entry, "entry"),
     (Context::Log, "log"),
@@ -36,6 +39,9 @@ pub const CONTEXTS: [(Context, &str); 11] = [
     (Context::Media, "media"),
     (Context::Reports, "reports"),
     (Context::Editor, "editor"),
+    (Context::Alerts, "alerts"),
+    (Context::Cards, "cards"),
+    (Context::Registers, "registers"),
 ];
 
 impl Context {

@@ -3,9 +3,13 @@
 //! only the cells that differ, so a slow SSH link carries little.
 
 pub mod action;
+pub mod alerts_pane;
+pub mod cards_pane;
 pub mod conflicts;
+pub mod contacts_pane;
 pub mod desk;
 pub mod entry_lines;
+pub mod eps_pane;
 pub mod hangup;
 pub mod help;
 pub mod keymap;
@@ -15,10 +19,12 @@ pub mod media_queue;
 pub mod notify;
 pub mod pane;
 pub mod picker;
+pub mod plans_pane;
 pub mod prompt;
 pub mod redraw;
 pub mod report_editor;
 pub mod reports_pane;
+pub mod ros_pane;
 pub mod task_board;
 pub mod theme;
 pub mod ui;
@@ -61,6 +67,8 @@ pub fn run(settings: &Settings, cli: &Cli) -> Result<(), String> {
     );
     ui.set_unsaved(unsaved);
     ui.set_desktop_notifications(notify::desktop_available());
+    // Alerts recorded here go out from the outbox in the background.
+    crate::delivery::spawn_worker(settings.db.clone(), settings.config.alerts.clone());
     // A damaged sign-in file must not keep the logger out: work goes on unsynced,
     // and the status line says why.
     match crate::sync::client::load_login(&settings.db) {

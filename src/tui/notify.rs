@@ -20,6 +20,8 @@ enum Why {
 
 pub struct Notices {
     said: HashSet<(Uuid, Why)>,
+    /// Alerts already told, by (incident, alert).
+    alerts_said: HashSet<(i64, i64)>,
     desktop: bool,
 }
 
@@ -35,7 +37,7 @@ fn desktop_available_in(env: impl Fn(&str) -> Option<String>) -> bool {
 
 impl Notices {
     pub fn new(desktop: bool) -> Notices {
-        Notices { said: HashSet::new(), desktop }
+        Notices { said: HashSet::new(), alerts_said: HashSet::new(), desktop }
     }
 
     /// What has become true since the last call, in words; each thing once.
@@ -71,6 +73,30 @@ impl Notices {
                     format!("Mediehenvendelse {} ({}) har passert fristen", m.number, m.outlet)
                 } else {
                     format!("Media inquiry {} ({}) is past its deadline", m.number, m.outlet)
+                });
+            }
+        }
+        if self.desktop {
+            for text in &new {
+                show_on_desktop(text.clone());
+            }
+        }
+        new
+    }
+}
+
+impl Notices {
+    /// Alerts that have reached this user and wait for their answer: each told once,
+    /// and on the desktop too where there is one.
+    pub fn check_alerts(&mut self, waiting: &[crate::store::Waiting], lang: Lang) -> Vec<String> {
+        let nb = lang.is_norwegian();
+        let mut new = Vec::new();
+        for w in waiting {
+            if self.alerts_said.insert((w.incident, w.alert)) {
+                new.push(if nb {
+                    format!("VARSLING fra {} (hendelse {}): {} – svar 1 mottatt, 2 kommer, 3 kan ikke i Varsling-ruten", w.sent_by, w.incident, w.message)
+                } else {
+                    format!("ALERT from {} (incident {}): {} – answer 1 received, 2 coming, 3 cannot in the Alerts pane", w.sent_by, w.incident, w.message)
                 });
             }
         }

@@ -82,6 +82,9 @@ roles! {
     error: "Error messages.",
     warning: "A deadline approaching.",
     heading: "Headings in help and forms.",
+    risk_low: "A low-risk cell of the ROS matrix (green).",
+    risk_medium: "A medium-risk cell of the ROS matrix (yellow).",
+    risk_high: "A high-risk cell of the ROS matrix (red).",
 }
 
 #[derive(Deserialize)]

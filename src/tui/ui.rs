@@ -34,6 +34,8 @@ pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
 const STATUS_FOR: Duration = Duration::from_secs(8);
 const POLL_EVERY: Duration = Duration::from_millis(500);
+/// How often due exercise injects and alert escalations are looked for.
+const CHORES_EVERY: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Level {
@@ -64,6 +66,7 @@ pub struct Ui {
     quit: bool,
     data_version: i64,
     last_poll: Instant,
+    last_chores: Instant,
     minute: u32,
     /// Set by the redraw action: the loop clears the terminal before the next frame.
     pub clear_requested: bool,
@@ -110,6 +113,7 @@ impl Ui {
             quit: false,
             data_version,
             last_poll: Instant::now(),
+            last_chores: Instant::now(),
             minute: Local::now().minute(),
             clear_requested: false,
             unsaved: None,
@@ -130,7 +134,7 @@ impl Ui {
             desk.log.save_draft_if_due(&self.session, Instant::now(), true)?;
         }
         self.session.set_active(&incident)?;
-        let desk = Desk::open(&self.session, incident, self.lang)?;
+        let desk = Desk::open(&mut self.session, incident, self.lang)?;
         if desk.log.has_draft() {
             self.set_status(self.lang.strings().draft_restored.to_string(), false);
         }
@@ -202,13 +206,17 @@ impl Ui {
     /// deadline passed. True when something was said.
     fn notice(&mut self) -> bool {
         let Some(desk) = &self.desk else { return false };
-        let said = self.notices.check(
+        let mut said = match self.session.waiting_alerts() {
+            Ok(waiting) => self.notices.check_alerts(&waiting, self.lang),
+            Err(_) => Vec::new(),
+        };
+        said.extend(self.notices.check(
             &self.session.user,
             desk.tasks.tasks(),
             desk.media.inquiries(),
             chrono::Utc::now(),
             self.lang,
-        );
+        ));
         let Some(first) = said.first() else { return false };
         let text = if said.len() > 1 { format!("{first} (+{})", said.len() - 1) } else { first.clone() };
         self.status = Some(Status { text, level: Level::Notice, since: Instant::now() });
@@ -413,6 +421,10 @@ impl Ui {
                 changed = true;
             }
         }
+        if now.duration_since(self.last_chores) >= CHORES_EVERY {
+            self.last_chores = now;
+            changed |= self.chores();
+        }
         if now.duration_since(self.last_poll) >= POLL_EVERY {
             self.last_poll = now;
             if let Ok(v) = self.session.store.data_version() {
@@ -438,6 +450,28 @@ impl Ui {
         }
         changed
     }
+    /// What falls due with time, whoever is at the keyboard: an exercise's injects, and
+    /// alerts unanswered past their time (the next of the role is alerted). True when
+    /// something was written.
+    fn chores(&mut self) -> bool {
+        let now = chrono::Utc::now();
+        let mut written = 0;
+        match self.session.deliver_injects(now) {
+            Ok(e) => written += e.len(),
+            Err(e) => self.set_status(e.to_string(), true),
+        }
+        if self.session.may(crate::domain::roles::Permission::WriteLog).unwrap_or(false) {
+            match self.session.escalate_due(now) {
+                Ok(e) => written += e.len(),
+                Err(e) => self.set_status(e.to_string(), true),
+            }
+        }
+        if written > 0 {
+            self.refresh();
+        }
+        written > 0
+    }
+
     /// Overlays' own periodic work (the report editor's autosave).
     fn tick_overlays(&mut self, now: Instant) -> bool {
         let mut events = Vec::new();
@@ -630,6 +664,18 @@ impl Ui {
                         Action::NextPane,
                         Action::Help,
                     ],
+                    Context::Alerts => &[
+                        Action::SendAlert,
+                        Action::AckReceived,
+                        Action::AckComing,
+                        Action::AckCannot,
+                        Action::NextPane,
+                        Action::Help,
+                    ],
+                    Context::Cards => &[Action::ActivateCard, Action::NextPane, Action::Help],
+                    Context::Registers => {
+                        &[Action::NewTask, Action::StatusDone, Action::NextPane, Action::Help]
+                    }
                     Context::Filter => &[Action::Confirm, Action::Cancel],
                     Context::Help => &[Action::Cancel, Action::Quit],
                     _ => &[Action::Help, Action::Quit],

@@ -69,3 +69,54 @@ pub fn cut(mut line: Line<'static>, width: u16) -> Line<'static> {
     }
     Line::from(kept)
 }
+
+/// A pane's frame: its title, in the focus colour when it has the focus.
+pub fn pane_block(title: Vec<Span<'static>>, cx: &RenderCx<'_>) -> ratatui::widgets::Block<'static> {
+    let t = cx.theme;
+    ratatui::widgets::Block::default()
+        .borders(ratatui::widgets::Borders::ALL)
+        .border_style(if cx.focused { t.border_focus } else { t.border })
+        .title(Line::from(title))
+}
+
+/// The rows of a list that fit in `height`, scrolled so that `row` shows, each cut to
+/// `width`, the selected one highlighted when the pane has the focus.
+pub fn list_window(
+    rows: Vec<Line<'static>>,
+    row: usize,
+    height: usize,
+    width: u16,
+    cx: &RenderCx<'_>,
+) -> Vec<Line<'static>> {
+    let first = row.saturating_sub(height.saturating_sub(1));
+    rows.into_iter()
+        .enumerate()
+        .skip(first)
+        .take(height)
+        .map(|(i, l)| {
+            let mut line = cut(l, width);
+            if cx.focused && i == row {
+                for span in &mut line.spans {
+                    span.style = span.style.patch(cx.theme.selected);
+                }
+            }
+            line
+        })
+        .collect()
+}
+
+/// Move a selection by an action in a list of `len` rows; false when the action is not
+/// a movement.
+pub fn move_selection(row: &mut usize, len: usize, action: Action) -> bool {
+    let last = len.saturating_sub(1);
+    *row = match action {
+        Action::Up => row.saturating_sub(1),
+        Action::Down => (*row + 1).min(last),
+        Action::PageUp => row.saturating_sub(10),
+        Action::PageDown => (*row + 10).min(last),
+        Action::First => 0,
+        Action::Last => last,
+        _ => return false,
+    };
+    true
+}

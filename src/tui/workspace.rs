@@ -17,6 +17,12 @@ pub enum PaneKind {
     Media,
     Reports,
     Sitrep,
+    Alerts,
+    Cards,
+    Contacts,
+    Plans,
+    Ros,
+    Eps,
 }
 
 const NAMES: &[(&str, PaneKind)] = &[
@@ -25,6 +31,12 @@ const NAMES: &[(&str, PaneKind)] = &[
     ("media", PaneKind::Media),
     ("reports", PaneKind::Reports),
     ("sitrep", PaneKind::Sitrep),
+    ("alerts", PaneKind::Alerts),
+    ("cards", PaneKind::Cards),
+    ("contacts", PaneKind::Contacts),
+    ("plans", PaneKind::Plans),
+    ("ros", PaneKind::Ros),
+    ("eps", PaneKind::Eps),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -324,7 +336,10 @@ mod tests {
             |roles: Option<&[Role]>| for_roles(&defs, roles).into_iter().map(|d| d.name).collect::<Vec<_>>();
         assert_eq!(names(Some(&[Role::Loggforer])), ["logg", "oppgaver"]);
         assert_eq!(names(Some(&[Role::Gjest])), ["oversikt"]);
-        assert_eq!(names(Some(&[Role::Kriseledelse, Role::Loggforer])), ["logg", "kriseledelse", "oppgaver"]);
+        assert_eq!(
+            names(Some(&[Role::Kriseledelse, Role::Loggforer])),
+            ["logg", "kriseledelse", "oppgaver", "mobilisering", "planverk"]
+        );
         assert_eq!(names(Some(&[Role::Administrator])).len(), defs.len());
         assert_eq!(names(None).len(), defs.len());
         assert_eq!(names(Some(&[])), ["logg"], "no roles: still the log");

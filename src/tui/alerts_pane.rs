@@ -1,0 +1,312 @@
+//! Alerts (varsling): the incident's alerts with a live tally of answers, the chosen
+//! alert's recipients below, and, when an alert has reached this user, a banner they
+//! answer with one key (1 mottatt, 2 kommer, 3 kan ikke). `n` sends a new alert:
+//! «liste: melding».
+
+use super::action::{Action, Input};
+use super::keymap::Context;
+use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx, UiEvent};
+use super::prompt::{self, drive, Prompt};
+use super::widgets::{cut, list_window, move_selection, pane_block};
+use crate::app::Session;
+use crate::domain::alert::{Ack, Alert, Delivery};
+use crate::domain::roles::Permission;
+use crate::domain::Incident;
+use crate::store::Waiting;
+use crate::text::safe_line;
+use chrono::Local;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct NewAlert;
+
+pub struct AlertsPane {
+    incident: Incident,
+    alerts: Vec<Alert>,
+    /// Alerts of this incident that reached this user and wait for their answer.
+    waiting: Vec<Waiting>,
+    row: usize,
+    prompt: Option<Prompt<NewAlert>>,
+    can_send: bool,
+    fresh: Freshness,
+}
+
+impl AlertsPane {
+    pub fn open(session: &Session, incident: Incident) -> crate::app::Result<AlertsPane> {
+        let mut pane = AlertsPane {
+            incident,
+            alerts: Vec::new(),
+            waiting: Vec::new(),
+            row: 0,
+            prompt: None,
+            can_send: session.may(Permission::SendAlerts)?,
+            fresh: Freshness::new("alert"),
+        };
+        pane.reload(session)?;
+        Ok(pane)
+    }
+
+    fn reload(&mut self, session: &Session) -> crate::app::Result<()> {
+        self.fresh.mark(session)?;
+        self.alerts = session.alerts(&self.incident)?;
+        self.alerts.reverse(); // newest first
+        self.waiting =
+            session.waiting_alerts()?.into_iter().filter(|w| w.incident == self.incident.number).collect();
+        self.row = self.row.min(self.alerts.len().saturating_sub(1));
+        Ok(())
+    }
+
+    fn answer(&mut self, cx: &mut Cx<'_>, ack: Ack) {
+        let Some(w) = self.waiting.first().cloned() else {
+            let nb = cx.lang.is_norwegian();
+            let msg = if nb {
+                "Ingen varsling venter på svar fra deg"
+            } else {
+                "No alert is waiting for your answer"
+            };
+            cx.post(UiEvent::Status(msg.into()));
+            return;
+        };
+        match cx.session.answer_alert(&self.incident, w.alert, None, ack) {
+            Ok((_, entry)) => {
+                cx.post(UiEvent::Status(entry.text));
+                cx.post(UiEvent::DataChanged);
+                if let Err(e) = self.reload(cx.session) {
+                    cx.post(UiEvent::Error(e.to_string()));
+                }
+            }
+            Err(e) => cx.post(UiEvent::Error(e.to_string())),
+        }
+    }
+
+    fn send(&mut self, cx: &mut Cx<'_>, text: String) {
+        let Some((list, message)) = text.split_once(':') else {
+            let msg = match cx.lang {
+                crate::i18n::Lang::Nb => {
+                    "skriv «liste: melding», for eksempel «Kriseledelse: Møt på rådhuset kl. 14»"
+                }
+                crate::i18n::Lang::En => {
+                    "write «list: message», e.g. «Kriseledelse: Meet at the town hall at 14»"
+                }
+            };
+            cx.post(UiEvent::Error(msg.into()));
+            return;
+        };
+        // Recording is quick; delivery runs in the background (see `tui::outbox`).
+        match cx.session.send_alert(&self.incident, list.trim(), message.trim()) {
+            Ok((_, entry)) => {
+                cx.post(UiEvent::Status(entry.text));
+                cx.post(UiEvent::DataChanged);
+                self.row = 0;
+                if let Err(e) = self.reload(cx.session) {
+                    cx.post(UiEvent::Error(e.to_string()));
+                }
+            }
+            Err(e) => cx.post(UiEvent::Error(e.to_string())),
+        }
+    }
+}
+
+impl Pane for AlertsPane {
+    fn context(&self) -> Context {
+        prompt::context(&self.prompt, Context::Alerts)
+    }
+
+    fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
+        if let Some((outcome, given)) = drive(&mut self.prompt, input) {
+            if let Some((_, text)) = given {
+                self.send(cx, text);
+            }
+            return outcome;
+        }
+        let Input::Action(action) = input else { return Outcome::Ignored };
+        if move_selection(&mut self.row, self.alerts.len(), action) {
+            return Outcome::Consumed;
+        }
+        match action {
+            Action::SendAlert => {
+                if !cx.refused(self.can_send, Permission::SendAlerts) {
+                    let first = cx
+                        .session
+                        .alert_lists()
+                        .ok()
+                        .and_then(|l| l.first().map(|l| format!("{}: ", l.name)));
+                    self.prompt = Some(Prompt::new(NewAlert, first.unwrap_or_default()));
+                }
+            }
+            Action::AckReceived => self.answer(cx, Ack::Received),
+            Action::AckComing => self.answer(cx, Ack::Coming),
+            Action::AckCannot => self.answer(cx, Ack::CannotCome),
+            _ => return Outcome::Ignored,
+        }
+        Outcome::Consumed
+    }
+
+    fn refresh(&mut self, session: &Session) -> Result<bool, String> {
+        if !self.fresh.stale(session)? {
+            return Ok(false);
+        }
+        self.reload(session).map_err(|e| e.to_string())?;
+        Ok(true)
+    }
+
+    fn paste(&mut self, text: &str, _cx: &mut Cx<'_>) -> Outcome {
+        prompt::paste(&mut self.prompt, text)
+    }
+
+    fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
+        let t = cx.theme;
+        let nb = cx.lang.is_norwegian();
+        let mut title = vec![Span::styled(if nb { " Varsling " } else { " Alerts " }, t.heading)];
+        if !self.waiting.is_empty() {
+            title.push(Span::styled(
+                if nb { " svar ventes fra deg " } else { " your answer is awaited " },
+                t.warning,
+            ));
+        }
+        let block = pane_block(title, cx);
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let banner_h = u16::from(!self.waiting.is_empty()) * 2;
+        let list_h = (self.alerts.len() as u16).clamp(1, (inner.height / 3).max(1));
+        let [banner, list, detail, prompt] = Layout::vertical([
+            Constraint::Length(banner_h),
+            Constraint::Length(list_h),
+            Constraint::Min(0),
+            Constraint::Length(u16::from(self.prompt.is_some())),
+        ])
+        .areas(inner);
+        if let Some(w) = self.waiting.first() {
+            let lines = vec![
+                cut(
+                    Line::from(vec![
+                        Span::styled(
+                            format!(
+                                "{} {} {}: ",
+                                if nb { "Varsling" } else { "Alert" },
+                                w.alert,
+                                if nb { format!("fra {}", w.sent_by) } else { format!("from {}", w.sent_by) }
+                            ),
+                            t.warning,
+                        ),
+                        Span::styled(safe_line(&w.message).into_owned(), t.warning),
+                    ]),
+                    banner.width,
+                ),
+                Line::from(Span::styled(
+                    if nb {
+                        "Svar: 1 mottatt · 2 kommer · 3 kan ikke"
+                    } else {
+                        "Answer: 1 received · 2 coming · 3 cannot"
+                    },
+                    t.key,
+                )),
+            ];
+            f.render_widget(Paragraph::new(lines), banner);
+        }
+        if self.alerts.is_empty() {
+            let none = if nb {
+                "Ingen varslinger. n sender en («liste: melding»)."
+            } else {
+                "No alerts. n sends one («list: message»)."
+            };
+            f.render_widget(Paragraph::new(Span::styled(none, t.dim)), list);
+        } else {
+            let rows = self.alerts.iter().map(|a| tally_line(a, nb, cx)).collect();
+            f.render_widget(
+                Paragraph::new(list_window(rows, self.row, list.height as usize, list.width, cx)),
+                list,
+            );
+        }
+        if let Some(a) = self.alerts.get(self.row) {
+            let mut lines = vec![Line::from(Span::styled("─".repeat(detail.width as usize), t.border))];
+            lines.push(cut(
+                Line::from(Span::styled(safe_line(&a.message).into_owned(), t.base)),
+                detail.width,
+            ));
+            for r in &a.recipients {
+                let (state, style) = match (r.alerted_at, r.ack) {
+                    (None, _) => (if nb { "reserve" } else { "standby" }.to_string(), t.dim),
+                    (Some(_), Some(Ack::CannotCome)) => {
+                        (r.ack.map(|a| a.label(nb)).unwrap_or("").to_string(), t.error)
+                    }
+                    (Some(_), Some(ack)) => (ack.label(nb).to_string(), t.tag),
+                    (Some(_), None) if r.not_delivered() => {
+                        (if nb { "ikke levert" } else { "not delivered" }.into(), t.error)
+                    }
+                    (Some(_), None) => (if nb { "venter svar" } else { "no answer" }.to_string(), t.warning),
+                };
+                let channels: Vec<String> = r
+                    .sent
+                    .iter()
+                    .map(|s| {
+                        let mark = match s.status {
+                            Delivery::Delivered => "✓",
+                            Delivery::Waiting => "…",
+                            Delivery::NotDelivered => "✗",
+                        };
+                        format!("{}{mark}", s.channel.name())
+                    })
+                    .collect();
+                lines.push(cut(
+                    Line::from(vec![
+                        Span::styled(format!("{:>3} ", r.position), t.dim),
+                        Span::styled(format!("{:<14} ", safe_line(&r.role)), t.author),
+                        Span::styled(format!("{:<22} ", safe_line(&r.name)), t.base),
+                        Span::styled(format!("{state:<12} "), style),
+                        Span::styled(channels.join(" "), t.dim),
+                    ]),
+                    detail.width,
+                ));
+            }
+            lines.truncate(detail.height as usize);
+            f.render_widget(Paragraph::new(lines), detail);
+        }
+        if let Some(asked) = &self.prompt {
+            f.render_widget(
+                Paragraph::new(asked.line(if nb { "Liste: melding" } else { "List: message" }, t)),
+                prompt,
+            );
+        }
+    }
+}
+
+/// `#1 14:02 Kriseledelse  3/5 svart: 2 kommer · 1 kan ikke · 2 venter · 1 ikke levert`
+fn tally_line(a: &Alert, nb: bool, cx: &RenderCx<'_>) -> Line<'static> {
+    let t = cx.theme;
+    let n = a.tally();
+    let answered = n.received + n.coming + n.cannot;
+    let mut spans = vec![
+        Span::styled(format!("#{:<3}", a.number), t.dim),
+        Span::styled(format!("{} ", a.sent_at.with_timezone(&Local).format("%H:%M")), t.time),
+        Span::styled(format!("{}  ", safe_line(&a.list)), t.base),
+        Span::styled(
+            format!("{answered}/{} {}", n.alerted, if nb { "svart" } else { "answered" }),
+            t.heading,
+        ),
+        Span::styled(
+            if nb {
+                format!(": {} kommer · {} mottatt · {} kan ikke", n.coming, n.received, n.cannot)
+            } else {
+                format!(": {} coming · {} received · {} cannot", n.coming, n.received, n.cannot)
+            },
+            t.base,
+        ),
+    ];
+    if n.unanswered > 0 {
+        spans.push(Span::styled(
+            format!(" · {} {}", n.unanswered, if nb { "venter" } else { "waiting" }),
+            t.warning,
+        ));
+    }
+    if n.not_delivered > 0 {
+        spans.push(Span::styled(
+            format!(" · {} {}", n.not_delivered, if nb { "ikke levert" } else { "not delivered" }),
+            t.error,
+        ));
+    }
+    Line::from(spans)
+}

@@ -1,0 +1,131 @@
+//! Action cards (tiltakskort): the cards on the left of the list, the chosen card's
+//! checklist below, and Enter turns it into tasks of the incident — one key in a
+//! crisis. A card already activated here says so instead of doubling the tasks.
+
+use super::action::{Action, Input};
+use super::keymap::Context;
+use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx, UiEvent};
+use super::widgets::{list_window, move_selection, pane_block};
+use crate::app::Session;
+use crate::domain::roles::Permission;
+use crate::domain::Incident;
+use crate::store::StoredCard;
+use crate::text::safe_line;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+pub struct CardsPane {
+    incident: Incident,
+    cards: Vec<StoredCard>,
+    row: usize,
+    can_activate: bool,
+    fresh: Freshness,
+}
+
+impl CardsPane {
+    pub fn open(session: &mut Session, incident: Incident) -> crate::app::Result<CardsPane> {
+        let mut pane = CardsPane {
+            incident,
+            cards: Vec::new(),
+            row: 0,
+            can_activate: session.may(Permission::ManageTasks)?,
+            fresh: Freshness::new("card"),
+        };
+        pane.cards = session.cards()?;
+        pane.fresh.mark(session)?;
+        Ok(pane)
+    }
+
+    fn activate(&mut self, cx: &mut Cx<'_>) {
+        let Some(name) = self.cards.get(self.row).map(|c| c.card.name.clone()) else { return };
+        match cx.session.activate_card(&self.incident, &name, false) {
+            Ok((_, entry)) => {
+                cx.post(UiEvent::Status(entry.text));
+                cx.post(UiEvent::DataChanged);
+            }
+            Err(e) => cx.post(UiEvent::Error(e.to_string())),
+        }
+    }
+}
+
+impl Pane for CardsPane {
+    fn context(&self) -> Context {
+        Context::Cards
+    }
+
+    fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
+        let Input::Action(action) = input else { return Outcome::Ignored };
+        if move_selection(&mut self.row, self.cards.len(), action) {
+            return Outcome::Consumed;
+        }
+        match action {
+            Action::ActivateCard => {
+                if !cx.refused(self.can_activate, Permission::ManageTasks) {
+                    self.activate(cx);
+                }
+                Outcome::Consumed
+            }
+            _ => Outcome::Ignored,
+        }
+    }
+
+    fn refresh(&mut self, session: &Session) -> Result<bool, String> {
+        if !self.fresh.stale(session)? {
+            return Ok(false);
+        }
+        self.fresh.mark(session).map_err(|e| e.to_string())?;
+        self.cards = session.store.cards().map_err(|e| e.to_string())?;
+        self.row = self.row.min(self.cards.len().saturating_sub(1));
+        Ok(true)
+    }
+
+    fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
+        let t = cx.theme;
+        let nb = cx.lang.is_norwegian();
+        let title = if nb { " Tiltakskort " } else { " Action cards " };
+        let block = pane_block(vec![Span::styled(title, t.heading)], cx);
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let list_h = (self.cards.len() as u16 + 1).min(inner.height / 2).max(1);
+        let [list, items] = Layout::vertical([Constraint::Length(list_h), Constraint::Min(0)]).areas(inner);
+        let rows: Vec<Line<'static>> = self
+            .cards
+            .iter()
+            .map(|c| {
+                Line::from(vec![
+                    Span::styled(safe_line(&c.card.title).into_owned(), t.base),
+                    Span::styled(format!("  ({})", c.card.items.len()), t.dim),
+                ])
+            })
+            .collect();
+        f.render_widget(
+            Paragraph::new(list_window(rows, self.row, list.height as usize, list.width, cx)),
+            list,
+        );
+        let Some(card) = self.cards.get(self.row) else { return };
+        let mut lines = vec![Line::from(Span::styled("─".repeat(items.width as usize), t.border))];
+        for item in &card.card.items {
+            let mut spans =
+                vec![Span::styled("☐ ", t.dim), Span::styled(safe_line(&item.text).into_owned(), t.base)];
+            let who = item.assignee.as_deref().unwrap_or(&item.role);
+            if !who.is_empty() {
+                spans.push(Span::styled(format!(" → {}", safe_line(who)), t.author));
+            }
+            if let Some(m) = item.due_in {
+                let due = if m % 60 == 0 { format!(" +{}t", m / 60) } else { format!(" +{m}m") };
+                spans.push(Span::styled(due, t.time));
+            }
+            lines.push(super::widgets::cut(Line::from(spans), items.width));
+        }
+        let hint = if nb {
+            "Enter: aktiver – punktene blir oppgaver"
+        } else {
+            "Enter: activate – the items become tasks"
+        };
+        lines.push(Line::from(Span::styled(hint, t.dim)));
+        lines.truncate(items.height as usize);
+        f.render_widget(Paragraph::new(lines), items);
+    }
+}

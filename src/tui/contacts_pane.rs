@@ -1,0 +1,193 @@
+//! Contacts (kontakter), searched as you type: every letter narrows the list at once
+//! (name, organisation, function, phone digits, e-mail, groups; case and accents
+//! aside). The chosen contact in full below. The search runs in memory over an index
+//! loaded once and again only when contacts change.
+
+use super::action::{Action, Input};
+use super::keymap::Context;
+use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx};
+use super::widgets::{cut, list_window, pane_block};
+use crate::app::Session;
+use crate::domain::contact::{Contact, SearchIndex};
+use crate::text::safe_line;
+use crossterm::event::{KeyCode, KeyModifiers};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+/// The most matches a search shows.
+const SHOWN: usize = 500;
+
+pub struct ContactsPane {
+    contacts: Vec<Contact>,
+    index: SearchIndex,
+    query: String,
+    matches: Vec<usize>,
+    row: usize,
+    fresh: Freshness,
+}
+
+impl ContactsPane {
+    pub fn open(session: &Session) -> crate::app::Result<ContactsPane> {
+        let mut pane = ContactsPane {
+            contacts: Vec::new(),
+            index: SearchIndex::default(),
+            query: String::new(),
+            matches: Vec::new(),
+            row: 0,
+            fresh: Freshness::new("contact"),
+        };
+        pane.reload(session)?;
+        Ok(pane)
+    }
+
+    fn reload(&mut self, session: &Session) -> crate::app::Result<()> {
+        self.fresh.mark(session)?;
+        self.contacts = session.contacts()?;
+        self.index = SearchIndex::new(self.contacts.iter().map(|c| (c.as_new().folded(), c.name.clone())));
+        self.search();
+        Ok(())
+    }
+
+    fn search(&mut self) {
+        self.matches = self.index.search(&self.query, SHOWN);
+        self.row = self.row.min(self.matches.len().saturating_sub(1));
+    }
+
+    /// The query as typed (for tests and the title).
+    pub fn query(&self) -> &str {
+        &self.query
+    }
+
+    pub fn shown(&self) -> Vec<&Contact> {
+        self.matches.iter().map(|i| &self.contacts[*i]).collect()
+    }
+}
+
+impl Pane for ContactsPane {
+    fn context(&self) -> Context {
+        // Typing is searching.
+        Context::Filter
+    }
+
+    fn handle(&mut self, input: Input, _cx: &mut Cx<'_>) -> Outcome {
+        let last = self.matches.len().saturating_sub(1);
+        match input {
+            Input::Edit(key) => match key.code {
+                KeyCode::Char(c) if !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => {
+                    self.query.push(c);
+                    self.row = 0;
+                    self.search();
+                }
+                KeyCode::Backspace => {
+                    self.query.pop();
+                    self.search();
+                }
+                KeyCode::Up => self.row = self.row.saturating_sub(1),
+                KeyCode::Down => self.row = (self.row + 1).min(last),
+                KeyCode::PageUp => self.row = self.row.saturating_sub(10),
+                KeyCode::PageDown => self.row = (self.row + 10).min(last),
+                _ => return Outcome::Ignored,
+            },
+            Input::Action(Action::Cancel) if !self.query.is_empty() => {
+                self.query.clear();
+                self.row = 0;
+                self.search();
+            }
+            _ => return Outcome::Ignored,
+        }
+        Outcome::Consumed
+    }
+
+    fn paste(&mut self, text: &str, _cx: &mut Cx<'_>) -> Outcome {
+        self.query.extend(text.chars().filter(|c| !c.is_control()));
+        self.search();
+        Outcome::Consumed
+    }
+
+    fn refresh(&mut self, session: &Session) -> Result<bool, String> {
+        if !self.fresh.stale(session)? {
+            return Ok(false);
+        }
+        self.reload(session).map_err(|e| e.to_string())?;
+        Ok(true)
+    }
+
+    fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
+        let t = cx.theme;
+        let nb = cx.lang.is_norwegian();
+        let count = if self.query.is_empty() {
+            format!("{}", self.contacts.len())
+        } else {
+            format!("{} {} {}", self.matches.len(), if nb { "av" } else { "of" }, self.contacts.len())
+        };
+        let title = vec![Span::styled(
+            format!(" {} · {count} ", if nb { "Kontakter" } else { "Contacts" }),
+            t.heading,
+        )];
+        let block = pane_block(title, cx);
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let detail_h = if inner.height >= 10 { 4 } else { 0 };
+        let [query, list, detail] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(detail_h)])
+                .areas(inner);
+        f.render_widget(
+            Paragraph::new(Line::from(vec![
+                Span::styled(if nb { "Søk: " } else { "Search: " }, t.heading),
+                Span::styled(format!("{}▏", safe_line(&self.query)), t.base),
+            ])),
+            query,
+        );
+        let rows: Vec<Line<'static>> = self
+            .matches
+            .iter()
+            .map(|i| {
+                let c = &self.contacts[*i];
+                let mut spans = vec![Span::styled(safe_line(&c.name).into_owned(), t.base)];
+                if !c.function.is_empty() {
+                    spans.push(Span::styled(format!(", {}", safe_line(&c.function)), t.author));
+                }
+                if let Some(p) = c.phones.first() {
+                    spans.push(Span::styled(format!("  {}", safe_line(p)), t.time));
+                }
+                Line::from(spans)
+            })
+            .collect();
+        if rows.is_empty() {
+            let none = if nb { "Ingen treff." } else { "No match." };
+            f.render_widget(Paragraph::new(Span::styled(none, t.dim)), list);
+        } else {
+            f.render_widget(
+                Paragraph::new(list_window(rows, self.row, list.height as usize, list.width, cx)),
+                list,
+            );
+        }
+        if let (true, Some(c)) = (detail_h > 0, self.matches.get(self.row).map(|i| &self.contacts[*i])) {
+            let field = |label: &str, value: String| {
+                cut(
+                    Line::from(vec![
+                        Span::styled(format!("{label}: "), t.heading),
+                        Span::styled(value, t.base),
+                    ]),
+                    detail.width,
+                )
+            };
+            let mut lines = vec![Line::from(Span::styled("─".repeat(detail.width as usize), t.border))];
+            lines.push(field(
+                if nb { "Telefon" } else { "Phone" },
+                safe_line(&c.phones.join(", ")).into_owned(),
+            ));
+            lines.push(field(if nb { "E-post" } else { "E-mail" }, safe_line(&c.email).into_owned()));
+            let org = [c.organisation.as_str(), &c.groups.join(", ")]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" · ");
+            lines.push(field(if nb { "Org./grupper" } else { "Org./groups" }, safe_line(&org).into_owned()));
+            f.render_widget(Paragraph::new(lines), detail);
+        }
+    }
+}

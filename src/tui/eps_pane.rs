@@ -1,0 +1,205 @@
+//! EPS: evacuees, affected persons and inquiries from next of kin. Shown only to roles
+//! that may see them (EPS, kriseledelse, administrator); others see that the pane is
+//! closed to them, never a name. `n` registers an evacuee («navn, sted»); 1–4 move the
+//! chosen registration: registrert, under oppfølging, ivaretatt, avsluttet.
+
+use super::action::{Action, Input};
+use super::keymap::Context;
+use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx, UiEvent};
+use super::prompt::{self, drive, Prompt};
+use super::widgets::{list_window, move_selection, pane_block};
+use crate::app::Session;
+use crate::domain::eps::{EpsKind, EpsStatus, NewRegistration, Registration};
+use crate::domain::roles::Permission;
+use crate::domain::Incident;
+use crate::text::safe_line;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct NewEvacuee;
+
+pub struct EpsPane {
+    incident: Incident,
+    /// None: this user may not see EPS data.
+    registrations: Option<Vec<Registration>>,
+    row: usize,
+    prompt: Option<Prompt<NewEvacuee>>,
+    fresh: Freshness,
+}
+
+impl EpsPane {
+    pub fn open(session: &Session, incident: Incident) -> crate::app::Result<EpsPane> {
+        let mut pane =
+            EpsPane { incident, registrations: None, row: 0, prompt: None, fresh: Freshness::new("eps") };
+        pane.reload(session)?;
+        Ok(pane)
+    }
+
+    fn reload(&mut self, session: &Session) -> crate::app::Result<()> {
+        self.fresh.mark(session)?;
+        self.registrations = if session.may(Permission::SeeEps)? {
+            Some(session.eps_registrations(&self.incident)?)
+        } else {
+            None
+        };
+        let len = self.registrations.as_ref().map_or(0, Vec::len);
+        self.row = self.row.min(len.saturating_sub(1));
+        Ok(())
+    }
+
+    fn run(
+        &mut self,
+        cx: &mut Cx<'_>,
+        f: impl FnOnce(&mut Session, &Incident) -> crate::app::Result<(Registration, crate::domain::LogEntry)>,
+    ) {
+        match f(cx.session, &self.incident) {
+            Ok((_, entry)) => {
+                cx.post(UiEvent::Status(entry.text));
+                cx.post(UiEvent::DataChanged);
+                if let Err(e) = self.reload(cx.session) {
+                    cx.post(UiEvent::Error(e.to_string()));
+                }
+            }
+            Err(e) => cx.post(UiEvent::Error(e.to_string())),
+        }
+    }
+}
+
+impl Pane for EpsPane {
+    fn context(&self) -> Context {
+        prompt::context(&self.prompt, Context::Registers)
+    }
+
+    fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
+        if let Some((outcome, given)) = drive(&mut self.prompt, input) {
+            if let Some((_, text)) = given {
+                let (name, location) = text.split_once(',').unwrap_or((&text, ""));
+                let new = NewRegistration {
+                    kind: EpsKind::Evacuated,
+                    name: name.into(),
+                    born: String::new(),
+                    phone: String::new(),
+                    location: location.into(),
+                    about: String::new(),
+                    status: EpsStatus::Registered,
+                    notes: String::new(),
+                };
+                self.run(cx, |s, i| s.add_eps_registration(i, new));
+            }
+            return outcome;
+        }
+        let Input::Action(action) = input else { return Outcome::Ignored };
+        let Some(list) = &self.registrations else {
+            if action.changes_records() {
+                let _ = cx.refused(false, Permission::SeeEps);
+                return Outcome::Consumed;
+            }
+            return Outcome::Ignored;
+        };
+        if move_selection(&mut self.row, list.len(), action) {
+            return Outcome::Consumed;
+        }
+        let selected = list.get(self.row).map(|r| r.number);
+        let to = match action {
+            Action::NewTask => {
+                self.prompt = Some(Prompt::new(NewEvacuee, String::new()));
+                return Outcome::Consumed;
+            }
+            Action::StatusNew => EpsStatus::Registered,
+            Action::StatusStarted => EpsStatus::FollowingUp,
+            Action::StatusDone => EpsStatus::CaredFor,
+            Action::StatusCancelled => EpsStatus::Closed,
+            _ => return Outcome::Ignored,
+        };
+        if let Some(n) = selected {
+            self.run(cx, |s, i| s.set_eps_status(i, n, to));
+        }
+        Outcome::Consumed
+    }
+
+    fn refresh(&mut self, session: &Session) -> Result<bool, String> {
+        if !self.fresh.stale(session)? {
+            return Ok(false);
+        }
+        self.reload(session).map_err(|e| e.to_string())?;
+        Ok(true)
+    }
+
+    fn paste(&mut self, text: &str, _cx: &mut Cx<'_>) -> Outcome {
+        prompt::paste(&mut self.prompt, text)
+    }
+
+    fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
+        let t = cx.theme;
+        let nb = cx.lang.is_norwegian();
+        let Some(list) = &self.registrations else {
+            let block = pane_block(vec![Span::styled(" EPS ", t.heading)], cx);
+            let inner = block.inner(area);
+            f.render_widget(block, area);
+            let closed = if nb {
+                "EPS-registreringer er sensitive personopplysninger: bare EPS, kriseledelse og administrator ser dem."
+            } else {
+                "EPS registrations are sensitive personal data: only EPS, crisis management and administrators see them."
+            };
+            f.render_widget(
+                Paragraph::new(Span::styled(closed, t.dim)).wrap(ratatui::widgets::Wrap { trim: true }),
+                inner,
+            );
+            return;
+        };
+        let missing = list.iter().filter(|r| r.status == EpsStatus::Missing).count();
+        let mut title = vec![Span::styled(format!(" EPS · {} ", list.len()), t.heading)];
+        if missing > 0 {
+            title.push(Span::styled(
+                format!(" {missing} {} ", if nb { "savnet" } else { "missing" }),
+                t.error,
+            ));
+        }
+        let block = pane_block(title, cx);
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let [rows_area, prompt_area] =
+            Layout::vertical([Constraint::Min(1), Constraint::Length(u16::from(self.prompt.is_some()))])
+                .areas(inner);
+        let rows: Vec<Line<'static>> = list
+            .iter()
+            .map(|r| {
+                let style = if r.status == EpsStatus::Missing { t.error } else { t.base };
+                let mut spans = vec![
+                    Span::styled(format!("{:>3} {:<11} ", r.number, r.kind.name()), t.dim),
+                    Span::styled(format!("{:<16} ", r.status.name()), style),
+                    Span::styled(safe_line(&r.name).into_owned(), t.base),
+                ];
+                if !r.about.is_empty() {
+                    spans.push(Span::styled(format!(" → {}", safe_line(&r.about)), t.author));
+                }
+                if !r.location.is_empty() {
+                    spans.push(Span::styled(format!(" @ {}", safe_line(&r.location)), t.dim));
+                }
+                Line::from(spans)
+            })
+            .collect();
+        if rows.is_empty() {
+            let none = if nb {
+                "Ingen registreringer. n registrerer en evakuert («navn, sted»)."
+            } else {
+                "No registrations. n registers an evacuee («name, place»)."
+            };
+            f.render_widget(Paragraph::new(Span::styled(none, t.dim)), rows_area);
+        } else {
+            f.render_widget(
+                Paragraph::new(list_window(rows, self.row, rows_area.height as usize, rows_area.width, cx)),
+                rows_area,
+            );
+        }
+        if let Some(asked) = &self.prompt {
+            f.render_widget(
+                Paragraph::new(asked.line(if nb { "Navn, sted" } else { "Name, place" }, t)),
+                prompt_area,
+            );
+        }
+    }
+}

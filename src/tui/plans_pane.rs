@@ -1,0 +1,135 @@
+//! Contingency plans as a tree (sub-plans indented), each with its owner and revision
+//! date; an overdue revision stands out. The chosen plan's links below.
+
+use super::action::Input;
+use super::keymap::Context;
+use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx};
+use super::widgets::{cut, list_window, move_selection, pane_block};
+use crate::app::Session;
+use crate::domain::plan::{tree, Plan};
+use crate::text::safe_line;
+use chrono::{Local, Utc};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+pub struct PlansPane {
+    /// In tree order, with depth.
+    plans: Vec<(usize, Plan)>,
+    row: usize,
+    fresh: Freshness,
+}
+
+impl PlansPane {
+    pub fn open(session: &Session) -> crate::app::Result<PlansPane> {
+        let mut pane = PlansPane { plans: Vec::new(), row: 0, fresh: Freshness::new("plan") };
+        pane.reload(session)?;
+        Ok(pane)
+    }
+
+    fn reload(&mut self, session: &Session) -> crate::app::Result<()> {
+        self.fresh.mark(session)?;
+        let all = session.plans()?;
+        self.plans = tree(&all).into_iter().map(|(d, p)| (d, p.clone())).collect();
+        self.row = self.row.min(self.plans.len().saturating_sub(1));
+        Ok(())
+    }
+}
+
+impl Pane for PlansPane {
+    fn context(&self) -> Context {
+        Context::Registers
+    }
+
+    fn handle(&mut self, input: Input, _cx: &mut Cx<'_>) -> Outcome {
+        match input {
+            Input::Action(a) if move_selection(&mut self.row, self.plans.len(), a) => Outcome::Consumed,
+            _ => Outcome::Ignored,
+        }
+    }
+
+    fn refresh(&mut self, session: &Session) -> Result<bool, String> {
+        if !self.fresh.stale(session)? {
+            return Ok(false);
+        }
+        self.reload(session).map_err(|e| e.to_string())?;
+        Ok(true)
+    }
+
+    fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
+        let t = cx.theme;
+        let nb = cx.lang.is_norwegian();
+        let now = cx.now.with_timezone(&Utc);
+        let overdue = self.plans.iter().filter(|(_, p)| p.overdue(now)).count();
+        let mut title = vec![Span::styled(
+            format!(" {} · {} ", if nb { "Planer" } else { "Plans" }, self.plans.len()),
+            t.heading,
+        )];
+        if overdue > 0 {
+            title.push(Span::styled(
+                format!(" {overdue} {} ", if nb { "til revisjon" } else { "overdue" }),
+                t.error,
+            ));
+        }
+        let block = pane_block(title, cx);
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let [list, detail] = Layout::vertical([Constraint::Min(1), Constraint::Length(4)]).areas(inner);
+        let rows: Vec<Line<'static>> = self
+            .plans
+            .iter()
+            .map(|(depth, p)| {
+                let mut spans = vec![
+                    Span::styled(format!("{:>3} {}", p.number, "  ".repeat(*depth)), t.dim),
+                    Span::styled(safe_line(&p.title).into_owned(), t.base),
+                ];
+                if !p.owner.is_empty() {
+                    spans.push(Span::styled(format!("  ({})", safe_line(&p.owner)), t.author));
+                }
+                if let Some(d) = p.revise_by {
+                    let date = d.with_timezone(&Local).format("%d.%m.%Y");
+                    if p.overdue(now) {
+                        spans.push(Span::styled(
+                            format!("  {} {date}", if nb { "REVISJON FORFALT" } else { "REVISION OVERDUE" }),
+                            t.error,
+                        ));
+                    } else {
+                        spans.push(Span::styled(
+                            format!("  {} {date}", if nb { "revideres" } else { "revise by" }),
+                            t.dim,
+                        ));
+                    }
+                }
+                Line::from(spans)
+            })
+            .collect();
+        if rows.is_empty() {
+            let none = if nb {
+                "Ingen planer ennå (sitroom plan new)."
+            } else {
+                "No plans yet (sitroom plan new)."
+            };
+            f.render_widget(Paragraph::new(Span::styled(none, t.dim)), list);
+        } else {
+            f.render_widget(
+                Paragraph::new(list_window(rows, self.row, list.height as usize, list.width, cx)),
+                list,
+            );
+        }
+        if let Some((_, p)) = self.plans.get(self.row) {
+            let mut lines = vec![Line::from(Span::styled("─".repeat(detail.width as usize), t.border))];
+            for l in &p.links {
+                lines.push(cut(
+                    Line::from(vec![
+                        Span::styled(format!("{}: ", l.kind.label()), t.heading),
+                        Span::styled(safe_line(&l.target).into_owned(), t.base),
+                    ]),
+                    detail.width,
+                ));
+            }
+            lines.truncate(detail.height as usize);
+            f.render_widget(Paragraph::new(lines), detail);
+        }
+    }
+}

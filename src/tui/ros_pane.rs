@@ -1,0 +1,167 @@
+//! The ROS register: the 5×5 risk matrix (green, yellow and red cells, each also marked
+//! L, M or H so the level shows without colour) and the unwanted events, highest risk
+//! first, with the chosen event's measures below.
+
+use super::action::Input;
+use super::keymap::Context;
+use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx};
+use super::widgets::{cut, list_window, move_selection, pane_block};
+use crate::app::Session;
+use crate::domain::ros::{matrix, Level, RosEvent};
+use crate::text::safe_line;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+pub struct RosPane {
+    events: Vec<RosEvent>,
+    row: usize,
+    fresh: Freshness,
+}
+
+impl RosPane {
+    pub fn open(session: &Session) -> crate::app::Result<RosPane> {
+        let mut pane = RosPane { events: Vec::new(), row: 0, fresh: Freshness::new("ros") };
+        pane.fresh.mark(session)?;
+        pane.events = session.ros_events()?;
+        Ok(pane)
+    }
+}
+
+/// Cells of this many columns.
+const CELL: usize = 7;
+
+fn matrix_lines(events: &[RosEvent], cx: &RenderCx<'_>) -> Vec<Line<'static>> {
+    let t = cx.theme;
+    let cells = matrix(events);
+    let mut lines = Vec::new();
+    for l in (1..=5u8).rev() {
+        let mut spans = vec![Span::styled(format!("S{l} "), t.dim)];
+        for c in 1..=5u8 {
+            let level = Level::of(l, c);
+            let style = match level {
+                Level::Low => t.risk_low,
+                Level::Medium => t.risk_medium,
+                Level::High => t.risk_high,
+            };
+            let nums: Vec<String> =
+                cells[l as usize - 1][c as usize - 1].iter().map(|n| n.to_string()).collect();
+            let mut text = nums.join(",");
+            if text.chars().count() > CELL - 2 {
+                text = format!("{}×", nums.len());
+            }
+            spans.push(Span::styled(format!("{text:<w$}{}", level.letter(), w = CELL - 1), style));
+            spans.push(Span::raw(" "));
+        }
+        lines.push(Line::from(spans));
+    }
+    let mut axis = String::from("   ");
+    for c in 1..=5 {
+        axis.push_str(&format!("{:<w$}", format!("K{c}"), w = CELL + 1));
+    }
+    lines.push(Line::from(Span::styled(axis, t.dim)));
+    lines
+}
+
+impl Pane for RosPane {
+    fn context(&self) -> Context {
+        Context::Registers
+    }
+
+    fn handle(&mut self, input: Input, _cx: &mut Cx<'_>) -> Outcome {
+        match input {
+            Input::Action(a) if move_selection(&mut self.row, self.events.len(), a) => Outcome::Consumed,
+            _ => Outcome::Ignored,
+        }
+    }
+
+    fn refresh(&mut self, session: &Session) -> Result<bool, String> {
+        if !self.fresh.stale(session)? {
+            return Ok(false);
+        }
+        self.fresh.mark(session).map_err(|e| e.to_string())?;
+        self.events = session.ros_events().map_err(|e| e.to_string())?;
+        self.row = self.row.min(self.events.len().saturating_sub(1));
+        Ok(true)
+    }
+
+    fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
+        let t = cx.theme;
+        let nb = cx.lang.is_norwegian();
+        let high = self.events.iter().filter(|e| e.level() == Level::High).count();
+        let mut title = vec![Span::styled(format!(" ROS · {} ", self.events.len()), t.heading)];
+        if high > 0 {
+            title.push(Span::styled(
+                format!(" {high} {} ", if nb { "høy risiko" } else { "high risk" }),
+                t.error,
+            ));
+        }
+        let block = pane_block(title, cx);
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let [grid, list, detail] =
+            Layout::vertical([Constraint::Length(7), Constraint::Min(1), Constraint::Length(4)]).areas(inner);
+        f.render_widget(Paragraph::new(matrix_lines(&self.events, cx)), grid);
+        let rows: Vec<Line<'static>> = self
+            .events
+            .iter()
+            .map(|e| {
+                let style = match e.level() {
+                    Level::High => t.error,
+                    Level::Medium => t.warning,
+                    Level::Low => t.base,
+                };
+                Line::from(vec![
+                    Span::styled(format!("{:>3} ", e.number), t.dim),
+                    Span::styled(format!("{:>2} {} ", e.score(), e.level().letter()), style),
+                    Span::styled(safe_line(&e.title).into_owned(), t.base),
+                    Span::styled(format!("  (S{} K{})", e.likelihood, e.consequence), t.dim),
+                ])
+            })
+            .collect();
+        if rows.is_empty() {
+            let none = if nb {
+                "Ingen uønskede hendelser registrert (sitroom ros add)."
+            } else {
+                "No unwanted events yet (sitroom ros add)."
+            };
+            f.render_widget(Paragraph::new(Span::styled(none, t.dim)), list);
+        } else {
+            f.render_widget(
+                Paragraph::new(list_window(rows, self.row, list.height as usize, list.width, cx)),
+                list,
+            );
+        }
+        if let Some(e) = self.events.get(self.row) {
+            let mut lines = vec![Line::from(Span::styled("─".repeat(detail.width as usize), t.border))];
+            for m in &e.measures {
+                let kind = if m.existing {
+                    if nb {
+                        "eksisterende"
+                    } else {
+                        "existing"
+                    }
+                } else if nb {
+                    "foreslått"
+                } else {
+                    "proposed"
+                };
+                let mut spans = vec![
+                    Span::styled(format!("{}.{} ", e.number, m.number), t.dim),
+                    Span::styled(safe_line(&m.text).into_owned(), t.base),
+                    Span::styled(format!(" ({kind})"), t.dim),
+                ];
+                if let Some(task) = &m.task {
+                    spans.push(Span::styled(
+                        format!(" → {} {task}", if nb { "oppgave" } else { "task" }),
+                        t.tag,
+                    ));
+                }
+                lines.push(cut(Line::from(spans), detail.width));
+            }
+            lines.truncate(detail.height as usize);
+            f.render_widget(Paragraph::new(lines), detail);
+        }
+    }
+}
