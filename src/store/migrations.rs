@@ -297,6 +297,8 @@ const STEPS: &[&str] = &[
         created_by   TEXT NOT NULL,
         updated_at   INTEGER NOT NULL
     ) STRICT;
+    -- An import looks for the same name before adding a contact.
+    CREATE INDEX contacts_by_name ON contacts(name);
 
     CREATE TABLE resources (
         id           TEXT PRIMARY KEY,
@@ -372,6 +374,7 @@ const STEPS: &[&str] = &[
         updated_at   INTEGER NOT NULL
     ) STRICT;
     CREATE INDEX alert_deliveries_waiting ON alert_deliveries(status) WHERE status = 'venter';
+    CREATE INDEX alert_deliveries_by_recipient ON alert_deliveries(recipient_id);
     CREATE INDEX alert_recipients_by_alert ON alert_recipients(alert_id, position);
     CREATE INDEX alert_recipients_by_user ON alert_recipients(user_name) WHERE user_name IS NOT NULL;
 

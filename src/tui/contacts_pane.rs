@@ -26,20 +26,21 @@ pub struct ContactsPane {
     matches: Vec<usize>,
     row: usize,
     fresh: Freshness,
+    /// Loaded once shown: 50,000 contacts are not read for a logger who never looks.
+    wanted: bool,
 }
 
 impl ContactsPane {
-    pub fn open(session: &Session) -> crate::app::Result<ContactsPane> {
-        let mut pane = ContactsPane {
+    pub fn open() -> ContactsPane {
+        ContactsPane {
             contacts: Vec::new(),
             index: SearchIndex::default(),
             query: String::new(),
             matches: Vec::new(),
             row: 0,
             fresh: Freshness::new("contact"),
-        };
-        pane.reload(session)?;
-        Ok(pane)
+            wanted: false,
+        }
     }
 
     fn reload(&mut self, session: &Session) -> crate::app::Result<()> {
@@ -106,8 +107,13 @@ impl Pane for ContactsPane {
         Outcome::Consumed
     }
 
+    fn on_show(&mut self, session: &Session) -> Result<bool, String> {
+        self.wanted = true;
+        self.refresh(session)
+    }
+
     fn refresh(&mut self, session: &Session) -> Result<bool, String> {
-        if !self.fresh.stale(session)? {
+        if !self.wanted || !self.fresh.stale(session)? {
             return Ok(false);
         }
         self.reload(session).map_err(|e| e.to_string())?;

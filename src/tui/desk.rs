@@ -53,7 +53,7 @@ impl Desk {
         Ok(Desk {
             cards,
             alerts: AlertsPane::open(session, incident.clone())?,
-            contacts: ContactsPane::open(session)?,
+            contacts: ContactsPane::open(),
             plans: PlansPane::open(session)?,
             ros: RosPane::open(session)?,
             eps: EpsPane::open(session, incident.clone())?,
@@ -99,6 +99,14 @@ impl Desk {
             PaneKind::Ros => &mut self.ros,
             PaneKind::Eps => &mut self.eps,
         }
+    }
+
+    /// These panes have come into view.
+    pub fn show(&mut self, kinds: &[PaneKind], session: &Session) -> Result<(), String> {
+        for kind in kinds {
+            self.pane_mut(*kind).on_show(session)?;
+        }
+        Ok(())
     }
 
     /// Data changed: every pane reloads what it shows. True when any view changed.

@@ -96,6 +96,12 @@ pub trait Pane {
     fn refresh(&mut self, _session: &Session) -> Result<bool, String> {
         Ok(false)
     }
+    /// The pane has come into view (its workspace was chosen). A pane that loads a lot
+    /// (every contact) waits for this, so that opening an incident stays fast for
+    /// those who never look at it.
+    fn on_show(&mut self, session: &Session) -> Result<bool, String> {
+        self.refresh(session)
+    }
     /// Text pasted into the pane (bracketed paste); ignored unless it edits text.
     fn paste(&mut self, _text: &str, _cx: &mut Cx<'_>) -> Outcome {
         Outcome::Ignored

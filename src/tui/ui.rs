@@ -140,6 +140,7 @@ impl Ui {
         }
         self.desk = Some(desk);
         self.overlays.clear();
+        self.show_panes();
         Ok(())
     }
 
@@ -151,7 +152,18 @@ impl Ui {
         if !panes.contains(&self.focus) {
             self.focus = if panes.contains(&PaneKind::Log) { PaneKind::Log } else { panes[0] };
         }
+        self.show_panes();
         true
+    }
+
+    /// Tell the panes of the workspace that they are in view.
+    fn show_panes(&mut self) {
+        let shown = self.shown();
+        if let Some(desk) = &mut self.desk {
+            if let Err(e) = desk.show(&shown, &self.session) {
+                self.set_status(e, true);
+            }
+        }
     }
 
     fn shown(&self) -> Vec<PaneKind> {
