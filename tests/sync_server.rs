@@ -453,3 +453,38 @@ fn a_superadministrator_sees_and_acts_across_organisations() {
     sync(&kari);
     assert!(kari.entries().iter().any(|e| e["text"] == "DSB følger hendelsen"), "and may write in it");
 }
+
+#[test]
+fn eps_registrations_reach_only_those_who_may_see_them() {
+    let server = server_with(&[("eva", &["eps"]), ("kari", &["kriseledelse"]), ("lars", &["loggfører"])]);
+    let (eva, kari, lars) =
+        (client(&server.url, "eva"), client(&server.url, "kari"), client(&server.url, "lars"));
+    kari.ok(&["incident", "new", "--title", "Evakuering Bjerke", "--type", "flom"]);
+    sync(&kari);
+    sync(&eva);
+    sync(&lars);
+    eva.ok(&["incident", "use", "1"]);
+    eva.ok(&["eps", "add", "--kind", "evakuert", "--name", "Ingrid Ødegård", "--location", "Bjerke skole"]);
+    eva.ok(&["eps", "status", "1", "ivaretatt"]);
+    sync(&eva);
+    sync(&kari);
+    sync(&lars);
+
+    let at_kari: serde_json::Value =
+        serde_json::from_str(&kari.ok(&["eps", "list", "--incident", "1", "--json"])).unwrap();
+    assert_eq!(at_kari[0]["name"], "Ingrid Ødegård");
+    assert_eq!(at_kari[0]["status"], "ivaretatt");
+    assert_eq!(at_kari[0]["handled_by"], "eva");
+
+    // The logger gets the log (counts, no names) but not one registration.
+    let rows: i64 = rusqlite::Connection::open(lars.db())
+        .unwrap()
+        .query_row("SELECT count(*) FROM eps_registrations", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 0, "the server never sent EPS data to a logger");
+    let (_, err) = lars.fails(&["eps", "list", "--incident", "1"]);
+    assert!(err.contains("may not see EPS registrations"), "{err}");
+    let log = lars.ok(&["log", "list", "--incident", "1"]);
+    assert!(log.contains("EPS: ny registrering (evakuert). Nå 1 evakuerte"), "{log}");
+    assert!(!log.contains("Ingrid"), "{log}");
+}

@@ -11,8 +11,19 @@ use crate::sync::bundle::Bundle;
 use chrono::Utc;
 
 impl Session {
+    /// The conflicts this user may see: none of EPS data without the right to see it.
     pub fn conflicts(&self, incident: Option<&Incident>) -> Result<Vec<Conflict>> {
-        Ok(self.store.conflicts(incident.map(|i| i.id))?)
+        let mut all = self.store.conflicts(incident.map(|i| i.id))?;
+        let mut hidden = Vec::new();
+        for kind in crate::sync::Kind::ALL {
+            if let Some(p) = crate::sync::authorize::needed_to_read(kind) {
+                if !self.may(p)? {
+                    hidden.push(kind);
+                }
+            }
+        }
+        all.retain(|c| !hidden.contains(&c.kind));
+        Ok(all)
     }
 
     /// Settle a conflict on the record whose id starts with `id` (at least 8
@@ -23,7 +34,6 @@ impl Session {
             return Err(AppError::Usage("give at least 8 characters of the record's id".into()));
         }
         let found: Vec<Conflict> = self
-            .store
             .conflicts(None)?
             .into_iter()
             .filter(|c| c.entity.to_string().starts_with(&id) && c.field == field)

@@ -2,8 +2,7 @@
 //! store keeps them; who may see them is decided in `app` (and on the sync server).
 
 use super::log::{append_in, NewEntryRecord};
-use super::registers::note;
-use super::replica::Who;
+use super::replica::{self, Who};
 use super::{Result, Store, StoreError};
 use crate::domain::eps::{EpsKind, EpsStatus, NewRegistration, Registration};
 use crate::domain::time::{from_millis, to_millis};
@@ -80,7 +79,7 @@ impl Store {
                 to_millis(now)
             ],
         )?;
-        note(&tx, who, "eps", id, "create", now)?;
+        replica::created(&tx, crate::sync::Kind::Eps, id, who, now)?;
         let all = registrations_in(&tx, incident)?;
         let logged = append_in(&tx, incident, [entry(&all)])?.pop().expect("a new entry is appended");
         tx.commit()?;
@@ -113,7 +112,8 @@ impl Store {
             "UPDATE eps_registrations SET status = ?2, handled_by = ?3, updated_at = ?4 WHERE id = ?1",
             params![id, status.name(), who.author, to_millis(now)],
         )?;
-        note(&tx, who, "eps", Uuid::parse_str(&id).unwrap_or_default(), "set", now)?;
+        let key = Uuid::parse_str(&id).unwrap_or_default();
+        replica::changed(&tx, crate::sync::Kind::Eps, key, &["status", "handled_by"], who, now)?;
         let all = registrations_in(&tx, incident)?;
         let logged = append_in(&tx, incident, [entry(&all)])?.pop().expect("a new entry is appended");
         tx.commit()?;

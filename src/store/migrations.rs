@@ -466,6 +466,7 @@ const STEPS: &[&str] = &[
         created_at  INTEGER NOT NULL,
         created_by  TEXT NOT NULL,
         updated_at  INTEGER NOT NULL,
+        hlc         INTEGER NOT NULL DEFAULT 0,
         UNIQUE (incident_id, number)
     ) STRICT;
 

@@ -16,6 +16,7 @@ pub fn needed_to_change(kind: Kind) -> Permission {
         Kind::Task => Permission::ManageTasks,
         Kind::Media => Permission::WorkMedia,
         Kind::Report => Permission::WriteReports,
+        Kind::Eps => Permission::SeeEps,
     }
 }
 
@@ -39,11 +40,12 @@ pub fn needed(op: &Op) -> Permission {
 }
 
 /// The permission needed to *see* records of a kind, beyond belonging to the
-/// organisation. None today; evacuee and next-of-kin registrations (EPS) will need
-/// `SeeEps`, and the server's pull filters on it.
+/// organisation: evacuee and next-of-kin registrations (EPS) need `SeeEps`, and the
+/// server's pull leaves them out for everyone else.
 pub fn needed_to_read(kind: Kind) -> Option<Permission> {
     match kind {
         Kind::Incident | Kind::LogEntry | Kind::Task | Kind::Media | Kind::Report | Kind::Meeting => None,
+        Kind::Eps => Some(Permission::SeeEps),
     }
 }
 

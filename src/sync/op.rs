@@ -24,11 +24,14 @@ pub enum Kind {
     Report,
     #[serde(rename = "meeting")]
     Meeting,
+    /// An EPS registration: sensitive, sent only to those who may see it.
+    #[serde(rename = "eps")]
+    Eps,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] =
-        [Kind::Incident, Kind::LogEntry, Kind::Task, Kind::Media, Kind::Report, Kind::Meeting];
+    pub const ALL: [Kind; 7] =
+        [Kind::Incident, Kind::LogEntry, Kind::Task, Kind::Media, Kind::Report, Kind::Meeting, Kind::Eps];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -38,6 +41,7 @@ impl Kind {
             Kind::Media => "media",
             Kind::Report => "report",
             Kind::Meeting => "meeting",
+            Kind::Eps => "eps",
         }
     }
 

@@ -80,6 +80,8 @@ fn what(c: &Conflict, nb: bool) -> String {
         (Kind::Report, false) => "report",
         (Kind::Meeting, true) => "møte",
         (Kind::Meeting, false) => "meeting",
+        (Kind::Eps, true) => "EPS-registrering",
+        (Kind::Eps, false) => "EPS registration",
     };
     format!("{kind} {} · {}", c.number, c.field)
 }

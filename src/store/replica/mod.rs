@@ -50,7 +50,7 @@ struct Table {
     touched: bool,
 }
 
-const TABLES: [Table; 6] = [
+const TABLES: [Table; 7] = [
     Table {
         kind: Kind::Incident,
         name: "incidents",
@@ -162,6 +162,26 @@ const TABLES: [Table; 6] = [
             "created_by",
         ],
         mutable: &["status", "current_item", "minutes_report"],
+        numbering: Numbering::PerIncident("number"),
+        touched: true,
+    },
+    Table {
+        kind: Kind::Eps,
+        name: "eps_registrations",
+        columns: &[
+            "kind",
+            "name",
+            "born",
+            "phone",
+            "location",
+            "about",
+            "status",
+            "notes",
+            "handled_by",
+            "created_at",
+            "created_by",
+        ],
+        mutable: &["status", "handled_by", "notes"],
         numbering: Numbering::PerIncident("number"),
         touched: true,
     },
