@@ -76,6 +76,20 @@ fn json(out: Out<'_>, value: &impl serde::Serialize) -> Result<(), Failure> {
     writeln!(out, "{}", serde_json::to_string(value).expect("plain data")).map_err(io)
 }
 
+/// `value` as JSON with `--json`, else as `plain` prints it for people.
+fn either<T: serde::Serialize>(
+    out: Out<'_>,
+    p: &Printer,
+    value: &T,
+    plain: impl FnOnce(Out<'_>) -> Result<(), Failure>,
+) -> Result<(), Failure> {
+    if p.json {
+        json(out, value)
+    } else {
+        plain(out)
+    }
+}
+
 // ---- contacts -----------------------------------------------------------------------
 
 #[derive(Subcommand, Debug)]
@@ -205,19 +219,11 @@ pub fn contact(s: &mut Session, cmd: ContactCmd, p: &Printer, out: Out<'_>) -> R
                 .into_iter()
                 .filter(|c| group.as_deref().is_none_or(|g| c.groups.iter().any(|h| fold(h) == fold(g))))
                 .collect();
-            if p.json {
-                json(out, &list)?;
-            } else {
-                list.iter().try_for_each(|c| print_contact(out, c))?;
-            }
+            either(out, p, &list, |out| list.iter().try_for_each(|c| print_contact(out, c)))?;
         }
         ContactCmd::Search { query, limit } => {
             let list = s.search_contacts(&query.join(" "), limit)?;
-            if p.json {
-                json(out, &list)?;
-            } else {
-                list.iter().try_for_each(|c| print_contact(out, c))?;
-            }
+            either(out, p, &list, |out| list.iter().try_for_each(|c| print_contact(out, c)))?;
         }
         ContactCmd::Show { number } => {
             let c = s.contact(number)?;
@@ -254,11 +260,7 @@ pub fn contact(s: &mut Session, cmd: ContactCmd, p: &Printer, out: Out<'_>) -> R
                     c.groups = groups;
                 }
             })?;
-            if p.json {
-                json(out, &c)?;
-            } else {
-                print_contact(out, &c)?;
-            }
+            either(out, p, &c, |out| print_contact(out, &c))?;
         }
         ContactCmd::Remove { number } => {
             let c = s.remove_contact(number)?;
@@ -364,11 +366,7 @@ pub fn resource(s: &mut Session, cmd: ResourceCmd, p: &Printer, out: Out<'_>) ->
                     words.iter().all(|w| hay.contains(w.as_str()))
                 })
                 .collect();
-            if p.json {
-                json(out, &list)?;
-            } else {
-                list.iter().try_for_each(|r| print_resource(out, r))?;
-            }
+            either(out, p, &list, |out| list.iter().try_for_each(|r| print_resource(out, r)))?;
         }
         ResourceCmd::Set { number, availability, quantity, location, owner } => {
             let availability = availability.map(|a| Availability::parse(&a)).transpose()?;
@@ -386,11 +384,7 @@ pub fn resource(s: &mut Session, cmd: ResourceCmd, p: &Printer, out: Out<'_>) ->
                     r.owner = o;
                 }
             })?;
-            if p.json {
-                json(out, &r)?;
-            } else {
-                print_resource(out, &r)?;
-            }
+            either(out, p, &r, |out| print_resource(out, &r))?;
         }
         ResourceCmd::Import { file, skip_bad } => {
             let data = read_input(&file)?;
@@ -543,11 +537,7 @@ pub fn alert(s: &mut Session, cmd: AlertCmd, p: &Printer, out: Out<'_>) -> Resul
         }
         AlertCmd::Lists => {
             let lists = s.alert_lists()?;
-            if p.json {
-                json(out, &lists)?;
-            } else {
-                lists.iter().try_for_each(|l| print_list(out, l))?;
-            }
+            either(out, p, &lists, |out| lists.iter().try_for_each(|l| print_list(out, l)))?;
         }
         AlertCmd::ListShow { name } => {
             let l = s.alert_list(&name)?;
@@ -575,19 +565,11 @@ pub fn alert(s: &mut Session, cmd: AlertCmd, p: &Printer, out: Out<'_>) -> Resul
                 (None, None) => return Err(usage("say --contact N or --user NAME".into())),
             };
             let l = s.add_to_alert_list(&list, &role, who)?;
-            if p.json {
-                json(out, &l)?;
-            } else {
-                print_list(out, &l)?;
-            }
+            either(out, p, &l, |out| print_list(out, &l))?;
         }
         AlertCmd::MemberRemove { list, position } => {
             let l = s.remove_from_alert_list(&list, position)?;
-            if p.json {
-                json(out, &l)?;
-            } else {
-                print_list(out, &l)?;
-            }
+            either(out, p, &l, |out| print_list(out, &l))?;
         }
         AlertCmd::Send { list, incident, queue_only, message } => {
             let incident = s.resolve_incident(incident)?;
@@ -618,11 +600,9 @@ pub fn alert(s: &mut Session, cmd: AlertCmd, p: &Printer, out: Out<'_>) -> Resul
             match number {
                 Some(n) => {
                     let a = s.alert(&incident, n)?;
-                    if p.json {
-                        json(out, &serde_json::json!({ "alert": a, "tally": a.tally() }))?;
-                    } else {
-                        print_alert_full(out, &a)?;
-                    }
+                    either(out, p, &serde_json::json!({ "alert": a, "tally": a.tally() }), |out| {
+                        print_alert_full(out, &a)
+                    })?;
                 }
                 None => {
                     let all = s.alerts(&incident)?;
@@ -642,11 +622,7 @@ pub fn alert(s: &mut Session, cmd: AlertCmd, p: &Printer, out: Out<'_>) -> Resul
             let incident = s.resolve_incident(incident)?;
             let ack = Ack::parse(&answer.join(" "))?;
             let (a, _) = s.answer_alert(&incident, number, who.as_deref(), ack)?;
-            if p.json {
-                json(out, &a.tally())?;
-            } else {
-                print_alert_line(out, &a)?;
-            }
+            either(out, p, &a.tally(), |out| print_alert_line(out, &a))?;
         }
         AlertCmd::Escalate => {
             let entries = s.escalate_due(Utc::now())?;
@@ -745,11 +721,9 @@ pub fn card(s: &mut Session, cmd: CardCmd, p: &Printer, out: Out<'_>) -> Result<
         }
         CardCmd::Show { name } => {
             let c = s.card(&name)?;
-            if p.json {
-                json(out, &c)?;
-            } else {
-                write!(out, "{}", crate::text::safe(&c.card.to_markdown())).map_err(io)?;
-            }
+            either(out, p, &c, |out| {
+                write!(out, "{}", crate::text::safe(&c.card.to_markdown())).map_err(io)
+            })?;
         }
         CardCmd::Import { path } => {
             let done = s.import_cards(&path)?;
@@ -870,11 +844,7 @@ pub fn plan(s: &mut Session, cmd: PlanCmd, p: &Printer, out: Out<'_>) -> Result<
         PlanCmd::Revise { number, next } => {
             let next = next.map(|d| parse_date(&d)).transpose()?;
             let plan = s.revise_plan(number, next)?;
-            if p.json {
-                json(out, &plan)?;
-            } else {
-                print_plan(out, 0, &plan)?;
-            }
+            either(out, p, &plan, |out| print_plan(out, 0, &plan))?;
         }
         PlanCmd::Link { number, alert_list, card, resource } => {
             let mut plan = None;
@@ -889,11 +859,7 @@ pub fn plan(s: &mut Session, cmd: PlanCmd, p: &Printer, out: Out<'_>) -> Result<
             }
             let plan =
                 plan.ok_or_else(|| usage("say what to link: --alert-list, --card or --resource".into()))?;
-            if p.json {
-                json(out, &plan)?;
-            } else {
-                print_plan(out, 0, &plan)?;
-            }
+            either(out, p, &plan, |out| print_plan(out, 0, &plan))?;
         }
     }
     Ok(true)
@@ -1001,11 +967,7 @@ pub fn ros(s: &mut Session, cmd: RosCmd, p: &Printer, out: Out<'_>) -> Result<bo
         }
         RosCmd::List => {
             let all = s.ros_events()?;
-            if p.json {
-                json(out, &all)?;
-            } else {
-                all.iter().try_for_each(|e| print_event(out, e))?;
-            }
+            either(out, p, &all, |out| all.iter().try_for_each(|e| print_event(out, e)))?;
         }
         RosCmd::Matrix { no_color } => {
             let all = s.ros_events()?;
@@ -1020,20 +982,12 @@ pub fn ros(s: &mut Session, cmd: RosCmd, p: &Printer, out: Out<'_>) -> Result<bo
         }
         RosCmd::Score { number, likelihood, consequence } => {
             let e = s.score_ros_event(number, likelihood, consequence)?;
-            if p.json {
-                json(out, &e)?;
-            } else {
-                print_event(out, &e)?;
-            }
+            either(out, p, &e, |out| print_event(out, &e))?;
         }
         RosCmd::Measure { event, text, existing, owner, due } => {
             let due = due.map(|d| parse_date(&d)).transpose()?;
             let e = s.add_ros_measure(event, NewMeasure { text, existing, owner, due })?;
-            if p.json {
-                json(out, &e)?;
-            } else {
-                print_event(out, &e)?;
-            }
+            either(out, p, &e, |out| print_event(out, &e))?;
         }
         RosCmd::Task { event, measure, incident, owner, due } => {
             let incident = s.resolve_incident(incident)?;
@@ -1171,20 +1125,12 @@ pub fn eps(s: &mut Session, cmd: EpsCmd, p: &Printer, out: Out<'_>) -> Result<bo
         EpsCmd::List { incident } => {
             let incident = s.resolve_incident(incident)?;
             let all = s.eps_registrations(&incident)?;
-            if p.json {
-                json(out, &all)?;
-            } else {
-                all.iter().try_for_each(|r| print_registration(out, r))?;
-            }
+            either(out, p, &all, |out| all.iter().try_for_each(|r| print_registration(out, r)))?;
         }
         EpsCmd::Status { incident, number, status } => {
             let incident = s.resolve_incident(incident)?;
             let (r, _) = s.set_eps_status(&incident, number, EpsStatus::parse(&status.join(" "))?)?;
-            if p.json {
-                json(out, &r)?;
-            } else {
-                print_registration(out, &r)?;
-            }
+            either(out, p, &r, |out| print_registration(out, &r))?;
         }
         EpsCmd::Export { incident, out: file, format } => {
             let incident = s.resolve_incident(incident)?;
@@ -1248,11 +1194,9 @@ pub fn exercise(s: &mut Session, cmd: ExerciseCmd, p: &Printer, out: Out<'_>) ->
             let text = String::from_utf8(read_input(&script)?)
                 .map_err(|_| usage("the script is not UTF-8 text".into()))?;
             let n = s.start_exercise(&incident, &text, Utc::now())?;
-            if p.json {
-                json(out, &serde_json::json!({ "injects": n }))?;
-            } else {
-                writeln!(out, "{n} injects; the exercise clock runs from now").map_err(io)?;
-            }
+            either(out, p, &serde_json::json!({ "injects": n }), |out| {
+                writeln!(out, "{n} injects; the exercise clock runs from now").map_err(io)
+            })?;
             // Whatever is due at +00:00 goes in at once.
             s.deliver_injects(Utc::now())?;
         }

@@ -59,6 +59,12 @@ impl AlertsPane {
         Ok(())
     }
 
+    fn reload_or_say(&mut self, cx: &mut Cx<'_>) {
+        if let Err(e) = self.reload(cx.session) {
+            cx.post(UiEvent::Error(e.to_string()));
+        }
+    }
+
     fn answer(&mut self, cx: &mut Cx<'_>, ack: Ack) {
         let Some(w) = self.waiting.first().cloned() else {
             let nb = cx.lang.is_norwegian();
@@ -70,15 +76,9 @@ impl AlertsPane {
             cx.post(UiEvent::Status(msg.into()));
             return;
         };
-        match cx.session.answer_alert(&self.incident, w.alert, None, ack) {
-            Ok((_, entry)) => {
-                cx.post(UiEvent::Status(entry.text));
-                cx.post(UiEvent::DataChanged);
-                if let Err(e) = self.reload(cx.session) {
-                    cx.post(UiEvent::Error(e.to_string()));
-                }
-            }
-            Err(e) => cx.post(UiEvent::Error(e.to_string())),
+        let result = cx.session.answer_alert(&self.incident, w.alert, None, ack).map(|(_, e)| e.text);
+        if cx.changed(result) {
+            self.reload_or_say(cx);
         }
     }
 
@@ -96,16 +96,10 @@ impl AlertsPane {
             return;
         };
         // Recording is quick; delivery runs in the background (see `tui::outbox`).
-        match cx.session.send_alert(&self.incident, list.trim(), message.trim()) {
-            Ok((_, entry)) => {
-                cx.post(UiEvent::Status(entry.text));
-                cx.post(UiEvent::DataChanged);
-                self.row = 0;
-                if let Err(e) = self.reload(cx.session) {
-                    cx.post(UiEvent::Error(e.to_string()));
-                }
-            }
-            Err(e) => cx.post(UiEvent::Error(e.to_string())),
+        let result = cx.session.send_alert(&self.incident, list.trim(), message.trim()).map(|(_, e)| e.text);
+        if cx.changed(result) {
+            self.row = 0;
+            self.reload_or_say(cx);
         }
     }
 }

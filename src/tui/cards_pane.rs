@@ -4,7 +4,7 @@
 
 use super::action::{Action, Input};
 use super::keymap::Context;
-use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx, UiEvent};
+use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx};
 use super::widgets::{list_window, move_selection, pane_block};
 use crate::app::Session;
 use crate::domain::roles::Permission;
@@ -40,13 +40,8 @@ impl CardsPane {
 
     fn activate(&mut self, cx: &mut Cx<'_>) {
         let Some(name) = self.cards.get(self.row).map(|c| c.card.name.clone()) else { return };
-        match cx.session.activate_card(&self.incident, &name, false) {
-            Ok((_, entry)) => {
-                cx.post(UiEvent::Status(entry.text));
-                cx.post(UiEvent::DataChanged);
-            }
-            Err(e) => cx.post(UiEvent::Error(e.to_string())),
-        }
+        let result = cx.session.activate_card(&self.incident, &name, false).map(|(_, e)| e.text);
+        cx.changed(result);
     }
 }
 

@@ -55,15 +55,11 @@ impl EpsPane {
         cx: &mut Cx<'_>,
         f: impl FnOnce(&mut Session, &Incident) -> crate::app::Result<(Registration, crate::domain::LogEntry)>,
     ) {
-        match f(cx.session, &self.incident) {
-            Ok((_, entry)) => {
-                cx.post(UiEvent::Status(entry.text));
-                cx.post(UiEvent::DataChanged);
-                if let Err(e) = self.reload(cx.session) {
-                    cx.post(UiEvent::Error(e.to_string()));
-                }
+        let result = f(cx.session, &self.incident).map(|(_, e)| e.text);
+        if cx.changed(result) {
+            if let Err(e) = self.reload(cx.session) {
+                cx.post(UiEvent::Error(e.to_string()));
             }
-            Err(e) => cx.post(UiEvent::Error(e.to_string())),
         }
     }
 }

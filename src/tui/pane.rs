@@ -58,6 +58,22 @@ impl Cx<'_> {
         true
     }
 
+    /// After a change: say what it did (the log entry's text, usually) and have the
+    /// panes refresh, or show why it failed. True when it was done.
+    pub fn changed(&mut self, result: crate::app::Result<String>) -> bool {
+        match result {
+            Ok(said) => {
+                self.post(UiEvent::Status(said));
+                self.post(UiEvent::DataChanged);
+                true
+            }
+            Err(e) => {
+                self.post(UiEvent::Error(e.to_string()));
+                false
+            }
+        }
+    }
+
     pub fn strings(&self) -> &'static Strings {
         self.lang.strings()
     }
