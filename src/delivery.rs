@@ -109,6 +109,10 @@ const ATTEMPTS: i64 = 3;
 pub fn deliver_outbox(store: &mut Store, channels: &Channels) -> crate::store::Result<Delivered> {
     let mut done = Delivered::default();
     let mut mailer: Option<Result<lettre::SmtpTransport, String>> = None;
+    // A channel that fails three times in a row is left alone for the rest of the
+    // round: 2,000 messages to an SMTP server that does not answer must not each wait
+    // for their own timeout.
+    let mut failing: Vec<(Channel, u32, String)> = Vec::new();
     loop {
         let batch = store.outbox(200)?;
         if batch.is_empty() {
@@ -116,7 +120,9 @@ pub fn deliver_outbox(store: &mut Store, channels: &Channels) -> crate::store::R
         }
         let mut progressed = false;
         for m in batch {
+            let down = failing.iter().find(|(c, n, _)| *c == m.channel && *n >= 3).map(|(_, _, e)| e.clone());
             let result = match m.channel {
+                _ if down.is_some() => Err(down.unwrap_or_default()),
                 Channel::App => Ok(()),
                 Channel::Email => match &channels.smtp {
                     Some(smtp) => {
@@ -134,6 +140,12 @@ pub fn deliver_outbox(store: &mut Store, channels: &Channels) -> crate::store::R
                 },
             };
             let now = chrono::Utc::now();
+            match (&result, failing.iter_mut().find(|(c, ..)| *c == m.channel)) {
+                (Ok(()), Some(f)) => f.1 = 0,
+                (Err(e), Some(f)) => *f = (m.channel, f.1 + 1, e.clone()),
+                (Err(e), None) => failing.push((m.channel, 1, e.clone())),
+                (Ok(()), None) => {}
+            }
             match result {
                 Ok(()) => {
                     store.set_delivery(m.id, Delivery::Delivered, "", now)?;

@@ -271,6 +271,43 @@ fn a_broken_channel_is_tried_again_then_given_up_as_not_delivered() {
 }
 
 #[test]
+fn a_channel_that_keeps_failing_is_left_alone_for_the_rest_of_the_round() {
+    let h = Home::new();
+    let calls = h.path().join("calls");
+    let script = h.path().join("broken-sms");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\necho \"$1\" >> '{}'\necho 'gateway down' >&2\nexit 1\n", calls.display()),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    configure(&h, &format!("[alerts.sms]\ncommand = [\"{}\", \"{{to}}\"]\n", script.display()));
+    h.ok(&["incident", "new", "--title", "Storflom"]);
+    h.ok(&["alert", "list-new", "Alle"]);
+    for n in 1..=6 {
+        h.ok(&["contact", "add", "--name", &format!("Person {n}"), "--phone", &format!("9000000{n}")]);
+        h.ok(&["alert", "member-add", "Alle", "--role", &format!("rolle {n}"), "--contact", &n.to_string()]);
+    }
+    h.ok(&["alert", "send", "Alle", "Møt opp"]);
+    let tried = std::fs::read_to_string(&calls).unwrap();
+    assert_eq!(
+        tried.lines().count(),
+        3,
+        "three failures, then the channel waits for the next round: {tried}"
+    );
+    let full = h.ok(&["alert", "status", "1"]);
+    assert_eq!(
+        full.matches("venter: SMS-kommandoen avsluttet med exit status: 1: gateway down").count(),
+        6,
+        "{full}"
+    );
+}
+
+#[test]
 fn activating_a_card_makes_its_tasks_once_and_logs_it() {
     let h = Home::new();
     h.ok(&["incident", "new", "--title", "Mobilnettet er nede", "--type", "ekom-bortfall"]);

@@ -301,6 +301,7 @@ impl Session {
     /// Alert the next of each role where the one before has not answered in time or
     /// cannot come, in every open incident. Returns the log entries written.
     pub fn escalate_due(&mut self, now: DateTime<Utc>) -> Result<Vec<LogEntry>> {
+        self.permit(Permission::WriteLog)?;
         let mut logged = Vec::new();
         for (incident_number, number) in self.store.alerts_to_watch()? {
             let incident = self.store.incident_by_number(incident_number)?;

@@ -38,6 +38,7 @@ impl Session {
 
     /// Write the injects that are due at `now` into the log, in every running exercise.
     pub fn deliver_injects(&mut self, now: DateTime<Utc>) -> Result<Vec<LogEntry>> {
+        self.permit(Permission::WriteLog)?;
         let mut out = Vec::new();
         for number in self.store.running_exercises()? {
             let incident = self.store.incident_by_number(number)?;

@@ -466,17 +466,19 @@ impl Ui {
     /// alerts unanswered past their time (the next of the role is alerted). True when
     /// something was written.
     fn chores(&mut self) -> bool {
+        // Only a sitroom whose user may write the log writes these entries.
+        if !self.session.may(crate::domain::roles::Permission::WriteLog).unwrap_or(false) {
+            return false;
+        }
         let now = chrono::Utc::now();
         let mut written = 0;
         match self.session.deliver_injects(now) {
             Ok(e) => written += e.len(),
             Err(e) => self.set_status(e.to_string(), true),
         }
-        if self.session.may(crate::domain::roles::Permission::WriteLog).unwrap_or(false) {
-            match self.session.escalate_due(now) {
-                Ok(e) => written += e.len(),
-                Err(e) => self.set_status(e.to_string(), true),
-            }
+        match self.session.escalate_due(now) {
+            Ok(e) => written += e.len(),
+            Err(e) => self.set_status(e.to_string(), true),
         }
         if written > 0 {
             self.refresh();
