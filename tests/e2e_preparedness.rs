@@ -45,7 +45,7 @@ fn an_action_card_activated_in_the_tui_puts_its_tasks_on_the_board() {
 fn an_alert_from_another_sitroom_is_seen_at_once_and_answered_with_one_key() {
     let h = incident_home(false);
     h.ok(&["alert", "list-new", "Stab"]);
-    h.ok(&["alert", "member-add", "Stab", "--role", "loggfører", "--user", "kari"]);
+    h.ok(&["alert", "member-add", "Stab", "--role", "loggfører", "--app-user", "kari"]);
     let t = Tmux::new();
     t.start(&h, "--lang nb");
     t.wait_for("Ny loggføring");

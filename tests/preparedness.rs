@@ -150,7 +150,7 @@ fn staff_list(h: &Home) {
     for (role, who) in [("leder", "1"), ("leder", "2"), ("kommunikasjon", "3")] {
         h.ok(&["alert", "member-add", "Kriseledelse", "--role", role, "--contact", who]);
     }
-    h.ok(&["alert", "member-add", "Kriseledelse", "--role", "loggfører", "--user", "ola"]);
+    h.ok(&["alert", "member-add", "Kriseledelse", "--role", "loggfører", "--app-user", "ola"]);
     h.ok(&["incident", "new", "--title", "Flom i Numedalslågen", "--type", "flom"]);
 }
 

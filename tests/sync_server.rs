@@ -488,3 +488,60 @@ fn eps_registrations_reach_only_those_who_may_see_them() {
     assert!(log.contains("EPS: ny registrering (evakuert). Nå 1 evakuerte"), "{log}");
     assert!(!log.contains("Ingrid"), "{log}");
 }
+
+/// An SMS command for this home that appends "to=NUMBER" and the message to a file.
+fn sms_channel(h: &Home) -> std::path::PathBuf {
+    let log = h.path().join("sms.log");
+    let script = h.path().join("send-sms");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\necho \"to=$1\" >> '{0}'\ncat >> '{0}'\necho >> '{0}'\n", log.display()),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    std::fs::create_dir_all(h.config_dir()).unwrap();
+    std::fs::write(
+        h.config_dir().join("config.toml"),
+        format!("[alerts.sms]\ncommand = [\"{}\", \"{{to}}\"]\n", script.display()),
+    )
+    .unwrap();
+    log
+}
+
+#[test]
+fn an_alert_sent_from_one_replica_is_answered_on_another_and_only_the_sender_delivers() {
+    let server = server_with(&[("kari", &["kriseledelse"]), ("ola", &["loggfører"])]);
+    let (kari, ola) = (client(&server.url, "kari"), client(&server.url, "ola"));
+    let (kari_sms, ola_sms) = (sms_channel(&kari), sms_channel(&ola));
+    kari.ok(&["incident", "new", "--title", "Flom i Lågen", "--type", "flom"]);
+    kari.ok(&["contact", "add", "--name", "Per Hansen", "--phone", "913 00 000"]);
+    kari.ok(&["alert", "list-new", "Stab"]);
+    kari.ok(&["alert", "member-add", "Stab", "--role", "leder", "--contact", "1"]);
+    kari.ok(&["alert", "member-add", "Stab", "--role", "loggfører", "--app-user", "ola"]);
+    kari.ok(&["alert", "send", "Stab", "Møt i stabsrommet på rådhuset"]);
+    sync(&kari);
+    sync(&ola);
+
+    // Ola's sitroom shows the alert to him, and he answers there.
+    ola.ok(&["incident", "use", "1"]);
+    assert!(ola.ok(&["alert", "inbox"]).contains("Møt i stabsrommet på rådhuset"));
+    ola.ok(&["alert", "ack", "1", "kommer"]);
+    assert!(ola.ok(&["alert", "escalate"]).trim().is_empty(), "only the sender escalates");
+    sync(&ola);
+    sync(&kari);
+
+    let status: serde_json::Value =
+        serde_json::from_str(&kari.ok(&["alert", "status", "1", "--json"])).unwrap();
+    assert_eq!(status["tally"]["coming"], 1, "{status}");
+    assert_eq!(status["alert"]["recipients"][0]["reached"], "levert", "Per's SMS went from Kari's sitroom");
+    let at_ola = ola.ok(&["alert", "status", "1"]);
+    assert!(at_ola.contains("Per Hansen") && at_ola.contains("levert"), "Ola sees Per was reached: {at_ola}");
+    assert_eq!(std::fs::read_to_string(&kari_sms).unwrap(), "to=913 00 000\nMøt i stabsrommet på rådhuset\n");
+    assert!(!ola_sms.exists(), "the replica that received the alert sent nothing");
+    assert!(kari.ok(&["log", "list"]).contains("Varsling 1: ola (loggfører) svarte «kommer»"));
+    assert_eq!(kari.state_hash(), ola.state_hash());
+}

@@ -75,10 +75,16 @@ impl Session {
             MemberRef::Contact(n) => NewMember { role, contact: Some(self.store.contact(n)?.id), user: None },
             MemberRef::User(u) => {
                 let u = crate::text::nfc(u.trim());
-                if self.store.user_count()? > 0 && self.store.user(&u)?.is_none() {
+                // Signed in to a server, the users are the server's accounts, which this
+                // replica does not list; otherwise a name must be one of ours.
+                let synced = self.store.meta("sync_server")?.is_some();
+                if !synced && self.store.user_count()? > 0 && self.store.user(&u)?.is_none() {
                     return Err(AppError::Usage(format!(
                         "{u} is not a user here; add a contact instead, or the user first"
                     )));
+                }
+                if u.is_empty() || u.chars().any(char::is_control) {
+                    return Err(Invalid("a user's name must be plain text".into()).into());
                 }
                 NewMember { role, contact: None, user: Some(u) }
             }
@@ -116,9 +122,9 @@ impl Session {
         )?)
     }
 
-    /// The messages to one member: in sitroom for a user; SMS to the first phone and
-    /// e-mail for a contact. A channel that is not set up is recorded as not delivered.
-    fn messages_for(&self, member: &crate::domain::alert::Member) -> Result<Vec<Sent>> {
+    /// The messages to someone: in sitroom for a user; SMS to the phone and e-mail for
+    /// a contact. A channel that is not set up is recorded as not delivered.
+    fn messages_for(&self, user: Option<&str>, phone: &str, email: &str) -> Vec<Sent> {
         let sent = |channel: Channel, address: String| {
             let (status, note) = if channel == Channel::App {
                 (Delivery::Delivered, String::new())
@@ -130,19 +136,16 @@ impl Session {
             Sent { channel, address, status, note }
         };
         let mut out = Vec::new();
-        if let Some(u) = &member.user {
-            out.push(sent(Channel::App, u.clone()));
+        if let Some(u) = user {
+            out.push(sent(Channel::App, u.to_string()));
         }
-        if let Some(id) = member.contact {
-            let c = self.store.contact_by_id(id)?;
-            if let Some(phone) = c.phones.first() {
-                out.push(sent(Channel::Sms, phone.clone()));
-            }
-            if !c.email.is_empty() {
-                out.push(sent(Channel::Email, c.email.clone()));
-            }
+        if !phone.is_empty() {
+            out.push(sent(Channel::Sms, phone.to_string()));
         }
-        Ok(out)
+        if !email.is_empty() {
+            out.push(sent(Channel::Email, email.to_string()));
+        }
+        out
     }
 
     /// Send an alert from an incident to a list: the first of each role now, the rest
@@ -171,13 +174,24 @@ impl Session {
         let mut planned = Vec::with_capacity(list.members.len());
         for m in &list.members {
             let alert_now = first.contains(&m.position);
-            let sends = if alert_now { self.messages_for(m)? } else { Vec::new() };
+            // A contact is reached at the first phone and the e-mail address.
+            let (phone, email) = match m.contact {
+                Some(id) => {
+                    let c = self.store.contact_by_id(id)?;
+                    (c.phones.first().cloned().unwrap_or_default(), c.email)
+                }
+                None => (String::new(), String::new()),
+            };
+            let sends =
+                if alert_now { self.messages_for(m.user.as_deref(), &phone, &email) } else { Vec::new() };
             planned.push(Planned {
                 position: m.position,
                 role: m.role.clone(),
                 name: m.name.clone(),
                 contact: m.contact,
                 user: m.user.clone(),
+                phone,
+                email,
                 alert_now,
                 sends,
             });
@@ -306,10 +320,6 @@ impl Session {
         for (incident_number, number) in self.store.alerts_to_watch()? {
             let incident = self.store.incident_by_number(incident_number)?;
             let alert = self.store.alert(&incident, number)?;
-            let list = match self.store.alert_list(&alert.list) {
-                Ok(l) => l,
-                Err(_) => continue,
-            };
             for (from, to) in alert.escalations(now) {
                 let (Some(before), Some(next)) = (
                     alert.recipients.iter().find(|r| r.position == from),
@@ -317,16 +327,7 @@ impl Session {
                 ) else {
                     continue;
                 };
-                let member = list.members.iter().find(|m| m.position == to).cloned().unwrap_or(
-                    crate::domain::alert::Member {
-                        position: to,
-                        role: next.role.clone(),
-                        name: next.name.clone(),
-                        contact: None,
-                        user: next.user.clone(),
-                    },
-                );
-                let sends = self.messages_for(&member)?;
+                let sends = self.messages_for(next.user.as_deref(), &next.phone, &next.email);
                 let why = match before.ack {
                     Some(Ack::CannotCome) => "kan ikke".to_string(),
                     _ => format!("svarte ikke innen {} min", alert.escalate_after),

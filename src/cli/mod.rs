@@ -909,4 +909,30 @@ mod tests {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
     }
+
+    #[test]
+    fn no_command_reuses_a_global_flag() {
+        // clap lets a subcommand define `--user` beside the global `--user`, and then
+        // gives the value to both: `alert member-add --user ola` would act as ola.
+        use clap::CommandFactory;
+        let root = super::Cli::command();
+        let globals: Vec<String> = root
+            .get_arguments()
+            .filter(|a| a.is_global_set())
+            .filter_map(|a| a.get_long().map(String::from))
+            .collect();
+        fn walk(c: &clap::Command, globals: &[String], path: &str) {
+            for a in c.get_arguments().filter(|a| !a.is_global_set()) {
+                if let Some(long) = a.get_long() {
+                    assert!(!globals.iter().any(|g| g == long), "`{path}` defines --{long}, a global flag");
+                }
+            }
+            for sub in c.get_subcommands() {
+                walk(sub, globals, &format!("{path} {}", sub.get_name()));
+            }
+        }
+        for sub in root.get_subcommands() {
+            walk(sub, &globals, sub.get_name());
+        }
+    }
 }

@@ -418,10 +418,12 @@ pub enum AlertCmd {
         list: String,
         #[arg(long)]
         role: String,
-        #[arg(long, required_unless_present = "user", conflicts_with = "user")]
+        /// A contact (by number), reached by SMS and e-mail
+        #[arg(long, required_unless_present = "app_user", conflicts_with = "app_user")]
         contact: Option<i64>,
-        #[arg(long)]
-        user: Option<String>,
+        /// A user of sitroom (by name), reached in sitroom (not `--user`, which says who acts)
+        #[arg(long, value_name = "NAME")]
+        app_user: Option<String>,
     },
     /// Take the member at a place off a list
     MemberRemove { list: String, position: i64 },
@@ -497,10 +499,17 @@ fn print_alert_full(out: Out<'_>, a: &Alert) -> Result<(), Failure> {
                 format!("{} {} {}{}", m.channel.name(), m.address, m.status.name(), note)
             })
             .collect();
-        let sent = if r.alerted_at.is_some() && sent.is_empty() {
-            "ikke levert: ingen telefon, e-post eller bruker".to_string()
-        } else {
-            sent.join("; ")
+        // The messages are known where they were sent from; elsewhere, whether they
+        // reached the person.
+        let sent = match (r.alerted_at, sent.is_empty(), r.reached.as_str()) {
+            (Some(_), true, "ikke levert")
+                if r.phone.is_empty() && r.email.is_empty() && r.user.is_none() =>
+            {
+                "ikke levert: ingen telefon, e-post eller bruker".to_string()
+            }
+            (Some(_), true, "") => "sendt fra en annen sitroom".to_string(),
+            (Some(_), true, reached) => reached.to_string(),
+            _ => sent.join("; "),
         };
         writeln!(
             out,
@@ -558,11 +567,11 @@ pub fn alert(s: &mut Session, cmd: AlertCmd, p: &Printer, out: Out<'_>) -> Resul
                 }
             }
         }
-        AlertCmd::MemberAdd { list, role, contact, user } => {
-            let who = match (contact, user) {
+        AlertCmd::MemberAdd { list, role, contact, app_user } => {
+            let who = match (contact, app_user) {
                 (Some(c), _) => MemberRef::Contact(c),
                 (None, Some(u)) => MemberRef::User(u),
-                (None, None) => return Err(usage("say --contact N or --user NAME".into())),
+                (None, None) => return Err(usage("say --contact N or --app-user NAME".into())),
             };
             let l = s.add_to_alert_list(&list, &role, who)?;
             either(out, p, &l, |out| print_list(out, &l))?;

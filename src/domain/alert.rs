@@ -166,13 +166,37 @@ pub struct Recipient {
     pub ack_by: Option<String>,
     /// The next of the role has been alerted in this one's place.
     pub escalated: bool,
+    /// Whether the messages reached them, as the sending replica knows it (see
+    /// [`reached`]): the same on every replica.
+    pub reached: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub phone: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub email: String,
+    /// Each message and how it went: known to the replica that sent them.
     pub sent: Vec<Sent>,
 }
 
 impl Recipient {
     /// Alerted, and no message reached them and none is still on its way.
     pub fn not_delivered(&self) -> bool {
-        self.alerted_at.is_some() && !self.sent.iter().any(|s| s.status != Delivery::NotDelivered)
+        self.alerted_at.is_some() && self.reached == NOT_REACHED
+    }
+}
+
+pub const REACHED: &str = "levert";
+pub const NOT_REACHED: &str = "ikke levert";
+
+/// Whether someone was reached by these messages: `levert` once one arrived, `ikke
+/// levert` when none could (or there was none to send), and empty while some are still
+/// on their way.
+pub fn reached(sent: &[Sent]) -> &'static str {
+    if sent.iter().any(|s| s.status == Delivery::Delivered) {
+        REACHED
+    } else if sent.iter().all(|s| s.status == Delivery::NotDelivered) {
+        NOT_REACHED
+    } else {
+        ""
     }
 }
 
@@ -319,6 +343,9 @@ mod tests {
             ack_at: None,
             ack_by: None,
             escalated: false,
+            reached: REACHED.into(),
+            phone: "1".into(),
+            email: String::new(),
             sent: vec![Sent {
                 channel: Channel::Sms,
                 address: "1".into(),
@@ -402,6 +429,7 @@ mod tests {
     fn the_tally_counts_answers_standby_and_undelivered() {
         let mut undelivered = recipient(5, "c", Some(0), None);
         undelivered.sent[0].status = Delivery::NotDelivered;
+        undelivered.reached = reached(&undelivered.sent).into();
         let a = alert(vec![
             recipient(1, "a", Some(0), Some(Ack::Received)),
             recipient(2, "a", None, None),
@@ -422,6 +450,15 @@ mod tests {
                 standby: 1
             }
         );
+    }
+
+    #[test]
+    fn reached_once_one_message_arrives_not_while_some_are_on_the_way() {
+        let sent = |status| Sent { channel: Channel::Sms, address: "1".into(), status, note: String::new() };
+        assert_eq!(reached(&[sent(Delivery::NotDelivered), sent(Delivery::Delivered)]), REACHED);
+        assert_eq!(reached(&[sent(Delivery::NotDelivered), sent(Delivery::Waiting)]), "");
+        assert_eq!(reached(&[sent(Delivery::NotDelivered)]), NOT_REACHED);
+        assert_eq!(reached(&[]), NOT_REACHED, "no address at all: not reached");
     }
 
     #[test]

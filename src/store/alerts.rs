@@ -4,11 +4,12 @@
 
 use super::log::{append_in, NewEntryRecord};
 use super::registers::note;
-use super::replica::Who;
+use super::replica::{self, Who};
 use super::{Result, Store, StoreError};
-use crate::domain::alert::{Ack, Alert, AlertList, Channel, Delivery, Member, Recipient, Sent};
+use crate::domain::alert::{reached, Ack, Alert, AlertList, Channel, Delivery, Member, Recipient, Sent};
 use crate::domain::time::{from_millis, to_millis};
 use crate::domain::{Incident, LogEntry};
+use crate::sync::Kind;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use uuid::Uuid;
@@ -30,6 +31,9 @@ pub struct Planned {
     pub name: String,
     pub contact: Option<Uuid>,
     pub user: Option<String>,
+    /// Where they are reached: kept with the recipient, so that any replica can tell.
+    pub phone: String,
+    pub email: String,
     pub alert_now: bool,
     pub sends: Vec<Sent>,
 }
@@ -213,41 +217,38 @@ impl Store {
             |r| r.get(0),
         )?;
         let id = Uuid::now_v7();
+        let me = replica::origin(&tx)?;
         tx.execute(
-            "INSERT INTO alerts (id, incident_id, number, list_id, message, escalate_after, sent_at, sent_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                id.to_string(),
-                key,
-                number,
-                list.id.to_string(),
-                message,
-                list.escalate_after,
-                to_millis(now),
-                who.author
-            ],
+            "INSERT INTO alerts (id, incident_id, number, list, message, escalate_after, sent_at, sent_by, sender)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![id.to_string(), key, number, list.name, message, list.escalate_after, to_millis(now), who.author, me],
         )?;
-        {
-            let mut stmt = tx.prepare_cached(
-                "INSERT INTO alert_recipients (id, alert_id, position, role, name, contact_id, user_name, alerted_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?;
-            for r in recipients {
-                let rid = Uuid::now_v7().to_string();
-                stmt.execute(params![
-                    rid,
-                    id.to_string(),
-                    r.position,
-                    r.role,
-                    r.name,
-                    r.contact.map(|c| c.to_string()),
-                    r.user,
-                    r.alert_now.then(|| to_millis(now))
-                ])?;
-                insert_sends(&tx, &rid, &r.sends, now)?;
-            }
+        replica::created(&tx, Kind::Alert, id, who, now)?;
+        for r in recipients {
+            let rid = Uuid::now_v7();
+            let state = if r.alert_now { reached(&r.sends) } else { "" };
+            tx.prepare_cached(
+                "INSERT INTO alert_recipients (id, incident_id, alert_id, position, role, name, contact_id, user_name,
+                                               phone, email, alerted_at, reached)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            )?
+            .execute(params![
+                rid.to_string(),
+                key,
+                id.to_string(),
+                r.position,
+                r.role,
+                r.name,
+                r.contact.map(|c| c.to_string()),
+                r.user,
+                r.phone,
+                r.email,
+                r.alert_now.then(|| to_millis(now)),
+                state
+            ])?;
+            insert_sends(&tx, &rid.to_string(), &r.sends, now)?;
+            replica::created(&tx, Kind::Recipient, rid, who, now)?;
         }
-        note(&tx, who, "alert", id, "create", now)?;
         let logged = append_in(&tx, incident, [entry(number)])?.pop().expect("a new entry is appended");
         tx.commit()?;
         Ok((number, logged))
@@ -266,15 +267,15 @@ impl Store {
     pub fn alert(&self, incident: &Incident, number: i64) -> Result<Alert> {
         let id = self.alert_id(incident, number)?;
         let (list, message, escalate_after, sent_at, sent_by) = self.conn.query_row(
-            "SELECT l.name, a.message, a.escalate_after, a.sent_at, a.sent_by
-             FROM alerts a JOIN alert_lists l ON l.id = a.list_id WHERE a.id = ?1",
+            "SELECT a.list, a.message, a.escalate_after, a.sent_at, a.sent_by FROM alerts a WHERE a.id = ?1",
             [&id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)?, r.get(4)?)),
         )?;
         let mut recipients: Vec<Recipient> = self
             .conn
             .prepare_cached(
-                "SELECT id, position, role, name, user_name, alerted_at, ack, ack_at, ack_by, escalated
+                "SELECT id, position, role, name, user_name, alerted_at, ack, ack_at, ack_by, escalated, reached,
+                        phone, email
                  FROM alert_recipients WHERE alert_id = ?1 ORDER BY position",
             )?
             .query_map([&id], |r| {
@@ -289,6 +290,9 @@ impl Store {
                     ack_at: r.get::<_, Option<i64>>(7)?.map(from_millis),
                     ack_by: r.get(8)?,
                     escalated: r.get(9)?,
+                    reached: r.get(10)?,
+                    phone: r.get(11)?,
+                    email: r.get(12)?,
                     sent: Vec::new(),
                 })
             })?
@@ -350,17 +354,22 @@ impl Store {
     ) -> Result<LogEntry> {
         let id = self.alert_id(incident, number)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let changed = tx.execute(
-            "UPDATE alert_recipients SET ack = ?3, ack_at = ?4, ack_by = ?5
-             WHERE alert_id = ?1 AND position = ?2 AND alerted_at IS NOT NULL",
-            params![id, position, ack.name(), to_millis(now), by],
+        let rid: Option<String> = tx
+            .query_row(
+                "SELECT id FROM alert_recipients WHERE alert_id = ?1 AND position = ?2 AND alerted_at IS NOT NULL",
+                params![id, position],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let rid = rid.ok_or_else(|| {
+            StoreError::NotFound(format!("no one at place {position} has been alerted in alert {number}"))
+        })?;
+        tx.execute(
+            "UPDATE alert_recipients SET ack = ?2, ack_at = ?3, ack_by = ?4 WHERE id = ?1",
+            params![rid, ack.name(), to_millis(now), by],
         )?;
-        if changed == 0 {
-            return Err(StoreError::NotFound(format!(
-                "no one at place {position} has been alerted in alert {number}"
-            )));
-        }
-        note(&tx, who, "alert", Uuid::parse_str(&id).unwrap_or_default(), "ack", now)?;
+        let rid = Uuid::parse_str(&rid).unwrap_or_default();
+        replica::changed(&tx, Kind::Recipient, rid, &["ack", "ack_at", "ack_by"], who, now)?;
         let logged = append_in(&tx, incident, [entry])?.pop().expect("a new entry is appended");
         tx.commit()?;
         Ok(logged)
@@ -381,27 +390,29 @@ impl Store {
     ) -> Result<LogEntry> {
         let id = self.alert_id(incident, number)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let marked = tx.execute(
-            "UPDATE alert_recipients SET escalated = 1 WHERE alert_id = ?1 AND position = ?2 AND escalated = 0",
-            params![id, from],
-        )?;
-        let rid: Option<String> = tx
-            .query_row(
-                "SELECT id FROM alert_recipients WHERE alert_id = ?1 AND position = ?2 AND alerted_at IS NULL",
-                params![id, to],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let (1, Some(rid)) = (marked, rid) else {
-            // Another sitroom escalated it a moment ago: nothing more to do.
+        let ids: Vec<(String, i64, i64)> = tx
+            .prepare(
+                "SELECT id, position, escalated FROM alert_recipients
+                 WHERE alert_id = ?1 AND ((position = ?2 AND escalated = 0) OR (position = ?3 AND alerted_at IS NULL))",
+            )?
+            .query_map(params![id, from, to], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let (Some(before), Some(next)) =
+            (ids.iter().find(|(_, p, _)| *p == from), ids.iter().find(|(_, p, _)| *p == to))
+        else {
+            // Escalated a moment ago by another sitroom on this database: nothing to do.
             return Err(StoreError::Conflict(format!("alert {number} has already been escalated there")));
         };
+        let (before, next) = (before.0.clone(), next.0.clone());
+        tx.execute("UPDATE alert_recipients SET escalated = 1 WHERE id = ?1", [&before])?;
         tx.execute(
-            "UPDATE alert_recipients SET alerted_at = ?2 WHERE id = ?1",
-            params![rid, to_millis(now)],
+            "UPDATE alert_recipients SET alerted_at = ?2, reached = ?3 WHERE id = ?1",
+            params![next, to_millis(now), reached(sends)],
         )?;
-        insert_sends(&tx, &rid, sends, now)?;
-        note(&tx, who, "alert", Uuid::parse_str(&id).unwrap_or_default(), "escalate", now)?;
+        insert_sends(&tx, &next, sends, now)?;
+        let uuid = |s: &str| Uuid::parse_str(s).unwrap_or_default();
+        replica::changed(&tx, Kind::Recipient, uuid(&before), &["escalated"], who, now)?;
+        replica::changed(&tx, Kind::Recipient, uuid(&next), &["alerted_at", "reached"], who, now)?;
         let logged = append_in(&tx, incident, [entry])?.pop().expect("a new entry is appended");
         tx.commit()?;
         Ok(logged)
@@ -433,12 +444,46 @@ impl Store {
     }
 
     /// Settle one message: delivered, given up (with why), or still waiting after a
-    /// failed attempt.
+    /// failed attempt. When that changes whether its recipient was reached, the
+    /// recipient's `reached` changes too, so every replica sees it.
     pub fn set_delivery(&mut self, id: i64, status: Delivery, note: &str, now: DateTime<Utc>) -> Result<()> {
-        self.conn.execute(
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
             "UPDATE alert_deliveries SET status = ?2, note = ?3, attempts = attempts + 1, updated_at = ?4 WHERE id = ?1",
             params![id, status.name(), note, to_millis(now)],
         )?;
+        let (rid, was, sent_by): (String, String, String) = tx.query_row(
+            "SELECT r.id, r.reached, a.sent_by FROM alert_deliveries d
+             JOIN alert_recipients r ON r.id = d.recipient_id JOIN alerts a ON a.id = r.alert_id WHERE d.id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let sends: Vec<Sent> = tx
+            .prepare_cached("SELECT channel, address, status FROM alert_deliveries WHERE recipient_id = ?1")?
+            .query_map([&rid], |r| {
+                Ok(Sent {
+                    channel: Channel::parse(&r.get::<_, String>(0)?).unwrap_or(Channel::App),
+                    address: r.get(1)?,
+                    status: Delivery::parse(&r.get::<_, String>(2)?).unwrap_or(Delivery::NotDelivered),
+                    note: String::new(),
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let now_reached = reached(&sends);
+        if now_reached != was {
+            tx.execute("UPDATE alert_recipients SET reached = ?2 WHERE id = ?1", params![rid, now_reached])?;
+            let device = replica::origin(&tx)?;
+            let who = Who { author: &sent_by, device: &device };
+            replica::changed(
+                &tx,
+                Kind::Recipient,
+                Uuid::parse_str(&rid).unwrap_or_default(),
+                &["reached"],
+                who,
+                now,
+            )?;
+        }
+        tx.commit()?;
         Ok(())
     }
 
@@ -466,14 +511,16 @@ impl Store {
     }
 
     /// Open incidents' alerts where someone may be due for escalation: some recipient
-    /// alerted, unanswered or unable, and not yet replaced.
+    /// alerted, unanswered or unable, and not yet replaced. Only alerts sent from this
+    /// replica: the sender escalates (and sends), so no one is alerted twice.
     pub fn alerts_to_watch(&self) -> Result<Vec<(i64, i64)>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT DISTINCT i.number, a.number FROM alerts a
              JOIN incidents i ON i.id = a.incident_id
              JOIN alert_recipients r ON r.alert_id = a.id
              WHERE i.status = 'open' AND r.alerted_at IS NOT NULL AND r.escalated = 0
-               AND (r.ack IS NULL OR r.ack = 'kan ikke')",
+               AND (r.ack IS NULL OR r.ack = 'kan ikke')
+               AND a.sender = (SELECT value FROM meta WHERE key = 'device_id')",
         )?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

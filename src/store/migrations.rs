@@ -336,33 +336,46 @@ const STEPS: &[&str] = &[
         CHECK ((contact_id IS NULL) <> (user_name IS NULL))
     ) STRICT;
 
+    -- Alerts and their recipients are replicated (the recipients carry the addresses
+    -- they were alerted at, so that the list itself need not be); `sender` is the
+    -- replica that sent the alert: only it delivers and escalates.
     CREATE TABLE alerts (
         id             TEXT PRIMARY KEY,
         incident_id    TEXT NOT NULL REFERENCES incidents(id),
         number         INTEGER NOT NULL,
-        list_id        TEXT NOT NULL REFERENCES alert_lists(id),
+        list           TEXT NOT NULL,
         message        TEXT NOT NULL,
         escalate_after INTEGER NOT NULL,
         sent_at        INTEGER NOT NULL,
         sent_by        TEXT NOT NULL,
+        sender         TEXT NOT NULL,
+        hlc            INTEGER NOT NULL DEFAULT 0,
         UNIQUE (incident_id, number)
     ) STRICT;
     CREATE TABLE alert_recipients (
-        id         TEXT PRIMARY KEY,
-        alert_id   TEXT NOT NULL REFERENCES alerts(id),
-        position   INTEGER NOT NULL,
-        role       TEXT NOT NULL,
-        name       TEXT NOT NULL,
-        contact_id TEXT REFERENCES contacts(id),
-        user_name  TEXT,
-        alerted_at INTEGER,
-        ack        TEXT CHECK (ack IN ('mottatt', 'kommer', 'kan ikke')),
-        ack_at     INTEGER,
-        ack_by     TEXT,
-        escalated  INTEGER NOT NULL DEFAULT 0,
+        id          TEXT PRIMARY KEY,
+        incident_id TEXT NOT NULL REFERENCES incidents(id),
+        alert_id    TEXT NOT NULL REFERENCES alerts(id),
+        position    INTEGER NOT NULL,
+        role        TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        contact_id  TEXT,
+        user_name   TEXT,
+        phone       TEXT NOT NULL DEFAULT '',
+        email       TEXT NOT NULL DEFAULT '',
+        alerted_at  INTEGER,
+        ack         TEXT CHECK (ack IN ('mottatt', 'kommer', 'kan ikke')),
+        ack_at      INTEGER,
+        ack_by      TEXT,
+        escalated   INTEGER NOT NULL DEFAULT 0,
+        -- Whether the messages reached them, as the sending replica knows it:
+        -- '' on the way, 'levert' (one arrived), 'ikke levert' (none could).
+        reached     TEXT NOT NULL DEFAULT '',
+        hlc         INTEGER NOT NULL DEFAULT 0,
         UNIQUE (alert_id, position)
     ) STRICT;
-    -- The outbox: one row per recipient and channel, 'venter' until delivered or given up.
+    -- The outbox, kept by the sending replica only: one row per recipient and channel,
+    -- 'venter' until delivered or given up.
     CREATE TABLE alert_deliveries (
         id           INTEGER PRIMARY KEY,
         recipient_id TEXT NOT NULL REFERENCES alert_recipients(id),

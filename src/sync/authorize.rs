@@ -17,12 +17,16 @@ pub fn needed_to_change(kind: Kind) -> Permission {
         Kind::Media => Permission::WorkMedia,
         Kind::Report => Permission::WriteReports,
         Kind::Eps => Permission::SeeEps,
+        Kind::Alert => Permission::SendAlerts,
+        // Answers and escalations change recipients; who is alerted is part of sending.
+        Kind::Recipient => Permission::WriteLog,
     }
 }
 
 /// The permission an op needs.
 pub fn needed(op: &Op) -> Permission {
     match op.kind {
+        Kind::Recipient if op.action == Action::Create => Permission::SendAlerts,
         Kind::Report => {
             let judged = matches!(op.field_str("status"), Some("godkjent" | "returnert"))
                 || op.fields.get("approved_by").is_some_and(|v| !v.is_null());
@@ -44,7 +48,14 @@ pub fn needed(op: &Op) -> Permission {
 /// server's pull leaves them out for everyone else.
 pub fn needed_to_read(kind: Kind) -> Option<Permission> {
     match kind {
-        Kind::Incident | Kind::LogEntry | Kind::Task | Kind::Media | Kind::Report | Kind::Meeting => None,
+        Kind::Incident
+        | Kind::LogEntry
+        | Kind::Task
+        | Kind::Media
+        | Kind::Report
+        | Kind::Meeting
+        | Kind::Alert
+        | Kind::Recipient => None,
         Kind::Eps => Some(Permission::SeeEps),
     }
 }

@@ -27,11 +27,25 @@ pub enum Kind {
     /// An EPS registration: sensitive, sent only to those who may see it.
     #[serde(rename = "eps")]
     Eps,
+    #[serde(rename = "alert")]
+    Alert,
+    /// Someone on an alert: alerted or on standby, and their answer.
+    #[serde(rename = "alert_recipient")]
+    Recipient,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] =
-        [Kind::Incident, Kind::LogEntry, Kind::Task, Kind::Media, Kind::Report, Kind::Meeting, Kind::Eps];
+    pub const ALL: [Kind; 9] = [
+        Kind::Incident,
+        Kind::LogEntry,
+        Kind::Task,
+        Kind::Media,
+        Kind::Report,
+        Kind::Meeting,
+        Kind::Eps,
+        Kind::Alert,
+        Kind::Recipient,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -42,6 +56,8 @@ impl Kind {
             Kind::Report => "report",
             Kind::Meeting => "meeting",
             Kind::Eps => "eps",
+            Kind::Alert => "alert",
+            Kind::Recipient => "alert_recipient",
         }
     }
 

@@ -245,6 +245,7 @@ impl Pane for AlertsPane {
                         format!("{}{mark}", s.channel.name())
                     })
                     .collect();
+                let channels = if r.sent.is_empty() { vec![r.reached.clone()] } else { channels };
                 lines.push(cut(
                     Line::from(vec![
                         Span::styled(format!("{:>3} ", r.position), t.dim),

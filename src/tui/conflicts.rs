@@ -82,6 +82,10 @@ fn what(c: &Conflict, nb: bool) -> String {
         (Kind::Meeting, false) => "meeting",
         (Kind::Eps, true) => "EPS-registrering",
         (Kind::Eps, false) => "EPS registration",
+        (Kind::Alert, true) => "varsling",
+        (Kind::Alert, false) => "alert",
+        (Kind::Recipient, true) => "varslet",
+        (Kind::Recipient, false) => "alerted",
     };
     format!("{kind} {} · {}", c.number, c.field)
 }

@@ -159,6 +159,9 @@ pub(super) fn create_row(
                 }
             }
         }
+        Kind::Recipient if !exists(tx, "alerts", op.field_str("alert_id").unwrap_or_default())? => {
+            return Ok(Some(Outcome::Wait));
+        }
         _ => {}
     }
     if t.touched {
@@ -180,6 +183,8 @@ pub(super) fn create_row(
             columns.push(col);
             values.push(SqlValue::Integer(placing.placeholder()));
         }
+        // Carried in the op's fields like any column.
+        Numbering::Given(_) => {}
     }
     if t.numbering == Numbering::Report {
         columns.push("version");
@@ -194,10 +199,10 @@ pub(super) fn create_row(
                 .execute(params![op.entity.to_string(), e.as_str().unwrap_or_default()])?;
         }
     }
-    if t.numbering == Numbering::Report {
-        place_report(tx, op)?;
-    } else {
-        placing.later(t, op);
+    match t.numbering {
+        Numbering::Report => place_report(tx, op)?,
+        Numbering::Given(_) => {}
+        _ => placing.later(t, op),
     }
     Ok(None)
 }
@@ -231,7 +236,7 @@ impl Placing {
         for ((name, scope), (hlc, id)) in std::mem::take(&mut self.pending) {
             let t = TABLES.iter().find(|t| t.name == name).expect("a replicated table");
             let col = match t.numbering {
-                Numbering::PerIncident(c) => c,
+                Numbering::PerIncident(c) | Numbering::Given(c) => c,
                 _ => "number",
             };
             let scope_sql = if scope.is_some() { "incident_id = ?3" } else { "?3 IS NULL" };

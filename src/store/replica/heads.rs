@@ -135,7 +135,7 @@ impl Store {
                 continue;
             }
             let number_col = match t.numbering {
-                Numbering::PerIncident(c) => c,
+                Numbering::PerIncident(c) | Numbering::Given(c) => c,
                 _ => "number",
             };
             let number: i64 = tx.query_row(

@@ -34,6 +34,8 @@ enum Numbering {
     /// Reports: `number` per incident for each first version (root), `version` within
     /// a root.
     Report,
+    /// A number the record carries and keeps (a recipient's place on its alert).
+    Given(&'static str),
 }
 
 /// One replicated table.
@@ -50,7 +52,7 @@ struct Table {
     touched: bool,
 }
 
-const TABLES: [Table; 7] = [
+const TABLES: [Table; 9] = [
     Table {
         kind: Kind::Incident,
         name: "incidents",
@@ -184,6 +186,37 @@ const TABLES: [Table; 7] = [
         mutable: &["status", "handled_by", "notes"],
         numbering: Numbering::PerIncident("number"),
         touched: true,
+    },
+    Table {
+        kind: Kind::Alert,
+        name: "alerts",
+        columns: &["list", "message", "escalate_after", "sent_at", "sent_by", "sender"],
+        mutable: &[],
+        numbering: Numbering::PerIncident("number"),
+        touched: false,
+    },
+    Table {
+        kind: Kind::Recipient,
+        name: "alert_recipients",
+        columns: &[
+            "alert_id",
+            "position",
+            "role",
+            "name",
+            "contact_id",
+            "user_name",
+            "phone",
+            "email",
+            "alerted_at",
+            "ack",
+            "ack_at",
+            "ack_by",
+            "escalated",
+            "reached",
+        ],
+        mutable: &["alerted_at", "ack", "ack_at", "ack_by", "escalated", "reached"],
+        numbering: Numbering::Given("position"),
+        touched: false,
     },
 ];
 

@@ -80,7 +80,7 @@ impl Store {
             let mut cols: Vec<&str> = vec!["id"];
             match t.numbering {
                 Numbering::Global => cols.push("number"),
-                Numbering::PerIncident(c) => cols.extend(["incident_id", c]),
+                Numbering::PerIncident(c) | Numbering::Given(c) => cols.extend(["incident_id", c]),
                 Numbering::Report => cols.extend(["incident_id", "number", "version"]),
             }
             cols.extend(t.columns.iter().copied());
