@@ -110,7 +110,7 @@ pub struct Strings {
     pub minutes_in: &'static str,
     pub no_meeting: &'static str,
     pub plan_meeting: &'static str,
-    pub contexts: [&'static str; 14],
+    pub contexts: [&'static str; 16],
 }
 
 pub const NB: Strings = Strings {
@@ -193,7 +193,9 @@ pub const NB: Strings = Strings {
         "Rapportskriver",
         "Varsling",
         "Tiltakskort",
-        "Planer, ROS og EPS",
+        "Planer og ROS",
+        "Ressurser",
+        "EPS",
     ],
 };
 
@@ -277,7 +279,9 @@ pub const EN: Strings = Strings {
         "Report editor",
         "Alerts",
         "Action cards",
-        "Plans, ROS and EPS",
+        "Plans and ROS",
+        "Resources",
+        "EPS",
     ],
 };
 

@@ -268,6 +268,12 @@ fn a_broken_channel_is_tried_again_then_given_up_as_not_delivered() {
     h.ok(&["alert", "deliver"]);
     let full = h.ok(&["alert", "status", "1"]);
     assert!(full.contains("e-post ase@kommune.no ikke levert: SMTP"), "given up after three tries: {full}");
+    let log = h.ok(&["log", "list"]);
+    assert!(
+        log.contains("Varsling 1: Åse Ødegård (kommunikasjon) ble ikke nådd (e-post ase@kommune.no: SMTP"),
+        "the log says who was not reached: {log}"
+    );
+    assert!(!log.contains("Varsling 1: ola"), "ola was reached in sitroom: {log}");
 }
 
 #[test]

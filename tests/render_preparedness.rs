@@ -218,3 +218,33 @@ fn the_ros_matrix_has_colours_and_letters_that_survive_without_them() {
         assert_eq!(t.backend().buffer()[(x, y as u16)].bg, Color::Reset, "no colour at all with NO_COLOR");
     }
 }
+
+#[test]
+fn a_resource_is_marked_in_use_with_one_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut s, _) = session(&dir);
+    use sitroom::domain::contact::{Availability, NewResource};
+    let new = |what: &str| NewResource {
+        what: what.into(),
+        location: "Brannstasjonen".into(),
+        quantity: 2,
+        owner: "Teknisk drift".into(),
+        availability: Availability::Available,
+        notes: String::new(),
+    };
+    s.add_resource(new("Aggregat 40 kVA")).unwrap();
+    s.add_resource(new("Feltsenger")).unwrap();
+    let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    workspace(&mut ui, "planverk");
+    for _ in 0..3 {
+        press(&mut ui, KeyCode::F(4)); // plans → ros → contacts → resources
+    }
+    assert!(screen(&ui, 120, 36).contains("Ressurser · 2/2 tilgjengelige"));
+    press(&mut ui, KeyCode::Char('2'));
+    let s = screen(&ui, 120, 36);
+    assert!(
+        s.contains("Ressurser · 1/2 tilgjengelige") && s.contains("i bruk        2 × Aggregat 40 kVA"),
+        "{s}"
+    );
+    assert_eq!(ui.session.resources().unwrap()[0].availability, Availability::InUse);
+}

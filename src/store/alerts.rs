@@ -6,7 +6,9 @@ use super::log::{append_in, NewEntryRecord};
 use super::registers::note;
 use super::replica::{self, Who};
 use super::{Result, Store, StoreError};
-use crate::domain::alert::{reached, Ack, Alert, AlertList, Channel, Delivery, Member, Recipient, Sent};
+use crate::domain::alert::{
+    reached, Ack, Alert, AlertList, Channel, Delivery, Member, Recipient, Sent, NOT_REACHED,
+};
 use crate::domain::time::{from_millis, to_millis};
 use crate::domain::{Incident, LogEntry};
 use crate::sync::Kind;
@@ -447,6 +449,15 @@ impl Store {
     /// failed attempt. When that changes whether its recipient was reached, the
     /// recipient's `reached` changes too, so every replica sees it.
     pub fn set_delivery(&mut self, id: i64, status: Delivery, note: &str, now: DateTime<Utc>) -> Result<()> {
+        let (incident_id, alert_number, name, role): (String, i64, String, String) = self.conn.query_row(
+            "SELECT a.incident_id, a.number, r.name, r.role FROM alert_deliveries d
+             JOIN alert_recipients r ON r.id = d.recipient_id JOIN alerts a ON a.id = r.alert_id WHERE d.id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+        let incident = self
+            .incident_by_id(Uuid::parse_str(&incident_id).unwrap_or_default())?
+            .ok_or_else(|| StoreError::NotFound(format!("the incident of delivery {id} is gone")))?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "UPDATE alert_deliveries SET status = ?2, note = ?3, attempts = attempts + 1, updated_at = ?4 WHERE id = ?1",
@@ -459,13 +470,15 @@ impl Store {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
         let sends: Vec<Sent> = tx
-            .prepare_cached("SELECT channel, address, status FROM alert_deliveries WHERE recipient_id = ?1")?
+            .prepare_cached(
+                "SELECT channel, address, status, note FROM alert_deliveries WHERE recipient_id = ?1",
+            )?
             .query_map([&rid], |r| {
                 Ok(Sent {
                     channel: Channel::parse(&r.get::<_, String>(0)?).unwrap_or(Channel::App),
                     address: r.get(1)?,
                     status: Delivery::parse(&r.get::<_, String>(2)?).unwrap_or(Delivery::NotDelivered),
-                    note: String::new(),
+                    note: r.get(3)?,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -482,6 +495,27 @@ impl Store {
                 who,
                 now,
             )?;
+            // Someone the alert could not reach is something the staff must know.
+            if now_reached == NOT_REACHED {
+                let why: Vec<String> =
+                    sends.iter().map(|s| format!("{} {}: {}", s.channel.name(), s.address, s.note)).collect();
+                let text =
+                    format!("Varsling {alert_number}: {name} ({role}) ble ikke nådd ({})", why.join("; "));
+                let entry = NewEntryRecord {
+                    id: Uuid::now_v7(),
+                    text,
+                    author: sent_by.clone(),
+                    device: device.clone(),
+                    reported_at: now,
+                    recorded_at: now,
+                    kind: crate::domain::EntryKind::Auto,
+                    tags: vec!["varsling".into()],
+                    mentions: vec![],
+                    significant: false,
+                    corrects: None,
+                };
+                append_in(&tx, &incident, [entry])?;
+            }
         }
         tx.commit()?;
         Ok(())

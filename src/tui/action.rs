@@ -64,6 +64,14 @@ pub enum Action {
     AckComing,
     AckCannot,
     ActivateCard,
+    SetAvailable,
+    SetInUse,
+    SetUnavailable,
+    NewRegistration,
+    EpsRegistered,
+    EpsFollowingUp,
+    EpsCaredFor,
+    EpsClosed,
 }
 
 /// An action, or a key for a text editor to interpret (typing, cursor movement).
@@ -354,6 +362,56 @@ pub const ACTIONS: &[(Action, &str, &str, &str, &str, &str)] = &[
         "aktiver",
         "activate",
     ),
+    (
+        Action::SetAvailable,
+        "set_available",
+        "Ressursen er tilgjengelig",
+        "The resource is available",
+        "tilgjengelig",
+        "available",
+    ),
+    (Action::SetInUse, "set_in_use", "Ressursen er i bruk", "The resource is in use", "i bruk", "in use"),
+    (
+        Action::SetUnavailable,
+        "set_unavailable",
+        "Ressursen er utilgjengelig",
+        "The resource is unavailable",
+        "utilgjengelig",
+        "unavailable",
+    ),
+    (
+        Action::NewRegistration,
+        "new_registration",
+        "Registrer en evakuert («navn, sted»)",
+        "Register an evacuee («name, place»)",
+        "registrer",
+        "register",
+    ),
+    (
+        Action::EpsRegistered,
+        "eps_registered",
+        "EPS-status: registrert",
+        "EPS status: registered",
+        "registrert",
+        "registered",
+    ),
+    (
+        Action::EpsFollowingUp,
+        "eps_following_up",
+        "EPS-status: under oppfølging",
+        "EPS status: following up",
+        "oppfølging",
+        "following up",
+    ),
+    (
+        Action::EpsCaredFor,
+        "eps_cared_for",
+        "EPS-status: ivaretatt",
+        "EPS status: cared for",
+        "ivaretatt",
+        "cared for",
+    ),
+    (Action::EpsClosed, "eps_closed", "EPS-status: avsluttet", "EPS status: closed", "avsluttet", "closed"),
 ];
 
 impl Action {
@@ -372,6 +430,14 @@ impl Action {
                 | Action::StatusCancelled
                 | Action::SendAlert
                 | Action::ActivateCard
+                | Action::SetAvailable
+                | Action::SetInUse
+                | Action::SetUnavailable
+                | Action::NewRegistration
+                | Action::EpsRegistered
+                | Action::EpsFollowingUp
+                | Action::EpsCaredFor
+                | Action::EpsClosed
         )
     }
 

@@ -11,6 +11,7 @@ use super::media_queue::MediaQueue;
 use super::pane::Pane;
 use super::plans_pane::PlansPane;
 use super::reports_pane::ReportsPane;
+use super::resources_pane::ResourcesPane;
 use super::ros_pane::RosPane;
 use super::task_board::TaskBoard;
 use super::workspace::PaneKind;
@@ -30,9 +31,10 @@ pub struct Desk {
     pub plans: PlansPane,
     pub ros: RosPane,
     pub eps: EpsPane,
+    pub resources: ResourcesPane,
 }
 
-const ALL: [PaneKind; 11] = [
+const ALL: [PaneKind; 12] = [
     PaneKind::Log,
     PaneKind::Tasks,
     PaneKind::Media,
@@ -44,6 +46,7 @@ const ALL: [PaneKind; 11] = [
     PaneKind::Plans,
     PaneKind::Ros,
     PaneKind::Eps,
+    PaneKind::Resources,
 ];
 
 impl Desk {
@@ -57,6 +60,7 @@ impl Desk {
             plans: PlansPane::open(session)?,
             ros: RosPane::open(session)?,
             eps: EpsPane::open(session, incident.clone())?,
+            resources: ResourcesPane::open(session)?,
             tasks: TaskBoard::open(session, incident.clone())?,
             media: MediaQueue::open(session, incident.clone())?,
             reports: ReportsPane::open(session, incident.clone(), false)?,
@@ -82,6 +86,7 @@ impl Desk {
             PaneKind::Plans => &self.plans,
             PaneKind::Ros => &self.ros,
             PaneKind::Eps => &self.eps,
+            PaneKind::Resources => &self.resources,
         }
     }
 
@@ -98,6 +103,7 @@ impl Desk {
             PaneKind::Plans => &mut self.plans,
             PaneKind::Ros => &mut self.ros,
             PaneKind::Eps => &mut self.eps,
+            PaneKind::Resources => &mut self.resources,
         }
     }
 

@@ -66,7 +66,7 @@ impl EpsPane {
 
 impl Pane for EpsPane {
     fn context(&self) -> Context {
-        prompt::context(&self.prompt, Context::Registers)
+        prompt::context(&self.prompt, Context::Eps)
     }
 
     fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
@@ -100,14 +100,14 @@ impl Pane for EpsPane {
         }
         let selected = list.get(self.row).map(|r| r.number);
         let to = match action {
-            Action::NewTask => {
+            Action::NewRegistration => {
                 self.prompt = Some(Prompt::new(NewEvacuee, String::new()));
                 return Outcome::Consumed;
             }
-            Action::StatusNew => EpsStatus::Registered,
-            Action::StatusStarted => EpsStatus::FollowingUp,
-            Action::StatusDone => EpsStatus::CaredFor,
-            Action::StatusCancelled => EpsStatus::Closed,
+            Action::EpsRegistered => EpsStatus::Registered,
+            Action::EpsFollowingUp => EpsStatus::FollowingUp,
+            Action::EpsCaredFor => EpsStatus::CaredFor,
+            Action::EpsClosed => EpsStatus::Closed,
             _ => return Outcome::Ignored,
         };
         if let Some(n) = selected {

@@ -25,9 +25,11 @@ pub enum Context {
     Alerts,
     Cards,
     Registers,
+    Resources,
+    Eps,
 }
 
-pub const CONTEXTS: [(Context, &str); 14] = [
+pub const CONTEXTS: [(Context, &str); 16] = [
     (Context::Global, "global"),
     (Context::Entry, "entry"),
     (Context::Log, "log"),
@@ -42,6 +44,8 @@ pub const CONTEXTS: [(Context, &str); 14] = [
     (Context::Alerts, "alerts"),
     (Context::Cards, "cards"),
     (Context::Registers, "registers"),
+    (Context::Resources, "resources"),
+    (Context::Eps, "eps"),
 ];
 
 impl Context {

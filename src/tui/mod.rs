@@ -24,6 +24,7 @@ pub mod prompt;
 pub mod redraw;
 pub mod report_editor;
 pub mod reports_pane;
+pub mod resources_pane;
 pub mod ros_pane;
 pub mod task_board;
 pub mod theme;

@@ -687,9 +687,22 @@ impl Ui {
                         Action::Help,
                     ],
                     Context::Cards => &[Action::ActivateCard, Action::NextPane, Action::Help],
-                    Context::Registers => {
-                        &[Action::NewTask, Action::StatusDone, Action::NextPane, Action::Help]
-                    }
+                    Context::Registers => &[Action::Down, Action::NextPane, Action::Help],
+                    Context::Resources => &[
+                        Action::SetAvailable,
+                        Action::SetInUse,
+                        Action::SetUnavailable,
+                        Action::NextPane,
+                        Action::Help,
+                    ],
+                    Context::Eps => &[
+                        Action::NewRegistration,
+                        Action::EpsRegistered,
+                        Action::EpsFollowingUp,
+                        Action::EpsCaredFor,
+                        Action::EpsClosed,
+                        Action::NextPane,
+                    ],
                     Context::Filter => &[Action::Confirm, Action::Cancel],
                     Context::Help => &[Action::Cancel, Action::Quit],
                     _ => &[Action::Help, Action::Quit],

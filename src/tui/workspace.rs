@@ -23,6 +23,7 @@ pub enum PaneKind {
     Plans,
     Ros,
     Eps,
+    Resources,
 }
 
 const NAMES: &[(&str, PaneKind)] = &[
@@ -37,6 +38,7 @@ const NAMES: &[(&str, PaneKind)] = &[
     ("plans", PaneKind::Plans),
     ("ros", PaneKind::Ros),
     ("eps", PaneKind::Eps),
+    ("resources", PaneKind::Resources),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,0 +1,130 @@
+//! Resources (ressurser): what there is, where, how many and whether it is free; 1, 2
+//! and 3 mark the chosen one tilgjengelig, i bruk or utilgjengelig.
+
+use super::action::{Action, Input};
+use super::keymap::Context;
+use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx, UiEvent};
+use super::widgets::{list_window, move_selection, pane_block};
+use crate::app::Session;
+use crate::domain::contact::{Availability, Resource};
+use crate::domain::roles::Permission;
+use crate::text::safe_line;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+pub struct ResourcesPane {
+    resources: Vec<Resource>,
+    row: usize,
+    can_change: bool,
+    fresh: Freshness,
+}
+
+impl ResourcesPane {
+    pub fn open(session: &Session) -> crate::app::Result<ResourcesPane> {
+        let mut pane = ResourcesPane {
+            resources: Vec::new(),
+            row: 0,
+            can_change: session.may(Permission::ManagePreparedness)?,
+            fresh: Freshness::new("resource"),
+        };
+        pane.fresh.mark(session)?;
+        pane.resources = session.resources()?;
+        Ok(pane)
+    }
+
+    fn set(&mut self, cx: &mut Cx<'_>, to: Availability) {
+        let Some(n) = self.resources.get(self.row).map(|r| r.number) else { return };
+        match cx.session.update_resource(n, |r| r.availability = to) {
+            Ok(r) => {
+                cx.post(UiEvent::Status(format!("{}: {}", r.what, r.availability.name())));
+                cx.post(UiEvent::DataChanged);
+            }
+            Err(e) => cx.post(UiEvent::Error(e.to_string())),
+        }
+    }
+}
+
+impl Pane for ResourcesPane {
+    fn context(&self) -> Context {
+        Context::Resources
+    }
+
+    fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
+        let Input::Action(action) = input else { return Outcome::Ignored };
+        if move_selection(&mut self.row, self.resources.len(), action) {
+            return Outcome::Consumed;
+        }
+        let to = match action {
+            Action::SetAvailable => Availability::Available,
+            Action::SetInUse => Availability::InUse,
+            Action::SetUnavailable => Availability::Unavailable,
+            _ => return Outcome::Ignored,
+        };
+        if !cx.refused(self.can_change, Permission::ManagePreparedness) {
+            self.set(cx, to);
+        }
+        Outcome::Consumed
+    }
+
+    fn refresh(&mut self, session: &Session) -> Result<bool, String> {
+        if !self.fresh.stale(session)? {
+            return Ok(false);
+        }
+        self.fresh.mark(session).map_err(|e| e.to_string())?;
+        self.resources = session.resources().map_err(|e| e.to_string())?;
+        self.row = self.row.min(self.resources.len().saturating_sub(1));
+        Ok(true)
+    }
+
+    fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
+        let t = cx.theme;
+        let nb = cx.lang.is_norwegian();
+        let free = self.resources.iter().filter(|r| r.availability == Availability::Available).count();
+        let title = format!(
+            " {} · {free}/{} {} ",
+            if nb { "Ressurser" } else { "Resources" },
+            self.resources.len(),
+            if nb { "tilgjengelige" } else { "available" }
+        );
+        let block = pane_block(vec![Span::styled(title, t.heading)], cx);
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        if self.resources.is_empty() {
+            let none = if nb {
+                "Ingen ressurser registrert (sitroom resource add | import)."
+            } else {
+                "No resources yet (sitroom resource add | import)."
+            };
+            f.render_widget(Paragraph::new(Span::styled(none, t.dim)), inner);
+            return;
+        }
+        let rows: Vec<Line<'static>> = self
+            .resources
+            .iter()
+            .map(|r| {
+                let style = match r.availability {
+                    Availability::Available => t.tag,
+                    Availability::InUse => t.warning,
+                    Availability::Unavailable => t.error,
+                };
+                let mut spans = vec![
+                    Span::styled(format!("{:<14}", r.availability.name()), style),
+                    Span::styled(format!("{} × {}", r.quantity, safe_line(&r.what)), t.base),
+                ];
+                if !r.location.is_empty() {
+                    spans.push(Span::styled(format!(" @ {}", safe_line(&r.location)), t.dim));
+                }
+                if !r.owner.is_empty() {
+                    spans.push(Span::styled(format!("  ({})", safe_line(&r.owner)), t.author));
+                }
+                Line::from(spans)
+            })
+            .collect();
+        f.render_widget(
+            Paragraph::new(list_window(rows, self.row, inner.height as usize, inner.width, cx)),
+            inner,
+        );
+    }
+}
