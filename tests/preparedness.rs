@@ -146,7 +146,7 @@ fn staff_list(h: &Home) {
     ]);
     h.ok(&["contact", "add", "--name", "Per Hansen", "--phone", "913 00 000"]);
     h.ok(&["contact", "add", "--name", "Åse Ødegård", "--email", "ase@kommune.no"]);
-    h.ok(&["alert", "list-new", "Kriseledelse", "--scenario", "alle", "--escalate-after", "0"]);
+    h.ok(&["alert", "list-new", "Kriseledelse", "--scenario", "alle", "--escalate-after", "15"]);
     for (role, who) in [("leder", "1"), ("leder", "2"), ("kommunikasjon", "3")] {
         h.ok(&["alert", "member-add", "Kriseledelse", "--role", role, "--contact", who]);
     }
@@ -231,7 +231,12 @@ fn with_no_channel_set_up_the_alert_is_recorded_as_not_delivered() {
     let out = h.run(&["alert", "send", "Kriseledelse", "Møt på rådhuset"]);
     assert!(out.status.success());
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("2 of 3 alerted could not be reached"), "{err}");
+    // Kari could not be reached at all, so her deputy Per was alerted at once (and
+    // could not be reached either).
+    assert!(err.contains("3 of 4 alerted could not be reached"), "{err}");
+    assert!(h
+        .ok(&["log", "list"])
+        .contains("Varsling 1: Kari Nordmann (leder) kunne ikke nås – varsler Per Hansen i stedet"));
     let full = h.ok(&["alert", "status", "1"]);
     assert!(full.contains("sms 912 34 567 ikke levert: ingen sms-kanal er satt opp"), "{full}");
     assert!(full.contains("e-post ase@kommune.no ikke levert"), "{full}");

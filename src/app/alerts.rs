@@ -330,6 +330,7 @@ impl Session {
                 let sends = self.messages_for(next.user.as_deref(), &next.phone, &next.email);
                 let why = match before.ack {
                     Some(Ack::CannotCome) => "kan ikke".to_string(),
+                    _ if before.not_delivered() => "kunne ikke nås".to_string(),
                     _ => format!("svarte ikke innen {} min", alert.escalate_after),
                 };
                 let (user, device) = (self.user.clone(), self.device.clone());

@@ -585,6 +585,10 @@ pub fn alert(s: &mut Session, cmd: AlertCmd, p: &Printer, out: Out<'_>) -> Resul
             let (a, _) = s.send_alert(&incident, &list, &message.join(" "))?;
             if !queue_only {
                 s.deliver_alerts()?;
+                // Whoever could not be reached at all is replaced by their deputy now.
+                if !s.escalate_due(chrono::Utc::now())?.is_empty() {
+                    s.deliver_alerts()?;
+                }
             }
             let a = s.alert(&incident, a.number)?;
             if p.json {

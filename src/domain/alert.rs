@@ -249,8 +249,8 @@ impl Alert {
     }
 
     /// Who must be alerted now: for each role, when the last one alerted cannot come,
-    /// or has not answered within `escalate_after` minutes, the next of that role who
-    /// has not been alerted. Pairs of (in place of, next), by list position.
+    /// could not be reached, or has not answered within `escalate_after` minutes, the
+    /// next of that role who has not been alerted. Pairs of (in place of, next), by list position.
     pub fn escalations(&self, now: DateTime<Utc>) -> Vec<(i64, i64)> {
         let wait = Duration::minutes(self.escalate_after.max(0));
         let mut out = Vec::new();
@@ -265,6 +265,8 @@ impl Alert {
             }
             let due = match (last.ack, last.alerted_at) {
                 (Some(Ack::CannotCome), _) => true,
+                // No message could reach them: waiting for an answer is waiting in vain.
+                (None, Some(_)) if last.not_delivered() => true,
                 (None, Some(at)) => now - at >= wait,
                 _ => false,
             };
@@ -414,6 +416,20 @@ mod tests {
         a.recipients[1].escalated = true;
         a.recipients[2].alerted_at = Some(at(16));
         assert!(a.escalations(at(60)).is_empty(), "no one left in the role");
+    }
+
+    #[test]
+    fn someone_no_message_reached_is_replaced_at_once() {
+        let mut unreachable = recipient(1, "leder", Some(0), None);
+        unreachable.reached = NOT_REACHED.into();
+        let on_its_way = Recipient { reached: String::new(), ..recipient(3, "komm", Some(0), None) };
+        let a = alert(vec![
+            unreachable,
+            recipient(2, "leder", None, None),
+            on_its_way,
+            recipient(4, "komm", None, None),
+        ]);
+        assert_eq!(a.escalations(at(0)), [(1, 2)], "not the one whose message is still on its way");
     }
 
     #[test]

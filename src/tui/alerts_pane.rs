@@ -282,26 +282,18 @@ fn tally_line(a: &Alert, nb: bool, cx: &RenderCx<'_>) -> Line<'static> {
             format!("{answered}/{} {}", n.alerted, if nb { "svart" } else { "answered" }),
             t.heading,
         ),
-        Span::styled(
-            if nb {
-                format!(": {} kommer · {} mottatt · {} kan ikke", n.coming, n.received, n.cannot)
-            } else {
-                format!(": {} coming · {} received · {} cannot", n.coming, n.received, n.cannot)
-            },
-            t.base,
-        ),
     ];
-    if n.unanswered > 0 {
-        spans.push(Span::styled(
-            format!(" · {} {}", n.unanswered, if nb { "venter" } else { "waiting" }),
-            t.warning,
-        ));
-    }
-    if n.not_delivered > 0 {
-        spans.push(Span::styled(
-            format!(" · {} {}", n.not_delivered, if nb { "ikke levert" } else { "not delivered" }),
-            t.error,
-        ));
+    // Only what is there: a narrow pane still shows who is coming and who is missing.
+    let parts = [
+        (n.coming, if nb { "kommer" } else { "coming" }, t.base),
+        (n.received, if nb { "mottatt" } else { "received" }, t.base),
+        (n.cannot, if nb { "kan ikke" } else { "cannot" }, t.base),
+        (n.not_delivered, if nb { "ikke levert" } else { "not delivered" }, t.error),
+        (n.unanswered.saturating_sub(n.not_delivered), if nb { "venter" } else { "waiting" }, t.warning),
+    ];
+    for (i, (count, word, style)) in parts.into_iter().filter(|(c, ..)| *c > 0).enumerate() {
+        spans.push(Span::styled(if i == 0 { ": " } else { " · " }, t.dim));
+        spans.push(Span::styled(format!("{count} {word}"), style));
     }
     Line::from(spans)
 }
