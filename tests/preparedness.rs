@@ -477,6 +477,7 @@ fn eps_data_is_for_eps_crisis_management_and_admin_and_the_log_gets_counts_only(
 
     // An export is explicit (--out) and logged with who and how many.
     let file = h.path().join("eps.csv");
+    std::fs::write(&file, "an old file anyone could read").unwrap();
     h.ok(&["eps", "export", "--user", "eva", "--out", file.to_str().unwrap()]);
     assert!(std::fs::read_to_string(&file).unwrap().contains("Ingrid Ødegård"));
     #[cfg(unix)]

@@ -72,6 +72,25 @@ fn write_output(out: Out<'_>, file: Option<&Path>, text: &str) -> Result<(), Fai
     }
 }
 
+/// Write sensitive data to a file only its owner can read, from the first byte.
+fn write_private(path: &Path, text: &str) -> Result<(), Failure> {
+    let fail = |e: std::io::Error| usage(format!("cannot write {}: {e}", path.display()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        // A file that was already there keeps its mode on open: narrow it first.
+        if path.exists() {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(fail)?;
+        }
+    }
+    let mut f = options.open(path).map_err(fail)?;
+    f.write_all(text.as_bytes()).map_err(fail)?;
+    f.sync_all().map_err(fail)
+}
+
 fn json(out: Out<'_>, value: &impl serde::Serialize) -> Result<(), Failure> {
     writeln!(out, "{}", serde_json::to_string(value).expect("plain data")).map_err(io)
 }
@@ -1153,12 +1172,7 @@ pub fn eps(s: &mut Session, cmd: EpsCmd, p: &Printer, out: Out<'_>) -> Result<bo
             } else {
                 eps_csv(&all)
             };
-            write_output(out, Some(&file), &text)?;
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                let _ = std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600));
-            }
+            write_private(&file, &text)?;
             if !p.json {
                 writeln!(
                     out,
