@@ -244,6 +244,49 @@ fn with_no_channel_set_up_the_alert_is_recorded_as_not_delivered() {
     assert!(h.ok(&["log", "list"]).contains("2 kan ikke nås (ikke levert)"));
 }
 
+/// An SMS gateway on 127.0.0.1 that answers 200 and keeps each request's body.
+fn sms_gateway() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let bodies = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = bodies.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0;
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+                line.clear();
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            kept.lock().unwrap().push(String::from_utf8(body).unwrap());
+            let _ =
+                (&stream).write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nOK");
+        }
+    });
+    (port, bodies)
+}
+
+#[test]
+fn sms_through_an_http_gateway() {
+    let h = Home::new();
+    let (port, bodies) = sms_gateway();
+    configure(&h, &format!("[alerts.sms]\nurl = \"http://127.0.0.1:{port}/send\"\n"));
+    h.ok(&["incident", "new", "--title", "Flom"]);
+    h.ok(&["contact", "add", "--name", "Kari Nordmann", "--phone", "+47 912 34 567"]);
+    h.ok(&["alert", "list-new", "Stab"]);
+    h.ok(&["alert", "member-add", "Stab", "--role", "leder", "--contact", "1"]);
+    h.ok(&["alert", "send", "Stab", "Møt på rådhuset & ta med PC"]);
+    let bodies = bodies.lock().unwrap().clone();
+    assert_eq!(bodies, ["to=%2B47+912+34+567&text=M%C3%B8t+p%C3%A5+r%C3%A5dhuset+%26+ta+med+PC"]);
+    assert!(h.ok(&["alert", "status", "1"]).contains("sms +47 912 34 567 levert"));
+}
+
 #[test]
 fn an_sms_that_would_not_fit_is_refused_before_anything_is_sent() {
     let h = Home::new();
