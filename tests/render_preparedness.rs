@@ -247,4 +247,19 @@ fn a_resource_is_marked_in_use_with_one_key() {
         "{s}"
     );
     assert_eq!(ui.session.resources().unwrap()[0].availability, Availability::InUse);
+    // Search as you type: "felt" keeps the field beds, and 3 marks them.
+    press(&mut ui, KeyCode::Char('/'));
+    for c in "felt".chars() {
+        press(&mut ui, KeyCode::Char(c));
+    }
+    let s = screen(&ui, 120, 36);
+    assert!(s.contains("Søk: felt") && s.contains("× Feltsenger") && !s.contains("× Aggregat"), "{s}");
+    press(&mut ui, KeyCode::Enter);
+    press(&mut ui, KeyCode::Char('3'));
+    assert_eq!(ui.session.resources().unwrap()[1].availability, Availability::Unavailable);
+    assert_eq!(
+        ui.session.resources().unwrap()[0].availability,
+        Availability::InUse,
+        "the other is left alone"
+    );
 }

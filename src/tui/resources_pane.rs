@@ -1,5 +1,6 @@
 //! Resources (ressurser): what there is, where, how many and whether it is free; 1, 2
-//! and 3 mark the chosen one tilgjengelig, i bruk or utilgjengelig.
+//! and 3 mark the chosen one tilgjengelig, i bruk or utilgjengelig. `/` searches as you
+//! type (what, where, owner, notes; case and accents aside).
 
 use super::action::{Action, Input};
 use super::keymap::Context;
@@ -16,6 +17,9 @@ use ratatui::Frame;
 
 pub struct ResourcesPane {
     resources: Vec<Resource>,
+    /// The search being typed (Some while the search line is open) and what it keeps.
+    query: Option<String>,
+    kept: String,
     row: usize,
     can_change: bool,
     fresh: Freshness,
@@ -25,6 +29,8 @@ impl ResourcesPane {
     pub fn open(session: &Session) -> crate::app::Result<ResourcesPane> {
         let mut pane = ResourcesPane {
             resources: Vec::new(),
+            query: None,
+            kept: String::new(),
             row: 0,
             can_change: session.may(Permission::ManagePreparedness)?,
             fresh: Freshness::new("resource"),
@@ -34,8 +40,23 @@ impl ResourcesPane {
         Ok(pane)
     }
 
+    /// The resources the search keeps, in order.
+    fn shown(&self) -> Vec<&Resource> {
+        let words: Vec<String> = crate::text::fold(self.query.as_deref().unwrap_or(&self.kept))
+            .split_whitespace()
+            .map(String::from)
+            .collect();
+        self.resources
+            .iter()
+            .filter(|r| {
+                let hay = crate::text::fold(&format!("{} {} {} {}", r.what, r.location, r.owner, r.notes));
+                words.iter().all(|w| hay.contains(w.as_str()))
+            })
+            .collect()
+    }
+
     fn set(&mut self, cx: &mut Cx<'_>, to: Availability) {
-        let Some(n) = self.resources.get(self.row).map(|r| r.number) else { return };
+        let Some(n) = self.shown().get(self.row).map(|r| r.number) else { return };
         match cx.session.update_resource(n, |r| r.availability = to) {
             Ok(r) => {
                 cx.post(UiEvent::Status(format!("{}: {}", r.what, r.availability.name())));
@@ -48,12 +69,45 @@ impl ResourcesPane {
 
 impl Pane for ResourcesPane {
     fn context(&self) -> Context {
-        Context::Resources
+        if self.query.is_some() {
+            Context::Filter
+        } else {
+            Context::Resources
+        }
     }
 
     fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
+        if let Some(q) = &mut self.query {
+            use crossterm::event::{KeyCode, KeyModifiers};
+            match input {
+                Input::Edit(k) => match k.code {
+                    KeyCode::Char(c)
+                        if !k.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+                    {
+                        q.push(c)
+                    }
+                    KeyCode::Backspace => {
+                        q.pop();
+                    }
+                    _ => return Outcome::Ignored,
+                },
+                Input::Action(Action::Confirm) => self.kept = self.query.take().unwrap_or_default(),
+                Input::Action(Action::Cancel) => {
+                    self.query = None;
+                    self.kept.clear();
+                }
+                _ => return Outcome::Ignored,
+            }
+            self.row = 0;
+            return Outcome::Consumed;
+        }
         let Input::Action(action) = input else { return Outcome::Ignored };
-        if move_selection(&mut self.row, self.resources.len(), action) {
+        if action == Action::Search {
+            self.query = Some(self.kept.clone());
+            return Outcome::Consumed;
+        }
+        let len = self.shown().len();
+        if move_selection(&mut self.row, len, action) {
             return Outcome::Consumed;
         }
         let to = match action {
@@ -74,7 +128,7 @@ impl Pane for ResourcesPane {
         }
         self.fresh.mark(session).map_err(|e| e.to_string())?;
         self.resources = session.resources().map_err(|e| e.to_string())?;
-        self.row = self.row.min(self.resources.len().saturating_sub(1));
+        self.row = self.row.min(self.shown().len().saturating_sub(1));
         Ok(true)
     }
 
@@ -89,8 +143,21 @@ impl Pane for ResourcesPane {
             if nb { "tilgjengelige" } else { "available" }
         );
         let block = pane_block(vec![Span::styled(title, t.heading)], cx);
-        let inner = block.inner(area);
+        let mut inner = block.inner(area);
         f.render_widget(block, area);
+        let searching = self.query.as_deref().unwrap_or(&self.kept);
+        if self.query.is_some() || !self.kept.is_empty() {
+            let line = Line::from(vec![
+                Span::styled(if nb { "Søk: " } else { "Search: " }, t.heading),
+                Span::styled(
+                    format!("{}{}", safe_line(searching), if self.query.is_some() { "▏" } else { "" }),
+                    t.base,
+                ),
+            ]);
+            f.render_widget(Paragraph::new(line), Rect { height: 1, ..inner });
+            inner.y += 1;
+            inner.height = inner.height.saturating_sub(1);
+        }
         if self.resources.is_empty() {
             let none = if nb {
                 "Ingen ressurser registrert (sitroom resource add | import)."
@@ -101,8 +168,8 @@ impl Pane for ResourcesPane {
             return;
         }
         let rows: Vec<Line<'static>> = self
-            .resources
-            .iter()
+            .shown()
+            .into_iter()
             .map(|r| {
                 let style = match r.availability {
                     Availability::Available => t.tag,

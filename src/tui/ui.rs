@@ -692,6 +692,7 @@ impl Ui {
                         Action::SetAvailable,
                         Action::SetInUse,
                         Action::SetUnavailable,
+                        Action::Search,
                         Action::NextPane,
                         Action::Help,
                     ],
