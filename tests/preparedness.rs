@@ -11,30 +11,6 @@ fn json(s: &str) -> Value {
     serde_json::from_str(s).unwrap_or_else(|e| panic!("{e}: {s}"))
 }
 
-/// A fake SMS command: appends "to=NUMBER", the message from standard input and a
-/// blank line to a file.
-fn fake_sms(h: &Home) -> std::path::PathBuf {
-    let log = h.path().join("sms.log");
-    let script = h.path().join("send-sms");
-    std::fs::write(
-        &script,
-        format!("#!/bin/sh\necho \"to=$1\" >> '{0}'\ncat >> '{0}'\necho >> '{0}'\n", log.display()),
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    std::fs::create_dir_all(h.config_dir()).unwrap();
-    script
-}
-
-fn configure(h: &Home, toml: &str) {
-    std::fs::create_dir_all(h.config_dir()).unwrap();
-    std::fs::write(h.config_dir().join("config.toml"), toml).unwrap();
-}
-
 #[test]
 fn a_csv_with_bad_rows_imports_nothing_and_names_each_bad_line() {
     let h = Home::new();
@@ -158,10 +134,8 @@ fn staff_list(h: &Home) {
 fn an_alert_goes_out_by_smtp_and_sms_and_answers_are_tallied_and_logged() {
     let h = Home::new();
     let sink = Sink::start();
-    let sms = fake_sms(&h);
-    configure(
-        &h,
-        &format!(
+    let sms = h.fake_sms().0;
+    h.configure(&format!(
             "[alerts.smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\nfrom = \"Beredskap <beredskap@kommune.no>\"\n\n[alerts.sms]\ncommand = [\"{}\", \"{{to}}\"]\n",
             sink.port,
             sms.display()
@@ -276,7 +250,7 @@ fn sms_gateway() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
 fn sms_through_an_http_gateway() {
     let h = Home::new();
     let (port, bodies) = sms_gateway();
-    configure(&h, &format!("[alerts.sms]\nurl = \"http://127.0.0.1:{port}/send\"\n"));
+    h.configure(&format!("[alerts.sms]\nurl = \"http://127.0.0.1:{port}/send\"\n"));
     h.ok(&["incident", "new", "--title", "Flom"]);
     h.ok(&["contact", "add", "--name", "Kari Nordmann", "--phone", "+47 912 34 567"]);
     h.ok(&["alert", "list-new", "Stab"]);
@@ -290,8 +264,8 @@ fn sms_through_an_http_gateway() {
 #[test]
 fn an_sms_that_would_not_fit_is_refused_before_anything_is_sent() {
     let h = Home::new();
-    let sms = fake_sms(&h);
-    configure(&h, &format!("[alerts.sms]\ncommand = [\"{}\", \"{{to}}\"]\n", sms.display()));
+    let sms = h.fake_sms().0;
+    h.configure(&format!("[alerts.sms]\ncommand = [\"{}\", \"{{to}}\"]\n", sms.display()));
     staff_list(&h);
     let long = "Æ".repeat(161);
     let (_, err) = h.fails(&["alert", "send", "Kriseledelse", &long]);
@@ -307,7 +281,9 @@ fn a_broken_channel_is_tried_again_then_given_up_as_not_delivered() {
     let h = Home::new();
     // Nothing listens on this port.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    configure(&h, &format!("[alerts.smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"none\"\nfrom = \"b@kommune.no\"\n"));
+    h.configure(&format!(
+        "[alerts.smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"none\"\nfrom = \"b@kommune.no\"\n"
+    ));
     staff_list(&h);
     h.ok(&["alert", "send", "Kriseledelse", "Møt"]);
     // Tried at sending, and twice more (the TUI does this every few seconds).
@@ -329,17 +305,11 @@ fn a_channel_that_keeps_failing_is_left_alone_for_the_rest_of_the_round() {
     let h = Home::new();
     let calls = h.path().join("calls");
     let script = h.path().join("broken-sms");
-    std::fs::write(
+    common::script(
         &script,
-        format!("#!/bin/sh\necho \"$1\" >> '{}'\necho 'gateway down' >&2\nexit 1\n", calls.display()),
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    configure(&h, &format!("[alerts.sms]\ncommand = [\"{}\", \"{{to}}\"]\n", script.display()));
+        &format!("#!/bin/sh\necho \"$1\" >> '{}'\necho 'gateway down' >&2\nexit 1\n", calls.display()),
+    );
+    h.configure(&format!("[alerts.sms]\ncommand = [\"{}\", \"{{to}}\"]\n", script.display()));
     h.ok(&["incident", "new", "--title", "Storflom"]);
     h.ok(&["alert", "list-new", "Alle"]);
     for n in 1..=6 {

@@ -489,26 +489,10 @@ fn eps_registrations_reach_only_those_who_may_see_them() {
     assert!(!log.contains("Ingrid"), "{log}");
 }
 
-/// An SMS command for this home that appends "to=NUMBER" and the message to a file.
+/// A fake SMS command set up as this home's SMS channel; returns its log.
 fn sms_channel(h: &Home) -> std::path::PathBuf {
-    let log = h.path().join("sms.log");
-    let script = h.path().join("send-sms");
-    std::fs::write(
-        &script,
-        format!("#!/bin/sh\necho \"to=$1\" >> '{0}'\ncat >> '{0}'\necho >> '{0}'\n", log.display()),
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    std::fs::create_dir_all(h.config_dir()).unwrap();
-    std::fs::write(
-        h.config_dir().join("config.toml"),
-        format!("[alerts.sms]\ncommand = [\"{}\", \"{{to}}\"]\n", script.display()),
-    )
-    .unwrap();
+    let (command, log) = h.fake_sms();
+    h.configure(&format!("[alerts.sms]\ncommand = [\"{}\", \"{{to}}\"]\n", command.display()));
     log
 }
 

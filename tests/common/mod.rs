@@ -85,6 +85,36 @@ pub fn buffer_text(b: &ratatui::buffer::Buffer) -> String {
 pub mod link;
 pub mod server;
 pub mod smtp;
+
+/// Write a shell script and make it executable (a fake SMS command, say).
+pub fn script(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+impl Home {
+    /// Replace this home's config.toml.
+    pub fn configure(&self, toml: &str) {
+        std::fs::create_dir_all(self.config_dir()).unwrap();
+        std::fs::write(self.config_dir().join("config.toml"), toml).unwrap();
+    }
+
+    /// A fake SMS command in this home: it appends "to=NUMBER", the message from
+    /// standard input and a line break to a log. Returns (the command, its log).
+    pub fn fake_sms(&self) -> (PathBuf, PathBuf) {
+        let log = self.path().join("sms.log");
+        let command = self.path().join("send-sms");
+        script(
+            &command,
+            &format!("#!/bin/sh\necho \"to=$1\" >> '{0}'\ncat >> '{0}'\necho >> '{0}'\n", log.display()),
+        );
+        (command, log)
+    }
+}
 pub mod tmux;
 
 impl Home {
