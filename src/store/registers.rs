@@ -161,16 +161,6 @@ impl Store {
         Ok(all)
     }
 
-    /// The searchable text of every contact, in the order of [`Store::contacts`].
-    pub fn contact_search_rows(&self) -> Result<Vec<(String, String)>> {
-        let mut stmt = self.conn.prepare_cached("SELECT folded, name, number FROM contacts")?;
-        let mut rows: Vec<(String, String, i64)> = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        rows.sort_by_cached_key(|(_, name, n)| (crate::text::sort_key(name), *n));
-        Ok(rows.into_iter().map(|(f, n, _)| (f, n)).collect())
-    }
-
     pub fn contact(&self, number: i64) -> Result<Contact> {
         self.conn
             .prepare_cached(&format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE number = ?1"))?
