@@ -529,3 +529,64 @@ fn an_alert_sent_from_one_replica_is_answered_on_another_and_only_the_sender_del
     assert!(kari.ok(&["log", "list"]).contains("Varsling 1: ola (loggfører) svarte «kommer»"));
     assert_eq!(kari.state_hash(), ola.state_hash());
 }
+
+#[test]
+fn contacts_and_resources_reach_every_replica_of_the_organisation_and_no_other() {
+    let server = server_with(&[
+        ("kari", &["beredskapsmedarbeider"]),
+        ("per", &["kriseledelse"]),
+        ("ola", &["loggfører"]),
+    ]);
+    server.add_org("Drammen kommune");
+    server.add_user("dina", "Drammen kommune", &["administrator"]);
+    let (kari, per, ola) =
+        (client(&server.url, "kari"), client(&server.url, "per"), client(&server.url, "ola"));
+    let dina = client(&server.url, "dina");
+    kari.ok(&["contact", "add", "--name", "Åse Ødegård", "--phone", "912 34 567", "--group", "Kriseledelse"]);
+    kari.ok(&["resource", "add", "--what", "Aggregat 40 kVA", "--location", "Brannstasjonen"]);
+    sync(&kari);
+    // Per, offline, registers someone too; then both sync.
+    per.ok(&["contact", "add", "--name", "Bjørn Li", "--phone", "913 00 000"]);
+    sync(&per);
+    sync(&kari);
+    for h in [&kari, &per, &ola] {
+        sync(h);
+    }
+    for h in [&kari, &per, &ola] {
+        let names: Vec<String> =
+            serde_json::from_str::<serde_json::Value>(&h.ok(&["contact", "list", "--json"]))
+                .unwrap()
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["name"].as_str().unwrap().to_string())
+                .collect();
+        assert_eq!(names, ["Bjørn Li", "Åse Ødegård"], "the same register everywhere, in Norwegian order");
+        assert!(h.ok(&["contact", "search", "ase"]).contains("Åse Ødegård"), "searchable where it arrived");
+    }
+    // A change made on one replica reaches the others; a removal too.
+    // Numbers follow creation on every replica: Åse is 1, Bjørn 2.
+    per.ok(&["contact", "edit", "1", "--phone", "400 00 000"]);
+    per.ok(&["resource", "set", "1", "--availability", "i bruk"]);
+    sync(&per);
+    sync(&kari);
+    assert!(
+        kari.ok(&["contact", "search", "40000000"]).contains("Åse Ødegård"),
+        "the new number is searchable"
+    );
+    assert!(kari.ok(&["resource", "list"]).contains("i bruk"));
+    kari.ok(&["contact", "remove", "2"]);
+    sync(&kari);
+    sync(&ola);
+    let at_ola = ola.ok(&["contact", "list"]);
+    assert!(!at_ola.contains("Bjørn Li") && at_ola.contains("Åse Ødegård"), "{at_ola}");
+    assert_eq!(kari.state_hash(), ola.state_hash());
+
+    // A logger may read the register but not change it, here or on the server.
+    let (_, err) = ola.fails(&["contact", "add", "--name", "X"]);
+    assert!(err.contains("may not change contacts"), "{err}");
+    // Another municipality never sees them.
+    sync(&dina);
+    assert!(dina.ok(&["contact", "list"]).trim().is_empty());
+    assert!(dina.ok(&["resource", "list"]).trim().is_empty());
+}

@@ -292,10 +292,13 @@ const STEPS: &[&str] = &[
         email        TEXT NOT NULL DEFAULT '',
         notes        TEXT NOT NULL DEFAULT '',
         groups       TEXT NOT NULL DEFAULT '',
-        folded       TEXT NOT NULL,
+        folded       TEXT NOT NULL DEFAULT '',
+        -- Taken off the register: kept (ops cannot delete), shown nowhere.
+        removed      INTEGER NOT NULL DEFAULT 0,
         created_at   INTEGER NOT NULL,
         created_by   TEXT NOT NULL,
-        updated_at   INTEGER NOT NULL
+        updated_at   INTEGER NOT NULL,
+        hlc          INTEGER NOT NULL DEFAULT 0
     ) STRICT;
     -- An import looks for the same name before adding a contact.
     CREATE INDEX contacts_by_name ON contacts(name);
@@ -309,10 +312,11 @@ const STEPS: &[&str] = &[
         owner        TEXT NOT NULL DEFAULT '',
         availability TEXT NOT NULL DEFAULT 'tilgjengelig',
         notes        TEXT NOT NULL DEFAULT '',
-        folded       TEXT NOT NULL,
+        folded       TEXT NOT NULL DEFAULT '',
         created_at   INTEGER NOT NULL,
         created_by   TEXT NOT NULL,
-        updated_at   INTEGER NOT NULL
+        updated_at   INTEGER NOT NULL,
+        hlc          INTEGER NOT NULL DEFAULT 0
     ) STRICT;
 
     CREATE TABLE alert_lists (
@@ -481,6 +485,12 @@ const STEPS: &[&str] = &[
         updated_at  INTEGER NOT NULL,
         hlc         INTEGER NOT NULL DEFAULT 0,
         UNIQUE (incident_id, number)
+    ) STRICT;
+
+    -- On the server: which organisation owns each record that belongs to no incident.
+    CREATE TABLE record_orgs (
+        entity_id TEXT PRIMARY KEY,
+        org_id    TEXT NOT NULL REFERENCES orgs(id)
     ) STRICT;
 
     -- An exercise's clock starts once; injects are delivered into the log when due.

@@ -1,12 +1,14 @@
-//! The organisation's registers of contacts and resources. Not tied to an incident;
-//! each write leaves a local oplog row, for the record and so that a view can tell it
-//! changed (`entity_version`).
+//! The organisation's registers of contacts and resources. They belong to no incident:
+//! their ops carry the nil incident and sync to every replica of the organisation
+//! (`Kind::org_scoped`). `note` is the local oplog row the other registers (lists,
+//! cards, plans, ROS) leave, for the record and so that a view can tell they changed.
 
 use super::oplog::{append_local, LocalOp};
-use super::replica::Who;
+use super::replica::{self, Who};
 use super::{Result, Store, StoreError};
 use crate::domain::contact::{Availability, Contact, NewContact, NewResource, Resource};
 use crate::domain::time::{from_millis, to_millis};
+use crate::sync::Kind;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction, TransactionBehavior};
 use uuid::Uuid;
@@ -83,7 +85,7 @@ pub enum Duplicate {
 }
 
 fn same_contact(tx: &Transaction<'_>, c: &NewContact) -> Result<bool> {
-    let mut stmt = tx.prepare_cached("SELECT email, phones FROM contacts WHERE name = ?1")?;
+    let mut stmt = tx.prepare_cached("SELECT email, phones FROM contacts WHERE name = ?1 AND removed = 0")?;
     let rows = stmt.query_map([&c.name], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
     let digits = |p: &str| p.chars().filter(char::is_ascii_digit).collect::<String>();
     for row in rows {
@@ -137,7 +139,7 @@ impl Store {
                 to_millis(now),
                 who.author
             ])?;
-            note(&tx, who, "contact", id, "create", now)?;
+            replica::created(&tx, Kind::Contact, id, who, now)?;
             ids.push(id);
             number += 1;
         }
@@ -155,7 +157,8 @@ impl Store {
 
     /// Every contact, in Norwegian alphabetical order by name.
     pub fn contacts(&self) -> Result<Vec<Contact>> {
-        let mut stmt = self.conn.prepare_cached(&format!("SELECT {CONTACT_COLUMNS} FROM contacts"))?;
+        let mut stmt =
+            self.conn.prepare_cached(&format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE removed = 0"))?;
         let mut all: Vec<Contact> = stmt.query_map([], contact_from_row)?.collect::<rusqlite::Result<_>>()?;
         all.sort_by_cached_key(|c| (crate::text::sort_key(&c.name), c.number));
         Ok(all)
@@ -163,7 +166,9 @@ impl Store {
 
     pub fn contact(&self, number: i64) -> Result<Contact> {
         self.conn
-            .prepare_cached(&format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE number = ?1"))?
+            .prepare_cached(&format!(
+                "SELECT {CONTACT_COLUMNS} FROM contacts WHERE number = ?1 AND removed = 0"
+            ))?
             .query_row([number], contact_from_row)
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("there is no contact {number}")))
@@ -186,8 +191,9 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Contact> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let id: Option<String> =
-            tx.query_row("SELECT id FROM contacts WHERE number = ?1", [number], |r| r.get(0)).optional()?;
+        let id: Option<String> = tx
+            .query_row("SELECT id FROM contacts WHERE number = ?1 AND removed = 0", [number], |r| r.get(0))
+            .optional()?;
         let id = id.ok_or_else(|| StoreError::NotFound(format!("there is no contact {number}")))?;
         tx.execute(
             "UPDATE contacts SET name = ?2, organisation = ?3, function = ?4, phones = ?5, email = ?6, notes = ?7,
@@ -205,12 +211,14 @@ impl Store {
                 to_millis(now)
             ],
         )?;
-        note(&tx, who, "contact", Uuid::parse_str(&id).unwrap_or_default(), "set", now)?;
+        let fields = ["name", "organisation", "function", "phones", "email", "notes", "groups"];
+        replica::changed(&tx, Kind::Contact, Uuid::parse_str(&id).unwrap_or_default(), &fields, who, now)?;
         tx.commit()?;
         self.contact(number)
     }
 
-    /// Remove a contact that no alert list names.
+    /// Take a contact off the register (one that no alert list names). Alerts already
+    /// sent keep the name and addresses they were sent to.
     pub fn remove_contact(&mut self, number: i64, who: Who<'_>, now: DateTime<Utc>) -> Result<Contact> {
         let c = self.contact(number)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -225,19 +233,12 @@ impl Store {
                 lists.join(", ")
             )));
         }
-        let alerted: i64 = tx.query_row(
-            "SELECT count(*) FROM alert_recipients WHERE contact_id = ?1",
-            [c.id.to_string()],
-            |r| r.get(0),
+        // Ops cannot delete: the contact is marked removed, everywhere.
+        tx.execute(
+            "UPDATE contacts SET removed = 1, updated_at = ?2 WHERE id = ?1",
+            params![c.id.to_string(), to_millis(now)],
         )?;
-        if alerted > 0 {
-            return Err(StoreError::Conflict(format!(
-                "{} has been alerted in an incident; the record of that alert keeps the contact",
-                c.name
-            )));
-        }
-        tx.execute("DELETE FROM contacts WHERE id = ?1", [c.id.to_string()])?;
-        note(&tx, who, "contact", c.id, "delete", now)?;
+        replica::changed(&tx, Kind::Contact, c.id, &["removed"], who, now)?;
         tx.commit()?;
         Ok(c)
     }
@@ -273,7 +274,7 @@ impl Store {
                 to_millis(now),
                 who.author
             ])?;
-            note(&tx, who, "resource", id, "create", now)?;
+            replica::created(&tx, Kind::Resource, id, who, now)?;
             number += 1;
         }
         tx.commit()?;
@@ -323,8 +324,37 @@ impl Store {
                 to_millis(now)
             ],
         )?;
-        note(&tx, who, "resource", before.id, "set", now)?;
+        let fields = ["what", "location", "quantity", "owner", "availability", "notes"];
+        replica::changed(&tx, Kind::Resource, before.id, &fields, who, now)?;
         tx.commit()?;
         self.resource(number)
     }
+}
+
+/// Make a contact's search text again from its row (after a change from elsewhere).
+pub(super) fn refold_contact(tx: &Transaction<'_>, id: Uuid) -> Result<()> {
+    let c = tx
+        .prepare_cached(&format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = ?1"))?
+        .query_row([id.to_string()], contact_from_row)?;
+    tx.prepare_cached("UPDATE contacts SET folded = ?2 WHERE id = ?1")?
+        .execute(params![id.to_string(), c.as_new().folded()])?;
+    Ok(())
+}
+
+/// The same for a resource.
+pub(super) fn refold_resource(tx: &Transaction<'_>, id: Uuid) -> Result<()> {
+    let r = tx
+        .prepare_cached(&format!("SELECT {RESOURCE_COLUMNS} FROM resources WHERE id = ?1"))?
+        .query_row([id.to_string()], resource_from_row)?;
+    let new = NewResource {
+        what: r.what,
+        location: r.location,
+        quantity: r.quantity,
+        owner: r.owner,
+        availability: r.availability,
+        notes: r.notes,
+    };
+    tx.prepare_cached("UPDATE resources SET folded = ?2 WHERE id = ?1")?
+        .execute(params![id.to_string(), new.folded()])?;
+    Ok(())
 }

@@ -175,17 +175,27 @@ impl Store {
     }
 
     /// Take pushed ops in one transaction: each is judged (`judge` gets the
-    /// organisation owning its incident, None if unknown), and applied if allowed. A
-    /// new incident comes to belong to `org`.
+    /// organisation owning its incident, or for a record of no incident the record
+    /// itself; None if unknown), and applied if allowed. A new incident or record comes
+    /// to belong to `org`.
     pub fn accept_ops(&mut self, ops: &[Op], org: &str, judge: Judge<'_>) -> Result<Applied> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut gate = |tx: &rusqlite::Transaction<'_>, op: &Op| -> Result<Option<String>> {
-            let owner: Option<String> = tx
-                .prepare_cached("SELECT org_id FROM incident_orgs WHERE incident_id = ?1")?
-                .query_row([op.incident.to_string()], |r| r.get(0))
-                .optional()?;
+            let owner: Option<String> = if op.kind.org_scoped() {
+                tx.prepare_cached("SELECT org_id FROM record_orgs WHERE entity_id = ?1")?
+                    .query_row([op.entity.to_string()], |r| r.get(0))
+                    .optional()?
+            } else {
+                tx.prepare_cached("SELECT org_id FROM incident_orgs WHERE incident_id = ?1")?
+                    .query_row([op.incident.to_string()], |r| r.get(0))
+                    .optional()?
+            };
             if let Err(why) = judge(op, owner.as_deref()) {
                 return Ok(Some(why));
+            }
+            if owner.is_none() && op.kind.org_scoped() && op.action == Action::Create {
+                tx.prepare_cached("INSERT INTO record_orgs (entity_id, org_id) VALUES (?1, ?2)")?
+                    .execute(params![op.entity.to_string(), org])?;
             }
             if owner.is_none() && op.kind == Kind::Incident && op.action == Action::Create {
                 if op.entity != op.incident {
@@ -201,7 +211,7 @@ impl Store {
         Ok(report)
     }
 
-    /// Ops after `cursor` that a client may see: of incidents of `org` (every
+    /// Ops after `cursor` that a client may see: of incidents or records of `org` (every
     /// organisation's for None), not of the `hidden` kinds, not made by `origin`
     /// itself. Returns them, the cursor to continue from, and whether more wait.
     pub fn ops_for(
@@ -221,8 +231,12 @@ impl Store {
         let mut stmt = tx.prepare_cached(
             "SELECT o.op_id, o.hlc, o.origin, o.author, o.device, o.entity, o.entity_id, o.incident_id, o.action,
                     o.payload, o.seq
-             FROM oplog o JOIN incident_orgs io ON io.incident_id = o.incident_id
-             WHERE o.seq > ?1 AND o.seq <= ?2 AND o.state IN (1, 4) AND (?3 IS NULL OR io.org_id = ?3)
+             FROM oplog o
+             LEFT JOIN incident_orgs io ON io.incident_id = o.incident_id
+             LEFT JOIN record_orgs ro ON ro.entity_id = o.entity_id
+             WHERE o.seq > ?1 AND o.seq <= ?2 AND o.state IN (1, 4)
+               AND coalesce(io.org_id, ro.org_id) IS NOT NULL
+               AND (?3 IS NULL OR coalesce(io.org_id, ro.org_id) = ?3)
                AND o.origin <> ?4 AND instr(?5, ',' || o.entity || ',') = 0
              ORDER BY o.seq LIMIT ?6",
         )?;

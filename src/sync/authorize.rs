@@ -20,6 +20,7 @@ pub fn needed_to_change(kind: Kind) -> Permission {
         Kind::Alert => Permission::SendAlerts,
         // Answers and escalations change recipients; who is alerted is part of sending.
         Kind::Recipient => Permission::WriteLog,
+        Kind::Contact | Kind::Resource => Permission::ManagePreparedness,
     }
 }
 
@@ -55,7 +56,9 @@ pub fn needed_to_read(kind: Kind) -> Option<Permission> {
         | Kind::Report
         | Kind::Meeting
         | Kind::Alert
-        | Kind::Recipient => None,
+        | Kind::Recipient
+        | Kind::Contact
+        | Kind::Resource => None,
         Kind::Eps => Some(Permission::SeeEps),
     }
 }
@@ -71,11 +74,20 @@ pub struct Account<'a> {
 /// Whether `who` may push `op`, given the organisation that owns its incident (None
 /// for an incident this server has not seen). `Err` carries the reason the user sees.
 pub fn judge(who: &Account<'_>, op: &Op, owner: Option<&str>) -> Result<(), String> {
-    if op.id.is_nil() || op.entity.is_nil() || op.incident.is_nil() {
-        return Err(format!("a {} op needs its own id, its record's and its incident's", op.kind.name()));
+    if op.id.is_nil() || op.entity.is_nil() || op.incident.is_nil() != op.kind.org_scoped() {
+        return Err(if op.kind.org_scoped() {
+            format!("a {} op needs its own id and its record's, and no incident", op.kind.name())
+        } else {
+            format!("a {} op needs its own id, its record's and its incident's", op.kind.name())
+        });
     }
     match (owner, op.kind, op.action) {
         (None, Kind::Incident, Action::Create) => {}
+        // A new record of the organisation comes to belong to the sender's.
+        (None, k, Action::Create) if k.org_scoped() => {}
+        (None, k, _) if k.org_scoped() => {
+            return Err(format!("{} {} is not known to the server", op.kind.name(), op.entity))
+        }
         (None, _, _) => {
             return Err(format!(
                 "{} {} belongs to incident {}, which the server does not know",
@@ -84,12 +96,21 @@ pub fn judge(who: &Account<'_>, op: &Op, owner: Option<&str>) -> Result<(), Stri
                 op.incident
             ))
         }
-        (Some(org), _, _) if org != who.org && !who.superadmin => {
-            return Err(format!(
-                "{} belongs to another organisation's incident; {} may only write to incidents of their own organisation",
-                op.kind.name(),
-                who.name
-            ))
+        (Some(org), k, _) if org != who.org && !who.superadmin => {
+            return Err(if k.org_scoped() {
+                format!(
+                    "{} {} belongs to another organisation; {} may only change their own organisation's",
+                    op.kind.name(),
+                    op.entity,
+                    who.name
+                )
+            } else {
+                format!(
+                    "{} belongs to another organisation's incident; {} may only write to incidents of their own organisation",
+                    op.kind.name(),
+                    who.name
+                )
+            })
         }
         _ => {}
     }

@@ -32,10 +32,15 @@ pub enum Kind {
     /// Someone on an alert: alerted or on standby, and their answer.
     #[serde(rename = "alert_recipient")]
     Recipient,
+    /// The organisation's contacts and resources: they belong to no incident.
+    #[serde(rename = "contact")]
+    Contact,
+    #[serde(rename = "resource")]
+    Resource,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Incident,
         Kind::LogEntry,
         Kind::Task,
@@ -45,6 +50,8 @@ impl Kind {
         Kind::Eps,
         Kind::Alert,
         Kind::Recipient,
+        Kind::Contact,
+        Kind::Resource,
     ];
 
     pub fn name(self) -> &'static str {
@@ -58,7 +65,15 @@ impl Kind {
             Kind::Eps => "eps",
             Kind::Alert => "alert",
             Kind::Recipient => "alert_recipient",
+            Kind::Contact => "contact",
+            Kind::Resource => "resource",
         }
+    }
+
+    /// Records of the organisation rather than of an incident: their ops carry the nil
+    /// incident, and the server keeps which organisation owns each.
+    pub fn org_scoped(self) -> bool {
+        matches!(self, Kind::Contact | Kind::Resource)
     }
 
     pub fn parse(s: &str) -> Option<Kind> {

@@ -86,6 +86,10 @@ fn what(c: &Conflict, nb: bool) -> String {
         (Kind::Alert, false) => "alert",
         (Kind::Recipient, true) => "varslet",
         (Kind::Recipient, false) => "alerted",
+        (Kind::Contact, true) => "kontakt",
+        (Kind::Contact, false) => "contact",
+        (Kind::Resource, true) => "ressurs",
+        (Kind::Resource, false) => "resource",
     };
     format!("{kind} {} · {}", c.number, c.field)
 }

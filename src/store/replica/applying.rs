@@ -44,7 +44,8 @@ pub(super) fn exists(tx: &Transaction<'_>, table: &str, id: &str) -> Result<bool
 pub(super) fn apply_one(tx: &Transaction<'_>, op: &Op, placing: &mut Placing) -> Result<Outcome> {
     let t = table(op.kind);
     let key = op.entity.to_string();
-    if t.kind != Kind::Incident && !exists(tx, "incidents", &op.incident.to_string())? {
+    if t.kind != Kind::Incident && !t.kind.org_scoped() && !exists(tx, "incidents", &op.incident.to_string())?
+    {
         return Ok(Outcome::Wait);
     }
     match op.action {
@@ -55,6 +56,7 @@ pub(super) fn apply_one(tx: &Transaction<'_>, op: &Op, placing: &mut Placing) ->
             if let Some(wait) = create_row(tx, t, op, placing)? {
                 return Ok(wait);
             }
+            refold(tx, t, op.entity)?;
         }
         Action::Set => {
             if !exists(tx, t.name, &key)? {
@@ -76,9 +78,20 @@ pub(super) fn apply_one(tx: &Transaction<'_>, op: &Op, placing: &mut Placing) ->
                 ))?
                 .execute(params![op.hlc.millis(), key])?;
             }
+            refold(tx, t, op.entity)?;
         }
     }
     Ok(Outcome::Done)
+}
+
+/// The search text of a contact or resource, made again from the row as it now is
+/// (it is derived here, never sent).
+fn refold(tx: &Transaction<'_>, t: &Table, id: Uuid) -> Result<()> {
+    match t.kind {
+        Kind::Contact => crate::store::registers::refold_contact(tx, id),
+        Kind::Resource => crate::store::registers::refold_resource(tx, id),
+        _ => Ok(()),
+    }
 }
 
 /// The value of a column a create op leaves out: a log entry's author and device are
@@ -119,7 +132,7 @@ pub(super) fn create_row(
         columns.push(c);
         values.push(op.fields.get(*c).map(to_sql).unwrap_or_else(|| default_for(op, &op.fields, c)));
     }
-    if t.kind != Kind::Incident {
+    if t.kind != Kind::Incident && !t.kind.org_scoped() {
         columns.push("incident_id");
         values.push(SqlValue::Text(op.incident.to_string()));
     }

@@ -52,7 +52,7 @@ struct Table {
     touched: bool,
 }
 
-const TABLES: [Table; 9] = [
+const TABLES: [Table; 11] = [
     Table {
         kind: Kind::Incident,
         name: "incidents",
@@ -217,6 +217,42 @@ const TABLES: [Table; 9] = [
         mutable: &["alerted_at", "ack", "ack_at", "ack_by", "escalated", "reached"],
         numbering: Numbering::Given("position"),
         touched: false,
+    },
+    Table {
+        kind: Kind::Contact,
+        name: "contacts",
+        columns: &[
+            "name",
+            "organisation",
+            "function",
+            "phones",
+            "email",
+            "notes",
+            "groups",
+            "removed",
+            "created_at",
+            "created_by",
+        ],
+        mutable: &["name", "organisation", "function", "phones", "email", "notes", "groups", "removed"],
+        numbering: Numbering::Global,
+        touched: true,
+    },
+    Table {
+        kind: Kind::Resource,
+        name: "resources",
+        columns: &[
+            "what",
+            "location",
+            "quantity",
+            "owner",
+            "availability",
+            "notes",
+            "created_at",
+            "created_by",
+        ],
+        mutable: &["what", "location", "quantity", "owner", "availability", "notes"],
+        numbering: Numbering::Global,
+        touched: true,
     },
 ];
 
@@ -392,6 +428,9 @@ pub(in crate::store) fn op_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<O
 fn incident_of(tx: &Transaction<'_>, t: &Table, id: Uuid) -> Result<Uuid> {
     if t.kind == Kind::Incident {
         return Ok(id);
+    }
+    if t.kind.org_scoped() {
+        return Ok(Uuid::nil());
     }
     let s: String = tx
         .prepare_cached(&format!("SELECT incident_id FROM {} WHERE id = ?1", t.name))?
