@@ -401,8 +401,14 @@ fn plans_show_overdue_revisions_and_ros_measures_become_tasks() {
         "{list}"
     );
     assert!(list.contains("    Evakuering  revideres innen 31.12.2099"), "the sub-plan indented: {list}");
+    h.ok(&["resource", "add", "--what", "Aggregat 40 kVA"]);
+    h.ok(&["plan", "link", "1", "--resource", "1"]);
     let plan = json(&h.ok(&["plan", "show", "1", "--json"]));
-    assert_eq!(plan["links"].as_array().unwrap().len(), 2);
+    assert_eq!(plan["links"].as_array().unwrap().len(), 3);
+    assert!(
+        h.ok(&["plan", "show", "1"]).contains("ressurs: 1 Aggregat 40 kVA"),
+        "a resource is named, not an id"
+    );
     let (_, err) = h.fails(&["plan", "link", "1", "--card", "finnes-ikke"]);
     assert!(err.contains("no action card finnes-ikke"), "{err}");
 

@@ -12,11 +12,34 @@ use chrono::{DateTime, Utc};
 
 impl Session {
     pub fn plans(&self) -> Result<Vec<Plan>> {
-        Ok(self.store.plans()?)
+        let mut plans = self.store.plans()?;
+        for p in &mut plans {
+            self.name_links(p)?;
+        }
+        Ok(plans)
     }
 
     pub fn plan(&self, number: i64) -> Result<Plan> {
-        Ok(self.store.plan(number)?)
+        let mut p = self.store.plan(number)?;
+        self.name_links(&mut p)?;
+        Ok(p)
+    }
+
+    /// A resource is linked by its id (its number may change when records made
+    /// offline are merged); people see its number and what it is.
+    fn name_links(&self, plan: &mut Plan) -> Result<()> {
+        for l in plan.links.iter_mut().filter(|l| l.kind == LinkKind::Resource) {
+            let found = uuid::Uuid::parse_str(&l.target)
+                .ok()
+                .map(|id| self.store.resource_by_id(id))
+                .transpose()?
+                .flatten();
+            l.target = match found {
+                Some(r) => format!("{} {}", r.number, r.what),
+                None => format!("{} (finnes ikke lenger)", l.target),
+            };
+        }
+        Ok(())
     }
 
     pub fn create_plan(&mut self, new: NewPlan) -> Result<Plan> {
@@ -53,7 +76,7 @@ impl Session {
                 let n = target.trim().parse::<i64>().map_err(|_| {
                     AppError::Usage(format!("a resource is linked by its number, not '{target}'"))
                 })?;
-                self.store.resource(n)?.number.to_string()
+                self.store.resource(n)?.id.to_string()
             }
         };
         let (user, device) = (self.user.clone(), self.device.clone());

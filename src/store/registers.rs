@@ -299,6 +299,14 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("there is no resource {number}")))
     }
 
+    pub fn resource_by_id(&self, id: Uuid) -> Result<Option<Resource>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!("SELECT {RESOURCE_COLUMNS} FROM resources WHERE id = ?1"))?
+            .query_row([id.to_string()], resource_from_row)
+            .optional()?)
+    }
+
     /// Replace a resource's fields (availability and quantity change most often).
     pub fn update_resource(
         &mut self,
