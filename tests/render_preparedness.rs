@@ -263,3 +263,27 @@ fn a_resource_is_marked_in_use_with_one_key() {
         "the other is left alone"
     );
 }
+
+#[test]
+fn a_large_alert_shows_what_fits_and_says_how_many_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut s, i) = session(&dir);
+    s.create_alert_list("Alle", "", 15).unwrap();
+    for n in 1..=40 {
+        contact(&mut s, &format!("Person {n}"), &format!("9000{n:04}"), "");
+        s.add_to_alert_list("Alle", &format!("rolle {n}"), MemberRef::Contact(n)).unwrap();
+    }
+    s.send_alert(&i, "Alle", "Alle møter").unwrap();
+    let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    workspace(&mut ui, "mobilisering");
+    let text = screen(&ui, 110, 30);
+    assert!(text.contains("0/40 svart: 40 ikke levert"), "{text}");
+    let shown = text.lines().filter(|l| l.contains("Person ")).filter(|l| l.contains("rolle")).count();
+    let more: usize = text
+        .split("… og ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("says how many more: {text}"));
+    assert_eq!(shown + more, 40, "{text}");
+}

@@ -394,57 +394,57 @@ fn split_list(s: &str) -> Vec<String> {
 }
 
 /// Contacts from a CSV file: the good rows, and the rejected ones with their reasons.
-pub fn contacts_from_csv(data: &[u8]) -> Result<Parsed<NewContact>, Invalid> {
+/// Each row of a CSV file made into a record by `make`, which may refuse it with a
+/// reason: the records with their line numbers, and the refused rows.
+fn parse_csv<T>(
+    data: &[u8],
+    columns: &[&str],
+    make: impl Fn(Vec<String>) -> Result<T, String>,
+) -> Result<Parsed<T>, Invalid> {
     let mut good = Vec::new();
     let mut bad = Vec::new();
-    for (line, row) in read_rows(data, &CONTACT_COLUMNS)? {
-        let checked = row.and_then(|v| {
-            NewContact {
-                name: v[0].clone(),
-                organisation: v[1].clone(),
-                function: v[2].clone(),
-                phones: split_list(&v[3]),
-                email: v[4].clone(),
-                groups: split_list(&v[5]),
-                notes: v[6].clone(),
-            }
-            .validated()
-            .map_err(|e| e.0)
-        });
-        match checked {
-            Ok(c) => good.push((line, c)),
+    for (line, row) in read_rows(data, columns)? {
+        match row.and_then(&make) {
+            Ok(record) => good.push((line, record)),
             Err(reason) => bad.push(Rejected { line, reason }),
         }
     }
     Ok((good, bad))
 }
 
-pub fn resources_from_csv(data: &[u8]) -> Result<Parsed<NewResource>, Invalid> {
-    let mut good = Vec::new();
-    let mut bad = Vec::new();
-    for (line, row) in read_rows(data, &RESOURCE_COLUMNS)? {
-        let checked = row.and_then(|v| {
-            let quantity = match v[2].trim() {
-                "" => 1,
-                q => q.parse::<i64>().map_err(|_| format!("the quantity '{q}' is not a whole number"))?,
-            };
-            NewResource {
-                what: v[0].clone(),
-                location: v[1].clone(),
-                quantity,
-                owner: v[3].clone(),
-                availability: Availability::parse(&v[4]).map_err(|e| e.0)?,
-                notes: v[5].clone(),
-            }
-            .validated()
-            .map_err(|e| e.0)
-        });
-        match checked {
-            Ok(r) => good.push((line, r)),
-            Err(reason) => bad.push(Rejected { line, reason }),
+pub fn contacts_from_csv(data: &[u8]) -> Result<Parsed<NewContact>, Invalid> {
+    parse_csv(data, &CONTACT_COLUMNS, |v| {
+        NewContact {
+            name: v[0].clone(),
+            organisation: v[1].clone(),
+            function: v[2].clone(),
+            phones: split_list(&v[3]),
+            email: v[4].clone(),
+            groups: split_list(&v[5]),
+            notes: v[6].clone(),
         }
-    }
-    Ok((good, bad))
+        .validated()
+        .map_err(|e| e.0)
+    })
+}
+
+pub fn resources_from_csv(data: &[u8]) -> Result<Parsed<NewResource>, Invalid> {
+    parse_csv(data, &RESOURCE_COLUMNS, |v| {
+        let quantity = match v[2].trim() {
+            "" => 1,
+            q => q.parse::<i64>().map_err(|_| format!("the quantity '{q}' is not a whole number"))?,
+        };
+        NewResource {
+            what: v[0].clone(),
+            location: v[1].clone(),
+            quantity,
+            owner: v[3].clone(),
+            availability: Availability::parse(&v[4]).map_err(|e| e.0)?,
+            notes: v[5].clone(),
+        }
+        .validated()
+        .map_err(|e| e.0)
+    })
 }
 
 fn write_csv(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {

@@ -221,7 +221,11 @@ impl Pane for AlertsPane {
                 Line::from(Span::styled(safe_line(&a.message).into_owned(), t.base)),
                 detail.width,
             ));
-            for r in &a.recipients {
+            // Only the rows that fit (an alert may have 2,000 recipients), and then how
+            // many more there are.
+            let room = detail.height.saturating_sub(2) as usize;
+            let fits = if a.recipients.len() > room { room.saturating_sub(1) } else { room };
+            for r in a.recipients.iter().take(fits) {
                 let (state, style) = match (r.alerted_at, r.ack) {
                     (None, _) => (if nb { "reserve" } else { "standby" }.to_string(), t.dim),
                     (Some(_), Some(Ack::CannotCome)) => {
@@ -256,6 +260,15 @@ impl Pane for AlertsPane {
                     ]),
                     detail.width,
                 ));
+            }
+            if a.recipients.len() > fits {
+                let more = a.recipients.len() - fits;
+                let text = if nb {
+                    format!("… og {more} til (sitroom alert status {})", a.number)
+                } else {
+                    format!("… and {more} more (sitroom alert status {})", a.number)
+                };
+                lines.push(Line::from(Span::styled(text, t.dim)));
             }
             lines.truncate(detail.height as usize);
             f.render_widget(Paragraph::new(lines), detail);
