@@ -6,7 +6,9 @@
 //! `cargo bench --bench log` runs it all (release build). Under `cargo test
 //! --all-targets` (no `--bench` argument) it runs once on a small log, as a smoke test.
 
+mod common;
 use chrono::Utc;
+use common::time;
 use criterion::Criterion;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
@@ -63,31 +65,6 @@ fn types() -> Vec<String> {
 
 fn key(code: KeyCode) -> KeyEvent {
     KeyEvent::new(code, KeyModifiers::NONE)
-}
-
-struct Stats {
-    name: &'static str,
-    samples: Vec<Duration>,
-}
-
-impl Stats {
-    fn report(mut self) {
-        self.samples.sort();
-        let q = |p: f64| self.samples[((self.samples.len() - 1) as f64 * p).round() as usize];
-        println!(
-            "{:<34} n={:<5} p50={:>9.3?} p99={:>9.3?} max={:>9.3?}",
-            self.name,
-            self.samples.len(),
-            q(0.5),
-            q(0.99),
-            self.samples.last().unwrap()
-        );
-    }
-}
-
-fn time(name: &'static str, n: usize, mut f: impl FnMut() -> Duration) {
-    let samples = (0..n).map(|_| f()).collect();
-    Stats { name, samples }.report();
 }
 
 fn frame(term: &mut Terminal<TestBackend>, ui: &Ui) {

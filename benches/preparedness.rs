@@ -7,6 +7,8 @@
 //! `cargo bench --bench preparedness` runs it all (release build). Under `cargo test
 //! --all-targets` it runs once at a small size, as a smoke test.
 
+mod common;
+use common::Stats;
 use criterion::Criterion;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
@@ -117,26 +119,6 @@ fn session(dir: &std::path::Path) -> (Session, Incident) {
     };
     let i = s.create_incident(new).unwrap();
     (s, i)
-}
-
-struct Stats {
-    name: &'static str,
-    samples: Vec<Duration>,
-}
-
-impl Stats {
-    fn report(mut self) {
-        self.samples.sort();
-        let q = |p: f64| self.samples[((self.samples.len() - 1) as f64 * p).round() as usize];
-        println!(
-            "{:<40} n={:<6} p50={:>9.3?} p99={:>9.3?} max={:>9.3?}",
-            self.name,
-            self.samples.len(),
-            q(0.5),
-            q(0.99),
-            self.samples.last().unwrap()
-        );
-    }
 }
 
 /// What a user types into the search, one prefix per key press.

@@ -317,7 +317,7 @@ impl Session {
     pub fn escalate_due(&mut self, now: DateTime<Utc>) -> Result<Vec<LogEntry>> {
         self.permit(Permission::WriteLog)?;
         let mut logged = Vec::new();
-        for (incident_number, number) in self.store.alerts_to_watch()? {
+        for (incident_number, number) in self.store.alerts_due(now)? {
             let incident = self.store.incident_by_number(incident_number)?;
             let alert = self.store.alert(&incident, number)?;
             for (from, to) in alert.escalations(now) {

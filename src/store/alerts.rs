@@ -3,7 +3,7 @@
 //! transaction with its log entry; delivery happens afterwards, from the outbox.
 
 use super::log::{append_in, NewEntryRecord};
-use super::registers::note;
+use super::oplog::note;
 use super::replica::{self, Who};
 use super::{Result, Store, StoreError};
 use crate::domain::alert::{
@@ -544,19 +544,87 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Open incidents' alerts where someone may be due for escalation: some recipient
-    /// alerted, unanswered or unable, and not yet replaced. Only alerts sent from this
-    /// replica: the sender escalates (and sends), so no one is alerted twice.
-    pub fn alerts_to_watch(&self) -> Result<Vec<(i64, i64)>> {
+    /// Open incidents' alerts where someone is due to be replaced at `now`: alerted,
+    /// not replaced yet, and unable to come, not reached, or unanswered past the list's
+    /// time, with someone of the same role still to alert. The same rule as
+    /// `Alert::escalations`, asked of the database first, so that the TUI's periodic
+    /// check does not load a 2,000-recipient alert every two seconds for nothing. Only
+    /// alerts sent from this replica: the sender escalates (and sends), so no one is
+    /// alerted twice.
+    pub fn alerts_due(&self, now: DateTime<Utc>) -> Result<Vec<(i64, i64)>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT DISTINCT i.number, a.number FROM alerts a
              JOIN incidents i ON i.id = a.incident_id
              JOIN alert_recipients r ON r.alert_id = a.id
              WHERE i.status = 'open' AND r.alerted_at IS NOT NULL AND r.escalated = 0
-               AND (r.ack IS NULL OR r.ack = 'kan ikke')
-               AND a.sender = (SELECT value FROM meta WHERE key = 'device_id')",
+               AND a.sender = (SELECT value FROM meta WHERE key = 'device_id')
+               AND (r.ack = 'kan ikke'
+                    OR (r.ack IS NULL AND (r.reached = 'ikke levert'
+                                           OR r.alerted_at <= ?1 - max(a.escalate_after, 0) * 60000)))
+               AND EXISTS (SELECT 1 FROM alert_recipients n
+                           WHERE n.alert_id = a.id AND n.role = r.role AND n.position > r.position
+                             AND n.alerted_at IS NULL)",
         )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let rows = stmt.query_map([to_millis(now)], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{EntryKind, NewIncident, Severity};
+
+    #[test]
+    fn an_alert_is_due_for_escalation_only_when_the_domain_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.db")).unwrap();
+        let t0 = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let who = Who { author: "kari", device: "pc" };
+        let new = NewIncident {
+            title: "Flom".into(),
+            kind: "flom".into(),
+            severity: Severity::DEFAULT,
+            exercise: false,
+        };
+        let incident = store.create_incident(&new, "kari", "pc", t0).unwrap();
+        let list = store.create_alert_list("Stab", "", 15, &[], who, t0).unwrap();
+        let planned = |position: i64, role: &str, alert_now: bool| Planned {
+            position,
+            role: role.into(),
+            name: format!("p{position}"),
+            contact: None,
+            user: Some(format!("u{position}")),
+            phone: String::new(),
+            email: String::new(),
+            alert_now,
+            sends: vec![Sent {
+                channel: Channel::App,
+                address: format!("u{position}"),
+                status: Delivery::Delivered,
+                note: String::new(),
+            }],
+        };
+        let recipients = [planned(1, "leder", true), planned(2, "leder", false), planned(3, "komm", true)];
+        let entry = |_| NewEntryRecord {
+            id: Uuid::now_v7(),
+            text: "Varsling".into(),
+            author: "kari".into(),
+            device: "pc".into(),
+            reported_at: t0,
+            recorded_at: t0,
+            kind: EntryKind::Auto,
+            tags: vec![],
+            mentions: vec![],
+            significant: false,
+            corrects: None,
+        };
+        store.send_alert(&incident, &list, "Møt", &recipients, who, t0, entry).unwrap();
+        let minutes = |m| t0 + chrono::Duration::minutes(m);
+        assert!(store.alerts_due(minutes(14)).unwrap().is_empty(), "not yet");
+        assert_eq!(store.alerts_due(minutes(15)).unwrap(), [(1, 1)], "the leader's time is up");
+        // "komm" has no one after: never due, however long it waits.
+        let alert = store.alert(&incident, 1).unwrap();
+        assert_eq!(alert.escalations(minutes(60)), [(1, 2)], "the domain agrees");
     }
 }

@@ -2,7 +2,7 @@
 //! incident, all in one transaction with the log entry that says so.
 
 use super::log::{append_in, NewEntryRecord};
-use super::registers::note;
+use super::oplog::note;
 use super::replica::Who;
 use super::tasks::insert_task;
 use super::{Result, Store, StoreError};

@@ -1,7 +1,7 @@
 //! Evaluation points of an incident or exercise.
 
 use super::log::{append_in, NewEntryRecord};
-use super::registers::note;
+use super::oplog::note;
 use super::replica::Who;
 use super::tasks::insert_task;
 use super::{Result, Store, StoreError};

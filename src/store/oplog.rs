@@ -1,6 +1,7 @@
 //! The oplog: one row per change, written in the same transaction as the change.
 //! Shared records' ops are made and applied by `replica`; this writes the ops that
-//! never leave the machine (the local user list), for the record.
+//! never leave the machine (the local user list, the registers that do not sync), for
+//! the record.
 
 use super::replica::OpState;
 use rusqlite::{params, Transaction};
@@ -33,6 +34,27 @@ pub(super) fn append_local(tx: &Transaction<'_>, op: LocalOp<'_>, at_ms: i64) ->
         OpState::Local as i64,
     ])?;
     Ok(())
+}
+
+/// Record a local change to a record that does not sync (alert lists, cards, plans,
+/// ROS, evaluation points): for the record, and so that a view can tell it changed.
+pub(super) fn note(
+    tx: &Transaction<'_>,
+    who: super::replica::Who<'_>,
+    entity: &'static str,
+    id: Uuid,
+    action: &'static str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> super::Result<()> {
+    let op = LocalOp {
+        author: who.author,
+        device: who.device,
+        entity,
+        entity_id: id,
+        action,
+        payload: serde_json::Value::Null,
+    };
+    Ok(append_local(tx, op, crate::domain::time::to_millis(now))?)
 }
 
 impl super::Store {

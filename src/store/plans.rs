@@ -1,6 +1,6 @@
 //! Contingency plans and their links to alert lists, resources and action cards.
 
-use super::registers::note;
+use super::oplog::note;
 use super::replica::Who;
 use super::{Result, Store, StoreError};
 use crate::domain::plan::{LinkKind, Plan, PlanLink};

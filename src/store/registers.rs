@@ -1,9 +1,7 @@
 //! The organisation's registers of contacts and resources. They belong to no incident:
 //! their ops carry the nil incident and sync to every replica of the organisation
-//! (`Kind::org_scoped`). `note` is the local oplog row the other registers (lists,
-//! cards, plans, ROS) leave, for the record and so that a view can tell they changed.
+//! (`Kind::org_scoped`).
 
-use super::oplog::{append_local, LocalOp};
 use super::replica::{self, Who};
 use super::{Result, Store, StoreError};
 use crate::domain::contact::{Availability, Contact, NewContact, NewResource, Resource};
@@ -49,26 +47,6 @@ fn resource_from_row(r: &Row<'_>) -> rusqlite::Result<Resource> {
         notes: r.get(7)?,
         updated_at: from_millis(r.get(8)?),
     })
-}
-
-/// Record a local change to one of the organisation's records.
-pub(super) fn note(
-    tx: &Transaction<'_>,
-    who: Who<'_>,
-    entity: &'static str,
-    id: Uuid,
-    action: &'static str,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let op = LocalOp {
-        author: who.author,
-        device: who.device,
-        entity,
-        entity_id: id,
-        action,
-        payload: serde_json::Value::Null,
-    };
-    Ok(append_local(tx, op, to_millis(now))?)
 }
 
 fn next_global(tx: &Transaction<'_>, table: &'static str) -> Result<i64> {

@@ -2,7 +2,7 @@
 //! an incident, tracked like any other.
 
 use super::log::{append_in, NewEntryRecord};
-use super::registers::note;
+use super::oplog::note;
 use super::replica::Who;
 use super::tasks::insert_task;
 use super::{Result, Store, StoreError};

@@ -73,6 +73,9 @@ pub struct Ui {
     /// Shared with the hang-up watcher (see `hangup`).
     unsaved: Option<SharedUnsaved>,
     notices: Notices,
+    /// Alerts waiting for this user's answer, as of the last refresh (read when data
+    /// changes, not on every key press).
+    waiting: Vec<crate::store::Waiting>,
     /// Background sync, when this database is signed in to a server.
     sync: Option<Background>,
     /// How sync stood at the last look: what the title bar shows.
@@ -118,6 +121,7 @@ impl Ui {
             clear_requested: false,
             unsaved: None,
             notices: Notices::new(false),
+            waiting: Vec::new(),
             sync: None,
             sync_view: None,
         };
@@ -141,6 +145,7 @@ impl Ui {
         self.desk = Some(desk);
         self.overlays.clear();
         self.show_panes();
+        self.waiting = self.session.waiting_alerts()?;
         Ok(())
     }
 
@@ -218,10 +223,7 @@ impl Ui {
     /// deadline passed. True when something was said.
     fn notice(&mut self) -> bool {
         let Some(desk) = &self.desk else { return false };
-        let mut said = match self.session.waiting_alerts() {
-            Ok(waiting) => self.notices.check_alerts(&waiting, self.lang),
-            Err(_) => Vec::new(),
-        };
+        let mut said = self.notices.check_alerts(&self.waiting, self.lang);
         said.extend(self.notices.check(
             &self.session.user,
             desk.tasks.tasks(),
@@ -412,6 +414,10 @@ impl Ui {
             if let Err(e) = desk.refresh(&self.session) {
                 self.set_status(e, true);
             }
+        }
+        match self.session.waiting_alerts() {
+            Ok(w) => self.waiting = w,
+            Err(e) => self.set_status(e.to_string(), true),
         }
     }
 
