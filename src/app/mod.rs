@@ -7,6 +7,7 @@ mod eps;
 mod exercises;
 mod incidents;
 mod log;
+mod mail;
 mod media;
 mod meetings;
 mod plans;
@@ -20,6 +21,7 @@ mod users;
 pub use alerts::MemberRef;
 pub use cards::BUILT_IN;
 pub use log::{for_each_summary_at, EntryInput, ImportReport};
+pub use mail::MailReport;
 pub use registers::{ContactFormat, RegisterImport};
 
 use crate::domain::Invalid;

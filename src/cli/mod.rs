@@ -3,6 +3,7 @@
 
 mod output;
 mod preparedness;
+mod records;
 mod sync_cmds;
 
 use crate::app::{AppError, EntryInput, Session};
@@ -94,6 +95,9 @@ pub enum Command {
     /// Evaluation (evaluering) after an incident or exercise
     #[command(subcommand)]
     Evaluation(preparedness::EvaluationCmd),
+    /// E-mail into the incident (e-post-innboks): .eml, maildir, mbox; --watch a maildir
+    #[command(subcommand)]
+    Mail(records::MailCmd),
     /// Run the sync server (default database: server.db in your data folder)
     Serve(ServeArgs),
     /// Administer the sync server's organisations and accounts (with the server's --db)
@@ -641,6 +645,7 @@ fn execute(s: &mut Session, cmd: Command, p: &output::Printer) -> Result<ExitCod
         Command::Eps(cmd) => return prepared(preparedness::eps(s, cmd, p, &mut out), io),
         Command::Exercise(cmd) => return prepared(preparedness::exercise(s, cmd, p, &mut out), io),
         Command::Evaluation(cmd) => return prepared(preparedness::evaluation(s, cmd, p, &mut out), io),
+        Command::Mail(cmd) => return prepared(records::mail(s, cmd, p, &mut out), io),
         Command::Bundle(cmd) => return sync_cmds::bundle(s, cmd, p.json),
         Command::Conflict(cmd) => return sync_cmds::conflict(s, cmd, p.json),
         Command::Serve(_)

@@ -17,7 +17,7 @@ use clap::Subcommand;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-type Out<'a> = &'a mut dyn Write;
+pub(super) type Out<'a> = &'a mut dyn Write;
 
 #[derive(Debug)]
 pub enum Failure {
@@ -31,17 +31,17 @@ impl<E: Into<AppError>> From<E> for Failure {
     }
 }
 
-fn io(e: std::io::Error) -> Failure {
+pub(super) fn io(e: std::io::Error) -> Failure {
     Failure::Io(e)
 }
 
-fn usage(s: String) -> Failure {
+pub(super) fn usage(s: String) -> Failure {
     Failure::App(AppError::Usage(s))
 }
 
 /// A date ("2027-03-01", end of that day, local time), a time today ("14:00") or an
 /// RFC 3339 time.
-fn parse_date(s: &str) -> Result<DateTime<Utc>, Failure> {
+pub(super) fn parse_date(s: &str) -> Result<DateTime<Utc>, Failure> {
     if let Ok(d) = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
         let t = d.and_hms_opt(23, 59, 59).expect("a valid time");
         return Local
@@ -63,7 +63,7 @@ fn read_input(file: &Path) -> Result<Vec<u8>, Failure> {
     std::fs::read(file).map_err(|e| usage(format!("cannot read {}: {e}", file.display())))
 }
 
-fn write_output(out: Out<'_>, file: Option<&Path>, text: &str) -> Result<(), Failure> {
+pub(super) fn write_output(out: Out<'_>, file: Option<&Path>, text: &str) -> Result<(), Failure> {
     match file {
         Some(path) => {
             std::fs::write(path, text).map_err(|e| usage(format!("cannot write {}: {e}", path.display())))
@@ -91,12 +91,12 @@ fn write_private(path: &Path, text: &str) -> Result<(), Failure> {
     f.sync_all().map_err(fail)
 }
 
-fn json(out: Out<'_>, value: &impl serde::Serialize) -> Result<(), Failure> {
+pub(super) fn json(out: Out<'_>, value: &impl serde::Serialize) -> Result<(), Failure> {
     writeln!(out, "{}", serde_json::to_string(value).expect("plain data")).map_err(io)
 }
 
 /// `value` as JSON with `--json`, else as `plain` prints it for people.
-fn either<T: serde::Serialize>(
+pub(super) fn either<T: serde::Serialize>(
     out: Out<'_>,
     p: &Printer,
     value: &T,

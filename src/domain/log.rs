@@ -24,6 +24,9 @@ pub enum EntryKind {
     /// Written by sitroom itself when something happens elsewhere: a task created,
     /// assigned or moved.
     Auto,
+    /// An e-mail taken into the incident (`mail import`): from, to, subject and body
+    /// as text, with its attachments listed.
+    Email,
 }
 
 impl EntryKind {
@@ -32,6 +35,7 @@ impl EntryKind {
             EntryKind::Note => "note",
             EntryKind::Decision => "decision",
             EntryKind::Auto => "auto",
+            EntryKind::Email => "email",
         }
     }
 
@@ -40,6 +44,7 @@ impl EntryKind {
             "note" => Some(EntryKind::Note),
             "decision" => Some(EntryKind::Decision),
             "auto" => Some(EntryKind::Auto),
+            "email" => Some(EntryKind::Email),
             _ => None,
         }
     }

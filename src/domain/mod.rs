@@ -9,6 +9,7 @@ pub mod exercise;
 pub mod filter;
 pub mod incident;
 pub mod log;
+pub mod mail;
 pub mod media;
 pub mod meeting;
 pub mod plan;

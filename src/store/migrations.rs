@@ -524,6 +524,82 @@ const STEPS: &[&str] = &[
         UNIQUE (incident_id, number)
     ) STRICT;
     "#,
+    // 11: records and degraded operation. Log entries of kind 'email' (the table is
+    // rebuilt to widen its CHECK); e-mail taken in, by Message-ID per incident, with
+    // attachments kept here; reports shared with this installation by others; and on
+    // the server, which organisation reports to which, and the reports on their way.
+    r#"
+    CREATE TABLE log_entries_new (
+        id          TEXT PRIMARY KEY,
+        incident_id TEXT NOT NULL REFERENCES incidents(id),
+        seq         INTEGER NOT NULL,
+        text        TEXT NOT NULL,
+        folded      TEXT NOT NULL,
+        author      TEXT NOT NULL,
+        device      TEXT NOT NULL,
+        reported_at INTEGER NOT NULL,
+        recorded_at INTEGER NOT NULL,
+        kind        TEXT NOT NULL CHECK (kind IN ('note', 'decision', 'auto', 'email')),
+        tags        TEXT NOT NULL,
+        mentions    TEXT NOT NULL,
+        significant INTEGER NOT NULL DEFAULT 0,
+        corrects    TEXT REFERENCES log_entries(id),
+        prev_hash   TEXT NOT NULL,
+        hash        TEXT NOT NULL,
+        hlc         INTEGER NOT NULL DEFAULT 0,
+        origin      TEXT NOT NULL DEFAULT '',
+        UNIQUE (incident_id, seq)
+    ) STRICT;
+    INSERT INTO log_entries_new SELECT * FROM log_entries;
+    DROP TABLE log_entries;
+    ALTER TABLE log_entries_new RENAME TO log_entries;
+    CREATE INDEX log_entries_corrects ON log_entries(corrects) WHERE corrects IS NOT NULL;
+    CREATE INDEX log_entries_by_clock ON log_entries(incident_id, hlc, id);
+    CREATE INDEX log_entries_by_chain ON log_entries(incident_id, origin, hlc);
+
+    CREATE TABLE mail_messages (
+        incident_id TEXT NOT NULL REFERENCES incidents(id),
+        message_id  TEXT NOT NULL,
+        entry_id    TEXT NOT NULL REFERENCES log_entries(id),
+        imported_at INTEGER NOT NULL,
+        PRIMARY KEY (incident_id, message_id)
+    ) STRICT;
+    CREATE TABLE mail_attachments (
+        id       INTEGER PRIMARY KEY,
+        entry_id TEXT NOT NULL REFERENCES log_entries(id),
+        position INTEGER NOT NULL,
+        name     TEXT NOT NULL,
+        mime     TEXT NOT NULL,
+        size     INTEGER NOT NULL,
+        sha256   TEXT NOT NULL,
+        data     BLOB NOT NULL,
+        UNIQUE (entry_id, position)
+    ) STRICT;
+
+    CREATE TABLE shared_reports (
+        id          TEXT PRIMARY KEY,
+        incident_id TEXT NOT NULL REFERENCES incidents(id),
+        from_org    TEXT NOT NULL,
+        title       TEXT NOT NULL,
+        approved_at INTEGER,
+        shared_at   INTEGER NOT NULL,
+        received_at INTEGER NOT NULL,
+        body        TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX shared_reports_by_incident ON shared_reports(incident_id, from_org, shared_at);
+
+    ALTER TABLE orgs ADD COLUMN parent_id TEXT REFERENCES orgs(id);
+    CREATE TABLE server_shares (
+        seq       INTEGER PRIMARY KEY,
+        id        TEXT NOT NULL UNIQUE,
+        from_org  TEXT NOT NULL REFERENCES orgs(id),
+        to_org    TEXT NOT NULL REFERENCES orgs(id),
+        shared_by TEXT NOT NULL,
+        shared_at INTEGER NOT NULL,
+        body      TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX server_shares_to ON server_shares(to_org, seq);
+    "#,
 ];
 
 pub fn latest() -> i64 {
