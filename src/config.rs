@@ -18,9 +18,24 @@ pub struct Config {
     /// Replaces the default list of incident types.
     pub incident_types: Option<Vec<String>>,
     pub db: Option<PathBuf>,
+    /// The installation's name on printouts, archives and shared reports
+    /// ("Sandefjord kommune"); default: the organisation signed in to, else the host.
+    pub installation: Option<String>,
+    /// Continuous journalføring: `[archive] journal = "DIR"`, `every = "24h"`.
+    #[serde(default)]
+    pub archive: ArchiveConfig,
     /// Channels for alerts: `[alerts.smtp]`, `[alerts.sms]`.
     #[serde(default)]
     pub alerts: crate::delivery::Channels,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArchiveConfig {
+    /// The archive folder new material is exported to.
+    pub journal: Option<PathBuf>,
+    /// How often: "30m", "6h", "24h", "1d" (default daily).
+    pub every: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -5,9 +5,11 @@
 //! SQL). `text` holds string helpers every layer shares.
 
 pub mod app;
+pub mod archive;
 pub mod cli;
 pub mod config;
 pub mod delivery;
+pub mod doc;
 pub mod domain;
 pub mod i18n;
 pub mod server;

@@ -2,6 +2,7 @@
 //! server): one way to do each thing. Each takes the acting user from the session.
 
 mod alerts;
+mod archive;
 mod cards;
 mod eps;
 mod exercises;
@@ -57,6 +58,10 @@ pub struct Session {
     pub config_dir: Option<std::path::PathBuf>,
     /// Where alerts go besides sitroom itself (`[alerts]` in config.toml).
     pub channels: crate::delivery::Channels,
+    /// The installation's name as configured (see `installation()`).
+    pub installation_name: Option<String>,
+    /// Where continuous journalføring goes (`[archive]` in config.toml).
+    pub archive_config: crate::config::ArchiveConfig,
 }
 
 impl Session {
@@ -76,7 +81,21 @@ impl Session {
             lang: crate::i18n::Lang::En,
             config_dir: None,
             channels: Default::default(),
+            installation_name: None,
+            archive_config: Default::default(),
         })
+    }
+
+    /// The name printouts, archives and shared reports carry: the configured one, else
+    /// the organisation this database is signed in to, else the host.
+    pub fn installation(&self) -> String {
+        if let Some(n) = self.installation_name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            return n.to_string();
+        }
+        match crate::sync::client::load_login(self.store.path()) {
+            Ok(Some(login)) if !login.org.is_empty() => login.org,
+            _ => hostname(),
+        }
     }
 }
 

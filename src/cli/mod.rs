@@ -98,6 +98,9 @@ pub enum Command {
     /// E-mail into the incident (e-post-innboks): .eml, maildir, mbox; --watch a maildir
     #[command(subcommand)]
     Mail(records::MailCmd),
+    /// The archive (arkiv): export an incident's record, verify it, journal continuously
+    #[command(subcommand)]
+    Archive(records::ArchiveCmd),
     /// Run the sync server (default database: server.db in your data folder)
     Serve(ServeArgs),
     /// Administer the sync server's organisations and accounts (with the server's --db)
@@ -506,6 +509,8 @@ impl Settings {
         s.lang = self.lang;
         s.config_dir = config::config_dir();
         s.channels = self.config.alerts.clone();
+        s.installation_name = self.config.installation.clone();
+        s.archive_config = self.config.archive.clone();
         Ok(s)
     }
 }
@@ -645,6 +650,10 @@ fn execute(s: &mut Session, cmd: Command, p: &output::Printer) -> Result<ExitCod
         Command::Eps(cmd) => return prepared(preparedness::eps(s, cmd, p, &mut out), io),
         Command::Exercise(cmd) => return prepared(preparedness::exercise(s, cmd, p, &mut out), io),
         Command::Evaluation(cmd) => return prepared(preparedness::evaluation(s, cmd, p, &mut out), io),
+        Command::Archive(cmd) => {
+            let config = s.archive_config.clone();
+            return prepared(records::archive(s, cmd, p, &mut out, &config), io);
+        }
         Command::Mail(cmd) => return prepared(records::mail(s, cmd, p, &mut out), io),
         Command::Bundle(cmd) => return sync_cmds::bundle(s, cmd, p.json),
         Command::Conflict(cmd) => return sync_cmds::conflict(s, cmd, p.json),

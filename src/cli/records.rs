@@ -132,3 +132,131 @@ pub fn mail(s: &mut Session, cmd: MailCmd, p: &Printer, out: Out<'_>) -> Result<
     }
     Ok(true)
 }
+
+#[derive(Subcommand, Debug)]
+pub enum ArchiveCmd {
+    /// Write the incident's whole record (log, decisions, minutes, reports, media,
+    /// tasks, alerts) as HTML, text and JSON with a SHA-256 manifest
+    Export {
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+        /// A new or empty folder
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check an archive or journal folder: exit 0 intact, 1 if any file was changed,
+    /// removed or added, or the log's hash chain does not hold
+    Verify { dir: PathBuf },
+    /// Continuous journalføring: export what is new since the last run into a folder
+    Journal {
+        /// The journal folder (default: [archive] journal in config.toml)
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Keep running, once per interval: 30m, 6h, 24h, 1d (default: once)
+        #[arg(long, value_name = "DURATION")]
+        every: Option<String>,
+    },
+}
+
+/// "90s", "30m", "6h", "1d": how often a job runs.
+pub fn parse_interval(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = n.parse().map_err(|_| format!("{s:?} is not an interval (say 30m, 6h or 1d)"))?;
+    let secs = match unit.trim() {
+        "s" => n,
+        "m" | "min" => n * 60,
+        "h" | "t" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(format!("{s:?} is not an interval (say 30m, 6h or 1d)")),
+    };
+    if secs == 0 {
+        return Err("the interval must be more than zero".into());
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+pub fn archive(
+    s: &mut Session,
+    cmd: ArchiveCmd,
+    p: &Printer,
+    out: Out<'_>,
+    config: &crate::config::ArchiveConfig,
+) -> Result<bool, Failure> {
+    match cmd {
+        ArchiveCmd::Export { incident, out: dir } => {
+            let incident = s.resolve_incident(incident)?;
+            let m = s.archive_export(&incident, &dir)?;
+            either(out, p, &m, |out| {
+                writeln!(
+                    out,
+                    "{}: {} loggføringer, {} filer og manifest.json",
+                    dir.display(),
+                    m.log_entries,
+                    m.files.len()
+                )
+                .map_err(io)
+            })?;
+        }
+        ArchiveCmd::Verify { dir } => {
+            let v = crate::archive::verify(&dir).map_err(|e| usage(format!("{}: {e}", dir.display())))?;
+            let problems: Vec<String> = v.problems.iter().map(ToString::to_string).collect();
+            let value = serde_json::json!({
+                "intact": problems.is_empty(), "archives": v.archives, "files": v.files,
+                "log_entries": v.entries, "problems": problems,
+            });
+            either(out, p, &value, |out| {
+                for pr in &problems {
+                    writeln!(out, "{}", safe_line(pr)).map_err(io)?;
+                }
+                if problems.is_empty() {
+                    writeln!(
+                        out,
+                        "intact: {} archive(s), {} files, {} log entries, hash chains whole",
+                        v.archives, v.files, v.entries
+                    )
+                    .map_err(io)?;
+                }
+                Ok(())
+            })?;
+            return Ok(problems.is_empty());
+        }
+        ArchiveCmd::Journal { out: dir, every } => {
+            let dir = dir.or_else(|| config.journal.clone()).ok_or_else(|| {
+                usage("say where the journal goes: --out DIR, or [archive] journal in config.toml".into())
+            })?;
+            let every = every
+                .or_else(|| config.every.clone())
+                .map(|e| parse_interval(&e))
+                .transpose()
+                .map_err(usage)?;
+            loop {
+                let batches = s.archive_journal(&dir)?;
+                either(out, p, &batches, |out| {
+                    if batches.is_empty() {
+                        writeln!(out, "nothing new since the last run").map_err(io)?;
+                    }
+                    for b in &batches {
+                        writeln!(
+                            out,
+                            "incident {}: batch {} with {} log entries and {} other records in {}",
+                            b.incident,
+                            b.batch,
+                            b.log_entries,
+                            b.records,
+                            b.dir.display()
+                        )
+                        .map_err(io)?;
+                    }
+                    Ok(())
+                })?;
+                out.flush().map_err(io)?;
+                match every {
+                    Some(d) => std::thread::sleep(d),
+                    None => break,
+                }
+            }
+        }
+    }
+    Ok(true)
+}

@@ -156,19 +156,28 @@ pub fn verify_chain<'a>(
     incident_id: Uuid,
     entries: impl IntoIterator<Item = &'a LogEntry>,
 ) -> Result<usize, ChainBreak> {
-    let mut prev: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
     let mut count = 0;
+    verify_chain_from(incident_id, Default::default(), entries.into_iter().inspect(|_| count += 1))?;
+    Ok(count)
+}
+
+/// Go on with chains whose heads (per replica, the last hash seen) are known, as for
+/// the batches of an archive journal, and return the heads at the end.
+pub fn verify_chain_from<'a>(
+    incident_id: Uuid,
+    mut heads: std::collections::HashMap<String, String>,
+    entries: impl IntoIterator<Item = &'a LogEntry>,
+) -> Result<std::collections::HashMap<String, String>, ChainBreak> {
     for e in entries {
-        if e.prev_hash != prev.get(e.origin.as_str()).copied().unwrap_or(GENESIS_HASH) {
+        if e.prev_hash != heads.get(e.origin.as_str()).map(String::as_str).unwrap_or(GENESIS_HASH) {
             return Err(ChainBreak::Unlinked { seq: e.seq, id: e.id });
         }
         if e.hash_input(incident_id).hash() != e.hash {
             return Err(ChainBreak::Altered { seq: e.seq, id: e.id });
         }
-        prev.insert(&e.origin, &e.hash);
-        count += 1;
+        heads.insert(e.origin.clone(), e.hash.clone());
     }
-    Ok(count)
+    Ok(heads)
 }
 
 impl LogEntry {

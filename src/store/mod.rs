@@ -4,6 +4,7 @@
 //! that sync has one unit to ship.
 
 mod alerts;
+mod archive;
 mod cards;
 mod drafts;
 mod eps;
@@ -27,6 +28,7 @@ mod tasks;
 mod users;
 
 pub use alerts::{NewMember, Outgoing, Planned, Waiting};
+pub use archive::{AttachmentData, Changes};
 pub use cards::StoredCard;
 pub use drafts::Draft;
 pub use exercises::ExerciseRun;
