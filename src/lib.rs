@@ -12,6 +12,7 @@ pub mod delivery;
 pub mod doc;
 pub mod domain;
 pub mod i18n;
+pub mod pdf;
 pub mod server;
 pub mod store;
 pub mod sync;

@@ -12,6 +12,7 @@ mod mail;
 mod media;
 mod meetings;
 mod plans;
+mod printing;
 mod registers;
 mod reports;
 mod sync;

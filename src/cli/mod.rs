@@ -101,6 +101,9 @@ pub enum Command {
     /// The archive (arkiv): export an incident's record, verify it, journal continuously
     #[command(subcommand)]
     Archive(records::ArchiveCmd),
+    /// Print on paper (PDF, text or HTML): the beredskapsperm, or an incident
+    #[command(subcommand)]
+    Print(records::PrintCmd),
     /// Run the sync server (default database: server.db in your data folder)
     Serve(ServeArgs),
     /// Administer the sync server's organisations and accounts (with the server's --db)
@@ -654,6 +657,7 @@ fn execute(s: &mut Session, cmd: Command, p: &output::Printer) -> Result<ExitCod
             let config = s.archive_config.clone();
             return prepared(records::archive(s, cmd, p, &mut out, &config), io);
         }
+        Command::Print(cmd) => return prepared(records::print(s, cmd, p, &mut out), io),
         Command::Mail(cmd) => return prepared(records::mail(s, cmd, p, &mut out), io),
         Command::Bundle(cmd) => return sync_cmds::bundle(s, cmd, p.json),
         Command::Conflict(cmd) => return sync_cmds::conflict(s, cmd, p.json),
