@@ -110,7 +110,7 @@ pub struct Strings {
     pub minutes_in: &'static str,
     pub no_meeting: &'static str,
     pub plan_meeting: &'static str,
-    pub contexts: [&'static str; 16],
+    pub contexts: [&'static str; 17],
 }
 
 pub const NB: Strings = Strings {
@@ -196,6 +196,7 @@ pub const NB: Strings = Strings {
         "Planer og ROS",
         "Ressurser",
         "EPS",
+        "Tidsreise",
     ],
 };
 
@@ -282,6 +283,7 @@ pub const EN: Strings = Strings {
         "Plans and ROS",
         "Resources",
         "EPS",
+        "Time travel",
     ],
 };
 

@@ -145,6 +145,11 @@ impl Session {
         Ok(self.store.last_seq(incident.id)?)
     }
 
+    /// The log, task board and latest approved sitrep as they stood at `at`.
+    pub fn as_of(&self, incident: &Incident, at: DateTime<Utc>) -> Result<crate::store::AsOf> {
+        Ok(self.store.as_of(incident, at)?)
+    }
+
     /// Prove the incident's hash chain intact: the number of entries checked, or the
     /// first entry at fault.
     pub fn verify(&self, incident: &Incident) -> Result<std::result::Result<usize, ChainBreak>> {

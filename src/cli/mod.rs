@@ -104,6 +104,14 @@ pub enum Command {
     /// Print on paper (PDF, text or HTML): the beredskapsperm, or an incident
     #[command(subcommand)]
     Print(records::PrintCmd),
+    /// The log, task board and latest approved sitrep as they stood at a time (tidsreise)
+    History {
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+        /// 14:30, 24.11 14:30, 2026-11-24 14:30 or RFC 3339
+        #[arg(long, value_name = "TIME")]
+        at: String,
+    },
     /// Run the sync server (default database: server.db in your data folder)
     Serve(ServeArgs),
     /// Administer the sync server's organisations and accounts (with the server's --db)
@@ -658,6 +666,9 @@ fn execute(s: &mut Session, cmd: Command, p: &output::Printer) -> Result<ExitCod
             return prepared(records::archive(s, cmd, p, &mut out, &config), io);
         }
         Command::Print(cmd) => return prepared(records::print(s, cmd, p, &mut out), io),
+        Command::History { incident, at } => {
+            return prepared(records::history(s, incident, &at, p, &mut out), io)
+        }
         Command::Mail(cmd) => return prepared(records::mail(s, cmd, p, &mut out), io),
         Command::Bundle(cmd) => return sync_cmds::bundle(s, cmd, p.json),
         Command::Conflict(cmd) => return sync_cmds::conflict(s, cmd, p.json),

@@ -74,6 +74,29 @@ pub fn parse_at<Tz: TimeZone>(s: &str, now: &DateTime<Tz>) -> Result<DateTime<Ut
     })
 }
 
+/// A moment in the past, as people write it: `14:30` (the most recent), `24.11 14:30`,
+/// `24.11.2026 14:30`, `2026-11-24 14:30`, or RFC 3339. For looking back (time travel).
+pub fn parse_moment(s: &str, now: &DateTime<chrono::Local>) -> Result<DateTime<Utc>, String> {
+    let s = s.trim();
+    let local = |d: chrono::NaiveDateTime| {
+        chrono::Local.from_local_datetime(&d).earliest().map(|t| t.with_timezone(&Utc))
+    };
+    for f in ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d.%m.%Y %H:%M", "%Y-%m-%d %H:%M:%S"] {
+        if let Some(t) = chrono::NaiveDateTime::parse_from_str(s, f).ok().and_then(local) {
+            return Ok(t);
+        }
+    }
+    // "24.11 14:30": this year.
+    let with_year = format!("{s} {}", now.format("%Y"));
+    if let Some(t) = chrono::NaiveDateTime::parse_from_str(&with_year, "%d.%m %H:%M %Y").ok().and_then(local)
+    {
+        return Ok(t);
+    }
+    parse_at(s, now).map_err(|_| {
+        format!("'{s}' is not a time: give 14:30, 24.11 14:30, 2026-11-24 14:30 or an RFC 3339 time")
+    })
+}
+
 /// Milliseconds since the epoch, the unit the store keeps.
 pub fn to_millis(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()

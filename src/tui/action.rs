@@ -72,6 +72,10 @@ pub enum Action {
     EpsFollowingUp,
     EpsCaredFor,
     EpsClosed,
+    ChooseTime,
+    EarlierTime,
+    LaterTime,
+    TimeNow,
 }
 
 /// An action, or a key for a text editor to interpret (typing, cursor movement).
@@ -412,6 +416,24 @@ pub const ACTIONS: &[(Action, &str, &str, &str, &str, &str)] = &[
         "cared for",
     ),
     (Action::EpsClosed, "eps_closed", "EPS-status: avsluttet", "EPS status: closed", "avsluttet", "closed"),
+    (
+        Action::ChooseTime,
+        "choose_time",
+        "Velg tidspunkt: se loggen, oppgavene og situasjonsrapporten slik de sto da",
+        "Choose a time: see the log, tasks and sitrep as they stood then",
+        "tidspunkt",
+        "time",
+    ),
+    (
+        Action::EarlierTime,
+        "earlier_time",
+        "Et kvarter tidligere",
+        "A quarter of an hour earlier",
+        "tidligere",
+        "earlier",
+    ),
+    (Action::LaterTime, "later_time", "Et kvarter senere", "A quarter of an hour later", "senere", "later"),
+    (Action::TimeNow, "time_now", "Tilbake til nå", "Back to now", "nå", "now"),
 ];
 
 impl Action {

@@ -6,6 +6,7 @@ use super::alerts_pane::AlertsPane;
 use super::cards_pane::CardsPane;
 use super::contacts_pane::ContactsPane;
 use super::eps_pane::EpsPane;
+use super::history_pane::HistoryPane;
 use super::log_pane::LogPane;
 use super::media_queue::MediaQueue;
 use super::pane::Pane;
@@ -32,9 +33,10 @@ pub struct Desk {
     pub ros: RosPane,
     pub eps: EpsPane,
     pub resources: ResourcesPane,
+    pub history: HistoryPane,
 }
 
-const ALL: [PaneKind; 12] = [
+const ALL: [PaneKind; 13] = [
     PaneKind::Log,
     PaneKind::Tasks,
     PaneKind::Media,
@@ -47,6 +49,7 @@ const ALL: [PaneKind; 12] = [
     PaneKind::Ros,
     PaneKind::Eps,
     PaneKind::Resources,
+    PaneKind::History,
 ];
 
 impl Desk {
@@ -61,6 +64,7 @@ impl Desk {
             ros: RosPane::open(session)?,
             eps: EpsPane::open(session, incident.clone())?,
             resources: ResourcesPane::open(session)?,
+            history: HistoryPane::open(incident.clone()),
             tasks: TaskBoard::open(session, incident.clone())?,
             media: MediaQueue::open(session, incident.clone())?,
             reports: ReportsPane::open(session, incident.clone(), false)?,
@@ -87,6 +91,7 @@ impl Desk {
             PaneKind::Ros => &self.ros,
             PaneKind::Eps => &self.eps,
             PaneKind::Resources => &self.resources,
+            PaneKind::History => &self.history,
         }
     }
 
@@ -104,6 +109,7 @@ impl Desk {
             PaneKind::Ros => &mut self.ros,
             PaneKind::Eps => &mut self.eps,
             PaneKind::Resources => &mut self.resources,
+            PaneKind::History => &mut self.history,
         }
     }
 

@@ -27,9 +27,10 @@ pub enum Context {
     Registers,
     Resources,
     Eps,
+    History,
 }
 
-pub const CONTEXTS: [(Context, &str); 16] = [
+pub const CONTEXTS: [(Context, &str); 17] = [
     (Context::Global, "global"),
     (Context::Entry, "entry"),
     (Context::Log, "log"),
@@ -46,6 +47,7 @@ pub const CONTEXTS: [(Context, &str); 16] = [
     (Context::Registers, "registers"),
     (Context::Resources, "resources"),
     (Context::Eps, "eps"),
+    (Context::History, "history"),
 ];
 
 impl Context {

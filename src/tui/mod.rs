@@ -12,6 +12,7 @@ pub mod entry_lines;
 pub mod eps_pane;
 pub mod hangup;
 pub mod help;
+pub mod history_pane;
 pub mod keymap;
 pub mod log_model;
 pub mod log_pane;

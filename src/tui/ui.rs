@@ -710,6 +710,13 @@ impl Ui {
                         Action::EpsClosed,
                         Action::NextPane,
                     ],
+                    Context::History => &[
+                        Action::ChooseTime,
+                        Action::EarlierTime,
+                        Action::LaterTime,
+                        Action::TimeNow,
+                        Action::Help,
+                    ],
                     Context::Filter => &[Action::Confirm, Action::Cancel],
                     Context::Help => &[Action::Cancel, Action::Quit],
                     _ => &[Action::Help, Action::Quit],

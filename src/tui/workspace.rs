@@ -24,6 +24,7 @@ pub enum PaneKind {
     Ros,
     Eps,
     Resources,
+    History,
 }
 
 const NAMES: &[(&str, PaneKind)] = &[
@@ -39,6 +40,7 @@ const NAMES: &[(&str, PaneKind)] = &[
     ("ros", PaneKind::Ros),
     ("eps", PaneKind::Eps),
     ("resources", PaneKind::Resources),
+    ("history", PaneKind::History),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -340,7 +342,7 @@ mod tests {
         assert_eq!(names(Some(&[Role::Gjest])), ["oversikt"]);
         assert_eq!(
             names(Some(&[Role::Kriseledelse, Role::Loggforer])),
-            ["logg", "kriseledelse", "oppgaver", "mobilisering", "planverk"]
+            ["logg", "kriseledelse", "oppgaver", "mobilisering", "planverk", "tidsreise"]
         );
         assert_eq!(names(Some(&[Role::Administrator])).len(), defs.len());
         assert_eq!(names(None).len(), defs.len());

@@ -1,0 +1,119 @@
+//! The incident as it stood at a chosen time (etterprøvbarhet), rebuilt from the
+//! stored history rather than guessed: every change is an op in the oplog, stamped
+//! with when it was made. A record existed at `t` if its create op was made by then;
+//! each changeable field holds the value of the newest op on it made by then.
+//! Times are those of the change itself, on whichever machine it was made (a change
+//! made offline counts from when it was made, not when it arrived here).
+
+use super::{Result, Store};
+use crate::domain::report::{Report, ReportStatus};
+use crate::domain::task::{Task, TaskStatus};
+use crate::domain::time::{from_millis, to_millis};
+use crate::domain::{Incident, LogEntry};
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// What the staff could see at one moment.
+#[derive(Debug, Clone, Serialize)]
+pub struct AsOf {
+    #[serde(with = "crate::domain::time::serde_ms")]
+    pub at: DateTime<Utc>,
+    /// The log as it was: entries recorded by then (significant marks as they were).
+    pub log: Vec<LogEntry>,
+    /// The task board: tasks made by then, with the status and assignee they had.
+    pub tasks: Vec<Task>,
+    /// The newest situation report approved by then, as it was approved.
+    pub sitrep: Option<Report>,
+}
+
+impl Store {
+    /// Each record of `entity` in the incident, as its fields stood at `at`: the create
+    /// op's fields with every later change made by then laid over them in clock order.
+    /// A record created after `at` is absent.
+    fn fields_at(
+        &self,
+        incident: &Incident,
+        entity: &str,
+        at: DateTime<Utc>,
+    ) -> Result<HashMap<Uuid, Map<String, Value>>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT entity_id, action, payload FROM oplog
+             WHERE incident_id = ?1 AND entity = ?2 AND at <= ?3 ORDER BY hlc, seq",
+        )?;
+        let mut rows = stmt.query(params![incident.id.to_string(), entity, to_millis(at)])?;
+        let mut out: HashMap<Uuid, Map<String, Value>> = HashMap::new();
+        while let Some(r) = rows.next()? {
+            let (id, action, payload): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            let Ok(id) = Uuid::parse_str(&id) else { continue };
+            let fields = match serde_json::from_str::<Value>(&payload) {
+                Ok(Value::Object(mut o)) => match o.remove("f") {
+                    Some(Value::Object(f)) => f,
+                    _ => Map::new(),
+                },
+                _ => Map::new(),
+            };
+            if action == "create" {
+                out.entry(id).or_default().extend(fields);
+            } else if let Some(known) = out.get_mut(&id) {
+                known.extend(fields);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The log, the task board and the latest approved sitrep as they stood at `at`.
+    pub fn as_of(&self, incident: &Incident, at: DateTime<Utc>) -> Result<AsOf> {
+        let str_of = |m: &Map<String, Value>, k: &str| m.get(k).and_then(Value::as_str).map(str::to_string);
+        let ms_of = |m: &Map<String, Value>, k: &str| m.get(k).and_then(Value::as_i64).map(from_millis);
+
+        let entries = self.fields_at(incident, "log_entry", at)?;
+        let mut log: Vec<LogEntry> =
+            self.entries(incident)?.into_iter().filter(|e| entries.contains_key(&e.id)).collect();
+        for e in &mut log {
+            if let Some(v) = entries.get(&e.id).and_then(|f| f.get("significant")) {
+                e.significant = v.as_bool().unwrap_or_else(|| v.as_i64().unwrap_or(0) != 0);
+            } else {
+                e.significant = false;
+            }
+        }
+
+        let tasks_then = self.fields_at(incident, "task", at)?;
+        let mut tasks: Vec<Task> =
+            self.tasks(incident)?.into_iter().filter(|t| tasks_then.contains_key(&t.id)).collect();
+        for t in &mut tasks {
+            let f = &tasks_then[&t.id];
+            if let Some(s) = str_of(f, "status").and_then(|s| TaskStatus::parse(&s).ok()) {
+                t.status = s;
+            }
+            t.assignee = str_of(f, "assignee");
+        }
+
+        let reports_then = self.fields_at(incident, "report", at)?;
+        let mut sitrep: Option<Report> = None;
+        for r in self.reports(incident)?.into_iter().filter(|r| r.kind == "situasjonsrapport") {
+            for mut v in self.report_versions(incident, r.number)? {
+                let Some(f) = reports_then.get(&v.id) else { continue };
+                let status = str_of(f, "status").and_then(|s| ReportStatus::parse(&s));
+                if !matches!(status, Some(ReportStatus::Approved | ReportStatus::Distributed)) {
+                    continue;
+                }
+                v.status = status.expect("matched");
+                v.approved_at = ms_of(f, "approved_at");
+                v.approved_by = str_of(f, "approved_by");
+                if let Some(text) = str_of(f, "text") {
+                    v.text = text;
+                }
+                if sitrep.as_ref().is_none_or(|s| {
+                    (v.approved_at, v.number, v.version) > (s.approved_at, s.number, s.version)
+                }) {
+                    sitrep = Some(v);
+                }
+            }
+        }
+        Ok(AsOf { at, log, tasks, sitrep })
+    }
+}
