@@ -15,6 +15,7 @@ mod plans;
 mod printing;
 mod registers;
 mod reports;
+mod sharing;
 mod sync;
 mod tasks;
 pub mod templates;

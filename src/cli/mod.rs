@@ -281,6 +281,8 @@ pub enum ReportCmd {
     },
     /// The templates there are
     Templates,
+    #[command(flatten)]
+    Sharing(records::ShareCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -640,6 +642,9 @@ fn execute(s: &mut Session, cmd: Command, p: &output::Printer) -> Result<ExitCod
             Failure::App(e) => e,
             Failure::Io(e) => io(e),
         })?,
+        Command::Report(ReportCmd::Sharing(cmd)) => {
+            return prepared(records::sharing(s, cmd, p, &mut out), io)
+        }
         Command::Report(cmd) => report(s, cmd, p, &mut out).map_err(|e| match e {
             Failure::App(e) => e,
             Failure::Io(e) => io(e),
@@ -869,6 +874,7 @@ fn report(s: &mut Session, cmd: ReportCmd, p: &output::Printer, out: &mut impl W
                 None => out.write_all(text.as_bytes())?,
             }
         }
+        ReportCmd::Sharing(_) => unreachable!("routed to records::sharing"),
         ReportCmd::Templates => {
             for t in s.templates() {
                 writeln!(out, "{}", t.name)?;

@@ -27,8 +27,18 @@ pub enum AdminCmd {
 pub enum OrgCmd {
     /// Add an organisation
     Add { name: String },
-    /// List organisations
+    /// List organisations (with the one each reports to)
     List,
+    /// Say which organisation ORG reports to (its shared reports go there): a
+    /// municipality to the county governor, the county governor to DSB
+    Parent {
+        org: String,
+        /// The organisation it reports to
+        parent: Option<String>,
+        /// Reports to no one
+        #[arg(long, conflicts_with = "parent")]
+        none: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -199,13 +209,34 @@ pub fn admin(settings: &Settings, cmd: AdminCmd, json: bool) -> Result<ExitCode,
             store.add_org(&name).map_err(e)?;
             let _ = writeln!(out, "organisation '{}' added", crate::text::safe(&name));
         }
+        AdminCmd::Org(OrgCmd::Parent { org, parent, none }) => {
+            if parent.is_none() && !none {
+                return Err("say whom it reports to, or --none".into());
+            }
+            store.set_parent(&org, parent.as_deref()).map_err(e)?;
+            let _ = match &parent {
+                Some(p) => {
+                    writeln!(out, "'{}' reports to '{}'", crate::text::safe(&org), crate::text::safe(p))
+                }
+                None => writeln!(out, "'{}' reports to no one", crate::text::safe(&org)),
+            };
+        }
         AdminCmd::Org(OrgCmd::List) => {
-            let orgs = store.orgs().map_err(e)?;
+            let orgs = store.parents().map_err(e)?;
             if json {
-                let _ = writeln!(out, "{}", serde_json::to_string_pretty(&orgs).expect("plain data"));
+                let list: Vec<_> =
+                    orgs.iter().map(|(o, p)| serde_json::json!({ "name": o, "reports_to": p })).collect();
+                let _ = writeln!(out, "{}", serde_json::to_string_pretty(&list).expect("plain data"));
             } else {
-                for o in orgs {
-                    let _ = writeln!(out, "{}", crate::text::safe(&o));
+                for (o, p) in orgs {
+                    match p {
+                        Some(p) => {
+                            let _ = writeln!(out, "{}  → {}", crate::text::safe(&o), crate::text::safe(&p));
+                        }
+                        None => {
+                            let _ = writeln!(out, "{}", crate::text::safe(&o));
+                        }
+                    }
                 }
             }
         }

@@ -17,6 +17,7 @@ pub mod quickmarks;
 pub mod report;
 pub mod roles;
 pub mod ros;
+pub mod share;
 pub mod task;
 pub mod time;
 pub mod vcard;

@@ -36,6 +36,7 @@ pub fn router(store: Shared, read_timeout: Duration) -> Router {
         .route(wire::LOGIN_PATH, post(login))
         .route(wire::LOGOUT_PATH, post(logout))
         .route(wire::SYNC_PATH, post(sync))
+        .route(wire::SHARES_PATH, post(share).get(shares))
         .fallback(|| async { (StatusCode::NOT_FOUND, "no such endpoint; sitroom speaks /v1/sync\n") })
         .with_state(Served { store, read_timeout, stored: Arc::new(tokio::sync::Notify::new()) })
 }
@@ -181,6 +182,40 @@ async fn sync(State(served): State<Served>, headers: HeaderMap, body: Body) -> R
     );
     // A bare body: no content type, nothing the client does not read.
     Ok(Response::new(Body::from(wire::encode(&response))))
+}
+
+/// A report shared upward: checked as the receiver would check it, then passed on.
+async fn share(
+    State(served): State<Served>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ServerError> {
+    let who = authenticate(&served.store, &headers).await?;
+    let bytes = read_body(body, served.read_timeout).await?;
+    let report =
+        crate::domain::share::SharedReport::parse(&bytes).map_err(|e| ServerError::BadRequest(e.0))?;
+    let store = served.store;
+    let (name, org) = (who.name.clone(), who.org.clone());
+    let to = blocking(move || store.share(&who, &report)).await?;
+    tracing::info!(user = %name, org = %org, to = %to, "report shared");
+    Ok(axum::Json(wire::ShareReceipt { to }).into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct After {
+    #[serde(default)]
+    after: i64,
+}
+
+async fn shares(
+    State(served): State<Served>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<After>,
+) -> Result<Response, ServerError> {
+    let who = authenticate(&served.store, &headers).await?;
+    let store = served.store;
+    let (shares, more) = blocking(move || store.shares(&who, q.after, 100)).await?;
+    Ok(axum::Json(wire::SharesResponse { shares, more }).into_response())
 }
 
 /// Plain TCP or TLS.

@@ -81,6 +81,18 @@ pub trait ServerStore: Send + Sync + 'static {
     fn push(&self, who: &Principal, ops: &[Op]) -> Result<Vec<(Uuid, String)>>;
     /// Ops after `cursor` that `who` may see, not made by `origin`.
     fn pull(&self, who: &Principal, origin: &str, cursor: i64, limit: usize) -> Result<(Vec<Op>, i64, bool)>;
+    /// `org` reports to `parent` (None: to no one).
+    fn set_parent(&self, org: &str, parent: Option<&str>) -> Result<()>;
+    fn parents(&self) -> Result<Vec<(String, Option<String>)>>;
+    /// Pass a report shared upward to the organisation `who`'s reports to; its name.
+    fn share(&self, who: &Principal, report: &crate::domain::share::SharedReport) -> Result<String>;
+    /// Reports shared with `who`'s organisation after `after`: (seq, report), and more?
+    fn shares(
+        &self,
+        who: &Principal,
+        after: i64,
+        limit: usize,
+    ) -> Result<(Vec<(i64, crate::domain::share::SharedReport)>, bool)>;
 }
 
 /// One sync round: push, then pull. Blocking (SQLite); the HTTP layer runs it off the

@@ -141,6 +141,40 @@ impl ServerStore for SqliteServer {
         Ok(refused)
     }
 
+    fn set_parent(&self, org: &str, parent: Option<&str>) -> Result<()> {
+        Ok(self.store().set_org_parent(org, parent)?)
+    }
+
+    fn parents(&self) -> Result<Vec<(String, Option<String>)>> {
+        Ok(self.store().org_parents()?)
+    }
+
+    fn share(&self, who: &Principal, report: &crate::domain::share::SharedReport) -> Result<String> {
+        use crate::domain::roles::{allowed, Permission};
+        if !allowed(&who.roles, Permission::WriteReports) {
+            return Err(ServerError::Unauthorized(format!(
+                "{} may not share reports (write reports)",
+                who.name
+            )));
+        }
+        if report.from.trim().is_empty() {
+            return Err(ServerError::BadRequest("the shared report does not say where it comes from".into()));
+        }
+        Ok(self.store().store_share(&who.org_id, &who.name, report, chrono::Utc::now())?)
+    }
+
+    fn shares(
+        &self,
+        who: &Principal,
+        after: i64,
+        limit: usize,
+    ) -> Result<(Vec<(i64, crate::domain::share::SharedReport)>, bool)> {
+        let mut got = self.store().shares_for(&who.org_id, after, limit + 1)?;
+        let more = got.len() > limit;
+        got.truncate(limit);
+        Ok((got, more))
+    }
+
     fn pull(&self, who: &Principal, origin: &str, cursor: i64, limit: usize) -> Result<(Vec<Op>, i64, bool)> {
         let hidden: Vec<Kind> = Kind::ALL
             .into_iter()

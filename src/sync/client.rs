@@ -266,6 +266,41 @@ impl Client {
         Ok(())
     }
 
+    /// Share a report with the organisation this one reports to; its name.
+    pub async fn share(&self, token: &str, report: &crate::domain::share::SharedReport) -> Result<String> {
+        let url = format!("{}{}", self.base, wire::SHARES_PATH);
+        let body = serde_json::to_vec(report).expect("plain data");
+        let auth = token_header(token);
+        let resp = self
+            .send(|c| {
+                c.post(&url)
+                    .header(wire::TOKEN_HEADER, auth.clone())
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body.clone())
+            })
+            .await?;
+        if !resp.status().is_success() {
+            return Err(Self::refusal(resp).await);
+        }
+        let body = resp.bytes().await.map_err(offline)?;
+        let receipt: wire::ShareReceipt = serde_json::from_slice(&body)
+            .map_err(|e| ClientError::Protocol(format!("the server's answer is not valid: {e}")))?;
+        Ok(receipt.to)
+    }
+
+    /// Reports shared with this organisation after `after`.
+    pub async fn shares(&self, token: &str, after: i64) -> Result<wire::SharesResponse> {
+        let url = format!("{}{}?after={after}", self.base, wire::SHARES_PATH);
+        let auth = token_header(token);
+        let resp = self.send(|c| c.get(&url).header(wire::TOKEN_HEADER, auth.clone())).await?;
+        if !resp.status().is_success() {
+            return Err(Self::refusal(resp).await);
+        }
+        let body = resp.bytes().await.map_err(offline)?;
+        serde_json::from_slice(&body)
+            .map_err(|e| ClientError::Protocol(format!("the server's answer is not valid: {e}")))
+    }
+
     pub async fn round(&self, token: &str, req: &SyncRequest) -> Result<SyncResponse> {
         let url = format!("{}{}", self.base, wire::SYNC_PATH);
         let body = wire::encode(req);

@@ -11,6 +11,8 @@ pub const VERSION: u32 = 1;
 pub const SYNC_PATH: &str = "/v1/sync";
 pub const LOGIN_PATH: &str = "/v1/login";
 pub const LOGOUT_PATH: &str = "/v1/logout";
+/// Reports shared upward: POST one (JSON), GET those shared with you (`?after=SEQ`).
+pub const SHARES_PATH: &str = "/v1/shares";
 /// The header sitroom's client carries its session token in (`Authorization: Bearer`
 /// is accepted too).
 pub const TOKEN_HEADER: &str = "t";
@@ -251,4 +253,17 @@ mod tests {
         assert!(bomb.len() < 10_000);
         assert!(matches!(SyncRequest::decode(&bomb), Err(WireError::TooLarge)));
     }
+}
+
+/// What `GET /v1/shares` answers: reports shared with the caller's organisation.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct SharesResponse {
+    pub shares: Vec<(i64, crate::domain::share::SharedReport)>,
+    pub more: bool,
+}
+
+/// What `POST /v1/shares` answers: whom the report went to.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ShareReceipt {
+    pub to: String,
 }

@@ -214,6 +214,7 @@ pub const ACTIONS: &[(Action, &str, &str, &str, &str, &str)] = &[
     (Action::Workspace(7), "workspace_7", "Arbeidsflate 7", "Workspace 7", "flate 7", "space 7"),
     (Action::Workspace(8), "workspace_8", "Arbeidsflate 8", "Workspace 8", "flate 8", "space 8"),
     (Action::Workspace(9), "workspace_9", "Arbeidsflate 9", "Workspace 9", "flate 9", "space 9"),
+    (Action::Workspace(10), "workspace_10", "Arbeidsflate 10", "Workspace 10", "flate 10", "space 10"),
     (
         Action::TaskFromEntry,
         "task_from_entry",

@@ -1,0 +1,148 @@
+//! Reports shared upward: packaging an approved report for another installation,
+//! taking in those shared with this one, and compiling them into a report of our own.
+//! Sharing and receipt each write a log entry (tag `deling`). The transport (the sync
+//! server, or a file) is the caller's.
+
+use super::{auto_entry, AppError, Result, Session};
+use crate::domain::report::{Report, ReportStatus};
+use crate::domain::roles::Permission;
+use crate::domain::share::{compile, SharedReport, SourceIncident};
+use crate::domain::{Incident, LogEntry};
+use chrono::{Local, Utc};
+
+impl Session {
+    /// An approved report version (the newest approved one unless `version` is given)
+    /// packaged for sharing.
+    pub fn share_package(
+        &self,
+        incident: &Incident,
+        number: i64,
+        version: Option<i64>,
+    ) -> Result<SharedReport> {
+        self.permit(Permission::WriteReports)?;
+        let versions = self.report_versions(incident, number)?;
+        let approved = |r: &&Report| matches!(r.status, ReportStatus::Approved | ReportStatus::Distributed);
+        let chosen = match version {
+            Some(v) => versions
+                .iter()
+                .find(|r| r.version == v)
+                .ok_or_else(|| AppError::Usage(format!("report {number} has no version {v}")))?,
+            None => versions.iter().rev().find(approved).ok_or_else(|| {
+                AppError::Usage(format!("report {number} has no approved version to share; approve it first"))
+            })?,
+        };
+        let source = SourceIncident {
+            id: incident.id,
+            number: incident.number,
+            title: incident.title.clone(),
+            kind: incident.kind.clone(),
+        };
+        Ok(SharedReport::new(&self.installation(), source, chosen, &self.user, Utc::now())?)
+    }
+
+    /// Record in the log that `report` was shared with `to`.
+    pub fn log_shared(&mut self, incident: &Incident, report: &SharedReport, to: &str) -> Result<LogEntry> {
+        let text = format!(
+            "Rapport {} versjon {} «{}» delt med {to} (SHA-256 {})",
+            report.number,
+            report.version,
+            report.title,
+            &report.sha256[..16]
+        );
+        let entry = auto_entry(&self.user, &self.device, "deling", text, Utc::now());
+        Ok(self.store.append_entries(incident, [entry])?.pop().expect("a new entry"))
+    }
+
+    /// Take in a report shared with this installation, into `incident`, logging its
+    /// receipt. A report received before changes nothing (None).
+    pub fn receive_shared(
+        &mut self,
+        incident: &Incident,
+        report: &SharedReport,
+        via: &str,
+    ) -> Result<Option<LogEntry>> {
+        self.permit(Permission::WriteLog)?;
+        // Checked again here: whatever carried it, the text must match its checksum.
+        let report = SharedReport::parse(serde_json::to_string(report).expect("plain data").as_bytes())?;
+        let now = Utc::now();
+        let text = format!(
+            "Mottatt {} fra {} ({via}): «{}», rapport {} versjon {}, godkjent {} av {}",
+            report.kind,
+            report.from,
+            report.title,
+            report.number,
+            report.version,
+            report.approved_at.with_timezone(&Local).format("%d.%m.%Y %H:%M"),
+            report.approved_by
+        );
+        let entry = auto_entry(&self.user, &self.device, "deling", text, now);
+        Ok(self.store.receive_shared(incident, &report, entry, now)?)
+    }
+
+    /// Every report shared with this installation for the incident.
+    pub fn shared_reports(&self, incident: &Incident) -> Result<Vec<SharedReport>> {
+        Ok(self.store.shared_reports(incident)?)
+    }
+
+    /// The newest report from each source, by source name: what is shown side by side
+    /// and compiled.
+    pub fn latest_shared(&self, incident: &Incident) -> Result<Vec<SharedReport>> {
+        let mut latest: std::collections::BTreeMap<String, SharedReport> = Default::default();
+        for r in self.shared_reports(incident)? {
+            let newer = latest
+                .get(&r.from)
+                .is_none_or(|old| (r.approved_at, r.shared_at) >= (old.approved_at, old.shared_at));
+            if newer {
+                latest.insert(r.from.clone(), r);
+            }
+        }
+        let mut out: Vec<SharedReport> = latest.into_values().collect();
+        out.sort_by_key(|r| crate::text::sort_key(&r.from));
+        Ok(out)
+    }
+
+    /// A new situation report (a draft) compiled from the newest shared report of each
+    /// source, with references to them.
+    pub fn compile_shared(&mut self, incident: &Incident, title: Option<String>) -> Result<Report> {
+        self.permit(Permission::WriteReports)?;
+        self.ensure_open(incident)?;
+        let sources = self.latest_shared(incident)?;
+        if sources.is_empty() {
+            return Err(AppError::Usage(
+                "no reports have been shared with this installation for this incident yet".into(),
+            ));
+        }
+        let title =
+            crate::domain::report::check_title(&title.unwrap_or_else(|| {
+                format!("Samlet situasjonsbilde {}", Local::now().format("%d.%m.%Y %H:%M"))
+            }))?;
+        let text = compile(&title, &sources);
+        let refs: Vec<String> = sources.iter().map(|s| format!("{} v{}", s.from, s.version)).collect();
+        let (user, device, now) = (self.user.clone(), self.device.clone(), Utc::now());
+        let (report, _) = self.store.create_report(
+            incident,
+            "situasjonsrapport",
+            &title,
+            &text,
+            &user,
+            &device,
+            now,
+            |r| {
+                auto_entry(
+                    &user,
+                    &device,
+                    "deling",
+                    format!(
+                        "Rapport {} «{}» sammenstilt fra {} delte rapporter: {}",
+                        r.number,
+                        r.title,
+                        sources.len(),
+                        refs.join(", ")
+                    ),
+                    now,
+                )
+            },
+        )?;
+        Ok(report)
+    }
+}

@@ -1,0 +1,146 @@
+//! Reports shared between installations. On a client: the reports others shared with
+//! this one, kept per incident with the log entry that records their receipt. On the
+//! server: which organisation reports to which, and the shared reports on their way.
+
+use super::log::{append_in, NewEntryRecord};
+use super::{Result, Store, StoreError};
+use crate::domain::share::SharedReport;
+use crate::domain::time::to_millis;
+use crate::domain::{Incident, LogEntry};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+
+impl Store {
+    /// Keep a report shared with this installation and log its receipt, together. A
+    /// report received before (the same sharing) changes nothing: None.
+    pub fn receive_shared(
+        &mut self,
+        incident: &Incident,
+        report: &SharedReport,
+        entry: NewEntryRecord,
+        now: DateTime<Utc>,
+    ) -> Result<Option<LogEntry>> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let known: Option<String> = tx
+            .query_row("SELECT incident_id FROM shared_reports WHERE id = ?1", [report.id.to_string()], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if known.is_some() {
+            return Ok(None);
+        }
+        tx.execute(
+            "INSERT INTO shared_reports (id, incident_id, from_org, title, approved_at, shared_at, received_at, body)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                report.id.to_string(),
+                incident.id.to_string(),
+                report.from,
+                report.title,
+                to_millis(report.approved_at),
+                to_millis(report.shared_at),
+                to_millis(now),
+                serde_json::to_string(report).expect("plain data"),
+            ],
+        )?;
+        let logged = append_in(&tx, incident, [entry])?.pop();
+        tx.commit()?;
+        Ok(logged)
+    }
+
+    /// The reports shared with this installation for an incident, by source and then
+    /// oldest first.
+    pub fn shared_reports(&self, incident: &Incident) -> Result<Vec<SharedReport>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT body FROM shared_reports WHERE incident_id = ?1 ORDER BY from_org, approved_at, shared_at",
+        )?;
+        let rows = stmt.query_map([incident.id.to_string()], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for body in rows {
+            let body = body?;
+            out.push(
+                serde_json::from_str(&body).map_err(|e| {
+                    StoreError::Conflict(format!("a stored shared report cannot be read: {e}"))
+                })?,
+            );
+        }
+        Ok(out)
+    }
+
+    // ---- the server's side ----------------------------------------------------------
+
+    /// `org` reports to `parent` (None: to no one).
+    pub fn set_org_parent(&mut self, org: &str, parent: Option<&str>) -> Result<()> {
+        let id_of = |name: &str| -> Result<String> {
+            self.conn
+                .query_row("SELECT id FROM orgs WHERE name = ?1", [name], |r| r.get(0))
+                .optional()?
+                .ok_or_else(|| StoreError::NotFound(format!("there is no organisation named '{name}'")))
+        };
+        let child = id_of(org)?;
+        let parent = parent.map(id_of).transpose()?;
+        if parent.as_deref() == Some(child.as_str()) {
+            return Err(StoreError::Conflict("an organisation cannot report to itself".into()));
+        }
+        self.conn.execute("UPDATE orgs SET parent_id = ?1 WHERE id = ?2", params![parent, child])?;
+        Ok(())
+    }
+
+    /// Organisations with the one each reports to.
+    pub fn org_parents(&self) -> Result<Vec<(String, Option<String>)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT o.name, p.name FROM orgs o LEFT JOIN orgs p ON p.id = o.parent_id ORDER BY o.name",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Store a report shared upward by `from_org` (an id): it goes to the organisation
+    /// `from_org` reports to, whose name is returned. Sharing the same package twice
+    /// stores it once.
+    pub fn store_share(
+        &mut self,
+        from_org: &str,
+        shared_by: &str,
+        report: &SharedReport,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
+        let parent: Option<(String, String)> = self
+            .conn
+            .query_row(
+                "SELECT p.id, p.name FROM orgs o JOIN orgs p ON p.id = o.parent_id WHERE o.id = ?1",
+                [from_org],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((to, to_name)) = parent else {
+            return Err(StoreError::Conflict(
+                "your organisation reports to no one on this server; the server's administrator sets it with `sitroom admin org parent`".into(),
+            ));
+        };
+        self.conn.execute(
+            "INSERT INTO server_shares (id, from_org, to_org, shared_by, shared_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (id) DO NOTHING",
+            params![report.id.to_string(), from_org, to, shared_by, to_millis(now), serde_json::to_string(report).expect("plain data")],
+        )?;
+        Ok(to_name)
+    }
+
+    /// Reports shared with `org` (an id) after `after`, oldest first: (seq, report).
+    pub fn shares_for(&self, org: &str, after: i64, limit: usize) -> Result<Vec<(i64, SharedReport)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, body FROM server_shares WHERE to_org = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(params![org, after, limit as i64], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, body) = row?;
+            if let Ok(r) = serde_json::from_str(&body) {
+                out.push((seq, r));
+            }
+        }
+        Ok(out)
+    }
+}
