@@ -245,22 +245,29 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     out
 }
 
-/// A table in columns: every column as wide as its widest cell up to a share of the
-/// line, except the one with the most text, which takes the rest and wraps.
+/// A table in columns: each as wide as its widest cell while the line allows; the
+/// column with the most text takes what is left and wraps, and when even that is too
+/// little the widest of the others give way first.
 fn table(head: &[String], rows: &[Vec<String>], width: usize) -> Vec<Line> {
     let n = head.len().max(1);
-    let cap = (width / n).clamp(6, 24);
-    let mut longest: Vec<usize> = head.iter().map(|h| h.width()).collect();
+    let mut widths: Vec<usize> = head.iter().map(|h| h.width()).collect();
     for r in rows {
         for (i, c) in r.iter().enumerate().take(n) {
             let w = clean(c).lines().map(|l| l.width()).max().unwrap_or(0);
-            longest[i] = longest[i].max(w);
+            widths[i] = widths[i].max(w);
         }
     }
-    let flexible = (0..n).max_by_key(|&i| longest[i]).unwrap_or(n - 1);
-    let mut widths: Vec<usize> = longest.iter().map(|&w| w.min(cap)).collect();
-    let fixed: usize = (0..n).filter(|&i| i != flexible).map(|i| widths[i] + 2).sum();
-    widths[flexible] = width.saturating_sub(fixed).max(12);
+    let flexible = (0..n).max_by_key(|&i| widths[i]).unwrap_or(n - 1);
+    let least_flexible = (width / 3).max(12);
+    let fixed = |w: &[usize]| -> usize { (0..n).filter(|&i| i != flexible).map(|i| w[i] + 2).sum() };
+    while fixed(&widths) + least_flexible > width {
+        let widest = (0..n).filter(|&i| i != flexible).max_by_key(|&i| widths[i]);
+        match widest {
+            Some(i) if widths[i] > 6 => widths[i] -= 1,
+            _ => break,
+        }
+    }
+    widths[flexible] = width.saturating_sub(fixed(&widths)).max(8);
     let row_lines = |cells: &[String], bold: bool| -> Vec<Line> {
         let wrapped: Vec<Vec<String>> =
             (0..n).map(|i| wrap(&clean(cells.get(i).map(String::as_str).unwrap_or("")), widths[i])).collect();

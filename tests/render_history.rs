@@ -1,0 +1,180 @@
+//! The time-travel view (tidsreise) rendered into ratatui's TestBackend at two times
+//! of one incident whose history is written with fixed clocks: the log, the task board
+//! and the approved sitrep each as they stood, chosen with the keys a user presses.
+
+mod common;
+
+use chrono::{DateTime, Local, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use sitroom::app::Session;
+use sitroom::domain::report::ReportStatus;
+use sitroom::domain::task::{NewTask, TaskStatus};
+use sitroom::domain::{EntryKind, Incident, NewIncident, Severity};
+use sitroom::i18n::Lang;
+use sitroom::store::{NewEntryRecord, ReportChange, TaskChange};
+use sitroom::tui::keymap::Keymap;
+use sitroom::tui::theme::Theme;
+use sitroom::tui::ui::Ui;
+
+/// Times in the future of any machine running this, so that the clock the store keeps
+/// (never behind the newest change) follows exactly the times given here.
+fn at(h: u32, m: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2030, 1, 1, h, m, 0).unwrap()
+}
+
+fn entry(text: &str, when: DateTime<Utc>, kind: EntryKind) -> NewEntryRecord {
+    NewEntryRecord {
+        id: uuid::Uuid::now_v7(),
+        text: text.into(),
+        author: "kari".into(),
+        device: "stab-pc".into(),
+        reported_at: when,
+        recorded_at: when,
+        kind,
+        tags: vec![],
+        mentions: vec![],
+        significant: false,
+        corrects: None,
+    }
+}
+
+/// 09:00–09:20: the flood is reported, a task made and started. 10:00–10:15: the
+/// evacuation decided, the task done, a sitrep approved.
+fn history() -> (tempfile::TempDir, Session, Incident) {
+    std::env::set_var("TZ", "UTC");
+    let dir = tempfile::tempdir().unwrap();
+    let types = sitroom::domain::incident::DEFAULT_TYPES.iter().map(|s| s.to_string()).collect();
+    let mut s = Session::open(&dir.path().join("s.db"), "kari", types).unwrap();
+    s.device = "stab-pc".into();
+    let new = NewIncident {
+        title: "Flom i Lågen".into(),
+        kind: "flom".into(),
+        severity: Severity::new(3).unwrap(),
+        exercise: false,
+    };
+    let i = s.create_incident(new).unwrap();
+    let st = &mut s.store;
+    st.append_entries(&i, [entry("Vannet stiger ved Bøen, 40 cm over normalt", at(9, 0), EntryKind::Note)])
+        .unwrap();
+    let task = NewTask { title: "Sjekk pumpestasjon Bøen".into(), ..NewTask::default() };
+    st.create_task(&i, &task, "kari", "stab-pc", at(9, 5), |t| {
+        entry(&format!("Oppgave {} opprettet: {}", t.number, t.title), at(9, 5), EntryKind::Auto)
+    })
+    .unwrap();
+    let started = TaskChange::Status(TaskStatus::InProgress);
+    st.change_task(
+        &i,
+        1,
+        &started,
+        "kari",
+        "stab-pc",
+        at(9, 20),
+        |_| Ok(()),
+        |_, _| entry("Oppgave 1: ny → pågår", at(9, 20), EntryKind::Auto),
+    )
+    .unwrap();
+    st.append_entries(&i, [entry("Vi evakuerer Åsgårdstrand skole", at(10, 0), EntryKind::Decision)])
+        .unwrap();
+    let done = TaskChange::Status(TaskStatus::Done);
+    st.change_task(
+        &i,
+        1,
+        &done,
+        "kari",
+        "stab-pc",
+        at(10, 5),
+        |_| Ok(()),
+        |_, _| entry("Oppgave 1: pågår → utført", at(10, 5), EntryKind::Auto),
+    )
+    .unwrap();
+    let text = "## Situasjon\nSkolen er evakuert; 212 elever er på Ødegården.";
+    st.create_report(
+        &i,
+        "situasjonsrapport",
+        "Situasjonsrapport 1",
+        text,
+        "kari",
+        "stab-pc",
+        at(10, 10),
+        |_| entry("Rapport 1 opprettet", at(10, 10), EntryKind::Auto),
+    )
+    .unwrap();
+    for (to, approver, when) in [
+        (ReportStatus::Submitted, None, at(10, 12)),
+        (ReportStatus::Approved, Some("Åse".to_string()), at(10, 15)),
+    ] {
+        let change = ReportChange::Status { to, comment: None, approver };
+        st.change_report(
+            &i,
+            1,
+            &change,
+            "kari",
+            "stab-pc",
+            when,
+            |_| Ok(()),
+            |_, r| entry(&format!("Rapport 1: {}", r.status.name()), when, EntryKind::Auto),
+        )
+        .unwrap();
+    }
+    (dir, s, i)
+}
+
+fn press(ui: &mut Ui, code: KeyCode) {
+    ui.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+fn screen(ui: &Ui) -> String {
+    let now = at(12, 0).with_timezone(&Local);
+    let mut t = Terminal::new(TestBackend::new(120, 24)).unwrap();
+    t.draw(|f| ui.render(f, now)).unwrap();
+    common::buffer_text(t.backend().buffer())
+}
+
+/// Open the time-travel workspace and choose a time with `t`, as a user would.
+fn travel_to(ui: &mut Ui, when: &str) {
+    press(ui, KeyCode::Char('t'));
+    for _ in 0..20 {
+        press(ui, KeyCode::Backspace);
+    }
+    for c in when.chars() {
+        press(ui, KeyCode::Char(c));
+    }
+    press(ui, KeyCode::Enter);
+}
+
+#[test]
+fn the_time_travel_view_shows_what_the_staff_knew_at_two_times() {
+    let (_dir, s, _) = history();
+    let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    let n = ui.workspace_names().iter().position(|w| *w == "tidsreise").expect("the workspace exists");
+    assert_eq!(n, 9, "the tenth workspace, on Alt-0");
+    ui.on_key(KeyEvent::new(KeyCode::Char('0'), KeyModifiers::ALT));
+
+    travel_to(&mut ui, "01.01.2030 09:30");
+    let early = screen(&ui);
+    assert!(early.contains("slik det sto 01.01.2030 09:30"), "{early}");
+    assert!(early.contains("Vannet stiger ved Bøen") && early.contains("pågår 1"), "{early}");
+    assert!(!early.contains("Vi evakuerer"), "the decision came later");
+    assert!(early.contains("Ingen godkjent situasjonsrapport da."));
+    insta::assert_snapshot!("history_0930", early);
+
+    travel_to(&mut ui, "01.01.2030 10:30");
+    let late = screen(&ui);
+    assert!(late.contains("Vi evakuerer Åsgårdstrand skole") && late.contains("utført 1"), "{late}");
+    assert!(late.contains("Situasjonsrapport 1 v1 · godkjent 10:15"), "{late}");
+    assert!(late.contains("212 elever er på Ødegården."));
+    insta::assert_snapshot!("history_1030", late);
+
+    // A quarter of an hour back from 10:30: approved at 10:15, so still there; another
+    // quarter back, and it is gone again.
+    press(&mut ui, KeyCode::Char('['));
+    assert!(screen(&ui).contains("godkjent 10:15"));
+    press(&mut ui, KeyCode::Char('['));
+    let at_1000 = screen(&ui);
+    assert!(
+        at_1000.contains("slik det sto 01.01.2030 10:00") && at_1000.contains("Ingen godkjent"),
+        "{at_1000}"
+    );
+}
