@@ -110,7 +110,7 @@ pub struct Strings {
     pub minutes_in: &'static str,
     pub no_meeting: &'static str,
     pub plan_meeting: &'static str,
-    pub contexts: [&'static str; 17],
+    pub contexts: [&'static str; 18],
 }
 
 pub const NB: Strings = Strings {
@@ -197,6 +197,7 @@ pub const NB: Strings = Strings {
         "Ressurser",
         "EPS",
         "Tidsreise",
+        "Delte rapporter",
     ],
 };
 
@@ -284,6 +285,7 @@ pub const EN: Strings = Strings {
         "Resources",
         "EPS",
         "Time travel",
+        "Shared reports",
     ],
 };
 

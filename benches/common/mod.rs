@@ -29,3 +29,28 @@ pub fn time(name: &'static str, n: usize, mut f: impl FnMut() -> Duration) {
     let samples = (0..n).map(|_| f()).collect();
     Stats { name, samples }.report();
 }
+
+/// The staff-meeting lines of shared/data, as a logger typed them (kept here too so
+/// the bench runs without shared/).
+pub const MEETING: &[&str] = &[
+    "Kriseledelsen satt. Til stede: ordfører, kommunedirektør, kommuneoverlege, beredskapskoordinator #stab",
+    "Beredskapskoordinator orienterer: vannstanden i Lågen steg 40 cm siste 6 timer, NVE har oransje farevarsel #situasjon",
+    "Kommuneoverlege: Gokstad sykehjem ligger i flomsonen, 38 beboere, 4 på oksygen #helse",
+    "!Sykehjemmet forberedes for evakuering innen kl 12:00 @kommuneoverlege #evakuering",
+    "Teknisk sjef: to pumpestasjoner i Bøkeskogen går på aggregat, drivstoff for 18 timer #infrastruktur",
+    "Politiet (innsatsleder) melder at Fv 303 er stengt ved Hoppestad, omkjøring via Kodal #trafikk",
+    "Strømbrudd meldt i Andebu sentrum, Glitre anslår 3–5 timer. Berørte med trygghetsalarm: 27 #strøm",
+    "Mobilnettet ustabilt i Høyjord (Telenor bekrefter feil på mast), nødnett fungerer #ekom",
+    "!Oppmøtested for Sivilforsvaret: brannstasjonen, kl 10:00 #ressurser",
+    "Pårørendetelefon: 14 henvendelser siste halvtime, de fleste om Gokstad sykehjem #pårørende",
+];
+
+#[allow(dead_code)]
+pub fn lines(n: usize) -> String {
+    let mut s = String::with_capacity(n * 110);
+    for i in 0..n {
+        s.push_str(MEETING[i % MEETING.len()]);
+        s.push_str(&format!(" (melding {i})\n"));
+    }
+    s
+}

@@ -79,6 +79,63 @@ impl Session {
         Ok(self.store.receive_shared(incident, &report, entry, now)?)
     }
 
+    /// Share an approved report through the sync server with the organisation this
+    /// one reports to, and log it: whom it went to, and the log entry.
+    pub fn share_upward(
+        &mut self,
+        incident: &Incident,
+        number: i64,
+        version: Option<i64>,
+    ) -> Result<(String, LogEntry)> {
+        let package = self.share_package(incident, number, version)?;
+        let (client, login) = self.server()?;
+        let to = runtime()?
+            .block_on(client.share(&login.token, &package))
+            .map_err(|e| AppError::Usage(e.to_string()))?;
+        let logged = self.log_shared(incident, &package, &to)?;
+        Ok((to, logged))
+    }
+
+    /// Fetch the reports shared with this organisation from the sync server into
+    /// `incident`: those new here, each with its receipt logged. Where the fetching
+    /// stopped is kept, so the next fetch asks only for what came after.
+    pub fn fetch_shared(&mut self, incident: &Incident) -> Result<Vec<SharedReport>> {
+        self.permit(Permission::WriteLog)?;
+        let (client, login) = self.server()?;
+        let rt = runtime()?;
+        const CURSOR: &str = "shares_cursor";
+        let mut after: i64 = self.store.meta(CURSOR)?.and_then(|v| v.parse().ok()).unwrap_or(0);
+        let mut received = Vec::new();
+        loop {
+            let batch = rt
+                .block_on(client.shares(&login.token, after))
+                .map_err(|e| AppError::Usage(e.to_string()))?;
+            for (seq, report) in &batch.shares {
+                if self.receive_shared(incident, report, "via synkroniseringstjeneren")?.is_some() {
+                    received.push(report.clone());
+                }
+                after = after.max(*seq);
+            }
+            self.store.set_meta(CURSOR, &after.to_string())?;
+            if !batch.more {
+                return Ok(received);
+            }
+        }
+    }
+
+    fn server(&self) -> Result<(crate::sync::client::Client, crate::sync::client::Login)> {
+        let login = crate::sync::client::load_login(self.store.path())
+            .map_err(|e| AppError::Usage(e.to_string()))?
+            .ok_or_else(|| {
+                AppError::Usage(
+                    "not signed in to a sync server; run `sitroom login --server URL --user NAME`, or share as a file".into(),
+                )
+            })?;
+        let client =
+            crate::sync::client::Client::new(&login.server).map_err(|e| AppError::Usage(e.to_string()))?;
+        Ok((client, login))
+    }
+
     /// Every report shared with this installation for the incident.
     pub fn shared_reports(&self, incident: &Incident) -> Result<Vec<SharedReport>> {
         Ok(self.store.shared_reports(incident)?)
@@ -145,4 +202,11 @@ impl Session {
         )?;
         Ok(report)
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| AppError::Usage(format!("cannot start the network: {e}")))
 }

@@ -70,16 +70,11 @@ pub fn write(dir: &Path, record: &Record) -> std::io::Result<Manifest> {
     std::fs::create_dir_all(dir)?;
     let mut files = Vec::new();
     let doc = super::render::document(record);
-    write_file(
-        dir,
-        "record.json",
-        &serde_json::to_vec_pretty(record).map_err(std::io::Error::other)?,
-        &mut files,
-    )?;
+    write_file(dir, "record.json", &serde_json::to_vec(record).map_err(std::io::Error::other)?, &mut files)?;
     write_file(
         dir,
         "documents.json",
-        &serde_json::to_vec_pretty(&record.documents()).map_err(std::io::Error::other)?,
+        &serde_json::to_vec(&record.documents()).map_err(std::io::Error::other)?,
         &mut files,
     )?;
     write_file(dir, "record.html", doc.to_html().as_bytes(), &mut files)?;

@@ -155,6 +155,12 @@ pub struct ServeArgs {
     /// Seconds a client may take to send a request (headers or body)
     #[arg(long, default_value_t = 30, value_name = "SECONDS", hide = true)]
     pub read_timeout: u64,
+    /// Continuous journalføring: export what is new into this archive folder
+    #[arg(long, value_name = "DIR")]
+    pub journal: Option<PathBuf>,
+    /// How often to journal: 30m, 6h, 24h, 1d (default: daily)
+    #[arg(long, value_name = "DURATION", requires = "journal")]
+    pub journal_every: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -413,16 +413,6 @@ pub enum ShareCmd {
     },
 }
 
-fn signed_in(s: &Session) -> Result<crate::sync::client::Login, Failure> {
-    crate::sync::client::load_login(s.store.path())
-        .map_err(|e| usage(e.to_string()))?
-        .ok_or_else(|| usage("not signed in to a sync server; run `sitroom login --server URL --user NAME`, or share as a file with --out".into()))
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| usage(e.to_string()))
-}
-
 /// The reports in columns, as many as fit the terminal (or 2 into a pipe), each
 /// column headed by its source.
 fn side_by_side(out: Out<'_>, reports: &[crate::domain::share::SharedReport]) -> Result<(), Failure> {
@@ -463,21 +453,19 @@ pub fn sharing(s: &mut Session, cmd: ShareCmd, p: &Printer, out: Out<'_>) -> Res
     match cmd {
         ShareCmd::Share { incident, number, version, upward, out: file, format, to } => {
             let incident = s.resolve_incident(incident)?;
-            let package = s.share_package(&incident, number, version)?;
-            let to = if upward {
-                let login = signed_in(s)?;
-                let client =
-                    crate::sync::client::Client::new(&login.server).map_err(|e| usage(e.to_string()))?;
-                runtime()?.block_on(client.share(&login.token, &package)).map_err(|e| usage(e.to_string()))?
+            let (to, logged) = if upward {
+                s.share_upward(&incident, number, version)?
             } else {
+                let package = s.share_package(&incident, number, version)?;
                 let file = file.expect("clap requires --out without --upward");
                 let body = if format == "edxl" { package.to_edxl() } else { package.to_json() };
                 std::fs::write(&file, body)
                     .map_err(|e| usage(format!("cannot write {}: {e}", file.display())))?;
-                to.unwrap_or_else(|| format!("fil {}", file.display()))
+                let to = to.unwrap_or_else(|| format!("fil {}", file.display()));
+                let logged = s.log_shared(&incident, &package, &to)?;
+                (to, logged)
             };
-            let logged = s.log_shared(&incident, &package, &to)?;
-            let value = serde_json::json!({ "to": to, "id": package.id, "log_entry": logged.seq });
+            let value = serde_json::json!({ "to": to, "log_entry": logged.seq });
             either(out, p, &value, |out| writeln!(out, "delt med {}", safe_line(&to)).map_err(io))?;
         }
         ShareCmd::Receive { incident, file } => {
@@ -497,31 +485,7 @@ pub fn sharing(s: &mut Session, cmd: ShareCmd, p: &Printer, out: Out<'_>) -> Res
         }
         ShareCmd::Inbox { incident } => {
             let incident = s.resolve_incident(incident)?;
-            let login = signed_in(s)?;
-            let client = crate::sync::client::Client::new(&login.server).map_err(|e| usage(e.to_string()))?;
-            let rt = runtime()?;
-            let key = "shares_cursor";
-            let mut after: i64 = s
-                .store
-                .meta(key)
-                .map_err(crate::app::AppError::from)?
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0);
-            let mut received = Vec::new();
-            loop {
-                let batch =
-                    rt.block_on(client.shares(&login.token, after)).map_err(|e| usage(e.to_string()))?;
-                for (seq, report) in &batch.shares {
-                    if s.receive_shared(&incident, report, "via synkroniseringstjeneren")?.is_some() {
-                        received.push(report.clone());
-                    }
-                    after = after.max(*seq);
-                }
-                s.store.set_meta(key, &after.to_string()).map_err(crate::app::AppError::from)?;
-                if !batch.more {
-                    break;
-                }
-            }
+            let received = s.fetch_shared(&incident)?;
             either(out, p, &received, |out| {
                 writeln!(out, "{} nye delte rapporter", received.len()).map_err(io)?;
                 for r in &received {

@@ -162,6 +162,36 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())
 }
 
+/// Continuous journalføring by the server: with `--journal DIR` (or `[archive]
+/// journal` in config.toml), every interval the new material of every incident the
+/// server holds goes into the journal folder, on a thread of its own with its own
+/// connection.
+fn spawn_journal(settings: &Settings, args: &ServeArgs) -> Result<(), String> {
+    let Some(dir) = args.journal.clone().or_else(|| settings.config.archive.journal.clone()) else {
+        return Ok(());
+    };
+    let every = args.journal_every.clone().or_else(|| settings.config.archive.every.clone());
+    let every = super::records::parse_interval(every.as_deref().unwrap_or("24h"))?;
+    let db = settings.db.clone();
+    std::thread::Builder::new()
+        .name("journal".into())
+        .spawn(move || loop {
+            let run = crate::app::Session::open(&db, "sitroom-serve", Vec::new())
+                .and_then(|mut s| s.archive_journal(&dir));
+            match run {
+                Ok(batches) => {
+                    for b in batches {
+                        tracing::info!(incident = b.incident, batch = b.batch, entries = b.log_entries, dir = %b.dir.display(), "journalført");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, dir = %dir.display(), "journalføring failed; trying again next interval"),
+            }
+            std::thread::sleep(every);
+        })
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
 fn server_store(settings: &Settings) -> Result<SqliteServer, String> {
     SqliteServer::open(&settings.db).map_err(|e| e.to_string())
 }
@@ -180,6 +210,7 @@ pub fn serve(settings: &Settings, args: &ServeArgs) -> Result<ExitCode, String> 
         (None, None) => server::Listen::Plain,
         _ => return Err("give both --tls-cert and --tls-key, or neither".into()),
     };
+    spawn_journal(settings, args)?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(&args.listen)

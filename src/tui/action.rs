@@ -76,6 +76,12 @@ pub enum Action {
     EarlierTime,
     LaterTime,
     TimeNow,
+    NextSource,
+    PreviousSource,
+    FetchShared,
+    CompileShared,
+    NextWorkspace,
+    PreviousWorkspace,
 }
 
 /// An action, or a key for a text editor to interpret (typing, cursor movement).
@@ -435,6 +441,47 @@ pub const ACTIONS: &[(Action, &str, &str, &str, &str, &str)] = &[
     ),
     (Action::LaterTime, "later_time", "Et kvarter senere", "A quarter of an hour later", "senere", "later"),
     (Action::TimeNow, "time_now", "Tilbake til nå", "Back to now", "nå", "now"),
+    (
+        Action::NextSource,
+        "next_source",
+        "Neste kilde (kommune)",
+        "Next source (municipality)",
+        "neste",
+        "next",
+    ),
+    (Action::PreviousSource, "previous_source", "Forrige kilde", "Previous source", "forrige", "previous"),
+    (
+        Action::FetchShared,
+        "fetch_shared",
+        "Hent rapporter delt med dere fra synkroniseringstjeneren",
+        "Fetch the reports shared with you from the sync server",
+        "hent",
+        "fetch",
+    ),
+    (
+        Action::CompileShared,
+        "compile_shared",
+        "Sammenstill de nyeste delte rapportene til en ny situasjonsrapport",
+        "Compile the newest shared reports into a new situation report",
+        "sammenstill",
+        "compile",
+    ),
+    (
+        Action::NextWorkspace,
+        "next_workspace",
+        "Neste arbeidsflate",
+        "Next workspace",
+        "neste flate",
+        "next space",
+    ),
+    (
+        Action::PreviousWorkspace,
+        "previous_workspace",
+        "Forrige arbeidsflate",
+        "Previous workspace",
+        "forrige flate",
+        "prev space",
+    ),
 ];
 
 impl Action {

@@ -14,6 +14,7 @@ use super::plans_pane::PlansPane;
 use super::reports_pane::ReportsPane;
 use super::resources_pane::ResourcesPane;
 use super::ros_pane::RosPane;
+use super::shared_pane::SharedPane;
 use super::task_board::TaskBoard;
 use super::workspace::PaneKind;
 use crate::app::Session;
@@ -34,9 +35,10 @@ pub struct Desk {
     pub eps: EpsPane,
     pub resources: ResourcesPane,
     pub history: HistoryPane,
+    pub shared: SharedPane,
 }
 
-const ALL: [PaneKind; 13] = [
+const ALL: [PaneKind; 14] = [
     PaneKind::Log,
     PaneKind::Tasks,
     PaneKind::Media,
@@ -50,6 +52,7 @@ const ALL: [PaneKind; 13] = [
     PaneKind::Eps,
     PaneKind::Resources,
     PaneKind::History,
+    PaneKind::Shared,
 ];
 
 impl Desk {
@@ -65,6 +68,7 @@ impl Desk {
             eps: EpsPane::open(session, incident.clone())?,
             resources: ResourcesPane::open(session)?,
             history: HistoryPane::open(incident.clone()),
+            shared: SharedPane::open(incident.clone()),
             tasks: TaskBoard::open(session, incident.clone())?,
             media: MediaQueue::open(session, incident.clone())?,
             reports: ReportsPane::open(session, incident.clone(), false)?,
@@ -92,6 +96,7 @@ impl Desk {
             PaneKind::Eps => &self.eps,
             PaneKind::Resources => &self.resources,
             PaneKind::History => &self.history,
+            PaneKind::Shared => &self.shared,
         }
     }
 
@@ -110,6 +115,7 @@ impl Desk {
             PaneKind::Eps => &mut self.eps,
             PaneKind::Resources => &mut self.resources,
             PaneKind::History => &mut self.history,
+            PaneKind::Shared => &mut self.shared,
         }
     }
 
@@ -119,6 +125,15 @@ impl Desk {
             self.pane_mut(*kind).on_show(session)?;
         }
         Ok(())
+    }
+
+    /// The panes' periodic work (a fetch on its own thread reporting back).
+    pub fn tick(&mut self, cx: &mut super::pane::Cx<'_>, now: std::time::Instant) -> bool {
+        let mut changed = false;
+        for kind in ALL {
+            changed |= self.pane_mut(kind).tick(cx, now);
+        }
+        changed
     }
 
     /// Data changed: every pane reloads what it shows. True when any view changed.

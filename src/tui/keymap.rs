@@ -28,9 +28,10 @@ pub enum Context {
     Resources,
     Eps,
     History,
+    Shared,
 }
 
-pub const CONTEXTS: [(Context, &str); 17] = [
+pub const CONTEXTS: [(Context, &str); 18] = [
     (Context::Global, "global"),
     (Context::Entry, "entry"),
     (Context::Log, "log"),
@@ -48,6 +49,7 @@ pub const CONTEXTS: [(Context, &str); 17] = [
     (Context::Resources, "resources"),
     (Context::Eps, "eps"),
     (Context::History, "history"),
+    (Context::Shared, "shared"),
 ];
 
 impl Context {

@@ -27,6 +27,7 @@ pub mod report_editor;
 pub mod reports_pane;
 pub mod resources_pane;
 pub mod ros_pane;
+pub mod shared_pane;
 pub mod task_board;
 pub mod theme;
 pub mod ui;

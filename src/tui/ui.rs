@@ -154,7 +154,9 @@ impl Ui {
         let Some(ws) = self.workspaces.get(i) else { return false };
         let panes = ws.layout.panes();
         self.workspace = i;
-        if !panes.contains(&self.focus) {
+        if let Some(f) = ws.focus {
+            self.focus = f;
+        } else if !panes.contains(&self.focus) {
             self.focus = if panes.contains(&PaneKind::Log) { PaneKind::Log } else { panes[0] };
         }
         self.show_panes();
@@ -339,6 +341,13 @@ impl Ui {
                 return true;
             }
             Input::Action(Action::Workspace(n)) if !dialog => return self.show_workspace(usize::from(n) - 1),
+            Input::Action(Action::NextWorkspace) if !dialog => {
+                return self.show_workspace((self.workspace + 1) % self.workspaces.len().max(1))
+            }
+            Input::Action(Action::PreviousWorkspace) if !dialog => {
+                let n = self.workspaces.len().max(1);
+                return self.show_workspace((self.workspace + n - 1) % n);
+            }
             Input::Action(Action::NextPane) if !dialog => {
                 let shown = self.shown();
                 let at = shown.iter().position(|k| *k == self.focus).unwrap_or(0);
@@ -492,13 +501,17 @@ impl Ui {
         written > 0
     }
 
-    /// Overlays' own periodic work (the report editor's autosave).
+    /// Overlays' and panes' own periodic work (the report editor's autosave, a fetch
+    /// of shared reports finishing).
     fn tick_overlays(&mut self, now: Instant) -> bool {
         let mut events = Vec::new();
         let mut cx = Cx { session: &mut self.session, lang: self.lang, events: &mut events };
         let mut changed = false;
         for o in &mut self.overlays {
             changed |= o.tick(&mut cx, now);
+        }
+        if let Some(desk) = &mut self.desk {
+            changed |= desk.tick(&mut cx, now);
         }
         for e in events {
             self.apply(e);
@@ -717,6 +730,9 @@ impl Ui {
                         Action::TimeNow,
                         Action::Help,
                     ],
+                    Context::Shared => {
+                        &[Action::FetchShared, Action::CompileShared, Action::NextSource, Action::Help]
+                    }
                     Context::Filter => &[Action::Confirm, Action::Cancel],
                     Context::Help => &[Action::Cancel, Action::Quit],
                     _ => &[Action::Help, Action::Quit],

@@ -25,6 +25,7 @@ pub enum PaneKind {
     Eps,
     Resources,
     History,
+    Shared,
 }
 
 const NAMES: &[(&str, PaneKind)] = &[
@@ -41,6 +42,7 @@ const NAMES: &[(&str, PaneKind)] = &[
     ("eps", PaneKind::Eps),
     ("resources", PaneKind::Resources),
     ("history", PaneKind::History),
+    ("shared", PaneKind::Shared),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +65,9 @@ pub struct WorkspaceDef {
     pub label_en: String,
     pub roles: Vec<Role>,
     pub layout: Node,
+    /// The pane that has the focus when the workspace is chosen (default: the log,
+    /// when the workspace shows it).
+    pub focus: Option<PaneKind>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -188,8 +193,8 @@ pub fn parse(file: &str, source: &str) -> Result<Vec<WorkspaceDef>, WorkspaceErr
                 return Err(err(item.span().start, "write each workspace as a [[workspace]] table".into()));
             };
             let at = item.span().start;
-            let (mut name, mut label_nb, mut label_en, mut roles, mut layout) =
-                (None, None, None, Vec::new(), None);
+            let (mut name, mut label_nb, mut label_en, mut roles, mut layout, mut focus) =
+                (None, None, None, Vec::new(), None, None);
             for (k, v) in t.iter() {
                 let here = k.span().start;
                 match (k.get_ref().as_ref(), v.get_ref()) {
@@ -218,11 +223,15 @@ pub fn parse(file: &str, source: &str) -> Result<Vec<WorkspaceDef>, WorkspaceErr
                         }
                     }
                     ("layout", _) => layout = Some(node(v, &err)?),
+                    ("focus", DeValue::String(s)) => {
+                        let kind = NAMES.iter().find(|(n, _)| *n == s.as_ref()).map(|(_, k)| *k);
+                        focus = Some(kind.ok_or_else(|| err(here, format!("focus: '{s}' is not a pane")))?);
+                    }
                     (other, _) => {
                         return Err(err(
                             here,
                             format!(
-                            "unknown or malformed key '{other}' in a workspace (name, label, roles, layout)"
+                            "unknown or malformed key '{other}' in a workspace (name, label, roles, layout, focus)"
                         ),
                         ))
                     }
@@ -239,9 +248,16 @@ pub fn parse(file: &str, source: &str) -> Result<Vec<WorkspaceDef>, WorkspaceErr
                     format!("workspace '{name}' shows the {:?} pane twice", dup.1).to_lowercase(),
                 ));
             }
+            if let Some(f) = focus.filter(|f| !panes.contains(f)) {
+                return Err(err(
+                    at,
+                    format!("workspace '{name}' focuses the {f:?} pane, which it does not show")
+                        .to_lowercase(),
+                ));
+            }
             let label_nb = label_nb.unwrap_or_else(|| name.clone());
             let label_en = label_en.unwrap_or_else(|| label_nb.clone());
-            defs.push(WorkspaceDef { name, label_nb, label_en, roles, layout });
+            defs.push(WorkspaceDef { name, label_nb, label_en, roles, layout, focus });
         }
     }
     if defs.is_empty() {
@@ -342,7 +358,7 @@ mod tests {
         assert_eq!(names(Some(&[Role::Gjest])), ["oversikt"]);
         assert_eq!(
             names(Some(&[Role::Kriseledelse, Role::Loggforer])),
-            ["logg", "kriseledelse", "oppgaver", "mobilisering", "planverk", "tidsreise"]
+            ["logg", "kriseledelse", "oppgaver", "mobilisering", "planverk", "tidsreise", "samordning"]
         );
         assert_eq!(names(Some(&[Role::Administrator])).len(), defs.len());
         assert_eq!(names(None).len(), defs.len());

@@ -35,6 +35,15 @@ impl Server {
         Server::start_with(db, listen, &[])
     }
 
+    /// A new server with extra `serve` flags.
+    pub fn start_flags(extra: &[&str]) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("server.db");
+        let mut s = Server::start_with(&db, "127.0.0.1:0", extra);
+        s._dir = Some(dir);
+        s
+    }
+
     /// A new server speaking https with this certificate and key.
     pub fn start_tls(cert: &Path, key: &Path) -> Server {
         let dir = tempfile::tempdir().unwrap();

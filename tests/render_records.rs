@@ -1,4 +1,4 @@
-//! The time-travel view (tidsreise) rendered into ratatui's TestBackend at two times
+//! The records views rendered into ratatui's TestBackend at two times
 //! of one incident whose history is written with fixed clocks: the log, the task board
 //! and the approved sitrep each as they stood, chosen with the keys a user presses.
 
@@ -177,4 +177,60 @@ fn the_time_travel_view_shows_what_the_staff_knew_at_two_times() {
         at_1000.contains("slik det sto 01.01.2030 10:00") && at_1000.contains("Ingen godkjent"),
         "{at_1000}"
     );
+}
+
+fn shared(from: &str, text: &str) -> sitroom::domain::share::SharedReport {
+    use sha2::Digest;
+    let report = serde_json::json!({
+        "format": sitroom::domain::share::FORMAT,
+        "id": uuid::Uuid::now_v7(),
+        "from": from,
+        "incident": { "id": uuid::Uuid::now_v7(), "number": 1, "title": "Flom", "type": "flom" },
+        "report_id": uuid::Uuid::now_v7(),
+        "number": 1, "version": 2, "kind": "situasjonsrapport", "title": "Situasjonsrapport 1", "text": text,
+        "approved_by": "Åse", "approved_at": "2030-01-01T10:15:00.000Z",
+        "shared_by": "Per", "shared_at": "2030-01-01T10:20:00.000Z",
+        "sha256": sha2::Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect::<String>(),
+    });
+    sitroom::domain::share::SharedReport::parse(report.to_string().as_bytes()).unwrap()
+}
+
+#[test]
+fn shared_reports_stand_side_by_side_and_compile_with_one_key() {
+    let (_dir, mut s, i) = history();
+    s.receive_shared(
+        &i,
+        &shared("Larvik kommune", "## Situasjon\nLågen går over sine bredder ved Kjelde."),
+        "fil",
+    )
+    .unwrap();
+    s.receive_shared(&i, &shared("Sandefjord kommune", "## Situasjon\nStrømmen er tilbake i Andebu."), "fil")
+        .unwrap();
+    let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    // The eleventh workspace: reached by stepping, Alt-Left from the first.
+    ui.on_key(KeyEvent::new(KeyCode::Left, KeyModifiers::ALT));
+    let screen_text = screen(&ui);
+    let row = screen_text.lines().find(|l| l.contains("Larvik kommune")).expect(&screen_text);
+    assert!(row.contains("Sandefjord kommune"), "side by side:\n{screen_text}");
+    let body = screen_text.lines().find(|l| l.contains("Lågen går over")).unwrap();
+    assert!(body.contains("Strømmen er tilbake"), "{screen_text}");
+    assert!(screen_text.contains("Samordning 11/11"));
+
+    press(&mut ui, KeyCode::Char('c'));
+    let after = screen(&ui);
+    assert!(after.contains("Rapport 2 «Samlet situasjonsbilde"), "{after}");
+
+    // Fetching needs a sync server: the thread reports back why not, and nothing waits.
+    press(&mut ui, KeyCode::Char('i'));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut seen = String::new();
+    while std::time::Instant::now() < deadline {
+        ui.tick(std::time::Instant::now());
+        seen = screen(&ui);
+        if seen.contains("not signed in") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(seen.contains("not signed in"), "{seen}");
 }

@@ -1,0 +1,200 @@
+//! Reports shared with this installation (rapportdeling), side by side: the newest
+//! from each municipality in a column of its own, so the county governor's staff read
+//! them across. `i` fetches new ones from the sync server (on a thread of its own: the
+//! link may be slow), `c` compiles them into a new situation report with references,
+//! ←/→ move between sources when there are more than fit, ↑/↓ scroll the text.
+
+use super::action::{Action, Input};
+use super::keymap::Context;
+use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx, UiEvent};
+use super::widgets::pane_block;
+use crate::app::Session;
+use crate::domain::roles::Permission;
+use crate::domain::share::SharedReport;
+use crate::domain::Incident;
+use crate::text::safe_line;
+use chrono::Local;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::Frame;
+use std::sync::mpsc::{channel, Receiver};
+
+/// The narrowest a column may be and still be read.
+const MIN_COLUMN: u16 = 34;
+
+pub struct SharedPane {
+    incident: Incident,
+    reports: Vec<SharedReport>,
+    /// The first source shown.
+    first: usize,
+    scroll: u16,
+    fresh: Freshness,
+    /// A fetch under way: its answer (what was new, or why it failed).
+    fetching: Option<Receiver<Result<usize, String>>>,
+}
+
+impl SharedPane {
+    pub fn open(incident: Incident) -> SharedPane {
+        SharedPane {
+            incident,
+            reports: Vec::new(),
+            first: 0,
+            scroll: 0,
+            fresh: Freshness::new("log_entry"),
+            fetching: None,
+        }
+    }
+
+    fn reload(&mut self, session: &Session) -> crate::app::Result<()> {
+        self.fresh.mark(session)?;
+        self.reports = session.latest_shared(&self.incident)?;
+        self.first = self.first.min(self.reports.len().saturating_sub(1));
+        Ok(())
+    }
+
+    /// Fetch on a thread with a session of its own, so the screen never waits for the link.
+    fn fetch(&mut self, cx: &mut Cx<'_>) {
+        if self.fetching.is_some() {
+            return;
+        }
+        let (db, user) = (cx.session.store.path().to_path_buf(), cx.session.user.clone());
+        let incident = self.incident.clone();
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let got = Session::open(&db, &user, Vec::new())
+                .and_then(|mut s| s.fetch_shared(&incident))
+                .map(|r| r.len())
+                .map_err(|e| e.to_string());
+            let _ = tx.send(got);
+        });
+        self.fetching = Some(rx);
+        let nb = cx.lang.is_norwegian();
+        cx.post(UiEvent::Status(
+            if nb { "Henter delte rapporter …" } else { "Fetching shared reports …" }.into(),
+        ));
+    }
+}
+
+impl Pane for SharedPane {
+    fn context(&self) -> Context {
+        Context::Shared
+    }
+
+    fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
+        let Input::Action(action) = input else { return Outcome::Ignored };
+        let nb = cx.lang.is_norwegian();
+        match action {
+            Action::Up => self.scroll = self.scroll.saturating_sub(1),
+            Action::Down => self.scroll = self.scroll.saturating_add(1),
+            Action::First => self.scroll = 0,
+            Action::PreviousSource => self.first = self.first.saturating_sub(1),
+            Action::NextSource => self.first = (self.first + 1).min(self.reports.len().saturating_sub(1)),
+            Action::FetchShared => {
+                if !cx.refused(cx.session.may(Permission::WriteLog).unwrap_or(false), Permission::WriteLog) {
+                    self.fetch(cx);
+                }
+            }
+            Action::CompileShared => {
+                let may = cx.session.may(Permission::WriteReports).unwrap_or(false);
+                if !cx.refused(may, Permission::WriteReports) {
+                    let done = cx.session.compile_shared(&self.incident, None).map(|r| {
+                        if nb {
+                            format!("Rapport {} «{}» sammenstilt; se Rapporter", r.number, r.title)
+                        } else {
+                            format!("Report {} «{}» compiled; see Reports", r.number, r.title)
+                        }
+                    });
+                    cx.changed(done);
+                }
+            }
+            _ => return Outcome::Ignored,
+        }
+        Outcome::Consumed
+    }
+
+    fn tick(&mut self, cx: &mut Cx<'_>, _now: std::time::Instant) -> bool {
+        let Some(rx) = &self.fetching else { return false };
+        let Ok(got) = rx.try_recv() else { return false };
+        self.fetching = None;
+        let nb = cx.lang.is_norwegian();
+        match got {
+            Ok(n) => {
+                let said =
+                    if nb { format!("{n} nye delte rapporter") } else { format!("{n} new shared reports") };
+                cx.post(UiEvent::Status(said));
+                cx.post(UiEvent::DataChanged);
+            }
+            Err(e) => cx.post(UiEvent::Error(e)),
+        }
+        true
+    }
+
+    fn refresh(&mut self, session: &Session) -> Result<bool, String> {
+        if !self.fresh.stale(session)? {
+            return Ok(false);
+        }
+        self.reload(session).map_err(|e| e.to_string())?;
+        Ok(true)
+    }
+
+    fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
+        let t = cx.theme;
+        let nb = cx.lang.is_norwegian();
+        let title = vec![Span::styled(
+            format!(" {} · {} ", if nb { "Delte rapporter" } else { "Shared reports" }, self.reports.len()),
+            t.heading,
+        )];
+        let block = pane_block(title, cx);
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        if self.reports.is_empty() {
+            let none = if nb {
+                "Ingen rapporter er delt med dere i denne hendelsen ennå. i henter fra synkroniseringstjeneren; \
+                 `sitroom report receive FIL` tar inn en fil."
+            } else {
+                "No reports have been shared with you in this incident yet. i fetches from the sync server; \
+                 `sitroom report receive FILE` takes in a file."
+            };
+            f.render_widget(Paragraph::new(Span::styled(none, t.dim)).wrap(Wrap { trim: true }), inner);
+            return;
+        }
+        let fit = usize::from((inner.width / MIN_COLUMN).max(1));
+        let shown: Vec<&SharedReport> = self.reports.iter().skip(self.first).take(fit).collect();
+        let columns =
+            Layout::horizontal(shown.iter().map(|_| Constraint::Ratio(1, shown.len() as u32))).split(inner);
+        for (r, col) in shown.iter().zip(columns.iter()) {
+            let approved = r.approved_at.with_timezone(&Local).format("%d.%m %H:%M");
+            let mut lines = vec![
+                Line::from(Span::styled(safe_line(&r.from).into_owned(), t.heading)),
+                Line::from(Span::styled(
+                    format!(
+                        "{} v{} · {} {approved}",
+                        safe_line(&r.title),
+                        r.version,
+                        if nb { "godkjent" } else { "approved" }
+                    ),
+                    t.dim,
+                )),
+            ];
+            lines.extend(r.text.lines().map(|l| Line::from(Span::styled(safe_line(l).into_owned(), t.base))));
+            let boxed = Block::default().borders(Borders::RIGHT).border_style(t.border);
+            f.render_widget(
+                Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((self.scroll, 0)).block(boxed),
+                *col,
+            );
+        }
+        if self.reports.len() > fit {
+            let more =
+                format!(" {}–{} / {} ←→ ", self.first + 1, self.first + shown.len(), self.reports.len());
+            let w = more.chars().count() as u16;
+            let at = Rect {
+                x: area.right().saturating_sub(w + 1),
+                y: area.y,
+                width: w.min(area.width),
+                height: 1,
+            };
+            f.render_widget(Paragraph::new(Span::styled(more, t.dim)), at);
+        }
+    }
+}
