@@ -45,3 +45,41 @@ for _ in $(seq 1 50); do tmux -L sitroom-perf send-keys -t p PageUp; done
 sleep 1
 grep -E "VmHWM|VmRSS" "/proc/$pid/status"
 tmux -L sitroom-perf send-keys -t p C-q
+
+echo "== archive export of the 100,000-entry incident, and verify (whole process)"
+/usr/bin/time -f "%e s, peak RSS %M KB" "$B" archive export --out "$W/arkiv"
+/usr/bin/time -f "%e s, peak RSS %M KB" "$B" archive verify "$W/arkiv"
+du -sh "$W/arkiv"
+
+echo "== print the incident as PDF (whole process)"
+/usr/bin/time -f "%e s, peak RSS %M KB" "$B" print incident --out "$W/hendelse.pdf"
+ls -la "$W/hendelse.pdf"
+
+echo "== mail import of a maildir with 10,000 messages (QP ISO-8859-1, base64 UTF-8 with an attachment, HTML)"
+python3 - "$W/maildir" <<'PY'
+import os, sys, base64
+d = sys.argv[1]
+for sub in ("new", "cur", "tmp"):
+    os.makedirs(os.path.join(d, sub), exist_ok=True)
+for k in range(10_000):
+    if k % 3 == 0:
+        m = (f"From: =?ISO-8859-1?Q?P=E5l_=C6r=F8?= <pal{k}@vannverk.example.no>\r\nSubject: =?ISO-8859-1?Q?Vannstand_ved_B=F8en?=\r\n"
+             f"Message-ID: <w{k}@example.no>\r\nDate: Tue, 24 Nov 2026 08:15:00 +0100\r\nContent-Type: text/plain; charset=ISO-8859-1\r\n"
+             "Content-Transfer-Encoding: quoted-printable\r\n\r\nVannet st=E5r n=E5 40 cm over flomvollen ved B=F8en.\r\n").encode()
+    elif k % 3 == 1:
+        body = base64.b64encode("Evakueringen av Åsgårdstrand skole er fullført.".encode()).decode()
+        m = (f"From: kari{k}@politiet.example.no\r\nSubject: Evakuering\r\nMessage-ID: <w{k}@example.no>\r\n"
+             "Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+             f"Content-Transfer-Encoding: base64\r\n\r\n{body}\r\n--B\r\nContent-Type: application/pdf; name=a.pdf\r\n"
+             "Content-Disposition: attachment; filename=a.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQ=\r\n--B--\r\n").encode()
+    else:
+        m = (f"From: drift{k}@elvia.example.no\r\nSubject: =?UTF-8?Q?Str=C3=B8mbrudd?=\r\nMessage-ID: <w{k}@example.no>\r\n"
+             "Content-Type: text/html; charset=UTF-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+             "<p>Str=C3=B8mmen er borte i <b>H=C3=B8yjord</b>.</p>\r\n").encode()
+    with open(os.path.join(d, "new", f"{k:06}.msg"), "wb") as f:
+        f.write(m)
+PY
+export SITROOM_DB="$W/mail.db"
+"$B" incident new --title "Flom i Lågen" --type flom >/dev/null
+/usr/bin/time -f "%e s, peak RSS %M KB" "$B" mail import "$W/maildir"
+/usr/bin/time -f "%e s, peak RSS %M KB (again: all duplicates)" "$B" mail import "$W/maildir"

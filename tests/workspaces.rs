@@ -182,11 +182,19 @@ fn every_default_workspace_at_both_sizes_in_both_languages() {
                 "oversikt",
                 "eps",
                 "mobilisering",
-                "planverk"
+                "planverk",
+                "tidsreise",
+                "samordning"
             ]
         );
         for (n, name) in names.iter().enumerate() {
-            ui.on_key(KeyEvent::new(KeyCode::Char(char::from(b'1' + n as u8)), KeyModifiers::ALT));
+            // Alt-1…Alt-9, Alt-0 for the tenth, and Alt-→ steps on to the eleventh.
+            let key = match n {
+                0..=8 => KeyCode::Char(char::from(b'1' + n as u8)),
+                9 => KeyCode::Char('0'),
+                _ => KeyCode::Right,
+            };
+            ui.on_key(KeyEvent::new(key, KeyModifiers::ALT));
             let l = if lang == Lang::Nb { "nb" } else { "en" };
             for (w, h) in [(80, 24), (200, 60)] {
                 insta::assert_snapshot!(format!("workspace_{name}_{w}x{h}_{l}"), screen(&ui, w, h));
@@ -202,7 +210,7 @@ fn the_crisis_leader_moves_tasks_and_the_log_records_it() {
     key(&mut ui, KeyCode::F(6)); // kriseledelse: log + tasks
     let s = screen(&ui, 160, 40);
     assert!(
-        s.contains("Kriseledelse 2/9") && s.contains("Oppgaver · 3 åpne") && s.contains("1 forsinket"),
+        s.contains("Kriseledelse 2/11") && s.contains("Oppgaver · 3 åpne") && s.contains("1 forsinket"),
         "{s}"
     );
     key(&mut ui, KeyCode::F(4)); // focus the task board
@@ -350,7 +358,7 @@ fn the_information_officer_works_the_media_queue() {
     key(&mut ui, KeyCode::F(8)); // informasjon: media + log
     let s = screen(&ui, 220, 40);
     assert!(
-        s.contains("Informasjon 4/9")
+        s.contains("Informasjon 4/11")
             && s.contains("Mediehenvendelser · 3 åpne")
             && s.contains("1 over fristen"),
         "{s}"

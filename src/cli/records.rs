@@ -45,7 +45,11 @@ pub enum MailCmd {
 
 fn print_mail_report(out: Out<'_>, p: &Printer, r: &MailReport) -> Result<bool, Failure> {
     either(out, p, r, |out| {
-        let added: String = r.added.iter().map(|s| format!(" #{s}")).collect();
+        // Thousands of numbers help no one: the first and last, when there are many.
+        let added: String = match r.added.as_slice() {
+            [first, .., last] if r.added.len() > 10 => format!(" #{first} … #{last}"),
+            few => few.iter().map(|s| format!(" #{s}")).collect(),
+        };
         writeln!(out, "{} e-post tatt inn{added}", r.added.len()).map_err(io)?;
         if r.already_there > 0 {
             writeln!(out, "{} fantes fra før (samme Message-ID)", r.already_there).map_err(io)?;

@@ -27,7 +27,9 @@ const STEP_MINUTES: i64 = 15;
 
 pub struct HistoryPane {
     incident: Incident,
-    at: DateTime<Utc>,
+    /// The moment looked at; None: now (the view follows the present until a time is
+    /// chosen).
+    at: Option<DateTime<Utc>>,
     then: Option<AsOf>,
     row: usize,
     prompt: Option<Prompt<ChooseTime>>,
@@ -35,26 +37,32 @@ pub struct HistoryPane {
 
 impl HistoryPane {
     pub fn open(incident: Incident) -> HistoryPane {
-        HistoryPane { incident, at: Utc::now(), then: None, row: 0, prompt: None }
+        HistoryPane { incident, at: None, then: None, row: 0, prompt: None }
     }
 
-    /// Look at the incident as it stood at `at` (the log scrolled to its end).
-    pub fn go_to(&mut self, session: &Session, at: DateTime<Utc>) -> crate::app::Result<()> {
-        let then = session.as_of(&self.incident, at)?;
+    /// Look at the incident as it stood at `at`, or now (the log scrolled to its end).
+    pub fn go_to(&mut self, session: &Session, at: Option<DateTime<Utc>>) -> crate::app::Result<()> {
+        let then = session.as_of(&self.incident, at.unwrap_or_else(Utc::now))?;
         self.at = at;
         self.row = then.log.len().saturating_sub(1);
         self.then = Some(then);
         Ok(())
     }
 
-    fn go(&mut self, cx: &mut Cx<'_>, at: DateTime<Utc>) {
+    fn go(&mut self, cx: &mut Cx<'_>, at: Option<DateTime<Utc>>) {
         match self.go_to(cx.session, at) {
             Ok(()) => {
-                let when = at.with_timezone(&Local).format("%d.%m.%Y %H:%M");
-                let said = if cx.lang.is_norwegian() {
-                    format!("Slik det sto {when}")
-                } else {
-                    format!("As it stood at {when}")
+                let nb = cx.lang.is_norwegian();
+                let said = match at {
+                    Some(at) => {
+                        let when = at.with_timezone(&Local).format("%d.%m.%Y %H:%M");
+                        if nb {
+                            format!("Slik det sto {when}")
+                        } else {
+                            format!("As it stood at {when}")
+                        }
+                    }
+                    None => if nb { "Slik det står nå" } else { "As it stands now" }.to_string(),
                 };
                 cx.post(UiEvent::Status(said));
             }
@@ -72,7 +80,7 @@ impl Pane for HistoryPane {
         if let Some((outcome, given)) = drive(&mut self.prompt, input) {
             if let Some((_, text)) = given {
                 match crate::domain::time::parse_moment(&text, &Local::now()) {
-                    Ok(at) => self.go(cx, at),
+                    Ok(at) => self.go(cx, Some(at)),
                     Err(e) => cx.post(UiEvent::Error(e)),
                 }
             }
@@ -85,25 +93,41 @@ impl Pane for HistoryPane {
         }
         match action {
             Action::ChooseTime => {
-                let now = self.at.with_timezone(&Local).format("%d.%m %H:%M").to_string();
-                self.prompt = Some(Prompt::new(ChooseTime, now));
+                let shown = self.at.unwrap_or_else(Utc::now).with_timezone(&Local).format("%d.%m %H:%M");
+                self.prompt = Some(Prompt::new(ChooseTime, shown.to_string()));
             }
-            Action::EarlierTime => self.go(cx, self.at - Duration::minutes(STEP_MINUTES)),
-            Action::LaterTime => self.go(cx, (self.at + Duration::minutes(STEP_MINUTES)).min(Utc::now())),
-            Action::TimeNow => self.go(cx, Utc::now()),
+            Action::EarlierTime => {
+                let at = self.at.unwrap_or_else(Utc::now) - Duration::minutes(STEP_MINUTES);
+                self.go(cx, Some(at));
+            }
+            Action::LaterTime => {
+                // Past the present is the present.
+                let later = self.at.map(|a| a + Duration::minutes(STEP_MINUTES)).filter(|a| *a < Utc::now());
+                self.go(cx, later);
+            }
+            Action::TimeNow => self.go(cx, None),
             _ => return Outcome::Ignored,
         }
         Outcome::Consumed
     }
 
-    /// Loaded when shown, and again only when the user moves in time: the past does not
-    /// change under the user's eyes.
+    /// Loaded when first shown; while it follows the present, again whenever it is shown.
     fn on_show(&mut self, session: &Session) -> Result<bool, String> {
-        if self.then.is_none() {
-            self.go_to(session, Utc::now()).map_err(|e| e.to_string())?;
+        if self.then.is_none() || self.at.is_none() {
+            self.go_to(session, self.at).map_err(|e| e.to_string())?;
             return Ok(true);
         }
         Ok(false)
+    }
+
+    /// Following the present, it reloads when data changes; a moment in the past does
+    /// not change under the user's eyes.
+    fn refresh(&mut self, session: &Session) -> Result<bool, String> {
+        if self.at.is_some() || self.then.is_none() {
+            return Ok(false);
+        }
+        self.go_to(session, None).map_err(|e| e.to_string())?;
+        Ok(true)
     }
 
     fn paste(&mut self, text: &str, _cx: &mut Cx<'_>) -> Outcome {
@@ -113,10 +137,22 @@ impl Pane for HistoryPane {
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let t = cx.theme;
         let nb = cx.lang.is_norwegian();
-        let when = self.at.with_timezone(&Local).format("%d.%m.%Y %H:%M");
+        let when = match self.at {
+            Some(at) => {
+                let when = at.with_timezone(&Local).format("%d.%m.%Y %H:%M");
+                Span::styled(
+                    format!(" {} {when} ", if nb { "slik det sto" } else { "as it stood at" }),
+                    t.error,
+                )
+            }
+            None => Span::styled(
+                format!(" {} ", if nb { "nå – t velger et tidspunkt" } else { "now – t chooses a time" }),
+                t.dim,
+            ),
+        };
         let title = vec![
             Span::styled(format!(" {} ", if nb { "Tidsreise" } else { "Time travel" }), t.heading),
-            Span::styled(format!(" {} {when} ", if nb { "slik det sto" } else { "as it stood at" }), t.error),
+            when,
         ];
         let block = pane_block(title, cx);
         let inner = block.inner(area);
@@ -165,12 +201,14 @@ impl Pane for HistoryPane {
             format!("{} · {}", if nb { "Oppgaver" } else { "Tasks" }, counts.join(" · ")),
             t.heading,
         )));
+        let label_w =
+            crate::domain::task::STATUSES.iter().map(|s| s.label(nb).chars().count()).max().unwrap_or(7);
         for task in then.tasks.iter().filter(|t| matches!(t.status, TaskStatus::New | TaskStatus::InProgress))
         {
             let who = task.assignee.as_deref().map(|a| format!(" ({})", safe_line(a))).unwrap_or_default();
             lines.push(cut(
                 Line::from(vec![
-                    Span::styled(format!("{:>3} {:<7} ", task.number, task.status.label(nb)), t.dim),
+                    Span::styled(format!("{:>3} {:<label_w$} ", task.number, task.status.label(nb)), t.dim),
                     Span::styled(format!("{}{who}", safe_line(&task.title)), t.base),
                 ]),
                 board.width,
