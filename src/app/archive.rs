@@ -77,7 +77,7 @@ fn gather(
         .collect();
     let seqs: std::collections::HashSet<i64> = log.iter().map(|e| e.seq).collect();
     let attachments = store
-        .attachments_with_data(incident)?
+        .attachments(incident, true)?
         .into_iter()
         .filter(|a| seqs.contains(&a.entry_seq))
         .map(|a| RecordAttachment {

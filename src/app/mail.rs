@@ -88,7 +88,7 @@ impl Session {
         }
         for (outcome, label) in self.store.import_mails(incident, batch, now)?.into_iter().zip(labels) {
             match outcome {
-                MailOutcome::Added(e) => report.added.push(e.seq),
+                MailOutcome::Added(seq) => report.added.push(seq),
                 MailOutcome::AlreadyThere => report.already_there += 1,
                 MailOutcome::Failed(why) => report.skipped.push((label.to_string(), why)),
             }

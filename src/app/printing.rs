@@ -181,21 +181,7 @@ impl Session {
             .filter(|t| matches!(t.status, TaskStatus::New | TaskStatus::InProgress))
             .collect();
         d.push(Block::Chapter(format!("Åpne oppgaver ({})", open.len())));
-        d.push(Block::Table {
-            head: vec!["#".into(), "Status".into(), "Ansvarlig".into(), "Frist".into(), "Oppgave".into()],
-            rows: open
-                .iter()
-                .map(|t| {
-                    vec![
-                        t.number.to_string(),
-                        t.status.name().into(),
-                        t.assignee.clone().unwrap_or_default(),
-                        t.due.map(when).unwrap_or_default(),
-                        t.title.clone(),
-                    ]
-                })
-                .collect(),
-        });
+        d.push(crate::archive::tasks_table(&open));
         let log = self.entries(incident)?;
         d.push(Block::Chapter(format!("Logg ({} føringer)", log.len())));
         d.push(Block::Table {

@@ -10,6 +10,7 @@ mod render;
 
 pub use manifest::{verify, write, Manifest, ManifestFile, Problem, Verified};
 pub use record::{ChainHead, Document, Record, RecordAttachment, Scope};
+pub use render::tasks_table;
 
 /// The journal folder's state file: what each incident's last batch covered.
 pub const JOURNAL_STATE: &str = "journal.json";

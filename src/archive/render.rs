@@ -3,6 +3,7 @@
 
 use super::record::{Record, Scope};
 use crate::doc::{Block, Doc};
+use crate::domain::task::Task;
 use crate::domain::EntryKind;
 use chrono::{DateTime, Local, Utc};
 
@@ -12,6 +13,25 @@ fn when(t: DateTime<Utc>) -> String {
 
 fn opt(t: Option<DateTime<Utc>>) -> String {
     t.map(when).unwrap_or_default()
+}
+
+/// Tasks as a table: number, status, who, due, and what (with its description).
+pub fn tasks_table<'a>(tasks: impl IntoIterator<Item = &'a Task>) -> Block {
+    Block::Table {
+        head: vec!["#".into(), "Status".into(), "Ansvarlig".into(), "Frist".into(), "Oppgave".into()],
+        rows: tasks
+            .into_iter()
+            .map(|t| {
+                vec![
+                    t.number.to_string(),
+                    t.status.name().into(),
+                    t.assignee.clone().unwrap_or_default(),
+                    opt(t.due),
+                    format!("{}\n{}", t.title, t.description).trim().to_string(),
+                ]
+            })
+            .collect(),
+    }
 }
 
 pub fn document(r: &Record) -> Doc {
@@ -142,22 +162,7 @@ pub fn document(r: &Record) -> Doc {
     });
 
     d.push(Block::Chapter(format!("Oppgaver ({})", r.tasks.len())));
-    d.push(Block::Table {
-        head: vec!["#".into(), "Status".into(), "Ansvarlig".into(), "Frist".into(), "Oppgave".into()],
-        rows: r
-            .tasks
-            .iter()
-            .map(|t| {
-                vec![
-                    t.number.to_string(),
-                    t.status.name().into(),
-                    t.assignee.clone().unwrap_or_default(),
-                    opt(t.due),
-                    format!("{}\n{}", t.title, t.description).trim().to_string(),
-                ]
-            })
-            .collect(),
-    });
+    d.push(tasks_table(&r.tasks));
 
     d.push(Block::Chapter(format!("Varsling ({})", r.alerts.len())));
     for a in &r.alerts {

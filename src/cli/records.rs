@@ -109,7 +109,7 @@ pub fn mail(s: &mut Session, cmd: MailCmd, p: &Printer, out: Out<'_>) -> Result<
         }
         MailCmd::Attachments { incident } => {
             let incident = s.resolve_incident(incident)?;
-            let list = s.store.attachments(&incident).map_err(crate::app::AppError::from)?;
+            let list = s.store.attachments(&incident, false).map_err(crate::app::AppError::from)?;
             either(out, p, &list, |out| {
                 for a in &list {
                     writeln!(

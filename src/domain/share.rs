@@ -277,8 +277,7 @@ mod tests {
         let text = compile("Samlet situasjonsbilde Vestfold", &[a.clone(), b]);
         assert!(text.contains("## Larvik kommune [1]\n\n### Status\nVannet stiger i Lågen."));
         assert!(text.contains("## Sandefjord kommune [2]"));
-        assert!(text
-            .contains(&format!("[1] Larvik kommune: «Situasjonsrapport 2» (rapport 2 versjon 1, godkjent")));
+        assert!(text.contains("[1] Larvik kommune: «Situasjonsrapport 2» (rapport 2 versjon 1, godkjent"));
         assert!(text.contains(&a.sha256[..16]));
     }
 

@@ -1,6 +1,6 @@
-//! What the archive asks of the store: where the oplog stands, what changed in an
-//! incident between two points of it (continuous journalføring exports only that), and
-//! e-mail attachments with their bytes. Reads only.
+//! What the archive asks of the store: one snapshot to read from, where the oplog
+//! stands, and what changed in an incident between two points of it (continuous
+//! journalføring exports only that). Reads only.
 
 use super::{Result, Store};
 use crate::domain::Incident;
@@ -16,16 +16,6 @@ pub struct Changes {
     pub entries: HashSet<Uuid>,
     /// Every other record created or changed.
     pub records: HashSet<Uuid>,
-}
-
-/// An e-mail attachment with its bytes.
-pub struct AttachmentData {
-    pub entry_seq: i64,
-    pub position: i64,
-    pub name: String,
-    pub mime: String,
-    pub sha256: String,
-    pub data: Vec<u8>,
 }
 
 impl Store {
@@ -63,25 +53,5 @@ impl Store {
             }
         }
         Ok(c)
-    }
-
-    /// The attachments of an incident's e-mail, with their bytes.
-    pub fn attachments_with_data(&self, incident: &Incident) -> Result<Vec<AttachmentData>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT e.seq, a.position, a.name, a.mime, a.sha256, a.data
-             FROM mail_attachments a JOIN log_entries e ON e.id = a.entry_id
-             WHERE e.incident_id = ?1 ORDER BY e.seq, a.position",
-        )?;
-        let rows = stmt.query_map([incident.id.to_string()], |r| {
-            Ok(AttachmentData {
-                entry_seq: r.get(0)?,
-                position: r.get(1)?,
-                name: r.get(2)?,
-                mime: r.get(3)?,
-                sha256: r.get(4)?,
-                data: r.get(5)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }

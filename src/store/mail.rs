@@ -5,7 +5,7 @@
 
 use super::log::{append_in, NewEntryRecord};
 use super::{Result, Store};
-use crate::domain::mail::Attachment;
+use crate::domain::mail::Attachment as MailAttachment;
 use crate::domain::time::to_millis;
 use crate::domain::{Incident, LogEntry};
 use chrono::{DateTime, Utc};
@@ -16,27 +16,30 @@ use serde::Serialize;
 pub struct IncomingMail<'a> {
     pub message_id: &'a str,
     pub entry: NewEntryRecord,
-    pub attachments: &'a [Attachment],
+    pub attachments: &'a [MailAttachment],
 }
 
 /// What became of one message in a batch.
 #[derive(Debug)]
 pub enum MailOutcome {
-    Added(LogEntry),
+    /// Taken in: the log entry's number.
+    Added(i64),
     /// Its Message-ID was taken in before: nothing changed.
     AlreadyThere,
     Failed(String),
 }
 
-/// An attachment as listed (its bytes are read on demand).
+/// An attachment of an incident's e-mail; its bytes only when asked for.
 #[derive(Debug, Clone, Serialize)]
-pub struct StoredAttachment {
+pub struct Attachment {
     pub entry_seq: i64,
     pub position: i64,
     pub name: String,
     pub mime: String,
     pub size: i64,
     pub sha256: String,
+    #[serde(skip)]
+    pub data: Vec<u8>,
 }
 
 impl Store {
@@ -91,7 +94,7 @@ impl Store {
             match stored {
                 Ok(entry) => {
                     tx.execute_batch("RELEASE mail")?;
-                    out.push(MailOutcome::Added(entry));
+                    out.push(MailOutcome::Added(entry.seq));
                 }
                 Err(e) => {
                     // Undo this message alone; the batch goes on.
@@ -104,21 +107,23 @@ impl Store {
         Ok(out)
     }
 
-    /// The attachments of an incident's e-mail, by entry and place.
-    pub fn attachments(&self, incident: &Incident) -> Result<Vec<StoredAttachment>> {
+    /// The attachments of an incident's e-mail, by entry and place, with their bytes
+    /// (for the archive) or without (to list them).
+    pub fn attachments(&self, incident: &Incident, with_data: bool) -> Result<Vec<Attachment>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT e.seq, a.position, a.name, a.mime, a.size, a.sha256
+            "SELECT e.seq, a.position, a.name, a.mime, a.size, a.sha256, CASE WHEN ?2 THEN a.data ELSE x'' END
              FROM mail_attachments a JOIN log_entries e ON e.id = a.entry_id
              WHERE e.incident_id = ?1 ORDER BY e.seq, a.position",
         )?;
-        let rows = stmt.query_map([incident.id.to_string()], |r| {
-            Ok(StoredAttachment {
+        let rows = stmt.query_map(params![incident.id.to_string(), with_data], |r| {
+            Ok(Attachment {
                 entry_seq: r.get(0)?,
                 position: r.get(1)?,
                 name: r.get(2)?,
                 mime: r.get(3)?,
                 size: r.get(4)?,
                 sha256: r.get(5)?,
+                data: r.get(6)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -30,13 +30,13 @@ mod tasks;
 mod users;
 
 pub use alerts::{NewMember, Outgoing, Planned, Waiting};
-pub use archive::{AttachmentData, Changes};
+pub use archive::Changes;
 pub use cards::StoredCard;
 pub use drafts::Draft;
 pub use exercises::ExerciseRun;
 pub use history::AsOf;
 pub use log::{EntrySummary, NewEntryRecord};
-pub use mail::{IncomingMail, MailOutcome, StoredAttachment};
+pub use mail::{Attachment, IncomingMail, MailOutcome};
 pub use media::MediaChange;
 pub use meetings::MeetingChange;
 pub use plans::NewPlan;
