@@ -55,8 +55,25 @@ fn win_ansi(c: char) -> u8 {
     }
 }
 
+/// The text in WinAnsi. A letter it lacks is written as its base letter rather than
+/// `?` where there is one: Sámi č, đ, ŋ, ŧ print as c, d, n, t (the plain-text and
+/// HTML outputs keep every letter as it is).
 fn encode(s: &str) -> Vec<u8> {
-    s.chars().map(win_ansi).collect()
+    use unicode_normalization::UnicodeNormalization;
+    s.chars()
+        .map(|c| match win_ansi(c) {
+            b'?' if c != '?' => match c {
+                'đ' => b'd',
+                'Đ' => b'D',
+                'ŋ' => b'n',
+                'Ŋ' => b'N',
+                'ŧ' => b't',
+                'Ŧ' => b'T',
+                _ => std::iter::once(c).nfd().next().map(win_ansi).unwrap_or(b'?'),
+            },
+            b => b,
+        })
+        .collect()
 }
 
 /// Lay the lines out on pages: a chapter that asks for it starts a new page.
@@ -167,6 +184,8 @@ mod tests {
     fn norwegian_letters_and_dashes_have_their_win_ansi_codes() {
         assert_eq!(encode("æøåÆØÅ"), vec![0xe6, 0xf8, 0xe5, 0xc6, 0xd8, 0xc5]);
         assert_eq!(encode("– € ☐"), vec![0x96, b' ', 0x80, b' ', b'?']);
+        // Sámi letters outside WinAnsi keep their base letter; those inside stay.
+        assert_eq!(encode("Čáhcesuolu Đ ŋ ŧ š"), b"C\xe1hcesuolu D n t \x9a".to_vec());
     }
 
     #[test]

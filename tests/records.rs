@@ -433,8 +433,15 @@ fn municipalities_share_reports_upward_and_the_county_compiles_them() {
     let log = texts(&county);
     assert!(log.iter().any(|t| t.starts_with("Mottatt situasjonsrapport fra Larvik kommune")), "{log:?}");
     assert!(log.iter().any(|t| t.starts_with("Mottatt situasjonsrapport fra Sandefjord kommune")));
-    // A municipality sees none of what was shared with the county.
-    assert!(larvik.ok(&["report", "inbox"]).starts_with("0 nye"));
+    // A municipality sees none of what was shared with the county; it gets the
+    // county's receipt, logged once in the incident the report came from.
+    let back = larvik.ok(&["report", "inbox"]);
+    assert!(back.starts_with("0 nye") && back.contains("1 kvitteringer"), "{back}");
+    let receipt = format!("{PARENT} har mottatt rapport 1 versjon 1 «Situasjonsrapport 1» (sara, ");
+    assert_eq!(texts(&larvik).iter().filter(|t| t.starts_with(&receipt)).count(), 1, "{:?}", texts(&larvik));
+    assert!(!larvik.ok(&["report", "inbox"]).contains("kvittering"), "a receipt comes once");
+    // Tønsberg's refused sharing never gets one.
+    assert!(!tonsberg.ok(&["report", "inbox"]).contains("kvittering"));
 
     // Side by side: both sources on one line, each column its own text.
     let shared = county.ok(&["report", "shared"]);

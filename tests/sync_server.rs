@@ -316,6 +316,56 @@ fn bad_requests_get_a_4xx_with_a_message_and_the_server_stays_up() {
             .as_bytes(),
     );
     assert!(stalled.starts_with("HTTP/1.1 400") && stalled.contains("did not arrive in time"), "{stalled}");
+    // Sharing reports: malformed, altered or unaddressed packages are refused with a reason.
+    let shares: Vec<(&str, &str, Vec<u8>, Option<&str>, &str, &str)> = vec![
+        ("share without a token", "/v1/shares", b"{}".to_vec(), None, "401", "sign in"),
+        (
+            "not a shared report",
+            "/v1/shares",
+            b"{\"x\":1}".to_vec(),
+            Some(&token),
+            "400",
+            "not a shared report",
+        ),
+        ("receipts, bad body", "/v1/shares/received", b"[1,2]".to_vec(), Some(&token), "400", "ids"),
+        (
+            "receipts, not uuids",
+            "/v1/shares/received",
+            b"{\"ids\":[\"x\"]}".to_vec(),
+            Some(&token),
+            "400",
+            "ids",
+        ),
+    ];
+    for (what, path, body, auth, status, says) in shares {
+        let reply = post(&server.addr, path, auth, &body);
+        assert!(reply.starts_with(&format!("HTTP/1.1 {status}")) && reply.contains(says), "{what}: {reply}");
+    }
+    let text = "## Situasjon\nRolig.";
+    let sum: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    };
+    let package = serde_json::json!({
+        "format": "sitroom-shared-report/1", "id": uuid::Uuid::now_v7(), "from": ORG,
+        "incident": { "id": uuid::Uuid::now_v7(), "number": 1, "title": "Flom", "type": "flom" },
+        "report_id": uuid::Uuid::now_v7(), "number": 1, "version": 1, "kind": "situasjonsrapport",
+        "title": "Sitrep", "text": text, "approved_by": "kari", "approved_at": "2026-11-24T10:00:00.000Z",
+        "shared_by": "kari", "shared_at": "2026-11-24T10:05:00.000Z", "sha256": sum,
+    });
+    let altered = package.to_string().replace("Rolig.", "Uro.");
+    let reply = post(&server.addr, "/v1/shares", Some(&token), altered.as_bytes());
+    assert!(reply.starts_with("HTTP/1.1 400") && reply.contains("SHA-256"), "{reply}");
+    let reply = post(&server.addr, "/v1/shares", Some(&token), package.to_string().as_bytes());
+    assert!(reply.starts_with("HTTP/1.1 409") && reply.contains("reports to no one"), "{reply}");
+    // Acknowledging a sharing meant for someone else marks nothing.
+    let reply = post(
+        &server.addr,
+        "/v1/shares/received",
+        Some(&token),
+        format!("{{\"ids\":[\"{}\"]}}", package["id"].as_str().unwrap()).as_bytes(),
+    );
+    assert!(reply.starts_with("HTTP/1.1 200") && reply.contains("\"acknowledged\":0"), "{reply}");
     assert!(server.is_running());
     sync(&h);
 }

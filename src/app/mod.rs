@@ -26,6 +26,7 @@ pub use cards::BUILT_IN;
 pub use log::{for_each_summary_at, EntryInput, ImportReport};
 pub use mail::MailReport;
 pub use registers::{ContactFormat, RegisterImport};
+pub use sharing::Fetched;
 
 use crate::domain::Invalid;
 use crate::store::{Store, StoreError};

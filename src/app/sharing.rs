@@ -10,6 +10,25 @@ use crate::domain::share::{compile, SharedReport, SourceIncident};
 use crate::domain::{Incident, LogEntry};
 use chrono::{Local, Utc};
 
+/// What one fetch from the sync server brought.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Fetched {
+    /// Reports shared with this installation, new here.
+    pub reports: Vec<SharedReport>,
+    /// Receipts for reports this replica shared, logged now.
+    pub receipts: usize,
+}
+
+fn shared_text(report: &SharedReport, to: &str) -> String {
+    format!(
+        "Rapport {} versjon {} «{}» delt med {to} (SHA-256 {})",
+        report.number,
+        report.version,
+        report.title,
+        &report.sha256[..16]
+    )
+}
+
 impl Session {
     /// An approved report version (the newest approved one unless `version` is given)
     /// packaged for sharing.
@@ -40,16 +59,9 @@ impl Session {
         Ok(SharedReport::new(&self.installation(), source, chosen, &self.user, Utc::now())?)
     }
 
-    /// Record in the log that `report` was shared with `to`.
+    /// Record in the log that `report` was shared with `to` (as a file).
     pub fn log_shared(&mut self, incident: &Incident, report: &SharedReport, to: &str) -> Result<LogEntry> {
-        let text = format!(
-            "Rapport {} versjon {} «{}» delt med {to} (SHA-256 {})",
-            report.number,
-            report.version,
-            report.title,
-            &report.sha256[..16]
-        );
-        let entry = auto_entry(&self.user, &self.device, "deling", text, Utc::now());
+        let entry = auto_entry(&self.user, &self.device, "deling", shared_text(report, to), Utc::now());
         Ok(self.store.append_entries(incident, [entry])?.pop().expect("a new entry"))
     }
 
@@ -80,7 +92,8 @@ impl Session {
     }
 
     /// Share an approved report through the sync server with the organisation this
-    /// one reports to, and log it: whom it went to, and the log entry.
+    /// one reports to, log it, and remember it for the receipt: whom it went to, and
+    /// the log entry.
     pub fn share_upward(
         &mut self,
         incident: &Incident,
@@ -92,35 +105,69 @@ impl Session {
         let to = runtime()?
             .block_on(client.share(&login.token, &package))
             .map_err(|e| AppError::Usage(e.to_string()))?;
-        let logged = self.log_shared(incident, &package, &to)?;
+        let entry = auto_entry(&self.user, &self.device, "deling", shared_text(&package, &to), Utc::now());
+        let logged = self.store.record_sent_share(incident, &package, &to, entry)?;
         Ok((to, logged))
     }
 
-    /// Fetch the reports shared with this organisation from the sync server into
-    /// `incident`: those new here, each with its receipt logged. Where the fetching
-    /// stopped is kept, so the next fetch asks only for what came after.
-    pub fn fetch_shared(&mut self, incident: &Incident) -> Result<Vec<SharedReport>> {
+    /// Exchange with the sync server what sharing brings: the reports shared with this
+    /// organisation (into `incident`, each receipt logged, and the server told they are
+    /// stored), and the receipts for what this replica shared (each logged once, in
+    /// the incident the report came from). Where each stopped is kept, so the next
+    /// fetch asks only for what came after.
+    pub fn fetch_shared(&mut self, incident: &Incident) -> Result<Fetched> {
         self.permit(Permission::WriteLog)?;
         let (client, login) = self.server()?;
         let rt = runtime()?;
-        const CURSOR: &str = "shares_cursor";
-        let mut after: i64 = self.store.meta(CURSOR)?.and_then(|v| v.parse().ok()).unwrap_or(0);
-        let mut received = Vec::new();
+        let offline = |e: crate::sync::client::ClientError| AppError::Usage(e.to_string());
+        let mut fetched = Fetched::default();
+        const SHARES: &str = "shares_cursor";
+        let mut after: i64 = self.store.meta(SHARES)?.and_then(|v| v.parse().ok()).unwrap_or(0);
         loop {
-            let batch = rt
-                .block_on(client.shares(&login.token, after))
-                .map_err(|e| AppError::Usage(e.to_string()))?;
+            let batch = rt.block_on(client.shares(&login.token, after)).map_err(offline)?;
+            let mut stored = Vec::new();
             for (seq, report) in &batch.shares {
                 if self.receive_shared(incident, report, "via synkroniseringstjeneren")?.is_some() {
-                    received.push(report.clone());
+                    fetched.reports.push(report.clone());
                 }
+                stored.push(report.id);
                 after = after.max(*seq);
             }
-            self.store.set_meta(CURSOR, &after.to_string())?;
+            if !stored.is_empty() {
+                rt.block_on(client.acknowledge_shares(&login.token, &stored)).map_err(offline)?;
+            }
+            self.store.set_meta(SHARES, &after.to_string())?;
             if !batch.more {
-                return Ok(received);
+                break;
             }
         }
+        const RECEIPTS: &str = "receipts_cursor";
+        let mut after: i64 = self.store.meta(RECEIPTS)?.and_then(|v| v.parse().ok()).unwrap_or(0);
+        loop {
+            let batch = rt.block_on(client.receipts(&login.token, after)).map_err(offline)?;
+            for r in &batch.receipts {
+                let (user, device) = (self.user.clone(), self.device.clone());
+                let logged = self.store.log_receipt(r, |sent| {
+                    let text = format!(
+                        "{} har mottatt rapport {} versjon {} «{}» ({}, {})",
+                        sent.sent_to,
+                        sent.number,
+                        sent.version,
+                        sent.title,
+                        r.by,
+                        r.at.with_timezone(&Local).format("%d.%m.%Y %H:%M")
+                    );
+                    auto_entry(&user, &device, "deling", text, Utc::now())
+                })?;
+                fetched.receipts += usize::from(logged.is_some());
+                after = after.max(r.seq);
+            }
+            self.store.set_meta(RECEIPTS, &after.to_string())?;
+            if !batch.more {
+                break;
+            }
+        }
+        Ok(fetched)
     }
 
     fn server(&self) -> Result<(crate::sync::client::Client, crate::sync::client::Login)> {

@@ -489,11 +489,15 @@ pub fn sharing(s: &mut Session, cmd: ShareCmd, p: &Printer, out: Out<'_>) -> Res
         }
         ShareCmd::Inbox { incident } => {
             let incident = s.resolve_incident(incident)?;
-            let received = s.fetch_shared(&incident)?;
-            either(out, p, &received, |out| {
-                writeln!(out, "{} nye delte rapporter", received.len()).map_err(io)?;
-                for r in &received {
+            let fetched = s.fetch_shared(&incident)?;
+            either(out, p, &fetched, |out| {
+                writeln!(out, "{} nye delte rapporter", fetched.reports.len()).map_err(io)?;
+                for r in &fetched.reports {
                     writeln!(out, "  {}", safe_line(&r.reference())).map_err(io)?;
+                }
+                if fetched.receipts > 0 {
+                    writeln!(out, "{} kvitteringer for rapporter dere har delt", fetched.receipts)
+                        .map_err(io)?;
                 }
                 Ok(())
             })?;

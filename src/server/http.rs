@@ -37,6 +37,8 @@ pub fn router(store: Shared, read_timeout: Duration) -> Router {
         .route(wire::LOGOUT_PATH, post(logout))
         .route(wire::SYNC_PATH, post(sync))
         .route(wire::SHARES_PATH, post(share).get(shares))
+        .route(wire::SHARES_RECEIVED_PATH, post(shares_received))
+        .route(wire::SHARES_RECEIPTS_PATH, get(receipts))
         .fallback(|| async { (StatusCode::NOT_FOUND, "no such endpoint; sitroom speaks /v1/sync\n") })
         .with_state(Served { store, read_timeout, stored: Arc::new(tokio::sync::Notify::new()) })
 }
@@ -216,6 +218,31 @@ async fn shares(
     let store = served.store;
     let (shares, more) = blocking(move || store.shares(&who, q.after, 100)).await?;
     Ok(axum::Json(wire::SharesResponse { shares, more }).into_response())
+}
+
+async fn shares_received(
+    State(served): State<Served>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ServerError> {
+    let who = authenticate(&served.store, &headers).await?;
+    let bytes = read_body(body, served.read_timeout).await?;
+    let got: wire::SharesReceived = serde_json::from_slice(&bytes)
+        .map_err(|e| ServerError::BadRequest(format!("expected {{\"ids\": [...]}}: {e}")))?;
+    let store = served.store;
+    let n = blocking(move || store.acknowledge(&who, &got.ids)).await?;
+    Ok(axum::Json(serde_json::json!({ "acknowledged": n })).into_response())
+}
+
+async fn receipts(
+    State(served): State<Served>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<After>,
+) -> Result<Response, ServerError> {
+    let who = authenticate(&served.store, &headers).await?;
+    let store = served.store;
+    let (receipts, more) = blocking(move || store.receipts(&who, q.after, 100)).await?;
+    Ok(axum::Json(wire::ReceiptsResponse { receipts, more }).into_response())
 }
 
 /// Plain TCP or TLS.

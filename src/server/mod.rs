@@ -93,6 +93,15 @@ pub trait ServerStore: Send + Sync + 'static {
         after: i64,
         limit: usize,
     ) -> Result<(Vec<(i64, crate::domain::share::SharedReport)>, bool)>;
+    /// `who`'s organisation has stored these sharings: receipts for their senders.
+    fn acknowledge(&self, who: &Principal, ids: &[Uuid]) -> Result<usize>;
+    /// Receipts for what `who`'s organisation shared, after `after`; and more?
+    fn receipts(
+        &self,
+        who: &Principal,
+        after: i64,
+        limit: usize,
+    ) -> Result<(Vec<crate::store::ShareReceiptRecord>, bool)>;
 }
 
 /// One sync round: push, then pull. Blocking (SQLite); the HTTP layer runs it off the

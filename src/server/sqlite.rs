@@ -175,6 +175,25 @@ impl ServerStore for SqliteServer {
         Ok((got, more))
     }
 
+    fn acknowledge(&self, who: &Principal, ids: &[Uuid]) -> Result<usize> {
+        if ids.len() > 1000 {
+            return Err(ServerError::BadRequest("acknowledge at most 1,000 sharings at a time".into()));
+        }
+        Ok(self.store().acknowledge_shares(&who.org_id, &who.name, ids, chrono::Utc::now())?)
+    }
+
+    fn receipts(
+        &self,
+        who: &Principal,
+        after: i64,
+        limit: usize,
+    ) -> Result<(Vec<crate::store::ShareReceiptRecord>, bool)> {
+        let mut got = self.store().receipts_for(&who.org_id, after, limit + 1)?;
+        let more = got.len() > limit;
+        got.truncate(limit);
+        Ok((got, more))
+    }
+
     fn pull(&self, who: &Principal, origin: &str, cursor: i64, limit: usize) -> Result<(Vec<Op>, i64, bool)> {
         let hidden: Vec<Kind> = Kind::ALL
             .into_iter()

@@ -90,13 +90,18 @@ impl Store {
     }
 
     pub fn incident_by_id(&self, id: Uuid) -> Result<Option<Incident>> {
-        Ok(self
-            .conn
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM incidents WHERE id = ?1"))?
-            .query_row([id.to_string()], from_row)
-            .optional()?)
+        Ok(incident_by_id_in(&self.conn, id)?)
     }
+}
 
+/// An incident by id, inside a transaction the caller holds.
+pub(super) fn incident_by_id_in(conn: &rusqlite::Connection, id: Uuid) -> rusqlite::Result<Option<Incident>> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM incidents WHERE id = ?1"))?
+        .query_row([id.to_string()], from_row)
+        .optional()
+}
+
+impl Store {
     /// Close or reopen. Returns the incident as it now stands.
     pub fn set_incident_status(
         &mut self,

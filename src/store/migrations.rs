@@ -587,6 +587,19 @@ const STEPS: &[&str] = &[
         body        TEXT NOT NULL
     ) STRICT;
     CREATE INDEX shared_reports_by_incident ON shared_reports(incident_id, from_org, shared_at);
+    -- Reports this replica shared through the server, so that the receipt, when it
+    -- comes back, is logged in the incident they came from, once.
+    CREATE TABLE sent_shares (
+        id          TEXT PRIMARY KEY,
+        incident_id TEXT NOT NULL REFERENCES incidents(id),
+        number      INTEGER NOT NULL,
+        version     INTEGER NOT NULL,
+        title       TEXT NOT NULL,
+        sent_to     TEXT NOT NULL,
+        shared_at   INTEGER NOT NULL,
+        received_at INTEGER,
+        received_by TEXT
+    ) STRICT;
 
     ALTER TABLE orgs ADD COLUMN parent_id TEXT REFERENCES orgs(id);
     CREATE TABLE server_shares (
@@ -596,9 +609,15 @@ const STEPS: &[&str] = &[
         to_org    TEXT NOT NULL REFERENCES orgs(id),
         shared_by TEXT NOT NULL,
         shared_at INTEGER NOT NULL,
-        body      TEXT NOT NULL
+        body      TEXT NOT NULL,
+        -- Set when the receiving organisation has stored it; receipts are numbered in
+        -- the order they come, for the sender to fetch after a cursor.
+        received_at INTEGER,
+        received_by TEXT,
+        receipt_seq INTEGER UNIQUE
     ) STRICT;
     CREATE INDEX server_shares_to ON server_shares(to_org, seq);
+    CREATE INDEX server_shares_receipts ON server_shares(from_org, receipt_seq) WHERE receipt_seq IS NOT NULL;
     "#,
 ];
 

@@ -45,6 +45,7 @@ pub use replica::{Applied, Conflict, ConflictValue, OpState, Who};
 pub use reports::ReportChange;
 pub use ros::{NewMeasure, NewRosEvent};
 pub use server::Account;
+pub use sharing::{SentShare, ShareReceiptRecord};
 pub use tasks::TaskChange;
 pub use users::User;
 

@@ -10,6 +10,28 @@ use crate::domain::{Incident, LogEntry};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
+/// A report this replica shared through the server, as remembered for its receipt.
+#[derive(Debug, Clone)]
+pub struct SentShare {
+    pub incident_id: String,
+    pub number: i64,
+    pub version: i64,
+    pub title: String,
+    pub sent_to: String,
+}
+
+/// The receiving organisation has stored a shared report.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ShareReceiptRecord {
+    pub seq: i64,
+    /// The sharing's id.
+    pub id: uuid::Uuid,
+    /// Who took it in: the account at the receiving organisation.
+    pub by: String,
+    #[serde(with = "crate::domain::time::serde_ms")]
+    pub at: DateTime<Utc>,
+}
+
 impl Store {
     /// Keep a report shared with this installation and log its receipt, together. A
     /// report received before (the same sharing) changes nothing: None.
@@ -65,6 +87,71 @@ impl Store {
             );
         }
         Ok(out)
+    }
+
+    /// Log that `report` was shared through the server with `to`, and remember it, so
+    /// the receipt can be logged when it comes back; together.
+    pub fn record_sent_share(
+        &mut self,
+        incident: &Incident,
+        report: &SharedReport,
+        to: &str,
+        entry: NewEntryRecord,
+    ) -> Result<LogEntry> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO sent_shares (id, incident_id, number, version, title, sent_to, shared_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING",
+            params![
+                report.id.to_string(),
+                incident.id.to_string(),
+                report.number,
+                report.version,
+                report.title,
+                to,
+                to_millis(report.shared_at)
+            ],
+        )?;
+        let logged = append_in(&tx, incident, [entry])?.pop().expect("a new entry");
+        tx.commit()?;
+        Ok(logged)
+    }
+
+    /// A receipt for a report this replica shared: logged once, in the incident the
+    /// report came from (`entry` makes the entry from the sharing). None when the
+    /// sharing is not this replica's, or its receipt was logged before.
+    pub fn log_receipt(
+        &mut self,
+        receipt: &ShareReceiptRecord,
+        entry: impl FnOnce(&SentShare) -> NewEntryRecord,
+    ) -> Result<Option<LogEntry>> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let sent: Option<SentShare> = tx
+            .query_row(
+                "SELECT s.incident_id, s.number, s.version, s.title, s.sent_to FROM sent_shares s
+                 WHERE s.id = ?1 AND s.received_at IS NULL",
+                [receipt.id.to_string()],
+                |r| {
+                    Ok(SentShare {
+                        incident_id: r.get(0)?,
+                        number: r.get(1)?,
+                        version: r.get(2)?,
+                        title: r.get(3)?,
+                        sent_to: r.get(4)?,
+                    })
+                },
+            )
+            .optional()?;
+        let Some(sent) = sent else { return Ok(None) };
+        tx.execute(
+            "UPDATE sent_shares SET received_at = ?1, received_by = ?2 WHERE id = ?3",
+            params![to_millis(receipt.at), receipt.by, receipt.id.to_string()],
+        )?;
+        let id = uuid::Uuid::parse_str(&sent.incident_id).unwrap_or_default();
+        let Some(incident) = super::incidents::incident_by_id_in(&tx, id)? else { return Ok(None) };
+        let logged = append_in(&tx, &incident, [entry(&sent)])?.pop();
+        tx.commit()?;
+        Ok(logged)
     }
 
     // ---- the server's side ----------------------------------------------------------
@@ -139,6 +226,51 @@ impl Store {
             let (seq, body) = row?;
             if let Ok(r) = serde_json::from_str(&body) {
                 out.push((seq, r));
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Store {
+    /// The receiving organisation `org` (an id) has stored these shared reports:
+    /// receipts for their senders, numbered in order. Sharings already receipted, or
+    /// not meant for `org`, are left alone. How many were new.
+    pub fn acknowledge_shares(
+        &mut self,
+        org: &str,
+        by: &str,
+        ids: &[uuid::Uuid],
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut n = 0;
+        for id in ids {
+            n += tx.execute(
+                "UPDATE server_shares SET received_at = ?1, received_by = ?2,
+                     receipt_seq = (SELECT coalesce(max(receipt_seq), 0) + 1 FROM server_shares)
+                 WHERE id = ?3 AND to_org = ?4 AND received_at IS NULL",
+                params![to_millis(now), by, id.to_string(), org],
+            )?;
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Receipts for what `org` (an id) shared, after `after`, oldest first.
+    pub fn receipts_for(&self, org: &str, after: i64, limit: usize) -> Result<Vec<ShareReceiptRecord>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT receipt_seq, id, received_by, received_at FROM server_shares
+             WHERE from_org = ?1 AND receipt_seq > ?2 ORDER BY receipt_seq LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(params![org, after, limit as i64], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, id, by, at) = row?;
+            if let Ok(id) = uuid::Uuid::parse_str(&id) {
+                out.push(ShareReceiptRecord { seq, id, by, at: crate::domain::time::from_millis(at) });
             }
         }
         Ok(out)

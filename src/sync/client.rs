@@ -301,6 +301,38 @@ impl Client {
             .map_err(|e| ClientError::Protocol(format!("the server's answer is not valid: {e}")))
     }
 
+    /// Tell the server these sharings are stored here (their senders get receipts).
+    pub async fn acknowledge_shares(&self, token: &str, ids: &[uuid::Uuid]) -> Result<()> {
+        let url = format!("{}{}", self.base, wire::SHARES_RECEIVED_PATH);
+        let body = serde_json::to_vec(&wire::SharesReceived { ids: ids.to_vec() }).expect("plain data");
+        let auth = token_header(token);
+        let resp = self
+            .send(|c| {
+                c.post(&url)
+                    .header(wire::TOKEN_HEADER, auth.clone())
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body.clone())
+            })
+            .await?;
+        if !resp.status().is_success() {
+            return Err(Self::refusal(resp).await);
+        }
+        Ok(())
+    }
+
+    /// Receipts for what this organisation shared, after `after`.
+    pub async fn receipts(&self, token: &str, after: i64) -> Result<wire::ReceiptsResponse> {
+        let url = format!("{}{}?after={after}", self.base, wire::SHARES_RECEIPTS_PATH);
+        let auth = token_header(token);
+        let resp = self.send(|c| c.get(&url).header(wire::TOKEN_HEADER, auth.clone())).await?;
+        if !resp.status().is_success() {
+            return Err(Self::refusal(resp).await);
+        }
+        let body = resp.bytes().await.map_err(offline)?;
+        serde_json::from_slice(&body)
+            .map_err(|e| ClientError::Protocol(format!("the server's answer is not valid: {e}")))
+    }
+
     pub async fn round(&self, token: &str, req: &SyncRequest) -> Result<SyncResponse> {
         let url = format!("{}{}", self.base, wire::SYNC_PATH);
         let body = wire::encode(req);

@@ -13,6 +13,10 @@ pub const LOGIN_PATH: &str = "/v1/login";
 pub const LOGOUT_PATH: &str = "/v1/logout";
 /// Reports shared upward: POST one (JSON), GET those shared with you (`?after=SEQ`).
 pub const SHARES_PATH: &str = "/v1/shares";
+/// The receiver says what it has stored (POST `{"ids": […]}`).
+pub const SHARES_RECEIVED_PATH: &str = "/v1/shares/received";
+/// The sender fetches receipts for what it shared (`?after=SEQ`).
+pub const SHARES_RECEIPTS_PATH: &str = "/v1/shares/receipts";
 /// The header sitroom's client carries its session token in (`Authorization: Bearer`
 /// is accepted too).
 pub const TOKEN_HEADER: &str = "t";
@@ -259,6 +263,19 @@ mod tests {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SharesResponse {
     pub shares: Vec<(i64, crate::domain::share::SharedReport)>,
+    pub more: bool,
+}
+
+/// `POST /v1/shares/received`: the sharings the caller's organisation has stored.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct SharesReceived {
+    pub ids: Vec<uuid::Uuid>,
+}
+
+/// What `GET /v1/shares/receipts` answers.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ReceiptsResponse {
+    pub receipts: Vec<crate::store::ShareReceiptRecord>,
     pub more: bool,
 }
 

@@ -31,7 +31,7 @@ pub struct SharedPane {
     scroll: u16,
     fresh: Freshness,
     /// A fetch under way: its answer (what was new, or why it failed).
-    fetching: Option<Receiver<Result<usize, String>>>,
+    fetching: Option<Receiver<Result<(usize, usize), String>>>,
 }
 
 impl SharedPane {
@@ -64,7 +64,7 @@ impl SharedPane {
         std::thread::spawn(move || {
             let got = Session::open(&db, &user, Vec::new())
                 .and_then(|mut s| s.fetch_shared(&incident))
-                .map(|r| r.len())
+                .map(|f| (f.reports.len(), f.receipts))
                 .map_err(|e| e.to_string());
             let _ = tx.send(got);
         });
@@ -119,9 +119,13 @@ impl Pane for SharedPane {
         self.fetching = None;
         let nb = cx.lang.is_norwegian();
         match got {
-            Ok(n) => {
-                let said =
-                    if nb { format!("{n} nye delte rapporter") } else { format!("{n} new shared reports") };
+            Ok((n, receipts)) => {
+                let said = match (nb, receipts) {
+                    (true, 0) => format!("{n} nye delte rapporter"),
+                    (true, r) => format!("{n} nye delte rapporter, {r} kvitteringer"),
+                    (false, 0) => format!("{n} new shared reports"),
+                    (false, r) => format!("{n} new shared reports, {r} receipts"),
+                };
                 cx.post(UiEvent::Status(said));
                 cx.post(UiEvent::DataChanged);
             }
