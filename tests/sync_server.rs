@@ -317,7 +317,9 @@ fn bad_requests_get_a_4xx_with_a_message_and_the_server_stays_up() {
     );
     assert!(stalled.starts_with("HTTP/1.1 400") && stalled.contains("did not arrive in time"), "{stalled}");
     // Sharing reports: malformed, altered or unaddressed packages are refused with a reason.
-    let shares: Vec<(&str, &str, Vec<u8>, Option<&str>, &str, &str)> = vec![
+    // (what, path, body, token, status, what the answer says)
+    type Case<'a> = (&'a str, &'a str, Vec<u8>, Option<&'a str>, &'a str, &'a str);
+    let shares: Vec<Case> = vec![
         ("share without a token", "/v1/shares", b"{}".to_vec(), None, "401", "sign in"),
         (
             "not a shared report",
