@@ -56,8 +56,9 @@ fn history() -> (tempfile::TempDir, Session, Incident) {
     };
     let i = s.create_incident(new).unwrap();
     let st = &mut s.store;
-    st.append_entries(&i, [entry("Vannet stiger ved Bøen, 40 cm over normalt", at(9, 0), EntryKind::Note)])
-        .unwrap();
+    let first = entry("Vannet stiger ved Bøen, 40 cm over normalt", at(9, 0), EntryKind::Note);
+    let first_id = first.id;
+    st.append_entries(&i, [first]).unwrap();
     let task = NewTask { title: "Sjekk pumpestasjon Bøen".into(), ..NewTask::default() };
     st.create_task(&i, &task, "kari", "stab-pc", at(9, 5), |t| {
         entry(&format!("Oppgave {} opprettet: {}", t.number, t.title), at(9, 5), EntryKind::Auto)
@@ -118,6 +119,8 @@ fn history() -> (tempfile::TempDir, Session, Incident) {
         )
         .unwrap();
     }
+    // 10:20: the first entry is marked significant (vesentlig).
+    s.store.set_significant(first_id, true, "kari", "stab-pc", at(10, 20)).unwrap();
     (dir, s, i)
 }
 
@@ -165,6 +168,7 @@ fn the_time_travel_view_shows_what_the_staff_knew_at_two_times() {
     assert!(late.contains("Vi evakuerer Åsgårdstrand skole") && late.contains("utført 1"), "{late}");
     assert!(late.contains("Situasjonsrapport 1 v1 · godkjent 10:15"), "{late}");
     assert!(late.contains("212 elever er på Ødegården."));
+    assert!(late.contains("#1   *09:00") && early.contains("#1    09:00"), "marked at 10:20, not before");
     insta::assert_snapshot!("history_1030", late);
 
     // A quarter of an hour back from 10:30: approved at 10:15, so still there; another

@@ -65,20 +65,38 @@ impl Store {
         Ok(out)
     }
 
+    /// The log entries that existed at `at`, each with its significant mark as it was
+    /// then. The log is the largest history there is (100,000 entries), so only the
+    /// one field is read from each op, by SQLite.
+    fn significance_at(&self, incident: &Incident, at: DateTime<Utc>) -> Result<HashMap<Uuid, bool>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT entity_id, action, json_extract(payload, '$.f.significant') FROM oplog
+             WHERE incident_id = ?1 AND entity = 'log_entry' AND at <= ?2 ORDER BY hlc, seq",
+        )?;
+        let mut rows = stmt.query(params![incident.id.to_string(), to_millis(at)])?;
+        let mut out = HashMap::new();
+        while let Some(r) = rows.next()? {
+            let (id, action): (String, String) = (r.get(0)?, r.get(1)?);
+            let Ok(id) = Uuid::parse_str(&id) else { continue };
+            // true (1) marked; false (0), or absent from a create op (unset), not.
+            let marked = matches!(r.get_ref(2)?, rusqlite::types::ValueRef::Integer(n) if n != 0);
+            if action == "create" || out.contains_key(&id) {
+                out.insert(id, marked);
+            }
+        }
+        Ok(out)
+    }
+
     /// The log, the task board and the latest approved sitrep as they stood at `at`.
     pub fn as_of(&self, incident: &Incident, at: DateTime<Utc>) -> Result<AsOf> {
         let str_of = |m: &Map<String, Value>, k: &str| m.get(k).and_then(Value::as_str).map(str::to_string);
         let ms_of = |m: &Map<String, Value>, k: &str| m.get(k).and_then(Value::as_i64).map(from_millis);
 
-        let entries = self.fields_at(incident, "log_entry", at)?;
+        let marks = self.significance_at(incident, at)?;
         let mut log: Vec<LogEntry> =
-            self.entries(incident)?.into_iter().filter(|e| entries.contains_key(&e.id)).collect();
+            self.entries(incident)?.into_iter().filter(|e| marks.contains_key(&e.id)).collect();
         for e in &mut log {
-            if let Some(v) = entries.get(&e.id).and_then(|f| f.get("significant")) {
-                e.significant = v.as_bool().unwrap_or_else(|| v.as_i64().unwrap_or(0) != 0);
-            } else {
-                e.significant = false;
-            }
+            e.significant = marks[&e.id];
         }
 
         let tasks_then = self.fields_at(incident, "task", at)?;
