@@ -231,10 +231,10 @@ fn shared_reports_stand_side_by_side_and_compile_with_one_key() {
     while std::time::Instant::now() < deadline {
         ui.tick(std::time::Instant::now());
         seen = screen(&ui);
-        if seen.contains("not signed in") {
+        if seen.contains("ikke logget inn") {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    assert!(seen.contains("not signed in"), "{seen}");
+    assert!(seen.contains("ikke logget inn"), "{seen}");
 }

@@ -174,9 +174,11 @@ impl Session {
         let login = crate::sync::client::load_login(self.store.path())
             .map_err(|e| AppError::Usage(e.to_string()))?
             .ok_or_else(|| {
-                AppError::Usage(
-                    "not signed in to a sync server; run `sitroom login --server URL --user NAME`, or share as a file".into(),
-                )
+                AppError::Usage(crate::domain::say(
+                    self.lang.is_norwegian(),
+                    "ikke logget inn på en synkroniseringstjener; kjør `sitroom login --server URL --user NAVN`, eller del som fil",
+                    "not signed in to a sync server; run `sitroom login --server URL --user NAME`, or share as a file",
+                ))
             })?;
         let client =
             crate::sync::client::Client::new(&login.server).map_err(|e| AppError::Usage(e.to_string()))?;
@@ -212,9 +214,11 @@ impl Session {
         self.ensure_open(incident)?;
         let sources = self.latest_shared(incident)?;
         if sources.is_empty() {
-            return Err(AppError::Usage(
-                "no reports have been shared with this installation for this incident yet".into(),
-            ));
+            return Err(AppError::Usage(crate::domain::say(
+                self.lang.is_norwegian(),
+                "ingen rapporter er delt med dere i denne hendelsen ennå",
+                "no reports have been shared with this installation for this incident yet",
+            )));
         }
         let title =
             crate::domain::report::check_title(&title.unwrap_or_else(|| {

@@ -81,6 +81,10 @@ impl Pane for HistoryPane {
             if let Some((_, text)) = given {
                 match crate::domain::time::parse_moment(&text, &Local::now()) {
                     Ok(at) => self.go(cx, Some(at)),
+                    Err(e) if cx.lang.is_norwegian() => cx.post(UiEvent::Error(format!(
+                        "«{}» er ikke et tidspunkt: skriv 14:30, 24.11 14:30 eller 2026-11-24 14:30",
+                        crate::text::safe_line(text.trim())
+                    ))),
                     Err(e) => cx.post(UiEvent::Error(e)),
                 }
             }
@@ -240,10 +244,11 @@ impl Pane for HistoryPane {
                 }
             }
             None => lines.push(Line::from(Span::styled(
-                if nb {
-                    "Ingen godkjent situasjonsrapport da."
-                } else {
-                    "No approved situation report then."
+                match (nb, self.at.is_some()) {
+                    (true, true) => "Ingen godkjent situasjonsrapport da.",
+                    (true, false) => "Ingen godkjent situasjonsrapport ennå.",
+                    (false, true) => "No approved situation report then.",
+                    (false, false) => "No approved situation report yet.",
                 },
                 t.dim,
             ))),

@@ -58,12 +58,16 @@ impl SharedPane {
         if self.fetching.is_some() {
             return;
         }
-        let (db, user) = (cx.session.store.path().to_path_buf(), cx.session.user.clone());
+        let (db, user, lang) =
+            (cx.session.store.path().to_path_buf(), cx.session.user.clone(), cx.session.lang);
         let incident = self.incident.clone();
         let (tx, rx) = channel();
         std::thread::spawn(move || {
             let got = Session::open(&db, &user, Vec::new())
-                .and_then(|mut s| s.fetch_shared(&incident))
+                .and_then(|mut s| {
+                    s.lang = lang;
+                    s.fetch_shared(&incident)
+                })
                 .map(|f| (f.reports.len(), f.receipts))
                 .map_err(|e| e.to_string());
             let _ = tx.send(got);
