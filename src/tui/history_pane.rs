@@ -81,7 +81,7 @@ impl Pane for HistoryPane {
             if let Some((_, text)) = given {
                 match crate::domain::time::parse_moment(&text, &Local::now()) {
                     Ok(at) => self.go(cx, Some(at)),
-                    Err(e) if cx.lang.is_norwegian() => cx.post(UiEvent::Error(format!(
+                    Err(_) if cx.lang.is_norwegian() => cx.post(UiEvent::Error(format!(
                         "«{}» er ikke et tidspunkt: skriv 14:30, 24.11 14:30 eller 2026-11-24 14:30",
                         crate::text::safe_line(text.trim())
                     ))),
