@@ -238,3 +238,32 @@ fn shared_reports_stand_side_by_side_and_compile_with_one_key() {
     }
     assert!(seen.contains("ikke logget inn"), "{seen}");
 }
+
+#[test]
+fn time_travel_following_the_present_catches_up_when_shown_again() {
+    // Written now (the fixed-clock history lies in the future of "now").
+    let dir = tempfile::tempdir().unwrap();
+    let types = sitroom::domain::incident::DEFAULT_TYPES.iter().map(|s| s.to_string()).collect();
+    let mut s = Session::open(&dir.path().join("s.db"), "kari", types).unwrap();
+    let new = NewIncident {
+        title: "Flom".into(),
+        kind: "flom".into(),
+        severity: Severity::new(2).unwrap(),
+        exercise: false,
+    };
+    let i = s.create_incident(new).unwrap();
+    s.add_entry(&i, sitroom::app::EntryInput::now("Vannet stiger ved Bøen")).unwrap();
+    let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    ui.on_key(KeyEvent::new(KeyCode::Char('0'), KeyModifiers::ALT));
+    assert!(screen(&ui).contains("Logg (1)"), "{}", screen(&ui));
+    // Back in the log workspace, an entry is written: the hidden view only notes it…
+    ui.on_key(KeyEvent::new(KeyCode::Char('1'), KeyModifiers::ALT));
+    for c in "Pumpene går igjen".chars() {
+        press(&mut ui, KeyCode::Char(c));
+    }
+    press(&mut ui, KeyCode::Enter);
+    // …and shows it when it comes into view again.
+    ui.on_key(KeyEvent::new(KeyCode::Char('0'), KeyModifiers::ALT));
+    let now = screen(&ui);
+    assert!(now.contains("Logg (2)") && now.contains("Pumpene går igjen"), "{now}");
+}

@@ -136,11 +136,14 @@ impl Desk {
         changed
     }
 
-    /// Data changed: every pane reloads what it shows. True when any view changed.
-    pub fn refresh(&mut self, session: &Session) -> Result<bool, String> {
+    /// Data changed: every pane reloads what it shows, those out of view as they
+    /// choose (`Pane::refresh_hidden`). True when any view changed.
+    pub fn refresh(&mut self, session: &Session, shown: &[PaneKind]) -> Result<bool, String> {
         let mut changed = false;
         for kind in ALL {
-            changed |= self.pane_mut(kind).refresh(session)?;
+            let pane = self.pane_mut(kind);
+            changed |=
+                if shown.contains(&kind) { pane.refresh(session)? } else { pane.refresh_hidden(session)? };
         }
         Ok(changed)
     }

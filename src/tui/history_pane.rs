@@ -33,17 +33,22 @@ pub struct HistoryPane {
     then: Option<AsOf>,
     row: usize,
     prompt: Option<Prompt<ChooseTime>>,
+    /// The oplog's newest row when the view was built: following the present, it is
+    /// built again only when that has moved.
+    built_at_mark: i64,
 }
 
 impl HistoryPane {
     pub fn open(incident: Incident) -> HistoryPane {
-        HistoryPane { incident, at: None, then: None, row: 0, prompt: None }
+        HistoryPane { incident, at: None, then: None, row: 0, prompt: None, built_at_mark: -1 }
     }
 
     /// Look at the incident as it stood at `at`, or now (the log scrolled to its end).
     pub fn go_to(&mut self, session: &Session, at: Option<DateTime<Utc>>) -> crate::app::Result<()> {
+        let mark = session.store.oplog_mark()?;
         let then = session.as_of(&self.incident, at.unwrap_or_else(Utc::now))?;
         self.at = at;
+        self.built_at_mark = mark;
         self.row = then.log.len().saturating_sub(1);
         self.then = Some(then);
         Ok(())
@@ -68,6 +73,17 @@ impl HistoryPane {
             }
             Err(e) => cx.post(UiEvent::Error(e.to_string())),
         }
+    }
+}
+
+impl HistoryPane {
+    /// Following the present, has anything changed since the view was built? One
+    /// lookup of the oplog's newest row.
+    fn present_moved(&self, session: &Session) -> Result<bool, String> {
+        if self.at.is_some() {
+            return Ok(false);
+        }
+        Ok(session.store.oplog_mark().map_err(|e| e.to_string())? != self.built_at_mark)
     }
 }
 
@@ -115,9 +131,9 @@ impl Pane for HistoryPane {
         Outcome::Consumed
     }
 
-    /// Loaded when first shown; while it follows the present, again whenever it is shown.
+    /// Loaded when first shown, and again if the present moved on while out of view.
     fn on_show(&mut self, session: &Session) -> Result<bool, String> {
-        if self.then.is_none() || self.at.is_none() {
+        if self.then.is_none() || self.present_moved(session)? {
             self.go_to(session, self.at).map_err(|e| e.to_string())?;
             return Ok(true);
         }
@@ -127,11 +143,17 @@ impl Pane for HistoryPane {
     /// Following the present, it reloads when data changes; a moment in the past does
     /// not change under the user's eyes.
     fn refresh(&mut self, session: &Session) -> Result<bool, String> {
-        if self.at.is_some() || self.then.is_none() {
+        if self.then.is_none() || !self.present_moved(session)? {
             return Ok(false);
         }
         self.go_to(session, None).map_err(|e| e.to_string())?;
         Ok(true)
+    }
+
+    /// Rebuilding the incident as of a moment reads its whole history: out of view, it
+    /// waits until it is shown again.
+    fn refresh_hidden(&mut self, _session: &Session) -> Result<bool, String> {
+        Ok(false)
     }
 
     fn paste(&mut self, text: &str, _cx: &mut Cx<'_>) -> Outcome {

@@ -112,6 +112,12 @@ pub trait Pane {
     fn refresh(&mut self, _session: &Session) -> Result<bool, String> {
         Ok(false)
     }
+    /// Data changed while the pane is out of view. Most panes do as in view (a cheap
+    /// check, then a reload if theirs changed); a pane whose load is costly notes that
+    /// it is stale and reloads when it comes into view again.
+    fn refresh_hidden(&mut self, session: &Session) -> Result<bool, String> {
+        self.refresh(session)
+    }
     /// The pane has come into view (its workspace was chosen). A pane that loads a lot
     /// (every contact) waits for this, so that opening an incident stays fast for
     /// those who never look at it.

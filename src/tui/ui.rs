@@ -419,8 +419,9 @@ impl Ui {
     }
 
     fn refresh(&mut self) {
+        let shown = self.shown();
         if let Some(desk) = &mut self.desk {
-            if let Err(e) = desk.refresh(&self.session) {
+            if let Err(e) = desk.refresh(&self.session, &shown) {
                 self.set_status(e, true);
             }
         }
