@@ -121,10 +121,8 @@ impl Session {
         let open = self.store.incident_by_id(incident.id)?.is_some_and(|i| i.is_open());
         if open && self.permit(Permission::WriteLog).is_ok() {
             let bytes = std::fs::read(dir.join("manifest.json")).map_err(io(dir))?;
-            let sha: String = sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(&bytes))
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
+            let sha: String =
+                <sha2::Sha256 as sha2::Digest>::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
             let text = format!(
                 "Hendelsen arkivert: {} loggføringer til {} (manifest SHA-256 {sha})",
                 manifest.log_entries,
