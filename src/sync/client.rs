@@ -266,71 +266,55 @@ impl Client {
         Ok(())
     }
 
-    /// Share a report with the organisation this one reports to; its name.
-    pub async fn share(&self, token: &str, report: &crate::domain::share::SharedReport) -> Result<String> {
-        let url = format!("{}{}", self.base, wire::SHARES_PATH);
-        let body = serde_json::to_vec(report).expect("plain data");
+    /// A JSON request to `path` (GET without a body, POST with one) and its JSON answer.
+    async fn json<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<T> {
+        let url = format!("{}{path}", self.base);
         let auth = token_header(token);
         let resp = self
-            .send(|c| {
-                c.post(&url)
+            .send(|c| match &body {
+                Some(b) => c
+                    .post(&url)
                     .header(wire::TOKEN_HEADER, auth.clone())
                     .header(reqwest::header::CONTENT_TYPE, "application/json")
-                    .body(body.clone())
+                    .body(b.clone()),
+                None => c.get(&url).header(wire::TOKEN_HEADER, auth.clone()),
             })
             .await?;
         if !resp.status().is_success() {
             return Err(Self::refusal(resp).await);
         }
-        let body = resp.bytes().await.map_err(offline)?;
-        let receipt: wire::ShareReceipt = serde_json::from_slice(&body)
-            .map_err(|e| ClientError::Protocol(format!("the server's answer is not valid: {e}")))?;
+        let answer = resp.bytes().await.map_err(offline)?;
+        serde_json::from_slice(&answer)
+            .map_err(|e| ClientError::Protocol(format!("the server's answer is not valid: {e}")))
+    }
+
+    /// Share a report with the organisation this one reports to; its name.
+    pub async fn share(&self, token: &str, report: &crate::domain::share::SharedReport) -> Result<String> {
+        let body = serde_json::to_vec(report).expect("plain data");
+        let receipt: wire::ShareReceipt = self.json(token, wire::SHARES_PATH, Some(body)).await?;
         Ok(receipt.to)
     }
 
     /// Reports shared with this organisation after `after`.
     pub async fn shares(&self, token: &str, after: i64) -> Result<wire::SharesResponse> {
-        let url = format!("{}{}?after={after}", self.base, wire::SHARES_PATH);
-        let auth = token_header(token);
-        let resp = self.send(|c| c.get(&url).header(wire::TOKEN_HEADER, auth.clone())).await?;
-        if !resp.status().is_success() {
-            return Err(Self::refusal(resp).await);
-        }
-        let body = resp.bytes().await.map_err(offline)?;
-        serde_json::from_slice(&body)
-            .map_err(|e| ClientError::Protocol(format!("the server's answer is not valid: {e}")))
+        self.json(token, &format!("{}?after={after}", wire::SHARES_PATH), None).await
     }
 
     /// Tell the server these sharings are stored here (their senders get receipts).
     pub async fn acknowledge_shares(&self, token: &str, ids: &[uuid::Uuid]) -> Result<()> {
-        let url = format!("{}{}", self.base, wire::SHARES_RECEIVED_PATH);
         let body = serde_json::to_vec(&wire::SharesReceived { ids: ids.to_vec() }).expect("plain data");
-        let auth = token_header(token);
-        let resp = self
-            .send(|c| {
-                c.post(&url)
-                    .header(wire::TOKEN_HEADER, auth.clone())
-                    .header(reqwest::header::CONTENT_TYPE, "application/json")
-                    .body(body.clone())
-            })
-            .await?;
-        if !resp.status().is_success() {
-            return Err(Self::refusal(resp).await);
-        }
+        let _: serde_json::Value = self.json(token, wire::SHARES_RECEIVED_PATH, Some(body)).await?;
         Ok(())
     }
 
     /// Receipts for what this organisation shared, after `after`.
     pub async fn receipts(&self, token: &str, after: i64) -> Result<wire::ReceiptsResponse> {
-        let url = format!("{}{}?after={after}", self.base, wire::SHARES_RECEIPTS_PATH);
-        let auth = token_header(token);
-        let resp = self.send(|c| c.get(&url).header(wire::TOKEN_HEADER, auth.clone())).await?;
-        if !resp.status().is_success() {
-            return Err(Self::refusal(resp).await);
-        }
-        let body = resp.bytes().await.map_err(offline)?;
-        serde_json::from_slice(&body)
-            .map_err(|e| ClientError::Protocol(format!("the server's answer is not valid: {e}")))
+        self.json(token, &format!("{}?after={after}", wire::SHARES_RECEIPTS_PATH), None).await
     }
 
     pub async fn round(&self, token: &str, req: &SyncRequest) -> Result<SyncResponse> {
