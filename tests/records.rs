@@ -262,7 +262,22 @@ fn journalforing_exports_only_what_is_new_since_the_last_run() {
     let (code, out) = verify(&h, &journal);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("2 archive(s)"), "{out}");
-    // A batch with an entry taken out breaks the chain into the next.
+    // A whole batch taken away is found: the next does not run on from anything.
+    let gapped = h.path().join("gapped");
+    copy_dir(&journal, &gapped);
+    let first_rel =
+        Path::new(first[0]["dir"].as_str().unwrap()).strip_prefix(&journal).unwrap().to_path_buf();
+    std::fs::remove_dir_all(gapped.join(&first_rel)).unwrap();
+    let (code, out) = verify(&h, &gapped);
+    assert_eq!(code, 1);
+    assert!(out.contains("the batch before batch 2"), "{out}");
+    // A journal is never written into an archive or another folder with files in it.
+    let export = h.path().join("export");
+    h.ok(&["archive", "export", "--out", export.to_str().unwrap()]);
+    let (_, err) = h.fails(&["archive", "journal", "--out", export.to_str().unwrap()]);
+    assert!(err.contains("not a journal folder"), "{err}");
+    assert_eq!(verify(&h, &export).0, 0, "the export is untouched");
+    // A file taken out of a batch is found.
     let first_dir = PathBuf::from(first[0]["dir"].as_str().unwrap());
     std::fs::remove_file(first_dir.join("record.html")).unwrap();
     let (code, out) = verify(&h, &journal);

@@ -150,6 +150,14 @@ impl Session {
                 ))
             })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                // A new journal goes into a new or empty folder, never over an archive.
+                if std::fs::read_dir(dir).map_err(io(dir))?.next().is_some() {
+                    return Err(AppError::Usage(format!(
+                        "{} is not empty and not a journal folder (it has no {}); give a new or empty folder",
+                        dir.display(),
+                        archive::JOURNAL_STATE
+                    )));
+                }
                 JournalState { device: device.clone(), ..Default::default() }
             }
             Err(e) => return Err(io(&state_path)(e)),

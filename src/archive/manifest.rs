@@ -171,7 +171,9 @@ pub fn verify(dir: &Path) -> std::io::Result<Verified> {
     }
     let mut covered: BTreeSet<String> = BTreeSet::new();
     // Per incident, per replica: the hash the next batch's entries must follow.
-    let mut heads: HashMap<uuid::Uuid, HashMap<String, String>> = HashMap::new();
+    // Per journal (the folder holding an incident's batches): the heads of the log's
+    // chains after the last batch, and how far into the oplog it went.
+    let mut journals: HashMap<String, (HashMap<String, String>, i64)> = HashMap::new();
     for prefix in &archives {
         covered.insert(format!("{prefix}{MANIFEST}"));
         let sub = dir.join(prefix);
@@ -211,9 +213,19 @@ pub fn verify(dir: &Path) -> std::io::Result<Verified> {
             }
         };
         v.entries += record.log.len();
+        // A batch's folder sits in its incident's journal folder, in batch order.
+        let journal = prefix.trim_end_matches('/').rsplit_once('/').map(|(j, _)| j).unwrap_or("").to_string();
         let start = match manifest.scope {
             Scope::Full => HashMap::new(),
-            Scope::Increment { .. } => heads.get(&record.incident.id).cloned().unwrap_or_default(),
+            Scope::Increment { batch, after, .. } => {
+                let (heads, through) = journals.get(&journal).cloned().unwrap_or_default();
+                if batch > 1 && after != through {
+                    v.problems.push(Problem::Missing(format!(
+                        "{prefix}: the batch before batch {batch} (the journal does not run on from it)"
+                    )));
+                }
+                heads
+            }
         };
         match verify_chain_from(record.incident.id, start, &record.log) {
             Ok(ends) => {
@@ -225,7 +237,9 @@ pub fn verify(dir: &Path) -> std::io::Result<Verified> {
                         "{prefix}: the heads of the log's chains are not those in the manifest"
                     )));
                 }
-                heads.insert(record.incident.id, ends);
+                if let Scope::Increment { through, .. } = manifest.scope {
+                    journals.insert(journal, (ends, through));
+                }
             }
             Err(b) => v.problems.push(Problem::Chain(format!("{prefix}record.json: {b}"))),
         }
