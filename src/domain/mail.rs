@@ -172,6 +172,13 @@ impl Mail {
                 self.attachments.iter().map(|a| format!("{} ({})", a.name, size(a.data.len()))).collect();
             text.push_str(&format!("\n\nVedlegg: {}", list.join(", ")));
         }
+        // A log entry has a ceiling, whatever came in the mail (every attachment is
+        // still stored and listed by `mail attachments`).
+        let max = super::log::MAX_TEXT_CHARS - 20;
+        if text.chars().count() > max {
+            text = text.chars().take(max).collect();
+            text.push_str("\n[… forkortet]");
+        }
         text
     }
 }
@@ -297,6 +304,22 @@ Vannet st=E5r h=F8yt ved br=E6kka.\r\n";
         assert!(Mail::parse(b"   \n").is_err());
         let m = Mail::parse(b"From: a@b.no\r\nSubject: x\r\n\r\nhei\r\n").unwrap();
         assert!(m.message_id.starts_with("sha256:"));
+    }
+
+    #[test]
+    fn an_entry_stays_within_the_log_s_ceiling_however_many_attachments() {
+        let mut raw = String::from(
+            "From: a@b.no\r\nSubject: mange\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n",
+        );
+        for k in 0..3000 {
+            raw.push_str(&format!("--B\r\nContent-Disposition: attachment; filename=\"vedlegg-med-langt-navn-{k}.txt\"\r\n\r\nx\r\n"));
+        }
+        raw.push_str("--B--\r\n");
+        let m = Mail::parse(raw.as_bytes()).unwrap();
+        assert_eq!(m.attachments.len(), 3000, "every attachment is kept");
+        let text = m.entry_text();
+        assert!(text.chars().count() <= crate::domain::log::MAX_TEXT_CHARS);
+        assert!(text.ends_with("[… forkortet]"));
     }
 
     #[test]
