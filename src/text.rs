@@ -1,9 +1,16 @@
 //! Text helpers shared by every layer: NFC normalisation of typed text, neutralising
 //! control characters before text reaches a terminal, and the accent-insensitive
-//! folding that search uses. No terminal code here: these are plain string transforms.
+//! folding that search uses, and SHA-256 as hex (how hashes and checksums are written
+//! everywhere). No terminal code here: these are plain string transforms.
 
 use std::borrow::Cow;
 use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
+
+/// SHA-256 of `bytes`, as 64 lower-case hex digits.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
 
 /// Normalise to NFC so that `å` typed as one code point or as `a` + ring is the same text.
 pub fn nfc(s: &str) -> String {

@@ -66,10 +66,7 @@ fn gather(
     if let Some(c) = only {
         log.retain(|e| c.entries.contains(&e.id));
     }
-    let mut reports = Vec::new();
-    for r in store.reports(incident)? {
-        reports.extend(store.report_versions(incident, r.number)?.into_iter().filter(|v| keep(&v.id)));
-    }
+    let reports = store.all_report_versions(incident)?.into_iter().filter(|v| keep(&v.id)).collect();
     let alerts = store
         .alerts(incident)?
         .into_iter()
@@ -121,8 +118,7 @@ impl Session {
         let open = self.store.incident_by_id(incident.id)?.is_some_and(|i| i.is_open());
         if open && self.permit(Permission::WriteLog).is_ok() {
             let bytes = std::fs::read(dir.join("manifest.json")).map_err(io(dir))?;
-            let sha: String =
-                <sha2::Sha256 as sha2::Digest>::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+            let sha = crate::text::sha256_hex(&bytes);
             let text = format!(
                 "Hendelsen arkivert: {} loggføringer til {} (manifest SHA-256 {sha})",
                 manifest.log_entries,

@@ -86,10 +86,12 @@ impl Session {
     /// The situation report the staff should read: the newest approved (or
     /// distributed) one; else the newest in the works.
     pub fn latest_sitrep(&self, incident: &Incident) -> Result<Option<Report>> {
-        let mut sitreps: Vec<Report> = Vec::new();
-        for r in self.store.reports(incident)?.into_iter().filter(|r| r.kind == "situasjonsrapport") {
-            sitreps.extend(self.store.report_versions(incident, r.number)?);
-        }
+        let sitreps: Vec<Report> = self
+            .store
+            .all_report_versions(incident)?
+            .into_iter()
+            .filter(|r| r.kind == "situasjonsrapport")
+            .collect();
         let approved = sitreps
             .iter()
             .filter(|r| matches!(r.status, ReportStatus::Approved | ReportStatus::Distributed))

@@ -4,9 +4,9 @@
 
 use super::record::{ChainHead, Record, Scope};
 use crate::domain::log::verify_chain_from;
+use crate::text::sha256_hex;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -38,10 +38,6 @@ pub struct Manifest {
     pub files: Vec<ManifestFile>,
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn write_file(dir: &Path, rel: &str, bytes: &[u8], files: &mut Vec<ManifestFile>) -> std::io::Result<()> {
     let path = dir.join(rel);
     if let Some(parent) = path.parent() {
@@ -50,11 +46,7 @@ fn write_file(dir: &Path, rel: &str, bytes: &[u8], files: &mut Vec<ManifestFile>
     let mut f = std::fs::File::create(&path)?;
     f.write_all(bytes)?;
     f.sync_all()?;
-    files.push(ManifestFile {
-        path: rel.to_string(),
-        sha256: hex(&Sha256::digest(bytes)),
-        bytes: bytes.len() as u64,
-    });
+    files.push(ManifestFile { path: rel.to_string(), sha256: sha256_hex(bytes), bytes: bytes.len() as u64 });
     Ok(())
 }
 
@@ -194,7 +186,7 @@ pub fn verify(dir: &Path) -> std::io::Result<Verified> {
             covered.insert(rel.clone());
             v.files += 1;
             match std::fs::read(dir.join(&rel)) {
-                Ok(bytes) if hex(&Sha256::digest(&bytes)) == f.sha256 => {
+                Ok(bytes) if sha256_hex(&bytes) == f.sha256 => {
                     intact_record |= f.path == "record.json";
                 }
                 Ok(_) => v.problems.push(Problem::Changed(rel)),

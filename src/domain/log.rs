@@ -3,7 +3,6 @@
 use super::time::to_millis;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 /// The `prev_hash` of an incident's first entry.
@@ -119,8 +118,7 @@ impl HashInput<'_> {
             self.prev_hash,
         ]);
         let bytes = serde_json::to_vec(&canonical).expect("JSON of plain values");
-        let digest = Sha256::digest(&bytes);
-        digest.iter().map(|b| format!("{b:02x}")).collect()
+        crate::text::sha256_hex(&bytes)
     }
 }
 

@@ -5,7 +5,6 @@
 
 use chrono::{DateTime, Local, TimeZone, Utc};
 use mail_parser::{Address, MessageParser, MimeHeaders};
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 /// Longest body kept in the log entry; the whole message is in the archive export's
@@ -22,7 +21,7 @@ pub struct Attachment {
 
 impl Attachment {
     pub fn sha256(&self) -> String {
-        hex(&Sha256::digest(&self.data))
+        crate::text::sha256_hex(&self.data)
     }
 }
 
@@ -45,10 +44,6 @@ pub struct Mail {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct Malformed(pub String);
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 fn addresses(a: Option<&Address<'_>>) -> Vec<String> {
     let Some(a) = a else { return Vec::new() };
@@ -113,7 +108,7 @@ impl Mail {
         }
         let message_id = match msg.message_id().map(str::trim).filter(|s| !s.is_empty()) {
             Some(id) => id.trim_matches(['<', '>']).to_string(),
-            None => format!("sha256:{}", hex(&Sha256::digest(raw))),
+            None => format!("sha256:{}", crate::text::sha256_hex(raw)),
         };
         let date =
             msg.date().filter(|d| d.is_valid()).and_then(|d| Utc.timestamp_opt(d.to_timestamp(), 0).single());

@@ -8,7 +8,6 @@ use super::report::Report;
 use super::Invalid;
 use chrono::{DateTime, Local, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 pub const FORMAT: &str = "sitroom-shared-report/1";
@@ -53,7 +52,7 @@ pub struct SharedReport {
 }
 
 fn sha(text: &str) -> String {
-    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    crate::text::sha256_hex(text.as_bytes())
 }
 
 fn clean_line(s: &str) -> String {

@@ -129,7 +129,6 @@ pub fn round(store: &dyn ServerStore, who: &Principal, req: wire::SyncRequest) -
 pub mod secrets {
     use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
     use argon2::Argon2;
-    use sha2::{Digest, Sha256};
 
     pub fn hash_password(password: &str) -> String {
         let mut raw = [0u8; 16];
@@ -164,7 +163,7 @@ pub mod secrets {
 
     /// Tokens are stored only as this hash: a copy of the database opens no sessions.
     pub fn token_hash(token: &str) -> String {
-        Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+        crate::text::sha256_hex(token.as_bytes())
     }
 
     #[cfg(test)]

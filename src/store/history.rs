@@ -112,24 +112,24 @@ impl Store {
 
         let reports_then = self.fields_at(incident, "report", at)?;
         let mut sitrep: Option<Report> = None;
-        for r in self.reports(incident)?.into_iter().filter(|r| r.kind == "situasjonsrapport") {
-            for mut v in self.report_versions(incident, r.number)? {
-                let Some(f) = reports_then.get(&v.id) else { continue };
-                let status = str_of(f, "status").and_then(|s| ReportStatus::parse(&s));
-                if !matches!(status, Some(ReportStatus::Approved | ReportStatus::Distributed)) {
-                    continue;
-                }
-                v.status = status.expect("matched");
-                v.approved_at = ms_of(f, "approved_at");
-                v.approved_by = str_of(f, "approved_by");
-                if let Some(text) = str_of(f, "text") {
-                    v.text = text;
-                }
-                if sitrep.as_ref().is_none_or(|s| {
-                    (v.approved_at, v.number, v.version) > (s.approved_at, s.number, s.version)
-                }) {
-                    sitrep = Some(v);
-                }
+        for mut v in self.all_report_versions(incident)?.into_iter().filter(|v| v.kind == "situasjonsrapport")
+        {
+            let Some(f) = reports_then.get(&v.id) else { continue };
+            let status = str_of(f, "status").and_then(|s| ReportStatus::parse(&s));
+            if !matches!(status, Some(ReportStatus::Approved | ReportStatus::Distributed)) {
+                continue;
+            }
+            v.status = status.expect("matched");
+            v.approved_at = ms_of(f, "approved_at");
+            v.approved_by = str_of(f, "approved_by");
+            if let Some(text) = str_of(f, "text") {
+                v.text = text;
+            }
+            if sitrep
+                .as_ref()
+                .is_none_or(|s| (v.approved_at, v.number, v.version) > (s.approved_at, s.number, s.version))
+            {
+                sitrep = Some(v);
             }
         }
         Ok(AsOf { at, log, tasks, sitrep })

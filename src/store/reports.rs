@@ -109,6 +109,17 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Every version of every report of the incident, by report and then version, in
+    /// one query (the archive, time travel and the latest sitrep read them all).
+    pub fn all_report_versions(&self, incident: &Incident) -> Result<Vec<Report>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM report_versions r JOIN incidents i ON i.id = r.incident_id
+             WHERE r.incident_id = ?1 ORDER BY r.number, r.version"
+        ))?;
+        let rows = stmt.query_map([incident.id.to_string()], from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Every version of one report, oldest first.
     pub fn report_versions(&self, incident: &Incident, number: i64) -> Result<Vec<Report>> {
         let mut stmt = self.conn.prepare_cached(&format!(
