@@ -8,7 +8,7 @@ use super::action::{Action, Input};
 use super::keymap::Context;
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
 use super::prompt::{self, drive, Prompt};
-use super::widgets::{cut, list_window, move_selection, pane_block};
+use super::widgets::{cut, list_window_of, move_selection, pane_block};
 use crate::app::Session;
 use crate::domain::task::TaskStatus;
 use crate::domain::{EntryKind, Incident};
@@ -197,23 +197,20 @@ impl Pane for HistoryPane {
         let [log_head, log_rows] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(left);
         let head = format!("{} ({})", if nb { "Logg" } else { "Log" }, then.log.len());
         f.render_widget(Paragraph::new(Span::styled(head, t.heading)), log_head);
-        let rows: Vec<Line<'static>> = then
-            .log
-            .iter()
-            .map(|e| {
-                let style = if e.kind == EntryKind::Decision { t.decision } else { t.base };
-                let first = e.text.lines().next().unwrap_or("");
-                let mark = if e.significant { "*" } else { " " };
-                Line::from(vec![
-                    Span::styled(format!("#{:<4}{mark}", e.seq), t.dim),
-                    Span::styled(format!("{} ", e.reported_at.with_timezone(&Local).format("%H:%M")), t.time),
-                    Span::styled(format!("{} ", safe_line(&e.author)), t.author),
-                    Span::styled(safe_line(first).into_owned(), style),
-                ])
-            })
-            .collect();
+        let entry_line = |e: &crate::domain::LogEntry| {
+            let style = if e.kind == EntryKind::Decision { t.decision } else { t.base };
+            let first = e.text.lines().next().unwrap_or("");
+            let mark = if e.significant { "*" } else { " " };
+            Line::from(vec![
+                Span::styled(format!("#{:<4}{mark}", e.seq), t.dim),
+                Span::styled(format!("{} ", e.reported_at.with_timezone(&Local).format("%H:%M")), t.time),
+                Span::styled(format!("{} ", safe_line(&e.author)), t.author),
+                Span::styled(safe_line(first).into_owned(), style),
+            ])
+        };
+        let height = log_rows.height as usize;
         f.render_widget(
-            Paragraph::new(list_window(rows, self.row, log_rows.height as usize, log_rows.width, cx)),
+            Paragraph::new(list_window_of(&then.log, self.row, height, log_rows.width, cx, entry_line)),
             log_rows,
         );
 
