@@ -146,6 +146,12 @@ impl Pane for SharedPane {
         Ok(true)
     }
 
+    /// Out of view it waits: its freshness follows the log, which changes all the time,
+    /// and coming into view (`on_show`) checks it.
+    fn refresh_hidden(&mut self, _session: &Session) -> Result<bool, String> {
+        Ok(false)
+    }
+
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let t = cx.theme;
         let nb = cx.lang.is_norwegian();
