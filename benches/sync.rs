@@ -69,7 +69,8 @@ fn replica(dir: &Path, name: &str, url: &str, rt: &tokio::runtime::Runtime) -> R
     let mut session = Session::open(&db, "kari", vec!["flom".into()]).unwrap();
     let c = Client::new(url).unwrap();
     let origin = session.store.device_id().unwrap();
-    let a = rt.block_on(c.login("kari", PASSWORD, &session.device, &origin)).unwrap();
+    let key = sitroom::sync::keys::of_replica(&session.store).unwrap();
+    let a = rt.block_on(c.login("kari", PASSWORD, &session.device, &origin, &key)).unwrap();
     session.signed_in(url, &a.user, &a.roles).unwrap();
     let login = Login {
         server: url.into(),
@@ -79,6 +80,7 @@ fn replica(dir: &Path, name: &str, url: &str, rt: &tokio::runtime::Runtime) -> R
         superadmin: false,
         token: a.token,
         device: session.device.clone(),
+        expires_at: a.expires_at,
     };
     Replica { session, incident: None, login, db }
 }
@@ -117,7 +119,7 @@ impl Replica {
 }
 
 fn sync(r: &mut Replica, c: &Client, rt: &tokio::runtime::Runtime) {
-    rt.block_on(client::sync(&mut r.session.store, c, &r.login, 100)).unwrap();
+    rt.block_on(client::sync(&mut r.session.store, c, &mut r.login, 100)).unwrap();
 }
 
 fn server_entries(db: &Path) -> usize {
@@ -288,7 +290,9 @@ fn load(full: bool) {
         for i in 0..clients {
             let t = server::secrets::new_token();
             let hash = server::secrets::token_hash(&t);
-            s.add_token(&hash, "kari", &format!("sim-{i}"), &format!("sim{i}"), chrono::Utc::now()).unwrap();
+            let now = chrono::Utc::now();
+            let expires = now + chrono::Duration::days(1);
+            s.add_token(&hash, "kari", &format!("sim-{i}"), &format!("sim{i}"), now, expires).unwrap();
             tokens.push(t);
         }
     }

@@ -343,8 +343,10 @@ pub fn login(
         Session::open(&settings.db, user, settings.config.incident_types()).map_err(|e| e.to_string())?;
     let client = Client::new(&url).map_err(|e| e.to_string())?;
     let origin = session.store.device_id().map_err(|e| e.to_string())?;
-    let answer =
-        runtime()?.block_on(client.login(user, &pw, &session.device, &origin)).map_err(|e| e.to_string())?;
+    let key = crate::sync::keys::of_replica(&session.store).map_err(|e| e.to_string())?;
+    let answer = runtime()?
+        .block_on(client.login(user, &pw, &session.device, &origin, &key))
+        .map_err(|e| e.to_string())?;
     let login = Login {
         server: url.clone(),
         user: answer.user.clone(),
@@ -353,6 +355,7 @@ pub fn login(
         superadmin: answer.superadmin,
         token: answer.token,
         device: session.device.clone(),
+        expires_at: answer.expires_at,
     };
     client::save_login(&settings.db, &login).map_err(|e| e.to_string())?;
     // A superadministrator may do everything: locally that is the administrator role.
@@ -448,9 +451,9 @@ pub fn sync(settings: &Settings, cmd: Option<SyncCmd>, json: bool) -> Result<Exi
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let login = signed_in(settings)?;
+    let mut login = signed_in(settings)?;
     let client = Client::new(&login.server).map_err(|e| e.to_string())?;
-    let report = runtime()?.block_on(client::sync(&mut store, &client, &login, 1000));
+    let report = runtime()?.block_on(client::sync(&mut store, &client, &mut login, 1000));
     let report = match report {
         Ok(r) => r,
         Err(ClientError::Offline(why)) => {

@@ -2,7 +2,7 @@
 //! (plain TCP, or TLS through rustls) so that headers stay minimal and a stalled client
 //! times out instead of holding a connection forever.
 
-use super::{round, Principal, ServerError, ServerStore};
+use super::{round, Principal, ServerError, ServerStore, SignIn};
 use crate::sync::wire::{self, LoginRequest, LoginResponse, SyncRequest};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -35,6 +35,7 @@ pub fn router(store: Shared, read_timeout: Duration) -> Router {
         .route("/healthz", get(|| async { "ok\n" }))
         .route(wire::LOGIN_PATH, post(login))
         .route(wire::LOGOUT_PATH, post(logout))
+        .route(wire::REFRESH_PATH, post(refresh))
         .route(wire::SYNC_PATH, post(sync))
         .route(wire::SHARES_PATH, post(share).get(shares))
         .route(wire::SHARES_RECEIVED_PATH, post(shares_received))
@@ -114,15 +115,38 @@ async fn login(State(served): State<Served>, body: Body) -> Result<Response, Ser
         )));
     }
     let user = req.user.clone();
-    let (token, who) = blocking(move || store.login(&req.user, &req.password, &req.device, &req.origin))
-        .await
-        .inspect_err(|e| {
-            tracing::warn!(user = %user, error = %e, "login refused");
-        })?;
-    tracing::info!(user = %who.name, org = %who.org, "signed in");
-    let reply =
-        LoginResponse { token, user: who.name, org: who.org, roles: who.roles, superadmin: who.superadmin };
+    let (token, expires_at, who) = blocking(move || {
+        store.login(&SignIn {
+            user: &req.user,
+            password: &req.password,
+            device: &req.device,
+            origin: &req.origin,
+            key: &req.key,
+            proof: &req.proof,
+        })
+    })
+    .await
+    .inspect_err(|e| {
+        tracing::warn!(user = %user, error = %e, "login refused");
+    })?;
+    tracing::info!(user = %who.name, org = %who.org, origin = %who.origin, "signed in");
+    let reply = LoginResponse {
+        token,
+        user: who.name,
+        org: who.org,
+        roles: who.roles,
+        superadmin: who.superadmin,
+        expires_at,
+    };
     Ok(axum::Json(reply).into_response())
+}
+
+/// A new token for the session, without the password; the old one ends.
+async fn refresh(State(served): State<Served>, headers: HeaderMap) -> Result<Response, ServerError> {
+    let token = bearer(&headers)?;
+    let store = served.store;
+    let (token, expires_at) = blocking(move || store.refresh(&token)).await?;
+    Ok(axum::Json(wire::RefreshResponse { token, expires_at }).into_response())
 }
 
 async fn logout(State(served): State<Served>, headers: HeaderMap) -> Result<Response, ServerError> {

@@ -56,6 +56,20 @@ pub struct Principal {
     pub origin: String,
 }
 
+/// A sign-in: the account's password, and the replica it comes from with proof that the
+/// replica holds the key it registers.
+pub struct SignIn<'a> {
+    pub user: &'a str,
+    pub password: &'a str,
+    pub device: &'a str,
+    pub origin: &'a str,
+    pub key: &'a str,
+    pub proof: &'a str,
+}
+
+/// How long a session token lives unless refreshed.
+pub const TOKEN_LIFETIME_DAYS: i64 = 30;
+
 /// What one sync round did, for the reply and the server's log.
 #[derive(Debug, Clone)]
 pub struct Round {
@@ -73,9 +87,14 @@ pub trait ServerStore: Send + Sync + 'static {
     fn set_roles(&self, name: &str, roles: &[Role]) -> Result<()>;
     fn set_disabled(&self, name: &str, disabled: bool) -> Result<()>;
     fn users(&self) -> Result<Vec<(Principal, bool)>>;
-    /// Check the password and open a session: a new random token.
-    fn login(&self, name: &str, password: &str, device: &str, origin: &str) -> Result<(String, Principal)>;
+    /// Check the password and the replica's proof of its key, bind the replica to the
+    /// key, and open a session: a new random token, and when it ends (ms).
+    fn login(&self, req: &SignIn<'_>) -> Result<(String, i64, Principal)>;
+    /// A new token for a live session (the old one ends), and when it ends.
+    fn refresh(&self, token: &str) -> Result<(String, i64)>;
     fn authenticate(&self, token: &str) -> Result<Principal>;
+    /// A replica's registered key, and whether `account` has signed in there.
+    fn replica_key(&self, origin: &str, account: &str) -> Result<Option<(String, bool)>>;
     fn logout(&self, token: &str) -> Result<()>;
     /// Judge and store pushed ops; the refused ones, with reasons.
     fn push(&self, who: &Principal, ops: &[Op]) -> Result<Vec<(Uuid, String)>>;
@@ -143,6 +162,14 @@ pub mod secrets {
     pub fn verify_password(password: &str, hash: &str) -> bool {
         PasswordHash::new(hash)
             .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    }
+
+    /// The same work as checking a real account's password, for a name with no
+    /// account, so that the answer's timing does not tell which names exist.
+    pub fn verify_nobody(password: &str) {
+        static NOBODY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let hash = NOBODY.get_or_init(|| hash_password("no account has this password"));
+        let _ = verify_password(password, hash);
     }
 
     /// A new session token: 144 random bits as 24 characters of base64url (it rides

@@ -2,7 +2,7 @@
 //! whose replica holds every organisation's data, beside the server's own tables.
 
 use super::secrets::{hash_password, new_token, token_hash, verify_password};
-use super::{Principal, Result, ServerError, ServerStore};
+use super::{Principal, Result, ServerError, ServerStore, SignIn};
 use crate::domain::roles::Role;
 use crate::store::{Account, Store};
 use crate::sync::authorize::{self, needed_to_read};
@@ -93,27 +93,64 @@ impl ServerStore for SqliteServer {
             .collect())
     }
 
-    fn login(&self, name: &str, password: &str, device: &str, origin: &str) -> Result<(String, Principal)> {
+    fn login(&self, req: &SignIn<'_>) -> Result<(String, i64, Principal)> {
         let refused = || ServerError::Unauthorized("wrong user name or password".into());
-        let account = self.store().account(name)?.ok_or_else(refused)?;
-        // The slow hash runs without holding the store.
-        if !verify_password(password, &account.password) {
+        let account = self.store().account(req.user)?;
+        // The slow hash runs without holding the store, and as long for a name that
+        // has no account as for one that has.
+        let Some(account) = account else {
+            super::secrets::verify_nobody(req.password);
+            return Err(refused());
+        };
+        if !verify_password(req.password, &account.password) {
             return Err(refused());
         }
         if account.disabled {
-            return Err(ServerError::Unauthorized(format!("the account '{name}' is disabled")));
+            return Err(ServerError::Unauthorized(format!("the account '{}' is disabled", req.user)));
         }
-        let token = new_token();
         let clean = |s: &str| -> String { s.chars().filter(|c| !c.is_control()).take(80).collect() };
-        let (device, origin) = (clean(device), clean(origin));
-        self.store().add_token(&token_hash(&token), name, &device, &origin, Utc::now())?;
-        Ok((token, principal(account, device, origin)))
+        let (device, origin) = (clean(req.device), clean(req.origin));
+        if origin.is_empty() || origin != req.origin {
+            return Err(ServerError::BadRequest("the sign-in must name its replica (a plain id)".into()));
+        }
+        if !crate::sync::keys::verify(
+            req.key,
+            &crate::sync::keys::login_message(&account.name, &origin, req.key),
+            req.proof,
+        ) {
+            return Err(ServerError::BadRequest(
+                "the sign-in must carry the replica's key and its proof; update sitroom".into(),
+            ));
+        }
+        let now = Utc::now();
+        self.store().bind_replica(&origin, req.key, &account.name, now)?;
+        let token = new_token();
+        let expires = now + chrono::Duration::days(super::TOKEN_LIFETIME_DAYS);
+        self.store().add_token(&token_hash(&token), &account.name, &device, &origin, now, expires)?;
+        Ok((token, expires.timestamp_millis(), principal(account, device, origin)))
+    }
+
+    fn refresh(&self, token: &str) -> Result<(String, i64)> {
+        let now = Utc::now();
+        let expires = now + chrono::Duration::days(super::TOKEN_LIFETIME_DAYS);
+        let new = new_token();
+        if self.store().rotate_token(&token_hash(token), &token_hash(&new), now, expires)? {
+            Ok((new, expires.timestamp_millis()))
+        } else {
+            Err(ServerError::Unauthorized(
+                "the session is not valid (signed out, revoked, expired or disabled); run `sitroom login` again".into(),
+            ))
+        }
+    }
+
+    fn replica_key(&self, origin: &str, account: &str) -> Result<Option<(String, bool)>> {
+        Ok(self.store().replica_key(origin, account)?)
     }
 
     fn authenticate(&self, token: &str) -> Result<Principal> {
-        self.store().token_account(&token_hash(token))?.map(|(a, d, o)| principal(a, d, o)).ok_or_else(|| {
+        self.store().token_account(&token_hash(token), Utc::now())?.map(|(a, d, o)| principal(a, d, o)).ok_or_else(|| {
             ServerError::Unauthorized(
-                "the session is not valid (signed out, revoked or disabled); run `sitroom login` again"
+                "the session is not valid (signed out, revoked, expired or disabled); run `sitroom login` again"
                     .into(),
             )
         })
@@ -133,8 +170,11 @@ impl ServerStore for SqliteServer {
             org: &who.org_id,
             roles: &who.roles,
             superadmin: who.superadmin,
+            origin: &who.origin,
+            device: &who.device,
+            vouched: &[],
         };
-        let mut judge = |op: &Op, owner: Option<&str>| authorize::judge(&account, op, owner);
+        let mut judge = |op: &Op, facts: &authorize::Target| authorize::judge(&account, op, facts);
         let applied = self.store().accept_ops(ops, &who.org_id, &mut judge)?;
         let mut refused = applied.refused;
         refused.extend(applied.failed);

@@ -463,11 +463,14 @@ impl Store {
             "UPDATE alert_deliveries SET status = ?2, note = ?3, attempts = attempts + 1, updated_at = ?4 WHERE id = ?1",
             params![id, status.name(), note, to_millis(now)],
         )?;
-        let (rid, was, sent_by): (String, String, String) = tx.query_row(
-            "SELECT r.id, r.reached, a.sent_by FROM alert_deliveries d
+        // The change is the sender's, made on the device the alert was sent from (what
+        // the server's session for it knows).
+        let (rid, was, sent_by, sent_on): (String, String, String, Option<String>) = tx.query_row(
+            "SELECT r.id, r.reached, a.sent_by, (SELECT device FROM oplog WHERE op_id = a.id)
+             FROM alert_deliveries d
              JOIN alert_recipients r ON r.id = d.recipient_id JOIN alerts a ON a.id = r.alert_id WHERE d.id = ?1",
             [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )?;
         let sends: Vec<Sent> = tx
             .prepare_cached(
@@ -485,7 +488,10 @@ impl Store {
         let now_reached = reached(&sends);
         if now_reached != was {
             tx.execute("UPDATE alert_recipients SET reached = ?2 WHERE id = ?1", params![rid, now_reached])?;
-            let device = replica::origin(&tx)?;
+            let device = match sent_on {
+                Some(d) => d,
+                None => replica::origin(&tx)?,
+            };
             let who = Who { author: &sent_by, device: &device };
             replica::changed(
                 &tx,

@@ -619,6 +619,24 @@ const STEPS: &[&str] = &[
     CREATE INDEX server_shares_to ON server_shares(to_org, seq);
     CREATE INDEX server_shares_receipts ON server_shares(from_org, receipt_seq) WHERE receipt_seq IS NOT NULL;
     "#,
+    // 12: trust. On the server: each replica's id bound to its signing key at sign-in
+    // (no other session may speak for it) and the accounts that signed in there;
+    // sessions that end. On a client: what waits to be pushed, in clock order, so that
+    // what a change builds on always goes first.
+    r#"
+    CREATE TABLE replicas (
+        origin     TEXT PRIMARY KEY,
+        key        TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE replica_accounts (
+        origin  TEXT NOT NULL REFERENCES replicas(origin),
+        account TEXT NOT NULL REFERENCES accounts(name),
+        PRIMARY KEY (origin, account)
+    ) STRICT;
+    ALTER TABLE tokens ADD COLUMN expires_at INTEGER;
+    CREATE INDEX oplog_to_push ON oplog(hlc, op_id) WHERE state = 0;
+    "#,
 ];
 
 pub fn latest() -> i64 {

@@ -41,7 +41,7 @@ pub use media::MediaChange;
 pub use meetings::MeetingChange;
 pub use plans::NewPlan;
 pub use registers::Duplicate;
-pub use replica::{Applied, Conflict, ConflictValue, OpState, Who};
+pub use replica::{Applied, Conflict, ConflictValue, Judge, OpState, Who};
 pub use reports::ReportChange;
 pub use ros::{NewMeasure, NewRosEvent};
 pub use server::Account;
@@ -160,6 +160,15 @@ impl Store {
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
         use rusqlite::OptionalExtension;
         Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
+    /// The value under `key`, storing `value` there first if there is none.
+    pub fn meta_or_insert(&self, key: &str, value: &str) -> Result<String> {
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+            [key, value],
+        )?;
+        Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))?)
     }
 
     pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {

@@ -3,11 +3,12 @@
 //! handing out what a client may see. The server's copy of the data is an ordinary
 //! replica beside them, so every op it relays has been applied (and so checked) once.
 
-use super::replica::{apply_batch, Applied, OpState};
+use super::replica::{accept_batch, Applied};
+use super::Judge;
 use super::{sql_limit, Result, Store, StoreError};
 use crate::domain::roles::Role;
 use crate::domain::time::to_millis;
-use crate::sync::{Action, Kind, Op};
+use crate::sync::{Kind, Op};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
@@ -47,10 +48,6 @@ fn account_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
         disabled: r.get(6)?,
     })
 }
-
-/// Judges one pushed op, given the organisation owning its incident (None if the
-/// server has not seen it): Ok, or the reason it is refused.
-pub type Judge<'j> = &'j mut dyn FnMut(&Op, Option<&str>) -> std::result::Result<(), String>;
 
 impl Store {
     pub fn add_org(&mut self, name: &str, now: DateTime<Utc>) -> Result<String> {
@@ -148,25 +145,91 @@ impl Store {
         device: &str,
         origin: &str,
         now: DateTime<Utc>,
+        expires: DateTime<Utc>,
     ) -> Result<()> {
         self.conn.execute(
-            "INSERT INTO tokens (hash, account, device, origin, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![hash, account, device, origin, to_millis(now)],
+            "INSERT INTO tokens (hash, account, device, origin, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![hash, account, device, origin, to_millis(now), to_millis(expires)],
         )?;
         Ok(())
     }
 
+    /// Replace a live session's token by a new one (same account, device and
+    /// replica, a new lifetime); the old one ends. False if the old one is not live.
+    pub fn rotate_token(
+        &mut self,
+        old: &str,
+        new: &str,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<bool> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = tx.execute(
+            "INSERT INTO tokens (hash, account, device, origin, created_at, expires_at)
+             SELECT ?2, t.account, t.device, t.origin, ?3, ?4 FROM tokens t JOIN accounts a ON a.name = t.account
+             WHERE t.hash = ?1 AND t.revoked = 0 AND a.disabled = 0 AND coalesce(t.expires_at, ?3 + 1) > ?3",
+            params![old, new, to_millis(now), to_millis(expires)],
+        )?;
+        if n == 1 {
+            tx.execute("UPDATE tokens SET revoked = 1 WHERE hash = ?1", [old])?;
+        }
+        tx.commit()?;
+        Ok(n == 1)
+    }
+
+    /// Bind replica `origin` to its signing key (the first sign-in from it registers
+    /// the key; later ones must present the same) and note that `account` signed in
+    /// there. Err if the replica is bound to another key.
+    pub fn bind_replica(&mut self, origin: &str, key: &str, account: &str, now: DateTime<Utc>) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let bound: Option<String> =
+            tx.query_row("SELECT key FROM replicas WHERE origin = ?1", [origin], |r| r.get(0)).optional()?;
+        match bound {
+            Some(k) if k != key => {
+                return Err(StoreError::Conflict(format!(
+                    "replica '{origin}' is registered to another device's key; sign in from that device, or from a new database"
+                )))
+            }
+            Some(_) => {}
+            None => {
+                tx.execute(
+                    "INSERT INTO replicas (origin, key, created_at) VALUES (?1, ?2, ?3)",
+                    params![origin, key, to_millis(now)],
+                )?;
+            }
+        }
+        tx.execute(
+            "INSERT OR IGNORE INTO replica_accounts (origin, account) VALUES (?1, ?2)",
+            params![origin, account],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A replica's registered key, and whether `account` has signed in there.
+    pub fn replica_key(&self, origin: &str, account: &str) -> Result<Option<(String, bool)>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT r.key, EXISTS (SELECT 1 FROM replica_accounts a WHERE a.origin = r.origin AND a.account = ?2)
+                 FROM replicas r WHERE r.origin = ?1",
+            )?
+            .query_row(params![origin, account], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
     /// The account behind a live token of an enabled account, with the session's
-    /// device and replica.
-    pub fn token_account(&self, hash: &str) -> Result<Option<(Account, String, String)>> {
+    /// device and replica. A token past its lifetime is not live.
+    pub fn token_account(&self, hash: &str, now: DateTime<Utc>) -> Result<Option<(Account, String, String)>> {
         Ok(self
             .conn
             .prepare_cached(
                 "SELECT a.name, a.org_id, o.name, a.roles, a.superadmin, a.password, a.disabled, t.device, t.origin
                  FROM tokens t JOIN accounts a ON a.name = t.account JOIN orgs o ON o.id = a.org_id
-                 WHERE t.hash = ?1 AND t.revoked = 0 AND a.disabled = 0",
+                 WHERE t.hash = ?1 AND t.revoked = 0 AND a.disabled = 0 AND coalesce(t.expires_at, ?2 + 1) > ?2",
             )?
-            .query_row([hash], |r| Ok((account_from(r)?, r.get(7)?, r.get(8)?)))
+            .query_row(params![hash, to_millis(now)], |r| Ok((account_from(r)?, r.get(7)?, r.get(8)?)))
             .optional()?)
     }
 
@@ -174,39 +237,13 @@ impl Store {
         Ok(self.conn.execute("UPDATE tokens SET revoked = 1 WHERE hash = ?1 AND revoked = 0", [hash])? > 0)
     }
 
-    /// Take pushed ops in one transaction: each is judged (`judge` gets the
-    /// organisation owning its incident, or for a record of no incident the record
-    /// itself; None if unknown), and applied if allowed. A new incident or record comes
-    /// to belong to `org`.
+    /// Take pushed ops in one transaction: each is judged against what this store
+    /// says about the record it touches (`judge` gets the facts) and applied, or
+    /// refused with the reason. A new incident or record of no incident comes to
+    /// belong to `org`.
     pub fn accept_ops(&mut self, ops: &[Op], org: &str, judge: Judge<'_>) -> Result<Applied> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut gate = |tx: &rusqlite::Transaction<'_>, op: &Op| -> Result<Option<String>> {
-            let owner: Option<String> = if op.kind.org_scoped() {
-                tx.prepare_cached("SELECT org_id FROM record_orgs WHERE entity_id = ?1")?
-                    .query_row([op.entity.to_string()], |r| r.get(0))
-                    .optional()?
-            } else {
-                tx.prepare_cached("SELECT org_id FROM incident_orgs WHERE incident_id = ?1")?
-                    .query_row([op.incident.to_string()], |r| r.get(0))
-                    .optional()?
-            };
-            if let Err(why) = judge(op, owner.as_deref()) {
-                return Ok(Some(why));
-            }
-            if owner.is_none() && op.kind.org_scoped() && op.action == Action::Create {
-                tx.prepare_cached("INSERT INTO record_orgs (entity_id, org_id) VALUES (?1, ?2)")?
-                    .execute(params![op.entity.to_string(), org])?;
-            }
-            if owner.is_none() && op.kind == Kind::Incident && op.action == Action::Create {
-                if op.entity != op.incident {
-                    return Ok(Some("an incident's op must name the incident itself".into()));
-                }
-                tx.prepare_cached("INSERT INTO incident_orgs (incident_id, org_id) VALUES (?1, ?2)")?
-                    .execute(params![op.incident.to_string(), org])?;
-            }
-            Ok(None)
-        };
-        let report = apply_batch(&tx, ops, OpState::Acked, &mut gate)?;
+        let report = accept_batch(&tx, ops, org, judge)?;
         tx.commit()?;
         Ok(report)
     }
@@ -234,7 +271,7 @@ impl Store {
              FROM oplog o
              LEFT JOIN incident_orgs io ON io.incident_id = o.incident_id
              LEFT JOIN record_orgs ro ON ro.entity_id = o.entity_id
-             WHERE o.seq > ?1 AND o.seq <= ?2 AND o.state IN (1, 4)
+             WHERE o.seq > ?1 AND o.seq <= ?2 AND o.state = 1
                AND coalesce(io.org_id, ro.org_id) IS NOT NULL
                AND (?3 IS NULL OR coalesce(io.org_id, ro.org_id) = ?3)
                AND o.origin <> ?4 AND instr(?5, ',' || o.entity || ',') = 0

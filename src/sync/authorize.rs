@@ -1,27 +1,66 @@
-//! What each op needs: the same permission table the CLI and TUI consult, applied by
-//! the server to every op it is sent. Pure rules; the server supplies the account and
-//! the organisation that owns the incident.
+//! What each op needs, judged by the server against what *its own store* says about the
+//! record the op touches, never against what the op says about itself. One description
+//! per kind ([`rules`]: an exhaustive match, so a new kind cannot be added without
+//! saying what it needs) and one function every pushed op goes through ([`judge`]).
+//! Pure rules: the store supplies the [`Target`], the server the account.
 
 use super::{Action, Kind, Op};
+use crate::domain::report::ReportStatus;
 use crate::domain::roles::{allowed, roles_granting, Permission, Role};
+use serde_json::{Map, Value};
+use uuid::Uuid;
 
-/// The permission to create or change records of a kind (judging a report needs more:
-/// see [`needed`]).
-pub fn needed_to_change(kind: Kind) -> Permission {
+/// What the server needs to know about a kind of record.
+pub struct Rules {
+    /// The permission to create or change records of the kind (some changes need
+    /// more: see [`needed`]).
+    pub change: Permission,
+    /// The permission needed to *see* records of the kind, beyond belonging to the
+    /// organisation.
+    pub read: Option<Permission>,
+    /// Fields that name another record, and the kind that record must be. The named
+    /// record must be on the server, in the same incident (or, for a record of no
+    /// incident, of the same organisation).
+    pub refs: &'static [(&'static str, Kind)],
+    /// Whether records of the kind may still change once their incident is closed
+    /// (the incident itself may: it is reopened).
+    pub after_closing: bool,
+}
+
+/// The description of each kind.
+pub fn rules(kind: Kind) -> Rules {
+    use Permission::*;
+    let r = |change, refs, after_closing| Rules { change, read: None, refs, after_closing };
     match kind {
-        Kind::Incident => Permission::ManageIncidents,
+        Kind::Incident => r(ManageIncidents, &[], true),
         // Automatic entries come with the change they record; every role that may
         // change anything may write the log.
-        Kind::LogEntry | Kind::Meeting => Permission::WriteLog,
-        Kind::Task => Permission::ManageTasks,
-        Kind::Media => Permission::WorkMedia,
-        Kind::Report => Permission::WriteReports,
-        Kind::Eps => Permission::SeeEps,
-        Kind::Alert => Permission::SendAlerts,
-        // Answers and escalations change recipients; who is alerted is part of sending.
-        Kind::Recipient => Permission::WriteLog,
-        Kind::Contact | Kind::Resource => Permission::ManagePreparedness,
+        Kind::LogEntry => r(WriteLog, &[("corrects", Kind::LogEntry)], false),
+        Kind::Task => r(ManageTasks, &[("links", Kind::LogEntry)], false),
+        Kind::Media => r(WorkMedia, &[], false),
+        Kind::Report => r(WriteReports, &[("root", Kind::Report), ("parent", Kind::Report)], false),
+        Kind::Meeting => r(WriteLog, &[("minutes_report", Kind::Report)], false),
+        // Evacuee and next-of-kin registrations: only those who may see them receive
+        // them, or write them.
+        Kind::Eps => Rules { change: SeeEps, read: Some(SeeEps), refs: &[], after_closing: false },
+        Kind::Alert => r(SendAlerts, &[], false),
+        // Answers and escalations change recipients (see `needed`); who is alerted is
+        // part of sending.
+        Kind::Recipient => r(WriteLog, &[("alert_id", Kind::Alert), ("contact_id", Kind::Contact)], false),
+        Kind::Contact | Kind::Resource => r(ManagePreparedness, &[], true),
     }
+}
+
+/// The permission to create or change records of a kind.
+pub fn needed_to_change(kind: Kind) -> Permission {
+    rules(kind).change
+}
+
+/// The permission needed to *see* records of a kind: evacuee and next-of-kin
+/// registrations (EPS) need `SeeEps`, and the server's pull leaves them out for
+/// everyone else.
+pub fn needed_to_read(kind: Kind) -> Option<Permission> {
+    rules(kind).read
 }
 
 /// The permission an op needs.
@@ -44,89 +83,284 @@ pub fn needed(op: &Op) -> Permission {
     }
 }
 
-/// The permission needed to *see* records of a kind, beyond belonging to the
-/// organisation: evacuee and next-of-kin registrations (EPS) need `SeeEps`, and the
-/// server's pull leaves them out for everyone else.
-pub fn needed_to_read(kind: Kind) -> Option<Permission> {
-    match kind {
-        Kind::Incident
-        | Kind::LogEntry
-        | Kind::Task
-        | Kind::Media
-        | Kind::Report
-        | Kind::Meeting
-        | Kind::Alert
-        | Kind::Recipient
-        | Kind::Contact
-        | Kind::Resource => None,
-        Kind::Eps => Some(Permission::SeeEps),
-    }
-}
-
-/// The account an op is judged for.
+/// The session an op arrived on, and the account it is judged for.
 pub struct Account<'a> {
     pub name: &'a str,
     pub org: &'a str,
     pub roles: &'a [Role],
     pub superadmin: bool,
+    /// The replica bound to the session at sign-in, and its device as people see it.
+    pub origin: &'a str,
+    pub device: &'a str,
+    /// Ops of other replicas carried in this request (a bundle's, relayed) that their
+    /// own replica signed, for an account that signed in there: sorted.
+    pub vouched: &'a [Uuid],
 }
 
-/// Whether `who` may push `op`, given the organisation that owns its incident (None
-/// for an incident this server has not seen). `Err` carries the reason the user sees.
-pub fn judge(who: &Account<'_>, op: &Op, owner: Option<&str>) -> Result<(), String> {
-    if op.id.is_nil() || op.entity.is_nil() || op.incident.is_nil() != op.kind.org_scoped() {
-        return Err(if op.kind.org_scoped() {
-            format!("a {} op needs its own id and its record's, and no incident", op.kind.name())
-        } else {
-            format!("a {} op needs its own id, its record's and its incident's", op.kind.name())
-        });
-    }
-    match (owner, op.kind, op.action) {
-        (None, Kind::Incident, Action::Create) => {}
-        // A new record of the organisation comes to belong to the sender's.
-        (None, k, Action::Create) if k.org_scoped() => {}
-        (None, k, _) if k.org_scoped() => {
-            return Err(format!("{} {} is not known to the server", op.kind.name(), op.entity))
+/// Why an op is not taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Something it builds on is not on the server (perhaps later in the same push).
+    Missing(String),
+    /// It may not be taken, ever.
+    Denied(String),
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::Missing(s) | Refusal::Denied(s) => f.write_str(s),
         }
-        (None, _, _) => {
+    }
+}
+
+impl From<String> for Refusal {
+    fn from(s: String) -> Self {
+        Refusal::Denied(s)
+    }
+}
+
+/// Who and where: an op of the session's own replica carries the session's account
+/// and device; an op of another replica (relayed from a bundle) must be signed by that
+/// replica, for an account that signed in there. A log entry names the same author
+/// and device as its op.
+fn stamped(who: &Account<'_>, op: &Op) -> Result<(), String> {
+    let own = op.origin == who.origin;
+    if own && op.author != who.name {
+        return Err(format!(
+            "the change names '{}' as its author, but the session is {}'s",
+            op.author, who.name
+        ));
+    }
+    if own && op.device != who.device {
+        return Err(format!(
+            "the change names device '{}', but the session was opened on '{}'",
+            op.device, who.device
+        ));
+    }
+    if !own && who.vouched.binary_search(&op.id).is_err() {
+        return Err(format!(
+            "the change was made on replica '{}', not on this session's ({}), and that replica's signature for it is missing or wrong",
+            op.origin, who.origin
+        ));
+    }
+    if op.kind == Kind::LogEntry && op.action == Action::Create {
+        for (field, stamp) in [("author", &op.author), ("device", &op.device)] {
+            if let Some(v) = op.fields.get(field) {
+                if v.as_str() != Some(stamp.as_str()) {
+                    return Err(format!(
+                        "the entry names {field} {v} but was sent as {stamp}'s; an entry keeps its true author"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A record as the server's store has it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stored {
+    pub kind: Kind,
+    /// Its incident (nil for a record of no incident).
+    pub incident: Uuid,
+    /// Its current values: the columns that change after creation, and `status`.
+    pub values: Map<String, Value>,
+}
+
+/// What the server's store says about what an op touches. Filled in from the store
+/// alone: the op's record id is looked up, and its incident and organisation come from
+/// there, not from the op's `n`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Target {
+    /// The record itself, if the server has it.
+    pub record: Option<Stored>,
+    /// The organisation owning the record (through its incident, or directly for a
+    /// record of no incident); for a new record, the owner of the incident the op
+    /// names. None when the server knows neither.
+    pub owner: Option<String>,
+    /// The incident the record is in (for a new record: the one the op names), when
+    /// the server has it: open, or closed at this time (ms).
+    pub incident: Option<IncidentState>,
+    /// The records the op's fields name, as the server has them.
+    pub named: Vec<Named>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IncidentState {
+    pub closed_at: Option<i64>,
+}
+
+/// A record an op names in one of its fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Named {
+    pub field: &'static str,
+    pub id: String,
+    /// Its kind, incident and owning organisation, if the server has it.
+    pub found: Option<(Kind, Uuid, Option<String>)>,
+}
+
+/// Whether `who` may push `op`, given what the server's store says about it. `Err`
+/// carries the reason the user sees.
+pub fn judge(who: &Account<'_>, op: &Op, target: &Target) -> Result<(), Refusal> {
+    let kind = op.kind.name();
+    if op.id.is_nil() || op.entity.is_nil() || op.incident.is_nil() != op.kind.org_scoped() {
+        return Err(Refusal::Denied(if op.kind.org_scoped() {
+            format!("a {kind} op needs its own id and its record's, and no incident")
+        } else {
+            format!("a {kind} op needs its own id, its record's and its incident's")
+        }));
+    }
+    match (&target.record, op.action) {
+        (Some(_), Action::Create) => return Err(format!("{kind} {} already exists", op.entity).into()),
+        (None, Action::Set) => {
+            return Err(Refusal::Missing(format!("there is no {kind} {} on the server", op.entity)))
+        }
+        (Some(r), Action::Set) if r.kind != op.kind => {
+            return Err(format!("{} is a {}, not a {kind}", op.entity, r.kind.name()).into())
+        }
+        (Some(r), Action::Set) if r.incident != op.incident => {
             return Err(format!(
-                "{} {} belongs to incident {}, which the server does not know",
-                op.kind.name(),
-                op.entity,
-                op.incident
-            ))
+                "{kind} {} belongs to incident {}, not to incident {} that the change names",
+                op.entity, r.incident, op.incident
+            )
+            .into())
+        }
+        _ => {}
+    }
+    if op.action == Action::Create && op.id != op.entity {
+        return Err(format!("a new {kind} takes its record's id as its own").into());
+    }
+    if op.kind == Kind::Incident && op.entity != op.incident {
+        return Err(Refusal::Denied("an incident's op must name the incident itself".into()));
+    }
+    match (&target.owner, op.kind, op.action) {
+        // A new incident or record of no incident comes to belong to the sender's
+        // organisation.
+        (None, Kind::Incident, Action::Create) => {}
+        (None, k, Action::Create) if k.org_scoped() => {}
+        (None, _, _) => {
+            return Err(Refusal::Missing(format!(
+                "{kind} {} belongs to incident {}, which the server does not know",
+                op.entity, op.incident
+            )))
         }
         (Some(org), k, _) if org != who.org && !who.superadmin => {
             return Err(if k.org_scoped() {
                 format!(
-                    "{} {} belongs to another organisation; {} may only change their own organisation's",
-                    op.kind.name(),
-                    op.entity,
-                    who.name
+                    "{kind} {} belongs to another organisation; {} may only change their own organisation's",
+                    op.entity, who.name
                 )
             } else {
                 format!(
-                    "{} belongs to another organisation's incident; {} may only write to incidents of their own organisation",
-                    op.kind.name(),
+                    "{kind} belongs to another organisation's incident; {} may only write to incidents of their own organisation",
                     who.name
                 )
-            })
+            }
+            .into());
         }
         _ => {}
     }
+    let rules = rules(op.kind);
+    if let (false, Some(IncidentState { closed_at: Some(closed) })) = (rules.after_closing, target.incident) {
+        // A change made before its writer could know of the closing (offline, at the
+        // same time) still counts: the writer saw an open incident.
+        if op.hlc.millis() > closed {
+            return Err(format!(
+                "the incident was closed before this {kind} change was made; reopen it to write in it"
+            )
+            .into());
+        }
+    }
+    for named in &target.named {
+        check_named(op, target, named)?;
+    }
+    frozen(op, target.record.as_ref())?;
     let p = needed(op);
     if who.superadmin || allowed(who.roles, p) {
-        return Ok(());
+        return Ok(stamped(who, op)?);
     }
     let have: Vec<&str> = who.roles.iter().map(|r| r.name()).collect();
     let granting: Vec<&str> = roles_granting(p).iter().map(|r| r.name()).collect();
-    Err(format!(
+    Err(Refusal::Denied(format!(
         "{} ({}) may not {}: that needs one of the roles {}",
         who.name,
         if have.is_empty() { "no roles".to_string() } else { have.join(", ") },
         p.describe(false),
         granting.join(", ")
-    ))
+    )))
+}
+
+/// A record named in a field must be on the server, of the kind the field names, and
+/// in the same incident (or organisation, for records of no incident).
+fn check_named(op: &Op, target: &Target, named: &Named) -> Result<(), Refusal> {
+    let Some(expected) = rules(op.kind).refs.iter().find(|(f, _)| *f == named.field).map(|(_, k)| *k) else {
+        return Ok(());
+    };
+    let what = format!(
+        "{} {} names {} {} in '{}'",
+        op.kind.name(),
+        op.entity,
+        expected.name(),
+        named.id,
+        named.field
+    );
+    match &named.found {
+        // A contact an alert was sent to may be one the server never had (kept on one
+        // machine); the recipient carries the number and address it was alerted at.
+        None if expected.org_scoped() => Ok(()),
+        None => Err(Refusal::Missing(format!("{what}, which is not on the server"))),
+        Some((k, _, _)) if *k != expected => Err(format!("{what}, but that is a {}", k.name()).into()),
+        Some((k, _, owner)) if k.org_scoped() => match (owner, &target.owner) {
+            (Some(a), Some(b)) if a == b => Ok(()),
+            _ => Err(format!("{what}, which belongs to another organisation").into()),
+        },
+        Some((_, incident, _)) if *incident != op.incident => {
+            Err(format!("{what}, which belongs to another incident").into())
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+/// What may no longer change: an approved (or submitted) report's text, a report's
+/// status except by a step of the approval flow.
+fn frozen(op: &Op, stored: Option<&Stored>) -> Result<(), String> {
+    let (Kind::Report, Action::Set, Some(stored)) = (op.kind, op.action, stored) else {
+        return Ok(());
+    };
+    let now = stored.values.get("status").and_then(Value::as_str).and_then(ReportStatus::parse);
+    let Some(now) = now else { return Ok(()) };
+    if op.fields.contains_key("text") && !now.editable() {
+        return Err(format!(
+            "report {} is '{}': its text is frozen; write a new version to change it",
+            op.entity,
+            now.label(false)
+        ));
+    }
+    if let Some(next) = op.fields.get("status") {
+        let next = next
+            .as_str()
+            .and_then(ReportStatus::parse)
+            .ok_or_else(|| "a report's status must be a known status".to_string())?;
+        use crate::domain::report::ReportStep::*;
+        let reachable = next == now
+            || [Submit, Approve, Return, Distribute].into_iter().any(|s| now.after(s) == Some(next));
+        if !reachable {
+            return Err(format!(
+                "report {} cannot go from '{}' to '{}'",
+                op.entity,
+                now.label(false),
+                next.label(false)
+            ));
+        }
+    }
+    if op.fields.contains_key("approved_by")
+        && now != ReportStatus::Submitted
+        && now != ReportStatus::Approved
+    {
+        return Err(format!("report {} is '{}' and cannot be approved", op.entity, now.label(false)));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -137,14 +371,15 @@ mod tests {
     use uuid::Uuid;
 
     fn op(kind: Kind, action: Action, fields: serde_json::Value) -> Op {
+        let entity = Uuid::now_v7();
         Op {
-            id: Uuid::now_v7(),
+            id: if action == Action::Create { entity } else { Uuid::now_v7() },
             hlc: Hlc(1),
             origin: "r".into(),
             author: "a".into(),
             device: "d".into(),
             kind,
-            entity: Uuid::now_v7(),
+            entity,
             incident: Uuid::now_v7(),
             action,
             fields: fields.as_object().cloned().unwrap(),
@@ -153,15 +388,34 @@ mod tests {
     }
 
     fn who(roles: &[Role]) -> Account<'_> {
-        Account { name: "ola", org: "o1", roles, superadmin: false }
+        Account { name: "a", org: "o1", roles, superadmin: false, origin: "r", device: "d", vouched: &[] }
+    }
+
+    fn owned(org: &str) -> Target {
+        Target {
+            owner: Some(org.into()),
+            incident: Some(IncidentState { closed_at: None }),
+            ..Target::default()
+        }
+    }
+
+    fn existing(op: &Op, org: &str, values: serde_json::Value) -> Target {
+        Target {
+            record: Some(Stored {
+                kind: op.kind,
+                incident: op.incident,
+                values: values.as_object().cloned().unwrap(),
+            }),
+            ..owned(org)
+        }
     }
 
     #[test]
     fn a_guest_writes_nothing() {
         let entry = op(Kind::LogEntry, Action::Create, json!({"text": "hei"}));
-        let err = judge(&who(&[Role::Gjest]), &entry, Some("o1")).unwrap_err();
-        assert!(err.contains("may not write the incident log"), "{err}");
-        assert!(judge(&who(&[Role::Loggforer]), &entry, Some("o1")).is_ok());
+        let err = judge(&who(&[Role::Gjest]), &entry, &owned("o1")).unwrap_err().to_string();
+        assert!(err.to_string().contains("may not write the incident log"), "{err}");
+        assert!(judge(&who(&[Role::Loggforer]), &entry, &owned("o1")).is_ok());
     }
 
     #[test]
@@ -169,21 +423,110 @@ mod tests {
         let approve = op(Kind::Report, Action::Set, json!({"status": "godkjent", "approved_by": "ola"}));
         let submit = op(Kind::Report, Action::Set, json!({"status": "til godkjenning"}));
         let writer = [Role::Beredskapsmedarbeider];
-        assert!(judge(&who(&writer), &submit, Some("o1")).is_ok());
-        let err = judge(&who(&writer), &approve, Some("o1")).unwrap_err();
+        let draft = existing(&submit, "o1", json!({"status": "utkast"}));
+        assert!(judge(&who(&writer), &submit, &draft).is_ok());
+        let submitted = existing(&approve, "o1", json!({"status": "til godkjenning"}));
+        let err = judge(&who(&writer), &approve, &submitted).unwrap_err().to_string();
         assert!(err.contains("approve reports") && err.contains("kriseledelse"), "{err}");
+        assert!(judge(&who(&[Role::Kriseledelse]), &approve, &submitted).is_ok());
         let born_approved = op(Kind::Report, Action::Create, json!({"status": "godkjent"}));
-        assert!(judge(&who(&writer), &born_approved, Some("o1")).is_err());
+        assert!(judge(&who(&writer), &born_approved, &owned("o1")).is_err());
+    }
+
+    #[test]
+    fn an_approved_text_is_frozen_for_everyone() {
+        let edit = op(Kind::Report, Action::Set, json!({"text": "omskrevet"}));
+        let approved = existing(&edit, "o1", json!({"status": "godkjent"}));
+        for roles in [&[Role::Beredskapsmedarbeider][..], &[Role::Administrator]] {
+            let err = judge(&who(roles), &edit, &approved).unwrap_err().to_string();
+            assert!(err.contains("frozen"), "{err}");
+        }
+        let back = op(Kind::Report, Action::Set, json!({"status": "utkast"}));
+        let err =
+            judge(&who(&[Role::Administrator]), &back, &existing(&back, "o1", json!({"status": "godkjent"})))
+                .unwrap_err()
+                .to_string();
+        assert!(err.contains("cannot go from"), "{err}");
+    }
+
+    #[test]
+    fn the_record_decides_the_incident_not_the_op() {
+        let mut close = op(Kind::Task, Action::Set, json!({"status": "avbrutt"}));
+        let mut target = existing(&close, "o1", json!({"status": "ny"}));
+        close.incident = Uuid::now_v7();
+        let err = judge(&who(&[Role::Administrator]), &close, &target).unwrap_err().to_string();
+        assert!(err.contains("belongs to incident"), "{err}");
+        close.incident = target.record.as_ref().unwrap().incident;
+        target.owner = Some("o2".into());
+        let err = judge(&who(&[Role::Administrator]), &close, &target).unwrap_err().to_string();
+        assert!(err.contains("another organisation"), "{err}");
+        let missing = op(Kind::Task, Action::Set, json!({"status": "avbrutt"}));
+        let err = judge(&who(&[Role::Administrator]), &missing, &owned("o1")).unwrap_err().to_string();
+        assert!(err.contains("no task"), "{err}");
+    }
+
+    #[test]
+    fn named_records_must_be_of_the_same_incident() {
+        let fix = op(Kind::LogEntry, Action::Create, json!({"text": "retting", "corrects": "x"}));
+        let mut target = owned("o1");
+        target.named = vec![Named { field: "corrects", id: "x".into(), found: None }];
+        assert!(judge(&who(&[Role::Loggforer]), &fix, &target)
+            .unwrap_err()
+            .to_string()
+            .contains("not on the server"));
+        target.named[0].found = Some((Kind::LogEntry, Uuid::now_v7(), Some("o2".into())));
+        assert!(judge(&who(&[Role::Loggforer]), &fix, &target)
+            .unwrap_err()
+            .to_string()
+            .contains("another incident"));
+        target.named[0].found = Some((Kind::Task, fix.incident, Some("o1".into())));
+        assert!(judge(&who(&[Role::Loggforer]), &fix, &target)
+            .unwrap_err()
+            .to_string()
+            .contains("is a task"));
+        target.named[0].found = Some((Kind::LogEntry, fix.incident, Some("o1".into())));
+        assert!(judge(&who(&[Role::Loggforer]), &fix, &target).is_ok());
+    }
+
+    #[test]
+    fn a_closed_incident_takes_only_what_was_written_before_it_closed() {
+        let mut entry = op(Kind::LogEntry, Action::Create, json!({"text": "hei"}));
+        let mut target = owned("o1");
+        target.incident = Some(IncidentState { closed_at: Some(1_000) });
+        entry.hlc = Hlc::tick(Hlc(0), 2_000);
+        assert!(judge(&who(&[Role::Loggforer]), &entry, &target).unwrap_err().to_string().contains("closed"));
+        entry.hlc = Hlc::tick(Hlc(0), 500);
+        assert!(judge(&who(&[Role::Loggforer]), &entry, &target).is_ok());
     }
 
     #[test]
     fn another_organisations_incident_is_closed_except_to_a_superadministrator() {
         let entry = op(Kind::LogEntry, Action::Create, json!({"text": "hei"}));
-        let err = judge(&who(&[Role::Administrator]), &entry, Some("o2")).unwrap_err();
+        let err = judge(&who(&[Role::Administrator]), &entry, &owned("o2")).unwrap_err().to_string();
         assert!(err.contains("another organisation"), "{err}");
-        let root = Account { name: "dsb", org: "o1", roles: &[], superadmin: true };
-        assert!(judge(&root, &entry, Some("o2")).is_ok());
-        let unknown = judge(&who(&[Role::Administrator]), &entry, None).unwrap_err();
-        assert!(unknown.contains("does not know"), "{unknown}");
+        let root = Account { superadmin: true, roles: &[], ..who(&[]) };
+        assert!(judge(&root, &entry, &owned("o2")).is_ok());
+        let unknown = judge(&who(&[Role::Administrator]), &entry, &Target::default()).unwrap_err();
+        assert!(matches!(&unknown, Refusal::Missing(m) if m.contains("does not know")), "{unknown}");
+    }
+
+    #[test]
+    fn author_device_and_replica_are_the_sessions() {
+        let mut entry = op(Kind::LogEntry, Action::Create, json!({"text": "hei"}));
+        let logger = [Role::Loggforer];
+        entry.author = "kari".into();
+        assert!(judge(&who(&logger), &entry, &owned("o1")).unwrap_err().to_string().contains("author"));
+        entry.author = "a".into();
+        entry.device = "kari-pc".into();
+        assert!(judge(&who(&logger), &entry, &owned("o1")).unwrap_err().to_string().contains("device"));
+        entry.device = "d".into();
+        entry.fields.insert("author".into(), json!("kari"));
+        assert!(judge(&who(&logger), &entry, &owned("o1")).unwrap_err().to_string().contains("true author"));
+        entry.fields.remove("author");
+        entry.origin = "karis-replica".into();
+        let err = judge(&who(&logger), &entry, &owned("o1")).unwrap_err().to_string();
+        assert!(err.contains("signature"), "{err}");
+        let vouched = [entry.id];
+        assert!(judge(&Account { vouched: &vouched, ..who(&logger) }, &entry, &owned("o1")).is_ok());
     }
 }

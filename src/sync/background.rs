@@ -115,7 +115,7 @@ fn set(state: &Mutex<SyncState>, f: impl FnOnce(&mut SyncState)) {
 /// The loop: push whatever waits (at once), and keep one long poll open so that
 /// others' changes arrive as soon as the server has them. The push goes on a second
 /// connection beside the poll; both answers carry pulled ops, applied as they come.
-async fn run(db: PathBuf, login: Login, state: Arc<Mutex<SyncState>>, stop: Arc<AtomicBool>) {
+async fn run(db: PathBuf, mut login: Login, state: Arc<Mutex<SyncState>>, stop: Arc<AtomicBool>) {
     let mut store = match Store::open(&db) {
         Ok(s) => s,
         Err(e) => return set(&state, |s| s.link = LinkState::SignedOut(e.to_string())),
@@ -138,7 +138,7 @@ async fn run(db: PathBuf, login: Login, state: Arc<Mutex<SyncState>>, stop: Arc<
         set(&state, |s| s.waiting = waiting);
         if waiting > 0 || offline_since.is_some() || first {
             let round = tokio::select! {
-                r = client::sync(&mut store, &client, &login, 50) => r,
+                r = client::sync(&mut store, &client, &mut login, 50) => r,
                 _ = wait_for_stop(&stop) => return,
             };
             match round {

@@ -45,6 +45,10 @@ pub struct Login {
     /// The device name the session was opened with: ops from it leave it out.
     #[serde(default)]
     pub device: String,
+    /// When the token ends (ms since the epoch; 0: not said). Sync refreshes it well
+    /// before then.
+    #[serde(default)]
+    pub expires_at: i64,
 }
 
 /// `sitroom.db` → `sitroom.db.login`: one per database, so replicas stay apart.
@@ -227,20 +231,25 @@ impl Client {
         }
     }
 
-    /// Open a session for `user` from `device` (as people see it) on replica `origin`.
+    /// Open a session for `user` from `device` (as people see it) on replica `origin`,
+    /// whose signing key is `key`.
     pub async fn login(
         &self,
         user: &str,
         password: &str,
         device: &str,
         origin: &str,
+        key: &super::keys::SigningKey,
     ) -> Result<LoginResponse> {
+        let public = key.public();
         let req = LoginRequest {
             version: wire::VERSION,
             user: user.to_string(),
             password: password.to_string(),
             device: device.to_string(),
             origin: origin.to_string(),
+            proof: key.sign(&super::keys::login_message(user, origin, &public)),
+            key: public,
         };
         let body = serde_json::to_vec(&req).expect("plain data");
         let url = format!("{}{}", self.base, wire::LOGIN_PATH);
@@ -255,6 +264,11 @@ impl Client {
         let body = resp.bytes().await.map_err(offline)?;
         serde_json::from_slice(&body)
             .map_err(|e| ClientError::Protocol(format!("the server's answer is not valid: {e}")))
+    }
+
+    /// A new token for this session (the old one ends).
+    pub async fn refresh(&self, token: &str) -> Result<wire::RefreshResponse> {
+        self.json(token, wire::REFRESH_PATH, Some(Vec::new())).await
     }
 
     pub async fn logout(&self, token: &str) -> Result<()> {
@@ -364,13 +378,30 @@ pub fn take(store: &mut Store, answer: &SyncResponse) -> Result<usize> {
     Ok(answer.pull.len())
 }
 
+/// Replace the session's token by a fresh one when less than half its lifetime is
+/// left, and keep the new one beside the database (`db`). A session in daily use never
+/// ends; a copied token stops working at the next refresh.
+pub async fn refresh_if_due(db: &Path, client: &Client, login: &mut Login) -> Result<()> {
+    let half = crate::server::TOKEN_LIFETIME_DAYS * 24 * 3_600_000 / 2;
+    let now = chrono::Utc::now().timestamp_millis();
+    if login.expires_at == 0 || login.expires_at - now > half {
+        return Ok(());
+    }
+    let fresh = client.refresh(&login.token).await?;
+    login.token = fresh.token;
+    login.expires_at = fresh.expires_at;
+    save_login(db, login)
+}
+
 /// Sync until nothing is left to push or pull (or `max_rounds` rounds).
 pub async fn sync(
     store: &mut Store,
     client: &Client,
-    login: &Login,
+    login: &mut Login,
     max_rounds: usize,
 ) -> Result<SyncReport> {
+    let db = store.path().to_path_buf();
+    refresh_if_due(&db, client, login).await?;
     let origin = store.device_id()?;
     let mut report = SyncReport::default();
     for _ in 0..max_rounds {

@@ -11,4 +11,5 @@ pub mod authorize;
 pub mod background;
 pub mod bundle;
 pub mod client;
+pub mod keys;
 pub mod wire;

@@ -86,9 +86,15 @@ pub struct LoginRequest {
     /// The device (host and replica), recorded with the session.
     pub device: String,
     /// The replica's id: ops from this session may leave it out, and their author
-    /// and device too.
+    /// and device too. The server binds it to the replica's key.
     #[serde(default)]
     pub origin: String,
+    /// The replica's public signing key (base64), and its signature over
+    /// [`super::keys::login_message`]: proof that the replica holds the key.
+    #[serde(default)]
+    pub key: String,
+    #[serde(default)]
+    pub proof: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -98,6 +104,19 @@ pub struct LoginResponse {
     pub org: String,
     pub roles: Vec<crate::domain::roles::Role>,
     pub superadmin: bool,
+    /// When the token ends (ms since the epoch); refresh it before then.
+    #[serde(default)]
+    pub expires_at: i64,
+}
+
+/// A new token for a live session, without the password (`POST /v1/refresh` with the
+/// old token); the old one ends.
+pub const REFRESH_PATH: &str = "/v1/refresh";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RefreshResponse {
+    pub token: String,
+    pub expires_at: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -157,11 +176,10 @@ pub fn leave_out(req: &mut SyncRequest, author: &str, device: &str) {
 }
 
 /// The server puts back what the client left out: the session's account, device and
-/// replica.
+/// replica. The replica is always the session's: it was bound at sign-in, whatever the
+/// request says.
 pub fn fill_in(req: &mut SyncRequest, author: &str, device: &str, origin: &str) {
-    if req.origin.is_empty() {
-        req.origin = origin.to_string();
-    }
+    req.origin = origin.to_string();
     for op in &mut req.push {
         if op.id.is_nil() && op.action == super::Action::Create {
             op.id = op.entity;

@@ -228,7 +228,7 @@ pub(super) struct Placing {
     pending: BTreeMap<(&'static str, Option<String>), (i64, String)>,
     next: i64,
     /// Some synced entry was placed before entries already numbered.
-    reordered_log: bool,
+    pub(super) reordered_log: bool,
 }
 
 impl Placing {
@@ -245,7 +245,7 @@ impl Placing {
 
     /// Number everything inserted: rows from the earliest new one on are ranked by
     /// (HLC, id) after those before it.
-    fn finish(&mut self, tx: &Transaction<'_>) -> Result<()> {
+    pub(super) fn finish(&mut self, tx: &Transaction<'_>) -> Result<()> {
         for ((name, scope), (hlc, id)) in std::mem::take(&mut self.pending) {
             let t = TABLES.iter().find(|t| t.name == name).expect("a replicated table");
             let col = match t.numbering {
@@ -418,17 +418,8 @@ pub(super) fn place_report(tx: &Transaction<'_>, op: &Op) -> Result<()> {
     Ok(())
 }
 
-/// Decides, per op, whether this replica takes it: `None` to take it, or the reason it
-/// is refused. The server's authorisation goes here; replicas take everything.
-pub(in crate::store) type Gate<'g> = &'g mut dyn FnMut(&Transaction<'_>, &Op) -> Result<Option<String>>;
-
 /// Apply a batch inside the caller's transaction (see [`Store::apply_ops`]).
-pub(in crate::store) fn apply_batch(
-    tx: &Transaction<'_>,
-    ops: &[Op],
-    state: OpState,
-    gate: Gate<'_>,
-) -> Result<Applied> {
+fn apply_batch(tx: &Transaction<'_>, ops: &[Op], state: OpState) -> Result<Applied> {
     let mut report = Applied::default();
     let mut placing = Placing::default();
     let mut progressed = false;
@@ -440,10 +431,6 @@ pub(in crate::store) fn apply_batch(
             }
             Some(_) => continue,
             None => {}
-        }
-        if let Some(why) = gate(tx, op)? {
-            report.refused.push((op.id, why));
-            continue;
         }
         observe(tx, op.hlc)?;
         match apply_guarded(tx, op, &mut placing)? {
@@ -487,7 +474,7 @@ impl Store {
     /// records for them (acknowledged when they came from the server).
     pub fn apply_ops(&mut self, ops: &[Op], state: OpState) -> Result<Applied> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let report = apply_batch(&tx, ops, state, &mut |_, _| Ok(None))?;
+        let report = apply_batch(&tx, ops, state)?;
         tx.commit()?;
         Ok(report)
     }

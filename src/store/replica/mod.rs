@@ -439,6 +439,7 @@ fn incident_of(tx: &Transaction<'_>, t: &Table, id: Uuid) -> Result<Uuid> {
 }
 
 mod applying;
+mod door;
 mod heads;
 mod making;
 mod outbox;
@@ -448,8 +449,9 @@ use applying::*;
 use heads::*;
 use making::set_op;
 
-pub(in crate::store) use applying::apply_batch;
 pub use applying::Applied;
+pub(in crate::store) use door::accept_batch;
+pub use door::Judge;
 pub(in crate::store) use heads::seen;
 pub use heads::{Conflict, ConflictValue};
 pub(in crate::store) use making::{changed, created};

@@ -5,10 +5,12 @@ use super::*;
 use crate::store::sql_limit;
 
 impl Store {
-    /// Ops the server has not acknowledged, oldest first, up to `limit`.
+    /// Ops the server has not acknowledged, in clock order, up to `limit`. Whatever a
+    /// change builds on was seen by its writer, so has an earlier clock: it goes first,
+    /// in this round or an earlier one (the server refuses what it cannot place).
     pub fn ops_to_push(&self, limit: usize) -> Result<Vec<Op>> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {OP_COLUMNS} FROM oplog WHERE state = 0 ORDER BY seq LIMIT ?1"
+            "SELECT {OP_COLUMNS} FROM oplog WHERE state = 0 ORDER BY hlc, op_id LIMIT ?1"
         ))?;
         let rows = stmt.query_map([sql_limit(limit)], op_from_row)?;
         Ok(rows.filter_map(|r| r.transpose()).collect::<rusqlite::Result<_>>()?)

@@ -1,0 +1,252 @@
+//! The server's door: what its store says about the record a pushed op touches (the
+//! facts [`crate::sync::authorize::judge`] rules on), and taking a push in, in which
+//! nothing waits. An op that cannot apply is refused with its reason, never kept
+//! half-known and relayed.
+
+use super::*;
+use crate::sync::authorize::{self, IncidentState, Named, Refusal, Stored, Target};
+
+/// An op's shape against the table description: a kind's known columns only, a change
+/// only of columns that change.
+pub(in crate::store) fn shape(op: &Op) -> std::result::Result<(), String> {
+    let t = table(op.kind);
+    let allowed: &[&str] = match op.action {
+        Action::Create => t.columns,
+        Action::Set => t.mutable,
+    };
+    if op.action == Action::Set && op.fields.is_empty() {
+        return Err(format!("a change of a {} must change some field", op.kind.name()));
+    }
+    for field in op.fields.keys() {
+        let extra = op.kind == Kind::Task && op.action == Action::Create && field == "links";
+        if !allowed.contains(&field.as_str()) && !extra {
+            return Err(match op.action {
+                Action::Create => format!("a {} has no field '{field}'", op.kind.name()),
+                Action::Set => format!("field '{field}' of a {} cannot be changed", op.kind.name()),
+            });
+        }
+    }
+    for field in op.base.keys() {
+        if !op.fields.contains_key(field) {
+            return Err(format!("the change names what it replaced in '{field}' but does not change it"));
+        }
+    }
+    if op.kind == Kind::LogEntry {
+        let chars = op.field_str("text").map(|t| t.chars().count()).unwrap_or(0);
+        if chars > crate::domain::log::MAX_TEXT_CHARS {
+            return Err(format!(
+                "the entry is longer than {} characters",
+                crate::domain::log::MAX_TEXT_CHARS
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn owner_of_incident(tx: &Transaction<'_>, incident: Uuid) -> Result<Option<String>> {
+    Ok(tx
+        .prepare_cached("SELECT org_id FROM incident_orgs WHERE incident_id = ?1")?
+        .query_row([incident.to_string()], |r| r.get(0))
+        .optional()?)
+}
+
+fn owner_of_record(tx: &Transaction<'_>, entity: &str) -> Result<Option<String>> {
+    Ok(tx
+        .prepare_cached("SELECT org_id FROM record_orgs WHERE entity_id = ?1")?
+        .query_row([entity], |r| r.get(0))
+        .optional()?)
+}
+
+/// A record of `kind` as stored: its incident and, when asked, its current values.
+fn stored(tx: &Transaction<'_>, kind: Kind, id: &str, values: bool) -> Result<Option<Stored>> {
+    let t = table(kind);
+    let mut columns: Vec<&str> = Vec::new();
+    if values {
+        columns.extend(t.mutable.iter().copied());
+        if t.columns.contains(&"status") && !columns.contains(&"status") {
+            columns.push("status");
+        }
+    }
+    let incident_col = if kind == Kind::Incident {
+        "id"
+    } else if kind.org_scoped() {
+        "NULL"
+    } else {
+        "incident_id"
+    };
+    let mut select = vec![incident_col];
+    select.extend(columns.iter().copied());
+    let sql = format!("SELECT {} FROM {} WHERE id = ?1", select.join(", "), t.name);
+    let row = tx
+        .prepare_cached(&sql)?
+        .query_row([id], |r| {
+            let incident: Option<String> = r.get(0)?;
+            let mut m = Map::new();
+            for (i, c) in columns.iter().enumerate() {
+                m.insert(c.to_string(), to_json(r.get::<_, SqlValue>(i + 1)?));
+            }
+            Ok((incident, m))
+        })
+        .optional()?;
+    Ok(row.map(|(incident, values)| Stored {
+        kind,
+        incident: incident.and_then(|s| Uuid::parse_str(&s).ok()).unwrap_or_default(),
+        values,
+    }))
+}
+
+/// What the server's store says about what `op` touches: the record by its id, its
+/// incident and organisation from there, and every record its fields name.
+pub(in crate::store) fn target(tx: &Transaction<'_>, op: &Op) -> Result<Target> {
+    let entity = op.entity.to_string();
+    let record = stored(tx, op.kind, &entity, op.action == Action::Set)?;
+    let incident = match (&record, op.kind) {
+        (_, k) if k.org_scoped() => None,
+        (Some(r), _) => Some(r.incident),
+        (None, _) => Some(op.incident),
+    };
+    let owner = match incident {
+        None => owner_of_record(tx, &entity)?,
+        Some(i) => owner_of_incident(tx, i)?,
+    };
+    let state = match incident {
+        None => None,
+        Some(i) => tx
+            .prepare_cached("SELECT closed_at FROM incidents WHERE id = ?1")?
+            .query_row([i.to_string()], |r| r.get::<_, Option<i64>>(0))
+            .optional()?
+            .map(|closed_at| IncidentState { closed_at }),
+    };
+    let mut named = Vec::new();
+    for (field, kind) in authorize::rules(op.kind).refs {
+        let ids: Vec<String> = match op.fields.get(*field) {
+            Some(Value::String(s)) => vec![s.clone()],
+            Some(Value::Array(a)) => a.iter().map(|v| v.as_str().unwrap_or_default().to_string()).collect(),
+            Some(Value::Null) | None => continue,
+            Some(other) => vec![other.to_string()],
+        };
+        for id in ids {
+            let found = match stored(tx, *kind, &id, false)? {
+                None => None,
+                Some(s) if kind.org_scoped() => Some((*kind, s.incident, owner_of_record(tx, &id)?)),
+                Some(s) => Some((*kind, s.incident, owner_of_incident(tx, s.incident)?)),
+            };
+            named.push(Named { field, id, found });
+        }
+    }
+    Ok(Target { record, owner, incident: state, named })
+}
+
+/// On the server, a log entry must extend its replica's chain at its newest entry:
+/// two entries after the same one, or one stamped before the entry it follows, would
+/// break `log verify` everywhere.
+fn follows_the_tip(tx: &Transaction<'_>, op: &Op) -> Result<Option<String>> {
+    if op.kind != Kind::LogEntry || op.action != Action::Create {
+        return Ok(None);
+    }
+    let tip: Option<(String, i64)> = tx
+        .prepare_cached(
+            "SELECT hash, hlc FROM log_entries WHERE incident_id = ?1 AND origin = ?2 ORDER BY hlc DESC LIMIT 1",
+        )?
+        .query_row(params![op.incident.to_string(), op.origin], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let prev = op.field_str("prev_hash").unwrap_or_default();
+    let genesis = crate::domain::log::GENESIS_HASH;
+    let follows = match &tip {
+        None => genesis.starts_with(prev) && !prev.is_empty(),
+        Some((hash, hlc)) => hash.starts_with(prev) && !prev.is_empty() && (op.hlc.0 as i64) > *hlc,
+    };
+    Ok((!follows).then(|| {
+        format!(
+            "log entry {} does not follow the newest entry of its replica's chain in this incident",
+            op.entity
+        )
+    }))
+}
+
+/// Judges one op, given the facts: Ok, or why not.
+pub type Judge<'j> = &'j mut dyn FnMut(&Op, &Target) -> std::result::Result<(), Refusal>;
+
+/// Take a push on the server, inside the caller's transaction. Each op is judged
+/// against the store and applied, or refused with its reason. An op that builds on
+/// something not here yet is tried again after the rest of the same push (a push
+/// may come in any order); what still cannot apply is refused. Nothing waits, so
+/// nothing half-known is ever relayed, and no push pays for another's leftovers.
+/// A new incident, contact or resource comes to belong to `org`.
+pub(in crate::store) fn accept_batch(
+    tx: &Transaction<'_>,
+    ops: &[Op],
+    org: &str,
+    judge: Judge<'_>,
+) -> Result<Applied> {
+    let mut report = Applied::default();
+    let mut placing = Placing::default();
+    let mut pending: Vec<&Op> = Vec::new();
+    for op in ops {
+        match known_op(tx, op.id)? {
+            // What an older server kept waiting or failed is judged afresh.
+            Some(s) if s == OpState::Waiting as i64 || s == OpState::Rejected as i64 => {
+                tx.prepare_cached("DELETE FROM oplog WHERE op_id = ?1")?.execute([op.id.to_string()])?;
+                pending.push(op);
+            }
+            Some(_) => report.duplicates += 1,
+            None => pending.push(op),
+        }
+    }
+    let mut later: Vec<(&Op, String)> = Vec::new();
+    loop {
+        let mut progressed = false;
+        for op in pending.drain(..) {
+            if let Err(why) = shape(op) {
+                report.refused.push((op.id, why));
+                continue;
+            }
+            let facts = target(tx, op)?;
+            match judge(op, &facts) {
+                Ok(()) => {}
+                Err(Refusal::Denied(why)) => {
+                    report.refused.push((op.id, why));
+                    continue;
+                }
+                Err(Refusal::Missing(why)) => {
+                    later.push((op, why));
+                    continue;
+                }
+            }
+            if let Some(why) = follows_the_tip(tx, op)? {
+                later.push((op, why));
+                continue;
+            }
+            observe(tx, op.hlc)?;
+            match apply_guarded(tx, op, &mut placing)? {
+                Ok(Outcome::Done) => {
+                    if facts.owner.is_none() && op.action == Action::Create {
+                        let (table, key) = if op.kind.org_scoped() {
+                            ("record_orgs (entity_id, org_id)", op.entity)
+                        } else {
+                            ("incident_orgs (incident_id, org_id)", op.incident)
+                        };
+                        tx.prepare_cached(&format!("INSERT INTO {table} VALUES (?1, ?2)"))?
+                            .execute(params![key.to_string(), org])?;
+                    }
+                    insert_op(tx, op, OpState::Acked, None)?;
+                    report.applied += 1;
+                    progressed = true;
+                }
+                Ok(Outcome::Wait) => later.push((
+                    op,
+                    format!("{} {} builds on a record the server does not have", op.kind.name(), op.entity),
+                )),
+                Err(why) => report.refused.push((op.id, why)),
+            }
+        }
+        if !progressed || later.is_empty() {
+            break;
+        }
+        pending = later.drain(..).map(|(op, _)| op).collect();
+    }
+    report.refused.extend(later.into_iter().map(|(op, why)| (op.id, why)));
+    placing.finish(tx)?;
+    report.reordered_log = placing.reordered_log;
+    Ok(report)
+}
