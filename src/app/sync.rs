@@ -79,12 +79,14 @@ impl Session {
     pub fn export_bundle(&self, since: i64) -> Result<Bundle> {
         let ops = self.store.ops_after(since, usize::MAX)?;
         let through = ops.last().map(|(seq, _)| *seq).unwrap_or(since);
-        Ok(Bundle::new(self.store.device_id()?, through, ops.into_iter().map(|(_, op)| op).collect()))
+        let key = crate::sync::keys::of_replica(&self.store)?;
+        Ok(Bundle::new(self.store.device_id()?, through, ops.into_iter().map(|(_, op)| op).collect(), &key))
     }
 
     /// Apply a bundle. The importing user must be allowed every kind of change in it;
     /// the ops are then shared onward at the next sync.
     pub fn import_bundle(&mut self, bundle: &Bundle) -> Result<Applied> {
+        bundle.check_signatures().map_err(AppError::Usage)?;
         let mut seen = Vec::new();
         for op in &bundle.ops {
             let p = needed(op);

@@ -165,6 +165,23 @@ impl ServerStore for SqliteServer {
         if ops.is_empty() {
             return Ok(Vec::new());
         }
+        // Ops of other replicas (carried here in a bundle) count only with their own
+        // replica's signature, by the key it registered, for an account that signed in
+        // there; and then they must be allowed to their author as well as to the sender.
+        let mut vouched = Vec::new();
+        let mut authors: std::collections::BTreeMap<String, Option<Principal>> = Default::default();
+        for op in ops.iter().filter(|op| op.origin != who.origin && !op.sig.is_empty()) {
+            let Some((key, signed_in)) = self.store().replica_key(&op.origin, &op.author)? else { continue };
+            if signed_in && crate::sync::keys::verify(&key, &op.signed_bytes(), &op.sig) {
+                vouched.push(op.id);
+                if !authors.contains_key(&op.author) {
+                    let author = self.store().account(&op.author)?;
+                    let author = author.map(|a| principal(a, op.device.clone(), op.origin.clone()));
+                    authors.insert(op.author.clone(), author);
+                }
+            }
+        }
+        vouched.sort();
         let account = authorize::Account {
             name: &who.name,
             org: &who.org_id,
@@ -172,9 +189,30 @@ impl ServerStore for SqliteServer {
             superadmin: who.superadmin,
             origin: &who.origin,
             device: &who.device,
-            vouched: &[],
+            vouched: &vouched,
         };
-        let mut judge = |op: &Op, facts: &authorize::Target| authorize::judge(&account, op, facts);
+        let mut judge = |op: &Op, facts: &authorize::Target| {
+            authorize::judge(&account, op, facts)?;
+            if op.origin == who.origin {
+                return Ok(());
+            }
+            let Some(Some(author)) = authors.get(&op.author) else {
+                return Err(authorize::Refusal::Denied(format!(
+                    "there is no account '{}' on this server",
+                    op.author
+                )));
+            };
+            let as_author = authorize::Account {
+                name: &author.name,
+                org: &author.org_id,
+                roles: &author.roles,
+                superadmin: author.superadmin,
+                origin: &op.origin,
+                device: &op.device,
+                vouched: &[],
+            };
+            authorize::judge(&as_author, op, facts)
+        };
         let applied = self.store().accept_ops(ops, &who.org_id, &mut judge)?;
         let mut refused = applied.refused;
         refused.extend(applied.failed);

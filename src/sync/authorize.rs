@@ -384,6 +384,7 @@ mod tests {
             action,
             fields: fields.as_object().cloned().unwrap(),
             base: Default::default(),
+            sig: String::new(),
         }
     }
 

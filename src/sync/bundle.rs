@@ -19,11 +19,40 @@ pub struct Bundle {
     /// Its oplog position after the last op: `--since` for the next export.
     pub through: i64,
     pub ops: Vec<Op>,
+    /// The public keys of the replicas whose signed ops it carries.
+    #[serde(default)]
+    pub keys: std::collections::BTreeMap<String, String>,
 }
 
 impl Bundle {
-    pub fn new(origin: String, through: i64, ops: Vec<Op>) -> Bundle {
-        Bundle { format: MAGIC.into(), version: VERSION, origin, through, ops }
+    /// A bundle of `ops` written by replica `origin` with `key`: its own ops are
+    /// signed, so that whoever carries them on can be checked.
+    pub fn new(origin: String, through: i64, mut ops: Vec<Op>, key: &super::keys::SigningKey) -> Bundle {
+        for op in ops.iter_mut().filter(|op| op.origin == origin) {
+            op.sig = key.sign(&op.signed_bytes());
+        }
+        let mut keys = std::collections::BTreeMap::new();
+        keys.insert(origin.clone(), key.public());
+        Bundle { format: MAGIC.into(), version: VERSION, origin, through, ops, keys }
+    }
+
+    /// Every signed op checks against the key the bundle gives for its replica;
+    /// the first that does not is named.
+    pub fn check_signatures(&self) -> Result<(), String> {
+        for op in self.ops.iter().filter(|op| !op.sig.is_empty()) {
+            let key = self.keys.get(&op.origin).ok_or_else(|| {
+                format!("the bundle carries a signed change of replica '{}' but not its key", op.origin)
+            })?;
+            if !super::keys::verify(key, &op.signed_bytes(), &op.sig) {
+                return Err(format!(
+                    "the bundle was altered: change {} ({} {}) does not match its signature",
+                    op.id,
+                    op.kind.name(),
+                    op.entity
+                ));
+            }
+        }
+        Ok(())
     }
 
     pub fn write(&self, to: impl Write) -> std::io::Result<()> {

@@ -170,6 +170,8 @@ pub fn leave_out(req: &mut SyncRequest, author: &str, device: &str) {
         }
         if op.origin == req.origin {
             op.origin.clear();
+            // The session speaks for its own replica; a signature is for ops of others.
+            op.sig.clear();
         }
     }
     req.origin.clear();

@@ -164,6 +164,14 @@ fn follows_the_tip(tx: &Transaction<'_>, op: &Op) -> Result<Option<String>> {
     }))
 }
 
+fn stored_op(tx: &Transaction<'_>, id: Uuid) -> Result<Option<Op>> {
+    Ok(tx
+        .prepare_cached(&format!("SELECT {OP_COLUMNS} FROM oplog WHERE op_id = ?1"))?
+        .query_row([id.to_string()], op_from_row)
+        .optional()?
+        .flatten())
+}
+
 /// Judges one op, given the facts: Ok, or why not.
 pub type Judge<'j> = &'j mut dyn FnMut(&Op, &Target) -> std::result::Result<(), Refusal>;
 
@@ -189,7 +197,15 @@ pub(in crate::store) fn accept_batch(
                 tx.prepare_cached("DELETE FROM oplog WHERE op_id = ?1")?.execute([op.id.to_string()])?;
                 pending.push(op);
             }
-            Some(_) => report.duplicates += 1,
+            // An op the server has is acknowledged again, unless what arrives under its
+            // id is not what the server has: then it was changed on the way.
+            Some(_) => match stored_op(tx, op.id)? {
+                Some(have) if !have.same_as(op) => report.refused.push((
+                    op.id,
+                    format!("this is not the change the server has under id {}: it was altered", op.id),
+                )),
+                _ => report.duplicates += 1,
+            },
             None => pending.push(op),
         }
     }

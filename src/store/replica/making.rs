@@ -40,6 +40,7 @@ pub(in crate::store) fn created(
         action: Action::Create,
         fields: Map::new(),
         base: BTreeMap::new(),
+        sig: String::new(),
     };
     // What the receiver would fill in anyway is left out: ops cross slow links.
     // A log entry's hash is computed again by whoever applies the op, from what it
@@ -105,6 +106,7 @@ pub(super) fn set_op(
         action: Action::Set,
         fields: values,
         base,
+        sig: String::new(),
     };
     for (field, value) in &op.fields {
         merge_field(tx, t, &op, field, value)?;

@@ -366,7 +366,10 @@ pub(in crate::store) fn origin(tx: &Transaction<'_>) -> Result<String> {
 // ---- the oplog ----------------------------------------------------------------------
 
 fn insert_op(tx: &Transaction<'_>, op: &Op, state: OpState, reason: Option<&str>) -> Result<()> {
-    let payload = serde_json::json!({ "f": op.fields, "b": op.base });
+    let mut payload = serde_json::json!({ "f": op.fields, "b": op.base });
+    if !op.sig.is_empty() {
+        payload["g"] = Value::String(op.sig.clone());
+    }
     tx.prepare_cached(
         "INSERT INTO oplog (op_id, at, author, device, entity, entity_id, action, payload, hlc, origin,
                             incident_id, state, reason)
@@ -400,6 +403,7 @@ pub(in crate::store) fn op_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<O
     let fields = payload.get("f").and_then(Value::as_object).cloned().unwrap_or_default();
     let base: BTreeMap<String, Vec<Uuid>> =
         payload.get("b").and_then(|b| serde_json::from_value(b.clone()).ok()).unwrap_or_default();
+    let sig = payload.get("g").and_then(Value::as_str).unwrap_or_default().to_string();
     let (Some(id), Some(entity), Some(incident)) =
         (uuid(r.get(0)?), uuid(r.get(6)?), r.get::<_, Option<String>>(7)?.and_then(uuid))
     else {
@@ -422,6 +426,7 @@ pub(in crate::store) fn op_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<O
         action,
         fields,
         base,
+        sig,
     }))
 }
 
