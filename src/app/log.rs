@@ -177,19 +177,40 @@ impl Session {
         // A typed line without a time prefix was said after the line before it: it
         // inherits that line's time, as it would have in the entry line.
         let mut last_at = now;
-        for (i, line) in reader.lines().enumerate() {
+        // Each entry's id follows from the incident, the whole file and the line's
+        // place in it, so importing the same file again (after a crash that hid
+        // whether the first import committed, say) finds every entry already there
+        // and adds nothing, while another file is always new.
+        let mut text = String::new();
+        let mut reader = reader;
+        reader.read_to_string(&mut text).map_err(|e| AppError::Usage(format!("cannot read: {e}")))?;
+        let mut seed = incident.id.as_bytes().to_vec();
+        seed.extend(crate::text::sha256_hex(text.as_bytes()).as_bytes());
+        let file_id = Uuid::new_v5(&IMPORT_IDS, &seed);
+        for (i, line) in text.lines().enumerate() {
             let lineno = i + 1;
-            let line = line.map_err(|e| AppError::Usage(format!("line {lineno}: cannot read: {e}")))?;
             let trimmed = line.trim();
             if trimmed.is_empty() || trimmed.starts_with("# ") || trimmed == "#" {
                 continue;
             }
+            let chain = Uuid::new_v5(&file_id, lineno.to_string().as_bytes());
             let record = if trimmed.starts_with('{') {
                 let parsed: ImportLine = serde_json::from_str(trimmed)
                     .map_err(|e| AppError::Usage(format!("line {lineno}: not a valid entry: {e}")))?;
-                self.import_record(parsed, now)
+                let given = parsed.id.is_some();
+                self.import_record(parsed, now).map(|mut r| {
+                    if !given {
+                        r.id = chain;
+                    }
+                    r
+                })
             } else {
-                self.record(&EntryInput { started_at: last_at, ..EntryInput::now(trimmed) }, now)
+                self.record(&EntryInput { started_at: last_at, ..EntryInput::now(trimmed) }, now).map(
+                    |mut r| {
+                        r.id = chain;
+                        r
+                    },
+                )
             }
             .map_err(|e| AppError::Usage(format!("line {lineno}: {e}")))?;
             last_at = record.reported_at;
@@ -252,6 +273,9 @@ impl Session {
         Ok(rec)
     }
 }
+
+/// Where the ids of imported entries are made from (UUIDv5).
+const IMPORT_IDS: Uuid = Uuid::from_u128(0x5f1d_2c0e_8a4b_4e6f_9b1d_0c3a_7e2f_4d11);
 
 /// The same as [`Session::for_each_summary`] on a connection of its own to the
 /// database at `db`, for a background thread that loads history while the UI runs.

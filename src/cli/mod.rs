@@ -152,9 +152,14 @@ pub struct ServeArgs {
     /// TLS private key (PEM)
     #[arg(long, value_name = "FILE")]
     pub tls_key: Option<PathBuf>,
-    /// Seconds a client may take to send a request (headers or body)
+    /// Seconds a client may take to send a request (headers or body), and that a
+    /// connection may stay open with nothing under way
     #[arg(long, default_value_t = 30, value_name = "SECONDS", hide = true)]
     pub read_timeout: u64,
+    /// Serve plain http on an address other than loopback (passwords and tokens
+    /// cross the network readable): only on a closed network
+    #[arg(long)]
+    pub allow_cleartext: bool,
     /// Continuous journalføring: export what is new into this archive folder
     #[arg(long, value_name = "DIR")]
     pub journal: Option<PathBuf>,

@@ -217,7 +217,21 @@ pub fn serve(settings: &Settings, args: &ServeArgs) -> Result<ExitCode, String> 
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        let scheme = if matches!(listen, server::Listen::Tls { .. }) { "https" } else { "http" };
+        let plain = matches!(listen, server::Listen::Plain);
+        if plain && !addr.ip().is_loopback() {
+            if !args.allow_cleartext {
+                return Err(format!(
+                    "refusing to serve plain http on {addr}: passwords and session tokens would cross the network readable. \
+                     Give --tls-cert and --tls-key, or listen on 127.0.0.1 behind a TLS proxy, \
+                     or add --allow-cleartext on a closed network"
+                ));
+            }
+            eprintln!(
+                "WARNING: serving plain http on {addr}: passwords and session tokens cross the network readable"
+            );
+            tracing::warn!(%addr, "serving plain http on a non-loopback address");
+        }
+        let scheme = if plain { "http" } else { "https" };
         tracing::info!(%addr, db = %settings.db.display(), "sitroom serve");
         // The address goes to stdout too, so a script that asked for port 0 learns it.
         println!("listening on {scheme}://{addr}");

@@ -338,6 +338,7 @@ fn read_rows(data: &[u8], columns: &[&str]) -> Result<Vec<Row>, Invalid> {
     let mut reader =
         csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).has_headers(true).from_reader(data);
     let headers = reader.headers().map_err(|e| Invalid(format!("cannot read the CSV header: {e}")))?.clone();
+    drop(reader);
     let mut map = Vec::new();
     for (i, h) in headers.iter().enumerate() {
         match column_of(h, columns) {
@@ -355,38 +356,81 @@ fn read_rows(data: &[u8], columns: &[&str]) -> Result<Vec<Row>, Invalid> {
     if !map.iter().any(|(_, c)| *c == 0) {
         return Err(Invalid(format!("the CSV header needs the column '{}'", columns[0])));
     }
+    // The data after the header, read record by record. A quote that is opened and
+    // never closed where it should be makes the CSV reader take every following line
+    // into one field: such a record is refused, and the lines after its first are read
+    // again on their own, so no row is lost without being counted and named.
+    let header_end = data.iter().position(|b| *b == b'\n').map_or(data.len(), |i| i + 1);
+    let (mut start, mut first_line) = (header_end, 2u64);
     let mut rows = Vec::new();
-    for record in reader.records() {
-        match record {
-            Ok(r) => {
-                let line = r.position().map_or(0, |p| p.line());
-                if r.iter().all(|f| f.trim().is_empty()) {
-                    continue;
+    'again: while start < data.len() {
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .has_headers(false)
+            .from_reader(&data[start..]);
+        for record in reader.records() {
+            match record {
+                Ok(r) => {
+                    let at = r.position().map_or(1, |p| p.line());
+                    let line = first_line + at - 1;
+                    if r.iter().all(|f| f.trim().is_empty()) {
+                        continue;
+                    }
+                    if swallowed_rows(&r, delimiter, headers.len()) {
+                        rows.push((
+                            line,
+                            Err(format!(
+                                "a quote opened on line {line} is not closed where it should be; \
+                                 the lines after it are read again on their own"
+                            )),
+                        ));
+                        let from = start + r.position().map_or(0, |p| p.byte() as usize);
+                        let next = data[from..]
+                            .iter()
+                            .position(|b| *b == b'\n')
+                            .map_or(data.len(), |i| from + i + 1);
+                        start = next;
+                        first_line = line + 1;
+                        continue 'again;
+                    }
+                    if r.len() > headers.len() {
+                        rows.push((
+                            line,
+                            Err(format!("{} fields where the header has {}", r.len(), headers.len())),
+                        ));
+                        continue;
+                    }
+                    let mut values = vec![String::new(); columns.len()];
+                    for (i, c) in &map {
+                        values[*c] = r.get(*i).unwrap_or_default().to_string();
+                    }
+                    rows.push((line, Ok(values)));
                 }
-                if r.len() > headers.len() {
-                    rows.push((
-                        line,
-                        Err(format!("{} fields where the header has {}", r.len(), headers.len())),
-                    ));
-                    continue;
+                Err(e) => {
+                    let line = first_line + e.position().map_or(1, |p| p.line()) - 1;
+                    let reason = match e.kind() {
+                        csv::ErrorKind::Utf8 { .. } => "not UTF-8 text (save the file as UTF-8)".to_string(),
+                        _ => e.to_string(),
+                    };
+                    rows.push((line, Err(reason)));
                 }
-                let mut values = vec![String::new(); columns.len()];
-                for (i, c) in &map {
-                    values[*c] = r.get(*i).unwrap_or_default().to_string();
-                }
-                rows.push((line, Ok(values)));
-            }
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                let reason = match e.kind() {
-                    csv::ErrorKind::Utf8 { .. } => "not UTF-8 text (save the file as UTF-8)".to_string(),
-                    _ => e.to_string(),
-                };
-                rows.push((line, Err(reason)));
             }
         }
+        break;
     }
     Ok(rows)
+}
+
+/// Does a record hold, inside a field, whole lines that look like rows of the file
+/// (as many separators as a row has)? Then a quote was left open and the reader took
+/// the rows after it into that field. A note that merely runs over two lines does not.
+fn swallowed_rows(record: &csv::StringRecord, delimiter: u8, columns: usize) -> bool {
+    let separators = columns.saturating_sub(1).max(1);
+    record.iter().any(|field| {
+        field.contains('\n')
+            && field.lines().skip(1).any(|l| l.bytes().filter(|b| *b == delimiter).count() >= separators)
+    })
 }
 
 fn split_list(s: &str) -> Vec<String> {
@@ -586,5 +630,24 @@ mod tests {
         assert_eq!(good.len(), 2);
         assert_eq!(good[1].1.availability, Availability::Unavailable);
         assert!(bad[0].reason.contains("mange"));
+    }
+
+    #[test]
+    fn an_unclosed_quote_costs_one_named_row_not_the_rows_after_it() {
+        let mut data = String::from("navn,organisasjon,telefon\n");
+        for i in 1..=2000 {
+            if i == 1000 {
+                data.push_str("\"Berg, Liv,Sandefjord kommune,912 00 000\n");
+            } else {
+                data.push_str(&format!("Person {i},Sandefjord kommune,9{i:07}\n"));
+            }
+        }
+        let (good, bad) = contacts_from_csv(data.as_bytes()).unwrap();
+        assert_eq!(good.len(), 1999, "every row after the broken one is read: {bad:?}");
+        assert_eq!(bad.len(), 1, "{bad:?}");
+        assert_eq!(bad[0].line, 1001, "the broken row is named by its line");
+        assert!(bad[0].reason.contains("quote"), "{bad:?}");
+        assert_eq!(good.last().unwrap().0, 2001, "line numbers stay the file's");
+        assert_eq!(good.last().unwrap().1.name, "Person 2000");
     }
 }

@@ -24,9 +24,14 @@ impl IntoResponse for ServerError {
             ServerError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ServerError::Conflict(_) => StatusCode::CONFLICT,
             ServerError::NotFound(_) => StatusCode::NOT_FOUND,
+            ServerError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             ServerError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        (status, format!("{self}\n")).into_response()
+        let mut response = (status, format!("{self}\n")).into_response();
+        if let ServerError::TooMany(secs) = self {
+            response.headers_mut().insert(header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 
@@ -41,8 +46,17 @@ pub fn router(store: Shared, read_timeout: Duration) -> Router {
         .route(wire::SHARES_RECEIVED_PATH, post(shares_received))
         .route(wire::SHARES_RECEIPTS_PATH, get(receipts))
         .fallback(|| async { (StatusCode::NOT_FOUND, "no such endpoint; sitroom speaks /v1/sync\n") })
-        .with_state(Served { store, read_timeout, stored: Arc::new(tokio::sync::Notify::new()) })
+        .with_state(Served {
+            store,
+            read_timeout,
+            stored: Arc::new(tokio::sync::Notify::new()),
+            guard: Arc::new(super::guard::Guard::default()),
+        })
 }
+
+/// The address a request came from (set per connection by [`serve`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(pub std::net::SocketAddr);
 
 /// What every handler gets.
 #[derive(Clone)]
@@ -52,6 +66,8 @@ struct Served {
     read_timeout: Duration,
     /// Woken when a round stored new ops: long polls waiting for them answer.
     stored: Arc<tokio::sync::Notify>,
+    /// Rate limits and the bound on password checks at sign-in.
+    guard: Arc<super::guard::Guard>,
 }
 
 /// Read a body, refusing one that is too large or too slow.
@@ -99,10 +115,16 @@ fn bearer(headers: &HeaderMap) -> Result<String, ServerError> {
 async fn authenticate(store: &Shared, headers: &HeaderMap) -> Result<Principal, ServerError> {
     let token = bearer(headers)?;
     let store = store.clone();
-    blocking(move || store.authenticate(&token)).await
+    blocking(move || store.authenticate(&token)).await.inspect_err(|e| {
+        tracing::info!(error = %e, "session refused");
+    })
 }
 
-async fn login(State(served): State<Served>, body: Body) -> Result<Response, ServerError> {
+async fn login(
+    State(served): State<Served>,
+    peer: Option<axum::Extension<Peer>>,
+    body: Body,
+) -> Result<Response, ServerError> {
     let bytes = read_body(body, served.read_timeout).await?;
     let store = served.store;
     let req: LoginRequest = serde_json::from_slice(&bytes)
@@ -115,7 +137,15 @@ async fn login(State(served): State<Served>, body: Body) -> Result<Response, Ser
         )));
     }
     let user = req.user.clone();
-    let (token, expires_at, who) = blocking(move || {
+    let addr = peer.map(|p| p.0 .0.ip());
+    let pass = served.guard.admit(addr, &req.user).map_err(|wait| {
+        tracing::warn!(user = %user, ?addr, "sign-in held back");
+        ServerError::TooMany(wait.as_secs().max(1))
+    })?;
+    // At most a few password checks at once: argon2's memory stays bounded however
+    // many sign-ins arrive.
+    let permit = served.guard.hashing.acquire().await.map_err(|e| ServerError::Internal(e.to_string()))?;
+    let outcome = blocking(move || {
         store.login(&SignIn {
             user: &req.user,
             password: &req.password,
@@ -125,9 +155,11 @@ async fn login(State(served): State<Served>, body: Body) -> Result<Response, Ser
             proof: &req.proof,
         })
     })
-    .await
-    .inspect_err(|e| {
-        tracing::warn!(user = %user, error = %e, "login refused");
+    .await;
+    drop(permit);
+    served.guard.done(pass, !matches!(outcome, Err(ServerError::Unauthorized(_))));
+    let (token, expires_at, who) = outcome.inspect_err(|e| {
+        tracing::warn!(user = %user, ?addr, error = %e, "login refused");
     })?;
     tracing::info!(user = %who.name, org = %who.org, origin = %who.origin, "signed in");
     let reply = LoginResponse {
@@ -327,7 +359,12 @@ pub async fn serve(
         let app = app.clone();
         let tls = tls.clone();
         tokio::spawn(async move {
-            let service = hyper_util::service::TowerToHyperService::new(app);
+            let live = Arc::new(Live::default());
+            let service = hyper_util::service::TowerToHyperService::new(Tracked {
+                inner: app,
+                peer,
+                live: live.clone(),
+            });
             // HTTP/1.1, or HTTP/2 (h2c with prior knowledge, or negotiated over TLS):
             // on a warm HTTP/2 connection the headers shrink to a few bytes a round.
             let mut http = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
@@ -341,10 +378,14 @@ pub async fn serve(
                 .auto_date_header(false)
                 .max_concurrent_streams(32);
             let result = match tls {
-                None => http.serve_connection(hyper_util::rt::TokioIo::new(stream), service).await,
+                None => {
+                    let conn = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+                    until_idle(conn, &live, read_timeout).await
+                }
                 Some(acceptor) => match tokio::time::timeout(read_timeout, acceptor.accept(stream)).await {
                     Ok(Ok(tls_stream)) => {
-                        http.serve_connection(hyper_util::rt::TokioIo::new(tls_stream), service).await
+                        let conn = http.serve_connection(hyper_util::rt::TokioIo::new(tls_stream), service);
+                        until_idle(conn, &live, read_timeout).await
                     }
                     Ok(Err(e)) => {
                         tracing::debug!(%peer, error = %e, "TLS handshake failed");
@@ -357,5 +398,112 @@ pub async fn serve(
                 tracing::debug!(%peer, error = %e, "connection ended");
             }
         });
+    }
+}
+
+/// What a connection is doing: requests under way, and when the last one ended.
+#[derive(Default)]
+struct Live {
+    under_way: std::sync::atomic::AtomicUsize,
+    last: std::sync::Mutex<Option<Instant>>,
+}
+
+impl Live {
+    fn idle_for(&self) -> Duration {
+        use std::sync::atomic::Ordering;
+        if self.under_way.load(Ordering::SeqCst) > 0 {
+            return Duration::ZERO;
+        }
+        self.last.lock().unwrap_or_else(|e| e.into_inner()).map(|t| t.elapsed()).unwrap_or(Duration::ZERO)
+    }
+}
+
+/// Counts a request under way until its answer is done (or dropped).
+struct UnderWay(Arc<Live>);
+
+impl UnderWay {
+    fn new(live: Arc<Live>) -> UnderWay {
+        live.under_way.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        UnderWay(live)
+    }
+}
+
+impl Drop for UnderWay {
+    fn drop(&mut self) {
+        *self.0.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+        self.0.under_way.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// The router, per connection: tells each request where it came from, and keeps
+/// count of what is under way so that an idle connection can be closed.
+#[derive(Clone)]
+struct Tracked {
+    inner: Router,
+    peer: std::net::SocketAddr,
+    live: Arc<Live>,
+}
+
+impl tower_service::Service<axum::http::Request<hyper::body::Incoming>> for Tracked {
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, mut req: axum::http::Request<hyper::body::Incoming>) -> Self::Future {
+        req.extensions_mut().insert(Peer(self.peer));
+        let under_way = UnderWay::new(self.live.clone());
+        let fut = tower_service::Service::call(&mut self.inner.clone(), req);
+        Box::pin(async move {
+            let answer = fut.await;
+            drop(under_way);
+            answer
+        })
+    }
+}
+
+/// Serve a connection until it ends, closing it gracefully once it has had nothing
+/// under way for `idle` (HTTP/2 connections too, which hyper would keep forever).
+async fn until_idle<C, E>(conn: C, live: &Live, idle: Duration) -> Result<(), E>
+where
+    C: std::future::Future<Output = Result<(), E>> + GracefulShutdown,
+{
+    tokio::pin!(conn);
+    let mut closing = false;
+    // Before the first request, the connection counts as idle from its start.
+    *live.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+    let look = (idle / 4).clamp(Duration::from_millis(100), Duration::from_secs(5));
+    loop {
+        tokio::select! {
+            done = conn.as_mut() => return done,
+            _ = tokio::time::sleep(look), if !closing => {
+                if live.idle_for() >= idle {
+                    closing = true;
+                    conn.as_mut().shut_down();
+                }
+            }
+        }
+    }
+}
+
+/// A connection that can be asked to finish what is under way and close.
+trait GracefulShutdown {
+    fn shut_down(self: std::pin::Pin<&mut Self>);
+}
+
+impl<I, S, E> GracefulShutdown for hyper_util::server::conn::auto::Connection<'_, I, S, E>
+where
+    S: hyper::service::HttpService<hyper::body::Incoming>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    S::ResBody: axum::body::HttpBody + Send + 'static,
+    <S::ResBody as axum::body::HttpBody>::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    E: hyper::rt::bounds::Http2ServerConnExec<S::Future, S::ResBody>,
+{
+    fn shut_down(self: std::pin::Pin<&mut Self>) {
+        self.graceful_shutdown();
     }
 }

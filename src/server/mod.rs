@@ -3,6 +3,7 @@
 //! what it may see. Storage sits behind [`ServerStore`] so that a PostgreSQL store can
 //! stand beside the SQLite one for deployments one file cannot carry.
 
+mod guard;
 mod http;
 mod sqlite;
 
@@ -25,6 +26,9 @@ pub enum ServerError {
     Conflict(String),
     #[error("{0}")]
     NotFound(String),
+    /// Too many sign-ins: try again after this many seconds.
+    #[error("too many sign-in attempts; try again in {0} s")]
+    TooMany(u64),
     /// Our fault; the client may try again.
     #[error("server error: {0}")]
     Internal(String),

@@ -30,7 +30,9 @@ fn principal(a: Account, device: String, origin: String) -> Principal {
 
 impl SqliteServer {
     pub fn open(path: &Path) -> Result<SqliteServer> {
+        readable_by_owner_alone(path);
         let store = Store::open(path).map_err(|e| ServerError::Internal(e.to_string()))?;
+        readable_by_owner_alone(path);
         Ok(SqliteServer { store: Mutex::new(store) })
     }
 
@@ -39,6 +41,32 @@ impl SqliteServer {
         // back), so the store stays usable.
         self.store.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// The server's file holds password and token hashes: it and its side files are the
+/// owner's alone (mode 0600). A new file is made so before SQLite opens it, and SQLite
+/// gives its -wal and -shm files the same mode. (An existing file is only chmod-ed,
+/// never opened: closing a second descriptor of a file SQLite has open would drop
+/// SQLite's POSIX locks on it.)
+fn readable_by_owner_alone(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        if !path.exists() {
+            let _ = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path);
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = path.as_os_str().to_os_string();
+            p.push(suffix);
+            let _ =
+                std::fs::set_permissions(std::path::PathBuf::from(p), std::fs::Permissions::from_mode(0o600));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 impl ServerStore for SqliteServer {

@@ -664,6 +664,12 @@ pub(crate) fn run_to(conn: &mut Connection, target: usize) -> Result<(), StoreEr
 fn run_steps(conn: &mut Connection, from: usize, to: usize) -> Result<(), StoreError> {
     for (i, sql) in STEPS.iter().enumerate().take(to).skip(from) {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Another process opening the same new file may have taken this step while
+        // this one waited for the lock: look again, holding it.
+        let now: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if now as usize > i {
+            continue;
+        }
         tx.execute_batch(sql)?;
         if i == 0 {
             tx.pragma_update(None, "application_id", APPLICATION_ID)?;

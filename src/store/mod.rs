@@ -95,12 +95,33 @@ impl Store {
             std::fs::create_dir_all(dir)
                 .map_err(|source| StoreError::CannotCreate { path: dir.to_path_buf(), source })?;
         }
+        // Two processes opening a new file at the same moment (a TUI and a CLI
+        // command) race to create its schema and switch it to WAL; SQLite answers the
+        // loser "busy" or "locked" at points where it does not wait by itself. The
+        // loser starts again after a moment and finds the work done.
+        let started = std::time::Instant::now();
+        loop {
+            match Store::open_once(path) {
+                Err(StoreError::Sql(e))
+                    if is_busy(&e) && started.elapsed() < std::time::Duration::from_secs(10) =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn open_once(path: &Path) -> Result<Store> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
             | OpenFlags::SQLITE_OPEN_URI;
         let classify = |e: rusqlite::Error| classify_open_error(path, e);
         let conn = Connection::open_with_flags(path, flags).map_err(classify)?;
+        // Another process may be creating or migrating the same file this moment:
+        // wait for it rather than fail.
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(classify)?;
         let mut store = Store { conn, path: path.to_path_buf() };
         store.check_identity().map_err(classify)??;
         store.configure().map_err(classify)?;
@@ -117,8 +138,12 @@ impl Store {
 
     /// Is this file empty, or a sitroom database this program can read?
     fn check_identity(&self) -> rusqlite::Result<Result<()>> {
-        let app_id: i32 = self.conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
-        let tables: i64 = self.conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
+        // One statement, so one snapshot: another process may be creating the schema.
+        let (app_id, tables): (i32, i64) = self.conn.query_row(
+            "SELECT (SELECT application_id FROM pragma_application_id()), (SELECT count(*) FROM sqlite_schema)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         if app_id != APPLICATION_ID && !(app_id == 0 && tables == 0) {
             return Ok(Err(StoreError::NotSitroom(self.path.clone())));
         }
@@ -178,6 +203,10 @@ impl Store {
         )?;
         Ok(())
     }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e.sqlite_error_code(), Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))
 }
 
 fn classify_open_error(path: &Path, e: rusqlite::Error) -> StoreError {

@@ -328,7 +328,12 @@ impl LogPane {
         };
         match cx.session.add_entry(&self.incident, input) {
             Ok(entry) => {
-                self.model.push_entry(&entry, self.correcting.map(|c| c.1));
+                // Read what is new from the database, not only this entry: another
+                // process (a CLI command, sync) may have written just before, and its
+                // entries come before this one.
+                if self.load_new(cx.session).is_err() || self.model.by_seq(entry.seq).is_none() {
+                    self.model.push_entry(&entry, self.correcting.map(|c| c.1));
+                }
                 self.editor = new_editor();
                 self.started_at = None;
                 self.significant_draft = false;
