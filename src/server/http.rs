@@ -472,20 +472,24 @@ where
     C: std::future::Future<Output = Result<(), E>> + GracefulShutdown,
 {
     tokio::pin!(conn);
-    let mut closing = false;
     // Before the first request, the connection counts as idle from its start.
     *live.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
     let look = (idle / 4).clamp(Duration::from_millis(100), Duration::from_secs(5));
     loop {
         tokio::select! {
             done = conn.as_mut() => return done,
-            _ = tokio::time::sleep(look), if !closing => {
+            _ = tokio::time::sleep(look) => {
                 if live.idle_for() >= idle {
-                    closing = true;
-                    conn.as_mut().shut_down();
+                    break;
                 }
             }
         }
+    }
+    // Ask the client to go (HTTP/2: GOAWAY); one that does not answer is cut off.
+    conn.as_mut().shut_down();
+    match tokio::time::timeout(idle, conn.as_mut()).await {
+        Ok(done) => done,
+        Err(_) => Ok(()),
     }
 }
 
