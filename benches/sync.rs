@@ -176,6 +176,7 @@ fn bytes(full: bool) {
         origin: a.session.store.device_id().unwrap(),
         push: vec![],
         wait_ms: 0,
+        checkpoints: vec![],
     };
     let answer = rt.block_on(c.round(&a.login.token, &req)).unwrap();
     println!(
@@ -316,6 +317,7 @@ fn load(full: bool) {
                     origin: format!("sim{i}"),
                     push: vec![],
                     wait_ms: 0,
+                    checkpoints: vec![],
                 };
                 let t = Instant::now();
                 let a = c.round(&token, &req).await.unwrap();
@@ -372,6 +374,7 @@ fn load(full: bool) {
                         origin: origin.clone(),
                         push,
                         wait_ms: 0,
+                        checkpoints: vec![],
                     };
                     let t = Instant::now();
                     let a = rt.block_on(c.round(&w.login.token, &req)).unwrap();

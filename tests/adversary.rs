@@ -29,7 +29,14 @@ fn session(h: &Home) -> (String, String) {
 
 fn push(server: &Server, token: &str, ops: Vec<Op>) -> SyncResponse {
     let client = Client::new(&server.url).unwrap();
-    let req = SyncRequest { version: VERSION, cursor: 0, origin: String::new(), push: ops, wait_ms: 0 };
+    let req = SyncRequest {
+        version: VERSION,
+        cursor: 0,
+        origin: String::new(),
+        push: ops,
+        wait_ms: 0,
+        checkpoints: vec![],
+    };
     rt().block_on(client.round(token, &req)).unwrap()
 }
 
@@ -91,6 +98,7 @@ fn world() -> World {
     server.add_user("kari", "Sandefjord kommune", &["kriseledelse"]);
     server.add_user("bjorn", "Sandefjord kommune", &["beredskapsmedarbeider"]);
     server.add_user("ola", "Sandefjord kommune", &["loggfører"]);
+    server.add_user("per", "Sandefjord kommune", &["informasjonsmedarbeider"]);
     server.add_user("b_admin", "Larvik kommune", &["administrator"]);
     let (kari, bjorn, ola, attacker) = (Home::new(), Home::new(), Home::new(), Home::new());
     for (h, name) in [(&kari, "kari"), (&bjorn, "bjorn"), (&ola, "ola"), (&attacker, "b_admin")] {
@@ -531,7 +539,14 @@ fn tokens_end_and_are_refreshed_without_the_password() {
     let client = Client::new(&server.url).unwrap();
     let fresh = rt().block_on(client.refresh(&old)).unwrap();
     assert_ne!(fresh.token, old);
-    let req = SyncRequest { version: VERSION, cursor: 0, origin: String::new(), push: vec![], wait_ms: 0 };
+    let req = SyncRequest {
+        version: VERSION,
+        cursor: 0,
+        origin: String::new(),
+        push: vec![],
+        wait_ms: 0,
+        checkpoints: vec![],
+    };
     assert!(rt().block_on(client.round(&old, &req)).is_err(), "the old token ends at the next round");
     assert!(rt().block_on(client.round(&fresh.token, &req)).is_ok());
     // A token past its lifetime is refused.
@@ -539,4 +554,65 @@ fn tokens_end_and_are_refreshed_without_the_password() {
     db.execute("UPDATE tokens SET expires_at = 1", []).unwrap();
     let err = rt().block_on(client.round(&fresh.token, &req)).unwrap_err();
     assert!(err.to_string().contains("expired"), "{err}");
+}
+
+#[test]
+fn the_significant_mark_and_decisions_need_the_right_to_decide_and_the_mark_is_logged() {
+    let w = world();
+    let per = Home::new();
+    per.login(&w.server.url, "per");
+    per.ok(&["sync"]);
+    per.ok(&["incident", "use", "1"]);
+    // Locally the information officer is told no.
+    let (_, err) = per.fails(&["log", "mark", "1"]);
+    assert!(err.contains("record decisions or mark entries significant"), "{err}");
+    let (_, err) = per.fails(&["log", "add", "!Vi stenger skolene"]);
+    assert!(err.contains("record decisions"), "{err}");
+    // On the wire too.
+    let incident = json_of(&per, &["incident", "list", "--json"])[0]["id"].as_str().unwrap().to_string();
+    let first = per.entries()[0]["id"].as_str().unwrap().to_string();
+    let (token, origin) = session(&per);
+    let dev = device(&per);
+    let who = ("per", origin.as_str(), dev.as_str());
+    let mark = forged(Kind::LogEntry, Action::Set, &first, &incident, json!({"significant": 1}), who);
+    let decide = forged(
+        Kind::LogEntry,
+        Action::Create,
+        &Uuid::now_v7().to_string(),
+        &incident,
+        json!({"text": "Vi stenger skolene", "kind": "decision", "prev_hash": "0".repeat(12)}),
+        who,
+    );
+    let answer = push(&w.server, &token, vec![mark.clone(), decide.clone()]);
+    for op in [&mark, &decide] {
+        assert!(
+            reason(&answer, op.id).contains("record decisions or mark entries significant"),
+            "{:?}",
+            answer.refused
+        );
+    }
+    // The logger may, and the marking is in the log for everyone.
+    w.ola.ok(&["log", "mark", "1"]);
+    w.ola.ok(&["sync"]);
+    w.kari.ok(&["sync"]);
+    let log = w.kari.ok(&["log", "list"]);
+    assert!(log.contains("Loggføring #1 markert som vesentlig"), "{log}");
+}
+
+#[test]
+fn reporting_lines_cannot_loop() {
+    let server = Server::start();
+    for org in ["Sandefjord kommune", "Statsforvalteren i Vestfold og Telemark", "DSB"] {
+        server.add_org(org);
+    }
+    let ok = |args: &[&str]| assert!(server.admin(args).status.success(), "{args:?}");
+    ok(&["org", "parent", "Sandefjord kommune", "Statsforvalteren i Vestfold og Telemark"]);
+    ok(&["org", "parent", "Statsforvalteren i Vestfold og Telemark", "DSB"]);
+    let out = server.admin(&["org", "parent", "DSB", "Sandefjord kommune"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("loop"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -75,10 +75,16 @@ fn flood() -> Fixture {
         utc(8, 6),
         "!Sykehjemmet forberedes for evakuering innen kl 12:00 @kommuneoverlege #evakuering",
     );
-    let sig =
-        add(&mut s, &i, utc(8, 17), "Strømbrudd meldt i Andebu sentrum, Glitre anslår 3–5 timer #strøm");
-    let e = s.entry(&i, sig).unwrap();
-    s.set_significant(e.id, true).unwrap();
+    // Marked significant as it is written (marking it afterwards is logged too).
+    s.add_entry(
+        &i,
+        EntryInput {
+            at: Some(utc(8, 17)),
+            significant: true,
+            ..EntryInput::now("Strømbrudd meldt i Andebu sentrum, Glitre anslår 3–5 timer #strøm")
+        },
+    )
+    .unwrap();
     add(&mut s, &i, utc(8, 20), "Melding fra 東京 partnerkommune 🌊 mottatt");
     add(&mut s, &i, utc(8, 21), "Falsk tittel: \u{1b}]0;pwned\u{7}\u{1b}[2J slutt");
     let wrong = s.entry(&i, 2).unwrap();
@@ -323,7 +329,9 @@ fn correct_and_mark_from_the_log_list() {
     assert_eq!(last.corrects, Some(entries[4].id));
     assert!(last.text.ends_with("Tokyo"), "{}", last.text);
     let s = screen(&ui, 100, 30);
-    assert!(s.contains("→ corrected in #8") && s.contains("↺ corrects #5"), "{s}");
+    // The marking is itself in the log (#8), before the correction (#9).
+    assert!(s.contains("Loggføring #5 markert som vesentlig"), "{s}");
+    assert!(s.contains("→ corrected in #9") && s.contains("↺ corrects #5"), "{s}");
 }
 
 #[test]

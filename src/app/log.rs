@@ -104,6 +104,9 @@ impl Session {
         self.permit(Permission::WriteLog)?;
         self.ensure_open(incident)?;
         let mut record = self.record(&input, Utc::now())?;
+        if record.kind == crate::domain::EntryKind::Decision || record.significant {
+            self.permit(Permission::Decide)?;
+        }
         // During a meeting every entry is tagged with it and its agenda item.
         if let Some(m) = self.store.ongoing_meeting(incident)? {
             for t in m.entry_tags() {
@@ -117,8 +120,9 @@ impl Session {
         Ok(added.pop().expect("a new id is never a duplicate"))
     }
 
+    /// Mark an entry significant or not; the marking is logged.
     pub fn set_significant(&mut self, entry_id: Uuid, significant: bool) -> Result<()> {
-        self.permit(Permission::WriteLog)?;
+        self.permit(Permission::Decide)?;
         Ok(self.store.set_significant(entry_id, significant, &self.user, &self.device, Utc::now())?)
     }
 

@@ -372,6 +372,10 @@ pub fn login(
         expires_at: answer.expires_at,
     };
     client::save_login(&settings.db, &login).map_err(|e| e.to_string())?;
+    // The key that countersigns checkpoints: `log verify` checks against it.
+    if !answer.server_key.is_empty() {
+        session.store.set_meta("server_key", &answer.server_key).map_err(|e| e.to_string())?;
+    }
     // A superadministrator may do everything: locally that is the administrator role.
     let mut local_roles = answer.roles.clone();
     if answer.superadmin && !local_roles.contains(&Role::Administrator) {

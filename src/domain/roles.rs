@@ -73,8 +73,11 @@ pub enum Permission {
     ManageUsers,
     /// Open, close and reopen incidents.
     ManageIncidents,
-    /// Write the incident log: entries, corrections, the significant mark.
+    /// Write the incident log: entries and corrections.
     WriteLog,
+    /// Record decisions (beslutninger) and mark entries significant (vesentlig): what
+    /// the log's reader takes as what the staff decided and what mattered.
+    Decide,
     /// Create, assign and move tasks.
     ManageTasks,
     /// Work the media queue.
@@ -93,10 +96,11 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 11] = [
         Permission::ManageUsers,
         Permission::ManageIncidents,
         Permission::WriteLog,
+        Permission::Decide,
         Permission::ManageTasks,
         Permission::WorkMedia,
         Permission::WriteReports,
@@ -115,6 +119,8 @@ impl Permission {
             (Permission::ManageIncidents, false) => "open, close or reopen incidents",
             (Permission::WriteLog, true) => "skrive i hendelsesloggen",
             (Permission::WriteLog, false) => "write the incident log",
+            (Permission::Decide, true) => "registrere beslutninger eller markere loggføringer som vesentlige",
+            (Permission::Decide, false) => "record decisions or mark entries significant",
             (Permission::ManageTasks, true) => "opprette eller endre oppgaver",
             (Permission::ManageTasks, false) => "create or change tasks",
             (Permission::WorkMedia, true) => "behandle mediehenvendelser",
@@ -147,6 +153,7 @@ pub fn grants(role: Role, p: Permission) -> bool {
                 p,
                 ManageIncidents
                     | WriteLog
+                    | Decide
                     | ManageTasks
                     | WorkMedia
                     | WriteReports
@@ -163,7 +170,8 @@ pub fn grants(role: Role, p: Permission) -> bool {
             )
         }
         Role::Informasjonsmedarbeider => matches!(p, WriteLog | WorkMedia | WriteReports),
-        Role::Loggforer => matches!(p, WriteLog | ManageTasks),
+        // The logger records what the staff decides, as it is said.
+        Role::Loggforer => matches!(p, WriteLog | Decide | ManageTasks),
         Role::Eps => matches!(p, WriteLog | SeeEps),
         Role::Gjest => false,
     }

@@ -126,7 +126,7 @@ async fn login(
     body: Body,
 ) -> Result<Response, ServerError> {
     let bytes = read_body(body, served.read_timeout).await?;
-    let store = served.store;
+    let store = served.store.clone();
     let req: LoginRequest = serde_json::from_slice(&bytes)
         .map_err(|e| ServerError::BadRequest(format!("the login request is not valid: {e}")))?;
     if req.version != wire::VERSION {
@@ -163,6 +163,7 @@ async fn login(
     })?;
     tracing::info!(user = %who.name, org = %who.org, origin = %who.origin, "signed in");
     let reply = LoginResponse {
+        server_key: served.store.public_key(),
         token,
         user: who.name,
         org: who.org,
@@ -219,11 +220,17 @@ async fn sync(State(served): State<Served>, headers: HeaderMap, body: Body) -> R
             stored.set(served.stored.notified());
             stored.as_mut().enable();
             let (st, who2, origin2) = (store.clone(), who.clone(), origin.clone());
-            let (pull, next, more) = blocking(move || st.pull(&who2, &origin2, cursor, wire::BATCH)).await?;
+            let (pull, next, more, signed) = blocking(move || {
+                let (pull, next, more) = st.pull(&who2, &origin2, cursor, wire::BATCH)?;
+                let signed = st.checkpoints_for(&pull)?;
+                Ok((pull, next, more, signed))
+            })
+            .await?;
             response.cursor = next;
             if !pull.is_empty() {
                 response.pull = pull;
                 response.more = more;
+                response.checkpoints.extend(signed);
                 break;
             }
         }

@@ -11,6 +11,7 @@ pub use http::{router, serve, Listen};
 pub use sqlite::SqliteServer;
 
 use crate::domain::roles::Role;
+use crate::sync::checkpoint::Checkpoint;
 use crate::sync::{wire, Op};
 use uuid::Uuid;
 
@@ -102,6 +103,13 @@ pub trait ServerStore: Send + Sync + 'static {
     fn logout(&self, token: &str) -> Result<()>;
     /// Judge and store pushed ops; the refused ones, with reasons.
     fn push(&self, who: &Principal, ops: &[Op]) -> Result<Vec<(Uuid, String)>>;
+    /// Check a replica's checkpoints against the store, countersign and keep those
+    /// that hold; the countersigned ones.
+    fn countersign(&self, who: &Principal, checkpoints: &[Checkpoint]) -> Result<Vec<Checkpoint>>;
+    /// The checkpoints whose heads are among these ops' entries.
+    fn checkpoints_for(&self, ops: &[Op]) -> Result<Vec<Checkpoint>>;
+    /// The server's public key (it countersigns checkpoints and shared reports).
+    fn public_key(&self) -> String;
     /// Ops after `cursor` that `who` may see, not made by `origin`.
     fn pull(&self, who: &Principal, origin: &str, cursor: i64, limit: usize) -> Result<(Vec<Op>, i64, bool)>;
     /// `org` reports to `parent` (None: to no one).
@@ -137,11 +145,13 @@ pub fn round(store: &dyn ServerStore, who: &Principal, req: wire::SyncRequest) -
         )));
     }
     let refused = store.push(who, &req.push)?;
+    let mut checkpoints = store.countersign(who, &req.checkpoints)?;
     let (pull, cursor, more) = store.pull(who, &req.origin, req.cursor, wire::BATCH)?;
+    checkpoints.extend(store.checkpoints_for(&pull)?);
     let accepted = req.push.len() - refused.len();
     let n_refused = refused.len();
     Ok(Round {
-        response: wire::SyncResponse { version: wire::VERSION, cursor, refused, pull, more },
+        response: wire::SyncResponse { version: wire::VERSION, cursor, refused, pull, more, checkpoints },
         accepted,
         refused: n_refused,
     })

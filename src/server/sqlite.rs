@@ -6,6 +6,7 @@ use super::{Principal, Result, ServerError, ServerStore, SignIn};
 use crate::domain::roles::Role;
 use crate::store::{Account, Store};
 use crate::sync::authorize::{self, needed_to_read};
+use crate::sync::checkpoint::Checkpoint;
 use crate::sync::{Kind, Op};
 use chrono::Utc;
 use std::path::Path;
@@ -14,6 +15,8 @@ use uuid::Uuid;
 
 pub struct SqliteServer {
     store: Mutex<Store>,
+    /// The server's own signing key, made once and kept in its file.
+    key: crate::sync::keys::SigningKey,
 }
 
 fn principal(a: Account, device: String, origin: String) -> Principal {
@@ -33,7 +36,11 @@ impl SqliteServer {
         readable_by_owner_alone(path);
         let store = Store::open(path).map_err(|e| ServerError::Internal(e.to_string()))?;
         readable_by_owner_alone(path);
-        Ok(SqliteServer { store: Mutex::new(store) })
+        let fresh = crate::sync::keys::SigningKey::generate();
+        let kept = store.meta_or_insert("server_signing_key", &fresh.to_text())?;
+        let key = crate::sync::keys::SigningKey::from_text(&kept)
+            .ok_or_else(|| ServerError::Internal("the server's signing key is damaged".into()))?;
+        Ok(SqliteServer { store: Mutex::new(store), key })
     }
 
     fn store(&self) -> MutexGuard<'_, Store> {
@@ -245,6 +252,51 @@ impl ServerStore for SqliteServer {
         let mut refused = applied.refused;
         refused.extend(applied.failed);
         Ok(refused)
+    }
+
+    fn countersign(&self, who: &Principal, checkpoints: &[Checkpoint]) -> Result<Vec<Checkpoint>> {
+        let mut signed = Vec::new();
+        let mut store = self.store();
+        for cp in checkpoints.iter().take(1000) {
+            let mut cp = cp.clone();
+            // Only a replica's own key signs for it: the one it registered.
+            let Some((registered, _)) = store.replica_key(&cp.origin, &who.name)? else { continue };
+            if cp.origin != who.origin && cp.key != registered {
+                continue;
+            }
+            cp.key = registered;
+            let Some((incident, origin, count, hash)) = store.chain_position(cp.entry)? else { continue };
+            if incident != cp.incident || origin != cp.origin || count != cp.count {
+                continue;
+            }
+            if cp.head.is_empty() {
+                cp.head = hash;
+            } else if cp.head != hash {
+                continue;
+            }
+            if !cp.replica_signature_holds() {
+                tracing::warn!(user = %who.name, origin = %cp.origin, "a checkpoint's signature does not hold");
+                continue;
+            }
+            let Some(org) = store.incident_org_name(cp.incident)? else { continue };
+            cp.org = org;
+            cp.server_sig = self.key.sign(&cp.countersigned_message());
+            signed.push(cp);
+        }
+        store.keep_checkpoints(&signed)?;
+        Ok(signed)
+    }
+
+    fn checkpoints_for(&self, ops: &[Op]) -> Result<Vec<Checkpoint>> {
+        let entries: Vec<Uuid> = ops.iter().filter(|o| o.kind == Kind::LogEntry).map(|o| o.entity).collect();
+        if entries.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self.store().checkpoints_at(&entries)?)
+    }
+
+    fn public_key(&self) -> String {
+        self.key.public()
     }
 
     fn set_parent(&self, org: &str, parent: Option<&str>) -> Result<()> {

@@ -305,6 +305,37 @@ impl Store {
             return Err(StoreError::NotFound(format!("there is no log entry {entry_id}")));
         }
         replica::changed(&tx, Kind::LogEntry, entry_id, &["significant"], Who { author, device }, now)?;
+        // The marking is itself in the log: who said it mattered, and when.
+        let (incident_id, seq): (String, i64) = tx.query_row(
+            "SELECT incident_id, seq FROM log_entries WHERE id = ?1",
+            [entry_id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let incident =
+            super::incidents::incident_by_id_in(&tx, Uuid::parse_str(&incident_id).unwrap_or_default())?
+                .ok_or_else(|| StoreError::NotFound(format!("the incident of entry {entry_id} is gone")))?;
+        let text = if significant {
+            format!("Loggføring #{seq} markert som vesentlig")
+        } else {
+            format!("Loggføring #{seq} er ikke lenger markert som vesentlig")
+        };
+        append_in(
+            &tx,
+            &incident,
+            [NewEntryRecord {
+                id: Uuid::now_v7(),
+                text,
+                author: author.to_string(),
+                device: device.to_string(),
+                reported_at: now,
+                recorded_at: now,
+                kind: crate::domain::EntryKind::Auto,
+                tags: vec!["vesentlig".into()],
+                mentions: vec![],
+                significant: false,
+                corrects: None,
+            }],
+        )?;
         tx.commit()?;
         Ok(())
     }

@@ -636,6 +636,24 @@ const STEPS: &[&str] = &[
     ) STRICT;
     ALTER TABLE tokens ADD COLUMN expires_at INTEGER;
     CREATE INDEX oplog_to_push ON oplog(hlc, op_id) WHERE state = 0;
+
+    -- Signed chain heads (checkpoints), on clients and the server alike: a replica's
+    -- word that its first `count` entries in an incident end in `entry`, and the
+    -- server's countersignature with the organisation it knows the incident by.
+    CREATE TABLE checkpoints (
+        incident_id TEXT NOT NULL,
+        origin      TEXT NOT NULL,
+        count       INTEGER NOT NULL,
+        entry_id    TEXT NOT NULL,
+        head        TEXT NOT NULL,
+        at          INTEGER NOT NULL,
+        key         TEXT NOT NULL,
+        sig         TEXT NOT NULL,
+        org         TEXT NOT NULL DEFAULT '',
+        server_sig  TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (incident_id, origin, count)
+    ) STRICT;
+    CREATE INDEX checkpoints_by_entry ON checkpoints(entry_id);
     "#,
 ];
 

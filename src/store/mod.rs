@@ -6,6 +6,7 @@
 mod alerts;
 mod archive;
 mod cards;
+mod checkpoints;
 mod drafts;
 mod eps;
 mod evaluations;

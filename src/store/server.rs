@@ -207,6 +207,17 @@ impl Store {
         Ok(())
     }
 
+    /// The name of the organisation that owns an incident, if the server knows it.
+    pub fn incident_org_name(&self, incident: Uuid) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT o.name FROM incident_orgs io JOIN orgs o ON o.id = io.org_id WHERE io.incident_id = ?1",
+            )?
+            .query_row([incident.to_string()], |r| r.get(0))
+            .optional()?)
+    }
+
     /// A replica's registered key, and whether `account` has signed in there.
     pub fn replica_key(&self, origin: &str, account: &str) -> Result<Option<(String, bool)>> {
         Ok(self

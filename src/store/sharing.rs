@@ -169,6 +169,27 @@ impl Store {
         if parent.as_deref() == Some(child.as_str()) {
             return Err(StoreError::Conflict("an organisation cannot report to itself".into()));
         }
+        // Up the line from the new parent: meeting the child would make a loop (A
+        // reports to B, B to A), and a report shared upward would circle for ever.
+        let mut up = parent.clone();
+        let mut steps = 0;
+        while let Some(p) = up {
+            if p == child {
+                return Err(StoreError::Conflict(format!(
+                    "'{}' already reports, through others, to '{org}': that would make a loop",
+                    self.conn.query_row(
+                        "SELECT name FROM orgs WHERE id = ?1",
+                        [parent.as_deref().unwrap_or_default()],
+                        |r| r.get::<_, String>(0)
+                    )?
+                )));
+            }
+            steps += 1;
+            if steps > 1000 {
+                break;
+            }
+            up = self.conn.query_row("SELECT parent_id FROM orgs WHERE id = ?1", [&p], |r| r.get(0))?;
+        }
         self.conn.execute("UPDATE orgs SET parent_id = ?1 WHERE id = ?2", params![parent, child])?;
         Ok(())
     }

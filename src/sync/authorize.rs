@@ -79,6 +79,18 @@ pub fn needed(op: &Op) -> Permission {
                 Permission::WriteReports
             }
         }
+        // A decision, or the significant mark, on an entry: what the staff decided
+        // and what mattered is not for every log writer to say.
+        Kind::LogEntry
+            if op.field_str("kind") == Some("decision")
+                || op
+                    .fields
+                    .get("significant")
+                    .is_some_and(|v| v.as_i64().unwrap_or(0) != 0 || v == true)
+                || (op.action == Action::Set && op.fields.contains_key("significant")) =>
+        {
+            Permission::Decide
+        }
         kind => needed_to_change(kind),
     }
 }

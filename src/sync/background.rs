@@ -167,6 +167,7 @@ async fn run(db: PathBuf, mut login: Login, state: Arc<Mutex<SyncState>>, stop: 
                 origin: origin.clone(),
                 push: vec![],
                 wait_ms: LONG_POLL_MS,
+                checkpoints: vec![],
             };
             let client = &client;
             let token = login.token.clone();

@@ -372,6 +372,7 @@ pub struct SyncReport {
 /// a long poll beside a push, and each answer covers its own stretch).
 pub fn take(store: &mut Store, answer: &SyncResponse) -> Result<usize> {
     store.apply_ops(&answer.pull, OpState::Acked)?;
+    store.keep_checkpoints(&answer.checkpoints)?;
     if answer.cursor > store.sync_cursor()? {
         store.set_sync_cursor(answer.cursor)?;
     }
@@ -408,12 +409,24 @@ pub async fn sync(
         let push = store.ops_to_push(wire::BATCH)?;
         // The ids before `leave_out`, which blanks those the server can derive.
         let pushed: Vec<_> = push.iter().map(|op| op.id).collect();
+        // With the last of what waits in this round, sign the heads of this replica's
+        // chains when it is time (kept here at once; the server countersigns).
+        let checkpoints = if push.len() < wire::BATCH {
+            let key = super::keys::of_replica(store)?;
+            let now = chrono::Utc::now().timestamp_millis();
+            let due = super::checkpoint::due(store, &origin, &key, now, false)?;
+            store.keep_checkpoints(&due)?;
+            due
+        } else {
+            Vec::new()
+        };
         let mut req = SyncRequest {
             version: wire::VERSION,
             cursor: store.sync_cursor()?,
             origin: origin.clone(),
             push,
             wait_ms: 0,
+            checkpoints,
         };
         // What the server knows from the session stays off the wire.
         wire::leave_out(&mut req, &login.user, &login.device);

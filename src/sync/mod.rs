@@ -10,6 +10,7 @@ pub use op::{Action, Kind, Op};
 pub mod authorize;
 pub mod background;
 pub mod bundle;
+pub mod checkpoint;
 pub mod client;
 pub mod keys;
 pub mod wire;

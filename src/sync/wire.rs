@@ -43,6 +43,9 @@ pub struct SyncRequest {
     /// something to pull (a long poll), in milliseconds; 0 answers at once.
     #[serde(rename = "w", default, skip_serializing_if = "is_zero")]
     pub wait_ms: u32,
+    /// This replica's signed chain heads, now and then (see `checkpoint`).
+    #[serde(rename = "k", default, skip_serializing_if = "Vec::is_empty")]
+    pub checkpoints: Vec<super::checkpoint::Checkpoint>,
 }
 
 fn this_version() -> u32 {
@@ -76,6 +79,9 @@ pub struct SyncResponse {
     /// More ops wait after `cursor`: ask again at once.
     #[serde(rename = "m", default, skip_serializing_if = "std::ops::Not::not")]
     pub more: bool,
+    /// Countersigned checkpoints: the pusher's own, and those for the entries pulled.
+    #[serde(rename = "k", default, skip_serializing_if = "Vec::is_empty")]
+    pub checkpoints: Vec<super::checkpoint::Checkpoint>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -107,6 +113,9 @@ pub struct LoginResponse {
     /// When the token ends (ms since the epoch); refresh it before then.
     #[serde(default)]
     pub expires_at: i64,
+    /// The server's public key, which countersigns checkpoints.
+    #[serde(default)]
+    pub server_key: String,
 }
 
 /// A new token for a live session, without the password (`POST /v1/refresh` with the
@@ -174,6 +183,14 @@ pub fn leave_out(req: &mut SyncRequest, author: &str, device: &str) {
             op.sig.clear();
         }
     }
+    // The server knows the replica, its key and its entries' hashes.
+    for cp in &mut req.checkpoints {
+        if cp.origin == req.origin {
+            cp.origin.clear();
+            cp.key.clear();
+            cp.head.clear();
+        }
+    }
     req.origin.clear();
 }
 
@@ -194,6 +211,11 @@ pub fn fill_in(req: &mut SyncRequest, author: &str, device: &str, origin: &str) 
         }
         if op.origin.is_empty() {
             op.origin = req.origin.clone();
+        }
+    }
+    for cp in &mut req.checkpoints {
+        if cp.origin.is_empty() {
+            cp.origin = req.origin.clone();
         }
     }
 }
@@ -234,8 +256,14 @@ mod tests {
 
     #[test]
     fn a_round_trip_keeps_everything() {
-        let req =
-            SyncRequest { version: VERSION, cursor: 42, origin: "abc".into(), push: vec![], wait_ms: 0 };
+        let req = SyncRequest {
+            version: VERSION,
+            cursor: 42,
+            origin: "abc".into(),
+            push: vec![],
+            wait_ms: 0,
+            checkpoints: vec![],
+        };
         assert_eq!(SyncRequest::decode(&encode(&req)).unwrap(), req);
     }
 

@@ -1,0 +1,134 @@
+//! Signed chain heads (see `sync::checkpoint`): kept on clients and on the server,
+//! and where each entry stands in its replica's chain.
+
+use super::{Result, Store};
+use crate::sync::checkpoint::Checkpoint;
+use rusqlite::{params, OptionalExtension};
+use uuid::Uuid;
+
+const COLUMNS: &str = "incident_id, origin, count, entry_id, head, at, key, sig, org, server_sig";
+
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Checkpoint> {
+    let uuid = |s: String| Uuid::parse_str(&s).unwrap_or_default();
+    Ok(Checkpoint {
+        incident: uuid(r.get(0)?),
+        origin: r.get(1)?,
+        count: r.get(2)?,
+        entry: uuid(r.get(3)?),
+        head: r.get(4)?,
+        at: r.get(5)?,
+        key: r.get(6)?,
+        sig: r.get(7)?,
+        org: r.get(8)?,
+        server_sig: r.get(9)?,
+    })
+}
+
+impl Store {
+    /// Keep checkpoints; a countersigned one takes the place of the same one without.
+    pub fn keep_checkpoints(&mut self, checkpoints: &[Checkpoint]) -> Result<()> {
+        if checkpoints.is_empty() {
+            return Ok(());
+        }
+        let tx = self.conn.transaction()?;
+        for c in checkpoints {
+            tx.prepare_cached(&format!(
+                "INSERT INTO checkpoints ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT (incident_id, origin, count) DO UPDATE SET org = excluded.org,
+                   server_sig = excluded.server_sig
+                 WHERE checkpoints.server_sig = '' AND excluded.server_sig <> ''
+                   AND checkpoints.sig = excluded.sig"
+            ))?
+            .execute(params![
+                c.incident.to_string(),
+                c.origin,
+                c.count,
+                c.entry.to_string(),
+                c.head,
+                c.at,
+                c.key,
+                c.sig,
+                c.org,
+                c.server_sig
+            ])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every checkpoint of an incident, oldest first per replica.
+    pub fn checkpoints(&self, incident: Uuid) -> Result<Vec<Checkpoint>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM checkpoints WHERE incident_id = ?1 ORDER BY origin, count"
+        ))?;
+        let rows = stmt.query_map([incident.to_string()], from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Checkpoints whose head is one of these entries.
+    pub fn checkpoints_at(&self, entries: &[Uuid]) -> Result<Vec<Checkpoint>> {
+        let mut out = Vec::new();
+        let mut stmt =
+            self.conn.prepare_cached(&format!("SELECT {COLUMNS} FROM checkpoints WHERE entry_id = ?1"))?;
+        for e in entries {
+            for c in stmt.query_map([e.to_string()], from_row)? {
+                out.push(c?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Where an entry stands in its replica's chain: its incident, its replica, its
+    /// place in that chain (1, 2, …) and its hash.
+    pub fn chain_position(&self, entry: Uuid) -> Result<Option<(Uuid, String, i64, String)>> {
+        let found: Option<(String, String, i64, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT e.incident_id, e.origin,
+                        (SELECT count(*) FROM log_entries p
+                          WHERE p.incident_id = e.incident_id AND p.origin = e.origin AND p.hlc <= e.hlc),
+                        e.hash
+                 FROM log_entries e WHERE e.id = ?1",
+            )?
+            .query_row([entry.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .optional()?;
+        Ok(found.map(|(i, o, n, h)| (Uuid::parse_str(&i).unwrap_or_default(), o, n, h)))
+    }
+
+    /// This replica's chains that have entries newer than its last checkpoint in them:
+    /// per incident, the newest entry and when the replica last signed there (ms; 0
+    /// for never) with how many entries that covered.
+    pub fn unsigned_chains(&self, origin: &str) -> Result<Vec<(Uuid, Uuid, i64, i64)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT e.incident_id,
+                    (SELECT l.id FROM log_entries l WHERE l.incident_id = e.incident_id AND l.origin = ?1
+                      ORDER BY l.hlc DESC LIMIT 1),
+                    coalesce((SELECT max(c.at) FROM checkpoints c WHERE c.incident_id = e.incident_id AND c.origin = ?1), 0),
+                    coalesce((SELECT max(c.count) FROM checkpoints c WHERE c.incident_id = e.incident_id AND c.origin = ?1), 0),
+                    count(*)
+             FROM log_entries e WHERE e.origin = ?1 GROUP BY e.incident_id",
+        )?;
+        let rows = stmt.query_map([origin], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (incident, head, at, signed, count) = row?;
+            if count > signed {
+                out.push((
+                    Uuid::parse_str(&incident).unwrap_or_default(),
+                    Uuid::parse_str(&head).unwrap_or_default(),
+                    at,
+                    count - signed,
+                ));
+            }
+        }
+        Ok(out)
+    }
+}
