@@ -616,3 +616,96 @@ fn reporting_lines_cannot_loop() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+fn approved_sitrep(h: &Home, text: &str) {
+    h.ok(&["incident", "new", "--title", "Storm i Vestfold", "--type", "strømbrudd"]);
+    h.ok(&["report", "new", "--title", "Situasjonsrapport 1"]);
+    let f = h.path().join("s.md");
+    std::fs::write(&f, text).unwrap();
+    h.ok(&["report", "edit", "1", "--file", f.to_str().unwrap()]);
+    h.ok(&["report", "submit", "1"]);
+    h.ok(&["report", "approve", "1"]);
+}
+
+#[test]
+fn a_shared_report_comes_from_the_organisation_the_server_knows_and_a_changed_file_is_refused() {
+    const COUNTY: &str = "Statsforvalteren i Vestfold og Telemark";
+    let server = Server::start();
+    for org in [COUNTY, "Larvik kommune", "Sandefjord kommune"] {
+        server.add_org(org);
+    }
+    for org in ["Larvik kommune", "Sandefjord kommune"] {
+        assert!(server.admin(&["org", "parent", org, COUNTY]).status.success());
+    }
+    server.add_user("siri", "Sandefjord kommune", &["kriseledelse"]);
+    server.add_user("sara", COUNTY, &["kriseledelse"]);
+    // Sandefjord's user calls the installation Larvik in the configuration.
+    let sandefjord = Home::new();
+    sandefjord.configure("installation = \"Larvik kommune\"\n");
+    sandefjord.login(&server.url, "siri");
+    approved_sitrep(&sandefjord, "## Situasjon\nStrømmen er tilbake i Andebu.\n");
+    sandefjord.ok(&["report", "share", "1", "--upward"]);
+    let county = Home::new();
+    county.login(&server.url, "sara");
+    county.ok(&["incident", "new", "--title", "Uvær i Vestfold", "--type", "strømbrudd"]);
+    assert!(county.ok(&["report", "inbox"]).starts_with("1 nye"));
+    let log: Vec<String> = county.entries().iter().map(|e| e["text"].as_str().unwrap().to_string()).collect();
+    assert!(log.iter().any(|t| t.starts_with("Mottatt situasjonsrapport fra Sandefjord kommune")), "{log:?}");
+    assert!(!log.iter().any(|t| t.contains("Larvik")), "{log:?}");
+
+    // On the wire, a package that says Larvik with Sandefjord's session is refused.
+    let file = sandefjord.path().join("sitrep.json");
+    sandefjord.ok(&["report", "share", "1", "--out", file.to_str().unwrap()]);
+    let genuine: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(genuine["from"], "Sandefjord kommune");
+    let mut claims_larvik = genuine.clone();
+    claims_larvik["from"] = "Larvik kommune".into();
+    let (token, _) = session(&sandefjord);
+    let reply = raw_post(&server.addr, "/v1/shares", &token, claims_larvik.to_string().as_bytes());
+    assert!(
+        reply.starts_with("HTTP/1.1 400") && reply.contains("signed in for 'Sandefjord kommune'"),
+        "{reply}"
+    );
+
+    // As a file: any changed field, or a new text with its checksum made again, or a
+    // new signature by another key, is refused by the receiver.
+    let text = "## Situasjon\nAlt er normalt.\n";
+    let sum: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    };
+    let changes: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+        ("from", Box::new(|v: &mut Value| v["from"] = "Larvik kommune".into())),
+        ("approved_by", Box::new(|v: &mut Value| v["approved_by"] = "ordføreren".into())),
+        ("version", Box::new(|v: &mut Value| v["version"] = 7.into())),
+        ("id", Box::new(|v: &mut Value| v["id"] = Uuid::now_v7().to_string().into())),
+        (
+            "text and checksum",
+            Box::new(move |v: &mut Value| {
+                v["text"] = text.into();
+                v["sha256"] = sum.clone().into();
+            }),
+        ),
+        (
+            "signed anew by another key",
+            Box::new(|v: &mut Value| {
+                v["from"] = "Larvik kommune".into();
+                let mut r: sitroom::domain::share::SharedReport = serde_json::from_value(v.clone()).unwrap();
+                let key = sitroom::sync::keys::SigningKey::generate();
+                r.key = key.public();
+                r.signature = key.sign(&r.signed_bytes());
+                *v = serde_json::to_value(&r).unwrap();
+            }),
+        ),
+    ];
+    for (what, change) in changes {
+        let mut v = genuine.clone();
+        change(&mut v);
+        let bad = county.path().join("endret.json");
+        std::fs::write(&bad, v.to_string()).unwrap();
+        let (_, err) = county.fails(&["report", "receive", bad.to_str().unwrap()]);
+        assert!(err.contains("refused"), "{what}: {err}");
+    }
+    let ok = county.ok(&["report", "receive", file.to_str().unwrap()]);
+    assert!(ok.contains("Sandefjord kommune") || ok.contains("mottatt"), "{ok}");
+}

@@ -121,3 +121,129 @@ fn two_processes_creating_one_database_at_once_both_succeed() {
         assert_eq!(list.matches("Prøve").count(), 2, "trial {trial}: {list}");
     }
 }
+
+mod signed_history {
+    use super::common::server::Server;
+    use super::common::Home;
+    use serde_json::Value;
+
+    fn two_replicas() -> (Server, Home, Home) {
+        let server = Server::start();
+        server.add_org("Sandefjord kommune");
+        server.add_user("kari", "Sandefjord kommune", &["kriseledelse"]);
+        server.add_user("ola", "Sandefjord kommune", &["loggfører"]);
+        let (kari, ola) = (Home::new(), Home::new());
+        kari.login(&server.url, "kari");
+        ola.login(&server.url, "ola");
+        kari.ok(&["incident", "new", "--title", "Storm i Sandefjord", "--type", "strømbrudd"]);
+        for text in
+            ["Strømmen er borte i Vesterøya", "Aggregat bestilt til sykehjemmet", "Skolene holder stengt"]
+        {
+            kari.ok(&["log", "add", text]);
+        }
+        kari.ok(&["sync"]);
+        ola.ok(&["sync"]);
+        ola.ok(&["incident", "use", "1"]);
+        for text in [
+            "Ola: veien til Helgerød er stengt",
+            "Ola: Statnett melder feil i Hjertnes",
+            "Ola: brannvesenet på stedet",
+        ] {
+            ola.ok(&["log", "add", text]);
+        }
+        ola.ok(&["sync"]);
+        kari.ok(&["sync"]);
+        (server, kari, ola)
+    }
+
+    fn sql(h: &Home, statement: &str) {
+        let db = rusqlite::Connection::open(h.db()).unwrap();
+        db.execute_batch(statement).unwrap();
+    }
+
+    /// Rewrite the newest entry with new text and its hash recomputed, as someone with
+    /// the file and the knowledge of the chain would.
+    fn rewrite_newest(h: &Home) {
+        let store = sitroom::store::Store::open(&h.db()).unwrap();
+        let incident = store.incident_by_number(1).unwrap();
+        let mut last = store.entries(&incident).unwrap().pop().unwrap();
+        last.text = "Alt er normalt".into();
+        let hash = last.hash_input(incident.id).hash();
+        drop(store);
+        let db = rusqlite::Connection::open(h.db()).unwrap();
+        db.execute(
+            "UPDATE log_entries SET text = ?1, folded = ?1, hash = ?2 WHERE id = ?3",
+            rusqlite::params![last.text, hash, last.id.to_string()],
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn the_newest_entry_is_covered_by_a_countersigned_checkpoint() {
+        let (_server, kari, ola) = two_replicas();
+        for h in [&kari, &ola] {
+            let v = h.ok(&["log", "verify"]);
+            assert!(v.contains("intact"), "{v}");
+            assert_eq!(v.matches("countersigned by the server); 0 newer not yet signed").count(), 2, "{v}");
+        }
+        let json: Value = serde_json::from_str(&kari.ok(&["log", "verify", "--json"])).unwrap();
+        assert_eq!(json["signed"].as_array().unwrap().len(), 2, "{json}");
+
+        // Removing the newest entry is found: the signature names it.
+        sql(&kari, "DELETE FROM log_entries WHERE seq = (SELECT max(seq) FROM log_entries)");
+        let out = kari.run(&["log", "verify"]);
+        assert_eq!(out.status.code(), Some(1));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("SIGNATURES DO NOT HOLD") && text.contains("removed"), "{text}");
+
+        // So is rewriting it with its hash made again.
+        rewrite_newest(&ola);
+        let out = ola.run(&["log", "verify"]);
+        assert_eq!(out.status.code(), Some(1));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("altered or replaced"), "{text}");
+    }
+
+    fn read_bundle(path: &std::path::Path) -> Value {
+        let raw = zstd::decode_all(std::fs::File::open(path).unwrap()).unwrap();
+        serde_json::from_slice(&raw).unwrap()
+    }
+
+    fn write_bundle(path: &std::path::Path, v: &Value) {
+        std::fs::write(path, zstd::encode_all(v.to_string().as_bytes(), 3).unwrap()).unwrap();
+    }
+
+    #[test]
+    fn an_altered_bundle_is_refused_whole_and_the_genuine_one_then_imports() {
+        let (_server, kari, _ola) = two_replicas();
+        let file = kari.path().join("usb.bundle");
+        kari.ok(&["bundle", "export", file.to_str().unwrap()]);
+        let genuine = read_bundle(&file);
+        let ops = genuine["ops"].as_array().unwrap();
+        let texts: Vec<(usize, String)> = ops
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o["k"] == "log_entry")
+            .map(|(i, o)| (i, o["f"]["text"].as_str().unwrap_or_default().to_string()))
+            .collect();
+        let (karis_first, _) = texts.iter().find(|(_, t)| t.starts_with("Strømmen")).unwrap().clone();
+        let (olas_middle, _) = texts.iter().find(|(_, t)| t.contains("Statnett")).unwrap().clone();
+        let (olas_last, _) = texts.iter().find(|(_, t)| t.contains("brannvesenet")).unwrap().clone();
+        for (at, why) in
+            [(karis_first, "signature"), (olas_middle, "does not follow"), (olas_last, "altered or replaced")]
+        {
+            let mut altered = genuine.clone();
+            altered["ops"][at]["f"]["text"] = "Alt er normalt".into();
+            let bad = kari.path().join("altered.bundle");
+            write_bundle(&bad, &altered);
+            let fresh = Home::new();
+            let (_, err) = fresh.fails(&["bundle", "import", bad.to_str().unwrap()]);
+            assert!(err.contains("altered") && err.contains(why), "{why}: {err}");
+            assert!(fresh.ok(&["incident", "list", "--json"]).trim() == "[]", "nothing of it was kept");
+            fresh.ok(&["bundle", "import", file.to_str().unwrap()]);
+            fresh.ok(&["incident", "use", "1"]);
+            assert_eq!(fresh.entries().len(), 6);
+            assert!(fresh.ok(&["log", "verify"]).contains("intact"));
+        }
+    }
+}

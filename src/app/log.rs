@@ -161,6 +161,19 @@ impl Session {
         Ok(verify_chain(incident.id, &entries))
     }
 
+    /// How far each replica's chain in the incident is signed, checked against the
+    /// signatures (the server's with the key it gave at sign-in): Err names what was
+    /// removed or altered after it was signed, the newest entries included.
+    pub fn signatures(
+        &self,
+        incident: &Incident,
+    ) -> Result<std::result::Result<Vec<crate::sync::checkpoint::ChainSigned>, String>> {
+        let entries = self.store.entries(incident)?;
+        let checkpoints = self.store.checkpoints(incident.id)?;
+        let server_key = self.store.meta("server_key")?;
+        Ok(crate::sync::checkpoint::check(incident.id, &entries, &checkpoints, server_key.as_deref()))
+    }
+
     pub fn save_draft(&self, incident: &Incident, draft: Option<&Draft>) -> Result<()> {
         Ok(self.store.save_draft(&self.user, incident.id, draft)?)
     }

@@ -56,7 +56,48 @@ impl Session {
             title: incident.title.clone(),
             kind: incident.kind.clone(),
         };
-        Ok(SharedReport::new(&self.installation(), source, chosen, &self.user, Utc::now())?)
+        // Signed in, the report comes from the organisation the server certified this
+        // replica for, whatever the configuration calls the installation.
+        let certificate = self.store.meta("certificate")?.filter(|c| !c.is_empty());
+        let from = match (&certificate, self.store.meta("certified_org")?) {
+            (Some(_), Some(org)) if !org.is_empty() => org,
+            _ => self.installation(),
+        };
+        let mut package = SharedReport::new(&from, source, chosen, &self.user, Utc::now())?;
+        let key = crate::sync::keys::of_replica(&self.store)?;
+        package.replica = self.store.device_id()?;
+        package.key = key.public();
+        package.certificate = certificate.unwrap_or_default();
+        package.signature = key.sign(&package.signed_bytes());
+        Ok(package)
+    }
+
+    /// Whether a shared report is what its sender signed, and from whom it says.
+    /// Knowing a server's key (signed in once), this replica takes only packages that
+    /// server certified: the sending organisation is then the server's word.
+    fn check_vouched(&self, report: &SharedReport) -> Result<()> {
+        use crate::sync::keys::{certificate_message, verify};
+        let refuse = |why: &str| Err(AppError::Usage(format!("the shared report is refused: {why}")));
+        if !report.signature.is_empty() && !verify(&report.key, &report.signed_bytes(), &report.signature) {
+            return refuse("it was altered after it was signed");
+        }
+        let Some(server) = self.store.meta("server_key")?.filter(|k| !k.is_empty()) else {
+            return Ok(());
+        };
+        if report.signature.is_empty() {
+            return refuse("it is not signed");
+        }
+        if !verify(
+            &server,
+            &certificate_message(&report.replica, &report.key, &report.from),
+            &report.certificate,
+        ) {
+            return refuse(&format!(
+                "the sync server has not certified that it comes from '{}'",
+                crate::text::safe_line(&report.from)
+            ));
+        }
+        Ok(())
     }
 
     /// Record in the log that `report` was shared with `to` (as a file).
@@ -74,8 +115,10 @@ impl Session {
         via: &str,
     ) -> Result<Option<LogEntry>> {
         self.permit(Permission::WriteLog)?;
-        // Checked again here: whatever carried it, the text must match its checksum.
+        // Checked again here: whatever carried it, the text must match its checksum,
+        // and the package its signature.
         let report = SharedReport::parse(serde_json::to_string(report).expect("plain data").as_bytes())?;
+        self.check_vouched(&report)?;
         let now = Utc::now();
         let text = format!(
             "Mottatt {} fra {} ({via}): «{}», rapport {} versjon {}, godkjent {} av {}",

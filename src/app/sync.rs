@@ -76,17 +76,35 @@ impl Session {
         Ok(())
     }
 
-    pub fn export_bundle(&self, since: i64) -> Result<Bundle> {
+    pub fn export_bundle(&mut self, since: i64) -> Result<Bundle> {
         let ops = self.store.ops_after(since, usize::MAX)?;
         let through = ops.last().map(|(seq, _)| *seq).unwrap_or(since);
         let key = crate::sync::keys::of_replica(&self.store)?;
-        Ok(Bundle::new(self.store.device_id()?, through, ops.into_iter().map(|(_, op)| op).collect(), &key))
+        let me = self.store.device_id()?;
+        // The writer signs the heads of its chains now, so that the newest entry in
+        // the bundle is covered too.
+        let fresh =
+            crate::sync::checkpoint::due(&self.store, &me, &key, Utc::now().timestamp_millis(), true)?;
+        self.store.keep_checkpoints(&fresh)?;
+        let mut bundle = Bundle::new(me, through, ops.into_iter().map(|(_, op)| op).collect(), &key);
+        let incidents: std::collections::BTreeSet<uuid::Uuid> =
+            bundle.ops.iter().filter(|o| o.kind == crate::sync::Kind::LogEntry).map(|o| o.incident).collect();
+        for incident in incidents {
+            bundle.checkpoints.extend(self.store.checkpoints(incident)?);
+        }
+        Ok(bundle)
     }
 
     /// Apply a bundle. The importing user must be allowed every kind of change in it;
     /// the ops are then shared onward at the next sync.
     pub fn import_bundle(&mut self, bundle: &Bundle) -> Result<Applied> {
         bundle.check_signatures().map_err(AppError::Usage)?;
+        bundle
+            .check_links(|op| {
+                let prefix = op.field_str("prev_hash")?;
+                self.store.chain_hash(op.incident, &op.origin, prefix).ok().flatten()
+            })
+            .map_err(AppError::Usage)?;
         let mut seen = Vec::new();
         for op in &bundle.ops {
             let p = needed(op);
@@ -95,7 +113,35 @@ impl Session {
                 seen.push(p);
             }
         }
-        Ok(self.store.apply_ops(&bundle.ops, OpState::ToPush)?)
+        // Applied and checked in one transaction: every signed head must be the entry
+        // that is there once the bundle is in, or nothing of it is kept.
+        let incidents: std::collections::BTreeSet<uuid::Uuid> =
+            bundle.ops.iter().filter(|o| o.kind == crate::sync::Kind::LogEntry).map(|o| o.incident).collect();
+        let server_key = self.store.meta("server_key")?;
+        let checked =
+            self.store.apply_ops_checked(&bundle.ops, OpState::ToPush, &bundle.checkpoints, |store| {
+                for incident in &incidents {
+                    let Some(i) = store.incident_by_id(*incident).map_err(|e| e.to_string())? else {
+                        continue;
+                    };
+                    let entries = store.entries(&i).map_err(|e| e.to_string())?;
+                    // Signed heads that are here are checked; one whose entry has not
+                    // arrived yet (an earlier bundle not taken in) is for later.
+                    let here: std::collections::HashSet<uuid::Uuid> = entries.iter().map(|e| e.id).collect();
+                    let checkpoints: Vec<_> = store
+                        .checkpoints(*incident)
+                        .map_err(|e| e.to_string())?
+                        .into_iter()
+                        .filter(|c| here.contains(&c.entry))
+                        .collect();
+                    crate::sync::checkpoint::check(*incident, &entries, &checkpoints, server_key.as_deref())?;
+                    crate::domain::log::verify_chain(*incident, &entries).map_err(|b| b.to_string())?;
+                }
+                Ok(())
+            })?;
+        checked.map_err(|why| {
+            AppError::Usage(format!("the bundle was altered; nothing of it was imported: {why}"))
+        })
     }
 
     /// After a sign-in: point the replica at the server and give the user the roles

@@ -641,7 +641,9 @@ fn execute(s: &mut Session, cmd: Command, p: &output::Printer) -> Result<ExitCod
             }
             LogCmd::Verify { incident } => {
                 let incident = s.resolve_incident(incident)?;
-                let intact = p.verify(&mut out, &incident, &s.verify(&incident)?).map_err(io)?;
+                let intact = p
+                    .verify(&mut out, &incident, &s.verify(&incident)?, &s.signatures(&incident)?)
+                    .map_err(io)?;
                 return Ok(if intact { ExitCode::SUCCESS } else { ExitCode::from(1) });
             }
         },

@@ -12,6 +12,7 @@ use crate::domain::time::rfc3339;
 use crate::domain::{EntryKind, Incident, LogEntry};
 use crate::i18n::Lang;
 use crate::store::User;
+use crate::sync::checkpoint::ChainSigned;
 use crate::text::{safe, safe_line};
 use chrono::Local;
 use serde_json::json;
@@ -153,36 +154,95 @@ impl Printer {
         }
     }
 
-    /// Print the verdict; true when the chain is intact.
+    /// Print the verdict; true when the chain is intact and every signature holds.
     pub fn verify(
         &self,
         out: &mut (impl Write + ?Sized),
         incident: &Incident,
         result: &Result<usize, ChainBreak>,
+        signed: &Result<Vec<ChainSigned>, String>,
     ) -> io::Result<bool> {
         let n = incident.number;
-        match result {
-            Ok(count) if self.json => {
-                writeln!(out, "{}", json!({ "incident": n, "intact": true, "entries": count }))?
+        if self.json {
+            let (signatures, broken) = match signed {
+                Ok(chains) => (serde_json::to_value(chains).unwrap_or_default(), None),
+                Err(why) => (serde_json::Value::Null, Some(why.as_str())),
+            };
+            let mut v = match result {
+                Ok(count) => json!({ "incident": n, "intact": broken.is_none(), "entries": count }),
+                Err(b) => {
+                    let (ChainBreak::Altered { seq, id } | ChainBreak::Unlinked { seq, id }) = b;
+                    let first = json!({ "seq": seq, "id": id });
+                    json!({ "incident": n, "intact": false, "first_broken": first, "reason": b.to_string() })
+                }
+            };
+            v["signed"] = signatures;
+            if let Some(why) = broken {
+                v["signatures_broken"] = why.into();
             }
+            writeln!(out, "{v}")?;
+            return Ok(result.is_ok() && signed.is_ok());
+        }
+        self.verify_chain(out, incident, result)?;
+        let nb = self.nb();
+        match signed {
+            Err(why) if nb => writeln!(out, "hendelse {n}: SIGNATURENE HOLDER IKKE: {why}")?,
+            Err(why) => writeln!(out, "incident {n}: SIGNATURES DO NOT HOLD: {why}")?,
+            Ok(chains) => {
+                for c in chains {
+                    let replica = crate::text::safe(&c.origin);
+                    match (c.signed_through, c.signed_at) {
+                        (Some(seq), Some(at)) => {
+                            let at = crate::domain::time::from_millis(at)
+                                .with_timezone(&chrono::Local)
+                                .format("%d.%m %H:%M");
+                            let by = match (c.countersigned, nb) {
+                                (true, true) => ", kontrasignert av serveren",
+                                (true, false) => ", countersigned by the server",
+                                (false, true) => ", signert av replikaen alene",
+                                (false, false) => ", signed by the replica alone",
+                            };
+                            if nb {
+                                writeln!(out, "  replika {replica}: signert til og med #{seq} ({at}{by}); {} nyere ennå ikke signert", c.after)?;
+                            } else {
+                                writeln!(out, "  replica {replica}: signed through #{seq} ({at}{by}); {} newer not yet signed", c.after)?;
+                            }
+                        }
+                        _ if nb => writeln!(
+                            out,
+                            "  replika {replica}: ingen signatur ennå ({} loggføringer)",
+                            c.entries
+                        )?,
+                        _ => writeln!(out, "  replica {replica}: not signed yet ({} entries)", c.entries)?,
+                    }
+                }
+            }
+        }
+        Ok(result.is_ok() && signed.is_ok())
+    }
+
+    fn verify_chain(
+        &self,
+        out: &mut (impl Write + ?Sized),
+        incident: &Incident,
+        result: &Result<usize, ChainBreak>,
+    ) -> io::Result<()> {
+        let n = incident.number;
+        match result {
             Ok(count) if self.nb() => {
                 writeln!(out, "hendelse {n}: loggens hash-kjede er hel ({count} loggføringer)")?
             }
             Ok(count) => writeln!(out, "incident {n}: the log's hash chain is intact ({count} entries)")?,
             Err(b) => {
-                let (ChainBreak::Altered { seq, id } | ChainBreak::Unlinked { seq, id }) = b;
-                if self.json {
-                    let first = json!({ "seq": seq, "id": id });
-                    let v = json!({ "incident": n, "intact": false, "first_broken": first, "reason": b.to_string() });
-                    writeln!(out, "{v}")?;
-                } else if self.nb() {
+                let (ChainBreak::Altered { seq, .. } | ChainBreak::Unlinked { seq, .. }) = b;
+                if self.nb() {
                     writeln!(out, "hendelse {n}: BRUTT ved loggføring #{seq}: {b}")?;
                 } else {
                     writeln!(out, "incident {n}: BROKEN at {b}")?;
                 }
             }
         }
-        Ok(result.is_ok())
+        Ok(())
     }
 
     /// `task add`: the number alone (or the task as JSON).

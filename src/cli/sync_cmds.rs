@@ -376,6 +376,10 @@ pub fn login(
     if !answer.server_key.is_empty() {
         session.store.set_meta("server_key", &answer.server_key).map_err(|e| e.to_string())?;
     }
+    // The server's word that this replica's key is one of the organisation's: shared
+    // reports carry it.
+    session.store.set_meta("certificate", &answer.certificate).map_err(|e| e.to_string())?;
+    session.store.set_meta("certified_org", &answer.org).map_err(|e| e.to_string())?;
     // A superadministrator may do everything: locally that is the administrator role.
     let mut local_roles = answer.roles.clone();
     if answer.superadmin && !local_roles.contains(&Role::Administrator) {

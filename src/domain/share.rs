@@ -49,6 +49,18 @@ pub struct SharedReport {
     pub shared_at: DateTime<Utc>,
     /// SHA-256 of the text: a reference to the source that shows it was not altered.
     pub sha256: String,
+    /// Who vouches for the package: the replica that made it, its public key, the sync
+    /// server's certificate that the key is a replica's of `from` (as the server knows
+    /// the organisation), and the replica's signature over everything else here. A
+    /// checksum alone is no signature: anyone can compute one.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub replica: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub key: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub certificate: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub signature: String,
 }
 
 fn sha(text: &str) -> String {
@@ -90,7 +102,18 @@ impl SharedReport {
             shared_by: shared_by.to_string(),
             shared_at: now,
             sha256: sha(&report.text),
+            replica: String::new(),
+            key: String::new(),
+            certificate: String::new(),
+            signature: String::new(),
         })
+    }
+
+    /// What the replica signs: the package as JSON without its signature.
+    pub fn signed_bytes(&self) -> Vec<u8> {
+        let mut unsigned = self.clone();
+        unsigned.signature.clear();
+        serde_json::to_vec(&unsigned).expect("plain data")
     }
 
     /// Read a shared report from another installation: the format named, the fields
@@ -258,6 +281,10 @@ mod tests {
             shared_by: "Per".into(),
             shared_at: Utc::now(),
             sha256: sha(text),
+            replica: String::new(),
+            key: String::new(),
+            certificate: String::new(),
+            signature: String::new(),
         }
     }
 

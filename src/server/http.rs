@@ -164,6 +164,7 @@ async fn login(
     tracing::info!(user = %who.name, org = %who.org, origin = %who.origin, "signed in");
     let reply = LoginResponse {
         server_key: served.store.public_key(),
+        certificate: served.store.certify(&who.origin, &who.org),
         token,
         user: who.name,
         org: who.org,

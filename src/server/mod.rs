@@ -110,6 +110,8 @@ pub trait ServerStore: Send + Sync + 'static {
     fn checkpoints_for(&self, ops: &[Op]) -> Result<Vec<Checkpoint>>;
     /// The server's public key (it countersigns checkpoints and shared reports).
     fn public_key(&self) -> String;
+    /// The certificate that replica `origin`'s registered key belongs to `org`.
+    fn certify(&self, origin: &str, org: &str) -> String;
     /// Ops after `cursor` that `who` may see, not made by `origin`.
     fn pull(&self, who: &Principal, origin: &str, cursor: i64, limit: usize) -> Result<(Vec<Op>, i64, bool)>;
     /// `org` reports to `parent` (None: to no one).

@@ -299,6 +299,12 @@ impl ServerStore for SqliteServer {
         self.key.public()
     }
 
+    fn certify(&self, origin: &str, org: &str) -> String {
+        // The key registered for the replica: the one the sign-in proved it holds.
+        let Ok(Some((key, _))) = self.store().replica_key(origin, "") else { return String::new() };
+        self.key.sign(&crate::sync::keys::certificate_message(origin, &key, org))
+    }
+
     fn set_parent(&self, org: &str, parent: Option<&str>) -> Result<()> {
         Ok(self.store().set_org_parent(org, parent)?)
     }
@@ -317,6 +323,38 @@ impl ServerStore for SqliteServer {
         }
         if report.from.trim().is_empty() {
             return Err(ServerError::BadRequest("the shared report does not say where it comes from".into()));
+        }
+        let reports_to =
+            self.store().org_parents()?.into_iter().find(|(o, _)| *o == who.org).and_then(|(_, p)| p);
+        if reports_to.is_none() {
+            return Err(ServerError::Conflict(
+                "your organisation reports to no one on this server; the server's administrator sets it with `sitroom admin org parent`".into(),
+            ));
+        }
+        // It comes from the organisation the session is signed in for, as this server
+        // knows it, signed by the replica's registered key and certified by this server.
+        if report.from != who.org {
+            return Err(ServerError::BadRequest(format!(
+                "the report says it comes from '{}', but {} is signed in for '{}'",
+                report.from, who.name, who.org
+            )));
+        }
+        let registered =
+            self.store().replica_key(&who.origin, &who.name)?.map(|(k, _)| k).unwrap_or_default();
+        let keys = crate::sync::keys::verify;
+        if report.replica != who.origin
+            || report.key != registered
+            || !keys(&report.key, &report.signed_bytes(), &report.signature)
+            || !keys(
+                &self.key.public(),
+                &crate::sync::keys::certificate_message(&report.replica, &report.key, &report.from),
+                &report.certificate,
+            )
+        {
+            return Err(ServerError::BadRequest(
+                "the shared report is not signed by this session's replica with the key this server certified"
+                    .into(),
+            ));
         }
         Ok(self.store().store_share(&who.org_id, &who.name, report, chrono::Utc::now())?)
     }

@@ -24,6 +24,31 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Checkpoint> {
     })
 }
 
+fn keep_in(conn: &rusqlite::Connection, checkpoints: &[Checkpoint]) -> Result<()> {
+    for c in checkpoints {
+        conn.prepare_cached(&format!(
+            "INSERT INTO checkpoints ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (incident_id, origin, count) DO UPDATE SET org = excluded.org,
+               server_sig = excluded.server_sig
+             WHERE checkpoints.server_sig = '' AND excluded.server_sig <> ''
+               AND checkpoints.sig = excluded.sig"
+        ))?
+        .execute(params![
+            c.incident.to_string(),
+            c.origin,
+            c.count,
+            c.entry.to_string(),
+            c.head,
+            c.at,
+            c.key,
+            c.sig,
+            c.org,
+            c.server_sig
+        ])?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Keep checkpoints; a countersigned one takes the place of the same one without.
     pub fn keep_checkpoints(&mut self, checkpoints: &[Checkpoint]) -> Result<()> {
@@ -31,29 +56,31 @@ impl Store {
             return Ok(());
         }
         let tx = self.conn.transaction()?;
-        for c in checkpoints {
-            tx.prepare_cached(&format!(
-                "INSERT INTO checkpoints ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                 ON CONFLICT (incident_id, origin, count) DO UPDATE SET org = excluded.org,
-                   server_sig = excluded.server_sig
-                 WHERE checkpoints.server_sig = '' AND excluded.server_sig <> ''
-                   AND checkpoints.sig = excluded.sig"
-            ))?
-            .execute(params![
-                c.incident.to_string(),
-                c.origin,
-                c.count,
-                c.entry.to_string(),
-                c.head,
-                c.at,
-                c.key,
-                c.sig,
-                c.org,
-                c.server_sig
-            ])?;
-        }
+        keep_in(&tx, checkpoints)?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// Apply ops with the checkpoints that came with them (a bundle's), and keep them
+    /// only if `check` then finds everything in order; otherwise nothing is changed
+    /// and `check`'s reason is returned.
+    pub fn apply_ops_checked(
+        &mut self,
+        ops: &[crate::sync::Op],
+        state: super::OpState,
+        checkpoints: &[Checkpoint],
+        check: impl FnOnce(&Store) -> std::result::Result<(), String>,
+    ) -> Result<std::result::Result<super::Applied, String>> {
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
+        let report = super::replica::apply_in(&tx, ops, state)?;
+        keep_in(&tx, checkpoints)?;
+        match check(self) {
+            Ok(()) => {
+                tx.commit()?;
+                Ok(Ok(report))
+            }
+            Err(why) => Ok(Err(why)),
+        }
     }
 
     /// Every checkpoint of an incident, oldest first per replica.
@@ -76,6 +103,19 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// The full hash of the entry of `origin`'s chain in `incident` whose hash begins
+    /// with `prefix` (what an entry op carries of the one before it).
+    pub fn chain_hash(&self, incident: Uuid, origin: &str, prefix: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT hash FROM log_entries WHERE incident_id = ?1 AND origin = ?2 AND substr(hash, 1, ?3) = ?4
+                 ORDER BY hlc DESC LIMIT 1",
+            )?
+            .query_row(params![incident.to_string(), origin, prefix.len() as i64, prefix], |r| r.get(0))
+            .optional()?)
     }
 
     /// Where an entry stands in its replica's chain: its incident, its replica, its

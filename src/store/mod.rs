@@ -42,7 +42,7 @@ pub use media::MediaChange;
 pub use meetings::MeetingChange;
 pub use plans::NewPlan;
 pub use registers::Duplicate;
-pub use replica::{Applied, Conflict, ConflictValue, Judge, OpState, Who};
+pub use replica::{entry_hash_of, Applied, Conflict, ConflictValue, Judge, OpState, Who};
 pub use reports::ReportChange;
 pub use ros::{NewMeasure, NewRosEvent};
 pub use server::Account;

@@ -22,6 +22,10 @@ pub struct Bundle {
     /// The public keys of the replicas whose signed ops it carries.
     #[serde(default)]
     pub keys: std::collections::BTreeMap<String, String>,
+    /// Signed heads of the chains whose entries it carries: the writer's, made as it
+    /// was written, and those it had from others (countersigned by the server).
+    #[serde(default)]
+    pub checkpoints: Vec<super::checkpoint::Checkpoint>,
 }
 
 impl Bundle {
@@ -33,7 +37,54 @@ impl Bundle {
         }
         let mut keys = std::collections::BTreeMap::new();
         keys.insert(origin.clone(), key.public());
-        Bundle { format: MAGIC.into(), version: VERSION, origin, through, ops, keys }
+        Bundle { format: MAGIC.into(), version: VERSION, origin, through, ops, keys, checkpoints: Vec::new() }
+    }
+
+    /// Within each replica's chain, every entry the bundle carries after another of
+    /// the same chain must follow it: an entry changed on the way breaks the link to
+    /// the next. (The first of each chain links to what the receiver has, if it has.)
+    pub fn check_links(&self, known: impl Fn(&Op) -> Option<String>) -> Result<(), String> {
+        let mut entries: Vec<&Op> = self
+            .ops
+            .iter()
+            .filter(|o| o.kind == super::Kind::LogEntry && o.action == super::Action::Create)
+            .collect();
+        entries.sort_by_key(|o| (o.incident, o.origin.clone(), o.hlc));
+        let mut last: Option<(&Op, String)> = None;
+        for op in entries {
+            let prev = op.field_str("prev_hash").unwrap_or_default();
+            let before = match &last {
+                Some((p, hash)) if p.incident == op.incident && p.origin == op.origin => Some(hash.clone()),
+                _ => None,
+            };
+            let prev_full = match &before {
+                Some(hash) => {
+                    if prev.is_empty() || !hash.starts_with(prev) {
+                        return Err(format!(
+                            "the bundle was altered: entry {} of replica {} does not follow the entry before it",
+                            op.entity, op.origin
+                        ));
+                    }
+                    hash.clone()
+                }
+                // The chain's first entry here: its own hash can still be computed
+                // once its predecessor is known; what follows is checked against it.
+                None if crate::domain::log::GENESIS_HASH.starts_with(prev) && !prev.is_empty() => {
+                    crate::domain::log::GENESIS_HASH.to_string()
+                }
+                None => match known(op) {
+                    Some(hash) => hash,
+                    None => {
+                        last = None;
+                        continue;
+                    }
+                },
+            };
+            let hash = crate::store::entry_hash_of(op, &prev_full)
+                .map_err(|e| format!("the bundle was altered: {e}"))?;
+            last = Some((op, hash));
+        }
+        Ok(())
     }
 
     /// Every signed op checks against the key the bundle gives for its replica;

@@ -75,6 +75,12 @@ pub fn login_message(user: &str, origin: &str, public: &str) -> Vec<u8> {
     format!("sitroom-login/1\n{user}\n{origin}\n{public}").into_bytes()
 }
 
+/// What the server signs when it certifies, at sign-in, that a replica's key belongs
+/// to a replica of an organisation (as the server knows it).
+pub fn certificate_message(origin: &str, public: &str, org: &str) -> Vec<u8> {
+    format!("sitroom-replica/1\n{origin}\n{public}\n{org}").into_bytes()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

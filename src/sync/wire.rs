@@ -116,6 +116,10 @@ pub struct LoginResponse {
     /// The server's public key, which countersigns checkpoints.
     #[serde(default)]
     pub server_key: String,
+    /// The server's certificate that this replica's key belongs to `org`
+    /// ([`super::keys::certificate_message`]): shared reports carry it.
+    #[serde(default)]
+    pub certificate: String,
 }
 
 /// A new token for a live session, without the password (`POST /v1/refresh` with the

@@ -419,7 +419,7 @@ pub(super) fn place_report(tx: &Transaction<'_>, op: &Op) -> Result<()> {
 }
 
 /// Apply a batch inside the caller's transaction (see [`Store::apply_ops`]).
-fn apply_batch(tx: &Transaction<'_>, ops: &[Op], state: OpState) -> Result<Applied> {
+pub(in crate::store) fn apply_in(tx: &Transaction<'_>, ops: &[Op], state: OpState) -> Result<Applied> {
     let mut report = Applied::default();
     let mut placing = Placing::default();
     let mut progressed = false;
@@ -474,7 +474,7 @@ impl Store {
     /// records for them (acknowledged when they came from the server).
     pub fn apply_ops(&mut self, ops: &[Op], state: OpState) -> Result<Applied> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let report = apply_batch(&tx, ops, state)?;
+        let report = apply_in(&tx, ops, state)?;
         tx.commit()?;
         Ok(report)
     }

@@ -454,7 +454,13 @@ use applying::*;
 use heads::*;
 use making::set_op;
 
+pub(in crate::store) use applying::apply_in;
 pub use applying::Applied;
+
+/// A log entry op's hash, given the hash of the entry before it in its chain.
+pub fn entry_hash_of(op: &Op, prev: &str) -> std::result::Result<String, String> {
+    applying::entry_hash(op, prev).map_err(|e| e.to_string())
+}
 pub(in crate::store) use door::accept_batch;
 pub use door::Judge;
 pub(in crate::store) use heads::seen;
