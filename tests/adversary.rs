@@ -45,7 +45,6 @@ fn json_of(h: &Home, args: &[&str]) -> Value {
 }
 
 /// A change as an attacker writes it: every field theirs to choose.
-#[allow(clippy::too_many_arguments)]
 fn forged(
     kind: Kind,
     action: Action,
@@ -674,7 +673,8 @@ fn a_shared_report_comes_from_the_organisation_the_server_knows_and_a_changed_fi
         use sha2::Digest;
         sha2::Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
     };
-    let changes: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    type Change = Box<dyn Fn(&mut Value)>;
+    let changes: Vec<(&str, Change)> = vec![
         ("from", Box::new(|v: &mut Value| v["from"] = "Larvik kommune".into())),
         ("approved_by", Box::new(|v: &mut Value| v["approved_by"] = "ordføreren".into())),
         ("version", Box::new(|v: &mut Value| v["version"] = 7.into())),
