@@ -12,6 +12,8 @@
 //! partition|load|radio` one part. Under `cargo test --all-targets` it runs a small
 //! smoke pass.
 
+mod common;
+
 #[path = "../tests/common/link.rs"]
 #[allow(dead_code)] // the tests use all of it, this bench a part
 mod link;
@@ -31,8 +33,6 @@ use std::time::{Duration, Instant};
 
 const ORG: &str = "Lillehammer kommune";
 const PASSWORD: &str = "riktig-hest-batteri";
-const LINE: &str =
-    "Beredskapskoordinator orienterer: vannstanden i Lågen steg 40 cm siste 6 timer #situasjon";
 
 struct Served {
     addr: String,
@@ -62,6 +62,7 @@ struct Replica {
     incident: Option<Incident>,
     login: Login,
     db: PathBuf,
+    written: usize,
 }
 
 fn replica(dir: &Path, name: &str, url: &str, rt: &tokio::runtime::Runtime) -> Replica {
@@ -82,7 +83,7 @@ fn replica(dir: &Path, name: &str, url: &str, rt: &tokio::runtime::Runtime) -> R
         device: session.device.clone(),
         expires_at: a.expires_at,
     };
-    Replica { session, incident: None, login, db }
+    Replica { session, incident: None, login, db, written: 0 }
 }
 
 impl Replica {
@@ -105,10 +106,15 @@ impl Replica {
         self.incident.clone().unwrap()
     }
 
+    /// `n` entries of varied staff-meeting text (compression flatters repetition).
     fn write(&mut self, n: usize) {
         let i = self.incident();
-        for k in 0..n {
-            self.session.add_entry(&i, EntryInput::now(format!("{LINE} ({k})"))).unwrap();
+        for _ in 0..n {
+            let k = self.written;
+            self.written += 1;
+            let line = common::MEETING[k % common::MEETING.len()];
+            let text = format!("{line} (melding {k}, runde {})", k / common::MEETING.len());
+            self.session.add_entry(&i, EntryInput::now(text)).unwrap();
         }
     }
 
@@ -185,6 +191,41 @@ fn bytes(full: bool) {
         wire::encode(&answer).len()
     );
     println!("  connections opened: {}", link.connections());
+    signatures(&mut a, &c, &link, &rt, full);
+}
+
+/// What signed history costs on the wire: a push of one entry with a checkpoint due
+/// (signed, sent, countersigned and sent back) against one without.
+fn signatures(a: &mut Replica, c: &Client, link: &Link, rt: &tokio::runtime::Runtime, full: bool) {
+    let rounds = if full { 50 } else { 5 };
+    let (mut with, mut without) = (0u64, 0u64);
+    for _ in 0..rounds {
+        // Not due: the last checkpoint is fresh.
+        a.write(1);
+        link.reset_bytes();
+        sync(a, c, rt);
+        let (up, down) = link.bytes();
+        without += up + down;
+        // Due: as if two minutes had passed since the last one.
+        a.session.store.forget_own_checkpoints().unwrap();
+        a.write(1);
+        link.reset_bytes();
+        sync(a, c, rt);
+        let (up, down) = link.bytes();
+        with += up + down;
+    }
+    let (with, without) = (with as f64 / rounds as f64, without as f64 / rounds as f64);
+    println!("signed history (varied text, warm connection, one entry a round):");
+    println!(
+        "  a round without a checkpoint: {without:.0} B; with one: {with:.0} B (+{:.0} B)",
+        with - without
+    );
+    println!(
+        "  at most one per {} s or {} entries: at one entry every 20 s, +{:.0} B per entry",
+        sitroom::sync::checkpoint::SIGN_EVERY_MS / 1000,
+        sitroom::sync::checkpoint::SIGN_EVERY_ENTRIES,
+        (with - without) / 6.0
+    );
 }
 
 fn radio(full: bool) {

@@ -616,16 +616,6 @@ fn reporting_lines_cannot_loop() {
     );
 }
 
-fn approved_sitrep(h: &Home, text: &str) {
-    h.ok(&["incident", "new", "--title", "Storm i Vestfold", "--type", "strømbrudd"]);
-    h.ok(&["report", "new", "--title", "Situasjonsrapport 1"]);
-    let f = h.path().join("s.md");
-    std::fs::write(&f, text).unwrap();
-    h.ok(&["report", "edit", "1", "--file", f.to_str().unwrap()]);
-    h.ok(&["report", "submit", "1"]);
-    h.ok(&["report", "approve", "1"]);
-}
-
 #[test]
 fn a_shared_report_comes_from_the_organisation_the_server_knows_and_a_changed_file_is_refused() {
     const COUNTY: &str = "Statsforvalteren i Vestfold og Telemark";
@@ -642,7 +632,7 @@ fn a_shared_report_comes_from_the_organisation_the_server_knows_and_a_changed_fi
     let sandefjord = Home::new();
     sandefjord.configure("installation = \"Larvik kommune\"\n");
     sandefjord.login(&server.url, "siri");
-    approved_sitrep(&sandefjord, "## Situasjon\nStrømmen er tilbake i Andebu.\n");
+    sandefjord.approved_sitrep("## Situasjon\nStrømmen er tilbake i Andebu.\n");
     sandefjord.ok(&["report", "share", "1", "--upward"]);
     let county = Home::new();
     county.login(&server.url, "sara");

@@ -391,16 +391,6 @@ fn the_binder_and_an_incident_print_as_pdf_with_norwegian_letters_headers_and_pa
 
 const PARENT: &str = "Statsforvalteren i Vestfold og Telemark";
 
-fn approved_sitrep(h: &Home, body: &str) {
-    h.ok(&["incident", "new", "--title", "Flom i Vestfold", "--type", "flom"]);
-    h.ok(&["report", "new", "--title", "Situasjonsrapport 1"]);
-    let f = h.path().join("s.md");
-    std::fs::write(&f, body).unwrap();
-    h.ok(&["report", "edit", "1", "--file", f.to_str().unwrap()]);
-    h.ok(&["report", "submit", "1"]);
-    h.ok(&["report", "approve", "1"]);
-}
-
 #[test]
 fn municipalities_share_reports_upward_and_the_county_compiles_them() {
     let server = Server::start();
@@ -418,7 +408,7 @@ fn municipalities_share_reports_upward_and_the_county_compiles_them() {
 
     let larvik = Home::new();
     larvik.login(&server.url, "lars");
-    approved_sitrep(&larvik, "## Situasjon\nLågen går over sine bredder ved Kjelde.\n");
+    larvik.approved_sitrep("## Situasjon\nLågen går over sine bredder ved Kjelde.\n");
     let said = larvik.ok(&["report", "share", "1", "--upward"]);
     assert!(said.contains(PARENT), "{said}");
     assert!(texts(&larvik)
@@ -427,13 +417,13 @@ fn municipalities_share_reports_upward_and_the_county_compiles_them() {
 
     let sandefjord = Home::new();
     sandefjord.login(&server.url, "siri");
-    approved_sitrep(&sandefjord, "## Situasjon\nStrømmen er tilbake i Andebu.\n");
+    sandefjord.approved_sitrep("## Situasjon\nStrømmen er tilbake i Andebu.\n");
     sandefjord.ok(&["report", "share", "1", "--upward"]);
 
     // Tønsberg reports to no one: refused with a reason, and nothing logged.
     let tonsberg = Home::new();
     tonsberg.login(&server.url, "tore");
-    approved_sitrep(&tonsberg, "## Situasjon\nRolig.\n");
+    tonsberg.approved_sitrep("## Situasjon\nRolig.\n");
     let (_, err) = tonsberg.fails(&["report", "share", "1", "--upward"]);
     assert!(err.contains("reports to no one"), "{err}");
     assert!(!texts(&tonsberg).iter().any(|t| t.contains("delt med")));
@@ -484,7 +474,7 @@ fn municipalities_share_reports_upward_and_the_county_compiles_them() {
 fn a_report_shared_as_a_file_is_received_once_and_a_tampered_one_is_refused() {
     let a = Home::new();
     a.configure("installation = \"Larvik kommune\"\n");
-    approved_sitrep(&a, "## Situasjon\nLågen går over sine bredder.\n");
+    a.approved_sitrep("## Situasjon\nLågen går over sine bredder.\n");
     let file = a.path().join("rapport.json");
     a.ok(&["report", "share", "1", "--out", file.to_str().unwrap(), "--to", "Statsforvalteren (e-post)"]);
     assert!(texts(&a).iter().any(|t| t.contains("delt med Statsforvalteren (e-post)")));

@@ -439,6 +439,7 @@ pub fn sync(settings: &Settings, cmd: Option<SyncCmd>, json: bool) -> Result<Exi
     if let Some(SyncCmd::Status) = cmd {
         let login = client::load_login(&settings.db).map_err(|e| e.to_string())?;
         let waiting = store.ops_waiting_to_push().map_err(|e| e.to_string())?;
+        let held = store.ops_held().map_err(|e| e.to_string())?;
         let conflicts = store.conflicts(None).map_err(|e| e.to_string())?.len();
         let refused: Vec<String> =
             store.rejected_ops().map_err(|e| e.to_string())?.into_iter().map(|(_, why)| why).collect();
@@ -448,6 +449,7 @@ pub fn sync(settings: &Settings, cmd: Option<SyncCmd>, json: bool) -> Result<Exi
                 "server": login.as_ref().map(|l| &l.server),
                 "user": login.as_ref().map(|l| &l.user),
                 "waiting": waiting,
+                "held": held,
                 "conflicts": conflicts,
                 "refused": refused,
                 "cursor": store.sync_cursor().map_err(|e| e.to_string())?,
@@ -467,6 +469,9 @@ pub fn sync(settings: &Settings, cmd: Option<SyncCmd>, json: bool) -> Result<Exi
                 }
             }
             let _ = writeln!(out, "changes waiting: {waiting}\nconflicts: {conflicts}");
+            if held > 0 {
+                let _ = writeln!(out, "held back: {held} changes received wait for what they build on");
+            }
             for r in refused {
                 let _ = writeln!(out, "refused by the server: {}", crate::text::safe(&r));
             }
@@ -492,6 +497,9 @@ pub fn sync(settings: &Settings, cmd: Option<SyncCmd>, json: bool) -> Result<Exi
             "synced with {}: {} sent, {} received, {} waiting, {} conflicts",
             login.server, report.pushed, report.pulled, report.waiting, report.conflicts
         );
+        if report.held > 0 {
+            let _ = writeln!(out, "held back: {} changes received wait for what they build on", report.held);
+        }
         for r in &report.refused {
             let _ = writeln!(out, "refused by the server: {}", crate::text::safe(r));
         }

@@ -635,6 +635,8 @@ const STEPS: &[&str] = &[
         PRIMARY KEY (origin, account)
     ) STRICT;
     ALTER TABLE tokens ADD COLUMN expires_at INTEGER;
+    -- Sessions opened before tokens ended end 30 days from now.
+    UPDATE tokens SET expires_at = (CAST(strftime('%s', 'now') AS INTEGER) + 30 * 86400) * 1000;
     CREATE INDEX oplog_to_push ON oplog(hlc, op_id) WHERE state = 0;
 
     -- Signed chain heads (checkpoints), on clients and the server alike: a replica's

@@ -363,6 +363,8 @@ pub struct SyncReport {
     pub refused: Vec<String>,
     /// Changes still waiting to be pushed (none after a complete sync).
     pub waiting: i64,
+    /// Changes received that wait here for what they build on (not here yet).
+    pub held: i64,
     /// Open conflicts in this replica.
     pub conflicts: usize,
     pub rounds: usize,
@@ -443,6 +445,7 @@ pub async fn sync(
         }
     }
     report.waiting = store.ops_waiting_to_push()?;
+    report.held = store.ops_held()?;
     report.conflicts = store.conflicts(None)?.len();
     Ok(report)
 }

@@ -63,6 +63,17 @@ impl Home {
         (out.status.code().unwrap_or(-1), String::from_utf8(out.stderr).unwrap())
     }
 
+    /// A new incident with report 1 written (`body`), submitted and approved.
+    pub fn approved_sitrep(&self, body: &str) {
+        self.ok(&["incident", "new", "--title", "Flom i Vestfold", "--type", "flom"]);
+        self.ok(&["report", "new", "--title", "Situasjonsrapport 1"]);
+        let f = self.path().join("s.md");
+        std::fs::write(&f, body).unwrap();
+        self.ok(&["report", "edit", "1", "--file", f.to_str().unwrap()]);
+        self.ok(&["report", "submit", "1"]);
+        self.ok(&["report", "approve", "1"]);
+    }
+
     pub fn entries(&self) -> Vec<serde_json::Value> {
         self.ok(&["log", "list", "--json"]).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
     }

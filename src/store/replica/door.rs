@@ -190,7 +190,13 @@ pub(in crate::store) fn accept_batch(
     let mut report = Applied::default();
     let mut placing = Placing::default();
     let mut pending: Vec<&Op> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for op in ops {
+        if !seen.insert(op.id) {
+            // The same op twice in one push: once is enough.
+            report.duplicates += 1;
+            continue;
+        }
         match known_op(tx, op.id)? {
             // What an older server kept waiting or failed is judged afresh.
             Some(s) if s == OpState::Waiting as i64 || s == OpState::Rejected as i64 => {

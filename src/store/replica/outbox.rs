@@ -27,6 +27,11 @@ impl Store {
         Ok(self.conn.query_row("SELECT count(*) FROM oplog WHERE state = 0", [], |r| r.get(0))?)
     }
 
+    /// How many ops received here wait for what they build on.
+    pub fn ops_held(&self) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT count(*) FROM oplog WHERE state = 4", [], |r| r.get(0))?)
+    }
+
     /// Mark pushed ops as the server answered: acknowledged, or refused with a reason.
     pub fn mark_pushed(&mut self, acked: &[Uuid], rejected: &[(Uuid, String)]) -> Result<()> {
         let tx = self.conn.transaction()?;
