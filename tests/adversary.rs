@@ -699,3 +699,87 @@ fn a_shared_report_comes_from_the_organisation_the_server_knows_and_a_changed_fi
     let ok = county.ok(&["report", "receive", file.to_str().unwrap()]);
     assert!(ok.contains("Sandefjord kommune") || ok.contains("mottatt"), "{ok}");
 }
+
+#[test]
+fn the_approval_record_is_the_approvers_and_stamps_must_be_plausible() {
+    let w = world();
+    let before = w.victims_view();
+    let per = Home::new();
+    per.login(&w.server.url, "per");
+    per.ok(&["sync"]);
+    let incident = json_of(&per, &["incident", "list", "--json"])[0]["id"].as_str().unwrap().to_string();
+    let report = json_of(&per, &["report", "list", "--incident", "1", "--json"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (token, origin) = session(&per);
+    let dev = device(&per);
+    let me = ("per", origin.as_str(), dev.as_str());
+    let set = |fields: Value| forged(Kind::Report, Action::Set, &report, &incident, fields, me);
+    let new = |fields: Value| {
+        forged(Kind::Report, Action::Create, &Uuid::now_v7().to_string(), &incident, fields, me)
+    };
+    let mut future = forged(
+        Kind::LogEntry,
+        Action::Create,
+        &Uuid::now_v7().to_string(),
+        &incident,
+        json!({"text": "fra fremtiden", "prev_hash": "0".repeat(12)}),
+        me,
+    );
+    future.hlc = Hlc(i64::MAX as u64);
+    let mut backdated = new(
+        json!({"kind": "situasjonsrapport", "title": "Tidlig", "text": "x", "status": "utkast", "created_at": 1, "created_by": "per"}),
+    );
+    backdated.hlc = Hlc(1 << 16);
+    let attacks = vec![
+        (set(json!({"approved_by": null})), "frozen"),
+        (set(json!({"approved_at": 0, "approved_rev": Uuid::now_v7()})), "frozen"),
+        (set(json!({"comment": "endret etterpå"})), "frozen"),
+        (
+            new(
+                json!({"kind": "situasjonsrapport", "title": "Falsk", "text": "x", "status": "utkast", "approved_by": "kari", "created_at": 1, "created_by": "per"}),
+            ),
+            "approve reports",
+        ),
+        (
+            new(
+                json!({"kind": "situasjonsrapport", "title": "Falsk", "text": "x", "status": "utkast", "created_at": 1, "created_by": "kari"}),
+            ),
+            "'created_by'",
+        ),
+        (future, "in the future"),
+        (backdated, "before its record or incident existed"),
+    ];
+    let answer = push(&w.server, &token, attacks.iter().map(|(op, _)| op.clone()).collect());
+    for (op, why) in &attacks {
+        let got = reason(&answer, op.id);
+        assert!(got.contains(why), "{why}: {got} ({:?})", op.fields);
+    }
+    assert_eq!(w.victims_view(), before);
+    // The clock of everyone else is where it was: Kari still writes and syncs.
+    w.kari.ok(&["log", "add", "Etter angrepet"]);
+    w.kari.ok(&["sync"]);
+    assert!(w.kari.ok(&["log", "verify"]).contains("intact"));
+}
+
+#[test]
+fn a_right_password_with_a_wrong_key_does_not_clear_the_count_of_guesses() {
+    let server = Server::start();
+    server.add_org("Sandefjord kommune");
+    server.add_user("ola", "Sandefjord kommune", &["loggfører"]);
+    let status = |reply: &str| reply.split_whitespace().nth(1).unwrap_or_default().to_string();
+    let mut seen = Vec::new();
+    for i in 0..30 {
+        let reply = if i % 5 == 4 {
+            // Ola's own password, but a key proof that does not hold.
+            let mut body: Value = serde_json::from_slice(&login_body("ola", PASSWORD)).unwrap();
+            body["key"] = "AAAA".into();
+            login_from("127.0.0.5", &server.addr, body.to_string().as_bytes())
+        } else {
+            login_from("127.0.0.5", &server.addr, &login_body(&format!("navn{i}"), "gjetning"))
+        };
+        seen.push(status(&reply));
+    }
+    assert!(seen.iter().any(|s| s == "429"), "spraying from one address is held back: {seen:?}");
+}

@@ -210,12 +210,13 @@ mod signed_history {
     }
 
     fn write_bundle(path: &std::path::Path, v: &Value) {
+        let _ = std::fs::remove_file(path);
         std::fs::write(path, zstd::encode_all(v.to_string().as_bytes(), 3).unwrap()).unwrap();
     }
 
     #[test]
     fn an_altered_bundle_is_refused_whole_and_the_genuine_one_then_imports() {
-        let (_server, kari, _ola) = two_replicas();
+        let (_server, kari, ola) = two_replicas();
         let file = kari.path().join("usb.bundle");
         kari.ok(&["bundle", "export", file.to_str().unwrap()]);
         let genuine = read_bundle(&file);
@@ -229,15 +230,34 @@ mod signed_history {
         let (karis_first, _) = texts.iter().find(|(_, t)| t.starts_with("Strømmen")).unwrap().clone();
         let (olas_middle, _) = texts.iter().find(|(_, t)| t.contains("Statnett")).unwrap().clone();
         let (olas_last, _) = texts.iter().find(|(_, t)| t.contains("brannvesenet")).unwrap().clone();
-        for (at, why) in
-            [(karis_first, "signature"), (olas_middle, "does not follow"), (olas_last, "altered or replaced")]
-        {
+        let bad = kari.path().join("altered.bundle");
+        for (at, why) in [
+            (karis_first, "does not follow"),
+            (olas_middle, "does not follow"),
+            (olas_last, "altered or replaced"),
+        ] {
             let mut altered = genuine.clone();
             altered["ops"][at]["f"]["text"] = "Alt er normalt".into();
-            let bad = kari.path().join("altered.bundle");
             write_bundle(&bad, &altered);
+            // The writer's seal over the whole bundle no longer holds.
             let fresh = Home::new();
             let (_, err) = fresh.fails(&["bundle", "import", bad.to_str().unwrap()]);
+            assert!(err.contains("altered") && err.contains("writer's signature"), "{err}");
+            // Sealed again under another key, it is not vouched for by the server a
+            // signed-in replica knows…
+            let mut b: sitroom::sync::bundle::Bundle = serde_json::from_value(altered).unwrap();
+            let forger = sitroom::sync::keys::SigningKey::generate();
+            b.keys.insert(b.origin.clone(), forger.public());
+            for op in b.ops.iter_mut().filter(|o| !o.sig.is_empty()) {
+                op.sig = forger.sign(&op.signed_bytes());
+            }
+            let (org, certificate) = (b.org.clone(), b.certificate.clone());
+            b.seal(&forger, org, certificate);
+            write_bundle(&bad, &serde_json::to_value(&b).unwrap());
+            let (_, err) = ola.fails(&["bundle", "import", bad.to_str().unwrap()]);
+            assert!(err.contains("not vouched for"), "{err}");
+            // …and even taken unverified, what is inside gives it away.
+            let (_, err) = fresh.fails(&["bundle", "import", "--unverified", bad.to_str().unwrap()]);
             assert!(err.contains("altered") && err.contains(why), "{why}: {err}");
             assert!(fresh.ok(&["incident", "list", "--json"]).trim() == "[]", "nothing of it was kept");
             fresh.ok(&["bundle", "import", file.to_str().unwrap()]);

@@ -92,12 +92,26 @@ impl Session {
         for incident in incidents {
             bundle.checkpoints.extend(self.store.checkpoints(incident)?);
         }
+        let org = self.store.meta("certified_org")?.unwrap_or_default();
+        let certificate = self.store.meta("certificate")?.unwrap_or_default();
+        bundle.seal(&key, org, certificate);
         Ok(bundle)
     }
 
     /// Apply a bundle. The importing user must be allowed every kind of change in it;
     /// the ops are then shared onward at the next sync.
-    pub fn import_bundle(&mut self, bundle: &Bundle) -> Result<Applied> {
+    /// A bundle sealed by a writer this replica's sync server has not vouched for is
+    /// refused unless `unverified` (the user trusts how it came).
+    pub fn import_bundle(&mut self, bundle: &Bundle, unverified: bool) -> Result<Applied> {
+        let server_key = self.store.meta("server_key")?.filter(|k| !k.is_empty());
+        if bundle.check_seal(server_key.as_deref()).map_err(AppError::Usage)? == Some(false) && !unverified {
+            return Err(AppError::Usage(format!(
+                "the bundle's writer (replica {}, '{}') is not vouched for by your sync server; \
+                 import it with --unverified only if you trust how it came",
+                crate::text::safe_line(&bundle.origin),
+                crate::text::safe_line(&bundle.org)
+            )));
+        }
         bundle.check_signatures().map_err(AppError::Usage)?;
         bundle
             .check_links(|op| {
@@ -117,7 +131,6 @@ impl Session {
         // that is there once the bundle is in, or nothing of it is kept.
         let incidents: std::collections::BTreeSet<uuid::Uuid> =
             bundle.ops.iter().filter(|o| o.kind == crate::sync::Kind::LogEntry).map(|o| o.incident).collect();
-        let server_key = self.store.meta("server_key")?;
         let checked =
             self.store.apply_ops_checked(&bundle.ops, OpState::ToPush, &bundle.checkpoints, |store| {
                 for incident in &incidents {

@@ -88,7 +88,13 @@ pub enum BundleCmd {
         file: PathBuf,
     },
     /// Apply the changes in a bundle (importing twice changes nothing)
-    Import { file: PathBuf },
+    Import {
+        file: PathBuf,
+        /// Import a bundle whose writer your sync server has not vouched for (checked
+        /// against its own signature only): only if you trust how it came
+        #[arg(long)]
+        unverified: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -533,11 +539,11 @@ pub fn bundle(s: &mut Session, cmd: BundleCmd, json: bool) -> Result<ExitCode, A
                 );
             }
         }
-        BundleCmd::Import { file } => {
+        BundleCmd::Import { file, unverified } => {
             let f = std::fs::File::open(&file).map_err(|e| io(&file, e))?;
             let bundle = Bundle::read(std::io::BufReader::new(f))
                 .map_err(|e| AppError::Usage(format!("{}: {e}", file.display())))?;
-            let done = s.import_bundle(&bundle)?;
+            let done = s.import_bundle(&bundle, unverified)?;
             if json {
                 let _ = writeln!(
                     out,

@@ -157,7 +157,9 @@ async fn login(
     })
     .await;
     drop(permit);
-    served.guard.done(pass, !matches!(outcome, Err(ServerError::Unauthorized(_))));
+    // Only a sign-in that opened a session counts as a success: a right password with
+    // a wrong key proof must not clear the count of wrong guesses.
+    served.guard.done(pass, outcome.is_ok());
     let (token, expires_at, who) = outcome.inspect_err(|e| {
         tracing::warn!(user = %user, ?addr, error = %e, "login refused");
     })?;

@@ -68,9 +68,14 @@ pub fn needed(op: &Op) -> Permission {
     match op.kind {
         Kind::Recipient if op.action == Action::Create => Permission::SendAlerts,
         Kind::Report => {
+            // The approval record (who, when, which revision) is the approver's to set.
+            let approval = ["approved_by", "approved_at", "approved_rev"];
             let judged = matches!(op.field_str("status"), Some("godkjent" | "returnert"))
-                || op.fields.get("approved_by").is_some_and(|v| !v.is_null());
-            if judged && op.action == Action::Set {
+                || approval.iter().any(|f| match op.fields.get(*f) {
+                    Some(v) => op.action == Action::Set || !v.is_null(),
+                    None => false,
+                });
+            if judged {
                 Permission::ApproveReports
             } else if op.action == Action::Create && op.field_str("status") != Some("utkast") {
                 // A new record must start as a draft; anything else is an approval.
@@ -156,6 +161,18 @@ fn stamped(who: &Account<'_>, op: &Op) -> Result<(), String> {
             op.origin, who.origin
         ));
     }
+    // Who made or approved a record is the op's author, not what the op says.
+    let whose: &[&str] = match op.action {
+        Action::Create => &["created_by", "sent_by", "approved_by"],
+        Action::Set => &["approved_by"],
+    };
+    for field in whose {
+        if let Some(v) = op.fields.get(*field).filter(|v| !v.is_null()) {
+            if v.as_str() != Some(op.author.as_str()) {
+                return Err(format!("the change names {v} in '{field}' but was made by {}", op.author));
+            }
+        }
+    }
     if op.kind == Kind::LogEntry && op.action == Action::Create {
         for (field, stamp) in [("author", &op.author), ("device", &op.device)] {
             if let Some(v) = op.fields.get(field) {
@@ -196,7 +213,18 @@ pub struct Target {
     pub incident: Option<IncidentState>,
     /// The records the op's fields name, as the server has them.
     pub named: Vec<Named>,
+    /// The server's clock (ms), and the earliest stamp the op may carry: that of the
+    /// record it changes, or of the incident a new record goes into.
+    pub now: i64,
+    pub since: Option<u64>,
+    /// A change the op says it replaced that is not a change of its record here.
+    pub foreign_base: Option<Uuid>,
 }
+
+/// How far ahead of the receiver's clock a stamp may be. Clocks drift, and a PC whose
+/// hardware clock keeps local time is an hour or two off; a stamp from the far future
+/// would drag every replica's clock along for good.
+pub const MAX_AHEAD_MS: i64 = 12 * 3600 * 1000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IncidentState {
@@ -222,6 +250,25 @@ pub fn judge(who: &Account<'_>, op: &Op, target: &Target) -> Result<(), Refusal>
         } else {
             format!("a {kind} op needs its own id, its record's and its incident's")
         }));
+    }
+    // A stamp decides order and numbers: one from the far future would drag every
+    // replica's clock along, one from before its record or incident would renumber.
+    if op.hlc.0 > i64::MAX as u64 || op.hlc.millis() > target.now + MAX_AHEAD_MS {
+        return Err(Refusal::Denied(format!(
+            "the {kind} change is stamped in the future ({}); check the clock of the machine it was made on",
+            op.hlc.millis()
+        )));
+    }
+    if target.since.is_some_and(|since| op.hlc.0 < since) {
+        return Err(Refusal::Denied(format!(
+            "the {kind} change is stamped before its record or incident existed"
+        )));
+    }
+    if let Some(b) = target.foreign_base {
+        return Err(Refusal::Missing(format!(
+            "the {kind} change says it replaced change {b}, which the server does not have for {}",
+            op.entity
+        )));
     }
     match (&target.record, op.action) {
         (Some(_), Action::Create) => return Err(format!("{kind} {} already exists", op.entity).into()),
@@ -342,6 +389,20 @@ fn frozen(op: &Op, stored: Option<&Stored>) -> Result<(), String> {
     };
     let now = stored.values.get("status").and_then(Value::as_str).and_then(ReportStatus::parse);
     let Some(now) = now else { return Ok(()) };
+    if matches!(now, ReportStatus::Approved | ReportStatus::Distributed)
+        && op.fields.keys().any(|f| f != "status")
+    {
+        return Err(format!(
+            "report {} is '{}': it and its approval are frozen; write a new version to change it",
+            op.entity,
+            now.label(false)
+        ));
+    }
+    if op.fields.get("approved_by").is_some_and(|v| !v.is_null())
+        && op.field_str("status") != Some("godkjent")
+    {
+        return Err(format!("report {}: an approval sets the status 'godkjent' with it", op.entity));
+    }
     if op.fields.contains_key("text") && !now.editable() {
         return Err(format!(
             "report {} is '{}': its text is frozen; write a new version to change it",
@@ -433,7 +494,7 @@ mod tests {
 
     #[test]
     fn approving_needs_the_approving_role_even_when_writing_is_allowed() {
-        let approve = op(Kind::Report, Action::Set, json!({"status": "godkjent", "approved_by": "ola"}));
+        let approve = op(Kind::Report, Action::Set, json!({"status": "godkjent", "approved_by": "a"}));
         let submit = op(Kind::Report, Action::Set, json!({"status": "til godkjenning"}));
         let writer = [Role::Beredskapsmedarbeider];
         let draft = existing(&submit, "o1", json!({"status": "utkast"}));

@@ -26,6 +26,15 @@ pub struct Bundle {
     /// was written, and those it had from others (countersigned by the server).
     #[serde(default)]
     pub checkpoints: Vec<super::checkpoint::Checkpoint>,
+    /// The writer's organisation and its sync server's certificate that the writer's
+    /// key is one of its replicas (empty if it never signed in), and the writer's
+    /// signature over the whole bundle: every op in it, its own or received.
+    #[serde(default)]
+    pub org: String,
+    #[serde(default)]
+    pub certificate: String,
+    #[serde(default)]
+    pub signature: String,
 }
 
 impl Bundle {
@@ -37,7 +46,49 @@ impl Bundle {
         }
         let mut keys = std::collections::BTreeMap::new();
         keys.insert(origin.clone(), key.public());
-        Bundle { format: MAGIC.into(), version: VERSION, origin, through, ops, keys, checkpoints: Vec::new() }
+        Bundle {
+            format: MAGIC.into(),
+            version: VERSION,
+            origin,
+            through,
+            ops,
+            keys,
+            checkpoints: Vec::new(),
+            org: String::new(),
+            certificate: String::new(),
+            signature: String::new(),
+        }
+    }
+
+    /// What the writer signs: the bundle without its signature.
+    pub fn signed_bytes(&self) -> Vec<u8> {
+        let mut unsigned = self.clone();
+        unsigned.signature.clear();
+        serde_json::to_vec(&unsigned).expect("plain data")
+    }
+
+    /// Seal the bundle with the writer's key, naming its organisation and certificate.
+    pub fn seal(&mut self, key: &super::keys::SigningKey, org: String, certificate: String) {
+        self.org = org;
+        self.certificate = certificate;
+        self.signature = key.sign(&self.signed_bytes());
+    }
+
+    /// Does the writer's signature cover the bundle as it is? And, given the sync
+    /// server's key, is the writer one of that server's replicas (Some(true)), or not
+    /// vouched for (Some(false))? Err: the bundle was changed after it was written.
+    pub fn check_seal(&self, server_key: Option<&str>) -> Result<Option<bool>, String> {
+        let key = self.keys.get(&self.origin).map(String::as_str).unwrap_or_default();
+        if self.signature.is_empty() || !super::keys::verify(key, &self.signed_bytes(), &self.signature) {
+            return Err("the bundle was altered: it does not match its writer's signature".into());
+        }
+        Ok(server_key.map(|server| {
+            super::keys::verify(
+                server,
+                &super::keys::certificate_message(&self.origin, key, &self.org),
+                &self.certificate,
+            )
+        }))
     }
 
     /// Within each replica's chain, every entry the bundle carries after another of

@@ -432,6 +432,14 @@ pub(in crate::store) fn apply_in(tx: &Transaction<'_>, ops: &[Op], state: OpStat
             Some(_) => continue,
             None => {}
         }
+        let latest = chrono::Utc::now().timestamp_millis() + crate::sync::authorize::MAX_AHEAD_MS;
+        if op.hlc.0 > i64::MAX as u64 || op.hlc.millis() > latest {
+            // Taken, it would drag this replica's clock into the future for good.
+            let why = "the change is stamped in the future".to_string();
+            insert_op(tx, op, OpState::Rejected, Some(&why))?;
+            report.failed.push((op.id, why));
+            continue;
+        }
         observe(tx, op.hlc)?;
         match apply_guarded(tx, op, &mut placing)? {
             Ok(Outcome::Done) => {

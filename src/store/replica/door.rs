@@ -26,12 +26,24 @@ pub(in crate::store) fn shape(op: &Op) -> std::result::Result<(), String> {
             });
         }
     }
-    for field in op.base.keys() {
+    for (field, replaced) in &op.base {
         if !op.fields.contains_key(field) {
             return Err(format!("the change names what it replaced in '{field}' but does not change it"));
         }
+        if replaced.len() > 64 {
+            return Err(format!("the change names {} changes it replaced in '{field}'", replaced.len()));
+        }
     }
     if op.kind == Kind::LogEntry {
+        // Times an entry shows: from this century to a day ahead.
+        let latest = chrono::Utc::now().timestamp_millis() + 86_400_000;
+        for field in ["reported_at", "recorded_at"] {
+            if let Some(v) = op.fields.get(field) {
+                if !v.as_i64().is_some_and(|ms| (946_684_800_000..=latest).contains(&ms)) {
+                    return Err(format!("the entry's '{field}' is not a time it could have"));
+                }
+            }
+        }
         let chars = op.field_str("text").map(|t| t.chars().count()).unwrap_or(0);
         if chars > crate::domain::log::MAX_TEXT_CHARS {
             return Err(format!(
@@ -134,7 +146,41 @@ pub(in crate::store) fn target(tx: &Transaction<'_>, op: &Op) -> Result<Target> 
             named.push(Named { field, id, found });
         }
     }
-    Ok(Target { record, owner, incident: state, named })
+    // The earliest stamp the op may carry: its record's, or its incident's.
+    let hlc_of = |table: &str, id: &str| -> Result<Option<u64>> {
+        Ok(tx
+            .prepare_cached(&format!("SELECT hlc FROM {table} WHERE id = ?1"))?
+            .query_row([id], |r| r.get::<_, i64>(0))
+            .optional()?
+            .map(|h| h as u64))
+    };
+    let since = match (op.action, op.kind) {
+        (Action::Set, kind) => hlc_of(table(kind).name, &entity)?,
+        (Action::Create, Kind::Incident) => None,
+        (Action::Create, k) if k.org_scoped() => None,
+        (Action::Create, _) => hlc_of("incidents", &op.incident.to_string())?,
+    };
+    let mut foreign_base = None;
+    for replaced in op.base.values().flatten().filter(|b| **b != op.entity) {
+        let of_record = tx
+            .prepare_cached("SELECT 1 FROM oplog WHERE op_id = ?1 AND entity_id = ?2 AND state = 1")?
+            .query_row(params![replaced.to_string(), entity], |_| Ok(()))
+            .optional()?
+            .is_some();
+        if !of_record {
+            foreign_base = Some(*replaced);
+            break;
+        }
+    }
+    Ok(Target {
+        record,
+        owner,
+        incident: state,
+        named,
+        now: chrono::Utc::now().timestamp_millis(),
+        since,
+        foreign_base,
+    })
 }
 
 /// On the server, a log entry must extend its replica's chain at its newest entry:
