@@ -100,7 +100,7 @@ fn main() {
         .sum();
     println!("{:<40} {total} entries, {:.1} MB", "archive size", bytes as f64 / 1e6);
     let t = Instant::now();
-    let v = sitroom::archive::verify(&dir.path().join("arkiv-1")).unwrap();
+    let v = sitroom::archive::verify(&dir.path().join("arkiv-1"), None).unwrap();
     assert!(v.problems.is_empty());
     println!("{:<40} {:.2?}", "archive verify (full incident)", t.elapsed());
 

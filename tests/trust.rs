@@ -267,3 +267,58 @@ mod signed_history {
         }
     }
 }
+
+mod signed_archive {
+    use super::common::server::Server;
+    use super::common::Home;
+    use serde_json::Value;
+
+    #[test]
+    fn an_archive_rewritten_with_its_manifest_recomputed_is_still_found_out() {
+        let server = Server::start();
+        server.add_org("Sandefjord kommune");
+        server.add_user("kari", "Sandefjord kommune", &["kriseledelse"]);
+        let kari = Home::new();
+        kari.login(&server.url, "kari");
+        kari.ok(&["incident", "new", "--title", "Storm i Sandefjord", "--type", "strømbrudd"]);
+        for text in ["Strømmen er borte i Vesterøya", "Aggregat bestilt", "Skolene holder stengt"] {
+            kari.ok(&["log", "add", text]);
+        }
+        kari.ok(&["sync"]);
+        let dir = kari.path().join("arkiv");
+        kari.ok(&["archive", "export", "--out", dir.to_str().unwrap()]);
+        let ok = kari.ok(&["archive", "verify", dir.to_str().unwrap()]);
+        assert!(ok.contains("intact") && ok.contains("1 chain(s) signed"), "{ok}");
+
+        // The newest entry rewritten in record.json, its hash made again, and the
+        // manifest's checksum of the file made again too.
+        let record_path = dir.join("record.json");
+        let mut record: Value = serde_json::from_slice(&std::fs::read(&record_path).unwrap()).unwrap();
+        let incident = uuid::Uuid::parse_str(record["incident"]["id"].as_str().unwrap()).unwrap();
+        let log = record["log"].as_array_mut().unwrap();
+        let last = log.iter_mut().rev().find(|e| e["text"] == "Skolene holder stengt").unwrap();
+        last["text"] = "Skolene er åpne".into();
+        let mut entry: sitroom::domain::LogEntry = serde_json::from_value(last.clone()).unwrap();
+        entry.hash = entry.hash_input(incident).hash();
+        *last = serde_json::to_value(&entry).unwrap();
+        let bytes = serde_json::to_vec(&record).unwrap();
+        std::fs::write(&record_path, &bytes).unwrap();
+        let manifest_path = dir.join("manifest.json");
+        let mut manifest: Value = serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+        for f in manifest["files"].as_array_mut().unwrap() {
+            if f["path"] == "record.json" {
+                f["sha256"] = sitroom::text::sha256_hex(&bytes).into();
+                f["bytes"] = bytes.len().into();
+            }
+        }
+        for h in manifest["chain_heads"].as_array_mut().unwrap() {
+            h["hash"] = entry.hash.clone().into();
+        }
+        std::fs::write(&manifest_path, serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
+        let out = kari.run(&["archive", "verify", dir.to_str().unwrap()]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!out.status.success(), "{text}");
+        assert!(text.contains("does not match its writer's signature"), "{text}");
+        assert!(text.contains("altered or replaced"), "the signed head gives it away too: {text}");
+    }
+}

@@ -94,6 +94,10 @@ fn gather(
         scope,
         incident: incident.clone(),
         chain_heads: heads(&log),
+        checkpoints: {
+            let here: std::collections::HashSet<uuid::Uuid> = log.iter().map(|e| e.id).collect();
+            store.checkpoints(incident.id)?.into_iter().filter(|c| here.contains(&c.entry)).collect()
+        },
         log,
         meetings: store.meetings(incident)?.into_iter().filter(|m| keep(&m.id)).collect(),
         reports,
@@ -111,10 +115,19 @@ impl Session {
     pub fn archive_export(&mut self, incident: &Incident, dir: &Path) -> Result<Manifest> {
         self.permit(Permission::ManageIncidents)?;
         let installation = self.installation();
+        // This replica signs the heads of its chains now: the archive's newest entries
+        // are covered too.
+        let key = crate::sync::keys::of_replica(&self.store)?;
+        let me = self.store.device_id()?;
+        let fresh =
+            crate::sync::checkpoint::due(&self.store, &me, &key, Utc::now().timestamp_millis(), true)?;
+        self.store.keep_checkpoints(&fresh)?;
         let record = self
             .store
             .reading(|store| gather(store, incident, None, Scope::Full, (&self.user, &installation)))?;
-        let manifest = archive::write(dir, &record).map_err(io(dir))?;
+        let org = self.store.meta("certified_org")?.unwrap_or_default();
+        let certificate = self.store.meta("certificate")?.unwrap_or_default();
+        let manifest = archive::write(dir, &record, Some((&key, me, org, certificate))).map_err(io(dir))?;
         let open = self.store.incident_by_id(incident.id)?.is_some_and(|i| i.is_open());
         if open && self.permit(Permission::WriteLog).is_ok() {
             let bytes = std::fs::read(dir.join("manifest.json")).map_err(io(dir))?;
@@ -138,6 +151,12 @@ impl Session {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
         let state_path = dir.join(archive::JOURNAL_STATE);
         let device = self.store.device_id()?;
+        let key = crate::sync::keys::of_replica(&self.store)?;
+        let fresh =
+            crate::sync::checkpoint::due(&self.store, &device, &key, Utc::now().timestamp_millis(), true)?;
+        self.store.keep_checkpoints(&fresh)?;
+        let org = self.store.meta("certified_org")?.unwrap_or_default();
+        let certificate = self.store.meta("certificate")?.unwrap_or_default();
         let mut state: JournalState = match std::fs::read(&state_path) {
             Ok(b) => serde_json::from_slice(&b).map_err(|e| {
                 AppError::Usage(format!(
@@ -190,7 +209,8 @@ impl Session {
             let folder = dir
                 .join(format!("hendelse-{}-{}", i.number, &i.id.simple().to_string()[..8]))
                 .join(format!("{batch:05}-{}", record.generated_at.format("%Y%m%dT%H%M%SZ")));
-            archive::write(&folder, &record).map_err(io(&folder))?;
+            archive::write(&folder, &record, Some((&key, device.clone(), org.clone(), certificate.clone())))
+                .map_err(io(&folder))?;
             written.push(JournalBatch {
                 incident: i.number,
                 batch,

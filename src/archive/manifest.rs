@@ -36,7 +36,31 @@ pub struct Manifest {
     pub log_entries: usize,
     pub chain_heads: Vec<ChainHead>,
     pub files: Vec<ManifestFile>,
+    /// The replica that wrote the archive, its key, its organisation and its sync
+    /// server's certificate for the key, and its signature over the manifest (so over
+    /// every file's SHA-256): a changed file with a recomputed manifest is found.
+    #[serde(default)]
+    pub replica: String,
+    #[serde(default)]
+    pub key: String,
+    #[serde(default)]
+    pub org: String,
+    #[serde(default)]
+    pub certificate: String,
+    #[serde(default)]
+    pub signature: String,
 }
+
+impl Manifest {
+    fn signed_bytes(&self) -> Vec<u8> {
+        let mut unsigned = self.clone();
+        unsigned.signature.clear();
+        serde_json::to_vec(&unsigned).expect("plain data")
+    }
+}
+
+/// Who seals an archive: its key, replica, organisation and certificate.
+pub type Seal<'a> = (&'a crate::sync::keys::SigningKey, String, String, String);
 
 fn write_file(dir: &Path, rel: &str, bytes: &[u8], files: &mut Vec<ManifestFile>) -> std::io::Result<()> {
     let path = dir.join(rel);
@@ -52,7 +76,7 @@ fn write_file(dir: &Path, rel: &str, bytes: &[u8], files: &mut Vec<ManifestFile>
 
 /// Write `record` into `dir`, which must not exist or be empty: an archive is written
 /// once, never over another.
-pub fn write(dir: &Path, record: &Record) -> std::io::Result<Manifest> {
+pub fn write(dir: &Path, record: &Record, seal: Option<Seal<'_>>) -> std::io::Result<Manifest> {
     if dir.exists() && std::fs::read_dir(dir)?.next().is_some() {
         return Err(std::io::Error::new(
             std::io::ErrorKind::AlreadyExists,
@@ -87,7 +111,20 @@ pub fn write(dir: &Path, record: &Record) -> std::io::Result<Manifest> {
         log_entries: record.log.len(),
         chain_heads: record.chain_heads.clone(),
         files,
+        replica: String::new(),
+        key: String::new(),
+        org: String::new(),
+        certificate: String::new(),
+        signature: String::new(),
     };
+    let mut manifest = manifest;
+    if let Some((key, replica, org, certificate)) = seal {
+        manifest.replica = replica;
+        manifest.key = key.public();
+        manifest.org = org;
+        manifest.certificate = certificate;
+        manifest.signature = key.sign(&manifest.signed_bytes());
+    }
     let mut f = std::fs::File::create(dir.join(MANIFEST))?;
     f.write_all(&serde_json::to_vec_pretty(&manifest).map_err(std::io::Error::other)?)?;
     f.sync_all()?;
@@ -124,6 +161,8 @@ pub struct Verified {
     pub archives: usize,
     pub files: usize,
     pub entries: usize,
+    /// Replicas' chains found signed (checkpoints that hold).
+    pub signed_chains: usize,
     pub problems: Vec<Problem>,
 }
 
@@ -147,7 +186,9 @@ fn files_below(dir: &Path) -> std::io::Result<BTreeSet<String>> {
 
 /// Check an archive folder, or a journal folder of many (each folder with a manifest),
 /// whose log chains are followed from one batch to the next.
-pub fn verify(dir: &Path) -> std::io::Result<Verified> {
+/// `server_key`: the sync server this replica knows, whose certificates and
+/// countersignatures vouch for who wrote what.
+pub fn verify(dir: &Path, server_key: Option<&str>) -> std::io::Result<Verified> {
     let mut v = Verified::default();
     let all = files_below(dir)?;
     let mut archives: Vec<String> = all
@@ -180,6 +221,21 @@ pub fn verify(dir: &Path) -> std::io::Result<Verified> {
             }
         };
         v.archives += 1;
+        if !manifest.signature.is_empty() {
+            use crate::sync::keys::{certificate_message, verify as holds};
+            if !holds(&manifest.key, &manifest.signed_bytes(), &manifest.signature) {
+                v.problems.push(Problem::Manifest(format!(
+                    "{prefix}{MANIFEST} does not match its writer's signature: it was changed"
+                )));
+            } else if let Some(server) = server_key {
+                let message = certificate_message(&manifest.replica, &manifest.key, &manifest.org);
+                if !holds(server, &message, &manifest.certificate) {
+                    v.problems.push(Problem::Manifest(format!(
+                        "{prefix}{MANIFEST} was signed by a replica your sync server has not vouched for"
+                    )));
+                }
+            }
+        }
         let mut intact_record = false;
         for f in &manifest.files {
             let rel = format!("{prefix}{}", f.path);
@@ -219,6 +275,23 @@ pub fn verify(dir: &Path) -> std::io::Result<Verified> {
                 heads
             }
         };
+        // The signed heads: in a whole archive every checkpoint's entry must be there,
+        // unchanged, at its place; in a journal batch, those whose entry is in it.
+        let signed = match manifest.scope {
+            Scope::Full => crate::sync::checkpoint::check(
+                record.incident.id,
+                &record.log,
+                &record.checkpoints,
+                server_key,
+            ),
+            Scope::Increment { .. } => {
+                crate::sync::checkpoint::check_heads(&record.log, &record.checkpoints).map(|()| Vec::new())
+            }
+        };
+        match signed {
+            Ok(chains) => v.signed_chains += chains.iter().filter(|c| c.signed_through.is_some()).count(),
+            Err(why) => v.problems.push(Problem::Chain(format!("{prefix}record.json: {why}"))),
+        }
         match verify_chain_from(record.incident.id, start, &record.log) {
             Ok(ends) => {
                 let expected: BTreeMap<_, _> =

@@ -203,11 +203,13 @@ pub fn archive(
             })?;
         }
         ArchiveCmd::Verify { dir } => {
-            let v = crate::archive::verify(&dir).map_err(|e| usage(format!("{}: {e}", dir.display())))?;
+            let server_key = s.store.meta("server_key")?.filter(|k| !k.is_empty());
+            let v = crate::archive::verify(&dir, server_key.as_deref())
+                .map_err(|e| usage(format!("{}: {e}", dir.display())))?;
             let problems: Vec<String> = v.problems.iter().map(ToString::to_string).collect();
             let value = serde_json::json!({
                 "intact": problems.is_empty(), "archives": v.archives, "files": v.files,
-                "log_entries": v.entries, "problems": problems,
+                "log_entries": v.entries, "signed_chains": v.signed_chains, "problems": problems,
             });
             either(out, p, &value, |out| {
                 for pr in &problems {
@@ -216,8 +218,8 @@ pub fn archive(
                 if problems.is_empty() {
                     writeln!(
                         out,
-                        "intact: {} archive(s), {} files, {} log entries, hash chains whole",
-                        v.archives, v.files, v.entries
+                        "intact: {} archive(s), {} files, {} log entries, hash chains whole, {} chain(s) signed",
+                        v.archives, v.files, v.entries, v.signed_chains
                     )
                     .map_err(io)?;
                 }

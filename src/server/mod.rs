@@ -147,7 +147,9 @@ pub fn round(store: &dyn ServerStore, who: &Principal, req: wire::SyncRequest) -
         )));
     }
     let refused = store.push(who, &req.push)?;
-    let mut checkpoints = store.countersign(who, &req.checkpoints)?;
+    // The pusher gets back only the countersignatures of its own checkpoints.
+    let mut checkpoints: Vec<Checkpoint> =
+        store.countersign(who, &req.checkpoints)?.iter().map(Checkpoint::countersignature_only).collect();
     let (pull, cursor, more) = store.pull(who, &req.origin, req.cursor, wire::BATCH)?;
     checkpoints.extend(store.checkpoints_for(&pull)?);
     let accepted = req.push.len() - refused.len();

@@ -26,6 +26,15 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Checkpoint> {
 
 fn keep_in(conn: &rusqlite::Connection, checkpoints: &[Checkpoint]) -> Result<()> {
     for c in checkpoints {
+        if c.key.is_empty() {
+            // Only a countersignature, for a checkpoint kept here already.
+            conn.prepare_cached(
+                "UPDATE checkpoints SET org = ?4, server_sig = ?5
+                 WHERE incident_id = ?1 AND origin = ?2 AND count = ?3 AND server_sig = ''",
+            )?
+            .execute(params![c.incident.to_string(), c.origin, c.count, c.org, c.server_sig])?;
+            continue;
+        }
         conn.prepare_cached(&format!(
             "INSERT INTO checkpoints ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT (incident_id, origin, count) DO UPDATE SET org = excluded.org,

@@ -28,17 +28,17 @@ pub struct Checkpoint {
     #[serde(rename = "c")]
     pub count: i64,
     /// The head entry and its hash.
-    #[serde(rename = "e")]
+    #[serde(rename = "e", default, skip_serializing_if = "Uuid::is_nil")]
     pub entry: Uuid,
     #[serde(rename = "h", default, skip_serializing_if = "String::is_empty")]
     pub head: String,
     /// When it was signed (ms).
-    #[serde(rename = "t")]
+    #[serde(rename = "t", default, skip_serializing_if = "is_zero")]
     pub at: i64,
     /// The replica's public key, and its signature over [`Checkpoint::message`].
     #[serde(rename = "k", default, skip_serializing_if = "String::is_empty")]
     pub key: String,
-    #[serde(rename = "g")]
+    #[serde(rename = "g", default, skip_serializing_if = "String::is_empty")]
     pub sig: String,
     /// The organisation the server knows the replica's incident by, and the server's
     /// signature over the message and it.
@@ -48,7 +48,28 @@ pub struct Checkpoint {
     pub server_sig: String,
 }
 
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
 impl Checkpoint {
+    /// What the replica that made it needs back once the server countersigned it:
+    /// which one, and the countersignature (it has the rest).
+    pub fn countersignature_only(&self) -> Checkpoint {
+        Checkpoint {
+            incident: self.incident,
+            origin: String::new(),
+            count: self.count,
+            entry: Uuid::nil(),
+            head: String::new(),
+            at: 0,
+            key: String::new(),
+            sig: String::new(),
+            org: self.org.clone(),
+            server_sig: self.server_sig.clone(),
+        }
+    }
+
     /// What the replica signs.
     pub fn message(&self) -> Vec<u8> {
         format!(
@@ -126,6 +147,27 @@ pub struct ChainSigned {
     pub countersigned: bool,
     /// Entries written after the last checkpoint: not yet signed.
     pub after: usize,
+}
+
+/// For part of a log (a journal batch): every checkpoint whose entry is among
+/// `entries` must hold, and name that entry's hash.
+pub fn check_heads(entries: &[LogEntry], checkpoints: &[Checkpoint]) -> Result<(), String> {
+    for cp in checkpoints {
+        let Some(e) = entries.iter().find(|e| e.id == cp.entry) else { continue };
+        if !cp.replica_signature_holds() {
+            return Err(format!(
+                "the checkpoint of replica {} carries a signature that does not hold",
+                cp.origin
+            ));
+        }
+        if e.hash != cp.head {
+            return Err(format!(
+                "entry #{} is not the entry replica {} signed: it was altered",
+                e.seq, cp.origin
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Check `entries` (one incident's log, in log order) against the checkpoints for it:

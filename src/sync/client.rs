@@ -374,7 +374,20 @@ pub struct SyncReport {
 /// a long poll beside a push, and each answer covers its own stretch).
 pub fn take(store: &mut Store, answer: &SyncResponse) -> Result<usize> {
     store.apply_ops(&answer.pull, OpState::Acked)?;
-    store.keep_checkpoints(&answer.checkpoints)?;
+    // A countersignature of this replica's own checkpoint comes without the rest.
+    let me = store.device_id()?;
+    let checkpoints: Vec<_> = answer
+        .checkpoints
+        .iter()
+        .cloned()
+        .map(|mut c| {
+            if c.origin.is_empty() {
+                c.origin = me.clone();
+            }
+            c
+        })
+        .collect();
+    store.keep_checkpoints(&checkpoints)?;
     if answer.cursor > store.sync_cursor()? {
         store.set_sync_cursor(answer.cursor)?;
     }
