@@ -227,7 +227,9 @@ pub fn verify(dir: &Path, server_key: Option<&str>) -> std::io::Result<Verified>
                 v.problems.push(Problem::Manifest(format!(
                     "{prefix}{MANIFEST} does not match its writer's signature: it was changed"
                 )));
-            } else if let Some(server) = server_key {
+            } else if let Some(server) = server_key.filter(|s| *s != manifest.key) {
+                // Written by a replica, not by the server itself (whose key is known):
+                // its certificate must be the server's.
                 let message = certificate_message(&manifest.replica, &manifest.key, &manifest.org);
                 if !holds(server, &message, &manifest.certificate) {
                     v.problems.push(Problem::Manifest(format!(
