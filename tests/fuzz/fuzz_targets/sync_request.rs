@@ -58,7 +58,10 @@ fuzz_target!(|data: &[u8]| {
         let b = uuid::Uuid::from_u128(0x01900000_0000_7000_8000_000000000001);
         for (id, incident) in pushed {
             if incident == b {
-                assert!(done.response.refused.iter().any(|(r, _)| *r == id), "an op on B's incident was taken");
+                assert!(
+                    done.response.refused.iter().any(|(r, _)| *r == id),
+                    "an op on B's incident was taken"
+                );
             }
         }
     }
