@@ -77,25 +77,33 @@ impl Session {
     /// server certified: the sending organisation is then the server's word.
     fn check_vouched(&self, report: &SharedReport) -> Result<()> {
         use crate::sync::keys::{certificate_message, verify};
-        let refuse = |why: &str| Err(AppError::Usage(format!("the shared report is refused: {why}")));
+        let nb = self.lang.is_norwegian();
+        let refuse = |nb_why: &str, why: &str| {
+            Err(AppError::Usage(crate::domain::say(
+                nb,
+                &format!("den delte rapporten avvises: {nb_why}"),
+                &format!("the shared report is refused: {why}"),
+            )))
+        };
         if !report.signature.is_empty() && !verify(&report.key, &report.signed_bytes(), &report.signature) {
-            return refuse("it was altered after it was signed");
+            return refuse("den er endret etter at den ble signert", "it was altered after it was signed");
         }
         let Some(server) = self.store.meta("server_key")?.filter(|k| !k.is_empty()) else {
             return Ok(());
         };
         if report.signature.is_empty() {
-            return refuse("it is not signed");
+            return refuse("den er ikke signert", "it is not signed");
         }
         if !verify(
             &server,
             &certificate_message(&report.replica, &report.key, &report.from),
             &report.certificate,
         ) {
-            return refuse(&format!(
-                "the sync server has not certified that it comes from '{}'",
-                crate::text::safe_line(&report.from)
-            ));
+            let from = crate::text::safe_line(&report.from);
+            return refuse(
+                &format!("synkroniseringstjeneren har ikke bekreftet at den kommer fra «{from}»"),
+                &format!("the sync server has not certified that it comes from '{from}'"),
+            );
         }
         Ok(())
     }

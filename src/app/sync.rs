@@ -103,22 +103,36 @@ impl Session {
     /// A bundle sealed by a writer this replica's sync server has not vouched for is
     /// refused unless `unverified` (the user trusts how it came).
     pub fn import_bundle(&mut self, bundle: &Bundle, unverified: bool) -> Result<Applied> {
+        let nb = self.lang.is_norwegian();
+        let refused = |why: String| {
+            AppError::Usage(crate::domain::say(
+                nb,
+                &format!("pakken avvises, og ingenting av den er tatt inn: {why}"),
+                &why,
+            ))
+        };
         let server_key = self.store.meta("server_key")?.filter(|k| !k.is_empty());
-        if bundle.check_seal(server_key.as_deref()).map_err(AppError::Usage)? == Some(false) && !unverified {
-            return Err(AppError::Usage(format!(
-                "the bundle's writer (replica {}, '{}') is not vouched for by your sync server; \
-                 import it with --unverified only if you trust how it came",
-                crate::text::safe_line(&bundle.origin),
-                crate::text::safe_line(&bundle.org)
+        if bundle.check_seal(server_key.as_deref()).map_err(refused)? == Some(false) && !unverified {
+            let (origin, org) = (crate::text::safe_line(&bundle.origin), crate::text::safe_line(&bundle.org));
+            return Err(AppError::Usage(crate::domain::say(
+                nb,
+                &format!(
+                    "pakkens forfatter (replika {origin}, «{org}») er ikke godkjent av synkroniseringstjeneren din; \
+                     ta den inn med --unverified bare om du stoler på veien den kom"
+                ),
+                &format!(
+                    "the bundle's writer (replica {origin}, '{org}') is not vouched for by your sync server; \
+                     import it with --unverified only if you trust how it came"
+                ),
             )));
         }
-        bundle.check_signatures().map_err(AppError::Usage)?;
+        bundle.check_signatures().map_err(refused)?;
         bundle
             .check_links(|op| {
                 let prefix = op.field_str("prev_hash")?;
                 self.store.chain_hash(op.incident, &op.origin, prefix).ok().flatten()
             })
-            .map_err(AppError::Usage)?;
+            .map_err(refused)?;
         let mut seen = Vec::new();
         for op in &bundle.ops {
             let p = needed(op);
@@ -153,7 +167,11 @@ impl Session {
                 Ok(())
             })?;
         checked.map_err(|why| {
-            AppError::Usage(format!("the bundle was altered; nothing of it was imported: {why}"))
+            AppError::Usage(crate::domain::say(
+                nb,
+                &format!("pakken er endret underveis, og ingenting av den er tatt inn: {why}"),
+                &format!("the bundle was altered; nothing of it was imported: {why}"),
+            ))
         })
     }
 
