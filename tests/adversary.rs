@@ -783,3 +783,35 @@ fn a_right_password_with_a_wrong_key_does_not_clear_the_count_of_guesses() {
     }
     assert!(seen.iter().any(|s| s == "429"), "spraying from one address is held back: {seen:?}");
 }
+
+#[test]
+fn a_push_in_reverse_order_is_placed_as_far_as_a_few_passes_go_and_the_rest_refused() {
+    let w = world();
+    let incident = json_of(&w.ola, &["incident", "list", "--json"])[0]["id"].as_str().unwrap().to_string();
+    let (token, origin) = session(&w.ola);
+    let dev = device(&w.ola);
+    // A chain of 40 entries of Ola's, sent newest first.
+    let mut prev = "0".repeat(64);
+    let mut chain = Vec::new();
+    for k in 0..40 {
+        let mut op = forged(
+            Kind::LogEntry,
+            Action::Create,
+            &Uuid::now_v7().to_string(),
+            &incident,
+            json!({"text": format!("melding {k}"), "prev_hash": prev[..12]}),
+            ("ola", &origin, &dev),
+        );
+        op.hlc = Hlc::tick(Hlc(0), chrono::Utc::now().timestamp_millis() + k);
+        prev = sitroom::store::entry_hash_of(&op, &prev).unwrap();
+        chain.push(op);
+    }
+    chain.reverse();
+    let answer = push(&w.server, &token, chain.clone());
+    let placed = chain.len() - answer.refused.len();
+    assert!((1..=4).contains(&placed), "a few passes place a few: {placed}");
+    // Everything is answered: placed, or refused with its reason.
+    for op in &chain[..chain.len() - placed] {
+        assert!(reason(&answer, op.id).contains("does not follow"), "{}", reason(&answer, op.id));
+    }
+}

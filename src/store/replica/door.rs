@@ -218,6 +218,9 @@ fn stored_op(tx: &Transaction<'_>, id: Uuid) -> Result<Option<Op>> {
         .flatten())
 }
 
+/// Passes over one push before what still cannot be placed is refused.
+const MAX_PASSES: usize = 4;
+
 /// Judges one op, given the facts: Ok, or why not.
 pub type Judge<'j> = &'j mut dyn FnMut(&Op, &Target) -> std::result::Result<(), Refusal>;
 
@@ -262,7 +265,10 @@ pub(in crate::store) fn accept_batch(
         }
     }
     let mut later: Vec<(&Op, String)> = Vec::new();
-    loop {
+    // A client pushes in clock order, so one pass places everything; a few more
+    // forgive a push out of order. A push crafted in reverse must not hold the store
+    // for thousands of passes.
+    for pass in 1..=MAX_PASSES {
         let mut progressed = false;
         for op in pending.drain(..) {
             if let Err(why) = shape(op) {
@@ -308,7 +314,7 @@ pub(in crate::store) fn accept_batch(
                 Err(why) => report.refused.push((op.id, why)),
             }
         }
-        if !progressed || later.is_empty() {
+        if !progressed || later.is_empty() || pass == MAX_PASSES {
             break;
         }
         pending = later.drain(..).map(|(op, _)| op).collect();
