@@ -682,8 +682,9 @@ fn a_shared_report_comes_from_the_organisation_the_server_knows_and_a_changed_fi
                 v["from"] = "Larvik kommune".into();
                 let mut r: sitroom::domain::share::SharedReport = serde_json::from_value(v.clone()).unwrap();
                 let key = sitroom::sync::keys::SigningKey::generate();
-                r.key = key.public();
-                r.signature = key.sign(&r.signed_bytes());
+                use sitroom::sync::keys::Sealed;
+                r.seal.key = key.public();
+                r.seal.signature = key.sign(&r.signed_bytes());
                 *v = serde_json::to_value(&r).unwrap();
             }),
         ),

@@ -251,8 +251,14 @@ mod signed_history {
             for op in b.ops.iter_mut().filter(|o| !o.sig.is_empty()) {
                 op.sig = forger.sign(&op.signed_bytes());
             }
-            let (org, certificate) = (b.org.clone(), b.certificate.clone());
-            b.seal(&forger, org, certificate);
+            use sitroom::sync::keys::{Sealed, Sealer};
+            let sealer = Sealer {
+                key: forger,
+                replica: b.origin.clone(),
+                org: b.seal.org.clone(),
+                certificate: b.seal.certificate.clone(),
+            };
+            b.sign(&sealer);
             write_bundle(&bad, &serde_json::to_value(&b).unwrap());
             let (_, err) = ola.fails(&["bundle", "import", bad.to_str().unwrap()]);
             assert!(err.contains("not vouched for"), "{err}");

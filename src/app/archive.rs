@@ -117,15 +117,12 @@ impl Session {
         let installation = self.installation();
         // This replica signs the heads of its chains now: the archive's newest entries
         // are covered too.
-        let (key, org, certificate) = self.sealing_key()?;
-        let me = self.store.device_id()?;
-        let fresh =
-            crate::sync::checkpoint::due(&self.store, &me, &key, Utc::now().timestamp_millis(), true)?;
-        self.store.keep_checkpoints(&fresh)?;
+        let sealer = crate::sync::keys::Sealer::of(&self.store)?;
+        self.sign_own_chains(&sealer)?;
         let record = self
             .store
             .reading(|store| gather(store, incident, None, Scope::Full, (&self.user, &installation)))?;
-        let manifest = archive::write(dir, &record, Some((&key, me, org, certificate))).map_err(io(dir))?;
+        let manifest = archive::write(dir, &record, Some(&sealer)).map_err(io(dir))?;
         let open = self.store.incident_by_id(incident.id)?.is_some_and(|i| i.is_open());
         if open && self.permit(Permission::WriteLog).is_ok() {
             let bytes = std::fs::read(dir.join("manifest.json")).map_err(io(dir))?;
@@ -141,21 +138,6 @@ impl Session {
         Ok(manifest)
     }
 
-    /// The key that seals an archive, with the organisation and certificate that vouch
-    /// for it: on a sync server's own file (its journal) the server's key, which every
-    /// signed-in replica knows; elsewhere this replica's, with its certificate.
-    fn sealing_key(&self) -> Result<(crate::sync::keys::SigningKey, String, String)> {
-        if let Some(text) = self.store.meta("server_signing_key")? {
-            if let Some(key) = crate::sync::keys::SigningKey::from_text(&text) {
-                return Ok((key, String::new(), String::new()));
-            }
-        }
-        let key = crate::sync::keys::of_replica(&self.store)?;
-        let org = self.store.meta("certified_org")?.unwrap_or_default();
-        let certificate = self.store.meta("certificate")?.unwrap_or_default();
-        Ok((key, org, certificate))
-    }
-
     /// One run of continuous journalføring into `dir`: for every incident with new
     /// material since the last run, a batch folder with just that. Returns the batches
     /// written (none when nothing is new).
@@ -164,10 +146,8 @@ impl Session {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
         let state_path = dir.join(archive::JOURNAL_STATE);
         let device = self.store.device_id()?;
-        let (key, org, certificate) = self.sealing_key()?;
-        let fresh =
-            crate::sync::checkpoint::due(&self.store, &device, &key, Utc::now().timestamp_millis(), true)?;
-        self.store.keep_checkpoints(&fresh)?;
+        let sealer = crate::sync::keys::Sealer::of(&self.store)?;
+        self.sign_own_chains(&sealer)?;
         let mut state: JournalState = match std::fs::read(&state_path) {
             Ok(b) => serde_json::from_slice(&b).map_err(|e| {
                 AppError::Usage(format!(
@@ -220,8 +200,7 @@ impl Session {
             let folder = dir
                 .join(format!("hendelse-{}-{}", i.number, &i.id.simple().to_string()[..8]))
                 .join(format!("{batch:05}-{}", record.generated_at.format("%Y%m%dT%H%M%SZ")));
-            archive::write(&folder, &record, Some((&key, device.clone(), org.clone(), certificate.clone())))
-                .map_err(io(&folder))?;
+            archive::write(&folder, &record, Some(&sealer)).map_err(io(&folder))?;
             written.push(JournalBatch {
                 incident: i.number,
                 batch,

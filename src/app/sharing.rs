@@ -8,6 +8,7 @@ use crate::domain::report::{Report, ReportStatus};
 use crate::domain::roles::Permission;
 use crate::domain::share::{compile, SharedReport, SourceIncident};
 use crate::domain::{Incident, LogEntry};
+use crate::sync::keys::{Sealed, Sealer};
 use chrono::{Local, Utc};
 
 /// What one fetch from the sync server brought.
@@ -58,17 +59,14 @@ impl Session {
         };
         // Signed in, the report comes from the organisation the server certified this
         // replica for, whatever the configuration calls the installation.
-        let certificate = self.store.meta("certificate")?.filter(|c| !c.is_empty());
-        let from = match (&certificate, self.store.meta("certified_org")?) {
-            (Some(_), Some(org)) if !org.is_empty() => org,
-            _ => self.installation(),
+        let sealer = Sealer::of(&self.store)?;
+        let from = if sealer.certificate.is_empty() || sealer.org.is_empty() {
+            self.installation()
+        } else {
+            sealer.org.clone()
         };
         let mut package = SharedReport::new(&from, source, chosen, &self.user, Utc::now())?;
-        let key = crate::sync::keys::of_replica(&self.store)?;
-        package.replica = self.store.device_id()?;
-        package.key = key.public();
-        package.certificate = certificate.unwrap_or_default();
-        package.signature = key.sign(&package.signed_bytes());
+        package.sign(&sealer);
         Ok(package)
     }
 
@@ -76,7 +74,6 @@ impl Session {
     /// Knowing a server's key (signed in once), this replica takes only packages that
     /// server certified: the sending organisation is then the server's word.
     fn check_vouched(&self, report: &SharedReport) -> Result<()> {
-        use crate::sync::keys::{certificate_message, verify};
         let nb = self.lang.is_norwegian();
         let refuse = |nb_why: &str, why: &str| {
             Err(AppError::Usage(crate::domain::say(
@@ -85,27 +82,25 @@ impl Session {
                 &format!("the shared report is refused: {why}"),
             )))
         };
-        if !report.signature.is_empty() && !verify(&report.key, &report.signed_bytes(), &report.signature) {
-            return refuse("den er endret etter at den ble signert", "it was altered after it was signed");
+        let server = self.store.meta("server_key")?.filter(|k| !k.is_empty());
+        if report.seal.signature.is_empty() {
+            // Unsigned packages come only from sitrooms that were never signed in.
+            return match server {
+                Some(_) => refuse("den er ikke signert", "it is not signed"),
+                None => Ok(()),
+            };
         }
-        let Some(server) = self.store.meta("server_key")?.filter(|k| !k.is_empty()) else {
-            return Ok(());
-        };
-        if report.signature.is_empty() {
-            return refuse("den er ikke signert", "it is not signed");
+        match report.check_seal(server.as_deref()) {
+            Err(_) => refuse("den er endret etter at den ble signert", "it was altered after it was signed"),
+            Ok(Some(vouched)) if !vouched || report.seal.org != report.from => {
+                let from = crate::text::safe_line(&report.from);
+                refuse(
+                    &format!("synkroniseringstjeneren har ikke bekreftet at den kommer fra «{from}»"),
+                    &format!("the sync server has not certified that it comes from '{from}'"),
+                )
+            }
+            Ok(_) => Ok(()),
         }
-        if !verify(
-            &server,
-            &certificate_message(&report.replica, &report.key, &report.from),
-            &report.certificate,
-        ) {
-            let from = crate::text::safe_line(&report.from);
-            return refuse(
-                &format!("synkroniseringstjeneren har ikke bekreftet at den kommer fra «{from}»"),
-                &format!("the sync server has not certified that it comes from '{from}'"),
-            );
-        }
-        Ok(())
     }
 
     /// Record in the log that `report` was shared with `to` (as a file).

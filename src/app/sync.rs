@@ -8,6 +8,7 @@ use crate::domain::Incident;
 use crate::store::{Applied, Conflict, OpState, Who};
 use crate::sync::authorize::{needed, needed_to_change};
 use crate::sync::bundle::Bundle;
+use crate::sync::keys::{Sealed, Sealer};
 use chrono::Utc;
 
 impl Session {
@@ -79,22 +80,18 @@ impl Session {
     pub fn export_bundle(&mut self, since: i64) -> Result<Bundle> {
         let ops = self.store.ops_after(since, usize::MAX)?;
         let through = ops.last().map(|(seq, _)| *seq).unwrap_or(since);
-        let key = crate::sync::keys::of_replica(&self.store)?;
-        let me = self.store.device_id()?;
+        let sealer = Sealer::of(&self.store)?;
         // The writer signs the heads of its chains now, so that the newest entry in
         // the bundle is covered too.
-        let fresh =
-            crate::sync::checkpoint::due(&self.store, &me, &key, Utc::now().timestamp_millis(), true)?;
-        self.store.keep_checkpoints(&fresh)?;
-        let mut bundle = Bundle::new(me, through, ops.into_iter().map(|(_, op)| op).collect(), &key);
+        self.sign_own_chains(&sealer)?;
+        let ops = ops.into_iter().map(|(_, op)| op).collect();
+        let mut bundle = Bundle::new(sealer.replica.clone(), through, ops, &sealer.key);
         let incidents: std::collections::BTreeSet<uuid::Uuid> =
             bundle.ops.iter().filter(|o| o.kind == crate::sync::Kind::LogEntry).map(|o| o.incident).collect();
         for incident in incidents {
             bundle.checkpoints.extend(self.store.checkpoints(incident)?);
         }
-        let org = self.store.meta("certified_org")?.unwrap_or_default();
-        let certificate = self.store.meta("certificate")?.unwrap_or_default();
-        bundle.seal(&key, org, certificate);
+        bundle.sign(&sealer);
         Ok(bundle)
     }
 
@@ -112,8 +109,9 @@ impl Session {
             ))
         };
         let server_key = self.store.meta("server_key")?.filter(|k| !k.is_empty());
-        if bundle.check_seal(server_key.as_deref()).map_err(refused)? == Some(false) && !unverified {
-            let (origin, org) = (crate::text::safe_line(&bundle.origin), crate::text::safe_line(&bundle.org));
+        if bundle.check_writer(server_key.as_deref()).map_err(refused)? == Some(false) && !unverified {
+            let (origin, org) =
+                (crate::text::safe_line(&bundle.origin), crate::text::safe_line(&bundle.seal.org));
             return Err(AppError::Usage(crate::domain::say(
                 nb,
                 &format!(
@@ -173,6 +171,15 @@ impl Session {
                 &format!("the bundle was altered; nothing of it was imported: {why}"),
             ))
         })
+    }
+
+    /// Sign the heads of this replica's chains now (a bundle or an archive is being
+    /// written: its newest entries are covered too).
+    pub(super) fn sign_own_chains(&mut self, sealer: &Sealer) -> Result<()> {
+        let now = Utc::now().timestamp_millis();
+        let fresh = crate::sync::checkpoint::due(&self.store, &sealer.replica, &sealer.key, now, true)?;
+        self.store.keep_checkpoints(&fresh)?;
+        Ok(())
     }
 
     /// After a sign-in: point the replica at the server and give the user the roles

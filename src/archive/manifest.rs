@@ -4,6 +4,7 @@
 
 use super::record::{ChainHead, Record, Scope};
 use crate::domain::log::verify_chain_from;
+use crate::sync::keys::{Seal, Sealed, Sealer};
 use crate::text::sha256_hex;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -36,31 +37,20 @@ pub struct Manifest {
     pub log_entries: usize,
     pub chain_heads: Vec<ChainHead>,
     pub files: Vec<ManifestFile>,
-    /// The replica that wrote the archive, its key, its organisation and its sync
-    /// server's certificate for the key, and its signature over the manifest (so over
-    /// every file's SHA-256): a changed file with a recomputed manifest is found.
-    #[serde(default)]
-    pub replica: String,
-    #[serde(default)]
-    pub key: String,
-    #[serde(default)]
-    pub org: String,
-    #[serde(default)]
-    pub certificate: String,
-    #[serde(default)]
-    pub signature: String,
+    /// The writer's seal over the manifest, so over every file's SHA-256: a changed
+    /// file with a recomputed manifest is found.
+    #[serde(flatten)]
+    pub seal: Seal,
 }
 
-impl Manifest {
-    fn signed_bytes(&self) -> Vec<u8> {
-        let mut unsigned = self.clone();
-        unsigned.signature.clear();
-        serde_json::to_vec(&unsigned).expect("plain data")
+impl Sealed for Manifest {
+    fn seal(&self) -> &Seal {
+        &self.seal
+    }
+    fn seal_mut(&mut self) -> &mut Seal {
+        &mut self.seal
     }
 }
-
-/// Who seals an archive: its key, replica, organisation and certificate.
-pub type Seal<'a> = (&'a crate::sync::keys::SigningKey, String, String, String);
 
 fn write_file(dir: &Path, rel: &str, bytes: &[u8], files: &mut Vec<ManifestFile>) -> std::io::Result<()> {
     let path = dir.join(rel);
@@ -76,7 +66,7 @@ fn write_file(dir: &Path, rel: &str, bytes: &[u8], files: &mut Vec<ManifestFile>
 
 /// Write `record` into `dir`, which must not exist or be empty: an archive is written
 /// once, never over another.
-pub fn write(dir: &Path, record: &Record, seal: Option<Seal<'_>>) -> std::io::Result<Manifest> {
+pub fn write(dir: &Path, record: &Record, sealer: Option<&Sealer>) -> std::io::Result<Manifest> {
     if dir.exists() && std::fs::read_dir(dir)?.next().is_some() {
         return Err(std::io::Error::new(
             std::io::ErrorKind::AlreadyExists,
@@ -111,19 +101,11 @@ pub fn write(dir: &Path, record: &Record, seal: Option<Seal<'_>>) -> std::io::Re
         log_entries: record.log.len(),
         chain_heads: record.chain_heads.clone(),
         files,
-        replica: String::new(),
-        key: String::new(),
-        org: String::new(),
-        certificate: String::new(),
-        signature: String::new(),
+        seal: Seal::default(),
     };
     let mut manifest = manifest;
-    if let Some((key, replica, org, certificate)) = seal {
-        manifest.replica = replica;
-        manifest.key = key.public();
-        manifest.org = org;
-        manifest.certificate = certificate;
-        manifest.signature = key.sign(&manifest.signed_bytes());
+    if let Some(by) = sealer {
+        manifest.sign(by);
     }
     let mut f = std::fs::File::create(dir.join(MANIFEST))?;
     f.write_all(&serde_json::to_vec_pretty(&manifest).map_err(std::io::Error::other)?)?;
@@ -221,21 +203,15 @@ pub fn verify(dir: &Path, server_key: Option<&str>) -> std::io::Result<Verified>
             }
         };
         v.archives += 1;
-        if !manifest.signature.is_empty() {
-            use crate::sync::keys::{certificate_message, verify as holds};
-            if !holds(&manifest.key, &manifest.signed_bytes(), &manifest.signature) {
-                v.problems.push(Problem::Manifest(format!(
+        if !manifest.seal.signature.is_empty() {
+            match manifest.check_seal(server_key) {
+                Err(_) => v.problems.push(Problem::Manifest(format!(
                     "{prefix}{MANIFEST} does not match its writer's signature: it was changed"
-                )));
-            } else if let Some(server) = server_key.filter(|s| *s != manifest.key) {
-                // Written by a replica, not by the server itself (whose key is known):
-                // its certificate must be the server's.
-                let message = certificate_message(&manifest.replica, &manifest.key, &manifest.org);
-                if !holds(server, &message, &manifest.certificate) {
-                    v.problems.push(Problem::Manifest(format!(
-                        "{prefix}{MANIFEST} was signed by a replica your sync server has not vouched for"
-                    )));
-                }
+                ))),
+                Ok(Some(false)) => v.problems.push(Problem::Manifest(format!(
+                    "{prefix}{MANIFEST} was signed by a replica your sync server has not vouched for"
+                ))),
+                Ok(_) => {}
             }
         }
         let mut intact_record = false;

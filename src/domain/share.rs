@@ -49,18 +49,11 @@ pub struct SharedReport {
     pub shared_at: DateTime<Utc>,
     /// SHA-256 of the text: a reference to the source that shows it was not altered.
     pub sha256: String,
-    /// Who vouches for the package: the replica that made it, its public key, the sync
-    /// server's certificate that the key is a replica's of `from` (as the server knows
-    /// the organisation), and the replica's signature over everything else here. A
-    /// checksum alone is no signature: anyone can compute one.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub replica: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub key: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub certificate: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub signature: String,
+    /// Who vouches for the package (see `sync::keys::Seal`): signed in, its
+    /// organisation is `from` as the sync server certified it. A checksum alone is no
+    /// signature: anyone can compute one.
+    #[serde(flatten)]
+    pub seal: crate::sync::keys::Seal,
 }
 
 fn sha(text: &str) -> String {
@@ -69,6 +62,15 @@ fn sha(text: &str) -> String {
 
 fn clean_line(s: &str) -> String {
     s.chars().filter(|c| !c.is_control()).collect::<String>().trim().to_string()
+}
+
+impl crate::sync::keys::Sealed for SharedReport {
+    fn seal(&self) -> &crate::sync::keys::Seal {
+        &self.seal
+    }
+    fn seal_mut(&mut self) -> &mut crate::sync::keys::Seal {
+        &mut self.seal
+    }
 }
 
 impl SharedReport {
@@ -102,18 +104,8 @@ impl SharedReport {
             shared_by: shared_by.to_string(),
             shared_at: now,
             sha256: sha(&report.text),
-            replica: String::new(),
-            key: String::new(),
-            certificate: String::new(),
-            signature: String::new(),
+            seal: Default::default(),
         })
-    }
-
-    /// What the replica signs: the package as JSON without its signature.
-    pub fn signed_bytes(&self) -> Vec<u8> {
-        let mut unsigned = self.clone();
-        unsigned.signature.clear();
-        serde_json::to_vec(&unsigned).expect("plain data")
     }
 
     /// Read a shared report from another installation: the format named, the fields
@@ -281,10 +273,7 @@ mod tests {
             shared_by: "Per".into(),
             shared_at: Utc::now(),
             sha256: sha(text),
-            replica: String::new(),
-            key: String::new(),
-            certificate: String::new(),
-            signature: String::new(),
+            seal: Default::default(),
         }
     }
 

@@ -341,15 +341,11 @@ impl ServerStore for SqliteServer {
         }
         let registered =
             self.store().replica_key(&who.origin, &who.name)?.map(|(k, _)| k).unwrap_or_default();
-        let keys = crate::sync::keys::verify;
-        if report.replica != who.origin
-            || report.key != registered
-            || !keys(&report.key, &report.signed_bytes(), &report.signature)
-            || !keys(
-                &self.key.public(),
-                &crate::sync::keys::certificate_message(&report.replica, &report.key, &report.from),
-                &report.certificate,
-            )
+        use crate::sync::keys::Sealed;
+        if report.seal.replica != who.origin
+            || report.seal.key != registered
+            || report.seal.org != report.from
+            || report.check_seal(Some(&self.key.public())) != Ok(Some(true))
         {
             return Err(ServerError::BadRequest(
                 "the shared report is not signed by this session's replica with the key this server certified"

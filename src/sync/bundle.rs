@@ -26,15 +26,19 @@ pub struct Bundle {
     /// was written, and those it had from others (countersigned by the server).
     #[serde(default)]
     pub checkpoints: Vec<super::checkpoint::Checkpoint>,
-    /// The writer's organisation and its sync server's certificate that the writer's
-    /// key is one of its replicas (empty if it never signed in), and the writer's
-    /// signature over the whole bundle: every op in it, its own or received.
-    #[serde(default)]
-    pub org: String,
-    #[serde(default)]
-    pub certificate: String,
-    #[serde(default)]
-    pub signature: String,
+    /// The writer's seal over the whole bundle, every op in it, its own or received
+    /// (its organisation and certificate empty if it never signed in).
+    #[serde(flatten)]
+    pub seal: super::keys::Seal,
+}
+
+impl super::keys::Sealed for Bundle {
+    fn seal(&self) -> &super::keys::Seal {
+        &self.seal
+    }
+    fn seal_mut(&mut self) -> &mut super::keys::Seal {
+        &mut self.seal
+    }
 }
 
 impl Bundle {
@@ -54,41 +58,20 @@ impl Bundle {
             ops,
             keys,
             checkpoints: Vec::new(),
-            org: String::new(),
-            certificate: String::new(),
-            signature: String::new(),
+            seal: Default::default(),
         }
     }
 
-    /// What the writer signs: the bundle without its signature.
-    pub fn signed_bytes(&self) -> Vec<u8> {
-        let mut unsigned = self.clone();
-        unsigned.signature.clear();
-        serde_json::to_vec(&unsigned).expect("plain data")
-    }
-
-    /// Seal the bundle with the writer's key, naming its organisation and certificate.
-    pub fn seal(&mut self, key: &super::keys::SigningKey, org: String, certificate: String) {
-        self.org = org;
-        self.certificate = certificate;
-        self.signature = key.sign(&self.signed_bytes());
-    }
-
-    /// Does the writer's signature cover the bundle as it is? And, given the sync
-    /// server's key, is the writer one of that server's replicas (Some(true)), or not
-    /// vouched for (Some(false))? Err: the bundle was changed after it was written.
-    pub fn check_seal(&self, server_key: Option<&str>) -> Result<Option<bool>, String> {
-        let key = self.keys.get(&self.origin).map(String::as_str).unwrap_or_default();
-        if self.signature.is_empty() || !super::keys::verify(key, &self.signed_bytes(), &self.signature) {
-            return Err("the bundle was altered: it does not match its writer's signature".into());
+    /// The writer's seal holds and is the writer's (the key the bundle gives for it);
+    /// given the sync server's key, whether the writer is vouched for (see
+    /// [`super::keys::Sealed::check_seal`]).
+    pub fn check_writer(&self, server_key: Option<&str>) -> Result<Option<bool>, String> {
+        use super::keys::Sealed;
+        let altered = |why: &str| format!("the bundle was altered: {why}");
+        if self.seal.replica != self.origin || self.keys.get(&self.origin) != Some(&self.seal.key) {
+            return Err(altered("its seal is not its writer's"));
         }
-        Ok(server_key.map(|server| {
-            super::keys::verify(
-                server,
-                &super::keys::certificate_message(&self.origin, key, &self.org),
-                &self.certificate,
-            )
-        }))
+        self.check_seal(server_key).map_err(|why| altered(&why))
     }
 
     /// Within each replica's chain, every entry the bundle carries after another of

@@ -48,11 +48,99 @@ impl SigningKey {
 /// This replica's signing key, made the first time it is needed and kept in its
 /// database (readable by its user alone).
 pub fn of_replica(store: &crate::store::Store) -> Result<SigningKey, crate::store::StoreError> {
-    let fresh = SigningKey::generate();
-    // Two processes asking at once keep the same key: the first one written wins.
-    let kept = store.meta_or_insert("signing_key", &fresh.to_text())?;
+    let kept = match store.meta("signing_key")? {
+        Some(kept) => kept,
+        // Two processes asking at once keep the same key: the first one written wins.
+        None => store.meta_or_insert("signing_key", &SigningKey::generate().to_text())?,
+    };
     SigningKey::from_text(&kept)
         .ok_or_else(|| crate::store::StoreError::Conflict("this database's signing key is damaged".into()))
+}
+
+/// Who vouches for a document that travels without its writer's session (a bundle, a
+/// shared report, an archive's manifest): the replica that wrote it, its public key,
+/// its organisation and the sync server's certificate that the key is one of that
+/// organisation's replicas, and the writer's signature over the rest of the document.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Seal {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub replica: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub key: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub org: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub certificate: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub signature: String,
+}
+
+/// Who seals what this database writes: on a sync server's own file the server's key
+/// (every signed-in replica knows it), elsewhere the replica's, with the organisation
+/// and certificate it was given at sign-in.
+pub struct Sealer {
+    pub key: SigningKey,
+    pub replica: String,
+    pub org: String,
+    pub certificate: String,
+}
+
+impl Sealer {
+    pub fn of(store: &crate::store::Store) -> Result<Sealer, crate::store::StoreError> {
+        let replica = store.device_id()?;
+        if let Some(key) = store.meta("server_signing_key")?.as_deref().and_then(SigningKey::from_text) {
+            return Ok(Sealer { key, replica, org: String::new(), certificate: String::new() });
+        }
+        Ok(Sealer {
+            key: of_replica(store)?,
+            replica,
+            org: store.meta("certified_org")?.unwrap_or_default(),
+            certificate: store.meta("certificate")?.unwrap_or_default(),
+        })
+    }
+}
+
+/// A document with a [`Seal`] in it.
+pub trait Sealed: serde::Serialize + Clone {
+    fn seal(&self) -> &Seal;
+    fn seal_mut(&mut self) -> &mut Seal;
+
+    /// What the writer signs: the document as JSON without the signature.
+    fn signed_bytes(&self) -> Vec<u8> {
+        let mut unsigned = self.clone();
+        unsigned.seal_mut().signature.clear();
+        serde_json::to_vec(&unsigned).expect("plain data")
+    }
+
+    fn sign(&mut self, by: &Sealer) {
+        *self.seal_mut() = Seal {
+            replica: by.replica.clone(),
+            key: by.key.public(),
+            org: by.org.clone(),
+            certificate: by.certificate.clone(),
+            signature: String::new(),
+        };
+        let signature = by.key.sign(&self.signed_bytes());
+        self.seal_mut().signature = signature;
+    }
+
+    /// Does the writer's signature cover the document as it is (Err if not, or if it
+    /// is unsigned)? And, given the sync server's key: is the writer that server, or
+    /// one of its certified replicas (Some(true)), or not vouched for (Some(false))?
+    fn check_seal(&self, server_key: Option<&str>) -> Result<Option<bool>, String> {
+        let seal = self.seal();
+        if seal.signature.is_empty() || !verify(&seal.key, &self.signed_bytes(), &seal.signature) {
+            return Err("it does not match its writer's signature".into());
+        }
+        Ok(server_key.map(|server| {
+            server == seal.key
+                || verify(
+                    server,
+                    &certificate_message(&seal.replica, &seal.key, &seal.org),
+                    &seal.certificate,
+                )
+        }))
+    }
 }
 
 /// Whether `signature` (base64) is `public`'s (base64) over `message`.
