@@ -14,7 +14,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use sitroom::app::{EntryInput, Session};
-use sitroom::domain::{Incident, NewIncident, Severity};
+use sitroom::domain::Incident;
 use sitroom::i18n::Lang;
 use sitroom::tui::keymap::Keymap;
 use sitroom::tui::theme::Theme;
@@ -23,14 +23,7 @@ use std::time::{Duration, Instant};
 
 /// A new database in `dir` with one incident holding `n` entries.
 fn open(dir: &std::path::Path, n: usize) -> (Session, Incident) {
-    let mut s = Session::open(&dir.join("bench.db"), "kari", types()).unwrap();
-    let new = NewIncident {
-        title: "Flom i Lågen".into(),
-        kind: "flom".into(),
-        severity: Severity::new(3).unwrap(),
-        exercise: false,
-    };
-    let i = s.create_incident(new).unwrap();
+    let (mut s, i) = common::staff::flood_session(dir);
     s.import(&i, lines(n).as_bytes()).unwrap();
     (s, i)
 }
@@ -71,7 +64,7 @@ fn main() {
     let (session, incident) = open(dir.path(), n);
     drop(session);
     let t = Instant::now();
-    let session = Session::open(&dir.path().join("bench.db"), "kari", types()).unwrap();
+    let session = Session::open(&dir.path().join("s.db"), "kari", types()).unwrap();
     let mut ui = Ui::new(session, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
     let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
     frame(&mut term, &ui);
@@ -142,7 +135,7 @@ fn main() {
             ui.session.add_inquiry(&incident, new).unwrap();
         }
         // reopen so the board loads them, as at start-up
-        let session = Session::open(&dir.path().join("bench.db"), "kari", types()).unwrap();
+        let session = Session::open(&dir.path().join("s.db"), "kari", types()).unwrap();
         let mut crisis = Ui::new(session, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
         while crisis.log().unwrap().is_loading() {
             crisis.tick(Instant::now());

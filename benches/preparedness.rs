@@ -16,7 +16,7 @@ use ratatui::Terminal;
 use sitroom::app::Session;
 use sitroom::delivery::{Channels, Sms};
 use sitroom::domain::contact::SearchIndex;
-use sitroom::domain::{Incident, NewIncident, Severity};
+use sitroom::domain::Incident;
 use sitroom::i18n::Lang;
 use sitroom::store::{NewMember, Who};
 use sitroom::tui::keymap::Keymap;
@@ -109,16 +109,7 @@ fn contacts_csv(n: usize) -> String {
 }
 
 fn session(dir: &std::path::Path) -> (Session, Incident) {
-    let types = sitroom::domain::incident::DEFAULT_TYPES.iter().map(|s| s.to_string()).collect();
-    let mut s = Session::open(&dir.join("bench.db"), "kari", types).unwrap();
-    let new = NewIncident {
-        title: "Storflom".into(),
-        kind: "flom".into(),
-        severity: Severity::new(4).unwrap(),
-        exercise: false,
-    };
-    let i = s.create_incident(new).unwrap();
-    (s, i)
+    common::staff::flood_session(dir)
 }
 
 /// What a user types into the search, one prefix per key press.
@@ -161,7 +152,7 @@ fn main() {
 
     // Key press to frame in the contacts pane (planverk workspace, 160×48).
     let types = sitroom::domain::incident::DEFAULT_TYPES.iter().map(|s| s.to_string()).collect();
-    let ui_session = Session::open(&dir.path().join("bench.db"), "kari", types).unwrap();
+    let ui_session = Session::open(&dir.path().join("s.db"), "kari", types).unwrap();
     ui_session.set_active(&incident).unwrap();
     let mut ui = Ui::new(ui_session, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
     let n = ui.workspace_names().iter().position(|w| *w == "planverk").unwrap();

@@ -11,21 +11,12 @@ mod common;
 use common::{lines, time};
 use sitroom::app::Session;
 use sitroom::domain::task::NewTask;
-use sitroom::domain::{Incident, NewIncident, Severity};
+use sitroom::domain::Incident;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 fn session(dir: &Path) -> (Session, Incident) {
-    let types = sitroom::domain::incident::DEFAULT_TYPES.iter().map(|s| s.to_string()).collect();
-    let mut s = Session::open(&dir.join("bench.db"), "kari", types).unwrap();
-    let new = NewIncident {
-        title: "Storflom i Lågen".into(),
-        kind: "flom".into(),
-        severity: Severity::new(4).unwrap(),
-        exercise: false,
-    };
-    let i = s.create_incident(new).unwrap();
-    (s, i)
+    common::staff::flood_session(dir)
 }
 
 /// A message of kind `k`: ISO-8859-1 quoted-printable, UTF-8 base64 with an

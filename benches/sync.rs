@@ -14,7 +14,7 @@
 
 mod common;
 
-#[path = "../tests/common/link.rs"]
+#[path = "../tests/integration/common/link.rs"]
 #[allow(dead_code)] // the tests use all of it, this bench a part
 mod link;
 

@@ -3,6 +3,9 @@
 
 use std::time::Duration;
 
+#[path = "../../tests/integration/common/staff.rs"]
+pub mod staff;
+
 pub struct Stats {
     pub name: &'static str,
     pub samples: Vec<Duration>,

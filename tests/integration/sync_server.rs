@@ -2,10 +2,9 @@
 //! driven through the real binary: offline work merging, a server killed mid-push,
 //! sign-in, and the server's refusals with their reasons.
 
-mod common;
-use common::link::{Link, Shape};
-use common::server::Server;
-use common::Home;
+use crate::common::link::{Link, Shape};
+use crate::common::server::Server;
+use crate::common::Home;
 use std::io::{Read, Write};
 use std::time::Duration;
 
@@ -460,7 +459,7 @@ fn clients_sync_over_https() {
     server.add_user("kari", ORG, &["kriseledelse"]);
     // Without trusting the certificate the client refuses to talk.
     let h = Home::new();
-    let out = h.try_login(&server.url, "kari", common::server::PASSWORD, &[]);
+    let out = h.try_login(&server.url, "kari", crate::common::server::PASSWORD, &[]);
     assert!(!out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("offline"),
@@ -473,7 +472,8 @@ fn clients_sync_over_https() {
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap()
     };
-    let out = h.try_login(&server.url, "kari", common::server::PASSWORD, &[("SITROOM_CA_CERT", &cert_pem)]);
+    let out =
+        h.try_login(&server.url, "kari", crate::common::server::PASSWORD, &[("SITROOM_CA_CERT", &cert_pem)]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     h.ok(&["incident", "new", "--title", "Flom", "--type", "flom"]);
     h.ok(&["log", "add", "kryptert på vei"]);
@@ -494,7 +494,7 @@ fn a_superadministrator_sees_and_acts_across_organisations() {
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        writeln!(child.stdin.take().unwrap(), "{}", common::server::PASSWORD).unwrap();
+        writeln!(child.stdin.take().unwrap(), "{}", crate::common::server::PASSWORD).unwrap();
         assert!(child.wait().unwrap().success());
     }
     let kari = client(&server.url, "kari");

@@ -6,7 +6,7 @@
 //! from one organisation's account ever changes a record of the other.
 //!
 //! The server is the real `SqliteServer` behind the same `round` the HTTP layer calls,
-//! in-process for speed. `PROPTEST_CASES=200 cargo test --release --test trust_properties`
+//! in-process for speed. `PROPTEST_CASES=200 cargo test --release --test integration forgery_properties`
 //! is the dedicated run.
 
 use proptest::prelude::*;

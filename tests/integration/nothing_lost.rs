@@ -2,9 +2,8 @@
 //! whoever wrote it, a typed-line import can be repeated, a broken CSV row costs one
 //! named row, and two processes creating one database at once both succeed.
 
-mod common;
-use common::tmux::{Tmux, WAIT};
-use common::Home;
+use crate::common::tmux::{Tmux, WAIT};
+use crate::common::Home;
 use std::time::{Duration, Instant};
 
 #[test]
@@ -49,13 +48,7 @@ fn a_typed_log_imported_twice_is_there_once() {
     let h = Home::new();
     h.ok(&["incident", "new", "--title", "Flom i Lågen", "--type", "flom"]);
     let file = h.path().join("referat.txt");
-    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/stabsmote-flom.txt");
-    let lines: Vec<String> = std::fs::read_to_string(data)
-        .unwrap()
-        .lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
-        .collect();
+    let lines = crate::common::staff_meeting_lines();
     std::fs::write(&file, lines.join("\n")).unwrap();
     let first = h.ok(&["log", "import", file.to_str().unwrap()]);
     assert!(first.contains(&format!("imported {}", lines.len())), "{first}");
@@ -123,8 +116,8 @@ fn two_processes_creating_one_database_at_once_both_succeed() {
 }
 
 mod signed_history {
-    use super::common::server::Server;
-    use super::common::Home;
+    use crate::common::server::Server;
+    use crate::common::Home;
     use serde_json::Value;
 
     fn two_replicas() -> (Server, Home, Home) {
@@ -275,8 +268,8 @@ mod signed_history {
 }
 
 mod signed_archive {
-    use super::common::server::Server;
-    use super::common::Home;
+    use crate::common::server::Server;
+    use crate::common::Home;
     use serde_json::Value;
 
     #[test]

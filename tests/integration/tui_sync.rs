@@ -2,10 +2,9 @@
 //! the logger types reaches the others, what they write appears on screen, and the
 //! title bar says when the link is gone and how much waits.
 
-mod common;
-use common::server::Server;
-use common::tmux::{Tmux, WAIT};
-use common::Home;
+use crate::common::server::Server;
+use crate::common::tmux::{Tmux, WAIT};
+use crate::common::Home;
 use std::time::{Duration, Instant};
 
 /// Sync `h` until its log has an entry with `text`.

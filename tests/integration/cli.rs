@@ -1,7 +1,6 @@
 //! The CLI against real temp databases: every command, its JSON, and its errors.
 
-mod common;
-use common::Home;
+use crate::common::Home;
 
 #[test]
 fn incident_lifecycle() {
@@ -158,17 +157,8 @@ fn verify_names_the_first_tampered_entry() {
 fn import_is_all_or_nothing_and_idempotent() {
     let h = Home::new();
     h.ok(&["incident", "new", "--title", "Flom"]);
-    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/stabsmote-flom.txt");
-    let typed = std::path::Path::new(data);
-    let report = if typed.exists() {
-        h.ok(&["log", "import", data])
-    } else {
-        // shared/ is beside the checkout in CI; keep the test meaningful without it
-        let f = h.path().join("typed.txt");
-        std::fs::write(&f, "08:02 Kriseledelsen satt #stab\n!Sykehjemmet evakueres @kommuneoverlege\n")
-            .unwrap();
-        h.ok(&["log", "import", f.to_str().unwrap()])
-    };
+    let typed = crate::common::fixture("stabsmote-flom.txt");
+    let report = h.ok(&["log", "import", typed.to_str().unwrap()]);
     let added: usize = report.split_whitespace().nth(1).unwrap().parse().unwrap();
     let e = h.entries();
     assert_eq!(e.len(), added);

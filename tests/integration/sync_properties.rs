@@ -6,7 +6,7 @@
 //! replica had received when it made its change.
 //!
 //! The default run tries a few dozen histories; a dedicated run tries more:
-//! `PROPTEST_CASES=1000 cargo test --release --test sync_properties`.
+//! `PROPTEST_CASES=1000 cargo test --release --test integration sync_properties`.
 
 use proptest::prelude::*;
 use sitroom::app::{EntryInput, Session};

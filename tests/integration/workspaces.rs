@@ -1,7 +1,5 @@
 //! Workspaces and the task board, rendered into TestBackend and driven by keys.
 
-mod common;
-
 use chrono::{DateTime, Local, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
@@ -9,7 +7,7 @@ use ratatui::Terminal;
 use sitroom::app::{EntryInput, Session};
 use sitroom::domain::roles::Role;
 use sitroom::domain::task::{NewTask, Priority, TaskStatus};
-use sitroom::domain::{EntryKind, Incident, NewIncident, Severity};
+use sitroom::domain::{EntryKind, Incident};
 use sitroom::i18n::Lang;
 use sitroom::store::{NewEntryRecord, TaskChange};
 use sitroom::tui::keymap::Keymap;
@@ -42,17 +40,9 @@ fn auto(text: String, at: DateTime<Utc>) -> NewEntryRecord {
 
 /// A flood incident with log entries and tasks in every column, at fixed times.
 fn staff_room(dir: &tempfile::TempDir) -> Session {
-    std::env::set_var("TZ", "UTC");
-    let types = sitroom::domain::incident::DEFAULT_TYPES.iter().map(|s| s.to_string()).collect();
-    let mut s = Session::open(&dir.path().join("s.db"), "kari", types).unwrap();
-    s.device = "stab-pc".into();
-    let new = NewIncident {
-        title: "Flom i Lågen".into(),
-        kind: "flom".into(),
-        severity: Severity::new(3).unwrap(),
-        exercise: false,
-    };
-    let i = s.store.create_incident(&new, "kari", "stab-pc", utc(7, 55)).unwrap();
+    let mut s = crate::common::staff::session(dir.path());
+    let i =
+        s.store.create_incident(&crate::common::staff::flood(false), "kari", "stab-pc", utc(7, 55)).unwrap();
     s.set_active(&i).unwrap();
     for (h, m, text) in [
         (8, 2, "Kriseledelsen satt #stab"),
@@ -154,7 +144,7 @@ fn staff_room(dir: &tempfile::TempDir) -> Session {
 fn screen(ui: &Ui, w: u16, h: u16) -> String {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     t.draw(|f| ui.render(f, now())).unwrap();
-    common::buffer_text(t.backend().buffer())
+    crate::common::buffer_text(t.backend().buffer())
 }
 
 fn key(ui: &mut Ui, code: KeyCode) {

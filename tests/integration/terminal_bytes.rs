@@ -2,15 +2,12 @@
 //! (vt100), and the emulator's screen must equal the frame sitroom meant to show —
 //! including when the log region is scrolled by escape codes instead of repainted.
 
-mod common;
-
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::CrosstermBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
-use sitroom::app::{EntryInput, Session};
-use sitroom::domain::{NewIncident, Severity};
+use sitroom::app::EntryInput;
 use sitroom::i18n::Lang;
 use sitroom::tui::keymap::Keymap;
 use sitroom::tui::redraw::Redraw;
@@ -46,23 +43,14 @@ struct Screen {
 }
 
 fn frame_rows(b: &Buffer) -> Vec<String> {
-    common::buffer_text(b).lines().map(|l| l.trim_end().to_string()).collect()
+    crate::common::buffer_text(b).lines().map(|l| l.trim_end().to_string()).collect()
 }
 
 impl Screen {
     fn new(lang: Lang) -> (Screen, tempfile::TempDir) {
-        std::env::set_var("TZ", "UTC");
         let dir = tempfile::tempdir().unwrap();
-        let types = sitroom::domain::incident::DEFAULT_TYPES.iter().map(|s| s.to_string()).collect();
-        let mut s = Session::open(&dir.path().join("s.db"), "kari", types).unwrap();
-        s.device = "stab-pc".into();
-        let new = NewIncident {
-            title: "Flom i Lågen".into(),
-            kind: "flom".into(),
-            severity: Severity::new(3).unwrap(),
-            exercise: true,
-        };
-        let i = s.create_incident(new).unwrap();
+        let mut s = crate::common::staff::session(dir.path());
+        let i = s.create_incident(crate::common::staff::flood(true)).unwrap();
         for n in 0..40 {
             let text = match n % 4 {
                 0 => format!("Vannstanden i Lågen er {n} cm over normalen #situasjon"),

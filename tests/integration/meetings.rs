@@ -1,8 +1,7 @@
 //! A staff meeting through the CLI: plan, start, record per agenda item (decisions and
 //! a task among them), end, and the minutes drafted as a report ready for approval.
 
-mod common;
-use common::Home;
+use crate::common::Home;
 
 #[test]
 fn a_staff_meeting_from_agenda_to_minutes() {

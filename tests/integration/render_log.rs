@@ -1,8 +1,6 @@
 //! The TUI rendered into ratatui's TestBackend: snapshots of each screen in bokmål
 //! and English, and behaviour driven by key events as a user would type them.
 
-mod common;
-
 use chrono::{DateTime, Local, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
@@ -28,12 +26,7 @@ struct Fixture {
 }
 
 fn session(dir: &tempfile::TempDir) -> Session {
-    // SAFETY-free in edition 2021: every test sets the same value, so races are benign.
-    std::env::set_var("TZ", "UTC");
-    let types = sitroom::domain::incident::DEFAULT_TYPES.iter().map(|s| s.to_string()).collect();
-    let mut s = Session::open(&dir.path().join("s.db"), "kari", types).unwrap();
-    s.device = "stab-pc".into();
-    s
+    crate::common::staff::session(dir.path())
 }
 
 fn incident(s: &mut Session, title: &str, exercise: bool, at: DateTime<Utc>) -> Incident {
@@ -111,7 +104,7 @@ fn draw(ui: &Ui, w: u16, h: u16) -> Terminal<TestBackend> {
 }
 
 fn screen(ui: &Ui, w: u16, h: u16) -> String {
-    common::buffer_text(draw(ui, w, h).backend().buffer())
+    crate::common::buffer_text(draw(ui, w, h).backend().buffer())
 }
 
 fn key(code: KeyCode) -> KeyEvent {

@@ -2,9 +2,8 @@
 //! and read with capture-pane, as a logger would use it. Each test runs its own tmux
 //! server on a private socket, so tests run in parallel without meeting.
 
-mod common;
-use common::tmux::{Tmux, WAIT};
-use common::Home;
+use crate::common::tmux::{Tmux, WAIT};
+use crate::common::Home;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -238,11 +237,7 @@ fn scrolled_log_matches_a_full_repaint() {
 #[test]
 fn logger_and_crisis_leader_work_one_task_in_two_terminals() {
     let h = flood_home();
-    h.ok(&["user", "add", "kari", "--role", "administrator"]);
-    h.ok(&["user", "add", "lars", "--role", "loggfører"]);
-    h.ok(&["user", "add", "åse", "--role", "kriseledelse"]);
-    h.ok(&["user", "add", "ola", "--role", "gjest"]);
-    h.ok(&["user", "add", "bjørn", "--role", "beredskapsmedarbeider"]);
+    h.staff();
     h.ok(&["incident", "use", "1"]);
 
     // the logger types a decision and makes a task of it

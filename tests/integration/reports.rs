@@ -1,17 +1,11 @@
 //! Reports and situation reports through the CLI: templates, the approval flow and
 //! who may take each step, frozen approved text, versions, export.
 
-mod common;
-use common::Home;
+use crate::common::Home;
 
 fn staff() -> Home {
     let h = Home::new();
-    h.ok(&["incident", "new", "--title", "Flom i Lågen", "--type", "flom"]);
-    h.ok(&["user", "add", "kari", "--role", "administrator"]);
-    h.ok(&["user", "add", "bjørn", "--role", "beredskapsmedarbeider"]);
-    h.ok(&["user", "add", "åse", "--role", "kriseledelse"]);
-    h.ok(&["user", "add", "ola", "--role", "gjest"]);
-    h.ok(&["incident", "use", "1"]);
+    h.staff_room();
     h
 }
 

@@ -2,8 +2,6 @@
 //! of one incident whose history is written with fixed clocks: the log, the task board
 //! and the approved sitrep each as they stood, chosen with the keys a user presses.
 
-mod common;
-
 use chrono::{DateTime, Local, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
@@ -43,18 +41,8 @@ fn entry(text: &str, when: DateTime<Utc>, kind: EntryKind) -> NewEntryRecord {
 /// 09:00–09:20: the flood is reported, a task made and started. 10:00–10:15: the
 /// evacuation decided, the task done, a sitrep approved.
 fn history() -> (tempfile::TempDir, Session, Incident) {
-    std::env::set_var("TZ", "UTC");
     let dir = tempfile::tempdir().unwrap();
-    let types = sitroom::domain::incident::DEFAULT_TYPES.iter().map(|s| s.to_string()).collect();
-    let mut s = Session::open(&dir.path().join("s.db"), "kari", types).unwrap();
-    s.device = "stab-pc".into();
-    let new = NewIncident {
-        title: "Flom i Lågen".into(),
-        kind: "flom".into(),
-        severity: Severity::new(3).unwrap(),
-        exercise: false,
-    };
-    let i = s.create_incident(new).unwrap();
+    let (mut s, i) = crate::common::staff::flood_session(dir.path());
     let st = &mut s.store;
     let first = entry("Vannet stiger ved Bøen, 40 cm over normalt", at(9, 0), EntryKind::Note);
     let first_id = first.id;
@@ -132,7 +120,7 @@ fn screen(ui: &Ui) -> String {
     let now = at(12, 0).with_timezone(&Local);
     let mut t = Terminal::new(TestBackend::new(120, 24)).unwrap();
     t.draw(|f| ui.render(f, now)).unwrap();
-    common::buffer_text(t.backend().buffer())
+    crate::common::buffer_text(t.backend().buffer())
 }
 
 /// Open the time-travel workspace and choose a time with `t`, as a user would.

@@ -2,8 +2,6 @@
 //! alert's live tally answered with one key, an action card activated with Enter,
 //! contacts searched as you type, and the ROS matrix with colours and without.
 
-mod common;
-
 use chrono::{DateTime, Local, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
@@ -11,7 +9,7 @@ use ratatui::style::Color;
 use ratatui::Terminal;
 use sitroom::app::{MemberRef, Session};
 use sitroom::domain::contact::NewContact;
-use sitroom::domain::{Incident, NewIncident, Severity};
+use sitroom::domain::Incident;
 use sitroom::i18n::Lang;
 use sitroom::tui::keymap::Keymap;
 use sitroom::tui::theme::Theme;
@@ -22,18 +20,7 @@ fn now() -> DateTime<Local> {
 }
 
 fn session(dir: &tempfile::TempDir) -> (Session, Incident) {
-    std::env::set_var("TZ", "UTC");
-    let types = sitroom::domain::incident::DEFAULT_TYPES.iter().map(|s| s.to_string()).collect();
-    let mut s = Session::open(&dir.path().join("s.db"), "kari", types).unwrap();
-    s.device = "stab-pc".into();
-    let new = NewIncident {
-        title: "Flom i Lågen".into(),
-        kind: "flom".into(),
-        severity: Severity::new(3).unwrap(),
-        exercise: false,
-    };
-    let i = s.create_incident(new).unwrap();
-    (s, i)
+    crate::common::staff::flood_session(dir.path())
 }
 
 fn contact(s: &mut Session, name: &str, phone: &str, function: &str) {
@@ -53,7 +40,7 @@ fn draw(ui: &Ui, w: u16, h: u16) -> Terminal<TestBackend> {
 }
 
 fn screen(ui: &Ui, w: u16, h: u16) -> String {
-    common::buffer_text(draw(ui, w, h).backend().buffer())
+    crate::common::buffer_text(draw(ui, w, h).backend().buffer())
 }
 
 fn press(ui: &mut Ui, code: KeyCode) {
@@ -183,7 +170,7 @@ fn the_ros_matrix_has_colours_and_letters_that_survive_without_them() {
     let mut ui = ui;
     workspace(&mut ui, "planverk");
     let t = draw(&ui, 100, 30);
-    let text = common::buffer_text(t.backend().buffer());
+    let text = crate::common::buffer_text(t.backend().buffer());
     insta::assert_snapshot!("planverk_ros_matrix_nb", text);
     let row5 = text.lines().find(|l| l.contains("S5")).unwrap();
     assert!(row5.contains("1     H"), "event 1 in the top right, high: {text}");
@@ -210,7 +197,7 @@ fn the_ros_matrix_has_colours_and_letters_that_survive_without_them() {
     let mut plain = Ui::new(s2, Keymap::builtin(), no_colour, Lang::Nb).unwrap();
     workspace(&mut plain, "planverk");
     let t = draw(&plain, 100, 30);
-    let text = common::buffer_text(t.backend().buffer());
+    let text = crate::common::buffer_text(t.backend().buffer());
     let row5 = text.lines().find(|l| l.contains("S5")).unwrap();
     assert!(row5.contains("M") && row5.contains("H"), "the levels show as letters: {text}");
     let y = text.lines().position(|l| l.contains("S5")).unwrap();

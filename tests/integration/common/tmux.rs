@@ -3,7 +3,6 @@
 //! capture-pane.
 
 use super::Home;
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -21,7 +20,7 @@ impl Tmux {
     }
 
     pub fn tmux(&self, args: &[&str]) -> std::process::Output {
-        Command::new("tmux")
+        super::tool("tmux", "tmux")
             .arg("-u")
             .arg("-L")
             .arg(&self.socket)
@@ -29,7 +28,7 @@ impl Tmux {
             .env("LANG", "C.UTF-8")
             .env_remove("TMUX")
             .output()
-            .expect("tmux must be installed (.ci/run installs it)")
+            .unwrap()
     }
 
     /// Start sitroom in a fresh 100×30 session, with this home's database and config.

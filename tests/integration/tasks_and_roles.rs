@@ -1,8 +1,7 @@
 //! Users, roles and tasks through the CLI against real databases: the permission table
 //! applied to every write, the task state machine, and the automatic log entries.
 
-mod common;
-use common::Home;
+use crate::common::Home;
 
 fn flood() -> Home {
     let h = Home::new();
@@ -126,10 +125,7 @@ fn without_users_everyone_may_act_and_the_first_user_is_an_administrator() {
 #[test]
 fn roles_decide_what_each_user_may_do() {
     let h = flood();
-    h.ok(&["user", "add", "kari", "--role", "administrator"]);
-    h.ok(&["user", "add", "ola", "--role", "gjest"]);
-    h.ok(&["user", "add", "liv", "--role", "informasjonsmedarbeider"]);
-    h.ok(&["user", "add", "lars", "--role", "loggfører"]);
+    h.staff();
 
     // a guest writes nothing, and is told which permission is missing
     for args in [

@@ -3,9 +3,8 @@
 //! refused with its reason, and the victim organisation's data is unchanged on the
 //! server and on its replicas.
 
-mod common;
-use common::server::{Server, PASSWORD};
-use common::Home;
+use crate::common::server::{Server, PASSWORD};
+use crate::common::Home;
 use serde_json::{json, Value};
 use sitroom::sync::client::Client;
 use sitroom::sync::wire::{SyncRequest, SyncResponse, VERSION};

@@ -3,9 +3,8 @@
 //! once and is answered with one key; an exercise's injects arrive in the log as the
 //! exercise clock runs.
 
-mod common;
-use common::tmux::Tmux;
-use common::Home;
+use crate::common::tmux::Tmux;
+use crate::common::Home;
 
 fn incident_home(exercise: bool) -> Home {
     let h = Home::new();

@@ -167,3 +167,101 @@ impl Home {
         self.sync_status()["state_hash"].as_str().unwrap().to_string()
     }
 }
+
+/// A command-line tool a test needs (tmux, pdftotext, …). A missing one fails the test
+/// with the package that holds it and the command that installs it, never silently.
+pub fn tool(name: &str, package: &str) -> Command {
+    let found = std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(name).is_file()));
+    assert!(
+        found,
+        "this test needs `{name}`, from the Debian/Ubuntu package {package}: \
+         run `bash .ci/run` (it installs what the tests need) or `sudo apt-get install {package}`"
+    );
+    Command::new(name)
+}
+
+/// Parse JSON printed by `--json`, naming the text when it is not JSON.
+pub fn json(s: &str) -> serde_json::Value {
+    serde_json::from_str(s).unwrap_or_else(|e| panic!("{e}: {s}"))
+}
+
+/// A file of the tests' fixtures (`tests/fixtures/…`).
+pub fn fixture(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(path)
+}
+
+/// The lines a logger typed in a staff meeting about a flood (from `shared/data`,
+/// kept with the tests so a clean checkout runs them): comments and blank lines left out.
+pub fn staff_meeting_lines() -> Vec<String> {
+    std::fs::read_to_string(fixture("stabsmote-flom.txt"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+pub mod staff;
+
+impl Home {
+    /// The staff room through the CLI: the flood incident, open and in use, and
+    /// [`staff::PEOPLE`] with their roles (kari, the administrator, first).
+    pub fn staff_room(&self) {
+        self.ok(&["incident", "new", "--title", "Flom i Lågen", "--type", "flom"]);
+        self.staff();
+        self.ok(&["incident", "use", "1"]);
+    }
+
+    /// [`staff::PEOPLE`] as the users of this database.
+    pub fn staff(&self) {
+        for (name, role) in staff::PEOPLE {
+            self.ok(&["user", "add", name, "--role", role]);
+        }
+    }
+}
+
+/// The mail fixtures: .eml files in many encodings, a maildir, an mbox.
+pub fn mail_fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mail")
+}
+
+/// An incident to take mail into.
+pub fn incident(h: &Home) {
+    h.ok(&["incident", "new", "--title", "Flom i Sandefjord", "--type", "flom"]);
+}
+
+/// The texts of the log, oldest first.
+pub fn texts(h: &Home) -> Vec<String> {
+    h.entries().iter().map(|e| e["text"].as_str().unwrap().to_string()).collect()
+}
+
+/// A copy of a folder and everything in it.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// An incident with something of every kind in it: an entry with markup and escape
+/// codes, a decision, a task, an answered media inquiry, an approved sitrep, an e-mail.
+pub fn busy_incident(h: &Home) {
+    incident(h);
+    h.ok(&["log", "add", "Vannet stiger ved Bøen, <script>alert(1)</script> \u{1b}[2J"]);
+    h.ok(&["log", "add", "!Vi evakuerer Åsgårdstrand skole"]);
+    h.ok(&["task", "add", "--title", "Sjekk pumpestasjon Bøen", "--assignee", "Øystein"]);
+    h.ok(&["media", "add", "--outlet", "Sandefjords Blad", "--question", "Hvor mange er evakuert?"]);
+    h.ok(&["media", "answer", "1", "212 elever er på Ødegården."]);
+    h.ok(&["report", "new", "--title", "Situasjonsrapport 1"]);
+    let text = h.path().join("sitrep.md");
+    std::fs::write(&text, "## Situasjon\nVannet står 40 cm over flomvollen.\n").unwrap();
+    h.ok(&["report", "edit", "1", "--file", text.to_str().unwrap()]);
+    h.ok(&["report", "submit", "1"]);
+    h.ok(&["report", "approve", "1"]);
+    h.ok(&["mail", "import", mail_fixtures().join("utf8-base64-attachment.eml").to_str().unwrap()]);
+}

@@ -1,0 +1,35 @@
+//! The integration tests: one binary, so the crate and its heavy dependencies
+//! (tokio, axum, reqwest, rustls, lettre, ratatui, SQLite) are linked once. Each module
+//! is named after what it tests; `common` holds the shared fixtures (a temp home, the
+//! staff room, a real server, tmux, an SMTP sink, a slow link).
+
+mod common;
+
+mod alerting;
+mod archive;
+mod cards_plans_eps;
+mod cli;
+mod contacts;
+mod exercises;
+mod forged_requests;
+mod forgery_properties;
+mod mail;
+mod meetings;
+mod nothing_lost;
+mod printing;
+mod render_log;
+mod render_preparedness;
+mod render_time_travel;
+mod reports;
+mod sharing;
+mod sync_merge;
+mod sync_properties;
+mod sync_server;
+mod tasks_and_roles;
+mod terminal_bytes;
+mod text_properties;
+mod time_travel;
+mod tui_log;
+mod tui_preparedness;
+mod tui_sync;
+mod workspaces;
