@@ -14,7 +14,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use sitroom::app::Session;
-use sitroom::delivery::{Channels, Sms};
+use sitroom::config::{Channels, Sms};
 use sitroom::domain::contact::SearchIndex;
 use sitroom::domain::Incident;
 use sitroom::i18n::Lang;
@@ -197,10 +197,10 @@ fn main() {
         )
         .unwrap();
     s.channels = Channels {
-        smtp: Some(sitroom::delivery::Smtp {
+        smtp: Some(sitroom::config::Smtp {
             host: "127.0.0.1".into(),
             port: Some(1),
-            security: sitroom::delivery::Security::None,
+            security: sitroom::config::Security::None,
             user: None,
             password_env: None,
             from: "b@kommune.no".into(),

@@ -70,7 +70,7 @@ fn replica(dir: &Path, name: &str, url: &str, rt: &tokio::runtime::Runtime) -> R
     let mut session = Session::open(&db, "kari", vec!["flom".into()]).unwrap();
     let c = Client::new(url).unwrap();
     let origin = session.store.device_id().unwrap();
-    let key = sitroom::sync::keys::of_replica(&session.store).unwrap();
+    let key = session.store.signing_key().unwrap();
     let a = rt.block_on(c.login("kari", PASSWORD, &session.device, &origin, &key)).unwrap();
     session.signed_in(url, &a.user, &a.roles).unwrap();
     let login = Login {
@@ -222,8 +222,8 @@ fn signatures(a: &mut Replica, c: &Client, link: &Link, rt: &tokio::runtime::Run
     );
     println!(
         "  at most one per {} s or {} entries: at one entry every 20 s, +{:.0} B per entry",
-        sitroom::sync::checkpoint::SIGN_EVERY_MS / 1000,
-        sitroom::sync::checkpoint::SIGN_EVERY_ENTRIES,
+        sitroom::replication::checkpoint::SIGN_EVERY_MS / 1000,
+        sitroom::replication::checkpoint::SIGN_EVERY_ENTRIES,
         (with - without) / 6.0
     );
 }
@@ -328,14 +328,9 @@ fn load(full: bool) {
     let clients = if full { 1000 } else { 20 };
     let mut tokens = Vec::new();
     {
-        let mut s = Store::open(&srv.db).unwrap();
+        let s = SqliteServer::open(&srv.db).unwrap();
         for i in 0..clients {
-            let t = server::secrets::new_token();
-            let hash = server::secrets::token_hash(&t);
-            let now = chrono::Utc::now();
-            let expires = now + chrono::Duration::days(1);
-            s.add_token(&hash, "kari", &format!("sim-{i}"), &format!("sim{i}"), now, expires).unwrap();
-            tokens.push(t);
+            tokens.push(s.open_session("kari", &format!("sim-{i}"), &format!("sim{i}")).unwrap());
         }
     }
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();

@@ -2,6 +2,7 @@
 //! (`SITROOM_CONFIG_DIR` overrides, for tests and portable setups), the default
 //! database in the data dir.
 
+use crate::domain::alert::Channel;
 use crate::i18n::Lang;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -26,7 +27,7 @@ pub struct Config {
     pub archive: ArchiveConfig,
     /// Channels for alerts: `[alerts.smtp]`, `[alerts.sms]`.
     #[serde(default)]
-    pub alerts: crate::delivery::Channels,
+    pub alerts: Channels,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -134,5 +135,57 @@ mod tests {
         let c = Config::load_from(&dir.path().join("none.toml")).unwrap();
         assert!(c.user.is_none());
         assert_eq!(c.incident_types()[0], "flom");
+    }
+}
+
+// ---- alert channels ([alerts]; sent by `delivery`) ------------------------------------
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Channels {
+    pub smtp: Option<Smtp>,
+    pub sms: Option<Sms>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Smtp {
+    pub host: String,
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub security: Security,
+    pub user: Option<String>,
+    /// The environment variable that holds the password (never the password itself).
+    pub password_env: Option<String>,
+    pub from: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    #[default]
+    Starttls,
+    Tls,
+    None,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Sms {
+    /// A program and its arguments; `{to}` and `{text}` are replaced, and the message
+    /// is also given on standard input. Exit status 0 means sent.
+    pub command: Option<Vec<String>>,
+    /// An HTTP gateway: a POST of `to` and `text` as a form; a 2xx answer means sent.
+    pub url: Option<String>,
+}
+
+impl Channels {
+    /// Whether a channel can send at all (the in-app channel always can).
+    pub fn has(&self, channel: Channel) -> bool {
+        match channel {
+            Channel::App => true,
+            Channel::Email => self.smtp.is_some(),
+            Channel::Sms => self.sms.as_ref().is_some_and(|s| s.command.is_some() || s.url.is_some()),
+        }
     }
 }

@@ -17,61 +17,11 @@
 //! # or: url = "https://sms.example.no/send"      # POST to=…&text=…
 //! ```
 
+use crate::config::{Channels, Security, Sms, Smtp};
 use crate::domain::alert::{Channel, Delivery};
 use crate::store::{Outgoing, Store};
-use serde::Deserialize;
 use std::io::Write;
 use std::time::Duration;
-
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct Channels {
-    pub smtp: Option<Smtp>,
-    pub sms: Option<Sms>,
-}
-
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct Smtp {
-    pub host: String,
-    pub port: Option<u16>,
-    #[serde(default)]
-    pub security: Security,
-    pub user: Option<String>,
-    /// The environment variable that holds the password (never the password itself).
-    pub password_env: Option<String>,
-    pub from: String,
-}
-
-#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum Security {
-    #[default]
-    Starttls,
-    Tls,
-    None,
-}
-
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct Sms {
-    /// A program and its arguments; `{to}` and `{text}` are replaced, and the message
-    /// is also given on standard input. Exit status 0 means sent.
-    pub command: Option<Vec<String>>,
-    /// An HTTP gateway: a POST of `to` and `text` as a form; a 2xx answer means sent.
-    pub url: Option<String>,
-}
-
-impl Channels {
-    /// Whether a channel can send at all (the in-app channel always can).
-    pub fn has(&self, channel: Channel) -> bool {
-        match channel {
-            Channel::App => true,
-            Channel::Email => self.smtp.is_some(),
-            Channel::Sms => self.sms.as_ref().is_some_and(|s| s.command.is_some() || s.url.is_some()),
-        }
-    }
-}
 
 /// What a delivery round did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -117,7 +117,7 @@ impl Session {
         let installation = self.installation();
         // This replica signs the heads of its chains now: the archive's newest entries
         // are covered too.
-        let sealer = crate::sync::keys::Sealer::of(&self.store)?;
+        let sealer = self.store.sealer()?;
         self.sign_own_chains(&sealer)?;
         let record = self
             .store
@@ -146,7 +146,7 @@ impl Session {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
         let state_path = dir.join(archive::JOURNAL_STATE);
         let device = self.store.device_id()?;
-        let sealer = crate::sync::keys::Sealer::of(&self.store)?;
+        let sealer = self.store.sealer()?;
         self.sign_own_chains(&sealer)?;
         let mut state: JournalState = match std::fs::read(&state_path) {
             Ok(b) => serde_json::from_slice(&b).map_err(|e| {

@@ -167,11 +167,11 @@ impl Session {
     pub fn signatures(
         &self,
         incident: &Incident,
-    ) -> Result<std::result::Result<Vec<crate::sync::checkpoint::ChainSigned>, String>> {
+    ) -> Result<std::result::Result<Vec<crate::replication::checkpoint::ChainSigned>, String>> {
         let entries = self.store.entries(incident)?;
         let checkpoints = self.store.checkpoints(incident.id)?;
         let server_key = self.store.meta("server_key")?;
-        Ok(crate::sync::checkpoint::check(incident.id, &entries, &checkpoints, server_key.as_deref()))
+        Ok(crate::replication::checkpoint::check(incident.id, &entries, &checkpoints, server_key.as_deref()))
     }
 
     pub fn save_draft(&self, incident: &Incident, draft: Option<&Draft>) -> Result<()> {

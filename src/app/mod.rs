@@ -15,6 +15,7 @@ mod plans;
 mod printing;
 mod registers;
 mod reports;
+pub mod settings;
 mod sharing;
 mod sync;
 mod tasks;
@@ -60,7 +61,7 @@ pub struct Session {
     /// Where the user's own report templates are (`templates/` below it).
     pub config_dir: Option<std::path::PathBuf>,
     /// Where alerts go besides sitroom itself (`[alerts]` in config.toml).
-    pub channels: crate::delivery::Channels,
+    pub channels: crate::config::Channels,
     /// The installation's name as configured (see `installation()`).
     pub installation_name: Option<String>,
     /// Where continuous journalføring goes (`[archive]` in config.toml).

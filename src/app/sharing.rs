@@ -8,7 +8,7 @@ use crate::domain::report::{Report, ReportStatus};
 use crate::domain::roles::Permission;
 use crate::domain::share::{compile, SharedReport, SourceIncident};
 use crate::domain::{Incident, LogEntry};
-use crate::sync::keys::{Sealed, Sealer};
+use crate::keys::Sealed;
 use chrono::{Local, Utc};
 
 /// What one fetch from the sync server brought.
@@ -59,7 +59,7 @@ impl Session {
         };
         // Signed in, the report comes from the organisation the server certified this
         // replica for, whatever the configuration calls the installation.
-        let sealer = Sealer::of(&self.store)?;
+        let sealer = self.store.sealer()?;
         let from = if sealer.certificate.is_empty() || sealer.org.is_empty() {
             self.installation()
         } else {

@@ -5,10 +5,10 @@
 use super::{AppError, Result, Session};
 use crate::domain::roles::Role;
 use crate::domain::Incident;
+use crate::keys::{Sealed, Sealer};
+use crate::replication::authorize::{needed, needed_to_change};
 use crate::store::{Applied, Conflict, OpState, Who};
-use crate::sync::authorize::{needed, needed_to_change};
 use crate::sync::bundle::Bundle;
-use crate::sync::keys::{Sealed, Sealer};
 use chrono::Utc;
 
 impl Session {
@@ -16,8 +16,8 @@ impl Session {
     pub fn conflicts(&self, incident: Option<&Incident>) -> Result<Vec<Conflict>> {
         let mut all = self.store.conflicts(incident.map(|i| i.id))?;
         let mut hidden = Vec::new();
-        for kind in crate::sync::Kind::ALL {
-            if let Some(p) = crate::sync::authorize::needed_to_read(kind) {
+        for kind in crate::replication::Kind::ALL {
+            if let Some(p) = crate::replication::authorize::needed_to_read(kind) {
                 if !self.may(p)? {
                     hidden.push(kind);
                 }
@@ -80,14 +80,18 @@ impl Session {
     pub fn export_bundle(&mut self, since: i64) -> Result<Bundle> {
         let ops = self.store.ops_after(since, usize::MAX)?;
         let through = ops.last().map(|(seq, _)| *seq).unwrap_or(since);
-        let sealer = Sealer::of(&self.store)?;
+        let sealer = self.store.sealer()?;
         // The writer signs the heads of its chains now, so that the newest entry in
         // the bundle is covered too.
         self.sign_own_chains(&sealer)?;
         let ops = ops.into_iter().map(|(_, op)| op).collect();
         let mut bundle = Bundle::new(sealer.replica.clone(), through, ops, &sealer.key);
-        let incidents: std::collections::BTreeSet<uuid::Uuid> =
-            bundle.ops.iter().filter(|o| o.kind == crate::sync::Kind::LogEntry).map(|o| o.incident).collect();
+        let incidents: std::collections::BTreeSet<uuid::Uuid> = bundle
+            .ops
+            .iter()
+            .filter(|o| o.kind == crate::replication::Kind::LogEntry)
+            .map(|o| o.incident)
+            .collect();
         for incident in incidents {
             bundle.checkpoints.extend(self.store.checkpoints(incident)?);
         }
@@ -141,8 +145,12 @@ impl Session {
         }
         // Applied and checked in one transaction: every signed head must be the entry
         // that is there once the bundle is in, or nothing of it is kept.
-        let incidents: std::collections::BTreeSet<uuid::Uuid> =
-            bundle.ops.iter().filter(|o| o.kind == crate::sync::Kind::LogEntry).map(|o| o.incident).collect();
+        let incidents: std::collections::BTreeSet<uuid::Uuid> = bundle
+            .ops
+            .iter()
+            .filter(|o| o.kind == crate::replication::Kind::LogEntry)
+            .map(|o| o.incident)
+            .collect();
         let checked =
             self.store.apply_ops_checked(&bundle.ops, OpState::ToPush, &bundle.checkpoints, |store| {
                 for incident in &incidents {
@@ -159,7 +167,12 @@ impl Session {
                         .into_iter()
                         .filter(|c| here.contains(&c.entry))
                         .collect();
-                    crate::sync::checkpoint::check(*incident, &entries, &checkpoints, server_key.as_deref())?;
+                    crate::replication::checkpoint::check(
+                        *incident,
+                        &entries,
+                        &checkpoints,
+                        server_key.as_deref(),
+                    )?;
                     crate::domain::log::verify_chain(*incident, &entries).map_err(|b| b.to_string())?;
                 }
                 Ok(())
@@ -177,7 +190,7 @@ impl Session {
     /// written: its newest entries are covered too).
     pub(super) fn sign_own_chains(&mut self, sealer: &Sealer) -> Result<()> {
         let now = Utc::now().timestamp_millis();
-        let fresh = crate::sync::checkpoint::due(&self.store, &sealer.replica, &sealer.key, now, true)?;
+        let fresh = self.store.checkpoints_due(&sealer.replica, &sealer.key, now, true)?;
         self.store.keep_checkpoints(&fresh)?;
         Ok(())
     }

@@ -4,7 +4,7 @@
 
 use super::record::{ChainHead, Record, Scope};
 use crate::domain::log::verify_chain_from;
-use crate::sync::keys::{Seal, Sealed, Sealer};
+use crate::keys::{Seal, Sealed, Sealer};
 use crate::text::sha256_hex;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -256,14 +256,15 @@ pub fn verify(dir: &Path, server_key: Option<&str>) -> std::io::Result<Verified>
         // The signed heads: in a whole archive every checkpoint's entry must be there,
         // unchanged, at its place; in a journal batch, those whose entry is in it.
         let signed = match manifest.scope {
-            Scope::Full => crate::sync::checkpoint::check(
+            Scope::Full => crate::replication::checkpoint::check(
                 record.incident.id,
                 &record.log,
                 &record.checkpoints,
                 server_key,
             ),
             Scope::Increment { .. } => {
-                crate::sync::checkpoint::check_heads(&record.log, &record.checkpoints).map(|()| Vec::new())
+                crate::replication::checkpoint::check_heads(&record.log, &record.checkpoints)
+                    .map(|()| Vec::new())
             }
         };
         match signed {

@@ -57,10 +57,10 @@ pub struct Record {
     pub incident: Incident,
     pub log: Vec<LogEntry>,
     pub chain_heads: Vec<ChainHead>,
-    /// The signed heads of the log's chains (see `sync::checkpoint`): `archive verify`
+    /// The signed heads of the log's chains (see `replication::checkpoint`): `archive verify`
     /// checks the log against them, the newest entries included.
     #[serde(default)]
-    pub checkpoints: Vec<crate::sync::checkpoint::Checkpoint>,
+    pub checkpoints: Vec<crate::replication::checkpoint::Checkpoint>,
     pub meetings: Vec<Meeting>,
     /// Every version of every report, in number and version order.
     pub reports: Vec<Report>,

@@ -6,8 +6,8 @@ mod preparedness;
 mod records;
 mod sync_cmds;
 
+use crate::app::settings::{Overrides, Settings};
 use crate::app::{AppError, EntryInput, Session};
-use crate::config::{self, Config};
 use crate::domain::time::{parse_at, parse_due};
 use crate::domain::{NewIncident, Severity};
 use crate::i18n::Lang;
@@ -501,52 +501,20 @@ pub enum LogCmd {
     },
 }
 
-/// Everything resolved from flags, environment and config.
-pub struct Settings {
-    pub db: PathBuf,
-    pub user: String,
-    pub lang: Lang,
-    pub config: Config,
-}
-
-impl Settings {
-    pub fn resolve(cli: &Cli) -> Result<Settings, String> {
-        let config = Config::load().map_err(|e| e.to_string())?;
-        let serving = matches!(cli.command, Some(Command::Serve(_) | Command::Admin(_)));
-        let db = if serving {
-            // The server's copy is its own file, never the user's replica by accident.
-            cli.db.clone().or_else(|| config::default_db_path().map(|p| p.with_file_name("server.db")))
-        } else {
-            cli.db.clone().or_else(|| config.db.clone()).or_else(config::default_db_path)
-        }
-        .ok_or("cannot find a data folder for the database; give --db PATH")?;
-        // Signed in to a server, you are the account you signed in as.
-        let signed_in = crate::sync::client::load_login(&db).ok().flatten().map(|l| l.user);
-        let user =
-            cli.user.clone().or(signed_in).or_else(|| config.user.clone()).unwrap_or_else(config::os_user);
-        let lang = cli.lang.or(config.lang).unwrap_or_else(Lang::from_env);
-        Ok(Settings { db, user, lang, config })
-    }
-
-    pub fn open_session(&self) -> Result<Session, AppError> {
-        let mut s = Session::open(&self.db, &self.user, self.config.incident_types())?;
-        s.lang = self.lang;
-        s.config_dir = config::config_dir();
-        s.channels = self.config.alerts.clone();
-        s.installation_name = self.config.installation.clone();
-        s.archive_config = self.config.archive.clone();
-        Ok(s)
-    }
-}
-
 /// Run a parsed command line. Errors are printed here, to stderr, once.
 pub fn run(cli: Cli) -> ExitCode {
-    let settings = match Settings::resolve(&cli) {
+    let asked = Overrides {
+        db: cli.db.clone(),
+        user: cli.user.clone(),
+        lang: cli.lang,
+        serving: matches!(cli.command, Some(Command::Serve(_) | Command::Admin(_))),
+    };
+    let settings = match Settings::resolve(&asked) {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
     let result = match cli.command {
-        None => crate::tui::run(&settings, &cli).map(|_| ExitCode::SUCCESS),
+        None => tui(&settings, &cli).map(|_| ExitCode::SUCCESS),
         Some(Command::Serve(args)) => sync_cmds::serve(&settings, &args),
         Some(Command::Admin(cmd)) => sync_cmds::admin(&settings, cmd, cli.json),
         Some(Command::Login { server, password_stdin }) => match &cli.user {
@@ -947,6 +915,22 @@ fn user(s: &mut Session, cmd: UserCmd, p: &output::Printer, out: &mut impl Write
         }
     }
     Ok(())
+}
+
+/// The TUI on this database, with the keymap and theme asked for (flag, then config).
+fn tui(settings: &Settings, cli: &Cli) -> Result<(), String> {
+    let session = settings.open_session().map_err(|e| e.to_string())?;
+    let options = crate::tui::Options {
+        keymap: cli
+            .keymap
+            .clone()
+            .or_else(|| settings.config.keymap.clone())
+            .unwrap_or_else(|| "default".into()),
+        theme: cli.theme.clone().or_else(|| settings.config.theme.clone()).unwrap_or_else(|| "dark".into()),
+        lang: settings.lang,
+        exit_after_first_frame: cli.exit_after_first_frame,
+    };
+    crate::tui::run(session, &options)
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! Commands of sync: the server (`serve`, `admin`), signing in and out, a sync round,
 //! bundles and conflicts.
 
-use super::{ServeArgs, Settings};
+use super::ServeArgs;
+use crate::app::settings::Settings;
 use crate::app::{AppError, Session};
 use crate::domain::roles::Role;
 use crate::server::{self, ServerStore, SqliteServer};
@@ -363,7 +364,7 @@ pub fn login(
         Session::open(&settings.db, user, settings.config.incident_types()).map_err(|e| e.to_string())?;
     let client = Client::new(&url).map_err(|e| e.to_string())?;
     let origin = session.store.device_id().map_err(|e| e.to_string())?;
-    let key = crate::sync::keys::of_replica(&session.store).map_err(|e| e.to_string())?;
+    let key = session.store.signing_key().map_err(|e| e.to_string())?;
     let answer = runtime()?
         .block_on(client.login(user, &pw, &session.device, &origin, &key))
         .map_err(|e| e.to_string())?;

@@ -49,11 +49,11 @@ pub struct SharedReport {
     pub shared_at: DateTime<Utc>,
     /// SHA-256 of the text: a reference to the source that shows it was not altered.
     pub sha256: String,
-    /// Who vouches for the package (see `sync::keys::Seal`): signed in, its
+    /// Who vouches for the package (see `keys::Seal`): signed in, its
     /// organisation is `from` as the sync server certified it. A checksum alone is no
     /// signature: anyone can compute one.
     #[serde(flatten)]
-    pub seal: crate::sync::keys::Seal,
+    pub seal: crate::keys::Seal,
 }
 
 fn sha(text: &str) -> String {
@@ -64,11 +64,11 @@ fn clean_line(s: &str) -> String {
     s.chars().filter(|c| !c.is_control()).collect::<String>().trim().to_string()
 }
 
-impl crate::sync::keys::Sealed for SharedReport {
-    fn seal(&self) -> &crate::sync::keys::Seal {
+impl crate::keys::Sealed for SharedReport {
+    fn seal(&self) -> &crate::keys::Seal {
         &self.seal
     }
-    fn seal_mut(&mut self) -> &mut crate::sync::keys::Seal {
+    fn seal_mut(&mut self) -> &mut crate::keys::Seal {
         &mut self.seal
     }
 }
@@ -303,4 +303,16 @@ mod tests {
         assert!(xml.contains("<Organisation>A &amp; B &lt;kommune&gt;</Organisation>"));
         assert!(xml.contains("<SummaryNarrative>x &lt; y</SummaryNarrative>"));
     }
+}
+
+/// The receiving organisation has stored a shared report.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ShareReceiptRecord {
+    pub seq: i64,
+    /// The sharing's id.
+    pub id: uuid::Uuid,
+    /// Who took it in: the account at the receiving organisation.
+    pub by: String,
+    #[serde(with = "crate::domain::time::serde_ms")]
+    pub at: DateTime<Utc>,
 }

@@ -11,8 +11,9 @@ pub use http::{router, serve, Listen};
 pub use sqlite::SqliteServer;
 
 use crate::domain::roles::Role;
-use crate::sync::checkpoint::Checkpoint;
-use crate::sync::{wire, Op};
+use crate::replication::checkpoint::Checkpoint;
+use crate::replication::Op;
+use crate::sync::wire;
 use uuid::Uuid;
 
 #[derive(Debug, thiserror::Error)]
@@ -72,8 +73,7 @@ pub struct SignIn<'a> {
     pub proof: &'a str,
 }
 
-/// How long a session token lives unless refreshed.
-pub const TOKEN_LIFETIME_DAYS: i64 = 30;
+pub use crate::sync::wire::TOKEN_LIFETIME_DAYS;
 
 /// What one sync round did, for the reply and the server's log.
 #[derive(Debug, Clone)]
@@ -134,7 +134,7 @@ pub trait ServerStore: Send + Sync + 'static {
         who: &Principal,
         after: i64,
         limit: usize,
-    ) -> Result<(Vec<crate::store::ShareReceiptRecord>, bool)>;
+    ) -> Result<(Vec<crate::domain::share::ShareReceiptRecord>, bool)>;
 }
 
 /// One sync round: push, then pull. Blocking (SQLite); the HTTP layer runs it off the

@@ -1,8 +1,9 @@
-//! Signed chain heads (see `sync::checkpoint`): kept on clients and on the server,
+//! Signed chain heads (see `replication::checkpoint`): kept on clients and on the server,
 //! and where each entry stands in its replica's chain.
 
 use super::{Result, Store};
-use crate::sync::checkpoint::Checkpoint;
+use crate::keys::{Sealer, SigningKey};
+use crate::replication::checkpoint::{Checkpoint, SIGN_EVERY_ENTRIES, SIGN_EVERY_MS};
 use rusqlite::{params, OptionalExtension};
 use uuid::Uuid;
 
@@ -75,7 +76,7 @@ impl Store {
     /// and `check`'s reason is returned.
     pub fn apply_ops_checked(
         &mut self,
-        ops: &[crate::sync::Op],
+        ops: &[crate::replication::Op],
         state: super::OpState,
         checkpoints: &[Checkpoint],
         check: impl FnOnce(&Store) -> std::result::Result<(), String>,
@@ -199,5 +200,68 @@ impl Store {
             [],
         )?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// This replica's signing key, made the first time it is needed and kept in its
+    /// database (readable by its user alone).
+    pub fn signing_key(&self) -> Result<SigningKey> {
+        let kept = match self.meta("signing_key")? {
+            Some(kept) => kept,
+            // Two processes asking at once keep the same key: the first one written wins.
+            None => self.meta_or_insert("signing_key", &SigningKey::generate().to_text())?,
+        };
+        SigningKey::from_text(&kept)
+            .ok_or_else(|| super::StoreError::Conflict("this database's signing key is damaged".into()))
+    }
+
+    /// Who seals what this database writes: on a sync server's own file the server's
+    /// key (every signed-in replica knows it), elsewhere the replica's, with the
+    /// organisation and certificate it was given at sign-in.
+    pub fn sealer(&self) -> Result<Sealer> {
+        let replica = self.device_id()?;
+        if let Some(key) = self.meta("server_signing_key")?.as_deref().and_then(SigningKey::from_text) {
+            return Ok(Sealer { key, replica, org: String::new(), certificate: String::new() });
+        }
+        Ok(Sealer {
+            key: self.signing_key()?,
+            replica,
+            org: self.meta("certified_org")?.unwrap_or_default(),
+            certificate: self.meta("certificate")?.unwrap_or_default(),
+        })
+    }
+
+    /// The checkpoints replica `origin` owes at `now_ms` (ms): for each of its chains
+    /// with entries it has not signed, once enough entries or time have passed since
+    /// the last (or at once, with `force`, as when a bundle is written).
+    pub fn checkpoints_due(
+        &self,
+        origin: &str,
+        key: &SigningKey,
+        now_ms: i64,
+        force: bool,
+    ) -> Result<Vec<Checkpoint>> {
+        let mut out = Vec::new();
+        for (incident, head, last_at, unsigned) in self.unsigned_chains(origin)? {
+            if !force && unsigned < SIGN_EVERY_ENTRIES && now_ms - last_at < SIGN_EVERY_MS {
+                continue;
+            }
+            let Some((_, _, count, hash)) = self.chain_position(head)? else { continue };
+            let cp = Checkpoint {
+                incident,
+                origin: origin.to_string(),
+                count,
+                entry: head,
+                head: hash,
+                at: now_ms,
+                key: String::new(),
+                sig: String::new(),
+                org: String::new(),
+                server_sig: String::new(),
+            };
+            out.push(cp.signed(key));
+        }
+        Ok(out)
     }
 }

@@ -79,7 +79,7 @@ impl Store {
                 to_millis(now)
             ],
         )?;
-        replica::created(&tx, crate::sync::Kind::Eps, id, who, now)?;
+        replica::created(&tx, crate::replication::Kind::Eps, id, who, now)?;
         let all = registrations_in(&tx, incident)?;
         let logged = append_in(&tx, incident, [entry(&all)])?.pop().expect("a new entry is appended");
         tx.commit()?;
@@ -113,7 +113,7 @@ impl Store {
             params![id, status.name(), who.author, to_millis(now)],
         )?;
         let key = Uuid::parse_str(&id).unwrap_or_default();
-        replica::changed(&tx, crate::sync::Kind::Eps, key, &["status", "handled_by"], who, now)?;
+        replica::changed(&tx, crate::replication::Kind::Eps, key, &["status", "handled_by"], who, now)?;
         let all = registrations_in(&tx, incident)?;
         let logged = append_in(&tx, incident, [entry(&all)])?.pop().expect("a new entry is appended");
         tx.commit()?;

@@ -4,7 +4,7 @@ use super::replica::{self, Who};
 use super::{Result, Store, StoreError};
 use crate::domain::time::{from_millis, to_millis};
 use crate::domain::{Incident, IncidentStatus, NewIncident, Severity};
-use crate::sync::Kind;
+use crate::replication::Kind;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
 use uuid::Uuid;

@@ -6,7 +6,7 @@ use super::{Result, Store, StoreError};
 use crate::domain::log::{HashInput, GENESIS_HASH};
 use crate::domain::time::{from_millis, to_millis};
 use crate::domain::{EntryKind, Incident, LogEntry};
-use crate::sync::Kind;
+use crate::replication::Kind;
 use crate::text::fold;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction, TransactionBehavior};

@@ -657,7 +657,46 @@ const STEPS: &[&str] = &[
     ) STRICT;
     CREATE INDEX checkpoints_by_entry ON checkpoints(entry_id);
     "#,
+    // 13: the sync server's own tables leave the replica's schema: they live with the
+    // server store now (`server::sqlite::schema`). A client's, always empty, are
+    // dropped (in Rust below, since SQL cannot drop a table only when it is empty); a
+    // server file keeps its own.
+    r#"
+    -- see drop_empty_server_tables
+    "#,
 ];
+
+/// The server's tables, children before the tables they reference.
+const SERVER_TABLES: &[&str] = &[
+    "tokens",
+    "replica_accounts",
+    "replicas",
+    "accounts",
+    "incident_orgs",
+    "record_orgs",
+    "server_shares",
+    "orgs",
+];
+
+/// Step 13: drop each of the server's tables that holds nothing.
+fn drop_empty_server_tables(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+    for table in SERVER_TABLES {
+        let exists: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
+            [table],
+            |r| r.get(0),
+        )?;
+        if !exists {
+            continue;
+        }
+        let empty: bool =
+            tx.query_row(&format!("SELECT NOT EXISTS (SELECT 1 FROM {table})"), [], |r| r.get(0))?;
+        if empty {
+            tx.execute_batch(&format!("DROP TABLE {table}"))?;
+        }
+    }
+    Ok(())
+}
 
 pub fn latest() -> i64 {
     STEPS.len() as i64
@@ -701,6 +740,9 @@ fn run_steps(conn: &mut Connection, from: usize, to: usize) -> Result<(), StoreE
         }
         if i == 6 {
             super::replica::snapshot(&tx)?;
+        }
+        if i == 12 {
+            drop_empty_server_tables(&tx)?;
         }
         let broken: i64 = tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))?;
         if broken > 0 {

@@ -21,11 +21,11 @@ mod migrations;
 mod numbered;
 mod oplog;
 mod plans;
+mod register_rows;
 mod registers;
 mod replica;
 mod reports;
 mod ros;
-mod server;
 mod sharing;
 mod tasks;
 mod users;
@@ -42,11 +42,12 @@ pub use media::MediaChange;
 pub use meetings::MeetingChange;
 pub use plans::NewPlan;
 pub use registers::Duplicate;
-pub use replica::{entry_hash_of, Applied, Conflict, ConflictValue, Judge, OpState, Who};
+pub use replica::{
+    entry_hash_of, op_from_row, Applied, Conflict, ConflictValue, Judge, OpState, Owners, Who,
+};
 pub use reports::ReportChange;
 pub use ros::{NewMeasure, NewRosEvent};
-pub use server::Account;
-pub use sharing::{SentShare, ShareReceiptRecord};
+pub use sharing::SentShare;
 pub use tasks::TaskChange;
 pub use users::User;
 
@@ -79,7 +80,11 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// A row limit for SQL: `usize::MAX` (everything) stays "no limit" rather than
 /// wrapping to a negative number.
-fn sql_limit(limit: usize) -> i64 {
+/// Bring a bare connection's schema to step `n` (tests make older files with it).
+#[cfg(test)]
+pub(crate) use migrations::run_to as migrate_to;
+
+pub(crate) fn sql_limit(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
 }
 
@@ -131,6 +136,17 @@ impl Store {
             e => e,
         })?;
         Ok(store)
+    }
+
+    /// The connection, for a store that keeps tables of its own in this file beside
+    /// the replica: the sync server's organisations, accounts and tokens
+    /// (`server::sqlite`). Nothing else speaks SQL outside the store.
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(crate) fn connection_mut(&mut self) -> &mut Connection {
+        &mut self.conn
     }
 
     pub fn path(&self) -> &Path {

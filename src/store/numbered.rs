@@ -6,7 +6,7 @@ use super::log::{append_in, NewEntryRecord};
 use super::replica::{self, Who};
 use super::{Result, StoreError};
 use crate::domain::{Incident, LogEntry};
-use crate::sync::Kind;
+use crate::replication::Kind;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 use uuid::Uuid;

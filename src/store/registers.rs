@@ -2,52 +2,15 @@
 //! their ops carry the nil incident and sync to every replica of the organisation
 //! (`Kind::org_scoped`).
 
+use super::register_rows::{contact_from_row, resource_from_row, split, CONTACT_COLUMNS, RESOURCE_COLUMNS};
 use super::replica::{self, Who};
 use super::{Result, Store, StoreError};
-use crate::domain::contact::{Availability, Contact, NewContact, NewResource, Resource};
-use crate::domain::time::{from_millis, to_millis};
-use crate::sync::Kind;
+use crate::domain::contact::{Contact, NewContact, NewResource, Resource};
+use crate::domain::time::to_millis;
+use crate::replication::Kind;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Row, Transaction, TransactionBehavior};
+use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use uuid::Uuid;
-
-const CONTACT_COLUMNS: &str =
-    "id, number, name, organisation, function, phones, email, notes, groups, updated_at";
-
-fn split(s: String) -> Vec<String> {
-    s.split('\n').filter(|p| !p.is_empty()).map(str::to_string).collect()
-}
-
-fn contact_from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
-    Ok(Contact {
-        id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
-        number: r.get(1)?,
-        name: r.get(2)?,
-        organisation: r.get(3)?,
-        function: r.get(4)?,
-        phones: split(r.get(5)?),
-        email: r.get(6)?,
-        notes: r.get(7)?,
-        groups: split(r.get(8)?),
-        updated_at: from_millis(r.get(9)?),
-    })
-}
-
-const RESOURCE_COLUMNS: &str = "id, number, what, location, quantity, owner, availability, notes, updated_at";
-
-fn resource_from_row(r: &Row<'_>) -> rusqlite::Result<Resource> {
-    Ok(Resource {
-        id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
-        number: r.get(1)?,
-        what: r.get(2)?,
-        location: r.get(3)?,
-        quantity: r.get(4)?,
-        owner: r.get(5)?,
-        availability: Availability::parse(&r.get::<_, String>(6)?).unwrap_or(Availability::Available),
-        notes: r.get(7)?,
-        updated_at: from_millis(r.get(8)?),
-    })
-}
 
 fn next_global(tx: &Transaction<'_>, table: &'static str) -> Result<i64> {
     Ok(tx.query_row(&format!("SELECT coalesce(max(number), 0) + 1 FROM {table}"), [], |r| r.get(0))?)
@@ -315,32 +278,4 @@ impl Store {
         tx.commit()?;
         self.resource(number)
     }
-}
-
-/// Make a contact's search text again from its row (after a change from elsewhere).
-pub(super) fn refold_contact(tx: &Transaction<'_>, id: Uuid) -> Result<()> {
-    let c = tx
-        .prepare_cached(&format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = ?1"))?
-        .query_row([id.to_string()], contact_from_row)?;
-    tx.prepare_cached("UPDATE contacts SET folded = ?2 WHERE id = ?1")?
-        .execute(params![id.to_string(), c.as_new().folded()])?;
-    Ok(())
-}
-
-/// The same for a resource.
-pub(super) fn refold_resource(tx: &Transaction<'_>, id: Uuid) -> Result<()> {
-    let r = tx
-        .prepare_cached(&format!("SELECT {RESOURCE_COLUMNS} FROM resources WHERE id = ?1"))?
-        .query_row([id.to_string()], resource_from_row)?;
-    let new = NewResource {
-        what: r.what,
-        location: r.location,
-        quantity: r.quantity,
-        owner: r.owner,
-        availability: r.availability,
-        notes: r.notes,
-    };
-    tx.prepare_cached("UPDATE resources SET folded = ?2 WHERE id = ?1")?
-        .execute(params![id.to_string(), new.folded()])?;
-    Ok(())
 }

@@ -11,7 +11,7 @@ use super::{Result, Store, StoreError};
 use crate::domain::task::{NewTask, Priority, Task, TaskStatus};
 use crate::domain::time::{from_millis, to_millis};
 use crate::domain::{Incident, LogEntry};
-use crate::sync::Kind;
+use crate::replication::Kind;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction, TransactionBehavior};
 use uuid::Uuid;

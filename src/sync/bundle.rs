@@ -2,7 +2,7 @@
 //! attachment between installations or to a machine with no link. Importing a bundle
 //! twice changes nothing: ops are applied once, by id.
 
-use super::Op;
+use crate::replication::Op;
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
 
@@ -25,18 +25,18 @@ pub struct Bundle {
     /// Signed heads of the chains whose entries it carries: the writer's, made as it
     /// was written, and those it had from others (countersigned by the server).
     #[serde(default)]
-    pub checkpoints: Vec<super::checkpoint::Checkpoint>,
+    pub checkpoints: Vec<crate::replication::checkpoint::Checkpoint>,
     /// The writer's seal over the whole bundle, every op in it, its own or received
     /// (its organisation and certificate empty if it never signed in).
     #[serde(flatten)]
-    pub seal: super::keys::Seal,
+    pub seal: crate::keys::Seal,
 }
 
-impl super::keys::Sealed for Bundle {
-    fn seal(&self) -> &super::keys::Seal {
+impl crate::keys::Sealed for Bundle {
+    fn seal(&self) -> &crate::keys::Seal {
         &self.seal
     }
-    fn seal_mut(&mut self) -> &mut super::keys::Seal {
+    fn seal_mut(&mut self) -> &mut crate::keys::Seal {
         &mut self.seal
     }
 }
@@ -44,7 +44,7 @@ impl super::keys::Sealed for Bundle {
 impl Bundle {
     /// A bundle of `ops` written by replica `origin` with `key`: its own ops are
     /// signed, so that whoever carries them on can be checked.
-    pub fn new(origin: String, through: i64, mut ops: Vec<Op>, key: &super::keys::SigningKey) -> Bundle {
+    pub fn new(origin: String, through: i64, mut ops: Vec<Op>, key: &crate::keys::SigningKey) -> Bundle {
         for op in ops.iter_mut().filter(|op| op.origin == origin) {
             op.sig = key.sign(&op.signed_bytes());
         }
@@ -64,9 +64,9 @@ impl Bundle {
 
     /// The writer's seal holds and is the writer's (the key the bundle gives for it);
     /// given the sync server's key, whether the writer is vouched for (see
-    /// [`super::keys::Sealed::check_seal`]).
+    /// [`crate::keys::Sealed::check_seal`]).
     pub fn check_writer(&self, server_key: Option<&str>) -> Result<Option<bool>, String> {
-        use super::keys::Sealed;
+        use crate::keys::Sealed;
         let altered = |why: &str| format!("the bundle was altered: {why}");
         if self.seal.replica != self.origin || self.keys.get(&self.origin) != Some(&self.seal.key) {
             return Err(altered("its seal is not its writer's"));
@@ -81,7 +81,9 @@ impl Bundle {
         let mut entries: Vec<&Op> = self
             .ops
             .iter()
-            .filter(|o| o.kind == super::Kind::LogEntry && o.action == super::Action::Create)
+            .filter(|o| {
+                o.kind == crate::replication::Kind::LogEntry && o.action == crate::replication::Action::Create
+            })
             .collect();
         entries.sort_by_key(|o| (o.incident, o.origin.clone(), o.hlc));
         let mut last: Option<(&Op, String)> = None;
@@ -128,7 +130,7 @@ impl Bundle {
             let key = self.keys.get(&op.origin).ok_or_else(|| {
                 format!("the bundle carries a signed change of replica '{}' but not its key", op.origin)
             })?;
-            if !super::keys::verify(key, &op.signed_bytes(), &op.sig) {
+            if !crate::keys::verify(key, &op.signed_bytes(), &op.sig) {
                 return Err(format!(
                     "the bundle was altered: change {} ({} {}) does not match its signature",
                     op.id,

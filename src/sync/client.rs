@@ -239,7 +239,7 @@ impl Client {
         password: &str,
         device: &str,
         origin: &str,
-        key: &super::keys::SigningKey,
+        key: &crate::keys::SigningKey,
     ) -> Result<LoginResponse> {
         let public = key.public();
         let req = LoginRequest {
@@ -248,7 +248,7 @@ impl Client {
             password: password.to_string(),
             device: device.to_string(),
             origin: origin.to_string(),
-            proof: key.sign(&super::keys::login_message(user, origin, &public)),
+            proof: key.sign(&crate::keys::login_message(user, origin, &public)),
             key: public,
         };
         let body = serde_json::to_vec(&req).expect("plain data");
@@ -398,7 +398,7 @@ pub fn take(store: &mut Store, answer: &SyncResponse) -> Result<usize> {
 /// left, and keep the new one beside the database (`db`). A session in daily use never
 /// ends; a copied token stops working at the next refresh.
 pub async fn refresh_if_due(db: &Path, client: &Client, login: &mut Login) -> Result<()> {
-    let half = crate::server::TOKEN_LIFETIME_DAYS * 24 * 3_600_000 / 2;
+    let half = super::wire::TOKEN_LIFETIME_DAYS * 24 * 3_600_000 / 2;
     let now = chrono::Utc::now().timestamp_millis();
     if login.expires_at == 0 || login.expires_at - now > half {
         return Ok(());
@@ -427,9 +427,9 @@ pub async fn sync(
         // With the last of what waits in this round, sign the heads of this replica's
         // chains when it is time (kept here at once; the server countersigns).
         let checkpoints = if push.len() < wire::BATCH {
-            let key = super::keys::of_replica(store)?;
+            let key = store.signing_key()?;
             let now = chrono::Utc::now().timestamp_millis();
-            let due = super::checkpoint::due(store, &origin, &key, now, false)?;
+            let due = store.checkpoints_due(&origin, &key, now, false)?;
             store.keep_checkpoints(&due)?;
             due
         } else {

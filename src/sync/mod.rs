@@ -1,16 +1,9 @@
-//! Sync: replicas that work offline and merge later. `hlc` orders changes, `op` is the
-//! unit replicas exchange; the store applies ops (`store::replica`), the client pushes
-//! and pulls them, the server authorises and relays them.
+//! Sync: carrying ops between replicas, above the store. `wire` is the protocol's
+//! messages, `client` signs in and runs rounds against a server, `background` is the
+//! TUI's sync thread, `bundle` carries ops on a USB stick. What an op is and who may make
+//! it is the replication vocabulary below the store (`crate::replication`).
 
-pub mod hlc;
-pub mod op;
-
-pub use hlc::Hlc;
-pub use op::{Action, Kind, Op};
-pub mod authorize;
 pub mod background;
 pub mod bundle;
-pub mod checkpoint;
 pub mod client;
-pub mod keys;
 pub mod wire;

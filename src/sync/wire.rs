@@ -3,9 +3,12 @@
 //! compressed with zstd; field names are one letter, since a round may cross a link of
 //! a few kbit/s. The version is in the path (`/v1/…`) and in every body.
 
-use super::Op;
+use crate::replication::Op;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use uuid::Uuid;
+
+/// How long a session token lives unless refreshed (the client refreshes it at half).
+pub const TOKEN_LIFETIME_DAYS: i64 = 30;
 
 pub const VERSION: u32 = 1;
 pub const SYNC_PATH: &str = "/v1/sync";
@@ -45,7 +48,7 @@ pub struct SyncRequest {
     pub wait_ms: u32,
     /// This replica's signed chain heads, now and then (see `checkpoint`).
     #[serde(rename = "k", default, skip_serializing_if = "Vec::is_empty")]
-    pub checkpoints: Vec<super::checkpoint::Checkpoint>,
+    pub checkpoints: Vec<crate::replication::checkpoint::Checkpoint>,
 }
 
 fn this_version() -> u32 {
@@ -81,7 +84,7 @@ pub struct SyncResponse {
     pub more: bool,
     /// Countersigned checkpoints: the pusher's own, and those for the entries pulled.
     #[serde(rename = "k", default, skip_serializing_if = "Vec::is_empty")]
-    pub checkpoints: Vec<super::checkpoint::Checkpoint>,
+    pub checkpoints: Vec<crate::replication::checkpoint::Checkpoint>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -96,7 +99,7 @@ pub struct LoginRequest {
     #[serde(default)]
     pub origin: String,
     /// The replica's public signing key (base64), and its signature over
-    /// [`super::keys::login_message`]: proof that the replica holds the key.
+    /// [`crate::keys::login_message`]: proof that the replica holds the key.
     #[serde(default)]
     pub key: String,
     #[serde(default)]
@@ -117,7 +120,7 @@ pub struct LoginResponse {
     #[serde(default)]
     pub server_key: String,
     /// The server's certificate that this replica's key belongs to `org`
-    /// ([`super::keys::certificate_message`]): shared reports carry it.
+    /// ([`crate::keys::certificate_message`]): shared reports carry it.
     #[serde(default)]
     pub certificate: String,
 }
@@ -172,7 +175,7 @@ pub fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
 /// they are its session's (the server fills them in again, [`fill_in`]).
 pub fn leave_out(req: &mut SyncRequest, author: &str, device: &str) {
     for op in &mut req.push {
-        if op.action == super::Action::Create && op.id == op.entity {
+        if op.action == crate::replication::Action::Create && op.id == op.entity {
             op.id = Uuid::nil();
         }
         if op.author == author {
@@ -204,7 +207,7 @@ pub fn leave_out(req: &mut SyncRequest, author: &str, device: &str) {
 pub fn fill_in(req: &mut SyncRequest, author: &str, device: &str, origin: &str) {
     req.origin = origin.to_string();
     for op in &mut req.push {
-        if op.id.is_nil() && op.action == super::Action::Create {
+        if op.id.is_nil() && op.action == crate::replication::Action::Create {
             op.id = op.entity;
         }
         if op.author.is_empty() {
@@ -327,7 +330,7 @@ pub struct SharesReceived {
 /// What `GET /v1/shares/receipts` answers.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ReceiptsResponse {
-    pub receipts: Vec<crate::store::ShareReceiptRecord>,
+    pub receipts: Vec<crate::domain::share::ShareReceiptRecord>,
     pub more: bool,
 }
 

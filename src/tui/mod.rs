@@ -35,7 +35,8 @@ pub mod widgets;
 pub mod workspace;
 pub mod wrap;
 
-use crate::cli::{Cli, Settings};
+use crate::app::Session;
+use crate::i18n::Lang;
 use crossterm::event::{self, Event, KeyboardEnhancementFlags};
 use crossterm::{execute, terminal};
 use keymap::Keymap;
@@ -46,21 +47,30 @@ use std::time::{Duration, Instant};
 use theme::Theme;
 use ui::Ui;
 
+/// How the TUI is to look and behave, resolved by whoever starts it.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `default`, `vim`, or one of the user's; their `keymap.toml` is laid over it.
+    pub keymap: String,
+    /// `dark`, `light`, `high-contrast`, or one of the user's.
+    pub theme: String,
+    pub lang: Lang,
+    /// Draw the first frame and exit (for start-up measurements).
+    pub exit_after_first_frame: bool,
+}
+
 /// Load everything that can fail before the terminal is touched, so errors print
-/// plainly; then run the UI until the user quits.
-pub fn run(settings: &Settings, cli: &Cli) -> Result<(), String> {
+/// plainly; then run the UI on `session` until the user quits.
+pub fn run(session: Session, options: &Options) -> Result<(), String> {
     let config_dir = crate::config::config_dir();
-    let keymap_name =
-        cli.keymap.clone().or_else(|| settings.config.keymap.clone()).unwrap_or_else(|| "default".into());
-    let keymap = Keymap::load(&keymap_name, config_dir.as_deref()).map_err(|e| e.to_string())?;
-    let theme_name =
-        cli.theme.clone().or_else(|| settings.config.theme.clone()).unwrap_or_else(|| "dark".into());
-    let theme = Theme::load(&theme_name, config_dir.as_deref(), theme::no_color_requested())
+    let keymap = Keymap::load(&options.keymap, config_dir.as_deref()).map_err(|e| e.to_string())?;
+    let theme = Theme::load(&options.theme, config_dir.as_deref(), theme::no_color_requested())
         .map_err(|e| e.to_string())?;
-    let session = settings.open_session().map_err(|e| e.to_string())?;
     let workspaces = workspace::load(config_dir.as_deref()).map_err(|e| e.to_string())?;
+    let db = session.store.path().to_path_buf();
+    let channels = session.channels.clone();
     let mut ui =
-        Ui::with_workspaces(session, keymap, theme, settings.lang, &workspaces).map_err(|e| e.to_string())?;
+        Ui::with_workspaces(session, keymap, theme, options.lang, &workspaces).map_err(|e| e.to_string())?;
 
     let unsaved = hangup::watch(
         ui.session.store.path().to_path_buf(),
@@ -71,13 +81,11 @@ pub fn run(settings: &Settings, cli: &Cli) -> Result<(), String> {
     ui.set_unsaved(unsaved);
     ui.set_desktop_notifications(notify::desktop_available());
     // Alerts recorded here go out from the outbox in the background.
-    crate::delivery::spawn_worker(settings.db.clone(), settings.config.alerts.clone());
+    crate::delivery::spawn_worker(db.clone(), channels);
     // A damaged sign-in file must not keep the logger out: work goes on unsynced,
     // and the status line says why.
-    match crate::sync::client::load_login(&settings.db) {
-        Ok(Some(login)) => {
-            ui.start_sync(crate::sync::background::Background::start(settings.db.clone(), login))
-        }
+    match crate::sync::client::load_login(&db) {
+        Ok(Some(login)) => ui.start_sync(crate::sync::background::Background::start(db.clone(), login)),
         Ok(None) => {}
         Err(e) => {
             ui.show_sync(crate::sync::background::SyncState {
@@ -88,7 +96,7 @@ pub fn run(settings: &Settings, cli: &Cli) -> Result<(), String> {
         }
     }
     let mut terminal = enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;
-    let result = event_loop(&mut terminal, &mut ui, cli.exit_after_first_frame);
+    let result = event_loop(&mut terminal, &mut ui, options.exit_after_first_frame);
     let saved = ui.shutdown();
     leave(&mut terminal);
     result.map_err(|e| format!("terminal error: {e}"))?;

@@ -6,9 +6,9 @@
 use crate::common::server::{Server, PASSWORD};
 use crate::common::Home;
 use serde_json::{json, Value};
+use sitroom::replication::{Action, Hlc, Kind, Op};
 use sitroom::sync::client::Client;
 use sitroom::sync::wire::{SyncRequest, SyncResponse, VERSION};
-use sitroom::sync::{Action, Hlc, Kind, Op};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -259,7 +259,7 @@ fn author_device_and_replica_cannot_be_forged() {
     assert_eq!(w.victims_view(), before);
 
     // Signing in as Ola while claiming Kari's replica id, with a key of one's own.
-    let key = sitroom::sync::keys::SigningKey::generate();
+    let key = sitroom::keys::SigningKey::generate();
     let client = Client::new(&w.server.url).unwrap();
     let err = rt().block_on(client.login("ola", PASSWORD, "ola-pc", &karis_origin, &key)).unwrap_err();
     assert!(err.to_string().contains("another device's key"), "{err}");
@@ -363,10 +363,10 @@ fn raw_post(addr: &str, path: &str, token: &str, body: &[u8]) -> String {
 }
 
 fn login_body(user: &str, password: &str) -> Vec<u8> {
-    let key = sitroom::sync::keys::SigningKey::generate();
+    let key = sitroom::keys::SigningKey::generate();
     let origin = format!("r{}", &Uuid::now_v7().simple().to_string()[20..]);
     let public = key.public();
-    let proof = key.sign(&sitroom::sync::keys::login_message(user, &origin, &public));
+    let proof = key.sign(&sitroom::keys::login_message(user, &origin, &public));
     json!({"version": VERSION, "user": user, "password": password, "device": "x", "origin": origin, "key": public, "proof": proof})
         .to_string()
         .into_bytes()
@@ -680,8 +680,8 @@ fn a_shared_report_comes_from_the_organisation_the_server_knows_and_a_changed_fi
             Box::new(|v: &mut Value| {
                 v["from"] = "Larvik kommune".into();
                 let mut r: sitroom::domain::share::SharedReport = serde_json::from_value(v.clone()).unwrap();
-                let key = sitroom::sync::keys::SigningKey::generate();
-                use sitroom::sync::keys::Sealed;
+                let key = sitroom::keys::SigningKey::generate();
+                use sitroom::keys::Sealed;
                 r.seal.key = key.public();
                 r.seal.signature = key.sign(&r.signed_bytes());
                 *v = serde_json::to_value(&r).unwrap();

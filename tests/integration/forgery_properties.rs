@@ -14,10 +14,10 @@ use sitroom::app::{EntryInput, Session};
 use sitroom::domain::roles::Role;
 use sitroom::domain::task::{NewTask, Priority, TaskStatus};
 use sitroom::domain::{NewIncident, Severity};
+use sitroom::replication::{Action, Hlc, Kind, Op};
 use sitroom::server::{round, Principal, ServerStore, SignIn, SqliteServer};
 use sitroom::store::OpState;
 use sitroom::sync::wire::{self, SyncRequest};
-use sitroom::sync::{Action, Hlc, Kind, Op};
 use uuid::Uuid;
 
 const PASSWORD: &str = "riktig-hest-batteri";
@@ -60,10 +60,10 @@ fn scratch() -> tempfile::TempDir {
 }
 
 fn sign_in(server: &SqliteServer, session: &Session, user: &str) -> Principal {
-    let key = sitroom::sync::keys::of_replica(&session.store).unwrap();
+    let key = session.store.signing_key().unwrap();
     let origin = session.store.device_id().unwrap();
     let public = key.public();
-    let proof = key.sign(&sitroom::sync::keys::login_message(user, &origin, &public));
+    let proof = key.sign(&sitroom::keys::login_message(user, &origin, &public));
     let (_, _, who) = server
         .login(&SignIn {
             user,

@@ -6,6 +6,7 @@
 mod common;
 
 mod alerting;
+mod architecture;
 mod archive;
 mod cards_plans_eps;
 mod cli;

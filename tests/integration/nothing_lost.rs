@@ -239,12 +239,12 @@ mod signed_history {
             // Sealed again under another key, it is not vouched for by the server a
             // signed-in replica knows…
             let mut b: sitroom::sync::bundle::Bundle = serde_json::from_value(altered).unwrap();
-            let forger = sitroom::sync::keys::SigningKey::generate();
+            let forger = sitroom::keys::SigningKey::generate();
             b.keys.insert(b.origin.clone(), forger.public());
             for op in b.ops.iter_mut().filter(|o| !o.sig.is_empty()) {
                 op.sig = forger.sign(&op.signed_bytes());
             }
-            use sitroom::sync::keys::{Sealed, Sealer};
+            use sitroom::keys::{Sealed, Sealer};
             let sealer = Sealer {
                 key: forger,
                 replica: b.origin.clone(),

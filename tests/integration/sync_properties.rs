@@ -12,8 +12,8 @@ use proptest::prelude::*;
 use sitroom::app::{EntryInput, Session};
 use sitroom::domain::task::{NewTask, Priority};
 use sitroom::domain::{Incident, NewIncident, Severity};
+use sitroom::replication::{Action, Kind, Op};
 use sitroom::store::OpState;
-use sitroom::sync::{Action, Kind, Op};
 use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 

@@ -88,8 +88,8 @@ pub(super) fn apply_one(tx: &Transaction<'_>, op: &Op, placing: &mut Placing) ->
 /// (it is derived here, never sent).
 fn refold(tx: &Transaction<'_>, t: &Table, id: Uuid) -> Result<()> {
     match t.kind {
-        Kind::Contact => crate::store::registers::refold_contact(tx, id),
-        Kind::Resource => crate::store::registers::refold_resource(tx, id),
+        Kind::Contact => crate::store::register_rows::refold_contact(tx, id),
+        Kind::Resource => crate::store::register_rows::refold_resource(tx, id),
         _ => Ok(()),
     }
 }
@@ -432,7 +432,7 @@ pub(in crate::store) fn apply_in(tx: &Transaction<'_>, ops: &[Op], state: OpStat
             Some(_) => continue,
             None => {}
         }
-        let latest = chrono::Utc::now().timestamp_millis() + crate::sync::authorize::MAX_AHEAD_MS;
+        let latest = chrono::Utc::now().timestamp_millis() + crate::replication::authorize::MAX_AHEAD_MS;
         if op.hlc.0 > i64::MAX as u64 || op.hlc.millis() > latest {
             // Taken, it would drag this replica's clock into the future for good.
             let why = "the change is stamped in the future".to_string();

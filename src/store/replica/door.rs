@@ -1,10 +1,10 @@
 //! The server's door: what its store says about the record a pushed op touches (the
-//! facts [`crate::sync::authorize::judge`] rules on), and taking a push in, in which
+//! facts [`crate::replication::authorize::judge`] rules on), and taking a push in, in which
 //! nothing waits. An op that cannot apply is refused with its reason, never kept
 //! half-known and relayed.
 
 use super::*;
-use crate::sync::authorize::{self, IncidentState, Named, Refusal, Stored, Target};
+use crate::replication::authorize::{self, IncidentState, Named, Refusal, Stored, Target};
 
 /// An op's shape against the table description: a kind's known columns only, a change
 /// only of columns that change.
@@ -55,18 +55,17 @@ pub(in crate::store) fn shape(op: &Op) -> std::result::Result<(), String> {
     Ok(())
 }
 
-fn owner_of_incident(tx: &Transaction<'_>, incident: Uuid) -> Result<Option<String>> {
-    Ok(tx
-        .prepare_cached("SELECT org_id FROM incident_orgs WHERE incident_id = ?1")?
-        .query_row([incident.to_string()], |r| r.get(0))
-        .optional()?)
-}
-
-fn owner_of_record(tx: &Transaction<'_>, entity: &str) -> Result<Option<String>> {
-    Ok(tx
-        .prepare_cached("SELECT org_id FROM record_orgs WHERE entity_id = ?1")?
-        .query_row([entity], |r| r.get(0))
-        .optional()?)
+/// Which organisation owns each incident, and each record that belongs to no incident
+/// (contacts, resources). Only a sync server knows: the answer lives in its own tables,
+/// kept by the server store, which the door asks and tells inside the push's
+/// transaction.
+pub trait Owners {
+    /// The organisation (its id) that owns `incident`.
+    fn of_incident(&self, tx: &Transaction<'_>, incident: Uuid) -> Result<Option<String>>;
+    /// The organisation (its id) that owns the record `entity` of no incident.
+    fn of_record(&self, tx: &Transaction<'_>, entity: &str) -> Result<Option<String>>;
+    /// `op` created what it names, which now belongs to `org`.
+    fn claim(&self, tx: &Transaction<'_>, op: &Op, org: &str) -> Result<()>;
 }
 
 /// A record of `kind` as stored: its incident and, when asked, its current values.
@@ -109,7 +108,7 @@ fn stored(tx: &Transaction<'_>, kind: Kind, id: &str, values: bool) -> Result<Op
 
 /// What the server's store says about what `op` touches: the record by its id, its
 /// incident and organisation from there, and every record its fields name.
-pub(in crate::store) fn target(tx: &Transaction<'_>, op: &Op) -> Result<Target> {
+pub(in crate::store) fn target(tx: &Transaction<'_>, owners: &dyn Owners, op: &Op) -> Result<Target> {
     let entity = op.entity.to_string();
     let record = stored(tx, op.kind, &entity, op.action == Action::Set)?;
     let incident = match (&record, op.kind) {
@@ -118,8 +117,8 @@ pub(in crate::store) fn target(tx: &Transaction<'_>, op: &Op) -> Result<Target> 
         (None, _) => Some(op.incident),
     };
     let owner = match incident {
-        None => owner_of_record(tx, &entity)?,
-        Some(i) => owner_of_incident(tx, i)?,
+        None => owners.of_record(tx, &entity)?,
+        Some(i) => owners.of_incident(tx, i)?,
     };
     let state = match incident {
         None => None,
@@ -140,8 +139,8 @@ pub(in crate::store) fn target(tx: &Transaction<'_>, op: &Op) -> Result<Target> 
         for id in ids {
             let found = match stored(tx, *kind, &id, false)? {
                 None => None,
-                Some(s) if kind.org_scoped() => Some((*kind, s.incident, owner_of_record(tx, &id)?)),
-                Some(s) => Some((*kind, s.incident, owner_of_incident(tx, s.incident)?)),
+                Some(s) if kind.org_scoped() => Some((*kind, s.incident, owners.of_record(tx, &id)?)),
+                Some(s) => Some((*kind, s.incident, owners.of_incident(tx, s.incident)?)),
             };
             named.push(Named { field, id, found });
         }
@@ -234,6 +233,7 @@ pub(in crate::store) fn accept_batch(
     tx: &Transaction<'_>,
     ops: &[Op],
     org: &str,
+    owners: &dyn Owners,
     judge: Judge<'_>,
 ) -> Result<Applied> {
     let mut report = Applied::default();
@@ -275,7 +275,7 @@ pub(in crate::store) fn accept_batch(
                 report.refused.push((op.id, why));
                 continue;
             }
-            let facts = target(tx, op)?;
+            let facts = target(tx, owners, op)?;
             match judge(op, &facts) {
                 Ok(()) => {}
                 Err(Refusal::Denied(why)) => {
@@ -295,13 +295,7 @@ pub(in crate::store) fn accept_batch(
             match apply_guarded(tx, op, &mut placing)? {
                 Ok(Outcome::Done) => {
                     if facts.owner.is_none() && op.action == Action::Create {
-                        let (table, key) = if op.kind.org_scoped() {
-                            ("record_orgs (entity_id, org_id)", op.entity)
-                        } else {
-                            ("incident_orgs (incident_id, org_id)", op.incident)
-                        };
-                        tx.prepare_cached(&format!("INSERT INTO {table} VALUES (?1, ?2)"))?
-                            .execute(params![key.to_string(), org])?;
+                        owners.claim(tx, op, org)?;
                     }
                     insert_op(tx, op, OpState::Acked, None)?;
                     report.applied += 1;
@@ -323,4 +317,23 @@ pub(in crate::store) fn accept_batch(
     placing.finish(tx)?;
     report.reordered_log = placing.reordered_log;
     Ok(report)
+}
+
+impl Store {
+    /// Take a push on the server in one transaction: each op is judged against what
+    /// this store says about the record it touches (`judge` gets the facts, `owners`
+    /// says which organisation owns what) and applied, or refused with the reason. A
+    /// new incident or record of no incident comes to belong to `org`.
+    pub fn accept_ops(
+        &mut self,
+        ops: &[Op],
+        org: &str,
+        owners: &dyn Owners,
+        judge: Judge<'_>,
+    ) -> Result<Applied> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let report = accept_batch(&tx, ops, org, owners, judge)?;
+        tx.commit()?;
+        Ok(report)
+    }
 }

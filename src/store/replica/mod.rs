@@ -15,7 +15,7 @@
 
 use super::{Result, Store, StoreError};
 use crate::domain::time::to_millis;
-use crate::sync::{Action, Hlc, Kind, Op};
+use crate::replication::{Action, Hlc, Kind, Op};
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
@@ -396,7 +396,7 @@ fn insert_op(tx: &Transaction<'_>, op: &Op, state: OpState, reason: Option<&str>
 const OP_COLUMNS: &str =
     "op_id, hlc, origin, author, device, entity, entity_id, incident_id, action, payload";
 
-pub(in crate::store) fn op_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Op>> {
+pub fn op_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Op>> {
     let uuid = |s: String| Uuid::parse_str(&s).ok();
     let payload: String = r.get(9)?;
     let payload: Value = serde_json::from_str(&payload).unwrap_or(Value::Null);
@@ -461,8 +461,7 @@ pub use applying::Applied;
 pub fn entry_hash_of(op: &Op, prev: &str) -> std::result::Result<String, String> {
     applying::entry_hash(op, prev).map_err(|e| e.to_string())
 }
-pub(in crate::store) use door::accept_batch;
-pub use door::Judge;
+pub use door::{Judge, Owners};
 pub(in crate::store) use heads::seen;
 pub use heads::{Conflict, ConflictValue};
 pub(in crate::store) use making::{changed, created};

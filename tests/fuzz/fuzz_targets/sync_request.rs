@@ -20,9 +20,9 @@ struct World {
 const PASSWORD: &str = "riktig-hest-batteri";
 
 fn sign_in(server: &SqliteServer, user: &str, origin: &str) -> Principal {
-    let key = sitroom::sync::keys::SigningKey::generate();
+    let key = sitroom::keys::SigningKey::generate();
     let public = key.public();
-    let proof = key.sign(&sitroom::sync::keys::login_message(user, origin, &public));
+    let proof = key.sign(&sitroom::keys::login_message(user, origin, &public));
     let sign_in = SignIn { user, password: PASSWORD, device: "fuzz", origin, key: &public, proof: &proof };
     server.login(&sign_in).expect("sign-in").2
 }

@@ -86,53 +86,20 @@ impl Checkpoint {
         m
     }
 
-    pub fn signed(mut self, key: &super::keys::SigningKey) -> Checkpoint {
+    pub fn signed(mut self, key: &crate::keys::SigningKey) -> Checkpoint {
         self.key = key.public();
         self.sig = key.sign(&self.message());
         self
     }
 
     pub fn replica_signature_holds(&self) -> bool {
-        super::keys::verify(&self.key, &self.message(), &self.sig)
+        crate::keys::verify(&self.key, &self.message(), &self.sig)
     }
 
     pub fn server_signature_holds(&self, server_key: &str) -> bool {
         !self.server_sig.is_empty()
-            && super::keys::verify(server_key, &self.countersigned_message(), &self.server_sig)
+            && crate::keys::verify(server_key, &self.countersigned_message(), &self.server_sig)
     }
-}
-
-/// The checkpoints replica `origin` owes at `now_ms` (ms): for each of its chains with
-/// entries it has not signed, once enough entries or time have passed since the last
-/// (or at once, with `force`, as when a bundle is written).
-pub fn due(
-    store: &crate::store::Store,
-    origin: &str,
-    key: &super::keys::SigningKey,
-    now_ms: i64,
-    force: bool,
-) -> Result<Vec<Checkpoint>, crate::store::StoreError> {
-    let mut out = Vec::new();
-    for (incident, head, last_at, unsigned) in store.unsigned_chains(origin)? {
-        if !force && unsigned < SIGN_EVERY_ENTRIES && now_ms - last_at < SIGN_EVERY_MS {
-            continue;
-        }
-        let Some((_, _, count, hash)) = store.chain_position(head)? else { continue };
-        let cp = Checkpoint {
-            incident,
-            origin: origin.to_string(),
-            count,
-            entry: head,
-            head: hash,
-            at: now_ms,
-            key: String::new(),
-            sig: String::new(),
-            org: String::new(),
-            server_sig: String::new(),
-        };
-        out.push(cp.signed(key));
-    }
-    Ok(out)
 }
 
 /// How far one replica's chain in an incident is signed.

@@ -4,19 +4,27 @@
 use super::secrets::{hash_password, new_token, token_hash, verify_password};
 use super::{Principal, Result, ServerError, ServerStore, SignIn};
 use crate::domain::roles::Role;
-use crate::store::{Account, Store};
-use crate::sync::authorize::{self, needed_to_read};
-use crate::sync::checkpoint::Checkpoint;
-use crate::sync::{Kind, Op};
+use crate::store::Store;
+use file::ServerFile;
+
+mod accounts;
+mod file;
+mod schema;
+mod shares;
+
+use crate::replication::authorize::{self, needed_to_read};
+use crate::replication::checkpoint::Checkpoint;
+use crate::replication::{Kind, Op};
+pub use accounts::Account;
 use chrono::Utc;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
 
 pub struct SqliteServer {
-    store: Mutex<Store>,
+    store: Mutex<ServerFile>,
     /// The server's own signing key, made once and kept in its file.
-    key: crate::sync::keys::SigningKey,
+    key: crate::keys::SigningKey,
 }
 
 fn principal(a: Account, device: String, origin: String) -> Principal {
@@ -36,14 +44,30 @@ impl SqliteServer {
         readable_by_owner_alone(path);
         let store = Store::open(path).map_err(|e| ServerError::Internal(e.to_string()))?;
         readable_by_owner_alone(path);
-        let fresh = crate::sync::keys::SigningKey::generate();
+        let fresh = crate::keys::SigningKey::generate();
         let kept = store.meta_or_insert("server_signing_key", &fresh.to_text())?;
-        let key = crate::sync::keys::SigningKey::from_text(&kept)
+        let key = crate::keys::SigningKey::from_text(&kept)
             .ok_or_else(|| ServerError::Internal("the server's signing key is damaged".into()))?;
-        Ok(SqliteServer { store: Mutex::new(store), key })
+        Ok(SqliteServer { store: Mutex::new(ServerFile::new(store)?), key })
     }
 
-    fn store(&self) -> MutexGuard<'_, Store> {
+    /// A session token for `account` on replica `origin`, for a sign-in proven some
+    /// other way than a password here (the benchmarks' simulated clients; single
+    /// sign-on). The account must exist and not be disabled.
+    pub fn open_session(&self, account: &str, device: &str, origin: &str) -> Result<String> {
+        let found = self.store().account(account)?;
+        match found {
+            Some(a) if !a.disabled => {}
+            _ => return Err(ServerError::Unauthorized(format!("no account '{account}' may sign in"))),
+        }
+        let now = Utc::now();
+        let token = new_token();
+        let expires = now + chrono::Duration::days(crate::sync::wire::TOKEN_LIFETIME_DAYS);
+        self.store().add_token(&token_hash(&token), account, device, origin, now, expires)?;
+        Ok(token)
+    }
+
+    fn store(&self) -> MutexGuard<'_, ServerFile> {
         // A panic while holding the lock leaves SQLite consistent (transactions roll
         // back), so the store stays usable.
         self.store.lock().unwrap_or_else(|e| e.into_inner())
@@ -148,9 +172,9 @@ impl ServerStore for SqliteServer {
         if origin.is_empty() || origin != req.origin {
             return Err(ServerError::BadRequest("the sign-in must name its replica (a plain id)".into()));
         }
-        if !crate::sync::keys::verify(
+        if !crate::keys::verify(
             req.key,
-            &crate::sync::keys::login_message(&account.name, &origin, req.key),
+            &crate::keys::login_message(&account.name, &origin, req.key),
             req.proof,
         ) {
             return Err(ServerError::BadRequest(
@@ -160,14 +184,14 @@ impl ServerStore for SqliteServer {
         let now = Utc::now();
         self.store().bind_replica(&origin, req.key, &account.name, now)?;
         let token = new_token();
-        let expires = now + chrono::Duration::days(super::TOKEN_LIFETIME_DAYS);
+        let expires = now + chrono::Duration::days(crate::sync::wire::TOKEN_LIFETIME_DAYS);
         self.store().add_token(&token_hash(&token), &account.name, &device, &origin, now, expires)?;
         Ok((token, expires.timestamp_millis(), principal(account, device, origin)))
     }
 
     fn refresh(&self, token: &str) -> Result<(String, i64)> {
         let now = Utc::now();
-        let expires = now + chrono::Duration::days(super::TOKEN_LIFETIME_DAYS);
+        let expires = now + chrono::Duration::days(crate::sync::wire::TOKEN_LIFETIME_DAYS);
         let new = new_token();
         if self.store().rotate_token(&token_hash(token), &token_hash(&new), now, expires)? {
             Ok((new, expires.timestamp_millis()))
@@ -207,7 +231,7 @@ impl ServerStore for SqliteServer {
         let mut authors: std::collections::BTreeMap<String, Option<Principal>> = Default::default();
         for op in ops.iter().filter(|op| op.origin != who.origin && !op.sig.is_empty()) {
             let Some((key, signed_in)) = self.store().replica_key(&op.origin, &op.author)? else { continue };
-            if signed_in && crate::sync::keys::verify(&key, &op.signed_bytes(), &op.sig) {
+            if signed_in && crate::keys::verify(&key, &op.signed_bytes(), &op.sig) {
                 vouched.push(op.id);
                 if !authors.contains_key(&op.author) {
                     let author = self.store().account(&op.author)?;
@@ -302,7 +326,7 @@ impl ServerStore for SqliteServer {
     fn certify(&self, origin: &str, org: &str) -> String {
         // The key registered for the replica: the one the sign-in proved it holds.
         let Ok(Some((key, _))) = self.store().replica_key(origin, "") else { return String::new() };
-        self.key.sign(&crate::sync::keys::certificate_message(origin, &key, org))
+        self.key.sign(&crate::keys::certificate_message(origin, &key, org))
     }
 
     fn set_parent(&self, org: &str, parent: Option<&str>) -> Result<()> {
@@ -341,7 +365,7 @@ impl ServerStore for SqliteServer {
         }
         let registered =
             self.store().replica_key(&who.origin, &who.name)?.map(|(k, _)| k).unwrap_or_default();
-        use crate::sync::keys::Sealed;
+        use crate::keys::Sealed;
         if report.seal.replica != who.origin
             || report.seal.key != registered
             || report.seal.org != report.from
@@ -379,7 +403,7 @@ impl ServerStore for SqliteServer {
         who: &Principal,
         after: i64,
         limit: usize,
-    ) -> Result<(Vec<crate::store::ShareReceiptRecord>, bool)> {
+    ) -> Result<(Vec<crate::domain::share::ShareReceiptRecord>, bool)> {
         let mut got = self.store().receipts_for(&who.org_id, after, limit + 1)?;
         let more = got.len() > limit;
         got.truncate(limit);

@@ -439,7 +439,7 @@ fn frozen(op: &Op, stored: Option<&Stored>) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sync::Hlc;
+    use crate::replication::Hlc;
     use serde_json::json;
     use uuid::Uuid;
 

@@ -1,14 +1,10 @@
-//! The sync server's tables: organisations, accounts, session tokens (stored hashed)
-//! and which organisation owns each incident; taking pushed ops through a gate and
-//! handing out what a client may see. The server's copy of the data is an ordinary
-//! replica beside them, so every op it relays has been applied (and so checked) once.
+//! Organisations, accounts with their argon2 password hashes, session tokens (stored
+//! hashed) and the replicas that signed in, with their keys.
 
-use super::replica::{accept_batch, Applied};
-use super::Judge;
-use super::{sql_limit, Result, Store, StoreError};
+use super::file::ServerFile;
 use crate::domain::roles::Role;
 use crate::domain::time::to_millis;
-use crate::sync::{Kind, Op};
+use crate::store::{Result, StoreError};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
@@ -49,10 +45,10 @@ fn account_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
     })
 }
 
-impl Store {
+impl ServerFile {
     pub fn add_org(&mut self, name: &str, now: DateTime<Utc>) -> Result<String> {
         let id = Uuid::now_v7().to_string();
-        let done = self.conn.execute(
+        let done = self.conn().execute(
             "INSERT INTO orgs (id, name, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING",
             params![id, name, to_millis(now)],
         )?;
@@ -64,7 +60,7 @@ impl Store {
 
     /// Organisations by name.
     pub fn orgs(&self) -> Result<Vec<(String, String)>> {
-        let mut stmt = self.conn.prepare("SELECT id, name FROM orgs ORDER BY name")?;
+        let mut stmt = self.conn().prepare("SELECT id, name FROM orgs ORDER BY name")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -79,7 +75,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Account> {
         let org_id: String = self
-            .conn
+            .conn()
             .query_row("SELECT id FROM orgs WHERE name = ?1", [org], |r| r.get(0))
             .optional()?
             .ok_or_else(|| {
@@ -87,7 +83,7 @@ impl Store {
                     "there is no organisation '{org}'; add it with `sitroom admin org add`"
                 ))
             })?;
-        let done = self.conn.execute(
+        let done = self.conn().execute(
             "INSERT INTO accounts (name, org_id, roles, superadmin, password, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (name) DO NOTHING",
             params![name, org_id, roles_to(roles), superadmin, password_hash, to_millis(now)],
@@ -100,21 +96,21 @@ impl Store {
 
     pub fn account(&self, name: &str) -> Result<Option<Account>> {
         Ok(self
-            .conn
+            .conn()
             .prepare_cached(&format!("{ACCOUNT} WHERE a.name = ?1"))?
             .query_row([name], account_from)
             .optional()?)
     }
 
     pub fn accounts(&self) -> Result<Vec<Account>> {
-        let mut stmt = self.conn.prepare(&format!("{ACCOUNT} ORDER BY o.name, a.name"))?;
+        let mut stmt = self.conn().prepare(&format!("{ACCOUNT} ORDER BY o.name, a.name"))?;
         let rows = stmt.query_map([], account_from)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     pub fn set_account_roles(&mut self, name: &str, roles: &[Role]) -> Result<()> {
         let n = self
-            .conn
+            .conn()
             .execute("UPDATE accounts SET roles = ?1 WHERE name = ?2", params![roles_to(roles), name])?;
         if n == 0 {
             return Err(StoreError::NotFound(format!("there is no account '{name}'")));
@@ -124,7 +120,7 @@ impl Store {
 
     /// Disable an account (or enable it again); disabling ends all its sessions.
     pub fn set_account_disabled(&mut self, name: &str, disabled: bool) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn_mut().transaction()?;
         let n = tx.execute("UPDATE accounts SET disabled = ?1 WHERE name = ?2", params![disabled, name])?;
         if n == 0 {
             return Err(StoreError::NotFound(format!("there is no account '{name}'")));
@@ -147,7 +143,7 @@ impl Store {
         now: DateTime<Utc>,
         expires: DateTime<Utc>,
     ) -> Result<()> {
-        self.conn.execute(
+        self.conn().execute(
             "INSERT INTO tokens (hash, account, device, origin, created_at, expires_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![hash, account, device, origin, to_millis(now), to_millis(expires)],
@@ -164,7 +160,7 @@ impl Store {
         now: DateTime<Utc>,
         expires: DateTime<Utc>,
     ) -> Result<bool> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
         let n = tx.execute(
             "INSERT INTO tokens (hash, account, device, origin, created_at, expires_at)
              SELECT ?2, t.account, t.device, t.origin, ?3, ?4 FROM tokens t JOIN accounts a ON a.name = t.account
@@ -182,7 +178,7 @@ impl Store {
     /// the key; later ones must present the same) and note that `account` signed in
     /// there. Err if the replica is bound to another key.
     pub fn bind_replica(&mut self, origin: &str, key: &str, account: &str, now: DateTime<Utc>) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
         let bound: Option<String> =
             tx.query_row("SELECT key FROM replicas WHERE origin = ?1", [origin], |r| r.get(0)).optional()?;
         match bound {
@@ -210,7 +206,7 @@ impl Store {
     /// The name of the organisation that owns an incident, if the server knows it.
     pub fn incident_org_name(&self, incident: Uuid) -> Result<Option<String>> {
         Ok(self
-            .conn
+            .conn()
             .prepare_cached(
                 "SELECT o.name FROM incident_orgs io JOIN orgs o ON o.id = io.org_id WHERE io.incident_id = ?1",
             )?
@@ -221,7 +217,7 @@ impl Store {
     /// A replica's registered key, and whether `account` has signed in there.
     pub fn replica_key(&self, origin: &str, account: &str) -> Result<Option<(String, bool)>> {
         Ok(self
-            .conn
+            .conn()
             .prepare_cached(
                 "SELECT r.key, EXISTS (SELECT 1 FROM replica_accounts a WHERE a.origin = r.origin AND a.account = ?2)
                  FROM replicas r WHERE r.origin = ?1",
@@ -234,7 +230,7 @@ impl Store {
     /// device and replica. A token past its lifetime is not live.
     pub fn token_account(&self, hash: &str, now: DateTime<Utc>) -> Result<Option<(Account, String, String)>> {
         Ok(self
-            .conn
+            .conn()
             .prepare_cached(
                 "SELECT a.name, a.org_id, o.name, a.roles, a.superadmin, a.password, a.disabled, t.device, t.origin
                  FROM tokens t JOIN accounts a ON a.name = t.account JOIN orgs o ON o.id = a.org_id
@@ -245,61 +241,6 @@ impl Store {
     }
 
     pub fn revoke_token(&mut self, hash: &str) -> Result<bool> {
-        Ok(self.conn.execute("UPDATE tokens SET revoked = 1 WHERE hash = ?1 AND revoked = 0", [hash])? > 0)
-    }
-
-    /// Take pushed ops in one transaction: each is judged against what this store
-    /// says about the record it touches (`judge` gets the facts) and applied, or
-    /// refused with the reason. A new incident or record of no incident comes to
-    /// belong to `org`.
-    pub fn accept_ops(&mut self, ops: &[Op], org: &str, judge: Judge<'_>) -> Result<Applied> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let report = accept_batch(&tx, ops, org, judge)?;
-        tx.commit()?;
-        Ok(report)
-    }
-
-    /// Ops after `cursor` that a client may see: of incidents or records of `org` (every
-    /// organisation's for None), not of the `hidden` kinds, not made by `origin`
-    /// itself. Returns them, the cursor to continue from, and whether more wait.
-    pub fn ops_for(
-        &self,
-        org: Option<&str>,
-        hidden: &[Kind],
-        origin: &str,
-        cursor: i64,
-        limit: usize,
-    ) -> Result<(Vec<Op>, i64, bool)> {
-        let tx = self.conn.unchecked_transaction()?;
-        let newest: i64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM oplog", [], |r| r.get(0))?;
-        if newest <= cursor {
-            return Ok((Vec::new(), newest.max(cursor), false));
-        }
-        let hidden: Vec<&str> = hidden.iter().map(|k| k.name()).collect();
-        let mut stmt = tx.prepare_cached(
-            "SELECT o.op_id, o.hlc, o.origin, o.author, o.device, o.entity, o.entity_id, o.incident_id, o.action,
-                    o.payload, o.seq
-             FROM oplog o
-             LEFT JOIN incident_orgs io ON io.incident_id = o.incident_id
-             LEFT JOIN record_orgs ro ON ro.entity_id = o.entity_id
-             WHERE o.seq > ?1 AND o.seq <= ?2 AND o.state = 1
-               AND coalesce(io.org_id, ro.org_id) IS NOT NULL
-               AND (?3 IS NULL OR coalesce(io.org_id, ro.org_id) = ?3)
-               AND o.origin <> ?4 AND instr(?5, ',' || o.entity || ',') = 0
-             ORDER BY o.seq LIMIT ?6",
-        )?;
-        let hidden = format!(",{},", hidden.join(","));
-        let rows = stmt.query_map(params![cursor, newest, org, origin, hidden, sql_limit(limit)], |r| {
-            Ok((super::replica::op_from_row(r)?, r.get::<_, i64>(10)?))
-        })?;
-        let mut ops = Vec::new();
-        let mut last = cursor;
-        for row in rows {
-            let (op, seq) = row?;
-            last = seq;
-            ops.extend(op);
-        }
-        let full = ops.len() >= limit;
-        Ok((ops, if full { last } else { newest }, full))
+        Ok(self.conn().execute("UPDATE tokens SET revoked = 1 WHERE hash = ?1 AND revoked = 0", [hash])? > 0)
     }
 }

@@ -45,18 +45,6 @@ impl SigningKey {
     }
 }
 
-/// This replica's signing key, made the first time it is needed and kept in its
-/// database (readable by its user alone).
-pub fn of_replica(store: &crate::store::Store) -> Result<SigningKey, crate::store::StoreError> {
-    let kept = match store.meta("signing_key")? {
-        Some(kept) => kept,
-        // Two processes asking at once keep the same key: the first one written wins.
-        None => store.meta_or_insert("signing_key", &SigningKey::generate().to_text())?,
-    };
-    SigningKey::from_text(&kept)
-        .ok_or_else(|| crate::store::StoreError::Conflict("this database's signing key is damaged".into()))
-}
-
 /// Who vouches for a document that travels without its writer's session (a bundle, a
 /// shared report, an archive's manifest): the replica that wrote it, its public key,
 /// its organisation and the sync server's certificate that the key is one of that
@@ -83,21 +71,6 @@ pub struct Sealer {
     pub replica: String,
     pub org: String,
     pub certificate: String,
-}
-
-impl Sealer {
-    pub fn of(store: &crate::store::Store) -> Result<Sealer, crate::store::StoreError> {
-        let replica = store.device_id()?;
-        if let Some(key) = store.meta("server_signing_key")?.as_deref().and_then(SigningKey::from_text) {
-            return Ok(Sealer { key, replica, org: String::new(), certificate: String::new() });
-        }
-        Ok(Sealer {
-            key: of_replica(store)?,
-            replica,
-            org: store.meta("certified_org")?.unwrap_or_default(),
-            certificate: store.meta("certificate")?.unwrap_or_default(),
-        })
-    }
 }
 
 /// A document with a [`Seal`] in it.

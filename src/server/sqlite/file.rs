@@ -1,0 +1,128 @@
+//! The server's SQLite file: an ordinary replica (a [`Store`]) holding every
+//! organisation's data, and beside it the server's own tables, which no client file
+//! has: organisations, accounts, tokens, replicas, shares, and which organisation owns
+//! each incident and record. Every op the server relays has been applied (and so
+//! checked) once in the replica.
+
+use super::schema;
+use crate::replication::{Kind, Op};
+use crate::store::{op_from_row, Applied, Judge, Owners, Result, Store};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use std::ops::{Deref, DerefMut};
+use uuid::Uuid;
+
+pub struct ServerFile {
+    store: Store,
+}
+
+impl Deref for ServerFile {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        &self.store
+    }
+}
+
+impl DerefMut for ServerFile {
+    fn deref_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+}
+
+impl ServerFile {
+    /// The replica `store`, with the server's tables brought up to date beside it.
+    pub fn new(mut store: Store) -> Result<ServerFile> {
+        schema::run(store.connection_mut())?;
+        Ok(ServerFile { store })
+    }
+
+    pub(super) fn conn(&self) -> &Connection {
+        self.store.connection()
+    }
+
+    pub(super) fn conn_mut(&mut self) -> &mut Connection {
+        self.store.connection_mut()
+    }
+
+    /// Take pushed ops in one transaction: each is judged against what this store
+    /// says about the record it touches (`judge` gets the facts) and applied, or
+    /// refused with the reason. A new incident or record of no incident comes to
+    /// belong to `org`.
+    pub fn accept_ops(&mut self, ops: &[Op], org: &str, judge: Judge<'_>) -> Result<Applied> {
+        self.store.accept_ops(ops, org, &Ownership, judge)
+    }
+
+    /// Ops after `cursor` that a client may see: of incidents or records of `org` (every
+    /// organisation's for None), not of the `hidden` kinds, not made by `origin`
+    /// itself. Returns them, the cursor to continue from, and whether more wait.
+    pub fn ops_for(
+        &self,
+        org: Option<&str>,
+        hidden: &[Kind],
+        origin: &str,
+        cursor: i64,
+        limit: usize,
+    ) -> Result<(Vec<Op>, i64, bool)> {
+        let tx = self.conn().unchecked_transaction()?;
+        let newest: i64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM oplog", [], |r| r.get(0))?;
+        if newest <= cursor {
+            return Ok((Vec::new(), newest.max(cursor), false));
+        }
+        let hidden: Vec<&str> = hidden.iter().map(|k| k.name()).collect();
+        let mut stmt = tx.prepare_cached(
+            "SELECT o.op_id, o.hlc, o.origin, o.author, o.device, o.entity, o.entity_id, o.incident_id, o.action,
+                    o.payload, o.seq
+             FROM oplog o
+             LEFT JOIN incident_orgs io ON io.incident_id = o.incident_id
+             LEFT JOIN record_orgs ro ON ro.entity_id = o.entity_id
+             WHERE o.seq > ?1 AND o.seq <= ?2 AND o.state = 1
+               AND coalesce(io.org_id, ro.org_id) IS NOT NULL
+               AND (?3 IS NULL OR coalesce(io.org_id, ro.org_id) = ?3)
+               AND o.origin <> ?4 AND instr(?5, ',' || o.entity || ',') = 0
+             ORDER BY o.seq LIMIT ?6",
+        )?;
+        let hidden = format!(",{},", hidden.join(","));
+        let rows = stmt.query_map(
+            params![cursor, newest, org, origin, hidden, limit.min(i64::MAX as usize) as i64],
+            |r| Ok((op_from_row(r)?, r.get::<_, i64>(10)?)),
+        )?;
+        let mut ops = Vec::new();
+        let mut last = cursor;
+        for row in rows {
+            let (op, seq) = row?;
+            last = seq;
+            ops.extend(op);
+        }
+        let full = ops.len() >= limit;
+        Ok((ops, if full { last } else { newest }, full))
+    }
+}
+
+/// The server's record of who owns what: `incident_orgs` and `record_orgs`.
+struct Ownership;
+
+impl Owners for Ownership {
+    fn of_incident(&self, tx: &Transaction<'_>, incident: Uuid) -> Result<Option<String>> {
+        Ok(tx
+            .prepare_cached("SELECT org_id FROM incident_orgs WHERE incident_id = ?1")?
+            .query_row([incident.to_string()], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn of_record(&self, tx: &Transaction<'_>, entity: &str) -> Result<Option<String>> {
+        Ok(tx
+            .prepare_cached("SELECT org_id FROM record_orgs WHERE entity_id = ?1")?
+            .query_row([entity], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn claim(&self, tx: &Transaction<'_>, op: &Op, org: &str) -> Result<()> {
+        let (table, key) = if op.kind.org_scoped() {
+            ("record_orgs (entity_id, org_id)", op.entity)
+        } else {
+            ("incident_orgs (incident_id, org_id)", op.incident)
+        };
+        tx.prepare_cached(&format!("INSERT INTO {table} VALUES (?1, ?2)"))?
+            .execute(params![key.to_string(), org])?;
+        Ok(())
+    }
+}

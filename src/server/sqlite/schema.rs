@@ -1,0 +1,187 @@
+//! The server's own tables, in numbered steps of their own (the step reached is kept
+//! in `meta` as `server_schema`), beside the replica's schema (`store::migrations`).
+//! Until schema step 13 of the replica these tables were in every file; a server file
+//! from then keeps them (hence `IF NOT EXISTS`), and a client's empty ones were dropped
+//! by that step. Append new steps; never edit a step that has shipped.
+
+use crate::store::{Result, StoreError};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+
+const STEPS: &[&str] = &[
+    // 1: organisations (and the one each reports to), accounts with argon2 password
+    // hashes, session tokens stored hashed, which organisation owns each incident and
+    // each record of no incident, reports shared upward and their receipts, and the
+    // replicas that signed in, with their keys and accounts.
+    r#"
+    CREATE TABLE IF NOT EXISTS orgs (
+        id         TEXT PRIMARY KEY,
+        name       TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        parent_id  TEXT REFERENCES orgs(id)
+    ) STRICT;
+    CREATE TABLE IF NOT EXISTS accounts (
+        name       TEXT PRIMARY KEY,
+        org_id     TEXT NOT NULL REFERENCES orgs(id),
+        roles      TEXT NOT NULL,
+        superadmin INTEGER NOT NULL DEFAULT 0,
+        password   TEXT NOT NULL,
+        disabled   INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE IF NOT EXISTS tokens (
+        hash       TEXT PRIMARY KEY,
+        account    TEXT NOT NULL REFERENCES accounts(name),
+        device     TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        revoked    INTEGER NOT NULL DEFAULT 0,
+        origin     TEXT NOT NULL DEFAULT '',
+        expires_at INTEGER
+    ) STRICT;
+    CREATE TABLE IF NOT EXISTS incident_orgs (
+        incident_id TEXT PRIMARY KEY,
+        org_id      TEXT NOT NULL REFERENCES orgs(id)
+    ) STRICT;
+    CREATE TABLE IF NOT EXISTS record_orgs (
+        entity_id TEXT PRIMARY KEY,
+        org_id    TEXT NOT NULL REFERENCES orgs(id)
+    ) STRICT;
+    CREATE TABLE IF NOT EXISTS server_shares (
+        seq       INTEGER PRIMARY KEY,
+        id        TEXT NOT NULL UNIQUE,
+        from_org  TEXT NOT NULL REFERENCES orgs(id),
+        to_org    TEXT NOT NULL REFERENCES orgs(id),
+        shared_by TEXT NOT NULL,
+        shared_at INTEGER NOT NULL,
+        body      TEXT NOT NULL,
+        -- Set when the receiving organisation has stored it; receipts are numbered in
+        -- the order they come, for the sender to fetch after a cursor.
+        received_at INTEGER,
+        received_by TEXT,
+        receipt_seq INTEGER UNIQUE
+    ) STRICT;
+    CREATE INDEX IF NOT EXISTS server_shares_to ON server_shares(to_org, seq);
+    CREATE INDEX IF NOT EXISTS server_shares_receipts ON server_shares(from_org, receipt_seq)
+        WHERE receipt_seq IS NOT NULL;
+    CREATE TABLE IF NOT EXISTS replicas (
+        origin     TEXT PRIMARY KEY,
+        key        TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE IF NOT EXISTS replica_accounts (
+        origin  TEXT NOT NULL REFERENCES replicas(origin),
+        account TEXT NOT NULL REFERENCES accounts(name),
+        PRIMARY KEY (origin, account)
+    ) STRICT;
+    "#,
+];
+
+/// Bring the server's tables up to date; a file from a newer server is refused.
+pub fn run(conn: &mut Connection) -> Result<()> {
+    let reached = |conn: &Connection| -> Result<usize> {
+        let v: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'server_schema'", [], |r| r.get(0))
+            .optional()?;
+        Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
+    };
+    let at = reached(conn)?;
+    if at > STEPS.len() {
+        return Err(StoreError::Conflict(format!(
+            "this server file has the server's schema step {at}; this sitroom knows {}: use the newer sitroom",
+            STEPS.len()
+        )));
+    }
+    for (i, sql) in STEPS.iter().enumerate().skip(at) {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Another server process may have taken the step while this one waited.
+        if reached(&tx)? > i {
+            continue;
+        }
+        tx.execute_batch(sql)?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('server_schema', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [(i + 1).to_string()],
+        )?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::server::{ServerStore, SqliteServer};
+    use crate::store::Store;
+    use rusqlite::Connection;
+
+    const SERVER_ONLY: &[&str] = &["orgs", "accounts", "tokens", "incident_orgs", "record_orgs", "replicas"];
+
+    fn tables(path: &std::path::Path) -> Vec<String> {
+        let c = Connection::open(path).unwrap();
+        let mut stmt =
+            c.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").unwrap();
+        stmt.query_map([], |r| r.get(0)).unwrap().collect::<rusqlite::Result<_>>().unwrap()
+    }
+
+    /// A file as schema step 12 made it (when every file had the server's tables).
+    fn step_12(path: &std::path::Path, setup: &str) {
+        let mut c = Connection::open(path).unwrap();
+        crate::store::migrate_to(&mut c, 12).unwrap();
+        c.execute_batch(setup).unwrap();
+    }
+
+    #[test]
+    fn a_client_file_loses_the_servers_empty_tables_and_keeps_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("client.db");
+        step_12(
+            &path,
+            "INSERT INTO incidents (id, number, title, type, severity, status, created_at, created_by)
+             VALUES ('i1', 1, 'Flom', 'flom', 3, 'open', 1, 'kari');",
+        );
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.list_incidents().unwrap().len(), 1, "the client's data stays");
+        let have = tables(&path);
+        for t in SERVER_ONLY {
+            assert!(!have.iter().any(|h| h == t), "{t} is gone from a client file: {have:?}");
+        }
+        assert!(have.iter().any(|h| h == "oplog") && have.iter().any(|h| h == "checkpoints"));
+        // A new client file never had them.
+        let fresh = dir.path().join("new.db");
+        Store::open(&fresh).unwrap();
+        assert!(!tables(&fresh).iter().any(|t| t == "accounts"));
+    }
+
+    #[test]
+    fn a_server_file_keeps_its_organisations_and_accounts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.db");
+        step_12(
+            &path,
+            "INSERT INTO orgs (id, name, created_at) VALUES ('o1', 'Sandefjord kommune', 1);
+             INSERT INTO accounts (name, org_id, roles, password, created_at) VALUES ('kari', 'o1', 'administrator', 'x', 1);",
+        );
+        let server = SqliteServer::open(&path).unwrap();
+        assert_eq!(server.orgs().unwrap(), vec!["Sandefjord kommune".to_string()]);
+        let users = server.users().unwrap();
+        assert_eq!(users.len(), 1);
+        assert_eq!(users[0].0.name, "kari");
+        // An empty table the client step dropped is back, ready for use.
+        server.add_org("Larvik kommune").unwrap();
+        assert!(tables(&path).iter().any(|t| t == "server_shares"));
+        drop(server);
+        let again = SqliteServer::open(&path).unwrap();
+        assert_eq!(again.orgs().unwrap().len(), 2, "opening again changes nothing");
+    }
+
+    #[test]
+    fn a_file_from_a_newer_server_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.db");
+        drop(SqliteServer::open(&path).unwrap());
+        let c = Connection::open(&path).unwrap();
+        c.execute("UPDATE meta SET value = '99' WHERE key = 'server_schema'", []).unwrap();
+        drop(c);
+        let err = SqliteServer::open(&path).err().expect("refused").to_string();
+        assert!(err.contains("server's schema step 99"), "{err}");
+    }
+}

@@ -1,0 +1,77 @@
+//! Contacts and resources as their rows hold them, and their search text made again
+//! from the row. Below both the registers (which write the rows) and the replica
+//! (which applies changes made elsewhere and must refold what it changed), so neither
+//! has to call the other.
+
+use super::Result;
+use crate::domain::contact::{Availability, Contact, NewResource, Resource};
+use crate::domain::time::from_millis;
+use rusqlite::{params, Row, Transaction};
+use uuid::Uuid;
+
+pub(super) const CONTACT_COLUMNS: &str =
+    "id, number, name, organisation, function, phones, email, notes, groups, updated_at";
+
+pub(super) fn split(s: String) -> Vec<String> {
+    s.split('\n').filter(|p| !p.is_empty()).map(str::to_string).collect()
+}
+
+pub(super) fn contact_from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
+    Ok(Contact {
+        id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+        number: r.get(1)?,
+        name: r.get(2)?,
+        organisation: r.get(3)?,
+        function: r.get(4)?,
+        phones: split(r.get(5)?),
+        email: r.get(6)?,
+        notes: r.get(7)?,
+        groups: split(r.get(8)?),
+        updated_at: from_millis(r.get(9)?),
+    })
+}
+
+pub(super) const RESOURCE_COLUMNS: &str =
+    "id, number, what, location, quantity, owner, availability, notes, updated_at";
+
+pub(super) fn resource_from_row(r: &Row<'_>) -> rusqlite::Result<Resource> {
+    Ok(Resource {
+        id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+        number: r.get(1)?,
+        what: r.get(2)?,
+        location: r.get(3)?,
+        quantity: r.get(4)?,
+        owner: r.get(5)?,
+        availability: Availability::parse(&r.get::<_, String>(6)?).unwrap_or(Availability::Available),
+        notes: r.get(7)?,
+        updated_at: from_millis(r.get(8)?),
+    })
+}
+
+/// Make a contact's search text again from its row (after a change from elsewhere).
+pub(super) fn refold_contact(tx: &Transaction<'_>, id: Uuid) -> Result<()> {
+    let c = tx
+        .prepare_cached(&format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = ?1"))?
+        .query_row([id.to_string()], contact_from_row)?;
+    tx.prepare_cached("UPDATE contacts SET folded = ?2 WHERE id = ?1")?
+        .execute(params![id.to_string(), c.as_new().folded()])?;
+    Ok(())
+}
+
+/// The same for a resource.
+pub(super) fn refold_resource(tx: &Transaction<'_>, id: Uuid) -> Result<()> {
+    let r = tx
+        .prepare_cached(&format!("SELECT {RESOURCE_COLUMNS} FROM resources WHERE id = ?1"))?
+        .query_row([id.to_string()], resource_from_row)?;
+    let new = NewResource {
+        what: r.what,
+        location: r.location,
+        quantity: r.quantity,
+        owner: r.owner,
+        availability: r.availability,
+        notes: r.notes,
+    };
+    tx.prepare_cached("UPDATE resources SET folded = ?2 WHERE id = ?1")?
+        .execute(params![id.to_string(), new.folded()])?;
+    Ok(())
+}
