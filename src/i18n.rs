@@ -44,6 +44,26 @@ impl Lang {
     }
 }
 
+/// A phrase in every interface language: leaving one out does not compile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Text {
+    nb: &'static str,
+    en: &'static str,
+}
+
+impl Text {
+    pub const fn new(nb: &'static str, en: &'static str) -> Text {
+        Text { nb, en }
+    }
+
+    pub fn get(self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Nb => self.nb,
+            Lang::En => self.en,
+        }
+    }
+}
+
 pub struct Strings {
     pub log: &'static str,
     pub new_entry: &'static str,

@@ -3,6 +3,7 @@
 //! answer with one key (1 mottatt, 2 kommer, 3 kan ikke). `n` sends a new alert:
 //! «liste: melding».
 
+use super::action::{does, Keys, DOWN, FIRST, HELP, INCIDENTS, LAST, UP};
 use super::action::{Action, Input};
 use super::keymap::Context;
 use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx, UiEvent};
@@ -19,6 +20,43 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
+
+/// What the keys do in the alerts pane.
+pub const KEYS: Keys = Keys {
+    context: Context::Alerts,
+    actions: &[
+        UP,
+        DOWN,
+        FIRST,
+        LAST,
+        does(Action::SendAlert, "Send varsling etter en liste", "Send an alert to a list", "varsle", "alert"),
+        does(
+            Action::AckReceived,
+            "Svar på varslingen: mottatt",
+            "Answer the alert: received",
+            "mottatt",
+            "received",
+        ),
+        does(Action::AckComing, "Svar på varslingen: kommer", "Answer the alert: coming", "kommer", "coming"),
+        does(
+            Action::AckCannot,
+            "Svar på varslingen: kan ikke",
+            "Answer the alert: cannot come",
+            "kan ikke",
+            "cannot",
+        ),
+        HELP,
+        INCIDENTS,
+    ],
+    hints: &[
+        Action::SendAlert,
+        Action::AckReceived,
+        Action::AckComing,
+        Action::AckCannot,
+        Action::NextPane,
+        Action::Help,
+    ],
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct NewAlert;

@@ -2,6 +2,7 @@
 //! checklist below, and Enter turns it into tasks of the incident — one key in a
 //! crisis. A card already activated here says so instead of doubling the tasks.
 
+use super::action::{does, Keys, DOWN, FIRST, HELP, INCIDENTS, LAST, UP};
 use super::action::{Action, Input};
 use super::keymap::Context;
 use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx};
@@ -15,6 +16,27 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
+
+/// What the keys do in the action cards pane.
+pub const KEYS: Keys = Keys {
+    context: Context::Cards,
+    actions: &[
+        UP,
+        DOWN,
+        FIRST,
+        LAST,
+        does(
+            Action::ActivateCard,
+            "Aktiver tiltakskortet: punktene blir oppgaver",
+            "Activate the action card: its items become tasks",
+            "aktiver",
+            "activate",
+        ),
+        HELP,
+        INCIDENTS,
+    ],
+    hints: &[Action::ActivateCard, Action::NextPane, Action::Help],
+};
 
 pub struct CardsPane {
     incident: Incident,

@@ -91,11 +91,13 @@ impl Pane for ContactsPane {
                 KeyCode::PageDown => self.row = (self.row + 10).min(last),
                 _ => return Outcome::Ignored,
             },
-            Input::Action(Action::Cancel) if !self.query.is_empty() => {
+            Input::Action(Action::Cancel) => {
                 self.query.clear();
                 self.row = 0;
                 self.search();
             }
+            // The search runs as you type: Enter has nothing left to apply.
+            Input::Action(Action::Confirm) => {}
             _ => return Outcome::Ignored,
         }
         Outcome::Consumed

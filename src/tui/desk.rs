@@ -148,3 +148,55 @@ impl Desk {
         Ok(changed)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::action::Input;
+    use crate::tui::pane::{Cx, Outcome};
+
+    /// Help lists what each context declares; every declared action must do
+    /// something in the pane that declares it, or help would promise a key that does
+    /// nothing.
+    #[test]
+    fn every_pane_uses_every_action_its_context_declares() {
+        let dir = tempfile::tempdir().unwrap();
+        let types = crate::domain::incident::DEFAULT_TYPES.iter().map(|s| s.to_string()).collect();
+        let mut session = Session::open(&dir.path().join("s.db"), "kari", types).unwrap();
+        let new = crate::domain::NewIncident {
+            title: "Flom i Lågen".into(),
+            kind: "flom".into(),
+            severity: crate::domain::Severity::new(3).unwrap(),
+            exercise: false,
+        };
+        let incident = session.create_incident(new).unwrap();
+        session.set_active(&incident).unwrap();
+        let mut desk = Desk::open(&mut session, incident, Lang::Nb).unwrap();
+        let mut ignored = Vec::new();
+        for kind in ALL {
+            let context = desk.pane(kind).context();
+            for meaning in context.keys().actions {
+                // What the UI handles itself, before any pane, is not the pane's to use.
+                if crate::tui::ui::GLOBAL.meaning(meaning.action).is_some() {
+                    continue;
+                }
+                let mut events = Vec::new();
+                let mut cx = Cx { session: &mut session, lang: Lang::Nb, events: &mut events };
+                // A fresh pane each time: an action may open a prompt that takes the next.
+                let mut fresh = Desk::open(cx.session, desk.incident().clone(), Lang::Nb).unwrap();
+                let pane = fresh.pane_mut(kind);
+                if pane.context() != context {
+                    continue;
+                }
+                if pane.handle(Input::Action(meaning.action), &mut cx) == Outcome::Ignored {
+                    ignored.push(format!("{kind:?}: {} in [{context:?}]", meaning.action.name()));
+                }
+            }
+        }
+        desk.tick(
+            &mut Cx { session: &mut session, lang: Lang::Nb, events: &mut Vec::new() },
+            std::time::Instant::now(),
+        );
+        assert!(ignored.is_empty(), "declared but ignored:\n{}", ignored.join("\n"));
+    }
+}

@@ -1,6 +1,7 @@
 //! Help: every binding of the active keymap, per context, in the UI language.
 //! Generated from the keymap each time it opens, so it is never out of date.
 
+use super::action::{does, Keys, DOWN, PAGE_DOWN, PAGE_UP, UP};
 use super::action::{Action, Input};
 use super::keymap::{Context, Keymap, CONTEXTS};
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
@@ -12,6 +13,19 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 use std::cell::Cell;
 
+/// What the keys do in help.
+pub const KEYS: Keys = Keys {
+    context: Context::Help,
+    actions: &[
+        does(Action::Cancel, "Lukk hjelpen", "Close help", "lukk", "close"),
+        UP,
+        DOWN,
+        PAGE_UP,
+        PAGE_DOWN,
+    ],
+    hints: &[Action::Cancel, Action::Quit],
+};
+
 #[derive(Default)]
 pub struct Help {
     scroll: usize,
@@ -22,7 +36,7 @@ pub struct Help {
 pub fn rows(keymap: &Keymap, lang: Lang) -> Vec<(Option<&'static str>, String, &'static str)> {
     let s = lang.strings();
     let mut out = Vec::new();
-    for (ctx, _) in CONTEXTS {
+    for (ctx, ..) in CONTEXTS {
         let bindings: Vec<_> = keymap.bindings(ctx).collect();
         if bindings.is_empty() {
             continue;
@@ -30,7 +44,7 @@ pub fn rows(keymap: &Keymap, lang: Lang) -> Vec<(Option<&'static str>, String, &
         out.push((Some(s.contexts[ctx.index()]), String::new(), ""));
         for (action, chords) in bindings {
             let keys: Vec<String> = chords.iter().map(|c| c.display()).collect();
-            out.push((None, keys.join(", "), action.describe(lang.is_norwegian())));
+            out.push((None, keys.join(", "), ctx.meaning(action).map_or("", |m| m.help.get(lang))));
         }
     }
     out
@@ -83,5 +97,31 @@ impl Pane for Help {
         let max = lines.len().saturating_sub(inner.height as usize);
         let scroll = self.scroll.min(max);
         f.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), inner);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each context's help says what its keys do there: `n` makes a report among the
+    /// reports, a task on the board, an inquiry in the media queue.
+    #[test]
+    fn help_says_what_a_key_does_in_each_context() {
+        let rows = rows(&Keymap::builtin(), Lang::Nb);
+        let under = |heading: &str, key: &str| -> &'static str {
+            let start =
+                rows.iter().position(|(h, ..)| *h == Some(heading)).unwrap_or_else(|| panic!("{heading}"));
+            rows[start + 1..]
+                .iter()
+                .take_while(|(h, ..)| h.is_none())
+                .find(|(_, k, _)| k.split(", ").any(|k| k == key))
+                .map(|(.., d)| *d)
+                .unwrap_or_else(|| panic!("{key} under {heading}"))
+        };
+        let s = Lang::Nb.strings();
+        assert_eq!(under(s.contexts[Context::Reports.index()], "n"), "Ny rapport fra en mal");
+        assert_eq!(under(s.contexts[Context::Tasks.index()], "n"), "Ny oppgave");
+        assert_eq!(under(s.contexts[Context::Media.index()], "n"), "Ny mediehenvendelse");
     }
 }

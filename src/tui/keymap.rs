@@ -2,7 +2,7 @@
 //! files are compiled in; the user's `keymap.toml` is laid over the chosen one. Any
 //! mistake is reported with file, line and what is wrong.
 
-use super::action::Action;
+use super::action::{Action, Keys, Meaning};
 use crate::config::{describe_toml_error, line_col};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::{BTreeMap, HashMap};
@@ -31,25 +31,27 @@ pub enum Context {
     Shared,
 }
 
-pub const CONTEXTS: [(Context, &str); 18] = [
-    (Context::Global, "global"),
-    (Context::Entry, "entry"),
-    (Context::Log, "log"),
-    (Context::Filter, "filter"),
-    (Context::Picker, "picker"),
-    (Context::Form, "form"),
-    (Context::Help, "help"),
-    (Context::Tasks, "tasks"),
-    (Context::Media, "media"),
-    (Context::Reports, "reports"),
-    (Context::Editor, "editor"),
-    (Context::Alerts, "alerts"),
-    (Context::Cards, "cards"),
-    (Context::Registers, "registers"),
-    (Context::Resources, "resources"),
-    (Context::Eps, "eps"),
-    (Context::History, "history"),
-    (Context::Shared, "shared"),
+/// Every context: its section name in keymap files and what its keys do (declared
+/// by the pane it belongs to). The one list of contexts.
+pub const CONTEXTS: [(Context, &str, &Keys); 18] = [
+    (Context::Global, "global", &super::ui::GLOBAL),
+    (Context::Entry, "entry", &super::log_pane::ENTRY),
+    (Context::Log, "log", &super::log_pane::LOG),
+    (Context::Filter, "filter", &super::prompt::KEYS),
+    (Context::Picker, "picker", &super::picker::PICKER),
+    (Context::Form, "form", &super::picker::FORM),
+    (Context::Help, "help", &super::help::KEYS),
+    (Context::Tasks, "tasks", &super::task_board::KEYS),
+    (Context::Media, "media", &super::media_queue::KEYS),
+    (Context::Reports, "reports", &super::reports_pane::KEYS),
+    (Context::Editor, "editor", &super::report_editor::KEYS),
+    (Context::Alerts, "alerts", &super::alerts_pane::KEYS),
+    (Context::Cards, "cards", &super::cards_pane::KEYS),
+    (Context::Registers, "registers", &super::pane::READ_ONLY_LIST),
+    (Context::Resources, "resources", &super::resources_pane::KEYS),
+    (Context::Eps, "eps", &super::eps_pane::KEYS),
+    (Context::History, "history", &super::history_pane::KEYS),
+    (Context::Shared, "shared", &super::shared_pane::KEYS),
 ];
 
 impl Context {
@@ -59,7 +61,17 @@ impl Context {
     }
 
     pub fn index(self) -> usize {
-        CONTEXTS.iter().position(|(c, _)| *c == self).expect("listed")
+        CONTEXTS.iter().position(|(c, ..)| *c == self).expect("listed")
+    }
+
+    /// What the keys do here.
+    pub fn keys(self) -> &'static Keys {
+        CONTEXTS[self.index()].2
+    }
+
+    /// What `action` does here: this context's meaning, else the global one.
+    pub fn meaning(self, action: Action) -> Option<&'static Meaning> {
+        self.keys().meaning(action).or_else(|| Context::Global.keys().meaning(action))
     }
 }
 
@@ -287,8 +299,8 @@ impl Keymap {
             if section == "inherits" {
                 continue;
             }
-            let Some((context, _)) = CONTEXTS.iter().find(|(_, n)| *n == section) else {
-                let names: Vec<_> = CONTEXTS.iter().map(|(_, n)| *n).collect();
+            let Some((context, ..)) = CONTEXTS.iter().find(|(_, n, _)| *n == section) else {
+                let names: Vec<_> = CONTEXTS.iter().map(|(_, n, _)| *n).collect();
                 return Err(err(
                     key.span().start,
                     format!("unknown section [{section}]; sections are {}", names.join(", ")),
@@ -305,6 +317,9 @@ impl Keymap {
                         format!("unknown action '{}' in [{section}]", action_name.get_ref()),
                     ));
                 };
+                if context.meaning(action).is_none() {
+                    return Err(err(at, format!("'{}' does nothing in [{section}]", action_name.get_ref())));
+                }
                 let raw: Vec<(String, usize)> = match keys.get_ref() {
                     DeValue::String(s) => vec![(s.to_string(), keys.span().start)],
                     DeValue::Array(items) => items
@@ -435,5 +450,19 @@ mod tests {
         assert!(e.message.contains("unknown section [lgo]"), "{e}");
         let e = load_err("[log]\nup = [\"f13\"]\n");
         assert!(e.message.contains("f1 to f12"), "{e}");
+    }
+
+    #[test]
+    fn an_action_is_bound_only_where_it_does_something() {
+        // Approving belongs to the reports: bound in the entry line it would be a key
+        // that help lists and that does nothing.
+        let e = load_err("[entry]\napprove = [\"ctrl-y\"]\n");
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("'approve' does nothing in [entry]"), "{e}");
+        // A global action is welcome in any context.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("keymap.toml"), "[tasks]\nquit = [\"Q\"]\n").unwrap();
+        let km = Keymap::load("default", Some(dir.path())).unwrap();
+        assert_eq!(km.action(Context::Tasks, chord("Q")), Some(Action::Quit));
     }
 }

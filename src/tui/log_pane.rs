@@ -1,6 +1,7 @@
 //! The incident log pane: the log list above, the entry line below (focused from the
 //! start, so the logger just types), and the filter line between them while filtering.
 
+use super::action::{does, Keys, DOWN, HELP, INCIDENTS, PAGE_DOWN, PAGE_UP, UP};
 use super::action::{Action, Input};
 use super::entry_lines::{entry_lines, MEASURE};
 use super::keymap::Context;
@@ -26,6 +27,151 @@ use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 use unicode_width::UnicodeWidthStr;
 use uuid::Uuid;
+
+/// What the keys do in the entry line, where the logger types.
+pub const ENTRY: Keys = Keys {
+    context: Context::Entry,
+    actions: &[
+        does(Action::Confirm, "Lagre loggføringen", "Save the entry", "lagre", "save"),
+        does(Action::Newline, "Ny linje i loggføringen", "New line in the entry", "ny linje", "new line"),
+        does(
+            Action::FocusNext,
+            "Bytt mellom skrivelinje og logg",
+            "Switch between entry line and log",
+            "logg/skriv",
+            "log/entry",
+        ),
+        does(Action::Cancel, "Avbryt rettingen", "Abandon the correction", "avbryt", "cancel"),
+        PAGE_UP,
+        PAGE_DOWN,
+        does(Action::Last, "Til nyeste", "To the newest", "nyeste", "newest"),
+        does(Action::First, "Til eldste", "To the oldest", "eldste", "oldest"),
+        does(
+            Action::Search,
+            "Søk og filtrer (#tagg @forfatter ! *)",
+            "Search and filter (#tag @author ! *)",
+            "søk",
+            "search",
+        ),
+        does(
+            Action::ToggleSignificant,
+            "Merk som vesentlig (av/på)",
+            "Mark significant (on/off)",
+            "vesentlig",
+            "significant",
+        ),
+        does(Action::NextItem, "Møtet: neste sak", "Meeting: next agenda item", "neste sak", "next item"),
+        does(
+            Action::PreviousItem,
+            "Møtet: forrige sak",
+            "Meeting: previous agenda item",
+            "forrige sak",
+            "previous item",
+        ),
+    ],
+    hints: &[
+        Action::Confirm,
+        Action::FocusNext,
+        Action::Help,
+        Action::Quit,
+        Action::ToggleSignificant,
+        Action::Search,
+        Action::Incidents,
+    ],
+};
+
+/// What the keys do in the log list, after Tab.
+pub const LOG: Keys = Keys {
+    context: Context::Log,
+    actions: &[
+        UP,
+        DOWN,
+        PAGE_UP,
+        PAGE_DOWN,
+        does(Action::First, "Til eldste", "To the oldest", "eldste", "oldest"),
+        does(Action::Last, "Til nyeste", "To the newest", "nyeste", "newest"),
+        does(
+            Action::Search,
+            "Søk og filtrer (#tagg @forfatter ! *)",
+            "Search and filter (#tag @author ! *)",
+            "søk",
+            "search",
+        ),
+        does(Action::FilterTag, "Filtrer på tagg", "Filter by tag", "tagg", "tag"),
+        does(Action::FilterAuthor, "Filtrer på forfatter", "Filter by author", "forfatter", "author"),
+        does(
+            Action::DecisionsOnly,
+            "Bare beslutninger (av/på)",
+            "Decisions only (on/off)",
+            "beslutninger",
+            "decisions",
+        ),
+        does(
+            Action::SignificantOnly,
+            "Bare vesentlige (av/på)",
+            "Significant only (on/off)",
+            "vesentlige",
+            "significant",
+        ),
+        does(Action::ClearFilter, "Fjern filteret", "Clear the filter", "fjern filter", "clear filter"),
+        does(
+            Action::ToggleSignificant,
+            "Merk som vesentlig (av/på)",
+            "Mark significant (on/off)",
+            "vesentlig",
+            "significant",
+        ),
+        does(Action::Correct, "Rett valgt loggføring", "Correct the selected entry", "rett", "correct"),
+        does(
+            Action::TaskFromEntry,
+            "Lag oppgave av valgt loggføring",
+            "Make a task of the selected entry",
+            "oppgave",
+            "task",
+        ),
+        does(
+            Action::StartMeeting,
+            "Start neste planlagte møte",
+            "Start the next planned meeting",
+            "start møte",
+            "start meeting",
+        ),
+        does(
+            Action::EndMeeting,
+            "Avslutt møtet og lag referat",
+            "End the meeting and draft the minutes",
+            "avslutt møte",
+            "end meeting",
+        ),
+        does(Action::NextItem, "Møtet: neste sak", "Meeting: next agenda item", "neste sak", "next item"),
+        does(
+            Action::PreviousItem,
+            "Møtet: forrige sak",
+            "Meeting: previous agenda item",
+            "forrige sak",
+            "previous item",
+        ),
+        does(
+            Action::FocusNext,
+            "Bytt mellom skrivelinje og logg",
+            "Switch between entry line and log",
+            "logg/skriv",
+            "log/entry",
+        ),
+        does(Action::Cancel, "Tilbake til skrivelinjen", "Back to the entry line", "tilbake", "back"),
+        HELP,
+        INCIDENTS,
+    ],
+    hints: &[
+        Action::FocusNext,
+        Action::Help,
+        Action::Correct,
+        Action::TaskFromEntry,
+        Action::ToggleSignificant,
+        Action::Search,
+        Action::DecisionsOnly,
+    ],
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Focus {
@@ -492,10 +638,12 @@ impl LogPane {
             Input::Action(Action::FocusNext) => self.focus_log(),
             // Esc only abandons a correction: a stray Esc while typing must not move the
             // focus to the log, where letters are commands.
-            Input::Action(Action::Cancel) if self.correcting.is_some() => {
-                self.correcting = None;
-                self.editor = new_editor();
-                self.edited(cx.session);
+            // (Without a correction it does nothing, and says so by being used up.)
+            Input::Action(Action::Cancel) => {
+                if self.correcting.take().is_some() {
+                    self.editor = new_editor();
+                    self.edited(cx.session);
+                }
             }
             Input::Action(a @ (Action::PageUp | Action::PageDown | Action::First | Action::Last)) => {
                 self.scroll(a)

@@ -3,6 +3,7 @@
 //! through the events they post (gitui's queue), never through references to each other.
 
 use super::action::Input;
+use super::action::{Action, Keys, DOWN, FIRST, HELP, INCIDENTS, LAST, UP};
 use super::keymap::{Context, Keymap};
 use super::theme::Theme;
 use crate::app::Session;
@@ -10,6 +11,13 @@ use crate::domain::Incident;
 use crate::i18n::{Lang, Strings};
 use ratatui::layout::Rect;
 use ratatui::Frame;
+
+/// What the keys do in a list that is only read (plans, ROS).
+pub const READ_ONLY_LIST: Keys = Keys {
+    context: Context::Registers,
+    actions: &[UP, DOWN, FIRST, LAST, HELP, INCIDENTS],
+    hints: &[Action::Down, Action::NextPane, Action::Help],
+};
 
 /// Did the pane use the input?
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,6 +2,7 @@
 //! for a new incident, close and reopen. Shown over the log, or alone when no
 //! incident is active.
 
+use super::action::{does, Keys, DOWN, UP};
 use super::action::{Action, Input};
 use super::keymap::Context;
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
@@ -14,6 +15,48 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
+
+/// What the keys do in the incident picker (and the conflict list).
+pub const PICKER: Keys = Keys {
+    context: Context::Picker,
+    actions: &[
+        UP,
+        DOWN,
+        does(Action::Confirm, "Åpne den valgte", "Open the one chosen", "velg", "choose"),
+        does(Action::NewIncident, "Ny hendelse", "New incident", "ny", "new"),
+        does(
+            Action::CloseIncident,
+            "Avslutt valgt hendelse",
+            "Close the selected incident",
+            "avslutt",
+            "close",
+        ),
+        does(
+            Action::ReopenIncident,
+            "Gjenåpne valgt hendelse",
+            "Reopen the selected incident",
+            "gjenåpne",
+            "reopen",
+        ),
+        does(Action::Cancel, "Lukk", "Close", "tilbake", "back"),
+    ],
+    hints: &[Action::Help, Action::Quit],
+};
+
+/// What the keys do in the new-incident form.
+pub const FORM: Keys = Keys {
+    context: Context::Form,
+    actions: &[
+        does(Action::Confirm, "Lagre", "Save", "lagre", "save"),
+        does(Action::Cancel, "Avbryt", "Cancel", "tilbake", "back"),
+        does(Action::NextField, "Neste felt", "Next field", "neste felt", "next field"),
+        does(Action::PrevField, "Forrige felt", "Previous field", "forrige felt", "previous field"),
+        does(Action::Left, "Forrige valg", "Previous choice", "forrige", "previous"),
+        does(Action::Right, "Neste valg", "Next choice", "neste", "next"),
+        does(Action::Toggle, "Slå av/på", "Toggle", "av/på", "toggle"),
+    ],
+    hints: &[Action::Help, Action::Quit],
+};
 
 pub struct Picker {
     incidents: Vec<Incident>,

@@ -2,6 +2,7 @@
 //! responsible): typing edits it, Enter gives the answer, Esc drops it. Shared by the
 //! panes that ask, so they all behave alike.
 
+use super::action::{does, Keys};
 use super::action::{Action, Input};
 use super::keymap::Context;
 use super::pane::Outcome;
@@ -9,6 +10,22 @@ use super::theme::Theme;
 use crate::text::safe_line;
 use crossterm::event::{KeyCode, KeyModifiers};
 use ratatui::text::{Line, Span};
+
+/// What the keys do in a one-line prompt or search field.
+pub const KEYS: Keys = Keys {
+    context: Context::Filter,
+    actions: &[
+        does(
+            Action::Confirm,
+            "Lagre / bruk det som er skrevet",
+            "Save / apply what is typed",
+            "lagre",
+            "save",
+        ),
+        does(Action::Cancel, "Tilbake uten å lagre", "Back without saving", "tilbake", "back"),
+    ],
+    hints: &[Action::Confirm, Action::Cancel],
+};
 
 pub struct Prompt<K> {
     /// What is being asked, for the pane to act on the answer.

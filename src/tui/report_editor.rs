@@ -2,6 +2,7 @@
 //! (ratatui-textarea). The text is saved as it is written — after a pause or every few
 //! edits — and when the editor closes, so a crash loses at most a second of writing.
 
+use super::action::{does, Keys};
 use super::action::{Action, Input};
 use super::keymap::Context;
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
@@ -15,6 +16,19 @@ use ratatui::widgets::{Block, Borders, Clear};
 use ratatui::Frame;
 use ratatui_textarea::{TextArea, WrapMode};
 use std::time::{Duration, Instant};
+
+/// What the keys do in the report editor.
+pub const KEYS: Keys = Keys {
+    context: Context::Editor,
+    actions: &[does(
+        Action::Cancel,
+        "Lukk editoren (teksten er lagret)",
+        "Close the editor (the text is saved)",
+        "lukk",
+        "close",
+    )],
+    hints: &[Action::Cancel],
+};
 
 const SAVE_EVERY_EDITS: u32 = 20;
 const SAVE_AFTER: Duration = Duration::from_secs(1);

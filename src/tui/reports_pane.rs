@@ -3,6 +3,7 @@
 //! only the situation report the staff should read: the newest approved one (else the
 //! newest in the works), read-only.
 
+use super::action::{does, Keys, DOWN, HELP, INCIDENTS, PAGE_DOWN, PAGE_UP, UP};
 use super::action::{Action, Input};
 use super::keymap::Context;
 use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx, UiEvent};
@@ -20,6 +21,48 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 use std::cell::Cell;
+
+/// What the keys do in the reports and sitrep panes.
+pub const KEYS: Keys = Keys {
+    context: Context::Reports,
+    actions: &[
+        UP,
+        DOWN,
+        PAGE_UP,
+        PAGE_DOWN,
+        does(Action::NewTask, "Ny rapport fra en mal", "New report from a template", "ny", "new"),
+        does(Action::EditReport, "Skriv i rapporten", "Write in the report", "skriv", "write"),
+        does(Action::SubmitReport, "Send til godkjenning", "Submit for approval", "send", "submit"),
+        does(Action::ApproveReport, "Godkjenn", "Approve", "godkjenn", "approve"),
+        does(Action::ReturnReport, "Returner med kommentar", "Return with a comment", "returner", "return"),
+        does(
+            Action::DistributeReport,
+            "Merk som distribuert",
+            "Mark distributed",
+            "distribuert",
+            "distributed",
+        ),
+        does(
+            Action::NewVersion,
+            "Ny versjon av godkjent rapport",
+            "New version of an approved report",
+            "ny versjon",
+            "new version",
+        ),
+        HELP,
+        INCIDENTS,
+    ],
+    hints: &[
+        Action::EditReport,
+        Action::NewTask,
+        Action::SubmitReport,
+        Action::ApproveReport,
+        Action::ReturnReport,
+        Action::DistributeReport,
+        Action::NewVersion,
+        Action::NextPane,
+    ],
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Asking {
@@ -144,9 +187,8 @@ impl Pane for ReportsPane {
             }
             Action::PageUp => self.scroll = self.scroll.saturating_sub(page),
             Action::PageDown => self.scroll += page,
-            Action::NewTask if !self.sitrep_only => {
-                self.prompt = Some(Prompt::new(Asking::Template, "situasjonsrapport"))
-            }
+            // In the sitrep pane too: the template asked for is the sitrep's.
+            Action::NewTask => self.prompt = Some(Prompt::new(Asking::Template, "situasjonsrapport")),
             Action::EditReport => {
                 let Some(r) = self.selected().cloned() else { return Outcome::Consumed };
                 if !r.status.editable() {

@@ -2,6 +2,7 @@
 //! and 3 mark the chosen one tilgjengelig, i bruk or utilgjengelig. `/` searches as you
 //! type (what, where, owner, notes; case and accents aside).
 
+use super::action::{does, Keys, DOWN, FIRST, HELP, INCIDENTS, LAST, UP};
 use super::action::{Action, Input};
 use super::keymap::Context;
 use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx, UiEvent};
@@ -14,6 +15,43 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
+
+/// What the keys do in the resources pane.
+pub const KEYS: Keys = Keys {
+    context: Context::Resources,
+    actions: &[
+        UP,
+        DOWN,
+        FIRST,
+        LAST,
+        does(
+            Action::SetAvailable,
+            "Ressursen er tilgjengelig",
+            "The resource is available",
+            "tilgjengelig",
+            "available",
+        ),
+        does(Action::SetInUse, "Ressursen er i bruk", "The resource is in use", "i bruk", "in use"),
+        does(
+            Action::SetUnavailable,
+            "Ressursen er utilgjengelig",
+            "The resource is unavailable",
+            "utilgjengelig",
+            "unavailable",
+        ),
+        does(Action::Search, "Søk i ressursene", "Search the resources", "søk", "search"),
+        HELP,
+        INCIDENTS,
+    ],
+    hints: &[
+        Action::SetAvailable,
+        Action::SetInUse,
+        Action::SetUnavailable,
+        Action::Search,
+        Action::NextPane,
+        Action::Help,
+    ],
+};
 
 pub struct ResourcesPane {
     resources: Vec<Resource>,

@@ -4,6 +4,7 @@
 //! link may be slow), `c` compiles them into a new situation report with references,
 //! ←/→ move between sources when there are more than fit, ↑/↓ scroll the text.
 
+use super::action::{does, Keys, DOWN, FIRST, HELP, INCIDENTS, UP};
 use super::action::{Action, Input};
 use super::keymap::Context;
 use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx, UiEvent};
@@ -19,6 +20,35 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 use std::sync::mpsc::{channel, Receiver};
+
+/// What the keys do among the reports shared with you.
+pub const KEYS: Keys = Keys {
+    context: Context::Shared,
+    actions: &[
+        UP,
+        DOWN,
+        FIRST,
+        does(Action::PreviousSource, "Forrige kilde", "Previous source", "forrige", "previous"),
+        does(Action::NextSource, "Neste kilde (kommune)", "Next source (municipality)", "neste", "next"),
+        does(
+            Action::FetchShared,
+            "Hent rapporter delt med dere fra synkroniseringstjeneren",
+            "Fetch the reports shared with you from the sync server",
+            "hent",
+            "fetch",
+        ),
+        does(
+            Action::CompileShared,
+            "Sammenstill de nyeste delte rapportene til en ny situasjonsrapport",
+            "Compile the newest shared reports into a new situation report",
+            "sammenstill",
+            "compile",
+        ),
+        HELP,
+        INCIDENTS,
+    ],
+    hints: &[Action::FetchShared, Action::CompileShared, Action::NextSource, Action::Help],
+};
 
 /// The narrowest a column may be and still be read.
 const MIN_COLUMN: u16 = 34;

@@ -3,6 +3,7 @@
 //! Keys become actions here and go to the topmost overlay or the focused pane; what
 //! panes post comes back here. Rendering reads this state only.
 
+use super::action::{does, Keys};
 use super::action::{Action, Input};
 use super::desk::Desk;
 use super::hangup::SharedUnsaved;
@@ -29,6 +30,50 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 use std::time::{Duration, Instant};
 use unicode_width::UnicodeWidthStr;
+
+/// What the keys do everywhere (the UI handles these before any pane).
+pub const GLOBAL: Keys = Keys {
+    context: Context::Global,
+    actions: &[
+        does(Action::Quit, "Avslutt (utkastet lagres)", "Quit (the draft is kept)", "avslutt", "quit"),
+        does(Action::Help, "Vis hjelp", "Show help", "hjelp", "help"),
+        does(Action::Incidents, "Bytt hendelse", "Switch incident", "hendelser", "incidents"),
+        does(
+            Action::Conflicts,
+            "Konflikter fra synkronisering: se og løs",
+            "Conflicts from sync: see and settle",
+            "konflikter",
+            "conflicts",
+        ),
+        does(Action::Redraw, "Tegn skjermen på nytt", "Redraw the screen", "tegn på nytt", "redraw"),
+        does(
+            Action::NextPane,
+            "Neste rute i arbeidsflaten",
+            "Next pane of the workspace",
+            "neste rute",
+            "next pane",
+        ),
+        does(Action::Workspace(1), "Arbeidsflate 1", "Workspace 1", "flate 1", "space 1"),
+        does(Action::Workspace(2), "Arbeidsflate 2", "Workspace 2", "flate 2", "space 2"),
+        does(Action::Workspace(3), "Arbeidsflate 3", "Workspace 3", "flate 3", "space 3"),
+        does(Action::Workspace(4), "Arbeidsflate 4", "Workspace 4", "flate 4", "space 4"),
+        does(Action::Workspace(5), "Arbeidsflate 5", "Workspace 5", "flate 5", "space 5"),
+        does(Action::Workspace(6), "Arbeidsflate 6", "Workspace 6", "flate 6", "space 6"),
+        does(Action::Workspace(7), "Arbeidsflate 7", "Workspace 7", "flate 7", "space 7"),
+        does(Action::Workspace(8), "Arbeidsflate 8", "Workspace 8", "flate 8", "space 8"),
+        does(Action::Workspace(9), "Arbeidsflate 9", "Workspace 9", "flate 9", "space 9"),
+        does(Action::Workspace(10), "Arbeidsflate 10", "Workspace 10", "flate 10", "space 10"),
+        does(Action::NextWorkspace, "Neste arbeidsflate", "Next workspace", "neste flate", "next space"),
+        does(
+            Action::PreviousWorkspace,
+            "Forrige arbeidsflate",
+            "Previous workspace",
+            "forrige flate",
+            "prev space",
+        ),
+    ],
+    hints: &[Action::Help, Action::Quit],
+};
 
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
@@ -651,93 +696,7 @@ impl Ui {
             Some(st) => Line::from(Span::styled(format!(" {}", safe_line(&st.text)), t.status)),
             None => {
                 let context = self.context();
-                let actions: &[Action] = match context {
-                    Context::Entry => &[
-                        Action::Confirm,
-                        Action::FocusNext,
-                        Action::Help,
-                        Action::Quit,
-                        Action::ToggleSignificant,
-                        Action::Search,
-                        Action::Incidents,
-                    ],
-                    Context::Log => &[
-                        Action::FocusNext,
-                        Action::Help,
-                        Action::Correct,
-                        Action::TaskFromEntry,
-                        Action::ToggleSignificant,
-                        Action::Search,
-                        Action::DecisionsOnly,
-                    ],
-                    Context::Reports => &[
-                        Action::EditReport,
-                        Action::NewTask,
-                        Action::SubmitReport,
-                        Action::ApproveReport,
-                        Action::ReturnReport,
-                        Action::DistributeReport,
-                        Action::NewVersion,
-                        Action::NextPane,
-                    ],
-                    Context::Editor => &[Action::Cancel],
-                    Context::Media => &[
-                        Action::AnswerInquiry,
-                        Action::MoveRight,
-                        Action::NewTask,
-                        Action::AssignTask,
-                        Action::NextPane,
-                        Action::Help,
-                    ],
-                    Context::Tasks => &[
-                        Action::MoveRight,
-                        Action::StatusDone,
-                        Action::NewTask,
-                        Action::AssignTask,
-                        Action::ToggleView,
-                        Action::NextPane,
-                        Action::Help,
-                    ],
-                    Context::Alerts => &[
-                        Action::SendAlert,
-                        Action::AckReceived,
-                        Action::AckComing,
-                        Action::AckCannot,
-                        Action::NextPane,
-                        Action::Help,
-                    ],
-                    Context::Cards => &[Action::ActivateCard, Action::NextPane, Action::Help],
-                    Context::Registers => &[Action::Down, Action::NextPane, Action::Help],
-                    Context::Resources => &[
-                        Action::SetAvailable,
-                        Action::SetInUse,
-                        Action::SetUnavailable,
-                        Action::Search,
-                        Action::NextPane,
-                        Action::Help,
-                    ],
-                    Context::Eps => &[
-                        Action::NewRegistration,
-                        Action::EpsRegistered,
-                        Action::EpsFollowingUp,
-                        Action::EpsCaredFor,
-                        Action::EpsClosed,
-                        Action::NextPane,
-                    ],
-                    Context::History => &[
-                        Action::ChooseTime,
-                        Action::EarlierTime,
-                        Action::LaterTime,
-                        Action::TimeNow,
-                        Action::Help,
-                    ],
-                    Context::Shared => {
-                        &[Action::FetchShared, Action::CompileShared, Action::NextSource, Action::Help]
-                    }
-                    Context::Filter => &[Action::Confirm, Action::Cancel],
-                    Context::Help => &[Action::Cancel, Action::Quit],
-                    _ => &[Action::Help, Action::Quit],
-                };
+                let actions = context.keys().hints;
                 let mut spans = vec![Span::raw(" ")];
                 spans.extend(hints(cx, context, actions, area.width.saturating_sub(1) as usize));
                 Line::from(spans)

@@ -19,7 +19,7 @@ pub fn hints(cx: &RenderCx<'_>, context: Context, actions: &[Action], width: usi
         };
         let sep = if spans.is_empty() { "" } else { " · " };
         let key = key.display();
-        let label = format!(" {}", a.label(cx.lang.is_norwegian()));
+        let label = format!(" {}", context.meaning(a).map_or("", |m| m.hint.get(cx.lang)));
         let w = sep.chars().count() + key.chars().count() + label.chars().count();
         if used + w > width {
             break;

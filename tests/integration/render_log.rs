@@ -170,6 +170,8 @@ fn exercise_and_corrections_are_styled() {
     );
 }
 
+/// (Issue 13: the hint line says what each key does in the picker, "Enter velg",
+/// where it once said "lagre" for every context.)
 #[test]
 fn picker_when_no_incident_is_active() {
     for lang in [Lang::Nb, Lang::En] {
@@ -221,6 +223,8 @@ fn new_incident_form_creates_and_opens_it() {
     assert!(s.contains("#1 Strømbrudd i sentrum") && s.contains("ØVELSE"), "{s}");
 }
 
+/// (Issue 13: help and hints come from what each context declares its keys do, so
+/// the entry line's Enter is "Lagre loggføringen", not a generic "Lagre / velg".)
 #[test]
 fn help_lists_the_active_keymap() {
     for (lang, name) in [(Lang::Nb, "help_nb"), (Lang::En, "help_en")] {
