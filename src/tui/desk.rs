@@ -1,6 +1,7 @@
 //! The desk: every pane of the active incident, kept while the user switches
 //! workspaces (so the draft, the scroll position and the selected task stay put).
-//! `pane`/`pane_mut` are the registry from a layout's pane names to the panes.
+//! `panes!` below is the one list of panes: a new pane is its module and one line
+//! there (and, if it brings a keymap context of its own, a line in `keymap::CONTEXTS`).
 
 use super::alerts_pane::AlertsPane;
 use super::cards_pane::CardsPane;
@@ -16,107 +17,106 @@ use super::resources_pane::ResourcesPane;
 use super::ros_pane::RosPane;
 use super::shared_pane::SharedPane;
 use super::task_board::TaskBoard;
-use super::workspace::PaneKind;
 use crate::app::Session;
 use crate::domain::Incident;
 use crate::i18n::Lang;
 
-pub struct Desk {
-    pub log: LogPane,
-    pub tasks: TaskBoard,
-    pub media: MediaQueue,
-    pub reports: ReportsPane,
-    pub sitrep: ReportsPane,
-    pub alerts: AlertsPane,
-    pub cards: CardsPane,
-    pub contacts: ContactsPane,
-    pub plans: PlansPane,
-    pub ros: RosPane,
-    pub eps: EpsPane,
-    pub resources: ResourcesPane,
-    pub history: HistoryPane,
-    pub shared: SharedPane,
+/// What a pane opens with: the session, the active incident, the interface language.
+pub struct Opening<'a> {
+    pub session: &'a mut Session,
+    pub incident: &'a Incident,
+    pub lang: Lang,
 }
 
-const ALL: [PaneKind; 14] = [
-    PaneKind::Log,
-    PaneKind::Tasks,
-    PaneKind::Media,
-    PaneKind::Reports,
-    PaneKind::Sitrep,
-    PaneKind::Alerts,
-    PaneKind::Cards,
-    PaneKind::Contacts,
-    PaneKind::Plans,
-    PaneKind::Ros,
-    PaneKind::Eps,
-    PaneKind::Resources,
-    PaneKind::History,
-    PaneKind::Shared,
-];
+/// Declares the panes, each once: its kind, its name in workspace files, its field on
+/// the desk with its type, and how it opens. Generates `PaneKind`, `ALL`, the `Desk`
+/// and the registry from kinds to panes.
+macro_rules! panes {
+    ($( $(#[$doc:meta])* $kind:ident $name:literal $field:ident: $ty:ty = $open:expr; )*) => {
+        /// A kind of pane, as workspace files name it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum PaneKind {
+            $( $(#[$doc])* $kind, )*
+        }
+
+        /// Every kind of pane, in the order they are asked to refresh.
+        pub const ALL: &[PaneKind] = &[$(PaneKind::$kind),*];
+
+        impl PaneKind {
+            /// Its name in workspace files.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(PaneKind::$kind => $name,)*
+                }
+            }
+
+            pub fn from_name(name: &str) -> Option<PaneKind> {
+                ALL.iter().copied().find(|k| k.name() == name)
+            }
+        }
+
+        /// Every pane of the active incident.
+        pub struct Desk {
+            $(pub $field: $ty,)*
+        }
+
+        impl Desk {
+            pub fn open(session: &mut Session, incident: Incident, lang: Lang) -> crate::app::Result<Desk> {
+                let o = &mut Opening { session, incident: &incident, lang };
+                Ok(Desk { $($field: ($open)(&mut *o)?,)* })
+            }
+
+            pub fn pane(&self, kind: PaneKind) -> &dyn Pane {
+                match kind {
+                    $(PaneKind::$kind => &self.$field,)*
+                }
+            }
+
+            pub fn pane_mut(&mut self, kind: PaneKind) -> &mut dyn Pane {
+                match kind {
+                    $(PaneKind::$kind => &mut self.$field,)*
+                }
+            }
+        }
+    };
+}
+
+type Opened<T> = crate::app::Result<T>;
+
+panes! {
+    /// The incident log and the entry line.
+    Log "log" log: LogPane = |o: &mut Opening| LogPane::open(o.session, o.incident.clone(), o.lang);
+    /// The task board.
+    Tasks "tasks" tasks: TaskBoard = |o: &mut Opening| TaskBoard::open(o.session, o.incident.clone());
+    /// The media queue.
+    Media "media" media: MediaQueue = |o: &mut Opening| MediaQueue::open(o.session, o.incident.clone());
+    /// Reports of every kind.
+    Reports "reports" reports: ReportsPane = |o: &mut Opening| ReportsPane::open(o.session, o.incident.clone(), false);
+    /// Situation reports only.
+    Sitrep "sitrep" sitrep: ReportsPane = |o: &mut Opening| ReportsPane::open(o.session, o.incident.clone(), true);
+    /// Alerts and their live tally.
+    Alerts "alerts" alerts: AlertsPane = |o: &mut Opening| AlertsPane::open(o.session, o.incident.clone());
+    /// Action cards.
+    Cards "cards" cards: CardsPane = |o: &mut Opening| CardsPane::open(o.session, o.incident.clone());
+    /// Contacts, searched as you type.
+    Contacts "contacts" contacts: ContactsPane = |_: &mut Opening| Opened::Ok(ContactsPane::open());
+    /// Contingency plans.
+    Plans "plans" plans: PlansPane = |o: &mut Opening| PlansPane::open(o.session);
+    /// The ROS register and its matrix.
+    Ros "ros" ros: RosPane = |o: &mut Opening| RosPane::open(o.session);
+    /// EPS registrations.
+    Eps "eps" eps: EpsPane = |o: &mut Opening| EpsPane::open(o.session, o.incident.clone());
+    /// Resources and their availability.
+    Resources "resources" resources: ResourcesPane = |o: &mut Opening| ResourcesPane::open(o.session);
+    /// The log, tasks and sitrep as they stood at a chosen time.
+    History "history" history: HistoryPane = |o: &mut Opening| Opened::Ok(HistoryPane::open(o.incident.clone()));
+    /// Reports shared with this organisation.
+    Shared "shared" shared: SharedPane = |o: &mut Opening| Opened::Ok(SharedPane::open(o.incident.clone()));
+}
 
 impl Desk {
-    pub fn open(session: &mut Session, incident: Incident, lang: Lang) -> crate::app::Result<Desk> {
-        let cards = CardsPane::open(session, incident.clone())?;
-        let session = &*session;
-        Ok(Desk {
-            cards,
-            alerts: AlertsPane::open(session, incident.clone())?,
-            contacts: ContactsPane::open(),
-            plans: PlansPane::open(session)?,
-            ros: RosPane::open(session)?,
-            eps: EpsPane::open(session, incident.clone())?,
-            resources: ResourcesPane::open(session)?,
-            history: HistoryPane::open(incident.clone()),
-            shared: SharedPane::open(incident.clone()),
-            tasks: TaskBoard::open(session, incident.clone())?,
-            media: MediaQueue::open(session, incident.clone())?,
-            reports: ReportsPane::open(session, incident.clone(), false)?,
-            sitrep: ReportsPane::open(session, incident.clone(), true)?,
-            log: LogPane::open(session, incident, lang)?,
-        })
-    }
-
     pub fn incident(&self) -> &Incident {
         self.log.incident()
-    }
-
-    pub fn pane(&self, kind: PaneKind) -> &dyn Pane {
-        match kind {
-            PaneKind::Log => &self.log,
-            PaneKind::Tasks => &self.tasks,
-            PaneKind::Media => &self.media,
-            PaneKind::Reports => &self.reports,
-            PaneKind::Sitrep => &self.sitrep,
-            PaneKind::Alerts => &self.alerts,
-            PaneKind::Cards => &self.cards,
-            PaneKind::Contacts => &self.contacts,
-            PaneKind::Plans => &self.plans,
-            PaneKind::Ros => &self.ros,
-            PaneKind::Eps => &self.eps,
-            PaneKind::Resources => &self.resources,
-            PaneKind::History => &self.history,
-            PaneKind::Shared => &self.shared,
-        }
-    }
-
-    pub fn pane_mut(&mut self, kind: PaneKind) -> &mut dyn Pane {
-        match kind {
-            PaneKind::Log => &mut self.log,
-            PaneKind::Tasks => &mut self.tasks,
-            PaneKind::Media => &mut self.media,
-            PaneKind::Reports => &mut self.reports,
-            PaneKind::Sitrep => &mut self.sitrep,
-            PaneKind::Alerts => &mut self.alerts,
-            PaneKind::Cards => &mut self.cards,
-            PaneKind::Contacts => &mut self.contacts,
-            PaneKind::Plans => &mut self.plans,
-            PaneKind::Ros => &mut self.ros,
-            PaneKind::Eps => &mut self.eps,
-            PaneKind::Resources => &mut self.resources,
-            PaneKind::History => &mut self.history,
-            PaneKind::Shared => &mut self.shared,
-        }
     }
 
     /// These panes have come into view.
@@ -130,7 +130,7 @@ impl Desk {
     /// The panes' periodic work (a fetch on its own thread reporting back).
     pub fn tick(&mut self, cx: &mut super::pane::Cx<'_>, now: std::time::Instant) -> bool {
         let mut changed = false;
-        for kind in ALL {
+        for &kind in ALL {
             changed |= self.pane_mut(kind).tick(cx, now);
         }
         changed
@@ -140,7 +140,7 @@ impl Desk {
     /// choose (`Pane::refresh_hidden`). True when any view changed.
     pub fn refresh(&mut self, session: &Session, shown: &[PaneKind]) -> Result<bool, String> {
         let mut changed = false;
-        for kind in ALL {
+        for &kind in ALL {
             let pane = self.pane_mut(kind);
             changed |=
                 if shown.contains(&kind) { pane.refresh(session)? } else { pane.refresh_hidden(session)? };
@@ -173,7 +173,7 @@ mod tests {
         session.set_active(&incident).unwrap();
         let mut desk = Desk::open(&mut session, incident, Lang::Nb).unwrap();
         let mut ignored = Vec::new();
-        for kind in ALL {
+        for &kind in ALL {
             let context = desk.pane(kind).context();
             for meaning in context.keys().actions {
                 // What the UI handles itself, before any pane, is not the pane's to use.

@@ -6,6 +6,7 @@
 use super::action::{does, Keys};
 use super::action::{Action, Input};
 use super::desk::Desk;
+use super::desk::PaneKind;
 use super::hangup::SharedUnsaved;
 use super::help::Help;
 use super::keymap::{Chord, Context, Keymap};
@@ -17,7 +18,7 @@ use super::report_editor::ReportEditor;
 use super::task_board::TaskBoard;
 use super::theme::Theme;
 use super::widgets::{self, hints};
-use super::workspace::{self, PaneKind, WorkspaceDef};
+use super::workspace::{self, WorkspaceDef};
 use crate::app::Session;
 use crate::i18n::Lang;
 use crate::sync::background::{Background, LinkState, SyncState};

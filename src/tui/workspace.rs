@@ -2,48 +2,12 @@
 //! TOML. The shipped ones are compiled in; the user's `workspaces.toml` adds more or
 //! replaces one by name. Mistakes are reported with file, line and what is wrong.
 
+use super::desk::PaneKind;
 use crate::config::{describe_toml_error, line_col};
 use crate::domain::roles::Role;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use std::path::Path;
 use toml::de::{DeTable, DeValue};
-
-/// The kinds of pane a layout can name. A new pane type is a new variant here, its
-/// name in `NAMES`, and its module.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PaneKind {
-    Log,
-    Tasks,
-    Media,
-    Reports,
-    Sitrep,
-    Alerts,
-    Cards,
-    Contacts,
-    Plans,
-    Ros,
-    Eps,
-    Resources,
-    History,
-    Shared,
-}
-
-const NAMES: &[(&str, PaneKind)] = &[
-    ("log", PaneKind::Log),
-    ("tasks", PaneKind::Tasks),
-    ("media", PaneKind::Media),
-    ("reports", PaneKind::Reports),
-    ("sitrep", PaneKind::Sitrep),
-    ("alerts", PaneKind::Alerts),
-    ("cards", PaneKind::Cards),
-    ("contacts", PaneKind::Contacts),
-    ("plans", PaneKind::Plans),
-    ("ros", PaneKind::Ros),
-    ("eps", PaneKind::Eps),
-    ("resources", PaneKind::Resources),
-    ("history", PaneKind::History),
-    ("shared", PaneKind::Shared),
-];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Size {
@@ -224,7 +188,7 @@ pub fn parse(file: &str, source: &str) -> Result<Vec<WorkspaceDef>, WorkspaceErr
                     }
                     ("layout", _) => layout = Some(node(v, &err)?),
                     ("focus", DeValue::String(s)) => {
-                        let kind = NAMES.iter().find(|(n, _)| *n == s.as_ref()).map(|(_, k)| *k);
+                        let kind = PaneKind::from_name(s.as_ref());
                         focus = Some(kind.ok_or_else(|| err(here, format!("focus: '{s}' is not a pane")))?);
                     }
                     (other, _) => {
@@ -276,8 +240,8 @@ fn node(
 ) -> Result<Node, WorkspaceError> {
     let at = v.span().start;
     let pane = |name: &str, at: usize| {
-        NAMES.iter().find(|(n, _)| *n == name).map(|(_, k)| *k).ok_or_else(|| {
-            let known: Vec<_> = NAMES.iter().map(|(n, _)| *n).collect();
+        PaneKind::from_name(name).ok_or_else(|| {
+            let known: Vec<_> = super::desk::ALL.iter().map(|k| k.name()).collect();
             err(at, format!("unknown pane type '{name}'; pane types are {}", known.join(", ")))
         })
     };
