@@ -13,6 +13,7 @@ pub mod doc;
 pub mod domain;
 pub mod i18n;
 pub mod keys;
+pub mod lang;
 pub mod pdf;
 pub mod replication;
 pub mod server;

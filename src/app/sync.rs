@@ -16,7 +16,7 @@ impl Session {
     pub fn conflicts(&self, incident: Option<&Incident>) -> Result<Vec<Conflict>> {
         let mut all = self.store.conflicts(incident.map(|i| i.id))?;
         let mut hidden = Vec::new();
-        for kind in crate::replication::Kind::ALL {
+        for &kind in crate::replication::Kind::ALL {
             if let Some(p) = crate::replication::authorize::needed_to_read(kind) {
                 if !self.may(p)? {
                     hidden.push(kind);

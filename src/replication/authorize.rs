@@ -1,54 +1,19 @@
 //! What each op needs, judged by the server against what *its own store* says about the
 //! record the op touches, never against what the op says about itself. One description
-//! per kind ([`rules`]: an exhaustive match, so a new kind cannot be added without
-//! saying what it needs) and one function every pushed op goes through ([`judge`]).
+//! per kind (the kinds table, `replication::kind`, which a new kind cannot be added
+//! without filling in) and one function every pushed op goes through ([`judge`]).
 //! Pure rules: the store supplies the [`Target`], the server the account.
 
+use super::kind::KindSpec;
 use super::{Action, Kind, Op};
 use crate::domain::report::ReportStatus;
 use crate::domain::roles::{allowed, roles_granting, Permission, Role};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-/// What the server needs to know about a kind of record.
-pub struct Rules {
-    /// The permission to create or change records of the kind (some changes need
-    /// more: see [`needed`]).
-    pub change: Permission,
-    /// The permission needed to *see* records of the kind, beyond belonging to the
-    /// organisation.
-    pub read: Option<Permission>,
-    /// Fields that name another record, and the kind that record must be. The named
-    /// record must be on the server, in the same incident (or, for a record of no
-    /// incident, of the same organisation).
-    pub refs: &'static [(&'static str, Kind)],
-    /// Whether records of the kind may still change once their incident is closed
-    /// (the incident itself may: it is reopened).
-    pub after_closing: bool,
-}
-
-/// The description of each kind.
-pub fn rules(kind: Kind) -> Rules {
-    use Permission::*;
-    let r = |change, refs, after_closing| Rules { change, read: None, refs, after_closing };
-    match kind {
-        Kind::Incident => r(ManageIncidents, &[], true),
-        // Automatic entries come with the change they record; every role that may
-        // change anything may write the log.
-        Kind::LogEntry => r(WriteLog, &[("corrects", Kind::LogEntry)], false),
-        Kind::Task => r(ManageTasks, &[("links", Kind::LogEntry)], false),
-        Kind::Media => r(WorkMedia, &[], false),
-        Kind::Report => r(WriteReports, &[("root", Kind::Report), ("parent", Kind::Report)], false),
-        Kind::Meeting => r(WriteLog, &[("minutes_report", Kind::Report)], false),
-        // Evacuee and next-of-kin registrations: only those who may see them receive
-        // them, or write them.
-        Kind::Eps => Rules { change: SeeEps, read: Some(SeeEps), refs: &[], after_closing: false },
-        Kind::Alert => r(SendAlerts, &[], false),
-        // Answers and escalations change recipients (see `needed`); who is alerted is
-        // part of sending.
-        Kind::Recipient => r(WriteLog, &[("alert_id", Kind::Alert), ("contact_id", Kind::Contact)], false),
-        Kind::Contact | Kind::Resource => r(ManagePreparedness, &[], true),
-    }
+/// What the server needs to know about a kind of record: its row in the kinds table.
+pub fn rules(kind: Kind) -> &'static KindSpec {
+    kind.spec()
 }
 
 /// The permission to create or change records of a kind.

@@ -7,6 +7,7 @@
 pub mod authorize;
 pub mod checkpoint;
 pub mod hlc;
+pub mod kind;
 pub mod op;
 
 pub use hlc::Hlc;

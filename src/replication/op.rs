@@ -8,78 +8,7 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-/// The kinds of record that replicate. Drafts, per-user screen state and the local user
-/// list stay on their machine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Kind {
-    #[serde(rename = "incident")]
-    Incident,
-    #[serde(rename = "log_entry")]
-    LogEntry,
-    #[serde(rename = "task")]
-    Task,
-    #[serde(rename = "media")]
-    Media,
-    #[serde(rename = "report")]
-    Report,
-    #[serde(rename = "meeting")]
-    Meeting,
-    /// An EPS registration: sensitive, sent only to those who may see it.
-    #[serde(rename = "eps")]
-    Eps,
-    #[serde(rename = "alert")]
-    Alert,
-    /// Someone on an alert: alerted or on standby, and their answer.
-    #[serde(rename = "alert_recipient")]
-    Recipient,
-    /// The organisation's contacts and resources: they belong to no incident.
-    #[serde(rename = "contact")]
-    Contact,
-    #[serde(rename = "resource")]
-    Resource,
-}
-
-impl Kind {
-    pub const ALL: [Kind; 11] = [
-        Kind::Incident,
-        Kind::LogEntry,
-        Kind::Task,
-        Kind::Media,
-        Kind::Report,
-        Kind::Meeting,
-        Kind::Eps,
-        Kind::Alert,
-        Kind::Recipient,
-        Kind::Contact,
-        Kind::Resource,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Incident => "incident",
-            Kind::LogEntry => "log_entry",
-            Kind::Task => "task",
-            Kind::Media => "media",
-            Kind::Report => "report",
-            Kind::Meeting => "meeting",
-            Kind::Eps => "eps",
-            Kind::Alert => "alert",
-            Kind::Recipient => "alert_recipient",
-            Kind::Contact => "contact",
-            Kind::Resource => "resource",
-        }
-    }
-
-    /// Records of the organisation rather than of an incident: their ops carry the nil
-    /// incident, and the server keeps which organisation owns each.
-    pub fn org_scoped(self) -> bool {
-        matches!(self, Kind::Contact | Kind::Resource)
-    }
-
-    pub fn parse(s: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.name() == s)
-    }
-}
+pub use super::kind::Kind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Action {

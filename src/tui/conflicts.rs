@@ -7,7 +7,6 @@ use super::keymap::Context;
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
 use super::widgets::centered;
 use crate::app::Session;
-use crate::replication::Kind;
 use crate::store::Conflict;
 use crate::text::safe_line;
 use ratatui::layout::Rect;
@@ -66,32 +65,8 @@ impl Conflicts {
 }
 
 /// "oppgave 3 · status", in the user's language.
-fn what(c: &Conflict, nb: bool) -> String {
-    let kind = match (c.kind, nb) {
-        (Kind::Incident, true) => "hendelse",
-        (Kind::Incident, false) => "incident",
-        (Kind::LogEntry, true) => "loggføring",
-        (Kind::LogEntry, false) => "log entry",
-        (Kind::Task, true) => "oppgave",
-        (Kind::Task, false) => "task",
-        (Kind::Media, true) => "mediehenvendelse",
-        (Kind::Media, false) => "media inquiry",
-        (Kind::Report, true) => "rapport",
-        (Kind::Report, false) => "report",
-        (Kind::Meeting, true) => "møte",
-        (Kind::Meeting, false) => "meeting",
-        (Kind::Eps, true) => "EPS-registrering",
-        (Kind::Eps, false) => "EPS registration",
-        (Kind::Alert, true) => "varsling",
-        (Kind::Alert, false) => "alert",
-        (Kind::Recipient, true) => "varslet",
-        (Kind::Recipient, false) => "alerted",
-        (Kind::Contact, true) => "kontakt",
-        (Kind::Contact, false) => "contact",
-        (Kind::Resource, true) => "ressurs",
-        (Kind::Resource, false) => "resource",
-    };
-    format!("{kind} {} · {}", c.number, c.field)
+fn what(c: &Conflict, lang: crate::i18n::Lang) -> String {
+    format!("{} {} · {}", c.kind.spec().label.get(lang), c.number, c.field)
 }
 
 fn shown(v: &serde_json::Value) -> String {
@@ -144,7 +119,7 @@ impl Pane for Conflicts {
         let mut lines = Vec::new();
         let mut selected_line = 0;
         for (i, c) in self.list.iter().enumerate() {
-            lines.push(Line::from(Span::styled(format!(" {}", what(c, nb)), t.heading)));
+            lines.push(Line::from(Span::styled(format!(" {}", what(c, cx.lang)), t.heading)));
             let holding = crate::domain::say(nb, "gjelder nå", "holds now");
             let mut values = vec![(shown(&c.current), holding)];
             for o in &c.others {

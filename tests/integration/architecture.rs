@@ -12,6 +12,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("text", 0),
     ("keys", 0),
     ("doc", 0),
+    ("lang", 0),
     ("pdf", 1),
     // pure rules, and the replication vocabulary beside them
     ("domain", 2),

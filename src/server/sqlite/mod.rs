@@ -412,7 +412,8 @@ impl ServerStore for SqliteServer {
 
     fn pull(&self, who: &Principal, origin: &str, cursor: i64, limit: usize) -> Result<(Vec<Op>, i64, bool)> {
         let hidden: Vec<Kind> = Kind::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|k| {
                 needed_to_read(*k)
                     .is_some_and(|p| !who.superadmin && !crate::domain::roles::allowed(&who.roles, p))

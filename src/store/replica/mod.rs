@@ -52,7 +52,8 @@ struct Table {
     touched: bool,
 }
 
-const TABLES: [Table; 11] = [
+/// One row per kind of the kinds table (`replication::kind`), in its order.
+const TABLES: [Table; Kind::ALL.len()] = [
     Table {
         kind: Kind::Incident,
         name: "incidents",
@@ -466,3 +467,15 @@ pub(in crate::store) use heads::seen;
 pub use heads::{Conflict, ConflictValue};
 pub(in crate::store) use making::{changed, created};
 pub(in crate::store) use snapshot::snapshot;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_its_table_in_the_kinds_order() {
+        for (t, k) in TABLES.iter().zip(Kind::ALL) {
+            assert_eq!(t.kind, *k, "{}", t.name);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! The interface languages and [`Text`], a phrase in each: the one mechanism every
+//! word on screen goes through. Below everything that uses it; the words themselves
+//! are with what they name (`i18n` for the interface and the domain's values, each
+//! pane's keys, each kind of record).
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// Norsk bokmål
+    Nb,
+    /// English
+    En,
+}
+
+impl Lang {
+    /// From a locale such as `nb_NO.UTF-8`: Norwegian (nb, nn, no) gets bokmål,
+    /// anything else English.
+    pub fn from_locale(locale: &str) -> Lang {
+        let l = locale.to_ascii_lowercase();
+        if ["nb", "nn", "no"].iter().any(|p| l.starts_with(p)) {
+            Lang::Nb
+        } else {
+            Lang::En
+        }
+    }
+
+    /// `LC_ALL`, `LC_MESSAGES`, then `LANG`, as POSIX orders them.
+    pub fn from_env() -> Lang {
+        ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+            .map_or(Lang::En, |v| Lang::from_locale(&v))
+    }
+
+    pub fn is_norwegian(self) -> bool {
+        self == Lang::Nb
+    }
+}
+
+/// A phrase in every interface language: leaving one out does not compile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Text {
+    nb: &'static str,
+    en: &'static str,
+}
+
+impl Text {
+    pub const fn new(nb: &'static str, en: &'static str) -> Text {
+        Text { nb, en }
+    }
+
+    pub fn get(self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Nb => self.nb,
+            Lang::En => self.en,
+        }
+    }
+}
