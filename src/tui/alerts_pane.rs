@@ -6,9 +6,9 @@
 use super::action::{does, Keys, DOWN, FIRST, HELP, INCIDENTS, LAST, UP};
 use super::action::{Action, Input};
 use super::keymap::Context;
-use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx, UiEvent};
-use super::prompt::{self, drive, Prompt};
-use super::widgets::{cut, list_window, move_selection, pane_block};
+use super::list::{Handled, List};
+use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
+use super::widgets::{cut, list_window, pane_block};
 use crate::app::Session;
 use crate::domain::alert::{Ack, Alert, Delivery};
 use crate::domain::roles::Permission;
@@ -63,38 +63,40 @@ struct NewAlert;
 
 pub struct AlertsPane {
     incident: Incident,
-    alerts: Vec<Alert>,
+    /// Newest first.
+    list: List<Alert, NewAlert>,
     /// Alerts of this incident that reached this user and wait for their answer.
     waiting: Vec<Waiting>,
-    row: usize,
-    prompt: Option<Prompt<NewAlert>>,
     can_send: bool,
-    fresh: Freshness,
+}
+
+/// The incident's alerts, newest first; and, into `waiting`, those that wait for this
+/// user's answer.
+fn load(
+    session: &Session,
+    incident: &Incident,
+    waiting: &mut Vec<Waiting>,
+) -> crate::app::Result<Vec<Alert>> {
+    *waiting = session.waiting_alerts()?.into_iter().filter(|w| w.incident == incident.number).collect();
+    let mut alerts = session.alerts(incident)?;
+    alerts.reverse();
+    Ok(alerts)
 }
 
 impl AlertsPane {
     pub fn open(session: &Session, incident: Incident) -> crate::app::Result<AlertsPane> {
         let mut pane = AlertsPane {
             incident,
-            alerts: Vec::new(),
+            list: List::new("alert", |a, b| a.id == b.id),
             waiting: Vec::new(),
-            row: 0,
-            prompt: None,
             can_send: session.may(Permission::SendAlerts)?,
-            fresh: Freshness::new("alert"),
         };
         pane.reload(session)?;
         Ok(pane)
     }
 
     fn reload(&mut self, session: &Session) -> crate::app::Result<()> {
-        self.fresh.mark(session)?;
-        self.alerts = session.alerts(&self.incident)?;
-        self.alerts.reverse(); // newest first
-        self.waiting =
-            session.waiting_alerts()?.into_iter().filter(|w| w.incident == self.incident.number).collect();
-        self.row = self.row.min(self.alerts.len().saturating_sub(1));
-        Ok(())
+        self.list.reload(session, |s| load(s, &self.incident, &mut self.waiting))
     }
 
     fn reload_or_say(&mut self, cx: &mut Cx<'_>) {
@@ -136,28 +138,26 @@ impl AlertsPane {
         // Recording is quick; delivery runs in the background (see `tui::outbox`).
         let result = cx.session.send_alert(&self.incident, list.trim(), message.trim()).map(|(_, e)| e.text);
         if cx.changed(result) {
-            self.row = 0;
             self.reload_or_say(cx);
+            self.list.row = 0; // the new one, on top
         }
     }
 }
 
 impl Pane for AlertsPane {
     fn context(&self) -> Context {
-        prompt::context(&self.prompt, Context::Alerts)
+        self.list.context(Context::Alerts)
     }
 
     fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
-        if let Some((outcome, given)) = drive(&mut self.prompt, input) {
-            if let Some((_, text)) = given {
+        let action = match self.list.handle(input) {
+            Handled::Done(outcome) => return outcome,
+            Handled::Answered(_, text) => {
                 self.send(cx, text);
+                return Outcome::Consumed;
             }
-            return outcome;
-        }
-        let Input::Action(action) = input else { return Outcome::Ignored };
-        if move_selection(&mut self.row, self.alerts.len(), action) {
-            return Outcome::Consumed;
-        }
+            Handled::Action(action) => action,
+        };
         match action {
             Action::SendAlert => {
                 if !cx.refused(self.can_send, Permission::SendAlerts) {
@@ -166,7 +166,7 @@ impl Pane for AlertsPane {
                         .alert_lists()
                         .ok()
                         .and_then(|l| l.first().map(|l| format!("{}: ", l.name)));
-                    self.prompt = Some(Prompt::new(NewAlert, first.unwrap_or_default()));
+                    self.list.ask(NewAlert, first.unwrap_or_default());
                 }
             }
             Action::AckReceived => self.answer(cx, Ack::Received),
@@ -178,15 +178,11 @@ impl Pane for AlertsPane {
     }
 
     fn refresh(&mut self, session: &Session) -> Result<bool, String> {
-        if !self.fresh.stale(session)? {
-            return Ok(false);
-        }
-        self.reload(session).map_err(|e| e.to_string())?;
-        Ok(true)
+        self.list.refresh(session, |s| load(s, &self.incident, &mut self.waiting))
     }
 
     fn paste(&mut self, text: &str, _cx: &mut Cx<'_>) -> Outcome {
-        prompt::paste(&mut self.prompt, text)
+        self.list.paste(text)
     }
 
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
@@ -203,12 +199,12 @@ impl Pane for AlertsPane {
         let inner = block.inner(area);
         f.render_widget(block, area);
         let banner_h = u16::from(!self.waiting.is_empty()) * 2;
-        let list_h = (self.alerts.len() as u16).clamp(1, (inner.height / 3).max(1));
+        let list_h = (self.list.items.len() as u16).clamp(1, (inner.height / 3).max(1));
         let [banner, list, detail, prompt] = Layout::vertical([
             Constraint::Length(banner_h),
             Constraint::Length(list_h),
             Constraint::Min(0),
-            Constraint::Length(u16::from(self.prompt.is_some())),
+            Constraint::Length(u16::from(self.list.prompt.is_some())),
         ])
         .areas(inner);
         if let Some(w) = self.waiting.first() {
@@ -239,7 +235,7 @@ impl Pane for AlertsPane {
             ];
             f.render_widget(Paragraph::new(lines), banner);
         }
-        if self.alerts.is_empty() {
+        if self.list.items.is_empty() {
             let none = if nb {
                 "Ingen varslinger. n sender en («liste: melding»)."
             } else {
@@ -247,13 +243,13 @@ impl Pane for AlertsPane {
             };
             f.render_widget(Paragraph::new(Span::styled(none, t.dim)), list);
         } else {
-            let rows = self.alerts.iter().map(|a| tally_line(a, nb, cx)).collect();
+            let rows = self.list.items.iter().map(|a| tally_line(a, nb, cx)).collect();
             f.render_widget(
-                Paragraph::new(list_window(rows, self.row, list.height as usize, list.width, cx)),
+                Paragraph::new(list_window(rows, self.list.row, list.height as usize, list.width, cx)),
                 list,
             );
         }
-        if let Some(a) = self.alerts.get(self.row) {
+        if let Some(a) = self.list.items.get(self.list.row) {
             let mut lines = vec![Line::from(Span::styled("─".repeat(detail.width as usize), t.border))];
             lines.push(cut(
                 Line::from(Span::styled(safe_line(&a.message).into_owned(), t.base)),
@@ -311,7 +307,7 @@ impl Pane for AlertsPane {
             lines.truncate(detail.height as usize);
             f.render_widget(Paragraph::new(lines), detail);
         }
-        if let Some(asked) = &self.prompt {
+        if let Some(asked) = &self.list.prompt {
             f.render_widget(
                 Paragraph::new(asked.line(if nb { "Liste: melding" } else { "List: message" }, t)),
                 prompt,

@@ -6,9 +6,9 @@
 use super::action::{does, Keys, DOWN, FIRST, HELP, INCIDENTS, LAST, UP};
 use super::action::{Action, Input};
 use super::keymap::Context;
-use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx, UiEvent};
-use super::prompt::{self, drive, Prompt};
-use super::widgets::{list_window, move_selection, pane_block};
+use super::list::{Handled, List};
+use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
+use super::widgets::{list_window, pane_block};
 use crate::app::Session;
 use crate::domain::eps::{EpsKind, EpsStatus, NewRegistration, Registration};
 use crate::domain::roles::Permission;
@@ -68,31 +68,35 @@ struct NewEvacuee;
 
 pub struct EpsPane {
     incident: Incident,
-    /// None: this user may not see EPS data.
-    registrations: Option<Vec<Registration>>,
-    row: usize,
-    prompt: Option<Prompt<NewEvacuee>>,
-    fresh: Freshness,
+    list: List<Registration, NewEvacuee>,
+    /// Whether this user may see EPS data at all (if not, the list stays empty).
+    may_see: bool,
+}
+
+/// The incident's registrations, for one who may see them (asked afresh each time:
+/// roles change); none for anyone else.
+fn load(session: &Session, incident: &Incident, may_see: &mut bool) -> crate::app::Result<Vec<Registration>> {
+    *may_see = session.may(Permission::SeeEps)?;
+    if *may_see {
+        session.eps_registrations(incident)
+    } else {
+        Ok(Vec::new())
+    }
 }
 
 impl EpsPane {
     pub fn open(session: &Session, incident: Incident) -> crate::app::Result<EpsPane> {
-        let mut pane =
-            EpsPane { incident, registrations: None, row: 0, prompt: None, fresh: Freshness::new("eps") };
+        let mut pane = EpsPane {
+            incident,
+            list: List::new("eps", |a, b| a.id == b.id),
+            may_see: session.may(Permission::SeeEps)?,
+        };
         pane.reload(session)?;
         Ok(pane)
     }
 
     fn reload(&mut self, session: &Session) -> crate::app::Result<()> {
-        self.fresh.mark(session)?;
-        self.registrations = if session.may(Permission::SeeEps)? {
-            Some(session.eps_registrations(&self.incident)?)
-        } else {
-            None
-        };
-        let len = self.registrations.as_ref().map_or(0, Vec::len);
-        self.row = self.row.min(len.saturating_sub(1));
-        Ok(())
+        self.list.reload(session, |s| load(s, &self.incident, &mut self.may_see))
     }
 
     fn run(
@@ -111,12 +115,13 @@ impl EpsPane {
 
 impl Pane for EpsPane {
     fn context(&self) -> Context {
-        prompt::context(&self.prompt, Context::Eps)
+        self.list.context(Context::Eps)
     }
 
     fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
-        if let Some((outcome, given)) = drive(&mut self.prompt, input) {
-            if let Some((_, text)) = given {
+        let action = match self.list.handle(input) {
+            Handled::Done(outcome) => return outcome,
+            Handled::Answered(_, text) => {
                 let (name, location) = text.split_once(',').unwrap_or((&text, ""));
                 let new = NewRegistration {
                     kind: EpsKind::Evacuated,
@@ -129,24 +134,21 @@ impl Pane for EpsPane {
                     notes: String::new(),
                 };
                 self.run(cx, |s, i| s.add_eps_registration(i, new));
+                return Outcome::Consumed;
             }
-            return outcome;
-        }
-        let Input::Action(action) = input else { return Outcome::Ignored };
-        let Some(list) = &self.registrations else {
+            Handled::Action(action) => action,
+        };
+        if !self.may_see {
             if action.changes_records() {
                 let _ = cx.refused(false, Permission::SeeEps);
                 return Outcome::Consumed;
             }
             return Outcome::Ignored;
-        };
-        if move_selection(&mut self.row, list.len(), action) {
-            return Outcome::Consumed;
         }
-        let selected = list.get(self.row).map(|r| r.number);
+        let selected = self.list.selected().map(|r| r.number);
         let to = match action {
             Action::NewRegistration => {
-                self.prompt = Some(Prompt::new(NewEvacuee, String::new()));
+                self.list.ask(NewEvacuee, "");
                 return Outcome::Consumed;
             }
             Action::EpsRegistered => EpsStatus::Registered,
@@ -162,21 +164,18 @@ impl Pane for EpsPane {
     }
 
     fn refresh(&mut self, session: &Session) -> Result<bool, String> {
-        if !self.fresh.stale(session)? {
-            return Ok(false);
-        }
-        self.reload(session).map_err(|e| e.to_string())?;
-        Ok(true)
+        self.list.refresh(session, |s| load(s, &self.incident, &mut self.may_see))
     }
 
     fn paste(&mut self, text: &str, _cx: &mut Cx<'_>) -> Outcome {
-        prompt::paste(&mut self.prompt, text)
+        self.list.paste(text)
     }
 
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let t = cx.theme;
         let nb = cx.lang.is_norwegian();
-        let Some(list) = &self.registrations else {
+        let list = &self.list.items;
+        if !self.may_see {
             let block = pane_block(vec![Span::styled(" EPS ", t.heading)], cx);
             let inner = block.inner(area);
             f.render_widget(block, area);
@@ -190,7 +189,7 @@ impl Pane for EpsPane {
                 inner,
             );
             return;
-        };
+        }
         let missing = list.iter().filter(|r| r.status == EpsStatus::Missing).count();
         let mut title = vec![Span::styled(format!(" EPS · {} ", list.len()), t.heading)];
         if missing > 0 {
@@ -203,7 +202,7 @@ impl Pane for EpsPane {
         let inner = block.inner(area);
         f.render_widget(block, area);
         let [rows_area, prompt_area] =
-            Layout::vertical([Constraint::Min(1), Constraint::Length(u16::from(self.prompt.is_some()))])
+            Layout::vertical([Constraint::Min(1), Constraint::Length(u16::from(self.list.prompt.is_some()))])
                 .areas(inner);
         let rows: Vec<Line<'static>> = list
             .iter()
@@ -232,11 +231,17 @@ impl Pane for EpsPane {
             f.render_widget(Paragraph::new(Span::styled(none, t.dim)), rows_area);
         } else {
             f.render_widget(
-                Paragraph::new(list_window(rows, self.row, rows_area.height as usize, rows_area.width, cx)),
+                Paragraph::new(list_window(
+                    rows,
+                    self.list.row,
+                    rows_area.height as usize,
+                    rows_area.width,
+                    cx,
+                )),
                 rows_area,
             );
         }
-        if let Some(asked) = &self.prompt {
+        if let Some(asked) = &self.list.prompt {
             f.render_widget(
                 Paragraph::new(asked.line(if nb { "Navn, sted" } else { "Name, place" }, t)),
                 prompt_area,

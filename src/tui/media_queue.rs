@@ -5,8 +5,8 @@
 use super::action::{does, Keys, DOWN, FIRST, HELP, INCIDENTS, LAST, UP};
 use super::action::{Action, Input};
 use super::keymap::Context;
-use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx, UiEvent};
-use super::prompt::{self, drive, Prompt};
+use super::list::{Handled, List};
+use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
 use super::wrap::wrap;
 use crate::app::Session;
 use crate::domain::media::{time_left, MediaInquiry, MediaStatus, NewInquiry, Urgency, MEDIA_STATUSES};
@@ -71,12 +71,15 @@ enum Asking {
 pub struct MediaQueue {
     incident: Incident,
     /// In queue order: open ones by deadline, then the rest, newest first.
-    inquiries: Vec<MediaInquiry>,
-    row: usize,
-    prompt: Option<Prompt<Asking>>,
+    list: List<MediaInquiry, Asking>,
     can_write: bool,
-    /// Reload only when these records changed.
-    fresh: Freshness,
+}
+
+/// The incident's inquiries in queue order.
+fn load(session: &Session, incident: &Incident) -> crate::app::Result<Vec<MediaInquiry>> {
+    let mut inquiries = session.inquiries(incident)?;
+    queue_order(&mut inquiries);
+    Ok(inquiries)
 }
 
 fn queue_order(list: &mut [MediaInquiry]) {
@@ -94,38 +97,25 @@ fn queue_order(list: &mut [MediaInquiry]) {
 
 impl MediaQueue {
     pub fn open(session: &Session, incident: Incident) -> crate::app::Result<MediaQueue> {
-        let mut inquiries = session.inquiries(&incident)?;
-        queue_order(&mut inquiries);
         let mut pane = MediaQueue {
             incident,
-            inquiries,
-            row: 0,
-            prompt: None,
+            list: List::new("media", |a, b| a.id == b.id),
             can_write: session.may(Permission::WorkMedia)?,
-            fresh: Freshness::new("media"),
         };
-        pane.fresh.mark(session)?;
+        pane.reload(session)?;
         Ok(pane)
     }
 
     pub fn inquiries(&self) -> &[MediaInquiry] {
-        &self.inquiries
+        &self.list.items
     }
 
     fn reload(&mut self, session: &Session) -> crate::app::Result<()> {
-        self.fresh.mark(session)?;
-        let selected = self.selected().map(|m| m.id);
-        self.inquiries = session.inquiries(&self.incident)?;
-        queue_order(&mut self.inquiries);
-        if let Some(id) = selected {
-            self.row = self.inquiries.iter().position(|m| m.id == id).unwrap_or(self.row);
-        }
-        self.row = self.row.min(self.inquiries.len().saturating_sub(1));
-        Ok(())
+        self.list.reload(session, |s| load(s, &self.incident))
     }
 
     fn selected(&self) -> Option<&MediaInquiry> {
-        self.inquiries.get(self.row)
+        self.list.selected()
     }
 
     fn run(
@@ -185,35 +175,32 @@ impl MediaQueue {
 
 impl Pane for MediaQueue {
     fn context(&self) -> Context {
-        prompt::context(&self.prompt, Context::Media)
+        self.list.context(Context::Media)
     }
 
     fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
-        if let Some((outcome, given)) = drive(&mut self.prompt, input) {
-            if let Some((asking, text)) = given {
+        let action = match self.list.handle(input) {
+            Handled::Done(outcome) => return outcome,
+            Handled::Answered(asking, text) => {
                 self.answer(cx, asking, text);
+                return Outcome::Consumed;
             }
-            return outcome;
-        }
-        let Input::Action(action) = input else { return Outcome::Ignored };
+            Handled::Action(action) => action,
+        };
         if action.changes_records() && cx.refused(self.can_write, Permission::WorkMedia) {
             return Outcome::Consumed;
         }
         match action {
-            Action::Up => self.row = self.row.saturating_sub(1),
-            Action::Down => self.row = (self.row + 1).min(self.inquiries.len().saturating_sub(1)),
-            Action::First => self.row = 0,
-            Action::Last => self.row = self.inquiries.len().saturating_sub(1),
-            Action::NewTask => self.prompt = Some(Prompt::new(Asking::New, String::new())),
+            Action::NewTask => self.list.ask(Asking::New, ""),
             Action::AssignTask => {
                 let current = self.selected().and_then(|m| m.responsible.clone());
                 if self.selected().is_some() {
-                    self.prompt = Some(Prompt::new(Asking::Responsible, current.unwrap_or_default()));
+                    self.list.ask(Asking::Responsible, current.unwrap_or_default());
                 }
             }
             Action::AnswerInquiry => {
-                if let Some(m) = self.selected() {
-                    self.prompt = Some(Prompt::new(Asking::Answer, m.answer.clone()));
+                if let Some(answer) = self.selected().map(|m| m.answer.clone()) {
+                    self.list.ask(Asking::Answer, answer);
                 }
             }
             Action::MoveRight | Action::MoveLeft => {
@@ -234,23 +221,19 @@ impl Pane for MediaQueue {
     }
 
     fn refresh(&mut self, session: &Session) -> Result<bool, String> {
-        if !self.fresh.stale(session)? {
-            return Ok(false);
-        }
-        self.reload(session).map_err(|e| e.to_string())?;
-        Ok(true)
+        self.list.refresh(session, |s| load(s, &self.incident))
     }
 
     fn paste(&mut self, text: &str, _cx: &mut Cx<'_>) -> Outcome {
-        prompt::paste(&mut self.prompt, text)
+        self.list.paste(text)
     }
 
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let (s, t) = (cx.strings, cx.theme);
         let nb = cx.lang.is_norwegian();
         let now = cx.now.with_timezone(&Utc);
-        let open = self.inquiries.iter().filter(|m| m.status.is_open()).count();
-        let late = self.inquiries.iter().filter(|m| matches!(m.urgency(now), Urgency::Passed(_))).count();
+        let open = self.list.items.iter().filter(|m| m.status.is_open()).count();
+        let late = self.list.items.iter().filter(|m| matches!(m.urgency(now), Urgency::Passed(_))).count();
         let mut title = vec![Span::styled(format!(" {} · {open} {} ", s.media, s.open_tasks), t.heading)];
         if late > 0 {
             title.push(Span::styled(format!(" {late} {} ", s.past_deadline), t.error));
@@ -265,21 +248,22 @@ impl Pane for MediaQueue {
         let [list, detail, prompt] = Layout::vertical([
             Constraint::Min(1),
             Constraint::Length(detail_h),
-            Constraint::Length(u16::from(self.prompt.is_some())),
+            Constraint::Length(u16::from(self.list.prompt.is_some())),
         ])
         .areas(inner);
-        if self.inquiries.is_empty() {
+        if self.list.items.is_empty() {
             f.render_widget(Paragraph::new(Span::styled(s.no_media, t.dim)), list);
         } else {
             let height = list.height as usize;
-            let first = self.row.saturating_sub(height.saturating_sub(1));
+            let first = self.list.row.saturating_sub(height.saturating_sub(1));
             let lines: Vec<Line> = self
-                .inquiries
+                .list
+                .items
                 .iter()
                 .enumerate()
                 .skip(first)
                 .take(height)
-                .map(|(r, m)| row(m, now, list.width, cx.focused && r == self.row, nb, cx))
+                .map(|(r, m)| row(m, now, list.width, cx.focused && r == self.list.row, nb, cx))
                 .collect();
             f.render_widget(Paragraph::new(lines), list);
         }
@@ -303,7 +287,7 @@ impl Pane for MediaQueue {
                 f.render_widget(Paragraph::new(lines), detail);
             }
         }
-        if let Some(asked) = &self.prompt {
+        if let Some(asked) = &self.list.prompt {
             let label = match asked.asking {
                 Asking::New => s.new_media,
                 Asking::Responsible => s.assign_to,

@@ -14,6 +14,7 @@ pub mod hangup;
 pub mod help;
 pub mod history_pane;
 pub mod keymap;
+pub mod list;
 pub mod log_model;
 pub mod log_pane;
 pub mod media_queue;

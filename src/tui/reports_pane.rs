@@ -6,8 +6,8 @@
 use super::action::{does, Keys, DOWN, HELP, INCIDENTS, PAGE_DOWN, PAGE_UP, UP};
 use super::action::{Action, Input};
 use super::keymap::Context;
-use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx, UiEvent};
-use super::prompt::{self, drive, Prompt};
+use super::list::{Handled, List};
+use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
 use super::wrap::wrap;
 use crate::app::Session;
 use crate::domain::report::{Report, ReportStatus, ReportStep};
@@ -73,13 +73,18 @@ enum Asking {
 pub struct ReportsPane {
     incident: Incident,
     sitrep_only: bool,
-    reports: Vec<Report>,
-    row: usize,
+    list: List<Report, Asking>,
     scroll: usize,
     text_height: Cell<usize>,
-    prompt: Option<Prompt<Asking>>,
-    /// Reload only when these records changed.
-    fresh: Freshness,
+}
+
+/// The incident's reports (the latest version of each), or only its newest sitrep.
+fn load(session: &Session, incident: &Incident, sitrep_only: bool) -> crate::app::Result<Vec<Report>> {
+    if sitrep_only {
+        Ok(session.latest_sitrep(incident)?.into_iter().collect())
+    } else {
+        session.reports(incident)
+    }
 }
 
 impl ReportsPane {
@@ -87,38 +92,24 @@ impl ReportsPane {
         let mut pane = ReportsPane {
             incident,
             sitrep_only,
-            reports: Vec::new(),
-            row: 0,
+            list: List::new("report", |a, b| a.number == b.number),
             scroll: 0,
             text_height: Cell::new(10),
-            prompt: None,
-            fresh: Freshness::new("report"),
         };
         pane.reload(session)?;
         Ok(pane)
     }
 
     fn reload(&mut self, session: &Session) -> crate::app::Result<()> {
-        self.fresh.mark(session)?;
-        if self.sitrep_only {
-            self.reports = session.latest_sitrep(&self.incident)?.into_iter().collect();
-        } else {
-            let selected = self.selected().map(|r| r.number);
-            self.reports = session.reports(&self.incident)?;
-            if let Some(n) = selected {
-                self.row = self.reports.iter().position(|r| r.number == n).unwrap_or(self.row);
-            }
-        }
-        self.row = self.row.min(self.reports.len().saturating_sub(1));
-        Ok(())
+        self.list.reload(session, |s| load(s, &self.incident, self.sitrep_only))
     }
 
     pub fn reports(&self) -> &[Report] {
-        &self.reports
+        &self.list.items
     }
 
     fn selected(&self) -> Option<&Report> {
-        self.reports.get(self.row)
+        self.list.selected()
     }
 
     fn done(&mut self, cx: &mut Cx<'_>, result: crate::app::Result<(Report, LogEntry)>) {
@@ -136,8 +127,8 @@ impl ReportsPane {
                 if let Err(e) = self.reload(cx.session) {
                     cx.post(UiEvent::Error(e.to_string()));
                 }
-                if let Some(i) = self.reports.iter().position(|x| x.number == r.number) {
-                    self.row = i;
+                if let Some(i) = self.list.items.iter().position(|x| x.number == r.number) {
+                    self.list.row = i;
                 }
             }
             Err(e) => cx.post(UiEvent::Error(e.to_string())),
@@ -153,42 +144,51 @@ impl ReportsPane {
 
 impl Pane for ReportsPane {
     fn context(&self) -> Context {
-        prompt::context(&self.prompt, Context::Reports)
+        self.list.context(Context::Reports)
     }
 
     fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
-        if let Some((outcome, given)) = drive(&mut self.prompt, input) {
-            match given {
-                Some((Asking::Template, text)) => {
-                    let template =
-                        if text.trim().is_empty() { "situasjonsrapport".to_string() } else { text };
-                    let result = cx.session.new_report(&self.incident, &template, None);
-                    let opened = result.as_ref().ok().map(|(r, _)| r.clone());
-                    self.done(cx, result);
-                    if let Some(r) = opened {
-                        cx.post(UiEvent::EditReport(r));
-                    }
-                }
-                Some((Asking::ReturnComment, text)) => self.step(cx, ReportStep::Return, Some(text)),
-                None => {}
-            }
-            return outcome;
-        }
-        let Input::Action(action) = input else { return Outcome::Ignored };
         let page = self.text_height.get().max(1);
+        // Page keys scroll the report's text, not the list.
+        match input {
+            Input::Action(Action::PageUp) if self.list.prompt.is_none() => {
+                self.scroll = self.scroll.saturating_sub(page);
+                return Outcome::Consumed;
+            }
+            Input::Action(Action::PageDown) if self.list.prompt.is_none() => {
+                self.scroll += page;
+                return Outcome::Consumed;
+            }
+            _ => {}
+        }
+        let row = self.list.row;
+        let handled = self.list.handle(input);
+        if self.list.row != row {
+            self.scroll = 0;
+        }
+        let action = match handled {
+            Handled::Done(outcome) => return outcome,
+            Handled::Answered(asking, text) => {
+                match asking {
+                    Asking::Template => {
+                        let template =
+                            if text.trim().is_empty() { "situasjonsrapport".to_string() } else { text };
+                        let result = cx.session.new_report(&self.incident, &template, None);
+                        let opened = result.as_ref().ok().map(|(r, _)| r.clone());
+                        self.done(cx, result);
+                        if let Some(r) = opened {
+                            cx.post(UiEvent::EditReport(r));
+                        }
+                    }
+                    Asking::ReturnComment => self.step(cx, ReportStep::Return, Some(text)),
+                }
+                return Outcome::Consumed;
+            }
+            Handled::Action(action) => action,
+        };
         match action {
-            Action::Up => {
-                self.row = self.row.saturating_sub(1);
-                self.scroll = 0;
-            }
-            Action::Down => {
-                self.row = (self.row + 1).min(self.reports.len().saturating_sub(1));
-                self.scroll = 0;
-            }
-            Action::PageUp => self.scroll = self.scroll.saturating_sub(page),
-            Action::PageDown => self.scroll += page,
             // In the sitrep pane too: the template asked for is the sitrep's.
-            Action::NewTask => self.prompt = Some(Prompt::new(Asking::Template, "situasjonsrapport")),
+            Action::NewTask => self.list.ask(Asking::Template, "situasjonsrapport"),
             Action::EditReport => {
                 let Some(r) = self.selected().cloned() else { return Outcome::Consumed };
                 if !r.status.editable() {
@@ -218,7 +218,7 @@ impl Pane for ReportsPane {
             Action::ReturnReport => {
                 // Ask for the comment only of someone who may return it.
                 match cx.session.permit(Permission::ApproveReports) {
-                    Ok(()) => self.prompt = Some(Prompt::new(Asking::ReturnComment, "")),
+                    Ok(()) => self.list.ask(Asking::ReturnComment, ""),
                     Err(e) => cx.post(UiEvent::Error(e.to_string())),
                 }
             }
@@ -234,15 +234,11 @@ impl Pane for ReportsPane {
     }
 
     fn refresh(&mut self, session: &Session) -> Result<bool, String> {
-        if !self.fresh.stale(session)? {
-            return Ok(false);
-        }
-        self.reload(session).map_err(|e| e.to_string())?;
-        Ok(true)
+        self.list.refresh(session, |s| load(s, &self.incident, self.sitrep_only))
     }
 
     fn paste(&mut self, text: &str, _cx: &mut Cx<'_>) -> Outcome {
-        prompt::paste(&mut self.prompt, text)
+        self.list.paste(text)
     }
 
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
@@ -255,22 +251,26 @@ impl Pane for ReportsPane {
             .title(Span::styled(format!(" {title} "), t.heading));
         let inner = block.inner(area);
         f.render_widget(block, area);
-        if self.reports.is_empty() {
+        if self.list.items.is_empty() {
             let empty = if self.sitrep_only { s.no_sitrep } else { s.no_reports };
             f.render_widget(Paragraph::new(Span::styled(empty, t.dim)), inner);
             return;
         }
-        let list_h =
-            if self.sitrep_only { 1 } else { (self.reports.len() as u16 + 1).min(inner.height / 3).max(2) };
+        let list_h = if self.sitrep_only {
+            1
+        } else {
+            (self.list.items.len() as u16 + 1).min(inner.height / 3).max(2)
+        };
         let [list, text_area, prompt_area] = Layout::vertical([
             Constraint::Length(list_h),
             Constraint::Min(1),
-            Constraint::Length(u16::from(self.prompt.is_some())),
+            Constraint::Length(u16::from(self.list.prompt.is_some())),
         ])
         .areas(inner);
-        let first = self.row.saturating_sub(list_h as usize - 1);
+        let first = self.list.row.saturating_sub(list_h as usize - 1);
         let lines: Vec<Line> = self
-            .reports
+            .list
+            .items
             .iter()
             .enumerate()
             .skip(first)
@@ -298,7 +298,7 @@ impl Pane for ReportsPane {
                     ));
                 }
                 let mut line = super::widgets::cut(Line::from(spans), list.width);
-                if cx.focused && i == self.row && !self.sitrep_only {
+                if cx.focused && i == self.list.row && !self.sitrep_only {
                     for span in &mut line.spans {
                         span.style = span.style.patch(t.selected);
                     }
@@ -318,7 +318,7 @@ impl Pane for ReportsPane {
             self.text_height.set(text_area.height as usize);
             f.render_widget(Paragraph::new(lines), text_area);
         }
-        if let Some(p) = &self.prompt {
+        if let Some(p) = &self.list.prompt {
             let label = match p.asking {
                 Asking::Template => s.template_prompt,
                 Asking::ReturnComment => s.return_comment,
