@@ -5,8 +5,9 @@
 use super::action::{does, Keys, DOWN, FIRST, HELP, INCIDENTS, LAST, UP};
 use super::action::{Action, Input};
 use super::keymap::Context;
-use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx};
-use super::widgets::{list_window, move_selection, pane_block};
+use super::list::{Handled, List};
+use super::pane::{Cx, Outcome, Pane, RenderCx};
+use super::widgets::{list_window, pane_block};
 use crate::app::Session;
 use crate::domain::roles::Permission;
 use crate::domain::Incident;
@@ -40,28 +41,25 @@ pub const KEYS: Keys = Keys {
 
 pub struct CardsPane {
     incident: Incident,
-    cards: Vec<StoredCard>,
-    row: usize,
+    list: List<StoredCard, ()>,
     can_activate: bool,
-    fresh: Freshness,
 }
 
 impl CardsPane {
     pub fn open(session: &mut Session, incident: Incident) -> crate::app::Result<CardsPane> {
+        // (Asked first through the session, which puts the built-in cards in place.)
+        session.cards()?;
         let mut pane = CardsPane {
             incident,
-            cards: Vec::new(),
-            row: 0,
+            list: List::new("card", |a, b| a.card.name == b.card.name),
             can_activate: session.may(Permission::ManageTasks)?,
-            fresh: Freshness::new("card"),
         };
-        pane.cards = session.cards()?;
-        pane.fresh.mark(session)?;
+        pane.list.reload(session, |s| Ok(s.store.cards()?))?;
         Ok(pane)
     }
 
     fn activate(&mut self, cx: &mut Cx<'_>) {
-        let Some(name) = self.cards.get(self.row).map(|c| c.card.name.clone()) else { return };
+        let Some(name) = self.list.selected().map(|c| c.card.name.clone()) else { return };
         let result = cx.session.activate_card(&self.incident, &name, false).map(|(_, e)| e.text);
         cx.changed(result);
     }
@@ -73,10 +71,11 @@ impl Pane for CardsPane {
     }
 
     fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
-        let Input::Action(action) = input else { return Outcome::Ignored };
-        if move_selection(&mut self.row, self.cards.len(), action) {
-            return Outcome::Consumed;
-        }
+        let action = match self.list.handle(input) {
+            Handled::Action(action) => action,
+            Handled::Done(outcome) => return outcome,
+            Handled::Answered(..) => return Outcome::Consumed,
+        };
         match action {
             Action::ActivateCard => {
                 if !cx.refused(self.can_activate, Permission::ManageTasks) {
@@ -89,13 +88,7 @@ impl Pane for CardsPane {
     }
 
     fn refresh(&mut self, session: &Session) -> Result<bool, String> {
-        if !self.fresh.stale(session)? {
-            return Ok(false);
-        }
-        self.fresh.mark(session).map_err(|e| e.to_string())?;
-        self.cards = session.store.cards().map_err(|e| e.to_string())?;
-        self.row = self.row.min(self.cards.len().saturating_sub(1));
-        Ok(true)
+        self.list.refresh(session, |s| Ok(s.store.cards()?))
     }
 
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
@@ -105,10 +98,11 @@ impl Pane for CardsPane {
         let block = pane_block(vec![Span::styled(title, t.heading)], cx);
         let inner = block.inner(area);
         f.render_widget(block, area);
-        let list_h = (self.cards.len() as u16 + 1).min(inner.height / 2).max(1);
+        let list_h = (self.list.items.len() as u16 + 1).min(inner.height / 2).max(1);
         let [list, items] = Layout::vertical([Constraint::Length(list_h), Constraint::Min(0)]).areas(inner);
         let rows: Vec<Line<'static>> = self
-            .cards
+            .list
+            .items
             .iter()
             .map(|c| {
                 Line::from(vec![
@@ -118,10 +112,10 @@ impl Pane for CardsPane {
             })
             .collect();
         f.render_widget(
-            Paragraph::new(list_window(rows, self.row, list.height as usize, list.width, cx)),
+            Paragraph::new(list_window(rows, self.list.row, list.height as usize, list.width, cx)),
             list,
         );
-        let Some(card) = self.cards.get(self.row) else { return };
+        let Some(card) = self.list.selected() else { return };
         let mut lines = vec![Line::from(Span::styled("─".repeat(items.width as usize), t.border))];
         for item in &card.card.items {
             let mut spans =

@@ -3,8 +3,9 @@
 
 use super::action::Input;
 use super::keymap::Context;
-use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx};
-use super::widgets::{cut, list_window, move_selection, pane_block};
+use super::list::{Handled, List};
+use super::pane::{Cx, Outcome, Pane, RenderCx};
+use super::widgets::{cut, list_window, pane_block};
 use crate::app::Session;
 use crate::domain::plan::{tree, Plan};
 use crate::text::safe_line;
@@ -16,24 +17,20 @@ use ratatui::Frame;
 
 pub struct PlansPane {
     /// In tree order, with depth.
-    plans: Vec<(usize, Plan)>,
-    row: usize,
-    fresh: Freshness,
+    list: List<(usize, Plan), ()>,
+}
+
+/// The plans in tree order, each with its depth.
+fn load(session: &Session) -> crate::app::Result<Vec<(usize, Plan)>> {
+    let all = session.plans()?;
+    Ok(tree(&all).into_iter().map(|(d, p)| (d, p.clone())).collect())
 }
 
 impl PlansPane {
     pub fn open(session: &Session) -> crate::app::Result<PlansPane> {
-        let mut pane = PlansPane { plans: Vec::new(), row: 0, fresh: Freshness::new("plan") };
-        pane.reload(session)?;
+        let mut pane = PlansPane { list: List::new("plan", |a, b| a.1.id == b.1.id) };
+        pane.list.reload(session, load)?;
         Ok(pane)
-    }
-
-    fn reload(&mut self, session: &Session) -> crate::app::Result<()> {
-        self.fresh.mark(session)?;
-        let all = session.plans()?;
-        self.plans = tree(&all).into_iter().map(|(d, p)| (d, p.clone())).collect();
-        self.row = self.row.min(self.plans.len().saturating_sub(1));
-        Ok(())
     }
 }
 
@@ -43,27 +40,23 @@ impl Pane for PlansPane {
     }
 
     fn handle(&mut self, input: Input, _cx: &mut Cx<'_>) -> Outcome {
-        match input {
-            Input::Action(a) if move_selection(&mut self.row, self.plans.len(), a) => Outcome::Consumed,
+        match self.list.handle(input) {
+            Handled::Done(outcome) => outcome,
             _ => Outcome::Ignored,
         }
     }
 
     fn refresh(&mut self, session: &Session) -> Result<bool, String> {
-        if !self.fresh.stale(session)? {
-            return Ok(false);
-        }
-        self.reload(session).map_err(|e| e.to_string())?;
-        Ok(true)
+        self.list.refresh(session, load)
     }
 
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let t = cx.theme;
         let nb = cx.lang.is_norwegian();
         let now = cx.now.with_timezone(&Utc);
-        let overdue = self.plans.iter().filter(|(_, p)| p.overdue(now)).count();
+        let overdue = self.list.items.iter().filter(|(_, p)| p.overdue(now)).count();
         let mut title = vec![Span::styled(
-            format!(" {} · {} ", if nb { "Planer" } else { "Plans" }, self.plans.len()),
+            format!(" {} · {} ", if nb { "Planer" } else { "Plans" }, self.list.items.len()),
             t.heading,
         )];
         if overdue > 0 {
@@ -77,7 +70,8 @@ impl Pane for PlansPane {
         f.render_widget(block, area);
         let [list, detail] = Layout::vertical([Constraint::Min(1), Constraint::Length(4)]).areas(inner);
         let rows: Vec<Line<'static>> = self
-            .plans
+            .list
+            .items
             .iter()
             .map(|(depth, p)| {
                 let mut spans = vec![
@@ -113,11 +107,11 @@ impl Pane for PlansPane {
             f.render_widget(Paragraph::new(Span::styled(none, t.dim)), list);
         } else {
             f.render_widget(
-                Paragraph::new(list_window(rows, self.row, list.height as usize, list.width, cx)),
+                Paragraph::new(list_window(rows, self.list.row, list.height as usize, list.width, cx)),
                 list,
             );
         }
-        if let Some((_, p)) = self.plans.get(self.row) {
+        if let Some((_, p)) = self.list.items.get(self.list.row) {
             let mut lines = vec![Line::from(Span::styled("─".repeat(detail.width as usize), t.border))];
             for l in &p.links {
                 lines.push(cut(

@@ -4,8 +4,9 @@
 
 use super::action::Input;
 use super::keymap::Context;
-use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx};
-use super::widgets::{cut, list_window, move_selection, pane_block};
+use super::list::{Handled, List};
+use super::pane::{Cx, Outcome, Pane, RenderCx};
+use super::widgets::{cut, list_window, pane_block};
 use crate::app::Session;
 use crate::domain::ros::{matrix, Level, RosEvent};
 use crate::text::safe_line;
@@ -15,16 +16,13 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 pub struct RosPane {
-    events: Vec<RosEvent>,
-    row: usize,
-    fresh: Freshness,
+    list: List<RosEvent, ()>,
 }
 
 impl RosPane {
     pub fn open(session: &Session) -> crate::app::Result<RosPane> {
-        let mut pane = RosPane { events: Vec::new(), row: 0, fresh: Freshness::new("ros") };
-        pane.fresh.mark(session)?;
-        pane.events = session.ros_events()?;
+        let mut pane = RosPane { list: List::new("ros", |a, b| a.id == b.id) };
+        pane.list.reload(session, |s| s.ros_events())?;
         Ok(pane)
     }
 }
@@ -70,27 +68,21 @@ impl Pane for RosPane {
     }
 
     fn handle(&mut self, input: Input, _cx: &mut Cx<'_>) -> Outcome {
-        match input {
-            Input::Action(a) if move_selection(&mut self.row, self.events.len(), a) => Outcome::Consumed,
+        match self.list.handle(input) {
+            Handled::Done(outcome) => outcome,
             _ => Outcome::Ignored,
         }
     }
 
     fn refresh(&mut self, session: &Session) -> Result<bool, String> {
-        if !self.fresh.stale(session)? {
-            return Ok(false);
-        }
-        self.fresh.mark(session).map_err(|e| e.to_string())?;
-        self.events = session.ros_events().map_err(|e| e.to_string())?;
-        self.row = self.row.min(self.events.len().saturating_sub(1));
-        Ok(true)
+        self.list.refresh(session, |s| s.ros_events())
     }
 
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let t = cx.theme;
         let nb = cx.lang.is_norwegian();
-        let high = self.events.iter().filter(|e| e.level() == Level::High).count();
-        let mut title = vec![Span::styled(format!(" ROS · {} ", self.events.len()), t.heading)];
+        let high = self.list.items.iter().filter(|e| e.level() == Level::High).count();
+        let mut title = vec![Span::styled(format!(" ROS · {} ", self.list.items.len()), t.heading)];
         if high > 0 {
             title.push(Span::styled(
                 format!(" {high} {} ", if nb { "høy risiko" } else { "high risk" }),
@@ -102,9 +94,10 @@ impl Pane for RosPane {
         f.render_widget(block, area);
         let [grid, list, detail] =
             Layout::vertical([Constraint::Length(7), Constraint::Min(1), Constraint::Length(4)]).areas(inner);
-        f.render_widget(Paragraph::new(matrix_lines(&self.events, cx)), grid);
+        f.render_widget(Paragraph::new(matrix_lines(&self.list.items, cx)), grid);
         let rows: Vec<Line<'static>> = self
-            .events
+            .list
+            .items
             .iter()
             .map(|e| {
                 let style = match e.level() {
@@ -129,11 +122,11 @@ impl Pane for RosPane {
             f.render_widget(Paragraph::new(Span::styled(none, t.dim)), list);
         } else {
             f.render_widget(
-                Paragraph::new(list_window(rows, self.row, list.height as usize, list.width, cx)),
+                Paragraph::new(list_window(rows, self.list.row, list.height as usize, list.width, cx)),
                 list,
             );
         }
-        if let Some(e) = self.events.get(self.row) {
+        if let Some(e) = self.list.items.get(self.list.row) {
             let mut lines = vec![Line::from(Span::styled("─".repeat(detail.width as usize), t.border))];
             for m in &e.measures {
                 let kind = if m.existing {
