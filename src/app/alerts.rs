@@ -9,7 +9,7 @@ use crate::domain::alert::{check_sms, first_of_each_role, Ack, Alert, AlertList,
 use crate::domain::contact::line;
 use crate::domain::roles::Permission;
 use crate::domain::{Incident, Invalid, LogEntry};
-use crate::store::{NewMember, Planned, Waiting, Who};
+use crate::store::{NewMember, Planned, Stamp, Waiting, Who};
 use chrono::{DateTime, Utc};
 
 /// Who goes on a list.
@@ -213,8 +213,7 @@ impl Session {
             &list,
             &message,
             &planned,
-            Who { author: &user, device: &device },
-            now,
+            Stamp { author: &user, device: &device, now },
             |number| {
                 let mut text =
                     format!("Varsling {number} sendt etter listen «{}»: {alerted} varslet", list.name);
@@ -304,9 +303,7 @@ impl Session {
             number,
             target.position,
             ack,
-            &user,
-            Who { author: &user, device: &device },
-            now,
+            Stamp { author: &user, device: &device, now },
             entry,
         )?;
         Ok((self.store.alert(incident, number)?, logged))
@@ -342,11 +339,9 @@ impl Session {
                 match self.store.escalate_alert(
                     &incident,
                     number,
-                    from,
-                    to,
+                    (from, to),
                     &sends,
-                    Who { author: &user, device: &device },
-                    now,
+                    Stamp { author: &user, device: &device, now },
                     entry,
                 ) {
                     Ok(e) => logged.push(e),

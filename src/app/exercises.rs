@@ -5,12 +5,12 @@
 
 use super::{auto_entry, AppError, Result, Session};
 use crate::domain::contact::line;
-use crate::domain::evaluation::{Point, PointKind};
+use crate::domain::evaluation::{NewPoint, Point, PointKind};
 use crate::domain::exercise::{due, entry_text, parse_script};
 use crate::domain::roles::Permission;
 use crate::domain::task::NewTask;
 use crate::domain::{EntryKind, Incident, Invalid, LogEntry};
-use crate::store::{ExerciseRun, Who};
+use crate::store::{ExerciseRun, Stamp};
 use chrono::{DateTime, Utc};
 
 impl Session {
@@ -72,22 +72,20 @@ impl Session {
         Ok(self.store.evaluation(incident)?)
     }
 
-    /// Add an evaluation point; an improvement with `task` set becomes a task too
-    /// (assigned to `task_owner`, due `due`), and it may point at a plan or ROS event.
-    #[allow(clippy::too_many_arguments)]
+    /// Add an evaluation point; an improvement with a `follow_up` becomes a task too
+    /// (assigned to its owner, due when it says), and it may point at a plan or ROS
+    /// event.
     pub fn add_evaluation_point(
         &mut self,
         incident: &Incident,
-        kind: PointKind,
-        text: &str,
-        plan: Option<i64>,
-        ros: Option<i64>,
-        task: bool,
-        task_owner: Option<String>,
-        due_at: Option<DateTime<Utc>>,
+        point: NewPoint,
+        follow_up: Option<FollowUp>,
     ) -> Result<(Point, LogEntry)> {
         self.permit(Permission::WriteLog)?;
-        let text = line("the point", text)?;
+        let NewPoint { kind, plan, ros, .. } = point;
+        let text = line("the point", &point.text)?;
+        let task = follow_up.is_some();
+        let (task_owner, due_at) = follow_up.map_or((None, None), |f| (f.owner, f.due));
         if text.is_empty() {
             return Err(Invalid("an evaluation point needs a text".into()).into());
         }
@@ -118,15 +116,12 @@ impl Session {
         };
         let now = Utc::now();
         let (user, device) = (self.user.clone(), self.device.clone());
+        let point = NewPoint { kind, text: text.clone(), plan, ros };
         Ok(self.store.add_evaluation_point(
             incident,
-            kind,
-            &text,
-            plan,
-            ros,
+            &point,
             new_task.as_ref(),
-            Who { author: &user, device: &device },
-            now,
+            Stamp { author: &user, device: &device, now },
             |number, t| {
                 let mut s = format!(
                     "Evaluering {number} ({}): {text}",
@@ -139,4 +134,11 @@ impl Session {
             },
         )?)
     }
+}
+
+/// The task an improvement becomes: who owns it and when it is due.
+#[derive(Debug, Clone, Default)]
+pub struct FollowUp {
+    pub owner: Option<String>,
+    pub due: Option<DateTime<Utc>>,
 }

@@ -6,6 +6,7 @@ use crate::domain::media::{MediaInquiry, MediaStatus, NewInquiry};
 use crate::domain::roles::Permission;
 use crate::domain::{Incident, Invalid, LogEntry};
 use crate::store::MediaChange;
+use crate::store::Stamp;
 use chrono::{DateTime, Local, Utc};
 
 fn when(t: DateTime<Utc>) -> String {
@@ -35,7 +36,7 @@ impl Session {
         let new = new.validated(self.lang.is_norwegian())?;
         let now = Utc::now();
         let (user, device) = (self.user.clone(), self.device.clone());
-        Ok(self.store.create_inquiry(incident, &new, &user, &device, now, |m| {
+        Ok(self.store.create_inquiry(incident, &new, Stamp { author: &user, device: &device, now }, |m| {
             let mut text = format!("{} registrert", name(m));
             if !m.journalist.is_empty() {
                 text.push_str(&format!(" – {}", m.journalist));
@@ -148,8 +149,13 @@ impl Session {
         self.ensure_open(incident)?;
         let now = Utc::now();
         let (user, device) = (self.user.clone(), self.device.clone());
-        Ok(self.store.change_inquiry(incident, number, &change, &user, &device, now, check, |b, a| {
-            auto_entry(&user, &device, "media", text(b, a), now)
-        })?)
+        Ok(self.store.change_inquiry(
+            incident,
+            number,
+            &change,
+            Stamp { author: &user, device: &device, now },
+            check,
+            |b, a| auto_entry(&user, &device, "media", text(b, a), now),
+        )?)
     }
 }

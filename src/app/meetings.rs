@@ -8,6 +8,7 @@ use crate::domain::meeting::{Meeting, MeetingStatus, NewMeeting};
 use crate::domain::roles::Permission;
 use crate::domain::{say, EntryKind, Incident, LogEntry};
 use crate::store::MeetingChange;
+use crate::store::Stamp;
 use chrono::{Local, Utc};
 
 fn name(m: &Meeting) -> String {
@@ -21,7 +22,7 @@ impl Session {
         let new = new.validated(self.lang.is_norwegian())?;
         let now = Utc::now();
         let (user, device) = (self.user.clone(), self.device.clone());
-        Ok(self.store.create_meeting(incident, &new, &user, &device, now, |m| {
+        Ok(self.store.create_meeting(incident, &new, Stamp { author: &user, device: &device, now }, |m| {
             let mut text =
                 format!("{} planlagt {}", name(m), m.starts_at.with_timezone(&Local).format("%d.%m %H:%M"));
             if !m.agenda.is_empty() {
@@ -123,12 +124,8 @@ impl Session {
         // The minutes belong to the meeting: whoever may run it may draft them.
         let (report, _) = self.store.create_report(
             incident,
-            "møtereferat",
-            &format!("Referat: {}", meeting.title),
-            &minutes,
-            &user,
-            &device,
-            now,
+            ("møtereferat", &format!("Referat: {}", meeting.title), &minutes),
+            Stamp { author: &user, device: &device, now },
             |r| {
                 auto_entry(
                     &user,
@@ -168,9 +165,14 @@ impl Session {
         self.ensure_open(incident)?;
         let now = Utc::now();
         let (user, device) = (self.user.clone(), self.device.clone());
-        Ok(self.store.change_meeting(incident, number, &change, &user, &device, now, check, |_, m| {
-            auto_entry(&user, &device, "møte", text(m), now)
-        })?)
+        Ok(self.store.change_meeting(
+            incident,
+            number,
+            &change,
+            Stamp { author: &user, device: &device, now },
+            check,
+            |_, m| auto_entry(&user, &device, "møte", text(m), now),
+        )?)
     }
 
     /// The minutes in Markdown, from the log: what was said per item, the decisions,

@@ -24,6 +24,7 @@ mod users;
 
 pub use alerts::MemberRef;
 pub use cards::BUILT_IN;
+pub use exercises::FollowUp;
 pub use log::{for_each_summary_at, EntryInput, ImportReport};
 pub use mail::MailReport;
 pub use registers::{ContactFormat, RegisterImport};

@@ -7,7 +7,7 @@ use crate::domain::roles::Permission;
 use crate::domain::ros::{scale, RosEvent};
 use crate::domain::task::{NewTask, Task};
 use crate::domain::{Incident, Invalid, LogEntry};
-use crate::store::{NewMeasure, NewPlan, NewRosEvent, Who};
+use crate::store::{NewMeasure, NewPlan, NewRosEvent, Stamp, Who};
 use chrono::{DateTime, Utc};
 
 impl Session {
@@ -176,8 +176,7 @@ impl Session {
             event,
             measure,
             &task,
-            Who { author: &user, device: &device },
-            now,
+            Stamp { author: &user, device: &device, now },
             |t| {
                 let text =
                     format!("Oppgave {} opprettet fra ROS-tiltak {event}.{measure}: {}", t.number, t.title);

@@ -8,6 +8,7 @@ use crate::domain::report::{check_title, to_plain_text, Report, ReportStatus, Re
 use crate::domain::roles::Permission;
 use crate::domain::{Incident, Invalid, LogEntry};
 use crate::store::ReportChange;
+use crate::store::Stamp;
 use chrono::{Local, Utc};
 
 /// "Rapport 2 «Situasjonsrapport 1» v1"
@@ -58,9 +59,12 @@ impl Session {
             &self.user,
         );
         let (user, device) = (self.user.clone(), self.device.clone());
-        Ok(self.store.create_report(incident, &t.name, &title, &text, &user, &device, now, |r| {
-            auto_entry(&user, &device, "rapport", format!("{} opprettet ({})", name(r), r.kind), now)
-        })?)
+        Ok(self.store.create_report(
+            incident,
+            (&t.name, &title, &text),
+            Stamp { author: &user, device: &device, now },
+            |r| auto_entry(&user, &device, "rapport", format!("{} opprettet ({})", name(r), r.kind), now),
+        )?)
     }
 
     pub fn reports(&self, incident: &Incident) -> Result<Vec<Report>> {
@@ -153,17 +157,24 @@ impl Session {
         let change = ReportChange::Status { to, comment: comment.clone(), approver };
         let now = Utc::now();
         let (user, device) = (self.user.clone(), self.device.clone());
-        Ok(self.store.change_report(incident, number, &change, &user, &device, now, check, |_, r| {
-            let text = match step {
-                ReportStep::Submit => format!("{} sendt til godkjenning", name(r)),
-                ReportStep::Approve => format!("{} godkjent av {user}", name(r)),
-                ReportStep::Return => {
-                    format!("{} returnert: «{}»", name(r), comment.as_deref().unwrap_or(""))
-                }
-                ReportStep::Distribute => format!("{} distribuert", name(r)),
-            };
-            auto_entry(&user, &device, "rapport", text, now)
-        })?)
+        Ok(self.store.change_report(
+            incident,
+            number,
+            &change,
+            Stamp { author: &user, device: &device, now },
+            check,
+            |_, r| {
+                let text = match step {
+                    ReportStep::Submit => format!("{} sendt til godkjenning", name(r)),
+                    ReportStep::Approve => format!("{} godkjent av {user}", name(r)),
+                    ReportStep::Return => {
+                        format!("{} returnert: «{}»", name(r), comment.as_deref().unwrap_or(""))
+                    }
+                    ReportStep::Distribute => format!("{} distribuert", name(r)),
+                };
+                auto_entry(&user, &device, "rapport", text, now)
+            },
+        )?)
     }
 
     /// Start a new version (a draft with the approved text) after an approved one.
@@ -184,9 +195,7 @@ impl Session {
             incident,
             number,
             &ReportChange::NewVersion,
-            &user,
-            &device,
-            now,
+            Stamp { author: &user, device: &device, now },
             check,
             |_, r| auto_entry(&user, &device, "rapport", format!("{} påbegynt", name(r)), now),
         )?)

@@ -9,6 +9,7 @@ use crate::domain::roles::Permission;
 use crate::domain::share::{compile, SharedReport, SourceIncident};
 use crate::domain::{Incident, LogEntry};
 use crate::keys::Sealed;
+use crate::store::Stamp;
 use chrono::{Local, Utc};
 
 /// What one fetch from the sync server brought.
@@ -275,12 +276,8 @@ impl Session {
         let (user, device, now) = (self.user.clone(), self.device.clone(), Utc::now());
         let (report, _) = self.store.create_report(
             incident,
-            "situasjonsrapport",
-            &title,
-            &text,
-            &user,
-            &device,
-            now,
+            ("situasjonsrapport", &title, &text),
+            Stamp { author: &user, device: &device, now },
             |r| {
                 auto_entry(
                     &user,

@@ -6,6 +6,7 @@ use super::{Result, Session};
 use crate::domain::roles::Permission;
 use crate::domain::task::{NewTask, Task, TaskStatus};
 use crate::domain::{Incident, Invalid, LogEntry};
+use crate::store::Stamp;
 use crate::store::TaskChange;
 use chrono::{DateTime, Local, Utc};
 
@@ -25,7 +26,7 @@ impl Session {
             linked.extend(self.store.entry_seq(*id)?);
         }
         let (user, device) = (self.user.clone(), self.device.clone());
-        Ok(self.store.create_task(incident, &new, &user, &device, now, |t| {
+        Ok(self.store.create_task(incident, &new, Stamp { author: &user, device: &device, now }, |t| {
             let mut text = format!("Oppgave {} opprettet: {}", t.number, t.title);
             if let Some(a) = &t.assignee {
                 text.push_str(&format!(" – ansvarlig: {a}"));
@@ -91,9 +92,7 @@ impl Session {
             incident,
             number,
             &TaskChange::Status(to),
-            &user,
-            &device,
-            now,
+            Stamp { author: &user, device: &device, now },
             check,
             |before, t| {
                 let text = format!(
@@ -135,9 +134,7 @@ impl Session {
             incident,
             number,
             &TaskChange::Assignee(assignee),
-            &user,
-            &device,
-            now,
+            Stamp { author: &user, device: &device, now },
             check,
             |before, t| {
                 let text = match (&t.assignee, &before.assignee) {

@@ -2,11 +2,11 @@
 //! and evaluation. Every write the TUI can do, and `--json` listings.
 
 use super::output::Printer;
-use crate::app::{AppError, MemberRef, RegisterImport, Session};
+use crate::app::{AppError, FollowUp, MemberRef, RegisterImport, Session};
 use crate::domain::alert::{Ack, Alert, AlertList};
 use crate::domain::contact::{Availability, Contact, NewContact, NewResource, Resource};
 use crate::domain::eps::{EpsKind, EpsStatus, NewRegistration, Registration};
-use crate::domain::evaluation::PointKind;
+use crate::domain::evaluation::{NewPoint, PointKind};
 use crate::domain::plan::{tree, LinkKind, Plan};
 use crate::domain::ros::{matrix_text, to_csv, to_markdown, RosEvent};
 use crate::domain::time::parse_due;
@@ -1325,16 +1325,9 @@ pub fn evaluation(s: &mut Session, cmd: EvaluationCmd, p: &Printer, out: Out<'_>
         EvaluationCmd::Add { incident, kind, plan, ros, task, owner, due, text } => {
             let incident = s.resolve_incident(incident)?;
             let due = due.map(|d| parse_date(&d)).transpose()?;
-            let (point, _) = s.add_evaluation_point(
-                &incident,
-                PointKind::parse(&kind)?,
-                &text.join(" "),
-                plan,
-                ros,
-                task,
-                owner,
-                due,
-            )?;
+            let point = NewPoint { kind: PointKind::parse(&kind)?, text: text.join(" "), plan, ros };
+            let follow_up = task.then_some(FollowUp { owner, due });
+            let (point, _) = s.add_evaluation_point(&incident, point, follow_up)?;
             p.number_or_json(out, point.number, &point).map_err(io)?;
         }
         EvaluationCmd::List { incident } => {

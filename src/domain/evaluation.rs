@@ -31,6 +31,16 @@ impl PointKind {
     }
 }
 
+/// A point to add: what kind, what was learnt, and the plan and ROS event (by number)
+/// it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPoint {
+    pub kind: PointKind,
+    pub text: String,
+    pub plan: Option<i64>,
+    pub ros: Option<i64>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Point {
     pub id: Uuid,

@@ -3,6 +3,7 @@
 //! transaction with its log entry; delivery happens afterwards, from the outbox.
 
 use super::log::{append_in, NewEntryRecord};
+use super::numbered::Stamp;
 use super::oplog::note;
 use super::replica::{self, Who};
 use super::{Result, Store, StoreError};
@@ -200,17 +201,16 @@ impl Store {
 
     /// Record an alert: the alert, every recipient (alerted now or on standby), every
     /// message for the outbox, and the log entry, in one transaction. Returns its number.
-    #[allow(clippy::too_many_arguments)]
     pub fn send_alert(
         &mut self,
         incident: &Incident,
         list: &AlertList,
         message: &str,
         recipients: &[Planned],
-        who: Who<'_>,
-        now: DateTime<Utc>,
+        stamp: Stamp<'_>,
         entry: impl FnOnce(i64) -> NewEntryRecord,
     ) -> Result<(i64, LogEntry)> {
+        let (who, now) = (stamp.who(), stamp.now);
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let key = incident.id.to_string();
         let number: i64 = tx.query_row(
@@ -342,18 +342,17 @@ impl Store {
     }
 
     /// Record an answer (and its log entry).
-    #[allow(clippy::too_many_arguments)]
     pub fn record_ack(
         &mut self,
         incident: &Incident,
         number: i64,
         position: i64,
         ack: Ack,
-        by: &str,
-        who: Who<'_>,
-        now: DateTime<Utc>,
+        stamp: Stamp<'_>,
         entry: NewEntryRecord,
     ) -> Result<LogEntry> {
+        let (who, now) = (stamp.who(), stamp.now);
+        let by = stamp.author;
         let id = self.alert_id(incident, number)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let rid: Option<String> = tx
@@ -378,18 +377,16 @@ impl Store {
     }
 
     /// Alert the next of a role in place of one who did not answer or cannot come.
-    #[allow(clippy::too_many_arguments)]
     pub fn escalate_alert(
         &mut self,
         incident: &Incident,
         number: i64,
-        from: i64,
-        to: i64,
+        (from, to): (i64, i64),
         sends: &[Sent],
-        who: Who<'_>,
-        now: DateTime<Utc>,
+        stamp: Stamp<'_>,
         entry: NewEntryRecord,
     ) -> Result<LogEntry> {
+        let (who, now) = (stamp.who(), stamp.now);
         let id = self.alert_id(incident, number)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let ids: Vec<(String, i64, i64)> = tx
@@ -625,7 +622,16 @@ mod tests {
             significant: false,
             corrects: None,
         };
-        store.send_alert(&incident, &list, "Møt", &recipients, who, t0, entry).unwrap();
+        store
+            .send_alert(
+                &incident,
+                &list,
+                "Møt",
+                &recipients,
+                Stamp { author: "kari", device: "pc", now: t0 },
+                entry,
+            )
+            .unwrap();
         let minutes = |m| t0 + chrono::Duration::minutes(m);
         assert!(store.alerts_due(minutes(14)).unwrap().is_empty(), "not yet");
         assert_eq!(store.alerts_due(minutes(15)).unwrap(), [(1, 1)], "the leader's time is up");

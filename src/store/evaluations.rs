@@ -1,34 +1,30 @@
 //! Evaluation points of an incident or exercise.
 
 use super::log::{append_in, NewEntryRecord};
+use super::numbered::Stamp;
 use super::oplog::note;
-use super::replica::Who;
 use super::tasks::insert_task;
 use super::{Result, Store, StoreError};
-use crate::domain::evaluation::{Point, PointKind};
+use crate::domain::evaluation::{NewPoint, Point, PointKind};
 use crate::domain::task::{NewTask, Task};
 use crate::domain::time::to_millis;
 use crate::domain::{Incident, LogEntry};
-use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
 
 impl Store {
     /// Add a point, linked to a plan and a ROS event by number if given; optionally
     /// with the task that follows it up. One transaction with its log entry.
-    #[allow(clippy::too_many_arguments)]
     pub fn add_evaluation_point(
         &mut self,
         incident: &Incident,
-        kind: PointKind,
-        text: &str,
-        plan: Option<i64>,
-        ros: Option<i64>,
+        new: &NewPoint,
         task: Option<&NewTask>,
-        who: Who<'_>,
-        now: DateTime<Utc>,
+        by: Stamp<'_>,
         entry: impl FnOnce(i64, Option<&Task>) -> NewEntryRecord,
     ) -> Result<(Point, LogEntry)> {
+        let NewPoint { kind, text, plan, ros } = new;
+        let (who, now) = (by.who(), by.now);
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let plan_id: Option<String> = match plan {
             Some(n) => Some(

@@ -2,15 +2,13 @@
 //! log entry.
 
 use super::log::NewEntryRecord;
-use super::numbered::{id_by_number, next_number, record, Change};
-use super::replica::Who;
+use super::numbered::{self, Change, Numbered, Stamp};
 use super::{Result, Store, StoreError};
 use crate::domain::media::{MediaInquiry, MediaStatus, NewInquiry};
 use crate::domain::time::{from_millis, to_millis};
 use crate::domain::{Incident, LogEntry};
 use crate::replication::Kind;
-use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Row, Transaction, TransactionBehavior};
+use rusqlite::{params, OptionalExtension, Row, Transaction};
 use uuid::Uuid;
 
 const COLUMNS: &str = "m.id, i.number, m.number, m.outgoing, m.outlet, m.journalist, m.contact, m.question, \
@@ -58,38 +56,32 @@ impl Store {
         &mut self,
         incident: &Incident,
         new: &NewInquiry,
-        author: &str,
-        device: &str,
-        now: DateTime<Utc>,
+        by: Stamp<'_>,
         entry: impl FnOnce(&MediaInquiry) -> NewEntryRecord,
     ) -> Result<(MediaInquiry, LogEntry)> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let number = next_number(&tx, "media", incident)?;
-        let id = Uuid::now_v7();
-        tx.execute(
-            "INSERT INTO media (id, incident_id, number, outgoing, outlet, journalist, contact, question,
-                                deadline, responsible, status, answer, created_at, created_by, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'ny', '', ?11, ?12, ?11)",
-            params![
-                id.to_string(),
-                incident.id.to_string(),
-                number,
-                new.outgoing,
-                new.outlet,
-                new.journalist,
-                new.contact,
-                new.question,
-                new.deadline.map(to_millis),
-                new.responsible,
-                to_millis(now),
-                author
-            ],
-        )?;
-        let inquiry = inquiry_in(&tx, id)?;
-        let change = (Kind::Media, id, Change::Created);
-        let logged = record(&tx, incident, change, Who { author, device }, now, entry(&inquiry))?;
-        tx.commit()?;
-        Ok((inquiry, logged))
+        let insert = |tx: &Transaction<'_>, id: Uuid, number: i64| {
+            tx.execute(
+                "INSERT INTO media (id, incident_id, number, outgoing, outlet, journalist, contact, question,
+                                    deadline, responsible, status, answer, created_at, created_by, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'ny', '', ?11, ?12, ?11)",
+                params![
+                    id.to_string(),
+                    incident.id.to_string(),
+                    number,
+                    new.outgoing,
+                    new.outlet,
+                    new.journalist,
+                    new.contact,
+                    new.question,
+                    new.deadline.map(to_millis),
+                    new.responsible,
+                    by.millis(),
+                    by.author
+                ],
+            )?;
+            Ok(())
+        };
+        numbered::create(&mut self.conn, incident, by, insert, entry)
     }
 
     /// The incident's inquiries, by number.
@@ -115,51 +107,52 @@ impl Store {
     }
 
     /// Change an inquiry and log it, in one transaction; `check` may refuse it.
-    #[allow(clippy::too_many_arguments)]
     pub fn change_inquiry(
         &mut self,
         incident: &Incident,
         number: i64,
         change: &MediaChange,
-        author: &str,
-        device: &str,
-        now: DateTime<Utc>,
+        by: Stamp<'_>,
         check: impl FnOnce(&MediaInquiry) -> std::result::Result<(), String>,
         entry: impl FnOnce(&MediaInquiry, &MediaInquiry) -> NewEntryRecord,
     ) -> Result<(MediaInquiry, LogEntry)> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let id = id_by_number(&tx, "media", "media inquiry", incident, number)?;
-        let before = inquiry_in(&tx, id)?;
-        check(&before).map_err(StoreError::Conflict)?;
-        let at = to_millis(now);
-        let key = id.to_string();
-        let fields: &[&str] = match change {
-            MediaChange::Status(s) => {
-                tx.execute(
-                    "UPDATE media SET status = ?1, updated_at = ?2 WHERE id = ?3",
-                    params![s.name(), at, key],
-                )?;
-                &["status"]
-            }
-            MediaChange::Responsible(r) => {
-                tx.execute(
-                    "UPDATE media SET responsible = ?1, updated_at = ?2 WHERE id = ?3",
-                    params![r, at, key],
-                )?;
-                &["responsible"]
-            }
-            MediaChange::Answer(a) => {
-                tx.execute(
-                    "UPDATE media SET answer = ?1, status = 'besvart', updated_at = ?2 WHERE id = ?3",
-                    params![a, at, key],
-                )?;
-                &["answer", "status"]
-            }
+        let write = |tx: &Transaction<'_>, m: &MediaInquiry| {
+            let (at, key) = (by.millis(), m.id.to_string());
+            let fields: &'static [&'static str] = match change {
+                MediaChange::Status(s) => {
+                    tx.execute(
+                        "UPDATE media SET status = ?1, updated_at = ?2 WHERE id = ?3",
+                        params![s.name(), at, key],
+                    )?;
+                    &["status"]
+                }
+                MediaChange::Responsible(r) => {
+                    tx.execute(
+                        "UPDATE media SET responsible = ?1, updated_at = ?2 WHERE id = ?3",
+                        params![r, at, key],
+                    )?;
+                    &["responsible"]
+                }
+                MediaChange::Answer(a) => {
+                    tx.execute(
+                        "UPDATE media SET answer = ?1, status = 'besvart', updated_at = ?2 WHERE id = ?3",
+                        params![a, at, key],
+                    )?;
+                    &["answer", "status"]
+                }
+            };
+            Ok(Change::Set(m.id, fields))
         };
-        let after = inquiry_in(&tx, id)?;
-        let change = (Kind::Media, id, Change::Set(fields));
-        let logged = record(&tx, incident, change, Who { author, device }, now, entry(&before, &after))?;
-        tx.commit()?;
-        Ok((after, logged))
+        numbered::change(&mut self.conn, incident, number, by, check, write, entry)
+    }
+}
+
+impl Numbered for MediaInquiry {
+    const TABLE: &'static str = "media";
+    const KIND: Kind = Kind::Media;
+    const NAME: &'static str = "media inquiry";
+
+    fn read(tx: &Transaction<'_>, id: Uuid) -> Result<Self> {
+        inquiry_in(tx, id)
     }
 }

@@ -1,15 +1,13 @@
 //! Meetings in the store; each change commits with its automatic log entry.
 
 use super::log::NewEntryRecord;
-use super::numbered::{id_by_number, next_number, record, Change};
-use super::replica::Who;
+use super::numbered::{self, Change, Numbered, Stamp};
 use super::{Result, Store, StoreError};
 use crate::domain::meeting::{Meeting, MeetingStatus, NewMeeting};
 use crate::domain::time::{from_millis, to_millis};
 use crate::domain::{Incident, LogEntry};
 use crate::replication::Kind;
-use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Row, Transaction, TransactionBehavior};
+use rusqlite::{params, OptionalExtension, Row, Transaction};
 use uuid::Uuid;
 
 const COLUMNS: &str = "m.id, i.number, m.number, m.title, m.starts_at, m.participants, m.agenda, m.status, \
@@ -54,37 +52,31 @@ impl Store {
         &mut self,
         incident: &Incident,
         new: &NewMeeting,
-        author: &str,
-        device: &str,
-        now: DateTime<Utc>,
+        by: Stamp<'_>,
         entry: impl FnOnce(&Meeting) -> NewEntryRecord,
     ) -> Result<(Meeting, LogEntry)> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let number = next_number(&tx, "meetings", incident)?;
-        let id = Uuid::now_v7();
-        let starts_at = new.starts_at.unwrap_or(now);
-        let json = |v: &Vec<String>| serde_json::to_string(v).expect("plain data");
-        tx.execute(
-            "INSERT INTO meetings (id, incident_id, number, title, starts_at, participants, agenda, status,
-                                   created_at, created_by, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'planlagt', ?8, ?9, ?8)",
-            params![
-                id.to_string(),
-                incident.id.to_string(),
-                number,
-                new.title,
-                to_millis(starts_at),
-                json(&new.participants),
-                json(&new.agenda),
-                to_millis(now),
-                author
-            ],
-        )?;
-        let meeting = meeting_in(&tx, id)?;
-        let change = (Kind::Meeting, id, Change::Created);
-        let logged = record(&tx, incident, change, Who { author, device }, now, entry(&meeting))?;
-        tx.commit()?;
-        Ok((meeting, logged))
+        let insert = |tx: &Transaction<'_>, id: Uuid, number: i64| {
+            let starts_at = new.starts_at.unwrap_or(by.now);
+            let json = |v: &Vec<String>| serde_json::to_string(v).expect("plain data");
+            tx.execute(
+                "INSERT INTO meetings (id, incident_id, number, title, starts_at, participants, agenda, status,
+                                       created_at, created_by, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'planlagt', ?8, ?9, ?8)",
+                params![
+                    id.to_string(),
+                    incident.id.to_string(),
+                    number,
+                    new.title,
+                    to_millis(starts_at),
+                    json(&new.participants),
+                    json(&new.agenda),
+                    by.millis(),
+                    by.author
+                ],
+            )?;
+            Ok(())
+        };
+        numbered::create(&mut self.conn, incident, by, insert, entry)
     }
 
     pub fn meetings(&self, incident: &Incident) -> Result<Vec<Meeting>> {
@@ -117,43 +109,45 @@ impl Store {
             .optional()?)
     }
 
-    #[allow(clippy::too_many_arguments)]
     pub fn change_meeting(
         &mut self,
         incident: &Incident,
         number: i64,
         change: &MeetingChange,
-        author: &str,
-        device: &str,
-        now: DateTime<Utc>,
+        by: Stamp<'_>,
         check: impl FnOnce(&Meeting) -> std::result::Result<(), String>,
         entry: impl FnOnce(&Meeting, &Meeting) -> NewEntryRecord,
     ) -> Result<(Meeting, LogEntry)> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let id = id_by_number(&tx, "meetings", "meeting", incident, number)?;
-        let before = meeting_in(&tx, id)?;
-        check(&before).map_err(StoreError::Conflict)?;
-        let at = to_millis(now);
-        let fields: &[&str] = match change {
-            MeetingChange::Ongoing(item) => {
-                tx.execute(
-                    "UPDATE meetings SET status = 'pågår', current_item = ?1, updated_at = ?2 WHERE id = ?3",
-                    params![item, at, id.to_string()],
-                )?;
-                &["status", "current_item"]
-            }
-            MeetingChange::Ended(report) => {
-                tx.execute(
-                    "UPDATE meetings SET status = 'avsluttet', current_item = NULL, minutes_report = ?1, updated_at = ?2 WHERE id = ?3",
-                    params![report, at, id.to_string()],
-                )?;
-                &["status", "current_item", "minutes_report"]
-            }
+        let write = |tx: &Transaction<'_>, m: &Meeting| {
+            let (at, key) = (by.millis(), m.id.to_string());
+            let fields: &'static [&'static str] = match change {
+                MeetingChange::Ongoing(item) => {
+                    tx.execute(
+                        "UPDATE meetings SET status = 'pågår', current_item = ?1, updated_at = ?2 WHERE id = ?3",
+                        params![item, at, key],
+                    )?;
+                    &["status", "current_item"]
+                }
+                MeetingChange::Ended(report) => {
+                    tx.execute(
+                        "UPDATE meetings SET status = 'avsluttet', current_item = NULL, minutes_report = ?1, updated_at = ?2 WHERE id = ?3",
+                        params![report, at, key],
+                    )?;
+                    &["status", "current_item", "minutes_report"]
+                }
+            };
+            Ok(Change::Set(m.id, fields))
         };
-        let after = meeting_in(&tx, id)?;
-        let change = (Kind::Meeting, id, Change::Set(fields));
-        let logged = record(&tx, incident, change, Who { author, device }, now, entry(&before, &after))?;
-        tx.commit()?;
-        Ok((after, logged))
+        numbered::change(&mut self.conn, incident, number, by, check, write, entry)
+    }
+}
+
+impl Numbered for Meeting {
+    const TABLE: &'static str = "meetings";
+    const KIND: Kind = Kind::Meeting;
+    const NAME: &'static str = "meeting";
+
+    fn read(tx: &Transaction<'_>, id: Uuid) -> Result<Self> {
+        meeting_in(tx, id)
     }
 }

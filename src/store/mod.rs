@@ -40,6 +40,7 @@ pub use log::{EntrySummary, NewEntryRecord};
 pub use mail::{Attachment, IncomingMail, MailOutcome};
 pub use media::MediaChange;
 pub use meetings::MeetingChange;
+pub use numbered::Stamp;
 pub use plans::NewPlan;
 pub use registers::Duplicate;
 pub use replica::{

@@ -2,7 +2,7 @@
 //! one worked on; older ones are kept as they were.
 
 use super::log::NewEntryRecord;
-use super::numbered::{next_number, record, Change};
+use super::numbered::{self, Change, Numbered, Stamp};
 use super::replica::{self, Who};
 use super::{Result, Store, StoreError};
 use crate::domain::report::{Report, ReportStatus};
@@ -62,41 +62,34 @@ pub enum ReportChange {
 }
 
 impl Store {
-    #[allow(clippy::too_many_arguments)]
+    /// A new report (version 1, a draft) of this kind, with its title and text.
     pub fn create_report(
         &mut self,
         incident: &Incident,
-        kind: &str,
-        title: &str,
-        text: &str,
-        author: &str,
-        device: &str,
-        now: DateTime<Utc>,
+        new: (&str, &str, &str),
+        by: Stamp<'_>,
         entry: impl FnOnce(&Report) -> NewEntryRecord,
     ) -> Result<(Report, LogEntry)> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let number = next_number(&tx, "report_versions", incident)?;
-        let id = Uuid::now_v7();
-        tx.execute(
-            "INSERT INTO report_versions (id, incident_id, number, version, kind, title, text, status,
-                                          created_at, created_by, updated_at)
-             VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, 'utkast', ?7, ?8, ?7)",
-            params![
-                id.to_string(),
-                incident.id.to_string(),
-                number,
-                kind,
-                title,
-                text,
-                to_millis(now),
-                author
-            ],
-        )?;
-        let report = latest_in(&tx, incident, number)?;
-        let change = (Kind::Report, id, Change::Created);
-        let logged = record(&tx, incident, change, Who { author, device }, now, entry(&report))?;
-        tx.commit()?;
-        Ok((report, logged))
+        let (kind, title, text) = new;
+        let insert = |tx: &Transaction<'_>, id: Uuid, number: i64| {
+            tx.execute(
+                "INSERT INTO report_versions (id, incident_id, number, version, kind, title, text, status,
+                                              created_at, created_by, updated_at)
+                 VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, 'utkast', ?7, ?8, ?7)",
+                params![
+                    id.to_string(),
+                    incident.id.to_string(),
+                    number,
+                    kind,
+                    title,
+                    text,
+                    by.millis(),
+                    by.author
+                ],
+            )?;
+            Ok(())
+        };
+        numbered::create(&mut self.conn, incident, by, insert, entry)
     }
 
     /// The latest version of every report of the incident.
@@ -169,71 +162,82 @@ impl Store {
 
     /// Move the latest version on, or start a new version; `check` sees the latest
     /// version as it is in the database and may refuse.
-    #[allow(clippy::too_many_arguments)]
     pub fn change_report(
         &mut self,
         incident: &Incident,
         number: i64,
         change: &ReportChange,
-        author: &str,
-        device: &str,
-        now: DateTime<Utc>,
+        by: Stamp<'_>,
         check: impl FnOnce(&Report) -> std::result::Result<(), String>,
         entry: impl FnOnce(&Report, &Report) -> NewEntryRecord,
     ) -> Result<(Report, LogEntry)> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let before = latest_in(&tx, incident, number)?;
-        check(&before).map_err(StoreError::Conflict)?;
-        let at = to_millis(now);
-        let (target, change) = match change {
-            ReportChange::Status { to, comment, approver } => {
-                // An approval names the exact revision of the text it approves.
-                let rev = approver.as_ref().map(|_| replica::seen(&tx, before.id, "text")).transpose()?;
-                tx.execute(
-                    "UPDATE report_versions SET status = ?1, comment = coalesce(?2, comment),
+        let write = |tx: &Transaction<'_>, before: &Report| {
+            let (at, author) = (by.millis(), by.author);
+            Ok(match change {
+                ReportChange::Status { to, comment, approver } => {
+                    // An approval names the exact revision of the text it approves.
+                    let rev = approver.as_ref().map(|_| replica::seen(tx, before.id, "text")).transpose()?;
+                    tx.execute(
+                        "UPDATE report_versions SET status = ?1, comment = coalesce(?2, comment),
                          approved_by = coalesce(?3, approved_by),
                          approved_at = CASE WHEN ?3 IS NULL THEN approved_at ELSE ?4 END, updated_at = ?4,
                          approved_rev = coalesce(?6, approved_rev)
                      WHERE id = ?5",
-                    params![
-                        to.name(),
-                        comment,
-                        approver,
-                        at,
-                        before.id.to_string(),
-                        rev.map(|r| r.to_string())
-                    ],
-                )?;
-                let fields: &[&str] = match (comment.is_some(), approver.is_some()) {
-                    (_, true) => &["status", "comment", "approved_by", "approved_at", "approved_rev"],
-                    (true, false) => &["status", "comment"],
-                    (false, false) => &["status"],
-                };
-                (before.id, Change::Set(fields))
-            }
-            ReportChange::NewVersion => {
-                let id = Uuid::now_v7();
-                // Every version points at the report's first version (its root) and
-                // at the version it was written from (its parent).
-                let root: Option<String> = tx.query_row(
-                    "SELECT root FROM report_versions WHERE id = ?1",
-                    [before.id.to_string()],
-                    |r| r.get(0),
-                )?;
-                let root = root.unwrap_or_else(|| before.id.to_string());
-                tx.execute(
+                        params![
+                            to.name(),
+                            comment,
+                            approver,
+                            at,
+                            before.id.to_string(),
+                            rev.map(|r| r.to_string())
+                        ],
+                    )?;
+                    let fields: &'static [&'static str] = match (comment.is_some(), approver.is_some()) {
+                        (_, true) => &["status", "comment", "approved_by", "approved_at", "approved_rev"],
+                        (true, false) => &["status", "comment"],
+                        (false, false) => &["status"],
+                    };
+                    Change::Set(before.id, fields)
+                }
+                ReportChange::NewVersion => {
+                    let id = Uuid::now_v7();
+                    // Every version points at the report's first version (its root) and
+                    // at the version it was written from (its parent).
+                    let root: Option<String> = tx.query_row(
+                        "SELECT root FROM report_versions WHERE id = ?1",
+                        [before.id.to_string()],
+                        |r| r.get(0),
+                    )?;
+                    let root = root.unwrap_or_else(|| before.id.to_string());
+                    tx.execute(
                     "INSERT INTO report_versions (id, incident_id, number, version, kind, title, text, status,
                                                   created_at, created_by, updated_at, root, parent)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'utkast', ?8, ?9, ?8, ?10, ?11)",
                     params![id.to_string(), incident.id.to_string(), number, before.version + 1, before.kind, before.title, before.text, at, author, root, before.id.to_string()],
                 )?;
-                (id, Change::Created)
-            }
+                    Change::Created(id)
+                }
+            })
         };
-        let after = latest_in(&tx, incident, number)?;
-        let change = (Kind::Report, target, change);
-        let logged = record(&tx, incident, change, Who { author, device }, now, entry(&before, &after))?;
-        tx.commit()?;
-        Ok((after, logged))
+        numbered::change(&mut self.conn, incident, number, by, check, write, entry)
+    }
+}
+
+impl Numbered for Report {
+    const TABLE: &'static str = "report_versions";
+    const KIND: Kind = Kind::Report;
+    const NAME: &'static str = "report";
+
+    fn read(tx: &Transaction<'_>, id: Uuid) -> Result<Self> {
+        Ok(tx
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM report_versions r JOIN incidents i ON i.id = r.incident_id WHERE r.id = ?1"
+            ))?
+            .query_row([id.to_string()], from_row)?)
+    }
+
+    /// A report is its latest version.
+    fn by_number(tx: &Transaction<'_>, incident: &Incident, number: i64) -> Result<Self> {
+        latest_in(tx, incident, number)
     }
 }

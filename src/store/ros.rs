@@ -2,6 +2,7 @@
 //! an incident, tracked like any other.
 
 use super::log::{append_in, NewEntryRecord};
+use super::numbered::Stamp;
 use super::oplog::note;
 use super::replica::Who;
 use super::tasks::insert_task;
@@ -100,17 +101,16 @@ impl Store {
     }
 
     /// Make a measure a task of the incident, linked both ways, and log it.
-    #[allow(clippy::too_many_arguments)]
     pub fn measure_to_task(
         &mut self,
         incident: &Incident,
         event: i64,
         measure: i64,
         task: &NewTask,
-        who: Who<'_>,
-        now: DateTime<Utc>,
+        stamp: Stamp<'_>,
         entry: impl FnOnce(&Task) -> NewEntryRecord,
     ) -> Result<(Task, LogEntry)> {
+        let (who, now) = (stamp.who(), stamp.now);
         let id = self.ros_id(event)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let row: Option<(String, Option<String>)> = tx

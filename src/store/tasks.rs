@@ -4,7 +4,7 @@
 
 use super::log::append_in;
 use super::log::NewEntryRecord;
-use super::numbered::{id_by_number, next_number, record, Change};
+use super::numbered::{self, next_number, Change, Numbered, Stamp};
 use super::replica;
 use super::replica::Who;
 use super::{Result, Store, StoreError};
@@ -115,13 +115,11 @@ impl Store {
         &mut self,
         incident: &Incident,
         new: &NewTask,
-        author: &str,
-        device: &str,
-        now: DateTime<Utc>,
+        by: Stamp<'_>,
         entry: impl FnOnce(&Task) -> NewEntryRecord,
     ) -> Result<(Task, LogEntry)> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let task = insert_task(&tx, incident, new, Who { author, device }, now)?;
+        let task = insert_task(&tx, incident, new, by.who(), by.now)?;
         let logged = append_in(&tx, incident, [entry(&task)])?.pop().expect("a new entry is appended");
         tx.commit()?;
         Ok((task, logged))
@@ -149,37 +147,41 @@ impl Store {
 
     /// Change a task and log it, in one transaction. `check` sees the task as it is in
     /// the database at that moment and may refuse the change.
-    #[allow(clippy::too_many_arguments)]
     pub fn change_task(
         &mut self,
         incident: &Incident,
         number: i64,
         change: &TaskChange,
-        author: &str,
-        device: &str,
-        now: DateTime<Utc>,
+        by: Stamp<'_>,
         check: impl FnOnce(&Task) -> std::result::Result<(), String>,
         entry: impl FnOnce(&Task, &Task) -> NewEntryRecord,
     ) -> Result<(Task, LogEntry)> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let id = id_by_number(&tx, "tasks", "task", incident, number)?;
-        let before = task_in(&tx, id)?;
-        check(&before).map_err(StoreError::Conflict)?;
-        let (sql, value, field) = match change {
-            TaskChange::Status(s) => (
-                "UPDATE tasks SET status = ?1, updated_at = ?2 WHERE id = ?3",
-                Some(s.name().to_string()),
-                "status",
-            ),
-            TaskChange::Assignee(a) => {
-                ("UPDATE tasks SET assignee = ?1, updated_at = ?2 WHERE id = ?3", a.clone(), "assignee")
-            }
+        let write = |tx: &Transaction<'_>, t: &Task| {
+            let (sql, value, fields): (_, _, &'static [&'static str]) = match change {
+                TaskChange::Status(s) => (
+                    "UPDATE tasks SET status = ?1, updated_at = ?2 WHERE id = ?3",
+                    Some(s.name().to_string()),
+                    &["status"],
+                ),
+                TaskChange::Assignee(a) => (
+                    "UPDATE tasks SET assignee = ?1, updated_at = ?2 WHERE id = ?3",
+                    a.clone(),
+                    &["assignee"],
+                ),
+            };
+            tx.execute(sql, params![value, by.millis(), t.id.to_string()])?;
+            Ok(Change::Set(t.id, fields))
         };
-        tx.execute(sql, params![value, to_millis(now), id.to_string()])?;
-        let after = task_in(&tx, id)?;
-        let change = (Kind::Task, id, Change::Set(&[field]));
-        let logged = record(&tx, incident, change, Who { author, device }, now, entry(&before, &after))?;
-        tx.commit()?;
-        Ok((after, logged))
+        numbered::change(&mut self.conn, incident, number, by, check, write, entry)
+    }
+}
+
+impl Numbered for Task {
+    const TABLE: &'static str = "tasks";
+    const KIND: Kind = Kind::Task;
+    const NAME: &'static str = "task";
+
+    fn read(tx: &Transaction<'_>, id: Uuid) -> Result<Self> {
+        task_in(tx, id)
     }
 }

@@ -11,6 +11,7 @@ use sitroom::domain::report::ReportStatus;
 use sitroom::domain::task::{NewTask, TaskStatus};
 use sitroom::domain::{EntryKind, Incident, NewIncident, Severity};
 use sitroom::i18n::Lang;
+use sitroom::store::Stamp;
 use sitroom::store::{NewEntryRecord, ReportChange, TaskChange};
 use sitroom::tui::keymap::Keymap;
 use sitroom::tui::theme::Theme;
@@ -48,7 +49,7 @@ fn history() -> (tempfile::TempDir, Session, Incident) {
     let first_id = first.id;
     st.append_entries(&i, [first]).unwrap();
     let task = NewTask { title: "Sjekk pumpestasjon Bøen".into(), ..NewTask::default() };
-    st.create_task(&i, &task, "kari", "stab-pc", at(9, 5), |t| {
+    st.create_task(&i, &task, Stamp { author: "kari", device: "stab-pc", now: at(9, 5) }, |t| {
         entry(&format!("Oppgave {} opprettet: {}", t.number, t.title), at(9, 5), EntryKind::Auto)
     })
     .unwrap();
@@ -57,9 +58,7 @@ fn history() -> (tempfile::TempDir, Session, Incident) {
         &i,
         1,
         &started,
-        "kari",
-        "stab-pc",
-        at(9, 20),
+        Stamp { author: "kari", device: "stab-pc", now: at(9, 20) },
         |_| Ok(()),
         |_, _| entry("Oppgave 1: ny → pågår", at(9, 20), EntryKind::Auto),
     )
@@ -71,9 +70,7 @@ fn history() -> (tempfile::TempDir, Session, Incident) {
         &i,
         1,
         &done,
-        "kari",
-        "stab-pc",
-        at(10, 5),
+        Stamp { author: "kari", device: "stab-pc", now: at(10, 5) },
         |_| Ok(()),
         |_, _| entry("Oppgave 1: pågår → utført", at(10, 5), EntryKind::Auto),
     )
@@ -81,12 +78,8 @@ fn history() -> (tempfile::TempDir, Session, Incident) {
     let text = "## Situasjon\nSkolen er evakuert; 212 elever er på Ødegården.";
     st.create_report(
         &i,
-        "situasjonsrapport",
-        "Situasjonsrapport 1",
-        text,
-        "kari",
-        "stab-pc",
-        at(10, 10),
+        ("situasjonsrapport", "Situasjonsrapport 1", text),
+        Stamp { author: "kari", device: "stab-pc", now: at(10, 10) },
         |_| entry("Rapport 1 opprettet", at(10, 10), EntryKind::Auto),
     )
     .unwrap();
@@ -99,9 +92,7 @@ fn history() -> (tempfile::TempDir, Session, Incident) {
             &i,
             1,
             &change,
-            "kari",
-            "stab-pc",
-            when,
+            Stamp { author: "kari", device: "stab-pc", now: when },
             |_| Ok(()),
             |_, r| entry(&format!("Rapport 1: {}", r.status.name()), when, EntryKind::Auto),
         )

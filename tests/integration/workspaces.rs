@@ -9,6 +9,7 @@ use sitroom::domain::roles::Role;
 use sitroom::domain::task::{NewTask, Priority, TaskStatus};
 use sitroom::domain::{EntryKind, Incident};
 use sitroom::i18n::Lang;
+use sitroom::store::Stamp;
 use sitroom::store::{NewEntryRecord, TaskChange};
 use sitroom::tui::keymap::Keymap;
 use sitroom::tui::theme::Theme;
@@ -76,7 +77,7 @@ fn staff_room(dir: &tempfile::TempDir) -> Session {
         };
         let (t, _) = s
             .store
-            .create_task(&i, &new, "kari", "stab-pc", at, |t| {
+            .create_task(&i, &new, Stamp { author: "kari", device: "stab-pc", now: at }, |t| {
                 auto(format!("Oppgave {} opprettet: {}", t.number, t.title), at)
             })
             .unwrap();
@@ -87,9 +88,7 @@ fn staff_room(dir: &tempfile::TempDir) -> Session {
                     &i,
                     t.number,
                     &TaskChange::Status(via),
-                    "kari",
-                    "stab-pc",
-                    at,
+                    Stamp { author: "kari", device: "stab-pc", now: at },
                     |_| Ok(()),
                     |b, a| {
                         auto(format!("Oppgave {}: {} → {}", a.number, b.status.name(), a.status.name()), at)
@@ -102,9 +101,7 @@ fn staff_room(dir: &tempfile::TempDir) -> Session {
                         &i,
                         t.number,
                         &TaskChange::Status(status),
-                        "kari",
-                        "stab-pc",
-                        at,
+                        Stamp { author: "kari", device: "stab-pc", now: at },
                         |_| Ok(()),
                         |b, a| {
                             auto(
@@ -133,7 +130,7 @@ fn staff_room(dir: &tempfile::TempDir) -> Session {
             ..Default::default()
         };
         s.store
-            .create_inquiry(&i, &new, "kari", "stab-pc", at, |m| {
+            .create_inquiry(&i, &new, Stamp { author: "kari", device: "stab-pc", now: at }, |m| {
                 auto(format!("Mediehenvendelse {} registrert", m.number), at)
             })
             .unwrap();
