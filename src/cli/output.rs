@@ -2,6 +2,7 @@
 //! neutralised, local times) and stable JSON for scripts (documented in
 //! docs/user-guide.md; JSON keys and values never depend on the language).
 
+use super::error::{CliError, Out};
 use crate::app::ImportReport;
 use crate::domain::log::ChainBreak;
 use crate::domain::media::MediaInquiry;
@@ -9,15 +10,19 @@ use crate::domain::meeting::Meeting;
 use crate::domain::report::Report;
 use crate::domain::task::Task;
 use crate::domain::time::rfc3339;
-use crate::domain::{EntryKind, Incident, LogEntry};
+use crate::domain::EntryKind;
+use crate::domain::Incident;
+use crate::domain::LogEntry;
 use crate::i18n::Lang;
 use crate::replication::checkpoint::ChainSigned;
 use crate::store::User;
-use crate::text::{safe, safe_line};
+use crate::text::safe;
+use crate::text::safe_line;
 use chrono::Local;
 use serde_json::json;
 use std::collections::HashMap;
-use std::io::{self, Write};
+use std::io;
+use std::io::Write;
 
 pub struct Printer {
     pub json: bool,
@@ -467,5 +472,24 @@ impl Printer {
             )?;
         }
         Ok(())
+    }
+}
+
+/// `value` as one line of JSON.
+pub fn json(out: Out<'_>, value: &impl serde::Serialize) -> Result<(), CliError> {
+    writeln!(out, "{}", serde_json::to_string(value).expect("plain data")).map_err(super::error::io)
+}
+
+/// `value` as JSON with `--json`, else as `plain` prints it for people.
+pub fn either<T: serde::Serialize>(
+    out: Out<'_>,
+    p: &Printer,
+    value: &T,
+    plain: impl FnOnce(Out<'_>) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    if p.json {
+        json(out, value)
+    } else {
+        plain(out)
     }
 }

@@ -1,0 +1,310 @@
+//! `sitroom alert`.
+
+use crate::app::MemberRef;
+use crate::app::Session;
+use crate::cli::error::io;
+use crate::cli::error::usage;
+use crate::cli::error::CliError;
+use crate::cli::error::Out;
+use crate::cli::error::Ran;
+use crate::cli::output::either;
+use crate::cli::output::json;
+use crate::cli::output::Printer;
+use crate::domain::alert::Ack;
+use crate::domain::alert::Alert;
+use crate::domain::alert::AlertList;
+use crate::text::safe_line;
+use chrono::Local;
+use chrono::Utc;
+use clap::Subcommand;
+use std::io::Write;
+
+// ---- alerts -------------------------------------------------------------------------
+
+#[derive(Subcommand, Debug)]
+pub enum AlertCmd {
+    /// Make an alert list (varslingsliste) for a scenario
+    ListNew {
+        name: String,
+        #[arg(long, default_value = "")]
+        scenario: String,
+        /// Minutes to wait for an answer before the next of the role is alerted
+        #[arg(long, default_value_t = 15)]
+        escalate_after: i64,
+    },
+    /// The alert lists
+    Lists,
+    /// One list with its members in order
+    ListShow { name: String },
+    /// Put a contact or a user last on a list, in a role (the next with the same role is the deputy)
+    MemberAdd {
+        list: String,
+        #[arg(long)]
+        role: String,
+        /// A contact (by number), reached by SMS and e-mail
+        #[arg(long, required_unless_present = "app_user", conflicts_with = "app_user")]
+        contact: Option<i64>,
+        /// A user of sitroom (by name), reached in sitroom (not `--user`, which says who acts)
+        #[arg(long, value_name = "NAME")]
+        app_user: Option<String>,
+    },
+    /// Take the member at a place off a list
+    MemberRemove { list: String, position: i64 },
+    /// Alert a list from an incident; prints the alert's number. Messages go out at once
+    /// unless --queue-only (then `alert deliver` sends them)
+    Send {
+        list: String,
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+        #[arg(long)]
+        queue_only: bool,
+        #[arg(required = true, num_args = 1.., value_name = "MESSAGE")]
+        message: Vec<String>,
+    },
+    /// The incident's alerts with their tallies, or one alert in full
+    Status {
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+        number: Option<i64>,
+    },
+    /// Record an answer: mottatt, kommer or kan ikke (yours, or --who NAME|PLACE)
+    Ack {
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+        number: i64,
+        #[arg(long)]
+        who: Option<String>,
+        #[arg(required = true, num_args = 1..)]
+        answer: Vec<String>,
+    },
+    /// Alert the next of each role where no one answered in time
+    Escalate,
+    /// Send what waits in the outbox
+    Deliver,
+    /// Alerts sent to you that you have not answered
+    Inbox,
+}
+
+pub fn print_alert_line(out: Out<'_>, a: &Alert) -> Result<(), CliError> {
+    let t = a.tally();
+    writeln!(
+        out,
+        "{:>3}  {}  «{}»  {} varslet: {} mottatt, {} kommer, {} kan ikke, {} ubesvart{}{}  – {}",
+        a.number,
+        a.sent_at.with_timezone(&Local).format("%d.%m %H:%M"),
+        safe_line(&a.list),
+        t.alerted,
+        t.received,
+        t.coming,
+        t.cannot,
+        t.unanswered,
+        if t.not_delivered > 0 { format!(", {} ikke levert", t.not_delivered) } else { String::new() },
+        if t.standby > 0 { format!(", {} i reserve", t.standby) } else { String::new() },
+        safe_line(&a.message),
+    )
+    .map_err(io)
+}
+
+pub fn print_alert_full(out: Out<'_>, a: &Alert) -> Result<(), CliError> {
+    print_alert_line(out, a)?;
+    for r in &a.recipients {
+        let state = match (r.alerted_at, r.ack) {
+            (None, _) => "reserve".to_string(),
+            (Some(_), Some(ack)) => ack.name().to_string(),
+            (Some(_), None) if r.escalated => "ubesvart (erstattet)".to_string(),
+            (Some(_), None) => "ubesvart".to_string(),
+        };
+        let sent: Vec<String> = r
+            .sent
+            .iter()
+            .map(|m| {
+                let note = if m.note.is_empty() { String::new() } else { format!(": {}", m.note) };
+                format!("{} {} {}{}", m.channel.name(), m.address, m.status.name(), note)
+            })
+            .collect();
+        // The messages are known where they were sent from; elsewhere, whether they
+        // reached the person.
+        let sent = match (r.alerted_at, sent.is_empty(), r.reached.as_str()) {
+            (Some(_), true, "ikke levert")
+                if r.phone.is_empty() && r.email.is_empty() && r.user.is_none() =>
+            {
+                "ikke levert: ingen telefon, e-post eller bruker".to_string()
+            }
+            (Some(_), true, "") => "sendt fra en annen sitroom".to_string(),
+            (Some(_), true, reached) => reached.to_string(),
+            _ => sent.join("; "),
+        };
+        writeln!(
+            out,
+            "     {:>3}. {:<18} {:<24} {:<22} {}",
+            r.position,
+            safe_line(&r.role),
+            safe_line(&r.name),
+            state,
+            safe_line(&sent)
+        )
+        .map_err(io)?;
+    }
+    Ok(())
+}
+
+pub fn print_list(out: Out<'_>, l: &AlertList) -> Result<(), CliError> {
+    writeln!(
+        out,
+        "{:>3}  {}  ({} medlemmer, svarfrist {} min){}",
+        l.number,
+        safe_line(&l.name),
+        l.members.len(),
+        l.escalate_after,
+        if l.scenario.is_empty() { String::new() } else { format!("  [{}]", safe_line(&l.scenario)) }
+    )
+    .map_err(io)
+}
+
+pub fn run(s: &mut Session, cmd: AlertCmd, p: &Printer, out: Out<'_>) -> Ran {
+    match cmd {
+        AlertCmd::ListNew { name, scenario, escalate_after } => {
+            let l = s.create_alert_list(&name, &scenario, escalate_after)?;
+            p.number_or_json(out, l.number, &l).map_err(io)?;
+        }
+        AlertCmd::Lists => {
+            let lists = s.alert_lists()?;
+            either(out, p, &lists, |out| lists.iter().try_for_each(|l| print_list(out, l)))?;
+        }
+        AlertCmd::ListShow { name } => {
+            let l = s.alert_list(&name)?;
+            if p.json {
+                json(out, &l)?;
+            } else {
+                print_list(out, &l)?;
+                for m in &l.members {
+                    let how = if m.user.is_some() { "bruker" } else { "kontakt" };
+                    writeln!(
+                        out,
+                        "     {:>3}. {:<20} {} ({how})",
+                        m.position,
+                        safe_line(&m.role),
+                        safe_line(&m.name)
+                    )
+                    .map_err(io)?;
+                }
+            }
+        }
+        AlertCmd::MemberAdd { list, role, contact, app_user } => {
+            let who = match (contact, app_user) {
+                (Some(c), _) => MemberRef::Contact(c),
+                (None, Some(u)) => MemberRef::User(u),
+                (None, None) => return Err(usage("say --contact N or --app-user NAME".into())),
+            };
+            let l = s.add_to_alert_list(&list, &role, who)?;
+            either(out, p, &l, |out| print_list(out, &l))?;
+        }
+        AlertCmd::MemberRemove { list, position } => {
+            let l = s.remove_from_alert_list(&list, position)?;
+            either(out, p, &l, |out| print_list(out, &l))?;
+        }
+        AlertCmd::Send { list, incident, queue_only, message } => {
+            let incident = s.resolve_incident(incident)?;
+            let (a, _) = s.send_alert(&incident, &list, &message.join(" "))?;
+            if !queue_only {
+                s.deliver_alerts()?;
+                // Whoever could not be reached at all is replaced by their deputy now.
+                if !s.escalate_due(chrono::Utc::now())?.is_empty() {
+                    s.deliver_alerts()?;
+                }
+            }
+            let a = s.alert(&incident, a.number)?;
+            if p.json {
+                json(out, &a)?;
+            } else {
+                writeln!(out, "{}", a.number).map_err(io)?;
+                let t = a.tally();
+                if t.not_delivered > 0 {
+                    writeln!(
+                        std::io::stderr(),
+                        "sitroom: {} of {} alerted could not be reached (see `sitroom alert status {}`)",
+                        t.not_delivered,
+                        t.alerted,
+                        a.number
+                    )
+                    .map_err(io)?;
+                }
+            }
+        }
+        AlertCmd::Status { incident, number } => {
+            let incident = s.resolve_incident(incident)?;
+            match number {
+                Some(n) => {
+                    let a = s.alert(&incident, n)?;
+                    either(out, p, &serde_json::json!({ "alert": a, "tally": a.tally() }), |out| {
+                        print_alert_full(out, &a)
+                    })?;
+                }
+                None => {
+                    let all = s.alerts(&incident)?;
+                    if p.json {
+                        let v: Vec<_> = all
+                            .iter()
+                            .map(|a| serde_json::json!({ "alert": a, "tally": a.tally() }))
+                            .collect();
+                        json(out, &v)?;
+                    } else {
+                        all.iter().try_for_each(|a| print_alert_line(out, a))?;
+                    }
+                }
+            }
+        }
+        AlertCmd::Ack { incident, number, who, answer } => {
+            let incident = s.resolve_incident(incident)?;
+            let ack = Ack::parse(&answer.join(" "))?;
+            let (a, _) = s.answer_alert(&incident, number, who.as_deref(), ack)?;
+            either(out, p, &a.tally(), |out| print_alert_line(out, &a))?;
+        }
+        AlertCmd::Escalate => {
+            let entries = s.escalate_due(Utc::now())?;
+            s.deliver_alerts()?;
+            if p.json {
+                json(out, &entries)?;
+            } else {
+                for e in entries {
+                    writeln!(out, "{}", safe_line(&e.text)).map_err(io)?;
+                }
+            }
+        }
+        AlertCmd::Deliver => {
+            let d = s.deliver_alerts()?;
+            if p.json {
+                json(out, &d)?;
+            } else {
+                writeln!(out, "{} sent, {} not delivered, {} to try again", d.sent, d.failed, d.retry)
+                    .map_err(io)?;
+            }
+        }
+        AlertCmd::Inbox => {
+            let waiting = s.waiting_alerts()?;
+            if p.json {
+                let v: Vec<_> = waiting
+                    .iter()
+                    .map(|w| {
+                        serde_json::json!({"incident": w.incident, "alert": w.alert, "message": w.message,
+                            "sent_by": w.sent_by, "sent_at": crate::domain::time::rfc3339(w.sent_at)})
+                    })
+                    .collect();
+                json(out, &v)?;
+            } else {
+                for w in waiting {
+                    writeln!(
+                        out,
+                        "hendelse {} varsling {} fra {}: {}",
+                        w.incident,
+                        w.alert,
+                        safe_line(&w.sent_by),
+                        safe_line(&w.message)
+                    )
+                    .map_err(io)?;
+                }
+            }
+        }
+    }
+    Ok(true)
+}

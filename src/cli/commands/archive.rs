@@ -1,0 +1,125 @@
+//! `sitroom archive`.
+
+use crate::app::Session;
+use crate::cli::common::parse_interval;
+use crate::cli::error::io;
+use crate::cli::error::usage;
+use crate::cli::error::Out;
+use crate::cli::error::Ran;
+use crate::cli::output::either;
+use crate::cli::output::Printer;
+use crate::text::safe_line;
+use clap::Subcommand;
+use std::path::PathBuf;
+
+#[derive(Subcommand, Debug)]
+pub enum ArchiveCmd {
+    /// Write the incident's whole record (log, decisions, minutes, reports, media,
+    /// tasks, alerts) as HTML, text and JSON with a SHA-256 manifest
+    Export {
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+        /// A new or empty folder
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check an archive or journal folder: exit 0 intact, 1 if any file was changed,
+    /// removed or added, or the log's hash chain does not hold
+    Verify { dir: PathBuf },
+    /// Continuous journalføring: export what is new since the last run into a folder
+    Journal {
+        /// The journal folder (default: [archive] journal in config.toml)
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Keep running, once per interval: 30m, 6h, 24h, 1d (default: once)
+        #[arg(long, value_name = "DURATION")]
+        every: Option<String>,
+    },
+}
+
+pub fn run(
+    s: &mut Session,
+    cmd: ArchiveCmd,
+    p: &Printer,
+    out: Out<'_>,
+    config: &crate::config::ArchiveConfig,
+) -> Ran {
+    match cmd {
+        ArchiveCmd::Export { incident, out: dir } => {
+            let incident = s.resolve_incident(incident)?;
+            let m = s.archive_export(&incident, &dir)?;
+            either(out, p, &m, |out| {
+                writeln!(
+                    out,
+                    "{}: {} loggføringer, {} filer og manifest.json",
+                    dir.display(),
+                    m.log_entries,
+                    m.files.len()
+                )
+                .map_err(io)
+            })?;
+        }
+        ArchiveCmd::Verify { dir } => {
+            let server_key = s.store.meta("server_key")?.filter(|k| !k.is_empty());
+            let v = crate::archive::verify(&dir, server_key.as_deref())
+                .map_err(|e| usage(format!("{}: {e}", dir.display())))?;
+            let problems: Vec<String> = v.problems.iter().map(ToString::to_string).collect();
+            let value = serde_json::json!({
+                "intact": problems.is_empty(), "archives": v.archives, "files": v.files,
+                "log_entries": v.entries, "signed_chains": v.signed_chains, "problems": problems,
+            });
+            either(out, p, &value, |out| {
+                for pr in &problems {
+                    writeln!(out, "{}", safe_line(pr)).map_err(io)?;
+                }
+                if problems.is_empty() {
+                    writeln!(
+                        out,
+                        "intact: {} archive(s), {} files, {} log entries, hash chains whole, {} chain(s) signed",
+                        v.archives, v.files, v.entries, v.signed_chains
+                    )
+                    .map_err(io)?;
+                }
+                Ok(())
+            })?;
+            return Ok(problems.is_empty());
+        }
+        ArchiveCmd::Journal { out: dir, every } => {
+            let dir = dir.or_else(|| config.journal.clone()).ok_or_else(|| {
+                usage("say where the journal goes: --out DIR, or [archive] journal in config.toml".into())
+            })?;
+            let every = every
+                .or_else(|| config.every.clone())
+                .map(|e| parse_interval(&e))
+                .transpose()
+                .map_err(usage)?;
+            loop {
+                let batches = s.archive_journal(&dir)?;
+                either(out, p, &batches, |out| {
+                    if batches.is_empty() {
+                        writeln!(out, "nothing new since the last run").map_err(io)?;
+                    }
+                    for b in &batches {
+                        writeln!(
+                            out,
+                            "incident {}: batch {} with {} log entries and {} other records in {}",
+                            b.incident,
+                            b.batch,
+                            b.log_entries,
+                            b.records,
+                            b.dir.display()
+                        )
+                        .map_err(io)?;
+                    }
+                    Ok(())
+                })?;
+                out.flush().map_err(io)?;
+                match every {
+                    Some(d) => std::thread::sleep(d),
+                    None => break,
+                }
+            }
+        }
+    }
+    Ok(true)
+}

@@ -1,0 +1,58 @@
+//! `sitroom history`.
+
+use crate::app::Session;
+use crate::cli::error::io;
+use crate::cli::error::usage;
+use crate::cli::error::Out;
+use crate::cli::error::Ran;
+use crate::cli::output::either;
+use crate::cli::output::Printer;
+use crate::text::safe_line;
+
+/// `sitroom history --at TIME`: the log, task board and latest approved sitrep as they
+/// stood then.
+pub fn run(s: &mut Session, incident: Option<i64>, at: &str, p: &Printer, out: Out<'_>) -> Ran {
+    let incident = s.resolve_incident(incident)?;
+    let at = crate::domain::time::parse_moment(at, &chrono::Local::now()).map_err(usage)?;
+    let then = s.as_of(&incident, at)?;
+    let local =
+        |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&chrono::Local).format("%d.%m %H:%M").to_string();
+    either(out, p, &then, |out| {
+        writeln!(out, "Slik det sto {}", then.at.with_timezone(&chrono::Local).format("%d.%m.%Y %H:%M"))
+            .map_err(io)?;
+        writeln!(out, "\nLogg ({} føringer)", then.log.len()).map_err(io)?;
+        for e in &then.log {
+            let first = e.text.lines().next().unwrap_or("");
+            writeln!(
+                out,
+                "#{:<5} {}  {:<10} {}",
+                e.seq,
+                local(e.reported_at),
+                safe_line(&e.author),
+                safe_line(first)
+            )
+            .map_err(io)?;
+        }
+        writeln!(out, "\nOppgaver ({})", then.tasks.len()).map_err(io)?;
+        for t in &then.tasks {
+            let who = t.assignee.as_deref().map(safe_line).unwrap_or_default();
+            writeln!(out, "{:>4}  {:<8} {:<12} {}", t.number, t.status.name(), who, safe_line(&t.title))
+                .map_err(io)?;
+        }
+        match &then.sitrep {
+            Some(r) => {
+                let when = r.approved_at.map(local).unwrap_or_default();
+                writeln!(
+                    out,
+                    "\nSiste godkjente situasjonsrapport: {} v{} (godkjent {when})",
+                    r.number, r.version
+                )
+                .map_err(io)?;
+                writeln!(out, "{}", crate::text::safe(&r.text)).map_err(io)?;
+            }
+            None => writeln!(out, "\nIngen godkjent situasjonsrapport da.").map_err(io)?,
+        }
+        Ok(())
+    })?;
+    Ok(true)
+}

@@ -1,0 +1,117 @@
+//! `sitroom serve`.
+
+use crate::app::settings::Settings;
+use crate::cli::common::parse_interval;
+use crate::cli::common::server_store;
+use crate::cli::error::Ran;
+use crate::server;
+use crate::server::ServerStore;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1:7878", value_name = "ADDR")]
+    pub listen: String,
+    /// TLS certificate chain (PEM); with --tls-key the server speaks https
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM)
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
+    /// Seconds a client may take to send a request (headers or body), and that a
+    /// connection may stay open with nothing under way
+    #[arg(long, default_value_t = 30, value_name = "SECONDS", hide = true)]
+    pub read_timeout: u64,
+    /// Serve plain http on an address other than loopback (passwords and tokens
+    /// cross the network readable): only on a closed network
+    #[arg(long)]
+    pub allow_cleartext: bool,
+    /// Continuous journalføring: export what is new into this archive folder
+    #[arg(long, value_name = "DIR")]
+    pub journal: Option<PathBuf>,
+    /// How often to journal: 30m, 6h, 24h, 1d (default: daily)
+    #[arg(long, value_name = "DURATION", requires = "journal")]
+    pub journal_every: Option<String>,
+}
+
+/// Continuous journalføring by the server: with `--journal DIR` (or `[archive]
+/// journal` in config.toml), every interval the new material of every incident the
+/// server holds goes into the journal folder, on a thread of its own with its own
+/// connection.
+pub fn spawn_journal(settings: &Settings, args: &ServeArgs) -> Result<(), String> {
+    let Some(dir) = args.journal.clone().or_else(|| settings.config.archive.journal.clone()) else {
+        return Ok(());
+    };
+    let every = args.journal_every.clone().or_else(|| settings.config.archive.every.clone());
+    let every = parse_interval(every.as_deref().unwrap_or("24h"))?;
+    let db = settings.db.clone();
+    std::thread::Builder::new()
+        .name("journal".into())
+        .spawn(move || loop {
+            let run = crate::app::Session::open(&db, "sitroom-serve", Vec::new())
+                .and_then(|mut s| s.archive_journal(&dir));
+            match run {
+                Ok(batches) => {
+                    for b in batches {
+                        tracing::info!(incident = b.incident, batch = b.batch, entries = b.log_entries, dir = %b.dir.display(), "journalført");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, dir = %dir.display(), "journalføring failed; trying again next interval"),
+            }
+            std::thread::sleep(every);
+        })
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+pub fn run(settings: &Settings, args: &ServeArgs) -> Ran {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr)
+        .try_init();
+    let store: Arc<dyn ServerStore> = Arc::new(server_store(settings)?);
+    let listen = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => server::Listen::Tls { cert: cert.clone(), key: key.clone() },
+        (None, None) => server::Listen::Plain,
+        _ => return Err("give both --tls-cert and --tls-key, or neither".into()),
+    };
+    spawn_journal(settings, args)?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let plain = matches!(listen, server::Listen::Plain);
+        if plain && !addr.ip().is_loopback() {
+            if !args.allow_cleartext {
+                return Err(format!(
+                    "refusing to serve plain http on {addr}: passwords and session tokens would cross the network readable. \
+                     Give --tls-cert and --tls-key, or listen on 127.0.0.1 behind a TLS proxy, \
+                     or add --allow-cleartext on a closed network"
+                ));
+            }
+            eprintln!(
+                "WARNING: serving plain http on {addr}: passwords and session tokens cross the network readable"
+            );
+            tracing::warn!(%addr, "serving plain http on a non-loopback address");
+        }
+        let scheme = if plain { "http" } else { "https" };
+        tracing::info!(%addr, db = %settings.db.display(), "sitroom serve");
+        // The address goes to stdout too, so a script that asked for port 0 learns it.
+        println!("listening on {scheme}://{addr}");
+        let _ = std::io::stdout().flush();
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        let read_timeout = std::time::Duration::from_secs(args.read_timeout.max(1));
+        server::serve(listener, store, listen, read_timeout, shutdown).await
+    })?;
+    Ok(true)
+}

@@ -1,0 +1,103 @@
+//! `sitroom task`.
+
+use crate::app::AppError;
+use crate::app::Session;
+use crate::cli::error::Out;
+use crate::cli::error::Ran;
+use crate::cli::output::Printer;
+use crate::domain::time::parse_due;
+use chrono::Local;
+use clap::Subcommand;
+
+#[derive(Subcommand, Debug)]
+pub enum TaskCmd {
+    /// Create a task; prints its number. With --from SEQ the entry's text and @name
+    /// are used where no --title or --assignee is given.
+    Add {
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+        #[arg(long, required_unless_present = "from")]
+        title: Option<String>,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// A user name or a free-text contact
+        #[arg(long)]
+        assignee: Option<String>,
+        /// lav, normal, høy or kritisk
+        #[arg(long, default_value = "normal")]
+        priority: String,
+        /// HH:MM (today) or an RFC 3339 time
+        #[arg(long, value_name = "TIME")]
+        due: Option<String>,
+        /// The log entry (its number) the task comes from
+        #[arg(long, value_name = "SEQ")]
+        from: Option<i64>,
+    },
+    /// List the incident's tasks
+    List {
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+        /// Only tasks with this status
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Give a task to someone (or to no one with --none)
+    Assign {
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+        task: i64,
+        #[arg(required_unless_present = "none")]
+        assignee: Option<String>,
+        #[arg(long, conflicts_with = "assignee")]
+        none: bool,
+    },
+    /// Move a task: ny, pågår, utført, avbrutt
+    Status {
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+        task: i64,
+        status: String,
+    },
+}
+
+pub fn run(s: &mut Session, cmd: TaskCmd, p: &Printer, out: Out<'_>) -> Ran {
+    use crate::domain::task::{NewTask, Priority, TaskStatus};
+    match cmd {
+        TaskCmd::Add { incident, title, description, assignee, priority, due, from } => {
+            let incident = s.resolve_incident(incident)?;
+            let mut new = match from {
+                Some(seq) => s.task_from_entry(&incident, seq)?,
+                None => NewTask::default(),
+            };
+            if let Some(t) = title {
+                new.title = t;
+            }
+            if assignee.is_some() {
+                new.assignee = assignee;
+            }
+            new.description = description;
+            new.priority = Priority::parse(&priority)?;
+            new.due = due.map(|d| parse_due(&d, &Local::now())).transpose().map_err(AppError::Usage)?;
+            let (t, _) = s.add_task(&incident, new)?;
+            p.task_created(out, &t)?;
+        }
+        TaskCmd::List { incident, status } => {
+            let incident = s.resolve_incident(incident)?;
+            let only = status.map(|st| TaskStatus::parse(&st)).transpose()?;
+            let tasks: Vec<_> =
+                s.tasks(&incident)?.into_iter().filter(|t| only.is_none_or(|o| t.status == o)).collect();
+            p.tasks(out, &tasks)?;
+        }
+        TaskCmd::Assign { incident, task, assignee, none } => {
+            let incident = s.resolve_incident(incident)?;
+            let (t, _) = s.assign_task(&incident, task, if none { None } else { assignee })?;
+            p.task(out, &t)?;
+        }
+        TaskCmd::Status { incident, task, status } => {
+            let incident = s.resolve_incident(incident)?;
+            let (t, _) = s.set_task_status(&incident, task, TaskStatus::parse(&status)?)?;
+            p.task(out, &t)?;
+        }
+    }
+    Ok(true)
+}

@@ -1,0 +1,186 @@
+//! What several commands share: dates and intervals as people write them, files in
+//! and out (sensitive ones private), passwords, roles, a runtime, the server's store.
+
+use crate::app::settings::Settings;
+use crate::app::RegisterImport;
+use crate::cli::error::io;
+use crate::cli::error::usage;
+use crate::cli::error::CliError;
+use crate::cli::error::Out;
+use crate::cli::error::Ran;
+use crate::cli::output::json;
+use crate::cli::output::Printer;
+use crate::domain::roles::Role;
+use crate::domain::time::parse_due;
+use crate::server::SqliteServer;
+use crate::sync::client;
+use crate::sync::client::Login;
+use crate::text::safe_line;
+use chrono::DateTime;
+use chrono::Local;
+use chrono::NaiveDate;
+use chrono::TimeZone;
+use chrono::Utc;
+use std::io::BufRead;
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+/// A date ("2027-03-01", end of that day, local time), a time today ("14:00") or an
+/// RFC 3339 time.
+pub fn parse_date(s: &str) -> Result<DateTime<Utc>, CliError> {
+    if let Ok(d) = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
+        let t = d.and_hms_opt(23, 59, 59).expect("a valid time");
+        return Local
+            .from_local_datetime(&t)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or_else(|| usage(format!("{s} is not a date here")));
+    }
+    parse_due(s, &Local::now()).map_err(|e| usage(format!("{e} (or a date: 2027-03-01)")))
+}
+
+pub fn read_input(file: &Path) -> Result<Vec<u8>, CliError> {
+    if file.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
+            .map_err(|e| usage(format!("cannot read standard input: {e}")))?;
+        return Ok(buf);
+    }
+    std::fs::read(file).map_err(|e| usage(format!("cannot read {}: {e}", file.display())))
+}
+
+pub fn write_output(out: Out<'_>, file: Option<&Path>, text: &str) -> Result<(), CliError> {
+    match file {
+        Some(path) => {
+            std::fs::write(path, text).map_err(|e| usage(format!("cannot write {}: {e}", path.display())))
+        }
+        None => out.write_all(text.as_bytes()).map_err(io),
+    }
+}
+
+/// Write sensitive data to a file only its owner can read, from the first byte.
+pub fn write_private(path: &Path, text: &str) -> Result<(), CliError> {
+    let fail = |e: std::io::Error| usage(format!("cannot write {}: {e}", path.display()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        // A file that was already there keeps its mode on open: narrow it first.
+        if path.exists() {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(fail)?;
+        }
+    }
+    let mut f = options.open(path).map_err(fail)?;
+    f.write_all(text.as_bytes()).map_err(fail)?;
+    f.sync_all().map_err(fail)
+}
+
+pub fn print_import(out: Out<'_>, p: &Printer, r: &RegisterImport) -> Ran {
+    if p.json {
+        json(out, r)?;
+    } else {
+        for bad in &r.rejected {
+            writeln!(out, "line {}: {}", bad.line, safe_line(&bad.reason)).map_err(io)?;
+        }
+        if r.imported {
+            writeln!(out, "{} added, {} already there, {} rejected", r.added, r.skipped, r.rejected.len())
+                .map_err(io)?;
+        } else {
+            writeln!(
+                out,
+                "nothing imported: {} row(s) rejected; fix them, or import the good rows with --skip-bad",
+                r.rejected.len()
+            )
+            .map_err(io)?;
+        }
+    }
+    Ok(r.imported)
+}
+
+/// "90s", "30m", "6h", "1d": how often a job runs.
+pub fn parse_interval(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = n.parse().map_err(|_| format!("{s:?} is not an interval (say 30m, 6h or 1d)"))?;
+    let secs = match unit.trim() {
+        "s" => n,
+        "m" | "min" => n * 60,
+        "h" | "t" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(format!("{s:?} is not an interval (say 30m, 6h or 1d)")),
+    };
+    if secs == 0 {
+        return Err("the interval must be more than zero".into());
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+pub fn roles(names: &[String]) -> Result<Vec<Role>, String> {
+    names.iter().map(|r| Role::parse(r).map_err(|e| e.to_string())).collect()
+}
+
+/// A password from the first line of standard input, or asked for on the terminal
+/// without echo.
+pub fn password(from_stdin: bool, prompt: &str) -> Result<String, String> {
+    let pw = if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("cannot read the password: {e}"))?;
+        line.trim_end_matches(['\r', '\n']).to_string()
+    } else {
+        read_hidden(prompt)?
+    };
+    if pw.is_empty() {
+        return Err("the password is empty".into());
+    }
+    Ok(pw)
+}
+
+pub fn read_hidden(prompt: &str) -> Result<String, String> {
+    use crossterm::event::{read, Event, KeyCode, KeyEventKind, KeyModifiers};
+    use crossterm::terminal;
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return Err("no terminal to ask for the password on; use --password-stdin".into());
+    }
+    eprint!("{prompt}");
+    let _ = std::io::stderr().flush();
+    terminal::enable_raw_mode().map_err(|e| e.to_string())?;
+    let mut pw = String::new();
+    let result = loop {
+        match read() {
+            Ok(Event::Key(k)) if k.kind != KeyEventKind::Release => match k.code {
+                KeyCode::Enter => break Ok(()),
+                KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => {
+                    break Err("cancelled".into())
+                }
+                KeyCode::Char(c) => pw.push(c),
+                KeyCode::Backspace => {
+                    pw.pop();
+                }
+                KeyCode::Esc => break Err("cancelled".to_string()),
+                _ => {}
+            },
+            Ok(_) => {}
+            Err(e) => break Err(e.to_string()),
+        }
+    };
+    let _ = terminal::disable_raw_mode();
+    eprintln!();
+    result.map(|_| pw)
+}
+
+pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())
+}
+
+pub fn server_store(settings: &Settings) -> Result<SqliteServer, String> {
+    SqliteServer::open(&settings.db).map_err(|e| e.to_string())
+}
+
+pub fn signed_in(settings: &Settings) -> Result<Login, String> {
+    client::load_login(&settings.db)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| "not signed in; run `sitroom login --server URL --user NAME` first".to_string())
+}
