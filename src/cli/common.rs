@@ -3,26 +3,16 @@
 
 use crate::app::settings::Settings;
 use crate::app::RegisterImport;
-use crate::cli::error::io;
-use crate::cli::error::usage;
-use crate::cli::error::CliError;
-use crate::cli::error::Out;
-use crate::cli::error::Ran;
-use crate::cli::output::json;
-use crate::cli::output::Printer;
+use crate::cli::error::{io, usage, CliError, Out, Ran};
+use crate::cli::output::{json, Printer};
 use crate::domain::roles::Role;
 use crate::domain::time::parse_due;
 use crate::server::SqliteServer;
 use crate::sync::client;
 use crate::sync::client::Login;
 use crate::text::safe_line;
-use chrono::DateTime;
-use chrono::Local;
-use chrono::NaiveDate;
-use chrono::TimeZone;
-use chrono::Utc;
-use std::io::BufRead;
-use std::io::Write;
+use chrono::{DateTime, Local, NaiveDate, TimeZone, Utc};
+use std::io::{BufRead, Write};
 use std::path::Path;
 use std::time::Duration;
 

@@ -1,9 +1,8 @@
-//! `sitroom admin`.
+//! `sitroom admin`: administer the sync server's organisations and accounts (with the
+//! server's --db)
 
 use crate::app::settings::Settings;
-use crate::cli::common::password;
-use crate::cli::common::roles;
-use crate::cli::common::server_store;
+use crate::cli::common::{password, roles, server_store};
 use crate::cli::error::Ran;
 use crate::server;
 use crate::server::ServerStore;

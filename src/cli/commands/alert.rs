@@ -1,21 +1,12 @@
-//! `sitroom alert`.
+//! `sitroom alert`: alert lists and alerting (varslingslister, varsling) with answers
+//! and escalation
 
-use crate::app::MemberRef;
-use crate::app::Session;
-use crate::cli::error::io;
-use crate::cli::error::usage;
-use crate::cli::error::CliError;
-use crate::cli::error::Out;
-use crate::cli::error::Ran;
-use crate::cli::output::either;
-use crate::cli::output::json;
-use crate::cli::output::Printer;
-use crate::domain::alert::Ack;
-use crate::domain::alert::Alert;
-use crate::domain::alert::AlertList;
+use crate::app::{MemberRef, Session};
+use crate::cli::error::{io, usage, CliError, Out, Ran};
+use crate::cli::output::{either, json, Printer};
+use crate::domain::alert::{Ack, Alert, AlertList};
 use crate::text::safe_line;
-use chrono::Local;
-use chrono::Utc;
+use chrono::{Local, Utc};
 use clap::Subcommand;
 use std::io::Write;
 

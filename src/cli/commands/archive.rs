@@ -1,13 +1,10 @@
-//! `sitroom archive`.
+//! `sitroom archive`: the archive (arkiv): export an incident's record, verify it,
+//! journal continuously
 
 use crate::app::Session;
 use crate::cli::common::parse_interval;
-use crate::cli::error::io;
-use crate::cli::error::usage;
-use crate::cli::error::Out;
-use crate::cli::error::Ran;
-use crate::cli::output::either;
-use crate::cli::output::Printer;
+use crate::cli::error::{io, usage, Out, Ran};
+use crate::cli::output::{either, Printer};
 use crate::text::safe_line;
 use clap::Subcommand;
 use std::path::PathBuf;

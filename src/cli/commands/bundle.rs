@@ -1,7 +1,6 @@
-//! `sitroom bundle`.
+//! `sitroom bundle`: carry changes on a file between machines with no link (sneakernet)
 
-use crate::app::AppError;
-use crate::app::Session;
+use crate::app::{AppError, Session};
 use crate::cli::error::Ran;
 use crate::sync::bundle::Bundle;
 use clap::Subcommand;

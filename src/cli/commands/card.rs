@@ -1,13 +1,9 @@
-//! `sitroom card`.
+//! `sitroom card`: action cards (tiltakskort): checklists that become tasks
 
 use crate::app::Session;
 use crate::cli::common::write_output;
-use crate::cli::error::io;
-use crate::cli::error::Out;
-use crate::cli::error::Ran;
-use crate::cli::output::either;
-use crate::cli::output::json;
-use crate::cli::output::Printer;
+use crate::cli::error::{io, Out, Ran};
+use crate::cli::output::{either, json, Printer};
 use crate::text::safe_line;
 use clap::Subcommand;
 use std::path::PathBuf;

@@ -1,4 +1,4 @@
-//! `sitroom conflict`.
+//! `sitroom conflict`: conflicts: fields changed in two places at once
 
 use crate::app::Session;
 use crate::cli::error::Ran;

@@ -1,18 +1,10 @@
-//! `sitroom contact`.
+//! `sitroom contact`: contacts (kontakter): add, search, import CSV/vCard, export CSV
 
 use crate::app::Session;
-use crate::cli::common::print_import;
-use crate::cli::common::read_input;
-use crate::cli::common::write_output;
-use crate::cli::error::io;
-use crate::cli::error::CliError;
-use crate::cli::error::Out;
-use crate::cli::error::Ran;
-use crate::cli::output::either;
-use crate::cli::output::json;
-use crate::cli::output::Printer;
-use crate::domain::contact::Contact;
-use crate::domain::contact::NewContact;
+use crate::cli::common::{print_import, read_input, write_output};
+use crate::cli::error::{io, CliError, Out, Ran};
+use crate::cli::output::{either, json, Printer};
+use crate::domain::contact::{Contact, NewContact};
 use crate::text::safe_line;
 use clap::Subcommand;
 use std::path::PathBuf;

@@ -1,17 +1,11 @@
-//! `sitroom eps`.
+//! `sitroom eps`: evacuees and next of kin (EPS); sensitive, for EPS, kriseledelse and
+//! administrator
 
 use crate::app::Session;
 use crate::cli::common::write_private;
-use crate::cli::error::io;
-use crate::cli::error::CliError;
-use crate::cli::error::Out;
-use crate::cli::error::Ran;
-use crate::cli::output::either;
-use crate::cli::output::Printer;
-use crate::domain::eps::EpsKind;
-use crate::domain::eps::EpsStatus;
-use crate::domain::eps::NewRegistration;
-use crate::domain::eps::Registration;
+use crate::cli::error::{io, CliError, Out, Ran};
+use crate::cli::output::{either, Printer};
+use crate::domain::eps::{EpsKind, EpsStatus, NewRegistration, Registration};
 use crate::text::safe_line;
 use clap::Subcommand;
 use std::path::PathBuf;

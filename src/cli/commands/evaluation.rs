@@ -1,15 +1,10 @@
-//! `sitroom evaluation`.
+//! `sitroom evaluation`: evaluation (evaluering) after an incident or exercise
 
-use crate::app::FollowUp;
-use crate::app::Session;
+use crate::app::{FollowUp, Session};
 use crate::cli::common::parse_date;
-use crate::cli::error::io;
-use crate::cli::error::Out;
-use crate::cli::error::Ran;
-use crate::cli::output::json;
-use crate::cli::output::Printer;
-use crate::domain::evaluation::NewPoint;
-use crate::domain::evaluation::PointKind;
+use crate::cli::error::{io, Out, Ran};
+use crate::cli::output::{json, Printer};
+use crate::domain::evaluation::{NewPoint, PointKind};
 use crate::text::safe_line;
 use clap::Subcommand;
 

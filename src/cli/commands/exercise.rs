@@ -1,17 +1,11 @@
-//! `sitroom exercise`.
+//! `sitroom exercise`: exercises (øvelser): inject scripts on the exercise clock
 
 use crate::app::Session;
 use crate::cli::common::read_input;
-use crate::cli::error::io;
-use crate::cli::error::usage;
-use crate::cli::error::Out;
-use crate::cli::error::Ran;
-use crate::cli::output::either;
-use crate::cli::output::json;
-use crate::cli::output::Printer;
+use crate::cli::error::{io, usage, Out, Ran};
+use crate::cli::output::{either, json, Printer};
 use crate::text::safe_line;
-use chrono::DateTime;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use clap::Subcommand;
 use std::path::PathBuf;
 

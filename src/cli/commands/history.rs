@@ -1,12 +1,9 @@
-//! `sitroom history`.
+//! `sitroom history`: the log, task board and latest approved sitrep as they stood at a
+//! time (tidsreise)
 
 use crate::app::Session;
-use crate::cli::error::io;
-use crate::cli::error::usage;
-use crate::cli::error::Out;
-use crate::cli::error::Ran;
-use crate::cli::output::either;
-use crate::cli::output::Printer;
+use crate::cli::error::{io, usage, Out, Ran};
+use crate::cli::output::{either, Printer};
 use crate::text::safe_line;
 
 /// `sitroom history --at TIME`: the log, task board and latest approved sitrep as they

@@ -1,11 +1,9 @@
-//! `sitroom incident`.
+//! `sitroom incident`: incidents (hendelser): create, list, close, reopen, choose
 
 use crate::app::Session;
-use crate::cli::error::Out;
-use crate::cli::error::Ran;
+use crate::cli::error::{Out, Ran};
 use crate::cli::output::Printer;
-use crate::domain::NewIncident;
-use crate::domain::Severity;
+use crate::domain::{NewIncident, Severity};
 use clap::Subcommand;
 
 #[derive(Subcommand, Debug)]

@@ -1,10 +1,7 @@
-//! `sitroom log`.
+//! `sitroom log`: the incident log (hendelseslogg)
 
-use crate::app::AppError;
-use crate::app::EntryInput;
-use crate::app::Session;
-use crate::cli::error::Out;
-use crate::cli::error::Ran;
+use crate::app::{AppError, EntryInput, Session};
+use crate::cli::error::{Out, Ran};
 use crate::cli::output::Printer;
 use crate::domain::time::parse_at;
 use chrono::Local;

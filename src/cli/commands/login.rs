@@ -1,14 +1,13 @@
-//! `sitroom login`.
+//! `sitroom login`: sign this database in to a sync server (with --user NAME);
+//! `sitroom logout`: end the session on the server and forget it here
 
 use crate::app::settings::Settings;
 use crate::app::Session;
-use crate::cli::common::password;
-use crate::cli::common::runtime;
+use crate::cli::common::{password, runtime};
 use crate::cli::error::Ran;
 use crate::domain::roles::Role;
 use crate::sync::client;
-use crate::sync::client::Client;
-use crate::sync::client::Login;
+use crate::sync::client::{Client, Login};
 use std::io::Write;
 
 pub fn login(settings: &Settings, server: &str, user: &str, password_stdin: bool, json: bool) -> Ran {

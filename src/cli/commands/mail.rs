@@ -1,13 +1,9 @@
-//! `sitroom mail`.
+//! `sitroom mail`: e-mail into the incident (e-post-innboks): .eml, maildir, mbox;
+//! --watch a maildir
 
-use crate::app::MailReport;
-use crate::app::Session;
-use crate::cli::error::io;
-use crate::cli::error::usage;
-use crate::cli::error::Out;
-use crate::cli::error::Ran;
-use crate::cli::output::either;
-use crate::cli::output::Printer;
+use crate::app::{MailReport, Session};
+use crate::cli::error::{io, usage, Out, Ran};
+use crate::cli::output::{either, Printer};
 use crate::domain::mail;
 use crate::text::safe_line;
 use clap::Subcommand;

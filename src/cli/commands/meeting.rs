@@ -1,9 +1,7 @@
-//! `sitroom meeting`.
+//! `sitroom meeting`: meetings (møter): agenda, recording per item, minutes
 
-use crate::app::AppError;
-use crate::app::Session;
-use crate::cli::error::Out;
-use crate::cli::error::Ran;
+use crate::app::{AppError, Session};
+use crate::cli::error::{Out, Ran};
 use crate::cli::output::Printer;
 use crate::domain::time::parse_due;
 use chrono::Local;

@@ -1,22 +1,13 @@
-//! `sitroom plan`.
+//! `sitroom plan`: contingency plans (beredskapsplaner) and sub-plans
 
 use crate::app::Session;
 use crate::cli::common::parse_date;
-use crate::cli::error::io;
-use crate::cli::error::usage;
-use crate::cli::error::CliError;
-use crate::cli::error::Out;
-use crate::cli::error::Ran;
-use crate::cli::output::either;
-use crate::cli::output::json;
-use crate::cli::output::Printer;
-use crate::domain::plan::tree;
-use crate::domain::plan::LinkKind;
-use crate::domain::plan::Plan;
+use crate::cli::error::{io, usage, CliError, Out, Ran};
+use crate::cli::output::{either, json, Printer};
+use crate::domain::plan::{tree, LinkKind, Plan};
 use crate::store::NewPlan;
 use crate::text::safe_line;
-use chrono::Local;
-use chrono::Utc;
+use chrono::{Local, Utc};
 use clap::Subcommand;
 
 // ---- plans --------------------------------------------------------------------------

@@ -1,13 +1,9 @@
-//! `sitroom print`.
+//! `sitroom print`: print on paper (PDF, text or HTML): the beredskapsperm, or an
+//! incident
 
 use crate::app::Session;
-use crate::cli::error::io;
-use crate::cli::error::usage;
-use crate::cli::error::CliError;
-use crate::cli::error::Out;
-use crate::cli::error::Ran;
-use crate::cli::output::either;
-use crate::cli::output::Printer;
+use crate::cli::error::{io, usage, CliError, Out, Ran};
+use crate::cli::output::{either, Printer};
 use clap::Subcommand;
 use std::path::PathBuf;
 

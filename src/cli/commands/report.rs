@@ -1,9 +1,7 @@
-//! `sitroom report`.
+//! `sitroom report`: reports and situation reports (rapporter, situasjonsrapport)
 
-use crate::app::AppError;
-use crate::app::Session;
-use crate::cli::error::Out;
-use crate::cli::error::Ran;
+use crate::app::{AppError, Session};
+use crate::cli::error::{Out, Ran};
 use crate::cli::output::Printer;
 use clap::Subcommand;
 use std::path::PathBuf;

@@ -1,18 +1,11 @@
-//! `sitroom resource`.
+//! `sitroom resource`: resources (ressurser): what there is, where, and whether it is
+//! free
 
 use crate::app::Session;
-use crate::cli::common::print_import;
-use crate::cli::common::read_input;
-use crate::cli::common::write_output;
-use crate::cli::error::io;
-use crate::cli::error::CliError;
-use crate::cli::error::Out;
-use crate::cli::error::Ran;
-use crate::cli::output::either;
-use crate::cli::output::Printer;
-use crate::domain::contact::Availability;
-use crate::domain::contact::NewResource;
-use crate::domain::contact::Resource;
+use crate::cli::common::{print_import, read_input, write_output};
+use crate::cli::error::{io, CliError, Out, Ran};
+use crate::cli::output::{either, Printer};
+use crate::domain::contact::{Availability, NewResource, Resource};
 use crate::text::safe_line;
 use clap::Subcommand;
 use std::path::PathBuf;

@@ -1,19 +1,10 @@
-//! `sitroom ros`.
+//! `sitroom ros`: the ROS register: unwanted events, the risk matrix, measures
 
 use crate::app::Session;
-use crate::cli::common::parse_date;
-use crate::cli::common::write_output;
-use crate::cli::error::io;
-use crate::cli::error::CliError;
-use crate::cli::error::Out;
-use crate::cli::error::Ran;
-use crate::cli::output::either;
-use crate::cli::output::json;
-use crate::cli::output::Printer;
-use crate::domain::ros::matrix_text;
-use crate::domain::ros::to_csv;
-use crate::domain::ros::to_markdown;
-use crate::domain::ros::RosEvent;
+use crate::cli::common::{parse_date, write_output};
+use crate::cli::error::{io, CliError, Out, Ran};
+use crate::cli::output::{either, json, Printer};
+use crate::domain::ros::{matrix_text, to_csv, to_markdown, RosEvent};
 use crate::store::NewMeasure;
 use crate::text::safe_line;
 use clap::Subcommand;

@@ -1,8 +1,8 @@
-//! `sitroom serve`.
+//! `sitroom serve`: run the sync server (default database: server.db in your data
+//! folder)
 
 use crate::app::settings::Settings;
-use crate::cli::common::parse_interval;
-use crate::cli::common::server_store;
+use crate::cli::common::{parse_interval, server_store};
 use crate::cli::error::Ran;
 use crate::server;
 use crate::server::ServerStore;

@@ -1,13 +1,9 @@
-//! `sitroom share`.
+//! The `sitroom report` commands that share approved reports upward between
+//! organisations and take in, compare and compile what is shared with you.
 
 use crate::app::Session;
-use crate::cli::error::io;
-use crate::cli::error::usage;
-use crate::cli::error::CliError;
-use crate::cli::error::Out;
-use crate::cli::error::Ran;
-use crate::cli::output::either;
-use crate::cli::output::Printer;
+use crate::cli::error::{io, usage, CliError, Out, Ran};
+use crate::cli::output::{either, Printer};
 use crate::text::safe_line;
 use clap::Subcommand;
 use std::path::PathBuf;

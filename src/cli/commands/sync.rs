@@ -1,12 +1,10 @@
-//! `sitroom sync`.
+//! `sitroom sync`: sync now: send what the server has not got, fetch what is new
 
 use crate::app::settings::Settings;
-use crate::cli::common::runtime;
-use crate::cli::common::signed_in;
+use crate::cli::common::{runtime, signed_in};
 use crate::cli::error::Ran;
 use crate::sync::client;
-use crate::sync::client::Client;
-use crate::sync::client::ClientError;
+use crate::sync::client::{Client, ClientError};
 use clap::Subcommand;
 use std::io::Write;
 

@@ -1,8 +1,7 @@
-//! `sitroom user`.
+//! `sitroom user`: users and their roles
 
 use crate::app::Session;
-use crate::cli::error::Out;
-use crate::cli::error::Ran;
+use crate::cli::error::{Out, Ran};
 use crate::cli::output::Printer;
 use clap::Subcommand;
 
