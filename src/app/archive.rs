@@ -2,6 +2,7 @@
 //! continuous journalføring, where each run exports into a journal folder only what
 //! was created or changed since the run before.
 
+use super::progress::{Ended, Work};
 use super::{auto_entry, AppError, Result, Session};
 use crate::archive::{self, ChainHead, Manifest, Record, RecordAttachment, Scope};
 use crate::domain::mail::safe_file_name;
@@ -114,6 +115,9 @@ impl Session {
     /// the manifest in the hash chain.
     pub fn archive_export(&mut self, incident: &Incident, dir: &Path) -> Result<Manifest> {
         self.permit(Permission::ManageIncidents)?;
+        let progress = self.progress.clone();
+        progress.begin(Work::Archive, None);
+        let _ended = Ended(&*progress);
         let installation = self.installation();
         // This replica signs the heads of its chains now: the archive's newest entries
         // are covered too.

@@ -1,6 +1,7 @@
 //! Log operations: add (with quick marks), correct, mark significant, list, import,
 //! verify. The TUI and the CLI both come through here.
 
+use super::progress::{Ended, Work};
 use super::{AppError, Result, Session};
 use crate::domain::log::{verify_chain, ChainBreak, MAX_TEXT_CHARS};
 use crate::domain::roles::Permission;
@@ -204,8 +205,12 @@ impl Session {
         let mut seed = incident.id.as_bytes().to_vec();
         seed.extend(crate::text::sha256_hex(text.as_bytes()).as_bytes());
         let file_id = Uuid::new_v5(&IMPORT_IDS, &seed);
+        let progress = self.progress.clone();
+        progress.begin(Work::ImportEntries, Some(text.lines().count() as u64));
+        let ended = Ended(&*progress);
         for (i, line) in text.lines().enumerate() {
             let lineno = i + 1;
+            progress.advance(1);
             let trimmed = line.trim();
             if trimmed.is_empty() || trimmed.starts_with("# ") || trimmed == "#" {
                 continue;
@@ -234,7 +239,9 @@ impl Session {
             records.push(record);
         }
         let total = records.len();
+        progress.begin(Work::WriteEntries, None);
         let added = self.store.append_entries(incident, records)?.len();
+        drop(ended);
         Ok(ImportReport { added, already_there: total - added })
     }
 

@@ -1,6 +1,7 @@
 //! E-mail into the incident: messages from files, a maildir or an mbox become log
 //! entries of kind e-post, once each (by Message-ID), with their attachments kept.
 
+use super::progress::{Ended, Work};
 use super::{Result, Session};
 use crate::domain::mail::{self, Found, Mail};
 use crate::domain::roles::Permission;
@@ -45,8 +46,12 @@ impl Session {
     pub fn import_found(&mut self, incident: &Incident, found: Vec<Found>) -> Result<MailReport> {
         self.permit(Permission::WriteLog)?;
         let mut report = MailReport::default();
+        let progress = self.progress.clone();
+        progress.begin(Work::ImportMail, Some(found.len() as u64));
+        let _ended = Ended(&*progress);
         for chunk in found.chunks(BATCH) {
             report.absorb(self.import_chunk(incident, chunk)?);
+            progress.advance(chunk.len() as u64);
         }
         Ok(report)
     }

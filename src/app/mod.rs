@@ -13,6 +13,7 @@ mod media;
 mod meetings;
 mod plans;
 mod printing;
+pub mod progress;
 mod registers;
 mod reports;
 pub mod settings;
@@ -67,6 +68,8 @@ pub struct Session {
     pub installation_name: Option<String>,
     /// Where continuous journalføring goes (`[archive]` in config.toml).
     pub archive_config: crate::config::ArchiveConfig,
+    /// Told how far long work has come (the CLI's bar on a terminal).
+    pub progress: std::sync::Arc<dyn progress::Progress>,
 }
 
 impl Session {
@@ -88,6 +91,7 @@ impl Session {
             channels: Default::default(),
             installation_name: None,
             archive_config: Default::default(),
+            progress: std::sync::Arc::new(progress::Silent),
         })
     }
 

@@ -2,6 +2,7 @@
 //! them. An import is all or nothing: one bad row and nothing is stored (unless the
 //! user asks for the good rows with `skip_bad`); the report names every bad row.
 
+use super::progress::{Ended, Work};
 use super::{AppError, Result, Session};
 use crate::domain::contact::{
     contacts_from_csv, contacts_to_csv, resources_from_csv, resources_to_csv, Contact, NewContact,
@@ -100,6 +101,9 @@ impl Session {
     /// Import contacts from CSV or vCard. Contacts already here (same name and the same
     /// e-mail or phone) are left out, so importing a file twice adds nothing.
     pub fn import_contacts(&mut self, data: &[u8], skip_bad: bool) -> Result<RegisterImport> {
+        let progress = self.progress.clone();
+        progress.begin(Work::ImportRegister, None);
+        let _ended = Ended(&*progress);
         self.permit(Permission::ManagePreparedness)?;
         let (good, rejected) = match ContactFormat::guess(data) {
             ContactFormat::Csv => contacts_from_csv(data)?,
@@ -162,6 +166,9 @@ impl Session {
     }
 
     pub fn import_resources(&mut self, data: &[u8], skip_bad: bool) -> Result<RegisterImport> {
+        let progress = self.progress.clone();
+        progress.begin(Work::ImportRegister, None);
+        let _ended = Ended(&*progress);
         self.permit(Permission::ManagePreparedness)?;
         let (good, rejected) = resources_from_csv(data)?;
         if !rejected.is_empty() && !skip_bad {

@@ -16,6 +16,7 @@ pub mod commands;
 mod common;
 mod error;
 mod output;
+mod progress;
 
 #[derive(Parser, Debug)]
 #[command(name = "sitroom", version, about = "Crisis staff room in the terminal: incidents, the incident log, tasks, media inquiries, reports and meetings.", long_about = None)]
@@ -136,6 +137,18 @@ pub enum Command {
     /// Carry changes on a file between machines with no link (sneakernet)
     #[command(subcommand)]
     Bundle(commands::bundle::BundleCmd),
+    /// Shell completions for bash, zsh, fish, elvish or powershell, on standard output
+    /// (e.g. `sitroom completions bash > ~/.local/share/bash-completion/completions/sitroom`)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// The manual page (man 1 sitroom) on standard output, or with --out DIR one page per
+    /// command written there
+    Man {
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Conflicts: fields changed in two places at once
     #[command(subcommand)]
     Conflict(commands::conflict::ConflictCmd),
@@ -143,6 +156,17 @@ pub enum Command {
 
 /// Run a parsed command line. Errors are printed here, to stderr, once.
 pub fn run(cli: Cli) -> ExitCode {
+    // What is made from the command line itself needs no database nor settings.
+    let made = match &cli.command {
+        Some(Command::Completions { shell }) => {
+            Some(commands::docs::completions(*shell, &mut std::io::stdout()))
+        }
+        Some(Command::Man { out }) => Some(commands::docs::man(out.as_deref(), &mut std::io::stdout())),
+        _ => None,
+    };
+    if let Some(ran) = made {
+        return ended(ran);
+    }
     let asked = Overrides {
         db: cli.db.clone(),
         user: cli.user.clone(),
@@ -165,10 +189,20 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Logout) => commands::login::logout(&settings),
         Some(Command::Sync { cmd }) => commands::sync::run(&settings, cmd, p.json),
         Some(cmd) => match settings.open_session() {
-            Ok(mut s) => with_session(&mut s, cmd, &p),
+            Ok(mut s) => {
+                if let Some(bar) = progress::for_terminal(p.json, p.lang) {
+                    s.progress = std::sync::Arc::new(bar);
+                }
+                with_session(&mut s, cmd, &p)
+            }
             Err(e) => Err(e.into()),
         },
     };
+    ended(ran)
+}
+
+/// The exit code: 0 when the command did all it was asked, 1 when not, 2 on an error.
+fn ended(ran: Ran) -> ExitCode {
     match ran {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
@@ -211,7 +245,9 @@ fn with_session(s: &mut Session, cmd: Command, p: &Printer) -> Ran {
         | Command::Admin(_)
         | Command::Login { .. }
         | Command::Logout
-        | Command::Sync { .. } => {
+        | Command::Sync { .. }
+        | Command::Completions { .. }
+        | Command::Man { .. } => {
             unreachable!("these work without a session")
         }
     }

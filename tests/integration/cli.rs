@@ -409,3 +409,68 @@ fn everyday_messages_speak_the_users_language() {
     let (_, err) = h.fails(&["--lang", "nb", "report", "new", "--template", "dikt"]);
     assert!(err.contains("ukjent mal «dikt»"), "{err}");
 }
+
+#[test]
+fn completions_and_man_pages_come_from_the_commands() {
+    let h = Home::new();
+    let bash = h.ok(&["completions", "bash"]);
+    // Every command group is offered, and bash accepts the script.
+    for group in ["incident", "log", "task", "media", "report", "alert", "archive", "sync"] {
+        assert!(bash.contains(group), "{group} is completed");
+    }
+    let script = h.path().join("sitroom.bash");
+    std::fs::write(&script, &bash).unwrap();
+    let check = std::process::Command::new("bash").arg("-n").arg(&script).output().unwrap();
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    assert!(h.ok(&["completions", "fish"]).contains("complete -c sitroom"));
+    let man = h.ok(&["man"]);
+    assert!(man.starts_with(".ie") && man.contains(".TH sitroom 1"), "{}", &man[..200.min(man.len())]);
+    let dir = h.path().join("man");
+    h.ok(&["man", "--out", dir.to_str().unwrap()]);
+    let page = std::fs::read_to_string(dir.join("sitroom-log-add.1")).unwrap();
+    assert!(page.contains("quick marks"), "the page says what `log add` does");
+    // Neither needs a database: none was made.
+    assert!(!h.db().exists());
+}
+
+#[test]
+fn long_imports_show_progress_on_a_terminal_and_nothing_in_scripts() {
+    let h = Home::new();
+    h.ok(&["incident", "new", "--title", "Flom"]);
+    let lines = crate::common::staff_meeting_lines();
+    let big: String = (0..20_000).map(|i| format!("{} (melding {i})\n", lines[i % lines.len()])).collect();
+    let file = h.path().join("big.txt");
+    std::fs::write(&file, big).unwrap();
+    // Through a pipe, as a script runs it: the result on stdout, nothing on stderr.
+    let piped = h.run(&["log", "import", file.to_str().unwrap()]);
+    assert!(piped.status.success());
+    assert!(piped.stderr.is_empty(), "{}", String::from_utf8_lossy(&piped.stderr));
+    // On a terminal (a pty from `script`): the bar says what it is doing.
+    let other = h.path().join("other.txt");
+    std::fs::write(&other, std::fs::read_to_string(&file).unwrap().replace("melding", "linje")).unwrap();
+    let sitroom = env!("CARGO_BIN_EXE_sitroom");
+    let shown = crate::common::tool("script", "bsdutils")
+        .args(["-q", "-e", "-c", &format!("{sitroom} --lang en log import {}", other.display()), "/dev/null"])
+        .env("SITROOM_DB", h.db())
+        .env("SITROOM_CONFIG_DIR", h.config_dir())
+        .env("USER", "kari")
+        .output()
+        .unwrap();
+    let seen = String::from_utf8_lossy(&shown.stdout);
+    assert!(shown.status.success(), "{seen}");
+    assert!(seen.contains("Reading entries") || seen.contains("Writing to the log"), "{seen}");
+    assert!(seen.contains("imported 20000 entries"), "{seen}");
+    // --json on a terminal: still only the JSON.
+    let third = h.path().join("third.txt");
+    std::fs::write(&third, std::fs::read_to_string(&file).unwrap().replace("melding", "punkt")).unwrap();
+    let json = crate::common::tool("script", "bsdutils")
+        .args(["-q", "-e", "-c", &format!("{sitroom} --json log import {}", third.display()), "/dev/null"])
+        .env("SITROOM_DB", h.db())
+        .env("SITROOM_CONFIG_DIR", h.config_dir())
+        .env("USER", "kari")
+        .output()
+        .unwrap();
+    let seen = String::from_utf8_lossy(&json.stdout);
+    assert!(!seen.contains("Reading entries") && !seen.contains("Leser"), "{seen}");
+    assert!(seen.contains("\"added\":20000"), "{seen}");
+}

@@ -264,3 +264,31 @@ fn only_information_roles_work_the_media_queue() {
     );
     assert!(h.ok(&["--user", "lars", "media", "list"]).contains("VG"), "but may read it");
 }
+
+#[test]
+fn task_and_media_take_their_text_as_log_add_does() {
+    let h = flood();
+    // The text as plain words, as `log add` takes it; --title and --question still work.
+    assert_eq!(h.ok(&["task", "add", "Ring", "alle", "BST-brukere", "--assignee", "Åse"]).trim(), "1");
+    assert_eq!(h.ok(&["task", "add", "--title", "Åpne EPS i rådhuset"]).trim(), "2");
+    let tasks: serde_json::Value = serde_json::from_str(&h.ok(&["task", "list", "--json"])).unwrap();
+    assert_eq!(tasks[0]["title"], "Ring alle BST-brukere");
+    assert_eq!(tasks[0]["assignee"], "Åse");
+    assert_eq!(tasks[1]["title"], "Åpne EPS i rådhuset");
+    // "outlet: question", as the TUI's prompt takes it, or --outlet with the question.
+    h.ok(&["media", "add", "NRK Vestfold: Hvor mange evakueres?"]);
+    h.ok(&["media", "add", "--outlet", "VG", "Hvor", "er", "ordføreren?"]);
+    let media: serde_json::Value = serde_json::from_str(&h.ok(&["media", "list", "--json"])).unwrap();
+    assert_eq!(
+        (media[0]["outlet"].as_str(), media[0]["question"].as_str()),
+        (Some("NRK Vestfold"), Some("Hvor mange evakueres?"))
+    );
+    assert_eq!(
+        (media[1]["outlet"].as_str(), media[1]["question"].as_str()),
+        (Some("VG"), Some("Hvor er ordføreren?"))
+    );
+    let (_, err) = h.fails(&["media", "add", "Hvorfor?"]);
+    assert!(err.contains("say which outlet asks"), "{err}");
+    let (_, err) = h.fails(&["task", "add", "x", "--title", "y"]);
+    assert!(err.contains("cannot be used with"), "{err}");
+}

@@ -9,21 +9,26 @@ use clap::Subcommand;
 
 #[derive(Subcommand, Debug)]
 pub enum MediaCmd {
-    /// Register a media inquiry (or with --outgoing, a contact the staff makes); prints its number
+    /// Register a media inquiry (`media add NRK Vestfold: Hvor mange evakueres?`, or
+    /// with --outlet and the question); with --outgoing, a contact the staff makes.
+    /// Prints its number.
     Add {
         #[arg(long, value_name = "N")]
         incident: Option<i64>,
+        /// The question, after the outlet and a colon unless --outlet names it
+        #[arg(value_name = "TEXT", conflicts_with = "question")]
+        text: Vec<String>,
         /// NRK Vestfold, VG, Sandefjords Blad …
         #[arg(long)]
-        outlet: String,
+        outlet: Option<String>,
         #[arg(long, default_value = "")]
         journalist: String,
         /// Phone or e-mail
         #[arg(long, default_value = "")]
         contact: String,
-        /// The question, or the matter
-        #[arg(long)]
-        question: String,
+        /// The question, or the matter (or give it as TEXT)
+        #[arg(long, required_unless_present = "text")]
+        question: Option<String>,
         /// HH:MM (the next one) or an RFC 3339 time
         #[arg(long, value_name = "TIME")]
         deadline: Option<String>,
@@ -71,6 +76,7 @@ pub fn run(s: &mut Session, cmd: MediaCmd, p: &Printer, out: Out<'_>) -> Ran {
     match cmd {
         MediaCmd::Add {
             incident,
+            text,
             outlet,
             journalist,
             contact,
@@ -82,6 +88,20 @@ pub fn run(s: &mut Session, cmd: MediaCmd, p: &Printer, out: Out<'_>) -> Ran {
             let incident = s.resolve_incident(incident)?;
             let deadline =
                 deadline.map(|d| parse_due(&d, &Local::now())).transpose().map_err(AppError::Usage)?;
+            let text = question.unwrap_or_else(|| text.join(" "));
+            // "NRK Vestfold: Hvor mange evakueres?": the outlet, then the question, as the
+            // TUI takes it; --outlet leaves the whole text as the question.
+            let (outlet, question) = match outlet {
+                Some(outlet) => (outlet, text),
+                None => match text.split_once(':') {
+                    Some((outlet, question)) => (outlet.trim().to_string(), question.trim().to_string()),
+                    None => return Err(AppError::Usage(
+                        "say which outlet asks: `media add \"NRK Vestfold: the question\"` or --outlet NAME"
+                            .into(),
+                    )
+                    .into()),
+                },
+            };
             let new = NewInquiry { outgoing, outlet, journalist, contact, question, deadline, responsible };
             let (m, _) = s.add_inquiry(&incident, new)?;
             p.inquiry_created(out, &m)?;

@@ -9,6 +9,7 @@ pub mod bundle;
 pub mod card;
 pub mod conflict;
 pub mod contact;
+pub mod docs;
 pub mod eps;
 pub mod evaluation;
 pub mod exercise;

@@ -9,12 +9,15 @@ use clap::Subcommand;
 
 #[derive(Subcommand, Debug)]
 pub enum TaskCmd {
-    /// Create a task; prints its number. With --from SEQ the entry's text and @name
-    /// are used where no --title or --assignee is given.
+    /// Create a task (`task add Ring alle BST-brukere`); prints its number. With --from
+    /// SEQ the entry's text and @name are used where no title or --assignee is given.
     Add {
         #[arg(long, value_name = "N")]
         incident: Option<i64>,
-        #[arg(long, required_unless_present = "from")]
+        /// What is to be done (or give it with --title)
+        #[arg(value_name = "TEXT", conflicts_with = "title")]
+        text: Vec<String>,
+        #[arg(long, required_unless_present_any = ["from", "text"])]
         title: Option<String>,
         #[arg(long, default_value = "")]
         description: String,
@@ -61,7 +64,8 @@ pub enum TaskCmd {
 pub fn run(s: &mut Session, cmd: TaskCmd, p: &Printer, out: Out<'_>) -> Ran {
     use crate::domain::task::{NewTask, Priority, TaskStatus};
     match cmd {
-        TaskCmd::Add { incident, title, description, assignee, priority, due, from } => {
+        TaskCmd::Add { incident, text, title, description, assignee, priority, due, from } => {
+            let title = title.or_else(|| (!text.is_empty()).then(|| text.join(" ")));
             let incident = s.resolve_incident(incident)?;
             let mut new = match from {
                 Some(seq) => s.task_from_entry(&incident, seq)?,
