@@ -1,5 +1,8 @@
-//! The UI's words in Norwegian bokmål and English. One struct per language, so a
-//! missing translation is a compile error, not a blank on screen.
+//! The interface's words in Norwegian bokmål and English, each written once with its
+//! languages side by side (`strings!`), and the words for the domain's values
+//! (`Label`). The one mechanism beneath is `lang::Text`/`lang::say!`: a phrase is
+//! written in every language at once and chosen by `Lang`, so a missing translation
+//! does not compile.
 
 pub use crate::lang::{Lang, Text};
 
@@ -12,250 +15,161 @@ impl Lang {
     }
 }
 
-pub struct Strings {
-    pub log: &'static str,
-    pub new_entry: &'static str,
-    pub read_only: &'static str,
-    pub entry_hint: &'static str,
-    pub correcting: &'static str,
-    pub exercise: &'static str,
-    pub exercise_field: &'static str,
-    pub decision: &'static str,
-    pub significant: &'static str,
-    pub corrected_in: &'static str,
-    pub corrects: &'static str,
-    pub filter: &'static str,
-    pub of: &'static str,
-    pub no_entries: &'static str,
-    pub no_match: &'static str,
-    pub loading: &'static str,
-    pub saved: &'static str,
-    pub draft_restored: &'static str,
-    pub marked_significant: &'static str,
-    pub unmarked_significant: &'static str,
-    pub choose_incident: &'static str,
-    pub no_incidents: &'static str,
-    pub new_incident: &'static str,
-    pub title: &'static str,
-    pub kind: &'static str,
-    pub severity: &'static str,
-    pub yes: &'static str,
-    pub no: &'static str,
-    pub open: &'static str,
-    pub closed: &'static str,
-    pub created: &'static str,
-    pub help: &'static str,
-    pub help_footer: &'static str,
-    pub too_small: &'static str,
-    pub error: &'static str,
-    pub notice: &'static str,
-    pub no_active: &'static str,
-    pub decisions_only: &'static str,
-    pub significant_only: &'static str,
-    pub tasks: &'static str,
-    pub open_tasks: &'static str,
-    pub overdue: &'static str,
-    pub no_tasks: &'static str,
-    pub new_task: &'static str,
-    pub assign_to: &'static str,
-    pub media: &'static str,
-    pub past_deadline: &'static str,
-    pub no_media: &'static str,
-    pub new_media: &'static str,
-    pub answer: &'static str,
-    pub report: &'static str,
-    pub reports: &'static str,
-    pub sitrep: &'static str,
-    pub no_reports: &'static str,
-    pub no_sitrep: &'static str,
-    pub unsaved: &'static str,
-    pub saved_at: &'static str,
-    pub editor_hint: &'static str,
-    pub returned_because: &'static str,
-    pub template_prompt: &'static str,
-    pub return_comment: &'static str,
-    pub meeting: &'static str,
-    pub minutes_in: &'static str,
-    pub no_meeting: &'static str,
-    pub plan_meeting: &'static str,
-    pub contexts: [&'static str; 18],
+/// Declares the interface's words, each once with all its languages side by side,
+/// and makes of them one `Strings` table per language (a missing translation does not
+/// compile) and `Strings::all`, which the test of every key walks.
+macro_rules! strings {
+    ($( $(#[$doc:meta])* $field:ident: $nb:expr, $en:expr; )*) => {
+        pub struct Strings {
+            $( $(#[$doc])* pub $field: &'static str, )*
+            /// The keymap contexts' headings in help, in `keymap::CONTEXTS` order.
+            pub contexts: [&'static str; 18],
+        }
+
+        pub const NB: Strings = Strings { $( $field: $nb, )* contexts: CONTEXTS_NB };
+        pub const EN: Strings = Strings { $( $field: $en, )* contexts: CONTEXTS_EN };
+
+        impl Strings {
+            /// Every word of the table by its key, in every language.
+            pub fn all() -> Vec<(&'static str, Text)> {
+                let mut all = vec![$( (stringify!($field), Text::new($nb, $en)), )*];
+                for (i, (nb, en)) in CONTEXTS_NB.iter().zip(CONTEXTS_EN).enumerate() {
+                    all.push((CONTEXT_KEYS[i], Text::new(nb, en)));
+                }
+                all
+            }
+        }
+    };
 }
 
-pub const NB: Strings = Strings {
-    log: "Hendelseslogg",
-    new_entry: "Ny loggføring",
-    read_only: "Bare lesetilgang: du kan lese loggen, men ikke skrive i den",
-    entry_hint: "Enter lagrer · Alt-Enter/Ctrl-J ny linje · Tab til loggen",
-    correcting: "Retter",
-    exercise: "ØVELSE",
-    exercise_field: "Øvelse",
-    decision: "BESLUTNING",
-    significant: "VESENTLIG",
-    corrected_in: "rettet i",
-    corrects: "retter",
-    filter: "Filter",
-    of: "av",
-    no_entries: "Ingen loggføringer ennå. Skriv og trykk Enter.",
-    no_match: "Ingen treff for filteret.",
-    loading: "Laster loggen …",
-    saved: "Lagret",
-    draft_restored: "Utkast gjenopprettet",
-    marked_significant: "Merket som vesentlig",
-    unmarked_significant: "Ikke lenger vesentlig",
-    choose_incident: "Velg hendelse",
-    no_incidents: "Ingen hendelser. Ctrl-N oppretter en ny.",
-    new_incident: "Ny hendelse",
-    title: "Tittel",
-    kind: "Type",
-    severity: "Alvorlighetsgrad",
-    yes: "ja",
-    no: "nei",
-    open: "åpen",
-    closed: "avsluttet",
-    created: "opprettet",
-    help: "Hjelp – taster",
-    help_footer: "Esc eller F1 lukker",
-    too_small: "Vinduet er for lite",
-    error: "Feil",
-    notice: "Varsel",
-    no_active: "ingen aktiv hendelse",
-    decisions_only: "bare beslutninger",
-    significant_only: "bare vesentlige",
-    tasks: "Oppgaver",
-    open_tasks: "åpne",
-    overdue: "forsinket",
-    no_tasks: "Ingen oppgaver ennå. n lager en, eller t på en loggføring.",
-    new_task: "Ny oppgave",
-    assign_to: "Tildel",
-    media: "Mediehenvendelser",
-    past_deadline: "over fristen",
-    no_media: "Ingen mediehenvendelser. n registrerer en («medium: spørsmål»).",
-    new_media: "Medium: spørsmål",
-    answer: "Svar",
-    report: "Rapport",
-    reports: "Rapporter",
-    sitrep: "Siste situasjonsrapport",
-    no_reports: "Ingen rapporter ennå. n starter en fra en mal.",
-    no_sitrep: "Ingen situasjonsrapport ennå.",
-    unsaved: "ikke lagret",
-    saved_at: "lagret",
-    editor_hint: "Esc eller F10 lagrer og lukker",
-    returned_because: "Returnert",
-    template_prompt: "Mal (situasjonsrapport, møtereferat, pressemelding …)",
-    return_comment: "Kommentar til den som skrev",
-    meeting: "Møte",
-    minutes_in: "avsluttet, referatet er rapport",
-    no_meeting: "Ingen møte pågår.",
-    plan_meeting: "Nytt møte (tittel; sak; sak | deltaker, deltaker)",
-    contexts: [
-        "Overalt",
-        "Skrivelinjen",
-        "Loggen",
-        "Filter og spørsmål",
-        "Hendelsesvelger",
-        "Ny hendelse",
-        "Hjelp",
-        "Oppgaver",
-        "Mediehenvendelser",
-        "Rapporter",
-        "Rapportskriver",
-        "Varsling",
-        "Tiltakskort",
-        "Planer og ROS",
-        "Ressurser",
-        "EPS",
-        "Tidsreise",
-        "Delte rapporter",
-    ],
-};
+const CONTEXT_KEYS: [&str; 18] = [
+    "context_global",
+    "context_entry",
+    "context_log",
+    "context_filter",
+    "context_picker",
+    "context_form",
+    "context_help",
+    "context_tasks",
+    "context_media",
+    "context_reports",
+    "context_editor",
+    "context_alerts",
+    "context_cards",
+    "context_registers",
+    "context_resources",
+    "context_eps",
+    "context_history",
+    "context_shared",
+];
+const CONTEXTS_NB: [&str; 18] = [
+    "Overalt",
+    "Skrivelinjen",
+    "Loggen",
+    "Filter og spørsmål",
+    "Hendelsesvelger",
+    "Ny hendelse",
+    "Hjelp",
+    "Oppgaver",
+    "Mediehenvendelser",
+    "Rapporter",
+    "Rapportskriver",
+    "Varsling",
+    "Tiltakskort",
+    "Planer og ROS",
+    "Ressurser",
+    "EPS",
+    "Tidsreise",
+    "Delte rapporter",
+];
+const CONTEXTS_EN: [&str; 18] = [
+    "Everywhere",
+    "Entry line",
+    "Log",
+    "Filter and prompts",
+    "Incident picker",
+    "New incident",
+    "Help",
+    "Tasks",
+    "Media",
+    "Reports",
+    "Report editor",
+    "Alerts",
+    "Action cards",
+    "Plans and ROS",
+    "Resources",
+    "EPS",
+    "Time travel",
+    "Shared reports",
+];
 
-pub const EN: Strings = Strings {
-    log: "Incident log",
-    new_entry: "New entry",
-    read_only: "Read-only: you may read the log but not write in it",
-    entry_hint: "Enter saves · Alt-Enter/Ctrl-J new line · Tab to the log",
-    correcting: "Correcting",
-    exercise: "EXERCISE",
-    exercise_field: "Exercise",
-    decision: "DECISION",
-    significant: "SIGNIFICANT",
-    corrected_in: "corrected in",
-    corrects: "corrects",
-    filter: "Filter",
-    of: "of",
-    no_entries: "No entries yet. Type and press Enter.",
-    no_match: "Nothing matches the filter.",
-    loading: "Loading the log …",
-    saved: "Saved",
-    draft_restored: "Draft restored",
-    marked_significant: "Marked significant",
-    unmarked_significant: "No longer significant",
-    choose_incident: "Choose incident",
-    no_incidents: "No incidents. Ctrl-N creates one.",
-    new_incident: "New incident",
-    title: "Title",
-    kind: "Type",
-    severity: "Severity",
-    yes: "yes",
-    no: "no",
-    open: "open",
-    closed: "closed",
-    created: "created",
-    help: "Help – keys",
-    help_footer: "Esc or F1 closes",
-    too_small: "The window is too small",
-    error: "Error",
-    notice: "Notice",
-    no_active: "no active incident",
-    decisions_only: "decisions only",
-    significant_only: "significant only",
-    tasks: "Tasks",
-    open_tasks: "open",
-    overdue: "overdue",
-    no_tasks: "No tasks yet. n makes one, or t on a log entry.",
-    new_task: "New task",
-    assign_to: "Assign to",
-    media: "Media inquiries",
-    past_deadline: "past the deadline",
-    no_media: "No media inquiries. n registers one («outlet: question»).",
-    new_media: "Outlet: question",
-    answer: "Answer",
-    report: "Report",
-    reports: "Reports",
-    sitrep: "Latest situation report",
-    no_reports: "No reports yet. n starts one from a template.",
-    no_sitrep: "No situation report yet.",
-    unsaved: "not saved",
-    saved_at: "saved",
-    editor_hint: "Esc or F10 saves and closes",
-    returned_because: "Returned",
-    template_prompt: "Template (situasjonsrapport, møtereferat, pressemelding …)",
-    return_comment: "Comment for the writer",
-    meeting: "Meeting",
-    minutes_in: "ended, the minutes are report",
-    no_meeting: "No meeting is running.",
-    plan_meeting: "New meeting (title; item; item | participant, participant)",
-    contexts: [
-        "Everywhere",
-        "Entry line",
-        "Log",
-        "Filter and prompts",
-        "Incident picker",
-        "New incident",
-        "Help",
-        "Tasks",
-        "Media",
-        "Reports",
-        "Report editor",
-        "Alerts",
-        "Action cards",
-        "Plans and ROS",
-        "Resources",
-        "EPS",
-        "Time travel",
-        "Shared reports",
-    ],
-};
+strings! {
+    log: "Hendelseslogg", "Incident log";
+    new_entry: "Ny loggføring", "New entry";
+    read_only: "Bare lesetilgang: du kan lese loggen, men ikke skrive i den", "Read-only: you may read the log but not write in it";
+    entry_hint: "Enter lagrer · Alt-Enter/Ctrl-J ny linje · Tab til loggen", "Enter saves · Alt-Enter/Ctrl-J new line · Tab to the log";
+    correcting: "Retter", "Correcting";
+    exercise: "ØVELSE", "EXERCISE";
+    exercise_field: "Øvelse", "Exercise";
+    decision: "BESLUTNING", "DECISION";
+    significant: "VESENTLIG", "SIGNIFICANT";
+    corrected_in: "rettet i", "corrected in";
+    corrects: "retter", "corrects";
+    filter: "Filter", "Filter";
+    of: "av", "of";
+    no_entries: "Ingen loggføringer ennå. Skriv og trykk Enter.", "No entries yet. Type and press Enter.";
+    no_match: "Ingen treff for filteret.", "Nothing matches the filter.";
+    loading: "Laster loggen …", "Loading the log …";
+    saved: "Lagret", "Saved";
+    draft_restored: "Utkast gjenopprettet", "Draft restored";
+    marked_significant: "Merket som vesentlig", "Marked significant";
+    unmarked_significant: "Ikke lenger vesentlig", "No longer significant";
+    choose_incident: "Velg hendelse", "Choose incident";
+    no_incidents: "Ingen hendelser. Ctrl-N oppretter en ny.", "No incidents. Ctrl-N creates one.";
+    new_incident: "Ny hendelse", "New incident";
+    title: "Tittel", "Title";
+    kind: "Type", "Type";
+    severity: "Alvorlighetsgrad", "Severity";
+    yes: "ja", "yes";
+    no: "nei", "no";
+    open: "åpen", "open";
+    closed: "avsluttet", "closed";
+    created: "opprettet", "created";
+    help: "Hjelp – taster", "Help – keys";
+    help_footer: "Esc eller F1 lukker", "Esc or F1 closes";
+    too_small: "Vinduet er for lite", "The window is too small";
+    error: "Feil", "Error";
+    notice: "Varsel", "Notice";
+    no_active: "ingen aktiv hendelse", "no active incident";
+    decisions_only: "bare beslutninger", "decisions only";
+    significant_only: "bare vesentlige", "significant only";
+    tasks: "Oppgaver", "Tasks";
+    open_tasks: "åpne", "open";
+    overdue: "forsinket", "overdue";
+    no_tasks: "Ingen oppgaver ennå. n lager en, eller t på en loggføring.", "No tasks yet. n makes one, or t on a log entry.";
+    new_task: "Ny oppgave", "New task";
+    assign_to: "Tildel", "Assign to";
+    media: "Mediehenvendelser", "Media inquiries";
+    past_deadline: "over fristen", "past the deadline";
+    no_media: "Ingen mediehenvendelser. n registrerer en («medium: spørsmål»).", "No media inquiries. n registers one («outlet: question»).";
+    new_media: "Medium: spørsmål", "Outlet: question";
+    answer: "Svar", "Answer";
+    report: "Rapport", "Report";
+    reports: "Rapporter", "Reports";
+    sitrep: "Siste situasjonsrapport", "Latest situation report";
+    no_reports: "Ingen rapporter ennå. n starter en fra en mal.", "No reports yet. n starts one from a template.";
+    no_sitrep: "Ingen situasjonsrapport ennå.", "No situation report yet.";
+    unsaved: "ikke lagret", "not saved";
+    saved_at: "lagret", "saved";
+    editor_hint: "Esc eller F10 lagrer og lukker", "Esc or F10 saves and closes";
+    returned_because: "Returnert", "Returned";
+    template_prompt: "Mal (situasjonsrapport, møtereferat, pressemelding …)", "Template (situasjonsrapport, møtereferat, pressemelding …)";
+    return_comment: "Kommentar til den som skrev", "Comment for the writer";
+    meeting: "Møte", "Meeting";
+    minutes_in: "avsluttet, referatet er rapport", "ended, the minutes are report";
+    no_meeting: "Ingen møte pågår.", "No meeting is running.";
+    plan_meeting: "Nytt møte (tittel; sak; sak | deltaker, deltaker)", "New meeting (title; item; item | participant, participant)";
+}
 
 #[cfg(test)]
 mod tests {
