@@ -34,6 +34,14 @@ impl Lang {
             .map_or(Lang::En, |v| Lang::from_locale(&v))
     }
 
+    /// The one of a phrase's languages that is this one: `lang.pick("lagret", "saved")`.
+    pub fn pick(self, nb: impl Into<String>, en: impl Into<String>) -> String {
+        match self {
+            Lang::Nb => nb.into(),
+            Lang::En => en.into(),
+        }
+    }
+
     pub fn is_norwegian(self) -> bool {
         self == Lang::Nb
     }
@@ -57,4 +65,48 @@ impl Text {
             Lang::En => self.en,
         }
     }
+}
+
+/// A phrase made at run time in every language (a message that names what was typed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phrase {
+    nb: String,
+    en: String,
+}
+
+impl Phrase {
+    pub fn new(nb: impl Into<String>, en: impl Into<String>) -> Phrase {
+        Phrase { nb: nb.into(), en: en.into() }
+    }
+
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Nb => &self.nb,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+impl From<Text> for Phrase {
+    fn from(t: Text) -> Phrase {
+        Phrase::new(t.nb, t.en)
+    }
+}
+
+/// A sentence in the language asked for, written in every language at once, with the
+/// arguments `format!` takes: `say!(lang, "Oppgave {n} opprettet", "Task {n} created")`.
+#[macro_export]
+macro_rules! say {
+    ($lang:expr, $nb:literal, $en:literal $(,)?) => {
+        match $lang {
+            $crate::lang::Lang::Nb => format!($nb),
+            $crate::lang::Lang::En => format!($en),
+        }
+    };
+    ($lang:expr, $nb:literal, $en:literal, $($arg:tt)*) => {
+        match $lang {
+            $crate::lang::Lang::Nb => format!($nb, $($arg)*),
+            $crate::lang::Lang::En => format!($en, $($arg)*),
+        }
+    };
 }

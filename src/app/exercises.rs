@@ -101,16 +101,14 @@ impl Session {
             if let Some(r) = ros {
                 description.push_str(&format!(" Gjelder ROS-hendelse {r}."));
             }
-            Some(
-                NewTask {
-                    title: text.chars().take(200).collect(),
-                    description,
-                    assignee: task_owner,
-                    due: due_at,
-                    ..NewTask::default()
-                }
-                .validated(self.lang.is_norwegian())?,
-            )
+            let task = NewTask {
+                title: text.chars().take(200).collect(),
+                description,
+                assignee: task_owner,
+                due: due_at,
+                ..NewTask::default()
+            };
+            Some(self.valid(task.validated())?)
         } else {
             None
         };

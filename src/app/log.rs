@@ -48,29 +48,24 @@ impl Session {
             return Ok(());
         }
         let n = incident.number;
-        Err(AppError::Usage(crate::domain::say(
-            self.lang.is_norwegian(),
-            &format!("hendelse {n} er avsluttet; gjenåpne den med `sitroom incident reopen {n}` (eller Ctrl-R i hendelsesvelgeren) for å loggføre i den"),
-            &format!("incident {n} is closed; reopen it with `sitroom incident reopen {n}` to log in it"),
+        Err(AppError::Usage(self.lang.pick(format!("hendelse {n} er avsluttet; gjenåpne den med `sitroom incident reopen {n}` (eller Ctrl-R i hendelsesvelgeren) for å loggføre i den"),
+            format!("incident {n} is closed; reopen it with `sitroom incident reopen {n}` to log in it"),
         )))
     }
 
     fn check_text(&self, text: &str) -> Result<()> {
-        let nb = self.lang.is_norwegian();
+        let lang = self.lang;
         if text.trim().is_empty() {
-            return Err(Invalid(crate::domain::say(
-                nb,
-                "en tom loggføring lagres ikke",
-                "an empty entry is not logged",
-            ))
-            .into());
+            return Err(
+                Invalid(lang.pick("en tom loggføring lagres ikke", "an empty entry is not logged")).into()
+            );
         }
         if text.chars().count() > MAX_TEXT_CHARS {
             let (n, e) = (
                 format!("loggføringen er lengre enn {MAX_TEXT_CHARS} tegn"),
                 format!("the entry is longer than {MAX_TEXT_CHARS} characters"),
             );
-            return Err(Invalid(crate::domain::say(nb, &n, &e)).into());
+            return Err(Invalid(lang.pick(&n, &e)).into());
         }
         Ok(())
     }

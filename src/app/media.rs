@@ -33,7 +33,7 @@ impl Session {
     pub fn add_inquiry(&mut self, incident: &Incident, new: NewInquiry) -> Result<(MediaInquiry, LogEntry)> {
         self.permit(Permission::WorkMedia)?;
         self.ensure_open(incident)?;
-        let new = new.validated(self.lang.is_norwegian())?;
+        let new = self.valid(new.validated())?;
         let now = Utc::now();
         let (user, device) = (self.user.clone(), self.device.clone());
         Ok(self.store.create_inquiry(incident, &new, Stamp { author: &user, device: &device, now }, |m| {

@@ -6,7 +6,7 @@
 use super::{auto_entry, Result, Session};
 use crate::domain::meeting::{Meeting, MeetingStatus, NewMeeting};
 use crate::domain::roles::Permission;
-use crate::domain::{say, EntryKind, Incident, LogEntry};
+use crate::domain::{EntryKind, Incident, LogEntry};
 use crate::store::MeetingChange;
 use crate::store::Stamp;
 use chrono::{Local, Utc};
@@ -19,7 +19,7 @@ impl Session {
     pub fn new_meeting(&mut self, incident: &Incident, new: NewMeeting) -> Result<(Meeting, LogEntry)> {
         self.permit(Permission::WriteLog)?;
         self.ensure_open(incident)?;
-        let new = new.validated(self.lang.is_norwegian())?;
+        let new = self.valid(new.validated())?;
         let now = Utc::now();
         let (user, device) = (self.user.clone(), self.device.clone());
         Ok(self.store.create_meeting(incident, &new, Stamp { author: &user, device: &device, now }, |m| {
@@ -49,18 +49,16 @@ impl Session {
     /// Start a planned meeting, at its first agenda item. One meeting runs at a time.
     pub fn start_meeting(&mut self, incident: &Incident, number: i64) -> Result<(Meeting, LogEntry)> {
         let running = self.store.ongoing_meeting(incident)?.filter(|m| m.number != number);
-        let nb = self.lang.is_norwegian();
+        let lang = self.lang;
         let check = move |m: &Meeting| match (m.status, &running) {
-            (_, Some(other)) => Err(say(
-                nb,
-                &format!("møte {} pågår fortsatt; avslutt det først", other.number),
-                &format!("meeting {} is still running; end it first", other.number),
+            (_, Some(other)) => Err(lang.pick(
+                format!("møte {} pågår fortsatt; avslutt det først", other.number),
+                format!("meeting {} is still running; end it first", other.number),
             )),
             (MeetingStatus::Planned, None) => Ok(()),
-            (s, None) => Err(say(
-                nb,
-                &format!("møte {number} er {} og kan ikke startes", s.name()),
-                &format!("meeting {number} is {} and cannot be started", s.name()),
+            (s, None) => Err(lang.pick(
+                format!("møte {number} er {} og kan ikke startes", s.name()),
+                format!("meeting {number} is {} and cannot be started", s.name()),
             )),
         };
         let first = Some(1)
@@ -79,20 +77,16 @@ impl Session {
 
     /// Go to agenda item `k` (1-based) of the running meeting.
     pub fn meeting_item(&mut self, incident: &Incident, number: i64, k: i64) -> Result<(Meeting, LogEntry)> {
-        let nb = self.lang.is_norwegian();
+        let lang = self.lang;
         let check = move |m: &Meeting| {
             if m.status != MeetingStatus::Ongoing {
-                Err(say(
-                    nb,
-                    &format!("møte {number} pågår ikke"),
-                    &format!("meeting {number} is not running"),
-                ))
+                Err(lang
+                    .pick(format!("møte {number} pågår ikke"), format!("meeting {number} is not running")))
             } else if k < 1 || k > m.agenda.len() as i64 {
                 let n = m.agenda.len();
-                Err(say(
-                    nb,
-                    &format!("møte {number} har sakene 1 til {n}"),
-                    &format!("meeting {number} has agenda items 1 to {n}"),
+                Err(lang.pick(
+                    format!("møte {number} har sakene 1 til {n}"),
+                    format!("meeting {number} has agenda items 1 to {n}"),
                 ))
             } else {
                 Ok(())
@@ -110,12 +104,10 @@ impl Session {
         self.ensure_open(incident)?;
         let meeting = self.store.meeting(incident, number)?;
         if meeting.status != MeetingStatus::Ongoing {
-            let nb = self.lang.is_norwegian();
-            return Err(crate::domain::Invalid(say(
-                nb,
-                &format!("møte {number} pågår ikke"),
-                &format!("meeting {number} is not running"),
-            ))
+            let lang = self.lang;
+            return Err(crate::domain::Invalid(
+                lang.pick(format!("møte {number} pågår ikke"), format!("meeting {number} is not running")),
+            )
             .into());
         }
         let minutes = self.minutes(incident, &meeting)?;
@@ -136,16 +128,13 @@ impl Session {
                 )
             },
         )?;
-        let nb = self.lang.is_norwegian();
+        let lang = self.lang;
         let check = |m: &Meeting| {
             if m.status == MeetingStatus::Ongoing {
                 Ok(())
             } else {
-                Err(say(
-                    nb,
-                    &format!("møte {number} pågår ikke"),
-                    &format!("meeting {number} is not running"),
-                ))
+                Err(lang
+                    .pick(format!("møte {number} pågår ikke"), format!("meeting {number} is not running")))
             }
         };
         self.change_meeting(incident, number, MeetingChange::Ended(Some(report.number)), check, |m| {

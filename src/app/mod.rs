@@ -73,6 +73,11 @@ pub struct Session {
 }
 
 impl Session {
+    /// The domain's verdict on some input, its problem said in the session's language.
+    pub(crate) fn valid<T>(&self, checked: std::result::Result<T, crate::domain::Problem>) -> Result<T> {
+        checked.map_err(|p| AppError::Invalid(Invalid(p.0.get(self.lang).to_string())))
+    }
+
     pub fn open(db: &Path, user: &str, incident_types: Vec<String>) -> Result<Session> {
         let user = crate::text::nfc(user.trim());
         if user.is_empty() || user.chars().any(char::is_control) {

@@ -154,21 +154,23 @@ impl Session {
             .iter()
             .find(|m| m.number == measure)
             .ok_or_else(|| AppError::Usage(format!("ROS event {event} has no measure {measure}")))?;
-        let task = NewTask {
-            title: m.text.chars().take(200).collect(),
-            description: format!(
-                "Tiltak fra ROS-analysen: hendelse {} «{}» (risiko {}, {}×{}).",
-                e.number,
-                e.title,
-                e.level().name(),
-                e.likelihood,
-                e.consequence
-            ),
-            assignee: owner.or_else(|| m.owner.clone()),
-            due: due.or(m.due),
-            ..NewTask::default()
-        }
-        .validated(self.lang.is_norwegian())?;
+        let task = self.valid(
+            NewTask {
+                title: m.text.chars().take(200).collect(),
+                description: format!(
+                    "Tiltak fra ROS-analysen: hendelse {} «{}» (risiko {}, {}×{}).",
+                    e.number,
+                    e.title,
+                    e.level().name(),
+                    e.likelihood,
+                    e.consequence
+                ),
+                assignee: owner.or_else(|| m.owner.clone()),
+                due: due.or(m.due),
+                ..NewTask::default()
+            }
+            .validated(),
+        )?;
         let now = Utc::now();
         let (user, device) = (self.user.clone(), self.device.clone());
         Ok(self.store.measure_to_task(

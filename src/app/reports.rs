@@ -38,7 +38,7 @@ impl Session {
                 format!("ukjent mal «{template}»; malene er {}", names.join(", ")),
                 format!("unknown template '{template}'; templates are {}", names.join(", ")),
             );
-            return Err(Invalid(crate::domain::say(self.lang.is_norwegian(), &nb, &en)).into());
+            return Err(Invalid(self.lang.pick(&nb, &en)).into());
         };
         let title = match title {
             Some(t) => check_title(&t)?,
@@ -130,10 +130,10 @@ impl Session {
         if step == ReportStep::Return && comment.is_none() {
             return Err(Invalid("say why the report is returned (--comment)".into()).into());
         }
-        let nb = self.lang.is_norwegian();
+        let lang = self.lang;
         let check = move |r: &Report| match r.status.after(step) {
             Some(_) => Ok(()),
-            None if nb => Err(format!(
+            None if lang.is_norwegian() => Err(format!(
                 "rapport {number} v{} er {} og kan ikke {}",
                 r.version,
                 r.status.name(),

@@ -75,12 +75,11 @@ impl Session {
     /// Knowing a server's key (signed in once), this replica takes only packages that
     /// server certified: the sending organisation is then the server's word.
     fn check_vouched(&self, report: &SharedReport) -> Result<()> {
-        let nb = self.lang.is_norwegian();
+        let lang = self.lang;
         let refuse = |nb_why: &str, why: &str| {
-            Err(AppError::Usage(crate::domain::say(
-                nb,
-                &format!("den delte rapporten avvises: {nb_why}"),
-                &format!("the shared report is refused: {why}"),
+            Err(AppError::Usage(lang.pick(
+                format!("den delte rapporten avvises: {nb_why}"),
+                format!("the shared report is refused: {why}"),
             )))
         };
         let server = self.store.meta("server_key")?.filter(|k| !k.is_empty());
@@ -221,9 +220,7 @@ impl Session {
         let login = crate::sync::client::load_login(self.store.path())
             .map_err(|e| AppError::Usage(e.to_string()))?
             .ok_or_else(|| {
-                AppError::Usage(crate::domain::say(
-                    self.lang.is_norwegian(),
-                    "ikke logget inn på en synkroniseringstjener; kjør `sitroom login --server URL --user NAVN`, eller del som fil",
+                AppError::Usage(self.lang.pick("ikke logget inn på en synkroniseringstjener; kjør `sitroom login --server URL --user NAVN`, eller del som fil",
                     "not signed in to a sync server; run `sitroom login --server URL --user NAME`, or share as a file",
                 ))
             })?;
@@ -261,8 +258,7 @@ impl Session {
         self.ensure_open(incident)?;
         let sources = self.latest_shared(incident)?;
         if sources.is_empty() {
-            return Err(AppError::Usage(crate::domain::say(
-                self.lang.is_norwegian(),
+            return Err(AppError::Usage(self.lang.pick(
                 "ingen rapporter er delt med dere i denne hendelsen ennå",
                 "no reports have been shared with this installation for this incident yet",
             )));

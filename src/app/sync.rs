@@ -104,25 +104,21 @@ impl Session {
     /// A bundle sealed by a writer this replica's sync server has not vouched for is
     /// refused unless `unverified` (the user trusts how it came).
     pub fn import_bundle(&mut self, bundle: &Bundle, unverified: bool) -> Result<Applied> {
-        let nb = self.lang.is_norwegian();
+        let lang = self.lang;
         let refused = |why: String| {
-            AppError::Usage(crate::domain::say(
-                nb,
-                &format!("pakken avvises, og ingenting av den er tatt inn: {why}"),
-                &why,
-            ))
+            AppError::Usage(
+                lang.pick(format!("pakken avvises, og ingenting av den er tatt inn: {why}"), &why),
+            )
         };
         let server_key = self.store.meta("server_key")?.filter(|k| !k.is_empty());
         if bundle.check_writer(server_key.as_deref()).map_err(refused)? == Some(false) && !unverified {
             let (origin, org) =
                 (crate::text::safe_line(&bundle.origin), crate::text::safe_line(&bundle.seal.org));
-            return Err(AppError::Usage(crate::domain::say(
-                nb,
-                &format!(
+            return Err(AppError::Usage(lang.pick(format!(
                     "pakkens forfatter (replika {origin}, «{org}») er ikke godkjent av synkroniseringstjeneren din; \
                      ta den inn med --unverified bare om du stoler på veien den kom"
                 ),
-                &format!(
+                format!(
                     "the bundle's writer (replica {origin}, '{org}') is not vouched for by your sync server; \
                      import it with --unverified only if you trust how it came"
                 ),
@@ -178,10 +174,9 @@ impl Session {
                 Ok(())
             })?;
         checked.map_err(|why| {
-            AppError::Usage(crate::domain::say(
-                nb,
-                &format!("pakken er endret underveis, og ingenting av den er tatt inn: {why}"),
-                &format!("the bundle was altered; nothing of it was imported: {why}"),
+            AppError::Usage(lang.pick(
+                format!("pakken er endret underveis, og ingenting av den er tatt inn: {why}"),
+                format!("the bundle was altered; nothing of it was imported: {why}"),
             ))
         })
     }

@@ -124,8 +124,8 @@ pub const MAX_TITLE_CHARS: usize = 200;
 
 impl NewIncident {
     /// Check the title and type against the known types; returns the cleaned incident.
-    pub fn validated(mut self, known_types: &[String], norwegian: bool) -> Result<Self, Invalid> {
-        let say = |nb: &str, en: &str| Invalid(super::say(norwegian, nb, en));
+    pub fn validated(mut self, known_types: &[String]) -> Result<Self, super::Problem> {
+        let say = |nb: &str, en: &str| super::Problem::new(nb, en);
         self.title = crate::text::nfc(self.title.trim());
         if self.title.is_empty() {
             return Err(say("en hendelse må ha en tittel", "an incident needs a title"));
@@ -144,11 +144,11 @@ impl NewIncident {
         }
         self.kind = crate::text::nfc(self.kind.trim());
         if !known_types.iter().any(|t| t == &self.kind) {
-            return Err(Invalid(format!(
-                "unknown incident type '{}'; known types: {}",
-                crate::text::safe_line(&self.kind),
-                known_types.join(", ")
-            )));
+            let (kind, known) = (crate::text::safe_line(&self.kind), known_types.join(", "));
+            return Err(super::Problem::new(
+                format!("ukjent hendelsestype «{kind}»; kjente typer: {known}"),
+                format!("unknown incident type '{kind}'; known types: {known}"),
+            ));
         }
         Ok(self)
     }
@@ -178,13 +178,15 @@ mod tests {
             severity: Severity::DEFAULT,
             exercise: false,
         };
-        assert_eq!(ok.clone().validated(&types(), false).unwrap().title, "Flom i Lågen");
+        assert_eq!(ok.clone().validated(&types()).unwrap().title, "Flom i Lågen");
         let empty = NewIncident { title: "  ".into(), ..ok.clone() };
-        assert!(empty.validated(&types(), false).is_err());
+        assert!(empty.validated(&types()).is_err());
         let bad_type = NewIncident { kind: "tsunami".into(), ..ok.clone() };
-        let err = bad_type.validated(&types(), false).unwrap_err();
-        assert!(err.0.contains("strømbrudd"), "{err}");
+        let err = bad_type.validated(&types()).unwrap_err();
+        let said = err.0.get(crate::lang::Lang::En);
+        assert!(said.contains("strømbrudd") && said.contains("tsunami"), "{said}");
+        assert!(err.0.get(crate::lang::Lang::Nb).contains("ukjent hendelsestype"), "{err:?}");
         let escape = NewIncident { title: "a\u{1b}[2Jb".into(), ..ok };
-        assert!(escape.validated(&types(), false).is_err());
+        assert!(escape.validated(&types()).is_err());
     }
 }

@@ -158,8 +158,8 @@ pub struct NewInquiry {
 }
 
 impl NewInquiry {
-    pub fn validated(mut self, norwegian: bool) -> Result<NewInquiry, Invalid> {
-        let say = |nb: &str, en: &str| Invalid(super::say(norwegian, nb, en));
+    pub fn validated(mut self) -> Result<NewInquiry, super::Problem> {
+        let say = |nb: &str, en: &str| super::Problem::new(nb, en);
         let clean = |s: &str| crate::text::nfc(s.trim());
         self.outlet = clean(&self.outlet);
         self.journalist = clean(&self.journalist);
@@ -242,9 +242,9 @@ mod tests {
 
     #[test]
     fn an_inquiry_needs_outlet_and_question() {
-        assert!(NewInquiry { question: "x".into(), ..NewInquiry::default() }.validated(false).is_err());
-        assert!(NewInquiry { outlet: "VG".into(), ..NewInquiry::default() }.validated(false).is_err());
+        assert!(NewInquiry { question: "x".into(), ..NewInquiry::default() }.validated().is_err());
+        assert!(NewInquiry { outlet: "VG".into(), ..NewInquiry::default() }.validated().is_err());
         let ok = NewInquiry { outlet: " VG ".into(), question: " Hvor? ".into(), ..NewInquiry::default() };
-        assert_eq!(ok.validated(false).unwrap().outlet, "VG");
+        assert_eq!(ok.validated().unwrap().outlet, "VG");
     }
 }

@@ -2,7 +2,6 @@
 //! runs, the log records per agenda item (every entry is tagged with the meeting and
 //! the item); when it ends, the minutes (referat) are drafted as a report.
 
-use super::Invalid;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -87,8 +86,8 @@ pub struct NewMeeting {
 }
 
 impl NewMeeting {
-    pub fn validated(mut self, norwegian: bool) -> Result<NewMeeting, Invalid> {
-        let say = |nb: &str, en: &str| Invalid(super::say(norwegian, nb, en));
+    pub fn validated(mut self) -> Result<NewMeeting, super::Problem> {
+        let say = |nb: &str, en: &str| super::Problem::new(nb, en);
         let one_line = |s: &str| crate::text::nfc(s.trim());
         self.title = one_line(&self.title);
         if self.title.is_empty() || self.title.chars().any(char::is_control) {
@@ -129,6 +128,6 @@ mod tests {
         assert_eq!(m.item_label().unwrap(), "sak 2/2: Evakuering av Gokstad");
         m.current_item = None;
         assert_eq!(m.entry_tags(), ["møte2"]);
-        assert!(NewMeeting { title: " ".into(), ..NewMeeting::default() }.validated(false).is_err());
+        assert!(NewMeeting { title: " ".into(), ..NewMeeting::default() }.validated().is_err());
     }
 }

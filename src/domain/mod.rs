@@ -25,9 +25,15 @@ pub mod vcard;
 pub use incident::{Incident, IncidentStatus, NewIncident, Severity};
 pub use log::{EntryKind, LogEntry};
 
-/// The message in bokmål or English.
-pub fn say(norwegian: bool, nb: &str, en: &str) -> String {
-    if norwegian { nb } else { en }.to_string()
+/// Input that breaks a rule, said in every language: the interface chooses which
+/// (`app::Session` turns it into an error in the session's language).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem(pub crate::lang::Phrase);
+
+impl Problem {
+    pub fn new(nb: impl Into<String>, en: impl Into<String>) -> Problem {
+        Problem(crate::lang::Phrase::new(nb, en))
+    }
 }
 
 /// A rule of the domain was broken by the input; the message is for the user.

@@ -155,8 +155,8 @@ pub struct NewTask {
 }
 
 impl NewTask {
-    pub fn validated(mut self, norwegian: bool) -> Result<NewTask, Invalid> {
-        let say = |nb: &str, en: &str| Invalid(super::say(norwegian, nb, en));
+    pub fn validated(mut self) -> Result<NewTask, super::Problem> {
+        let say = |nb: &str, en: &str| super::Problem::new(nb, en);
         self.title = crate::text::nfc(self.title.trim());
         if self.title.is_empty() {
             return Err(say("en oppgave må ha en tittel", "a task needs a title"));
@@ -240,13 +240,13 @@ mod tests {
 
     #[test]
     fn a_task_needs_a_title() {
-        assert!(NewTask { title: "  ".into(), ..NewTask::default() }.validated(false).is_err());
+        assert!(NewTask { title: "  ".into(), ..NewTask::default() }.validated().is_err());
         let t = NewTask {
             title: " Bestille drivstoff ".into(),
             assignee: Some(" ".into()),
             ..NewTask::default()
         };
-        let t = t.validated(false).unwrap();
+        let t = t.validated().unwrap();
         assert_eq!(t.title, "Bestille drivstoff");
         assert_eq!(t.assignee, None);
     }

@@ -48,12 +48,7 @@ impl Conflicts {
         let value = if v == 0 { conflict.current.clone() } else { conflict.others[v - 1].value.clone() };
         match cx.session.settle_conflict(&conflict, value) {
             Ok(()) => {
-                let nb = cx.lang.is_norwegian();
-                cx.post(UiEvent::Status(crate::domain::say(
-                    nb,
-                    "Konflikten er løst",
-                    "The conflict is settled",
-                )));
+                cx.post(UiEvent::Status(cx.lang.pick("Konflikten er løst", "The conflict is settled")));
                 cx.post(UiEvent::DataChanged);
                 if let Err(e) = self.load(cx.session) {
                     cx.post(UiEvent::Error(e.to_string()));
@@ -96,23 +91,21 @@ impl Pane for Conflicts {
     }
 
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
-        let (t, nb) = (cx.theme, cx.lang.is_norwegian());
+        let t = cx.theme;
         let popup = centered(area, 90, area.height.saturating_sub(2));
         f.render_widget(Clear, popup);
-        let hint = crate::domain::say(
-            nb,
-            " Enter beholder valgt verdi · Esc lukker ",
-            " Enter keeps the chosen value · Esc closes ",
-        );
+        let hint = cx
+            .lang
+            .pick(" Enter beholder valgt verdi · Esc lukker ", " Enter keeps the chosen value · Esc closes ");
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(t.border_focus)
-            .title(Span::styled(crate::domain::say(nb, " Konflikter ", " Conflicts "), t.heading))
+            .title(Span::styled(cx.lang.pick(" Konflikter ", " Conflicts "), t.heading))
             .title_bottom(Line::from(Span::styled(hint, t.dim)).right_aligned());
         let inner = block.inner(popup);
         f.render_widget(block, popup);
         if self.list.is_empty() {
-            let none = crate::domain::say(nb, " Ingen konflikter.", " No conflicts.");
+            let none = cx.lang.pick(" Ingen konflikter.", " No conflicts.");
             f.render_widget(Paragraph::new(Span::styled(none, t.dim)), inner);
             return;
         }
@@ -120,7 +113,7 @@ impl Pane for Conflicts {
         let mut selected_line = 0;
         for (i, c) in self.list.iter().enumerate() {
             lines.push(Line::from(Span::styled(format!(" {}", what(c, cx.lang)), t.heading)));
-            let holding = crate::domain::say(nb, "gjelder nå", "holds now");
+            let holding = cx.lang.pick("gjelder nå", "holds now");
             let mut values = vec![(shown(&c.current), holding)];
             for o in &c.others {
                 let when = o.at.with_timezone(&chrono::Local).format("%H:%M");

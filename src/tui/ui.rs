@@ -255,11 +255,10 @@ impl Ui {
         let new_refusal = state.last_refusal.is_some()
             && self.sync_view.as_ref().map(|v| &v.last_refusal) != Some(&state.last_refusal);
         if new_refusal {
-            let nb = self.lang.is_norwegian();
             let why = state.last_refusal.clone().unwrap_or_default();
             let text = format!(
                 "{}: {why}",
-                crate::domain::say(nb, "Serveren avviste en endring", "The server refused a change")
+                self.lang.pick("Serveren avviste en endring", "The server refused a change")
             );
             self.status = Some(Status { text, level: Level::Error, since: now });
         }
@@ -665,7 +664,7 @@ impl Ui {
         // How sync stands is always shown, at the right; the user and clock give way
         // first, then the incident's title is cut.
         let sync = self.sync_view.as_ref().map(|state| {
-            let (text, alarm) = sync_label(state, cx.lang.is_norwegian());
+            let (text, alarm) = sync_label(state, cx.lang);
             Span::styled(format!("│ {text} "), if alarm { t.warning } else { t.title_bar })
         });
         let sync_width = sync.as_ref().map_or(0, |s| s.content.width());
@@ -717,39 +716,36 @@ fn is_typing(ev: &KeyEvent) -> bool {
 
 /// The title bar's word on sync, and whether it needs the user's eye: online /
 /// offline since 14:32 / 3 changes waiting / 2 conflicts.
-fn sync_label(state: &SyncState, nb: bool) -> (String, bool) {
-    use crate::domain::say;
+fn sync_label(state: &SyncState, lang: Lang) -> (String, bool) {
     let mut parts = Vec::new();
     let mut alarm = false;
     match &state.link {
-        LinkState::Connecting => parts.push(say(nb, "kobler til", "connecting")),
-        LinkState::Online => parts.push(say(nb, "● tilkoblet", "● online")),
+        LinkState::Connecting => parts.push(lang.pick("kobler til", "connecting")),
+        LinkState::Online => parts.push(lang.pick("● tilkoblet", "● online")),
         LinkState::Offline { since } => {
             alarm = true;
             let at = since.with_timezone(&Local).format("%H:%M");
-            parts.push(format!("{} {at}", say(nb, "○ frakoblet siden", "○ offline since")));
+            parts.push(format!("{} {at}", lang.pick("○ frakoblet siden", "○ offline since")));
         }
         LinkState::SignedOut(_) => {
             alarm = true;
-            parts.push(say(nb, "○ logget ut: sitroom login", "○ signed out: sitroom login"));
+            parts.push(lang.pick("○ logget ut: sitroom login", "○ signed out: sitroom login"));
         }
     }
     if state.waiting > 0 {
-        parts.push(format!("{} {}", state.waiting, say(nb, "venter", "waiting")));
+        parts.push(format!("{} {}", state.waiting, lang.pick("venter", "waiting")));
     }
     if state.conflicts > 0 {
         alarm = true;
-        let word = match (state.conflicts, nb) {
-            (1, true) => "konflikt",
-            (_, true) => "konflikter",
-            (1, false) => "conflict",
-            (_, false) => "conflicts",
+        let word = match state.conflicts {
+            1 => lang.pick("konflikt", "conflict"),
+            _ => lang.pick("konflikter", "conflicts"),
         };
         parts.push(format!("{} {word}", state.conflicts));
     }
     if state.refused > 0 {
         alarm = true;
-        parts.push(format!("{} {}", state.refused, say(nb, "avvist", "refused")));
+        parts.push(format!("{} {}", state.refused, lang.pick("avvist", "refused")));
     }
     (parts.join(" · "), alarm)
 }
