@@ -171,9 +171,153 @@ strings! {
     plan_meeting: "Nytt møte (tittel; sak; sak | deltaker, deltaker)", "New meeting (title; item; item | participant, participant)";
 }
 
+// ---- the domain's values in words ---------------------------------------------------
+
+use crate::domain::alert::Ack;
+use crate::domain::media::{MediaStatus, Urgency};
+use crate::domain::report::{ReportStatus, ReportStep};
+use crate::domain::roles::Permission;
+use crate::domain::task::TaskStatus;
+use crate::domain::Severity;
+
+/// The words for a value of the domain. The domain keeps stable codes (what is
+/// stored and sent); what people read is made here, so rewording the interface never
+/// changes the database or the wire.
+pub trait Label {
+    fn label(&self) -> Text;
+}
+
+impl Label for TaskStatus {
+    fn label(&self) -> Text {
+        match self {
+            TaskStatus::New => Text::new("ny", "new"),
+            TaskStatus::InProgress => Text::new("pågår", "in progress"),
+            TaskStatus::Done => Text::new("utført", "done"),
+            TaskStatus::Cancelled => Text::new("avbrutt", "cancelled"),
+        }
+    }
+}
+
+impl Label for MediaStatus {
+    fn label(&self) -> Text {
+        match self {
+            MediaStatus::New => Text::new("ny", "new"),
+            MediaStatus::InProgress => Text::new("under arbeid", "in progress"),
+            MediaStatus::Answered => Text::new("besvart", "answered"),
+            MediaStatus::Closed => Text::new("avsluttet", "closed"),
+        }
+    }
+}
+
+impl Label for ReportStatus {
+    fn label(&self) -> Text {
+        match self {
+            ReportStatus::Draft => Text::new("utkast", "draft"),
+            ReportStatus::Submitted => Text::new("til godkjenning", "for approval"),
+            ReportStatus::Approved => Text::new("godkjent", "approved"),
+            ReportStatus::Returned => Text::new("returnert", "returned"),
+            ReportStatus::Distributed => Text::new("distribuert", "distributed"),
+        }
+    }
+}
+
+/// What the step does, as in "cannot be {label}" / "kan ikke {label}".
+impl Label for ReportStep {
+    fn label(&self) -> Text {
+        match self {
+            ReportStep::Submit => Text::new("sende til godkjenning", "submit for approval"),
+            ReportStep::Approve => Text::new("godkjenne", "approve"),
+            ReportStep::Return => Text::new("returnere", "return"),
+            ReportStep::Distribute => Text::new("distribuere", "distribute"),
+        }
+    }
+}
+
+impl Label for Ack {
+    fn label(&self) -> Text {
+        match self {
+            Ack::Received => Text::new("mottatt", "received"),
+            Ack::Coming => Text::new("kommer", "coming"),
+            Ack::CannotCome => Text::new("kan ikke", "cannot come"),
+        }
+    }
+}
+
+impl Label for Severity {
+    fn label(&self) -> Text {
+        const WORDS: [Text; 5] = [
+            Text::new("lav", "low"),
+            Text::new("moderat", "moderate"),
+            Text::new("alvorlig", "serious"),
+            Text::new("svært alvorlig", "very serious"),
+            Text::new("kritisk", "critical"),
+        ];
+        WORDS[usize::from(self.level() - 1)]
+    }
+}
+
+/// What the permission allows, for a refusal: "… may not {label}".
+impl Label for Permission {
+    fn label(&self) -> Text {
+        match self {
+            Permission::ManageUsers => Text::new("administrere brukere", "manage users"),
+            Permission::ManageIncidents => {
+                Text::new("opprette, avslutte eller gjenåpne hendelser", "open, close or reopen incidents")
+            }
+            Permission::WriteLog => Text::new("skrive i hendelsesloggen", "write the incident log"),
+            Permission::Decide => Text::new(
+                "registrere beslutninger eller markere loggføringer som vesentlige",
+                "record decisions or mark entries significant",
+            ),
+            Permission::ManageTasks => Text::new("opprette eller endre oppgaver", "create or change tasks"),
+            Permission::WorkMedia => Text::new("behandle mediehenvendelser", "work the media queue"),
+            Permission::WriteReports => Text::new("skrive rapporter", "write reports"),
+            Permission::ApproveReports => Text::new("godkjenne rapporter", "approve reports"),
+            Permission::SeeEps => Text::new("se EPS-registreringer", "see EPS registrations"),
+            Permission::ManagePreparedness => Text::new(
+                "endre kontakter, ressurser, varslingslister, tiltakskort, planer eller ROS",
+                "change contacts, resources, alert lists, action cards, plans or the ROS register",
+            ),
+            Permission::SendAlerts => Text::new("sende varsling", "send alerts"),
+        }
+    }
+}
+
+/// "om 25 min", "om 2 t 10 min", "5 min over fristen": time left as a person says it.
+pub fn time_left(u: Urgency, lang: Lang) -> String {
+    let span = |d: chrono::Duration| {
+        let m = d.num_minutes().max(0);
+        if m >= 60 {
+            crate::say!(lang, "{} t {} min", "{} h {} min", m / 60, m % 60)
+        } else {
+            format!("{m} min")
+        }
+    };
+    match u {
+        Urgency::Calm => String::new(),
+        Urgency::Ahead(d) | Urgency::Approaching(d) => crate::say!(lang, "om {}", "in {}", span(d)),
+        Urgency::Passed(d) => crate::say!(lang, "{} over fristen", "{} past the deadline", span(d)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_left_as_a_person_says_it() {
+        use chrono::Duration;
+        assert_eq!(time_left(Urgency::Approaching(Duration::minutes(20)), Lang::Nb), "om 20 min");
+        assert_eq!(time_left(Urgency::Ahead(Duration::minutes(130)), Lang::En), "in 2 h 10 min");
+        assert_eq!(time_left(Urgency::Passed(Duration::minutes(5)), Lang::Nb), "5 min over fristen");
+        assert_eq!(time_left(Urgency::Calm, Lang::En), "");
+    }
+
+    #[test]
+    fn severities_have_names() {
+        assert_eq!(Severity::new(5).unwrap().label().get(Lang::Nb), "kritisk");
+        assert_eq!(Severity::new(1).unwrap().label().get(Lang::En), "low");
+    }
 
     #[test]
     fn locale_picks_language() {

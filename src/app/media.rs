@@ -5,6 +5,7 @@ use super::{auto_entry, Result, Session};
 use crate::domain::media::{MediaInquiry, MediaStatus, NewInquiry};
 use crate::domain::roles::Permission;
 use crate::domain::{Incident, Invalid, LogEntry};
+use crate::i18n::{Label, Lang};
 use crate::store::MediaChange;
 use crate::store::Stamp;
 use chrono::{DateTime, Local, Utc};
@@ -79,8 +80,8 @@ impl Session {
             } else {
                 Err(format!(
                     "media inquiry {number} cannot go from {} to {}",
-                    m.status.label(false),
-                    to.label(false)
+                    m.status.label().get(Lang::En),
+                    to.label().get(Lang::En)
                 ))
             }
         };

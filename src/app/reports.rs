@@ -7,6 +7,7 @@ use super::{auto_entry, AppError, Result, Session};
 use crate::domain::report::{check_title, to_plain_text, Report, ReportStatus, ReportStep};
 use crate::domain::roles::Permission;
 use crate::domain::{Incident, Invalid, LogEntry};
+use crate::i18n::{Label, Lang};
 use crate::store::ReportChange;
 use crate::store::Stamp;
 use chrono::{Local, Utc};
@@ -137,12 +138,12 @@ impl Session {
                 "rapport {number} v{} er {} og kan ikke {}",
                 r.version,
                 r.status.name(),
-                step.label(true)
+                step.label().get(Lang::Nb)
             )),
             None => Err(format!(
                 "report {number} v{} is {} and cannot be {}",
                 r.version,
-                r.status.label(false),
+                r.status.label().get(Lang::En),
                 match step {
                     ReportStep::Submit => "submitted",
                     ReportStep::Approve => "approved",
@@ -186,7 +187,7 @@ impl Session {
             s => Err(format!(
                 "report {number} v{} is {}: it can still be edited, no new version is needed",
                 r.version,
-                s.label(false)
+                s.label().get(Lang::En)
             )),
         };
         let now = Utc::now();

@@ -6,6 +6,7 @@ use super::{Result, Session};
 use crate::domain::roles::Permission;
 use crate::domain::task::{NewTask, Task, TaskStatus};
 use crate::domain::{Incident, Invalid, LogEntry};
+use crate::i18n::{Label, Lang};
 use crate::store::Stamp;
 use crate::store::TaskChange;
 use chrono::{DateTime, Local, Utc};
@@ -85,7 +86,11 @@ impl Session {
             } else if nb {
                 Err(format!("oppgave {number} kan ikke gå fra {} til {}", t.status.name(), to.name()))
             } else {
-                Err(format!("task {number} cannot go from {} to {}", t.status.label(false), to.label(false)))
+                Err(format!(
+                    "task {number} cannot go from {} to {}",
+                    t.status.label().get(Lang::En),
+                    to.label().get(Lang::En)
+                ))
             }
         };
         Ok(self.store.change_task(

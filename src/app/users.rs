@@ -6,6 +6,7 @@
 use super::{AppError, Result, Session};
 use crate::domain::roles::{allowed, roles_granting, Permission, Role};
 use crate::domain::Invalid;
+use crate::i18n::{Label, Lang};
 use crate::store::User;
 use chrono::Utc;
 
@@ -39,27 +40,27 @@ impl Session {
             (true, true) => format!(
                 "{} er ikke bruker i denne databasen og kan ikke {}; en administrator legger deg til med `sitroom user add {} --role …`",
                 self.user,
-                p.describe(true),
+                p.label().get(Lang::Nb),
                 self.user
             ),
             (true, false) => format!(
                 "{} is not a user of this database and may not {}; an administrator adds you with `sitroom user add {} --role …`",
                 self.user,
-                p.describe(false),
+                p.label().get(Lang::En),
                 self.user
             ),
             (false, true) => format!(
                 "{} ({}) har ikke lov til å {}: det krever en av rollene {}",
                 self.user,
                 have.join(", "),
-                p.describe(true),
+                p.label().get(Lang::Nb),
                 granting.join(", ")
             ),
             (false, false) => format!(
                 "{} ({}) may not {}: that needs one of the roles {}",
                 self.user,
                 have.join(", "),
-                p.describe(false),
+                p.label().get(Lang::En),
                 granting.join(", ")
             ),
         }))

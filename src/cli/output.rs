@@ -11,6 +11,7 @@ use crate::domain::report::Report;
 use crate::domain::task::Task;
 use crate::domain::time::rfc3339;
 use crate::domain::{EntryKind, Incident, LogEntry};
+use crate::i18n::Label;
 use crate::i18n::Lang;
 use crate::replication::checkpoint::ChainSigned;
 use crate::store::User;
@@ -75,7 +76,7 @@ impl Printer {
             if i.exercise { format!("  ({})", s.exercise) } else { String::new() },
             safe_line(&i.kind),
             i.severity.level(),
-            i.severity.name(self.nb()),
+            i.severity.label().get(self.lang),
         )
     }
 
@@ -261,6 +262,7 @@ impl Printer {
             return writeln!(out, "{}", serde_json::to_string(t).expect("plain data"));
         }
         let nb = self.nb();
+        let lang = self.lang;
         let due = match t.due {
             Some(d) => {
                 let late = if t.is_overdue(chrono::Utc::now()) {
@@ -285,7 +287,7 @@ impl Printer {
             out,
             "{:>3}  {:<11}  {:<7}  {}{}{}",
             t.number,
-            t.status.label(nb),
+            t.status.label().get(lang),
             t.priority.name(),
             safe_line(&t.title),
             who,
@@ -337,10 +339,11 @@ impl Printer {
             return writeln!(out, "{}", serde_json::to_string(m).expect("plain data"));
         }
         let nb = self.nb();
+        let lang = self.lang;
         let urgency = m.urgency(chrono::Utc::now());
         let deadline = match m.deadline {
             Some(d) => {
-                let left = crate::domain::media::time_left(urgency, nb);
+                let left = crate::i18n::time_left(urgency, lang);
                 let late = matches!(urgency, crate::domain::media::Urgency::Passed(_));
                 let word = if nb { "frist" } else { "deadline" };
                 let mark = if late { "!! " } else { "" };
@@ -359,7 +362,7 @@ impl Printer {
             out,
             "{:>3}  {:<13} {}{}{}: «{}»{}{}",
             m.number,
-            m.status.label(nb),
+            m.status.label().get(lang),
             if m.outgoing { "→ " } else { "" },
             safe_line(&m.outlet),
             journalist,
@@ -396,6 +399,7 @@ impl Printer {
             return writeln!(out, "{}", serde_json::to_string(r).expect("plain data"));
         }
         let nb = self.nb();
+        let lang = self.lang;
         let approved = match (&r.approved_by, r.approved_at) {
             (Some(by), Some(at)) => format!(
                 "  ({} {by} {})",
@@ -409,7 +413,7 @@ impl Printer {
             "{:>3}  {:<3} {:<16} {:<18} {}{approved}",
             r.number,
             r.version_label(),
-            r.status.label(nb),
+            r.status.label().get(lang),
             safe_line(&r.kind),
             safe_line(&r.title)
         )?;

@@ -29,15 +29,6 @@ impl Ack {
         }
     }
 
-    pub fn label(self, norwegian: bool) -> &'static str {
-        match (self, norwegian) {
-            (a, true) => a.name(),
-            (Ack::Received, false) => "received",
-            (Ack::Coming, false) => "coming",
-            (Ack::CannotCome, false) => "cannot come",
-        }
-    }
-
     pub fn parse(s: &str) -> Result<Ack, Invalid> {
         Ok(match crate::text::fold(s.trim()).as_str() {
             "mottatt" | "received" | "ok" | "1" => Ack::Received,

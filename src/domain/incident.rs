@@ -37,18 +37,6 @@ impl Severity {
     pub fn level(self) -> u8 {
         self.0
     }
-
-    /// The name of the level in bokmål and English.
-    pub fn name(self, norwegian: bool) -> &'static str {
-        const NB: [&str; 5] = ["lav", "moderat", "alvorlig", "svært alvorlig", "kritisk"];
-        const EN: [&str; 5] = ["low", "moderate", "serious", "very serious", "critical"];
-        let i = usize::from(self.0 - 1);
-        if norwegian {
-            NB[i]
-        } else {
-            EN[i]
-        }
-    }
 }
 
 impl TryFrom<u8> for Severity {
@@ -166,8 +154,7 @@ mod tests {
     fn severity_is_one_to_five_with_names() {
         assert!(Severity::new(0).is_err());
         assert!(Severity::new(6).is_err());
-        assert_eq!(Severity::new(5).unwrap().name(true), "kritisk");
-        assert_eq!(Severity::new(1).unwrap().name(false), "low");
+        assert_eq!(Severity::new(5).unwrap().level(), 5);
     }
 
     #[test]

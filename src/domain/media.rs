@@ -35,16 +35,6 @@ impl MediaStatus {
         }
     }
 
-    pub fn label(self, norwegian: bool) -> &'static str {
-        match (self, norwegian) {
-            (s, true) => s.name(),
-            (MediaStatus::New, false) => "new",
-            (MediaStatus::InProgress, false) => "in progress",
-            (MediaStatus::Answered, false) => "answered",
-            (MediaStatus::Closed, false) => "closed",
-        }
-    }
-
     pub fn parse(s: &str) -> Result<MediaStatus, Invalid> {
         Ok(match crate::text::fold(s.trim()).replace(['-', '_'], " ").as_str() {
             "ny" | "new" => MediaStatus::New,
@@ -123,25 +113,6 @@ impl MediaInquiry {
             Some(d) if d - now <= APPROACHING => Urgency::Approaching(d - now),
             Some(d) => Urgency::Ahead(d - now),
         }
-    }
-}
-
-/// "om 25 min", "om 2 t 10 min", "5 min over" — time left as a person says it.
-pub fn time_left(u: Urgency, norwegian: bool) -> String {
-    let say = |d: Duration| {
-        let m = d.num_minutes().max(0);
-        match (m >= 60, norwegian) {
-            (true, true) => format!("{} t {} min", m / 60, m % 60),
-            (true, false) => format!("{} h {} min", m / 60, m % 60),
-            (false, _) => format!("{m} min"),
-        }
-    };
-    match (u, norwegian) {
-        (Urgency::Calm, _) => String::new(),
-        (Urgency::Ahead(d) | Urgency::Approaching(d), true) => format!("om {}", say(d)),
-        (Urgency::Ahead(d) | Urgency::Approaching(d), false) => format!("in {}", say(d)),
-        (Urgency::Passed(d), true) => format!("{} over fristen", say(d)),
-        (Urgency::Passed(d), false) => format!("{} past the deadline", say(d)),
     }
 }
 
@@ -231,11 +202,11 @@ mod tests {
             updated_at: now,
         };
         assert!(matches!(m.urgency(now), Urgency::Approaching(_)));
-        assert_eq!(time_left(m.urgency(now), true), "om 20 min");
+        assert_eq!(m.urgency(now), Urgency::Approaching(Duration::minutes(20)));
         m.deadline = Some(now + Duration::minutes(130));
-        assert_eq!(time_left(m.urgency(now), false), "in 2 h 10 min");
+        assert_eq!(m.urgency(now), Urgency::Ahead(Duration::minutes(130)));
         m.deadline = Some(now - Duration::minutes(5));
-        assert_eq!(time_left(m.urgency(now), true), "5 min over fristen");
+        assert_eq!(m.urgency(now), Urgency::Passed(Duration::minutes(5)));
         m.status = Answered;
         assert_eq!(m.urgency(now), Urgency::Calm, "answered: no more pressure");
     }

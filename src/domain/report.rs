@@ -41,17 +41,6 @@ impl ReportStatus {
         }
     }
 
-    pub fn label(self, norwegian: bool) -> &'static str {
-        match (self, norwegian) {
-            (s, true) => s.name(),
-            (ReportStatus::Draft, false) => "draft",
-            (ReportStatus::Submitted, false) => "for approval",
-            (ReportStatus::Approved, false) => "approved",
-            (ReportStatus::Returned, false) => "returned",
-            (ReportStatus::Distributed, false) => "distributed",
-        }
-    }
-
     pub fn parse(s: &str) -> Option<ReportStatus> {
         [
             ReportStatus::Draft,
@@ -78,21 +67,6 @@ impl ReportStatus {
             (Submitted, ReportStep::Return) => Some(Returned),
             (Approved, ReportStep::Distribute) => Some(Distributed),
             _ => None,
-        }
-    }
-}
-
-impl ReportStep {
-    pub fn label(self, norwegian: bool) -> &'static str {
-        match (self, norwegian) {
-            (ReportStep::Submit, true) => "sende til godkjenning",
-            (ReportStep::Submit, false) => "submit for approval",
-            (ReportStep::Approve, true) => "godkjenne",
-            (ReportStep::Approve, false) => "approve",
-            (ReportStep::Return, true) => "returnere",
-            (ReportStep::Return, false) => "return",
-            (ReportStep::Distribute, true) => "distribuere",
-            (ReportStep::Distribute, false) => "distribute",
         }
     }
 }

@@ -109,38 +109,6 @@ impl Permission {
         Permission::ManagePreparedness,
         Permission::SendAlerts,
     ];
-
-    /// What the permission allows, in words for a refusal: "… may not {describe}".
-    pub fn describe(self, norwegian: bool) -> &'static str {
-        match (self, norwegian) {
-            (Permission::ManageUsers, true) => "administrere brukere",
-            (Permission::ManageUsers, false) => "manage users",
-            (Permission::ManageIncidents, true) => "opprette, avslutte eller gjenåpne hendelser",
-            (Permission::ManageIncidents, false) => "open, close or reopen incidents",
-            (Permission::WriteLog, true) => "skrive i hendelsesloggen",
-            (Permission::WriteLog, false) => "write the incident log",
-            (Permission::Decide, true) => "registrere beslutninger eller markere loggføringer som vesentlige",
-            (Permission::Decide, false) => "record decisions or mark entries significant",
-            (Permission::ManageTasks, true) => "opprette eller endre oppgaver",
-            (Permission::ManageTasks, false) => "create or change tasks",
-            (Permission::WorkMedia, true) => "behandle mediehenvendelser",
-            (Permission::WorkMedia, false) => "work the media queue",
-            (Permission::WriteReports, true) => "skrive rapporter",
-            (Permission::WriteReports, false) => "write reports",
-            (Permission::ApproveReports, true) => "godkjenne rapporter",
-            (Permission::ApproveReports, false) => "approve reports",
-            (Permission::SeeEps, true) => "se EPS-registreringer",
-            (Permission::SeeEps, false) => "see EPS registrations",
-            (Permission::ManagePreparedness, true) => {
-                "endre kontakter, ressurser, varslingslister, tiltakskort, planer eller ROS"
-            }
-            (Permission::ManagePreparedness, false) => {
-                "change contacts, resources, alert lists, action cards, plans or the ROS register"
-            }
-            (Permission::SendAlerts, true) => "sende varsling",
-            (Permission::SendAlerts, false) => "send alerts",
-        }
-    }
 }
 
 /// The permission table.

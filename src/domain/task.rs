@@ -32,16 +32,6 @@ impl TaskStatus {
         }
     }
 
-    pub fn label(self, norwegian: bool) -> &'static str {
-        match (self, norwegian) {
-            (s, true) => s.name(),
-            (TaskStatus::New, false) => "new",
-            (TaskStatus::InProgress, false) => "in progress",
-            (TaskStatus::Done, false) => "done",
-            (TaskStatus::Cancelled, false) => "cancelled",
-        }
-    }
-
     /// Norwegian or English, with or without æøå.
     pub fn parse(s: &str) -> Result<TaskStatus, Invalid> {
         Ok(match crate::text::fold(s.trim()).as_str() {

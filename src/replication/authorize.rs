@@ -8,6 +8,7 @@ use super::kind::KindSpec;
 use super::{Action, Kind, Op};
 use crate::domain::report::ReportStatus;
 use crate::domain::roles::{allowed, roles_granting, Permission, Role};
+use crate::i18n::{Label, Lang};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -310,7 +311,7 @@ pub fn judge(who: &Account<'_>, op: &Op, target: &Target) -> Result<(), Refusal>
         "{} ({}) may not {}: that needs one of the roles {}",
         who.name,
         if have.is_empty() { "no roles".to_string() } else { have.join(", ") },
-        p.describe(false),
+        p.label().get(Lang::En),
         granting.join(", ")
     )))
 }
@@ -360,7 +361,7 @@ fn frozen(op: &Op, stored: Option<&Stored>) -> Result<(), String> {
         return Err(format!(
             "report {} is '{}': it and its approval are frozen; write a new version to change it",
             op.entity,
-            now.label(false)
+            now.label().get(Lang::En)
         ));
     }
     if op.fields.get("approved_by").is_some_and(|v| !v.is_null())
@@ -372,7 +373,7 @@ fn frozen(op: &Op, stored: Option<&Stored>) -> Result<(), String> {
         return Err(format!(
             "report {} is '{}': its text is frozen; write a new version to change it",
             op.entity,
-            now.label(false)
+            now.label().get(Lang::En)
         ));
     }
     if let Some(next) = op.fields.get("status") {
@@ -387,8 +388,8 @@ fn frozen(op: &Op, stored: Option<&Stored>) -> Result<(), String> {
             return Err(format!(
                 "report {} cannot go from '{}' to '{}'",
                 op.entity,
-                now.label(false),
-                next.label(false)
+                now.label().get(Lang::En),
+                next.label().get(Lang::En)
             ));
         }
     }
@@ -396,7 +397,11 @@ fn frozen(op: &Op, stored: Option<&Stored>) -> Result<(), String> {
         && now != ReportStatus::Submitted
         && now != ReportStatus::Approved
     {
-        return Err(format!("report {} is '{}' and cannot be approved", op.entity, now.label(false)));
+        return Err(format!(
+            "report {} is '{}' and cannot be approved",
+            op.entity,
+            now.label().get(Lang::En)
+        ));
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ use super::{Result, Store, StoreError};
 use crate::domain::report::{Report, ReportStatus};
 use crate::domain::time::{from_millis, to_millis};
 use crate::domain::{Incident, LogEntry};
+use crate::i18n::{Label, Lang};
 use crate::replication::Kind;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction, TransactionBehavior};
@@ -144,7 +145,7 @@ impl Store {
             return Err(StoreError::Conflict(format!(
                 "report {number} version {} is {} and cannot be changed; start a new version",
                 current.version,
-                current.status.label(false)
+                current.status.label().get(Lang::En)
             )));
         }
         if current.text == text {

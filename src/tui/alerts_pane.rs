@@ -13,6 +13,7 @@ use crate::app::Session;
 use crate::domain::alert::{Ack, Alert, Delivery};
 use crate::domain::roles::Permission;
 use crate::domain::Incident;
+use crate::i18n::Label;
 use crate::store::Waiting;
 use crate::text::safe_line;
 use chrono::Local;
@@ -188,6 +189,7 @@ impl Pane for AlertsPane {
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let t = cx.theme;
         let nb = cx.lang.is_norwegian();
+        let lang = cx.lang;
         let mut title = vec![Span::styled(if nb { " Varsling " } else { " Alerts " }, t.heading)];
         if !self.waiting.is_empty() {
             title.push(Span::styled(
@@ -263,9 +265,9 @@ impl Pane for AlertsPane {
                 let (state, style) = match (r.alerted_at, r.ack) {
                     (None, _) => (if nb { "reserve" } else { "standby" }.to_string(), t.dim),
                     (Some(_), Some(Ack::CannotCome)) => {
-                        (r.ack.map(|a| a.label(nb)).unwrap_or("").to_string(), t.error)
+                        (r.ack.map(|a| a.label().get(lang)).unwrap_or("").to_string(), t.error)
                     }
-                    (Some(_), Some(ack)) => (ack.label(nb).to_string(), t.tag),
+                    (Some(_), Some(ack)) => (ack.label().get(lang).to_string(), t.tag),
                     (Some(_), None) if r.not_delivered() => {
                         (if nb { "ikke levert" } else { "not delivered" }.into(), t.error)
                     }

@@ -13,6 +13,7 @@ use super::widgets::{cut, list_window_of, move_selection, pane_block};
 use crate::app::Session;
 use crate::domain::task::TaskStatus;
 use crate::domain::{EntryKind, Incident};
+use crate::i18n::Label;
 use crate::store::AsOf;
 use crate::text::safe_line;
 use chrono::{DateTime, Duration, Local, Utc};
@@ -194,6 +195,7 @@ impl Pane for HistoryPane {
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let t = cx.theme;
         let nb = cx.lang.is_norwegian();
+        let lang = cx.lang;
         let when = match self.at {
             Some(at) => {
                 let when = at.with_timezone(&Local).format("%d.%m.%Y %H:%M");
@@ -249,20 +251,28 @@ impl Pane for HistoryPane {
         let mut lines = Vec::new();
         let counts: Vec<String> = crate::domain::task::STATUSES
             .iter()
-            .map(|s| format!("{} {}", s.label(nb), then.tasks.iter().filter(|t| t.status == *s).count()))
+            .map(|s| {
+                format!("{} {}", s.label().get(lang), then.tasks.iter().filter(|t| t.status == *s).count())
+            })
             .collect();
         lines.push(Line::from(Span::styled(
             format!("{} · {}", if nb { "Oppgaver" } else { "Tasks" }, counts.join(" · ")),
             t.heading,
         )));
-        let label_w =
-            crate::domain::task::STATUSES.iter().map(|s| s.label(nb).chars().count()).max().unwrap_or(7);
+        let label_w = crate::domain::task::STATUSES
+            .iter()
+            .map(|s| s.label().get(lang).chars().count())
+            .max()
+            .unwrap_or(7);
         for task in then.tasks.iter().filter(|t| matches!(t.status, TaskStatus::New | TaskStatus::InProgress))
         {
             let who = task.assignee.as_deref().map(|a| format!(" ({})", safe_line(a))).unwrap_or_default();
             lines.push(cut(
                 Line::from(vec![
-                    Span::styled(format!("{:>3} {:<label_w$} ", task.number, task.status.label(nb)), t.dim),
+                    Span::styled(
+                        format!("{:>3} {:<label_w$} ", task.number, task.status.label().get(lang)),
+                        t.dim,
+                    ),
                     Span::styled(format!("{}{who}", safe_line(&task.title)), t.base),
                 ]),
                 board.width,

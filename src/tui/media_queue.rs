@@ -9,9 +9,11 @@ use super::list::{Handled, List};
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
 use super::wrap::wrap;
 use crate::app::Session;
-use crate::domain::media::{time_left, MediaInquiry, MediaStatus, NewInquiry, Urgency, MEDIA_STATUSES};
+use crate::domain::media::{MediaInquiry, MediaStatus, NewInquiry, Urgency, MEDIA_STATUSES};
 use crate::domain::roles::Permission;
 use crate::domain::{Incident, LogEntry};
+use crate::i18n::time_left;
+use crate::i18n::Label;
 use crate::text::{safe, safe_line};
 use chrono::{Local, Utc};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -126,8 +128,9 @@ impl MediaQueue {
         match f(cx.session, &self.incident) {
             Ok((m, _)) => {
                 let nb = cx.lang.is_norwegian();
+                let lang = cx.lang;
                 let word = if nb { "Mediehenvendelse" } else { "Media inquiry" };
-                cx.post(UiEvent::Status(format!("{word} {}: {}", m.number, m.status.label(nb))));
+                cx.post(UiEvent::Status(format!("{word} {}: {}", m.number, m.status.label().get(lang))));
                 cx.post(UiEvent::DataChanged);
                 if let Err(e) = self.reload(cx.session) {
                     cx.post(UiEvent::Error(e.to_string()));
@@ -263,7 +266,7 @@ impl Pane for MediaQueue {
                 .enumerate()
                 .skip(first)
                 .take(height)
-                .map(|(r, m)| row(m, now, list.width, cx.focused && r == self.list.row, nb, cx))
+                .map(|(r, m)| row(m, now, list.width, cx.focused && r == self.list.row, cx))
                 .collect();
             f.render_widget(Paragraph::new(lines), list);
         }
@@ -304,10 +307,9 @@ fn row(
     now: chrono::DateTime<Utc>,
     width: u16,
     selected: bool,
-    nb: bool,
     cx: &RenderCx<'_>,
 ) -> Line<'static> {
-    let t = cx.theme;
+    let (t, lang) = (cx.theme, cx.lang);
     let urgency = m.urgency(now);
     let (left_style, base) = match urgency {
         Urgency::Passed(_) => (t.error, t.error),
@@ -315,7 +317,7 @@ fn row(
         _ => (t.time, t.base),
     };
     let status_w = if width < 60 { 8 } else { 13 };
-    let status: String = m.status.label(nb).chars().take(status_w - 1).collect();
+    let status: String = m.status.label().get(lang).chars().take(status_w - 1).collect();
     let mut spans = vec![
         Span::styled(format!("#{:<3}", m.number), t.dim),
         Span::styled(format!("{status:<status_w$}"), t.dim),
@@ -329,7 +331,7 @@ fn row(
         spans.push(Span::styled(format!(" · {}", safe_line(r)), t.author));
     }
     if let Some(d) = m.deadline {
-        let left = time_left(urgency, nb);
+        let left = time_left(urgency, lang);
         let at = d.with_timezone(&Local).format("%H:%M");
         let text = if left.is_empty() { format!(" · {at}") } else { format!(" · {at} ({left})") };
         spans.push(Span::styled(text, left_style));

@@ -8,6 +8,7 @@ use super::keymap::Context;
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
 use super::widgets::{centered, hints};
 use crate::domain::{Incident, NewIncident, Severity};
+use crate::i18n::Label;
 use crate::text::{fold, safe_line};
 use chrono::Local;
 use crossterm::event::{KeyCode, KeyModifiers};
@@ -252,7 +253,7 @@ impl Pane for Picker {
             let fields: [(&str, String); 4] = [
                 (s.title, format!("{}▏", safe_line(&form.title))),
                 (s.kind, format!("◀ {} ▶", kind)),
-                (s.severity, format!("◀ {} {} ▶", sev.level(), sev.name(cx.lang.is_norwegian()))),
+                (s.severity, format!("◀ {} {} ▶", sev.level(), sev.label().get(cx.lang))),
                 (
                     s.exercise_field,
                     format!(

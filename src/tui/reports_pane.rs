@@ -13,6 +13,7 @@ use crate::app::Session;
 use crate::domain::report::{Report, ReportStatus, ReportStep};
 use crate::domain::roles::Permission;
 use crate::domain::{Incident, LogEntry};
+use crate::i18n::{Label, Lang};
 use crate::text::{safe, safe_line};
 use chrono::Local;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -115,13 +116,13 @@ impl ReportsPane {
     fn done(&mut self, cx: &mut Cx<'_>, result: crate::app::Result<(Report, LogEntry)>) {
         match result {
             Ok((r, _)) => {
-                let nb = cx.lang.is_norwegian();
+                let lang = cx.lang;
                 cx.post(UiEvent::Status(format!(
                     "{} {} v{}: {}",
                     cx.strings().report,
                     r.number,
                     r.version,
-                    r.status.label(nb)
+                    r.status.label().get(lang)
                 )));
                 cx.post(UiEvent::DataChanged);
                 if let Err(e) = self.reload(cx.session) {
@@ -203,7 +204,7 @@ impl Pane for ReportsPane {
                             "report {} v{} is {}: start a new version (N) to change it",
                             r.number,
                             r.version,
-                            r.status.label(false)
+                            r.status.label().get(Lang::En)
                         ),
                     };
                     cx.post(UiEvent::Error(msg));
@@ -243,7 +244,7 @@ impl Pane for ReportsPane {
 
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let (s, t) = (cx.strings, cx.theme);
-        let nb = cx.lang.is_norwegian();
+        let lang = cx.lang;
         let title = if self.sitrep_only { s.sitrep } else { s.reports };
         let block = Block::default()
             .borders(Borders::ALL)
@@ -289,7 +290,7 @@ impl Pane for ReportsPane {
                         format!("{} ", r.version_label()),
                         if r.fork_of.is_some() { t.warning } else { t.dim },
                     ),
-                    Span::styled(r.status.label(nb).to_string(), status_style),
+                    Span::styled(r.status.label().get(lang).to_string(), status_style),
                 ];
                 if let (Some(by), Some(at)) = (&r.approved_by, r.approved_at) {
                     spans.push(Span::styled(

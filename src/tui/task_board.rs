@@ -12,6 +12,7 @@ use crate::app::Session;
 use crate::domain::roles::Permission;
 use crate::domain::task::{NewTask, Priority, Task, TaskStatus, STATUSES};
 use crate::domain::Incident;
+use crate::i18n::{Label, Lang};
 use crate::text::safe_line;
 use chrono::{DateTime, Local, Utc};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -188,8 +189,10 @@ impl TaskBoard {
         match f(cx.session, &self.incident) {
             Ok((t, _)) => {
                 let msg = match cx.lang {
-                    crate::i18n::Lang::Nb => format!("Oppgave {}: {}", t.number, t.status.label(true)),
-                    crate::i18n::Lang::En => format!("Task {}: {}", t.number, t.status.label(false)),
+                    crate::i18n::Lang::Nb => {
+                        format!("Oppgave {}: {}", t.number, t.status.label().get(Lang::Nb))
+                    }
+                    crate::i18n::Lang::En => format!("Task {}: {}", t.number, t.status.label().get(Lang::En)),
                 };
                 cx.post(UiEvent::Status(msg));
                 cx.post(UiEvent::DataChanged);
@@ -288,7 +291,7 @@ impl Pane for TaskBoard {
 
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let (s, t) = (cx.strings, cx.theme);
-        let nb = cx.lang.is_norwegian();
+        let lang = cx.lang;
         let now = cx.now.with_timezone(&Utc);
         let open = self.tasks.iter().filter(|t| t.status.is_open()).count();
         let late = self.tasks.iter().filter(|t| t.is_overdue(now)).count();
@@ -311,7 +314,7 @@ impl Pane for TaskBoard {
             let cols = Layout::horizontal([Constraint::Ratio(1, 4); 4]).split(body);
             for (c, rect) in cols.iter().enumerate() {
                 let heading = Line::from(Span::styled(
-                    format!("{} ({})", STATUSES[c].label(nb), self.columns[c].len()),
+                    format!("{} ({})", STATUSES[c].label().get(lang), self.columns[c].len()),
                     if cx.focused && c == self.column { t.key } else { t.heading },
                 ));
                 let height = rect.height.saturating_sub(1) as usize;
@@ -340,7 +343,7 @@ impl Pane for TaskBoard {
                     let task = &self.tasks[i];
                     let width = body.width.saturating_sub(status_w as u16);
                     let mut line = card(task, now, width, cx.focused && r == at, cx);
-                    let label: String = task.status.label(nb).chars().take(status_w - 1).collect();
+                    let label: String = task.status.label().get(lang).chars().take(status_w - 1).collect();
                     line.spans.insert(0, Span::styled(format!("{label:<status_w$}"), t.dim));
                     line
                 })

@@ -20,6 +20,7 @@ use super::theme::Theme;
 use super::widgets::{self, hints};
 use super::workspace::{self, WorkspaceDef};
 use crate::app::Session;
+use crate::i18n::Label;
 use crate::i18n::Lang;
 use crate::sync::background::{Background, LinkState, SyncState};
 use crate::text::safe_line;
@@ -645,7 +646,7 @@ impl Ui {
                         "│ {} · {} {} ",
                         safe_line(&i.kind),
                         i.severity.level(),
-                        i.severity.name(cx.lang.is_norwegian())
+                        i.severity.label().get(cx.lang)
                     ),
                     t.title_bar,
                 ));

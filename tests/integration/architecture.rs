@@ -14,11 +14,11 @@ const LAYERS: &[(&str, u8)] = &[
     ("doc", 0),
     ("lang", 0),
     ("pdf", 1),
-    // pure rules, and the replication vocabulary beside them
+    // pure rules; the words for them; the replication vocabulary beside them
     ("domain", 2),
-    ("replication", 3),
-    // words, configuration, record formats: below everything that uses them
-    ("i18n", 4),
+    ("i18n", 3),
+    ("replication", 4),
+    // configuration, record formats: below everything that uses them
     ("config", 5),
     ("archive", 5),
     // the only SQL
