@@ -5,7 +5,7 @@ use super::{auto_entry, Result, Session};
 use crate::domain::media::{MediaInquiry, MediaStatus, NewInquiry};
 use crate::domain::roles::Permission;
 use crate::domain::{Incident, Invalid, LogEntry};
-use crate::i18n::{Label, Lang};
+use crate::i18n::Label;
 use crate::store::MediaChange;
 use crate::store::Stamp;
 use chrono::{DateTime, Local, Utc};
@@ -67,23 +67,17 @@ impl Session {
         number: i64,
         to: MediaStatus,
     ) -> Result<(MediaInquiry, LogEntry)> {
-        let nb = self.lang.is_norwegian();
+        let lang = self.lang;
         let check = move |m: &MediaInquiry| {
             if m.status.can_become(to) {
-                Ok(())
-            } else if nb {
-                Err(format!(
-                    "mediehenvendelse {number} kan ikke gå fra {} til {}",
-                    m.status.name(),
-                    to.name()
-                ))
-            } else {
-                Err(format!(
-                    "media inquiry {number} cannot go from {} to {}",
-                    m.status.label().get(Lang::En),
-                    to.label().get(Lang::En)
-                ))
+                return Ok(());
             }
+            let (from, to) = (m.status.label().get(lang), to.label().get(lang));
+            Err(crate::say!(
+                lang,
+                "mediehenvendelse {number} kan ikke gå fra {from} til {to}",
+                "media inquiry {number} cannot go from {from} to {to}"
+            ))
         };
         self.change_inquiry(incident, number, MediaChange::Status(to), check, |b, a| {
             format!("{}: {} → {}", name(a), b.status.name(), a.status.name())
@@ -123,15 +117,16 @@ impl Session {
         if answer.is_empty() {
             return Err(Invalid("the answer is empty".into()).into());
         }
-        let nb = self.lang.is_norwegian();
+        let lang = self.lang;
         let check = move |m: &MediaInquiry| {
             if m.status == MediaStatus::Answered || m.status.can_become(MediaStatus::Answered) {
-                Ok(())
-            } else if nb {
-                Err(format!("mediehenvendelse {number} er avsluttet; gjenåpne den først"))
-            } else {
-                Err(format!("media inquiry {number} is closed; reopen it first"))
+                return Ok(());
             }
+            Err(crate::say!(
+                lang,
+                "mediehenvendelse {number} er avsluttet; gjenåpne den først",
+                "media inquiry {number} is closed; reopen it first"
+            ))
         };
         self.change_inquiry(incident, number, MediaChange::Answer(answer), check, |_, a| {
             format!("{} besvart: «{}»", name(a), short(&a.answer, 300))

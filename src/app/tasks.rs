@@ -6,7 +6,7 @@ use super::{Result, Session};
 use crate::domain::roles::Permission;
 use crate::domain::task::{NewTask, Task, TaskStatus};
 use crate::domain::{Incident, Invalid, LogEntry};
-use crate::i18n::{Label, Lang};
+use crate::i18n::Label;
 use crate::store::Stamp;
 use crate::store::TaskChange;
 use chrono::{DateTime, Local, Utc};
@@ -78,20 +78,18 @@ impl Session {
         self.permit(Permission::ManageTasks)?;
         self.ensure_open(incident)?;
         let now = Utc::now();
-        let nb = self.lang.is_norwegian();
+        let lang = self.lang;
         let (user, device) = (self.user.clone(), self.device.clone());
         let check = |t: &Task| {
             if t.status.can_become(to) {
-                Ok(())
-            } else if nb {
-                Err(format!("oppgave {number} kan ikke gå fra {} til {}", t.status.name(), to.name()))
-            } else {
-                Err(format!(
-                    "task {number} cannot go from {} to {}",
-                    t.status.label().get(Lang::En),
-                    to.label().get(Lang::En)
-                ))
+                return Ok(());
             }
+            let (from, to) = (t.status.label().get(lang), to.label().get(lang));
+            Err(crate::say!(
+                lang,
+                "oppgave {number} kan ikke gå fra {from} til {to}",
+                "task {number} cannot go from {from} to {to}"
+            ))
         };
         Ok(self.store.change_task(
             incident,

@@ -13,6 +13,7 @@ use crate::domain::time::rfc3339;
 use crate::domain::{EntryKind, Incident, LogEntry};
 use crate::i18n::Label;
 use crate::i18n::Lang;
+use crate::lang::Text;
 use crate::replication::checkpoint::ChainSigned;
 use crate::store::User;
 use crate::text::{safe, safe_line};
@@ -187,10 +188,17 @@ impl Printer {
             return Ok(result.is_ok() && signed.is_ok());
         }
         self.verify_chain(out, incident, result)?;
-        let nb = self.nb();
+        let lang = self.lang;
         match signed {
-            Err(why) if nb => writeln!(out, "hendelse {n}: SIGNATURENE HOLDER IKKE: {why}")?,
-            Err(why) => writeln!(out, "incident {n}: SIGNATURES DO NOT HOLD: {why}")?,
+            Err(why) => writeln!(
+                out,
+                "{}",
+                crate::say!(
+                    lang,
+                    "hendelse {n}: SIGNATURENE HOLDER IKKE: {why}",
+                    "incident {n}: SIGNATURES DO NOT HOLD: {why}"
+                )
+            )?,
             Ok(chains) => {
                 for c in chains {
                     let replica = crate::text::safe(&c.origin);
@@ -199,24 +207,35 @@ impl Printer {
                             let at = crate::domain::time::from_millis(at)
                                 .with_timezone(&chrono::Local)
                                 .format("%d.%m %H:%M");
-                            let by = match (c.countersigned, nb) {
-                                (true, true) => ", kontrasignert av serveren",
-                                (true, false) => ", countersigned by the server",
-                                (false, true) => ", signert av replikaen alene",
-                                (false, false) => ", signed by the replica alone",
-                            };
-                            if nb {
-                                writeln!(out, "  replika {replica}: signert til og med #{seq} ({at}{by}); {} nyere ennå ikke signert", c.after)?;
+                            let by = if c.countersigned {
+                                Text::new(", kontrasignert av serveren", ", countersigned by the server")
                             } else {
-                                writeln!(out, "  replica {replica}: signed through #{seq} ({at}{by}); {} newer not yet signed", c.after)?;
+                                Text::new(", signert av replikaen alene", ", signed by the replica alone")
                             }
+                            .get(lang);
+                            let after = c.after;
+                            writeln!(
+                                out,
+                                "{}",
+                                crate::say!(
+                                    lang,
+                                    "  replika {replica}: signert til og med #{seq} ({at}{by}); {after} nyere ennå ikke signert",
+                                    "  replica {replica}: signed through #{seq} ({at}{by}); {after} newer not yet signed"
+                                )
+                            )?;
                         }
-                        _ if nb => writeln!(
-                            out,
-                            "  replika {replica}: ingen signatur ennå ({} loggføringer)",
-                            c.entries
-                        )?,
-                        _ => writeln!(out, "  replica {replica}: not signed yet ({} entries)", c.entries)?,
+                        _ => {
+                            let entries = c.entries;
+                            writeln!(
+                                out,
+                                "{}",
+                                crate::say!(
+                                    lang,
+                                    "  replika {replica}: ingen signatur ennå ({entries} loggføringer)",
+                                    "  replica {replica}: not signed yet ({entries} entries)"
+                                )
+                            )?
+                        }
                     }
                 }
             }
@@ -261,22 +280,17 @@ impl Printer {
         if self.json {
             return writeln!(out, "{}", serde_json::to_string(t).expect("plain data"));
         }
-        let nb = self.nb();
         let lang = self.lang;
         let due = match t.due {
             Some(d) => {
                 let late = if t.is_overdue(chrono::Utc::now()) {
-                    if nb {
-                        " FORSINKET"
-                    } else {
-                        " OVERDUE"
-                    }
+                    Text::new(" FORSINKET", " OVERDUE").get(lang)
                 } else {
                     ""
                 };
                 format!(
                     "{} {}{late}",
-                    if nb { "frist" } else { "due" },
+                    Text::new("frist", "due").get(lang),
                     d.with_timezone(&Local).format("%d.%m %H:%M")
                 )
             }
@@ -338,14 +352,13 @@ impl Printer {
         if self.json {
             return writeln!(out, "{}", serde_json::to_string(m).expect("plain data"));
         }
-        let nb = self.nb();
         let lang = self.lang;
         let urgency = m.urgency(chrono::Utc::now());
         let deadline = match m.deadline {
             Some(d) => {
                 let left = crate::i18n::time_left(urgency, lang);
                 let late = matches!(urgency, crate::domain::media::Urgency::Passed(_));
-                let word = if nb { "frist" } else { "deadline" };
+                let word = Text::new("frist", "deadline").get(lang);
                 let mark = if late { "!! " } else { "" };
                 format!(
                     "  ({mark}{word} {}{})",
@@ -371,7 +384,7 @@ impl Printer {
             deadline
         )?;
         if !m.answer.is_empty() {
-            writeln!(out, "     {}: «{}»", if nb { "svar" } else { "answer" }, safe_line(&m.answer))?;
+            writeln!(out, "     {}: «{}»", Text::new("svar", "answer").get(lang), safe_line(&m.answer))?;
         }
         Ok(())
     }
@@ -398,12 +411,11 @@ impl Printer {
         if self.json {
             return writeln!(out, "{}", serde_json::to_string(r).expect("plain data"));
         }
-        let nb = self.nb();
         let lang = self.lang;
         let approved = match (&r.approved_by, r.approved_at) {
             (Some(by), Some(at)) => format!(
                 "  ({} {by} {})",
-                if nb { "godkjent av" } else { "approved by" },
+                Text::new("godkjent av", "approved by").get(lang),
                 at.with_timezone(&Local).format("%d.%m %H:%M")
             ),
             _ => String::new(),
@@ -418,7 +430,12 @@ impl Printer {
             safe_line(&r.title)
         )?;
         if !r.comment.is_empty() && r.status == crate::domain::report::ReportStatus::Returned {
-            writeln!(out, "     {}: «{}»", if nb { "kommentar" } else { "comment" }, safe_line(&r.comment))?;
+            writeln!(
+                out,
+                "     {}: «{}»",
+                Text::new("kommentar", "comment").get(lang),
+                safe_line(&r.comment)
+            )?;
         }
         Ok(())
     }

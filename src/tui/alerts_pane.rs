@@ -14,6 +14,7 @@ use crate::domain::alert::{Ack, Alert, Delivery};
 use crate::domain::roles::Permission;
 use crate::domain::Incident;
 use crate::i18n::Label;
+use crate::lang::Text;
 use crate::store::Waiting;
 use crate::text::safe_line;
 use chrono::Local;
@@ -108,12 +109,10 @@ impl AlertsPane {
 
     fn answer(&mut self, cx: &mut Cx<'_>, ack: Ack) {
         let Some(w) = self.waiting.first().cloned() else {
-            let nb = cx.lang.is_norwegian();
-            let msg = if nb {
-                "Ingen varsling venter på svar fra deg"
-            } else {
-                "No alert is waiting for your answer"
-            };
+            let lang = cx.lang;
+            let msg =
+                Text::new("Ingen varsling venter på svar fra deg", "No alert is waiting for your answer")
+                    .get(lang);
             cx.post(UiEvent::Status(msg.into()));
             return;
         };
@@ -188,12 +187,11 @@ impl Pane for AlertsPane {
 
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let t = cx.theme;
-        let nb = cx.lang.is_norwegian();
         let lang = cx.lang;
-        let mut title = vec![Span::styled(if nb { " Varsling " } else { " Alerts " }, t.heading)];
+        let mut title = vec![Span::styled(Text::new(" Varsling ", " Alerts ").get(lang), t.heading)];
         if !self.waiting.is_empty() {
             title.push(Span::styled(
-                if nb { " svar ventes fra deg " } else { " your answer is awaited " },
+                Text::new(" svar ventes fra deg ", " your answer is awaited ").get(lang),
                 t.warning,
             ));
         }
@@ -216,9 +214,9 @@ impl Pane for AlertsPane {
                         Span::styled(
                             format!(
                                 "{} {} {}: ",
-                                if nb { "Varsling" } else { "Alert" },
+                                Text::new("Varsling", "Alert").get(lang),
                                 w.alert,
-                                if nb { format!("fra {}", w.sent_by) } else { format!("from {}", w.sent_by) }
+                                crate::say!(lang, "fra {}", "from {}", w.sent_by)
                             ),
                             t.warning,
                         ),
@@ -227,25 +225,25 @@ impl Pane for AlertsPane {
                     banner.width,
                 ),
                 Line::from(Span::styled(
-                    if nb {
-                        "Svar: 1 mottatt · 2 kommer · 3 kan ikke"
-                    } else {
-                        "Answer: 1 received · 2 coming · 3 cannot"
-                    },
+                    Text::new(
+                        "Svar: 1 mottatt · 2 kommer · 3 kan ikke",
+                        "Answer: 1 received · 2 coming · 3 cannot",
+                    )
+                    .get(lang),
                     t.key,
                 )),
             ];
             f.render_widget(Paragraph::new(lines), banner);
         }
         if self.list.items.is_empty() {
-            let none = if nb {
-                "Ingen varslinger. n sender en («liste: melding»)."
-            } else {
-                "No alerts. n sends one («list: message»)."
-            };
+            let none = Text::new(
+                "Ingen varslinger. n sender en («liste: melding»).",
+                "No alerts. n sends one («list: message»).",
+            )
+            .get(lang);
             f.render_widget(Paragraph::new(Span::styled(none, t.dim)), list);
         } else {
-            let rows = self.list.items.iter().map(|a| tally_line(a, nb, cx)).collect();
+            let rows = self.list.items.iter().map(|a| tally_line(a, cx)).collect();
             f.render_widget(
                 Paragraph::new(list_window(rows, self.list.row, list.height as usize, list.width, cx)),
                 list,
@@ -263,15 +261,17 @@ impl Pane for AlertsPane {
             let fits = if a.recipients.len() > room { room.saturating_sub(1) } else { room };
             for r in a.recipients.iter().take(fits) {
                 let (state, style) = match (r.alerted_at, r.ack) {
-                    (None, _) => (if nb { "reserve" } else { "standby" }.to_string(), t.dim),
+                    (None, _) => (Text::new("reserve", "standby").get(lang).to_string(), t.dim),
                     (Some(_), Some(Ack::CannotCome)) => {
                         (r.ack.map(|a| a.label().get(lang)).unwrap_or("").to_string(), t.error)
                     }
                     (Some(_), Some(ack)) => (ack.label().get(lang).to_string(), t.tag),
                     (Some(_), None) if r.not_delivered() => {
-                        (if nb { "ikke levert" } else { "not delivered" }.into(), t.error)
+                        (Text::new("ikke levert", "not delivered").get(lang).into(), t.error)
                     }
-                    (Some(_), None) => (if nb { "venter svar" } else { "no answer" }.to_string(), t.warning),
+                    (Some(_), None) => {
+                        (Text::new("venter svar", "no answer").get(lang).to_string(), t.warning)
+                    }
                 };
                 let channels: Vec<String> = r
                     .sent
@@ -299,11 +299,12 @@ impl Pane for AlertsPane {
             }
             if a.recipients.len() > fits {
                 let more = a.recipients.len() - fits;
-                let text = if nb {
-                    format!("… og {more} til (sitroom alert status {})", a.number)
-                } else {
-                    format!("… and {more} more (sitroom alert status {})", a.number)
-                };
+                let text = crate::say!(
+                    lang,
+                    "… og {more} til (sitroom alert status {})",
+                    "… and {more} more (sitroom alert status {})",
+                    a.number
+                );
                 lines.push(Line::from(Span::styled(text, t.dim)));
             }
             lines.truncate(detail.height as usize);
@@ -311,7 +312,7 @@ impl Pane for AlertsPane {
         }
         if let Some(asked) = &self.list.prompt {
             f.render_widget(
-                Paragraph::new(asked.line(if nb { "Liste: melding" } else { "List: message" }, t)),
+                Paragraph::new(asked.line(Text::new("Liste: melding", "List: message").get(lang), t)),
                 prompt,
             );
         }
@@ -319,7 +320,8 @@ impl Pane for AlertsPane {
 }
 
 /// `#1 14:02 Kriseledelse  3/5 svart: 2 kommer · 1 kan ikke · 2 venter · 1 ikke levert`
-fn tally_line(a: &Alert, nb: bool, cx: &RenderCx<'_>) -> Line<'static> {
+fn tally_line(a: &Alert, cx: &RenderCx<'_>) -> Line<'static> {
+    let lang = cx.lang;
     let t = cx.theme;
     let n = a.tally();
     let answered = n.received + n.coming + n.cannot;
@@ -328,17 +330,17 @@ fn tally_line(a: &Alert, nb: bool, cx: &RenderCx<'_>) -> Line<'static> {
         Span::styled(format!("{} ", a.sent_at.with_timezone(&Local).format("%H:%M")), t.time),
         Span::styled(format!("{}  ", safe_line(&a.list)), t.base),
         Span::styled(
-            format!("{answered}/{} {}", n.alerted, if nb { "svart" } else { "answered" }),
+            format!("{answered}/{} {}", n.alerted, Text::new("svart", "answered").get(lang)),
             t.heading,
         ),
     ];
     // Only what is there: a narrow pane still shows who is coming and who is missing.
     let parts = [
-        (n.coming, if nb { "kommer" } else { "coming" }, t.base),
-        (n.received, if nb { "mottatt" } else { "received" }, t.base),
-        (n.cannot, if nb { "kan ikke" } else { "cannot" }, t.base),
-        (n.not_delivered, if nb { "ikke levert" } else { "not delivered" }, t.error),
-        (n.unanswered.saturating_sub(n.not_delivered), if nb { "venter" } else { "waiting" }, t.warning),
+        (n.coming, Text::new("kommer", "coming").get(lang), t.base),
+        (n.received, Text::new("mottatt", "received").get(lang), t.base),
+        (n.cannot, Text::new("kan ikke", "cannot").get(lang), t.base),
+        (n.not_delivered, Text::new("ikke levert", "not delivered").get(lang), t.error),
+        (n.unanswered.saturating_sub(n.not_delivered), Text::new("venter", "waiting").get(lang), t.warning),
     ];
     for (i, (count, word, style)) in parts.into_iter().filter(|(c, ..)| *c > 0).enumerate() {
         spans.push(Span::styled(if i == 0 { ": " } else { " · " }, t.dim));

@@ -11,6 +11,7 @@ use super::widgets::{list_window, pane_block};
 use crate::app::Session;
 use crate::domain::roles::Permission;
 use crate::domain::Incident;
+use crate::lang::Text;
 use crate::store::StoredCard;
 use crate::text::safe_line;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -93,8 +94,8 @@ impl Pane for CardsPane {
 
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let t = cx.theme;
-        let nb = cx.lang.is_norwegian();
-        let title = if nb { " Tiltakskort " } else { " Action cards " };
+        let lang = cx.lang;
+        let title = Text::new(" Tiltakskort ", " Action cards ").get(lang);
         let block = pane_block(vec![Span::styled(title, t.heading)], cx);
         let inner = block.inner(area);
         f.render_widget(block, area);
@@ -130,11 +131,9 @@ impl Pane for CardsPane {
             }
             lines.push(super::widgets::cut(Line::from(spans), items.width));
         }
-        let hint = if nb {
-            "Enter: aktiver – punktene blir oppgaver"
-        } else {
-            "Enter: activate – the items become tasks"
-        };
+        let hint =
+            Text::new("Enter: aktiver – punktene blir oppgaver", "Enter: activate – the items become tasks")
+                .get(lang);
         lines.push(Line::from(Span::styled(hint, t.dim)));
         lines.truncate(items.height as usize);
         f.render_widget(Paragraph::new(lines), items);

@@ -9,6 +9,7 @@ use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx};
 use super::widgets::{cut, list_window, pane_block};
 use crate::app::Session;
 use crate::domain::contact::{Contact, SearchIndex};
+use crate::lang::Text;
 use crate::text::safe_line;
 use crossterm::event::{KeyCode, KeyModifiers};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -124,14 +125,14 @@ impl Pane for ContactsPane {
 
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let t = cx.theme;
-        let nb = cx.lang.is_norwegian();
+        let lang = cx.lang;
         let count = if self.query.is_empty() {
             format!("{}", self.contacts.len())
         } else {
-            format!("{} {} {}", self.matches.len(), if nb { "av" } else { "of" }, self.contacts.len())
+            format!("{} {} {}", self.matches.len(), Text::new("av", "of").get(lang), self.contacts.len())
         };
         let title = vec![Span::styled(
-            format!(" {} · {count} ", if nb { "Kontakter" } else { "Contacts" }),
+            format!(" {} · {count} ", Text::new("Kontakter", "Contacts").get(lang)),
             t.heading,
         )];
         let block = pane_block(title, cx);
@@ -143,7 +144,7 @@ impl Pane for ContactsPane {
                 .areas(inner);
         f.render_widget(
             Paragraph::new(Line::from(vec![
-                Span::styled(if nb { "Søk: " } else { "Search: " }, t.heading),
+                Span::styled(Text::new("Søk: ", "Search: ").get(lang), t.heading),
                 Span::styled(format!("{}▏", safe_line(&self.query)), t.base),
             ])),
             query,
@@ -164,7 +165,7 @@ impl Pane for ContactsPane {
             })
             .collect();
         if rows.is_empty() {
-            let none = if nb { "Ingen treff." } else { "No match." };
+            let none = Text::new("Ingen treff.", "No match.").get(lang);
             f.render_widget(Paragraph::new(Span::styled(none, t.dim)), list);
         } else {
             f.render_widget(
@@ -184,17 +185,20 @@ impl Pane for ContactsPane {
             };
             let mut lines = vec![Line::from(Span::styled("─".repeat(detail.width as usize), t.border))];
             lines.push(field(
-                if nb { "Telefon" } else { "Phone" },
+                Text::new("Telefon", "Phone").get(lang),
                 safe_line(&c.phones.join(", ")).into_owned(),
             ));
-            lines.push(field(if nb { "E-post" } else { "E-mail" }, safe_line(&c.email).into_owned()));
+            lines.push(field(Text::new("E-post", "E-mail").get(lang), safe_line(&c.email).into_owned()));
             let org = [c.organisation.as_str(), &c.groups.join(", ")]
                 .iter()
                 .filter(|s| !s.is_empty())
                 .cloned()
                 .collect::<Vec<_>>()
                 .join(" · ");
-            lines.push(field(if nb { "Org./grupper" } else { "Org./groups" }, safe_line(&org).into_owned()));
+            lines.push(field(
+                Text::new("Org./grupper", "Org./groups").get(lang),
+                safe_line(&org).into_owned(),
+            ));
             f.render_widget(Paragraph::new(lines), detail);
         }
     }

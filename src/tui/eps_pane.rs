@@ -13,6 +13,7 @@ use crate::app::Session;
 use crate::domain::eps::{EpsKind, EpsStatus, NewRegistration, Registration};
 use crate::domain::roles::Permission;
 use crate::domain::Incident;
+use crate::lang::Text;
 use crate::text::safe_line;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -173,17 +174,13 @@ impl Pane for EpsPane {
 
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let t = cx.theme;
-        let nb = cx.lang.is_norwegian();
+        let lang = cx.lang;
         let list = &self.list.items;
         if !self.may_see {
             let block = pane_block(vec![Span::styled(" EPS ", t.heading)], cx);
             let inner = block.inner(area);
             f.render_widget(block, area);
-            let closed = if nb {
-                "EPS-registreringer er sensitive personopplysninger: bare EPS, kriseledelse og administrator ser dem."
-            } else {
-                "EPS registrations are sensitive personal data: only EPS, crisis management and administrators see them."
-            };
+            let closed = Text::new("EPS-registreringer er sensitive personopplysninger: bare EPS, kriseledelse og administrator ser dem.", "EPS registrations are sensitive personal data: only EPS, crisis management and administrators see them.").get(lang);
             f.render_widget(
                 Paragraph::new(Span::styled(closed, t.dim)).wrap(ratatui::widgets::Wrap { trim: true }),
                 inner,
@@ -194,7 +191,7 @@ impl Pane for EpsPane {
         let mut title = vec![Span::styled(format!(" EPS · {} ", list.len()), t.heading)];
         if missing > 0 {
             title.push(Span::styled(
-                format!(" {missing} {} ", if nb { "savnet" } else { "missing" }),
+                format!(" {missing} {} ", Text::new("savnet", "missing").get(lang)),
                 t.error,
             ));
         }
@@ -223,11 +220,11 @@ impl Pane for EpsPane {
             })
             .collect();
         if rows.is_empty() {
-            let none = if nb {
-                "Ingen registreringer. n registrerer en evakuert («navn, sted»)."
-            } else {
-                "No registrations. n registers an evacuee («name, place»)."
-            };
+            let none = Text::new(
+                "Ingen registreringer. n registrerer en evakuert («navn, sted»).",
+                "No registrations. n registers an evacuee («name, place»).",
+            )
+            .get(lang);
             f.render_widget(Paragraph::new(Span::styled(none, t.dim)), rows_area);
         } else {
             f.render_widget(
@@ -243,7 +240,7 @@ impl Pane for EpsPane {
         }
         if let Some(asked) = &self.list.prompt {
             f.render_widget(
-                Paragraph::new(asked.line(if nb { "Navn, sted" } else { "Name, place" }, t)),
+                Paragraph::new(asked.line(Text::new("Navn, sted", "Name, place").get(lang), t)),
                 prompt_area,
             );
         }

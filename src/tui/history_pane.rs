@@ -14,6 +14,7 @@ use crate::app::Session;
 use crate::domain::task::TaskStatus;
 use crate::domain::{EntryKind, Incident};
 use crate::i18n::Label;
+use crate::lang::Text;
 use crate::store::AsOf;
 use crate::text::safe_line;
 use chrono::{DateTime, Duration, Local, Utc};
@@ -89,17 +90,13 @@ impl HistoryPane {
     fn go(&mut self, cx: &mut Cx<'_>, at: Option<DateTime<Utc>>) {
         match self.go_to(cx.session, at) {
             Ok(()) => {
-                let nb = cx.lang.is_norwegian();
+                let lang = cx.lang;
                 let said = match at {
                     Some(at) => {
                         let when = at.with_timezone(&Local).format("%d.%m.%Y %H:%M");
-                        if nb {
-                            format!("Slik det sto {when}")
-                        } else {
-                            format!("As it stood at {when}")
-                        }
+                        crate::say!(lang, "Slik det sto {when}", "As it stood at {when}")
                     }
-                    None => if nb { "Slik det står nå" } else { "As it stands now" }.to_string(),
+                    None => Text::new("Slik det står nå", "As it stands now").get(lang).to_string(),
                 };
                 cx.post(UiEvent::Status(said));
             }
@@ -200,17 +197,17 @@ impl Pane for HistoryPane {
             Some(at) => {
                 let when = at.with_timezone(&Local).format("%d.%m.%Y %H:%M");
                 Span::styled(
-                    format!(" {} {when} ", if nb { "slik det sto" } else { "as it stood at" }),
+                    format!(" {} {when} ", Text::new("slik det sto", "as it stood at").get(lang)),
                     t.error,
                 )
             }
             None => Span::styled(
-                format!(" {} ", if nb { "nå – t velger et tidspunkt" } else { "now – t chooses a time" }),
+                format!(" {} ", Text::new("nå – t velger et tidspunkt", "now – t chooses a time").get(lang)),
                 t.dim,
             ),
         };
         let title = vec![
-            Span::styled(format!(" {} ", if nb { "Tidsreise" } else { "Time travel" }), t.heading),
+            Span::styled(format!(" {} ", Text::new("Tidsreise", "Time travel").get(lang)), t.heading),
             when,
         ];
         let block = pane_block(title, cx);
@@ -220,7 +217,7 @@ impl Pane for HistoryPane {
             Layout::vertical([Constraint::Min(1), Constraint::Length(u16::from(self.prompt.is_some()))])
                 .areas(inner);
         if let Some(asked) = &self.prompt {
-            f.render_widget(Paragraph::new(asked.line(if nb { "Tid" } else { "Time" }, t)), prompt_area);
+            f.render_widget(Paragraph::new(asked.line(Text::new("Tid", "Time").get(lang), t)), prompt_area);
         }
         let Some(then) = &self.then else { return };
         let [left, right] = Layout::horizontal([Constraint::Percentage(58), Constraint::Min(20)]).areas(body);
@@ -228,7 +225,7 @@ impl Pane for HistoryPane {
 
         // The log as it was.
         let [log_head, log_rows] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(left);
-        let head = format!("{} ({})", if nb { "Logg" } else { "Log" }, then.log.len());
+        let head = format!("{} ({})", Text::new("Logg", "Log").get(lang), then.log.len());
         f.render_widget(Paragraph::new(Span::styled(head, t.heading)), log_head);
         let entry_line = |e: &crate::domain::LogEntry| {
             let style = if e.kind == EntryKind::Decision { t.decision } else { t.base };
@@ -256,7 +253,7 @@ impl Pane for HistoryPane {
             })
             .collect();
         lines.push(Line::from(Span::styled(
-            format!("{} · {}", if nb { "Oppgaver" } else { "Tasks" }, counts.join(" · ")),
+            format!("{} · {}", Text::new("Oppgaver", "Tasks").get(lang), counts.join(" · ")),
             t.heading,
         )));
         let label_w = crate::domain::task::STATUSES
@@ -292,10 +289,10 @@ impl Pane for HistoryPane {
                 lines.push(Line::from(Span::styled(
                     format!(
                         "{} {} v{} · {} {at}",
-                        if nb { "Situasjonsrapport" } else { "Situation report" },
+                        Text::new("Situasjonsrapport", "Situation report").get(lang),
                         r.number,
                         r.version,
-                        if nb { "godkjent" } else { "approved" }
+                        Text::new("godkjent", "approved").get(lang)
                     ),
                     t.heading,
                 )));

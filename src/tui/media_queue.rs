@@ -14,6 +14,7 @@ use crate::domain::roles::Permission;
 use crate::domain::{Incident, LogEntry};
 use crate::i18n::time_left;
 use crate::i18n::Label;
+use crate::lang::Text;
 use crate::text::{safe, safe_line};
 use chrono::{Local, Utc};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -127,9 +128,8 @@ impl MediaQueue {
     ) {
         match f(cx.session, &self.incident) {
             Ok((m, _)) => {
-                let nb = cx.lang.is_norwegian();
                 let lang = cx.lang;
-                let word = if nb { "Mediehenvendelse" } else { "Media inquiry" };
+                let word = Text::new("Mediehenvendelse", "Media inquiry").get(lang);
                 cx.post(UiEvent::Status(format!("{word} {}: {}", m.number, m.status.label().get(lang))));
                 cx.post(UiEvent::DataChanged);
                 if let Err(e) = self.reload(cx.session) {
@@ -233,7 +233,7 @@ impl Pane for MediaQueue {
 
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let (s, t) = (cx.strings, cx.theme);
-        let nb = cx.lang.is_norwegian();
+        let lang = cx.lang;
         let now = cx.now.with_timezone(&Utc);
         let open = self.list.items.iter().filter(|m| m.status.is_open()).count();
         let late = self.list.items.iter().filter(|m| matches!(m.urgency(now), Urgency::Passed(_))).count();
@@ -273,15 +273,15 @@ impl Pane for MediaQueue {
         if detail_h > 0 {
             if let Some(m) = self.selected() {
                 let mut segs = vec![
-                    (format!("{}: ", if nb { "Spørsmål" } else { "Question" }), t.heading),
+                    (format!("{}: ", Text::new("Spørsmål", "Question").get(lang)), t.heading),
                     (safe(&m.question).into_owned(), t.base),
                 ];
                 if !m.contact.is_empty() {
-                    segs.push((format!("  {}: ", if nb { "Kontakt" } else { "Contact" }), t.heading));
+                    segs.push((format!("  {}: ", Text::new("Kontakt", "Contact").get(lang)), t.heading));
                     segs.push((safe_line(&m.contact).into_owned(), t.base));
                 }
                 if !m.answer.is_empty() {
-                    segs.push((format!("\n{}: ", if nb { "Svar" } else { "Answer" }), t.heading));
+                    segs.push((format!("\n{}: ", Text::new("Svar", "Answer").get(lang)), t.heading));
                     segs.push((safe(&m.answer).into_owned(), t.base));
                 }
                 let mut lines = vec![Line::from(Span::styled("─".repeat(detail.width as usize), t.border))];

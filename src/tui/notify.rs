@@ -49,31 +49,36 @@ impl Notices {
         now: DateTime<Utc>,
         lang: Lang,
     ) -> Vec<String> {
-        let nb = lang.is_norwegian();
         let mut new = Vec::new();
         for t in tasks.iter().filter(|t| t.status.is_open()) {
             if t.assignee.as_deref() == Some(user) && self.said.insert((t.id, Why::Assigned)) {
-                new.push(if nb {
-                    format!("Oppgave {} er tildelt deg: {}", t.number, t.title)
-                } else {
-                    format!("Task {} is assigned to you: {}", t.number, t.title)
-                });
+                new.push(crate::say!(
+                    lang,
+                    "Oppgave {} er tildelt deg: {}",
+                    "Task {} is assigned to you: {}",
+                    t.number,
+                    t.title
+                ));
             }
             if t.is_overdue(now) && self.said.insert((t.id, Why::TaskLate)) {
-                new.push(if nb {
-                    format!("Oppgave {} har passert fristen: {}", t.number, t.title)
-                } else {
-                    format!("Task {} is past its deadline: {}", t.number, t.title)
-                });
+                new.push(crate::say!(
+                    lang,
+                    "Oppgave {} har passert fristen: {}",
+                    "Task {} is past its deadline: {}",
+                    t.number,
+                    t.title
+                ));
             }
         }
         for m in media {
             if matches!(m.urgency(now), Urgency::Passed(_)) && self.said.insert((m.id, Why::MediaLate)) {
-                new.push(if nb {
-                    format!("Mediehenvendelse {} ({}) har passert fristen", m.number, m.outlet)
-                } else {
-                    format!("Media inquiry {} ({}) is past its deadline", m.number, m.outlet)
-                });
+                new.push(crate::say!(
+                    lang,
+                    "Mediehenvendelse {} ({}) har passert fristen",
+                    "Media inquiry {} ({}) is past its deadline",
+                    m.number,
+                    m.outlet
+                ));
             }
         }
         if self.desktop {
@@ -89,15 +94,10 @@ impl Notices {
     /// Alerts that have reached this user and wait for their answer: each told once,
     /// and on the desktop too where there is one.
     pub fn check_alerts(&mut self, waiting: &[crate::store::Waiting], lang: Lang) -> Vec<String> {
-        let nb = lang.is_norwegian();
         let mut new = Vec::new();
         for w in waiting {
             if self.alerts_said.insert((w.incident, w.alert)) {
-                new.push(if nb {
-                    format!("VARSLING fra {} (hendelse {}): {} – svar 1 mottatt, 2 kommer, 3 kan ikke i Varsling-ruten", w.sent_by, w.incident, w.message)
-                } else {
-                    format!("ALERT from {} (incident {}): {} – answer 1 received, 2 coming, 3 cannot in the Alerts pane", w.sent_by, w.incident, w.message)
-                });
+                new.push(crate::say!(lang, "VARSLING fra {} (hendelse {}): {} – svar 1 mottatt, 2 kommer, 3 kan ikke i Varsling-ruten", "ALERT from {} (incident {}): {} – answer 1 received, 2 coming, 3 cannot in the Alerts pane", w.sent_by, w.incident, w.message));
             }
         }
         if self.desktop {

@@ -8,6 +8,7 @@ use super::pane::{Cx, Outcome, Pane, RenderCx};
 use super::widgets::{cut, list_window, pane_block};
 use crate::app::Session;
 use crate::domain::plan::{tree, Plan};
+use crate::lang::Text;
 use crate::text::safe_line;
 use chrono::{Local, Utc};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -52,16 +53,16 @@ impl Pane for PlansPane {
 
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let t = cx.theme;
-        let nb = cx.lang.is_norwegian();
+        let lang = cx.lang;
         let now = cx.now.with_timezone(&Utc);
         let overdue = self.list.items.iter().filter(|(_, p)| p.overdue(now)).count();
         let mut title = vec![Span::styled(
-            format!(" {} · {} ", if nb { "Planer" } else { "Plans" }, self.list.items.len()),
+            format!(" {} · {} ", Text::new("Planer", "Plans").get(lang), self.list.items.len()),
             t.heading,
         )];
         if overdue > 0 {
             title.push(Span::styled(
-                format!(" {overdue} {} ", if nb { "til revisjon" } else { "overdue" }),
+                format!(" {overdue} {} ", Text::new("til revisjon", "overdue").get(lang)),
                 t.error,
             ));
         }
@@ -85,12 +86,15 @@ impl Pane for PlansPane {
                     let date = d.with_timezone(&Local).format("%d.%m.%Y");
                     if p.overdue(now) {
                         spans.push(Span::styled(
-                            format!("  {} {date}", if nb { "REVISJON FORFALT" } else { "REVISION OVERDUE" }),
+                            format!(
+                                "  {} {date}",
+                                Text::new("REVISJON FORFALT", "REVISION OVERDUE").get(lang)
+                            ),
                             t.error,
                         ));
                     } else {
                         spans.push(Span::styled(
-                            format!("  {} {date}", if nb { "revideres" } else { "revise by" }),
+                            format!("  {} {date}", Text::new("revideres", "revise by").get(lang)),
                             t.dim,
                         ));
                     }
@@ -99,11 +103,8 @@ impl Pane for PlansPane {
             })
             .collect();
         if rows.is_empty() {
-            let none = if nb {
-                "Ingen planer ennå (sitroom plan new)."
-            } else {
-                "No plans yet (sitroom plan new)."
-            };
+            let none = Text::new("Ingen planer ennå (sitroom plan new).", "No plans yet (sitroom plan new).")
+                .get(lang);
             f.render_widget(Paragraph::new(Span::styled(none, t.dim)), list);
         } else {
             f.render_widget(

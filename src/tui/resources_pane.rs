@@ -10,6 +10,7 @@ use super::widgets::{list_window, move_selection, pane_block};
 use crate::app::Session;
 use crate::domain::contact::{Availability, Resource};
 use crate::domain::roles::Permission;
+use crate::lang::Text;
 use crate::text::safe_line;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -172,13 +173,13 @@ impl Pane for ResourcesPane {
 
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let t = cx.theme;
-        let nb = cx.lang.is_norwegian();
+        let lang = cx.lang;
         let free = self.resources.iter().filter(|r| r.availability == Availability::Available).count();
         let title = format!(
             " {} · {free}/{} {} ",
-            if nb { "Ressurser" } else { "Resources" },
+            Text::new("Ressurser", "Resources").get(lang),
             self.resources.len(),
-            if nb { "tilgjengelige" } else { "available" }
+            Text::new("tilgjengelige", "available").get(lang)
         );
         let block = pane_block(vec![Span::styled(title, t.heading)], cx);
         let mut inner = block.inner(area);
@@ -186,7 +187,7 @@ impl Pane for ResourcesPane {
         let searching = self.query.as_deref().unwrap_or(&self.kept);
         if self.query.is_some() || !self.kept.is_empty() {
             let line = Line::from(vec![
-                Span::styled(if nb { "Søk: " } else { "Search: " }, t.heading),
+                Span::styled(Text::new("Søk: ", "Search: ").get(lang), t.heading),
                 Span::styled(
                     format!("{}{}", safe_line(searching), if self.query.is_some() { "▏" } else { "" }),
                     t.base,
@@ -197,11 +198,11 @@ impl Pane for ResourcesPane {
             inner.height = inner.height.saturating_sub(1);
         }
         if self.resources.is_empty() {
-            let none = if nb {
-                "Ingen ressurser registrert (sitroom resource add | import)."
-            } else {
-                "No resources yet (sitroom resource add | import)."
-            };
+            let none = Text::new(
+                "Ingen ressurser registrert (sitroom resource add | import).",
+                "No resources yet (sitroom resource add | import).",
+            )
+            .get(lang);
             f.render_widget(Paragraph::new(Span::styled(none, t.dim)), inner);
             return;
         }

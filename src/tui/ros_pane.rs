@@ -9,6 +9,7 @@ use super::pane::{Cx, Outcome, Pane, RenderCx};
 use super::widgets::{cut, list_window, pane_block};
 use crate::app::Session;
 use crate::domain::ros::{matrix, Level, RosEvent};
+use crate::lang::Text;
 use crate::text::safe_line;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -80,12 +81,12 @@ impl Pane for RosPane {
 
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let t = cx.theme;
-        let nb = cx.lang.is_norwegian();
+        let lang = cx.lang;
         let high = self.list.items.iter().filter(|e| e.level() == Level::High).count();
         let mut title = vec![Span::styled(format!(" ROS · {} ", self.list.items.len()), t.heading)];
         if high > 0 {
             title.push(Span::styled(
-                format!(" {high} {} ", if nb { "høy risiko" } else { "high risk" }),
+                format!(" {high} {} ", Text::new("høy risiko", "high risk").get(lang)),
                 t.error,
             ));
         }
@@ -114,11 +115,11 @@ impl Pane for RosPane {
             })
             .collect();
         if rows.is_empty() {
-            let none = if nb {
-                "Ingen uønskede hendelser registrert (sitroom ros add)."
-            } else {
-                "No unwanted events yet (sitroom ros add)."
-            };
+            let none = Text::new(
+                "Ingen uønskede hendelser registrert (sitroom ros add).",
+                "No unwanted events yet (sitroom ros add).",
+            )
+            .get(lang);
             f.render_widget(Paragraph::new(Span::styled(none, t.dim)), list);
         } else {
             f.render_widget(
@@ -130,15 +131,9 @@ impl Pane for RosPane {
             let mut lines = vec![Line::from(Span::styled("─".repeat(detail.width as usize), t.border))];
             for m in &e.measures {
                 let kind = if m.existing {
-                    if nb {
-                        "eksisterende"
-                    } else {
-                        "existing"
-                    }
-                } else if nb {
-                    "foreslått"
+                    Text::new("eksisterende", "existing").get(lang)
                 } else {
-                    "proposed"
+                    Text::new("foreslått", "proposed").get(lang)
                 };
                 let mut spans = vec![
                     Span::styled(format!("{}.{} ", e.number, m.number), t.dim),
@@ -147,7 +142,7 @@ impl Pane for RosPane {
                 ];
                 if let Some(task) = &m.task {
                     spans.push(Span::styled(
-                        format!(" → {} {task}", if nb { "oppgave" } else { "task" }),
+                        format!(" → {} {task}", Text::new("oppgave", "task").get(lang)),
                         t.tag,
                     ));
                 }

@@ -13,6 +13,7 @@ use crate::app::Session;
 use crate::domain::roles::Permission;
 use crate::domain::share::SharedReport;
 use crate::domain::Incident;
+use crate::lang::Text;
 use crate::text::safe_line;
 use chrono::Local;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -103,9 +104,9 @@ impl SharedPane {
             let _ = tx.send(got);
         });
         self.fetching = Some(rx);
-        let nb = cx.lang.is_norwegian();
+        let lang = cx.lang;
         cx.post(UiEvent::Status(
-            if nb { "Henter delte rapporter …" } else { "Fetching shared reports …" }.into(),
+            Text::new("Henter delte rapporter …", "Fetching shared reports …").get(lang).into(),
         ));
     }
 }
@@ -117,7 +118,7 @@ impl Pane for SharedPane {
 
     fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
         let Input::Action(action) = input else { return Outcome::Ignored };
-        let nb = cx.lang.is_norwegian();
+        let lang = cx.lang;
         match action {
             Action::Up => self.scroll = self.scroll.saturating_sub(1),
             Action::Down => self.scroll = self.scroll.saturating_add(1),
@@ -133,11 +134,13 @@ impl Pane for SharedPane {
                 let may = cx.session.may(Permission::WriteReports).unwrap_or(false);
                 if !cx.refused(may, Permission::WriteReports) {
                     let done = cx.session.compile_shared(&self.incident, None).map(|r| {
-                        if nb {
-                            format!("Rapport {} «{}» sammenstilt; se Rapporter", r.number, r.title)
-                        } else {
-                            format!("Report {} «{}» compiled; see Reports", r.number, r.title)
-                        }
+                        crate::say!(
+                            lang,
+                            "Rapport {} «{}» sammenstilt; se Rapporter",
+                            "Report {} «{}» compiled; see Reports",
+                            r.number,
+                            r.title
+                        )
                     });
                     cx.changed(done);
                 }
@@ -184,22 +187,22 @@ impl Pane for SharedPane {
 
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let t = cx.theme;
-        let nb = cx.lang.is_norwegian();
+        let lang = cx.lang;
         let title = vec![Span::styled(
-            format!(" {} · {} ", if nb { "Delte rapporter" } else { "Shared reports" }, self.reports.len()),
+            format!(
+                " {} · {} ",
+                Text::new("Delte rapporter", "Shared reports").get(lang),
+                self.reports.len()
+            ),
             t.heading,
         )];
         let block = pane_block(title, cx);
         let inner = block.inner(area);
         f.render_widget(block, area);
         if self.reports.is_empty() {
-            let none = if nb {
-                "Ingen rapporter er delt med dere i denne hendelsen ennå. i henter fra synkroniseringstjeneren; \
-                 `sitroom report receive FIL` tar inn en fil."
-            } else {
-                "No reports have been shared with you in this incident yet. i fetches from the sync server; \
-                 `sitroom report receive FILE` takes in a file."
-            };
+            let none = Text::new("Ingen rapporter er delt med dere i denne hendelsen ennå. i henter fra synkroniseringstjeneren; \
+                 `sitroom report receive FIL` tar inn en fil.", "No reports have been shared with you in this incident yet. i fetches from the sync server; \
+                 `sitroom report receive FILE` takes in a file.").get(lang);
             f.render_widget(Paragraph::new(Span::styled(none, t.dim)).wrap(Wrap { trim: true }), inner);
             return;
         }
@@ -216,7 +219,7 @@ impl Pane for SharedPane {
                         "{} v{} · {} {approved}",
                         safe_line(&r.title),
                         r.version,
-                        if nb { "godkjent" } else { "approved" }
+                        Text::new("godkjent", "approved").get(lang)
                     ),
                     t.dim,
                 )),
