@@ -30,8 +30,8 @@ pub const KEYS: Keys = Keys {
         DOWN,
         FIRST,
         LAST,
-        does(Action::MoveRight, "Neste status", "Next status", "status →", "status →"),
-        does(Action::MoveLeft, "Forrige status", "Previous status", "status ←", "status ←"),
+        does(Action::MoveRight, "Neste status", "Next status", "flytt →", "move →"),
+        does(Action::MoveLeft, "Forrige status", "Previous status", "flytt ←", "move ←"),
         does(Action::StatusNew, "Status: ny", "Status: new", "ny", "new"),
         does(
             Action::StatusStarted,

@@ -30,6 +30,7 @@ mod tasks_and_roles;
 mod terminal_bytes;
 mod text_properties;
 mod time_travel;
+mod translations;
 mod tui_log;
 mod tui_preparedness;
 mod tui_sync;

@@ -1,0 +1,85 @@
+//! Every word the interface shows exists in every language: the table of interface
+//! words, the words for the domain's values, what each context's keys do, and what
+//! each kind of record is called. An empty phrase, or an English one left in the
+//! bokmål column (or the other way round), fails here.
+
+use sitroom::domain::alert::Ack;
+use sitroom::domain::media::MEDIA_STATUSES;
+use sitroom::domain::report::{ReportStatus, ReportStep};
+use sitroom::domain::roles::Permission;
+use sitroom::domain::task::STATUSES;
+use sitroom::domain::Severity;
+use sitroom::i18n::{Label, Lang, Strings, Text};
+use sitroom::replication::Kind;
+use sitroom::tui::keymap::CONTEXTS;
+
+/// Words that are the same in both languages, on purpose.
+const SAME_IN_BOTH: &[&str] =
+    &["Filter", "Type", "EPS", "ROS", "OK", "ok", "av/på", "←", "→", "lav", "normal", "Status", "ny"];
+
+fn every_phrase() -> Vec<(String, Text)> {
+    let mut all: Vec<(String, Text)> = Strings::all().into_iter().map(|(k, t)| (k.to_string(), t)).collect();
+    for (context, name, keys) in CONTEXTS {
+        assert_eq!(keys.context, context, "[{name}] declares its own keys");
+        for m in keys.actions {
+            all.push((format!("[{name}] {} help", m.action.name()), m.help));
+            all.push((format!("[{name}] {} hint", m.action.name()), m.hint));
+        }
+    }
+    for k in Kind::ALL {
+        all.push((format!("kind {}", k.name()), k.spec().label));
+    }
+    let labels: Vec<(String, Text)> = STATUSES
+        .iter()
+        .map(|s| (format!("task status {}", s.name()), s.label()))
+        .chain(MEDIA_STATUSES.iter().map(|s| (format!("media status {}", s.name()), s.label())))
+        .chain(
+            [
+                ReportStatus::Draft,
+                ReportStatus::Submitted,
+                ReportStatus::Approved,
+                ReportStatus::Returned,
+                ReportStatus::Distributed,
+            ]
+            .iter()
+            .map(|s| (format!("report status {}", s.name()), s.label())),
+        )
+        .chain(
+            [ReportStep::Submit, ReportStep::Approve, ReportStep::Return, ReportStep::Distribute]
+                .iter()
+                .map(|s| (format!("report step {s:?}"), s.label())),
+        )
+        .chain(
+            [Ack::Received, Ack::Coming, Ack::CannotCome]
+                .iter()
+                .map(|a| (format!("answer {a:?}"), a.label())),
+        )
+        .chain((1..=5).map(|l| (format!("severity {l}"), Severity::new(l).unwrap().label())))
+        .chain(Permission::ALL.iter().map(|p| (format!("permission {p:?}"), p.label())))
+        .collect();
+    all.extend(labels);
+    all
+}
+
+#[test]
+fn every_phrase_is_there_in_every_language() {
+    let mut missing = Vec::new();
+    for (key, text) in every_phrase() {
+        let (nb, en) = (text.get(Lang::Nb), text.get(Lang::En));
+        if nb.trim().is_empty() || en.trim().is_empty() {
+            missing.push(format!("{key}: empty in a language (nb {nb:?}, en {en:?})"));
+        } else if nb == en && !SAME_IN_BOTH.contains(&nb.trim()) && nb.chars().any(char::is_alphabetic) {
+            missing.push(format!("{key}: not translated ({nb:?} in both)"));
+        }
+    }
+    assert!(missing.is_empty(), "phrases missing a language:\n{}", missing.join("\n"));
+}
+
+#[test]
+fn the_walk_finds_a_phrase_left_untranslated() {
+    // The check above, shown to fail: a phrase with the English in both columns.
+    let bad = Text::new("Save the entry", "Save the entry");
+    let (nb, en) = (bad.get(Lang::Nb), bad.get(Lang::En));
+    assert!(nb == en && !SAME_IN_BOTH.contains(&nb));
+    assert!(every_phrase().len() > 300, "the walk covers the whole interface");
+}
