@@ -173,10 +173,15 @@ strings! {
 
 // ---- the domain's values in words ---------------------------------------------------
 
-use crate::domain::alert::Ack;
+use crate::domain::alert::{Ack, Channel, Delivery};
+use crate::domain::contact::Availability;
+use crate::domain::eps::{EpsKind, EpsStatus};
 use crate::domain::media::{MediaStatus, Urgency};
+use crate::domain::meeting::MeetingStatus;
 use crate::domain::report::{ReportStatus, ReportStep};
 use crate::domain::roles::Permission;
+use crate::domain::ros::Level;
+use crate::domain::task::Priority;
 use crate::domain::task::TaskStatus;
 use crate::domain::Severity;
 
@@ -279,6 +284,90 @@ impl Label for Permission {
                 "change contacts, resources, alert lists, action cards, plans or the ROS register",
             ),
             Permission::SendAlerts => Text::new("sende varsling", "send alerts"),
+        }
+    }
+}
+
+impl Label for Priority {
+    fn label(&self) -> Text {
+        match self {
+            Priority::Lav => Text::new("lav", "low"),
+            Priority::Normal => Text::new("normal", "normal"),
+            Priority::Høy => Text::new("høy", "high"),
+            Priority::Kritisk => Text::new("kritisk", "critical"),
+        }
+    }
+}
+
+impl Label for MeetingStatus {
+    fn label(&self) -> Text {
+        match self {
+            MeetingStatus::Planned => Text::new("planlagt", "planned"),
+            MeetingStatus::Ongoing => Text::new("pågår", "in progress"),
+            MeetingStatus::Ended => Text::new("avsluttet", "ended"),
+        }
+    }
+}
+
+impl Label for EpsStatus {
+    fn label(&self) -> Text {
+        match self {
+            EpsStatus::Registered => Text::new("registrert", "registered"),
+            EpsStatus::Missing => Text::new("savnet", "missing"),
+            EpsStatus::CaredFor => Text::new("ivaretatt", "cared for"),
+            EpsStatus::FollowingUp => Text::new("under oppfølging", "following up"),
+            EpsStatus::Closed => Text::new("avsluttet", "closed"),
+        }
+    }
+}
+
+impl Label for EpsKind {
+    fn label(&self) -> Text {
+        match self {
+            EpsKind::Evacuated => Text::new("evakuert", "evacuated"),
+            EpsKind::Affected => Text::new("berørt", "affected"),
+            EpsKind::Inquiry => Text::new("henvendelse", "inquiry"),
+        }
+    }
+}
+
+impl Label for Availability {
+    fn label(&self) -> Text {
+        match self {
+            Availability::Available => Text::new("tilgjengelig", "available"),
+            Availability::InUse => Text::new("i bruk", "in use"),
+            Availability::Unavailable => Text::new("utilgjengelig", "unavailable"),
+        }
+    }
+}
+
+impl Label for Channel {
+    fn label(&self) -> Text {
+        match self {
+            Channel::App => Text::new("app", "app"),
+            Channel::Email => Text::new("e-post", "e-mail"),
+            Channel::Sms => Text::new("sms", "sms"),
+        }
+    }
+}
+
+impl Label for Delivery {
+    fn label(&self) -> Text {
+        match self {
+            Delivery::Waiting => Text::new("venter", "waiting"),
+            Delivery::Delivered => Text::new("levert", "delivered"),
+            Delivery::NotDelivered => Text::new("ikke levert", "not delivered"),
+        }
+    }
+}
+
+/// A ROS risk level.
+impl Label for Level {
+    fn label(&self) -> Text {
+        match self {
+            Level::Low => Text::new("lav", "low"),
+            Level::Medium => Text::new("middels", "medium"),
+            Level::High => Text::new("høy", "high"),
         }
     }
 }

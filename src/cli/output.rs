@@ -302,7 +302,7 @@ impl Printer {
             "{:>3}  {:<11}  {:<7}  {}{}{}",
             t.number,
             t.status.label().get(lang),
-            t.priority.name(),
+            t.priority.label().get(lang),
             safe_line(&t.title),
             who,
             if due.is_empty() { String::new() } else { format!("  ({due})") },
@@ -485,7 +485,7 @@ impl Printer {
                 out,
                 "{:>3}  {:<10} {at}  {}{item}{minutes}",
                 m.number,
-                m.status.name(),
+                m.status.label().get(self.lang),
                 safe_line(&m.title)
             )?;
         }

@@ -282,7 +282,7 @@ impl Pane for AlertsPane {
                             Delivery::Waiting => "…",
                             Delivery::NotDelivered => "✗",
                         };
-                        format!("{}{mark}", s.channel.name())
+                        format!("{}{mark}", s.channel.label().get(cx.lang))
                     })
                     .collect();
                 let channels = if r.sent.is_empty() { vec![r.reached.clone()] } else { channels };

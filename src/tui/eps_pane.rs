@@ -13,6 +13,7 @@ use crate::app::Session;
 use crate::domain::eps::{EpsKind, EpsStatus, NewRegistration, Registration};
 use crate::domain::roles::Permission;
 use crate::domain::Incident;
+use crate::i18n::Label;
 use crate::lang::Text;
 use crate::text::safe_line;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -206,8 +207,8 @@ impl Pane for EpsPane {
             .map(|r| {
                 let style = if r.status == EpsStatus::Missing { t.error } else { t.base };
                 let mut spans = vec![
-                    Span::styled(format!("{:>3} {:<11} ", r.number, r.kind.name()), t.dim),
-                    Span::styled(format!("{:<16} ", r.status.name()), style),
+                    Span::styled(format!("{:>3} {:<11} ", r.number, r.kind.label().get(cx.lang)), t.dim),
+                    Span::styled(format!("{:<16} ", r.status.label().get(cx.lang)), style),
                     Span::styled(safe_line(&r.name).into_owned(), t.base),
                 ];
                 if !r.about.is_empty() {

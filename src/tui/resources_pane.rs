@@ -10,6 +10,7 @@ use super::widgets::{list_window, move_selection, pane_block};
 use crate::app::Session;
 use crate::domain::contact::{Availability, Resource};
 use crate::domain::roles::Permission;
+use crate::i18n::Label;
 use crate::lang::Text;
 use crate::text::safe_line;
 use ratatui::layout::Rect;
@@ -98,7 +99,7 @@ impl ResourcesPane {
         let Some(n) = self.shown().get(self.row).map(|r| r.number) else { return };
         match cx.session.update_resource(n, |r| r.availability = to) {
             Ok(r) => {
-                cx.post(UiEvent::Status(format!("{}: {}", r.what, r.availability.name())));
+                cx.post(UiEvent::Status(format!("{}: {}", r.what, r.availability.label().get(cx.lang))));
                 cx.post(UiEvent::DataChanged);
             }
             Err(e) => cx.post(UiEvent::Error(e.to_string())),
@@ -216,7 +217,7 @@ impl Pane for ResourcesPane {
                     Availability::Unavailable => t.error,
                 };
                 let mut spans = vec![
-                    Span::styled(format!("{:<14}", r.availability.name()), style),
+                    Span::styled(format!("{:<14}", r.availability.label().get(cx.lang)), style),
                     Span::styled(format!("{} × {}", r.quantity, safe_line(&r.what)), t.base),
                 ];
                 if !r.location.is_empty() {

@@ -72,7 +72,8 @@ fn a_staff_meeting_from_agenda_to_minutes() {
     );
     assert!(!text.contains("Før møtet"), "{text}");
     h.ok(&["report", "submit", &report]);
-    let list = h.ok(&["meeting", "list"]);
+    // (In bokmål: the status is said in the interface's language, not as its code.)
+    let list = h.ok(&["--lang", "nb", "meeting", "list"]);
     assert!(list.contains("avsluttet") && list.contains(&format!("referat: rapport {report}")), "{list}");
     // after the meeting, entries are no longer tagged
     h.ok(&["log", "add", "Etter møtet"]);

@@ -15,7 +15,7 @@ use sitroom::tui::keymap::CONTEXTS;
 
 /// Words that are the same in both languages, on purpose.
 const SAME_IN_BOTH: &[&str] =
-    &["Filter", "Type", "EPS", "ROS", "OK", "ok", "av/på", "←", "→", "lav", "normal", "Status", "ny"];
+    &["Filter", "Type", "EPS", "ROS", "OK", "ok", "av/på", "←", "→", "normal", "Status", "app", "sms"];
 
 fn every_phrase() -> Vec<(String, Text)> {
     let mut all: Vec<(String, Text)> = Strings::all().into_iter().map(|(k, t)| (k.to_string(), t)).collect();
@@ -57,6 +57,50 @@ fn every_phrase() -> Vec<(String, Text)> {
         .chain((1..=5).map(|l| (format!("severity {l}"), Severity::new(l).unwrap().label())))
         .chain(Permission::ALL.iter().map(|p| (format!("permission {p:?}"), p.label())))
         .collect();
+    use sitroom::domain::alert::{Channel, Delivery};
+    use sitroom::domain::contact::Availability;
+    use sitroom::domain::eps::{EpsKind, EpsStatus};
+    use sitroom::domain::meeting::MeetingStatus;
+    use sitroom::domain::ros::Level;
+    use sitroom::domain::task::Priority;
+    let more: Vec<(String, Text)> = [Priority::Lav, Priority::Normal, Priority::Høy, Priority::Kritisk]
+        .iter()
+        .map(|v| (format!("{v:?}"), v.label()))
+        .chain(
+            [MeetingStatus::Planned, MeetingStatus::Ongoing, MeetingStatus::Ended]
+                .iter()
+                .map(|v| (format!("{v:?}"), v.label())),
+        )
+        .chain(
+            [
+                EpsStatus::Registered,
+                EpsStatus::Missing,
+                EpsStatus::CaredFor,
+                EpsStatus::FollowingUp,
+                EpsStatus::Closed,
+            ]
+            .iter()
+            .map(|v| (format!("{v:?}"), v.label())),
+        )
+        .chain(
+            [EpsKind::Evacuated, EpsKind::Affected, EpsKind::Inquiry]
+                .iter()
+                .map(|v| (format!("{v:?}"), v.label())),
+        )
+        .chain(
+            [Availability::Available, Availability::InUse, Availability::Unavailable]
+                .iter()
+                .map(|v| (format!("{v:?}"), v.label())),
+        )
+        .chain([Channel::App, Channel::Email, Channel::Sms].iter().map(|v| (format!("{v:?}"), v.label())))
+        .chain(
+            [Delivery::Waiting, Delivery::Delivered, Delivery::NotDelivered]
+                .iter()
+                .map(|v| (format!("{v:?}"), v.label())),
+        )
+        .chain([Level::Low, Level::Medium, Level::High].iter().map(|v| (format!("{v:?}"), v.label())))
+        .collect();
+    all.extend(more);
     all.extend(labels);
     all
 }
