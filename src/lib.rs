@@ -16,8 +16,10 @@ pub mod keys;
 pub mod lang;
 pub mod pdf;
 pub mod replication;
+#[cfg(feature = "server")]
 pub mod server;
 pub mod store;
 pub mod sync;
 pub mod text;
+#[cfg(feature = "tui")]
 pub mod tui;

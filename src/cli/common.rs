@@ -5,8 +5,10 @@ use crate::app::settings::Settings;
 use crate::app::RegisterImport;
 use crate::cli::error::{io, usage, CliError, Out, Ran};
 use crate::cli::output::{json, Printer};
+#[cfg(feature = "server")]
 use crate::domain::roles::Role;
 use crate::domain::time::parse_due;
+#[cfg(feature = "server")]
 use crate::server::SqliteServer;
 use crate::sync::client;
 use crate::sync::client::Login;
@@ -108,6 +110,7 @@ pub fn parse_interval(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(secs))
 }
 
+#[cfg(feature = "server")]
 pub fn roles(names: &[String]) -> Result<Vec<Role>, String> {
     names.iter().map(|r| Role::parse(r).map_err(|e| e.to_string())).collect()
 }
@@ -165,6 +168,7 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())
 }
 
+#[cfg(feature = "server")]
 pub fn server_store(settings: &Settings) -> Result<SqliteServer, String> {
     SqliteServer::open(&settings.db).map_err(|e| e.to_string())
 }

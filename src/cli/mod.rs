@@ -114,8 +114,10 @@ pub enum Command {
         at: String,
     },
     /// Run the sync server (default database: server.db in your data folder)
+    #[cfg(feature = "server")]
     Serve(commands::serve::ServeArgs),
     /// Administer the sync server's organisations and accounts (with the server's --db)
+    #[cfg(feature = "server")]
     #[command(subcommand)]
     Admin(commands::admin::AdminCmd),
     /// Sign this database in to a sync server (with --user NAME)
@@ -171,7 +173,7 @@ pub fn run(cli: Cli) -> ExitCode {
         db: cli.db.clone(),
         user: cli.user.clone(),
         lang: cli.lang,
-        serving: matches!(cli.command, Some(Command::Serve(_) | Command::Admin(_))),
+        serving: serving(&cli.command),
     };
     let settings = match Settings::resolve(&asked) {
         Ok(s) => s,
@@ -180,7 +182,9 @@ pub fn run(cli: Cli) -> ExitCode {
     let p = Printer { json: cli.json, lang: settings.lang };
     let ran = match cli.command {
         None => tui(&settings, &cli).map(|()| true),
+        #[cfg(feature = "server")]
         Some(Command::Serve(args)) => commands::serve::run(&settings, &args),
+        #[cfg(feature = "server")]
         Some(Command::Admin(cmd)) => commands::admin::run(&settings, cmd, p.json),
         Some(Command::Login { server, password_stdin }) => match &cli.user {
             Some(name) => commands::login::login(&settings, &server, name, password_stdin, p.json),
@@ -199,6 +203,16 @@ pub fn run(cli: Cli) -> ExitCode {
         },
     };
     ended(ran)
+}
+
+/// The server's commands work on the server's own file.
+fn serving(command: &Option<Command>) -> bool {
+    #[cfg(feature = "server")]
+    if matches!(command, Some(Command::Serve(_) | Command::Admin(_))) {
+        return true;
+    }
+    let _ = command;
+    false
 }
 
 /// The exit code: 0 when the command did all it was asked, 1 when not, 2 on an error.
@@ -241,9 +255,9 @@ fn with_session(s: &mut Session, cmd: Command, p: &Printer) -> Ran {
         Command::Mail(cmd) => commands::mail::run(s, cmd, p, out),
         Command::Bundle(cmd) => commands::bundle::run(s, cmd, p.json),
         Command::Conflict(cmd) => commands::conflict::run(s, cmd, p.json),
-        Command::Serve(_)
-        | Command::Admin(_)
-        | Command::Login { .. }
+        #[cfg(feature = "server")]
+        Command::Serve(_) | Command::Admin(_) => unreachable!("these work without a session"),
+        Command::Login { .. }
         | Command::Logout
         | Command::Sync { .. }
         | Command::Completions { .. }
@@ -253,6 +267,7 @@ fn with_session(s: &mut Session, cmd: Command, p: &Printer) -> Ran {
     }
 }
 
+#[cfg(feature = "tui")]
 /// The TUI on this database, with the keymap and theme asked for (flag, then config).
 fn tui(settings: &Settings, cli: &Cli) -> Result<(), CliError> {
     let session = settings.open_session()?;
@@ -267,6 +282,12 @@ fn tui(settings: &Settings, cli: &Cli) -> Result<(), CliError> {
         exit_after_first_frame: cli.exit_after_first_frame,
     };
     Ok(crate::tui::run(session, &options)?)
+}
+
+/// Built without the terminal UI (a server-only build).
+#[cfg(not(feature = "tui"))]
+fn tui(_: &Settings, _: &Cli) -> Result<(), CliError> {
+    Err("this sitroom was built without the terminal UI (feature `tui`); give a command, see `sitroom --help`".into())
 }
 
 #[cfg(test)]

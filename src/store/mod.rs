@@ -142,10 +142,12 @@ impl Store {
     /// The connection, for a store that keeps tables of its own in this file beside
     /// the replica: the sync server's organisations, accounts and tokens
     /// (`server::sqlite`). Nothing else speaks SQL outside the store.
+    #[cfg(feature = "server")]
     pub(crate) fn connection(&self) -> &Connection {
         &self.conn
     }
 
+    #[cfg(feature = "server")]
     pub(crate) fn connection_mut(&mut self) -> &mut Connection {
         &mut self.conn
     }

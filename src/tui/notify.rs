@@ -25,9 +25,10 @@ pub struct Notices {
     desktop: bool,
 }
 
-/// A desktop notification can reach this person: a session bus, and not over SSH.
+/// A desktop notification can reach this person: a session bus, and not over SSH (and
+/// this sitroom was built with the `notifications` feature).
 pub fn desktop_available() -> bool {
-    desktop_available_in(|k| std::env::var(k).ok())
+    cfg!(feature = "notifications") && desktop_available_in(|k| std::env::var(k).ok())
 }
 
 fn desktop_available_in(env: impl Fn(&str) -> Option<String>) -> bool {
@@ -109,12 +110,17 @@ impl Notices {
     }
 }
 
+#[cfg(feature = "notifications")]
 fn show_on_desktop(body: String) {
     std::thread::spawn(move || {
         // Whatever goes wrong here (no daemon, a bus that does not answer) stays here.
         let _ = notify_rust::Notification::new().appname("sitroom").summary("sitroom").body(&body).show();
     });
 }
+
+/// Built without desktop notifications: the status line says it all.
+#[cfg(not(feature = "notifications"))]
+fn show_on_desktop(_body: String) {}
 
 #[cfg(test)]
 mod tests {

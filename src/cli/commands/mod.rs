@@ -2,6 +2,7 @@
 //! subcommands and `run`, which does the work through `app::Session` and prints
 //! through `output::Printer`.
 
+#[cfg(feature = "server")]
 pub mod admin;
 pub mod alert;
 pub mod archive;
@@ -25,6 +26,7 @@ pub mod print;
 pub mod report;
 pub mod resource;
 pub mod ros;
+#[cfg(feature = "server")]
 pub mod serve;
 pub mod share;
 pub mod sync;
