@@ -211,13 +211,19 @@ pub const fn does(
 /// nothing.
 pub struct Keys {
     pub context: Context,
-    pub actions: &'static [Meaning],
+    /// The actions, in groups (those many contexts share, like [`LIST`], and the
+    /// context's own), in the order help lists them.
+    pub groups: &'static [&'static [Meaning]],
     pub hints: &'static [Action],
 }
 
 impl Keys {
+    pub fn actions(&self) -> impl Iterator<Item = &'static Meaning> {
+        self.groups.iter().flat_map(|g| g.iter())
+    }
+
     pub fn meaning(&self, action: Action) -> Option<&'static Meaning> {
-        self.actions.iter().find(|m| m.action == action)
+        self.actions().find(|m| m.action == action)
     }
 }
 
@@ -232,6 +238,11 @@ pub const LAST: Meaning = does(Action::Last, "Til siste", "To the last", "siste"
 pub const HELP: Meaning = does(Action::Help, "Vis hjelp", "Show help", "hjelp", "help");
 pub const INCIDENTS: Meaning =
     does(Action::Incidents, "Bytt hendelse", "Switch incident", "hendelser", "incidents");
+
+/// Moving in a list.
+pub const LIST: &[Meaning] = &[UP, DOWN, FIRST, LAST];
+/// Help and switching incident, which every pane offers on keys of its own too.
+pub const AROUND: &[Meaning] = &[HELP, INCIDENTS];
 
 impl Action {
     /// Does this action change records (so a pane asks the permission table first)?

@@ -3,7 +3,7 @@
 //! answer with one key (1 mottatt, 2 kommer, 3 kan ikke). `n` sends a new alert:
 //! «liste: melding».
 
-use super::action::{does, Keys, DOWN, FIRST, HELP, INCIDENTS, LAST, UP};
+use super::action::{does, Keys, AROUND, LIST};
 use super::action::{Action, Input};
 use super::keymap::Context;
 use super::list::{Handled, List};
@@ -26,29 +26,39 @@ use ratatui::Frame;
 /// What the keys do in the alerts pane.
 pub const KEYS: Keys = Keys {
     context: Context::Alerts,
-    actions: &[
-        UP,
-        DOWN,
-        FIRST,
-        LAST,
-        does(Action::SendAlert, "Send varsling etter en liste", "Send an alert to a list", "varsle", "alert"),
-        does(
-            Action::AckReceived,
-            "Svar på varslingen: mottatt",
-            "Answer the alert: received",
-            "mottatt",
-            "received",
-        ),
-        does(Action::AckComing, "Svar på varslingen: kommer", "Answer the alert: coming", "kommer", "coming"),
-        does(
-            Action::AckCannot,
-            "Svar på varslingen: kan ikke",
-            "Answer the alert: cannot come",
-            "kan ikke",
-            "cannot",
-        ),
-        HELP,
-        INCIDENTS,
+    groups: &[
+        LIST,
+        &[
+            does(
+                Action::SendAlert,
+                "Send varsling etter en liste",
+                "Send an alert to a list",
+                "varsle",
+                "alert",
+            ),
+            does(
+                Action::AckReceived,
+                "Svar på varslingen: mottatt",
+                "Answer the alert: received",
+                "mottatt",
+                "received",
+            ),
+            does(
+                Action::AckComing,
+                "Svar på varslingen: kommer",
+                "Answer the alert: coming",
+                "kommer",
+                "coming",
+            ),
+            does(
+                Action::AckCannot,
+                "Svar på varslingen: kan ikke",
+                "Answer the alert: cannot come",
+                "kan ikke",
+                "cannot",
+            ),
+        ],
+        AROUND,
     ],
     hints: &[
         Action::SendAlert,

@@ -2,7 +2,7 @@
 //! checklist below, and Enter turns it into tasks of the incident — one key in a
 //! crisis. A card already activated here says so instead of doubling the tasks.
 
-use super::action::{does, Keys, DOWN, FIRST, HELP, INCIDENTS, LAST, UP};
+use super::action::{does, Keys, AROUND, LIST};
 use super::action::{Action, Input};
 use super::keymap::Context;
 use super::list::{Handled, List};
@@ -22,20 +22,16 @@ use ratatui::Frame;
 /// What the keys do in the action cards pane.
 pub const KEYS: Keys = Keys {
     context: Context::Cards,
-    actions: &[
-        UP,
-        DOWN,
-        FIRST,
-        LAST,
-        does(
+    groups: &[
+        LIST,
+        &[does(
             Action::ActivateCard,
             "Aktiver tiltakskortet: punktene blir oppgaver",
             "Activate the action card: its items become tasks",
             "aktiver",
             "activate",
-        ),
-        HELP,
-        INCIDENTS,
+        )],
+        AROUND,
     ],
     hints: &[Action::ActivateCard, Action::NextPane, Action::Help],
 };

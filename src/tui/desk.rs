@@ -175,7 +175,7 @@ mod tests {
         let mut ignored = Vec::new();
         for &kind in ALL {
             let context = desk.pane(kind).context();
-            for meaning in context.keys().actions {
+            for meaning in context.keys().actions() {
                 // What the UI handles itself, before any pane, is not the pane's to use.
                 if crate::tui::ui::GLOBAL.meaning(meaning.action).is_some() {
                     continue;

@@ -3,7 +3,7 @@
 //! closed to them, never a name. `n` registers an evacuee («navn, sted»); 1–4 move the
 //! chosen registration: registrert, under oppfølging, ivaretatt, avsluttet.
 
-use super::action::{does, Keys, DOWN, FIRST, HELP, INCIDENTS, LAST, UP};
+use super::action::{does, Keys, AROUND, LIST};
 use super::action::{Action, Input};
 use super::keymap::Context;
 use super::list::{Handled, List};
@@ -24,36 +24,40 @@ use ratatui::Frame;
 /// What the keys do in the EPS pane.
 pub const KEYS: Keys = Keys {
     context: Context::Eps,
-    actions: &[
-        UP,
-        DOWN,
-        FIRST,
-        LAST,
-        does(
-            Action::NewRegistration,
-            "Registrer en evakuert («navn, sted»)",
-            "Register an evacuee («name, place»)",
-            "registrer",
-            "register",
-        ),
-        does(
-            Action::EpsRegistered,
-            "EPS-status: registrert",
-            "EPS status: registered",
-            "registrert",
-            "registered",
-        ),
-        does(
-            Action::EpsFollowingUp,
-            "EPS-status: under oppfølging",
-            "EPS status: following up",
-            "oppfølging",
-            "following up",
-        ),
-        does(Action::EpsCaredFor, "EPS-status: ivaretatt", "EPS status: cared for", "ivaretatt", "cared for"),
-        does(Action::EpsClosed, "EPS-status: avsluttet", "EPS status: closed", "avsluttet", "closed"),
-        HELP,
-        INCIDENTS,
+    groups: &[
+        LIST,
+        &[
+            does(
+                Action::NewRegistration,
+                "Registrer en evakuert («navn, sted»)",
+                "Register an evacuee («name, place»)",
+                "registrer",
+                "register",
+            ),
+            does(
+                Action::EpsRegistered,
+                "EPS-status: registrert",
+                "EPS status: registered",
+                "registrert",
+                "registered",
+            ),
+            does(
+                Action::EpsFollowingUp,
+                "EPS-status: under oppfølging",
+                "EPS status: following up",
+                "oppfølging",
+                "following up",
+            ),
+            does(
+                Action::EpsCaredFor,
+                "EPS-status: ivaretatt",
+                "EPS status: cared for",
+                "ivaretatt",
+                "cared for",
+            ),
+            does(Action::EpsClosed, "EPS-status: avsluttet", "EPS status: closed", "avsluttet", "closed"),
+        ],
+        AROUND,
     ],
     hints: &[
         Action::NewRegistration,

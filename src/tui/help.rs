@@ -16,13 +16,13 @@ use std::cell::Cell;
 /// What the keys do in help.
 pub const KEYS: Keys = Keys {
     context: Context::Help,
-    actions: &[
+    groups: &[&[
         does(Action::Cancel, "Lukk hjelpen", "Close help", "lukk", "close"),
         UP,
         DOWN,
         PAGE_UP,
         PAGE_DOWN,
-    ],
+    ]],
     hints: &[Action::Cancel, Action::Quit],
 };
 

@@ -4,7 +4,7 @@
 //! a time (14:30, 24.11 14:30, 2026-11-24 14:30); `[` and `]` step a quarter of an
 //! hour back and forth; `n` returns to now.
 
-use super::action::{does, Keys, DOWN, FIRST, HELP, INCIDENTS, LAST, UP};
+use super::action::{does, Keys, AROUND, LIST};
 use super::action::{Action, Input};
 use super::keymap::Context;
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
@@ -26,29 +26,27 @@ use ratatui::Frame;
 /// What the keys do in time travel.
 pub const KEYS: Keys = Keys {
     context: Context::History,
-    actions: &[
-        UP,
-        DOWN,
-        FIRST,
-        LAST,
-        does(
-            Action::ChooseTime,
-            "Velg tidspunkt: se loggen, oppgavene og situasjonsrapporten slik de sto da",
-            "Choose a time: see the log, tasks and sitrep as they stood then",
-            "tidspunkt",
-            "time",
-        ),
-        does(
-            Action::EarlierTime,
-            "Et kvarter tidligere",
-            "A quarter of an hour earlier",
-            "tidligere",
-            "earlier",
-        ),
-        does(Action::LaterTime, "Et kvarter senere", "A quarter of an hour later", "senere", "later"),
-        does(Action::TimeNow, "Tilbake til nå", "Back to now", "nå", "now"),
-        HELP,
-        INCIDENTS,
+    groups: &[
+        LIST,
+        &[
+            does(
+                Action::ChooseTime,
+                "Velg tidspunkt: se loggen, oppgavene og situasjonsrapporten slik de sto da",
+                "Choose a time: see the log, tasks and sitrep as they stood then",
+                "tidspunkt",
+                "time",
+            ),
+            does(
+                Action::EarlierTime,
+                "Et kvarter tidligere",
+                "A quarter of an hour earlier",
+                "tidligere",
+                "earlier",
+            ),
+            does(Action::LaterTime, "Et kvarter senere", "A quarter of an hour later", "senere", "later"),
+            does(Action::TimeNow, "Tilbake til nå", "Back to now", "nå", "now"),
+        ],
+        AROUND,
     ],
     hints: &[Action::ChooseTime, Action::EarlierTime, Action::LaterTime, Action::TimeNow, Action::Help],
 };

@@ -1,7 +1,7 @@
 //! The incident log pane: the log list above, the entry line below (focused from the
 //! start, so the logger just types), and the filter line between them while filtering.
 
-use super::action::{does, Keys, DOWN, HELP, INCIDENTS, PAGE_DOWN, PAGE_UP, UP};
+use super::action::{does, Keys, AROUND, DOWN, PAGE_DOWN, PAGE_UP, UP};
 use super::action::{Action, Input};
 use super::entry_lines::{entry_lines, MEASURE};
 use super::keymap::Context;
@@ -31,7 +31,7 @@ use uuid::Uuid;
 /// What the keys do in the entry line, where the logger types.
 pub const ENTRY: Keys = Keys {
     context: Context::Entry,
-    actions: &[
+    groups: &[&[
         does(Action::Confirm, "Lagre loggføringen", "Save the entry", "lagre", "save"),
         does(Action::Newline, "Ny linje i loggføringen", "New line in the entry", "ny linje", "new line"),
         does(
@@ -68,7 +68,7 @@ pub const ENTRY: Keys = Keys {
             "forrige sak",
             "previous item",
         ),
-    ],
+    ]],
     hints: &[
         Action::Confirm,
         Action::FocusNext,
@@ -83,84 +83,85 @@ pub const ENTRY: Keys = Keys {
 /// What the keys do in the log list, after Tab.
 pub const LOG: Keys = Keys {
     context: Context::Log,
-    actions: &[
-        UP,
-        DOWN,
-        PAGE_UP,
-        PAGE_DOWN,
-        does(Action::First, "Til eldste", "To the oldest", "eldste", "oldest"),
-        does(Action::Last, "Til nyeste", "To the newest", "nyeste", "newest"),
-        does(
-            Action::Search,
-            "Søk og filtrer (#tagg @forfatter ! *)",
-            "Search and filter (#tag @author ! *)",
-            "søk",
-            "search",
-        ),
-        does(Action::FilterTag, "Filtrer på tagg", "Filter by tag", "tagg", "tag"),
-        does(Action::FilterAuthor, "Filtrer på forfatter", "Filter by author", "forfatter", "author"),
-        does(
-            Action::DecisionsOnly,
-            "Bare beslutninger (av/på)",
-            "Decisions only (on/off)",
-            "beslutninger",
-            "decisions",
-        ),
-        does(
-            Action::SignificantOnly,
-            "Bare vesentlige (av/på)",
-            "Significant only (on/off)",
-            "vesentlige",
-            "significant",
-        ),
-        does(Action::ClearFilter, "Fjern filteret", "Clear the filter", "fjern filter", "clear filter"),
-        does(
-            Action::ToggleSignificant,
-            "Merk som vesentlig (av/på)",
-            "Mark significant (on/off)",
-            "vesentlig",
-            "significant",
-        ),
-        does(Action::Correct, "Rett valgt loggføring", "Correct the selected entry", "rett", "correct"),
-        does(
-            Action::TaskFromEntry,
-            "Lag oppgave av valgt loggføring",
-            "Make a task of the selected entry",
-            "oppgave",
-            "task",
-        ),
-        does(
-            Action::StartMeeting,
-            "Start neste planlagte møte",
-            "Start the next planned meeting",
-            "start møte",
-            "start meeting",
-        ),
-        does(
-            Action::EndMeeting,
-            "Avslutt møtet og lag referat",
-            "End the meeting and draft the minutes",
-            "avslutt møte",
-            "end meeting",
-        ),
-        does(Action::NextItem, "Møtet: neste sak", "Meeting: next agenda item", "neste sak", "next item"),
-        does(
-            Action::PreviousItem,
-            "Møtet: forrige sak",
-            "Meeting: previous agenda item",
-            "forrige sak",
-            "previous item",
-        ),
-        does(
-            Action::FocusNext,
-            "Bytt mellom skrivelinje og logg",
-            "Switch between entry line and log",
-            "logg/skriv",
-            "log/entry",
-        ),
-        does(Action::Cancel, "Tilbake til skrivelinjen", "Back to the entry line", "tilbake", "back"),
-        HELP,
-        INCIDENTS,
+    groups: &[
+        &[
+            UP,
+            DOWN,
+            PAGE_UP,
+            PAGE_DOWN,
+            does(Action::First, "Til eldste", "To the oldest", "eldste", "oldest"),
+            does(Action::Last, "Til nyeste", "To the newest", "nyeste", "newest"),
+            does(
+                Action::Search,
+                "Søk og filtrer (#tagg @forfatter ! *)",
+                "Search and filter (#tag @author ! *)",
+                "søk",
+                "search",
+            ),
+            does(Action::FilterTag, "Filtrer på tagg", "Filter by tag", "tagg", "tag"),
+            does(Action::FilterAuthor, "Filtrer på forfatter", "Filter by author", "forfatter", "author"),
+            does(
+                Action::DecisionsOnly,
+                "Bare beslutninger (av/på)",
+                "Decisions only (on/off)",
+                "beslutninger",
+                "decisions",
+            ),
+            does(
+                Action::SignificantOnly,
+                "Bare vesentlige (av/på)",
+                "Significant only (on/off)",
+                "vesentlige",
+                "significant",
+            ),
+            does(Action::ClearFilter, "Fjern filteret", "Clear the filter", "fjern filter", "clear filter"),
+            does(
+                Action::ToggleSignificant,
+                "Merk som vesentlig (av/på)",
+                "Mark significant (on/off)",
+                "vesentlig",
+                "significant",
+            ),
+            does(Action::Correct, "Rett valgt loggføring", "Correct the selected entry", "rett", "correct"),
+            does(
+                Action::TaskFromEntry,
+                "Lag oppgave av valgt loggføring",
+                "Make a task of the selected entry",
+                "oppgave",
+                "task",
+            ),
+            does(
+                Action::StartMeeting,
+                "Start neste planlagte møte",
+                "Start the next planned meeting",
+                "start møte",
+                "start meeting",
+            ),
+            does(
+                Action::EndMeeting,
+                "Avslutt møtet og lag referat",
+                "End the meeting and draft the minutes",
+                "avslutt møte",
+                "end meeting",
+            ),
+            does(Action::NextItem, "Møtet: neste sak", "Meeting: next agenda item", "neste sak", "next item"),
+            does(
+                Action::PreviousItem,
+                "Møtet: forrige sak",
+                "Meeting: previous agenda item",
+                "forrige sak",
+                "previous item",
+            ),
+            does(
+                Action::FocusNext,
+                "Bytt mellom skrivelinje og logg",
+                "Switch between entry line and log",
+                "logg/skriv",
+                "log/entry",
+            ),
+            does(Action::Cancel, "Tilbake til skrivelinjen", "Back to the entry line", "tilbake", "back"),
+        ],
+        AROUND,
     ],
     hints: &[
         Action::FocusNext,

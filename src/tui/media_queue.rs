@@ -2,7 +2,7 @@
 //! approaching and the passed ones standing out, the selected one in full below.
 //! New inquiries, assignments and answers through a one-line prompt.
 
-use super::action::{does, Keys, DOWN, FIRST, HELP, INCIDENTS, LAST, UP};
+use super::action::{does, Keys, AROUND, LIST};
 use super::action::{Action, Input};
 use super::keymap::Context;
 use super::list::{Handled, List};
@@ -25,34 +25,32 @@ use ratatui::Frame;
 /// What the keys do in the media queue.
 pub const KEYS: Keys = Keys {
     context: Context::Media,
-    actions: &[
-        UP,
-        DOWN,
-        FIRST,
-        LAST,
-        does(Action::MoveRight, "Neste status", "Next status", "flytt →", "move →"),
-        does(Action::MoveLeft, "Forrige status", "Previous status", "flytt ←", "move ←"),
-        does(Action::StatusNew, "Status: ny", "Status: new", "ny", "new"),
-        does(
-            Action::StatusStarted,
-            "Status: under arbeid",
-            "Status: in progress",
-            "under arbeid",
-            "in progress",
-        ),
-        does(Action::StatusDone, "Status: besvart", "Status: answered", "besvart", "answered"),
-        does(Action::StatusCancelled, "Status: avsluttet", "Status: closed", "avsluttet", "closed"),
-        does(Action::NewTask, "Ny mediehenvendelse", "New media inquiry", "ny", "new"),
-        does(
-            Action::AssignTask,
-            "Gi henvendelsen en ansvarlig",
-            "Make someone responsible for the inquiry",
-            "tildel",
-            "assign",
-        ),
-        does(Action::AnswerInquiry, "Skriv svaret", "Write the answer", "svar", "answer"),
-        HELP,
-        INCIDENTS,
+    groups: &[
+        LIST,
+        &[
+            does(Action::MoveRight, "Neste status", "Next status", "flytt →", "move →"),
+            does(Action::MoveLeft, "Forrige status", "Previous status", "flytt ←", "move ←"),
+            does(Action::StatusNew, "Status: ny", "Status: new", "ny", "new"),
+            does(
+                Action::StatusStarted,
+                "Status: under arbeid",
+                "Status: in progress",
+                "under arbeid",
+                "in progress",
+            ),
+            does(Action::StatusDone, "Status: besvart", "Status: answered", "besvart", "answered"),
+            does(Action::StatusCancelled, "Status: avsluttet", "Status: closed", "avsluttet", "closed"),
+            does(Action::NewTask, "Ny mediehenvendelse", "New media inquiry", "ny", "new"),
+            does(
+                Action::AssignTask,
+                "Gi henvendelsen en ansvarlig",
+                "Make someone responsible for the inquiry",
+                "tildel",
+                "assign",
+            ),
+            does(Action::AnswerInquiry, "Skriv svaret", "Write the answer", "svar", "answer"),
+        ],
+        AROUND,
     ],
     hints: &[
         Action::AnswerInquiry,

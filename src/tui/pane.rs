@@ -3,7 +3,7 @@
 //! through the events they post (gitui's queue), never through references to each other.
 
 use super::action::Input;
-use super::action::{Action, Keys, DOWN, FIRST, HELP, INCIDENTS, LAST, UP};
+use super::action::{Action, Keys, AROUND, LIST};
 use super::keymap::{Context, Keymap};
 use super::theme::Theme;
 use crate::app::Session;
@@ -15,7 +15,7 @@ use ratatui::Frame;
 /// What the keys do in a list that is only read (plans, ROS).
 pub const READ_ONLY_LIST: Keys = Keys {
     context: Context::Registers,
-    actions: &[UP, DOWN, FIRST, LAST, HELP, INCIDENTS],
+    groups: &[LIST, AROUND],
     hints: &[Action::Down, Action::NextPane, Action::Help],
 };
 

@@ -20,7 +20,7 @@ use ratatui::Frame;
 /// What the keys do in the incident picker (and the conflict list).
 pub const PICKER: Keys = Keys {
     context: Context::Picker,
-    actions: &[
+    groups: &[&[
         UP,
         DOWN,
         does(Action::Confirm, "Åpne den valgte", "Open the one chosen", "velg", "choose"),
@@ -40,14 +40,14 @@ pub const PICKER: Keys = Keys {
             "reopen",
         ),
         does(Action::Cancel, "Lukk", "Close", "tilbake", "back"),
-    ],
+    ]],
     hints: &[Action::Help, Action::Quit],
 };
 
 /// What the keys do in the new-incident form.
 pub const FORM: Keys = Keys {
     context: Context::Form,
-    actions: &[
+    groups: &[&[
         does(Action::Confirm, "Lagre", "Save", "lagre", "save"),
         does(Action::Cancel, "Avbryt", "Cancel", "tilbake", "back"),
         does(Action::NextField, "Neste felt", "Next field", "neste felt", "next field"),
@@ -55,7 +55,7 @@ pub const FORM: Keys = Keys {
         does(Action::Left, "Forrige valg", "Previous choice", "forrige", "previous"),
         does(Action::Right, "Neste valg", "Next choice", "neste", "next"),
         does(Action::Toggle, "Slå av/på", "Toggle", "av/på", "toggle"),
-    ],
+    ]],
     hints: &[Action::Help, Action::Quit],
 };
 

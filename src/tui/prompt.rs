@@ -14,7 +14,7 @@ use ratatui::text::{Line, Span};
 /// What the keys do in a one-line prompt or search field.
 pub const KEYS: Keys = Keys {
     context: Context::Filter,
-    actions: &[
+    groups: &[&[
         does(
             Action::Confirm,
             "Lagre / bruk det som er skrevet",
@@ -23,7 +23,7 @@ pub const KEYS: Keys = Keys {
             "save",
         ),
         does(Action::Cancel, "Tilbake uten å lagre", "Back without saving", "tilbake", "back"),
-    ],
+    ]],
     hints: &[Action::Confirm, Action::Cancel],
 };
 

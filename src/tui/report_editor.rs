@@ -20,13 +20,13 @@ use std::time::{Duration, Instant};
 /// What the keys do in the report editor.
 pub const KEYS: Keys = Keys {
     context: Context::Editor,
-    actions: &[does(
+    groups: &[&[does(
         Action::Cancel,
         "Lukk editoren (teksten er lagret)",
         "Close the editor (the text is saved)",
         "lukk",
         "close",
-    )],
+    )]],
     hints: &[Action::Cancel],
 };
 

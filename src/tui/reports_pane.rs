@@ -3,7 +3,7 @@
 //! only the situation report the staff should read: the newest approved one (else the
 //! newest in the works), read-only.
 
-use super::action::{does, Keys, DOWN, HELP, INCIDENTS, PAGE_DOWN, PAGE_UP, UP};
+use super::action::{does, Keys, AROUND, DOWN, PAGE_DOWN, PAGE_UP, UP};
 use super::action::{Action, Input};
 use super::keymap::Context;
 use super::list::{Handled, List};
@@ -26,32 +26,39 @@ use std::cell::Cell;
 /// What the keys do in the reports and sitrep panes.
 pub const KEYS: Keys = Keys {
     context: Context::Reports,
-    actions: &[
-        UP,
-        DOWN,
-        PAGE_UP,
-        PAGE_DOWN,
-        does(Action::NewTask, "Ny rapport fra en mal", "New report from a template", "ny", "new"),
-        does(Action::EditReport, "Skriv i rapporten", "Write in the report", "skriv", "write"),
-        does(Action::SubmitReport, "Send til godkjenning", "Submit for approval", "send", "submit"),
-        does(Action::ApproveReport, "Godkjenn", "Approve", "godkjenn", "approve"),
-        does(Action::ReturnReport, "Returner med kommentar", "Return with a comment", "returner", "return"),
-        does(
-            Action::DistributeReport,
-            "Merk som distribuert",
-            "Mark distributed",
-            "distribuert",
-            "distributed",
-        ),
-        does(
-            Action::NewVersion,
-            "Ny versjon av godkjent rapport",
-            "New version of an approved report",
-            "ny versjon",
-            "new version",
-        ),
-        HELP,
-        INCIDENTS,
+    groups: &[
+        &[
+            UP,
+            DOWN,
+            PAGE_UP,
+            PAGE_DOWN,
+            does(Action::NewTask, "Ny rapport fra en mal", "New report from a template", "ny", "new"),
+            does(Action::EditReport, "Skriv i rapporten", "Write in the report", "skriv", "write"),
+            does(Action::SubmitReport, "Send til godkjenning", "Submit for approval", "send", "submit"),
+            does(Action::ApproveReport, "Godkjenn", "Approve", "godkjenn", "approve"),
+            does(
+                Action::ReturnReport,
+                "Returner med kommentar",
+                "Return with a comment",
+                "returner",
+                "return",
+            ),
+            does(
+                Action::DistributeReport,
+                "Merk som distribuert",
+                "Mark distributed",
+                "distribuert",
+                "distributed",
+            ),
+            does(
+                Action::NewVersion,
+                "Ny versjon av godkjent rapport",
+                "New version of an approved report",
+                "ny versjon",
+                "new version",
+            ),
+        ],
+        AROUND,
     ],
     hints: &[
         Action::EditReport,

@@ -2,7 +2,7 @@
 //! and 3 mark the chosen one tilgjengelig, i bruk or utilgjengelig. `/` searches as you
 //! type (what, where, owner, notes; case and accents aside).
 
-use super::action::{does, Keys, DOWN, FIRST, HELP, INCIDENTS, LAST, UP};
+use super::action::{does, Keys, AROUND, LIST};
 use super::action::{Action, Input};
 use super::keymap::Context;
 use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx, UiEvent};
@@ -21,29 +21,27 @@ use ratatui::Frame;
 /// What the keys do in the resources pane.
 pub const KEYS: Keys = Keys {
     context: Context::Resources,
-    actions: &[
-        UP,
-        DOWN,
-        FIRST,
-        LAST,
-        does(
-            Action::SetAvailable,
-            "Ressursen er tilgjengelig",
-            "The resource is available",
-            "tilgjengelig",
-            "available",
-        ),
-        does(Action::SetInUse, "Ressursen er i bruk", "The resource is in use", "i bruk", "in use"),
-        does(
-            Action::SetUnavailable,
-            "Ressursen er utilgjengelig",
-            "The resource is unavailable",
-            "utilgjengelig",
-            "unavailable",
-        ),
-        does(Action::Search, "Søk i ressursene", "Search the resources", "søk", "search"),
-        HELP,
-        INCIDENTS,
+    groups: &[
+        LIST,
+        &[
+            does(
+                Action::SetAvailable,
+                "Ressursen er tilgjengelig",
+                "The resource is available",
+                "tilgjengelig",
+                "available",
+            ),
+            does(Action::SetInUse, "Ressursen er i bruk", "The resource is in use", "i bruk", "in use"),
+            does(
+                Action::SetUnavailable,
+                "Ressursen er utilgjengelig",
+                "The resource is unavailable",
+                "utilgjengelig",
+                "unavailable",
+            ),
+            does(Action::Search, "Søk i ressursene", "Search the resources", "søk", "search"),
+        ],
+        AROUND,
     ],
     hints: &[
         Action::SetAvailable,

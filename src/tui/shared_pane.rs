@@ -4,7 +4,7 @@
 //! link may be slow), `c` compiles them into a new situation report with references,
 //! ←/→ move between sources when there are more than fit, ↑/↓ scroll the text.
 
-use super::action::{does, Keys, DOWN, FIRST, HELP, INCIDENTS, UP};
+use super::action::{does, Keys, AROUND, DOWN, FIRST, UP};
 use super::action::{Action, Input};
 use super::keymap::Context;
 use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx, UiEvent};
@@ -25,28 +25,29 @@ use std::sync::mpsc::{channel, Receiver};
 /// What the keys do among the reports shared with you.
 pub const KEYS: Keys = Keys {
     context: Context::Shared,
-    actions: &[
-        UP,
-        DOWN,
-        FIRST,
-        does(Action::PreviousSource, "Forrige kilde", "Previous source", "forrige", "previous"),
-        does(Action::NextSource, "Neste kilde (kommune)", "Next source (municipality)", "neste", "next"),
-        does(
-            Action::FetchShared,
-            "Hent rapporter delt med dere fra synkroniseringstjeneren",
-            "Fetch the reports shared with you from the sync server",
-            "hent",
-            "fetch",
-        ),
-        does(
-            Action::CompileShared,
-            "Sammenstill de nyeste delte rapportene til en ny situasjonsrapport",
-            "Compile the newest shared reports into a new situation report",
-            "sammenstill",
-            "compile",
-        ),
-        HELP,
-        INCIDENTS,
+    groups: &[
+        &[
+            UP,
+            DOWN,
+            FIRST,
+            does(Action::PreviousSource, "Forrige kilde", "Previous source", "forrige", "previous"),
+            does(Action::NextSource, "Neste kilde (kommune)", "Next source (municipality)", "neste", "next"),
+            does(
+                Action::FetchShared,
+                "Hent rapporter delt med dere fra synkroniseringstjeneren",
+                "Fetch the reports shared with you from the sync server",
+                "hent",
+                "fetch",
+            ),
+            does(
+                Action::CompileShared,
+                "Sammenstill de nyeste delte rapportene til en ny situasjonsrapport",
+                "Compile the newest shared reports into a new situation report",
+                "sammenstill",
+                "compile",
+            ),
+        ],
+        AROUND,
     ],
     hints: &[Action::FetchShared, Action::CompileShared, Action::NextSource, Action::Help],
 };

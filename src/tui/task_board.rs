@@ -3,7 +3,7 @@
 //! stand out. The state machine and the permission table decide what may happen; the
 //! board only asks.
 
-use super::action::{does, Keys, DOWN, FIRST, HELP, INCIDENTS, LAST, UP};
+use super::action::{does, Keys, AROUND, DOWN, FIRST, LAST, UP};
 use super::action::{Action, Input};
 use super::keymap::Context;
 use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx, UiEvent};
@@ -23,30 +23,37 @@ use ratatui::Frame;
 /// What the keys do on the task board.
 pub const KEYS: Keys = Keys {
     context: Context::Tasks,
-    actions: &[
-        UP,
-        DOWN,
-        does(Action::Left, "Kolonnen til venstre", "The column to the left", "←", "←"),
-        does(Action::Right, "Kolonnen til høyre", "The column to the right", "→", "→"),
-        FIRST,
-        LAST,
-        does(Action::MoveRight, "Flytt til neste kolonne", "Move to the next column", "flytt →", "move →"),
-        does(
-            Action::MoveLeft,
-            "Flytt til forrige kolonne",
-            "Move to the previous column",
-            "flytt ←",
-            "move ←",
-        ),
-        does(Action::StatusNew, "Status: ny", "Status: new", "ny", "new"),
-        does(Action::StatusStarted, "Status: pågår", "Status: in progress", "pågår", "in progress"),
-        does(Action::StatusDone, "Status: utført", "Status: done", "utført", "done"),
-        does(Action::StatusCancelled, "Status: avbrutt", "Status: cancelled", "avbrutt", "cancelled"),
-        does(Action::NewTask, "Ny oppgave", "New task", "ny", "new"),
-        does(Action::AssignTask, "Tildel oppgaven", "Assign the task", "tildel", "assign"),
-        does(Action::ToggleView, "Tavle eller liste", "Board or list", "tavle/liste", "board/list"),
-        HELP,
-        INCIDENTS,
+    groups: &[
+        &[
+            UP,
+            DOWN,
+            does(Action::Left, "Kolonnen til venstre", "The column to the left", "←", "←"),
+            does(Action::Right, "Kolonnen til høyre", "The column to the right", "→", "→"),
+            FIRST,
+            LAST,
+            does(
+                Action::MoveRight,
+                "Flytt til neste kolonne",
+                "Move to the next column",
+                "flytt →",
+                "move →",
+            ),
+            does(
+                Action::MoveLeft,
+                "Flytt til forrige kolonne",
+                "Move to the previous column",
+                "flytt ←",
+                "move ←",
+            ),
+            does(Action::StatusNew, "Status: ny", "Status: new", "ny", "new"),
+            does(Action::StatusStarted, "Status: pågår", "Status: in progress", "pågår", "in progress"),
+            does(Action::StatusDone, "Status: utført", "Status: done", "utført", "done"),
+            does(Action::StatusCancelled, "Status: avbrutt", "Status: cancelled", "avbrutt", "cancelled"),
+            does(Action::NewTask, "Ny oppgave", "New task", "ny", "new"),
+            does(Action::AssignTask, "Tildel oppgaven", "Assign the task", "tildel", "assign"),
+            does(Action::ToggleView, "Tavle eller liste", "Board or list", "tavle/liste", "board/list"),
+        ],
+        AROUND,
     ],
     hints: &[
         Action::MoveRight,

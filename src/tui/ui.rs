@@ -36,7 +36,7 @@ use unicode_width::UnicodeWidthStr;
 /// What the keys do everywhere (the UI handles these before any pane).
 pub const GLOBAL: Keys = Keys {
     context: Context::Global,
-    actions: &[
+    groups: &[&[
         does(Action::Quit, "Avslutt (utkastet lagres)", "Quit (the draft is kept)", "avslutt", "quit"),
         does(Action::Help, "Vis hjelp", "Show help", "hjelp", "help"),
         does(Action::Incidents, "Bytt hendelse", "Switch incident", "hendelser", "incidents"),
@@ -73,7 +73,7 @@ pub const GLOBAL: Keys = Keys {
             "forrige flate",
             "prev space",
         ),
-    ],
+    ]],
     hints: &[Action::Help, Action::Quit],
 };
 

@@ -21,7 +21,7 @@ fn every_phrase() -> Vec<(String, Text)> {
     let mut all: Vec<(String, Text)> = Strings::all().into_iter().map(|(k, t)| (k.to_string(), t)).collect();
     for (context, name, keys) in CONTEXTS {
         assert_eq!(keys.context, context, "[{name}] declares its own keys");
-        for m in keys.actions {
+        for m in keys.actions() {
             all.push((format!("[{name}] {} help", m.action.name()), m.help));
             all.push((format!("[{name}] {} hint", m.action.name()), m.hint));
         }
