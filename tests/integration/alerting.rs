@@ -107,7 +107,7 @@ fn with_no_channel_set_up_the_alert_is_recorded_as_not_delivered() {
     assert!(h
         .ok(&["log", "list"])
         .contains("Varsling 1: Kari Nordmann (leder) kunne ikke nås – varsler Per Hansen i stedet"));
-    let full = h.ok(&["alert", "status", "1"]);
+    let full = h.ok(&["--lang", "nb", "alert", "status", "1"]);
     assert!(full.contains("sms 912 34 567 ikke levert: ingen sms-kanal er satt opp"), "{full}");
     assert!(full.contains("e-post ase@kommune.no ikke levert"), "{full}");
     assert!(full.contains("app ola levert"), "the user in sitroom still gets it: {full}");
@@ -154,7 +154,9 @@ fn sms_through_an_http_gateway() {
     h.ok(&["alert", "send", "Stab", "Møt på rådhuset & ta med PC"]);
     let bodies = bodies.lock().unwrap().clone();
     assert_eq!(bodies, ["to=%2B47+912+34+567&text=M%C3%B8t+p%C3%A5+r%C3%A5dhuset+%26+ta+med+PC"]);
-    assert!(h.ok(&["alert", "status", "1"]).contains("sms +47 912 34 567 levert"));
+    assert!(h.ok(&["--lang", "nb", "alert", "status", "1"]).contains("sms +47 912 34 567 levert"));
+    // In English, the words are English: the stored code ("levert") is not shown.
+    assert!(h.ok(&["--lang", "en", "alert", "status", "1"]).contains("sms +47 912 34 567 delivered"));
 }
 
 #[test]
@@ -184,9 +186,9 @@ fn a_broken_channel_is_tried_again_then_given_up_as_not_delivered() {
     h.ok(&["alert", "send", "Kriseledelse", "Møt"]);
     // Tried at sending, and twice more (the TUI does this every few seconds).
     h.ok(&["alert", "deliver"]);
-    assert!(h.ok(&["alert", "status", "1"]).contains("venter: SMTP"), "still waiting after two tries");
+    assert!(h.ok(&["--lang", "nb", "alert", "status", "1"]).contains("venter: SMTP"), "still waiting after two tries");
     h.ok(&["alert", "deliver"]);
-    let full = h.ok(&["alert", "status", "1"]);
+    let full = h.ok(&["--lang", "nb", "alert", "status", "1"]);
     assert!(full.contains("e-post ase@kommune.no ikke levert: SMTP"), "given up after three tries: {full}");
     let log = h.ok(&["log", "list"]);
     assert!(
@@ -219,7 +221,7 @@ fn a_channel_that_keeps_failing_is_left_alone_for_the_rest_of_the_round() {
         3,
         "three failures, then the channel waits for the next round: {tried}"
     );
-    let full = h.ok(&["alert", "status", "1"]);
+    let full = h.ok(&["--lang", "nb", "alert", "status", "1"]);
     assert_eq!(
         full.matches("venter: SMS-kommandoen avsluttet med exit status: 1: gateway down").count(),
         6,

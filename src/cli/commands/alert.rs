@@ -5,6 +5,7 @@ use crate::app::{MemberRef, Session};
 use crate::cli::error::{io, usage, CliError, Out, Ran};
 use crate::cli::output::{either, json, Printer};
 use crate::domain::alert::{Ack, Alert, AlertList};
+use crate::i18n::{Label, Lang};
 use crate::text::safe_line;
 use chrono::{Local, Utc};
 use clap::Subcommand;
@@ -96,7 +97,7 @@ pub fn print_alert_line(out: Out<'_>, a: &Alert) -> Result<(), CliError> {
     .map_err(io)
 }
 
-pub fn print_alert_full(out: Out<'_>, a: &Alert) -> Result<(), CliError> {
+pub fn print_alert_full(out: Out<'_>, a: &Alert, lang: Lang) -> Result<(), CliError> {
     print_alert_line(out, a)?;
     for r in &a.recipients {
         let state = match (r.alerted_at, r.ack) {
@@ -110,7 +111,13 @@ pub fn print_alert_full(out: Out<'_>, a: &Alert) -> Result<(), CliError> {
             .iter()
             .map(|m| {
                 let note = if m.note.is_empty() { String::new() } else { format!(": {}", m.note) };
-                format!("{} {} {}{}", m.channel.name(), m.address, m.status.name(), note)
+                format!(
+                    "{} {} {}{}",
+                    m.channel.label().get(lang),
+                    m.address,
+                    m.status.label().get(lang),
+                    note
+                )
             })
             .collect();
         // The messages are known where they were sent from; elsewhere, whether they
@@ -228,7 +235,7 @@ pub fn run(s: &mut Session, cmd: AlertCmd, p: &Printer, out: Out<'_>) -> Ran {
                 Some(n) => {
                     let a = s.alert(&incident, n)?;
                     either(out, p, &serde_json::json!({ "alert": a, "tally": a.tally() }), |out| {
-                        print_alert_full(out, &a)
+                        print_alert_full(out, &a, p.lang)
                     })?;
                 }
                 None => {

@@ -6,6 +6,7 @@ use crate::cli::common::write_private;
 use crate::cli::error::{io, CliError, Out, Ran};
 use crate::cli::output::{either, Printer};
 use crate::domain::eps::{EpsKind, EpsStatus, NewRegistration, Registration};
+use crate::i18n::{Label, Lang};
 use crate::text::safe_line;
 use clap::Subcommand;
 use std::path::PathBuf;
@@ -63,14 +64,14 @@ pub enum EpsCmd {
     },
 }
 
-pub fn print_registration(out: Out<'_>, r: &Registration) -> Result<(), CliError> {
+pub fn print_registration(out: Out<'_>, r: &Registration, lang: Lang) -> Result<(), CliError> {
     let about = if r.about.is_empty() { String::new() } else { format!(" (om {})", safe_line(&r.about)) };
     writeln!(
         out,
         "{:>3}  {:<11} {:<16} {}{about}{}{}",
         r.number,
-        r.kind.name(),
-        r.status.name(),
+        r.kind.label().get(lang),
+        r.status.label().get(lang),
         safe_line(&r.name),
         if r.location.is_empty() { String::new() } else { format!(" @ {}", safe_line(&r.location)) },
         r.handled_by.as_deref().map(|h| format!("  [{}]", safe_line(h))).unwrap_or_default(),
@@ -131,12 +132,12 @@ pub fn run(s: &mut Session, cmd: EpsCmd, p: &Printer, out: Out<'_>) -> Ran {
         EpsCmd::List { incident } => {
             let incident = s.resolve_incident(incident)?;
             let all = s.eps_registrations(&incident)?;
-            either(out, p, &all, |out| all.iter().try_for_each(|r| print_registration(out, r)))?;
+            either(out, p, &all, |out| all.iter().try_for_each(|r| print_registration(out, r, p.lang)))?;
         }
         EpsCmd::Status { incident, number, status } => {
             let incident = s.resolve_incident(incident)?;
             let (r, _) = s.set_eps_status(&incident, number, EpsStatus::parse(&status.join(" "))?)?;
-            either(out, p, &r, |out| print_registration(out, &r))?;
+            either(out, p, &r, |out| print_registration(out, &r, p.lang))?;
         }
         EpsCmd::Export { incident, out: file, format } => {
             let incident = s.resolve_incident(incident)?;

@@ -4,6 +4,7 @@
 use crate::app::Session;
 use crate::cli::error::{io, usage, Out, Ran};
 use crate::cli::output::{either, Printer};
+use crate::i18n::Label;
 use crate::text::safe_line;
 
 /// `sitroom history --at TIME`: the log, task board and latest approved sitrep as they
@@ -33,8 +34,15 @@ pub fn run(s: &mut Session, incident: Option<i64>, at: &str, p: &Printer, out: O
         writeln!(out, "\nOppgaver ({})", then.tasks.len()).map_err(io)?;
         for t in &then.tasks {
             let who = t.assignee.as_deref().map(safe_line).unwrap_or_default();
-            writeln!(out, "{:>4}  {:<8} {:<12} {}", t.number, t.status.name(), who, safe_line(&t.title))
-                .map_err(io)?;
+            writeln!(
+                out,
+                "{:>4}  {:<8} {:<12} {}",
+                t.number,
+                t.status.label().get(p.lang),
+                who,
+                safe_line(&t.title)
+            )
+            .map_err(io)?;
         }
         match &then.sitrep {
             Some(r) => {

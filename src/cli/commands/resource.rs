@@ -6,6 +6,7 @@ use crate::cli::common::{print_import, read_input, write_output};
 use crate::cli::error::{io, CliError, Out, Ran};
 use crate::cli::output::{either, Printer};
 use crate::domain::contact::{Availability, NewResource, Resource};
+use crate::i18n::{Label, Lang};
 use crate::text::safe_line;
 use clap::Subcommand;
 use std::path::PathBuf;
@@ -62,12 +63,12 @@ pub enum ResourceCmd {
     },
 }
 
-pub fn print_resource(out: Out<'_>, r: &Resource) -> Result<(), CliError> {
+pub fn print_resource(out: Out<'_>, r: &Resource, lang: Lang) -> Result<(), CliError> {
     writeln!(
         out,
         "{:>4}  {:<13} {} × {}{}{}",
         r.number,
-        r.availability.name(),
+        r.availability.label().get(lang),
         r.quantity,
         safe_line(&r.what),
         if r.location.is_empty() { String::new() } else { format!(" @ {}", safe_line(&r.location)) },
@@ -100,7 +101,7 @@ pub fn run(s: &mut Session, cmd: ResourceCmd, p: &Printer, out: Out<'_>) -> Ran 
                     words.iter().all(|w| hay.contains(w.as_str()))
                 })
                 .collect();
-            either(out, p, &list, |out| list.iter().try_for_each(|r| print_resource(out, r)))?;
+            either(out, p, &list, |out| list.iter().try_for_each(|r| print_resource(out, r, p.lang)))?;
         }
         ResourceCmd::Set { number, availability, quantity, location, owner } => {
             let availability = availability.map(|a| Availability::parse(&a)).transpose()?;
@@ -118,7 +119,7 @@ pub fn run(s: &mut Session, cmd: ResourceCmd, p: &Printer, out: Out<'_>) -> Ran 
                     r.owner = o;
                 }
             })?;
-            either(out, p, &r, |out| print_resource(out, &r))?;
+            either(out, p, &r, |out| print_resource(out, &r, p.lang))?;
         }
         ResourceCmd::Import { file, skip_bad } => {
             let data = read_input(&file)?;

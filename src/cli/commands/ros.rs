@@ -5,6 +5,7 @@ use crate::cli::common::{parse_date, write_output};
 use crate::cli::error::{io, CliError, Out, Ran};
 use crate::cli::output::{either, json, Printer};
 use crate::domain::ros::{matrix_text, to_csv, to_markdown, RosEvent};
+use crate::i18n::{Label, Lang};
 use crate::store::NewMeasure;
 use crate::text::safe_line;
 use clap::Subcommand;
@@ -76,12 +77,12 @@ pub enum RosCmd {
     },
 }
 
-pub fn print_event(out: Out<'_>, e: &RosEvent) -> Result<(), CliError> {
+pub fn print_event(out: Out<'_>, e: &RosEvent, lang: Lang) -> Result<(), CliError> {
     writeln!(
         out,
         "{:>3}  {:<7} {:>2} (S{} K{})  {}",
         e.number,
-        e.level().name(),
+        e.level().label().get(lang),
         e.score(),
         e.likelihood,
         e.consequence,
@@ -112,7 +113,7 @@ pub fn run(s: &mut Session, cmd: RosCmd, p: &Printer, out: Out<'_>) -> Ran {
         }
         RosCmd::List => {
             let all = s.ros_events()?;
-            either(out, p, &all, |out| all.iter().try_for_each(|e| print_event(out, e)))?;
+            either(out, p, &all, |out| all.iter().try_for_each(|e| print_event(out, e, p.lang)))?;
         }
         RosCmd::Matrix { no_color } => {
             let all = s.ros_events()?;
@@ -127,12 +128,12 @@ pub fn run(s: &mut Session, cmd: RosCmd, p: &Printer, out: Out<'_>) -> Ran {
         }
         RosCmd::Score { number, likelihood, consequence } => {
             let e = s.score_ros_event(number, likelihood, consequence)?;
-            either(out, p, &e, |out| print_event(out, &e))?;
+            either(out, p, &e, |out| print_event(out, &e, p.lang))?;
         }
         RosCmd::Measure { event, text, existing, owner, due } => {
             let due = due.map(|d| parse_date(&d)).transpose()?;
             let e = s.add_ros_measure(event, NewMeasure { text, existing, owner, due })?;
-            either(out, p, &e, |out| print_event(out, &e))?;
+            either(out, p, &e, |out| print_event(out, &e, p.lang))?;
         }
         RosCmd::Task { event, measure, incident, owner, due } => {
             let incident = s.resolve_incident(incident)?;
