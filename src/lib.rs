@@ -1,8 +1,10 @@
 //! sitroom: a keyboard-driven terminal application for crisis staff rooms.
 //!
-//! Layers, arrows pointing one way: `cli` and `tui` call `app` (the operations a user
-//! performs), which uses `domain` (pure rules) and `store` (the only code that speaks
-//! SQL). `text` holds string helpers every layer shares.
+//! Layers, arrows pointing one way (docs/architecture.md draws them, and
+//! tests/integration/architecture.rs holds them): `cli`, `tui` and `server` call `app`
+//! (the operations a user performs), which uses `store` (SQL) and `sync` (carrying
+//! ops), which use `replication` and `domain` (pure rules); `i18n`, `config`, `lang`,
+//! `text` and `keys` are below everything that uses them.
 
 pub mod app;
 pub mod archive;

@@ -1,6 +1,6 @@
 //! The one error type of the commands, and the one way a command ends: `Ran`, whether
 //! it did all it was asked (exit 0, else 1: an import stopped by bad rows, a log that
-//! does not verify, a bundle with refused changes), or an error (exit 2, said once on
+//! does not verify, a sync with refused changes), or an error (exit 2, said once on
 //! standard error).
 
 use crate::app::AppError;

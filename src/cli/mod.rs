@@ -270,7 +270,6 @@ fn with_session(s: &mut Session, cmd: Command, p: &Printer) -> Ran {
 #[cfg(feature = "tui")]
 /// The TUI on this database, with the keymap and theme asked for (flag, then config).
 fn tui(settings: &Settings, cli: &Cli) -> Result<(), CliError> {
-    let session = settings.open_session()?;
     let options = crate::tui::Options {
         keymap: cli
             .keymap
@@ -281,7 +280,11 @@ fn tui(settings: &Settings, cli: &Cli) -> Result<(), CliError> {
         lang: settings.lang,
         exit_after_first_frame: cli.exit_after_first_frame,
     };
-    Ok(crate::tui::run(session, &options)?)
+    // The keymap, theme and workspaces first: a mistake in one must not leave a new
+    // database behind.
+    let look = crate::tui::Look::load(&options)?;
+    let session = settings.open_session()?;
+    Ok(crate::tui::run(session, look, &options)?)
 }
 
 /// Built without the terminal UI (a server-only build).

@@ -79,12 +79,12 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// A row limit for SQL: `usize::MAX` (everything) stays "no limit" rather than
-/// wrapping to a negative number.
 /// Bring a bare connection's schema to step `n` (tests make older files with it).
 #[cfg(test)]
 pub(crate) use migrations::run_to as migrate_to;
 
+/// A row limit for SQL: `usize::MAX` (everything) stays "no limit" rather than
+/// wrapping to a negative number.
 pub(crate) fn sql_limit(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
 }

@@ -239,8 +239,8 @@ pub const HELP: Meaning = does(Action::Help, "Vis hjelp", "Show help", "hjelp", 
 pub const INCIDENTS: Meaning =
     does(Action::Incidents, "Bytt hendelse", "Switch incident", "hendelser", "incidents");
 
-/// Moving in a list.
-pub const LIST: &[Meaning] = &[UP, DOWN, FIRST, LAST];
+/// Moving in a list (what `tui::list::List` and `widgets::move_selection` do).
+pub const LIST: &[Meaning] = &[UP, DOWN, PAGE_UP, PAGE_DOWN, FIRST, LAST];
 /// Help and switching incident, which every pane offers on keys of its own too.
 pub const AROUND: &[Meaning] = &[HELP, INCIDENTS];
 

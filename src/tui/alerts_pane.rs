@@ -145,7 +145,7 @@ impl AlertsPane {
             cx.post(UiEvent::Error(msg.into()));
             return;
         };
-        // Recording is quick; delivery runs in the background (see `tui::outbox`).
+        // Recording is quick; delivery runs in the background (see `delivery::spawn_worker`).
         let result = cx.session.send_alert(&self.incident, list.trim(), message.trim()).map(|(_, e)| e.text);
         if cx.changed(result) {
             self.reload_or_say(cx);

@@ -60,14 +60,29 @@ pub struct Options {
     pub exit_after_first_frame: bool,
 }
 
-/// Load everything that can fail before the terminal is touched, so errors print
-/// plainly; then run the UI on `session` until the user quits.
-pub fn run(session: Session, options: &Options) -> Result<(), String> {
-    let config_dir = crate::config::config_dir();
-    let keymap = Keymap::load(&options.keymap, config_dir.as_deref()).map_err(|e| e.to_string())?;
-    let theme = Theme::load(&options.theme, config_dir.as_deref(), theme::no_color_requested())
-        .map_err(|e| e.to_string())?;
-    let workspaces = workspace::load(config_dir.as_deref()).map_err(|e| e.to_string())?;
+/// The user's files that shape the TUI: keymap, theme, workspaces. Loaded before the
+/// database is opened and the terminal touched, so a mistake in one is said plainly
+/// and changes nothing.
+pub struct Look {
+    keymap: Keymap,
+    theme: Theme,
+    workspaces: Vec<workspace::WorkspaceDef>,
+}
+
+impl Look {
+    pub fn load(options: &Options) -> Result<Look, String> {
+        let config_dir = crate::config::config_dir();
+        let keymap = Keymap::load(&options.keymap, config_dir.as_deref()).map_err(|e| e.to_string())?;
+        let theme = Theme::load(&options.theme, config_dir.as_deref(), theme::no_color_requested())
+            .map_err(|e| e.to_string())?;
+        let workspaces = workspace::load(config_dir.as_deref()).map_err(|e| e.to_string())?;
+        Ok(Look { keymap, theme, workspaces })
+    }
+}
+
+/// Run the UI on `session`, looking as `look` says, until the user quits.
+pub fn run(session: Session, look: Look, options: &Options) -> Result<(), String> {
+    let Look { keymap, theme, workspaces } = look;
     let db = session.store.path().to_path_buf();
     let channels = session.channels.clone();
     let mut ui =

@@ -186,7 +186,10 @@ fn a_broken_channel_is_tried_again_then_given_up_as_not_delivered() {
     h.ok(&["alert", "send", "Kriseledelse", "Møt"]);
     // Tried at sending, and twice more (the TUI does this every few seconds).
     h.ok(&["alert", "deliver"]);
-    assert!(h.ok(&["--lang", "nb", "alert", "status", "1"]).contains("venter: SMTP"), "still waiting after two tries");
+    assert!(
+        h.ok(&["--lang", "nb", "alert", "status", "1"]).contains("venter: SMTP"),
+        "still waiting after two tries"
+    );
     h.ok(&["alert", "deliver"]);
     let full = h.ok(&["--lang", "nb", "alert", "status", "1"]);
     assert!(full.contains("e-post ase@kommune.no ikke levert: SMTP"), "given up after three tries: {full}");

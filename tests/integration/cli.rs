@@ -338,6 +338,12 @@ fn bad_keymap_or_theme_stops_the_tui_with_file_and_line() {
     assert!(err.contains("unknown theme 'neon'"), "{err}");
     let (_, err) = h.fails(&["--keymap", "emacs"]);
     assert!(err.contains("unknown keymap 'emacs'"), "{err}");
+    // The files are read before the database is opened: a mistyped --db with a bad
+    // theme leaves no new database behind.
+    let typo = h.path().join("typo.db");
+    let (_, err) = h.fails(&["--db", typo.to_str().unwrap(), "--theme", "neon"]);
+    assert!(err.contains("unknown theme 'neon'"), "{err}");
+    assert!(!typo.exists(), "no database was made");
 }
 
 #[test]

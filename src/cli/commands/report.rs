@@ -149,7 +149,7 @@ pub fn run(s: &mut Session, cmd: ReportCmd, p: &Printer, out: Out<'_>) -> Ran {
                 None => out.write_all(text.as_bytes())?,
             }
         }
-        ReportCmd::Sharing(_) => unreachable!("routed to records::sharing"),
+        ReportCmd::Sharing(_) => unreachable!("routed to commands::share"),
         ReportCmd::Templates => {
             for t in s.templates() {
                 writeln!(out, "{}", t.name)?;
