@@ -152,7 +152,7 @@ impl Desk {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::action::Input;
+    use crate::tui::action::{Action, Input};
     use crate::tui::pane::{Cx, Outcome};
 
     /// Help lists what each context declares; every declared action must do
@@ -193,10 +193,23 @@ mod tests {
                 }
             }
         }
-        desk.tick(
-            &mut Cx { session: &mut session, lang: Lang::Nb, events: &mut Vec::new() },
-            std::time::Instant::now(),
-        );
+        // The log list (after Tab), where letters are commands: every declared key there
+        // is pressed too, on a log with an entry to act on.
+        session.add_entry(desk.incident(), crate::app::EntryInput::now("Vannet stiger ved Bøen")).unwrap();
+        for meaning in crate::tui::log_pane::LOG.actions() {
+            if crate::tui::ui::GLOBAL.meaning(meaning.action).is_some() {
+                continue;
+            }
+            let mut events = Vec::new();
+            let mut cx = Cx { session: &mut session, lang: Lang::Nb, events: &mut events };
+            let mut fresh = Desk::open(cx.session, desk.incident().clone(), Lang::Nb).unwrap();
+            let log = fresh.pane_mut(PaneKind::Log);
+            assert_eq!(log.handle(Input::Action(Action::FocusNext), &mut cx), Outcome::Consumed);
+            assert_eq!(log.context(), crate::tui::keymap::Context::Log);
+            if log.handle(Input::Action(meaning.action), &mut cx) == Outcome::Ignored {
+                ignored.push(format!("Log: {} in [Log]", meaning.action.name()));
+            }
+        }
         assert!(ignored.is_empty(), "declared but ignored:\n{}", ignored.join("\n"));
     }
 }
