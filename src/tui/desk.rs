@@ -171,7 +171,7 @@ mod tests {
         };
         let incident = session.create_incident(new).unwrap();
         session.set_active(&incident).unwrap();
-        let mut desk = Desk::open(&mut session, incident, Lang::Nb).unwrap();
+        let desk = Desk::open(&mut session, incident, Lang::Nb).unwrap();
         let mut ignored = Vec::new();
         for &kind in ALL {
             let context = desk.pane(kind).context();
