@@ -73,8 +73,6 @@ pub struct SignIn<'a> {
     pub proof: &'a str,
 }
 
-pub use crate::sync::wire::TOKEN_LIFETIME_DAYS;
-
 /// What one sync round did, for the reply and the server's log.
 #[derive(Debug, Clone)]
 pub struct Round {
