@@ -87,12 +87,6 @@ impl Phrase {
     }
 }
 
-impl From<Text> for Phrase {
-    fn from(t: Text) -> Phrase {
-        Phrase::new(t.nb, t.en)
-    }
-}
-
 /// A sentence in the language asked for, written in every language at once, with the
 /// arguments `format!` takes: `say!(lang, "Oppgave {n} opprettet", "Task {n} created")`.
 #[macro_export]

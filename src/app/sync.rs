@@ -86,12 +86,7 @@ impl Session {
         self.sign_own_chains(&sealer)?;
         let ops = ops.into_iter().map(|(_, op)| op).collect();
         let mut bundle = Bundle::new(sealer.replica.clone(), through, ops, &sealer.key);
-        let incidents: std::collections::BTreeSet<uuid::Uuid> = bundle
-            .ops
-            .iter()
-            .filter(|o| o.kind == crate::replication::Kind::LogEntry)
-            .map(|o| o.incident)
-            .collect();
+        let incidents = bundle.log_incidents();
         for incident in incidents {
             bundle.checkpoints.extend(self.store.checkpoints(incident)?);
         }
@@ -141,12 +136,7 @@ impl Session {
         }
         // Applied and checked in one transaction: every signed head must be the entry
         // that is there once the bundle is in, or nothing of it is kept.
-        let incidents: std::collections::BTreeSet<uuid::Uuid> = bundle
-            .ops
-            .iter()
-            .filter(|o| o.kind == crate::replication::Kind::LogEntry)
-            .map(|o| o.incident)
-            .collect();
+        let incidents = bundle.log_incidents();
         let checked =
             self.store.apply_ops_checked(&bundle.ops, OpState::ToPush, &bundle.checkpoints, |store| {
                 for incident in &incidents {

@@ -43,9 +43,9 @@ pub use meetings::MeetingChange;
 pub use numbered::Stamp;
 pub use plans::NewPlan;
 pub use registers::Duplicate;
-pub use replica::{
-    entry_hash_of, op_from_row, Applied, Conflict, ConflictValue, Judge, OpState, Owners, Who,
-};
+#[cfg(feature = "server")]
+pub(crate) use replica::op_from_row;
+pub use replica::{entry_hash_of, Applied, Conflict, ConflictValue, Judge, OpState, Owners, Who};
 pub use reports::ReportChange;
 pub use ros::{NewMeasure, NewRosEvent};
 pub use sharing::SentShare;

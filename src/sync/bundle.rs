@@ -42,6 +42,12 @@ impl crate::keys::Sealed for Bundle {
 }
 
 impl Bundle {
+    /// The incidents whose log the bundle's ops write in: whose chain heads travel
+    /// with it and are checked when it is applied.
+    pub fn log_incidents(&self) -> std::collections::BTreeSet<uuid::Uuid> {
+        self.ops.iter().filter(|o| o.kind == crate::replication::Kind::LogEntry).map(|o| o.incident).collect()
+    }
+
     /// A bundle of `ops` written by replica `origin` with `key`: its own ops are
     /// signed, so that whoever carries them on can be checked.
     pub fn new(origin: String, through: i64, mut ops: Vec<Op>, key: &crate::keys::SigningKey) -> Bundle {

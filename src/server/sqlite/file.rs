@@ -81,10 +81,10 @@ impl ServerFile {
              ORDER BY o.seq LIMIT ?6",
         )?;
         let hidden = format!(",{},", hidden.join(","));
-        let rows = stmt.query_map(
-            params![cursor, newest, org, origin, hidden, limit.min(i64::MAX as usize) as i64],
-            |r| Ok((op_from_row(r)?, r.get::<_, i64>(10)?)),
-        )?;
+        let rows = stmt
+            .query_map(params![cursor, newest, org, origin, hidden, crate::store::sql_limit(limit)], |r| {
+                Ok((op_from_row(r)?, r.get::<_, i64>(10)?))
+            })?;
         let mut ops = Vec::new();
         let mut last = cursor;
         for row in rows {

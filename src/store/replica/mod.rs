@@ -397,7 +397,7 @@ fn insert_op(tx: &Transaction<'_>, op: &Op, state: OpState, reason: Option<&str>
 const OP_COLUMNS: &str =
     "op_id, hlc, origin, author, device, entity, entity_id, incident_id, action, payload";
 
-pub fn op_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Op>> {
+pub(crate) fn op_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Op>> {
     let uuid = |s: String| Uuid::parse_str(&s).ok();
     let payload: String = r.get(9)?;
     let payload: Value = serde_json::from_str(&payload).unwrap_or(Value::Null);
