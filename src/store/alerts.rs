@@ -2,6 +2,7 @@
 //! messages on their way. Sending records every recipient and every message in one
 //! transaction with its log entry; delivery happens afterwards, from the outbox.
 
+use super::columns::{self, read_row, Columns};
 use super::log::{append_in, NewEntryRecord};
 use super::numbered::Stamp;
 use super::oplog::note;
@@ -72,15 +73,21 @@ fn list_members(tx: &rusqlite::Connection, list_id: &str) -> Result<Vec<Member>>
          WHERE m.list_id = ?1 ORDER BY m.position",
     )?;
     let rows = stmt.query_map([list_id], |r| {
-        Ok(Member {
-            position: r.get(0)?,
-            role: r.get(1)?,
-            name: r.get(2)?,
-            contact: r.get::<_, Option<String>>(3)?.and_then(|s| Uuid::parse_str(&s).ok()),
-            user: r.get(4)?,
-        })
+        Ok(read_row!(r => Member { position: get, role: get, name: get, contact: maybe_uuid, user: get }))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A delivery (channel, address, status, note), from the row's columns at `from`.
+fn sent_from(r: &rusqlite::Row<'_>, from: usize) -> rusqlite::Result<Sent> {
+    let mut columns = Columns::new(r);
+    columns.skip(from);
+    Ok(Sent {
+        channel: columns.code_or(Channel::App)?,
+        address: columns.get()?,
+        status: columns.code_or(Delivery::NotDelivered)?,
+        note: columns.get()?,
+    })
 }
 
 fn insert_members(tx: &Transaction<'_>, list_id: &str, members: &[NewMember]) -> Result<()> {
@@ -281,22 +288,11 @@ impl Store {
                  FROM alert_recipients WHERE alert_id = ?1 ORDER BY position",
             )?
             .query_map([&id], |r| {
-                Ok(Recipient {
-                    id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
-                    position: r.get(1)?,
-                    role: r.get(2)?,
-                    name: r.get(3)?,
-                    user: r.get(4)?,
-                    alerted_at: r.get::<_, Option<i64>>(5)?.map(from_millis),
-                    ack: r.get::<_, Option<String>>(6)?.and_then(|a| Ack::parse(&a).ok()),
-                    ack_at: r.get::<_, Option<i64>>(7)?.map(from_millis),
-                    ack_by: r.get(8)?,
-                    escalated: r.get(9)?,
-                    reached: r.get(10)?,
-                    phone: r.get(11)?,
-                    email: r.get(12)?,
-                    sent: Vec::new(),
-                })
+                Ok(read_row!(r => Recipient {
+                    id: uuid, position: get, role: get, name: get, user: get, alerted_at: maybe_time,
+                    ack: maybe_code, ack_at: maybe_time, ack_by: get, escalated: get, reached: get, phone: get,
+                    email: get; sent: Vec::new()
+                }))
             })?
             .collect::<rusqlite::Result<_>>()?;
         let mut stmt = self.conn.prepare_cached(
@@ -308,13 +304,8 @@ impl Store {
         let index: std::collections::HashMap<Uuid, usize> =
             recipients.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
         while let Some(r) = rows.next()? {
-            let rid = Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default();
-            let sent = Sent {
-                channel: Channel::parse(&r.get::<_, String>(1)?).unwrap_or(Channel::App),
-                address: r.get(2)?,
-                status: Delivery::parse(&r.get::<_, String>(3)?).unwrap_or(Delivery::NotDelivered),
-                note: r.get(4)?,
-            };
+            let rid = columns::id(&r.get::<_, String>(0)?);
+            let sent = sent_from(r, 1)?;
             if let Some(i) = index.get(&rid) {
                 recipients[*i].sent.push(sent);
             }
@@ -428,16 +419,10 @@ impl Store {
              WHERE d.status = 'venter' ORDER BY d.id LIMIT ?1",
         )?;
         let rows = stmt.query_map([super::sql_limit(limit)], |r| {
-            Ok(Outgoing {
-                id: r.get(0)?,
-                channel: Channel::parse(&r.get::<_, String>(1)?).unwrap_or(Channel::App),
-                address: r.get(2)?,
-                name: r.get(3)?,
-                message: r.get(4)?,
-                incident: r.get(5)?,
-                alert: r.get(6)?,
-                attempts: r.get(7)?,
-            })
+            Ok(read_row!(r => Outgoing {
+                id: get, channel: code_or(Channel::App), address: get, name: get, message: get, incident: get,
+                alert: get, attempts: get,
+            }))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -473,14 +458,7 @@ impl Store {
             .prepare_cached(
                 "SELECT channel, address, status, note FROM alert_deliveries WHERE recipient_id = ?1",
             )?
-            .query_map([&rid], |r| {
-                Ok(Sent {
-                    channel: Channel::parse(&r.get::<_, String>(0)?).unwrap_or(Channel::App),
-                    address: r.get(1)?,
-                    status: Delivery::parse(&r.get::<_, String>(2)?).unwrap_or(Delivery::NotDelivered),
-                    note: r.get(3)?,
-                })
-            })?
+            .query_map([&rid], |r| sent_from(r, 0))?
             .collect::<rusqlite::Result<_>>()?;
         let now_reached = reached(&sends);
         if now_reached != was {
@@ -535,14 +513,9 @@ impl Store {
              ORDER BY r.alerted_at DESC",
         )?;
         let rows = stmt.query_map([user], |r| {
-            Ok(Waiting {
-                incident: r.get(0)?,
-                alert: r.get(1)?,
-                position: r.get(2)?,
-                message: r.get(3)?,
-                sent_by: r.get(4)?,
-                sent_at: from_millis(r.get(5)?),
-            })
+            Ok(read_row!(r => Waiting {
+                incident: get, alert: get, position: get, message: get, sent_by: get, sent_at: time,
+            }))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

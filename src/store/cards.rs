@@ -1,6 +1,7 @@
 //! Action cards in the store, and activating one: its items become tasks of the
 //! incident, all in one transaction with the log entry that says so.
 
+use super::columns::read_row;
 use super::log::{append_in, NewEntryRecord};
 use super::oplog::note;
 use super::replica::Who;
@@ -117,13 +118,9 @@ impl Store {
                 "SELECT text, role, assignee, priority, due_in FROM card_items WHERE card_id = ?1 ORDER BY position",
             )?
             .query_map([&id], |r| {
-                Ok(CardItem {
-                    text: r.get(0)?,
-                    role: r.get(1)?,
-                    assignee: r.get(2)?,
-                    priority: Priority::parse(&r.get::<_, String>(3)?).unwrap_or_default(),
-                    due_in: r.get(4)?,
-                })
+                Ok(read_row!(r => CardItem {
+                    text: get, role: get, assignee: get, priority: code_or(Priority::default()), due_in: get,
+                }))
             })?
             .collect::<rusqlite::Result<_>>()?;
         Ok(StoredCard {

@@ -1,6 +1,7 @@
 //! Signed chain heads (see `replication::checkpoint`): kept on clients and on the server,
 //! and where each entry stands in its replica's chain.
 
+use super::columns::read_row;
 use super::{Result, Store};
 use crate::keys::{Sealer, SigningKey};
 use crate::replication::checkpoint::{Checkpoint, SIGN_EVERY_ENTRIES, SIGN_EVERY_MS};
@@ -10,19 +11,10 @@ use uuid::Uuid;
 const COLUMNS: &str = "incident_id, origin, count, entry_id, head, at, key, sig, org, server_sig";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Checkpoint> {
-    let uuid = |s: String| Uuid::parse_str(&s).unwrap_or_default();
-    Ok(Checkpoint {
-        incident: uuid(r.get(0)?),
-        origin: r.get(1)?,
-        count: r.get(2)?,
-        entry: uuid(r.get(3)?),
-        head: r.get(4)?,
-        at: r.get(5)?,
-        key: r.get(6)?,
-        sig: r.get(7)?,
-        org: r.get(8)?,
-        server_sig: r.get(9)?,
-    })
+    Ok(read_row!(r => Checkpoint {
+        incident: uuid, origin: get, count: get, entry: uuid, head: get, at: get, key: get, sig: get, org: get,
+        server_sig: get,
+    }))
 }
 
 fn keep_in(conn: &rusqlite::Connection, checkpoints: &[Checkpoint]) -> Result<()> {

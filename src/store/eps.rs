@@ -1,11 +1,12 @@
 //! EPS registrations (evacuees, affected persons, inquiries from next of kin). The
 //! store keeps them; who may see them is decided in `app` (and on the sync server).
 
+use super::columns::read_row;
 use super::log::{append_in, NewEntryRecord};
 use super::replica::{self, Who};
 use super::{Result, Store, StoreError};
 use crate::domain::eps::{EpsKind, EpsStatus, NewRegistration, Registration};
-use crate::domain::time::{from_millis, to_millis};
+use crate::domain::time::to_millis;
 use crate::domain::{Incident, LogEntry};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -17,22 +18,11 @@ fn registrations_in(conn: &Connection, incident: &Incident) -> Result<Vec<Regist
          FROM eps_registrations WHERE incident_id = ?1 ORDER BY number",
     )?;
     let rows = stmt.query_map([incident.id.to_string()], |r| {
-        Ok(Registration {
-            id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
-            incident: incident.number,
-            number: r.get(1)?,
-            kind: EpsKind::parse(&r.get::<_, String>(2)?).unwrap_or(EpsKind::Affected),
-            name: r.get(3)?,
-            born: r.get(4)?,
-            phone: r.get(5)?,
-            location: r.get(6)?,
-            about: r.get(7)?,
-            status: EpsStatus::parse(&r.get::<_, String>(8)?).unwrap_or(EpsStatus::Registered),
-            notes: r.get(9)?,
-            handled_by: r.get(10)?,
-            created_at: from_millis(r.get(11)?),
-            updated_at: from_millis(r.get(12)?),
-        })
+        Ok(read_row!(r => Registration {
+            id: uuid, number: get, kind: code_or(EpsKind::Affected), name: get, born: get, phone: get,
+            location: get, about: get, status: code_or(EpsStatus::Registered), notes: get, handled_by: get,
+            created_at: time, updated_at: time; incident: incident.number
+        }))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -1,5 +1,6 @@
 //! Evaluation points of an incident or exercise.
 
+use super::columns::read_row;
 use super::log::{append_in, NewEntryRecord};
 use super::numbered::Stamp;
 use super::oplog::note;
@@ -83,16 +84,10 @@ impl Store {
              WHERE e.incident_id = ?1 ORDER BY e.kind, e.number",
         )?;
         let rows = stmt.query_map([incident.id.to_string()], |r| {
-            Ok(Point {
-                id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
-                number: r.get(1)?,
-                kind: PointKind::parse(&r.get::<_, String>(2)?).unwrap_or(PointKind::Improve),
-                text: r.get(3)?,
-                task: r.get(4)?,
-                plan: r.get(5)?,
-                ros: r.get(6)?,
-                created_by: r.get(7)?,
-            })
+            Ok(read_row!(r => Point {
+                id: uuid, number: get, kind: code_or(PointKind::Improve), text: get, task: get, plan: get,
+                ros: get, created_by: get,
+            }))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

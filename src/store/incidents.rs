@@ -1,8 +1,9 @@
 //! Incidents in the store.
 
+use super::columns::read_row;
 use super::replica::{self, Who};
 use super::{Result, Store, StoreError};
-use crate::domain::time::{from_millis, to_millis};
+use crate::domain::time::to_millis;
 use crate::domain::{Incident, IncidentStatus, NewIncident, Severity};
 use crate::replication::Kind;
 use chrono::{DateTime, Utc};
@@ -13,21 +14,12 @@ const COLUMNS: &str =
     "id, number, title, type, severity, status, exercise, created_at, closed_at, created_by";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Incident> {
-    let id: String = r.get(0)?;
-    let status: String = r.get(5)?;
-    let severity: u8 = r.get(4)?;
-    Ok(Incident {
-        id: Uuid::parse_str(&id).unwrap_or_default(),
-        number: r.get(1)?,
-        title: r.get(2)?,
-        kind: r.get(3)?,
-        severity: Severity::new(severity).unwrap_or(Severity::DEFAULT),
-        status: IncidentStatus::parse(&status).unwrap_or(IncidentStatus::Open),
-        exercise: r.get(6)?,
-        created_at: from_millis(r.get(7)?),
-        closed_at: r.get::<_, Option<i64>>(8)?.map(from_millis),
-        created_by: r.get(9)?,
-    })
+    Ok(read_row!(r => Incident {
+        id: uuid, number: get, title: get, kind: get,
+        severity: with(|level: u8| Severity::new(level).unwrap_or(Severity::DEFAULT)),
+        status: code_or(IncidentStatus::Open), exercise: get, created_at: time, closed_at: maybe_time,
+        created_by: get,
+    }))
 }
 
 impl Store {

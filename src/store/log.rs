@@ -1,6 +1,7 @@
 //! Log entries in the store: appended in a transaction that reads the previous hash,
 //! so the chain stays whole even with a CLI writing beside the TUI.
 
+use super::columns::{id, read_row};
 use super::replica::{self, Who};
 use super::{Result, Store, StoreError};
 use crate::domain::log::{HashInput, GENESIS_HASH};
@@ -50,34 +51,12 @@ pub struct EntrySummary<'a> {
 const ENTRY_COLUMNS: &str = "e.id, i.number, e.seq, e.text, e.author, e.device, e.reported_at, \
      e.recorded_at, e.kind, e.tags, e.mentions, e.significant, e.corrects, e.prev_hash, e.hash, e.origin";
 
-fn words(s: &str) -> Vec<String> {
-    s.split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect()
-}
-
-fn uuid(s: &str) -> Uuid {
-    Uuid::parse_str(s).unwrap_or_default()
-}
-
 fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<LogEntry> {
-    let kind: String = r.get(8)?;
-    Ok(LogEntry {
-        id: uuid(&r.get::<_, String>(0)?),
-        incident: r.get(1)?,
-        seq: r.get(2)?,
-        text: r.get(3)?,
-        author: r.get(4)?,
-        device: r.get(5)?,
-        reported_at: from_millis(r.get(6)?),
-        recorded_at: from_millis(r.get(7)?),
-        kind: EntryKind::parse(&kind).unwrap_or_default(),
-        tags: words(&r.get::<_, String>(9)?),
-        mentions: words(&r.get::<_, String>(10)?),
-        significant: r.get(11)?,
-        corrects: r.get::<_, Option<String>>(12)?.map(|s| uuid(&s)),
-        prev_hash: r.get(13)?,
-        hash: r.get(14)?,
-        origin: r.get(15)?,
-    })
+    Ok(read_row!(r => LogEntry {
+        id: uuid, incident: get, seq: get, text: get, author: get, device: get, reported_at: time,
+        recorded_at: time, kind: code_or(EntryKind::default()), tags: list(' '), mentions: list(' '),
+        significant: get, corrects: maybe_uuid, prev_hash: get, hash: get, origin: get,
+    }))
 }
 
 /// Append entries inside a transaction the caller holds, so an automatic entry and the
@@ -254,7 +233,7 @@ impl Store {
                 })
             };
             f(&EntrySummary {
-                id: uuid(text(0)?),
+                id: id(text(0)?),
                 seq: r.get(1)?,
                 text: text(2)?,
                 folded: text(3)?,

@@ -3,6 +3,7 @@
 //! transaction (one fsync for many, since an import of thousands must not take
 //! minutes), each message in its own savepoint so a failure leaves no trace of it.
 
+use super::columns::read_row;
 use super::log::{append_in, NewEntryRecord};
 use super::{Result, Store};
 use crate::domain::mail::Attachment as MailAttachment;
@@ -116,15 +117,9 @@ impl Store {
              WHERE e.incident_id = ?1 ORDER BY e.seq, a.position",
         )?;
         let rows = stmt.query_map(params![incident.id.to_string(), with_data], |r| {
-            Ok(Attachment {
-                entry_seq: r.get(0)?,
-                position: r.get(1)?,
-                name: r.get(2)?,
-                mime: r.get(3)?,
-                size: r.get(4)?,
-                sha256: r.get(5)?,
-                data: r.get(6)?,
-            })
+            Ok(read_row!(r => Attachment {
+                entry_seq: get, position: get, name: get, mime: get, size: get, sha256: get, data: get,
+            }))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

@@ -1,11 +1,12 @@
 //! Media inquiries in the store; like tasks, each change commits with its automatic
 //! log entry.
 
+use super::columns::read_row;
 use super::log::NewEntryRecord;
 use super::numbered::{self, Change, Numbered, Stamp};
 use super::{Result, Store, StoreError};
 use crate::domain::media::{MediaInquiry, MediaStatus, NewInquiry};
-use crate::domain::time::{from_millis, to_millis};
+use crate::domain::time::to_millis;
 use crate::domain::{Incident, LogEntry};
 use crate::replication::Kind;
 use rusqlite::{params, OptionalExtension, Row, Transaction};
@@ -15,23 +16,11 @@ const COLUMNS: &str = "m.id, i.number, m.number, m.outgoing, m.outlet, m.journal
      m.deadline, m.responsible, m.status, m.answer, m.created_at, m.created_by, m.updated_at";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<MediaInquiry> {
-    Ok(MediaInquiry {
-        id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
-        incident: r.get(1)?,
-        number: r.get(2)?,
-        outgoing: r.get(3)?,
-        outlet: r.get(4)?,
-        journalist: r.get(5)?,
-        contact: r.get(6)?,
-        question: r.get(7)?,
-        deadline: r.get::<_, Option<i64>>(8)?.map(from_millis),
-        responsible: r.get(9)?,
-        status: MediaStatus::parse(&r.get::<_, String>(10)?).unwrap_or(MediaStatus::New),
-        answer: r.get(11)?,
-        created_at: from_millis(r.get(12)?),
-        created_by: r.get(13)?,
-        updated_at: from_millis(r.get(14)?),
-    })
+    Ok(read_row!(r => MediaInquiry {
+        id: uuid, incident: get, number: get, outgoing: get, outlet: get, journalist: get, contact: get,
+        question: get, deadline: maybe_time, responsible: get, status: code_or(MediaStatus::New), answer: get,
+        created_at: time, created_by: get, updated_at: time,
+    }))
 }
 
 fn inquiry_in(tx: &Transaction<'_>, id: Uuid) -> Result<MediaInquiry> {

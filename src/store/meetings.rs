@@ -1,10 +1,11 @@
 //! Meetings in the store; each change commits with its automatic log entry.
 
+use super::columns::read_row;
 use super::log::NewEntryRecord;
 use super::numbered::{self, Change, Numbered, Stamp};
 use super::{Result, Store, StoreError};
 use crate::domain::meeting::{Meeting, MeetingStatus, NewMeeting};
-use crate::domain::time::{from_millis, to_millis};
+use crate::domain::time::to_millis;
 use crate::domain::{Incident, LogEntry};
 use crate::replication::Kind;
 use rusqlite::{params, OptionalExtension, Row, Transaction};
@@ -15,19 +16,11 @@ const COLUMNS: &str = "m.id, i.number, m.number, m.title, m.starts_at, m.partici
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Meeting> {
     let list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
-    Ok(Meeting {
-        id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
-        incident: r.get(1)?,
-        number: r.get(2)?,
-        title: r.get(3)?,
-        starts_at: from_millis(r.get(4)?),
-        participants: list(r.get(5)?),
-        agenda: list(r.get(6)?),
-        status: MeetingStatus::parse(&r.get::<_, String>(7)?).unwrap_or(MeetingStatus::Planned),
-        current_item: r.get(8)?,
-        minutes_report: r.get(9)?,
-        created_by: r.get(10)?,
-    })
+    Ok(read_row!(r => Meeting {
+        id: uuid, incident: get, number: get, title: get, starts_at: time, participants: with(list),
+        agenda: with(list), status: code_or(MeetingStatus::Planned), current_item: get, minutes_report: get,
+        created_by: get,
+    }))
 }
 
 fn meeting_in(tx: &Transaction<'_>, id: Uuid) -> Result<Meeting> {

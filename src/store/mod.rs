@@ -7,6 +7,7 @@ mod alerts;
 mod archive;
 mod cards;
 mod checkpoints;
+mod columns;
 mod drafts;
 mod eps;
 mod evaluations;

@@ -1,10 +1,11 @@
 //! Contingency plans and their links to alert lists, resources and action cards.
 
+use super::columns::read_row;
 use super::oplog::note;
 use super::replica::Who;
 use super::{Result, Store, StoreError};
 use crate::domain::plan::{LinkKind, Plan, PlanLink};
-use crate::domain::time::{from_millis, to_millis};
+use crate::domain::time::to_millis;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
@@ -118,18 +119,11 @@ impl Store {
              FROM plans p LEFT JOIN plans parent ON parent.id = p.parent_id ORDER BY p.number",
         )?;
         let rows = stmt.query_map([], |r| {
-            let id: String = r.get(0)?;
-            Ok(Plan {
-                id: Uuid::parse_str(&id).unwrap_or_default(),
-                number: r.get(1)?,
-                title: r.get(2)?,
-                parent: r.get(3)?,
-                owner: r.get(4)?,
-                revised_at: r.get::<_, Option<i64>>(5)?.map(from_millis),
-                revise_by: r.get::<_, Option<i64>>(6)?.map(from_millis),
-                text: r.get(7)?,
-                links: links.remove(&id).unwrap_or_default(),
-            })
+            let links = links.remove(&r.get::<_, String>(0)?).unwrap_or_default();
+            Ok(read_row!(r => Plan {
+                id: uuid, number: get, title: get, parent: get, owner: get, revised_at: maybe_time,
+                revise_by: maybe_time, text: get; links
+            }))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

@@ -3,9 +3,9 @@
 //! (which applies changes made elsewhere and must refold what it changed), so neither
 //! has to call the other.
 
+use super::columns::read_row;
 use super::Result;
 use crate::domain::contact::{Availability, Contact, NewResource, Resource};
-use crate::domain::time::from_millis;
 use rusqlite::{params, Row, Transaction};
 use uuid::Uuid;
 
@@ -17,35 +17,20 @@ pub(super) fn split(s: String) -> Vec<String> {
 }
 
 pub(super) fn contact_from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
-    Ok(Contact {
-        id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
-        number: r.get(1)?,
-        name: r.get(2)?,
-        organisation: r.get(3)?,
-        function: r.get(4)?,
-        phones: split(r.get(5)?),
-        email: r.get(6)?,
-        notes: r.get(7)?,
-        groups: split(r.get(8)?),
-        updated_at: from_millis(r.get(9)?),
-    })
+    Ok(read_row!(r => Contact {
+        id: uuid, number: get, name: get, organisation: get, function: get, phones: list('\n'), email: get,
+        notes: get, groups: list('\n'), updated_at: time,
+    }))
 }
 
 pub(super) const RESOURCE_COLUMNS: &str =
     "id, number, what, location, quantity, owner, availability, notes, updated_at";
 
 pub(super) fn resource_from_row(r: &Row<'_>) -> rusqlite::Result<Resource> {
-    Ok(Resource {
-        id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
-        number: r.get(1)?,
-        what: r.get(2)?,
-        location: r.get(3)?,
-        quantity: r.get(4)?,
-        owner: r.get(5)?,
-        availability: Availability::parse(&r.get::<_, String>(6)?).unwrap_or(Availability::Available),
-        notes: r.get(7)?,
-        updated_at: from_millis(r.get(8)?),
-    })
+    Ok(read_row!(r => Resource {
+        id: uuid, number: get, what: get, location: get, quantity: get, owner: get,
+        availability: code_or(Availability::Available), notes: get, updated_at: time,
+    }))
 }
 
 /// Make a contact's search text again from its row (after a change from elsewhere).

@@ -1,12 +1,13 @@
 //! Reports in the store: one row per version. The latest version of a report is the
 //! one worked on; older ones are kept as they were.
 
+use super::columns::read_row;
 use super::log::NewEntryRecord;
 use super::numbered::{self, Change, Numbered, Stamp};
 use super::replica::{self, Who};
 use super::{Result, Store, StoreError};
 use crate::domain::report::{Report, ReportStatus};
-use crate::domain::time::{from_millis, to_millis};
+use crate::domain::time::to_millis;
 use crate::domain::{Incident, LogEntry};
 use crate::i18n::{Label, Lang};
 use crate::replication::Kind;
@@ -23,24 +24,11 @@ const LATEST: &str = "r.version = (SELECT max(v.version) FROM report_versions v
      WHERE v.incident_id = r.incident_id AND v.number = r.number)";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Report> {
-    Ok(Report {
-        id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
-        incident: r.get(1)?,
-        number: r.get(2)?,
-        version: r.get(3)?,
-        kind: r.get(4)?,
-        title: r.get(5)?,
-        text: r.get(6)?,
-        status: ReportStatus::parse(&r.get::<_, String>(7)?).unwrap_or(ReportStatus::Draft),
-        comment: r.get(8)?,
-        approved_by: r.get(9)?,
-        approved_at: r.get::<_, Option<i64>>(10)?.map(from_millis),
-        created_at: from_millis(r.get(11)?),
-        created_by: r.get(12)?,
-        updated_at: from_millis(r.get(13)?),
-        parent_version: r.get(14)?,
-        fork_of: r.get(15)?,
-    })
+    Ok(read_row!(r => Report {
+        id: uuid, incident: get, number: get, version: get, kind: get, title: get, text: get,
+        status: code_or(ReportStatus::Draft), comment: get, approved_by: get, approved_at: maybe_time,
+        created_at: time, created_by: get, updated_at: time, parent_version: get, fork_of: get,
+    }))
 }
 
 fn latest_in(tx: &Transaction<'_>, incident: &Incident, number: i64) -> Result<Report> {

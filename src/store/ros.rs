@@ -1,6 +1,7 @@
 //! The ROS register: unwanted events and their measures; a measure can become a task of
 //! an incident, tracked like any other.
 
+use super::columns::read_row;
 use super::log::{append_in, NewEntryRecord};
 use super::numbered::Stamp;
 use super::oplog::note;
@@ -9,7 +10,7 @@ use super::tasks::insert_task;
 use super::{Result, Store, StoreError};
 use crate::domain::ros::{Measure, RosEvent};
 use crate::domain::task::{NewTask, Task};
-use crate::domain::time::{from_millis, to_millis};
+use crate::domain::time::to_millis;
 use crate::domain::{Incident, LogEntry};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
@@ -147,23 +148,16 @@ impl Store {
     pub fn ros_events(&self) -> Result<Vec<RosEvent>> {
         let mut measures: std::collections::HashMap<String, Vec<Measure>> = Default::default();
         let mut stmt = self.conn.prepare_cached(
-            "SELECT m.event_id, m.id, m.number, m.text, m.existing, m.owner, m.due, i.number || '/' || t.number
+            "SELECT m.id, m.number, m.text, m.existing, m.owner, m.due, i.number || '/' || t.number, m.event_id
              FROM ros_measures m LEFT JOIN tasks t ON t.id = m.task_id LEFT JOIN incidents i ON i.id = t.incident_id
              ORDER BY m.number",
         )?;
         let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                Measure {
-                    id: Uuid::parse_str(&r.get::<_, String>(1)?).unwrap_or_default(),
-                    number: r.get(2)?,
-                    text: r.get(3)?,
-                    existing: r.get(4)?,
-                    owner: r.get(5)?,
-                    due: r.get::<_, Option<i64>>(6)?.map(from_millis),
-                    task: r.get(7)?,
-                },
-            ))
+            let event: String = r.get(7)?;
+            let measure = read_row!(r => Measure {
+                id: uuid, number: get, text: get, existing: get, owner: get, due: maybe_time, task: get,
+            });
+            Ok((event, measure))
         })?;
         for row in rows {
             let (event, m) = row?;
@@ -173,17 +167,11 @@ impl Store {
             "SELECT id, number, title, description, likelihood, consequence, vulnerabilities FROM ros_events",
         )?;
         let rows = stmt.query_map([], |r| {
-            let id: String = r.get(0)?;
-            Ok(RosEvent {
-                id: Uuid::parse_str(&id).unwrap_or_default(),
-                number: r.get(1)?,
-                title: r.get(2)?,
-                description: r.get(3)?,
-                likelihood: r.get(4)?,
-                consequence: r.get(5)?,
-                vulnerabilities: r.get(6)?,
-                measures: measures.remove(&id).unwrap_or_default(),
-            })
+            let measures = measures.remove(&r.get::<_, String>(0)?).unwrap_or_default();
+            Ok(read_row!(r => RosEvent {
+                id: uuid, number: get, title: get, description: get, likelihood: get, consequence: get,
+                vulnerabilities: get; measures
+            }))
         })?;
         let mut all: Vec<RosEvent> = rows.collect::<rusqlite::Result<_>>()?;
         all.sort_by_key(|e| (std::cmp::Reverse(e.score()), std::cmp::Reverse(e.consequence), e.number));

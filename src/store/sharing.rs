@@ -2,6 +2,7 @@
 //! this one, kept per incident with the log entry that records their receipt. On the
 //! server: which organisation reports to which, and the shared reports on their way.
 
+use super::columns::read_row;
 use super::log::{append_in, NewEntryRecord};
 use super::{Result, Store, StoreError};
 use crate::domain::share::ShareReceiptRecord;
@@ -121,13 +122,9 @@ impl Store {
                  WHERE s.id = ?1 AND s.received_at IS NULL",
                 [receipt.id.to_string()],
                 |r| {
-                    Ok(SentShare {
-                        incident_id: r.get(0)?,
-                        number: r.get(1)?,
-                        version: r.get(2)?,
-                        title: r.get(3)?,
-                        sent_to: r.get(4)?,
-                    })
+                    Ok(read_row!(r => SentShare {
+                        incident_id: get, number: get, version: get, title: get, sent_to: get,
+                    }))
                 },
             )
             .optional()?;

@@ -2,6 +2,7 @@
 //! that records it, in one transaction: the log never misses a task change, and never
 //! records one that did not happen.
 
+use super::columns::{id, read_row};
 use super::log::append_in;
 use super::log::NewEntryRecord;
 use super::numbered::{self, next_number, Change, Numbered, Stamp};
@@ -9,7 +10,7 @@ use super::replica;
 use super::replica::Who;
 use super::{Result, Store, StoreError};
 use crate::domain::task::{NewTask, Priority, Task, TaskStatus};
-use crate::domain::time::{from_millis, to_millis};
+use crate::domain::time::to_millis;
 use crate::domain::{Incident, LogEntry};
 use crate::replication::Kind;
 use chrono::{DateTime, Utc};
@@ -22,28 +23,12 @@ const COLUMNS: &str =
      (SELECT group_concat(entry_id, ' ') FROM task_links l WHERE l.task_id = t.id)";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
-    let uuid = |s: String| Uuid::parse_str(&s).unwrap_or_default();
-    Ok(Task {
-        id: uuid(r.get(0)?),
-        incident: r.get(1)?,
-        number: r.get(2)?,
-        title: r.get(3)?,
-        description: r.get(4)?,
-        assignee: r.get(5)?,
-        priority: Priority::parse(&r.get::<_, String>(6)?).unwrap_or_default(),
-        due: r.get::<_, Option<i64>>(7)?.map(from_millis),
-        status: TaskStatus::parse(&r.get::<_, String>(8)?).unwrap_or(TaskStatus::New),
-        created_at: from_millis(r.get(9)?),
-        created_by: r.get(10)?,
-        updated_at: from_millis(r.get(11)?),
-        from_entries: r
-            .get::<_, Option<String>>(12)?
-            .unwrap_or_default()
-            .split(' ')
-            .filter(|s| !s.is_empty())
-            .map(|s| uuid(s.to_string()))
-            .collect(),
-    })
+    Ok(read_row!(r => Task {
+        id: uuid, incident: get, number: get, title: get, description: get, assignee: get,
+        priority: code_or(Priority::default()), due: maybe_time, status: code_or(TaskStatus::New),
+        created_at: time, created_by: get, updated_at: time,
+        from_entries: with(|ids: Option<String>| ids.unwrap_or_default().split_whitespace().map(id).collect()),
+    }))
 }
 
 fn task_in(tx: &Transaction<'_>, id: Uuid) -> Result<Task> {
