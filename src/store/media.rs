@@ -4,32 +4,13 @@
 use super::columns::read_row;
 use super::log::NewEntryRecord;
 use super::numbered::{self, Change, Numbered, Stamp};
-use super::{Result, Store, StoreError};
+use super::{Result, Store};
 use crate::domain::media::{MediaInquiry, MediaStatus, NewInquiry};
 use crate::domain::time::to_millis;
 use crate::domain::{Incident, LogEntry};
 use crate::replication::Kind;
-use rusqlite::{params, OptionalExtension, Row, Transaction};
+use rusqlite::{params, Row, Transaction};
 use uuid::Uuid;
-
-const COLUMNS: &str = "m.id, i.number, m.number, m.outgoing, m.outlet, m.journalist, m.contact, m.question, \
-     m.deadline, m.responsible, m.status, m.answer, m.created_at, m.created_by, m.updated_at";
-
-fn from_row(r: &Row<'_>) -> rusqlite::Result<MediaInquiry> {
-    Ok(read_row!(r => MediaInquiry {
-        id: uuid, incident: get, number: get, outgoing: get, outlet: get, journalist: get, contact: get,
-        question: get, deadline: maybe_time, responsible: get, status: code_or(MediaStatus::New), answer: get,
-        created_at: time, created_by: get, updated_at: time,
-    }))
-}
-
-fn inquiry_in(tx: &Transaction<'_>, id: Uuid) -> Result<MediaInquiry> {
-    Ok(tx
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM media m JOIN incidents i ON i.id = m.incident_id WHERE m.id = ?1"
-        ))?
-        .query_row([id.to_string()], from_row)?)
-}
 
 /// A change to an inquiry's mutable fields.
 #[derive(Debug, Clone)]
@@ -75,24 +56,11 @@ impl Store {
 
     /// The incident's inquiries, by number.
     pub fn inquiries(&self, incident: &Incident) -> Result<Vec<MediaInquiry>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM media m JOIN incidents i ON i.id = m.incident_id WHERE m.incident_id = ?1 ORDER BY m.number"
-        ))?;
-        let rows = stmt.query_map([incident.id.to_string()], from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        numbered::all(&self.conn, incident)
     }
 
     pub fn inquiry(&self, incident: &Incident, number: i64) -> Result<MediaInquiry> {
-        self.conn
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM media m JOIN incidents i ON i.id = m.incident_id
-                 WHERE m.incident_id = ?1 AND m.number = ?2"
-            ))?
-            .query_row(params![incident.id.to_string(), number], from_row)
-            .optional()?
-            .ok_or_else(|| {
-                StoreError::NotFound(format!("incident {} has no media inquiry {number}", incident.number))
-            })
+        numbered::by_number(&self.conn, incident, number)
     }
 
     /// Change an inquiry and log it, in one transaction; `check` may refuse it.
@@ -140,8 +108,16 @@ impl Numbered for MediaInquiry {
     const TABLE: &'static str = "media";
     const KIND: Kind = Kind::Media;
     const NAME: &'static str = "media inquiry";
+    const COLUMNS: &'static str =
+        "m.id, i.number, m.number, m.outgoing, m.outlet, m.journalist, m.contact, m.question, \
+     m.deadline, m.responsible, m.status, m.answer, m.created_at, m.created_by, m.updated_at";
+    const ALIAS: &'static str = "m";
 
-    fn read(tx: &Transaction<'_>, id: Uuid) -> Result<Self> {
-        inquiry_in(tx, id)
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(read_row!(r => MediaInquiry {
+            id: uuid, incident: get, number: get, outgoing: get, outlet: get, journalist: get, contact: get,
+            question: get, deadline: maybe_time, responsible: get, status: code_or(MediaStatus::New), answer: get,
+            created_at: time, created_by: get, updated_at: time,
+        }))
     }
 }

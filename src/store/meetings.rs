@@ -3,33 +3,13 @@
 use super::columns::read_row;
 use super::log::NewEntryRecord;
 use super::numbered::{self, Change, Numbered, Stamp};
-use super::{Result, Store, StoreError};
+use super::{Result, Store};
 use crate::domain::meeting::{Meeting, MeetingStatus, NewMeeting};
 use crate::domain::time::to_millis;
 use crate::domain::{Incident, LogEntry};
 use crate::replication::Kind;
-use rusqlite::{params, OptionalExtension, Row, Transaction};
+use rusqlite::{params, Row, Transaction};
 use uuid::Uuid;
-
-const COLUMNS: &str = "m.id, i.number, m.number, m.title, m.starts_at, m.participants, m.agenda, m.status, \
-     m.current_item, m.minutes_report, m.created_by";
-
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Meeting> {
-    let list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
-    Ok(read_row!(r => Meeting {
-        id: uuid, incident: get, number: get, title: get, starts_at: time, participants: with(list),
-        agenda: with(list), status: code_or(MeetingStatus::Planned), current_item: get, minutes_report: get,
-        created_by: get,
-    }))
-}
-
-fn meeting_in(tx: &Transaction<'_>, id: Uuid) -> Result<Meeting> {
-    Ok(tx
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM meetings m JOIN incidents i ON i.id = m.incident_id WHERE m.id = ?1"
-        ))?
-        .query_row([id.to_string()], from_row)?)
-}
 
 /// How a meeting changes.
 #[derive(Debug, Clone)]
@@ -73,33 +53,17 @@ impl Store {
     }
 
     pub fn meetings(&self, incident: &Incident) -> Result<Vec<Meeting>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM meetings m JOIN incidents i ON i.id = m.incident_id WHERE m.incident_id = ?1 ORDER BY m.number"
-        ))?;
-        let rows = stmt.query_map([incident.id.to_string()], from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        numbered::all(&self.conn, incident)
     }
 
     pub fn meeting(&self, incident: &Incident, number: i64) -> Result<Meeting> {
-        self.conn
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM meetings m JOIN incidents i ON i.id = m.incident_id WHERE m.incident_id = ?1 AND m.number = ?2"
-            ))?
-            .query_row(params![incident.id.to_string(), number], from_row)
-            .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("incident {} has no meeting {number}", incident.number)))
+        numbered::by_number(&self.conn, incident, number)
     }
 
     /// The meeting running in the incident, if one is.
     pub fn ongoing_meeting(&self, incident: &Incident) -> Result<Option<Meeting>> {
-        Ok(self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM meetings m JOIN incidents i ON i.id = m.incident_id
-                 WHERE m.incident_id = ?1 AND m.status = 'pågår' ORDER BY m.number DESC LIMIT 1"
-            ))?
-            .query_row([incident.id.to_string()], from_row)
-            .optional()?)
+        let running = "m.incident_id = ?1 AND m.status = 'pågår' ORDER BY m.number DESC LIMIT 1";
+        Ok(numbered::query(&self.conn, running, [incident.id.to_string()])?.pop())
     }
 
     pub fn change_meeting(
@@ -139,8 +103,17 @@ impl Numbered for Meeting {
     const TABLE: &'static str = "meetings";
     const KIND: Kind = Kind::Meeting;
     const NAME: &'static str = "meeting";
+    const COLUMNS: &'static str =
+        "m.id, i.number, m.number, m.title, m.starts_at, m.participants, m.agenda, m.status, \
+     m.current_item, m.minutes_report, m.created_by";
+    const ALIAS: &'static str = "m";
 
-    fn read(tx: &Transaction<'_>, id: Uuid) -> Result<Self> {
-        meeting_in(tx, id)
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
+        let list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
+        Ok(read_row!(r => Meeting {
+            id: uuid, incident: get, number: get, title: get, starts_at: time, participants: with(list),
+            agenda: with(list), status: code_or(MeetingStatus::Planned), current_item: get, minutes_report: get,
+            created_by: get,
+        }))
     }
 }

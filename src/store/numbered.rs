@@ -11,7 +11,7 @@ use crate::domain::time::to_millis;
 use crate::domain::{Incident, LogEntry};
 use crate::replication::Kind;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Params, Row, Transaction, TransactionBehavior};
 use uuid::Uuid;
 
 /// Who writes and when: what a change is stamped with.
@@ -39,14 +39,56 @@ pub(super) trait Numbered: Sized {
     const KIND: Kind;
     /// What one is called in a "no such" error.
     const NAME: &'static str;
+    /// The columns `from_row` reads: the table as `ALIAS`, its incident as `i`.
+    const COLUMNS: &'static str;
+    const ALIAS: &'static str;
+    /// Which rows are the records as they stand (a report's latest version).
+    const CURRENT: &'static str = "1";
 
-    /// The record with this id.
-    fn read(tx: &Transaction<'_>, id: Uuid) -> Result<Self>;
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<Self>;
+}
 
-    /// Record `number` of the incident (for a report, its latest version).
-    fn by_number(tx: &Transaction<'_>, incident: &Incident, number: i64) -> Result<Self> {
-        Self::read(tx, id_by_number(tx, Self::TABLE, Self::NAME, incident, number)?)
-    }
+/// `SELECT` of `T`'s columns with the incident joined, `WHERE` the filter holds.
+pub(super) fn select<T: Numbered>(filter: &str) -> String {
+    format!(
+        "SELECT {columns} FROM {table} {a} JOIN incidents i ON i.id = {a}.incident_id WHERE {filter}",
+        columns = T::COLUMNS,
+        table = T::TABLE,
+        a = T::ALIAS
+    )
+}
+
+/// The record with this id.
+pub(super) fn read<T: Numbered>(conn: &Connection, id: Uuid) -> Result<T> {
+    let sql = select::<T>(&format!("{}.id = ?1", T::ALIAS));
+    Ok(conn.prepare_cached(&sql)?.query_row([id.to_string()], T::from_row)?)
+}
+
+/// The incident's records as they stand, by number.
+pub(super) fn all<T: Numbered>(conn: &Connection, incident: &Incident) -> Result<Vec<T>> {
+    let filter = format!("{a}.incident_id = ?1 AND {} ORDER BY {a}.number", T::CURRENT, a = T::ALIAS);
+    query(conn, &filter, [incident.id.to_string()])
+}
+
+/// The records where `filter` holds (it may add an ORDER BY), given its parameters.
+pub(super) fn query<T: Numbered>(conn: &Connection, filter: &str, values: impl Params) -> Result<Vec<T>> {
+    let mut stmt = conn.prepare_cached(&select::<T>(filter))?;
+    let rows = stmt.query_map(values, T::from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Record `number` of the incident as it stands, or a clear "no such" error.
+pub(super) fn by_number<T: Numbered>(conn: &Connection, incident: &Incident, number: i64) -> Result<T> {
+    let sql =
+        select::<T>(&format!("{a}.incident_id = ?1 AND {a}.number = ?2 AND {}", T::CURRENT, a = T::ALIAS));
+    conn.prepare_cached(&sql)?
+        .query_row(params![incident.id.to_string(), number], T::from_row)
+        .optional()?
+        .ok_or_else(|| no_such(T::NAME, incident, number))
+}
+
+fn no_such(what: &str, incident: &Incident, number: i64) -> StoreError {
+    StoreError::NotFound(format!("incident {} has no {what} {number}", incident.number))
 }
 
 /// What a change did to the record, for its op.
@@ -70,7 +112,7 @@ pub(super) fn create<T: Numbered>(
     let number = next_number(&tx, T::TABLE, incident)?;
     let id = Uuid::now_v7();
     insert(&tx, id, number)?;
-    let made = T::read(&tx, id)?;
+    let made = read::<T>(&tx, id)?;
     replica::created(&tx, T::KIND, id, by.who(), by.now)?;
     let logged = log(&tx, incident, entry(&made))?;
     tx.commit()?;
@@ -90,13 +132,13 @@ pub(super) fn change<T: Numbered>(
     entry: impl FnOnce(&T, &T) -> NewEntryRecord,
 ) -> Result<(T, LogEntry)> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let before = T::by_number(&tx, incident, number)?;
+    let before = by_number::<T>(&tx, incident, number)?;
     check(&before).map_err(StoreError::Conflict)?;
     match write(&tx, &before)? {
         Change::Created(id) => replica::created(&tx, T::KIND, id, by.who(), by.now)?,
         Change::Set(id, fields) => replica::changed(&tx, T::KIND, id, fields, by.who(), by.now)?,
     }
-    let after = T::by_number(&tx, incident, number)?;
+    let after = by_number::<T>(&tx, incident, number)?;
     let logged = log(&tx, incident, entry(&before, &after))?;
     tx.commit()?;
     Ok((after, logged))
@@ -113,23 +155,4 @@ pub(super) fn next_number(tx: &Transaction<'_>, table: &'static str, incident: &
         [incident.id.to_string()],
         |r| r.get(0),
     )?)
-}
-
-/// The id of record `number` of the incident in `table`, or a clear "no such" error.
-pub(super) fn id_by_number(
-    tx: &Transaction<'_>,
-    table: &'static str,
-    what: &str,
-    incident: &Incident,
-    number: i64,
-) -> Result<Uuid> {
-    let id: Option<String> = tx
-        .query_row(
-            &format!("SELECT id FROM {table} WHERE incident_id = ?1 AND number = ?2"),
-            params![incident.id.to_string(), number],
-            |r| r.get(0),
-        )
-        .optional()?;
-    id.and_then(|s| Uuid::parse_str(&s).ok())
-        .ok_or_else(|| StoreError::NotFound(format!("incident {} has no {what} {number}", incident.number)))
 }

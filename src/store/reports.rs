@@ -12,34 +12,8 @@ use crate::domain::{Incident, LogEntry};
 use crate::i18n::{Label, Lang};
 use crate::replication::Kind;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Row, Transaction, TransactionBehavior};
+use rusqlite::{params, Row, Transaction, TransactionBehavior};
 use uuid::Uuid;
-
-const COLUMNS: &str = "r.id, i.number, r.number, r.version, r.kind, r.title, r.text, r.status, r.comment, \
-     r.approved_by, r.approved_at, r.created_at, r.created_by, r.updated_at, \
-     (SELECT p.version FROM report_versions p WHERE p.id = r.parent), \
-     (SELECT max(s.version) FROM report_versions s WHERE s.parent = r.parent AND s.id <> r.id)";
-
-const LATEST: &str = "r.version = (SELECT max(v.version) FROM report_versions v
-     WHERE v.incident_id = r.incident_id AND v.number = r.number)";
-
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Report> {
-    Ok(read_row!(r => Report {
-        id: uuid, incident: get, number: get, version: get, kind: get, title: get, text: get,
-        status: code_or(ReportStatus::Draft), comment: get, approved_by: get, approved_at: maybe_time,
-        created_at: time, created_by: get, updated_at: time, parent_version: get, fork_of: get,
-    }))
-}
-
-fn latest_in(tx: &Transaction<'_>, incident: &Incident, number: i64) -> Result<Report> {
-    tx.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM report_versions r JOIN incidents i ON i.id = r.incident_id
-         WHERE r.incident_id = ?1 AND r.number = ?2 AND {LATEST}"
-    ))?
-    .query_row(params![incident.id.to_string(), number], from_row)
-    .optional()?
-    .ok_or_else(|| StoreError::NotFound(format!("incident {} has no report {number}", incident.number)))
-}
 
 /// How the latest version of a report changes.
 #[derive(Debug, Clone)]
@@ -83,33 +57,20 @@ impl Store {
 
     /// The latest version of every report of the incident.
     pub fn reports(&self, incident: &Incident) -> Result<Vec<Report>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM report_versions r JOIN incidents i ON i.id = r.incident_id
-             WHERE r.incident_id = ?1 AND {LATEST} ORDER BY r.number"
-        ))?;
-        let rows = stmt.query_map([incident.id.to_string()], from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        numbered::all(&self.conn, incident)
     }
 
     /// Every version of every report of the incident, by report and then version, in
     /// one query (the archive, time travel and the latest sitrep read them all).
     pub fn all_report_versions(&self, incident: &Incident) -> Result<Vec<Report>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM report_versions r JOIN incidents i ON i.id = r.incident_id
-             WHERE r.incident_id = ?1 ORDER BY r.number, r.version"
-        ))?;
-        let rows = stmt.query_map([incident.id.to_string()], from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let every = "r.incident_id = ?1 ORDER BY r.number, r.version";
+        numbered::query(&self.conn, every, [incident.id.to_string()])
     }
 
     /// Every version of one report, oldest first.
     pub fn report_versions(&self, incident: &Incident, number: i64) -> Result<Vec<Report>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM report_versions r JOIN incidents i ON i.id = r.incident_id
-             WHERE r.incident_id = ?1 AND r.number = ?2 ORDER BY r.version"
-        ))?;
-        let rows = stmt.query_map(params![incident.id.to_string(), number], from_row)?;
-        let all: Vec<Report> = rows.collect::<rusqlite::Result<_>>()?;
+        let one = "r.incident_id = ?1 AND r.number = ?2 ORDER BY r.version";
+        let all: Vec<Report> = numbered::query(&self.conn, one, params![incident.id.to_string(), number])?;
         if all.is_empty() {
             return Err(StoreError::NotFound(format!("incident {} has no report {number}", incident.number)));
         }
@@ -128,7 +89,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Report> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let current = latest_in(&tx, incident, number)?;
+        let current = numbered::by_number::<Report>(&tx, incident, number)?;
         if !current.status.editable() {
             return Err(StoreError::Conflict(format!(
                 "report {number} version {} is {} and cannot be changed; start a new version",
@@ -144,7 +105,7 @@ impl Store {
             params![text, to_millis(now), current.id.to_string()],
         )?;
         replica::changed(&tx, Kind::Report, current.id, &["text"], Who { author, device }, now)?;
-        let saved = latest_in(&tx, incident, number)?;
+        let saved = numbered::by_number::<Report>(&tx, incident, number)?;
         tx.commit()?;
         Ok(saved)
     }
@@ -216,17 +177,21 @@ impl Numbered for Report {
     const TABLE: &'static str = "report_versions";
     const KIND: Kind = Kind::Report;
     const NAME: &'static str = "report";
-
-    fn read(tx: &Transaction<'_>, id: Uuid) -> Result<Self> {
-        Ok(tx
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM report_versions r JOIN incidents i ON i.id = r.incident_id WHERE r.id = ?1"
-            ))?
-            .query_row([id.to_string()], from_row)?)
-    }
-
+    const COLUMNS: &'static str =
+        "r.id, i.number, r.number, r.version, r.kind, r.title, r.text, r.status, r.comment, \
+     r.approved_by, r.approved_at, r.created_at, r.created_by, r.updated_at, \
+     (SELECT p.version FROM report_versions p WHERE p.id = r.parent), \
+     (SELECT max(s.version) FROM report_versions s WHERE s.parent = r.parent AND s.id <> r.id)";
+    const ALIAS: &'static str = "r";
     /// A report is its latest version.
-    fn by_number(tx: &Transaction<'_>, incident: &Incident, number: i64) -> Result<Self> {
-        latest_in(tx, incident, number)
+    const CURRENT: &'static str = "r.version = (SELECT max(v.version) FROM report_versions v
+     WHERE v.incident_id = r.incident_id AND v.number = r.number)";
+
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(read_row!(r => Report {
+            id: uuid, incident: get, number: get, version: get, kind: get, title: get, text: get,
+            status: code_or(ReportStatus::Draft), comment: get, approved_by: get, approved_at: maybe_time,
+            created_at: time, created_by: get, updated_at: time, parent_version: get, fork_of: get,
+        }))
     }
 }

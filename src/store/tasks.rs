@@ -17,28 +17,6 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction, TransactionBehavior};
 use uuid::Uuid;
 
-const COLUMNS: &str =
-    "t.id, i.number, t.number, t.title, t.description, t.assignee, t.priority, t.due, t.status, \
-     t.created_at, t.created_by, t.updated_at, \
-     (SELECT group_concat(entry_id, ' ') FROM task_links l WHERE l.task_id = t.id)";
-
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
-    Ok(read_row!(r => Task {
-        id: uuid, incident: get, number: get, title: get, description: get, assignee: get,
-        priority: code_or(Priority::default()), due: maybe_time, status: code_or(TaskStatus::New),
-        created_at: time, created_by: get, updated_at: time,
-        from_entries: with(|ids: Option<String>| ids.unwrap_or_default().split_whitespace().map(id).collect()),
-    }))
-}
-
-fn task_in(tx: &Transaction<'_>, id: Uuid) -> Result<Task> {
-    Ok(tx
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM tasks t JOIN incidents i ON i.id = t.incident_id WHERE t.id = ?1"
-        ))?
-        .query_row([id.to_string()], from_row)?)
-}
-
 /// Insert a task and its create op; the caller logs it and commits. Tasks made from an
 /// action card or a ROS measure come through here too, several in one transaction.
 pub(super) fn insert_task(
@@ -84,7 +62,7 @@ pub(super) fn insert_task(
         )?;
     }
     replica::created(tx, Kind::Task, id, who, now)?;
-    task_in(tx, id)
+    numbered::read::<Task>(tx, id)
 }
 
 /// A change to a task's mutable fields.
@@ -111,23 +89,11 @@ impl Store {
     }
 
     pub fn tasks(&self, incident: &Incident) -> Result<Vec<Task>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM tasks t JOIN incidents i ON i.id = t.incident_id
-             WHERE t.incident_id = ?1 ORDER BY t.number"
-        ))?;
-        let rows = stmt.query_map([incident.id.to_string()], from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        numbered::all(&self.conn, incident)
     }
 
     pub fn task(&self, incident: &Incident, number: i64) -> Result<Task> {
-        self.conn
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM tasks t JOIN incidents i ON i.id = t.incident_id
-                 WHERE t.incident_id = ?1 AND t.number = ?2"
-            ))?
-            .query_row(params![incident.id.to_string(), number], from_row)
-            .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("incident {} has no task {number}", incident.number)))
+        numbered::by_number(&self.conn, incident, number)
     }
 
     /// Change a task and log it, in one transaction. `check` sees the task as it is in
@@ -165,8 +131,18 @@ impl Numbered for Task {
     const TABLE: &'static str = "tasks";
     const KIND: Kind = Kind::Task;
     const NAME: &'static str = "task";
+    const COLUMNS: &'static str =
+        "t.id, i.number, t.number, t.title, t.description, t.assignee, t.priority, t.due, t.status, \
+     t.created_at, t.created_by, t.updated_at, \
+     (SELECT group_concat(entry_id, ' ') FROM task_links l WHERE l.task_id = t.id)";
+    const ALIAS: &'static str = "t";
 
-    fn read(tx: &Transaction<'_>, id: Uuid) -> Result<Self> {
-        task_in(tx, id)
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(read_row!(r => Task {
+            id: uuid, incident: get, number: get, title: get, description: get, assignee: get,
+            priority: code_or(Priority::default()), due: maybe_time, status: code_or(TaskStatus::New),
+            created_at: time, created_by: get, updated_at: time,
+            from_entries: with(|ids: Option<String>| ids.unwrap_or_default().split_whitespace().map(id).collect()),
+        }))
     }
 }
