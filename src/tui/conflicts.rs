@@ -46,15 +46,12 @@ impl Conflicts {
         let Some(&(i, v)) = self.choices.get(self.selected) else { return };
         let conflict = self.list[i].clone();
         let value = if v == 0 { conflict.current.clone() } else { conflict.others[v - 1].value.clone() };
-        match cx.session.settle_conflict(&conflict, value) {
-            Ok(()) => {
-                cx.post(UiEvent::Status(cx.lang.pick("Konflikten er løst", "The conflict is settled")));
-                cx.post(UiEvent::DataChanged);
-                if let Err(e) = self.load(cx.session) {
-                    cx.post(UiEvent::Error(e.to_string()));
-                }
+        let lang = cx.lang;
+        let settled = cx.session.settle_conflict(&conflict, value);
+        if cx.changed(settled.map(|()| lang.pick("Konflikten er løst", "The conflict is settled"))) {
+            if let Err(e) = self.load(cx.session) {
+                cx.post(UiEvent::Error(e.to_string()));
             }
-            Err(e) => cx.post(UiEvent::Error(e.to_string())),
         }
     }
 }

@@ -124,18 +124,12 @@ impl MediaQueue {
         cx: &mut Cx<'_>,
         f: impl FnOnce(&mut Session, &Incident) -> crate::app::Result<(MediaInquiry, LogEntry)>,
     ) {
-        match f(cx.session, &self.incident) {
-            Ok((m, _)) => {
-                let lang = cx.lang;
-                let word = Text::new("Mediehenvendelse", "Media inquiry").get(lang);
-                cx.post(UiEvent::Status(format!("{word} {}: {}", m.number, m.status.label().get(lang))));
-                cx.post(UiEvent::DataChanged);
-                if let Err(e) = self.reload(cx.session) {
-                    cx.post(UiEvent::Error(e.to_string()));
-                }
-            }
-            Err(e) => cx.post(UiEvent::Error(e.to_string())),
-        }
+        let lang = cx.lang;
+        let said = f(cx.session, &self.incident).map(|(m, _)| {
+            let word = Text::new("Mediehenvendelse", "Media inquiry").get(lang);
+            format!("{word} {}: {}", m.number, m.status.label().get(lang))
+        });
+        cx.changed(said);
     }
 
     fn set_status(&mut self, cx: &mut Cx<'_>, to: MediaStatus) {
@@ -149,15 +143,10 @@ impl MediaQueue {
             (Asking::New, _) => {
                 // "NRK Vestfold: Hvor mange evakueres?" — the outlet, then the question.
                 let Some((outlet, question)) = text.split_once(':') else {
-                    let msg = match cx.lang {
-                        crate::i18n::Lang::Nb => {
-                            "skriv «medium: spørsmål», for eksempel «NRK Vestfold: Hvor mange evakueres?»"
-                        }
-                        crate::i18n::Lang::En => {
-                            "write «outlet: question», e.g. «NRK Vestfold: How many are evacuated?»"
-                        }
-                    };
-                    cx.post(UiEvent::Error(msg.into()));
+                    cx.post(UiEvent::Error(cx.lang.pick(
+                        "skriv «medium: spørsmål», for eksempel «NRK Vestfold: Hvor mange evakueres?»",
+                        "write «outlet: question», e.g. «NRK Vestfold: How many are evacuated?»",
+                    )));
                     return;
                 };
                 let new =

@@ -6,13 +6,14 @@
 use super::action::{does, Keys, AROUND, DOWN, FIRST, LAST, UP};
 use super::action::{Action, Input};
 use super::keymap::Context;
-use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx, UiEvent};
-use super::prompt::{self, drive, Prompt};
+use super::list::{Handled, List};
+use super::pane::{Cx, Outcome, Pane, RenderCx};
 use crate::app::Session;
 use crate::domain::roles::Permission;
 use crate::domain::task::{NewTask, Priority, Task, TaskStatus, STATUSES};
 use crate::domain::Incident;
-use crate::i18n::{Label, Lang};
+use crate::i18n::Label;
+use crate::lang::Text;
 use crate::text::safe_line;
 use chrono::{DateTime, Local, Utc};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -83,109 +84,122 @@ enum Asking {
 
 pub struct TaskBoard {
     incident: Incident,
-    tasks: Vec<Task>,
-    /// Per status, the indices of its tasks in display order.
+    /// The tasks one column after another (the list view's order), the list view's
+    /// selection, the prompt and freshness.
+    list: List<Task, Asking>,
+    /// Per status, the positions of its tasks in `list.items`.
     columns: [Vec<usize>; 4],
-    /// The same, one column after another: the list view's order.
-    list: Vec<usize>,
     view: View,
+    /// The board's own cursor: a column and a row in it.
     column: usize,
     row: usize,
-    prompt: Option<Prompt<Asking>>,
     can_write: bool,
-    /// Reload only when these records changed.
-    fresh: Freshness,
 }
 
-/// Open tasks by deadline (none last), then priority; finished ones newest first.
-fn order(tasks: &[Task]) -> [Vec<usize>; 4] {
+/// The column (by status) a task stands in.
+fn column_of(task: &Task) -> usize {
+    STATUSES.iter().position(|s| *s == task.status).unwrap_or(0)
+}
+
+/// Column by column: open tasks by deadline (none last), then priority; finished
+/// ones newest first.
+fn in_board_order(mut tasks: Vec<Task>) -> Vec<Task> {
+    tasks.sort_by(|a, b| {
+        let key = |t: &Task| column_of(t);
+        key(a).cmp(&key(b)).then_with(|| {
+            if key(a) < 2 {
+                let open = |t: &Task| (t.due.is_none(), t.due, std::cmp::Reverse(t.priority), t.number);
+                open(a).cmp(&open(b))
+            } else {
+                b.updated_at.cmp(&a.updated_at)
+            }
+        })
+    });
+    tasks
+}
+
+fn columns(tasks: &[Task]) -> [Vec<usize>; 4] {
     let mut cols: [Vec<usize>; 4] = Default::default();
     for (i, t) in tasks.iter().enumerate() {
-        let c = STATUSES.iter().position(|s| *s == t.status).unwrap_or(0);
-        cols[c].push(i);
-    }
-    for (c, col) in cols.iter_mut().enumerate() {
-        if c < 2 {
-            col.sort_by_key(|&i| {
-                (tasks[i].due.is_none(), tasks[i].due, std::cmp::Reverse(tasks[i].priority), tasks[i].number)
-            });
-        } else {
-            col.sort_by_key(|&i| std::cmp::Reverse(tasks[i].updated_at));
-        }
+        cols[column_of(t)].push(i);
     }
     cols
 }
 
 impl TaskBoard {
     pub fn open(session: &Session, incident: Incident) -> crate::app::Result<TaskBoard> {
-        let tasks = session.tasks(&incident)?;
-        let columns = order(&tasks);
         let mut pane = TaskBoard {
-            list: columns.iter().flatten().copied().collect(),
-            columns,
-            tasks,
             incident,
+            list: List::new("task", |a, b| a.id == b.id),
+            columns: Default::default(),
             view: View::Board,
             column: 0,
             row: 0,
-            prompt: None,
             can_write: session.may(Permission::ManageTasks)?,
-            fresh: Freshness::new("task"),
         };
-        pane.fresh.mark(session)?;
+        pane.reload(session)?;
         Ok(pane)
     }
 
     pub fn tasks(&self) -> &[Task] {
-        &self.tasks
+        &self.list.items
     }
 
     fn reload(&mut self, session: &Session) -> crate::app::Result<()> {
-        self.fresh.mark(session)?;
         let selected = self.selected().map(|t| t.id);
-        self.tasks = session.tasks(&self.incident)?;
-        self.columns = order(&self.tasks);
-        self.list = self.columns.iter().flatten().copied().collect();
-        // keep the same task selected where it went
+        let incident = &self.incident;
+        self.list.reload(session, |s| s.tasks(incident).map(in_board_order))?;
+        self.loaded(selected);
+        Ok(())
+    }
+
+    /// After a load: the columns made again, the same task selected where it went.
+    fn loaded(&mut self, selected: Option<uuid::Uuid>) {
+        self.columns = columns(&self.list.items);
         if let Some(id) = selected {
             self.select(id);
         }
         self.clamp();
-        Ok(())
     }
 
     /// Select the task with this id in the current view.
     fn select(&mut self, id: uuid::Uuid) {
-        let is = |i: &usize| self.tasks[*i].id == id;
+        let Some(i) = self.list.items.iter().position(|t| t.id == id) else { return };
         match self.view {
-            View::List => self.row = self.list.iter().position(is).unwrap_or(0),
+            View::List => self.list.row = i,
             View::Board => {
-                if let Some((c, r)) = self
-                    .columns
-                    .iter()
-                    .enumerate()
-                    .find_map(|(c, col)| col.iter().position(is).map(|r| (c, r)))
-                {
-                    (self.column, self.row) = (c, r);
-                }
+                self.column = column_of(&self.list.items[i]);
+                self.row = self.columns[self.column].iter().position(|&j| j == i).unwrap_or(0);
             }
         }
     }
 
     fn clamp(&mut self) {
-        let len = match self.view {
-            View::Board => self.columns[self.column].len(),
-            View::List => self.tasks.len(),
-        };
+        let len = self.columns[self.column].len();
         self.row = self.row.min(len.saturating_sub(1));
+        self.list.row = self.list.row.min(self.list.items.len().saturating_sub(1));
     }
 
     fn selected(&self) -> Option<&Task> {
-        let i = match self.view {
-            View::Board => *self.columns[self.column].get(self.row)?,
-            View::List => *self.list.get(self.row)?,
-        };
-        self.tasks.get(i)
+        match self.view {
+            View::Board => self.list.items.get(*self.columns[self.column].get(self.row)?),
+            View::List => self.list.selected(),
+        }
+    }
+
+    /// Moving on the board: up and down its column, left and right across columns.
+    fn move_on_board(&mut self, action: Action) -> bool {
+        match action {
+            Action::Up => self.row = self.row.saturating_sub(1),
+            Action::Down => self.row += 1,
+            Action::Left => self.column = self.column.saturating_sub(1),
+            Action::Right => self.column = (self.column + 1).min(3),
+            Action::First => self.row = 0,
+            Action::Last => self.row = usize::MAX,
+            _ => return false,
+        }
+        self.clamp();
+        true
     }
 
     fn run(
@@ -193,22 +207,11 @@ impl TaskBoard {
         cx: &mut Cx<'_>,
         f: impl FnOnce(&mut Session, &Incident) -> crate::app::Result<(Task, crate::domain::LogEntry)>,
     ) {
-        match f(cx.session, &self.incident) {
-            Ok((t, _)) => {
-                let msg = match cx.lang {
-                    crate::i18n::Lang::Nb => {
-                        format!("Oppgave {}: {}", t.number, t.status.label().get(Lang::Nb))
-                    }
-                    crate::i18n::Lang::En => format!("Task {}: {}", t.number, t.status.label().get(Lang::En)),
-                };
-                cx.post(UiEvent::Status(msg));
-                cx.post(UiEvent::DataChanged);
-                if let Err(e) = self.reload(cx.session) {
-                    cx.post(UiEvent::Error(e.to_string()));
-                }
-            }
-            Err(e) => cx.post(UiEvent::Error(e.to_string())),
-        }
+        let lang = cx.lang;
+        let said = f(cx.session, &self.incident).map(|(t, _)| {
+            format!("{} {}: {}", Text::new("Oppgave", "Task").get(lang), t.number, t.status.label().get(lang))
+        });
+        cx.changed(said);
     }
 
     fn set_status(&mut self, cx: &mut Cx<'_>, to: TaskStatus) {
@@ -233,41 +236,38 @@ impl TaskBoard {
 
 impl Pane for TaskBoard {
     fn context(&self) -> Context {
-        prompt::context(&self.prompt, Context::Tasks)
+        self.list.context(Context::Tasks)
     }
 
     fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
-        if let Some((outcome, given)) = drive(&mut self.prompt, input) {
-            if let Some((asking, text)) = given {
-                self.answer(cx, asking, text);
+        if let (View::Board, None, Input::Action(action)) = (self.view, &self.list.prompt, input) {
+            if self.move_on_board(action) {
+                return Outcome::Consumed;
             }
-            return outcome;
         }
-        let Input::Action(action) = input else { return Outcome::Ignored };
+        let action = match self.list.handle(input) {
+            Handled::Done(outcome) => return outcome,
+            Handled::Answered(asking, text) => {
+                self.answer(cx, asking, text);
+                return Outcome::Consumed;
+            }
+            Handled::Action(action) => action,
+        };
         if action.changes_records() && cx.refused(self.can_write, Permission::ManageTasks) {
             return Outcome::Consumed;
         }
         match action {
-            Action::Up => self.row = self.row.saturating_sub(1),
-            Action::Down => self.row += 1,
-            Action::Left if self.view == View::Board => {
-                self.column = self.column.saturating_sub(1);
-            }
-            Action::Right if self.view == View::Board => self.column = (self.column + 1).min(3),
-            Action::First => self.row = 0,
-            Action::Last => self.row = usize::MAX,
             Action::ToggleView => {
                 let id = self.selected().map(|t| t.id);
                 self.view = if self.view == View::Board { View::List } else { View::Board };
-                self.row = 0;
                 if let Some(id) = id {
                     self.select(id);
                 }
             }
-            Action::NewTask => self.prompt = Some(Prompt::new(Asking::NewTitle, String::new())),
+            Action::NewTask => self.list.ask(Asking::NewTitle, ""),
             Action::AssignTask => {
-                if let Some(t) = self.selected() {
-                    self.prompt = Some(Prompt::new(Asking::Assignee, t.assignee.clone().unwrap_or_default()));
+                if let Some(assignee) = self.selected().map(|t| t.assignee.clone().unwrap_or_default()) {
+                    self.list.ask(Asking::Assignee, assignee);
                 }
             }
             Action::MoveRight | Action::MoveLeft => {
@@ -289,19 +289,21 @@ impl Pane for TaskBoard {
     }
 
     fn refresh(&mut self, session: &Session) -> Result<bool, String> {
-        if !self.fresh.stale(session)? {
-            return Ok(false);
+        let selected = self.selected().map(|t| t.id);
+        let incident = &self.incident;
+        let reloaded = self.list.refresh(session, |s| s.tasks(incident).map(in_board_order))?;
+        if reloaded {
+            self.loaded(selected);
         }
-        self.reload(session).map_err(|e| e.to_string())?;
-        Ok(true)
+        Ok(reloaded)
     }
 
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let (s, t) = (cx.strings, cx.theme);
         let lang = cx.lang;
         let now = cx.now.with_timezone(&Utc);
-        let open = self.tasks.iter().filter(|t| t.status.is_open()).count();
-        let late = self.tasks.iter().filter(|t| t.is_overdue(now)).count();
+        let open = self.list.items.iter().filter(|t| t.status.is_open()).count();
+        let late = self.list.items.iter().filter(|t| t.is_overdue(now)).count();
         let mut title = vec![Span::styled(format!(" {} · {open} {} ", s.tasks, s.open_tasks), t.heading)];
         if late > 0 {
             title.push(Span::styled(format!(" {late} {} ", s.overdue), t.error));
@@ -313,9 +315,9 @@ impl Pane for TaskBoard {
         let inner = block.inner(area);
         f.render_widget(block, area);
         let [body, prompt_area] =
-            Layout::vertical([Constraint::Min(1), Constraint::Length(u16::from(self.prompt.is_some()))])
+            Layout::vertical([Constraint::Min(1), Constraint::Length(u16::from(self.list.prompt.is_some()))])
                 .areas(inner);
-        if self.tasks.is_empty() {
+        if self.list.items.is_empty() {
             f.render_widget(Paragraph::new(Span::styled(s.no_tasks, t.dim)), body);
         } else if self.view == View::Board && body.width >= BOARD_MIN_WIDTH {
             let cols = Layout::horizontal([Constraint::Ratio(1, 4); 4]).split(body);
@@ -329,25 +331,25 @@ impl Pane for TaskBoard {
                 let first = sel.map_or(0, |r| r.saturating_sub(height.saturating_sub(1)));
                 let mut lines = vec![heading];
                 for (r, &i) in self.columns[c].iter().enumerate().skip(first).take(height) {
-                    lines.push(card(&self.tasks[i], now, rect.width, sel == Some(r), cx));
+                    lines.push(card(&self.list.items[i], now, rect.width, sel == Some(r), cx));
                 }
                 f.render_widget(Paragraph::new(lines), *rect);
             }
         } else {
             // The list, also where a board would not fit: the same task stays selected.
-            let order = &self.list;
             let selected = self.selected().map(|t| t.id);
-            let at = order.iter().position(|&i| Some(self.tasks[i].id) == selected).unwrap_or(0);
+            let at = self.list.items.iter().position(|t| Some(t.id) == selected).unwrap_or(0);
             let height = body.height as usize;
             let first = at.saturating_sub(height.saturating_sub(1));
             let status_w = if body.width < 50 { 7 } else { 12 };
-            let lines: Vec<Line> = order
+            let lines: Vec<Line> = self
+                .list
+                .items
                 .iter()
                 .enumerate()
                 .skip(first)
                 .take(height)
-                .map(|(r, &i)| {
-                    let task = &self.tasks[i];
+                .map(|(r, task)| {
                     let width = body.width.saturating_sub(status_w as u16);
                     let mut line = card(task, now, width, cx.focused && r == at, cx);
                     let label: String = task.status.label().get(lang).chars().take(status_w - 1).collect();
@@ -357,7 +359,7 @@ impl Pane for TaskBoard {
                 .collect();
             f.render_widget(Paragraph::new(lines), body);
         }
-        if let Some(asked) = &self.prompt {
+        if let Some(asked) = &self.list.prompt {
             let label = match asked.asking {
                 Asking::NewTitle => s.new_task,
                 Asking::Assignee => s.assign_to,
@@ -367,7 +369,7 @@ impl Pane for TaskBoard {
     }
 
     fn paste(&mut self, text: &str, _cx: &mut Cx<'_>) -> Outcome {
-        prompt::paste(&mut self.prompt, text)
+        self.list.paste(text)
     }
 }
 
