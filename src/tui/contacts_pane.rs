@@ -11,7 +11,7 @@ use crate::app::Session;
 use crate::domain::contact::{Contact, SearchIndex};
 use crate::lang::Text;
 use crate::text::safe_line;
-use crossterm::event::{KeyCode, KeyModifiers};
+use crossterm::event::KeyCode;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
@@ -76,16 +76,11 @@ impl Pane for ContactsPane {
     fn handle(&mut self, input: Input, _cx: &mut Cx<'_>) -> Outcome {
         let last = self.matches.len().saturating_sub(1);
         match input {
+            Input::Edit(key) if super::prompt::edit(&mut self.query, &key) => {
+                self.row = 0;
+                self.search();
+            }
             Input::Edit(key) => match key.code {
-                KeyCode::Char(c) if !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => {
-                    self.query.push(c);
-                    self.row = 0;
-                    self.search();
-                }
-                KeyCode::Backspace => {
-                    self.query.pop();
-                    self.search();
-                }
                 KeyCode::Up => self.row = self.row.saturating_sub(1),
                 KeyCode::Down => self.row = (self.row + 1).min(last),
                 KeyCode::PageUp => self.row = self.row.saturating_sub(10),

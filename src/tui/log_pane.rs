@@ -755,19 +755,9 @@ impl LogPane {
     }
 
     fn handle_filter(&mut self, input: Input) -> Outcome {
-        use crossterm::event::KeyCode;
         match input {
-            Input::Edit(key) => match key.code {
-                KeyCode::Char(c) if !key.modifiers.contains(crossterm::event::KeyModifiers::CONTROL) => {
-                    self.query.push(c);
-                    self.apply_filter();
-                }
-                KeyCode::Backspace => {
-                    self.query.pop();
-                    self.apply_filter();
-                }
-                _ => return Outcome::Ignored,
-            },
+            Input::Edit(key) if super::prompt::edit(&mut self.query, &key) => self.apply_filter(),
+            Input::Edit(_) => return Outcome::Ignored,
             Input::Action(Action::Confirm) => self.focus = Focus::Log,
             Input::Action(Action::Cancel) => {
                 self.query = std::mem::take(&mut self.query_before);

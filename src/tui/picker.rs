@@ -11,7 +11,6 @@ use crate::domain::{Incident, NewIncident, Severity};
 use crate::i18n::Label;
 use crate::text::{fold, safe_line};
 use chrono::Local;
-use crossterm::event::{KeyCode, KeyModifiers};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
@@ -135,13 +134,11 @@ impl Pane for Picker {
         if let Some(form) = &mut self.form {
             let types = cx.session.incident_types.len().max(1);
             match input {
-                Input::Edit(key) if form.field == 0 => match key.code {
-                    KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => form.title.push(c),
-                    KeyCode::Backspace => {
-                        form.title.pop();
+                Input::Edit(key) if form.field == 0 => {
+                    if !super::prompt::edit(&mut form.title, &key) {
+                        return Outcome::Ignored;
                     }
-                    _ => return Outcome::Ignored,
-                },
+                }
                 Input::Action(Action::Toggle) if form.field == 0 => form.title.push(' '),
                 Input::Action(Action::Toggle) if form.field == 3 => form.exercise = !form.exercise,
                 Input::Action(Action::NextField) => form.field = (form.field + 1) % 4,
@@ -188,17 +185,8 @@ impl Pane for Picker {
         }
         let count = self.shown().len();
         match input {
-            Input::Edit(key) => match key.code {
-                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    self.query.push(c);
-                    self.selected = 0;
-                }
-                KeyCode::Backspace => {
-                    self.query.pop();
-                    self.selected = 0;
-                }
-                _ => return Outcome::Ignored,
-            },
+            Input::Edit(key) if super::prompt::edit(&mut self.query, &key) => self.selected = 0,
+            Input::Edit(_) => return Outcome::Ignored,
             Input::Action(Action::Up) => self.selected = self.selected.saturating_sub(1),
             Input::Action(Action::Down) => self.selected = (self.selected + 1).min(count.saturating_sub(1)),
             Input::Action(Action::Confirm) => {

@@ -43,6 +43,20 @@ pub enum Answer<K> {
     Dropped,
 }
 
+/// Typing into a one-line text: a character (not a Ctrl chord) is added, Backspace
+/// takes the last one away. Whether the text changed. The one rule for every line
+/// a pane edits (prompts, searches, filters, the incident form's title).
+pub fn edit(text: &mut String, key: &crossterm::event::KeyEvent) -> bool {
+    match key.code {
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => text.push(c),
+        KeyCode::Backspace => {
+            text.pop();
+        }
+        _ => return false,
+    }
+    true
+}
+
 impl<K: Copy> Prompt<K> {
     pub fn new(asking: K, text: impl Into<String>) -> Prompt<K> {
         Prompt { asking, text: text.into() }
@@ -50,17 +64,7 @@ impl<K: Copy> Prompt<K> {
 
     pub fn handle(&mut self, input: Input) -> Answer<K> {
         match input {
-            Input::Edit(key) => match key.code {
-                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    self.text.push(c);
-                    Answer::Editing(true)
-                }
-                KeyCode::Backspace => {
-                    self.text.pop();
-                    Answer::Editing(true)
-                }
-                _ => Answer::Editing(false),
-            },
+            Input::Edit(key) => Answer::Editing(edit(&mut self.text, &key)),
             Input::Action(Action::Confirm) => Answer::Given(self.asking, std::mem::take(&mut self.text)),
             Input::Action(Action::Cancel) => Answer::Dropped,
             _ => Answer::Editing(false),

@@ -116,19 +116,9 @@ impl Pane for ResourcesPane {
 
     fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
         if let Some(q) = &mut self.query {
-            use crossterm::event::{KeyCode, KeyModifiers};
             match input {
-                Input::Edit(k) => match k.code {
-                    KeyCode::Char(c)
-                        if !k.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
-                    {
-                        q.push(c)
-                    }
-                    KeyCode::Backspace => {
-                        q.pop();
-                    }
-                    _ => return Outcome::Ignored,
-                },
+                Input::Edit(k) if super::prompt::edit(q, &k) => {}
+                Input::Edit(_) => return Outcome::Ignored,
                 Input::Action(Action::Confirm) => self.kept = self.query.take().unwrap_or_default(),
                 Input::Action(Action::Cancel) => {
                     self.query = None;

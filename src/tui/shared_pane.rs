@@ -7,7 +7,8 @@
 use super::action::{does, Keys, AROUND, DOWN, FIRST, UP};
 use super::action::{Action, Input};
 use super::keymap::Context;
-use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx, UiEvent};
+use super::list::List;
+use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
 use super::widgets::pane_block;
 use crate::app::Session;
 use crate::domain::roles::Permission;
@@ -57,11 +58,9 @@ const MIN_COLUMN: u16 = 34;
 
 pub struct SharedPane {
     incident: Incident,
-    reports: Vec<SharedReport>,
-    /// The first source shown.
-    first: usize,
+    /// The newest report from each source; the selected one is the first shown.
+    list: List<SharedReport, ()>,
     scroll: u16,
-    fresh: Freshness,
     /// A fetch under way: its answer (what was new, or why it failed).
     fetching: Option<Receiver<Result<(usize, usize), String>>>,
 }
@@ -70,19 +69,11 @@ impl SharedPane {
     pub fn open(incident: Incident) -> SharedPane {
         SharedPane {
             incident,
-            reports: Vec::new(),
-            first: 0,
+            // Shared reports arrive as log entries (and their receipts).
+            list: List::new("log_entry", |a, b| a.from == b.from),
             scroll: 0,
-            fresh: Freshness::new("log_entry"),
             fetching: None,
         }
-    }
-
-    fn reload(&mut self, session: &Session) -> crate::app::Result<()> {
-        self.fresh.mark(session)?;
-        self.reports = session.latest_shared(&self.incident)?;
-        self.first = self.first.min(self.reports.len().saturating_sub(1));
-        Ok(())
     }
 
     /// Fetch on a thread with a session of its own, so the screen never waits for the link.
@@ -124,8 +115,10 @@ impl Pane for SharedPane {
             Action::Up => self.scroll = self.scroll.saturating_sub(1),
             Action::Down => self.scroll = self.scroll.saturating_add(1),
             Action::First => self.scroll = 0,
-            Action::PreviousSource => self.first = self.first.saturating_sub(1),
-            Action::NextSource => self.first = (self.first + 1).min(self.reports.len().saturating_sub(1)),
+            Action::PreviousSource => self.list.row = self.list.row.saturating_sub(1),
+            Action::NextSource => {
+                self.list.row = (self.list.row + 1).min(self.list.items.len().saturating_sub(1))
+            }
             Action::FetchShared => {
                 if !cx.refused(cx.session.may(Permission::WriteLog).unwrap_or(false), Permission::WriteLog) {
                     self.fetch(cx);
@@ -155,29 +148,26 @@ impl Pane for SharedPane {
         let Some(rx) = &self.fetching else { return false };
         let Ok(got) = rx.try_recv() else { return false };
         self.fetching = None;
-        let nb = cx.lang.is_norwegian();
+        let lang = cx.lang;
         match got {
-            Ok((n, receipts)) => {
-                let said = match (nb, receipts) {
-                    (true, 0) => format!("{n} nye delte rapporter"),
-                    (true, r) => format!("{n} nye delte rapporter, {r} kvitteringer"),
-                    (false, 0) => format!("{n} new shared reports"),
-                    (false, r) => format!("{n} new shared reports, {r} receipts"),
-                };
-                cx.post(UiEvent::Status(said));
-                cx.post(UiEvent::DataChanged);
+            Ok((n, 0)) => {
+                cx.changed(Ok(crate::say!(lang, "{n} nye delte rapporter", "{n} new shared reports")))
             }
-            Err(e) => cx.post(UiEvent::Error(e)),
-        }
+            Ok((n, r)) => cx.changed(Ok(crate::say!(
+                lang,
+                "{n} nye delte rapporter, {r} kvitteringer",
+                "{n} new shared reports, {r} receipts"
+            ))),
+            Err(e) => {
+                cx.post(UiEvent::Error(e));
+                false
+            }
+        };
         true
     }
 
     fn refresh(&mut self, session: &Session) -> Result<bool, String> {
-        if !self.fresh.stale(session)? {
-            return Ok(false);
-        }
-        self.reload(session).map_err(|e| e.to_string())?;
-        Ok(true)
+        self.list.refresh(session, |s| s.latest_shared(&self.incident))
     }
 
     /// Out of view it waits: its freshness follows the log, which changes all the time,
@@ -193,14 +183,14 @@ impl Pane for SharedPane {
             format!(
                 " {} · {} ",
                 Text::new("Delte rapporter", "Shared reports").get(lang),
-                self.reports.len()
+                self.list.items.len()
             ),
             t.heading,
         )];
         let block = pane_block(title, cx);
         let inner = block.inner(area);
         f.render_widget(block, area);
-        if self.reports.is_empty() {
+        if self.list.items.is_empty() {
             let none = Text::new("Ingen rapporter er delt med dere i denne hendelsen ennå. i henter fra synkroniseringstjeneren; \
                  `sitroom report receive FIL` tar inn en fil.", "No reports have been shared with you in this incident yet. i fetches from the sync server; \
                  `sitroom report receive FILE` takes in a file.").get(lang);
@@ -208,7 +198,7 @@ impl Pane for SharedPane {
             return;
         }
         let fit = usize::from((inner.width / MIN_COLUMN).max(1));
-        let shown: Vec<&SharedReport> = self.reports.iter().skip(self.first).take(fit).collect();
+        let shown: Vec<&SharedReport> = self.list.items.iter().skip(self.list.row).take(fit).collect();
         let columns =
             Layout::horizontal(shown.iter().map(|_| Constraint::Ratio(1, shown.len() as u32))).split(inner);
         for (r, col) in shown.iter().zip(columns.iter()) {
@@ -232,9 +222,13 @@ impl Pane for SharedPane {
                 *col,
             );
         }
-        if self.reports.len() > fit {
-            let more =
-                format!(" {}–{} / {} ←→ ", self.first + 1, self.first + shown.len(), self.reports.len());
+        if self.list.items.len() > fit {
+            let more = format!(
+                " {}–{} / {} ←→ ",
+                self.list.row + 1,
+                self.list.row + shown.len(),
+                self.list.items.len()
+            );
             let w = more.chars().count() as u16;
             let at = Rect {
                 x: area.right().saturating_sub(w + 1),
