@@ -3,13 +3,13 @@
 //! (`deliver_alerts`, in the background in the TUI), so the user gets control back
 //! before the first SMS has left. Answers and escalations are logged as they come.
 
-use super::{auto_entry, AppError, Result, Session};
+use super::{AppError, Result, Session};
 use crate::delivery::{deliver_outbox, Delivered};
 use crate::domain::alert::{check_sms, first_of_each_role, Ack, Alert, AlertList, Channel, Delivery, Sent};
 use crate::domain::contact::line;
 use crate::domain::roles::Permission;
 use crate::domain::{Incident, Invalid, LogEntry};
-use crate::store::{NewMember, Planned, Stamp, Waiting, Who};
+use crate::store::{NewMember, Planned, Waiting};
 use chrono::{DateTime, Utc};
 
 /// Who goes on a list.
@@ -44,13 +44,13 @@ impl Session {
         if !(0..=24 * 60).contains(&escalate_after) {
             return Err(Invalid("the time to wait for an answer is 0 to 1440 minutes".into()).into());
         }
-        let (user, device) = (self.user.clone(), self.device.clone());
+        let w = self.writer(Utc::now());
         Ok(self.store.create_alert_list(
             &name,
             &line("the scenario", scenario)?,
             escalate_after,
             &[],
-            Who { author: &user, device: &device },
+            w.who(),
             Utc::now(),
         )?)
     }
@@ -90,14 +90,8 @@ impl Session {
             }
         };
         members.push(member);
-        let (user, device) = (self.user.clone(), self.device.clone());
-        Ok(self.store.set_alert_list(
-            &list.name,
-            Some(&members),
-            None,
-            Who { author: &user, device: &device },
-            Utc::now(),
-        )?)
+        let w = self.writer(Utc::now());
+        Ok(self.store.set_alert_list(&list.name, Some(&members), None, w.who(), Utc::now())?)
     }
 
     pub fn remove_from_alert_list(&mut self, name: &str, position: i64) -> Result<AlertList> {
@@ -112,14 +106,8 @@ impl Session {
             .filter(|(_, m)| m.position != position)
             .map(|(n, _)| n)
             .collect();
-        let (user, device) = (self.user.clone(), self.device.clone());
-        Ok(self.store.set_alert_list(
-            &list.name,
-            Some(&members),
-            None,
-            Who { author: &user, device: &device },
-            Utc::now(),
-        )?)
+        let w = self.writer(Utc::now());
+        Ok(self.store.set_alert_list(&list.name, Some(&members), None, w.who(), Utc::now())?)
     }
 
     /// The messages to someone: in sitroom for a user; SMS to the phone and e-mail for
@@ -201,20 +189,15 @@ impl Session {
             check_sms(&message)?;
         }
         let now = Utc::now();
-        let (user, device) = (self.user.clone(), self.device.clone());
+        let w = self.writer(now);
         let alerted = planned.iter().filter(|p| p.alert_now).count();
         let standby = planned.len() - alerted;
         let undelivered = planned
             .iter()
             .filter(|p| p.alert_now && p.sends.iter().all(|s| s.status == Delivery::NotDelivered))
             .count();
-        let (number, logged) = self.store.send_alert(
-            incident,
-            &list,
-            &message,
-            &planned,
-            Stamp { author: &user, device: &device, now },
-            |number| {
+        let (number, logged) =
+            self.store.send_alert(incident, &list, &message, &planned, w.stamp(), |number| {
                 let mut text =
                     format!("Varsling {number} sendt etter listen «{}»: {alerted} varslet", list.name);
                 if standby > 0 {
@@ -224,9 +207,8 @@ impl Session {
                     text.push_str(&format!(", {undelivered} kan ikke nås (ikke levert)"));
                 }
                 text.push_str(&format!(". Melding: «{message}»"));
-                auto_entry(&user, &device, "varsling", text, now)
-            },
-        )?;
+                w.entry("varsling", text)
+            })?;
         Ok((self.store.alert(incident, number)?, logged))
     }
 
@@ -291,21 +273,14 @@ impl Session {
             self.permit(Permission::WriteLog)?;
         }
         let now = Utc::now();
-        let (user, device) = (self.user.clone(), self.device.clone());
+        let w = self.writer(now);
         let mut text =
             format!("Varsling {number}: {} ({}) svarte «{}»", target.name, target.role, ack.name());
-        if target.user.as_deref() != Some(user.as_str()) {
-            text.push_str(&format!(" (registrert av {user})"));
+        if target.user.as_deref() != Some(w.user.as_str()) {
+            text.push_str(&format!(" (registrert av {})", w.user));
         }
-        let entry = auto_entry(&user, &device, "varsling", text, now);
-        let logged = self.store.record_ack(
-            incident,
-            number,
-            target.position,
-            ack,
-            Stamp { author: &user, device: &device, now },
-            entry,
-        )?;
+        let entry = w.entry("varsling", text);
+        let logged = self.store.record_ack(incident, number, target.position, ack, w.stamp(), entry)?;
         Ok((self.store.alert(incident, number)?, logged))
     }
 
@@ -330,20 +305,13 @@ impl Session {
                     _ if before.not_delivered() => "kunne ikke nås".to_string(),
                     _ => format!("svarte ikke innen {} min", alert.escalate_after),
                 };
-                let (user, device) = (self.user.clone(), self.device.clone());
+                let w = self.writer(now);
                 let text = format!(
                     "Varsling {number}: {} ({}) {why} – varsler {} i stedet",
                     before.name, before.role, next.name
                 );
-                let entry = auto_entry(&user, &device, "varsling", text, now);
-                match self.store.escalate_alert(
-                    &incident,
-                    number,
-                    (from, to),
-                    &sends,
-                    Stamp { author: &user, device: &device, now },
-                    entry,
-                ) {
+                let entry = w.entry("varsling", text);
+                match self.store.escalate_alert(&incident, number, (from, to), &sends, w.stamp(), entry) {
                     Ok(e) => logged.push(e),
                     // Escalated by another sitroom a moment ago.
                     Err(crate::store::StoreError::Conflict(_)) => {}

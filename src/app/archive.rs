@@ -3,7 +3,7 @@
 //! was created or changed since the run before.
 
 use super::progress::{Ended, Work};
-use super::{auto_entry, AppError, Result, Session};
+use super::{AppError, Result, Session};
 use crate::archive::{self, ChainHead, Manifest, Record, RecordAttachment, Scope};
 use crate::domain::mail::safe_file_name;
 use crate::domain::roles::Permission;
@@ -136,7 +136,7 @@ impl Session {
                 manifest.log_entries,
                 dir.display()
             );
-            let entry = auto_entry(&self.user, &self.device, "arkiv", text, Utc::now());
+            let entry = self.writer(Utc::now()).entry("arkiv", text);
             self.store.append_entries(incident, [entry])?;
         }
         Ok(manifest)

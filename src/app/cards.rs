@@ -1,12 +1,12 @@
 //! Action cards: the shipped ones, the user's own files, and activation, which turns a
 //! card's items into tasks of the incident in one step.
 
-use super::{auto_entry, AppError, Result, Session};
+use super::{AppError, Result, Session};
 use crate::domain::card::{Card, DEFAULT_CARDS};
 use crate::domain::roles::Permission;
 use crate::domain::task::{NewTask, Task};
 use crate::domain::{Incident, LogEntry};
-use crate::store::{StoredCard, Who};
+use crate::store::StoredCard;
 use chrono::{Duration, Utc};
 use std::path::Path;
 
@@ -20,10 +20,10 @@ impl Session {
         if self.store.card_count()? > 0 {
             return Ok(());
         }
-        let (user, device) = (self.user.clone(), self.device.clone());
+        let w = self.writer(Utc::now());
         for (name, text) in DEFAULT_CARDS {
             let card = Card::parse(name, text)?;
-            self.store.save_card(&card, BUILT_IN, Who { author: &user, device: &device }, Utc::now())?;
+            self.store.save_card(&card, BUILT_IN, w.who(), Utc::now())?;
         }
         Ok(())
     }
@@ -66,11 +66,10 @@ impl Session {
         if cards.is_empty() {
             return Err(AppError::Usage(format!("no card files (.md, .toml) in {}", path.display())));
         }
-        let (user, device) = (self.user.clone(), self.device.clone());
+        let w = self.writer(Utc::now());
         let mut out = Vec::new();
         for (card, source) in cards {
-            let new =
-                self.store.save_card(&card, &source, Who { author: &user, device: &device }, Utc::now())?;
+            let new = self.store.save_card(&card, &source, w.who(), Utc::now())?;
             out.push((card.name, new));
         }
         Ok(out)
@@ -126,26 +125,18 @@ impl Session {
                 }
             })
             .collect();
-        let (user, device) = (self.user.clone(), self.device.clone());
+        let w = self.writer(now);
         let title = card.title.clone();
-        Ok(self.store.activate_card(
-            incident,
-            &card.name,
-            &tasks,
-            Who { author: &user, device: &device },
-            now,
-            |made| {
-                let range = match (made.first(), made.last()) {
-                    (Some(a), Some(b)) if a.number != b.number => {
-                        format!("oppgave {}–{}", a.number, b.number)
-                    }
-                    (Some(a), _) => format!("oppgave {}", a.number),
-                    _ => String::new(),
-                };
-                let text =
-                    format!("Tiltakskort «{title}» aktivert: {} oppgaver opprettet ({range})", made.len());
-                auto_entry(&user, &device, "tiltakskort", text, now)
-            },
-        )?)
+        Ok(self.store.activate_card(incident, &card.name, &tasks, w.who(), now, |made| {
+            let range = match (made.first(), made.last()) {
+                (Some(a), Some(b)) if a.number != b.number => {
+                    format!("oppgave {}–{}", a.number, b.number)
+                }
+                (Some(a), _) => format!("oppgave {}", a.number),
+                _ => String::new(),
+            };
+            let text = format!("Tiltakskort «{title}» aktivert: {} oppgaver opprettet ({range})", made.len());
+            w.entry("tiltakskort", text)
+        })?)
     }
 }

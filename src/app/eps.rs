@@ -2,11 +2,10 @@
 //! `SeeEps` see or write them; the log gets counts, never names; an export is explicit
 //! and logged.
 
-use super::{auto_entry, Result, Session};
+use super::{Result, Session};
 use crate::domain::eps::{counts, EpsStatus, NewRegistration, Registration};
 use crate::domain::roles::Permission;
 use crate::domain::{Incident, LogEntry};
-use crate::store::Who;
 use chrono::Utc;
 
 impl Session {
@@ -24,18 +23,12 @@ impl Session {
         self.ensure_open(incident)?;
         let new = new.validated()?;
         let now = Utc::now();
-        let (user, device) = (self.user.clone(), self.device.clone());
+        let w = self.writer(now);
         let kind = new.kind;
-        Ok(self.store.add_eps_registration(
-            incident,
-            &new,
-            Who { author: &user, device: &device },
-            now,
-            |all| {
-                let text = format!("EPS: ny registrering ({}). Nå {}", kind.name(), counts(all));
-                auto_entry(&user, &device, "eps", text, now)
-            },
-        )?)
+        Ok(self.store.add_eps_registration(incident, &new, w.who(), now, |all| {
+            let text = format!("EPS: ny registrering ({}). Nå {}", kind.name(), counts(all));
+            w.entry("eps", text)
+        })?)
     }
 
     pub fn set_eps_status(
@@ -47,19 +40,11 @@ impl Session {
         self.permit(Permission::SeeEps)?;
         self.ensure_open(incident)?;
         let now = Utc::now();
-        let (user, device) = (self.user.clone(), self.device.clone());
-        Ok(self.store.set_eps_status(
-            incident,
-            number,
-            status,
-            Who { author: &user, device: &device },
-            now,
-            |all| {
-                let text =
-                    format!("EPS: registrering {number} satt til «{}». Nå {}", status.name(), counts(all));
-                auto_entry(&user, &device, "eps", text, now)
-            },
-        )?)
+        let w = self.writer(now);
+        Ok(self.store.set_eps_status(incident, number, status, w.who(), now, |all| {
+            let text = format!("EPS: registrering {number} satt til «{}». Nå {}", status.name(), counts(all));
+            w.entry("eps", text)
+        })?)
     }
 
     /// The registrations for an export, with the export written to the log first (who,
@@ -74,7 +59,7 @@ impl Session {
             self.user,
             crate::text::safe_line(destination)
         );
-        let entry = auto_entry(&self.user, &self.device, "eps", text, now);
+        let entry = self.writer(now).entry("eps", text);
         self.store.append_entries(incident, [entry])?;
         Ok(all)
     }

@@ -3,14 +3,14 @@
 //! or `sitroom exercise run`). Evaluation points follow an incident or exercise, and an
 //! improvement can become a task linked to a plan or ROS event.
 
-use super::{auto_entry, AppError, Result, Session};
+use super::{AppError, Result, Session, Writer};
 use crate::domain::contact::line;
 use crate::domain::evaluation::{NewPoint, Point, PointKind};
 use crate::domain::exercise::{due, entry_text, parse_script};
 use crate::domain::roles::Permission;
 use crate::domain::task::NewTask;
 use crate::domain::{EntryKind, Incident, Invalid, LogEntry};
-use crate::store::{ExerciseRun, Stamp};
+use crate::store::ExerciseRun;
 use chrono::{DateTime, Utc};
 
 impl Session {
@@ -27,7 +27,7 @@ impl Session {
         let injects = parse_script(script)?;
         self.store.start_exercise(incident, script, &injects, now)?;
         let text = format!("Øvelsen er startet: {} innspill i dreieboken", injects.len());
-        let entry = auto_entry(&self.user, &self.device, "øvelse", text, now);
+        let entry = self.writer(now).entry("øvelse", text);
         self.store.append_entries(incident, [entry])?;
         Ok(injects.len())
     }
@@ -49,13 +49,10 @@ impl Session {
                 due(&injects, &delivered, run.started_at, now)
                     .into_iter()
                     .map(|i| {
-                        let mut e = auto_entry(
-                            "øvelsesledelse",
-                            &self.device,
-                            "innspill",
-                            entry_text(&injects[i]),
-                            now,
-                        );
+                        // Injects come from the exercise control, not from whoever is logged in.
+                        let control =
+                            Writer { user: "øvelsesledelse".into(), device: self.device.clone(), now };
+                        let mut e = control.entry("innspill", entry_text(&injects[i]));
                         e.kind = EntryKind::Note;
                         e.reported_at = run.started_at + chrono::Duration::seconds(injects[i].offset);
                         (i, e)
@@ -113,24 +110,18 @@ impl Session {
             None
         };
         let now = Utc::now();
-        let (user, device) = (self.user.clone(), self.device.clone());
+        let w = self.writer(now);
         let point = NewPoint { kind, text: text.clone(), plan, ros };
-        Ok(self.store.add_evaluation_point(
-            incident,
-            &point,
-            new_task.as_ref(),
-            Stamp { author: &user, device: &device, now },
-            |number, t| {
-                let mut s = format!(
-                    "Evaluering {number} ({}): {text}",
-                    if kind == PointKind::WentWell { "bra" } else { "forbedre" }
-                );
-                if let Some(t) = t {
-                    s.push_str(&format!(" → oppgave {}", t.number));
-                }
-                auto_entry(&user, &device, "evaluering", s, now)
-            },
-        )?)
+        Ok(self.store.add_evaluation_point(incident, &point, new_task.as_ref(), w.stamp(), |number, t| {
+            let mut s = format!(
+                "Evaluering {number} ({}): {text}",
+                if kind == PointKind::WentWell { "bra" } else { "forbedre" }
+            );
+            if let Some(t) = t {
+                s.push_str(&format!(" → oppgave {}", t.number));
+            }
+            w.entry("evaluering", s)
+        })?)
     }
 }
 

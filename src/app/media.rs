@@ -1,13 +1,12 @@
 //! Media queue operations (mediehåndtering). Every state change writes its automatic
 //! log entry (tag `#media`) in the same transaction.
 
-use super::{auto_entry, Result, Session};
+use super::{Result, Session};
 use crate::domain::media::{MediaInquiry, MediaStatus, NewInquiry};
 use crate::domain::roles::Permission;
 use crate::domain::{Incident, Invalid, LogEntry};
 use crate::i18n::Label;
 use crate::store::MediaChange;
-use crate::store::Stamp;
 use chrono::{DateTime, Local, Utc};
 
 fn when(t: DateTime<Utc>) -> String {
@@ -36,8 +35,8 @@ impl Session {
         self.ensure_open(incident)?;
         let new = self.valid(new.validated())?;
         let now = Utc::now();
-        let (user, device) = (self.user.clone(), self.device.clone());
-        Ok(self.store.create_inquiry(incident, &new, Stamp { author: &user, device: &device, now }, |m| {
+        let w = self.writer(now);
+        Ok(self.store.create_inquiry(incident, &new, w.stamp(), |m| {
             let mut text = format!("{} registrert", name(m));
             if !m.journalist.is_empty() {
                 text.push_str(&format!(" – {}", m.journalist));
@@ -49,7 +48,7 @@ impl Session {
             if let Some(r) = &m.responsible {
                 text.push_str(&format!(" – ansvarlig: {r}"));
             }
-            auto_entry(&user, &device, "media", text, now)
+            w.entry("media", text)
         })?)
     }
 
@@ -144,14 +143,9 @@ impl Session {
         self.permit(Permission::WorkMedia)?;
         self.ensure_open(incident)?;
         let now = Utc::now();
-        let (user, device) = (self.user.clone(), self.device.clone());
-        Ok(self.store.change_inquiry(
-            incident,
-            number,
-            &change,
-            Stamp { author: &user, device: &device, now },
-            check,
-            |b, a| auto_entry(&user, &device, "media", text(b, a), now),
-        )?)
+        let w = self.writer(now);
+        Ok(self.store.change_inquiry(incident, number, &change, w.stamp(), check, |b, a| {
+            w.entry("media", text(b, a))
+        })?)
     }
 }

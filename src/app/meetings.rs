@@ -3,12 +3,11 @@
 //! (`add_entry` does that), so the minutes can be drafted from the log itself when it
 //! ends: per agenda item, the decisions, and the tasks made from its entries.
 
-use super::{auto_entry, Result, Session};
+use super::{Result, Session};
 use crate::domain::meeting::{Meeting, MeetingStatus, NewMeeting};
 use crate::domain::roles::Permission;
 use crate::domain::{EntryKind, Incident, LogEntry};
 use crate::store::MeetingChange;
-use crate::store::Stamp;
 use chrono::{Local, Utc};
 
 fn name(m: &Meeting) -> String {
@@ -21,8 +20,8 @@ impl Session {
         self.ensure_open(incident)?;
         let new = self.valid(new.validated())?;
         let now = Utc::now();
-        let (user, device) = (self.user.clone(), self.device.clone());
-        Ok(self.store.create_meeting(incident, &new, Stamp { author: &user, device: &device, now }, |m| {
+        let w = self.writer(now);
+        Ok(self.store.create_meeting(incident, &new, w.stamp(), |m| {
             let mut text =
                 format!("{} planlagt {}", name(m), m.starts_at.with_timezone(&Local).format("%d.%m %H:%M"));
             if !m.agenda.is_empty() {
@@ -30,7 +29,7 @@ impl Session {
                     m.agenda.iter().enumerate().map(|(i, a)| format!("{}. {a}", i + 1)).collect();
                 text.push_str(&format!(" – saker: {}", items.join("; ")));
             }
-            auto_entry(&user, &device, "møte", text, now)
+            w.entry("møte", text)
         })?)
     }
 
@@ -112,21 +111,13 @@ impl Session {
         }
         let minutes = self.minutes(incident, &meeting)?;
         let now = Utc::now();
-        let (user, device) = (self.user.clone(), self.device.clone());
+        let w = self.writer(now);
         // The minutes belong to the meeting: whoever may run it may draft them.
         let (report, _) = self.store.create_report(
             incident,
             ("møtereferat", &format!("Referat: {}", meeting.title), &minutes),
-            Stamp { author: &user, device: &device, now },
-            |r| {
-                auto_entry(
-                    &user,
-                    &device,
-                    "rapport",
-                    format!("Rapport {} «{}» v1 opprettet (møtereferat)", r.number, r.title),
-                    now,
-                )
-            },
+            w.stamp(),
+            |r| w.entry("rapport", format!("Rapport {} «{}» v1 opprettet (møtereferat)", r.number, r.title)),
         )?;
         let lang = self.lang;
         let check = |m: &Meeting| {
@@ -153,15 +144,10 @@ impl Session {
         self.permit(Permission::WriteLog)?;
         self.ensure_open(incident)?;
         let now = Utc::now();
-        let (user, device) = (self.user.clone(), self.device.clone());
-        Ok(self.store.change_meeting(
-            incident,
-            number,
-            &change,
-            Stamp { author: &user, device: &device, now },
-            check,
-            |_, m| auto_entry(&user, &device, "møte", text(m), now),
-        )?)
+        let w = self.writer(now);
+        Ok(self
+            .store
+            .change_meeting(incident, number, &change, w.stamp(), check, |_, m| w.entry("møte", text(m)))?)
     }
 
     /// The minutes in Markdown, from the log: what was said per item, the decisions,

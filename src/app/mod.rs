@@ -129,26 +129,45 @@ fn hostname() -> String {
     }
 }
 
-/// An automatic log entry (kind `auto`) by `user` on `device`, tagged `tag`: what the
-/// log records when a task or a media inquiry changes.
-fn auto_entry(
-    user: &str,
-    device: &str,
-    tag: &str,
-    text: String,
-    now: chrono::DateTime<chrono::Utc>,
-) -> crate::store::NewEntryRecord {
-    crate::store::NewEntryRecord {
-        id: uuid::Uuid::now_v7(),
-        text,
-        author: user.to_string(),
-        device: device.to_string(),
-        reported_at: now,
-        recorded_at: now,
-        kind: crate::domain::EntryKind::Auto,
-        tags: vec![tag.to_string()],
-        mentions: vec![],
-        significant: false,
-        corrects: None,
+/// Who writes and when, for one change: its stamp and its automatic log entry. The
+/// user and device are copied, so the store may be borrowed mutably beside it.
+pub(crate) struct Writer {
+    pub user: String,
+    pub device: String,
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
+impl Writer {
+    pub fn who(&self) -> crate::store::Who<'_> {
+        crate::store::Who { author: &self.user, device: &self.device }
+    }
+
+    pub fn stamp(&self) -> crate::store::Stamp<'_> {
+        crate::store::Stamp { author: &self.user, device: &self.device, now: self.now }
+    }
+
+    /// An automatic log entry (kind `auto`), tagged `tag`: what the log records when a
+    /// task, a media inquiry, a report… changes.
+    pub fn entry(&self, tag: &str, text: String) -> crate::store::NewEntryRecord {
+        crate::store::NewEntryRecord {
+            id: uuid::Uuid::now_v7(),
+            text,
+            author: self.user.clone(),
+            device: self.device.clone(),
+            reported_at: self.now,
+            recorded_at: self.now,
+            kind: crate::domain::EntryKind::Auto,
+            tags: vec![tag.to_string()],
+            mentions: vec![],
+            significant: false,
+            corrects: None,
+        }
+    }
+}
+
+impl Session {
+    /// The writer of a change made at `now`.
+    pub(crate) fn writer(&self, now: chrono::DateTime<chrono::Utc>) -> Writer {
+        Writer { user: self.user.clone(), device: self.device.clone(), now }
     }
 }

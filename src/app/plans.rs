@@ -1,13 +1,13 @@
 //! Contingency plans and the ROS register, and the way from a ROS measure to a task.
 
-use super::{auto_entry, AppError, Result, Session};
+use super::{AppError, Result, Session};
 use crate::domain::contact::{free_text, line};
 use crate::domain::plan::{LinkKind, Plan, PlanLink};
 use crate::domain::roles::Permission;
 use crate::domain::ros::{scale, RosEvent};
 use crate::domain::task::{NewTask, Task};
 use crate::domain::{Incident, Invalid, LogEntry};
-use crate::store::{NewMeasure, NewPlan, NewRosEvent, Stamp, Who};
+use crate::store::{NewMeasure, NewPlan, NewRosEvent};
 use chrono::{DateTime, Utc};
 
 impl Session {
@@ -54,16 +54,16 @@ impl Session {
             text: free_text("the text", &new.text)?,
             ..new
         };
-        let (user, device) = (self.user.clone(), self.device.clone());
-        Ok(self.store.create_plan(&new, Who { author: &user, device: &device }, Utc::now())?)
+        let w = self.writer(Utc::now());
+        Ok(self.store.create_plan(&new, w.who(), Utc::now())?)
     }
 
     /// Record that a plan was revised now, and when it must be next.
     pub fn revise_plan(&mut self, number: i64, next: Option<DateTime<Utc>>) -> Result<Plan> {
         self.permit(Permission::ManagePreparedness)?;
-        let (user, device) = (self.user.clone(), self.device.clone());
+        let w = self.writer(Utc::now());
         let now = Utc::now();
-        Ok(self.store.revise_plan(number, now, next, Who { author: &user, device: &device }, now)?)
+        Ok(self.store.revise_plan(number, now, next, w.who(), now)?)
     }
 
     /// Link a plan to an alert list or a card (by name) or a resource (by number).
@@ -79,13 +79,8 @@ impl Session {
                 self.store.resource(n)?.id.to_string()
             }
         };
-        let (user, device) = (self.user.clone(), self.device.clone());
-        Ok(self.store.link_plan(
-            number,
-            &PlanLink { kind, target },
-            Who { author: &user, device: &device },
-            Utc::now(),
-        )?)
+        let w = self.writer(Utc::now());
+        Ok(self.store.link_plan(number, &PlanLink { kind, target }, w.who(), Utc::now())?)
     }
 
     pub fn ros_events(&self) -> Result<Vec<RosEvent>> {
@@ -112,15 +107,15 @@ impl Session {
             consequence: scale("consequence", consequence)?,
             vulnerabilities: free_text("the vulnerabilities", vulnerabilities)?,
         };
-        let (user, device) = (self.user.clone(), self.device.clone());
-        Ok(self.store.add_ros_event(&e, Who { author: &user, device: &device }, Utc::now())?)
+        let w = self.writer(Utc::now());
+        Ok(self.store.add_ros_event(&e, w.who(), Utc::now())?)
     }
 
     pub fn score_ros_event(&mut self, number: i64, likelihood: i64, consequence: i64) -> Result<RosEvent> {
         self.permit(Permission::ManagePreparedness)?;
         let (l, c) = (scale("likelihood", likelihood)?, scale("consequence", consequence)?);
-        let (user, device) = (self.user.clone(), self.device.clone());
-        Ok(self.store.score_ros_event(number, l, c, Who { author: &user, device: &device }, Utc::now())?)
+        let w = self.writer(Utc::now());
+        Ok(self.store.score_ros_event(number, l, c, w.who(), Utc::now())?)
     }
 
     pub fn add_ros_measure(&mut self, event: i64, m: NewMeasure) -> Result<RosEvent> {
@@ -131,8 +126,8 @@ impl Session {
         }
         let owner = m.owner.map(|o| line("the owner", &o)).transpose()?.filter(|o| !o.is_empty());
         let m = NewMeasure { text, owner, ..m };
-        let (user, device) = (self.user.clone(), self.device.clone());
-        Ok(self.store.add_measure(event, &m, Who { author: &user, device: &device }, Utc::now())?)
+        let w = self.writer(Utc::now());
+        Ok(self.store.add_measure(event, &m, w.who(), Utc::now())?)
     }
 
     /// "From ROS to measures": a measure becomes a task of the incident (often a standing
@@ -172,18 +167,11 @@ impl Session {
             .validated(),
         )?;
         let now = Utc::now();
-        let (user, device) = (self.user.clone(), self.device.clone());
-        Ok(self.store.measure_to_task(
-            incident,
-            event,
-            measure,
-            &task,
-            Stamp { author: &user, device: &device, now },
-            |t| {
-                let text =
-                    format!("Oppgave {} opprettet fra ROS-tiltak {event}.{measure}: {}", t.number, t.title);
-                auto_entry(&user, &device, "ros", text, now)
-            },
-        )?)
+        let w = self.writer(now);
+        Ok(self.store.measure_to_task(incident, event, measure, &task, w.stamp(), |t| {
+            let text =
+                format!("Oppgave {} opprettet fra ROS-tiltak {event}.{measure}: {}", t.number, t.title);
+            w.entry("ros", text)
+        })?)
     }
 }

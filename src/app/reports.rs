@@ -3,13 +3,12 @@
 //! Every step but saving text writes an automatic log entry (tag `#rapport`).
 
 use super::templates::{templates, Template};
-use super::{auto_entry, AppError, Result, Session};
+use super::{AppError, Result, Session};
 use crate::domain::report::{check_title, to_plain_text, Report, ReportStatus, ReportStep};
 use crate::domain::roles::Permission;
 use crate::domain::{Incident, Invalid, LogEntry};
 use crate::i18n::{Label, Lang};
 use crate::store::ReportChange;
-use crate::store::Stamp;
 use chrono::{Local, Utc};
 
 /// "Rapport 2 «Situasjonsrapport 1» v1"
@@ -59,13 +58,10 @@ impl Session {
             &now.with_timezone(&Local).format("%d.%m.%Y %H:%M").to_string(),
             &self.user,
         );
-        let (user, device) = (self.user.clone(), self.device.clone());
-        Ok(self.store.create_report(
-            incident,
-            (&t.name, &title, &text),
-            Stamp { author: &user, device: &device, now },
-            |r| auto_entry(&user, &device, "rapport", format!("{} opprettet ({})", name(r), r.kind), now),
-        )?)
+        let w = self.writer(now);
+        Ok(self.store.create_report(incident, (&t.name, &title, &text), w.stamp(), |r| {
+            w.entry("rapport", format!("{} opprettet ({})", name(r), r.kind))
+        })?)
     }
 
     pub fn reports(&self, incident: &Incident) -> Result<Vec<Report>> {
@@ -109,8 +105,7 @@ impl Session {
         self.permit(Permission::WriteReports)?;
         self.ensure_open(incident)?;
         let text = crate::text::nfc(text);
-        let (user, device) = (self.user.clone(), self.device.clone());
-        Ok(self.store.save_report_text(incident, number, &text, &user, &device, Utc::now())?)
+        Ok(self.store.save_report_text(incident, number, &text, &self.user, &self.device, Utc::now())?)
     }
 
     /// Submit, approve, return (with a comment) or distribute the latest version.
@@ -157,25 +152,18 @@ impl Session {
         let approver = (step == ReportStep::Approve).then(|| self.user.clone());
         let change = ReportChange::Status { to, comment: comment.clone(), approver };
         let now = Utc::now();
-        let (user, device) = (self.user.clone(), self.device.clone());
-        Ok(self.store.change_report(
-            incident,
-            number,
-            &change,
-            Stamp { author: &user, device: &device, now },
-            check,
-            |_, r| {
-                let text = match step {
-                    ReportStep::Submit => format!("{} sendt til godkjenning", name(r)),
-                    ReportStep::Approve => format!("{} godkjent av {user}", name(r)),
-                    ReportStep::Return => {
-                        format!("{} returnert: «{}»", name(r), comment.as_deref().unwrap_or(""))
-                    }
-                    ReportStep::Distribute => format!("{} distribuert", name(r)),
-                };
-                auto_entry(&user, &device, "rapport", text, now)
-            },
-        )?)
+        let w = self.writer(now);
+        Ok(self.store.change_report(incident, number, &change, w.stamp(), check, |_, r| {
+            let text = match step {
+                ReportStep::Submit => format!("{} sendt til godkjenning", name(r)),
+                ReportStep::Approve => format!("{} godkjent av {}", name(r), w.user),
+                ReportStep::Return => {
+                    format!("{} returnert: «{}»", name(r), comment.as_deref().unwrap_or(""))
+                }
+                ReportStep::Distribute => format!("{} distribuert", name(r)),
+            };
+            w.entry("rapport", text)
+        })?)
     }
 
     /// Start a new version (a draft with the approved text) after an approved one.
@@ -191,14 +179,14 @@ impl Session {
             )),
         };
         let now = Utc::now();
-        let (user, device) = (self.user.clone(), self.device.clone());
+        let w = self.writer(now);
         Ok(self.store.change_report(
             incident,
             number,
             &ReportChange::NewVersion,
-            Stamp { author: &user, device: &device, now },
+            w.stamp(),
             check,
-            |_, r| auto_entry(&user, &device, "rapport", format!("{} påbegynt", name(r)), now),
+            |_, r| w.entry("rapport", format!("{} påbegynt", name(r))),
         )?)
     }
 

@@ -3,13 +3,12 @@
 //! Sharing and receipt each write a log entry (tag `deling`). The transport (the sync
 //! server, or a file) is the caller's.
 
-use super::{auto_entry, AppError, Result, Session};
+use super::{AppError, Result, Session};
 use crate::domain::report::{Report, ReportStatus};
 use crate::domain::roles::Permission;
 use crate::domain::share::{compile, SharedReport, SourceIncident};
 use crate::domain::{Incident, LogEntry};
 use crate::keys::Sealed;
-use crate::store::Stamp;
 use chrono::{Local, Utc};
 
 /// What one fetch from the sync server brought.
@@ -105,7 +104,7 @@ impl Session {
 
     /// Record in the log that `report` was shared with `to` (as a file).
     pub fn log_shared(&mut self, incident: &Incident, report: &SharedReport, to: &str) -> Result<LogEntry> {
-        let entry = auto_entry(&self.user, &self.device, "deling", shared_text(report, to), Utc::now());
+        let entry = self.writer(Utc::now()).entry("deling", shared_text(report, to));
         Ok(self.store.append_entries(incident, [entry])?.pop().expect("a new entry"))
     }
 
@@ -133,7 +132,7 @@ impl Session {
             report.approved_at.with_timezone(&Local).format("%d.%m.%Y %H:%M"),
             report.approved_by
         );
-        let entry = auto_entry(&self.user, &self.device, "deling", text, now);
+        let entry = self.writer(now).entry("deling", text);
         Ok(self.store.receive_shared(incident, &report, entry, now)?)
     }
 
@@ -151,7 +150,7 @@ impl Session {
         let to = runtime()?
             .block_on(client.share(&login.token, &package))
             .map_err(|e| AppError::Usage(e.to_string()))?;
-        let entry = auto_entry(&self.user, &self.device, "deling", shared_text(&package, &to), Utc::now());
+        let entry = self.writer(Utc::now()).entry("deling", shared_text(&package, &to));
         let logged = self.store.record_sent_share(incident, &package, &to, entry)?;
         Ok((to, logged))
     }
@@ -192,7 +191,7 @@ impl Session {
         loop {
             let batch = rt.block_on(client.receipts(&login.token, after)).map_err(offline)?;
             for r in &batch.receipts {
-                let (user, device) = (self.user.clone(), self.device.clone());
+                let w = self.writer(Utc::now());
                 let logged = self.store.log_receipt(r, |sent| {
                     let text = format!(
                         "{} har mottatt rapport {} versjon {} «{}» ({}, {})",
@@ -203,7 +202,7 @@ impl Session {
                         r.by,
                         r.at.with_timezone(&Local).format("%d.%m.%Y %H:%M")
                     );
-                    auto_entry(&user, &device, "deling", text, Utc::now())
+                    w.entry("deling", text)
                 })?;
                 fetched.receipts += usize::from(logged.is_some());
                 after = after.max(r.seq);
@@ -269,15 +268,10 @@ impl Session {
             }))?;
         let text = compile(&title, &sources);
         let refs: Vec<String> = sources.iter().map(|s| format!("{} v{}", s.from, s.version)).collect();
-        let (user, device, now) = (self.user.clone(), self.device.clone(), Utc::now());
-        let (report, _) = self.store.create_report(
-            incident,
-            ("situasjonsrapport", &title, &text),
-            Stamp { author: &user, device: &device, now },
-            |r| {
-                auto_entry(
-                    &user,
-                    &device,
+        let w = self.writer(Utc::now());
+        let (report, _) =
+            self.store.create_report(incident, ("situasjonsrapport", &title, &text), w.stamp(), |r| {
+                w.entry(
                     "deling",
                     format!(
                         "Rapport {} «{}» sammenstilt fra {} delte rapporter: {}",
@@ -286,10 +280,8 @@ impl Session {
                         sources.len(),
                         refs.join(", ")
                     ),
-                    now,
                 )
-            },
-        )?;
+            })?;
         Ok(report)
     }
 }

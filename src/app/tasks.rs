@@ -1,13 +1,11 @@
 //! Task operations. Each change writes its automatic log entry (kind `auto`, tagged
 //! `#oppgave`) in the same transaction, so the log is the full record of the work.
 
-use super::auto_entry;
 use super::{Result, Session};
 use crate::domain::roles::Permission;
 use crate::domain::task::{NewTask, Task, TaskStatus};
 use crate::domain::{Incident, Invalid, LogEntry};
 use crate::i18n::Label;
-use crate::store::Stamp;
 use crate::store::TaskChange;
 use chrono::{DateTime, Local, Utc};
 
@@ -26,8 +24,8 @@ impl Session {
         for id in &new.from_entries {
             linked.extend(self.store.entry_seq(*id)?);
         }
-        let (user, device) = (self.user.clone(), self.device.clone());
-        Ok(self.store.create_task(incident, &new, Stamp { author: &user, device: &device, now }, |t| {
+        let w = self.writer(now);
+        Ok(self.store.create_task(incident, &new, w.stamp(), |t| {
             let mut text = format!("Oppgave {} opprettet: {}", t.number, t.title);
             if let Some(a) = &t.assignee {
                 text.push_str(&format!(" – ansvarlig: {a}"));
@@ -42,7 +40,7 @@ impl Session {
                 let refs: Vec<String> = linked.iter().map(|s| format!("#{s}")).collect();
                 text.push_str(&format!(" (fra loggføring {})", refs.join(", ")));
             }
-            auto_entry(&user, &device, "oppgave", text, now)
+            w.entry("oppgave", text)
         })?)
     }
 
@@ -79,7 +77,7 @@ impl Session {
         self.ensure_open(incident)?;
         let now = Utc::now();
         let lang = self.lang;
-        let (user, device) = (self.user.clone(), self.device.clone());
+        let w = self.writer(now);
         let check = |t: &Task| {
             if t.status.can_become(to) {
                 return Ok(());
@@ -95,7 +93,7 @@ impl Session {
             incident,
             number,
             &TaskChange::Status(to),
-            Stamp { author: &user, device: &device, now },
+            w.stamp(),
             check,
             |before, t| {
                 let text = format!(
@@ -105,7 +103,7 @@ impl Session {
                     before.status.name(),
                     t.status.name()
                 );
-                auto_entry(&user, &device, "oppgave", text, now)
+                w.entry("oppgave", text)
             },
         )?)
     }
@@ -124,7 +122,7 @@ impl Session {
             return Err(Invalid("the assignee must be plain text".into()).into());
         }
         let now = Utc::now();
-        let (user, device) = (self.user.clone(), self.device.clone());
+        let w = self.writer(now);
         let wanted = assignee.clone();
         let check = move |t: &Task| {
             if t.assignee == wanted {
@@ -137,7 +135,7 @@ impl Session {
             incident,
             number,
             &TaskChange::Assignee(assignee),
-            Stamp { author: &user, device: &device, now },
+            w.stamp(),
             check,
             |before, t| {
                 let text = match (&t.assignee, &before.assignee) {
@@ -147,7 +145,7 @@ impl Session {
                     }
                     (None, None) => format!("Oppgave {} «{}» uten ansvarlig", t.number, t.title),
                 };
-                auto_entry(&user, &device, "oppgave", text, now)
+                w.entry("oppgave", text)
             },
         )?)
     }

@@ -103,3 +103,19 @@ impl<T, K: Copy> List<T, K> {
         prompt::paste(&mut self.prompt, text)
     }
 }
+
+/// On a pane of records with four statuses in order (new, started, done, closed):
+/// the status a key moves `from` to (one step right or left, or the one a status
+/// key names), if it names one.
+pub fn status_for<S: Copy + PartialEq>(order: &[S; 4], from: S, action: Action) -> Option<S> {
+    let at = order.iter().position(|s| *s == from)?;
+    match action {
+        Action::MoveRight => order.get(at + 1).copied(),
+        Action::MoveLeft => at.checked_sub(1).map(|i| order[i]),
+        Action::StatusNew => Some(order[0]),
+        Action::StatusStarted => Some(order[1]),
+        Action::StatusDone => Some(order[2]),
+        Action::StatusCancelled => Some(order[3]),
+        _ => None,
+    }
+}

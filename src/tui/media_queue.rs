@@ -5,7 +5,7 @@
 use super::action::{does, Keys, AROUND, LIST};
 use super::action::{Action, Input};
 use super::keymap::Context;
-use super::list::{Handled, List};
+use super::list::{status_for, Handled, List};
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
 use super::wrap::wrap;
 use crate::app::Session;
@@ -193,18 +193,17 @@ impl Pane for MediaQueue {
                     self.list.ask(Asking::Answer, answer);
                 }
             }
-            Action::MoveRight | Action::MoveLeft => {
-                let Some(from) = self.selected().map(|m| m.status) else { return Outcome::Consumed };
-                let c = MEDIA_STATUSES.iter().position(|s| *s == from).unwrap_or(0) as i32;
-                let to = c + if action == Action::MoveRight { 1 } else { -1 };
-                if (0..4).contains(&to) {
-                    self.set_status(cx, MEDIA_STATUSES[to as usize]);
+            Action::MoveRight
+            | Action::MoveLeft
+            | Action::StatusNew
+            | Action::StatusStarted
+            | Action::StatusDone
+            | Action::StatusCancelled => {
+                if let Some(to) = self.selected().and_then(|m| status_for(&MEDIA_STATUSES, m.status, action))
+                {
+                    self.set_status(cx, to);
                 }
             }
-            Action::StatusNew => self.set_status(cx, MediaStatus::New),
-            Action::StatusStarted => self.set_status(cx, MediaStatus::InProgress),
-            Action::StatusDone => self.set_status(cx, MediaStatus::Answered),
-            Action::StatusCancelled => self.set_status(cx, MediaStatus::Closed),
             _ => return Outcome::Ignored,
         }
         Outcome::Consumed

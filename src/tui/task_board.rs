@@ -6,7 +6,7 @@
 use super::action::{does, Keys, AROUND, DOWN, FIRST, LAST, UP};
 use super::action::{Action, Input};
 use super::keymap::Context;
-use super::list::{Handled, List};
+use super::list::{status_for, Handled, List};
 use super::pane::{Cx, Outcome, Pane, RenderCx};
 use crate::app::Session;
 use crate::domain::roles::Permission;
@@ -270,18 +270,16 @@ impl Pane for TaskBoard {
                     self.list.ask(Asking::Assignee, assignee);
                 }
             }
-            Action::MoveRight | Action::MoveLeft => {
-                let Some(from) = self.selected().map(|t| t.status) else { return Outcome::Consumed };
-                let c = STATUSES.iter().position(|s| *s == from).unwrap_or(0) as i32;
-                let to = c + if action == Action::MoveRight { 1 } else { -1 };
-                if (0..4).contains(&to) {
-                    self.set_status(cx, STATUSES[to as usize]);
+            Action::MoveRight
+            | Action::MoveLeft
+            | Action::StatusNew
+            | Action::StatusStarted
+            | Action::StatusDone
+            | Action::StatusCancelled => {
+                if let Some(to) = self.selected().and_then(|t| status_for(&STATUSES, t.status, action)) {
+                    self.set_status(cx, to);
                 }
             }
-            Action::StatusNew => self.set_status(cx, TaskStatus::New),
-            Action::StatusStarted => self.set_status(cx, TaskStatus::InProgress),
-            Action::StatusDone => self.set_status(cx, TaskStatus::Done),
-            Action::StatusCancelled => self.set_status(cx, TaskStatus::Cancelled),
             _ => return Outcome::Ignored,
         }
         self.clamp();
