@@ -15,7 +15,7 @@ use crate::sync::client::Login;
 use crate::text::safe_line;
 use chrono::{DateTime, Local, NaiveDate, TimeZone, Utc};
 use std::io::{BufRead, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// A date ("2027-03-01", end of that day, local time), a time today ("14:00") or an
@@ -177,4 +177,39 @@ pub fn signed_in(settings: &Settings) -> Result<Login, String> {
     client::load_login(&settings.db)
         .map_err(|e| e.to_string())?
         .ok_or_else(|| "not signed in; run `sitroom login --server URL --user NAME` first".to_string())
+}
+
+/// A register file to import: CSV (comma or semicolon; contacts also vCard).
+#[derive(clap::Args, Debug)]
+pub struct ImportArgs {
+    /// The file, or - for standard input
+    pub file: PathBuf,
+    /// Store the good rows even when some are bad (the bad ones are listed)
+    #[arg(long)]
+    pub skip_bad: bool,
+}
+
+/// Where an export goes.
+#[derive(clap::Args, Debug)]
+pub struct ExportArgs {
+    /// The file to write (standard output if not given)
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Import a register file: nothing is stored if a row is bad, unless --skip-bad.
+pub fn import(
+    out: Out<'_>,
+    p: &Printer,
+    args: &ImportArgs,
+    store: impl FnOnce(&[u8], bool) -> crate::app::Result<RegisterImport>,
+) -> Ran {
+    let data = read_input(&args.file)?;
+    print_import(out, p, &store(&data, args.skip_bad)?)
+}
+
+/// Write an export where it was asked to go.
+pub fn export(out: Out<'_>, args: &ExportArgs, text: crate::app::Result<String>) -> Ran {
+    write_output(out, args.out.as_deref(), &text?)?;
+    Ok(true)
 }

@@ -6,7 +6,7 @@
 use super::action::{does, Keys, AROUND, LIST};
 use super::action::{Action, Input};
 use super::keymap::Context;
-use super::list::{Handled, List};
+use super::list::List;
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
 use super::widgets::{cut, list_window, pane_block};
 use crate::app::Session;
@@ -160,13 +160,9 @@ impl Pane for AlertsPane {
     }
 
     fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
-        let action = match self.list.handle(input) {
-            Handled::Done(outcome) => return outcome,
-            Handled::Answered(_, text) => {
-                self.send(cx, text);
-                return Outcome::Consumed;
-            }
-            Handled::Action(action) => action,
+        let action = match self.list.handle(input).action(|_, text| self.send(cx, text)) {
+            Ok(action) => action,
+            Err(outcome) => return outcome,
         };
         match action {
             Action::SendAlert => {

@@ -30,6 +30,29 @@ pub enum Handled<K> {
     Action(Action),
 }
 
+impl<K> Handled<K> {
+    /// The action left for the pane (`Ok`), or the outcome to return (`Err`) once an
+    /// answer has gone to `answer`.
+    pub fn action(self, answer: impl FnOnce(K, String)) -> Result<Action, Outcome> {
+        match self {
+            Handled::Done(outcome) => Err(outcome),
+            Handled::Answered(asking, text) => {
+                answer(asking, text);
+                Err(Outcome::Consumed)
+            }
+            Handled::Action(action) => Ok(action),
+        }
+    }
+
+    /// For a pane whose list is all it does: what the list made of the input.
+    pub fn outcome(self) -> Outcome {
+        match self {
+            Handled::Done(outcome) => outcome,
+            _ => Outcome::Ignored,
+        }
+    }
+}
+
 impl<T, K: Copy> List<T, K> {
     /// An empty list of the records the oplog calls `entity`.
     pub fn new(entity: &'static str, same: fn(&T, &T) -> bool) -> List<T, K> {

@@ -1,7 +1,7 @@
 //! The incident log pane: the log list above, the entry line below (focused from the
 //! start, so the logger just types), and the filter line between them while filtering.
 
-use super::action::{does, Keys, AROUND, DOWN, PAGE_DOWN, PAGE_UP, UP};
+use super::action::{does, Keys, Meaning, AROUND, DOWN, PAGE_DOWN, PAGE_UP, UP};
 use super::action::{Action, Input};
 use super::entry_lines::{entry_lines, MEASURE};
 use super::keymap::Context;
@@ -28,6 +28,24 @@ use std::time::{Duration, Instant};
 use unicode_width::UnicodeWidthStr;
 use uuid::Uuid;
 
+/// Keys the entry line and the log list share: both move the log and search it.
+const OLDEST: Meaning = does(Action::First, "Til eldste", "To the oldest", "eldste", "oldest");
+const NEWEST: Meaning = does(Action::Last, "Til nyeste", "To the newest", "nyeste", "newest");
+const SEARCH: Meaning = does(
+    Action::Search,
+    "Søk og filtrer (#tagg @forfatter ! *)",
+    "Search and filter (#tag @author ! *)",
+    "søk",
+    "search",
+);
+const SIGNIFICANT: Meaning = does(
+    Action::ToggleSignificant,
+    "Merk som vesentlig (av/på)",
+    "Mark significant (on/off)",
+    "vesentlig",
+    "significant",
+);
+
 /// What the keys do in the entry line, where the logger types.
 pub const ENTRY: Keys = Keys {
     context: Context::Entry,
@@ -44,22 +62,10 @@ pub const ENTRY: Keys = Keys {
         does(Action::Cancel, "Avbryt rettingen", "Abandon the correction", "avbryt", "cancel"),
         PAGE_UP,
         PAGE_DOWN,
-        does(Action::Last, "Til nyeste", "To the newest", "nyeste", "newest"),
-        does(Action::First, "Til eldste", "To the oldest", "eldste", "oldest"),
-        does(
-            Action::Search,
-            "Søk og filtrer (#tagg @forfatter ! *)",
-            "Search and filter (#tag @author ! *)",
-            "søk",
-            "search",
-        ),
-        does(
-            Action::ToggleSignificant,
-            "Merk som vesentlig (av/på)",
-            "Mark significant (on/off)",
-            "vesentlig",
-            "significant",
-        ),
+        NEWEST,
+        OLDEST,
+        SEARCH,
+        SIGNIFICANT,
         does(Action::NextItem, "Møtet: neste sak", "Meeting: next agenda item", "neste sak", "next item"),
         does(
             Action::PreviousItem,
@@ -89,15 +95,9 @@ pub const LOG: Keys = Keys {
             DOWN,
             PAGE_UP,
             PAGE_DOWN,
-            does(Action::First, "Til eldste", "To the oldest", "eldste", "oldest"),
-            does(Action::Last, "Til nyeste", "To the newest", "nyeste", "newest"),
-            does(
-                Action::Search,
-                "Søk og filtrer (#tagg @forfatter ! *)",
-                "Search and filter (#tag @author ! *)",
-                "søk",
-                "search",
-            ),
+            OLDEST,
+            NEWEST,
+            SEARCH,
             does(Action::FilterTag, "Filtrer på tagg", "Filter by tag", "tagg", "tag"),
             does(Action::FilterAuthor, "Filtrer på forfatter", "Filter by author", "forfatter", "author"),
             does(
@@ -115,13 +115,7 @@ pub const LOG: Keys = Keys {
                 "significant",
             ),
             does(Action::ClearFilter, "Fjern filteret", "Clear the filter", "fjern filter", "clear filter"),
-            does(
-                Action::ToggleSignificant,
-                "Merk som vesentlig (av/på)",
-                "Mark significant (on/off)",
-                "vesentlig",
-                "significant",
-            ),
+            SIGNIFICANT,
             does(Action::Correct, "Rett valgt loggføring", "Correct the selected entry", "rett", "correct"),
             does(
                 Action::TaskFromEntry,

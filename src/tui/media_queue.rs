@@ -5,7 +5,7 @@
 use super::action::{does, Keys, AROUND, LIST};
 use super::action::{Action, Input};
 use super::keymap::Context;
-use super::list::{status_for, Handled, List};
+use super::list::{status_for, List};
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
 use super::wrap::wrap;
 use crate::app::Session;
@@ -169,13 +169,9 @@ impl Pane for MediaQueue {
     }
 
     fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
-        let action = match self.list.handle(input) {
-            Handled::Done(outcome) => return outcome,
-            Handled::Answered(asking, text) => {
-                self.answer(cx, asking, text);
-                return Outcome::Consumed;
-            }
-            Handled::Action(action) => action,
+        let action = match self.list.handle(input).action(|asking, text| self.answer(cx, asking, text)) {
+            Ok(action) => action,
+            Err(outcome) => return outcome,
         };
         if action.changes_records() && cx.refused(self.can_write, Permission::WorkMedia) {
             return Outcome::Consumed;

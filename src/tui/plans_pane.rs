@@ -3,7 +3,7 @@
 
 use super::action::Input;
 use super::keymap::Context;
-use super::list::{Handled, List};
+use super::list::List;
 use super::pane::{Cx, Outcome, Pane, RenderCx};
 use super::widgets::{cut, list_window, pane_block};
 use crate::app::Session;
@@ -41,10 +41,7 @@ impl Pane for PlansPane {
     }
 
     fn handle(&mut self, input: Input, _cx: &mut Cx<'_>) -> Outcome {
-        match self.list.handle(input) {
-            Handled::Done(outcome) => outcome,
-            _ => Outcome::Ignored,
-        }
+        self.list.handle(input).outcome()
     }
 
     fn refresh(&mut self, session: &Session) -> Result<bool, String> {

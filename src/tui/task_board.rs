@@ -6,7 +6,7 @@
 use super::action::{does, Keys, AROUND, DOWN, FIRST, LAST, UP};
 use super::action::{Action, Input};
 use super::keymap::Context;
-use super::list::{status_for, Handled, List};
+use super::list::{status_for, List};
 use super::pane::{Cx, Outcome, Pane, RenderCx};
 use crate::app::Session;
 use crate::domain::roles::Permission;
@@ -245,13 +245,9 @@ impl Pane for TaskBoard {
                 return Outcome::Consumed;
             }
         }
-        let action = match self.list.handle(input) {
-            Handled::Done(outcome) => return outcome,
-            Handled::Answered(asking, text) => {
-                self.answer(cx, asking, text);
-                return Outcome::Consumed;
-            }
-            Handled::Action(action) => action,
+        let action = match self.list.handle(input).action(|asking, text| self.answer(cx, asking, text)) {
+            Ok(action) => action,
+            Err(outcome) => return outcome,
         };
         if action.changes_records() && cx.refused(self.can_write, Permission::ManageTasks) {
             return Outcome::Consumed;

@@ -1,13 +1,12 @@
 //! `sitroom contact`: contacts (kontakter): add, search, import CSV/vCard, export CSV
 
 use crate::app::Session;
-use crate::cli::common::{print_import, read_input, write_output};
+use crate::cli::common::{export, import, ExportArgs, ImportArgs};
 use crate::cli::error::{io, CliError, Out, Ran};
 use crate::cli::output::{either, json, Printer};
 use crate::domain::contact::{Contact, NewContact};
 use crate::text::safe_line;
 use clap::Subcommand;
-use std::path::PathBuf;
 
 // ---- contacts -----------------------------------------------------------------------
 
@@ -69,18 +68,9 @@ pub enum ContactCmd {
     /// Remove a contact that is on no alert list
     Remove { number: i64 },
     /// Import a CSV (comma or semicolon) or vCard file; nothing is stored if a row is bad
-    Import {
-        /// The file, or - for standard input
-        file: PathBuf,
-        /// Store the good rows even when some are bad (the bad ones are listed)
-        #[arg(long)]
-        skip_bad: bool,
-    },
+    Import(ImportArgs),
     /// Export every contact as CSV
-    Export {
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
+    Export(ExportArgs),
 }
 
 pub fn print_contact(out: Out<'_>, c: &Contact) -> Result<(), CliError> {
@@ -163,12 +153,8 @@ pub fn run(s: &mut Session, cmd: ContactCmd, p: &Printer, out: Out<'_>) -> Ran {
             let c = s.remove_contact(number)?;
             p.number_or_json(out, c.number, &c).map_err(io)?;
         }
-        ContactCmd::Import { file, skip_bad } => {
-            let data = read_input(&file)?;
-            let report = s.import_contacts(&data, skip_bad)?;
-            return print_import(out, p, &report);
-        }
-        ContactCmd::Export { out: file } => write_output(out, file.as_deref(), &s.export_contacts()?)?,
+        ContactCmd::Import(args) => return import(out, p, &args, |data, skip| s.import_contacts(data, skip)),
+        ContactCmd::Export(args) => return export(out, &args, s.export_contacts()),
     }
     Ok(true)
 }

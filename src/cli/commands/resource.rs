@@ -2,14 +2,13 @@
 //! free
 
 use crate::app::Session;
-use crate::cli::common::{print_import, read_input, write_output};
+use crate::cli::common::{export, import, ExportArgs, ImportArgs};
 use crate::cli::error::{io, CliError, Out, Ran};
 use crate::cli::output::{either, Printer};
 use crate::domain::contact::{Availability, NewResource, Resource};
 use crate::i18n::{Label, Lang};
 use crate::text::safe_line;
 use clap::Subcommand;
-use std::path::PathBuf;
 
 // ---- resources ----------------------------------------------------------------------
 
@@ -50,17 +49,10 @@ pub enum ResourceCmd {
         #[arg(long)]
         owner: Option<String>,
     },
-    /// Import resources from CSV; nothing is stored if a row is bad
-    Import {
-        file: PathBuf,
-        #[arg(long)]
-        skip_bad: bool,
-    },
+    /// Import a CSV file; nothing is stored if a row is bad
+    Import(ImportArgs),
     /// Export every resource as CSV
-    Export {
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
+    Export(ExportArgs),
 }
 
 pub fn print_resource(out: Out<'_>, r: &Resource, lang: Lang) -> Result<(), CliError> {
@@ -121,12 +113,10 @@ pub fn run(s: &mut Session, cmd: ResourceCmd, p: &Printer, out: Out<'_>) -> Ran 
             })?;
             either(out, p, &r, |out| print_resource(out, &r, p.lang))?;
         }
-        ResourceCmd::Import { file, skip_bad } => {
-            let data = read_input(&file)?;
-            let report = s.import_resources(&data, skip_bad)?;
-            return print_import(out, p, &report);
+        ResourceCmd::Import(args) => {
+            return import(out, p, &args, |data, skip| s.import_resources(data, skip))
         }
-        ResourceCmd::Export { out: file } => write_output(out, file.as_deref(), &s.export_resources()?)?,
+        ResourceCmd::Export(args) => return export(out, &args, s.export_resources()),
     }
     Ok(true)
 }
