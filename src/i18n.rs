@@ -178,6 +178,7 @@ use crate::domain::contact::Availability;
 use crate::domain::eps::{EpsKind, EpsStatus};
 use crate::domain::media::{MediaStatus, Urgency};
 use crate::domain::meeting::MeetingStatus;
+use crate::domain::plan::LinkKind;
 use crate::domain::report::{ReportStatus, ReportStep};
 use crate::domain::roles::Permission;
 use crate::domain::ros::Level;
@@ -327,6 +328,16 @@ impl Label for EpsKind {
             EpsKind::Evacuated => Text::new("evakuert", "evacuated"),
             EpsKind::Affected => Text::new("berørt", "affected"),
             EpsKind::Inquiry => Text::new("henvendelse", "inquiry"),
+        }
+    }
+}
+
+impl Label for LinkKind {
+    fn label(&self) -> Text {
+        match self {
+            LinkKind::AlertList => Text::new("varslingsliste", "alert list"),
+            LinkKind::Resource => Text::new("ressurs", "resource"),
+            LinkKind::Card => Text::new("tiltakskort", "action card"),
         }
     }
 }

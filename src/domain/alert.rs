@@ -4,104 +4,37 @@
 //! Pure rules here: who is next, the tally of answers, and how long a text message may
 //! be.
 
+use super::codes::codes;
 use super::Invalid;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// An answer to an alert.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Ack {
-    #[serde(rename = "mottatt")]
-    Received,
-    #[serde(rename = "kommer")]
-    Coming,
-    #[serde(rename = "kan ikke")]
-    CannotCome,
-}
-
-impl Ack {
-    pub fn name(self) -> &'static str {
-        match self {
-            Ack::Received => "mottatt",
-            Ack::Coming => "kommer",
-            Ack::CannotCome => "kan ikke",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<Ack, Invalid> {
-        Ok(match crate::text::fold(s.trim()).as_str() {
-            "mottatt" | "received" | "ok" | "1" => Ack::Received,
-            "kommer" | "coming" | "2" => Ack::Coming,
-            "kan ikke" | "kan-ikke" | "kanikke" | "cannot" | "cannot come" | "no" | "3" => Ack::CannotCome,
-            _ => {
-                return Err(Invalid(format!(
-                    "unknown answer '{}'; answers are mottatt, kommer, kan ikke",
-                    s.trim()
-                )))
-            }
-        })
+codes! {
+    /// An answer to an alert.
+    pub enum Ack: "answer", "answers" {
+        Received = "mottatt" | "received" | "ok" | "1",
+        Coming = "kommer" | "coming" | "2",
+        CannotCome = "kan ikke" | "kanikke" | "cannot" | "cannot come" | "no" | "3",
     }
 }
 
-/// How a message reaches someone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Channel {
-    /// Users of this installation: shown in sitroom at once.
-    #[serde(rename = "app")]
-    App,
-    #[serde(rename = "e-post")]
-    Email,
-    #[serde(rename = "sms")]
-    Sms,
-}
-
-impl Channel {
-    pub fn name(self) -> &'static str {
-        match self {
-            Channel::App => "app",
-            Channel::Email => "e-post",
-            Channel::Sms => "sms",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Channel> {
-        match s {
-            "app" => Some(Channel::App),
-            "e-post" => Some(Channel::Email),
-            "sms" => Some(Channel::Sms),
-            _ => None,
-        }
+codes! {
+    /// How a message reaches someone.
+    pub enum Channel: "channel", "channels" {
+        /// Users of this installation: shown in sitroom at once.
+        App = "app",
+        Email = "e-post" | "email",
+        Sms = "sms",
     }
 }
 
-/// Where a message stands in the outbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Delivery {
-    #[serde(rename = "venter")]
-    Waiting,
-    #[serde(rename = "levert")]
-    Delivered,
-    #[serde(rename = "ikke levert")]
-    NotDelivered,
-}
-
-impl Delivery {
-    pub fn name(self) -> &'static str {
-        match self {
-            Delivery::Waiting => "venter",
-            Delivery::Delivered => "levert",
-            Delivery::NotDelivered => "ikke levert",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Delivery> {
-        match s {
-            "venter" => Some(Delivery::Waiting),
-            "levert" => Some(Delivery::Delivered),
-            "ikke levert" => Some(Delivery::NotDelivered),
-            _ => None,
-        }
+codes! {
+    /// Where a message stands in the outbox.
+    pub enum Delivery: "delivery status", "statuses" {
+        Waiting = "venter",
+        Delivered = "levert",
+        NotDelivered = "ikke levert",
     }
 }
 

@@ -2,6 +2,7 @@
 //! calls on. Plain records with checked fields, a search that answers as the user
 //! types, and the CSV columns they are imported from and exported to.
 
+use super::codes::codes;
 use super::Invalid;
 use crate::text::{fold, fold_into, nfc};
 use chrono::{DateTime, Utc};
@@ -144,38 +145,12 @@ impl Contact {
     }
 }
 
-/// How available a resource is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Availability {
-    #[serde(rename = "tilgjengelig")]
-    Available,
-    #[serde(rename = "i bruk")]
-    InUse,
-    #[serde(rename = "utilgjengelig")]
-    Unavailable,
-}
-
-impl Availability {
-    pub fn name(self) -> &'static str {
-        match self {
-            Availability::Available => "tilgjengelig",
-            Availability::InUse => "i bruk",
-            Availability::Unavailable => "utilgjengelig",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<Availability, Invalid> {
-        Ok(match fold(s.trim()).as_str() {
-            "" | "tilgjengelig" | "available" | "ledig" => Availability::Available,
-            "i bruk" | "i-bruk" | "in use" | "in-use" | "opptatt" => Availability::InUse,
-            "utilgjengelig" | "unavailable" | "ute av drift" => Availability::Unavailable,
-            _ => {
-                return Err(Invalid(format!(
-                    "unknown availability '{}'; say tilgjengelig, i bruk or utilgjengelig",
-                    s.trim()
-                )))
-            }
-        })
+codes! {
+    /// How available a resource is.
+    pub enum Availability: "availability", "availabilities" {
+        Available = "tilgjengelig" | "" | "available" | "ledig",
+        InUse = "i bruk" | "in use" | "opptatt",
+        Unavailable = "utilgjengelig" | "unavailable" | "ute av drift",
     }
 }
 

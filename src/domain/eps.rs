@@ -3,59 +3,30 @@
 //! granted `SeeEps` see it, and automatic log entries about it carry counts, never
 //! names.
 
+use super::codes::codes;
 use super::contact::{free_text, line};
 use super::Invalid;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum EpsKind {
-    #[serde(rename = "evakuert")]
-    Evacuated,
-    #[serde(rename = "berørt")]
-    Affected,
-    /// An inquiry from next of kin about someone.
-    #[serde(rename = "henvendelse")]
-    Inquiry,
-}
-
-impl EpsKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            EpsKind::Evacuated => "evakuert",
-            EpsKind::Affected => "berørt",
-            EpsKind::Inquiry => "henvendelse",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<EpsKind, Invalid> {
-        Ok(match crate::text::fold(s.trim()).as_str() {
-            "evakuert" | "evacuated" | "evacuee" => EpsKind::Evacuated,
-            "berort" | "affected" => EpsKind::Affected,
-            "henvendelse" | "inquiry" | "parorende" | "next-of-kin" => EpsKind::Inquiry,
-            _ => {
-                return Err(Invalid(format!(
-                    "unknown kind '{}'; kinds are evakuert, berørt, henvendelse",
-                    s.trim()
-                )))
-            }
-        })
+codes! {
+    pub enum EpsKind: "kind", "kinds" {
+        Evacuated = "evakuert" | "evacuated" | "evacuee",
+        Affected = "berørt" | "affected",
+        /// An inquiry from next of kin about someone.
+        Inquiry = "henvendelse" | "inquiry" | "pårørende" | "next of kin",
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum EpsStatus {
-    #[serde(rename = "registrert")]
-    Registered,
-    #[serde(rename = "savnet")]
-    Missing,
-    #[serde(rename = "ivaretatt")]
-    CaredFor,
-    #[serde(rename = "under oppfølging")]
-    FollowingUp,
-    #[serde(rename = "avsluttet")]
-    Closed,
+codes! {
+    pub enum EpsStatus: "status", "statuses" {
+        Registered = "registrert" | "registered" | "ny" | "new",
+        Missing = "savnet" | "missing",
+        CaredFor = "ivaretatt" | "cared for" | "safe",
+        FollowingUp = "under oppfølging" | "following up",
+        Closed = "avsluttet" | "closed" | "done",
+    }
 }
 
 pub const EPS_STATUSES: [EpsStatus; 5] = [
@@ -65,36 +36,6 @@ pub const EPS_STATUSES: [EpsStatus; 5] = [
     EpsStatus::FollowingUp,
     EpsStatus::Closed,
 ];
-
-impl EpsStatus {
-    pub fn name(self) -> &'static str {
-        match self {
-            EpsStatus::Registered => "registrert",
-            EpsStatus::Missing => "savnet",
-            EpsStatus::CaredFor => "ivaretatt",
-            EpsStatus::FollowingUp => "under oppfølging",
-            EpsStatus::Closed => "avsluttet",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<EpsStatus, Invalid> {
-        Ok(match crate::text::fold(s.trim()).as_str() {
-            "registrert" | "registered" | "ny" | "new" => EpsStatus::Registered,
-            "savnet" | "missing" => EpsStatus::Missing,
-            "ivaretatt" | "cared-for" | "safe" => EpsStatus::CaredFor,
-            "under oppfolging" | "under-oppfolging" | "following-up" => EpsStatus::FollowingUp,
-            "avsluttet" | "closed" | "done" => EpsStatus::Closed,
-            _ => {
-                let names: Vec<_> = EPS_STATUSES.iter().map(|s| s.name()).collect();
-                return Err(Invalid(format!(
-                    "unknown status '{}'; statuses are {}",
-                    s.trim(),
-                    names.join(", ")
-                )));
-            }
-        })
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Registration {

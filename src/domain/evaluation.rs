@@ -2,32 +2,14 @@
 //! improve. Each improvement can become a task, and can point back to the plan or the
 //! ROS event it concerns, so that learning reaches the preparedness work.
 
-use super::Invalid;
+use super::codes::codes;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum PointKind {
-    #[serde(rename = "bra")]
-    WentWell,
-    #[serde(rename = "forbedre")]
-    Improve,
-}
-
-impl PointKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            PointKind::WentWell => "bra",
-            PointKind::Improve => "forbedre",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<PointKind, Invalid> {
-        match crate::text::fold(s.trim()).as_str() {
-            "bra" | "good" | "went-well" | "well" => Ok(PointKind::WentWell),
-            "forbedre" | "improve" | "forbedring" => Ok(PointKind::Improve),
-            _ => Err(Invalid(format!("unknown kind '{}'; say bra or forbedre", s.trim()))),
-        }
+codes! {
+    pub enum PointKind: "kind", "kinds" {
+        WentWell = "bra" | "good" | "went well" | "well",
+        Improve = "forbedre" | "improve" | "forbedring",
     }
 }
 

@@ -2,21 +2,19 @@
 //! when, who answers, and the answer. Deadlines are what matter most: the queue is
 //! read by time left.
 
-use super::Invalid;
+use super::codes::codes;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum MediaStatus {
-    #[serde(rename = "ny")]
-    New,
-    #[serde(rename = "under arbeid")]
-    InProgress,
-    #[serde(rename = "besvart")]
-    Answered,
-    #[serde(rename = "avsluttet")]
-    Closed,
+codes! {
+    #[derive(PartialOrd, Ord)]
+    pub enum MediaStatus: "media status", "statuses" {
+        New = "ny" | "new",
+        InProgress = "under arbeid" | "in progress" | "started",
+        Answered = "besvart" | "answered",
+        Closed = "avsluttet" | "closed",
+    }
 }
 
 pub const MEDIA_STATUSES: [MediaStatus; 4] =
@@ -26,30 +24,6 @@ pub const MEDIA_STATUSES: [MediaStatus; 4] =
 pub const APPROACHING: Duration = Duration::minutes(30);
 
 impl MediaStatus {
-    pub fn name(self) -> &'static str {
-        match self {
-            MediaStatus::New => "ny",
-            MediaStatus::InProgress => "under arbeid",
-            MediaStatus::Answered => "besvart",
-            MediaStatus::Closed => "avsluttet",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<MediaStatus, Invalid> {
-        Ok(match crate::text::fold(s.trim()).replace(['-', '_'], " ").as_str() {
-            "ny" | "new" => MediaStatus::New,
-            "under arbeid" | "in progress" | "started" => MediaStatus::InProgress,
-            "besvart" | "answered" => MediaStatus::Answered,
-            "avsluttet" | "closed" => MediaStatus::Closed,
-            _ => {
-                return Err(Invalid(format!(
-                    "unknown media status '{}'; statuses are ny, under arbeid, besvart, avsluttet",
-                    s.trim()
-                )))
-            }
-        })
-    }
-
     /// An answered inquiry can get a follow-up (back under arbeid); a closed one can
     /// be reopened; nothing goes back to "ny" once answered.
     pub fn can_become(self, to: MediaStatus) -> bool {

@@ -2,33 +2,16 @@
 //! runs, the log records per agenda item (every entry is tagged with the meeting and
 //! the item); when it ends, the minutes (referat) are drafted as a report.
 
+use super::codes::codes;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum MeetingStatus {
-    #[serde(rename = "planlagt")]
-    Planned,
-    #[serde(rename = "pågår")]
-    Ongoing,
-    #[serde(rename = "avsluttet")]
-    Ended,
-}
-
-impl MeetingStatus {
-    pub fn name(self) -> &'static str {
-        match self {
-            MeetingStatus::Planned => "planlagt",
-            MeetingStatus::Ongoing => "pågår",
-            MeetingStatus::Ended => "avsluttet",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<MeetingStatus> {
-        [MeetingStatus::Planned, MeetingStatus::Ongoing, MeetingStatus::Ended]
-            .into_iter()
-            .find(|m| m.name() == s)
+codes! {
+    pub enum MeetingStatus: "meeting status", "statuses" {
+        Planned = "planlagt" | "planned",
+        Ongoing = "pågår" | "ongoing",
+        Ended = "avsluttet" | "ended",
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod alert;
 pub mod card;
+pub mod codes;
 pub mod contact;
 pub mod eps;
 pub mod evaluation;

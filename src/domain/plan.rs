@@ -3,45 +3,17 @@
 //! it must be revised, linked to the alert lists, resources and action cards it relies
 //! on.
 
+use super::codes::codes;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// What a plan links to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum LinkKind {
-    #[serde(rename = "alert-list")]
-    AlertList,
-    #[serde(rename = "resource")]
-    Resource,
-    #[serde(rename = "card")]
-    Card,
-}
-
-impl LinkKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            LinkKind::AlertList => "alert-list",
-            LinkKind::Resource => "resource",
-            LinkKind::Card => "card",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<LinkKind> {
-        match crate::text::fold(s.trim()).as_str() {
-            "alert-list" | "alert" | "varslingsliste" | "liste" => Some(LinkKind::AlertList),
-            "resource" | "ressurs" => Some(LinkKind::Resource),
-            "card" | "tiltakskort" | "kort" => Some(LinkKind::Card),
-            _ => None,
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            LinkKind::AlertList => "varslingsliste",
-            LinkKind::Resource => "ressurs",
-            LinkKind::Card => "tiltakskort",
-        }
+codes! {
+    /// What a plan links to.
+    pub enum LinkKind: "link", "links" {
+        AlertList = "alert-list" | "alert" | "varslingsliste" | "liste",
+        Resource = "resource" | "ressurs",
+        Card = "card" | "tiltakskort" | "kort",
     }
 }
 

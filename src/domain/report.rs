@@ -2,23 +2,20 @@
 //! approval (dokumentflyt), frozen once approved. Every version is kept; changing an
 //! approved report means starting a new version, which is a new draft.
 
+use super::codes::codes;
 use super::Invalid;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum ReportStatus {
-    #[serde(rename = "utkast")]
-    Draft,
-    #[serde(rename = "til godkjenning")]
-    Submitted,
-    #[serde(rename = "godkjent")]
-    Approved,
-    #[serde(rename = "returnert")]
-    Returned,
-    #[serde(rename = "distribuert")]
-    Distributed,
+codes! {
+    pub enum ReportStatus: "report status", "statuses" {
+        Draft = "utkast" | "draft",
+        Submitted = "til godkjenning" | "submitted",
+        Approved = "godkjent" | "approved",
+        Returned = "returnert" | "returned",
+        Distributed = "distribuert" | "distributed",
+    }
 }
 
 /// What a user does to a report version.
@@ -31,28 +28,6 @@ pub enum ReportStep {
 }
 
 impl ReportStatus {
-    pub fn name(self) -> &'static str {
-        match self {
-            ReportStatus::Draft => "utkast",
-            ReportStatus::Submitted => "til godkjenning",
-            ReportStatus::Approved => "godkjent",
-            ReportStatus::Returned => "returnert",
-            ReportStatus::Distributed => "distribuert",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ReportStatus> {
-        [
-            ReportStatus::Draft,
-            ReportStatus::Submitted,
-            ReportStatus::Approved,
-            ReportStatus::Returned,
-            ReportStatus::Distributed,
-        ]
-        .into_iter()
-        .find(|r| r.name() == s)
-    }
-
     /// The text may be changed only while it is a draft or has been returned.
     pub fn editable(self) -> bool {
         matches!(self, ReportStatus::Draft | ReportStatus::Returned)
@@ -165,7 +140,12 @@ mod tests {
             to_plain_text("# Sitrep 1\n## 1. Situasjon\n**Flom** i Lågen"),
             "Sitrep 1\n1. Situasjon\nFlom i Lågen"
         );
-        assert_eq!(ReportStatus::parse("til godkjenning"), Some(Submitted));
+        assert_eq!(ReportStatus::parse("til godkjenning"), Ok(Submitted));
+        assert_eq!(ReportStatus::parse("Til-Godkjenning"), Ok(Submitted), "typed words fold");
+        assert!(ReportStatus::parse("ferdig")
+            .unwrap_err()
+            .0
+            .contains("statuses are utkast, til godkjenning"));
         assert_eq!(serde_json::to_string(&Submitted).unwrap(), r#""til godkjenning""#);
     }
 }

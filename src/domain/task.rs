@@ -1,53 +1,25 @@
 //! Tasks and measures (oppgaver og tiltak): who does what by when, and how far it has
 //! come. The status moves through a small state machine; every move is logged.
 
-use super::Invalid;
+use super::codes::codes;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum TaskStatus {
-    #[serde(rename = "ny")]
-    New,
-    #[serde(rename = "pågår")]
-    InProgress,
-    #[serde(rename = "utført")]
-    Done,
-    #[serde(rename = "avbrutt")]
-    Cancelled,
+codes! {
+    #[derive(PartialOrd, Ord)]
+    pub enum TaskStatus: "task status", "statuses" {
+        New = "ny" | "new",
+        InProgress = "pågår" | "in progress" | "started",
+        Done = "utført" | "done",
+        Cancelled = "avbrutt" | "cancelled" | "canceled",
+    }
 }
 
 pub const STATUSES: [TaskStatus; 4] =
     [TaskStatus::New, TaskStatus::InProgress, TaskStatus::Done, TaskStatus::Cancelled];
 
 impl TaskStatus {
-    /// The stored and printed name (bokmål, as in CIM).
-    pub fn name(self) -> &'static str {
-        match self {
-            TaskStatus::New => "ny",
-            TaskStatus::InProgress => "pågår",
-            TaskStatus::Done => "utført",
-            TaskStatus::Cancelled => "avbrutt",
-        }
-    }
-
-    /// Norwegian or English, with or without æøå.
-    pub fn parse(s: &str) -> Result<TaskStatus, Invalid> {
-        Ok(match crate::text::fold(s.trim()).as_str() {
-            "ny" | "new" => TaskStatus::New,
-            "pagar" | "in-progress" | "started" => TaskStatus::InProgress,
-            "utfort" | "done" => TaskStatus::Done,
-            "avbrutt" | "cancelled" | "canceled" => TaskStatus::Cancelled,
-            _ => {
-                return Err(Invalid(format!(
-                    "unknown task status '{}'; statuses are ny, pågår, utført, avbrutt",
-                    s.trim()
-                )))
-            }
-        })
-    }
-
     /// May a task go from this status to `to`? Finished tasks can be taken up again
     /// (utført → pågår, avbrutt → ny), but not turned into the other kind of finished.
     pub fn can_become(self, to: TaskStatus) -> bool {
@@ -66,39 +38,14 @@ impl TaskStatus {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Priority {
-    Lav,
-    #[default]
-    Normal,
-    Høy,
-    Kritisk,
-}
-
-impl Priority {
-    pub fn name(self) -> &'static str {
-        match self {
-            Priority::Lav => "lav",
-            Priority::Normal => "normal",
-            Priority::Høy => "høy",
-            Priority::Kritisk => "kritisk",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<Priority, Invalid> {
-        Ok(match crate::text::fold(s.trim()).as_str() {
-            "lav" | "low" | "1" => Priority::Lav,
-            "normal" | "2" => Priority::Normal,
-            "hoy" | "high" | "3" => Priority::Høy,
-            "kritisk" | "critical" | "4" => Priority::Kritisk,
-            _ => {
-                return Err(Invalid(format!(
-                    "unknown priority '{}'; priorities are lav, normal, høy, kritisk",
-                    s.trim()
-                )))
-            }
-        })
+codes! {
+    #[derive(PartialOrd, Ord, Default)]
+    pub enum Priority: "priority", "priorities" {
+        Lav = "lav" | "low" | "1",
+        #[default]
+        Normal = "normal" | "2",
+        Høy = "høy" | "high" | "3",
+        Kritisk = "kritisk" | "critical" | "4",
     }
 }
 

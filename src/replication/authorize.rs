@@ -353,7 +353,7 @@ fn frozen(op: &Op, stored: Option<&Stored>) -> Result<(), String> {
     let (Kind::Report, Action::Set, Some(stored)) = (op.kind, op.action, stored) else {
         return Ok(());
     };
-    let now = stored.values.get("status").and_then(Value::as_str).and_then(ReportStatus::parse);
+    let now = stored.values.get("status").and_then(Value::as_str).and_then(|s| ReportStatus::parse(s).ok());
     let Some(now) = now else { return Ok(()) };
     if matches!(now, ReportStatus::Approved | ReportStatus::Distributed)
         && op.fields.keys().any(|f| f != "status")
@@ -379,7 +379,7 @@ fn frozen(op: &Op, stored: Option<&Stored>) -> Result<(), String> {
     if let Some(next) = op.fields.get("status") {
         let next = next
             .as_str()
-            .and_then(ReportStatus::parse)
+            .and_then(|s| ReportStatus::parse(s).ok())
             .ok_or_else(|| "a report's status must be a known status".to_string())?;
         use crate::domain::report::ReportStep::*;
         let reachable = next == now

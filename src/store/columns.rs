@@ -98,16 +98,38 @@ pub(crate) trait Coded: Sized {
 }
 
 macro_rules! coded {
-    (parsed to Result: $($t:ty),*; parsed to Option: $($o:ty),*) => {
+    ($($t:ty),*) => {
         $(impl Coded for $t { fn from_code(code: &str) -> Option<Self> { <$t>::parse(code).ok() } })*
-        $(impl Coded for $o { fn from_code(code: &str) -> Option<Self> { <$o>::parse(code) } })*
     };
 }
 
 coded!(
-    parsed to Result: Ack, Availability, EpsKind, EpsStatus, MediaStatus, PointKind, Priority, TaskStatus;
-    parsed to Option: Channel, Delivery, EntryKind, IncidentStatus, MeetingStatus, ReportStatus
+    Ack,
+    Availability,
+    EpsKind,
+    EpsStatus,
+    MediaStatus,
+    PointKind,
+    Priority,
+    TaskStatus,
+    Channel,
+    Delivery,
+    MeetingStatus,
+    ReportStatus
 );
+
+/// The incident's status and an entry's kind are English words with no synonyms.
+impl Coded for EntryKind {
+    fn from_code(code: &str) -> Option<Self> {
+        EntryKind::parse(code)
+    }
+}
+
+impl Coded for IncidentStatus {
+    fn from_code(code: &str) -> Option<Self> {
+        IncidentStatus::parse(code)
+    }
+}
 
 /// `read_row!(row => Record { field: how, … })`: the record, its fields read from the
 /// row's columns in order, each by the `Columns` method named (`get`, `uuid`, `time`,

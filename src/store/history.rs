@@ -115,7 +115,7 @@ impl Store {
         for mut v in self.all_report_versions(incident)?.into_iter().filter(|v| v.kind == "situasjonsrapport")
         {
             let Some(f) = reports_then.get(&v.id) else { continue };
-            let status = str_of(f, "status").and_then(|s| ReportStatus::parse(&s));
+            let status = str_of(f, "status").and_then(|s| ReportStatus::parse(&s).ok());
             if !matches!(status, Some(ReportStatus::Approved | ReportStatus::Distributed)) {
                 continue;
             }

@@ -110,7 +110,7 @@ impl Store {
         })?;
         for row in rows {
             let (plan, kind, target) = row?;
-            if let Some(kind) = LinkKind::parse(&kind) {
+            if let Ok(kind) = LinkKind::parse(&kind) {
                 links.entry(plan).or_default().push(PlanLink { kind, target });
             }
         }

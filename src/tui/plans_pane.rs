@@ -8,6 +8,7 @@ use super::pane::{Cx, Outcome, Pane, RenderCx};
 use super::widgets::{cut, list_window, pane_block};
 use crate::app::Session;
 use crate::domain::plan::{tree, Plan};
+use crate::i18n::Label;
 use crate::lang::Text;
 use crate::text::safe_line;
 use chrono::{Local, Utc};
@@ -114,7 +115,7 @@ impl Pane for PlansPane {
             for l in &p.links {
                 lines.push(cut(
                     Line::from(vec![
-                        Span::styled(format!("{}: ", l.kind.label()), t.heading),
+                        Span::styled(format!("{}: ", l.kind.label().get(cx.lang)), t.heading),
                         Span::styled(safe_line(&l.target).into_owned(), t.base),
                     ]),
                     detail.width,

@@ -77,10 +77,13 @@ fn plans_show_overdue_revisions_and_ros_measures_become_tasks() {
     h.ok(&["plan", "link", "1", "--resource", "1"]);
     let plan = json(&h.ok(&["plan", "show", "1", "--json"]));
     assert_eq!(plan["links"].as_array().unwrap().len(), 3);
+    // The kind of link is a word of the interface, in its language (it was bokmål in
+    // every language before the domain stopped making words).
     assert!(
-        h.ok(&["plan", "show", "1"]).contains("ressurs: 1 Aggregat 40 kVA"),
+        h.ok(&["plan", "show", "1", "--lang", "nb"]).contains("ressurs: 1 Aggregat 40 kVA"),
         "a resource is named, not an id"
     );
+    assert!(h.ok(&["plan", "show", "1"]).contains("resource: 1 Aggregat 40 kVA"), "and in English");
     let (_, err) = h.fails(&["plan", "link", "1", "--card", "finnes-ikke"]);
     assert!(err.contains("no action card finnes-ikke"), "{err}");
 

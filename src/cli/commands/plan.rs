@@ -5,6 +5,7 @@ use crate::cli::common::parse_date;
 use crate::cli::error::{io, usage, CliError, Out, Ran};
 use crate::cli::output::{either, json, Printer};
 use crate::domain::plan::{tree, LinkKind, Plan};
+use crate::i18n::Label;
 use crate::store::NewPlan;
 use crate::text::safe_line;
 use chrono::{Local, Utc};
@@ -88,7 +89,8 @@ pub fn run(s: &mut Session, cmd: PlanCmd, p: &Printer, out: Out<'_>) -> Ran {
             } else {
                 print_plan(out, 0, &plan)?;
                 for l in &plan.links {
-                    writeln!(out, "     {}: {}", l.kind.label(), safe_line(&l.target)).map_err(io)?;
+                    writeln!(out, "     {}: {}", l.kind.label().get(p.lang), safe_line(&l.target))
+                        .map_err(io)?;
                 }
                 if !plan.text.is_empty() {
                     writeln!(out, "\n{}", crate::text::safe(&plan.text)).map_err(io)?;
