@@ -4,7 +4,7 @@
 
 use super::columns::{self, read_row, Columns};
 use super::log::{append_in, NewEntryRecord};
-use super::numbered::Stamp;
+use super::numbered::{self, Stamp};
 use super::oplog::note;
 use super::replica::{self, Who};
 use super::{Result, Store, StoreError};
@@ -135,8 +135,7 @@ impl Store {
         if taken {
             return Err(StoreError::Conflict(format!("there is already an alert list named {name}")));
         }
-        let number: i64 =
-            tx.query_row("SELECT coalesce(max(number), 0) + 1 FROM alert_lists", [], |r| r.get(0))?;
+        let number = numbered::next_in_register(&tx, "alert_lists")?;
         let id = Uuid::now_v7();
         tx.execute(
             "INSERT INTO alert_lists (id, number, name, scenario, escalate_after, created_at, created_by)
@@ -220,11 +219,7 @@ impl Store {
         let (who, now) = (stamp.who(), stamp.now);
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let key = incident.id.to_string();
-        let number: i64 = tx.query_row(
-            "SELECT coalesce(max(number), 0) + 1 FROM alerts WHERE incident_id = ?1",
-            [&key],
-            |r| r.get(0),
-        )?;
+        let number = numbered::next_number(&tx, "alerts", incident)?;
         let id = Uuid::now_v7();
         let me = replica::origin(&tx)?;
         tx.execute(

@@ -3,6 +3,7 @@
 
 use super::columns::read_row;
 use super::log::{append_in, NewEntryRecord};
+use super::numbered;
 use super::replica::{self, Who};
 use super::{Result, Store, StoreError};
 use crate::domain::eps::{EpsKind, EpsStatus, NewRegistration, Registration};
@@ -43,11 +44,7 @@ impl Store {
         entry: impl FnOnce(&[Registration]) -> NewEntryRecord,
     ) -> Result<(Registration, LogEntry)> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let number: i64 = tx.query_row(
-            "SELECT coalesce(max(number), 0) + 1 FROM eps_registrations WHERE incident_id = ?1",
-            [incident.id.to_string()],
-            |r| r.get(0),
-        )?;
+        let number = numbered::next_number(&tx, "eps_registrations", incident)?;
         let id = Uuid::now_v7();
         tx.execute(
             "INSERT INTO eps_registrations (id, incident_id, number, kind, name, born, phone, location, about, status,

@@ -2,15 +2,16 @@
 
 use super::columns::read_row;
 use super::log::{append_in, NewEntryRecord};
-use super::numbered::Stamp;
+use super::numbered::{self, Stamp};
 use super::oplog::note;
+use super::ros::no_event;
 use super::tasks::insert_task;
-use super::{Result, Store, StoreError};
+use super::{Result, Store};
 use crate::domain::evaluation::{NewPoint, Point, PointKind};
 use crate::domain::task::{NewTask, Task};
 use crate::domain::time::to_millis;
 use crate::domain::{Incident, LogEntry};
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, TransactionBehavior};
 use uuid::Uuid;
 
 impl Store {
@@ -27,28 +28,13 @@ impl Store {
         let NewPoint { kind, text, plan, ros } = new;
         let (who, now) = (by.who(), by.now);
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let plan_id: Option<String> = match plan {
-            Some(n) => Some(
-                tx.query_row("SELECT id FROM plans WHERE number = ?1", [n], |r| r.get(0))
-                    .optional()?
-                    .ok_or_else(|| StoreError::NotFound(format!("there is no plan {n}")))?,
-            ),
-            None => None,
-        };
-        let ros_id: Option<String> = match ros {
-            Some(n) => Some(
-                tx.query_row("SELECT id FROM ros_events WHERE number = ?1", [n], |r| r.get(0))
-                    .optional()?
-                    .ok_or_else(|| StoreError::NotFound(format!("the ROS register has no event {n}")))?,
-            ),
-            None => None,
-        };
+        let plan_id = plan
+            .map(|n| numbered::id_in_register(&tx, "plans", n, || format!("there is no plan {n}")))
+            .transpose()?;
+        let ros_id =
+            ros.map(|n| numbered::id_in_register(&tx, "ros_events", n, || no_event(n))).transpose()?;
         let made = task.map(|t| insert_task(&tx, incident, t, who, now)).transpose()?;
-        let number: i64 = tx.query_row(
-            "SELECT coalesce(max(number), 0) + 1 FROM evaluation_points WHERE incident_id = ?1",
-            [incident.id.to_string()],
-            |r| r.get(0),
-        )?;
+        let number = numbered::next_number(&tx, "evaluation_points", incident)?;
         let id = Uuid::now_v7();
         tx.execute(
             "INSERT INTO evaluation_points (id, incident_id, number, kind, text, task_id, plan_id, ros_id, created_at, created_by)

@@ -1,6 +1,7 @@
 //! Incidents in the store.
 
 use super::columns::read_row;
+use super::numbered;
 use super::replica::{self, Who};
 use super::{Result, Store, StoreError};
 use crate::domain::time::to_millis;
@@ -31,8 +32,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Incident> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let number: i64 =
-            tx.query_row("SELECT coalesce(max(number), 0) + 1 FROM incidents", [], |r| r.get(0))?;
+        let number = numbered::next_in_register(&tx, "incidents")?;
         let incident = Incident {
             id: Uuid::now_v7(),
             number,

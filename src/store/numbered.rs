@@ -149,10 +149,28 @@ fn log(tx: &Transaction<'_>, incident: &Incident, entry: NewEntryRecord) -> Resu
 }
 
 /// The next number in `table` for this incident. `table` is one of ours, never input.
-pub(super) fn next_number(tx: &Transaction<'_>, table: &'static str, incident: &Incident) -> Result<i64> {
+pub(super) fn next_number(tx: &Connection, table: &'static str, incident: &Incident) -> Result<i64> {
     Ok(tx.query_row(
         &format!("SELECT coalesce(max(number), 0) + 1 FROM {table} WHERE incident_id = ?1"),
         [incident.id.to_string()],
         |r| r.get(0),
     )?)
+}
+
+/// The next number in a register numbered 1, 2, 3… across the whole file (incidents,
+/// plans, ROS events, alert lists, contacts, resources). `table` is one of ours.
+pub(super) fn next_in_register(conn: &Connection, table: &'static str) -> Result<i64> {
+    Ok(conn.query_row(&format!("SELECT coalesce(max(number), 0) + 1 FROM {table}"), [], |r| r.get(0))?)
+}
+
+/// The id of row `number` of a register, or the "no such" error `missing` words.
+pub(super) fn id_in_register(
+    conn: &Connection,
+    table: &'static str,
+    number: i64,
+    missing: impl FnOnce() -> String,
+) -> Result<String> {
+    conn.query_row(&format!("SELECT id FROM {table} WHERE number = ?1"), [number], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(missing()))
 }

@@ -1,13 +1,14 @@
 //! Contingency plans and their links to alert lists, resources and action cards.
 
 use super::columns::read_row;
+use super::numbered;
 use super::oplog::note;
 use super::replica::Who;
 use super::{Result, Store, StoreError};
 use crate::domain::plan::{LinkKind, Plan, PlanLink};
 use crate::domain::time::to_millis;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, TransactionBehavior};
 use uuid::Uuid;
 
 /// A plan as written.
@@ -23,16 +24,13 @@ pub struct NewPlan {
 
 impl Store {
     fn plan_id(&self, number: i64) -> Result<String> {
-        self.conn
-            .query_row("SELECT id FROM plans WHERE number = ?1", [number], |r| r.get(0))
-            .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("there is no plan {number}")))
+        numbered::id_in_register(&self.conn, "plans", number, || format!("there is no plan {number}"))
     }
 
     pub fn create_plan(&mut self, new: &NewPlan, who: Who<'_>, now: DateTime<Utc>) -> Result<Plan> {
         let parent = new.parent.map(|p| self.plan_id(p)).transpose()?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let number: i64 = tx.query_row("SELECT coalesce(max(number), 0) + 1 FROM plans", [], |r| r.get(0))?;
+        let number = numbered::next_in_register(&tx, "plans")?;
         let id = Uuid::now_v7();
         tx.execute(
             "INSERT INTO plans (id, number, title, parent_id, owner, revised_at, revise_by, text, created_at, created_by)

@@ -2,6 +2,7 @@
 //! their ops carry the nil incident and sync to every replica of the organisation
 //! (`Kind::org_scoped`).
 
+use super::numbered;
 use super::register_rows::{contact_from_row, resource_from_row, split, CONTACT_COLUMNS, RESOURCE_COLUMNS};
 use super::replica::{self, Who};
 use super::{Result, Store, StoreError};
@@ -11,10 +12,6 @@ use crate::replication::Kind;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use uuid::Uuid;
-
-fn next_global(tx: &Transaction<'_>, table: &'static str) -> Result<i64> {
-    Ok(tx.query_row(&format!("SELECT coalesce(max(number), 0) + 1 FROM {table}"), [], |r| r.get(0))?)
-}
 
 /// How an import treats a row that is already there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,7 +49,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(Vec<Contact>, usize)> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut number = next_global(&tx, "contacts")?;
+        let mut number = numbered::next_in_register(&tx, "contacts")?;
         let mut ids = Vec::new();
         let mut skipped = 0;
         for c in contacts {
@@ -193,7 +190,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Vec<Resource>> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut number = next_global(&tx, "resources")?;
+        let mut number = numbered::next_in_register(&tx, "resources")?;
         let first = number;
         for r in resources {
             let id = Uuid::now_v7();

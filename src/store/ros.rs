@@ -3,7 +3,7 @@
 
 use super::columns::read_row;
 use super::log::{append_in, NewEntryRecord};
-use super::numbered::Stamp;
+use super::numbered::{self, Stamp};
 use super::oplog::note;
 use super::replica::Who;
 use super::tasks::insert_task;
@@ -33,18 +33,19 @@ pub struct NewMeasure {
     pub due: Option<DateTime<Utc>>,
 }
 
+/// The error for a missing ROS event.
+pub(super) fn no_event(number: i64) -> String {
+    format!("the ROS register has no event {number}")
+}
+
 impl Store {
     fn ros_id(&self, number: i64) -> Result<String> {
-        self.conn
-            .query_row("SELECT id FROM ros_events WHERE number = ?1", [number], |r| r.get(0))
-            .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("the ROS register has no event {number}")))
+        numbered::id_in_register(&self.conn, "ros_events", number, || no_event(number))
     }
 
     pub fn add_ros_event(&mut self, e: &NewRosEvent, who: Who<'_>, now: DateTime<Utc>) -> Result<RosEvent> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let number: i64 =
-            tx.query_row("SELECT coalesce(max(number), 0) + 1 FROM ros_events", [], |r| r.get(0))?;
+        let number = numbered::next_in_register(&tx, "ros_events")?;
         let id = Uuid::now_v7();
         tx.execute(
             "INSERT INTO ros_events (id, number, title, description, likelihood, consequence, vulnerabilities,
