@@ -239,6 +239,16 @@ impl Label for ReportStep {
     }
 }
 
+/// What a report has become by `step`: "sendt til godkjenning", "submitted"…
+pub fn step_taken(step: ReportStep) -> Text {
+    match step {
+        ReportStep::Submit => Text::new("sendt til godkjenning", "submitted"),
+        ReportStep::Approve => Text::new("godkjent", "approved"),
+        ReportStep::Return => Text::new("returnert", "returned"),
+        ReportStep::Distribute => Text::new("distribuert", "distributed"),
+    }
+}
+
 impl Label for Ack {
     fn label(&self) -> Text {
         match self {

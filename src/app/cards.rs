@@ -91,17 +91,12 @@ impl Session {
         let card = stored.card;
         if let (Some(at), false) = (self.store.card_activated(&card.name, incident)?, again) {
             let when = at.with_timezone(&chrono::Local).format("%H:%M");
-            return Err(AppError::Usage(if self.lang.is_norwegian() {
-                format!(
-                    "tiltakskortet «{}» ble aktivert i hendelse {} kl. {when}; aktiver igjen med --again",
-                    card.title, incident.number
-                )
-            } else {
-                format!(
-                    "the card «{}» was activated in incident {} at {when}; activate it again with --again",
-                    card.title, incident.number
-                )
-            }));
+            let (title, n) = (&card.title, incident.number);
+            return Err(AppError::Usage(crate::say!(
+                self.lang,
+                "tiltakskortet «{title}» ble aktivert i hendelse {n} kl. {when}; aktiver igjen med --again",
+                "the card «{title}» was activated in incident {n} at {when}; activate it again with --again"
+            )));
         }
         let now = Utc::now();
         let tasks: Vec<NewTask> = card

@@ -129,23 +129,15 @@ impl Session {
         let lang = self.lang;
         let check = move |r: &Report| match r.status.after(step) {
             Some(_) => Ok(()),
-            None if lang.is_norwegian() => Err(format!(
-                "rapport {number} v{} er {} og kan ikke {}",
-                r.version,
-                r.status.name(),
-                step.label().get(Lang::Nb)
-            )),
-            None => Err(format!(
-                "report {number} v{} is {} and cannot be {}",
-                r.version,
-                r.status.label().get(Lang::En),
-                match step {
-                    ReportStep::Submit => "submitted",
-                    ReportStep::Approve => "approved",
-                    ReportStep::Return => "returned",
-                    ReportStep::Distribute => "distributed",
-                }
-            )),
+            None => {
+                let (v, status) = (r.version, r.status.label().get(lang));
+                let (nb, en) = (step.label().get(Lang::Nb), crate::i18n::step_taken(step).get(Lang::En));
+                Err(crate::say!(
+                    lang,
+                    "rapport {number} v{v} er {status} og kan ikke {nb}",
+                    "report {number} v{v} is {status} and cannot be {en}"
+                ))
+            }
         };
         let current = self.store.report_versions(incident, number)?.pop().expect("a version");
         let to = current.status.after(step).unwrap_or(current.status);

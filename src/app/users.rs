@@ -6,7 +6,7 @@
 use super::{AppError, Result, Session};
 use crate::domain::roles::{allowed, roles_granting, Permission, Role};
 use crate::domain::Invalid;
-use crate::i18n::{Label, Lang};
+use crate::i18n::Label;
 use crate::store::User;
 use chrono::Utc;
 
@@ -33,36 +33,22 @@ impl Session {
         if allowed(&roles, p) {
             return Ok(());
         }
-        let nb = self.lang.is_norwegian();
         let granting: Vec<&str> = roles_granting(p).iter().map(|r| r.name()).collect();
         let have: Vec<&str> = roles.iter().map(|r| r.name()).collect();
-        Err(AppError::Forbidden(match (roles.is_empty(), nb) {
-            (true, true) => format!(
-                "{} er ikke bruker i denne databasen og kan ikke {}; en administrator legger deg til med `sitroom user add {} --role …`",
-                self.user,
-                p.label().get(Lang::Nb),
-                self.user
-            ),
-            (true, false) => format!(
-                "{} is not a user of this database and may not {}; an administrator adds you with `sitroom user add {} --role …`",
-                self.user,
-                p.label().get(Lang::En),
-                self.user
-            ),
-            (false, true) => format!(
-                "{} ({}) har ikke lov til å {}: det krever en av rollene {}",
-                self.user,
-                have.join(", "),
-                p.label().get(Lang::Nb),
-                granting.join(", ")
-            ),
-            (false, false) => format!(
-                "{} ({}) may not {}: that needs one of the roles {}",
-                self.user,
-                have.join(", "),
-                p.label().get(Lang::En),
-                granting.join(", ")
-            ),
+        let (user, what, lang) = (&self.user, p.label().get(self.lang), self.lang);
+        Err(AppError::Forbidden(if roles.is_empty() {
+            crate::say!(
+                lang,
+                "{user} er ikke bruker i denne databasen og kan ikke {what}; en administrator legger deg til med `sitroom user add {user} --role …`",
+                "{user} is not a user of this database and may not {what}; an administrator adds you with `sitroom user add {user} --role …`"
+            )
+        } else {
+            let (have, granting) = (have.join(", "), granting.join(", "));
+            crate::say!(
+                lang,
+                "{user} ({have}) har ikke lov til å {what}: det krever en av rollene {granting}",
+                "{user} ({have}) may not {what}: that needs one of the roles {granting}"
+            )
         }))
     }
 

@@ -48,10 +48,6 @@ fn incident_json(i: &Incident) -> serde_json::Value {
 }
 
 impl Printer {
-    fn nb(&self) -> bool {
-        self.lang.is_norwegian()
-    }
-
     /// `incident new`: the number alone, for `N=$(sitroom incident new …)`.
     pub fn incident_created(&self, out: &mut (impl Write + ?Sized), i: &Incident) -> io::Result<()> {
         if self.json {
@@ -151,10 +147,14 @@ impl Printer {
     pub fn import_report(&self, out: &mut (impl Write + ?Sized), r: &ImportReport) -> io::Result<()> {
         if self.json {
             writeln!(out, "{}", json!({ "added": r.added, "already_there": r.already_there }))
-        } else if self.nb() {
-            writeln!(out, "importerte {} loggføringer ({} fantes fra før)", r.added, r.already_there)
         } else {
-            writeln!(out, "imported {} entries ({} already in the log)", r.added, r.already_there)
+            let (added, there) = (r.added, r.already_there);
+            let said = crate::say!(
+                self.lang,
+                "importerte {added} loggføringer ({there} fantes fra før)",
+                "imported {added} entries ({there} already in the log)"
+            );
+            writeln!(out, "{said}")
         }
     }
 
@@ -250,21 +250,22 @@ impl Printer {
         result: &Result<usize, ChainBreak>,
     ) -> io::Result<()> {
         let n = incident.number;
-        match result {
-            Ok(count) if self.nb() => {
-                writeln!(out, "hendelse {n}: loggens hash-kjede er hel ({count} loggføringer)")?
-            }
-            Ok(count) => writeln!(out, "incident {n}: the log's hash chain is intact ({count} entries)")?,
+        let said = match result {
+            Ok(count) => crate::say!(
+                self.lang,
+                "hendelse {n}: loggens hash-kjede er hel ({count} loggføringer)",
+                "incident {n}: the log's hash chain is intact ({count} entries)"
+            ),
             Err(b) => {
                 let (ChainBreak::Altered { seq, .. } | ChainBreak::Unlinked { seq, .. }) = b;
-                if self.nb() {
-                    writeln!(out, "hendelse {n}: BRUTT ved loggføring #{seq}: {b}")?;
-                } else {
-                    writeln!(out, "incident {n}: BROKEN at {b}")?;
-                }
+                crate::say!(
+                    self.lang,
+                    "hendelse {n}: BRUTT ved loggføring #{seq}: {b}",
+                    "incident {n}: BROKEN at {b}"
+                )
             }
-        }
-        Ok(())
+        };
+        writeln!(out, "{said}")
     }
 
     /// `task add`: the number alone (or the task as JSON).

@@ -134,14 +134,10 @@ impl AlertsPane {
 
     fn send(&mut self, cx: &mut Cx<'_>, text: String) {
         let Some((list, message)) = text.split_once(':') else {
-            let msg = match cx.lang {
-                crate::i18n::Lang::Nb => {
-                    "skriv «liste: melding», for eksempel «Kriseledelse: Møt på rådhuset kl. 14»"
-                }
-                crate::i18n::Lang::En => {
-                    "write «list: message», e.g. «Kriseledelse: Meet at the town hall at 14»"
-                }
-            };
+            let msg = cx.lang.pick(
+                "skriv «liste: melding», for eksempel «Kriseledelse: Møt på rådhuset kl. 14»",
+                "write «list: message», e.g. «Kriseledelse: Meet at the town hall at 14»",
+            );
             cx.post(UiEvent::Error(msg.into()));
             return;
         };

@@ -124,11 +124,13 @@ impl Pane for HistoryPane {
             if let Some((_, text)) = given {
                 match crate::domain::time::parse_moment(&text, &Local::now()) {
                     Ok(at) => self.go(cx, Some(at)),
-                    Err(_) if cx.lang.is_norwegian() => cx.post(UiEvent::Error(format!(
-                        "«{}» er ikke et tidspunkt: skriv 14:30, 24.11 14:30 eller 2026-11-24 14:30",
-                        crate::text::safe_line(text.trim())
-                    ))),
-                    Err(e) => cx.post(UiEvent::Error(e)),
+                    Err(e) => {
+                        let typed = crate::text::safe_line(text.trim());
+                        cx.post(UiEvent::Error(cx.lang.pick(
+                            format!("«{typed}» er ikke et tidspunkt: skriv 14:30, 24.11 14:30 eller 2026-11-24 14:30"),
+                            e,
+                        )))
+                    }
                 }
             }
             return outcome;
@@ -189,7 +191,6 @@ impl Pane for HistoryPane {
 
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let t = cx.theme;
-        let nb = cx.lang.is_norwegian();
         let lang = cx.lang;
         let when = match self.at {
             Some(at) => {
@@ -299,12 +300,17 @@ impl Pane for HistoryPane {
                 }
             }
             None => lines.push(Line::from(Span::styled(
-                match (nb, self.at.is_some()) {
-                    (true, true) => "Ingen godkjent situasjonsrapport da.",
-                    (true, false) => "Ingen godkjent situasjonsrapport ennå.",
-                    (false, true) => "No approved situation report then.",
-                    (false, false) => "No approved situation report yet.",
-                },
+                match self.at {
+                    Some(_) => Text::new(
+                        "Ingen godkjent situasjonsrapport da.",
+                        "No approved situation report then.",
+                    ),
+                    None => Text::new(
+                        "Ingen godkjent situasjonsrapport ennå.",
+                        "No approved situation report yet.",
+                    ),
+                }
+                .get(lang),
                 t.dim,
             ))),
         }

@@ -198,10 +198,7 @@ impl Pane for Picker {
                             "#{} {}: {}",
                             i.number,
                             safe_line(&i.title),
-                            match cx.lang {
-                                crate::i18n::Lang::Nb => "avsluttet – Ctrl-R gjenåpner",
-                                crate::i18n::Lang::En => "closed – Ctrl-R reopens",
-                            }
+                            cx.lang.pick("avsluttet – Ctrl-R gjenåpner", "closed – Ctrl-R reopens")
                         )));
                     }
                 }

@@ -13,7 +13,7 @@ use crate::app::Session;
 use crate::domain::report::{Report, ReportStatus, ReportStep};
 use crate::domain::roles::Permission;
 use crate::domain::{Incident, LogEntry};
-use crate::i18n::{Label, Lang};
+use crate::i18n::Label;
 use crate::text::{safe, safe_line};
 use chrono::Local;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -200,20 +200,12 @@ impl Pane for ReportsPane {
             Action::EditReport => {
                 let Some(r) = self.selected().cloned() else { return Outcome::Consumed };
                 if !r.status.editable() {
-                    let msg = match cx.lang {
-                        crate::i18n::Lang::Nb => format!(
-                            "rapport {} v{} er {}: start en ny versjon (N) for å endre den",
-                            r.number,
-                            r.version,
-                            r.status.name()
-                        ),
-                        crate::i18n::Lang::En => format!(
-                            "report {} v{} is {}: start a new version (N) to change it",
-                            r.number,
-                            r.version,
-                            r.status.label().get(Lang::En)
-                        ),
-                    };
+                    let (n, v, status) = (r.number, r.version, r.status.label().get(cx.lang));
+                    let msg = crate::say!(
+                        cx.lang,
+                        "rapport {n} v{v} er {status}: start en ny versjon (N) for å endre den",
+                        "report {n} v{v} is {status}: start a new version (N) to change it"
+                    );
                     cx.post(UiEvent::Error(msg));
                 } else if let Err(e) = cx.session.permit(Permission::WriteReports) {
                     cx.post(UiEvent::Error(e.to_string()));

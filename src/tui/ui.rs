@@ -451,10 +451,12 @@ impl Ui {
                     .and_then(|new| self.session.add_task(&incident, new));
                 match made {
                     Ok((task, _)) => {
-                        let msg = match self.lang {
-                            Lang::Nb => format!("Oppgave {} opprettet fra #{seq}", task.number),
-                            Lang::En => format!("Task {} made from #{seq}", task.number),
-                        };
+                        let n = task.number;
+                        let msg = crate::say!(
+                            self.lang,
+                            "Oppgave {n} opprettet fra #{seq}",
+                            "Task {n} made from #{seq}"
+                        );
                         self.set_status(msg, false);
                         self.refresh();
                     }
@@ -628,14 +630,9 @@ impl Ui {
         let mut left = vec![Span::styled(" sitroom │ ", t.title_bar)];
         let ws = &self.workspaces[self.workspace];
         let place = if self.workspaces.len() > 1 {
-            format!(
-                "{} {}/{} │ ",
-                ws.label(cx.lang.is_norwegian()),
-                self.workspace + 1,
-                self.workspaces.len()
-            )
+            format!("{} {}/{} │ ", ws.label(cx.lang), self.workspace + 1, self.workspaces.len())
         } else {
-            format!("{} │ ", ws.label(cx.lang.is_norwegian()))
+            format!("{} │ ", ws.label(cx.lang))
         };
         left.push(Span::styled(place, t.title_bar));
         match self.desk.as_ref().map(Desk::incident) {

@@ -78,11 +78,10 @@ impl Node {
 }
 
 impl WorkspaceDef {
-    pub fn label(&self, norwegian: bool) -> &str {
-        if norwegian {
-            &self.label_nb
-        } else {
-            &self.label_en
+    pub fn label(&self, lang: crate::lang::Lang) -> &str {
+        match lang {
+            crate::lang::Lang::Nb => &self.label_nb,
+            crate::lang::Lang::En => &self.label_en,
         }
     }
 }
@@ -310,7 +309,7 @@ mod tests {
         let defs = load(None).unwrap();
         let crisis = defs.iter().find(|d| d.name == "kriseledelse").unwrap();
         assert_eq!(crisis.layout.panes(), vec![PaneKind::Log, PaneKind::Tasks, PaneKind::Sitrep]);
-        assert_eq!(crisis.label(false), "Crisis management");
+        assert_eq!(crisis.label(crate::lang::Lang::En), "Crisis management");
     }
 
     #[test]
