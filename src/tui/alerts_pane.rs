@@ -138,7 +138,7 @@ impl AlertsPane {
                 "skriv «liste: melding», for eksempel «Kriseledelse: Møt på rådhuset kl. 14»",
                 "write «list: message», e.g. «Kriseledelse: Meet at the town hall at 14»",
             );
-            cx.post(UiEvent::Error(msg.into()));
+            cx.post(UiEvent::Error(msg));
             return;
         };
         // Recording is quick; delivery runs in the background (see `delivery::spawn_worker`).

@@ -4,8 +4,9 @@
 use crate::app::{MemberRef, Session};
 use crate::cli::error::{io, usage, CliError, Out, Ran};
 use crate::cli::output::{either, json, Printer};
-use crate::domain::alert::{Ack, Alert, AlertList};
+use crate::domain::alert::{Ack, Alert, AlertList, Delivery};
 use crate::i18n::{Label, Lang};
+use crate::lang::Text;
 use crate::text::safe_line;
 use chrono::{Local, Utc};
 use clap::Subcommand;
@@ -101,11 +102,12 @@ pub fn print_alert_full(out: Out<'_>, a: &Alert, lang: Lang) -> Result<(), CliEr
     print_alert_line(out, a)?;
     for r in &a.recipients {
         let state = match (r.alerted_at, r.ack) {
-            (None, _) => "reserve".to_string(),
-            (Some(_), Some(ack)) => ack.name().to_string(),
-            (Some(_), None) if r.escalated => "ubesvart (erstattet)".to_string(),
-            (Some(_), None) => "ubesvart".to_string(),
-        };
+            (None, _) => Text::new("reserve", "reserve"),
+            (Some(_), Some(ack)) => ack.label(),
+            (Some(_), None) if r.escalated => Text::new("ubesvart (erstattet)", "unanswered (replaced)"),
+            (Some(_), None) => Text::new("ubesvart", "unanswered"),
+        }
+        .get(lang);
         let sent: Vec<String> = r
             .sent
             .iter()
@@ -122,14 +124,21 @@ pub fn print_alert_full(out: Out<'_>, a: &Alert, lang: Lang) -> Result<(), CliEr
             .collect();
         // The messages are known where they were sent from; elsewhere, whether they
         // reached the person.
-        let sent = match (r.alerted_at, sent.is_empty(), r.reached.as_str()) {
-            (Some(_), true, "ikke levert")
+        let reached = Delivery::parse(&r.reached).ok();
+        let sent = match (r.alerted_at, sent.is_empty(), reached) {
+            (Some(_), true, Some(Delivery::NotDelivered))
                 if r.phone.is_empty() && r.email.is_empty() && r.user.is_none() =>
             {
-                "ikke levert: ingen telefon, e-post eller bruker".to_string()
+                lang.pick(
+                    "ikke levert: ingen telefon, e-post eller bruker",
+                    "not delivered: no phone, e-mail or user",
+                )
             }
-            (Some(_), true, "") => "sendt fra en annen sitroom".to_string(),
-            (Some(_), true, reached) => reached.to_string(),
+            (Some(_), true, None) if r.reached.is_empty() => {
+                lang.pick("sendt fra en annen sitroom", "sent from another sitroom")
+            }
+            (Some(_), true, Some(reached)) => reached.label().get(lang).to_string(),
+            (Some(_), true, None) => r.reached.clone(),
             _ => sent.join("; "),
         };
         writeln!(
