@@ -580,8 +580,12 @@ fn an_alert_sent_from_one_replica_is_answered_on_another_and_only_the_sender_del
         serde_json::from_str(&kari.ok(&["alert", "status", "1", "--json"])).unwrap();
     assert_eq!(status["tally"]["coming"], 1, "{status}");
     assert_eq!(status["alert"]["recipients"][0]["reached"], "levert", "Per's SMS went from Kari's sitroom");
-    let at_ola = ola.ok(&["alert", "status", "1"]);
+    // In the user's language (bokmål whatever the language before the CLI stopped
+    // printing stored codes).
+    let at_ola = ola.ok(&["alert", "status", "1", "--lang", "nb"]);
     assert!(at_ola.contains("Per Hansen") && at_ola.contains("levert"), "Ola sees Per was reached: {at_ola}");
+    let in_english = ola.ok(&["alert", "status", "1"]);
+    assert!(in_english.contains("1 coming") && in_english.contains("delivered"), "{in_english}");
     assert_eq!(std::fs::read_to_string(&kari_sms).unwrap(), "to=913 00 000\nMøt i stabsrommet på rådhuset\n");
     assert!(!ola_sms.exists(), "the replica that received the alert sent nothing");
     assert!(kari.ok(&["log", "list"]).contains("Varsling 1: ola (loggfører) svarte «kommer»"));

@@ -78,28 +78,39 @@ pub enum AlertCmd {
     Inbox,
 }
 
-pub fn print_alert_line(out: Out<'_>, a: &Alert) -> Result<(), CliError> {
+pub fn print_alert_line(out: Out<'_>, a: &Alert, lang: Lang) -> Result<(), CliError> {
     let t = a.tally();
+    let (alerted, received, coming, cannot, unanswered) =
+        (t.alerted, t.received, t.coming, t.cannot, t.unanswered);
+    let mut tally = crate::say!(
+        lang,
+        "{alerted} varslet: {received} mottatt, {coming} kommer, {cannot} kan ikke, {unanswered} ubesvart",
+        "{alerted} alerted: {received} received, {coming} coming, {cannot} cannot come, {unanswered} unanswered"
+    );
+    let (not_delivered, standby) = (t.not_delivered, t.standby);
+    if not_delivered > 0 {
+        tally.push_str(&crate::say!(
+            lang,
+            ", {not_delivered} ikke levert",
+            ", {not_delivered} not delivered"
+        ));
+    }
+    if standby > 0 {
+        tally.push_str(&crate::say!(lang, ", {standby} i reserve", ", {standby} in reserve"));
+    }
     writeln!(
         out,
-        "{:>3}  {}  «{}»  {} varslet: {} mottatt, {} kommer, {} kan ikke, {} ubesvart{}{}  – {}",
+        "{:>3}  {}  «{}»  {tally}  – {}",
         a.number,
         a.sent_at.with_timezone(&Local).format("%d.%m %H:%M"),
         safe_line(&a.list),
-        t.alerted,
-        t.received,
-        t.coming,
-        t.cannot,
-        t.unanswered,
-        if t.not_delivered > 0 { format!(", {} ikke levert", t.not_delivered) } else { String::new() },
-        if t.standby > 0 { format!(", {} i reserve", t.standby) } else { String::new() },
         safe_line(&a.message),
     )
     .map_err(io)
 }
 
 pub fn print_alert_full(out: Out<'_>, a: &Alert, lang: Lang) -> Result<(), CliError> {
-    print_alert_line(out, a)?;
+    print_alert_line(out, a, lang)?;
     for r in &a.recipients {
         let state = match (r.alerted_at, r.ack) {
             (None, _) => Text::new("reserve", "reserve"),
@@ -256,7 +267,7 @@ pub fn run(s: &mut Session, cmd: AlertCmd, p: &Printer, out: Out<'_>) -> Ran {
                             .collect();
                         json(out, &v)?;
                     } else {
-                        all.iter().try_for_each(|a| print_alert_line(out, a))?;
+                        all.iter().try_for_each(|a| print_alert_line(out, a, p.lang))?;
                     }
                 }
             }
@@ -265,7 +276,7 @@ pub fn run(s: &mut Session, cmd: AlertCmd, p: &Printer, out: Out<'_>) -> Ran {
             let incident = s.resolve_incident(incident)?;
             let ack = Ack::parse(&answer.join(" "))?;
             let (a, _) = s.answer_alert(&incident, number, who.as_deref(), ack)?;
-            either(out, p, &a.tally(), |out| print_alert_line(out, &a))?;
+            either(out, p, &a.tally(), |out| print_alert_line(out, &a, p.lang))?;
         }
         AlertCmd::Escalate => {
             let entries = s.escalate_due(Utc::now())?;
