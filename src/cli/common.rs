@@ -164,19 +164,18 @@ pub fn read_hidden(prompt: &str) -> Result<String, String> {
     result.map(|_| pw)
 }
 
-pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())
+pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
 }
 
 #[cfg(feature = "server")]
-pub fn server_store(settings: &Settings) -> Result<SqliteServer, String> {
-    SqliteServer::open(&settings.db).map_err(|e| e.to_string())
+pub fn server_store(settings: &Settings) -> Result<SqliteServer, CliError> {
+    Ok(SqliteServer::open(&settings.db)?)
 }
 
-pub fn signed_in(settings: &Settings) -> Result<Login, String> {
-    client::load_login(&settings.db)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| "not signed in; run `sitroom login --server URL --user NAME` first".to_string())
+pub fn signed_in(settings: &Settings) -> Result<Login, CliError> {
+    client::load_login(&settings.db)?
+        .ok_or_else(|| usage("not signed in; run `sitroom login --server URL --user NAME` first".into()))
 }
 
 /// A register file to import: CSV (comma or semicolon; contacts also vCard).

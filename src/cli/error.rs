@@ -54,6 +54,20 @@ impl From<&str> for CliError {
     }
 }
 
+/// The sync server said no, or could not be reached: said as it is.
+impl From<crate::sync::client::ClientError> for CliError {
+    fn from(e: crate::sync::client::ClientError) -> Self {
+        usage(e.to_string())
+    }
+}
+
+#[cfg(feature = "server")]
+impl From<crate::server::ServerError> for CliError {
+    fn from(e: crate::server::ServerError) -> Self {
+        usage(e.to_string())
+    }
+}
+
 impl From<std::io::Error> for CliError {
     fn from(e: std::io::Error) -> Self {
         CliError::Io(e)
@@ -68,16 +82,23 @@ pub fn usage(message: String) -> CliError {
     CliError::App(AppError::Usage(message))
 }
 
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CliError::Io(e) => write!(f, "cannot write output: {e}"),
+            CliError::App(e) => write!(f, "{e}"),
+        }
+    }
+}
+
 impl CliError {
     /// Say it on standard error, once, and exit 2. A closed pipe (`sitroom log list |
     /// head`) is no error: the reader has all it wanted.
     pub fn exit(self) -> ExitCode {
-        let message = match self {
-            CliError::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
-            CliError::Io(e) => format!("cannot write output: {e}"),
-            CliError::App(e) => e.to_string(),
-        };
-        let _ = writeln!(std::io::stderr(), "sitroom: {}", crate::text::safe(&message));
+        if matches!(&self, CliError::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe) {
+            return ExitCode::SUCCESS;
+        }
+        let _ = writeln!(std::io::stderr(), "sitroom: {}", crate::text::safe(&self.to_string()));
         ExitCode::from(2)
     }
 }

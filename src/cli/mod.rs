@@ -185,13 +185,20 @@ pub fn run(cli: Cli) -> ExitCode {
         #[cfg(feature = "server")]
         Some(Command::Serve(args)) => commands::serve::run(&settings, &args),
         #[cfg(feature = "server")]
-        Some(Command::Admin(cmd)) => commands::admin::run(&settings, cmd, p.json),
+        Some(Command::Admin(cmd)) => commands::admin::run(&settings, cmd, &p, &mut std::io::stdout().lock()),
         Some(Command::Login { server, password_stdin }) => match &cli.user {
-            Some(name) => commands::login::login(&settings, &server, name, password_stdin, p.json),
+            Some(name) => commands::login::login(
+                &settings,
+                &server,
+                name,
+                password_stdin,
+                &p,
+                &mut std::io::stdout().lock(),
+            ),
             None => Err("say who signs in: `sitroom login --server URL --user NAME`".into()),
         },
-        Some(Command::Logout) => commands::login::logout(&settings),
-        Some(Command::Sync { cmd }) => commands::sync::run(&settings, cmd, p.json),
+        Some(Command::Logout) => commands::login::logout(&settings, &mut std::io::stdout().lock()),
+        Some(Command::Sync { cmd }) => commands::sync::run(&settings, cmd, &p, &mut std::io::stdout().lock()),
         Some(cmd) => match settings.open_session() {
             Ok(mut s) => {
                 if let Some(bar) = progress::for_terminal(p.json, p.lang) {
@@ -253,8 +260,8 @@ fn with_session(s: &mut Session, cmd: Command, p: &Printer) -> Ran {
         Command::Print(cmd) => commands::print::run(s, cmd, p, out),
         Command::History { incident, at } => commands::history::run(s, incident, &at, p, out),
         Command::Mail(cmd) => commands::mail::run(s, cmd, p, out),
-        Command::Bundle(cmd) => commands::bundle::run(s, cmd, p.json),
-        Command::Conflict(cmd) => commands::conflict::run(s, cmd, p.json),
+        Command::Bundle(cmd) => commands::bundle::run(s, cmd, p, out),
+        Command::Conflict(cmd) => commands::conflict::run(s, cmd, p, out),
         #[cfg(feature = "server")]
         Command::Serve(_) | Command::Admin(_) => unreachable!("these work without a session"),
         Command::Login { .. }

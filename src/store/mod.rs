@@ -81,7 +81,7 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Bring a bare connection's schema to step `n` (tests make older files with it).
-#[cfg(test)]
+#[cfg(all(test, feature = "server"))]
 pub(crate) use migrations::run_to as migrate_to;
 
 /// A row limit for SQL: `usize::MAX` (everything) stays "no limit" rather than

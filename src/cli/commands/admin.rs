@@ -3,11 +3,11 @@
 
 use crate::app::settings::Settings;
 use crate::cli::common::{password, roles, server_store};
-use crate::cli::error::Ran;
-use crate::server;
-use crate::server::ServerStore;
+use crate::cli::error::{io, CliError, Out, Ran};
+use crate::cli::output::{either, Printer};
+use crate::server::{ServerStore, SqliteServer};
+use crate::text::safe;
 use clap::Subcommand;
-use std::io::Write;
 
 #[derive(Subcommand, Debug)]
 pub enum AdminCmd {
@@ -68,101 +68,93 @@ pub enum AdminUserCmd {
     List,
 }
 
-pub fn run(settings: &Settings, cmd: AdminCmd, json: bool) -> Ran {
+pub fn run(settings: &Settings, cmd: AdminCmd, p: &Printer, out: Out<'_>) -> Ran {
     let store = server_store(settings)?;
-    let e = |e: server::ServerError| e.to_string();
-    let mut out = std::io::stdout().lock();
     match cmd {
         AdminCmd::Org(OrgCmd::Add { name }) => {
-            store.add_org(&name).map_err(e)?;
-            let _ = writeln!(out, "organisation '{}' added", crate::text::safe(&name));
+            store.add_org(&name)?;
+            writeln!(out, "organisation '{}' added", safe(&name)).map_err(io)?;
         }
         AdminCmd::Org(OrgCmd::Parent { org, parent, none }) => {
             if parent.is_none() && !none {
                 return Err("say whom it reports to, or --none".into());
             }
-            store.set_parent(&org, parent.as_deref()).map_err(e)?;
-            let _ = match &parent {
-                Some(p) => {
-                    writeln!(out, "'{}' reports to '{}'", crate::text::safe(&org), crate::text::safe(p))
-                }
-                None => writeln!(out, "'{}' reports to no one", crate::text::safe(&org)),
-            };
+            store.set_parent(&org, parent.as_deref())?;
+            match &parent {
+                Some(to) => writeln!(out, "'{}' reports to '{}'", safe(&org), safe(to)),
+                None => writeln!(out, "'{}' reports to no one", safe(&org)),
+            }
+            .map_err(io)?;
         }
         AdminCmd::Org(OrgCmd::List) => {
-            let orgs = store.parents().map_err(e)?;
-            if json {
-                let list: Vec<_> =
-                    orgs.iter().map(|(o, p)| serde_json::json!({ "name": o, "reports_to": p })).collect();
-                let _ = writeln!(out, "{}", serde_json::to_string_pretty(&list).expect("plain data"));
-            } else {
-                for (o, p) in orgs {
-                    match p {
-                        Some(p) => {
-                            let _ = writeln!(out, "{}  → {}", crate::text::safe(&o), crate::text::safe(&p));
-                        }
-                        None => {
-                            let _ = writeln!(out, "{}", crate::text::safe(&o));
-                        }
+            let orgs = store.parents()?;
+            let list: Vec<_> =
+                orgs.iter().map(|(o, to)| serde_json::json!({ "name": o, "reports_to": to })).collect();
+            either(out, p, &list, |out| {
+                for (o, to) in &orgs {
+                    match to {
+                        Some(to) => writeln!(out, "{}  → {}", safe(o), safe(to)),
+                        None => writeln!(out, "{}", safe(o)),
                     }
+                    .map_err(io)?;
                 }
-            }
+                Ok(())
+            })?;
         }
-        AdminCmd::User(cmd) => match cmd {
-            AdminUserCmd::Add { name, org, roles: names, superadmin, password_stdin } => {
-                let roles = roles(&names)?;
-                if roles.is_empty() && !superadmin {
-                    return Err("give the account at least one --role".into());
-                }
-                let pw = password(password_stdin, &format!("password for {name}: "))?;
-                store.add_user(&name, &org, &roles, superadmin, &pw).map_err(e)?;
-                let _ = writeln!(
-                    out,
-                    "account '{}' added to {}",
-                    crate::text::safe(&name),
-                    crate::text::safe(&org)
-                );
-            }
-            AdminUserCmd::Roles { name, roles: names } => {
-                store.set_roles(&name, &roles(&names)?).map_err(e)?;
-                let _ = writeln!(out, "roles of '{}' replaced", crate::text::safe(&name));
-            }
-            AdminUserCmd::Disable { name } => {
-                store.set_disabled(&name, true).map_err(e)?;
-                let _ =
-                    writeln!(out, "account '{}' disabled; its sessions have ended", crate::text::safe(&name));
-            }
-            AdminUserCmd::Enable { name } => {
-                store.set_disabled(&name, false).map_err(e)?;
-                let _ = writeln!(out, "account '{}' enabled", crate::text::safe(&name));
-            }
-            AdminUserCmd::List => {
-                let users = store.users().map_err(e)?;
-                if json {
-                    let rows: Vec<_> = users
-                        .iter()
-                        .map(|(p, disabled)| {
-                            serde_json::json!({"name": p.name, "org": p.org, "roles": p.roles,
-                                "superadmin": p.superadmin, "disabled": disabled})
-                        })
-                        .collect();
-                    let _ = writeln!(out, "{}", serde_json::to_string_pretty(&rows).expect("plain data"));
-                } else {
-                    for (p, disabled) in users {
-                        let roles: Vec<&str> = p.roles.iter().map(|r| r.name()).collect();
-                        let _ = writeln!(
-                            out,
-                            "{}  {}  {}{}{}",
-                            crate::text::safe(&p.name),
-                            crate::text::safe(&p.org),
-                            roles.join(","),
-                            if p.superadmin { "  superadmin" } else { "" },
-                            if disabled { "  (disabled)" } else { "" }
-                        );
-                    }
-                }
-            }
-        },
+        AdminCmd::User(cmd) => user(&store, cmd, p, out)?,
     }
     Ok(true)
+}
+
+fn user(store: &SqliteServer, cmd: AdminUserCmd, p: &Printer, out: Out<'_>) -> Result<(), CliError> {
+    match cmd {
+        AdminUserCmd::Add { name, org, roles: names, superadmin, password_stdin } => {
+            let roles = roles(&names)?;
+            if roles.is_empty() && !superadmin {
+                return Err("give the account at least one --role".into());
+            }
+            let pw = password(password_stdin, &format!("password for {name}: "))?;
+            store.add_user(&name, &org, &roles, superadmin, &pw)?;
+            writeln!(out, "account '{}' added to {}", safe(&name), safe(&org))
+        }
+        AdminUserCmd::Roles { name, roles: names } => {
+            store.set_roles(&name, &roles(&names)?)?;
+            writeln!(out, "roles of '{}' replaced", safe(&name))
+        }
+        AdminUserCmd::Disable { name } => {
+            store.set_disabled(&name, true)?;
+            writeln!(out, "account '{}' disabled; its sessions have ended", safe(&name))
+        }
+        AdminUserCmd::Enable { name } => {
+            store.set_disabled(&name, false)?;
+            writeln!(out, "account '{}' enabled", safe(&name))
+        }
+        AdminUserCmd::List => {
+            let users = store.users()?;
+            let rows: Vec<_> = users
+                .iter()
+                .map(|(a, disabled)| {
+                    serde_json::json!({"name": a.name, "org": a.org, "roles": a.roles,
+                        "superadmin": a.superadmin, "disabled": disabled})
+                })
+                .collect();
+            return either(out, p, &rows, |out| {
+                for (a, disabled) in &users {
+                    let roles: Vec<&str> = a.roles.iter().map(|r| r.name()).collect();
+                    writeln!(
+                        out,
+                        "{}  {}  {}{}{}",
+                        safe(&a.name),
+                        safe(&a.org),
+                        roles.join(","),
+                        if a.superadmin { "  superadmin" } else { "" },
+                        if *disabled { "  (disabled)" } else { "" }
+                    )
+                    .map_err(io)?;
+                }
+                Ok(())
+            });
+        }
+    }
+    .map_err(io)
 }

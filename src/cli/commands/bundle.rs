@@ -1,10 +1,10 @@
 //! `sitroom bundle`: carry changes on a file between machines with no link (sneakernet)
 
-use crate::app::{AppError, Session};
-use crate::cli::error::Ran;
+use crate::app::Session;
+use crate::cli::error::{io, usage, Out, Ran};
+use crate::cli::output::{either, Printer};
 use crate::sync::bundle::Bundle;
 use clap::Subcommand;
-use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Subcommand, Debug)]
@@ -26,54 +26,40 @@ pub enum BundleCmd {
     },
 }
 
-pub fn run(s: &mut Session, cmd: BundleCmd, json: bool) -> Ran {
-    let mut out = std::io::stdout().lock();
-    let io = |path: &PathBuf, e: std::io::Error| AppError::Usage(format!("{}: {e}", path.display()));
+pub fn run(s: &mut Session, cmd: BundleCmd, p: &Printer, out: Out<'_>) -> Ran {
+    let file_error = |path: &PathBuf, e: std::io::Error| usage(format!("{}: {e}", path.display()));
     match cmd {
         BundleCmd::Export { since, file } => {
             let bundle = s.export_bundle(since)?;
             let tmp = file.with_extension("partial");
-            let f = std::fs::File::create(&tmp).map_err(|e| io(&tmp, e))?;
-            bundle.write(std::io::BufWriter::new(f)).map_err(|e| io(&tmp, e))?;
-            std::fs::rename(&tmp, &file).map_err(|e| io(&file, e))?;
-            if json {
-                let _ = writeln!(
-                    out,
-                    "{}",
-                    serde_json::json!({"ops": bundle.ops.len(), "through": bundle.through})
-                );
-            } else {
-                let _ = writeln!(
-                    out,
-                    "{} changes written to {}; next time: --since {}",
-                    bundle.ops.len(),
-                    file.display(),
-                    bundle.through
-                );
-            }
+            let f = std::fs::File::create(&tmp).map_err(|e| file_error(&tmp, e))?;
+            bundle.write(std::io::BufWriter::new(f)).map_err(|e| file_error(&tmp, e))?;
+            std::fs::rename(&tmp, &file).map_err(|e| file_error(&file, e))?;
+            let (ops, through) = (bundle.ops.len(), bundle.through);
+            either(out, p, &serde_json::json!({"ops": ops, "through": through}), |out| {
+                writeln!(out, "{ops} changes written to {}; next time: --since {through}", file.display())
+                    .map_err(io)
+            })?;
         }
         BundleCmd::Import { file, unverified } => {
-            let f = std::fs::File::open(&file).map_err(|e| io(&file, e))?;
+            let f = std::fs::File::open(&file).map_err(|e| file_error(&file, e))?;
             let bundle = Bundle::read(std::io::BufReader::new(f))
-                .map_err(|e| AppError::Usage(format!("{}: {e}", file.display())))?;
+                .map_err(|e| usage(format!("{}: {e}", file.display())))?;
             let done = s.import_bundle(&bundle, unverified)?;
-            if json {
-                let _ = writeln!(
-                    out,
-                    "{}",
-                    serde_json::json!({"applied": done.applied, "already_here": done.duplicates,
-                        "waiting": done.waiting, "failed": done.failed.len()})
-                );
-            } else {
-                let _ = writeln!(
+            let summary = serde_json::json!({"applied": done.applied, "already_here": done.duplicates,
+                "waiting": done.waiting, "failed": done.failed.len()});
+            either(out, p, &summary, |out| {
+                writeln!(
                     out,
                     "{} changes applied, {} already here, {} waiting for changes not here yet",
                     done.applied, done.duplicates, done.waiting
-                );
+                )
+                .map_err(io)?;
                 for (id, why) in &done.failed {
-                    let _ = writeln!(out, "could not apply {id}: {}", crate::text::safe(why));
+                    writeln!(out, "could not apply {id}: {}", crate::text::safe(why)).map_err(io)?;
                 }
-            }
+                Ok(())
+            })?;
         }
     }
     Ok(true)

@@ -1,9 +1,10 @@
 //! `sitroom conflict`: conflicts: fields changed in two places at once
 
 use crate::app::Session;
-use crate::cli::error::Ran;
+use crate::cli::error::{io, Out, Ran};
+use crate::cli::output::{either, Printer};
+use crate::text::safe;
 use clap::Subcommand;
-use std::io::Write;
 
 #[derive(Subcommand, Debug)]
 pub enum ConflictCmd {
@@ -19,44 +20,39 @@ pub enum ConflictCmd {
     },
 }
 
-pub fn run(s: &mut Session, cmd: ConflictCmd, json: bool) -> Ran {
-    let mut out = std::io::stdout().lock();
+pub fn run(s: &mut Session, cmd: ConflictCmd, p: &Printer, out: Out<'_>) -> Ran {
     match cmd {
         ConflictCmd::List => {
             let all = s.conflicts(None)?;
-            if json {
-                let _ = writeln!(out, "{}", serde_json::to_string_pretty(&all).expect("plain data"));
-            } else if all.is_empty() {
-                let _ = writeln!(out, "no conflicts");
-            } else {
-                for c in all {
+            either(out, p, &all, |out| {
+                if all.is_empty() {
+                    writeln!(out, "no conflicts").map_err(io)?;
+                }
+                for c in &all {
                     let id = c.entity.to_string();
-                    let _ = writeln!(
-                        out,
-                        "{} {} {} ({}): {} now {}",
-                        c.kind.name(),
-                        c.number,
-                        c.field,
-                        &id[..13],
-                        c.field,
-                        crate::text::safe(&c.current.to_string())
-                    );
-                    for o in c.others {
-                        let _ = writeln!(
+                    let what = c.kind.spec().label.get(p.lang);
+                    let now = safe(&c.current.to_string()).into_owned();
+                    writeln!(out, "{what} {} {} ({}): {} now {now}", c.number, c.field, &id[..13], c.field)
+                        .map_err(io)?;
+                    for o in &c.others {
+                        let at = o.at.format("%Y-%m-%d %H:%M");
+                        let value = safe(&o.value.to_string()).into_owned();
+                        writeln!(
                             out,
-                            "    also {} by {} on {} at {}",
-                            crate::text::safe(&o.value.to_string()),
-                            crate::text::safe(&o.author),
-                            crate::text::safe(&o.device),
-                            o.at.format("%Y-%m-%d %H:%M")
-                        );
+                            "    also {value} by {} on {} at {at}",
+                            safe(&o.author),
+                            safe(&o.device)
+                        )
+                        .map_err(io)?;
                     }
                 }
-            }
+                Ok(())
+            })?;
         }
         ConflictCmd::Resolve { id, field, value } => {
             let c = s.resolve_conflict(&id, &field, value)?;
-            let _ = writeln!(out, "conflict on {} of {} {} settled", field, c.kind.name(), c.number);
+            let what = c.kind.spec().label.get(p.lang);
+            writeln!(out, "conflict on {field} of {what} {} settled", c.number).map_err(io)?;
         }
     }
     Ok(true)
