@@ -22,86 +22,19 @@ macro_rules! strings {
     ($( $(#[$doc:meta])* $field:ident: $nb:expr, $en:expr; )*) => {
         pub struct Strings {
             $( $(#[$doc])* pub $field: &'static str, )*
-            /// The keymap contexts' headings in help, in `keymap::CONTEXTS` order.
-            pub contexts: [&'static str; 18],
         }
 
-        pub const NB: Strings = Strings { $( $field: $nb, )* contexts: CONTEXTS_NB };
-        pub const EN: Strings = Strings { $( $field: $en, )* contexts: CONTEXTS_EN };
+        pub const NB: Strings = Strings { $( $field: $nb, )* };
+        pub const EN: Strings = Strings { $( $field: $en, )* };
 
         impl Strings {
             /// Every word of the table by its key, in every language.
             pub fn all() -> Vec<(&'static str, Text)> {
-                let mut all = vec![$( (stringify!($field), Text::new($nb, $en)), )*];
-                for (i, (nb, en)) in CONTEXTS_NB.iter().zip(CONTEXTS_EN).enumerate() {
-                    all.push((CONTEXT_KEYS[i], Text::new(nb, en)));
-                }
-                all
+                vec![$( (stringify!($field), Text::new($nb, $en)), )*]
             }
         }
     };
 }
-
-const CONTEXT_KEYS: [&str; 18] = [
-    "context_global",
-    "context_entry",
-    "context_log",
-    "context_filter",
-    "context_picker",
-    "context_form",
-    "context_help",
-    "context_tasks",
-    "context_media",
-    "context_reports",
-    "context_editor",
-    "context_alerts",
-    "context_cards",
-    "context_registers",
-    "context_resources",
-    "context_eps",
-    "context_history",
-    "context_shared",
-];
-const CONTEXTS_NB: [&str; 18] = [
-    "Overalt",
-    "Skrivelinjen",
-    "Loggen",
-    "Filter og spørsmål",
-    "Hendelsesvelger",
-    "Ny hendelse",
-    "Hjelp",
-    "Oppgaver",
-    "Mediehenvendelser",
-    "Rapporter",
-    "Rapportskriver",
-    "Varsling",
-    "Tiltakskort",
-    "Planer og ROS",
-    "Ressurser",
-    "EPS",
-    "Tidsreise",
-    "Delte rapporter",
-];
-const CONTEXTS_EN: [&str; 18] = [
-    "Everywhere",
-    "Entry line",
-    "Log",
-    "Filter and prompts",
-    "Incident picker",
-    "New incident",
-    "Help",
-    "Tasks",
-    "Media",
-    "Reports",
-    "Report editor",
-    "Alerts",
-    "Action cards",
-    "Plans and ROS",
-    "Resources",
-    "EPS",
-    "Time travel",
-    "Shared reports",
-];
 
 strings! {
     log: "Hendelseslogg", "Incident log";
@@ -176,6 +109,7 @@ strings! {
 use crate::domain::alert::{Ack, Channel, Delivery};
 use crate::domain::contact::Availability;
 use crate::domain::eps::{EpsKind, EpsStatus};
+use crate::domain::evaluation::PointKind;
 use crate::domain::media::{MediaStatus, Urgency};
 use crate::domain::meeting::MeetingStatus;
 use crate::domain::plan::LinkKind;
@@ -338,6 +272,15 @@ impl Label for EpsKind {
             EpsKind::Evacuated => Text::new("evakuert", "evacuated"),
             EpsKind::Affected => Text::new("berørt", "affected"),
             EpsKind::Inquiry => Text::new("henvendelse", "inquiry"),
+        }
+    }
+}
+
+impl Label for PointKind {
+    fn label(&self) -> Text {
+        match self {
+            PointKind::WentWell => Text::new("gikk bra", "went well"),
+            PointKind::Improve => Text::new("forbedres", "to improve"),
         }
     }
 }

@@ -211,6 +211,8 @@ pub const fn does(
 /// nothing.
 pub struct Keys {
     pub context: Context,
+    /// Its heading in help.
+    pub heading: Text,
     /// The actions, in groups (those many contexts share, like [`LIST`], and the
     /// context's own), in the order help lists them.
     pub groups: &'static [&'static [Meaning]],

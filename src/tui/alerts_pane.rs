@@ -26,6 +26,7 @@ use ratatui::Frame;
 /// What the keys do in the alerts pane.
 pub const KEYS: Keys = Keys {
     context: Context::Alerts,
+    heading: Text::new("Varsling", "Alerts"),
     groups: &[
         LIST,
         &[

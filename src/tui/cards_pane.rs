@@ -22,6 +22,7 @@ use ratatui::Frame;
 /// What the keys do in the action cards pane.
 pub const KEYS: Keys = Keys {
     context: Context::Cards,
+    heading: Text::new("Tiltakskort", "Action cards"),
     groups: &[
         LIST,
         &[does(

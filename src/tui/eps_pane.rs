@@ -24,6 +24,7 @@ use ratatui::Frame;
 /// What the keys do in the EPS pane.
 pub const KEYS: Keys = Keys {
     context: Context::Eps,
+    heading: Text::new("EPS", "EPS"),
     groups: &[
         LIST,
         &[

@@ -7,6 +7,7 @@ use super::keymap::{Context, Keymap, CONTEXTS};
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
 use super::widgets::centered;
 use crate::i18n::Lang;
+use crate::lang::Text;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
@@ -16,6 +17,7 @@ use std::cell::Cell;
 /// What the keys do in help.
 pub const KEYS: Keys = Keys {
     context: Context::Help,
+    heading: Text::new("Hjelp", "Help"),
     groups: &[&[
         does(Action::Cancel, "Lukk hjelpen", "Close help", "lukk", "close"),
         UP,
@@ -34,14 +36,13 @@ pub struct Help {
 
 /// (heading or none, keys, description) rows of the help text.
 pub fn rows(keymap: &Keymap, lang: Lang) -> Vec<(Option<&'static str>, String, &'static str)> {
-    let s = lang.strings();
     let mut out = Vec::new();
-    for (ctx, ..) in CONTEXTS {
+    for (ctx, _, keys) in CONTEXTS {
         let bindings: Vec<_> = keymap.bindings(ctx).collect();
         if bindings.is_empty() {
             continue;
         }
-        out.push((Some(s.contexts[ctx.index()]), String::new(), ""));
+        out.push((Some(keys.heading.get(lang)), String::new(), ""));
         for (action, chords) in bindings {
             let keys: Vec<String> = chords.iter().map(|c| c.display()).collect();
             out.push((None, keys.join(", "), ctx.meaning(action).map_or("", |m| m.help.get(lang))));
@@ -119,9 +120,9 @@ mod tests {
                 .map(|(.., d)| *d)
                 .unwrap_or_else(|| panic!("{key} under {heading}"))
         };
-        let s = Lang::Nb.strings();
-        assert_eq!(under(s.contexts[Context::Reports.index()], "n"), "Ny rapport fra en mal");
-        assert_eq!(under(s.contexts[Context::Tasks.index()], "n"), "Ny oppgave");
-        assert_eq!(under(s.contexts[Context::Media.index()], "n"), "Ny mediehenvendelse");
+        let heading = |c: Context| c.keys().heading.get(Lang::Nb);
+        assert_eq!(under(heading(Context::Reports), "n"), "Ny rapport fra en mal");
+        assert_eq!(under(heading(Context::Tasks), "n"), "Ny oppgave");
+        assert_eq!(under(heading(Context::Media), "n"), "Ny mediehenvendelse");
     }
 }

@@ -26,6 +26,7 @@ use ratatui::Frame;
 /// What the keys do in time travel.
 pub const KEYS: Keys = Keys {
     context: Context::History,
+    heading: Text::new("Tidsreise", "Time travel"),
     groups: &[
         LIST,
         &[

@@ -12,6 +12,7 @@ use crate::app::{EntryInput, Session};
 use crate::domain::filter::LogFilter;
 use crate::domain::{EntryKind, Incident};
 use crate::i18n::Lang;
+use crate::lang::Text;
 use crate::store::Draft;
 use crate::text::safe;
 use chrono::{DateTime, Local, Utc};
@@ -49,6 +50,7 @@ const SIGNIFICANT: Meaning = does(
 /// What the keys do in the entry line, where the logger types.
 pub const ENTRY: Keys = Keys {
     context: Context::Entry,
+    heading: Text::new("Skrivelinjen", "Entry line"),
     groups: &[&[
         does(Action::Confirm, "Lagre loggføringen", "Save the entry", "lagre", "save"),
         does(Action::Newline, "Ny linje i loggføringen", "New line in the entry", "ny linje", "new line"),
@@ -89,6 +91,7 @@ pub const ENTRY: Keys = Keys {
 /// What the keys do in the log list, after Tab.
 pub const LOG: Keys = Keys {
     context: Context::Log,
+    heading: Text::new("Loggen", "Log"),
     groups: &[
         &[
             UP,

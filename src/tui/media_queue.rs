@@ -25,6 +25,7 @@ use ratatui::Frame;
 /// What the keys do in the media queue.
 pub const KEYS: Keys = Keys {
     context: Context::Media,
+    heading: Text::new("Mediehenvendelser", "Media"),
     groups: &[
         LIST,
         &[

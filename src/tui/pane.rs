@@ -9,12 +9,14 @@ use super::theme::Theme;
 use crate::app::Session;
 use crate::domain::Incident;
 use crate::i18n::{Lang, Strings};
+use crate::lang::Text;
 use ratatui::layout::Rect;
 use ratatui::Frame;
 
 /// What the keys do in a list that is only read (plans, ROS).
 pub const READ_ONLY_LIST: Keys = Keys {
     context: Context::Registers,
+    heading: Text::new("Planer og ROS", "Plans and ROS"),
     groups: &[LIST, AROUND],
     hints: &[Action::Down, Action::NextPane, Action::Help],
 };

@@ -9,6 +9,7 @@ use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
 use super::widgets::{centered, hints};
 use crate::domain::{Incident, NewIncident, Severity};
 use crate::i18n::Label;
+use crate::lang::Text;
 use crate::text::{fold, safe_line};
 use chrono::Local;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -19,6 +20,7 @@ use ratatui::Frame;
 /// What the keys do in the incident picker (and the conflict list).
 pub const PICKER: Keys = Keys {
     context: Context::Picker,
+    heading: Text::new("Hendelsesvelger", "Incident picker"),
     groups: &[&[
         UP,
         DOWN,
@@ -46,6 +48,7 @@ pub const PICKER: Keys = Keys {
 /// What the keys do in the new-incident form.
 pub const FORM: Keys = Keys {
     context: Context::Form,
+    heading: Text::new("Ny hendelse", "New incident"),
     groups: &[&[
         does(Action::Confirm, "Lagre", "Save", "lagre", "save"),
         does(Action::Cancel, "Avbryt", "Cancel", "tilbake", "back"),

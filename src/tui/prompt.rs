@@ -7,6 +7,7 @@ use super::action::{Action, Input};
 use super::keymap::Context;
 use super::pane::Outcome;
 use super::theme::Theme;
+use crate::lang::Text;
 use crate::text::safe_line;
 use crossterm::event::{KeyCode, KeyModifiers};
 use ratatui::text::{Line, Span};
@@ -14,6 +15,7 @@ use ratatui::text::{Line, Span};
 /// What the keys do in a one-line prompt or search field.
 pub const KEYS: Keys = Keys {
     context: Context::Filter,
+    heading: Text::new("Filter og spørsmål", "Filter and prompts"),
     groups: &[&[
         does(
             Action::Confirm,

@@ -9,6 +9,7 @@ use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
 use super::widgets::centered;
 use crate::domain::report::Report;
 use crate::domain::Incident;
+use crate::lang::Text;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -20,6 +21,7 @@ use std::time::{Duration, Instant};
 /// What the keys do in the report editor.
 pub const KEYS: Keys = Keys {
     context: Context::Editor,
+    heading: Text::new("Rapportskriver", "Report editor"),
     groups: &[&[does(
         Action::Cancel,
         "Lukk editoren (teksten er lagret)",

@@ -14,6 +14,7 @@ use crate::domain::report::{Report, ReportStatus, ReportStep};
 use crate::domain::roles::Permission;
 use crate::domain::{Incident, LogEntry};
 use crate::i18n::Label;
+use crate::lang::Text;
 use crate::text::{safe, safe_line};
 use chrono::Local;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -26,6 +27,7 @@ use std::cell::Cell;
 /// What the keys do in the reports and sitrep panes.
 pub const KEYS: Keys = Keys {
     context: Context::Reports,
+    heading: Text::new("Rapporter", "Reports"),
     groups: &[
         &[
             UP,

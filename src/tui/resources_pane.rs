@@ -21,6 +21,7 @@ use ratatui::Frame;
 /// What the keys do in the resources pane.
 pub const KEYS: Keys = Keys {
     context: Context::Resources,
+    heading: Text::new("Ressurser", "Resources"),
     groups: &[
         LIST,
         &[

@@ -26,6 +26,7 @@ use std::sync::mpsc::{channel, Receiver};
 /// What the keys do among the reports shared with you.
 pub const KEYS: Keys = Keys {
     context: Context::Shared,
+    heading: Text::new("Delte rapporter", "Shared reports"),
     groups: &[
         &[
             UP,

@@ -24,6 +24,7 @@ use ratatui::Frame;
 /// What the keys do on the task board.
 pub const KEYS: Keys = Keys {
     context: Context::Tasks,
+    heading: Text::new("Oppgaver", "Tasks"),
     groups: &[
         &[
             UP,

@@ -22,6 +22,7 @@ use super::workspace::{self, WorkspaceDef};
 use crate::app::Session;
 use crate::i18n::Label;
 use crate::i18n::Lang;
+use crate::lang::Text;
 use crate::sync::background::{Background, LinkState, SyncState};
 use crate::text::safe_line;
 use chrono::{DateTime, Local, Timelike};
@@ -36,6 +37,7 @@ use unicode_width::UnicodeWidthStr;
 /// What the keys do everywhere (the UI handles these before any pane).
 pub const GLOBAL: Keys = Keys {
     context: Context::Global,
+    heading: Text::new("Overalt", "Everywhere"),
     groups: &[&[
         does(Action::Quit, "Avslutt (utkastet lagres)", "Quit (the draft is kept)", "avslutt", "quit"),
         does(Action::Help, "Vis hjelp", "Show help", "hjelp", "help"),

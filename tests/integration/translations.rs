@@ -3,11 +3,17 @@
 //! each kind of record is called. An empty phrase, or an English one left in the
 //! bokmål column (or the other way round), fails here.
 
-use sitroom::domain::alert::Ack;
-use sitroom::domain::media::MEDIA_STATUSES;
+use sitroom::domain::alert::{Ack, Channel, Delivery};
+use sitroom::domain::contact::Availability;
+use sitroom::domain::eps::{EpsKind, EpsStatus};
+use sitroom::domain::evaluation::PointKind;
+use sitroom::domain::media::MediaStatus;
+use sitroom::domain::meeting::MeetingStatus;
+use sitroom::domain::plan::LinkKind;
 use sitroom::domain::report::{ReportStatus, ReportStep};
 use sitroom::domain::roles::Permission;
-use sitroom::domain::task::STATUSES;
+use sitroom::domain::ros::Level;
+use sitroom::domain::task::{Priority, TaskStatus};
 use sitroom::domain::Severity;
 use sitroom::i18n::{Label, Lang, Strings, Text};
 use sitroom::replication::Kind;
@@ -17,10 +23,16 @@ use sitroom::tui::keymap::CONTEXTS;
 const SAME_IN_BOTH: &[&str] =
     &["Filter", "Type", "EPS", "ROS", "OK", "ok", "av/på", "←", "→", "normal", "Status", "app", "sms"];
 
+/// Each value's words, named by the value.
+fn labels<T: Label + std::fmt::Debug>(all: &[T]) -> Vec<(String, Text)> {
+    all.iter().map(|v| (format!("{v:?}"), v.label())).collect()
+}
+
 fn every_phrase() -> Vec<(String, Text)> {
     let mut all: Vec<(String, Text)> = Strings::all().into_iter().map(|(k, t)| (k.to_string(), t)).collect();
     for (context, name, keys) in CONTEXTS {
         assert_eq!(keys.context, context, "[{name}] declares its own keys");
+        all.push((format!("[{name}] heading"), keys.heading));
         for m in keys.actions() {
             all.push((format!("[{name}] {} help", m.action.name()), m.help));
             all.push((format!("[{name}] {} hint", m.action.name()), m.hint));
@@ -29,79 +41,29 @@ fn every_phrase() -> Vec<(String, Text)> {
     for k in Kind::ALL {
         all.push((format!("kind {}", k.name()), k.spec().label));
     }
-    let labels: Vec<(String, Text)> = STATUSES
-        .iter()
-        .map(|s| (format!("task status {}", s.name()), s.label()))
-        .chain(MEDIA_STATUSES.iter().map(|s| (format!("media status {}", s.name()), s.label())))
-        .chain(
-            [
-                ReportStatus::Draft,
-                ReportStatus::Submitted,
-                ReportStatus::Approved,
-                ReportStatus::Returned,
-                ReportStatus::Distributed,
-            ]
-            .iter()
-            .map(|s| (format!("report status {}", s.name()), s.label())),
-        )
-        .chain(
-            [ReportStep::Submit, ReportStep::Approve, ReportStep::Return, ReportStep::Distribute]
-                .iter()
-                .map(|s| (format!("report step {s:?}"), s.label())),
-        )
-        .chain(
-            [Ack::Received, Ack::Coming, Ack::CannotCome]
-                .iter()
-                .map(|a| (format!("answer {a:?}"), a.label())),
-        )
-        .chain((1..=5).map(|l| (format!("severity {l}"), Severity::new(l).unwrap().label())))
-        .chain(Permission::ALL.iter().map(|p| (format!("permission {p:?}"), p.label())))
-        .collect();
-    use sitroom::domain::alert::{Channel, Delivery};
-    use sitroom::domain::contact::Availability;
-    use sitroom::domain::eps::{EpsKind, EpsStatus};
-    use sitroom::domain::meeting::MeetingStatus;
-    use sitroom::domain::ros::Level;
-    use sitroom::domain::task::Priority;
-    let more: Vec<(String, Text)> = [Priority::Lav, Priority::Normal, Priority::Høy, Priority::Kritisk]
-        .iter()
-        .map(|v| (format!("{v:?}"), v.label()))
-        .chain(
-            [MeetingStatus::Planned, MeetingStatus::Ongoing, MeetingStatus::Ended]
-                .iter()
-                .map(|v| (format!("{v:?}"), v.label())),
-        )
-        .chain(
-            [
-                EpsStatus::Registered,
-                EpsStatus::Missing,
-                EpsStatus::CaredFor,
-                EpsStatus::FollowingUp,
-                EpsStatus::Closed,
-            ]
-            .iter()
-            .map(|v| (format!("{v:?}"), v.label())),
-        )
-        .chain(
-            [EpsKind::Evacuated, EpsKind::Affected, EpsKind::Inquiry]
-                .iter()
-                .map(|v| (format!("{v:?}"), v.label())),
-        )
-        .chain(
-            [Availability::Available, Availability::InUse, Availability::Unavailable]
-                .iter()
-                .map(|v| (format!("{v:?}"), v.label())),
-        )
-        .chain([Channel::App, Channel::Email, Channel::Sms].iter().map(|v| (format!("{v:?}"), v.label())))
-        .chain(
-            [Delivery::Waiting, Delivery::Delivered, Delivery::NotDelivered]
-                .iter()
-                .map(|v| (format!("{v:?}"), v.label())),
-        )
-        .chain([Level::Low, Level::Medium, Level::High].iter().map(|v| (format!("{v:?}"), v.label())))
-        .collect();
-    all.extend(more);
-    all.extend(labels);
+    // Every coded value (codes! makes the lists), and the other values the interface names.
+    all.extend(labels(TaskStatus::ALL));
+    all.extend(labels(Priority::ALL));
+    all.extend(labels(MediaStatus::ALL));
+    all.extend(labels(ReportStatus::ALL));
+    all.extend(labels(MeetingStatus::ALL));
+    all.extend(labels(Ack::ALL));
+    all.extend(labels(Channel::ALL));
+    all.extend(labels(Delivery::ALL));
+    all.extend(labels(EpsKind::ALL));
+    all.extend(labels(EpsStatus::ALL));
+    all.extend(labels(Availability::ALL));
+    all.extend(labels(PointKind::ALL));
+    all.extend(labels(LinkKind::ALL));
+    all.extend(labels(&[
+        ReportStep::Submit,
+        ReportStep::Approve,
+        ReportStep::Return,
+        ReportStep::Distribute,
+    ]));
+    all.extend(labels(&[Level::Low, Level::Medium, Level::High]));
+    all.extend(labels(&Permission::ALL));
+    all.extend((1..=5).map(|l| (format!("severity {l}"), Severity::new(l).unwrap().label())));
     all
 }
 
