@@ -5,85 +5,143 @@ use super::keymap::Context;
 use crate::i18n::Text;
 use crossterm::event::KeyEvent;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Action {
-    Quit,
-    Help,
-    Incidents,
-    Conflicts,
-    Redraw,
-    Confirm,
-    Cancel,
-    Newline,
-    FocusNext,
-    Up,
-    Down,
-    PageUp,
-    PageDown,
-    First,
-    Last,
-    Search,
-    FilterTag,
-    FilterAuthor,
-    DecisionsOnly,
-    SignificantOnly,
-    ClearFilter,
-    ToggleSignificant,
-    Correct,
-    NewIncident,
-    CloseIncident,
-    ReopenIncident,
-    NextField,
-    PrevField,
-    Left,
-    Right,
-    Toggle,
-    NextPane,
-    Workspace(u8),
-    TaskFromEntry,
-    ToggleView,
-    NewTask,
-    AssignTask,
-    MoveRight,
-    MoveLeft,
-    StatusNew,
-    StatusStarted,
-    StatusDone,
-    StatusCancelled,
-    AnswerInquiry,
-    EditReport,
-    SubmitReport,
-    ApproveReport,
-    ReturnReport,
-    DistributeReport,
-    NewVersion,
-    NextItem,
-    PreviousItem,
-    StartMeeting,
-    EndMeeting,
-    SendAlert,
-    AckReceived,
-    AckComing,
-    AckCannot,
-    ActivateCard,
-    SetAvailable,
-    SetInUse,
-    SetUnavailable,
-    NewRegistration,
-    EpsRegistered,
-    EpsFollowingUp,
-    EpsCaredFor,
-    EpsClosed,
-    ChooseTime,
-    EarlierTime,
-    LaterTime,
-    TimeNow,
-    NextSource,
-    PreviousSource,
-    FetchShared,
-    CompileShared,
-    NextWorkspace,
-    PreviousWorkspace,
+/// Declares every action once: its name in keymap files, and whether it changes
+/// records (a pane asks the permission table first). `@Workspace(u8)` stands where
+/// it is written; its names are `workspace_1` … `workspace_10`.
+macro_rules! actions {
+    (
+        $($action:ident = $name:literal $($changes:ident)?;)*
+        @Workspace(u8);
+        $($later:ident = $later_name:literal $($later_changes:ident)?;)*
+    ) => {
+        actions!(@declare $($action = $name $($changes)?;)* $($later = $later_name $($later_changes)?;)*);
+
+        // The order here is the order help lists a context's keys in.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Action {
+            $($action,)*
+            /// Go to workspace n (1–10).
+            Workspace(u8),
+            $($later,)*
+        }
+    };
+    (@declare $($action:ident = $name:literal $($changes:ident)?;)*) => {
+        impl Action {
+            /// Every action but the workspaces, in order.
+            pub const ALL: &'static [Action] = &[$(Action::$action),*];
+
+            /// Does this action change records (so a pane asks the permission table first)?
+            pub fn changes_records(self) -> bool {
+                match self {
+                    $(Action::$action => actions!(@changes $($changes)?),)*
+                    Action::Workspace(_) => false,
+                }
+            }
+
+            /// The name in keymap files.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Action::$action => $name,)*
+                    Action::Workspace(n) => WORKSPACES[usize::from(n.clamp(1, 10)) - 1],
+                }
+            }
+        }
+    };
+    (@changes changes) => { true };
+    (@changes) => { false };
+}
+
+const WORKSPACES: [&str; 10] = [
+    "workspace_1",
+    "workspace_2",
+    "workspace_3",
+    "workspace_4",
+    "workspace_5",
+    "workspace_6",
+    "workspace_7",
+    "workspace_8",
+    "workspace_9",
+    "workspace_10",
+];
+
+actions! {
+    Quit = "quit";
+    Help = "help";
+    Incidents = "incidents";
+    Conflicts = "conflicts";
+    Redraw = "redraw";
+    Confirm = "confirm";
+    Cancel = "cancel";
+    Newline = "newline";
+    FocusNext = "focus_next";
+    Up = "up";
+    Down = "down";
+    PageUp = "page_up";
+    PageDown = "page_down";
+    First = "first";
+    Last = "last";
+    Search = "search";
+    FilterTag = "filter_tag";
+    FilterAuthor = "filter_author";
+    DecisionsOnly = "decisions_only";
+    SignificantOnly = "significant_only";
+    ClearFilter = "clear_filter";
+    ToggleSignificant = "toggle_significant";
+    Correct = "correct";
+    NewIncident = "new_incident";
+    CloseIncident = "close_incident";
+    ReopenIncident = "reopen_incident";
+    NextField = "next_field";
+    PrevField = "prev_field";
+    Left = "left";
+    Right = "right";
+    Toggle = "toggle";
+    NextPane = "next_pane";
+    @Workspace(u8);
+    TaskFromEntry = "task_from_entry";
+    ToggleView = "toggle_view";
+    NewTask = "new_task" changes;
+    AssignTask = "assign_task" changes;
+    MoveRight = "move_right" changes;
+    MoveLeft = "move_left" changes;
+    StatusNew = "status_new" changes;
+    StatusStarted = "status_started" changes;
+    StatusDone = "status_done" changes;
+    StatusCancelled = "status_cancelled" changes;
+    AnswerInquiry = "answer" changes;
+    EditReport = "edit_report";
+    SubmitReport = "submit";
+    ApproveReport = "approve";
+    ReturnReport = "return_report";
+    DistributeReport = "distribute";
+    NewVersion = "new_version";
+    NextItem = "next_item";
+    PreviousItem = "previous_item";
+    StartMeeting = "start_meeting";
+    EndMeeting = "end_meeting";
+    SendAlert = "send_alert" changes;
+    AckReceived = "ack_received";
+    AckComing = "ack_coming";
+    AckCannot = "ack_cannot";
+    ActivateCard = "activate_card" changes;
+    SetAvailable = "set_available" changes;
+    SetInUse = "set_in_use" changes;
+    SetUnavailable = "set_unavailable" changes;
+    NewRegistration = "new_registration" changes;
+    EpsRegistered = "eps_registered" changes;
+    EpsFollowingUp = "eps_following_up" changes;
+    EpsCaredFor = "eps_cared_for" changes;
+    EpsClosed = "eps_closed" changes;
+    ChooseTime = "choose_time";
+    EarlierTime = "earlier_time";
+    LaterTime = "later_time";
+    TimeNow = "time_now";
+    NextSource = "next_source";
+    PreviousSource = "previous_source";
+    FetchShared = "fetch_shared";
+    CompileShared = "compile_shared";
+    NextWorkspace = "next_workspace";
+    PreviousWorkspace = "previous_workspace";
 }
 
 /// An action, or a key for a text editor to interpret (typing, cursor movement).
@@ -93,96 +151,6 @@ pub enum Input {
     Edit(KeyEvent),
     Paste,
 }
-
-/// The name of each action in keymap files.
-const NAMES: &[(Action, &str)] = &[
-    (Action::Quit, "quit"),
-    (Action::Help, "help"),
-    (Action::Incidents, "incidents"),
-    (Action::Conflicts, "conflicts"),
-    (Action::Redraw, "redraw"),
-    (Action::Confirm, "confirm"),
-    (Action::Cancel, "cancel"),
-    (Action::Newline, "newline"),
-    (Action::FocusNext, "focus_next"),
-    (Action::Up, "up"),
-    (Action::Down, "down"),
-    (Action::PageUp, "page_up"),
-    (Action::PageDown, "page_down"),
-    (Action::First, "first"),
-    (Action::Last, "last"),
-    (Action::Search, "search"),
-    (Action::FilterTag, "filter_tag"),
-    (Action::FilterAuthor, "filter_author"),
-    (Action::DecisionsOnly, "decisions_only"),
-    (Action::SignificantOnly, "significant_only"),
-    (Action::ClearFilter, "clear_filter"),
-    (Action::ToggleSignificant, "toggle_significant"),
-    (Action::Correct, "correct"),
-    (Action::NewIncident, "new_incident"),
-    (Action::CloseIncident, "close_incident"),
-    (Action::ReopenIncident, "reopen_incident"),
-    (Action::NextField, "next_field"),
-    (Action::PrevField, "prev_field"),
-    (Action::Left, "left"),
-    (Action::Right, "right"),
-    (Action::Toggle, "toggle"),
-    (Action::NextPane, "next_pane"),
-    (Action::Workspace(1), "workspace_1"),
-    (Action::Workspace(2), "workspace_2"),
-    (Action::Workspace(3), "workspace_3"),
-    (Action::Workspace(4), "workspace_4"),
-    (Action::Workspace(5), "workspace_5"),
-    (Action::Workspace(6), "workspace_6"),
-    (Action::Workspace(7), "workspace_7"),
-    (Action::Workspace(8), "workspace_8"),
-    (Action::Workspace(9), "workspace_9"),
-    (Action::Workspace(10), "workspace_10"),
-    (Action::TaskFromEntry, "task_from_entry"),
-    (Action::ToggleView, "toggle_view"),
-    (Action::NewTask, "new_task"),
-    (Action::AssignTask, "assign_task"),
-    (Action::MoveRight, "move_right"),
-    (Action::MoveLeft, "move_left"),
-    (Action::StatusNew, "status_new"),
-    (Action::StatusStarted, "status_started"),
-    (Action::StatusDone, "status_done"),
-    (Action::StatusCancelled, "status_cancelled"),
-    (Action::AnswerInquiry, "answer"),
-    (Action::EditReport, "edit_report"),
-    (Action::SubmitReport, "submit"),
-    (Action::ApproveReport, "approve"),
-    (Action::ReturnReport, "return_report"),
-    (Action::DistributeReport, "distribute"),
-    (Action::NewVersion, "new_version"),
-    (Action::NextItem, "next_item"),
-    (Action::PreviousItem, "previous_item"),
-    (Action::StartMeeting, "start_meeting"),
-    (Action::EndMeeting, "end_meeting"),
-    (Action::SendAlert, "send_alert"),
-    (Action::AckReceived, "ack_received"),
-    (Action::AckComing, "ack_coming"),
-    (Action::AckCannot, "ack_cannot"),
-    (Action::ActivateCard, "activate_card"),
-    (Action::SetAvailable, "set_available"),
-    (Action::SetInUse, "set_in_use"),
-    (Action::SetUnavailable, "set_unavailable"),
-    (Action::NewRegistration, "new_registration"),
-    (Action::EpsRegistered, "eps_registered"),
-    (Action::EpsFollowingUp, "eps_following_up"),
-    (Action::EpsCaredFor, "eps_cared_for"),
-    (Action::EpsClosed, "eps_closed"),
-    (Action::ChooseTime, "choose_time"),
-    (Action::EarlierTime, "earlier_time"),
-    (Action::LaterTime, "later_time"),
-    (Action::TimeNow, "time_now"),
-    (Action::NextSource, "next_source"),
-    (Action::PreviousSource, "previous_source"),
-    (Action::FetchShared, "fetch_shared"),
-    (Action::CompileShared, "compile_shared"),
-    (Action::NextWorkspace, "next_workspace"),
-    (Action::PreviousWorkspace, "previous_workspace"),
-];
 
 /// What an action does in one context: the help text and the hint line's short
 /// label, in every language. Declared with the context it belongs to (each pane
@@ -247,38 +215,9 @@ pub const LIST: &[Meaning] = &[UP, DOWN, PAGE_UP, PAGE_DOWN, FIRST, LAST];
 pub const AROUND: &[Meaning] = &[HELP, INCIDENTS];
 
 impl Action {
-    /// Does this action change records (so a pane asks the permission table first)?
-    pub fn changes_records(self) -> bool {
-        matches!(
-            self,
-            Action::NewTask
-                | Action::AssignTask
-                | Action::AnswerInquiry
-                | Action::MoveRight
-                | Action::MoveLeft
-                | Action::StatusNew
-                | Action::StatusStarted
-                | Action::StatusDone
-                | Action::StatusCancelled
-                | Action::SendAlert
-                | Action::ActivateCard
-                | Action::SetAvailable
-                | Action::SetInUse
-                | Action::SetUnavailable
-                | Action::NewRegistration
-                | Action::EpsRegistered
-                | Action::EpsFollowingUp
-                | Action::EpsCaredFor
-                | Action::EpsClosed
-        )
-    }
-
     pub fn from_name(name: &str) -> Option<Action> {
-        NAMES.iter().find(|(_, n)| *n == name).map(|(a, _)| *a)
-    }
-
-    pub fn name(self) -> &'static str {
-        NAMES.iter().find(|(a, _)| *a == self).map_or("?", |(_, n)| n)
+        let workspace = WORKSPACES.iter().position(|w| *w == name).map(|i| Action::Workspace(i as u8 + 1));
+        Action::ALL.iter().copied().find(|a| a.name() == name).or(workspace)
     }
 }
 
@@ -288,10 +227,12 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for (a, name) in NAMES {
-            assert_eq!(Action::from_name(name), Some(*a));
-            assert_eq!(a.name(), *name);
+        let workspaces = (1..=10).map(Action::Workspace);
+        for a in Action::ALL.iter().copied().chain(workspaces) {
+            assert_eq!(Action::from_name(a.name()), Some(a), "{a:?}");
         }
+        assert_eq!(Action::from_name("workspace_10"), Some(Action::Workspace(10)));
         assert_eq!(Action::from_name("explode"), None);
+        assert!(Action::NewTask.changes_records() && !Action::Up.changes_records());
     }
 }
