@@ -4,15 +4,15 @@
 //! through `output::Printer`; every command ends with one `error::Ran`.
 
 use crate::app::settings::{Overrides, Settings};
-use crate::app::Session;
 use crate::i18n::Lang;
-use clap::{Parser, Subcommand};
+use clap::Parser;
 use error::{CliError, Ran};
 use output::Printer;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 pub mod commands;
+pub use commands::Command;
 mod common;
 mod error;
 mod output;
@@ -44,116 +44,6 @@ pub struct Cli {
     pub exit_after_first_frame: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
-}
-
-#[derive(Subcommand, Debug)]
-pub enum Command {
-    /// Incidents (hendelser): create, list, close, reopen, choose
-    #[command(subcommand)]
-    Incident(commands::incident::IncidentCmd),
-    /// The incident log (hendelseslogg)
-    #[command(subcommand)]
-    Log(commands::log::LogCmd),
-    /// Tasks and measures (oppgaver og tiltak)
-    #[command(subcommand)]
-    Task(commands::task::TaskCmd),
-    /// The media queue (mediehenvendelser)
-    #[command(subcommand)]
-    Media(commands::media::MediaCmd),
-    /// Reports and situation reports (rapporter, situasjonsrapport)
-    #[command(subcommand)]
-    Report(commands::report::ReportCmd),
-    /// Meetings (møter): agenda, recording per item, minutes
-    #[command(subcommand)]
-    Meeting(commands::meeting::MeetingCmd),
-    /// Users and their roles
-    #[command(subcommand)]
-    User(commands::user::UserCmd),
-    /// Contacts (kontakter): add, search, import CSV/vCard, export CSV
-    #[command(subcommand)]
-    Contact(commands::contact::ContactCmd),
-    /// Resources (ressurser): what there is, where, and whether it is free
-    #[command(subcommand)]
-    Resource(commands::resource::ResourceCmd),
-    /// Alert lists and alerting (varslingslister, varsling) with answers and escalation
-    #[command(subcommand)]
-    Alert(commands::alert::AlertCmd),
-    /// Action cards (tiltakskort): checklists that become tasks
-    #[command(subcommand)]
-    Card(commands::card::CardCmd),
-    /// Contingency plans (beredskapsplaner) and sub-plans
-    #[command(subcommand)]
-    Plan(commands::plan::PlanCmd),
-    /// The ROS register: unwanted events, the risk matrix, measures
-    #[command(subcommand)]
-    Ros(commands::ros::RosCmd),
-    /// Evacuees and next of kin (EPS); sensitive, for EPS, kriseledelse and administrator
-    #[command(subcommand)]
-    Eps(commands::eps::EpsCmd),
-    /// Exercises (øvelser): inject scripts on the exercise clock
-    #[command(subcommand)]
-    Exercise(commands::exercise::ExerciseCmd),
-    /// Evaluation (evaluering) after an incident or exercise
-    #[command(subcommand)]
-    Evaluation(commands::evaluation::EvaluationCmd),
-    /// E-mail into the incident (e-post-innboks): .eml, maildir, mbox; --watch a maildir
-    #[command(subcommand)]
-    Mail(commands::mail::MailCmd),
-    /// The archive (arkiv): export an incident's record, verify it, journal continuously
-    #[command(subcommand)]
-    Archive(commands::archive::ArchiveCmd),
-    /// Print on paper (PDF, text or HTML): the beredskapsperm, or an incident
-    #[command(subcommand)]
-    Print(commands::print::PrintCmd),
-    /// The log, task board and latest approved sitrep as they stood at a time (tidsreise)
-    History {
-        #[arg(long, value_name = "N")]
-        incident: Option<i64>,
-        /// 14:30, 24.11 14:30, 2026-11-24 14:30 or RFC 3339
-        #[arg(long, value_name = "TIME")]
-        at: String,
-    },
-    /// Run the sync server (default database: server.db in your data folder)
-    #[cfg(feature = "server")]
-    Serve(commands::serve::ServeArgs),
-    /// Administer the sync server's organisations and accounts (with the server's --db)
-    #[cfg(feature = "server")]
-    #[command(subcommand)]
-    Admin(commands::admin::AdminCmd),
-    /// Sign this database in to a sync server (with --user NAME)
-    Login {
-        /// http(s)://host:port of the server
-        #[arg(long)]
-        server: String,
-        /// Read the password from the first line of standard input (for scripts)
-        #[arg(long)]
-        password_stdin: bool,
-    },
-    /// Sign out: end the session on the server and forget it here
-    Logout,
-    /// Sync now: send what the server has not got, fetch what is new
-    Sync {
-        #[command(subcommand)]
-        cmd: Option<commands::sync::SyncCmd>,
-    },
-    /// Carry changes on a file between machines with no link (sneakernet)
-    #[command(subcommand)]
-    Bundle(commands::bundle::BundleCmd),
-    /// Shell completions for bash, zsh, fish, elvish or powershell, on standard output
-    /// (e.g. `sitroom completions bash > ~/.local/share/bash-completion/completions/sitroom`)
-    Completions {
-        #[arg(value_enum)]
-        shell: clap_complete::Shell,
-    },
-    /// The manual page (man 1 sitroom) on standard output, or with --out DIR one page per
-    /// command written there
-    Man {
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-    },
-    /// Conflicts: fields changed in two places at once
-    #[command(subcommand)]
-    Conflict(commands::conflict::ConflictCmd),
 }
 
 /// Run a parsed command line. Errors are printed here, to stderr, once.
@@ -204,7 +94,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 if let Some(bar) = progress::for_terminal(p.json, p.lang) {
                     s.progress = std::sync::Arc::new(bar);
                 }
-                with_session(&mut s, cmd, &p)
+                commands::with_session(&mut s, cmd, &p)
             }
             Err(e) => Err(e.into()),
         },
@@ -228,49 +118,6 @@ fn ended(ran: Ran) -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(e) => e.exit(),
-    }
-}
-
-/// The commands that work on this database as the acting user.
-fn with_session(s: &mut Session, cmd: Command, p: &Printer) -> Ran {
-    let mut stdout = std::io::stdout().lock();
-    let out = &mut stdout;
-    match cmd {
-        Command::Incident(cmd) => commands::incident::run(s, cmd, p, out),
-        Command::Log(cmd) => commands::log::run(s, cmd, p, out),
-        Command::Task(cmd) => commands::task::run(s, cmd, p, out),
-        Command::Media(cmd) => commands::media::run(s, cmd, p, out),
-        Command::Report(commands::report::ReportCmd::Sharing(cmd)) => commands::share::run(s, cmd, p, out),
-        Command::Report(cmd) => commands::report::run(s, cmd, p, out),
-        Command::Meeting(cmd) => commands::meeting::run(s, cmd, p, out),
-        Command::User(cmd) => commands::user::run(s, cmd, p, out),
-        Command::Contact(cmd) => commands::contact::run(s, cmd, p, out),
-        Command::Resource(cmd) => commands::resource::run(s, cmd, p, out),
-        Command::Alert(cmd) => commands::alert::run(s, cmd, p, out),
-        Command::Card(cmd) => commands::card::run(s, cmd, p, out),
-        Command::Plan(cmd) => commands::plan::run(s, cmd, p, out),
-        Command::Ros(cmd) => commands::ros::run(s, cmd, p, out),
-        Command::Eps(cmd) => commands::eps::run(s, cmd, p, out),
-        Command::Exercise(cmd) => commands::exercise::run(s, cmd, p, out),
-        Command::Evaluation(cmd) => commands::evaluation::run(s, cmd, p, out),
-        Command::Archive(cmd) => {
-            let config = s.archive_config.clone();
-            commands::archive::run(s, cmd, p, out, &config)
-        }
-        Command::Print(cmd) => commands::print::run(s, cmd, p, out),
-        Command::History { incident, at } => commands::history::run(s, incident, &at, p, out),
-        Command::Mail(cmd) => commands::mail::run(s, cmd, p, out),
-        Command::Bundle(cmd) => commands::bundle::run(s, cmd, p, out),
-        Command::Conflict(cmd) => commands::conflict::run(s, cmd, p, out),
-        #[cfg(feature = "server")]
-        Command::Serve(_) | Command::Admin(_) => unreachable!("these work without a session"),
-        Command::Login { .. }
-        | Command::Logout
-        | Command::Sync { .. }
-        | Command::Completions { .. }
-        | Command::Man { .. } => {
-            unreachable!("these work without a session")
-        }
     }
 }
 

@@ -3,6 +3,11 @@
 //! wording; what people read is made by `i18n::Label`. `codes!` declares such a value
 //! once: each variant's code and the words people may type for it.
 
+/// A value the store keeps as a code, read back (a code from a newer version: none).
+pub trait Coded: Sized {
+    fn from_code(code: &str) -> Option<Self>;
+}
+
 /// A word as it is compared: case, accents (æ ø å), `-` and `_` aside.
 pub fn key(s: &str) -> String {
     crate::text::fold(s.trim()).replace(['-', '_'], " ")
@@ -68,9 +73,28 @@ macro_rules! codes {
                 )))
             }
         }
+
+        impl $crate::domain::codes::Coded for $name {
+            fn from_code(code: &str) -> Option<Self> {
+                $name::parse(code).ok()
+            }
+        }
     };
 }
 pub(crate) use codes;
+
+// The incident's status and an entry's kind are English words with no synonyms.
+impl Coded for super::IncidentStatus {
+    fn from_code(code: &str) -> Option<Self> {
+        super::IncidentStatus::parse(code)
+    }
+}
+
+impl Coded for super::EntryKind {
+    fn from_code(code: &str) -> Option<Self> {
+        super::EntryKind::parse(code)
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -7,16 +7,7 @@
 //! A value that does not read back (a code from a newer version, a damaged id) falls
 //! back to what the reader names rather than hiding the whole record.
 
-use crate::domain::alert::{Ack, Channel, Delivery};
-use crate::domain::contact::Availability;
-use crate::domain::eps::{EpsKind, EpsStatus};
-use crate::domain::evaluation::PointKind;
-use crate::domain::incident::IncidentStatus;
-use crate::domain::log::EntryKind;
-use crate::domain::media::MediaStatus;
-use crate::domain::meeting::MeetingStatus;
-use crate::domain::report::ReportStatus;
-use crate::domain::task::{Priority, TaskStatus};
+use crate::domain::codes::Coded;
 use crate::domain::time::from_millis;
 use chrono::{DateTime, Utc};
 use rusqlite::types::FromSql;
@@ -90,45 +81,6 @@ impl<'a, 'r> Columns<'a, 'r> {
 /// An id as the store keeps it; a damaged one reads as the nil id.
 pub(crate) fn id(s: &str) -> Uuid {
     Uuid::parse_str(s).unwrap_or_default()
-}
-
-/// A value stored as a code, read back by the domain's own parser.
-pub(crate) trait Coded: Sized {
-    fn from_code(code: &str) -> Option<Self>;
-}
-
-macro_rules! coded {
-    ($($t:ty),*) => {
-        $(impl Coded for $t { fn from_code(code: &str) -> Option<Self> { <$t>::parse(code).ok() } })*
-    };
-}
-
-coded!(
-    Ack,
-    Availability,
-    EpsKind,
-    EpsStatus,
-    MediaStatus,
-    PointKind,
-    Priority,
-    TaskStatus,
-    Channel,
-    Delivery,
-    MeetingStatus,
-    ReportStatus
-);
-
-/// The incident's status and an entry's kind are English words with no synonyms.
-impl Coded for EntryKind {
-    fn from_code(code: &str) -> Option<Self> {
-        EntryKind::parse(code)
-    }
-}
-
-impl Coded for IncidentStatus {
-    fn from_code(code: &str) -> Option<Self> {
-        IncidentStatus::parse(code)
-    }
 }
 
 /// `read_row!(row => Record { field: how, … })`: the record, its fields read from the
