@@ -8,7 +8,7 @@ use crate::delivery::{deliver_outbox, Delivered};
 use crate::domain::alert::{check_sms, first_of_each_role, Ack, Alert, AlertList, Channel, Delivery, Sent};
 use crate::domain::contact::line;
 use crate::domain::roles::Permission;
-use crate::domain::{Incident, Invalid, LogEntry};
+use crate::domain::{Incident, LogEntry};
 use crate::store::{NewMember, Planned, Waiting};
 use chrono::{DateTime, Utc};
 
@@ -39,10 +39,16 @@ impl Session {
         self.permit(Permission::ManagePreparedness)?;
         let name = line("the list's name", name)?;
         if name.is_empty() || name.parse::<i64>().is_ok() {
-            return Err(Invalid("an alert list needs a name (not just a number)".into()).into());
+            return Err(self.invalid(
+                "en varslingsliste trenger et navn (ikke bare et tall)",
+                "an alert list needs a name (not just a number)",
+            ));
         }
         if !(0..=24 * 60).contains(&escalate_after) {
-            return Err(Invalid("the time to wait for an answer is 0 to 1440 minutes".into()).into());
+            return Err(self.invalid(
+                "ventetiden på svar er 0 til 1440 minutter",
+                "the time to wait for an answer is 0 to 1440 minutes",
+            ));
         }
         let w = self.writer(Utc::now());
         Ok(self.store.create_alert_list(
@@ -67,7 +73,10 @@ impl Session {
         self.permit(Permission::ManagePreparedness)?;
         let role = line("the role", role)?;
         if role.is_empty() {
-            return Err(Invalid("say which role the member fills (--role)".into()).into());
+            return Err(self.invalid(
+                "si hvilken rolle medlemmet fyller (--role)",
+                "say which role the member fills (--role)",
+            ));
         }
         let list = self.store.alert_list(name)?;
         let mut members = Self::members_of(&list);
@@ -84,7 +93,9 @@ impl Session {
                     )));
                 }
                 if u.is_empty() || u.chars().any(char::is_control) {
-                    return Err(Invalid("a user's name must be plain text".into()).into());
+                    return Err(
+                        self.invalid("et brukernavn må være ren tekst", "a user's name must be plain text")
+                    );
                 }
                 NewMember { role, contact: None, user: Some(u) }
             }
@@ -149,7 +160,7 @@ impl Session {
         self.ensure_open(incident)?;
         let message = crate::domain::contact::free_text("the message", message)?;
         if message.is_empty() {
-            return Err(Invalid("an alert needs a message".into()).into());
+            return Err(self.invalid("en varsling trenger en melding", "an alert needs a message"));
         }
         let list = self.store.alert_list(list)?;
         if list.members.is_empty() {

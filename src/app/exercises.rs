@@ -9,7 +9,7 @@ use crate::domain::evaluation::{NewPoint, Point, PointKind};
 use crate::domain::exercise::{due, entry_text, parse_script};
 use crate::domain::roles::Permission;
 use crate::domain::task::NewTask;
-use crate::domain::{EntryKind, Incident, Invalid, LogEntry};
+use crate::domain::{EntryKind, Incident, LogEntry};
 use crate::store::ExerciseRun;
 use chrono::{DateTime, Utc};
 
@@ -84,7 +84,9 @@ impl Session {
         let task = follow_up.is_some();
         let (task_owner, due_at) = follow_up.map_or((None, None), |f| (f.owner, f.due));
         if text.is_empty() {
-            return Err(Invalid("an evaluation point needs a text".into()).into());
+            return Err(
+                self.invalid("et evalueringspunkt trenger en tekst", "an evaluation point needs a text")
+            );
         }
         if task && kind != PointKind::Improve {
             return Err(AppError::Usage("only an improvement (forbedre) becomes a task".into()));

@@ -4,7 +4,7 @@
 use super::{Result, Session};
 use crate::domain::media::{MediaInquiry, MediaStatus, NewInquiry};
 use crate::domain::roles::Permission;
-use crate::domain::{Incident, Invalid, LogEntry};
+use crate::domain::{Incident, LogEntry};
 use crate::i18n::Label;
 use crate::store::MediaChange;
 use chrono::{DateTime, Local, Utc};
@@ -91,7 +91,9 @@ impl Session {
     ) -> Result<(MediaInquiry, LogEntry)> {
         let who = who.map(|w| crate::text::nfc(w.trim())).filter(|w| !w.is_empty());
         if who.as_ref().is_some_and(|w| w.chars().any(char::is_control)) {
-            return Err(Invalid("the responsible must be plain text".into()).into());
+            return Err(
+                self.invalid("den ansvarlige må være ren tekst", "the responsible must be plain text")
+            );
         }
         let same = who.clone();
         let check =
@@ -114,7 +116,7 @@ impl Session {
     ) -> Result<(MediaInquiry, LogEntry)> {
         let answer = crate::text::nfc(answer.trim());
         if answer.is_empty() {
-            return Err(Invalid("the answer is empty".into()).into());
+            return Err(self.invalid("svaret er tomt", "the answer is empty"));
         }
         let lang = self.lang;
         let check = move |m: &MediaInquiry| {

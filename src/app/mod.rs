@@ -78,6 +78,11 @@ impl Session {
         checked.map_err(|p| AppError::Invalid(Invalid(p.0.get(self.lang).to_string())))
     }
 
+    /// Input refused, said in the session's language.
+    pub(crate) fn invalid(&self, nb: &str, en: &str) -> AppError {
+        AppError::Invalid(Invalid(self.lang.pick(nb, en)))
+    }
+
     pub fn open(db: &Path, user: &str, incident_types: Vec<String>) -> Result<Session> {
         let user = crate::text::nfc(user.trim());
         if user.is_empty() || user.chars().any(char::is_control) {

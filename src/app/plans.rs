@@ -6,7 +6,7 @@ use crate::domain::plan::{LinkKind, Plan, PlanLink};
 use crate::domain::roles::Permission;
 use crate::domain::ros::{scale, RosEvent};
 use crate::domain::task::{NewTask, Task};
-use crate::domain::{Incident, Invalid, LogEntry};
+use crate::domain::{Incident, LogEntry};
 use crate::store::{NewMeasure, NewPlan, NewRosEvent};
 use chrono::{DateTime, Utc};
 
@@ -46,7 +46,7 @@ impl Session {
         self.permit(Permission::ManagePreparedness)?;
         let title = line("the title", &new.title)?;
         if title.is_empty() {
-            return Err(Invalid("a plan needs a title".into()).into());
+            return Err(self.invalid("en plan trenger en tittel", "a plan needs a title"));
         }
         let new = NewPlan {
             title,
@@ -98,7 +98,9 @@ impl Session {
         self.permit(Permission::ManagePreparedness)?;
         let title = line("the title", title)?;
         if title.is_empty() {
-            return Err(Invalid("an unwanted event needs a title".into()).into());
+            return Err(
+                self.invalid("en uønsket hendelse trenger en tittel", "an unwanted event needs a title")
+            );
         }
         let e = NewRosEvent {
             title,
@@ -122,7 +124,7 @@ impl Session {
         self.permit(Permission::ManagePreparedness)?;
         let text = line("the measure", &m.text)?;
         if text.is_empty() {
-            return Err(Invalid("a measure needs a text".into()).into());
+            return Err(self.invalid("et tiltak trenger en tekst", "a measure needs a text"));
         }
         let owner = m.owner.map(|o| line("the owner", &o)).transpose()?.filter(|o| !o.is_empty());
         let m = NewMeasure { text, owner, ..m };

@@ -124,7 +124,10 @@ impl Session {
         self.ensure_open(incident)?;
         let comment = comment.map(|c| crate::text::nfc(c.trim())).filter(|c| !c.is_empty());
         if step == ReportStep::Return && comment.is_none() {
-            return Err(Invalid("say why the report is returned (--comment)".into()).into());
+            return Err(self.invalid(
+                "si hvorfor rapporten returneres (--comment)",
+                "say why the report is returned (--comment)",
+            ));
         }
         let lang = self.lang;
         let check = move |r: &Report| match r.status.after(step) {

@@ -4,7 +4,7 @@
 use super::{Result, Session};
 use crate::domain::roles::Permission;
 use crate::domain::task::{NewTask, Task, TaskStatus};
-use crate::domain::{Incident, Invalid, LogEntry};
+use crate::domain::{Incident, LogEntry};
 use crate::i18n::Label;
 use crate::store::TaskChange;
 use chrono::{DateTime, Local, Utc};
@@ -119,7 +119,7 @@ impl Session {
         self.ensure_open(incident)?;
         let assignee = assignee.map(|a| crate::text::nfc(a.trim())).filter(|a| !a.is_empty());
         if assignee.as_ref().is_some_and(|a| a.chars().any(char::is_control)) {
-            return Err(Invalid("the assignee must be plain text".into()).into());
+            return Err(self.invalid("den ansvarlige må være ren tekst", "the assignee must be plain text"));
         }
         let now = Utc::now();
         let w = self.writer(now);

@@ -58,14 +58,11 @@ impl Session {
 
     /// Add a user with roles. The first user must be an administrator.
     pub fn add_user(&mut self, name: &str, roles: &[Role]) -> Result<User> {
-        let name = check_name(name)?;
-        let roles = check_roles(roles)?;
+        let name = self.check_name(name)?;
+        let roles = self.check_roles(roles)?;
         if self.store.user_count()? == 0 {
             if !roles.contains(&Role::Administrator) {
-                return Err(Invalid(
-                    "the first user must be an administrator, so that someone can manage the others (add --role administrator)".into(),
-                )
-                .into());
+                return Err(self.invalid("den første brukeren må være administrator, så noen kan styre de andre (legg til --role administrator)", "the first user must be an administrator, so that someone can manage the others (add --role administrator)"));
             }
         } else {
             self.permit(Permission::ManageUsers)?;
@@ -76,7 +73,7 @@ impl Session {
     /// Replace a user's roles. The last administrator keeps that role.
     pub fn set_roles(&mut self, name: &str, roles: &[Role]) -> Result<User> {
         self.permit(Permission::ManageUsers)?;
-        let roles = check_roles(roles)?;
+        let roles = self.check_roles(roles)?;
         let admins: Vec<String> = self
             .store
             .users()?
@@ -85,26 +82,35 @@ impl Session {
             .map(|u| u.name)
             .collect();
         if admins == [name] && !roles.contains(&Role::Administrator) {
-            return Err(Invalid(format!("{name} is the last administrator and keeps that role")).into());
+            return Err(AppError::Invalid(Invalid(crate::say!(
+                self.lang,
+                "{name} er den siste administratoren og beholder den rollen",
+                "{name} is the last administrator and keeps that role"
+            ))));
         }
         Ok(self.store.put_user(name, &roles, true, &self.user, &self.device, Utc::now())?)
     }
 }
 
-fn check_name(name: &str) -> Result<String> {
-    let name = crate::text::nfc(name.trim());
-    if name.is_empty() || name.chars().count() > 64 || name.chars().any(|c| c.is_control() || c == ',') {
-        return Err(Invalid("a user name is plain text of 1 to 64 characters".into()).into());
+impl Session {
+    fn check_name(&self, name: &str) -> Result<String> {
+        let name = crate::text::nfc(name.trim());
+        if name.is_empty() || name.chars().count() > 64 || name.chars().any(|c| c.is_control() || c == ',') {
+            return Err(self.invalid(
+                "et brukernavn er ren tekst på 1 til 64 tegn",
+                "a user name is plain text of 1 to 64 characters",
+            ));
+        }
+        Ok(name)
     }
-    Ok(name)
-}
 
-fn check_roles(roles: &[Role]) -> Result<Vec<Role>> {
-    let mut r = roles.to_vec();
-    r.sort();
-    r.dedup();
-    if r.is_empty() {
-        return Err(Invalid("give at least one role".into()).into());
+    fn check_roles(&self, roles: &[Role]) -> Result<Vec<Role>> {
+        let mut r = roles.to_vec();
+        r.sort();
+        r.dedup();
+        if r.is_empty() {
+            return Err(self.invalid("gi minst én rolle", "give at least one role"));
+        }
+        Ok(r)
     }
-    Ok(r)
 }
