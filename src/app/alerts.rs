@@ -9,6 +9,7 @@ use crate::domain::alert::{check_sms, first_of_each_role, Ack, Alert, AlertList,
 use crate::domain::contact::line;
 use crate::domain::roles::Permission;
 use crate::domain::{Incident, LogEntry};
+use crate::lang::Text;
 use crate::store::{NewMember, Planned, Waiting};
 use chrono::{DateTime, Utc};
 
@@ -37,7 +38,7 @@ impl Session {
         escalate_after: i64,
     ) -> Result<AlertList> {
         self.permit(Permission::ManagePreparedness)?;
-        let name = line("the list's name", name)?;
+        let name = line(Text::new("listens navn", "the list's name"), name)?;
         if name.is_empty() || name.parse::<i64>().is_ok() {
             return Err(self.invalid(
                 "en varslingsliste trenger et navn (ikke bare et tall)",
@@ -53,7 +54,7 @@ impl Session {
         let w = self.writer(Utc::now());
         Ok(self.store.create_alert_list(
             &name,
-            &line("the scenario", scenario)?,
+            &line(Text::new("scenarioet", "the scenario"), scenario)?,
             escalate_after,
             &[],
             w.who(),
@@ -71,7 +72,7 @@ impl Session {
     /// Put someone last on a list, in a role (a deputy is the next with the same role).
     pub fn add_to_alert_list(&mut self, name: &str, role: &str, who: MemberRef) -> Result<AlertList> {
         self.permit(Permission::ManagePreparedness)?;
-        let role = line("the role", role)?;
+        let role = line(Text::new("rollen", "the role"), role)?;
         if role.is_empty() {
             return Err(self.invalid(
                 "si hvilken rolle medlemmet fyller (--role)",
@@ -158,7 +159,7 @@ impl Session {
     ) -> Result<(Alert, LogEntry)> {
         self.permit(Permission::SendAlerts)?;
         self.ensure_open(incident)?;
-        let message = crate::domain::contact::free_text("the message", message)?;
+        let message = crate::domain::contact::free_text(Text::new("meldingen", "the message"), message)?;
         if message.is_empty() {
             return Err(self.invalid("en varsling trenger en melding", "an alert needs a message"));
         }

@@ -10,6 +10,7 @@ use crate::domain::exercise::{due, entry_text, parse_script};
 use crate::domain::roles::Permission;
 use crate::domain::task::NewTask;
 use crate::domain::{EntryKind, Incident, LogEntry};
+use crate::lang::Text;
 use crate::store::ExerciseRun;
 use chrono::{DateTime, Utc};
 
@@ -80,7 +81,7 @@ impl Session {
     ) -> Result<(Point, LogEntry)> {
         self.permit(Permission::WriteLog)?;
         let NewPoint { kind, plan, ros, .. } = point;
-        let text = line("the point", &point.text)?;
+        let text = line(Text::new("punktet", "the point"), &point.text)?;
         let task = follow_up.is_some();
         let (task_owner, due_at) = follow_up.map_or((None, None), |f| (f.owner, f.due));
         if text.is_empty() {
@@ -107,7 +108,7 @@ impl Session {
                 due: due_at,
                 ..NewTask::default()
             };
-            Some(self.valid(task.validated())?)
+            Some(task.validated()?)
         } else {
             None
         };

@@ -11,7 +11,7 @@ impl Session {
     /// Open a new incident and make it the user's active one.
     pub fn create_incident(&mut self, new: NewIncident) -> Result<Incident> {
         self.permit(Permission::ManageIncidents)?;
-        let new = self.valid(new.validated(&self.incident_types))?;
+        let new = new.validated(&self.incident_types)?;
         let incident = self.store.create_incident(&new, &self.user, &self.device, Utc::now())?;
         self.set_active(&incident)?;
         Ok(incident)

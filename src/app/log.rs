@@ -54,18 +54,15 @@ impl Session {
     }
 
     fn check_text(&self, text: &str) -> Result<()> {
-        let lang = self.lang;
         if text.trim().is_empty() {
-            return Err(
-                Invalid(lang.pick("en tom loggføring lagres ikke", "an empty entry is not logged")).into()
-            );
+            return Err(self.invalid("en tom loggføring lagres ikke", "an empty entry is not logged"));
         }
         if text.chars().count() > MAX_TEXT_CHARS {
-            let (n, e) = (
+            return Err(Invalid::new(
                 format!("loggføringen er lengre enn {MAX_TEXT_CHARS} tegn"),
                 format!("the entry is longer than {MAX_TEXT_CHARS} characters"),
-            );
-            return Err(Invalid(lang.pick(&n, &e)).into());
+            )
+            .into());
         }
         Ok(())
     }

@@ -33,7 +33,7 @@ impl Session {
     pub fn add_inquiry(&mut self, incident: &Incident, new: NewInquiry) -> Result<(MediaInquiry, LogEntry)> {
         self.permit(Permission::WorkMedia)?;
         self.ensure_open(incident)?;
-        let new = self.valid(new.validated())?;
+        let new = new.validated()?;
         let now = Utc::now();
         let w = self.writer(now);
         Ok(self.store.create_inquiry(incident, &new, w.stamp(), |m| {

@@ -18,7 +18,7 @@ impl Session {
     pub fn new_meeting(&mut self, incident: &Incident, new: NewMeeting) -> Result<(Meeting, LogEntry)> {
         self.permit(Permission::WriteLog)?;
         self.ensure_open(incident)?;
-        let new = self.valid(new.validated())?;
+        let new = new.validated()?;
         let now = Utc::now();
         let w = self.writer(now);
         Ok(self.store.create_meeting(incident, &new, w.stamp(), |m| {
@@ -103,9 +103,9 @@ impl Session {
         self.ensure_open(incident)?;
         let meeting = self.store.meeting(incident, number)?;
         if meeting.status != MeetingStatus::Ongoing {
-            let lang = self.lang;
-            return Err(crate::domain::Invalid(
-                lang.pick(format!("møte {number} pågår ikke"), format!("meeting {number} is not running")),
+            return Err(crate::domain::Invalid::new(
+                format!("møte {number} pågår ikke"),
+                format!("meeting {number} is not running"),
             )
             .into());
         }

@@ -49,6 +49,17 @@ pub enum AppError {
     Forbidden(String),
 }
 
+impl AppError {
+    /// The error in `lang`: input refused is said in every language; the rest (the
+    /// store's errors, refusals made with the session's language) as it is.
+    pub fn said(&self, lang: crate::i18n::Lang) -> String {
+        match self {
+            AppError::Invalid(problem) => problem.said(lang).to_string(),
+            other => other.to_string(),
+        }
+    }
+}
+
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
 /// An open database and who is acting on it, from which device.
@@ -74,19 +85,19 @@ pub struct Session {
 
 impl Session {
     /// The domain's verdict on some input, its problem said in the session's language.
-    pub(crate) fn valid<T>(&self, checked: std::result::Result<T, crate::domain::Problem>) -> Result<T> {
-        checked.map_err(|p| AppError::Invalid(Invalid(p.0.get(self.lang).to_string())))
-    }
-
-    /// Input refused, said in the session's language.
+    /// Input refused, in every language (the interface says it in its own).
     pub(crate) fn invalid(&self, nb: &str, en: &str) -> AppError {
-        AppError::Invalid(Invalid(self.lang.pick(nb, en)))
+        AppError::Invalid(Invalid::new(nb, en))
     }
 
     pub fn open(db: &Path, user: &str, incident_types: Vec<String>) -> Result<Session> {
         let user = crate::text::nfc(user.trim());
         if user.is_empty() || user.chars().any(char::is_control) {
-            return Err(Invalid("the user name must be plain text and not empty".into()).into());
+            return Err(Invalid::new(
+                "brukernavnet må være ren tekst og ikke tomt",
+                "the user name must be plain text and not empty",
+            )
+            .into());
         }
         let store = Store::open(db)?;
         let id = store.device_id()?;

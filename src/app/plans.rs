@@ -7,6 +7,7 @@ use crate::domain::roles::Permission;
 use crate::domain::ros::{scale, RosEvent};
 use crate::domain::task::{NewTask, Task};
 use crate::domain::{Incident, LogEntry};
+use crate::lang::Text;
 use crate::store::{NewMeasure, NewPlan, NewRosEvent};
 use chrono::{DateTime, Utc};
 
@@ -44,14 +45,14 @@ impl Session {
 
     pub fn create_plan(&mut self, new: NewPlan) -> Result<Plan> {
         self.permit(Permission::ManagePreparedness)?;
-        let title = line("the title", &new.title)?;
+        let title = line(Text::new("tittelen", "the title"), &new.title)?;
         if title.is_empty() {
             return Err(self.invalid("en plan trenger en tittel", "a plan needs a title"));
         }
         let new = NewPlan {
             title,
-            owner: line("the owner", &new.owner)?,
-            text: free_text("the text", &new.text)?,
+            owner: line(Text::new("eieren", "the owner"), &new.owner)?,
+            text: free_text(Text::new("teksten", "the text"), &new.text)?,
             ..new
         };
         let w = self.writer(Utc::now());
@@ -96,7 +97,7 @@ impl Session {
         vulnerabilities: &str,
     ) -> Result<RosEvent> {
         self.permit(Permission::ManagePreparedness)?;
-        let title = line("the title", title)?;
+        let title = line(Text::new("tittelen", "the title"), title)?;
         if title.is_empty() {
             return Err(
                 self.invalid("en uønsket hendelse trenger en tittel", "an unwanted event needs a title")
@@ -104,10 +105,10 @@ impl Session {
         }
         let e = NewRosEvent {
             title,
-            description: free_text("the description", description)?,
+            description: free_text(Text::new("beskrivelsen", "the description"), description)?,
             likelihood: scale("likelihood", likelihood)?,
             consequence: scale("consequence", consequence)?,
-            vulnerabilities: free_text("the vulnerabilities", vulnerabilities)?,
+            vulnerabilities: free_text(Text::new("sårbarhetene", "the vulnerabilities"), vulnerabilities)?,
         };
         let w = self.writer(Utc::now());
         Ok(self.store.add_ros_event(&e, w.who(), Utc::now())?)
@@ -122,11 +123,15 @@ impl Session {
 
     pub fn add_ros_measure(&mut self, event: i64, m: NewMeasure) -> Result<RosEvent> {
         self.permit(Permission::ManagePreparedness)?;
-        let text = line("the measure", &m.text)?;
+        let text = line(Text::new("tiltaket", "the measure"), &m.text)?;
         if text.is_empty() {
             return Err(self.invalid("et tiltak trenger en tekst", "a measure needs a text"));
         }
-        let owner = m.owner.map(|o| line("the owner", &o)).transpose()?.filter(|o| !o.is_empty());
+        let owner = m
+            .owner
+            .map(|o| line(Text::new("eieren", "the owner"), &o))
+            .transpose()?
+            .filter(|o| !o.is_empty());
         let m = NewMeasure { text, owner, ..m };
         let w = self.writer(Utc::now());
         Ok(self.store.add_measure(event, &m, w.who(), Utc::now())?)
@@ -151,23 +156,21 @@ impl Session {
             .iter()
             .find(|m| m.number == measure)
             .ok_or_else(|| AppError::Usage(format!("ROS event {event} has no measure {measure}")))?;
-        let task = self.valid(
-            NewTask {
-                title: m.text.chars().take(200).collect(),
-                description: format!(
-                    "Tiltak fra ROS-analysen: hendelse {} «{}» (risiko {}, {}×{}).",
-                    e.number,
-                    e.title,
-                    e.level().name(),
-                    e.likelihood,
-                    e.consequence
-                ),
-                assignee: owner.or_else(|| m.owner.clone()),
-                due: due.or(m.due),
-                ..NewTask::default()
-            }
-            .validated(),
-        )?;
+        let task = NewTask {
+            title: m.text.chars().take(200).collect(),
+            description: format!(
+                "Tiltak fra ROS-analysen: hendelse {} «{}» (risiko {}, {}×{}).",
+                e.number,
+                e.title,
+                e.level().name(),
+                e.likelihood,
+                e.consequence
+            ),
+            assignee: owner.or_else(|| m.owner.clone()),
+            due: due.or(m.due),
+            ..NewTask::default()
+        }
+        .validated()?;
         let now = Utc::now();
         let w = self.writer(now);
         Ok(self.store.measure_to_task(incident, event, measure, &task, w.stamp(), |t| {

@@ -38,7 +38,7 @@ impl Session {
                 format!("ukjent mal «{template}»; malene er {}", names.join(", ")),
                 format!("unknown template '{template}'; templates are {}", names.join(", ")),
             );
-            return Err(Invalid(self.lang.pick(&nb, &en)).into());
+            return Err(Invalid::new(nb, en).into());
         };
         let title = match title {
             Some(t) => check_title(&t)?,

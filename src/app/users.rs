@@ -82,11 +82,11 @@ impl Session {
             .map(|u| u.name)
             .collect();
         if admins == [name] && !roles.contains(&Role::Administrator) {
-            return Err(AppError::Invalid(Invalid(crate::say!(
-                self.lang,
-                "{name} er den siste administratoren og beholder den rollen",
-                "{name} is the last administrator and keeps that role"
-            ))));
+            return Err(Invalid::new(
+                format!("{name} er den siste administratoren og beholder den rollen"),
+                format!("{name} is the last administrator and keeps that role"),
+            )
+            .into());
         }
         Ok(self.store.put_user(name, &roles, true, &self.user, &self.device, Utc::now())?)
     }

@@ -92,13 +92,15 @@ impl std::fmt::Display for CliError {
 }
 
 impl CliError {
-    /// Say it on standard error, once, and exit 2. A closed pipe (`sitroom log list |
-    /// head`) is no error: the reader has all it wanted.
-    pub fn exit(self) -> ExitCode {
-        if matches!(&self, CliError::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe) {
-            return ExitCode::SUCCESS;
-        }
-        let _ = writeln!(std::io::stderr(), "sitroom: {}", crate::text::safe(&self.to_string()));
+    /// Say it on standard error, once, in `lang`, and exit 2. A closed pipe (`sitroom
+    /// log list | head`) is no error: the reader has all it wanted.
+    pub fn exit(self, lang: crate::i18n::Lang) -> ExitCode {
+        let said = match self {
+            CliError::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
+            CliError::App(e) => e.said(lang),
+            io => io.to_string(),
+        };
+        let _ = writeln!(std::io::stderr(), "sitroom: {}", crate::text::safe(&said));
         ExitCode::from(2)
     }
 }

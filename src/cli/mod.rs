@@ -57,7 +57,7 @@ pub fn run(cli: Cli) -> ExitCode {
         _ => None,
     };
     if let Some(ran) = made {
-        return ended(ran);
+        return ended(ran, cli.lang.unwrap_or_else(Lang::from_env));
     }
     let asked = Overrides {
         db: cli.db.clone(),
@@ -67,7 +67,7 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     let settings = match Settings::resolve(&asked) {
         Ok(s) => s,
-        Err(e) => return CliError::from(e).exit(),
+        Err(e) => return CliError::from(e).exit(cli.lang.unwrap_or_else(Lang::from_env)),
     };
     let p = Printer { json: cli.json, lang: settings.lang };
     let ran = match cli.command {
@@ -99,7 +99,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Err(e) => Err(e.into()),
         },
     };
-    ended(ran)
+    ended(ran, settings.lang)
 }
 
 /// The server's commands work on the server's own file.
@@ -113,11 +113,11 @@ fn serving(command: &Option<Command>) -> bool {
 }
 
 /// The exit code: 0 when the command did all it was asked, 1 when not, 2 on an error.
-fn ended(ran: Ran) -> ExitCode {
+fn ended(ran: Ran, lang: Lang) -> ExitCode {
     match ran {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
-        Err(e) => e.exit(),
+        Err(e) => e.exit(lang),
     }
 }
 

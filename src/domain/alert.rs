@@ -242,9 +242,10 @@ pub fn check_sms(text: &str) -> Result<(), Invalid> {
         } else {
             ""
         };
-        return Err(Invalid(format!(
-            "the message is {length} characters; one SMS holds {most}{why}: make it shorter"
-        )));
+        return Err(Invalid::new(
+            format!("meldingen er {length} tegn; én SMS rommer {most}{why}: gjør den kortere"),
+            format!("the message is {length} characters; one SMS holds {most}{why}: make it shorter"),
+        ));
     }
     Ok(())
 }
@@ -407,8 +408,8 @@ mod tests {
         assert_eq!(sms_length("Pris 10 €"), (10, 160), "the euro sign takes two");
         assert_eq!(sms_length("Møt opp 🚨"), (10, 70));
         assert!(check_sms(&"æ".repeat(160)).is_ok());
-        let err = check_sms(&"æ".repeat(161)).unwrap_err().0;
+        let err = check_sms(&"æ".repeat(161)).unwrap_err().to_string();
         assert!(err.contains("161") && err.contains("160"), "{err}");
-        assert!(check_sms(&format!("{}”", "a".repeat(70))).unwrap_err().0.contains("70"));
+        assert!(check_sms(&format!("{}”", "a".repeat(70))).unwrap_err().to_string().contains("70"));
     }
 }

@@ -18,6 +18,7 @@
 
 use super::task::Priority;
 use super::Invalid;
+use crate::lang::Text;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,7 +47,13 @@ pub struct Card {
 /// "15m", "15 min", "2t", "2h", "1:30" (hours:minutes) as minutes.
 pub fn parse_minutes(s: &str) -> Result<i64, Invalid> {
     let t = s.trim().to_lowercase();
-    let bad = || Invalid(format!("'{}' is not a duration; write e.g. 15m, 2t or 1:30", s.trim()));
+    let bad = || {
+        let s = s.trim();
+        Invalid::new(
+            format!("«{s}» er ikke en varighet; skriv for eksempel 15m, 2t eller 1:30"),
+            format!("'{s}' is not a duration; write e.g. 15m, 2t or 1:30"),
+        )
+    };
     if let Some((h, m)) = t.split_once(':') {
         let (h, m): (i64, i64) = (h.trim().parse().map_err(|_| bad())?, m.trim().parse().map_err(|_| bad())?);
         return Ok(h * 60 + m);
@@ -60,7 +67,7 @@ pub fn parse_minutes(s: &str) -> Result<i64, Invalid> {
     }
 }
 
-fn check_text(what: &str, s: &str) -> Result<String, Invalid> {
+fn check_text(what: Text, s: &str) -> Result<String, Invalid> {
     super::contact::line(what, s)
 }
 
@@ -76,27 +83,36 @@ impl Card {
     }
 
     fn validated(self) -> Result<Card, Invalid> {
-        let name = check_text("the card's name", &self.name)?;
+        let name = check_text(Text::new("kortets navn", "the card's name"), &self.name)?;
         if name.is_empty() || name.contains(char::is_whitespace) {
-            return Err(Invalid(format!("'{name}' cannot name a card: one word, as in bortfall-av-strom")));
+            return Err(Invalid::new(
+                format!("«{name}» kan ikke være navnet på et kort: ett ord, som i bortfall-av-strom"),
+                format!("'{name}' cannot name a card: one word, as in bortfall-av-strom"),
+            ));
         }
-        let title = check_text("the title", &self.title)?;
+        let title = check_text(Text::new("tittelen", "the title"), &self.title)?;
         if title.is_empty() {
-            return Err(Invalid(format!("card {name} needs a title")));
+            return Err(Invalid::new(
+                format!("kort {name} trenger en tittel"),
+                format!("card {name} needs a title"),
+            ));
         }
         if self.items.is_empty() {
-            return Err(Invalid(format!("card {name} has no items")));
+            return Err(Invalid::new(
+                format!("kort {name} har ingen punkter"),
+                format!("card {name} has no items"),
+            ));
         }
         let items = self
             .items
             .into_iter()
             .map(|i| {
                 Ok(CardItem {
-                    text: check_text("an item", &i.text)?,
-                    role: check_text("a role", &i.role)?,
+                    text: check_text(Text::new("et punkt", "an item"), &i.text)?,
+                    role: check_text(Text::new("en rolle", "a role"), &i.role)?,
                     assignee: i
                         .assignee
-                        .map(|a| check_text("an assignee", &a))
+                        .map(|a| check_text(Text::new("en ansvarlig", "an assignee"), &a))
                         .transpose()?
                         .filter(|a| !a.is_empty()),
                     ..i
@@ -104,13 +120,17 @@ impl Card {
             })
             .collect::<Result<Vec<_>, Invalid>>()?;
         if let Some(i) = items.iter().find(|i| i.text.is_empty()) {
-            return Err(Invalid(format!("card {name} has an empty item after '{}'", i.role)));
+            let role = &i.role;
+            return Err(Invalid::new(
+                format!("kort {name} har et tomt punkt etter «{role}»"),
+                format!("card {name} has an empty item after '{role}'"),
+            ));
         }
         Ok(Card {
             name,
             title,
-            scenario: check_text("the scenario", &self.scenario)?,
-            about: super::contact::free_text("the introduction", &self.about)?,
+            scenario: check_text(Text::new("scenarioet", "the scenario"), &self.scenario)?,
+            about: super::contact::free_text(Text::new("innledningen", "the introduction"), &self.about)?,
             items,
         })
     }
@@ -142,7 +162,9 @@ impl Card {
             #[serde(default, alias = "frist")]
             due: Option<String>,
         }
-        let f: File = toml::from_str(text).map_err(|e| Invalid(format!("card {name}: {}", e.message())))?;
+        let f: File = toml::from_str(text).map_err(|e| {
+            Invalid::new(format!("kort {name}: {}", e.message()), format!("card {name}: {}", e.message()))
+        })?;
         let items = f
             .item
             .into_iter()
@@ -171,11 +193,20 @@ impl Card {
                 Some((k, v)) => match crate::text::fold(k.trim()).as_str() {
                     "tittel" | "title" => title = v.trim().into(),
                     "scenario" => scenario = v.trim().into(),
-                    other => return Err(Invalid(format!("card {name}: unknown header field '{other}'"))),
+                    other => {
+                        return Err(Invalid::new(
+                            format!("kort {name}: ukjent felt «{other}» i toppen"),
+                            format!("card {name}: unknown header field '{other}'"),
+                        ))
+                    }
                 },
                 None if l.trim().is_empty() => {}
                 None => {
-                    return Err(Invalid(format!("card {name}: the header line '{}' has no ':'", l.trim())))
+                    let l = l.trim();
+                    return Err(Invalid::new(
+                        format!("kort {name}: linjen «{l}» i toppen har ingen «:»"),
+                        format!("card {name}: the header line '{l}' has no ':'"),
+                    ));
                 }
             }
         }
@@ -188,10 +219,15 @@ impl Card {
                 .or_else(|| t.strip_prefix("- [x]"))
                 .or_else(|| t.strip_prefix("* [ ]"));
             match item {
-                Some(rest) => items.push(item_from_markdown(rest).map_err(|e| Invalid(format!("card {name}, item {}: {}", i + 1, e.0)))?),
+                Some(rest) => items.push(item_from_markdown(rest).map_err(|e| e.at(&format!("kort {name}, punkt {}", i + 1), &format!("card {name}, item {}", i + 1)))?),
                 None if items.is_empty() => about.push(l),
                 None if t.is_empty() => {}
-                None => return Err(Invalid(format!("card {name}: after the checklist begins, every line must be an item '- [ ] …' (found '{t}')"))),
+                None => {
+                    return Err(Invalid::new(
+                        format!("kort {name}: etter at sjekklisten begynner, må hver linje være et punkt «- [ ] …» (fant «{t}»)"),
+                        format!("card {name}: after the checklist begins, every line must be an item '- [ ] …' (found '{t}')"),
+                    ))
+                }
             }
         }
         Ok(Card { name: name.into(), title, scenario, about: about.join("\n").trim().into(), items })
@@ -238,8 +274,10 @@ fn item_from_markdown(rest: &str) -> Result<CardItem, Invalid> {
         due_in: None,
     };
     for pair in attrs.split([',', ';']).filter(|p| !p.trim().is_empty()) {
-        let (k, v) =
-            pair.split_once(':').ok_or_else(|| Invalid(format!("'{}' should be key: value", pair.trim())))?;
+        let (k, v) = pair.split_once(':').ok_or_else(|| {
+            let p = pair.trim();
+            Invalid::new(format!("«{p}» skal være nøkkel: verdi"), format!("'{p}' should be key: value"))
+        })?;
         let v = v.trim();
         match crate::text::fold(k.trim()).as_str() {
             "rolle" | "role" => item.role = v.into(),
@@ -247,9 +285,10 @@ fn item_from_markdown(rest: &str) -> Result<CardItem, Invalid> {
             "prioritet" | "priority" => item.priority = Priority::parse(v)?,
             "frist" | "due" => item.due_in = Some(parse_minutes(v)?),
             other => {
-                return Err(Invalid(format!(
-                    "unknown item field '{other}'; fields are rolle, ansvarlig, prioritet, frist"
-                )))
+                return Err(Invalid::new(
+                    format!("ukjent felt «{other}» i punktet; feltene er rolle, ansvarlig, prioritet, frist"),
+                    format!("unknown item field '{other}'; fields are rolle, ansvarlig, prioritet, frist"),
+                ))
             }
         }
     }
@@ -312,12 +351,15 @@ mod tests {
 
     #[test]
     fn broken_cards_say_what_is_wrong() {
-        assert!(Card::parse("x", "---\ntittel: X\n---\n").unwrap_err().0.contains("no items"));
+        assert!(Card::parse("x", "---\ntittel: X\n---\n").unwrap_err().to_string().contains("no items"));
         assert!(Card::parse("x", "---\ntittel: X\n---\n- [ ] a {frist: snart}\n")
             .unwrap_err()
-            .0
+            .to_string()
             .contains("snart"));
-        assert!(Card::parse("x", "---\nfarge: rød\n---\n- [ ] a\n").unwrap_err().0.contains("farge"));
+        assert!(Card::parse("x", "---\nfarge: rød\n---\n- [ ] a\n")
+            .unwrap_err()
+            .to_string()
+            .contains("farge"));
         assert!(Card::parse("x", "title = \"X\"\ncolour = 1\n").is_err());
         assert!(Card::parse("to ord", "---\ntittel: X\n---\n- [ ] a\n").is_err());
         assert!(Card::parse("x", "---\ntittel: X\n---\n- [ ] a\u{1b}[2J\n").is_err(), "no escape codes");

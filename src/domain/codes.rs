@@ -13,12 +13,11 @@ pub fn key(s: &str) -> String {
     crate::text::fold(s.trim()).replace(['-', '_'], " ")
 }
 
-/// "a, b or c": the codes an error offers.
-pub fn one_of<'a>(codes: impl Iterator<Item = &'a str>) -> String {
-    let codes: Vec<&str> = codes.collect();
+/// "a, b or c" (with `or` the word for it): the codes an error offers.
+pub fn one_of(codes: &[&str], or: &str) -> String {
     match codes.split_last() {
         Some((last, [])) => last.to_string(),
-        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        Some((last, rest)) => format!("{} {or} {last}", rest.join(", ")),
         None => String::new(),
     }
 }
@@ -64,13 +63,13 @@ macro_rules! codes {
                         return Ok($name::$variant);
                     }
                 )+
-                Err($crate::domain::Invalid(format!(
-                    "unknown {} '{}'; {} are {}",
-                    $what,
-                    s.trim(),
-                    $whats,
-                    $crate::domain::codes::one_of(Self::ALL.iter().map(|v| v.name()))
-                )))
+                let typed = s.trim();
+                let codes: Vec<&str> = Self::ALL.iter().map(|v| v.name()).collect();
+                let (nb, en) = ($crate::domain::codes::one_of(&codes, "eller"), $crate::domain::codes::one_of(&codes, "or"));
+                Err($crate::domain::Invalid::new(
+                    format!("ukjent verdi «{typed}»; mulige verdier er {nb}"),
+                    format!("unknown {} '{typed}'; {} are {en}", $what, $whats),
+                ))
             }
         }
 
@@ -139,7 +138,7 @@ mod tests {
         assert_eq!(MediaStatus::parse("Under-Arbeid"), Ok(MediaStatus::InProgress));
         assert_eq!(Ack::parse("kan-ikke"), Ok(Ack::CannotCome));
         assert_eq!(Availability::parse(""), Ok(Availability::Available), "an empty CSV cell is available");
-        let err = Priority::parse("viktig").unwrap_err().0;
+        let err = Priority::parse("viktig").unwrap_err().to_string();
         assert_eq!(err, "unknown priority 'viktig'; priorities are lav, normal, høy or kritisk");
     }
 }

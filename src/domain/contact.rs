@@ -4,6 +4,8 @@
 
 use super::codes::codes;
 use super::Invalid;
+use crate::lang::Lang;
+use crate::lang::Text;
 use crate::text::{fold, fold_into, nfc};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -37,19 +39,27 @@ pub struct NewContact {
 }
 
 /// One line of plain text: trimmed, NFC, no control characters.
-pub(crate) fn line(field: &str, value: &str) -> Result<String, Invalid> {
+pub(crate) fn line(field: Text, value: &str) -> Result<String, Invalid> {
     let v = nfc(value.trim());
     if v.chars().any(char::is_control) {
-        return Err(Invalid(format!("{field} must be one line of plain text")));
+        let (nb, en) = (field.get(Lang::Nb), field.get(Lang::En));
+        return Err(Invalid::new(
+            format!("{nb} må være én linje ren tekst"),
+            format!("{en} must be one line of plain text"),
+        ));
     }
     Ok(v)
 }
 
 /// Free text: NFC, newlines kept, other control characters refused.
-pub(crate) fn free_text(field: &str, value: &str) -> Result<String, Invalid> {
+pub(crate) fn free_text(field: Text, value: &str) -> Result<String, Invalid> {
     let v = nfc(value.trim());
     if v.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(Invalid(format!("{field} must be plain text (no control characters)")));
+        let (nb, en) = (field.get(Lang::Nb), field.get(Lang::En));
+        return Err(Invalid::new(
+            format!("{nb} må være ren tekst (uten kontrolltegn)"),
+            format!("{en} must be plain text (no control characters)"),
+        ));
     }
     Ok(v)
 }
@@ -59,7 +69,10 @@ fn phone(value: &str) -> Result<String, Invalid> {
     let v = value.trim();
     let digits = v.chars().filter(char::is_ascii_digit).count();
     if digits < 3 || !v.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) {
-        return Err(Invalid(format!("'{v}' is not a phone number")));
+        return Err(Invalid::new(
+            format!("«{v}» er ikke et telefonnummer"),
+            format!("'{v}' is not a phone number"),
+        ));
     }
     Ok(v.to_string())
 }
@@ -68,13 +81,16 @@ impl NewContact {
     /// The contact with every field checked: a name, phone numbers that are numbers,
     /// an e-mail address that looks like one, plain text everywhere.
     pub fn validated(self) -> Result<NewContact, Invalid> {
-        let name = line("the name", &self.name)?;
+        let name = line(Text::new("navnet", "the name"), &self.name)?;
         if name.is_empty() {
-            return Err(Invalid("a contact needs a name".into()));
+            return Err(Invalid::new("en kontakt trenger et navn", "a contact needs a name"));
         }
-        let email = line("the e-mail address", &self.email)?;
+        let email = line(Text::new("e-postadressen", "the e-mail address"), &self.email)?;
         if !email.is_empty() && !looks_like_email(&email) {
-            return Err(Invalid(format!("'{email}' is not an e-mail address")));
+            return Err(Invalid::new(
+                format!("«{email}» er ikke en e-postadresse"),
+                format!("'{email}' is not an e-mail address"),
+            ));
         }
         let phones = self
             .phones
@@ -85,16 +101,16 @@ impl NewContact {
         let groups = self
             .groups
             .iter()
-            .map(|g| line("a group", g))
+            .map(|g| line(Text::new("en gruppe", "a group"), g))
             .filter(|g| !matches!(g, Ok(g) if g.is_empty()))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(NewContact {
             name,
-            organisation: line("the organisation", &self.organisation)?,
-            function: line("the function", &self.function)?,
+            organisation: line(Text::new("organisasjonen", "the organisation"), &self.organisation)?,
+            function: line(Text::new("funksjonen", "the function"), &self.function)?,
             phones,
             email,
-            notes: free_text("the notes", &self.notes)?,
+            notes: free_text(Text::new("notatene", "the notes"), &self.notes)?,
             groups,
         })
     }
@@ -180,18 +196,18 @@ pub struct NewResource {
 
 impl NewResource {
     pub fn validated(self) -> Result<NewResource, Invalid> {
-        let what = line("what the resource is", &self.what)?;
+        let what = line(Text::new("hva ressursen er", "what the resource is"), &self.what)?;
         if what.is_empty() {
-            return Err(Invalid("a resource needs to say what it is".into()));
+            return Err(Invalid::new("en ressurs må si hva den er", "a resource needs to say what it is"));
         }
         if self.quantity < 0 {
-            return Err(Invalid("a quantity cannot be negative".into()));
+            return Err(Invalid::new("et antall kan ikke være negativt", "a quantity cannot be negative"));
         }
         Ok(NewResource {
             what,
-            location: line("the location", &self.location)?,
-            owner: line("the owner", &self.owner)?,
-            notes: free_text("the notes", &self.notes)?,
+            location: line(Text::new("stedet", "the location"), &self.location)?,
+            owner: line(Text::new("eieren", "the owner"), &self.owner)?,
+            notes: free_text(Text::new("notatene", "the notes"), &self.notes)?,
             ..self
         })
     }
@@ -312,7 +328,15 @@ fn read_rows(data: &[u8], columns: &[&str]) -> Result<Vec<Row>, Invalid> {
     let delimiter = if semis > commas { b';' } else { b',' };
     let mut reader =
         csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).has_headers(true).from_reader(data);
-    let headers = reader.headers().map_err(|e| Invalid(format!("cannot read the CSV header: {e}")))?.clone();
+    let headers = reader
+        .headers()
+        .map_err(|e| {
+            Invalid::new(
+                format!("CSV-overskriften kan ikke leses: {e}"),
+                format!("cannot read the CSV header: {e}"),
+            )
+        })?
+        .clone();
     drop(reader);
     let mut map = Vec::new();
     for (i, h) in headers.iter().enumerate() {
@@ -320,16 +344,20 @@ fn read_rows(data: &[u8], columns: &[&str]) -> Result<Vec<Row>, Invalid> {
             Some(c) => map.push((i, c)),
             None if h.trim().is_empty() => {}
             None => {
-                return Err(Invalid(format!(
-                    "unknown column '{}' in the CSV header; the columns are {}",
-                    h.trim(),
-                    columns.join(", ")
-                )))
+                let (h, known) = (h.trim(), columns.join(", "));
+                return Err(Invalid::new(
+                    format!("ukjent kolonne «{h}» i CSV-overskriften; kolonnene er {known}"),
+                    format!("unknown column '{h}' in the CSV header; the columns are {known}"),
+                ));
             }
         }
     }
     if !map.iter().any(|(_, c)| *c == 0) {
-        return Err(Invalid(format!("the CSV header needs the column '{}'", columns[0])));
+        let first = columns[0];
+        return Err(Invalid::new(
+            format!("CSV-overskriften må ha kolonnen «{first}»"),
+            format!("the CSV header needs the column '{first}'"),
+        ));
     }
     // The data after the header, read record by record. A quote that is opened and
     // never closed where it should be makes the CSV reader take every following line
@@ -443,7 +471,7 @@ pub fn contacts_from_csv(data: &[u8]) -> Result<Parsed<NewContact>, Invalid> {
             notes: v[6].clone(),
         }
         .validated()
-        .map_err(|e| e.0)
+        .map_err(|e| e.to_string())
     })
 }
 
@@ -458,11 +486,11 @@ pub fn resources_from_csv(data: &[u8]) -> Result<Parsed<NewResource>, Invalid> {
             location: v[1].clone(),
             quantity,
             owner: v[3].clone(),
-            availability: Availability::parse(&v[4]).map_err(|e| e.0)?,
+            availability: Availability::parse(&v[4]).map_err(|e| e.to_string())?,
             notes: v[5].clone(),
         }
         .validated()
-        .map_err(|e| e.0)
+        .map_err(|e| e.to_string())
     })
 }
 
@@ -520,7 +548,7 @@ mod tests {
     fn a_contact_needs_a_name_and_real_numbers() {
         assert!(contact("  ").validated().is_err());
         let bad_phone = NewContact { phones: vec!["ring meg".into()], ..contact("Kari") };
-        assert!(bad_phone.validated().unwrap_err().0.contains("not a phone number"));
+        assert!(bad_phone.validated().unwrap_err().to_string().contains("not a phone number"));
         let bad_mail = NewContact { email: "kari.kommune.no".into(), ..contact("Kari") };
         assert!(bad_mail.validated().is_err());
         let escape = contact("Kari\u{1b}[2J");
@@ -570,8 +598,11 @@ mod tests {
 
     #[test]
     fn csv_with_an_unknown_column_or_no_name_is_refused_whole() {
-        assert!(contacts_from_csv(b"navn,skostorrelse\nKari,38\n").unwrap_err().0.contains("skostorrelse"));
-        assert!(contacts_from_csv(b"telefon\n12345\n").unwrap_err().0.contains("navn"));
+        assert!(contacts_from_csv(b"navn,skostorrelse\nKari,38\n")
+            .unwrap_err()
+            .to_string()
+            .contains("skostorrelse"));
+        assert!(contacts_from_csv(b"telefon\n12345\n").unwrap_err().to_string().contains("navn"));
         let (_, bad) = contacts_from_csv(b"navn\n\xff\xfe\n").unwrap();
         assert!(bad[0].reason.contains("UTF-8"), "{bad:?}");
     }

@@ -6,6 +6,7 @@
 use super::codes::codes;
 use super::contact::{free_text, line};
 use super::Invalid;
+use crate::lang::Text;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -74,21 +75,24 @@ pub struct NewRegistration {
 
 impl NewRegistration {
     pub fn validated(self) -> Result<NewRegistration, Invalid> {
-        let name = line("the name", &self.name)?;
+        let name = line(Text::new("navnet", "the name"), &self.name)?;
         if name.is_empty() {
-            return Err(Invalid("a registration needs a name".into()));
+            return Err(Invalid::new("en registrering trenger et navn", "a registration needs a name"));
         }
-        let about = line("whom it is about", &self.about)?;
+        let about = line(Text::new("hvem det gjelder", "whom it is about"), &self.about)?;
         if self.kind == EpsKind::Inquiry && about.is_empty() {
-            return Err(Invalid("an inquiry must say whom it is about (--about)".into()));
+            return Err(Invalid::new(
+                "en henvendelse må si hvem den gjelder (--about)",
+                "an inquiry must say whom it is about (--about)",
+            ));
         }
         Ok(NewRegistration {
             name,
             about,
-            born: line("the date of birth", &self.born)?,
-            phone: line("the phone", &self.phone)?,
-            location: line("the location", &self.location)?,
-            notes: free_text("the notes", &self.notes)?,
+            born: line(Text::new("fødselsdatoen", "the date of birth"), &self.born)?,
+            phone: line(Text::new("telefonen", "the phone"), &self.phone)?,
+            location: line(Text::new("stedet", "the location"), &self.location)?,
+            notes: free_text(Text::new("notatene", "the notes"), &self.notes)?,
             ..self
         })
     }

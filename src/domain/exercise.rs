@@ -16,6 +16,7 @@
 //! ```
 
 use super::Invalid;
+use crate::lang::Text;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -31,7 +32,13 @@ pub struct Inject {
 /// "+HH:MM", "+HH:MM:SS" or "+MM" (minutes) as seconds.
 pub fn parse_offset(s: &str) -> Result<i64, Invalid> {
     let t = s.trim().trim_start_matches('+');
-    let bad = || Invalid(format!("'{}' is not a time in the exercise; write +HH:MM, e.g. +00:05", s.trim()));
+    let bad = || {
+        let s = s.trim();
+        Invalid::new(
+            format!("«{s}» er ikke et tidspunkt i øvelsen; skriv +TT:MM, for eksempel +00:05"),
+            format!("'{s}' is not a time in the exercise; write +HH:MM, e.g. +00:05"),
+        )
+    };
     let parts: Vec<i64> =
         t.split(':').map(|p| p.parse::<i64>().map_err(|_| bad())).collect::<Result<_, _>>()?;
     if parts.iter().any(|p| *p < 0) || parts.iter().skip(1).any(|p| *p >= 60) {
@@ -58,8 +65,9 @@ pub fn parse_script(text: &str) -> Result<Vec<Inject>, Invalid> {
     let first = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).unwrap_or("");
     let mut injects = if first.starts_with('[') { from_toml(text)? } else { from_lines(text)? };
     if injects.is_empty() {
-        return Err(Invalid(
-            "the script has no injects; write lines like: +00:05 Strømmen går i sentrum".into(),
+        return Err(Invalid::new(
+            "dreieboken har ingen innspill; skriv linjer som: +00:05 Strømmen går i sentrum",
+            "the script has no injects; write lines like: +00:05 Strømmen går i sentrum",
         ));
     }
     injects.sort_by_key(|i| i.offset);
@@ -67,13 +75,14 @@ pub fn parse_script(text: &str) -> Result<Vec<Inject>, Invalid> {
 }
 
 fn checked(offset: i64, from: &str, text: &str, line: usize) -> Result<Inject, Invalid> {
-    let text =
-        super::contact::line("an inject", text).map_err(|e| Invalid(format!("line {line}: {}", e.0)))?;
+    let text = super::contact::line(Text::new("et innspill", "an inject"), text)
+        .map_err(|e| e.at(&format!("linje {line}"), &format!("line {line}")))?;
     if text.is_empty() {
-        return Err(Invalid(format!("line {line}: the inject has no text")));
+        return Err(Invalid::new("innspillet har ingen tekst", "the inject has no text")
+            .at(&format!("linje {line}"), &format!("line {line}")));
     }
-    let from =
-        super::contact::line("the sender", from).map_err(|e| Invalid(format!("line {line}: {}", e.0)))?;
+    let from = super::contact::line(Text::new("avsenderen", "the sender"), from)
+        .map_err(|e| e.at(&format!("linje {line}"), &format!("line {line}")))?;
     Ok(Inject { offset, from, text })
 }
 
@@ -85,7 +94,8 @@ fn from_lines(text: &str) -> Result<Vec<Inject>, Invalid> {
             continue;
         }
         let (at, rest) = l.split_once(char::is_whitespace).unwrap_or((l, ""));
-        let offset = parse_offset(at).map_err(|e| Invalid(format!("line {}: {}", i + 1, e.0)))?;
+        let offset =
+            parse_offset(at).map_err(|e| e.at(&format!("linje {}", i + 1), &format!("line {}", i + 1)))?;
         let rest = rest.trim();
         let (from, text) = match rest.strip_prefix('[').and_then(|r| r.split_once(']')) {
             Some((from, text)) => (from, text),
@@ -114,7 +124,9 @@ fn from_toml(text: &str) -> Result<Vec<Inject>, Invalid> {
         #[serde(alias = "tekst")]
         text: String,
     }
-    let f: File = toml::from_str(text).map_err(|e| Invalid(format!("the script: {}", e.message())))?;
+    let f: File = toml::from_str(text).map_err(|e| {
+        Invalid::new(format!("dreieboken: {}", e.message()), format!("the script: {}", e.message()))
+    })?;
     f.inject
         .into_iter()
         .enumerate()
@@ -171,9 +183,9 @@ mod tests {
 
     #[test]
     fn bad_scripts_name_the_line() {
-        assert!(parse_script("+00:05 a\nkl 5 b\n").unwrap_err().0.starts_with("line 2"));
+        assert!(parse_script("+00:05 a\nkl 5 b\n").unwrap_err().to_string().starts_with("line 2"));
         assert!(parse_script("+00:75 a\n").is_err());
-        assert!(parse_script("+00:05\n").unwrap_err().0.contains("no text"));
+        assert!(parse_script("+00:05\n").unwrap_err().to_string().contains("no text"));
         assert!(parse_script("# bare kommentar\n").is_err());
     }
 

@@ -30,7 +30,10 @@ impl Severity {
         if (1..=5).contains(&level) {
             Ok(Severity(level))
         } else {
-            Err(Invalid(format!("severity must be 1–5, not {level}")))
+            Err(Invalid::new(
+                format!("alvorlighet er 1–5, ikke {level}"),
+                format!("severity must be 1–5, not {level}"),
+            ))
         }
     }
 
@@ -112,8 +115,8 @@ pub const MAX_TITLE_CHARS: usize = 200;
 
 impl NewIncident {
     /// Check the title and type against the known types; returns the cleaned incident.
-    pub fn validated(mut self, known_types: &[String]) -> Result<Self, super::Problem> {
-        let say = |nb: &str, en: &str| super::Problem::new(nb, en);
+    pub fn validated(mut self, known_types: &[String]) -> Result<Self, super::Invalid> {
+        let say = |nb: &str, en: &str| super::Invalid::new(nb, en);
         self.title = crate::text::nfc(self.title.trim());
         if self.title.is_empty() {
             return Err(say("en hendelse må ha en tittel", "an incident needs a title"));
@@ -133,7 +136,7 @@ impl NewIncident {
         self.kind = crate::text::nfc(self.kind.trim());
         if !known_types.iter().any(|t| t == &self.kind) {
             let (kind, known) = (crate::text::safe_line(&self.kind), known_types.join(", "));
-            return Err(super::Problem::new(
+            return Err(super::Invalid::new(
                 format!("ukjent hendelsestype «{kind}»; kjente typer: {known}"),
                 format!("unknown incident type '{kind}'; known types: {known}"),
             ));

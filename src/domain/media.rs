@@ -103,8 +103,8 @@ pub struct NewInquiry {
 }
 
 impl NewInquiry {
-    pub fn validated(mut self) -> Result<NewInquiry, super::Problem> {
-        let say = |nb: &str, en: &str| super::Problem::new(nb, en);
+    pub fn validated(mut self) -> Result<NewInquiry, super::Invalid> {
+        let say = |nb: &str, en: &str| super::Invalid::new(nb, en);
         let clean = |s: &str| crate::text::nfc(s.trim());
         self.outlet = clean(&self.outlet);
         self.journalist = clean(&self.journalist);

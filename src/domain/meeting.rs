@@ -69,8 +69,8 @@ pub struct NewMeeting {
 }
 
 impl NewMeeting {
-    pub fn validated(mut self) -> Result<NewMeeting, super::Problem> {
-        let say = |nb: &str, en: &str| super::Problem::new(nb, en);
+    pub fn validated(mut self) -> Result<NewMeeting, super::Invalid> {
+        let say = |nb: &str, en: &str| super::Invalid::new(nb, en);
         let one_line = |s: &str| crate::text::nfc(s.trim());
         self.title = one_line(&self.title);
         if self.title.is_empty() || self.title.chars().any(char::is_control) {

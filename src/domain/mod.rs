@@ -26,18 +26,35 @@ pub mod vcard;
 pub use incident::{Incident, IncidentStatus, NewIncident, Severity};
 pub use log::{EntryKind, LogEntry};
 
-/// Input that breaks a rule, said in every language: the interface chooses which
-/// (`app::Session` turns it into an error in the session's language).
+/// Input that breaks a rule of the domain, said in every language: the interface says
+/// it in its own (`AppError::said`). Where there is no one's language (a server's
+/// log), `Display` says it in English.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem(pub crate::lang::Phrase);
+pub struct Invalid(pub crate::lang::Phrase);
 
-impl Problem {
-    pub fn new(nb: impl Into<String>, en: impl Into<String>) -> Problem {
-        Problem(crate::lang::Phrase::new(nb, en))
+impl Invalid {
+    pub fn new(nb: impl Into<String>, en: impl Into<String>) -> Invalid {
+        Invalid(crate::lang::Phrase::new(nb, en))
+    }
+
+    /// The same problem, said of one place ("linje 3", "line 3").
+    pub fn at(self, nb: &str, en: &str) -> Invalid {
+        let said = |lang| self.0.get(lang).to_string();
+        Invalid::new(
+            format!("{nb}: {}", said(crate::lang::Lang::Nb)),
+            format!("{en}: {}", said(crate::lang::Lang::En)),
+        )
+    }
+
+    pub fn said(&self, lang: crate::lang::Lang) -> &str {
+        self.0.get(lang)
     }
 }
 
-/// A rule of the domain was broken by the input; the message is for the user.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct Invalid(pub String);
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.get(crate::lang::Lang::En))
+    }
+}
+
+impl std::error::Error for Invalid {}

@@ -93,7 +93,10 @@ impl Report {
 pub fn check_title(title: &str) -> Result<String, Invalid> {
     let t = crate::text::nfc(title.trim());
     if t.is_empty() || t.chars().count() > 200 || t.chars().any(char::is_control) {
-        return Err(Invalid("a report title is one line of 1 to 200 characters".into()));
+        return Err(Invalid::new(
+            "en rapporttittel er én linje på 1 til 200 tegn",
+            "a report title is one line of 1 to 200 characters",
+        ));
     }
     Ok(t)
 }
@@ -144,7 +147,7 @@ mod tests {
         assert_eq!(ReportStatus::parse("Til-Godkjenning"), Ok(Submitted), "typed words fold");
         assert!(ReportStatus::parse("ferdig")
             .unwrap_err()
-            .0
+            .to_string()
             .contains("statuses are utkast, til godkjenning"));
         assert_eq!(serde_json::to_string(&Submitted).unwrap(), r#""til godkjenning""#);
     }

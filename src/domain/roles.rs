@@ -59,7 +59,11 @@ impl Role {
             "gjest" | "guest" => Role::Gjest,
             _ => {
                 let names: Vec<_> = ALL_ROLES.iter().map(|r| r.name()).collect();
-                return Err(Invalid(format!("unknown role '{}'; roles are {}", s.trim(), names.join(", "))));
+                let (s, names) = (s.trim(), names.join(", "));
+                return Err(Invalid::new(
+                    format!("ukjent rolle «{s}»; rollene er {names}"),
+                    format!("unknown role '{s}'; roles are {names}"),
+                ));
             }
         };
         Ok(role)
@@ -193,6 +197,6 @@ mod tests {
         assert_eq!(Role::parse("loggfører").unwrap(), Role::Loggforer);
         assert_eq!(Role::parse("Loggforer").unwrap(), Role::Loggforer);
         assert_eq!(Role::parse("guest").unwrap(), Role::Gjest);
-        assert!(Role::parse("sjef").unwrap_err().0.contains("kriseledelse"));
+        assert!(Role::parse("sjef").unwrap_err().to_string().contains("kriseledelse"));
     }
 }

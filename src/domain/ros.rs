@@ -17,7 +17,10 @@ pub fn scale(what: &str, v: i64) -> Result<u8, Invalid> {
     if (1..=5).contains(&v) {
         Ok(v as u8)
     } else {
-        Err(Invalid(format!("{what} is scored 1 to 5, not {v}")))
+        Err(Invalid::new(
+            format!("{what} gis 1 til 5, ikke {v}"),
+            format!("{what} is scored 1 to 5, not {v}"),
+        ))
     }
 }
 

@@ -83,10 +83,11 @@ impl SharedReport {
         now: DateTime<Utc>,
     ) -> Result<SharedReport, Invalid> {
         let (Some(by), Some(at)) = (&report.approved_by, report.approved_at) else {
-            return Err(Invalid(format!(
-                "report {} version {} is not approved; only an approved report is shared",
-                report.number, report.version
-            )));
+            let (n, v) = (report.number, report.version);
+            return Err(Invalid::new(
+                format!("rapport {n} versjon {v} er ikke godkjent; bare en godkjent rapport deles"),
+                format!("report {n} version {v} is not approved; only an approved report is shared"),
+            ));
         };
         Ok(SharedReport {
             format: FORMAT.into(),
@@ -112,23 +113,38 @@ impl SharedReport {
     /// within bounds, and the text matching its checksum.
     pub fn parse(bytes: &[u8]) -> Result<SharedReport, Invalid> {
         if bytes.len() > MAX_BYTES {
-            return Err(Invalid(format!("a shared report is at most {MAX_BYTES} bytes")));
+            return Err(Invalid::new(
+                format!("en delt rapport er høyst {MAX_BYTES} byte"),
+                format!("a shared report is at most {MAX_BYTES} bytes"),
+            ));
         }
-        let mut r: SharedReport = serde_json::from_slice(bytes)
-            .map_err(|e| Invalid(format!("not a shared report ({FORMAT}): {e}")))?;
+        let mut r: SharedReport = serde_json::from_slice(bytes).map_err(|e| {
+            Invalid::new(
+                format!("ikke en delt rapport ({FORMAT}): {e}"),
+                format!("not a shared report ({FORMAT}): {e}"),
+            )
+        })?;
         if r.format != FORMAT {
-            return Err(Invalid(format!("the format is {:?}; this sitroom reads {FORMAT}", r.format)));
+            let format = &r.format;
+            return Err(Invalid::new(
+                format!("formatet er {format:?}; denne sitroom leser {FORMAT}"),
+                format!("the format is {format:?}; this sitroom reads {FORMAT}"),
+            ));
         }
         if r.sha256 != sha(&r.text) {
-            return Err(Invalid(
-                "the report's text does not match its SHA-256: it was altered or cut".into(),
+            return Err(Invalid::new(
+                "rapportens tekst stemmer ikke med SHA-256-summen: den er endret eller avkortet",
+                "the report's text does not match its SHA-256: it was altered or cut",
             ));
         }
         r.from = clean_line(&r.from);
         r.title = clean_line(&r.title);
         r.kind = clean_line(&r.kind);
         if r.from.is_empty() {
-            return Err(Invalid("the shared report does not say where it comes from".into()));
+            return Err(Invalid::new(
+                "den delte rapporten sier ikke hvor den kommer fra",
+                "the shared report does not say where it comes from",
+            ));
         }
         Ok(r)
     }
@@ -282,7 +298,7 @@ mod tests {
         let mut r = shared("Larvik kommune", "## Status\nVannet stiger.");
         assert!(SharedReport::parse(r.to_json().as_bytes()).is_ok());
         r.text.push('!');
-        assert!(SharedReport::parse(r.to_json().as_bytes()).unwrap_err().0.contains("SHA-256"));
+        assert!(SharedReport::parse(r.to_json().as_bytes()).unwrap_err().to_string().contains("SHA-256"));
     }
 
     #[test]

@@ -92,8 +92,8 @@ pub struct NewTask {
 }
 
 impl NewTask {
-    pub fn validated(mut self) -> Result<NewTask, super::Problem> {
-        let say = |nb: &str, en: &str| super::Problem::new(nb, en);
+    pub fn validated(mut self) -> Result<NewTask, super::Invalid> {
+        let say = |nb: &str, en: &str| super::Invalid::new(nb, en);
         self.title = crate::text::nfc(self.title.trim());
         if self.title.is_empty() {
             return Err(say("en oppgave må ha en tittel", "a task needs a title"));

@@ -260,8 +260,8 @@ async fn share(
 ) -> Result<Response, ServerError> {
     let who = authenticate(&served.store, &headers).await?;
     let bytes = read_body(body, served.read_timeout).await?;
-    let report =
-        crate::domain::share::SharedReport::parse(&bytes).map_err(|e| ServerError::BadRequest(e.0))?;
+    let report = crate::domain::share::SharedReport::parse(&bytes)
+        .map_err(|e| ServerError::BadRequest(e.to_string()))?;
     let store = served.store;
     let (name, org) = (who.name.clone(), who.org.clone());
     let to = blocking(move || store.share(&who, &report)).await?;

@@ -114,7 +114,7 @@ impl AlertsPane {
 
     fn reload_or_say(&mut self, cx: &mut Cx<'_>) {
         if let Err(e) = self.reload(cx.session) {
-            cx.post(UiEvent::Error(e.to_string()));
+            cx.post(UiEvent::Error(e.said(cx.lang)));
         }
     }
 

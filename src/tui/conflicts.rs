@@ -50,7 +50,7 @@ impl Conflicts {
         let settled = cx.session.settle_conflict(&conflict, value);
         if cx.changed(settled.map(|()| lang.pick("Konflikten er løst", "The conflict is settled"))) {
             if let Err(e) = self.load(cx.session) {
-                cx.post(UiEvent::Error(e.to_string()));
+                cx.post(UiEvent::Error(e.said(cx.lang)));
             }
         }
     }

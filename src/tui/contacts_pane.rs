@@ -114,7 +114,7 @@ impl Pane for ContactsPane {
         if !self.wanted || !self.fresh.stale(session)? {
             return Ok(false);
         }
-        self.reload(session).map_err(|e| e.to_string())?;
+        self.reload(session).map_err(|e| e.said(session.lang))?;
         Ok(true)
     }
 

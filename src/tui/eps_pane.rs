@@ -114,7 +114,7 @@ impl EpsPane {
         let result = f(cx.session, &self.incident).map(|(_, e)| e.text);
         if cx.changed(result) {
             if let Err(e) = self.reload(cx.session) {
-                cx.post(UiEvent::Error(e.to_string()));
+                cx.post(UiEvent::Error(e.said(cx.lang)));
             }
         }
     }

@@ -99,7 +99,7 @@ impl HistoryPane {
                 };
                 cx.post(UiEvent::Status(said));
             }
-            Err(e) => cx.post(UiEvent::Error(e.to_string())),
+            Err(e) => cx.post(UiEvent::Error(e.said(cx.lang))),
         }
     }
 }
@@ -164,7 +164,7 @@ impl Pane for HistoryPane {
     /// Loaded when first shown, and again if the present moved on while out of view.
     fn on_show(&mut self, session: &Session) -> Result<bool, String> {
         if self.then.is_none() || self.present_moved(session)? {
-            self.go_to(session, self.at).map_err(|e| e.to_string())?;
+            self.go_to(session, self.at).map_err(|e| e.said(session.lang))?;
             return Ok(true);
         }
         Ok(false)
@@ -176,7 +176,7 @@ impl Pane for HistoryPane {
         if self.then.is_none() || !self.present_moved(session)? {
             return Ok(false);
         }
-        self.go_to(session, None).map_err(|e| e.to_string())?;
+        self.go_to(session, None).map_err(|e| e.said(session.lang))?;
         Ok(true)
     }
 

@@ -90,7 +90,7 @@ impl<T, K: Copy> List<T, K> {
         if !self.fresh.stale(session)? {
             return Ok(false);
         }
-        self.reload(session, load).map_err(|e| e.to_string())?;
+        self.reload(session, load).map_err(|e| e.said(session.lang))?;
         Ok(true)
     }
 

@@ -359,7 +359,7 @@ impl LogPane {
                 cx.post(UiEvent::Status(msg));
                 cx.post(UiEvent::DataChanged);
             }
-            Err(e) => cx.post(UiEvent::Error(e.to_string())),
+            Err(e) => cx.post(UiEvent::Error(e.said(cx.lang))),
         }
     }
 
@@ -488,7 +488,7 @@ impl LogPane {
                 let s = cx.strings();
                 cx.post(UiEvent::Status(format!("{} #{}", s.saved, entry.seq)));
             }
-            Err(e) => cx.post(UiEvent::Error(e.to_string())),
+            Err(e) => cx.post(UiEvent::Error(e.said(cx.lang))),
         }
     }
 
@@ -618,7 +618,7 @@ impl LogPane {
             // Say why once per attempt, from the permission table, instead of typing
             // into a line that can never be saved.
             if let Err(e) = cx.session.permit(crate::domain::roles::Permission::WriteLog) {
-                cx.post(UiEvent::Error(e.to_string()));
+                cx.post(UiEvent::Error(e.said(cx.lang)));
             }
             return Outcome::Consumed;
         }
@@ -698,7 +698,7 @@ impl LogPane {
                         let msg = if now { s.marked_significant } else { s.unmarked_significant };
                         cx.post(UiEvent::Status(format!("#{seq}: {msg}")));
                     }
-                    Err(e) => cx.post(UiEvent::Error(e.to_string())),
+                    Err(e) => cx.post(UiEvent::Error(e.said(cx.lang))),
                 }
             }
             Action::NextItem | Action::PreviousItem => self.move_item(cx, action == Action::NextItem),
@@ -712,7 +712,7 @@ impl LogPane {
                         self.meeting_done(cx, started);
                     }
                     Ok(None) => self.planning = Some(Prompt::new((), "")),
-                    Err(e) => cx.post(UiEvent::Error(e.to_string())),
+                    Err(e) => cx.post(UiEvent::Error(e.said(cx.lang))),
                 }
             }
             Action::EndMeeting => {
@@ -802,7 +802,7 @@ impl Pane for LogPane {
     }
 
     fn refresh(&mut self, session: &Session) -> Result<bool, String> {
-        self.load_new(session).map_err(|e| e.to_string())
+        self.load_new(session).map_err(|e| e.said(session.lang))
     }
 
     fn paste(&mut self, text: &str, cx: &mut Cx<'_>) -> Outcome {

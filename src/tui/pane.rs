@@ -63,7 +63,7 @@ impl Cx<'_> {
             return false;
         }
         if let Err(e) = self.session.permit(permission) {
-            self.post(UiEvent::Error(e.to_string()));
+            self.post(UiEvent::Error(e.said(self.lang)));
         }
         true
     }
@@ -78,7 +78,7 @@ impl Cx<'_> {
                 true
             }
             Err(e) => {
-                self.post(UiEvent::Error(e.to_string()));
+                self.post(UiEvent::Error(e.said(self.lang)));
                 false
             }
         }

@@ -96,7 +96,7 @@ impl Picker {
     fn reload(&mut self, cx: &mut Cx<'_>) {
         match cx.session.incidents() {
             Ok(list) => self.incidents = list,
-            Err(e) => cx.post(UiEvent::Error(e.to_string())),
+            Err(e) => cx.post(UiEvent::Error(e.said(cx.lang))),
         }
     }
 
@@ -113,7 +113,7 @@ impl Picker {
                 cx.post(UiEvent::Status(format!("#{} {}: {word}", i.number, safe_line(&i.title))));
                 self.reload(cx);
             }
-            Err(e) => cx.post(UiEvent::Error(e.to_string())),
+            Err(e) => cx.post(UiEvent::Error(e.said(cx.lang))),
         }
     }
 }
@@ -173,7 +173,7 @@ impl Pane for Picker {
                             )));
                             cx.post(UiEvent::Activate(i));
                         }
-                        Err(e) => cx.post(UiEvent::Error(e.to_string())),
+                        Err(e) => cx.post(UiEvent::Error(e.said(cx.lang))),
                     }
                 }
                 Input::Action(Action::Cancel) => {

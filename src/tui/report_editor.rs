@@ -70,7 +70,7 @@ impl ReportEditor {
                 true
             }
             Err(e) => {
-                cx.post(UiEvent::Error(e.to_string()));
+                cx.post(UiEvent::Error(e.said(cx.lang)));
                 false
             }
         }

@@ -135,13 +135,13 @@ impl ReportsPane {
                 )));
                 cx.post(UiEvent::DataChanged);
                 if let Err(e) = self.reload(cx.session) {
-                    cx.post(UiEvent::Error(e.to_string()));
+                    cx.post(UiEvent::Error(e.said(cx.lang)));
                 }
                 if let Some(i) = self.list.items.iter().position(|x| x.number == r.number) {
                     self.list.row = i;
                 }
             }
-            Err(e) => cx.post(UiEvent::Error(e.to_string())),
+            Err(e) => cx.post(UiEvent::Error(e.said(cx.lang))),
         }
     }
 
@@ -210,7 +210,7 @@ impl Pane for ReportsPane {
                     );
                     cx.post(UiEvent::Error(msg));
                 } else if let Err(e) = cx.session.permit(Permission::WriteReports) {
-                    cx.post(UiEvent::Error(e.to_string()));
+                    cx.post(UiEvent::Error(e.said(cx.lang)));
                 } else {
                     cx.post(UiEvent::EditReport(r));
                 }
@@ -221,7 +221,7 @@ impl Pane for ReportsPane {
                 // Ask for the comment only of someone who may return it.
                 match cx.session.permit(Permission::ApproveReports) {
                     Ok(()) => self.list.ask(Asking::ReturnComment, ""),
-                    Err(e) => cx.post(UiEvent::Error(e.to_string())),
+                    Err(e) => cx.post(UiEvent::Error(e.said(cx.lang))),
                 }
             }
             Action::DistributeReport => self.step(cx, ReportStep::Distribute, None),

@@ -101,7 +101,7 @@ impl ResourcesPane {
                 cx.post(UiEvent::Status(format!("{}: {}", r.what, r.availability.label().get(cx.lang))));
                 cx.post(UiEvent::DataChanged);
             }
-            Err(e) => cx.post(UiEvent::Error(e.to_string())),
+            Err(e) => cx.post(UiEvent::Error(e.said(cx.lang))),
         }
     }
 }
@@ -156,7 +156,7 @@ impl Pane for ResourcesPane {
             return Ok(false);
         }
         self.fresh.mark(session).map_err(|e| e.to_string())?;
-        self.resources = session.resources().map_err(|e| e.to_string())?;
+        self.resources = session.resources().map_err(|e| e.said(session.lang))?;
         self.row = self.row.min(self.shown().len().saturating_sub(1));
         Ok(true)
     }

@@ -372,7 +372,7 @@ impl Ui {
                         let active = self.desk.as_ref().map(|d| d.incident().id);
                         self.overlays.push(Box::new(Picker::new(list, active)))
                     }
-                    Err(e) => self.set_status(e.to_string(), true),
+                    Err(e) => self.set_status(e.said(self.lang), true),
                 }
                 return true;
             }
@@ -384,7 +384,7 @@ impl Ui {
                 let incident = self.desk.as_ref().map(|d| d.incident().id);
                 match super::conflicts::Conflicts::open(&self.session, incident) {
                     Ok(c) => self.overlays.push(Box::new(c)),
-                    Err(e) => self.set_status(e.to_string(), true),
+                    Err(e) => self.set_status(e.said(self.lang), true),
                 }
                 return true;
             }
@@ -436,7 +436,7 @@ impl Ui {
             }
             UiEvent::Activate(incident) => {
                 if let Err(e) = self.activate(incident) {
-                    self.set_status(e.to_string(), true);
+                    self.set_status(e.said(self.lang), true);
                 }
             }
             UiEvent::DataChanged => self.refresh(),
@@ -462,7 +462,7 @@ impl Ui {
                         self.set_status(msg, false);
                         self.refresh();
                     }
-                    Err(e) => self.set_status(e.to_string(), true),
+                    Err(e) => self.set_status(e.said(self.lang), true),
                 }
             }
         }
@@ -477,7 +477,7 @@ impl Ui {
         }
         match self.session.waiting_alerts() {
             Ok(w) => self.waiting = w,
-            Err(e) => self.set_status(e.to_string(), true),
+            Err(e) => self.set_status(e.said(self.lang), true),
         }
     }
 
@@ -540,11 +540,11 @@ impl Ui {
         let mut written = 0;
         match self.session.deliver_injects(now) {
             Ok(e) => written += e.len(),
-            Err(e) => self.set_status(e.to_string(), true),
+            Err(e) => self.set_status(e.said(self.lang), true),
         }
         match self.session.escalate_due(now) {
             Ok(e) => written += e.len(),
-            Err(e) => self.set_status(e.to_string(), true),
+            Err(e) => self.set_status(e.said(self.lang), true),
         }
         if written > 0 {
             self.refresh();

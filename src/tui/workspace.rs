@@ -182,7 +182,7 @@ pub fn parse(file: &str, source: &str) -> Result<Vec<WorkspaceDef>, WorkspaceErr
                                 .get_ref()
                                 .as_str()
                                 .ok_or_else(|| err(r.span().start, "roles are names".into()))?;
-                            roles.push(Role::parse(s).map_err(|e| err(r.span().start, e.0))?);
+                            roles.push(Role::parse(s).map_err(|e| err(r.span().start, e.to_string()))?);
                         }
                     }
                     ("layout", _) => layout = Some(node(v, &err)?),

@@ -102,3 +102,18 @@ fn the_walk_finds_a_phrase_left_untranslated() {
         "{found:?}"
     );
 }
+
+/// Input the domain refuses is said in the user's language, on the command line as
+/// in the TUI: the rule is written once, in both languages, and the interface picks.
+#[test]
+fn a_refused_input_is_said_in_the_users_language() {
+    let h = crate::common::Home::new();
+    let (code, err) = h.fails(&["--lang", "nb", "contact", "add", "--name", "Kari", "--phone", "ring meg"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("«ring meg» er ikke et telefonnummer"), "{err}");
+    let (_, err) = h.fails(&["--lang", "en", "contact", "add", "--name", "Kari", "--phone", "ring meg"]);
+    assert!(err.contains("'ring meg' is not a phone number"), "{err}");
+    h.ok(&["incident", "new", "--title", "Flom"]);
+    let (_, err) = h.fails(&["--lang", "nb", "task", "add", "Ring BST", "--priority", "viktig"]);
+    assert!(err.contains("ukjent verdi «viktig»; mulige verdier er lav, normal, høy eller kritisk"), "{err}");
+}
