@@ -41,10 +41,6 @@ impl Lang {
             Lang::En => en.into(),
         }
     }
-
-    pub fn is_norwegian(self) -> bool {
-        self == Lang::Nb
-    }
 }
 
 /// A phrase in every interface language: leaving one out does not compile.

@@ -58,7 +58,7 @@ impl Session {
             escalate_after,
             &[],
             w.who(),
-            Utc::now(),
+            w.now,
         )?)
     }
 
@@ -103,7 +103,7 @@ impl Session {
         };
         members.push(member);
         let w = self.writer(Utc::now());
-        Ok(self.store.set_alert_list(&list.name, Some(&members), None, w.who(), Utc::now())?)
+        Ok(self.store.set_alert_list(&list.name, Some(&members), None, w.who(), w.now)?)
     }
 
     pub fn remove_from_alert_list(&mut self, name: &str, position: i64) -> Result<AlertList> {
@@ -119,7 +119,7 @@ impl Session {
             .map(|(n, _)| n)
             .collect();
         let w = self.writer(Utc::now());
-        Ok(self.store.set_alert_list(&list.name, Some(&members), None, w.who(), Utc::now())?)
+        Ok(self.store.set_alert_list(&list.name, Some(&members), None, w.who(), w.now)?)
     }
 
     /// The messages to someone: in sitroom for a user; SMS to the phone and e-mail for
@@ -266,7 +266,9 @@ impl Session {
                         })
                         .collect();
                     if found.len() > 1 {
-                        return Err(AppError::Usage(format!(
+                        return Err(AppError::Usage(crate::say!(
+                            self.lang,
+                            "mer enn én {w} i varsling {number}; gi plassen på listen",
                             "more than one {w} in alert {number}; give the place on the list"
                         )));
                     }
@@ -276,10 +278,12 @@ impl Session {
         }
         .cloned()
         .ok_or_else(|| {
-            AppError::Usage(match who {
-                None => format!("{} has not been alerted in alert {number}", self.user),
-                Some(w) => format!("{w} has not been alerted in alert {number}"),
-            })
+            let w = who.unwrap_or(&self.user);
+            AppError::Usage(crate::say!(
+                self.lang,
+                "{w} er ikke varslet i varsling {number}",
+                "{w} has not been alerted in alert {number}"
+            ))
         })?;
         if target.user.as_deref() != Some(self.user.as_str()) {
             self.permit(Permission::WriteLog)?;

@@ -23,7 +23,7 @@ impl Session {
         let w = self.writer(Utc::now());
         for (name, text) in DEFAULT_CARDS {
             let card = Card::parse(name, text)?;
-            self.store.save_card(&card, BUILT_IN, w.who(), Utc::now())?;
+            self.store.save_card(&card, BUILT_IN, w.who(), w.now)?;
         }
         Ok(())
     }
@@ -69,7 +69,7 @@ impl Session {
         let w = self.writer(Utc::now());
         let mut out = Vec::new();
         for (card, source) in cards {
-            let new = self.store.save_card(&card, &source, w.who(), Utc::now())?;
+            let new = self.store.save_card(&card, &source, w.who(), w.now)?;
             out.push((card.name, new));
         }
         Ok(out)

@@ -95,9 +95,14 @@ impl Session {
                 self.invalid("den ansvarlige må være ren tekst", "the responsible must be plain text")
             );
         }
-        let same = who.clone();
-        let check =
-            move |m: &MediaInquiry| if m.responsible == same { Err("no change".to_string()) } else { Ok(()) };
+        let (same, lang) = (who.clone(), self.lang);
+        let check = move |m: &MediaInquiry| {
+            if m.responsible == same {
+                Err(lang.pick("ingen endring", "no change"))
+            } else {
+                Ok(())
+            }
+        };
         self.change_inquiry(incident, number, MediaChange::Responsible(who), check, |b, a| {
             match (&a.responsible, &b.responsible) {
                 (Some(r), _) => format!("{}: ansvarlig {r}", name(a)),

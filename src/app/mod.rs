@@ -84,7 +84,6 @@ pub struct Session {
 }
 
 impl Session {
-    /// The domain's verdict on some input, its problem said in the session's language.
     /// Input refused, in every language (the interface says it in its own).
     pub(crate) fn invalid(&self, nb: &str, en: &str) -> AppError {
         AppError::Invalid(Invalid::new(nb, en))

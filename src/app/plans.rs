@@ -4,7 +4,7 @@ use super::{AppError, Result, Session};
 use crate::domain::contact::{free_text, line};
 use crate::domain::plan::{LinkKind, Plan, PlanLink};
 use crate::domain::roles::Permission;
-use crate::domain::ros::{scale, RosEvent};
+use crate::domain::ros::{scale, RosEvent, CONSEQUENCE_WORD, LIKELIHOOD_WORD};
 use crate::domain::task::{NewTask, Task};
 use crate::domain::{Incident, LogEntry};
 use crate::lang::Text;
@@ -37,7 +37,10 @@ impl Session {
                 .flatten();
             l.target = match found {
                 Some(r) => format!("{} {}", r.number, r.what),
-                None => format!("{} (finnes ikke lenger)", l.target),
+                None => {
+                    let gone = self.lang.pick("finnes ikke lenger", "no longer there");
+                    format!("{} ({gone})", l.target)
+                }
             };
         }
         Ok(())
@@ -56,7 +59,7 @@ impl Session {
             ..new
         };
         let w = self.writer(Utc::now());
-        Ok(self.store.create_plan(&new, w.who(), Utc::now())?)
+        Ok(self.store.create_plan(&new, w.who(), w.now)?)
     }
 
     /// Record that a plan was revised now, and when it must be next.
@@ -81,7 +84,7 @@ impl Session {
             }
         };
         let w = self.writer(Utc::now());
-        Ok(self.store.link_plan(number, &PlanLink { kind, target }, w.who(), Utc::now())?)
+        Ok(self.store.link_plan(number, &PlanLink { kind, target }, w.who(), w.now)?)
     }
 
     pub fn ros_events(&self) -> Result<Vec<RosEvent>> {
@@ -106,19 +109,19 @@ impl Session {
         let e = NewRosEvent {
             title,
             description: free_text(Text::new("beskrivelsen", "the description"), description)?,
-            likelihood: scale("likelihood", likelihood)?,
-            consequence: scale("consequence", consequence)?,
+            likelihood: scale(LIKELIHOOD_WORD, likelihood)?,
+            consequence: scale(CONSEQUENCE_WORD, consequence)?,
             vulnerabilities: free_text(Text::new("sårbarhetene", "the vulnerabilities"), vulnerabilities)?,
         };
         let w = self.writer(Utc::now());
-        Ok(self.store.add_ros_event(&e, w.who(), Utc::now())?)
+        Ok(self.store.add_ros_event(&e, w.who(), w.now)?)
     }
 
     pub fn score_ros_event(&mut self, number: i64, likelihood: i64, consequence: i64) -> Result<RosEvent> {
         self.permit(Permission::ManagePreparedness)?;
-        let (l, c) = (scale("likelihood", likelihood)?, scale("consequence", consequence)?);
+        let (l, c) = (scale(LIKELIHOOD_WORD, likelihood)?, scale(CONSEQUENCE_WORD, consequence)?);
         let w = self.writer(Utc::now());
-        Ok(self.store.score_ros_event(number, l, c, w.who(), Utc::now())?)
+        Ok(self.store.score_ros_event(number, l, c, w.who(), w.now)?)
     }
 
     pub fn add_ros_measure(&mut self, event: i64, m: NewMeasure) -> Result<RosEvent> {
@@ -134,7 +137,7 @@ impl Session {
             .filter(|o| !o.is_empty());
         let m = NewMeasure { text, owner, ..m };
         let w = self.writer(Utc::now());
-        Ok(self.store.add_measure(event, &m, w.who(), Utc::now())?)
+        Ok(self.store.add_measure(event, &m, w.who(), w.now)?)
     }
 
     /// "From ROS to measures": a measure becomes a task of the incident (often a standing

@@ -165,13 +165,17 @@ impl Session {
     pub fn new_report_version(&mut self, incident: &Incident, number: i64) -> Result<(Report, LogEntry)> {
         self.permit(Permission::WriteReports)?;
         self.ensure_open(incident)?;
+        let lang = self.lang;
         let check = |r: &Report| match r.status {
             ReportStatus::Approved | ReportStatus::Distributed => Ok(()),
-            s => Err(format!(
-                "report {number} v{} is {}: it can still be edited, no new version is needed",
-                r.version,
-                s.label().get(Lang::En)
-            )),
+            s => {
+                let (v, status) = (r.version, s.label().get(lang));
+                Err(crate::say!(
+                    lang,
+                    "rapport {number} v{v} er {status}: den kan fortsatt endres, en ny versjon trengs ikke",
+                    "report {number} v{v} is {status}: it can still be edited, no new version is needed"
+                ))
+            }
         };
         let now = Utc::now();
         let w = self.writer(now);

@@ -123,10 +123,14 @@ impl Session {
         }
         let now = Utc::now();
         let w = self.writer(now);
-        let wanted = assignee.clone();
+        let (wanted, lang) = (assignee.clone(), self.lang);
         let check = move |t: &Task| {
             if t.assignee == wanted {
-                Err(format!("task {number} is already assigned so"))
+                Err(crate::say!(
+                    lang,
+                    "oppgave {number} er allerede tildelt slik",
+                    "task {number} is already assigned so"
+                ))
             } else {
                 Ok(())
             }

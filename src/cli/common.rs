@@ -111,8 +111,8 @@ pub fn parse_interval(s: &str) -> Result<Duration, String> {
 }
 
 #[cfg(feature = "server")]
-pub fn roles(names: &[String]) -> Result<Vec<Role>, String> {
-    names.iter().map(|r| Role::parse(r).map_err(|e| e.to_string())).collect()
+pub fn roles(names: &[String]) -> Result<Vec<Role>, CliError> {
+    Ok(names.iter().map(|r| Role::parse(r)).collect::<Result<_, _>>()?)
 }
 
 /// A password from the first line of standard input, or asked for on the terminal

@@ -256,14 +256,16 @@ impl Printer {
                 "hendelse {n}: loggens hash-kjede er hel ({count} loggføringer)",
                 "incident {n}: the log's hash chain is intact ({count} entries)"
             ),
-            Err(b) => {
-                let (ChainBreak::Altered { seq, .. } | ChainBreak::Unlinked { seq, .. }) = b;
-                crate::say!(
-                    self.lang,
-                    "hendelse {n}: BRUTT ved loggføring #{seq}: {b}",
-                    "incident {n}: BROKEN at {b}"
-                )
-            }
+            Err(b @ ChainBreak::Altered { seq, id }) => crate::say!(
+                self.lang,
+                "hendelse {n}: BRUTT ved loggføring #{seq} ({id}): innholdet stemmer ikke med hashen, den er endret",
+                "incident {n}: BROKEN at {b}"
+            ),
+            Err(b @ ChainBreak::Unlinked { seq, id }) => crate::say!(
+                self.lang,
+                "hendelse {n}: BRUTT ved loggføring #{seq} ({id}): den følger ikke loggføringen før, en loggføring er fjernet, satt inn eller flyttet",
+                "incident {n}: BROKEN at {b}"
+            ),
         };
         writeln!(out, "{said}")
     }

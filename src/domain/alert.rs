@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 codes! {
     /// An answer to an alert.
-    pub enum Ack: "answer", "answers" {
+    pub enum Ack: "svar" / "answer", "answers" {
         Received = "mottatt" | "received" | "ok" | "1",
         Coming = "kommer" | "coming" | "2",
         CannotCome = "kan ikke" | "kanikke" | "cannot" | "cannot come" | "no" | "3",
@@ -21,7 +21,7 @@ codes! {
 
 codes! {
     /// How a message reaches someone.
-    pub enum Channel: "channel", "channels" {
+    pub enum Channel: "kanal" / "channel", "channels" {
         /// Users of this installation: shown in sitroom at once.
         App = "app",
         Email = "e-post" | "email",
@@ -31,7 +31,7 @@ codes! {
 
 codes! {
     /// Where a message stands in the outbox.
-    pub enum Delivery: "delivery status", "statuses" {
+    pub enum Delivery: "leveringsstatus" / "delivery status", "statuses" {
         Waiting = "venter",
         Delivered = "levert",
         NotDelivered = "ikke levert",

@@ -22,13 +22,13 @@ pub fn one_of(codes: &[&str], or: &str) -> String {
     }
 }
 
-/// `codes! { pub enum Name: "what", "whats" { Variant = "code" | "word" | …, … } }`:
+/// `codes! { pub enum Name: "hva" / "what", "whats" { Variant = "code" | "word" | …, … } }`:
 /// the enum (serialised as its codes), `ALL`, `name()` (the code) and `parse()`, which
 /// takes the code or any of the words, in either language.
 macro_rules! codes {
     (
         $(#[$meta:meta])*
-        pub enum $name:ident: $what:literal, $whats:literal {
+        pub enum $name:ident: $what_nb:literal / $what:literal, $whats:literal {
             $($(#[$vmeta:meta])* $variant:ident = $code:literal $(| $word:literal)*),+ $(,)?
         }
     ) => {
@@ -67,7 +67,7 @@ macro_rules! codes {
                 let codes: Vec<&str> = Self::ALL.iter().map(|v| v.name()).collect();
                 let (nb, en) = ($crate::domain::codes::one_of(&codes, "eller"), $crate::domain::codes::one_of(&codes, "or"));
                 Err($crate::domain::Invalid::new(
-                    format!("ukjent verdi «{typed}»; mulige verdier er {nb}"),
+                    format!("ukjent {} «{typed}»; mulige verdier er {nb}", $what_nb),
                     format!("unknown {} '{typed}'; {} are {en}", $what, $whats),
                 ))
             }
@@ -75,7 +75,7 @@ macro_rules! codes {
 
         impl $crate::domain::codes::Coded for $name {
             fn from_code(code: &str) -> Option<Self> {
-                $name::parse(code).ok()
+                Self::ALL.iter().copied().find(|v| v.name() == code)
             }
         }
     };

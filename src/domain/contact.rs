@@ -163,7 +163,7 @@ impl Contact {
 
 codes! {
     /// How available a resource is.
-    pub enum Availability: "availability", "availabilities" {
+    pub enum Availability: "tilgjengelighet" / "availability", "availabilities" {
         Available = "tilgjengelig" | "" | "available" | "ledig",
         InUse = "i bruk" | "in use" | "opptatt",
         Unavailable = "utilgjengelig" | "unavailable" | "ute av drift",

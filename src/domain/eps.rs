@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 codes! {
-    pub enum EpsKind: "kind", "kinds" {
+    pub enum EpsKind: "type" / "kind", "kinds" {
         Evacuated = "evakuert" | "evacuated" | "evacuee",
         Affected = "berørt" | "affected",
         /// An inquiry from next of kin about someone.
@@ -21,7 +21,7 @@ codes! {
 }
 
 codes! {
-    pub enum EpsStatus: "status", "statuses" {
+    pub enum EpsStatus: "status" / "status", "statuses" {
         Registered = "registrert" | "registered" | "ny" | "new",
         Missing = "savnet" | "missing",
         CaredFor = "ivaretatt" | "cared for" | "safe",
@@ -29,14 +29,6 @@ codes! {
         Closed = "avsluttet" | "closed" | "done",
     }
 }
-
-pub const EPS_STATUSES: [EpsStatus; 5] = [
-    EpsStatus::Registered,
-    EpsStatus::Missing,
-    EpsStatus::CaredFor,
-    EpsStatus::FollowingUp,
-    EpsStatus::Closed,
-];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Registration {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 codes! {
-    pub enum PointKind: "kind", "kinds" {
+    pub enum PointKind: "type" / "kind", "kinds" {
         WentWell = "bra" | "good" | "went well" | "well",
         Improve = "forbedre" | "improve" | "forbedring",
     }

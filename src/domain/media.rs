@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 codes! {
     #[derive(PartialOrd, Ord)]
-    pub enum MediaStatus: "media status", "statuses" {
+    pub enum MediaStatus: "status for mediehenvendelser" / "media status", "statuses" {
         New = "ny" | "new",
         InProgress = "under arbeid" | "in progress" | "started",
         Answered = "besvart" | "answered",

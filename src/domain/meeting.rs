@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 codes! {
-    pub enum MeetingStatus: "meeting status", "statuses" {
+    pub enum MeetingStatus: "møtestatus" / "meeting status", "statuses" {
         Planned = "planlagt" | "planned",
         Ongoing = "pågår" | "ongoing",
         Ended = "avsluttet" | "ended",

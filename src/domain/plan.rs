@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 codes! {
     /// What a plan links to.
-    pub enum LinkKind: "link", "links" {
+    pub enum LinkKind: "lenke" / "link", "links" {
         AlertList = "alert-list" | "alert" | "varslingsliste" | "liste",
         Resource = "resource" | "ressurs",
         Card = "card" | "tiltakskort" | "kort",

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 codes! {
-    pub enum ReportStatus: "report status", "statuses" {
+    pub enum ReportStatus: "rapportstatus" / "report status", "statuses" {
         Draft = "utkast" | "draft",
         Submitted = "til godkjenning" | "submitted",
         Approved = "godkjent" | "approved",

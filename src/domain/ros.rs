@@ -13,16 +13,18 @@ pub const CONSEQUENCE: [&str; 5] =
     ["ubetydelig", "mindre alvorlig", "alvorlig", "svært alvorlig", "katastrofal"];
 
 /// A score of 1 to 5.
-pub fn scale(what: &str, v: i64) -> Result<u8, Invalid> {
+pub fn scale(what: crate::lang::Text, v: i64) -> Result<u8, Invalid> {
     if (1..=5).contains(&v) {
         Ok(v as u8)
     } else {
-        Err(Invalid::new(
-            format!("{what} gis 1 til 5, ikke {v}"),
-            format!("{what} is scored 1 to 5, not {v}"),
-        ))
+        let (nb, en) = (what.get(crate::lang::Lang::Nb), what.get(crate::lang::Lang::En));
+        Err(Invalid::new(format!("{nb} gis 1 til 5, ikke {v}"), format!("{en} is scored 1 to 5, not {v}")))
     }
 }
+
+/// What the two scores are called.
+pub const LIKELIHOOD_WORD: crate::lang::Text = crate::lang::Text::new("sannsynlighet", "likelihood");
+pub const CONSEQUENCE_WORD: crate::lang::Text = crate::lang::Text::new("konsekvens", "consequence");
 
 /// The risk of a cell, as ROS registers colour it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -262,7 +264,7 @@ mod tests {
         assert_eq!(Level::of(2, 5), Level::High);
         assert_eq!(Level::of(5, 5), Level::High);
         assert_eq!(event(1, 4, 3).score(), 12);
-        assert!(scale("sannsynlighet", 6).is_err() && scale("k", 0).is_err());
+        assert!(scale(LIKELIHOOD_WORD, 6).is_err() && scale(CONSEQUENCE_WORD, 0).is_err());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 codes! {
     #[derive(PartialOrd, Ord)]
-    pub enum TaskStatus: "task status", "statuses" {
+    pub enum TaskStatus: "oppgavestatus" / "task status", "statuses" {
         New = "ny" | "new",
         InProgress = "pågår" | "in progress" | "started",
         Done = "utført" | "done",
@@ -40,7 +40,7 @@ impl TaskStatus {
 
 codes! {
     #[derive(PartialOrd, Ord, Default)]
-    pub enum Priority: "priority", "priorities" {
+    pub enum Priority: "prioritet" / "priority", "priorities" {
         Lav = "lav" | "low" | "1",
         #[default]
         Normal = "normal" | "2",

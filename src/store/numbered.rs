@@ -49,7 +49,7 @@ pub(super) trait Numbered: Sized {
 }
 
 /// `SELECT` of `T`'s columns with the incident joined, `WHERE` the filter holds.
-pub(super) fn select<T: Numbered>(filter: &str) -> String {
+fn select<T: Numbered>(filter: &str) -> String {
     format!(
         "SELECT {columns} FROM {table} {a} JOIN incidents i ON i.id = {a}.incident_id WHERE {filter}",
         columns = T::COLUMNS,

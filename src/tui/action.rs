@@ -182,7 +182,7 @@ pub struct Keys {
     /// Its heading in help.
     pub heading: Text,
     /// The actions, in groups (those many contexts share, like [`LIST`], and the
-    /// context's own), in the order help lists them.
+    /// context's own). Help lists a context's bound keys in the order of `actions!`.
     pub groups: &'static [&'static [Meaning]],
     pub hints: &'static [Action],
 }

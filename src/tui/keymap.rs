@@ -60,13 +60,9 @@ impl Context {
         matches!(self, Context::Entry | Context::Filter | Context::Picker | Context::Form | Context::Editor)
     }
 
-    pub fn index(self) -> usize {
-        CONTEXTS.iter().position(|(c, ..)| *c == self).expect("listed")
-    }
-
     /// What the keys do here.
     pub fn keys(self) -> &'static Keys {
-        CONTEXTS[self.index()].2
+        CONTEXTS.iter().find(|(c, ..)| *c == self).expect("every context is listed").2
     }
 
     /// What `action` does here: this context's meaning, else the global one.

@@ -369,7 +369,7 @@ impl LogPane {
     }
 
     /// Merge the history if it has arrived; true when the view changed.
-    pub fn poll_history(&mut self) -> Result<bool, String> {
+    pub fn poll_history(&mut self, lang: crate::lang::Lang) -> Result<bool, String> {
         let Some(rx) = &self.history else {
             return Ok(false);
         };
@@ -377,7 +377,9 @@ impl LogPane {
             Ok(loaded) => loaded,
             Err(std::sync::mpsc::TryRecvError::Empty) => return Ok(false),
             Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                Err("the log history could not be loaded".into())
+                Err(Text::new("loggens historikk kunne ikke lastes", "the log history could not be loaded")
+                    .get(lang)
+                    .to_string())
             }
         };
         self.history = None;

@@ -45,12 +45,15 @@ pub enum Answer<K> {
     Dropped,
 }
 
-/// Typing into a one-line text: a character (not a Ctrl chord) is added, Backspace
-/// takes the last one away. Whether the text changed. The one rule for every line
-/// a pane edits (prompts, searches, filters, the incident form's title).
+/// Typing into a one-line text: a character is added, Backspace takes the last one
+/// away. Whether the text changed. The one rule for every line a pane edits (prompts,
+/// searches, filters, the incident form's title). A Ctrl or Alt chord is not typing;
+/// Ctrl and Alt together are AltGr on Windows (`@`, `{`, `€` on a Norwegian keyboard).
 pub fn edit(text: &mut String, key: &crossterm::event::KeyEvent) -> bool {
+    let chord = key.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
+    let typed = chord.is_empty() || chord == KeyModifiers::CONTROL | KeyModifiers::ALT;
     match key.code {
-        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => text.push(c),
+        KeyCode::Char(c) if typed => text.push(c),
         KeyCode::Backspace => {
             text.pop();
         }

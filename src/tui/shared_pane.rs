@@ -93,7 +93,7 @@ impl SharedPane {
                     s.fetch_shared(&incident)
                 })
                 .map(|f| (f.reports.len(), f.receipts))
-                .map_err(|e| e.to_string());
+                .map_err(|e| e.said(lang));
             let _ = tx.send(got);
         });
         self.fetching = Some(rx);

@@ -487,7 +487,7 @@ impl Ui {
         let mut changed = self.tick_overlays(now);
         changed |= self.poll_sync(now);
         if let Some(desk) = &mut self.desk {
-            match desk.log.poll_history() {
+            match desk.log.poll_history(self.lang) {
                 Ok(c) => changed |= c,
                 Err(e) => {
                     self.status = Some(Status { text: e, level: Level::Error, since: now });

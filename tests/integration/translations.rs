@@ -115,5 +115,8 @@ fn a_refused_input_is_said_in_the_users_language() {
     assert!(err.contains("'ring meg' is not a phone number"), "{err}");
     h.ok(&["incident", "new", "--title", "Flom"]);
     let (_, err) = h.fails(&["--lang", "nb", "task", "add", "Ring BST", "--priority", "viktig"]);
-    assert!(err.contains("ukjent verdi «viktig»; mulige verdier er lav, normal, høy eller kritisk"), "{err}");
+    assert!(
+        err.contains("ukjent prioritet «viktig»; mulige verdier er lav, normal, høy eller kritisk"),
+        "{err}"
+    );
 }
