@@ -151,14 +151,7 @@ impl Session {
     ) -> Result<Resource> {
         self.permit(Permission::ManagePreparedness)?;
         let r = self.store.resource(number)?;
-        let mut new = NewResource {
-            what: r.what,
-            location: r.location,
-            quantity: r.quantity,
-            owner: r.owner,
-            availability: r.availability,
-            notes: r.notes,
-        };
+        let mut new = r.into_new();
         change(&mut new);
         let new = new.validated()?;
         let (user, device) = self.who();

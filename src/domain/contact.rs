@@ -184,6 +184,20 @@ pub struct Resource {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Resource {
+    /// Its editable fields, to change and check again.
+    pub fn into_new(self) -> NewResource {
+        NewResource {
+            what: self.what,
+            location: self.location,
+            quantity: self.quantity,
+            owner: self.owner,
+            availability: self.availability,
+            notes: self.notes,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewResource {
     pub what: String,

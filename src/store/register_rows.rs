@@ -5,7 +5,7 @@
 
 use super::columns::read_row;
 use super::Result;
-use crate::domain::contact::{Availability, Contact, NewResource, Resource};
+use crate::domain::contact::{Availability, Contact, Resource};
 use rusqlite::{params, Row, Transaction};
 use uuid::Uuid;
 
@@ -48,14 +48,7 @@ pub(super) fn refold_resource(tx: &Transaction<'_>, id: Uuid) -> Result<()> {
     let r = tx
         .prepare_cached(&format!("SELECT {RESOURCE_COLUMNS} FROM resources WHERE id = ?1"))?
         .query_row([id.to_string()], resource_from_row)?;
-    let new = NewResource {
-        what: r.what,
-        location: r.location,
-        quantity: r.quantity,
-        owner: r.owner,
-        availability: r.availability,
-        notes: r.notes,
-    };
+    let new = r.into_new();
     tx.prepare_cached("UPDATE resources SET folded = ?2 WHERE id = ?1")?
         .execute(params![id.to_string(), new.folded()])?;
     Ok(())

@@ -37,7 +37,7 @@ pub struct Help {
 /// (heading or none, keys, description) rows of the help text.
 pub fn rows(keymap: &Keymap, lang: Lang) -> Vec<(Option<&'static str>, String, &'static str)> {
     let mut out = Vec::new();
-    for (ctx, _, keys) in CONTEXTS {
+    for &(ctx, _, keys) in CONTEXTS {
         let bindings: Vec<_> = keymap.bindings(ctx).collect();
         if bindings.is_empty() {
             continue;

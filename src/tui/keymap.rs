@@ -33,7 +33,7 @@ pub enum Context {
 
 /// Every context: its section name in keymap files and what its keys do (declared
 /// by the pane it belongs to). The one list of contexts.
-pub const CONTEXTS: [(Context, &str, &Keys); 18] = [
+pub const CONTEXTS: &[(Context, &str, &Keys)] = &[
     (Context::Global, "global", &super::ui::GLOBAL),
     (Context::Entry, "entry", &super::log_pane::ENTRY),
     (Context::Log, "log", &super::log_pane::LOG),

@@ -25,8 +25,8 @@ pub enum Node {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkspaceDef {
     pub name: String,
-    pub label_nb: String,
-    pub label_en: String,
+    /// What the title bar calls it, in every language.
+    pub label: crate::lang::Phrase,
     pub roles: Vec<Role>,
     pub layout: Node,
     /// The pane that has the focus when the workspace is chosen (default: the log,
@@ -79,10 +79,7 @@ impl Node {
 
 impl WorkspaceDef {
     pub fn label(&self, lang: crate::lang::Lang) -> &str {
-        match lang {
-            crate::lang::Lang::Nb => &self.label_nb,
-            crate::lang::Lang::En => &self.label_en,
-        }
+        self.label.get(lang)
     }
 }
 
@@ -220,7 +217,8 @@ pub fn parse(file: &str, source: &str) -> Result<Vec<WorkspaceDef>, WorkspaceErr
             }
             let label_nb = label_nb.unwrap_or_else(|| name.clone());
             let label_en = label_en.unwrap_or_else(|| label_nb.clone());
-            defs.push(WorkspaceDef { name, label_nb, label_en, roles, layout, focus });
+            let label = crate::lang::Phrase::new(label_nb, label_en);
+            defs.push(WorkspaceDef { name, label, roles, layout, focus });
         }
     }
     if defs.is_empty() {

@@ -30,7 +30,7 @@ fn labels<T: Label + std::fmt::Debug>(all: &[T]) -> Vec<(String, Text)> {
 
 fn every_phrase() -> Vec<(String, Text)> {
     let mut all: Vec<(String, Text)> = Strings::all().into_iter().map(|(k, t)| (k.to_string(), t)).collect();
-    for (context, name, keys) in CONTEXTS {
+    for &(context, name, keys) in CONTEXTS {
         assert_eq!(keys.context, context, "[{name}] declares its own keys");
         all.push((format!("[{name}] heading"), keys.heading));
         for m in keys.actions() {
