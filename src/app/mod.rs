@@ -50,11 +50,13 @@ pub enum AppError {
 }
 
 impl AppError {
-    /// The error in `lang`: input refused is said in every language; the rest (the
-    /// store's errors, refusals made with the session's language) as it is.
+    /// The error in `lang`: input refused and the store's "no such" and conflicts are
+    /// said in every language; the rest (refusals made in the session's language, the
+    /// database's own errors) as it is.
     pub fn said(&self, lang: crate::i18n::Lang) -> String {
         match self {
             AppError::Invalid(problem) => problem.said(lang).to_string(),
+            AppError::Store(e) => e.said(lang),
             other => other.to_string(),
         }
     }

@@ -40,8 +40,9 @@ impl From<crate::store::StoreError> for ServerError {
     fn from(e: crate::store::StoreError) -> Self {
         use crate::store::StoreError as S;
         match e {
-            S::NotFound(m) => ServerError::NotFound(m),
-            S::Conflict(m) => ServerError::Conflict(m),
+            // The server speaks English on the wire: it has no user's language.
+            S::NotFound(m) => ServerError::NotFound(m.get(crate::lang::Lang::En).to_string()),
+            S::Conflict(m) => ServerError::Conflict(m.get(crate::lang::Lang::En).to_string()),
             other => ServerError::Internal(other.to_string()),
         }
     }

@@ -133,7 +133,10 @@ impl Store {
         let taken: bool =
             tx.query_row("SELECT count(*) FROM alert_lists WHERE name = ?1", [name], |r| r.get(0))?;
         if taken {
-            return Err(StoreError::Conflict(format!("there is already an alert list named {name}")));
+            return Err(StoreError::conflict(
+                format!("det finnes allerede en varslingsliste som heter {name}"),
+                format!("there is already an alert list named {name}"),
+            ));
         }
         let number = numbered::next_in_register(&tx, "alert_lists")?;
         let id = Uuid::now_v7();
@@ -192,8 +195,12 @@ impl Store {
             )?
             .query_row([name], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
             .optional()?;
-        let (id, number, name, scenario, escalate_after) =
-            row.ok_or_else(|| StoreError::NotFound(format!("there is no alert list {name}")))?;
+        let (id, number, name, scenario, escalate_after) = row.ok_or_else(|| {
+            StoreError::not_found(
+                format!("det finnes ingen varslingsliste {name}"),
+                format!("there is no alert list {name}"),
+            )
+        })?;
         let members = list_members(&self.conn, &id)?;
         Ok(AlertList {
             id: Uuid::parse_str(&id).unwrap_or_default(),
@@ -264,7 +271,10 @@ impl Store {
             .query_row(params![incident.id.to_string(), number], |r| r.get(0))
             .optional()?
             .ok_or_else(|| {
-                StoreError::NotFound(format!("incident {} has no alert {number}", incident.number))
+                StoreError::not_found(
+                    format!("hendelse {} har ingen varsling {number}", incident.number),
+                    format!("incident {} has no alert {number}", incident.number),
+                )
             })
     }
 
@@ -349,7 +359,10 @@ impl Store {
             )
             .optional()?;
         let rid = rid.ok_or_else(|| {
-            StoreError::NotFound(format!("no one at place {position} has been alerted in alert {number}"))
+            StoreError::not_found(
+                format!("ingen på plass {position} er varslet i varsling {number}"),
+                format!("no one at place {position} has been alerted in alert {number}"),
+            )
         })?;
         tx.execute(
             "UPDATE alert_recipients SET ack = ?2, ack_at = ?3, ack_by = ?4 WHERE id = ?1",
@@ -386,7 +399,10 @@ impl Store {
             (ids.iter().find(|(_, p, _)| *p == from), ids.iter().find(|(_, p, _)| *p == to))
         else {
             // Escalated a moment ago by another sitroom on this database: nothing to do.
-            return Err(StoreError::Conflict(format!("alert {number} has already been escalated there")));
+            return Err(StoreError::conflict(
+                format!("varsling {number} er allerede eskalert der"),
+                format!("alert {number} has already been escalated there"),
+            ));
         };
         let (before, next) = (before.0.clone(), next.0.clone());
         tx.execute("UPDATE alert_recipients SET escalated = 1 WHERE id = ?1", [&before])?;
@@ -432,9 +448,13 @@ impl Store {
             [id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )?;
-        let incident = self
-            .incident_by_id(Uuid::parse_str(&incident_id).unwrap_or_default())?
-            .ok_or_else(|| StoreError::NotFound(format!("the incident of delivery {id} is gone")))?;
+        let incident =
+            self.incident_by_id(Uuid::parse_str(&incident_id).unwrap_or_default())?.ok_or_else(|| {
+                StoreError::not_found(
+                    format!("hendelsen til utsending {id} finnes ikke lenger"),
+                    format!("the incident of delivery {id} is gone"),
+                )
+            })?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "UPDATE alert_deliveries SET status = ?2, note = ?3, attempts = attempts + 1, updated_at = ?4 WHERE id = ?1",

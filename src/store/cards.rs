@@ -110,8 +110,12 @@ impl Store {
                 ))
             })
             .optional()?;
-        let (id, name, title, scenario, about, source, updated) =
-            row.ok_or_else(|| StoreError::NotFound(format!("there is no action card {name}")))?;
+        let (id, name, title, scenario, about, source, updated) = row.ok_or_else(|| {
+            StoreError::not_found(
+                format!("det finnes ikke noe tiltakskort {name}"),
+                format!("there is no action card {name}"),
+            )
+        })?;
         let items = self
             .conn
             .prepare_cached(
@@ -157,7 +161,12 @@ impl Store {
         let card_id: String = tx
             .query_row("SELECT id FROM cards WHERE name = ?1", [name], |r| r.get(0))
             .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("there is no action card {name}")))?;
+            .ok_or_else(|| {
+                StoreError::not_found(
+                    format!("det finnes ikke noe tiltakskort {name}"),
+                    format!("there is no action card {name}"),
+                )
+            })?;
         let made =
             tasks.iter().map(|t| insert_task(&tx, incident, t, who, now)).collect::<Result<Vec<_>>>()?;
         let numbers: Vec<String> = made.iter().map(|t| t.number.to_string()).collect();

@@ -205,7 +205,7 @@ impl Store {
             None => self.meta_or_insert("signing_key", &SigningKey::generate().to_text())?,
         };
         SigningKey::from_text(&kept)
-            .ok_or_else(|| super::StoreError::Conflict("this database's signing key is damaged".into()))
+            .ok_or_else(|| super::StoreError::refused("this database's signing key is damaged"))
     }
 
     /// Who seals what this database writes: on a sync server's own file the server's

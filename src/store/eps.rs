@@ -93,7 +93,10 @@ impl Store {
             )
             .optional()?
             .ok_or_else(|| {
-                StoreError::NotFound(format!("incident {} has no EPS registration {number}", incident.number))
+                StoreError::not_found(
+                    format!("hendelse {} har ingen EPS-registrering {number}", incident.number),
+                    format!("incident {} has no EPS registration {number}", incident.number),
+                )
             })?;
         tx.execute(
             "UPDATE eps_registrations SET status = ?2, handled_by = ?3, updated_at = ?4 WHERE id = ?1",

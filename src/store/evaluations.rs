@@ -4,6 +4,7 @@ use super::columns::read_row;
 use super::log::{append_in, NewEntryRecord};
 use super::numbered::{self, Stamp};
 use super::oplog::note;
+use super::plans::no_plan;
 use super::ros::no_event;
 use super::tasks::insert_task;
 use super::{Result, Store};
@@ -28,9 +29,7 @@ impl Store {
         let NewPoint { kind, text, plan, ros } = new;
         let (who, now) = (by.who(), by.now);
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let plan_id = plan
-            .map(|n| numbered::id_in_register(&tx, "plans", n, || format!("there is no plan {n}")))
-            .transpose()?;
+        let plan_id = plan.map(|n| numbered::id_in_register(&tx, "plans", n, || no_plan(n))).transpose()?;
         let ros_id =
             ros.map(|n| numbered::id_in_register(&tx, "ros_events", n, || no_event(n))).transpose()?;
         let made = task.map(|t| insert_task(&tx, incident, t, who, now)).transpose()?;

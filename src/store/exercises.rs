@@ -34,10 +34,11 @@ impl Store {
                 r.get(0)
             })?;
         if started {
-            return Err(StoreError::Conflict(format!(
-                "the exercise in incident {} has already started",
-                incident.number
-            )));
+            let n = incident.number;
+            return Err(StoreError::conflict(
+                format!("øvelsen i hendelse {n} har allerede begynt"),
+                format!("the exercise in incident {n} has already started"),
+            ));
         }
         tx.execute(
             "INSERT INTO exercise_clocks (incident_id, started_at, script) VALUES (?1, ?2, ?3)",

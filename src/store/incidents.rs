@@ -78,7 +78,12 @@ impl Store {
             .prepare_cached(&format!("SELECT {COLUMNS} FROM incidents WHERE number = ?1"))?
             .query_row([number], from_row)
             .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("there is no incident number {number}")))
+            .ok_or_else(|| {
+                StoreError::not_found(
+                    format!("det finnes ingen hendelse nummer {number}"),
+                    format!("there is no incident number {number}"),
+                )
+            })
     }
 
     pub fn incident_by_id(&self, id: Uuid) -> Result<Option<Incident>> {
@@ -110,7 +115,10 @@ impl Store {
             params![status.as_str(), closed_at, number],
         )?;
         if changed == 0 {
-            return Err(StoreError::NotFound(format!("there is no incident number {number}")));
+            return Err(StoreError::not_found(
+                format!("det finnes ingen hendelse nummer {number}"),
+                format!("there is no incident number {number}"),
+            ));
         }
         let incident = tx
             .prepare_cached(&format!("SELECT {COLUMNS} FROM incidents WHERE number = ?1"))?

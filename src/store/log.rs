@@ -89,9 +89,10 @@ pub(super) fn append_in(
         match owner {
                 Some(o) if o == incident_key => continue,
                 Some(_) => {
-                    return Err(StoreError::Conflict(format!(
-                        "entry {id_key} is already in another incident; an entry belongs to one incident only (leave out \"id\" to copy it as a new entry)"
-                    )))
+                    return Err(StoreError::conflict(
+                        format!("loggføring {id_key} er allerede i en annen hendelse; en loggføring hører til én hendelse (utelat \"id\" for å kopiere den som en ny)"),
+                        format!("entry {id_key} is already in another incident; an entry belongs to one incident only (leave out \"id\" to copy it as a new entry)"),
+                    ))
                 }
                 None => {}
             }
@@ -101,10 +102,11 @@ pub(super) fn append_in(
                 .query_row([target.to_string()], |r| r.get(0))
                 .optional()?;
             if owner.as_deref() != Some(incident_key.as_str()) {
-                return Err(StoreError::NotFound(format!(
-                    "entry {target} to correct is not in incident {}",
-                    incident.number
-                )));
+                let n = incident.number;
+                return Err(StoreError::not_found(
+                    format!("loggføringen {target} som skal rettes er ikke i hendelse {n}"),
+                    format!("entry {target} to correct is not in incident {n}"),
+                ));
             }
         }
         seq += 1;
@@ -206,7 +208,12 @@ impl Store {
             ))?
             .query_row(params![incident.id.to_string(), seq], entry_from_row)
             .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("incident {} has no entry #{seq}", incident.number)))
+            .ok_or_else(|| {
+                StoreError::not_found(
+                    format!("hendelse {} har ingen loggføring #{seq}", incident.number),
+                    format!("incident {} has no entry #{seq}", incident.number),
+                )
+            })
     }
 
     /// Visit entries with `after < seq <= until`, in order, for the log view: the
@@ -281,7 +288,10 @@ impl Store {
             params![significant, entry_id.to_string()],
         )?;
         if n == 0 {
-            return Err(StoreError::NotFound(format!("there is no log entry {entry_id}")));
+            return Err(StoreError::not_found(
+                format!("det finnes ingen loggføring {entry_id}"),
+                format!("there is no log entry {entry_id}"),
+            ));
         }
         replica::changed(&tx, Kind::LogEntry, entry_id, &["significant"], Who { author, device }, now)?;
         // The marking is itself in the log: who said it mattered, and when.
@@ -292,7 +302,12 @@ impl Store {
         )?;
         let incident =
             super::incidents::incident_by_id_in(&tx, Uuid::parse_str(&incident_id).unwrap_or_default())?
-                .ok_or_else(|| StoreError::NotFound(format!("the incident of entry {entry_id} is gone")))?;
+                .ok_or_else(|| {
+                    StoreError::not_found(
+                        format!("hendelsen til loggføring {entry_id} finnes ikke lenger"),
+                        format!("the incident of entry {entry_id} is gone"),
+                    )
+                })?;
         let text = if significant {
             format!("Loggføring #{seq} markert som vesentlig")
         } else {

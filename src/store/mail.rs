@@ -133,6 +133,11 @@ impl Store {
             )?
             .query_row(params![incident.id.to_string(), seq, position], |r| r.get(0))
             .optional()?
-            .ok_or_else(|| super::StoreError::NotFound(format!("entry #{seq} has no attachment {position}")))
+            .ok_or_else(|| {
+                super::StoreError::not_found(
+                    format!("loggføring #{seq} har ikke vedlegg {position}"),
+                    format!("entry #{seq} has no attachment {position}"),
+                )
+            })
     }
 }

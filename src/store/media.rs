@@ -107,7 +107,6 @@ impl Store {
 impl Numbered for MediaInquiry {
     const TABLE: &'static str = "media";
     const KIND: Kind = Kind::Media;
-    const NAME: &'static str = "media inquiry";
     const COLUMNS: &'static str =
         "m.id, i.number, m.number, m.outgoing, m.outlet, m.journalist, m.contact, m.question, \
      m.deadline, m.responsible, m.status, m.answer, m.created_at, m.created_by, m.updated_at";

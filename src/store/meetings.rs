@@ -102,7 +102,6 @@ impl Store {
 impl Numbered for Meeting {
     const TABLE: &'static str = "meetings";
     const KIND: Kind = Kind::Meeting;
-    const NAME: &'static str = "meeting";
     const COLUMNS: &'static str =
         "m.id, i.number, m.number, m.title, m.starts_at, m.participants, m.agenda, m.status, \
      m.current_item, m.minutes_report, m.created_by";

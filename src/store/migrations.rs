@@ -746,7 +746,7 @@ fn run_steps(conn: &mut Connection, from: usize, to: usize) -> Result<(), StoreE
         }
         let broken: i64 = tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))?;
         if broken > 0 {
-            return Err(StoreError::Conflict(format!(
+            return Err(StoreError::refused(format!(
                 "schema step {} would leave {broken} broken references; the database was not changed",
                 i + 1
             )));

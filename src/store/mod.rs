@@ -70,12 +70,39 @@ pub enum StoreError {
     CannotCreate { path: PathBuf, source: std::io::Error },
     #[error("cannot write to the database at {0}: the file or its folder is read-only (sitroom needs to write the file and its -wal/-shm companions there); choose another path with --db")]
     ReadOnly(PathBuf),
-    #[error("{0}")]
-    NotFound(String),
-    #[error("{0}")]
-    Conflict(String),
+    /// Said in every language (`AppError::said` picks); `Display` is English.
+    #[error("{}", .0.get(crate::lang::Lang::En))]
+    NotFound(crate::lang::Phrase),
+    #[error("{}", .0.get(crate::lang::Lang::En))]
+    Conflict(crate::lang::Phrase),
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
+}
+
+impl StoreError {
+    pub fn not_found(nb: impl Into<String>, en: impl Into<String>) -> StoreError {
+        StoreError::NotFound(crate::lang::Phrase::new(nb, en))
+    }
+
+    pub fn conflict(nb: impl Into<String>, en: impl Into<String>) -> StoreError {
+        StoreError::Conflict(crate::lang::Phrase::new(nb, en))
+    }
+
+    /// A refusal already said in the user's language (a check the app wrote), or one
+    /// about the data itself (a malformed op from another replica, read by whoever
+    /// looks into sync): the same text in every language.
+    pub fn refused(said: impl Into<String>) -> StoreError {
+        let said = said.into();
+        StoreError::Conflict(crate::lang::Phrase::new(said.clone(), said))
+    }
+
+    /// The error in `lang`.
+    pub fn said(&self, lang: crate::lang::Lang) -> String {
+        match self {
+            StoreError::NotFound(p) | StoreError::Conflict(p) => p.get(lang).to_string(),
+            other => other.to_string(),
+        }
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -200,7 +227,7 @@ impl Store {
 
     /// The device id of this replica, made once and kept in the database.
     pub fn device_id(&self) -> Result<String> {
-        self.meta("device_id")?.ok_or_else(|| StoreError::NotFound("device id missing".into()))
+        self.meta("device_id")?.ok_or_else(|| StoreError::refused("device id missing"))
     }
 
     pub fn meta(&self, key: &str) -> Result<Option<String>> {

@@ -37,8 +37,6 @@ pub(super) trait Numbered: Sized {
     /// Its table (one of ours, never input) and its kind of op.
     const TABLE: &'static str;
     const KIND: Kind;
-    /// What one is called in a "no such" error.
-    const NAME: &'static str;
     /// The columns `from_row` reads: the table as `ALIAS`, its incident as `i`.
     const COLUMNS: &'static str;
     const ALIAS: &'static str;
@@ -84,11 +82,14 @@ pub(super) fn by_number<T: Numbered>(conn: &Connection, incident: &Incident, num
     conn.prepare_cached(&sql)?
         .query_row(params![incident.id.to_string(), number], T::from_row)
         .optional()?
-        .ok_or_else(|| no_such(T::NAME, incident, number))
+        .ok_or_else(|| no_such(T::KIND.spec().label, incident, number))
 }
 
-fn no_such(what: &str, incident: &Incident, number: i64) -> StoreError {
-    StoreError::NotFound(format!("incident {} has no {what} {number}", incident.number))
+fn no_such(what: crate::lang::Text, incident: &Incident, number: i64) -> StoreError {
+    StoreError::not_found(
+        format!("hendelse {} har ingen {} {number}", incident.number, what.get(crate::lang::Lang::Nb)),
+        format!("incident {} has no {} {number}", incident.number, what.get(crate::lang::Lang::En)),
+    )
 }
 
 /// What a change did to the record, for its op.
@@ -133,7 +134,7 @@ pub(super) fn change<T: Numbered>(
 ) -> Result<(T, LogEntry)> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let before = by_number::<T>(&tx, incident, number)?;
-    check(&before).map_err(StoreError::Conflict)?;
+    check(&before).map_err(StoreError::refused)?;
     match write(&tx, &before)? {
         Change::Created(id) => replica::created(&tx, T::KIND, id, by.who(), by.now)?,
         Change::Set(id, fields) => replica::changed(&tx, T::KIND, id, fields, by.who(), by.now)?,
@@ -168,9 +169,9 @@ pub(super) fn id_in_register(
     conn: &Connection,
     table: &'static str,
     number: i64,
-    missing: impl FnOnce() -> String,
+    missing: impl FnOnce() -> StoreError,
 ) -> Result<String> {
     conn.query_row(&format!("SELECT id FROM {table} WHERE number = ?1"), [number], |r| r.get(0))
         .optional()?
-        .ok_or_else(|| StoreError::NotFound(missing()))
+        .ok_or_else(missing)
 }

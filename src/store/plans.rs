@@ -22,9 +22,14 @@ pub struct NewPlan {
     pub text: String,
 }
 
+/// The error for a missing plan.
+pub(super) fn no_plan(number: i64) -> StoreError {
+    StoreError::not_found(format!("det finnes ingen plan {number}"), format!("there is no plan {number}"))
+}
+
 impl Store {
     fn plan_id(&self, number: i64) -> Result<String> {
-        numbered::id_in_register(&self.conn, "plans", number, || format!("there is no plan {number}"))
+        numbered::id_in_register(&self.conn, "plans", number, || no_plan(number))
     }
 
     pub fn create_plan(&mut self, new: &NewPlan, who: Who<'_>, now: DateTime<Utc>) -> Result<Plan> {
@@ -93,10 +98,12 @@ impl Store {
     }
 
     pub fn plan(&self, number: i64) -> Result<Plan> {
-        self.plans()?
-            .into_iter()
-            .find(|p| p.number == number)
-            .ok_or_else(|| StoreError::NotFound(format!("there is no plan {number}")))
+        self.plans()?.into_iter().find(|p| p.number == number).ok_or_else(|| {
+            StoreError::not_found(
+                format!("det finnes ingen plan {number}"),
+                format!("there is no plan {number}"),
+            )
+        })
     }
 
     pub fn plans(&self) -> Result<Vec<Plan>> {

@@ -109,7 +109,12 @@ impl Store {
             ))?
             .query_row([number], contact_from_row)
             .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("there is no contact {number}")))
+            .ok_or_else(|| {
+                StoreError::not_found(
+                    format!("det finnes ingen kontakt {number}"),
+                    format!("there is no contact {number}"),
+                )
+            })
     }
 
     pub fn contact_by_id(&self, id: Uuid) -> Result<Contact> {
@@ -117,7 +122,12 @@ impl Store {
             .prepare_cached(&format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = ?1"))?
             .query_row([id.to_string()], contact_from_row)
             .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("there is no contact {id}")))
+            .ok_or_else(|| {
+                StoreError::not_found(
+                    format!("det finnes ingen kontakt {id}"),
+                    format!("there is no contact {id}"),
+                )
+            })
     }
 
     /// Replace a contact's fields.
@@ -132,7 +142,12 @@ impl Store {
         let id: Option<String> = tx
             .query_row("SELECT id FROM contacts WHERE number = ?1 AND removed = 0", [number], |r| r.get(0))
             .optional()?;
-        let id = id.ok_or_else(|| StoreError::NotFound(format!("there is no contact {number}")))?;
+        let id = id.ok_or_else(|| {
+            StoreError::not_found(
+                format!("det finnes ingen kontakt {number}"),
+                format!("there is no contact {number}"),
+            )
+        })?;
         tx.execute(
             "UPDATE contacts SET name = ?2, organisation = ?3, function = ?4, phones = ?5, email = ?6, notes = ?7,
                     groups = ?8, folded = ?9, updated_at = ?10 WHERE id = ?1",
@@ -165,11 +180,11 @@ impl Store {
             .query_map([c.id.to_string()], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         if !lists.is_empty() {
-            return Err(StoreError::Conflict(format!(
-                "{} is on the alert list(s) {}; take them off the list first",
-                c.name,
-                lists.join(", ")
-            )));
+            let (name, lists) = (&c.name, lists.join(", "));
+            return Err(StoreError::conflict(
+                format!("{name} står på varslingslisten(e) {lists}; ta vedkommende av listen først"),
+                format!("{name} is on the alert list(s) {lists}; take them off the list first"),
+            ));
         }
         // Ops cannot delete: the contact is marked removed, everywhere.
         tx.execute(
@@ -234,7 +249,12 @@ impl Store {
             .prepare_cached(&format!("SELECT {RESOURCE_COLUMNS} FROM resources WHERE number = ?1"))?
             .query_row([number], resource_from_row)
             .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("there is no resource {number}")))
+            .ok_or_else(|| {
+                StoreError::not_found(
+                    format!("det finnes ingen ressurs {number}"),
+                    format!("there is no resource {number}"),
+                )
+            })
     }
 
     pub fn resource_by_id(&self, id: Uuid) -> Result<Option<Resource>> {

@@ -72,7 +72,10 @@ impl Store {
         let one = "r.incident_id = ?1 AND r.number = ?2 ORDER BY r.version";
         let all: Vec<Report> = numbered::query(&self.conn, one, params![incident.id.to_string(), number])?;
         if all.is_empty() {
-            return Err(StoreError::NotFound(format!("incident {} has no report {number}", incident.number)));
+            return Err(StoreError::not_found(
+                format!("hendelse {} har ingen rapport {number}", incident.number),
+                format!("incident {} has no report {number}", incident.number),
+            ));
         }
         Ok(all)
     }
@@ -91,11 +94,17 @@ impl Store {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let current = numbered::by_number::<Report>(&tx, incident, number)?;
         if !current.status.editable() {
-            return Err(StoreError::Conflict(format!(
-                "report {number} version {} is {} and cannot be changed; start a new version",
-                current.version,
-                current.status.label().get(Lang::En)
-            )));
+            let (v, status) = (current.version, current.status.label());
+            return Err(StoreError::conflict(
+                format!(
+                    "rapport {number} versjon {v} er {} og kan ikke endres; start en ny versjon",
+                    status.get(Lang::Nb)
+                ),
+                format!(
+                    "report {number} version {v} is {} and cannot be changed; start a new version",
+                    status.get(Lang::En)
+                ),
+            ));
         }
         if current.text == text {
             return Ok(current);
@@ -176,7 +185,6 @@ impl Store {
 impl Numbered for Report {
     const TABLE: &'static str = "report_versions";
     const KIND: Kind = Kind::Report;
-    const NAME: &'static str = "report";
     const COLUMNS: &'static str =
         "r.id, i.number, r.number, r.version, r.kind, r.title, r.text, r.status, r.comment, \
      r.approved_by, r.approved_at, r.created_at, r.created_by, r.updated_at, \

@@ -34,8 +34,11 @@ pub struct NewMeasure {
 }
 
 /// The error for a missing ROS event.
-pub(super) fn no_event(number: i64) -> String {
-    format!("the ROS register has no event {number}")
+pub(super) fn no_event(number: i64) -> StoreError {
+    StoreError::not_found(
+        format!("ROS-registeret har ingen hendelse {number}"),
+        format!("the ROS register has no event {number}"),
+    )
 }
 
 impl Store {
@@ -122,10 +125,17 @@ impl Store {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        let (mid, existing) =
-            row.ok_or_else(|| StoreError::NotFound(format!("ROS event {event} has no measure {measure}")))?;
+        let (mid, existing) = row.ok_or_else(|| {
+            StoreError::not_found(
+                format!("ROS-hendelse {event} har ikke tiltak {measure}"),
+                format!("ROS event {event} has no measure {measure}"),
+            )
+        })?;
         if existing.is_some() {
-            return Err(StoreError::Conflict(format!("measure {event}.{measure} is already a task")));
+            return Err(StoreError::conflict(
+                format!("tiltak {event}.{measure} er allerede en oppgave"),
+                format!("measure {event}.{measure} is already a task"),
+            ));
         }
         let t = insert_task(&tx, incident, task, who, now)?;
         tx.execute(
@@ -139,10 +149,12 @@ impl Store {
     }
 
     pub fn ros_event(&self, number: i64) -> Result<RosEvent> {
-        self.ros_events()?
-            .into_iter()
-            .find(|e| e.number == number)
-            .ok_or_else(|| StoreError::NotFound(format!("the ROS register has no event {number}")))
+        self.ros_events()?.into_iter().find(|e| e.number == number).ok_or_else(|| {
+            StoreError::not_found(
+                format!("ROS-registeret har ingen hendelse {number}"),
+                format!("the ROS register has no event {number}"),
+            )
+        })
     }
 
     /// The register, highest risk first.

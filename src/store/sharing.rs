@@ -72,7 +72,7 @@ impl Store {
             let body = body?;
             out.push(
                 serde_json::from_str(&body).map_err(|e| {
-                    StoreError::Conflict(format!("a stored shared report cannot be read: {e}"))
+                    StoreError::refused(format!("a stored shared report cannot be read: {e}"))
                 })?,
             );
         }

@@ -51,10 +51,11 @@ pub(super) fn insert_task(
             .query_row("SELECT incident_id FROM log_entries WHERE id = ?1", [e.to_string()], |r| r.get(0))
             .optional()?;
         if owner.as_deref() != Some(key.as_str()) {
-            return Err(StoreError::NotFound(format!(
-                "log entry {e} is not in incident {}",
-                incident.number
-            )));
+            let n = incident.number;
+            return Err(StoreError::not_found(
+                format!("loggføring {e} er ikke i hendelse {n}"),
+                format!("log entry {e} is not in incident {n}"),
+            ));
         }
         tx.execute(
             "INSERT INTO task_links (task_id, entry_id) VALUES (?1, ?2)",
@@ -130,7 +131,6 @@ impl Store {
 impl Numbered for Task {
     const TABLE: &'static str = "tasks";
     const KIND: Kind = Kind::Task;
-    const NAME: &'static str = "task";
     const COLUMNS: &'static str =
         "t.id, i.number, t.number, t.title, t.description, t.assignee, t.priority, t.due, t.status, \
      t.created_at, t.created_by, t.updated_at, \

@@ -61,14 +61,20 @@ impl Store {
             tx.query_row("SELECT 1 FROM users WHERE name = ?1", [name], |r| r.get(0)).optional()?;
         match (exists.is_some(), replace) {
             (true, false) => {
-                return Err(StoreError::Conflict(format!(
-                    "user '{name}' exists already; change roles with `sitroom user roles {name} …`"
-                )))
+                return Err(StoreError::conflict(
+                    format!(
+                        "brukeren «{name}» finnes allerede; endre roller med `sitroom user roles {name} …`"
+                    ),
+                    format!("user '{name}' exists already; change roles with `sitroom user roles {name} …`"),
+                ))
             }
             (false, true) => {
-                return Err(StoreError::NotFound(format!(
-                    "there is no user '{name}'; add one with `sitroom user add {name} --role …`"
-                )))
+                return Err(StoreError::not_found(
+                    format!(
+                    "det finnes ingen bruker «{name}»; legg til en med `sitroom user add {name} --role …`"
+                ),
+                    format!("there is no user '{name}'; add one with `sitroom user add {name} --role …`"),
+                ))
             }
             _ => {}
         }

@@ -119,4 +119,9 @@ fn a_refused_input_is_said_in_the_users_language() {
         err.contains("ukjent prioritet «viktig»; mulige verdier er lav, normal, høy eller kritisk"),
         "{err}"
     );
+    // A record that is not there, said by the store in both languages.
+    let (_, err) = h.fails(&["--lang", "nb", "task", "status", "99", "pågår"]);
+    assert!(err.contains("hendelse 1 har ingen oppgave 99"), "{err}");
+    let (_, err) = h.fails(&["task", "status", "99", "pågår"]);
+    assert!(err.contains("incident 1 has no task 99"), "{err}");
 }

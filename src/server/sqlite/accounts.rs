@@ -53,7 +53,10 @@ impl ServerFile {
             params![id, name, to_millis(now)],
         )?;
         if done == 0 {
-            return Err(StoreError::Conflict(format!("there is already an organisation named '{name}'")));
+            return Err(StoreError::conflict(
+                format!("det finnes allerede en organisasjon som heter «{name}»"),
+                format!("there is already an organisation named '{name}'"),
+            ));
         }
         Ok(id)
     }
@@ -79,9 +82,12 @@ impl ServerFile {
             .query_row("SELECT id FROM orgs WHERE name = ?1", [org], |r| r.get(0))
             .optional()?
             .ok_or_else(|| {
-                StoreError::NotFound(format!(
-                    "there is no organisation '{org}'; add it with `sitroom admin org add`"
-                ))
+                StoreError::not_found(
+                    format!(
+                        "det finnes ingen organisasjon «{org}»; legg den til med `sitroom admin org add`"
+                    ),
+                    format!("there is no organisation '{org}'; add it with `sitroom admin org add`"),
+                )
             })?;
         let done = self.conn().execute(
             "INSERT INTO accounts (name, org_id, roles, superadmin, password, created_at)
@@ -89,9 +95,12 @@ impl ServerFile {
             params![name, org_id, roles_to(roles), superadmin, password_hash, to_millis(now)],
         )?;
         if done == 0 {
-            return Err(StoreError::Conflict(format!("there is already an account named '{name}'")));
+            return Err(StoreError::conflict(
+                format!("det finnes allerede en konto som heter «{name}»"),
+                format!("there is already an account named '{name}'"),
+            ));
         }
-        self.account(name)?.ok_or_else(|| StoreError::NotFound(name.to_string()))
+        self.account(name)?.ok_or_else(|| StoreError::not_found(name, name))
     }
 
     pub fn account(&self, name: &str) -> Result<Option<Account>> {
@@ -113,7 +122,10 @@ impl ServerFile {
             .conn()
             .execute("UPDATE accounts SET roles = ?1 WHERE name = ?2", params![roles_to(roles), name])?;
         if n == 0 {
-            return Err(StoreError::NotFound(format!("there is no account '{name}'")));
+            return Err(StoreError::not_found(
+                format!("det finnes ingen konto «{name}»"),
+                format!("there is no account '{name}'"),
+            ));
         }
         Ok(())
     }
@@ -123,7 +135,10 @@ impl ServerFile {
         let tx = self.conn_mut().transaction()?;
         let n = tx.execute("UPDATE accounts SET disabled = ?1 WHERE name = ?2", params![disabled, name])?;
         if n == 0 {
-            return Err(StoreError::NotFound(format!("there is no account '{name}'")));
+            return Err(StoreError::not_found(
+                format!("det finnes ingen konto «{name}»"),
+                format!("there is no account '{name}'"),
+            ));
         }
         if disabled {
             tx.execute("UPDATE tokens SET revoked = 1 WHERE account = ?1", [name])?;
@@ -183,9 +198,10 @@ impl ServerFile {
             tx.query_row("SELECT key FROM replicas WHERE origin = ?1", [origin], |r| r.get(0)).optional()?;
         match bound {
             Some(k) if k != key => {
-                return Err(StoreError::Conflict(format!(
-                    "replica '{origin}' is registered to another device's key; sign in from that device, or from a new database"
-                )))
+                return Err(StoreError::conflict(
+                    format!("replikaen «{origin}» er registrert med en annen enhets nøkkel; logg inn fra den enheten, eller fra en ny database"),
+                    format!("replica '{origin}' is registered to another device's key; sign in from that device, or from a new database"),
+                ))
             }
             Some(_) => {}
             None => {

@@ -85,7 +85,7 @@ pub fn run(conn: &mut Connection) -> Result<()> {
     };
     let at = reached(conn)?;
     if at > STEPS.len() {
-        return Err(StoreError::Conflict(format!(
+        return Err(StoreError::refused(format!(
             "this server file has the server's schema step {at}; this sitroom knows {}: use the newer sitroom",
             STEPS.len()
         )));

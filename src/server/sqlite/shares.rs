@@ -15,12 +15,20 @@ impl ServerFile {
             self.conn()
                 .query_row("SELECT id FROM orgs WHERE name = ?1", [name], |r| r.get(0))
                 .optional()?
-                .ok_or_else(|| StoreError::NotFound(format!("there is no organisation named '{name}'")))
+                .ok_or_else(|| {
+                    StoreError::not_found(
+                        format!("det finnes ingen organisasjon som heter «{name}»"),
+                        format!("there is no organisation named '{name}'"),
+                    )
+                })
         };
         let child = id_of(org)?;
         let parent = parent.map(id_of).transpose()?;
         if parent.as_deref() == Some(child.as_str()) {
-            return Err(StoreError::Conflict("an organisation cannot report to itself".into()));
+            return Err(StoreError::conflict(
+                "en organisasjon kan ikke rapportere til seg selv",
+                "an organisation cannot report to itself",
+            ));
         }
         // Up the line from the new parent: meeting the child would make a loop (A
         // reports to B, B to A), and a report shared upward would circle for ever.
@@ -28,14 +36,17 @@ impl ServerFile {
         let mut steps = 0;
         while let Some(p) = up {
             if p == child {
-                return Err(StoreError::Conflict(format!(
-                    "'{}' already reports, through others, to '{org}': that would make a loop",
-                    self.conn().query_row(
-                        "SELECT name FROM orgs WHERE id = ?1",
-                        [parent.as_deref().unwrap_or_default()],
-                        |r| r.get::<_, String>(0)
-                    )?
-                )));
+                let to: String = self.conn().query_row(
+                    "SELECT name FROM orgs WHERE id = ?1",
+                    [parent.as_deref().unwrap_or_default()],
+                    |r| r.get(0),
+                )?;
+                return Err(StoreError::conflict(
+                    format!(
+                        "«{to}» rapporterer allerede, gjennom andre, til «{org}»: det ville gi en sløyfe"
+                    ),
+                    format!("'{to}' already reports, through others, to '{org}': that would make a loop"),
+                ));
             }
             steps += 1;
             if steps > 1000 {
@@ -75,8 +86,9 @@ impl ServerFile {
             )
             .optional()?;
         let Some((to, to_name)) = parent else {
-            return Err(StoreError::Conflict(
-                "your organisation reports to no one on this server; the server's administrator sets it with `sitroom admin org parent`".into(),
+            return Err(StoreError::conflict(
+                "organisasjonen deres rapporterer ikke til noen på denne tjeneren; tjenerens administrator setter det med `sitroom admin org parent`",
+                "your organisation reports to no one on this server; the server's administrator sets it with `sitroom admin org parent`",
             ));
         };
         self.conn().execute(

@@ -64,7 +64,7 @@ pub(super) fn apply_one(tx: &Transaction<'_>, op: &Op, placing: &mut Placing) ->
             }
             for (field, value) in &op.fields {
                 if !t.mutable.contains(&field.as_str()) {
-                    return Err(StoreError::Conflict(format!(
+                    return Err(StoreError::refused(format!(
                         "field '{field}' of a {} cannot be changed",
                         op.kind.name()
                     )));
@@ -294,9 +294,9 @@ pub(super) fn previous_hash(tx: &Transaction<'_>, op: &Op) -> Result<Option<Stri
     use crate::domain::log::GENESIS_HASH;
     let prefix = op
         .field_str("prev_hash")
-        .ok_or_else(|| StoreError::Conflict(format!("log entry {}: 'prev_hash' is missing", op.entity)))?;
+        .ok_or_else(|| StoreError::refused(format!("log entry {}: 'prev_hash' is missing", op.entity)))?;
     if prefix.len() < PREV_PREFIX || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(StoreError::Conflict(format!("log entry {}: 'prev_hash' is malformed", op.entity)));
+        return Err(StoreError::refused(format!("log entry {}: 'prev_hash' is malformed", op.entity)));
     }
     if GENESIS_HASH.starts_with(prefix) {
         return Ok(Some(GENESIS_HASH.to_string()));
@@ -317,7 +317,7 @@ pub(super) fn previous_hash(tx: &Transaction<'_>, op: &Op) -> Result<Option<Stri
 pub(super) fn entry_hash(op: &Op, prev: &str) -> Result<String> {
     use crate::domain::log::HashInput;
     use crate::domain::time::from_millis;
-    let bad = |what: &str| StoreError::Conflict(format!("log entry {}: {what}", op.entity));
+    let bad = |what: &str| StoreError::refused(format!("log entry {}: {what}", op.entity));
     let text = |name: &'static str| -> Result<String> {
         match op.fields.get(name) {
             Some(Value::String(s)) => Ok(s.clone()),
@@ -511,7 +511,7 @@ pub(super) fn apply_guarded(
         }
         Err(StoreError::Conflict(why)) => {
             tx.execute_batch("ROLLBACK TO op; RELEASE op")?;
-            Ok(Err(why))
+            Ok(Err(why.get(crate::lang::Lang::En).to_string()))
         }
         Err(e) => Err(e),
     }

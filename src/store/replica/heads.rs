@@ -199,17 +199,22 @@ impl Store {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let t = table(kind);
         if !t.mutable.contains(&field) {
-            return Err(StoreError::NotFound(format!(
-                "a {} has no field '{field}' that can conflict",
-                kind.name()
-            )));
+            let what = kind.spec().label;
+            return Err(StoreError::not_found(
+                format!(
+                    "en {} har ikke noe felt «{field}» som kan være i konflikt",
+                    what.get(crate::lang::Lang::Nb)
+                ),
+                format!("a {} has no field '{field}' that can conflict", what.get(crate::lang::Lang::En)),
+            ));
         }
         let heads = heads(&tx, entity, field)?;
         if heads.len() < 2 {
-            return Err(StoreError::NotFound(format!(
-                "there is no conflict on '{field}' of that {}",
-                kind.name()
-            )));
+            let what = kind.spec().label;
+            return Err(StoreError::not_found(
+                format!("det er ingen konflikt om «{field}» i den {}", what.get(crate::lang::Lang::Nb)),
+                format!("there is no conflict on '{field}' of that {}", what.get(crate::lang::Lang::En)),
+            ));
         }
         tx.execute(
             &format!("UPDATE {} SET {field} = ?1 WHERE id = ?2", t.name),

@@ -22,7 +22,7 @@ pub(in crate::store) fn created(
         tx.prepare_cached(&sql)?.execute(params![hlc.0 as i64, id.to_string()])?;
     }
     let mut fields = read_columns(tx, t, id, t.columns)?.ok_or_else(|| {
-        StoreError::NotFound(format!("{} {id} vanished before it was recorded", kind.name()))
+        StoreError::refused(format!("{} {id} vanished before it was recorded", kind.name()))
     })?;
     if kind == Kind::Task {
         fields.insert("links".into(), Value::from(task_links(tx, id)?));
@@ -71,8 +71,12 @@ pub(in crate::store) fn changed(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let t = table(kind);
-    let values = read_columns(tx, t, id, fields)?
-        .ok_or_else(|| StoreError::NotFound(format!("there is no {} {id}", kind.name())))?;
+    let values = read_columns(tx, t, id, fields)?.ok_or_else(|| {
+        StoreError::not_found(
+            format!("det finnes ingen {} {id}", kind.spec().label.get(crate::lang::Lang::Nb)),
+            format!("there is no {} {id}", kind.spec().label.get(crate::lang::Lang::En)),
+        )
+    })?;
     // A change replaces every value its writer could see: the one shown, and any it
     // was in conflict with (a new change settles the conflict, as resolving does).
     let mut base = BTreeMap::new();

@@ -441,7 +441,7 @@ fn incident_of(tx: &Transaction<'_>, t: &Table, id: Uuid) -> Result<Uuid> {
     let s: String = tx
         .prepare_cached(&format!("SELECT incident_id FROM {} WHERE id = ?1", t.name))?
         .query_row([id.to_string()], |r| r.get(0))?;
-    Uuid::parse_str(&s).map_err(|_| StoreError::Conflict(format!("record {id} has a malformed incident id")))
+    Uuid::parse_str(&s).map_err(|_| StoreError::refused(format!("record {id} has a malformed incident id")))
 }
 
 mod applying;
