@@ -67,7 +67,8 @@ fn plans_show_overdue_revisions_and_ros_measures_become_tasks() {
     h.ok(&["plan", "new", "--title", "Evakuering", "--parent", "1", "--revise-by", "2099-12-31"]);
     h.ok(&["alert", "list-new", "Kriseledelse"]);
     h.ok(&["plan", "link", "1", "--alert-list", "Kriseledelse", "--card", "evakuering"]);
-    let list = h.ok(&["plan", "list"]);
+    // The CLI speaks the user's language (this output was bokmål in every language).
+    let list = h.ok(&["plan", "list", "--lang", "nb"]);
     assert!(
         list.contains("Overordnet beredskapsplan  (Beredskapssjef)  REVISJON FORFALT 01.01.2020"),
         "{list}"

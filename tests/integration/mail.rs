@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 fn mail_in_every_encoding_becomes_log_entries_once_and_broken_mail_is_skipped() {
     let h = Home::new();
     incident(&h);
-    let out = h.run(&["mail", "import", mail_fixtures().to_str().unwrap()]);
+    // The CLI speaks the user's language (this output was bokmål in every language).
+    let out = h.run(&["mail", "import", "--lang", "nb", mail_fixtures().to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "skipped messages make the exit code 1: {stderr}");
@@ -45,9 +46,10 @@ fn mail_in_every_encoding_becomes_log_entries_once_and_broken_mail_is_skipped() 
     assert_eq!(std::fs::read(&saved).unwrap(), b"%PDF-1.4 fake attachment \x00\x01\x02 bytes");
 
     // Again, and the maildir and mbox that hold the same messages: nothing new.
-    let again = h.run(&["mail", "import", mail_fixtures().to_str().unwrap()]);
+    let again = h.run(&["mail", "import", "--lang", "nb", mail_fixtures().to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&again.stdout).contains("0 e-post tatt inn\n6 fantes fra før"));
-    let maildir = h.ok(&["mail", "import", mail_fixtures().join("maildir").to_str().unwrap()]);
+    let maildir =
+        h.ok(&["mail", "import", "--lang", "nb", mail_fixtures().join("maildir").to_str().unwrap()]);
     assert!(maildir.starts_with("0 e-post tatt inn\n2 fantes fra før"), "{maildir}");
     assert_eq!(h.entries().len(), 5);
     assert!(h.ok(&["log", "verify"]).contains("intact"));

@@ -46,21 +46,25 @@ fn municipalities_share_reports_upward_and_the_county_compiles_them() {
     let county = Home::new();
     county.login(&server.url, "sara");
     county.ok(&["incident", "new", "--title", "Flom i Vestfold og Telemark", "--type", "flom"]);
-    let inbox = county.ok(&["report", "inbox"]);
+    // The CLI speaks the user's language (this output was bokmål in every language).
+    let inbox = county.ok(&["report", "inbox", "--lang", "nb"]);
     assert!(inbox.starts_with("2 nye delte rapporter"), "{inbox}");
-    assert!(county.ok(&["report", "inbox"]).starts_with("0 nye"), "fetching again brings nothing twice");
+    assert!(
+        county.ok(&["report", "inbox", "--lang", "nb"]).starts_with("0 nye"),
+        "fetching again brings nothing twice"
+    );
     let log = texts(&county);
     assert!(log.iter().any(|t| t.starts_with("Mottatt situasjonsrapport fra Larvik kommune")), "{log:?}");
     assert!(log.iter().any(|t| t.starts_with("Mottatt situasjonsrapport fra Sandefjord kommune")));
     // A municipality sees none of what was shared with the county; it gets the
     // county's receipt, logged once in the incident the report came from.
-    let back = larvik.ok(&["report", "inbox"]);
+    let back = larvik.ok(&["report", "inbox", "--lang", "nb"]);
     assert!(back.starts_with("0 nye") && back.contains("1 kvitteringer"), "{back}");
     let receipt = format!("{PARENT} har mottatt rapport 1 versjon 1 «Situasjonsrapport 1» (sara, ");
     assert_eq!(texts(&larvik).iter().filter(|t| t.starts_with(&receipt)).count(), 1, "{:?}", texts(&larvik));
-    assert!(!larvik.ok(&["report", "inbox"]).contains("kvittering"), "a receipt comes once");
+    assert!(!larvik.ok(&["report", "inbox", "--lang", "nb"]).contains("kvittering"), "a receipt comes once");
     // Tønsberg's refused sharing never gets one.
-    assert!(!tonsberg.ok(&["report", "inbox"]).contains("kvittering"));
+    assert!(!tonsberg.ok(&["report", "inbox", "--lang", "nb"]).contains("kvittering"));
 
     // Side by side: both sources on one line, each column its own text.
     let shared = county.ok(&["report", "shared"]);
@@ -100,8 +104,9 @@ fn a_report_shared_as_a_file_is_received_once_and_a_tampered_one_is_refused() {
 
     let b = Home::new();
     incident(&b);
-    assert!(b.ok(&["report", "receive", file.to_str().unwrap()]).starts_with("mottatt fra Larvik kommune"));
-    assert!(b.ok(&["report", "receive", file.to_str().unwrap()]).starts_with("mottatt før"));
+    let receive = |lang: &str| b.ok(&["report", "receive", "--lang", lang, file.to_str().unwrap()]);
+    assert!(receive("nb").starts_with("mottatt fra Larvik kommune"));
+    assert!(receive("en").starts_with("received before"));
     assert_eq!(texts(&b).iter().filter(|t| t.starts_with("Mottatt")).count(), 1);
 
     let tampered = b.path().join("endret.json");

@@ -311,15 +311,14 @@ pub fn run(s: &mut Session, cmd: AlertCmd, p: &Printer, out: Out<'_>) -> Ran {
                 json(out, &v)?;
             } else {
                 for w in waiting {
-                    writeln!(
-                        out,
-                        "hendelse {} varsling {} fra {}: {}",
-                        w.incident,
-                        w.alert,
-                        safe_line(&w.sent_by),
-                        safe_line(&w.message)
-                    )
-                    .map_err(io)?;
+                    let (i, a, by, message) =
+                        (w.incident, w.alert, safe_line(&w.sent_by), safe_line(&w.message));
+                    let said = crate::say!(
+                        p.lang,
+                        "hendelse {i} varsling {a} fra {by}: {message}",
+                        "incident {i} alert {a} from {by}: {message}"
+                    );
+                    writeln!(out, "{said}").map_err(io)?;
                 }
             }
         }

@@ -37,8 +37,13 @@ pub fn run(s: &mut Session, cmd: BundleCmd, p: &Printer, out: Out<'_>) -> Ran {
             std::fs::rename(&tmp, &file).map_err(|e| file_error(&file, e))?;
             let (ops, through) = (bundle.ops.len(), bundle.through);
             either(out, p, &serde_json::json!({"ops": ops, "through": through}), |out| {
-                writeln!(out, "{ops} changes written to {}; next time: --since {through}", file.display())
-                    .map_err(io)
+                let file = file.display();
+                let said = crate::say!(
+                    p.lang,
+                    "{ops} endringer skrevet til {file}; neste gang: --since {through}",
+                    "{ops} changes written to {file}; next time: --since {through}"
+                );
+                writeln!(out, "{said}").map_err(io)
             })?;
         }
         BundleCmd::Import { file, unverified } => {
@@ -49,14 +54,18 @@ pub fn run(s: &mut Session, cmd: BundleCmd, p: &Printer, out: Out<'_>) -> Ran {
             let summary = serde_json::json!({"applied": done.applied, "already_here": done.duplicates,
                 "waiting": done.waiting, "failed": done.failed.len()});
             either(out, p, &summary, |out| {
-                writeln!(
-                    out,
-                    "{} changes applied, {} already here, {} waiting for changes not here yet",
-                    done.applied, done.duplicates, done.waiting
-                )
-                .map_err(io)?;
+                let (applied, here, waiting) = (done.applied, done.duplicates, done.waiting);
+                let said = crate::say!(
+                    p.lang,
+                    "{applied} endringer tatt inn, {here} fantes her fra før, {waiting} venter på endringer som ikke er her ennå",
+                    "{applied} changes applied, {here} already here, {waiting} waiting for changes not here yet"
+                );
+                writeln!(out, "{said}").map_err(io)?;
                 for (id, why) in &done.failed {
-                    writeln!(out, "could not apply {id}: {}", crate::text::safe(why)).map_err(io)?;
+                    let why = crate::text::safe(why);
+                    let said =
+                        crate::say!(p.lang, "kunne ikke ta inn {id}: {why}", "could not apply {id}: {why}");
+                    writeln!(out, "{said}").map_err(io)?;
                 }
                 Ok(())
             })?;

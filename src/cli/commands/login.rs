@@ -55,14 +55,21 @@ pub fn login(
     let signed = serde_json::json!({"server": url, "user": answer.user, "org": answer.org, "roles": roles});
     either(out, p, &signed, |out| {
         let (user, org) = (safe(&answer.user), safe(&answer.org));
-        writeln!(out, "signed in to {url} as {user} ({org}; {})", roles.join(", ")).map_err(io)
+        let roles = roles.join(", ");
+        let said = crate::say!(
+            p.lang,
+            "logget inn på {url} som {user} ({org}; {roles})",
+            "signed in to {url} as {user} ({org}; {roles})"
+        );
+        writeln!(out, "{said}").map_err(io)
     })?;
     Ok(true)
 }
 
 pub fn logout(settings: &Settings, out: Out<'_>) -> Ran {
+    let lang = settings.lang;
     let Some(login) = client::load_login(&settings.db)? else {
-        writeln!(out, "not signed in").map_err(io)?;
+        writeln!(out, "{}", lang.pick("ikke logget inn", "not signed in")).map_err(io)?;
         return Ok(true);
     };
     // End the session on the server if it can be reached; the local sign-in goes
@@ -71,14 +78,18 @@ pub fn logout(settings: &Settings, out: Out<'_>) -> Ran {
         .map_err(CliError::from)
         .and_then(|c| Ok(runtime()?.block_on(c.logout(&login.token))?));
     client::remove_login(&settings.db)?;
-    match ended {
-        Ok(()) => writeln!(out, "signed out of {}", login.server),
-        Err(e) => writeln!(
-            out,
-            "signed out here; the server could not be told ({}): an administrator can disable the session",
-            e
-        ),
-    }
-    .map_err(io)?;
+    let server = &login.server;
+    let said = match ended {
+        Ok(()) => crate::say!(lang, "logget ut av {server}", "signed out of {server}"),
+        Err(e) => {
+            let why = e.to_string();
+            crate::say!(
+                lang,
+                "logget ut her; tjeneren kunne ikke få beskjed ({why}): en administrator kan slå av økten",
+                "signed out here; the server could not be told ({why}): an administrator can disable the session"
+            )
+        }
+    };
+    writeln!(out, "{said}").map_err(io)?;
     Ok(true)
 }

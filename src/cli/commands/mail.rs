@@ -50,9 +50,16 @@ pub fn print_mail_report(out: Out<'_>, p: &Printer, r: &MailReport) -> Ran {
             [first, .., last] if r.added.len() > 10 => format!(" #{first} … #{last}"),
             few => few.iter().map(|s| format!(" #{s}")).collect(),
         };
-        writeln!(out, "{} e-post tatt inn{added}", r.added.len()).map_err(io)?;
-        if r.already_there > 0 {
-            writeln!(out, "{} fantes fra før (samme Message-ID)", r.already_there).map_err(io)?;
+        let (n, there) = (r.added.len(), r.already_there);
+        writeln!(out, "{}", crate::say!(p.lang, "{n} e-post tatt inn{added}", "{n} e-mails taken in{added}"))
+            .map_err(io)?;
+        if there > 0 {
+            let said = crate::say!(
+                p.lang,
+                "{there} fantes fra før (samme Message-ID)",
+                "{there} were there already (same Message-ID)"
+            );
+            writeln!(out, "{said}").map_err(io)?;
         }
         Ok(())
     })?;

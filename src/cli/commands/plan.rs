@@ -5,7 +5,7 @@ use crate::cli::common::parse_date;
 use crate::cli::error::{io, usage, CliError, Out, Ran};
 use crate::cli::output::{either, json, Printer};
 use crate::domain::plan::{tree, LinkKind, Plan};
-use crate::i18n::Label;
+use crate::i18n::{Label, Lang};
 use crate::store::NewPlan;
 use crate::text::safe_line;
 use chrono::{Local, Utc};
@@ -51,13 +51,17 @@ pub enum PlanCmd {
     },
 }
 
-pub fn print_plan(out: Out<'_>, depth: usize, plan: &Plan) -> Result<(), CliError> {
+pub fn print_plan(out: Out<'_>, depth: usize, plan: &Plan, lang: Lang) -> Result<(), CliError> {
     let now = Utc::now();
     let revise = match plan.revise_by {
         Some(d) if plan.overdue(now) => {
-            format!("  REVISJON FORFALT {}", d.with_timezone(&Local).format("%d.%m.%Y"))
+            let d = d.with_timezone(&Local).format("%d.%m.%Y");
+            crate::say!(lang, "  REVISJON FORFALT {d}", "  REVISION OVERDUE {d}")
         }
-        Some(d) => format!("  revideres innen {}", d.with_timezone(&Local).format("%d.%m.%Y")),
+        Some(d) => {
+            let d = d.with_timezone(&Local).format("%d.%m.%Y");
+            crate::say!(lang, "  revideres innen {d}", "  to be revised by {d}")
+        }
         None => String::new(),
     };
     let owner = if plan.owner.is_empty() { String::new() } else { format!("  ({})", safe_line(&plan.owner)) };
@@ -78,7 +82,7 @@ pub fn run(s: &mut Session, cmd: PlanCmd, p: &Printer, out: Out<'_>) -> Ran {
                 json(out, &plans)?;
             } else {
                 for (depth, plan) in tree(&plans) {
-                    print_plan(out, depth, plan)?;
+                    print_plan(out, depth, plan, p.lang)?;
                 }
             }
         }
@@ -87,7 +91,7 @@ pub fn run(s: &mut Session, cmd: PlanCmd, p: &Printer, out: Out<'_>) -> Ran {
             if p.json {
                 json(out, &plan)?;
             } else {
-                print_plan(out, 0, &plan)?;
+                print_plan(out, 0, &plan, p.lang)?;
                 for l in &plan.links {
                     writeln!(out, "     {}: {}", l.kind.label().get(p.lang), safe_line(&l.target))
                         .map_err(io)?;
@@ -100,7 +104,7 @@ pub fn run(s: &mut Session, cmd: PlanCmd, p: &Printer, out: Out<'_>) -> Ran {
         PlanCmd::Revise { number, next } => {
             let next = next.map(|d| parse_date(&d)).transpose()?;
             let plan = s.revise_plan(number, next)?;
-            either(out, p, &plan, |out| print_plan(out, 0, &plan))?;
+            either(out, p, &plan, |out| print_plan(out, 0, &plan, p.lang))?;
         }
         PlanCmd::Link { number, alert_list, card, resource } => {
             let mut plan = None;
@@ -115,7 +119,7 @@ pub fn run(s: &mut Session, cmd: PlanCmd, p: &Printer, out: Out<'_>) -> Ran {
             }
             let plan =
                 plan.ok_or_else(|| usage("say what to link: --alert-list, --card or --resource".into()))?;
-            either(out, p, &plan, |out| print_plan(out, 0, &plan))?;
+            either(out, p, &plan, |out| print_plan(out, 0, &plan, p.lang))?;
         }
     }
     Ok(true)

@@ -113,7 +113,10 @@ pub fn run(s: &mut Session, cmd: ShareCmd, p: &Printer, out: Out<'_>) -> Ran {
                 (to, logged)
             };
             let value = serde_json::json!({ "to": to, "log_entry": logged.seq });
-            either(out, p, &value, |out| writeln!(out, "delt med {}", safe_line(&to)).map_err(io))?;
+            let to = safe_line(&to);
+            either(out, p, &value, |out| {
+                writeln!(out, "{}", crate::say!(p.lang, "delt med {to}", "shared with {to}")).map_err(io)
+            })?;
         }
         ShareCmd::Receive { incident, file } => {
             let incident = s.resolve_incident(incident)?;
@@ -122,25 +125,33 @@ pub fn run(s: &mut Session, cmd: ShareCmd, p: &Printer, out: Out<'_>) -> Ran {
             let report = crate::domain::share::SharedReport::parse(&bytes)?;
             let logged = s.receive_shared(&incident, &report, "fil")?;
             let value = serde_json::json!({ "from": report.from, "new": logged.is_some() });
-            either(out, p, &value, |out| match &logged {
+            let (from, title) = (safe_line(&report.from), safe_line(&report.title));
+            let said = match &logged {
                 Some(_) => {
-                    writeln!(out, "mottatt fra {}: {}", safe_line(&report.from), safe_line(&report.title))
-                        .map_err(io)
+                    crate::say!(p.lang, "mottatt fra {from}: {title}", "received from {from}: {title}")
                 }
-                None => writeln!(out, "mottatt før: {}", safe_line(&report.title)).map_err(io),
-            })?;
+                None => crate::say!(p.lang, "mottatt før: {title}", "received before: {title}"),
+            };
+            either(out, p, &value, |out| writeln!(out, "{said}").map_err(io))?;
         }
         ShareCmd::Inbox { incident } => {
             let incident = s.resolve_incident(incident)?;
             let fetched = s.fetch_shared(&incident)?;
             either(out, p, &fetched, |out| {
-                writeln!(out, "{} nye delte rapporter", fetched.reports.len()).map_err(io)?;
+                let n = fetched.reports.len();
+                writeln!(out, "{}", crate::say!(p.lang, "{n} nye delte rapporter", "{n} new shared reports"))
+                    .map_err(io)?;
                 for r in &fetched.reports {
                     writeln!(out, "  {}", safe_line(&r.reference())).map_err(io)?;
                 }
-                if fetched.receipts > 0 {
-                    writeln!(out, "{} kvitteringer for rapporter dere har delt", fetched.receipts)
-                        .map_err(io)?;
+                let receipts = fetched.receipts;
+                if receipts > 0 {
+                    let said = crate::say!(
+                        p.lang,
+                        "{receipts} kvitteringer for rapporter dere har delt",
+                        "{receipts} receipts for reports you shared"
+                    );
+                    writeln!(out, "{said}").map_err(io)?;
                 }
                 Ok(())
             })?;
@@ -150,7 +161,12 @@ pub fn run(s: &mut Session, cmd: ShareCmd, p: &Printer, out: Out<'_>) -> Ran {
             let reports = if all { s.shared_reports(&incident)? } else { s.latest_shared(&incident)? };
             either(out, p, &reports, |out| {
                 if reports.is_empty() {
-                    return writeln!(out, "ingen delte rapporter ennå").map_err(io);
+                    return writeln!(
+                        out,
+                        "{}",
+                        p.lang.pick("ingen delte rapporter ennå", "no shared reports yet")
+                    )
+                    .map_err(io);
                 }
                 side_by_side(out, &reports)
             })?;

@@ -34,15 +34,24 @@ pub fn run(settings: &Settings, cmd: Option<SyncCmd>, p: &Printer, out: Out<'_>)
             "state_hash": store.state_hash()?,
         });
         either(out, p, &status, |out| {
-            match &login {
-                Some(l) => writeln!(out, "server: {} as {}", l.server, safe(&l.user)),
-                None => {
-                    writeln!(out, "not signed in (changes stay here until you sign in or carry a bundle)")
+            let said = match &login {
+                Some(l) => {
+                    let (server, user) = (&l.server, safe(&l.user));
+                    crate::say!(p.lang, "tjener: {server} som {user}", "server: {server} as {user}")
                 }
-            }
-            .map_err(io)?;
-            writeln!(out, "changes waiting: {waiting}\nconflicts: {conflicts}").map_err(io)?;
-            held_and_refused(out, held, &refused)
+                None => p.lang.pick(
+                    "ikke logget inn (endringene blir her til du logger inn eller bærer en bunt)",
+                    "not signed in (changes stay here until you sign in or carry a bundle)",
+                ),
+            };
+            writeln!(out, "{said}").map_err(io)?;
+            let counts = crate::say!(
+                p.lang,
+                "endringer som venter: {waiting}\nkonflikter: {conflicts}",
+                "changes waiting: {waiting}\nconflicts: {conflicts}"
+            );
+            writeln!(out, "{counts}").map_err(io)?;
+            held_and_refused(out, p.lang, held, &refused)
         })?;
         return Ok(true);
     }
@@ -52,30 +61,46 @@ pub fn run(settings: &Settings, cmd: Option<SyncCmd>, p: &Printer, out: Out<'_>)
         Ok(r) => r,
         Err(ClientError::Offline(why)) => {
             let waiting = store.ops_waiting_to_push().unwrap_or(0);
-            return Err(usage(format!(
+            return Err(usage(crate::say!(
+                p.lang,
+                "frakoblet ({why}); {waiting} endringer venter her og går med neste synkronisering",
                 "offline ({why}); {waiting} changes wait here and go with the next sync"
             )));
         }
         Err(e) => return Err(e.into()),
     };
     either(out, p, &report, |out| {
-        writeln!(
-            out,
-            "synced with {}: {} sent, {} received, {} waiting, {} conflicts",
-            login.server, report.pushed, report.pulled, report.waiting, report.conflicts
-        )
-        .map_err(io)?;
-        held_and_refused(out, report.held, &report.refused)
+        let (server, sent, got, waiting, conflicts) =
+            (&login.server, report.pushed, report.pulled, report.waiting, report.conflicts);
+        let said = crate::say!(
+            p.lang,
+            "synkronisert med {server}: {sent} sendt, {got} mottatt, {waiting} venter, {conflicts} konflikter",
+            "synced with {server}: {sent} sent, {got} received, {waiting} waiting, {conflicts} conflicts"
+        );
+        writeln!(out, "{said}").map_err(io)?;
+        held_and_refused(out, p.lang, report.held, &report.refused)
     })?;
     Ok(report.refused.is_empty())
 }
 
-fn held_and_refused(out: Out<'_>, held: i64, refused: &[String]) -> Result<(), crate::cli::error::CliError> {
+fn held_and_refused(
+    out: Out<'_>,
+    lang: crate::i18n::Lang,
+    held: i64,
+    refused: &[String],
+) -> Result<(), crate::cli::error::CliError> {
     if held > 0 {
-        writeln!(out, "held back: {held} changes received wait for what they build on").map_err(io)?;
+        let said = crate::say!(
+            lang,
+            "holdt tilbake: {held} mottatte endringer venter på det de bygger på",
+            "held back: {held} changes received wait for what they build on"
+        );
+        writeln!(out, "{said}").map_err(io)?;
     }
     for r in refused {
-        writeln!(out, "refused by the server: {}", safe(r)).map_err(io)?;
+        let r = safe(r);
+        writeln!(out, "{}", crate::say!(lang, "avvist av tjeneren: {r}", "refused by the server: {r}"))
+            .map_err(io)?;
     }
     Ok(())
 }
