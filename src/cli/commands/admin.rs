@@ -73,7 +73,10 @@ pub fn run(settings: &Settings, cmd: AdminCmd, p: &Printer, out: Out<'_>) -> Ran
     match cmd {
         AdminCmd::Org(OrgCmd::Add { name }) => {
             store.add_org(&name)?;
-            writeln!(out, "organisation '{}' added", safe(&name)).map_err(io)?;
+            let name = safe(&name);
+            let said =
+                crate::say!(p.lang, "organisasjonen «{name}» er lagt til", "organisation '{name}' added");
+            writeln!(out, "{said}").map_err(io)?;
         }
         AdminCmd::Org(OrgCmd::Parent { org, parent, none }) => {
             if parent.is_none() && !none {
@@ -81,8 +84,22 @@ pub fn run(settings: &Settings, cmd: AdminCmd, p: &Printer, out: Out<'_>) -> Ran
             }
             store.set_parent(&org, parent.as_deref())?;
             match &parent {
-                Some(to) => writeln!(out, "'{}' reports to '{}'", safe(&org), safe(to)),
-                None => writeln!(out, "'{}' reports to no one", safe(&org)),
+                Some(to) => {
+                    let (org, to) = (safe(&org), safe(to));
+                    writeln!(
+                        out,
+                        "{}",
+                        crate::say!(p.lang, "«{org}» rapporterer til «{to}»", "'{org}' reports to '{to}'")
+                    )
+                }
+                None => {
+                    let org = safe(&org);
+                    writeln!(
+                        out,
+                        "{}",
+                        crate::say!(p.lang, "«{org}» rapporterer ikke til noen", "'{org}' reports to no one")
+                    )
+                }
             }
             .map_err(io)?;
         }
@@ -115,19 +132,41 @@ fn user(store: &SqliteServer, cmd: AdminUserCmd, p: &Printer, out: Out<'_>) -> R
             }
             let pw = password(password_stdin, &format!("password for {name}: "))?;
             store.add_user(&name, &org, &roles, superadmin, &pw)?;
-            writeln!(out, "account '{}' added to {}", safe(&name), safe(&org))
+            let (name, org) = (safe(&name), safe(&org));
+            let said = crate::say!(
+                p.lang,
+                "kontoen «{name}» er lagt til i {org}",
+                "account '{name}' added to {org}"
+            );
+            writeln!(out, "{said}")
         }
         AdminUserCmd::Roles { name, roles: names } => {
             store.set_roles(&name, &roles(&names)?)?;
-            writeln!(out, "roles of '{}' replaced", safe(&name))
+            let name = safe(&name);
+            writeln!(
+                out,
+                "{}",
+                crate::say!(p.lang, "rollene til «{name}» er byttet", "roles of '{name}' replaced")
+            )
         }
         AdminUserCmd::Disable { name } => {
             store.set_disabled(&name, true)?;
-            writeln!(out, "account '{}' disabled; its sessions have ended", safe(&name))
+            let name = safe(&name);
+            let said = crate::say!(
+                p.lang,
+                "kontoen «{name}» er slått av; øktene er avsluttet",
+                "account '{name}' disabled; its sessions have ended"
+            );
+            writeln!(out, "{said}")
         }
         AdminUserCmd::Enable { name } => {
             store.set_disabled(&name, false)?;
-            writeln!(out, "account '{}' enabled", safe(&name))
+            let name = safe(&name);
+            writeln!(
+                out,
+                "{}",
+                crate::say!(p.lang, "kontoen «{name}» er slått på", "account '{name}' enabled")
+            )
         }
         AdminUserCmd::List => {
             let users = store.users()?;

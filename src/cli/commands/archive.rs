@@ -94,7 +94,10 @@ pub fn run(
                 let batches = s.archive_journal(&dir)?;
                 either(out, p, &batches, |out| {
                     if batches.is_empty() {
-                        writeln!(out, "nothing new since the last run").map_err(io)?;
+                        let none = p
+                            .lang
+                            .pick("ingenting nytt siden forrige gang", "nothing new since the last run");
+                        writeln!(out, "{none}").map_err(io)?;
                     }
                     for b in &batches {
                         writeln!(

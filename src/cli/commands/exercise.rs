@@ -66,7 +66,8 @@ pub fn run(s: &mut Session, cmd: ExerciseCmd, p: &Printer, out: Out<'_>) -> Ran 
                     &serde_json::json!({"started_at": crate::domain::time::rfc3339(run.started_at), "elapsed": elapsed, "injects": v}),
                 )?;
             } else {
-                writeln!(out, "øvelsesklokke {}", crate::domain::exercise::format_offset(elapsed))
+                let clock = crate::domain::exercise::format_offset(elapsed);
+                writeln!(out, "{}", crate::say!(p.lang, "øvelsesklokke {clock}", "exercise clock {clock}"))
                     .map_err(io)?;
                 for (i, d) in &run.injects {
                     writeln!(

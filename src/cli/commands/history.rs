@@ -16,9 +16,11 @@ pub fn run(s: &mut Session, incident: Option<i64>, at: &str, p: &Printer, out: O
     let local =
         |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&chrono::Local).format("%d.%m %H:%M").to_string();
     either(out, p, &then, |out| {
-        writeln!(out, "Slik det sto {}", then.at.with_timezone(&chrono::Local).format("%d.%m.%Y %H:%M"))
-            .map_err(io)?;
-        writeln!(out, "\nLogg ({} føringer)", then.log.len()).map_err(io)?;
+        let lang = p.lang;
+        let when = then.at.with_timezone(&chrono::Local).format("%d.%m.%Y %H:%M");
+        writeln!(out, "{}", crate::say!(lang, "Slik det sto {when}", "As it stood at {when}")).map_err(io)?;
+        let n = then.log.len();
+        writeln!(out, "\n{}", crate::say!(lang, "Logg ({n} føringer)", "Log ({n} entries)")).map_err(io)?;
         for e in &then.log {
             let first = e.text.lines().next().unwrap_or("");
             writeln!(
@@ -31,7 +33,8 @@ pub fn run(s: &mut Session, incident: Option<i64>, at: &str, p: &Printer, out: O
             )
             .map_err(io)?;
         }
-        writeln!(out, "\nOppgaver ({})", then.tasks.len()).map_err(io)?;
+        let n = then.tasks.len();
+        writeln!(out, "\n{}", crate::say!(lang, "Oppgaver ({n})", "Tasks ({n})")).map_err(io)?;
         for t in &then.tasks {
             let who = t.assignee.as_deref().map(safe_line).unwrap_or_default();
             writeln!(
@@ -47,15 +50,20 @@ pub fn run(s: &mut Session, incident: Option<i64>, at: &str, p: &Printer, out: O
         match &then.sitrep {
             Some(r) => {
                 let when = r.approved_at.map(local).unwrap_or_default();
-                writeln!(
-                    out,
-                    "\nSiste godkjente situasjonsrapport: {} v{} (godkjent {when})",
-                    r.number, r.version
-                )
-                .map_err(io)?;
+                let (n, v) = (r.number, r.version);
+                let said = crate::say!(
+                    lang,
+                    "Siste godkjente situasjonsrapport: {n} v{v} (godkjent {when})",
+                    "Latest approved situation report: {n} v{v} (approved {when})"
+                );
+                writeln!(out, "\n{said}").map_err(io)?;
                 writeln!(out, "{}", crate::text::safe(&r.text)).map_err(io)?;
             }
-            None => writeln!(out, "\nIngen godkjent situasjonsrapport da.").map_err(io)?,
+            None => {
+                let none =
+                    lang.pick("Ingen godkjent situasjonsrapport da.", "No approved situation report then.");
+                writeln!(out, "\n{none}").map_err(io)?
+            }
         }
         Ok(())
     })?;
