@@ -74,20 +74,27 @@ pub fn print_import(out: Out<'_>, p: &Printer, r: &RegisterImport) -> Ran {
     if p.json {
         json(out, r)?;
     } else {
+        // A rejected row's reason is data of the import report (English, as in its JSON).
         for bad in &r.rejected {
-            writeln!(out, "line {}: {}", bad.line, safe_line(&bad.reason)).map_err(io)?;
-        }
-        if r.imported {
-            writeln!(out, "{} added, {} already there, {} rejected", r.added, r.skipped, r.rejected.len())
+            let (line, reason) = (bad.line, safe_line(&bad.reason));
+            writeln!(out, "{}", crate::say!(p.lang, "linje {line}: {reason}", "line {line}: {reason}"))
                 .map_err(io)?;
-        } else {
-            writeln!(
-                out,
-                "nothing imported: {} row(s) rejected; fix them, or import the good rows with --skip-bad",
-                r.rejected.len()
-            )
-            .map_err(io)?;
         }
+        let (added, there, rejected) = (r.added, r.skipped, r.rejected.len());
+        let said = if r.imported {
+            crate::say!(
+                p.lang,
+                "{added} lagt til, {there} fantes fra før, {rejected} avvist",
+                "{added} added, {there} already there, {rejected} rejected"
+            )
+        } else {
+            crate::say!(
+                p.lang,
+                "ingenting tatt inn: {rejected} rad(er) avvist; rett dem, eller ta inn de gode radene med --skip-bad",
+                "nothing imported: {rejected} row(s) rejected; fix them, or import the good rows with --skip-bad"
+            )
+        };
+        writeln!(out, "{said}").map_err(io)?;
     }
     Ok(r.imported)
 }

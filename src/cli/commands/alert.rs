@@ -238,14 +238,13 @@ pub fn run(s: &mut Session, cmd: AlertCmd, p: &Printer, out: Out<'_>) -> Ran {
                 writeln!(out, "{}", a.number).map_err(io)?;
                 let t = a.tally();
                 if t.not_delivered > 0 {
-                    writeln!(
-                        std::io::stderr(),
-                        "sitroom: {} of {} alerted could not be reached (see `sitroom alert status {}`)",
-                        t.not_delivered,
-                        t.alerted,
-                        a.number
-                    )
-                    .map_err(io)?;
+                    let (missed, alerted, n) = (t.not_delivered, t.alerted, a.number);
+                    let said = crate::say!(
+                        p.lang,
+                        "sitroom: {missed} av {alerted} varslede kunne ikke nås (se `sitroom alert status {n}`)",
+                        "sitroom: {missed} of {alerted} alerted could not be reached (see `sitroom alert status {n}`)"
+                    );
+                    writeln!(std::io::stderr(), "{said}").map_err(io)?;
                 }
             }
         }

@@ -70,12 +70,14 @@ pub fn run(
                     writeln!(out, "{}", safe_line(pr)).map_err(io)?;
                 }
                 if problems.is_empty() {
-                    writeln!(
-                        out,
-                        "intact: {} archive(s), {} files, {} log entries, hash chains whole, {} chain(s) signed",
-                        v.archives, v.files, v.entries, v.signed_chains
-                    )
-                    .map_err(io)?;
+                    let (archives, files, entries, signed) =
+                        (v.archives, v.files, v.entries, v.signed_chains);
+                    let said = crate::say!(
+                        p.lang,
+                        "hel: {archives} arkiv, {files} filer, {entries} loggføringer, hash-kjedene hele, {signed} kjede(r) signert",
+                        "intact: {archives} archive(s), {files} files, {entries} log entries, hash chains whole, {signed} chain(s) signed"
+                    );
+                    writeln!(out, "{said}").map_err(io)?;
                 }
                 Ok(())
             })?;
@@ -100,16 +102,14 @@ pub fn run(
                         writeln!(out, "{none}").map_err(io)?;
                     }
                     for b in &batches {
-                        writeln!(
-                            out,
-                            "incident {}: batch {} with {} log entries and {} other records in {}",
-                            b.incident,
-                            b.batch,
-                            b.log_entries,
-                            b.records,
-                            b.dir.display()
-                        )
-                        .map_err(io)?;
+                        let (i, n, entries, records, dir) =
+                            (b.incident, b.batch, b.log_entries, b.records, b.dir.display());
+                        let said = crate::say!(
+                            p.lang,
+                            "hendelse {i}: leveranse {n} med {entries} loggføringer og {records} andre registreringer i {dir}",
+                            "incident {i}: batch {n} with {entries} log entries and {records} other records in {dir}"
+                        );
+                        writeln!(out, "{said}").map_err(io)?;
                     }
                     Ok(())
                 })?;
