@@ -74,9 +74,8 @@ pub fn print_import(out: Out<'_>, p: &Printer, r: &RegisterImport) -> Ran {
     if p.json {
         json(out, r)?;
     } else {
-        // A rejected row's reason is data of the import report (English, as in its JSON).
         for bad in &r.rejected {
-            let (line, reason) = (bad.line, safe_line(&bad.reason));
+            let (line, reason) = (bad.line, safe_line(bad.reason.said(p.lang)));
             writeln!(out, "{}", crate::say!(p.lang, "linje {line}: {reason}", "line {line}: {reason}"))
                 .map_err(io)?;
         }

@@ -323,11 +323,17 @@ fn column_of(header: &str, columns: &[&str]) -> Option<usize> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Rejected {
     pub line: u64,
-    pub reason: String,
+    /// Why, in every language (in JSON, in English).
+    #[serde(serialize_with = "in_english")]
+    pub reason: Invalid,
+}
+
+fn in_english<S: serde::Serializer>(reason: &Invalid, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&reason.to_string())
 }
 
 /// A data row's values by column, or why it could not be read; with its line number.
-type Row = (u64, Result<Vec<String>, String>);
+type Row = (u64, Result<Vec<String>, Invalid>);
 
 /// The records an import could take (with their line numbers) and the rows it could not.
 pub type Parsed<T> = (Vec<(u64, T)>, Vec<Rejected>);
@@ -397,9 +403,15 @@ fn read_rows(data: &[u8], columns: &[&str]) -> Result<Vec<Row>, Invalid> {
                     if swallowed_rows(&r, delimiter, headers.len()) {
                         rows.push((
                             line,
-                            Err(format!(
-                                "a quote opened on line {line} is not closed where it should be; \
-                                 the lines after it are read again on their own"
+                            Err(Invalid::new(
+                                format!(
+                                    "et anførselstegn åpnet på linje {line} lukkes ikke der det skal; \
+                                     linjene etter leses på nytt hver for seg"
+                                ),
+                                format!(
+                                    "a quote opened on line {line} is not closed where it should be; \
+                                     the lines after it are read again on their own"
+                                ),
                             )),
                         ));
                         let from = start + r.position().map_or(0, |p| p.byte() as usize);
@@ -414,7 +426,10 @@ fn read_rows(data: &[u8], columns: &[&str]) -> Result<Vec<Row>, Invalid> {
                     if r.len() > headers.len() {
                         rows.push((
                             line,
-                            Err(format!("{} fields where the header has {}", r.len(), headers.len())),
+                            Err(Invalid::new(
+                                format!("{} felt der overskriften har {}", r.len(), headers.len()),
+                                format!("{} fields where the header has {}", r.len(), headers.len()),
+                            )),
                         ));
                         continue;
                     }
@@ -427,8 +442,11 @@ fn read_rows(data: &[u8], columns: &[&str]) -> Result<Vec<Row>, Invalid> {
                 Err(e) => {
                     let line = first_line + e.position().map_or(1, |p| p.line()) - 1;
                     let reason = match e.kind() {
-                        csv::ErrorKind::Utf8 { .. } => "not UTF-8 text (save the file as UTF-8)".to_string(),
-                        _ => e.to_string(),
+                        csv::ErrorKind::Utf8 { .. } => Invalid::new(
+                            "ikke UTF-8-tekst (lagre filen som UTF-8)",
+                            "not UTF-8 text (save the file as UTF-8)",
+                        ),
+                        _ => Invalid::new(e.to_string(), e.to_string()),
                     };
                     rows.push((line, Err(reason)));
                 }
@@ -460,7 +478,7 @@ fn split_list(s: &str) -> Vec<String> {
 fn parse_csv<T>(
     data: &[u8],
     columns: &[&str],
-    make: impl Fn(Vec<String>) -> Result<T, String>,
+    make: impl Fn(Vec<String>) -> Result<T, Invalid>,
 ) -> Result<Parsed<T>, Invalid> {
     let mut good = Vec::new();
     let mut bad = Vec::new();
@@ -485,7 +503,6 @@ pub fn contacts_from_csv(data: &[u8]) -> Result<Parsed<NewContact>, Invalid> {
             notes: v[6].clone(),
         }
         .validated()
-        .map_err(|e| e.to_string())
     })
 }
 
@@ -493,18 +510,22 @@ pub fn resources_from_csv(data: &[u8]) -> Result<Parsed<NewResource>, Invalid> {
     parse_csv(data, &RESOURCE_COLUMNS, |v| {
         let quantity = match v[2].trim() {
             "" => 1,
-            q => q.parse::<i64>().map_err(|_| format!("the quantity '{q}' is not a whole number"))?,
+            q => q.parse::<i64>().map_err(|_| {
+                Invalid::new(
+                    format!("antallet «{q}» er ikke et helt tall"),
+                    format!("the quantity '{q}' is not a whole number"),
+                )
+            })?,
         };
         NewResource {
             what: v[0].clone(),
             location: v[1].clone(),
             quantity,
             owner: v[3].clone(),
-            availability: Availability::parse(&v[4]).map_err(|e| e.to_string())?,
+            availability: Availability::parse(&v[4])?,
             notes: v[5].clone(),
         }
         .validated()
-        .map_err(|e| e.to_string())
     })
 }
 
@@ -606,8 +627,8 @@ mod tests {
         assert_eq!(good[0].1.groups, ["Kriseledelse", "Stab"]);
         assert_eq!(good[1].1.name, "Åse Ødegård");
         assert_eq!(bad.iter().map(|r| r.line).collect::<Vec<_>>(), [3, 4]);
-        assert!(bad[0].reason.contains("needs a name"), "{bad:?}");
-        assert!(bad[1].reason.contains("not a phone number"), "{bad:?}");
+        assert!(bad[0].reason.to_string().contains("needs a name"), "{bad:?}");
+        assert!(bad[1].reason.to_string().contains("not a phone number"), "{bad:?}");
     }
 
     #[test]
@@ -618,7 +639,7 @@ mod tests {
             .contains("skostorrelse"));
         assert!(contacts_from_csv(b"telefon\n12345\n").unwrap_err().to_string().contains("navn"));
         let (_, bad) = contacts_from_csv(b"navn\n\xff\xfe\n").unwrap();
-        assert!(bad[0].reason.contains("UTF-8"), "{bad:?}");
+        assert!(bad[0].reason.to_string().contains("UTF-8"), "{bad:?}");
     }
 
     #[test]
@@ -649,7 +670,7 @@ mod tests {
         let (good, bad) = resources_from_csv(data.as_bytes()).unwrap();
         assert_eq!(good.len(), 2);
         assert_eq!(good[1].1.availability, Availability::Unavailable);
-        assert!(bad[0].reason.contains("mange"));
+        assert!(bad[0].reason.to_string().contains("mange"));
     }
 
     #[test]
@@ -666,7 +687,7 @@ mod tests {
         assert_eq!(good.len(), 1999, "every row after the broken one is read: {bad:?}");
         assert_eq!(bad.len(), 1, "{bad:?}");
         assert_eq!(bad[0].line, 1001, "the broken row is named by its line");
-        assert!(bad[0].reason.contains("quote"), "{bad:?}");
+        assert!(bad[0].reason.to_string().contains("quote"), "{bad:?}");
         assert_eq!(good.last().unwrap().0, 2001, "line numbers stay the file's");
         assert_eq!(good.last().unwrap().1.name, "Person 2000");
     }

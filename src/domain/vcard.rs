@@ -91,7 +91,7 @@ pub fn contacts_from_vcard(text: &str) -> Parsed<NewContact> {
                     }
                     match c.validated() {
                         Ok(c) => good.push((start, c)),
-                        Err(e) => bad.push(Rejected { line: start, reason: e.to_string() }),
+                        Err(e) => bad.push(Rejected { line: start, reason: e }),
                     }
                 }
             }
