@@ -253,22 +253,27 @@ impl Pane for ReportsPane {
             .title(Span::styled(format!(" {title} "), t.heading));
         let inner = block.inner(area);
         f.render_widget(block, area);
+        // The question is drawn wherever the pane is asking one, with or without reports
+        // (`n` in an empty pane asks for a template).
+        let [body, prompt_area] =
+            Layout::vertical([Constraint::Min(1), Constraint::Length(u16::from(self.list.prompt.is_some()))])
+                .areas(inner);
+        if let Some(p) = &self.list.prompt {
+            let label = match p.asking {
+                Asking::Template => s.template_prompt,
+                Asking::ReturnComment => s.return_comment,
+            };
+            f.render_widget(Paragraph::new(p.line(label, t)), prompt_area);
+        }
         if self.list.items.is_empty() {
             let empty = if self.sitrep_only { s.no_sitrep } else { s.no_reports };
-            f.render_widget(Paragraph::new(Span::styled(empty, t.dim)), inner);
+            f.render_widget(Paragraph::new(Span::styled(empty, t.dim)), body);
             return;
         }
-        let list_h = if self.sitrep_only {
-            1
-        } else {
-            (self.list.items.len() as u16 + 1).min(inner.height / 3).max(2)
-        };
-        let [list, text_area, prompt_area] = Layout::vertical([
-            Constraint::Length(list_h),
-            Constraint::Min(1),
-            Constraint::Length(u16::from(self.list.prompt.is_some())),
-        ])
-        .areas(inner);
+        let list_h =
+            if self.sitrep_only { 1 } else { (self.list.items.len() as u16 + 1).min(body.height / 3).max(2) };
+        let [list, text_area] =
+            Layout::vertical([Constraint::Length(list_h), Constraint::Min(1)]).areas(body);
         let first = self.list.row.saturating_sub(list_h as usize - 1);
         let lines: Vec<Line> = self
             .list
@@ -319,13 +324,6 @@ impl Pane for ReportsPane {
             lines.extend(wrap(&segs, text_area.width as usize).into_iter().skip(self.scroll));
             self.text_height.set(text_area.height as usize);
             f.render_widget(Paragraph::new(lines), text_area);
-        }
-        if let Some(p) = &self.list.prompt {
-            let label = match p.asking {
-                Asking::Template => s.template_prompt,
-                Asking::ReturnComment => s.return_comment,
-            };
-            f.render_widget(Paragraph::new(p.line(label, t)), prompt_area);
         }
     }
 }

@@ -274,3 +274,22 @@ fn a_large_alert_shows_what_fits_and_says_how_many_more() {
         .unwrap_or_else(|| panic!("says how many more: {text}"));
     assert_eq!(shown + more, 40, "{text}");
 }
+
+/// `n` in an empty reports pane asks for a template; the question and what is typed
+/// must be on screen (it once changed only the status line, and typing was invisible).
+#[test]
+fn the_template_question_shows_in_an_empty_reports_pane() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _) = session(&dir);
+    let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    workspace(&mut ui, "beredskap");
+    assert!(screen(&ui, 120, 30).contains("Ingen rapporter"));
+    press(&mut ui, KeyCode::F(4)); // from the task board to the reports
+    press(&mut ui, KeyCode::Char('n'));
+    for c in "møtereferat".chars() {
+        press(&mut ui, KeyCode::Char(c));
+    }
+    let text = screen(&ui, 120, 30);
+    assert!(text.contains("Mal (situasjonsrapport"), "the question is drawn: {text}");
+    assert!(text.contains("møtereferat"), "and what is typed: {text}");
+}
