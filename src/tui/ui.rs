@@ -119,6 +119,9 @@ pub struct Ui {
     minute: u32,
     /// Set by the redraw action: the loop clears the terminal before the next frame.
     pub clear_requested: bool,
+    /// Was the last frame too small to show the panes? Then keys must not act on what
+    /// no one can see (only quit and redraw do).
+    too_small: std::cell::Cell<bool>,
     /// Shared with the hang-up watcher (see `hangup`).
     unsaved: Option<SharedUnsaved>,
     notices: Notices,
@@ -168,6 +171,7 @@ impl Ui {
             last_chores: Instant::now(),
             minute: Local::now().minute(),
             clear_requested: false,
+            too_small: std::cell::Cell::new(false),
             unsaved: None,
             notices: Notices::new(false),
             waiting: Vec::new(),
@@ -356,6 +360,9 @@ impl Ui {
             None if context.takes_text() || context == Context::Log && is_typing(&ev) => Input::Edit(ev),
             None => return false,
         };
+        if self.too_small.get() && !matches!(input, Input::Action(Action::Quit | Action::Redraw)) {
+            return false;
+        }
         let dialog = matches!(context, Context::Picker | Context::Form | Context::Help | Context::Editor);
         match input {
             Input::Action(Action::Quit) => {
@@ -409,6 +416,9 @@ impl Ui {
 
     /// Bracketed paste: the text goes to the focused field, cleaned of control codes.
     pub fn on_paste(&mut self, text: &str) -> bool {
+        if self.too_small.get() {
+            return false;
+        }
         self.guarded(|ui| ui.with_top(|pane, cx| pane.paste(text, cx)))
     }
 
@@ -595,7 +605,8 @@ impl Ui {
     pub fn render(&self, f: &mut Frame<'_>, now: DateTime<Local>) {
         let area = f.area();
         let s = self.lang.strings();
-        if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        self.too_small.set(area.width < MIN_WIDTH || area.height < MIN_HEIGHT);
+        if self.too_small.get() {
             let msg = format!("{}: {}×{} < {MIN_WIDTH}×{MIN_HEIGHT}", s.too_small, area.width, area.height);
             f.render_widget(Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }), area);
             return;

@@ -584,3 +584,24 @@ fn conflicts_are_shown_with_who_and_settled_from_the_tui() {
     assert!(ui.session.conflicts(None).unwrap().is_empty());
     assert_eq!(ui.session.task(&inc, 1).unwrap().status, TaskStatus::InProgress, "kari's value kept");
 }
+
+/// In a window smaller than the panes need, what is typed must not act on what no one
+/// can see: the entry is neither saved nor left in the line; quitting still works.
+#[test]
+fn a_window_too_small_takes_no_keys_but_quit() {
+    let mut f = flood();
+    let mut ui = ui(&mut f, Lang::Nb);
+    let incident = ui.session.incidents().unwrap()[0].clone();
+    let before = ui.session.entries(&incident).unwrap().len();
+    assert!(screen(&ui, 60, 20).contains("60×20"), "it says the window is too small");
+    type_text(&mut ui, "Usett tekst");
+    ui.on_key(key(KeyCode::Enter));
+    assert!(!ui.on_paste("limt inn"), "a paste is not taken either");
+    assert_eq!(ui.session.entries(&incident).unwrap().len(), before, "nothing was saved");
+    let text = screen(&ui, 120, 30);
+    assert!(!text.contains("Usett") && !text.contains("limt inn"), "nor typed into the line: {text}");
+    assert!(!ui.should_quit());
+    let _ = screen(&ui, 60, 20);
+    ui.on_key(ctrl('q'));
+    assert!(ui.should_quit(), "quit works at any size");
+}
