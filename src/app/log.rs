@@ -71,6 +71,13 @@ impl Session {
         let text = nfc(&input.text.replace("\r\n", "\n"));
         self.check_text(&text)?;
         let marked = quickmarks::parse(&text);
+        if let Some(typed) = &marked.not_a_time {
+            return Err(Invalid::new(
+                format!("«{typed}» er ikke et klokkeslett: skriv for eksempel 14:32 foran teksten (loggføringen er ikke lagret)"),
+                format!("'{typed}' is not a time of day: write e.g. 14:32 before the text (the entry is not saved)"),
+            )
+            .into());
+        }
         self.check_text(&marked.text)?;
         let local_start = input.started_at.with_timezone(&Local);
         let reported_at = input

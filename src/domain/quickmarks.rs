@@ -14,6 +14,9 @@ pub struct Marked {
     pub at: Option<ClockTime>,
     pub tags: Vec<String>,
     pub mentions: Vec<String>,
+    /// A first word written like a clock time that is not one (`25:99`): the logger
+    /// meant a time, and the entry must not be stored at the wrong one.
+    pub not_a_time: Option<String>,
 }
 
 /// Read the quick marks of a typed entry. The text should already be NFC.
@@ -21,16 +24,20 @@ pub fn parse(input: &str) -> Marked {
     let mut rest = input.trim();
     let mut kind = EntryKind::Note;
     let mut at = None;
+    let mut not_a_time = None;
     // `!14:32 text` and `14:32 !text` both work: loggers type either.
     for _ in 0..2 {
         if let Some(r) = rest.strip_prefix('!') {
             kind = EntryKind::Decision;
             rest = r.trim_start();
-        } else if at.is_none() {
+        } else if at.is_none() && not_a_time.is_none() {
             if let Some((first, r)) = rest.split_once(char::is_whitespace) {
                 if let Some(clock) = ClockTime::parse(first) {
                     at = Some(clock);
                     rest = r.trim_start();
+                } else if first.contains(':') && ClockTime::looks_like(first) {
+                    // `25:99` was meant as a time; `3.75` (millioner) may be a number.
+                    not_a_time = Some(first.to_string());
                 }
             }
         }
@@ -41,6 +48,7 @@ pub fn parse(input: &str) -> Marked {
         at,
         tags: words_after(rest, '#'),
         mentions: words_after(rest, '@'),
+        not_a_time,
     }
 }
 
@@ -69,6 +77,14 @@ fn words_after(text: &str, sigil: char) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_clock_that_is_not_a_time_is_noticed_a_decimal_is_not() {
+        assert_eq!(parse("25:99 Brannvesenet melder").not_a_time.as_deref(), Some("25:99"));
+        assert_eq!(parse("!24:00 Evakuer").not_a_time.as_deref(), Some("24:00"));
+        assert_eq!(parse("3.75 millioner i skade").not_a_time, None, "a decimal stays text");
+        assert_eq!(parse("14:32 Strømmen er tilbake").not_a_time, None);
+    }
+
     use super::*;
 
     #[test]

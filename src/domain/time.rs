@@ -13,15 +13,22 @@ pub struct ClockTime {
 impl ClockTime {
     /// `HH:MM`, `H:MM`, `HH.MM` — the ways Norwegians write a time of day.
     pub fn parse(s: &str) -> Option<ClockTime> {
+        if !ClockTime::looks_like(s) {
+            return None;
+        }
         let (h, m) = s.split_once([':', '.'])?;
-        if h.is_empty() || h.len() > 2 || m.len() != 2 {
-            return None;
-        }
-        if !h.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
-            return None;
-        }
         let (hour, minute) = (h.parse().ok()?, m.parse().ok()?);
         (hour < 24 && minute < 60).then_some(ClockTime { hour, minute })
+    }
+
+    /// Written like a clock time (`14:32`, `9.05`, and `25:99` too): one or two digits,
+    /// `:` or `.`, two digits.
+    pub fn looks_like(s: &str) -> bool {
+        let Some((h, m)) = s.split_once([':', '.']) else { return false };
+        !h.is_empty()
+            && h.len() <= 2
+            && m.len() == 2
+            && h.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit())
     }
 
     /// This clock time on `date` in `tz`. Around a DST change a clock time can be

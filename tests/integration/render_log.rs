@@ -605,3 +605,28 @@ fn a_window_too_small_takes_no_keys_but_quit() {
     ui.on_key(ctrl('q'));
     assert!(ui.should_quit(), "quit works at any size");
 }
+
+/// A time that is not a time is refused with a message, and the typing is kept: the
+/// entry must not be stored at the wrong time without a word.
+#[test]
+fn a_time_that_is_not_a_time_is_refused_and_the_draft_kept() {
+    let mut f = flood();
+    let mut ui = ui(&mut f, Lang::Nb);
+    let incident = ui.session.incidents().unwrap()[0].clone();
+    let before = ui.session.entries(&incident).unwrap().len();
+    type_text(&mut ui, "25:99 Brannvesenet melder røyk");
+    ui.on_key(key(KeyCode::Enter));
+    assert_eq!(ui.session.entries(&incident).unwrap().len(), before, "nothing was saved");
+    let text = screen(&ui, 120, 30);
+    assert!(text.contains("«25:99» er ikke et klokkeslett"), "it says why: {text}");
+    assert!(text.contains("25:99 Brannvesenet melder røyk"), "the draft is kept: {text}");
+    // Mended, it is saved at the time typed.
+    for _ in "25:99 Brannvesenet melder røyk".chars() {
+        ui.on_key(key(KeyCode::Backspace));
+    }
+    type_text(&mut ui, "08:30 Brannvesenet melder røyk");
+    ui.on_key(key(KeyCode::Enter));
+    let last = ui.session.entries(&incident).unwrap().pop().unwrap();
+    assert_eq!(last.text, "Brannvesenet melder røyk");
+    assert_eq!(last.reported_at.with_timezone(&Local).format("%H:%M").to_string(), "08:30");
+}
