@@ -7,7 +7,7 @@ use crate::domain::roles::Role;
 use crate::domain::Incident;
 use crate::keys::{Sealed, Sealer};
 use crate::replication::authorize::{needed, needed_to_change};
-use crate::store::{Applied, Conflict, OpState, Who};
+use crate::store::{Applied, Conflict, OpState};
 use crate::sync::bundle::Bundle;
 use chrono::Utc;
 
@@ -63,17 +63,29 @@ impl Session {
     }
 
     /// Settle a conflict with `value` (one of the values in conflict, as the TUI offers).
+    /// Settle a conflict, and say so in the incident's log (bokmål, as every automatic
+    /// entry): which value was kept, and which were set aside, by whom.
     pub fn settle_conflict(&mut self, conflict: &Conflict, value: serde_json::Value) -> Result<()> {
         self.permit(needed_to_change(conflict.kind))?;
-        let who = Who { author: &self.user, device: &self.device };
-        self.store.resolve_conflict(
-            conflict.kind,
-            conflict.entity,
-            &conflict.field,
-            value,
-            who,
-            Utc::now(),
-        )?;
+        let shown = |v: &serde_json::Value| match v {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Null => "ingen".to_string(),
+            other => other.to_string(),
+        };
+        let set_aside: Vec<String> = std::iter::once(&conflict.current)
+            .chain(conflict.others.iter().map(|o| &o.value))
+            .filter(|v| **v != value)
+            .map(|v| format!("«{}»", shown(v)))
+            .collect();
+        let (what, n, field) =
+            (conflict.kind.spec().label.get(crate::i18n::Lang::Nb), conflict.number, &conflict.field);
+        let mut text = format!("Konflikt om {field} i {what} {n} løst: «{}» beholdt", shown(&value));
+        if !set_aside.is_empty() {
+            text.push_str(&format!(", {} satt til side", set_aside.join(", ")));
+        }
+        let w = self.writer(Utc::now());
+        let entry = w.entry("konflikt", text);
+        self.store.settle_conflict_logged(conflict, value, w.who(), w.now, entry)?;
         Ok(())
     }
 

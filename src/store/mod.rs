@@ -8,6 +8,7 @@ mod archive;
 mod cards;
 mod checkpoints;
 mod columns;
+mod conflicts;
 mod drafts;
 mod eps;
 mod evaluations;

@@ -583,6 +583,10 @@ fn conflicts_are_shown_with_who_and_settled_from_the_tui() {
     assert!(screen(&ui, 120, 30).contains("Ingen konflikter."));
     assert!(ui.session.conflicts(None).unwrap().is_empty());
     assert_eq!(ui.session.task(&inc, 1).unwrap().status, TaskStatus::InProgress, "kari's value kept");
+    // The log's last word on the task is the settling, not the change that lost.
+    let last = ui.session.entries(&inc).unwrap().pop().unwrap();
+    assert_eq!(last.text, "Konflikt om status i oppgave 1 løst: «pågår» beholdt, «avbrutt» satt til side");
+    assert_eq!(last.kind, sitroom::domain::EntryKind::Auto);
 }
 
 /// In a window smaller than the panes need, what is typed must not act on what no one

@@ -197,36 +197,66 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let t = table(kind);
-        if !t.mutable.contains(&field) {
-            let what = kind.spec().label;
-            return Err(StoreError::not_found(
-                format!(
-                    "en {} har ikke noe felt «{field}» som kan være i konflikt",
-                    what.get(crate::lang::Lang::Nb)
-                ),
-                format!("a {} has no field '{field}' that can conflict", what.get(crate::lang::Lang::En)),
-            ));
-        }
-        let heads = heads(&tx, entity, field)?;
-        if heads.len() < 2 {
-            let what = kind.spec().label;
-            return Err(StoreError::not_found(
-                format!("det er ingen konflikt om «{field}» i den {}", what.get(crate::lang::Lang::Nb)),
-                format!("there is no conflict on '{field}' of that {}", what.get(crate::lang::Lang::En)),
-            ));
-        }
-        tx.execute(
-            &format!("UPDATE {} SET {field} = ?1 WHERE id = ?2", t.name),
-            params![to_sql(&value), entity.to_string()],
-        )?;
-        let mut values = Map::new();
-        values.insert(field.to_string(), value);
-        let base = BTreeMap::from([(field.to_string(), heads.iter().map(|h| h.op).collect())]);
-        set_op(&tx, kind, entity, values, base, who, now)?;
+        settle_in(&tx, Settling { kind, entity, field, value }, who, now)?;
         tx.commit()?;
         Ok(())
     }
+
+    /// The same for a conflict as listed, and `then` in the same transaction (the
+    /// automatic log entry that says how it was settled, so the two commit together).
+    pub(in crate::store) fn settle_then(
+        &mut self,
+        c: &Conflict,
+        value: Value,
+        who: Who<'_>,
+        now: DateTime<Utc>,
+        then: impl FnOnce(&Transaction<'_>) -> Result<()>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        settle_in(&tx, Settling { kind: c.kind, entity: c.entity, field: &c.field, value }, who, now)?;
+        then(&tx)?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// Which field of which record is settled, and to what.
+struct Settling<'a> {
+    kind: Kind,
+    entity: Uuid,
+    field: &'a str,
+    value: Value,
+}
+
+fn settle_in(tx: &Transaction<'_>, s: Settling<'_>, who: Who<'_>, now: DateTime<Utc>) -> Result<()> {
+    let Settling { kind, entity, field, value } = s;
+    let t = table(kind);
+    if !t.mutable.contains(&field) {
+        let what = kind.spec().label;
+        return Err(StoreError::not_found(
+            format!(
+                "en {} har ikke noe felt «{field}» som kan være i konflikt",
+                what.get(crate::lang::Lang::Nb)
+            ),
+            format!("a {} has no field '{field}' that can conflict", what.get(crate::lang::Lang::En)),
+        ));
+    }
+    let heads = heads(tx, entity, field)?;
+    if heads.len() < 2 {
+        let what = kind.spec().label;
+        return Err(StoreError::not_found(
+            format!("det er ingen konflikt om «{field}» i den {}", what.get(crate::lang::Lang::Nb)),
+            format!("there is no conflict on '{field}' of that {}", what.get(crate::lang::Lang::En)),
+        ));
+    }
+    tx.execute(
+        &format!("UPDATE {} SET {field} = ?1 WHERE id = ?2", t.name),
+        params![to_sql(&value), entity.to_string()],
+    )?;
+    let mut values = Map::new();
+    values.insert(field.to_string(), value);
+    let base = BTreeMap::from([(field.to_string(), heads.iter().map(|h| h.op).collect())]);
+    set_op(tx, kind, entity, values, base, who, now)
 }
 
 /// The op whose value of `field` the user sees now (the record itself while the
