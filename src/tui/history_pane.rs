@@ -144,7 +144,7 @@ impl Pane for HistoryPane {
         match action {
             Action::ChooseTime => {
                 let shown = self.at.unwrap_or_else(Utc::now).with_timezone(&Local).format("%d.%m %H:%M");
-                self.prompt = Some(Prompt::new(ChooseTime, shown.to_string()));
+                self.prompt = Some(Prompt::offering(ChooseTime, shown.to_string()));
             }
             Action::EarlierTime => {
                 let at = self.at.unwrap_or_else(Utc::now) - Duration::minutes(STEP_MINUTES);

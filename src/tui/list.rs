@@ -104,6 +104,11 @@ impl<T, K: Copy> List<T, K> {
         self.prompt = Some(Prompt::new(asking, text));
     }
 
+    /// Ask, offering the value as it is now: Enter keeps it, typing replaces it.
+    pub fn offer(&mut self, asking: K, value: impl Into<String>) {
+        self.prompt = Some(Prompt::offering(asking, value));
+    }
+
     /// The prompt's turn first, then moving the selection; the rest is the pane's.
     pub fn handle(&mut self, input: Input) -> Handled<K> {
         if let Some((outcome, given)) = prompt::drive(&mut self.prompt, input) {

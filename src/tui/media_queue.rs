@@ -182,7 +182,7 @@ impl Pane for MediaQueue {
             Action::AssignTask => {
                 let current = self.selected().and_then(|m| m.responsible.clone());
                 if self.selected().is_some() {
-                    self.list.ask(Asking::Responsible, current.unwrap_or_default());
+                    self.list.offer(Asking::Responsible, current.unwrap_or_default());
                 }
             }
             Action::AnswerInquiry => {

@@ -33,6 +33,10 @@ pub struct Prompt<K> {
     /// What is being asked, for the pane to act on the answer.
     pub asking: K,
     pub text: String,
+    /// The text is the value offered (who is responsible now, the time shown) and not
+    /// touched yet: it is shown selected, and typing or pasting replaces it, as in any
+    /// field, instead of being added to it ("beredskapskoordinatorLiv Berg").
+    offered: bool,
 }
 
 /// What became of an input given to a prompt.
@@ -63,13 +67,33 @@ pub fn edit(text: &mut String, key: &crossterm::event::KeyEvent) -> bool {
 }
 
 impl<K: Copy> Prompt<K> {
+    /// A question whose answer starts as `text` and is typed on (a list's name and
+    /// `: `, for the message after it).
     pub fn new(asking: K, text: impl Into<String>) -> Prompt<K> {
-        Prompt { asking, text: text.into() }
+        Prompt { asking, text: text.into(), offered: false }
+    }
+
+    /// A question offering the value it has now (who is responsible, the time looked
+    /// at): Enter keeps it, typing replaces it.
+    pub fn offering(asking: K, value: impl Into<String>) -> Prompt<K> {
+        let text = value.into();
+        Prompt { asking, offered: !text.is_empty(), text }
     }
 
     pub fn handle(&mut self, input: Input) -> Answer<K> {
         match input {
-            Input::Edit(key) => Answer::Editing(edit(&mut self.text, &key)),
+            Input::Edit(key) => {
+                if std::mem::take(&mut self.offered) {
+                    // The first key replaces the offered value: a character starts the
+                    // answer anew, Backspace clears it.
+                    let mut fresh = String::new();
+                    if edit(&mut fresh, &key) {
+                        self.text = fresh;
+                        return Answer::Editing(true);
+                    }
+                }
+                Answer::Editing(edit(&mut self.text, &key))
+            }
             Input::Action(Action::Confirm) => Answer::Given(self.asking, std::mem::take(&mut self.text)),
             Input::Action(Action::Cancel) => Answer::Dropped,
             _ => Answer::Editing(false),
@@ -78,14 +102,19 @@ impl<K: Copy> Prompt<K> {
 
     /// Pasted text joins the line, without control characters or line breaks.
     pub fn paste(&mut self, text: &str) {
+        if std::mem::take(&mut self.offered) {
+            self.text.clear();
+        }
         self.text.extend(text.chars().map(|c| if c == '\n' { ' ' } else { c }).filter(|c| !c.is_control()));
     }
 
-    /// `Label: text▏`
+    /// `Label: text▏`, the offered value shown selected.
     pub fn line(&self, label: &str, theme: &Theme) -> Line<'static> {
+        let style = if self.offered { theme.base.patch(theme.selected) } else { theme.base };
         Line::from(vec![
             Span::styled(format!("{label}: "), theme.heading),
-            Span::styled(format!("{}▏", safe_line(&self.text)), theme.base),
+            Span::styled(safe_line(&self.text).into_owned(), style),
+            Span::styled("▏", theme.base),
         ])
     }
 }

@@ -264,7 +264,7 @@ impl Pane for TaskBoard {
             Action::NewTask => self.list.ask(Asking::NewTitle, ""),
             Action::AssignTask => {
                 if let Some(assignee) = self.selected().map(|t| t.assignee.clone().unwrap_or_default()) {
-                    self.list.ask(Asking::Assignee, assignee);
+                    self.list.offer(Asking::Assignee, assignee);
                 }
             }
             Action::MoveRight
