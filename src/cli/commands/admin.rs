@@ -130,7 +130,10 @@ fn user(store: &SqliteServer, cmd: AdminUserCmd, p: &Printer, out: Out<'_>) -> R
             if roles.is_empty() && !superadmin {
                 return Err("give the account at least one --role".into());
             }
-            let pw = password(password_stdin, &format!("password for {name}: "))?;
+            let pw = password(
+                password_stdin,
+                &crate::say!(p.lang, "passord for {name}: ", "password for {name}: "),
+            )?;
             store.add_user(&name, &org, &roles, superadmin, &pw)?;
             let (name, org) = (safe(&name), safe(&org));
             let said = crate::say!(

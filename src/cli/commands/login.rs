@@ -20,7 +20,10 @@ pub fn login(
     out: Out<'_>,
 ) -> Ran {
     let url = client::server_url(server)?;
-    let pw = password(password_stdin, &format!("password for {user} at {url}: "))?;
+    let pw = password(
+        password_stdin,
+        &crate::say!(p.lang, "passord for {user} på {url}: ", "password for {user} at {url}: "),
+    )?;
     let mut session = Session::open(&settings.db, user, settings.config.incident_types())?;
     let client = Client::new(&url)?;
     let origin = session.store.device_id()?;
