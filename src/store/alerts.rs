@@ -202,14 +202,7 @@ impl Store {
             )
         })?;
         let members = list_members(&self.conn, &id)?;
-        Ok(AlertList {
-            id: Uuid::parse_str(&id).unwrap_or_default(),
-            number,
-            name,
-            scenario,
-            escalate_after,
-            members,
-        })
+        Ok(AlertList { id: super::columns::id(&id), number, name, scenario, escalate_after, members })
     }
 
     /// Record an alert: the alert, every recipient (alerted now or on standby), every
@@ -316,7 +309,7 @@ impl Store {
             }
         }
         Ok(Alert {
-            id: Uuid::parse_str(&id).unwrap_or_default(),
+            id: super::columns::id(&id),
             incident: incident.number,
             number,
             list,
@@ -368,7 +361,7 @@ impl Store {
             "UPDATE alert_recipients SET ack = ?2, ack_at = ?3, ack_by = ?4 WHERE id = ?1",
             params![rid, ack.name(), to_millis(now), by],
         )?;
-        let rid = Uuid::parse_str(&rid).unwrap_or_default();
+        let rid = super::columns::id(&rid);
         replica::changed(&tx, Kind::Recipient, rid, &["ack", "ack_at", "ack_by"], who, now)?;
         let logged = append_in(&tx, incident, [entry])?.pop().expect("a new entry is appended");
         tx.commit()?;
@@ -448,13 +441,12 @@ impl Store {
             [id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )?;
-        let incident =
-            self.incident_by_id(Uuid::parse_str(&incident_id).unwrap_or_default())?.ok_or_else(|| {
-                StoreError::not_found(
-                    format!("hendelsen til utsending {id} finnes ikke lenger"),
-                    format!("the incident of delivery {id} is gone"),
-                )
-            })?;
+        let incident = self.incident_by_id(super::columns::id(&incident_id))?.ok_or_else(|| {
+            StoreError::not_found(
+                format!("hendelsen til utsending {id} finnes ikke lenger"),
+                format!("the incident of delivery {id} is gone"),
+            )
+        })?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "UPDATE alert_deliveries SET status = ?2, note = ?3, attempts = attempts + 1, updated_at = ?4 WHERE id = ?1",
@@ -483,14 +475,7 @@ impl Store {
                 None => replica::origin(&tx)?,
             };
             let who = Who { author: &sent_by, device: &device };
-            replica::changed(
-                &tx,
-                Kind::Recipient,
-                Uuid::parse_str(&rid).unwrap_or_default(),
-                &["reached"],
-                who,
-                now,
-            )?;
+            replica::changed(&tx, Kind::Recipient, super::columns::id(&rid), &["reached"], who, now)?;
             // Someone the alert could not reach is something the staff must know.
             if now_reached == NOT_REACHED {
                 let why: Vec<String> =

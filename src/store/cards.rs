@@ -65,14 +65,7 @@ impl Store {
                 ],
             )?;
         }
-        note(
-            &tx,
-            who,
-            "card",
-            Uuid::parse_str(&id).unwrap_or_default(),
-            if old.is_some() { "set" } else { "create" },
-            now,
-        )?;
+        note(&tx, who, "card", super::columns::id(&id), if old.is_some() { "set" } else { "create" }, now)?;
         tx.commit()?;
         Ok(old.is_none())
     }

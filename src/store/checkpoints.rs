@@ -134,7 +134,7 @@ impl Store {
             )?
             .query_row([entry.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
             .optional()?;
-        Ok(found.map(|(i, o, n, h)| (Uuid::parse_str(&i).unwrap_or_default(), o, n, h)))
+        Ok(found.map(|(i, o, n, h)| (super::columns::id(&i), o, n, h)))
     }
 
     /// This replica's chains that have entries newer than its last checkpoint in them:
@@ -173,12 +173,7 @@ impl Store {
                     "SELECT id FROM log_entries WHERE incident_id = ?1 AND origin = ?2 ORDER BY hlc DESC LIMIT 1",
                 )?
                 .query_row(params![incident, origin], |r| r.get(0))?;
-            out.push((
-                Uuid::parse_str(&incident).unwrap_or_default(),
-                Uuid::parse_str(&head).unwrap_or_default(),
-                at,
-                unsigned,
-            ));
+            out.push((super::columns::id(&incident), super::columns::id(&head), at, unsigned));
         }
         Ok(out)
     }

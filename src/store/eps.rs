@@ -102,7 +102,7 @@ impl Store {
             "UPDATE eps_registrations SET status = ?2, handled_by = ?3, updated_at = ?4 WHERE id = ?1",
             params![id, status.name(), who.author, to_millis(now)],
         )?;
-        let key = Uuid::parse_str(&id).unwrap_or_default();
+        let key = super::columns::id(&id);
         replica::changed(&tx, crate::replication::Kind::Eps, key, &["status", "handled_by"], who, now)?;
         let all = registrations_in(&tx, incident)?;
         let logged = append_in(&tx, incident, [entry(&all)])?.pop().expect("a new entry is appended");

@@ -300,14 +300,13 @@ impl Store {
             [entry_id.to_string()],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        let incident =
-            super::incidents::incident_by_id_in(&tx, Uuid::parse_str(&incident_id).unwrap_or_default())?
-                .ok_or_else(|| {
-                    StoreError::not_found(
-                        format!("hendelsen til loggføring {entry_id} finnes ikke lenger"),
-                        format!("the incident of entry {entry_id} is gone"),
-                    )
-                })?;
+        let incident = super::incidents::incident_by_id_in(&tx, super::columns::id(&incident_id))?
+            .ok_or_else(|| {
+                StoreError::not_found(
+                    format!("hendelsen til loggføring {entry_id} finnes ikke lenger"),
+                    format!("the incident of entry {entry_id} is gone"),
+                )
+            })?;
         let text = if significant {
             format!("Loggføring #{seq} markert som vesentlig")
         } else {

@@ -73,7 +73,7 @@ impl Store {
             "UPDATE plans SET revised_at = ?2, revise_by = coalesce(?3, revise_by) WHERE id = ?1",
             params![id, to_millis(revised_at), revise_by.map(to_millis)],
         )?;
-        note(&tx, who, "plan", Uuid::parse_str(&id).unwrap_or_default(), "set", now)?;
+        note(&tx, who, "plan", super::columns::id(&id), "set", now)?;
         tx.commit()?;
         self.plan(number)
     }
@@ -92,7 +92,7 @@ impl Store {
             "INSERT OR IGNORE INTO plan_links (plan_id, kind, target) VALUES (?1, ?2, ?3)",
             params![id, link.kind.name(), link.target],
         )?;
-        note(&tx, who, "plan", Uuid::parse_str(&id).unwrap_or_default(), "link", now)?;
+        note(&tx, who, "plan", super::columns::id(&id), "link", now)?;
         tx.commit()?;
         self.plan(number)
     }

@@ -165,7 +165,7 @@ impl Store {
             ],
         )?;
         let fields = ["name", "organisation", "function", "phones", "email", "notes", "groups"];
-        replica::changed(&tx, Kind::Contact, Uuid::parse_str(&id).unwrap_or_default(), &fields, who, now)?;
+        replica::changed(&tx, Kind::Contact, super::columns::id(&id), &fields, who, now)?;
         tx.commit()?;
         self.contact(number)
     }

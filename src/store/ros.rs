@@ -76,7 +76,7 @@ impl Store {
             "UPDATE ros_events SET likelihood = ?2, consequence = ?3, updated_at = ?4 WHERE id = ?1",
             params![id, likelihood, consequence, to_millis(now)],
         )?;
-        note(&tx, who, "ros", Uuid::parse_str(&id).unwrap_or_default(), "set", now)?;
+        note(&tx, who, "ros", super::columns::id(&id), "set", now)?;
         tx.commit()?;
         self.ros_event(number)
     }
@@ -100,7 +100,7 @@ impl Store {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![Uuid::now_v7().to_string(), id, number, m.text, m.existing, m.owner, m.due.map(to_millis), to_millis(now), who.author],
         )?;
-        note(&tx, who, "ros", Uuid::parse_str(&id).unwrap_or_default(), "measure", now)?;
+        note(&tx, who, "ros", super::columns::id(&id), "measure", now)?;
         tx.commit()?;
         self.ros_event(event)
     }
@@ -142,7 +142,7 @@ impl Store {
             "UPDATE ros_measures SET task_id = ?2, owner = coalesce(?3, owner), due = coalesce(?4, due) WHERE id = ?1",
             params![mid, t.id.to_string(), task.assignee, task.due.map(to_millis)],
         )?;
-        note(&tx, who, "ros", Uuid::parse_str(&id).unwrap_or_default(), "task", now)?;
+        note(&tx, who, "ros", super::columns::id(&id), "task", now)?;
         let logged = append_in(&tx, incident, [entry(&t)])?.pop().expect("a new entry is appended");
         tx.commit()?;
         Ok((t, logged))

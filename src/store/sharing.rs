@@ -133,7 +133,7 @@ impl Store {
             "UPDATE sent_shares SET received_at = ?1, received_by = ?2 WHERE id = ?3",
             params![to_millis(receipt.at), receipt.by, receipt.id.to_string()],
         )?;
-        let id = uuid::Uuid::parse_str(&sent.incident_id).unwrap_or_default();
+        let id = super::columns::id(&sent.incident_id);
         let Some(incident) = super::incidents::incident_by_id_in(&tx, id)? else { return Ok(None) };
         let logged = append_in(&tx, &incident, [entry(&sent)])?.pop();
         tx.commit()?;

@@ -39,6 +39,15 @@ const SEARCH: Meaning = does(
     "søk",
     "search",
 );
+const NEXT_ITEM: Meaning =
+    does(Action::NextItem, "Møtet: neste sak", "Meeting: next agenda item", "neste sak", "next item");
+const PREVIOUS_ITEM: Meaning = does(
+    Action::PreviousItem,
+    "Møtet: forrige sak",
+    "Meeting: previous agenda item",
+    "forrige sak",
+    "previous item",
+);
 const SIGNIFICANT: Meaning = does(
     Action::ToggleSignificant,
     "Merk som vesentlig (av/på)",
@@ -68,14 +77,8 @@ pub const ENTRY: Keys = Keys {
         OLDEST,
         SEARCH,
         SIGNIFICANT,
-        does(Action::NextItem, "Møtet: neste sak", "Meeting: next agenda item", "neste sak", "next item"),
-        does(
-            Action::PreviousItem,
-            "Møtet: forrige sak",
-            "Meeting: previous agenda item",
-            "forrige sak",
-            "previous item",
-        ),
+        NEXT_ITEM,
+        PREVIOUS_ITEM,
     ]],
     hints: &[
         Action::Confirm,
@@ -141,14 +144,8 @@ pub const LOG: Keys = Keys {
                 "avslutt møte",
                 "end meeting",
             ),
-            does(Action::NextItem, "Møtet: neste sak", "Meeting: next agenda item", "neste sak", "next item"),
-            does(
-                Action::PreviousItem,
-                "Møtet: forrige sak",
-                "Meeting: previous agenda item",
-                "forrige sak",
-                "previous item",
-            ),
+            NEXT_ITEM,
+            PREVIOUS_ITEM,
             does(
                 Action::FocusNext,
                 "Bytt mellom skrivelinje og logg",
