@@ -40,7 +40,6 @@ strings! {
     log: "Hendelseslogg", "Incident log";
     new_entry: "Ny loggføring", "New entry";
     read_only: "Bare lesetilgang: du kan lese loggen, men ikke skrive i den", "Read-only: you may read the log but not write in it";
-    entry_hint: "Enter lagrer · Alt-Enter/Ctrl-J ny linje · Tab til loggen", "Enter saves · Alt-Enter/Ctrl-J new line · Tab to the log";
     correcting: "Retter", "Correcting";
     exercise: "ØVELSE", "EXERCISE";
     exercise_field: "Øvelse", "Exercise";
@@ -94,13 +93,14 @@ strings! {
     no_sitrep: "Ingen situasjonsrapport ennå.", "No situation report yet.";
     unsaved: "ikke lagret", "not saved";
     saved_at: "lagret", "saved";
-    editor_hint: "Esc eller F10 lagrer og lukker", "Esc or F10 saves and closes";
     returned_because: "Returnert", "Returned";
     template_prompt: "Mal (situasjonsrapport, møtereferat, pressemelding …)", "Template (situasjonsrapport, møtereferat, pressemelding …)";
     return_comment: "Kommentar til den som skrev", "Comment for the writer";
     meeting: "Møte", "Meeting";
     minutes_in: "avsluttet, referatet er rapport", "ended, the minutes are report";
     no_meeting: "Ingen møte pågår.", "No meeting is running.";
+    log_has_focus: "Loggen har fokus, og bokstaver er kommandoer her ·", "The log has the focus, and letters are commands here ·";
+    back_to_entry: "tilbake til skrivelinjen", "back to the entry line";
     plan_meeting: "Nytt møte (tittel; sak; sak | deltaker, deltaker)", "New meeting (title; item; item | participant, participant)";
 }
 

@@ -64,6 +64,16 @@ impl Session {
         })?)
     }
 
+    /// The lines of its template's guidance a report still holds word for word: what
+    /// its writer has not yet filled in (shown before it is approved).
+    pub fn unfilled(&self, report: &Report) -> Vec<String> {
+        let Some(template) = self.templates().into_iter().find(|t| t.name == report.kind) else {
+            return Vec::new();
+        };
+        let lines: std::collections::HashSet<&str> = report.text.lines().map(str::trim).collect();
+        template.guidance().filter(|g| lines.contains(g)).map(str::to_string).collect()
+    }
+
     pub fn reports(&self, incident: &Incident) -> Result<Vec<Report>> {
         Ok(self.store.reports(incident)?)
     }

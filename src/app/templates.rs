@@ -43,6 +43,12 @@ pub fn templates(config_dir: Option<&Path>) -> Vec<Template> {
 }
 
 impl Template {
+    /// The template's own words that a writer is meant to replace: every line that is
+    /// not a heading, not empty and not filled in when a report is made.
+    pub fn guidance(&self) -> impl Iterator<Item = &str> {
+        self.text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#') && !l.contains('{'))
+    }
+
     pub fn fill(&self, title: &str, incident: &str, time: &str, user: &str) -> String {
         self.text
             .replace("{title}", title)

@@ -71,6 +71,7 @@ actions! {
     Conflicts = "conflicts";
     Redraw = "redraw";
     Confirm = "confirm";
+    Accept = "accept";
     Cancel = "cancel";
     Newline = "newline";
     FocusNext = "focus_next";

@@ -5,6 +5,7 @@
 
 use super::action::{does, Keys, AROUND, LIST};
 use super::action::{Action, Input};
+use super::confirm::Pending;
 use super::keymap::Context;
 use super::list::List;
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
@@ -100,7 +101,8 @@ impl AlertsPane {
     pub fn open(session: &Session, incident: Incident) -> crate::app::Result<AlertsPane> {
         let mut pane = AlertsPane {
             incident,
-            list: List::new("alert", |a, b| a.id == b.id),
+            // Answers change an alert's recipients: they show here too.
+            list: List::new("alert", |a: &Alert, b: &Alert| a.id == b.id).watching("alert_recipient"),
             waiting: Vec::new(),
             can_send: session.may(Permission::SendAlerts)?,
         };
@@ -112,12 +114,6 @@ impl AlertsPane {
         self.list.reload(session, |s| load(s, &self.incident, &mut self.waiting))
     }
 
-    fn reload_or_say(&mut self, cx: &mut Cx<'_>) {
-        if let Err(e) = self.reload(cx.session) {
-            cx.post(UiEvent::Error(e.said(cx.lang)));
-        }
-    }
-
     fn answer(&mut self, cx: &mut Cx<'_>, ack: Ack) {
         let Some(w) = self.waiting.first().cloned() else {
             let lang = cx.lang;
@@ -127,10 +123,12 @@ impl AlertsPane {
             cx.post(UiEvent::Status(msg.into()));
             return;
         };
-        let result = cx.session.answer_alert(&self.incident, w.alert, None, ack).map(|(_, e)| e.text);
-        if cx.changed(result) {
-            self.reload_or_say(cx);
-        }
+        let (lang, incident) = (cx.lang, self.incident.clone());
+        let line = format!("{} {} ({}): «{}»", lang.pick("Varsling", "Alert"), w.alert, w.sent_by, w.message);
+        let title = crate::say!(lang, "Svar: {}", "Answer: {}", ack.label().get(lang));
+        cx.confirm(Pending::new(title, vec![line], move |s| {
+            s.answer_alert(&incident, w.alert, None, ack).map(|(_, e)| e.text)
+        }));
     }
 
     fn send(&mut self, cx: &mut Cx<'_>, text: String) {
@@ -143,11 +141,13 @@ impl AlertsPane {
             return;
         };
         // Recording is quick; delivery runs in the background (see `delivery::spawn_worker`).
-        let result = cx.session.send_alert(&self.incident, list.trim(), message.trim()).map(|(_, e)| e.text);
-        if cx.changed(result) {
-            self.reload_or_say(cx);
-            self.list.row = 0; // the new one, on top
-        }
+        let (lang, incident) = (cx.lang, self.incident.clone());
+        let (list, message) = (list.trim().to_string(), message.trim().to_string());
+        let lines = vec![format!("{}: {list}", lang.pick("Til", "To")), format!("«{message}»")];
+        cx.confirm(Pending::new(lang.pick("Send varsling", "Send an alert"), lines, move |s| {
+            s.send_alert(&incident, &list, &message).map(|(_, e)| e.text)
+        }));
+        self.list.row = 0; // the new one comes on top
     }
 }
 

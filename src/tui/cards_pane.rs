@@ -4,6 +4,7 @@
 
 use super::action::{does, Keys, AROUND, LIST};
 use super::action::{Action, Input};
+use super::confirm::Pending;
 use super::keymap::Context;
 use super::list::{Handled, List};
 use super::pane::{Cx, Outcome, Pane, RenderCx};
@@ -57,9 +58,16 @@ impl CardsPane {
     }
 
     fn activate(&mut self, cx: &mut Cx<'_>) {
-        let Some(name) = self.list.selected().map(|c| c.card.name.clone()) else { return };
-        let result = cx.session.activate_card(&self.incident, &name, false).map(|(_, e)| e.text);
-        cx.changed(result);
+        let Some(card) = self.list.selected().map(|c| c.card.clone()) else { return };
+        let (lang, incident, name) = (cx.lang, self.incident.clone(), card.name.clone());
+        let mut lines =
+            vec![format!("«{}»: {} {}", card.title, card.items.len(), lang.pick("oppgaver", "tasks"))];
+        lines.extend(card.items.iter().map(|i| format!("  · {}", i.text)));
+        cx.confirm(Pending::new(
+            lang.pick("Aktiver tiltakskortet", "Activate the action card"),
+            lines,
+            move |s| s.activate_card(&incident, &name, false).map(|(_, e)| e.text),
+        ));
     }
 }
 

@@ -3,6 +3,7 @@
 //! it won over, with who set them and when; Enter keeps the chosen value everywhere.
 
 use super::action::{Action, Input};
+use super::confirm::Pending;
 use super::keymap::Context;
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
 use super::widgets::centered;
@@ -47,12 +48,20 @@ impl Conflicts {
         let conflict = self.list[i].clone();
         let value = if v == 0 { conflict.current.clone() } else { conflict.others[v - 1].value.clone() };
         let lang = cx.lang;
-        let settled = cx.session.settle_conflict(&conflict, value);
-        if cx.changed(settled.map(|()| lang.pick("Konflikten er løst", "The conflict is settled"))) {
-            if let Err(e) = self.load(cx.session) {
-                cx.post(UiEvent::Error(e.said(cx.lang)));
-            }
+        let mut lines = vec![format!(
+            "{}: {} «{}»",
+            what(&conflict, lang),
+            lang.pick("beholder", "keeps"),
+            shown(&value)
+        )];
+        let current = std::iter::once(&conflict.current);
+        for other in current.chain(conflict.others.iter().map(|o| &o.value)).filter(|v| **v != value) {
+            lines.push(format!("{}: «{}»", lang.pick("settes til side", "set aside"), shown(other)));
         }
+        cx.confirm(Pending::new(lang.pick("Løs konflikten", "Settle the conflict"), lines, move |s| {
+            s.settle_conflict(&conflict, value)
+                .map(|()| lang.pick("Konflikten er løst", "The conflict is settled").to_string())
+        }));
     }
 }
 
@@ -70,6 +79,11 @@ fn shown(v: &serde_json::Value) -> String {
 }
 
 impl Pane for Conflicts {
+    fn refresh(&mut self, session: &Session) -> Result<bool, String> {
+        self.load(session).map_err(|e| e.said(session.lang))?;
+        Ok(true)
+    }
+
     fn context(&self) -> Context {
         Context::Picker
     }

@@ -5,9 +5,10 @@
 
 use super::action::{does, Keys, AROUND, LIST};
 use super::action::{Action, Input};
+use super::confirm::Pending;
 use super::keymap::Context;
 use super::list::{Handled, List};
-use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
+use super::pane::{Cx, Outcome, Pane, RenderCx};
 use super::widgets::{list_window, pane_block};
 use crate::app::Session;
 use crate::domain::eps::{EpsKind, EpsStatus, NewRegistration, Registration};
@@ -106,17 +107,19 @@ impl EpsPane {
         self.list.reload(session, |s| load(s, &self.incident, &mut self.may_see))
     }
 
+    /// Ask before a change: what it will be (`title`, `line`), then `f` once confirmed.
     fn run(
         &mut self,
         cx: &mut Cx<'_>,
-        f: impl FnOnce(&mut Session, &Incident) -> crate::app::Result<(Registration, crate::domain::LogEntry)>,
+        title: Text,
+        line: String,
+        f: impl FnOnce(&mut Session, &Incident) -> crate::app::Result<(Registration, crate::domain::LogEntry)>
+            + 'static,
     ) {
-        let result = f(cx.session, &self.incident).map(|(_, e)| e.text);
-        if cx.changed(result) {
-            if let Err(e) = self.reload(cx.session) {
-                cx.post(UiEvent::Error(e.said(cx.lang)));
-            }
-        }
+        let incident = self.incident.clone();
+        cx.confirm(Pending::new(title.get(cx.lang), vec![line], move |s| {
+            f(s, &incident).map(|(_, e)| e.text)
+        }));
     }
 }
 
@@ -140,7 +143,9 @@ impl Pane for EpsPane {
                     status: EpsStatus::Registered,
                     notes: String::new(),
                 };
-                self.run(cx, |s, i| s.add_eps_registration(i, new));
+                let line = format!("{} {}", name.trim(), location.trim());
+                let title = Text::new("Registrer evakuert", "Register an evacuee");
+                self.run(cx, title, line, move |s, i| s.add_eps_registration(i, new));
                 return Outcome::Consumed;
             }
             Handled::Action(action) => action,
@@ -152,7 +157,6 @@ impl Pane for EpsPane {
             }
             return Outcome::Ignored;
         }
-        let selected = self.list.selected().map(|r| r.number);
         let to = match action {
             Action::NewRegistration => {
                 self.list.ask(NewEvacuee, "");
@@ -164,8 +168,18 @@ impl Pane for EpsPane {
             Action::EpsClosed => EpsStatus::Closed,
             _ => return Outcome::Ignored,
         };
-        if let Some(n) = selected {
-            self.run(cx, |s, i| s.set_eps_status(i, n, to));
+        if let Some(r) = self.list.selected() {
+            let (n, lang) = (r.number, cx.lang);
+            let line = format!(
+                "{} {n} ({}): {} → {}",
+                lang.pick("Registrering", "Registration"),
+                r.name,
+                r.status.label().get(lang),
+                to.label().get(lang)
+            );
+            self.run(cx, Text::new("Endre status", "Change the status"), line, move |s, i| {
+                s.set_eps_status(i, n, to)
+            });
         }
         Outcome::Consumed
     }

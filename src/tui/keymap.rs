@@ -29,6 +29,7 @@ pub enum Context {
     Eps,
     History,
     Shared,
+    Confirm,
 }
 
 /// Every context: its section name in keymap files and what its keys do (declared
@@ -52,6 +53,7 @@ pub const CONTEXTS: &[(Context, &str, &Keys)] = &[
     (Context::Eps, "eps", &super::eps_pane::KEYS),
     (Context::History, "history", &super::history_pane::KEYS),
     (Context::Shared, "shared", &super::shared_pane::KEYS),
+    (Context::Confirm, "confirm", &super::confirm::KEYS),
 ];
 
 impl Context {
@@ -403,6 +405,22 @@ mod tests {
         assert_eq!(km.action(Context::Entry, chord("?")), None, "? is text in the entry line");
         assert_eq!(km.action(Context::Log, chord("?")), Some(Action::Help));
         assert_eq!(km.action(Context::Picker, chord("f1")), Some(Action::Help));
+    }
+
+    /// A confirmation is there because typing may land where letters are commands: its
+    /// key must be one that typing never gives (not Enter, not a character).
+    #[test]
+    fn the_shipped_keymaps_confirm_with_a_key_typing_cannot_give() {
+        for name in ["default", "vim"] {
+            let km = Keymap::load(name, None).unwrap();
+            let keys = km.keys(Context::Confirm, Action::Accept);
+            assert!(!keys.is_empty(), "{name}: a way to confirm");
+            for k in keys {
+                let typed = matches!(k.code, KeyCode::Char(_) | KeyCode::Enter)
+                    && !k.mods.contains(KeyModifiers::CONTROL);
+                assert!(!typed, "{name}: {} confirms", k.display());
+            }
+        }
     }
 
     #[test]

@@ -63,6 +63,12 @@ impl<T, K: Copy> List<T, K> {
         self.items.get(self.row)
     }
 
+    /// Also reload when records of this kind change.
+    pub fn watching(mut self, entity: &'static str) -> List<T, K> {
+        self.fresh = self.fresh.and(entity);
+        self
+    }
+
     /// Load the records afresh, keeping the selection on the record it was on (or the
     /// row, if that record is gone).
     pub fn reload(

@@ -3,11 +3,13 @@
 
 use super::action::{does, Keys, Meaning, AROUND, DOWN, PAGE_DOWN, PAGE_UP, UP};
 use super::action::{Action, Input};
+use super::confirm::Pending;
 use super::entry_lines::{entry_lines, MEASURE};
 use super::keymap::Context;
 use super::log_model::{LogModel, Row};
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
 use super::prompt::{drive, Prompt};
+use super::widgets::hints;
 use crate::app::{EntryInput, Session};
 use crate::domain::filter::LogFilter;
 use crate::domain::{EntryKind, Incident};
@@ -65,10 +67,10 @@ pub const ENTRY: Keys = Keys {
         does(Action::Newline, "Ny linje i loggføringen", "New line in the entry", "ny linje", "new line"),
         does(
             Action::FocusNext,
-            "Bytt mellom skrivelinje og logg",
-            "Switch between entry line and log",
-            "logg/skriv",
-            "log/entry",
+            "Til loggen: velg, merk, rett, filtrer",
+            "To the log: choose, mark, correct, filter",
+            "til loggen",
+            "to the log",
         ),
         does(Action::Cancel, "Avbryt rettingen", "Abandon the correction", "avbryt", "cancel"),
         PAGE_UP,
@@ -146,13 +148,7 @@ pub const LOG: Keys = Keys {
             ),
             NEXT_ITEM,
             PREVIOUS_ITEM,
-            does(
-                Action::FocusNext,
-                "Bytt mellom skrivelinje og logg",
-                "Switch between entry line and log",
-                "logg/skriv",
-                "log/entry",
-            ),
+            does(Action::FocusNext, "Tilbake til skrivelinjen", "Back to the entry line", "skriv", "write"),
             does(Action::Cancel, "Tilbake til skrivelinjen", "Back to the entry line", "tilbake", "back"),
         ],
         AROUND,
@@ -230,6 +226,29 @@ fn load_history(path: PathBuf, incident_id: Uuid, until: i64) -> Receiver<Result
         let _ = tx.send(loaded);
     });
     rx
+}
+
+/// A title with the focus mark in front when its part has the focus: the one cue
+/// that shows without colour (NO_COLOR, a monochrome terminal) too.
+fn focus_mark(mut title: Vec<Span<'static>>, focused: bool, t: &super::theme::Theme) -> Vec<Span<'static>> {
+    if focused {
+        title.insert(0, Span::styled("▶", t.key));
+    }
+    title
+}
+
+/// What a meeting's change says in the status line.
+fn meeting_said(
+    lang: Lang,
+    result: crate::app::Result<crate::domain::meeting::Meeting>,
+) -> crate::app::Result<String> {
+    let m = result?;
+    let s = lang.strings();
+    Ok(match (m.item_label(), m.minutes_report) {
+        (_, Some(r)) => format!("{} {}: {} {r}", s.meeting, m.number, s.minutes_in),
+        (Some(item), _) => format!("{} {}: {item}", s.meeting, m.number),
+        (None, None) => format!("{} {}", s.meeting, m.number),
+    })
 }
 
 fn new_editor() -> TextArea<'static> {
@@ -315,49 +334,69 @@ impl LogPane {
         a.top()..a.bottom()
     }
 
-    /// Plan a meeting from `Title; item; item | participant, participant` and start it.
+    /// Plan a meeting from `Title; item; item | participant, participant` and start it,
+    /// once confirmed.
     fn plan_meeting(&mut self, cx: &mut Cx<'_>, text: &str) {
         let (plan, who) = text.split_once('|').unwrap_or((text, ""));
         let mut parts = plan.split(';').map(str::trim);
         let new = crate::domain::meeting::NewMeeting {
             title: parts.next().unwrap_or_default().to_string(),
-            agenda: parts.map(str::to_string).collect(),
-            participants: who.split(',').map(|p| p.trim().to_string()).collect(),
+            agenda: parts.filter(|p| !p.is_empty()).map(str::to_string).collect(),
+            participants: who
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_string)
+                .collect(),
             starts_at: None,
         };
-        let started = cx
-            .session
-            .new_meeting(&self.incident, new)
-            .and_then(|(m, _)| cx.session.start_meeting(&self.incident, m.number))
-            .map(|(m, _)| m);
-        self.meeting_done(cx, started);
+        let lang = cx.lang;
+        let mut lines = vec![format!("«{}»", new.title)];
+        for (n, item) in new.agenda.iter().enumerate() {
+            lines.push(format!("  {}. {item}", n + 1));
+        }
+        if !new.participants.is_empty() {
+            lines.push(format!(
+                "{}: {}",
+                lang.pick("Deltakere", "Participants"),
+                new.participants.join(", ")
+            ));
+        }
+        let incident = self.incident.clone();
+        let title = lang.pick("Nytt møte, startes nå", "New meeting, started now");
+        cx.confirm(Pending::new(title, lines, move |s| {
+            let (m, _) = s.new_meeting(&incident, new)?;
+            meeting_said(lang, s.start_meeting(&incident, m.number).map(|(m, _)| m))
+        }));
     }
 
-    /// Move the running meeting to its next (or previous) agenda item.
+    /// Move the running meeting to its next (or previous) agenda item, once confirmed.
     fn move_item(&mut self, cx: &mut Cx<'_>, forward: bool) {
         let Some(m) = &self.meeting else {
             cx.post(UiEvent::Error(cx.strings().no_meeting.into()));
             return;
         };
+        let (lang, number, incident) = (cx.lang, m.number, self.incident.clone());
         let k = m.current_item.unwrap_or(0) + if forward { 1 } else { -1 };
-        let moved = cx.session.meeting_item(&self.incident, m.number, k).map(|(m, _)| m);
-        self.meeting_done(cx, moved);
-    }
-
-    fn meeting_done(&mut self, cx: &mut Cx<'_>, result: crate::app::Result<crate::domain::meeting::Meeting>) {
-        match result {
-            Ok(m) => {
-                let s = cx.strings();
-                let msg = match (m.item_label(), m.minutes_report) {
-                    (_, Some(r)) => format!("{} {}: {} {r}", s.meeting, m.number, s.minutes_in),
-                    (Some(item), _) => format!("{} {}: {item}", s.meeting, m.number),
-                    (None, None) => format!("{} {}", s.meeting, m.number),
-                };
-                cx.post(UiEvent::Status(msg));
-                cx.post(UiEvent::DataChanged);
+        let item = usize::try_from(k - 1).ok().and_then(|i| m.agenda.get(i));
+        let line = match item {
+            Some(item) => format!("{} {number}: {k}. {item}", cx.strings().meeting),
+            None if k == 0 => {
+                format!("{} {number}: {}", cx.strings().meeting, lang.pick("ingen sak", "no item"))
             }
-            Err(e) => cx.post(UiEvent::Error(e.said(cx.lang))),
-        }
+            None => {
+                // Past either end: the meeting says which items it has, and nothing is
+                // written, so there is nothing to confirm.
+                if let Err(e) = cx.session.meeting_item(&self.incident, number, k) {
+                    cx.post(UiEvent::Error(e.said(lang)));
+                }
+                return;
+            }
+        };
+        let title = lang.pick("Bytt sak i møtet", "Move to another agenda item");
+        cx.confirm(Pending::new(title, vec![line], move |s| {
+            meeting_said(lang, s.meeting_item(&incident, number, k).map(|(m, _)| m))
+        }));
     }
 
     /// Is the older history still loading?
@@ -469,6 +508,24 @@ impl LogPane {
             corrects: self.correcting.map(|c| c.0),
             significant: self.significant_draft,
         };
+        if let Some((_, seq)) = self.correcting {
+            // A correction supersedes an entry for good: show it beside what it
+            // replaces and write it once confirmed.
+            let lang = cx.lang;
+            let was = self.model.by_seq(seq).map(|r| self.model.text(r).to_string()).unwrap_or_default();
+            let lines = vec![
+                format!("{}: {was}", lang.pick("Stod", "Was")),
+                format!("{}: {}", lang.pick("Blir", "Becomes"), input.text),
+            ];
+            let incident = self.incident.clone();
+            let title = crate::say!(lang, "Rett #{seq}", "Correct #{seq}");
+            cx.confirm(Pending::then(title, lines, move |s| {
+                let entry = s.add_entry(&incident, input)?;
+                let said = crate::say!(lang, "Rettet: #{seq} → #{}", "Corrected: #{seq} → #{}", entry.seq);
+                Ok((said, Some(UiEvent::CorrectionSaved)))
+            }));
+            return;
+        }
         match cx.session.add_entry(&self.incident, input) {
             Ok(entry) => {
                 // Read what is new from the database, not only this entry: another
@@ -655,6 +712,24 @@ impl LogPane {
         Outcome::Consumed
     }
 
+    /// An entry was marked (or unmarked) significant: show it so at once.
+    pub fn marked(&mut self, seq: i64, significant: bool) {
+        self.model.set_significant(seq, significant);
+    }
+
+    /// The correction in the entry line was written (confirmed): start afresh.
+    pub fn correction_saved(&mut self, session: &Session) {
+        let _ = self.load_new(session);
+        self.editor = new_editor();
+        self.started_at = None;
+        self.significant_draft = false;
+        self.correcting = None;
+        self.unsaved_edits = 0;
+        self.first_unsaved = None;
+        self.anchor = None;
+        session.save_draft(&self.incident, None).ok();
+    }
+
     fn focus_log(&mut self) {
         self.focus = Focus::Log;
         self.selected = self.bottom();
@@ -687,18 +762,20 @@ impl LogPane {
                 self.apply_filter();
             }
             Action::ToggleSignificant => {
-                let Some((id, seq, now)) = self.selected_row().map(|r| (r.id, r.seq, !r.significant)) else {
-                    return Outcome::Consumed;
+                // The mark is itself written in the log: asked, like every write.
+                let Some(r) = self.selected_row() else { return Outcome::Consumed };
+                let (id, seq, now, lang) = (r.id, r.seq, !r.significant, cx.lang);
+                let s = cx.strings();
+                let (title, msg) = if now {
+                    (lang.pick("Merk som vesentlig", "Mark significant"), s.marked_significant)
+                } else {
+                    (lang.pick("Fjern merket vesentlig", "Unmark significant"), s.unmarked_significant)
                 };
-                match cx.session.set_significant(id, now) {
-                    Ok(()) => {
-                        self.model.set_significant(seq, now);
-                        let s = cx.strings();
-                        let msg = if now { s.marked_significant } else { s.unmarked_significant };
-                        cx.post(UiEvent::Status(format!("#{seq}: {msg}")));
-                    }
-                    Err(e) => cx.post(UiEvent::Error(e.said(cx.lang))),
-                }
+                let line = format!("#{seq}: {}", self.model.text(r));
+                cx.confirm(Pending::then(title, vec![line], move |s| {
+                    s.set_significant(id, now)?;
+                    Ok((format!("#{seq}: {msg}"), Some(UiEvent::Marked { seq, significant: now })))
+                }));
             }
             Action::NextItem | Action::PreviousItem => self.move_item(cx, action == Action::NextItem),
             Action::StartMeeting => {
@@ -707,20 +784,33 @@ impl LogPane {
                 });
                 match planned {
                     Ok(Some(m)) => {
-                        let started = cx.session.start_meeting(&self.incident, m.number).map(|(m, _)| m);
-                        self.meeting_done(cx, started);
+                        let (lang, number, incident) = (cx.lang, m.number, self.incident.clone());
+                        let mut lines = vec![format!("{} {number} «{}»", cx.strings().meeting, m.title)];
+                        lines.extend(
+                            m.agenda.iter().enumerate().map(|(n, item)| format!("  {}. {item}", n + 1)),
+                        );
+                        cx.confirm(Pending::new(
+                            lang.pick("Start møtet", "Start the meeting"),
+                            lines,
+                            move |s| meeting_said(lang, s.start_meeting(&incident, number).map(|(m, _)| m)),
+                        ));
                     }
                     Ok(None) => self.planning = Some(Prompt::new((), "")),
                     Err(e) => cx.post(UiEvent::Error(e.said(cx.lang))),
                 }
             }
             Action::EndMeeting => {
-                let Some(n) = self.meeting.as_ref().map(|m| m.number) else {
+                let Some(m) = &self.meeting else {
                     cx.post(UiEvent::Error(cx.strings().no_meeting.into()));
                     return Outcome::Consumed;
                 };
-                let ended = cx.session.end_meeting(&self.incident, n).map(|(m, _)| m);
-                self.meeting_done(cx, ended);
+                let (lang, number, incident) = (cx.lang, m.number, self.incident.clone());
+                let line = format!("{} {number} «{}»", cx.strings().meeting, m.title);
+                let title =
+                    lang.pick("Avslutt møtet og lag referat", "End the meeting and draft the minutes");
+                cx.confirm(Pending::new(title, vec![line], move |s| {
+                    meeting_said(lang, s.end_meeting(&incident, number).map(|(m, _)| m))
+                }));
             }
             Action::TaskFromEntry => {
                 if let Some(seq) = self.selected_row().map(|r| r.seq) {
@@ -788,13 +878,6 @@ impl Pane for LogPane {
         match (self.focus, input) {
             (Focus::Entry, input) => self.handle_entry(input, cx),
             (Focus::Log, Input::Action(a)) => self.handle_log(a, cx),
-            // Typing that means nothing in the log goes back to the entry line: a logger
-            // who pressed Tab by mistake loses no keystrokes.
-            (Focus::Log, Input::Edit(key)) => {
-                self.focus = Focus::Entry;
-                self.anchor = None;
-                self.handle_entry(Input::Edit(key), cx)
-            }
             (Focus::Filter, input) => self.handle_filter(input),
             _ => Outcome::Ignored,
         }
@@ -855,10 +938,11 @@ impl Pane for LogPane {
         if self.is_loading() {
             count.push_str(&format!("· {} ", s.loading));
         }
+        let listing = cx.focused && self.focus != Focus::Entry;
         let block = Block::default()
             .borders(Borders::ALL)
-            .border_style(focus_style(cx.focused && self.focus != Focus::Entry))
-            .title(Span::styled(count, t.heading));
+            .border_style(focus_style(listing))
+            .title(Line::from(focus_mark(vec![Span::styled(count, t.heading)], listing, t)));
         let inner = block.inner(list_area);
         f.render_widget(block, list_area);
         self.list_area.set(inner);
@@ -913,27 +997,46 @@ impl Pane for LogPane {
         if self.significant_draft {
             title.push(Span::styled(format!("‼ {} ", s.significant), t.significant));
         }
+        // The hint at the bottom, from the keymap: what the keys do while typing, or,
+        // while the focus is elsewhere, the way back.
+        let typing = cx.focused && self.focus == Focus::Entry;
+        let room = (editor_area.width as usize).saturating_sub(20);
+        let hint = match (self.can_write, typing) {
+            (false, _) => Vec::new(),
+            (true, true) => {
+                hints(cx, Context::Entry, &[Action::Confirm, Action::Newline, Action::FocusNext], room)
+            }
+            (true, false) if !cx.focused => Vec::new(),
+            (true, false) => {
+                let mut spans = hints(cx, Context::Log, &[Action::FocusNext], room);
+                if let Some(label) = spans.last_mut() {
+                    label.content = format!(" {}", s.back_to_entry).into();
+                }
+                spans
+            }
+        };
+        let mut hint = Line::from(hint).right_aligned();
+        if !hint.spans.is_empty() {
+            hint.spans.insert(0, Span::raw(" "));
+            hint.spans.push(Span::raw(" "));
+        }
         let block = Block::default()
             .borders(Borders::ALL)
-            .border_style(focus_style(cx.focused && self.focus == Focus::Entry))
-            .title(Line::from(title))
-            .title_bottom(
-                Line::from(Span::styled(
-                    if self.can_write && s.entry_hint.width() + 20 < editor_area.width as usize {
-                        format!(" {} ", s.entry_hint)
-                    } else {
-                        String::new()
-                    },
-                    t.dim,
-                ))
-                .right_aligned(),
-            );
+            .border_style(focus_style(typing))
+            .title(Line::from(focus_mark(title, typing, t)))
+            .title_bottom(hint);
         let inner = block.inner(editor_area);
         f.render_widget(block, editor_area);
-        if self.can_write {
+        if !self.can_write {
+            f.render_widget(Paragraph::new(Span::styled(s.read_only, t.dim)), inner);
+        } else if typing {
             f.render_widget(&self.editor, inner);
         } else {
-            f.render_widget(Paragraph::new(Span::styled(s.read_only, t.dim)), inner);
+            // Without the focus the draft is shown dimmed and without a cursor: what
+            // is typed now does not go here.
+            let draft = self.editor.lines().join("\n");
+            let wrap = ratatui::widgets::Wrap { trim: false };
+            f.render_widget(Paragraph::new(safe(&draft).into_owned()).style(t.dim).wrap(wrap), inner);
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use super::action::{does, Keys, AROUND, LIST};
 use super::action::{Action, Input};
+use super::confirm::Pending;
 use super::keymap::Context;
 use super::list::{status_for, List};
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
@@ -120,22 +121,35 @@ impl MediaQueue {
         self.list.selected()
     }
 
+    /// Ask before a change: what it will be (`title`, `line`), then `f` once confirmed.
     fn run(
         &mut self,
         cx: &mut Cx<'_>,
-        f: impl FnOnce(&mut Session, &Incident) -> crate::app::Result<(MediaInquiry, LogEntry)>,
+        title: Text,
+        line: String,
+        f: impl FnOnce(&mut Session, &Incident) -> crate::app::Result<(MediaInquiry, LogEntry)> + 'static,
     ) {
-        let lang = cx.lang;
-        let said = f(cx.session, &self.incident).map(|(m, _)| {
-            let word = Text::new("Mediehenvendelse", "Media inquiry").get(lang);
-            format!("{word} {}: {}", m.number, m.status.label().get(lang))
-        });
-        cx.changed(said);
+        let (lang, incident) = (cx.lang, self.incident.clone());
+        cx.confirm(Pending::new(title.get(lang), vec![line], move |s| {
+            f(s, &incident).map(|(m, _)| {
+                let word = Text::new("Mediehenvendelse", "Media inquiry").get(lang);
+                format!("{word} {}: {}", m.number, m.status.label().get(lang))
+            })
+        }));
+    }
+
+    /// `Mediehenvendelse 3 (NRK Vestfold)`.
+    fn named(&self, lang: crate::i18n::Lang) -> String {
+        let Some(m) = self.selected() else { return String::new() };
+        format!("{} {} ({})", Text::new("Mediehenvendelse", "Media inquiry").get(lang), m.number, m.outlet)
     }
 
     fn set_status(&mut self, cx: &mut Cx<'_>, to: MediaStatus) {
-        let Some(n) = self.selected().map(|m| m.number) else { return };
-        self.run(cx, |s, i| s.set_inquiry_status(i, n, to));
+        let Some((n, from)) = self.selected().map(|m| (m.number, m.status)) else { return };
+        let lang = cx.lang;
+        let line = format!("{}: {} → {}", self.named(lang), from.label().get(lang), to.label().get(lang));
+        let title = Text::new("Endre status", "Change the status");
+        self.run(cx, title, line, move |s, i| s.set_inquiry_status(i, n, to));
     }
 
     fn answer(&mut self, cx: &mut Cx<'_>, asking: Asking, text: String) {
@@ -150,15 +164,28 @@ impl MediaQueue {
                     )));
                     return;
                 };
+                let line = format!("{}: {}", outlet.trim(), question.trim());
                 let new =
                     NewInquiry { outlet: outlet.into(), question: question.into(), ..NewInquiry::default() };
-                self.run(cx, |s, i| s.add_inquiry(i, new));
+                let title = Text::new("Ny mediehenvendelse", "New media inquiry");
+                self.run(cx, title, line, move |s, i| s.add_inquiry(i, new));
             }
             (Asking::Responsible, Some(n)) => {
                 let who = Some(text).filter(|t| !t.trim().is_empty());
-                self.run(cx, |s, i| s.assign_inquiry(i, n, who));
+                let line = format!(
+                    "{}: {} {}",
+                    self.named(cx.lang),
+                    cx.lang.pick("ansvarlig", "responsible"),
+                    who.as_deref().unwrap_or("–")
+                );
+                let title = Text::new("Ansvarlig", "Responsible");
+                self.run(cx, title, line, move |s, i| s.assign_inquiry(i, n, who));
             }
-            (Asking::Answer, Some(n)) => self.run(cx, |s, i| s.answer_inquiry(i, n, &text)),
+            (Asking::Answer, Some(n)) => {
+                let line = format!("{}: «{text}»", self.named(cx.lang));
+                let title = Text::new("Svar", "Answer");
+                self.run(cx, title, line, move |s, i| s.answer_inquiry(i, n, &text))
+            }
             _ => {}
         }
     }

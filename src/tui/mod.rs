@@ -5,6 +5,7 @@
 pub mod action;
 pub mod alerts_pane;
 pub mod cards_pane;
+pub mod confirm;
 pub mod conflicts;
 pub mod contacts_pane;
 pub mod desk;

@@ -29,7 +29,7 @@ pub enum Outcome {
 }
 
 /// What a pane asks of the UI around it.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum UiEvent {
     Status(String),
     Error(String),
@@ -43,6 +43,15 @@ pub enum UiEvent {
     TaskFromEntry(i64),
     /// Open the editor on this report version.
     EditReport(crate::domain::report::Report),
+    /// Show what a key is about to write, and write it once confirmed.
+    Confirm(super::confirm::Pending),
+    /// The log pane's correction was written: clear the entry line.
+    CorrectionSaved,
+    /// A log entry was marked significant (or no longer).
+    Marked {
+        seq: i64,
+        significant: bool,
+    },
 }
 
 /// What a pane may use while handling an input.
@@ -82,6 +91,12 @@ impl Cx<'_> {
                 false
             }
         }
+    }
+
+    /// Ask before writing: the confirmation shows what will be written and writes it
+    /// only on a key that typing cannot give.
+    pub fn confirm(&mut self, pending: super::confirm::Pending) {
+        self.post(UiEvent::Confirm(pending));
     }
 
     pub fn strings(&self) -> &'static Strings {
@@ -143,23 +158,39 @@ pub trait Pane {
 /// Whether a pane's records changed since it last loaded them, by the newest oplog
 /// row of their kind (`Store::entity_version`): one index lookup instead of a reload.
 pub struct Freshness {
-    entity: &'static str,
+    entities: Vec<&'static str>,
     seen: i64,
 }
 
 impl Freshness {
     pub fn new(entity: &'static str) -> Freshness {
-        Freshness { entity, seen: -1 }
+        Freshness { entities: vec![entity], seen: -1 }
+    }
+
+    /// Also watch these kinds of record (an alert's recipients, whose answers the
+    /// alerts pane shows).
+    pub fn and(mut self, entity: &'static str) -> Freshness {
+        self.entities.push(entity);
+        self
+    }
+
+    /// The newest oplog row of any of the kinds watched.
+    fn version(&self, session: &Session) -> crate::store::Result<i64> {
+        let mut newest = -1;
+        for e in &self.entities {
+            newest = newest.max(session.store.entity_version(e)?);
+        }
+        Ok(newest)
     }
 
     /// Changed since [`Freshness::mark`]?
     pub fn stale(&self, session: &Session) -> Result<bool, String> {
-        Ok(session.store.entity_version(self.entity).map_err(|e| e.to_string())? != self.seen)
+        Ok(self.version(session).map_err(|e| e.to_string())? != self.seen)
     }
 
     /// The pane is loading now: remember the version it sees.
     pub fn mark(&mut self, session: &Session) -> crate::app::Result<()> {
-        self.seen = session.store.entity_version(self.entity)?;
+        self.seen = self.version(session)?;
         Ok(())
     }
 }

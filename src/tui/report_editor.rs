@@ -24,10 +24,10 @@ pub const KEYS: Keys = Keys {
     heading: Text::new("Rapportskriver", "Report editor"),
     groups: &[&[does(
         Action::Cancel,
-        "Lukk editoren (teksten er lagret)",
-        "Close the editor (the text is saved)",
-        "lukk",
-        "close",
+        "Lagre og lukk editoren",
+        "Save and close the editor",
+        "lagre og lukk",
+        "save and close",
     )]],
     hints: &[Action::Cancel],
 };
@@ -160,9 +160,13 @@ impl Pane for ReportEditor {
             Span::styled(format!("{saved} "), t.dim),
         ]);
         let block =
-            Block::default().borders(Borders::ALL).border_style(t.border_focus).title(title).title_bottom(
-                Line::from(Span::styled(format!(" {} ", s.editor_hint), t.dim)).right_aligned(),
-            );
+            Block::default().borders(Borders::ALL).border_style(t.border_focus).title(title).title_bottom({
+                let mut hint =
+                    super::widgets::hints(cx, Context::Editor, KEYS.hints, popup.width as usize / 2);
+                hint.insert(0, Span::raw(" "));
+                hint.push(Span::raw(" "));
+                Line::from(hint).right_aligned()
+            });
         let inner = block.inner(popup);
         f.render_widget(block, popup);
         f.render_widget(&self.editor, inner);

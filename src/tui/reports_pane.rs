@@ -3,8 +3,9 @@
 //! only the situation report the staff should read: the newest approved one (else the
 //! newest in the works), read-only.
 
-use super::action::{does, Keys, AROUND, DOWN, PAGE_DOWN, PAGE_UP, UP};
+use super::action::{does, Keys, AROUND, DOWN, FIRST, LAST, PAGE_DOWN, PAGE_UP, UP};
 use super::action::{Action, Input};
+use super::confirm::Pending;
 use super::keymap::Context;
 use super::list::{Handled, List};
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
@@ -14,6 +15,7 @@ use crate::domain::report::{Report, ReportStatus, ReportStep};
 use crate::domain::roles::Permission;
 use crate::domain::{Incident, LogEntry};
 use crate::i18n::Label;
+use crate::i18n::Lang;
 use crate::lang::Text;
 use crate::text::{safe, safe_line};
 use chrono::Local;
@@ -34,6 +36,8 @@ pub const KEYS: Keys = Keys {
             DOWN,
             PAGE_UP,
             PAGE_DOWN,
+            FIRST,
+            LAST,
             does(Action::NewTask, "Ny rapport fra en mal", "New report from a template", "ny", "new"),
             does(Action::EditReport, "Skriv i rapporten", "Write in the report", "skriv", "write"),
             does(Action::SubmitReport, "Send til godkjenning", "Submit for approval", "send", "submit"),
@@ -122,34 +126,61 @@ impl ReportsPane {
         self.list.selected()
     }
 
-    fn done(&mut self, cx: &mut Cx<'_>, result: crate::app::Result<(Report, LogEntry)>) {
-        match result {
-            Ok((r, _)) => {
-                let lang = cx.lang;
-                cx.post(UiEvent::Status(format!(
-                    "{} {} v{}: {}",
-                    cx.strings().report,
-                    r.number,
-                    r.version,
-                    r.status.label().get(lang)
-                )));
-                cx.post(UiEvent::DataChanged);
-                if let Err(e) = self.reload(cx.session) {
-                    cx.post(UiEvent::Error(e.said(cx.lang)));
-                }
-                if let Some(i) = self.list.items.iter().position(|x| x.number == r.number) {
-                    self.list.row = i;
-                }
-            }
-            Err(e) => cx.post(UiEvent::Error(e.said(cx.lang))),
-        }
-    }
-
+    /// Ask before a report's step (submitting, approving, returning, sending out): the
+    /// report and version, what the step does, and for an approval the template text
+    /// still unfilled; the step once confirmed.
     fn step(&mut self, cx: &mut Cx<'_>, step: ReportStep, comment: Option<String>) {
-        let Some(n) = self.selected().map(|r| r.number) else { return };
-        let result = cx.session.report_step(&self.incident, n, step, comment);
-        self.done(cx, result);
+        let Some(r) = self.selected() else { return };
+        let (lang, n, incident) = (cx.lang, r.number, self.incident.clone());
+        let mut lines = vec![about(r, lang)];
+        if let Some(c) = &comment {
+            lines.push(format!("{}: «{c}»", lang.pick("Kommentar", "Comment")));
+        }
+        if step == ReportStep::Approve {
+            let unfilled = cx.session.unfilled(r);
+            if !unfilled.is_empty() {
+                lines.push(crate::say!(
+                    lang,
+                    "NB: {} linjer er fortsatt malens veiledning, for eksempel «{}»",
+                    "Note: {} lines are still the template's guidance, e.g. «{}»",
+                    unfilled.len(),
+                    unfilled[0]
+                ));
+            }
+            lines.push(
+                lang.pick("Godkjent versjon kan ikke endres.", "An approved version cannot be changed."),
+            );
+        }
+        let mut title =
+            format!("{}: {}", step.label().get(lang), crate::say!(lang, "rapport {n}", "report {n}"));
+        if let Some(first) = title.chars().next() {
+            title.replace_range(..first.len_utf8(), &first.to_uppercase().to_string());
+        }
+        cx.confirm(Pending::new(title, lines, move |s| {
+            said(lang, s.report_step(&incident, n, step, comment))
+        }));
     }
+}
+
+/// `Situasjonsrapport 2 v3 (utkast) · 412 ord · av kari`: which report, which version.
+fn about(r: &Report, lang: Lang) -> String {
+    let words = r.text.split_whitespace().count();
+    format!(
+        "«{}» v{} ({}) · {words} {} · {} {}",
+        r.title,
+        r.version,
+        r.status.label().get(lang),
+        lang.pick("ord", "words"),
+        lang.pick("av", "by"),
+        r.created_by
+    )
+}
+
+/// What a report's change says in the status line.
+fn said(lang: Lang, result: crate::app::Result<(Report, LogEntry)>) -> crate::app::Result<String> {
+    let (r, _) = result?;
+    let report = lang.strings().report;
+    Ok(format!("{report} {} v{}: {}", r.number, r.version, r.status.label().get(lang)))
 }
 
 impl Pane for ReportsPane {
@@ -183,12 +214,14 @@ impl Pane for ReportsPane {
                     Asking::Template => {
                         let template =
                             if text.trim().is_empty() { "situasjonsrapport".to_string() } else { text };
-                        let result = cx.session.new_report(&self.incident, &template, None);
-                        let opened = result.as_ref().ok().map(|(r, _)| r.clone());
-                        self.done(cx, result);
-                        if let Some(r) = opened {
-                            cx.post(UiEvent::EditReport(r));
-                        }
+                        let (lang, incident) = (cx.lang, self.incident.clone());
+                        let line = format!("{}: {template}", lang.pick("Mal", "Template"));
+                        let title = lang.pick("Ny rapport", "New report");
+                        cx.confirm(Pending::then(title, vec![line], move |s| {
+                            let made = s.new_report(&incident, &template, None)?;
+                            let opened = made.0.clone();
+                            Ok((said(lang, Ok(made))?, Some(UiEvent::EditReport(opened))))
+                        }));
                     }
                     Asking::ReturnComment => self.step(cx, ReportStep::Return, Some(text)),
                 }
@@ -226,9 +259,12 @@ impl Pane for ReportsPane {
             }
             Action::DistributeReport => self.step(cx, ReportStep::Distribute, None),
             Action::NewVersion => {
-                let Some(n) = self.selected().map(|r| r.number) else { return Outcome::Consumed };
-                let result = cx.session.new_report_version(&self.incident, n);
-                self.done(cx, result);
+                let Some(r) = self.selected() else { return Outcome::Consumed };
+                let (lang, n, incident) = (cx.lang, r.number, self.incident.clone());
+                let title = crate::say!(lang, "Ny versjon av rapport {n}", "New version of report {n}");
+                cx.confirm(Pending::new(title, vec![about(r, lang)], move |s| {
+                    said(lang, s.new_report_version(&incident, n))
+                }));
             }
             _ => return Outcome::Ignored,
         }

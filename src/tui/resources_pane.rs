@@ -4,8 +4,9 @@
 
 use super::action::{does, Keys, AROUND, LIST};
 use super::action::{Action, Input};
+use super::confirm::Pending;
 use super::keymap::Context;
-use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx, UiEvent};
+use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx};
 use super::widgets::{list_window, move_selection, pane_block};
 use crate::app::Session;
 use crate::domain::contact::{Availability, Resource};
@@ -95,14 +96,17 @@ impl ResourcesPane {
     }
 
     fn set(&mut self, cx: &mut Cx<'_>, to: Availability) {
-        let Some(n) = self.shown().get(self.row).map(|r| r.number) else { return };
-        match cx.session.update_resource(n, |r| r.availability = to) {
-            Ok(r) => {
-                cx.post(UiEvent::Status(format!("{}: {}", r.what, r.availability.label().get(cx.lang))));
-                cx.post(UiEvent::DataChanged);
-            }
-            Err(e) => cx.post(UiEvent::Error(e.said(cx.lang))),
-        }
+        let Some(r) = self.shown().get(self.row).copied() else { return };
+        let (n, lang) = (r.number, cx.lang);
+        let line = format!("{}: {} → {}", r.what, r.availability.label().get(lang), to.label().get(lang));
+        cx.confirm(Pending::new(
+            lang.pick("Endre tilgjengelighet", "Change availability"),
+            vec![line],
+            move |s| {
+                s.update_resource(n, |r| r.availability = to)
+                    .map(|r| format!("{}: {}", r.what, r.availability.label().get(lang)))
+            },
+        ));
     }
 }
 

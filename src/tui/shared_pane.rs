@@ -6,6 +6,7 @@
 
 use super::action::{does, Keys, AROUND, DOWN, FIRST, UP};
 use super::action::{Action, Input};
+use super::confirm::Pending;
 use super::keymap::Context;
 use super::list::List;
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
@@ -128,16 +129,31 @@ impl Pane for SharedPane {
             Action::CompileShared => {
                 let may = cx.session.may(Permission::WriteReports).unwrap_or(false);
                 if !cx.refused(may, Permission::WriteReports) {
-                    let done = cx.session.compile_shared(&self.incident, None).map(|r| {
-                        crate::say!(
-                            lang,
-                            "Rapport {} «{}» sammenstilt; se Rapporter",
-                            "Report {} «{}» compiled; see Reports",
-                            r.number,
-                            r.title
+                    let incident = self.incident.clone();
+                    let sources: Vec<String> = self
+                        .list
+                        .items
+                        .iter()
+                        .map(|r| format!("  · {} · «{}» v{}", r.from, r.title, r.version))
+                        .collect();
+                    let mut lines = vec![lang
+                        .pick(
+                            "En ny rapport av de nyeste delte situasjonsrapportene, én del per kilde:",
+                            "A new report of the newest shared situation reports, one part per source:",
                         )
-                    });
-                    cx.changed(done);
+                        .to_string()];
+                    lines.extend(sources);
+                    cx.confirm(Pending::new(lang.pick("Sammenstill", "Compile"), lines, move |s| {
+                        s.compile_shared(&incident, None).map(|r| {
+                            crate::say!(
+                                lang,
+                                "Rapport {} «{}» sammenstilt; se Rapporter",
+                                "Report {} «{}» compiled; see Reports",
+                                r.number,
+                                r.title
+                            )
+                        })
+                    }));
                 }
             }
             _ => return Outcome::Ignored,

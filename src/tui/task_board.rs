@@ -5,6 +5,7 @@
 
 use super::action::{does, Keys, AROUND, DOWN, FIRST, LAST, UP};
 use super::action::{Action, Input};
+use super::confirm::Pending;
 use super::keymap::Context;
 use super::list::{status_for, List};
 use super::pane::{Cx, Outcome, Pane, RenderCx};
@@ -12,7 +13,7 @@ use crate::app::Session;
 use crate::domain::roles::Permission;
 use crate::domain::task::{NewTask, Priority, Task, TaskStatus, STATUSES};
 use crate::domain::Incident;
-use crate::i18n::Label;
+use crate::i18n::{Label, Lang};
 use crate::lang::Text;
 use crate::text::safe_line;
 use chrono::{DateTime, Local, Utc};
@@ -203,36 +204,100 @@ impl TaskBoard {
         true
     }
 
-    fn run(
-        &mut self,
+    /// Ask before a change to a task: what it will be, then the change once confirmed.
+    fn ask(
+        &self,
         cx: &mut Cx<'_>,
-        f: impl FnOnce(&mut Session, &Incident) -> crate::app::Result<(Task, crate::domain::LogEntry)>,
+        title: Text,
+        line: String,
+        f: impl FnOnce(&mut Session, &Incident) -> crate::app::Result<(Task, crate::domain::LogEntry)> + 'static,
     ) {
-        let lang = cx.lang;
-        let said = f(cx.session, &self.incident).map(|(t, _)| {
-            format!("{} {}: {}", Text::new("Oppgave", "Task").get(lang), t.number, t.status.label().get(lang))
-        });
-        cx.changed(said);
+        let (lang, incident) = (cx.lang, self.incident.clone());
+        cx.confirm(Pending::new(title.get(lang), vec![line], move |s| {
+            f(s, &incident).map(|(t, _)| {
+                format!(
+                    "{} {}: {}",
+                    Text::new("Oppgave", "Task").get(lang),
+                    t.number,
+                    t.status.label().get(lang)
+                )
+            })
+        }));
+    }
+
+    /// `Oppgave 3 «Bestille drivstoff»`.
+    fn named(task: &Task, lang: Lang) -> String {
+        format!("{} {} «{}»", Text::new("Oppgave", "Task").get(lang), task.number, task.title)
     }
 
     fn set_status(&mut self, cx: &mut Cx<'_>, to: TaskStatus) {
-        let Some(n) = self.selected().map(|t| t.number) else { return };
-        self.run(cx, |s, i| s.set_task_status(i, n, to));
+        let Some(task) = self.selected() else { return };
+        let (n, lang) = (task.number, cx.lang);
+        let line = format!(
+            "{}: {} → {}",
+            Self::named(task, lang),
+            task.status.label().get(lang),
+            to.label().get(lang)
+        );
+        self.ask(cx, Text::new("Endre status", "Change the status"), line, move |s, i| {
+            s.set_task_status(i, n, to)
+        });
     }
 
     fn answer(&mut self, cx: &mut Cx<'_>, asking: Asking, text: String) {
         match asking {
             Asking::NewTitle => {
                 let new = NewTask { title: text, priority: Priority::Normal, ..NewTask::default() };
-                self.run(cx, |s, i| s.add_task(i, new));
+                cx.confirm(new_task_pending(cx.lang, self.incident.clone(), new, None));
             }
             Asking::Assignee => {
-                let Some(n) = self.selected().map(|t| t.number) else { return };
+                let Some(task) = self.selected() else { return };
+                let (n, lang) = (task.number, cx.lang);
                 let who = Some(text).filter(|t| !t.trim().is_empty());
-                self.run(cx, |s, i| s.assign_task(i, n, who));
+                let line = match &who {
+                    Some(w) => {
+                        format!("{}: {} {w}", Self::named(task, lang), lang.pick("tildeles", "is given to"))
+                    }
+                    None => format!(
+                        "{}: {}",
+                        Self::named(task, lang),
+                        lang.pick("ingen tildelt", "no one assigned")
+                    ),
+                };
+                self.ask(cx, Text::new("Tildel", "Assign"), line, move |s, i| s.assign_task(i, n, who));
             }
         }
     }
+}
+
+/// A new task, shown before it is made: its title, who gets it, its deadline and
+/// priority, and the entry it comes from.
+pub fn new_task_pending(lang: Lang, incident: Incident, new: NewTask, from: Option<i64>) -> Pending {
+    let mut lines = vec![format!("«{}»", new.title)];
+    if let Some(a) = &new.assignee {
+        lines.push(format!("{}: {a}", lang.pick("Tildelt", "Assigned to")));
+    }
+    if let Some(due) = new.due {
+        lines.push(format!(
+            "{}: {}",
+            lang.pick("Frist", "Deadline"),
+            due.with_timezone(&Local).format("%d.%m %H:%M")
+        ));
+    }
+    if new.priority != Priority::Normal {
+        lines.push(format!("{}: {}", lang.pick("Prioritet", "Priority"), new.priority.label().get(lang)));
+    }
+    if let Some(seq) = from {
+        lines.push(format!("{} #{seq}", lang.pick("Fra loggføring", "From entry")));
+    }
+    Pending::new(lang.pick("Ny oppgave", "New task"), lines, move |s| {
+        let (task, _) = s.add_task(&incident, new)?;
+        let n = task.number;
+        Ok(match from {
+            Some(seq) => crate::say!(lang, "Oppgave {n} opprettet fra #{seq}", "Task {n} made from #{seq}"),
+            None => crate::say!(lang, "Oppgave {n} opprettet", "Task {n} made"),
+        })
+    })
 }
 
 impl Pane for TaskBoard {

@@ -5,6 +5,7 @@
 
 use super::action::{does, Keys};
 use super::action::{Action, Input};
+use super::confirm::Confirm;
 use super::desk::Desk;
 use super::desk::PaneKind;
 use super::hangup::SharedUnsaved;
@@ -306,6 +307,12 @@ impl Ui {
         self.desk.as_ref().map(|d| &d.log)
     }
 
+    /// Does what is typed go into the entry line now (no overlay, the log pane
+    /// focused, and in it the entry line)?
+    pub fn is_typing(&self) -> bool {
+        self.overlays.is_empty() && self.focus == PaneKind::Log && self.context() == Context::Entry
+    }
+
     pub fn tasks(&self) -> Option<&TaskBoard> {
         self.desk.as_ref().map(|d| &d.tasks)
     }
@@ -357,13 +364,28 @@ impl Ui {
         let context = self.context();
         let input = match self.keymap.action(context, Chord::from_event(&ev)) {
             Some(a) => Input::Action(a),
-            None if context.takes_text() || context == Context::Log && is_typing(&ev) => Input::Edit(ev),
+            // A confirmation hears every key, to say that only its own keys answer it.
+            None if context.takes_text() || context == Context::Confirm => Input::Edit(ev),
+            // Typing into the log list: the letters that mean nothing here do nothing
+            // but say where the focus is. Sending them on to the entry line would make
+            // a garbled entry of what is left once the letters that are commands here
+            // have been taken.
+            None if context == Context::Log && is_typing(&ev) => {
+                let back = self.keymap.keys(Context::Log, Action::FocusNext).iter().map(|c| c.display());
+                let back: Vec<String> = back.collect();
+                let s = self.lang.strings();
+                self.set_status(format!("{} {}: {}", s.log_has_focus, back.join("/"), s.back_to_entry), true);
+                return true;
+            }
             None => return false,
         };
         if self.too_small.get() && !matches!(input, Input::Action(Action::Quit | Action::Redraw)) {
             return false;
         }
-        let dialog = matches!(context, Context::Picker | Context::Form | Context::Help | Context::Editor);
+        let dialog = matches!(
+            context,
+            Context::Picker | Context::Form | Context::Help | Context::Editor | Context::Confirm
+        );
         match input {
             Input::Action(Action::Quit) => {
                 self.quit = true;
@@ -373,7 +395,9 @@ impl Ui {
                 self.overlays.push(Box::new(Help::default()));
                 return true;
             }
-            Input::Action(Action::Incidents) if !matches!(context, Context::Picker | Context::Form) => {
+            Input::Action(Action::Incidents)
+                if !matches!(context, Context::Picker | Context::Form | Context::Confirm) =>
+            {
                 match self.session.incidents() {
                     Ok(list) => {
                         let active = self.desk.as_ref().map(|d| d.incident().id);
@@ -457,28 +481,35 @@ impl Ui {
             }
             UiEvent::TaskFromEntry(seq) => {
                 let Some(incident) = self.desk.as_ref().map(|d| d.incident().clone()) else { return };
-                let made = self
-                    .session
-                    .task_from_entry(&incident, seq)
-                    .and_then(|new| self.session.add_task(&incident, new));
-                match made {
-                    Ok((task, _)) => {
-                        let n = task.number;
-                        let msg = crate::say!(
-                            self.lang,
-                            "Oppgave {n} opprettet fra #{seq}",
-                            "Task {n} made from #{seq}"
-                        );
-                        self.set_status(msg, false);
-                        self.refresh();
+                match self.session.task_from_entry(&incident, seq) {
+                    Ok(new) => {
+                        let pending =
+                            super::task_board::new_task_pending(self.lang, incident, new, Some(seq));
+                        self.overlays.push(Box::new(Confirm::new(pending)));
                     }
                     Err(e) => self.set_status(e.said(self.lang), true),
+                }
+            }
+            UiEvent::Confirm(pending) => self.overlays.push(Box::new(Confirm::new(pending))),
+            UiEvent::Marked { seq, significant } => {
+                if let Some(desk) = &mut self.desk {
+                    desk.log.marked(seq, significant);
+                }
+            }
+            UiEvent::CorrectionSaved => {
+                if let Some(desk) = &mut self.desk {
+                    desk.log.correction_saved(&self.session);
                 }
             }
         }
     }
 
     fn refresh(&mut self) {
+        for o in &mut self.overlays {
+            if let Err(e) = o.refresh(&self.session) {
+                self.status = Some(Status { text: e, level: Level::Error, since: Instant::now() });
+            }
+        }
         let shown = self.shown();
         if let Some(desk) = &mut self.desk {
             if let Err(e) = desk.refresh(&self.session, &shown) {
@@ -629,6 +660,11 @@ impl Ui {
             for (kind, rect) in areas {
                 cx.focused = self.overlays.is_empty() && kind == self.focus;
                 desk.pane(kind).render(f, rect, &cx);
+                // The focused pane's corner carries the focus mark, which shows without
+                // colour too (the log pane marks the part of it that has the focus).
+                if cx.focused && kind != PaneKind::Log && rect.width > 0 && rect.height > 0 {
+                    f.buffer_mut()[(rect.x, rect.y)].set_symbol("▶").set_style(self.theme.key);
+                }
             }
         }
         cx.focused = true;

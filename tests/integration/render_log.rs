@@ -309,7 +309,10 @@ fn correct_and_mark_from_the_log_list() {
     ui.on_key(key(KeyCode::Tab)); // to the log, newest selected (#7)
     ui.on_key(key(KeyCode::Up)); // #6
     ui.on_key(key(KeyCode::Up)); // #5
-    ui.on_key(key(KeyCode::Char('*')));
+    ui.on_key(key(KeyCode::F(3)));
+    let s = screen(&ui, 100, 30);
+    assert!(s.contains("Mark significant") && s.contains("#5: Melding fra 東京"), "asked first:\n{s}");
+    ui.on_key(ctrl('s'));
     ui.on_key(key(KeyCode::Char('c')));
     let s = screen(&ui, 100, 30);
     assert!(s.contains("Correcting #5"), "{s}");
@@ -319,6 +322,17 @@ fn correct_and_mark_from_the_log_list() {
     type_text(&mut ui, "Tokyo");
     ui.on_key(key(KeyCode::Enter));
     let i = ui.log().unwrap().incident().clone();
+    let s = screen(&ui, 100, 30);
+    assert!(
+        s.contains("Correct #5")
+            && s.contains("Was: Melding fra 東京")
+            && s.contains("Becomes: Melding fra 東京 partnerkommune 🌊 Tokyo"),
+        "the correction is shown beside what it replaces before it is written:\n{s}"
+    );
+    assert!(!ui.session.entries(&i).unwrap().last().unwrap().text.ends_with("Tokyo"), "not yet written");
+    ui.on_key(key(KeyCode::Enter));
+    assert!(screen(&ui, 100, 30).contains("Enter and letters write nothing here"), "Enter does not confirm");
+    ui.on_key(ctrl('s'));
     let entries = ui.session.entries(&i).unwrap();
     assert!(entries[4].significant, "marked from the list");
     assert_eq!(entries[4].text, "Melding fra 東京 partnerkommune 🌊 mottatt", "the original stays");
@@ -441,19 +455,34 @@ fn long_history_arrives_after_the_first_frame() {
     assert!(s.contains("Melding nummer 1 ") && !s.contains("Melding nummer 5000"), "{s}");
 }
 
+/// A stray Esc leaves the logger typing; a stray Tab moves the focus to the log,
+/// where typing writes nothing (neither commands' records nor a garbled entry), the
+/// screen says so at once, and the draft waits untouched.
 #[test]
-fn stray_esc_and_tab_lose_no_keystrokes() {
+fn stray_esc_and_tab_write_nothing_false() {
     let mut f = flood();
     let mut ui = ui(&mut f, Lang::Nb);
+    let i = ui.log().unwrap().incident().clone();
+    let before = ui.session.entries(&i).unwrap().len();
     type_text(&mut ui, "Brann ");
     ui.on_key(key(KeyCode::Esc)); // a stray Esc: still typing in the entry line
     type_text(&mut ui, "i ");
     ui.on_key(key(KeyCode::Tab)); // to the log by mistake
-    type_text(&mut ui, "Bøkeskogen"); // 'B' is no command there: back to typing
+    let s = screen(&ui, 100, 30);
+    let entry_box = s.lines().rev().find(|l| l.contains("Tab")).unwrap_or_default();
+    assert!(entry_box.contains("Tab"), "the hint line speaks of the log now: {s}");
+    type_text(&mut ui, "Bøkeskogen tiltak iverksatt");
     ui.on_key(key(KeyCode::Enter));
-    let i = ui.log().unwrap().incident().clone();
+    let s = screen(&ui, 100, 30);
+    assert!(s.contains("Loggen har fokus"), "it says where the focus is:\n{s}");
+    assert_eq!(ui.session.entries(&i).unwrap().len(), before, "nothing written");
+    assert!(ui.session.tasks(&i).unwrap().is_empty(), "no task from 't'");
+    ui.on_key(key(KeyCode::Esc)); // the task question (from 't') is dropped
+    ui.on_key(key(KeyCode::Tab)); // back to the entry line
+    type_text(&mut ui, "Bøkeskogen");
+    ui.on_key(key(KeyCode::Enter));
     let last = ui.session.entries(&i).unwrap().pop().unwrap();
-    assert_eq!(last.text, "Brann i Bøkeskogen");
+    assert_eq!(last.text, "Brann i Bøkeskogen", "the draft waited");
 }
 
 #[test]
@@ -580,6 +609,9 @@ fn conflicts_are_shown_with_who_and_settled_from_the_tui() {
     );
     ui.on_key(key(KeyCode::Down));
     ui.on_key(key(KeyCode::Enter));
+    let asked = screen(&ui, 120, 30);
+    assert!(asked.contains("Løs konflikten") && asked.contains("beholder «pågår»"), "{asked}");
+    ui.on_key(ctrl('s'));
     assert!(screen(&ui, 120, 30).contains("Ingen konflikter."));
     assert!(ui.session.conflicts(None).unwrap().is_empty());
     assert_eq!(ui.session.task(&inc, 1).unwrap().status, TaskStatus::InProgress, "kari's value kept");

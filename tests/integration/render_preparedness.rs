@@ -47,6 +47,11 @@ fn press(ui: &mut Ui, code: KeyCode) {
     ui.on_key(KeyEvent::new(code, KeyModifiers::NONE));
 }
 
+/// The confirmation's own key (Ctrl-S): what a key asked to write is written.
+fn confirm(ui: &mut Ui) {
+    ui.on_key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
+}
+
 fn workspace(ui: &mut Ui, name: &str) {
     let n = ui.workspace_names().iter().position(|w| *w == name).expect("the workspace exists");
     ui.on_key(KeyEvent::new(KeyCode::Char(char::from(b'1' + n as u8)), KeyModifiers::ALT));
@@ -75,6 +80,7 @@ fn an_alert_to_me_is_answered_with_one_key_and_the_tally_follows() {
     );
 
     press(&mut ui, KeyCode::Char('2'));
+    confirm(&mut ui);
     let after = screen(&ui, 110, 30);
     assert!(after.contains("1/2 svart: 1 kommer"), "{after}");
     assert!(!after.contains("Varsling 1 fra kari"), "the banner is gone once answered: {after}");
@@ -101,6 +107,8 @@ fn a_new_alert_is_sent_from_the_pane_and_recorded_at_once() {
         press(&mut ui, KeyCode::Char(c));
     }
     press(&mut ui, KeyCode::Enter);
+    assert!(screen(&ui, 110, 30).contains("Send an alert"), "asked first");
+    confirm(&mut ui);
     let s = screen(&ui, 110, 30);
     assert!(s.contains("#1") && s.contains("0/1 answered"), "{s}");
     assert_eq!(ui.session.alerts(&i).unwrap()[0].message, "Møt på rådhuset");
@@ -117,6 +125,9 @@ fn enter_on_an_action_card_puts_its_items_on_the_task_board() {
     let s = screen(&ui, 110, 30);
     assert!(s.contains("☐ Kontakt nettselskapet: omfang"), "the checklist shows: {s}");
     press(&mut ui, KeyCode::Enter);
+    assert!(screen(&ui, 110, 30).contains("Aktiver tiltakskortet"), "asked first");
+    assert!(ui.session.tasks(&i).unwrap().is_empty(), "nothing until confirmed");
+    confirm(&mut ui);
     let s = screen(&ui, 110, 30);
     assert!(
         s.contains("Tiltakskort «Bortfall av strøm» aktivert: 10 oppgaver opprettet (oppgave 1–10)"),
@@ -124,6 +135,7 @@ fn enter_on_an_action_card_puts_its_items_on_the_task_board() {
     );
     assert_eq!(ui.session.tasks(&i).unwrap().len(), 10);
     press(&mut ui, KeyCode::Enter);
+    confirm(&mut ui);
     assert!(
         screen(&ui, 110, 30).contains("ble aktivert i hendelse 1"),
         "a second Enter does not double the tasks"
@@ -228,6 +240,7 @@ fn a_resource_is_marked_in_use_with_one_key() {
     }
     assert!(screen(&ui, 120, 36).contains("Ressurser · 2/2 tilgjengelige"));
     press(&mut ui, KeyCode::Char('2'));
+    confirm(&mut ui);
     let s = screen(&ui, 120, 36);
     assert!(
         s.contains("Ressurser · 1/2 tilgjengelige") && s.contains("i bruk        2 × Aggregat 40 kVA"),
@@ -243,6 +256,7 @@ fn a_resource_is_marked_in_use_with_one_key() {
     assert!(s.contains("Søk: felt") && s.contains("× Feltsenger") && !s.contains("× Aggregat"), "{s}");
     press(&mut ui, KeyCode::Enter);
     press(&mut ui, KeyCode::Char('3'));
+    confirm(&mut ui);
     assert_eq!(ui.session.resources().unwrap()[1].availability, Availability::Unavailable);
     assert_eq!(
         ui.session.resources().unwrap()[0].availability,

@@ -200,11 +200,17 @@ fn shared_reports_stand_side_by_side_and_compile_with_one_key() {
     assert!(screen_text.contains("Samordning 11/11"));
 
     press(&mut ui, KeyCode::Char('c'));
+    let asked = screen(&ui);
+    assert!(
+        asked.contains("Sammenstill") && asked.contains("Sandefjord kommune · «"),
+        "asked first:\n{asked}"
+    );
+    ui.on_key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
     let after = screen(&ui);
     assert!(after.contains("Rapport 2 «Samlet situasjonsbilde"), "{after}");
 
     // Fetching needs a sync server: the thread reports back why not, and nothing waits.
-    press(&mut ui, KeyCode::Char('i'));
+    ui.on_key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     let mut seen = String::new();
     while std::time::Instant::now() < deadline {

@@ -249,6 +249,8 @@ fn logger_and_crisis_leader_work_one_task_in_two_terminals() {
     logger.wait_for("Lagret #1");
     logger.keys(&["Tab"]);
     logger.keys(&["t"]);
+    logger.wait_for("Fra loggføring #1"); // what will be written, before it is
+    logger.keys(&["C-s"]);
     logger.wait_for("Oppgave 1 opprettet fra #1");
 
     // the crisis leader, in another terminal, sees it arrive on the board and starts it
@@ -258,6 +260,8 @@ fn logger_and_crisis_leader_work_one_task_in_two_terminals() {
     assert!(s.contains("Skaffe 2000 sandsekker"), "{s}");
     leader.keys(&["F4"]);
     leader.keys(&["]"]);
+    leader.wait_for("Endre status");
+    leader.keys(&["C-s"]);
     leader.wait_for("Oppgave 1: pågår");
 
     // the logger's log shows the automatic entry within a moment
@@ -288,7 +292,9 @@ fn logger_and_crisis_leader_work_one_task_in_two_terminals() {
     h.ok(&["--user", "bjørn", "report", "submit", "1"]);
     leader.wait_for("Lågen flommer over ved Gokstad");
     leader.keys(&["F4"]); // from the task board to the sitrep
-    leader.keys(&["g"]);
+    leader.keys(&["a"]);
+    leader.wait_for("Godkjenne: rapport 1");
+    leader.keys(&["C-s"]);
     leader.wait_for("Rapport 1 v1: godkjent");
     let r: serde_json::Value = serde_json::from_str(&h.ok(&["report", "show", "1", "--json"])).unwrap();
     assert_eq!(r["status"], "godkjent");
@@ -305,8 +311,10 @@ fn a_report_being_written_survives_the_terminal_going_away() {
     t.keys(&["F7"]); // beredskap: tasks + reports
     t.keys(&["F4"]); // focus the reports
     t.keys(&["n"]);
-    t.keys(&["Enter"]); // a situasjonsrapport; the editor opens
-    t.wait_for("Esc eller F10 lagrer og lukker");
+    t.keys(&["Enter"]); // a situasjonsrapport
+    t.wait_for("Ny rapport");
+    t.keys(&["C-s"]); // the editor opens
+    t.wait_for("Esc lagre og lukk");
     t.text("Skrevet over SSH rett før linja falt.");
     t.wait_for("Skrevet over SSH rett før linja falt.");
     let pid = t.pane_pid();

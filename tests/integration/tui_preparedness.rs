@@ -28,6 +28,8 @@ fn an_action_card_activated_in_the_tui_puts_its_tasks_on_the_board() {
     t.keys(&["Down"]); // Bortfall av strøm
     t.wait_for("☐ Kontakt nettselskapet");
     t.keys(&["Enter"]);
+    t.wait_for("Aktiver tiltakskortet");
+    t.keys(&["C-s"]);
     t.wait_for("aktivert: 10 oppgaver opprettet");
     t.keys(&["F9"]); // Oppgaver
                      // (The card's own checklist names the same items: wait for the board's title.)
@@ -55,6 +57,8 @@ fn an_alert_from_another_sitroom_is_seen_at_once_and_answered_with_one_key() {
     t.keys(&["M-8"]);
     t.wait_for("Svar: 1 mottatt");
     t.keys(&["1"]);
+    t.wait_for("Svar: mottatt");
+    t.keys(&["C-s"]);
     t.wait_for("1/1 svart");
     let status: serde_json::Value = serde_json::from_str(&h.ok(&["alert", "status", "1", "--json"])).unwrap();
     assert_eq!(status["tally"]["received"], 1);

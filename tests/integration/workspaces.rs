@@ -148,6 +148,15 @@ fn key(ui: &mut Ui, code: KeyCode) {
     ui.on_key(KeyEvent::new(code, KeyModifiers::NONE));
 }
 
+fn ctrl(ui: &mut Ui, c: char) {
+    ui.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+}
+
+/// The confirmation's own key: what a key asked to write is written.
+fn confirm(ui: &mut Ui) {
+    ctrl(ui, 's');
+}
+
 fn incident(ui: &Ui) -> Incident {
     ui.log().unwrap().incident().clone()
 }
@@ -204,6 +213,10 @@ fn the_crisis_leader_moves_tasks_and_the_log_records_it() {
                                  // the first card of "ny" is the overdue one (earliest deadline first)
     key(&mut ui, KeyCode::Char(']'));
     let i = incident(&ui);
+    let asked = screen(&ui, 160, 40);
+    assert!(asked.contains("Oppgave 1 «Bestille drivstoff»: ny → pågår"), "asked first:\n{asked}");
+    assert_eq!(ui.session.task(&i, 1).unwrap().status, TaskStatus::New, "not before it is confirmed");
+    confirm(&mut ui);
     let t = ui.session.task(&i, 1).unwrap();
     assert_eq!(t.status, TaskStatus::InProgress);
     let s = screen(&ui, 160, 40);
@@ -213,9 +226,11 @@ fn the_crisis_leader_moves_tasks_and_the_log_records_it() {
         "the log pane shows the automatic entry: {s}"
     );
     key(&mut ui, KeyCode::Char('3'));
+    confirm(&mut ui);
     assert_eq!(ui.session.task(&i, 1).unwrap().status, TaskStatus::Done);
     // refused by the state machine: done → cancelled
     key(&mut ui, KeyCode::Char('4'));
+    confirm(&mut ui);
     assert!(screen(&ui, 160, 40).contains("kan ikke gå fra utført til avbrutt"));
     // a new task through the prompt, then assign it
     key(&mut ui, KeyCode::Char('n'));
@@ -223,6 +238,8 @@ fn the_crisis_leader_moves_tasks_and_the_log_records_it() {
         key(&mut ui, KeyCode::Char(c));
     }
     key(&mut ui, KeyCode::Enter);
+    assert!(screen(&ui, 160, 40).contains("«Skaffe sandsekker»"), "the new task is shown first");
+    confirm(&mut ui);
     let tasks = ui.session.tasks(&i).unwrap();
     let sand = tasks.iter().find(|t| t.title == "Skaffe sandsekker").expect("created");
     assert_eq!(sand.status, TaskStatus::New);
@@ -249,6 +266,9 @@ fn the_logger_makes_a_task_of_an_entry_with_one_key() {
         key(&mut ui, KeyCode::Up);
     }
     key(&mut ui, KeyCode::Char('t'));
+    let asked = screen(&ui, 120, 30);
+    assert!(asked.contains("New task") && asked.contains(&format!("From entry #{target}")), "{asked}");
+    confirm(&mut ui);
     let tasks = ui.session.tasks(&i).unwrap();
     let made = tasks.last().unwrap();
     assert_eq!(made.title, "Hjemmetjenesten ringer alle BST-brukere @leder-hjemmetjenesten");
@@ -362,6 +382,7 @@ fn the_information_officer_works_the_media_queue() {
         key(&mut ui, KeyCode::Char(c));
     }
     key(&mut ui, KeyCode::Enter);
+    confirm(&mut ui);
     let i = incident(&ui);
     let vg = ui.session.inquiry(&i, 2).unwrap();
     assert_eq!(vg.status, sitroom::domain::media::MediaStatus::Answered);
@@ -374,6 +395,7 @@ fn the_information_officer_works_the_media_queue() {
         key(&mut ui, KeyCode::Char(c));
     }
     key(&mut ui, KeyCode::Enter);
+    confirm(&mut ui);
     let made = ui.session.inquiries(&i).unwrap().pop().unwrap();
     assert_eq!(
         (made.outlet.as_str(), made.question.as_str()),
@@ -405,9 +427,10 @@ fn a_sitrep_is_written_approved_and_shown_to_the_crisis_leader() {
     key(&mut ui, KeyCode::F(4)); // focus the reports
     key(&mut ui, KeyCode::Char('n')); // the prompt offers situasjonsrapport
     key(&mut ui, KeyCode::Enter);
+    confirm(&mut ui);
     let s = screen(&ui, 160, 40);
     assert!(
-        s.contains("Rapport 1 v1 «Situasjonsrapport 1»") && s.contains("Esc eller F10 lagrer og lukker"),
+        s.contains("Rapport 1 v1 «Situasjonsrapport 1»") && s.contains("Esc lagre og lukk"),
         "the editor opened: {s}"
     );
     // the editor starts under the first section heading
@@ -419,13 +442,20 @@ fn a_sitrep_is_written_approved_and_shown_to_the_crisis_leader() {
     let r = ui.session.report(&i, 1, None).unwrap();
     assert!(r.text.contains("## 1. Situasjonsbeskrivelse\nLågen flommer over ved Gokstad; 36 beboere evakuert. Hva har skjedd"), "{}", r.text);
     key(&mut ui, KeyCode::Char('s')); // submit
-    key(&mut ui, KeyCode::Char('g')); // approve (single-user: everyone may)
+    confirm(&mut ui);
+    key(&mut ui, KeyCode::Char('a')); // approve (single-user: everyone may)
+    let asked = screen(&ui, 160, 40);
+    assert!(
+        asked.contains("Godkjenn") && asked.contains("v1") && asked.contains("fortsatt malens veiledning"),
+        "the version, and a warning that the template's guidance is still there:\n{asked}"
+    );
+    confirm(&mut ui);
     assert_eq!(
         ui.session.report(&i, 1, None).unwrap().status,
         sitroom::domain::report::ReportStatus::Approved
     );
     // writing in an approved report is refused with a pointer to a new version
-    key(&mut ui, KeyCode::Enter);
+    ctrl(&mut ui, 'e');
     assert!(screen(&ui, 160, 40).contains("start en ny versjon (N)"));
     key(&mut ui, KeyCode::F(6)); // kriseledelse: the sitrep pane shows it
     let s = screen(&ui, 200, 60);
@@ -444,7 +474,7 @@ fn the_editor_saves_while_writing() {
     let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::En).unwrap();
     key(&mut ui, KeyCode::F(7));
     key(&mut ui, KeyCode::F(4));
-    key(&mut ui, KeyCode::Char('e'));
+    ctrl(&mut ui, 'e');
     for c in "Tilstede: ordfører".chars() {
         key(&mut ui, KeyCode::Char(c));
     }
@@ -476,6 +506,8 @@ fn the_logger_runs_a_meeting_from_the_keyboard() {
     let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
     key(&mut ui, KeyCode::Tab);
     key(&mut ui, KeyCode::Char('m')); // start the planned meeting
+    assert!(screen(&ui, 120, 30).contains("Start møtet"), "asked first");
+    confirm(&mut ui);
     key(&mut ui, KeyCode::Tab); // back to the entry line
     let s = screen(&ui, 120, 30);
     assert!(s.contains("Møte 1 · sak 1/2: Situasjonen"), "{s}");
@@ -484,6 +516,7 @@ fn the_logger_runs_a_meeting_from_the_keyboard() {
     }
     key(&mut ui, KeyCode::Enter);
     key(&mut ui, KeyCode::F(11)); // next item, without leaving the entry line
+    confirm(&mut ui);
     assert!(screen(&ui, 120, 30).contains("sak 2/2: Evakuering"));
     for c in "!Gokstad evakueres nå".chars() {
         key(&mut ui, KeyCode::Char(c));
@@ -493,6 +526,8 @@ fn the_logger_runs_a_meeting_from_the_keyboard() {
     assert!(screen(&ui, 120, 30).contains("møte 1 har sakene 1 til 2"), "in the UI's language");
     key(&mut ui, KeyCode::Tab);
     key(&mut ui, KeyCode::Char('M')); // end it
+    confirm(&mut ui);
+    key(&mut ui, KeyCode::Tab);
     let s = screen(&ui, 120, 30);
     assert!(s.contains("Møte 1: avsluttet, referatet er rapport 1"), "{s}");
     let entry_title = s.lines().find(|l| l.contains("Ny loggføring")).unwrap();
@@ -533,6 +568,12 @@ fn a_meeting_is_planned_and_started_without_leaving_the_log() {
         key(&mut ui, KeyCode::Char(c));
     }
     key(&mut ui, KeyCode::Enter);
+    let asked = screen(&ui, 120, 30);
+    assert!(
+        asked.contains("2. Evakuering av Gokstad") && asked.contains("Deltakere: ordfører, rektor"),
+        "{asked}"
+    );
+    confirm(&mut ui);
     let i = incident(&ui);
     let m = ui.session.ongoing_meeting(&i).unwrap().expect("started");
     assert_eq!(m.title, "Stabsmøte 3");
@@ -574,6 +615,11 @@ fn a_prefilled_answer_is_replaced_by_what_is_typed() {
         key(&mut ui, KeyCode::Char(c));
     }
     key(&mut ui, KeyCode::Enter);
+    assert!(
+        screen(&ui, 120, 30).contains("«Ring BST-brukere»: tildeles Liv Berg"),
+        "shown before it is written"
+    );
+    confirm(&mut ui);
     assert_eq!(task(&ui).assignee.as_deref(), Some("Liv Berg"), "typing replaced the offered name");
     let last = ui.session.entries(&i).unwrap().pop().unwrap();
     assert!(!last.text.contains("koordinatorLiv"), "{}", last.text);
