@@ -9,6 +9,10 @@ use crate::domain::time::ClockTime;
 use crate::domain::{quickmarks, EntryKind, Incident, Invalid, LogEntry};
 use crate::store::{Draft, EntrySummary, NewEntryRecord};
 use crate::text::nfc;
+
+/// The text of a retraction, the correction that takes an entry back.
+pub const RETRACTED: crate::lang::Text =
+    crate::lang::Text::new("Feilført – se bort fra", "Entered in error – disregard");
 use chrono::{DateTime, Local, Utc};
 use serde::Deserialize;
 use std::io::BufRead;
@@ -118,6 +122,44 @@ impl Session {
         let mut added = self.store.append_entries(incident, [record])?;
         self.store.save_draft(&self.user, incident.id, None)?;
         Ok(added.pop().expect("a new id is never a duplicate"))
+    }
+
+    /// What taking back an entry would void: the open tasks made from it or announced
+    /// by it (a stray `t` made "Oppgave 4 opprettet …").
+    pub fn retraction_voids(&self, incident: &Incident, seq: i64) -> Result<Vec<crate::domain::task::Task>> {
+        let entry = self.entry(incident, seq)?;
+        let made = self.store.created_with(entry.id)?.filter(|(kind, _)| kind == "task").map(|(_, id)| id);
+        let tasks = self.store.tasks(incident)?;
+        Ok(tasks
+            .into_iter()
+            .filter(|t| t.status.is_open() && (t.from_entries.contains(&entry.id) || Some(t.id) == made))
+            .collect())
+    }
+
+    /// Take back an entry written by mistake, keeping the log append-only: a retraction
+    /// ("Feilført – se bort fra") is written as its correction, so it is shown struck
+    /// through like any corrected entry, and the open tasks it made or announced are
+    /// cancelled, each with its own automatic entry. The draft in the entry line is
+    /// left alone.
+    pub fn retract(&mut self, incident: &Incident, seq: i64) -> Result<(LogEntry, Vec<i64>)> {
+        self.permit(Permission::WriteLog)?;
+        self.ensure_open(incident)?;
+        let entry = self.entry(incident, seq)?;
+        let voids = self.retraction_voids(incident, seq)?;
+        if !voids.is_empty() {
+            self.permit(Permission::ManageTasks)?;
+        }
+        let text = RETRACTED.get(self.lang);
+        let input = EntryInput { corrects: Some(entry.id), ..EntryInput::now(text) };
+        let record = self.record(&input, Utc::now())?;
+        let written =
+            self.store.append_entries(incident, [record])?.pop().expect("a new id is never a duplicate");
+        let mut cancelled = Vec::new();
+        for t in voids {
+            self.set_task_status(incident, t.number, crate::domain::task::TaskStatus::Cancelled)?;
+            cancelled.push(t.number);
+        }
+        Ok((written, cancelled))
     }
 
     /// Mark an entry significant or not; the marking is logged.

@@ -68,6 +68,24 @@ impl super::Store {
     /// The newest oplog row for one kind of record (`task`, `media`, `report`…): it
     /// changes exactly when a record of that kind changes, so a view can tell whether
     /// to reload at the cost of one index lookup.
+    /// The record an automatic entry announced the making of: the create op written
+    /// just before the entry's own, by the same person on the same device (one
+    /// transaction writes both; sync keeps a replica's ops in order). `None` for an
+    /// entry that announced nothing made.
+    pub fn created_with(&self, entry: uuid::Uuid) -> super::Result<Option<(String, uuid::Uuid)>> {
+        use rusqlite::OptionalExtension;
+        let found: Option<(String, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT b.entity, b.entity_id FROM oplog a JOIN oplog b ON b.seq = a.seq - 1
+                 WHERE a.entity = 'log_entry' AND a.entity_id = ?1 AND a.action = 'create'
+                   AND b.action = 'create' AND b.author = a.author AND b.device = a.device",
+            )?
+            .query_row([entry.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        Ok(found.and_then(|(kind, id)| Some((kind, uuid::Uuid::parse_str(&id).ok()?))))
+    }
+
     pub fn entity_version(&self, entity: &str) -> super::Result<i64> {
         Ok(self
             .conn

@@ -89,6 +89,7 @@ actions! {
     ClearFilter = "clear_filter";
     ToggleSignificant = "toggle_significant";
     Correct = "correct";
+    Retract = "retract" changes;
     NewIncident = "new_incident";
     CloseIncident = "close_incident";
     ReopenIncident = "reopen_incident";

@@ -126,6 +126,13 @@ pub const LOG: Keys = Keys {
             SIGNIFICANT,
             does(Action::Correct, "Rett valgt loggføring", "Correct the selected entry", "rett", "correct"),
             does(
+                Action::Retract,
+                "Trekk tilbake valgt loggføring (feilført)",
+                "Take back the selected entry (entered in error)",
+                "trekk tilbake",
+                "take back",
+            ),
+            does(
                 Action::TaskFromEntry,
                 "Lag oppgave av valgt loggføring",
                 "Make a task of the selected entry",
@@ -816,6 +823,53 @@ impl LogPane {
                 if let Some(seq) = self.selected_row().map(|r| r.seq) {
                     cx.post(UiEvent::TaskFromEntry(seq));
                 }
+            }
+            Action::Retract => {
+                let Some(r) = self.selected_row() else { return Outcome::Consumed };
+                let (seq, lang, incident) = (r.seq, cx.lang, self.incident.clone());
+                let mut lines = vec![
+                    format!("#{seq}: {}", self.model.text(r)),
+                    crate::say!(
+                        lang,
+                        "Skrives som retting av #{seq}: «{}». Loggføringen blir stående, overstreket.",
+                        "Written as the correction of #{seq}: «{}». The entry stays, struck through.",
+                        crate::app::RETRACTED.get(lang)
+                    ),
+                ];
+                match cx.session.retraction_voids(&self.incident, seq) {
+                    Ok(tasks) => lines.extend(tasks.iter().map(|t| {
+                        crate::say!(
+                            lang,
+                            "Oppgave {} «{}» avbrytes",
+                            "Task {} «{}» is cancelled",
+                            t.number,
+                            t.title
+                        )
+                    })),
+                    Err(e) => {
+                        cx.post(UiEvent::Error(e.said(lang)));
+                        return Outcome::Consumed;
+                    }
+                }
+                let title = crate::say!(lang, "Trekk tilbake #{seq}", "Take back #{seq}");
+                cx.confirm(Pending::new(title, lines, move |s| {
+                    let (e, cancelled) = s.retract(&incident, seq)?;
+                    let n = cancelled.len();
+                    Ok(match n {
+                        0 => crate::say!(
+                            lang,
+                            "#{seq} trukket tilbake (#{})",
+                            "#{seq} taken back (#{})",
+                            e.seq
+                        ),
+                        _ => crate::say!(
+                            lang,
+                            "#{seq} trukket tilbake (#{}); {n} oppgave(r) avbrutt",
+                            "#{seq} taken back (#{}); {n} task(s) cancelled",
+                            e.seq
+                        ),
+                    })
+                }));
             }
             Action::Correct if !self.can_write => return self.handle_entry(Input::Paste, cx),
             Action::Correct => {

@@ -88,6 +88,24 @@ fn json_has_the_documented_fields() {
     }
 }
 
+/// `log retract` takes back an entry made from a slip: the retraction is its
+/// correction, and the task made from it is cancelled.
+#[test]
+fn a_retraction_voids_the_entry_and_its_task() {
+    let h = Home::new();
+    h.ok(&["incident", "new", "--title", "Flom"]);
+    h.ok(&["log", "add", "Skriver"]);
+    h.ok(&["task", "add", "--from", "1"]);
+    let out = h.ok(&["--lang", "nb", "log", "retract", "1"]);
+    assert!(out.contains("Feilført – se bort fra"), "{out}");
+    let e = h.entries();
+    let retraction = e.iter().find(|x| x["corrects"] == e[0]["id"]).expect("the retraction corrects #1");
+    assert_eq!(retraction["text"], "Feilført – se bort fra");
+    let t: serde_json::Value = serde_json::from_str(&h.ok(&["task", "list", "--json"])).unwrap();
+    assert_eq!(t[0]["status"], "avbrutt", "the task made from it is void");
+    h.ok(&["log", "verify"]);
+}
+
 #[test]
 fn corrections_and_marks_keep_the_original() {
     let h = Home::new();

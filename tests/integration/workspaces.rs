@@ -624,3 +624,42 @@ fn a_prefilled_answer_is_replaced_by_what_is_typed() {
     let last = ui.session.entries(&i).unwrap().pop().unwrap();
     assert!(!last.text.contains("koordinatorLiv"), "{}", last.text);
 }
+
+/// A task made by mistake (a stray `t`) is taken back from the log: the automatic entry
+/// that announced it gets a retraction as its correction (struck through, the log
+/// still append-only), and the task is cancelled, each step in the log.
+#[test]
+fn a_mistaken_record_is_taken_back_and_its_task_cancelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ui = Ui::new(staff_room(&dir), Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    let i = incident(&ui);
+    key(&mut ui, KeyCode::Tab);
+    key(&mut ui, KeyCode::Char('t')); // the newest entry becomes a task…
+    confirm(&mut ui); // …and the slip is confirmed too
+    let task = ui.session.tasks(&i).unwrap().into_iter().max_by_key(|t| t.number).unwrap();
+    let announced = ui.session.entries(&i).unwrap().pop().unwrap();
+    assert!(announced.text.starts_with(&format!("Oppgave {} opprettet", task.number)), "{}", announced.text);
+    // the newest entry, the announcement, is selected after a refresh: take it back
+    key(&mut ui, KeyCode::End);
+    key(&mut ui, KeyCode::Delete);
+    let asked = screen(&ui, 120, 30);
+    assert!(
+        asked.contains(&format!("Trekk tilbake #{}", announced.seq))
+            && asked.contains(&format!("Oppgave {} «", task.number))
+            && asked.contains("avbrytes"),
+        "what will happen is shown first:\n{asked}"
+    );
+    assert!(ui.session.task(&i, task.number).unwrap().status.is_open(), "nothing before Ctrl-S");
+    confirm(&mut ui);
+    assert_eq!(ui.session.task(&i, task.number).unwrap().status, TaskStatus::Cancelled);
+    let entries = ui.session.entries(&i).unwrap();
+    let retraction = entries.iter().find(|e| e.corrects == Some(announced.id)).expect("a retraction");
+    assert_eq!(retraction.text, "Feilført – se bort fra");
+    assert!(entries
+        .iter()
+        .any(|e| e.text.contains(&format!("Oppgave {}", task.number)) && e.text.contains("avbrutt")));
+    let s = screen(&ui, 120, 30);
+    assert!(s.contains(&format!("→ rettet i #{}", retraction.seq)), "struck through like a correction:\n{s}");
+    assert!(s.contains(&format!("#{} trukket tilbake", announced.seq)), "{s}");
+    ui.session.verify(&i).unwrap().unwrap();
+}

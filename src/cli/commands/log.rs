@@ -31,6 +31,13 @@ pub enum LogCmd {
         #[arg(required = true, num_args = 1.., value_name = "TEXT")]
         text: Vec<String>,
     },
+    /// Take back entry SEQ, written by mistake: a retraction ("Feilført – se bort fra")
+    /// corrects it, and open tasks made from it or announced by it are cancelled
+    Retract {
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+        seq: i64,
+    },
     /// Mark entry SEQ significant (vesentlig), or clear the mark with --off
     Mark {
         #[arg(long, value_name = "N")]
@@ -73,6 +80,11 @@ pub fn run(s: &mut Session, cmd: LogCmd, p: &Printer, out: Out<'_>) -> Ran {
             let input = EntryInput { corrects: Some(target.id), ..EntryInput::now(text.join(" ")) };
             let e = s.add_entry(&incident, input)?;
             p.entry(out, &e, Some(target.seq))?;
+        }
+        LogCmd::Retract { incident, seq } => {
+            let incident = s.resolve_incident(incident)?;
+            let (e, _cancelled) = s.retract(&incident, seq)?;
+            p.entry(out, &e, Some(seq))?;
         }
         LogCmd::Mark { incident, seq, off } => {
             let incident = s.resolve_incident(incident)?;
