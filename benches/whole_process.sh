@@ -8,7 +8,7 @@ cargo build --release --quiet
 B="$PWD/target/release/sitroom"
 W="$(mktemp -d)"
 trap 'tmux -L sitroom-perf kill-server 2>/dev/null || true; rm -rf "$W"' EXIT
-export SITROOM_DB="$W/big.db" SITROOM_CONFIG_DIR="$W/cfg" TERM=xterm-256color
+export SITROOM_DB="$W/big.db" SITROOM_CONFIG_DIR="$W/cfg" SITROOM_CREATE=1 TERM=xterm-256color
 
 # 100,000 entries: the staff-meeting lines of shared/data, repeated and numbered
 python3 - "$W/100k.txt" <<'PY'

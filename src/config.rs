@@ -105,12 +105,34 @@ impl Config {
     }
 }
 
-/// The OS user name, the author when neither `--user` nor the config names one.
+/// The OS user name, the author when neither `--user` nor the config names one: from
+/// the environment, else (a service, `env -i`, some containers) the account that owns
+/// this process in the system's user list, and only then "ukjent".
 pub fn os_user() -> String {
     ["USER", "USERNAME", "LOGNAME"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        .or_else(account_of_this_process)
         .unwrap_or_else(|| "ukjent".into())
+}
+
+/// The name of the account running this process, from /etc/passwd by the uid that owns
+/// /proc/self (Linux; elsewhere None).
+#[cfg(unix)]
+fn account_of_this_process() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        (f.nth(1)?.parse::<u32>().ok()? == uid && !name.is_empty()).then(|| name.to_string())
+    })
+}
+
+#[cfg(not(unix))]
+fn account_of_this_process() -> Option<String> {
+    None
 }
 
 #[cfg(test)]

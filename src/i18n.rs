@@ -99,6 +99,12 @@ strings! {
     meeting: "Møte", "Meeting";
     minutes_in: "avsluttet, referatet er rapport", "ended, the minutes are report";
     no_meeting: "Ingen møte pågår.", "No meeting is running.";
+    no_incidents_yet: "Ingen hendelser ennå. Ctrl-N oppretter den første.", "No incidents yet. Ctrl-N makes the first.";
+    incidents_come_from_others: "Ingen hendelser ennå. Din rolle oppretter ikke hendelser: de vises her straks noen andre har opprettet dem.", "No incidents yet. Your role does not make incidents: they show here as soon as someone else has made them.";
+    waiting_for_incidents: "Venter på organisasjonens hendelser fra serveren … Den første som kommer, åpnes.", "Waiting for the organisation's incidents from the server … The first to arrive opens.";
+    new_only_if_new: "Ctrl-N oppretter en ny, om det virkelig er en ny hendelse.", "Ctrl-N makes a new one, if it really is a new incident.";
+    you_are: "Du er", "You are";
+    change_user: "Bytt med --user NAVN eller user = \"NAVN\" i config.toml.", "Change it with --user NAME or user = \"NAME\" in config.toml.";
     log_has_focus: "Loggen har fokus, og bokstaver er kommandoer her ·", "The log has the focus, and letters are commands here ·";
     back_to_entry: "tilbake til skrivelinjen", "back to the entry line";
     plan_meeting: "Nytt møte (tittel; sak; sak | deltaker, deltaker)", "New meeting (title; item; item | participant, participant)";

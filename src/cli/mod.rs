@@ -36,6 +36,10 @@ pub struct Cli {
     /// Keymap: default, vim, or one of your own
     #[arg(long, global = true, value_name = "NAME")]
     pub keymap: Option<String>,
+    /// Make the database given with --db (or SITROOM_DB, or the config) if it does not
+    /// exist yet; without it a mistyped path is refused instead of starting an empty log
+    #[arg(long, env = "SITROOM_CREATE", global = true, value_parser = clap::builder::FalseyValueParser::new())]
+    pub create: bool,
     /// Print listings as JSON
     #[arg(long, global = true)]
     pub json: bool,
@@ -70,6 +74,24 @@ pub fn run(cli: Cli) -> ExitCode {
         Err(e) => return CliError::from(e).exit(cli.lang.unwrap_or_else(Lang::from_env)),
     };
     let p = Printer { json: cli.json, lang: settings.lang };
+    if !asked.serving
+        && !cli.create
+        && !settings.db.exists()
+        && Some(&settings.db) != crate::config::default_db_path().as_ref()
+    {
+        // A database named but not there: in the TUI the user is asked; a command is
+        // refused (a typo in --db must not quietly start an empty log elsewhere).
+        let ask = cli.command.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdin());
+        if !(ask && create_asked(&settings)) {
+            let db = settings.db.display();
+            let said = crate::say!(
+                settings.lang,
+                "databasen {db} finnes ikke; gi --create for å opprette den (eller rett stien)",
+                "the database {db} does not exist; give --create to make it (or correct the path)"
+            );
+            return ended(Err(CliError::from(said)), settings.lang);
+        }
+    }
     let ran = match cli.command {
         None => tui(&settings, &cli).map(|()| true),
         #[cfg(feature = "server")]
@@ -100,6 +122,23 @@ pub fn run(cli: Cli) -> ExitCode {
         },
     };
     ended(ran, settings.lang)
+}
+
+/// Ask on the terminal whether to make the database that is not there. Yes only for
+/// an explicit yes (j, ja, y, yes).
+fn create_asked(settings: &Settings) -> bool {
+    let db = settings.db.display();
+    let question = crate::say!(
+        settings.lang,
+        "Databasen {db} finnes ikke. Opprette en ny, tom database der? [j/N] ",
+        "The database {db} does not exist. Make a new, empty one there? [y/N] "
+    );
+    eprint!("{question}");
+    let mut answer = String::new();
+    if std::io::stdin().read_line(&mut answer).is_err() {
+        return false;
+    }
+    matches!(answer.trim().to_lowercase().as_str(), "j" | "ja" | "y" | "yes")
 }
 
 /// The server's commands work on the server's own file.

@@ -7,6 +7,7 @@ use super::action::{Action, Input};
 use super::keymap::Context;
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
 use super::widgets::{centered, hints};
+use crate::domain::roles::Permission;
 use crate::domain::{Incident, NewIncident, Severity};
 use crate::i18n::Label;
 use crate::lang::Text;
@@ -69,6 +70,23 @@ pub struct Picker {
     /// The incident active now, marked in the list; Esc goes back to it. With none,
     /// the picker cannot be closed.
     active: Option<uuid::Uuid>,
+    /// Who is here, for the first start with nothing to choose: "kari on stab-pc".
+    who: String,
+    /// Why the list may be empty and what comes next.
+    empty: Empty,
+}
+
+/// What an empty list means to the one looking at it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Empty {
+    /// A new database: make the first incident (the form opens by itself).
+    MayCreate,
+    /// This role may not make incidents: they come from those who may.
+    MayNotCreate,
+    /// A replica signed in to a server: the organisation's incidents are on their way
+    /// (a new form here would make a second incident of the same event). Whether the
+    /// user may make one all the same.
+    Waiting { may_create: bool },
 }
 
 struct Form {
@@ -81,8 +99,19 @@ struct Form {
 
 impl Picker {
     pub fn new(incidents: Vec<Incident>, active: Option<uuid::Uuid>) -> Picker {
-        let form = incidents.is_empty().then(Form::new);
-        Picker { incidents, query: String::new(), selected: 0, form, active }
+        Picker::starting(incidents, active, Empty::MayCreate, String::new())
+    }
+
+    /// The picker at the start, with no incident active: the form opens by itself
+    /// only where a new incident is what the user can and should make.
+    pub fn starting(
+        incidents: Vec<Incident>,
+        active: Option<uuid::Uuid>,
+        empty: Empty,
+        who: String,
+    ) -> Picker {
+        let form = (incidents.is_empty() && empty == Empty::MayCreate).then(Form::new);
+        Picker { incidents, query: String::new(), selected: 0, form, active, who, empty }
     }
 
     fn shown(&self) -> Vec<&Incident> {
@@ -176,12 +205,8 @@ impl Pane for Picker {
                         Err(e) => cx.post(UiEvent::Error(e.said(cx.lang))),
                     }
                 }
-                Input::Action(Action::Cancel) => {
-                    if self.incidents.is_empty() && self.active.is_none() {
-                        return Outcome::Consumed;
-                    }
-                    self.form = None;
-                }
+                // Esc always leaves the form: to the list, where Ctrl-N brings it back.
+                Input::Action(Action::Cancel) => self.form = None,
                 _ => return Outcome::Ignored,
             }
             return Outcome::Consumed;
@@ -206,13 +231,21 @@ impl Pane for Picker {
                     }
                 }
             }
-            Input::Action(Action::NewIncident) => self.form = Some(Form::new()),
+            Input::Action(Action::NewIncident) => match cx.session.permit(Permission::ManageIncidents) {
+                Ok(()) => self.form = Some(Form::new()),
+                Err(e) => cx.post(UiEvent::Error(e.said(cx.lang))),
+            },
             Input::Action(Action::CloseIncident) => self.set_status(cx, true),
             Input::Action(Action::ReopenIncident) => self.set_status(cx, false),
             Input::Action(Action::Cancel) if self.active.is_some() => cx.post(UiEvent::CloseOverlay),
             _ => return Outcome::Ignored,
         }
         Outcome::Consumed
+    }
+
+    fn refresh(&mut self, session: &crate::app::Session) -> Result<bool, String> {
+        self.incidents = session.incidents().map_err(|e| e.said(session.lang))?;
+        Ok(true)
     }
 
     fn paste(&mut self, text: &str, _cx: &mut Cx<'_>) -> Outcome {
@@ -266,7 +299,12 @@ impl Pane for Picker {
                 &[Action::Confirm, Action::NextField, Action::Left, Action::Right, Action::Cancel],
                 inner.width as usize,
             )));
-            f.render_widget(Paragraph::new(lines), inner);
+            if !self.who.is_empty() {
+                lines.push(Line::raw(""));
+                lines.push(Line::from(Span::styled(format!(" {}", self.who), t.dim)));
+            }
+            let wrap = ratatui::widgets::Wrap { trim: false };
+            f.render_widget(Paragraph::new(lines).wrap(wrap), inner);
             return;
         }
         let block = Block::default()
@@ -286,8 +324,23 @@ impl Pane for Picker {
         );
         let shown = self.shown();
         let mut lines = Vec::new();
-        if shown.is_empty() {
+        if shown.is_empty() && !self.incidents.is_empty() {
             lines.push(Line::from(Span::styled(s.no_incidents, t.dim)));
+        } else if shown.is_empty() {
+            let why = match self.empty {
+                Empty::MayCreate => s.no_incidents_yet,
+                Empty::MayNotCreate => s.incidents_come_from_others,
+                Empty::Waiting { .. } => s.waiting_for_incidents,
+            };
+            let wrap = ratatui::widgets::Wrap { trim: true };
+            let mut text = vec![Line::from(Span::styled(why, t.base)), Line::raw("")];
+            if self.empty == (Empty::Waiting { may_create: true }) {
+                text.push(Line::from(Span::styled(s.new_only_if_new, t.dim)));
+            }
+            if !self.who.is_empty() {
+                text.push(Line::from(Span::styled(self.who.clone(), t.dim)));
+            }
+            f.render_widget(Paragraph::new(text).wrap(wrap), list_area);
         }
         let height = list_area.height as usize;
         let first = self.selected.saturating_sub(height.saturating_sub(1));

@@ -14,6 +14,7 @@ use super::keymap::{Chord, Context, Keymap};
 use super::log_pane::LogPane;
 use super::notify::Notices;
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
+use super::picker::Empty;
 use super::picker::Picker;
 use super::report_editor::ReportEditor;
 use super::task_board::TaskBoard;
@@ -21,6 +22,7 @@ use super::theme::Theme;
 use super::widgets::{self, hints};
 use super::workspace::{self, WorkspaceDef};
 use crate::app::Session;
+use crate::domain::roles::Permission;
 use crate::i18n::Label;
 use crate::i18n::Lang;
 use crate::lang::Text;
@@ -182,9 +184,28 @@ impl Ui {
         ui.show_workspace(0);
         match ui.session.default_incident()? {
             Some(incident) => ui.activate(incident)?,
-            None => ui.overlays.push(Box::new(Picker::new(ui.session.incidents()?, None))),
+            None => ui.start_picker(false)?,
         }
         Ok(ui)
+    }
+
+    /// No incident is active: the picker, saying who the user is, and, when there is
+    /// nothing to pick, why and what comes next. A replica signed in to a server
+    /// waits for the organisation's incidents instead of offering a form that would
+    /// make a duplicate; a role that may not make incidents never lands in it.
+    fn start_picker(&mut self, signed_in: bool) -> crate::app::Result<()> {
+        let s = self.lang.strings();
+        let may_create = self.session.may(Permission::ManageIncidents)?;
+        let empty = match (signed_in, may_create) {
+            (true, _) => Empty::Waiting { may_create },
+            (false, true) => Empty::MayCreate,
+            (false, false) => Empty::MayNotCreate,
+        };
+        let who =
+            format!("{} «{}» · {}. {}", s.you_are, self.session.user, self.session.device, s.change_user);
+        self.overlays.clear();
+        self.overlays.push(Box::new(Picker::starting(self.session.incidents()?, None, empty, who)));
+        Ok(())
     }
 
     fn activate(&mut self, incident: crate::domain::Incident) -> crate::app::Result<()> {
@@ -240,6 +261,11 @@ impl Ui {
     pub fn start_sync(&mut self, sync: Background) {
         self.sync_view = Some(sync.state());
         self.sync = Some(sync);
+        if self.desk.is_none() {
+            if let Err(e) = self.start_picker(true) {
+                self.set_status(e.said(self.lang), true);
+            }
+        }
     }
 
     /// Say something went wrong, in the status line.
@@ -505,6 +531,16 @@ impl Ui {
     }
 
     fn refresh(&mut self) {
+        // Waiting for a first incident (from sync, or made by someone else): open it
+        // as soon as there is one to open.
+        if self.desk.is_none() {
+            if let Ok(Some(incident)) = self.session.default_incident() {
+                if let Err(e) = self.activate(incident) {
+                    self.set_status(e.said(self.lang), true);
+                }
+                return;
+            }
+        }
         for o in &mut self.overlays {
             if let Err(e) = o.refresh(&self.session) {
                 self.status = Some(Status { text: e, level: Level::Error, since: Instant::now() });

@@ -399,7 +399,7 @@ fn read_only_location_is_a_clear_error() {
         } else {
             std::process::Command::new(env!("CARGO_BIN_EXE_sitroom"))
         };
-        c.args(["--db", path.to_str().unwrap(), "incident", "list"])
+        c.args(["--db", path.to_str().unwrap(), "--create", "incident", "list"])
             .env("SITROOM_CONFIG_DIR", h.path().join("nocfg"));
         c.output().unwrap()
     };
@@ -497,4 +497,30 @@ fn long_imports_show_progress_on_a_terminal_and_nothing_in_scripts() {
     let seen = String::from_utf8_lossy(&json.stdout);
     assert!(!seen.contains("Reading entries") && !seen.contains("Leser"), "{seen}");
     assert!(seen.contains("\"added\":20000"), "{seen}");
+}
+
+/// A database named with --db (or SITROOM_DB) that is not there is refused by a
+/// command, saying how to make it: a typo must not start an empty log in a new folder.
+#[test]
+fn a_database_that_is_not_there_is_refused_without_create() {
+    let h = Home::new();
+    let missing = h.path().join("nye/mapper/x.db");
+    let run = |extra: &[&str], lang: &str| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_sitroom"));
+        c.env_remove("SITROOM_CREATE").env("SITROOM_CONFIG_DIR", h.path().join("cfg")).env("USER", "kari");
+        c.args(["--lang", lang, "--db", missing.to_str().unwrap()]).args(extra).args(["incident", "list"]);
+        c.output().unwrap()
+    };
+    let out = run(&[], "nb");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("finnes ikke") && err.contains("--create"), "{err}");
+    assert!(!h.path().join("nye").exists(), "no folders made");
+    let out = run(&[], "en");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist; give --create"));
+    let out = run(&["--create"], "en");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(missing.exists(), "made when asked");
+    let out = run(&[], "en");
+    assert!(out.status.success(), "there now: no question");
 }

@@ -172,6 +172,38 @@ fn exercise_and_corrections_are_styled() {
 
 /// (Issue 13: the hint line says what each key does in the picker, "Enter velg",
 /// where it once said "lagre" for every context.)
+/// A first start: the form for the first incident, saying who the user is; Esc always
+/// leaves it. A role that may not make incidents never lands in the form.
+#[test]
+fn the_first_start_offers_the_form_only_to_those_who_may_use_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = session(&dir);
+    let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::En).unwrap();
+    let first = screen(&ui, 100, 30);
+    assert!(first.contains("New incident") && first.contains("You are «kari» · stab-pc"), "{first}");
+    ui.on_key(key(KeyCode::Esc));
+    let list = screen(&ui, 100, 30);
+    assert!(list.contains("No incidents yet. Ctrl-N makes the first."), "Esc left the form:\n{list}");
+    ui.on_key(ctrl('n'));
+    assert!(screen(&ui, 100, 30).contains("Severity"), "and Ctrl-N brings it back");
+    drop(ui);
+
+    s = session(&dir);
+    s.add_user("kari", &[sitroom::domain::roles::Role::Administrator]).unwrap();
+    s.add_user("ola", &[sitroom::domain::roles::Role::Gjest]).unwrap();
+    s.user = "ola".into();
+    let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    let guest = screen(&ui, 100, 30);
+    assert!(!guest.contains("Alvorlighetsgrad"), "no form for a guest:\n{guest}");
+    assert!(guest.contains("Din rolle oppretter ikke hendelser") && guest.contains("Du er «ola»"), "{guest}");
+    ui.on_key(ctrl('n'));
+    let refused = screen(&ui, 100, 30);
+    assert!(
+        !refused.contains("Alvorlighetsgrad") && refused.contains("ola (gjest) har ikke lov"),
+        "{refused}"
+    );
+}
+
 #[test]
 fn picker_when_no_incident_is_active() {
     for lang in [Lang::Nb, Lang::En] {

@@ -327,3 +327,23 @@ fn a_report_being_written_survives_the_terminal_going_away() {
     let r: serde_json::Value = serde_json::from_str(&h.ok(&["report", "show", "1", "--json"])).unwrap();
     assert!(r["text"].as_str().unwrap().contains("Skrevet over SSH rett før linja falt."), "{}", r["text"]);
 }
+
+/// The TUI asks before it makes a database that is not there; no is no.
+#[test]
+fn the_tui_asks_before_making_a_database_that_is_not_there() {
+    let h = Home::new();
+    let t = Tmux::new();
+    t.start_with(&h, "SITROOM_CREATE=0", "--lang nb");
+    t.wait_for("finnes ikke. Opprette en ny, tom database der? [j/N]");
+    t.keys(&["n", "Enter"]);
+    t.wait_exit();
+    assert!(!h.db().exists(), "no means no");
+    let t = Tmux::new();
+    t.start_with(&h, "SITROOM_CREATE=0", "--lang nb");
+    t.wait_for("[j/N]");
+    t.keys(&["j", "Enter"]);
+    t.wait_for("Ny hendelse");
+    t.keys(&["C-q"]);
+    t.wait_exit();
+    assert!(h.db().exists());
+}

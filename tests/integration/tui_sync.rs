@@ -81,3 +81,46 @@ fn a_damaged_sign_in_file_does_not_keep_the_logger_out() {
     t.wait_exit();
     assert_eq!(h.entries().len(), 1);
 }
+
+/// A new replica signed in to the organisation has no incident yet: it says it waits
+/// for them and opens the one that arrives, instead of a new-incident form that would
+/// make a second incident of the same event. Esc leaves the form all the same.
+#[test]
+fn a_new_replica_waits_for_the_organisations_incident_and_opens_it() {
+    let server = Server::start();
+    server.add_org("Lillehammer kommune");
+    server.add_user("kari", "Lillehammer kommune", &["kriseledelse"]);
+    server.add_user("åse", "Lillehammer kommune", &["kriseledelse"]);
+    let leader = Home::new();
+    leader.login(&server.url, "kari");
+    let newcomer = Home::new();
+    newcomer.login(&server.url, "åse");
+
+    let t = Tmux::new();
+    t.start(&newcomer, "--lang nb");
+    let s = t.wait_for("Venter på organisasjonens hendelser");
+    assert!(s.contains("Du er «åse»"), "who the user is:\n{s}");
+    assert!(!s.contains("Alvorlighetsgrad"), "no new-incident form:\n{s}");
+    assert!(
+        s.contains("om det virkelig er en ny hendelse"),
+        "a crisis leader may make one all the same:\n{s}"
+    );
+    // The form, if asked for, leaves with Esc.
+    t.keys(&["C-n"]);
+    t.wait_for("Alvorlighetsgrad");
+    t.keys(&["Escape"]);
+    t.wait_for("Venter på organisasjonens hendelser");
+
+    // The crisis leader makes the incident elsewhere; it arrives and opens.
+    leader.ok(&["incident", "new", "--title", "Flom i Lågen", "--type", "flom"]);
+    leader.ok(&["sync"]);
+    let s = t.wait_for("#1 Flom i Lågen");
+    assert!(s.contains("Ny loggføring"), "the log is open:\n{s}");
+    t.text("Første melding fra ny maskin");
+    t.keys(&["Enter"]);
+    t.wait_for("Lagret");
+    t.keys(&["C-q"]);
+    t.wait_exit();
+    let incidents = newcomer.ok(&["incident", "list"]);
+    assert_eq!(incidents.lines().filter(|l| l.contains("Flom i Lågen")).count(), 1, "{incidents}");
+}

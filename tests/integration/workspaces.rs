@@ -334,6 +334,7 @@ fn a_bad_workspace_file_stops_with_file_and_line() {
     .unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_sitroom"))
         .env("SITROOM_DB", h.path().join("s.db"))
+        .env("SITROOM_CREATE", "1")
         .env("SITROOM_CONFIG_DIR", &cfg)
         .output()
         .unwrap();

@@ -30,6 +30,8 @@ impl Home {
     pub fn cmd(&self) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_sitroom"));
         c.env("SITROOM_DB", self.db())
+            // A new home's database is made on first use (the refusal is tested on its own).
+            .env("SITROOM_CREATE", "1")
             .env("SITROOM_CONFIG_DIR", self.config_dir())
             .env("USER", "kari")
             .env("TZ", "UTC")

@@ -31,10 +31,16 @@ impl Tmux {
             .unwrap()
     }
 
-    /// Start sitroom in a fresh 100×30 session, with this home's database and config.
+    /// Start sitroom in a fresh 100×30 session, with this home's database and config
+    /// (made if it is not there yet).
     pub fn start(&self, home: &Home, args: &str) {
+        self.start_with(home, "SITROOM_CREATE=1", args);
+    }
+
+    /// Start sitroom as [`Tmux::start`] does, with `env` (NAME=VALUE …) set.
+    pub fn start_with(&self, home: &Home, env: &str, args: &str) {
         let cmd = format!(
-            "env SITROOM_DB={} SITROOM_CONFIG_DIR={} USER=kari TZ=UTC TERM=xterm-256color {} {args}",
+            "env {env} SITROOM_DB={} SITROOM_CONFIG_DIR={} USER=kari TZ=UTC TERM=xterm-256color {} {args}",
             home.db().display(),
             home.config_dir().display(),
             env!("CARGO_BIN_EXE_sitroom"),
