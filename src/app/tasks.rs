@@ -7,7 +7,7 @@ use crate::domain::task::{NewTask, Task, TaskStatus};
 use crate::domain::{Incident, LogEntry};
 use crate::i18n::Label;
 use crate::store::TaskChange;
-use chrono::{DateTime, Local, Utc};
+use chrono::{DateTime, Local, TimeZone, Utc};
 
 fn when(t: DateTime<Utc>) -> String {
     t.with_timezone(&Local).format("%d.%m %H:%M").to_string()
@@ -49,10 +49,31 @@ impl Session {
     pub fn task_from_entry(&self, incident: &Incident, seq: i64) -> Result<NewTask> {
         let e = self.entry(incident, seq)?;
         let first_line = e.text.lines().next().unwrap_or("");
-        let title: String = first_line.chars().take(200).collect();
+        // The title is what is to be done: the tags and the @name (who gets it) stand
+        // beside it on the board, not in it.
+        let words: Vec<&str> =
+            first_line.split_whitespace().filter(|w| !w.starts_with('#') && !w.starts_with('@')).collect();
+        let title = words.join(" ");
+        let title = title.trim_end_matches([',', ';']).chars().take(200).collect::<String>();
+        // "før 11:45", "innen kl 12", "frist 14:00", "i morgen 08:00": the next such time
+        // after the entry was said.
+        let said = e.reported_at.with_timezone(&chrono::Local);
+        let due = crate::domain::time::deadline_in(first_line).map(|(clock, tomorrow)| {
+            let from = if tomorrow { said + chrono::Duration::days(1) } else { said };
+            let at = chrono::Local
+                .from_local_datetime(
+                    &from.date_naive().and_hms_opt(clock.hour, clock.minute, 0).expect("a valid time"),
+                )
+                .earliest()
+                .unwrap_or(from);
+            // Today's time already past when it was said means tomorrow's.
+            let at = if !tomorrow && at < said { at + chrono::Duration::days(1) } else { at };
+            at.with_timezone(&chrono::Utc)
+        });
         Ok(NewTask {
             title,
             assignee: e.mentions.first().cloned(),
+            due,
             from_entries: vec![e.id],
             ..NewTask::default()
         })

@@ -63,6 +63,61 @@ impl ClockTime {
     }
 }
 
+/// A deadline written in running text, as a logger writes it: "før 11:45", "innen kl
+/// 12", "frist 14:00", "i morgen 08:00", "innen i morgen kl. 8" (and "by 12:00",
+/// "before 12", "deadline 14:00", "tomorrow 08:00"). The clock time, and whether it is
+/// tomorrow's; the first such phrase counts. A bare time without one of these words
+/// ("møte 10:00") is no deadline.
+pub fn deadline_in(text: &str) -> Option<(ClockTime, bool)> {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| matches!(c, ',' | ';' | '(' | ')' | '!' | '?')).to_lowercase())
+        .collect();
+    let lead = ["før", "innen", "frist", "fristen", "by", "before", "deadline", "due"];
+    let hour_only = |w: &str| {
+        let w = w.trim_end_matches('.');
+        (!w.is_empty() && w.len() <= 2 && w.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| w.parse::<u32>().ok().filter(|h| *h < 24).map(|hour| ClockTime { hour, minute: 0 }))
+            .flatten()
+    };
+    let time_at = |i: usize, bare_hour: bool| {
+        let w = words.get(i)?.trim_end_matches('.');
+        ClockTime::parse(w).or_else(|| if bare_hour { hour_only(w) } else { None })
+    };
+    for i in 0..words.len() {
+        let w = words[i].as_str();
+        let tomorrow_here = |j: usize| {
+            let two = words.get(j).map(String::as_str) == Some("i")
+                && words.get(j + 1).map(String::as_str) == Some("morgen");
+            if two {
+                Some(j + 2)
+            } else if words.get(j).map(String::as_str) == Some("tomorrow") {
+                Some(j + 1)
+            } else {
+                None
+            }
+        };
+        // A bare hour only after "kl": "innen 3 timer" is no deadline at 03:00.
+        let (mut j, mut tomorrow, mut bare) = if lead.contains(&w) {
+            (i + 1, false, false)
+        } else if let Some(after) = tomorrow_here(i) {
+            (after, true, false)
+        } else {
+            continue;
+        };
+        if let Some(after) = tomorrow_here(j) {
+            (j, tomorrow) = (after, true);
+        }
+        if matches!(words.get(j).map(String::as_str), Some("kl" | "kl." | "klokka" | "klokken" | "at")) {
+            (j, bare) = (j + 1, true);
+        }
+        if let Some(clock) = time_at(j, bare) {
+            return Some((clock, tomorrow));
+        }
+    }
+    None
+}
+
 /// A deadline for the CLI: a clock time (the next one) or an RFC 3339 timestamp.
 pub fn parse_due<Tz: TimeZone>(s: &str, now: &DateTime<Tz>) -> Result<DateTime<Utc>, String> {
     if let Some(clock) = ClockTime::parse(s) {
@@ -158,6 +213,22 @@ pub mod serde_ms_opt {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn deadlines_are_read_from_running_text() {
+        let d = |t: &str| deadline_in(t).map(|(c, tomorrow)| (c.hour, c.minute, tomorrow));
+        assert_eq!(d("Skriver sitrep 1, godkjennes før 11:45 @beredskapskoordinator"), Some((11, 45, false)));
+        assert_eq!(d("Ring alle innen kl 12"), Some((12, 0, false)));
+        assert_eq!(d("Rapport, frist 14:00."), Some((14, 0, false)));
+        assert_eq!(d("Nytt møte i morgen 08:00"), Some((8, 0, true)));
+        assert_eq!(d("innen i morgen kl. 8"), Some((8, 0, true)));
+        assert_eq!(d("Send it by 12.30"), Some((12, 30, false)));
+        assert_eq!(d("Stabsmøte 10:00 i rådhuset"), None, "a time without a deadline word");
+        assert_eq!(d("før 25:99"), None);
+        assert_eq!(d("36 beboere før evakuering"), None);
+        assert_eq!(d("før 40 personer"), None, "40 is no hour");
+        assert_eq!(d("innen 3 timer"), None, "a bare number is an hour only after kl");
+    }
+
     use super::*;
     use chrono::FixedOffset;
 

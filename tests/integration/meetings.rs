@@ -67,7 +67,7 @@ fn a_staff_meeting_from_agenda_to_minutes() {
         "{text}"
     );
     assert!(
-        text.contains("| 1: Sykehjemmet evakueres innen kl 12:00 @kommuneoverlege | kommuneoverlege |"),
+        text.contains("| 1: Sykehjemmet evakueres innen kl 12:00 | kommuneoverlege | 23.11 11:00 |"),
         "{text}"
     );
     assert!(!text.contains("Før møtet"), "{text}");

@@ -18,6 +18,32 @@ fn tasks(h: &Home) -> Vec<serde_json::Value> {
         .clone()
 }
 
+/// A task made from an entry takes its @name as the assignee, reads the deadline the
+/// logger wrote ("før 11:45", "innen kl 12", "frist 14:00", "i morgen 08:00"), and
+/// leaves tags and names out of the title.
+#[test]
+fn a_task_from_an_entry_reads_who_and_by_when() {
+    let h = Home::new();
+    h.ok(&["incident", "new", "--title", "Flom i Lågen", "--type", "flom"]);
+    let cases = [
+        ("08:31 !Beredskapskoordinator skriver sitrep 1, godkjennes før 11:45 @beredskapskoordinator #rapport", "Beredskapskoordinator skriver sitrep 1, godkjennes før 11:45", Some("beredskapskoordinator"), "2026-11-23T11:45"),
+        ("08:40 Ring alle BST-brukere innen kl 12 @hjemmetjenesten", "Ring alle BST-brukere innen kl 12", Some("hjemmetjenesten"), "2026-11-23T12:00"),
+        ("08:45 Pressemelding, frist 14:00 #media", "Pressemelding, frist 14:00", None, "2026-11-23T14:00"),
+        ("08:50 Nytt møte med NVE i morgen 08:00", "Nytt møte med NVE i morgen 08:00", None, "2026-11-24T08:00"),
+        ("18:50 Sandsekker på plass før 07:00 @sivilforsvaret", "Sandsekker på plass før 07:00", Some("sivilforsvaret"), "2026-11-24T07:00"),
+    ];
+    for (n, (line, title, who, due)) in cases.iter().enumerate() {
+        let at = format!("2026-11-23T{}:00Z", &line[..5]);
+        h.ok(&["log", "add", "--at", &at, &line[6..]]);
+        let seq = h.entries().last().unwrap()["seq"].as_i64().unwrap().to_string();
+        h.ok(&["task", "add", "--from", &seq]);
+        let t = &tasks(&h)[n];
+        assert_eq!(t["title"], *title, "{line}");
+        assert_eq!(t["assignee"].as_str(), *who, "{line}");
+        assert!(t["due"].as_str().unwrap_or_default().starts_with(due), "{line}: {}", t["due"]);
+    }
+}
+
 #[test]
 fn a_task_from_an_entry_is_linked_and_logged() {
     let h = flood();
@@ -26,7 +52,7 @@ fn a_task_from_an_entry_is_linked_and_logged() {
         "1"
     );
     let t = &tasks(&h)[0];
-    assert_eq!(t["title"], "Bestille drivstoff til aggregatene @teknisk-sjef #infrastruktur");
+    assert_eq!(t["title"], "Bestille drivstoff til aggregatene", "tags and the @name stand beside it");
     assert_eq!(t["assignee"], "teknisk-sjef", "the @name suggests the assignee");
     assert_eq!(t["priority"], "høy");
     assert_eq!(t["status"], "ny");

@@ -271,7 +271,7 @@ fn the_logger_makes_a_task_of_an_entry_with_one_key() {
     confirm(&mut ui);
     let tasks = ui.session.tasks(&i).unwrap();
     let made = tasks.last().unwrap();
-    assert_eq!(made.title, "Hjemmetjenesten ringer alle BST-brukere @leder-hjemmetjenesten");
+    assert_eq!(made.title, "Hjemmetjenesten ringer alle BST-brukere");
     assert_eq!(made.assignee.as_deref(), Some("leder-hjemmetjenesten"));
     let s = screen(&ui, 120, 30);
     assert!(s.contains(&format!("Task {} made from #{target}", made.number)), "{s}");

@@ -79,7 +79,10 @@ pub fn run(s: &mut Session, cmd: TaskCmd, p: &Printer, out: Out<'_>) -> Ran {
             }
             new.description = description;
             new.priority = Priority::parse(&priority)?;
-            new.due = due.map(|d| parse_due(&d, &Local::now())).transpose().map_err(AppError::Usage)?;
+            // --due overrides a deadline read from the entry ("før 11:45").
+            if let Some(d) = due {
+                new.due = Some(parse_due(&d, &Local::now()).map_err(AppError::Usage)?);
+            }
             let (t, _) = s.add_task(&incident, new)?;
             p.task_created(out, &t)?;
         }
