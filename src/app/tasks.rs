@@ -83,6 +83,19 @@ impl Session {
         Ok(self.store.tasks(incident)?)
     }
 
+    /// A task's history (its automatic entries) and the entries it came from.
+    pub fn task_story(&self, incident: &Incident, number: i64) -> Result<(Vec<LogEntry>, Vec<LogEntry>)> {
+        let task = self.task(incident, number)?;
+        let history = self.store.task_history(incident, number)?;
+        let mut from = Vec::new();
+        for id in &task.from_entries {
+            if let Some(seq) = self.store.entry_seq(*id)? {
+                from.push(self.entry(incident, seq)?);
+            }
+        }
+        Ok((from, history))
+    }
+
     pub fn task(&self, incident: &Incident, number: i64) -> Result<Task> {
         Ok(self.store.task(incident, number)?)
     }
@@ -127,6 +140,63 @@ impl Session {
                 w.entry("oppgave", text)
             },
         )?)
+    }
+
+    /// Change a task's deadline, priority or description (its status and assignee have
+    /// their own, with their own rules), and log what it is now.
+    pub fn change_task_detail(
+        &mut self,
+        incident: &Incident,
+        number: i64,
+        change: TaskChange,
+    ) -> Result<(Task, LogEntry)> {
+        self.permit(Permission::ManageTasks)?;
+        self.ensure_open(incident)?;
+        let change = match change {
+            TaskChange::Description(d) => {
+                let d = crate::text::nfc(d.trim());
+                if d.chars().count() > 4000 || d.chars().any(|c| c.is_control() && c != '\n') {
+                    return Err(self.invalid(
+                        "en beskrivelse er tekst på høyst 4000 tegn",
+                        "a description is text of at most 4000 characters",
+                    ));
+                }
+                TaskChange::Description(d)
+            }
+            other @ (TaskChange::Due(_) | TaskChange::Priority(_)) => other,
+            TaskChange::Status(_) | TaskChange::Assignee(_) => {
+                return Err(self.invalid(
+                    "status og ansvarlig endres hver for seg",
+                    "status and assignee have their own changes",
+                ))
+            }
+        };
+        let now = Utc::now();
+        let w = self.writer(now);
+        let lang = self.lang;
+        let same = |t: &Task| match &change {
+            TaskChange::Due(d) => t.due == *d,
+            TaskChange::Priority(p) => t.priority == *p,
+            TaskChange::Description(d) => t.description == *d,
+            _ => false,
+        };
+        let check = |t: &Task| {
+            if same(t) {
+                Err(crate::say!(lang, "oppgave {number} er allerede slik", "task {number} is already so"))
+            } else {
+                Ok(())
+            }
+        };
+        let change_ref = &change;
+        Ok(self.store.change_task(incident, number, change_ref, w.stamp(), check, |_, t| {
+            let what = match change_ref {
+                TaskChange::Due(Some(d)) => format!("frist {}", when(*d)),
+                TaskChange::Due(None) => "uten frist".to_string(),
+                TaskChange::Priority(p) => format!("prioritet {}", p.name()),
+                _ => "beskrivelse endret".to_string(),
+            };
+            w.entry("oppgave", format!("Oppgave {} «{}»: {what}", t.number, t.title))
+        })?)
     }
 
     /// Give a task to someone (a user name or a free-text contact), or to no one.

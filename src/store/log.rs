@@ -200,6 +200,20 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The automatic entries about task `number` (its history: made, moved, given,
+    /// its deadline), in log order. Automatic entries name the task the one way
+    /// ("Oppgave 3 …"), whatever the writer's language.
+    pub fn task_history(&self, incident: &Incident, number: i64) -> Result<Vec<LogEntry>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM log_entries e JOIN incidents i ON i.id = e.incident_id
+             WHERE e.incident_id = ?1 AND e.kind = 'auto' AND (e.text LIKE ?2 OR e.text LIKE ?3)
+             ORDER BY e.seq"
+        ))?;
+        let (a, b) = (format!("Oppgave {number} %"), format!("Oppgave {number}:%"));
+        let rows = stmt.query_map(params![incident.id.to_string(), a, b], entry_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     pub fn entry_by_seq(&self, incident: &Incident, seq: i64) -> Result<LogEntry> {
         self.conn
             .prepare_cached(&format!(

@@ -71,6 +71,9 @@ pub(super) fn insert_task(
 pub enum TaskChange {
     Status(TaskStatus),
     Assignee(Option<String>),
+    Due(Option<chrono::DateTime<chrono::Utc>>),
+    Priority(Priority),
+    Description(String),
 }
 
 impl Store {
@@ -120,6 +123,24 @@ impl Store {
                     a.clone(),
                     &["assignee"],
                 ),
+                TaskChange::Priority(p) => (
+                    "UPDATE tasks SET priority = ?1, updated_at = ?2 WHERE id = ?3",
+                    Some(p.name().to_string()),
+                    &["priority"],
+                ),
+                TaskChange::Description(d) => (
+                    "UPDATE tasks SET description = ?1, updated_at = ?2 WHERE id = ?3",
+                    Some(d.clone()),
+                    &["description"],
+                ),
+                TaskChange::Due(d) => {
+                    let millis = d.map(|d| d.timestamp_millis());
+                    tx.execute(
+                        "UPDATE tasks SET due = ?1, updated_at = ?2 WHERE id = ?3",
+                        params![millis, by.millis(), t.id.to_string()],
+                    )?;
+                    return Ok(Change::Set(t.id, &["due"]));
+                }
             };
             tx.execute(sql, params![value, by.millis(), t.id.to_string()])?;
             Ok(Change::Set(t.id, fields))

@@ -102,6 +102,11 @@ actions! {
     @Workspace(u8);
     TaskFromEntry = "task_from_entry";
     ToggleView = "toggle_view";
+    Details = "details";
+    MineOnly = "mine";
+    SetDeadline = "deadline" changes;
+    SetPriority = "priority" changes;
+    SetDescription = "description" changes;
     NewTask = "new_task" changes;
     AssignTask = "assign_task" changes;
     MoveRight = "move_right" changes;

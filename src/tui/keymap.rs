@@ -30,6 +30,7 @@ pub enum Context {
     History,
     Shared,
     Confirm,
+    TaskDetail,
 }
 
 /// Every context: its section name in keymap files and what its keys do (declared
@@ -54,6 +55,7 @@ pub const CONTEXTS: &[(Context, &str, &Keys)] = &[
     (Context::History, "history", &super::history_pane::KEYS),
     (Context::Shared, "shared", &super::shared_pane::KEYS),
     (Context::Confirm, "confirm", &super::confirm::KEYS),
+    (Context::TaskDetail, "task", &super::task_board::DETAIL),
 ];
 
 impl Context {

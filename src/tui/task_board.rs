@@ -8,6 +8,7 @@ use super::action::{Action, Input};
 use super::confirm::Pending;
 use super::keymap::Context;
 use super::list::{status_for, List};
+use super::pane::UiEvent;
 use super::pane::{Cx, Outcome, Pane, RenderCx};
 use crate::app::Session;
 use crate::domain::roles::Permission;
@@ -15,6 +16,7 @@ use crate::domain::task::{NewTask, Priority, Task, TaskStatus, STATUSES};
 use crate::domain::Incident;
 use crate::i18n::{Label, Lang};
 use crate::lang::Text;
+use crate::store::TaskChange;
 use crate::text::safe_line;
 use chrono::{DateTime, Local, Utc};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -55,16 +57,77 @@ pub const KEYS: Keys = Keys {
             does(Action::NewTask, "Ny oppgave", "New task", "ny", "new"),
             does(Action::AssignTask, "Tildel oppgaven", "Assign the task", "tildel", "assign"),
             does(Action::ToggleView, "Tavle eller liste", "Board or list", "tavle/liste", "board/list"),
+            does(Action::Details, "Vis oppgaven i sin helhet", "Show the task in full", "vis", "show"),
+            does(
+                Action::MineOnly,
+                "Bare mine oppgaver (av/på)",
+                "Only my tasks (on/off)",
+                "bare mine",
+                "only mine",
+            ),
         ],
         AROUND,
     ],
     hints: &[
+        Action::Details,
         Action::MoveRight,
         Action::StatusDone,
         Action::NewTask,
         Action::AssignTask,
+        Action::MineOnly,
         Action::ToggleView,
         Action::NextPane,
+        Action::Help,
+    ],
+};
+
+/// What the keys do with one task shown in full.
+pub const DETAIL: Keys = Keys {
+    context: Context::TaskDetail,
+    heading: Text::new("Oppgave", "Task"),
+    groups: &[
+        &[
+            does(Action::Cancel, "Tilbake til tavla", "Back to the board", "tilbake", "back"),
+            does(Action::Up, "Rull opp", "Scroll up", "opp", "up"),
+            does(Action::Down, "Rull ned", "Scroll down", "ned", "down"),
+            does(
+                Action::SetDeadline,
+                "Sett eller endre fristen",
+                "Set or change the deadline",
+                "frist",
+                "deadline",
+            ),
+            does(Action::SetPriority, "Endre prioriteten", "Change the priority", "prioritet", "priority"),
+            does(
+                Action::SetDescription,
+                "Skriv eller endre beskrivelsen",
+                "Write or change the description",
+                "beskrivelse",
+                "description",
+            ),
+            does(Action::AssignTask, "Tildel oppgaven", "Assign the task", "tildel", "assign"),
+            does(Action::MoveRight, "Flytt til neste status", "Move to the next status", "flytt →", "move →"),
+            does(
+                Action::MoveLeft,
+                "Flytt til forrige status",
+                "Move to the previous status",
+                "flytt ←",
+                "move ←",
+            ),
+            does(Action::StatusNew, "Status: ny", "Status: new", "ny", "new"),
+            does(Action::StatusStarted, "Status: pågår", "Status: in progress", "pågår", "in progress"),
+            does(Action::StatusDone, "Status: utført", "Status: done", "utført", "done"),
+            does(Action::StatusCancelled, "Status: avbrutt", "Status: cancelled", "avbrutt", "cancelled"),
+        ],
+        AROUND,
+    ],
+    hints: &[
+        Action::Cancel,
+        Action::SetDeadline,
+        Action::SetPriority,
+        Action::SetDescription,
+        Action::AssignTask,
+        Action::MoveRight,
         Action::Help,
     ],
 };
@@ -82,6 +145,18 @@ enum View {
 enum Asking {
     NewTitle,
     Assignee,
+    Deadline,
+    Priority,
+    Description,
+}
+
+/// One task shown in full: the entries it came from and its history, read when it
+/// opens (and again when tasks change).
+struct Detail {
+    number: i64,
+    from: Vec<crate::domain::LogEntry>,
+    history: Vec<crate::domain::LogEntry>,
+    scroll: u16,
 }
 
 pub struct TaskBoard {
@@ -96,6 +171,12 @@ pub struct TaskBoard {
     column: usize,
     row: usize,
     can_write: bool,
+    /// The task shown in full, if one is.
+    detail: Option<Detail>,
+    /// Only the tasks given to this user (by name or one of their roles)?
+    mine: Option<Vec<String>>,
+    /// Who "mine" means: the user's name and roles.
+    me: Vec<String>,
 }
 
 /// The column (by status) a task stands in.
@@ -138,6 +219,12 @@ impl TaskBoard {
             column: 0,
             row: 0,
             can_write: session.may(Permission::ManageTasks)?,
+            detail: None,
+            mine: None,
+            me: std::iter::once(session.user.clone())
+                .chain(session.roles()?.unwrap_or_default().iter().map(|r| r.name().to_string()))
+                .map(|w| crate::text::fold(&w))
+                .collect(),
         };
         pane.reload(session)?;
         Ok(pane)
@@ -149,10 +236,24 @@ impl TaskBoard {
 
     fn reload(&mut self, session: &Session) -> crate::app::Result<()> {
         let selected = self.selected().map(|t| t.id);
-        let incident = &self.incident;
-        self.list.reload(session, |s| s.tasks(incident).map(in_board_order))?;
+        let (incident, mine) = (&self.incident, &self.mine);
+        self.list.reload(session, |s| s.tasks(incident).map(|t| in_board_order(only_mine(t, mine))))?;
         self.loaded(selected);
+        self.read_detail(session)?;
         Ok(())
+    }
+
+    /// Read the shown task's story afresh (its history grows as it changes).
+    fn read_detail(&mut self, session: &Session) -> crate::app::Result<()> {
+        if let Some(d) = &mut self.detail {
+            (d.from, d.history) = session.task_story(&self.incident, d.number)?;
+        }
+        Ok(())
+    }
+
+    fn detail_task(&self) -> Option<&Task> {
+        let n = self.detail.as_ref()?.number;
+        self.list.items.iter().find(|t| t.number == n)
     }
 
     /// After a load: the columns made again, the same task selected where it went.
@@ -183,6 +284,9 @@ impl TaskBoard {
     }
 
     fn selected(&self) -> Option<&Task> {
+        if self.detail.is_some() {
+            return self.detail_task();
+        }
         match self.view {
             View::Board => self.list.items.get(*self.columns[self.column].get(self.row)?),
             View::List => self.list.selected(),
@@ -266,7 +370,79 @@ impl TaskBoard {
                 };
                 self.ask(cx, Text::new("Tildel", "Assign"), line, move |s, i| s.assign_task(i, n, who));
             }
+            Asking::Deadline | Asking::Priority | Asking::Description => {
+                let Some(task) = self.selected() else { return };
+                let (n, lang) = (task.number, cx.lang);
+                let change = match detail_change(asking, &text, lang) {
+                    Ok(change) => change,
+                    Err(e) => {
+                        cx.post(UiEvent::Error(e));
+                        return;
+                    }
+                };
+                let what = match &change {
+                    TaskChange::Due(Some(d)) => format!(
+                        "{} {}",
+                        lang.pick("frist", "deadline"),
+                        d.with_timezone(&Local).format("%d.%m %H:%M")
+                    ),
+                    TaskChange::Due(None) => lang.pick("uten frist", "no deadline").to_string(),
+                    TaskChange::Priority(p) => {
+                        format!("{} {}", lang.pick("prioritet", "priority"), p.label().get(lang))
+                    }
+                    _ => format!("{} «{}»", lang.pick("beskrivelse", "description"), text.trim()),
+                };
+                let line = format!("{}: {what}", Self::named(task, lang));
+                let title = Text::new("Endre oppgaven", "Change the task");
+                self.ask(cx, title, line, move |s, i| s.change_task_detail(i, n, change));
+            }
         }
+    }
+
+    /// The keys of one task shown in full: moving closes nothing, every change asks.
+    fn handle_detail(&mut self, action: Action, cx: &mut Cx<'_>) -> Outcome {
+        let Some(task) = self.detail_task().cloned() else {
+            self.detail = None;
+            return Outcome::Consumed;
+        };
+        if action.changes_records() && cx.refused(self.can_write, Permission::ManageTasks) {
+            return Outcome::Consumed;
+        }
+        let lang = cx.lang;
+        match action {
+            Action::Cancel => self.detail = None,
+            Action::Up => {
+                if let Some(d) = &mut self.detail {
+                    d.scroll = d.scroll.saturating_sub(1);
+                }
+            }
+            Action::Down => {
+                if let Some(d) = &mut self.detail {
+                    d.scroll = d.scroll.saturating_add(1);
+                }
+            }
+            Action::SetDeadline => {
+                let now = task.due.map(|d| d.with_timezone(&Local).format("%d.%m %H:%M").to_string());
+                self.list.offer(Asking::Deadline, now.unwrap_or_default());
+            }
+            Action::SetPriority => self.list.offer(Asking::Priority, task.priority.label().get(lang)),
+            Action::SetDescription => self.list.offer(Asking::Description, task.description.clone()),
+            Action::AssignTask => {
+                self.list.offer(Asking::Assignee, task.assignee.clone().unwrap_or_default())
+            }
+            Action::MoveRight
+            | Action::MoveLeft
+            | Action::StatusNew
+            | Action::StatusStarted
+            | Action::StatusDone
+            | Action::StatusCancelled => {
+                if let Some(to) = status_for(&STATUSES, task.status, action) {
+                    self.set_status(cx, to);
+                }
+            }
+            _ => return Outcome::Ignored,
+        }
+        Outcome::Consumed
     }
 }
 
@@ -300,12 +476,139 @@ pub fn new_task_pending(lang: Lang, incident: Incident, new: NewTask, from: Opti
     })
 }
 
+impl TaskBoard {
+    /// One task in full: what, who, by when, how urgent, why (the entries it came
+    /// from) and what has happened to it (its automatic entries).
+    fn render_detail(&self, f: &mut Frame<'_>, area: Rect, d: &Detail, task: &Task, cx: &RenderCx<'_>) {
+        let (t, lang) = (cx.theme, cx.lang);
+        let now = cx.now.with_timezone(&Utc);
+        let field = |label: &str, value: String, style| {
+            Line::from(vec![Span::styled(format!("{label:<13}"), t.heading), Span::styled(value, style)])
+        };
+        let mut lines = vec![
+            Line::from(Span::styled(format!("#{} {}", task.number, safe_line(&task.title)), t.heading)),
+            Line::raw(""),
+            field(lang.pick("Status", "Status").as_str(), task.status.label().get(lang).into(), t.base),
+            field(
+                lang.pick("Prioritet", "Priority").as_str(),
+                task.priority.label().get(lang).into(),
+                if task.priority >= Priority::Høy { t.significant } else { t.base },
+            ),
+            field(
+                lang.pick("Ansvarlig", "Assigned to").as_str(),
+                task.assignee.as_deref().map_or("–".into(), |a| safe_line(a).into_owned()),
+                t.author,
+            ),
+        ];
+        let due = match task.due {
+            Some(due) => {
+                let at = due.with_timezone(&Local).format("%d.%m %H:%M");
+                let minutes = (due - now).num_minutes();
+                let left = if !task.status.is_open() {
+                    String::new()
+                } else if minutes >= 0 {
+                    crate::say!(lang, " (om {minutes} min)", " (in {minutes} min)")
+                } else {
+                    crate::say!(lang, " ({} min over fristen)", " ({} min past it)", -minutes)
+                };
+                (format!("{at}{left}"), if task.is_overdue(now) { t.error } else { t.time })
+            }
+            None => ("–".into(), t.dim),
+        };
+        lines.push(field(lang.pick("Frist", "Deadline").as_str(), due.0, due.1));
+        lines.push(field(
+            lang.pick("Beskrivelse", "Description").as_str(),
+            if task.description.is_empty() {
+                "–".into()
+            } else {
+                safe_line(&task.description).into_owned()
+            },
+            t.base,
+        ));
+        lines.push(field(
+            lang.pick("Opprettet", "Made").as_str(),
+            format!(
+                "{} {}",
+                task.created_at.with_timezone(&Local).format("%d.%m %H:%M"),
+                safe_line(&task.created_by)
+            ),
+            t.dim,
+        ));
+        let entry = |e: &crate::domain::LogEntry| {
+            Line::from(vec![
+                Span::styled(format!("  #{} ", e.seq), t.dim),
+                Span::styled(e.reported_at.with_timezone(&Local).format("%H:%M ").to_string(), t.time),
+                Span::styled(format!("{} ", safe_line(&e.author)), t.author),
+                Span::styled(safe_line(&e.text).into_owned(), t.base),
+            ])
+        };
+        if !d.from.is_empty() {
+            lines.push(Line::raw(""));
+            lines.push(Line::from(Span::styled(lang.pick("Fra loggen", "From the log"), t.heading)));
+            lines.extend(d.from.iter().map(entry));
+        }
+        lines.push(Line::raw(""));
+        lines.push(Line::from(Span::styled(lang.pick("Historikk", "History"), t.heading)));
+        lines.extend(d.history.iter().map(entry));
+        let wrap = ratatui::widgets::Wrap { trim: false };
+        f.render_widget(Paragraph::new(lines).wrap(wrap).scroll((d.scroll, 0)), area);
+    }
+}
+
+/// Only the tasks given to the user, by name or by one of their roles, when asked.
+fn only_mine(tasks: Vec<Task>, mine: &Option<Vec<String>>) -> Vec<Task> {
+    match mine {
+        None => tasks,
+        Some(me) => tasks
+            .into_iter()
+            .filter(|t| t.assignee.as_ref().is_some_and(|a| me.contains(&crate::text::fold(a))))
+            .collect(),
+    }
+}
+
+/// What a typed answer about a task's deadline, priority or description asks for.
+fn detail_change(asking: Asking, text: &str, lang: Lang) -> Result<TaskChange, String> {
+    let text = text.trim();
+    Ok(match asking {
+        Asking::Deadline if text.is_empty() => TaskChange::Due(None),
+        Asking::Deadline => {
+            let now = Local::now();
+            let due = match crate::domain::time::ClockTime::parse(text) {
+                Some(clock) => clock.resolve_ahead(&now),
+                None => match crate::domain::time::deadline_in(&format!("frist {text}")) {
+                    Some((clock, true)) => clock.resolve_ahead(&(now + chrono::Duration::days(1)).date_naive().and_hms_opt(0, 0, 0).and_then(|d| d.and_local_timezone(Local).earliest()).unwrap_or(now)),
+                    _ => crate::domain::time::parse_moment(text, &now).map_err(|_| {
+                        crate::say!(
+                            lang,
+                            "«{text}» er ikke en frist: skriv 14:30, i morgen 08:00 eller 24.11 14:30 (tomt fjerner fristen)",
+                            "«{text}» is no deadline: write 14:30, tomorrow 08:00 or 24.11 14:30 (empty removes it)"
+                        )
+                    })?,
+                },
+            };
+            TaskChange::Due(Some(due))
+        }
+        Asking::Priority => {
+            TaskChange::Priority(Priority::parse(text).map_err(|e| e.said(lang).to_string())?)
+        }
+        _ => TaskChange::Description(text.to_string()),
+    })
+}
+
 impl Pane for TaskBoard {
     fn context(&self) -> Context {
+        if self.detail.is_some() {
+            return self.list.context(Context::TaskDetail);
+        }
         self.list.context(Context::Tasks)
     }
 
     fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
+        if self.detail.is_some() && self.list.prompt.is_none() {
+            if let Input::Action(action) = input {
+                return self.handle_detail(action, cx);
+            }
+        }
         if let (View::Board, None, Input::Action(action)) = (self.view, &self.list.prompt, input) {
             if self.move_on_board(action) {
                 return Outcome::Consumed;
@@ -327,6 +630,26 @@ impl Pane for TaskBoard {
                 }
             }
             Action::NewTask => self.list.ask(Asking::NewTitle, ""),
+            Action::Details => {
+                if let Some(number) = self.selected().map(|t| t.number) {
+                    self.detail = Some(Detail { number, from: Vec::new(), history: Vec::new(), scroll: 0 });
+                    if let Err(e) = self.read_detail(cx.session) {
+                        cx.post(UiEvent::Error(e.said(cx.lang)));
+                    }
+                }
+            }
+            Action::MineOnly => {
+                self.mine = if self.mine.is_some() { None } else { Some(self.me.clone()) };
+                if let Err(e) = self.reload(cx.session) {
+                    cx.post(UiEvent::Error(e.said(cx.lang)));
+                }
+                let s = if self.mine.is_some() {
+                    cx.lang.pick("Bare mine oppgaver", "Only my tasks")
+                } else {
+                    cx.lang.pick("Alle oppgaver", "All tasks")
+                };
+                cx.post(UiEvent::Status(s.to_string()));
+            }
             Action::AssignTask => {
                 if let Some(assignee) = self.selected().map(|t| t.assignee.clone().unwrap_or_default()) {
                     self.list.offer(Asking::Assignee, assignee);
@@ -350,10 +673,12 @@ impl Pane for TaskBoard {
 
     fn refresh(&mut self, session: &Session) -> Result<bool, String> {
         let selected = self.selected().map(|t| t.id);
-        let incident = &self.incident;
-        let reloaded = self.list.refresh(session, |s| s.tasks(incident).map(in_board_order))?;
+        let (incident, mine) = (&self.incident, &self.mine);
+        let reloaded =
+            self.list.refresh(session, |s| s.tasks(incident).map(|t| in_board_order(only_mine(t, mine))))?;
         if reloaded {
             self.loaded(selected);
+            self.read_detail(session).map_err(|e| e.said(session.lang))?;
         }
         Ok(reloaded)
     }
@@ -365,6 +690,9 @@ impl Pane for TaskBoard {
         let open = self.list.items.iter().filter(|t| t.status.is_open()).count();
         let late = self.list.items.iter().filter(|t| t.is_overdue(now)).count();
         let mut title = vec![Span::styled(format!(" {} · {open} {} ", s.tasks, s.open_tasks), t.heading)];
+        if self.mine.is_some() {
+            title.push(Span::styled(format!("[{}] ", lang.pick("mine", "mine")), t.key));
+        }
         if late > 0 {
             title.push(Span::styled(format!(" {late} {} ", s.overdue), t.error));
         }
@@ -377,7 +705,9 @@ impl Pane for TaskBoard {
         let [body, prompt_area] =
             Layout::vertical([Constraint::Min(1), Constraint::Length(u16::from(self.list.prompt.is_some()))])
                 .areas(inner);
-        if self.list.items.is_empty() {
+        if let (Some(d), Some(task)) = (&self.detail, self.detail_task()) {
+            self.render_detail(f, body, d, task, cx);
+        } else if self.list.items.is_empty() {
             f.render_widget(Paragraph::new(Span::styled(s.no_tasks, t.dim)), body);
         } else if self.view == View::Board && body.width >= BOARD_MIN_WIDTH {
             let cols = Layout::horizontal([Constraint::Ratio(1, 4); 4]).split(body);
@@ -388,11 +718,27 @@ impl Pane for TaskBoard {
                 ));
                 let height = rect.height.saturating_sub(1) as usize;
                 let sel = (cx.focused && c == self.column).then_some(self.row);
-                let first = sel.map_or(0, |r| r.saturating_sub(height.saturating_sub(1)));
-                let mut lines = vec![heading];
-                for (r, &i) in self.columns[c].iter().enumerate().skip(first).take(height) {
-                    lines.push(card(&self.list.items[i], now, rect.width, sel == Some(r), cx));
+                // A card takes two lines when its title would not fit beside who and
+                // when: scroll so that the selected one shows whole.
+                let cards: Vec<Vec<Line>> = self.columns[c]
+                    .iter()
+                    .enumerate()
+                    // (a column short of its width: a gap between the columns)
+                    .map(|(r, &i)| {
+                        board_card(&self.list.items[i], now, rect.width.saturating_sub(1), sel == Some(r), cx)
+                    })
+                    .collect();
+                let mut first = sel.unwrap_or(0).min(cards.len().saturating_sub(1));
+                let mut used = cards.get(first).map_or(0, Vec::len);
+                while first > 0 && used + cards[first - 1].len() <= height {
+                    first -= 1;
+                    used += cards[first].len();
                 }
+                if sel.is_none() {
+                    first = 0;
+                }
+                let mut lines = vec![heading];
+                lines.extend(cards.into_iter().skip(first).flatten().take(height));
                 f.render_widget(Paragraph::new(lines), *rect);
             }
         } else {
@@ -420,11 +766,18 @@ impl Pane for TaskBoard {
             f.render_widget(Paragraph::new(lines), body);
         }
         if let Some(asked) = &self.list.prompt {
-            let label = match asked.asking {
-                Asking::NewTitle => s.new_task,
-                Asking::Assignee => s.assign_to,
+            let label: String = match asked.asking {
+                Asking::NewTitle => s.new_task.into(),
+                Asking::Assignee => s.assign_to.into(),
+                Asking::Deadline => lang.pick(
+                    "Frist (14:30, i morgen 08:00, 24.11 14:30; tomt: ingen)",
+                    "Deadline (14:30, tomorrow 08:00, 24.11 14:30; empty: none)",
+                ),
+                Asking::Priority => lang
+                    .pick("Prioritet (lav, normal, høy, kritisk)", "Priority (low, normal, high, critical)"),
+                Asking::Description => lang.pick("Beskrivelse", "Description"),
             };
-            f.render_widget(Paragraph::new(asked.line(label, t)), prompt_area);
+            f.render_widget(Paragraph::new(asked.line(&label, t)), prompt_area);
         }
     }
 
@@ -433,9 +786,56 @@ impl Pane for TaskBoard {
     }
 }
 
+/// One task on the board: on one line when its title fits beside who has it and by
+/// when, else the title on a line of its own (cut only if even that is too narrow) and
+/// who and when below it, indented.
+fn board_card(
+    task: &Task,
+    now: DateTime<Utc>,
+    width: u16,
+    selected: bool,
+    cx: &RenderCx<'_>,
+) -> Vec<Line<'static>> {
+    use unicode_width::UnicodeWidthStr;
+    let one = card(task, now, width, selected, cx);
+    let whole = |l: &Line| l.spans.iter().all(|s| !s.content.ends_with('…'));
+    if whole(&one) || task.assignee.is_none() && task.due.is_none() {
+        return vec![one];
+    }
+    let bare = Task { assignee: None, due: None, ..task.clone() };
+    let first = card(&bare, now, width, selected, cx);
+    // The second line: who and when, indented under the title; the deadline first
+    // when both do not fit (a late one in the error style).
+    let number = format!("#{} ", task.number).width();
+    let t = cx.theme;
+    let mut second = vec![Span::raw(" ".repeat(number))];
+    if let Some(d) = task.due {
+        let local = d.with_timezone(&Local);
+        let when = if local.date_naive() == cx.now.date_naive() {
+            local.format("%H:%M")
+        } else {
+            local.format("%d.%m %H:%M")
+        };
+        second.push(Span::styled(format!("{when} "), if task.is_overdue(now) { t.error } else { t.time }));
+    }
+    if let Some(a) = &task.assignee {
+        second.push(Span::styled(safe_line(a).into_owned(), t.author));
+    }
+    let mut second = super::widgets::cut(Line::from(second), width);
+    if selected {
+        for span in &mut second.spans {
+            span.style = span.style.patch(t.selected);
+        }
+    }
+    vec![first, second]
+}
+
 /// One task as a line: `#3 ‼ Ring BST-brukere · lars · 12:00`, late ones in the
-/// error style, cut to `width`.
+/// error style. In a narrow column the title gives way, not who has it and by when:
+/// those are what a meeting reads the board for (the assignee goes only when even a
+/// short title would not fit).
 fn card(task: &Task, now: DateTime<Utc>, width: u16, selected: bool, cx: &RenderCx<'_>) -> Line<'static> {
+    use unicode_width::UnicodeWidthStr;
     let t = cx.theme;
     let late = task.is_overdue(now);
     let base = if late { t.error } else { t.base };
@@ -443,9 +843,9 @@ fn card(task: &Task, now: DateTime<Utc>, width: u16, selected: bool, cx: &Render
     if task.priority >= Priority::Høy {
         spans.push(Span::styled("‼ ", t.significant));
     }
-    spans.push(Span::styled(safe_line(&task.title).into_owned(), base));
+    let mut after = Vec::new();
     if let Some(a) = &task.assignee {
-        spans.push(Span::styled(format!(" · {}", safe_line(a)), t.author));
+        after.push(Span::styled(format!(" · {}", safe_line(a)), t.author));
     }
     if let Some(d) = task.due {
         let local = d.with_timezone(&Local);
@@ -454,8 +854,16 @@ fn card(task: &Task, now: DateTime<Utc>, width: u16, selected: bool, cx: &Render
         } else {
             local.format("%d.%m %H:%M")
         };
-        spans.push(Span::styled(format!(" · {when}"), if late { t.error } else { t.time }));
+        after.push(Span::styled(format!(" · {when}"), if late { t.error } else { t.time }));
     }
+    let used = |spans: &[Span]| spans.iter().map(|s| s.content.width()).sum::<usize>();
+    if (width as usize).saturating_sub(used(&spans) + used(&after)) < 8 && task.assignee.is_some() {
+        after.remove(0);
+    }
+    let room = (width as usize).saturating_sub(used(&spans) + used(&after));
+    let title = super::widgets::cut(Line::from(safe_line(&task.title).into_owned()), room as u16);
+    spans.extend(title.spans.into_iter().map(|s| Span::styled(s.content, base)));
+    spans.extend(after);
     let mut line = super::widgets::cut(Line::from(spans), width);
     if selected {
         for span in &mut line.spans {

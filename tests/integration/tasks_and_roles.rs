@@ -44,6 +44,40 @@ fn a_task_from_an_entry_reads_who_and_by_when() {
     }
 }
 
+/// `task set` changes a deadline, priority and description, each logged.
+#[test]
+fn a_tasks_deadline_priority_and_description_change_and_are_logged() {
+    let h = flood();
+    h.ok(&["task", "add", "Skaffe sandsekker"]);
+    h.ok(&[
+        "task",
+        "set",
+        "1",
+        "--due",
+        "2026-11-23T14:00:00Z",
+        "--priority",
+        "høy",
+        "--description",
+        "2000 stk til Bøkeskogen",
+    ]);
+    let t = &tasks(&h)[0];
+    assert_eq!(t["priority"], "høy");
+    assert_eq!(t["description"], "2000 stk til Bøkeskogen");
+    assert_eq!(t["due"], "2026-11-23T14:00:00.000Z");
+    h.ok(&["task", "set", "1", "--no-due"]);
+    assert!(tasks(&h)[0]["due"].is_null());
+    let log = h.ok(&["log", "list"]);
+    assert!(
+        log.contains("Oppgave 1 «Skaffe sandsekker»: frist 23.11 14:00")
+            && log.contains("prioritet høy")
+            && log.contains("uten frist"),
+        "{log}"
+    );
+    let (_, err) = h.fails(&["task", "set", "1", "--priority", "høy"]);
+    assert!(err.contains("already"), "{err}");
+    h.ok(&["log", "verify"]);
+}
+
 #[test]
 fn a_task_from_an_entry_is_linked_and_logged() {
     let h = flood();

@@ -664,3 +664,90 @@ fn a_mistaken_record_is_taken_back_and_its_task_cancelled() {
     assert!(s.contains(&format!("#{} trukket tilbake", announced.seq)), "{s}");
     ui.session.verify(&i).unwrap().unwrap();
 }
+
+/// The task board carries what a meeting decides: Enter shows a task in full (what,
+/// who, by when, why and its history); its deadline, priority and description are set
+/// there, each shown before it is written; "mine" narrows the board to my tasks; and a
+/// narrow column shortens the title, not who has it or by when.
+#[test]
+fn a_task_in_full_and_changed_where_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = staff_room(&dir);
+    let i = s.incident(1).unwrap();
+    let from =
+        s.entries(&i).unwrap().iter().find(|e| e.text.starts_with("Hjemmetjenesten ringer")).unwrap().seq;
+    let new = s.task_from_entry(&i, from).unwrap();
+    let (made, _) = s.add_task(&i, new).unwrap();
+    let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    let n = ui.workspace_names().iter().position(|w| *w == "oppgaver").expect("the tasks workspace");
+    ui.on_key(KeyEvent::new(KeyCode::Char(char::from(b'1' + n as u8)), KeyModifiers::ALT));
+    // the narrow board keeps who and when: "Ring alle BST-brukere" is cut, "· leder-hjemmetjenesten · 12:00" is not
+    let board = screen(&ui, 80, 24);
+    let lines: Vec<&str> = board.lines().collect();
+    let at = lines.iter().position(|l| l.contains("#2 Ring alle")).expect("task 2 on the board");
+    assert!(
+        lines[at].contains("12:00") || lines[at + 1].contains("12:00"),
+        "the deadline stays in a narrow column (on the card's second line if need be):\n{board}"
+    );
+    key(&mut ui, KeyCode::Char('v')); // the list: select the new task by walking down
+    for _ in 0..10 {
+        key(&mut ui, KeyCode::Enter);
+        if screen(&ui, 120, 30).contains(&format!("#{} Hjemmetjenesten ringer", made.number)) {
+            break;
+        }
+        key(&mut ui, KeyCode::Esc);
+        key(&mut ui, KeyCode::Down);
+    }
+    let full = screen(&ui, 120, 30);
+    assert!(
+        full.contains("Ansvarlig    leder-hjemmetjenesten")
+            && full.contains("Fra loggen")
+            && full.contains(&format!("#{from} "))
+            && full.contains("Historikk")
+            && full.contains(&format!("Oppgave {} opprettet", made.number)),
+        "{full}"
+    );
+    key(&mut ui, KeyCode::Char('f'));
+    for c in "11:45".chars() {
+        key(&mut ui, KeyCode::Char(c));
+    }
+    key(&mut ui, KeyCode::Enter);
+    assert!(screen(&ui, 120, 30).contains("Endre oppgaven"), "shown before it is written");
+    confirm(&mut ui);
+    key(&mut ui, KeyCode::Char('p'));
+    for c in "høy".chars() {
+        key(&mut ui, KeyCode::Char(c));
+    }
+    key(&mut ui, KeyCode::Enter);
+    confirm(&mut ui);
+    key(&mut ui, KeyCode::Char('b'));
+    for c in "Listen ligger hos vakthavende".chars() {
+        key(&mut ui, KeyCode::Char(c));
+    }
+    key(&mut ui, KeyCode::Enter);
+    confirm(&mut ui);
+    let t = ui.session.task(&i, made.number).unwrap();
+    assert_eq!(t.priority, Priority::Høy);
+    assert_eq!(t.description, "Listen ligger hos vakthavende");
+    assert_eq!(t.due.unwrap().with_timezone(&Local).format("%H:%M").to_string(), "11:45");
+    let full = screen(&ui, 120, 30);
+    assert!(
+        full.contains("Prioritet    høy") && full.contains("Beskrivelse  Listen ligger hos vakthavende"),
+        "{full}"
+    );
+    assert!(
+        full.contains("prioritet høy") && full.contains("beskrivelse endret"),
+        "its history grew:\n{full}"
+    );
+    key(&mut ui, KeyCode::Esc); // back to the board
+    ui.session.assign_task(&i, 3, Some("kari".into())).unwrap();
+    key(&mut ui, KeyCode::Char('m')); // only mine
+    let mine = screen(&ui, 120, 30);
+    assert!(
+        mine.contains("[mine]")
+            && mine.contains("Åpne EPS i rådhuset")
+            && !mine.contains("Bestille drivstoff"),
+        "{mine}"
+    );
+    ui.session.verify(&i).unwrap().unwrap();
+}

@@ -52,6 +52,23 @@ pub enum TaskCmd {
         #[arg(long, conflicts_with = "assignee")]
         none: bool,
     },
+    /// Change a task's deadline, priority or description (each change is logged)
+    Set {
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+        task: i64,
+        /// The new deadline: HH:MM (the next) or an RFC 3339 time
+        #[arg(long, value_name = "TIME", conflicts_with = "no_due")]
+        due: Option<String>,
+        /// Take the deadline away
+        #[arg(long)]
+        no_due: bool,
+        /// lav, normal, høy, kritisk
+        #[arg(long)]
+        priority: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+    },
     /// Move a task: ny, pågår, utført, avbrutt
     Status {
         #[arg(long, value_name = "N")]
@@ -97,6 +114,32 @@ pub fn run(s: &mut Session, cmd: TaskCmd, p: &Printer, out: Out<'_>) -> Ran {
             let incident = s.resolve_incident(incident)?;
             let (t, _) = s.assign_task(&incident, task, if none { None } else { assignee })?;
             p.task(out, &t)?;
+        }
+        TaskCmd::Set { incident, task, due, no_due, priority, description } => {
+            let incident = s.resolve_incident(incident)?;
+            let mut changes = Vec::new();
+            if no_due {
+                changes.push(crate::store::TaskChange::Due(None));
+            } else if let Some(d) = due {
+                let due = parse_due(&d, &Local::now()).map_err(AppError::Usage)?;
+                changes.push(crate::store::TaskChange::Due(Some(due)));
+            }
+            if let Some(p) = priority {
+                changes.push(crate::store::TaskChange::Priority(Priority::parse(&p)?));
+            }
+            if let Some(d) = description {
+                changes.push(crate::store::TaskChange::Description(d));
+            }
+            if changes.is_empty() {
+                return Err(AppError::Usage(
+                    "say what to change: --due, --no-due, --priority or --description".into(),
+                )
+                .into());
+            }
+            for change in changes {
+                s.change_task_detail(&incident, task, change)?;
+            }
+            p.task(out, &s.task(&incident, task)?)?;
         }
         TaskCmd::Status { incident, task, status } => {
             let incident = s.resolve_incident(incident)?;

@@ -105,7 +105,7 @@ const TABLES: [Table; Kind::ALL.len()] = [
             "created_at",
             "created_by",
         ],
-        mutable: &["assignee", "status"],
+        mutable: &["assignee", "status", "due", "priority", "description"],
         numbering: Numbering::PerIncident("number"),
         touched: true,
     },
