@@ -6,6 +6,7 @@ use super::action::{Action, Input};
 use super::confirm::Pending;
 use super::entry_lines::{entry_lines, MEASURE};
 use super::keymap::Context;
+use super::line_edit::LineEdit;
 use super::log_model::{LogModel, Row};
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
 use super::prompt::{drive, Prompt};
@@ -18,6 +19,7 @@ use crate::lang::Text;
 use crate::store::Draft;
 use crate::text::safe;
 use chrono::{DateTime, Local, Utc};
+use crossterm::event::{KeyCode, KeyModifiers};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -200,7 +202,7 @@ pub struct LogPane {
     correcting: Option<(Uuid, i64)>,
     unsaved_edits: u32,
     first_unsaved: Option<Instant>,
-    query: String,
+    query: LineEdit,
     query_before: String,
     decisions_only: bool,
     significant_only: bool,
@@ -284,7 +286,7 @@ impl LogPane {
             correcting: None,
             unsaved_edits: 0,
             first_unsaved: None,
-            query: String::new(),
+            query: LineEdit::default(),
             query_before: String::new(),
             decisions_only: false,
             significant_only: false,
@@ -556,7 +558,7 @@ impl LogPane {
     }
 
     fn apply_filter(&mut self) {
-        let mut f = LogFilter::parse(&self.query);
+        let mut f = LogFilter::parse(self.query.text());
         f.decisions_only |= self.decisions_only;
         f.significant_only |= self.significant_only;
         self.model.set_filter(f);
@@ -565,12 +567,12 @@ impl LogPane {
     }
 
     fn open_filter(&mut self, prefix: &str) {
-        self.query_before = self.query.clone();
+        self.query_before = self.query.text().to_string();
         if !prefix.is_empty() {
-            if !self.query.is_empty() && !self.query.ends_with(' ') {
-                self.query.push(' ');
+            if !self.query.is_empty() && !self.query.text().ends_with(' ') {
+                self.query = LineEdit::new(format!("{} ", self.query.text()));
             }
-            self.query.push_str(prefix);
+            self.query = LineEdit::new(format!("{}{prefix}", self.query.text()));
         }
         self.focus = Focus::Filter;
     }
@@ -686,6 +688,18 @@ impl LogPane {
             return Outcome::Consumed;
         }
         match input {
+            // The readline meanings, as in every one-line field: Ctrl-U deletes to the
+            // start of the line (not undo, as the editor widget has it); undo is Ctrl-Z.
+            Input::Edit(key) if key.code == KeyCode::Char('u') && key.modifiers == KeyModifiers::CONTROL => {
+                if self.editor.delete_line_by_head() {
+                    self.edited(cx.session);
+                }
+            }
+            Input::Edit(key) if key.code == KeyCode::Char('z') && key.modifiers == KeyModifiers::CONTROL => {
+                if self.editor.undo() {
+                    self.edited(cx.session);
+                }
+            }
             Input::Edit(key) => {
                 if self.editor.input(key) {
                     self.edited(cx.session);
@@ -896,11 +910,11 @@ impl LogPane {
 
     fn handle_filter(&mut self, input: Input) -> Outcome {
         match input {
-            Input::Edit(key) if super::prompt::edit(&mut self.query, &key) => self.apply_filter(),
+            Input::Edit(key) if self.query.key(&key) => self.apply_filter(),
             Input::Edit(_) => return Outcome::Ignored,
             Input::Action(Action::Confirm) => self.focus = Focus::Log,
             Input::Action(Action::Cancel) => {
-                self.query = std::mem::take(&mut self.query_before);
+                self.query = LineEdit::new(std::mem::take(&mut self.query_before));
                 self.apply_filter();
                 self.focus = Focus::Log;
             }
@@ -958,7 +972,7 @@ impl Pane for LogPane {
                 self.edited(cx.session);
             }
             Focus::Filter => {
-                self.query.push_str(&clean.replace('\n', " "));
+                self.query.insert(&clean);
                 self.apply_filter();
             }
             Focus::Log => return Outcome::Ignored,
@@ -1006,12 +1020,11 @@ impl Pane for LogPane {
         if let Some(p) = &self.planning {
             f.render_widget(Paragraph::new(p.line(s.plan_meeting, t)), filter_area);
         } else if filtering {
-            let mut spans = vec![
-                Span::styled(format!("{}: ", s.filter), t.heading),
-                Span::styled(safe(&self.query).into_owned(), t.base),
-            ];
+            let mut spans = vec![Span::styled(format!("{}: ", s.filter), t.heading)];
             if self.focus == Focus::Filter {
-                spans.push(Span::styled("▏", t.key));
+                spans.extend(self.query.spans(t.base, t.key));
+            } else {
+                spans.push(Span::styled(safe(self.query.text()).into_owned(), t.base));
             }
             for (on, label) in
                 [(self.decisions_only, s.decisions_only), (self.significant_only, s.significant_only)]

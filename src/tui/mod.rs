@@ -15,6 +15,7 @@ pub mod hangup;
 pub mod help;
 pub mod history_pane;
 pub mod keymap;
+pub mod line_edit;
 pub mod list;
 pub mod log_model;
 pub mod log_pane;

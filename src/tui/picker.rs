@@ -5,6 +5,7 @@
 use super::action::{does, Keys, DOWN, UP};
 use super::action::{Action, Input};
 use super::keymap::Context;
+use super::line_edit::LineEdit;
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
 use super::widgets::{centered, hints};
 use crate::domain::roles::Permission;
@@ -14,6 +15,7 @@ use crate::lang::Text;
 use crate::text::{fold, safe_line};
 use chrono::Local;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
@@ -64,7 +66,7 @@ pub const FORM: Keys = Keys {
 
 pub struct Picker {
     incidents: Vec<Incident>,
-    query: String,
+    query: LineEdit,
     selected: usize,
     form: Option<Form>,
     /// The incident active now, marked in the list; Esc goes back to it. With none,
@@ -90,7 +92,7 @@ pub enum Empty {
 }
 
 struct Form {
-    title: String,
+    title: LineEdit,
     kind: usize,
     severity: u8,
     exercise: bool,
@@ -111,11 +113,11 @@ impl Picker {
         who: String,
     ) -> Picker {
         let form = (incidents.is_empty() && empty == Empty::MayCreate).then(Form::new);
-        Picker { incidents, query: String::new(), selected: 0, form, active, who, empty }
+        Picker { incidents, query: LineEdit::default(), selected: 0, form, active, who, empty }
     }
 
     fn shown(&self) -> Vec<&Incident> {
-        let q = fold(&self.query);
+        let q = fold(self.query.text());
         self.incidents
             .iter()
             .filter(|i| q.is_empty() || fold(&i.title).contains(&q) || i.number.to_string() == q.trim())
@@ -149,7 +151,7 @@ impl Picker {
 
 impl Form {
     fn new() -> Form {
-        Form { title: String::new(), kind: 0, severity: 2, exercise: false, field: 0 }
+        Form { title: LineEdit::default(), kind: 0, severity: 2, exercise: false, field: 0 }
     }
 }
 
@@ -167,11 +169,11 @@ impl Pane for Picker {
             let types = cx.session.incident_types.len().max(1);
             match input {
                 Input::Edit(key) if form.field == 0 => {
-                    if !super::prompt::edit(&mut form.title, &key) {
+                    if !form.title.key(&key) {
                         return Outcome::Ignored;
                     }
                 }
-                Input::Action(Action::Toggle) if form.field == 0 => form.title.push(' '),
+                Input::Action(Action::Toggle) if form.field == 0 => form.title.insert(" "),
                 Input::Action(Action::Toggle) if form.field == 3 => form.exercise = !form.exercise,
                 Input::Action(Action::NextField) => form.field = (form.field + 1) % 4,
                 Input::Action(Action::PrevField) => form.field = (form.field + 3) % 4,
@@ -186,7 +188,7 @@ impl Pane for Picker {
                 }
                 Input::Action(Action::Confirm) => {
                     let new = NewIncident {
-                        title: form.title.clone(),
+                        title: form.title.text().to_string(),
                         kind: cx.session.incident_types.get(form.kind).cloned().unwrap_or_default(),
                         severity: Severity::new(form.severity).unwrap_or(Severity::DEFAULT),
                         exercise: form.exercise,
@@ -213,7 +215,7 @@ impl Pane for Picker {
         }
         let count = self.shown().len();
         match input {
-            Input::Edit(key) if super::prompt::edit(&mut self.query, &key) => self.selected = 0,
+            Input::Edit(key) if self.query.key(&key) => self.selected = 0,
             Input::Edit(_) => return Outcome::Ignored,
             Input::Action(Action::Up) => self.selected = self.selected.saturating_sub(1),
             Input::Action(Action::Down) => self.selected = (self.selected + 1).min(count.saturating_sub(1)),
@@ -249,11 +251,10 @@ impl Pane for Picker {
     }
 
     fn paste(&mut self, text: &str, _cx: &mut Cx<'_>) -> Outcome {
-        let clean: String = text.chars().filter(|c| !c.is_control()).collect();
         match &mut self.form {
-            Some(f) if f.field == 0 => f.title.push_str(&clean),
+            Some(f) if f.field == 0 => f.title.insert(text),
             Some(_) => return Outcome::Ignored,
-            None => self.query.push_str(&clean),
+            None => self.query.insert(text),
         }
         Outcome::Consumed
     }
@@ -272,7 +273,14 @@ impl Pane for Picker {
             let kind = cx.incident_types.get(form.kind).map_or("", String::as_str);
             let sev = Severity::new(form.severity).unwrap_or(Severity::DEFAULT);
             let fields: [(&str, String); 4] = [
-                (s.title, format!("{}▏", safe_line(&form.title))),
+                (
+                    s.title,
+                    form.title
+                        .spans(Style::default(), Style::default())
+                        .iter()
+                        .map(|s| s.content.as_ref())
+                        .collect(),
+                ),
                 (s.kind, format!("◀ {} ▶", kind)),
                 (s.severity, format!("◀ {} {} ▶", sev.level(), sev.label().get(cx.lang))),
                 (
@@ -316,10 +324,11 @@ impl Pane for Picker {
         let [query_area, list_area, hint_area] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(inner);
         f.render_widget(
-            Paragraph::new(Line::from(vec![
-                Span::styled(format!("{}: ", s.filter), t.heading),
-                Span::styled(format!("{}▏", safe_line(&self.query)), t.base),
-            ])),
+            Paragraph::new(Line::from(
+                std::iter::once(Span::styled(format!("{}: ", s.filter), t.heading))
+                    .chain(self.query.spans(t.base, t.base))
+                    .collect::<Vec<_>>(),
+            )),
             query_area,
         );
         let shown = self.shown();

@@ -5,11 +5,11 @@
 use super::action::{does, Keys};
 use super::action::{Action, Input};
 use super::keymap::Context;
+use super::line_edit::LineEdit;
 use super::pane::Outcome;
 use super::theme::Theme;
 use crate::lang::Text;
-use crate::text::safe_line;
-use crossterm::event::{KeyCode, KeyModifiers};
+use crossterm::event::KeyCode;
 use ratatui::text::{Line, Span};
 
 /// What the keys do in a one-line prompt or search field.
@@ -32,7 +32,7 @@ pub const KEYS: Keys = Keys {
 pub struct Prompt<K> {
     /// What is being asked, for the pane to act on the answer.
     pub asking: K,
-    pub text: String,
+    pub line: LineEdit,
     /// The text is the value offered (who is responsible now, the time shown) and not
     /// touched yet: it is shown selected, and typing or pasting replaces it, as in any
     /// field, instead of being added to it ("beredskapskoordinatorLiv Berg").
@@ -49,35 +49,28 @@ pub enum Answer<K> {
     Dropped,
 }
 
-/// Typing into a one-line text: a character is added, Backspace takes the last one
-/// away. Whether the text changed. The one rule for every line a pane edits (prompts,
-/// searches, filters, the incident form's title). A Ctrl or Alt chord is not typing;
-/// Ctrl and Alt together are AltGr on Windows (`@`, `{`, `€` on a Norwegian keyboard).
+/// Typing into a one-line text that has no cursor of its own (kept for callers that
+/// hold a plain `String`): a character is added at the end, Backspace takes the last
+/// one away. Whether the text changed.
 pub fn edit(text: &mut String, key: &crossterm::event::KeyEvent) -> bool {
-    let chord = key.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
-    let typed = chord.is_empty() || chord == KeyModifiers::CONTROL | KeyModifiers::ALT;
-    match key.code {
-        KeyCode::Char(c) if typed => text.push(c),
-        KeyCode::Backspace => {
-            text.pop();
-        }
-        _ => return false,
-    }
-    true
+    let mut line = LineEdit::new(std::mem::take(text));
+    let changed = line.key(key);
+    *text = line.take();
+    changed
 }
 
 impl<K: Copy> Prompt<K> {
     /// A question whose answer starts as `text` and is typed on (a list's name and
     /// `: `, for the message after it).
     pub fn new(asking: K, text: impl Into<String>) -> Prompt<K> {
-        Prompt { asking, text: text.into(), offered: false }
+        Prompt { asking, line: LineEdit::new(text), offered: false }
     }
 
     /// A question offering the value it has now (who is responsible, the time looked
     /// at): Enter keeps it, typing replaces it.
     pub fn offering(asking: K, value: impl Into<String>) -> Prompt<K> {
-        let text = value.into();
-        Prompt { asking, offered: !text.is_empty(), text }
+        let line = LineEdit::new(value);
+        Prompt { asking, offered: !line.is_empty(), line }
     }
 
     pub fn handle(&mut self, input: Input) -> Answer<K> {
@@ -85,37 +78,38 @@ impl<K: Copy> Prompt<K> {
             Input::Edit(key) => {
                 if std::mem::take(&mut self.offered) {
                     // The first key replaces the offered value: a character starts the
-                    // answer anew, Backspace clears it.
-                    let mut fresh = String::new();
-                    if edit(&mut fresh, &key) {
-                        self.text = fresh;
+                    // answer anew, Backspace or Delete clears it; a movement keeps it
+                    // for editing.
+                    let mut fresh = LineEdit::default();
+                    let deletes = matches!(key.code, KeyCode::Backspace | KeyCode::Delete);
+                    if deletes || matches!(key.code, KeyCode::Char(_)) && fresh.key(&key) {
+                        self.line = fresh;
                         return Answer::Editing(true);
                     }
                 }
-                Answer::Editing(edit(&mut self.text, &key))
+                Answer::Editing(self.line.key(&key))
             }
-            Input::Action(Action::Confirm) => Answer::Given(self.asking, std::mem::take(&mut self.text)),
+            Input::Action(Action::Confirm) => Answer::Given(self.asking, self.line.take()),
             Input::Action(Action::Cancel) => Answer::Dropped,
             _ => Answer::Editing(false),
         }
     }
 
-    /// Pasted text joins the line, without control characters or line breaks.
+    /// Pasted text joins the line at the cursor, without control characters or line
+    /// breaks; over an offered value it replaces it.
     pub fn paste(&mut self, text: &str) {
         if std::mem::take(&mut self.offered) {
-            self.text.clear();
+            self.line.clear();
         }
-        self.text.extend(text.chars().map(|c| if c == '\n' { ' ' } else { c }).filter(|c| !c.is_control()));
+        self.line.insert(text);
     }
 
     /// `Label: text▏`, the offered value shown selected.
     pub fn line(&self, label: &str, theme: &Theme) -> Line<'static> {
         let style = if self.offered { theme.base.patch(theme.selected) } else { theme.base };
-        Line::from(vec![
-            Span::styled(format!("{label}: "), theme.heading),
-            Span::styled(safe_line(&self.text).into_owned(), style),
-            Span::styled("▏", theme.base),
-        ])
+        let mut spans = vec![Span::styled(format!("{label}: "), theme.heading)];
+        spans.extend(self.line.spans(style, theme.base));
+        Line::from(spans)
     }
 }
 

@@ -698,3 +698,33 @@ fn a_time_that_is_not_a_time_is_refused_and_the_draft_kept() {
     assert_eq!(last.text, "Brannvesenet melder røyk");
     assert_eq!(last.reported_at.with_timezone(&Local).format("%H:%M").to_string(), "08:30");
 }
+
+/// The readline keys mean the same in the entry line as in every one-line field, and
+/// Ctrl-F means search in the log list too (not "page down" there and search here).
+#[test]
+fn readline_keys_and_one_meaning_for_ctrl_f() {
+    let mut f = flood();
+    let mut ui = ui(&mut f, Lang::Nb);
+    let i = ui.log().unwrap().incident().clone();
+    type_text(&mut ui, "Brann i Bøkeskogen");
+    ui.on_key(ctrl('w'));
+    type_text(&mut ui, "ved");
+    ui.on_key(ctrl('u'));
+    type_text(&mut ui, "Røyk ved Hoppestad");
+    ui.on_key(ctrl('a'));
+    type_text(&mut ui, "Meldt: ");
+    ui.on_key(key(KeyCode::Enter));
+    assert_eq!(
+        ui.session.entries(&i).unwrap().pop().unwrap().text,
+        "Meldt: Røyk ved Hoppestad",
+        "Ctrl-U cleared, Ctrl-A went to the start"
+    );
+    ui.on_key(key(KeyCode::Tab));
+    ui.on_key(ctrl('f'));
+    type_text(&mut ui, "strøm");
+    let s = screen(&ui, 100, 30);
+    assert!(
+        s.contains("Filter: strøm") && s.contains("Strømbrudd"),
+        "Ctrl-F searched from the log list:\n{s}"
+    );
+}
