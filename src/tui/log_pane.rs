@@ -1113,7 +1113,20 @@ impl LogPane {
         let (s, t) = (cx.strings, cx.theme);
         if self.model.is_empty() {
             let msg = if self.model.total() == 0 { s.no_entries } else { s.no_match };
-            f.render_widget(Paragraph::new(Span::styled(msg, t.dim)), area);
+            let mut lines = vec![Line::from(Span::styled(msg, t.dim))];
+            if self.model.total() == 0 {
+                // An empty log: what a logger can type, before the first entry.
+                lines.push(Line::raw(""));
+                let heading = Text::new("Hurtigmerker i skrivelinjen:", "Quick marks in the entry line:");
+                lines.push(Line::from(Span::styled(heading.get(cx.lang), t.heading)));
+                for (mark, what) in super::help::QUICK_MARKS {
+                    lines.push(Line::from(vec![
+                        Span::styled(format!("  {mark:<9}"), t.key),
+                        Span::styled(what.get(cx.lang), t.dim),
+                    ]));
+                }
+            }
+            f.render_widget(Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }), area);
             return;
         }
         let height = area.height as usize;

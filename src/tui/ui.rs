@@ -418,7 +418,19 @@ impl Ui {
                 return false;
             }
             Input::Action(Action::Help) if context != Context::Help => {
-                self.overlays.push(Box::new(Help::default()));
+                // Help starts with what the focused part's keys do, then the rest of
+                // the workspace (the log's list beside its entry line).
+                let mut first = vec![context];
+                if let Some(desk) = &self.desk {
+                    for kind in self.shown() {
+                        let c = desk.pane(kind).context();
+                        first.push(c);
+                        if c == Context::Entry {
+                            first.push(Context::Log);
+                        }
+                    }
+                }
+                self.overlays.push(Box::new(Help::from(first)));
                 return true;
             }
             Input::Action(Action::Incidents)
