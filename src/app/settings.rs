@@ -25,11 +25,18 @@ pub struct Settings {
     pub user: String,
     pub lang: Lang,
     pub config: Config,
+    /// What was wrong in the files read (config.toml): said, and their defaults used
+    /// instead, so a typo never keeps anyone out at 3 a.m.
+    pub warnings: Vec<String>,
 }
 
 impl Settings {
     pub fn resolve(asked: &Overrides) -> Result<Settings, String> {
-        let config = Config::load().map_err(|e| e.to_string())?;
+        let mut warnings = Vec::new();
+        let config = Config::load().unwrap_or_else(|e| {
+            warnings.push(e.to_string());
+            Config::default()
+        });
         let db = if asked.serving {
             asked.db.clone().or_else(|| config::default_db_path().map(|p| p.with_file_name("server.db")))
         } else {
@@ -41,7 +48,7 @@ impl Settings {
         let user =
             asked.user.clone().or(signed_in).or_else(|| config.user.clone()).unwrap_or_else(config::os_user);
         let lang = asked.lang.or(config.lang).unwrap_or_else(Lang::from_env);
-        Ok(Settings { db, user, lang, config })
+        Ok(Settings { db, user, lang, config, warnings })
     }
 
     pub fn open_session(&self) -> Result<Session, AppError> {

@@ -74,6 +74,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Err(e) => return CliError::from(e).exit(cli.lang.unwrap_or_else(Lang::from_env)),
     };
     let p = Printer { json: cli.json, lang: settings.lang };
+    let warning = settings.lang.pick("advarsel", "warning");
+    for w in &settings.warnings {
+        eprintln!("sitroom: {warning}: {w}");
+    }
     if !asked.serving
         && !cli.create
         && !settings.db.exists()
@@ -173,9 +177,14 @@ fn tui(settings: &Settings, cli: &Cli) -> Result<(), CliError> {
         lang: settings.lang,
         exit_after_first_frame: cli.exit_after_first_frame,
     };
-    // The keymap, theme and workspaces first: a mistake in one must not leave a new
-    // database behind.
-    let look = crate::tui::Look::load(&options)?;
+    // The keymap, theme and workspaces: a mistake in one is a warning (here, and in
+    // the status line once the TUI is up) and the shipped one is used.
+    let mut look = crate::tui::Look::load(&options);
+    let warning = settings.lang.pick("advarsel", "warning");
+    for w in &look.warnings {
+        eprintln!("sitroom: {warning}: {w}");
+    }
+    look.warnings.extend(settings.warnings.iter().cloned());
     let session = settings.open_session()?;
     Ok(crate::tui::run(session, look, &options)?)
 }

@@ -69,22 +69,39 @@ pub struct Look {
     keymap: Keymap,
     theme: Theme,
     workspaces: Vec<workspace::WorkspaceDef>,
+    /// What was wrong in the user's files (file, line, what): each is said in the
+    /// status line and on stderr, and the shipped file is used instead. The app starts.
+    pub warnings: Vec<String>,
 }
 
 impl Look {
-    pub fn load(options: &Options) -> Result<Look, String> {
+    pub fn load(options: &Options) -> Look {
         let config_dir = crate::config::config_dir();
-        let keymap = Keymap::load(&options.keymap, config_dir.as_deref()).map_err(|e| e.to_string())?;
-        let theme = Theme::load(&options.theme, config_dir.as_deref(), theme::no_color_requested())
-            .map_err(|e| e.to_string())?;
-        let workspaces = workspace::load(config_dir.as_deref()).map_err(|e| e.to_string())?;
-        Ok(Look { keymap, theme, workspaces })
+        let dir = config_dir.as_deref();
+        let no_color = theme::no_color_requested();
+        let mut warnings = Vec::new();
+        let mut warn = |e: String| warnings.push(e);
+        let keymap = Keymap::load(&options.keymap, dir).unwrap_or_else(|e| {
+            warn(e.to_string());
+            Keymap::load(&options.keymap, None).unwrap_or_else(|_| Keymap::builtin())
+        });
+        let theme = Theme::load(&options.theme, dir, no_color).unwrap_or_else(|e| {
+            warn(e.to_string());
+            Theme::load(&options.theme, None, no_color)
+                .or_else(|_| Theme::load("dark", None, no_color))
+                .unwrap_or_else(|_| Theme::builtin())
+        });
+        let workspaces = workspace::load(dir).unwrap_or_else(|e| {
+            warn(e.to_string());
+            workspace::load(None).expect("the shipped workspaces are valid")
+        });
+        Look { keymap, theme, workspaces, warnings }
     }
 }
 
 /// Run the UI on `session`, looking as `look` says, until the user quits.
 pub fn run(session: Session, look: Look, options: &Options) -> Result<(), String> {
-    let Look { keymap, theme, workspaces } = look;
+    let Look { keymap, theme, workspaces, warnings } = look;
     let db = session.store.path().to_path_buf();
     let channels = session.channels.clone();
     let mut ui =
@@ -98,6 +115,10 @@ pub fn run(session: Session, look: Look, options: &Options) -> Result<(), String
     );
     ui.set_unsaved(unsaved);
     ui.set_desktop_notifications(notify::desktop_available());
+    if !warnings.is_empty() {
+        let word = options.lang.pick("Advarsel (standard brukt)", "Warning (defaults used)");
+        ui.show_error(format!("{word}: {}", warnings.join(" · ")));
+    }
     // Alerts recorded here go out from the outbox in the background.
     crate::delivery::spawn_worker(db.clone(), channels);
     // A damaged sign-in file must not keep the logger out: work goes on unsynced,

@@ -282,11 +282,15 @@ fn database_errors_are_explained() {
     std::fs::write(&blocker, "x").unwrap();
     let (_, err) = h.fails(&["--db", blocker.join("s.db").to_str().unwrap(), "incident", "list"]);
     assert!(err.contains("cannot create the database folder"), "{err}");
-    // a corrupt config file
+    // a corrupt config file: a warning naming file and line, the defaults used, and
+    // the command does its work
     std::fs::create_dir_all(h.config_dir()).unwrap();
     std::fs::write(h.config_dir().join("config.toml"), "user = \"kari\"\nlang = \"klingon\"\n").unwrap();
-    let (_, err) = h.fails(&["incident", "list"]);
-    assert!(err.contains("config.toml") && err.contains("line 2"), "{err}");
+    let fresh = h.path().join("fresh.db");
+    let out = h.run(&["--db", fresh.to_str().unwrap(), "incident", "list"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("warning") && err.contains("config.toml") && err.contains("line 2"), "{err}");
 }
 
 #[test]
@@ -332,36 +336,6 @@ fn norwegian_text_is_stored_as_nfc() {
     h.ok(&["incident", "new", "--title", "x"]);
     h.ok(&["log", "add", "Ga\u{30a}rd og Bo\u{308}"]);
     assert_eq!(h.entries()[0]["text"], "Gård og Bö");
-}
-
-#[test]
-fn bad_keymap_or_theme_stops_the_tui_with_file_and_line() {
-    let h = Home::new();
-    h.ok(&["incident", "new", "--title", "x"]);
-    std::fs::create_dir_all(h.config_dir().join("themes")).unwrap();
-    std::fs::write(h.config_dir().join("keymap.toml"), "[entry]\nconfirm = [\"enter\"]\nlaunch = [\"f5\"]\n")
-        .unwrap();
-    let (code, err) = h.fails(&[]);
-    assert_eq!(code, 2);
-    assert!(err.contains("keymap.toml: line 3: unknown action 'launch'"), "{err}");
-    std::fs::write(h.config_dir().join("keymap.toml"), "[entry]\nconfirm = [\"hyper-enter\"]\n").unwrap();
-    let (_, err) = h.fails(&[]);
-    assert!(err.contains("line 2") && err.contains("hyper-enter"), "{err}");
-    std::fs::remove_file(h.config_dir().join("keymap.toml")).unwrap();
-    std::fs::write(h.config_dir().join("themes/mine.toml"), "[styles]\ntag = { fg = \"infrared\" }\n")
-        .unwrap();
-    let (_, err) = h.fails(&["--theme", "mine"]);
-    assert!(err.contains("mine.toml") && err.contains("line 2") && err.contains("infrared"), "{err}");
-    let (_, err) = h.fails(&["--theme", "neon"]);
-    assert!(err.contains("unknown theme 'neon'"), "{err}");
-    let (_, err) = h.fails(&["--keymap", "emacs"]);
-    assert!(err.contains("unknown keymap 'emacs'"), "{err}");
-    // The files are read before the database is opened: a mistyped --db with a bad
-    // theme leaves no new database behind.
-    let typo = h.path().join("typo.db");
-    let (_, err) = h.fails(&["--db", typo.to_str().unwrap(), "--theme", "neon"]);
-    assert!(err.contains("unknown theme 'neon'"), "{err}");
-    assert!(!typo.exists(), "no database was made");
 }
 
 #[test]

@@ -347,3 +347,34 @@ fn the_tui_asks_before_making_a_database_that_is_not_there() {
     t.wait_exit();
     assert!(h.db().exists());
 }
+
+/// A mistake in the user's keymap, theme or workspaces is a warning with file and line,
+/// and the shipped file is used: the TUI starts and the logger types, at 3 a.m. too.
+#[test]
+fn a_bad_keymap_theme_or_workspace_file_is_a_warning_and_the_tui_starts() {
+    let h = Home::new();
+    h.ok(&["incident", "new", "--title", "Flom i Lågen"]);
+    std::fs::create_dir_all(h.config_dir().join("themes")).unwrap();
+    std::fs::write(h.config_dir().join("keymap.toml"), "[entry]\nconfirm = [\"enter\"]\nlaunch = [\"f5\"]\n")
+        .unwrap();
+    std::fs::write(h.config_dir().join("themes/mine.toml"), "[styles]\ntag = { fg = \"infrared\" }\n")
+        .unwrap();
+    std::fs::write(
+        h.config_dir().join("workspaces.toml"),
+        "[[workspace]]\nname = \"mitt\"\nlayout = { pane = \"kart\" }\n",
+    )
+    .unwrap();
+    let t = Tmux::new();
+    t.start(&h, "--lang nb --theme mine");
+    let s = t.wait_for("Advarsel (standard brukt)");
+    assert!(s.contains("keymap.toml: line 3"), "{s}");
+    t.text("Skrevet tross feil i oppsettet");
+    t.keys(&["Enter"]);
+    t.wait_for("Lagret #1");
+    t.keys(&["C-q"]);
+    t.wait_exit();
+    assert_eq!(h.entries()[0]["text"], "Skrevet tross feil i oppsettet");
+    // the CLI says the same on stderr
+    let out = h.run(&["--theme", "neon", "--keymap", "emacs", "log", "list"]);
+    assert!(out.status.success());
+}

@@ -323,7 +323,7 @@ fn switching_workspace_keeps_the_draft() {
 }
 
 #[test]
-fn a_bad_workspace_file_stops_with_file_and_line() {
+fn a_bad_workspace_file_is_a_warning_with_file_and_line() {
     let h = tempfile::tempdir().unwrap();
     let cfg = h.path().join("cfg");
     std::fs::create_dir_all(&cfg).unwrap();
@@ -338,9 +338,14 @@ fn a_bad_workspace_file_stops_with_file_and_line() {
         .env("SITROOM_CONFIG_DIR", &cfg)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    // Without a terminal the TUI cannot start; the warning came first, and what stops
+    // it is the missing terminal, not the file (the tmux test sees it start).
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("workspaces.toml: line 3: unknown pane type 'kart'"), "{err}");
+    assert!(
+        err.contains("warning: ") && err.contains("workspaces.toml: line 3: unknown pane type 'kart'"),
+        "{err}"
+    );
+    assert!(err.contains("terminal"), "{err}");
 }
 
 #[test]
