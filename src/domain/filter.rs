@@ -15,6 +15,8 @@ pub struct LogFilter {
     pub authors: Vec<String>,
     pub decisions_only: bool,
     pub significant_only: bool,
+    /// Leave out the automatic entries (a task moved, an alert sent): people's words only.
+    pub people_only: bool,
     /// One prebuilt searcher per word: building a searcher per entry would cost more
     /// than the search itself on a 100,000-entry log.
     finders: Vec<Finder<'static>>,
@@ -22,8 +24,8 @@ pub struct LogFilter {
 
 impl PartialEq for LogFilter {
     fn eq(&self, o: &Self) -> bool {
-        (&self.words, &self.tags, &self.authors, self.decisions_only, self.significant_only)
-            == (&o.words, &o.tags, &o.authors, o.decisions_only, o.significant_only)
+        (&self.words, &self.tags, &self.authors, self.decisions_only, self.significant_only, self.people_only)
+            == (&o.words, &o.tags, &o.authors, o.decisions_only, o.significant_only, o.people_only)
     }
 }
 
@@ -37,6 +39,7 @@ impl std::fmt::Debug for LogFilter {
             .field("authors", &self.authors)
             .field("decisions_only", &self.decisions_only)
             .field("significant_only", &self.significant_only)
+            .field("people_only", &self.people_only)
             .finish()
     }
 }
@@ -50,6 +53,8 @@ pub struct Filterable<'a> {
     pub folded_author: &'a str,
     pub decision: bool,
     pub significant: bool,
+    /// Written by sitroom itself (kind `auto`).
+    pub automatic: bool,
 }
 
 impl LogFilter {
@@ -80,6 +85,7 @@ impl LogFilter {
         };
         (self.decisions_only || !wider.decisions_only)
             && (self.significant_only || !wider.significant_only)
+            && (self.people_only || !wider.people_only)
             && contains_all(&self.words, &wider.words, true)
             && contains_all(&self.tags, &wider.tags, false)
             && wider.authors.is_empty()
@@ -89,6 +95,7 @@ impl LogFilter {
     pub fn matches(&self, e: &Filterable<'_>) -> bool {
         (!self.decisions_only || e.decision)
             && (!self.significant_only || e.significant)
+            && (!self.people_only || !e.automatic)
             && (self.authors.is_empty() || self.authors.iter().any(|a| e.folded_author == a))
             && self.tags.iter().all(|t| e.folded_tags.split(' ').any(|et| et == t))
             && self.finders.iter().all(|f| f.find(e.folded_text.as_bytes()).is_some())
@@ -106,6 +113,7 @@ mod tests {
             folded_author: author,
             decision: false,
             significant: false,
+            automatic: false,
         }
     }
 

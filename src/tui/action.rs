@@ -86,6 +86,8 @@ actions! {
     FilterAuthor = "filter_author";
     DecisionsOnly = "decisions_only";
     SignificantOnly = "significant_only";
+    PeopleOnly = "people_only";
+    TimeOrder = "time_order";
     ClearFilter = "clear_filter";
     ToggleSignificant = "toggle_significant";
     Correct = "correct";

@@ -17,7 +17,9 @@ use unicode_width::UnicodeWidthStr;
 pub static MEASURE: std::sync::LazyLock<Theme> = std::sync::LazyLock::new(Theme::default);
 
 /// The lines of one entry at a given width: `  12 08:02 kari       text…`, wrapped
-/// with a hanging indent. `today` decides whether the date is shown.
+/// with a hanging indent. With `dated` (today's date, for a log that spans more than
+/// today) the time column has room for a date, shown for entries not from today, so
+/// the columns stay aligned. A time typed by the logger (`14:32 …`) is marked ✎.
 pub fn entry_lines(
     row: &Row,
     text: &str,
@@ -25,17 +27,20 @@ pub fn entry_lines(
     s: &Strings,
     t: &Theme,
     selected: bool,
-    today: Option<chrono::NaiveDate>,
+    dated: Option<chrono::NaiveDate>,
 ) -> Vec<Line<'static>> {
     let local = row.reported_at.with_timezone(&Local);
-    let time = if today.is_none_or(|d| d == local.date_naive()) {
-        local.format("%H:%M").to_string()
-    } else {
-        local.format("%d.%m %H:%M").to_string()
+    let time = match dated {
+        None => local.format("%H:%M").to_string(),
+        Some(today) if today == local.date_naive() => local.format("      %H:%M").to_string(),
+        Some(_) => local.format("%d.%m %H:%M").to_string(),
     };
+    // A typed time is a whole minute; a first keystroke almost never is.
+    let typed =
+        row.reported_at.timestamp_subsec_millis() == 0 && chrono::Timelike::second(&row.reported_at) == 0;
+    let time = format!("{time}{} ", if typed { "✎" } else { " " });
     let marker = if row.significant { "‼ " } else { "  " };
-    let mut prefix =
-        vec![Span::styled(format!("{:>5} ", row.seq), t.dim), Span::styled(format!("{time} "), t.time)];
+    let mut prefix = vec![Span::styled(format!("{:>5} ", row.seq), t.dim), Span::styled(time, t.time)];
     // In a narrow pane the text needs the room more than the author column does.
     if width >= 70 {
         prefix.push(Span::styled(format!("{} ", fit(&safe(&row.author), 10)), t.author));
@@ -45,8 +50,12 @@ pub fn entry_lines(
     let body_w = (width as usize).saturating_sub(prefix_w).max(10);
 
     let corrected = row.corrected_by.is_some();
+    // Automatic entries (a task moved, an alert sent) are the system's words, not a
+    // person's: dimmed.
     let base = if corrected {
         t.corrected
+    } else if row.kind == EntryKind::Auto {
+        t.dim
     } else if row.kind == EntryKind::Decision {
         t.decision
     } else {

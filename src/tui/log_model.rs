@@ -44,8 +44,11 @@ pub struct LogModel {
     arena: String,
     authors: HashMap<String, Arc<str>>,
     filter: LogFilter,
-    /// Indices into `rows` the filter lets through; `None` when there is no filter.
+    /// Indices into `rows` the filter lets through, in the order shown; `None` when
+    /// there is no filter and the order is the log's own.
     visible: Option<Vec<usize>>,
+    /// Shown by the time things were said instead of in the order they were written.
+    by_time: bool,
 }
 
 fn range(start: usize, end: usize) -> Range<u32> {
@@ -151,10 +154,28 @@ impl LogModel {
             author_folded,
         };
         let passes = self.visible.is_some() && self.passes(&row);
+        let at = row.reported_at;
         self.rows.push(row);
+        let i = self.rows.len() - 1;
         if let (Some(v), true) = (&mut self.visible, passes) {
-            v.push(self.rows.len() - 1);
+            // In time order an entry said earlier than the last one goes in its place.
+            let place =
+                if self.by_time { v.partition_point(|&j| self.rows[j].reported_at <= at) } else { v.len() };
+            v.insert(place, i);
         }
+    }
+
+    /// Show the entries by the time they were said (a typed 14:32 among them in its
+    /// place) or in the order they were written.
+    pub fn set_time_order(&mut self, by_time: bool) {
+        if by_time != self.by_time {
+            self.by_time = by_time;
+            self.apply(None);
+        }
+    }
+
+    pub fn time_order(&self) -> bool {
+        self.by_time
     }
 
     /// Put an older stretch of the log (built elsewhere, ending just before this one)
@@ -227,6 +248,7 @@ impl LogModel {
             folded_author: at(&r.author_folded),
             decision: r.kind == EntryKind::Decision,
             significant: r.significant,
+            automatic: r.kind == EntryKind::Auto,
         })
     }
 
@@ -241,16 +263,21 @@ impl LogModel {
     }
 
     fn apply(&mut self, candidates: Option<Vec<usize>>) {
-        self.visible = if self.filter.is_empty() {
+        self.visible = if self.filter.is_empty() && !self.by_time {
             None
         } else {
-            Some(match candidates {
+            let mut shown: Vec<usize> = match candidates {
                 Some(mut c) => {
                     c.retain(|&i| self.passes(&self.rows[i]));
                     c
                 }
                 None => (0..self.rows.len()).filter(|&i| self.passes(&self.rows[i])).collect(),
-            })
+            };
+            if self.by_time {
+                // Stable: entries said in the same minute keep the order they were written.
+                shown.sort_by_key(|&i| self.rows[i].reported_at);
+            }
+            Some(shown)
         };
     }
 }

@@ -124,6 +124,20 @@ pub const LOG: Keys = Keys {
                 "vesentlige",
                 "significant",
             ),
+            does(
+                Action::PeopleOnly,
+                "Skjul automatiske loggføringer (av/på, huskes)",
+                "Hide automatic entries (on/off, remembered)",
+                "skjul auto",
+                "hide auto",
+            ),
+            does(
+                Action::TimeOrder,
+                "Sorter etter tidspunkt sagt / rekkefølge skrevet",
+                "Order by time said / order written",
+                "tidsrekkefølge",
+                "time order",
+            ),
             does(Action::ClearFilter, "Fjern filteret", "Clear the filter", "fjern filter", "clear filter"),
             SIGNIFICANT,
             does(Action::Correct, "Rett valgt loggføring", "Correct the selected entry", "rett", "correct"),
@@ -180,6 +194,10 @@ enum Focus {
     Filter,
 }
 
+/// The user's remembered choices for reading the log.
+const HIDE_AUTO: &str = "log_hide_auto";
+const TIME_ORDER: &str = "log_time_order";
+
 /// Entries loaded before the first frame; older history follows from a background
 /// thread, so a 100,000-entry log opens as fast as a short one.
 pub const FIRST_LOAD: i64 = 3_000;
@@ -206,12 +224,17 @@ pub struct LogPane {
     query_before: String,
     decisions_only: bool,
     significant_only: bool,
+    /// Automatic entries hidden (the user's choice, remembered).
+    people_only: bool,
     /// Selected entry (index among those shown) while the log has focus.
     selected: usize,
     /// The entry at the bottom of the list; `None` follows the newest.
     anchor: Option<usize>,
     /// Where the list was drawn last (inside its border), for paging and scrolling.
     list_area: Cell<Rect>,
+    /// Whether the list shows dates (the log reaches past today), as last drawn: what
+    /// paging measures with, so measuring and drawing agree.
+    dated: Cell<Option<chrono::NaiveDate>>,
     /// May this user write the log? If not the entry line is shown read-only.
     can_write: bool,
     /// The meeting running in the incident: entries go under its current item.
@@ -290,9 +313,11 @@ impl LogPane {
             query_before: String::new(),
             decisions_only: false,
             significant_only: false,
+            people_only: false,
             selected: 0,
             anchor: None,
             list_area: Cell::new(Rect::new(0, 0, 80, 20)),
+            dated: Cell::new(None),
             can_write: session.may(crate::domain::roles::Permission::WriteLog)?,
             meeting: None,
             planning: None,
@@ -300,6 +325,13 @@ impl LogPane {
             reorders: session.store.log_reorders()?,
         };
         pane.meeting = session.ongoing_meeting(&pane.incident)?;
+        // How this user reads the log, as they left it.
+        let state = |key| session.store.user_state(&session.user, key).map(|v| v.as_deref() == Some("1"));
+        pane.people_only = state(HIDE_AUTO)?;
+        pane.model.set_time_order(state(TIME_ORDER)?);
+        if pane.people_only {
+            pane.apply_filter();
+        }
         if let Some(d) = draft {
             pane.editor = TextArea::new(d.text.split('\n').map(str::to_string).collect());
             pane.editor.set_cursor_line_style(Style::default());
@@ -561,6 +593,7 @@ impl LogPane {
         let mut f = LogFilter::parse(self.query.text());
         f.decisions_only |= self.decisions_only;
         f.significant_only |= self.significant_only;
+        f.people_only |= self.people_only;
         self.model.set_filter(f);
         self.anchor = None;
         self.selected = self.model.len().saturating_sub(1);
@@ -585,7 +618,8 @@ impl LogPane {
 
     fn height_of(&self, i: usize, width: u16) -> usize {
         self.model.get(i).map_or(1, |r| {
-            entry_lines(r, self.model.text(r), width, self.lang.strings(), &MEASURE, false, None).len()
+            entry_lines(r, self.model.text(r), width, self.lang.strings(), &MEASURE, false, self.dated.get())
+                .len()
         })
     }
 
@@ -733,6 +767,13 @@ impl LogPane {
         Outcome::Consumed
     }
 
+    /// Keep how this user reads the log for the next start.
+    fn remember(&self, cx: &mut Cx<'_>, key: &str, on: bool) {
+        if let Err(e) = cx.session.store.set_user_state(&cx.session.user, key, if on { "1" } else { "0" }) {
+            cx.post(UiEvent::Error(e.to_string()));
+        }
+    }
+
     /// An entry was marked (or unmarked) significant: show it so at once.
     pub fn marked(&mut self, seq: i64, significant: bool) {
         self.model.set_significant(seq, significant);
@@ -775,6 +816,27 @@ impl LogPane {
             Action::SignificantOnly => {
                 self.significant_only = !self.significant_only;
                 self.apply_filter();
+            }
+            Action::PeopleOnly => {
+                self.people_only = !self.people_only;
+                self.apply_filter();
+                self.remember(cx, HIDE_AUTO, self.people_only);
+                let s = cx.lang.pick("Automatiske loggføringer skjult", "Automatic entries hidden");
+                let shown = cx.lang.pick("Automatiske loggføringer vises", "Automatic entries shown");
+                cx.post(UiEvent::Status(if self.people_only { s } else { shown }.to_string()));
+            }
+            Action::TimeOrder => {
+                let by_time = !self.model.time_order();
+                self.model.set_time_order(by_time);
+                self.anchor = None;
+                self.selected = self.model.len().saturating_sub(1);
+                self.remember(cx, TIME_ORDER, by_time);
+                let s = if by_time {
+                    cx.lang.pick("Sortert etter når det ble sagt", "Ordered by when it was said")
+                } else {
+                    cx.lang.pick("Sortert slik det ble skrevet", "Ordered as it was written")
+                };
+                cx.post(UiEvent::Status(s.to_string()));
             }
             Action::ClearFilter => {
                 self.query.clear();
@@ -1006,6 +1068,9 @@ impl Pane for LogPane {
         if self.is_loading() {
             count.push_str(&format!("· {} ", s.loading));
         }
+        if self.model.time_order() {
+            count.push_str(&cx.lang.pick("· etter tid ", "· by time "));
+        }
         let listing = cx.focused && self.focus != Focus::Entry;
         let block = Block::default()
             .borders(Borders::ALL)
@@ -1026,9 +1091,12 @@ impl Pane for LogPane {
             } else {
                 spans.push(Span::styled(safe(self.query.text()).into_owned(), t.base));
             }
-            for (on, label) in
-                [(self.decisions_only, s.decisions_only), (self.significant_only, s.significant_only)]
-            {
+            let people = Text::new("uten automatiske", "without automatic").get(cx.lang);
+            for (on, label) in [
+                (self.decisions_only, s.decisions_only),
+                (self.significant_only, s.significant_only),
+                (self.people_only, people),
+            ] {
                 if on {
                     spans.push(Span::styled(format!("  [{label}]"), t.decision));
                 }
@@ -1133,11 +1201,16 @@ impl LogPane {
         let bottom = self.bottom();
         let mut chunks: Vec<Vec<Line<'static>>> = Vec::new();
         let mut used = 0;
+        // A log that reaches past today shows dates in a column wide enough for them.
         let today = cx.now.date_naive();
+        let day = |seq: i64| self.model.by_seq(seq).map(|r| r.reported_at.with_timezone(&Local).date_naive());
+        let ends = [self.model.first_seq().and_then(day), day(self.model.last_seq())];
+        let dated = ends.iter().flatten().any(|d| *d != today).then_some(today);
+        self.dated.set(dated);
         for i in (0..=bottom).rev() {
             let Some(row) = self.model.get(i) else { break };
             let selected = self.focus != Focus::Entry && i == self.selected;
-            let lines = entry_lines(row, self.model.text(row), area.width, s, t, selected, Some(today));
+            let lines = entry_lines(row, self.model.text(row), area.width, s, t, selected, dated);
             used += lines.len();
             chunks.push(lines);
             if used >= height {

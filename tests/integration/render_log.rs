@@ -728,3 +728,41 @@ fn readline_keys_and_one_meaning_for_ctrl_f() {
         "Ctrl-F searched from the log list:\n{s}"
     );
 }
+
+/// Reading the log: an entry from yesterday shows its date without breaking the
+/// columns; a typed time is marked; the log can be read in the order things were said;
+/// automatic entries are hidden with one key, and stay hidden at the next start.
+#[test]
+fn the_log_is_read_by_time_said_with_dates_and_without_automatic_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = session(&dir);
+    let i = incident(&mut s, "Flom i Lågen", false, utc(7, 0));
+    let yesterday = utc(22, 10) - chrono::Duration::days(1);
+    add(&mut s, &i, yesterday, "Varsel fra NVE kvelden før");
+    add(&mut s, &i, utc(8, 30), "Vannet stiger ved Gokstad");
+    add(&mut s, &i, utc(8, 15), "Sagt tidligere, skrevet senere");
+    s.add_task(&i, sitroom::domain::task::NewTask { title: "Sandsekker".into(), ..Default::default() })
+        .unwrap();
+    let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    let text = screen(&ui, 100, 30);
+    let col = |needle: &str| {
+        let line = text.lines().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle}:\n{text}"));
+        unicode_width::UnicodeWidthStr::width(&line[..line.find(needle).unwrap()])
+    };
+    assert!(text.contains(&yesterday.with_timezone(&Local).format("%d.%m 22:10✎").to_string()), "{text}");
+    assert_eq!(col("Varsel fra NVE"), col("Vannet stiger"), "one column for text, dated or not:\n{text}");
+    let said_later = text.find("Sagt tidligere").unwrap();
+    assert!(text.find("Vannet stiger").unwrap() < said_later, "entry order first");
+    ui.on_key(key(KeyCode::Tab));
+    ui.on_key(key(KeyCode::Char('o')));
+    let by_time = screen(&ui, 100, 30);
+    assert!(by_time.contains("etter tid"), "{by_time}");
+    assert!(by_time.find("Sagt tidligere").unwrap() < by_time.find("Vannet stiger").unwrap(), "{by_time}");
+    ui.on_key(key(KeyCode::Char('a')));
+    let people = screen(&ui, 100, 30);
+    assert!(!people.contains("Oppgave 1 opprettet") && people.contains("uten automatiske"), "{people}");
+    drop(ui);
+    let ui = Ui::new(session(&dir), Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    let again = screen(&ui, 100, 30);
+    assert!(!again.contains("Oppgave 1 opprettet") && again.contains("etter tid"), "remembered:\n{again}");
+}

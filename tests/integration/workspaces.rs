@@ -664,7 +664,7 @@ fn a_mistaken_record_is_taken_back_and_its_task_cancelled() {
     assert!(entries
         .iter()
         .any(|e| e.text.contains(&format!("Oppgave {}", task.number)) && e.text.contains("avbrutt")));
-    let s = screen(&ui, 120, 30);
+    let s = screen(&ui, 200, 30);
     assert!(s.contains(&format!("→ rettet i #{}", retraction.seq)), "struck through like a correction:\n{s}");
     assert!(s.contains(&format!("#{} trukket tilbake", announced.seq)), "{s}");
     ui.session.verify(&i).unwrap().unwrap();
