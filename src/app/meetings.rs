@@ -160,6 +160,34 @@ impl Session {
             .into_iter()
             .filter(|e| e.tags.contains(&tag) && e.kind != EntryKind::Auto)
             .collect();
+        // When it really began: the moment it was started (its automatic entry), not
+        // the time it was planned for, which is said beside it when they differ.
+        let started_text = format!("{} startet", name(m));
+        let started = self
+            .store
+            .entries(incident)?
+            .into_iter()
+            .filter(|e| e.kind == EntryKind::Auto && e.text.starts_with(&started_text))
+            .map(|e| e.reported_at)
+            .next_back();
+        let local = |t: chrono::DateTime<Utc>| t.with_timezone(&Local);
+        let held = match started {
+            Some(at)
+                if local(at).format("%H:%M").to_string()
+                    != local(m.starts_at).format("%H:%M").to_string() =>
+            {
+                format!(
+                    "{}–{} (planlagt {})",
+                    local(at).format("%d.%m.%Y %H:%M"),
+                    local(Utc::now()).format("%H:%M"),
+                    local(m.starts_at).format("%H:%M")
+                )
+            }
+            Some(at) => {
+                format!("{}–{}", local(at).format("%d.%m.%Y %H:%M"), local(Utc::now()).format("%H:%M"))
+            }
+            None => local(m.starts_at).format("%d.%m.%Y %H:%M").to_string(),
+        };
         let time = |e: &LogEntry| e.reported_at.with_timezone(&Local).format("%H:%M").to_string();
         let line = |e: &LogEntry| match e.kind {
             EntryKind::Decision => format!("- {} **Beslutning:** {}", time(e), e.text.replace('\n', " ")),
@@ -169,7 +197,7 @@ impl Session {
             "# Referat: {}\n\n**Hendelse:** {}\n**Møtetidspunkt:** {}\n**Referent:** {}\n**Til stede:** {}\n\n## Saker\n",
             m.title,
             incident.title,
-            m.starts_at.with_timezone(&Local).format("%d.%m.%Y %H:%M"),
+            held,
             self.user,
             m.participants.join(", ")
         );

@@ -135,13 +135,20 @@ impl Printer {
             }
             return out.flush();
         }
+        self.entries_text(&mut out, list)?;
+        out.flush()
+    }
+
+    /// Entries as text, each with its marks (decision, significant, corrections): the
+    /// one way the log reads on a terminal, now or as it stood (`history --at`).
+    pub fn entries_text(&self, out: &mut (impl Write + ?Sized), list: &[LogEntry]) -> io::Result<()> {
         let seq_of: HashMap<_, _> = list.iter().map(|e| (e.id, e.seq)).collect();
         let corrected: HashMap<_, _> = list.iter().filter_map(|e| e.corrects.map(|c| (c, e.seq))).collect();
         for e in list {
             let corrects_seq = e.corrects.and_then(|c| seq_of.get(&c).copied());
-            self.entry_text(&mut out, e, corrects_seq, corrected.get(&e.id).copied())?;
+            self.entry_text(out, e, corrects_seq, corrected.get(&e.id).copied())?;
         }
-        out.flush()
+        Ok(())
     }
 
     pub fn import_report(&self, out: &mut (impl Write + ?Sized), r: &ImportReport) -> io::Result<()> {

@@ -340,8 +340,32 @@ pub type Parsed<T> = (Vec<(u64, T)>, Vec<Rejected>);
 
 /// Read a CSV file's records as values for `columns`, splitting on `,` or `;` (the
 /// separator Norwegian Excel writes), whichever the header uses.
+/// The bytes as UTF-8 text: as they are when they are UTF-8 (Excel's "CSV UTF-8" puts
+/// a BOM first, which is dropped), else read as Windows-1252, what Norwegian Excel's
+/// plain "CSV" writes (æ ø å as single bytes). Detected, never asked.
+pub fn csv_text(data: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let data = data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(data);
+    if std::str::from_utf8(data).is_ok() {
+        return std::borrow::Cow::Borrowed(data);
+    }
+    // The 32 places where Windows-1252 differs from Latin-1 (0x80–0x9F).
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}',
+        '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
+    ];
+    let text: String = data
+        .iter()
+        .map(|&b| match b {
+            0x80..=0x9f => HIGH[usize::from(b - 0x80)],
+            _ => char::from(b),
+        })
+        .collect();
+    std::borrow::Cow::Owned(text.into_bytes())
+}
+
 fn read_rows(data: &[u8], columns: &[&str]) -> Result<Vec<Row>, Invalid> {
-    let data = data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(data); // Excel's BOM
+    let text = csv_text(data);
+    let data: &[u8] = &text;
     let first_line = data.split(|b| *b == b'\n').next().unwrap_or_default();
     let semis = first_line.iter().filter(|b| **b == b';').count();
     let commas = first_line.iter().filter(|b| **b == b',').count();
@@ -482,7 +506,13 @@ fn parse_csv<T>(
 ) -> Result<Parsed<T>, Invalid> {
     let mut good = Vec::new();
     let mut bad = Vec::new();
-    for (line, row) in read_rows(data, columns)? {
+    // A header that cannot be used (an unknown column, no name column) is the first
+    // line's fault: the import stops with it named, like any bad row.
+    let rows = match read_rows(data, columns) {
+        Ok(rows) => rows,
+        Err(reason) => return Ok((good, vec![Rejected { line: 1, reason }])),
+    };
+    for (line, row) in rows {
         match row.and_then(&make) {
             Ok(record) => good.push((line, record)),
             Err(reason) => bad.push(Rejected { line, reason }),
@@ -529,13 +559,15 @@ pub fn resources_from_csv(data: &[u8]) -> Result<Parsed<NewResource>, Invalid> {
     })
 }
 
+/// CSV as Norwegian Excel opens it by a double click: `;` between fields and UTF-8
+/// with a BOM (without one Excel reads æ ø å as Windows-1252 and garbles them).
 fn write_csv(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(Vec::new());
     let _ = w.write_record(header);
     for r in rows {
         let _ = w.write_record(&r);
     }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    format!("\u{feff}{}", String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default())
 }
 
 pub fn contacts_to_csv(contacts: &[Contact]) -> String {
@@ -633,13 +665,25 @@ mod tests {
 
     #[test]
     fn csv_with_an_unknown_column_or_no_name_is_refused_whole() {
-        assert!(contacts_from_csv(b"navn,skostorrelse\nKari,38\n")
-            .unwrap_err()
-            .to_string()
-            .contains("skostorrelse"));
-        assert!(contacts_from_csv(b"telefon\n12345\n").unwrap_err().to_string().contains("navn"));
-        let (_, bad) = contacts_from_csv(b"navn\n\xff\xfe\n").unwrap();
-        assert!(bad[0].reason.to_string().contains("UTF-8"), "{bad:?}");
+        let (good, bad) = contacts_from_csv(b"navn,skostorrelse\nKari,38\n").unwrap();
+        assert!(good.is_empty() && bad[0].line == 1 && bad[0].reason.to_string().contains("skostorrelse"));
+        let (_, bad) = contacts_from_csv(b"telefon\n12345\n").unwrap();
+        assert!(bad[0].reason.to_string().contains("navn"), "{bad:?}");
+    }
+
+    /// What Norwegian Excel saves: plain "CSV" in Windows-1252 with `;`, or "CSV UTF-8"
+    /// with a BOM. Both are read, told apart by their bytes.
+    #[test]
+    fn csv_from_norwegian_excel_in_either_encoding() {
+        let cp1252 =
+            b"navn;organisasjon;telefon\nKj\xe6re \xc5se \xd8deg\xe5rd;Sandefjord kommune;913 00 000\n";
+        let (good, bad) = contacts_from_csv(cp1252).unwrap();
+        assert!(bad.is_empty(), "{bad:?}");
+        assert_eq!(good[0].1.name, "Kjære Åse Ødegård");
+        let bom = "\u{feff}navn;organisasjon\nKjære Åse;Sandefjord\n".as_bytes();
+        assert_eq!(contacts_from_csv(bom).unwrap().0[0].1.name, "Kjære Åse");
+        let out = contacts_to_csv(&[]);
+        assert!(out.starts_with("\u{feff}navn;"), "Excel's own shape: {out:?}");
     }
 
     #[test]

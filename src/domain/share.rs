@@ -246,10 +246,16 @@ pub fn compile(title: &str, sources: &[SharedReport]) -> String {
     let mut text = format!("# {title}\n\nSammenstilt fra {} rapporter.\n", sources.len());
     for (i, s) in sources.iter().enumerate() {
         text.push_str(&format!("\n## {} [{}]\n\n", s.from, i + 1));
-        // Source headings become sub-headings, so the compiled report keeps one outline.
+        // Source headings go under the source's own section, whatever level the source
+        // started at: its top heading becomes ###, the rest keep their depth below it,
+        // so the compiled report keeps one outline and no section is left empty.
+        let level = |l: &str| l.bytes().take_while(|b| *b == b'#').count();
+        let is_heading = |l: &str| level(l) > 0 && l[level(l)..].starts_with(' ');
+        let top = s.text.lines().filter(|l| is_heading(l)).map(level).min().unwrap_or(1);
         for line in s.text.lines() {
-            if line.starts_with('#') {
-                text.push_str(&format!("#{line}\n"));
+            if is_heading(line) {
+                let depth = (level(line) - top + 3).min(6);
+                text.push_str(&format!("{}{}\n", "#".repeat(depth), &line[level(line)..]));
             } else {
                 text.push_str(line);
                 text.push('\n');
@@ -266,6 +272,21 @@ pub fn compile(title: &str, sources: &[SharedReport]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The source's own title heading goes under its section, not beside it.
+    #[test]
+    fn source_headings_go_under_the_source() {
+        let a = shared(
+            "Larvik kommune",
+            "# Situasjonsrapport 2\n\n## 1. Situasjon\nLågen går over.\n#hashtag is text",
+        );
+        let text = compile("Samlet", &[a]);
+        let larvik = text.find("## Larvik kommune [1]").unwrap();
+        let title = text.find("### Situasjonsrapport 2").expect(&text);
+        let section = text.find("#### 1. Situasjon").expect(&text);
+        assert!(larvik < title && title < section, "{text}");
+        assert!(text.contains("\n#hashtag is text\n"), "a #tag line is no heading:\n{text}");
+    }
 
     fn shared(from: &str, text: &str) -> SharedReport {
         SharedReport {

@@ -33,21 +33,22 @@ pub struct AsOf {
 impl Store {
     /// Each record of `entity` in the incident, as its fields stood at `at`: the create
     /// op's fields with every later change made by then laid over them in clock order.
-    /// A record created after `at` is absent.
+    /// A record created after `at` is absent. With each, when it last changed by then.
     fn fields_at(
         &self,
         incident: &Incident,
         entity: &str,
         at: DateTime<Utc>,
-    ) -> Result<HashMap<Uuid, Map<String, Value>>> {
+    ) -> Result<HashMap<Uuid, (Map<String, Value>, DateTime<Utc>)>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT entity_id, action, payload FROM oplog
+            "SELECT entity_id, action, payload, at FROM oplog
              WHERE incident_id = ?1 AND entity = ?2 AND at <= ?3 ORDER BY hlc, seq",
         )?;
         let mut rows = stmt.query(params![incident.id.to_string(), entity, to_millis(at)])?;
-        let mut out: HashMap<Uuid, Map<String, Value>> = HashMap::new();
+        let mut out: HashMap<Uuid, (Map<String, Value>, DateTime<Utc>)> = HashMap::new();
         while let Some(r) = rows.next()? {
             let (id, action, payload): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            let changed = from_millis(r.get(3)?);
             let Ok(id) = Uuid::parse_str(&id) else { continue };
             let fields = match serde_json::from_str::<Value>(&payload) {
                 Ok(Value::Object(mut o)) => match o.remove("f") {
@@ -57,9 +58,12 @@ impl Store {
                 _ => Map::new(),
             };
             if action == "create" {
-                out.entry(id).or_default().extend(fields);
+                let known = out.entry(id).or_insert_with(|| (Map::new(), changed));
+                known.0.extend(fields);
+                known.1 = known.1.max(changed);
             } else if let Some(known) = out.get_mut(&id) {
-                known.extend(fields);
+                known.0.extend(fields);
+                known.1 = known.1.max(changed);
             }
         }
         Ok(out)
@@ -103,18 +107,29 @@ impl Store {
         let mut tasks: Vec<Task> =
             self.tasks(incident)?.into_iter().filter(|t| tasks_then.contains_key(&t.id)).collect();
         for t in &mut tasks {
-            let f = &tasks_then[&t.id];
+            let (f, changed) = &tasks_then[&t.id];
             if let Some(s) = str_of(f, "status").and_then(|s| TaskStatus::parse(&s).ok()) {
                 t.status = s;
             }
             t.assignee = str_of(f, "assignee");
+            if let Some(p) = str_of(f, "priority").and_then(|p| crate::domain::task::Priority::parse(&p).ok())
+            {
+                t.priority = p;
+            }
+            t.due = ms_of(f, "due");
+            if let Some(d) = str_of(f, "description") {
+                t.description = d;
+            }
+            // When it last changed by then, not now.
+            t.updated_at = *changed;
         }
 
         let reports_then = self.fields_at(incident, "report", at)?;
         let mut sitrep: Option<Report> = None;
         for mut v in self.all_report_versions(incident)?.into_iter().filter(|v| v.kind == "situasjonsrapport")
         {
-            let Some(f) = reports_then.get(&v.id) else { continue };
+            let Some((f, changed)) = reports_then.get(&v.id) else { continue };
+            v.updated_at = *changed;
             let status = str_of(f, "status").and_then(|s| ReportStatus::parse(&s).ok());
             if !matches!(status, Some(ReportStatus::Approved | ReportStatus::Distributed)) {
                 continue;

@@ -99,3 +99,27 @@ fn resources_import_list_and_change_availability() {
     let (_, err) = h.fails(&["resource", "set", "1", "--availability", "kanskje"]);
     assert!(err.contains("tilgjengelig, i bruk or utilgjengelig"), "{err}");
 }
+
+/// CSV as Norwegian Excel writes and reads it: Windows-1252 in, UTF-8 with a BOM and
+/// `;` out; an unknown column stops the import with exit 1, as a bad row does.
+#[test]
+fn csv_the_way_norwegian_excel_has_it() {
+    let h = crate::common::Home::new();
+    let f = h.path().join("excel.csv");
+    std::fs::write(&f, b"navn;funksjon;telefon\r\n\xc5se \xd8deg\xe5rd;Kommunedirekt\xf8r;913 00 000\r\n")
+        .unwrap();
+    let out = h.ok(&["--lang", "nb", "contact", "import", f.to_str().unwrap()]);
+    assert!(out.contains("1 lagt til"), "{out}");
+    let c: serde_json::Value = serde_json::from_str(&h.ok(&["contact", "list", "--json"])).unwrap();
+    assert_eq!(c[0]["name"], "Åse Ødegård");
+    assert_eq!(c[0]["function"], "Kommunedirektør");
+    let out = h.path().join("ut.csv");
+    h.ok(&["contact", "export", "--out", out.to_str().unwrap()]);
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(bytes.starts_with(b"\xef\xbb\xbfnavn;"), "a BOM and `;` for Excel");
+    assert!(String::from_utf8(bytes).unwrap().contains("Åse Ødegård"));
+    std::fs::write(&f, "navn;skostørrelse\nKari;38\n").unwrap();
+    let run = h.run(&["contact", "import", f.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(1), "an unknown column stops the import: exit 1");
+    assert!(String::from_utf8_lossy(&run.stdout).contains("line 1: unknown column 'skostørrelse'"));
+}

@@ -80,3 +80,27 @@ fn a_staff_meeting_from_agenda_to_minutes() {
     assert_eq!(h.entries().last().unwrap()["tags"], serde_json::json!([]));
     h.ok(&["log", "verify"]);
 }
+
+/// The minutes say when the meeting was held (started, ended), and the planned time
+/// beside it when it began at another.
+#[test]
+fn the_minutes_say_when_the_meeting_really_began() {
+    let h = Home::new();
+    h.ok(&["incident", "new", "--title", "Flom i Lågen", "--type", "flom"]);
+    let planned = (chrono::Local::now() + chrono::Duration::hours(2)).format("%H:%M").to_string();
+    h.ok(&["meeting", "new", "--title", "Stabsmøte 2", "--at", &planned, "--item", "Situasjonen"]);
+    let started = chrono::Local::now();
+    h.ok(&["meeting", "start", "1"]);
+    let report = h.ok(&["meeting", "end", "1"]);
+    let r: serde_json::Value =
+        serde_json::from_str(&h.ok(&["report", "show", report.trim(), "--json"])).unwrap();
+    let text = r["text"].as_str().unwrap();
+    let began = started.format("%d.%m.%Y %H:%M").to_string();
+    let at_start = text.contains(&format!("**Møtetidspunkt:** {began}–"))
+        || text.contains(&format!(
+            "**Møtetidspunkt:** {}–",
+            (started + chrono::Duration::minutes(1)).format("%d.%m.%Y %H:%M")
+        ));
+    assert!(at_start, "when it began:\n{text}");
+    assert!(text.contains(&format!("(planlagt {planned})")), "and when it was planned:\n{text}");
+}

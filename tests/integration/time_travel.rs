@@ -45,3 +45,35 @@ fn approved_sitrep_in_open_incident(h: &Home) {
     h.ok(&["report", "submit", "1"]);
     h.ok(&["report", "approve", "1"]);
 }
+
+/// `history --at` reads as `log list` does (decisions, significant marks, corrections)
+/// and gives each task the time it last changed by then, not its present one.
+#[test]
+fn history_keeps_the_marks_and_the_times_of_then() {
+    let h = Home::new();
+    incident(&h);
+    let stamp = || {
+        std::thread::sleep(Duration::from_millis(30));
+        let t = chrono::Utc::now();
+        std::thread::sleep(Duration::from_millis(30));
+        t
+    };
+    h.ok(&["log", "add", "!Gokstad evakueres"]);
+    h.ok(&["log", "add", "--significant", "38 beboere"]);
+    h.ok(&["log", "correct", "2", "36 beboere"]);
+    h.ok(&["task", "add", "--title", "Sandsekker"]);
+    let made = stamp();
+    let then = made.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    h.ok(&["task", "status", "1", "pågår"]);
+    let text = h.ok(&["--lang", "nb", "history", "--at", &then]);
+    assert!(text.contains("BESLUTNING: Gokstad evakueres"), "{text}");
+    assert!(
+        text.contains("[VESENTLIG]") && text.contains("[rettet i #3]") && text.contains("(retter #2)"),
+        "{text}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&h.ok(&["history", "--at", &then, "--json"])).unwrap();
+    let updated =
+        chrono::DateTime::parse_from_rfc3339(json["tasks"][0]["updated_at"].as_str().unwrap()).unwrap();
+    assert!(updated <= made, "the task's time then ({updated}), not its change after {made}");
+    assert_eq!(json["tasks"][0]["status"], "ny");
+}

@@ -21,18 +21,9 @@ pub fn run(s: &mut Session, incident: Option<i64>, at: &str, p: &Printer, out: O
         writeln!(out, "{}", crate::say!(lang, "Slik det sto {when}", "As it stood at {when}")).map_err(io)?;
         let n = then.log.len();
         writeln!(out, "\n{}", crate::say!(lang, "Logg ({n} føringer)", "Log ({n} entries)")).map_err(io)?;
-        for e in &then.log {
-            let first = e.text.lines().next().unwrap_or("");
-            writeln!(
-                out,
-                "#{:<5} {}  {:<10} {}",
-                e.seq,
-                local(e.reported_at),
-                safe_line(&e.author),
-                safe_line(first)
-            )
-            .map_err(io)?;
-        }
+        // As `log list` shows it: decisions, significant marks and corrections, which
+        // a review needs, as they stood then.
+        p.entries_text(out, &then.log).map_err(io)?;
         let n = then.tasks.len();
         writeln!(out, "\n{}", crate::say!(lang, "Oppgaver ({n})", "Tasks ({n})")).map_err(io)?;
         for t in &then.tasks {
