@@ -30,22 +30,20 @@ pub struct AsOf {
     pub sitrep: Option<Report>,
 }
 
+/// A record's fields as they stood, and when it last changed by then.
+type Then = (Map<String, Value>, DateTime<Utc>);
+
 impl Store {
     /// Each record of `entity` in the incident, as its fields stood at `at`: the create
     /// op's fields with every later change made by then laid over them in clock order.
     /// A record created after `at` is absent. With each, when it last changed by then.
-    fn fields_at(
-        &self,
-        incident: &Incident,
-        entity: &str,
-        at: DateTime<Utc>,
-    ) -> Result<HashMap<Uuid, (Map<String, Value>, DateTime<Utc>)>> {
+    fn fields_at(&self, incident: &Incident, entity: &str, at: DateTime<Utc>) -> Result<HashMap<Uuid, Then>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT entity_id, action, payload, at FROM oplog
              WHERE incident_id = ?1 AND entity = ?2 AND at <= ?3 ORDER BY hlc, seq",
         )?;
         let mut rows = stmt.query(params![incident.id.to_string(), entity, to_millis(at)])?;
-        let mut out: HashMap<Uuid, (Map<String, Value>, DateTime<Utc>)> = HashMap::new();
+        let mut out: HashMap<Uuid, Then> = HashMap::new();
         while let Some(r) = rows.next()? {
             let (id, action, payload): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
             let changed = from_millis(r.get(3)?);
