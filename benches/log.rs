@@ -108,6 +108,55 @@ fn main() {
         });
     }
 
+    // a burst: 10,000 keys arriving at once (a fast typist over a link that delivers in
+    // clumps, a text-expander, keys queued while the screen was busy), handled as the
+    // event loop does: every waiting key, one tick, then one frame. The staff meeting's
+    // lines, each ended with Enter (so entries are committed durably in the burst).
+    {
+        let text = lines(120);
+        let keys: Vec<KeyEvent> = text
+            .chars()
+            .map(|c| if c == '\n' { key(KeyCode::Enter) } else { key(KeyCode::Char(c)) })
+            .take(10_000)
+            .collect();
+        let before = ui.log().unwrap().model().total();
+        let t = Instant::now();
+        ui.on_keys(&keys); // as the event loop hands them over
+        ui.tick(Instant::now());
+        frame(&mut term, &ui);
+        let took = t.elapsed();
+        let saved = ui.log().unwrap().model().total() - before;
+        println!(
+            "burst of {} keys ({saved} entries committed) -> processed and drawn: {took:.1?} ({:.1} µs/key)",
+            keys.len(),
+            took.as_secs_f64() * 1e6 / keys.len() as f64
+        );
+    }
+    // the same keys as one long entry (no Enter): the entry line grows to 10,000
+    // characters, which each key must not pay for again
+    {
+        let keys: Vec<KeyEvent> =
+            lines(120).chars().filter(|c| *c != '\n').map(|c| key(KeyCode::Char(c))).take(10_000).collect();
+        let t = Instant::now();
+        ui.on_keys(&keys);
+        ui.tick(Instant::now());
+        frame(&mut term, &ui);
+        let took = t.elapsed();
+        println!(
+            "burst of {} keys into one entry -> processed and drawn: {took:.1?} ({:.1} µs/key)",
+            keys.len(),
+            took.as_secs_f64() * 1e6 / keys.len() as f64
+        );
+        // one more key on the long line, then a frame: what typing on feels like
+        time("key press -> frame, 10,000-character entry", iters, || {
+            let t = Instant::now();
+            ui.on_key(key(KeyCode::Char('x')));
+            frame(&mut term, &ui);
+            t.elapsed()
+        });
+        ui.on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    }
+
     // bytes a real terminal would receive (what crosses a slow SSH link)
     wire_bytes(&mut ui);
 

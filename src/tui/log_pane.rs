@@ -774,6 +774,17 @@ impl LogPane {
         }
     }
 
+    /// Characters typed in one burst, put in the entry line as one edit (see
+    /// `Ui::on_keys`). `None` when this user may not write the log.
+    pub fn type_text(&mut self, text: &str, session: &Session) -> Option<bool> {
+        if !self.can_write || self.focus != Focus::Entry {
+            return None;
+        }
+        self.editor.insert_str(text);
+        self.edited(session);
+        Some(true)
+    }
+
     /// An entry was marked (or unmarked) significant: show it so at once.
     pub fn marked(&mut self, seq: i64, significant: bool) {
         self.model.set_significant(seq, significant);

@@ -144,6 +144,42 @@ pub fn run(session: Session, look: Look, options: &Options) -> Result<(), String
 
 type Term = Terminal<CrosstermBackend<BufWriter<std::io::Stdout>>>;
 
+/// Is more input already there? (A zero timeout would not even look at the terminal:
+/// the poll(2) source checks only while time is left, so give it a microsecond.)
+fn more_waiting() -> std::io::Result<bool> {
+    event::poll(Duration::from_micros(1))
+}
+
+/// Take every event already waiting before drawing again: a fast typist or a paste
+/// over a slow link costs one frame, not one per key. Whether the screen changed.
+fn take_waiting(ui: &mut Ui) -> std::io::Result<bool> {
+    let mut dirty = false;
+    // Keys are handed over together (`Ui::on_keys` types a run of characters in one
+    // edit); anything else goes after the keys before it.
+    let mut keys = Vec::new();
+    loop {
+        match event::read()? {
+            Event::Key(k) => keys.push(k),
+            other => {
+                dirty |= ui.on_keys(&std::mem::take(&mut keys));
+                dirty |= match other {
+                    Event::Paste(text) => ui.on_paste(&text),
+                    Event::Resize(..) => true,
+                    _ => false,
+                };
+            }
+        }
+        // Quit is a key: look for it as the keys come, not only at the end.
+        let quit = keys.last().is_some_and(|k| k.modifiers.contains(event::KeyModifiers::CONTROL));
+        if quit || keys.len() >= 4096 || !more_waiting()? {
+            dirty |= ui.on_keys(&std::mem::take(&mut keys));
+            if ui.should_quit() || !more_waiting()? {
+                return Ok(dirty);
+            }
+        }
+    }
+}
+
 /// Set the terminal up without asking it anything: every question (cursor position,
 /// "do you speak the kitty keyboard protocol?") is a round trip, and over a satellite
 /// link each one delays the first frame by most of a second.
@@ -182,16 +218,33 @@ fn leave(terminal: &mut Term) {
     restore_terminal();
 }
 
+/// While keys keep coming, a frame at most this often: a burst (keys a terminal or tmux
+/// hands over one write at a time, a text expander, a paste without bracketed paste) is
+/// taken in whole and drawn a few times, not once per key. A single key press, which
+/// comes long after the last frame, is drawn at once.
+const FRAME_EVERY: Duration = Duration::from_millis(8);
+
 fn event_loop(terminal: &mut Term, ui: &mut Ui, exit_after_first_frame: bool) -> std::io::Result<()> {
     let mut dirty = true;
     let mut redraw = redraw::Redraw::default();
+    let mut drawn = Instant::now() - FRAME_EVERY;
     loop {
+        // More input on its way within the frame interval: take it first.
+        let since = drawn.elapsed();
+        if dirty && since < FRAME_EVERY && event::poll(FRAME_EVERY - since)? {
+            dirty |= take_waiting(ui)?;
+            if ui.should_quit() {
+                return Ok(());
+            }
+            continue;
+        }
         if dirty {
             if std::mem::take(&mut ui.clear_requested) {
                 terminal.clear()?;
                 redraw.forget();
             }
             redraw.draw(terminal, ui.scroll_rows(), |f| ui.render(f, chrono::Local::now()))?;
+            drawn = Instant::now();
             dirty = false;
             if exit_after_first_frame {
                 return Ok(());
@@ -199,19 +252,7 @@ fn event_loop(terminal: &mut Term, ui: &mut Ui, exit_after_first_frame: bool) ->
         }
         let now = Instant::now();
         if event::poll(ui.next_wake(now))? {
-            // Take every event already waiting before drawing again: a fast typist or
-            // a paste over a slow link costs one frame, not one per key.
-            loop {
-                dirty |= match event::read()? {
-                    Event::Key(k) => ui.on_key(k),
-                    Event::Paste(text) => ui.on_paste(&text),
-                    Event::Resize(..) => true,
-                    _ => false,
-                };
-                if ui.should_quit() || !event::poll(Duration::ZERO)? {
-                    break;
-                }
-            }
+            dirty |= take_waiting(ui)?;
         }
         if ui.should_quit() {
             return Ok(());

@@ -29,7 +29,7 @@ use crate::lang::Text;
 use crate::sync::background::{Background, LinkState, SyncState};
 use crate::text::safe_line;
 use chrono::{DateTime, Local, Timelike};
-use crossterm::event::{KeyEvent, KeyEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
@@ -368,7 +368,7 @@ impl Ui {
     }
 
     /// Run `f` holding the hang-up watcher's lock, and leave it the state after `f`.
-    fn guarded(&mut self, f: impl FnOnce(&mut Ui) -> bool) -> bool {
+    fn guarded<T>(&mut self, f: impl FnOnce(&mut Ui) -> T) -> T {
         let Some(shared) = self.unsaved.clone() else { return f(self) };
         let mut unsaved = shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let changed = f(self);
@@ -381,6 +381,44 @@ impl Ui {
     /// Handle a key press; true when something on screen may have changed.
     pub fn on_key(&mut self, ev: KeyEvent) -> bool {
         self.guarded(|ui| ui.handle_key(ev))
+    }
+
+    /// Handle keys that arrived together, in order. A run of plain characters typed
+    /// into the entry line goes in as one piece of text, so a burst of 10,000 keys
+    /// costs one edit of the line, not 10,000 (each of which re-lays out the whole
+    /// wrapped line); everything else is one key at a time, exactly as `on_key`.
+    pub fn on_keys(&mut self, keys: &[KeyEvent]) -> bool {
+        let mut changed = false;
+        let mut i = 0;
+        while i < keys.len() {
+            let text_here = |k: &KeyEvent| {
+                k.kind == KeyEventKind::Press
+                    && is_typing(k)
+                    && self.keymap.action(Context::Entry, Chord::from_event(k)).is_none()
+            };
+            let run = keys[i..].iter().take_while(|k| text_here(k)).count();
+            if run > 1 && self.is_typing() && !self.too_small.get() {
+                let text: String = keys[i..i + run]
+                    .iter()
+                    .filter_map(|k| if let KeyCode::Char(c) = k.code { Some(c) } else { None })
+                    .collect();
+                if let Some(typed) = self.guarded(|ui| ui.type_into_entry(&text)) {
+                    changed |= typed;
+                    i += run;
+                    continue;
+                }
+            }
+            changed |= self.on_key(keys[i]);
+            i += 1;
+        }
+        changed
+    }
+
+    /// Text typed into the entry line in one piece; `None` when the line does not take
+    /// it so (read-only), and the keys must go one by one to say why.
+    fn type_into_entry(&mut self, text: &str) -> Option<bool> {
+        let desk = self.desk.as_mut()?;
+        desk.log.type_text(text, &self.session)
     }
 
     fn handle_key(&mut self, ev: KeyEvent) -> bool {
