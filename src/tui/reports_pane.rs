@@ -90,6 +90,9 @@ pub struct ReportsPane {
     list: List<Report, Asking>,
     scroll: usize,
     text_height: Cell<usize>,
+    /// A report made or versioned from here, once its write is confirmed: selected at
+    /// the next refresh, so the one just made is the one shown.
+    made: std::rc::Rc<Cell<Option<i64>>>,
 }
 
 /// The incident's reports (the latest version of each), or only its newest sitrep.
@@ -109,6 +112,7 @@ impl ReportsPane {
             list: List::new("report", |a, b| a.number == b.number),
             scroll: 0,
             text_height: Cell::new(10),
+            made: Default::default(),
         };
         pane.reload(session)?;
         Ok(pane)
@@ -217,8 +221,10 @@ impl Pane for ReportsPane {
                         let (lang, incident) = (cx.lang, self.incident.clone());
                         let line = format!("{}: {template}", lang.pick("Mal", "Template"));
                         let title = lang.pick("Ny rapport", "New report");
+                        let select = self.made.clone();
                         cx.confirm(Pending::then(title, vec![line], move |s| {
                             let made = s.new_report(&incident, &template, None)?;
+                            select.set(Some(made.0.number));
                             let opened = made.0.clone();
                             Ok((said(lang, Ok(made))?, Some(UiEvent::EditReport(opened))))
                         }));
@@ -272,7 +278,14 @@ impl Pane for ReportsPane {
     }
 
     fn refresh(&mut self, session: &Session) -> Result<bool, String> {
-        self.list.refresh(session, |s| load(s, &self.incident, self.sitrep_only))
+        let reloaded = self.list.refresh(session, |s| load(s, &self.incident, self.sitrep_only))?;
+        if let Some(n) = self.made.take() {
+            if let Some(i) = self.list.items.iter().position(|r| r.number == n) {
+                self.list.row = i;
+                self.scroll = 0;
+            }
+        }
+        Ok(reloaded)
     }
 
     fn paste(&mut self, text: &str, _cx: &mut Cx<'_>) -> Outcome {

@@ -24,6 +24,7 @@ mod render_preparedness;
 mod render_time_travel;
 mod reports;
 mod sharing;
+mod staff_meeting;
 mod sync_merge;
 mod sync_properties;
 mod sync_server;
