@@ -6,6 +6,24 @@
 use chrono::{DateTime, Local};
 use unicode_width::UnicodeWidthStr;
 
+pub mod markdown;
+
+/// A report's Markdown as blocks to print: headings as headings, lists and paragraphs
+/// without their marks, tables as tables.
+pub fn from_markdown(text: &str) -> Vec<Block> {
+    use markdown::{plain, MdBlock};
+    markdown::blocks(text)
+        .into_iter()
+        .filter_map(|b| match b {
+            MdBlock::Heading(_, r) => Some(Block::Heading(plain(&r))),
+            MdBlock::Para(r) => Some(Block::Para(plain(&r))),
+            MdBlock::Item(m, r) => Some(Block::Para(format!("{m} {}", plain(&r)))),
+            MdBlock::Table { head, rows } => Some(Block::Table { head, rows }),
+            MdBlock::Rule | MdBlock::Blank => None,
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Block {
     /// A chapter: starts a new page on paper when `Doc::page_per_chapter` is set.

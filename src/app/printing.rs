@@ -171,7 +171,8 @@ impl Session {
                     "{} (rapport {} versjon {}, godkjent {at} av {by})",
                     r.title, r.number, r.version
                 )));
-                d.push(Block::Pre(r.text));
+                // The report as formatted text: headings, lists, tables, no marks.
+                d.blocks.extend(crate::doc::from_markdown(&r.text));
             }
             None => d.push(Block::Para("Ingen godkjent situasjonsrapport ennå.".into())),
         }

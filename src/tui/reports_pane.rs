@@ -180,6 +180,74 @@ fn about(r: &Report, lang: Lang) -> String {
     )
 }
 
+/// A report's Markdown as styled text for the pane: headings bold (the first level
+/// in capitals' stead underlined), `**bold**` and `*italic*` as such, list items with
+/// a bullet, tables in aligned columns, rules as a line; the marks themselves are not
+/// shown. Each block ends its line, as the writer's lines did.
+pub fn formatted(text: &str, t: &super::theme::Theme, width: usize) -> Vec<(String, Style)> {
+    use crate::doc::markdown::{blocks, MdBlock, Run};
+    use ratatui::style::Modifier;
+    use unicode_width::UnicodeWidthStr;
+    let styled = |runs: &[Run], base: Style| -> Vec<(String, Style)> {
+        runs.iter()
+            .map(|r| {
+                let mut st = base;
+                if r.bold {
+                    st = st.add_modifier(Modifier::BOLD);
+                }
+                if r.italic {
+                    st = st.add_modifier(Modifier::ITALIC);
+                }
+                (safe(&r.text).into_owned(), st)
+            })
+            .collect()
+    };
+    let mut out: Vec<(String, Style)> = Vec::new();
+    for b in blocks(text) {
+        match b {
+            MdBlock::Heading(level, runs) => {
+                let mut st = t.heading.add_modifier(Modifier::BOLD);
+                if level == 1 {
+                    st = st.add_modifier(Modifier::UNDERLINED);
+                }
+                out.extend(styled(&runs, st));
+            }
+            MdBlock::Para(runs) => out.extend(styled(&runs, t.base)),
+            MdBlock::Item(marker, runs) => {
+                out.push((format!("  {marker} "), t.key));
+                out.extend(styled(&runs, t.base));
+            }
+            MdBlock::Table { head, rows } => {
+                let cols = head.len().max(rows.iter().map(Vec::len).max().unwrap_or(0));
+                let mut w = vec![0usize; cols];
+                for row in std::iter::once(&head).chain(&rows) {
+                    for (i, c) in row.iter().enumerate() {
+                        w[i] = w[i].max(c.width());
+                    }
+                }
+                let line = |row: &Vec<String>| {
+                    let cells: Vec<String> = (0..cols)
+                        .map(|i| {
+                            let c = row.get(i).map_or("", String::as_str);
+                            format!("{c}{}", " ".repeat(w[i].saturating_sub(c.width())))
+                        })
+                        .collect();
+                    safe(&cells.join("  ")).into_owned()
+                };
+                out.push((line(&head), t.heading.add_modifier(Modifier::BOLD)));
+                for row in &rows {
+                    out.push(("\n".into(), t.base));
+                    out.push((line(row), t.base));
+                }
+            }
+            MdBlock::Rule => out.push(("─".repeat(width.min(40)), t.border)),
+            MdBlock::Blank => {}
+        }
+        out.push(("\n".into(), t.base));
+    }
+    out
+}
+
 /// What a report's change says in the status line.
 fn said(lang: Lang, result: crate::app::Result<(Report, LogEntry)>) -> crate::app::Result<String> {
     let (r, _) = result?;
@@ -368,7 +436,7 @@ impl Pane for ReportsPane {
             if r.status == ReportStatus::Returned && !r.comment.is_empty() {
                 segs.push((format!("{}: «{}»\n\n", s.returned_because, safe(&r.comment)), t.error));
             }
-            segs.push((safe(&r.text).into_owned(), t.base));
+            segs.extend(formatted(&r.text, t, text_area.width as usize));
             let mut lines = vec![Line::from(Span::styled("─".repeat(text_area.width as usize), t.border))];
             lines.extend(wrap(&segs, text_area.width as usize).into_iter().skip(self.scroll));
             self.text_height.set(text_area.height as usize);

@@ -720,15 +720,19 @@ impl Pane for TaskBoard {
                 let sel = (cx.focused && c == self.column).then_some(self.row);
                 // A card takes two lines when its title would not fit beside who and
                 // when: scroll so that the selected one shows whole.
-                let cards: Vec<Vec<Line>> = self.columns[c]
-                    .iter()
-                    .enumerate()
-                    // (a column short of its width: a gap between the columns)
-                    .map(|(r, &i)| {
-                        board_card(&self.list.items[i], now, rect.width.saturating_sub(1), sel == Some(r), cx)
+                // Only the cards that can be on screen are made (10,000 tasks cost the
+                // same as 20): at most `height` above the selected one and below it.
+                let len = self.columns[c].len();
+                let at = sel.unwrap_or(0).min(len.saturating_sub(1));
+                let (lo, hi) = (at.saturating_sub(height), (at + height + 1).min(len));
+                let cards: Vec<Vec<Line>> = (lo..hi)
+                    .map(|r| {
+                        let task = &self.list.items[self.columns[c][r]];
+                        // (a column short of its width: a gap between the columns)
+                        board_card(task, now, rect.width.saturating_sub(1), sel == Some(r), cx)
                     })
                     .collect();
-                let mut first = sel.unwrap_or(0).min(cards.len().saturating_sub(1));
+                let mut first = at - lo;
                 let mut used = cards.get(first).map_or(0, Vec::len);
                 while first > 0 && used + cards[first - 1].len() <= height {
                     first -= 1;

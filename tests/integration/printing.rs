@@ -77,4 +77,6 @@ fn the_binder_and_an_incident_print_as_pdf_with_norwegian_letters_headers_and_pa
     ] {
         assert!(text.contains(expected), "the incident print lacks {expected:?}:\n{text}");
     }
+    // The sitrep is printed as formatted text: its headings and bold as such, not as marks.
+    assert!(!text.contains("**") && !text.contains("## "), "Markdown marks on paper:\n{text}");
 }

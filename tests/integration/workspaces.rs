@@ -469,6 +469,9 @@ fn a_sitrep_is_written_approved_and_shown_to_the_crisis_leader() {
         s.contains("Siste situasjonsrapport") && s.contains("36 beboere evakuert") && s.contains("godkjent"),
         "{s}"
     );
+    // Shown as formatted text, not as the marks it was typed with.
+    assert!(s.contains("Hendelse: Flom i Lågen") && s.contains("1. Situasjonsbeskrivelse"), "{s}");
+    assert!(!s.contains("**Hendelse:**") && !s.contains("## 1."), "no Markdown marks:\n{s}");
 }
 
 #[test]
