@@ -108,12 +108,11 @@ pub fn entry_lines(
 fn fit(s: &str, cols: usize) -> String {
     let mut out = String::new();
     let mut w = 0;
-    for c in s.chars() {
-        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+    for (g, cw) in crate::text::graphemes_with_width(s) {
         if w + cw > cols {
             break;
         }
-        out.push(c);
+        out.push_str(g);
         w += cw;
     }
     out.push_str(&" ".repeat(cols - w));

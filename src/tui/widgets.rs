@@ -53,12 +53,11 @@ pub fn cut(mut line: Line<'static>, width: u16) -> Line<'static> {
         let room = (width as usize).saturating_sub(used);
         let mut part = String::new();
         let mut pw = 0;
-        for ch in span.content.chars() {
-            let w = unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
+        for (g, w) in crate::text::graphemes_with_width(&span.content) {
             if pw + w + 1 > room {
                 break;
             }
-            part.push(ch);
+            part.push_str(g);
             pw += w;
         }
         if room > 0 {

@@ -51,16 +51,16 @@ pub fn wrap(segments: &[(String, Style)], width: usize) -> Vec<Line<'static>> {
                     continue;
                 }
                 // a word longer than the line: break it between characters
+                // (by grapheme: an emoji with its skin tone is never split)
                 let mut chunk = String::new();
-                for c in word.chars() {
-                    let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+                for (g, cw) in crate::text::graphemes_with_width(word) {
                     if used + cw > width {
                         if !chunk.is_empty() {
                             current.push(Span::styled(std::mem::take(&mut chunk), *style));
                         }
                         flush(&mut current, &mut used, &mut lines);
                     }
-                    chunk.push(c);
+                    chunk.push_str(g);
                     used += cw;
                 }
                 if !chunk.is_empty() {

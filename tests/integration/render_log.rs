@@ -766,3 +766,60 @@ fn the_log_is_read_by_time_said_with_dates_and_without_automatic_entries() {
     let again = screen(&ui, 100, 30);
     assert!(!again.contains("Oppgave 1 opprettet") && again.contains("etter tid"), "remembered:\n{again}");
 }
+
+/// Emoji with skin tones and ZWJ families, flags, CJK and combining accents, cut and
+/// wrapped in narrow panes: every cell belongs to a whole character (no lone skin tone
+/// left to haunt the screen) and every pane's right border stands where it should.
+#[test]
+fn emoji_flags_cjk_and_accents_keep_the_borders_straight() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = session(&dir);
+    let i = incident(&mut s, "Flom 🇳🇴 i Lågen", false, utc(7, 0));
+    let texts = [
+        "👍🏽 Mottatt fra 东京 partnerkommune, familie 👨‍👩‍👧 evakuert til skolen 🏫",
+        "Café Ålesund: re\u{301}servert 👩🏽‍🚒 brannkonstabel og 🇸🇪 svensk mannskap på stedet nå",
+        "東京都の職員が到着しました 👍🏽👍🏽👍🏽👍🏽👍🏽👍🏽👍🏽👍🏽👍🏽👍🏽👍🏽👍🏽",
+    ];
+    for (n, text) in texts.iter().enumerate() {
+        add(&mut s, &i, utc(8, n as u32), text);
+        let title = format!("{text} oppgave {n}");
+        s.add_task(
+            &i,
+            sitroom::domain::task::NewTask {
+                title, assignee: Some("👩🏽‍🚒 Åse".into()), ..Default::default()
+            },
+        )
+        .unwrap();
+    }
+    let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    for ws in [KeyCode::F(5), KeyCode::F(6), KeyCode::F(9)] {
+        ui.on_key(key(ws));
+        for (w, h) in [(80, 24), (97, 30), (123, 31)] {
+            let t = draw(&ui, w, h);
+            let b = t.backend().buffer();
+            for y in 0..h {
+                for x in 0..w {
+                    let sym = b[(x, y)].symbol();
+                    let lone = sym.chars().all(|c| {
+                        ('\u{1F3FB}'..='\u{1F3FF}').contains(&c) || c == '\u{200D}' || c == '\u{301}'
+                    });
+                    assert!(
+                        sym.is_empty() || !lone,
+                        "a lone modifier {sym:?} at {x},{y} ({w}×{h}):\n{}",
+                        crate::common::buffer_text(b)
+                    );
+                }
+                // A row that starts a pane on the left ends one on the right.
+                let first = b[(0, y)].symbol();
+                if ["│", "┌", "└", "▶"].contains(&first) {
+                    let last = b[(w - 1, y)].symbol();
+                    assert!(
+                        ["│", "┐", "┘"].contains(&last),
+                        "row {y} ends in {last:?} ({w}×{h}):\n{}",
+                        crate::common::buffer_text(b)
+                    );
+                }
+            }
+        }
+    }
+}
