@@ -120,6 +120,15 @@ pub fn sort_key(s: &str) -> String {
     out
 }
 
+/// The user-perceived characters of `s` with the columns each takes: an emoji with its
+/// skin tone, a family joined with ZWJ, a flag, a letter with combining accents are one
+/// each, measured whole. Cutting or wrapping by these never leaves a stray modifier on
+/// screen (a lone 🏽 that stays until the screen is redrawn).
+pub fn graphemes_with_width(s: &str) -> impl Iterator<Item = (&str, usize)> {
+    use unicode_segmentation::UnicodeSegmentation;
+    s.graphemes(true).map(|g| (g, unicode_width::UnicodeWidthStr::width(g)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,13 +172,4 @@ mod tests {
         assert_eq!(fold("Høyjord"), "hoyjord");
         assert_eq!(fold("ǣ"), fold(&fold("ǣ")), "decomposed, then mapped");
     }
-}
-
-/// The user-perceived characters of `s` with the columns each takes: an emoji with its
-/// skin tone, a family joined with ZWJ, a flag, a letter with combining accents are one
-/// each, measured whole. Cutting or wrapping by these never leaves a stray modifier on
-/// screen (a lone 🏽 that stays until the screen is redrawn).
-pub fn graphemes_with_width(s: &str) -> impl Iterator<Item = (&str, usize)> {
-    use unicode_segmentation::UnicodeSegmentation;
-    s.graphemes(true).map(|g| (g, unicode_width::UnicodeWidthStr::width(g)))
 }
