@@ -63,10 +63,25 @@ impl CardsPane {
         let mut lines =
             vec![format!("«{}»: {} {}", card.title, card.items.len(), lang.pick("oppgaver", "tasks"))];
         lines.extend(card.items.iter().map(|i| format!("  · {}", i.text)));
+        // Activated before in this incident: said, and confirming activates it again
+        // (the TUI's way of the CLI's --again).
+        let before = cx.session.store.card_activated(&card.name, &incident).ok().flatten();
+        if let Some(at) = before {
+            let when = at.with_timezone(&chrono::Local).format("%H:%M");
+            lines.insert(
+                0,
+                crate::say!(
+                    lang,
+                    "NB: allerede aktivert kl. {when} i denne hendelsen; bekreftes det, lages oppgavene én gang til",
+                    "Note: already activated at {when} in this incident; confirming makes its tasks once more"
+                ),
+            );
+        }
+        let again = before.is_some();
         cx.confirm(Pending::new(
             lang.pick("Aktiver tiltakskortet", "Activate the action card"),
             lines,
-            move |s| s.activate_card(&incident, &name, false).map(|(_, e)| e.text),
+            move |s| s.activate_card(&incident, &name, again).map(|(_, e)| e.text),
         ));
     }
 }

@@ -749,9 +749,15 @@ impl LogPane {
             // focus to the log, where letters are commands.
             // (Without a correction it does nothing, and says so by being used up.)
             Input::Action(Action::Cancel) => {
-                if self.correcting.take().is_some() {
+                if let Some((_, seq)) = self.correcting.take() {
                     self.editor = new_editor();
                     self.edited(cx.session);
+                    let said = crate::say!(
+                        cx.lang,
+                        "Rettingen av #{seq} avbrutt; ingenting skrevet",
+                        "The correction of #{seq} abandoned; nothing written"
+                    );
+                    cx.post(UiEvent::Status(said));
                 }
             }
             Input::Action(a @ (Action::PageUp | Action::PageDown | Action::First | Action::Last)) => {

@@ -106,6 +106,13 @@ impl Pane for ReportEditor {
                 if self.first_unsaved.is_none() || self.save(cx) {
                     cx.post(UiEvent::DataChanged);
                     cx.post(UiEvent::CloseOverlay);
+                    let (n, v) = (self.report.number, self.report.version);
+                    let said = crate::say!(
+                        cx.lang,
+                        "Rapport {n} v{v} lagret og lukket",
+                        "Report {n} v{v} saved and closed"
+                    );
+                    cx.post(UiEvent::Status(said));
                 }
             }
             _ => return Outcome::Ignored,

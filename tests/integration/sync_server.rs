@@ -131,6 +131,14 @@ fn sign_in_is_checked_and_sessions_end() {
     let out = h.try_login(&server.url, "kari", "feil-passord", &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("wrong user name or password"));
+    // In bokmål too, not the server's English.
+    let nb = std::path::Path::new("nb_NO.UTF-8");
+    let out = h.try_login(&server.url, "kari", "feil-passord", &[("LANG", nb)]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("feil brukernavn eller passord for kari"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     h.login(&server.url, "ola");
     #[cfg(unix)]

@@ -28,7 +28,20 @@ pub fn login(
     let client = Client::new(&url)?;
     let origin = session.store.device_id()?;
     let key = session.store.signing_key()?;
-    let answer = runtime()?.block_on(client.login(user, &pw, &session.device, &origin, &key))?;
+    let answer = match runtime()?.block_on(client.login(user, &pw, &session.device, &origin, &key)) {
+        Ok(answer) => answer,
+        // The server says why in English (its protocol's language); a refused sign-in is
+        // said in the user's.
+        Err(client::ClientError::SignedOut(_)) => {
+            return Err(crate::say!(
+                settings.lang,
+                "feil brukernavn eller passord for {user} på {url}",
+                "wrong user name or password for {user} at {url}"
+            )
+            .into())
+        }
+        Err(e) => return Err(e.into()),
+    };
     let login = Login {
         server: url.clone(),
         user: answer.user.clone(),
