@@ -91,6 +91,7 @@ actions! {
     ClearFilter = "clear_filter";
     ToggleSignificant = "toggle_significant";
     Correct = "correct";
+    Copy = "copy";
     Retract = "retract" changes;
     NewIncident = "new_incident";
     CloseIncident = "close_incident";

@@ -142,6 +142,13 @@ pub const LOG: Keys = Keys {
             SIGNIFICANT,
             does(Action::Correct, "Rett valgt loggføring", "Correct the selected entry", "rett", "correct"),
             does(
+                Action::Copy,
+                "Kopier til utklippstavla (via terminalen, OSC 52)",
+                "Copy to the clipboard (through the terminal, OSC 52)",
+                "kopier",
+                "copy",
+            ),
+            does(
                 Action::Retract,
                 "Trekk tilbake valgt loggføring (feilført)",
                 "Take back the selected entry (entered in error)",
@@ -963,6 +970,12 @@ impl LogPane {
                         ),
                     })
                 }));
+            }
+            Action::Copy => {
+                if let Some(r) = self.selected_row() {
+                    let at = r.reported_at.with_timezone(&Local).format("%d.%m %H:%M");
+                    cx.post(UiEvent::Copy(format!("#{} {at} {}: {}", r.seq, r.author, self.model.text(r))));
+                }
             }
             Action::Correct if !self.can_write => return self.handle_entry(Input::Paste, cx),
             Action::Correct => {

@@ -144,6 +144,18 @@ pub fn run(session: Session, look: Look, options: &Options) -> Result<(), String
 
 type Term = Terminal<CrosstermBackend<BufWriter<std::io::Stdout>>>;
 
+/// Hand the terminal text for its clipboard (OSC 52): the terminal, wherever it is
+/// (over SSH too), puts it on the clipboard of the machine the user sits at. Control
+/// characters are left out; base64 keeps the rest intact.
+fn copy_to_clipboard(terminal: &mut Term, text: &str) -> std::io::Result<()> {
+    use base64::Engine;
+    let clean: String = text.chars().filter(|c| *c == '\n' || !c.is_control()).collect();
+    let encoded = base64::engine::general_purpose::STANDARD.encode(clean.as_bytes());
+    let out = terminal.backend_mut();
+    write!(out, "\x1b]52;c;{encoded}\x07")?;
+    out.flush()
+}
+
 /// Is more input already there? (A zero timeout would not even look at the terminal:
 /// the poll(2) source checks only while time is left, so give it a microsecond.)
 fn more_waiting() -> std::io::Result<bool> {
@@ -244,6 +256,9 @@ fn event_loop(terminal: &mut Term, ui: &mut Ui, exit_after_first_frame: bool) ->
                 redraw.forget();
             }
             redraw.draw(terminal, ui.scroll_rows(), |f| ui.render(f, chrono::Local::now()))?;
+            if let Some(text) = ui.take_clipboard() {
+                copy_to_clipboard(terminal, &text)?;
+            }
             drawn = Instant::now();
             dirty = false;
             if exit_after_first_frame {

@@ -47,6 +47,8 @@ pub enum UiEvent {
     Confirm(super::confirm::Pending),
     /// The log pane's correction was written: clear the entry line.
     CorrectionSaved,
+    /// Put this text on the clipboard (through the terminal: OSC 52).
+    Copy(String),
     /// A log entry was marked significant (or no longer).
     Marked {
         seq: i64,

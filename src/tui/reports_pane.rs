@@ -41,6 +41,13 @@ pub const KEYS: Keys = Keys {
             does(Action::NewTask, "Ny rapport fra en mal", "New report from a template", "ny", "new"),
             does(Action::EditReport, "Skriv i rapporten", "Write in the report", "skriv", "write"),
             does(Action::SubmitReport, "Send til godkjenning", "Submit for approval", "send", "submit"),
+            does(
+                Action::Copy,
+                "Kopier til utklippstavla (via terminalen, OSC 52)",
+                "Copy to the clipboard (through the terminal, OSC 52)",
+                "kopier",
+                "copy",
+            ),
             does(Action::ApproveReport, "Godkjenn", "Approve", "godkjenn", "approve"),
             does(
                 Action::ReturnReport,
@@ -323,6 +330,11 @@ impl Pane for ReportsPane {
                 }
             }
             Action::SubmitReport => self.step(cx, ReportStep::Submit, None),
+            Action::Copy => {
+                if let Some(r) = self.selected() {
+                    cx.post(UiEvent::Copy(r.text.clone()));
+                }
+            }
             Action::ApproveReport => self.step(cx, ReportStep::Approve, None),
             Action::ReturnReport => {
                 // Ask for the comment only of someone who may return it.

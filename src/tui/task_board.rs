@@ -59,6 +59,13 @@ pub const KEYS: Keys = Keys {
             does(Action::ToggleView, "Tavle eller liste", "Board or list", "tavle/liste", "board/list"),
             does(Action::Details, "Vis oppgaven i sin helhet", "Show the task in full", "vis", "show"),
             does(
+                Action::Copy,
+                "Kopier til utklippstavla (via terminalen, OSC 52)",
+                "Copy to the clipboard (through the terminal, OSC 52)",
+                "kopier",
+                "copy",
+            ),
+            does(
                 Action::MineOnly,
                 "Bare mine oppgaver (av/på)",
                 "Only my tasks (on/off)",
@@ -630,6 +637,18 @@ impl Pane for TaskBoard {
                 }
             }
             Action::NewTask => self.list.ask(Asking::NewTitle, ""),
+            Action::Copy => {
+                if let Some(t) = self.selected() {
+                    let mut text = format!("Oppgave {}: {}", t.number, t.title);
+                    if let Some(a) = &t.assignee {
+                        text.push_str(&format!(" · {a}"));
+                    }
+                    if let Some(d) = t.due {
+                        text.push_str(&format!(" · {}", d.with_timezone(&Local).format("%d.%m %H:%M")));
+                    }
+                    cx.post(UiEvent::Copy(text));
+                }
+            }
             Action::Details => {
                 if let Some(number) = self.selected().map(|t| t.number) {
                     self.detail = Some(Detail { number, from: Vec::new(), history: Vec::new(), scroll: 0 });

@@ -135,6 +135,8 @@ pub struct Ui {
     sync: Option<Background>,
     /// How sync stood at the last look: what the title bar shows.
     sync_view: Option<SyncState>,
+    /// Text to hand the terminal's clipboard (OSC 52) with the next frame.
+    clipboard: Option<String>,
 }
 
 impl Ui {
@@ -180,6 +182,7 @@ impl Ui {
             waiting: Vec::new(),
             sync: None,
             sync_view: None,
+            clipboard: None,
         };
         ui.show_workspace(0);
         match ui.session.default_incident()? {
@@ -323,6 +326,11 @@ impl Ui {
     pub fn scroll_rows(&self) -> Option<std::ops::Range<u16>> {
         let log = self.desk.as_ref().map(|d| &d.log)?;
         (self.overlays.is_empty() && self.shown().contains(&PaneKind::Log)).then(|| log.list_rows())
+    }
+
+    /// The text to put on the clipboard, once: the event loop writes it to the terminal.
+    pub fn take_clipboard(&mut self) -> Option<String> {
+        self.clipboard.take()
     }
 
     pub fn should_quit(&self) -> bool {
@@ -567,6 +575,14 @@ impl Ui {
                 }
             }
             UiEvent::Confirm(pending) => self.overlays.push(Box::new(Confirm::new(pending))),
+            UiEvent::Copy(text) => {
+                let n = text.chars().count();
+                self.set_status(
+                    crate::say!(self.lang, "Kopiert ({n} tegn)", "Copied ({n} characters)"),
+                    false,
+                );
+                self.clipboard = Some(text);
+            }
             UiEvent::Marked { seq, significant } => {
                 if let Some(desk) = &mut self.desk {
                     desk.log.marked(seq, significant);

@@ -378,3 +378,31 @@ fn a_bad_keymap_theme_or_workspace_file_is_a_warning_and_the_tui_starts() {
     let out = h.run(&["--theme", "neon", "--keymap", "emacs", "log", "list"]);
     assert!(out.status.success());
 }
+
+/// `y` on the selected entry copies it to the clipboard through the terminal (OSC 52):
+/// tmux, with set-clipboard on, takes it into its paste buffer, as a terminal over SSH
+/// would put it on the clipboard of the machine the user sits at.
+#[test]
+fn the_selected_entry_is_copied_through_the_terminal() {
+    let h = Home::new();
+    h.ok(&["incident", "new", "--title", "Flom i Lågen"]);
+    h.ok(&["log", "add", "Vannstanden i Lågen steg 40 cm – måling ved Bøen"]);
+    let t = Tmux::new();
+    t.start(&h, "--lang nb");
+    t.tmux(&["set-option", "-g", "set-clipboard", "on"]);
+    t.wait_for("Ny loggføring");
+    t.keys(&["Tab", "y"]);
+    t.wait_for("Kopiert");
+    let start = std::time::Instant::now();
+    loop {
+        let buffer = String::from_utf8_lossy(&t.tmux(&["show-buffer"]).stdout).into_owned();
+        if buffer.contains("Vannstanden i Lågen steg 40 cm – måling ved Bøen") {
+            assert!(buffer.starts_with("#1 "), "{buffer}");
+            break;
+        }
+        assert!(start.elapsed() < WAIT, "the clipboard never got it: {buffer:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    t.keys(&["C-q"]);
+    t.wait_exit();
+}
