@@ -77,6 +77,7 @@ strings! {
     significant_only: "bare vesentlige", "significant only";
     tasks: "Oppgaver", "Tasks";
     open_tasks: "åpne", "open";
+    open_one: "åpen", "open";
     overdue: "forsinket", "overdue";
     no_tasks: "Ingen oppgaver ennå. n lager en, eller t på en loggføring.", "No tasks yet. n makes one, or t on a log entry.";
     new_task: "Ny oppgave", "New task";

@@ -247,7 +247,8 @@ impl Pane for MediaQueue {
         let now = cx.now.with_timezone(&Utc);
         let open = self.list.items.iter().filter(|m| m.status.is_open()).count();
         let late = self.list.items.iter().filter(|m| matches!(m.urgency(now), Urgency::Passed(_))).count();
-        let mut title = vec![Span::styled(format!(" {} · {open} {} ", s.media, s.open_tasks), t.heading)];
+        let word = if open == 1 { s.open_one } else { s.open_tasks };
+        let mut title = vec![Span::styled(format!(" {} · {open} {word} ", s.media), t.heading)];
         if late > 0 {
             title.push(Span::styled(format!(" {late} {} ", s.past_deadline), t.error));
         }

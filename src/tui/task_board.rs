@@ -708,7 +708,8 @@ impl Pane for TaskBoard {
         let now = cx.now.with_timezone(&Utc);
         let open = self.list.items.iter().filter(|t| t.status.is_open()).count();
         let late = self.list.items.iter().filter(|t| t.is_overdue(now)).count();
-        let mut title = vec![Span::styled(format!(" {} · {open} {} ", s.tasks, s.open_tasks), t.heading)];
+        let word = if open == 1 { s.open_one } else { s.open_tasks };
+        let mut title = vec![Span::styled(format!(" {} · {open} {word} ", s.tasks), t.heading)];
         if self.mine.is_some() {
             title.push(Span::styled(format!("[{}] ", lang.pick("mine", "mine")), t.key));
         }
