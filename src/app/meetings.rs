@@ -154,22 +154,17 @@ impl Session {
     /// and the tasks made from the meeting's entries.
     fn minutes(&self, incident: &Incident, m: &Meeting) -> Result<String> {
         let tag = m.tag();
-        let entries: Vec<LogEntry> = self
-            .store
-            .entries(incident)?
-            .into_iter()
-            .filter(|e| e.tags.contains(&tag) && e.kind != EntryKind::Auto)
-            .collect();
+        let all = self.store.entries(incident)?;
         // When it really began: the moment it was started (its automatic entry), not
         // the time it was planned for, which is said beside it when they differ.
         let started_text = format!("{} startet", name(m));
-        let started = self
-            .store
-            .entries(incident)?
-            .into_iter()
+        let started = all
+            .iter()
             .filter(|e| e.kind == EntryKind::Auto && e.text.starts_with(&started_text))
             .map(|e| e.reported_at)
             .next_back();
+        let entries: Vec<LogEntry> =
+            all.into_iter().filter(|e| e.tags.contains(&tag) && e.kind != EntryKind::Auto).collect();
         let local = |t: chrono::DateTime<Utc>| t.with_timezone(&Local);
         let held = match started {
             Some(at)

@@ -219,6 +219,14 @@ pub const HELP: Meaning = does(Action::Help, "Vis hjelp", "Show help", "hjelp", 
 pub const INCIDENTS: Meaning =
     does(Action::Incidents, "Bytt hendelse", "Switch incident", "hendelser", "incidents");
 
+pub const COPY: Meaning = does(
+    Action::Copy,
+    "Kopier til utklippstavla (via terminalen, OSC 52)",
+    "Copy to the clipboard (through the terminal, OSC 52)",
+    "kopier",
+    "copy",
+);
+
 /// Moving in a list (what `tui::list::List` and `widgets::move_selection` do).
 pub const LIST: &[Meaning] = &[UP, DOWN, PAGE_UP, PAGE_DOWN, FIRST, LAST];
 /// Help and switching incident, which every pane offers on keys of its own too.

@@ -5,6 +5,7 @@
 
 use super::action::{Action, Input};
 use super::keymap::Context;
+use super::line_edit::LineEdit;
 use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx};
 use super::widgets::{cut, list_window, pane_block};
 use crate::app::Session;
@@ -23,7 +24,7 @@ const SHOWN: usize = 500;
 pub struct ContactsPane {
     contacts: Vec<Contact>,
     index: SearchIndex,
-    query: String,
+    query: LineEdit,
     matches: Vec<usize>,
     row: usize,
     fresh: Freshness,
@@ -36,7 +37,7 @@ impl ContactsPane {
         ContactsPane {
             contacts: Vec::new(),
             index: SearchIndex::default(),
-            query: String::new(),
+            query: LineEdit::default(),
             matches: Vec::new(),
             row: 0,
             fresh: Freshness::new("contact"),
@@ -53,13 +54,13 @@ impl ContactsPane {
     }
 
     fn search(&mut self) {
-        self.matches = self.index.search(&self.query, SHOWN);
+        self.matches = self.index.search(self.query.text(), SHOWN);
         self.row = self.row.min(self.matches.len().saturating_sub(1));
     }
 
     /// The query as typed (for tests and the title).
     pub fn query(&self) -> &str {
-        &self.query
+        self.query.text()
     }
 
     pub fn shown(&self) -> Vec<&Contact> {
@@ -76,7 +77,7 @@ impl Pane for ContactsPane {
     fn handle(&mut self, input: Input, _cx: &mut Cx<'_>) -> Outcome {
         let last = self.matches.len().saturating_sub(1);
         match input {
-            Input::Edit(key) if super::prompt::edit(&mut self.query, &key) => {
+            Input::Edit(key) if self.query.key(&key) => {
                 self.row = 0;
                 self.search();
             }
@@ -100,7 +101,7 @@ impl Pane for ContactsPane {
     }
 
     fn paste(&mut self, text: &str, _cx: &mut Cx<'_>) -> Outcome {
-        self.query.extend(text.chars().filter(|c| !c.is_control()));
+        self.query.insert(text);
         self.search();
         Outcome::Consumed
     }
@@ -138,10 +139,11 @@ impl Pane for ContactsPane {
             Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(detail_h)])
                 .areas(inner);
         f.render_widget(
-            Paragraph::new(Line::from(vec![
-                Span::styled(Text::new("Søk: ", "Search: ").get(lang), t.heading),
-                Span::styled(format!("{}▏", safe_line(&self.query)), t.base),
-            ])),
+            Paragraph::new(Line::from(
+                std::iter::once(Span::styled(Text::new("Søk: ", "Search: ").get(lang), t.heading))
+                    .chain(self.query.spans(t.base, t.base))
+                    .collect::<Vec<_>>(),
+            )),
             query,
         );
         let rows: Vec<Line<'static>> = self

@@ -1,7 +1,7 @@
 //! The incident log pane: the log list above, the entry line below (focused from the
 //! start, so the logger just types), and the filter line between them while filtering.
 
-use super::action::{does, Keys, Meaning, AROUND, DOWN, PAGE_DOWN, PAGE_UP, UP};
+use super::action::{does, Keys, Meaning, AROUND, COPY, DOWN, PAGE_DOWN, PAGE_UP, UP};
 use super::action::{Action, Input};
 use super::confirm::Pending;
 use super::entry_lines::{entry_lines, MEASURE};
@@ -141,13 +141,7 @@ pub const LOG: Keys = Keys {
             does(Action::ClearFilter, "Fjern filteret", "Clear the filter", "fjern filter", "clear filter"),
             SIGNIFICANT,
             does(Action::Correct, "Rett valgt loggføring", "Correct the selected entry", "rett", "correct"),
-            does(
-                Action::Copy,
-                "Kopier til utklippstavla (via terminalen, OSC 52)",
-                "Copy to the clipboard (through the terminal, OSC 52)",
-                "kopier",
-                "copy",
-            ),
+            COPY,
             does(
                 Action::Retract,
                 "Trekk tilbake valgt loggføring (feilført)",
@@ -582,13 +576,7 @@ impl LogPane {
                 if self.load_new(cx.session).is_err() || self.model.by_seq(entry.seq).is_none() {
                     self.model.push_entry(&entry, self.correcting.map(|c| c.1));
                 }
-                self.editor = new_editor();
-                self.started_at = None;
-                self.significant_draft = false;
-                self.correcting = None;
-                self.unsaved_edits = 0;
-                self.first_unsaved = None;
-                self.anchor = None;
+                self.clear_entry();
                 let s = cx.strings();
                 cx.post(UiEvent::Status(format!("{} #{}", s.saved, entry.seq)));
             }
@@ -806,6 +794,13 @@ impl LogPane {
     /// The correction in the entry line was written (confirmed): start afresh.
     pub fn correction_saved(&mut self, session: &Session) {
         let _ = self.load_new(session);
+        self.clear_entry();
+        session.save_draft(&self.incident, None).ok();
+    }
+
+    /// An empty entry line after an entry was written: no draft, no correction, the
+    /// list following the newest again.
+    fn clear_entry(&mut self) {
         self.editor = new_editor();
         self.started_at = None;
         self.significant_draft = false;
@@ -813,7 +808,6 @@ impl LogPane {
         self.unsaved_edits = 0;
         self.first_unsaved = None;
         self.anchor = None;
-        session.save_draft(&self.incident, None).ok();
     }
 
     fn focus_log(&mut self) {

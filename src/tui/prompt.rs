@@ -49,16 +49,6 @@ pub enum Answer<K> {
     Dropped,
 }
 
-/// Typing into a one-line text that has no cursor of its own (kept for callers that
-/// hold a plain `String`): a character is added at the end, Backspace takes the last
-/// one away. Whether the text changed.
-pub fn edit(text: &mut String, key: &crossterm::event::KeyEvent) -> bool {
-    let mut line = LineEdit::new(std::mem::take(text));
-    let changed = line.key(key);
-    *text = line.take();
-    changed
-}
-
 impl<K: Copy> Prompt<K> {
     /// A question whose answer starts as `text` and is typed on (a list's name and
     /// `: `, for the message after it).

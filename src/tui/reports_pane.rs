@@ -3,7 +3,7 @@
 //! only the situation report the staff should read: the newest approved one (else the
 //! newest in the works), read-only.
 
-use super::action::{does, Keys, AROUND, DOWN, FIRST, LAST, PAGE_DOWN, PAGE_UP, UP};
+use super::action::{does, Keys, AROUND, COPY, DOWN, FIRST, LAST, PAGE_DOWN, PAGE_UP, UP};
 use super::action::{Action, Input};
 use super::confirm::Pending;
 use super::keymap::Context;
@@ -41,13 +41,7 @@ pub const KEYS: Keys = Keys {
             does(Action::NewTask, "Ny rapport fra en mal", "New report from a template", "ny", "new"),
             does(Action::EditReport, "Skriv i rapporten", "Write in the report", "skriv", "write"),
             does(Action::SubmitReport, "Send til godkjenning", "Submit for approval", "send", "submit"),
-            does(
-                Action::Copy,
-                "Kopier til utklippstavla (via terminalen, OSC 52)",
-                "Copy to the clipboard (through the terminal, OSC 52)",
-                "kopier",
-                "copy",
-            ),
+            COPY,
             does(Action::ApproveReport, "Godkjenn", "Approve", "godkjenn", "approve"),
             does(
                 Action::ReturnReport,

@@ -6,6 +6,7 @@ use super::action::{does, Keys, AROUND, LIST};
 use super::action::{Action, Input};
 use super::confirm::Pending;
 use super::keymap::Context;
+use super::line_edit::LineEdit;
 use super::pane::{Cx, Freshness, Outcome, Pane, RenderCx};
 use super::widgets::{list_window, move_selection, pane_block};
 use crate::app::Session;
@@ -58,7 +59,7 @@ pub const KEYS: Keys = Keys {
 pub struct ResourcesPane {
     resources: Vec<Resource>,
     /// The search being typed (Some while the search line is open) and what it keeps.
-    query: Option<String>,
+    query: Option<LineEdit>,
     kept: String,
     row: usize,
     can_change: bool,
@@ -82,7 +83,7 @@ impl ResourcesPane {
 
     /// The resources the search keeps, in order.
     fn shown(&self) -> Vec<&Resource> {
-        let words: Vec<String> = crate::text::fold(self.query.as_deref().unwrap_or(&self.kept))
+        let words: Vec<String> = crate::text::fold(self.query.as_ref().map_or(&*self.kept, LineEdit::text))
             .split_whitespace()
             .map(String::from)
             .collect();
@@ -122,9 +123,11 @@ impl Pane for ResourcesPane {
     fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
         if let Some(q) = &mut self.query {
             match input {
-                Input::Edit(k) if super::prompt::edit(q, &k) => {}
+                Input::Edit(k) if q.key(&k) => {}
                 Input::Edit(_) => return Outcome::Ignored,
-                Input::Action(Action::Confirm) => self.kept = self.query.take().unwrap_or_default(),
+                Input::Action(Action::Confirm) => {
+                    self.kept = self.query.take().map(|mut q| q.take()).unwrap_or_default()
+                }
                 Input::Action(Action::Cancel) => {
                     self.query = None;
                     self.kept.clear();
@@ -136,7 +139,7 @@ impl Pane for ResourcesPane {
         }
         let Input::Action(action) = input else { return Outcome::Ignored };
         if action == Action::Search {
-            self.query = Some(self.kept.clone());
+            self.query = Some(LineEdit::new(self.kept.clone()));
             return Outcome::Consumed;
         }
         let len = self.shown().len();
@@ -178,15 +181,13 @@ impl Pane for ResourcesPane {
         let block = pane_block(vec![Span::styled(title, t.heading)], cx);
         let mut inner = block.inner(area);
         f.render_widget(block, area);
-        let searching = self.query.as_deref().unwrap_or(&self.kept);
         if self.query.is_some() || !self.kept.is_empty() {
-            let line = Line::from(vec![
-                Span::styled(Text::new("Søk: ", "Search: ").get(lang), t.heading),
-                Span::styled(
-                    format!("{}{}", safe_line(searching), if self.query.is_some() { "▏" } else { "" }),
-                    t.base,
-                ),
-            ]);
+            let mut spans = vec![Span::styled(Text::new("Søk: ", "Search: ").get(lang), t.heading)];
+            match &self.query {
+                Some(q) => spans.extend(q.spans(t.base, t.base)),
+                None => spans.push(Span::styled(safe_line(&self.kept).into_owned(), t.base)),
+            }
+            let line = Line::from(spans);
             f.render_widget(Paragraph::new(line), Rect { height: 1, ..inner });
             inner.y += 1;
             inner.height = inner.height.saturating_sub(1);

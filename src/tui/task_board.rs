@@ -3,7 +3,7 @@
 //! stand out. The state machine and the permission table decide what may happen; the
 //! board only asks.
 
-use super::action::{does, Keys, AROUND, DOWN, FIRST, LAST, UP};
+use super::action::{does, Keys, Meaning, AROUND, COPY, DOWN, FIRST, LAST, UP};
 use super::action::{Action, Input};
 use super::confirm::Pending;
 use super::keymap::Context;
@@ -23,6 +23,15 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
+
+/// The status keys and assigning, the same on the board and in a task shown in full.
+const STATUS_AND_ASSIGN: &[Meaning] = &[
+    does(Action::StatusNew, "Status: ny", "Status: new", "ny", "new"),
+    does(Action::StatusStarted, "Status: pågår", "Status: in progress", "pågår", "in progress"),
+    does(Action::StatusDone, "Status: utført", "Status: done", "utført", "done"),
+    does(Action::StatusCancelled, "Status: avbrutt", "Status: cancelled", "avbrutt", "cancelled"),
+    does(Action::AssignTask, "Tildel oppgaven", "Assign the task", "tildel", "assign"),
+];
 
 /// What the keys do on the task board.
 pub const KEYS: Keys = Keys {
@@ -50,21 +59,10 @@ pub const KEYS: Keys = Keys {
                 "flytt ←",
                 "move ←",
             ),
-            does(Action::StatusNew, "Status: ny", "Status: new", "ny", "new"),
-            does(Action::StatusStarted, "Status: pågår", "Status: in progress", "pågår", "in progress"),
-            does(Action::StatusDone, "Status: utført", "Status: done", "utført", "done"),
-            does(Action::StatusCancelled, "Status: avbrutt", "Status: cancelled", "avbrutt", "cancelled"),
             does(Action::NewTask, "Ny oppgave", "New task", "ny", "new"),
-            does(Action::AssignTask, "Tildel oppgaven", "Assign the task", "tildel", "assign"),
             does(Action::ToggleView, "Tavle eller liste", "Board or list", "tavle/liste", "board/list"),
             does(Action::Details, "Vis oppgaven i sin helhet", "Show the task in full", "vis", "show"),
-            does(
-                Action::Copy,
-                "Kopier til utklippstavla (via terminalen, OSC 52)",
-                "Copy to the clipboard (through the terminal, OSC 52)",
-                "kopier",
-                "copy",
-            ),
+            COPY,
             does(
                 Action::MineOnly,
                 "Bare mine oppgaver (av/på)",
@@ -73,6 +71,7 @@ pub const KEYS: Keys = Keys {
                 "only mine",
             ),
         ],
+        STATUS_AND_ASSIGN,
         AROUND,
     ],
     hints: &[
@@ -112,7 +111,6 @@ pub const DETAIL: Keys = Keys {
                 "beskrivelse",
                 "description",
             ),
-            does(Action::AssignTask, "Tildel oppgaven", "Assign the task", "tildel", "assign"),
             does(Action::MoveRight, "Flytt til neste status", "Move to the next status", "flytt →", "move →"),
             does(
                 Action::MoveLeft,
@@ -121,11 +119,8 @@ pub const DETAIL: Keys = Keys {
                 "flytt ←",
                 "move ←",
             ),
-            does(Action::StatusNew, "Status: ny", "Status: new", "ny", "new"),
-            does(Action::StatusStarted, "Status: pågår", "Status: in progress", "pågår", "in progress"),
-            does(Action::StatusDone, "Status: utført", "Status: done", "utført", "done"),
-            does(Action::StatusCancelled, "Status: avbrutt", "Status: cancelled", "avbrutt", "cancelled"),
         ],
+        STATUS_AND_ASSIGN,
         AROUND,
     ],
     hints: &[
