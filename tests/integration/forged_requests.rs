@@ -815,3 +815,42 @@ fn a_push_in_reverse_order_is_placed_as_far_as_a_few_passes_go_and_the_rest_refu
         assert!(reason(&answer, op.id).contains("does not follow"), "{}", reason(&answer, op.id));
     }
 }
+
+/// A task's deadline, priority and description merge like its status (issue 14): the
+/// server judges them the same way. An information officer, whose role may not manage
+/// tasks, and another organisation's administrator are refused; the crisis leader's
+/// change reaches the others.
+#[test]
+fn a_tasks_deadline_priority_and_description_are_judged_like_its_status() {
+    let w = world();
+    let incident = json_of(&w.kari, &["incident", "list", "--json"])[0]["id"].as_str().unwrap().to_string();
+    let task = json_of(&w.kari, &["task", "list", "--json"])[0]["id"].as_str().unwrap().to_string();
+    let fields = json!({"priority": "kritisk", "due": 1, "description": "skrevet av en som ikke får"});
+    let per = Home::new();
+    per.login(&w.server.url, "per");
+    per.ok(&["sync"]);
+    let (token, origin) = session(&per);
+    let dev = device(&per);
+    let by_logger = forged(Kind::Task, Action::Set, &task, &incident, fields.clone(), ("per", &origin, &dev));
+    let (atoken, aorigin) = session(&w.attacker);
+    let adev = device(&w.attacker);
+    let by_other_org =
+        forged(Kind::Task, Action::Set, &task, &incident, fields, ("b_admin", &aorigin, &adev));
+    let (l, a) = (by_logger.id, by_other_org.id);
+    let answer = push(&w.server, &token, vec![by_logger]);
+    assert!(
+        reason(&answer, l).contains("may not"),
+        "an information officer may not change a task: {:?}",
+        answer.refused
+    );
+    let answer = push(&w.server, &atoken, vec![by_other_org]);
+    assert!(reason(&answer, a).contains("another organisation"), "{}", reason(&answer, a));
+    w.kari.ok(&["task", "set", "1", "--priority", "høy", "--description", "Diesel til 12 timer"]);
+    w.kari.ok(&["sync"]);
+    w.bjorn.ok(&["sync"]);
+    let t = &json_of(&w.bjorn, &["task", "list", "--json"])[0];
+    assert_eq!(
+        (t["priority"].as_str(), t["description"].as_str()),
+        (Some("høy"), Some("Diesel til 12 timer"))
+    );
+}
