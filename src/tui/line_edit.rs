@@ -106,15 +106,19 @@ impl LineEdit {
             KeyCode::Char('f') if alt => self.at = self.word_forward(),
             KeyCode::Right if ctrl => self.at = self.word_forward(),
             KeyCode::Backspace => self.delete_to(self.back()),
-            KeyCode::Delete | KeyCode::Char('d') if key.code == KeyCode::Delete || ctrl => {
-                let end = self.forward();
-                self.text.replace_range(self.at..end, "");
-            }
+            KeyCode::Delete => self.delete_forward(),
+            KeyCode::Char('d') if ctrl => self.delete_forward(),
             KeyCode::Left if chord.is_empty() => self.at = self.back(),
             KeyCode::Right if chord.is_empty() => self.at = self.forward(),
             _ => return false,
         }
         true
+    }
+
+    /// Delete the grapheme after the cursor.
+    fn delete_forward(&mut self) {
+        let end = self.forward();
+        self.text.replace_range(self.at..end, "");
     }
 
     /// Delete from `from` (before the cursor) to the cursor.
