@@ -106,7 +106,9 @@ strings! {
     new_only_if_new: "Ctrl-N oppretter en ny, om det virkelig er en ny hendelse.", "Ctrl-N makes a new one, if it really is a new incident.";
     you_are: "Du er", "You are";
     change_user: "Bytt med --user NAVN eller user = \"NAVN\" i config.toml.", "Change it with --user NAME or user = \"NAME\" in config.toml.";
-    log_has_focus: "Loggen har fokus, og bokstaver er kommandoer her ·", "The log has the focus, and letters are commands here ·";
+    log_has_focus: "Loggen har fokus, ikke skrivelinjen: tastene gjorde ingenting ·", "The log has the focus, not the entry line: those keys did nothing ·";
+    list_has_focus: "Skrivelinjen har ikke fokus: tastene gjorde ingenting ·", "The entry line does not have the focus: those keys did nothing ·";
+    next_pane: "neste rute", "next pane";
     back_to_entry: "tilbake til skrivelinjen", "back to the entry line";
     plan_meeting: "Nytt møte (tittel; sak; sak | deltaker, deltaker)", "New meeting (title; item; item | participant, participant)";
 }

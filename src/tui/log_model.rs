@@ -104,6 +104,13 @@ impl LogModel {
     }
 
     /// The row with this seq, wherever the filter stands.
+    /// The number the entry with this id has now (numbers move when entries from a
+    /// replica that was offline take their places by time). Looked for from the end:
+    /// it is asked about entries just written.
+    pub fn seq_of(&self, id: Uuid) -> Option<i64> {
+        self.rows.iter().rev().find(|r| r.id == id).map(|r| r.seq)
+    }
+
     pub fn by_seq(&self, seq: i64) -> Option<&Row> {
         self.index_of(seq).map(|i| &self.rows[i])
     }

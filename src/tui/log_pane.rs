@@ -577,8 +577,7 @@ impl LogPane {
                     self.model.push_entry(&entry, self.correcting.map(|c| c.1));
                 }
                 self.clear_entry();
-                let s = cx.strings();
-                cx.post(UiEvent::Status(format!("{} #{}", s.saved, entry.seq)));
+                cx.post(UiEvent::EntrySaved { id: entry.id, seq: entry.seq });
             }
             Err(e) => cx.post(UiEvent::Error(e.said(cx.lang))),
         }

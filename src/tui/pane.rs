@@ -49,6 +49,11 @@ pub enum UiEvent {
     CorrectionSaved,
     /// Put this text on the clipboard (through the terminal: OSC 52).
     Copy(String),
+    /// A log entry was written from the entry line.
+    EntrySaved {
+        id: uuid::Uuid,
+        seq: i64,
+    },
     /// A log entry was marked significant (or no longer).
     Marked {
         seq: i64,

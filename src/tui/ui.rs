@@ -85,6 +85,10 @@ pub const GLOBAL: Keys = Keys {
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
 const STATUS_FOR: Duration = Duration::from_secs(8);
+/// How long after the last typed character typing counts as still going on. Letters
+/// that reach a list within this pause of typing (after a stray Tab or F4 in the
+/// middle of a sentence) are taken as the rest of the sentence, not as commands.
+pub const TYPING_PAUSE: Duration = Duration::from_millis(1200);
 const POLL_EVERY: Duration = Duration::from_millis(500);
 /// How often due exercise injects and alert escalations are looked for.
 const CHORES_EVERY: Duration = Duration::from_secs(2);
@@ -101,6 +105,17 @@ struct Status {
     text: String,
     level: Level,
     since: Instant,
+    /// A word about where the focus is: gone as soon as the focus moves.
+    while_in: Option<Context>,
+    /// "Saved #4" says which entry by its number, which sync may move: the entry, to
+    /// say its number as it is now.
+    entry: Option<uuid::Uuid>,
+}
+
+impl Status {
+    fn new(text: String, level: Level, since: Instant) -> Status {
+        Status { text, level, since, while_in: None, entry: None }
+    }
 }
 
 pub struct Ui {
@@ -137,6 +152,8 @@ pub struct Ui {
     sync_view: Option<SyncState>,
     /// Text to hand the terminal's clipboard (OSC 52) with the next frame.
     clipboard: Option<String>,
+    /// Until when the user counts as typing (see [`TYPING_PAUSE`]).
+    typing_until: Option<Instant>,
 }
 
 impl Ui {
@@ -183,6 +200,7 @@ impl Ui {
             sync: None,
             sync_view: None,
             clipboard: None,
+            typing_until: None,
         };
         ui.show_workspace(0);
         match ui.session.default_incident()? {
@@ -297,7 +315,7 @@ impl Ui {
                 "{}: {why}",
                 self.lang.pick("Serveren avviste en endring", "The server refused a change")
             );
-            self.status = Some(Status { text, level: Level::Error, since: now });
+            self.status = Some(Status::new(text, Level::Error, now));
         }
         self.sync_view = Some(state);
         true
@@ -317,7 +335,7 @@ impl Ui {
         ));
         let Some(first) = said.first() else { return false };
         let text = if said.len() > 1 { format!("{first} (+{})", said.len() - 1) } else { first.clone() };
-        self.status = Some(Status { text, level: Level::Notice, since: Instant::now() });
+        self.status = Some(Status::new(text, Level::Notice, Instant::now()));
         true
     }
 
@@ -356,9 +374,25 @@ impl Ui {
         self.workspaces.iter().map(|w| w.name.as_str()).collect()
     }
 
+    /// Letters reached a list: say that the focus is there, and how to get back to the
+    /// entry line. Said only while the focus stays where it is.
+    fn say_where_the_focus_is(&mut self, context: Context) {
+        let s = self.lang.strings();
+        let (here, keys, then) = if context == Context::Log {
+            (s.log_has_focus, self.keymap.keys(Context::Log, Action::FocusNext), s.back_to_entry)
+        } else {
+            (s.list_has_focus, self.keymap.keys(Context::Global, Action::NextPane), s.next_pane)
+        };
+        let keys: Vec<String> = keys.iter().map(|c| c.display()).collect();
+        let text = format!("{here} {}: {then}", keys.join("/"));
+        let mut status = Status::new(text, Level::Error, Instant::now());
+        status.while_in = Some(context);
+        self.status = Some(status);
+    }
+
     fn set_status(&mut self, text: String, error: bool) {
         let level = if error { Level::Error } else { Level::Info };
-        self.status = Some(Status { text, level, since: Instant::now() });
+        self.status = Some(Status::new(text, level, Instant::now()));
     }
 
     fn context(&self) -> Context {
@@ -388,7 +422,18 @@ impl Ui {
 
     /// Handle a key press; true when something on screen may have changed.
     pub fn on_key(&mut self, ev: KeyEvent) -> bool {
-        self.guarded(|ui| ui.handle_key(ev))
+        let changed = self.guarded(|ui| ui.handle_key(ev));
+        self.drop_word_on_focus();
+        changed
+    }
+
+    /// A word about where the focus was goes when the focus moves.
+    fn drop_word_on_focus(&mut self) -> bool {
+        let moved = self.status.as_ref().is_some_and(|s| s.while_in.is_some_and(|c| c != self.context()));
+        if moved {
+            self.status = None;
+        }
+        moved
     }
 
     /// Handle keys that arrived together, in order. A run of plain characters typed
@@ -411,6 +456,7 @@ impl Ui {
                     .filter_map(|k| if let KeyCode::Char(c) = k.code { Some(c) } else { None })
                     .collect();
                 if let Some(typed) = self.guarded(|ui| ui.type_into_entry(&text)) {
+                    self.typing_until = Some(Instant::now() + TYPING_PAUSE);
                     changed |= typed;
                     i += run;
                     continue;
@@ -434,22 +480,38 @@ impl Ui {
             return false;
         }
         let context = self.context();
+        let now = Instant::now();
+        let text_field = context.takes_text() || context == Context::Confirm;
+        if !text_field && is_typing(&ev) && self.typing_until.is_some_and(|until| now < until) {
+            // Typing went on after a stray Tab or F4: the rest of the sentence is not a
+            // row of commands. Nothing happens until the typing pauses.
+            self.typing_until = Some(now + TYPING_PAUSE);
+            self.say_where_the_focus_is(context);
+            return true;
+        }
         let input = match self.keymap.action(context, Chord::from_event(&ev)) {
             Some(a) => Input::Action(a),
             // A confirmation hears every key, to say that only its own keys answer it.
-            None if context.takes_text() || context == Context::Confirm => Input::Edit(ev),
-            // Typing into the log list: the letters that mean nothing here do nothing
-            // but say where the focus is. Sending them on to the entry line would make
-            // a garbled entry of what is left once the letters that are commands here
-            // have been taken.
-            None if context == Context::Log && is_typing(&ev) => {
-                let back = self.keymap.keys(Context::Log, Action::FocusNext).iter().map(|c| c.display());
-                let back: Vec<String> = back.collect();
-                let s = self.lang.strings();
-                self.set_status(format!("{} {}: {}", s.log_has_focus, back.join("/"), s.back_to_entry), true);
+            None if text_field => Input::Edit(ev),
+            // Typing into a list: the letters that mean nothing here do nothing but say
+            // where the focus is (and count as typing, so the letters after them are
+            // not taken as commands either). Sending them on to the entry line would
+            // make a garbled entry of what is left once the letters that are commands
+            // here have been taken.
+            None if is_typing(&ev) => {
+                self.typing_until = Some(now + TYPING_PAUSE);
+                self.say_where_the_focus_is(context);
                 return true;
             }
             None => return false,
+        };
+        self.typing_until = match input {
+            // Typing, and moving on (Tab, F4) while typing, keep the flow going; Enter
+            // and Esc end it, as does any key used in a list.
+            Input::Edit(ev) if context.takes_text() && is_typing(&ev) => Some(now + TYPING_PAUSE),
+            Input::Action(Action::Confirm | Action::Cancel) => None,
+            _ if context.takes_text() => self.typing_until,
+            _ => None,
         };
         if self.too_small.get() && !matches!(input, Input::Action(Action::Quit | Action::Redraw)) {
             return false;
@@ -548,6 +610,11 @@ impl Ui {
     fn apply(&mut self, event: UiEvent) {
         match event {
             UiEvent::Status(s) => self.set_status(s, false),
+            UiEvent::EntrySaved { id, seq } => {
+                let mut status = Status::new(saved(self.lang, seq), Level::Info, Instant::now());
+                status.entry = Some(id);
+                self.status = Some(status);
+            }
             UiEvent::Error(s) => self.set_status(s, true),
             UiEvent::CloseOverlay => {
                 self.overlays.pop();
@@ -609,7 +676,7 @@ impl Ui {
         }
         for o in &mut self.overlays {
             if let Err(e) = o.refresh(&self.session) {
-                self.status = Some(Status { text: e, level: Level::Error, since: Instant::now() });
+                self.status = Some(Status::new(e, Level::Error, Instant::now()));
             }
         }
         let shown = self.shown();
@@ -622,6 +689,12 @@ impl Ui {
             Ok(w) => self.waiting = w,
             Err(e) => self.set_status(e.said(self.lang), true),
         }
+        // "Saved #4" follows its entry when sync gives it another number.
+        if let (Some(status), Some(desk)) = (&mut self.status, &self.desk) {
+            if let Some(seq) = status.entry.and_then(|id| desk.log.model().seq_of(id)) {
+                status.text = saved(self.lang, seq);
+            }
+        }
     }
 
     /// Periodic work: save the draft when due, pick up what others wrote, expire the
@@ -633,12 +706,12 @@ impl Ui {
             match desk.log.poll_history(self.lang) {
                 Ok(c) => changed |= c,
                 Err(e) => {
-                    self.status = Some(Status { text: e, level: Level::Error, since: now });
+                    self.status = Some(Status::new(e, Level::Error, now));
                     changed = true;
                 }
             }
             if let Err(e) = desk.log.save_draft_if_due(&self.session, now, false) {
-                self.status = Some(Status { text: e.to_string(), level: Level::Error, since: now });
+                self.status = Some(Status::new(e.to_string(), Level::Error, now));
                 changed = true;
             }
         }
@@ -664,6 +737,7 @@ impl Ui {
             self.status = None;
             changed = true;
         }
+        changed |= self.drop_word_on_focus();
         let minute = Local::now().minute();
         if minute != self.minute {
             self.minute = minute;
@@ -856,6 +930,11 @@ impl Ui {
 }
 
 /// A printable character without Ctrl or Alt: typing, not a command.
+/// What the status line says when an entry is saved.
+fn saved(lang: Lang, seq: i64) -> String {
+    format!("{} #{seq}", lang.strings().saved)
+}
+
 fn is_typing(ev: &KeyEvent) -> bool {
     matches!(ev.code, crossterm::event::KeyCode::Char(_))
         && !ev

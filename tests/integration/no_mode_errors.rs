@@ -143,3 +143,91 @@ fn a_slip_of_the_hand_writes_nothing_false_in_any_workspace_or_role() {
     }
     assert!(tried >= 3 * 11, "every workspace of the administrator at least: {tried}");
 }
+
+/// The screen but its last line (the status line), at a fixed time.
+fn panes(ui: &Ui, at: chrono::DateTime<chrono::Local>) -> String {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 30)).unwrap();
+    t.draw(|f| ui.render(f, at)).unwrap();
+    let text = crate::common::buffer_text(t.backend().buffer());
+    let lines: Vec<&str> = text.lines().collect();
+    lines[..lines.len() - 1].join("\n")
+}
+
+fn type_text(ui: &mut Ui, text: &str) {
+    for c in text.chars() {
+        press(ui, KeyCode::Char(c), KeyModifiers::NONE);
+    }
+}
+
+/// Typing went on after the slip, as it does in a meeting: not even the view changes
+/// (no filter, order or hiding switched on by the letters d, s, a, o, x, no row moved
+/// by j, k, g, G), nothing is written, the status line says why, and the draft waits
+/// in the entry line.
+#[test]
+fn typing_on_after_a_slip_does_nothing_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(staff_room(dir.path()));
+    let at = chrono::Local::now();
+    let mut tried = 0;
+    // Each opens on the draft the one before left: Ctrl-U clears it.
+    let open = || {
+        let mut ui =
+            Ui::new(crate::common::staff::session(dir.path()), Keymap::builtin(), Theme::builtin(), Lang::Nb)
+                .unwrap();
+        press(&mut ui, KeyCode::Char('u'), KeyModifiers::CONTROL);
+        ui
+    };
+    let workspaces = open().workspace_names().len();
+    for w in 0..workspaces {
+        for (slip, code) in [("Tab", KeyCode::Tab), ("F4", KeyCode::F(4))] {
+            let mut ui = open();
+            for _ in 0..w {
+                press(&mut ui, KeyCode::Right, KeyModifiers::ALT);
+            }
+            if !ui.is_typing() {
+                continue; // this workspace does not open on the entry line
+            }
+            let before = ui.session.store.ops_after(0, usize::MAX).unwrap().len();
+            type_text(&mut ui, "Brannvesenet er ");
+            press(&mut ui, code, KeyModifiers::NONE);
+            if ui.is_typing() {
+                continue; // the slip left the focus in the entry line
+            }
+            let place = format!("workspace {} ({}), after {slip}", w + 1, ui.workspace_names()[w]);
+            let shown = panes(&ui, at);
+            type_text(&mut ui, "tiltak iverksatt dsaox gG jk 1234 []<> *?/ Gokstad");
+            assert_eq!(panes(&ui, at), shown, "{place}: the typing changed the screen");
+            assert!(
+                screen(&ui).contains("tastene gjorde ingenting"),
+                "{place}: the status line says why nothing happened\n{}",
+                screen(&ui)
+            );
+            let after = ui.session.store.ops_after(0, usize::MAX).unwrap().len();
+            assert_eq!(after, before, "{place}: typing wrote records");
+            tried += 1;
+        }
+    }
+    assert!(tried >= 4, "the slip was tried where the entry line has the focus: {tried}");
+
+    // Back in the entry line, the sentence goes on where it was left; the status line
+    // no longer speaks of a focus that has moved.
+    let mut ui = open();
+    type_text(&mut ui, "Brannvesenet er ");
+    press(&mut ui, KeyCode::Tab, KeyModifiers::NONE);
+    type_text(&mut ui, "tiltak");
+    press(&mut ui, KeyCode::Tab, KeyModifiers::NONE);
+    assert!(ui.is_typing());
+    assert!(!screen(&ui).contains("tastene gjorde ingenting"), "{}", screen(&ui));
+    type_text(&mut ui, "på stedet");
+    press(&mut ui, KeyCode::Enter, KeyModifiers::NONE);
+    let incident = ui.log().unwrap().incident().clone();
+    let last = ui.session.entries(&incident).unwrap().pop().unwrap();
+    assert_eq!(last.text, "Brannvesenet er på stedet");
+
+    // A pause, and the list's letters are its commands again: `o` orders by time.
+    press(&mut ui, KeyCode::Tab, KeyModifiers::NONE);
+    let shown = panes(&ui, at);
+    std::thread::sleep(sitroom::tui::ui::TYPING_PAUSE + std::time::Duration::from_millis(100));
+    press(&mut ui, KeyCode::Char('o'), KeyModifiers::NONE);
+    assert_ne!(panes(&ui, at), shown, "after a pause, o is the log's command");
+}

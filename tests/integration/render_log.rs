@@ -509,7 +509,7 @@ fn stray_esc_and_tab_write_nothing_false() {
     assert!(s.contains("Loggen har fokus"), "it says where the focus is:\n{s}");
     assert_eq!(ui.session.entries(&i).unwrap().len(), before, "nothing written");
     assert!(ui.session.tasks(&i).unwrap().is_empty(), "no task from 't'");
-    ui.on_key(key(KeyCode::Esc)); // the task question (from 't') is dropped
+    assert!(!screen(&ui, 100, 30).contains("Ny oppgave"), "no question (from 't') covers the log");
     ui.on_key(key(KeyCode::Tab)); // back to the entry line
     type_text(&mut ui, "Bøkeskogen");
     ui.on_key(key(KeyCode::Enter));
@@ -822,4 +822,41 @@ fn emoji_flags_cjk_and_accents_keep_the_borders_straight() {
             }
         }
     }
+}
+
+/// "Lagret #1" names the entry by its number; when an entry from a replica that was
+/// offline takes its place before it, the status line says the number it has now.
+#[test]
+fn the_saved_number_follows_the_entry_when_sync_renumbers_it() {
+    use sitroom::store::OpState;
+    let dir = tempfile::tempdir().unwrap();
+    let (here, there) = (dir.path().join("stab.db"), dir.path().join("felt.db"));
+    let mut a = Session::open(&here, "kari", vec!["flom".into()]).unwrap();
+    let mut b = Session::open(&there, "ola", vec!["flom".into()]).unwrap();
+    let carry = |from: &Session, to: &mut Session| {
+        let ops: Vec<_> =
+            from.store.ops_after(0, usize::MAX).unwrap().into_iter().map(|(_, op)| op).collect();
+        to.store.apply_ops(&ops, OpState::Acked).unwrap();
+    };
+    let i = a
+        .create_incident(NewIncident {
+            title: "Flom i Lågen".into(),
+            kind: "flom".into(),
+            severity: Severity::DEFAULT,
+            exercise: false,
+        })
+        .unwrap();
+    carry(&a, &mut b);
+    b.add_entry(&i, EntryInput::now("Fra feltet: vannet over veien ved Øyer")).unwrap();
+    let mut ui = Ui::new(a, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    type_text(&mut ui, "Fra stabsrommet: kriseledelsen samlet");
+    ui.on_key(key(KeyCode::Enter));
+    assert!(screen(&ui, 100, 30).contains("Lagret #1"), "{}", screen(&ui, 100, 30));
+    // The field's entry, older, arrives (through another connection, as sync's).
+    let mut other = Session::open(&here, "kari", vec!["flom".into()]).unwrap();
+    carry(&b, &mut other);
+    ui.tick(std::time::Instant::now() + std::time::Duration::from_secs(1));
+    let s = screen(&ui, 100, 30);
+    assert!(s.contains("Lagret #2") && !s.contains("Lagret #1"), "{s}");
+    assert!(s.contains("Fra feltet"), "{s}");
 }
