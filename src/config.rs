@@ -19,6 +19,9 @@ pub struct Config {
     /// Replaces the default list of incident types.
     pub incident_types: Option<Vec<String>>,
     pub db: Option<PathBuf>,
+    /// Clicks and the wheel in the TUI (default on). Off, the terminal keeps the
+    /// mouse for its own text selection without Shift.
+    pub mouse: Option<bool>,
     /// The installation's name on printouts, archives and shared reports
     /// ("Sandefjord kommune"); default: the organisation signed in to, else the host.
     pub installation: Option<String>,

@@ -175,6 +175,7 @@ fn tui(settings: &Settings, cli: &Cli) -> Result<(), CliError> {
             .unwrap_or_else(|| "default".into()),
         theme: cli.theme.clone().or_else(|| settings.config.theme.clone()).unwrap_or_else(|| "dark".into()),
         lang: settings.lang,
+        mouse: settings.config.mouse.unwrap_or(true),
         exit_after_first_frame: cli.exit_after_first_frame,
     };
     // The keymap, theme and workspaces: a mistake in one is a warning (here, and in

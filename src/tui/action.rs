@@ -160,6 +160,14 @@ pub enum Input {
     Action(Action),
     Edit(KeyEvent),
     Paste,
+    /// A click on what the pane drew with this number (see `RenderCx::hit`): select it.
+    /// A click only ever selects and focuses; it never writes.
+    Pick(usize),
+    /// The mouse wheel over the pane, a notch down or up. A pane that does not take it
+    /// itself gets Down or Up three times instead.
+    Wheel {
+        down: bool,
+    },
 }
 
 /// What an action does in one context: the help text and the hint line's short

@@ -247,10 +247,7 @@ impl Pane for AlertsPane {
             f.render_widget(Paragraph::new(Span::styled(none, t.dim)), list);
         } else {
             let rows = self.list.items.iter().map(|a| tally_line(a, cx)).collect();
-            f.render_widget(
-                Paragraph::new(list_window(rows, self.list.row, list.height as usize, list.width, cx)),
-                list,
-            );
+            f.render_widget(Paragraph::new(list_window(rows, self.list.row, list, cx)), list);
         }
         if let Some(a) = self.list.items.get(self.list.row) {
             let mut lines = vec![Line::from(Span::styled("─".repeat(detail.width as usize), t.border))];

@@ -132,10 +132,7 @@ impl Pane for CardsPane {
                 ])
             })
             .collect();
-        f.render_widget(
-            Paragraph::new(list_window(rows, self.list.row, list.height as usize, list.width, cx)),
-            list,
-        );
+        f.render_widget(Paragraph::new(list_window(rows, self.list.row, list, cx)), list);
         let Some(card) = self.list.selected() else { return };
         let mut lines = vec![Line::from(Span::styled("─".repeat(items.width as usize), t.border))];
         for item in &card.card.items {

@@ -95,6 +95,9 @@ impl Pane for ContactsPane {
             }
             // The search runs as you type: Enter has nothing left to apply.
             Input::Action(Action::Confirm) => {}
+            Input::Pick(i) if i <= last && !self.matches.is_empty() => self.row = i,
+            Input::Wheel { down: true } => self.row = (self.row + 3).min(last),
+            Input::Wheel { down: false } => self.row = self.row.saturating_sub(3),
             _ => return Outcome::Ignored,
         }
         Outcome::Consumed
@@ -165,10 +168,7 @@ impl Pane for ContactsPane {
             let none = Text::new("Ingen treff.", "No match.").get(lang);
             f.render_widget(Paragraph::new(Span::styled(none, t.dim)), list);
         } else {
-            f.render_widget(
-                Paragraph::new(list_window(rows, self.row, list.height as usize, list.width, cx)),
-                list,
-            );
+            f.render_widget(Paragraph::new(list_window(rows, self.row, list, cx)), list);
         }
         if let (true, Some(c)) = (detail_h > 0, self.matches.get(self.row).map(|i| &self.contacts[*i])) {
             let field = |label: &str, value: String| {

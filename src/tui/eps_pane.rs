@@ -247,16 +247,7 @@ impl Pane for EpsPane {
             .get(lang);
             f.render_widget(Paragraph::new(Span::styled(none, t.dim)), rows_area);
         } else {
-            f.render_widget(
-                Paragraph::new(list_window(
-                    rows,
-                    self.list.row,
-                    rows_area.height as usize,
-                    rows_area.width,
-                    cx,
-                )),
-                rows_area,
-            );
+            f.render_widget(Paragraph::new(list_window(rows, self.list.row, rows_area, cx)), rows_area);
         }
         if let Some(asked) = &self.list.prompt {
             f.render_widget(

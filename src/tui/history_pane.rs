@@ -136,8 +136,15 @@ impl Pane for HistoryPane {
             }
             return outcome;
         }
-        let Input::Action(action) = input else { return Outcome::Ignored };
         let len = self.then.as_ref().map_or(0, |t| t.log.len());
+        let action = match input {
+            Input::Action(action) => action,
+            Input::Pick(i) if i < len => {
+                self.row = i;
+                return Outcome::Consumed;
+            }
+            _ => return Outcome::Ignored,
+        };
         if move_selection(&mut self.row, len, action) {
             return Outcome::Consumed;
         }
@@ -238,9 +245,8 @@ impl Pane for HistoryPane {
                 Span::styled(safe_line(first).into_owned(), style),
             ])
         };
-        let height = log_rows.height as usize;
         f.render_widget(
-            Paragraph::new(list_window_of(&then.log, self.row, height, log_rows.width, cx, entry_line)),
+            Paragraph::new(list_window_of(&then.log, self.row, log_rows, cx, entry_line)),
             log_rows,
         );
 

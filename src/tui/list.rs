@@ -128,6 +128,10 @@ impl<T, K: Copy> List<T, K> {
                 Handled::Done(Outcome::Consumed)
             }
             Input::Action(action) => Handled::Action(action),
+            Input::Pick(i) if i < self.items.len() => {
+                self.row = i;
+                Handled::Done(Outcome::Consumed)
+            }
             _ => Handled::Done(Outcome::Ignored),
         }
     }

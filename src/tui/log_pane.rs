@@ -197,6 +197,8 @@ enum Focus {
 
 /// The user's remembered choices for reading the log.
 const HIDE_AUTO: &str = "log_hide_auto";
+/// What a click on the entry line picks (the entries are picked by their row).
+const ENTRY_LINE: usize = usize::MAX;
 const TIME_ORDER: &str = "log_time_order";
 
 /// Entries loaded before the first frame; older history follows from a background
@@ -654,6 +656,29 @@ impl LogPane {
         self.anchor = (bottom + 1 < self.model.len()).then_some(bottom);
     }
 
+    /// A notch of the wheel: three entries, the selection with them when the list has
+    /// the focus, else only the view (typing goes on below it).
+    fn wheel(&mut self, down: bool) {
+        const NOTCH: usize = 3;
+        let len = self.model.len();
+        if self.focus == Focus::Log || len == 0 {
+            for _ in 0..NOTCH {
+                self.scroll(if down { Action::Down } else { Action::Up });
+            }
+            return;
+        }
+        let area = self.list_area.get();
+        let bottom = self.bottom();
+        if down && bottom + NOTCH >= len - 1 {
+            self.anchor = None; // back to following the newest
+        } else if down {
+            self.set_bottom(bottom + NOTCH);
+        } else {
+            let b = bottom.saturating_sub(NOTCH).max(self.fit_down(0, (area.width, area.height)));
+            self.set_bottom(b);
+        }
+    }
+
     fn scroll(&mut self, action: Action) {
         let area = self.list_area.get();
         let size = (area.width, area.height);
@@ -1028,6 +1053,25 @@ impl Pane for LogPane {
             }
             return outcome;
         }
+        match input {
+            // A click: on the entry line, back to typing; on an entry, that entry
+            // selected in the list. The wheel scrolls whichever part has the focus.
+            Input::Pick(ENTRY_LINE) => {
+                self.focus = Focus::Entry;
+                self.anchor = None;
+                return Outcome::Consumed;
+            }
+            Input::Pick(i) if i < self.model.len() => {
+                self.focus = Focus::Log;
+                self.selected = i;
+                return Outcome::Consumed;
+            }
+            Input::Wheel { down } => {
+                self.wheel(down);
+                return Outcome::Consumed;
+            }
+            _ => {}
+        }
         match (self.focus, input) {
             (Focus::Entry, input) => self.handle_entry(input, cx),
             (Focus::Log, Input::Action(a)) => self.handle_log(a, cx),
@@ -1185,6 +1229,7 @@ impl Pane for LogPane {
             .title_bottom(hint);
         let inner = block.inner(editor_area);
         f.render_widget(block, editor_area);
+        cx.hit(editor_area, ENTRY_LINE);
         if !self.can_write {
             f.render_widget(Paragraph::new(Span::styled(s.read_only, t.dim)), inner);
         } else if typing {
@@ -1222,7 +1267,7 @@ impl LogPane {
         }
         let height = area.height as usize;
         let bottom = self.bottom();
-        let mut chunks: Vec<Vec<Line<'static>>> = Vec::new();
+        let mut chunks: Vec<(usize, Vec<Line<'static>>)> = Vec::new();
         let mut used = 0;
         // A log that reaches past today shows dates in a column wide enough for them.
         let today = cx.now.date_naive();
@@ -1235,12 +1280,19 @@ impl LogPane {
             let selected = self.focus != Focus::Entry && i == self.selected;
             let lines = entry_lines(row, self.model.text(row), area.width, s, t, selected, dated);
             used += lines.len();
-            chunks.push(lines);
+            chunks.push((i, lines));
             if used >= height {
                 break;
             }
         }
-        let mut lines: Vec<Line<'static>> = chunks.into_iter().rev().flatten().collect();
+        // Each entry shown is a place a click selects, from the bottom up.
+        let mut end = area.bottom();
+        for (i, lines) in &chunks {
+            let start = end.saturating_sub(lines.len() as u16).max(area.y);
+            cx.hit(Rect { y: start, height: end - start, ..area }, *i);
+            end = start;
+        }
+        let mut lines: Vec<Line<'static>> = chunks.into_iter().rev().flat_map(|(_, l)| l).collect();
         if lines.len() > height {
             lines.drain(..lines.len() - height);
         }

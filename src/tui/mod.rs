@@ -58,6 +58,8 @@ pub struct Options {
     /// `dark`, `light`, `high-contrast`, or one of the user's.
     pub theme: String,
     pub lang: Lang,
+    /// Take clicks and the wheel (the terminal's own selection then needs Shift).
+    pub mouse: bool,
     /// Draw the first frame and exit (for start-up measurements).
     pub exit_after_first_frame: bool,
 }
@@ -134,7 +136,7 @@ pub fn run(session: Session, look: Look, options: &Options) -> Result<(), String
             ui.show_error(e.to_string());
         }
     }
-    let mut terminal = enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;
+    let mut terminal = enter(options.mouse).map_err(|e| format!("cannot set up the terminal: {e}"))?;
     let result = event_loop(&mut terminal, &mut ui, options.exit_after_first_frame);
     let saved = ui.shutdown();
     leave(&mut terminal);
@@ -177,6 +179,7 @@ fn take_waiting(ui: &mut Ui) -> std::io::Result<bool> {
                 dirty |= match other {
                     Event::Paste(text) => ui.on_paste(&text),
                     Event::Resize(..) => true,
+                    Event::Mouse(m) => ui.on_mouse(m),
                     _ => false,
                 };
             }
@@ -195,7 +198,7 @@ fn take_waiting(ui: &mut Ui) -> std::io::Result<bool> {
 /// Set the terminal up without asking it anything: every question (cursor position,
 /// "do you speak the kitty keyboard protocol?") is a round trip, and over a satellite
 /// link each one delays the first frame by most of a second.
-fn enter() -> std::io::Result<Term> {
+fn enter(mouse: bool) -> std::io::Result<Term> {
     terminal::enable_raw_mode()?;
     let mut out = std::io::stdout();
     execute!(
@@ -208,6 +211,14 @@ fn enter() -> std::io::Result<Term> {
         terminal::Clear(terminal::ClearType::All),
         crossterm::cursor::Hide,
     )?;
+    if mouse {
+        // Button presses and the wheel only (no motion reports: a moved mouse costs
+        // nothing on a slow link), in SGR form, which any column can be told in.
+        // Crossterm's EnableMouseCapture also asks for every motion, so the modes are
+        // set by hand: 1000 presses, 1006 SGR.
+        out.write_all(b"\x1b[?1000h\x1b[?1006h")?;
+        out.flush()?;
+    }
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore_terminal();
@@ -219,6 +230,7 @@ fn enter() -> std::io::Result<Term> {
 fn restore_terminal() {
     let mut out = std::io::stdout();
     let _ = execute!(out, event::PopKeyboardEnhancementFlags);
+    let _ = out.write_all(b"\x1b[?1006l\x1b[?1000l");
     let _ =
         execute!(out, event::DisableBracketedPaste, terminal::LeaveAlternateScreen, crossterm::cursor::Show);
     let _ = terminal::disable_raw_mode();

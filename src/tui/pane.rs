@@ -112,6 +112,24 @@ impl Cx<'_> {
 }
 
 /// What a pane may use while rendering: read-only, never the database.
+/// Who drew a place the mouse can pick: a pane of the workspace, or an overlay (by its
+/// place in the stack).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    Pane(super::desk::PaneKind),
+    Overlay(usize),
+}
+
+/// A place on screen a click picks, and the drawer's own number for what is there (a
+/// row of its list), handed back to it as [`Input::Pick`]. Made while drawing, so a
+/// click picks exactly what the user saw under the pointer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    pub owner: Owner,
+    pub area: Rect,
+    pub pick: usize,
+}
+
 pub struct RenderCx<'a> {
     pub theme: &'a Theme,
     pub keymap: &'a Keymap,
@@ -123,6 +141,18 @@ pub struct RenderCx<'a> {
     pub focused: bool,
     /// The configured incident types, for the new-incident form.
     pub incident_types: &'a [String],
+    /// Who is drawing, and where what the mouse can pick goes.
+    pub owner: Owner,
+    pub hits: &'a std::cell::RefCell<Vec<Hit>>,
+}
+
+impl RenderCx<'_> {
+    /// A click in `area` picks `pick` (clipped to what was drawn on).
+    pub fn hit(&self, area: Rect, pick: usize) {
+        if area.width > 0 && area.height > 0 {
+            self.hits.borrow_mut().push(Hit { owner: self.owner, area, pick });
+        }
+    }
 }
 
 pub trait Pane {

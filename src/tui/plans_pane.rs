@@ -105,10 +105,7 @@ impl Pane for PlansPane {
                 .get(lang);
             f.render_widget(Paragraph::new(Span::styled(none, t.dim)), list);
         } else {
-            f.render_widget(
-                Paragraph::new(list_window(rows, self.list.row, list.height as usize, list.width, cx)),
-                list,
-            );
+            f.render_widget(Paragraph::new(list_window(rows, self.list.row, list, cx)), list);
         }
         if let Some((_, p)) = self.list.items.get(self.list.row) {
             let mut lines = vec![Line::from(Span::styled("─".repeat(detail.width as usize), t.border))];

@@ -137,12 +137,19 @@ impl Pane for ResourcesPane {
             self.row = 0;
             return Outcome::Consumed;
         }
-        let Input::Action(action) = input else { return Outcome::Ignored };
+        let len = self.shown().len();
+        let action = match input {
+            Input::Action(action) => action,
+            Input::Pick(i) if i < len => {
+                self.row = i;
+                return Outcome::Consumed;
+            }
+            _ => return Outcome::Ignored,
+        };
         if action == Action::Search {
             self.query = Some(LineEdit::new(self.kept.clone()));
             return Outcome::Consumed;
         }
-        let len = self.shown().len();
         if move_selection(&mut self.row, len, action) {
             return Outcome::Consumed;
         }
@@ -223,9 +230,6 @@ impl Pane for ResourcesPane {
                 Line::from(spans)
             })
             .collect();
-        f.render_widget(
-            Paragraph::new(list_window(rows, self.row, inner.height as usize, inner.width, cx)),
-            inner,
-        );
+        f.render_widget(Paragraph::new(list_window(rows, self.row, inner, cx)), inner);
     }
 }

@@ -611,6 +611,13 @@ impl Pane for TaskBoard {
                 return self.handle_detail(action, cx);
             }
         }
+        // A click on a task selects it, on the board or in the list.
+        if let (Input::Pick(i), None) = (input, &self.list.prompt) {
+            if let Some(id) = self.list.items.get(i).map(|t| t.id) {
+                self.select(id);
+                return Outcome::Consumed;
+            }
+        }
         if let (View::Board, None, Input::Action(action)) = (self.view, &self.list.prompt, input) {
             if self.move_on_board(action) {
                 return Outcome::Consumed;
@@ -756,6 +763,13 @@ impl Pane for TaskBoard {
                 if sel.is_none() {
                     first = 0;
                 }
+                // Each card shown is a place a click selects.
+                let mut y = rect.y + 1;
+                for (r, card) in cards.iter().enumerate().skip(first) {
+                    let h = (card.len() as u16).min(rect.bottom().saturating_sub(y));
+                    cx.hit(Rect { y, height: h, ..*rect }, self.columns[c][lo + r]);
+                    y += h;
+                }
                 let mut lines = vec![heading];
                 lines.extend(cards.into_iter().skip(first).flatten().take(height));
                 f.render_widget(Paragraph::new(lines), *rect);
@@ -775,6 +789,7 @@ impl Pane for TaskBoard {
                 .skip(first)
                 .take(height)
                 .map(|(r, task)| {
+                    cx.hit(Rect { y: body.y + (r - first) as u16, height: 1, ..body }, r);
                     let width = body.width.saturating_sub(status_w as u16);
                     let mut line = card(task, now, width, cx.focused && r == at, cx);
                     let label: String = task.status.label().get(lang).chars().take(status_w - 1).collect();

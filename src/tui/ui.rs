@@ -13,7 +13,7 @@ use super::help::Help;
 use super::keymap::{Chord, Context, Keymap};
 use super::log_pane::LogPane;
 use super::notify::Notices;
-use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
+use super::pane::{Cx, Hit, Outcome, Owner, Pane, RenderCx, UiEvent};
 use super::picker::Empty;
 use super::picker::Picker;
 use super::report_editor::ReportEditor;
@@ -29,8 +29,8 @@ use crate::lang::Text;
 use crate::sync::background::{Background, LinkState, SyncState};
 use crate::text::safe_line;
 use chrono::{DateTime, Local, Timelike};
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
-use ratatui::layout::{Constraint, Layout, Rect};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
@@ -154,6 +154,9 @@ pub struct Ui {
     clipboard: Option<String>,
     /// Until when the user counts as typing (see [`TYPING_PAUSE`]).
     typing_until: Option<Instant>,
+    /// Where the last frame put each pane, and what a click there picks.
+    pane_areas: std::cell::RefCell<Vec<(PaneKind, Rect)>>,
+    hits: std::cell::RefCell<Vec<Hit>>,
 }
 
 impl Ui {
@@ -201,6 +204,8 @@ impl Ui {
             sync_view: None,
             clipboard: None,
             typing_until: None,
+            pane_areas: Default::default(),
+            hits: Default::default(),
         };
         ui.show_workspace(0);
         match ui.session.default_incident()? {
@@ -584,6 +589,82 @@ impl Ui {
         self.with_top(|pane, cx| pane.handle(input, cx))
     }
 
+    /// The mouse: a click focuses the pane under it and selects the row it is on; the
+    /// wheel scrolls what is under the pointer. Only what was drawn can be picked, and
+    /// a click never writes: at most it selects what a key would then act on. While an
+    /// overlay is open it alone hears the mouse (a confirmation not even that: only
+    /// its keys answer it).
+    pub fn on_mouse(&mut self, ev: MouseEvent) -> bool {
+        if self.too_small.get() || self.context() == Context::Confirm {
+            return false;
+        }
+        let at = Position::new(ev.column, ev.row);
+        let owner = match self.overlays.len().checked_sub(1) {
+            Some(top) => Owner::Overlay(top),
+            None => {
+                let areas = self.pane_areas.borrow();
+                match areas.iter().find(|(_, r)| r.contains(at)) {
+                    Some(&(kind, _)) => Owner::Pane(kind),
+                    None => return false,
+                }
+            }
+        };
+        let pick =
+            self.hits.borrow().iter().rev().find(|h| h.owner == owner && h.area.contains(at)).map(|h| h.pick);
+        match ev.kind {
+            MouseEventKind::Down(MouseButton::Left) => {
+                self.typing_until = None;
+                let mut changed = false;
+                if let Owner::Pane(kind) = owner {
+                    changed = kind != self.focus;
+                    self.focus = kind;
+                }
+                if let Some(pick) = pick {
+                    changed |= self
+                        .guarded(|ui| ui.with_owner(owner, |pane, cx| pane.handle(Input::Pick(pick), cx)));
+                }
+                changed |= self.drop_word_on_focus();
+                changed
+            }
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                let down = ev.kind == MouseEventKind::ScrollDown;
+                self.with_owner(owner, |pane, cx| {
+                    if pane.handle(Input::Wheel { down }, cx) == Outcome::Consumed {
+                        return Outcome::Consumed;
+                    }
+                    let step = Input::Action(if down { Action::Down } else { Action::Up });
+                    let moved = (0..3).filter(|_| pane.handle(step, cx) == Outcome::Consumed).count();
+                    if moved > 0 {
+                        Outcome::Consumed
+                    } else {
+                        Outcome::Ignored
+                    }
+                })
+            }
+            _ => false,
+        }
+    }
+
+    /// Give something to the pane or overlay `owner` names, as `with_top` does to the
+    /// focused one.
+    fn with_owner(&mut self, owner: Owner, f: impl FnOnce(&mut dyn Pane, &mut Cx<'_>) -> Outcome) -> bool {
+        let mut events = Vec::new();
+        let mut cx = Cx { session: &mut self.session, lang: self.lang, events: &mut events };
+        let outcome = match (owner, self.desk.as_mut()) {
+            (Owner::Overlay(i), _) => match self.overlays.get_mut(i) {
+                Some(o) => f(o.as_mut(), &mut cx),
+                None => Outcome::Ignored,
+            },
+            (Owner::Pane(kind), Some(d)) => f(d.pane_mut(kind), &mut cx),
+            (Owner::Pane(_), None) => Outcome::Ignored,
+        };
+        let any = !events.is_empty();
+        for e in events {
+            self.apply(e);
+        }
+        outcome == Outcome::Consumed || any
+    }
+
     /// Bracketed paste: the text goes to the focused field, cleaned of control codes.
     pub fn on_paste(&mut self, text: &str) -> bool {
         if self.too_small.get() {
@@ -813,6 +894,8 @@ impl Ui {
         let area = f.area();
         let s = self.lang.strings();
         self.too_small.set(area.width < MIN_WIDTH || area.height < MIN_HEIGHT);
+        self.hits.borrow_mut().clear();
+        self.pane_areas.borrow_mut().clear();
         if self.too_small.get() {
             let msg = format!("{}: {}×{} < {MIN_WIDTH}×{MIN_HEIGHT}", s.too_small, area.width, area.height);
             f.render_widget(Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }), area);
@@ -826,6 +909,8 @@ impl Ui {
             now,
             focused: false,
             incident_types: &self.session.incident_types,
+            owner: Owner::Overlay(0),
+            hits: &self.hits,
         };
         let [title, body, bottom] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(area);
@@ -833,8 +918,9 @@ impl Ui {
         if let Some(desk) = &self.desk {
             let mut areas = Vec::new();
             self.workspaces[self.workspace].layout.areas(body, &mut areas);
-            for (kind, rect) in areas {
+            for &(kind, rect) in &areas {
                 cx.focused = self.overlays.is_empty() && kind == self.focus;
+                cx.owner = Owner::Pane(kind);
                 desk.pane(kind).render(f, rect, &cx);
                 // The focused pane's corner carries the focus mark, which shows without
                 // colour too (the log pane marks the part of it that has the focus).
@@ -842,9 +928,11 @@ impl Ui {
                     f.buffer_mut()[(rect.x, rect.y)].set_symbol("▶").set_style(self.theme.key);
                 }
             }
+            *self.pane_areas.borrow_mut() = areas;
         }
         cx.focused = true;
-        for o in &self.overlays {
+        for (i, o) in self.overlays.iter().enumerate() {
+            cx.owner = Owner::Overlay(i);
             o.render(f, body, &cx);
         }
         self.render_bottom(f, bottom, &cx);

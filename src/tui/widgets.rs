@@ -83,23 +83,23 @@ pub fn pane_block(title: Vec<Span<'static>>, cx: &RenderCx<'_>) -> ratatui::widg
 pub fn list_window(
     rows: Vec<Line<'static>>,
     row: usize,
-    height: usize,
-    width: u16,
+    area: Rect,
     cx: &RenderCx<'_>,
 ) -> Vec<Line<'static>> {
-    list_window_of(&rows, row, height, width, cx, Line::clone)
+    list_window_of(&rows, row, area, cx, Line::clone)
 }
 
 /// The same for a long list of records, of which only the rows that fit are made into
-/// lines (`line`), so a frame costs the same for 100 records as for 100,000.
+/// lines (`line`), so a frame costs the same for 100 records as for 100,000. Each row
+/// drawn is a place a click picks (by its index in `items`).
 pub fn list_window_of<T>(
     items: &[T],
     row: usize,
-    height: usize,
-    width: u16,
+    area: Rect,
     cx: &RenderCx<'_>,
     line: impl Fn(&T) -> Line<'static>,
 ) -> Vec<Line<'static>> {
+    let (height, width) = (area.height as usize, area.width);
     let first = row.saturating_sub(height.saturating_sub(1));
     items
         .iter()
@@ -107,6 +107,7 @@ pub fn list_window_of<T>(
         .skip(first)
         .take(height)
         .map(|(i, item)| {
+            cx.hit(Rect { y: area.y + (i - first) as u16, height: 1, ..area }, i);
             let mut line = cut(line(item), width);
             if cx.focused && i == row {
                 for span in &mut line.spans {

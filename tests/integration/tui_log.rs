@@ -406,3 +406,41 @@ fn the_selected_entry_is_copied_through_the_terminal() {
     t.keys(&["C-q"]);
     t.wait_exit();
 }
+
+/// The mouse through a real terminal: the click and wheel reports (SGR, as terminals
+/// send them once sitroom asks for them) select an entry and scroll; a click on the
+/// entry line goes back to typing. Nothing is written by a click.
+#[test]
+fn a_click_in_the_terminal_selects_the_entry_under_it() {
+    let h = flood_home();
+    for n in 1..=3 {
+        h.ok(&["log", "add", &format!("Melding {n} fra Brannvesenet")]);
+    }
+    let t = Tmux::new();
+    t.start(&h, "--lang nb");
+    let s = t.wait_for("Melding 3 fra");
+    let (row, col) = s
+        .lines()
+        .enumerate()
+        .find_map(|(y, l)| l.find("Melding 2 fra").map(|i| (y + 1, l[..i].chars().count() + 1)))
+        .unwrap();
+    // Press and release of the left button, 1-based column and row.
+    t.tmux(&["send-keys", "-t", "main", "-l", &format!("\x1b[<0;{col};{row}M\x1b[<0;{col};{row}m")]);
+    t.wait_for("Tab tilbake til skrivelinjen"); // the log has the focus
+    t.keys(&["c"]);
+    t.wait_for("Retter #2");
+    t.keys(&["Escape"]); // the correction abandoned: the entry line has the focus
+    t.wait_for("Enter lagre · Alt-Enter");
+    t.keys(&["Tab"]);
+    let s = t.wait_for("Tab tilbake til skrivelinjen");
+    let entry_row = s.lines().position(|l| l.contains("Ny loggføring")).unwrap() + 2;
+    t.tmux(&["send-keys", "-t", "main", "-l", &format!("\x1b[<0;10;{entry_row}M")]);
+    t.wait_for("Enter lagre · Alt-Enter");
+    t.text("Skrevet etter klikket");
+    t.keys(&["Enter"]);
+    t.wait_for("Lagret #4");
+    t.keys(&["C-q"]);
+    t.wait_exit();
+    let out = h.ok(&["log", "list"]);
+    assert_eq!(out.lines().filter(|l| l.contains("Melding") || l.contains("klikket")).count(), 4, "{out}");
+}
