@@ -39,7 +39,14 @@ impl Session {
         if current.status == status {
             return Err(AppError::Usage(format!("incident {number} is already {}", status.as_str())));
         }
-        Ok(self.store.set_incident_status(number, status, &self.user, &self.device, Utc::now())?)
+        // The log says when the incident was closed or opened again, and by whom: the
+        // last word of a closed incident's log, the first of its reopening.
+        let text = match status {
+            IncidentStatus::Closed => "Hendelsen avsluttet",
+            IncidentStatus::Open => "Hendelsen gjenåpnet",
+        };
+        let w = self.writer(Utc::now());
+        Ok(self.store.set_incident_status(number, status, w.stamp(), |_| w.entry("hendelse", text.into()))?)
     }
 
     pub fn set_active(&self, incident: &Incident) -> Result<()> {

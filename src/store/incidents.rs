@@ -99,16 +99,26 @@ pub(super) fn incident_by_id_in(conn: &rusqlite::Connection, id: Uuid) -> rusqli
 }
 
 impl Store {
-    /// Close or reopen. Returns the incident as it now stands.
+    /// Close or reopen, with the log entry that records it (made by `entry`), in one
+    /// transaction. Returns the incident as it now stands.
     pub fn set_incident_status(
         &mut self,
         number: i64,
         status: IncidentStatus,
-        author: &str,
-        device: &str,
-        now: DateTime<Utc>,
+        by: super::Stamp<'_>,
+        entry: impl FnOnce(&Incident) -> super::NewEntryRecord,
     ) -> Result<Incident> {
+        let (author, device, now) = (by.author, by.device, by.now);
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // The entry first: written while the incident is still open, so that a server
+        // (which takes nothing stamped after an incident closed) takes it too.
+        if let Some(before) = tx
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM incidents WHERE number = ?1"))?
+            .query_row([number], from_row)
+            .optional()?
+        {
+            super::log::append_in(&tx, &before, [entry(&before)])?;
+        }
         let closed_at = (status == IncidentStatus::Closed).then(|| to_millis(now));
         let changed = tx.execute(
             "UPDATE incidents SET status = ?1, closed_at = ?2 WHERE number = ?3",

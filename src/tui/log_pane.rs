@@ -415,32 +415,22 @@ impl LogPane {
     }
 
     /// Move the running meeting to its next (or previous) agenda item, once confirmed.
+    /// F11/F12: the meeting's next or previous agenda item, at once and without a box.
+    /// They are function keys, which typing never gives, pressed while the chair says
+    /// "neste sak" and the logger goes straight on to the decision: a box there would
+    /// swallow that sentence. A slip is undone by the other key, and the status line
+    /// says where the meeting now is.
     fn move_item(&mut self, cx: &mut Cx<'_>, forward: bool) {
         let Some(m) = &self.meeting else {
             cx.post(UiEvent::Error(cx.strings().no_meeting.into()));
             return;
         };
-        let (lang, number, incident) = (cx.lang, m.number, self.incident.clone());
+        let (lang, number) = (cx.lang, m.number);
         let k = m.current_item.unwrap_or(0) + if forward { 1 } else { -1 };
-        let item = usize::try_from(k - 1).ok().and_then(|i| m.agenda.get(i));
-        let line = match item {
-            Some(item) => format!("{} {number}: {k}. {item}", cx.strings().meeting),
-            None if k == 0 => {
-                format!("{} {number}: {}", cx.strings().meeting, lang.pick("ingen sak", "no item"))
-            }
-            None => {
-                // Past either end: the meeting says which items it has, and nothing is
-                // written, so there is nothing to confirm.
-                if let Err(e) = cx.session.meeting_item(&self.incident, number, k) {
-                    cx.post(UiEvent::Error(e.said(lang)));
-                }
-                return;
-            }
-        };
-        let title = lang.pick("Bytt sak i møtet", "Move to another agenda item");
-        cx.confirm(Pending::new(title, vec![line], move |s| {
-            meeting_said(lang, s.meeting_item(&incident, number, k).map(|(m, _)| m))
-        }));
+        let moved = cx.session.meeting_item(&self.incident, number, k).map(|(m, _)| m);
+        if cx.changed(meeting_said(lang, moved)) {
+            let _ = self.load_new(cx.session);
+        }
     }
 
     /// Is the older history still loading?
@@ -1002,6 +992,21 @@ impl LogPane {
                 else {
                     return Outcome::Consumed;
                 };
+                // The correction is written in the entry line: text waiting there would
+                // be lost under it. It is the logger's to save or clear first.
+                if self.correcting.is_some_and(|(c, _)| c == id) {
+                    self.focus = Focus::Entry; // this correction is already being written
+                    return Outcome::Consumed;
+                }
+                if self.has_draft() {
+                    let said = crate::say!(
+                        cx.lang,
+                        "Skrivelinjen har tekst som ikke er lagret: lagre den (Enter) eller tøm den (Ctrl-U) før du retter #{seq}",
+                        "The entry line holds unsaved text: save it (Enter) or clear it (Ctrl-U) before correcting #{seq}"
+                    );
+                    cx.post(UiEvent::Error(said));
+                    return Outcome::Consumed;
+                }
                 self.correcting = Some((id, seq));
                 self.editor = TextArea::new(text.split('\n').map(str::to_string).collect());
                 self.editor.set_cursor_line_style(Style::default());

@@ -4,6 +4,7 @@
 
 use super::action::{does, Keys, DOWN, UP};
 use super::action::{Action, Input};
+use super::confirm::Pending;
 use super::keymap::Context;
 use super::line_edit::LineEdit;
 use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
@@ -33,15 +34,15 @@ pub const PICKER: Keys = Keys {
             Action::CloseIncident,
             "Avslutt valgt hendelse",
             "Close the selected incident",
-            "avslutt",
-            "close",
+            "avslutt hendelse",
+            "close incident",
         ),
         does(
             Action::ReopenIncident,
             "Gjenåpne valgt hendelse",
             "Reopen the selected incident",
-            "gjenåpne",
-            "reopen",
+            "gjenåpne hendelse",
+            "reopen incident",
         ),
         does(Action::Cancel, "Lukk", "Close", "tilbake", "back"),
     ]],
@@ -124,28 +125,34 @@ impl Picker {
             .collect()
     }
 
-    fn reload(&mut self, cx: &mut Cx<'_>) {
-        match cx.session.incidents() {
-            Ok(list) => self.incidents = list,
-            Err(e) => cx.post(UiEvent::Error(e.said(cx.lang))),
-        }
-    }
-
+    /// Close or reopen the selected incident, once confirmed: it ends (or resumes)
+    /// everyone's work in it, and the log records it.
     fn set_status(&mut self, cx: &mut Cx<'_>, close: bool) {
-        let Some(number) = self.shown().get(self.selected).map(|i| i.number) else {
+        let Some(i) = self.shown().get(self.selected).map(|i| (*i).clone()) else {
             return;
         };
-        let result =
-            if close { cx.session.close_incident(number) } else { cx.session.reopen_incident(number) };
-        match result {
-            Ok(i) => {
-                let s = cx.strings();
-                let word = if close { s.closed } else { s.open };
-                cx.post(UiEvent::Status(format!("#{} {}: {word}", i.number, safe_line(&i.title))));
-                self.reload(cx);
-            }
-            Err(e) => cx.post(UiEvent::Error(e.said(cx.lang))),
-        }
+        let lang = cx.lang;
+        let (number, title) = (i.number, safe_line(&i.title).into_owned());
+        let (heading, line) = if close {
+            (
+                crate::say!(lang, "Avslutte hendelse #{number}?", "Close incident #{number}?"),
+                lang.pick(
+                    "Ingen kan skrive i den etterpå før den gjenåpnes; loggen får «Hendelsen avsluttet».",
+                    "No one can write in it until it is reopened; the log gets «Hendelsen avsluttet».",
+                ),
+            )
+        } else {
+            (
+                crate::say!(lang, "Gjenåpne hendelse #{number}?", "Reopen incident #{number}?"),
+                lang.pick("Loggen får «Hendelsen gjenåpnet».", "The log gets «Hendelsen gjenåpnet»."),
+            )
+        };
+        cx.confirm(Pending::new(heading, vec![format!("«{title}»"), line.to_string()], move |s| {
+            let i = if close { s.close_incident(number)? } else { s.reopen_incident(number)? };
+            let st = lang.strings();
+            let word = if close { st.closed } else { st.open };
+            Ok(format!("#{} {}: {word}", i.number, safe_line(&i.title)))
+        }));
     }
 }
 
@@ -378,16 +385,14 @@ impl Pane for Picker {
             lines.push(line);
         }
         f.render_widget(Paragraph::new(lines), list_area);
+        // Of closing and reopening, the one the selected incident allows.
+        let open =
+            self.shown().get(self.selected).is_none_or(|i| i.status == crate::domain::IncidentStatus::Open);
+        let status = if open { Action::CloseIncident } else { Action::ReopenIncident };
         let hint = hints(
             cx,
             Context::Picker,
-            &[
-                Action::Confirm,
-                Action::NewIncident,
-                Action::CloseIncident,
-                Action::ReopenIncident,
-                Action::Cancel,
-            ],
+            &[Action::Confirm, Action::Cancel, Action::NewIncident, status],
             hint_area.width as usize,
         );
         f.render_widget(Paragraph::new(Line::from(hint)), hint_area);

@@ -216,9 +216,20 @@ fn picker_when_no_incident_is_active() {
             .set_incident_status(
                 c.number,
                 sitroom::domain::IncidentStatus::Closed,
-                "kari",
-                "stab-pc",
-                utc(9, 0),
+                sitroom::store::Stamp { author: "kari", device: "stab-pc", now: utc(9, 0) },
+                |_| sitroom::store::NewEntryRecord {
+                    id: uuid::Uuid::now_v7(),
+                    text: "Hendelsen avsluttet".into(),
+                    author: "kari".into(),
+                    device: "stab-pc".into(),
+                    reported_at: utc(9, 0),
+                    recorded_at: utc(9, 0),
+                    kind: sitroom::domain::EntryKind::Auto,
+                    tags: vec![],
+                    mentions: vec![],
+                    significant: false,
+                    corrects: None,
+                },
             )
             .unwrap();
         // two open incidents and none chosen by this user: the picker comes first
@@ -573,7 +584,8 @@ fn an_incident_closed_elsewhere_takes_no_more_entries() {
     other.close_incident(i.number).unwrap();
     type_text(&mut ui, "Skrevet etter at hendelsen ble avsluttet");
     ui.on_key(key(KeyCode::Enter));
-    assert!(ui.session.entries(&i).unwrap().is_empty(), "nothing was written into the closed incident");
+    let texts: Vec<String> = ui.session.entries(&i).unwrap().into_iter().map(|e| e.text).collect();
+    assert_eq!(texts, ["Hendelsen avsluttet"], "nothing was written into the closed incident");
     let s = screen(&ui, 100, 30);
     assert!(s.contains("hendelse 1 er avsluttet"), "{s}");
     assert!(s.contains("Skrevet etter at hendelsen ble avsluttet"), "the text stays in the entry line: {s}");
@@ -859,4 +871,56 @@ fn the_saved_number_follows_the_entry_when_sync_renumbers_it() {
     let s = screen(&ui, 100, 30);
     assert!(s.contains("Lagret #2") && !s.contains("Lagret #1"), "{s}");
     assert!(s.contains("Fra feltet"), "{s}");
+}
+
+/// `c` writes the correction in the entry line: text waiting there is never thrown
+/// away under it. The logger is told to save or clear it first, and it stays.
+#[test]
+fn a_correction_never_overwrites_unsaved_text_in_the_entry_line() {
+    let mut f = flood();
+    let mut ui = ui(&mut f, Lang::Nb);
+    type_text(&mut ui, "!Kommunikasjonssjef gir uttalelse; ingen");
+    ui.on_key(key(KeyCode::Tab));
+    ui.on_key(key(KeyCode::Up)); // a key used in the list: the typing is over
+    ui.on_key(key(KeyCode::Char('c')));
+    let s = screen(&ui, 100, 30);
+    assert!(s.contains("Skrivelinjen har tekst som ikke er lagret"), "{s}");
+    assert!(!s.contains("Retter #"), "no correction started:\n{s}");
+    ui.on_key(key(KeyCode::Tab));
+    type_text(&mut ui, " intervjuer i dag");
+    ui.on_key(key(KeyCode::Enter));
+    let i = ui.log().unwrap().incident().clone();
+    let last = ui.session.entries(&i).unwrap().pop().unwrap();
+    assert_eq!(last.text, "Kommunikasjonssjef gir uttalelse; ingen intervjuer i dag");
+    // With the line empty, c corrects as before.
+    ui.on_key(key(KeyCode::Tab));
+    ui.on_key(key(KeyCode::Up));
+    ui.on_key(key(KeyCode::Char('c')));
+    assert!(screen(&ui, 100, 30).contains("Retter #"), "{}", screen(&ui, 100, 30));
+}
+
+/// Closing an incident from the picker ends everyone's work in it: Ctrl-X asks first,
+/// Esc leaves it open, Ctrl-S closes it, and the log's last word is who closed it.
+/// Reopening asks too and is logged.
+#[test]
+fn closing_and_reopening_an_incident_in_the_picker_ask_first_and_are_logged() {
+    let mut f = flood();
+    let mut ui = ui(&mut f, Lang::Nb);
+    let i = ui.log().unwrap().incident().clone();
+    ui.on_key(KeyEvent::new(KeyCode::Char('o'), KeyModifiers::CONTROL));
+    ui.on_key(ctrl('x'));
+    let s = screen(&ui, 100, 30);
+    assert!(s.contains("Avslutte hendelse #1?") && s.contains("«Flom i Lågen»"), "{s}");
+    ui.on_key(key(KeyCode::Esc));
+    assert_eq!(ui.session.incidents().unwrap()[0].status, sitroom::domain::IncidentStatus::Open);
+    ui.on_key(ctrl('x'));
+    ui.on_key(ctrl('s'));
+    assert_eq!(ui.session.incidents().unwrap()[0].status, sitroom::domain::IncidentStatus::Closed);
+    let last = ui.session.entries(&i).unwrap().pop().unwrap();
+    assert_eq!((last.text.as_str(), last.author.as_str()), ("Hendelsen avsluttet", "kari"));
+    ui.on_key(ctrl('r'));
+    assert!(screen(&ui, 100, 30).contains("Gjenåpne hendelse #1?"));
+    ui.on_key(ctrl('s'));
+    assert_eq!(ui.session.incidents().unwrap()[0].status, sitroom::domain::IncidentStatus::Open);
+    assert_eq!(ui.session.entries(&i).unwrap().pop().unwrap().text, "Hendelsen gjenåpnet");
 }
