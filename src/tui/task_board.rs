@@ -310,7 +310,9 @@ impl TaskBoard {
         true
     }
 
-    /// Ask before a change to a task: what it will be, then the change once confirmed.
+    /// Ask before a change to a task: what it will be, then the change once confirmed,
+    /// and the status line says that change was made (the deadline set, not the status
+    /// the task happens to have).
     fn ask(
         &self,
         cx: &mut Cx<'_>,
@@ -318,17 +320,8 @@ impl TaskBoard {
         line: String,
         f: impl FnOnce(&mut Session, &Incident) -> crate::app::Result<(Task, crate::domain::LogEntry)> + 'static,
     ) {
-        let (lang, incident) = (cx.lang, self.incident.clone());
-        cx.confirm(Pending::new(title.get(lang), vec![line], move |s| {
-            f(s, &incident).map(|(t, _)| {
-                format!(
-                    "{} {}: {}",
-                    Text::new("Oppgave", "Task").get(lang),
-                    t.number,
-                    t.status.label().get(lang)
-                )
-            })
-        }));
+        let (said, incident) = (format!("✓ {line}"), self.incident.clone());
+        cx.confirm(Pending::new(title.get(cx.lang), vec![line], move |s| f(s, &incident).map(|_| said)));
     }
 
     /// `Oppgave 3 «Bestille drivstoff»`.
@@ -734,9 +727,17 @@ impl Pane for TaskBoard {
         } else if self.view == View::Board && body.width >= BOARD_MIN_WIDTH {
             let cols = Layout::horizontal([Constraint::Ratio(1, 4); 4]).split(body);
             for (c, rect) in cols.iter().enumerate() {
+                // The column the cursor is in is marked, also when it is empty and no
+                // card shows the selection.
+                let here = cx.focused && c == self.column;
                 let heading = Line::from(Span::styled(
-                    format!("{} ({})", STATUSES[c].label().get(lang), self.columns[c].len()),
-                    if cx.focused && c == self.column { t.key } else { t.heading },
+                    format!(
+                        "{}{} ({})",
+                        if here { "▸ " } else { "" },
+                        STATUSES[c].label().get(lang),
+                        self.columns[c].len()
+                    ),
+                    if here { t.key } else { t.heading },
                 ));
                 let height = rect.height.saturating_sub(1) as usize;
                 let sel = (cx.focused && c == self.column).then_some(self.row);
@@ -832,7 +833,12 @@ fn board_card(
 ) -> Vec<Line<'static>> {
     use unicode_width::UnicodeWidthStr;
     let one = card(task, now, width, selected, cx);
-    let whole = |l: &Line| l.spans.iter().all(|s| !s.content.ends_with('…'));
+    // Whole: nothing cut, and the title there at all (where who and when leave it no
+    // room, it is not cut but left out).
+    let title = safe_line(&task.title);
+    let whole = |l: &Line| {
+        l.spans.iter().all(|s| !s.content.ends_with('…')) && l.spans.iter().any(|s| s.content == title)
+    };
     if whole(&one) || task.assignee.is_none() && task.due.is_none() {
         return vec![one];
     }

@@ -924,8 +924,9 @@ impl Ui {
                 desk.pane(kind).render(f, rect, &cx);
                 // The focused pane's corner carries the focus mark, which shows without
                 // colour too (the log pane marks the part of it that has the focus).
-                if cx.focused && kind != PaneKind::Log && rect.width > 0 && rect.height > 0 {
-                    f.buffer_mut()[(rect.x, rect.y)].set_symbol("▶").set_style(self.theme.key);
+                // (In the title's leading space, as the log pane does: the frame's corner stays.)
+                if cx.focused && kind != PaneKind::Log && rect.width > 2 && rect.height > 0 {
+                    f.buffer_mut()[(rect.x + 1, rect.y)].set_symbol("▶").set_style(self.theme.key);
                 }
             }
             *self.pane_areas.borrow_mut() = areas;

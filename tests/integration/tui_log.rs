@@ -262,7 +262,8 @@ fn logger_and_crisis_leader_work_one_task_in_two_terminals() {
     leader.keys(&["]"]);
     leader.wait_for("Endre status");
     leader.keys(&["C-s"]);
-    leader.wait_for("Oppgave 1: pågår");
+    leader.wait_for("✓ Oppgave 1 «");
+    leader.wait_for("→ pågår");
 
     // the logger's log shows the automatic entry within a moment
     let s = logger.wait_for("Oppgave 1 «Skaffe 2000 sandsekker til Bøkeskogen»: ny →");

@@ -220,7 +220,7 @@ fn the_crisis_leader_moves_tasks_and_the_log_records_it() {
     let t = ui.session.task(&i, 1).unwrap();
     assert_eq!(t.status, TaskStatus::InProgress);
     let s = screen(&ui, 160, 40);
-    assert!(s.contains("Oppgave 1: pågår"), "status line: {s}");
+    assert!(s.contains("✓ Oppgave 1 «") && s.contains("→ pågår"), "status line: {s}");
     assert!(
         s.contains("Oppgave 1 «Bestille drivstoff»: ny → pågår"),
         "the log pane shows the automatic entry: {s}"
@@ -728,6 +728,11 @@ fn a_task_in_full_and_changed_where_it_is_read() {
     }
     key(&mut ui, KeyCode::Enter);
     confirm(&mut ui);
+    let said = screen(&ui, 120, 30);
+    assert!(
+        said.contains("✓ Oppgave") && said.contains("prioritet høy"),
+        "the status line says what changed:\n{said}"
+    );
     key(&mut ui, KeyCode::Char('b'));
     for c in "Listen ligger hos vakthavende".chars() {
         key(&mut ui, KeyCode::Char(c));
@@ -759,4 +764,27 @@ fn a_task_in_full_and_changed_where_it_is_read() {
         "{mine}"
     );
     ui.session.verify(&i).unwrap().unwrap();
+}
+
+/// A card whose priority, assignee and deadline on another day leave its title no
+/// room on one line in a narrow column gets two lines: the title is never left out.
+#[test]
+fn a_narrow_card_never_loses_its_title() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = staff_room(&dir);
+    let i = s.incident(1).unwrap();
+    let new = NewTask {
+        title: "Bestille drivstoff til aggregatene".into(),
+        assignee: Some("teknisk-sjef".into()),
+        priority: Priority::Høy,
+        due: Some(Utc::now() + chrono::Duration::days(1)),
+        ..NewTask::default()
+    };
+    let (made, _) = s.add_task(&i, new).unwrap();
+    let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    let n = ui.workspace_names().iter().position(|w| *w == "oppgaver").expect("the tasks workspace");
+    ui.on_key(KeyEvent::new(KeyCode::Char(char::from(b'1' + n as u8)), KeyModifiers::ALT));
+    let board = screen(&ui, 80, 24);
+    let card = board.lines().find(|l| l.contains(&format!("#{} ", made.number))).expect("the card");
+    assert!(card.contains("Bestil"), "the title, if shortened, is on the card:\n{board}");
 }
