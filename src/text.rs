@@ -129,8 +129,60 @@ pub fn graphemes_with_width(s: &str) -> impl Iterator<Item = (&str, usize)> {
     s.graphemes(true).map(|g| (g, unicode_width::UnicodeWidthStr::width(g)))
 }
 
+/// Pasted text as it was meant: line breaks as `\n` (terminals paste them as CR),
+/// tabs as a space, and terminal escape sequences (colours copied from another
+/// program's output, a window title) taken out whole, not left behind as `[31m` once
+/// the ESC is gone. Other control characters are dropped.
+pub fn pasted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                chars.next_if_eq(&'\n');
+                out.push('\n');
+            }
+            '\n' => out.push('\n'),
+            '\t' => out.push(' '),
+            // CSI: ESC [ (or the one-byte C1 form), parameters, a final byte @ to ~.
+            '\u{1b}' if chars.next_if_eq(&'[').is_some() => skip_csi(&mut chars),
+            '\u{9b}' => skip_csi(&mut chars),
+            // OSC, DCS, APC, PM, SOS: up to BEL or ST (ESC \).
+            '\u{1b}' if chars.next_if(|c| matches!(c, ']' | 'P' | '_' | '^' | 'X')).is_some() => {
+                while let Some(c) = chars.next() {
+                    if c == '\u{7}' || c == '\u{1b}' && chars.next_if_eq(&'\\').is_some() {
+                        break;
+                    }
+                }
+            }
+            // Any other ESC sequence: ESC and the one character after it.
+            '\u{1b}' => {
+                chars.next();
+            }
+            c if is_dangerous(c) => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn skip_csi(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    for c in chars.by_ref() {
+        if ('@'..='~').contains(&c) {
+            break;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn pasted_text_loses_whole_escape_sequences_and_keeps_its_lines() {
+        let raw = "Melding fra \u{1b}[31mNVE\u{1b}[0m: rødt farevarsel\r\nLinje to \u{1b}]0;hacked\u{7} slutt\rtre\tfire \u{1b}]8;;http://x\u{1b}\\lenke\u{9b}1m æøå 👍🏽";
+        assert_eq!(pasted(raw), "Melding fra NVE: rødt farevarsel\nLinje to  slutt\ntre fire lenke æøå 👍🏽");
+        assert_eq!(pasted("\u{202e}snudd\u{1b}"), "snudd");
+    }
+
     use super::*;
 
     #[test]

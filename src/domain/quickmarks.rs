@@ -31,7 +31,9 @@ pub fn parse(input: &str) -> Marked {
             kind = EntryKind::Decision;
             rest = r.trim_start();
         } else if at.is_none() && not_a_time.is_none() {
-            if let Some((first, r)) = rest.split_once(char::is_whitespace) {
+            // (A time alone is a time with nothing said after it: an empty entry, not
+            // an entry whose text is "14:32".)
+            if let Some((first, r)) = rest.split_once(char::is_whitespace).or(Some((rest, ""))) {
                 if let Some(clock) = ClockTime::parse(first) {
                     at = Some(clock);
                     rest = r.trim_start();
@@ -88,6 +90,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_time_alone_is_a_time_and_no_text() {
+        let m = parse("14:32 ");
+        assert_eq!((m.text.as_str(), m.at.is_some()), ("", true));
+        let m = parse("!14:32");
+        assert_eq!((m.text.as_str(), m.at.is_some(), m.kind), ("", true, EntryKind::Decision));
+    }
+
+    #[test]
     fn plain_text_is_a_note() {
         let m = parse("Vannstanden steg 40 cm");
         assert_eq!(m.kind, EntryKind::Note);
@@ -107,9 +117,6 @@ mod tests {
     fn a_time_inside_the_text_is_not_a_prefix() {
         let m = parse("Møte kl 10:00 #stab");
         assert_eq!(m.at, None);
-        let m = parse("10:00");
-        assert_eq!(m.at, None, "a lone time is the text itself");
-        assert_eq!(m.text, "10:00");
     }
 
     #[test]

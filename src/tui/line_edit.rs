@@ -46,8 +46,7 @@ impl LineEdit {
 
     /// Text put in at the cursor (a paste): one line, without control characters.
     pub fn insert(&mut self, s: &str) {
-        let clean: String =
-            s.chars().map(|c| if c == '\n' { ' ' } else { c }).filter(|c| !c.is_control()).collect();
+        let clean = crate::text::pasted(s).replace('\n', " ");
         self.text.insert_str(self.at, &clean);
         self.at += clean.len();
     }

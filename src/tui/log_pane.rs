@@ -1093,13 +1093,8 @@ impl Pane for LogPane {
         if self.focus == Focus::Entry && !self.can_write {
             return self.handle_entry(Input::Paste, cx);
         }
-        // Pasted text may carry escape codes: only printable text and newlines go in.
-        let clean: String = text
-            .replace("\r\n", "\n")
-            .chars()
-            .map(|c| if c == '\t' || c == '\r' { ' ' } else { c })
-            .filter(|c| *c == '\n' || !c.is_control())
-            .collect();
+        // Pasted text may carry escape codes: only printable text and line breaks go in.
+        let clean = crate::text::pasted(text);
         match self.focus {
             Focus::Entry => {
                 self.editor.insert_str(clean);

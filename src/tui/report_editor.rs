@@ -138,13 +138,7 @@ impl Pane for ReportEditor {
     }
 
     fn paste(&mut self, text: &str, cx: &mut Cx<'_>) -> Outcome {
-        let clean: String = text
-            .replace("\r\n", "\n")
-            .chars()
-            .map(|c| if c == '\t' { ' ' } else { c })
-            .filter(|c| *c == '\n' || !c.is_control())
-            .collect();
-        self.editor.insert_str(clean);
+        self.editor.insert_str(crate::text::pasted(text));
         self.edited(cx);
         Outcome::Consumed
     }
