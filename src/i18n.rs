@@ -95,7 +95,7 @@ strings! {
     unsaved: "ikke lagret", "not saved";
     saved_at: "lagret", "saved";
     returned_because: "Returnert", "Returned";
-    template_prompt: "Mal (situasjonsrapport, møtereferat, pressemelding …)", "Template (situasjonsrapport, møtereferat, pressemelding …)";
+    template_prompt: "Mal", "Template";
     return_comment: "Kommentar til den som skrev", "Comment for the writer";
     meeting: "Møte", "Meeting";
     minutes_in: "avsluttet, referatet er rapport", "ended, the minutes are report";

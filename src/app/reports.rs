@@ -32,7 +32,7 @@ impl Session {
         self.permit(Permission::WriteReports)?;
         self.ensure_open(incident)?;
         let all = self.templates();
-        let Some(t) = all.iter().find(|t| t.name == crate::text::nfc(template.trim())) else {
+        let Some(t) = super::templates::template_named(&all, template) else {
             let names: Vec<_> = all.iter().map(|t| t.name.as_str()).collect();
             let (nb, en) = (
                 format!("ukjent mal «{template}»; malene er {}", names.join(", ")),

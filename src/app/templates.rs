@@ -42,6 +42,38 @@ pub fn templates(config_dir: Option<&Path>) -> Vec<Template> {
     all
 }
 
+/// The shipped templates' English names, so a user of the English interface can say
+/// what they want in their words.
+const ENGLISH: &[(&str, &str)] = &[
+    ("situation report", "situasjonsrapport"),
+    ("sitrep", "situasjonsrapport"),
+    ("minutes", "møtereferat"),
+    ("meeting minutes", "møtereferat"),
+    ("press release", "pressemelding"),
+];
+
+/// The template a person means by `typed`: its name in any case and with or without
+/// its accents ("motereferat"), an English name ("minutes"), or the start of exactly
+/// one name ("press").
+pub fn template_named<'a>(all: &'a [Template], typed: &str) -> Option<&'a Template> {
+    let typed = crate::text::fold(typed.trim());
+    if typed.is_empty() {
+        return None;
+    }
+    let named = |name: &str| all.iter().find(|t| t.name == name);
+    if let Some(t) = all.iter().find(|t| crate::text::fold(&t.name) == typed) {
+        return Some(t);
+    }
+    if let Some(t) = ENGLISH.iter().find(|(en, _)| *en == typed).and_then(|(_, nb)| named(nb)) {
+        return Some(t);
+    }
+    let mut starting = all.iter().filter(|t| crate::text::fold(&t.name).starts_with(&typed));
+    match (starting.next(), starting.next()) {
+        (Some(t), None) => Some(t),
+        _ => None,
+    }
+}
+
 impl Template {
     /// The template's own words that a writer is meant to replace: every line that is
     /// not a heading, not empty and not filled in when a report is made.
@@ -61,6 +93,23 @@ impl Template {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_template_is_found_by_what_people_type() {
+        let all = templates(None);
+        for (typed, name) in [
+            ("situasjonsrapport", "situasjonsrapport"),
+            ("Møtereferat", "møtereferat"),
+            ("motereferat", "møtereferat"),
+            ("minutes", "møtereferat"),
+            ("Press release", "pressemelding"),
+            ("press", "pressemelding"),
+            ("sit", "situasjonsrapport"),
+        ] {
+            assert_eq!(template_named(&all, typed).map(|t| t.name.as_str()), Some(name), "{typed}");
+        }
+        assert!(template_named(&all, "rapport").is_none() && template_named(&all, "").is_none());
+    }
 
     #[test]
     fn shipped_and_user_templates() {

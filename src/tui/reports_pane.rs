@@ -285,8 +285,23 @@ impl Pane for ReportsPane {
             Handled::Answered(asking, text) => {
                 match asking {
                     Asking::Template => {
-                        let template =
-                            if text.trim().is_empty() { "situasjonsrapport".to_string() } else { text };
+                        // The template is found before anything is shown as about to
+                        // be written: a name that is none is said at once, with the
+                        // names there are.
+                        let all = cx.session.templates();
+                        let typed = if text.trim().is_empty() { "situasjonsrapport" } else { text.as_str() };
+                        let Some(found) = crate::app::templates::template_named(&all, typed) else {
+                            let names: Vec<&str> = all.iter().map(|t| t.name.as_str()).collect();
+                            let said = crate::say!(
+                                cx.lang,
+                                "Ingen mal heter «{typed}». Malene: {}",
+                                "No template is called '{typed}'. The templates: {}",
+                                names.join(", ")
+                            );
+                            cx.post(UiEvent::Error(said));
+                            return Outcome::Consumed;
+                        };
+                        let template = found.name.clone();
                         let (lang, incident) = (cx.lang, self.incident.clone());
                         let line = format!("{}: {template}", lang.pick("Mal", "Template"));
                         let title = lang.pick("Ny rapport", "New report");
@@ -306,7 +321,16 @@ impl Pane for ReportsPane {
         };
         match action {
             // In the sitrep pane too: the template asked for is the sitrep's.
-            Action::NewTask => self.list.ask(Asking::Template, "situasjonsrapport"),
+            // The sitrep offered (Enter takes it, typing replaces it), the others named.
+            Action::NewTask => {
+                self.list.offer(Asking::Template, "situasjonsrapport");
+                let names: Vec<String> = cx.session.templates().into_iter().map(|t| t.name).collect();
+                cx.post(UiEvent::Status(format!(
+                    "{}: {}",
+                    cx.lang.pick("Maler", "Templates"),
+                    names.join(", ")
+                )));
+            }
             Action::EditReport => {
                 let Some(r) = self.selected().cloned() else { return Outcome::Consumed };
                 if !r.status.editable() {

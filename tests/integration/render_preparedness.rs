@@ -304,6 +304,6 @@ fn the_template_question_shows_in_an_empty_reports_pane() {
         press(&mut ui, KeyCode::Char(c));
     }
     let text = screen(&ui, 120, 30);
-    assert!(text.contains("Mal (situasjonsrapport"), "the question is drawn: {text}");
-    assert!(text.contains("møtereferat"), "and what is typed: {text}");
+    assert!(text.contains("Mal: møtereferat"), "the question is drawn, with what is typed: {text}");
+    assert!(!text.contains("situasjonsrapportmøtereferat"), "typing replaced the offer: {text}");
 }

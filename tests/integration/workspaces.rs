@@ -788,3 +788,30 @@ fn a_narrow_card_never_loses_its_title() {
     let card = board.lines().find(|l| l.contains(&format!("#{} ", made.number))).expect("the card");
     assert!(card.contains("Bestil"), "the title, if shortened, is on the card:\n{board}");
 }
+
+/// The new-report prompt offers the sitrep and names the others; what is typed replaces
+/// the offer (not "situasjonsrapportpressemelding"), in either language's words or the
+/// start of one; a name that is none is said before any box, with the names there are.
+#[test]
+fn a_new_report_takes_the_template_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ui = Ui::new(staff_room(&dir), Keymap::builtin(), Theme::builtin(), Lang::En).unwrap();
+    key(&mut ui, KeyCode::F(7)); // beredskap: tasks + reports
+    key(&mut ui, KeyCode::F(4)); // focus the reports
+    key(&mut ui, KeyCode::Char('n'));
+    assert!(screen(&ui, 160, 40).contains("Templates: situasjonsrapport, møtereferat, pressemelding"));
+    for c in "press release".chars() {
+        key(&mut ui, KeyCode::Char(c));
+    }
+    key(&mut ui, KeyCode::Enter);
+    assert!(screen(&ui, 160, 40).contains("Template: pressemelding"), "{}", screen(&ui, 160, 40));
+    key(&mut ui, KeyCode::Esc);
+    key(&mut ui, KeyCode::Char('n'));
+    for c in "rapport".chars() {
+        key(&mut ui, KeyCode::Char(c));
+    }
+    key(&mut ui, KeyCode::Enter);
+    let s = screen(&ui, 160, 40);
+    assert!(s.contains("No template is called 'rapport'") && !s.contains("New report"), "{s}");
+    assert!(ui.session.reports(&incident(&ui)).unwrap().is_empty(), "nothing written");
+}
