@@ -22,7 +22,7 @@ impl Session {
         let now = Utc::now();
         let mut linked = Vec::new();
         for id in &new.from_entries {
-            linked.extend(self.store.entry_seq(*id)?);
+            linked.extend(self.store.entry_named(*id)?);
         }
         let w = self.writer(now);
         Ok(self.store.create_task(incident, &new, w.stamp(), |t| {
@@ -37,8 +37,7 @@ impl Session {
                 text.push_str(&format!(" – prioritet: {}", t.priority.name()));
             }
             if !linked.is_empty() {
-                let refs: Vec<String> = linked.iter().map(|s| format!("#{s}")).collect();
-                text.push_str(&format!(" (fra loggføring {})", refs.join(", ")));
+                text.push_str(&format!(" (fra loggføringen {})", linked.join("; ")));
             }
             w.entry("oppgave", text)
         })?)

@@ -197,6 +197,23 @@ impl LogEntry {
     }
 }
 
+/// An entry named in the text of another entry, the way that stays true: when it was
+/// said, by whom, and how it begins: `kl 22:57 av kari («Sjekk pumpestasjon innen
+/// kl 12 …»)`. Not by its number: numbers are ranks by creation, and an entry from a
+/// replica that was offline can take a place before it, while the text written into
+/// the hash-chained log can never change.
+pub fn entry_named(reported_at: DateTime<Utc>, author: &str, text: &str) -> String {
+    use unicode_segmentation::UnicodeSegmentation;
+    const QUOTED: usize = 40;
+    let first = text.lines().next().unwrap_or("").trim();
+    let mut quote: String = first.graphemes(true).take(QUOTED).collect();
+    if quote.len() < first.len() {
+        quote = format!("{} …", quote.trim_end());
+    }
+    let at = reported_at.with_timezone(&chrono::Local).format("%d.%m %H:%M");
+    format!("{at} av {author} («{quote}»)")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -270,6 +270,18 @@ impl Store {
     }
 
     /// The seq of an entry, by id.
+    /// An entry as another entry's text names it (see [`crate::domain::log::entry_named`]).
+    pub fn entry_named(&self, id: Uuid) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT reported_at, author, text FROM log_entries WHERE id = ?1")?
+            .query_row([id.to_string()], |r| {
+                let at = crate::domain::time::from_millis(r.get(0)?);
+                Ok(crate::domain::log::entry_named(at, &r.get::<_, String>(1)?, &r.get::<_, String>(2)?))
+            })
+            .optional()?)
+    }
+
     pub fn entry_seq(&self, id: Uuid) -> Result<Option<i64>> {
         Ok(self
             .conn
@@ -309,10 +321,16 @@ impl Store {
         }
         replica::changed(&tx, Kind::LogEntry, entry_id, &["significant"], Who { author, device }, now)?;
         // The marking is itself in the log: who said it mattered, and when.
-        let (incident_id, seq): (String, i64) = tx.query_row(
-            "SELECT incident_id, seq FROM log_entries WHERE id = ?1",
+        let (incident_id, named): (String, String) = tx.query_row(
+            "SELECT incident_id, reported_at, author, text FROM log_entries WHERE id = ?1",
             [entry_id.to_string()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| {
+                let at = crate::domain::time::from_millis(r.get(1)?);
+                Ok((
+                    r.get(0)?,
+                    crate::domain::log::entry_named(at, &r.get::<_, String>(2)?, &r.get::<_, String>(3)?),
+                ))
+            },
         )?;
         let incident = super::incidents::incident_by_id_in(&tx, super::columns::id(&incident_id))?
             .ok_or_else(|| {
@@ -322,9 +340,9 @@ impl Store {
                 )
             })?;
         let text = if significant {
-            format!("Loggføring #{seq} markert som vesentlig")
+            format!("Loggføringen {named} markert som vesentlig")
         } else {
-            format!("Loggføring #{seq} er ikke lenger markert som vesentlig")
+            format!("Loggføringen {named} er ikke lenger markert som vesentlig")
         };
         append_in(
             &tx,

@@ -384,7 +384,11 @@ fn correct_and_mark_from_the_log_list() {
     assert!(last.text.ends_with("Tokyo"), "{}", last.text);
     let s = screen(&ui, 100, 30);
     // The marking is itself in the log (#8), before the correction (#9).
-    assert!(s.contains("Loggføring #5 markert som vesentlig"), "{s}");
+    assert!(
+        s.contains("Loggføringen 23.11 08:20 av kari («Melding fra 東京")
+            && s.contains("markert som vesentlig"),
+        "{s}"
+    );
     assert!(s.contains("→ corrected in #9") && s.contains("↺ corrects #5"), "{s}");
 }
 

@@ -208,3 +208,30 @@ fn new_versions_written_at_once_fork_visibly_and_reports_number_by_time() {
     let titles: Vec<String> = a.session.reports(&inc).unwrap().into_iter().map(|r| r.title).collect();
     assert_eq!(titles, vec!["Sitrep 1", "Fra bilen", "Fra stabsrommet"], "numbered by time of writing");
 }
+
+/// An automatic entry names the entry it came from so that a merge cannot make it
+/// point at another: an entry from a replica that was offline takes the place before
+/// it (its number moves from 1 to 2), and the task's entry still names the right one.
+#[test]
+fn an_automatic_entry_names_its_entry_in_words_that_a_merge_cannot_move() {
+    let (mut a, mut b) = (replica("kari"), replica("ola"));
+    let inc = flood(&mut a);
+    carry(&a, &mut b);
+    b.session.add_entry(&inc, EntryInput::now("Ola offline: vannet over veien")).unwrap();
+    let entry = a.session.add_entry(&inc, EntryInput::now("Sjekk pumpestasjon innen kl 12")).unwrap();
+    assert_eq!(entry.seq, 1);
+    let mut new = a.session.task_from_entry(&inc, entry.seq).unwrap();
+    new.title = "Sjekk pumpestasjon".into();
+    let (_, logged) = a.session.add_task(&inc, new).unwrap();
+    carry(&b, &mut a);
+    let entries = a.session.entries(&inc).unwrap();
+    let ours = entries.iter().find(|e| e.id == entry.id).unwrap();
+    assert_eq!(ours.seq, 2, "the offline entry took the place before it");
+    let auto = entries.iter().find(|e| e.id == logged.id).unwrap();
+    assert!(
+        auto.text.contains("(fra loggføringen ") && auto.text.contains("av kari («Sjekk pumpestasjon"),
+        "{}",
+        auto.text
+    );
+    assert!(!auto.text.contains("#1") && !auto.text.contains("Ola"), "{}", auto.text);
+}

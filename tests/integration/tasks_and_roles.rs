@@ -101,7 +101,8 @@ fn a_task_from_an_entry_is_linked_and_logged() {
     assert!(
         text.contains("ansvarlig: teknisk-sjef")
             && text.contains("prioritet: høy")
-            && text.contains("fra loggføring #1"),
+            && text.contains("(fra loggføringen ")
+            && text.contains(&format!(" av {} («Bestille drivstoff", entries[0]["author"].as_str().unwrap())),
         "{text}"
     );
     h.ok(&["log", "verify"]);
