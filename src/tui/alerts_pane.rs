@@ -244,7 +244,10 @@ impl Pane for AlertsPane {
                 "No alerts. n sends one («list: message»).",
             )
             .get(lang);
-            f.render_widget(Paragraph::new(Span::styled(none, t.dim)), list);
+            f.render_widget(
+                Paragraph::new(Span::styled(none, t.dim)).wrap(ratatui::widgets::Wrap { trim: true }),
+                list,
+            );
         } else {
             let rows = self.list.items.iter().map(|a| tally_line(a, cx)).collect();
             f.render_widget(Paragraph::new(list_window(rows, self.list.row, list, cx)), list);

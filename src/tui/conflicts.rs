@@ -117,7 +117,10 @@ impl Pane for Conflicts {
         f.render_widget(block, popup);
         if self.list.is_empty() {
             let none = cx.lang.pick(" Ingen konflikter.", " No conflicts.");
-            f.render_widget(Paragraph::new(Span::styled(none, t.dim)), inner);
+            f.render_widget(
+                Paragraph::new(Span::styled(none, t.dim)).wrap(ratatui::widgets::Wrap { trim: true }),
+                inner,
+            );
             return;
         }
         let mut lines = Vec::new();

@@ -166,7 +166,10 @@ impl Pane for ContactsPane {
             .collect();
         if rows.is_empty() {
             let none = Text::new("Ingen treff.", "No match.").get(lang);
-            f.render_widget(Paragraph::new(Span::styled(none, t.dim)), list);
+            f.render_widget(
+                Paragraph::new(Span::styled(none, t.dim)).wrap(ratatui::widgets::Wrap { trim: true }),
+                list,
+            );
         } else {
             f.render_widget(Paragraph::new(list_window(rows, self.row, list, cx)), list);
         }

@@ -245,7 +245,10 @@ impl Pane for EpsPane {
                 "No registrations. n registers an evacuee («name, place»).",
             )
             .get(lang);
-            f.render_widget(Paragraph::new(Span::styled(none, t.dim)), rows_area);
+            f.render_widget(
+                Paragraph::new(Span::styled(none, t.dim)).wrap(ratatui::widgets::Wrap { trim: true }),
+                rows_area,
+            );
         } else {
             f.render_widget(Paragraph::new(list_window(rows, self.list.row, rows_area, cx)), rows_area);
         }

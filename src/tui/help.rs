@@ -38,21 +38,28 @@ pub struct Help {
 }
 
 /// The quick marks a logger types in the entry line, for help and the empty log.
-pub const QUICK_MARKS: &[(&str, Text)] = &[
+/// The marks as written (in each language: `#tagg` is Norwegian) and what they do.
+pub const QUICK_MARKS: &[(Text, Text)] = &[
     (
-        "14:32 …",
+        Text::new("14:32 …", "14:32 …"),
         Text::new("når det ble sagt (i dag; 14.32 går også)", "when it was said (today; 14.32 works too)"),
     ),
-    ("!…", Text::new("en beslutning, vist som BESLUTNING:", "a decision, shown as DECISION:")),
-    ("#tagg", Text::new("en tagg, å filtrere på", "a tag, to filter by")),
     (
-        "@navn",
+        Text::new("!…", "!…"),
+        Text::new("en beslutning, vist som BESLUTNING:", "a decision, shown as DECISION:"),
+    ),
+    (Text::new("#tagg", "#tag"), Text::new("en tagg, å filtrere på", "a tag, to filter by")),
+    (
+        Text::new("@navn", "@name"),
         Text::new(
             "nevner en person (første @navn blir ansvarlig for en oppgave av den)",
-            "mentions a person (the first @name gets a task made of it)",
+            "mentions a person (the first @name is responsible for a task made from it)",
         ),
     ),
-    ("F3", Text::new("merk det du skriver som vesentlig", "mark what you are typing as significant")),
+    (
+        Text::new("F3", "F3"),
+        Text::new("merk det du skriver som vesentlig", "mark what you are typing as significant"),
+    ),
 ];
 
 impl Help {
@@ -96,7 +103,7 @@ pub fn rows(keymap: &Keymap, lang: Lang, first: &[Context]) -> Vec<Row> {
                 Text::new("Hurtigmerker i skrivelinjen", "Quick marks in the entry line").get(lang),
             ));
             for (mark, what) in QUICK_MARKS {
-                out.push(Row::Keys(mark.to_string(), what.get(lang)));
+                out.push(Row::Keys(mark.get(lang).to_string(), what.get(lang)));
             }
         }
     }

@@ -1231,7 +1231,10 @@ impl Pane for LogPane {
         f.render_widget(block, editor_area);
         cx.hit(editor_area, ENTRY_LINE);
         if !self.can_write {
-            f.render_widget(Paragraph::new(Span::styled(s.read_only, t.dim)), inner);
+            f.render_widget(
+                Paragraph::new(Span::styled(s.read_only, t.dim)).wrap(ratatui::widgets::Wrap { trim: true }),
+                inner,
+            );
         } else if typing {
             f.render_widget(&self.editor, inner);
         } else {
@@ -1257,7 +1260,7 @@ impl LogPane {
                 lines.push(Line::from(Span::styled(heading.get(cx.lang), t.heading)));
                 for (mark, what) in super::help::QUICK_MARKS {
                     lines.push(Line::from(vec![
-                        Span::styled(format!("  {mark:<9}"), t.key),
+                        Span::styled(format!("  {:<9}", mark.get(cx.lang)), t.key),
                         Span::styled(what.get(cx.lang), t.dim),
                     ]));
                 }

@@ -266,7 +266,10 @@ impl Pane for MediaQueue {
         ])
         .areas(inner);
         if self.list.items.is_empty() {
-            f.render_widget(Paragraph::new(Span::styled(s.no_media, t.dim)), list);
+            f.render_widget(
+                Paragraph::new(Span::styled(s.no_media, t.dim)).wrap(ratatui::widgets::Wrap { trim: true }),
+                list,
+            );
         } else {
             let height = list.height as usize;
             let first = self.list.row.saturating_sub(height.saturating_sub(1));

@@ -103,7 +103,10 @@ impl Pane for PlansPane {
         if rows.is_empty() {
             let none = Text::new("Ingen planer ennå (sitroom plan new).", "No plans yet (sitroom plan new).")
                 .get(lang);
-            f.render_widget(Paragraph::new(Span::styled(none, t.dim)), list);
+            f.render_widget(
+                Paragraph::new(Span::styled(none, t.dim)).wrap(ratatui::widgets::Wrap { trim: true }),
+                list,
+            );
         } else {
             f.render_widget(Paragraph::new(list_window(rows, self.list.row, list, cx)), list);
         }

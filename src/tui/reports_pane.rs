@@ -414,7 +414,10 @@ impl Pane for ReportsPane {
         }
         if self.list.items.is_empty() {
             let empty = if self.sitrep_only { s.no_sitrep } else { s.no_reports };
-            f.render_widget(Paragraph::new(Span::styled(empty, t.dim)), body);
+            f.render_widget(
+                Paragraph::new(Span::styled(empty, t.dim)).wrap(ratatui::widgets::Wrap { trim: true }),
+                body,
+            );
             return;
         }
         let list_h =

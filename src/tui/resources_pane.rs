@@ -205,7 +205,10 @@ impl Pane for ResourcesPane {
                 "No resources yet (sitroom resource add | import).",
             )
             .get(lang);
-            f.render_widget(Paragraph::new(Span::styled(none, t.dim)), inner);
+            f.render_widget(
+                Paragraph::new(Span::styled(none, t.dim)).wrap(ratatui::widgets::Wrap { trim: true }),
+                inner,
+            );
             return;
         }
         let rows: Vec<Line<'static>> = self

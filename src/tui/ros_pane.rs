@@ -117,7 +117,10 @@ impl Pane for RosPane {
                 "No unwanted events yet (sitroom ros add).",
             )
             .get(lang);
-            f.render_widget(Paragraph::new(Span::styled(none, t.dim)), list);
+            f.render_widget(
+                Paragraph::new(Span::styled(none, t.dim)).wrap(ratatui::widgets::Wrap { trim: true }),
+                list,
+            );
         } else {
             f.render_widget(Paragraph::new(list_window(rows, self.list.row, list, cx)), list);
         }

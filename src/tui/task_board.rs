@@ -723,7 +723,10 @@ impl Pane for TaskBoard {
         if let (Some(d), Some(task)) = (&self.detail, self.detail_task()) {
             self.render_detail(f, body, d, task, cx);
         } else if self.list.items.is_empty() {
-            f.render_widget(Paragraph::new(Span::styled(s.no_tasks, t.dim)), body);
+            f.render_widget(
+                Paragraph::new(Span::styled(s.no_tasks, t.dim)).wrap(ratatui::widgets::Wrap { trim: true }),
+                body,
+            );
         } else if self.view == View::Board && body.width >= BOARD_MIN_WIDTH {
             let cols = Layout::horizontal([Constraint::Ratio(1, 4); 4]).split(body);
             for (c, rect) in cols.iter().enumerate() {

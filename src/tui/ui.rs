@@ -427,8 +427,17 @@ impl Ui {
 
     /// Handle a key press; true when something on screen may have changed.
     pub fn on_key(&mut self, ev: KeyEvent) -> bool {
-        let changed = self.guarded(|ui| ui.handle_key(ev));
-        self.drop_word_on_focus();
+        let (context, said) = (self.context(), self.status.as_ref().map(|s| s.since));
+        let mut changed = self.guarded(|ui| ui.handle_key(ev));
+        changed |= self.drop_word_on_focus();
+        // A word said before this key about what was then in front ("Kopiert",
+        // "Lagret #4") makes way for the hints of what is in front now. Errors and
+        // notices stay their time; what this key itself said stays.
+        let stale = self.status.as_ref().is_some_and(|s| s.level == Level::Info && Some(s.since) == said);
+        if stale && self.context() != context {
+            self.status = None;
+            changed = true;
+        }
         changed
     }
 

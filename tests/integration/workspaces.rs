@@ -524,8 +524,7 @@ fn the_logger_runs_a_meeting_from_the_keyboard() {
         key(&mut ui, KeyCode::Char(c));
     }
     key(&mut ui, KeyCode::Enter);
-    key(&mut ui, KeyCode::F(11)); // next item, without leaving the entry line
-    confirm(&mut ui);
+    key(&mut ui, KeyCode::F(11)); // next item, at once, without leaving the entry line
     assert!(screen(&ui, 120, 30).contains("sak 2/2: Evakuering"));
     for c in "!Gokstad evakueres nå".chars() {
         key(&mut ui, KeyCode::Char(c));
@@ -536,9 +535,11 @@ fn the_logger_runs_a_meeting_from_the_keyboard() {
     key(&mut ui, KeyCode::Tab);
     key(&mut ui, KeyCode::Char('M')); // end it
     confirm(&mut ui);
-    key(&mut ui, KeyCode::Tab);
     let s = screen(&ui, 120, 30);
     assert!(s.contains("Møte 1: avsluttet, referatet er rapport 1"), "{s}");
+    key(&mut ui, KeyCode::Tab);
+    let s = screen(&ui, 120, 30);
+    assert!(!s.contains("referatet er rapport 1"), "said, it makes way for the entry line's hints: {s}");
     let entry_title = s.lines().find(|l| l.contains("Ny loggføring")).unwrap();
     assert!(
         !entry_title.contains("Møte 1"),
