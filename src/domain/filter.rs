@@ -1,6 +1,7 @@
 //! The log filter a user types after `/`: words to find (case- and
-//! diacritic-insensitive), `#tag`, `@author`, `!` for decisions only and `*` for
-//! significant only, combined with AND.
+//! diacritic-insensitive), `#tag`, `@name` (written by or mentioning that person, as
+//! much of the name as typed so far), `!` for decisions only and `*` for significant
+//! only, combined with AND.
 
 use crate::text::fold;
 use memchr::memmem::Finder;
@@ -11,7 +12,8 @@ pub struct LogFilter {
     pub words: Vec<String>,
     /// Folded tags; the entry must carry each one.
     pub tags: Vec<String>,
-    /// Folded author names; the entry's author must match one of them.
+    /// Folded names (or their beginnings): the entry must be written by one of them or
+    /// mention one (`@name` in its text), as `@name` means in the entry line too.
     pub authors: Vec<String>,
     pub decisions_only: bool,
     pub significant_only: bool,
@@ -20,6 +22,8 @@ pub struct LogFilter {
     /// One prebuilt searcher per word: building a searcher per entry would cost more
     /// than the search itself on a 100,000-entry log.
     finders: Vec<Finder<'static>>,
+    /// `@name` for each of `authors`, to find the mentions.
+    mentions: Vec<Finder<'static>>,
 }
 
 impl PartialEq for LogFilter {
@@ -70,6 +74,7 @@ impl LogFilter {
             }
         }
         f.finders = f.words.iter().map(|w| Finder::new(w.as_bytes()).into_owned()).collect();
+        f.mentions = f.authors.iter().map(|a| Finder::new(format!("@{a}").as_bytes()).into_owned()).collect();
         f
     }
 
@@ -96,7 +101,9 @@ impl LogFilter {
         (!self.decisions_only || e.decision)
             && (!self.significant_only || e.significant)
             && (!self.people_only || !e.automatic)
-            && (self.authors.is_empty() || self.authors.iter().any(|a| e.folded_author == a))
+            && (self.authors.is_empty()
+                || self.authors.iter().any(|a| e.folded_author.starts_with(a.as_str()))
+                || self.mentions.iter().any(|m| m.find(e.folded_text.as_bytes()).is_some()))
             && self.tags.iter().all(|t| e.folded_tags.split(' ').any(|et| et == t))
             && self.finders.iter().all(|f| f.find(e.folded_text.as_bytes()).is_some())
     }
@@ -132,6 +139,11 @@ mod tests {
         assert!(!f.matches(&entry("x", "ekom strom", "ola")));
         assert!(!f.matches(&entry("x", "stromnett", "kari")), "whole tags only");
         assert!(!f.matches(&entry("x", "", "kari")));
+        // @name: written by, or mentioning, as much of the name as is typed yet.
+        let f = LogFilter::parse("@kommuneo");
+        assert!(f.matches(&entry(&fold("Gokstad evakueres @kommuneoverlege"), "", "kari")));
+        assert!(f.matches(&entry("x", "", "kommuneoverlege")));
+        assert!(!f.matches(&entry("kommuneoverlegen sa", "", "kari")), "a mention is @name");
         let f = LogFilter::parse("! *");
         let mut e = entry("x", "", "kari");
         assert!(!f.matches(&e));

@@ -38,8 +38,8 @@ const OLDEST: Meaning = does(Action::First, "Til eldste", "To the oldest", "elds
 const NEWEST: Meaning = does(Action::Last, "Til nyeste", "To the newest", "nyeste", "newest");
 const SEARCH: Meaning = does(
     Action::Search,
-    "Søk og filtrer (#tagg @forfatter ! *)",
-    "Search and filter (#tag @author ! *)",
+    "Søk og filtrer (#tagg @navn ! *)",
+    "Search and filter (#tag @name ! *)",
     "søk",
     "search",
 );
