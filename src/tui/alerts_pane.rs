@@ -140,9 +140,20 @@ impl AlertsPane {
             cx.post(UiEvent::Error(msg));
             return;
         };
+        // The list is looked up before anything is shown as about to be sent: a name
+        // that is none is said at once, with the lists there are, and the question
+        // comes back with what was typed, so the message is not typed twice.
+        let lists = cx.session.alert_lists().unwrap_or_default();
+        let Some(found) = lists.iter().find(|l| crate::text::fold(&l.name) == crate::text::fold(list.trim()))
+        else {
+            let names: Vec<&str> = lists.iter().map(|l| l.name.as_str()).collect();
+            cx.post(UiEvent::Error(no_such_list(cx.lang, list.trim(), &names)));
+            self.list.ask(NewAlert, text.clone());
+            return;
+        };
         // Recording is quick; delivery runs in the background (see `delivery::spawn_worker`).
         let (lang, incident) = (cx.lang, self.incident.clone());
-        let (list, message) = (list.trim().to_string(), message.trim().to_string());
+        let (list, message) = (found.name.clone(), message.trim().to_string());
         let lines = vec![format!("{}: {list}", lang.pick("Til", "To")), format!("«{message}»")];
         cx.confirm(Pending::new(lang.pick("Send varsling", "Send an alert"), lines, move |s| {
             s.send_alert(&incident, &list, &message).map(|(_, e)| e.text)
@@ -164,12 +175,16 @@ impl Pane for AlertsPane {
         match action {
             Action::SendAlert => {
                 if !cx.refused(self.can_send, Permission::SendAlerts) {
-                    let first = cx
-                        .session
-                        .alert_lists()
-                        .ok()
-                        .and_then(|l| l.first().map(|l| format!("{}: ", l.name)));
-                    self.list.ask(NewAlert, first.unwrap_or_default());
+                    let lists = cx.session.alert_lists().unwrap_or_default();
+                    match lists.first() {
+                        Some(first) => {
+                            self.list.ask(NewAlert, format!("{}: ", first.name));
+                            let names: Vec<&str> = lists.iter().map(|l| l.name.as_str()).collect();
+                            let said = format!("{}: {}", cx.lang.pick("Lister", "Lists"), names.join(", "));
+                            cx.post(UiEvent::Status(said));
+                        }
+                        None => cx.post(UiEvent::Error(no_such_list(cx.lang, "", &[]))),
+                    }
                 }
             }
             Action::AckReceived => self.answer(cx, Ack::Received),
@@ -350,4 +365,22 @@ fn tally_line(a: &Alert, cx: &RenderCx<'_>) -> Line<'static> {
         spans.push(Span::styled(format!("{count} {word}"), style));
     }
     Line::from(spans)
+}
+
+/// There is no alert list by that name (or none at all): which there are, or how to make one.
+fn no_such_list(lang: crate::i18n::Lang, name: &str, names: &[&str]) -> String {
+    if names.is_empty() {
+        return lang
+            .pick(
+                "Ingen varslingslister ennå: lag en med `sitroom alert list-new NAVN` og `alert member-add`",
+                "No alert lists yet: make one with `sitroom alert list-new NAME` and `alert member-add`",
+            )
+            .to_string();
+    }
+    crate::say!(
+        lang,
+        "Ingen varslingsliste heter «{name}». Listene: {}",
+        "No alert list is called '{name}'. The lists: {}",
+        names.join(", ")
+    )
 }

@@ -307,3 +307,27 @@ fn the_template_question_shows_in_an_empty_reports_pane() {
     assert!(text.contains("Mal: møtereferat"), "the question is drawn, with what is typed: {text}");
     assert!(!text.contains("situasjonsrapportmøtereferat"), "typing replaced the offer: {text}");
 }
+
+/// An alert to a list that does not exist is said before any box, with the lists
+/// there are, and the question comes back with the message, not to be typed again.
+/// With no lists at all, `n` says how to make one.
+#[test]
+fn an_alert_to_a_list_that_is_none_is_said_before_the_box_and_the_message_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _) = session(&dir);
+    let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    workspace(&mut ui, "mobilisering");
+    press(&mut ui, KeyCode::Char('n'));
+    assert!(screen(&ui, 120, 30).contains("Ingen varslingslister ennå"), "{}", screen(&ui, 120, 30));
+    ui.session.create_alert_list("Stab", "", 15).unwrap();
+    press(&mut ui, KeyCode::Char('n'));
+    assert!(screen(&ui, 120, 30).contains("Lister: Stab"), "{}", screen(&ui, 120, 30));
+    ui.on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    for c in "Kriseledelsen: Møt på rådhuset kl 10".chars() {
+        press(&mut ui, KeyCode::Char(c));
+    }
+    press(&mut ui, KeyCode::Enter);
+    let s = screen(&ui, 120, 30);
+    assert!(s.contains("Ingen varslingsliste heter «Kriseledelsen». Listene: Stab"), "{s}");
+    assert!(!s.contains("Send varsling") && s.contains("Kriseledelsen: Møt på rådhuset kl 10"), "{s}");
+}
