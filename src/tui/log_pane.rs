@@ -1187,7 +1187,25 @@ impl Pane for LogPane {
         let first_line = self.editor.lines().first().map_or("", String::as_str);
         let marked = crate::domain::quickmarks::parse(first_line);
         match (marked.at, self.started_at) {
-            (Some(c), _) => title.push(Span::styled(format!("{:02}:{:02} ", c.hour, c.minute), t.time)),
+            (Some(c), _) => {
+                // Where the typed time lands, when it is not the last hour: ahead of
+                // the clock (a slip of 23:30 for 22:30 is seen before Enter), or
+                // yesterday's (a time more than an hour ahead is taken as yesterday's).
+                let at = c.resolve(&cx.now).with_timezone(&Local);
+                let ahead = (at - cx.now).num_minutes();
+                let (when, style) = if at.date_naive() != cx.now.date_naive() {
+                    (
+                        format!("{} {:02}:{:02} ", cx.lang.pick("i går", "yesterday"), c.hour, c.minute),
+                        t.warning,
+                    )
+                } else if ahead > 0 {
+                    let said = crate::say!(cx.lang, "om {ahead} min", "in {ahead} min");
+                    (format!("{:02}:{:02} ({said}) ", c.hour, c.minute), t.warning)
+                } else {
+                    (format!("{:02}:{:02} ", c.hour, c.minute), t.time)
+                };
+                title.push(Span::styled(when, style));
+            }
             (None, Some(at)) => {
                 title.push(Span::styled(at.with_timezone(&Local).format("%H:%M ").to_string(), t.time))
             }

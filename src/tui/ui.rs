@@ -227,8 +227,9 @@ impl Ui {
             (false, true) => Empty::MayCreate,
             (false, false) => Empty::MayNotCreate,
         };
-        let who =
-            format!("{} «{}» · {}. {}", s.you_are, self.session.user, self.session.device, s.change_user);
+        // Signed in, the account is the server's: --user would not change it.
+        let change = if signed_in { s.change_login } else { s.change_user };
+        let who = format!("{} «{}» · {}. {change}", s.you_are, self.session.user, self.session.device);
         self.overlays.clear();
         self.overlays.push(Box::new(Picker::starting(self.session.incidents()?, None, empty, who)));
         Ok(())
@@ -976,22 +977,21 @@ impl Ui {
             }
             None => left.push(Span::styled(s.no_active.to_string(), t.title_bar)),
         }
-        let right = format!(
-            " {} · {}  {} ",
-            safe_line(&self.session.user),
-            self.session.device,
-            cx.now.format("%H:%M")
-        );
-        // How sync stands is always shown, at the right; the user and clock give way
-        // first, then the incident's title is cut.
+        let (user, clock) = (safe_line(&self.session.user), cx.now.format("%H:%M"));
+        // How sync stands and the clock are always shown, at the right (a logger reads
+        // the time off it); the device and the user give way first, then the incident's
+        // title is cut.
         let sync = self.sync_view.as_ref().map(|state| {
             let (text, alarm) = sync_label(state, cx.lang);
-            Span::styled(format!("│ {text} "), if alarm { t.warning } else { t.title_bar })
+            Span::styled(format!(" │ {text} "), if alarm { t.warning } else { t.title_bar })
         });
         let sync_width = sync.as_ref().map_or(0, |s| s.content.width());
         let width = area.width as usize;
         let used: usize = left.iter().map(|s| s.content.width()).sum();
-        let right = (used + sync_width + right.width() <= width).then_some(right);
+        let right = [format!(" {user} · {}  {clock} ", self.session.device), format!(" {user}  {clock} ")]
+            .into_iter()
+            .find(|r| used + sync_width + r.width() <= width)
+            .or_else(|| Some(format!(" {clock} ")));
         let room = width.saturating_sub(sync_width + right.as_ref().map_or(0, |r| r.width()));
         let mut line = widgets::cut(Line::from(left), room as u16);
         let used: usize = line.spans.iter().map(|s| s.content.width()).sum();

@@ -929,3 +929,22 @@ fn closing_and_reopening_an_incident_in_the_picker_ask_first_and_are_logged() {
     assert_eq!(ui.session.incidents().unwrap()[0].status, sitroom::domain::IncidentStatus::Open);
     assert_eq!(ui.session.entries(&i).unwrap().pop().unwrap().text, "Hendelsen gjenåpnet");
 }
+
+/// Where a typed time lands is shown before Enter: ahead of the clock (a slip of the
+/// hour), or yesterday's (more than an hour ahead), in the warning style.
+#[test]
+fn the_entry_box_says_when_a_typed_time_is_ahead_or_yesterday() {
+    let mut f = flood();
+    let mut ui = ui(&mut f, Lang::Nb);
+    type_text(&mut ui, "10:11 Politiet stenger Fv 303"); // now is 09:41
+    let title = screen(&ui, 100, 30).lines().find(|l| l.contains("Ny loggføring")).unwrap().to_string();
+    assert!(title.contains("10:11 (om 30 min)"), "{title}");
+    ui.on_key(ctrl('u'));
+    type_text(&mut ui, "23:55 Vakthavende varslet");
+    let title = screen(&ui, 100, 30).lines().find(|l| l.contains("Ny loggføring")).unwrap().to_string();
+    assert!(title.contains("i går 23:55"), "{title}");
+    ui.on_key(ctrl('u'));
+    type_text(&mut ui, "09:30 Brannvesenet melder");
+    let title = screen(&ui, 100, 30).lines().find(|l| l.contains("Ny loggføring")).unwrap().to_string();
+    assert!(title.contains("09:30 ") && !title.contains("om ") && !title.contains("i går"), "{title}");
+}
