@@ -165,7 +165,15 @@ impl Pane for ContactsPane {
             })
             .collect();
         if rows.is_empty() {
-            let none = Text::new("Ingen treff.", "No match.").get(lang);
+            let none = if self.contacts.is_empty() {
+                Text::new(
+                    "Ingen kontakter ennå (sitroom contact add | import).",
+                    "No contacts yet (sitroom contact add | import).",
+                )
+            } else {
+                Text::new("Ingen treff.", "No match.")
+            }
+            .get(lang);
             f.render_widget(
                 Paragraph::new(Span::styled(none, t.dim)).wrap(ratatui::widgets::Wrap { trim: true }),
                 list,

@@ -499,12 +499,19 @@ impl TaskBoard {
             Some(due) => {
                 let at = due.with_timezone(&Local).format("%d.%m %H:%M");
                 let minutes = (due - now).num_minutes();
+                // "13 t 9 min" reads at a glance where "789 min" must be worked out.
+                let hours = lang.pick("t", "h");
+                let span = |m: i64| match (m / 60, m % 60) {
+                    (0, m) => format!("{m} min"),
+                    (h, 0) => format!("{h} {hours}"),
+                    (h, m) => format!("{h} {hours} {m} min"),
+                };
                 let left = if !task.status.is_open() {
                     String::new()
                 } else if minutes >= 0 {
-                    crate::say!(lang, " (om {minutes} min)", " (in {minutes} min)")
+                    crate::say!(lang, " (om {})", " (in {})", span(minutes))
                 } else {
-                    crate::say!(lang, " ({} min over fristen)", " ({} min past it)", -minutes)
+                    crate::say!(lang, " ({} over fristen)", " ({} past it)", span(-minutes))
                 };
                 (format!("{at}{left}"), if task.is_overdue(now) { t.error } else { t.time })
             }
