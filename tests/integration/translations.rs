@@ -20,8 +20,10 @@ use sitroom::replication::Kind;
 use sitroom::tui::keymap::CONTEXTS;
 
 /// Words that are the same in both languages, on purpose.
-const SAME_IN_BOTH: &[&str] =
-    &["Filter", "Type", "EPS", "ROS", "OK", "ok", "av/på", "←", "→", "normal", "Status", "app", "sms"];
+const SAME_IN_BOTH: &[&str] = &[
+    "Filter", "Type", "EPS", "ROS", "OK", "ok", "av/på", "←", "→", "normal", "Status", "app", "sms", "F3",
+    "mine", "reserve",
+];
 
 /// Each value's words, named by the value.
 fn labels<T: Label + std::fmt::Debug>(all: &[T]) -> Vec<(String, Text)> {
@@ -124,4 +126,93 @@ fn a_refused_input_is_said_in_the_users_language() {
     assert!(err.contains("hendelse 1 har ingen oppgave 99"), "{err}");
     let (_, err) = h.fails(&["task", "status", "99", "pågår"]);
     assert!(err.contains("incident 1 has no task 99"), "{err}");
+}
+
+/// A string literal at the start of `s` (after spaces and newlines): its text and the
+/// rest. Plain `"…"` literals only (with `\"` and `\\`), which is how messages are
+/// written; anything else (a `format!`, a variable) is no literal.
+fn literal(s: &str) -> Option<(String, &str)> {
+    let s = s.trim_start();
+    let body = s.strip_prefix('"')?;
+    let mut out = String::new();
+    let mut chars = body.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return Some((out, &body[i + 1..])),
+            '\\' => {
+                if let Some((_, e)) = chars.next() {
+                    out.push(match e {
+                        'n' => '\n',
+                        '\n' => continue,
+                        e => e,
+                    });
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    None
+}
+
+/// The two words of a pair written inline: `Text::new("nb", "en")`, `lang.pick("nb",
+/// "en")`, `say!(lang, "nb", "en", …)` and a key's `does(Action, "nb", "en", "nb", "en")`
+/// (its help and its hint), wherever they are in the source.
+fn inline_pairs(path: &std::path::Path, source: &str) -> Vec<(String, Text)> {
+    let mut pairs = Vec::new();
+    let place = |at: usize| format!("{}:{}", path.display(), source[..at].lines().count());
+    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    let mut push_pairs = |at: usize, mut rest: &str, count: usize| {
+        for _ in 0..count {
+            let Some((nb, r)) = literal(rest) else { return };
+            let Some((en, r)) = literal(r.trim_start().strip_prefix(',').unwrap_or(r)) else { return };
+            pairs.push((place(at), Text::new(leak(nb), leak(en))));
+            rest = r.trim_start().strip_prefix(',').unwrap_or(r);
+        }
+    };
+    for marker in ["Text::new(", ".pick(", "say!("] {
+        for (at, _) in source.match_indices(marker) {
+            let mut rest = &source[at + marker.len()..];
+            if marker == "say!(" {
+                // the language, then the two literals
+                rest = rest.split_once(',').map_or("", |(_, r)| r);
+            }
+            push_pairs(at, rest, 1);
+        }
+    }
+    for (at, _) in source.match_indices("does(") {
+        let rest = source[at + 5..].split_once(',').map_or("", |(_, r)| r);
+        push_pairs(at, rest, 2);
+    }
+    pairs
+}
+
+fn source_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            source_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The messages written inline where they are said (a status, a refusal, a question,
+/// a key's help) are walked too: every pair in the source, in both languages.
+#[test]
+fn every_message_written_inline_is_there_in_every_language() {
+    let mut files = Vec::new();
+    source_files(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+    let mut pairs = Vec::new();
+    for path in &files {
+        pairs.extend(inline_pairs(path, &std::fs::read_to_string(path).unwrap()));
+    }
+    assert!(pairs.len() > 500, "the walk finds the inline messages: {}", pairs.len());
+    let gaps = missing(pairs);
+    assert!(gaps.is_empty(), "inline messages missing a language:\n{}", gaps.join("\n"));
+    // The walk itself, shown to find what it looks for.
+    let planted = "cx.post(UiEvent::Status(cx.lang.pick(\"Lagret\", \"Lagret\")));\n\
+                   say!(lang, \"\", \"Saved {n}\", n);";
+    let found = missing(inline_pairs(std::path::Path::new("planted.rs"), planted));
+    assert_eq!(found.len(), 2, "{found:?}");
 }
