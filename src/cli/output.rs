@@ -490,7 +490,10 @@ impl Printer {
         for m in list {
             let at = m.starts_at.with_timezone(&Local).format("%d.%m %H:%M");
             let item = m.item_label().map(|l| format!("  ({l})")).unwrap_or_default();
-            let minutes = m.minutes_report.map(|r| format!("  [referat: rapport {r}]")).unwrap_or_default();
+            let minutes = m
+                .minutes_report
+                .map(|r| crate::say!(self.lang, "  [referat: rapport {r}]", "  [minutes: report {r}]"))
+                .unwrap_or_default();
             writeln!(
                 out,
                 "{:>3}  {:<10} {at}  {}{item}{minutes}",

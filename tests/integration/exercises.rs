@@ -64,7 +64,7 @@ fn an_improvement_from_the_evaluation_becomes_a_task_linked_to_a_plan() {
     assert_eq!(task["assignee"], "Beredskapssjef");
     assert!(task["description"].as_str().unwrap().contains("Gjelder plan 1"));
     let list = h.ok(&["evaluation", "list"]);
-    assert!(list.contains("forbedre Varslingslisten manglet stedfortredere  [oppgave 1, plan 1]"), "{list}");
+    assert!(list.contains("forbedre Varslingslisten manglet stedfortredere  [task 1, plan 1]"), "{list}");
     assert!(h
         .ok(&["log", "list"])
         .contains("Evaluering 2 (forbedre): Varslingslisten manglet stedfortredere → oppgave 1"));

@@ -166,17 +166,16 @@ pub fn print_alert_full(out: Out<'_>, a: &Alert, lang: Lang) -> Result<(), CliEr
     Ok(())
 }
 
-pub fn print_list(out: Out<'_>, l: &AlertList) -> Result<(), CliError> {
-    writeln!(
-        out,
-        "{:>3}  {}  ({} medlemmer, svarfrist {} min){}",
-        l.number,
-        safe_line(&l.name),
-        l.members.len(),
-        l.escalate_after,
-        if l.scenario.is_empty() { String::new() } else { format!("  [{}]", safe_line(&l.scenario)) }
-    )
-    .map_err(io)
+pub fn print_list(out: Out<'_>, l: &AlertList, lang: crate::i18n::Lang) -> Result<(), CliError> {
+    let (members, wait) = (l.members.len(), l.escalate_after);
+    let about = crate::say!(
+        lang,
+        "{members} medlemmer, svarfrist {wait} min",
+        "{members} members, {wait} min to answer"
+    );
+    let scenario =
+        if l.scenario.is_empty() { String::new() } else { format!("  [{}]", safe_line(&l.scenario)) };
+    writeln!(out, "{:>3}  {}  ({about}){scenario}", l.number, safe_line(&l.name)).map_err(io)
 }
 
 pub fn run(s: &mut Session, cmd: AlertCmd, p: &Printer, out: Out<'_>) -> Ran {
@@ -187,16 +186,20 @@ pub fn run(s: &mut Session, cmd: AlertCmd, p: &Printer, out: Out<'_>) -> Ran {
         }
         AlertCmd::Lists => {
             let lists = s.alert_lists()?;
-            either(out, p, &lists, |out| lists.iter().try_for_each(|l| print_list(out, l)))?;
+            either(out, p, &lists, |out| lists.iter().try_for_each(|l| print_list(out, l, p.lang)))?;
         }
         AlertCmd::ListShow { name } => {
             let l = s.alert_list(&name)?;
             if p.json {
                 json(out, &l)?;
             } else {
-                print_list(out, &l)?;
+                print_list(out, &l, p.lang)?;
                 for m in &l.members {
-                    let how = if m.user.is_some() { "bruker" } else { "kontakt" };
+                    let how = if m.user.is_some() {
+                        p.lang.pick("bruker", "user")
+                    } else {
+                        p.lang.pick("kontakt", "contact")
+                    };
                     writeln!(
                         out,
                         "     {:>3}. {:<20} {} ({how})",
@@ -215,11 +218,11 @@ pub fn run(s: &mut Session, cmd: AlertCmd, p: &Printer, out: Out<'_>) -> Ran {
                 (None, None) => return Err(usage("say --contact N or --app-user NAME".into())),
             };
             let l = s.add_to_alert_list(&list, &role, who)?;
-            either(out, p, &l, |out| print_list(out, &l))?;
+            either(out, p, &l, |out| print_list(out, &l, p.lang))?;
         }
         AlertCmd::MemberRemove { list, position } => {
             let l = s.remove_from_alert_list(&list, position)?;
-            either(out, p, &l, |out| print_list(out, &l))?;
+            either(out, p, &l, |out| print_list(out, &l, p.lang))?;
         }
         AlertCmd::Send { list, incident, queue_only, message } => {
             let incident = s.resolve_incident(incident)?;

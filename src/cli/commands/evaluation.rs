@@ -59,7 +59,7 @@ pub fn run(s: &mut Session, cmd: EvaluationCmd, p: &Printer, out: Out<'_>) -> Ra
                 for pt in all {
                     let mut links = Vec::new();
                     if let Some(t) = pt.task {
-                        links.push(format!("oppgave {t}"));
+                        links.push(format!("{} {t}", p.lang.pick("oppgave", "task")));
                     }
                     if let Some(pl) = pt.plan {
                         links.push(format!("plan {pl}"));

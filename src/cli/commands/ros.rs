@@ -96,9 +96,13 @@ pub fn print_event(out: Out<'_>, e: &RosEvent, lang: Lang) -> Result<(), CliErro
             e.number,
             m.number,
             safe_line(&m.text),
-            if m.existing { "eksisterende" } else { "foreslått" },
+            if m.existing {
+                lang.pick("eksisterende", "existing")
+            } else {
+                lang.pick("foreslått", "proposed")
+            },
             m.owner.as_deref().map(|o| format!(", {}", safe_line(o))).unwrap_or_default(),
-            m.task.as_deref().map(|t| format!(" → oppgave {t}")).unwrap_or_default(),
+            m.task.as_deref().map(|t| format!(" → {} {t}", lang.pick("oppgave", "task"))).unwrap_or_default(),
         )
         .map_err(io)?;
     }
