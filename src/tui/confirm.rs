@@ -15,7 +15,7 @@ use crate::lang::Text;
 use crate::text::safe_line;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
 /// What the keys do in a confirmation.
@@ -131,7 +131,7 @@ impl Pane for Confirm {
             .sum();
         let height = (rows + 4) as u16;
         let popup = centered(area, width, height);
-        f.render_widget(Clear, popup);
+        super::widgets::clear_for_popup(f, popup, area);
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(if self.nudged { t.warning } else { t.border_focus })

@@ -12,7 +12,7 @@ use crate::store::Conflict;
 use crate::text::safe_line;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
 pub struct Conflicts {
@@ -104,7 +104,7 @@ impl Pane for Conflicts {
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let t = cx.theme;
         let popup = centered(area, 90, area.height.saturating_sub(2));
-        f.render_widget(Clear, popup);
+        super::widgets::clear_for_popup(f, popup, area);
         let hint = cx
             .lang
             .pick(" Enter beholder valgt verdi · Esc lukker ", " Enter keeps the chosen value · Esc closes ");

@@ -10,7 +10,7 @@ use crate::i18n::Lang;
 use crate::lang::Text;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 use std::cell::Cell;
 use unicode_width::UnicodeWidthStr;
@@ -131,7 +131,7 @@ impl Pane for Help {
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let t = cx.theme;
         let popup = centered(area, 78, area.height.saturating_sub(2));
-        f.render_widget(Clear, popup);
+        super::widgets::clear_for_popup(f, popup, area);
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(t.border_focus)

@@ -18,7 +18,7 @@ use chrono::Local;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
 /// What the keys do in the incident picker (and the conflict list).
@@ -269,7 +269,7 @@ impl Pane for Picker {
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let (s, t) = (cx.strings, cx.theme);
         let popup = centered(area, 76, 20);
-        f.render_widget(Clear, popup);
+        super::widgets::clear_for_popup(f, popup, area);
         if let Some(form) = &self.form {
             let block = Block::default()
                 .borders(Borders::ALL)

@@ -13,7 +13,7 @@ use crate::lang::Text;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear};
+use ratatui::widgets::{Block, Borders};
 use ratatui::Frame;
 use ratatui_textarea::{TextArea, WrapMode};
 use std::time::{Duration, Instant};
@@ -146,7 +146,7 @@ impl Pane for ReportEditor {
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let (s, t) = (cx.strings, cx.theme);
         let popup = centered(area, area.width.saturating_sub(4).max(60), area.height);
-        f.render_widget(Clear, popup);
+        super::widgets::clear_for_popup(f, popup, area);
         let saved = match (self.first_unsaved, self.saved_at) {
             (Some(_), _) => s.unsaved.to_string(),
             (None, Some(at)) => format!("{} {}", s.saved_at, at.format("%H:%M:%S")),

@@ -32,6 +32,15 @@ pub fn hints(cx: &RenderCx<'_>, context: Context, actions: &[Action], width: usi
     spans
 }
 
+/// Clear where a box is drawn over the panes, and a column each side of it, so no
+/// stray letter of what is underneath stands between its frame and the panes'.
+/// (Not the rows above and below: those are usually the panes' own frames.)
+pub fn clear_for_popup(f: &mut ratatui::Frame<'_>, popup: Rect, area: Rect) {
+    let x = popup.x.saturating_sub(1).max(area.x);
+    let around = Rect { x, width: popup.right() + 1 - x, ..popup }.intersection(area);
+    f.render_widget(ratatui::widgets::Clear, around);
+}
+
 /// A rectangle of at most `w`×`h` in the middle of `area`.
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
