@@ -137,13 +137,9 @@ impl Pane for HistoryPane {
             return outcome;
         }
         let len = self.then.as_ref().map_or(0, |t| t.log.len());
-        let action = match input {
-            Input::Action(action) => action,
-            Input::Pick(i) if i < len => {
-                self.row = i;
-                return Outcome::Consumed;
-            }
-            _ => return Outcome::Ignored,
+        let action = match super::widgets::pick_or_action(input, &mut self.row, len) {
+            Ok(action) => action,
+            Err(outcome) => return outcome,
         };
         if move_selection(&mut self.row, len, action) {
             return Outcome::Consumed;

@@ -138,13 +138,9 @@ impl Pane for ResourcesPane {
             return Outcome::Consumed;
         }
         let len = self.shown().len();
-        let action = match input {
-            Input::Action(action) => action,
-            Input::Pick(i) if i < len => {
-                self.row = i;
-                return Outcome::Consumed;
-            }
-            _ => return Outcome::Ignored,
+        let action = match super::widgets::pick_or_action(input, &mut self.row, len) {
+            Ok(action) => action,
+            Err(outcome) => return outcome,
         };
         if action == Action::Search {
             self.query = Some(LineEdit::new(self.kept.clone()));

@@ -128,6 +128,25 @@ pub fn list_window_of<T>(
         .collect()
 }
 
+/// For a list pane that keeps its own row: a click picks a row (`Err` with what the
+/// pane returns), an action is the pane's to act on (`Ok`), anything else is not its.
+pub fn pick_or_action(
+    input: super::action::Input,
+    row: &mut usize,
+    len: usize,
+) -> Result<Action, super::pane::Outcome> {
+    use super::action::Input;
+    use super::pane::Outcome;
+    match input {
+        Input::Action(action) => Ok(action),
+        Input::Pick(i) if i < len => {
+            *row = i;
+            Err(Outcome::Consumed)
+        }
+        _ => Err(Outcome::Ignored),
+    }
+}
+
 /// Move a selection by an action in a list of `len` rows; false when the action is not
 /// a movement.
 pub fn move_selection(row: &mut usize, len: usize, action: Action) -> bool {
