@@ -107,8 +107,8 @@ strings! {
     you_are: "Du er", "You are";
     change_user: "Bytt med --user NAVN eller user = \"NAVN\" i config.toml.", "Change it with --user NAME or user = \"NAME\" in config.toml.";
     change_login: "Logget inn på serveren; en annen bruker logger inn med sitroom login.", "Signed in to the server; another user signs in with sitroom login.";
-    log_has_focus: "Loggen har fokus, ikke skrivelinjen: tastene gjorde ingenting ·", "The log has the focus, not the entry line: those keys did nothing ·";
-    list_has_focus: "Skrivelinjen har ikke fokus: tastene gjorde ingenting ·", "The entry line does not have the focus: those keys did nothing ·";
+    log_has_focus: "Loggen har fokus – tastene ble ikke brukt ·", "The log has the focus – keys not used ·";
+    list_has_focus: "Skrivelinjen har ikke fokus – tastene ble ikke brukt ·", "The entry line does not have the focus – keys not used ·";
     next_pane: "neste rute", "next pane";
     back_to_entry: "tilbake til skrivelinjen", "back to the entry line";
     plan_meeting: "Nytt møte (tittel; sak; sak | deltaker, deltaker)", "New meeting (title; item; item | participant, participant)";

@@ -99,6 +99,9 @@ enum Level {
     /// Something for this user: a task given to them, a deadline passed.
     Notice,
     Error,
+    /// A word about where the focus is: the warning's colour, without a prefix, so
+    /// that the way back fits in 80 columns.
+    Nudge,
 }
 
 struct Status {
@@ -391,7 +394,7 @@ impl Ui {
         };
         let keys: Vec<String> = keys.iter().map(|c| c.display()).collect();
         let text = format!("{here} {}: {then}", keys.join("/"));
-        let mut status = Status::new(text, Level::Error, Instant::now());
+        let mut status = Status::new(text, Level::Nudge, Instant::now());
         status.while_in = Some(context);
         self.status = Some(status);
     }
@@ -1014,6 +1017,9 @@ impl Ui {
                 Span::styled(format!(" {}: ", cx.strings.notice), t.warning),
                 Span::styled(safe_line(&st.text).into_owned(), t.warning),
             ]),
+            Some(st) if st.level == Level::Nudge => {
+                Line::from(Span::styled(format!(" {}", safe_line(&st.text)), t.warning))
+            }
             Some(st) => Line::from(Span::styled(format!(" {}", safe_line(&st.text)), t.status)),
             None => {
                 let context = self.context();

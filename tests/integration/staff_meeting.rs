@@ -38,7 +38,7 @@ fn a_staff_meeting_from_first_entry_to_approved_sitrep() {
     t.keys(&["Enter"]);
     // The typing went on without a pause: none of it (not 't', which would ask to
     // make a task of the selected entry) is taken as a command; the status line says so.
-    t.wait_for("tastene gjorde ingenting");
+    t.wait_for("tastene ble ikke brukt");
     t.keys(&["Tab"]); // back to the entry line: the draft waited
     t.text("på stedet ved Gokstad");
     t.keys(&["Enter"]);
