@@ -260,6 +260,7 @@ impl Label for MeetingStatus {
             MeetingStatus::Planned => Text::new("planlagt", "planned"),
             MeetingStatus::Ongoing => Text::new("pågår", "in progress"),
             MeetingStatus::Ended => Text::new("avsluttet", "ended"),
+            MeetingStatus::Void => Text::new("feilført", "void"),
         }
     }
 }

@@ -4,6 +4,7 @@
 use super::progress::{Ended, Work};
 use super::{AppError, Result, Session};
 use crate::domain::log::{verify_chain, ChainBreak, MAX_TEXT_CHARS};
+use crate::domain::meeting::MeetingStatus;
 use crate::domain::roles::Permission;
 use crate::domain::time::ClockTime;
 use crate::domain::{quickmarks, EntryKind, Incident, Invalid, LogEntry};
@@ -41,6 +42,15 @@ pub struct ImportReport {
     pub added: usize,
     /// Lines whose entry id was already in the log (imported before).
     pub already_there: usize,
+}
+
+/// What a retraction takes back with the entry.
+#[derive(Debug, Default)]
+pub struct Voids {
+    /// Open tasks made from the entry or announced by it: cancelled.
+    pub tasks: Vec<crate::domain::task::Task>,
+    /// A meeting the entry announced the planning or start of, not ended yet: void.
+    pub meeting: Option<crate::domain::meeting::Meeting>,
 }
 
 impl Session {
@@ -125,15 +135,25 @@ impl Session {
     }
 
     /// What taking back an entry would void: the open tasks made from it or announced
-    /// by it (a stray `t` made "Oppgave 4 opprettet …").
-    pub fn retraction_voids(&self, incident: &Incident, seq: i64) -> Result<Vec<crate::domain::task::Task>> {
+    /// by it (a stray `t` made "Oppgave 4 opprettet …"), and the meeting it announced
+    /// the planning or start of (a stray `m`), while that meeting has not ended.
+    pub fn retraction_voids(&self, incident: &Incident, seq: i64) -> Result<Voids> {
         let entry = self.entry(incident, seq)?;
         let made = self.store.created_with(entry.id)?.filter(|(kind, _)| kind == "task").map(|(_, id)| id);
         let tasks = self.store.tasks(incident)?;
-        Ok(tasks
+        let tasks = tasks
             .into_iter()
             .filter(|t| t.status.is_open() && (t.from_entries.contains(&entry.id) || Some(t.id) == made))
-            .collect())
+            .collect();
+        let meeting = match self.store.changed_with(entry.id)? {
+            Some((kind, id)) if kind == "meeting" => {
+                self.store.meetings(incident)?.into_iter().find(|m| {
+                    m.id == id && matches!(m.status, MeetingStatus::Planned | MeetingStatus::Ongoing)
+                })
+            }
+            _ => None,
+        };
+        Ok(Voids { tasks, meeting })
     }
 
     /// Take back an entry written by mistake, keeping the log append-only: a retraction
@@ -146,7 +166,7 @@ impl Session {
         self.ensure_open(incident)?;
         let entry = self.entry(incident, seq)?;
         let voids = self.retraction_voids(incident, seq)?;
-        if !voids.is_empty() {
+        if !voids.tasks.is_empty() {
             self.permit(Permission::ManageTasks)?;
         }
         let text = RETRACTED.get(self.lang);
@@ -155,9 +175,12 @@ impl Session {
         let written =
             self.store.append_entries(incident, [record])?.pop().expect("a new id is never a duplicate");
         let mut cancelled = Vec::new();
-        for t in voids {
+        for t in voids.tasks {
             self.set_task_status(incident, t.number, crate::domain::task::TaskStatus::Cancelled)?;
             cancelled.push(t.number);
+        }
+        if let Some(m) = voids.meeting {
+            self.void_meeting(incident, m.number)?;
         }
         Ok((written, cancelled))
     }

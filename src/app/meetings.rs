@@ -98,6 +98,23 @@ impl Session {
 
     /// End the running meeting and draft its minutes (a møtereferat report, ready for
     /// approval). Returns the meeting, now with the report's number.
+    /// Void a meeting planned or started by mistake (see `retract`): it is no longer
+    /// running or waiting, the entry line stops recording under it, and no minutes are
+    /// drafted. Its automatic entry says so.
+    pub fn void_meeting(&mut self, incident: &Incident, number: i64) -> Result<(Meeting, LogEntry)> {
+        let lang = self.lang;
+        let check = move |m: &Meeting| match m.status {
+            MeetingStatus::Planned | MeetingStatus::Ongoing => Ok(()),
+            s => Err(lang.pick(
+                format!("møte {number} er {} og kan ikke tas tilbake", s.name()),
+                format!("meeting {number} is {} and cannot be taken back", s.name()),
+            )),
+        };
+        self.change_meeting(incident, number, MeetingChange::Void, check, |m| {
+            format!("{} feilført – se bort fra", name(m))
+        })
+    }
+
     pub fn end_meeting(&mut self, incident: &Incident, number: i64) -> Result<(Meeting, LogEntry)> {
         self.permit(Permission::WriteLog)?;
         self.ensure_open(incident)?;

@@ -26,7 +26,7 @@ mod users;
 pub use alerts::MemberRef;
 pub use cards::BUILT_IN;
 pub use exercises::FollowUp;
-pub use log::{for_each_summary_at, EntryInput, ImportReport, RETRACTED};
+pub use log::{for_each_summary_at, EntryInput, ImportReport, Voids, RETRACTED};
 pub use mail::MailReport;
 pub use registers::{ContactFormat, RegisterImport};
 pub use sharing::Fetched;

@@ -12,6 +12,8 @@ codes! {
         Planned = "planlagt" | "planned",
         Ongoing = "pågår" | "ongoing",
         Ended = "avsluttet" | "ended",
+        /// Planned or started by mistake, and taken back with the entry that did it.
+        Void = "feilført" | "void",
     }
 }
 

@@ -18,6 +18,8 @@ pub enum MeetingChange {
     Ongoing(Option<i64>),
     /// Ended, with the minutes drafted as this report.
     Ended(Option<i64>),
+    /// Taken back: planned or started by mistake.
+    Void,
 }
 
 impl Store {
@@ -91,6 +93,13 @@ impl Store {
                         params![report, at, key],
                     )?;
                     &["status", "current_item", "minutes_report"]
+                }
+                MeetingChange::Void => {
+                    tx.execute(
+                        "UPDATE meetings SET status = 'feilført', current_item = NULL, updated_at = ?1 WHERE id = ?2",
+                        params![at, key],
+                    )?;
+                    &["status", "current_item"]
                 }
             };
             Ok(Change::Set(m.id, fields))

@@ -664,6 +664,30 @@ const STEPS: &[&str] = &[
     r#"
     -- see drop_empty_server_tables
     "#,
+    // 14: a meeting started or planned by mistake can be voided (retracted with the
+    // entry that made it): the status's CHECK widened, so the table is rebuilt.
+    r#"
+    CREATE TABLE meetings_new (
+        id             TEXT PRIMARY KEY,
+        incident_id    TEXT NOT NULL REFERENCES incidents(id),
+        number         INTEGER NOT NULL,
+        title          TEXT NOT NULL,
+        starts_at      INTEGER NOT NULL,
+        participants   TEXT NOT NULL,
+        agenda         TEXT NOT NULL,
+        status         TEXT NOT NULL CHECK (status IN ('planlagt', 'pågår', 'avsluttet', 'feilført')),
+        current_item   INTEGER,
+        minutes_report INTEGER,
+        created_at     INTEGER NOT NULL,
+        created_by     TEXT NOT NULL,
+        updated_at     INTEGER NOT NULL,
+        hlc            INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (incident_id, number)
+    ) STRICT;
+    INSERT INTO meetings_new SELECT * FROM meetings;
+    DROP TABLE meetings;
+    ALTER TABLE meetings_new RENAME TO meetings;
+    "#,
 ];
 
 /// The server's tables, children before the tables they reference.

@@ -73,15 +73,29 @@ impl super::Store {
     /// transaction writes both; sync keeps a replica's ops in order). `None` for an
     /// entry that announced nothing made.
     pub fn created_with(&self, entry: uuid::Uuid) -> super::Result<Option<(String, uuid::Uuid)>> {
+        self.written_with(entry, true)
+    }
+
+    /// The record an automatic entry announced a change of (made, or changed: a
+    /// meeting started), as [`created_with`](Self::created_with) finds the made one.
+    pub fn changed_with(&self, entry: uuid::Uuid) -> super::Result<Option<(String, uuid::Uuid)>> {
+        self.written_with(entry, false)
+    }
+
+    fn written_with(
+        &self,
+        entry: uuid::Uuid,
+        only_made: bool,
+    ) -> super::Result<Option<(String, uuid::Uuid)>> {
         use rusqlite::OptionalExtension;
         let found: Option<(String, String)> = self
             .conn
             .prepare_cached(
                 "SELECT b.entity, b.entity_id FROM oplog a JOIN oplog b ON b.seq = a.seq - 1
                  WHERE a.entity = 'log_entry' AND a.entity_id = ?1 AND a.action = 'create'
-                   AND b.action = 'create' AND b.author = a.author AND b.device = a.device",
+                   AND (b.action = 'create' OR NOT ?2) AND b.author = a.author AND b.device = a.device",
             )?
-            .query_row([entry.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(rusqlite::params![entry.to_string(), only_made], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         Ok(found.and_then(|(kind, id)| Some((kind, uuid::Uuid::parse_str(&id).ok()?))))
     }

@@ -14,6 +14,7 @@ use super::widgets::hints;
 use crate::app::{EntryInput, Session};
 use crate::domain::filter::LogFilter;
 use crate::domain::{EntryKind, Incident};
+use crate::i18n::Label as _;
 use crate::i18n::Lang;
 use crate::lang::Text;
 use crate::store::Draft;
@@ -945,15 +946,27 @@ impl LogPane {
                     ),
                 ];
                 match cx.session.retraction_voids(&self.incident, seq) {
-                    Ok(tasks) => lines.extend(tasks.iter().map(|t| {
-                        crate::say!(
-                            lang,
-                            "Oppgave {} «{}» avbrytes",
-                            "Task {} «{}» is cancelled",
-                            t.number,
-                            t.title
-                        )
-                    })),
+                    Ok(voids) => {
+                        lines.extend(voids.tasks.iter().map(|t| {
+                            crate::say!(
+                                lang,
+                                "Oppgave {} «{}» avbrytes",
+                                "Task {} «{}» is cancelled",
+                                t.number,
+                                t.title
+                            )
+                        }));
+                        lines.extend(voids.meeting.iter().map(|m| {
+                            crate::say!(
+                                lang,
+                                "Møte {} «{}» blir feilført (ikke lenger {})",
+                                "Meeting {} «{}» becomes void (no longer {})",
+                                m.number,
+                                m.title,
+                                m.status.label().get(lang)
+                            )
+                        }));
+                    }
                     Err(e) => {
                         cx.post(UiEvent::Error(e.said(lang)));
                         return Outcome::Consumed;

@@ -104,3 +104,40 @@ fn the_minutes_say_when_the_meeting_really_began() {
     assert!(at_start, "when it began:\n{text}");
     assert!(text.contains(&format!("(planlagt {planned})")), "and when it was planned:\n{text}");
 }
+
+/// A meeting started (or planned) by mistake is taken back with the entry that
+/// announced it: the meeting becomes void, the entry line stops recording under it, no
+/// minutes are drafted, and the log says so. An ended meeting is not taken back.
+#[test]
+fn a_meeting_started_by_mistake_is_voided_by_retracting_its_entry() {
+    use sitroom::domain::meeting::{MeetingStatus, NewMeeting};
+    let dir = tempfile::tempdir().unwrap();
+    let (mut s, i) = crate::common::staff::flood_session(dir.path());
+    let new = |title: &str| NewMeeting {
+        title: title.into(),
+        agenda: vec!["Situasjonen".into()],
+        ..Default::default()
+    };
+    let (m, _) = s.new_meeting(&i, new("Stabsmøte ved en feil")).unwrap();
+    let (_, started) = s.start_meeting(&i, m.number).unwrap();
+    let voids = s.retraction_voids(&i, started.seq).unwrap();
+    assert_eq!(voids.meeting.as_ref().map(|m| m.number), Some(m.number), "the retraction says it voids it");
+    s.retract(&i, started.seq).unwrap();
+    assert_eq!(s.meeting(&i, m.number).unwrap().status, MeetingStatus::Void);
+    assert!(s.ongoing_meeting(&i).unwrap().is_none(), "nothing records under it any more");
+    let texts: Vec<String> = s.entries(&i).unwrap().into_iter().map(|e| e.text).collect();
+    assert!(texts.iter().any(|t| t.ends_with("«Stabsmøte ved en feil» feilført – se bort fra")), "{texts:?}");
+    assert!(s.reports(&i).unwrap().is_empty(), "no minutes drafted");
+
+    // A planned one, by its planning entry; an ended one is left as it is.
+    let (planned, planning) = s.new_meeting(&i, new("Planlagt ved en feil")).unwrap();
+    s.retract(&i, planning.seq).unwrap();
+    assert_eq!(s.meeting(&i, planned.number).unwrap().status, MeetingStatus::Void);
+    let (real, _) = s.new_meeting(&i, new("Stabsmøte 2")).unwrap();
+    let (_, started) = s.start_meeting(&i, real.number).unwrap();
+    s.end_meeting(&i, real.number).unwrap();
+    assert!(s.retraction_voids(&i, started.seq).unwrap().meeting.is_none());
+    s.retract(&i, started.seq).unwrap();
+    assert_eq!(s.meeting(&i, real.number).unwrap().status, MeetingStatus::Ended);
+    s.verify(&i).unwrap().unwrap();
+}

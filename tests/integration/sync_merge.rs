@@ -235,3 +235,21 @@ fn an_automatic_entry_names_its_entry_in_words_that_a_merge_cannot_move() {
     );
     assert!(!auto.text.contains("#1") && !auto.text.contains("Ola"), "{}", auto.text);
 }
+
+/// A meeting voided on one replica is void on the others (the widened status travels).
+#[test]
+fn a_voided_meeting_is_void_everywhere() {
+    use sitroom::domain::meeting::{MeetingStatus, NewMeeting};
+    let (mut a, mut b) = (replica("kari"), replica("ola"));
+    let inc = flood(&mut a);
+    let (m, _) =
+        a.session.new_meeting(&inc, NewMeeting { title: "Feil møte".into(), ..Default::default() }).unwrap();
+    let (_, started) = a.session.start_meeting(&inc, m.number).unwrap();
+    carry(&a, &mut b);
+    assert_eq!(b.session.meeting(&inc, m.number).unwrap().status, MeetingStatus::Ongoing);
+    a.session.retract(&inc, started.seq).unwrap();
+    let applied = carry(&a, &mut b);
+    assert!(applied.failed.is_empty(), "{applied:?}");
+    assert_eq!(b.session.meeting(&inc, m.number).unwrap().status, MeetingStatus::Void);
+    assert_eq!(hash(&a), hash(&b));
+}
