@@ -6,6 +6,7 @@
 mod guard;
 mod http;
 mod sqlite;
+pub mod ssh_keys;
 
 pub use http::{router, serve, Listen};
 pub use sqlite::SqliteServer;
@@ -134,6 +135,15 @@ pub trait ServerStore: Send + Sync + 'static {
         after: i64,
         limit: usize,
     ) -> Result<(Vec<crate::domain::share::ShareReceiptRecord>, bool)>;
+    /// Register an SSH public key (one line as OpenSSH writes it) for `account`: its
+    /// SHA-256 fingerprint.
+    fn add_ssh_key(&self, account: &str, line: &str) -> Result<String>;
+    fn ssh_keys(&self, account: &str) -> Result<Vec<ssh_keys::SshKey>>;
+    fn remove_ssh_key(&self, account: &str, fingerprint: &str) -> Result<()>;
+    /// The account a public key opens, if it is registered and the account may sign in.
+    fn ssh_key_account(&self, key: &russh::keys::PublicKey) -> Result<Option<Principal>>;
+    /// The server's SSH host key: made on first start, kept in the store.
+    fn ssh_host_key(&self) -> &russh::keys::PrivateKey;
 }
 
 /// One sync round: push, then pull. Blocking (SQLite); the HTTP layer runs it off the

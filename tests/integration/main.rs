@@ -25,6 +25,7 @@ mod render_preparedness;
 mod render_time_travel;
 mod reports;
 mod sharing;
+mod ssh_keys;
 mod staff_meeting;
 mod sync_merge;
 mod sync_properties;

@@ -2,7 +2,7 @@
 //! server's --db)
 
 use crate::app::settings::Settings;
-use crate::cli::common::{password, roles, server_store};
+use crate::cli::common::{password, read_input, roles, server_store};
 use crate::cli::error::{io, CliError, Out, Ran};
 use crate::cli::output::{either, Printer};
 use crate::server::{ServerStore, SqliteServer};
@@ -17,6 +17,35 @@ pub enum AdminCmd {
     /// Accounts that sign in to this server
     #[command(subcommand)]
     User(AdminUserCmd),
+    /// The server's SSH side
+    #[command(subcommand)]
+    Ssh(SshCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SshCmd {
+    /// The SSH host key's fingerprint, for users to compare when they first connect
+    Fingerprint,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeyCmd {
+    /// Register a public key (an id_ed25519.pub or id_rsa.pub file; - for standard input)
+    Add {
+        name: String,
+        #[arg(long)]
+        file: std::path::PathBuf,
+    },
+    /// Register every key of an authorized_keys file (options before a key are passed over)
+    Import {
+        name: String,
+        #[arg(long)]
+        file: std::path::PathBuf,
+    },
+    /// The keys registered for an account, with their SHA-256 fingerprints
+    List { name: String },
+    /// Remove a key by its fingerprint (SHA256:…)
+    Remove { name: String, fingerprint: String },
 }
 
 #[derive(Subcommand, Debug)]
@@ -66,6 +95,9 @@ pub enum AdminUserCmd {
     Enable { name: String },
     /// List accounts
     List,
+    /// SSH public keys the account may open a session with
+    #[command(subcommand)]
+    Key(KeyCmd),
 }
 
 pub fn run(settings: &Settings, cmd: AdminCmd, p: &Printer, out: Out<'_>) -> Ran {
@@ -118,13 +150,116 @@ pub fn run(settings: &Settings, cmd: AdminCmd, p: &Printer, out: Out<'_>) -> Ran
                 Ok(())
             })?;
         }
+        // (An import with refused lines exits 1: the key commands say how they went.)
+        AdminCmd::User(AdminUserCmd::Key(cmd)) => return key(&store, cmd, p, out),
         AdminCmd::User(cmd) => user(&store, cmd, p, out)?,
+        AdminCmd::Ssh(SshCmd::Fingerprint) => {
+            let fingerprint = crate::server::ssh_keys::host_fingerprint(store.ssh_host_key());
+            writeln!(out, "{fingerprint} (ED25519)").map_err(io)?;
+        }
     }
     Ok(true)
 }
 
+/// The keys an account may open an SSH session with.
+fn key(store: &SqliteServer, cmd: KeyCmd, p: &Printer, out: Out<'_>) -> Ran {
+    let lang = p.lang;
+    let text = |file: &std::path::Path| -> Result<String, CliError> {
+        String::from_utf8(read_input(file)?).map_err(|_| "the key file is not text".into())
+    };
+    // The lines that hold keys: not blank, not a comment.
+    let lines = |t: &str| -> Vec<(usize, String)> {
+        t.lines()
+            .enumerate()
+            .map(|(i, l)| (i + 1, l.trim().to_string()))
+            .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+            .collect()
+    };
+    match cmd {
+        KeyCmd::Add { name, file } => {
+            let t = text(&file)?;
+            if t.contains("PRIVATE KEY") {
+                // The private key by mistake: said as for one line of it.
+                if let Err(said) = crate::server::ssh_keys::parse_public(&t) {
+                    return Err(said.into());
+                }
+            }
+            let keys = lines(&t);
+            let [(_, line)] = keys.as_slice() else {
+                let n = keys.len();
+                return Err(crate::say!(
+                    lang,
+                    "filen har {n} nøkler; gi én (eller bruk `admin user key import` for en authorized_keys-fil)",
+                    "the file has {n} keys; give one (or use `admin user key import` for an authorized_keys file)"
+                )
+                .into());
+            };
+            let fingerprint = store.add_ssh_key(&name, line)?;
+            let name = safe(&name);
+            let said = crate::say!(
+                lang,
+                "nøkkel {fingerprint} lagt til for «{name}»",
+                "key {fingerprint} added for '{name}'"
+            );
+            writeln!(out, "{said}").map_err(io)?;
+            Ok(true)
+        }
+        KeyCmd::Import { name, file } => {
+            let t = text(&file)?;
+            let (mut added, mut refused) = (0, 0);
+            for (n, line) in lines(&t) {
+                match store.add_ssh_key(&name, &line) {
+                    Ok(fingerprint) => {
+                        added += 1;
+                        writeln!(out, "{fingerprint}").map_err(io)?;
+                    }
+                    Err(e) => {
+                        refused += 1;
+                        eprintln!("{}: {} {n}: {e}", file.display(), lang.pick("linje", "line"));
+                    }
+                }
+            }
+            let said =
+                crate::say!(lang, "{added} lagt til, {refused} avvist", "{added} added, {refused} refused");
+            writeln!(out, "{said}").map_err(io)?;
+            Ok(refused == 0)
+        }
+        KeyCmd::List { name } => {
+            let keys = store.ssh_keys(&name)?;
+            either(out, p, &keys, |out| {
+                for k in &keys {
+                    let at = crate::domain::time::from_millis(k.added_at).with_timezone(&chrono::Local);
+                    writeln!(
+                        out,
+                        "{}  {}  {}  {}",
+                        k.fingerprint,
+                        k.algorithm,
+                        safe(&k.comment),
+                        at.format("%Y-%m-%d %H:%M")
+                    )
+                    .map_err(io)?;
+                }
+                Ok(())
+            })?;
+            Ok(true)
+        }
+        KeyCmd::Remove { name, fingerprint } => {
+            store.remove_ssh_key(&name, &fingerprint)?;
+            let name = safe(&name);
+            let said = crate::say!(
+                lang,
+                "nøkkel {fingerprint} fjernet fra «{name}»",
+                "key {fingerprint} removed from '{name}'"
+            );
+            writeln!(out, "{said}").map_err(io)?;
+            Ok(true)
+        }
+    }
+}
+
 fn user(store: &SqliteServer, cmd: AdminUserCmd, p: &Printer, out: Out<'_>) -> Result<(), CliError> {
     match cmd {
+        AdminUserCmd::Key(cmd) => return key(store, cmd, p, out).map(|_| ()),
         AdminUserCmd::Add { name, org, roles: names, superadmin, password_stdin } => {
             let roles = roles(&names)?;
             if roles.is_empty() && !superadmin {

@@ -260,3 +260,92 @@ impl ServerFile {
         Ok(self.conn().execute("UPDATE tokens SET revoked = 1 WHERE hash = ?1 AND revoked = 0", [hash])? > 0)
     }
 }
+
+impl ServerFile {
+    /// Register `key` (OpenSSH text) with its fingerprint for `account`.
+    pub fn add_ssh_key(
+        &mut self,
+        account: &str,
+        key: &crate::server::ssh_keys::Registered<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        if self.account(account)?.is_none() {
+            return Err(StoreError::not_found(
+                format!("det finnes ingen konto «{account}»"),
+                format!("there is no account '{account}'"),
+            ));
+        }
+        let holder: Option<String> = self
+            .conn()
+            .query_row("SELECT account FROM ssh_keys WHERE fingerprint = ?1", [key.fingerprint], |r| r.get(0))
+            .optional()?;
+        match holder {
+            Some(h) if h == account => Err(StoreError::conflict(
+                format!("nøkkelen {} er allerede registrert for «{account}»", key.fingerprint),
+                format!("key {} is already registered for '{account}'", key.fingerprint),
+            )),
+            Some(h) => Err(StoreError::conflict(
+                format!(
+                    "nøkkelen {} tilhører allerede kontoen «{h}»; én nøkkel åpner én konto",
+                    key.fingerprint
+                ),
+                format!(
+                    "key {} already belongs to account '{h}'; one key opens one account",
+                    key.fingerprint
+                ),
+            )),
+            None => {
+                self.conn().execute(
+                    "INSERT INTO ssh_keys (fingerprint, account, key, algorithm, comment, added_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        key.fingerprint,
+                        account,
+                        key.openssh,
+                        key.algorithm,
+                        key.comment,
+                        to_millis(now)
+                    ],
+                )?;
+                Ok(())
+            }
+        }
+    }
+
+    pub fn ssh_keys(&self, account: &str) -> Result<Vec<crate::server::ssh_keys::SshKey>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT fingerprint, algorithm, comment, added_at FROM ssh_keys WHERE account = ?1 ORDER BY added_at, fingerprint",
+        )?;
+        let rows = stmt.query_map([account], |r| {
+            Ok(crate::server::ssh_keys::SshKey {
+                fingerprint: r.get(0)?,
+                algorithm: r.get(1)?,
+                comment: r.get(2)?,
+                added_at: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn remove_ssh_key(&mut self, account: &str, fingerprint: &str) -> Result<()> {
+        let done = self.conn().execute(
+            "DELETE FROM ssh_keys WHERE account = ?1 AND fingerprint = ?2",
+            params![account, fingerprint],
+        )?;
+        if done == 0 {
+            return Err(StoreError::not_found(
+                format!("«{account}» har ingen nøkkel {fingerprint}"),
+                format!("'{account}' has no key {fingerprint}"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The account a key fingerprint opens, if any.
+    pub fn ssh_key_account(&self, fingerprint: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row("SELECT account FROM ssh_keys WHERE fingerprint = ?1", [fingerprint], |r| r.get(0))
+            .optional()?)
+    }
+}

@@ -25,6 +25,8 @@ pub struct SqliteServer {
     store: Mutex<ServerFile>,
     /// The server's own signing key, made once and kept in its file.
     key: crate::keys::SigningKey,
+    /// Its SSH host key, likewise.
+    ssh_host: russh::keys::PrivateKey,
 }
 
 fn principal(a: Account, device: String, origin: String) -> Principal {
@@ -48,7 +50,10 @@ impl SqliteServer {
         let kept = store.meta_or_insert("server_signing_key", &fresh.to_text())?;
         let key = crate::keys::SigningKey::from_text(&kept)
             .ok_or_else(|| ServerError::Internal("the server's signing key is damaged".into()))?;
-        Ok(SqliteServer { store: Mutex::new(ServerFile::new(store)?), key })
+        let kept = store.meta_or_insert("ssh_host_key", &crate::server::ssh_keys::new_host_key())?;
+        let ssh_host = crate::server::ssh_keys::host_key(&kept)
+            .ok_or_else(|| ServerError::Internal("the server's SSH host key is damaged".into()))?;
+        Ok(SqliteServer { store: Mutex::new(ServerFile::new(store)?), key, ssh_host })
     }
 
     /// A session token for `account` on replica `origin`, for a sign-in proven some
@@ -421,5 +426,43 @@ impl ServerStore for SqliteServer {
             .collect();
         let org = (!who.superadmin).then_some(who.org_id.as_str());
         Ok(self.store().ops_for(org, &hidden, origin, cursor, limit)?)
+    }
+
+    fn add_ssh_key(&self, account: &str, line: &str) -> Result<String> {
+        let (key, fingerprint) =
+            crate::server::ssh_keys::parse_public(line).map_err(ServerError::BadRequest)?;
+        let openssh = key.to_openssh().map_err(|e| ServerError::BadRequest(e.to_string()))?;
+        let comment = key.comment().as_str_lossy().to_string();
+        let algorithm = key.algorithm();
+        let registered = crate::server::ssh_keys::Registered {
+            fingerprint: &fingerprint,
+            openssh: &openssh,
+            algorithm: algorithm.as_str(),
+            comment: &comment,
+        };
+        self.store().add_ssh_key(account, &registered, Utc::now())?;
+        Ok(fingerprint)
+    }
+
+    fn ssh_keys(&self, account: &str) -> Result<Vec<crate::server::ssh_keys::SshKey>> {
+        if self.store().account(account)?.is_none() {
+            return Err(ServerError::NotFound(format!("there is no account '{account}'")));
+        }
+        Ok(self.store().ssh_keys(account)?)
+    }
+
+    fn remove_ssh_key(&self, account: &str, fingerprint: &str) -> Result<()> {
+        Ok(self.store().remove_ssh_key(account, fingerprint)?)
+    }
+
+    fn ssh_key_account(&self, key: &russh::keys::PublicKey) -> Result<Option<Principal>> {
+        let fingerprint = key.fingerprint(russh::keys::HashAlg::Sha256).to_string();
+        let store = self.store();
+        let Some(name) = store.ssh_key_account(&fingerprint)? else { return Ok(None) };
+        Ok(store.account(&name)?.filter(|a| !a.disabled).map(|a| principal(a, "ssh".into(), String::new())))
+    }
+
+    fn ssh_host_key(&self) -> &russh::keys::PrivateKey {
+        &self.ssh_host
     }
 }

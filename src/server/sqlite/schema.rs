@@ -73,6 +73,20 @@ const STEPS: &[&str] = &[
         PRIMARY KEY (origin, account)
     ) STRICT;
     "#,
+    // 2: the public keys each account may open an SSH session with, by their SHA-256
+    // fingerprint (one key, one account: a key that opened two accounts would leave it
+    // to chance whose session it is).
+    r#"
+    CREATE TABLE ssh_keys (
+        fingerprint TEXT PRIMARY KEY,
+        account     TEXT NOT NULL REFERENCES accounts(name),
+        key         TEXT NOT NULL,
+        algorithm   TEXT NOT NULL,
+        comment     TEXT NOT NULL,
+        added_at    INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX ssh_keys_by_account ON ssh_keys(account);
+    "#,
 ];
 
 /// Bring the server's tables up to date; a file from a newer server is refused.
