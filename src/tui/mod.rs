@@ -25,6 +25,7 @@ pub mod pane;
 pub mod picker;
 pub mod plans_pane;
 pub mod prompt;
+pub mod raw_input;
 pub mod redraw;
 pub mod report_editor;
 pub mod reports_pane;
