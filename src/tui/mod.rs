@@ -11,6 +11,7 @@ pub mod contacts_pane;
 pub mod desk;
 pub mod entry_lines;
 pub mod eps_pane;
+pub mod event_loop;
 pub mod hangup;
 pub mod help;
 pub mod history_pane;
@@ -41,13 +42,12 @@ pub mod wrap;
 
 use crate::app::Session;
 use crate::i18n::Lang;
-use crossterm::event::{self, Event, KeyboardEnhancementFlags};
+use crossterm::event::{self, KeyboardEnhancementFlags};
 use crossterm::{execute, terminal};
 use keymap::Keymap;
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 use std::io::{BufWriter, Write};
-use std::time::{Duration, Instant};
 use theme::Theme;
 use ui::Ui;
 
@@ -138,7 +138,8 @@ pub fn run(session: Session, look: Look, options: &Options) -> Result<(), String
         }
     }
     let mut terminal = enter(options.mouse).map_err(|e| format!("cannot set up the terminal: {e}"))?;
-    let result = event_loop(&mut terminal, &mut ui, options.exit_after_first_frame);
+    let result =
+        event_loop::run(&mut terminal, &mut event_loop::Tty, &mut ui, options.exit_after_first_frame);
     let saved = ui.shutdown();
     leave(&mut terminal);
     result.map_err(|e| format!("terminal error: {e}"))?;
@@ -146,55 +147,6 @@ pub fn run(session: Session, look: Look, options: &Options) -> Result<(), String
 }
 
 type Term = Terminal<CrosstermBackend<BufWriter<std::io::Stdout>>>;
-
-/// Hand the terminal text for its clipboard (OSC 52): the terminal, wherever it is
-/// (over SSH too), puts it on the clipboard of the machine the user sits at. Control
-/// characters are left out; base64 keeps the rest intact.
-fn copy_to_clipboard(terminal: &mut Term, text: &str) -> std::io::Result<()> {
-    use base64::Engine;
-    let clean: String = text.chars().filter(|c| *c == '\n' || !c.is_control()).collect();
-    let encoded = base64::engine::general_purpose::STANDARD.encode(clean.as_bytes());
-    let out = terminal.backend_mut();
-    write!(out, "\x1b]52;c;{encoded}\x07")?;
-    out.flush()
-}
-
-/// Is more input already there? (A zero timeout would not even look at the terminal:
-/// the poll(2) source checks only while time is left, so give it a microsecond.)
-fn more_waiting() -> std::io::Result<bool> {
-    event::poll(Duration::from_micros(1))
-}
-
-/// Take every event already waiting before drawing again: a fast typist or a paste
-/// over a slow link costs one frame, not one per key. Whether the screen changed.
-fn take_waiting(ui: &mut Ui) -> std::io::Result<bool> {
-    let mut dirty = false;
-    // Keys are handed over together (`Ui::on_keys` types a run of characters in one
-    // edit); anything else goes after the keys before it.
-    let mut keys = Vec::new();
-    loop {
-        match event::read()? {
-            Event::Key(k) => keys.push(k),
-            other => {
-                dirty |= ui.on_keys(&std::mem::take(&mut keys));
-                dirty |= match other {
-                    Event::Paste(text) => ui.on_paste(&text),
-                    Event::Resize(..) => true,
-                    Event::Mouse(m) => ui.on_mouse(m),
-                    _ => false,
-                };
-            }
-        }
-        // Quit is a key: look for it as the keys come, not only at the end.
-        let quit = keys.last().is_some_and(|k| k.modifiers.contains(event::KeyModifiers::CONTROL));
-        if quit || keys.len() >= 4096 || !more_waiting()? {
-            dirty |= ui.on_keys(&std::mem::take(&mut keys));
-            if ui.should_quit() || !more_waiting()? {
-                return Ok(dirty);
-            }
-        }
-    }
-}
 
 /// Set the terminal up without asking it anything: every question (cursor position,
 /// "do you speak the kitty keyboard protocol?") is a round trip, and over a satellite
@@ -241,50 +193,4 @@ fn restore_terminal() {
 fn leave(terminal: &mut Term) {
     let _ = terminal.show_cursor();
     restore_terminal();
-}
-
-/// While keys keep coming, a frame at most this often: a burst (keys a terminal or tmux
-/// hands over one write at a time, a text expander, a paste without bracketed paste) is
-/// taken in whole and drawn a few times, not once per key. A single key press, which
-/// comes long after the last frame, is drawn at once.
-const FRAME_EVERY: Duration = Duration::from_millis(8);
-
-fn event_loop(terminal: &mut Term, ui: &mut Ui, exit_after_first_frame: bool) -> std::io::Result<()> {
-    let mut dirty = true;
-    let mut redraw = redraw::Redraw::default();
-    let mut drawn = Instant::now() - FRAME_EVERY;
-    loop {
-        // More input on its way within the frame interval: take it first.
-        let since = drawn.elapsed();
-        if dirty && since < FRAME_EVERY && event::poll(FRAME_EVERY - since)? {
-            dirty |= take_waiting(ui)?;
-            if ui.should_quit() {
-                return Ok(());
-            }
-            continue;
-        }
-        if dirty {
-            if std::mem::take(&mut ui.clear_requested) {
-                terminal.clear()?;
-                redraw.forget();
-            }
-            redraw.draw(terminal, ui.scroll_rows(), |f| ui.render(f, chrono::Local::now()))?;
-            if let Some(text) = ui.take_clipboard() {
-                copy_to_clipboard(terminal, &text)?;
-            }
-            drawn = Instant::now();
-            dirty = false;
-            if exit_after_first_frame {
-                return Ok(());
-            }
-        }
-        let now = Instant::now();
-        if event::poll(ui.next_wake(now))? {
-            dirty |= take_waiting(ui)?;
-        }
-        if ui.should_quit() {
-            return Ok(());
-        }
-        dirty |= ui.tick(Instant::now());
-    }
 }

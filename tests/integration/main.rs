@@ -20,6 +20,7 @@ mod mouse;
 mod no_mode_errors;
 mod nothing_lost;
 mod printing;
+mod remote_terminal;
 mod render_log;
 mod render_preparedness;
 mod render_time_travel;

@@ -1,0 +1,119 @@
+//! The event loop with a terminal at the far end of a byte stream (as an SSH channel
+//! will be): the bytes a terminal sends go in, the frames come out, and a terminal
+//! emulator (vt100) fed those frames shows what the user would see. The same loop
+//! the local TUI runs; the entry typed is stored, the window's new size is used, and
+//! a dropped connection leaves the draft to come back to.
+
+use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
+use sitroom::i18n::Lang;
+use sitroom::tui::event_loop::{self, Incoming, Remote};
+use sitroom::tui::keymap::Keymap;
+use sitroom::tui::theme::Theme;
+use sitroom::tui::ui::Ui;
+use std::io::Write;
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Default)]
+struct Wire(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Wire {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Wire {
+    fn len(&self) -> usize {
+        self.0.lock().unwrap().len()
+    }
+    fn since(&self, from: usize) -> Vec<u8> {
+        self.0.lock().unwrap()[from..].to_vec()
+    }
+}
+
+/// The far end: a UI running the event loop on its own thread, fed through `tx`.
+fn remote(
+    dir: &std::path::Path,
+    w: u16,
+    h: u16,
+) -> (Sender<Incoming>, Wire, std::thread::JoinHandle<std::io::Result<()>>) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let wire = Wire::default();
+    let out = wire.clone();
+    let dir = dir.to_path_buf();
+    let handle = std::thread::spawn(move || {
+        let session = crate::common::staff::session(&dir);
+        let mut ui = Ui::new(session, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+        let viewport = Viewport::Fixed(Rect::new(0, 0, w, h));
+        let mut term = Terminal::with_options(CrosstermBackend::new(out), TerminalOptions { viewport })?;
+        let ended = event_loop::run(&mut term, &mut Remote::new(rx), &mut ui, false);
+        // However it ended (the connection gone), the draft is kept, as a local TUI
+        // keeps it when its terminal goes away.
+        ui.shutdown().unwrap();
+        ended
+    });
+    (tx, wire, handle)
+}
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < Duration::from_secs(10), "never: {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn screen(bytes: &[u8], w: u16, h: u16) -> String {
+    let mut vt = vt100::Parser::new(h.try_into().unwrap(), w.try_into().unwrap(), 0);
+    vt.process(bytes);
+    vt.screen().contents()
+}
+
+#[test]
+fn a_terminal_at_the_end_of_a_byte_stream_runs_the_same_ui() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut s, i) = crate::common::staff::flood_session(dir.path());
+    s.add_entry(&i, sitroom::app::EntryInput::now("Kriseledelsen satt #stab")).unwrap();
+    drop(s);
+    let (tx, wire, handle) = remote(dir.path(), 100, 30);
+    wait_for("the first frame", || screen(&wire.since(0), 100, 30).contains("Kriseledelsen satt"));
+
+    // Typed as a terminal sends it: UTF-8, Enter as CR, in two pieces cut inside "ø".
+    let line = "Bøkeskogen: vann over veien 👍🏽\r".as_bytes();
+    tx.send(Incoming::Bytes(line[..3].to_vec())).unwrap();
+    tx.send(Incoming::Bytes(line[3..].to_vec())).unwrap();
+    let check = crate::common::staff::session(dir.path());
+    wait_for("the entry stored", || {
+        check.entries(&i).unwrap().last().is_some_and(|e| e.text == "Bøkeskogen: vann over veien 👍🏽")
+    });
+    wait_for("the entry on the far screen", || {
+        screen(&wire.since(0), 100, 30).contains("Bøkeskogen: vann over veien")
+    });
+
+    // A new window size: the next frame is whole, at that size.
+    let at = wire.len();
+    tx.send(Incoming::Resize(140, 40)).unwrap();
+    wait_for("a frame at 140×40", || {
+        let s = screen(&wire.since(at), 140, 40);
+        s.lines().next().is_some_and(|l| l.chars().count() > 100) && s.contains("Ny loggføring")
+    });
+
+    // Half a sentence, and the connection drops: the draft waits for the next session.
+    tx.send(Incoming::Bytes("Halvskrevet melding fra Å".as_bytes().to_vec())).unwrap();
+    wait_for("the half sentence on screen", || {
+        screen(&wire.since(at), 140, 40).contains("Halvskrevet melding fra Å")
+    });
+    drop(tx);
+    let ended = handle.join().unwrap();
+    assert_eq!(ended.unwrap_err().kind(), std::io::ErrorKind::ConnectionAborted);
+    let draft = check.load_draft(&i).unwrap().expect("the draft is kept");
+    assert_eq!(draft.text, "Halvskrevet melding fra Å");
+}
