@@ -13,7 +13,9 @@ use ratatui::layout::Rect;
 use ratatui::Terminal;
 use std::collections::VecDeque;
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// While keys keep coming, a frame at most this often: a burst (keys a terminal or tmux
@@ -28,6 +30,13 @@ pub trait Input {
     fn poll(&mut self, timeout: Duration) -> std::io::Result<bool>;
     /// The next event, once `poll` has said there is one.
     fn read(&mut self) -> std::io::Result<Event>;
+    /// May a frame be sent now? A slow link still carrying the last one says no: the
+    /// frame waits, the UI goes on changing, and the next frame sent shows the newest
+    /// state (a diff against what was really sent), so at most one frame is ever in
+    /// flight and none queue up behind it.
+    fn can_draw(&self) -> bool {
+        true
+    }
 }
 
 /// This process's own terminal.
@@ -59,11 +68,22 @@ pub struct Remote {
     incoming: Receiver<Incoming>,
     raw: RawInput,
     ready: VecDeque<Event>,
+    /// Set while the last frame is still on its way (by whoever sends the frames).
+    in_flight: Arc<AtomicBool>,
 }
+
+/// How often a loop waiting for its last frame to leave looks again.
+const FLIGHT_CHECK: Duration = Duration::from_millis(5);
 
 impl Remote {
     pub fn new(incoming: Receiver<Incoming>) -> Remote {
-        Remote { incoming, raw: RawInput::default(), ready: VecDeque::new() }
+        Remote::pacing(incoming, Arc::new(AtomicBool::new(false)))
+    }
+
+    /// A remote terminal whose frames are sent by someone who sets `in_flight` while
+    /// one is on its way.
+    pub fn pacing(incoming: Receiver<Incoming>, in_flight: Arc<AtomicBool>) -> Remote {
+        Remote { incoming, raw: RawInput::default(), ready: VecDeque::new(), in_flight }
     }
 
     fn take(&mut self, incoming: Incoming) {
@@ -109,6 +129,10 @@ impl Input for Remote {
             self.poll(Duration::from_secs(3600))?;
         }
         Ok(self.ready.pop_front().expect("polled"))
+    }
+
+    fn can_draw(&self) -> bool {
+        !self.in_flight.load(Ordering::Acquire)
     }
 }
 
@@ -199,6 +223,18 @@ where
             if ui.should_quit() {
                 return Ok(());
             }
+            continue;
+        }
+        if dirty && !input.can_draw() {
+            // The last frame is still on its way: take input meanwhile, draw once it
+            // has left.
+            if input.poll(FLIGHT_CHECK)? {
+                dirty |= take(ui, input, terminal, &mut redraw)?;
+                if ui.should_quit() {
+                    return Ok(());
+                }
+            }
+            dirty |= ui.tick(Instant::now());
             continue;
         }
         if dirty {

@@ -117,3 +117,73 @@ fn a_terminal_at_the_end_of_a_byte_stream_runs_the_same_ui() {
     let draft = check.load_draft(&i).unwrap().expect("the draft is kept");
     assert_eq!(draft.text, "Halvskrevet melding fra Å");
 }
+
+/// A link still carrying the last frame (a few kbit/s): what is typed meanwhile is
+/// taken, but no frame queues up behind the one in flight. Once it has left, one frame
+/// shows everything typed.
+#[test]
+fn on_a_backed_up_link_at_most_one_frame_is_in_flight() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    /// Hands each flushed frame to "the network", which is busy until the test says it
+    /// delivered it.
+    #[derive(Clone)]
+    struct Link {
+        bytes: Arc<Mutex<Vec<u8>>>,
+        unflushed: Arc<AtomicUsize>,
+        frames: Arc<AtomicUsize>,
+        in_flight: Arc<AtomicBool>,
+    }
+    impl Write for Link {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.bytes.lock().unwrap().extend_from_slice(b);
+            self.unflushed.fetch_add(b.len(), Ordering::SeqCst);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            if self.unflushed.swap(0, Ordering::SeqCst) > 0 {
+                self.frames.fetch_add(1, Ordering::SeqCst);
+                self.in_flight.store(true, Ordering::SeqCst);
+            }
+            Ok(())
+        }
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    drop(crate::common::staff::flood_session(dir.path()));
+    let link = Link {
+        bytes: Arc::default(),
+        unflushed: Arc::default(),
+        frames: Arc::default(),
+        in_flight: Arc::new(AtomicBool::new(false)),
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (out, gate, path) = (link.clone(), link.in_flight.clone(), dir.path().to_path_buf());
+    let handle = std::thread::spawn(move || {
+        let mut ui =
+            Ui::new(crate::common::staff::session(&path), Keymap::builtin(), Theme::builtin(), Lang::Nb)
+                .unwrap();
+        let viewport = Viewport::Fixed(Rect::new(0, 0, 100, 30));
+        let mut term = Terminal::with_options(CrosstermBackend::new(out), TerminalOptions { viewport })?;
+        let ended = event_loop::run(&mut term, &mut Remote::pacing(rx, gate), &mut ui, false);
+        ui.shutdown().unwrap();
+        ended
+    });
+    wait_for("the first frame", || link.frames.load(Ordering::SeqCst) == 1);
+    // The first frame is still on its way; 60 characters are typed, fast.
+    let sentence = "Brannvesenet melder at broen ved Kodal er stengt, omkjøring.";
+    assert_eq!(sentence.chars().count(), 60);
+    for c in sentence.chars() {
+        tx.send(Incoming::Bytes(c.to_string().into_bytes())).unwrap();
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(link.frames.load(Ordering::SeqCst), 1, "nothing queued behind the frame in flight");
+    // Delivered: one frame brings the whole sentence.
+    link.in_flight.store(false, Ordering::SeqCst);
+    let all = || screen(&link.bytes.lock().unwrap(), 100, 30);
+    wait_for("the sentence on the far screen", || all().contains("omkjøring."));
+    assert_eq!(link.frames.load(Ordering::SeqCst), 2, "one frame for the whole burst");
+    drop(tx);
+    let _ = handle.join().unwrap();
+}
