@@ -145,12 +145,16 @@ impl Session {
             .into_iter()
             .filter(|t| t.status.is_open() && (t.from_entries.contains(&entry.id) || Some(t.id) == made))
             .collect();
-        let meeting = match self.store.changed_with(entry.id)? {
-            Some((kind, id)) if kind == "meeting" => {
-                self.store.meetings(incident)?.into_iter().find(|m| {
-                    m.id == id && matches!(m.status, MeetingStatus::Planned | MeetingStatus::Ongoing)
-                })
-            }
+        // Only the entry that planned the meeting (made with it) or started it: one
+        // that moved its agenda on ("sak 2") takes back that entry, not the meeting.
+        let made = self.store.created_with(entry.id)?;
+        let was_made = made.is_some();
+        let changed = self.store.changed_with(entry.id)?;
+        let meeting = match made.or(changed) {
+            Some((kind, id)) if kind == "meeting" => self.store.meetings(incident)?.into_iter().find(|m| {
+                let announced = was_made || entry.text.starts_with(&crate::app::meetings::started_text(m));
+                m.id == id && announced && matches!(m.status, MeetingStatus::Planned | MeetingStatus::Ongoing)
+            }),
             _ => None,
         };
         Ok(Voids { tasks, meeting })

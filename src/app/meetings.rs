@@ -14,6 +14,11 @@ fn name(m: &Meeting) -> String {
     format!("Møte {} «{}»", m.number, m.title)
 }
 
+/// How the automatic entry of a meeting's start begins.
+pub(crate) fn started_text(m: &Meeting) -> String {
+    format!("{} startet", name(m))
+}
+
 impl Session {
     pub fn new_meeting(&mut self, incident: &Incident, new: NewMeeting) -> Result<(Meeting, LogEntry)> {
         self.permit(Permission::WriteLog)?;
@@ -63,7 +68,7 @@ impl Session {
         let first = Some(1)
             .filter(|_| self.store.meeting(incident, number).map(|m| !m.agenda.is_empty()).unwrap_or(false));
         self.change_meeting(incident, number, MeetingChange::Ongoing(first), check, |m| {
-            let mut text = format!("{} startet", name(m));
+            let mut text = started_text(m);
             if !m.participants.is_empty() {
                 text.push_str(&format!(" – til stede: {}", m.participants.join(", ")));
             }
@@ -174,7 +179,7 @@ impl Session {
         let all = self.store.entries(incident)?;
         // When it really began: the moment it was started (its automatic entry), not
         // the time it was planned for, which is said beside it when they differ.
-        let started_text = format!("{} startet", name(m));
+        let started_text = started_text(m);
         let started = all
             .iter()
             .filter(|e| e.kind == EntryKind::Auto && e.text.starts_with(&started_text))

@@ -26,8 +26,8 @@ pub struct Registered<'a> {
 }
 
 /// A public key as people hand it over: one line of an `id_ed25519.pub` or an
-/// `authorized_keys` file (options such as `from="…"` before the key are passed
-/// over). The key in OpenSSH's own form and its SHA-256 fingerprint. A private key
+/// `authorized_keys` file (a line whose options limit the key is refused: those
+/// limits are not enforced here). The key in OpenSSH's own form and its SHA-256 fingerprint. A private key
 /// given by mistake is refused with a word about which file to give instead.
 pub fn parse_public(line: &str) -> Result<(PublicKey, String), String> {
     let line = line.trim();
@@ -47,6 +47,15 @@ pub fn parse_public(line: &str) -> Result<(PublicKey, String), String> {
         .ok_or_else(|| {
             "not an OpenSSH public key (it starts with ssh-ed25519, ssh-rsa or ecdsa-…)".to_string()
         })?;
+    if at > 0 {
+        // from="…", restrict, command="…": limits sitroom's SSH server does not
+        // enforce. Registering the key without them would give it more than the file
+        // says, so it is refused, and the administrator decides.
+        return Err(format!(
+            "this line limits its key ({}), which sitroom does not enforce: register the key without the options if it may be used without those limits",
+            line[..at].trim()
+        ));
+    }
     let key = PublicKey::from_openssh(&line[at..]).map_err(|e| format!("not a readable public key: {e}"))?;
     let fingerprint = key.fingerprint(HashAlg::Sha256).to_string();
     Ok((key, fingerprint))
@@ -79,13 +88,13 @@ mod tests {
         "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMYXkO7itW7uRLnqaAYOoJRRInRY0hUsu1nL53BNpVyW kari@stab-pc";
 
     #[test]
-    fn a_public_key_is_read_with_or_without_options_and_a_private_one_is_refused() {
+    fn a_public_key_is_read_and_a_limited_or_private_one_refused() {
         let (key, fp) = parse_public(KARI).unwrap();
         // What `ssh-keygen -lf` printed for it.
         assert_eq!(fp, "SHA256:xo08Ot1lLD3I462pWmzRVC6PBmYgr1t1ZNe1VvzoFJQ");
         assert_eq!(key.comment().as_str_lossy(), "kari@stab-pc");
-        let (_, again) = parse_public(&format!("from=\"10.0.0.0/8\",no-pty {KARI}")).unwrap();
-        assert_eq!(again, fp, "authorized_keys options are passed over");
+        let limited = parse_public(&format!("from=\"10.0.0.0/8\",no-pty {KARI}")).unwrap_err();
+        assert!(limited.contains("does not enforce") && limited.contains("from="), "{limited}");
         assert!(parse_public("-----BEGIN OPENSSH PRIVATE KEY-----").unwrap_err().contains("private key"));
         assert!(parse_public("hei på deg").unwrap_err().contains("not an OpenSSH public key"));
         assert!(parse_public("ssh-ed25519 AAAAbroken").is_err());

@@ -110,14 +110,19 @@ impl Store {
     ) -> Result<Incident> {
         let (author, device, now) = (by.author, by.device, by.now);
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        // The entry first: written while the incident is still open, so that a server
-        // (which takes nothing stamped after an incident closed) takes it too.
-        if let Some(before) = tx
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM incidents WHERE number = ?1"))?
-            .query_row([number], from_row)
-            .optional()?
-        {
-            super::log::append_in(&tx, &before, [entry(&before)])?;
+        // The entry goes where the incident is open, so that a server (which takes
+        // nothing stamped while an incident is closed) takes it: before the closing,
+        // after the reopening.
+        let mut entry = Some(entry);
+        if status == IncidentStatus::Closed {
+            if let Some(before) = tx
+                .prepare_cached(&format!("SELECT {COLUMNS} FROM incidents WHERE number = ?1"))?
+                .query_row([number], from_row)
+                .optional()?
+            {
+                let entry = entry.take().expect("one entry");
+                super::log::append_in(&tx, &before, [entry(&before)])?;
+            }
         }
         let closed_at = (status == IncidentStatus::Closed).then(|| to_millis(now));
         let changed = tx.execute(
@@ -141,6 +146,9 @@ impl Store {
             Who { author, device },
             now,
         )?;
+        if let Some(entry) = entry {
+            super::log::append_in(&tx, &incident, [entry(&incident)])?;
+        }
         tx.commit()?;
         Ok(incident)
     }

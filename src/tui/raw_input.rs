@@ -26,17 +26,38 @@ pub struct RawInput {
     pending: Vec<u8>,
     /// Since when a lone Esc has been waiting.
     esc_since: Option<Instant>,
+    /// A paste grew past [`MAX_PENDING`]: its bytes are thrown away up to its end
+    /// marker (never typed as keys: each line break would be Enter).
+    dropping_paste: bool,
 }
 
 impl RawInput {
     /// Take the bytes that arrived; the events they complete, in order.
     pub fn feed(&mut self, bytes: &[u8], now: Instant) -> Vec<Event> {
         self.pending.extend_from_slice(bytes);
+        if self.dropping_paste {
+            match memchr::memmem::find(&self.pending, PASTE_END) {
+                Some(end) => {
+                    self.pending.drain(..end + PASTE_END.len());
+                    self.dropping_paste = false;
+                }
+                None => {
+                    // Keep what could be the start of the end marker.
+                    let keep = self.pending.len().saturating_sub(PASTE_END.len() - 1);
+                    self.pending.drain(..keep);
+                    return Vec::new();
+                }
+            }
+        }
         let mut events = Vec::new();
         self.parse(&mut events);
-        self.esc_since = (self.pending == [0x1b]).then(|| self.esc_since.unwrap_or(now));
+        // A lone Esc left by these bytes is new (an earlier one was read with them).
+        let since = if bytes.is_empty() { self.esc_since.unwrap_or(now) } else { now };
+        self.esc_since = (self.pending == [0x1b]).then_some(since);
         if self.pending.len() > MAX_PENDING {
-            // Never ends: dropped, as a terminal would drop a broken sequence.
+            // Never ends: dropped, as a terminal would drop a broken sequence; a paste
+            // that long is thrown away to its end.
+            self.dropping_paste = self.pending.starts_with(PASTE_START);
             self.pending.clear();
         }
         events
@@ -90,8 +111,10 @@ impl RawInput {
                     }
                     Ok(None) => {}
                     Err(_) => {
-                        // Not something a terminal sends: the first byte is dropped.
-                        start += 1;
+                        // A sequence no key is known for (a terminal's answer, a key
+                        // mode this UI does not ask for), or a byte no text has: all
+                        // of it is dropped, never typed as text.
+                        start += len;
                         continue 'outer;
                     }
                 }
@@ -219,7 +242,36 @@ mod tests {
     fn bytes_no_terminal_sends_are_dropped_without_losing_what_follows() {
         let mut r = RawInput::default();
         let now = Instant::now();
-        let e = r.feed(b"\x1b[999;999;999;999;Zq\xffok", now);
-        assert!(typed(&e).ends_with("ok"), "{e:?}");
+        // An unknown key sequence (Ctrl-Enter in xterm's modifyOtherKeys), a byte no
+        // UTF-8 text has: neither leaves anything typed.
+        let e = r.feed(b"\x1b[27;5;13~\xffok", now);
+        assert_eq!(typed(&e), "ok", "{e:?}");
+    }
+
+    #[test]
+    fn a_paste_too_long_to_keep_is_dropped_whole_not_typed() {
+        let mut r = RawInput::default();
+        let now = Instant::now();
+        let mut events = r.feed(PASTE_START, now);
+        let block = "linje med æøå\r".repeat(1000);
+        for _ in 0..(MAX_PENDING / block.len() + 10) {
+            events.extend(r.feed(block.as_bytes(), now));
+        }
+        events.extend(r.feed(b"\x1b[2", now));
+        events.extend(r.feed(b"01~ok", now));
+        assert_eq!(typed(&events), "ok");
+        assert!(keys(&events).iter().all(|k| k.code != KeyCode::Enter), "no line of it became Enter");
+    }
+
+    #[test]
+    fn an_esc_after_other_keys_waits_its_own_time() {
+        let mut r = RawInput::default();
+        let t0 = Instant::now();
+        r.feed(b"\x1b", t0);
+        // 35 ms later: Alt-x, and a new Esc that may start a sequence.
+        let later = t0 + Duration::from_millis(35);
+        r.feed(b"x\x1b", later);
+        assert!(r.lone_esc(t0 + ESC_WAIT).is_none(), "not the first Esc's deadline");
+        assert!(r.lone_esc(later + ESC_WAIT).is_some());
     }
 }

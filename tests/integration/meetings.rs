@@ -141,3 +141,20 @@ fn a_meeting_started_by_mistake_is_voided_by_retracting_its_entry() {
     assert_eq!(s.meeting(&i, real.number).unwrap().status, MeetingStatus::Ended);
     s.verify(&i).unwrap().unwrap();
 }
+
+/// Taking back the entry of an agenda move ("sak 2") takes back that entry, not the
+/// meeting: it runs on, and what is logged is still logged under it.
+#[test]
+fn retracting_an_agenda_move_leaves_the_meeting_running() {
+    use sitroom::domain::meeting::{MeetingStatus, NewMeeting};
+    let dir = tempfile::tempdir().unwrap();
+    let (mut s, i) = crate::common::staff::flood_session(dir.path());
+    let agenda = vec!["Situasjonen".into(), "Evakuering".into()];
+    let (m, _) =
+        s.new_meeting(&i, NewMeeting { title: "Stabsmøte 2".into(), agenda, ..Default::default() }).unwrap();
+    s.start_meeting(&i, m.number).unwrap();
+    let (_, moved) = s.meeting_item(&i, m.number, 2).unwrap();
+    assert!(s.retraction_voids(&i, moved.seq).unwrap().meeting.is_none());
+    s.retract(&i, moved.seq).unwrap();
+    assert_eq!(s.meeting(&i, m.number).unwrap().status, MeetingStatus::Ongoing);
+}

@@ -67,20 +67,23 @@ fn keys_are_registered_per_account_with_openssh_fingerprints() {
     let (ok, _, err) = text(&s.admin(&["user", "key", "add", "nils", "--file", ola_pub.to_str().unwrap()]));
     assert!(!ok && err.contains("no account 'nils'"), "{err}");
 
-    // An authorized_keys file: comments passed over, options before a key too, a
-    // line that is no key said by its number; the good one is in.
+    // An authorized_keys file: comments passed over; a key limited by options refused
+    // (sitroom does not enforce them); a line that is no key said by its number; the
+    // good one is in.
     let ola_line = std::fs::read_to_string(&ola_pub).unwrap().trim().to_string();
+    let kari_line = std::fs::read_to_string(&kari_pub).unwrap().trim().to_string();
     let authorized = dir.path().join("authorized_keys");
     std::fs::write(
         &authorized,
-        format!("# ola sine\nfrom=\"10.0.0.0/8\",no-pty {ola_line}\nikke en nøkkel\n"),
+        format!("# ola sine\n{ola_line}\nikke en nøkkel\nfrom=\"10.0.0.0/8\",no-pty {kari_line}\n"),
     )
     .unwrap();
     let (ok, out, err) =
         text(&s.admin(&["user", "key", "import", "ola", "--file", authorized.to_str().unwrap()]));
     assert!(!ok, "a refused line makes the import exit non-zero");
-    assert!(out.contains(&fingerprint(&ola_pub)) && out.contains("1 added, 1 refused"), "{out}");
+    assert!(out.contains(&fingerprint(&ola_pub)) && out.contains("1 added, 2 refused"), "{out}");
     assert!(err.contains("line 3") && err.contains("not an OpenSSH public key"), "{err}");
+    assert!(err.contains("line 4") && err.contains("does not enforce"), "{err}");
     let (_, listed, _) = text(&s.admin(&["--json", "user", "key", "list", "ola"]));
     assert_eq!(serde_json::from_str::<serde_json::Value>(&listed).unwrap()[0]["algorithm"], "ssh-rsa");
 

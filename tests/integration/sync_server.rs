@@ -660,3 +660,31 @@ fn contacts_and_resources_reach_every_replica_of_the_organisation_and_no_other()
     assert!(dina.ok(&["contact", "list"]).trim().is_empty());
     assert!(dina.ok(&["resource", "list"]).trim().is_empty());
 }
+
+/// Closing and reopening an incident write their entries where the incident is open
+/// (before the close, after the reopening), so the server takes both, and what is
+/// logged after the reopening reaches it too.
+#[test]
+fn an_incident_closed_and_reopened_syncs_its_entries() {
+    let server = Server::start();
+    server.add_org("Sandefjord kommune");
+    server.add_user("kari", "Sandefjord kommune", &["kriseledelse"]);
+    let (kari, ola) = (Home::new(), Home::new());
+    server.add_user("ola", "Sandefjord kommune", &["loggfører"]);
+    kari.login(&server.url, "kari");
+    ola.login(&server.url, "ola");
+    kari.ok(&["incident", "new", "--title", "Flom i Lågen"]);
+    kari.ok(&["log", "add", "Vannet stiger"]);
+    kari.ok(&["incident", "close", "1"]);
+    kari.ok(&["sync"]);
+    kari.ok(&["incident", "reopen", "1"]);
+    kari.ok(&["log", "add", "Ny flomtopp varslet"]);
+    kari.ok(&["sync"]);
+    assert_eq!(kari.sync_status()["refused"], serde_json::json!([]), "{}", kari.sync_status());
+    ola.ok(&["sync"]);
+    let texts = crate::common::texts(&ola);
+    let at = |t: &str| texts.iter().position(|x| x == t).unwrap_or_else(|| panic!("{t} missing: {texts:?}"));
+    assert!(at("Vannet stiger") < at("Hendelsen avsluttet"));
+    assert!(at("Hendelsen avsluttet") < at("Hendelsen gjenåpnet"));
+    assert!(at("Hendelsen gjenåpnet") < at("Ny flomtopp varslet"));
+}
