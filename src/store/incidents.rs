@@ -114,6 +114,7 @@ impl Store {
         // nothing stamped while an incident is closed) takes it: before the closing,
         // after the reopening.
         let mut entry = Some(entry);
+        let mut closed_at = (status == IncidentStatus::Closed).then(|| to_millis(now));
         if status == IncidentStatus::Closed {
             if let Some(before) = tx
                 .prepare_cached(&format!("SELECT {COLUMNS} FROM incidents WHERE number = ?1"))?
@@ -121,10 +122,20 @@ impl Store {
                 .optional()?
             {
                 let entry = entry.take().expect("one entry");
-                super::log::append_in(&tx, &before, [entry(&before)])?;
+                let logged = super::log::append_in(&tx, &before, [entry(&before)])?;
+                // Closed no earlier than the closing entry's stamp: a replica whose
+                // clock was pulled ahead by a peer stamps past its wall clock, and a
+                // server takes nothing stamped after the incident closed.
+                if let Some(e) = logged.first() {
+                    let stamp: i64 =
+                        tx.query_row("SELECT hlc FROM log_entries WHERE id = ?1", [e.id.to_string()], |r| {
+                            r.get(0)
+                        })?;
+                    let millis = crate::replication::hlc::Hlc(stamp as u64).millis();
+                    closed_at = closed_at.map(|c| c.max(millis));
+                }
             }
         }
-        let closed_at = (status == IncidentStatus::Closed).then(|| to_millis(now));
         let changed = tx.execute(
             "UPDATE incidents SET status = ?1, closed_at = ?2 WHERE number = ?3",
             params![status.as_str(), closed_at, number],
@@ -151,5 +162,46 @@ impl Store {
         }
         tx.commit()?;
         Ok(incident)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::IncidentStatus;
+
+    /// A replica whose clock a peer pulled an hour ahead: the incident closes no earlier
+    /// than its closing entry is stamped, so a server that takes nothing stamped after
+    /// the close takes that entry.
+    #[test]
+    fn an_incident_closes_no_earlier_than_its_closing_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = crate::app::Session::open(&dir.path().join("s.db"), "kari", vec!["flom".into()]).unwrap();
+        let i = s
+            .create_incident(crate::domain::NewIncident {
+                title: "Flom".into(),
+                kind: "flom".into(),
+                severity: crate::domain::Severity::DEFAULT,
+                exercise: false,
+            })
+            .unwrap();
+        let ahead =
+            crate::replication::hlc::Hlc::from_millis(chrono::Utc::now().timestamp_millis() + 3_600_000);
+        s.store.conn.execute("UPDATE meta SET value = ?1 WHERE key = 'hlc'", [ahead.0 as i64]).unwrap();
+        let closed = s.close_incident(i.number).unwrap();
+        assert_eq!(closed.status, IncidentStatus::Closed);
+        let (stamp, closed_at): (i64, i64) = s
+            .store
+            .conn
+            .query_row(
+                "SELECT e.hlc, i.closed_at FROM log_entries e JOIN incidents i ON i.id = e.incident_id
+                 WHERE e.text = 'Hendelsen avsluttet'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert!(
+            closed_at >= crate::replication::hlc::Hlc(stamp as u64).millis(),
+            "{closed_at} < the entry's stamp"
+        );
     }
 }
