@@ -139,21 +139,22 @@ impl Session {
     /// the planning or start of (a stray `m`), while that meeting has not ended.
     pub fn retraction_voids(&self, incident: &Incident, seq: i64) -> Result<Voids> {
         let entry = self.entry(incident, seq)?;
-        let made = self.store.created_with(entry.id)?.filter(|(kind, _)| kind == "task").map(|(_, id)| id);
+        let announced = self.store.announced_by(entry.id)?;
+        let made_task = announced.as_ref().filter(|a| a.made && a.kind == "task").map(|a| a.id);
         let tasks = self.store.tasks(incident)?;
         let tasks = tasks
             .into_iter()
-            .filter(|t| t.status.is_open() && (t.from_entries.contains(&entry.id) || Some(t.id) == made))
+            .filter(|t| t.status.is_open() && (t.from_entries.contains(&entry.id) || Some(t.id) == made_task))
             .collect();
         // Only the entry that planned the meeting (made with it) or started it: one
         // that moved its agenda on ("sak 2") takes back that entry, not the meeting.
-        let made = self.store.created_with(entry.id)?;
-        let was_made = made.is_some();
-        let changed = self.store.changed_with(entry.id)?;
-        let meeting = match made.or(changed) {
-            Some((kind, id)) if kind == "meeting" => self.store.meetings(incident)?.into_iter().find(|m| {
-                let announced = was_made || entry.text.starts_with(&crate::app::meetings::started_text(m));
-                m.id == id && announced && matches!(m.status, MeetingStatus::Planned | MeetingStatus::Ongoing)
+        let meeting = match announced {
+            Some(a) if a.kind == "meeting" => self.store.meetings(incident)?.into_iter().find(|m| {
+                let planned_or_started =
+                    a.made || entry.text.starts_with(&crate::app::meetings::started_text(m));
+                m.id == a.id
+                    && planned_or_started
+                    && matches!(m.status, MeetingStatus::Planned | MeetingStatus::Ongoing)
             }),
             _ => None,
         };

@@ -35,28 +35,22 @@ pub fn parse_public(line: &str) -> Result<(PublicKey, String), String> {
         return Err("this is a private key: give the public one (the file ending in .pub)".into());
     }
     // The key starts at its type: ssh-ed25519, ssh-rsa, ecdsa-sha2-…, sk-….
-    let at = line
-        .split_whitespace()
-        .scan(0, |pos, word| {
-            let start = line[*pos..].find(word).map_or(*pos, |i| *pos + i);
-            *pos = start + word.len();
-            Some((start, word))
-        })
-        .find(|(_, w)| w.starts_with("ssh-") || w.starts_with("ecdsa-") || w.starts_with("sk-"))
-        .map(|(start, _)| start)
-        .ok_or_else(|| {
-            "not an OpenSSH public key (it starts with ssh-ed25519, ssh-rsa or ecdsa-…)".to_string()
-        })?;
-    if at > 0 {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let is_type = |w: &&str| w.starts_with("ssh-") || w.starts_with("ecdsa-") || w.starts_with("sk-");
+    match words.iter().position(is_type) {
+        None => return Err("not an OpenSSH public key (it starts with ssh-ed25519, ssh-rsa or ecdsa-…)".into()),
+        Some(0) => {}
         // from="…", restrict, command="…": limits sitroom's SSH server does not
         // enforce. Registering the key without them would give it more than the file
         // says, so it is refused, and the administrator decides.
-        return Err(format!(
-            "this line limits its key ({}), which sitroom does not enforce: register the key without the options if it may be used without those limits",
-            line[..at].trim()
-        ));
+        Some(i) => {
+            return Err(format!(
+                "this line limits its key ({}), which sitroom does not enforce: register the key without the options if it may be used without those limits",
+                words[..i].join(" ")
+            ))
+        }
     }
-    let key = PublicKey::from_openssh(&line[at..]).map_err(|e| format!("not a readable public key: {e}"))?;
+    let key = PublicKey::from_openssh(line).map_err(|e| format!("not a readable public key: {e}"))?;
     let fingerprint = key.fingerprint(HashAlg::Sha256).to_string();
     Ok((key, fingerprint))
 }

@@ -22,6 +22,7 @@ mod meetings;
 mod migrations;
 mod numbered;
 mod oplog;
+pub use oplog::Announced;
 mod plans;
 mod register_rows;
 mod registers;

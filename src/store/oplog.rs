@@ -64,42 +64,38 @@ impl super::Store {
     }
 }
 
+/// What an automatic entry announced (see [`Store::announced_by`](super::Store::announced_by)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Announced {
+    pub kind: String,
+    pub id: uuid::Uuid,
+    pub made: bool,
+}
+
 impl super::Store {
+    /// The record an automatic entry announced: the op written just before the
+    /// entry's own, by the same person on the same device (one transaction writes both;
+    /// sync keeps a replica's ops in order), and whether it made the record (else it
+    /// changed it: a meeting started). `None` for an entry that announced nothing.
+    pub fn announced_by(&self, entry: uuid::Uuid) -> super::Result<Option<Announced>> {
+        use rusqlite::OptionalExtension;
+        let found: Option<(String, String, bool)> = self
+            .conn
+            .prepare_cached(
+                "SELECT b.entity, b.entity_id, b.action = 'create' FROM oplog a JOIN oplog b ON b.seq = a.seq - 1
+                 WHERE a.entity = 'log_entry' AND a.entity_id = ?1 AND a.action = 'create'
+                   AND b.author = a.author AND b.device = a.device",
+            )?
+            .query_row([entry.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        Ok(found.and_then(|(kind, id, made)| {
+            Some(Announced { kind, id: uuid::Uuid::parse_str(&id).ok()?, made })
+        }))
+    }
+
     /// The newest oplog row for one kind of record (`task`, `media`, `report`…): it
     /// changes exactly when a record of that kind changes, so a view can tell whether
     /// to reload at the cost of one index lookup.
-    /// The record an automatic entry announced the making of: the create op written
-    /// just before the entry's own, by the same person on the same device (one
-    /// transaction writes both; sync keeps a replica's ops in order). `None` for an
-    /// entry that announced nothing made.
-    pub fn created_with(&self, entry: uuid::Uuid) -> super::Result<Option<(String, uuid::Uuid)>> {
-        self.written_with(entry, true)
-    }
-
-    /// The record an automatic entry announced a change of (made, or changed: a
-    /// meeting started), as [`created_with`](Self::created_with) finds the made one.
-    pub fn changed_with(&self, entry: uuid::Uuid) -> super::Result<Option<(String, uuid::Uuid)>> {
-        self.written_with(entry, false)
-    }
-
-    fn written_with(
-        &self,
-        entry: uuid::Uuid,
-        only_made: bool,
-    ) -> super::Result<Option<(String, uuid::Uuid)>> {
-        use rusqlite::OptionalExtension;
-        let found: Option<(String, String)> = self
-            .conn
-            .prepare_cached(
-                "SELECT b.entity, b.entity_id FROM oplog a JOIN oplog b ON b.seq = a.seq - 1
-                 WHERE a.entity = 'log_entry' AND a.entity_id = ?1 AND a.action = 'create'
-                   AND (b.action = 'create' OR NOT ?2) AND b.author = a.author AND b.device = a.device",
-            )?
-            .query_row(rusqlite::params![entry.to_string(), only_made], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        Ok(found.and_then(|(kind, id)| Some((kind, uuid::Uuid::parse_str(&id).ok()?))))
-    }
-
     pub fn entity_version(&self, entity: &str) -> super::Result<i64> {
         Ok(self
             .conn

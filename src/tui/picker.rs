@@ -128,11 +128,12 @@ impl Picker {
     /// Close or reopen the selected incident, once confirmed: it ends (or resumes)
     /// everyone's work in it, and the log records it.
     fn set_status(&mut self, cx: &mut Cx<'_>, close: bool) {
-        let Some(i) = self.shown().get(self.selected).map(|i| (*i).clone()) else {
+        let Some((number, title)) =
+            self.shown().get(self.selected).map(|i| (i.number, safe_line(&i.title).into_owned()))
+        else {
             return;
         };
         let lang = cx.lang;
-        let (number, title) = (i.number, safe_line(&i.title).into_owned());
         let (heading, line) = if close {
             (
                 crate::say!(lang, "Avslutte hendelse #{number}?", "Close incident #{number}?"),

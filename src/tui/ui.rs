@@ -108,8 +108,6 @@ struct Status {
     text: String,
     level: Level,
     since: Instant,
-    /// A word about where the focus is: gone as soon as the focus moves.
-    while_in: Option<Context>,
     /// "Saved #4" says which entry by its number, which sync may move: the entry, to
     /// say its number as it is now.
     entry: Option<uuid::Uuid>,
@@ -117,7 +115,7 @@ struct Status {
 
 impl Status {
     fn new(text: String, level: Level, since: Instant) -> Status {
-        Status { text, level, since, while_in: None, entry: None }
+        Status { text, level, since, entry: None }
     }
 }
 
@@ -384,7 +382,7 @@ impl Ui {
     }
 
     /// Letters reached a list: say that the focus is there, and how to get back to the
-    /// entry line. Said only while the focus stays where it is.
+    /// entry line. Gone when the focus moves (see `drop_stale_word`).
     fn say_where_the_focus_is(&mut self, context: Context) {
         let s = self.lang.strings();
         let (here, keys, then) = if context == Context::Log {
@@ -394,9 +392,7 @@ impl Ui {
         };
         let keys: Vec<String> = keys.iter().map(|c| c.display()).collect();
         let text = format!("{here} {}: {then}", keys.join("/"));
-        let mut status = Status::new(text, Level::Nudge, Instant::now());
-        status.while_in = Some(context);
-        self.status = Some(status);
+        self.status = Some(Status::new(text, Level::Nudge, Instant::now()));
     }
 
     fn set_status(&mut self, text: String, error: bool) {
@@ -431,27 +427,31 @@ impl Ui {
 
     /// Handle a key press; true when something on screen may have changed.
     pub fn on_key(&mut self, ev: KeyEvent) -> bool {
-        let (context, said) = (self.context(), self.status.as_ref().map(|s| s.since));
-        let mut changed = self.guarded(|ui| ui.handle_key(ev));
-        changed |= self.drop_word_on_focus();
-        // A word said before this key about what was then in front ("Kopiert",
-        // "Lagret #4") makes way for the hints of what is in front now. Errors and
-        // notices stay their time; what this key itself said stays.
-        let stale = self.status.as_ref().is_some_and(|s| s.level == Level::Info && Some(s.since) == said);
-        if stale && self.context() != context {
-            self.status = None;
-            changed = true;
-        }
-        changed
+        let before = self.status_mark();
+        let changed = self.guarded(|ui| ui.handle_key(ev));
+        self.drop_stale_word(before) | changed
     }
 
-    /// A word about where the focus was goes when the focus moves.
-    fn drop_word_on_focus(&mut self) -> bool {
-        let moved = self.status.as_ref().is_some_and(|s| s.while_in.is_some_and(|c| c != self.context()));
-        if moved {
+    /// What is in front, and when the status line's word was said: taken before an
+    /// input, for [`drop_stale_word`](Self::drop_stale_word) after it.
+    fn status_mark(&self) -> (Context, Option<Instant>) {
+        (self.context(), self.status.as_ref().map(|s| s.since))
+    }
+
+    /// A word said before this input about what was then in front ("Kopiert", "Lagret
+    /// #4", "Loggen har fokus") makes way for the hints of what is in front now, once
+    /// the input moved the focus. Errors and notices stay their time; what the input
+    /// itself said stays.
+    fn drop_stale_word(&mut self, (context, said): (Context, Option<Instant>)) -> bool {
+        let stale = self
+            .status
+            .as_ref()
+            .is_some_and(|s| matches!(s.level, Level::Info | Level::Nudge) && Some(s.since) == said);
+        if stale && self.context() != context {
             self.status = None;
+            return true;
         }
-        moved
+        false
     }
 
     /// Handle keys that arrived together, in order. A run of plain characters typed
@@ -624,6 +624,7 @@ impl Ui {
         };
         let pick =
             self.hits.borrow().iter().rev().find(|h| h.owner == owner && h.area.contains(at)).map(|h| h.pick);
+        let before = self.status_mark();
         match ev.kind {
             MouseEventKind::Down(MouseButton::Left) => {
                 self.typing_until = None;
@@ -636,8 +637,7 @@ impl Ui {
                     changed |= self
                         .guarded(|ui| ui.with_owner(owner, |pane, cx| pane.handle(Input::Pick(pick), cx)));
                 }
-                changed |= self.drop_word_on_focus();
-                changed
+                self.drop_stale_word(before) | changed
             }
             MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
                 let down = ev.kind == MouseEventKind::ScrollDown;
@@ -831,7 +831,6 @@ impl Ui {
             self.status = None;
             changed = true;
         }
-        changed |= self.drop_word_on_focus();
         let minute = Local::now().minute();
         if minute != self.minute {
             self.minute = minute;

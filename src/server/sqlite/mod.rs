@@ -445,10 +445,11 @@ impl ServerStore for SqliteServer {
     }
 
     fn ssh_keys(&self, account: &str) -> Result<Vec<crate::server::ssh_keys::SshKey>> {
-        if self.store().account(account)?.is_none() {
+        let store = self.store();
+        if store.account(account)?.is_none() {
             return Err(ServerError::NotFound(format!("there is no account '{account}'")));
         }
-        Ok(self.store().ssh_keys(account)?)
+        Ok(store.ssh_keys(account)?)
     }
 
     fn remove_ssh_key(&self, account: &str, fingerprint: &str) -> Result<()> {
