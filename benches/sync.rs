@@ -51,7 +51,14 @@ fn serve(dir: &Path) -> Served {
     let addr = listener.local_addr().unwrap().to_string();
     rt.spawn(async move {
         let never = std::future::pending::<()>();
-        let _ = server::serve(listener, store, server::Listen::Plain, Duration::from_secs(30), never).await;
+        let _ = server::serve(
+            listener,
+            server::Serving::new(store),
+            server::Listen::Plain,
+            Duration::from_secs(30),
+            never,
+        )
+        .await;
     });
     Served { addr, db, _rt: rt }
 }

@@ -4,7 +4,8 @@
 //! tests/integration/architecture.rs holds them): `cli`, `tui` and `server` call `app`
 //! (the operations a user performs), which uses `store` (SQL) and `sync` (carrying
 //! ops), which use `replication` and `domain` (pure rules); `i18n`, `config`, `lang`,
-//! `text` and `keys` are below everything that uses them.
+//! `text` and `keys` are below everything that uses them. `ssh` is a front end like
+//! `cli`: it joins the `server` (who connects, the data) to the `tui` (what they see).
 
 pub mod app;
 pub mod archive;
@@ -20,6 +21,8 @@ pub mod pdf;
 pub mod replication;
 #[cfg(feature = "server")]
 pub mod server;
+#[cfg(all(feature = "server", feature = "tui"))]
+pub mod ssh;
 pub mod store;
 pub mod sync;
 pub mod text;

@@ -2,7 +2,7 @@
 //! (plain TCP, or TLS through rustls) so that headers stay minimal and a stalled client
 //! times out instead of holding a connection forever.
 
-use super::{round, Principal, ServerError, ServerStore, SignIn};
+use super::{Offload, Principal, ServerError, ServerStore, Serving, SignIn};
 use crate::sync::wire::{self, LoginRequest, LoginResponse, SyncRequest};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -35,7 +35,7 @@ impl IntoResponse for ServerError {
     }
 }
 
-pub fn router(store: Shared, read_timeout: Duration) -> Router {
+pub fn router(serving: Arc<Serving>, read_timeout: Duration) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route(wire::LOGIN_PATH, post(login))
@@ -46,12 +46,7 @@ pub fn router(store: Shared, read_timeout: Duration) -> Router {
         .route(wire::SHARES_RECEIVED_PATH, post(shares_received))
         .route(wire::SHARES_RECEIPTS_PATH, get(receipts))
         .fallback(|| async { (StatusCode::NOT_FOUND, "no such endpoint; sitroom speaks /v1/sync\n") })
-        .with_state(Served {
-            store,
-            read_timeout,
-            stored: Arc::new(tokio::sync::Notify::new()),
-            guard: Arc::new(super::guard::Guard::default()),
-        })
+        .with_state(Served { store: serving.store.clone(), serving, read_timeout })
 }
 
 /// The address a request came from (set per connection by [`serve`]).
@@ -64,10 +59,8 @@ struct Served {
     store: Shared,
     /// How long a client may take to send a request's headers or body.
     read_timeout: Duration,
-    /// Woken when a round stored new ops: long polls waiting for them answer.
-    stored: Arc<tokio::sync::Notify>,
-    /// Rate limits and the bound on password checks at sign-in.
-    guard: Arc<super::guard::Guard>,
+    /// The signal that new ops were stored, and the guard on sign-ins.
+    serving: Arc<Serving>,
 }
 
 /// Read a body, refusing one that is too large or too slow.
@@ -138,13 +131,14 @@ async fn login(
     }
     let user = req.user.clone();
     let addr = peer.map(|p| p.0 .0.ip());
-    let pass = served.guard.admit(addr, &req.user).map_err(|wait| {
+    let pass = served.serving.guard.admit(addr, &req.user).map_err(|wait| {
         tracing::warn!(user = %user, ?addr, "sign-in held back");
         ServerError::TooMany(wait.as_secs().max(1))
     })?;
     // At most a few password checks at once: argon2's memory stays bounded however
     // many sign-ins arrive.
-    let permit = served.guard.hashing.acquire().await.map_err(|e| ServerError::Internal(e.to_string()))?;
+    let permit =
+        served.serving.guard.hashing.acquire().await.map_err(|e| ServerError::Internal(e.to_string()))?;
     let outcome = blocking(move || {
         store.login(&SignIn {
             user: &req.user,
@@ -159,7 +153,7 @@ async fn login(
     drop(permit);
     // Only a sign-in that opened a session counts as a success: a right password with
     // a wrong key proof must not clear the count of wrong guesses.
-    served.guard.done(pass, outcome.is_ok());
+    served.serving.guard.done(pass, outcome.is_ok());
     let (token, expires_at, who) = outcome.inspect_err(|e| {
         tracing::warn!(user = %user, ?addr, error = %e, "login refused");
     })?;
@@ -201,43 +195,8 @@ async fn sync(State(served): State<Served>, headers: HeaderMap, body: Body) -> R
     wire::fill_in(&mut req, &who.name, &who.device, &who.origin);
     let pushed = req.push.len();
     let name = who.name.clone();
-    let wait = Duration::from_millis(req.wait_ms.min(wire::MAX_WAIT_MS) as u64);
-    let (origin, cursor) = (req.origin.clone(), req.cursor);
-    // Listen before looking, so that ops stored in between still wake this request.
-    let stored = served.stored.notified();
-    tokio::pin!(stored);
-    stored.as_mut().enable();
-    let (st, who2) = (store.clone(), who.clone());
-    let done = blocking(move || round(st.as_ref(), &who2, req)).await?;
-    let mut response = done.response;
-    if done.accepted > 0 {
-        served.stored.notify_waiters();
-    }
-    if pushed == 0 && response.pull.is_empty() && !wait.is_zero() {
-        // A long poll: answer when something arrives for this client, or at the end.
-        let deadline = tokio::time::Instant::now() + wait;
-        loop {
-            if tokio::time::timeout_at(deadline, stored.as_mut()).await.is_err() {
-                break;
-            }
-            stored.set(served.stored.notified());
-            stored.as_mut().enable();
-            let (st, who2, origin2) = (store.clone(), who.clone(), origin.clone());
-            let (pull, next, more, signed) = blocking(move || {
-                let (pull, next, more) = st.pull(&who2, &origin2, cursor, wire::BATCH)?;
-                let signed = st.checkpoints_for(&pull)?;
-                Ok((pull, next, more, signed))
-            })
-            .await?;
-            response.cursor = next;
-            if !pull.is_empty() {
-                response.pull = pull;
-                response.more = more;
-                response.checkpoints.extend(signed);
-                break;
-            }
-        }
-    }
+    let done = super::round_or_wait(served.serving.clone(), who, req, Offload::Blocking).await?;
+    let response = done.response;
     tracing::info!(
         user = %name,
         pushed,
@@ -342,7 +301,7 @@ fn tls_acceptor(cert: &PathBuf, key: &PathBuf) -> Result<tokio_rustls::TlsAccept
 /// a slow link).
 pub async fn serve(
     listener: TcpListener,
-    store: Shared,
+    serving: Arc<Serving>,
     listen: Listen,
     read_timeout: Duration,
     shutdown: impl std::future::Future<Output = ()>,
@@ -351,7 +310,7 @@ pub async fn serve(
         Listen::Plain => None,
         Listen::Tls { cert, key } => Some(tls_acceptor(cert, key)?),
     };
-    let app = router(store, read_timeout);
+    let app = router(serving, read_timeout);
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {

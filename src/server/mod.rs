@@ -3,7 +3,7 @@
 //! what it may see. Storage sits behind [`ServerStore`] so that a PostgreSQL store can
 //! stand beside the SQLite one for deployments one file cannot carry.
 
-mod guard;
+pub mod guard;
 mod http;
 mod sqlite;
 pub mod ssh_keys;
@@ -92,9 +92,15 @@ pub trait ServerStore: Send + Sync + 'static {
     fn set_roles(&self, name: &str, roles: &[Role]) -> Result<()>;
     fn set_disabled(&self, name: &str, disabled: bool) -> Result<()>;
     fn users(&self) -> Result<Vec<(Principal, bool)>>;
+    /// The account whose password this is (one that may sign in); no session yet.
+    fn check_password(&self, user: &str, password: &str) -> Result<Principal>;
     /// Check the password and the replica's proof of its key, bind the replica to the
     /// key, and open a session: a new random token, and when it ends (ms).
     fn login(&self, req: &SignIn<'_>) -> Result<(String, i64, Principal)>;
+    /// Open a session for `account` on replica `origin` (bound to `key`) for a sign-in
+    /// proven some other way: an SSH key or password at the SSH door, whose session
+    /// replica on the server syncs like any client. A new token, and when it ends.
+    fn open_replica(&self, account: &str, device: &str, origin: &str, key: &str) -> Result<(String, i64)>;
     /// A new token for a live session (the old one ends), and when it ends.
     fn refresh(&self, token: &str) -> Result<(String, i64)>;
     fn authenticate(&self, token: &str) -> Result<Principal>;
@@ -144,6 +150,89 @@ pub trait ServerStore: Send + Sync + 'static {
     fn ssh_key_account(&self, key: &russh::keys::PublicKey) -> Result<Option<Principal>>;
     /// The server's SSH host key: made on first start, kept in the store.
     fn ssh_host_key(&self) -> &russh::keys::PrivateKey;
+}
+
+/// What the server's ways in (HTTP, SSH) share: the store, the signal that new ops
+/// were stored (long polls and SSH sessions' replicas wake on it), and the guard on
+/// sign-ins (a password guesser has one budget, whichever door they knock on).
+pub struct Serving {
+    pub store: std::sync::Arc<dyn ServerStore>,
+    pub stored: tokio::sync::Notify,
+    pub guard: guard::Guard,
+}
+
+impl Serving {
+    pub fn new(store: std::sync::Arc<dyn ServerStore>) -> std::sync::Arc<Serving> {
+        std::sync::Arc::new(Serving { store, stored: tokio::sync::Notify::new(), guard: Default::default() })
+    }
+}
+
+/// Where store work runs: off the async threads where they serve many (HTTP), in
+/// place where a thread is the round's own (an SSH session's replica).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Offload {
+    Blocking,
+    InPlace,
+}
+
+impl Offload {
+    pub async fn run<T: Send + 'static>(self, f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+        match self {
+            Offload::Blocking => tokio::task::spawn_blocking(f)
+                .await
+                .map_err(|e| ServerError::Internal(format!("a worker stopped: {e}")))?,
+            Offload::InPlace => f(),
+        }
+    }
+}
+
+/// A round as a client asks for it: push and pull; when nothing was pushed or pulled
+/// and the client may wait, wait (at most [`wire::MAX_WAIT_MS`]) for ops others store
+/// and pull again. Ops accepted here wake everyone else's wait.
+pub async fn round_or_wait(
+    serving: std::sync::Arc<Serving>,
+    who: Principal,
+    req: wire::SyncRequest,
+    off: Offload,
+) -> Result<Round> {
+    let pushed = req.push.len();
+    let wait = std::time::Duration::from_millis(req.wait_ms.min(wire::MAX_WAIT_MS) as u64);
+    let (origin, cursor) = (req.origin.clone(), req.cursor);
+    // Listen before looking, so that ops stored in between still wake this round.
+    let stored = serving.stored.notified();
+    tokio::pin!(stored);
+    stored.as_mut().enable();
+    let (st, who2) = (serving.store.clone(), who.clone());
+    let mut done = off.run(move || round(st.as_ref(), &who2, req)).await?;
+    if done.accepted > 0 {
+        serving.stored.notify_waiters();
+    }
+    if pushed == 0 && done.response.pull.is_empty() && !wait.is_zero() {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            if tokio::time::timeout_at(deadline, stored.as_mut()).await.is_err() {
+                break;
+            }
+            stored.set(serving.stored.notified());
+            stored.as_mut().enable();
+            let (st, who2, origin2) = (serving.store.clone(), who.clone(), origin.clone());
+            let (pull, next, more, signed) = off
+                .run(move || {
+                    let (pull, next, more) = st.pull(&who2, &origin2, cursor, wire::BATCH)?;
+                    let signed = st.checkpoints_for(&pull)?;
+                    Ok((pull, next, more, signed))
+                })
+                .await?;
+            done.response.cursor = next;
+            if !pull.is_empty() {
+                done.response.pull = pull;
+                done.response.more = more;
+                done.response.checkpoints.extend(signed);
+                break;
+            }
+        }
+    }
+    Ok(done)
 }
 
 /// One sync round: push, then pull. Blocking (SQLite); the HTTP layer runs it off the

@@ -5,7 +5,7 @@
 //! cannot be reached, rounds are retried every half second for a minute, then every
 //! few seconds. The UI reads [`SyncState`].
 
-use super::client::{self, Client, ClientError, Login};
+use super::client::{self, Client, ClientError, Link, Login};
 use super::wire::{self, SyncRequest, SyncResponse};
 use crate::store::Store;
 use chrono::{DateTime, Utc};
@@ -66,14 +66,46 @@ const RETRY_SOON: Duration = Duration::from_millis(500);
 const RETRY_LATER: Duration = Duration::from_secs(5);
 const SOON_FOR: Duration = Duration::from_secs(60);
 
+/// The sync of one database. Clones share it (the SSH sessions of one account share
+/// their replica's); it stops when the last is dropped.
+#[derive(Clone)]
 pub struct Background {
     state: Arc<Mutex<SyncState>>,
-    stop: Arc<AtomicBool>,
+    /// Held, never read: dropping the last clone stops the sync.
+    _stop: Arc<Stop>,
+}
+
+/// Set when the last [`Background`] for a sync goes.
+struct Stop(Arc<AtomicBool>);
+
+impl Drop for Stop {
+    fn drop(&mut self) {
+        // The thread notices within a quarter second; a round in flight is abandoned
+        // (nothing is marked done before the server answers, so nothing is lost).
+        self.0.store(true, Ordering::SeqCst);
+    }
 }
 
 impl Background {
-    /// Start syncing the database at `db` as `login`.
+    /// Start syncing the database at `db` as `login`, over HTTP to its server.
     pub fn start(db: PathBuf, login: Login) -> Background {
+        match Client::new(&login.server) {
+            Ok(client) => Background::start_over(db, login, move || client),
+            Err(e) => {
+                let state = SyncState { link: LinkState::SignedOut(e.to_string()), ..Default::default() };
+                let stop = Arc::new(Stop(Arc::new(AtomicBool::new(true))));
+                Background { state: Arc::new(Mutex::new(state)), _stop: stop }
+            }
+        }
+    }
+
+    /// Start syncing the database at `db` as `login` over the link `make` makes (on
+    /// the sync's own thread).
+    pub fn start_over<L: Link + 'static>(
+        db: PathBuf,
+        login: Login,
+        make: impl FnOnce() -> L + Send + 'static,
+    ) -> Background {
         let state = Arc::new(Mutex::new(SyncState::default()));
         let stop = Arc::new(AtomicBool::new(false));
         let (st, sp) = (state.clone(), stop.clone());
@@ -87,22 +119,14 @@ impl Background {
                         return;
                     }
                 };
-                rt.block_on(run(db, login, st, sp));
+                rt.block_on(run(db, login, make(), st, sp));
             })
             .expect("a thread for sync");
-        Background { state, stop }
+        Background { state, _stop: Arc::new(Stop(stop)) }
     }
 
     pub fn state(&self) -> SyncState {
         self.state.lock().map(|s| s.clone()).unwrap_or_default()
-    }
-}
-
-impl Drop for Background {
-    fn drop(&mut self) {
-        // The thread notices within a quarter second; a round in flight is abandoned
-        // (nothing is marked done before the server answers, so nothing is lost).
-        self.stop.store(true, Ordering::SeqCst);
     }
 }
 
@@ -115,13 +139,15 @@ fn set(state: &Mutex<SyncState>, f: impl FnOnce(&mut SyncState)) {
 /// The loop: push whatever waits (at once), and keep one long poll open so that
 /// others' changes arrive as soon as the server has them. The push goes on a second
 /// connection beside the poll; both answers carry pulled ops, applied as they come.
-async fn run(db: PathBuf, mut login: Login, state: Arc<Mutex<SyncState>>, stop: Arc<AtomicBool>) {
+async fn run(
+    db: PathBuf,
+    mut login: Login,
+    client: impl Link,
+    state: Arc<Mutex<SyncState>>,
+    stop: Arc<AtomicBool>,
+) {
     let mut store = match Store::open(&db) {
         Ok(s) => s,
-        Err(e) => return set(&state, |s| s.link = LinkState::SignedOut(e.to_string())),
-    };
-    let client = match Client::new(&login.server) {
-        Ok(c) => c,
         Err(e) => return set(&state, |s| s.link = LinkState::SignedOut(e.to_string())),
     };
     let origin = store.device_id().unwrap_or_default();

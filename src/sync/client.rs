@@ -354,6 +354,28 @@ impl Client {
     }
 }
 
+/// How rounds reach the server: over HTTP ([`Client`]), or inside the server's own
+/// process (an SSH session's replica on the server).
+pub trait Link {
+    fn round(
+        &self,
+        token: &str,
+        req: &SyncRequest,
+    ) -> impl std::future::Future<Output = Result<SyncResponse>>;
+    /// Replace the session's token when it is due (see [`refresh_if_due`]).
+    fn refresh_if_due(&self, db: &Path, login: &mut Login) -> impl std::future::Future<Output = Result<()>>;
+}
+
+impl Link for Client {
+    async fn round(&self, token: &str, req: &SyncRequest) -> Result<SyncResponse> {
+        Client::round(self, token, req).await
+    }
+
+    async fn refresh_if_due(&self, db: &Path, login: &mut Login) -> Result<()> {
+        refresh_if_due(db, self, login).await
+    }
+}
+
 /// What a sync did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SyncReport {
@@ -412,12 +434,12 @@ pub async fn refresh_if_due(db: &Path, client: &Client, login: &mut Login) -> Re
 /// Sync until nothing is left to push or pull (or `max_rounds` rounds).
 pub async fn sync(
     store: &mut Store,
-    client: &Client,
+    client: &impl Link,
     login: &mut Login,
     max_rounds: usize,
 ) -> Result<SyncReport> {
     let db = store.path().to_path_buf();
-    refresh_if_due(&db, client, login).await?;
+    client.refresh_if_due(&db, login).await?;
     let origin = store.device_id()?;
     let mut report = SyncReport::default();
     for _ in 0..max_rounds {

@@ -13,7 +13,6 @@ use ratatui::layout::Rect;
 use ratatui::Terminal;
 use std::collections::VecDeque;
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -68,27 +67,65 @@ pub struct Remote {
     incoming: Receiver<Incoming>,
     raw: RawInput,
     ready: VecDeque<Event>,
-    /// Set while the last frame is still on its way (by whoever sends the frames).
-    in_flight: Arc<AtomicBool>,
+    /// True while the last frame is still on its way (asked of whoever sends them).
+    in_flight: InFlight,
+    /// End the session after this long without input (the draft is kept).
+    idle: Option<Duration>,
+    last_input: Instant,
+    /// Set when the session must end now (the server is stopping).
+    stop: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
+
+/// Whether the last frame handed over is still on its way.
+pub type InFlight = Arc<dyn Fn() -> bool + Send + Sync>;
 
 /// How often a loop waiting for its last frame to leave looks again.
 const FLIGHT_CHECK: Duration = Duration::from_millis(5);
 
 impl Remote {
     pub fn new(incoming: Receiver<Incoming>) -> Remote {
-        Remote::pacing(incoming, Arc::new(AtomicBool::new(false)))
+        Remote::pacing(incoming, Arc::new(|| false))
     }
 
-    /// A remote terminal whose frames are sent by someone who sets `in_flight` while
-    /// one is on its way.
-    pub fn pacing(incoming: Receiver<Incoming>, in_flight: Arc<AtomicBool>) -> Remote {
-        Remote { incoming, raw: RawInput::default(), ready: VecDeque::new(), in_flight }
+    /// A remote terminal whose frames are sent by someone who says, when asked,
+    /// whether the last one is still on its way.
+    pub fn pacing(incoming: Receiver<Incoming>, in_flight: InFlight) -> Remote {
+        Remote {
+            incoming,
+            raw: RawInput::default(),
+            ready: VecDeque::new(),
+            in_flight,
+            idle: None,
+            last_input: Instant::now(),
+            stop: None,
+        }
+    }
+
+    /// End (an error of kind `TimedOut`) after `idle` without input, or (`Interrupted`)
+    /// as soon as `stop` is set.
+    pub fn ending(mut self, idle: Option<Duration>, stop: Arc<std::sync::atomic::AtomicBool>) -> Remote {
+        self.idle = idle;
+        self.stop = Some(stop);
+        self
+    }
+
+    fn ended(&self, now: Instant) -> std::io::Result<()> {
+        use std::io::{Error, ErrorKind};
+        if self.stop.as_ref().is_some_and(|s| s.load(std::sync::atomic::Ordering::Acquire)) {
+            return Err(Error::new(ErrorKind::Interrupted, "the server is stopping"));
+        }
+        if self.idle.is_some_and(|idle| now.duration_since(self.last_input) >= idle) {
+            return Err(Error::new(ErrorKind::TimedOut, "no input for too long"));
+        }
+        Ok(())
     }
 
     fn take(&mut self, incoming: Incoming) {
         match incoming {
-            Incoming::Bytes(bytes) => self.ready.extend(self.raw.feed(&bytes, Instant::now())),
+            Incoming::Bytes(bytes) => {
+                self.last_input = Instant::now();
+                self.ready.extend(self.raw.feed(&bytes, self.last_input));
+            }
             Incoming::Resize(w, h) => self.ready.push_back(Event::Resize(w, h)),
         }
     }
@@ -106,8 +143,11 @@ impl Input for Remote {
                 return Ok(true);
             }
             let now = Instant::now();
-            // Wake for a lone Esc's deadline too.
+            self.ended(now)?;
+            // Wake for a lone Esc's deadline too, and now and then to see whether the
+            // session must end.
             let until = self.raw.next_deadline().map_or(deadline, |d| d.min(deadline));
+            let until = until.min(now + Duration::from_secs(1));
             if now >= deadline {
                 return Ok(false);
             }
@@ -132,7 +172,7 @@ impl Input for Remote {
     }
 
     fn can_draw(&self) -> bool {
-        !self.in_flight.load(Ordering::Acquire)
+        !(self.in_flight)()
     }
 }
 

@@ -78,10 +78,14 @@ pub struct Look {
 }
 
 impl Look {
+    /// The user's files from their config folder; `NO_COLOR` from the environment.
     pub fn load(options: &Options) -> Look {
-        let config_dir = crate::config::config_dir();
-        let dir = config_dir.as_deref();
-        let no_color = theme::no_color_requested();
+        Look::load_from(options, crate::config::config_dir().as_deref(), theme::no_color_requested())
+    }
+
+    /// The files in `dir` (an SSH account's folder on the server, say), without
+    /// colour if asked.
+    pub fn load_from(options: &Options, dir: Option<&std::path::Path>, no_color: bool) -> Look {
         let mut warnings = Vec::new();
         let mut warn = |e: String| warnings.push(e);
         let keymap = Keymap::load(&options.keymap, dir).unwrap_or_else(|e| {
@@ -102,13 +106,23 @@ impl Look {
     }
 }
 
+/// A UI on `session` looking as `look` says; what was wrong in the user's files is
+/// said in the status line.
+pub fn ui(session: Session, look: Look, lang: Lang) -> Result<Ui, String> {
+    let Look { keymap, theme, workspaces, warnings } = look;
+    let mut ui = Ui::with_workspaces(session, keymap, theme, lang, &workspaces).map_err(|e| e.to_string())?;
+    if !warnings.is_empty() {
+        let word = lang.pick("Advarsel (standard brukt)", "Warning (defaults used)");
+        ui.show_error(format!("{word}: {}", warnings.join(" · ")));
+    }
+    Ok(ui)
+}
+
 /// Run the UI on `session`, looking as `look` says, until the user quits.
 pub fn run(session: Session, look: Look, options: &Options) -> Result<(), String> {
-    let Look { keymap, theme, workspaces, warnings } = look;
     let db = session.store.path().to_path_buf();
     let channels = session.channels.clone();
-    let mut ui =
-        Ui::with_workspaces(session, keymap, theme, options.lang, &workspaces).map_err(|e| e.to_string())?;
+    let mut ui = ui(session, look, options.lang)?;
 
     let unsaved = hangup::watch(
         ui.session.store.path().to_path_buf(),
@@ -118,10 +132,6 @@ pub fn run(session: Session, look: Look, options: &Options) -> Result<(), String
     );
     ui.set_unsaved(unsaved);
     ui.set_desktop_notifications(notify::desktop_available());
-    if !warnings.is_empty() {
-        let word = options.lang.pick("Advarsel (standard brukt)", "Warning (defaults used)");
-        ui.show_error(format!("{word}: {}", warnings.join(" · ")));
-    }
     // Alerts recorded here go out from the outbox in the background.
     crate::delivery::spawn_worker(db.clone(), channels);
     // A damaged sign-in file must not keep the logger out: work goes on unsynced,
@@ -148,12 +158,10 @@ pub fn run(session: Session, look: Look, options: &Options) -> Result<(), String
 
 type Term = Terminal<CrosstermBackend<BufWriter<std::io::Stdout>>>;
 
-/// Set the terminal up without asking it anything: every question (cursor position,
-/// "do you speak the kitty keyboard protocol?") is a round trip, and over a satellite
-/// link each one delays the first frame by most of a second.
-fn enter(mouse: bool) -> std::io::Result<Term> {
-    terminal::enable_raw_mode()?;
-    let mut out = std::io::stdout();
+/// What sets a terminal up for the UI (see [`enter`]): the alternate screen, pasted
+/// text marked, Shift-Enter told apart, the screen cleared, the cursor hidden, and
+/// clicks and the wheel reported if asked. A remote terminal gets the same bytes.
+pub fn setup(out: &mut impl Write, mouse: bool) -> std::io::Result<()> {
     execute!(
         out,
         terminal::EnterAlternateScreen,
@@ -170,8 +178,24 @@ fn enter(mouse: bool) -> std::io::Result<Term> {
         // Crossterm's EnableMouseCapture also asks for every motion, so the modes are
         // set by hand: 1000 presses, 1006 SGR.
         out.write_all(b"\x1b[?1000h\x1b[?1006h")?;
-        out.flush()?;
     }
+    out.flush()
+}
+
+/// Undo [`setup`]: the terminal as it was.
+pub fn restore(out: &mut impl Write) -> std::io::Result<()> {
+    execute!(out, event::PopKeyboardEnhancementFlags)?;
+    out.write_all(b"\x1b[?1006l\x1b[?1000l")?;
+    execute!(out, event::DisableBracketedPaste, terminal::LeaveAlternateScreen, crossterm::cursor::Show)?;
+    out.flush()
+}
+
+/// Set the terminal up without asking it anything: every question (cursor position,
+/// "do you speak the kitty keyboard protocol?") is a round trip, and over a satellite
+/// link each one delays the first frame by most of a second.
+fn enter(mouse: bool) -> std::io::Result<Term> {
+    terminal::enable_raw_mode()?;
+    setup(&mut std::io::stdout(), mouse)?;
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore_terminal();
@@ -181,13 +205,8 @@ fn enter(mouse: bool) -> std::io::Result<Term> {
 }
 
 fn restore_terminal() {
-    let mut out = std::io::stdout();
-    let _ = execute!(out, event::PopKeyboardEnhancementFlags);
-    let _ = out.write_all(b"\x1b[?1006l\x1b[?1000l");
-    let _ =
-        execute!(out, event::DisableBracketedPaste, terminal::LeaveAlternateScreen, crossterm::cursor::Show);
+    let _ = restore(&mut std::io::stdout());
     let _ = terminal::disable_raw_mode();
-    let _ = out.flush();
 }
 
 fn leave(terminal: &mut Term) {

@@ -31,9 +31,11 @@ const LAYERS: &[(&str, u8)] = &[
     // the ways in
     ("tui", 9),
     ("server", 9),
-    ("cli", 10),
-    ("main", 11),
-    ("lib", 11),
+    // the TUI served by the server: joins the two
+    ("ssh", 10),
+    ("cli", 11),
+    ("main", 12),
+    ("lib", 12),
 ];
 
 /// Inside the store, the replica (making and applying ops) sits below the record

@@ -158,7 +158,8 @@ fn on_a_backed_up_link_at_most_one_frame_is_in_flight() {
         in_flight: Arc::new(AtomicBool::new(false)),
     };
     let (tx, rx) = std::sync::mpsc::channel();
-    let (out, gate, path) = (link.clone(), link.in_flight.clone(), dir.path().to_path_buf());
+    let (out, flag, path) = (link.clone(), link.in_flight.clone(), dir.path().to_path_buf());
+    let gate: event_loop::InFlight = Arc::new(move || flag.load(Ordering::SeqCst));
     let handle = std::thread::spawn(move || {
         let mut ui =
             Ui::new(crate::common::staff::session(&path), Keymap::builtin(), Theme::builtin(), Lang::Nb)

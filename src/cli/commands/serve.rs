@@ -35,6 +35,27 @@ pub struct ServeArgs {
     /// How often to journal: 30m, 6h, 24h, 1d (default: daily)
     #[arg(long, value_name = "DURATION", requires = "journal")]
     pub journal_every: Option<String>,
+    /// Also serve the TUI over SSH on this address (e.g. 0.0.0.0:2222): each account
+    /// signs in with a registered key or its password
+    #[arg(long, value_name = "ADDR")]
+    pub ssh: Option<String>,
+    /// Serve only SSH, no sync over HTTP
+    #[arg(long, requires = "ssh")]
+    pub no_http: bool,
+    /// SSH sessions open at once, in all
+    #[arg(long, default_value_t = 256, value_name = "N", requires = "ssh")]
+    pub ssh_max_sessions: usize,
+    /// SSH sessions open at once, per account
+    #[arg(long, default_value_t = 8, value_name = "N", requires = "ssh")]
+    pub ssh_sessions_per_account: usize,
+    /// End an SSH session after this long without a key pressed (the draft is kept):
+    /// 30m, 12h, 1d; 0 never
+    #[arg(long, default_value = "12h", value_name = "DURATION", requires = "ssh")]
+    pub ssh_idle: String,
+    /// Where the SSH accounts' replicas and settings are kept (default: beside the
+    /// database, in a folder named after it with .ssh)
+    #[arg(long, value_name = "DIR", requires = "ssh")]
+    pub ssh_dir: Option<PathBuf>,
 }
 
 /// Continuous journalføring by the server: with `--journal DIR` (or `[archive]
@@ -67,6 +88,62 @@ pub fn spawn_journal(settings: &Settings, args: &ServeArgs) -> Result<(), String
     Ok(())
 }
 
+/// The SSH door's options from the flags and the server's settings.
+#[cfg(feature = "tui")]
+fn ssh_options(settings: &Settings, args: &ServeArgs) -> Result<crate::ssh::SshOptions, String> {
+    let dir = args.ssh_dir.clone().unwrap_or_else(|| settings.db.with_extension("ssh"));
+    let mut options = crate::ssh::SshOptions::new(dir, settings.lang);
+    options.max_sessions = args.ssh_max_sessions.max(1);
+    options.max_per_account = args.ssh_sessions_per_account.max(1);
+    options.idle = match args.ssh_idle.trim() {
+        "0" => None,
+        other => Some(parse_interval(other)?),
+    };
+    options.incident_types = settings.config.incident_types();
+    options.channels = settings.config.alerts.clone();
+    options.installation = settings.config.installation.clone();
+    Ok(options)
+}
+
+/// Serve SSH until `stop` turns true.
+#[cfg(feature = "tui")]
+async fn serve_ssh(
+    settings: &Settings,
+    args: &ServeArgs,
+    addr: &str,
+    serving: std::sync::Arc<server::Serving>,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Result<(), String> {
+    let options = ssh_options(settings, args)?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr} for SSH: {e}"))?;
+    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    let fingerprint = server::ssh_keys::host_fingerprint(serving.store.ssh_host_key());
+    tracing::info!(addr = %bound, %fingerprint, dir = %options.dir.display(), "ssh");
+    // Printed, so that whoever starts the server can tell users what their `ssh`
+    // should show the first time it connects.
+    println!("ssh on {bound}, host key {fingerprint}");
+    let _ = std::io::stdout().flush();
+    crate::ssh::serve(listener, serving, options, stopped(stop)).await
+}
+
+#[cfg(not(feature = "tui"))]
+async fn serve_ssh(
+    _: &Settings,
+    _: &ServeArgs,
+    _: &str,
+    _: std::sync::Arc<server::Serving>,
+    _: tokio::sync::watch::Receiver<bool>,
+) -> Result<(), String> {
+    Err("this sitroom was built without the terminal UI (feature `tui`), so it cannot serve it over SSH"
+        .into())
+}
+
+async fn stopped(mut stop: tokio::sync::watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}
+
 pub fn run(settings: &Settings, args: &ServeArgs) -> Ran {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
@@ -84,6 +161,39 @@ pub fn run(settings: &Settings, args: &ServeArgs) -> Ran {
     spawn_journal(settings, args)?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     rt.block_on(async {
+        let serving = server::Serving::new(store);
+        let (stop_tx, stop) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            let _ = tokio::signal::ctrl_c().await;
+            let _ = stop_tx.send(true);
+        });
+        let http = async {
+            if args.no_http {
+                return Ok(());
+            }
+            serve_http(settings, args, listen, serving.clone(), stop.clone()).await
+        };
+        let ssh = async {
+            match &args.ssh {
+                Some(addr) => serve_ssh(settings, args, addr, serving.clone(), stop.clone()).await,
+                None => Ok(()),
+            }
+        };
+        // Either failing to start stops the server: half a server is not what was asked.
+        tokio::try_join!(http, ssh).map(|_| ())
+    })?;
+    Ok(true)
+}
+
+/// Serve sync over HTTP until `stop` turns true.
+async fn serve_http(
+    settings: &Settings,
+    args: &ServeArgs,
+    listen: server::Listen,
+    serving: std::sync::Arc<server::Serving>,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Result<(), String> {
+    {
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
@@ -107,11 +217,7 @@ pub fn run(settings: &Settings, args: &ServeArgs) -> Ran {
         // The address goes to stdout too, so a script that asked for port 0 learns it.
         println!("listening on {scheme}://{addr}");
         let _ = std::io::stdout().flush();
-        let shutdown = async {
-            let _ = tokio::signal::ctrl_c().await;
-        };
         let read_timeout = std::time::Duration::from_secs(args.read_timeout.max(1));
-        server::serve(listener, store, listen, read_timeout, shutdown).await
-    })?;
-    Ok(true)
+        server::serve(listener, serving, listen, read_timeout, stopped(stop)).await
+    }
 }

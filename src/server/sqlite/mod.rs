@@ -157,41 +157,52 @@ impl ServerStore for SqliteServer {
             .collect())
     }
 
-    fn login(&self, req: &SignIn<'_>) -> Result<(String, i64, Principal)> {
+    fn check_password(&self, user: &str, password: &str) -> Result<Principal> {
         let refused = || ServerError::Unauthorized("wrong user name or password".into());
-        let account = self.store().account(req.user)?;
+        let account = self.store().account(user)?;
         // The slow hash runs without holding the store, and as long for a name that
         // has no account as for one that has.
         let Some(account) = account else {
-            super::secrets::verify_nobody(req.password);
+            super::secrets::verify_nobody(password);
             return Err(refused());
         };
-        if !verify_password(req.password, &account.password) {
+        if !verify_password(password, &account.password) {
             return Err(refused());
         }
         if account.disabled {
-            return Err(ServerError::Unauthorized(format!("the account '{}' is disabled", req.user)));
+            return Err(ServerError::Unauthorized(format!("the account '{user}' is disabled")));
         }
+        Ok(principal(account, String::new(), String::new()))
+    }
+
+    fn login(&self, req: &SignIn<'_>) -> Result<(String, i64, Principal)> {
+        let who = self.check_password(req.user, req.password)?;
         let clean = |s: &str| -> String { s.chars().filter(|c| !c.is_control()).take(80).collect() };
         let (device, origin) = (clean(req.device), clean(req.origin));
         if origin.is_empty() || origin != req.origin {
             return Err(ServerError::BadRequest("the sign-in must name its replica (a plain id)".into()));
         }
-        if !crate::keys::verify(
-            req.key,
-            &crate::keys::login_message(&account.name, &origin, req.key),
-            req.proof,
-        ) {
+        if !crate::keys::verify(req.key, &crate::keys::login_message(&who.name, &origin, req.key), req.proof)
+        {
             return Err(ServerError::BadRequest(
                 "the sign-in must carry the replica's key and its proof; update sitroom".into(),
             ));
         }
+        let (token, expires) = self.open_replica(&who.name, &device, &origin, req.key)?;
+        Ok((token, expires, Principal { device, origin, ..who }))
+    }
+
+    fn open_replica(&self, account: &str, device: &str, origin: &str, key: &str) -> Result<(String, i64)> {
+        match self.store().account(account)? {
+            Some(a) if !a.disabled => {}
+            _ => return Err(ServerError::Unauthorized(format!("no account '{account}' may sign in"))),
+        }
         let now = Utc::now();
-        self.store().bind_replica(&origin, req.key, &account.name, now)?;
+        self.store().bind_replica(origin, key, account, now)?;
         let token = new_token();
         let expires = now + chrono::Duration::days(crate::sync::wire::TOKEN_LIFETIME_DAYS);
-        self.store().add_token(&token_hash(&token), &account.name, &device, &origin, now, expires)?;
-        Ok((token, expires.timestamp_millis(), principal(account, device, origin)))
+        self.store().add_token(&token_hash(&token), account, device, origin, now, expires)?;
+        Ok((token, expires.timestamp_millis()))
     }
 
     fn refresh(&self, token: &str) -> Result<(String, i64)> {

@@ -11,6 +11,10 @@ pub struct Server {
     pub url: String,
     pub addr: String,
     pub db: PathBuf,
+    /// The SSH port, when started with `--ssh`.
+    pub ssh_port: Option<u16>,
+    /// The host key's fingerprint it printed at start.
+    pub ssh_fingerprint: Option<String>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -63,15 +67,37 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("server said {line:?}"))
-            .to_string();
+        // The HTTP address, and the SSH one when asked (in either order: both start
+        // at once).
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let (mut url, mut ssh) = (String::new(), None);
+        let lines = if extra.contains(&"--ssh") { 2 } else { 1 };
+        for _ in 0..lines {
+            let mut line = String::new();
+            out.read_line(&mut line).unwrap();
+            if let Some(rest) = line.trim().strip_prefix("ssh on ") {
+                // "ssh on 127.0.0.1:PORT, host key SHA256:…"
+                let (addr, key) = rest.split_once(", host key ").unwrap();
+                let port = addr.rsplit(':').next().unwrap().parse().unwrap();
+                ssh = Some((port, key.to_string()));
+            } else {
+                url = line
+                    .trim()
+                    .strip_prefix("listening on ")
+                    .unwrap_or_else(|| panic!("server said {line:?}"))
+                    .to_string();
+            }
+        }
         let addr = url.trim_start_matches("http://").to_string();
-        Server { child: Some(child), url, addr, db: db.to_path_buf(), _dir: None }
+        Server {
+            child: Some(child),
+            url,
+            addr,
+            db: db.to_path_buf(),
+            ssh_port: ssh.as_ref().map(|s| s.0),
+            ssh_fingerprint: ssh.map(|s| s.1),
+            _dir: None,
+        }
     }
 
     pub fn admin(&self, args: &[&str]) -> Output {

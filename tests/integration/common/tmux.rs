@@ -49,6 +49,19 @@ impl Tmux {
         assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
     }
 
+    /// Run `cmd` (a shell command line) in a fresh 100×30 session.
+    pub fn run(&self, cmd: &str) {
+        let out = self.tmux(&["new-session", "-d", "-s", "main", "-x", "100", "-y", "30", cmd]);
+        assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// The window is now `w`×`h`, as when the user resizes their terminal.
+    pub fn resize(&self, w: u16, h: u16) {
+        let (w, h) = (w.to_string(), h.to_string());
+        let out = self.tmux(&["resize-window", "-t", "main", "-x", &w, "-y", &h]);
+        assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
     pub fn keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", "main"];
         args.extend_from_slice(keys);
