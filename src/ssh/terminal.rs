@@ -135,9 +135,13 @@ impl Write for FrameWriter {
             return Ok(());
         }
         self.pending.fetch_add(1, Ordering::AcqRel);
-        self.frames
-            .send(std::mem::take(&mut self.buf))
-            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the connection closed"))
+        // A connection that has gone takes nothing more; the session learns it from
+        // its input ending, and meanwhile what it writes (its last frame, the cursor
+        // shown on the way out) goes nowhere.
+        if self.frames.send(std::mem::take(&mut self.buf)).is_err() {
+            self.pending.fetch_sub(1, Ordering::AcqRel);
+        }
+        Ok(())
     }
 }
 
@@ -174,6 +178,7 @@ async fn send(
         }
         let before = socket.written.load(Ordering::Acquire);
         if handle.data(channel, bytes).await.is_err() {
+            // Gone: nothing will be in flight again (later frames are dropped).
             pending.store(0, Ordering::Release);
             return;
         }

@@ -27,6 +27,7 @@ mod render_time_travel;
 mod reports;
 mod sharing;
 mod ssh_keys;
+mod ssh_load;
 mod ssh_sessions;
 mod staff_meeting;
 mod sync_merge;

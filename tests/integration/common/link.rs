@@ -22,6 +22,10 @@ pub struct Shape {
     pub stall: Duration,
     /// Chance per chunk that the connection is cut.
     pub cut_chance: f64,
+    /// Bytes the link holds on their way, each way, at most (0: no limit). A modem's
+    /// buffer: beyond it the link stops reading, so the sender's socket fills and its
+    /// TCP sees the link is busy, as it would on the real thing.
+    pub buffer: usize,
 }
 
 impl Shape {
@@ -32,6 +36,7 @@ impl Shape {
             stall_chance: 0.0,
             stall: Duration::ZERO,
             cut_chance: 0.0,
+            buffer: 0,
         }
     }
 
@@ -161,14 +166,27 @@ impl Drop for Link {
 fn pump(state: Arc<State>, mut from: TcpStream, mut to: TcpStream, upward: bool) {
     let (tx, rx) = mpsc::channel::<(Instant, Vec<u8>)>();
     let reader_state = state.clone();
+    // Bytes read and not yet handed on.
+    let on_the_way = Arc::new(AtomicU64::new(0));
+    let (reading, writing) = (on_the_way.clone(), on_the_way);
+    if state.shape.lock().unwrap().buffer > 0 {
+        small_receive_buffer(&from);
+    }
     thread::spawn(move || {
         let mut buf = vec![0u8; 16 * 1024];
         loop {
-            match from.read(&mut buf) {
+            let buffer = reader_state.shape.lock().unwrap().buffer as u64;
+            if buffer > 0 && reading.load(Ordering::SeqCst) >= buffer {
+                thread::sleep(Duration::from_millis(1));
+                continue;
+            }
+            let room = if buffer > 0 { (buffer as usize).min(buf.len()) } else { buf.len() };
+            match from.read(&mut buf[..room]) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
                     let counter = if upward { &reader_state.up_bytes } else { &reader_state.down_bytes };
                     counter.fetch_add(n as u64, Ordering::SeqCst);
+                    reading.fetch_add(n as u64, Ordering::SeqCst);
                     if tx.send((Instant::now(), buf[..n].to_vec())).is_err() {
                         break;
                     }
@@ -200,7 +218,25 @@ fn pump(state: Arc<State>, mut from: TcpStream, mut to: TcpStream, upward: bool)
             if to.write_all(&chunk).is_err() {
                 break;
             }
+            writing.fetch_sub(chunk.len() as u64, Ordering::SeqCst);
         }
         let _ = to.shutdown(Shutdown::Write);
     });
+}
+
+/// The kernel's receive buffer as small as it goes (a few KB), so that what the link
+/// has not taken stays with the sender, as on a real narrow link.
+fn small_receive_buffer(socket: &TcpStream) {
+    use std::os::fd::AsRawFd;
+    let size: libc::c_int = 1024;
+    // SAFETY: setsockopt reads one int from the pointer, on a socket we own.
+    unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUF,
+            &size as *const libc::c_int as *const libc::c_void,
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
+    }
 }

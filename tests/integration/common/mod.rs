@@ -103,6 +103,7 @@ pub fn buffer_text(b: &ratatui::buffer::Buffer) -> String {
 pub mod link;
 pub mod server;
 pub mod smtp;
+pub mod ssh_client;
 
 /// Write a shell script and make it executable (a fake SMS command, say).
 pub fn script(path: &Path, text: &str) {

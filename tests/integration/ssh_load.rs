@@ -1,0 +1,105 @@
+//! SSH sessions in numbers, with russh's client in this process and vt100 screens: a
+//! hundred at once on one incident, each seeing everyone's entries; the caps on
+//! sessions said plainly; and a link that backs up getting the newest state, not a
+//! queue of old frames.
+
+use crate::common::ssh_client::{connect, connect_reading, Door, Reading, Term};
+use sitroom::domain::roles::Role;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+const CTRL_N: &[u8] = b"\x0e";
+
+/// The incident made in `t` (Ctrl-N, a title, Enter), ready for entries.
+async fn new_incident(t: &Term, title: &str) {
+    t.send(CTRL_N).await;
+    t.wait_for("Ny hendelse").await;
+    t.send(title.as_bytes()).await;
+    t.send(b"\r").await;
+    t.wait_for("Ny loggføring").await;
+}
+
+#[test]
+fn a_hundred_sessions_at_once_see_everyones_entries_and_the_caps_are_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let door = Door::open(dir.path(), 5, 100);
+    let org = "Vestfold og Telemark fylke";
+    let keys: Vec<_> =
+        (0..21).map(|i| door.account(&format!("stab{i:02}"), org, Role::Kriseledelse)).collect();
+    let addr = door.addr();
+    door.rt.block_on(async {
+        let nb = [("SITROOM_LANG", "nb")];
+        let first = connect(&addr, "stab00", &keys[0], 100, 30, &nb).await.unwrap();
+        first.wait_for("Venter på organisasjonens hendelser").await;
+        new_incident(&first, "Ekstremvær Hans – stab").await;
+        let mut terms = vec![first];
+        for n in 1..100 {
+            let i = n % 20;
+            terms.push(connect(&addr, &format!("stab{i:02}"), &keys[i], 100, 30, &nb).await.unwrap());
+        }
+        // The hundred-and-first: the server is full, and says so.
+        let extra = connect(&addr, "stab20", &keys[20], 100, 30, &nb).await.unwrap();
+        extra.wait_for("så mange økter åpne som den tar").await;
+        // Every session opens the incident and writes one entry.
+        for (n, t) in terms.iter().enumerate() {
+            t.wait_for("Ekstremvær Hans").await;
+            t.send(format!("Økt {n:03}: melding fra stab{:02} – vannstand og veier", n % 20).as_bytes())
+                .await;
+            t.send(b"\r").await;
+        }
+        // Each sees all hundred, written by the others through the server.
+        for t in &terms {
+            t.wait_for("Hendelseslogg · 100").await;
+        }
+        assert!(terms[7].contents().contains("Økt 099"), "{}", terms[7].contents());
+        // A sixth session for one account is one too many.
+        drop(terms.pop());
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let sixth = connect(&addr, "stab00", &keys[0], 100, 30, &nb).await.unwrap();
+        sixth.wait_for("har allerede 5 økter åpne").await;
+    });
+}
+
+/// A terminal that stops reading (a link gone slow): the server does not queue frames
+/// for it. What is typed meanwhile is taken and stored, and once the terminal reads
+/// again the newest state arrives in a frame or two, not one a key.
+#[test]
+fn a_terminal_that_stops_reading_gets_the_newest_state_not_a_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let door = Door::open(dir.path(), 5, 10);
+    let key = door.account("kari", "Sandefjord kommune", Role::Kriseledelse);
+    door.rt.block_on(async {
+        let reading = Reading::default();
+        let t = connect_reading(&door.addr(), "kari", &key, 100, 30, reading.clone()).await.unwrap();
+        t.wait_for("Venter på organisasjonens hendelser").await;
+        new_incident(&t, "Strømbrudd Kodal").await;
+        let before = t.received.load(Ordering::SeqCst);
+        reading.pause();
+        let sentences = [
+            "Brannvesenet melder at broen ved Kodal er stengt, omkjøring via Hem.",
+            "Skagerak Nett: 1 200 kunder uten strøm, feilsøking pågår på linja.",
+            "Sykehjemmet på Kodal har aggregat i drift, diesel for to døgn.",
+        ];
+        let mut keys = 0;
+        for line in sentences {
+            for c in line.chars() {
+                t.send(c.to_string().as_bytes()).await;
+                keys += 1;
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            t.send(b"\r").await;
+        }
+        // Typed and stored while nothing could be shown.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        reading.resume();
+        t.wait_for("diesel for to døgn").await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let s = t.contents();
+        assert!(s.contains("omkjøring via Hem") && s.contains("1 200 kunder"), "{s}");
+        // Frames drawn one a change would have carried every intermediate state, some
+        // 50–60 bytes a key here; the newest state alone is a fraction of that.
+        let bytes = t.received.load(Ordering::SeqCst) - before;
+        eprintln!("{keys} keys typed while not reading: {bytes} B of terminal output");
+        assert!(bytes < keys * 20, "{bytes} B for {keys} keys: old frames were queued and sent");
+    });
+}
