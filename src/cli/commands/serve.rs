@@ -140,6 +140,25 @@ async fn serve_ssh(
         .into())
 }
 
+/// Ctrl-C, or SIGTERM (what systemd sends to stop a service).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
 async fn stopped(mut stop: tokio::sync::watch::Receiver<bool>) {
     let _ = stop.wait_for(|s| *s).await;
 }
@@ -164,7 +183,7 @@ pub fn run(settings: &Settings, args: &ServeArgs) -> Ran {
         let serving = server::Serving::new(store);
         let (stop_tx, stop) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {
-            let _ = tokio::signal::ctrl_c().await;
+            stop_signal().await;
             let _ = stop_tx.send(true);
         });
         let http = async {
