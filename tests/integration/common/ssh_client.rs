@@ -167,8 +167,25 @@ pub async fn connect(
     rows: u16,
     env: &[(&str, &str)],
 ) -> Result<Term, String> {
-    let config = Arc::new(client::Config { nodelay: true, ..Default::default() });
-    let session = client::connect(config, addr, Trusting).await.map_err(|e| e.to_string())?;
+    connect_as(addr, user, key, cols, rows, env, false).await
+}
+
+/// As [`connect`]; with `compress`, asking for compression as `ssh -C` does.
+pub async fn connect_as(
+    addr: &str,
+    user: &str,
+    key: &PrivateKey,
+    cols: u16,
+    rows: u16,
+    env: &[(&str, &str)],
+    compress: bool,
+) -> Result<Term, String> {
+    let mut config = client::Config { nodelay: true, ..Default::default() };
+    if compress {
+        use russh::compression::{NONE, ZLIB, ZLIB_LEGACY};
+        config.preferred.compression = std::borrow::Cow::Borrowed(&[ZLIB_LEGACY, ZLIB, NONE]);
+    }
+    let session = client::connect(Arc::new(config), addr, Trusting).await.map_err(|e| e.to_string())?;
     open_terminal(session, user, key, cols, rows, env).await
 }
 
@@ -244,6 +261,11 @@ async fn open_terminal(
 impl Term {
     pub async fn send(&self, bytes: &[u8]) {
         self.write.data(bytes).await.unwrap();
+    }
+
+    /// Where the terminal's cursor is (row, column).
+    pub fn cursor(&self) -> (u16, u16) {
+        self.screen.lock().unwrap().screen().cursor_position()
     }
 
     pub fn contents(&self) -> String {
