@@ -212,8 +212,14 @@ impl LogModel {
         self.locate(i).map(|(c, k)| &self.chunks[c].rows[k])
     }
 
-    /// The chunk holding `seq`.
+    /// The chunk holding `seq`: each chunk is one block and the blocks follow each
+    /// other (seqs are dense), so it is found by arithmetic; a search if ever not.
     fn chunk_of(&self, seq: i64) -> Option<usize> {
+        let first = self.chunks.first()?.block()?;
+        let c = usize::try_from(block(seq) - first).ok()?;
+        if self.chunks.get(c).and_then(|ch| ch.block()) == Some(block(seq)) {
+            return Some(c);
+        }
         let c = self.chunks.partition_point(|ch| ch.rows.first().is_some_and(|r| r.seq <= seq));
         c.checked_sub(1)
     }

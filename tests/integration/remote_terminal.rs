@@ -188,3 +188,45 @@ fn on_a_backed_up_link_at_most_one_frame_is_in_flight() {
     drop(tx);
     let _ = handle.join().unwrap();
 }
+
+/// A session left alone too long ends (an SSH door's idle limit), and one the server
+/// stops ends at once; either way the draft is kept.
+#[test]
+fn an_idle_or_stopped_session_ends_and_keeps_its_draft() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    for (idle, stop_it, kind) in [
+        (Some(Duration::from_millis(700)), false, std::io::ErrorKind::TimedOut),
+        (None, true, std::io::ErrorKind::Interrupted),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let (s, i) = crate::common::staff::flood_session(dir.path());
+        drop(s);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let wire = Wire::default();
+        let (out, path) = (wire.clone(), dir.path().to_path_buf());
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        let handle = std::thread::spawn(move || {
+            let session = crate::common::staff::session(&path);
+            let mut ui = Ui::new(session, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+            let viewport = Viewport::Fixed(Rect::new(0, 0, 100, 30));
+            let mut term = Terminal::with_options(CrosstermBackend::new(out), TerminalOptions { viewport })?;
+            let mut input = Remote::new(rx).ending(idle, stopped);
+            let ended = event_loop::run(&mut term, &mut input, &mut ui, false);
+            ui.shutdown().unwrap();
+            ended
+        });
+        wait_for("the first frame", || screen(&wire.since(0), 100, 30).contains("Ny loggføring"));
+        tx.send(Incoming::Bytes("Utkast om Kodal".as_bytes().to_vec())).unwrap();
+        wait_for("the draft on screen", || screen(&wire.since(0), 100, 30).contains("Utkast om Kodal"));
+        if stop_it {
+            stop.store(true, Ordering::SeqCst);
+        }
+        // Ends by itself, with the connection still there.
+        let ended = handle.join().unwrap();
+        assert_eq!(ended.unwrap_err().kind(), kind);
+        drop(tx);
+        let check = crate::common::staff::session(dir.path());
+        assert_eq!(check.load_draft(&i).unwrap().expect("the draft is kept").text, "Utkast om Kodal");
+    }
+}
