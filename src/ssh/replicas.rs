@@ -17,6 +17,7 @@ use crate::sync::client::{self, ClientError, Link, Login};
 use crate::sync::wire::{self, SyncRequest, SyncResponse};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -32,6 +33,9 @@ pub struct Replica {
     pub dir: PathBuf,
     /// Its sync (shared by the account's sessions; stops with the last).
     pub sync: Background,
+    /// Set when the server no longer takes the replica's session (the account was
+    /// disabled, its sessions revoked): the account's SSH sessions end.
+    pub revoked: Arc<AtomicBool>,
     /// The replica's session on the server, ended when the last session closes.
     token: String,
     serving: Arc<Serving>,
@@ -74,7 +78,8 @@ impl Pool {
     /// any session of the account is open.
     pub fn replica(&self, who: &Principal) -> Result<Arc<Replica>, String> {
         let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(r) = open.get(&who.name).and_then(Weak::upgrade) {
+        let live = open.get(&who.name).and_then(Weak::upgrade);
+        if let Some(r) = live.filter(|r| !r.revoked.load(Ordering::Acquire)) {
             // The account's roles may have changed since: the replica follows.
             sign_in_locally(&r.db, who)?;
             return Ok(r);
@@ -84,8 +89,10 @@ impl Pool {
         let db = dir.join("replica.db");
         let login = self.sign_in(&db, who)?;
         let (serving, token) = (self.serving.clone(), login.token.clone());
-        let sync = Background::start_over(db.clone(), login, move || InProcess { serving });
-        let replica = Arc::new(Replica { db, dir, sync, token, serving: self.serving.clone() });
+        let revoked = Arc::new(AtomicBool::new(false));
+        let told = revoked.clone();
+        let sync = Background::start_over(db.clone(), login, move || InProcess { serving, revoked: told });
+        let replica = Arc::new(Replica { db, dir, sync, revoked, token, serving: self.serving.clone() });
         open.retain(|_, r| r.strong_count() > 0);
         open.insert(who.name.clone(), Arc::downgrade(&replica));
         Ok(replica)
@@ -182,6 +189,8 @@ fn deliver_alerts(pool: Weak<Pool>, channels: crate::config::Channels) {
 /// Rounds straight into the server's own code, on the replica's sync thread.
 struct InProcess {
     serving: Arc<Serving>,
+    /// Set when the server refuses the session.
+    revoked: Arc<AtomicBool>,
 }
 
 fn client_error(e: ServerError) -> ClientError {
@@ -195,7 +204,12 @@ impl Link for InProcess {
     async fn round(&self, token: &str, req: &SyncRequest) -> client::Result<SyncResponse> {
         // Each round asks who the token belongs to, as over HTTP: a disabled account's
         // replica stops syncing at once.
-        let who = self.serving.store.authenticate(token).map_err(client_error)?;
+        let who = self.serving.store.authenticate(token).map_err(|e| {
+            if matches!(e, ServerError::Unauthorized(_)) {
+                self.revoked.store(true, Ordering::Release);
+            }
+            client_error(e)
+        })?;
         let mut req = req.clone();
         wire::fill_in(&mut req, &who.name, &who.device, &who.origin);
         let done =

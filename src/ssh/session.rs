@@ -12,6 +12,7 @@ use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 use std::io::Write;
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 
@@ -31,6 +32,8 @@ pub enum Ended {
     Done,
     Idle,
     ServerStopping,
+    /// The account was disabled (or its sessions revoked) while the session was open.
+    Revoked,
 }
 
 /// Run the session until the user quits or the connection goes; the draft is kept
@@ -72,13 +75,17 @@ pub fn run(
     let viewport = Viewport::Fixed(Rect::new(0, 0, asked.cols.max(1), asked.rows.max(1)));
     let mut terminal = Terminal::with_options(CrosstermBackend::new(out), TerminalOptions { viewport })
         .map_err(|e| e.to_string())?;
-    let mut input = Remote::pacing(incoming, in_flight).ending(ctx.options.idle, ctx.stopping.clone());
+    let stops = vec![ctx.stopping.clone(), replica.revoked.clone()];
+    let mut input = Remote::pacing(incoming, in_flight).ending(ctx.options.idle, stops);
     let result = event_loop::run(&mut terminal, &mut input, &mut ui, false);
     // However it ended, the draft is kept, as a local TUI keeps it when its terminal
     // goes away; the next session of the account finds it.
     let saved = ui.shutdown();
     let ended = match &result {
         Err(e) if e.kind() == std::io::ErrorKind::TimedOut => Ended::Idle,
+        Err(e) if e.kind() == std::io::ErrorKind::Interrupted && replica.revoked.load(Ordering::Acquire) => {
+            Ended::Revoked
+        }
         Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Ended::ServerStopping,
         _ => Ended::Done,
     };
@@ -90,6 +97,11 @@ pub fn run(
             lang,
             "sitroom: økten ble avsluttet etter for lang tid uten bruk; utkastet er lagret",
             "sitroom: the session ended after too long without use; the draft is kept"
+        )),
+        Ended::Revoked => Some(crate::say!(
+            lang,
+            "sitroom: kontoen kan ikke lenger logge inn, så økten er avsluttet; utkastet er lagret",
+            "sitroom: the account may no longer sign in, so the session has ended; the draft is kept"
         )),
         Ended::ServerStopping => Some(crate::say!(
             lang,

@@ -72,8 +72,9 @@ pub struct Remote {
     /// End the session after this long without input (the draft is kept).
     idle: Option<Duration>,
     last_input: Instant,
-    /// Set when the session must end now (the server is stopping).
-    stop: Option<Arc<std::sync::atomic::AtomicBool>>,
+    /// Any of these set: the session must end now (the server is stopping, the
+    /// account may no longer sign in).
+    stop: Vec<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// Whether the last frame handed over is still on its way.
@@ -97,22 +98,22 @@ impl Remote {
             in_flight,
             idle: None,
             last_input: Instant::now(),
-            stop: None,
+            stop: Vec::new(),
         }
     }
 
     /// End (an error of kind `TimedOut`) after `idle` without input, or (`Interrupted`)
-    /// as soon as `stop` is set.
-    pub fn ending(mut self, idle: Option<Duration>, stop: Arc<std::sync::atomic::AtomicBool>) -> Remote {
+    /// as soon as one of `stop` is set.
+    pub fn ending(mut self, idle: Option<Duration>, stop: Vec<Arc<std::sync::atomic::AtomicBool>>) -> Remote {
         self.idle = idle;
-        self.stop = Some(stop);
+        self.stop = stop;
         self
     }
 
     fn ended(&self, now: Instant) -> std::io::Result<()> {
         use std::io::{Error, ErrorKind};
-        if self.stop.as_ref().is_some_and(|s| s.load(std::sync::atomic::Ordering::Acquire)) {
-            return Err(Error::new(ErrorKind::Interrupted, "the server is stopping"));
+        if self.stop.iter().any(|s| s.load(std::sync::atomic::Ordering::Acquire)) {
+            return Err(Error::new(ErrorKind::Interrupted, "the session was ended"));
         }
         if self.idle.is_some_and(|idle| now.duration_since(self.last_input) >= idle) {
             return Err(Error::new(ErrorKind::TimedOut, "no input for too long"));

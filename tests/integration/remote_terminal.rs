@@ -211,7 +211,7 @@ fn an_idle_or_stopped_session_ends_and_keeps_its_draft() {
             let mut ui = Ui::new(session, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
             let viewport = Viewport::Fixed(Rect::new(0, 0, 100, 30));
             let mut term = Terminal::with_options(CrosstermBackend::new(out), TerminalOptions { viewport })?;
-            let mut input = Remote::new(rx).ending(idle, stopped);
+            let mut input = Remote::new(rx).ending(idle, vec![stopped]);
             let ended = event_loop::run(&mut term, &mut input, &mut ui, false);
             ui.shutdown().unwrap();
             ended

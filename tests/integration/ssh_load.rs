@@ -106,3 +106,35 @@ fn a_terminal_that_stops_reading_gets_the_newest_state_not_a_queue() {
         assert!(bytes < keys * 20, "{bytes} B for {keys} keys: old frames were queued and sent");
     });
 }
+
+/// An account disabled while its sessions are open: they end (within a long poll's
+/// wait), saying why, and keep the draft; the account cannot connect again.
+#[test]
+fn disabling_an_account_ends_its_open_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let door = Door::open(dir.path(), 5, 10);
+    let key = door.account("kari", "Sandefjord kommune", Role::Kriseledelse);
+    door.rt.block_on(async {
+        let nb = [("SITROOM_LANG", "nb")];
+        let t = connect(&door.addr(), "kari", &key, 100, 30, &nb).await.unwrap();
+        t.wait_for("Venter på organisasjonens hendelser").await;
+        new_incident(&t, "Strømbrudd Kodal").await;
+        t.send("Utkast før sperring".as_bytes()).await;
+        t.wait_for("Utkast før sperring").await;
+        door.store.set_disabled("kari", true).unwrap();
+        t.wait_for("kontoen kan ikke lenger logge inn").await;
+        let start = std::time::Instant::now();
+        while !t.closed.load(Ordering::SeqCst) {
+            assert!(start.elapsed() < Duration::from_secs(10), "the connection stays open");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(
+            connect(&door.addr(), "kari", &key, 100, 30, &nb).await.is_err(),
+            "a disabled account is refused"
+        );
+    });
+    let replica = std::fs::read_dir(dir.path().join("server.ssh")).unwrap().next().unwrap().unwrap().path();
+    let check = sitroom::store::Store::open(&replica.join("replica.db")).unwrap();
+    let incident = check.list_incidents().unwrap().remove(0);
+    assert_eq!(check.load_draft("kari", incident.id).unwrap().unwrap().text, "Utkast før sperring");
+}
