@@ -138,3 +138,38 @@ fn disabling_an_account_ends_its_open_sessions() {
     let incident = check.list_incidents().unwrap().remove(0);
     assert_eq!(check.load_draft("kari", incident.id).unwrap().unwrap().text, "Utkast før sperring");
 }
+
+/// The language and colours a connection asks for: `SITROOM_LANG` over the client's
+/// `LANG`, and `NO_COLOR` drawing without colour; an account's own `config.toml` on the
+/// server sets its language when the connection does not choose.
+#[test]
+fn a_session_speaks_and_colours_as_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let door = Door::open(dir.path(), 5, 10);
+    let key = door.account("kari", "Sandefjord kommune", Role::Kriseledelse);
+    let coloured = |t: &Term| {
+        let screen = t.screen();
+        let (rows, cols) = (u16::from(screen.size().0), u16::from(screen.size().1));
+        (0..rows).flat_map(|r| (0..cols).map(move |c| (r, c))).any(|(r, c)| {
+            screen.cell(r, c).is_some_and(|cell| {
+                cell.fgcolor() != vt100::Color::Default || cell.bgcolor() != vt100::Color::Default
+            })
+        })
+    };
+    door.rt.block_on(async {
+        let en = connect(&door.addr(), "kari", &key, 100, 30, &[("LANG", "en_GB.UTF-8")]).await.unwrap();
+        en.wait_for("Waiting for the organisation's incidents").await;
+        assert!(coloured(&en), "colours by default");
+        let nb = [("LANG", "en_GB.UTF-8"), ("SITROOM_LANG", "nb"), ("NO_COLOR", "1")];
+        let plain = connect(&door.addr(), "kari", &key, 100, 30, &nb).await.unwrap();
+        plain.wait_for("Venter på organisasjonens hendelser").await;
+        assert!(!coloured(&plain), "NO_COLOR: no colour at all");
+    });
+    // kari's settings on the server say bokmål: her client's LANG no longer decides.
+    let folder = std::fs::read_dir(dir.path().join("server.ssh")).unwrap().next().unwrap().unwrap().path();
+    std::fs::write(folder.join("config.toml"), "lang = \"nb\"\n").unwrap();
+    door.rt.block_on(async {
+        let t = connect(&door.addr(), "kari", &key, 100, 30, &[("LANG", "en_GB.UTF-8")]).await.unwrap();
+        t.wait_for("Venter på organisasjonens hendelser").await;
+    });
+}

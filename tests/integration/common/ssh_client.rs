@@ -263,6 +263,11 @@ impl Term {
         self.write.data(bytes).await.unwrap();
     }
 
+    /// The terminal's screen, cell by cell.
+    pub fn screen(&self) -> vt100::Screen {
+        self.screen.lock().unwrap().screen().clone()
+    }
+
     /// Where the terminal's cursor is (row, column).
     pub fn cursor(&self) -> (u16, u16) {
         self.screen.lock().unwrap().screen().cursor_position()
