@@ -83,6 +83,7 @@ impl Redraw {
             }
             _ => None,
         };
+        let scrolled = scroll.is_some();
         if let Some((old, rows, k)) = scroll {
             // Plain attributes first: the lines scrolled in take the current background.
             write!(term.backend_mut(), "\x1b[0m\x1b[{};{}r\x1b[{k}S\x1b[r", rows.start + 1, rows.end)?;
@@ -90,6 +91,12 @@ impl Redraw {
             let new = std::mem::replace(term.current_buffer_mut(), shift_up(old, rows, k));
             term.swap_buffers();
             *term.current_buffer_mut() = new;
+        }
+        if !scrolled && self.last.as_ref() == Some(term.current_buffer_mut()) {
+            // Nothing changed (a sync round's time, a tick): send nothing at all, not
+            // even the cursor's state, which over SSH would cost a packet.
+            term.current_buffer_mut().reset();
+            return Ok(());
         }
         let drawn = term.apply_buffer_with_cursor(None)?.buffer;
         match &mut self.last {
