@@ -235,6 +235,20 @@ pub async fn round_or_wait(
     Ok(done)
 }
 
+/// The next connection on `listener`. A failed accept (out of file descriptors, say)
+/// is logged and tried again a moment later, never the end of the server.
+pub async fn accept(listener: &tokio::net::TcpListener) -> (tokio::net::TcpStream, std::net::SocketAddr) {
+    loop {
+        match listener.accept().await {
+            Ok(accepted) => return accepted,
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
 /// One sync round: push, then pull. Blocking (SQLite); the HTTP layer runs it off the
 /// async threads.
 pub fn round(store: &dyn ServerStore, who: &Principal, req: wire::SyncRequest) -> Result<Round> {

@@ -79,12 +79,47 @@ pub struct Ctx {
     stopping: Arc<AtomicBool>,
 }
 
+/// Places taken, per key (an address, an account) and in all.
+struct Places<K> {
+    per: HashMap<K, usize>,
+    total: usize,
+}
+
+impl<K> Default for Places<K> {
+    fn default() -> Self {
+        Places { per: HashMap::new(), total: 0 }
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Clone> Places<K> {
+    /// Take a place for `key`, or say which limit is reached.
+    fn take(&mut self, key: &K, per_key: usize, in_all: usize) -> Result<(), Full> {
+        if self.per.get(key).copied().unwrap_or(0) >= per_key {
+            return Err(Full::Account);
+        }
+        if self.total >= in_all {
+            return Err(Full::Server);
+        }
+        *self.per.entry(key.clone()).or_default() += 1;
+        self.total += 1;
+        Ok(())
+    }
+
+    fn give_back(&mut self, key: &K) {
+        self.total -= 1;
+        if let Some(n) = self.per.get_mut(key) {
+            *n -= 1;
+            if *n == 0 {
+                self.per.remove(key);
+            }
+        }
+    }
+}
+
 #[derive(Default)]
 struct Counts {
-    signing_in: HashMap<IpAddr, usize>,
-    signing_in_total: usize,
-    sessions: HashMap<String, usize>,
-    sessions_total: usize,
+    signing_in: Places<IpAddr>,
+    sessions: Places<String>,
 }
 
 /// A place among the connections still signing in; given back on drop.
@@ -95,14 +130,7 @@ struct SigningIn {
 
 impl Drop for SigningIn {
     fn drop(&mut self) {
-        let mut c = self.ctx.counts();
-        c.signing_in_total -= 1;
-        if let Some(n) = c.signing_in.get_mut(&self.addr) {
-            *n -= 1;
-            if *n == 0 {
-                c.signing_in.remove(&self.addr);
-            }
-        }
+        self.ctx.counts().signing_in.give_back(&self.addr);
     }
 }
 
@@ -114,18 +142,11 @@ pub struct SessionSlot {
 
 impl Drop for SessionSlot {
     fn drop(&mut self) {
-        let mut c = self.ctx.counts();
-        c.sessions_total -= 1;
-        if let Some(n) = c.sessions.get_mut(&self.account) {
-            *n -= 1;
-            if *n == 0 {
-                c.sessions.remove(&self.account);
-            }
-        }
+        self.ctx.counts().sessions.give_back(&self.account);
     }
 }
 
-/// Why a session could not open.
+/// Why a session could not open: the account's (or address's) limit, or the server's.
 pub enum Full {
     Account,
     Server,
@@ -137,32 +158,19 @@ impl Ctx {
     }
 
     fn signing_in(self: &Arc<Self>, addr: IpAddr) -> Option<SigningIn> {
-        let mut c = self.counts();
-        let here = c.signing_in.get(&addr).copied().unwrap_or(0);
-        if here >= SIGNING_IN_PER_ADDRESS || c.signing_in_total >= SIGNING_IN {
-            return None;
-        }
-        *c.signing_in.entry(addr).or_default() += 1;
-        c.signing_in_total += 1;
+        self.counts().signing_in.take(&addr, SIGNING_IN_PER_ADDRESS, SIGNING_IN).ok()?;
         Some(SigningIn { ctx: self.clone(), addr })
     }
 
     fn session(self: &Arc<Self>, account: &str) -> Result<SessionSlot, Full> {
-        let mut c = self.counts();
-        if c.sessions.get(account).copied().unwrap_or(0) >= self.options.max_per_account {
-            return Err(Full::Account);
-        }
-        if c.sessions_total >= self.options.max_sessions {
-            return Err(Full::Server);
-        }
-        *c.sessions.entry(account.to_string()).or_default() += 1;
-        c.sessions_total += 1;
-        Ok(SessionSlot { ctx: self.clone(), account: account.to_string() })
+        let account = account.to_string();
+        self.counts().sessions.take(&account, self.options.max_per_account, self.options.max_sessions)?;
+        Ok(SessionSlot { ctx: self.clone(), account })
     }
 
     /// Sessions open now.
     pub fn sessions(&self) -> usize {
-        self.counts().sessions_total
+        self.counts().sessions.total
     }
 }
 
@@ -202,14 +210,7 @@ pub async fn serve(
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::warn!(error = %e, "ssh: accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
+            accepted = crate::server::accept(&listener) => accepted,
             _ = &mut shutdown => break,
         };
         let Some(place) = ctx.signing_in(peer.ip()) else {

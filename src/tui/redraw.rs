@@ -4,7 +4,7 @@
 //! link of a few kbit/s. So when the rows of the log region show the last frame's rows
 //! moved up by k, we tell the terminal to scroll that region (a dozen bytes) and give
 //! ratatui the shifted old frame as what the screen shows; its diff then sends only the
-//! new lines.
+//! new lines. A frame equal to the last one is not sent at all.
 
 use ratatui::backend::Backend;
 use ratatui::buffer::{Buffer, Cell};
