@@ -8,8 +8,8 @@
 //!   bytes with 50 sessions typing, CPU per session.
 //!
 //! `cargo bench --bench ssh` runs them all with 100,000 entries and 200 sessions;
-//! `SITROOM_BENCH_ONLY=start|bytes|radio|load` runs one, `SITROOM_BENCH_ENTRIES` and
-//! `SITROOM_BENCH_SESSIONS` change the load.
+//! `SITROOM_BENCH_ONLY=start|bytes|radio|load` runs one, `SITROOM_BENCH_ENTRIES`,
+//! `SITROOM_BENCH_SESSIONS` and `SITROOM_BENCH_LINES` (sentences typed) change the load.
 
 mod common;
 #[path = "../tests/integration/common/link.rs"]
@@ -162,6 +162,21 @@ async fn shown(t: &Term, needle: &str, limit: Duration) -> Option<Duration> {
     None
 }
 
+/// Wait until `t` has its whole log and is online: typing is measured on a settled
+/// screen, not on the history arriving.
+async fn settled(t: &Term) {
+    shown(t, "Flom i Lågen", Duration::from_secs(600)).await.unwrap();
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(600) {
+        let screen = t.contents();
+        if screen.contains("tilkoblet") && !screen.contains("Laster loggen") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
 }
@@ -226,8 +241,7 @@ fn bytes(entries: usize, lines: usize) {
         {
             let workspace = if who == "stab001" { "logger's workspace" } else { "crisis leader's workspace" };
             let t = connect_as(&link.addr, who, key, 160, 48, NB, compress).await.unwrap();
-            shown(&t, "Flom i Lågen", Duration::from_secs(600)).await.unwrap();
-            tokio::time::sleep(Duration::from_secs(1)).await;
+            settled(&t).await;
             let (mut keys_typed, mut key_up, mut key_down, mut enter_up, mut enter_down) = (0u64, 0, 0, 0, 0);
             let mut per_key = Vec::new();
             let shown0 = t.received.load(Ordering::SeqCst);
@@ -315,8 +329,7 @@ fn radio(entries: usize, lines: usize) {
         {
             let workspace = if who == "stab001" { "logger's workspace" } else { "crisis leader's workspace" };
             let t = connect_as(&link.addr, who, key, 100, 30, NB, compress).await.unwrap();
-            shown(&t, "Flom i Lågen", Duration::from_secs(600)).await.unwrap();
-            tokio::time::sleep(Duration::from_secs(3)).await;
+            settled(&t).await;
             let mut samples = Vec::new();
             // A fast typist: 8 keys a second. A key is echoed when the entry line
             // shows the text up to it (frames overlap at this speed: each is matched
@@ -460,6 +473,7 @@ fn main() {
     let sessions = number("SITROOM_BENCH_SESSIONS", 200, 20);
     // Without --bench (`cargo test --all-targets`): a smoke run, a few samples each.
     let (runs, lines) = if full { (40, 6) } else { (3, 1) };
+    let lines = number("SITROOM_BENCH_LINES", lines, lines);
     if run("start") {
         start(entries, runs);
     }

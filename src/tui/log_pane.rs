@@ -239,6 +239,8 @@ pub struct LogPane {
     /// Whether the list shows dates (the log reaches past today), as last drawn: what
     /// paging measures with, so measuring and drawing agree.
     dated: Cell<Option<chrono::NaiveDate>>,
+    /// The entry line's text rows as last drawn: the most the draft has needed.
+    entry_rows: Cell<usize>,
     /// May this user write the log? If not the entry line is shown read-only.
     can_write: bool,
     /// The meeting running in the incident: entries go under its current item.
@@ -322,6 +324,7 @@ impl LogPane {
             anchor: None,
             list_area: Cell::new(Rect::new(0, 0, 80, 20)),
             dated: Cell::new(None),
+            entry_rows: Cell::new(1),
             can_write: session.may(crate::domain::roles::Permission::WriteLog)?,
             meeting: None,
             planning: None,
@@ -1128,7 +1131,15 @@ impl Pane for LogPane {
         let inner_w = area.width.saturating_sub(2).max(1);
         let visual_lines: usize =
             self.editor.lines().iter().map(|l| l.width().div_ceil(inner_w as usize).max(1)).sum();
-        let editor_h = (visual_lines as u16 + 2).clamp(3, 8);
+        // The entry line never shrinks while a draft is open, and a narrow one keeps
+        // room for two lines from the start: each change of its height moves every
+        // line of the log above it, which a logger sees jump and which repaints the
+        // pane (seconds on a slow link, where the pane is narrower than the screen
+        // and the terminal cannot scroll it).
+        let reserved = if inner_w < 100 { 2 } else { 1 };
+        let rows = if self.editor.is_empty() { reserved } else { visual_lines.max(self.entry_rows.get()) };
+        self.entry_rows.set(rows.max(reserved));
+        let editor_h = (rows.max(reserved) as u16 + 2).clamp(3, 8);
         let filtering =
             self.focus == Focus::Filter || !self.model.filter().is_empty() || self.planning.is_some();
         let [list_area, filter_area, editor_area] = Layout::vertical([

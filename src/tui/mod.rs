@@ -22,6 +22,7 @@ pub mod log_model;
 pub mod log_pane;
 pub mod media_queue;
 pub mod notify;
+pub mod paint;
 pub mod pane;
 pub mod picker;
 pub mod plans_pane;

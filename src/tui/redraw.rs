@@ -2,20 +2,23 @@
 //! that changed, but when the log moves up by one entry every one of its lines has
 //! changed, and a commit costs a whole screenful (about 9 KB at 160×48): seconds on a
 //! link of a few kbit/s. So when the rows of the log region show the last frame's rows
-//! moved up by k, we tell the terminal to scroll that region (a dozen bytes) and give
-//! ratatui the shifted old frame as what the screen shows; its diff then sends only the
-//! new lines. A frame equal to the last one is not sent at all.
+//! moved up by k, we tell the terminal to scroll that region (a dozen bytes) and take
+//! the shifted old frame as what the screen shows; the diff then sends only the new
+//! lines, written by [`Painter`]. A frame equal to the last one is not sent at all.
 
+use super::paint::Painter;
 use ratatui::backend::Backend;
 use ratatui::buffer::{Buffer, Cell};
 use ratatui::{Frame, Terminal};
 use std::io::Write;
 use std::ops::Range;
 
-/// The last frame drawn, to recognise a scroll in the next one.
+/// The last frame drawn, to recognise a scroll in the next one, and what the
+/// painter knows of the terminal.
 #[derive(Default)]
 pub struct Redraw {
     last: Option<Buffer>,
+    painter: Painter,
 }
 
 fn row(b: &Buffer, y: u16) -> &[Cell] {
@@ -43,25 +46,27 @@ pub fn scrolled_up(old: &Buffer, new: &Buffer, rows: Range<u16>) -> Option<u16> 
 
 /// `old` with rows `rows` moved up by `k`, blank lines below: what the terminal shows
 /// after scrolling that region.
-fn shift_up(old: &Buffer, rows: Range<u16>, k: u16) -> Buffer {
-    let mut b = old.clone();
-    let w = b.area.width as usize;
+fn shift_up(old: &mut Buffer, rows: Range<u16>, k: u16) {
+    let w = old.area.width as usize;
     let index = |y: u16| (y - old.area.y) as usize * w;
     for y in rows.start..rows.end {
         let dst = index(y);
         if y + k < rows.end {
-            b.content[dst..dst + w].clone_from_slice(row(old, y + k));
+            let src = index(y + k);
+            for i in 0..w {
+                old.content[dst + i] = old.content[src + i].clone();
+            }
         } else {
-            b.content[dst..dst + w].fill(Cell::default());
+            old.content[dst..dst + w].fill(Cell::default());
         }
     }
-    b
 }
 
 impl Redraw {
     /// The screen no longer shows the last frame (cleared, resized): draw in full.
     pub fn forget(&mut self) {
         self.last = None;
+        self.painter.forget();
     }
 
     /// Render with `render` and send the frame, scrolling `scroll_rows` on the terminal
@@ -77,32 +82,34 @@ impl Redraw {
     {
         term.autoresize()?;
         render(&mut term.get_frame());
-        let scroll = match (&self.last, scroll_rows) {
-            (Some(old), Some(rows)) => {
-                scrolled_up(old, term.current_buffer_mut(), rows.clone()).map(|k| (old, rows, k))
+        let new = std::mem::take(term.current_buffer_mut());
+        // What the screen shows: the last frame, or nothing when it was cleared (a
+        // resize clears it too).
+        let mut shows = match self.last.take() {
+            Some(last) if last.area == new.area => last,
+            _ => {
+                self.painter.forget();
+                Buffer::empty(new.area)
             }
-            _ => None,
         };
-        let scrolled = scroll.is_some();
-        if let Some((old, rows, k)) = scroll {
+        let scroll = scroll_rows.and_then(|rows| scrolled_up(&shows, &new, rows.clone()).map(|k| (rows, k)));
+        if let Some((rows, k)) = &scroll {
             // Plain attributes first: the lines scrolled in take the current background.
+            // (Setting the region puts the cursor home; the painter assumes nothing.)
             write!(term.backend_mut(), "\x1b[0m\x1b[{};{}r\x1b[{k}S\x1b[r", rows.start + 1, rows.end)?;
-            // ratatui diffs against its "previous" buffer: make that the scrolled old frame.
-            let new = std::mem::replace(term.current_buffer_mut(), shift_up(old, rows, k));
-            term.swap_buffers();
-            *term.current_buffer_mut() = new;
+            shift_up(&mut shows, rows.clone(), *k);
         }
-        if !scrolled && self.last.as_ref() == Some(term.current_buffer_mut()) {
-            // Nothing changed (a sync round's time, a tick): send nothing at all, not
-            // even the cursor's state, which over SSH would cost a packet.
-            term.current_buffer_mut().reset();
-            return Ok(());
+        // A frame equal to the screen (a sync round's time, a tick) sends nothing at
+        // all: over SSH even the cursor's state would cost a packet.
+        if scroll.is_some() || shows != new {
+            self.painter.paint(&shows, &new, term.backend_mut())?;
+            Write::flush(term.backend_mut())?;
         }
-        let drawn = term.apply_buffer_with_cursor(None)?.buffer;
-        match &mut self.last {
-            Some(last) => last.clone_from(drawn),
-            None => self.last = Some(drawn.clone()),
-        }
+        shows.clone_from(&new);
+        self.last = Some(shows);
+        // ratatui renders the next frame into a fresh buffer of the same size.
+        *term.current_buffer_mut() = new;
+        term.swap_buffers();
         Ok(())
     }
 }
@@ -131,7 +138,8 @@ mod tests {
     #[test]
     fn shifting_blanks_the_bottom() {
         let old = buf(&["title", "a", "b", "c", "d", "entry"]);
-        let s = shift_up(&old, 1..5, 2);
+        let mut s = old.clone();
+        shift_up(&mut s, 1..5, 2);
         assert_eq!(s, buf(&["title", "c", "d", "", "", "entry"]));
         assert_eq!(s.area, Rect::new(0, 0, 5, 6));
     }

@@ -248,6 +248,15 @@ async fn open_terminal(
                     r.fetch_add(data.len() as u64, Ordering::SeqCst);
                     f.fetch_add(1, Ordering::SeqCst);
                     s.lock().unwrap().process(&data);
+                    // SITROOM_SSH_DUMP=FILE keeps every frame (a u32 length, then the
+                    // bytes) for looking at what a frame costs.
+                    if let Ok(path) = std::env::var("SITROOM_SSH_DUMP") {
+                        use std::io::Write;
+                        let mut file =
+                            std::fs::OpenOptions::new().create(true).append(true).open(path).unwrap();
+                        file.write_all(&(data.len() as u32).to_le_bytes()).unwrap();
+                        file.write_all(&data).unwrap();
+                    }
                 }
                 ChannelMsg::Close | ChannelMsg::Eof => break,
                 _ => {}
