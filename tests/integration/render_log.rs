@@ -948,3 +948,33 @@ fn the_entry_box_says_when_a_typed_time_is_ahead_or_yesterday() {
     let title = screen(&ui, 100, 30).lines().find(|l| l.contains("Ny loggføring")).unwrap().to_string();
     assert!(title.contains("09:30 ") && !title.contains("om ") && !title.contains("i går"), "{title}");
 }
+
+/// The screen's rows above the entry line (found by its title).
+fn above_entry(screen: &str) -> Vec<String> {
+    let rows: Vec<&str> = screen.lines().collect();
+    let top = rows.iter().position(|r| r.contains("Ny loggføring")).expect("the entry line");
+    rows[..top].iter().map(|r| r.to_string()).collect()
+}
+
+#[test]
+fn the_log_does_not_jump_while_a_long_draft_is_typed_and_edited() {
+    let mut f = flood();
+    let mut ui = ui(&mut f, Lang::Nb);
+    let sentence = "Politiet melder at Fv 303 er stengt ved Hoppestad, omkjøring via Kodal; \
+                    bussene til Andebu går ikke før veien er åpnet igjen";
+    // A narrow pane keeps room for two lines: a sentence that wraps moves nothing.
+    let before = above_entry(&screen(&ui, 80, 24));
+    type_text(&mut ui, sentence);
+    assert_eq!(above_entry(&screen(&ui, 80, 24)), before, "the log moved when the draft wrapped");
+    // A draft that has grown keeps its height while it is edited back.
+    type_text(&mut ui, " og Kodal skole holdes stengt i morgen etter beskjed fra rektor");
+    let grown = above_entry(&screen(&ui, 80, 24));
+    assert!(grown.len() < before.len(), "a third line takes a row from the log");
+    for _ in 0..120 {
+        ui.on_key(key(KeyCode::Backspace));
+    }
+    assert_eq!(above_entry(&screen(&ui, 80, 24)), grown, "the log moved back while the draft was edited");
+    // Saved, the entry line is back to its size.
+    ui.on_key(key(KeyCode::Enter));
+    assert_eq!(above_entry(&screen(&ui, 80, 24)).len(), before.len());
+}

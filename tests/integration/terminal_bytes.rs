@@ -114,6 +114,11 @@ fn the_terminal_shows_every_frame_exactly() {
     s.type_text("Kort melding");
     let typed = s.draw();
     assert!(typed < 400, "{typed} bytes for typing");
+    // one more key: the letter and the cursor cell after it, not a byte more to
+    // speak of (on a link of a few kbit/s each byte is a millisecond)
+    s.key(KeyCode::Char('!'));
+    let one = s.draw();
+    assert!(one <= 20, "one typed key sent {one} bytes");
 
     // committing: the log scrolls on the terminal instead of being repainted
     s.key(KeyCode::Enter);
