@@ -16,7 +16,6 @@ use crate::text::safe_line;
 use chrono::{DateTime, Local, NaiveDate, TimeZone, Utc};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 /// A date ("2027-03-01", end of that day, local time), a time today ("14:00") or an
 /// RFC 3339 time.
@@ -98,23 +97,7 @@ pub fn print_import(out: Out<'_>, p: &Printer, r: &RegisterImport) -> Ran {
     Ok(r.imported)
 }
 
-/// "90s", "30m", "6h", "1d": how often a job runs.
-pub fn parse_interval(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: u64 = n.parse().map_err(|_| format!("{s:?} is not an interval (say 30m, 6h or 1d)"))?;
-    let secs = match unit.trim() {
-        "s" => n,
-        "m" | "min" => n * 60,
-        "h" | "t" => n * 3600,
-        "d" => n * 86_400,
-        _ => return Err(format!("{s:?} is not an interval (say 30m, 6h or 1d)")),
-    };
-    if secs == 0 {
-        return Err("the interval must be more than zero".into());
-    }
-    Ok(Duration::from_secs(secs))
-}
+pub use crate::domain::time::parse_interval;
 
 #[cfg(feature = "server")]
 pub fn roles(names: &[String]) -> Result<Vec<Role>, CliError> {

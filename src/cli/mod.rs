@@ -102,7 +102,14 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Serve(args)) => commands::serve::run(&settings, &args),
         #[cfg(feature = "server")]
         Some(Command::Admin(cmd)) => commands::admin::run(&settings, cmd, &p, &mut std::io::stdout().lock()),
-        Some(Command::Login { server, password_stdin }) => match &cli.user {
+        Some(Command::Login { server, sso: true, provider, .. }) => commands::login::login_sso(
+            &settings,
+            &server,
+            provider.as_deref(),
+            &p,
+            &mut std::io::stdout().lock(),
+        ),
+        Some(Command::Login { server, password_stdin, .. }) => match &cli.user {
             Some(name) => commands::login::login(
                 &settings,
                 &server,
@@ -111,7 +118,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 &p,
                 &mut std::io::stdout().lock(),
             ),
-            None => Err("say who signs in: `sitroom login --server URL --user NAME`".into()),
+            None => Err("say who signs in: `sitroom login --server URL --user NAME`, or `--sso`".into()),
         },
         Some(Command::Logout) => commands::login::logout(&settings, &mut std::io::stdout().lock()),
         Some(Command::Sync { cmd }) => commands::sync::run(&settings, cmd, &p, &mut std::io::stdout().lock()),

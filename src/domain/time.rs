@@ -211,6 +211,24 @@ pub mod serde_ms_opt {
     }
 }
 
+/// "90s", "30m", "6h", "1d": how often a job runs.
+pub fn parse_interval(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = n.parse().map_err(|_| format!("{s:?} is not an interval (say 30m, 6h or 1d)"))?;
+    let secs = match unit.trim() {
+        "s" => n,
+        "m" | "min" => n * 60,
+        "h" | "t" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(format!("{s:?} is not an interval (say 30m, 6h or 1d)")),
+    };
+    if secs == 0 {
+        return Err("the interval must be more than zero".into());
+    }
+    Ok(std::time::Duration::from_secs(secs))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

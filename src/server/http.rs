@@ -45,6 +45,10 @@ pub fn router(serving: Arc<Serving>, read_timeout: Duration) -> Router {
         .route(wire::SHARES_PATH, post(share).get(shares))
         .route(wire::SHARES_RECEIVED_PATH, post(shares_received))
         .route(wire::SHARES_RECEIPTS_PATH, get(receipts))
+        .route(wire::SSO_START_PATH, post(super::sso::web::start))
+        .route(wire::SSO_POLL_PATH, post(super::sso::web::poll))
+        .route("/sso", get(super::sso::web::page))
+        .route("/sso/callback", get(super::sso::web::callback))
         .fallback(|| async { (StatusCode::NOT_FOUND, "no such endpoint; sitroom speaks /v1/sync\n") })
         .with_state(Served { store: serving.store.clone(), serving, read_timeout })
 }
@@ -61,6 +65,12 @@ struct Served {
     read_timeout: Duration,
     /// The signal that new ops were stored, and the guard on sign-ins.
     serving: Arc<Serving>,
+}
+
+impl axum::extract::FromRef<Served> for Arc<Serving> {
+    fn from_ref(served: &Served) -> Arc<Serving> {
+        served.serving.clone()
+    }
 }
 
 /// Read a body, refusing one that is too large or too slow.
@@ -154,10 +164,23 @@ async fn login(
     // Only a sign-in that opened a session counts as a success: a right password with
     // a wrong key proof must not clear the count of wrong guesses.
     served.serving.guard.done(pass, outcome.is_ok());
+    let audit = |event: &str, org: Option<String>, detail: String| {
+        let line = super::sso::Audited {
+            account: Some(user.clone()),
+            org,
+            address: addr.map(|a| a.to_string()),
+            ..super::sso::Audited::now(event, detail)
+        };
+        if let Err(e) = served.store.audit(&line) {
+            tracing::warn!(error = %e, "cannot write the audit");
+        }
+    };
     let (token, expires_at, who) = outcome.inspect_err(|e| {
         tracing::warn!(user = %user, ?addr, error = %e, "login refused");
+        audit("refused", None, format!("password: {e}"));
     })?;
     tracing::info!(user = %who.name, org = %who.org, origin = %who.origin, "signed in");
+    audit("signed-in", Some(who.org.clone()), "password".into());
     let reply = LoginResponse {
         server_key: served.store.public_key(),
         certificate: served.store.certify(&who.origin, &who.org),

@@ -7,6 +7,7 @@ pub mod guard;
 mod http;
 mod sqlite;
 pub mod ssh_keys;
+pub mod sso;
 
 pub use http::{router, serve, Listen};
 pub use sqlite::SqliteServer;
@@ -150,6 +151,24 @@ pub trait ServerStore: Send + Sync + 'static {
     fn ssh_key_account(&self, key: &russh::keys::PublicKey) -> Result<Option<Principal>>;
     /// The server's SSH host key: made on first start, kept in the store.
     fn ssh_host_key(&self) -> &russh::keys::PrivateKey;
+    /// The account a provider's person signs in to: the one linked to them, or one
+    /// made now in the provider's organisation (just in time), with the roles their
+    /// groups give (read anew at every sign-in); and the roles it had before (`None`:
+    /// new). Refused when the account is disabled or another organisation's.
+    fn sso_account(&self, v: &sso::Vouched<'_>) -> Result<(Principal, Option<Vec<Role>>)>;
+    /// Let `group` of the organisation's provider give `roles` (none: nothing more).
+    fn set_sso_map(&self, org: &str, group: &str, roles: &[Role]) -> Result<()>;
+    /// (organisation, group, roles) for every group that gives roles.
+    fn sso_maps(&self) -> Result<Vec<(String, String, Vec<Role>)>>;
+    /// People whose provider was last asked about them before `before` (ms), who
+    /// have a session open: whom to ask about again.
+    fn sso_due(&self, before: i64) -> Result<Vec<sso::Identity>>;
+    /// The provider no longer vouches for the person: every session of the account
+    /// ends (SSH included); what they wrote stays. How many sessions ended.
+    fn sso_cut_off(&self, who: &sso::Identity) -> Result<usize>;
+    fn audit(&self, a: &sso::Audited) -> Result<()>;
+    /// The newest `limit` lines of the audit, newest first.
+    fn audit_log(&self, limit: usize) -> Result<Vec<sso::Audited>>;
 }
 
 /// What the server's ways in (HTTP, SSH) share: the store, the signal that new ops
@@ -159,11 +178,25 @@ pub struct Serving {
     pub store: std::sync::Arc<dyn ServerStore>,
     pub stored: tokio::sync::Notify,
     pub guard: guard::Guard,
+    /// Single sign-on, when the server's config sets up identity providers.
+    pub sso: Option<sso::Sso>,
 }
 
 impl Serving {
     pub fn new(store: std::sync::Arc<dyn ServerStore>) -> std::sync::Arc<Serving> {
-        std::sync::Arc::new(Serving { store, stored: tokio::sync::Notify::new(), guard: Default::default() })
+        Serving::with_sso(store, None)
+    }
+
+    pub fn with_sso(
+        store: std::sync::Arc<dyn ServerStore>,
+        sso: Option<sso::Sso>,
+    ) -> std::sync::Arc<Serving> {
+        std::sync::Arc::new(Serving {
+            store,
+            stored: tokio::sync::Notify::new(),
+            guard: Default::default(),
+            sso,
+        })
     }
 }
 

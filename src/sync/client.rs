@@ -266,6 +266,61 @@ impl Client {
             .map_err(|e| ClientError::Protocol(format!("the server's answer is not valid: {e}")))
     }
 
+    /// Start a single sign-on for replica `origin`: the code and address for the
+    /// person's browser, and the token to poll with.
+    pub async fn sso_start(
+        &self,
+        provider: &str,
+        device: &str,
+        origin: &str,
+        key: &crate::keys::SigningKey,
+    ) -> Result<wire::SsoStartResponse> {
+        let public = key.public();
+        let req = wire::SsoStartRequest {
+            version: wire::VERSION,
+            provider: provider.to_string(),
+            device: device.to_string(),
+            origin: origin.to_string(),
+            proof: key.sign(&crate::keys::login_message(wire::SSO_USER, origin, &public)),
+            key: public,
+        };
+        let body = serde_json::to_vec(&req).expect("plain data");
+        self.post_json(wire::SSO_START_PATH, body)
+            .await?
+            .ok_or_else(|| ClientError::Protocol("the server did not start the sign-in".into()))
+    }
+
+    /// Has the person signed in yet? `None` while they have not.
+    pub async fn sso_poll(&self, poll_token: &str) -> Result<Option<LoginResponse>> {
+        let body = serde_json::to_vec(&wire::SsoPollRequest { poll_token: poll_token.to_string() })
+            .expect("plain data");
+        self.post_json(wire::SSO_POLL_PATH, body).await
+    }
+
+    /// A POST of JSON without a session; its JSON answer, or `None` for 202 (not yet).
+    async fn post_json<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Result<Option<T>> {
+        let url = format!("{}{path}", self.base);
+        let resp = self
+            .send(|c| {
+                c.post(&url).header(reqwest::header::CONTENT_TYPE, "application/json").body(body.clone())
+            })
+            .await?;
+        if resp.status() == reqwest::StatusCode::ACCEPTED {
+            return Ok(None);
+        }
+        if !resp.status().is_success() {
+            return Err(Self::refusal(resp).await);
+        }
+        let body = resp.bytes().await.map_err(offline)?;
+        serde_json::from_slice(&body)
+            .map(Some)
+            .map_err(|e| ClientError::Protocol(format!("the server's answer is not valid: {e}")))
+    }
+
     /// A new token for this session (the old one ends).
     pub async fn refresh(&self, token: &str) -> Result<wire::RefreshResponse> {
         self.json(token, wire::REFRESH_PATH, Some(Vec::new())).await

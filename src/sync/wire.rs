@@ -125,6 +125,51 @@ pub struct LoginResponse {
     pub certificate: String,
 }
 
+/// Single sign-on from a terminal (`POST`): the replica asks to be signed in through
+/// an identity provider and gets a short code and an address for a browser on any
+/// device; then it polls until the person has signed in there.
+pub const SSO_START_PATH: &str = "/v1/sso/start";
+/// `POST` with the poll token: 202 while the person has not signed in yet, 200 with
+/// a [`LoginResponse`] when they have, 4xx with the reason when it failed.
+pub const SSO_POLL_PATH: &str = "/v1/sso/poll";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SsoStartRequest {
+    pub version: u32,
+    /// The provider's name, if the person chose one (empty: the browser page offers
+    /// the server's providers).
+    #[serde(default)]
+    pub provider: String,
+    pub device: String,
+    pub origin: String,
+    /// The replica's key and its proof over [`crate::keys::login_message`] with the
+    /// user [`SSO_USER`]: who the person is, the provider says later.
+    pub key: String,
+    pub proof: String,
+}
+
+/// The user name a single sign-on's replica proof is made over.
+pub const SSO_USER: &str = "sso";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SsoStartResponse {
+    /// What the person types (or finds filled in) on the page.
+    pub user_code: String,
+    pub verification_uri: String,
+    /// The page with the code filled in (for a QR code).
+    pub verification_uri_complete: String,
+    /// The terminal's secret for polling.
+    pub poll_token: String,
+    /// Seconds between polls.
+    pub interval: u32,
+    pub expires_in: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SsoPollRequest {
+    pub poll_token: String,
+}
+
 /// A new token for a live session, without the password (`POST /v1/refresh` with the
 /// old token); the old one ends.
 pub const REFRESH_PATH: &str = "/v1/refresh";

@@ -185,6 +185,8 @@ pub fn setup(out: &mut impl Write, mouse: bool) -> std::io::Result<()> {
 
 /// Undo [`setup`]: the terminal as it was.
 pub fn restore(out: &mut impl Write) -> std::io::Result<()> {
+    // Frames leave the style they last drew with (the next frame goes on from it).
+    out.write_all(b"\x1b[0m")?;
     execute!(out, event::PopKeyboardEnhancementFlags)?;
     out.write_all(b"\x1b[?1006l\x1b[?1000l")?;
     execute!(out, event::DisableBracketedPaste, terminal::LeaveAlternateScreen, crossterm::cursor::Show)?;

@@ -8,8 +8,9 @@
 //! - a run of blank cells is erased (`ECH`, or `EL` to the end of the row) rather
 //!   than written space by space, as a cleared entry line is;
 //! - moves are relative along a row where that is shorter;
-//! - one SGR sequence changes all of a cell's style at once, and the frame ends with
-//!   one reset and the cursor hidden only when it is not already.
+//! - one SGR sequence changes all of a cell's style at once;
+//! - the cursor's place and the style are kept from frame to frame, so a typed key
+//!   starts where the last frame left off; the cursor is hidden once.
 //!
 //! Which cells changed is ratatui's own diff (it knows wide characters and emoji);
 //! only how they are written is decided here.
@@ -49,34 +50,45 @@ impl Pen {
     }
 }
 
-/// What the painter knows of the terminal between frames.
+/// What the painter knows of the terminal between frames: where its cursor stands,
+/// the style it draws with, whether the cursor is hidden. Kept from one frame to the
+/// next, so that a typed key is written where the last frame left off ("\e[D" back
+/// over the cursor cell, not a full move) in the style it left.
 #[derive(Default)]
 pub struct Painter {
     cursor_hidden: bool,
+    at: Option<(u16, u16)>,
+    /// `None`: not known (a new or cleared screen): the first style sets everything.
+    pen: Option<Pen>,
 }
 
 impl Painter {
     /// The screen was cleared or is new: assume nothing of it.
     pub fn forget(&mut self) {
-        self.cursor_hidden = false;
+        *self = Painter::default();
+    }
+
+    /// Something else wrote to the terminal, leaving the style plain and the cursor
+    /// anywhere (a scroll region set and reset puts it home).
+    pub fn wrote_plain(&mut self) {
+        self.at = None;
+        self.pen = Some(PLAIN);
     }
 
     /// Write what turns `old` (what the screen shows) into `new`. The two have one area.
     pub fn paint(&mut self, old: &Buffer, new: &Buffer, out: &mut impl Write) -> std::io::Result<()> {
         let updates = old.diff(new);
         let mut frame =
-            Frame { out: Vec::with_capacity(updates.len() * 2 + 16), old, at: None, pen: PLAIN, new };
+            Frame { out: Vec::with_capacity(updates.len() * 2 + 16), old, at: self.at, pen: self.pen, new };
         let mut i = 0;
         while i < updates.len() {
             i = frame.update(&updates, i);
-        }
-        if frame.pen != PLAIN {
-            frame.out.extend_from_slice(b"\x1b[0m");
         }
         if !self.cursor_hidden {
             frame.out.extend_from_slice(b"\x1b[?25l");
             self.cursor_hidden = true;
         }
+        (self.at, self.pen) = (frame.at, frame.pen);
         out.write_all(&frame.out)
     }
 }
@@ -86,7 +98,8 @@ struct Frame<'a> {
     old: &'a Buffer,
     /// Where the terminal's cursor is, when known for sure.
     at: Option<(u16, u16)>,
-    pen: Pen,
+    /// The terminal's style, when known.
+    pen: Option<Pen>,
     new: &'a Buffer,
 }
 
@@ -163,9 +176,9 @@ impl Frame<'_> {
             return None;
         }
         self.move_to(x, y);
-        if !self.pen.erases() {
+        if !self.pen.is_some_and(|p| p.erases()) {
             self.out.extend_from_slice(b"\x1b[0m");
-            self.pen = PLAIN;
+            self.pen = Some(PLAIN);
         }
         if to_end {
             self.out.extend_from_slice(b"\x1b[K");
@@ -182,10 +195,12 @@ impl Frame<'_> {
         match self.at {
             Some((ax, ay)) if ay == y && ax == x => {}
             Some((ax, ay)) if ay == y && ax < x => {
-                let forward = 3 + digits(x - ax);
+                let forward = if x - ax == 1 { 3 } else { 3 + digits(x - ax) };
                 let gap: Vec<&Cell> = (ax..x).map(|gx| &self.new[(gx, y)]).collect();
                 let plain = gap.iter().all(|c| {
-                    c.symbol().width() == 1 && c.diff_option == CellDiffOption::None && Pen::of(c) == self.pen
+                    c.symbol().width() == 1
+                        && c.diff_option == CellDiffOption::None
+                        && Some(Pen::of(c)) == self.pen
                 });
                 let bytes: usize = gap.iter().map(|c| c.symbol().len()).sum();
                 if plain && bytes <= forward {
@@ -193,14 +208,14 @@ impl Frame<'_> {
                         self.out.extend_from_slice(c.symbol().as_bytes());
                     }
                 } else {
-                    write!(self.out, "\x1b[{}C", x - ax).ok();
+                    forward_by(&mut self.out, x - ax);
                 }
             }
             Some((ax, ay)) if ay == y => {
-                let back = 3 + digits(ax - x);
+                let back = if ax - x == 1 { 3 } else { 3 + digits(ax - x) };
                 let column = 3 + digits(x + 1);
                 if back < column {
-                    write!(self.out, "\x1b[{}D", ax - x).ok();
+                    back_by(&mut self.out, ax - x);
                 } else {
                     write!(self.out, "\x1b[{}G", x + 1).ok();
                 }
@@ -217,20 +232,42 @@ impl Frame<'_> {
 
     /// Change the terminal's style to `to` in one SGR sequence.
     fn style(&mut self, to: Pen) {
-        if to == self.pen {
+        if self.pen == Some(to) {
             return;
         }
         // Either take attributes off one by one, or reset and set what stays: the shorter.
-        let mut changed = Vec::new();
-        modifiers_off(self.pen.modifier, to.modifier, &mut changed);
-        modifiers_on(self.pen.modifier, to.modifier, &mut changed);
-        colours(&self.pen, &to, &mut changed);
         let mut fresh = vec!["0".to_string()];
         modifiers_on(Modifier::empty(), to.modifier, &mut fresh);
         colours(&PLAIN, &to, &mut fresh);
-        let shorter = if fresh.join(";").len() < changed.join(";").len() { fresh } else { changed };
+        let mut shorter = fresh;
+        if let Some(pen) = self.pen {
+            let mut changed = Vec::new();
+            modifiers_off(pen.modifier, to.modifier, &mut changed);
+            modifiers_on(pen.modifier, to.modifier, &mut changed);
+            colours(&pen, &to, &mut changed);
+            if changed.join(";").len() <= shorter.join(";").len() {
+                shorter = changed;
+            }
+        }
         write!(self.out, "\x1b[{}m", shorter.join(";")).ok();
-        self.pen = to;
+        self.pen = Some(to);
+    }
+}
+
+/// Cursor forward or back along the row (one column without the count).
+fn forward_by(out: &mut Vec<u8>, n: u16) {
+    if n == 1 {
+        out.extend_from_slice(b"\x1b[C");
+    } else {
+        write!(out, "\x1b[{n}C").ok();
+    }
+}
+
+fn back_by(out: &mut Vec<u8>, n: u16) {
+    if n == 1 {
+        out.extend_from_slice(b"\x1b[D");
+    } else {
+        write!(out, "\x1b[{n}D").ok();
     }
 }
 
@@ -516,8 +553,8 @@ mod tests {
         after[(25, 0)].set_style(Style::default().add_modifier(Modifier::REVERSED));
         let (parser, sizes) = shown(&[&before, &after]);
         same(&parser, &after);
-        // "\e[1;25Hd" + "\e[7m " + "\e[0m": the key, the cursor cell, one reset.
-        assert_eq!(sizes[1], 17, "a key's frame");
+        // "\e[D" back over the cursor cell, "\e[0md" the key, "\e[7m " the new cursor.
+        assert_eq!(sizes[1], 13, "a key's frame");
     }
 
     #[test]

@@ -95,8 +95,8 @@ impl Redraw {
         let scroll = scroll_rows.and_then(|rows| scrolled_up(&shows, &new, rows.clone()).map(|k| (rows, k)));
         if let Some((rows, k)) = &scroll {
             // Plain attributes first: the lines scrolled in take the current background.
-            // (Setting the region puts the cursor home; the painter assumes nothing.)
             write!(term.backend_mut(), "\x1b[0m\x1b[{};{}r\x1b[{k}S\x1b[r", rows.start + 1, rows.end)?;
+            self.painter.wrote_plain();
             shift_up(&mut shows, rows.clone(), *k);
         }
         // A frame equal to the screen (a sync round's time, a tick) sends nothing at

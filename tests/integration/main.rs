@@ -29,6 +29,7 @@ mod sharing;
 mod ssh_keys;
 mod ssh_load;
 mod ssh_sessions;
+mod sso;
 mod staff_meeting;
 mod sync_merge;
 mod sync_properties;

@@ -118,7 +118,7 @@ fn the_terminal_shows_every_frame_exactly() {
     // speak of (on a link of a few kbit/s each byte is a millisecond)
     s.key(KeyCode::Char('!'));
     let one = s.draw();
-    assert!(one <= 20, "one typed key sent {one} bytes");
+    assert!(one <= 16, "one typed key sent {one} bytes");
 
     // committing: the log scrolls on the terminal instead of being repainted
     s.key(KeyCode::Enter);

@@ -20,6 +20,31 @@ pub enum AdminCmd {
     /// The server's SSH side
     #[command(subcommand)]
     Ssh(SshCmd),
+    /// Single sign-on: which of a provider's groups give which roles
+    #[command(subcommand)]
+    Sso(SsoCmd),
+    /// The newest sign-ins, refusals and role changes, newest first
+    Audit {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SsoCmd {
+    /// Let a group (or app role) of the organisation's provider give roles; with no
+    /// roles the group gives none any more. People get them at their next sign-in or
+    /// the server's next check with the provider.
+    Map {
+        /// The organisation
+        #[arg(long)]
+        org: String,
+        /// The group or app role as the provider's claim names it
+        group: String,
+        roles: Vec<String>,
+    },
+    /// The groups that give roles
+    List,
 }
 
 #[derive(Subcommand, Debug)]
@@ -156,6 +181,59 @@ pub fn run(settings: &Settings, cmd: AdminCmd, p: &Printer, out: Out<'_>) -> Ran
         AdminCmd::Ssh(SshCmd::Fingerprint) => {
             let fingerprint = crate::server::ssh_keys::host_fingerprint(store.ssh_host_key());
             writeln!(out, "{fingerprint} (ED25519)").map_err(io)?;
+        }
+        AdminCmd::Sso(SsoCmd::Map { org, group, roles: names }) => {
+            let given = roles(&names)?;
+            store.set_sso_map(&org, &group, &given)?;
+            let (org, group) = (safe(&org), safe(&group));
+            let said = if given.is_empty() {
+                crate::say!(
+                    p.lang,
+                    "gruppen «{group}» i «{org}» gir ingen roller",
+                    "group '{group}' of '{org}' gives no roles"
+                )
+            } else {
+                let list = crate::server::sso::roles_said(&given);
+                crate::say!(
+                    p.lang,
+                    "gruppen «{group}» i «{org}» gir {list}",
+                    "group '{group}' of '{org}' gives {list}"
+                )
+            };
+            writeln!(out, "{said}").map_err(io)?;
+        }
+        AdminCmd::Sso(SsoCmd::List) => {
+            let maps = store.sso_maps()?;
+            let list: Vec<_> = maps
+                .iter()
+                .map(|(o, g, r)| {
+                    serde_json::json!({"org": o, "group": g, "roles": r.iter().map(|r| r.name()).collect::<Vec<_>>()})
+                })
+                .collect();
+            either(out, p, &list, |out| {
+                for (o, g, r) in &maps {
+                    writeln!(out, "{}  {}  → {}", safe(o), safe(g), crate::server::sso::roles_said(r))
+                        .map_err(io)?;
+                }
+                Ok(())
+            })?;
+        }
+        AdminCmd::Audit { limit } => {
+            let lines = store.audit_log(limit)?;
+            either(out, p, &lines, |out| {
+                for a in &lines {
+                    let at = chrono::DateTime::from_timestamp_millis(a.at)
+                        .map(|t| t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S").to_string())
+                        .unwrap_or_default();
+                    let who = a.account.as_deref().map(safe).unwrap_or_default();
+                    let org = a.org.as_deref().map(safe).unwrap_or_default();
+                    let from = a.address.as_deref().map(safe).unwrap_or_default();
+                    let via = a.provider.as_deref().map(safe).unwrap_or_default();
+                    writeln!(out, "{at}  {:<13} {who} ({org}) {via} {from}: {}", a.event, safe(&a.detail))
+                        .map_err(io)?;
+                }
+                Ok(())
+            })?;
         }
     }
     Ok(true)

@@ -42,6 +42,73 @@ pub fn login(
         }
         Err(e) => return Err(e.into()),
     };
+    signed_in(settings, &mut session, &url, answer, p, out)
+}
+
+/// `sitroom login --sso`: a code and an address for any browser; the session comes
+/// when the person has signed in there.
+pub fn login_sso(
+    settings: &Settings,
+    server: &str,
+    provider: Option<&str>,
+    p: &Printer,
+    out: Out<'_>,
+) -> Ran {
+    let url = client::server_url(server)?;
+    // Who signs in, the provider says: the local user is set when it has.
+    let mut session =
+        Session::open(&settings.db, crate::sync::wire::SSO_USER, settings.config.incident_types())?;
+    let client = Client::new(&url)?;
+    let origin = session.store.device_id()?;
+    let key = session.store.signing_key()?;
+    let rt = runtime()?;
+    let started = rt.block_on(client.sso_start(provider.unwrap_or(""), &session.device, &origin, &key))?;
+    let (code, page, complete) = (
+        safe(&started.user_code).into_owned(),
+        safe(&started.verification_uri).into_owned(),
+        safe(&started.verification_uri_complete).into_owned(),
+    );
+    // What to do goes to standard error: standard output is the result (and --json).
+    let said = crate::say!(
+        p.lang,
+        "Åpne {page} i en nettleser (på hvilken som helst enhet) og skriv koden\n\n    {code}\n\neller åpn {complete}\nVenter på at du logger inn …",
+        "Open {page} in a browser (on any device) and type the code\n\n    {code}\n\nor open {complete}\nWaiting for you to sign in …"
+    );
+    eprintln!("{said}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(started.expires_in.into());
+    let every = std::time::Duration::from_secs(started.interval.clamp(1, 30).into());
+    let answer = loop {
+        if std::time::Instant::now() >= deadline {
+            return Err(p
+                .lang
+                .pick(
+                    "ingen logget inn innen ti minutter; prøv igjen",
+                    "nobody signed in within ten minutes; try again",
+                )
+                .into());
+        }
+        std::thread::sleep(every);
+        match rt.block_on(client.sso_poll(&started.poll_token)) {
+            Ok(Some(answer)) => break answer,
+            Ok(None) => {}
+            // The link may come and go while the person signs in: keep polling.
+            Err(client::ClientError::Offline(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    };
+    signed_in(settings, &mut session, &url, answer, p, out)
+}
+
+/// Keep the session the server opened, and say who signed in.
+fn signed_in(
+    settings: &Settings,
+    session: &mut Session,
+    url: &str,
+    answer: crate::sync::wire::LoginResponse,
+    p: &Printer,
+    out: Out<'_>,
+) -> Ran {
+    let url = url.to_string();
     let login = Login {
         server: url.clone(),
         user: answer.user.clone(),

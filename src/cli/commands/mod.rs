@@ -114,14 +114,22 @@ pub enum Command {
     #[cfg(feature = "server")]
     #[command(subcommand)]
     Admin(admin::AdminCmd),
-    /// Sign this database in to a sync server (with --user NAME)
+    /// Sign this database in to a sync server: with --user NAME and a password, or
+    /// with --sso through your organisation's identity provider
     Login {
         /// http(s)://host:port of the server
         #[arg(long)]
         server: String,
         /// Read the password from the first line of standard input (for scripts)
-        #[arg(long)]
+        #[arg(long, conflicts_with = "sso")]
         password_stdin: bool,
+        /// Sign in through your organisation's identity provider (single sign-on): a
+        /// code and an address to open in a browser on any device
+        #[arg(long)]
+        sso: bool,
+        /// Which identity provider, when the server has several
+        #[arg(long, requires = "sso", value_name = "NAME")]
+        provider: Option<String>,
     },
     /// Sign out: end the session on the server and forget it here
     Logout,

@@ -12,6 +12,10 @@ use std::sync::Arc;
 
 #[derive(clap::Args, Debug)]
 pub struct ServeArgs {
+    /// The server's config file (serve.toml): single sign-on's identity providers in
+    /// its [sso] section. A mistake in it is a warning; what can be used is used.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Address to listen on
     #[arg(long, default_value = "127.0.0.1:7878", value_name = "ADDR")]
     pub listen: String,
@@ -140,6 +144,31 @@ async fn serve_ssh(
         .into())
 }
 
+/// Single sign-on from the server's config file, if it sets up any; every mistake is
+/// a warning (on standard error and in the log), and the server starts regardless.
+fn single_sign_on(config: Option<&std::path::Path>) -> Option<server::sso::Sso> {
+    let path = config?;
+    let warn = |w: &str| {
+        eprintln!("WARNING: {}: {w}", path.display());
+        tracing::warn!(file = %path.display(), "{w}");
+    };
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            warn(&format!("cannot be read ({e}); starting without it"));
+            return None;
+        }
+    };
+    let (config, warnings) = server::sso::config::parse(&text);
+    warnings.iter().for_each(|w| warn(w));
+    let (sso, warnings) = server::sso::Sso::new(config?);
+    warnings.iter().for_each(|w| warn(w));
+    let names: Vec<String> =
+        sso.providers.iter().map(|p| format!("{} ({})", p.config.name, p.config.org)).collect();
+    tracing::info!(providers = %names.join(", "), public_url = %sso.public_url, "single sign-on");
+    Some(sso)
+}
+
 /// Ctrl-C, or SIGTERM (what systemd sends to stop a service).
 async fn stop_signal() {
     #[cfg(unix)]
@@ -172,6 +201,7 @@ pub fn run(settings: &Settings, args: &ServeArgs) -> Ran {
         .with_writer(std::io::stderr)
         .try_init();
     let store: Arc<dyn ServerStore> = Arc::new(server_store(settings)?);
+    let sso = single_sign_on(args.config.as_deref());
     let listen = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => server::Listen::Tls { cert: cert.clone(), key: key.clone() },
         (None, None) => server::Listen::Plain,
@@ -180,8 +210,10 @@ pub fn run(settings: &Settings, args: &ServeArgs) -> Ran {
     spawn_journal(settings, args)?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     rt.block_on(async {
-        let serving = server::Serving::new(store);
+        let serving = server::Serving::with_sso(store, sso);
         let (stop_tx, stop) = tokio::sync::watch::channel(false);
+        // People signed in through a provider: asked about again, roles follow.
+        tokio::spawn(server::sso::recheck::run(serving.clone(), stop.clone()));
         tokio::spawn(async move {
             stop_signal().await;
             let _ = stop_tx.send(true);

@@ -11,6 +11,7 @@ mod accounts;
 mod file;
 mod schema;
 mod shares;
+mod sso;
 
 use crate::replication::authorize::{self, needed_to_read};
 use crate::replication::checkpoint::Checkpoint;
@@ -196,6 +197,11 @@ impl ServerStore for SqliteServer {
         match self.store().account(account)? {
             Some(a) if !a.disabled => {}
             _ => return Err(ServerError::Unauthorized(format!("no account '{account}' may sign in"))),
+        }
+        if self.store().sso_cut(account)? {
+            return Err(ServerError::Unauthorized(format!(
+                "the identity provider no longer vouches for '{account}': sign in again through it (`sitroom login --sso`)"
+            )));
         }
         let now = Utc::now();
         self.store().bind_replica(origin, key, account, now)?;
@@ -471,10 +477,47 @@ impl ServerStore for SqliteServer {
         let fingerprint = key.fingerprint(russh::keys::HashAlg::Sha256).to_string();
         let store = self.store();
         let Some(name) = store.ssh_key_account(&fingerprint)? else { return Ok(None) };
+        // A person their provider stopped vouching for is not let in by a key either.
+        if store.sso_cut(&name)? {
+            return Ok(None);
+        }
         Ok(store.account(&name)?.filter(|a| !a.disabled).map(|a| principal(a, "ssh".into(), String::new())))
     }
 
     fn ssh_host_key(&self) -> &russh::keys::PrivateKey {
         &self.ssh_host
+    }
+
+    fn sso_account(&self, v: &crate::server::sso::Vouched<'_>) -> Result<(Principal, Option<Vec<Role>>)> {
+        let (account, before) =
+            self.store().sso_account(v, Utc::now())?.map_err(ServerError::Unauthorized)?;
+        if account.disabled {
+            return Err(ServerError::Unauthorized(format!("the account '{}' is disabled", account.name)));
+        }
+        Ok((principal(account, String::new(), String::new()), before))
+    }
+
+    fn set_sso_map(&self, org: &str, group: &str, roles: &[Role]) -> Result<()> {
+        Ok(self.store().set_sso_map(org, group, roles)?)
+    }
+
+    fn sso_maps(&self) -> Result<Vec<(String, String, Vec<Role>)>> {
+        Ok(self.store().sso_maps()?)
+    }
+
+    fn sso_due(&self, before: i64) -> Result<Vec<crate::server::sso::Identity>> {
+        Ok(self.store().sso_due(before, Utc::now())?)
+    }
+
+    fn sso_cut_off(&self, who: &crate::server::sso::Identity) -> Result<usize> {
+        Ok(self.store().sso_cut_off(&who.issuer, &who.subject, &who.account)?)
+    }
+
+    fn audit(&self, a: &crate::server::sso::Audited) -> Result<()> {
+        Ok(self.store().audit(a)?)
+    }
+
+    fn audit_log(&self, limit: usize) -> Result<Vec<crate::server::sso::Audited>> {
+        Ok(self.store().audit_log(limit)?)
     }
 }

@@ -87,6 +87,43 @@ const STEPS: &[&str] = &[
     ) STRICT;
     CREATE INDEX ssh_keys_by_account ON ssh_keys(account);
     "#,
+    // 3: single sign-on. The people of identity providers linked to accounts, by the
+    // provider's stable subject (never the e-mail), with the provider's refresh token
+    // (how the server asks again whether they may still sign in) and when it last
+    // asked; which groups give which roles in each organisation; and the audit of
+    // sign-ins, refusals and role changes.
+    r#"
+    CREATE TABLE sso_identities (
+        issuer     TEXT NOT NULL,
+        subject    TEXT NOT NULL,
+        account    TEXT NOT NULL REFERENCES accounts(name),
+        provider   TEXT NOT NULL,
+        refresh    TEXT,
+        -- Set when the provider stopped vouching for the person: no session opens for
+        -- the account (SSH keys included) until they sign in through it again.
+        cut_off    INTEGER NOT NULL DEFAULT 0,
+        checked_at INTEGER NOT NULL,
+        linked_at  INTEGER NOT NULL,
+        PRIMARY KEY (issuer, subject)
+    ) STRICT;
+    CREATE INDEX sso_identities_by_account ON sso_identities(account);
+    CREATE TABLE sso_roles (
+        org_id TEXT NOT NULL REFERENCES orgs(id),
+        grp    TEXT NOT NULL,
+        role   TEXT NOT NULL,
+        PRIMARY KEY (org_id, grp, role)
+    ) STRICT;
+    CREATE TABLE audit (
+        seq      INTEGER PRIMARY KEY,
+        at       INTEGER NOT NULL,
+        event    TEXT NOT NULL,
+        account  TEXT,
+        org      TEXT,
+        provider TEXT,
+        address  TEXT,
+        detail   TEXT NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 /// Bring the server's tables up to date; a file from a newer server is refused.

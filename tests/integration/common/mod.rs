@@ -101,6 +101,7 @@ pub fn buffer_text(b: &ratatui::buffer::Buffer) -> String {
 }
 
 pub mod link;
+pub mod oidc;
 pub mod server;
 pub mod smtp;
 pub mod ssh_client;

@@ -48,6 +48,15 @@ impl Server {
         s
     }
 
+    /// A new server on `listen` with extra `serve` flags.
+    pub fn start_listen(listen: &str, extra: &[&str]) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("server.db");
+        let mut s = Server::start_with(&db, listen, extra);
+        s._dir = Some(dir);
+        s
+    }
+
     /// A new server speaking https with this certificate and key.
     pub fn start_tls(cert: &Path, key: &Path) -> Server {
         let dir = tempfile::tempdir().unwrap();
@@ -64,7 +73,11 @@ impl Server {
             .args(["--db", db.to_str().unwrap(), "serve", "--listen", listen, "--read-timeout", "2"])
             .args(extra)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(if std::env::var_os("SITROOM_TEST_SERVER_LOG").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
             .spawn()
             .unwrap();
         // The HTTP address, and the SSH one when asked (in either order: both start

@@ -1,0 +1,259 @@
+//! Single sign-on in the server's file: people of identity providers linked to
+//! accounts (by the provider's stable subject, never the e-mail), which groups give
+//! which roles in each organisation, and the audit of sign-ins and role changes.
+
+use super::accounts::Account;
+use super::file::ServerFile;
+use crate::domain::roles::Role;
+use crate::domain::time::to_millis;
+use crate::server::sso::{Audited, Identity, Vouched};
+use crate::store::{Result, StoreError};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension};
+
+/// What an account's password column holds when it signs in only through a provider:
+/// not an argon2 hash, so no password ever matches it.
+pub const NO_PASSWORD: &str = "sso";
+
+/// An account name from what a provider calls the person: the part before any @,
+/// Norwegian letters spelt out, nothing but letters, digits, `.`, `-` and `_`.
+pub fn account_name(hint: &str) -> String {
+    let local = hint.split('@').next().unwrap_or(hint).to_lowercase();
+    let mut name = String::new();
+    for c in local.chars() {
+        match c {
+            'æ' => name.push_str("ae"),
+            'ø' => name.push('o'),
+            'å' => name.push_str("aa"),
+            c if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') => name.push(c),
+            ' ' => name.push('.'),
+            _ => {}
+        }
+    }
+    let name = name.trim_matches('.').chars().take(32).collect::<String>();
+    if name.is_empty() {
+        "bruker".into()
+    } else {
+        name
+    }
+}
+
+/// The account a person signs in to, and its roles before (`None`: made now).
+pub type Signed = (Account, Option<Vec<Role>>);
+
+impl ServerFile {
+    /// Roles the groups give in the organisation, by the mapping table.
+    fn mapped_roles(&self, org_id: &str, groups: &[String]) -> Result<Vec<Role>> {
+        let mut stmt =
+            self.conn().prepare_cached("SELECT role FROM sso_roles WHERE org_id = ?1 AND grp = ?2")?;
+        let mut roles = Vec::new();
+        for g in groups {
+            let found = stmt.query_map(params![org_id, g], |r| r.get::<_, String>(0))?;
+            for role in found {
+                if let Ok(role) = Role::parse(&role?) {
+                    if !roles.contains(&role) {
+                        roles.push(role);
+                    }
+                }
+            }
+        }
+        roles.sort_by_key(|r| r.name());
+        Ok(roles)
+    }
+
+    /// The account a provider's person signs in to: the one linked to them, or a new
+    /// one made now in the provider's organisation. Roles are what their groups give
+    /// (read anew at every sign-in). Also: the roles before, for the audit.
+    /// (The inner error is a refusal: the account is another organisation's.)
+    pub fn sso_account(
+        &mut self,
+        v: &Vouched<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Result<Signed, String>> {
+        let org_id: String = self
+            .conn()
+            .query_row("SELECT id FROM orgs WHERE name = ?1", [v.org], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| {
+                StoreError::not_found(
+                    format!("organisasjonen «{}» finnes ikke på tjeneren", v.org),
+                    format!("the organisation '{}' is not on the server", v.org),
+                )
+            })?;
+        let roles = self.mapped_roles(&org_id, v.groups)?;
+        let linked: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT account FROM sso_identities WHERE issuer = ?1 AND subject = ?2",
+                params![v.issuer, v.subject],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let before;
+        let name = match linked {
+            Some(name) => {
+                let account = self.account(&name)?.ok_or_else(|| StoreError::not_found(&name, &name))?;
+                // A provider vouches for its own organisation's people only.
+                if account.org_id != org_id {
+                    return Ok(Err(format!(
+                        "the account '{name}' belongs to {}, not to {} whose provider vouched for it",
+                        account.org, v.org
+                    )));
+                }
+                before = Some(account.roles.clone());
+                if account.roles != roles {
+                    self.set_account_roles(&name, &roles)?;
+                }
+                self.conn().execute(
+                    "UPDATE sso_identities SET refresh = coalesce(?3, refresh), checked_at = ?4, provider = ?5,
+                            cut_off = 0
+                     WHERE issuer = ?1 AND subject = ?2",
+                    params![v.issuer, v.subject, v.refresh, to_millis(now), v.provider],
+                )?;
+                name
+            }
+            None => {
+                before = None;
+                // Just in time: a new account, named after the person, unique.
+                let base = account_name(v.hint);
+                let mut name = base.clone();
+                let mut n = 2;
+                while self.account(&name)?.is_some() {
+                    name = format!("{base}{n}");
+                    n += 1;
+                }
+                self.add_account(&name, v.org, &roles, false, NO_PASSWORD, now)?;
+                self.conn().execute(
+                    "INSERT INTO sso_identities (issuer, subject, account, provider, refresh, checked_at, linked_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                    params![v.issuer, v.subject, name, v.provider, v.refresh, to_millis(now)],
+                )?;
+                name
+            }
+        };
+        let account = self.account(&name)?.ok_or_else(|| StoreError::not_found(&name, &name))?;
+        Ok(Ok((account, before)))
+    }
+
+    /// Let `group` of the organisation's provider give `roles` (none: the group gives
+    /// nothing any more).
+    pub fn set_sso_map(&mut self, org: &str, group: &str, roles: &[Role]) -> Result<()> {
+        let tx = self.conn_mut().transaction()?;
+        let org_id: String = tx
+            .query_row("SELECT id FROM orgs WHERE name = ?1", [org], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| {
+                StoreError::not_found(
+                    format!("det finnes ingen organisasjon «{org}»"),
+                    format!("there is no organisation '{org}'"),
+                )
+            })?;
+        tx.execute("DELETE FROM sso_roles WHERE org_id = ?1 AND grp = ?2", params![org_id, group])?;
+        for role in roles {
+            tx.execute(
+                "INSERT INTO sso_roles (org_id, grp, role) VALUES (?1, ?2, ?3)",
+                params![org_id, group, role.name()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The mapping: (organisation, group, roles), by organisation and group.
+    pub fn sso_maps(&self) -> Result<Vec<(String, String, Vec<Role>)>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT o.name, s.grp, group_concat(s.role) FROM sso_roles s JOIN orgs o ON o.id = s.org_id
+             GROUP BY o.name, s.grp ORDER BY o.name, s.grp",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let roles: String = r.get(2)?;
+            Ok((r.get(0)?, r.get(1)?, roles.split(',').filter_map(|x| Role::parse(x).ok()).collect()))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Whether a provider stopped vouching for the account's person (no session may
+    /// open for it until they sign in through the provider again).
+    pub fn sso_cut(&self, account: &str) -> Result<bool> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT 1 FROM sso_identities WHERE account = ?1 AND cut_off = 1")?
+            .exists([account])?)
+    }
+
+    /// People last asked about before `before` (ms) whose provider gave a refresh
+    /// token and whose account has a session open: whom to ask about again.
+    pub fn sso_due(&self, before: i64, now: DateTime<Utc>) -> Result<Vec<Identity>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT i.issuer, i.subject, i.account, i.provider, i.refresh FROM sso_identities i
+             WHERE i.refresh IS NOT NULL AND i.checked_at < ?1
+               AND EXISTS (SELECT 1 FROM tokens t WHERE t.account = i.account AND t.revoked = 0
+                           AND coalesce(t.expires_at, ?2 + 1) > ?2)
+             ORDER BY i.checked_at",
+        )?;
+        let rows = stmt.query_map(params![before, to_millis(now)], |r| {
+            Ok(Identity {
+                issuer: r.get(0)?,
+                subject: r.get(1)?,
+                account: r.get(2)?,
+                provider: r.get(3)?,
+                refresh: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The provider no longer vouches for the person: every session of the account
+    /// ends (its SSH sessions with them) and the provider's refresh token is dropped;
+    /// what they wrote stays. How many sessions ended.
+    pub fn sso_cut_off(&mut self, issuer: &str, subject: &str, account: &str) -> Result<usize> {
+        let tx = self.conn_mut().transaction()?;
+        let n = tx.execute("UPDATE tokens SET revoked = 1 WHERE account = ?1 AND revoked = 0", [account])?;
+        tx.execute(
+            "UPDATE sso_identities SET refresh = NULL, cut_off = 1 WHERE issuer = ?1 AND subject = ?2",
+            params![issuer, subject],
+        )?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    pub fn audit(&mut self, a: &Audited) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO audit (at, event, account, org, provider, address, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![a.at, a.event, a.account, a.org, a.provider, a.address, a.detail],
+        )?;
+        Ok(())
+    }
+
+    /// The newest `limit` lines of the audit, newest first.
+    pub fn audit_log(&self, limit: usize) -> Result<Vec<Audited>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT at, event, account, org, provider, address, detail FROM audit ORDER BY seq DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            Ok(Audited {
+                at: r.get(0)?,
+                event: r.get(1)?,
+                account: r.get(2)?,
+                org: r.get(3)?,
+                provider: r.get(4)?,
+                address: r.get(5)?,
+                detail: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::account_name;
+
+    #[test]
+    fn account_names_from_what_providers_say() {
+        assert_eq!(account_name("kari.nordmann@sandefjord.kommune.no"), "kari.nordmann");
+        assert_eq!(account_name("Pål Ærø Åsen"), "paal.aero.aasen");
+        assert_eq!(account_name("@@"), "bruker");
+        assert_eq!(account_name("张伟"), "bruker");
+    }
+}

@@ -1,0 +1,326 @@
+//! Single sign-on: the server is the only OpenID Connect client. A terminal (the CLI,
+//! the TUI, an SSH session) never talks to the provider; it asks the server to start
+//! a sign-in and gets a short code and an address that any browser can open (a phone
+//! will do). The browser goes through the server to the provider (authorization code
+//! with PKCE, the way every provider allows, ID-porten and Entra tenants that block
+//! the device grant included), comes back to the server's callback, and the
+//! terminal's next poll gets its session.
+//!
+//! Sign-ins under way are kept in this process's memory (ten minutes at most, a
+//! bounded number): a restart asks the person to start again.
+
+pub mod config;
+mod pages;
+pub mod provider;
+pub mod recheck;
+pub mod web;
+
+use crate::domain::roles::Role;
+use crate::sync::wire::{LoginResponse, SsoStartRequest, SsoStartResponse};
+use config::SsoConfig;
+use provider::{Begun, Person, Provider, SsoError};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// A person as a provider vouched for them, and where they belong.
+pub struct Vouched<'a> {
+    pub provider: &'a str,
+    pub org: &'a str,
+    pub issuer: &'a str,
+    pub subject: &'a str,
+    /// What to make an account name of, if the person is new.
+    pub hint: &'a str,
+    pub groups: &'a [String],
+    pub refresh: Option<&'a str>,
+}
+
+/// A person linked to an account, as the server asks their provider about them again.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub issuer: String,
+    pub subject: String,
+    pub account: String,
+    pub provider: String,
+    pub refresh: String,
+}
+
+/// One line of the server's audit: sign-ins, refusals, role changes.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Audited {
+    pub at: i64,
+    pub event: String,
+    pub account: Option<String>,
+    pub org: Option<String>,
+    pub provider: Option<String>,
+    pub address: Option<String>,
+    pub detail: String,
+}
+
+impl Audited {
+    pub fn now(event: &str, detail: impl Into<String>) -> Audited {
+        Audited {
+            at: chrono::Utc::now().timestamp_millis(),
+            event: event.into(),
+            account: None,
+            org: None,
+            provider: None,
+            address: None,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// How long a started sign-in waits for the person.
+pub const LIFETIME: Duration = Duration::from_secs(600);
+/// Sign-ins under way at most (a flood of starts cannot fill the memory).
+const MAX_UNDER_WAY: usize = 10_000;
+/// Letters of a user code: no vowels (no words), none that look alike.
+const CODE_LETTERS: &[u8] = b"BCDFGHJKLMNPQRSTVWXZ";
+
+/// The replica that asked, to be bound to the session when it opens.
+#[derive(Debug, Clone)]
+pub struct Replica {
+    pub device: String,
+    pub origin: String,
+    pub key: String,
+}
+
+/// How a sign-in under way stands, for the terminal's poll.
+#[derive(Debug, Clone)]
+pub enum Polled {
+    Waiting,
+    Done(Box<LoginResponse>),
+    Failed(String),
+}
+
+struct UnderWay {
+    poll: String,
+    provider: Option<usize>,
+    started: Instant,
+    replica: Replica,
+    begun: Option<(usize, Begun)>,
+    outcome: Option<Polled>,
+}
+
+/// What the browser is shown or sent to for a code.
+pub enum Browse {
+    /// To the provider, to sign in.
+    Provider(String),
+    /// Choose one of these (name, organisation).
+    Choose(Vec<(String, String)>),
+}
+
+pub struct Sso {
+    pub public_url: String,
+    pub recheck: Duration,
+    pub providers: Vec<Provider>,
+    under_way: Mutex<HashMap<String, UnderWay>>,
+}
+
+fn user_code() -> String {
+    let mut bytes = [0u8; 8];
+    getrandom::getrandom(&mut bytes).expect("the system's random source");
+    let letters: String =
+        bytes.iter().map(|b| CODE_LETTERS[*b as usize % CODE_LETTERS.len()] as char).collect();
+    format!("{}-{}", &letters[..4], &letters[4..])
+}
+
+/// A code as a person may type it: any case, with or without the dash or spaces.
+pub fn normal_code(typed: &str) -> String {
+    let letters: String =
+        typed.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect();
+    if letters.len() == 8 {
+        format!("{}-{}", &letters[..4], &letters[4..])
+    } else {
+        letters
+    }
+}
+
+impl Sso {
+    /// Single sign-on as configured; providers that cannot be set up are left out
+    /// with a warning each.
+    pub fn new(config: SsoConfig) -> (Sso, Vec<String>) {
+        let mut warnings = Vec::new();
+        let mut providers = Vec::new();
+        for p in config.providers {
+            let name = p.name.clone();
+            match Provider::new(p, &config.public_url) {
+                Ok(p) => providers.push(p),
+                Err(e) => warnings.push(format!("[[sso.provider]] {name}: {e}; left out")),
+            }
+        }
+        let sso = Sso {
+            public_url: config.public_url,
+            recheck: crate::domain::time::parse_interval(&config.recheck).unwrap_or(Duration::from_secs(900)),
+            providers,
+            under_way: Mutex::new(HashMap::new()),
+        };
+        (sso, warnings)
+    }
+
+    fn held(&self) -> std::sync::MutexGuard<'_, HashMap<String, UnderWay>> {
+        self.under_way.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn provider(&self, name: &str) -> Option<(usize, &Provider)> {
+        self.providers.iter().enumerate().find(|(_, p)| p.config.name == name)
+    }
+
+    /// A terminal asks to sign in: its code, the page, its poll token.
+    pub fn start(&self, req: &SsoStartRequest) -> Result<SsoStartResponse, String> {
+        let provider = match req.provider.as_str() {
+            "" if self.providers.len() == 1 => Some(0),
+            "" => None,
+            name => Some(self.provider(name).map(|(i, _)| i).ok_or_else(|| {
+                let names: Vec<&str> = self.providers.iter().map(|p| p.config.name.as_str()).collect();
+                format!("there is no identity provider '{name}' here; there are: {}", names.join(", "))
+            })?),
+        };
+        if self.providers.is_empty() {
+            return Err("this server has no identity provider that can be used".into());
+        }
+        let clean = |s: &str| -> String { s.chars().filter(|c| !c.is_control()).take(80).collect() };
+        if req.origin.is_empty() || clean(&req.origin) != req.origin {
+            return Err("the sign-in must name its replica (a plain id)".into());
+        }
+        let message = crate::keys::login_message(crate::sync::wire::SSO_USER, &req.origin, &req.key);
+        if !crate::keys::verify(&req.key, &message, &req.proof) {
+            return Err("the sign-in must carry the replica's key and its proof; update sitroom".into());
+        }
+        let mut held = self.held();
+        held.retain(|_, u| u.started.elapsed() < LIFETIME);
+        if held.len() >= MAX_UNDER_WAY {
+            return Err("too many sign-ins under way; try again in a minute".into());
+        }
+        let code = loop {
+            let c = user_code();
+            if !held.contains_key(&c) {
+                break c;
+            }
+        };
+        let poll = crate::server::secrets::new_token();
+        held.insert(
+            code.clone(),
+            UnderWay {
+                poll: crate::server::secrets::token_hash(&poll),
+                provider,
+                started: Instant::now(),
+                replica: Replica {
+                    device: clean(&req.device),
+                    origin: req.origin.clone(),
+                    key: req.key.clone(),
+                },
+                begun: None,
+                outcome: None,
+            },
+        );
+        Ok(SsoStartResponse {
+            verification_uri: format!("{}/sso", self.public_url),
+            verification_uri_complete: format!("{}/sso?code={code}", self.public_url),
+            user_code: code,
+            poll_token: poll,
+            interval: 2,
+            expires_in: LIFETIME.as_secs() as u32,
+        })
+    }
+
+    /// A browser opened the page with a code (and perhaps a chosen provider).
+    pub async fn browse(&self, code: &str, chosen: Option<&str>) -> Result<Browse, String> {
+        let code = normal_code(code);
+        let provider = {
+            let held = self.held();
+            let u = held
+                .get(&code)
+                .filter(|u| u.started.elapsed() < LIFETIME && u.outcome.is_none())
+                .ok_or("this code is not known, has been used, or is more than ten minutes old: start again from your terminal")?;
+            match chosen.and_then(|c| self.provider(c)).map(|(i, _)| i).or(u.provider) {
+                Some(i) => i,
+                None => {
+                    return Ok(Browse::Choose(
+                        self.providers
+                            .iter()
+                            .map(|p| (p.config.name.clone(), p.config.org.clone()))
+                            .collect(),
+                    ))
+                }
+            }
+        };
+        let begun = self.providers[provider].begin().await.map_err(|e| e.to_string())?;
+        let url = begun.url.clone();
+        let mut held = self.held();
+        let u = held.get_mut(&code).ok_or("this sign-in has ended: start again from your terminal")?;
+        u.begun = Some((provider, begun));
+        Ok(Browse::Provider(url))
+    }
+
+    /// The sign-in whose browser came back with `state`: its code, provider and what
+    /// was kept for the way back. Taken, so that a state is used once.
+    pub fn returned(&self, state: &str) -> Option<(String, usize, Begun, Replica)> {
+        let mut held = self.held();
+        let (code, u) = held.iter_mut().find(|(_, u)| {
+            u.outcome.is_none() && u.begun.as_ref().is_some_and(|(_, b)| constant_eq(&b.state, state))
+        })?;
+        let (provider, begun) = u.begun.take()?;
+        if u.started.elapsed() >= LIFETIME {
+            return None;
+        }
+        Some((code.clone(), provider, begun, u.replica.clone()))
+    }
+
+    /// How the sign-in with `code` ended, for its terminal.
+    pub fn ended(&self, code: &str, outcome: Polled) {
+        if let Some(u) = self.held().get_mut(code) {
+            u.outcome = Some(outcome);
+        }
+    }
+
+    /// The terminal's poll: waiting, done (the session, given once), or failed.
+    pub fn poll(&self, poll_token: &str) -> Option<Polled> {
+        let hash = crate::server::secrets::token_hash(poll_token);
+        let mut held = self.held();
+        let code = held.iter().find(|(_, u)| constant_eq(&u.poll, &hash)).map(|(c, _)| c.clone())?;
+        let u = held.get(&code)?;
+        if u.started.elapsed() >= LIFETIME && u.outcome.is_none() {
+            held.remove(&code);
+            return Some(Polled::Failed("nobody signed in within ten minutes; start again".into()));
+        }
+        match &u.outcome {
+            None => Some(Polled::Waiting),
+            Some(_) => held.remove(&code).and_then(|u| u.outcome),
+        }
+    }
+
+    /// The person a provider vouches for after the browser came back with a code.
+    pub async fn person(&self, provider: usize, code: &str, begun: &Begun) -> Result<Person, SsoError> {
+        self.providers[provider].finish(code, begun).await
+    }
+}
+
+/// Comparing secrets without telling by the time how much matched.
+fn constant_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Roles in words for the audit.
+pub fn roles_said(roles: &[Role]) -> String {
+    if roles.is_empty() {
+        "no roles".into()
+    } else {
+        roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_easy_to_read_and_type() {
+        let c = user_code();
+        assert_eq!(c.len(), 9);
+        assert!(c.chars().all(|ch| ch == '-' || CODE_LETTERS.contains(&(ch as u8))), "{c}");
+        assert_eq!(normal_code(&c.to_lowercase().replace('-', " ")), c);
+        assert_ne!(user_code(), user_code());
+    }
+}

@@ -1,0 +1,266 @@
+//! Single sign-on against a real OpenID provider (panva's certified `oidc-provider`
+//! on 127.0.0.1): `sitroom login --sso` shows a code, a browser signs in at the
+//! provider through the server, and the replica gets its session and syncs.
+
+use crate::common::oidc::{free_port, Browser, Provider, SECRET};
+use crate::common::server::Server;
+use crate::common::Home;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+
+const ORG: &str = "Sandefjord kommune";
+
+struct Setup {
+    provider: Provider,
+    server: Server,
+    _dir: tempfile::TempDir,
+}
+
+/// A provider with Kari (in the log-keepers' group) and Ola (in no group that gives
+/// a role), a server whose config sets it up for the organisation.
+fn setup() -> Setup {
+    setup_with(&[], "15m")
+}
+
+/// As [`setup`], with extra `serve` flags and the server's interval between checks
+/// with the provider.
+fn setup_with(flags: &[&str], recheck: &str) -> Setup {
+    let port = free_port();
+    let public = format!("http://127.0.0.1:{port}");
+    let provider = Provider::start(
+        &format!("{public}/sso/callback"),
+        &[
+            ("kari-7f3a", "Kari Nordmann", "kari.nordmann@sandefjord.kommune.no", &["stab-logg"]),
+            ("ola-19c2", "Ola Ås", "ola.aas@sandefjord.kommune.no", &["alle-ansatte"]),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("serve.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[sso]\npublic_url = \"{public}\"\nrecheck = \"{recheck}\"\n\n[[sso.provider]]\nname = \"kommunen\"\norg = \"{ORG}\"\n\
+             issuer = \"{}\"\nclient_id = \"sitroom\"\nclient_secret = \"{SECRET}\"\n\
+             scopes = [\"openid\", \"profile\", \"email\", \"groups\", \"offline_access\"]\n",
+            provider.issuer
+        ),
+    )
+    .unwrap();
+    let mut args = vec!["--config", config.to_str().unwrap()];
+    args.extend_from_slice(flags);
+    let server = Server::start_listen(&format!("127.0.0.1:{port}"), &args);
+    server.add_org(ORG);
+    let out = server.admin(&["sso", "map", "--org", ORG, "stab-logg", "loggfører"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    Setup { provider, server, _dir: dir }
+}
+
+/// `sitroom login --sso` started: the process (its standard error read up to the
+/// address, the rest kept in `said` when it ends), the address, the code.
+fn start_login(home: &Home, server: &Server) -> (Login, String, String) {
+    let mut child = home
+        .cmd()
+        .args(["login", "--server", &server.url, "--sso"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let (mut page, mut code) = (String::new(), String::new());
+    let mut said = String::new();
+    while page.is_empty() {
+        let mut line = String::new();
+        assert!(err.read_line(&mut line).unwrap() > 0, "login --sso ended saying: {said}");
+        said.push_str(&line);
+        let line = line.trim();
+        if let Some(i) = line.find("/sso?code=") {
+            page = line[line[..i].rfind(' ').map_or(0, |s| s + 1)..].to_string();
+            code = line[i + "/sso?code=".len()..].to_string();
+        }
+    }
+    let rest = std::thread::spawn(move || {
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut err, &mut rest).ok();
+        rest
+    });
+    (Login { child, rest }, page, code)
+}
+
+struct Login {
+    child: Child,
+    rest: std::thread::JoinHandle<String>,
+}
+
+impl Login {
+    /// Wait for it to end: whether it succeeded, its output and its standard error.
+    fn wait(self) -> (bool, String, String) {
+        let out = self.child.wait_with_output().unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), self.rest.join().unwrap())
+    }
+}
+
+/// A person signs in at the provider from the page, as `who`.
+fn sign_in(browser: &mut Browser, page: &str, who: &str) -> crate::common::oidc::Page {
+    let form = browser.open(page);
+    assert!(form.body.contains("<form"), "the provider's sign-in page: {} {}", form.status, form.body);
+    browser.submit(&form, &[("login", who)])
+}
+
+#[test]
+fn a_person_signs_in_through_the_provider_and_their_entries_sync() {
+    let s = setup();
+    let home = Home::new();
+    let (child, page, code) = start_login(&home, &s.server);
+    assert_eq!(code.len(), 9, "a code of eight letters: {code}");
+
+    let mut browser = Browser::new();
+    let done = sign_in(&mut browser, &page, "kari-7f3a");
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(done.body.contains("kari.nordmann") && done.body.contains(ORG), "{}", done.body);
+
+    let (ok, said, err) = child.wait();
+    assert!(ok, "{said}{err}");
+    assert!(said.contains("kari.nordmann") && said.contains("loggfører"), "the role from her group: {said}");
+
+    // The account was made just in time, in the provider's organisation, with the
+    // role its group gives; and it was audited.
+    let users = String::from_utf8_lossy(&s.server.admin(&["user", "list"]).stdout).to_string();
+    assert!(users.contains("kari.nordmann") && users.contains(ORG), "{users}");
+    let audit = String::from_utf8_lossy(&s.server.admin(&["audit"]).stdout).to_string();
+    assert!(
+        audit.contains("signed-in") && audit.contains("account-made") && audit.contains("kommunen"),
+        "{audit}"
+    );
+
+    // Her replica writes and syncs like any other: the crisis leader (signed in with
+    // a password) opens the incident, she logs in it, he sees her entry.
+    s.server.add_user("ola-vakt", ORG, &["kriseledelse"]);
+    let colleague = Home::new();
+    colleague.login(&s.server.url, "ola-vakt");
+    colleague.ok(&["incident", "new", "--title", "Flom i Numedalslågen", "--type", "flom"]);
+    colleague.ok(&["sync"]);
+    home.ok(&["sync"]);
+    home.ok(&["log", "add", "Kari: Brannvesenet melder at Fv 40 er stengt ved Hvarnes"]);
+    home.ok(&["sync"]);
+    colleague.ok(&["sync"]);
+    let texts: Vec<String> =
+        colleague.entries().iter().map(|e| e["text"].as_str().unwrap_or("").to_string()).collect();
+    assert!(texts.iter().any(|t| t.contains("Fv 40 er stengt")), "{texts:?}");
+
+    // The code is used up: the page refuses it now.
+    let again = browser.open(&page);
+    assert_eq!(again.status, 400, "{}", again.body);
+}
+
+#[test]
+fn a_group_that_gives_no_role_gives_an_account_without_roles_and_a_cancelled_sign_in_is_refused() {
+    let s = setup();
+    // Ola's group gives nothing: he gets an account, but no role.
+    let home = Home::new();
+    let (child, page, _) = start_login(&home, &s.server);
+    let mut browser = Browser::new();
+    let done = sign_in(&mut browser, &page, "ola-19c2");
+    assert_eq!(done.status, 200, "{}", done.body);
+    let (ok, _, err) = child.wait();
+    assert!(ok, "{err}");
+    let users = String::from_utf8_lossy(&s.server.admin(&["user", "list", "--json"]).stdout).to_string();
+    let list: serde_json::Value = serde_json::from_str(&users).unwrap();
+    let ola = list.as_array().unwrap().iter().find(|u| u["name"] == "ola.aas").expect("ola's account");
+    assert_eq!(ola["roles"].as_array().unwrap().len(), 0, "{ola}");
+
+    // Someone unknown at the provider: the provider refuses, and so does the server;
+    // the terminal says why.
+    let other = Home::new();
+    let (child, page, _) = start_login(&other, &s.server);
+    let mut browser = Browser::new();
+    let refused = sign_in(&mut browser, &page, "ukjent");
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(refused.body.contains("access_denied"), "{}", refused.body);
+    let (ok, _, err) = child.wait();
+    assert!(!ok);
+    assert!(err.contains("access_denied"), "{err}");
+    let audit = String::from_utf8_lossy(&s.server.admin(&["audit"]).stdout).to_string();
+    assert!(audit.contains("refused"), "{audit}");
+    drop(s.provider);
+}
+
+/// Kari signed in through the provider (her replica in `home`), the server checking
+/// with the provider every two seconds.
+fn kari_signed_in(s: &Setup, home: &Home) {
+    let (child, page, _) = start_login(home, &s.server);
+    let done = sign_in(&mut Browser::new(), &page, "kari-7f3a");
+    assert_eq!(done.status, 200, "{}", done.body);
+    let (ok, _, err) = child.wait();
+    assert!(ok, "{err}");
+}
+
+fn roles_of(server: &Server, name: &str) -> Vec<String> {
+    let users = String::from_utf8_lossy(&server.admin(&["user", "list", "--json"]).stdout).to_string();
+    let list: serde_json::Value = serde_json::from_str(&users).unwrap();
+    let user = list.as_array().unwrap().iter().find(|u| u["name"] == name).expect("the account").clone();
+    user["roles"].as_array().unwrap().iter().map(|r| r.as_str().unwrap().to_string()).collect()
+}
+
+fn within<T>(secs: u64, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(t) = check() {
+            return t;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(secs),
+            "{what} did not happen within {secs} s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn roles_follow_the_providers_groups_and_a_person_disabled_there_loses_access_ssh_included() {
+    let s = setup_with(&["--ssh", "127.0.0.1:0"], "2s");
+    let home = Home::new();
+    kari_signed_in(&s, &home);
+    assert_eq!(roles_of(&s.server, "kari.nordmann"), ["loggfører"]);
+
+    // Moved out of the group at the provider: the role goes at the server's next check.
+    s.provider.change("kari-7f3a", serde_json::json!({"groups": ["alle-ansatte"]}));
+    within(20, "the role going", || roles_of(&s.server, "kari.nordmann").is_empty().then_some(()));
+    let audit = String::from_utf8_lossy(&s.server.admin(&["audit"]).stdout).to_string();
+    assert!(audit.contains("roles-changed") && audit.contains("loggfører → no roles"), "{audit}");
+    s.provider.change("kari-7f3a", serde_json::json!({"groups": ["stab-logg"]}));
+    within(20, "the role coming back", || {
+        (roles_of(&s.server, "kari.nordmann") == ["loggfører"]).then_some(())
+    });
+
+    // Her SSH session is open when she is disabled at the provider.
+    let key = sitroom::server::ssh_keys::new_host_key();
+    let key = sitroom::server::ssh_keys::host_key(&key).unwrap();
+    let pubfile = home.path().join("id.pub");
+    std::fs::write(&pubfile, key.public_key().to_openssh().unwrap()).unwrap();
+    let out = s.server.admin(&["user", "key", "add", "kari.nordmann", "--file", pubfile.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let addr = format!("127.0.0.1:{}", s.server.ssh_port.unwrap());
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let nb = [("SITROOM_LANG", "nb")];
+    let t =
+        rt.block_on(crate::common::ssh_client::connect(&addr, "kari.nordmann", &key, 100, 30, &nb)).unwrap();
+    rt.block_on(t.wait_for("sitroom"));
+    home.ok(&["sync"]);
+
+    s.provider.change("kari-7f3a", serde_json::json!({"disabled": true}));
+    within(20, "the SSH session ending", || t.closed.load(std::sync::atomic::Ordering::SeqCst).then_some(()));
+    // Her replica's session ended too, and no key or new session lets her back in.
+    let (_, err) = home.fails(&["sync"]);
+    assert!(err.contains("sitroom login"), "{err}");
+    assert!(
+        rt.block_on(crate::common::ssh_client::connect(&addr, "kari.nordmann", &key, 100, 30, &nb)).is_err(),
+        "her key no longer opens a session"
+    );
+    let audit = String::from_utf8_lossy(&s.server.admin(&["audit"]).stdout).to_string();
+    assert!(audit.contains("cut-off"), "{audit}");
+
+    // Enabled again at the provider, she signs in through it and is back.
+    s.provider.change("kari-7f3a", serde_json::json!({"disabled": false}));
+    kari_signed_in(&s, &home);
+    home.ok(&["sync"]);
+}
