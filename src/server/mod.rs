@@ -166,6 +166,8 @@ pub trait ServerStore: Send + Sync + 'static {
     /// The provider no longer vouches for the person: every session of the account
     /// ends (SSH included); what they wrote stays. How many sessions ended.
     fn sso_cut_off(&self, who: &sso::Identity) -> Result<usize>;
+    /// The account as it may sign in now (not disabled, not cut off by its provider).
+    fn account_principal(&self, name: &str) -> Result<Option<Principal>>;
     fn audit(&self, a: &sso::Audited) -> Result<()>;
     /// The newest `limit` lines of the audit, newest first.
     fn audit_log(&self, limit: usize) -> Result<Vec<sso::Audited>>;

@@ -6,6 +6,7 @@ use super::session::{self, Asked};
 use super::terminal::{self, Socket};
 use super::{Ctx, Full, SigningIn};
 use crate::i18n::Lang;
+use crate::server::sso::Polled;
 use crate::server::{Offload, Principal};
 use crate::tui::event_loop::Incoming;
 use russh::keys::PublicKey;
@@ -35,6 +36,9 @@ pub struct Conn {
     /// `SITROOM_LANG` sent: it wins over the account's setting; `LANG` does not.
     chosen_lang: Option<Lang>,
     input: Option<SyncSender<Incoming>>,
+    /// A sign-in through the organisation's identity provider, offered beside the
+    /// password: (code, poll token, page).
+    sso: Option<(String, String, String)>,
 }
 
 impl Drop for Conn {
@@ -58,6 +62,7 @@ impl Conn {
             asked: Asked::default(),
             chosen_lang: None,
             input: None,
+            sso: None,
         }
     }
 
@@ -103,6 +108,76 @@ impl Conn {
             Err(e) => {
                 tracing::warn!(user, %addr, error = %e, "ssh: password refused");
                 Auth::reject()
+            }
+        }
+    }
+
+    /// The keyboard-interactive question: the password, or (where the server has single
+    /// sign-on) Enter once signed in through the page it shows.
+    fn ask(&mut self, user: &str, note: Option<&str>) -> Auth {
+        let user = crate::text::safe(user).into_owned();
+        if self.sso.is_none() {
+            self.sso = self.ctx.serving.sso.as_ref().and_then(|sso| sso.start_for_ssh().ok());
+        }
+        // All of it in the prompt: clients show the prompt always, the instructions
+        // only sometimes (OpenSSH not below LogLevel INFO).
+        let mut prompt = String::new();
+        if let Some(note) = note {
+            prompt.push_str(note);
+            prompt.push('\n');
+        }
+        match &self.sso {
+            Some((code, _, page)) => prompt.push_str(&format!(
+                "Logg inn med organisasjonen din: åpne {page} (kode {code}) på en hvilken som helst enhet.\n\
+                 Sign in with your organisation: open {page} (code {code}) on any device.\n\
+                 Passord, eller Enter etter innlogging / password, or Enter once signed in ({user}): "
+            )),
+            None => prompt.push_str(&format!("Passord / password ({user}): ")),
+        }
+        Auth::Partial {
+            name: "sitroom".into(),
+            instructions: "".into(),
+            prompts: vec![(prompt.into(), false)].into(),
+        }
+    }
+
+    /// The person pressed Enter after signing in through the page: whom the provider
+    /// vouched for, if that is who connected (or they connected as `sso`).
+    async fn signed_in_elsewhere(&mut self, user: &str) -> Auth {
+        let (Some(sso), Some((_, poll, _))) = (self.ctx.serving.sso.as_ref(), self.sso.clone()) else {
+            return Auth::reject();
+        };
+        match sso.poll(&poll) {
+            Some(Polled::Person(name)) if name == user || user == crate::sync::wire::SSO_USER => {
+                let store = self.ctx.serving.store.clone();
+                match Offload::Blocking.run(move || store.account_principal(&name)).await {
+                    Ok(Some(who)) => self.accept(who, "keyboard-interactive (single sign-on)"),
+                    _ => Auth::reject(),
+                }
+            }
+            Some(Polled::Person(name)) => {
+                tracing::warn!(user, signed_in = %name, addr = %self.peer, "ssh: signed in through the provider as someone else");
+                self.sso = None;
+                let note = format!(
+                    "Du logget inn som {name}, men koblet til som {user}. / You signed in as {name} but connected as {user}.",
+                    name = crate::text::safe(&name),
+                    user = crate::text::safe(user)
+                );
+                self.ask(user, Some(&note))
+            }
+            Some(Polled::Waiting) => self.ask(user, Some("Ikke logget inn ennå. / Not signed in yet.")),
+            Some(Polled::Failed(why)) => {
+                self.sso = None;
+                let note =
+                    format!("Innloggingen ble avvist / the sign-in was refused: {}", crate::text::safe(&why));
+                self.ask(user, Some(&note))
+            }
+            Some(Polled::Done(_)) | None => {
+                self.sso = None;
+                self.ask(
+                    user,
+                    Some("Innloggingen gikk ut; her er en ny. / The sign-in expired; here is a new one."),
+                )
             }
         }
     }
@@ -238,16 +313,13 @@ impl russh::server::Handler for Conn {
         _submethods: &str,
         response: Option<Response<'a>>,
     ) -> Result<Auth, Self::Error> {
-        let Some(mut response) = response else {
-            let prompt = format!("Passord / password ({}): ", crate::text::safe(user));
-            return Ok(Auth::Partial {
-                name: "sitroom".into(),
-                instructions: "".into(),
-                prompts: vec![(prompt.into(), false)].into(),
-            });
-        };
+        let Some(mut response) = response else { return Ok(self.ask(user, None)) };
         let password = response.next().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
-        Ok(self.password(user, &password).await)
+        if !password.is_empty() || self.sso.is_none() {
+            return Ok(self.password(user, &password).await);
+        }
+        // Enter alone: signed in in the browser, or not yet.
+        Ok(self.signed_in_elsewhere(user).await)
     }
 
     async fn channel_open_session(

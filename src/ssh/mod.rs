@@ -63,6 +63,8 @@ const SIGNING_IN_PER_ADDRESS: usize = 8;
 const SIGNING_IN: usize = 256;
 /// Time to sign in before the connection is closed.
 const GRACE: Duration = Duration::from_secs(60);
+/// With single sign-on, time to open a page on another device and sign in there.
+const GRACE_SSO: Duration = Duration::from_secs(300);
 /// Every refusal takes this long (russh waits it out), so guessing is slow and the
 /// answer's timing tells nothing.
 const REJECTION: Duration = Duration::from_secs(1);
@@ -222,6 +224,7 @@ pub async fn serve(
         let handler = handler::Conn::new(ctx.clone(), peer, place, socket);
         let signed_in = handler.signed_in_flag();
         let config = config.clone();
+        let sso = ctx.serving.sso.is_some();
         tokio::spawn(async move {
             let running = match russh::server::run_stream(config, stream, handler).await {
                 Ok(r) => r,
@@ -231,8 +234,9 @@ pub async fn serve(
                 }
             };
             tokio::pin!(running);
+            let grace_for = if sso { GRACE_SSO } else { GRACE };
             let grace = async {
-                tokio::time::sleep(GRACE).await;
+                tokio::time::sleep(grace_for).await;
                 if signed_in.load(Ordering::Acquire) {
                     std::future::pending::<()>().await;
                 }
@@ -241,7 +245,7 @@ pub async fn serve(
                 ended = &mut running => if let Err(e) = ended {
                     tracing::debug!(%peer, error = %e, "ssh: connection ended");
                 },
-                _ = grace => tracing::info!(%peer, "ssh: not signed in within {} s; closed", GRACE.as_secs()),
+                _ = grace => tracing::info!(%peer, "ssh: not signed in within {} s; closed", grace_for.as_secs()),
             }
         });
     }

@@ -22,9 +22,13 @@ fn setup() -> Setup {
     setup_with(&[], "15m")
 }
 
-/// As [`setup`], with extra `serve` flags and the server's interval between checks
-/// with the provider.
 fn setup_with(flags: &[&str], recheck: &str) -> Setup {
+    setup_more(flags, recheck, |_| String::new())
+}
+
+/// As [`setup`], with extra `serve` flags, the server's interval between checks with
+/// the provider, and more of the config (given the provider's issuer).
+fn setup_more(flags: &[&str], recheck: &str, more: impl Fn(&str) -> String) -> Setup {
     let port = free_port();
     let public = format!("http://127.0.0.1:{port}");
     let provider = Provider::start(
@@ -43,7 +47,7 @@ fn setup_with(flags: &[&str], recheck: &str) -> Setup {
              issuer = \"{}\"\nclient_id = \"sitroom\"\nclient_secret = \"{SECRET}\"\n\
              scopes = [\"openid\", \"profile\", \"email\", \"groups\", \"offline_access\"]\n",
             provider.issuer
-        ),
+        ) + &more(&provider.issuer),
     )
     .unwrap();
     let mut args = vec!["--config", config.to_str().unwrap()];
@@ -263,4 +267,146 @@ fn roles_follow_the_providers_groups_and_a_person_disabled_there_loses_access_ss
     s.provider.change("kari-7f3a", serde_json::json!({"disabled": false}));
     kari_signed_in(&s, &home);
     home.ok(&["sync"]);
+}
+
+/// Id tokens that do not hold up are refused, each with its reason, on the page and in
+/// the terminal; no account is made from them.
+#[test]
+fn forged_expired_misaddressed_and_replayed_id_tokens_are_refused_with_their_reason() {
+    let s = setup();
+    for (mode, reason) in
+        [("forged", "signature"), ("expired", "expired"), ("audience", "audience"), ("nonce", "nonce")]
+    {
+        s.provider.tamper(mode);
+        let home = Home::new();
+        let (child, page, _) = start_login(&home, &s.server);
+        let refused = sign_in(&mut Browser::new(), &page, "kari-7f3a");
+        assert_eq!(refused.status, 403, "{mode}: {}", refused.body);
+        assert!(refused.body.to_lowercase().contains(reason), "{mode}: {}", refused.body);
+        let (ok, _, err) = child.wait();
+        assert!(!ok, "{mode}: signed in");
+        assert!(err.to_lowercase().contains(reason), "{mode}: {err}");
+    }
+    let users = String::from_utf8_lossy(&s.server.admin(&["user", "list"]).stdout).to_string();
+    assert!(!users.contains("kari.nordmann"), "no account from a spoilt token: {users}");
+    let audit = String::from_utf8_lossy(&s.server.admin(&["audit"]).stdout).to_string();
+    assert_eq!(audit.matches("refused").count(), 4, "{audit}");
+    // As issued, the same person gets in.
+    s.provider.tamper("none");
+    kari_signed_in(&s, &Home::new());
+}
+
+/// One identity provider for two organisations (a tenant shared by a municipal IT
+/// cooperation): a person's account belongs to the organisation they first signed in
+/// to, and the other organisation's entry to the same provider does not open it.
+#[test]
+fn a_provider_entry_of_another_organisation_does_not_open_the_account() {
+    let s = setup_more(&[], "15m", |issuer| {
+        format!(
+            "\n[[sso.provider]]\nname = \"nabo\"\norg = \"Larvik kommune\"\nissuer = \"{issuer}\"\n\
+             client_id = \"sitroom\"\nclient_secret = \"{SECRET}\"\n\
+             scopes = [\"openid\", \"profile\", \"email\", \"groups\", \"offline_access\"]\n"
+        )
+    });
+    s.server.add_org("Larvik kommune");
+    let home = Home::new();
+    let login = |provider: &str| {
+        let mut child = home
+            .cmd()
+            .args(["login", "--server", &s.server.url, "--sso", "--provider", provider])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut err = BufReader::new(child.stderr.take().unwrap());
+        let mut page = String::new();
+        while page.is_empty() {
+            let mut line = String::new();
+            assert!(err.read_line(&mut line).unwrap() > 0);
+            if let Some(i) = line.find("http") {
+                if line.contains("/sso?code=") {
+                    page = line[i..].trim().to_string();
+                }
+            }
+        }
+        let done = sign_in(&mut Browser::new(), &page, "kari-7f3a");
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+        (done, child.wait().unwrap().success(), rest)
+    };
+    let (done, ok, _) = login("kommunen");
+    assert!(ok && done.body.contains(ORG), "{}", done.body);
+    let (refused, ok, err) = login("nabo");
+    assert!(!ok);
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(err.contains("belongs to Sandefjord kommune, not to Larvik kommune"), "{err}");
+}
+
+/// The provider down: single sign-on says why it cannot, and a break-glass
+/// administrator with a password signs in as always.
+#[test]
+fn with_the_provider_down_sso_says_why_and_a_password_still_works() {
+    let Setup { provider, server, _dir } = setup();
+    drop(provider);
+    let home = Home::new();
+    let (child, page, _) = start_login(&home, &server);
+    let page = Browser::new().open(&page);
+    assert_eq!(page.status, 400, "{}", page.body);
+    assert!(page.body.contains("cannot be reached"), "{}", page.body);
+    let (ok, _, err) = child.wait();
+    assert!(!ok);
+    assert!(err.contains("identity provider cannot be reached"), "{err}");
+
+    server.add_user("beredskap-admin", ORG, &["administrator"]);
+    let admin = Home::new();
+    admin.login(&server.url, "beredskap-admin");
+    admin.ok(&["sync"]);
+}
+
+/// Over SSH from a borrowed machine: no key, no sitroom password; the session shows
+/// the page and its code, the person signs in there on their phone, presses Enter,
+/// and is in their own TUI. Someone else's sign-in does not open it.
+#[test]
+fn an_ssh_session_signs_in_through_the_provider() {
+    let s = setup_with(&["--ssh", "127.0.0.1:0"], "15m");
+    // Kari's account exists from an earlier sign-in.
+    kari_signed_in(&s, &Home::new());
+    let dir = tempfile::tempdir().unwrap();
+    let args = crate::common::ssh_args(
+        s.server.ssh_port.unwrap(),
+        &dir.path().join("known_hosts"),
+        "kari.nordmann",
+        None,
+    );
+    let t = crate::common::tmux::Tmux::new();
+    t.run(&format!("ssh {}; sleep 30", args.join(" ")));
+    let shown = t.wait_for("Enter etter innlogging");
+    // (From the English line: the first line of a prompt carries ssh's own prefix
+    // and wraps in the middle of the address.)
+    let start = shown
+        .find("open http://")
+        .map(|i| i + "open ".len())
+        .unwrap_or_else(|| panic!("the page to open: {shown}"));
+    let page: String = shown[start..].chars().take_while(|c| !c.is_whitespace() && *c != ')').collect();
+    assert!(page.contains("/sso?code="), "{shown}");
+
+    // Enter before signing in: not yet, asked again.
+    t.keys(&["Enter"]);
+    t.wait_for("Not signed in yet");
+    // Someone else signs in with the code: not Kari's session.
+    let done = sign_in(&mut Browser::new(), &page, "ola-19c2");
+    assert_eq!(done.status, 200, "{}", done.body);
+    t.keys(&["Enter"]);
+    let shown = t.wait_for("but connected as kari.nordmann");
+    // The new page the session offers, for Kari herself.
+    let again = shown.rfind("http://").unwrap();
+    let page2: String = shown[again..].chars().take_while(|c| !c.is_whitespace() && *c != ')').collect();
+    assert_ne!(page2, page, "a new sign-in");
+    let done = sign_in(&mut Browser::new(), &page2, "kari-7f3a");
+    assert_eq!(done.status, 200, "{}", done.body);
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("Venter på organisasjonens hendelser");
+    assert!(screen.contains("kari.nordmann"), "{screen}");
+    let audit = String::from_utf8_lossy(&s.server.admin(&["audit"]).stdout).to_string();
+    assert!(audit.contains("single sign-on for SSH"), "{audit}");
 }

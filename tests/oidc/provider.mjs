@@ -10,10 +10,15 @@
 // - a sign-in page at /interaction/:uid that a test fills in (field `login`: the
 //   user's sub), consent given at once;
 // - POST /test/users/:sub with JSON { groups?, disabled? }: change a person at the
-//   provider (moved to another group, disabled), as an administrator would.
+//   provider (moved to another group, disabled), as an administrator would;
+// - POST /test/tamper with JSON { mode }: the id tokens the token endpoint hands out
+//   from now on are spoilt, as an attacker or a broken provider would send them:
+//   "forged" (signed with another key), "expired", "audience" (for another client),
+//   "nonce" (another sign-in's), or "none" (as issued).
 import fs from 'node:fs';
 import http from 'node:http';
 import Provider from 'oidc-provider';
+import { SignJWT, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
 
 const config = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const users = config.users;
@@ -31,6 +36,24 @@ function readBody(req) {
   });
 }
 
+// The provider's signing key, and a stranger's for forgeries.
+const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+const signing = { ...(await exportJWK(privateKey)), kid: 'test-key-1', alg: 'RS256', use: 'sig' };
+const stranger = (await generateKeyPair('RS256', { extractable: true })).privateKey;
+let tamper = 'none';
+
+async function spoil(idToken) {
+  const claims = decodeJwt(idToken);
+  const { kid } = decodeProtectedHeader(idToken);
+  const now = Math.floor(Date.now() / 1000);
+  let key = privateKey;
+  if (tamper === 'forged') key = stranger;
+  if (tamper === 'expired') { claims.iat = now - 7200; claims.exp = now - 3600; }
+  if (tamper === 'audience') claims.aud = 'andre';
+  if (tamper === 'nonce') claims.nonce = 'en-annen-innlogging';
+  return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid }).sign(key);
+}
+
 const server = http.createServer();
 server.listen(0, '127.0.0.1', () => {
   const { port } = server.address();
@@ -42,6 +65,7 @@ server.listen(0, '127.0.0.1', () => {
       token_endpoint_auth_method: 'client_secret_basic',
       ...c,
     })),
+    jwks: { keys: [signing] },
     claims: { openid: ['sub'], profile: ['name'], email: ['email'], groups: ['groups'] },
     scopes: ['openid', 'offline_access', 'profile', 'email', 'groups'],
     features: {
@@ -84,6 +108,12 @@ server.listen(0, '127.0.0.1', () => {
     },
   });
   provider.proxy = false;
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.path === '/token' && tamper !== 'none' && ctx.body && ctx.body.id_token) {
+      ctx.body = { ...ctx.body, id_token: await spoil(ctx.body.id_token) };
+    }
+  });
   const callback = provider.callback();
 
   server.on('request', async (req, res) => {
@@ -96,6 +126,12 @@ server.listen(0, '127.0.0.1', () => {
         users[sub] = { ...(users[sub] || {}), ...change };
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(users[sub]));
+        return;
+      }
+      if (url.pathname === '/test/tamper' && req.method === 'POST') {
+        tamper = JSON.parse((await readBody(req)) || '{}').mode || 'none';
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ tamper }));
         return;
       }
       const interaction = url.pathname.match(/^\/interaction\/([^/]+)(\/login)?$/);

@@ -513,6 +513,14 @@ impl ServerStore for SqliteServer {
         Ok(self.store().sso_cut_off(&who.issuer, &who.subject, &who.account)?)
     }
 
+    fn account_principal(&self, name: &str) -> Result<Option<Principal>> {
+        let store = self.store();
+        if store.sso_cut(name)? {
+            return Ok(None);
+        }
+        Ok(store.account(name)?.filter(|a| !a.disabled).map(|a| principal(a, String::new(), String::new())))
+    }
+
     fn audit(&self, a: &crate::server::sso::Audited) -> Result<()> {
         Ok(self.store().audit(a)?)
     }

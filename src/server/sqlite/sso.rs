@@ -65,11 +65,7 @@ impl ServerFile {
     /// one made now in the provider's organisation. Roles are what their groups give
     /// (read anew at every sign-in). Also: the roles before, for the audit.
     /// (The inner error is a refusal: the account is another organisation's.)
-    pub fn sso_account(
-        &mut self,
-        v: &Vouched<'_>,
-        now: DateTime<Utc>,
-    ) -> Result<Result<Signed, String>> {
+    pub fn sso_account(&mut self, v: &Vouched<'_>, now: DateTime<Utc>) -> Result<Result<Signed, String>> {
         let org_id: String = self
             .conn()
             .query_row("SELECT id FROM orgs WHERE name = ?1", [v.org], |r| r.get(0))

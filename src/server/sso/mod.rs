@@ -90,7 +90,11 @@ pub struct Replica {
 #[derive(Debug, Clone)]
 pub enum Polled {
     Waiting,
+    /// A replica's session opened.
     Done(Box<LoginResponse>),
+    /// The account the provider vouched for (an SSH connection's sign-in: the SSH
+    /// door opens its own replica).
+    Person(String),
     Failed(String),
 }
 
@@ -98,7 +102,8 @@ struct UnderWay {
     poll: String,
     provider: Option<usize>,
     started: Instant,
-    replica: Replica,
+    /// The replica to open a session for; none for an SSH connection.
+    replica: Option<Replica>,
     begun: Option<(usize, Begun)>,
     outcome: Option<Polled>,
 }
@@ -188,6 +193,37 @@ impl Sso {
         if !crate::keys::verify(&req.key, &message, &req.proof) {
             return Err("the sign-in must carry the replica's key and its proof; update sitroom".into());
         }
+        let replica =
+            Replica { device: clean(&req.device), origin: req.origin.clone(), key: req.key.clone() };
+        let (code, poll) = self.under_way(provider, Some(replica))?;
+        Ok(SsoStartResponse {
+            verification_uri: format!("{}/sso", self.public_url),
+            verification_uri_complete: format!("{}/sso?code={code}", self.public_url),
+            user_code: code,
+            poll_token: poll,
+            interval: 2,
+            expires_in: LIFETIME.as_secs() as u32,
+        })
+    }
+
+    /// An SSH connection's sign-in: its code, its poll token, and the page (with the
+    /// code) to open.
+    pub fn start_for_ssh(&self) -> Result<(String, String, String), String> {
+        if self.providers.is_empty() {
+            return Err("this server has no identity provider that can be used".into());
+        }
+        let provider = (self.providers.len() == 1).then_some(0);
+        let (code, poll) = self.under_way(provider, None)?;
+        let page = format!("{}/sso?code={code}", self.public_url);
+        Ok((code, poll, page))
+    }
+
+    /// A sign-in under way, kept: its code and poll token.
+    fn under_way(
+        &self,
+        provider: Option<usize>,
+        replica: Option<Replica>,
+    ) -> Result<(String, String), String> {
         let mut held = self.held();
         held.retain(|_, u| u.started.elapsed() < LIFETIME);
         if held.len() >= MAX_UNDER_WAY {
@@ -206,23 +242,12 @@ impl Sso {
                 poll: crate::server::secrets::token_hash(&poll),
                 provider,
                 started: Instant::now(),
-                replica: Replica {
-                    device: clean(&req.device),
-                    origin: req.origin.clone(),
-                    key: req.key.clone(),
-                },
+                replica,
                 begun: None,
                 outcome: None,
             },
         );
-        Ok(SsoStartResponse {
-            verification_uri: format!("{}/sso", self.public_url),
-            verification_uri_complete: format!("{}/sso?code={code}", self.public_url),
-            user_code: code,
-            poll_token: poll,
-            interval: 2,
-            expires_in: LIFETIME.as_secs() as u32,
-        })
+        Ok((code, poll))
     }
 
     /// A browser opened the page with a code (and perhaps a chosen provider).
@@ -246,7 +271,15 @@ impl Sso {
                 }
             }
         };
-        let begun = self.providers[provider].begin().await.map_err(|e| e.to_string())?;
+        let begun = match self.providers[provider].begin().await {
+            Ok(b) => b,
+            Err(e) => {
+                // The terminal hears why too, rather than waiting ten minutes.
+                let why = e.to_string();
+                self.ended(&code, Polled::Failed(why.clone()));
+                return Err(why);
+            }
+        };
         let url = begun.url.clone();
         let mut held = self.held();
         let u = held.get_mut(&code).ok_or("this sign-in has ended: start again from your terminal")?;
@@ -256,7 +289,7 @@ impl Sso {
 
     /// The sign-in whose browser came back with `state`: its code, provider and what
     /// was kept for the way back. Taken, so that a state is used once.
-    pub fn returned(&self, state: &str) -> Option<(String, usize, Begun, Replica)> {
+    pub fn returned(&self, state: &str) -> Option<(String, usize, Begun, Option<Replica>)> {
         let mut held = self.held();
         let (code, u) = held.iter_mut().find(|(_, u)| {
             u.outcome.is_none() && u.begun.as_ref().is_some_and(|(_, b)| constant_eq(&b.state, state))

@@ -51,6 +51,11 @@ pub async fn poll(State(serving): State<Arc<Serving>>, body: Bytes) -> Result<Re
             Ok((StatusCode::ACCEPTED, axum::Json(serde_json::json!({"pending": true}))).into_response())
         }
         Some(Polled::Done(login)) => Ok(axum::Json(*login).into_response()),
+        // (Only an SSH connection's sign-in ends so, and its poll token never leaves
+        // the server.)
+        Some(Polled::Person(_)) => {
+            Err(ServerError::NotFound("no sign-in under way with this poll token".into()))
+        }
         Some(Polled::Failed(why)) => Err(ServerError::Unauthorized(why)),
     }
 }
@@ -150,6 +155,8 @@ pub async fn callback(
             refresh: person.refresh.as_deref(),
         };
         let (who, before) = store.sso_account(&vouched)?;
+        // An SSH connection's sign-in: the door opens its own replica for the account.
+        let Some(replica) = replica else { return Ok::<_, ServerError>((who, None, before, person.groups)) };
         let (token, expires_at) =
             store.open_replica(&who.name, &replica.device, &replica.origin, &replica.key)?;
         let login = LoginResponse {
@@ -162,18 +169,18 @@ pub async fn callback(
             superadmin: who.superadmin,
             expires_at,
         };
-        Ok::<_, ServerError>((login, before, person.groups))
+        Ok((who, Some(login), before, person.groups))
     })
     .await;
-    let (login, before, groups) = match opened {
+    let (who, login, before, groups) = match opened {
         Ok(Ok(done)) => done,
         Ok(Err(e)) => return refuse(e.to_string()),
         Err(e) => return refuse(format!("a worker stopped: {e}")),
     };
-    tracing::info!(user = %login.user, org = %login.org, provider = %name, "signed in through single sign-on");
+    tracing::info!(user = %who.name, org = %who.org, provider = %name, "signed in through single sign-on");
     let line = |event: &str, detail: String| Audited {
-        account: Some(login.user.clone()),
-        org: Some(login.org.clone()),
+        account: Some(who.name.clone()),
+        org: Some(who.org.clone()),
         provider: Some(name.clone()),
         address: address.clone(),
         ..Audited::now(event, detail)
@@ -182,14 +189,15 @@ pub async fn callback(
         None => {
             audit(&serving, line("account-made", format!("made just in time; groups {}", groups.join(", "))))
         }
-        Some(b) if *b != login.roles => audit(
+        Some(b) if *b != who.roles => audit(
             &serving,
-            line("roles-changed", format!("{} → {}", super::roles_said(b), super::roles_said(&login.roles))),
+            line("roles-changed", format!("{} → {}", super::roles_said(b), super::roles_said(&who.roles))),
         ),
         Some(_) => {}
     }
-    audit(&serving, line("signed-in", format!("single sign-on; roles {}", super::roles_said(&login.roles))));
-    let page = pages::signed_in(&login.user, &login.org);
-    sso.ended(&code_id, Polled::Done(Box::new(login)));
+    let door = if login.is_some() { "single sign-on" } else { "single sign-on for SSH" };
+    audit(&serving, line("signed-in", format!("{door}; roles {}", super::roles_said(&who.roles))));
+    let page = pages::signed_in(&who.name, &who.org);
+    sso.ended(&code_id, login.map_or(Polled::Person(who.name.clone()), |l| Polled::Done(Box::new(l))));
     html(StatusCode::OK, page)
 }

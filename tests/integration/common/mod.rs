@@ -269,3 +269,45 @@ pub fn busy_incident(h: &Home) {
     h.ok(&["report", "approve", "1"]);
     h.ok(&["mail", "import", mail_fixtures().join("utf8-base64-attachment.eml").to_str().unwrap()]);
 }
+
+/// `ssh` to `user` with `key` (or, without one, by password), told nothing by the
+/// machine's own config, agent or known hosts; in Norwegian.
+pub fn ssh_args(port: u16, known_hosts: &Path, user: &str, key: Option<&Path>) -> Vec<String> {
+    let mut a: Vec<String> = [
+        "-F",
+        "/dev/null",
+        "-o",
+        "IdentityAgent=none",
+        "-o",
+        "GlobalKnownHostsFile=/dev/null",
+        "-o",
+        "StrictHostKeyChecking=accept-new",
+        "-o",
+        "LogLevel=ERROR",
+        "-o",
+        "SetEnv=SITROOM_LANG=nb",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    a.extend(["-o".into(), format!("UserKnownHostsFile={}", known_hosts.display())]);
+    a.extend(["-p".into(), port.to_string()]);
+    match key {
+        Some(k) => a.extend(
+            [
+                "-i",
+                k.to_str().unwrap(),
+                "-o",
+                "IdentitiesOnly=yes",
+                "-o",
+                "PreferredAuthentications=publickey",
+            ]
+            .map(String::from),
+        ),
+        None => {
+            a.extend(["-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1"].map(String::from))
+        }
+    }
+    a.push(format!("{user}@127.0.0.1"));
+    a
+}

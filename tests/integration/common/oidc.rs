@@ -74,13 +74,23 @@ impl Provider {
         Provider { child, issuer, _dir: dir }
     }
 
+    /// Spoil the id tokens the provider hands out from now on: "forged", "expired",
+    /// "audience", "nonce", or "none".
+    pub fn tamper(&self, mode: &str) {
+        self.post("/test/tamper", serde_json::json!({ "mode": mode }));
+    }
+
     /// Change a person at the provider (groups, disabled), as its administrator would.
     pub fn change(&self, sub: &str, change: serde_json::Value) {
+        self.post(&format!("/test/users/{sub}"), change);
+    }
+
+    fn post(&self, path: &str, body: serde_json::Value) {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let status = rt.block_on(async {
             reqwest::Client::new()
-                .post(format!("{}/test/users/{sub}", self.issuer))
-                .body(change.to_string())
+                .post(format!("{}{path}", self.issuer))
+                .body(body.to_string())
                 .send()
                 .await
                 .unwrap()
