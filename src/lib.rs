@@ -18,6 +18,7 @@ pub mod i18n;
 pub mod keys;
 pub mod lang;
 pub mod pdf;
+pub mod qr;
 pub mod replication;
 #[cfg(feature = "server")]
 pub mod server;

@@ -45,8 +45,8 @@ pub fn router(serving: Arc<Serving>, read_timeout: Duration) -> Router {
         .route(wire::SHARES_PATH, post(share).get(shares))
         .route(wire::SHARES_RECEIVED_PATH, post(shares_received))
         .route(wire::SHARES_RECEIPTS_PATH, get(receipts))
-        .route(wire::SSO_START_PATH, post(super::sso::web::start))
-        .route(wire::SSO_POLL_PATH, post(super::sso::web::poll))
+        .route(wire::SSO_START_PATH, post(sso_start))
+        .route(wire::SSO_POLL_PATH, post(sso_poll))
         .route("/sso", get(super::sso::web::page))
         .route("/sso/callback", get(super::sso::web::callback))
         .fallback(|| async { (StatusCode::NOT_FOUND, "no such endpoint; sitroom speaks /v1/sync\n") })
@@ -192,6 +192,21 @@ async fn login(
         expires_at,
     };
     Ok(axum::Json(reply).into_response())
+}
+
+/// Single sign-on's JSON endpoints, their bodies read as every other's (in time).
+async fn sso_start(
+    State(served): State<Served>,
+    peer: Option<axum::Extension<Peer>>,
+    body: Body,
+) -> Result<Response, ServerError> {
+    let bytes = read_body(body, served.read_timeout).await?;
+    super::sso::web::start(served.serving, peer.map(|p| p.0 .0.ip()), bytes).await
+}
+
+async fn sso_poll(State(served): State<Served>, body: Body) -> Result<Response, ServerError> {
+    let bytes = read_body(body, served.read_timeout).await?;
+    super::sso::web::poll(served.serving, bytes).await
 }
 
 /// A new token for the session, without the password; the old one ends.

@@ -156,6 +156,9 @@ pub trait ServerStore: Send + Sync + 'static {
     /// groups give (read anew at every sign-in); and the roles it had before (`None`:
     /// new). Refused when the account is disabled or another organisation's.
     fn sso_account(&self, v: &sso::Vouched<'_>) -> Result<(Principal, Option<Vec<Role>>)>;
+    /// Whether the organisation's people must sign in through its provider (its
+    /// administrators keep their passwords, for when the provider is down).
+    fn set_sso_required(&self, org: &str, required: bool) -> Result<()>;
     /// Let `group` of the organisation's provider give `roles` (none: nothing more).
     fn set_sso_map(&self, org: &str, group: &str, roles: &[Role]) -> Result<()>;
     /// (organisation, group, roles) for every group that gives roles.

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, u8)] = &[
     // helpers with no knowledge of sitroom's records
     ("text", 0),
+    ("qr", 0),
     ("keys", 0),
     ("doc", 0),
     ("lang", 0),

@@ -23,12 +23,13 @@ fn setup() -> Setup {
 }
 
 fn setup_with(flags: &[&str], recheck: &str) -> Setup {
-    setup_more(flags, recheck, |_| String::new())
+    setup_more(flags, recheck, false, |_| String::new())
 }
 
 /// As [`setup`], with extra `serve` flags, the server's interval between checks with
 /// the provider, and more of the config (given the provider's issuer).
-fn setup_more(flags: &[&str], recheck: &str, more: impl Fn(&str) -> String) -> Setup {
+/// `device`: the server uses the provider's own device grant (else its own page).
+fn setup_more(flags: &[&str], recheck: &str, device: bool, more: impl Fn(&str) -> String) -> Setup {
     let port = free_port();
     let public = format!("http://127.0.0.1:{port}");
     let provider = Provider::start(
@@ -45,7 +46,8 @@ fn setup_more(flags: &[&str], recheck: &str, more: impl Fn(&str) -> String) -> S
         format!(
             "[sso]\npublic_url = \"{public}\"\nrecheck = \"{recheck}\"\n\n[[sso.provider]]\nname = \"kommunen\"\norg = \"{ORG}\"\n\
              issuer = \"{}\"\nclient_id = \"sitroom\"\nclient_secret = \"{SECRET}\"\n\
-             scopes = [\"openid\", \"profile\", \"email\", \"groups\", \"offline_access\"]\n",
+             scopes = [\"openid\", \"profile\", \"email\", \"groups\", \"offline_access\"]\n\
+             device_flow = {device}\n",
             provider.issuer
         ) + &more(&provider.issuer),
     )
@@ -59,35 +61,42 @@ fn setup_more(flags: &[&str], recheck: &str, more: impl Fn(&str) -> String) -> S
     Setup { provider, server, _dir: dir }
 }
 
-/// `sitroom login --sso` started: the process (its standard error read up to the
-/// address, the rest kept in `said` when it ends), the address, the code.
-fn start_login(home: &Home, server: &Server) -> (Login, String, String) {
+/// `sitroom login --sso` (with `extra` flags) started: the process, and what it said
+/// up to "Waiting" (the address, its code, the QR code); the rest of its standard
+/// error is kept for when it ends.
+fn spawn_login(home: &Home, server: &Server, extra: &[&str]) -> (Login, String) {
     let mut child = home
         .cmd()
         .args(["login", "--server", &server.url, "--sso"])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut err = BufReader::new(child.stderr.take().unwrap());
-    let (mut page, mut code) = (String::new(), String::new());
     let mut said = String::new();
-    while page.is_empty() {
+    while !said.contains("Waiting for you to sign in") {
         let mut line = String::new();
         assert!(err.read_line(&mut line).unwrap() > 0, "login --sso ended saying: {said}");
         said.push_str(&line);
-        let line = line.trim();
-        if let Some(i) = line.find("/sso?code=") {
-            page = line[line[..i].rfind(' ').map_or(0, |s| s + 1)..].to_string();
-            code = line[i + "/sso?code=".len()..].to_string();
-        }
     }
     let rest = std::thread::spawn(move || {
         let mut rest = String::new();
         std::io::Read::read_to_string(&mut err, &mut rest).ok();
         rest
     });
-    (Login { child, rest }, page, code)
+    (Login { child, rest }, said)
+}
+
+/// `sitroom login --sso` started: the process, the address, the code.
+fn start_login(home: &Home, server: &Server) -> (Login, String, String) {
+    let (login, said) = spawn_login(home, server, &[]);
+    let page = address_in(&said).unwrap_or_else(|| panic!("no address in: {said}"));
+    let code = page.split("code=").nth(1).unwrap().to_string();
+    // The QR code a phone would scan says the same address.
+    let qr: Vec<String> = said.lines().filter(|l| l.contains('█')).map(String::from).collect();
+    assert_eq!(crate::common::read_qr(&qr).as_deref(), Some(page.as_str()), "{said}");
+    (login, page, code)
 }
 
 struct Login {
@@ -96,6 +105,11 @@ struct Login {
 }
 
 impl Login {
+    fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Wait for it to end: whether it succeeded, its output and its standard error.
     fn wait(self) -> (bool, String, String) {
         let out = self.child.wait_with_output().unwrap();
@@ -103,9 +117,20 @@ impl Login {
     }
 }
 
-/// A person signs in at the provider from the page, as `who`.
+/// The sign-in address (with its code) in what `login --sso` said.
+fn address_in(said: &str) -> Option<String> {
+    let i = said.find("/sso?code=")?;
+    let start = said[..i].rfind(char::is_whitespace).map_or(0, |s| s + 1);
+    Some(said[start..].chars().take_while(|c| !c.is_whitespace() && *c != ',').collect())
+}
+
+/// A person signs in at the provider from the page, as `who`: the page says which
+/// device asks, they go on, and sign in at the provider.
 fn sign_in(browser: &mut Browser, page: &str, who: &str) -> crate::common::oidc::Page {
-    let form = browser.open(page);
+    let confirm = browser.open(page);
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    assert!(confirm.body.contains("asks to sign in"), "{}", confirm.body);
+    let form = browser.submit(&confirm, &[]);
     assert!(form.body.contains("<form"), "the provider's sign-in page: {} {}", form.status, form.body);
     browser.submit(&form, &[("login", who)])
 }
@@ -301,38 +326,21 @@ fn forged_expired_misaddressed_and_replayed_id_tokens_are_refused_with_their_rea
 /// to, and the other organisation's entry to the same provider does not open it.
 #[test]
 fn a_provider_entry_of_another_organisation_does_not_open_the_account() {
-    let s = setup_more(&[], "15m", |issuer| {
+    let s = setup_more(&[], "15m", false, |issuer| {
         format!(
             "\n[[sso.provider]]\nname = \"nabo\"\norg = \"Larvik kommune\"\nissuer = \"{issuer}\"\n\
-             client_id = \"sitroom\"\nclient_secret = \"{SECRET}\"\n\
+             client_id = \"sitroom\"\nclient_secret = \"{SECRET}\"\ndevice_flow = false\n\
              scopes = [\"openid\", \"profile\", \"email\", \"groups\", \"offline_access\"]\n"
         )
     });
     s.server.add_org("Larvik kommune");
     let home = Home::new();
     let login = |provider: &str| {
-        let mut child = home
-            .cmd()
-            .args(["login", "--server", &s.server.url, "--sso", "--provider", provider])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut err = BufReader::new(child.stderr.take().unwrap());
-        let mut page = String::new();
-        while page.is_empty() {
-            let mut line = String::new();
-            assert!(err.read_line(&mut line).unwrap() > 0);
-            if let Some(i) = line.find("http") {
-                if line.contains("/sso?code=") {
-                    page = line[i..].trim().to_string();
-                }
-            }
-        }
+        let (child, said) = spawn_login(&home, &s.server, &["--provider", provider]);
+        let page = address_in(&said).unwrap();
         let done = sign_in(&mut Browser::new(), &page, "kari-7f3a");
-        let mut rest = String::new();
-        std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
-        (done, child.wait().unwrap().success(), rest)
+        let (ok, _, err) = child.wait();
+        (done, ok, err)
     };
     let (done, ok, _) = login("kommunen");
     assert!(ok && done.body.contains(ORG), "{}", done.body);
@@ -350,8 +358,10 @@ fn with_the_provider_down_sso_says_why_and_a_password_still_works() {
     drop(provider);
     let home = Home::new();
     let (child, page, _) = start_login(&home, &server);
-    let page = Browser::new().open(&page);
-    assert_eq!(page.status, 400, "{}", page.body);
+    let mut browser = Browser::new();
+    let confirm = browser.open(&page);
+    let page = browser.submit(&confirm, &[]);
+    assert_eq!(page.status, 502, "{}", page.body);
     assert!(page.body.contains("cannot be reached"), "{}", page.body);
     let (ok, _, err) = child.wait();
     assert!(!ok);
@@ -409,4 +419,161 @@ fn an_ssh_session_signs_in_through_the_provider() {
     assert!(screen.contains("kari.nordmann"), "{screen}");
     let audit = String::from_utf8_lossy(&s.server.admin(&["audit"]).stdout).to_string();
     assert!(audit.contains("single sign-on for SSH"), "{audit}");
+}
+
+/// An organisation that requires its provider: a colleague's password no longer
+/// opens a session (the reason says how to sign in), an administrator's still does
+/// (break-glass), and single sign-on works as before.
+#[test]
+fn an_organisation_that_requires_its_provider_keeps_passwords_for_administrators_only() {
+    let s = setup();
+    s.server.add_user("ola-vakt", ORG, &["kriseledelse"]);
+    s.server.add_user("it-vakt", ORG, &["administrator"]);
+    let out = s.server.admin(&["sso", "require", "--org", ORG]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let colleague = Home::new();
+    let out = colleague.try_login(&s.server.url, "ola-vakt", crate::common::server::PASSWORD, &[]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("login --sso"), "{err}");
+    Home::new().login(&s.server.url, "it-vakt");
+    kari_signed_in(&s, &Home::new());
+    // And back: passwords again.
+    s.server.admin(&["sso", "require", "--org", ORG, "--off"]);
+    colleague.login(&s.server.url, "ola-vakt");
+}
+
+/// Where the provider has its own device grant (RFC 8628), the terminal shows the
+/// provider's page and code; the person signs in there and confirms the code; the
+/// server, polling the provider, opens the session.
+#[test]
+fn the_providers_own_device_grant_signs_in_too() {
+    let s = setup_more(&[], "15m", true, |_| String::new());
+    let home = Home::new();
+    let (child, said) = spawn_login(&home, &s.server, &[]);
+    // The provider's page, not the server's.
+    let i = said.find("/device?user_code=").unwrap_or_else(|| panic!("the provider's page: {said}"));
+    let start = said[..i].rfind(char::is_whitespace).unwrap() + 1;
+    let page: String = said[start..].chars().take_while(|c| !c.is_whitespace() && *c != ',').collect();
+    assert!(page.starts_with(&s.provider.issuer), "{page}");
+
+    let mut browser = Browser::new();
+    let entered = browser.open(&page); // the code, filled in, goes on by itself
+    let confirm = browser.submit(&entered, &[]);
+    let login = browser.submit(&confirm, &[]);
+    let done = browser.submit(&login, &[("login", "kari-7f3a")]);
+    assert!(done.body.contains("return to your terminal"), "{}", done.body);
+    let (ok, out, err) = child.wait();
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("kari.nordmann") && out.contains("loggfører"), "{out}");
+    home.ok(&["sync"]);
+}
+
+/// A sign-in link forwarded to someone else (the phishing of device-code sign-ins):
+/// the page first says which device asks; and the provider's address, once a browser
+/// has gone on with it, brings only that browser back, not another one's.
+#[test]
+fn a_forwarded_sign_in_does_not_come_back_as_someone_elses() {
+    let s = setup();
+    let attacker = Home::new();
+    let (child, page, _) = start_login(&attacker, &s.server);
+    // The attacker goes on to the provider in their own browser, then sends the
+    // provider's address to Kari.
+    let mut theirs = Browser::new();
+    let confirm = theirs.open(&page);
+    assert!(
+        confirm.body.contains("asks to sign in")
+            && confirm.body.contains("Go on only if you started this yourself")
+    );
+    let authorize = theirs.location(&format!("{page}&go=1")).expect("on to the provider");
+    assert!(authorize.starts_with(&s.provider.issuer), "{authorize}");
+    // Kari, in her own browser, opens the forwarded address and signs in.
+    let mut kari = Browser::new();
+    let form = kari.open(&authorize);
+    let back = kari.submit(&form, &[("login", "kari-7f3a")]);
+    assert_eq!(back.status, 400, "{}", back.body);
+    assert!(back.body.contains("another browser"), "{}", back.body);
+    child.kill();
+    let users = String::from_utf8_lossy(&s.server.admin(&["user", "list"]).stdout).to_string();
+    // (The account may be made at the provider's word only through a sign-in that
+    // comes back to its own browser.)
+    assert!(!users.contains("kari.nordmann"), "{users}");
+}
+
+/// An HTTP request as bytes on a fresh connection; the whole answer.
+fn raw(addr: &str, request: &[u8], wait: u64) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(wait))).unwrap();
+    let _ = s.write_all(request);
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).to_string()
+}
+
+fn start_request(origin: &str) -> Vec<u8> {
+    let key = sitroom::keys::SigningKey::generate();
+    let public = key.public();
+    let body = serde_json::json!({
+        "version": 1, "provider": "", "device": "flom-pc", "origin": origin,
+        "proof": key.sign(&sitroom::keys::login_message("sso", origin, &public)), "key": public,
+    })
+    .to_string();
+    format!(
+        "POST /v1/sso/start HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// Crafted requests: what a provider's error says cannot forge a line of the audit; a
+/// flood of starts from one address is held back, saying when to try again; a body
+/// that stalls is answered, not waited on.
+#[test]
+fn floods_stalls_and_forged_audit_lines_are_held_off() {
+    let s = setup();
+    // A provider's error with a line break and escape codes in it.
+    let home = Home::new();
+    let (child, page, _) = start_login(&home, &s.server);
+    let mut browser = Browser::new();
+    let authorize = browser.location(&format!("{page}&go=1")).unwrap();
+    let state = url::Url::parse(&authorize)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.to_string())
+        .unwrap();
+    let forged = "nei\u{1b}[2J\n2026-12-03 09:00:00  signed-in     superadmin (Sandefjord kommune): forged";
+    let mut callback = url::Url::parse(&format!("{}/sso/callback", s.server.url)).unwrap();
+    callback
+        .query_pairs_mut()
+        .append_pair("state", &state)
+        .append_pair("error", "access_denied")
+        .append_pair("error_description", forged);
+    let refused = browser.open(callback.as_str());
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let (ok, _, _) = child.wait();
+    assert!(!ok);
+    let audit = String::from_utf8_lossy(&s.server.admin(&["audit"]).stdout).to_string();
+    assert_eq!(audit.lines().filter(|l| l.contains("superadmin")).count(), 1, "one line, not two:\n{audit}");
+    assert!(!audit.contains('\u{1b}'), "{audit}");
+    assert!(audit.lines().all(|l| !l.starts_with("2026-12-03 09:00:00")), "{audit}");
+
+    // Then a flood from this address: held back, with when to try again.
+    let addr = s.server.url.trim_start_matches("http://").to_string();
+    let mut answers = Vec::new();
+    for i in 0..21 {
+        answers.push(raw(&addr, &start_request(&format!("flom-{i}")), 10));
+    }
+    assert!(answers[..20].iter().all(|a| a.starts_with("HTTP/1.1 200")), "{}", answers[0]);
+    let last = &answers[20];
+    assert!(last.starts_with("HTTP/1.1 429") && last.to_lowercase().contains("retry-after"), "{last}");
+
+    // A body promised and not sent: answered within the server's time, not held.
+    let stalled = raw(
+        &addr,
+        b"POST /v1/sso/poll HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{",
+        60,
+    );
+    assert!(stalled.starts_with("HTTP/1.1 400") && stalled.contains("did not arrive in time"), "{stalled}");
 }

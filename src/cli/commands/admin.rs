@@ -45,6 +45,15 @@ pub enum SsoCmd {
     },
     /// The groups that give roles
     List,
+    /// Make the organisation's people sign in through its provider (its
+    /// administrators keep their passwords, for when the provider is down); --off to
+    /// allow passwords again
+    Require {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        off: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -198,6 +207,24 @@ pub fn run(settings: &Settings, cmd: AdminCmd, p: &Printer, out: Out<'_>) -> Ran
                     p.lang,
                     "gruppen «{group}» i «{org}» gir {list}",
                     "group '{group}' of '{org}' gives {list}"
+                )
+            };
+            writeln!(out, "{said}").map_err(io)?;
+        }
+        AdminCmd::Sso(SsoCmd::Require { org, off }) => {
+            store.set_sso_required(&org, !off)?;
+            let org = safe(&org);
+            let said = if off {
+                crate::say!(
+                    p.lang,
+                    "«{org}» kan logge inn med passord igjen",
+                    "'{org}' may sign in with passwords again"
+                )
+            } else {
+                crate::say!(
+                    p.lang,
+                    "«{org}» logger inn gjennom identitetsleverandøren; administratorene beholder passordet",
+                    "'{org}' signs in through its identity provider; its administrators keep their passwords"
                 )
             };
             writeln!(out, "{said}").map_err(io)?;

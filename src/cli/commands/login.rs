@@ -32,6 +32,13 @@ pub fn login(
         Ok(answer) => answer,
         // The server says why in English (its protocol's language); a refused sign-in is
         // said in the user's.
+        // Other refusals (a disabled account, an organisation that signs in through its
+        // provider) are said as the server says them.
+        Err(client::ClientError::SignedOut(why)) if !why.contains("wrong user name or password") => {
+            return Err(
+                crate::say!(settings.lang, "innlogging avvist: {why}", "sign-in refused: {why}").into()
+            )
+        }
         Err(client::ClientError::SignedOut(_)) => {
             return Err(crate::say!(
                 settings.lang,
@@ -71,10 +78,15 @@ pub fn login_sso(
     // What to do goes to standard error: standard output is the result (and --json).
     let said = crate::say!(
         p.lang,
-        "Åpne {page} i en nettleser (på hvilken som helst enhet) og skriv koden\n\n    {code}\n\neller åpn {complete}\nVenter på at du logger inn …",
-        "Open {page} in a browser (on any device) and type the code\n\n    {code}\n\nor open {complete}\nWaiting for you to sign in …"
+        "Åpne {page} i en nettleser (på hvilken som helst enhet) og skriv koden\n\n    {code}\n\neller åpne {complete}, eller skann koden med telefonen:\n",
+        "Open {page} in a browser (on any device) and type the code\n\n    {code}\n\nor open {complete}, or scan this with your phone:\n"
     );
     eprintln!("{said}");
+    // For a phone's camera: the address with the code in it.
+    for line in crate::qr::lines(&started.verification_uri_complete) {
+        eprintln!("    {line}");
+    }
+    eprintln!("\n{}", p.lang.pick("Venter på at du logger inn …", "Waiting for you to sign in …"));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(started.expires_in.into());
     let every = std::time::Duration::from_secs(started.interval.clamp(1, 30).into());
     let answer = loop {

@@ -167,6 +167,16 @@ impl ServerStore for SqliteServer {
             super::secrets::verify_nobody(password);
             return Err(refused());
         };
+        // An organisation that signs in through its identity provider: passwords are
+        // for its administrators (break-glass, when the provider is down) alone.
+        let exempt = account.superadmin || account.roles.contains(&Role::Administrator);
+        if !exempt && self.store().sso_required(&account.org_id)? {
+            super::secrets::verify_nobody(password);
+            return Err(ServerError::Unauthorized(format!(
+                "{} signs in through its identity provider: `sitroom login --sso` (passwords are for administrators)",
+                account.org
+            )));
+        }
         if !verify_password(password, &account.password) {
             return Err(refused());
         }
@@ -495,6 +505,10 @@ impl ServerStore for SqliteServer {
             return Err(ServerError::Unauthorized(format!("the account '{}' is disabled", account.name)));
         }
         Ok((principal(account, String::new(), String::new()), before))
+    }
+
+    fn set_sso_required(&self, org: &str, required: bool) -> Result<()> {
+        Ok(self.store().set_sso_required(org, required)?)
     }
 
     fn set_sso_map(&self, org: &str, group: &str, roles: &[Role]) -> Result<()> {

@@ -90,7 +90,8 @@ const STEPS: &[&str] = &[
     // 3: single sign-on. The people of identity providers linked to accounts, by the
     // provider's stable subject (never the e-mail), with the provider's refresh token
     // (how the server asks again whether they may still sign in) and when it last
-    // asked; which groups give which roles in each organisation; and the audit of
+    // asked; which groups give which roles in each organisation; the organisations
+    // whose people must sign in through their provider; and the audit of
     // sign-ins, refusals and role changes.
     r#"
     CREATE TABLE sso_identities (
@@ -112,6 +113,9 @@ const STEPS: &[&str] = &[
         grp    TEXT NOT NULL,
         role   TEXT NOT NULL,
         PRIMARY KEY (org_id, grp, role)
+    ) STRICT;
+    CREATE TABLE sso_required (
+        org_id TEXT PRIMARY KEY REFERENCES orgs(id)
     ) STRICT;
     CREATE TABLE audit (
         seq      INTEGER PRIMARY KEY,

@@ -6,7 +6,7 @@ use super::accounts::Account;
 use super::file::ServerFile;
 use crate::domain::roles::Role;
 use crate::domain::time::to_millis;
-use crate::server::sso::{Audited, Identity, Vouched};
+use crate::server::sso::{one_line, Audited, Identity, Vouched};
 use crate::store::{Result, StoreError};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
@@ -134,16 +134,8 @@ impl ServerFile {
     /// Let `group` of the organisation's provider give `roles` (none: the group gives
     /// nothing any more).
     pub fn set_sso_map(&mut self, org: &str, group: &str, roles: &[Role]) -> Result<()> {
+        let org_id = self.org_id(org)?;
         let tx = self.conn_mut().transaction()?;
-        let org_id: String = tx
-            .query_row("SELECT id FROM orgs WHERE name = ?1", [org], |r| r.get(0))
-            .optional()?
-            .ok_or_else(|| {
-                StoreError::not_found(
-                    format!("det finnes ingen organisasjon «{org}»"),
-                    format!("there is no organisation '{org}'"),
-                )
-            })?;
         tx.execute("DELETE FROM sso_roles WHERE org_id = ?1 AND grp = ?2", params![org_id, group])?;
         for role in roles {
             tx.execute(
@@ -153,6 +145,32 @@ impl ServerFile {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    pub fn set_sso_required(&mut self, org: &str, required: bool) -> Result<()> {
+        let org_id = self.org_id(org)?;
+        if required {
+            self.conn().execute("INSERT OR IGNORE INTO sso_required (org_id) VALUES (?1)", [&org_id])?;
+        } else {
+            self.conn().execute("DELETE FROM sso_required WHERE org_id = ?1", [&org_id])?;
+        }
+        Ok(())
+    }
+
+    pub fn sso_required(&self, org_id: &str) -> Result<bool> {
+        Ok(self.conn().prepare_cached("SELECT 1 FROM sso_required WHERE org_id = ?1")?.exists([org_id])?)
+    }
+
+    fn org_id(&self, org: &str) -> Result<String> {
+        self.conn()
+            .query_row("SELECT id FROM orgs WHERE name = ?1", [org], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| {
+                StoreError::not_found(
+                    format!("det finnes ingen organisasjon «{org}»"),
+                    format!("there is no organisation '{org}'"),
+                )
+            })
     }
 
     /// The mapping: (organisation, group, roles), by organisation and group.
@@ -216,7 +234,15 @@ impl ServerFile {
     pub fn audit(&mut self, a: &Audited) -> Result<()> {
         self.conn().execute(
             "INSERT INTO audit (at, event, account, org, provider, address, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![a.at, a.event, a.account, a.org, a.provider, a.address, a.detail],
+            params![
+                a.at,
+                one_line(&a.event),
+                a.account.as_deref().map(one_line),
+                a.org.as_deref().map(one_line),
+                a.provider.as_deref().map(one_line),
+                a.address.as_deref().map(one_line),
+                one_line(&a.detail)
+            ],
         )?;
         Ok(())
     }

@@ -69,6 +69,17 @@ pub struct ProviderConfig {
     /// person's sign-in name or e-mail changes).
     #[serde(default)]
     pub subject: Subject,
+    /// Use the provider's own device grant (RFC 8628) when its discovery document
+    /// offers one: the person opens the provider's page and types its code, and the
+    /// server need not be reachable from their browser. `false` where the provider
+    /// blocks it (some Entra tenants): the server's own page then, as with providers
+    /// that have none (ID-porten).
+    #[serde(default = "yes")]
+    pub device_flow: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]

@@ -71,6 +71,13 @@ impl Audited {
     }
 }
 
+/// What came from outside (a provider's error text, a name), as one line of plain
+/// text: control characters and line breaks made spaces, at most 500 characters, so
+/// that it cannot forge a line of the audit or the log.
+pub fn one_line(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { ' ' } else { c }).take(500).collect()
+}
+
 /// How long a started sign-in waits for the person.
 pub const LIFETIME: Duration = Duration::from_secs(600);
 /// Sign-ins under way at most (a flood of starts cannot fill the memory).
@@ -102,11 +109,67 @@ struct UnderWay {
     poll: String,
     provider: Option<usize>,
     started: Instant,
+    /// Where the request to start came from (each address gets a share).
+    from: Option<std::net::IpAddr>,
     /// The replica to open a session for; none for an SSH connection.
     replica: Option<Replica>,
-    begun: Option<(usize, Begun)>,
+    /// On the way to the provider: which, what to keep, and the hash of the cookie
+    /// of the browser that went.
+    begun: Option<(usize, Begun, String)>,
     outcome: Option<Polled>,
 }
+
+/// Sign-ins under way by their code, and the codes by their poll token's hash.
+#[derive(Default)]
+struct Held {
+    by_code: HashMap<String, UnderWay>,
+    by_poll: HashMap<String, String>,
+}
+
+impl Held {
+    fn forget_old(&mut self) {
+        let by_poll = &mut self.by_poll;
+        self.by_code.retain(|_, u| {
+            let keep = u.started.elapsed() < LIFETIME;
+            if !keep {
+                by_poll.remove(&u.poll);
+            }
+            keep
+        });
+    }
+
+    fn remove(&mut self, code: &str) -> Option<UnderWay> {
+        let u = self.by_code.remove(code)?;
+        self.by_poll.remove(&u.poll);
+        Some(u)
+    }
+}
+
+/// Why a start is refused.
+pub enum Refusal {
+    /// Too many under way (from this address, or in all): try again in this many s.
+    Busy(u64),
+    Bad(String),
+}
+
+impl From<String> for Refusal {
+    fn from(s: String) -> Refusal {
+        Refusal::Bad(s)
+    }
+}
+
+/// Why a browser cannot go on to the provider.
+pub enum BrowseError {
+    Unreachable(String),
+    Refused(String),
+}
+
+/// Sign-ins under way from one address at most: a flood from one place cannot take
+/// every other person's turn.
+const PER_ADDRESS: usize = 20;
+
+pub const UNKNOWN_CODE: &str =
+    "this code is not known, has been used, or is more than ten minutes old: start again from your terminal";
 
 /// What the browser is shown or sent to for a code.
 pub enum Browse {
@@ -120,7 +183,7 @@ pub struct Sso {
     pub public_url: String,
     pub recheck: Duration,
     pub providers: Vec<Provider>,
-    under_way: Mutex<HashMap<String, UnderWay>>,
+    under_way: Mutex<Held>,
 }
 
 fn user_code() -> String {
@@ -159,12 +222,12 @@ impl Sso {
             public_url: config.public_url,
             recheck: crate::domain::time::parse_interval(&config.recheck).unwrap_or(Duration::from_secs(900)),
             providers,
-            under_way: Mutex::new(HashMap::new()),
+            under_way: Mutex::new(Held::default()),
         };
         (sso, warnings)
     }
 
-    fn held(&self) -> std::sync::MutexGuard<'_, HashMap<String, UnderWay>> {
+    fn held(&self) -> std::sync::MutexGuard<'_, Held> {
         self.under_way.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -173,7 +236,11 @@ impl Sso {
     }
 
     /// A terminal asks to sign in: its code, the page, its poll token.
-    pub fn start(&self, req: &SsoStartRequest) -> Result<SsoStartResponse, String> {
+    pub fn start(
+        &self,
+        req: &SsoStartRequest,
+        from: Option<std::net::IpAddr>,
+    ) -> Result<SsoStartResponse, Refusal> {
         let provider = match req.provider.as_str() {
             "" if self.providers.len() == 1 => Some(0),
             "" => None,
@@ -183,19 +250,21 @@ impl Sso {
             })?),
         };
         if self.providers.is_empty() {
-            return Err("this server has no identity provider that can be used".into());
+            return Err(Refusal::Bad("this server has no identity provider that can be used".into()));
         }
         let clean = |s: &str| -> String { s.chars().filter(|c| !c.is_control()).take(80).collect() };
         if req.origin.is_empty() || clean(&req.origin) != req.origin {
-            return Err("the sign-in must name its replica (a plain id)".into());
+            return Err(Refusal::Bad("the sign-in must name its replica (a plain id)".into()));
         }
         let message = crate::keys::login_message(crate::sync::wire::SSO_USER, &req.origin, &req.key);
         if !crate::keys::verify(&req.key, &message, &req.proof) {
-            return Err("the sign-in must carry the replica's key and its proof; update sitroom".into());
+            return Err(Refusal::Bad(
+                "the sign-in must carry the replica's key and its proof; update sitroom".into(),
+            ));
         }
         let replica =
             Replica { device: clean(&req.device), origin: req.origin.clone(), key: req.key.clone() };
-        let (code, poll) = self.under_way(provider, Some(replica))?;
+        let (code, poll) = self.under_way(provider, Some(replica), from)?;
         Ok(SsoStartResponse {
             verification_uri: format!("{}/sso", self.public_url),
             verification_uri_complete: format!("{}/sso?code={code}", self.public_url),
@@ -206,6 +275,14 @@ impl Sso {
         })
     }
 
+    /// The provider a terminal's sign-in under way goes through, if it is settled
+    /// already (named, or the only one), with its replica.
+    pub fn chosen(&self, code: &str) -> Option<(usize, Replica)> {
+        let held = self.held();
+        let u = held.by_code.get(code)?;
+        Some((u.provider?, u.replica.clone()?))
+    }
+
     /// An SSH connection's sign-in: its code, its poll token, and the page (with the
     /// code) to open.
     pub fn start_for_ssh(&self) -> Result<(String, String, String), String> {
@@ -213,7 +290,10 @@ impl Sso {
             return Err("this server has no identity provider that can be used".into());
         }
         let provider = (self.providers.len() == 1).then_some(0);
-        let (code, poll) = self.under_way(provider, None)?;
+        let (code, poll) = self.under_way(provider, None, None).map_err(|e| match e {
+            Refusal::Busy(_) => "too many sign-ins under way; try again in a few minutes".to_string(),
+            Refusal::Bad(why) => why,
+        })?;
         let page = format!("{}/sso?code={code}", self.public_url);
         Ok((code, poll, page))
     }
@@ -223,25 +303,39 @@ impl Sso {
         &self,
         provider: Option<usize>,
         replica: Option<Replica>,
-    ) -> Result<(String, String), String> {
+        from: Option<std::net::IpAddr>,
+    ) -> Result<(String, String), Refusal> {
         let mut held = self.held();
-        held.retain(|_, u| u.started.elapsed() < LIFETIME);
-        if held.len() >= MAX_UNDER_WAY {
-            return Err("too many sign-ins under way; try again in a minute".into());
+        held.forget_old();
+        // How long until the oldest of the lot ends: when to try again.
+        let wait = |mut of: Vec<Instant>| {
+            of.sort();
+            of.first().map_or(60, |t| LIFETIME.saturating_sub(t.elapsed()).as_secs().max(1))
+        };
+        let here: Vec<Instant> =
+            held.by_code.values().filter(|u| from.is_some() && u.from == from).map(|u| u.started).collect();
+        if here.len() >= PER_ADDRESS {
+            return Err(Refusal::Busy(wait(here)));
+        }
+        if held.by_code.len() >= MAX_UNDER_WAY {
+            return Err(Refusal::Busy(wait(held.by_code.values().map(|u| u.started).collect())));
         }
         let code = loop {
             let c = user_code();
-            if !held.contains_key(&c) {
+            if !held.by_code.contains_key(&c) {
                 break c;
             }
         };
         let poll = crate::server::secrets::new_token();
-        held.insert(
+        let hash = crate::server::secrets::token_hash(&poll);
+        held.by_poll.insert(hash.clone(), code.clone());
+        held.by_code.insert(
             code.clone(),
             UnderWay {
-                poll: crate::server::secrets::token_hash(&poll),
+                poll: hash,
                 provider,
                 started: Instant::now(),
+                from,
                 replica,
                 begun: None,
                 outcome: None,
@@ -250,16 +344,38 @@ impl Sso {
         Ok((code, poll))
     }
 
-    /// A browser opened the page with a code (and perhaps a chosen provider).
-    pub async fn browse(&self, code: &str, chosen: Option<&str>) -> Result<Browse, String> {
+    /// Who asks to be signed in with `code`: the device and how many minutes ago.
+    pub fn asking(&self, code: &str) -> Option<(String, u64)> {
+        let held = self.held();
+        let u = held
+            .by_code
+            .get(&normal_code(code))
+            .filter(|u| u.started.elapsed() < LIFETIME && u.outcome.is_none())?;
+        let device = match &u.replica {
+            Some(r) => r.device.clone(),
+            None => "SSH".into(),
+        };
+        Some((device, u.started.elapsed().as_secs() / 60))
+    }
+
+    /// A browser goes on with the code (and perhaps a chosen provider, when the
+    /// terminal chose none); `browser` is the cookie it is given, to come back with.
+    pub async fn browse(
+        &self,
+        code: &str,
+        chosen: Option<&str>,
+        browser: &str,
+    ) -> Result<Browse, BrowseError> {
         let code = normal_code(code);
         let provider = {
             let held = self.held();
             let u = held
+                .by_code
                 .get(&code)
                 .filter(|u| u.started.elapsed() < LIFETIME && u.outcome.is_none())
-                .ok_or("this code is not known, has been used, or is more than ten minutes old: start again from your terminal")?;
-            match chosen.and_then(|c| self.provider(c)).map(|(i, _)| i).or(u.provider) {
+                .ok_or(BrowseError::Refused(UNKNOWN_CODE.into()))?;
+            // The terminal's choice holds; the page chooses only when it made none.
+            match u.provider.or_else(|| chosen.and_then(|c| self.provider(c)).map(|(i, _)| i)) {
                 Some(i) => i,
                 None => {
                     return Ok(Browse::Choose(
@@ -277,25 +393,34 @@ impl Sso {
                 // The terminal hears why too, rather than waiting ten minutes.
                 let why = e.to_string();
                 self.ended(&code, Polled::Failed(why.clone()));
-                return Err(why);
+                return Err(match e {
+                    SsoError::Unreachable(_) => BrowseError::Unreachable(why),
+                    _ => BrowseError::Refused(why),
+                });
             }
         };
         let url = begun.url.clone();
         let mut held = self.held();
-        let u = held.get_mut(&code).ok_or("this sign-in has ended: start again from your terminal")?;
-        u.begun = Some((provider, begun));
+        let u = held
+            .by_code
+            .get_mut(&code)
+            .ok_or(BrowseError::Refused("this sign-in has ended: start again from your terminal".into()))?;
+        u.begun = Some((provider, begun, crate::server::secrets::token_hash(browser)));
         Ok(Browse::Provider(url))
     }
 
-    /// The sign-in whose browser came back with `state`: its code, provider and what
-    /// was kept for the way back. Taken, so that a state is used once.
-    pub fn returned(&self, state: &str) -> Option<(String, usize, Begun, Option<Replica>)> {
+    /// The sign-in whose browser came back with `state` (and the cookie it was given
+    /// on the way out): its code, provider and what was kept for the way back.
+    /// Taken, so that a state is used once.
+    pub fn returned(&self, state: &str, browser: &str) -> Option<(String, usize, Begun, Option<Replica>)> {
         let mut held = self.held();
-        let (code, u) = held.iter_mut().find(|(_, u)| {
-            u.outcome.is_none() && u.begun.as_ref().is_some_and(|(_, b)| constant_eq(&b.state, state))
+        let browser = crate::server::secrets::token_hash(browser);
+        let (code, u) = held.by_code.iter_mut().find(|(_, u)| {
+            u.outcome.is_none() && u.begun.as_ref().is_some_and(|(_, b, _)| constant_eq(&b.state, state))
         })?;
-        let (provider, begun) = u.begun.take()?;
-        if u.started.elapsed() >= LIFETIME {
+        let (provider, begun, went) = u.begun.take()?;
+        // Another browser than the one that went: a forwarded link is not theirs.
+        if u.started.elapsed() >= LIFETIME || !constant_eq(&went, &browser) {
             return None;
         }
         Some((code.clone(), provider, begun, u.replica.clone()))
@@ -303,7 +428,7 @@ impl Sso {
 
     /// How the sign-in with `code` ended, for its terminal.
     pub fn ended(&self, code: &str, outcome: Polled) {
-        if let Some(u) = self.held().get_mut(code) {
+        if let Some(u) = self.held().by_code.get_mut(code) {
             u.outcome = Some(outcome);
         }
     }
@@ -312,8 +437,8 @@ impl Sso {
     pub fn poll(&self, poll_token: &str) -> Option<Polled> {
         let hash = crate::server::secrets::token_hash(poll_token);
         let mut held = self.held();
-        let code = held.iter().find(|(_, u)| constant_eq(&u.poll, &hash)).map(|(c, _)| c.clone())?;
-        let u = held.get(&code)?;
+        let code = held.by_poll.get(&hash)?.clone();
+        let u = held.by_code.get(&code)?;
         if u.started.elapsed() >= LIFETIME && u.outcome.is_none() {
             held.remove(&code);
             return Some(Polled::Failed("nobody signed in within ten minutes; start again".into()));

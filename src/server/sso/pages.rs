@@ -40,15 +40,37 @@ pub fn enter_code() -> String {
     )
 }
 
+/// Who asks to be signed in, before anything else: a sign-in someone else started
+/// (a forwarded link, a phishing mail) must not be finished by the person reading.
+pub fn confirm(code: &str, provider: Option<&str>, device: &str, minutes: u64) -> String {
+    let (code, device) = (escape(code), escape(device));
+    let provider = provider
+        .map(|p| format!("<input type=\"hidden\" name=\"provider\" value=\"{}\">", escape(p)))
+        .unwrap_or_default();
+    page(
+        "sitroom: bekreft innlogging",
+        &format!(
+            "<h1>Logge inn {device}?</h1>\
+             <p>Enheten <b>{device}</b> ber om å logge inn med kode <b>{code}</b> (startet for {minutes} min siden). \
+             Gå videre bare hvis du selv startet dette i terminalen din nå.</p>\
+             <p class=\"en\">The device <b>{device}</b> asks to sign in with code <b>{code}</b> (started {minutes} min ago). \
+             Go on only if you started this yourself, in your terminal, just now.</p>\
+             <form method=\"get\" action=\"sso\"><input type=\"hidden\" name=\"code\" value=\"{code}\">{provider}\
+             <input type=\"hidden\" name=\"go\" value=\"1\"><button type=\"submit\">Logg inn / Sign in</button></form>"
+        ),
+    )
+}
+
 /// Choose the identity provider of one's organisation.
 pub fn choose(code: &str, providers: &[(String, String)]) -> String {
     let mut list = String::from("<ul>");
     for (name, org) in providers {
         list.push_str(&format!(
-            "<li><a href=\"sso?code={}&amp;provider={}\">{}</a></li>",
+            "<li><a href=\"sso?code={}&amp;provider={}&amp;go=1\">{} ({})</a></li>",
             escape(code),
             escape(name),
-            escape(org)
+            escape(org),
+            escape(name)
         ));
     }
     list.push_str("</ul>");

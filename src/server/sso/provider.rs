@@ -9,15 +9,18 @@
 
 use super::config::{ProviderConfig, Subject};
 use openidconnect::core::{
-    CoreAuthDisplay, CoreAuthPrompt, CoreErrorResponseType, CoreGenderClaim, CoreJsonWebKey,
-    CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm, CoreProviderMetadata, CoreResponseType,
-    CoreRevocableToken, CoreRevocationErrorResponse, CoreTokenIntrospectionResponse, CoreTokenType,
+    CoreAuthDisplay, CoreAuthPrompt, CoreClaimName, CoreClaimType, CoreClientAuthMethod,
+    CoreDeviceAuthorizationResponse, CoreErrorResponseType, CoreGenderClaim, CoreGrantType, CoreJsonWebKey,
+    CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm, CoreJwsSigningAlgorithm,
+    CoreResponseMode, CoreResponseType, CoreRevocableToken, CoreRevocationErrorResponse,
+    CoreSubjectIdentifierType, CoreTokenIntrospectionResponse, CoreTokenType,
 };
 use openidconnect::{
-    AdditionalClaims, AuthenticationFlow, AuthorizationCode, Client, ClientId, ClientSecret, CsrfToken,
-    EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet, EndpointSet, IdTokenClaims, IdTokenFields,
-    IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken,
-    Scope, StandardErrorResponse, StandardTokenResponse, TokenResponse,
+    AdditionalClaims, AdditionalProviderMetadata, AuthenticationFlow, AuthorizationCode, Client, ClientId,
+    ClientSecret, CsrfToken, DeviceAuthorizationUrl, EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet,
+    EndpointSet, IdTokenClaims, IdTokenFields, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
+    PkceCodeVerifier, ProviderMetadata, RedirectUrl, RefreshToken, Scope, StandardErrorResponse,
+    StandardTokenResponse, TokenResponse,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -59,6 +62,42 @@ type OidcClient = Client<
     EndpointMaybeSet,
     EndpointMaybeSet,
 >;
+
+/// What discovery says beyond the core: whether the provider has its own device
+/// authorization grant (RFC 8628), and where.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeviceEndpoint {
+    #[serde(default)]
+    device_authorization_endpoint: Option<DeviceAuthorizationUrl>,
+}
+
+impl AdditionalProviderMetadata for DeviceEndpoint {}
+
+type Metadata = ProviderMetadata<
+    DeviceEndpoint,
+    CoreAuthDisplay,
+    CoreClientAuthMethod,
+    CoreClaimName,
+    CoreClaimType,
+    CoreGrantType,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJweKeyManagementAlgorithm,
+    CoreJsonWebKey,
+    CoreResponseMode,
+    CoreResponseType,
+    CoreSubjectIdentifierType,
+>;
+
+/// A sign-in through the provider's own device grant: what the person is shown, and
+/// what the server polls the provider with.
+#[derive(Clone)]
+pub struct Device {
+    pub user_code: String,
+    pub verification_uri: String,
+    pub verification_uri_complete: String,
+    pub expires_in: Duration,
+    details: CoreDeviceAuthorizationResponse,
+}
 
 /// How long a discovery document (and its keys) is trusted before it is fetched again.
 const FRESH: Duration = Duration::from_secs(3600);
@@ -107,7 +146,15 @@ pub struct Provider {
     secret: Option<ClientSecret>,
     redirect: RedirectUrl,
     http: reqwest::Client,
-    discovered: tokio::sync::Mutex<Option<(Arc<OidcClient>, Instant)>>,
+    discovered: tokio::sync::Mutex<Option<Discovered>>,
+}
+
+/// The client as discovery set it up, when, and the provider's device endpoint.
+#[derive(Clone)]
+struct Discovered {
+    client: Arc<OidcClient>,
+    at: Instant,
+    device: Option<DeviceAuthorizationUrl>,
 }
 
 fn unreachable(e: impl std::fmt::Display) -> SsoError {
@@ -131,14 +178,19 @@ impl Provider {
     /// The client, from the discovery document (fetched anew when older than an hour,
     /// or when `again`).
     async fn client(&self, again: bool) -> Result<Arc<OidcClient>, SsoError> {
-        let mut held = self.discovered.lock().await;
-        if let Some((client, at)) = held.as_ref() {
-            if !again && at.elapsed() < FRESH {
-                return Ok(client.clone());
+        Ok(self.discovered(again).await?.client)
+    }
+
+    async fn discovered(&self, again: bool) -> Result<Discovered, SsoError> {
+        // The lock is held only to look and to store: a slow or absent provider makes
+        // each browser wait for its own fetch, not for everyone's before it.
+        if let Some(d) = self.discovered.lock().await.as_ref() {
+            if !again && d.at.elapsed() < FRESH {
+                return Ok(d.clone());
             }
         }
         let issuer = IssuerUrl::new(self.config.issuer.clone()).map_err(unreachable)?;
-        let metadata = CoreProviderMetadata::discover_async(issuer, &self.http).await.map_err(|e| {
+        let metadata = Metadata::discover_async(issuer, &self.http).await.map_err(|e| {
             let mut said = e.to_string();
             let mut source = std::error::Error::source(&e);
             while let Some(s) = source {
@@ -147,6 +199,7 @@ impl Provider {
             }
             SsoError::Unreachable(said)
         })?;
+        let device = metadata.additional_metadata().device_authorization_endpoint.clone();
         let client = Arc::new(
             OidcClient::from_provider_metadata(
                 metadata,
@@ -155,8 +208,51 @@ impl Provider {
             )
             .set_redirect_uri(self.redirect.clone()),
         );
-        *held = Some((client.clone(), Instant::now()));
-        Ok(client)
+        let d = Discovered { client, at: Instant::now(), device };
+        *self.discovered.lock().await = Some(d.clone());
+        Ok(d)
+    }
+
+    /// Start a sign-in through the provider's own device grant, if it has one and the
+    /// config does not say no (Entra tenants may block it; ID-porten has none).
+    pub async fn device_start(&self) -> Result<Option<Device>, SsoError> {
+        if !self.config.device_flow {
+            return Ok(None);
+        }
+        let d = self.discovered(false).await?;
+        let Some(url) = d.device.clone() else { return Ok(None) };
+        let client = (*d.client).clone().set_device_authorization_url(url);
+        let mut request = client.exchange_device_code();
+        for scope in self.config.scopes.iter().filter(|s| *s != "openid") {
+            request = request.add_scope(Scope::new(scope.clone()));
+        }
+        let details: CoreDeviceAuthorizationResponse =
+            request.request_async(&self.http).await.map_err(token_error)?;
+        Ok(Some(Device {
+            user_code: details.user_code().secret().clone(),
+            verification_uri: details.verification_uri().to_string(),
+            verification_uri_complete: details
+                .verification_uri_complete()
+                .map(|u| u.secret().clone())
+                .unwrap_or_else(|| details.verification_uri().to_string()),
+            expires_in: details.expires_in(),
+            details,
+        }))
+    }
+
+    /// Wait (polling the provider as it asks) until the person has signed in through
+    /// the device grant, refused, or the code expired.
+    pub async fn device_finish(&self, device: &Device) -> Result<Person, SsoError> {
+        let d = self.discovered(false).await?;
+        let client = d.client.clone();
+        let tokens = client
+            .exchange_device_access_token(&device.details)
+            .map_err(unreachable)?
+            .request_async(&self.http, tokio::time::sleep, Some(device.expires_in))
+            .await
+            .map_err(token_error)?;
+        // No nonce in the device grant: the token came straight from the provider.
+        self.person(client, &tokens, None).await
     }
 
     /// Where to send the browser to sign in, and what to keep for the way back.
@@ -294,8 +390,8 @@ impl Provider {
 }
 
 /// A failed token call in words: the provider's own error, or that it is unreachable.
-fn token_error<E: std::error::Error>(
-    e: openidconnect::RequestTokenError<E, StandardErrorResponse<CoreErrorResponseType>>,
+fn token_error<E: std::error::Error, T: openidconnect::ErrorResponseType + std::fmt::Display>(
+    e: openidconnect::RequestTokenError<E, StandardErrorResponse<T>>,
 ) -> SsoError {
     match e {
         openidconnect::RequestTokenError::ServerResponse(r) => {

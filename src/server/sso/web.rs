@@ -2,7 +2,7 @@
 //! browser opens (the code, the way to the provider, the way back).
 
 use super::pages;
-use super::{Audited, Browse, Polled, Vouched};
+use super::{Audited, Browse, Polled, Replica, Vouched};
 use crate::server::http::Peer;
 use crate::server::{ServerError, Serving};
 use crate::sync::wire::{self, LoginResponse, SsoPollRequest, SsoStartRequest};
@@ -21,12 +21,21 @@ fn sso(serving: &Serving) -> Result<&super::Sso, ServerError> {
 
 /// Write to the audit; a failure to is logged, never a reason to fail the sign-in.
 fn audit(serving: &Serving, a: Audited) {
-    if let Err(e) = serving.store.audit(&a) {
+    audit_store(&*serving.store, a)
+}
+
+fn audit_store(store: &dyn crate::server::ServerStore, a: Audited) {
+    if let Err(e) = store.audit(&a) {
         tracing::warn!(error = %e, "cannot write the audit");
     }
 }
 
-pub async fn start(State(serving): State<Arc<Serving>>, body: Bytes) -> Result<Response, ServerError> {
+/// `POST /v1/sso/start` (its body read, in time, by the HTTP layer).
+pub async fn start(
+    serving: Arc<Serving>,
+    from: Option<std::net::IpAddr>,
+    body: Bytes,
+) -> Result<Response, ServerError> {
     let sso = sso(&serving)?;
     let req: SsoStartRequest = serde_json::from_slice(&body)
         .map_err(|e| ServerError::BadRequest(format!("the sign-in request is not valid: {e}")))?;
@@ -37,11 +46,24 @@ pub async fn start(State(serving): State<Arc<Serving>>, body: Bytes) -> Result<R
             wire::VERSION
         )));
     }
-    let started = sso.start(&req).map_err(ServerError::BadRequest)?;
+    let mut started = sso.start(&req, from).map_err(|e| match e {
+        super::Refusal::Busy(wait) => ServerError::TooMany(wait),
+        super::Refusal::Bad(why) => ServerError::BadRequest(why),
+    })?;
+    // The provider's own device grant, where it has one: its page and its code.
+    if let Some((provider, replica)) = sso.chosen(&started.user_code) {
+        if let Some(d) = device(&serving, provider, &started.user_code, Some(replica)).await {
+            started.verification_uri = d.verification_uri;
+            started.verification_uri_complete = d.verification_uri_complete;
+            started.user_code = d.user_code;
+            started.expires_in = started.expires_in.min(d.expires_in.as_secs() as u32);
+        }
+    }
     Ok(axum::Json(started).into_response())
 }
 
-pub async fn poll(State(serving): State<Arc<Serving>>, body: Bytes) -> Result<Response, ServerError> {
+/// `POST /v1/sso/poll`.
+pub async fn poll(serving: Arc<Serving>, body: Bytes) -> Result<Response, ServerError> {
     let sso = sso(&serving)?;
     let req: SsoPollRequest = serde_json::from_slice(&body)
         .map_err(|e| ServerError::BadRequest(format!("the poll is not valid: {e}")))?;
@@ -67,7 +89,13 @@ fn html(status: StatusCode, body: String) -> Response {
     r
 }
 
-/// `/sso`: type the code; `/sso?code=…`: on to the provider (or choose one first).
+/// The cookie that ties a sign-in's way back to the browser that set off on it: a
+/// link to the provider forwarded to someone else does not come back to this server
+/// as theirs.
+const COOKIE: &str = "sitroom_sso";
+
+/// `/sso`: type the code; `/sso?code=…`: which device asks, confirm (or choose a
+/// provider); `/sso?code=…&go=1`: on to the provider.
 pub async fn page(State(serving): State<Arc<Serving>>, Query(q): Query<HashMap<String, String>>) -> Response {
     let Ok(sso) = sso(&serving) else {
         return html(StatusCode::NOT_FOUND, pages::failed("no single sign-on here"));
@@ -75,53 +103,150 @@ pub async fn page(State(serving): State<Arc<Serving>>, Query(q): Query<HashMap<S
     let Some(code) = q.get("code").filter(|c| !c.trim().is_empty()) else {
         return html(StatusCode::OK, pages::enter_code());
     };
-    match sso.browse(code, q.get("provider").map(String::as_str)).await {
+    let chosen = q.get("provider").map(String::as_str);
+    if !q.contains_key("go") {
+        // First say who asks: a sign-in someone else started (a forwarded link, a
+        // phishing mail) is not one to finish.
+        return match sso.asking(code) {
+            Some((device, minutes)) => {
+                html(StatusCode::OK, pages::confirm(&super::normal_code(code), chosen, &device, minutes))
+            }
+            None => html(StatusCode::BAD_REQUEST, pages::failed(super::UNKNOWN_CODE)),
+        };
+    }
+    let browser = crate::server::secrets::new_token();
+    match sso.browse(code, chosen, &browser).await {
         Ok(Browse::Provider(url)) => {
             let mut r = StatusCode::SEE_OTHER.into_response();
-            match header::HeaderValue::from_str(&url) {
-                Ok(v) => {
+            let cookie = format!("{COOKIE}={browser}; Path=/sso; HttpOnly; SameSite=Lax; Max-Age=600");
+            match (header::HeaderValue::from_str(&url), header::HeaderValue::from_str(&cookie)) {
+                (Ok(v), Ok(c)) => {
                     r.headers_mut().insert(header::LOCATION, v);
+                    r.headers_mut().insert(header::SET_COOKIE, c);
                     r.headers_mut()
                         .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
                     r
                 }
-                Err(_) => {
-                    html(StatusCode::BAD_GATEWAY, pages::failed("the provider's address cannot be used"))
-                }
+                _ => html(StatusCode::BAD_GATEWAY, pages::failed("the provider's address cannot be used")),
             }
         }
         Ok(Browse::Choose(providers)) => {
             html(StatusCode::OK, pages::choose(&super::normal_code(code), &providers))
         }
-        Err(why) => {
+        Err(super::BrowseError::Unreachable(why)) => {
+            tracing::info!(%why, "single sign-on page: provider unreachable");
+            html(StatusCode::BAD_GATEWAY, pages::failed(&why))
+        }
+        Err(super::BrowseError::Refused(why)) => {
             tracing::info!(%why, "single sign-on page refused");
             html(StatusCode::BAD_REQUEST, pages::failed(&why))
         }
     }
 }
 
+/// The browser's tie to its sign-in, from its cookies.
+fn browser_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            let (k, v) = c.trim().split_once('=')?;
+            (k == COOKIE).then(|| v.to_string())
+        })
+}
+
 /// `/sso/callback`: the provider sends the browser back with a code (or an error).
 pub async fn callback(
     State(serving): State<Arc<Serving>>,
     peer: Option<axum::Extension<Peer>>,
+    headers: axum::http::HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let Ok(sso) = sso(&serving) else {
         return html(StatusCode::NOT_FOUND, pages::failed("no single sign-on here"));
     };
     let address = peer.map(|p| p.0 .0.ip().to_string());
-    let Some((code_id, provider, begun, replica)) = q.get("state").and_then(|s| sso.returned(s)) else {
+    let browser = browser_cookie(&headers).unwrap_or_default();
+    let Some((code_id, provider, begun, replica)) = q.get("state").and_then(|s| sso.returned(s, &browser))
+    else {
         return html(
             StatusCode::BAD_REQUEST,
-            pages::failed("this sign-in is not known, was finished already, or is too old"),
+            pages::failed(
+                "this sign-in is not known, was finished already, is too old, or was started in another browser",
+            ),
         );
+    };
+    let person = match (q.get("error"), q.get("code")) {
+        (Some(error), _) => {
+            let said =
+                q.get("error_description").map(|d| format!("{error} ({d})")).unwrap_or_else(|| error.clone());
+            Err(format!("the identity provider refused: {said}"))
+        }
+        (None, None) => Err("the identity provider sent no code back".into()),
+        (None, Some(code)) => sso.person(provider, code, &begun).await.map_err(|e| e.to_string()),
+    };
+    let unreachable = person.as_ref().is_err_and(|e| e.contains("cannot be reached"));
+    let (outcome, page) = complete(&serving, provider, person, replica, address).await;
+    let status = match &outcome {
+        Polled::Failed(_) if unreachable => StatusCode::BAD_GATEWAY,
+        Polled::Failed(_) => StatusCode::FORBIDDEN,
+        _ => StatusCode::OK,
+    };
+    sso.ended(&code_id, outcome);
+    html(status, page)
+}
+
+/// A sign-in through the provider's own device grant: the provider's page and code
+/// for the person; the server waits on the provider and finishes it when they have
+/// signed in there. `None` when the provider has no device grant (or may not use it).
+async fn device(
+    serving: &Arc<Serving>,
+    provider: usize,
+    code_id: &str,
+    replica: Option<Replica>,
+) -> Option<super::provider::Device> {
+    let sso = serving.sso.as_ref()?;
+    let device = match sso.providers[provider].device_start().await {
+        Ok(Some(d)) => d,
+        Ok(None) => return None,
+        Err(e) => {
+            tracing::warn!(provider = %sso.providers[provider].config.name, error = %e, "the provider's device grant failed; its own page instead");
+            return None;
+        }
+    };
+    let (serving, code_id) = (serving.clone(), code_id.to_string());
+    let polling = device.clone();
+    tokio::spawn(async move {
+        let Some(sso) = serving.sso.as_ref() else { return };
+        let person = sso.providers[provider].device_finish(&polling).await.map_err(|e| e.to_string());
+        let (outcome, _) = complete(&serving, provider, person, replica, None).await;
+        sso.ended(&code_id, outcome);
+    });
+    Some(device)
+}
+
+/// A person the provider vouched for (or its refusal): the account, its session for
+/// the replica (none: an SSH connection's), the audit; the outcome for the poll and
+/// the page for the browser.
+async fn complete(
+    serving: &Arc<Serving>,
+    provider: usize,
+    person: Result<super::provider::Person, String>,
+    replica: Option<Replica>,
+    address: Option<String>,
+) -> (Polled, String) {
+    let Some(sso) = serving.sso.as_ref() else {
+        return (Polled::Failed("no single sign-on".into()), String::new());
     };
     let name = sso.providers[provider].config.name.clone();
     let org = sso.providers[provider].config.org.clone();
     let refuse = |why: String| {
+        let why = super::one_line(&why);
         tracing::warn!(provider = %name, %why, "single sign-on refused");
         audit(
-            &serving,
+            serving,
             Audited {
                 org: Some(org.clone()),
                 provider: Some(name.clone()),
@@ -129,18 +254,12 @@ pub async fn callback(
                 ..Audited::now("refused", why.clone())
             },
         );
-        sso.ended(&code_id, Polled::Failed(why.clone()));
-        html(StatusCode::FORBIDDEN, pages::failed(&why))
+        let page = pages::failed(&why);
+        (Polled::Failed(why), page)
     };
-    if let Some(error) = q.get("error") {
-        let said =
-            q.get("error_description").map(|d| format!("{error} ({d})")).unwrap_or_else(|| error.clone());
-        return refuse(format!("the identity provider refused: {said}"));
-    }
-    let Some(code) = q.get("code") else { return refuse("the identity provider sent no code back".into()) };
-    let person = match sso.person(provider, code, &begun).await {
+    let person = match person {
         Ok(p) => p,
-        Err(e) => return refuse(e.to_string()),
+        Err(why) => return refuse(why),
     };
     let store = serving.store.clone();
     let (name2, org2) = (name.clone(), org.clone());
@@ -155,8 +274,29 @@ pub async fn callback(
             refresh: person.refresh.as_deref(),
         };
         let (who, before) = store.sso_account(&vouched)?;
+        // What happened to the account is audited whatever follows.
+        let line = |event: &str, detail: String| Audited {
+            account: Some(who.name.clone()),
+            org: Some(who.org.clone()),
+            provider: Some(name2.clone()),
+            ..Audited::now(event, detail)
+        };
+        match &before {
+            None => audit_store(
+                &*store,
+                line("account-made", format!("made just in time; groups {}", person.groups.join(", "))),
+            ),
+            Some(b) if *b != who.roles => audit_store(
+                &*store,
+                line(
+                    "roles-changed",
+                    format!("{} → {}", super::roles_said(b), super::roles_said(&who.roles)),
+                ),
+            ),
+            Some(_) => {}
+        }
         // An SSH connection's sign-in: the door opens its own replica for the account.
-        let Some(replica) = replica else { return Ok::<_, ServerError>((who, None, before, person.groups)) };
+        let Some(replica) = replica else { return Ok::<_, ServerError>((who, None)) };
         let (token, expires_at) =
             store.open_replica(&who.name, &replica.device, &replica.origin, &replica.key)?;
         let login = LoginResponse {
@@ -169,10 +309,10 @@ pub async fn callback(
             superadmin: who.superadmin,
             expires_at,
         };
-        Ok((who, Some(login), before, person.groups))
+        Ok((who, Some(login)))
     })
     .await;
-    let (who, login, before, groups) = match opened {
+    let (who, login) = match opened {
         Ok(Ok(done)) => done,
         Ok(Err(e)) => return refuse(e.to_string()),
         Err(e) => return refuse(format!("a worker stopped: {e}")),
@@ -185,19 +325,8 @@ pub async fn callback(
         address: address.clone(),
         ..Audited::now(event, detail)
     };
-    match &before {
-        None => {
-            audit(&serving, line("account-made", format!("made just in time; groups {}", groups.join(", "))))
-        }
-        Some(b) if *b != who.roles => audit(
-            &serving,
-            line("roles-changed", format!("{} → {}", super::roles_said(b), super::roles_said(&who.roles))),
-        ),
-        Some(_) => {}
-    }
     let door = if login.is_some() { "single sign-on" } else { "single sign-on for SSH" };
-    audit(&serving, line("signed-in", format!("{door}; roles {}", super::roles_said(&who.roles))));
+    audit(serving, line("signed-in", format!("{door}; roles {}", super::roles_said(&who.roles))));
     let page = pages::signed_in(&who.name, &who.org);
-    sso.ended(&code_id, login.map_or(Polled::Person(who.name.clone()), |l| Polled::Done(Box::new(l))));
-    html(StatusCode::OK, page)
+    (login.map_or(Polled::Person(who.name.clone()), |l| Polled::Done(Box::new(l))), page)
 }

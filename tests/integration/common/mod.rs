@@ -311,3 +311,28 @@ pub fn ssh_args(port: u16, known_hosts: &Path, user: &str, key: Option<&Path>) -
     a.push(format!("{user}@127.0.0.1"));
     a
 }
+
+/// Read back a QR code drawn by `sitroom::qr::lines` (each character two modules,
+/// light where a block is): what it says, if a reader can make it out.
+pub fn read_qr(lines: &[String]) -> Option<String> {
+    let rows: Vec<Vec<char>> = lines.iter().map(|l| l.trim().chars().collect()).collect();
+    let (w, h) = (rows.first()?.len(), rows.len() * 2);
+    // Four pixels a module, so the reader has room.
+    let scale = 4;
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w * scale, h * scale, |x, y| {
+        let (c, half) = (rows[y / scale / 2].get(x / scale).copied().unwrap_or(' '), (y / scale) % 2);
+        let light = match c {
+            '█' => true,
+            '▀' => half == 0,
+            '▄' => half == 1,
+            _ => false,
+        };
+        if light {
+            255
+        } else {
+            0
+        }
+    });
+    let grids = img.detect_grids();
+    grids.first()?.decode().ok().map(|(_, content)| content)
+}

@@ -142,6 +142,31 @@ impl Browser {
         self.go(reqwest::Method::GET, url, None)
     }
 
+    /// Where `url` sends the browser (its Location), without going there; cookies kept.
+    pub fn location(&mut self, url: &str) -> Option<String> {
+        let cookie: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let req = self.http.get(url).header("cookie", cookie.join("; "));
+        let (location, set) = self.rt.block_on(async {
+            let resp = req.send().await.unwrap();
+            (header(&resp, "location"), set_cookies(&resp))
+        });
+        self.keep(set);
+        location
+    }
+
+    fn keep(&mut self, set: Vec<String>) {
+        for c in set {
+            let pair = c.split(';').next().unwrap();
+            if let Some((k, v)) = pair.split_once('=') {
+                if v.is_empty() || c.to_lowercase().contains("expires=thu, 01 jan 1970") {
+                    self.cookies.remove(k.trim());
+                } else {
+                    self.cookies.insert(k.trim().to_string(), v.to_string());
+                }
+            }
+        }
+    }
+
     fn go(&mut self, method: reqwest::Method, url: &str, form: Option<Vec<(String, String)>>) -> Page {
         let (mut method, mut url, mut form) = (method, url.to_string(), form);
         for _ in 0..20 {
@@ -152,26 +177,11 @@ impl Browser {
             }
             let (status, location, set, body) = self.rt.block_on(async {
                 let resp = req.send().await.unwrap();
-                let status = resp.status().as_u16();
-                let location = resp.headers().get("location").map(|l| l.to_str().unwrap().to_string());
-                let set: Vec<String> = resp
-                    .headers()
-                    .get_all("set-cookie")
-                    .iter()
-                    .map(|c| c.to_str().unwrap().to_string())
-                    .collect();
+                let (status, location, set) =
+                    (resp.status().as_u16(), header(&resp, "location"), set_cookies(&resp));
                 (status, location, set, resp.text().await.unwrap())
             });
-            for c in set {
-                let pair = c.split(';').next().unwrap();
-                if let Some((k, v)) = pair.split_once('=') {
-                    if v.is_empty() || c.to_lowercase().contains("expires=thu, 01 jan 1970") {
-                        self.cookies.remove(k.trim());
-                    } else {
-                        self.cookies.insert(k.trim().to_string(), v.to_string());
-                    }
-                }
-            }
+            self.keep(set);
             match (status, location) {
                 (301 | 302 | 303 | 307 | 308, Some(to)) => {
                     url = url::Url::parse(&url).unwrap().join(&to).unwrap().to_string();
@@ -220,6 +230,14 @@ impl Browser {
             self.go(reqwest::Method::GET, target.as_str(), None)
         }
     }
+}
+
+fn header(resp: &reqwest::Response, name: &str) -> Option<String> {
+    resp.headers().get(name).map(|l| l.to_str().unwrap().to_string())
+}
+
+fn set_cookies(resp: &reqwest::Response) -> Vec<String> {
+    resp.headers().get_all("set-cookie").iter().map(|c| c.to_str().unwrap().to_string()).collect()
 }
 
 /// An attribute's value in a tag (double or single quotes).
