@@ -45,6 +45,21 @@ pub struct Identity {
     pub refresh: String,
 }
 
+impl Person {
+    /// The person as the store takes them, vouched for by `provider` of `org`.
+    pub fn vouched<'a>(&'a self, provider: &'a str, org: &'a str) -> Vouched<'a> {
+        Vouched {
+            provider,
+            org,
+            issuer: &self.issuer,
+            subject: &self.subject,
+            hint: &self.hint,
+            groups: &self.groups,
+            refresh: self.refresh.as_deref(),
+        }
+    }
+}
+
 /// One line of the server's audit: sign-ins, refusals, role changes.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Audited {

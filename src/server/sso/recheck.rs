@@ -9,7 +9,7 @@
 //!   logged and asked again next time.
 
 use super::provider::SsoError;
-use super::{roles_said, Audited, Identity, Vouched};
+use super::{roles_said, Audited, Identity};
 use crate::server::Serving;
 use std::sync::Arc;
 use std::time::Duration;
@@ -57,15 +57,7 @@ async fn ask_again(serving: &Arc<Serving>, who: Identity) {
         Ok(person) if person.subject == who.subject && person.issuer == who.issuer => {
             let (name, org2) = (who.provider.clone(), org.clone());
             let updated = tokio::task::spawn_blocking(move || {
-                let vouched = Vouched {
-                    provider: &name,
-                    org: &org2,
-                    issuer: &person.issuer,
-                    subject: &person.subject,
-                    hint: &person.hint,
-                    groups: &person.groups,
-                    refresh: person.refresh.as_deref(),
-                };
+                let vouched = person.vouched(&name, &org2);
                 store.sso_account(&vouched)
             })
             .await;

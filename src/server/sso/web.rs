@@ -2,7 +2,7 @@
 //! browser opens (the code, the way to the provider, the way back).
 
 use super::pages;
-use super::{Audited, Browse, Polled, Replica, Vouched};
+use super::{Audited, Browse, Polled, Replica};
 use crate::server::http::Peer;
 use crate::server::{ServerError, Serving};
 use crate::sync::wire::{self, LoginResponse, SsoPollRequest, SsoStartRequest};
@@ -264,15 +264,7 @@ async fn complete(
     let store = serving.store.clone();
     let (name2, org2) = (name.clone(), org.clone());
     let opened = tokio::task::spawn_blocking(move || {
-        let vouched = Vouched {
-            provider: &name2,
-            org: &org2,
-            issuer: &person.issuer,
-            subject: &person.subject,
-            hint: &person.hint,
-            groups: &person.groups,
-            refresh: person.refresh.as_deref(),
-        };
+        let vouched = person.vouched(&name2, &org2);
         let (who, before) = store.sso_account(&vouched)?;
         // What happened to the account is audited whatever follows.
         let line = |event: &str, detail: String| Audited {
