@@ -106,6 +106,7 @@ strings! {
     new_only_if_new: "Ctrl-N oppretter en ny, om det virkelig er en ny hendelse.", "Ctrl-N makes a new one, if it really is a new incident.";
     you_are: "Du er", "You are";
     change_user: "Bytt med --user NAVN eller user = \"NAVN\" i config.toml.", "Change it with --user NAME or user = \"NAME\" in config.toml.";
+    sign_in_to_server: "logg inn på en synkroniseringsserver.", "sign in to a sync server.";
     change_login: "Logget inn på serveren; en annen bruker logger inn med sitroom login.", "Signed in to the server; another user signs in with sitroom login.";
     log_has_focus: "Loggen har fokus – tastene ble ikke brukt ·", "The log has the focus – keys not used ·";
     list_has_focus: "Skrivelinjen har ikke fokus – tastene ble ikke brukt ·", "The entry line does not have the focus – keys not used ·";

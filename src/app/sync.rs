@@ -9,6 +9,8 @@ use crate::keys::{Sealed, Sealer};
 use crate::replication::authorize::{needed, needed_to_change};
 use crate::store::{Applied, Conflict, OpState};
 use crate::sync::bundle::Bundle;
+use crate::sync::client::Login;
+use crate::sync::wire::LoginResponse;
 use chrono::Utc;
 
 impl Session {
@@ -199,5 +201,40 @@ impl Session {
         let exists = self.store.users()?.iter().any(|u| u.name == user);
         self.store.put_user(user, roles, exists, "server", &self.device, Utc::now())?;
         Ok(())
+    }
+
+    /// Keep the session a server opened for this replica (after a password or a
+    /// single sign-on): the sign-in beside the database, the server's key that
+    /// countersigns checkpoints, its word that this replica's key is the
+    /// organisation's, and the user with the roles the server gave. From now on this
+    /// session acts as that user.
+    pub fn accept_login(&mut self, server: &str, answer: LoginResponse) -> Result<Login> {
+        let login = Login {
+            server: server.to_string(),
+            user: answer.user.clone(),
+            org: answer.org.clone(),
+            roles: answer.roles.clone(),
+            superadmin: answer.superadmin,
+            token: answer.token,
+            device: self.device.clone(),
+            expires_at: answer.expires_at,
+        };
+        crate::sync::client::save_login(self.store.path(), &login)
+            .map_err(|e| AppError::Usage(e.to_string()))?;
+        // `log verify` checks countersigned checkpoints against this key.
+        if !answer.server_key.is_empty() {
+            self.store.set_meta("server_key", &answer.server_key)?;
+        }
+        // Shared reports carry the certificate.
+        self.store.set_meta("certificate", &answer.certificate)?;
+        self.store.set_meta("certified_org", &answer.org)?;
+        // A superadministrator may do everything: locally that is the administrator role.
+        let mut local_roles = answer.roles;
+        if answer.superadmin && !local_roles.contains(&Role::Administrator) {
+            local_roles.push(Role::Administrator);
+        }
+        self.signed_in(server, &answer.user, &local_roles)?;
+        self.user = answer.user;
+        Ok(login)
     }
 }

@@ -209,9 +209,24 @@ async fn sso_poll(State(served): State<Served>, body: Body) -> Result<Response, 
     super::sso::web::poll(served.serving, bytes).await
 }
 
-/// A new token for the session, without the password; the old one ends.
+/// A new token for the session, without the password; the old one ends. A person
+/// signed in through a provider is asked about there first: their roles follow their
+/// groups, and one the provider no longer vouches for gets no new token (a provider
+/// that cannot be reached keeps nobody out).
 async fn refresh(State(served): State<Served>, headers: HeaderMap) -> Result<Response, ServerError> {
     let token = bearer(&headers)?;
+    if served.serving.sso.is_some() {
+        let (store, t) = (served.store.clone(), token.clone());
+        let who = blocking(move || store.authenticate(&t)).await?;
+        let store = served.store.clone();
+        for identity in blocking(move || store.sso_identities(&who.name)).await? {
+            if !super::sso::recheck::ask_again(&served.serving, identity).await {
+                return Err(ServerError::Unauthorized(
+                    "your organisation's identity provider no longer vouches for you; sign in again".into(),
+                ));
+            }
+        }
+    }
     let store = served.store;
     let (token, expires_at) = blocking(move || store.refresh(&token)).await?;
     Ok(axum::Json(wire::RefreshResponse { token, expires_at }).into_response())

@@ -152,6 +152,8 @@ actions! {
     CompileShared = "compile_shared";
     NextWorkspace = "next_workspace";
     PreviousWorkspace = "previous_workspace";
+    SignIn = "sign_in";
+    StopSignIn = "stop_sign_in";
 }
 
 /// An action, or a key for a text editor to interpret (typing, cursor movement).

@@ -31,6 +31,7 @@ pub enum Context {
     Shared,
     Confirm,
     TaskDetail,
+    SignIn,
 }
 
 /// Every context: its section name in keymap files and what its keys do (declared
@@ -56,12 +57,21 @@ pub const CONTEXTS: &[(Context, &str, &Keys)] = &[
     (Context::Shared, "shared", &super::shared_pane::KEYS),
     (Context::Confirm, "confirm", &super::confirm::KEYS),
     (Context::TaskDetail, "task", &super::task_board::DETAIL),
+    (Context::SignIn, "sign_in", &super::sign_in::KEYS),
 ];
 
 impl Context {
     /// Does this context take typing for a text field (so unbound keys are text)?
     pub fn takes_text(self) -> bool {
-        matches!(self, Context::Entry | Context::Filter | Context::Picker | Context::Form | Context::Editor)
+        matches!(
+            self,
+            Context::Entry
+                | Context::Filter
+                | Context::Picker
+                | Context::Form
+                | Context::Editor
+                | Context::SignIn
+        )
     }
 
     /// What the keys do here.

@@ -515,6 +515,15 @@ impl LogPane {
         Ok(())
     }
 
+    /// Save the draft as the session's user now: the session became another user's
+    /// (a sign-in), whose draft it is from now on.
+    pub fn save_draft_as_now(&mut self, session: &Session) -> crate::app::Result<()> {
+        session.save_draft(&self.incident, self.draft_snapshot().as_ref())?;
+        self.unsaved_edits = 0;
+        self.first_unsaved = None;
+        Ok(())
+    }
+
     /// When the next draft save falls due, for the event loop's timeout.
     pub fn draft_due_in(&self, now: Instant) -> Option<Duration> {
         self.first_unsaved.map(|f| (f + SAVE_AFTER).saturating_duration_since(now))
@@ -1102,7 +1111,12 @@ impl Pane for LogPane {
     }
 
     fn refresh(&mut self, session: &Session) -> Result<bool, String> {
-        self.load_new(session).map_err(|e| e.said(session.lang))
+        // The user's roles may have changed (the server's word through sync, or a
+        // sign-in that made this session another user's).
+        let can_write =
+            session.may(crate::domain::roles::Permission::WriteLog).map_err(|e| e.said(session.lang))?;
+        let rights = std::mem::replace(&mut self.can_write, can_write) != can_write;
+        Ok(self.load_new(session).map_err(|e| e.said(session.lang))? | rights)
     }
 
     fn paste(&mut self, text: &str, cx: &mut Cx<'_>) -> Outcome {

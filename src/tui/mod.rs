@@ -34,6 +34,7 @@ pub mod reports_pane;
 pub mod resources_pane;
 pub mod ros_pane;
 pub mod shared_pane;
+pub mod sign_in;
 pub mod task_board;
 pub mod theme;
 pub mod ui;
@@ -133,6 +134,7 @@ pub fn run(session: Session, look: Look, options: &Options) -> Result<(), String
     );
     ui.set_unsaved(unsaved);
     ui.set_desktop_notifications(notify::desktop_available());
+    ui.allow_sign_in();
     // Alerts recorded here go out from the outbox in the background.
     crate::delivery::spawn_worker(db.clone(), channels);
     // A damaged sign-in file must not keep the logger out: work goes on unsynced,

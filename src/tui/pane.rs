@@ -54,6 +54,9 @@ pub enum UiEvent {
         id: uuid::Uuid,
         seq: i64,
     },
+    /// A sign-in to a server started (`None`: it was stopped): the UI keeps it going
+    /// when its box closes, and takes the session when it is done.
+    SigningIn(Option<crate::sync::sso::SignIn>),
     /// A log entry was marked significant (or no longer).
     Marked {
         seq: i64,

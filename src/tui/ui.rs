@@ -17,6 +17,7 @@ use super::pane::{Cx, Hit, Outcome, Owner, Pane, RenderCx, UiEvent};
 use super::picker::Empty;
 use super::picker::Picker;
 use super::report_editor::ReportEditor;
+use super::sign_in::SignInBox;
 use super::task_board::TaskBoard;
 use super::theme::Theme;
 use super::widgets::{self, hints};
@@ -27,6 +28,7 @@ use crate::i18n::Label;
 use crate::i18n::Lang;
 use crate::lang::Text;
 use crate::sync::background::{Background, LinkState, SyncState};
+use crate::sync::sso::Stage;
 use crate::text::safe_line;
 use chrono::{DateTime, Local, Timelike};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
@@ -53,6 +55,13 @@ pub const GLOBAL: Keys = Keys {
             "conflicts",
         ),
         does(Action::Redraw, "Tegn skjermen på nytt", "Redraw the screen", "tegn på nytt", "redraw"),
+        does(
+            Action::SignIn,
+            "Logg inn på en synkroniseringsserver (organisasjonens innlogging)",
+            "Sign in to a sync server (your organisation's sign-in)",
+            "logg inn",
+            "sign in",
+        ),
         does(
             Action::NextPane,
             "Neste rute i arbeidsflaten",
@@ -125,7 +134,9 @@ pub struct Ui {
     theme: Theme,
     lang: Lang,
     desk: Option<Desk>,
-    /// The workspaces this user's roles give, and the one shown.
+    /// Every workspace defined, and those this user's roles give (sign-in may change
+    /// the roles), and the one shown.
+    defs: Vec<WorkspaceDef>,
     workspaces: Vec<WorkspaceDef>,
     workspace: usize,
     focus: PaneKind,
@@ -151,6 +162,11 @@ pub struct Ui {
     sync: Option<Background>,
     /// How sync stood at the last look: what the title bar shows.
     sync_view: Option<SyncState>,
+    /// May this UI sign its database in to a server? (A local one; over SSH the
+    /// session is the account's already.)
+    may_sign_in: bool,
+    /// A sign-in under way (its box may be closed).
+    sign_in: Option<crate::sync::sso::SignIn>,
     /// Text to hand the terminal's clipboard (OSC 52) with the next frame.
     clipboard: Option<String>,
     /// Until when the user counts as typing (see [`TYPING_PAUSE`]).
@@ -187,6 +203,7 @@ impl Ui {
             desk: None,
             // The entry line has focus from the start wherever the log is shown.
             focus: PaneKind::Log,
+            defs: defs.to_vec(),
             workspaces,
             workspace: 0,
             overlays: Vec::new(),
@@ -203,6 +220,8 @@ impl Ui {
             waiting: Vec::new(),
             sync: None,
             sync_view: None,
+            may_sign_in: false,
+            sign_in: None,
             clipboard: None,
             typing_until: None,
             pane_areas: Default::default(),
@@ -230,7 +249,12 @@ impl Ui {
         };
         // Signed in, the account is the server's: --user would not change it.
         let change = if signed_in { s.change_login } else { s.change_user };
-        let who = format!("{} «{}» · {}. {change}", s.you_are, self.session.user, self.session.device);
+        let mut who = format!("{} «{}» · {}. {change}", s.you_are, self.session.user, self.session.device);
+        if let (false, true, Some(key)) =
+            (signed_in, self.may_sign_in, self.keymap.keys(Context::Global, Action::SignIn).first())
+        {
+            who.push_str(&format!(" {}: {}", key.display(), s.sign_in_to_server));
+        }
         self.overlays.clear();
         self.overlays.push(Box::new(Picker::starting(self.session.incidents()?, None, empty, who)));
         Ok(())
@@ -294,6 +318,120 @@ impl Ui {
                 self.set_status(e.said(self.lang), true);
             }
         }
+    }
+
+    /// Let the user sign this database in to a server (a local UI; over SSH the session
+    /// is already the account's).
+    pub fn allow_sign_in(&mut self) {
+        self.may_sign_in = true;
+        // The picker shown before this was known says how to sign in now.
+        if self.desk.is_none() && self.sync.is_none() {
+            if let Err(e) = self.start_picker(false) {
+                self.set_status(e.said(self.lang), true);
+            }
+        }
+    }
+
+    /// The sign-in box: at the sign-in under way, or asking for the server (the one
+    /// signed in to before, when the session there has ended).
+    fn open_sign_in(&mut self) {
+        let lang = self.lang;
+        let user = safe_line(&self.session.user).into_owned();
+        if !self.may_sign_in {
+            let said = crate::say!(
+                lang,
+                "Over SSH er du logget inn som kontoen du koblet til med ({user})",
+                "Over SSH you are signed in as the account you connected with ({user})"
+            );
+            return self.set_status(said, false);
+        }
+        let login = crate::sync::client::load_login(self.session.store.path()).ok().flatten();
+        let signed_out = matches!(self.sync_view.as_ref().map(|s| &s.link), Some(LinkState::SignedOut(_)));
+        if let (Some(login), Some(_), false) = (&login, &self.sync, signed_out) {
+            let server = safe_line(&login.server).into_owned();
+            let said = crate::say!(
+                lang,
+                "Logget inn på {server} som {user}; sitroom logout logger ut",
+                "Signed in to {server} as {user}; sitroom logout signs out"
+            );
+            return self.set_status(said, false);
+        }
+        let server = login.map_or_else(|| "https://".to_string(), |l| l.server);
+        self.overlays.push(Box::new(SignInBox::new(&server, self.sign_in.clone())));
+    }
+
+    /// Take the session once the sign-in under way is done; say why it failed if its
+    /// box is closed. True when something on screen changed.
+    fn poll_sign_in(&mut self) -> bool {
+        let Some(running) = &self.sign_in else { return false };
+        match running.stage() {
+            Stage::Done => {
+                let running = self.sign_in.take().expect("a sign-in under way");
+                if let Some(answer) = running.take() {
+                    self.signed_in(&running.server, answer);
+                }
+                true
+            }
+            Stage::Failed(failure) if !self.overlays.iter().any(|o| o.context() == Context::SignIn) => {
+                self.sign_in = None;
+                self.set_status(super::sign_in::failure_said(&failure, self.lang), true);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Signed in at `server`: this session is the account's from now on (its roles,
+    /// its workspaces, the draft in the entry line with it), and sync starts, taking
+    /// what was written here before to the server.
+    fn signed_in(&mut self, server: &str, answer: crate::sync::wire::LoginResponse) {
+        let before = self.session.user.clone();
+        let login = match self.session.accept_login(server, answer) {
+            Ok(login) => login,
+            Err(e) => return self.set_status(e.said(self.lang), true),
+        };
+        if let Some(shared) = &self.unsaved {
+            shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).user = login.user.clone();
+        }
+        if let Some(desk) = &mut self.desk {
+            let moved = desk.log.save_draft_as_now(&self.session);
+            let cleared = self.session.store.save_draft(&before, desk.incident().id, None);
+            if let Err(e) = moved.map_err(|e| e.said(self.lang)).and(cleared.map_err(|e| e.to_string())) {
+                self.set_status(e, true);
+            }
+        }
+        let roles = self.session.roles().ok().flatten();
+        self.workspaces = workspace::for_roles(&self.defs, roles.as_deref());
+        let at = self.workspace.min(self.workspaces.len().saturating_sub(1));
+        self.show_workspace(at);
+        self.overlays.retain(|o| o.context() != Context::SignIn);
+        self.sync = None;
+        let db = self.session.store.path().to_path_buf();
+        self.start_sync(Background::start(db, login.clone()));
+        self.refresh();
+        let (user, org) = (safe_line(&login.user).into_owned(), safe_line(&login.org).into_owned());
+        let roles: Vec<&str> = login.roles.iter().map(|r| r.name()).collect();
+        let roles = roles.join(", ");
+        // Work written here under another name is not this account's: the server
+        // refuses it, and it stays on this machine. Said now, not found out later.
+        let others = self.session.store.own_ops_waiting_by_others(&login.user).unwrap_or_default();
+        if !others.is_empty() {
+            let n: i64 = others.iter().map(|(_, n)| n).sum();
+            let names: Vec<String> = others.iter().map(|(a, _)| format!("«{}»", safe_line(a))).collect();
+            let names = names.join(", ");
+            let said = crate::say!(
+                self.lang,
+                "Logget inn som {user}. {n} endringer skrevet her som {names} blir på denne maskinen: serveren tar bare imot {user}s",
+                "Signed in as {user}. {n} changes written here as {names} stay on this machine: the server takes only {user}'s"
+            );
+            return self.set_status(said, true);
+        }
+        let said = crate::say!(
+            self.lang,
+            "Logget inn som {user} ({org}; {roles}); synkroniserer",
+            "Signed in as {user} ({org}; {roles}); syncing"
+        );
+        self.set_status(said, false);
     }
 
     /// Say something went wrong, in the status line.
@@ -536,7 +674,12 @@ impl Ui {
         }
         let dialog = matches!(
             context,
-            Context::Picker | Context::Form | Context::Help | Context::Editor | Context::Confirm
+            Context::Picker
+                | Context::Form
+                | Context::Help
+                | Context::Editor
+                | Context::Confirm
+                | Context::SignIn
         );
         match input {
             Input::Action(Action::Quit) => {
@@ -560,7 +703,10 @@ impl Ui {
                 return true;
             }
             Input::Action(Action::Incidents)
-                if !matches!(context, Context::Picker | Context::Form | Context::Confirm) =>
+                if !matches!(
+                    context,
+                    Context::Picker | Context::Form | Context::Confirm | Context::SignIn
+                ) =>
             {
                 match self.session.incidents() {
                     Ok(list) => {
@@ -569,6 +715,10 @@ impl Ui {
                     }
                     Err(e) => self.set_status(e.said(self.lang), true),
                 }
+                return true;
+            }
+            Input::Action(Action::SignIn) if !matches!(context, Context::Confirm | Context::SignIn) => {
+                self.open_sign_in();
                 return true;
             }
             Input::Action(Action::Redraw) => {
@@ -736,6 +886,7 @@ impl Ui {
                 }
             }
             UiEvent::Confirm(pending) => self.overlays.push(Box::new(Confirm::new(pending))),
+            UiEvent::SigningIn(sign_in) => self.sign_in = sign_in,
             UiEvent::Copy(text) => {
                 let n = text.chars().count();
                 self.set_status(
@@ -796,6 +947,7 @@ impl Ui {
     pub fn tick(&mut self, now: Instant) -> bool {
         let mut changed = self.tick_overlays(now);
         changed |= self.poll_sync(now);
+        changed |= self.poll_sign_in();
         if let Some(desk) = &mut self.desk {
             match desk.log.poll_history(self.lang) {
                 Ok(c) => changed |= c,
@@ -983,9 +1135,26 @@ impl Ui {
         // How sync stands and the clock are always shown, at the right (a logger reads
         // the time off it); the device and the user give way first, then the incident's
         // title is cut.
-        let sync = self.sync_view.as_ref().map(|state| {
-            let (text, alarm) = sync_label(state, cx.lang);
-            Span::styled(format!(" │ {text} "), if alarm { t.warning } else { t.title_bar })
+        // A sign-in under way shows its code, so its box may be closed meanwhile.
+        let signing_in = self.sign_in.as_ref().and_then(|s| match s.stage() {
+            Stage::Waiting(shown) => {
+                let code = safe_line(&shown.code).into_owned();
+                Some(Span::styled(
+                    format!(" │ {} {code} ", cx.lang.pick("○ logger inn, kode", "○ signing in, code")),
+                    t.warning,
+                ))
+            }
+            _ => None,
+        });
+        let how = match self.keymap.keys(Context::Global, Action::SignIn).first() {
+            Some(key) if self.may_sign_in => key.display(),
+            _ => "sitroom login".to_string(),
+        };
+        let sync = signing_in.or_else(|| {
+            self.sync_view.as_ref().map(|state| {
+                let (text, alarm) = sync_label(state, cx.lang, &how);
+                Span::styled(format!(" │ {text} "), if alarm { t.warning } else { t.title_bar })
+            })
         });
         let sync_width = sync.as_ref().map_or(0, |s| s.content.width());
         let width = area.width as usize;
@@ -1047,12 +1216,13 @@ fn is_typing(ev: &KeyEvent) -> bool {
 
 /// The title bar's word on sync, and whether it needs the user's eye: online /
 /// offline since 14:32 / 3 changes waiting / 2 conflicts.
-fn sync_label(state: &SyncState, lang: Lang) -> (String, bool) {
+/// `sign_in` is how to sign in again (a key, or the command).
+fn sync_label(state: &SyncState, lang: Lang, sign_in: &str) -> (String, bool) {
     let mut parts = Vec::new();
     let mut alarm = false;
     match &state.link {
-        LinkState::Connecting => parts.push(lang.pick("kobler til", "connecting")),
-        LinkState::Online => parts.push(lang.pick("● tilkoblet", "● online")),
+        LinkState::Connecting => parts.push(lang.pick("kobler til", "connecting").to_string()),
+        LinkState::Online => parts.push(lang.pick("● tilkoblet", "● online").to_string()),
         LinkState::Offline { since } => {
             alarm = true;
             let at = since.with_timezone(&Local).format("%H:%M");
@@ -1060,7 +1230,7 @@ fn sync_label(state: &SyncState, lang: Lang) -> (String, bool) {
         }
         LinkState::SignedOut(_) => {
             alarm = true;
-            parts.push(lang.pick("○ logget ut: sitroom login", "○ signed out: sitroom login"));
+            parts.push(crate::say!(lang, "○ logget ut: {sign_in}", "○ signed out: {sign_in}"));
         }
     }
     if state.waiting > 0 {

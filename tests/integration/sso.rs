@@ -577,3 +577,226 @@ fn floods_stalls_and_forged_audit_lines_are_held_off() {
     );
     assert!(stalled.starts_with("HTTP/1.1 400") && stalled.contains("did not arrive in time"), "{stalled}");
 }
+
+/// The QR code drawn on a terminal screen: the rows from the first run of light
+/// blocks (its quiet zone) down, cut to its columns.
+fn qr_on_screen(screen: &str) -> Vec<String> {
+    let lines: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
+    let Some((top, start, width)) = lines.iter().enumerate().find_map(|(i, l)| {
+        let start = l.windows(12).position(|w| w.iter().all(|c| *c == '█'))?;
+        let width = l[start..].iter().take_while(|c| **c == '█').count();
+        Some((i, start, width))
+    }) else {
+        return Vec::new();
+    };
+    lines[top..].iter().take(width.div_ceil(2)).map(|l| l.iter().skip(start).take(width).collect()).collect()
+}
+
+/// The TUI's sign-in box at `server` in `t`: Ctrl-T, the address, Enter; the page
+/// read off the QR code drawn, which must say the code shown in words too.
+fn tui_sign_in(t: &crate::common::tmux::Tmux, server: &Server) -> (String, String) {
+    t.keys(&["C-t"]);
+    t.wait_for("Tjener:");
+    t.keys(&["C-u"]);
+    t.text(&server.url);
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("Venter på at du logger inn");
+    assert!(screen.contains(&format!("{}/sso", server.url)), "the page:\n{screen}");
+    let page = crate::common::read_qr(&qr_on_screen(&screen))
+        .unwrap_or_else(|| panic!("no QR code a phone could read:\n{screen}"));
+    let code = page.split("code=").nth(1).unwrap_or_else(|| panic!("no code in {page}")).to_string();
+    assert!(screen.contains(&code), "the code is shown in words too:\n{screen}");
+    (page, code)
+}
+
+/// The logger signs in from the TUI itself: the box shows the page, the code and a
+/// QR code of the page; closed, the sign-in goes on while they keep writing (the
+/// title bar shows the code); once signed in through a browser, sync starts and what
+/// was written before and meanwhile reaches the server. (Her laptop knows her by her
+/// account's name, as the organisation set it up in config.toml.)
+#[test]
+fn the_tui_signs_in_through_the_provider_while_the_logger_writes_on() {
+    let s = setup();
+    // Her group makes her a crisis leader here, so that the incident she opened on
+    // her own laptop before signing in is hers to bring.
+    let out = s.server.admin(&["sso", "map", "--org", ORG, "stab-logg", "kriseledelse"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let home = Home::new();
+    home.configure("user = \"kari.nordmann\"\n");
+    home.ok(&["incident", "new", "--title", "Flom i Numedalslågen", "--type", "flom"]);
+
+    let t = crate::common::tmux::Tmux::new();
+    t.start(&home, "--lang nb");
+    t.wait_for("Flom i Numedalslågen");
+    t.text("Skrevet før innlogging: Fv 40 stengt ved Hvarnes");
+    t.keys(&["Enter"]);
+    t.wait_for("Lagret #1");
+    let (page, code) = tui_sign_in(&t, &s.server);
+
+    // Closed, the sign-in goes on: the title bar shows its code; she writes on.
+    t.keys(&["Escape"]);
+    t.wait_for(&format!("logger inn, kode {code}"));
+    t.text("Skrevet mens innloggingen venter");
+    t.keys(&["Enter"]);
+    t.wait_for("Lagret #2");
+    t.text("Utkast under innlogging");
+
+    let done = sign_in(&mut Browser::new(), &page, "kari-7f3a");
+    assert_eq!(done.status, 200, "{}", done.body);
+    let screen = t.wait_for("● tilkoblet");
+    assert!(screen.contains("Logget inn som kari.nordmann"), "the status line says who:\n{screen}");
+    assert!(screen.contains("Utkast under innlogging"), "the draft stays in the entry line:\n{screen}");
+
+    // What she wrote reaches a colleague through the server.
+    s.server.add_user("ola-vakt", ORG, &["kriseledelse"]);
+    let colleague = Home::new();
+    colleague.login(&s.server.url, "ola-vakt");
+    within(20, "her entries reaching the colleague", || {
+        colleague.ok(&["sync"]);
+        let texts: Vec<String> =
+            colleague.entries().iter().map(|e| e["text"].as_str().unwrap_or("").to_string()).collect();
+        (texts.iter().any(|t| t.contains("Fv 40 stengt"))
+            && texts.iter().any(|t| t.contains("mens innloggingen venter")))
+        .then_some(())
+    });
+    assert!(!t.screen().contains("avvist"), "nothing refused:\n{}", t.screen());
+    t.keys(&["C-q"]);
+    t.wait_exit();
+}
+
+/// Signed in as someone other than the name the laptop wrote under: the TUI says at
+/// once that what was written under that name stays on the machine (the server takes
+/// only the account's own), and the draft in the entry line goes with the account.
+/// Stopping a sign-in and the provider refusing are said too.
+#[test]
+fn signing_in_under_another_name_says_what_stays_and_keeps_the_draft() {
+    let s = setup();
+    let home = Home::new();
+    home.ok(&["incident", "new", "--title", "Flom i Numedalslågen", "--type", "flom"]);
+    let t = crate::common::tmux::Tmux::new();
+    t.start(&home, "--lang nb");
+    t.wait_for("Flom i Numedalslågen");
+    t.text("Skrevet som kari");
+    t.keys(&["Enter"]);
+    t.wait_for("Lagret #1");
+
+    // A sign-in stopped: its code goes from the title bar; a new one gets a new code.
+    let (_, first) = tui_sign_in(&t, &s.server);
+    t.keys(&["C-x"]);
+    t.wait_for("Innloggingen er avbrutt");
+    t.keys(&["Escape"]);
+    let screen = t.screen();
+    assert!(!screen.contains(&first), "{screen}");
+
+    // Someone the provider does not know: refused, with the provider's reason.
+    let (page, _) = tui_sign_in(&t, &s.server);
+    let refused = sign_in(&mut Browser::new(), &page, "ukjent");
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    t.wait_for("Innloggingen ble avvist");
+    t.keys(&["Enter"]);
+    t.wait_for("Tjener:");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("Venter på at du logger inn");
+    let page = crate::common::read_qr(&qr_on_screen(&screen)).expect("a new code's QR code");
+
+    t.keys(&["Escape"]);
+    t.text("Utkast under innlogging");
+    let done = sign_in(&mut Browser::new(), &page, "kari-7f3a");
+    assert_eq!(done.status, 200, "{}", done.body);
+    let screen = t.wait_for("blir på denne maskinen");
+    assert!(screen.contains("«kari»"), "{screen}");
+    t.wait_for("avvist");
+
+    // The draft is hers now: it comes back when she opens sitroom again (as her
+    // account, which the sign-in made this laptop's user).
+    t.keys(&["C-q"]);
+    t.wait_exit();
+    let t = crate::common::tmux::Tmux::new();
+    t.start(&home, "--lang nb");
+    t.wait_for("Utkast under innlogging");
+    t.keys(&["C-q"]);
+    t.wait_exit();
+}
+
+/// A session renewed (`/v1/refresh`, as sync does before its token runs out) asks the
+/// provider first: the roles follow the groups at once, and a person disabled there
+/// gets no new token, whatever the server's own interval between checks.
+#[test]
+fn renewing_a_session_asks_the_provider_again() {
+    let s = setup_with(&[], "15m");
+    let home = Home::new();
+    kari_signed_in(&s, &home);
+    assert_eq!(roles_of(&s.server, "kari.nordmann"), ["loggfører"]);
+    let addr = s.server.url.trim_start_matches("http://").to_string();
+    let renew = |token: &str| {
+        raw(
+            &addr,
+            format!(
+                "POST /v1/refresh HTTP/1.1\r\nhost: x\r\nconnection: close\r\nauthorization: Bearer {token}\r\ncontent-length: 0\r\n\r\n"
+            )
+            .as_bytes(),
+            10,
+        )
+    };
+    let login: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(home.path().join("sitroom.db.login")).unwrap())
+            .unwrap();
+    let token = login["token"].as_str().unwrap().to_string();
+
+    s.provider.change("kari-7f3a", serde_json::json!({"groups": ["alle-ansatte"]}));
+    let answer = renew(&token);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(roles_of(&s.server, "kari.nordmann").is_empty(), "the role went with the group");
+    let body = &answer[answer.find("\r\n\r\n").unwrap() + 4..];
+    let token =
+        serde_json::from_str::<serde_json::Value>(body).unwrap()["token"].as_str().unwrap().to_string();
+
+    s.provider.change("kari-7f3a", serde_json::json!({"disabled": true}));
+    let answer = renew(&token);
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    assert!(answer.contains("no longer vouches"), "{answer}");
+    let audit = String::from_utf8_lossy(&s.server.admin(&["audit"]).stdout).to_string();
+    assert!(audit.contains("cut-off") && audit.contains("roles-changed"), "{audit}");
+}
+
+/// An administrator links existing accounts before their people first sign in: by
+/// sign-in name (used once, then the subject) or by the provider's subject. The
+/// accounts are signed in to instead of new ones; where the organisation maps groups
+/// to roles the groups govern, and where it maps none the roles given by hand stay.
+#[test]
+fn an_administrator_links_existing_accounts_to_the_providers_people() {
+    let s = setup();
+    s.server.add_user("kari", ORG, &["kriseledelse"]);
+    s.server.add_user("ola-vakt", ORG, &["kriseledelse"]);
+    let link = |args: &[&str]| {
+        let out = s.server.admin(&[&["sso", "link"], args].concat());
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    link(&["kari", "--provider", "kommunen", "--name", "Kari.Nordmann@sandefjord.kommune.no"]);
+    link(&["ola-vakt", "--provider", "kommunen", "--subject", "ola-19c2"]);
+
+    let home = Home::new();
+    let (child, page, _) = start_login(&home, &s.server);
+    assert_eq!(sign_in(&mut Browser::new(), &page, "kari-7f3a").status, 200);
+    let (ok, said, err) = child.wait();
+    assert!(ok, "{err}");
+    assert!(
+        said.contains("as kari (") && said.contains("loggfører"),
+        "her account, her group's role: {said}"
+    );
+
+    // No group gives roles any more: Ola's account keeps what was given by hand.
+    let out = s.server.admin(&["sso", "map", "--org", ORG, "stab-logg"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let home = Home::new();
+    let (child, page, _) = start_login(&home, &s.server);
+    assert_eq!(sign_in(&mut Browser::new(), &page, "ola-19c2").status, 200);
+    let (ok, said, err) = child.wait();
+    assert!(ok, "{err}");
+    assert!(said.contains("as ola-vakt (") && said.contains("kriseledelse"), "{said}");
+
+    let users = String::from_utf8_lossy(&s.server.admin(&["user", "list"]).stdout).to_string();
+    assert!(!users.contains("kari.nordmann") && !users.contains("ola.aas"), "no new accounts: {users}");
+    let audit = String::from_utf8_lossy(&s.server.admin(&["audit"]).stdout).to_string();
+    assert!(audit.contains("link-made"), "{audit}");
+}

@@ -124,3 +124,53 @@ fn a_new_replica_waits_for_the_organisations_incident_and_opens_it() {
     let incidents = newcomer.ok(&["incident", "list"]);
     assert_eq!(incidents.lines().filter(|l| l.contains("Flom i Lågen")).count(), 1, "{incidents}");
 }
+
+/// A server without single sign-on: the TUI's sign-in box (Ctrl-T) takes an account
+/// and its password (shown as dots), says a wrong password in the user's language and
+/// goes back to the form, and once signed in syncs and opens the organisation's
+/// incident; the title bar no longer says "signed out".
+#[test]
+fn the_tui_signs_in_with_a_password_where_the_server_has_no_single_sign_on() {
+    let server = Server::start();
+    server.add_org("Lillehammer kommune");
+    server.add_user("kari", "Lillehammer kommune", &["kriseledelse"]);
+    server.add_user("åse", "Lillehammer kommune", &["loggfører"]);
+    let leader = Home::new();
+    leader.login(&server.url, "kari");
+    leader.ok(&["incident", "new", "--title", "Flom i Lågen", "--type", "flom"]);
+    leader.ok(&["sync"]);
+
+    let newcomer = Home::new();
+    let t = Tmux::new();
+    t.start(&newcomer, "--lang nb");
+    t.wait_for("Ctrl-T: logg inn");
+    t.keys(&["C-t"]);
+    t.wait_for("Tjener:");
+    t.keys(&["C-u"]);
+    t.text(&server.url);
+    // No account named: single sign-on, which this server does not have.
+    t.keys(&["Enter"]);
+    t.wait_for("no single");
+    t.keys(&["Enter"]);
+    t.wait_for("Tjener:");
+    t.keys(&["Tab"]);
+    t.text("åse");
+    t.keys(&["Tab"]);
+    t.text("feil-passord");
+    let screen = t.wait_for("••••••••••••");
+    assert!(!screen.contains("feil-passord"), "the password is never shown:\n{screen}");
+    t.keys(&["Enter"]);
+    t.wait_for("Feil brukernavn eller passord");
+    t.keys(&["Enter"]);
+    t.wait_for("Passord:");
+    t.text(crate::common::server::PASSWORD);
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("Flom i Lågen");
+    assert!(screen.contains("Logget inn som åse"), "{screen}");
+    t.wait_for("● tilkoblet");
+    t.text("Skrevet etter innlogging i sitroom");
+    t.keys(&["Enter"]);
+    until_synced(&leader, "Skrevet etter innlogging i sitroom");
+    t.keys(&["C-q"]);
+    t.wait_exit();
+}

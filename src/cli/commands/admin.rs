@@ -43,6 +43,22 @@ pub enum SsoCmd {
         group: String,
         roles: Vec<String>,
     },
+    /// Link an existing account (a password account, say) to a person of a provider
+    /// before their first sign-in: by the provider's subject (Entra: TENANT/OBJECT
+    /// id), or with --name by their sign-in name once, and from then on by the subject
+    Link {
+        /// The account
+        account: String,
+        /// The provider's name in the server's config
+        #[arg(long)]
+        provider: String,
+        /// The person's subject at the provider
+        #[arg(long, conflicts_with = "name", required_unless_present = "name")]
+        subject: Option<String>,
+        /// Their sign-in name (or e-mail), used once at the first sign-in
+        #[arg(long)]
+        name: Option<String>,
+    },
     /// The groups that give roles
     List,
     /// Make the organisation's people sign in through its provider (its
@@ -225,6 +241,31 @@ pub fn run(settings: &Settings, cmd: AdminCmd, p: &Printer, out: Out<'_>) -> Ran
                     p.lang,
                     "«{org}» logger inn gjennom identitetsleverandøren; administratorene beholder passordet",
                     "'{org}' signs in through its identity provider; its administrators keep their passwords"
+                )
+            };
+            writeln!(out, "{said}").map_err(io)?;
+        }
+        AdminCmd::Sso(SsoCmd::Link { account, provider, subject, name }) => {
+            let (key, by_name) = match (&subject, &name) {
+                (Some(s), _) => (s.as_str(), false),
+                (None, Some(n)) => (n.as_str(), true),
+                (None, None) => return Err(crate::cli::error::usage("give --subject or --name".into())),
+            };
+            store.link_sso(&provider, key, by_name, &account)?;
+            let what = format!("{provider}: {key} → {account}");
+            store.audit(&crate::server::sso::Audited::now("link-made", what))?;
+            let (account, provider, key) = (safe(&account), safe(&provider), safe(key));
+            let said = if by_name {
+                crate::say!(
+                    p.lang,
+                    "«{account}» er koblet til den som først logger inn som «{key}» gjennom «{provider}»",
+                    "'{account}' is linked to whoever first signs in as '{key}' through '{provider}'"
+                )
+            } else {
+                crate::say!(
+                    p.lang,
+                    "«{account}» er koblet til «{key}» hos «{provider}»",
+                    "'{account}' is linked to '{key}' at '{provider}'"
                 )
             };
             writeln!(out, "{said}").map_err(io)?;

@@ -6,9 +6,9 @@ use crate::app::Session;
 use crate::cli::common::{password, runtime};
 use crate::cli::error::{io, CliError, Out, Ran};
 use crate::cli::output::{either, Printer};
-use crate::domain::roles::Role;
 use crate::sync::client;
-use crate::sync::client::{Client, Login};
+use crate::sync::client::Client;
+use crate::sync::sso;
 use crate::text::safe;
 
 pub fn login(
@@ -49,7 +49,7 @@ pub fn login(
         }
         Err(e) => return Err(e.into()),
     };
-    signed_in(settings, &mut session, &url, answer, p, out)
+    signed_in(&mut session, &url, answer, p, out)
 }
 
 /// `sitroom login --sso`: a code and an address for any browser; the session comes
@@ -70,11 +70,8 @@ pub fn login_sso(
     let key = session.store.signing_key()?;
     let rt = runtime()?;
     let started = rt.block_on(client.sso_start(provider.unwrap_or(""), &session.device, &origin, &key))?;
-    let (code, page, complete) = (
-        safe(&started.user_code).into_owned(),
-        safe(&started.verification_uri).into_owned(),
-        safe(&started.verification_uri_complete).into_owned(),
-    );
+    let shown = sso::Shown::of(&started);
+    let (code, page, complete) = (&shown.code, &shown.page, &shown.complete);
     // What to do goes to standard error: standard output is the result (and --json).
     let said = crate::say!(
         p.lang,
@@ -87,69 +84,35 @@ pub fn login_sso(
         eprintln!("    {line}");
     }
     eprintln!("\n{}", p.lang.pick("Venter på at du logger inn …", "Waiting for you to sign in …"));
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(started.expires_in.into());
-    let every = std::time::Duration::from_secs(started.interval.clamp(1, 30).into());
-    let answer = loop {
-        if std::time::Instant::now() >= deadline {
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let answer = match rt.block_on(sso::wait(&client, &started, &never))? {
+        sso::Waited::Done(answer) => *answer,
+        sso::Waited::Expired | sso::Waited::Stopped => {
             return Err(p
                 .lang
                 .pick(
-                    "ingen logget inn innen ti minutter; prøv igjen",
-                    "nobody signed in within ten minutes; try again",
+                    "ingen logget inn før koden gikk ut; prøv igjen",
+                    "nobody signed in before the code ran out; try again",
                 )
-                .into());
-        }
-        std::thread::sleep(every);
-        match rt.block_on(client.sso_poll(&started.poll_token)) {
-            Ok(Some(answer)) => break answer,
-            Ok(None) => {}
-            // The link may come and go while the person signs in: keep polling.
-            Err(client::ClientError::Offline(_)) => {}
-            Err(e) => return Err(e.into()),
+                .into())
         }
     };
-    signed_in(settings, &mut session, &url, answer, p, out)
+    signed_in(&mut session, &url, answer, p, out)
 }
 
 /// Keep the session the server opened, and say who signed in.
 fn signed_in(
-    settings: &Settings,
     session: &mut Session,
     url: &str,
     answer: crate::sync::wire::LoginResponse,
     p: &Printer,
     out: Out<'_>,
 ) -> Ran {
-    let url = url.to_string();
-    let login = Login {
-        server: url.clone(),
-        user: answer.user.clone(),
-        org: answer.org.clone(),
-        roles: answer.roles.clone(),
-        superadmin: answer.superadmin,
-        token: answer.token,
-        device: session.device.clone(),
-        expires_at: answer.expires_at,
-    };
-    client::save_login(&settings.db, &login)?;
-    // The key that countersigns checkpoints: `log verify` checks against it.
-    if !answer.server_key.is_empty() {
-        session.store.set_meta("server_key", &answer.server_key)?;
-    }
-    // The server's word that this replica's key is one of the organisation's: shared
-    // reports carry it.
-    session.store.set_meta("certificate", &answer.certificate)?;
-    session.store.set_meta("certified_org", &answer.org)?;
-    // A superadministrator may do everything: locally that is the administrator role.
-    let mut local_roles = answer.roles.clone();
-    if answer.superadmin && !local_roles.contains(&Role::Administrator) {
-        local_roles.push(Role::Administrator);
-    }
-    session.signed_in(&url, &answer.user, &local_roles)?;
-    let roles: Vec<&str> = answer.roles.iter().map(|r| r.name()).collect();
-    let signed = serde_json::json!({"server": url, "user": answer.user, "org": answer.org, "roles": roles});
+    let login = session.accept_login(url, answer)?;
+    let roles: Vec<&str> = login.roles.iter().map(|r| r.name()).collect();
+    let signed = serde_json::json!({"server": url, "user": login.user, "org": login.org, "roles": roles});
     either(out, p, &signed, |out| {
-        let (user, org) = (safe(&answer.user), safe(&answer.org));
+        let (user, org) = (safe(&login.user), safe(&login.org));
         let roles = roles.join(", ");
         let said = crate::say!(
             p.lang,

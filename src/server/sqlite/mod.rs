@@ -515,12 +515,20 @@ impl ServerStore for SqliteServer {
         Ok(self.store().set_sso_map(org, group, roles)?)
     }
 
+    fn link_sso(&self, provider: &str, key: &str, by_name: bool, account: &str) -> Result<()> {
+        Ok(self.store().link_sso(provider, key, by_name, account, Utc::now())?)
+    }
+
     fn sso_maps(&self) -> Result<Vec<(String, String, Vec<Role>)>> {
         Ok(self.store().sso_maps()?)
     }
 
     fn sso_due(&self, before: i64) -> Result<Vec<crate::server::sso::Identity>> {
         Ok(self.store().sso_due(before, Utc::now())?)
+    }
+
+    fn sso_identities(&self, account: &str) -> Result<Vec<crate::server::sso::Identity>> {
+        Ok(self.store().sso_identities(account)?)
     }
 
     fn sso_cut_off(&self, who: &crate::server::sso::Identity) -> Result<usize> {

@@ -128,6 +128,21 @@ const STEPS: &[&str] = &[
         detail   TEXT NOT NULL
     ) STRICT;
     "#,
+    // 4: existing accounts an administrator links to a provider's person before their
+    // first sign-in: by the provider's subject, or once by their sign-in name (from
+    // then on by the subject, in sso_identities).
+    r#"
+    CREATE TABLE sso_links (
+        provider TEXT NOT NULL,
+        subject  TEXT,
+        name     TEXT,
+        account  TEXT NOT NULL REFERENCES accounts(name),
+        made_at  INTEGER NOT NULL,
+        CHECK ((subject IS NULL) != (name IS NULL))
+    ) STRICT;
+    CREATE UNIQUE INDEX sso_links_by_subject ON sso_links(provider, subject) WHERE subject IS NOT NULL;
+    CREATE UNIQUE INDEX sso_links_by_name ON sso_links(provider, name) WHERE name IS NOT NULL;
+    "#,
 ];
 
 /// Bring the server's tables up to date; a file from a newer server is refused.

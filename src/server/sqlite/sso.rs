@@ -31,11 +31,25 @@ pub fn account_name(hint: &str) -> String {
         }
     }
     let name = name.trim_matches('.').chars().take(32).collect::<String>();
-    if name.is_empty() {
+    // Eleven digits may be a national identity number (fødselsnummer, or a D-number):
+    // never an account's name, which is shown to everyone.
+    let identity_number = name.len() == 11 && name.chars().all(|c| c.is_ascii_digit());
+    if name.is_empty() || identity_number {
         "bruker".into()
     } else {
         name
     }
+}
+
+/// An identity from a row of (issuer, subject, account, provider, refresh).
+fn identity(r: &rusqlite::Row<'_>) -> rusqlite::Result<Identity> {
+    Ok(Identity {
+        issuer: r.get(0)?,
+        subject: r.get(1)?,
+        account: r.get(2)?,
+        provider: r.get(3)?,
+        refresh: r.get(4)?,
+    })
 }
 
 /// The account a person signs in to, and its roles before (`None`: made now).
@@ -61,9 +75,12 @@ impl ServerFile {
         Ok(roles)
     }
 
-    /// The account a provider's person signs in to: the one linked to them, or a new
-    /// one made now in the provider's organisation. Roles are what their groups give
-    /// (read anew at every sign-in). Also: the roles before, for the audit.
+    /// The account a provider's person signs in to: the one linked to them, the one an
+    /// administrator linked them to before their first sign-in, or a new one made now
+    /// in the provider's organisation. Roles are what their groups give (read anew at
+    /// every sign-in) where the organisation maps groups to roles; where it maps none
+    /// (ID-porten has no groups), an existing account keeps the roles given by hand.
+    /// Also: the roles before (`None`: made now), for the audit.
     /// (The inner error is a refusal: the account is another organisation's.)
     pub fn sso_account(&mut self, v: &Vouched<'_>, now: DateTime<Utc>) -> Result<Result<Signed, String>> {
         let org_id: String = self
@@ -77,7 +94,9 @@ impl ServerFile {
                 )
             })?;
         let roles = self.mapped_roles(&org_id, v.groups)?;
-        let linked: Option<String> = self
+        let governed =
+            self.conn().prepare_cached("SELECT 1 FROM sso_roles WHERE org_id = ?1")?.exists([&org_id])?;
+        let mut linked: Option<String> = self
             .conn()
             .query_row(
                 "SELECT account FROM sso_identities WHERE issuer = ?1 AND subject = ?2",
@@ -85,6 +104,9 @@ impl ServerFile {
                 |r| r.get(0),
             )
             .optional()?;
+        if linked.is_none() {
+            linked = self.take_link(v, &org_id, now)?;
+        }
         let before;
         let name = match linked {
             Some(name) => {
@@ -97,7 +119,7 @@ impl ServerFile {
                     )));
                 }
                 before = Some(account.roles.clone());
-                if account.roles != roles {
+                if governed && account.roles != roles {
                     self.set_account_roles(&name, &roles)?;
                 }
                 self.conn().execute(
@@ -129,6 +151,58 @@ impl ServerFile {
         };
         let account = self.account(&name)?.ok_or_else(|| StoreError::not_found(&name, &name))?;
         Ok(Ok((account, before)))
+    }
+
+    /// The account an administrator linked this person to, by their subject or their
+    /// sign-in name: linked by the subject from now on, the link used up. Only an
+    /// account of the provider's own organisation is taken.
+    fn take_link(&mut self, v: &Vouched<'_>, org_id: &str, now: DateTime<Utc>) -> Result<Option<String>> {
+        let found: Option<(i64, String)> = self
+            .conn()
+            .query_row(
+                "SELECT rowid, account FROM sso_links
+                 WHERE provider = ?1 AND (subject = ?2 OR name = lower(?3))
+                   AND account IN (SELECT name FROM accounts WHERE org_id = ?4)
+                 ORDER BY subject IS NULL LIMIT 1",
+                params![v.provider, v.subject, v.hint, org_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((row, account)) = found else { return Ok(None) };
+        let tx = self.conn_mut().transaction()?;
+        tx.execute("DELETE FROM sso_links WHERE rowid = ?1", [row])?;
+        tx.execute(
+            "INSERT INTO sso_identities (issuer, subject, account, provider, refresh, checked_at, linked_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+            params![v.issuer, v.subject, account, v.provider, v.refresh, to_millis(now)],
+        )?;
+        tx.commit()?;
+        Ok(Some(account))
+    }
+
+    /// Link the existing `account` to the person `provider` names by `subject`, or by
+    /// their sign-in name at their first sign-in (`by_name`).
+    pub fn link_sso(
+        &mut self,
+        provider: &str,
+        key: &str,
+        by_name: bool,
+        account: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        if self.account(account)?.is_none() {
+            return Err(StoreError::not_found(
+                format!("det finnes ingen konto «{account}»"),
+                format!("there is no account '{account}'"),
+            ));
+        }
+        let (subject, name) = if by_name { (None, Some(key.to_lowercase())) } else { (Some(key), None) };
+        self.conn().execute(
+            "INSERT INTO sso_links (provider, subject, name, account, made_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT DO UPDATE SET account = excluded.account, made_at = excluded.made_at",
+            params![provider, subject, name, account, to_millis(now)],
+        )?;
+        Ok(())
     }
 
     /// Let `group` of the organisation's provider give `roles` (none: the group gives
@@ -195,6 +269,16 @@ impl ServerFile {
             .exists([account])?)
     }
 
+    /// The people linked to `account` whose provider gave a refresh token.
+    pub fn sso_identities(&self, account: &str) -> Result<Vec<Identity>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT issuer, subject, account, provider, refresh FROM sso_identities
+             WHERE account = ?1 AND refresh IS NOT NULL",
+        )?;
+        let rows = stmt.query_map([account], identity)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// People last asked about before `before` (ms) whose provider gave a refresh
     /// token and whose account has a session open: whom to ask about again.
     pub fn sso_due(&self, before: i64, now: DateTime<Utc>) -> Result<Vec<Identity>> {
@@ -205,15 +289,7 @@ impl ServerFile {
                            AND coalesce(t.expires_at, ?2 + 1) > ?2)
              ORDER BY i.checked_at",
         )?;
-        let rows = stmt.query_map(params![before, to_millis(now)], |r| {
-            Ok(Identity {
-                issuer: r.get(0)?,
-                subject: r.get(1)?,
-                account: r.get(2)?,
-                provider: r.get(3)?,
-                refresh: r.get(4)?,
-            })
-        })?;
+        let rows = stmt.query_map(params![before, to_millis(now)], identity)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -277,5 +353,6 @@ mod tests {
         assert_eq!(account_name("Pål Ærø Åsen"), "paal.aero.aasen");
         assert_eq!(account_name("@@"), "bruker");
         assert_eq!(account_name("张伟"), "bruker");
+        assert_eq!(account_name("01017012345"), "bruker", "an identity number is no name");
     }
 }

@@ -371,12 +371,21 @@ impl Provider {
             _ => Vec::new(),
         };
         let display = claims.name().and_then(|n| n.get(None)).map(|n| n.as_str().to_string());
-        let hint = claims
-            .preferred_username()
-            .map(|u| u.as_str().to_string())
-            .or_else(|| claims.email().map(|e| e.as_str().to_string()))
-            .or_else(|| display.clone())
-            .unwrap_or_else(|| "bruker".into());
+        // What to name a new account after: the sign-in name, the e-mail, the name;
+        // never what looks like a national identity number (eleven digits).
+        let identity_number = |s: &String| {
+            let local = s.split('@').next().unwrap_or(s);
+            local.len() == 11 && local.chars().all(|c| c.is_ascii_digit())
+        };
+        let hint = [
+            claims.preferred_username().map(|u| u.as_str().to_string()),
+            claims.email().map(|e| e.as_str().to_string()),
+            display.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|h| !identity_number(h))
+        .unwrap_or_else(|| "bruker".into());
         Ok(Person {
             issuer: claims.issuer().as_str().to_string(),
             subject,

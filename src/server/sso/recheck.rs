@@ -40,11 +40,13 @@ pub async fn run(serving: Arc<Serving>, mut stop: tokio::sync::watch::Receiver<b
     }
 }
 
-async fn ask_again(serving: &Arc<Serving>, who: Identity) {
-    let Some(sso) = serving.sso.as_ref() else { return };
+/// Ask the person's provider about them now (at a check, or as their session is
+/// renewed): false when it no longer vouches for them, and their sessions have ended.
+pub async fn ask_again(serving: &Arc<Serving>, who: Identity) -> bool {
+    let Some(sso) = serving.sso.as_ref() else { return true };
     // A provider taken out of the config: its people keep what they have until their
     // sessions end; nobody is asked.
-    let Some((_, provider)) = sso.provider(&who.provider) else { return };
+    let Some((_, provider)) = sso.provider(&who.provider) else { return true };
     let org = provider.config.org.clone();
     let line = |event: &str, detail: String| Audited {
         account: Some(who.account.clone()),
@@ -73,12 +75,20 @@ async fn ask_again(serving: &Arc<Serving>, who: Identity) {
                 }
                 Err(_) => {}
             }
+            true
         }
-        Ok(_) => cut_off(serving, &who, line("cut-off", "the provider named someone else".into())).await,
+        Ok(_) => {
+            cut_off(serving, &who, line("cut-off", "the provider named someone else".into())).await;
+            false
+        }
         Err(SsoError::Unreachable(why)) => {
-            tracing::warn!(provider = %who.provider, account = %who.account, %why, "identity provider unreachable; access kept until it answers")
+            tracing::warn!(provider = %who.provider, account = %who.account, %why, "identity provider unreachable; access kept until it answers");
+            true
         }
-        Err(e) => cut_off(serving, &who, line("cut-off", e.to_string())).await,
+        Err(e) => {
+            cut_off(serving, &who, line("cut-off", e.to_string())).await;
+            false
+        }
     }
 }
 

@@ -27,6 +27,19 @@ impl Store {
         Ok(self.conn.query_row("SELECT count(*) FROM oplog WHERE state = 0", [], |r| r.get(0))?)
     }
 
+    /// This replica's own changes waiting to be pushed that were written under another
+    /// name than `user` (before signing in as `user`): the server will refuse them as
+    /// not this account's. How many, per name.
+    pub fn own_ops_waiting_by_others(&self, user: &str) -> Result<Vec<(String, i64)>> {
+        let origin = self.device_id()?;
+        let mut stmt = self.conn.prepare(
+            "SELECT author, count(*) FROM oplog WHERE state = 0 AND origin = ?1 AND author != ?2
+             GROUP BY author ORDER BY author",
+        )?;
+        let rows = stmt.query_map(rusqlite::params![origin, user], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// How many ops received here wait for what they build on.
     pub fn ops_held(&self) -> Result<i64> {
         Ok(self.conn.query_row("SELECT count(*) FROM oplog WHERE state = 4", [], |r| r.get(0))?)
