@@ -215,12 +215,16 @@ async fn sso_poll(State(served): State<Served>, body: Body) -> Result<Response, 
 /// that cannot be reached keeps nobody out).
 async fn refresh(State(served): State<Served>, headers: HeaderMap) -> Result<Response, ServerError> {
     let token = bearer(&headers)?;
-    if served.serving.sso.is_some() {
+    if let Some(sso) = served.serving.sso.as_ref() {
         let (store, t) = (served.store.clone(), token.clone());
         let who = blocking(move || store.authenticate(&t)).await?;
+        // Not again within a sixtieth of the recheck (15 s of 15 minutes): a client
+        // renewing in a loop must not make the server hammer the provider.
+        let calm = (sso.recheck / 60).clamp(Duration::from_secs(1), Duration::from_secs(60));
+        let before = chrono::Utc::now().timestamp_millis() - calm.as_millis() as i64;
         let store = served.store.clone();
-        for identity in blocking(move || store.sso_identities(&who.name)).await? {
-            if !super::sso::recheck::ask_again(&served.serving, identity).await {
+        for identity in blocking(move || store.sso_identities(&who.name, before)).await? {
+            if !super::sso::recheck::ask_again(&served.serving, identity, before).await {
                 return Err(ServerError::Unauthorized(
                     "your organisation's identity provider no longer vouches for you; sign in again".into(),
                 ));

@@ -161,17 +161,23 @@ pub trait ServerStore: Send + Sync + 'static {
     fn set_sso_required(&self, org: &str, required: bool) -> Result<()>;
     /// Let `group` of the organisation's provider give `roles` (none: nothing more).
     fn set_sso_map(&self, org: &str, group: &str, roles: &[Role]) -> Result<()>;
-    /// Link the existing `account` to the person `provider` names: by their subject,
-    /// or (`by_name`) by their sign-in name at their first sign-in, then the subject.
-    fn link_sso(&self, provider: &str, key: &str, by_name: bool, account: &str) -> Result<()>;
+    /// Link an existing account to a provider's person before their first sign-in.
+    fn link_sso(&self, link: &sso::SsoLink) -> Result<()>;
+    /// The links waiting for a first sign-in.
+    fn sso_links(&self) -> Result<Vec<sso::SsoLink>>;
+    /// Remove the links waiting for `account` at `provider`: how many there were.
+    fn unlink_sso(&self, provider: &str, account: &str) -> Result<usize>;
+    /// Whether the organisation keeps roles by hand instead of from groups.
+    fn set_sso_roles_by_hand(&self, org: &str, by_hand: bool) -> Result<()>;
     /// (organisation, group, roles) for every group that gives roles.
     fn sso_maps(&self) -> Result<Vec<(String, String, Vec<Role>)>>;
     /// People whose provider was last asked about them before `before` (ms), who
     /// have a session open: whom to ask about again.
     fn sso_due(&self, before: i64) -> Result<Vec<sso::Identity>>;
-    /// The people linked to `account` whose provider gave a refresh token: whom to
-    /// ask about when the account's session is renewed.
-    fn sso_identities(&self, account: &str) -> Result<Vec<sso::Identity>>;
+    /// The people linked to `account` whose provider gave a refresh token and was
+    /// last asked about them before `before` (ms): whom to ask about when the
+    /// account's session is renewed (and, with the current refresh token, again).
+    fn sso_identities(&self, account: &str, before: i64) -> Result<Vec<sso::Identity>>;
     /// The provider no longer vouches for the person: every session of the account
     /// ends (SSH included); what they wrote stays. How many sessions ended.
     fn sso_cut_off(&self, who: &sso::Identity) -> Result<usize>;

@@ -46,6 +46,13 @@ impl Store {
         Ok(())
     }
 
+    /// The drafts of `from` become `to`'s (the same person, signed in as an account):
+    /// where `to` has a draft of the incident already, both are kept.
+    pub fn move_drafts(&self, from: &str, to: &str) -> Result<()> {
+        self.conn.execute("UPDATE OR IGNORE drafts SET user = ?2 WHERE user = ?1", params![from, to])?;
+        Ok(())
+    }
+
     pub fn load_draft(&self, user: &str, incident_id: Uuid) -> Result<Option<Draft>> {
         Ok(self
             .conn

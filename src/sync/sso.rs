@@ -207,6 +207,12 @@ async fn run(
         How::Sso { provider } => provider,
         How::Password { user, password } => {
             let answer = client.login(&user, &password, device, origin, key).await?;
+            if stop.load(Ordering::SeqCst) {
+                // Stopped while the server was answering: the session it opened is
+                // nobody's; end it (if the link allows).
+                let _ = client.logout(&answer.token).await;
+                return Ok(Waited::Stopped);
+            }
             return Ok(Waited::Done(Box::new(answer)));
         }
     };

@@ -46,6 +46,16 @@ pub const KEYS: Keys = Keys {
     hints: &[Action::Confirm, Action::NextField, Action::Cancel, Action::StopSignIn],
 };
 
+/// The server's address as typed, without the offered `https://` in front of an
+/// address typed in full after it (`https://http://…`).
+fn tidy(typed: &str) -> &str {
+    let typed = typed.trim();
+    match typed.strip_prefix("https://") {
+        Some(rest) if rest.starts_with("http://") || rest.starts_with("https://") => rest,
+        _ => typed,
+    }
+}
+
 /// Why a sign-in did not work, for the person at the keyboard.
 pub fn failure_said(failure: &Failure, lang: crate::i18n::Lang) -> String {
     match failure {
@@ -145,7 +155,7 @@ impl SignInBox {
 
     /// Start signing in at the server typed.
     fn start(&mut self, cx: &mut Cx<'_>) {
-        let url = match crate::sync::client::server_url(self.server.text().trim()) {
+        let url = match crate::sync::client::server_url(tidy(self.server.text())) {
             Ok(url) => url,
             Err(e) => {
                 self.error = Some(e.to_string());
@@ -201,7 +211,11 @@ impl Pane for SignInBox {
     fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome {
         match (input, self.stage()) {
             (Input::Action(Action::Cancel), _) => cx.post(UiEvent::CloseOverlay),
-            (Input::Action(Action::StopSignIn), _) => self.stop(cx),
+            (Input::Action(Action::StopSignIn), Some(Stage::Starting | Stage::Waiting(_))) => self.stop(cx),
+            // Signed in: the box stays until closed, so that an Enter pressed on
+            // coming back from the browser does not land in the entry line and
+            // write the draft.
+            (Input::Action(Action::Confirm), Some(Stage::Done)) => cx.post(UiEvent::CloseOverlay),
             (Input::Action(Action::Confirm), None) => self.start(cx),
             // The code ran out, the server could not be reached, the password was
             // wrong: back to the form, to try again or change what was typed.
@@ -227,7 +241,12 @@ impl Pane for SignInBox {
         if self.running.is_some() {
             return Outcome::Ignored;
         }
-        self.line_mut().insert(text.lines().next().unwrap_or("").trim());
+        let text = text.lines().next().unwrap_or("").trim();
+        // A whole address pasted over the offered start of one replaces it.
+        if self.field == Field::Server && self.server.text() == "https://" && text.contains("://") {
+            self.server = LineEdit::default();
+        }
+        self.line_mut().insert(text);
         Outcome::Consumed
     }
 
@@ -328,7 +347,10 @@ impl Pane for SignInBox {
                     t.dim,
                 )));
             }
-            Some(Stage::Done) => lines.push(plain(lang.pick("Logget inn.", "Signed in."))),
+            Some(Stage::Done) => lines.push(plain(lang.pick(
+                "Logget inn; synkroniseringen har startet. Enter eller Esc lukker.",
+                "Signed in; sync has started. Enter or Esc closes this.",
+            ))),
             Some(Stage::Failed(failure)) => {
                 lines.push(Line::from(Span::styled(failure_said(failure, lang), t.error)));
                 lines.push(plain(lang.pick(
@@ -366,5 +388,18 @@ impl Pane for SignInBox {
             inner
         };
         f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), words);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tidy;
+
+    #[test]
+    fn an_address_typed_after_the_offered_start_replaces_it() {
+        assert_eq!(tidy("https://http://127.0.0.1:7878"), "http://127.0.0.1:7878");
+        assert_eq!(tidy(" https://https://sitroom.kommune.no "), "https://sitroom.kommune.no");
+        assert_eq!(tidy("https://sitroom.kommune.no"), "https://sitroom.kommune.no");
+        assert_eq!(tidy("https://httpd.kommune.no"), "https://httpd.kommune.no");
     }
 }

@@ -165,8 +165,9 @@ pub struct Ui {
     /// May this UI sign its database in to a server? (A local one; over SSH the
     /// session is the account's already.)
     may_sign_in: bool,
-    /// A sign-in under way (its box may be closed).
+    /// A sign-in under way (its box may be closed), and the server of the last one.
     sign_in: Option<crate::sync::sso::SignIn>,
+    last_server: Option<String>,
     /// Text to hand the terminal's clipboard (OSC 52) with the next frame.
     clipboard: Option<String>,
     /// Until when the user counts as typing (see [`TYPING_PAUSE`]).
@@ -222,6 +223,7 @@ impl Ui {
             sync_view: None,
             may_sign_in: false,
             sign_in: None,
+            last_server: None,
             clipboard: None,
             typing_until: None,
             pane_areas: Default::default(),
@@ -356,7 +358,14 @@ impl Ui {
             );
             return self.set_status(said, false);
         }
-        let server = login.map_or_else(|| "https://".to_string(), |l| l.server);
+        // The server typed last, the one signed in to, the one this replica synced
+        // with (after a logout), else the start of an address.
+        let server = self
+            .last_server
+            .clone()
+            .or(login.map(|l| l.server))
+            .or_else(|| self.session.store.meta("sync_server").ok().flatten())
+            .unwrap_or_else(|| "https://".to_string());
         self.overlays.push(Box::new(SignInBox::new(&server, self.sign_in.clone())));
     }
 
@@ -393,18 +402,27 @@ impl Ui {
         if let Some(shared) = &self.unsaved {
             shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).user = login.user.clone();
         }
-        if let Some(desk) = &mut self.desk {
-            let moved = desk.log.save_draft_as_now(&self.session);
-            let cleared = self.session.store.save_draft(&before, desk.incident().id, None);
-            if let Err(e) = moved.map_err(|e| e.said(self.lang)).and(cleared.map_err(|e| e.to_string())) {
-                self.set_status(e, true);
-            }
+        // The drafts are the account's now: the one in the entry line (saved under the
+        // account first, then the old name's copy of it removed) and the others.
+        let mut problem = None;
+        if before != login.user {
+            let moved = match &mut self.desk {
+                Some(desk) => desk.log.save_draft_as_now(&self.session).map(|_| Some(desk.incident().id)),
+                None => Ok(None),
+            };
+            let moved = moved.and_then(|open| {
+                self.session.store.move_drafts(&before, &login.user)?;
+                if let Some(incident) = open {
+                    self.session.store.save_draft(&before, incident, None)?;
+                }
+                Ok(())
+            });
+            problem = moved.err().map(|e| e.said(self.lang));
         }
         let roles = self.session.roles().ok().flatten();
         self.workspaces = workspace::for_roles(&self.defs, roles.as_deref());
         let at = self.workspace.min(self.workspaces.len().saturating_sub(1));
         self.show_workspace(at);
-        self.overlays.retain(|o| o.context() != Context::SignIn);
         self.sync = None;
         let db = self.session.store.path().to_path_buf();
         self.start_sync(Background::start(db, login.clone()));
@@ -415,6 +433,9 @@ impl Ui {
         // Work written here under another name is not this account's: the server
         // refuses it, and it stays on this machine. Said now, not found out later.
         let others = self.session.store.own_ops_waiting_by_others(&login.user).unwrap_or_default();
+        if let Some(problem) = problem {
+            return self.set_status(problem, true);
+        }
         if !others.is_empty() {
             let n: i64 = others.iter().map(|(_, n)| n).sum();
             let names: Vec<String> = others.iter().map(|(a, _)| format!("«{}»", safe_line(a))).collect();
@@ -886,7 +907,12 @@ impl Ui {
                 }
             }
             UiEvent::Confirm(pending) => self.overlays.push(Box::new(Confirm::new(pending))),
-            UiEvent::SigningIn(sign_in) => self.sign_in = sign_in,
+            UiEvent::SigningIn(sign_in) => {
+                if let Some(s) = &sign_in {
+                    self.last_server = Some(s.server.clone());
+                }
+                self.sign_in = sign_in;
+            }
             UiEvent::Copy(text) => {
                 let n = text.chars().count();
                 self.set_status(
@@ -1135,27 +1161,29 @@ impl Ui {
         // How sync stands and the clock are always shown, at the right (a logger reads
         // the time off it); the device and the user give way first, then the incident's
         // title is cut.
-        // A sign-in under way shows its code, so its box may be closed meanwhile.
+        // A sign-in under way shows its code, so its box may be closed meanwhile
+        // (after how sync stands, which it does not hide).
         let signing_in = self.sign_in.as_ref().and_then(|s| match s.stage() {
-            Stage::Waiting(shown) => {
-                let code = safe_line(&shown.code).into_owned();
-                Some(Span::styled(
-                    format!(" │ {} {code} ", cx.lang.pick("○ logger inn, kode", "○ signing in, code")),
-                    t.warning,
-                ))
-            }
+            Stage::Waiting(shown) => Some(format!(
+                "{} {}",
+                cx.lang.pick("○ logger inn, kode", "○ signing in, code"),
+                safe_line(&shown.code)
+            )),
             _ => None,
         });
         let how = match self.keymap.keys(Context::Global, Action::SignIn).first() {
             Some(key) if self.may_sign_in => key.display(),
             _ => "sitroom login".to_string(),
         };
-        let sync = signing_in.or_else(|| {
-            self.sync_view.as_ref().map(|state| {
-                let (text, alarm) = sync_label(state, cx.lang, &how);
-                Span::styled(format!(" │ {text} "), if alarm { t.warning } else { t.title_bar })
-            })
-        });
+        let label = self.sync_view.as_ref().map(|state| sync_label(state, cx.lang, &how));
+        let sync = match (label, signing_in) {
+            (Some((text, alarm)), None) => {
+                Some(Span::styled(format!(" │ {text} "), if alarm { t.warning } else { t.title_bar }))
+            }
+            (Some((text, _)), Some(code)) => Some(Span::styled(format!(" │ {text} · {code} "), t.warning)),
+            (None, Some(code)) => Some(Span::styled(format!(" │ {code} "), t.warning)),
+            (None, None) => None,
+        };
         let sync_width = sync.as_ref().map_or(0, |s| s.content.width());
         let width = area.width as usize;
         let used: usize = left.iter().map(|s| s.content.width()).sum();

@@ -641,11 +641,18 @@ fn the_tui_signs_in_through_the_provider_while_the_logger_writes_on() {
     t.wait_for("Lagret #2");
     t.text("Utkast under innlogging");
 
+    // Back in the box when the browser is done: it stays until closed, so the Enter
+    // she presses on coming back closes it and does not write her draft.
+    t.keys(&["C-t"]);
+    t.wait_for("Venter på at du logger inn");
     let done = sign_in(&mut Browser::new(), &page, "kari-7f3a");
     assert_eq!(done.status, 200, "{}", done.body);
-    let screen = t.wait_for("● tilkoblet");
+    let screen = t.wait_for("synkroniseringen har startet");
     assert!(screen.contains("Logget inn som kari.nordmann"), "the status line says who:\n{screen}");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("● tilkoblet");
     assert!(screen.contains("Utkast under innlogging"), "the draft stays in the entry line:\n{screen}");
+    assert!(!screen.contains("Lagret #3"), "the Enter wrote nothing:\n{screen}");
 
     // What she wrote reaches a colleague through the server.
     s.server.add_user("ola-vakt", ORG, &["kriseledelse"]);
@@ -660,6 +667,13 @@ fn the_tui_signs_in_through_the_provider_while_the_logger_writes_on() {
         .then_some(())
     });
     assert!(!t.screen().contains("avvist"), "nothing refused:\n{}", t.screen());
+
+    // Her draft is still hers when she opens sitroom again.
+    t.keys(&["C-q"]);
+    t.wait_exit();
+    let t = crate::common::tmux::Tmux::new();
+    t.start(&home, "--lang nb");
+    t.wait_for("Utkast under innlogging");
     t.keys(&["C-q"]);
     t.wait_exit();
 }
@@ -723,7 +737,9 @@ fn signing_in_under_another_name_says_what_stays_and_keeps_the_draft() {
 /// gets no new token, whatever the server's own interval between checks.
 #[test]
 fn renewing_a_session_asks_the_provider_again() {
-    let s = setup_with(&[], "15m");
+    // Checks every minute: a renewal asks again once a second has passed since the
+    // last ask (a sixtieth of it), and the server's own check does not come first.
+    let s = setup_with(&[], "1m");
     let home = Home::new();
     kari_signed_in(&s, &home);
     assert_eq!(roles_of(&s.server, "kari.nordmann"), ["loggfører"]);
@@ -744,6 +760,7 @@ fn renewing_a_session_asks_the_provider_again() {
     let token = login["token"].as_str().unwrap().to_string();
 
     s.provider.change("kari-7f3a", serde_json::json!({"groups": ["alle-ansatte"]}));
+    std::thread::sleep(std::time::Duration::from_millis(1100));
     let answer = renew(&token);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(roles_of(&s.server, "kari.nordmann").is_empty(), "the role went with the group");
@@ -751,7 +768,14 @@ fn renewing_a_session_asks_the_provider_again() {
     let token =
         serde_json::from_str::<serde_json::Value>(body).unwrap()["token"].as_str().unwrap().to_string();
 
+    // Renewed again at once, the provider is not asked: she keeps her session.
     s.provider.change("kari-7f3a", serde_json::json!({"disabled": true}));
+    let answer = renew(&token);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let body = &answer[answer.find("\r\n\r\n").unwrap() + 4..];
+    let token =
+        serde_json::from_str::<serde_json::Value>(body).unwrap()["token"].as_str().unwrap().to_string();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
     let answer = renew(&token);
     assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
     assert!(answer.contains("no longer vouches"), "{answer}");
@@ -760,43 +784,73 @@ fn renewing_a_session_asks_the_provider_again() {
 }
 
 /// An administrator links existing accounts before their people first sign in: by
-/// sign-in name (used once, then the subject) or by the provider's subject. The
-/// accounts are signed in to instead of new ones; where the organisation maps groups
-/// to roles the groups govern, and where it maps none the roles given by hand stay.
+/// sign-in name or verified e-mail (used once, then the subject) or by the provider's
+/// subject; an e-mail the provider has not verified links nothing. The groups govern
+/// the roles, unless the organisation keeps them by hand.
 #[test]
 fn an_administrator_links_existing_accounts_to_the_providers_people() {
     let s = setup();
-    s.server.add_user("kari", ORG, &["kriseledelse"]);
-    s.server.add_user("ola-vakt", ORG, &["kriseledelse"]);
-    let link = |args: &[&str]| {
-        let out = s.server.admin(&[&["sso", "link"], args].concat());
+    for name in ["kari", "ola-vakt", "per-vakt"] {
+        s.server.add_user(name, ORG, &["kriseledelse"]);
+    }
+    let admin = |args: &[&str]| {
+        let out = s.server.admin(args);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).to_string()
     };
-    link(&["kari", "--provider", "kommunen", "--name", "Kari.Nordmann@sandefjord.kommune.no"]);
-    link(&["ola-vakt", "--provider", "kommunen", "--subject", "ola-19c2"]);
+    let signs_in_as = |who: &str| {
+        let home = Home::new();
+        let (child, page, _) = start_login(&home, &s.server);
+        assert_eq!(sign_in(&mut Browser::new(), &page, who).status, 200);
+        let (ok, said, err) = child.wait();
+        assert!(ok, "{err}");
+        said
+    };
+    admin(&[
+        "sso",
+        "link",
+        "kari",
+        "--provider",
+        "kommunen",
+        "--name",
+        "Kari.Nordmann@Sandefjord.Kommune.no",
+    ]);
+    admin(&["sso", "link", "ola-vakt", "--provider", "kommunen", "--subject", "ola-19c2"]);
+    // Per's e-mail is not verified at the provider: a link by it is no way in.
+    s.provider.change(
+        "per-5d1e",
+        serde_json::json!({"name": "Per Berg", "email": "per.berg@sandefjord.kommune.no", "email_verified": false, "groups": ["stab-logg"]}),
+    );
+    admin(&["sso", "link", "per-vakt", "--provider", "kommunen", "--name", "per.berg@sandefjord.kommune.no"]);
 
-    let home = Home::new();
-    let (child, page, _) = start_login(&home, &s.server);
-    assert_eq!(sign_in(&mut Browser::new(), &page, "kari-7f3a").status, 200);
-    let (ok, said, err) = child.wait();
-    assert!(ok, "{err}");
+    let said = signs_in_as("kari-7f3a");
     assert!(
         said.contains("as kari (") && said.contains("loggfører"),
         "her account, her group's role: {said}"
     );
+    let said = signs_in_as("ola-19c2");
+    assert!(said.contains("as ola-vakt ("), "{said}");
+    assert!(roles_of(&s.server, "ola-vakt").is_empty(), "his group gives no role, and the groups govern");
+    let said = signs_in_as("per-5d1e");
+    assert!(said.contains("as per.berg ("), "a new account, not per-vakt: {said}");
+    let links = admin(&["sso", "links"]);
+    assert!(links.contains("per-vakt") && !links.contains("ola-vakt"), "used links are gone: {links}");
+    admin(&["sso", "unlink", "per-vakt", "--provider", "kommunen"]);
+    assert!(!admin(&["sso", "links"]).contains("per-vakt"));
 
-    // No group gives roles any more: Ola's account keeps what was given by hand.
-    let out = s.server.admin(&["sso", "map", "--org", ORG, "stab-logg"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let home = Home::new();
-    let (child, page, _) = start_login(&home, &s.server);
-    assert_eq!(sign_in(&mut Browser::new(), &page, "ola-19c2").status, 200);
-    let (ok, said, err) = child.wait();
-    assert!(ok, "{err}");
+    // Roles by hand: signing in leaves them be.
+    admin(&["sso", "roles", "--org", ORG, "--by-hand"]);
+    admin(&["user", "roles", "ola-vakt", "kriseledelse"]);
+    let said = signs_in_as("ola-19c2");
     assert!(said.contains("as ola-vakt (") && said.contains("kriseledelse"), "{said}");
 
-    let users = String::from_utf8_lossy(&s.server.admin(&["user", "list"]).stdout).to_string();
-    assert!(!users.contains("kari.nordmann") && !users.contains("ola.aas"), "no new accounts: {users}");
-    let audit = String::from_utf8_lossy(&s.server.admin(&["audit"]).stdout).to_string();
-    assert!(audit.contains("link-made"), "{audit}");
+    let users = admin(&["user", "list"]);
+    assert!(
+        !users.contains("kari.nordmann") && !users.contains("ola.aas"),
+        "no new accounts for them: {users}"
+    );
+    let audit = admin(&["audit"]);
+    for event in ["link-made", "link-taken", "link-removed", "roles-by-hand"] {
+        assert!(audit.contains(event), "{event}: {audit}");
+    }
 }

@@ -66,7 +66,7 @@ server.listen(0, '127.0.0.1', () => {
       ...c,
     })),
     jwks: { keys: [signing] },
-    claims: { openid: ['sub'], profile: ['name'], email: ['email'], groups: ['groups'] },
+    claims: { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'], groups: ['groups'] },
     scopes: ['openid', 'offline_access', 'profile', 'email', 'groups'],
     features: {
       devInteractions: { enabled: false },
@@ -97,7 +97,7 @@ server.listen(0, '127.0.0.1', () => {
       return {
         accountId: sub,
         async claims() {
-          return { sub, name: user.name, email: user.email, groups: user.groups || [] };
+          return { sub, name: user.name, email: user.email, email_verified: user.email_verified !== false, groups: user.groups || [] };
         },
       };
     },

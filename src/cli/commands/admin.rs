@@ -45,7 +45,8 @@ pub enum SsoCmd {
     },
     /// Link an existing account (a password account, say) to a person of a provider
     /// before their first sign-in: by the provider's subject (Entra: TENANT/OBJECT
-    /// id), or with --name by their sign-in name once, and from then on by the subject
+    /// id), or with --name by their sign-in name or verified e-mail once, and from then
+    /// on by the subject. Unused, the link runs out
     Link {
         /// The account
         account: String,
@@ -55,9 +56,31 @@ pub enum SsoCmd {
         /// The person's subject at the provider
         #[arg(long, conflicts_with = "name", required_unless_present = "name")]
         subject: Option<String>,
-        /// Their sign-in name (or e-mail), used once at the first sign-in
+        /// Their sign-in name or verified e-mail, used once at the first sign-in
         #[arg(long)]
         name: Option<String>,
+        /// Days until an unused link runs out
+        #[arg(long, default_value_t = 14)]
+        days: u32,
+    },
+    /// The links waiting for a first sign-in
+    Links,
+    /// Remove the links waiting for an account at a provider
+    Unlink {
+        account: String,
+        #[arg(long)]
+        provider: String,
+    },
+    /// Where the organisation's people's roles come from: their provider's groups
+    /// (the default; `map` says which give what) or --by-hand (`admin user roles`;
+    /// for providers without groups, like ID-porten)
+    Roles {
+        #[arg(long)]
+        org: String,
+        #[arg(long, conflicts_with = "from_groups", required_unless_present = "from_groups")]
+        by_hand: bool,
+        #[arg(long)]
+        from_groups: bool,
     },
     /// The groups that give roles
     List,
@@ -245,27 +268,90 @@ pub fn run(settings: &Settings, cmd: AdminCmd, p: &Printer, out: Out<'_>) -> Ran
             };
             writeln!(out, "{said}").map_err(io)?;
         }
-        AdminCmd::Sso(SsoCmd::Link { account, provider, subject, name }) => {
-            let (key, by_name) = match (&subject, &name) {
-                (Some(s), _) => (s.as_str(), false),
-                (None, Some(n)) => (n.as_str(), true),
+        AdminCmd::Sso(SsoCmd::Link { account, provider, subject, name, days }) => {
+            let (key, by_name) = match (subject, name) {
+                (Some(s), _) => (s, false),
+                (None, Some(n)) => (n, true),
                 (None, None) => return Err(crate::cli::error::usage("give --subject or --name".into())),
             };
-            store.link_sso(&provider, key, by_name, &account)?;
-            let what = format!("{provider}: {key} → {account}");
+            let expires_at = (chrono::Utc::now() + chrono::Duration::days(days.into())).timestamp_millis();
+            let link = crate::server::sso::SsoLink { provider, key, by_name, account, expires_at };
+            store.link_sso(&link)?;
+            let what = format!("{}: {} → {} (for {days} days)", link.provider, link.key, link.account);
             store.audit(&crate::server::sso::Audited::now("link-made", what))?;
-            let (account, provider, key) = (safe(&account), safe(&provider), safe(key));
+            let (account, provider, key) = (safe(&link.account), safe(&link.provider), safe(&link.key));
             let said = if by_name {
                 crate::say!(
                     p.lang,
-                    "«{account}» er koblet til den som først logger inn som «{key}» gjennom «{provider}»",
-                    "'{account}' is linked to whoever first signs in as '{key}' through '{provider}'"
+                    "«{account}» er koblet til den som først logger inn som «{key}» gjennom «{provider}» (i {days} dager)",
+                    "'{account}' is linked to whoever first signs in as '{key}' through '{provider}' (for {days} days)"
                 )
             } else {
                 crate::say!(
                     p.lang,
-                    "«{account}» er koblet til «{key}» hos «{provider}»",
-                    "'{account}' is linked to '{key}' at '{provider}'"
+                    "«{account}» er koblet til «{key}» hos «{provider}» (i {days} dager)",
+                    "'{account}' is linked to '{key}' at '{provider}' (for {days} days)"
+                )
+            };
+            writeln!(out, "{said}").map_err(io)?;
+        }
+        AdminCmd::Sso(SsoCmd::Links) => {
+            let links = store.sso_links()?;
+            let now = chrono::Utc::now().timestamp_millis();
+            either(out, p, &links, |out| {
+                for l in &links {
+                    let until = chrono::DateTime::from_timestamp_millis(l.expires_at)
+                        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                        .unwrap_or_default();
+                    let state = if l.expires_at <= now { p.lang.pick("gått ut", "ran out") } else { until };
+                    let how = if l.by_name { "name" } else { "subject" };
+                    writeln!(
+                        out,
+                        "{}  {how} {}  → {}  ({state})",
+                        safe(&l.provider),
+                        safe(&l.key),
+                        safe(&l.account)
+                    )
+                    .map_err(io)?;
+                }
+                Ok(())
+            })?;
+        }
+        AdminCmd::Sso(SsoCmd::Unlink { account, provider }) => {
+            let n = store.unlink_sso(&provider, &account)?;
+            store
+                .audit(&crate::server::sso::Audited::now("link-removed", format!("{provider}: {account}")))?;
+            let account = safe(&account);
+            writeln!(
+                out,
+                "{}",
+                crate::say!(
+                    p.lang,
+                    "{n} koblinger for «{account}» fjernet",
+                    "{n} links for '{account}' removed"
+                )
+            )
+            .map_err(io)?;
+        }
+        AdminCmd::Sso(SsoCmd::Roles { org, by_hand, .. }) => {
+            store.set_sso_roles_by_hand(&org, by_hand)?;
+            let event = if by_hand { "roles-by-hand" } else { "roles-from-groups" };
+            store.audit(&crate::server::sso::Audited {
+                org: Some(org.clone()),
+                ..crate::server::sso::Audited::now(event, String::new())
+            })?;
+            let org = safe(&org);
+            let said = if by_hand {
+                crate::say!(
+                    p.lang,
+                    "rollene i «{org}» gis for hånd (sitroom admin user roles); innlogging endrer dem ikke",
+                    "roles in '{org}' are given by hand (sitroom admin user roles); signing in does not change them"
+                )
+            } else {
+                crate::say!(
+                    p.lang,
+                    "rollene i «{org}» følger gruppene hos identitetsleverandøren",
+                    "roles in '{org}' follow the groups at the identity provider"
                 )
             };
             writeln!(out, "{said}").map_err(io)?;

@@ -515,8 +515,20 @@ impl ServerStore for SqliteServer {
         Ok(self.store().set_sso_map(org, group, roles)?)
     }
 
-    fn link_sso(&self, provider: &str, key: &str, by_name: bool, account: &str) -> Result<()> {
-        Ok(self.store().link_sso(provider, key, by_name, account, Utc::now())?)
+    fn link_sso(&self, link: &crate::server::sso::SsoLink) -> Result<()> {
+        Ok(self.store().link_sso(link, Utc::now())?)
+    }
+
+    fn sso_links(&self) -> Result<Vec<crate::server::sso::SsoLink>> {
+        Ok(self.store().sso_links()?)
+    }
+
+    fn unlink_sso(&self, provider: &str, account: &str) -> Result<usize> {
+        Ok(self.store().unlink_sso(provider, account)?)
+    }
+
+    fn set_sso_roles_by_hand(&self, org: &str, by_hand: bool) -> Result<()> {
+        Ok(self.store().set_sso_roles_by_hand(org, by_hand)?)
     }
 
     fn sso_maps(&self) -> Result<Vec<(String, String, Vec<Role>)>> {
@@ -527,8 +539,8 @@ impl ServerStore for SqliteServer {
         Ok(self.store().sso_due(before, Utc::now())?)
     }
 
-    fn sso_identities(&self, account: &str) -> Result<Vec<crate::server::sso::Identity>> {
-        Ok(self.store().sso_identities(account)?)
+    fn sso_identities(&self, account: &str, before: i64) -> Result<Vec<crate::server::sso::Identity>> {
+        Ok(self.store().sso_identities(account, before)?)
     }
 
     fn sso_cut_off(&self, who: &crate::server::sso::Identity) -> Result<usize> {

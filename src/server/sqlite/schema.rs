@@ -143,6 +143,14 @@ const STEPS: &[&str] = &[
     CREATE UNIQUE INDEX sso_links_by_subject ON sso_links(provider, subject) WHERE subject IS NOT NULL;
     CREATE UNIQUE INDEX sso_links_by_name ON sso_links(provider, name) WHERE name IS NOT NULL;
     "#,
+    // 5: links run out (one never used is no standing way into the account); the
+    // organisations that keep roles by hand instead of taking them from groups.
+    r#"
+    ALTER TABLE sso_links ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE sso_roles_by_hand (
+        org_id TEXT PRIMARY KEY REFERENCES orgs(id)
+    ) STRICT;
+    "#,
 ];
 
 /// Bring the server's tables up to date; a file from a newer server is refused.

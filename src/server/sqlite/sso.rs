@@ -6,7 +6,7 @@ use super::accounts::Account;
 use super::file::ServerFile;
 use crate::domain::roles::Role;
 use crate::domain::time::to_millis;
-use crate::server::sso::{one_line, Audited, Identity, Vouched};
+use crate::server::sso::{one_line, Audited, Identity, SsoLink, Vouched};
 use crate::store::{Result, StoreError};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
@@ -78,8 +78,8 @@ impl ServerFile {
     /// The account a provider's person signs in to: the one linked to them, the one an
     /// administrator linked them to before their first sign-in, or a new one made now
     /// in the provider's organisation. Roles are what their groups give (read anew at
-    /// every sign-in) where the organisation maps groups to roles; where it maps none
-    /// (ID-porten has no groups), an existing account keeps the roles given by hand.
+    /// every sign-in), unless the organisation keeps roles by hand (ID-porten has no
+    /// groups): then an existing account keeps the roles given it.
     /// Also: the roles before (`None`: made now), for the audit.
     /// (The inner error is a refusal: the account is another organisation's.)
     pub fn sso_account(&mut self, v: &Vouched<'_>, now: DateTime<Utc>) -> Result<Result<Signed, String>> {
@@ -94,8 +94,10 @@ impl ServerFile {
                 )
             })?;
         let roles = self.mapped_roles(&org_id, v.groups)?;
-        let governed =
-            self.conn().prepare_cached("SELECT 1 FROM sso_roles WHERE org_id = ?1")?.exists([&org_id])?;
+        let governed = !self
+            .conn()
+            .prepare_cached("SELECT 1 FROM sso_roles_by_hand WHERE org_id = ?1")?
+            .exists([&org_id])?;
         let mut linked: Option<String> = self
             .conn()
             .query_row(
@@ -153,21 +155,30 @@ impl ServerFile {
         Ok(Ok((account, before)))
     }
 
-    /// The account an administrator linked this person to, by their subject or their
-    /// sign-in name: linked by the subject from now on, the link used up. Only an
-    /// account of the provider's own organisation is taken.
+    /// The account an administrator linked this person to, by their subject or one of
+    /// their names, before the link ran out: linked by the subject from now on, the
+    /// link used up (and audited). Only an account of the provider's own organisation
+    /// is taken.
     fn take_link(&mut self, v: &Vouched<'_>, org_id: &str, now: DateTime<Utc>) -> Result<Option<String>> {
-        let found: Option<(i64, String)> = self
-            .conn()
-            .query_row(
+        let mut found: Option<(i64, String)> = None;
+        let keys = std::iter::once((true, v.subject)).chain(v.link_names.iter().map(|n| (false, n.as_str())));
+        for (by_subject, key) in keys {
+            let column = if by_subject { "subject" } else { "name" };
+            let sql = format!(
                 "SELECT rowid, account FROM sso_links
-                 WHERE provider = ?1 AND (subject = ?2 OR name = lower(?3))
-                   AND account IN (SELECT name FROM accounts WHERE org_id = ?4)
-                 ORDER BY subject IS NULL LIMIT 1",
-                params![v.provider, v.subject, v.hint, org_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
+                 WHERE provider = ?1 AND {column} = ?2 AND expires_at > ?3
+                   AND account IN (SELECT name FROM accounts WHERE org_id = ?4)"
+            );
+            found = self
+                .conn()
+                .query_row(&sql, params![v.provider, key, to_millis(now), org_id], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()?;
+            if found.is_some() {
+                break;
+            }
+        }
         let Some((row, account)) = found else { return Ok(None) };
         let tx = self.conn_mut().transaction()?;
         tx.execute("DELETE FROM sso_links WHERE rowid = ?1", [row])?;
@@ -177,31 +188,74 @@ impl ServerFile {
             params![v.issuer, v.subject, account, v.provider, v.refresh, to_millis(now)],
         )?;
         tx.commit()?;
+        self.audit(&Audited {
+            account: Some(account.clone()),
+            provider: Some(v.provider.to_string()),
+            ..Audited::now("link-taken", format!("{} at {}", v.subject, v.issuer))
+        })?;
         Ok(Some(account))
     }
 
     /// Link the existing `account` to the person `provider` names by `subject`, or by
-    /// their sign-in name at their first sign-in (`by_name`).
-    pub fn link_sso(
-        &mut self,
-        provider: &str,
-        key: &str,
-        by_name: bool,
-        account: &str,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        if self.account(account)?.is_none() {
+    /// their sign-in name or verified e-mail at their first sign-in (`by_name`), until
+    /// `expires`.
+    pub fn link_sso(&mut self, link: &SsoLink, now: DateTime<Utc>) -> Result<()> {
+        if self.account(&link.account)?.is_none() {
             return Err(StoreError::not_found(
-                format!("det finnes ingen konto «{account}»"),
-                format!("there is no account '{account}'"),
+                format!("det finnes ingen konto «{}»", link.account),
+                format!("there is no account '{}'", link.account),
             ));
         }
-        let (subject, name) = if by_name { (None, Some(key.to_lowercase())) } else { (Some(key), None) };
-        self.conn().execute(
-            "INSERT INTO sso_links (provider, subject, name, account, made_at) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT DO UPDATE SET account = excluded.account, made_at = excluded.made_at",
-            params![provider, subject, name, account, to_millis(now)],
+        let (subject, name) =
+            if link.by_name { (None, Some(link.key.to_lowercase())) } else { (Some(link.key.clone()), None) };
+        let tx = self.conn_mut().transaction()?;
+        tx.execute(
+            "DELETE FROM sso_links WHERE provider = ?1 AND (subject = ?2 OR name = ?3)",
+            params![link.provider, subject, name],
         )?;
+        tx.execute(
+            "INSERT INTO sso_links (provider, subject, name, account, made_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![link.provider, subject, name, link.account, to_millis(now), link.expires_at],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The links waiting for a first sign-in (run out or not).
+    pub fn sso_links(&self) -> Result<Vec<SsoLink>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT provider, coalesce(subject, name), name IS NOT NULL, account, expires_at FROM sso_links
+             ORDER BY provider, account",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(SsoLink {
+                provider: r.get(0)?,
+                key: r.get(1)?,
+                by_name: r.get(2)?,
+                account: r.get(3)?,
+                expires_at: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Remove the links waiting for `account` at `provider`: how many.
+    pub fn unlink_sso(&mut self, provider: &str, account: &str) -> Result<usize> {
+        Ok(self.conn().execute(
+            "DELETE FROM sso_links WHERE provider = ?1 AND account = ?2",
+            params![provider, account],
+        )?)
+    }
+
+    /// Whether the organisation keeps its people's roles by hand (its provider's groups
+    /// give none), or takes them from the groups (the default).
+    pub fn set_sso_roles_by_hand(&mut self, org: &str, by_hand: bool) -> Result<()> {
+        let org_id = self.org_id(org)?;
+        if by_hand {
+            self.conn().execute("INSERT OR IGNORE INTO sso_roles_by_hand (org_id) VALUES (?1)", [&org_id])?;
+        } else {
+            self.conn().execute("DELETE FROM sso_roles_by_hand WHERE org_id = ?1", [&org_id])?;
+        }
         Ok(())
     }
 
@@ -269,13 +323,14 @@ impl ServerFile {
             .exists([account])?)
     }
 
-    /// The people linked to `account` whose provider gave a refresh token.
-    pub fn sso_identities(&self, account: &str) -> Result<Vec<Identity>> {
+    /// The people linked to `account` whose provider gave a refresh token and was last
+    /// asked about them before `before` (ms).
+    pub fn sso_identities(&self, account: &str, before: i64) -> Result<Vec<Identity>> {
         let mut stmt = self.conn().prepare(
             "SELECT issuer, subject, account, provider, refresh FROM sso_identities
-             WHERE account = ?1 AND refresh IS NOT NULL",
+             WHERE account = ?1 AND refresh IS NOT NULL AND checked_at < ?2",
         )?;
-        let rows = stmt.query_map([account], identity)?;
+        let rows = stmt.query_map(params![account, before], identity)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

@@ -31,8 +31,22 @@ pub struct Vouched<'a> {
     pub subject: &'a str,
     /// What to make an account name of, if the person is new.
     pub hint: &'a str,
+    /// What an administrator's link by name may match (lowercase).
+    pub link_names: &'a [String],
     pub groups: &'a [String],
     pub refresh: Option<&'a str>,
+}
+
+/// An existing account an administrator linked to a provider's person before their
+/// first sign-in: by the provider's subject, or by their sign-in name or verified
+/// e-mail (`by_name`), until `expires_at` (ms).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SsoLink {
+    pub provider: String,
+    pub key: String,
+    pub by_name: bool,
+    pub account: String,
+    pub expires_at: i64,
 }
 
 /// A person linked to an account, as the server asks their provider about them again.
@@ -54,6 +68,7 @@ impl Person {
             issuer: &self.issuer,
             subject: &self.subject,
             hint: &self.hint,
+            link_names: &self.link_names,
             groups: &self.groups,
             refresh: self.refresh.as_deref(),
         }
@@ -199,6 +214,22 @@ pub struct Sso {
     pub recheck: Duration,
     pub providers: Vec<Provider>,
     under_way: Mutex<Held>,
+    /// The people (issuer, subject) whose provider is being asked about them now: one
+    /// ask at a time per person, so that a refresh token the provider rotates is never
+    /// used twice (which providers that detect reuse punish by revoking the grant).
+    asking: Mutex<std::collections::HashSet<(String, String)>>,
+}
+
+/// Held while a person's provider is asked about them (see `Sso::asking`).
+pub struct Asking<'a> {
+    sso: &'a Sso,
+    who: (String, String),
+}
+
+impl Drop for Asking<'_> {
+    fn drop(&mut self) {
+        self.sso.asking.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.who);
+    }
 }
 
 fn user_code() -> String {
@@ -238,8 +269,19 @@ impl Sso {
             recheck: crate::domain::time::parse_interval(&config.recheck).unwrap_or(Duration::from_secs(900)),
             providers,
             under_way: Mutex::new(Held::default()),
+            asking: Mutex::new(Default::default()),
         };
         (sso, warnings)
+    }
+
+    /// The turn to ask about this person, unless someone is asking already.
+    pub fn ask_about(&self, issuer: &str, subject: &str) -> Option<Asking<'_>> {
+        let who = (issuer.to_string(), subject.to_string());
+        self.asking
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(who.clone())
+            .then_some(Asking { sso: self, who })
     }
 
     fn held(&self) -> std::sync::MutexGuard<'_, Held> {

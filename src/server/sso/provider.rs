@@ -125,6 +125,10 @@ pub struct Person {
     pub subject: String,
     /// A name to make an account name of (the sign-in name, the e-mail, the name).
     pub hint: String,
+    /// What an administrator's link by name may match (lowercase): the sign-in name,
+    /// and the e-mail if the provider has verified it. Never the display name, which
+    /// people often may change themselves.
+    pub link_names: Vec<String>,
     pub display: Option<String>,
     pub groups: Vec<String>,
     pub acr: Option<String>,
@@ -386,10 +390,16 @@ impl Provider {
         .flatten()
         .find(|h| !identity_number(h))
         .unwrap_or_else(|| "bruker".into());
+        let mut link_names: Vec<String> =
+            claims.preferred_username().map(|u| u.as_str().to_lowercase()).into_iter().collect();
+        if claims.email_verified() == Some(true) {
+            link_names.extend(claims.email().map(|e| e.as_str().to_lowercase()));
+        }
         Ok(Person {
             issuer: claims.issuer().as_str().to_string(),
             subject,
             hint,
+            link_names,
             display,
             groups,
             acr: claims.auth_context_ref().map(|a| a.as_str().to_string()),

@@ -35,18 +35,30 @@ pub async fn run(serving: Arc<Serving>, mut stop: tokio::sync::watch::Receiver<b
             Err(_) => continue,
         };
         for who in due {
-            ask_again(&serving, who).await;
+            ask_again(&serving, who, before).await;
         }
     }
 }
 
 /// Ask the person's provider about them now (at a check, or as their session is
-/// renewed): false when it no longer vouches for them, and their sessions have ended.
-pub async fn ask_again(serving: &Arc<Serving>, who: Identity) -> bool {
+/// renewed), unless it was asked about them since `before` (ms) or is being asked
+/// now: false when it no longer vouches for them, and their sessions have ended.
+pub async fn ask_again(serving: &Arc<Serving>, who: Identity, before: i64) -> bool {
     let Some(sso) = serving.sso.as_ref() else { return true };
     // A provider taken out of the config: its people keep what they have until their
     // sessions end; nobody is asked.
     let Some((_, provider)) = sso.provider(&who.provider) else { return true };
+    let Some(_turn) = sso.ask_about(&who.issuer, &who.subject) else { return true };
+    // The refresh token as it is now: an ask just before may have had it rotated.
+    let (store, account) = (serving.store.clone(), who.account.clone());
+    let now = tokio::task::spawn_blocking(move || store.sso_identities(&account, before)).await;
+    let Some(who) = now
+        .ok()
+        .and_then(Result::ok)
+        .and_then(|ids| ids.into_iter().find(|i| i.issuer == who.issuer && i.subject == who.subject))
+    else {
+        return true;
+    };
     let org = provider.config.org.clone();
     let line = |event: &str, detail: String| Audited {
         account: Some(who.account.clone()),
