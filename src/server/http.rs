@@ -38,6 +38,8 @@ impl IntoResponse for ServerError {
 pub fn router(serving: Arc<Serving>, read_timeout: Duration) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(ready))
+        .route("/metrics", get(metrics))
         .route(wire::LOGIN_PATH, post(login))
         .route(wire::LOGOUT_PATH, post(logout))
         .route(wire::REFRESH_PATH, post(refresh))
@@ -71,6 +73,25 @@ impl axum::extract::FromRef<Served> for Arc<Serving> {
     fn from_ref(served: &Served) -> Arc<Serving> {
         served.serving.clone()
     }
+}
+
+/// Ready to serve: not stopping, and the store answers (within two seconds).
+async fn ready(State(served): State<Served>) -> Response {
+    if *served.serving.closing.borrow() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "not ready: stopping\n").into_response();
+    }
+    let store = served.store.clone();
+    match tokio::time::timeout(Duration::from_secs(2), blocking(move || store.ping())).await {
+        Ok(Ok(())) => "ready\n".into_response(),
+        Ok(Err(e)) => (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {e}\n")).into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "not ready: the store did not answer within 2 s\n")
+            .into_response(),
+    }
+}
+
+/// The server's counters in Prometheus's text format.
+async fn metrics(State(served): State<Served>) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], served.serving.metrics.render()).into_response()
 }
 
 /// Read a body, refusing one that is too large or too slow.
@@ -367,22 +388,26 @@ pub async fn serve(
         Listen::Plain => None,
         Listen::Tls { cert, key } => Some(tls_acceptor(cert, key)?),
     };
-    let app = router(serving, read_timeout);
+    let app = router(serving.clone(), read_timeout);
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
             accepted = super::accept(&listener) => accepted,
-            _ = &mut shutdown => return Ok(()),
+            _ = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
         let app = app.clone();
         let tls = tls.clone();
+        let serving = serving.clone();
         tokio::spawn(async move {
+            let _open = serving.metrics.connected();
+            let closing = serving.closing.subscribe();
             let live = Arc::new(Live::default());
             let service = hyper_util::service::TowerToHyperService::new(Tracked {
                 inner: app,
                 peer,
                 live: live.clone(),
+                serving: serving.clone(),
             });
             // HTTP/1.1, or HTTP/2 (h2c with prior knowledge, or negotiated over TLS):
             // on a warm HTTP/2 connection the headers shrink to a few bytes a round.
@@ -399,12 +424,12 @@ pub async fn serve(
             let result = match tls {
                 None => {
                     let conn = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
-                    until_idle(conn, &live, read_timeout).await
+                    until_idle(conn, &live, read_timeout, closing).await
                 }
                 Some(acceptor) => match tokio::time::timeout(read_timeout, acceptor.accept(stream)).await {
                     Ok(Ok(tls_stream)) => {
                         let conn = http.serve_connection(hyper_util::rt::TokioIo::new(tls_stream), service);
-                        until_idle(conn, &live, read_timeout).await
+                        until_idle(conn, &live, read_timeout, closing).await
                     }
                     Ok(Err(e)) => {
                         tracing::debug!(%peer, error = %e, "TLS handshake failed");
@@ -418,7 +443,22 @@ pub async fn serve(
             }
         });
     }
+    // Stopping: no new connections; long polls answer now, every connection closes
+    // once what it has under way is done. Bounded: a client that does not go is cut off.
+    serving.close();
+    let until = Instant::now() + SHUTDOWN_GRACE;
+    while serving.metrics.connections() > 0 && Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let left = serving.metrics.connections();
+    if left > 0 {
+        tracing::warn!(connections = left, "stopped with connections still open");
+    }
+    Ok(())
 }
+
+/// How long a stopping server waits for the rounds under way to finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// What a connection is doing: requests under way, and when the last one ended.
 #[derive(Default)]
@@ -454,13 +494,28 @@ impl Drop for UnderWay {
     }
 }
 
-/// The router, per connection: tells each request where it came from, and keeps
-/// count of what is under way so that an idle connection can be closed.
+/// The router, per connection: tells each request where it came from, keeps count of
+/// what is under way so that an idle connection can be closed, counts bytes for the
+/// metrics, and gives every request an id: in the `x-request-id` header of its answer
+/// and on every log line about it.
 #[derive(Clone)]
 struct Tracked {
     inner: Router,
     peer: std::net::SocketAddr,
     live: Arc<Live>,
+    serving: Arc<Serving>,
+}
+
+/// A new request id: this process's random prefix and a count.
+fn request_id() -> String {
+    static PREFIX: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let prefix = PREFIX.get_or_init(|| {
+        let mut b = [0u8; 4];
+        let _ = getrandom::getrandom(&mut b);
+        u32::from_le_bytes(b)
+    });
+    format!("{prefix:08x}-{}", NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
 }
 
 impl tower_service::Service<axum::http::Request<hyper::body::Incoming>> for Tracked {
@@ -473,20 +528,41 @@ impl tower_service::Service<axum::http::Request<hyper::body::Incoming>> for Trac
     }
 
     fn call(&mut self, mut req: axum::http::Request<hyper::body::Incoming>) -> Self::Future {
+        use axum::body::HttpBody;
+        use tracing::Instrument;
         req.extensions_mut().insert(Peer(self.peer));
         let under_way = UnderWay::new(self.live.clone());
+        let id = request_id();
+        let span = tracing::info_span!("request", id = %id, peer = %self.peer);
+        let inn = req.body().size_hint().exact().unwrap_or(0) as usize;
         let fut = tower_service::Service::call(&mut self.inner.clone(), req);
-        Box::pin(async move {
-            let answer = fut.await;
-            drop(under_way);
-            answer
-        })
+        let serving = self.serving.clone();
+        Box::pin(
+            async move {
+                let mut answer = fut.await;
+                if let Ok(response) = &mut answer {
+                    let out = response.body().size_hint().exact().unwrap_or(0) as usize;
+                    serving.metrics.request(inn, out);
+                    if let Ok(value) = axum::http::HeaderValue::from_str(&id) {
+                        response.headers_mut().insert("x-request-id", value);
+                    }
+                }
+                drop(under_way);
+                answer
+            }
+            .instrument(span),
+        )
     }
 }
 
 /// Serve a connection until it ends, closing it gracefully once it has had nothing
 /// under way for `idle` (HTTP/2 connections too, which hyper would keep forever).
-async fn until_idle<C, E>(conn: C, live: &Live, idle: Duration) -> Result<(), E>
+async fn until_idle<C, E>(
+    conn: C,
+    live: &Live,
+    idle: Duration,
+    mut closing: tokio::sync::watch::Receiver<bool>,
+) -> Result<(), E>
 where
     C: std::future::Future<Output = Result<(), E>> + GracefulShutdown,
 {
@@ -502,6 +578,8 @@ where
                     break;
                 }
             }
+            // The server is stopping: finish what is under way, then close.
+            _ = closing.wait_for(|c| *c) => break,
         }
     }
     // Ask the client to go (HTTP/2: GOAWAY); one that does not answer is cut off.

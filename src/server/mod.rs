@@ -5,6 +5,7 @@
 
 pub mod guard;
 mod http;
+pub mod metrics;
 mod sqlite;
 pub mod ssh_keys;
 pub mod sso;
@@ -84,6 +85,14 @@ pub struct Round {
     pub refused: usize,
 }
 
+/// What a push did: the ops refused with their reasons (for the client), and how many
+/// were refused for what (for the metrics).
+#[derive(Debug, Default)]
+pub struct Pushed {
+    pub refused: Vec<(Uuid, String)>,
+    pub refused_as: std::collections::BTreeMap<&'static str, usize>,
+}
+
 /// The server's storage: accounts and sessions, and the ops.
 pub trait ServerStore: Send + Sync + 'static {
     fn add_org(&self, name: &str) -> Result<()>;
@@ -109,7 +118,9 @@ pub trait ServerStore: Send + Sync + 'static {
     fn replica_key(&self, origin: &str, account: &str) -> Result<Option<(String, bool)>>;
     fn logout(&self, token: &str) -> Result<()>;
     /// Judge and store pushed ops; the refused ones, with reasons.
-    fn push(&self, who: &Principal, ops: &[Op]) -> Result<Vec<(Uuid, String)>>;
+    fn push(&self, who: &Principal, ops: &[Op]) -> Result<Pushed>;
+    /// Whether the store answers now (`/readyz`).
+    fn ping(&self) -> Result<()>;
     /// Check a replica's checkpoints against the store, countersign and keep those
     /// that hold; the countersigned ones.
     fn countersign(&self, who: &Principal, checkpoints: &[Checkpoint]) -> Result<Vec<Checkpoint>>;
@@ -197,6 +208,10 @@ pub struct Serving {
     pub guard: guard::Guard,
     /// Single sign-on, when the server's config sets up identity providers.
     pub sso: Option<sso::Sso>,
+    pub metrics: metrics::Metrics,
+    /// Set when the server is stopping: long polls answer at once, connections are
+    /// asked to close once what is under way is done.
+    pub closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl Serving {
@@ -213,7 +228,14 @@ impl Serving {
             stored: tokio::sync::Notify::new(),
             guard: Default::default(),
             sso,
+            metrics: Default::default(),
+            closing: tokio::sync::watch::channel(false).0,
         })
+    }
+
+    /// Stop: long polls answer now, and connections close once idle.
+    pub fn close(&self) {
+        self.closing.send_replace(true);
     }
 }
 
@@ -253,14 +275,22 @@ pub async fn round_or_wait(
     tokio::pin!(stored);
     stored.as_mut().enable();
     let (st, who2) = (serving.store.clone(), who.clone());
-    let mut done = off.run(move || round(st.as_ref(), &who2, req)).await?;
+    let started = std::time::Instant::now();
+    let (mut done, refused_as) = off.run(move || round(st.as_ref(), &who2, req)).await?;
+    serving.metrics.round(started.elapsed(), done.accepted, &refused_as);
     if done.accepted > 0 {
         serving.stored.notify_waiters();
     }
-    if pushed == 0 && done.response.pull.is_empty() && !wait.is_zero() {
+    let mut closing = serving.closing.subscribe();
+    if pushed == 0 && done.response.pull.is_empty() && !wait.is_zero() && !*closing.borrow() {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
-            if tokio::time::timeout_at(deadline, stored.as_mut()).await.is_err() {
+            // A server that is stopping answers a long poll at once, with nothing.
+            let woken = tokio::select! {
+                w = tokio::time::timeout_at(deadline, stored.as_mut()) => w.is_ok(),
+                _ = closing.wait_for(|c| *c) => false,
+            };
+            if !woken {
                 break;
             }
             stored.set(serving.stored.notified());
@@ -299,16 +329,20 @@ pub async fn accept(listener: &tokio::net::TcpListener) -> (tokio::net::TcpStrea
     }
 }
 
-/// One sync round: push, then pull. Blocking (SQLite); the HTTP layer runs it off the
-/// async threads.
-pub fn round(store: &dyn ServerStore, who: &Principal, req: wire::SyncRequest) -> Result<Round> {
+/// One sync round: push, then pull; and how many pushed ops were refused for what.
+/// Blocking (SQLite); the HTTP layer runs it off the async threads.
+pub fn round(
+    store: &dyn ServerStore,
+    who: &Principal,
+    req: wire::SyncRequest,
+) -> Result<(Round, std::collections::BTreeMap<&'static str, usize>)> {
     if req.push.len() > wire::BATCH * 4 {
         return Err(ServerError::BadRequest(format!(
             "a round may push at most {} ops; send the rest in the next round",
             wire::BATCH * 4
         )));
     }
-    let refused = store.push(who, &req.push)?;
+    let Pushed { refused, refused_as } = store.push(who, &req.push)?;
     // The pusher gets back only the countersignatures of its own checkpoints.
     let mut checkpoints: Vec<Checkpoint> =
         store.countersign(who, &req.checkpoints)?.iter().map(Checkpoint::countersignature_only).collect();
@@ -316,11 +350,12 @@ pub fn round(store: &dyn ServerStore, who: &Principal, req: wire::SyncRequest) -
     checkpoints.extend(store.checkpoints_for(&pull)?);
     let accepted = req.push.len() - refused.len();
     let n_refused = refused.len();
-    Ok(Round {
+    let round = Round {
         response: wire::SyncResponse { version: wire::VERSION, cursor, refused, pull, more, checkpoints },
         accepted,
         refused: n_refused,
-    })
+    };
+    Ok((round, refused_as))
 }
 
 // ---- passwords and tokens -----------------------------------------------------------

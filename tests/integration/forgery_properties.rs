@@ -92,7 +92,7 @@ fn sync(server: &SqliteServer, r: &mut Replica) -> Vec<(Uuid, String)> {
             checkpoints: vec![],
         };
         wire::fill_in(&mut req, &r.who.name, &r.who.device, &r.who.origin);
-        let answer = round(server, &r.who, req).unwrap().response;
+        let answer = round(server, &r.who, req).unwrap().0.response;
         let acked: Vec<Uuid> =
             pushed.into_iter().filter(|id| !answer.refused.iter().any(|(x, _)| x == id)).collect();
         r.session.store.mark_pushed(&acked, &answer.refused).unwrap();
@@ -177,7 +177,7 @@ fn forge(
         wait_ms: 0,
         checkpoints: vec![],
     };
-    let answer = round(server, &me.who, req).unwrap().response;
+    let answer = round(server, &me.who, req).unwrap().0.response;
     prop_assert!(
         answer.refused.iter().any(|(id, _)| *id == op.id),
         "forgery {how} by {} was taken: {op:?}",

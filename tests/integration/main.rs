@@ -25,6 +25,7 @@ mod render_log;
 mod render_preparedness;
 mod render_time_travel;
 mod reports;
+mod service;
 mod sharing;
 mod ssh_keys;
 mod ssh_load;

@@ -252,9 +252,16 @@ impl ServerStore for SqliteServer {
         Ok(())
     }
 
-    fn push(&self, who: &Principal, ops: &[Op]) -> Result<Vec<(Uuid, String)>> {
+    fn ping(&self) -> Result<()> {
+        self.store()
+            .conn()
+            .query_row("SELECT count(*) FROM meta", [], |_| Ok(()))
+            .map_err(|e| ServerError::Internal(format!("the store does not answer: {e}")))
+    }
+
+    fn push(&self, who: &Principal, ops: &[Op]) -> Result<crate::server::Pushed> {
         if ops.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Default::default());
         }
         // Ops of other replicas (carried here in a bundle) count only with their own
         // replica's signature, by the key it registered, for an account that signed in
@@ -305,9 +312,12 @@ impl ServerStore for SqliteServer {
             authorize::judge(&as_author, op, facts)
         };
         let applied = self.store().accept_ops(ops, &who.org_id, &mut judge)?;
-        let mut refused = applied.refused;
-        refused.extend(applied.failed);
-        Ok(refused)
+        let (mut refused, mut refused_as) = (applied.refused, applied.refused_as);
+        if !applied.failed.is_empty() {
+            *refused_as.entry("unappliable").or_default() += applied.failed.len();
+            refused.extend(applied.failed);
+        }
+        Ok(crate::server::Pushed { refused, refused_as })
     }
 
     fn countersign(&self, who: &Principal, checkpoints: &[Checkpoint]) -> Result<Vec<Checkpoint>> {

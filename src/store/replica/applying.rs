@@ -15,9 +15,20 @@ pub struct Applied {
     pub failed: Vec<(Uuid, String)>,
     /// Ops refused by the gate (the server's authorisation), with the reason.
     pub refused: Vec<(Uuid, String)>,
+    /// How many were refused for what (`malformed`, `denied`, `missing`, `altered`,
+    /// `unappliable`): what the server's metrics count.
+    pub refused_as: std::collections::BTreeMap<&'static str, usize>,
     /// The log of some incident got an entry before its newest ones: a view showing it
     /// must reload rather than append.
     pub reordered_log: bool,
+}
+
+impl Applied {
+    /// Refuse `op` for `why`, counted as `class`.
+    pub(in crate::store) fn refuse(&mut self, class: &'static str, op: Uuid, why: String) {
+        self.refused.push((op, why));
+        *self.refused_as.entry(class).or_default() += 1;
+    }
 }
 
 pub(super) enum Outcome {

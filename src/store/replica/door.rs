@@ -255,10 +255,11 @@ pub(in crate::store) fn accept_batch(
             // An op the server has is acknowledged again, unless what arrives under its
             // id is not what the server has: then it was changed on the way.
             Some(_) => match stored_op(tx, op.id)? {
-                Some(have) if !have.same_as(op) => report.refused.push((
+                Some(have) if !have.same_as(op) => report.refuse(
+                    "altered",
                     op.id,
                     format!("this is not the change the server has under id {}: it was altered", op.id),
-                )),
+                ),
                 _ => report.duplicates += 1,
             },
             None => pending.push(op),
@@ -272,14 +273,14 @@ pub(in crate::store) fn accept_batch(
         let mut progressed = false;
         for op in pending.drain(..) {
             if let Err(why) = shape(op) {
-                report.refused.push((op.id, why));
+                report.refuse("malformed", op.id, why);
                 continue;
             }
             let facts = target(tx, owners, op)?;
             match judge(op, &facts) {
                 Ok(()) => {}
                 Err(Refusal::Denied(why)) => {
-                    report.refused.push((op.id, why));
+                    report.refuse("denied", op.id, why);
                     continue;
                 }
                 Err(Refusal::Missing(why)) => {
@@ -305,7 +306,7 @@ pub(in crate::store) fn accept_batch(
                     op,
                     format!("{} {} builds on a record the server does not have", op.kind.name(), op.entity),
                 )),
-                Err(why) => report.refused.push((op.id, why)),
+                Err(why) => report.refuse("unappliable", op.id, why),
             }
         }
         if !progressed || later.is_empty() || pass == MAX_PASSES {
@@ -313,7 +314,9 @@ pub(in crate::store) fn accept_batch(
         }
         pending = later.drain(..).map(|(op, _)| op).collect();
     }
-    report.refused.extend(later.into_iter().map(|(op, why)| (op.id, why)));
+    for (op, why) in later {
+        report.refuse("missing", op.id, why);
+    }
     placing.finish(tx)?;
     report.reordered_log = placing.reordered_log;
     Ok(report)

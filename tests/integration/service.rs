@@ -1,0 +1,178 @@
+//! The sync server run like a service, against a real `sitroom serve`: readiness and
+//! metrics an operator scrapes, an id on every answer, and a stop (SIGTERM, as
+//! systemd sends) that answers what is under way and ends within its bound.
+
+use crate::common::server::Server;
+use crate::common::Home;
+use serde_json::Value;
+use sitroom::replication::{Action, Hlc, Kind, Op};
+use sitroom::sync::client::Client;
+use sitroom::sync::wire::{SyncRequest, VERSION};
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+const ORG: &str = "Hamar kommune";
+
+fn get(addr: &str, path: &str) -> String {
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let _ = s.write_all(format!("GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").as_bytes());
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out
+}
+
+/// A metric's value in Prometheus's text format (the first line naming it so).
+fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
+        .unwrap_or_else(|| panic!("no {name} in:\n{text}"))
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+}
+
+/// A home signed in as `user` (with roles), and its session token.
+fn signed_in(server: &Server, user: &str, roles: &[&str]) -> (Home, String) {
+    server.add_user(user, ORG, roles);
+    let home = Home::new();
+    home.login(&server.url, user);
+    let login: Value =
+        serde_json::from_str(&std::fs::read_to_string(home.path().join("sitroom.db.login")).unwrap())
+            .unwrap();
+    (home, login["token"].as_str().unwrap().to_string())
+}
+
+fn request(push: Vec<Op>, wait_ms: u32) -> SyncRequest {
+    SyncRequest { version: VERSION, cursor: 0, origin: String::new(), push, wait_ms, checkpoints: vec![] }
+}
+
+#[test]
+fn readiness_metrics_and_request_ids_tell_an_operator_how_the_server_does() {
+    let server = Server::start();
+    server.add_org(ORG);
+    let ready = get(&server.addr, "/readyz");
+    assert!(ready.starts_with("HTTP/1.1 200") && ready.ends_with("ready\n"), "{ready}");
+
+    let before = get(&server.addr, "/metrics");
+    assert!(before.contains("content-type: text/plain; version=0.0.4"), "{before}");
+    assert_eq!(metric(&before, "sitroom_rounds_total"), 0.0);
+
+    // A logger's entries are counted as accepted.
+    let (home, token) = signed_in(&server, "kari", &["kriseledelse"]);
+    home.ok(&["incident", "new", "--title", "Flom i Mjøsa", "--type", "flom"]);
+    for text in ["Vannstanden i Mjøsa er 7,2 m", "Strandsonen i Hamar stengt", "Evakuering av campingplassen"]
+    {
+        home.ok(&["log", "add", text]);
+    }
+    home.ok(&["sync"]);
+    // An op naming someone else as its author is refused as denied; one that changes
+    // nothing, as malformed.
+    let incident = home.ok(&["--json", "incident", "list"]);
+    let incident: Value = serde_json::from_str(&incident).unwrap();
+    let incident = uuid::Uuid::parse_str(incident[0]["id"].as_str().unwrap()).unwrap();
+    let op = |author: &str, action: Action, fields: Value| Op {
+        id: uuid::Uuid::now_v7(),
+        hlc: Hlc::tick(Hlc(0), chrono::Utc::now().timestamp_millis()),
+        origin: String::new(),
+        author: author.into(),
+        device: String::new(),
+        kind: Kind::Incident,
+        entity: incident,
+        incident,
+        action,
+        fields: serde_json::from_value(fields).unwrap(),
+        base: Default::default(),
+        sig: String::new(),
+    };
+    let forged = op("ola", Action::Set, serde_json::json!({"status": "closed"}));
+    let empty = op("kari", Action::Set, serde_json::json!({}));
+    let client = Client::new(&server.url).unwrap();
+    let answer = rt().block_on(client.round(&token, &request(vec![forged, empty], 0))).unwrap();
+    assert_eq!(answer.refused.len(), 2, "{:?}", answer.refused);
+
+    let after = get(&server.addr, "/metrics");
+    let rounds = metric(&after, "sitroom_rounds_total");
+    assert!(rounds >= 2.0, "{after}");
+    assert!(metric(&after, "sitroom_ops_accepted_total") >= 4.0, "the incident and three entries: {after}");
+    assert_eq!(metric(&after, "sitroom_ops_refused_total{reason=\"denied\"}"), 1.0, "{after}");
+    assert_eq!(metric(&after, "sitroom_ops_refused_total{reason=\"malformed\"}"), 1.0, "{after}");
+    assert!(
+        metric(&after, "sitroom_bytes_in_total") > 0.0 && metric(&after, "sitroom_bytes_out_total") > 0.0
+    );
+    assert_eq!(metric(&after, "sitroom_round_seconds_count"), rounds, "every round timed: {after}");
+    assert_eq!(metric(&after, "sitroom_round_seconds_bucket{le=\"+Inf\"}"), rounds);
+    // The scrape's own connection is open while it is answered.
+    assert!(metric(&after, "sitroom_connections") >= 1.0, "{after}");
+
+    // Every answer carries an id of its own.
+    let ids: Vec<String> = (0..2)
+        .map(|_| {
+            let answer = get(&server.addr, "/healthz");
+            let line = answer
+                .lines()
+                .find(|l| l.starts_with("x-request-id: "))
+                .unwrap_or_else(|| panic!("{answer}"));
+            line["x-request-id: ".len()..].trim().to_string()
+        })
+        .collect();
+    assert_ne!(ids[0], ids[1]);
+}
+
+#[test]
+fn a_stopped_server_answers_the_long_polls_under_way_and_ends_within_its_bound() {
+    let mut server = Server::start();
+    server.add_org(ORG);
+    let (_home, token) = signed_in(&server, "kari", &["kriseledelse"]);
+    let url = server.url.clone();
+    // A replica waiting for news: a long poll of twenty seconds.
+    let poll = std::thread::spawn(move || {
+        let client = Client::new(&url).unwrap();
+        let started = Instant::now();
+        let answer = rt().block_on(client.round(&token, &request(vec![], 20_000)));
+        (answer.map(|a| a.pull.len()), started.elapsed())
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let stopped = Instant::now();
+    let term =
+        std::process::Command::new("kill").args(["-TERM", &server.pid().to_string()]).status().unwrap();
+    assert!(term.success());
+    let (answer, waited) = poll.join().unwrap();
+    assert_eq!(answer.unwrap(), 0, "the long poll is answered, with nothing new");
+    assert!(
+        waited < Duration::from_secs(5),
+        "answered at the stop, not after its twenty seconds: {waited:?}"
+    );
+    let status = server.wait_exit(Duration::from_secs(12)).expect("the server ends within its bound");
+    assert!(status.success(), "{status:?}");
+    assert!(stopped.elapsed() < Duration::from_secs(12));
+}
+
+/// The systemd unit in docs/ is one systemd takes (`systemd-analyze verify`, with the
+/// binary put where the unit says), hardened, and gives the server longer to stop
+/// than the server takes.
+#[test]
+fn the_systemd_unit_is_valid_and_hardened() {
+    let unit = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/sitroom.service")).unwrap();
+    for option in
+        ["NoNewPrivileges=yes", "ProtectSystem=strict", "SystemCallFilter=@system-service", "User=sitroom"]
+    {
+        assert!(unit.contains(option), "{option} missing");
+    }
+    let stop: u64 = unit
+        .lines()
+        .find_map(|l| l.strip_prefix("TimeoutStopSec="))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("TimeoutStopSec in seconds");
+    assert!(stop > 10, "systemd must wait longer than the server's ten seconds of grace");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sitroom.service");
+    std::fs::write(&file, unit.replace("/usr/local/bin/sitroom", env!("CARGO_BIN_EXE_sitroom"))).unwrap();
+    let out = crate::common::tool("systemd-analyze", "systemd").arg("verify").arg(&file).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && said.trim().is_empty(), "systemd-analyze verify: {said}");
+}
