@@ -197,7 +197,13 @@ impl Session {
     /// After a sign-in: point the replica at the server and give the user the roles
     /// the server gave them.
     pub fn signed_in(&mut self, server: &str, user: &str, roles: &[Role]) -> Result<()> {
-        self.store.use_server(server)?;
+        self.signed_in_at(server, 0, user, roles)
+    }
+
+    /// As [`Session::signed_in`], at a server whose store is of `epoch` (a restore
+    /// from a backup moves it on; this replica then starts over with it).
+    pub fn signed_in_at(&mut self, server: &str, epoch: i64, user: &str, roles: &[Role]) -> Result<()> {
+        self.store.use_server(server, epoch)?;
         let exists = self.store.users()?.iter().any(|u| u.name == user);
         self.store.put_user(user, roles, exists, "server", &self.device, Utc::now())?;
         Ok(())
@@ -233,7 +239,7 @@ impl Session {
         if answer.superadmin && !local_roles.contains(&Role::Administrator) {
             local_roles.push(Role::Administrator);
         }
-        self.signed_in(server, &answer.user, &local_roles)?;
+        self.signed_in_at(server, answer.epoch, &answer.user, &local_roles)?;
         self.user = answer.user;
         Ok(login)
     }

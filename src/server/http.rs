@@ -203,6 +203,7 @@ async fn login(
     tracing::info!(user = %who.name, org = %who.org, origin = %who.origin, "signed in");
     audit("signed-in", Some(who.org.clone()), "password".into());
     let reply = LoginResponse {
+        epoch: served.store.epoch()?,
         server_key: served.store.public_key(),
         certificate: served.store.certify(&who.origin, &who.org),
         token,
@@ -270,6 +271,27 @@ async fn sync(State(served): State<Served>, headers: HeaderMap, body: Body) -> R
     let who = authenticate(&store, &headers).await?;
     let bytes = read_body(body, served.read_timeout).await?;
     let mut req = SyncRequest::decode(&bytes).map_err(|e| ServerError::BadRequest(e.to_string()))?;
+    // A session from before the backup this store was restored from: its replica may
+    // hold acknowledgements and a cursor the store no longer backs. It starts over,
+    // which it shows by asking from the beginning.
+    let (st, token, from_start) = (store.clone(), bearer(&headers)?, req.cursor == 0);
+    let restored = blocking(move || {
+        let behind = st.behind(&token)?;
+        if behind && from_start {
+            st.caught_up(&token)?;
+        }
+        Ok(behind && !from_start)
+    })
+    .await?;
+    if restored {
+        let mut answer = (
+            StatusCode::CONFLICT,
+            "the server was restored from a backup: this replica sends everything again and asks from the start\n",
+        )
+            .into_response();
+        answer.headers_mut().insert(wire::RESTORED_HEADER, axum::http::HeaderValue::from_static("1"));
+        return Ok(answer);
+    }
     wire::fill_in(&mut req, &who.name, &who.device, &who.origin);
     let pushed = req.push.len();
     let name = who.name.clone();

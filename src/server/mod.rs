@@ -11,7 +11,7 @@ pub mod ssh_keys;
 pub mod sso;
 
 pub use http::{router, serve, Listen};
-pub use sqlite::SqliteServer;
+pub use sqlite::{Held, SqliteServer};
 
 use crate::domain::roles::Role;
 use crate::replication::checkpoint::Checkpoint;
@@ -114,6 +114,14 @@ pub trait ServerStore: Send + Sync + 'static {
     /// A new token for a live session (the old one ends), and when it ends.
     fn refresh(&self, token: &str) -> Result<(String, i64)>;
     fn authenticate(&self, token: &str) -> Result<Principal>;
+    /// The store's epoch, which a restore from a backup moves on (sign-ins say it, so
+    /// a replica can tell a restored server from the one it knew).
+    fn epoch(&self) -> Result<i64>;
+    /// Is this live session from before the backup the store was restored from? Its
+    /// replica may have seen and sent what the store lacks; it must start over.
+    fn behind(&self, token: &str) -> Result<bool>;
+    /// The session's replica has started over (it asks from the beginning).
+    fn caught_up(&self, token: &str) -> Result<()>;
     /// A replica's registered key, and whether `account` has signed in there.
     fn replica_key(&self, origin: &str, account: &str) -> Result<Option<(String, bool)>>;
     fn logout(&self, token: &str) -> Result<()>;

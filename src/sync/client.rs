@@ -23,6 +23,10 @@ pub enum ClientError {
     /// The session is no longer valid: sign in again.
     #[error("{0}")]
     SignedOut(String),
+    /// The server's store was restored from a backup taken before this replica's
+    /// last rounds: start over (send everything again, ask from the start).
+    #[error("the server was restored from a backup")]
+    Restored,
     #[error("{0}")]
     Protocol(String),
     #[error(transparent)]
@@ -222,6 +226,9 @@ impl Client {
 
     async fn refusal(resp: reqwest::Response) -> ClientError {
         let status = resp.status();
+        if status == reqwest::StatusCode::CONFLICT && resp.headers().contains_key(wire::RESTORED_HEADER) {
+            return ClientError::Restored;
+        }
         let text = resp.text().await.unwrap_or_default();
         let text = crate::text::safe(text.trim()).into_owned();
         if status == reqwest::StatusCode::UNAUTHORIZED {
@@ -497,6 +504,7 @@ pub async fn sync(
     client.refresh_if_due(&db, login).await?;
     let origin = store.device_id()?;
     let mut report = SyncReport::default();
+    let mut started_over = false;
     for _ in 0..max_rounds {
         let push = store.ops_to_push(wire::BATCH)?;
         // The ids before `leave_out`, which blanks those the server can derive.
@@ -522,7 +530,17 @@ pub async fn sync(
         };
         // What the server knows from the session stays off the wire.
         wire::leave_out(&mut req, &login.user, &login.device);
-        let answer = client.round(&login.token, &req).await?;
+        let answer = match client.round(&login.token, &req).await {
+            // The server was restored from a backup: what it acknowledged since may be
+            // gone, and its numbering started again. Everything goes again (what it
+            // has is acknowledged again, not doubled) and is pulled from the start.
+            Err(ClientError::Restored) if !started_over => {
+                store.start_over()?;
+                started_over = true;
+                continue;
+            }
+            answer => answer?,
+        };
         report.rounds += 1;
         let acked: Vec<_> =
             pushed.into_iter().filter(|id| !answer.refused.iter().any(|(r, _)| r == id)).collect();

@@ -123,7 +123,15 @@ pub struct LoginResponse {
     /// ([`crate::keys::certificate_message`]): shared reports carry it.
     #[serde(default)]
     pub certificate: String,
+    /// The server store's epoch: a restore from a backup moves it on, and a replica
+    /// that knew another starts over (sends everything again, asks from the start).
+    #[serde(default)]
+    pub epoch: i64,
 }
+
+/// The header of a 409 answer to a round from a session older than the restore of
+/// the server's store: start over (everything sent again, pulled from cursor 0).
+pub const RESTORED_HEADER: &str = "x-sitroom-restored";
 
 /// Single sign-on from a terminal (`POST`): the replica asks to be signed in through
 /// an identity provider and gets a short code and an address for a browser on any

@@ -176,3 +176,115 @@ fn the_systemd_unit_is_valid_and_hardened() {
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success() && said.trim().is_empty(), "systemd-analyze verify: {said}");
 }
+
+/// Lines a logger writes, varied as a staff meeting's are.
+const LINES: &[&str] = &[
+    "Vannstanden i Mjøsa er 7,2 m og stiger",
+    "Strandsonen i Hamar stengt fra kl 14",
+    "Brannvesenet melder om vann i kjellere på Briskeby",
+    "Evakuering av campingplassen ved Koigen pågår",
+    "Helse: legevakten har ekstra bemanning i natt",
+    "Statens vegvesen stenger Fv 222 ved Ottestad",
+    "Kommuneoverlegen ber om oversikt over hjemmeboende med pleiebehov",
+    "Pressemelding sendt 15:40, neste kl 18",
+];
+
+/// A backup taken while replicas write restores into a new store; the replicas that
+/// synced after it send again what it lacks (one whose session lived on, and one who
+/// signed in after the backup and must sign in again): every entry ends on the server
+/// once, and every replica has them all.
+#[test]
+fn a_backup_taken_under_load_restores_without_loss_or_duplicates() {
+    let mut server = Server::start();
+    server.add_org(ORG);
+    let (kari, _) = signed_in(&server, "kari", &["kriseledelse"]);
+    let kari = std::sync::Arc::new(kari);
+    server.add_user("ola", ORG, &["kriseledelse"]);
+    kari.ok(&["incident", "new", "--title", "Flom i Mjøsa", "--type", "flom"]);
+    kari.ok(&["sync"]);
+
+    // Kari writes and syncs without pause while the backup is taken.
+    let (going, started) = std::sync::mpsc::channel();
+    let writer = {
+        let kari = kari.clone();
+        std::thread::spawn(move || {
+            let mut written = Vec::new();
+            for i in 0..40 {
+                if i == 6 {
+                    let _ = going.send(());
+                }
+                let text = format!("{} ({i})", LINES[i % LINES.len()]);
+                kari.ok(&["log", "add", &text]);
+                kari.ok(&["sync"]);
+                written.push((text, Instant::now()));
+            }
+            written
+        })
+    };
+    started.recv().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let backup = dir.path().join("server-backup.db");
+    let out = server.admin(&["backup", backup.to_str().unwrap()]);
+    let backed_up = Instant::now();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("backed up into"));
+    // Ola signs in only after the backup, and writes.
+    let ola = Home::new();
+    ola.login(&server.url, "ola");
+    ola.ok(&["sync"]);
+    ola.ok(&["log", "add", "Ola: sandsekker levert til Stangebrua"]);
+    ola.ok(&["sync"]);
+    let written = writer.join().unwrap();
+    assert!(
+        written.iter().any(|(_, t)| *t < backed_up) && written.iter().any(|(_, t)| *t > backed_up),
+        "the backup was taken while Kari wrote"
+    );
+    let mut written: Vec<String> = written.into_iter().map(|(text, _)| text).collect();
+    written.push("Ola: sandsekker levert til Stangebrua".into());
+    kari.ok(&["sync"]);
+
+    // The server's file is lost; the backup is restored into a new one, served at
+    // the same address.
+    let addr = server.addr.clone();
+    server.kill();
+    let restored = dir.path().join("restored.db");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sitroom"))
+        .args(["--db", restored.to_str().unwrap(), "admin", "restore", backup.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("epoch 1"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // Restoring over it again is refused: it holds a store now.
+    let again = std::process::Command::new(env!("CARGO_BIN_EXE_sitroom"))
+        .args(["--db", restored.to_str().unwrap(), "admin", "restore", backup.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("holds a store"));
+    let server = Server::start_at(&restored, &addr);
+
+    // Kari's session is from before the backup: her replica starts over by itself.
+    kari.ok(&["sync"]);
+    // Ola's session was opened after it: the server does not know it; he signs in again.
+    let (_, said) = ola.fails(&["sync"]);
+    assert!(said.contains("sitroom login"), "{said}");
+    ola.login(&server.url, "ola");
+    ola.ok(&["sync"]);
+    kari.ok(&["sync"]);
+
+    let check = Home::new();
+    server.add_user("kontroll", ORG, &["kriseledelse"]);
+    check.login(&server.url, "kontroll");
+    check.ok(&["sync"]);
+    for (who, home) in [("the server", &check), ("kari", &*kari), ("ola", &ola)] {
+        let texts: Vec<String> =
+            home.entries().iter().map(|e| e["text"].as_str().unwrap_or("").to_string()).collect();
+        for w in &written {
+            let n = texts.iter().filter(|t| *t == w).count();
+            assert_eq!(n, 1, "{who} has {w:?} {n} times: {texts:#?}");
+        }
+    }
+}

@@ -23,6 +23,12 @@ pub enum AdminCmd {
     /// Single sign-on: which of a provider's groups give which roles
     #[command(subcommand)]
     Sso(SsoCmd),
+    /// Back the store up into a new file, while the server serves it (a consistent
+    /// copy of one moment)
+    Backup { file: std::path::PathBuf },
+    /// Restore a backup into --db, which must be new (or an empty store); replicas
+    /// that synced after the backup was taken send everything again
+    Restore { file: std::path::PathBuf },
     /// The newest sign-ins, refusals and role changes, newest first
     Audit {
         #[arg(long, default_value_t = 50)]
@@ -174,6 +180,27 @@ pub enum AdminUserCmd {
 }
 
 pub fn run(settings: &Settings, cmd: AdminCmd, p: &Printer, out: Out<'_>) -> Ran {
+    // These two open the files themselves: a restore's target must not be made first.
+    match &cmd {
+        AdminCmd::Backup { file } => {
+            if !settings.db.exists() {
+                let db = settings.db.display();
+                return Err(crate::say!(
+                    p.lang,
+                    "det finnes ingen tjenerdatabase {db}",
+                    "there is no server database {db}"
+                )
+                .into());
+            }
+            let held = server_store(settings)?.backup(file)?;
+            return said_held(p, out, &held, &file.display().to_string(), true);
+        }
+        AdminCmd::Restore { file } => {
+            let held = SqliteServer::restore(file, &settings.db)?;
+            return said_held(p, out, &held, &settings.db.display().to_string(), false);
+        }
+        _ => {}
+    }
     let store = server_store(settings)?;
     match cmd {
         AdminCmd::Org(OrgCmd::Add { name }) => {
@@ -372,6 +399,8 @@ pub fn run(settings: &Settings, cmd: AdminCmd, p: &Printer, out: Out<'_>) -> Ran
                 Ok(())
             })?;
         }
+        // Done above, before the store is opened.
+        AdminCmd::Backup { .. } | AdminCmd::Restore { .. } => {}
         AdminCmd::Audit { limit } => {
             let lines = store.audit_log(limit)?;
             either(out, p, &lines, |out| {
@@ -566,4 +595,27 @@ fn user(store: &SqliteServer, cmd: AdminUserCmd, p: &Printer, out: Out<'_>) -> R
         }
     }
     .map_err(io)
+}
+
+/// What a backup or a restore holds, said.
+fn said_held(p: &Printer, out: Out<'_>, held: &crate::server::Held, file: &str, backup: bool) -> Ran {
+    either(out, p, held, |out| {
+        let (orgs, accounts, changes, epoch) = (held.organisations, held.accounts, held.changes, held.epoch);
+        let file = safe(file);
+        let said = if backup {
+            crate::say!(
+                p.lang,
+                "sikkerhetskopi i {file}: {orgs} organisasjoner, {accounts} kontoer, {changes} endringer",
+                "backed up into {file}: {orgs} organisations, {accounts} accounts, {changes} changes"
+            )
+        } else {
+            crate::say!(
+                p.lang,
+                "gjenopprettet i {file}: {orgs} organisasjoner, {accounts} kontoer, {changes} endringer (epoke {epoch}: replikaer som synkroniserte etter kopien, sender alt på nytt)",
+                "restored into {file}: {orgs} organisations, {accounts} accounts, {changes} changes (epoch {epoch}: replicas that synced after the backup send everything again)"
+            )
+        };
+        writeln!(out, "{said}").map_err(io)
+    })?;
+    Ok(true)
 }

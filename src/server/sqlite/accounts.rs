@@ -159,8 +159,9 @@ impl ServerFile {
         expires: DateTime<Utc>,
     ) -> Result<()> {
         self.conn().execute(
-            "INSERT INTO tokens (hash, account, device, origin, created_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO tokens (hash, account, device, origin, created_at, expires_at, epoch)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6,
+                     coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'server_epoch'), 0))",
             params![hash, account, device, origin, to_millis(now), to_millis(expires)],
         )?;
         Ok(())
@@ -177,8 +178,8 @@ impl ServerFile {
     ) -> Result<bool> {
         let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
         let n = tx.execute(
-            "INSERT INTO tokens (hash, account, device, origin, created_at, expires_at)
-             SELECT ?2, t.account, t.device, t.origin, ?3, ?4 FROM tokens t JOIN accounts a ON a.name = t.account
+            "INSERT INTO tokens (hash, account, device, origin, created_at, expires_at, epoch)
+             SELECT ?2, t.account, t.device, t.origin, ?3, ?4, t.epoch FROM tokens t JOIN accounts a ON a.name = t.account
              WHERE t.hash = ?1 AND t.revoked = 0 AND a.disabled = 0 AND coalesce(t.expires_at, ?3 + 1) > ?3",
             params![old, new, to_millis(now), to_millis(expires)],
         )?;
@@ -254,6 +255,30 @@ impl ServerFile {
             )?
             .query_row(params![hash, to_millis(now)], |r| Ok((account_from(r)?, r.get(7)?, r.get(8)?)))
             .optional()?)
+    }
+
+    /// The store's epoch: moved on by every restore from a backup.
+    pub fn epoch(&self) -> Result<i64> {
+        Ok(self.meta("server_epoch")?.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    /// Is this session of an earlier epoch than the store (opened before the backup
+    /// the store was restored from)?
+    pub fn token_behind(&self, hash: &str) -> Result<bool> {
+        let epoch = self.epoch()?;
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT epoch FROM tokens WHERE hash = ?1")?
+            .query_row([hash], |r| r.get::<_, i64>(0))
+            .optional()?
+            .is_some_and(|e| e < epoch))
+    }
+
+    /// The session's replica has started over: its session is of this epoch now.
+    pub fn token_caught_up(&mut self, hash: &str) -> Result<()> {
+        let epoch = self.epoch()?;
+        self.conn().execute("UPDATE tokens SET epoch = ?2 WHERE hash = ?1", params![hash, epoch])?;
+        Ok(())
     }
 
     pub fn revoke_token(&mut self, hash: &str) -> Result<bool> {

@@ -5,9 +5,11 @@ use super::secrets::{hash_password, new_token, token_hash, verify_password};
 use super::{Principal, Result, ServerError, ServerStore, SignIn};
 use crate::domain::roles::Role;
 use crate::store::Store;
+pub use backup::Held;
 use file::ServerFile;
 
 mod accounts;
+mod backup;
 mod file;
 mod schema;
 mod shares;
@@ -232,6 +234,18 @@ impl ServerStore for SqliteServer {
                 "the session is not valid (signed out, revoked, expired or disabled); run `sitroom login` again".into(),
             ))
         }
+    }
+
+    fn epoch(&self) -> Result<i64> {
+        Ok(self.store().epoch()?)
+    }
+
+    fn behind(&self, token: &str) -> Result<bool> {
+        Ok(self.store().token_behind(&token_hash(token))?)
+    }
+
+    fn caught_up(&self, token: &str) -> Result<()> {
+        Ok(self.store().token_caught_up(&token_hash(token))?)
     }
 
     fn replica_key(&self, origin: &str, account: &str) -> Result<Option<(String, bool)>> {

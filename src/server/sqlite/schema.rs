@@ -151,6 +151,12 @@ const STEPS: &[&str] = &[
         org_id TEXT PRIMARY KEY REFERENCES orgs(id)
     ) STRICT;
     "#,
+    // 6: the store's epoch (meta.server_epoch), which a restore from a backup moves
+    // on, and each session's: a replica whose session is of an earlier epoch may have
+    // seen and sent what the restored store lacks, so it starts over.
+    r#"
+    ALTER TABLE tokens ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// Bring the server's tables up to date; a file from a newer server is refused.

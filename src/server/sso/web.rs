@@ -292,6 +292,7 @@ async fn complete(
         let (token, expires_at) =
             store.open_replica(&who.name, &replica.device, &replica.origin, &replica.key)?;
         let login = LoginResponse {
+            epoch: store.epoch()?,
             server_key: store.public_key(),
             certificate: store.certify(&replica.origin, &who.org),
             token,

@@ -153,22 +153,51 @@ impl Store {
 
     /// Point this replica at `server`. A different server than before starts from
     /// nothing: pull everything, push everything again (the server drops what it has).
-    pub fn use_server(&mut self, server: &str) -> Result<()> {
+    pub fn use_server(&mut self, server: &str, epoch: i64) -> Result<()> {
         let tx = self.conn.transaction()?;
-        let before: Option<String> =
-            tx.query_row("SELECT value FROM meta WHERE key = 'sync_server'", [], |r| r.get(0)).optional()?;
+        let meta = |key: &str| -> Result<Option<String>> {
+            Ok(tx.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+        };
+        let (before, known, origin) = (meta("sync_server")?, meta("sync_epoch")?, meta("device_id")?);
         if before.as_deref() != Some(server) {
+            // Another server: everything goes to it, and comes from it from the start.
             tx.execute("UPDATE oplog SET state = 0 WHERE state IN (1, 2)", [])?;
             tx.execute(
                 "INSERT INTO meta (key, value) VALUES ('sync_cursor', '0') ON CONFLICT (key) DO UPDATE SET value = '0'",
                 [],
             )?;
+        } else if known.is_some_and(|k| k != epoch.to_string()) {
+            // This server, restored from a backup since.
+            start_over(&tx, origin.as_deref().unwrap_or_default())?;
+        }
+        for (key, value) in [("sync_server", server.to_string()), ("sync_epoch", epoch.to_string())] {
             tx.execute(
-                "INSERT INTO meta (key, value) VALUES ('sync_server', ?1) ON CONFLICT (key) DO UPDATE SET value = ?1",
-                [server],
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2",
+                [key, &value],
             )?;
         }
         tx.commit()?;
         Ok(())
     }
+
+    /// The server was restored from a backup: what this replica made goes to it again
+    /// (what it has already is acknowledged again, not doubled), and every op is
+    /// pulled from the start. (What other replicas made comes back from them: only a
+    /// replica may speak for its own ops.)
+    pub fn start_over(&mut self) -> Result<()> {
+        let origin = self.device_id()?;
+        let tx = self.conn.transaction()?;
+        start_over(&tx, &origin)?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+fn start_over(tx: &rusqlite::Transaction<'_>, origin: &str) -> Result<()> {
+    tx.execute("UPDATE oplog SET state = 0 WHERE state = 1 AND origin = ?1", [origin])?;
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES ('sync_cursor', '0') ON CONFLICT (key) DO UPDATE SET value = '0'",
+        [],
+    )?;
+    Ok(())
 }
