@@ -99,7 +99,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let ran = match cli.command {
         None => tui(&settings, &cli).map(|()| true),
         #[cfg(feature = "server")]
-        Some(Command::Serve(args)) => commands::serve::run(&settings, &args),
+        Some(Command::Serve(args)) => commands::serve::run(&settings, args),
         #[cfg(feature = "server")]
         Some(Command::Admin(cmd)) => commands::admin::run(&settings, cmd, &p, &mut std::io::stdout().lock()),
         Some(Command::Login { server, sso: true, provider, .. }) => commands::login::login_sso(

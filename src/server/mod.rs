@@ -3,6 +3,7 @@
 //! what it may see. Storage sits behind [`ServerStore`] so that a PostgreSQL store can
 //! stand beside the SQLite one for deployments one file cannot carry.
 
+pub mod config;
 pub mod guard;
 mod http;
 pub mod metrics;

@@ -288,3 +288,56 @@ fn a_backup_taken_under_load_restores_without_loss_or_duplicates() {
         }
     }
 }
+
+/// `serve --config serve.toml` listens where the file says (HTTP and SSH), a flag
+/// given wins over the file, and a mistake in the file is a warning naming it while
+/// the server starts.
+#[test]
+fn the_config_file_sets_what_the_flags_do_and_a_flag_wins() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("serve.toml");
+    let start = |extra: &[&str]| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sitroom"))
+            .args(["--db", dir.path().join("server.db").to_str().unwrap(), "serve", "--config"])
+            .arg(&config)
+            .args(extra)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        (child.stdout.take().map(std::io::BufReader::new).unwrap(), child)
+    };
+    let end = |mut child: std::process::Child| {
+        let _ = child.kill();
+        let out = child.wait_with_output().unwrap();
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+
+    std::fs::write(
+        &config,
+        "[server]\nlisten = \"127.0.0.1:0\"\nlisen = \"typo\"\nread_timeout = \"5s\"\n\n[ssh]\nlisten = \"127.0.0.1:0\"\nidle = \"30m\"\n\n[bogus]\nx = 1\n",
+    )
+    .unwrap();
+    let (mut out, child) = start(&[]);
+    let mut said = String::new();
+    for _ in 0..2 {
+        out.read_line(&mut said).unwrap();
+    }
+    let http = said.lines().find_map(|l| l.strip_prefix("listening on http://")).map(str::to_string);
+    let ssh = said.lines().find(|l| l.starts_with("ssh on 127.0.0.1:"));
+    assert!(http.is_some() && ssh.is_some(), "both from the file: {said}");
+    let health = get(&http.unwrap(), "/healthz");
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    let warnings = end(child);
+    assert!(warnings.contains("[server] has no 'lisen'"), "{warnings}");
+    assert!(warnings.contains("there is no section [bogus]"), "{warnings}");
+
+    // The file names an address this machine does not have; the flag wins.
+    std::fs::write(&config, "[server]\nlisten = \"192.0.2.1:7878\"\n").unwrap();
+    let (mut out, child) = start(&["--listen", "127.0.0.1:0"]);
+    let mut said = String::new();
+    out.read_line(&mut said).unwrap();
+    assert!(said.starts_with("listening on http://127.0.0.1:"), "{said}");
+    end(child);
+}

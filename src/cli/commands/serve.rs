@@ -12,13 +12,14 @@ use std::sync::Arc;
 
 #[derive(clap::Args, Debug)]
 pub struct ServeArgs {
-    /// The server's config file (serve.toml): single sign-on's identity providers in
-    /// its [sso] section. A mistake in it is a warning; what can be used is used.
+    /// The server's config file (serve.toml): [server], [journal], [ssh] as the flags
+    /// say them (a flag given wins), and single sign-on's identity providers in [sso].
+    /// A mistake in it is a warning; what can be used is used.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Address to listen on
-    #[arg(long, default_value = "127.0.0.1:7878", value_name = "ADDR")]
-    pub listen: String,
+    /// Address to listen on [default: 127.0.0.1:7878]
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
     /// TLS certificate chain (PEM); with --tls-key the server speaks https
     #[arg(long, value_name = "FILE")]
     pub tls_cert: Option<PathBuf>,
@@ -26,9 +27,9 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE")]
     pub tls_key: Option<PathBuf>,
     /// Seconds a client may take to send a request (headers or body), and that a
-    /// connection may stay open with nothing under way
-    #[arg(long, default_value_t = 30, value_name = "SECONDS", hide = true)]
-    pub read_timeout: u64,
+    /// connection may stay open with nothing under way [default: 30]
+    #[arg(long, value_name = "SECONDS", hide = true)]
+    pub read_timeout: Option<u64>,
     /// Serve plain http on an address other than loopback (passwords and tokens
     /// cross the network readable): only on a closed network
     #[arg(long)]
@@ -37,29 +38,69 @@ pub struct ServeArgs {
     #[arg(long, value_name = "DIR")]
     pub journal: Option<PathBuf>,
     /// How often to journal: 30m, 6h, 24h, 1d (default: daily)
-    #[arg(long, value_name = "DURATION", requires = "journal")]
+    #[arg(long, value_name = "DURATION")]
     pub journal_every: Option<String>,
     /// Also serve the TUI over SSH on this address (e.g. 0.0.0.0:2222): each account
     /// signs in with a registered key or its password
     #[arg(long, value_name = "ADDR")]
     pub ssh: Option<String>,
     /// Serve only SSH, no sync over HTTP
-    #[arg(long, requires = "ssh")]
+    #[arg(long)]
     pub no_http: bool,
-    /// SSH sessions open at once, in all
-    #[arg(long, default_value_t = 256, value_name = "N", requires = "ssh")]
-    pub ssh_max_sessions: usize,
-    /// SSH sessions open at once, per account
-    #[arg(long, default_value_t = 8, value_name = "N", requires = "ssh")]
-    pub ssh_sessions_per_account: usize,
+    /// SSH sessions open at once, in all [default: 256]
+    #[arg(long, value_name = "N")]
+    pub ssh_max_sessions: Option<usize>,
+    /// SSH sessions open at once, per account [default: 8]
+    #[arg(long, value_name = "N")]
+    pub ssh_sessions_per_account: Option<usize>,
     /// End an SSH session after this long without a key pressed (the draft is kept):
-    /// 30m, 12h, 1d; 0 never
-    #[arg(long, default_value = "12h", value_name = "DURATION", requires = "ssh")]
-    pub ssh_idle: String,
+    /// 30m, 12h, 1d; 0 never [default: 12h]
+    #[arg(long, value_name = "DURATION")]
+    pub ssh_idle: Option<String>,
     /// Where the SSH accounts' replicas and settings are kept (default: beside the
     /// database, in a folder named after it with .ssh)
-    #[arg(long, value_name = "DIR", requires = "ssh")]
+    #[arg(long, value_name = "DIR")]
     pub ssh_dir: Option<PathBuf>,
+}
+
+const DEFAULT_LISTEN: &str = "127.0.0.1:7878";
+
+impl ServeArgs {
+    /// The flags, with what the config file says where a flag was not given.
+    fn over(self, file: server::config::ServeConfig) -> ServeArgs {
+        ServeArgs {
+            config: self.config,
+            listen: self.listen.or(file.listen),
+            tls_cert: self.tls_cert.or(file.tls_cert),
+            tls_key: self.tls_key.or(file.tls_key),
+            read_timeout: self.read_timeout.or(file.read_timeout.map(|d| d.as_secs())),
+            allow_cleartext: self.allow_cleartext || file.allow_cleartext.unwrap_or(false),
+            journal: self.journal.or(file.journal),
+            journal_every: self.journal_every.or(file.journal_every),
+            ssh: self.ssh.or(file.ssh),
+            no_http: self.no_http || file.ssh_only.unwrap_or(false),
+            ssh_max_sessions: self.ssh_max_sessions.or(file.ssh_max_sessions),
+            ssh_sessions_per_account: self.ssh_sessions_per_account.or(file.ssh_sessions_per_account),
+            ssh_idle: self.ssh_idle.or(file.ssh_idle),
+            ssh_dir: self.ssh_dir.or(file.ssh_dir),
+        }
+    }
+
+    /// What only makes sense with something else given: said, not refused.
+    fn loose_ends(&self) -> Vec<&'static str> {
+        let mut said = Vec::new();
+        let ssh_options = self.ssh_max_sessions.is_some()
+            || self.ssh_sessions_per_account.is_some()
+            || self.ssh_idle.is_some()
+            || self.ssh_dir.is_some();
+        if self.ssh.is_none() && (ssh_options || self.no_http) {
+            said.push("SSH settings without an SSH address (--ssh, or [ssh] listen) do nothing");
+        }
+        if self.journal.is_none() && self.journal_every.is_some() {
+            said.push("--journal-every without a journal folder (--journal, or [journal] dir) does nothing");
+        }
+        said
+    }
 }
 
 /// Continuous journalføring by the server: with `--journal DIR` (or `[archive]
@@ -97,9 +138,9 @@ pub fn spawn_journal(settings: &Settings, args: &ServeArgs) -> Result<(), String
 fn ssh_options(settings: &Settings, args: &ServeArgs) -> Result<crate::ssh::SshOptions, String> {
     let dir = args.ssh_dir.clone().unwrap_or_else(|| settings.db.with_extension("ssh"));
     let mut options = crate::ssh::SshOptions::new(dir, settings.lang);
-    options.max_sessions = args.ssh_max_sessions.max(1);
-    options.max_per_account = args.ssh_sessions_per_account.max(1);
-    options.idle = match args.ssh_idle.trim() {
+    options.max_sessions = args.ssh_max_sessions.unwrap_or(256).max(1);
+    options.max_per_account = args.ssh_sessions_per_account.unwrap_or(8).max(1);
+    options.idle = match args.ssh_idle.as_deref().unwrap_or("12h").trim() {
         "0" => None,
         other => Some(parse_interval(other)?),
     };
@@ -144,10 +185,11 @@ async fn serve_ssh(
         .into())
 }
 
-/// Single sign-on from the server's config file, if it sets up any; every mistake is
-/// a warning (on standard error and in the log), and the server starts regardless.
-fn single_sign_on(config: Option<&std::path::Path>) -> Option<server::sso::Sso> {
-    let path = config?;
+/// The server's config file, if one is given: its settings, and single sign-on if it
+/// sets up any. Every mistake is a warning (on standard error and in the log), and
+/// the server starts regardless.
+fn read_config(config: Option<&std::path::Path>) -> (server::config::ServeConfig, Option<server::sso::Sso>) {
+    let Some(path) = config else { return Default::default() };
     let warn = |w: &str| {
         eprintln!("WARNING: {}: {w}", path.display());
         tracing::warn!(file = %path.display(), "{w}");
@@ -156,11 +198,18 @@ fn single_sign_on(config: Option<&std::path::Path>) -> Option<server::sso::Sso> 
         Ok(t) => t,
         Err(e) => {
             warn(&format!("cannot be read ({e}); starting without it"));
-            return None;
+            return Default::default();
         }
     };
-    let (config, warnings) = server::sso::config::parse(&text);
+    let (settings, warnings) = server::config::parse(&text);
     warnings.iter().for_each(|w| warn(w));
+    (settings, single_sign_on(&text, &warn))
+}
+
+fn single_sign_on(text: &str, warn: &dyn Fn(&str)) -> Option<server::sso::Sso> {
+    // (The file's own mistakes were said already.)
+    let (config, warnings) = server::sso::config::parse(text);
+    warnings.iter().filter(|w| !w.contains("cannot be read")).for_each(|w| warn(w));
     let (sso, warnings) = server::sso::Sso::new(config?);
     warnings.iter().for_each(|w| warn(w));
     let names: Vec<String> =
@@ -192,7 +241,7 @@ async fn stopped(mut stop: tokio::sync::watch::Receiver<bool>) {
     let _ = stop.wait_for(|s| *s).await;
 }
 
-pub fn run(settings: &Settings, args: &ServeArgs) -> Ran {
+pub fn run(settings: &Settings, args: ServeArgs) -> Ran {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let _ = tracing_subscriber::fmt()
@@ -200,8 +249,18 @@ pub fn run(settings: &Settings, args: &ServeArgs) -> Ran {
         .with_ansi(ansi)
         .with_writer(std::io::stderr)
         .try_init();
+    let (file, sso) = read_config(args.config.as_deref());
+    let mut args = args.over(file);
+    for said in args.loose_ends() {
+        eprintln!("WARNING: {said}");
+        tracing::warn!("{said}");
+    }
+    if args.ssh.is_none() {
+        // Nothing would be served: HTTP it is (said above).
+        args.no_http = false;
+    }
+    let args = &args;
     let store: Arc<dyn ServerStore> = Arc::new(server_store(settings)?);
-    let sso = single_sign_on(args.config.as_deref());
     let listen = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => server::Listen::Tls { cert: cert.clone(), key: key.clone() },
         (None, None) => server::Listen::Plain,
@@ -245,9 +304,9 @@ async fn serve_http(
     stop: tokio::sync::watch::Receiver<bool>,
 ) -> Result<(), String> {
     {
-        let listener = tokio::net::TcpListener::bind(&args.listen)
-            .await
-            .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+        let at = args.listen.as_deref().unwrap_or(DEFAULT_LISTEN);
+        let listener =
+            tokio::net::TcpListener::bind(at).await.map_err(|e| format!("cannot listen on {at}: {e}"))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let plain = matches!(listen, server::Listen::Plain);
         if plain && !addr.ip().is_loopback() {
@@ -268,7 +327,7 @@ async fn serve_http(
         // The address goes to stdout too, so a script that asked for port 0 learns it.
         println!("listening on {scheme}://{addr}");
         let _ = std::io::stdout().flush();
-        let read_timeout = std::time::Duration::from_secs(args.read_timeout.max(1));
+        let read_timeout = std::time::Duration::from_secs(args.read_timeout.unwrap_or(30).max(1));
         server::serve(listener, serving, listen, read_timeout, stopped(stop)).await
     }
 }

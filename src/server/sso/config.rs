@@ -98,8 +98,8 @@ fn roles_claim() -> String {
     "groups".into()
 }
 
-/// The server's config file: only its `[sso]` section so far; other sections are
-/// for later and left alone.
+/// The server's config file, of which this reads `[sso]` (`server::config` reads
+/// the rest).
 #[derive(Debug, Default, Deserialize)]
 struct ServeFile {
     sso: Option<toml::Value>,
