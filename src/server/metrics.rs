@@ -21,6 +21,8 @@ pub struct Metrics {
     bytes_in: AtomicU64,
     bytes_out: AtomicU64,
     requests: AtomicU64,
+    pushes: AtomicU64,
+    commits: AtomicU64,
     connections: AtomicI64,
     latency: Histogram,
 }
@@ -58,6 +60,15 @@ impl Metrics {
         self.latency.sum_micros.fetch_add(took.as_micros() as u64, Ordering::Relaxed);
     }
 
+    /// A round pushed ops; `committed` pushes were committed by its transaction (0:
+    /// another push's took it along: group commit).
+    pub fn pushed(&self, committed: usize) {
+        self.pushes.fetch_add(1, Ordering::Relaxed);
+        if committed > 0 {
+            self.commits.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     /// An HTTP request came in with `inn` bytes of body and went out with `out`.
     pub fn request(&self, inn: usize, out: usize) {
         self.requests.fetch_add(1, Ordering::Relaxed);
@@ -85,6 +96,12 @@ impl Metrics {
         counter("sitroom_rounds_total", "Sync rounds served.", load(&self.rounds));
         counter("sitroom_ops_accepted_total", "Pushed ops accepted.", load(&self.accepted));
         counter("sitroom_requests_total", "HTTP requests served.", load(&self.requests));
+        counter("sitroom_pushes_total", "Rounds that pushed ops.", load(&self.pushes));
+        counter(
+            "sitroom_push_commits_total",
+            "Transactions (flushes) that stored pushes: fewer than pushes when they arrive together.",
+            load(&self.commits),
+        );
         counter("sitroom_bytes_in_total", "Bytes of request bodies received.", load(&self.bytes_in));
         counter("sitroom_bytes_out_total", "Bytes of response bodies sent.", load(&self.bytes_out));
         let _ = writeln!(

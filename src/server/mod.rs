@@ -84,6 +84,8 @@ pub struct Round {
     pub response: wire::SyncResponse,
     pub accepted: usize,
     pub refused: usize,
+    /// Pushes its transaction committed (group commit; 0: none of its own).
+    pub committed: usize,
 }
 
 /// What a push did: the ops refused with their reasons (for the client), and how many
@@ -92,6 +94,9 @@ pub struct Round {
 pub struct Pushed {
     pub refused: Vec<(Uuid, String)>,
     pub refused_as: std::collections::BTreeMap<&'static str, usize>,
+    /// How many pushes this one's transaction took, if it was the one that committed
+    /// them (group commit); 0 if another push's transaction took it.
+    pub committed: usize,
 }
 
 /// The server's storage: accounts and sessions, and the ops.
@@ -287,6 +292,9 @@ pub async fn round_or_wait(
     let started = std::time::Instant::now();
     let (mut done, refused_as) = off.run(move || round(st.as_ref(), &who2, req)).await?;
     serving.metrics.round(started.elapsed(), done.accepted, &refused_as);
+    if pushed > 0 {
+        serving.metrics.pushed(done.committed);
+    }
     if done.accepted > 0 {
         serving.stored.notify_waiters();
     }
@@ -351,7 +359,7 @@ pub fn round(
             wire::BATCH * 4
         )));
     }
-    let Pushed { refused, refused_as } = store.push(who, &req.push)?;
+    let Pushed { refused, refused_as, committed } = store.push(who, &req.push)?;
     // The pusher gets back only the countersignatures of its own checkpoints.
     let mut checkpoints: Vec<Checkpoint> =
         store.countersign(who, &req.checkpoints)?.iter().map(Checkpoint::countersignature_only).collect();
@@ -363,6 +371,7 @@ pub fn round(
         response: wire::SyncResponse { version: wire::VERSION, cursor, refused, pull, more, checkpoints },
         accepted,
         refused: n_refused,
+        committed,
     };
     Ok((round, refused_as))
 }

@@ -48,7 +48,7 @@ pub use plans::NewPlan;
 pub use registers::Duplicate;
 #[cfg(feature = "server")]
 pub(crate) use replica::op_from_row;
-pub use replica::{entry_hash_of, Applied, Conflict, ConflictValue, Judge, OpState, Owners, Who};
+pub use replica::{entry_hash_of, Applied, Conflict, ConflictValue, Judge, OpState, Owners, Push, Who};
 pub use reports::ReportChange;
 pub use ros::{NewMeasure, NewRosEvent};
 pub use sharing::SentShare;

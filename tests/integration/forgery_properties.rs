@@ -312,3 +312,78 @@ proptest! {
         run(&steps)?;
     }
 }
+
+/// Pushes that arrive while another is being stored share the next transaction
+/// (group commit): five replicas push at once while the file is held by someone else
+/// for a moment; the five are stored in fewer than five commits, each exactly once,
+/// each accepted.
+#[test]
+fn pushes_that_arrive_together_share_one_commit() {
+    let dir = scratch();
+    let db = dir.path().join("server.db");
+    let server = std::sync::Arc::new(SqliteServer::open(&db).unwrap());
+    server.add_org("A").unwrap();
+    server.add_user("kari", "A", &[Role::Kriseledelse], false, PASSWORD).unwrap();
+    let mut replicas: Vec<Replica> = (0..5)
+        .map(|i| {
+            let mut session =
+                Session::open(&dir.path().join(format!("kari{i}.db")), "kari", vec!["flom".into()]).unwrap();
+            let who = sign_in(&server, &session, "kari");
+            session.signed_in("http://test", "kari", &who.roles.clone()).unwrap();
+            session
+                .create_incident(NewIncident {
+                    title: format!("Flom {i}"),
+                    kind: "flom".into(),
+                    severity: Severity::DEFAULT,
+                    exercise: false,
+                })
+                .unwrap();
+            Replica { session, who, org: "A" }
+        })
+        .collect();
+    // Someone else holds the file's write lock: the first push waits on it, holding
+    // the store; the others line up behind.
+    let other = rusqlite::Connection::open(&db).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let pushes: Vec<_> = replicas
+        .iter_mut()
+        .map(|r| {
+            let mut req = SyncRequest {
+                version: wire::VERSION,
+                cursor: 0,
+                origin: String::new(),
+                push: r.session.store.ops_to_push(wire::BATCH).unwrap(),
+                wait_ms: 0,
+                checkpoints: vec![],
+            };
+            wire::fill_in(&mut req, &r.who.name, &r.who.device, &r.who.origin);
+            (r.who.clone(), req)
+        })
+        .collect();
+    let threads: Vec<_> = pushes
+        .into_iter()
+        .map(|(who, req)| {
+            let server = server.clone();
+            let n = req.push.len();
+            std::thread::spawn(move || (n, round(server.as_ref(), &who, req).unwrap().0))
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    other.execute_batch("ROLLBACK").unwrap();
+    let rounds: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    for (n, round) in &rounds {
+        assert_eq!(round.accepted, *n, "every op accepted: {:?}", round.response.refused);
+    }
+    let commits = rounds.iter().filter(|(_, r)| r.committed > 0).count();
+    let committed: usize = rounds.iter().map(|(_, r)| r.committed).sum();
+    assert_eq!(committed, 5, "each push committed once");
+    assert!(commits < 5, "pushes that came together shared a commit: {commits} commits for 5 pushes");
+    // Stored once each: a sixth replica pulls five incidents.
+    drop(replicas);
+    let mut reader = Session::open(&dir.path().join("reader.db"), "kari", vec!["flom".into()]).unwrap();
+    let who = sign_in(&server, &reader, "kari");
+    reader.signed_in("http://test", "kari", &who.roles.clone()).unwrap();
+    let mut r = Replica { session: reader, who, org: "A" };
+    sync(&server, &mut r);
+    assert_eq!(r.session.incidents().unwrap().len(), 5);
+}

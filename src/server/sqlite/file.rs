@@ -6,7 +6,7 @@
 
 use super::schema;
 use crate::replication::{Kind, Op};
-use crate::store::{op_from_row, Applied, Judge, Owners, Result, Store};
+use crate::store::{op_from_row, Applied, Owners, Push, Result, Store};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::ops::{Deref, DerefMut};
 use uuid::Uuid;
@@ -47,8 +47,8 @@ impl ServerFile {
     /// says about the record it touches (`judge` gets the facts) and applied, or
     /// refused with the reason. A new incident or record of no incident comes to
     /// belong to `org`.
-    pub fn accept_ops(&mut self, ops: &[Op], org: &str, judge: Judge<'_>) -> Result<Applied> {
-        self.store.accept_ops(ops, org, &Ownership, judge)
+    pub fn accept_pushes(&mut self, pushes: &mut [Push<'_>]) -> Result<Vec<Result<Applied>>> {
+        self.store.accept_pushes(pushes, &Ownership)
     }
 
     /// Ops after `cursor` that a client may see: of incidents or records of `org` (every

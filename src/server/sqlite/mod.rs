@@ -26,6 +26,8 @@ use uuid::Uuid;
 
 pub struct SqliteServer {
     store: Mutex<ServerFile>,
+    /// Pushes waiting for the store, to be taken together (see `push`).
+    waiting: Mutex<Vec<Waiting>>,
     /// The server's own signing key, made once and kept in its file.
     key: crate::keys::SigningKey,
     /// Its SSH host key, likewise.
@@ -56,7 +58,12 @@ impl SqliteServer {
         let kept = store.meta_or_insert("ssh_host_key", &crate::server::ssh_keys::new_host_key())?;
         let ssh_host = crate::server::ssh_keys::host_key(&kept)
             .ok_or_else(|| ServerError::Internal("the server's SSH host key is damaged".into()))?;
-        Ok(SqliteServer { store: Mutex::new(ServerFile::new(store)?), key, ssh_host })
+        Ok(SqliteServer {
+            store: Mutex::new(ServerFile::new(store)?),
+            waiting: Default::default(),
+            key,
+            ssh_host,
+        })
     }
 
     /// A session token for `account` on replica `origin`, for a sign-in proven some
@@ -106,6 +113,120 @@ fn readable_by_owner_alone(path: &Path) {
     }
     #[cfg(not(unix))]
     let _ = path;
+}
+
+/// Where a push's outcome is left for its sender.
+type Slot = std::sync::Arc<Mutex<Option<Result<crate::server::Pushed>>>>;
+
+/// A push waiting for the store.
+struct Waiting {
+    who: Principal,
+    ops: Vec<Op>,
+    slot: Slot,
+}
+
+/// Who pushes, as the judge needs them: the account, the ops of other replicas (carried
+/// here in a bundle) that their own replicas signed, and those ops' authors.
+struct Pusher<'w> {
+    who: &'w Principal,
+    vouched: Vec<Uuid>,
+    authors: std::collections::BTreeMap<String, Option<Principal>>,
+}
+
+impl<'w> Pusher<'w> {
+    /// Ops of other replicas count only with their own replica's signature, by the key
+    /// it registered, for an account that signed in there; and then they must be
+    /// allowed to their author as well as to the sender.
+    fn new(store: &ServerFile, who: &'w Principal, ops: &[Op]) -> Result<Pusher<'w>> {
+        let mut vouched = Vec::new();
+        let mut authors: std::collections::BTreeMap<String, Option<Principal>> = Default::default();
+        for op in ops.iter().filter(|op| op.origin != who.origin && !op.sig.is_empty()) {
+            let Some((key, signed_in)) = store.replica_key(&op.origin, &op.author)? else { continue };
+            if signed_in && crate::keys::verify(&key, &op.signed_bytes(), &op.sig) {
+                vouched.push(op.id);
+                if !authors.contains_key(&op.author) {
+                    let author = store.account(&op.author)?;
+                    let author = author.map(|a| principal(a, op.device.clone(), op.origin.clone()));
+                    authors.insert(op.author.clone(), author);
+                }
+            }
+        }
+        vouched.sort();
+        Ok(Pusher { who, vouched, authors })
+    }
+
+    fn judge(&self, op: &Op, facts: &authorize::Target) -> std::result::Result<(), authorize::Refusal> {
+        let who = self.who;
+        let account = authorize::Account {
+            name: &who.name,
+            org: &who.org_id,
+            roles: &who.roles,
+            superadmin: who.superadmin,
+            origin: &who.origin,
+            device: &who.device,
+            vouched: &self.vouched,
+        };
+        authorize::judge(&account, op, facts)?;
+        if op.origin == who.origin {
+            return Ok(());
+        }
+        let Some(Some(author)) = self.authors.get(&op.author) else {
+            return Err(authorize::Refusal::Denied(format!(
+                "there is no account '{}' on this server",
+                op.author
+            )));
+        };
+        let as_author = authorize::Account {
+            name: &author.name,
+            org: &author.org_id,
+            roles: &author.roles,
+            superadmin: author.superadmin,
+            origin: &op.origin,
+            device: &op.device,
+            vouched: &[],
+        };
+        authorize::judge(&as_author, op, facts)
+    }
+}
+
+/// Take the pushes waiting, in one transaction; each one's outcome, in order.
+fn take_pushes(store: &mut ServerFile, batch: &[Waiting]) -> Vec<Result<crate::server::Pushed>> {
+    let pushers: Vec<Result<Pusher<'_>>> = batch.iter().map(|w| Pusher::new(store, &w.who, &w.ops)).collect();
+    // Only a push whose sender could be looked up is judged.
+    let ready: Vec<(usize, &Pusher<'_>)> =
+        pushers.iter().enumerate().filter_map(|(i, p)| p.as_ref().ok().map(|p| (i, p))).collect();
+    let mut judges: Vec<_> =
+        ready.iter().map(|(_, p)| move |op: &Op, facts: &authorize::Target| p.judge(op, facts)).collect();
+    let mut pushes: Vec<crate::store::Push<'_>> = ready
+        .iter()
+        .zip(judges.iter_mut())
+        .map(|((i, _), judge)| crate::store::Push { ops: &batch[*i].ops, org: &batch[*i].who.org_id, judge })
+        .collect();
+    let taken = store.accept_pushes(&mut pushes);
+    drop(pushes);
+    let mut taken: Vec<Option<Result<crate::store::Applied>>> = match taken {
+        Ok(each) => each.into_iter().map(|r| Some(r.map_err(ServerError::from))).collect(),
+        Err(e) => ready.iter().map(|_| Some(Err(ServerError::Internal(e.to_string())))).collect(),
+    };
+    let mut outcomes: Vec<Result<crate::server::Pushed>> = Vec::with_capacity(batch.len());
+    let mut next = 0;
+    for pusher in &pushers {
+        if let Err(e) = pusher {
+            outcomes.push(Err(ServerError::Internal(e.to_string())));
+            continue;
+        }
+        let applied = taken[next].take().expect("each push taken once");
+        next += 1;
+        outcomes.push(applied.map(|applied| {
+            let (mut refused, mut refused_as) = (applied.refused, applied.refused_as);
+            if !applied.failed.is_empty() {
+                *refused_as.entry("unappliable").or_default() += applied.failed.len();
+                refused.extend(applied.failed);
+            }
+            crate::server::Pushed { refused, refused_as, committed: 0 }
+        }));
+    }
+    outcomes
 }
 
 impl ServerStore for SqliteServer {
@@ -277,61 +398,34 @@ impl ServerStore for SqliteServer {
         if ops.is_empty() {
             return Ok(Default::default());
         }
-        // Ops of other replicas (carried here in a bundle) count only with their own
-        // replica's signature, by the key it registered, for an account that signed in
-        // there; and then they must be allowed to their author as well as to the sender.
-        let mut vouched = Vec::new();
-        let mut authors: std::collections::BTreeMap<String, Option<Principal>> = Default::default();
-        for op in ops.iter().filter(|op| op.origin != who.origin && !op.sig.is_empty()) {
-            let Some((key, signed_in)) = self.store().replica_key(&op.origin, &op.author)? else { continue };
-            if signed_in && crate::keys::verify(&key, &op.signed_bytes(), &op.sig) {
-                vouched.push(op.id);
-                if !authors.contains_key(&op.author) {
-                    let author = self.store().account(&op.author)?;
-                    let author = author.map(|a| principal(a, op.device.clone(), op.origin.clone()));
-                    authors.insert(op.author.clone(), author);
-                }
-            }
+        // Group commit: the push waits in line for the store. Whoever gets the store
+        // next takes every push waiting (this one too, unless one before it did) in one
+        // transaction: a push that came while another was being flushed shares the
+        // next flush instead of waiting for one of its own.
+        let slot: Slot = Default::default();
+        self.waiting.lock().unwrap_or_else(|e| e.into_inner()).push(Waiting {
+            who: who.clone(),
+            ops: ops.to_vec(),
+            slot: slot.clone(),
+        });
+        let mut store = self.store();
+        if let Some(done) = slot.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            return done;
         }
-        vouched.sort();
-        let account = authorize::Account {
-            name: &who.name,
-            org: &who.org_id,
-            roles: &who.roles,
-            superadmin: who.superadmin,
-            origin: &who.origin,
-            device: &who.device,
-            vouched: &vouched,
-        };
-        let mut judge = |op: &Op, facts: &authorize::Target| {
-            authorize::judge(&account, op, facts)?;
-            if op.origin == who.origin {
-                return Ok(());
-            }
-            let Some(Some(author)) = authors.get(&op.author) else {
-                return Err(authorize::Refusal::Denied(format!(
-                    "there is no account '{}' on this server",
-                    op.author
-                )));
-            };
-            let as_author = authorize::Account {
-                name: &author.name,
-                org: &author.org_id,
-                roles: &author.roles,
-                superadmin: author.superadmin,
-                origin: &op.origin,
-                device: &op.device,
-                vouched: &[],
-            };
-            authorize::judge(&as_author, op, facts)
-        };
-        let applied = self.store().accept_ops(ops, &who.org_id, &mut judge)?;
-        let (mut refused, mut refused_as) = (applied.refused, applied.refused_as);
-        if !applied.failed.is_empty() {
-            *refused_as.entry("unappliable").or_default() += applied.failed.len();
-            refused.extend(applied.failed);
+        let batch = std::mem::take(&mut *self.waiting.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut done = take_pushes(&mut store, &batch);
+        // This push's transaction committed them all: the metrics count commits.
+        if let Some(Ok(first)) = done.first_mut() {
+            first.committed = batch.len();
         }
-        Ok(crate::server::Pushed { refused, refused_as })
+        // Each outcome is left before the store is let go: a sender that gets the
+        // store next must find its own.
+        for (waiting, pushed) in batch.iter().zip(done) {
+            *waiting.slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(pushed);
+        }
+        drop(store);
+        let done = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+        done.unwrap_or_else(|| Err(ServerError::Internal("a push was lost in line".into())))
     }
 
     fn countersign(&self, who: &Principal, checkpoints: &[Checkpoint]) -> Result<Vec<Checkpoint>> {

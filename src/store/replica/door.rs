@@ -322,21 +322,41 @@ pub(in crate::store) fn accept_batch(
     Ok(report)
 }
 
+/// One push among those taken together: its ops, the organisation a new incident or
+/// record of no incident comes to belong to, and its sender's judge.
+pub struct Push<'p> {
+    pub ops: &'p [Op],
+    pub org: &'p str,
+    pub judge: Judge<'p>,
+}
+
 impl Store {
-    /// Take a push on the server in one transaction: each op is judged against what
-    /// this store says about the record it touches (`judge` gets the facts, `owners`
-    /// says which organisation owns what) and applied, or refused with the reason. A
-    /// new incident or record of no incident comes to belong to `org`.
-    pub fn accept_ops(
+    /// Take pushes on the server in one transaction, so that pushes arriving together
+    /// share one flush to disk (group commit): each op is judged against what this
+    /// store says about the record it touches (the push's `judge` gets the facts,
+    /// `owners` says which organisation owns what) and applied, or refused with the
+    /// reason. Each push in a savepoint of its own: one that fails leaves the others.
+    pub fn accept_pushes(
         &mut self,
-        ops: &[Op],
-        org: &str,
+        pushes: &mut [Push<'_>],
         owners: &dyn Owners,
-        judge: Judge<'_>,
-    ) -> Result<Applied> {
+    ) -> Result<Vec<Result<Applied>>> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let report = accept_batch(&tx, ops, org, owners, judge)?;
+        let mut taken = Vec::with_capacity(pushes.len());
+        for push in pushes.iter_mut() {
+            tx.execute_batch("SAVEPOINT push")?;
+            match accept_batch(&tx, push.ops, push.org, owners, &mut *push.judge) {
+                Ok(applied) => {
+                    tx.execute_batch("RELEASE push")?;
+                    taken.push(Ok(applied));
+                }
+                Err(e) => {
+                    tx.execute_batch("ROLLBACK TO push; RELEASE push")?;
+                    taken.push(Err(e));
+                }
+            }
+        }
         tx.commit()?;
-        Ok(report)
+        Ok(taken)
     }
 }

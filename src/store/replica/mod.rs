@@ -462,7 +462,7 @@ pub use applying::Applied;
 pub fn entry_hash_of(op: &Op, prev: &str) -> std::result::Result<String, String> {
     applying::entry_hash(op, prev).map_err(|e| e.to_string())
 }
-pub use door::{Judge, Owners};
+pub use door::{Judge, Owners, Push};
 pub(in crate::store) use heads::seen;
 pub use heads::{Conflict, ConflictValue};
 pub(in crate::store) use making::{changed, created};
