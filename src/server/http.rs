@@ -268,22 +268,20 @@ async fn logout(State(served): State<Served>, headers: HeaderMap) -> Result<Resp
 async fn sync(State(served): State<Served>, headers: HeaderMap, body: Body) -> Result<Response, ServerError> {
     let started = Instant::now();
     let store = served.store;
-    let who = authenticate(&store, &headers).await?;
+    let token = bearer(&headers)?;
+    let (st, t) = (store.clone(), token.clone());
+    let (who, behind) = blocking(move || st.authenticate_round(&t)).await.inspect_err(|e| {
+        tracing::info!(error = %e, "session refused");
+    })?;
     let bytes = read_body(body, served.read_timeout).await?;
     let mut req = SyncRequest::decode(&bytes).map_err(|e| ServerError::BadRequest(e.to_string()))?;
     // A session from before the backup this store was restored from: its replica may
     // hold acknowledgements and a cursor the store no longer backs. It starts over,
     // which it shows by asking from the beginning.
-    let (st, token, from_start) = (store.clone(), bearer(&headers)?, req.cursor == 0);
-    let restored = blocking(move || {
-        let behind = st.behind(&token)?;
-        if behind && from_start {
-            st.caught_up(&token)?;
-        }
-        Ok(behind && !from_start)
-    })
-    .await?;
-    if restored {
+    if behind && req.cursor == 0 {
+        let st = store.clone();
+        blocking(move || st.caught_up(&token)).await?;
+    } else if behind {
         let mut answer = (
             StatusCode::CONFLICT,
             "the server was restored from a backup: this replica sends everything again and asks from the start\n",

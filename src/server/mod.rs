@@ -123,9 +123,10 @@ pub trait ServerStore: Send + Sync + 'static {
     /// The store's epoch, which a restore from a backup moves on (sign-ins say it, so
     /// a replica can tell a restored server from the one it knew).
     fn epoch(&self) -> Result<i64>;
-    /// Is this live session from before the backup the store was restored from? Its
-    /// replica may have seen and sent what the store lacks; it must start over.
-    fn behind(&self, token: &str) -> Result<bool>;
+    /// As [`ServerStore::authenticate`], for a sync round: also whether the session
+    /// is from before the backup the store was restored from (its replica may have
+    /// seen and sent what the store lacks, and must start over). One look at the store.
+    fn authenticate_round(&self, token: &str) -> Result<(Principal, bool)>;
     /// The session's replica has started over (it asks from the beginning).
     fn caught_up(&self, token: &str) -> Result<()>;
     /// A replica's registered key, and whether `account` has signed in there.

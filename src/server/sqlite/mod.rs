@@ -115,6 +115,13 @@ fn readable_by_owner_alone(path: &Path) {
     let _ = path;
 }
 
+fn invalid() -> ServerError {
+    ServerError::Unauthorized(
+        "the session is not valid (signed out, revoked, expired or disabled); run `sitroom login` again"
+            .into(),
+    )
+}
+
 /// Where a push's outcome is left for its sender.
 type Slot = std::sync::Arc<Mutex<Option<Result<crate::server::Pushed>>>>;
 
@@ -361,8 +368,14 @@ impl ServerStore for SqliteServer {
         Ok(self.store().epoch()?)
     }
 
-    fn behind(&self, token: &str) -> Result<bool> {
-        Ok(self.store().token_behind(&token_hash(token))?)
+    fn authenticate_round(&self, token: &str) -> Result<(Principal, bool)> {
+        let hash = token_hash(token);
+        let store = self.store();
+        let who = store
+            .token_account(&hash, Utc::now())?
+            .map(|(a, d, o)| principal(a, d, o))
+            .ok_or_else(invalid)?;
+        Ok((who, store.token_behind(&hash)?))
     }
 
     fn caught_up(&self, token: &str) -> Result<()> {
@@ -374,12 +387,10 @@ impl ServerStore for SqliteServer {
     }
 
     fn authenticate(&self, token: &str) -> Result<Principal> {
-        self.store().token_account(&token_hash(token), Utc::now())?.map(|(a, d, o)| principal(a, d, o)).ok_or_else(|| {
-            ServerError::Unauthorized(
-                "the session is not valid (signed out, revoked, expired or disabled); run `sitroom login` again"
-                    .into(),
-            )
-        })
+        self.store()
+            .token_account(&token_hash(token), Utc::now())?
+            .map(|(a, d, o)| principal(a, d, o))
+            .ok_or_else(invalid)
     }
 
     fn logout(&self, token: &str) -> Result<()> {
