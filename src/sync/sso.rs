@@ -123,7 +123,7 @@ pub struct SignIn {
     /// The account named, for a sign-in with a password (empty for single sign-on).
     pub user: String,
     shared: Arc<Mutex<Shared>>,
-    _stop: Arc<StopOnDrop>,
+    stop: Arc<StopOnDrop>,
 }
 
 impl std::fmt::Debug for SignIn {
@@ -169,7 +169,7 @@ impl SignIn {
         if let Err(e) = spawned {
             set(&shared, |s| s.stage = Stage::Failed(Failure::Refused(format!("cannot start: {e}"))));
         }
-        SignIn { server, user, shared, _stop: Arc::new(StopOnDrop(stop)) }
+        SignIn { server, user, shared, stop: Arc::new(StopOnDrop(stop)) }
     }
 
     pub fn stage(&self) -> Stage {
@@ -183,7 +183,7 @@ impl SignIn {
 
     /// Give up (the code is left to run out on the server).
     pub fn stop(&self) {
-        self._stop.0.store(true, Ordering::SeqCst);
+        self.stop.0.store(true, Ordering::SeqCst);
     }
 }
 

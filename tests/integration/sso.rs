@@ -669,13 +669,7 @@ fn the_tui_signs_in_through_the_provider_while_the_logger_writes_on() {
     assert!(!t.screen().contains("avvist"), "nothing refused:\n{}", t.screen());
 
     // Her draft is still hers when she opens sitroom again.
-    t.keys(&["C-q"]);
-    t.wait_exit();
-    let t = crate::common::tmux::Tmux::new();
-    t.start(&home, "--lang nb");
-    t.wait_for("Utkast under innlogging");
-    t.keys(&["C-q"]);
-    t.wait_exit();
+    reopened_with_draft(t, &home, "Utkast under innlogging");
 }
 
 /// Signed in as someone other than the name the laptop wrote under: the TUI says at
@@ -723,11 +717,16 @@ fn signing_in_under_another_name_says_what_stays_and_keeps_the_draft() {
 
     // The draft is hers now: it comes back when she opens sitroom again (as her
     // account, which the sign-in made this laptop's user).
+    reopened_with_draft(t, &home, "Utkast under innlogging");
+}
+
+/// Quit sitroom in `t`, open it again on `home`, and find `draft` in the entry line.
+fn reopened_with_draft(t: crate::common::tmux::Tmux, home: &Home, draft: &str) {
     t.keys(&["C-q"]);
     t.wait_exit();
     let t = crate::common::tmux::Tmux::new();
-    t.start(&home, "--lang nb");
-    t.wait_for("Utkast under innlogging");
+    t.start(home, "--lang nb");
+    t.wait_for(draft);
     t.keys(&["C-q"]);
     t.wait_exit();
 }

@@ -265,13 +265,15 @@ impl ServerFile {
     /// Is this session of an earlier epoch than the store (opened before the backup
     /// the store was restored from)?
     pub fn token_behind(&self, hash: &str) -> Result<bool> {
-        let epoch = self.epoch()?;
         Ok(self
             .conn()
-            .prepare_cached("SELECT epoch FROM tokens WHERE hash = ?1")?
-            .query_row([hash], |r| r.get::<_, i64>(0))
+            .prepare_cached(
+                "SELECT epoch < coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'server_epoch'), 0)
+                 FROM tokens WHERE hash = ?1",
+            )?
+            .query_row([hash], |r| r.get::<_, bool>(0))
             .optional()?
-            .is_some_and(|e| e < epoch))
+            .unwrap_or(false))
     }
 
     /// The session's replica has started over: its session is of this epoch now.
