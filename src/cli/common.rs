@@ -157,9 +157,20 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
 }
 
+/// The server's store: PostgreSQL when `store` is a postgres:// URL, else the SQLite
+/// file it names (or `db`).
 #[cfg(feature = "server")]
-pub fn server_store(settings: &Settings) -> Result<SqliteServer, CliError> {
-    Ok(SqliteServer::open(&settings.db)?)
+pub fn any_server_store(
+    db: &std::path::Path,
+    store: Option<&str>,
+) -> Result<std::sync::Arc<dyn crate::server::ServerStore>, CliError> {
+    Ok(match store {
+        Some(url) if crate::server::is_store_url(url) => {
+            std::sync::Arc::new(crate::server::PgServer::open(url, &std::env::temp_dir())?)
+        }
+        Some(path) => std::sync::Arc::new(SqliteServer::open(std::path::Path::new(path))?),
+        None => std::sync::Arc::new(SqliteServer::open(db)?),
+    })
 }
 
 pub fn signed_in(settings: &Settings) -> Result<Login, CliError> {

@@ -101,7 +101,9 @@ pub fn run(cli: Cli) -> ExitCode {
         #[cfg(feature = "server")]
         Some(Command::Serve(args)) => commands::serve::run(&settings, args),
         #[cfg(feature = "server")]
-        Some(Command::Admin(cmd)) => commands::admin::run(&settings, cmd, &p, &mut std::io::stdout().lock()),
+        Some(Command::Admin(args)) => {
+            commands::admin::run(&settings, args, &p, &mut std::io::stdout().lock())
+        }
         Some(Command::Login { server, sso: true, provider, .. }) => commands::login::login_sso(
             &settings,
             &server,

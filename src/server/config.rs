@@ -3,6 +3,9 @@
 //! wins over the file). Single sign-on's `[sso]` is read by `sso::config`.
 //!
 //! ```toml
+//! [store]
+//! url = "postgres://sitroom@db.example.no/sitroom"   # default: the SQLite file --db
+//!
 //! [server]
 //! listen = "0.0.0.0:7878"
 //! tls_cert = "/etc/sitroom/tls/fullchain.pem"
@@ -32,6 +35,7 @@ use std::time::Duration;
 /// What the file says; `None` where it says nothing (or nothing usable).
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct ServeConfig {
+    pub store: Option<String>,
     pub listen: Option<String>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
@@ -127,6 +131,7 @@ pub fn parse(text: &str) -> (ServeConfig, Vec<String>) {
                 }};
             }
             match (section.as_str(), key.as_str()) {
+                ("store", "url") => set!(c.store, String),
                 ("server", "listen") => set!(c.listen, String),
                 ("server", "tls_cert") => set!(c.tls_cert, PathBuf),
                 ("server", "tls_key") => set!(c.tls_key, PathBuf),
@@ -154,7 +159,7 @@ pub fn parse(text: &str) -> (ServeConfig, Vec<String>) {
                 }
                 ("ssh", "dir") => set!(c.ssh_dir, PathBuf),
                 ("sso", _) => {}
-                ("server" | "journal" | "ssh", _) => {
+                ("store" | "server" | "journal" | "ssh", _) => {
                     warnings.push(format!("[{section}] has no '{key}'; left out"))
                 }
                 _ => {
@@ -175,6 +180,8 @@ mod tests {
     fn every_key_is_read_and_a_mistake_leaves_out_only_itself() {
         let (c, warnings) = parse(
             r#"
+            [store]
+            url = "postgres://sitroom@127.0.0.1/sitroom"
             [server]
             listen = "0.0.0.0:7878"
             lisen = "typo"
@@ -194,6 +201,7 @@ mod tests {
             on = true
             "#,
         );
+        assert_eq!(c.store.as_deref(), Some("postgres://sitroom@127.0.0.1/sitroom"));
         assert_eq!(c.listen.as_deref(), Some("0.0.0.0:7878"));
         assert_eq!(c.read_timeout, Some(Duration::from_secs(45)));
         assert_eq!(c.allow_cleartext, None);

@@ -7,11 +7,17 @@ pub mod config;
 pub mod guard;
 mod http;
 pub mod metrics;
+mod postgres;
+mod pushing;
+mod rules;
 mod sqlite;
 pub mod ssh_keys;
 pub mod sso;
 
 pub use http::{router, serve, Listen};
+pub use postgres::{
+    is_url as is_store_url, shown_url as postgres_shown, PgServer, NUMBERING as NUMBERING_LOCK,
+};
 pub use sqlite::{Held, SqliteServer};
 
 use crate::domain::roles::Role;

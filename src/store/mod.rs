@@ -79,6 +79,9 @@ pub enum StoreError {
     Conflict(crate::lang::Phrase),
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
+    /// The sync server's other database (PostgreSQL) failed while this store waited on it.
+    #[error("the server's database: {0}")]
+    Elsewhere(String),
 }
 
 impl StoreError {

@@ -5,22 +5,25 @@
 //! replicas end identical to what the server holds for that organisation, and no op
 //! from one organisation's account ever changes a record of the other.
 //!
-//! The server is the real `SqliteServer` behind the same `round` the HTTP layer calls,
-//! in-process for speed. `PROPTEST_CASES=200 cargo test --release --test integration forgery_properties`
-//! is the dedicated run.
+//! The server is the real store behind the same `round` the HTTP layer calls,
+//! in-process for speed: the same test functions run against both stores, the SQLite
+//! file and PostgreSQL (a real cluster the tests start). `PROPTEST_CASES=200 cargo test
+//! --release --test integration forgery_properties` is the dedicated run.
 
+use crate::common::inproc::{push_request, scratch, sign_in, sync, Replica, PASSWORD};
+use crate::common::postgres::Cluster;
 use proptest::prelude::*;
 use sitroom::app::{EntryInput, Session};
 use sitroom::domain::roles::Role;
 use sitroom::domain::task::{NewTask, Priority, TaskStatus};
 use sitroom::domain::{NewIncident, Severity};
 use sitroom::replication::{Action, Hlc, Kind, Op};
-use sitroom::server::{round, Principal, ServerStore, SignIn, SqliteServer};
+use sitroom::server::{round, PgServer, ServerStore, SqliteServer};
 use sitroom::store::OpState;
 use sitroom::sync::wire::{self, SyncRequest};
+use std::sync::Arc;
 use uuid::Uuid;
 
-const PASSWORD: &str = "riktig-hest-batteri";
 /// (account, organisation, role)
 const ACCOUNTS: [(&str, &str, Role); 4] = [
     ("kari", "A", Role::Kriseledelse),
@@ -49,86 +52,17 @@ fn step() -> impl Strategy<Value = Step> {
     ]
 }
 
-struct Replica {
-    session: Session,
-    who: Principal,
-    org: &'static str,
-}
-
-fn scratch() -> tempfile::TempDir {
-    tempfile::tempdir_in("/dev/shm").or_else(|_| tempfile::tempdir()).unwrap()
-}
-
-fn sign_in(server: &SqliteServer, session: &Session, user: &str) -> Principal {
-    let key = session.store.signing_key().unwrap();
-    let origin = session.store.device_id().unwrap();
-    let public = key.public();
-    let proof = key.sign(&sitroom::keys::login_message(user, &origin, &public));
-    let (_, _, who) = server
-        .login(&SignIn {
-            user,
-            password: PASSWORD,
-            device: &session.device,
-            origin: &origin,
-            key: &public,
-            proof: &proof,
-        })
-        .unwrap();
-    who
-}
-
-/// One full exchange with the server: push everything, pull everything.
-fn sync(server: &SqliteServer, r: &mut Replica) -> Vec<(Uuid, String)> {
-    let mut refused = Vec::new();
-    for _ in 0..100 {
-        let push = r.session.store.ops_to_push(wire::BATCH).unwrap();
-        let pushed: Vec<Uuid> = push.iter().map(|o| o.id).collect();
-        let mut req = SyncRequest {
-            version: wire::VERSION,
-            cursor: r.session.store.sync_cursor().unwrap(),
-            origin: String::new(),
-            push,
-            wait_ms: 0,
-            checkpoints: vec![],
-        };
-        wire::fill_in(&mut req, &r.who.name, &r.who.device, &r.who.origin);
-        let answer = round(server, &r.who, req).unwrap().0.response;
-        let acked: Vec<Uuid> =
-            pushed.into_iter().filter(|id| !answer.refused.iter().any(|(x, _)| x == id)).collect();
-        r.session.store.mark_pushed(&acked, &answer.refused).unwrap();
-        refused.extend(answer.refused.clone());
-        sitroom::sync::client::take(&mut r.session.store, &answer).unwrap();
-        if !answer.more && r.session.store.ops_waiting_to_push().unwrap() == 0 {
-            break;
-        }
-    }
-    refused
-}
-
-fn forge(
-    server: &SqliteServer,
-    server_db: &std::path::Path,
-    rs: &[Replica],
-    who: usize,
-    how: u8,
-) -> Result<(), TestCaseError> {
+fn forge(server: &dyn ServerStore, rs: &[Replica], who: usize, how: u8) -> Result<(), TestCaseError> {
     let me = &rs[who];
     let victim = rs.iter().find(|r| r.org != me.org).unwrap();
     let colleague = rs.iter().find(|r| r.org == me.org && r.who.name != me.who.name).unwrap();
     let own_incident = me.session.incidents().unwrap().first().map(|i| i.id);
-    // A task of the other organisation that the server has (learnt, say, from a
-    // shared report): the attacker knows its id and incident.
-    let db = rusqlite::Connection::open(server_db).unwrap();
-    let their_task: Option<(Uuid, Uuid)> = db
-        .query_row(
-            "SELECT o.entity_id, o.incident_id FROM oplog o JOIN incident_orgs io ON io.incident_id = o.incident_id
-             JOIN orgs g ON g.id = io.org_id WHERE o.entity = 'task' AND o.action = 'create' AND o.state = 1
-               AND g.name = ?1 LIMIT 1",
-            [victim.org],
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
-        )
-        .ok()
-        .map(|(e, i)| (Uuid::parse_str(&e).unwrap(), Uuid::parse_str(&i).unwrap()));
+    // A task of the other organisation (learnt, say, from a shared report): the
+    // attacker knows its id and incident.
+    let their_task: Option<(Uuid, Uuid)> = victim.session.incidents().unwrap().first().and_then(|inc| {
+        let task = victim.session.tasks(inc).unwrap().into_iter().next()?;
+        Some((task.id, inc.id))
+    });
     let base = |kind, action, entity: Uuid, incident: Uuid, fields: serde_json::Value| Op {
         id: if action == Action::Create { entity } else { Uuid::now_v7() },
         hlc: Hlc::tick(Hlc(0), chrono::Utc::now().timestamp_millis()),
@@ -186,21 +120,56 @@ fn forge(
     Ok(())
 }
 
-fn run(steps: &[Step]) -> Result<(), TestCaseError> {
+/// Which store the server keeps: the SQLite file, or PostgreSQL.
+#[derive(Clone, Copy, Debug)]
+enum Kept {
+    Sqlite,
+    Postgres,
+}
+
+/// A new, empty store of that kind (in a database of `cluster`, for PostgreSQL).
+fn open(kept: Kept, dir: &std::path::Path, cluster: Option<&Cluster>) -> Arc<dyn ServerStore> {
+    match kept {
+        Kept::Sqlite => Arc::new(SqliteServer::open(&dir.join("server.db")).unwrap()),
+        Kept::Postgres => Arc::new(PgServer::open(&cluster.unwrap().database(), dir).unwrap()),
+    }
+}
+
+/// The PostgreSQL cluster the test's stores live in (none for SQLite).
+fn cluster(kept: Kept) -> Option<Cluster> {
+    matches!(kept, Kept::Postgres).then(Cluster::start)
+}
+
+/// The same tests against each store.
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $( #[test] fn $name() { super::$name(super::Kept::Sqlite) } )* }
+        mod postgres { $( #[test] fn $name() { super::$name(super::Kept::Postgres) } )* }
+    };
+}
+
+on_both_stores!(
+    forged_ops_never_cross_and_each_organisation_converges,
+    pushes_that_arrive_together_share_one_commit
+);
+
+fn run(kept: Kept, cluster: Option<&Cluster>, steps: &[Step]) -> Result<(), TestCaseError> {
     let dir = scratch();
-    let server = SqliteServer::open(&dir.path().join("server.db")).unwrap();
+    let server = open(kept, dir.path(), cluster);
+    let server = server.as_ref();
     for org in ["A", "B"] {
         server.add_org(org).unwrap();
     }
     for (name, org, role) in ACCOUNTS {
         server.add_user(name, org, &[role], false, PASSWORD).unwrap();
     }
+    server.add_user("root", "A", &[], true, PASSWORD).unwrap();
     let mut rs: Vec<Replica> = ACCOUNTS
         .iter()
         .map(|(name, org, _)| {
             let mut session =
                 Session::open(&dir.path().join(format!("{name}.db")), name, vec!["flom".into()]).unwrap();
-            let who = sign_in(&server, &session, name);
+            let who = sign_in(server, &session, name);
             session.signed_in("http://test", name, &who.roles.clone()).unwrap();
             Replica { session, who, org }
         })
@@ -216,10 +185,10 @@ fn run(steps: &[Step]) -> Result<(), TestCaseError> {
                 exercise: false,
             })
             .unwrap();
-        sync(&server, &mut rs[lead]);
+        sync(server, &mut rs[lead]);
     }
     for r in rs.iter_mut() {
-        sync(&server, r);
+        sync(server, r);
     }
     for (i, s) in steps.iter().enumerate() {
         match *s {
@@ -252,15 +221,15 @@ fn run(steps: &[Step]) -> Result<(), TestCaseError> {
                 }
             }
             Step::Sync { who } => {
-                let refused = sync(&server, &mut rs[who]);
+                let refused = sync(server, &mut rs[who]);
                 prop_assert!(refused.is_empty(), "honest work refused: {refused:?}");
             }
-            Step::Forge { who, how } => forge(&server, &dir.path().join("server.db"), &rs, who, how)?,
+            Step::Forge { who, how } => forge(server, &rs, who, how)?,
         }
     }
     for _ in 0..2 {
         for r in rs.iter_mut() {
-            let refused = sync(&server, r);
+            let refused = sync(server, r);
             prop_assert!(refused.is_empty(), "honest work refused: {refused:?}");
         }
     }
@@ -272,9 +241,9 @@ fn run(steps: &[Step]) -> Result<(), TestCaseError> {
         let name = members[0].who.name.clone();
         let session =
             Session::open(&dir.path().join(format!("fresh-{org}.db")), &name, vec!["flom".into()]).unwrap();
-        let who = sign_in(&server, &session, &name);
+        let who = sign_in(server, &session, &name);
         let mut fresh = Replica { session, who, org };
-        sync(&server, &mut fresh);
+        sync(server, &mut fresh);
         prop_assert_eq!(
             fresh.session.store.state_hash().unwrap(),
             hashes[0].clone(),
@@ -282,17 +251,26 @@ fn run(steps: &[Step]) -> Result<(), TestCaseError> {
             org
         );
     }
-    // No op on the server by one organisation's account touches the other's records.
-    let db = rusqlite::Connection::open(dir.path().join("server.db")).unwrap();
-    let crossed: i64 = db
-        .query_row(
-            "SELECT count(*) FROM oplog o JOIN incident_orgs io ON io.incident_id = o.incident_id
-             JOIN accounts a ON a.name = o.author WHERE o.state = 1 AND a.org_id <> io.org_id",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    prop_assert_eq!(crossed, 0, "an op of one organisation changed the other's records");
+    // No op on the server by one organisation's account touches the other's records:
+    // everything the server holds, as a superadmin pulls it, by whose it is.
+    let session = Session::open(&dir.path().join("root.db"), "root", vec!["flom".into()]).unwrap();
+    let root = sign_in(server, &session, "root");
+    let (all, _, more) = server.pull(&root, "", 0, 100_000).unwrap();
+    prop_assert!(!more);
+    let org_of = |author: &str| ACCOUNTS.iter().find(|(n, _, _)| *n == author).map(|(_, o, _)| *o);
+    let incident_org: std::collections::HashMap<Uuid, &str> = all
+        .iter()
+        .filter(|o| o.kind == Kind::Incident && o.action == Action::Create)
+        .map(|o| (o.entity, org_of(&o.author).unwrap()))
+        .collect();
+    for op in &all {
+        prop_assert_eq!(
+            org_of(&op.author),
+            incident_org.get(&op.incident).copied(),
+            "an op of one organisation changed the other's records: {:?}",
+            op
+        );
+    }
     // And nothing was relayed across: no replica holds the other organisation's incident.
     for r in &rs {
         prop_assert_eq!(r.session.incidents().unwrap().len(), 1);
@@ -305,11 +283,14 @@ fn cases() -> u32 {
     std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(12)
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
-    #[test]
-    fn forged_ops_never_cross_and_each_organisation_converges(steps in prop::collection::vec(step(), 5..40)) {
-        run(&steps)?;
+fn forged_ops_never_cross_and_each_organisation_converges(kept: Kept) {
+    let config = ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() };
+    let mut runner = proptest::test_runner::TestRunner::new(config);
+    let cluster = cluster(kept);
+    let outcome =
+        runner.run(&prop::collection::vec(step(), 5..40), |steps| run(kept, cluster.as_ref(), &steps));
+    if let Err(e) = outcome {
+        panic!("{kept:?}: {e}");
     }
 }
 
@@ -317,18 +298,17 @@ proptest! {
 /// (group commit): five replicas push at once while the file is held by someone else
 /// for a moment; the five are stored in fewer than five commits, each exactly once,
 /// each accepted.
-#[test]
-fn pushes_that_arrive_together_share_one_commit() {
+fn pushes_that_arrive_together_share_one_commit(kept: Kept) {
     let dir = scratch();
-    let db = dir.path().join("server.db");
-    let server = std::sync::Arc::new(SqliteServer::open(&db).unwrap());
+    let cluster = cluster(kept);
+    let server = open(kept, dir.path(), cluster.as_ref());
     server.add_org("A").unwrap();
     server.add_user("kari", "A", &[Role::Kriseledelse], false, PASSWORD).unwrap();
-    let mut replicas: Vec<Replica> = (0..5)
+    let replicas: Vec<Replica> = (0..5)
         .map(|i| {
             let mut session =
                 Session::open(&dir.path().join(format!("kari{i}.db")), "kari", vec!["flom".into()]).unwrap();
-            let who = sign_in(&server, &session, "kari");
+            let who = sign_in(server.as_ref(), &session, "kari");
             session.signed_in("http://test", "kari", &who.roles.clone()).unwrap();
             session
                 .create_incident(NewIncident {
@@ -341,25 +321,11 @@ fn pushes_that_arrive_together_share_one_commit() {
             Replica { session, who, org: "A" }
         })
         .collect();
-    // Someone else holds the file's write lock: the first push waits on it, holding
-    // the store; the others line up behind.
-    let other = rusqlite::Connection::open(&db).unwrap();
-    other.execute_batch("BEGIN IMMEDIATE").unwrap();
-    let pushes: Vec<_> = replicas
-        .iter_mut()
-        .map(|r| {
-            let mut req = SyncRequest {
-                version: wire::VERSION,
-                cursor: 0,
-                origin: String::new(),
-                push: r.session.store.ops_to_push(wire::BATCH).unwrap(),
-                wait_ms: 0,
-                checkpoints: vec![],
-            };
-            wire::fill_in(&mut req, &r.who.name, &r.who.device, &r.who.origin);
-            (r.who.clone(), req)
-        })
-        .collect();
+    // Someone else holds the store (the SQLite file's write lock; PostgreSQL's lock on
+    // numbering ops): the first push waits on it, holding the store; the others line
+    // up behind.
+    let holder = Holder::take(kept, &dir.path().join("server.db"), cluster.as_ref());
+    let pushes: Vec<_> = replicas.iter().map(push_request).collect();
     let threads: Vec<_> = pushes
         .into_iter()
         .map(|(who, req)| {
@@ -369,7 +335,7 @@ fn pushes_that_arrive_together_share_one_commit() {
         })
         .collect();
     std::thread::sleep(std::time::Duration::from_millis(500));
-    other.execute_batch("ROLLBACK").unwrap();
+    drop(holder);
     let rounds: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
     for (n, round) in &rounds {
         assert_eq!(round.accepted, *n, "every op accepted: {:?}", round.response.refused);
@@ -381,9 +347,45 @@ fn pushes_that_arrive_together_share_one_commit() {
     // Stored once each: a sixth replica pulls five incidents.
     drop(replicas);
     let mut reader = Session::open(&dir.path().join("reader.db"), "kari", vec!["flom".into()]).unwrap();
-    let who = sign_in(&server, &reader, "kari");
+    let who = sign_in(server.as_ref(), &reader, "kari");
     reader.signed_in("http://test", "kari", &who.roles.clone()).unwrap();
     let mut r = Replica { session: reader, who, org: "A" };
-    sync(&server, &mut r);
+    sync(server.as_ref(), &mut r);
     assert_eq!(r.session.incidents().unwrap().len(), 5);
+}
+
+/// Someone else holding the store for a moment, until dropped.
+enum Holder {
+    File(rusqlite::Connection),
+    Lock(std::process::Child),
+}
+
+impl Holder {
+    fn take(kept: Kept, db: &std::path::Path, cluster: Option<&Cluster>) -> Holder {
+        match kept {
+            Kept::Sqlite => {
+                let other = rusqlite::Connection::open(db).unwrap();
+                other.execute_batch("BEGIN IMMEDIATE").unwrap();
+                Holder::File(other)
+            }
+            Kept::Postgres => {
+                // psql holds the numbering lock until its input ends.
+                let cluster = cluster.unwrap();
+                let lock = cluster.hold_lock("sitroom0", sitroom::server::NUMBERING_LOCK);
+                Holder::Lock(lock)
+            }
+        }
+    }
+}
+
+impl Drop for Holder {
+    fn drop(&mut self) {
+        match self {
+            Holder::File(c) => c.execute_batch("ROLLBACK").unwrap(),
+            Holder::Lock(child) => {
+                drop(child.stdin.take());
+                let _ = child.wait();
+            }
+        }
+    }
 }

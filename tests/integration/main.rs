@@ -26,6 +26,7 @@ mod render_preparedness;
 mod render_time_travel;
 mod reports;
 mod service;
+mod several_servers;
 mod sharing;
 mod ssh_keys;
 mod ssh_load;

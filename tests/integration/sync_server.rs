@@ -58,7 +58,7 @@ fn three_clients_write_offline_and_converge_when_the_server_returns() {
     c.ok(&["task", "status", "1", "avbrutt"]);
     assert!(a.sync_status()["waiting"].as_i64().unwrap() > 0);
 
-    let _server = Server::start_at(&server.db, &addr);
+    let _server = server.another_at(&addr);
     for h in [&a, &b, &c, &a, &b] {
         sync(h);
     }
@@ -109,7 +109,7 @@ fn a_server_killed_mid_push_loses_nothing_and_duplicates_nothing() {
     let waiting = a.sync_status()["waiting"].as_i64().unwrap();
     assert!(waiting > 0 && waiting < 3002, "part of the backlog got through before the kill: {waiting} left");
 
-    let _server = Server::start_at(&server.db, &addr);
+    let _server = server.another_at(&addr);
     sync(&a);
     assert_eq!(a.sync_status()["waiting"], 0);
     let b = client(&format!("http://{addr}"), "kari");
@@ -495,8 +495,9 @@ fn a_superadministrator_sees_and_acts_across_organisations() {
     server.add_org("DSB");
     {
         use std::io::Write as _;
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sitroom"))
-            .args(["--db", server.db.to_str().unwrap(), "admin", "user", "add", "dsb-vakt", "--org", "DSB"])
+        let mut child = server
+            .admin_cmd()
+            .args(["user", "add", "dsb-vakt", "--org", "DSB"])
             .args(["--superadmin", "--password-stdin"])
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::null())

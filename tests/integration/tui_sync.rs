@@ -52,7 +52,7 @@ fn the_tui_syncs_in_the_background_and_shows_the_link() {
     t.text("Skrevet uten forbindelse");
     t.keys(&["Enter"]);
     t.wait_for("1 venter");
-    let _back = Server::start_at(&server.db, &addr);
+    let _back = server.another_at(&addr);
     t.wait_for("● tilkoblet");
     let screen = t.wait_for("Skrevet uten forbindelse");
     let start = Instant::now();

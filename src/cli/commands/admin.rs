@@ -2,12 +2,23 @@
 //! server's --db)
 
 use crate::app::settings::Settings;
-use crate::cli::common::{password, read_input, roles, server_store};
+use crate::cli::common::{any_server_store, password, read_input, roles};
 use crate::cli::error::{io, CliError, Out, Ran};
 use crate::cli::output::{either, Printer};
 use crate::server::{ServerStore, SqliteServer};
 use crate::text::safe;
 use clap::Subcommand;
+
+#[derive(clap::Args, Debug)]
+pub struct AdminArgs {
+    /// The server's store: a PostgreSQL URL (postgres://user@host/db) or a SQLite
+    /// file [default: --db]. From the environment as SITROOM_STORE, which keeps a
+    /// password out of the process list.
+    #[arg(long, value_name = "URL", env = "SITROOM_STORE", hide_env_values = true)]
+    pub store: Option<String>,
+    #[command(subcommand)]
+    pub cmd: AdminCmd,
+}
 
 #[derive(Subcommand, Debug)]
 pub enum AdminCmd {
@@ -179,12 +190,27 @@ pub enum AdminUserCmd {
     Key(KeyCmd),
 }
 
-pub fn run(settings: &Settings, cmd: AdminCmd, p: &Printer, out: Out<'_>) -> Ran {
+pub fn run(settings: &Settings, args: AdminArgs, p: &Printer, out: Out<'_>) -> Ran {
+    let cmd = args.cmd;
+    let postgres = args.store.as_deref().filter(|s| crate::server::is_store_url(s));
+    if let (Some(_), AdminCmd::Backup { .. } | AdminCmd::Restore { .. }) = (postgres, &cmd) {
+        return Err(crate::say!(
+            p.lang,
+            "en PostgreSQL-database sikkerhetskopieres med pg_dump og gjenopprettes med pg_restore; se docs/service.md",
+            "a PostgreSQL store is backed up with pg_dump and restored with pg_restore; see docs/service.md"
+        )
+        .into());
+    }
+    // A SQLite file named by --store stands for --db.
+    let db = match args.store.as_deref().filter(|_| postgres.is_none()) {
+        Some(path) => std::path::PathBuf::from(path),
+        None => settings.db.clone(),
+    };
     // These two open the files themselves: a restore's target must not be made first.
     match &cmd {
         AdminCmd::Backup { file } => {
-            if !settings.db.exists() {
-                let db = settings.db.display();
+            if !db.exists() {
+                let db = db.display();
                 return Err(crate::say!(
                     p.lang,
                     "det finnes ingen tjenerdatabase {db}",
@@ -192,16 +218,17 @@ pub fn run(settings: &Settings, cmd: AdminCmd, p: &Printer, out: Out<'_>) -> Ran
                 )
                 .into());
             }
-            let held = server_store(settings)?.backup(file)?;
+            let held = SqliteServer::open(&db)?.backup(file)?;
             return said_held(p, out, &held, &file.display().to_string(), true);
         }
         AdminCmd::Restore { file } => {
-            let held = SqliteServer::restore(file, &settings.db)?;
-            return said_held(p, out, &held, &settings.db.display().to_string(), false);
+            let held = SqliteServer::restore(file, &db)?;
+            return said_held(p, out, &held, &db.display().to_string(), false);
         }
         _ => {}
     }
-    let store = server_store(settings)?;
+    let store = any_server_store(&db, postgres)?;
+    let store = &*store;
     match cmd {
         AdminCmd::Org(OrgCmd::Add { name }) => {
             store.add_org(&name)?;
@@ -251,8 +278,8 @@ pub fn run(settings: &Settings, cmd: AdminCmd, p: &Printer, out: Out<'_>) -> Ran
             })?;
         }
         // (An import with refused lines exits 1: the key commands say how they went.)
-        AdminCmd::User(AdminUserCmd::Key(cmd)) => return key(&store, cmd, p, out),
-        AdminCmd::User(cmd) => user(&store, cmd, p, out)?,
+        AdminCmd::User(AdminUserCmd::Key(cmd)) => return key(store, cmd, p, out),
+        AdminCmd::User(cmd) => user(store, cmd, p, out)?,
         AdminCmd::Ssh(SshCmd::Fingerprint) => {
             let fingerprint = crate::server::ssh_keys::host_fingerprint(store.ssh_host_key());
             writeln!(out, "{fingerprint} (ED25519)").map_err(io)?;
@@ -423,7 +450,7 @@ pub fn run(settings: &Settings, cmd: AdminCmd, p: &Printer, out: Out<'_>) -> Ran
 }
 
 /// The keys an account may open an SSH session with.
-fn key(store: &SqliteServer, cmd: KeyCmd, p: &Printer, out: Out<'_>) -> Ran {
+fn key(store: &dyn ServerStore, cmd: KeyCmd, p: &Printer, out: Out<'_>) -> Ran {
     let lang = p.lang;
     let text = |file: &std::path::Path| -> Result<String, CliError> {
         String::from_utf8(read_input(file)?).map_err(|_| "the key file is not text".into())
@@ -518,7 +545,7 @@ fn key(store: &SqliteServer, cmd: KeyCmd, p: &Printer, out: Out<'_>) -> Ran {
     }
 }
 
-fn user(store: &SqliteServer, cmd: AdminUserCmd, p: &Printer, out: Out<'_>) -> Result<(), CliError> {
+fn user(store: &dyn ServerStore, cmd: AdminUserCmd, p: &Printer, out: Out<'_>) -> Result<(), CliError> {
     match cmd {
         AdminUserCmd::Key(cmd) => return key(store, cmd, p, out).map(|_| ()),
         AdminUserCmd::Add { name, org, roles: names, superadmin, password_stdin } => {

@@ -110,10 +110,10 @@ pub enum Command {
     /// Run the sync server (default database: server.db in your data folder)
     #[cfg(feature = "server")]
     Serve(serve::ServeArgs),
-    /// Administer the sync server's organisations and accounts (with the server's --db)
+    /// Administer the sync server's organisations and accounts (with the server's --db,
+    /// or --store)
     #[cfg(feature = "server")]
-    #[command(subcommand)]
-    Admin(admin::AdminCmd),
+    Admin(admin::AdminArgs),
     /// Sign this database in to a sync server: with --user NAME and a password, or
     /// with --sso through your organisation's identity provider
     Login {

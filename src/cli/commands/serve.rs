@@ -2,7 +2,7 @@
 //! folder)
 
 use crate::app::settings::Settings;
-use crate::cli::common::{parse_interval, server_store};
+use crate::cli::common::{any_server_store, parse_interval};
 use crate::cli::error::Ran;
 use crate::server;
 use crate::server::ServerStore;
@@ -17,6 +17,11 @@ pub struct ServeArgs {
     /// A mistake in it is a warning; what can be used is used.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// The store: a PostgreSQL URL (postgres://user@host/db), which any number of
+    /// servers may share, or a SQLite file [default: --db]. From the environment as
+    /// SITROOM_STORE, which keeps a password out of the process list.
+    #[arg(long, value_name = "URL", env = "SITROOM_STORE", hide_env_values = true)]
+    pub store: Option<String>,
     /// Address to listen on [default: 127.0.0.1:7878]
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<String>,
@@ -70,6 +75,7 @@ impl ServeArgs {
     fn over(self, file: server::config::ServeConfig) -> ServeArgs {
         ServeArgs {
             config: self.config,
+            store: self.store.or(file.store),
             listen: self.listen.or(file.listen),
             tls_cert: self.tls_cert.or(file.tls_cert),
             tls_key: self.tls_key.or(file.tls_key),
@@ -107,13 +113,13 @@ impl ServeArgs {
 /// journal` in config.toml), every interval the new material of every incident the
 /// server holds goes into the journal folder, on a thread of its own with its own
 /// connection.
-pub fn spawn_journal(settings: &Settings, args: &ServeArgs) -> Result<(), String> {
+pub fn spawn_journal(settings: &Settings, args: &ServeArgs, db: &std::path::Path) -> Result<(), String> {
     let Some(dir) = args.journal.clone().or_else(|| settings.config.archive.journal.clone()) else {
         return Ok(());
     };
     let every = args.journal_every.clone().or_else(|| settings.config.archive.every.clone());
     let every = parse_interval(every.as_deref().unwrap_or("24h"))?;
-    let db = settings.db.clone();
+    let db = db.to_path_buf();
     std::thread::Builder::new()
         .name("journal".into())
         .spawn(move || loop {
@@ -260,13 +266,26 @@ pub fn run(settings: &Settings, args: ServeArgs) -> Ran {
         args.no_http = false;
     }
     let args = &args;
-    let store: Arc<dyn ServerStore> = Arc::new(server_store(settings)?);
+    let postgres = args.store.as_deref().filter(|s| server::is_store_url(s));
+    let db = match args.store.as_deref().filter(|_| postgres.is_none()) {
+        Some(path) => PathBuf::from(path),
+        None => settings.db.clone(),
+    };
+    let store: Arc<dyn ServerStore> = any_server_store(&db, postgres)?;
     let listen = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => server::Listen::Tls { cert: cert.clone(), key: key.clone() },
         (None, None) => server::Listen::Plain,
         _ => return Err("give both --tls-cert and --tls-key, or neither".into()),
     };
-    spawn_journal(settings, args)?;
+    if postgres.is_some() && (args.journal.is_some() || settings.config.archive.journal.is_some()) {
+        let said = "continuous journalføring works on a SQLite store only (for now): \
+                    this server on PostgreSQL journals nothing";
+        eprintln!("WARNING: {said}");
+        tracing::warn!("{said}");
+    } else {
+        spawn_journal(settings, args, &db)?;
+    }
+    tracing::info!(store = %postgres.map(server::postgres_shown).unwrap_or_else(|| db.display().to_string()), "store");
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     rt.block_on(async {
         let serving = server::Serving::with_sso(store, sso);
@@ -281,7 +300,7 @@ pub fn run(settings: &Settings, args: ServeArgs) -> Ran {
             if args.no_http {
                 return Ok(());
             }
-            serve_http(settings, args, listen, serving.clone(), stop.clone()).await
+            serve_http(args, listen, serving.clone(), stop.clone()).await
         };
         let ssh = async {
             match &args.ssh {
@@ -297,7 +316,6 @@ pub fn run(settings: &Settings, args: ServeArgs) -> Ran {
 
 /// Serve sync over HTTP until `stop` turns true.
 async fn serve_http(
-    settings: &Settings,
     args: &ServeArgs,
     listen: server::Listen,
     serving: std::sync::Arc<server::Serving>,
@@ -323,7 +341,7 @@ async fn serve_http(
             tracing::warn!(%addr, "serving plain http on a non-loopback address");
         }
         let scheme = if plain { "http" } else { "https" };
-        tracing::info!(%addr, db = %settings.db.display(), "sitroom serve");
+        tracing::info!(%addr, "sitroom serve");
         // The address goes to stdout too, so a script that asked for port 0 learns it.
         println!("listening on {scheme}://{addr}");
         let _ = std::io::stdout().flush();

@@ -51,6 +51,52 @@ impl ServerFile {
         self.store.accept_pushes(pushes, &Ownership)
     }
 
+    /// As [`ServerFile::accept_pushes`], with `then` given the ops accepted (in the
+    /// order they were, each with its organisation) inside the transaction, before it
+    /// commits; if `then` fails, nothing is kept. (The PostgreSQL store's copy: `then`
+    /// writes them to the database.)
+    pub fn accept_pushes_then(
+        &mut self,
+        pushes: &mut [Push<'_>],
+        then: impl FnOnce(&Transaction<'_>, Vec<(Op, String)>) -> Result<()>,
+    ) -> Result<Vec<Result<Applied>>> {
+        let before: i64 =
+            self.conn().query_row("SELECT coalesce(max(seq), 0) FROM oplog", [], |r| r.get(0))?;
+        self.store.accept_pushes_then(pushes, &Ownership, |tx| {
+            let accepted = owned_ops(tx, before)?;
+            then(tx, accepted)
+        })
+    }
+
+    /// A row for organisation `id` (named by its id), if there is none: what a copy of
+    /// the records needs for who owns what to refer to.
+    pub fn add_org_row(&mut self, id: &str) -> Result<()> {
+        self.conn().execute("INSERT OR IGNORE INTO orgs (id, name, created_at) VALUES (?1, ?1, 0)", [id])?;
+        Ok(())
+    }
+
+    /// Apply ops another server accepted, each with the organisation that owns it, and
+    /// `then` in the same transaction (the PostgreSQL store's copy catching up).
+    pub fn take_accepted(
+        &mut self,
+        ops: &[(Op, String)],
+        then: impl FnOnce(&Transaction<'_>) -> Result<()>,
+    ) -> Result<Applied> {
+        let bare: Vec<Op> = ops.iter().map(|(op, _)| op.clone()).collect();
+        self.store.apply_ops_then(&bare, crate::store::OpState::Acked, |tx| {
+            for (op, org) in ops {
+                let (table, key) = if op.kind.org_scoped() {
+                    ("record_orgs (entity_id, org_id)", op.entity)
+                } else {
+                    ("incident_orgs (incident_id, org_id)", op.incident)
+                };
+                tx.prepare_cached(&format!("INSERT OR IGNORE INTO {table} VALUES (?1, ?2)"))?
+                    .execute(params![key.to_string(), org])?;
+            }
+            then(tx)
+        })
+    }
+
     /// Ops after `cursor` that a client may see: of incidents or records of `org` (every
     /// organisation's for None), not of the `hidden` kinds, not made by `origin`
     /// itself. Returns them, the cursor to continue from, and whether more wait.
@@ -95,6 +141,26 @@ impl ServerFile {
         let full = ops.len() >= limit;
         Ok((ops, if full { last } else { newest }, full))
     }
+}
+
+/// The ops the oplog took after `seq`, in order, each with the organisation that owns
+/// its incident or record.
+fn owned_ops(tx: &Transaction<'_>, seq: i64) -> Result<Vec<(Op, String)>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT o.op_id, o.hlc, o.origin, o.author, o.device, o.entity, o.entity_id, o.incident_id, o.action,
+                o.payload, coalesce(io.org_id, ro.org_id, '')
+         FROM oplog o
+         LEFT JOIN incident_orgs io ON io.incident_id = o.incident_id
+         LEFT JOIN record_orgs ro ON ro.entity_id = o.entity_id
+         WHERE o.seq > ?1 AND o.state = 1 ORDER BY o.seq",
+    )?;
+    let rows = stmt.query_map([seq], |r| Ok((op_from_row(r)?, r.get::<_, String>(10)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (op, org) = row?;
+        out.extend(op.map(|op| (op, org)));
+    }
+    Ok(out)
 }
 
 /// The server's record of who owns what: `incident_orgs` and `record_orgs`.

@@ -1,7 +1,7 @@
 //! The server's store in one SQLite file (the embedded default): a sitroom database
 //! whose replica holds every organisation's data, beside the server's own tables.
 
-use super::secrets::{hash_password, new_token, token_hash, verify_password};
+use super::secrets::{new_token, token_hash};
 use super::{Principal, Result, ServerError, ServerStore, SignIn};
 use crate::domain::roles::Role;
 use crate::store::Store;
@@ -10,24 +10,26 @@ use file::ServerFile;
 
 mod accounts;
 mod backup;
-mod file;
+pub(in crate::server) mod file;
 mod schema;
 mod shares;
 mod sso;
 
-use crate::replication::authorize::{self, needed_to_read};
 use crate::replication::checkpoint::Checkpoint;
 use crate::replication::{Kind, Op};
+use crate::server::pushing::{Line, Waiting};
+use crate::server::rules;
 pub use accounts::Account;
 use chrono::Utc;
+pub use sso::{account_name, NO_PASSWORD};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
 
 pub struct SqliteServer {
     store: Mutex<ServerFile>,
-    /// Pushes waiting for the store, to be taken together (see `push`).
-    waiting: Mutex<Vec<Waiting>>,
+    /// Pushes waiting for the store, to be taken together (group commit).
+    line: Line,
     /// The server's own signing key, made once and kept in its file.
     key: crate::keys::SigningKey,
     /// Its SSH host key, likewise.
@@ -60,7 +62,7 @@ impl SqliteServer {
             .ok_or_else(|| ServerError::Internal("the server's SSH host key is damaged".into()))?;
         Ok(SqliteServer {
             store: Mutex::new(ServerFile::new(store)?),
-            waiting: Default::default(),
+            line: Default::default(),
             key,
             ssh_host,
         })
@@ -115,134 +117,26 @@ fn readable_by_owner_alone(path: &Path) {
     let _ = path;
 }
 
-fn invalid() -> ServerError {
-    ServerError::Unauthorized(
-        "the session is not valid (signed out, revoked, expired or disabled); run `sitroom login` again"
-            .into(),
-    )
-}
-
-/// Where a push's outcome is left for its sender.
-type Slot = std::sync::Arc<Mutex<Option<Result<crate::server::Pushed>>>>;
-
-/// A push waiting for the store.
-struct Waiting {
-    who: Principal,
-    ops: Vec<Op>,
-    slot: Slot,
-}
-
-/// Who pushes, as the judge needs them: the account, the ops of other replicas (carried
-/// here in a bundle) that their own replicas signed, and those ops' authors.
-struct Pusher<'w> {
-    who: &'w Principal,
-    vouched: Vec<Uuid>,
-    authors: std::collections::BTreeMap<String, Option<Principal>>,
-}
-
-impl<'w> Pusher<'w> {
-    /// Ops of other replicas count only with their own replica's signature, by the key
-    /// it registered, for an account that signed in there; and then they must be
-    /// allowed to their author as well as to the sender.
-    fn new(store: &ServerFile, who: &'w Principal, ops: &[Op]) -> Result<Pusher<'w>> {
-        let mut vouched = Vec::new();
-        let mut authors: std::collections::BTreeMap<String, Option<Principal>> = Default::default();
-        for op in ops.iter().filter(|op| op.origin != who.origin && !op.sig.is_empty()) {
-            let Some((key, signed_in)) = store.replica_key(&op.origin, &op.author)? else { continue };
-            if signed_in && crate::keys::verify(&key, &op.signed_bytes(), &op.sig) {
-                vouched.push(op.id);
-                if !authors.contains_key(&op.author) {
-                    let author = store.account(&op.author)?;
-                    let author = author.map(|a| principal(a, op.device.clone(), op.origin.clone()));
-                    authors.insert(op.author.clone(), author);
-                }
-            }
-        }
-        vouched.sort();
-        Ok(Pusher { who, vouched, authors })
+/// The SQLite file as the judge looks people up in it.
+impl crate::server::pushing::Directory for ServerFile {
+    fn replica_key(&mut self, origin: &str, account: &str) -> Result<Option<(String, bool)>> {
+        Ok(ServerFile::replica_key(self, origin, account)?)
     }
 
-    fn judge(&self, op: &Op, facts: &authorize::Target) -> std::result::Result<(), authorize::Refusal> {
-        let who = self.who;
-        let account = authorize::Account {
-            name: &who.name,
-            org: &who.org_id,
-            roles: &who.roles,
-            superadmin: who.superadmin,
-            origin: &who.origin,
-            device: &who.device,
-            vouched: &self.vouched,
-        };
-        authorize::judge(&account, op, facts)?;
-        if op.origin == who.origin {
-            return Ok(());
-        }
-        let Some(Some(author)) = self.authors.get(&op.author) else {
-            return Err(authorize::Refusal::Denied(format!(
-                "there is no account '{}' on this server",
-                op.author
-            )));
-        };
-        let as_author = authorize::Account {
-            name: &author.name,
-            org: &author.org_id,
-            roles: &author.roles,
-            superadmin: author.superadmin,
-            origin: &op.origin,
-            device: &op.device,
-            vouched: &[],
-        };
-        authorize::judge(&as_author, op, facts)
+    fn account(&mut self, name: &str) -> Result<Option<Principal>> {
+        Ok(ServerFile::account(self, name)?.map(|a| principal(a, String::new(), String::new())))
     }
 }
 
 /// Take the pushes waiting, in one transaction; each one's outcome, in order.
 fn take_pushes(store: &mut ServerFile, batch: &[Waiting]) -> Vec<Result<crate::server::Pushed>> {
-    let pushers: Vec<Result<Pusher<'_>>> = batch.iter().map(|w| Pusher::new(store, &w.who, &w.ops)).collect();
-    // Only a push whose sender could be looked up is judged.
-    let ready: Vec<(usize, &Pusher<'_>)> =
-        pushers.iter().enumerate().filter_map(|(i, p)| p.as_ref().ok().map(|p| (i, p))).collect();
-    let mut judges: Vec<_> =
-        ready.iter().map(|(_, p)| move |op: &Op, facts: &authorize::Target| p.judge(op, facts)).collect();
-    let mut pushes: Vec<crate::store::Push<'_>> = ready
-        .iter()
-        .zip(judges.iter_mut())
-        .map(|((i, _), judge)| crate::store::Push { ops: &batch[*i].ops, org: &batch[*i].who.org_id, judge })
-        .collect();
-    let taken = store.accept_pushes(&mut pushes);
-    drop(pushes);
-    let mut taken: Vec<Option<Result<crate::store::Applied>>> = match taken {
-        Ok(each) => each.into_iter().map(|r| Some(r.map_err(ServerError::from))).collect(),
-        Err(e) => ready.iter().map(|_| Some(Err(ServerError::Internal(e.to_string())))).collect(),
-    };
-    let mut outcomes: Vec<Result<crate::server::Pushed>> = Vec::with_capacity(batch.len());
-    let mut next = 0;
-    for pusher in &pushers {
-        if let Err(e) = pusher {
-            outcomes.push(Err(ServerError::Internal(e.to_string())));
-            continue;
-        }
-        let applied = taken[next].take().expect("each push taken once");
-        next += 1;
-        outcomes.push(applied.map(|applied| {
-            let (mut refused, mut refused_as) = (applied.refused, applied.refused_as);
-            if !applied.failed.is_empty() {
-                *refused_as.entry("unappliable").or_default() += applied.failed.len();
-                refused.extend(applied.failed);
-            }
-            crate::server::Pushed { refused, refused_as, committed: 0 }
-        }));
-    }
-    outcomes
+    let pushers = crate::server::pushing::pushers(store, batch);
+    crate::server::pushing::take(batch, &pushers, |pushes| store.accept_pushes(pushes))
 }
 
 impl ServerStore for SqliteServer {
     fn add_org(&self, name: &str) -> Result<()> {
-        let name = crate::text::nfc(name.trim());
-        if name.is_empty() || name.chars().any(char::is_control) {
-            return Err(ServerError::BadRequest("an organisation needs a plain-text name".into()));
-        }
-        self.store().add_org(&name, Utc::now())?;
+        self.store().add_org(&rules::org_name(name)?, Utc::now())?;
         Ok(())
     }
 
@@ -258,14 +152,7 @@ impl ServerStore for SqliteServer {
         superadmin: bool,
         password: &str,
     ) -> Result<()> {
-        let name = crate::text::nfc(name.trim());
-        if name.is_empty() || name.chars().any(|c| c.is_control() || c.is_whitespace()) {
-            return Err(ServerError::BadRequest("a user name must be one word of plain text".into()));
-        }
-        if password.chars().count() < 8 {
-            return Err(ServerError::BadRequest("the password must be at least 8 characters".into()));
-        }
-        let hash = hash_password(password);
+        let (name, hash) = rules::new_account(name, password)?;
         self.store().add_account(&name, org, roles, superadmin, &hash, Utc::now())?;
         Ok(())
     }
@@ -289,46 +176,18 @@ impl ServerStore for SqliteServer {
     }
 
     fn check_password(&self, user: &str, password: &str) -> Result<Principal> {
-        let refused = || ServerError::Unauthorized("wrong user name or password".into());
-        let account = self.store().account(user)?;
-        // The slow hash runs without holding the store, and as long for a name that
-        // has no account as for one that has.
-        let Some(account) = account else {
-            super::secrets::verify_nobody(password);
-            return Err(refused());
-        };
-        // An organisation that signs in through its identity provider: passwords are
-        // for its administrators (break-glass, when the provider is down) alone.
-        let exempt = account.superadmin || account.roles.contains(&Role::Administrator);
-        if !exempt && self.store().sso_required(&account.org_id)? {
-            super::secrets::verify_nobody(password);
-            return Err(ServerError::Unauthorized(format!(
-                "{} signs in through its identity provider: `sitroom login --sso` (passwords are for administrators)",
-                account.org
-            )));
-        }
-        if !verify_password(password, &account.password) {
-            return Err(refused());
-        }
-        if account.disabled {
-            return Err(ServerError::Unauthorized(format!("the account '{user}' is disabled")));
-        }
-        Ok(principal(account, String::new(), String::new()))
+        let found = self.store().account(user)?;
+        // The slow hash runs without holding the store.
+        let found = found.map(|a| {
+            let (hash, disabled) = (a.password.clone(), a.disabled);
+            (principal(a, String::new(), String::new()), hash, disabled)
+        });
+        rules::check_password(user, password, found, |org| Ok(self.store().sso_required(org)?))
     }
 
     fn login(&self, req: &SignIn<'_>) -> Result<(String, i64, Principal)> {
         let who = self.check_password(req.user, req.password)?;
-        let clean = |s: &str| -> String { s.chars().filter(|c| !c.is_control()).take(80).collect() };
-        let (device, origin) = (clean(req.device), clean(req.origin));
-        if origin.is_empty() || origin != req.origin {
-            return Err(ServerError::BadRequest("the sign-in must name its replica (a plain id)".into()));
-        }
-        if !crate::keys::verify(req.key, &crate::keys::login_message(&who.name, &origin, req.key), req.proof)
-        {
-            return Err(ServerError::BadRequest(
-                "the sign-in must carry the replica's key and its proof; update sitroom".into(),
-            ));
-        }
+        let (device, origin) = rules::sign_in_replica(&who, req)?;
         let (token, expires) = self.open_replica(&who.name, &device, &origin, req.key)?;
         Ok((token, expires, Principal { device, origin, ..who }))
     }
@@ -339,9 +198,7 @@ impl ServerStore for SqliteServer {
             _ => return Err(ServerError::Unauthorized(format!("no account '{account}' may sign in"))),
         }
         if self.store().sso_cut(account)? {
-            return Err(ServerError::Unauthorized(format!(
-                "the identity provider no longer vouches for '{account}': sign in again through it (`sitroom login --sso`)"
-            )));
+            return Err(rules::cut_off(account));
         }
         let now = Utc::now();
         self.store().bind_replica(origin, key, account, now)?;
@@ -358,9 +215,7 @@ impl ServerStore for SqliteServer {
         if self.store().rotate_token(&token_hash(token), &token_hash(&new), now, expires)? {
             Ok((new, expires.timestamp_millis()))
         } else {
-            Err(ServerError::Unauthorized(
-                "the session is not valid (signed out, revoked, expired or disabled); run `sitroom login` again".into(),
-            ))
+            Err(rules::invalid_session())
         }
     }
 
@@ -374,7 +229,7 @@ impl ServerStore for SqliteServer {
         let who = store
             .token_account(&hash, Utc::now())?
             .map(|(a, d, o)| principal(a, d, o))
-            .ok_or_else(invalid)?;
+            .ok_or_else(rules::invalid_session)?;
         Ok((who, store.token_behind(&hash)?))
     }
 
@@ -390,7 +245,7 @@ impl ServerStore for SqliteServer {
         self.store()
             .token_account(&token_hash(token), Utc::now())?
             .map(|(a, d, o)| principal(a, d, o))
-            .ok_or_else(invalid)
+            .ok_or_else(rules::invalid_session)
     }
 
     fn logout(&self, token: &str) -> Result<()> {
@@ -406,67 +261,21 @@ impl ServerStore for SqliteServer {
     }
 
     fn push(&self, who: &Principal, ops: &[Op]) -> Result<crate::server::Pushed> {
-        if ops.is_empty() {
-            return Ok(Default::default());
-        }
-        // Group commit: the push waits in line for the store. Whoever gets the store
-        // next takes every push waiting (this one too, unless one before it did) in one
-        // transaction: a push that came while another was being flushed shares the
-        // next flush instead of waiting for one of its own.
-        let slot: Slot = Default::default();
-        self.waiting.lock().unwrap_or_else(|e| e.into_inner()).push(Waiting {
-            who: who.clone(),
-            ops: ops.to_vec(),
-            slot: slot.clone(),
-        });
-        let mut store = self.store();
-        if let Some(done) = slot.lock().unwrap_or_else(|e| e.into_inner()).take() {
-            return done;
-        }
-        let batch = std::mem::take(&mut *self.waiting.lock().unwrap_or_else(|e| e.into_inner()));
-        let mut done = take_pushes(&mut store, &batch);
-        // This push's transaction committed them all: the metrics count commits.
-        if let Some(Ok(first)) = done.first_mut() {
-            first.committed = batch.len();
-        }
-        // Each outcome is left before the store is let go: a sender that gets the
-        // store next must find its own.
-        for (waiting, pushed) in batch.iter().zip(done) {
-            *waiting.slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(pushed);
-        }
-        drop(store);
-        let done = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
-        done.unwrap_or_else(|| Err(ServerError::Internal("a push was lost in line".into())))
+        self.line.push(who, ops, || self.store(), |store, batch| take_pushes(store, batch))
     }
 
     fn countersign(&self, who: &Principal, checkpoints: &[Checkpoint]) -> Result<Vec<Checkpoint>> {
         let mut signed = Vec::new();
         let mut store = self.store();
         for cp in checkpoints.iter().take(1000) {
-            let mut cp = cp.clone();
-            // Only a replica's own key signs for it: the one it registered.
-            let Some((registered, _)) = store.replica_key(&cp.origin, &who.name)? else { continue };
-            if cp.origin != who.origin && cp.key != registered {
-                continue;
+            let registered = store.replica_key(&cp.origin, &who.name)?.map(|(k, _)| k);
+            let position = store.chain_position(cp.entry)?;
+            let held =
+                rules::checkpoint_holds(who, cp, registered, position, |i| Ok(store.incident_org_name(i)?))?;
+            if let Some(mut cp) = held {
+                cp.server_sig = self.key.sign(&cp.countersigned_message());
+                signed.push(cp);
             }
-            cp.key = registered;
-            let Some((incident, origin, count, hash)) = store.chain_position(cp.entry)? else { continue };
-            if incident != cp.incident || origin != cp.origin || count != cp.count {
-                continue;
-            }
-            if cp.head.is_empty() {
-                cp.head = hash;
-            } else if cp.head != hash {
-                continue;
-            }
-            if !cp.replica_signature_holds() {
-                tracing::warn!(user = %who.name, origin = %cp.origin, "a checkpoint's signature does not hold");
-                continue;
-            }
-            let Some(org) = store.incident_org_name(cp.incident)? else { continue };
-            cp.org = org;
-            cp.server_sig = self.key.sign(&cp.countersigned_message());
-            signed.push(cp);
         }
         store.keep_checkpoints(&signed)?;
         Ok(signed)
@@ -499,44 +308,11 @@ impl ServerStore for SqliteServer {
     }
 
     fn share(&self, who: &Principal, report: &crate::domain::share::SharedReport) -> Result<String> {
-        use crate::domain::roles::{allowed, Permission};
-        if !allowed(&who.roles, Permission::WriteReports) {
-            return Err(ServerError::Unauthorized(format!(
-                "{} may not share reports (write reports)",
-                who.name
-            )));
-        }
-        if report.from.trim().is_empty() {
-            return Err(ServerError::BadRequest("the shared report does not say where it comes from".into()));
-        }
         let reports_to =
             self.store().org_parents()?.into_iter().find(|(o, _)| *o == who.org).and_then(|(_, p)| p);
-        if reports_to.is_none() {
-            return Err(ServerError::Conflict(
-                "your organisation reports to no one on this server; the server's administrator sets it with `sitroom admin org parent`".into(),
-            ));
-        }
-        // It comes from the organisation the session is signed in for, as this server
-        // knows it, signed by the replica's registered key and certified by this server.
-        if report.from != who.org {
-            return Err(ServerError::BadRequest(format!(
-                "the report says it comes from '{}', but {} is signed in for '{}'",
-                report.from, who.name, who.org
-            )));
-        }
         let registered =
             self.store().replica_key(&who.origin, &who.name)?.map(|(k, _)| k).unwrap_or_default();
-        use crate::keys::Sealed;
-        if report.seal.replica != who.origin
-            || report.seal.key != registered
-            || report.seal.org != report.from
-            || report.check_seal(Some(&self.key.public())) != Ok(Some(true))
-        {
-            return Err(ServerError::BadRequest(
-                "the shared report is not signed by this session's replica with the key this server certified"
-                    .into(),
-            ));
-        }
+        rules::may_share(who, report, reports_to.as_deref(), &registered, &self.key.public())?;
         Ok(self.store().store_share(&who.org_id, &who.name, report, chrono::Utc::now())?)
     }
 
@@ -572,14 +348,7 @@ impl ServerStore for SqliteServer {
     }
 
     fn pull(&self, who: &Principal, origin: &str, cursor: i64, limit: usize) -> Result<(Vec<Op>, i64, bool)> {
-        let hidden: Vec<Kind> = Kind::ALL
-            .iter()
-            .copied()
-            .filter(|k| {
-                needed_to_read(*k)
-                    .is_some_and(|p| !who.superadmin && !crate::domain::roles::allowed(&who.roles, p))
-            })
-            .collect();
+        let hidden = rules::hidden_kinds(who);
         let org = (!who.superadmin).then_some(who.org_id.as_str());
         Ok(self.store().ops_for(org, &hidden, origin, cursor, limit)?)
     }

@@ -492,8 +492,20 @@ impl Store {
     /// one that cannot be applied is kept with its reason. `state` is what the oplog
     /// records for them (acknowledged when they came from the server).
     pub fn apply_ops(&mut self, ops: &[Op], state: OpState) -> Result<Applied> {
+        self.apply_ops_then(ops, state, |_| Ok(()))
+    }
+
+    /// As [`Store::apply_ops`], with `then` run in the same transaction before it
+    /// commits (the PostgreSQL server store's copy notes how far it has caught up).
+    pub fn apply_ops_then(
+        &mut self,
+        ops: &[Op],
+        state: OpState,
+        then: impl FnOnce(&Transaction<'_>) -> Result<()>,
+    ) -> Result<Applied> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let report = apply_in(&tx, ops, state)?;
+        then(&tx)?;
         tx.commit()?;
         Ok(report)
     }

@@ -341,6 +341,19 @@ impl Store {
         pushes: &mut [Push<'_>],
         owners: &dyn Owners,
     ) -> Result<Vec<Result<Applied>>> {
+        self.accept_pushes_then(pushes, owners, |_| Ok(()))
+    }
+
+    /// As [`Store::accept_pushes`], with `then` run inside the same transaction before
+    /// it commits: if `then` fails, nothing of the pushes is kept here. (The PostgreSQL
+    /// server store writes what was accepted to the database there, and commits it,
+    /// before this copy keeps it.)
+    pub fn accept_pushes_then(
+        &mut self,
+        pushes: &mut [Push<'_>],
+        owners: &dyn Owners,
+        then: impl FnOnce(&Transaction<'_>) -> Result<()>,
+    ) -> Result<Vec<Result<Applied>>> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut taken = Vec::with_capacity(pushes.len());
         for push in pushes.iter_mut() {
@@ -356,6 +369,7 @@ impl Store {
                 }
             }
         }
+        then(&tx)?;
         tx.commit()?;
         Ok(taken)
     }

@@ -100,8 +100,10 @@ pub fn buffer_text(b: &ratatui::buffer::Buffer) -> String {
     out
 }
 
+pub mod inproc;
 pub mod link;
 pub mod oidc;
+pub mod postgres;
 pub mod server;
 pub mod smtp;
 pub mod ssh_client;

@@ -1,4 +1,8 @@
 //! A real `sitroom serve` on a free loopback port, killed when dropped.
+//!
+//! Its store is a new SQLite file, or with `SITROOM_TEST_STORE=postgres` a database in
+//! a PostgreSQL cluster of its own (`.ci/run` runs the sync tests both ways): the same
+//! tests against either store.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -15,7 +19,21 @@ pub struct Server {
     pub ssh_port: Option<u16>,
     /// The host key's fingerprint it printed at start.
     pub ssh_fingerprint: Option<String>,
+    /// The PostgreSQL store's URL, and the cluster it is in (None: the SQLite file `db`).
+    pub store: Option<(String, std::sync::Arc<super::postgres::Cluster>)>,
     _dir: Option<tempfile::TempDir>,
+}
+
+/// The store the tests' servers keep: a PostgreSQL database when the run asks for it.
+fn store_from_env() -> Option<(String, std::sync::Arc<super::postgres::Cluster>)> {
+    match std::env::var("SITROOM_TEST_STORE").as_deref() {
+        Ok("postgres") => {
+            let cluster = super::postgres::Cluster::start();
+            Some((cluster.database(), std::sync::Arc::new(cluster)))
+        }
+        Ok("") | Ok("sqlite") | Err(_) => None,
+        Ok(other) => panic!("SITROOM_TEST_STORE={other}: say postgres or sqlite"),
+    }
 }
 
 fn sitroom() -> Command {
@@ -25,36 +43,65 @@ fn sitroom() -> Command {
 }
 
 impl Server {
-    /// A new server with an empty database.
+    /// A new server with an empty store (see the module's notes).
     pub fn start() -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("server.db");
-        let mut s = Server::start_at(&db, "127.0.0.1:0");
-        s._dir = Some(dir);
-        s
+        Server::start_listen("127.0.0.1:0", &[])
     }
 
-    /// A server on `db`, listening on `listen` (port 0: any free port).
+    /// A server on the SQLite file `db`, listening on `listen` (port 0: any free port).
     pub fn start_at(db: &Path, listen: &str) -> Server {
-        Server::start_with(db, listen, &[])
+        Server::start_with(db, listen, &[], None)
+    }
+
+    /// Another server on this one's store, listening on `listen` (this one stopped,
+    /// the same address: a restart; beside it: a second server).
+    pub fn another_at(&self, listen: &str) -> Server {
+        Server::start_with(&self.db, listen, &[], self.store.clone())
     }
 
     /// A new server with extra `serve` flags.
     pub fn start_flags(extra: &[&str]) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("server.db");
-        let mut s = Server::start_with(&db, "127.0.0.1:0", extra);
-        s._dir = Some(dir);
-        s
+        Server::start_listen("127.0.0.1:0", extra)
     }
 
     /// A new server on `listen` with extra `serve` flags.
     pub fn start_listen(listen: &str, extra: &[&str]) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("server.db");
-        let mut s = Server::start_with(&db, listen, extra);
+        let mut s = Server::start_with(&db, listen, extra, store_from_env());
         s._dir = Some(dir);
         s
+    }
+
+    /// A new server on a new database of PostgreSQL `cluster`, whatever the run asks.
+    pub fn start_postgres(cluster: std::sync::Arc<super::postgres::Cluster>, extra: &[&str]) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("server.db");
+        let url = cluster.database();
+        let mut s = Server::start_with(&db, "127.0.0.1:0", extra, Some((url, cluster)));
+        s._dir = Some(dir);
+        s
+    }
+
+    /// Run SQL on the store: `sqlite` on the file, `postgres` on the database (their
+    /// dialects differ); the first column of the first row, as text.
+    pub fn sql(&self, sqlite: &str, postgres: &str) -> String {
+        match &self.store {
+            Some((url, cluster)) => {
+                let db = url.rsplit('/').next().unwrap().split('?').next().unwrap();
+                cluster.psql(db, postgres).lines().next().unwrap_or_default().to_string()
+            }
+            None => {
+                let c = rusqlite::Connection::open(&self.db).unwrap();
+                c.query_row(sqlite, [], |r| r.get::<_, rusqlite::types::Value>(0))
+                    .map(|v| match v {
+                        rusqlite::types::Value::Integer(i) => i.to_string(),
+                        rusqlite::types::Value::Text(t) => t,
+                        other => format!("{other:?}"),
+                    })
+                    .unwrap_or_default()
+            }
+        }
     }
 
     /// A new server speaking https with this certificate and key.
@@ -62,15 +109,21 @@ impl Server {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("server.db");
         let tls = ["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()];
-        let mut s = Server::start_with(&db, "127.0.0.1:0", &tls);
+        let mut s = Server::start_with(&db, "127.0.0.1:0", &tls, store_from_env());
         s.addr = s.url.trim_start_matches("https://").to_string();
         s._dir = Some(dir);
         s
     }
 
-    fn start_with(db: &Path, listen: &str, extra: &[&str]) -> Server {
+    fn start_with(
+        db: &Path,
+        listen: &str,
+        extra: &[&str],
+        store: Option<(String, std::sync::Arc<super::postgres::Cluster>)>,
+    ) -> Server {
         let mut child = sitroom()
             .args(["--db", db.to_str().unwrap(), "serve", "--listen", listen, "--read-timeout", "2"])
+            .args(store.iter().flat_map(|(url, _)| ["--store", url.as_str()]))
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(if std::env::var_os("SITROOM_TEST_SERVER_LOG").is_some() {
@@ -109,12 +162,23 @@ impl Server {
             db: db.to_path_buf(),
             ssh_port: ssh.as_ref().map(|s| s.0),
             ssh_fingerprint: ssh.map(|s| s.1),
+            store,
             _dir: None,
         }
     }
 
+    /// `sitroom admin` on this server's store.
+    pub fn admin_cmd(&self) -> Command {
+        let mut c = sitroom();
+        c.args(["--db", self.db.to_str().unwrap(), "admin"]);
+        if let Some((url, _)) = &self.store {
+            c.args(["--store", url]);
+        }
+        c
+    }
+
     pub fn admin(&self, args: &[&str]) -> Output {
-        sitroom().args(["--db", self.db.to_str().unwrap(), "admin"]).args(args).output().unwrap()
+        self.admin_cmd().args(args).output().unwrap()
     }
 
     pub fn add_org(&self, name: &str) {
@@ -129,8 +193,8 @@ impl Server {
         for r in roles {
             args.extend(["--role", r]);
         }
-        let mut child = sitroom()
-            .args(["--db", self.db.to_str().unwrap(), "admin"])
+        let mut child = self
+            .admin_cmd()
             .args(&args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

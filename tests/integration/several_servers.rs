@@ -1,0 +1,141 @@
+//! Several servers on one PostgreSQL database (a real cluster the test starts): a
+//! client may reach any of them, round by round, and the pull cursor never skips an op.
+//!
+//! The classic trap: a transaction takes sequence number 11, another takes 12 and
+//! commits first; a reader sees 12, moves its cursor past 11, and never sees 11 when
+//! it commits a moment later. Here the first server is made to hold its push numbered
+//! but not committed, while a push through the second server and pulls through it come
+//! in between.
+
+use crate::common::inproc::{push_request, scratch, sign_in, sync, Replica, PASSWORD};
+use crate::common::postgres::Cluster;
+use sitroom::app::{EntryInput, Session};
+use sitroom::domain::roles::Role;
+use sitroom::domain::{NewIncident, Severity};
+use sitroom::server::{round, PgServer, ServerStore};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn replica(server: &dyn ServerStore, dir: &std::path::Path, name: &str) -> Replica {
+    let mut session = Session::open(&dir.join(format!("{name}.db")), "kari", vec!["flom".into()]).unwrap();
+    let who = sign_in(server, &session, "kari");
+    session.signed_in("http://test", "kari", &who.roles.clone()).unwrap();
+    Replica { session, who, org: "A" }
+}
+
+/// Push what `r` has to push through `server` in one round (on another thread):
+/// when the round came back.
+fn push_in_background(server: Arc<PgServer>, r: &Replica) -> std::thread::JoinHandle<Instant> {
+    let (who, req) = push_request(r);
+    assert_eq!(req.push.len(), 1, "one entry to push");
+    std::thread::spawn(move || {
+        let done = round(server.as_ref(), &who, req).unwrap().0;
+        assert_eq!(done.accepted, 1, "{:?}", done.response.refused);
+        Instant::now()
+    })
+}
+
+fn texts(r: &Replica) -> Vec<String> {
+    let inc = r.session.incident(1).unwrap();
+    r.session.entries(&inc).unwrap().into_iter().map(|e| e.text).collect()
+}
+
+#[test]
+fn a_pull_never_skips_an_op_whose_transaction_commits_after_a_later_one() {
+    let cluster = Cluster::start();
+    let url = cluster.database();
+    let dir = scratch();
+    let first = Arc::new(PgServer::open(&url, &dir.path().join("first")).unwrap());
+    let second = Arc::new(PgServer::open(&url, &dir.path().join("second")).unwrap());
+    first.add_org("A").unwrap();
+    // The second server sees the first one's organisations and accounts: they live in
+    // the database.
+    second.add_user("kari", "A", &[Role::Kriseledelse], false, PASSWORD).unwrap();
+    let mut one = replica(first.as_ref(), dir.path(), "one");
+    let mut two = replica(second.as_ref(), dir.path(), "two");
+    let mut reader = replica(second.as_ref(), dir.path(), "reader");
+    one.session
+        .create_incident(NewIncident {
+            title: "Kvikkleireskred i Gjerdrum".into(),
+            kind: "flom".into(),
+            severity: Severity::DEFAULT,
+            exercise: false,
+        })
+        .unwrap();
+    sync(first.as_ref(), &mut one);
+    sync(second.as_ref(), &mut two);
+    sync(second.as_ref(), &mut reader);
+    assert_eq!(reader.session.incidents().unwrap().len(), 1, "what one server took, the other serves");
+
+    let inc = one.session.incident(1).unwrap();
+    one.session.add_entry(&inc, EntryInput::now("Skredet har tatt med seg flere hus i Ask")).unwrap();
+    let inc = two.session.incident(1).unwrap();
+    two.session.add_entry(&inc, EntryInput::now("Evakuering av Nystulia og Holmenvegen")).unwrap();
+
+    // The first server numbers its push and holds it uncommitted for a while.
+    first.hold_numbering(1_500);
+    let held_from = Instant::now();
+    let pushed_first = push_in_background(first.clone(), &one);
+    std::thread::sleep(Duration::from_millis(300));
+    // Meanwhile a push through the second server, and pulls through it.
+    let pushed_second = push_in_background(second.clone(), &two);
+    let mut pulled_during = Vec::new();
+    while held_from.elapsed() < Duration::from_millis(1_200) {
+        sync(second.as_ref(), &mut reader);
+        pulled_during.push(texts(&reader).len());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (first_done, second_done) = (pushed_first.join().unwrap(), pushed_second.join().unwrap());
+    first.hold_numbering(0);
+    // The later push waited for the earlier one's numbers to be committed, so no
+    // reader saw it first.
+    assert!(second_done >= first_done, "the second server's push finished before the first's committed");
+    assert!(
+        pulled_during.iter().all(|n| *n == 0),
+        "a pull during the hold saw an op while an earlier-numbered one was in flight: {pulled_during:?}"
+    );
+    // The reader, whose cursor moved with every pull, has both, in the order numbered.
+    sync(second.as_ref(), &mut reader);
+    assert_eq!(
+        texts(&reader),
+        vec!["Skredet har tatt med seg flere hus i Ask", "Evakuering av Nystulia og Holmenvegen"],
+        "nothing skipped"
+    );
+    // And a replica reaching the first server gets the same.
+    sync(first.as_ref(), &mut one);
+    assert_eq!(one.session.store.state_hash().unwrap(), reader.session.store.state_hash().unwrap());
+}
+
+/// Sessions are the database's: a session opened on one server works on the other,
+/// and signing out on one ends it on both.
+#[test]
+fn a_session_opened_on_one_server_works_on_another_until_it_ends() {
+    let cluster = Cluster::start();
+    let url = cluster.database();
+    let dir = scratch();
+    let first = PgServer::open(&url, &dir.path().join("first")).unwrap();
+    let second = PgServer::open(&url, &dir.path().join("second")).unwrap();
+    first.add_org("A").unwrap();
+    first.add_user("kari", "A", &[Role::Kriseledelse], false, PASSWORD).unwrap();
+    let session = Session::open(&dir.path().join("kari.db"), "kari", vec!["flom".into()]).unwrap();
+    let key = session.store.signing_key().unwrap();
+    let origin = session.store.device_id().unwrap();
+    let public = key.public();
+    let proof = key.sign(&sitroom::keys::login_message("kari", &origin, &public));
+    let (token, _, _) = first
+        .login(&sitroom::server::SignIn {
+            user: "kari",
+            password: PASSWORD,
+            device: "laptop",
+            origin: &origin,
+            key: &public,
+            proof: &proof,
+        })
+        .unwrap();
+    assert_eq!(second.authenticate(&token).unwrap().name, "kari");
+    let (renewed, _) = second.refresh(&token).unwrap();
+    assert!(first.authenticate(&token).is_err(), "the renewed token's old one ended everywhere");
+    assert_eq!(first.authenticate(&renewed).unwrap().origin, origin);
+    first.logout(&renewed).unwrap();
+    assert!(second.authenticate(&renewed).is_err(), "signed out on one, out on both");
+}
