@@ -91,7 +91,14 @@ async fn ready(State(served): State<Served>) -> Response {
 
 /// The server's counters in Prometheus's text format.
 async fn metrics(State(served): State<Served>) -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], served.serving.metrics.render()).into_response()
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], {
+        let mut text = served.serving.metrics.render();
+        if let Some((open, idle)) = served.serving.store.pool() {
+            crate::server::metrics::render_pool(&mut text, open, idle);
+        }
+        text
+    })
+        .into_response()
 }
 
 /// Read a body, refusing one that is too large or too slow.

@@ -135,6 +135,19 @@ impl Metrics {
     }
 }
 
+/// The store's connection pool (PostgreSQL): connections open, and of them idle.
+pub fn render_pool(out: &mut String, open: usize, idle: usize) {
+    use std::fmt::Write as _;
+    let _ = writeln!(
+        out,
+        "# HELP sitroom_store_connections Connections to the store's database, open.\n# TYPE sitroom_store_connections gauge\nsitroom_store_connections {open}"
+    );
+    let _ = writeln!(
+        out,
+        "# HELP sitroom_store_connections_idle Of them, idle.\n# TYPE sitroom_store_connections_idle gauge\nsitroom_store_connections_idle {idle}"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -142,6 +142,10 @@ pub trait ServerStore: Send + Sync + 'static {
     fn push(&self, who: &Principal, ops: &[Op]) -> Result<Pushed>;
     /// Whether the store answers now (`/readyz`).
     fn ping(&self) -> Result<()>;
+    /// The store's connection pool, if it has one: connections open, and of them idle.
+    fn pool(&self) -> Option<(usize, usize)> {
+        None
+    }
     /// Check a replica's checkpoints against the store, countersign and keep those
     /// that hold; the countersigned ones.
     fn countersign(&self, who: &Principal, checkpoints: &[Checkpoint]) -> Result<Vec<Checkpoint>>;

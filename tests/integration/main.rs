@@ -16,6 +16,7 @@ mod forged_requests;
 mod forgery_properties;
 mod mail;
 mod meetings;
+mod migrate;
 mod mouse;
 mod no_mode_errors;
 mod nothing_lost;

@@ -40,6 +40,20 @@ pub enum AdminCmd {
     /// Restore a backup into --db, which must be new (or an empty store); replicas
     /// that synced after the backup was taken send everything again
     Restore { file: std::path::PathBuf },
+    /// After restoring a PostgreSQL store with pg_restore (into an empty database,
+    /// before any server starts on it): move its epoch on, so replicas that synced after
+    /// the dump send again what it lacks. (A SQLite store's `restore` does this itself.)
+    Restored,
+    /// Move the SQLite store FROM into the PostgreSQL store TO and verify it (counts,
+    /// every op, the records and log hash chains they make). Interrupted, or run while
+    /// the SQLite server still serves, run it again: it goes on from where it stopped
+    /// and brings what is new. Clients keep their place: nothing is sent twice
+    Migrate {
+        #[arg(long, value_name = "FILE")]
+        from: std::path::PathBuf,
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
     /// The newest sign-ins, refusals and role changes, newest first
     Audit {
         #[arg(long, default_value_t = 50)]
@@ -196,10 +210,25 @@ pub fn run(settings: &Settings, args: AdminArgs, p: &Printer, out: Out<'_>) -> R
     if let (Some(_), AdminCmd::Backup { .. } | AdminCmd::Restore { .. }) = (postgres, &cmd) {
         return Err(crate::say!(
             p.lang,
-            "en PostgreSQL-database sikkerhetskopieres med pg_dump og gjenopprettes med pg_restore; se docs/service.md",
-            "a PostgreSQL store is backed up with pg_dump and restored with pg_restore; see docs/service.md"
+            "en PostgreSQL-database sikkerhetskopieres med pg_dump og gjenopprettes med pg_restore, deretter `sitroom admin --store URL restored`; se docs/service.md",
+            "a PostgreSQL store is backed up with pg_dump and restored with pg_restore, then `sitroom admin --store URL restored`; see docs/service.md"
         )
         .into());
+    }
+    if let AdminCmd::Migrate { from, to } = &cmd {
+        return migrate(from, to, p, out);
+    }
+    if let AdminCmd::Restored = cmd {
+        let Some(url) = postgres else {
+            return Err(crate::say!(
+                p.lang,
+                "en SQLite-database gjenopprettes med `sitroom admin restore FIL`, som gjør dette selv",
+                "a SQLite store is restored with `sitroom admin restore FILE`, which does this itself"
+            )
+            .into());
+        };
+        let held = crate::server::PgServer::open(url, &std::env::temp_dir())?.restored()?;
+        return said_held(p, out, &held, &crate::server::postgres_shown(url), false);
     }
     // A SQLite file named by --store stands for --db.
     let db = match args.store.as_deref().filter(|_| postgres.is_none()) {
@@ -427,7 +456,10 @@ pub fn run(settings: &Settings, args: AdminArgs, p: &Printer, out: Out<'_>) -> R
             })?;
         }
         // Done above, before the store is opened.
-        AdminCmd::Backup { .. } | AdminCmd::Restore { .. } => {}
+        AdminCmd::Backup { .. }
+        | AdminCmd::Restore { .. }
+        | AdminCmd::Restored
+        | AdminCmd::Migrate { .. } => {}
         AdminCmd::Audit { limit } => {
             let lines = store.audit_log(limit)?;
             either(out, p, &lines, |out| {
@@ -643,6 +675,40 @@ fn said_held(p: &Printer, out: Out<'_>, held: &crate::server::Held, file: &str, 
             )
         };
         writeln!(out, "{said}").map_err(io)
+    })?;
+    Ok(true)
+}
+
+/// `admin migrate`: the move, its progress on standard error, what it did.
+fn migrate(from: &std::path::Path, to: &str, p: &Printer, out: Out<'_>) -> Ran {
+    if !crate::server::is_store_url(to) {
+        return Err(crate::say!(
+            p.lang,
+            "--to må være en PostgreSQL-adresse (postgres://…)",
+            "--to must be a PostgreSQL URL (postgres://…)"
+        )
+        .into());
+    }
+    let store = crate::server::PgServer::open(to, &std::env::temp_dir())?;
+    let moved = store.migrate_from(from, &mut |said| eprintln!("{said}"))?;
+    either(out, p, &moved, |out| {
+        let (ops, new, chains, behind) = (moved.ops, moved.ops_new, moved.chains, moved.behind);
+        let rows: i64 = moved.tables.iter().map(|(_, n)| n).sum();
+        let said = crate::say!(
+            p.lang,
+            "flyttet og kontrollert: {ops} endringer ({new} nye nå), {rows} rader i tjenerens tabeller; hver endring lik, postene like, hash-kjedene i {chains} hendelser hele",
+            "moved and verified: {ops} changes ({new} new now), {rows} rows of the server's tables; every change the same, the records the same, the hash chains of {chains} incidents intact"
+        );
+        writeln!(out, "{said}").map_err(io)?;
+        if behind > 0 {
+            let said = crate::say!(
+                p.lang,
+                "SQLite-databasen har tatt imot {behind} endringer siden: stopp tjeneren på den og kjør flyttingen én gang til",
+                "the SQLite store has taken {behind} changes since: stop its server and run the move once more"
+            );
+            writeln!(out, "{said}").map_err(io)?;
+        }
+        Ok(())
     })?;
     Ok(true)
 }

@@ -101,16 +101,27 @@ async fn ops_after(c: &Client, seq: i64, limit: i64) -> Result<Vec<(i64, Op, Str
 /// owns what they created. Under the numbering lock, so `max(seq)` is the newest.
 async fn insert(c: &Client, accepted: &[(Op, String)]) -> Result<i64> {
     let newest: i64 = c.query_one("SELECT coalesce(max(seq), 0) FROM ops", &[]).await.map_err(db)?.get(0);
-    if accepted.is_empty() {
-        return Ok(newest);
+    let numbered: Vec<(i64, Op, String)> =
+        accepted.iter().zip(newest + 1..).map(|((op, org), seq)| (seq, op.clone(), org.clone())).collect();
+    insert_numbered(c, &numbered).await?;
+    Ok(newest + accepted.len() as i64)
+}
+
+/// Store ops under their numbers (seq, op, owner), and who owns what they created.
+pub async fn insert_numbered(
+    c: &impl tokio_postgres::GenericClient,
+    ops: &[(i64, Op, String)],
+) -> Result<()> {
+    if ops.is_empty() {
+        return Ok(());
     }
-    let seqs: Vec<i64> = (1..=accepted.len() as i64).map(|i| newest + i).collect();
-    let ids: Vec<String> = accepted.iter().map(|(op, _)| op.id.to_string()).collect();
-    let orgs: Vec<&str> = accepted.iter().map(|(_, org)| org.as_str()).collect();
-    let origins: Vec<&str> = accepted.iter().map(|(op, _)| op.origin.as_str()).collect();
-    let kinds: Vec<&str> = accepted.iter().map(|(op, _)| op.kind.name()).collect();
+    let seqs: Vec<i64> = ops.iter().map(|(seq, _, _)| *seq).collect();
+    let ids: Vec<String> = ops.iter().map(|(_, op, _)| op.id.to_string()).collect();
+    let orgs: Vec<&str> = ops.iter().map(|(_, _, org)| org.as_str()).collect();
+    let origins: Vec<&str> = ops.iter().map(|(_, op, _)| op.origin.as_str()).collect();
+    let kinds: Vec<&str> = ops.iter().map(|(_, op, _)| op.kind.name()).collect();
     let bodies: Vec<String> =
-        accepted.iter().map(|(op, _)| serde_json::to_string(op).expect("an op is plain data")).collect();
+        ops.iter().map(|(_, op, _)| serde_json::to_string(op).expect("an op is plain data")).collect();
     c.execute(
         "INSERT INTO ops (seq, op_id, org_id, origin, kind, body)
          SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])",
@@ -119,7 +130,7 @@ async fn insert(c: &Client, accepted: &[(Op, String)]) -> Result<i64> {
     .await
     .map_err(db)?;
     let (mut incidents, mut incident_orgs, mut records, mut record_orgs) = (vec![], vec![], vec![], vec![]);
-    for (op, org) in accepted.iter().filter(|(op, _)| op.action == crate::replication::Action::Create) {
+    for (_, op, org) in ops.iter().filter(|(_, op, _)| op.action == crate::replication::Action::Create) {
         if op.kind.org_scoped() {
             records.push(op.entity.to_string());
             record_orgs.push(org.as_str());
@@ -142,7 +153,7 @@ async fn insert(c: &Client, accepted: &[(Op, String)]) -> Result<i64> {
     )
     .await
     .map_err(db)?;
-    Ok(newest + accepted.len() as i64)
+    Ok(())
 }
 
 /// Ops after `cursor` that a client may see: of `org`'s incidents and records (every
@@ -190,6 +201,15 @@ pub async fn keep_checkpoints(mut c: Object, checkpoints: &[Checkpoint]) -> Resu
         return Ok(());
     }
     let tx = c.transaction().await.map_err(db)?;
+    keep_checkpoints_in(&tx, checkpoints).await?;
+    tx.commit().await.map_err(db)
+}
+
+/// [`keep_checkpoints`] inside the caller's transaction.
+pub async fn keep_checkpoints_in(
+    tx: &tokio_postgres::Transaction<'_>,
+    checkpoints: &[Checkpoint],
+) -> Result<()> {
     for cp in checkpoints {
         let body = serde_json::to_string(cp).expect("plain data");
         tx.execute(
@@ -203,7 +223,7 @@ pub async fn keep_checkpoints(mut c: Object, checkpoints: &[Checkpoint]) -> Resu
         .await
         .map_err(db)?;
     }
-    tx.commit().await.map_err(db)
+    Ok(())
 }
 
 /// The checkpoints whose heads are among these entries.

@@ -24,6 +24,7 @@
 
 mod accounts;
 mod door;
+mod migrate;
 mod schema;
 mod shares;
 mod sso;
@@ -195,15 +196,38 @@ impl PgServer {
         self.hold.store(ms, std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// After a restore with pg_restore: move the store's epoch on, so that replicas
+    /// that synced after the dump was taken start over (as `admin restore` does for a
+    /// SQLite store); what the store holds.
+    pub fn restored(&self) -> Result<super::Held> {
+        self.run(|mut c| async move {
+            let tx = c.transaction().await.map_err(db)?;
+            let epoch: i64 = tx
+                .query_one(
+                    "INSERT INTO meta (key, value) VALUES ('server_epoch', '1')
+                     ON CONFLICT (key) DO UPDATE SET value = (meta.value::bigint + 1)::text
+                     RETURNING value::bigint",
+                    &[],
+                )
+                .await
+                .map_err(db)?
+                .get(0);
+            let count =
+                async |sql: &str| -> Result<i64> { Ok(tx.query_one(sql, &[]).await.map_err(db)?.get(0)) };
+            let held = super::Held {
+                organisations: count("SELECT count(*) FROM orgs").await?,
+                accounts: count("SELECT count(*) FROM accounts").await?,
+                changes: count("SELECT count(*) FROM ops").await?,
+                epoch,
+            };
+            tx.commit().await.map_err(db)?;
+            Ok(held)
+        })
+    }
+
     /// The database's address, without its password.
     pub fn shown(&self) -> &str {
         &self.shown
-    }
-
-    /// Connections the pool has open, and of them how many are idle.
-    pub fn pool_status(&self) -> (usize, usize) {
-        let s = self.pool.status();
-        (s.size, s.available)
     }
 
     fn rt(&self) -> &tokio::runtime::Runtime {
@@ -371,6 +395,11 @@ impl ServerStore for PgServer {
             c.query_one("SELECT 1", &[]).await.map_err(db)?;
             Ok(())
         })
+    }
+
+    fn pool(&self) -> Option<(usize, usize)> {
+        let s = self.pool.status();
+        Some((s.size, s.available))
     }
 
     fn countersign(&self, who: &Principal, checkpoints: &[Checkpoint]) -> Result<Vec<Checkpoint>> {

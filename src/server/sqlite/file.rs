@@ -143,6 +143,29 @@ impl ServerFile {
     }
 }
 
+/// The ops a server file accepted after `seq` (at most `limit`), in order: each with
+/// its number and the organisation that owns its incident or record (what a move to
+/// PostgreSQL copies).
+pub fn ops_after(conn: &Connection, seq: i64, limit: usize) -> Result<Vec<(i64, Op, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT o.op_id, o.hlc, o.origin, o.author, o.device, o.entity, o.entity_id, o.incident_id, o.action,
+                o.payload, coalesce(io.org_id, ro.org_id, ''), o.seq
+         FROM oplog o
+         LEFT JOIN incident_orgs io ON io.incident_id = o.incident_id
+         LEFT JOIN record_orgs ro ON ro.entity_id = o.entity_id
+         WHERE o.seq > ?1 AND o.state = 1 ORDER BY o.seq LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![seq, crate::store::sql_limit(limit)], |r| {
+        Ok((r.get::<_, i64>(11)?, op_from_row(r)?, r.get::<_, String>(10)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (seq, op, org) = row?;
+        out.extend(op.map(|op| (seq, op, org)));
+    }
+    Ok(out)
+}
+
 /// The ops the oplog took after `seq`, in order, each with the organisation that owns
 /// its incident or record.
 fn owned_ops(tx: &Transaction<'_>, seq: i64) -> Result<Vec<(Op, String)>> {

@@ -95,6 +95,12 @@ impl Store {
     /// conflicts), independent of the order ops arrived in: two replicas with the same
     /// ops have the same digest.
     pub fn state_hash(&self) -> Result<String> {
+        Store::state_hash_of(&self.conn)
+    }
+
+    /// [`Store::state_hash`] of the replica on `conn` (a connection of its own, or a
+    /// read transaction of one).
+    pub fn state_hash_of(conn: &rusqlite::Connection) -> Result<String> {
         let mut hasher = Sha256::new();
         for t in &TABLES {
             let mut cols: Vec<&str> = vec!["id"];
@@ -105,7 +111,7 @@ impl Store {
             }
             cols.extend(t.columns.iter().copied());
             let sql = format!("SELECT {} FROM {} ORDER BY id", cols.join(", "), t.name);
-            let mut stmt = self.conn.prepare(&sql)?;
+            let mut stmt = conn.prepare(&sql)?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
                 for i in 0..cols.len() {
@@ -115,7 +121,7 @@ impl Store {
                 hasher.update([0x1e]);
             }
         }
-        let mut stmt = self.conn.prepare(
+        let mut stmt = conn.prepare(
             "SELECT entity_id, field, op_id, value FROM field_heads f
              WHERE (SELECT count(*) FROM field_heads g WHERE g.entity_id = f.entity_id AND g.field = f.field) > 1
              ORDER BY entity_id, field, op_id",
@@ -127,7 +133,7 @@ impl Store {
                 hasher.update([0x1f]);
             }
         }
-        let mut links = self.conn.prepare("SELECT task_id, entry_id FROM task_links ORDER BY 1, 2")?;
+        let mut links = conn.prepare("SELECT task_id, entry_id FROM task_links ORDER BY 1, 2")?;
         let mut rows = links.query([])?;
         while let Some(r) = rows.next()? {
             hasher.update(r.get::<_, String>(0)?.as_bytes());

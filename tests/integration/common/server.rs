@@ -83,6 +83,15 @@ impl Server {
         s
     }
 
+    /// A server on the PostgreSQL store `url` of `cluster`, listening on `listen`.
+    pub fn start_on(url: &str, cluster: std::sync::Arc<super::postgres::Cluster>, listen: &str) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("server.db");
+        let mut s = Server::start_with(&db, listen, &[], Some((url.to_string(), cluster)));
+        s._dir = Some(dir);
+        s
+    }
+
     /// Run SQL on the store: `sqlite` on the file, `postgres` on the database (their
     /// dialects differ); the first column of the first row, as text.
     pub fn sql(&self, sqlite: &str, postgres: &str) -> String {
