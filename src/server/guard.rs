@@ -93,15 +93,29 @@ impl Guard {
         Ok(Pass { keys })
     }
 
+    /// How the sign-in went, from its outcome: the server's own failure (its store
+    /// down, say) is no guess, and counts neither way.
+    pub fn settle<T>(&self, pass: Pass, outcome: &Result<T, super::ServerError>) {
+        match outcome {
+            Err(super::ServerError::Internal(_)) => self.done_as(pass, None),
+            other => self.done_as(pass, Some(other.is_ok())),
+        }
+    }
+
     /// How the sign-in went: a success clears the failures, a failure counts and,
     /// past the free ones, makes the next wait (1 s, 2 s, 4 s, … up to the longest).
     pub fn done(&self, pass: Pass, success: bool) {
+        self.done_as(pass, Some(success))
+    }
+
+    fn done_as(&self, pass: Pass, success: Option<bool>) {
         let now = Instant::now();
         let mut tries = self.tries.lock().unwrap_or_else(|e| e.into_inner());
         for (key, limits) in pass.keys {
             if let Some(t) = tries.get_mut(&key) {
                 t.under_way = t.under_way.saturating_sub(1);
                 t.last = now;
+                let Some(success) = success else { continue };
                 if success {
                     t.failures = 0;
                     t.not_before = now;

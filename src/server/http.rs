@@ -191,7 +191,8 @@ async fn login(
     drop(permit);
     // Only a sign-in that opened a session counts as a success: a right password with
     // a wrong key proof must not clear the count of wrong guesses.
-    served.serving.guard.done(pass, outcome.is_ok());
+    served.serving.guard.settle(pass, &outcome);
+    // The store's work off the async threads (a database may be a network away).
     let audit = |event: &str, org: Option<String>, detail: String| {
         let line = super::sso::Audited {
             account: Some(user.clone()),
@@ -199,20 +200,30 @@ async fn login(
             address: addr.map(|a| a.to_string()),
             ..super::sso::Audited::now(event, detail)
         };
-        if let Err(e) = served.store.audit(&line) {
-            tracing::warn!(error = %e, "cannot write the audit");
+        let store = served.store.clone();
+        async move {
+            if let Err(e) = blocking(move || store.audit(&line)).await {
+                tracing::warn!(error = %e, "cannot write the audit");
+            }
         }
     };
-    let (token, expires_at, who) = outcome.inspect_err(|e| {
-        tracing::warn!(user = %user, ?addr, error = %e, "login refused");
-        audit("refused", None, format!("password: {e}"));
-    })?;
+    let (token, expires_at, who) = match outcome {
+        Ok(signed) => signed,
+        Err(e) => {
+            tracing::warn!(user = %user, ?addr, error = %e, "login refused");
+            audit("refused", None, format!("password: {e}")).await;
+            return Err(e);
+        }
+    };
     tracing::info!(user = %who.name, org = %who.org, origin = %who.origin, "signed in");
-    audit("signed-in", Some(who.org.clone()), "password".into());
+    audit("signed-in", Some(who.org.clone()), "password".into()).await;
+    let store = served.store.clone();
+    let (origin, org) = (who.origin.clone(), who.org.clone());
+    let (epoch, certificate) = blocking(move || Ok((store.epoch()?, store.certify(&origin, &org)))).await?;
     let reply = LoginResponse {
-        epoch: served.store.epoch()?,
+        epoch,
         server_key: served.store.public_key(),
-        certificate: served.store.certify(&who.origin, &who.org),
+        certificate,
         token,
         user: who.name,
         org: who.org,

@@ -146,6 +146,16 @@ pub trait ServerStore: Send + Sync + 'static {
     fn pool(&self) -> Option<(usize, usize)> {
         None
     }
+    /// Get ready to serve (the PostgreSQL store builds its copy of the records), so
+    /// that the first push does not wait for it.
+    fn warm_up(&self) -> Result<()> {
+        Ok(())
+    }
+    /// Call `wake` whenever another server on the same store has stored ops (its long
+    /// polls wake as for this server's own). A store only one server uses never does.
+    fn on_stored_elsewhere(&self, wake: std::sync::Arc<dyn Fn() + Send + Sync>) {
+        let _ = wake;
+    }
     /// Check a replica's checkpoints against the store, countersign and keep those
     /// that hold; the countersigned ones.
     fn countersign(&self, who: &Principal, checkpoints: &[Checkpoint]) -> Result<Vec<Checkpoint>>;
@@ -248,14 +258,21 @@ impl Serving {
         store: std::sync::Arc<dyn ServerStore>,
         sso: Option<sso::Sso>,
     ) -> std::sync::Arc<Serving> {
-        std::sync::Arc::new(Serving {
+        let serving = std::sync::Arc::new(Serving {
             store,
             stored: tokio::sync::Notify::new(),
             guard: Default::default(),
             sso,
             metrics: Default::default(),
             closing: tokio::sync::watch::channel(false).0,
-        })
+        });
+        let weak = std::sync::Arc::downgrade(&serving);
+        serving.store.on_stored_elsewhere(std::sync::Arc::new(move || {
+            if let Some(serving) = weak.upgrade() {
+                serving.stored.notify_waiters();
+            }
+        }));
+        serving
     }
 
     /// Stop: long polls answer now, and connections close once idle.

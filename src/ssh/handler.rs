@@ -102,7 +102,7 @@ impl Conn {
         let (store, u, p) = (self.ctx.serving.store.clone(), user.to_string(), password.to_string());
         let outcome = Offload::Blocking.run(move || store.check_password(&u, &p)).await;
         drop(permit);
-        guard.done(pass, outcome.is_ok());
+        guard.settle(pass, &outcome);
         match outcome {
             Ok(who) => self.accept(who, "keyboard-interactive (password)"),
             Err(e) => {

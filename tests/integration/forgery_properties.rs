@@ -150,7 +150,8 @@ macro_rules! on_both_stores {
 
 on_both_stores!(
     forged_ops_never_cross_and_each_organisation_converges,
-    pushes_that_arrive_together_share_one_commit
+    pushes_that_arrive_together_share_one_commit,
+    a_crafted_push_fails_only_itself_when_pushes_share_a_commit,
 );
 
 fn run(kept: Kept, cluster: Option<&Cluster>, steps: &[Step]) -> Result<(), TestCaseError> {
@@ -388,4 +389,66 @@ impl Drop for Holder {
             }
         }
     }
+}
+
+/// Pushes taken together in one transaction: one crafted to make the store stumble
+/// (a replica named with a NUL, which PostgreSQL's text cannot hold, vouched for by a
+/// made-up signature) is refused, and the honest push beside it is stored.
+fn a_crafted_push_fails_only_itself_when_pushes_share_a_commit(kept: Kept) {
+    let dir = scratch();
+    let cluster = cluster(kept);
+    let server = open(kept, dir.path(), cluster.as_ref());
+    server.add_org("A").unwrap();
+    server.add_user("kari", "A", &[Role::Kriseledelse], false, PASSWORD).unwrap();
+    server.add_user("ola", "A", &[Role::Kriseledelse], false, PASSWORD).unwrap();
+    let mut replicas: Vec<Replica> = ["kari", "ola"]
+        .iter()
+        .map(|name| {
+            let mut session =
+                Session::open(&dir.path().join(format!("{name}.db")), name, vec!["flom".into()]).unwrap();
+            let who = sign_in(server.as_ref(), &session, name);
+            session.signed_in("http://test", name, &who.roles.clone()).unwrap();
+            Replica { session, who, org: "A" }
+        })
+        .collect();
+    replicas[0]
+        .session
+        .create_incident(NewIncident {
+            title: "Flom i Lågen".into(),
+            kind: "flom".into(),
+            severity: Severity::DEFAULT,
+            exercise: false,
+        })
+        .unwrap();
+    let (honest_who, honest) = push_request(&replicas[0]);
+    let (_, mut crafty) = push_request(&replicas[0]);
+    for op in crafty.push.iter_mut() {
+        op.id = Uuid::now_v7();
+        op.origin = "x\u{0}y".into();
+        op.sig = "c2ln".into();
+    }
+    let crafty_who = replicas[1].who.clone();
+    wire::fill_in(&mut crafty, &crafty_who.name, &crafty_who.device, &crafty_who.origin);
+    let holder = Holder::take(kept, &dir.path().join("server.db"), cluster.as_ref());
+    let threads: Vec<_> = [(crafty_who, crafty), (honest_who, honest)]
+        .into_iter()
+        .map(|(who, req)| {
+            let server = server.clone();
+            let n = req.push.len();
+            let t = std::thread::spawn(move || (n, round(server.as_ref(), &who, req)));
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            t
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    drop(holder);
+    let mut outcomes = threads.into_iter().map(|t| t.join().unwrap());
+    let (n, crafty) = outcomes.next().unwrap();
+    let crafty = crafty.expect("the crafted push gets an answer, not an error").0;
+    assert_eq!(crafty.response.refused.len(), n, "every crafted op refused");
+    let (n, honest) = outcomes.next().unwrap();
+    let honest = honest.expect("the honest push beside it is not failed by it").0;
+    assert_eq!(honest.accepted, n, "{:?}", honest.response.refused);
+    sync(server.as_ref(), &mut replicas[1]);
+    assert_eq!(replicas[1].session.incidents().unwrap().len(), 1);
 }

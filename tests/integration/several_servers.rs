@@ -139,3 +139,61 @@ fn a_session_opened_on_one_server_works_on_another_until_it_ends() {
     first.logout(&renewed).unwrap();
     assert!(second.authenticate(&renewed).is_err(), "signed out on one, out on both");
 }
+
+/// A long poll on one server wakes when another server stores ops (PostgreSQL's
+/// notifications), instead of waiting out its time: a colleague's entry reaches a
+/// live screen at once whichever server took it.
+#[test]
+fn a_long_poll_on_one_server_wakes_when_another_stores() {
+    use sitroom::server::{round_or_wait, Offload, Serving};
+    let cluster = Cluster::start();
+    let url = cluster.database();
+    let dir = scratch();
+    let first = Arc::new(PgServer::open(&url, &dir.path().join("first")).unwrap());
+    let second = Arc::new(PgServer::open(&url, &dir.path().join("second")).unwrap());
+    first.add_org("A").unwrap();
+    first.add_user("kari", "A", &[Role::Kriseledelse], false, PASSWORD).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (serving_first, serving_second) =
+        rt.block_on(async { (Serving::new(first.clone()), Serving::new(second.clone())) });
+    let mut writer = replica(first.as_ref(), dir.path(), "writer");
+    let mut watcher = replica(second.as_ref(), dir.path(), "watcher");
+    writer
+        .session
+        .create_incident(NewIncident {
+            title: "Ekstremværet Hans".into(),
+            kind: "flom".into(),
+            severity: Severity::DEFAULT,
+            exercise: false,
+        })
+        .unwrap();
+    sync(first.as_ref(), &mut writer);
+    sync(second.as_ref(), &mut watcher);
+    // The watcher's long poll on the second server, for as long as a poll may wait.
+    let cursor = watcher.session.store.sync_cursor().unwrap();
+    let who = watcher.who.clone();
+    let mut req = sitroom::sync::wire::SyncRequest {
+        version: sitroom::sync::wire::VERSION,
+        cursor,
+        origin: String::new(),
+        push: vec![],
+        wait_ms: sitroom::sync::wire::MAX_WAIT_MS,
+        checkpoints: vec![],
+    };
+    sitroom::sync::wire::fill_in(&mut req, &who.name, &who.device, &who.origin);
+    let started = Instant::now();
+    let poll = rt.spawn(round_or_wait(serving_second.clone(), who, req, Offload::Blocking));
+    std::thread::sleep(Duration::from_millis(500));
+    let inc = writer.session.incident(1).unwrap();
+    writer.session.add_entry(&inc, EntryInput::now("Gudbrandsdalslågen går over sine bredder")).unwrap();
+    let (who, req) = crate::common::inproc::push_request(&writer);
+    let stored = rt.block_on(round_or_wait(serving_first.clone(), who, req, Offload::Blocking)).unwrap();
+    assert_eq!(stored.accepted, 1);
+    let answered = rt.block_on(poll).unwrap().unwrap();
+    let waited = started.elapsed();
+    assert_eq!(answered.response.pull.len(), 1, "the poll brought the entry");
+    assert!(
+        waited < Duration::from_millis(sitroom::sync::wire::MAX_WAIT_MS as u64 / 2),
+        "the poll woke when the other server stored, not at the end of its wait: {waited:?}"
+    );
+}

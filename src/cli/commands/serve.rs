@@ -272,6 +272,7 @@ pub fn run(settings: &Settings, args: ServeArgs) -> Ran {
         None => settings.db.clone(),
     };
     let store: Arc<dyn ServerStore> = any_server_store(&db, postgres)?;
+    store.warm_up()?;
     let listen = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => server::Listen::Tls { cert: cert.clone(), key: key.clone() },
         (None, None) => server::Listen::Plain,

@@ -39,6 +39,12 @@ pub fn principal(r: &Row) -> Principal {
     }
 }
 
+/// Text PostgreSQL can hold (no NUL): what a crafted request names otherwise is no
+/// one, as it is in the SQLite store, instead of an error.
+pub fn storable(s: &str) -> bool {
+    !s.contains('\0')
+}
+
 fn no_account(name: &str) -> ServerError {
     ServerError::NotFound(format!("there is no account '{name}'"))
 }
@@ -149,6 +155,9 @@ pub async fn accounts(c: &Client) -> Result<Vec<(Principal, bool)>> {
 
 /// The account with its password hash and whether it is disabled.
 pub async fn with_password(c: &Client, name: &str) -> Result<Option<(Principal, String, bool)>> {
+    if !storable(name) {
+        return Ok(None);
+    }
     let row = c
         .query_opt(
             &format!(
@@ -164,6 +173,9 @@ pub async fn with_password(c: &Client, name: &str) -> Result<Option<(Principal, 
 
 /// The account as it may sign in now (not disabled, not cut off by its provider).
 pub async fn may_sign_in(c: &Client, name: &str) -> Result<Option<Principal>> {
+    if !storable(name) {
+        return Ok(None);
+    }
     let row = c
         .query_opt(
             &format!(
@@ -306,6 +318,9 @@ pub async fn caught_up(c: &Client, hash: &str) -> Result<()> {
 
 /// A replica's registered key, and whether `account` has signed in there.
 pub async fn replica_key(c: &Client, origin: &str, account: &str) -> Result<Option<(String, bool)>> {
+    if !storable(origin) || !storable(account) {
+        return Ok(None);
+    }
     let row = c
         .query_opt(
             "SELECT r.key, EXISTS (SELECT 1 FROM replica_accounts a WHERE a.origin = r.origin AND a.account = $2)
@@ -317,15 +332,32 @@ pub async fn replica_key(c: &Client, origin: &str, account: &str) -> Result<Opti
     Ok(row.map(|r| (r.get(0), r.get(1))))
 }
 
-/// The name of the organisation that owns an incident, if the server knows it.
-pub async fn incident_org_name(c: &Client, incident: uuid::Uuid) -> Result<Option<String>> {
-    Ok(c.query_opt(
-        "SELECT o.name FROM incident_orgs io JOIN orgs o ON o.id = io.org_id WHERE io.incident_id = $1",
-        &[&incident.to_string()],
-    )
-    .await
-    .map_err(db)?
-    .map(|r| r.get(0)))
+/// The registered keys of these replicas (those that have one), for checkpoints
+/// `account` sends: one look for many.
+pub async fn replica_keys(
+    c: &Client,
+    origins: &[String],
+) -> Result<std::collections::HashMap<String, String>> {
+    let origins: Vec<&str> = origins.iter().map(String::as_str).filter(|o| storable(o)).collect();
+    let rows =
+        c.query("SELECT origin, key FROM replicas WHERE origin = ANY($1)", &[&origins]).await.map_err(db)?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// The names of the organisations that own these incidents (those the server knows).
+pub async fn incident_org_names(
+    c: &Client,
+    incidents: &[String],
+) -> Result<std::collections::HashMap<String, String>> {
+    let rows = c
+        .query(
+            "SELECT io.incident_id, o.name FROM incident_orgs io JOIN orgs o ON o.id = io.org_id
+             WHERE io.incident_id = ANY($1)",
+            &[&incidents],
+        )
+        .await
+        .map_err(db)?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
 pub async fn add_ssh_key(

@@ -28,7 +28,8 @@ pub struct Copy {
 
 impl Copy {
     pub fn new(scratch: &Path) -> Result<Copy> {
-        let dir = scratch.join(format!("sitroom-copy-{}", uuid::Uuid::now_v7()));
+        clear_stale(scratch);
+        let dir = scratch.join(format!("sitroom-copy-{}-{}", std::process::id(), uuid::Uuid::now_v7()));
         let made = {
             let mut b = std::fs::DirBuilder::new();
             b.recursive(true);
@@ -74,6 +75,24 @@ impl Copy {
         Ok(())
     }
 }
+
+/// Remove the copies of processes that are gone (killed before they could remove
+/// their own): named `sitroom-copy-PID-…`, with no process PID (as /proc tells).
+#[cfg(target_os = "linux")]
+fn clear_stale(scratch: &Path) {
+    let Ok(entries) = std::fs::read_dir(scratch) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix("sitroom-copy-")) else { continue };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else { continue };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn clear_stale(_: &Path) {}
 
 impl Drop for Copy {
     fn drop(&mut self) {
@@ -124,7 +143,8 @@ pub async fn insert_numbered(
         ops.iter().map(|(_, op, _)| serde_json::to_string(op).expect("an op is plain data")).collect();
     c.execute(
         "INSERT INTO ops (seq, op_id, org_id, origin, kind, body)
-         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])",
+         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+         ON CONFLICT (op_id) DO NOTHING",
         &[&seqs, &ids, &orgs, &origins, &kinds, &bodies],
     )
     .await
@@ -233,21 +253,21 @@ pub async fn checkpoints_at(c: &Client, entries: &[String]) -> Result<Vec<Checkp
     Ok(rows.iter().filter_map(|r| serde_json::from_str(r.get::<_, &str>(0)).ok()).collect())
 }
 
-/// The judge's look-ups, on the push's own connection (inside its transaction).
+/// The judge's look-ups, on connections of their own: one that fails (whatever a
+/// crafted op names) fails only its own push, never the transaction that numbers
+/// everyone's. What they read no push changes.
 struct Looking<'s> {
     server: &'s PgServer,
-    client: Arc<Object>,
 }
 
 impl Directory for Looking<'_> {
     fn replica_key(&mut self, origin: &str, account: &str) -> Result<Option<(String, bool)>> {
-        let (c, origin, account) = (self.client.clone(), origin.to_string(), account.to_string());
-        self.server.block(async move { accounts::replica_key(&c, &origin, &account).await })
+        crate::server::ServerStore::replica_key(self.server, origin, account)
     }
 
     fn account(&mut self, name: &str) -> Result<Option<Principal>> {
-        let (c, name) = (self.client.clone(), name.to_string());
-        let found = self.server.block(async move { accounts::with_password(&c, &name).await })?;
+        let name = name.to_string();
+        let found = self.server.run(move |c| async move { accounts::with_password(&c, &name).await })?;
         Ok(found.map(|(who, _, _)| who))
     }
 }
@@ -256,13 +276,19 @@ impl PgServer {
     /// The copy, caught up with every op the database has now.
     pub(super) fn caught_up_copy(&self) -> Result<MutexGuard<'_, Copy>> {
         let mut copy = self.copy.lock().unwrap_or_else(|e| e.into_inner());
+        self.catch_up(&mut copy)?;
+        Ok(copy)
+    }
+
+    /// Bring the copy up to what the database has now, a page at a time.
+    fn catch_up(&self, copy: &mut Copy) -> Result<()> {
         loop {
             let after = copy.seq;
             let ops = self.run(move |c| async move { ops_after(&c, after, PAGE).await })?;
             let more = ops.len() as i64 == PAGE;
             copy.take(ops)?;
             if !more {
-                return Ok(copy);
+                return Ok(());
             }
         }
     }
@@ -281,14 +307,11 @@ impl PgServer {
             Ok(c) => Arc::new(c),
             Err(e) => return batch.iter().map(|_| Err(e.clone_message())).collect(),
         };
+        let mut in_flight = InFlight { client: Some(client), done: false };
+        let client = in_flight.client.clone().expect("just put there");
         let outcomes = self.take_on(copy, batch, &client);
-        // A connection whose transaction failed part way is closed, never handed out
-        // again in the middle of it.
-        if outcomes.iter().any(|o| matches!(o, Err(ServerError::Internal(_)))) {
-            if let Ok(object) = Arc::try_unwrap(client) {
-                drop(Object::take(object));
-            }
-        }
+        drop(client);
+        in_flight.done = !outcomes.iter().any(|o| matches!(o, Err(ServerError::Internal(_))));
         outcomes
     }
 
@@ -311,9 +334,10 @@ impl PgServer {
         if let Err(e) = known {
             return batch.iter().map(|_| Err(e.clone_message())).collect();
         }
-        let mut looking = Looking { server: self, client: client.clone() };
+        let mut looking = Looking { server: self };
         let pushers = pushing::pushers(&mut looking, batch);
         let mut numbered = None;
+        let me = self.me.clone();
         let hold = match self.hold.load(std::sync::atomic::Ordering::Relaxed) {
             0 => None,
             ms => Some(std::time::Duration::from_millis(ms)),
@@ -326,6 +350,12 @@ impl PgServer {
                         let last = insert(&c, &accepted).await?;
                         if let Some(hold) = hold.filter(|_| !accepted.is_empty()) {
                             tokio::time::sleep(hold).await;
+                        }
+                        if !accepted.is_empty() {
+                            // Delivered at commit: the other servers' long polls wake.
+                            c.execute("SELECT pg_notify($1, $2)", &[&super::STORED, &me])
+                                .await
+                                .map_err(db)?;
                         }
                         c.batch_execute("COMMIT").await.map_err(db)?;
                         Ok(last)
@@ -343,6 +373,25 @@ impl PgServer {
             copy.seq = last;
         }
         outcomes
+    }
+}
+
+/// The push's connection while its transaction is open: unless it ends well, the
+/// connection is closed instead of going back to the pool in the middle of the
+/// transaction, holding the numbering lock (a failure part way, or a panic).
+struct InFlight {
+    client: Option<Arc<Object>>,
+    done: bool,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        if let Some(Ok(object)) = self.client.take().map(Arc::try_unwrap) {
+            drop(Object::take(object));
+        }
     }
 }
 

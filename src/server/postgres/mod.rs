@@ -42,6 +42,10 @@ use uuid::Uuid;
 /// The transaction-scoped advisory lock under which ops are numbered.
 pub const NUMBERING: i64 = 7_412_001;
 
+/// The channel a server notifies when it has stored ops (its id the payload), so that
+/// the other servers' long polls wake.
+const STORED: &str = "sitroom_stored";
+
 pub struct PgServer {
     /// Where the database work runs (taken on drop: a runtime must not be dropped
     /// inside another one's task).
@@ -58,6 +62,12 @@ pub struct PgServer {
     /// the numbering lock (`SITROOM_TEST_HOLD_NUMBERING_MS`, or [`PgServer::hold_numbering`]),
     /// so that a test can make a later push and a pull come in between.
     hold: std::sync::atomic::AtomicU64,
+    /// How to reach the database outside the pool (the listener for other servers'
+    /// pushes).
+    config: tokio_postgres::Config,
+    tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
+    /// This process among the servers (what its own notifications carry).
+    me: String,
 }
 
 /// A database error as the server reports it (never with the password).
@@ -137,9 +147,20 @@ impl PgServer {
     /// Connect to the database at `url`, bring its tables up to date and build this
     /// process's copy of the records from its ops (in a new folder under `scratch`).
     pub fn open(url: &str, scratch: &std::path::Path) -> Result<PgServer> {
-        let config: tokio_postgres::Config = url.parse().map_err(|e| {
+        let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
             ServerError::BadRequest(format!("the store address is not a PostgreSQL URL: {e}"))
         })?;
+        // A server that stops answering while it holds the numbering lock (frozen, cut
+        // off) must not stop every other server's pushes for long: PostgreSQL ends a
+        // session idle in a transaction, and a wait for a lock ends in an error the
+        // client retries. (The URL's own options come first; these are added.)
+        let options = format!(
+            "{} -c idle_in_transaction_session_timeout=30s -c lock_timeout=20s",
+            config.get_options().unwrap_or("")
+        );
+        config.options(options.trim());
+        config.keepalives_idle(std::time::Duration::from_secs(30));
+        config.connect_timeout(std::time::Duration::from_secs(5));
         let shown = shown(&config);
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -149,9 +170,12 @@ impl PgServer {
             .map_err(|e| ServerError::Internal(e.to_string()))?;
         let manager_config =
             deadpool_postgres::ManagerConfig { recycling_method: deadpool_postgres::RecyclingMethod::Fast };
-        let manager = match tls(&config)? {
-            None => deadpool_postgres::Manager::from_config(config, tokio_postgres::NoTls, manager_config),
-            Some(tls) => deadpool_postgres::Manager::from_config(config, tls, manager_config),
+        let tls = tls(&config)?;
+        let manager = match tls.clone() {
+            None => {
+                deadpool_postgres::Manager::from_config(config.clone(), tokio_postgres::NoTls, manager_config)
+            }
+            Some(tls) => deadpool_postgres::Manager::from_config(config.clone(), tls, manager_config),
         };
         let pool = Pool::builder(manager)
             .max_size(16)
@@ -175,6 +199,9 @@ impl PgServer {
                 .ok_or_else(|| ServerError::Internal("cannot make an SSH host key".into()))?,
             shown: shown.clone(),
             hold: hold.into(),
+            config,
+            tls,
+            me: uuid::Uuid::now_v7().to_string(),
         };
         server
             .run(|mut c| async move { schema::run(&mut c).await })
@@ -186,7 +213,6 @@ impl PgServer {
         let kept = server.meta_or_insert("ssh_host_key", &crate::server::ssh_keys::new_host_key())?;
         server.ssh_host = crate::server::ssh_keys::host_key(&kept)
             .ok_or_else(|| ServerError::Internal("the server's SSH host key is damaged".into()))?;
-        drop(server.caught_up_copy()?);
         Ok(server)
     }
 
@@ -273,6 +299,43 @@ impl PgServer {
             Ok(c.query_one("SELECT value FROM meta WHERE key = $1", &[&key]).await.map_err(db)?.get(0))
         })
     }
+}
+
+/// Listen on [`STORED`] until the connection ends, waking the long polls at every
+/// other server's notification.
+async fn listen<T>(
+    config: &tokio_postgres::Config,
+    tls: T,
+    me: &str,
+    wake: &std::sync::Arc<dyn Fn() + Send + Sync>,
+) -> Result<()>
+where
+    T: tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket>,
+    T::Stream: Send + 'static,
+{
+    let (client, mut connection) = config.connect(tls).await.map_err(db)?;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let driving = tokio::spawn(async move {
+        while let Some(message) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+            match message {
+                Ok(tokio_postgres::AsyncMessage::Notification(n)) => {
+                    if tx.send(n.payload().to_string()).is_err() {
+                        break;
+                    }
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+    });
+    client.batch_execute(&format!("LISTEN {STORED}")).await.map_err(db)?;
+    while let Some(from) = rx.recv().await {
+        if from != me {
+            wake();
+        }
+    }
+    driving.abort();
+    Err(ServerError::Internal("the listening connection ended".into()))
 }
 
 impl Drop for PgServer {
@@ -397,6 +460,29 @@ impl ServerStore for PgServer {
         })
     }
 
+    fn warm_up(&self) -> Result<()> {
+        drop(self.caught_up_copy()?);
+        Ok(())
+    }
+
+    fn on_stored_elsewhere(&self, wake: std::sync::Arc<dyn Fn() + Send + Sync>) {
+        let (config, tls, me) = (self.config.clone(), self.tls.clone(), self.me.clone());
+        self.rt().spawn(async move {
+            loop {
+                let ended = match tls.clone() {
+                    None => listen(&config, tokio_postgres::NoTls, &me, &wake).await,
+                    Some(tls) => listen(&config, tls, &me, &wake).await,
+                };
+                if let Err(e) = ended {
+                    tracing::warn!(error = %e, "listening for other servers' ops: trying again in a second");
+                }
+                // Something may have been stored while no one listened.
+                wake();
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        });
+    }
+
     fn pool(&self) -> Option<(usize, usize)> {
         let s = self.pool.status();
         Some((s.size, s.available))
@@ -408,20 +494,34 @@ impl ServerStore for PgServer {
         if checkpoints.is_empty() {
             return Ok(Vec::new());
         }
+        let checkpoints = &checkpoints[..checkpoints.len().min(1000)];
+        // What the database says, in two looks for them all, before the copy is taken:
+        // a push may be waiting for it.
+        let origins: Vec<String> = checkpoints.iter().map(|cp| cp.origin.clone()).collect();
+        let incidents: Vec<String> = checkpoints.iter().map(|cp| cp.incident.to_string()).collect();
+        let (keys, orgs) = self.run(move |c| async move {
+            Ok((
+                accounts::replica_keys(&c, &origins).await?,
+                accounts::incident_org_names(&c, &incidents).await?,
+            ))
+        })?;
         let copy = self.caught_up_copy()?;
+        let positions = checkpoints
+            .iter()
+            .map(|cp| copy.file.chain_position(cp.entry))
+            .collect::<crate::store::Result<Vec<_>>>()?;
+        drop(copy);
         let mut signed = Vec::new();
-        for cp in checkpoints.iter().take(1000) {
-            let registered = self.replica_key(&cp.origin, &who.name)?.map(|(k, _)| k);
-            let position = copy.file.chain_position(cp.entry)?;
+        for (cp, position) in checkpoints.iter().zip(positions) {
+            let registered = keys.get(&cp.origin).cloned();
             let held = super::rules::checkpoint_holds(who, cp, registered, position, |incident| {
-                self.run(move |c| async move { accounts::incident_org_name(&c, incident).await })
+                Ok(orgs.get(&incident.to_string()).cloned())
             })?;
             if let Some(mut cp) = held {
                 cp.server_sig = self.key.sign(&cp.countersigned_message());
                 signed.push(cp);
             }
         }
-        drop(copy);
         let kept = signed.clone();
         self.run(move |c| async move { door::keep_checkpoints(c, &kept).await })?;
         Ok(signed)
