@@ -8,11 +8,18 @@
 //! - the server under 1,000 simulated clients doing idle rounds (p50/p99), and under
 //!   a sustained stream of log entries.
 //!
+//! - on PostgreSQL with two servers: sustained writing from 50 writers, a pull of
+//!   1,000 new ops, and 10,000 idle clients.
+//!
 //! `cargo bench --bench sync` runs it all (release build); `SITROOM_BENCH_ONLY=bytes|
-//! partition|load|radio` one part. Under `cargo test --all-targets` it runs a small
+//! partition|load|postgres|radio` one part. Under `cargo test --all-targets` it runs a small
 //! smoke pass.
 
 mod common;
+
+#[path = "../tests/integration/common/postgres.rs"]
+#[allow(dead_code)] // the tests use all of it, this bench a part
+mod postgres;
 
 #[path = "../tests/integration/common/link.rs"]
 #[allow(dead_code)] // the tests use all of it, this bench a part
@@ -45,7 +52,12 @@ fn serve(dir: &Path) -> Served {
     let store = SqliteServer::open(&db).unwrap();
     store.add_org(ORG).unwrap();
     store.add_user("kari", ORG, &[Role::Kriseledelse], false, PASSWORD).unwrap();
-    let store: Arc<dyn ServerStore> = Arc::new(store);
+    serve_store(Arc::new(store), db)
+}
+
+/// A server on `store`, on its own runtime of two threads (as a server process of its
+/// own would have).
+fn serve_store(store: Arc<dyn ServerStore>, db: PathBuf) -> Served {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let addr = listener.local_addr().unwrap().to_string();
@@ -63,6 +75,15 @@ fn serve(dir: &Path) -> Served {
     Served { addr, db, _rt: rt }
 }
 
+/// What a replica writes: the ten staff-meeting lines over and over with a counter
+/// (what these figures were first made with), or varied text (the source documents'
+/// sentences and the meeting lines by turns).
+#[derive(Clone, Copy, PartialEq)]
+enum Text {
+    Meeting,
+    Varied,
+}
+
 /// A signed-in replica at `url` with the incident (made by the first one).
 struct Replica {
     session: Session,
@@ -70,6 +91,7 @@ struct Replica {
     login: Login,
     db: PathBuf,
     written: usize,
+    text: Text,
 }
 
 fn replica(dir: &Path, name: &str, url: &str, rt: &tokio::runtime::Runtime) -> Replica {
@@ -90,7 +112,7 @@ fn replica(dir: &Path, name: &str, url: &str, rt: &tokio::runtime::Runtime) -> R
         device: session.device.clone(),
         expires_at: a.expires_at,
     };
-    Replica { session, incident: None, login, db, written: 0 }
+    Replica { session, incident: None, login, db, written: 0, text: Text::Varied }
 }
 
 impl Replica {
@@ -113,14 +135,19 @@ impl Replica {
         self.incident.clone().unwrap()
     }
 
-    /// `n` entries of varied staff-meeting text (compression flatters repetition).
+    /// `n` entries of the replica's kind of text (compression flatters repetition).
     fn write(&mut self, n: usize) {
         let i = self.incident();
         for _ in 0..n {
             let k = self.written;
             self.written += 1;
-            let line = common::MEETING[k % common::MEETING.len()];
-            let text = format!("{line} (melding {k}, runde {})", k / common::MEETING.len());
+            let text = match self.text {
+                Text::Meeting => {
+                    let line = common::MEETING[k % common::MEETING.len()];
+                    format!("{line} (melding {k}, runde {})", k / common::MEETING.len())
+                }
+                Text::Varied => common::varied(k),
+            };
             self.session.add_entry(&i, EntryInput::now(text)).unwrap();
         }
     }
@@ -160,15 +187,26 @@ fn ms(d: Duration) -> String {
 }
 
 fn bytes(full: bool) {
+    for text in [Text::Varied, Text::Meeting] {
+        bytes_of(full, text);
+    }
+}
+
+fn bytes_of(full: bool, text: Text) {
     let dir = tempfile::tempdir().unwrap();
     let srv = serve(dir.path());
     let link = Link::start(&srv.addr, Shape::clear());
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let mut a = replica(dir.path(), "a", &link.url(), &rt);
+    a.text = text;
     let c = Client::new(&link.url()).unwrap();
     a.write(1);
     sync(&mut a, &c, &rt); // warm: the connection stays open from here on
-    println!("bytes on the wire (request + response, HTTP headers included):");
+    let which = match text {
+        Text::Varied => "varied text: the source documents' sentences and the staff-meeting lines",
+        Text::Meeting => "the ten staff-meeting lines over and over, with a counter",
+    };
+    println!("bytes on the wire (request + response, HTTP headers included), {which}:");
     for n in if full { vec![1, 10, 100, 500] } else { vec![1, 10] } {
         a.write(n);
         link.reset_bytes();
@@ -198,7 +236,9 @@ fn bytes(full: bool) {
         wire::encode(&answer).len()
     );
     println!("  connections opened: {}", link.connections());
-    signatures(&mut a, &c, &link, &rt, full);
+    if text == Text::Varied {
+        signatures(&mut a, &c, &link, &rt, full);
+    }
 }
 
 /// What signed history costs on the wire: a push of one entry with a checkpoint due
@@ -443,6 +483,196 @@ fn load(full: bool) {
     );
 }
 
+/// PostgreSQL: a throwaway cluster, two servers on it (each with its own runtime, pool
+/// and copy of the records, in this process beside the load generator: all on the
+/// machine's two cores), clients spread over both.
+fn on_postgres(full: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = postgres::Cluster::start();
+    let url = cluster.database();
+    let stores: Vec<Arc<sitroom::server::PgServer>> = (0..2)
+        .map(|i| Arc::new(sitroom::server::PgServer::open(&url, &dir.path().join(format!("s{i}"))).unwrap()))
+        .collect();
+    stores[0].add_org(ORG).unwrap();
+    stores[0].add_user("kari", ORG, &[Role::Kriseledelse], false, PASSWORD).unwrap();
+    let servers: Vec<Served> = stores
+        .iter()
+        .map(|s| {
+            s.warm_up().unwrap();
+            serve_store(s.clone(), PathBuf::new())
+        })
+        .collect();
+    let urls: Vec<String> = servers.iter().map(|s| format!("http://{}", s.addr)).collect();
+
+    // Sustained writing: writers spread over both servers, each on its own thread and
+    // connection, writing 10 entries and pushing them in one round as fast as they
+    // can, and applying what the others wrote, as a real replica does.
+    let cur = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let n_writers = if full { 50 } else { 4 };
+    let per_writer = if full { 400 } else { 20 };
+    let mut writers: Vec<Replica> =
+        (0..n_writers).map(|i| replica(dir.path(), &format!("w{i}"), &urls[i % 2], &cur)).collect();
+    writers[0].write(1);
+    for (i, w) in writers.iter_mut().enumerate() {
+        let c = Client::new(&urls[i % 2]).unwrap();
+        sync(w, &c, &cur);
+        w.incident();
+    }
+    let count = |url: &str| -> i64 {
+        cluster
+            .psql(
+                url.rsplit('/').next().unwrap().split('?').next().unwrap(),
+                "SELECT count(*) FROM ops WHERE kind = 'log_entry'",
+            )
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let before = count(&url);
+    let start = Instant::now();
+    let threads: Vec<_> = writers
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut w)| {
+            let url = urls[i % 2].clone();
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let c = Client::new(&url).unwrap();
+                let origin = w.session.store.device_id().unwrap();
+                let mut lat = Vec::new();
+                for _ in 0..per_writer / 10 {
+                    w.write(10);
+                    let push = w.session.store.ops_to_push(10).unwrap();
+                    let req = SyncRequest {
+                        version: wire::VERSION,
+                        cursor: w.session.store.sync_cursor().unwrap(),
+                        origin: origin.clone(),
+                        push,
+                        wait_ms: 0,
+                        checkpoints: vec![],
+                    };
+                    let t = Instant::now();
+                    let a = rt.block_on(c.round(&w.login.token, &req)).unwrap();
+                    lat.push(t.elapsed());
+                    let ids: Vec<_> = req.push.iter().map(|o| o.id).collect();
+                    w.session.store.mark_pushed(&ids, &a.refused).unwrap();
+                    client::take(&mut w.session.store, &a).unwrap();
+                }
+                lat
+            })
+        })
+        .collect();
+    let mut lat: Vec<Duration> = threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
+    let took = start.elapsed();
+    let added = count(&url) - before;
+    lat.sort();
+    println!(
+        "postgres, two servers: {added} entries from {n_writers} concurrent writers, 10 a round, in {}: {:.0} entries/s accepted (rounds p50 {} / p99 {})",
+        ms(took),
+        added as f64 / took.as_secs_f64(),
+        ms(pct(&lat, 0.5)),
+        ms(pct(&lat, 0.99))
+    );
+
+    // One client pulls 1,000 new ops (what a laptop back from a meeting fetches).
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let reader = replica(dir.path(), "reader", &urls[1], &cur);
+    let c = Client::new(&urls[1]).unwrap();
+    let newest: i64 = cluster
+        .psql(url.rsplit('/').next().unwrap().split('?').next().unwrap(), "SELECT max(seq) FROM ops")
+        .trim()
+        .parse()
+        .unwrap();
+    let mut pulls = Vec::new();
+    for _ in 0..if full { 50 } else { 3 } {
+        let mut cursor = (newest - 1000).max(0);
+        let mut got = 0;
+        let t = Instant::now();
+        while got < 1000 {
+            let req = SyncRequest {
+                version: wire::VERSION,
+                cursor,
+                origin: "reader-bench".into(),
+                push: vec![],
+                wait_ms: 0,
+                checkpoints: vec![],
+            };
+            let a = rt.block_on(c.round(&reader.login.token, &req)).unwrap();
+            got += a.pull.len();
+            cursor = a.cursor;
+            if !a.more {
+                break;
+            }
+        }
+        pulls.push(t.elapsed());
+    }
+    pulls.sort();
+    println!(
+        "postgres: one client pulls 1,000 new ops (rounds of {}): p50 {} / p99 {}",
+        wire::BATCH,
+        ms(pct(&pulls, 0.5)),
+        ms(pct(&pulls, 0.99))
+    );
+
+    // Idle clients: sessions spread over both servers, each doing an idle round every
+    // ten seconds (as many rounds a second as the SQLite figure's 1,000 clients a
+    // second each), over 200 connections.
+    let clients = if full { 10_000 } else { 40 };
+    let tokens: Vec<String> = (0..clients)
+        .map(|i| {
+            let key = sitroom::keys::SigningKey::generate().public();
+            stores[i % 2].open_replica("kari", &format!("sim-{i}"), &format!("sim{i}"), &key).unwrap().0
+        })
+        .collect();
+    let secs = if full { 20 } else { 2 };
+    let every = Duration::from_secs(if full { 10 } else { 1 });
+    let connections: Vec<Client> =
+        (0..200.min(clients)).map(|i| Client::new(&urls[i % 2]).unwrap()).collect();
+    let connections = Arc::new(connections);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for (i, token) in tokens.into_iter().enumerate() {
+        let connections = connections.clone();
+        tasks.push(rt.spawn(async move {
+            // Connection i % 200 goes to server (i % 200) % 2, as the session's does.
+            let c = &connections[i % connections.len()];
+            let mut lat = Vec::new();
+            let mut cursor = 0;
+            tokio::time::sleep(every.mul_f64((i * 7919 % clients) as f64 / clients as f64)).await;
+            while started.elapsed() < Duration::from_secs(secs) {
+                let req = SyncRequest {
+                    version: wire::VERSION,
+                    cursor,
+                    origin: format!("sim{i}"),
+                    push: vec![],
+                    wait_ms: 0,
+                    checkpoints: vec![],
+                };
+                let t = Instant::now();
+                if let Ok(a) = c.round(&token, &req).await {
+                    lat.push(t.elapsed());
+                    cursor = a.cursor;
+                }
+                tokio::time::sleep(every).await;
+            }
+            lat
+        }));
+    }
+    let mut all: Vec<Duration> = Vec::new();
+    for t in tasks {
+        all.extend(rt.block_on(t).unwrap());
+    }
+    all.sort();
+    println!(
+        "postgres, two servers, {clients} idle clients ({:.0} rounds/s): p50 {} / p99 {} / max {}",
+        all.len() as f64 / secs as f64,
+        ms(pct(&all, 0.5)),
+        ms(pct(&all, 0.99)),
+        ms(*all.last().unwrap())
+    );
+    drop(servers);
+}
+
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     // SITROOM_BENCH_ONLY=bytes|partition|load|radio runs one part.
@@ -456,6 +686,9 @@ fn main() {
     }
     if run("load") {
         load(full);
+    }
+    if run("postgres") {
+        on_postgres(full);
     }
     // The radio link takes a minute: in the full run, or when asked for.
     if (full && only.is_none()) || only.as_deref() == Some("radio") {

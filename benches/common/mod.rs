@@ -57,3 +57,21 @@ pub fn lines(n: usize) -> String {
     }
     s
 }
+
+/// Sentences of the source documents (shared/seeds), kept with the tests.
+#[allow(dead_code)]
+pub fn seed_sentences() -> Vec<&'static str> {
+    include_str!("../../tests/fixtures/seed-sentences.txt").lines().filter(|l| !l.starts_with('#')).collect()
+}
+
+/// Entry `k` of varied text: sentences of the source documents and the staff-meeting
+/// lines, by turns, none repeated within a few hundred entries.
+#[allow(dead_code)]
+pub fn varied(k: usize) -> String {
+    let seeds = seed_sentences();
+    if k.is_multiple_of(2) {
+        seeds[(k / 2) % seeds.len()].to_string()
+    } else {
+        MEETING[(k / 2) % MEETING.len()].to_string()
+    }
+}

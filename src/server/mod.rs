@@ -151,9 +151,10 @@ pub trait ServerStore: Send + Sync + 'static {
     fn warm_up(&self) -> Result<()> {
         Ok(())
     }
-    /// Call `wake` whenever another server on the same store has stored ops (its long
-    /// polls wake as for this server's own). A store only one server uses never does.
-    fn on_stored_elsewhere(&self, wake: std::sync::Arc<dyn Fn() + Send + Sync>) {
+    /// Call `wake` whenever another server on the same store has stored ops, with the
+    /// organisations (ids) they belong to (its long polls wake as for this server's
+    /// own). A store only one server uses never does.
+    fn on_stored_elsewhere(&self, wake: Wake) {
         let _ = wake;
     }
     /// Check a replica's checkpoints against the store, countersign and keep those
@@ -239,7 +240,7 @@ pub trait ServerStore: Send + Sync + 'static {
 /// sign-ins (a password guesser has one budget, whichever door they knock on).
 pub struct Serving {
     pub store: std::sync::Arc<dyn ServerStore>,
-    pub stored: tokio::sync::Notify,
+    pub stored: Stored,
     pub guard: guard::Guard,
     /// Single sign-on, when the server's config sets up identity providers.
     pub sso: Option<sso::Sso>,
@@ -260,16 +261,16 @@ impl Serving {
     ) -> std::sync::Arc<Serving> {
         let serving = std::sync::Arc::new(Serving {
             store,
-            stored: tokio::sync::Notify::new(),
+            stored: Stored::default(),
             guard: Default::default(),
             sso,
             metrics: Default::default(),
             closing: tokio::sync::watch::channel(false).0,
         });
         let weak = std::sync::Arc::downgrade(&serving);
-        serving.store.on_stored_elsewhere(std::sync::Arc::new(move || {
+        serving.store.on_stored_elsewhere(std::sync::Arc::new(move |orgs: &[String]| {
             if let Some(serving) = weak.upgrade() {
-                serving.stored.notify_waiters();
+                serving.stored.wake(orgs);
             }
         }));
         serving
@@ -278,6 +279,50 @@ impl Serving {
     /// Stop: long polls answer now, and connections close once idle.
     pub fn close(&self) {
         self.closing.send_replace(true);
+    }
+}
+
+/// What wakes a server's long polls for the organisations (ids) named (none named:
+/// for all).
+pub type Wake = std::sync::Arc<dyn Fn(&[String]) + Send + Sync>;
+
+/// Who waits for new ops, by organisation: what one organisation stores wakes its own
+/// people's long polls and those of who see every organisation (superadministrators),
+/// not the thousands of other organisations' (which would each pull, for nothing).
+#[derive(Default)]
+pub struct Stored {
+    orgs: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<tokio::sync::Notify>>>,
+    everyone: std::sync::Arc<tokio::sync::Notify>,
+}
+
+impl Stored {
+    /// What `who`'s long poll waits on.
+    pub fn watch(&self, who: &Principal) -> std::sync::Arc<tokio::sync::Notify> {
+        if who.superadmin {
+            return self.everyone.clone();
+        }
+        let mut orgs = self.orgs.lock().unwrap_or_else(|e| e.into_inner());
+        orgs.entry(who.org_id.clone()).or_default().clone()
+    }
+
+    /// Ops of these organisations were stored (none named: of any).
+    pub fn wake(&self, orgs: &[String]) {
+        self.everyone.notify_waiters();
+        let waiting = self.orgs.lock().unwrap_or_else(|e| e.into_inner());
+        if orgs.is_empty() {
+            waiting.values().for_each(|n| n.notify_waiters());
+        } else {
+            orgs.iter().filter_map(|o| waiting.get(o)).for_each(|n| n.notify_waiters());
+        }
+    }
+
+    /// `who` stored ops: of their own organisation, or of any for a superadministrator.
+    pub fn stored_by(&self, who: &Principal) {
+        if who.superadmin {
+            self.wake(&[]);
+        } else {
+            self.wake(std::slice::from_ref(&who.org_id));
+        }
     }
 }
 
@@ -313,7 +358,8 @@ pub async fn round_or_wait(
     let wait = std::time::Duration::from_millis(req.wait_ms.min(wire::MAX_WAIT_MS) as u64);
     let (origin, cursor) = (req.origin.clone(), req.cursor);
     // Listen before looking, so that ops stored in between still wake this round.
-    let stored = serving.stored.notified();
+    let watched = serving.stored.watch(&who);
+    let stored = watched.notified();
     tokio::pin!(stored);
     stored.as_mut().enable();
     let (st, who2) = (serving.store.clone(), who.clone());
@@ -324,7 +370,7 @@ pub async fn round_or_wait(
         serving.metrics.pushed(done.committed);
     }
     if done.accepted > 0 {
-        serving.stored.notify_waiters();
+        serving.stored.stored_by(&who);
     }
     let mut closing = serving.closing.subscribe();
     if pushed == 0 && done.response.pull.is_empty() && !wait.is_zero() && !*closing.borrow() {
@@ -338,7 +384,7 @@ pub async fn round_or_wait(
             if !woken {
                 break;
             }
-            stored.set(serving.stored.notified());
+            stored.set(watched.notified());
             stored.as_mut().enable();
             let (st, who2, origin2) = (serving.store.clone(), who.clone(), origin.clone());
             let (pull, next, more, signed) = off
@@ -469,5 +515,53 @@ pub mod secrets {
             assert_ne!(a, b);
             assert_ne!(token_hash(&a), a);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Principal, Stored};
+    use std::time::Duration;
+
+    fn of(org: &str, superadmin: bool) -> Principal {
+        Principal {
+            name: format!("{org}-person"),
+            org_id: org.into(),
+            org: org.into(),
+            roles: vec![],
+            superadmin,
+            device: String::new(),
+            origin: String::new(),
+        }
+    }
+
+    /// Whether a wait on `watched` ends within a moment of `then`.
+    fn woken(watched: &tokio::sync::Notify, then: impl FnOnce()) -> bool {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let waiting = watched.notified();
+            tokio::pin!(waiting);
+            waiting.as_mut().enable();
+            then();
+            tokio::time::timeout(Duration::from_millis(50), waiting).await.is_ok()
+        })
+    }
+
+    #[test]
+    fn an_organisations_ops_wake_its_own_and_the_superadministrators_long_polls_only() {
+        let stored = Stored::default();
+        let (a, b, root) = (of("A", false), of("B", false), of("R", true));
+        assert!(woken(&stored.watch(&a), || stored.stored_by(&a)));
+        assert!(!woken(&stored.watch(&b), || stored.stored_by(&a)), "B's poll sleeps on when A stores");
+        assert!(
+            woken(&stored.watch(&root), || stored.stored_by(&a)),
+            "a superadministrator sees every organisation"
+        );
+        assert!(
+            woken(&stored.watch(&b), || stored.stored_by(&root)),
+            "a superadministrator's ops may be anyone's"
+        );
+        assert!(woken(&stored.watch(&b), || stored.wake(&["B".to_string()])), "another server stored B's");
+        assert!(woken(&stored.watch(&a), || stored.wake(&[])), "unknown whose: everyone wakes");
     }
 }

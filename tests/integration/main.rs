@@ -12,6 +12,7 @@ mod cards_plans_eps;
 mod cli;
 mod contacts;
 mod exercises;
+mod failover;
 mod forged_requests;
 mod forgery_properties;
 mod mail;

@@ -140,9 +140,9 @@ fn a_session_opened_on_one_server_works_on_another_until_it_ends() {
     assert!(second.authenticate(&renewed).is_err(), "signed out on one, out on both");
 }
 
-/// A long poll on one server wakes when another server stores ops (PostgreSQL's
-/// notifications), instead of waiting out its time: a colleague's entry reaches a
-/// live screen at once whichever server took it.
+/// A long poll on one server wakes when another server stores ops of its
+/// organisation (PostgreSQL's notifications), instead of waiting out its time: a
+/// colleague's entry reaches a live screen at once whichever server took it.
 #[test]
 fn a_long_poll_on_one_server_wakes_when_another_stores() {
     use sitroom::server::{round_or_wait, Offload, Serving};

@@ -42,8 +42,9 @@ use uuid::Uuid;
 /// The transaction-scoped advisory lock under which ops are numbered.
 pub const NUMBERING: i64 = 7_412_001;
 
-/// The channel a server notifies when it has stored ops (its id the payload), so that
-/// the other servers' long polls wake.
+/// The channel a server notifies when it has stored ops (the payload: its id, then the
+/// ids of the organisations the ops belong to), so that the other servers' long polls
+/// of those organisations wake.
 const STORED: &str = "sitroom_stored";
 
 pub struct PgServer {
@@ -59,8 +60,8 @@ pub struct PgServer {
     /// What the store URL names, without its password (for messages and logs).
     shown: String,
     /// For the tests: how long (ms) a push waits, numbered but not committed, holding
-    /// the numbering lock (`SITROOM_TEST_HOLD_NUMBERING_MS`, or [`PgServer::hold_numbering`]),
-    /// so that a test can make a later push and a pull come in between.
+    /// the numbering lock ([`PgServer::hold_numbering`]), so that a test can make a
+    /// later push and a pull come in between.
     hold: std::sync::atomic::AtomicU64,
     /// How to reach the database outside the pool (the listener for other servers'
     /// pushes).
@@ -185,8 +186,6 @@ impl PgServer {
             .recycle_timeout(Some(std::time::Duration::from_secs(5)))
             .build()
             .map_err(|e| ServerError::Internal(e.to_string()))?;
-        let hold =
-            std::env::var("SITROOM_TEST_HOLD_NUMBERING_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
         let copy = door::Copy::new(scratch)?;
         let mut server = PgServer {
             rt: Some(rt),
@@ -198,7 +197,7 @@ impl PgServer {
             ssh_host: crate::server::ssh_keys::host_key(&crate::server::ssh_keys::new_host_key())
                 .ok_or_else(|| ServerError::Internal("cannot make an SSH host key".into()))?,
             shown: shown.clone(),
-            hold: hold.into(),
+            hold: 0.into(),
             config,
             tls,
             me: uuid::Uuid::now_v7().to_string(),
@@ -307,7 +306,7 @@ async fn listen<T>(
     config: &tokio_postgres::Config,
     tls: T,
     me: &str,
-    wake: &std::sync::Arc<dyn Fn() + Send + Sync>,
+    wake: &super::Wake,
 ) -> Result<()>
 where
     T: tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket>,
@@ -329,9 +328,12 @@ where
         }
     });
     client.batch_execute(&format!("LISTEN {STORED}")).await.map_err(db)?;
-    while let Some(from) = rx.recv().await {
-        if from != me {
-            wake();
+    // The payload: the server's id, then the organisations whose ops it stored.
+    while let Some(payload) = rx.recv().await {
+        let mut words = payload.split(' ');
+        if words.next() != Some(me) {
+            let orgs: Vec<String> = words.map(str::to_string).collect();
+            wake(&orgs);
         }
     }
     driving.abort();
@@ -465,7 +467,7 @@ impl ServerStore for PgServer {
         Ok(())
     }
 
-    fn on_stored_elsewhere(&self, wake: std::sync::Arc<dyn Fn() + Send + Sync>) {
+    fn on_stored_elsewhere(&self, wake: super::Wake) {
         let (config, tls, me) = (self.config.clone(), self.tls.clone(), self.me.clone());
         self.rt().spawn(async move {
             loop {
@@ -477,7 +479,7 @@ impl ServerStore for PgServer {
                     tracing::warn!(error = %e, "listening for other servers' ops: trying again in a second");
                 }
                 // Something may have been stored while no one listened.
-                wake();
+                wake(&[]);
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             }
         });
@@ -647,10 +649,18 @@ impl ServerStore for PgServer {
     }
 
     fn sso_account(&self, v: &crate::server::sso::Vouched<'_>) -> Result<(Principal, Option<Vec<Role>>)> {
-        let v = sso::OwnedVouched::from(v);
-        let (account, before, disabled) = self
-            .run(move |c| async move { sso::account(c, &v).await })?
-            .map_err(ServerError::Unauthorized)?;
+        let v = std::sync::Arc::new(sso::OwnedVouched::from(v));
+        // Two servers taking the same person's first sign-in at once: the second
+        // takes it again, and finds what the first made.
+        let mut tries = 0;
+        let taken = loop {
+            let v = v.clone();
+            match self.run(move |c| async move { sso::account(c, &v).await }) {
+                Err(ServerError::Conflict(why)) if why == sso::RACED && tries < 3 => tries += 1,
+                other => break other,
+            }
+        };
+        let (account, before, disabled) = taken?.map_err(ServerError::Unauthorized)?;
         if disabled {
             return Err(ServerError::Unauthorized(format!("the account '{}' is disabled", account.name)));
         }

@@ -37,6 +37,15 @@ impl From<&Vouched<'_>> for OwnedVouched {
     }
 }
 
+/// The person's first sign-in is being taken by another server at this moment: what
+/// this transaction did is rolled back, and the sign-in is taken again (it then finds
+/// the link the other made).
+pub const RACED: &str = "signed in at another server at the same moment";
+
+fn raced() -> ServerError {
+    ServerError::Conflict(RACED.into())
+}
+
 fn now() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
@@ -124,13 +133,17 @@ pub async fn account(
                 .map_err(db)?;
             if let Some(row) = found {
                 let account: String = row.get(0);
-                tx.execute(
-                    "INSERT INTO sso_identities (issuer, subject, account, provider, refresh, checked_at, linked_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $6)",
-                    &[&v.issuer, &v.subject, &account, &v.provider, &v.refresh, &now],
-                )
-                .await
-                .map_err(db)?;
+                let linked_now = tx
+                    .execute(
+                        "INSERT INTO sso_identities (issuer, subject, account, provider, refresh, checked_at, linked_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT DO NOTHING",
+                        &[&v.issuer, &v.subject, &account, &v.provider, &v.refresh, &now],
+                    )
+                    .await
+                    .map_err(db)?;
+                if linked_now == 0 {
+                    return Err(raced());
+                }
                 taken = Some(Audited {
                     account: Some(account.clone()),
                     provider: Some(v.provider.clone()),
@@ -196,13 +209,17 @@ pub async fn account(
                 name = format!("{base}{n}");
                 n += 1;
             }
-            tx.execute(
-                "INSERT INTO sso_identities (issuer, subject, account, provider, refresh, checked_at, linked_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $6)",
-                &[&v.issuer, &v.subject, &name, &v.provider, &v.refresh, &now],
-            )
-            .await
-            .map_err(db)?;
+            let linked_now = tx
+                .execute(
+                    "INSERT INTO sso_identities (issuer, subject, account, provider, refresh, checked_at, linked_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT DO NOTHING",
+                    &[&v.issuer, &v.subject, &name, &v.provider, &v.refresh, &now],
+                )
+                .await
+                .map_err(db)?;
+            if linked_now == 0 {
+                return Err(raced());
+            }
             (name, None)
         }
     };

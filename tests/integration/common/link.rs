@@ -84,6 +84,13 @@ pub struct Link {
 
 impl Link {
     pub fn start(target: &str, shape: Shape) -> Link {
+        Link::balance(&[target], shape)
+    }
+
+    /// A load balancer in front of several servers: each new connection goes to the
+    /// next of `targets` in turn that takes it (one that refuses is passed over, as a
+    /// balancer's health check would).
+    pub fn balance(targets: &[&str], shape: Shape) -> Link {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap().to_string();
         let state = Arc::new(State {
@@ -95,19 +102,22 @@ impl Link {
             accepted: AtomicU64::new(0),
             rng: Mutex::new(0x9e37_79b9_7f4a_7c15),
         });
-        let target = target.to_string();
+        let targets: Vec<String> = targets.iter().map(|t| t.to_string()).collect();
         let st = state.clone();
         thread::spawn(move || {
+            let mut next = 0;
             for client in listener.incoming() {
                 let Ok(client) = client else { continue };
                 if !st.up.load(Ordering::SeqCst) {
                     let _ = client.shutdown(Shutdown::Both);
                     continue;
                 }
-                let Ok(server) = TcpStream::connect(&target) else {
+                let tried = (0..targets.len()).map(|i| &targets[(next + i) % targets.len()]);
+                let Some(server) = tried.filter_map(|t| TcpStream::connect(t).ok()).next() else {
                     let _ = client.shutdown(Shutdown::Both);
                     continue;
                 };
+                next += 1;
                 st.accepted.fetch_add(1, Ordering::SeqCst);
                 let _ = client.set_nodelay(true);
                 let _ = server.set_nodelay(true);

@@ -116,11 +116,6 @@ impl Cluster {
         all
     }
 
-    /// Stop the cluster (fast: sessions are ended) and start it again.
-    pub fn restart(&self) {
-        self.ctl(&["restart", "-m", "fast", "-w", "-t", "30"]);
-    }
-
     pub fn stop(&self) {
         self.ctl(&["stop", "-m", "fast", "-w", "-t", "30"]);
     }
