@@ -95,12 +95,17 @@ struct Replica {
 }
 
 fn replica(dir: &Path, name: &str, url: &str, rt: &tokio::runtime::Runtime) -> Replica {
+    replica_of(dir, name, url, rt, "kari")
+}
+
+/// A signed-in replica of account `user`.
+fn replica_of(dir: &Path, name: &str, url: &str, rt: &tokio::runtime::Runtime, user: &str) -> Replica {
     let db = dir.join(format!("{name}.db"));
-    let mut session = Session::open(&db, "kari", vec!["flom".into()]).unwrap();
+    let mut session = Session::open(&db, user, vec!["flom".into()]).unwrap();
     let c = Client::new(url).unwrap();
     let origin = session.store.device_id().unwrap();
     let key = session.store.signing_key().unwrap();
-    let a = rt.block_on(c.login("kari", PASSWORD, &session.device, &origin, &key)).unwrap();
+    let a = rt.block_on(c.login(user, PASSWORD, &session.device, &origin, &key)).unwrap();
     session.signed_in(url, &a.user, &a.roles).unwrap();
     let login = Login {
         server: url.into(),
@@ -504,31 +509,35 @@ fn on_postgres(full: bool) {
         .collect();
     let urls: Vec<String> = servers.iter().map(|s| format!("http://{}", s.addr)).collect();
 
-    // Sustained writing: writers spread over both servers, each on its own thread and
-    // connection, writing 10 entries and pushing them in one round as fast as they
-    // can, and applying what the others wrote, as a real replica does.
+    // Sustained writing, as a national crisis makes it: loggers of 25 organisations,
+    // two each, spread over both servers, each on its own thread and connection,
+    // pushing 10 entries a round as fast as they can. Their entries are written
+    // beforehand, and what each round pulls of the colleague's is taken as a replica's
+    // cursor takes it but not applied: the two cores are the servers' and the
+    // database's, not fifty replicas'.
     let cur = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let n_writers = if full { 50 } else { 4 };
-    let per_writer = if full { 400 } else { 20 };
-    let mut writers: Vec<Replica> =
-        (0..n_writers).map(|i| replica(dir.path(), &format!("w{i}"), &urls[i % 2], &cur)).collect();
-    writers[0].write(1);
+    let per_writer = if full { 500 } else { 20 };
+    for org in 0..n_writers / 2 {
+        stores[0].add_org(&format!("Kommune {org}")).unwrap();
+    }
+    for i in 0..n_writers {
+        let org = format!("Kommune {}", i / 2);
+        stores[0].add_user(&format!("logger{i}"), &org, &[Role::Kriseledelse], false, PASSWORD).unwrap();
+    }
+    let mut writers: Vec<Replica> = (0..n_writers)
+        .map(|i| replica_of(dir.path(), &format!("w{i}"), &urls[i % 2], &cur, &format!("logger{i}")))
+        .collect();
     for (i, w) in writers.iter_mut().enumerate() {
         let c = Client::new(&urls[i % 2]).unwrap();
         sync(w, &c, &cur);
-        w.incident();
+        w.write(per_writer);
     }
-    let count = |url: &str| -> i64 {
-        cluster
-            .psql(
-                url.rsplit('/').next().unwrap().split('?').next().unwrap(),
-                "SELECT count(*) FROM ops WHERE kind = 'log_entry'",
-            )
-            .trim()
-            .parse()
-            .unwrap()
+    let db_name = url.rsplit('/').next().unwrap().split('?').next().unwrap().to_string();
+    let count = || -> i64 {
+        cluster.psql(&db_name, "SELECT count(*) FROM ops WHERE kind = 'log_entry'").trim().parse().unwrap()
     };
-    let before = count(&url);
+    let before = count();
     let start = Instant::now();
     let threads: Vec<_> = writers
         .into_iter()
@@ -539,13 +548,16 @@ fn on_postgres(full: bool) {
                 let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
                 let c = Client::new(&url).unwrap();
                 let origin = w.session.store.device_id().unwrap();
+                let mut cursor = w.session.store.sync_cursor().unwrap();
                 let mut lat = Vec::new();
-                for _ in 0..per_writer / 10 {
-                    w.write(10);
+                loop {
                     let push = w.session.store.ops_to_push(10).unwrap();
+                    if push.is_empty() {
+                        break;
+                    }
                     let req = SyncRequest {
                         version: wire::VERSION,
-                        cursor: w.session.store.sync_cursor().unwrap(),
+                        cursor,
                         origin: origin.clone(),
                         push,
                         wait_ms: 0,
@@ -554,9 +566,9 @@ fn on_postgres(full: bool) {
                     let t = Instant::now();
                     let a = rt.block_on(c.round(&w.login.token, &req)).unwrap();
                     lat.push(t.elapsed());
+                    cursor = a.cursor;
                     let ids: Vec<_> = req.push.iter().map(|o| o.id).collect();
                     w.session.store.mark_pushed(&ids, &a.refused).unwrap();
-                    client::take(&mut w.session.store, &a).unwrap();
                 }
                 lat
             })
@@ -564,28 +576,45 @@ fn on_postgres(full: bool) {
         .collect();
     let mut lat: Vec<Duration> = threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
     let took = start.elapsed();
-    let added = count(&url) - before;
+    let added = count() - before;
     lat.sort();
     println!(
-        "postgres, two servers: {added} entries from {n_writers} concurrent writers, 10 a round, in {}: {:.0} entries/s accepted (rounds p50 {} / p99 {})",
+        "postgres, two servers: {added} entries from {n_writers} concurrent writers of {} organisations, 10 a round (written beforehand, pulls not applied), in {}: {:.0} entries/s accepted (rounds p50 {} / p99 {})",
+        n_writers / 2,
         ms(took),
         added as f64 / took.as_secs_f64(),
         ms(pct(&lat, 0.5)),
         ms(pct(&lat, 0.99))
     );
 
-    // One client pulls 1,000 new ops (what a laptop back from a meeting fetches).
+    // What the store costs: the database per op, and a new server's start (its copy of
+    // the records built from every op).
+    let size: String = cluster.psql(
+        &db_name,
+        "SELECT pg_total_relation_size('ops') / greatest(count(*), 1) || ' ' || count(*) FROM ops",
+    );
+    let (per_op, ops) = size.trim().split_once(' ').unwrap_or(("?", "?"));
+    let t = Instant::now();
+    let third = sitroom::server::PgServer::open(&url, &dir.path().join("s2")).unwrap();
+    third.warm_up().unwrap();
+    let started = t.elapsed();
+    drop(third);
+    println!(
+        "postgres: the ops table with its indexes, {per_op} B an op ({ops} ops); a new server's start, its copy built from them: {}",
+        ms(started)
+    );
+
+    // One client pulls 1,000 new ops (what a laptop back from a meeting fetches): a
+    // colleague of the first organisation's loggers, from the start of its log.
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let reader = replica(dir.path(), "reader", &urls[1], &cur);
+    stores[0].add_user("reader", "Kommune 0", &[Role::Kriseledelse], false, PASSWORD).unwrap();
+    let reader = replica_of(dir.path(), "reader", &urls[1], &cur, "reader");
     let c = Client::new(&urls[1]).unwrap();
-    let newest: i64 = cluster
-        .psql(url.rsplit('/').next().unwrap().split('?').next().unwrap(), "SELECT max(seq) FROM ops")
-        .trim()
-        .parse()
-        .unwrap();
+    let newest: i64 = cluster.psql(&db_name, "SELECT max(seq) FROM ops").trim().parse().unwrap();
     let mut pulls = Vec::new();
+    let mut pulled = 0;
     for _ in 0..if full { 50 } else { 3 } {
-        let mut cursor = (newest - 1000).max(0);
+        let mut cursor = 0;
         let mut got = 0;
         let t = Instant::now();
         while got < 1000 {
@@ -605,10 +634,11 @@ fn on_postgres(full: bool) {
             }
         }
         pulls.push(t.elapsed());
+        pulled = got;
     }
     pulls.sort();
     println!(
-        "postgres: one client pulls 1,000 new ops (rounds of {}): p50 {} / p99 {}",
+        "postgres: one client pulls {pulled} new ops (rounds of {}): p50 {} / p99 {}",
         wire::BATCH,
         ms(pct(&pulls, 0.5)),
         ms(pct(&pulls, 0.99))
@@ -637,7 +667,8 @@ fn on_postgres(full: bool) {
             // Connection i % 200 goes to server (i % 200) % 2, as the session's does.
             let c = &connections[i % connections.len()];
             let mut lat = Vec::new();
-            let mut cursor = 0;
+            // Idle clients are caught up.
+            let mut cursor = newest;
             tokio::time::sleep(every.mul_f64((i * 7919 % clients) as f64 / clients as f64)).await;
             while started.elapsed() < Duration::from_secs(secs) {
                 let req = SyncRequest {

@@ -280,19 +280,18 @@ pub async fn rotate(mut c: Object, old: &str) -> Result<(String, i64)> {
 /// The account behind a live session, with its device and replica; and whether the
 /// session is of an earlier epoch than the store (opened before the backup the store
 /// was restored from).
-pub async fn session(c: &Client, hash: &str) -> Result<Option<(Principal, bool)>> {
-    let row = c
-        .query_opt(
-            &format!(
+pub async fn session(c: &deadpool_postgres::ClientWrapper, hash: &str) -> Result<Option<(Principal, bool)>> {
+    // Every round asks: a statement prepared once per connection.
+    let statement = c
+        .prepare_cached(&format!(
                 "SELECT {ACCOUNT}, t.device, t.origin,
                         t.epoch < coalesce((SELECT value::bigint FROM meta WHERE key = 'server_epoch'), 0)
                  FROM tokens t JOIN accounts a ON a.name = t.account JOIN orgs o ON o.id = a.org_id
                  WHERE t.hash = $1 AND NOT t.revoked AND NOT a.disabled AND coalesce(t.expires_at, $2::bigint + 1) > $2::bigint"
-            ),
-            &[&hash, &now()],
-        )
+        ))
         .await
         .map_err(db)?;
+    let row = c.query_opt(&statement, &[&hash, &now()]).await.map_err(db)?;
     Ok(row.map(|r| (Principal { device: r.get(5), origin: r.get(6), ..principal(&r) }, r.get(7))))
 }
 

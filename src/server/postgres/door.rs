@@ -7,7 +7,7 @@ use crate::replication::Op;
 use crate::server::pushing::{self, Directory, Waiting};
 use crate::server::sqlite::file::ServerFile;
 use crate::server::{Principal, Pushed, ServerError};
-use deadpool_postgres::Object;
+use deadpool_postgres::{ClientWrapper, Object};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, MutexGuard};
 use tokio_postgres::Client;
@@ -39,6 +39,12 @@ impl Copy {
         };
         made.map_err(|e| ServerError::Internal(format!("cannot make {}: {e}", dir.display())))?;
         let store = crate::store::Store::open(&dir.join("copy.db"))?;
+        // A copy is rebuilt from the database whenever it is lost: it need not wait
+        // for the disk.
+        store
+            .connection()
+            .execute_batch("PRAGMA synchronous = OFF")
+            .map_err(crate::store::StoreError::from)?;
         Ok(Copy { file: ServerFile::new(store)?, seq: 0, dir, orgs: Default::default() })
     }
 
@@ -101,11 +107,12 @@ impl Drop for Copy {
 }
 
 /// Ops numbered after `seq`, at most `limit`, in order: (seq, op, owner).
-async fn ops_after(c: &Client, seq: i64, limit: i64) -> Result<Vec<(i64, Op, String)>> {
-    let rows = c
-        .query("SELECT seq, body, org_id FROM ops WHERE seq > $1 ORDER BY seq LIMIT $2", &[&seq, &limit])
+async fn ops_after(c: &ClientWrapper, seq: i64, limit: i64) -> Result<Vec<(i64, Op, String)>> {
+    let statement = c
+        .prepare_cached("SELECT seq, body, org_id FROM ops WHERE seq > $1 ORDER BY seq LIMIT $2")
         .await
         .map_err(db)?;
+    let rows = c.query(&statement, &[&seq, &limit]).await.map_err(db)?;
     rows.iter()
         .map(|r| {
             let op: Op = serde_json::from_str(r.get(1)).map_err(|e| {
@@ -181,7 +188,7 @@ pub async fn insert_numbered(
 /// statement, so one snapshot: everything up to the newest it reads is there (see the
 /// module's notes on numbering).
 pub async fn pull(
-    c: &Client,
+    c: &ClientWrapper,
     org: Option<&str>,
     hidden: &[String],
     origin: &str,
@@ -198,7 +205,9 @@ pub async fn pull(
              ORDER BY o.seq LIMIT $4) o ON true"
     );
     let limit = crate::store::sql_limit(limit);
-    let rows = c.query(&sql, &[&cursor, &origin, &hidden, &limit, &org]).await.map_err(db)?;
+    // Every round pulls: a statement prepared once per connection.
+    let statement = c.prepare_cached(&sql).await.map_err(db)?;
+    let rows = c.query(&statement, &[&cursor, &origin, &hidden, &limit, &org]).await.map_err(db)?;
     let newest: i64 = rows.first().map(|r| r.get(0)).unwrap_or(cursor);
     let mut ops = Vec::new();
     let mut last = cursor;
@@ -247,9 +256,10 @@ pub async fn keep_checkpoints_in(
 }
 
 /// The checkpoints whose heads are among these entries.
-pub async fn checkpoints_at(c: &Client, entries: &[String]) -> Result<Vec<Checkpoint>> {
-    let rows =
-        c.query("SELECT body FROM checkpoints WHERE entry_id = ANY($1)", &[&entries]).await.map_err(db)?;
+pub async fn checkpoints_at(c: &ClientWrapper, entries: &[String]) -> Result<Vec<Checkpoint>> {
+    let statement =
+        c.prepare_cached("SELECT body FROM checkpoints WHERE entry_id = ANY($1)").await.map_err(db)?;
+    let rows = c.query(&statement, &[&entries]).await.map_err(db)?;
     Ok(rows.iter().filter_map(|r| serde_json::from_str(r.get::<_, &str>(0)).ok()).collect())
 }
 

@@ -302,12 +302,7 @@ impl PgServer {
 
 /// Listen on [`STORED`] until the connection ends, waking the long polls at every
 /// other server's notification.
-async fn listen<T>(
-    config: &tokio_postgres::Config,
-    tls: T,
-    me: &str,
-    wake: &super::Wake,
-) -> Result<()>
+async fn listen<T>(config: &tokio_postgres::Config, tls: T, me: &str, wake: &super::Wake) -> Result<()>
 where
     T: tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket>,
     T::Stream: Send + 'static,
