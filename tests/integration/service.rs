@@ -192,13 +192,26 @@ const LINES: &[&str] = &[
 /// A backup taken while replicas write restores into a new store; the replicas that
 /// synced after it send again what it lacks (one whose session lived on, and one who
 /// signed in after the backup and must sign in again): every entry ends on the server
-/// once, and every replica has them all.
+/// once, and every replica has them all. A SQLite store's backup is `admin backup`
+/// and `admin restore`, whatever store the run asks for.
 #[test]
 fn a_backup_taken_under_load_restores_without_loss_or_duplicates() {
-    // `admin backup` is the SQLite store's (PostgreSQL's is pg_dump): a SQLite store,
-    // whatever store the run asks for.
+    backup_taken_under_load(None);
+}
+
+/// The same with a PostgreSQL store: `pg_dump` while serving, `pg_restore` into a new
+/// database, `admin restored`.
+#[test]
+fn a_postgres_dump_taken_under_load_restores_without_loss_or_duplicates() {
+    backup_taken_under_load(Some(std::sync::Arc::new(crate::common::postgres::Cluster::start())));
+}
+
+fn backup_taken_under_load(cluster: Option<std::sync::Arc<crate::common::postgres::Cluster>>) {
     let file = tempfile::tempdir().unwrap();
-    let mut server = Server::start_at(&file.path().join("server.db"), "127.0.0.1:0");
+    let mut server = match &cluster {
+        None => Server::start_at(&file.path().join("server.db"), "127.0.0.1:0"),
+        Some(c) => Server::start_on(&c.database(), c.clone(), "127.0.0.1:0"),
+    };
     server.add_org(ORG);
     let (kari, _) = signed_in(&server, "kari", &["kriseledelse"]);
     let kari = std::sync::Arc::new(kari);
@@ -227,10 +240,15 @@ fn a_backup_taken_under_load_restores_without_loss_or_duplicates() {
     started.recv().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let backup = dir.path().join("server-backup.db");
-    let out = server.admin(&["backup", backup.to_str().unwrap()]);
+    match (&cluster, &server.store) {
+        (Some(c), Some((url, _))) => c.dump(database_of(url), &backup),
+        _ => {
+            let out = server.admin(&["backup", backup.to_str().unwrap()]);
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(String::from_utf8_lossy(&out.stdout).contains("backed up into"));
+        }
+    }
     let backed_up = Instant::now();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("backed up into"));
     // Ola signs in only after the backup, and writes.
     let ola = Home::new();
     ola.login(&server.url, "ola");
@@ -250,24 +268,45 @@ fn a_backup_taken_under_load_restores_without_loss_or_duplicates() {
     // the same address.
     let addr = server.addr.clone();
     server.kill();
-    let restored = dir.path().join("restored.db");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sitroom"))
-        .args(["--db", restored.to_str().unwrap(), "admin", "restore", backup.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("epoch 1"),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    // Restoring over it again is refused: it holds a store now.
-    let again = std::process::Command::new(env!("CARGO_BIN_EXE_sitroom"))
-        .args(["--db", restored.to_str().unwrap(), "admin", "restore", backup.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("holds a store"));
-    let server = Server::start_at(&restored, &addr);
+    let server = match &cluster {
+        None => {
+            let restored = dir.path().join("restored.db");
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_sitroom"))
+                .args(["--db", restored.to_str().unwrap(), "admin", "restore", backup.to_str().unwrap()])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                String::from_utf8_lossy(&out.stdout).contains("epoch 1"),
+                "{}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+            // Restoring over it again is refused: it holds a store now.
+            let again = std::process::Command::new(env!("CARGO_BIN_EXE_sitroom"))
+                .args(["--db", restored.to_str().unwrap(), "admin", "restore", backup.to_str().unwrap()])
+                .output()
+                .unwrap();
+            assert!(
+                !again.status.success() && String::from_utf8_lossy(&again.stderr).contains("holds a store")
+            );
+            Server::start_at(&restored, &addr)
+        }
+        Some(c) => {
+            let url = c.database();
+            c.restore(&backup, database_of(&url));
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_sitroom"))
+                .args(["admin", "--store", &url, "restored"])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                String::from_utf8_lossy(&out.stdout).contains("epoch 1"),
+                "{}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+            Server::start_on(&url, c.clone(), &addr)
+        }
+    };
 
     // Kari's session is from before the backup: her replica starts over by itself.
     kari.ok(&["sync"]);
@@ -343,4 +382,9 @@ fn the_config_file_sets_what_the_flags_do_and_a_flag_wins() {
     out.read_line(&mut said).unwrap();
     assert!(said.starts_with("listening on http://127.0.0.1:"), "{said}");
     end(child);
+}
+
+/// The database's name in a store URL.
+fn database_of(url: &str) -> &str {
+    url.rsplit('/').next().unwrap().split('?').next().unwrap()
 }

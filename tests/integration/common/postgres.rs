@@ -150,6 +150,28 @@ impl Cluster {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// `pg_dump` of database `db` into `file` (custom format), as an operator takes a
+    /// backup while the servers serve.
+    pub fn dump(&self, db: &str, file: &Path) {
+        let out = Command::new(self.bin.join("pg_dump"))
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "sitroom", "--format=custom"])
+            .arg(format!("--file={}", file.display()))
+            .arg(db)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "pg_dump: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// `pg_restore` of `file` into the (new, empty) database `db`.
+    pub fn restore(&self, file: &Path, db: &str) {
+        let out = Command::new(self.bin.join("pg_restore"))
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "sitroom", "--no-owner", "-d", db])
+            .arg(file)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "pg_restore: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
     /// Hold advisory lock `key` in database `db` from a session of its own (psql), until
     /// the returned child's input is closed. Returns once the lock is held.
     pub fn hold_lock(&self, db: &str, key: i64) -> std::process::Child {
