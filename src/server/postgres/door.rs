@@ -331,6 +331,11 @@ impl PgServer {
         batch: &[Waiting],
         client: &Arc<Object>,
     ) -> Vec<Result<Pushed>> {
+        // Most of what the copy lacks (a server that only served pulls for a while)
+        // is brought before the lock, so other servers' pushes do not wait for it.
+        if let Err(e) = self.catch_up(copy) {
+            return batch.iter().map(|_| Err(e.clone_message())).collect();
+        }
         let c = client.clone();
         let after = copy.seq;
         let begun = self.block(async move {
@@ -362,8 +367,17 @@ impl PgServer {
                             tokio::time::sleep(hold).await;
                         }
                         if !accepted.is_empty() {
-                            // Delivered at commit: the other servers' long polls wake.
-                            c.execute("SELECT pg_notify($1, $2)", &[&super::STORED, &me])
+                            // Delivered at commit: the other servers' long polls of these
+                            // organisations wake.
+                            let mut orgs: Vec<&str> = accepted.iter().map(|(_, org)| org.as_str()).collect();
+                            orgs.sort();
+                            orgs.dedup();
+                            let mut payload = format!("{me} {}", orgs.join(" "));
+                            if payload.len() > 7_000 {
+                                // Past what a notification carries: wake everyone.
+                                payload = me.clone();
+                            }
+                            c.execute("SELECT pg_notify($1, $2)", &[&super::STORED, &payload])
                                 .await
                                 .map_err(db)?;
                         }
