@@ -388,39 +388,9 @@ fn load(full: bool) {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let url = format!("http://{}", srv.addr);
     let secs = if full { 10 } else { 1 };
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for (i, token) in tokens.into_iter().enumerate() {
-        let url = url.clone();
-        tasks.push(rt.spawn(async move {
-            let c = Client::new(&url).unwrap();
-            let mut lat = Vec::new();
-            let mut cursor = 0;
-            // Spread out: each client makes a round about once a second.
-            tokio::time::sleep(Duration::from_millis((i * 997 % 1000) as u64)).await;
-            while started.elapsed() < Duration::from_secs(secs) {
-                let req = SyncRequest {
-                    version: wire::VERSION,
-                    cursor,
-                    origin: format!("sim{i}"),
-                    push: vec![],
-                    wait_ms: 0,
-                    checkpoints: vec![],
-                };
-                let t = Instant::now();
-                let a = c.round(&token, &req).await.unwrap();
-                lat.push(t.elapsed());
-                cursor = a.cursor;
-                tokio::time::sleep(Duration::from_millis(1000)).await;
-            }
-            lat
-        }));
-    }
-    let mut all: Vec<Duration> = Vec::new();
-    for t in tasks {
-        all.extend(rt.block_on(t).unwrap());
-    }
-    all.sort();
+    // Each session on a connection of its own, a round about once a second.
+    let connections = (0..clients).map(|_| Client::new(&url).unwrap()).collect();
+    let all = idle_rounds(&rt, connections, tokens, 0, Duration::from_secs(1), secs);
     println!(
         "server, {clients} clients doing idle rounds ({:.0} rounds/s): p50 {} / p99 {} / max {}",
         all.len() as f64 / secs as f64,
@@ -486,6 +456,65 @@ fn load(full: bool) {
         ms(pct(&lat, 0.5)),
         ms(pct(&lat, 0.99))
     );
+}
+
+/// Sessions (`tokens`, session i on connection i % connections) doing idle rounds
+/// from cursor `from`, each once `every`, spread evenly, for `secs`: every round's
+/// time, sorted. A round that fails is counted and said.
+fn idle_rounds(
+    rt: &tokio::runtime::Runtime,
+    connections: Vec<Client>,
+    tokens: Vec<String>,
+    from: i64,
+    every: Duration,
+    secs: u64,
+) -> Vec<Duration> {
+    let connections = Arc::new(connections);
+    let n = tokens.len();
+    let started = Instant::now();
+    let tasks: Vec<_> = tokens
+        .into_iter()
+        .enumerate()
+        .map(|(i, token)| {
+            let connections = connections.clone();
+            rt.spawn(async move {
+                let c = &connections[i % connections.len()];
+                let (mut lat, mut failed, mut cursor) = (Vec::new(), 0, from);
+                tokio::time::sleep(every.mul_f64((i * 7919 % n) as f64 / n as f64)).await;
+                while started.elapsed() < Duration::from_secs(secs) {
+                    let req = SyncRequest {
+                        version: wire::VERSION,
+                        cursor,
+                        origin: format!("sim{i}"),
+                        push: vec![],
+                        wait_ms: 0,
+                        checkpoints: vec![],
+                    };
+                    let t = Instant::now();
+                    match c.round(&token, &req).await {
+                        Ok(a) => {
+                            lat.push(t.elapsed());
+                            cursor = a.cursor;
+                        }
+                        Err(_) => failed += 1,
+                    }
+                    tokio::time::sleep(every).await;
+                }
+                (lat, failed)
+            })
+        })
+        .collect();
+    let (mut all, mut failed) = (Vec::new(), 0);
+    for t in tasks {
+        let (lat, f) = rt.block_on(t).unwrap();
+        all.extend(lat);
+        failed += f;
+    }
+    if failed > 0 {
+        println!("  ({failed} idle rounds failed)");
+    }
+    all.sort();
+    all
 }
 
 /// PostgreSQL: a throwaway cluster, two servers on it (each with its own runtime, pool
@@ -656,44 +685,10 @@ fn on_postgres(full: bool) {
         .collect();
     let secs = if full { 20 } else { 2 };
     let every = Duration::from_secs(if full { 10 } else { 1 });
-    let connections: Vec<Client> =
-        (0..200.min(clients)).map(|i| Client::new(&urls[i % 2]).unwrap()).collect();
-    let connections = Arc::new(connections);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for (i, token) in tokens.into_iter().enumerate() {
-        let connections = connections.clone();
-        tasks.push(rt.spawn(async move {
-            // Connection i % 200 goes to server (i % 200) % 2, as the session's does.
-            let c = &connections[i % connections.len()];
-            let mut lat = Vec::new();
-            // Idle clients are caught up.
-            let mut cursor = newest;
-            tokio::time::sleep(every.mul_f64((i * 7919 % clients) as f64 / clients as f64)).await;
-            while started.elapsed() < Duration::from_secs(secs) {
-                let req = SyncRequest {
-                    version: wire::VERSION,
-                    cursor,
-                    origin: format!("sim{i}"),
-                    push: vec![],
-                    wait_ms: 0,
-                    checkpoints: vec![],
-                };
-                let t = Instant::now();
-                if let Ok(a) = c.round(&token, &req).await {
-                    lat.push(t.elapsed());
-                    cursor = a.cursor;
-                }
-                tokio::time::sleep(every).await;
-            }
-            lat
-        }));
-    }
-    let mut all: Vec<Duration> = Vec::new();
-    for t in tasks {
-        all.extend(rt.block_on(t).unwrap());
-    }
-    all.sort();
+    // Connection i goes to server i % 2, as session i does (sessions share them by
+    // number); idle clients are caught up.
+    let connections = (0..200.min(clients)).map(|i| Client::new(&urls[i % 2]).unwrap()).collect();
+    let all = idle_rounds(&rt, connections, tokens, newest, every, secs);
     println!(
         "postgres, two servers, {clients} idle clients ({:.0} rounds/s): p50 {} / p99 {} / max {}",
         all.len() as f64 / secs as f64,

@@ -268,24 +268,22 @@ fn backup_taken_under_load(cluster: Option<std::sync::Arc<crate::common::postgre
     // the same address.
     let addr = server.addr.clone();
     server.kill();
+    let admin = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_sitroom")).args(args).output().unwrap()
+    };
+    // What a restore says: the store's epoch moved on.
+    let said_epoch_1 = |out: std::process::Output| {
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(said.contains("epoch 1"), "{said}");
+    };
     let server = match &cluster {
         None => {
             let restored = dir.path().join("restored.db");
-            let out = std::process::Command::new(env!("CARGO_BIN_EXE_sitroom"))
-                .args(["--db", restored.to_str().unwrap(), "admin", "restore", backup.to_str().unwrap()])
-                .output()
-                .unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-            assert!(
-                String::from_utf8_lossy(&out.stdout).contains("epoch 1"),
-                "{}",
-                String::from_utf8_lossy(&out.stdout)
-            );
+            let restore = ["--db", restored.to_str().unwrap(), "admin", "restore", backup.to_str().unwrap()];
+            said_epoch_1(admin(&restore));
             // Restoring over it again is refused: it holds a store now.
-            let again = std::process::Command::new(env!("CARGO_BIN_EXE_sitroom"))
-                .args(["--db", restored.to_str().unwrap(), "admin", "restore", backup.to_str().unwrap()])
-                .output()
-                .unwrap();
+            let again = admin(&restore);
             assert!(
                 !again.status.success() && String::from_utf8_lossy(&again.stderr).contains("holds a store")
             );
@@ -294,16 +292,7 @@ fn backup_taken_under_load(cluster: Option<std::sync::Arc<crate::common::postgre
         Some(c) => {
             let url = c.database();
             c.restore(&backup, database_of(&url));
-            let out = std::process::Command::new(env!("CARGO_BIN_EXE_sitroom"))
-                .args(["admin", "--store", &url, "restored"])
-                .output()
-                .unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-            assert!(
-                String::from_utf8_lossy(&out.stdout).contains("epoch 1"),
-                "{}",
-                String::from_utf8_lossy(&out.stdout)
-            );
+            said_epoch_1(admin(&["admin", "--store", &url, "restored"]));
             Server::start_on(&url, c.clone(), &addr)
         }
     };

@@ -35,6 +35,31 @@ fn push_in_background(server: Arc<PgServer>, r: &Replica) -> std::thread::JoinHa
     })
 }
 
+/// Two servers on one new database (each its own pool and copy of the records), with
+/// organisation A and kari in it: the cluster, the scratch folder, the two servers.
+fn two_servers() -> (Cluster, tempfile::TempDir, Arc<PgServer>, Arc<PgServer>) {
+    let cluster = Cluster::start();
+    let url = cluster.database();
+    let dir = scratch();
+    let first = Arc::new(PgServer::open(&url, &dir.path().join("first")).unwrap());
+    let second = Arc::new(PgServer::open(&url, &dir.path().join("second")).unwrap());
+    first.add_org("A").unwrap();
+    // The second server sees the first one's organisations: they live in the database.
+    second.add_user("kari", "A", &[Role::Kriseledelse], false, PASSWORD).unwrap();
+    (cluster, dir, first, second)
+}
+
+/// `r` opens an incident.
+fn open_incident(r: &mut Replica, title: &str) {
+    let incident = NewIncident {
+        title: title.into(),
+        kind: "flom".into(),
+        severity: Severity::DEFAULT,
+        exercise: false,
+    };
+    r.session.create_incident(incident).unwrap();
+}
+
 fn texts(r: &Replica) -> Vec<String> {
     let inc = r.session.incident(1).unwrap();
     r.session.entries(&inc).unwrap().into_iter().map(|e| e.text).collect()
@@ -42,26 +67,11 @@ fn texts(r: &Replica) -> Vec<String> {
 
 #[test]
 fn a_pull_never_skips_an_op_whose_transaction_commits_after_a_later_one() {
-    let cluster = Cluster::start();
-    let url = cluster.database();
-    let dir = scratch();
-    let first = Arc::new(PgServer::open(&url, &dir.path().join("first")).unwrap());
-    let second = Arc::new(PgServer::open(&url, &dir.path().join("second")).unwrap());
-    first.add_org("A").unwrap();
-    // The second server sees the first one's organisations and accounts: they live in
-    // the database.
-    second.add_user("kari", "A", &[Role::Kriseledelse], false, PASSWORD).unwrap();
+    let (_cluster, dir, first, second) = two_servers();
     let mut one = replica(first.as_ref(), dir.path(), "one");
     let mut two = replica(second.as_ref(), dir.path(), "two");
     let mut reader = replica(second.as_ref(), dir.path(), "reader");
-    one.session
-        .create_incident(NewIncident {
-            title: "Kvikkleireskred i Gjerdrum".into(),
-            kind: "flom".into(),
-            severity: Severity::DEFAULT,
-            exercise: false,
-        })
-        .unwrap();
+    open_incident(&mut one, "Kvikkleireskred i Gjerdrum");
     sync(first.as_ref(), &mut one);
     sync(second.as_ref(), &mut two);
     sync(second.as_ref(), &mut reader);
@@ -110,13 +120,7 @@ fn a_pull_never_skips_an_op_whose_transaction_commits_after_a_later_one() {
 /// and signing out on one ends it on both.
 #[test]
 fn a_session_opened_on_one_server_works_on_another_until_it_ends() {
-    let cluster = Cluster::start();
-    let url = cluster.database();
-    let dir = scratch();
-    let first = PgServer::open(&url, &dir.path().join("first")).unwrap();
-    let second = PgServer::open(&url, &dir.path().join("second")).unwrap();
-    first.add_org("A").unwrap();
-    first.add_user("kari", "A", &[Role::Kriseledelse], false, PASSWORD).unwrap();
+    let (_cluster, dir, first, second) = two_servers();
     let session = Session::open(&dir.path().join("kari.db"), "kari", vec!["flom".into()]).unwrap();
     let key = session.store.signing_key().unwrap();
     let origin = session.store.device_id().unwrap();
@@ -146,27 +150,13 @@ fn a_session_opened_on_one_server_works_on_another_until_it_ends() {
 #[test]
 fn a_long_poll_on_one_server_wakes_when_another_stores() {
     use sitroom::server::{round_or_wait, Offload, Serving};
-    let cluster = Cluster::start();
-    let url = cluster.database();
-    let dir = scratch();
-    let first = Arc::new(PgServer::open(&url, &dir.path().join("first")).unwrap());
-    let second = Arc::new(PgServer::open(&url, &dir.path().join("second")).unwrap());
-    first.add_org("A").unwrap();
-    first.add_user("kari", "A", &[Role::Kriseledelse], false, PASSWORD).unwrap();
+    let (_cluster, dir, first, second) = two_servers();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (serving_first, serving_second) =
         rt.block_on(async { (Serving::new(first.clone()), Serving::new(second.clone())) });
     let mut writer = replica(first.as_ref(), dir.path(), "writer");
     let mut watcher = replica(second.as_ref(), dir.path(), "watcher");
-    writer
-        .session
-        .create_incident(NewIncident {
-            title: "Ekstremværet Hans".into(),
-            kind: "flom".into(),
-            severity: Severity::DEFAULT,
-            exercise: false,
-        })
-        .unwrap();
+    open_incident(&mut writer, "Ekstremværet Hans");
     sync(first.as_ref(), &mut writer);
     sync(second.as_ref(), &mut watcher);
     // The watcher's long poll on the second server, for as long as a poll may wait.

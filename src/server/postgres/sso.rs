@@ -104,6 +104,22 @@ pub async fn account(
         .map_err(db)?
         .is_none();
     let now = now();
+    // Link the person to `account`: once (another server taking the same first
+    // sign-in at this moment makes this one take it again).
+    let link_to = async |account: &str| -> Result<()> {
+        let linked_now = tx
+            .execute(
+                "INSERT INTO sso_identities (issuer, subject, account, provider, refresh, checked_at, linked_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT DO NOTHING",
+                &[&v.issuer, &v.subject, &account, &v.provider, &v.refresh, &now],
+            )
+            .await
+            .map_err(db)?;
+        if linked_now == 0 {
+            return Err(raced());
+        }
+        Ok(())
+    };
     let mut linked: Option<String> = tx
         .query_opt(
             "SELECT account FROM sso_identities WHERE issuer = $1 AND subject = $2",
@@ -133,17 +149,7 @@ pub async fn account(
                 .map_err(db)?;
             if let Some(row) = found {
                 let account: String = row.get(0);
-                let linked_now = tx
-                    .execute(
-                        "INSERT INTO sso_identities (issuer, subject, account, provider, refresh, checked_at, linked_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT DO NOTHING",
-                        &[&v.issuer, &v.subject, &account, &v.provider, &v.refresh, &now],
-                    )
-                    .await
-                    .map_err(db)?;
-                if linked_now == 0 {
-                    return Err(raced());
-                }
+                link_to(&account).await?;
                 taken = Some(Audited {
                     account: Some(account.clone()),
                     provider: Some(v.provider.clone()),
@@ -209,17 +215,7 @@ pub async fn account(
                 name = format!("{base}{n}");
                 n += 1;
             }
-            let linked_now = tx
-                .execute(
-                    "INSERT INTO sso_identities (issuer, subject, account, provider, refresh, checked_at, linked_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT DO NOTHING",
-                    &[&v.issuer, &v.subject, &name, &v.provider, &v.refresh, &now],
-                )
-                .await
-                .map_err(db)?;
-            if linked_now == 0 {
-                return Err(raced());
-            }
+            link_to(&name).await?;
             (name, None)
         }
     };
