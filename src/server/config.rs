@@ -5,6 +5,7 @@
 //! ```toml
 //! [store]
 //! url = "postgres://sitroom@db.example.no/sitroom"   # default: the SQLite file --db
+//! copy = "/var/lib/sitroom/server.copy"   # PostgreSQL: this server's copy of the records
 //!
 //! [server]
 //! listen = "0.0.0.0:7878"
@@ -36,6 +37,7 @@ use std::time::Duration;
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct ServeConfig {
     pub store: Option<String>,
+    pub copy: Option<PathBuf>,
     pub listen: Option<String>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
@@ -132,6 +134,7 @@ pub fn parse(text: &str) -> (ServeConfig, Vec<String>) {
             }
             match (section.as_str(), key.as_str()) {
                 ("store", "url") => set!(c.store, String),
+                ("store", "copy") => set!(c.copy, PathBuf),
                 ("server", "listen") => set!(c.listen, String),
                 ("server", "tls_cert") => set!(c.tls_cert, PathBuf),
                 ("server", "tls_key") => set!(c.tls_key, PathBuf),
@@ -182,6 +185,7 @@ mod tests {
             r#"
             [store]
             url = "postgres://sitroom@127.0.0.1/sitroom"
+            copy = "/var/lib/sitroom/server.copy"
             [server]
             listen = "0.0.0.0:7878"
             lisen = "typo"
@@ -202,6 +206,7 @@ mod tests {
             "#,
         );
         assert_eq!(c.store.as_deref(), Some("postgres://sitroom@127.0.0.1/sitroom"));
+        assert_eq!(c.copy, Some(PathBuf::from("/var/lib/sitroom/server.copy")));
         assert_eq!(c.listen.as_deref(), Some("0.0.0.0:7878"));
         assert_eq!(c.read_timeout, Some(Duration::from_secs(45)));
         assert_eq!(c.allow_cleartext, None);

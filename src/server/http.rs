@@ -93,9 +93,7 @@ async fn ready(State(served): State<Served>) -> Response {
 async fn metrics(State(served): State<Served>) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], {
         let mut text = served.serving.metrics.render();
-        if let Some((open, idle)) = served.serving.store.pool() {
-            crate::server::metrics::render_pool(&mut text, open, idle);
-        }
+        crate::server::metrics::render_figures(&mut text, &served.serving.store.figures());
         text
     })
         .into_response()
@@ -169,7 +167,7 @@ async fn login(
     }
     let user = req.user.clone();
     let addr = peer.map(|p| p.0 .0.ip());
-    let pass = served.serving.guard.admit(addr, &req.user).map_err(|wait| {
+    let pass = served.serving.guard.admit(&served.store, addr, &req.user).await.map_err(|wait| {
         tracing::warn!(user = %user, ?addr, "sign-in held back");
         ServerError::TooMany(wait.as_secs().max(1))
     })?;
@@ -191,7 +189,7 @@ async fn login(
     drop(permit);
     // Only a sign-in that opened a session counts as a success: a right password with
     // a wrong key proof must not clear the count of wrong guesses.
-    served.serving.guard.settle(pass, &outcome);
+    served.serving.guard.settle(&served.store, pass, &outcome).await;
     // The store's work off the async threads (a database may be a network away).
     let audit = |event: &str, org: Option<String>, detail: String| {
         let line = super::sso::Audited {

@@ -135,17 +135,25 @@ impl Metrics {
     }
 }
 
-/// The store's connection pool (PostgreSQL): connections open, and of them idle.
-pub fn render_pool(out: &mut String, open: usize, idle: usize) {
+/// A figure the store has of its own (PostgreSQL: its connections, its copy of the
+/// records).
+#[derive(Debug, Clone, Copy)]
+pub struct Figure {
+    pub name: &'static str,
+    pub help: &'static str,
+    /// Counted up (a `_total`), or a level.
+    pub counter: bool,
+    pub value: i64,
+}
+
+/// The store's figures, in Prometheus' text.
+pub fn render_figures(out: &mut String, figures: &[Figure]) {
     use std::fmt::Write as _;
-    let _ = writeln!(
-        out,
-        "# HELP sitroom_store_connections Connections to the store's database, open.\n# TYPE sitroom_store_connections gauge\nsitroom_store_connections {open}"
-    );
-    let _ = writeln!(
-        out,
-        "# HELP sitroom_store_connections_idle Of them, idle.\n# TYPE sitroom_store_connections_idle gauge\nsitroom_store_connections_idle {idle}"
-    );
+    for f in figures {
+        let kind = if f.counter { "counter" } else { "gauge" };
+        let _ =
+            writeln!(out, "# HELP {} {}\n# TYPE {} {kind}\n{} {}", f.name, f.help, f.name, f.name, f.value);
+    }
 }
 
 #[cfg(test)]

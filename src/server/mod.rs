@@ -16,7 +16,7 @@ pub mod sso;
 
 pub use http::{router, serve, Listen};
 pub use postgres::{
-    is_url as is_store_url, shown_url as postgres_shown, PgServer, NUMBERING as NUMBERING_LOCK,
+    is_url as is_store_url, shown_url as postgres_shown, PgServer, COPY_FILE, NUMBERING as NUMBERING_LOCK,
 };
 pub use sqlite::{Held, SqliteServer};
 
@@ -142,9 +142,10 @@ pub trait ServerStore: Send + Sync + 'static {
     fn push(&self, who: &Principal, ops: &[Op]) -> Result<Pushed>;
     /// Whether the store answers now (`/readyz`).
     fn ping(&self) -> Result<()>;
-    /// The store's connection pool, if it has one: connections open, and of them idle.
-    fn pool(&self) -> Option<(usize, usize)> {
-        None
+    /// Figures of the store's own for `/metrics` (PostgreSQL: its connections and its
+    /// copy of the records).
+    fn figures(&self) -> Vec<metrics::Figure> {
+        Vec::new()
     }
     /// Get ready to serve (the PostgreSQL store builds its copy of the records), so
     /// that the first push does not wait for it.
@@ -233,6 +234,25 @@ pub trait ServerStore: Send + Sync + 'static {
     fn audit(&self, a: &sso::Audited) -> Result<()>;
     /// The newest `limit` lines of the audit, newest first.
     fn audit_log(&self, limit: usize) -> Result<Vec<sso::Audited>>;
+
+    /// The turn to ask the provider about this person, unless it was asked about them
+    /// since `before` (ms) or is being asked now by any server: as they are now.
+    fn sso_take_turn(&self, issuer: &str, subject: &str, before: i64) -> Result<Option<sso::Identity>>;
+    /// Keep a single sign-on under way, unless there are `per_address` from its
+    /// address or `most` in all (those past their lifetime forgotten first).
+    fn sso_pending_add(&self, p: &sso::Pending, per_address: usize, most: usize) -> Result<sso::Added>;
+    fn sso_pending(&self, by: &sso::Find) -> Result<Option<sso::Pending>>;
+    /// Keep what the sign-in is now, and the state its browser comes back with (none:
+    /// no way back open).
+    fn sso_pending_put(&self, p: &sso::Pending, state: Option<&str>) -> Result<()>;
+    /// The sign-in whose browser comes back with `state`, that way back taken (once).
+    fn sso_pending_went(&self, state: &str) -> Result<Option<sso::Pending>>;
+    /// Forget it: true when this call did.
+    fn sso_pending_remove(&self, code: &str) -> Result<bool>;
+    /// Until when (ms) sign-ins for any of these keys are held back.
+    fn sign_in_held(&self, keys: &[String]) -> Result<i64>;
+    /// A sign-in's outcome counted for its keys.
+    fn sign_in_tried(&self, keys: &[guard::Tried], success: bool) -> Result<()>;
 }
 
 /// What the server's ways in (HTTP, SSH) share: the store, the signal that new ops

@@ -91,7 +91,7 @@ impl Conn {
     async fn password(&mut self, user: &str, password: &str) -> Auth {
         let guard = &self.ctx.serving.guard;
         let addr = self.peer.ip();
-        let pass = match guard.admit(Some(addr), user) {
+        let pass = match guard.admit(&self.ctx.serving.store, Some(addr), user).await {
             Ok(p) => p,
             Err(_) => {
                 tracing::warn!(user, %addr, "ssh: sign-in held back (too many failures)");
@@ -102,7 +102,7 @@ impl Conn {
         let (store, u, p) = (self.ctx.serving.store.clone(), user.to_string(), password.to_string());
         let outcome = Offload::Blocking.run(move || store.check_password(&u, &p)).await;
         drop(permit);
-        guard.settle(pass, &outcome);
+        guard.settle(&self.ctx.serving.store, pass, &outcome).await;
         match outcome {
             Ok(who) => self.accept(who, "keyboard-interactive (password)"),
             Err(e) => {
@@ -114,10 +114,12 @@ impl Conn {
 
     /// The keyboard-interactive question: the password, or (where the server has single
     /// sign-on) Enter once signed in through the page it shows.
-    fn ask(&mut self, user: &str, note: Option<&str>) -> Auth {
+    async fn ask(&mut self, user: &str, note: Option<&str>) -> Auth {
         let user = crate::text::safe(user).into_owned();
         if self.sso.is_none() {
-            self.sso = self.ctx.serving.sso.as_ref().and_then(|sso| sso.start_for_ssh().ok());
+            if let Some(sso) = self.ctx.serving.sso.as_ref() {
+                self.sso = sso.start_for_ssh(&self.ctx.serving.store).await.ok();
+            }
         }
         // All of it in the prompt: clients show the prompt always, the instructions
         // only sometimes (OpenSSH not below LogLevel INFO).
@@ -147,7 +149,7 @@ impl Conn {
         let (Some(sso), Some((_, poll, _))) = (self.ctx.serving.sso.as_ref(), self.sso.clone()) else {
             return Auth::reject();
         };
-        match sso.poll(&poll) {
+        match sso.poll(&self.ctx.serving.store, &poll).await {
             Some(Polled::Person(name)) if name == user || user == crate::sync::wire::SSO_USER => {
                 let store = self.ctx.serving.store.clone();
                 match Offload::Blocking.run(move || store.account_principal(&name)).await {
@@ -163,14 +165,14 @@ impl Conn {
                     name = crate::text::safe(&name),
                     user = crate::text::safe(user)
                 );
-                self.ask(user, Some(&note))
+                self.ask(user, Some(&note)).await
             }
-            Some(Polled::Waiting) => self.ask(user, Some("Ikke logget inn ennå. / Not signed in yet.")),
+            Some(Polled::Waiting) => self.ask(user, Some("Ikke logget inn ennå. / Not signed in yet.")).await,
             Some(Polled::Failed(why)) => {
                 self.sso = None;
                 let note =
                     format!("Innloggingen ble avvist / the sign-in was refused: {}", crate::text::safe(&why));
-                self.ask(user, Some(&note))
+                self.ask(user, Some(&note)).await
             }
             Some(Polled::Done(_)) | None => {
                 self.sso = None;
@@ -178,6 +180,7 @@ impl Conn {
                     user,
                     Some("Innloggingen gikk ut; her er en ny. / The sign-in expired; here is a new one."),
                 )
+                .await
             }
         }
     }
@@ -313,7 +316,7 @@ impl russh::server::Handler for Conn {
         _submethods: &str,
         response: Option<Response<'a>>,
     ) -> Result<Auth, Self::Error> {
-        let Some(mut response) = response else { return Ok(self.ask(user, None)) };
+        let Some(mut response) = response else { return Ok(self.ask(user, None).await) };
         let password = response.next().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
         if !password.is_empty() || self.sso.is_none() {
             return Ok(self.password(user, &password).await);

@@ -425,6 +425,27 @@ fn guessing_passwords_is_slowed_and_names_cannot_be_told_apart() {
     assert!(unknown[..5].iter().all(|s| s == "401") && unknown.iter().any(|s| s == "429"), "{unknown:?}");
 }
 
+/// Guesses spread over two servers of one store (behind a load balancer, say) have one
+/// budget: the failures are counted in the store, not in each server's memory.
+#[test]
+fn guesses_spread_over_two_servers_are_held_back_on_both() {
+    let first = Server::start();
+    first.add_org("Sandefjord kommune");
+    first.add_user("kari", "Sandefjord kommune", &["kriseledelse"]);
+    let second = first.another_at("127.0.0.1:0");
+    let servers = [&first.addr, &second.addr];
+    let status = |reply: &str| reply.split_whitespace().nth(1).unwrap_or_default().to_string();
+    // Six wrong guesses, three at each: each server alone would have let all through.
+    for i in 0..6 {
+        let reply = login_from("127.0.0.8", servers[i % 2], &login_body("kari", &format!("gjett-{i}")));
+        assert_eq!(status(&reply), "401", "{reply}");
+    }
+    for addr in servers {
+        let reply = login_from("127.0.0.9", addr, &login_body("kari", PASSWORD));
+        assert!(reply.starts_with("HTTP/1.1 429"), "held back at {addr} too: {reply}");
+    }
+}
+
 fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
@@ -489,7 +510,9 @@ fn a_login_flood_leaves_memory_flat_and_others_can_still_sign_in() {
     flood.join().unwrap();
     peak = peak.max(rss_kib(pid));
     eprintln!("login flood: peak RSS {} MiB; a correct sign-in answered in {:?}", peak / 1024, signed_in);
-    assert!(peak < 200 * 1024, "peak RSS {} MiB", peak / 1024);
+    // Flat: a few password checks at once (19 MiB each), not hundreds. (What the
+    // process holds besides varies with how busy the machine is: its threads' arenas.)
+    assert!(peak < 256 * 1024, "peak RSS {} MiB", peak / 1024);
     assert!(signed_in.is_some());
 }
 

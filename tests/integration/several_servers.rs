@@ -187,3 +187,111 @@ fn a_long_poll_on_one_server_wakes_when_another_stores() {
         "the poll woke when the other server stored, not at the end of its wait: {waited:?}"
     );
 }
+
+/// One server at a time asks a provider about a person: the turn is taken in the
+/// database, so that two servers never use the same refresh token at once (providers
+/// that rotate refresh tokens revoke the grant of one used twice).
+#[test]
+fn one_server_at_a_time_asks_the_provider_about_a_person() {
+    let (_cluster, _dir, first, second) = two_servers();
+    first.set_sso_map("A", "stab-logg", &[Role::Loggforer]).unwrap();
+    let groups = vec!["stab-logg".to_string()];
+    let vouched = sitroom::server::sso::Vouched {
+        provider: "kommunen",
+        org: "A",
+        issuer: "https://idp.example",
+        subject: "kari-7f3a",
+        hint: "kari.nordmann@sandefjord.kommune.no",
+        link_names: &[],
+        groups: &groups,
+        refresh: Some("oppfrisk-1"),
+    };
+    first.sso_account(&vouched).unwrap();
+    // Due: not asked about since a moment after her sign-in.
+    std::thread::sleep(Duration::from_millis(20));
+    let later = chrono::Utc::now().timestamp_millis();
+    std::thread::sleep(Duration::from_millis(20));
+    let turn = first.sso_take_turn("https://idp.example", "kari-7f3a", later).unwrap();
+    assert_eq!(turn.map(|t| t.refresh), Some("oppfrisk-1".to_string()), "the first server's turn");
+    assert!(
+        second.sso_take_turn("https://idp.example", "kari-7f3a", later).unwrap().is_none(),
+        "the second server waits: the first is asking"
+    );
+    assert!(first.sso_take_turn("https://idp.example", "kari-7f3a", later).unwrap().is_none(), "and once");
+}
+
+/// A figure of the store's `/metrics`.
+fn figure(server: &PgServer, name: &str) -> i64 {
+    server.figures().iter().find(|f| f.name == name).unwrap_or_else(|| panic!("no {name}")).value
+}
+
+/// `r` writes `n` entries in its incident and syncs through `server`.
+fn write(server: &PgServer, r: &mut Replica, n: usize, what: &str) {
+    let inc = r.session.incident(1).unwrap();
+    for i in 0..n {
+        r.session.add_entry(&inc, EntryInput::now(format!("{what} {i}"))).unwrap();
+    }
+    let refused = sync(server, r);
+    assert!(refused.is_empty(), "{refused:?}");
+}
+
+/// A server's copy of the records is kept between starts: the next start takes only
+/// what the database got since, and judges pushes as before. A copy that is not of the
+/// database's history — after a restore, or of another database — is built anew, and
+/// a second server on the same machine does not share the first one's.
+#[test]
+fn a_kept_copy_goes_on_from_where_it_got_to_and_only_of_its_own_history() {
+    let cluster = Cluster::start();
+    let url = cluster.database();
+    let dir = scratch();
+    let kept = dir.path().join("server.copy");
+    let first = Arc::new(PgServer::open_kept(&url, &kept).unwrap());
+    first.add_org("A").unwrap();
+    first.add_user("kari", "A", &[Role::Kriseledelse], false, PASSWORD).unwrap();
+    let mut kari = replica(first.as_ref(), dir.path(), "kari");
+    open_incident(&mut kari, "Storm Hans");
+    write(&first, &mut kari, 30, "Vannstanden stiger i Drammenselva");
+    let reached = figure(&first, "sitroom_copy_seq");
+    assert!(reached >= 31, "{reached}");
+
+    // A second server on this machine, given the same folder, builds its own.
+    let beside = PgServer::open_kept(&url, &kept).unwrap();
+    beside.warm_up().unwrap();
+    assert_eq!(figure(&beside, "sitroom_copy_kept_at_start"), 0, "not the first server's copy");
+    let mut ola = replica(&beside, dir.path(), "ola");
+    sync(&beside, &mut ola);
+    write(&beside, &mut ola, 5, "Strømbrudd på Hurum");
+
+    // The first server restarts: it goes on from its number and takes only the five.
+    drop(first);
+    let first = PgServer::open_kept(&url, &kept).unwrap();
+    first.warm_up().unwrap();
+    assert_eq!(figure(&first, "sitroom_copy_kept_at_start"), reached);
+    assert_eq!(figure(&first, "sitroom_copy_ops_taken_total"), 5, "only what is new");
+    // And judges as before: kari's next entries are taken into her incident, and a
+    // new replica gets all 36 entries and the incident.
+    write(&first, &mut kari, 2, "Evakuering av Åssiden");
+    let mut reader = replica(&first, dir.path(), "reader");
+    sync(&first, &mut reader);
+    assert_eq!(texts(&reader).len(), 37);
+    assert_eq!(reader.session.store.state_hash().unwrap(), {
+        sync(&first, &mut kari);
+        kari.session.store.state_hash().unwrap()
+    });
+
+    // After a restore (the epoch moves on), a kept copy is of another history.
+    let all = figure(&first, "sitroom_copy_seq");
+    first.restored().unwrap();
+    drop(first);
+    let first = PgServer::open_kept(&url, &kept).unwrap();
+    first.warm_up().unwrap();
+    assert_eq!(figure(&first, "sitroom_copy_kept_at_start"), 0, "built anew after a restore");
+    assert_eq!(figure(&first, "sitroom_copy_ops_taken_total"), all);
+    drop(first);
+
+    // The folder given to a server of another database: built anew, of that one.
+    let other = PgServer::open_kept(&cluster.database(), &kept).unwrap();
+    other.warm_up().unwrap();
+    assert_eq!(figure(&other, "sitroom_copy_kept_at_start"), 0);
+    assert_eq!(figure(&other, "sitroom_copy_seq"), 0);
+}

@@ -13,6 +13,8 @@ const ORG: &str = "Sandefjord kommune";
 struct Setup {
     provider: Provider,
     server: Server,
+    /// The server's config (serve.toml).
+    config: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -30,6 +32,17 @@ fn setup_with(flags: &[&str], recheck: &str) -> Setup {
 /// the provider, and more of the config (given the provider's issuer).
 /// `device`: the server uses the provider's own device grant (else its own page).
 fn setup_more(flags: &[&str], recheck: &str, device: bool, more: impl Fn(&str) -> String) -> Setup {
+    setup_on(None, flags, recheck, device, more)
+}
+
+/// As [`setup_more`], the server on a store of the test's choosing (None: the run's).
+fn setup_on(
+    store: Option<(String, std::sync::Arc<crate::common::postgres::Cluster>)>,
+    flags: &[&str],
+    recheck: &str,
+    device: bool,
+    more: impl Fn(&str) -> String,
+) -> Setup {
     let port = free_port();
     let public = format!("http://127.0.0.1:{port}");
     let provider = Provider::start(
@@ -54,11 +67,15 @@ fn setup_more(flags: &[&str], recheck: &str, device: bool, more: impl Fn(&str) -
     .unwrap();
     let mut args = vec!["--config", config.to_str().unwrap()];
     args.extend_from_slice(flags);
-    let server = Server::start_listen(&format!("127.0.0.1:{port}"), &args);
+    let listen = format!("127.0.0.1:{port}");
+    let server = match store {
+        Some(store) => Server::start_listen_on(&listen, &args, Some(store)),
+        None => Server::start_listen(&listen, &args),
+    };
     server.add_org(ORG);
     let out = server.admin(&["sso", "map", "--org", ORG, "stab-logg", "loggfører"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    Setup { provider, server, _dir: dir }
+    Setup { provider, server, config, _dir: dir }
 }
 
 /// `sitroom login --sso` (with `extra` flags) started: the process, and what it said
@@ -179,6 +196,41 @@ fn a_person_signs_in_through_the_provider_and_their_entries_sync() {
     // The code is used up: the page refuses it now.
     let again = browser.open(&page);
     assert_eq!(again.status, 400, "{}", again.body);
+}
+
+/// Two servers of one store behind one address (a load balancer): the terminal starts
+/// its sign-in and polls at the second, the browser signs in through the first (the
+/// server's public address), and the terminal gets its session. On PostgreSQL, the
+/// national case; on one SQLite file, two servers of it.
+fn a_sign_in_started_at_one_server_finishes_through_another(
+    store: Option<(String, std::sync::Arc<crate::common::postgres::Cluster>)>,
+) {
+    let s = setup_on(store, &[], "15m", false, |_| String::new());
+    let second = s.server.another_with("127.0.0.1:0", &["--config", s.config.to_str().unwrap()]);
+    let home = Home::new();
+    let (child, page, _) = start_login(&home, &second);
+    assert!(page.starts_with(&s.server.url), "the page is at the public address, the first server: {page}");
+    let done = sign_in(&mut Browser::new(), &page, "kari-7f3a");
+    assert_eq!(done.status, 200, "{}", done.body);
+    let (ok, said, err) = child.wait();
+    assert!(ok, "the terminal's poll at the second server gets the session: {said}{err}");
+    assert!(said.contains("kari.nordmann"), "{said}");
+    // The session is one every server of the store knows.
+    home.ok(&["sync"]);
+    let audit = String::from_utf8_lossy(&second.admin(&["audit"]).stdout).to_string();
+    assert!(audit.contains("signed-in"), "{audit}");
+}
+
+#[test]
+fn a_sign_in_goes_through_two_servers_of_one_file() {
+    a_sign_in_started_at_one_server_finishes_through_another(None);
+}
+
+#[test]
+fn a_sign_in_goes_through_two_servers_of_one_postgresql_database() {
+    let cluster = crate::common::postgres::Cluster::start();
+    let url = cluster.database();
+    a_sign_in_started_at_one_server_finishes_through_another(Some((url, std::sync::Arc::new(cluster))));
 }
 
 #[test]
@@ -354,7 +406,7 @@ fn a_provider_entry_of_another_organisation_does_not_open_the_account() {
 /// administrator with a password signs in as always.
 #[test]
 fn with_the_provider_down_sso_says_why_and_a_password_still_works() {
-    let Setup { provider, server, _dir } = setup();
+    let Setup { provider, server, _dir, .. } = setup();
     drop(provider);
     let home = Home::new();
     let (child, page, _) = start_login(&home, &server);

@@ -22,6 +22,11 @@ pub struct ServeArgs {
     /// SITROOM_STORE, which keeps a password out of the process list.
     #[arg(long, value_name = "URL", env = "SITROOM_STORE", hide_env_values = true)]
     pub store: Option<String>,
+    /// With a PostgreSQL store: where this server keeps its copy of the records
+    /// between starts, so that a start takes only what is new (one server per folder)
+    /// [default: beside the database, in a folder named after it with .copy]
+    #[arg(long, value_name = "DIR")]
+    pub copy: Option<PathBuf>,
     /// Address to listen on [default: 127.0.0.1:7878]
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<String>,
@@ -76,6 +81,7 @@ impl ServeArgs {
         ServeArgs {
             config: self.config,
             store: self.store.or(file.store),
+            copy: self.copy.or(file.copy),
             listen: self.listen.or(file.listen),
             tls_cert: self.tls_cert.or(file.tls_cert),
             tls_key: self.tls_key.or(file.tls_key),
@@ -271,21 +277,20 @@ pub fn run(settings: &Settings, args: ServeArgs) -> Ran {
         Some(path) => PathBuf::from(path),
         None => settings.db.clone(),
     };
-    let store: Arc<dyn ServerStore> = any_server_store(&db, postgres)?;
+    // A PostgreSQL store's copy of the records, kept between starts beside the
+    // server's files (as its SSH folder is).
+    let copy = args.copy.clone().unwrap_or_else(|| settings.db.with_extension("copy"));
+    let store: Arc<dyn ServerStore> = any_server_store(&db, postgres, Some(&copy))?;
     store.warm_up()?;
     let listen = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => server::Listen::Tls { cert: cert.clone(), key: key.clone() },
         (None, None) => server::Listen::Plain,
         _ => return Err("give both --tls-cert and --tls-key, or neither".into()),
     };
-    if postgres.is_some() && (args.journal.is_some() || settings.config.archive.journal.is_some()) {
-        let said = "continuous journalføring works on a SQLite store only (for now): \
-                    this server on PostgreSQL journals nothing";
-        eprintln!("WARNING: {said}");
-        tracing::warn!("{said}");
-    } else {
-        spawn_journal(settings, args, &db)?;
-    }
+    // On PostgreSQL the journal reads this server's copy of the records, which holds
+    // every op the database has (kept between starts, so the journal's marks hold).
+    let journalled = if postgres.is_some() { copy.join(server::COPY_FILE) } else { db.clone() };
+    spawn_journal(settings, args, &journalled)?;
     tracing::info!(store = %postgres.map(server::postgres_shown).unwrap_or_else(|| db.display().to_string()), "store");
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     rt.block_on(async {

@@ -9,43 +9,201 @@ use crate::server::sqlite::file::ServerFile;
 use crate::server::{Principal, Pushed, ServerError};
 use deadpool_postgres::{ClientWrapper, Object};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering::Relaxed};
 use std::sync::{Arc, MutexGuard};
 use tokio_postgres::Client;
 
 /// How many ops a catch-up reads at a time.
 const PAGE: i64 = 5_000;
 
-/// This process's copy of the records: a SQLite server file in a folder of its own,
-/// holding every op the database had up to `seq`, applied. It is thrown away with the
-/// process and built again at the next start.
+/// Where a copy of the records lives.
+#[derive(Debug, Clone)]
+pub enum Place {
+    /// A folder of its own under this one, removed with the process (admin commands,
+    /// tests).
+    Scratch(PathBuf),
+    /// This folder, kept between starts (a server's): the next start takes only what
+    /// the database got since.
+    Kept(PathBuf),
+}
+
+/// Which database's history a copy is of: its id and epoch (a restore moves the epoch
+/// on), and the op numbered where the copy got to.
+pub struct History<'h> {
+    pub database: &'h str,
+    pub epoch: i64,
+    /// The servers' signing key: what the copy seals with (the journal's manifests),
+    /// as a SQLite server's file does with its own.
+    pub key: &'h str,
+    /// The id of the op the database has under a number (None: none).
+    pub op_at: &'h dyn Fn(i64) -> Result<Option<String>>,
+}
+
+/// This process's copy of the records: a SQLite server file holding every op the
+/// database had up to `seq`, applied. A scratch copy is thrown away with the process;
+/// a kept one stays, with the number it reached (`copy_of`, written in the same
+/// transaction as the ops), for the next start to go on from.
 pub struct Copy {
     pub file: ServerFile,
     pub seq: i64,
-    dir: PathBuf,
+    /// The folder to remove at the end (a scratch copy's).
+    scratch: Option<PathBuf>,
+    /// A kept copy's lock, held while the process lives: one server per copy.
+    _lock: Option<std::fs::File>,
     /// The organisations (ids) the copy has a row for: who owns what refers to them.
     orgs: std::collections::HashSet<String>,
+    /// What `/metrics` says of it.
+    pub figures: Arc<Figures>,
+}
+
+/// A copy's figures, read without its lock (a push may hold it a while): the number
+/// reached, the ops taken from the database since the start, and the number a kept
+/// copy had reached before it (0: built whole).
+#[derive(Debug, Default)]
+pub struct Figures {
+    pub seq: AtomicI64,
+    pub taken: AtomicI64,
+    pub kept_at_start: AtomicI64,
+}
+
+/// A kept copy's file in its folder (what the server's journal reads).
+pub const COPY_FILE: &str = "copy.db";
+
+const COPY_OF: &str = "CREATE TABLE IF NOT EXISTS copy_of (
+    one      INTEGER PRIMARY KEY CHECK (one = 1),
+    database TEXT NOT NULL,
+    epoch    INTEGER NOT NULL,
+    seq      INTEGER NOT NULL,
+    op_id    TEXT
+)";
+
+fn made(dir: &Path) -> Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir).map_err(|e| ServerError::Internal(format!("cannot make {}: {e}", dir.display())))
 }
 
 impl Copy {
-    pub fn new(scratch: &Path) -> Result<Copy> {
+    /// The copy at `place`, of the database's `history`: a kept copy of another
+    /// database or history (or one that does not open) is built anew.
+    pub fn open(place: &Place, history: &History<'_>) -> Result<Copy> {
+        let copy = Copy::open_at(place, history)?;
+        copy.file
+            .connection()
+            .execute(
+                "INSERT INTO meta (key, value) VALUES ('server_signing_key', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [history.key],
+            )
+            .map_err(crate::store::StoreError::from)?;
+        Ok(copy)
+    }
+
+    fn open_at(place: &Place, history: &History<'_>) -> Result<Copy> {
+        match place {
+            Place::Scratch(scratch) => Copy::scratch(scratch, history),
+            Place::Kept(dir) => {
+                made(dir)?;
+                let lock = std::fs::File::create(dir.join("copy.lock"))
+                    .map_err(|e| ServerError::Internal(format!("cannot use {}: {e}", dir.display())))?;
+                if lock.try_lock().is_err() {
+                    tracing::warn!(dir = %dir.display(), "the kept copy of the records is another server's on this machine; this one builds its own in a temporary folder");
+                    return Copy::scratch(&std::env::temp_dir(), history);
+                }
+                let path = dir.join(COPY_FILE);
+                let mut copy = match Copy::file_at(&path, "NORMAL").and_then(|c| c.of(history)) {
+                    Ok(Some(copy)) => copy,
+                    Ok(None) | Err(_) => {
+                        for end in ["", "-wal", "-shm"] {
+                            let _ = std::fs::remove_file(format!("{}{end}", path.display()));
+                        }
+                        Copy::file_at(&path, "NORMAL")?.begun(history)?
+                    }
+                };
+                copy._lock = Some(lock);
+                if copy.seq > 0 {
+                    tracing::info!(dir = %dir.display(), seq = copy.seq, "the kept copy of the records goes on from where it got to");
+                } else {
+                    tracing::info!(dir = %dir.display(), "the copy of the records is built from the database");
+                }
+                Ok(copy)
+            }
+        }
+    }
+
+    fn scratch(scratch: &Path, history: &History<'_>) -> Result<Copy> {
         clear_stale(scratch);
         let dir = scratch.join(format!("sitroom-copy-{}-{}", std::process::id(), uuid::Uuid::now_v7()));
-        let made = {
-            let mut b = std::fs::DirBuilder::new();
-            b.recursive(true);
-            #[cfg(unix)]
-            std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
-            b.create(&dir)
-        };
-        made.map_err(|e| ServerError::Internal(format!("cannot make {}: {e}", dir.display())))?;
-        let store = crate::store::Store::open(&dir.join("copy.db"))?;
-        // A copy is rebuilt from the database whenever it is lost: it need not wait
-        // for the disk.
+        made(&dir)?;
+        // Rebuilt from the database whenever it is lost: it need not wait for the disk.
+        let mut copy = Copy::file_at(&dir.join(COPY_FILE), "OFF")?.begun(history)?;
+        copy.scratch = Some(dir);
+        Ok(copy)
+    }
+
+    /// The SQLite file at `path`, written with this `synchronous` (a kept copy must
+    /// survive a power cut whole: WAL with NORMAL loses at most the last transactions,
+    /// its number with them).
+    fn file_at(path: &Path, synchronous: &str) -> Result<Copy> {
+        let store = crate::store::Store::open(path)?;
         store
             .connection()
-            .execute_batch("PRAGMA synchronous = OFF")
+            .execute_batch(&format!("PRAGMA synchronous = {synchronous}; {COPY_OF}"))
             .map_err(crate::store::StoreError::from)?;
-        Ok(Copy { file: ServerFile::new(store)?, seq: 0, dir, orgs: Default::default() })
+        Ok(Copy {
+            file: ServerFile::new(store)?,
+            seq: 0,
+            scratch: None,
+            _lock: None,
+            orgs: Default::default(),
+            figures: Default::default(),
+        })
+    }
+
+    /// A new copy, of this history.
+    fn begun(self, history: &History<'_>) -> Result<Copy> {
+        self.file
+            .connection()
+            .execute(
+                "INSERT INTO copy_of (one, database, epoch, seq, op_id) VALUES (1, ?1, ?2, 0, NULL)
+                 ON CONFLICT (one) DO UPDATE SET database = ?1, epoch = ?2, seq = 0, op_id = NULL",
+                rusqlite::params![history.database, history.epoch],
+            )
+            .map_err(crate::store::StoreError::from)?;
+        Ok(self)
+    }
+
+    /// This copy, going on from where it got to, if it is of this history: of this
+    /// database, at its epoch, and what it took last is the op the database has under
+    /// that number.
+    fn of(mut self, history: &History<'_>) -> Result<Option<Copy>> {
+        let row: Option<(String, i64, i64, Option<String>)> =
+            rusqlite::OptionalExtension::optional(self.file.connection().query_row(
+                "SELECT database, epoch, seq, op_id FROM copy_of WHERE one = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            ))
+            .map_err(crate::store::StoreError::from)?;
+        let Some((database, epoch, seq, op_id)) = row else { return Ok(None) };
+        if database != history.database || epoch != history.epoch || seq == 0 {
+            return Ok(None);
+        }
+        if (history.op_at)(seq)? != op_id {
+            tracing::warn!(seq, "the kept copy of the records is not of this database's history; built anew");
+            return Ok(None);
+        }
+        let ids: Vec<String> = {
+            let conn = self.file.connection();
+            let mut stmt = conn.prepare("SELECT id FROM orgs").map_err(crate::store::StoreError::from)?;
+            let rows = stmt.query_map([], |r| r.get(0)).map_err(crate::store::StoreError::from)?;
+            rows.collect::<rusqlite::Result<_>>().map_err(crate::store::StoreError::from)?
+        };
+        self.orgs.extend(ids);
+        self.caught_up_to(seq);
+        self.figures.kept_at_start.store(seq, Relaxed);
+        Ok(Some(self))
     }
 
     /// Make sure the copy has a row for each of these organisations (by id; the copy
@@ -61,13 +219,17 @@ impl Copy {
         Ok(())
     }
 
-    /// Apply ops the database has (seq, op, owner), in order.
+    /// Apply ops the database has (seq, op, owner), in order, and the number reached
+    /// with them.
     fn take(&mut self, ops: Vec<(i64, Op, String)>) -> Result<()> {
-        let Some(last) = ops.last().map(|(seq, _, _)| *seq) else { return Ok(()) };
+        let Some((last, last_id)) = ops.last().map(|(seq, op, _)| (*seq, op.id.to_string())) else {
+            return Ok(());
+        };
         let owners: Vec<String> = ops.iter().map(|(_, _, org)| org.clone()).collect();
         self.know_orgs(owners.iter().map(String::as_str))?;
+        let count = ops.len() as i64;
         let ops: Vec<(Op, String)> = ops.into_iter().map(|(_, op, org)| (op, org)).collect();
-        let applied = self.file.take_accepted(&ops, |_| Ok(()))?;
+        let applied = self.file.take_accepted(&ops, |tx| reached(tx, last, &last_id))?;
         if !applied.failed.is_empty() || applied.waiting > 0 {
             // Every op in the database was accepted by a door like this one: one that
             // does not apply here means the copy and the database disagree.
@@ -77,9 +239,24 @@ impl Copy {
                 "ops from the database do not apply to this server's copy of the records"
             );
         }
-        self.seq = last;
+        self.caught_up_to(last);
+        self.figures.taken.fetch_add(count, Relaxed);
         Ok(())
     }
+
+    /// The copy has every op up to `seq`.
+    fn caught_up_to(&mut self, seq: i64) {
+        self.seq = seq;
+        self.figures.seq.store(seq, Relaxed);
+    }
+}
+
+/// The copy has every op up to `seq`, the last of them `op_id`: in the transaction
+/// that applied them.
+fn reached(tx: &rusqlite::Transaction<'_>, seq: i64, op_id: &str) -> crate::store::Result<()> {
+    tx.prepare_cached("UPDATE copy_of SET seq = ?1, op_id = ?2 WHERE one = 1")?
+        .execute(rusqlite::params![seq, op_id])?;
+    Ok(())
 }
 
 /// Remove the copies of processes that are gone (killed before they could remove
@@ -102,7 +279,9 @@ fn clear_stale(_: &Path) {}
 
 impl Drop for Copy {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if let Some(dir) = &self.scratch {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
@@ -358,7 +537,8 @@ impl PgServer {
             ms => Some(std::time::Duration::from_millis(ms)),
         };
         let outcomes = pushing::take(batch, &pushers, |pushes| {
-            copy.file.accept_pushes_then(pushes, |_, accepted| {
+            copy.file.accept_pushes_then(pushes, |tx, accepted| {
+                let last_id = accepted.last().map(|(op, _)| op.id.to_string());
                 let c = client.clone();
                 let last = self
                     .block(async move {
@@ -385,6 +565,9 @@ impl PgServer {
                         Ok(last)
                     })
                     .map_err(|e| crate::store::StoreError::Elsewhere(e.to_string()))?;
+                if let Some(id) = last_id {
+                    reached(tx, last, &id)?;
+                }
                 numbered = Some(last);
                 Ok(())
             })
@@ -394,7 +577,7 @@ impl PgServer {
         // brings those ops, and what it has already it skips).
         let kept = !outcomes.iter().any(|o| matches!(o, Err(ServerError::Internal(_))));
         if let Some(last) = numbered.filter(|_| kept) {
-            copy.seq = last;
+            copy.caught_up_to(last);
         }
         outcomes
     }

@@ -24,9 +24,11 @@
 
 mod accounts;
 mod door;
+pub use door::COPY_FILE;
 mod migrate;
 mod schema;
 mod shares;
+mod signing_in;
 mod sso;
 
 use super::pushing::Line;
@@ -54,6 +56,8 @@ pub struct PgServer {
     pool: Pool,
     /// This process's copy of the records, for judging (see the module's notes).
     copy: Mutex<door::Copy>,
+    /// Its figures, read without the lock.
+    copy_figures: std::sync::Arc<door::Figures>,
     line: Line,
     key: crate::keys::SigningKey,
     ssh_host: russh::keys::PrivateKey,
@@ -145,9 +149,20 @@ fn tls(config: &tokio_postgres::Config) -> Result<Option<tokio_postgres_rustls::
 }
 
 impl PgServer {
-    /// Connect to the database at `url`, bring its tables up to date and build this
-    /// process's copy of the records from its ops (in a new folder under `scratch`).
+    /// Connect to the database at `url`, bring its tables up to date, with this
+    /// process's copy of the records in a new folder under `scratch` (removed at the
+    /// end; built from the database's ops when first needed).
     pub fn open(url: &str, scratch: &std::path::Path) -> Result<PgServer> {
+        PgServer::open_at(url, &door::Place::Scratch(scratch.to_path_buf()))
+    }
+
+    /// As [`PgServer::open`], the copy kept in `dir` between starts: a server's next
+    /// start takes only what the database got since (one server process per folder).
+    pub fn open_kept(url: &str, dir: &std::path::Path) -> Result<PgServer> {
+        PgServer::open_at(url, &door::Place::Kept(dir.to_path_buf()))
+    }
+
+    fn open_at(url: &str, place: &door::Place) -> Result<PgServer> {
         let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
             ServerError::BadRequest(format!("the store address is not a PostgreSQL URL: {e}"))
         })?;
@@ -186,33 +201,53 @@ impl PgServer {
             .recycle_timeout(Some(std::time::Duration::from_secs(5)))
             .build()
             .map_err(|e| ServerError::Internal(e.to_string()))?;
-        let copy = door::Copy::new(scratch)?;
-        let mut server = PgServer {
+        // The tables, and what the database keeps once for every server: its keys, its
+        // id and epoch (which tell a kept copy of the records whether it is of this
+        // database's history).
+        let (key, ssh_host, database, epoch) = rt
+            .block_on(async {
+                let mut c = pool.get().await.map_err(|e| ServerError::Internal(e.to_string()))?;
+                schema::run(&mut c).await?;
+                let key =
+                    meta_or_insert(&c, "server_signing_key", &crate::keys::SigningKey::generate().to_text())
+                        .await?;
+                let ssh =
+                    meta_or_insert(&c, "ssh_host_key", &crate::server::ssh_keys::new_host_key()).await?;
+                let database = meta_or_insert(&c, "database_id", &uuid::Uuid::now_v7().to_string()).await?;
+                let epoch = accounts::epoch(&c).await?;
+                Ok::<_, ServerError>((key, ssh, database, epoch))
+            })
+            .map_err(|e| ServerError::Internal(format!("cannot open the store at {shown}: {e}")))?;
+        let key_text = key;
+        let key = crate::keys::SigningKey::from_text(&key_text)
+            .ok_or_else(|| ServerError::Internal("the server's signing key is damaged".into()))?;
+        let ssh_host = crate::server::ssh_keys::host_key(&ssh_host)
+            .ok_or_else(|| ServerError::Internal("the server's SSH host key is damaged".into()))?;
+        let op_at = |seq: i64| -> Result<Option<String>> {
+            rt.block_on(async {
+                let c = pool.get().await.map_err(|e| ServerError::Internal(e.to_string()))?;
+                let row = c.query_opt("SELECT op_id FROM ops WHERE seq = $1", &[&seq]).await.map_err(db)?;
+                Ok(row.map(|r| r.get(0)))
+            })
+        };
+        let copy = door::Copy::open(
+            place,
+            &door::History { database: &database, epoch, key: &key_text, op_at: &op_at },
+        )?;
+        Ok(PgServer {
             rt: Some(rt),
             pool,
+            copy_figures: copy.figures.clone(),
             copy: Mutex::new(copy),
             line: Line::default(),
-            key: crate::keys::SigningKey::generate(),
-            // Both keys are the database's, read below once its tables are there.
-            ssh_host: crate::server::ssh_keys::host_key(&crate::server::ssh_keys::new_host_key())
-                .ok_or_else(|| ServerError::Internal("cannot make an SSH host key".into()))?,
-            shown: shown.clone(),
+            key,
+            ssh_host,
+            shown,
             hold: 0.into(),
             config,
             tls,
             me: uuid::Uuid::now_v7().to_string(),
-        };
-        server
-            .run(|mut c| async move { schema::run(&mut c).await })
-            .map_err(|e| ServerError::Internal(format!("cannot open the store at {shown}: {e}")))?;
-        let fresh = crate::keys::SigningKey::generate().to_text();
-        let kept = server.meta_or_insert("server_signing_key", &fresh)?;
-        server.key = crate::keys::SigningKey::from_text(&kept)
-            .ok_or_else(|| ServerError::Internal("the server's signing key is damaged".into()))?;
-        let kept = server.meta_or_insert("ssh_host_key", &crate::server::ssh_keys::new_host_key())?;
-        server.ssh_host = crate::server::ssh_keys::host_key(&kept)
-            .ok_or_else(|| ServerError::Internal("the server's SSH host key is damaged".into()))?;
-        Ok(server)
+        })
     }
 
     /// For the tests: hold the numbering lock this long (ms) in every push that numbers
@@ -285,19 +320,14 @@ impl PgServer {
             f(c).await
         })
     }
+}
 
-    fn meta_or_insert(&self, key: &str, value: &str) -> Result<String> {
-        let (key, value) = (key.to_string(), value.to_string());
-        self.run(move |c| async move {
-            c.execute(
-                "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
-                &[&key, &value],
-            )
-            .await
-            .map_err(db)?;
-            Ok(c.query_one("SELECT value FROM meta WHERE key = $1", &[&key]).await.map_err(db)?.get(0))
-        })
-    }
+/// The value the database keeps under `key`, this one if it had none.
+async fn meta_or_insert(c: &tokio_postgres::Client, key: &str, value: &str) -> Result<String> {
+    c.execute("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING", &[&key, &value])
+        .await
+        .map_err(db)?;
+    Ok(c.query_one("SELECT value FROM meta WHERE key = $1", &[&key]).await.map_err(db)?.get(0))
 }
 
 /// Listen on [`STORED`] until the connection ends, waking the long polls at every
@@ -480,9 +510,34 @@ impl ServerStore for PgServer {
         });
     }
 
-    fn pool(&self) -> Option<(usize, usize)> {
+    fn figures(&self) -> Vec<crate::server::metrics::Figure> {
+        use crate::server::metrics::Figure;
+        use std::sync::atomic::Ordering::Relaxed;
         let s = self.pool.status();
-        Some((s.size, s.available))
+        let copy = &self.copy_figures;
+        let figure = |name, help, counter, value| Figure { name, help, counter, value };
+        vec![
+            figure("sitroom_store_connections", "Connections to the store's database, open.", false, s.size as i64),
+            figure("sitroom_store_connections_idle", "Of them, idle.", false, s.available as i64),
+            figure(
+                "sitroom_copy_seq",
+                "The database's op number this server's copy of the records has reached.",
+                false,
+                copy.seq.load(Relaxed),
+            ),
+            figure(
+                "sitroom_copy_ops_taken_total",
+                "Ops this server's copy took from the database since it started (other servers' pushes, and its own build).",
+                true,
+                copy.taken.load(Relaxed),
+            ),
+            figure(
+                "sitroom_copy_kept_at_start",
+                "The op number a kept copy had reached when the server started (0: built whole).",
+                false,
+                copy.kept_at_start.load(Relaxed),
+            ),
+        ]
     }
 
     fn countersign(&self, who: &Principal, checkpoints: &[Checkpoint]) -> Result<Vec<Checkpoint>> {
@@ -727,5 +782,55 @@ impl ServerStore for PgServer {
 
     fn audit_log(&self, limit: usize) -> Result<Vec<crate::server::sso::Audited>> {
         self.run(move |c| async move { sso::audit_log(&c, limit).await })
+    }
+
+    fn sso_take_turn(
+        &self,
+        issuer: &str,
+        subject: &str,
+        before: i64,
+    ) -> Result<Option<crate::server::sso::Identity>> {
+        let (issuer, subject) = (issuer.to_string(), subject.to_string());
+        self.run(move |c| async move { sso::take_turn(&c, &issuer, &subject, before).await })
+    }
+
+    fn sso_pending_add(
+        &self,
+        p: &crate::server::sso::Pending,
+        per_address: usize,
+        most: usize,
+    ) -> Result<crate::server::sso::Added> {
+        let p = p.clone();
+        self.run(move |c| async move { signing_in::add(c, &p, per_address, most).await })
+    }
+
+    fn sso_pending(&self, by: &crate::server::sso::Find) -> Result<Option<crate::server::sso::Pending>> {
+        let by = by.clone();
+        self.run(move |c| async move { signing_in::find(&c, &by).await })
+    }
+
+    fn sso_pending_put(&self, p: &crate::server::sso::Pending, state: Option<&str>) -> Result<()> {
+        let (p, state) = (p.clone(), state.map(str::to_string));
+        self.run(move |c| async move { signing_in::put(&c, &p, state.as_deref()).await })
+    }
+
+    fn sso_pending_went(&self, state: &str) -> Result<Option<crate::server::sso::Pending>> {
+        let state = state.to_string();
+        self.run(move |c| async move { signing_in::went(&c, &state).await })
+    }
+
+    fn sso_pending_remove(&self, code: &str) -> Result<bool> {
+        let code = code.to_string();
+        self.run(move |c| async move { signing_in::remove(&c, &code).await })
+    }
+
+    fn sign_in_held(&self, keys: &[String]) -> Result<i64> {
+        let keys = keys.to_vec();
+        self.run(move |c| async move { signing_in::held(&c, &keys).await })
+    }
+
+    fn sign_in_tried(&self, keys: &[crate::server::guard::Tried], success: bool) -> Result<()> {
+        let keys = keys.to_vec();
+        self.run(move |c| async move { signing_in::tried(c, &keys, success).await })
     }
 }

@@ -155,6 +155,27 @@ const STEPS: &[&str] = &[
     );
     CREATE INDEX ops_by_org ON ops(org_id, seq);
     "#,
+    // 2: sign-ins on their way, shared by every server: single sign-ons under way, and
+    // failures in a row by key (a hash of an address or an account name).
+    r#"
+    CREATE TABLE sso_pending (
+        code    TEXT PRIMARY KEY,
+        poll    TEXT NOT NULL UNIQUE,
+        state   TEXT UNIQUE,
+        address TEXT,
+        started BIGINT NOT NULL,
+        body    TEXT NOT NULL
+    );
+    CREATE INDEX sso_pending_by_address ON sso_pending(address);
+    CREATE INDEX sso_pending_by_start ON sso_pending(started);
+    CREATE TABLE sign_in_tries (
+        key        TEXT PRIMARY KEY,
+        failures   INTEGER NOT NULL,
+        not_before BIGINT NOT NULL,
+        last       BIGINT NOT NULL
+    );
+    CREATE INDEX sign_in_tries_by_last ON sign_in_tries(last);
+    "#,
 ];
 
 /// Bring the tables up to date; a database from a newer server is refused.

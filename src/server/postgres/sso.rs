@@ -324,6 +324,21 @@ pub async fn due(c: &Client, before: i64) -> Result<Vec<Identity>> {
     Ok(rows.iter().map(identity).collect())
 }
 
+/// The turn to ask about this person, unless they were asked about since `before` or
+/// are being asked now (by any server): as they are now.
+pub async fn take_turn(c: &Client, issuer: &str, subject: &str, before: i64) -> Result<Option<Identity>> {
+    let row = c
+        .query_opt(
+            "UPDATE sso_identities SET checked_at = $4
+             WHERE issuer = $1 AND subject = $2 AND refresh IS NOT NULL AND checked_at < $3
+             RETURNING issuer, subject, account, provider, refresh",
+            &[&issuer, &subject, &before, &now()],
+        )
+        .await
+        .map_err(db)?;
+    Ok(row.as_ref().map(identity))
+}
+
 pub async fn identities(c: &Client, account: &str, before: i64) -> Result<Vec<Identity>> {
     let rows = c
         .query(

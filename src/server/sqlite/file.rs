@@ -35,6 +35,11 @@ impl ServerFile {
         Ok(ServerFile { store })
     }
 
+    /// The file's connection, for the PostgreSQL store's copy to keep its own notes in.
+    pub fn connection(&self) -> &Connection {
+        self.store.connection()
+    }
+
     pub(super) fn conn(&self) -> &Connection {
         self.store.connection()
     }

@@ -13,6 +13,7 @@ mod backup;
 pub(in crate::server) mod file;
 mod schema;
 mod shares;
+mod signing_in;
 mod sso;
 
 use crate::replication::checkpoint::Checkpoint;
@@ -459,5 +460,47 @@ impl ServerStore for SqliteServer {
 
     fn audit_log(&self, limit: usize) -> Result<Vec<crate::server::sso::Audited>> {
         Ok(self.store().audit_log(limit)?)
+    }
+
+    fn sso_take_turn(
+        &self,
+        issuer: &str,
+        subject: &str,
+        before: i64,
+    ) -> Result<Option<crate::server::sso::Identity>> {
+        Ok(self.store().sso_take_turn(issuer, subject, before)?)
+    }
+
+    fn sso_pending_add(
+        &self,
+        p: &crate::server::sso::Pending,
+        per_address: usize,
+        most: usize,
+    ) -> Result<crate::server::sso::Added> {
+        Ok(self.store().sso_pending_add(p, per_address, most)?)
+    }
+
+    fn sso_pending(&self, by: &crate::server::sso::Find) -> Result<Option<crate::server::sso::Pending>> {
+        Ok(self.store().sso_pending(by)?)
+    }
+
+    fn sso_pending_put(&self, p: &crate::server::sso::Pending, state: Option<&str>) -> Result<()> {
+        Ok(self.store().sso_pending_put(p, state)?)
+    }
+
+    fn sso_pending_went(&self, state: &str) -> Result<Option<crate::server::sso::Pending>> {
+        Ok(self.store().sso_pending_went(state)?)
+    }
+
+    fn sso_pending_remove(&self, code: &str) -> Result<bool> {
+        Ok(self.store().sso_pending_remove(code)?)
+    }
+
+    fn sign_in_held(&self, keys: &[String]) -> Result<i64> {
+        Ok(self.store().sign_in_held(keys)?)
+    }
+
+    fn sign_in_tried(&self, keys: &[crate::server::guard::Tried], success: bool) -> Result<()> {
+        Ok(self.store().sign_in_tried(keys, success)?)
     }
 }

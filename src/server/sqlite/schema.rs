@@ -157,6 +157,29 @@ const STEPS: &[&str] = &[
     r#"
     ALTER TABLE tokens ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 7: sign-ins on their way, kept in the store so that every server of it sees the
+    // same: single sign-ons under way (by code, poll token hash and the state the
+    // provider sends the browser back with), and failures in a row by key (a hash of
+    // an address or an account name).
+    r#"
+    CREATE TABLE sso_pending (
+        code    TEXT PRIMARY KEY,
+        poll    TEXT NOT NULL UNIQUE,
+        state   TEXT UNIQUE,
+        address TEXT,
+        started INTEGER NOT NULL,
+        body    TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX sso_pending_by_address ON sso_pending(address);
+    CREATE INDEX sso_pending_by_start ON sso_pending(started);
+    CREATE TABLE sign_in_tries (
+        key        TEXT PRIMARY KEY,
+        failures   INTEGER NOT NULL,
+        not_before INTEGER NOT NULL,
+        last       INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX sign_in_tries_by_last ON sign_in_tries(last);
+    "#,
 ];
 
 /// Bring the server's tables up to date; a file from a newer server is refused.

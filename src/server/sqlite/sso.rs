@@ -334,6 +334,22 @@ impl ServerFile {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The turn to ask the provider about this person, unless it was asked about them
+    /// since `before` (ms) or is being asked now (by any server): as they are now
+    /// (the refresh token as the last ask left it).
+    pub fn sso_take_turn(&mut self, issuer: &str, subject: &str, before: i64) -> Result<Option<Identity>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "UPDATE sso_identities SET checked_at = ?4
+                 WHERE issuer = ?1 AND subject = ?2 AND refresh IS NOT NULL AND checked_at < ?3
+                 RETURNING issuer, subject, account, provider, refresh",
+                params![issuer, subject, before, to_millis(Utc::now())],
+                identity,
+            )
+            .optional()?)
+    }
+
     /// People last asked about before `before` (ms) whose provider gave a refresh
     /// token and whose account has a session open: whom to ask about again.
     pub fn sso_due(&self, before: i64, now: DateTime<Utc>) -> Result<Vec<Identity>> {

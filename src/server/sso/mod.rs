@@ -6,8 +6,9 @@
 //! the device grant included), comes back to the server's callback, and the
 //! terminal's next poll gets its session.
 //!
-//! Sign-ins under way are kept in this process's memory (ten minutes at most, a
-//! bounded number): a restart asks the person to start again.
+//! Sign-ins under way are kept by the store (ten minutes at most, a bounded number),
+//! so that several servers of one store take each other's steps: the terminal's poll,
+//! the browser and the provider's way back need not reach the same server.
 
 pub mod config;
 mod pages;
@@ -16,12 +17,11 @@ pub mod recheck;
 pub mod web;
 
 use crate::domain::roles::Role;
+use crate::server::ServerStore;
 use crate::sync::wire::{LoginResponse, SsoStartRequest, SsoStartResponse};
 use config::SsoConfig;
 use provider::{Begun, Person, Provider, SsoError};
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A person as a provider vouched for them, and where they belong.
 pub struct Vouched<'a> {
@@ -110,13 +110,13 @@ pub fn one_line(s: &str) -> String {
 
 /// How long a started sign-in waits for the person.
 pub const LIFETIME: Duration = Duration::from_secs(600);
-/// Sign-ins under way at most (a flood of starts cannot fill the memory).
+/// Sign-ins under way at most (a flood of starts cannot fill the store).
 const MAX_UNDER_WAY: usize = 10_000;
 /// Letters of a user code: no vowels (no words), none that look alike.
 const CODE_LETTERS: &[u8] = b"BCDFGHJKLMNPQRSTVWXZ";
 
 /// The replica that asked, to be bound to the session when it opens.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Replica {
     pub device: String,
     pub origin: String,
@@ -135,44 +135,65 @@ pub enum Polled {
     Failed(String),
 }
 
-struct UnderWay {
-    poll: String,
-    provider: Option<usize>,
-    started: Instant,
+/// How a sign-in ended, as the store keeps it until the terminal polls: the session
+/// itself is opened only then, by the server the poll reaches, so that no session
+/// token ever rests in the store.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub enum Outcome {
+    /// The account the provider vouched for.
+    Account(String),
+    Failed(String),
+}
+
+/// A sign-in under way, kept by the store: the terminal's start and polls, the
+/// browser's pages and the provider's way back may each reach another server of
+/// the same store (behind a load balancer), and any of them takes the next step.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Pending {
+    pub code: String,
+    /// The hash of the terminal's poll token.
+    pub poll: String,
+    /// The provider, by name, once chosen.
+    pub provider: Option<String>,
+    /// When it started (ms).
+    pub started: i64,
     /// Where the request to start came from (each address gets a share).
-    from: Option<std::net::IpAddr>,
+    pub from: Option<String>,
     /// The replica to open a session for; none for an SSH connection.
-    replica: Option<Replica>,
-    /// On the way to the provider: which, what to keep, and the hash of the cookie
-    /// of the browser that went.
-    begun: Option<(usize, Begun, String)>,
-    outcome: Option<Polled>,
+    pub replica: Option<Replica>,
+    /// On the way to the provider: what to keep for the way back, and the hash of the
+    /// cookie of the browser that went.
+    pub begun: Option<(Begun, String)>,
+    pub outcome: Option<Outcome>,
 }
 
-/// Sign-ins under way by their code, and the codes by their poll token's hash.
-#[derive(Default)]
-struct Held {
-    by_code: HashMap<String, UnderWay>,
-    by_poll: HashMap<String, String>,
+impl Pending {
+    /// As the store keeps it.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("plain data")
+    }
+
+    /// As the store kept it.
+    pub fn from_json(text: &str) -> Result<Pending, String> {
+        serde_json::from_str(text).map_err(|e| format!("a sign-in under way: {e}"))
+    }
+
+    fn age(&self) -> Duration {
+        let ms = chrono::Utc::now().timestamp_millis().saturating_sub(self.started);
+        Duration::from_millis(ms.max(0) as u64)
+    }
+
+    fn live(&self) -> bool {
+        self.age() < LIFETIME
+    }
 }
 
-impl Held {
-    fn forget_old(&mut self) {
-        let by_poll = &mut self.by_poll;
-        self.by_code.retain(|_, u| {
-            let keep = u.started.elapsed() < LIFETIME;
-            if !keep {
-                by_poll.remove(&u.poll);
-            }
-            keep
-        });
-    }
-
-    fn remove(&mut self, code: &str) -> Option<UnderWay> {
-        let u = self.by_code.remove(code)?;
-        self.by_poll.remove(&u.poll);
-        Some(u)
-    }
+/// How a sign-in under way is found in the store.
+#[derive(Debug, Clone)]
+pub enum Find {
+    Code(String),
+    /// By the hash of its poll token.
+    Poll(String),
 }
 
 /// Why a start is refused.
@@ -180,6 +201,8 @@ pub enum Refusal {
     /// Too many under way (from this address, or in all): try again in this many s.
     Busy(u64),
     Bad(String),
+    /// The server's own failure (its store).
+    Failed(String),
 }
 
 impl From<String> for Refusal {
@@ -196,7 +219,7 @@ pub enum BrowseError {
 
 /// Sign-ins under way from one address at most: a flood from one place cannot take
 /// every other person's turn.
-const PER_ADDRESS: usize = 20;
+pub const PER_ADDRESS: usize = 20;
 
 pub const UNKNOWN_CODE: &str =
     "this code is not known, has been used, or is more than ten minutes old: start again from your terminal";
@@ -213,23 +236,6 @@ pub struct Sso {
     pub public_url: String,
     pub recheck: Duration,
     pub providers: Vec<Provider>,
-    under_way: Mutex<Held>,
-    /// The people (issuer, subject) whose provider is being asked about them now: one
-    /// ask at a time per person, so that a refresh token the provider rotates is never
-    /// used twice (which providers that detect reuse punish by revoking the grant).
-    asking: Mutex<std::collections::HashSet<(String, String)>>,
-}
-
-/// Held while a person's provider is asked about them (see `Sso::asking`).
-pub struct Asking<'a> {
-    sso: &'a Sso,
-    who: (String, String),
-}
-
-impl Drop for Asking<'_> {
-    fn drop(&mut self) {
-        self.sso.asking.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.who);
-    }
 }
 
 fn user_code() -> String {
@@ -251,6 +257,30 @@ pub fn normal_code(typed: &str) -> String {
     }
 }
 
+/// The store's work, off the async threads (a database may be a network away).
+async fn kept<T: Send + 'static>(
+    store: &Store,
+    f: impl FnOnce(&dyn ServerStore) -> crate::server::Result<T> + Send + 'static,
+) -> crate::server::Result<T> {
+    let store = store.clone();
+    crate::server::Offload::Blocking.run(move || f(&*store)).await
+}
+
+type Store = std::sync::Arc<dyn ServerStore>;
+
+/// A sign-in under way by its code, if it is still waiting for the person; a store
+/// that fails is logged and taken as no sign-in.
+async fn waiting(store: &Store, code: &str) -> Option<Pending> {
+    let code = code.to_string();
+    match kept(store, move |s| s.sso_pending(&Find::Code(code))).await {
+        Ok(p) => p.filter(|p| p.live() && p.outcome.is_none()),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read a sign-in under way");
+            None
+        }
+    }
+}
+
 impl Sso {
     /// Single sign-on as configured; providers that cannot be set up are left out
     /// with a warning each.
@@ -268,24 +298,8 @@ impl Sso {
             public_url: config.public_url,
             recheck: crate::domain::time::parse_interval(&config.recheck).unwrap_or(Duration::from_secs(900)),
             providers,
-            under_way: Mutex::new(Held::default()),
-            asking: Mutex::new(Default::default()),
         };
         (sso, warnings)
-    }
-
-    /// The turn to ask about this person, unless someone is asking already.
-    pub fn ask_about(&self, issuer: &str, subject: &str) -> Option<Asking<'_>> {
-        let who = (issuer.to_string(), subject.to_string());
-        self.asking
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(who.clone())
-            .then_some(Asking { sso: self, who })
-    }
-
-    fn held(&self) -> std::sync::MutexGuard<'_, Held> {
-        self.under_way.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn provider(&self, name: &str) -> Option<(usize, &Provider)> {
@@ -293,8 +307,9 @@ impl Sso {
     }
 
     /// A terminal asks to sign in: its code, the page, its poll token.
-    pub fn start(
+    pub async fn start(
         &self,
+        store: &Store,
         req: &SsoStartRequest,
         from: Option<std::net::IpAddr>,
     ) -> Result<SsoStartResponse, Refusal> {
@@ -321,7 +336,7 @@ impl Sso {
         }
         let replica =
             Replica { device: clean(&req.device), origin: req.origin.clone(), key: req.key.clone() };
-        let (code, poll) = self.under_way(provider, Some(replica), from)?;
+        let (code, poll) = self.under_way(store, provider, Some(replica), from).await?;
         Ok(SsoStartResponse {
             verification_uri: format!("{}/sso", self.public_url),
             verification_uri_complete: format!("{}/sso?code={code}", self.public_url),
@@ -333,123 +348,97 @@ impl Sso {
     }
 
     /// The provider a terminal's sign-in under way goes through, if it is settled
-    /// already (named, or the only one), with its replica.
-    pub fn chosen(&self, code: &str) -> Option<(usize, Replica)> {
-        let held = self.held();
-        let u = held.by_code.get(code)?;
-        Some((u.provider?, u.replica.clone()?))
+    /// already (named, or the only one).
+    pub async fn chosen(&self, store: &Store, code: &str) -> Option<usize> {
+        let p = waiting(store, code).await.filter(|p| p.replica.is_some())?;
+        Some(self.provider(p.provider.as_deref()?)?.0)
     }
 
     /// An SSH connection's sign-in: its code, its poll token, and the page (with the
     /// code) to open.
-    pub fn start_for_ssh(&self) -> Result<(String, String, String), String> {
+    pub async fn start_for_ssh(&self, store: &Store) -> Result<(String, String, String), String> {
         if self.providers.is_empty() {
             return Err("this server has no identity provider that can be used".into());
         }
         let provider = (self.providers.len() == 1).then_some(0);
-        let (code, poll) = self.under_way(provider, None, None).map_err(|e| match e {
+        let (code, poll) = self.under_way(store, provider, None, None).await.map_err(|e| match e {
             Refusal::Busy(_) => "too many sign-ins under way; try again in a few minutes".to_string(),
-            Refusal::Bad(why) => why,
+            Refusal::Bad(why) | Refusal::Failed(why) => why,
         })?;
         let page = format!("{}/sso?code={code}", self.public_url);
         Ok((code, poll, page))
     }
 
     /// A sign-in under way, kept: its code and poll token.
-    fn under_way(
+    async fn under_way(
         &self,
+        store: &Store,
         provider: Option<usize>,
         replica: Option<Replica>,
         from: Option<std::net::IpAddr>,
     ) -> Result<(String, String), Refusal> {
-        let mut held = self.held();
-        held.forget_old();
-        // How long until the oldest of the lot ends: when to try again.
-        let wait = |mut of: Vec<Instant>| {
-            of.sort();
-            of.first().map_or(60, |t| LIFETIME.saturating_sub(t.elapsed()).as_secs().max(1))
-        };
-        let here: Vec<Instant> =
-            held.by_code.values().filter(|u| from.is_some() && u.from == from).map(|u| u.started).collect();
-        if here.len() >= PER_ADDRESS {
-            return Err(Refusal::Busy(wait(here)));
-        }
-        if held.by_code.len() >= MAX_UNDER_WAY {
-            return Err(Refusal::Busy(wait(held.by_code.values().map(|u| u.started).collect())));
-        }
-        let code = loop {
-            let c = user_code();
-            if !held.by_code.contains_key(&c) {
-                break c;
-            }
-        };
         let poll = crate::server::secrets::new_token();
-        let hash = crate::server::secrets::token_hash(&poll);
-        held.by_poll.insert(hash.clone(), code.clone());
-        held.by_code.insert(
-            code.clone(),
-            UnderWay {
-                poll: hash,
-                provider,
-                started: Instant::now(),
-                from,
-                replica,
-                begun: None,
-                outcome: None,
-            },
-        );
-        Ok((code, poll))
+        let mut pending = Pending {
+            code: user_code(),
+            poll: crate::server::secrets::token_hash(&poll),
+            provider: provider.map(|i| self.providers[i].config.name.clone()),
+            started: chrono::Utc::now().timestamp_millis(),
+            from: from.map(|a| a.to_string()),
+            replica,
+            begun: None,
+            outcome: None,
+        };
+        // A code taken already (one in 20^8) is drawn again.
+        for _ in 0..8 {
+            let p = pending.clone();
+            let added = kept(store, move |s| s.sso_pending_add(&p, PER_ADDRESS, MAX_UNDER_WAY)).await;
+            match added.map_err(|e| Refusal::Failed(e.to_string()))? {
+                Added::Kept => return Ok((pending.code, poll)),
+                // How long until the oldest of the lot ends: when to try again.
+                Added::Busy { oldest } => {
+                    let ends = oldest + LIFETIME.as_millis() as i64 - chrono::Utc::now().timestamp_millis();
+                    return Err(Refusal::Busy((ends / 1000).max(1) as u64));
+                }
+                Added::CodeTaken => pending.code = user_code(),
+            }
+        }
+        Err(Refusal::Failed("no free sign-in code was found".into()))
     }
 
     /// Who asks to be signed in with `code`: the device and how many minutes ago.
-    pub fn asking(&self, code: &str) -> Option<(String, u64)> {
-        let held = self.held();
-        let u = held
-            .by_code
-            .get(&normal_code(code))
-            .filter(|u| u.started.elapsed() < LIFETIME && u.outcome.is_none())?;
-        let device = match &u.replica {
+    pub async fn asking(&self, store: &Store, code: &str) -> Option<(String, u64)> {
+        let p = waiting(store, &normal_code(code)).await?;
+        let device = match &p.replica {
             Some(r) => r.device.clone(),
             None => "SSH".into(),
         };
-        Some((device, u.started.elapsed().as_secs() / 60))
+        Some((device, p.age().as_secs() / 60))
     }
 
     /// A browser goes on with the code (and perhaps a chosen provider, when the
     /// terminal chose none); `browser` is the cookie it is given, to come back with.
     pub async fn browse(
         &self,
+        store: &Store,
         code: &str,
         chosen: Option<&str>,
         browser: &str,
     ) -> Result<Browse, BrowseError> {
         let code = normal_code(code);
-        let provider = {
-            let held = self.held();
-            let u = held
-                .by_code
-                .get(&code)
-                .filter(|u| u.started.elapsed() < LIFETIME && u.outcome.is_none())
-                .ok_or(BrowseError::Refused(UNKNOWN_CODE.into()))?;
-            // The terminal's choice holds; the page chooses only when it made none.
-            match u.provider.or_else(|| chosen.and_then(|c| self.provider(c)).map(|(i, _)| i)) {
-                Some(i) => i,
-                None => {
-                    return Ok(Browse::Choose(
-                        self.providers
-                            .iter()
-                            .map(|p| (p.config.name.clone(), p.config.org.clone()))
-                            .collect(),
-                    ))
-                }
-            }
+        let mut pending = waiting(store, &code).await.ok_or(BrowseError::Refused(UNKNOWN_CODE.into()))?;
+        // The terminal's choice holds; the page chooses only when it made none.
+        let named = pending.provider.as_deref().or(chosen);
+        let Some((provider, _)) = named.and_then(|n| self.provider(n)) else {
+            return Ok(Browse::Choose(
+                self.providers.iter().map(|p| (p.config.name.clone(), p.config.org.clone())).collect(),
+            ));
         };
         let begun = match self.providers[provider].begin().await {
             Ok(b) => b,
             Err(e) => {
                 // The terminal hears why too, rather than waiting ten minutes.
                 let why = e.to_string();
-                self.ended(&code, Polled::Failed(why.clone()));
+                self.ended(store, &code, Outcome::Failed(why.clone())).await;
                 return Err(match e {
                     SsoError::Unreachable(_) => BrowseError::Unreachable(why),
                     _ => BrowseError::Refused(why),
@@ -457,59 +446,128 @@ impl Sso {
             }
         };
         let url = begun.url.clone();
-        let mut held = self.held();
-        let u = held
-            .by_code
-            .get_mut(&code)
-            .ok_or(BrowseError::Refused("this sign-in has ended: start again from your terminal".into()))?;
-        u.begun = Some((provider, begun, crate::server::secrets::token_hash(browser)));
+        let state = begun.state.clone();
+        pending.provider = Some(self.providers[provider].config.name.clone());
+        pending.begun = Some((begun, crate::server::secrets::token_hash(browser)));
+        kept(store, move |s| s.sso_pending_put(&pending, Some(&state))).await.map_err(|e| {
+            tracing::warn!(error = %e, "cannot keep a sign-in under way");
+            BrowseError::Refused("this sign-in cannot go on now: start again from your terminal".into())
+        })?;
         Ok(Browse::Provider(url))
     }
 
     /// The sign-in whose browser came back with `state` (and the cookie it was given
     /// on the way out): its code, provider and what was kept for the way back.
     /// Taken, so that a state is used once.
-    pub fn returned(&self, state: &str, browser: &str) -> Option<(String, usize, Begun, Option<Replica>)> {
-        let mut held = self.held();
+    pub async fn returned(
+        &self,
+        store: &Store,
+        state: &str,
+        browser: &str,
+    ) -> Option<(String, usize, Begun, Option<Replica>)> {
+        let state = state.to_string();
+        let p = match kept(store, move |s| s.sso_pending_went(&state)).await {
+            Ok(p) => p?,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read a sign-in under way");
+                return None;
+            }
+        };
+        let (begun, went) = p.begun.clone()?;
         let browser = crate::server::secrets::token_hash(browser);
-        let (code, u) = held.by_code.iter_mut().find(|(_, u)| {
-            u.outcome.is_none() && u.begun.as_ref().is_some_and(|(_, b, _)| constant_eq(&b.state, state))
-        })?;
-        let (provider, begun, went) = u.begun.take()?;
         // Another browser than the one that went: a forwarded link is not theirs.
-        if u.started.elapsed() >= LIFETIME || !constant_eq(&went, &browser) {
+        if !p.live() || p.outcome.is_some() || !constant_eq(&went, &browser) {
             return None;
         }
-        Some((code.clone(), provider, begun, u.replica.clone()))
+        let (provider, _) = self.provider(p.provider.as_deref()?)?;
+        Some((p.code, provider, begun, p.replica))
     }
 
     /// How the sign-in with `code` ended, for its terminal.
-    pub fn ended(&self, code: &str, outcome: Polled) {
-        if let Some(u) = self.held().by_code.get_mut(code) {
-            u.outcome = Some(outcome);
+    pub async fn ended(&self, store: &Store, code: &str, outcome: Outcome) {
+        let code = code.to_string();
+        let kept = kept(store, move |s| {
+            let Some(mut p) = s.sso_pending(&Find::Code(code))? else { return Ok(()) };
+            p.outcome = Some(outcome);
+            s.sso_pending_put(&p, None)
+        })
+        .await;
+        if let Err(e) = kept {
+            tracing::warn!(error = %e, "cannot keep how a sign-in ended");
         }
     }
 
-    /// The terminal's poll: waiting, done (the session, given once), or failed.
-    pub fn poll(&self, poll_token: &str) -> Option<Polled> {
+    /// The terminal's poll: waiting, done (the session, opened now and given once),
+    /// or failed. None: no such sign-in.
+    pub async fn poll(&self, store: &Store, poll_token: &str) -> Option<Polled> {
         let hash = crate::server::secrets::token_hash(poll_token);
-        let mut held = self.held();
-        let code = held.by_poll.get(&hash)?.clone();
-        let u = held.by_code.get(&code)?;
-        if u.started.elapsed() >= LIFETIME && u.outcome.is_none() {
-            held.remove(&code);
-            return Some(Polled::Failed("nobody signed in within ten minutes; start again".into()));
-        }
-        match &u.outcome {
-            None => Some(Polled::Waiting),
-            Some(_) => held.remove(&code).and_then(|u| u.outcome),
-        }
+        let found = kept(store, move |s| {
+            let Some(p) = s.sso_pending(&Find::Poll(hash))? else { return Ok(None) };
+            if p.live() && p.outcome.is_none() {
+                return Ok(Some(Polled::Waiting));
+            }
+            // Ended (or too old): given once, to whichever poll removes it.
+            if !s.sso_pending_remove(&p.code)? {
+                return Ok(None);
+            }
+            Ok(Some(match (p.outcome, p.replica) {
+                (None, _) => Polled::Failed("nobody signed in within ten minutes; start again".into()),
+                (Some(Outcome::Failed(why)), _) => Polled::Failed(why),
+                (Some(Outcome::Account(name)), None) => Polled::Person(name),
+                (Some(Outcome::Account(name)), Some(replica)) => match session_for(s, &name, &replica) {
+                    Ok(login) => Polled::Done(Box::new(login)),
+                    Err(e) => Polled::Failed(e.to_string()),
+                },
+            }))
+        })
+        .await;
+        found.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "cannot read a sign-in under way");
+            None
+        })
     }
 
     /// The person a provider vouches for after the browser came back with a code.
     pub async fn person(&self, provider: usize, code: &str, begun: &Begun) -> Result<Person, SsoError> {
         self.providers[provider].finish(code, begun).await
     }
+}
+
+/// What the store says to a sign-in to keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Added {
+    Kept,
+    /// Too many under way (from its address, or in all): when the oldest of them
+    /// started (ms).
+    Busy {
+        oldest: i64,
+    },
+    /// Its code is another's under way.
+    CodeTaken,
+}
+
+/// A session for `replica` of `account`, as a password's sign-in gives one.
+fn session_for(
+    store: &dyn ServerStore,
+    account: &str,
+    replica: &Replica,
+) -> crate::server::Result<LoginResponse> {
+    let who = store
+        .account_principal(account)?
+        .ok_or_else(|| crate::server::ServerError::Unauthorized(format!("there is no account {account}")))?;
+    let (token, expires_at) =
+        store.open_replica(&who.name, &replica.device, &replica.origin, &replica.key)?;
+    Ok(LoginResponse {
+        epoch: store.epoch()?,
+        server_key: store.public_key(),
+        certificate: store.certify(&replica.origin, &who.org),
+        token,
+        user: who.name.clone(),
+        org: who.org.clone(),
+        roles: who.roles.clone(),
+        superadmin: who.superadmin,
+        expires_at,
+    })
 }
 
 /// Comparing secrets without telling by the time how much matched.

@@ -136,8 +136,9 @@ pub struct Person {
     pub refresh: Option<String>,
 }
 
-/// What a started sign-in must keep until the provider sends the browser back.
-#[derive(Debug, Clone)]
+/// What a started sign-in must keep until the provider sends the browser back (kept
+/// by the store: the way back may reach another server).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Begun {
     pub url: String,
     pub state: String,

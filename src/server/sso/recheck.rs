@@ -48,16 +48,19 @@ pub async fn ask_again(serving: &Arc<Serving>, who: Identity, before: i64) -> bo
     // A provider taken out of the config: its people keep what they have until their
     // sessions end; nobody is asked.
     let Some((_, provider)) = sso.provider(&who.provider) else { return true };
-    let Some(_turn) = sso.ask_about(&who.issuer, &who.subject) else { return true };
-    // The refresh token as it is now: an ask just before may have had it rotated.
-    let (store, account) = (serving.store.clone(), who.account.clone());
-    let now = tokio::task::spawn_blocking(move || store.sso_identities(&account, before)).await;
-    let Some(who) = now
-        .ok()
-        .and_then(Result::ok)
-        .and_then(|ids| ids.into_iter().find(|i| i.issuer == who.issuer && i.subject == who.subject))
-    else {
-        return true;
+    // The turn to ask, taken in the store, so that one server asks at a time (a
+    // refresh token the provider rotates is never used twice, which providers that
+    // detect reuse punish by revoking the grant); and the refresh token as it is now.
+    let (store, issuer, subject) = (serving.store.clone(), who.issuer.clone(), who.subject.clone());
+    let turn = tokio::task::spawn_blocking(move || store.sso_take_turn(&issuer, &subject, before)).await;
+    let who = match turn {
+        Ok(Ok(Some(who))) => who,
+        Ok(Ok(None)) => return true,
+        Ok(Err(e)) => {
+            tracing::warn!(account = %who.account, error = %e, "cannot take the turn to ask the provider");
+            return true;
+        }
+        Err(_) => return true,
     };
     let org = provider.config.org.clone();
     let line = |event: &str, detail: String| Audited {
@@ -79,7 +82,7 @@ pub async fn ask_again(serving: &Arc<Serving>, who: Identity, before: i64) -> bo
                 Ok(Ok((now, Some(before)))) if before != now.roles => {
                     let said = format!("{} → {}", roles_said(&before), roles_said(&now.roles));
                     tracing::info!(account = %who.account, roles = %said, "roles follow the provider's groups");
-                    audit(serving, line("roles-changed", said));
+                    audit(serving, line("roles-changed", said)).await;
                 }
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => {
@@ -110,15 +113,18 @@ async fn cut_off(serving: &Arc<Serving>, who: &Identity, line: Audited) {
     match tokio::task::spawn_blocking(move || store.sso_cut_off(&who2)).await {
         Ok(Ok(n)) => {
             tracing::warn!(account = %who.account, sessions = n, why = %line.detail, "the identity provider no longer vouches for the person: sessions ended");
-            audit(serving, line);
+            audit(serving, line).await;
         }
         Ok(Err(e)) => tracing::error!(account = %who.account, error = %e, "cannot end the sessions"),
         Err(_) => {}
     }
 }
 
-fn audit(serving: &Serving, a: Audited) {
-    if let Err(e) = serving.store.audit(&a) {
+/// Write to the audit, off the async threads (a database may be a network away).
+async fn audit(serving: &Serving, a: Audited) {
+    let store = serving.store.clone();
+    let written = tokio::task::spawn_blocking(move || store.audit(&a)).await;
+    if let Ok(Err(e)) = written {
         tracing::warn!(error = %e, "cannot write the audit");
     }
 }

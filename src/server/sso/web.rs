@@ -2,10 +2,10 @@
 //! browser opens (the code, the way to the provider, the way back).
 
 use super::pages;
-use super::{Audited, Browse, Polled, Replica};
+use super::{Audited, Browse, Outcome, Polled};
 use crate::server::http::Peer;
 use crate::server::{ServerError, Serving};
-use crate::sync::wire::{self, LoginResponse, SsoPollRequest, SsoStartRequest};
+use crate::sync::wire::{self, SsoPollRequest, SsoStartRequest};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
@@ -19,9 +19,14 @@ fn sso(serving: &Serving) -> Result<&super::Sso, ServerError> {
     })
 }
 
-/// Write to the audit; a failure to is logged, never a reason to fail the sign-in.
-fn audit(serving: &Serving, a: Audited) {
-    audit_store(&*serving.store, a)
+/// Write to the audit (off the async threads); a failure to is logged, never a reason
+/// to fail the sign-in.
+async fn audit(serving: &Serving, a: Audited) {
+    let store = serving.store.clone();
+    let written = crate::server::Offload::Blocking.run(move || store.audit(&a)).await;
+    if let Err(e) = written {
+        tracing::warn!(error = %e, "cannot write the audit");
+    }
 }
 
 fn audit_store(store: &dyn crate::server::ServerStore, a: Audited) {
@@ -46,13 +51,14 @@ pub async fn start(
             wire::VERSION
         )));
     }
-    let mut started = sso.start(&req, from).map_err(|e| match e {
+    let mut started = sso.start(&serving.store, &req, from).await.map_err(|e| match e {
         super::Refusal::Busy(wait) => ServerError::TooMany(wait),
         super::Refusal::Bad(why) => ServerError::BadRequest(why),
+        super::Refusal::Failed(why) => ServerError::Internal(why),
     })?;
     // The provider's own device grant, where it has one: its page and its code.
-    if let Some((provider, replica)) = sso.chosen(&started.user_code) {
-        if let Some(d) = device(&serving, provider, &started.user_code, Some(replica)).await {
+    if let Some(provider) = sso.chosen(&serving.store, &started.user_code).await {
+        if let Some(d) = device(&serving, provider, &started.user_code).await {
             started.verification_uri = d.verification_uri;
             started.verification_uri_complete = d.verification_uri_complete;
             started.user_code = d.user_code;
@@ -67,7 +73,7 @@ pub async fn poll(serving: Arc<Serving>, body: Bytes) -> Result<Response, Server
     let sso = sso(&serving)?;
     let req: SsoPollRequest = serde_json::from_slice(&body)
         .map_err(|e| ServerError::BadRequest(format!("the poll is not valid: {e}")))?;
-    match sso.poll(&req.poll_token) {
+    match sso.poll(&serving.store, &req.poll_token).await {
         None => Err(ServerError::NotFound("no sign-in under way with this poll token; start again".into())),
         Some(Polled::Waiting) => {
             Ok((StatusCode::ACCEPTED, axum::Json(serde_json::json!({"pending": true}))).into_response())
@@ -107,7 +113,7 @@ pub async fn page(State(serving): State<Arc<Serving>>, Query(q): Query<HashMap<S
     if !q.contains_key("go") {
         // First say who asks: a sign-in someone else started (a forwarded link, a
         // phishing mail) is not one to finish.
-        return match sso.asking(code) {
+        return match sso.asking(&serving.store, code).await {
             Some((device, minutes)) => {
                 html(StatusCode::OK, pages::confirm(&super::normal_code(code), chosen, &device, minutes))
             }
@@ -115,7 +121,7 @@ pub async fn page(State(serving): State<Arc<Serving>>, Query(q): Query<HashMap<S
         };
     }
     let browser = crate::server::secrets::new_token();
-    match sso.browse(code, chosen, &browser).await {
+    match sso.browse(&serving.store, code, chosen, &browser).await {
         Ok(Browse::Provider(url)) => {
             let mut r = StatusCode::SEE_OTHER.into_response();
             let cookie = format!("{COOKIE}={browser}; Path=/sso; HttpOnly; SameSite=Lax; Max-Age=600");
@@ -169,8 +175,11 @@ pub async fn callback(
     };
     let address = peer.map(|p| p.0 .0.ip().to_string());
     let browser = browser_cookie(&headers).unwrap_or_default();
-    let Some((code_id, provider, begun, replica)) = q.get("state").and_then(|s| sso.returned(s, &browser))
-    else {
+    let returned = match q.get("state") {
+        Some(state) => sso.returned(&serving.store, state, &browser).await,
+        None => None,
+    };
+    let Some((code_id, provider, begun, replica)) = returned else {
         return html(
             StatusCode::BAD_REQUEST,
             pages::failed(
@@ -188,25 +197,20 @@ pub async fn callback(
         (None, Some(code)) => sso.person(provider, code, &begun).await.map_err(|e| e.to_string()),
     };
     let unreachable = person.as_ref().is_err_and(|e| e.contains("cannot be reached"));
-    let (outcome, page) = complete(&serving, provider, person, replica, address).await;
+    let (outcome, page) = complete(&serving, provider, person, replica.is_none(), address).await;
     let status = match &outcome {
-        Polled::Failed(_) if unreachable => StatusCode::BAD_GATEWAY,
-        Polled::Failed(_) => StatusCode::FORBIDDEN,
-        _ => StatusCode::OK,
+        Outcome::Failed(_) if unreachable => StatusCode::BAD_GATEWAY,
+        Outcome::Failed(_) => StatusCode::FORBIDDEN,
+        Outcome::Account(_) => StatusCode::OK,
     };
-    sso.ended(&code_id, outcome);
+    sso.ended(&serving.store, &code_id, outcome).await;
     html(status, page)
 }
 
 /// A sign-in through the provider's own device grant: the provider's page and code
 /// for the person; the server waits on the provider and finishes it when they have
 /// signed in there. `None` when the provider has no device grant (or may not use it).
-async fn device(
-    serving: &Arc<Serving>,
-    provider: usize,
-    code_id: &str,
-    replica: Option<Replica>,
-) -> Option<super::provider::Device> {
+async fn device(serving: &Arc<Serving>, provider: usize, code_id: &str) -> Option<super::provider::Device> {
     let sso = serving.sso.as_ref()?;
     let device = match sso.providers[provider].device_start().await {
         Ok(Some(d)) => d,
@@ -221,49 +225,35 @@ async fn device(
     tokio::spawn(async move {
         let Some(sso) = serving.sso.as_ref() else { return };
         let person = sso.providers[provider].device_finish(&polling).await.map_err(|e| e.to_string());
-        let (outcome, _) = complete(&serving, provider, person, replica, None).await;
-        sso.ended(&code_id, outcome);
+        let (outcome, _) = complete(&serving, provider, person, false, None).await;
+        sso.ended(&serving.store, &code_id, outcome).await;
     });
     Some(device)
 }
 
-/// A person the provider vouched for (or its refusal): the account, its session for
-/// the replica (none: an SSH connection's), the audit; the outcome for the poll and
-/// the page for the browser.
+/// A person the provider vouched for (or its refusal): the account (made or updated),
+/// the audit; the outcome for the poll and the page for the browser. The replica's
+/// session opens when its terminal polls (on whichever server that reaches).
 async fn complete(
     serving: &Arc<Serving>,
     provider: usize,
     person: Result<super::provider::Person, String>,
-    replica: Option<Replica>,
+    for_ssh: bool,
     address: Option<String>,
-) -> (Polled, String) {
+) -> (Outcome, String) {
     let Some(sso) = serving.sso.as_ref() else {
-        return (Polled::Failed("no single sign-on".into()), String::new());
+        return (Outcome::Failed("no single sign-on".into()), String::new());
     };
     let name = sso.providers[provider].config.name.clone();
     let org = sso.providers[provider].config.org.clone();
-    let refuse = |why: String| {
-        let why = super::one_line(&why);
-        tracing::warn!(provider = %name, %why, "single sign-on refused");
-        audit(
-            serving,
-            Audited {
-                org: Some(org.clone()),
-                provider: Some(name.clone()),
-                address: address.clone(),
-                ..Audited::now("refused", why.clone())
-            },
-        );
-        let page = pages::failed(&why);
-        (Polled::Failed(why), page)
-    };
+    let refuse = |why: String| refused(serving, &name, &org, address.clone(), why);
     let person = match person {
         Ok(p) => p,
-        Err(why) => return refuse(why),
+        Err(why) => return refuse(why).await,
     };
     let store = serving.store.clone();
     let (name2, org2) = (name.clone(), org.clone());
-    let opened = tokio::task::spawn_blocking(move || {
+    let vouched = tokio::task::spawn_blocking(move || {
         let vouched = person.vouched(&name2, &org2);
         let (who, before) = store.sso_account(&vouched)?;
         // What happened to the account is audited whatever follows.
@@ -287,39 +277,46 @@ async fn complete(
             ),
             Some(_) => {}
         }
-        // An SSH connection's sign-in: the door opens its own replica for the account.
-        let Some(replica) = replica else { return Ok::<_, ServerError>((who, None)) };
-        let (token, expires_at) =
-            store.open_replica(&who.name, &replica.device, &replica.origin, &replica.key)?;
-        let login = LoginResponse {
-            epoch: store.epoch()?,
-            server_key: store.public_key(),
-            certificate: store.certify(&replica.origin, &who.org),
-            token,
-            user: who.name.clone(),
-            org: who.org.clone(),
-            roles: who.roles.clone(),
-            superadmin: who.superadmin,
-            expires_at,
-        };
-        Ok((who, Some(login)))
+        Ok::<_, ServerError>(who)
     })
     .await;
-    let (who, login) = match opened {
-        Ok(Ok(done)) => done,
-        Ok(Err(e)) => return refuse(e.to_string()),
-        Err(e) => return refuse(format!("a worker stopped: {e}")),
+    let who = match vouched {
+        Ok(Ok(who)) => who,
+        Ok(Err(e)) => return refuse(e.to_string()).await,
+        Err(e) => return refuse(format!("a worker stopped: {e}")).await,
     };
     tracing::info!(user = %who.name, org = %who.org, provider = %name, "signed in through single sign-on");
-    let line = |event: &str, detail: String| Audited {
+    let door = if for_ssh { "single sign-on for SSH" } else { "single sign-on" };
+    let line = Audited {
         account: Some(who.name.clone()),
         org: Some(who.org.clone()),
         provider: Some(name.clone()),
         address: address.clone(),
-        ..Audited::now(event, detail)
+        ..Audited::now("signed-in", format!("{door}; roles {}", super::roles_said(&who.roles)))
     };
-    let door = if login.is_some() { "single sign-on" } else { "single sign-on for SSH" };
-    audit(serving, line("signed-in", format!("{door}; roles {}", super::roles_said(&who.roles))));
+    audit(serving, line).await;
     let page = pages::signed_in(&who.name, &who.org);
-    (login.map_or(Polled::Person(who.name.clone()), |l| Polled::Done(Box::new(l))), page)
+    (Outcome::Account(who.name), page)
+}
+
+/// A sign-in the provider (or the account's rules) refused: logged, audited, and the
+/// outcome and page that say why.
+async fn refused(
+    serving: &Serving,
+    provider: &str,
+    org: &str,
+    address: Option<String>,
+    why: String,
+) -> (Outcome, String) {
+    let why = super::one_line(&why);
+    tracing::warn!(provider, %why, "single sign-on refused");
+    let line = Audited {
+        org: Some(org.to_string()),
+        provider: Some(provider.to_string()),
+        address,
+        ..Audited::now("refused", why.clone())
+    };
+    audit(serving, line).await;
+    let page = pages::failed(&why);
+    (Outcome::Failed(why), page)
 }

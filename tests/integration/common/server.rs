@@ -56,7 +56,12 @@ impl Server {
     /// Another server on this one's store, listening on `listen` (this one stopped,
     /// the same address: a restart; beside it: a second server).
     pub fn another_at(&self, listen: &str) -> Server {
-        Server::start_with(&self.db, listen, &[], self.store.clone())
+        self.another_with(listen, &[])
+    }
+
+    /// Another server on this one's store, with extra `serve` flags.
+    pub fn another_with(&self, listen: &str, extra: &[&str]) -> Server {
+        Server::start_with(&self.db, listen, extra, self.store.clone())
     }
 
     /// A new server with extra `serve` flags.
@@ -66,9 +71,19 @@ impl Server {
 
     /// A new server on `listen` with extra `serve` flags.
     pub fn start_listen(listen: &str, extra: &[&str]) -> Server {
+        Server::start_listen_on(listen, extra, store_from_env())
+    }
+
+    /// A new server on `listen` with extra `serve` flags, on this store (None: a new
+    /// SQLite file; or the URL of a PostgreSQL database, and its cluster).
+    pub fn start_listen_on(
+        listen: &str,
+        extra: &[&str],
+        store: Option<(String, std::sync::Arc<super::postgres::Cluster>)>,
+    ) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("server.db");
-        let mut s = Server::start_with(&db, listen, extra, store_from_env());
+        let mut s = Server::start_with(&db, listen, extra, store);
         s._dir = Some(dir);
         s
     }
