@@ -172,6 +172,12 @@ fn server_entries(db: &Path) -> usize {
     s.incident_by_number(1).ok().map(|i| s.entries(&i).unwrap().len()).unwrap_or(0)
 }
 
+/// Log entries the server holds, of every incident.
+fn server_all_entries(db: &Path) -> usize {
+    let s = Store::open(db).unwrap();
+    s.list_incidents().unwrap().iter().map(|i| s.entries(i).unwrap().len()).sum()
+}
+
 fn wait_until(limit: Duration, mut f: impl FnMut() -> bool) -> Option<Duration> {
     let start = Instant::now();
     while start.elapsed() < limit {
@@ -456,6 +462,107 @@ fn load(full: bool) {
         ms(pct(&lat, 0.5)),
         ms(pct(&lat, 0.99))
     );
+
+    // The national crisis's writing on one SQLite server (the figure beside
+    // PostgreSQL's), on a server of its own.
+    let dir = tempfile::tempdir().unwrap();
+    let srv = serve(dir.path());
+    let store = SqliteServer::open(&srv.db).unwrap();
+    let db = srv.db.clone();
+    let count = || server_all_entries(&db) as i64;
+    crisis_writing(
+        "server (SQLite)",
+        &store,
+        &[format!("http://{}", srv.addr)],
+        dir.path(),
+        &cur,
+        full,
+        count,
+    );
+}
+
+/// Sustained writing, as a national crisis makes it: loggers of 25 organisations, two
+/// each, spread over the servers at `urls`, each on its own thread and connection,
+/// pushing 10 entries a round as fast as they can. Their entries are written
+/// beforehand, and what each round pulls of the others' is taken as a replica's cursor
+/// takes it but not applied: the two cores are the servers' and the store's, not fifty
+/// replicas'. `count`: the log entries the store holds.
+fn crisis_writing(
+    what: &str,
+    store: &dyn ServerStore,
+    urls: &[String],
+    dir: &Path,
+    cur: &tokio::runtime::Runtime,
+    full: bool,
+    count: impl Fn() -> i64,
+) {
+    let n_writers = if full { 50 } else { 4 };
+    let per_writer = if full { 500 } else { 20 };
+    for org in 0..n_writers / 2 {
+        store.add_org(&format!("Kommune {org}")).unwrap();
+    }
+    for i in 0..n_writers {
+        let org = format!("Kommune {}", i / 2);
+        store.add_user(&format!("logger{i}"), &org, &[Role::Kriseledelse], false, PASSWORD).unwrap();
+    }
+    let at = |i: usize| &urls[i % urls.len()];
+    let mut writers: Vec<Replica> = (0..n_writers)
+        .map(|i| replica_of(dir, &format!("w{i}"), at(i), cur, &format!("logger{i}")))
+        .collect();
+    for (i, w) in writers.iter_mut().enumerate() {
+        let c = Client::new(at(i)).unwrap();
+        sync(w, &c, cur);
+        w.write(per_writer);
+    }
+    let before = count();
+    let start = Instant::now();
+    let threads: Vec<_> = writers
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut w)| {
+            let url = at(i).clone();
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let c = Client::new(&url).unwrap();
+                let origin = w.session.store.device_id().unwrap();
+                let mut cursor = w.session.store.sync_cursor().unwrap();
+                let mut lat = Vec::new();
+                loop {
+                    let push = w.session.store.ops_to_push(10).unwrap();
+                    if push.is_empty() {
+                        break;
+                    }
+                    let req = SyncRequest {
+                        version: wire::VERSION,
+                        cursor,
+                        origin: origin.clone(),
+                        push,
+                        wait_ms: 0,
+                        checkpoints: vec![],
+                    };
+                    let t = Instant::now();
+                    let a = rt.block_on(c.round(&w.login.token, &req)).unwrap();
+                    lat.push(t.elapsed());
+                    cursor = a.cursor;
+                    let ids: Vec<_> = req.push.iter().map(|o| o.id).collect();
+                    w.session.store.mark_pushed(&ids, &a.refused).unwrap();
+                }
+                lat
+            })
+        })
+        .collect();
+    let mut lat: Vec<Duration> = threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
+    let took = start.elapsed();
+    let added = count() - before;
+    lat.sort();
+    println!(
+        "{what}: {added} entries from {n_writers} concurrent writers of {} organisations, 10 a round (written beforehand, pulls not applied), in {}: {:.0} entries/s accepted (rounds p50 {} / p99 {})",
+        n_writers / 2,
+        ms(took),
+        added as f64 / took.as_secs_f64(),
+        ms(pct(&lat, 0.5)),
+        ms(pct(&lat, 0.99))
+    );
 }
 
 /// Sessions (`tokens`, session i on connection i % connections) doing idle rounds
@@ -538,83 +645,14 @@ fn on_postgres(full: bool) {
         .collect();
     let urls: Vec<String> = servers.iter().map(|s| format!("http://{}", s.addr)).collect();
 
-    // Sustained writing, as a national crisis makes it: loggers of 25 organisations,
-    // two each, spread over both servers, each on its own thread and connection,
-    // pushing 10 entries a round as fast as they can. Their entries are written
-    // beforehand, and what each round pulls of the colleague's is taken as a replica's
-    // cursor takes it but not applied: the two cores are the servers' and the
-    // database's, not fifty replicas'.
+    // Sustained writing, as a national crisis makes it (see `crisis_writing`), over
+    // both servers.
     let cur = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let n_writers = if full { 50 } else { 4 };
-    let per_writer = if full { 500 } else { 20 };
-    for org in 0..n_writers / 2 {
-        stores[0].add_org(&format!("Kommune {org}")).unwrap();
-    }
-    for i in 0..n_writers {
-        let org = format!("Kommune {}", i / 2);
-        stores[0].add_user(&format!("logger{i}"), &org, &[Role::Kriseledelse], false, PASSWORD).unwrap();
-    }
-    let mut writers: Vec<Replica> = (0..n_writers)
-        .map(|i| replica_of(dir.path(), &format!("w{i}"), &urls[i % 2], &cur, &format!("logger{i}")))
-        .collect();
-    for (i, w) in writers.iter_mut().enumerate() {
-        let c = Client::new(&urls[i % 2]).unwrap();
-        sync(w, &c, &cur);
-        w.write(per_writer);
-    }
     let db_name = url.rsplit('/').next().unwrap().split('?').next().unwrap().to_string();
     let count = || -> i64 {
         cluster.psql(&db_name, "SELECT count(*) FROM ops WHERE kind = 'log_entry'").trim().parse().unwrap()
     };
-    let before = count();
-    let start = Instant::now();
-    let threads: Vec<_> = writers
-        .into_iter()
-        .enumerate()
-        .map(|(i, mut w)| {
-            let url = urls[i % 2].clone();
-            std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-                let c = Client::new(&url).unwrap();
-                let origin = w.session.store.device_id().unwrap();
-                let mut cursor = w.session.store.sync_cursor().unwrap();
-                let mut lat = Vec::new();
-                loop {
-                    let push = w.session.store.ops_to_push(10).unwrap();
-                    if push.is_empty() {
-                        break;
-                    }
-                    let req = SyncRequest {
-                        version: wire::VERSION,
-                        cursor,
-                        origin: origin.clone(),
-                        push,
-                        wait_ms: 0,
-                        checkpoints: vec![],
-                    };
-                    let t = Instant::now();
-                    let a = rt.block_on(c.round(&w.login.token, &req)).unwrap();
-                    lat.push(t.elapsed());
-                    cursor = a.cursor;
-                    let ids: Vec<_> = req.push.iter().map(|o| o.id).collect();
-                    w.session.store.mark_pushed(&ids, &a.refused).unwrap();
-                }
-                lat
-            })
-        })
-        .collect();
-    let mut lat: Vec<Duration> = threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
-    let took = start.elapsed();
-    let added = count() - before;
-    lat.sort();
-    println!(
-        "postgres, two servers: {added} entries from {n_writers} concurrent writers of {} organisations, 10 a round (written beforehand, pulls not applied), in {}: {:.0} entries/s accepted (rounds p50 {} / p99 {})",
-        n_writers / 2,
-        ms(took),
-        added as f64 / took.as_secs_f64(),
-        ms(pct(&lat, 0.5)),
-        ms(pct(&lat, 0.99))
-    );
+    crisis_writing("postgres, two servers", stores[0].as_ref(), &urls, dir.path(), &cur, full, count);
 
     // What the store costs: the database per op, and a new server's start (its copy of
     // the records built from every op).
