@@ -158,19 +158,17 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
 }
 
 /// The server's store: PostgreSQL when `store` is a postgres:// URL (its copy of the
-/// records kept in `copy` between starts, or else in a temporary folder), else the
-/// SQLite file it names (or `db`).
+/// records, seldom needed by an admin command, in a temporary folder), else the SQLite
+/// file it names (or `db`).
 #[cfg(feature = "server")]
 pub fn any_server_store(
     db: &std::path::Path,
     store: Option<&str>,
-    copy: Option<&std::path::Path>,
 ) -> Result<std::sync::Arc<dyn crate::server::ServerStore>, CliError> {
     Ok(match store {
-        Some(url) if crate::server::is_store_url(url) => std::sync::Arc::new(match copy {
-            Some(dir) => crate::server::PgServer::open_kept(url, dir)?,
-            None => crate::server::PgServer::open(url, &std::env::temp_dir())?,
-        }),
+        Some(url) if crate::server::is_store_url(url) => {
+            std::sync::Arc::new(crate::server::PgServer::open(url, &std::env::temp_dir())?)
+        }
         Some(path) => std::sync::Arc::new(SqliteServer::open(std::path::Path::new(path))?),
         None => std::sync::Arc::new(SqliteServer::open(db)?),
     })

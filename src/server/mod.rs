@@ -16,7 +16,7 @@ pub mod sso;
 
 pub use http::{router, serve, Listen};
 pub use postgres::{
-    is_url as is_store_url, shown_url as postgres_shown, PgServer, COPY_FILE, NUMBERING as NUMBERING_LOCK,
+    is_url as is_store_url, shown_url as postgres_shown, PgServer, NUMBERING as NUMBERING_LOCK,
 };
 pub use sqlite::{Held, SqliteServer};
 
@@ -242,9 +242,10 @@ pub trait ServerStore: Send + Sync + 'static {
     /// address or `most` in all (those past their lifetime forgotten first).
     fn sso_pending_add(&self, p: &sso::Pending, per_address: usize, most: usize) -> Result<sso::Added>;
     fn sso_pending(&self, by: &sso::Find) -> Result<Option<sso::Pending>>;
-    /// Keep what the sign-in is now, and the state its browser comes back with (none:
-    /// no way back open).
-    fn sso_pending_put(&self, p: &sso::Pending, state: Option<&str>) -> Result<()>;
+    /// Keep what the sign-in is now (ended, if it has an outcome), and the state its
+    /// browser comes back with (none: no way back open). Only one that has not ended
+    /// is changed (false: it had; the first ending holds).
+    fn sso_pending_put(&self, p: &sso::Pending, state: Option<&str>) -> Result<bool>;
     /// The sign-in whose browser comes back with `state`, that way back taken (once).
     fn sso_pending_went(&self, state: &str) -> Result<Option<sso::Pending>>;
     /// Forget it: true when this call did.

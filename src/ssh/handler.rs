@@ -118,7 +118,7 @@ impl Conn {
         let user = crate::text::safe(user).into_owned();
         if self.sso.is_none() {
             if let Some(sso) = self.ctx.serving.sso.as_ref() {
-                self.sso = sso.start_for_ssh(&self.ctx.serving.store).await.ok();
+                self.sso = sso.start_for_ssh(&self.ctx.serving.store, self.peer.ip()).await.ok();
             }
         }
         // All of it in the prompt: clients show the prompt always, the instructions

@@ -435,10 +435,14 @@ fn guesses_spread_over_two_servers_are_held_back_on_both() {
     let second = first.another_at("127.0.0.1:0");
     let servers = [&first.addr, &second.addr];
     let status = |reply: &str| reply.split_whitespace().nth(1).unwrap_or_default().to_string();
-    // Six wrong guesses, three at each: each server alone would have let all through.
-    for i in 0..6 {
+    // Seven wrong guesses, spread over both: each server alone would have let all
+    // through. (After the sixth the next waits a second, after the seventh two.)
+    for i in 0..7 {
+        if i == 6 {
+            std::thread::sleep(Duration::from_millis(1_100));
+        }
         let reply = login_from("127.0.0.8", servers[i % 2], &login_body("kari", &format!("gjett-{i}")));
-        assert_eq!(status(&reply), "401", "{reply}");
+        assert_eq!(status(&reply), "401", "guess {i}: {reply}");
     }
     for addr in servers {
         let reply = login_from("127.0.0.9", addr, &login_body("kari", PASSWORD));

@@ -217,6 +217,11 @@ fn one_server_at_a_time_asks_the_provider_about_a_person() {
         second.sso_take_turn("https://idp.example", "kari-7f3a", later).unwrap().is_none(),
         "the second server waits: the first is asking"
     );
+    // Nor does a renewal a while later (it asks about whoever was not asked in the
+    // last moments) while the first ask is under way.
+    std::thread::sleep(Duration::from_millis(20));
+    let renewal = chrono::Utc::now().timestamp_millis();
+    assert!(second.sso_take_turn("https://idp.example", "kari-7f3a", renewal).unwrap().is_none());
     assert!(first.sso_take_turn("https://idp.example", "kari-7f3a", later).unwrap().is_none(), "and once");
 }
 
@@ -278,6 +283,17 @@ fn a_kept_copy_goes_on_from_where_it_got_to_and_only_of_its_own_history() {
         sync(&first, &mut kari);
         kari.session.store.state_hash().unwrap()
     });
+    let all_before_loss = figure(&first, "sitroom_copy_seq");
+
+    // The database lost its newest op (a restore that was not said with `admin
+    // restored`): the copy's last op is not the database's, so it is built anew.
+    let db = url.rsplit('/').next().unwrap().split('?').next().unwrap().to_string();
+    drop(first);
+    cluster.psql(&db, "DELETE FROM ops WHERE seq = (SELECT max(seq) FROM ops)");
+    let first = PgServer::open_kept(&url, &kept).unwrap();
+    first.warm_up().unwrap();
+    assert_eq!(figure(&first, "sitroom_copy_kept_at_start"), 0, "not of this history");
+    assert_eq!(figure(&first, "sitroom_copy_seq"), all_before_loss - 1);
 
     // After a restore (the epoch moves on), a kept copy is of another history.
     let all = figure(&first, "sitroom_copy_seq");

@@ -256,7 +256,7 @@ pub fn run(settings: &Settings, args: AdminArgs, p: &Printer, out: Out<'_>) -> R
         }
         _ => {}
     }
-    let store = any_server_store(&db, postgres, None)?;
+    let store = any_server_store(&db, postgres)?;
     let store = &*store;
     match cmd {
         AdminCmd::Org(OrgCmd::Add { name }) => {

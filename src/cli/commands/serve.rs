@@ -279,18 +279,34 @@ pub fn run(settings: &Settings, args: ServeArgs) -> Ran {
     };
     // A PostgreSQL store's copy of the records, kept between starts beside the
     // server's files (as its SSH folder is).
-    let copy = args.copy.clone().unwrap_or_else(|| settings.db.with_extension("copy"));
-    let store: Arc<dyn ServerStore> = any_server_store(&db, postgres, Some(&copy))?;
+    // On PostgreSQL the journal reads that copy, which holds every op the database
+    // has (kept between starts, so the journal's marks hold); a temporary one (the
+    // folder is another server's) journals nothing.
+    let (store, journalled): (Arc<dyn ServerStore>, Option<PathBuf>) = match postgres {
+        Some(url) => {
+            let copy = args.copy.clone().unwrap_or_else(|| settings.db.with_extension("copy"));
+            let pg = server::PgServer::open_kept(url, &copy)?;
+            let kept = pg.kept_copy();
+            (Arc::new(pg), kept)
+        }
+        None => (any_server_store(&db, None)?, Some(db.clone())),
+    };
     store.warm_up()?;
     let listen = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => server::Listen::Tls { cert: cert.clone(), key: key.clone() },
         (None, None) => server::Listen::Plain,
         _ => return Err("give both --tls-cert and --tls-key, or neither".into()),
     };
-    // On PostgreSQL the journal reads this server's copy of the records, which holds
-    // every op the database has (kept between starts, so the journal's marks hold).
-    let journalled = if postgres.is_some() { copy.join(server::COPY_FILE) } else { db.clone() };
-    spawn_journal(settings, args, &journalled)?;
+    match journalled {
+        Some(file) => spawn_journal(settings, args, &file)?,
+        None if args.journal.is_some() || settings.config.archive.journal.is_some() => {
+            let said = "continuous journalføring reads this server's kept copy of the records, and its copy \
+                        folder is another server's: this server journals nothing (give it a --copy of its own)";
+            eprintln!("WARNING: {said}");
+            tracing::warn!("{said}");
+        }
+        None => {}
+    }
     tracing::info!(store = %postgres.map(server::postgres_shown).unwrap_or_else(|| db.display().to_string()), "store");
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     rt.block_on(async {

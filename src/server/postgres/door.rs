@@ -50,6 +50,8 @@ pub struct Copy {
     scratch: Option<PathBuf>,
     /// A kept copy's lock, held while the process lives: one server per copy.
     _lock: Option<std::fs::File>,
+    /// A kept copy's file.
+    pub kept: Option<PathBuf>,
     /// The organisations (ids) the copy has a row for: who owns what refers to them.
     orgs: std::collections::HashSet<String>,
     /// What `/metrics` says of it.
@@ -66,8 +68,8 @@ pub struct Figures {
     pub kept_at_start: AtomicI64,
 }
 
-/// A kept copy's file in its folder (what the server's journal reads).
-pub const COPY_FILE: &str = "copy.db";
+/// A copy's file in its folder.
+const COPY_FILE: &str = "copy.db";
 
 const COPY_OF: &str = "CREATE TABLE IF NOT EXISTS copy_of (
     one      INTEGER PRIMARY KEY CHECK (one = 1),
@@ -77,12 +79,20 @@ const COPY_OF: &str = "CREATE TABLE IF NOT EXISTS copy_of (
     op_id    TEXT
 )";
 
+/// The folder, the owner's alone (also one made beforehand, by a service manager).
 fn made(dir: &Path) -> Result<()> {
     let mut b = std::fs::DirBuilder::new();
     b.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
-    b.create(dir).map_err(|e| ServerError::Internal(format!("cannot make {}: {e}", dir.display())))
+    let fail = |e: std::io::Error| ServerError::Internal(format!("cannot make {}: {e}", dir.display()));
+    b.create(dir).map_err(fail)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(fail)?;
+    }
+    Ok(())
 }
 
 impl Copy {
@@ -113,15 +123,30 @@ impl Copy {
                     return Copy::scratch(&std::env::temp_dir(), history);
                 }
                 let path = dir.join(COPY_FILE);
-                let mut copy = match Copy::file_at(&path, "NORMAL").and_then(|c| c.of(history)) {
-                    Ok(Some(copy)) => copy,
-                    Ok(None) | Err(_) => {
+                let existed = path.exists();
+                // A copy that does not open is built anew; one that opens is asked
+                // whether it is of this history (a database that does not answer
+                // stops the start: a copy may have taken long to build).
+                let kept = match Copy::file_at(&path, "NORMAL") {
+                    Ok(copy) => copy.of(history)?,
+                    Err(e) => {
+                        tracing::warn!(error = %e, path = %path.display(), "the kept copy of the records does not open; built anew");
+                        None
+                    }
+                };
+                let mut copy = match kept {
+                    Some(copy) => copy,
+                    None => {
                         for end in ["", "-wal", "-shm"] {
                             let _ = std::fs::remove_file(format!("{}{end}", path.display()));
+                        }
+                        if existed {
+                            tracing::warn!(path = %path.display(), "the kept copy of the records is built anew: a journal kept from it goes on in a new folder");
                         }
                         Copy::file_at(&path, "NORMAL")?.begun(history)?
                     }
                 };
+                copy.kept = Some(path);
                 copy._lock = Some(lock);
                 if copy.seq > 0 {
                     tracing::info!(dir = %dir.display(), seq = copy.seq, "the kept copy of the records goes on from where it got to");
@@ -147,7 +172,10 @@ impl Copy {
     /// survive a power cut whole: WAL with NORMAL loses at most the last transactions,
     /// its number with them).
     fn file_at(path: &Path, synchronous: &str) -> Result<Copy> {
+        // Every organisation's records and the servers' signing key: the owner's alone.
+        crate::server::sqlite::readable_by_owner_alone(path);
         let store = crate::store::Store::open(path)?;
+        crate::server::sqlite::readable_by_owner_alone(path);
         store
             .connection()
             .execute_batch(&format!("PRAGMA synchronous = {synchronous}; {COPY_OF}"))
@@ -157,6 +185,7 @@ impl Copy {
             seq: 0,
             scratch: None,
             _lock: None,
+            kept: None,
             orgs: Default::default(),
             figures: Default::default(),
         })
@@ -187,7 +216,7 @@ impl Copy {
             ))
             .map_err(crate::store::StoreError::from)?;
         let Some((database, epoch, seq, op_id)) = row else { return Ok(None) };
-        if database != history.database || epoch != history.epoch || seq == 0 {
+        if database != history.database || epoch != history.epoch {
             return Ok(None);
         }
         if (history.op_at)(seq)? != op_id {
@@ -232,12 +261,17 @@ impl Copy {
         let applied = self.file.take_accepted(&ops, |tx| reached(tx, last, &last_id))?;
         if !applied.failed.is_empty() || applied.waiting > 0 {
             // Every op in the database was accepted by a door like this one: one that
-            // does not apply here means the copy and the database disagree.
+            // does not apply here means the copy and the database disagree. A kept
+            // copy is then built anew at the next start, not trusted again.
             tracing::error!(
                 failed = applied.failed.len(),
                 waiting = applied.waiting,
                 "ops from the database do not apply to this server's copy of the records"
             );
+            self.file
+                .connection()
+                .execute("UPDATE copy_of SET database = '' WHERE one = 1", [])
+                .map_err(crate::store::StoreError::from)?;
         }
         self.caught_up_to(last);
         self.figures.taken.fetch_add(count, Relaxed);

@@ -24,7 +24,6 @@
 
 mod accounts;
 mod door;
-pub use door::COPY_FILE;
 mod migrate;
 mod schema;
 mod shares;
@@ -248,6 +247,12 @@ impl PgServer {
             tls,
             me: uuid::Uuid::now_v7().to_string(),
         })
+    }
+
+    /// The file of this server's copy of the records, if it is a kept one (not a
+    /// temporary one: the folder given was another server's).
+    pub fn kept_copy(&self) -> Option<std::path::PathBuf> {
+        self.copy.lock().unwrap_or_else(|e| e.into_inner()).kept.clone()
     }
 
     /// For the tests: hold the numbering lock this long (ms) in every push that numbers
@@ -809,7 +814,7 @@ impl ServerStore for PgServer {
         self.run(move |c| async move { signing_in::find(&c, &by).await })
     }
 
-    fn sso_pending_put(&self, p: &crate::server::sso::Pending, state: Option<&str>) -> Result<()> {
+    fn sso_pending_put(&self, p: &crate::server::sso::Pending, state: Option<&str>) -> Result<bool> {
         let (p, state) = (p.clone(), state.map(str::to_string));
         self.run(move |c| async move { signing_in::put(&c, &p, state.as_deref()).await })
     }

@@ -164,6 +164,7 @@ const STEPS: &[&str] = &[
         state   TEXT UNIQUE,
         address TEXT,
         started BIGINT NOT NULL,
+        ended   BOOLEAN NOT NULL DEFAULT false,
         body    TEXT NOT NULL
     );
     CREATE INDEX sso_pending_by_address ON sso_pending(address);

@@ -55,14 +55,15 @@ pub async fn find(c: &Client, by: &Find) -> Result<Option<Pending>> {
     read(c.query_opt(sql, &[key]).await.map_err(db)?.map(|r| r.get(0)))
 }
 
-pub async fn put(c: &Client, p: &Pending, state: Option<&str>) -> Result<()> {
-    c.execute(
-        "UPDATE sso_pending SET body = $2, state = $3 WHERE code = $1",
-        &[&p.code, &p.to_json(), &state],
-    )
-    .await
-    .map_err(db)?;
-    Ok(())
+pub async fn put(c: &Client, p: &Pending, state: Option<&str>) -> Result<bool> {
+    let changed = c
+        .execute(
+            "UPDATE sso_pending SET body = $2, state = $3, ended = $4 WHERE code = $1 AND NOT ended",
+            &[&p.code, &p.to_json(), &state, &p.outcome.is_some()],
+        )
+        .await
+        .map_err(db)?;
+    Ok(changed == 1)
 }
 
 pub async fn went(c: &Client, state: &str) -> Result<Option<Pending>> {

@@ -325,14 +325,15 @@ pub async fn due(c: &Client, before: i64) -> Result<Vec<Identity>> {
 }
 
 /// The turn to ask about this person, unless they were asked about since `before` or
-/// are being asked now (by any server): as they are now.
+/// are being asked now (by any server): as they are now. Held by marking them asked
+/// [`ASKING`](crate::server::sso::ASKING) ahead (see the SQLite store's).
 pub async fn take_turn(c: &Client, issuer: &str, subject: &str, before: i64) -> Result<Option<Identity>> {
     let row = c
         .query_opt(
             "UPDATE sso_identities SET checked_at = $4
              WHERE issuer = $1 AND subject = $2 AND refresh IS NOT NULL AND checked_at < $3
              RETURNING issuer, subject, account, provider, refresh",
-            &[&issuer, &subject, &before, &now()],
+            &[&issuer, &subject, &before, &(now() + crate::server::sso::ASKING.as_millis() as i64)],
         )
         .await
         .map_err(db)?;

@@ -97,7 +97,7 @@ impl SqliteServer {
 /// gives its -wal and -shm files the same mode. (An existing file is only chmod-ed,
 /// never opened: closing a second descriptor of a file SQLite has open would drop
 /// SQLite's POSIX locks on it.)
-fn readable_by_owner_alone(path: &Path) {
+pub(crate) fn readable_by_owner_alone(path: &Path) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -484,7 +484,7 @@ impl ServerStore for SqliteServer {
         Ok(self.store().sso_pending(by)?)
     }
 
-    fn sso_pending_put(&self, p: &crate::server::sso::Pending, state: Option<&str>) -> Result<()> {
+    fn sso_pending_put(&self, p: &crate::server::sso::Pending, state: Option<&str>) -> Result<bool> {
         Ok(self.store().sso_pending_put(p, state)?)
     }
 

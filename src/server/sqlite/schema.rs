@@ -168,6 +168,7 @@ const STEPS: &[&str] = &[
         state   TEXT UNIQUE,
         address TEXT,
         started INTEGER NOT NULL,
+        ended   INTEGER NOT NULL DEFAULT 0,
         body    TEXT NOT NULL
     ) STRICT;
     CREATE INDEX sso_pending_by_address ON sso_pending(address);

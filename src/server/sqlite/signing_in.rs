@@ -57,14 +57,14 @@ impl ServerFile {
         read(self.conn().query_row(sql, [key], |r| r.get(0)).optional()?)
     }
 
-    /// Keep what the sign-in is now; `state`: what the provider sends the browser
-    /// back with, if it went there (none: its way back is used or ended).
-    pub fn sso_pending_put(&mut self, p: &Pending, state: Option<&str>) -> Result<()> {
-        self.conn().execute(
-            "UPDATE sso_pending SET body = ?2, state = ?3 WHERE code = ?1",
-            params![p.code, p.to_json(), state],
-        )?;
-        Ok(())
+    /// Keep what the sign-in is now (ended, if it has an outcome); `state`: what the
+    /// provider sends the browser back with, if it went there. Only a sign-in that has
+    /// not ended is changed: false when it had.
+    pub fn sso_pending_put(&mut self, p: &Pending, state: Option<&str>) -> Result<bool> {
+        Ok(self.conn().execute(
+            "UPDATE sso_pending SET body = ?2, state = ?3, ended = ?4 WHERE code = ?1 AND ended = 0",
+            params![p.code, p.to_json(), state, p.outcome.is_some()],
+        )? == 1)
     }
 
     /// The sign-in whose browser went to the provider with `state`, its way back

@@ -336,7 +336,9 @@ impl ServerFile {
 
     /// The turn to ask the provider about this person, unless it was asked about them
     /// since `before` (ms) or is being asked now (by any server): as they are now
-    /// (the refresh token as the last ask left it).
+    /// (the refresh token as the last ask left it). The turn is held by marking them
+    /// asked `sso::ASKING` ahead: no `before` reaches past it while the ask is under way
+    /// (an ask that ends sets the time it ended).
     pub fn sso_take_turn(&mut self, issuer: &str, subject: &str, before: i64) -> Result<Option<Identity>> {
         Ok(self
             .conn()
@@ -344,7 +346,12 @@ impl ServerFile {
                 "UPDATE sso_identities SET checked_at = ?4
                  WHERE issuer = ?1 AND subject = ?2 AND refresh IS NOT NULL AND checked_at < ?3
                  RETURNING issuer, subject, account, provider, refresh",
-                params![issuer, subject, before, to_millis(Utc::now())],
+                params![
+                    issuer,
+                    subject,
+                    before,
+                    to_millis(Utc::now()) + crate::server::sso::ASKING.as_millis() as i64
+                ],
                 identity,
             )
             .optional()?)

@@ -108,6 +108,11 @@ pub fn one_line(s: &str) -> String {
     s.chars().map(|c| if c.is_control() { ' ' } else { c }).take(500).collect()
 }
 
+/// How long a turn to ask a provider about a person is held: past any ask (a
+/// provider's answer is waited for 15 s at most), so that no second ask, on any
+/// server, uses the same refresh token meanwhile.
+pub const ASKING: Duration = Duration::from_secs(120);
+
 /// How long a started sign-in waits for the person.
 pub const LIFETIME: Duration = Duration::from_secs(600);
 /// Sign-ins under way at most (a flood of starts cannot fill the store).
@@ -356,12 +361,16 @@ impl Sso {
 
     /// An SSH connection's sign-in: its code, its poll token, and the page (with the
     /// code) to open.
-    pub async fn start_for_ssh(&self, store: &Store) -> Result<(String, String, String), String> {
+    pub async fn start_for_ssh(
+        &self,
+        store: &Store,
+        from: std::net::IpAddr,
+    ) -> Result<(String, String, String), String> {
         if self.providers.is_empty() {
             return Err("this server has no identity provider that can be used".into());
         }
         let provider = (self.providers.len() == 1).then_some(0);
-        let (code, poll) = self.under_way(store, provider, None, None).await.map_err(|e| match e {
+        let (code, poll) = self.under_way(store, provider, None, Some(from)).await.map_err(|e| match e {
             Refusal::Busy(_) => "too many sign-ins under way; try again in a few minutes".to_string(),
             Refusal::Bad(why) | Refusal::Failed(why) => why,
         })?;
@@ -449,10 +458,15 @@ impl Sso {
         let state = begun.state.clone();
         pending.provider = Some(self.providers[provider].config.name.clone());
         pending.begun = Some((begun, crate::server::secrets::token_hash(browser)));
-        kept(store, move |s| s.sso_pending_put(&pending, Some(&state))).await.map_err(|e| {
+        let kept = kept(store, move |s| s.sso_pending_put(&pending, Some(&state))).await.map_err(|e| {
             tracing::warn!(error = %e, "cannot keep a sign-in under way");
             BrowseError::Refused("this sign-in cannot go on now: start again from your terminal".into())
         })?;
+        // Ended meanwhile (through its provider's own device page, say): it stays as
+        // it ended.
+        if !kept {
+            return Err(BrowseError::Refused(UNKNOWN_CODE.into()));
+        }
         Ok(Browse::Provider(url))
     }
 
@@ -483,13 +497,13 @@ impl Sso {
         Some((p.code, provider, begun, p.replica))
     }
 
-    /// How the sign-in with `code` ended, for its terminal.
+    /// How the sign-in with `code` ended, for its terminal (the first ending holds).
     pub async fn ended(&self, store: &Store, code: &str, outcome: Outcome) {
         let code = code.to_string();
         let kept = kept(store, move |s| {
             let Some(mut p) = s.sso_pending(&Find::Code(code))? else { return Ok(()) };
             p.outcome = Some(outcome);
-            s.sso_pending_put(&p, None)
+            s.sso_pending_put(&p, None).map(drop)
         })
         .await;
         if let Err(e) = kept {
