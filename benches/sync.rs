@@ -652,7 +652,13 @@ fn on_postgres(full: bool) {
     let count = || -> i64 {
         cluster.psql(&db_name, "SELECT count(*) FROM ops WHERE kind = 'log_entry'").trim().parse().unwrap()
     };
-    crisis_writing("postgres, two servers", stores[0].as_ref(), &urls, dir.path(), &cur, full, count);
+    // (SITROOM_BENCH_ONE_SERVER=1: all writers at one server, to tell what the second
+    // server's share of the work costs.)
+    let (what, writing_to) = match std::env::var_os("SITROOM_BENCH_ONE_SERVER") {
+        Some(_) => ("postgres, one server", &urls[..1]),
+        None => ("postgres, two servers", &urls[..]),
+    };
+    crisis_writing(what, stores[0].as_ref(), writing_to, dir.path(), &cur, full, count);
 
     // What the store costs: the database per op, and a new server's start (its copy of
     // the records built from every op).
