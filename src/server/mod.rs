@@ -147,8 +147,9 @@ pub trait ServerStore: Send + Sync + 'static {
     fn figures(&self) -> Vec<metrics::Figure> {
         Vec::new()
     }
-    /// Get ready to serve (the PostgreSQL store builds its copy of the records), so
-    /// that the first push does not wait for it.
+    /// Get ready to serve, or bring up to date what is read beside the store (the
+    /// PostgreSQL store builds its copy of the records and takes what other servers
+    /// stored since: the first push does not wait for it, and the journal has it all).
     fn warm_up(&self) -> Result<()> {
         Ok(())
     }

@@ -177,3 +177,31 @@ fn the_server_journals_what_its_clients_send() {
     }
     assert!(out.contains("intact: 1 archive(s)") && out.contains("1 log entries"), "{out}");
 }
+
+#[test]
+fn the_server_journals_what_its_clients_send_through_another_server() {
+    let journal = tempfile::tempdir().unwrap();
+    let server =
+        Server::start_flags(&["--journal", journal.path().to_str().unwrap(), "--journal-every", "1s"]);
+    server.add_org("Larvik kommune");
+    server.add_user("lars", "Larvik kommune", &["kriseledelse"]);
+    // A second server of the same store takes the client's entries; the first journals
+    // them (on PostgreSQL its copy of the records catches up before each run).
+    let other = server.another_at("127.0.0.1:0");
+    let h = Home::new();
+    h.login(&other.url, "lars");
+    incident(&h);
+    h.ok(&["log", "add", "Vannet stiger ved Kjelde"]);
+    h.ok(&["sync"]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut out = String::new();
+    while Instant::now() < deadline {
+        let v = h.run(&["archive", "verify", journal.path().to_str().unwrap()]);
+        out = String::from_utf8_lossy(&v.stdout).into_owned();
+        if v.status.success() && out.contains("1 log entries") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert!(out.contains("intact: 1 archive(s)") && out.contains("1 log entries"), "{out}");
+}

@@ -119,7 +119,12 @@ impl ServeArgs {
 /// journal` in config.toml), every interval the new material of every incident the
 /// server holds goes into the journal folder, on a thread of its own with its own
 /// connection.
-pub fn spawn_journal(settings: &Settings, args: &ServeArgs, db: &std::path::Path) -> Result<(), String> {
+pub fn spawn_journal(
+    settings: &Settings,
+    args: &ServeArgs,
+    db: &std::path::Path,
+    store: Arc<dyn ServerStore>,
+) -> Result<(), String> {
     let Some(dir) = args.journal.clone().or_else(|| settings.config.archive.journal.clone()) else {
         return Ok(());
     };
@@ -129,6 +134,13 @@ pub fn spawn_journal(settings: &Settings, args: &ServeArgs, db: &std::path::Path
     std::thread::Builder::new()
         .name("journal".into())
         .spawn(move || loop {
+            // A PostgreSQL server's copy takes what other servers stored only when it
+            // is used: brought up to date first, so the journal has every op.
+            if let Err(e) = store.warm_up() {
+                tracing::warn!(error = %e, "journalføring: the copy of the records cannot be brought up to date; trying again next interval");
+                std::thread::sleep(every);
+                continue;
+            }
             let run = crate::app::Session::open(&db, "sitroom-serve", Vec::new())
                 .and_then(|mut s| s.archive_journal(&dir));
             match run {
@@ -298,7 +310,7 @@ pub fn run(settings: &Settings, args: ServeArgs) -> Ran {
         _ => return Err("give both --tls-cert and --tls-key, or neither".into()),
     };
     match journalled {
-        Some(file) => spawn_journal(settings, args, &file)?,
+        Some(file) => spawn_journal(settings, args, &file, store.clone())?,
         None if args.journal.is_some() || settings.config.archive.journal.is_some() => {
             let said = "continuous journalføring reads this server's kept copy of the records, and its copy \
                         folder is another server's: this server journals nothing (give it a --copy of its own)";

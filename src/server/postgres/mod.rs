@@ -174,6 +174,11 @@ impl PgServer {
             config.get_options().unwrap_or("")
         );
         config.options(options.trim());
+        // TLS unless the URL says `sslmode=disable`: libpq's default (`prefer`) would
+        // go on without it where the database offers none.
+        if config.get_ssl_mode() == tokio_postgres::config::SslMode::Prefer {
+            config.ssl_mode(tokio_postgres::config::SslMode::Require);
+        }
         config.keepalives_idle(std::time::Duration::from_secs(30));
         config.connect_timeout(std::time::Duration::from_secs(5));
         let shown = shown(&config);
