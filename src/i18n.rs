@@ -240,6 +240,23 @@ impl Label for Permission {
                 "change contacts, resources, alert lists, action cards, plans or the ROS register",
             ),
             Permission::SendAlerts => Text::new("sende varsling", "send alerts"),
+            Permission::ManageBoards => Text::new(
+                "opprette informasjonstavler og si hvem som ser dem",
+                "make information boards and say who sees them",
+            ),
+            Permission::PostNotices => Text::new(
+                "sette opp oppslag og nøkkeltall på informasjonstavler",
+                "put up notices and key figures on information boards",
+            ),
+        }
+    }
+}
+
+impl Label for crate::domain::board::NoticeStatus {
+    fn label(&self) -> Text {
+        match self {
+            crate::domain::board::NoticeStatus::Up => Text::new("oppe", "up"),
+            crate::domain::board::NoticeStatus::Down => Text::new("tatt ned", "taken down"),
         }
     }
 }

@@ -15,6 +15,9 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// Every language, for what must be recognised in any of them.
+    pub const ALL: [Lang; 2] = [Lang::Nb, Lang::En];
+
     /// From a locale such as `nb_NO.UTF-8`: Norwegian (nb, nn, no) gets bokmål,
     /// anything else English.
     pub fn from_locale(locale: &str) -> Lang {

@@ -11,9 +11,7 @@ use crate::domain::{quickmarks, EntryKind, Incident, Invalid, LogEntry};
 use crate::store::{Draft, EntrySummary, NewEntryRecord};
 use crate::text::nfc;
 
-/// The text of a retraction, the correction that takes an entry back.
-pub const RETRACTED: crate::lang::Text =
-    crate::lang::Text::new("Feilført – se bort fra", "Entered in error – disregard");
+pub use crate::domain::log::RETRACTED;
 use chrono::{DateTime, Local, Utc};
 use serde::Deserialize;
 use std::io::BufRead;

@@ -3,6 +3,7 @@
 
 mod alerts;
 mod archive;
+mod boards;
 mod cards;
 mod eps;
 mod exercises;

@@ -214,6 +214,15 @@ pub fn entry_named(reported_at: DateTime<Utc>, author: &str, text: &str) -> Stri
     format!("{at} av {author} («{quote}»)")
 }
 
+/// The text of a retraction, the correction that takes an entry back.
+pub const RETRACTED: crate::lang::Text =
+    crate::lang::Text::new("Feilført – se bort fra", "Entered in error – disregard");
+
+/// Whether a correction's text is a retraction's (in either language).
+pub fn is_retraction(text: &str) -> bool {
+    crate::lang::Lang::ALL.iter().any(|l| RETRACTED.get(*l) == text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

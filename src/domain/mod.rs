@@ -1,6 +1,7 @@
 //! The domain: plain types and rules of crisis work. No I/O, no SQL, no terminal.
 
 pub mod alert;
+pub mod board;
 pub mod card;
 pub mod codes;
 pub mod contact;

@@ -97,10 +97,15 @@ pub enum Permission {
     ManagePreparedness,
     /// Send an alert from an incident (varsling).
     SendAlerts,
+    /// Make information boards and say who sees and writes on them.
+    ManageBoards,
+    /// Put up, change and take down notices, and set key figures, on the boards one
+    /// may write on.
+    PostNotices,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 13] = [
         Permission::ManageUsers,
         Permission::ManageIncidents,
         Permission::WriteLog,
@@ -112,6 +117,8 @@ impl Permission {
         Permission::SeeEps,
         Permission::ManagePreparedness,
         Permission::SendAlerts,
+        Permission::ManageBoards,
+        Permission::PostNotices,
     ];
 }
 
@@ -133,18 +140,28 @@ pub fn grants(role: Role, p: Permission) -> bool {
                     | SeeEps
                     | ManagePreparedness
                     | SendAlerts
+                    | ManageBoards
+                    | PostNotices
             )
         }
         Role::Beredskapsmedarbeider => {
             matches!(
                 p,
-                ManageIncidents | WriteLog | ManageTasks | WriteReports | ManagePreparedness | SendAlerts
+                ManageIncidents
+                    | WriteLog
+                    | ManageTasks
+                    | WriteReports
+                    | ManagePreparedness
+                    | SendAlerts
+                    | ManageBoards
+                    | PostNotices
             )
         }
-        Role::Informasjonsmedarbeider => matches!(p, WriteLog | WorkMedia | WriteReports),
-        // The logger records what the staff decides, as it is said.
-        Role::Loggforer => matches!(p, WriteLog | Decide | ManageTasks),
-        Role::Eps => matches!(p, WriteLog | SeeEps),
+        Role::Informasjonsmedarbeider => matches!(p, WriteLog | WorkMedia | WriteReports | PostNotices),
+        // The logger records what the staff decides, as it is said, and puts up what
+        // everyone must know.
+        Role::Loggforer => matches!(p, WriteLog | Decide | ManageTasks | PostNotices),
+        Role::Eps => matches!(p, WriteLog | SeeEps | PostNotices),
         Role::Gjest => false,
     }
 }

@@ -185,6 +185,16 @@ pub struct Target {
     pub since: Option<u64>,
     /// A change the op says it replaced that is not a change of its record here.
     pub foreign_base: Option<Uuid>,
+    /// The board the record is on (a board's own, for a change of a board), as the
+    /// server has it: who may see it and who may write on it.
+    pub board: Option<OnBoard>,
+}
+
+/// A board as the server's store has it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OnBoard {
+    pub id: Uuid,
+    pub audience: crate::domain::board::Audience,
 }
 
 /// How far ahead of the receiver's clock a stamp may be. Clocks drift, and a PC whose
@@ -297,10 +307,31 @@ pub fn judge(who: &Account<'_>, op: &Op, target: &Target) -> Result<(), Refusal>
             .into());
         }
     }
+    // Whose the record is, or will be (a new record of no incident: the sender's).
+    let owner = target.owner.as_deref().or(if op.kind.org_scoped() { Some(who.org) } else { None });
     for named in &target.named {
-        check_named(op, target, named)?;
+        check_named(op, owner, named)?;
     }
     frozen(op, target.record.as_ref())?;
+    if let (Some(board), false) = (&target.board, who.superadmin) {
+        let roles = Some(who.roles);
+        if !board.audience.may_read(roles) {
+            return Err(Refusal::Denied(format!(
+                "{} may not see board {}, so may not change what is on it",
+                who.name, board.id
+            )));
+        }
+        let on_it = matches!(op.kind.spec().board, super::kind::OnBoard::Field(_));
+        if on_it && !board.audience.may_write(roles) {
+            let writers: Vec<&str> = board.audience.writers.iter().map(|r| r.name()).collect();
+            return Err(Refusal::Denied(format!(
+                "{} may not write on board {}: that is for the roles {}",
+                who.name,
+                board.id,
+                writers.join(", ")
+            )));
+        }
+    }
     let p = needed(op);
     if who.superadmin || allowed(who.roles, p) {
         return Ok(stamped(who, op)?);
@@ -318,7 +349,7 @@ pub fn judge(who: &Account<'_>, op: &Op, target: &Target) -> Result<(), Refusal>
 
 /// A record named in a field must be on the server, of the kind the field names, and
 /// in the same incident (or organisation, for records of no incident).
-fn check_named(op: &Op, target: &Target, named: &Named) -> Result<(), Refusal> {
+fn check_named(op: &Op, owner: Option<&str>, named: &Named) -> Result<(), Refusal> {
     let Some(expected) = rules(op.kind).refs.iter().find(|(f, _)| *f == named.field).map(|(_, k)| *k) else {
         return Ok(());
     };
@@ -336,7 +367,10 @@ fn check_named(op: &Op, target: &Target, named: &Named) -> Result<(), Refusal> {
         None if expected.org_scoped() => Ok(()),
         None => Err(Refusal::Missing(format!("{what}, which is not on the server"))),
         Some((k, _, _)) if *k != expected => Err(format!("{what}, but that is a {}", k.name()).into()),
-        Some((k, _, owner)) if k.org_scoped() => match (owner, &target.owner) {
+        // A record of the organisation may be named by a record of the same one; and a
+        // record of the organisation (a notice) may name a record of one of its
+        // incidents (the entry it was put up from).
+        Some((k, _, theirs)) if k.org_scoped() || op.kind.org_scoped() => match (theirs.as_deref(), owner) {
             (Some(a), Some(b)) if a == b => Ok(()),
             _ => Err(format!("{what}, which belongs to another organisation").into()),
         },

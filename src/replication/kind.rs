@@ -19,6 +19,19 @@ pub enum Scope {
     Organisation,
 }
 
+/// Whether a record's readers and writers are named on a board (beyond the kind's
+/// permissions): the server sends it only to the board's readers and takes changes
+/// only from its writers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnBoard {
+    /// No: the kind's permissions say it all.
+    No,
+    /// It is a board: it names them itself.
+    Itself,
+    /// It is on the board this field names (which never changes).
+    Field(&'static str),
+}
+
 /// Everything sitroom needs to know about a kind of record, beyond its table.
 #[derive(Debug)]
 pub struct KindSpec {
@@ -39,6 +52,8 @@ pub struct KindSpec {
     /// Whether records of the kind may still change once their incident is closed
     /// (the incident itself may: it is reopened).
     pub after_closing: bool,
+    /// Whether a board names who sees and writes it.
+    pub board: OnBoard,
     /// What people call one.
     pub label: Text,
 }
@@ -70,6 +85,7 @@ kinds! {
         read: None,
         refs: &[],
         after_closing: true,
+        board: OnBoard::No,
         label: Text::new("hendelse", "incident"),
     }
     /// Automatic entries come with the change they record; every role that may change
@@ -81,6 +97,7 @@ kinds! {
         read: None,
         refs: &[("corrects", Kind::LogEntry)],
         after_closing: false,
+        board: OnBoard::No,
         label: Text::new("loggføring", "log entry"),
     }
     Task {
@@ -90,6 +107,7 @@ kinds! {
         read: None,
         refs: &[("links", Kind::LogEntry)],
         after_closing: false,
+        board: OnBoard::No,
         label: Text::new("oppgave", "task"),
     }
     Media {
@@ -99,6 +117,7 @@ kinds! {
         read: None,
         refs: &[],
         after_closing: false,
+        board: OnBoard::No,
         label: Text::new("mediehenvendelse", "media inquiry"),
     }
     Report {
@@ -108,6 +127,7 @@ kinds! {
         read: None,
         refs: &[("root", Kind::Report), ("parent", Kind::Report)],
         after_closing: false,
+        board: OnBoard::No,
         label: Text::new("rapport", "report"),
     }
     Meeting {
@@ -117,6 +137,7 @@ kinds! {
         read: None,
         refs: &[("minutes_report", Kind::Report)],
         after_closing: false,
+        board: OnBoard::No,
         label: Text::new("møte", "meeting"),
     }
     /// An EPS registration (evacuees, next of kin): sensitive, sent only to those who
@@ -128,6 +149,7 @@ kinds! {
         read: Some(SeeEps),
         refs: &[],
         after_closing: false,
+        board: OnBoard::No,
         label: Text::new("EPS-registrering", "EPS registration"),
     }
     Alert {
@@ -137,6 +159,7 @@ kinds! {
         read: None,
         refs: &[],
         after_closing: false,
+        board: OnBoard::No,
         label: Text::new("varsling", "alert"),
     }
     /// Someone on an alert: alerted or on standby, and their answer. Answers and
@@ -149,6 +172,7 @@ kinds! {
         read: None,
         refs: &[("alert_id", Kind::Alert), ("contact_id", Kind::Contact)],
         after_closing: false,
+        board: OnBoard::No,
         label: Text::new("varslet", "alerted"),
     }
     /// The organisation's contacts: they belong to no incident.
@@ -159,6 +183,7 @@ kinds! {
         read: None,
         refs: &[],
         after_closing: true,
+        board: OnBoard::No,
         label: Text::new("kontakt", "contact"),
     }
     /// The organisation's resources: they belong to no incident.
@@ -169,7 +194,44 @@ kinds! {
         read: None,
         refs: &[],
         after_closing: true,
+        board: OnBoard::No,
         label: Text::new("ressurs", "resource"),
+    }
+    /// An information board, of an incident (the field `incident`) or standing for
+    /// the organisation: a record of the organisation either way, seen by the roles it
+    /// names.
+    Board {
+        name: "board",
+        scope: Scope::Organisation,
+        change: ManageBoards,
+        read: None,
+        refs: &[("incident", Kind::Incident)],
+        after_closing: true,
+        board: OnBoard::Itself,
+        label: Text::new("informasjonstavle", "information board"),
+    }
+    /// A notice on a board, perhaps put up from a log entry.
+    Notice {
+        name: "notice",
+        scope: Scope::Organisation,
+        change: PostNotices,
+        read: None,
+        refs: &[("board_id", Kind::Board), ("entry_id", Kind::LogEntry)],
+        after_closing: true,
+        board: OnBoard::Field("board_id"),
+        label: Text::new("oppslag", "notice"),
+    }
+    /// A key figure on a board; every change of its value is an op, so its history is
+    /// the oplog's.
+    Figure {
+        name: "key_figure",
+        scope: Scope::Organisation,
+        change: PostNotices,
+        read: None,
+        refs: &[("board_id", Kind::Board)],
+        after_closing: true,
+        board: OnBoard::Field("board_id"),
+        label: Text::new("nøkkeltall", "key figure"),
     }
 }
 
@@ -188,6 +250,20 @@ impl Kind {
     /// incident, and the server keeps which organisation owns each.
     pub fn org_scoped(self) -> bool {
         self.spec().scope == Scope::Organisation
+    }
+
+    /// The board a new record of this kind is on (a board is on itself), from the
+    /// create op: what the server files it under for who may see it. None for a kind
+    /// not on boards, or an op that is not a create.
+    pub fn board_of_new(op: &super::Op) -> Option<uuid::Uuid> {
+        if op.action != super::Action::Create {
+            return None;
+        }
+        match op.kind.spec().board {
+            OnBoard::No => None,
+            OnBoard::Itself => Some(op.entity),
+            OnBoard::Field(f) => op.field_str(f).and_then(|s| uuid::Uuid::parse_str(s).ok()),
+        }
     }
 
     pub fn parse(s: &str) -> Option<Kind> {

@@ -151,6 +151,14 @@ pub fn hidden_kinds(who: &Principal) -> Vec<crate::replication::Kind> {
         .collect()
 }
 
+/// The roles a pull for `who` sees boards as: a board (and what is on it) is sent only
+/// if it names none of the roles as readers, or one of these. None: every board (the
+/// superadmin, and administrators, who see every board).
+pub fn board_roles(who: &Principal) -> Option<Vec<String>> {
+    let every = who.superadmin || who.roles.contains(&crate::domain::roles::Role::Administrator);
+    (!every).then(|| who.roles.iter().map(|r| r.name().to_string()).collect())
+}
+
 /// Whether a countersigned checkpoint of replica `cp.origin` may be taken from `who`:
 /// only a replica's own key signs for it, the one it registered; then the checkpoint
 /// must name the entry where the store has it in the chain. The checkpoint completed

@@ -688,6 +688,53 @@ const STEPS: &[&str] = &[
     DROP TABLE meetings;
     ALTER TABLE meetings_new RENAME TO meetings;
     "#,
+    // 15: information boards, their notices and key figures. Records of the
+    // organisation (a board names its incident, if it has one); who may see and write
+    // on a board are JSON lists of role codes, empty for everyone.
+    r#"
+    CREATE TABLE boards (
+        id         TEXT PRIMARY KEY,
+        incident   TEXT REFERENCES incidents(id),
+        title      TEXT NOT NULL,
+        readers    TEXT NOT NULL DEFAULT '[]',
+        writers    TEXT NOT NULL DEFAULT '[]',
+        archived   INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        created_by TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        hlc        INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    CREATE TABLE notices (
+        id          TEXT PRIMARY KEY,
+        board_id    TEXT NOT NULL REFERENCES boards(id),
+        number      INTEGER NOT NULL,
+        title       TEXT NOT NULL,
+        text        TEXT NOT NULL DEFAULT '',
+        priority    TEXT NOT NULL DEFAULT 'normal',
+        valid_until INTEGER,
+        entry_id    TEXT,
+        status      TEXT NOT NULL DEFAULT 'oppe',
+        created_at  INTEGER NOT NULL,
+        created_by  TEXT NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        hlc         INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    CREATE UNIQUE INDEX notices_by_number ON notices(board_id, number);
+    CREATE INDEX notices_by_entry ON notices(entry_id) WHERE entry_id IS NOT NULL;
+    CREATE TABLE key_figures (
+        id         TEXT PRIMARY KEY,
+        board_id   TEXT NOT NULL REFERENCES boards(id),
+        name       TEXT NOT NULL,
+        value      INTEGER NOT NULL DEFAULT 0,
+        unit       TEXT NOT NULL DEFAULT '',
+        removed    INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        created_by TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        hlc        INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    CREATE INDEX key_figures_by_board ON key_figures(board_id);
+    "#,
 ];
 
 /// The server's tables, children before the tables they reference.

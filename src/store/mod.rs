@@ -5,6 +5,7 @@
 
 mod alerts;
 mod archive;
+mod boards;
 mod cards;
 mod checkpoints;
 mod columns;
@@ -35,6 +36,7 @@ mod users;
 
 pub use alerts::{NewMember, Outgoing, Planned, Waiting};
 pub use archive::Changes;
+pub use boards::{FigureValue, NoticeChange};
 pub use cards::StoredCard;
 pub use drafts::Draft;
 pub use exercises::ExerciseRun;

@@ -154,6 +154,10 @@ actions! {
     PreviousWorkspace = "previous_workspace";
     SignIn = "sign_in";
     StopSignIn = "stop_sign_in";
+    NewNotice = "new_notice" changes;
+    TakeDown = "take_down" changes;
+    SetFigure = "set_figure" changes;
+    PostToBoard = "post_to_board" changes;
 }
 
 /// An action, or a key for a text editor to interpret (typing, cursor movement).

@@ -4,6 +4,7 @@
 //! there (and, if it brings a keymap context of its own, a line in `keymap::CONTEXTS`).
 
 use super::alerts_pane::AlertsPane;
+use super::boards_pane::BoardsPane;
 use super::cards_pane::CardsPane;
 use super::contacts_pane::ContactsPane;
 use super::eps_pane::EpsPane;
@@ -112,6 +113,8 @@ panes! {
     History "history" history: HistoryPane = |o: &mut Opening| Opened::Ok(HistoryPane::open(o.incident.clone()));
     /// Reports shared with this organisation.
     Shared "shared" shared: SharedPane = |o: &mut Opening| Opened::Ok(SharedPane::open(o.incident.clone()));
+    /// Information boards: notices and key figures.
+    Boards "boards" boards: BoardsPane = |o: &mut Opening| BoardsPane::open(o.session, o.incident.clone());
 }
 
 impl Desk {

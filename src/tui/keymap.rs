@@ -32,6 +32,8 @@ pub enum Context {
     Confirm,
     TaskDetail,
     SignIn,
+    Boards,
+    Choose,
 }
 
 /// Every context: its section name in keymap files and what its keys do (declared
@@ -58,6 +60,8 @@ pub const CONTEXTS: &[(Context, &str, &Keys)] = &[
     (Context::Confirm, "confirm", &super::confirm::KEYS),
     (Context::TaskDetail, "task", &super::task_board::DETAIL),
     (Context::SignIn, "sign_in", &super::sign_in::KEYS),
+    (Context::Boards, "boards", &super::boards_pane::KEYS),
+    (Context::Choose, "choose", &super::boards_pane::CHOOSE),
 ];
 
 impl Context {

@@ -158,6 +158,13 @@ pub const LOG: Keys = Keys {
                 "task",
             ),
             does(
+                Action::PostToBoard,
+                "Sett valgt loggføring opp på en informasjonstavle",
+                "Put the selected entry up on an information board",
+                "tavle",
+                "board",
+            ),
+            does(
                 Action::StartMeeting,
                 "Start neste planlagte møte",
                 "Start the next planned meeting",
@@ -943,6 +950,11 @@ impl LogPane {
             Action::TaskFromEntry => {
                 if let Some(seq) = self.selected_row().map(|r| r.seq) {
                     cx.post(UiEvent::TaskFromEntry(seq));
+                }
+            }
+            Action::PostToBoard => {
+                if let Some(seq) = self.selected_row().map(|r| r.seq) {
+                    cx.post(UiEvent::PostToBoard(seq));
                 }
             }
             Action::Retract => {

@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod alerts_pane;
+pub mod boards_pane;
 pub mod cards_pane;
 pub mod confirm;
 pub mod conflicts;

@@ -41,6 +41,8 @@ pub enum UiEvent {
     DataChanged,
     /// Make a task of the log entry with this seq.
     TaskFromEntry(i64),
+    /// Put the log entry with this seq up on a board (the user chooses which).
+    PostToBoard(i64),
     /// Open the editor on this report version.
     EditReport(crate::domain::report::Report),
     /// Show what a key is about to write, and write it once confirmed.

@@ -906,6 +906,32 @@ impl Ui {
                     Err(e) => self.set_status(e.said(self.lang), true),
                 }
             }
+            UiEvent::PostToBoard(seq) => {
+                let Some(incident) = self.desk.as_ref().map(|d| d.incident().clone()) else { return };
+                let lang = self.lang;
+                let chosen = self
+                    .session
+                    .entry(&incident, seq)
+                    .and_then(|e| Ok((self.session.writable_boards(&incident)?, e)));
+                match chosen {
+                    Ok((boards, _)) if boards.is_empty() => self.set_status(
+                        lang.pick(
+                            "Ingen tavle du kan skrive på: lag en med `sitroom board new NAVN`",
+                            "No board you may write on: make one with `sitroom board new NAME`",
+                        ),
+                        true,
+                    ),
+                    Ok((mut boards, entry)) if boards.len() == 1 => {
+                        let board = boards.pop().expect("one board");
+                        let pending = super::boards_pane::ChooseBoard::pending(board, entry, lang);
+                        self.overlays.push(Box::new(Confirm::new(pending)));
+                    }
+                    Ok((boards, entry)) => {
+                        self.overlays.push(Box::new(super::boards_pane::ChooseBoard::new(boards, entry)))
+                    }
+                    Err(e) => self.set_status(e.said(lang), true),
+                }
+            }
             UiEvent::Confirm(pending) => self.overlays.push(Box::new(Confirm::new(pending))),
             UiEvent::SigningIn(sign_in) => {
                 if let Some(s) = &sign_in {

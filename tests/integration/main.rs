@@ -8,6 +8,7 @@ mod common;
 mod alerting;
 mod architecture;
 mod archive;
+mod boards;
 mod cards_plans_eps;
 mod cli;
 mod contacts;

@@ -190,14 +190,15 @@ fn shared_reports_stand_side_by_side_and_compile_with_one_key() {
     s.receive_shared(&i, &shared("Sandefjord kommune", "## Situasjon\nStrømmen er tilbake i Andebu."), "fil")
         .unwrap();
     let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
-    // The eleventh workspace: reached by stepping, Alt-Left from the first.
-    ui.on_key(KeyEvent::new(KeyCode::Left, KeyModifiers::ALT));
+    // The eleventh workspace: reached by stepping, Alt-Right from the tenth (Alt-0).
+    ui.on_key(KeyEvent::new(KeyCode::Char('0'), KeyModifiers::ALT));
+    ui.on_key(KeyEvent::new(KeyCode::Right, KeyModifiers::ALT));
     let screen_text = screen(&ui);
     let row = screen_text.lines().find(|l| l.contains("Larvik kommune")).expect(&screen_text);
     assert!(row.contains("Sandefjord kommune"), "side by side:\n{screen_text}");
     let body = screen_text.lines().find(|l| l.contains("Lågen går over")).unwrap();
     assert!(body.contains("Strømmen er tilbake"), "{screen_text}");
-    assert!(screen_text.contains("Samordning 11/11"));
+    assert!(screen_text.contains("Samordning 11/12"));
 
     press(&mut ui, KeyCode::Char('c'));
     let asked = screen(&ui);

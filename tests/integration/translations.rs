@@ -47,6 +47,7 @@ fn every_phrase() -> Vec<(String, Text)> {
     all.extend(labels(TaskStatus::ALL));
     all.extend(labels(Priority::ALL));
     all.extend(labels(MediaStatus::ALL));
+    all.extend(labels(sitroom::domain::board::NoticeStatus::ALL));
     all.extend(labels(ReportStatus::ALL));
     all.extend(labels(MeetingStatus::ALL));
     all.extend(labels(Ack::ALL));

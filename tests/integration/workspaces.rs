@@ -180,7 +180,8 @@ fn every_default_workspace_at_both_sizes_in_both_languages() {
                 "mobilisering",
                 "planverk",
                 "tidsreise",
-                "samordning"
+                "samordning",
+                "tavler"
             ]
         );
         for (n, name) in names.iter().enumerate() {
@@ -206,7 +207,7 @@ fn the_crisis_leader_moves_tasks_and_the_log_records_it() {
     key(&mut ui, KeyCode::F(6)); // kriseledelse: log + tasks
     let s = screen(&ui, 160, 40);
     assert!(
-        s.contains("Kriseledelse 2/11") && s.contains("Oppgaver · 3 åpne") && s.contains("1 forsinket"),
+        s.contains("Kriseledelse 2/12") && s.contains("Oppgaver · 3 åpne") && s.contains("1 forsinket"),
         "{s}"
     );
     key(&mut ui, KeyCode::F(4)); // focus the task board
@@ -288,7 +289,7 @@ fn roles_choose_the_workspaces_and_a_guest_cannot_move_tasks() {
     s.add_user("ola", &[Role::Gjest]).unwrap();
     s.user = "lars".into();
     let ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
-    assert_eq!(ui.workspace_names(), ["logg", "oppgaver"]);
+    assert_eq!(ui.workspace_names(), ["logg", "oppgaver", "tavler"]);
     drop(ui);
     let types = sitroom::domain::incident::DEFAULT_TYPES.iter().map(|s| s.to_string()).collect();
     let mut s = Session::open(&dir.path().join("s.db"), "ola", types).unwrap();
@@ -371,7 +372,7 @@ fn the_information_officer_works_the_media_queue() {
     key(&mut ui, KeyCode::F(8)); // informasjon: media + log
     let s = screen(&ui, 220, 40);
     assert!(
-        s.contains("Informasjon 4/11")
+        s.contains("Informasjon 4/12")
             && s.contains("Mediehenvendelser · 3 åpne")
             && s.contains("1 over fristen"),
         "{s}"
@@ -815,4 +816,61 @@ fn a_new_report_takes_the_template_typed() {
     let s = screen(&ui, 160, 40);
     assert!(s.contains("No template is called 'rapport'") && !s.contains("New report"), "{s}");
     assert!(ui.session.reports(&incident(&ui)).unwrap().is_empty(), "nothing written");
+}
+
+#[test]
+fn the_logger_puts_an_entry_on_a_board_with_one_key_and_the_board_shows_what_became_of_it() {
+    use sitroom::domain::board::{Audience, NewBoard};
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = staff_room(&dir);
+    let i = s.default_incident().unwrap().unwrap();
+    let board =
+        |title: &str, incident| NewBoard { title: title.into(), incident, audience: Audience::default() };
+    s.create_board(board("Vakttelefoner", None)).unwrap();
+    let stab = s.create_board(board("Stab", Some(i.id))).unwrap();
+    s.set_figure(&stab, "evakuerte", 36, Some("personer")).unwrap();
+    let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::En).unwrap();
+    key(&mut ui, KeyCode::Tab); // to the log list; the newest entry is selected
+    let entries = ui.session.entries(&i).unwrap();
+    let target = entries.iter().find(|e| e.text.starts_with("Gokstad sykehjem")).unwrap().seq;
+    for _ in 0..(entries.last().unwrap().seq - target) {
+        key(&mut ui, KeyCode::Up);
+    }
+    key(&mut ui, KeyCode::Char('b'));
+    let asked = screen(&ui, 120, 30);
+    assert!(
+        asked.contains("Choose a board") && asked.contains("Vakttelefoner") && asked.contains("Stab"),
+        "{asked}"
+    );
+    // The incident's own boards come first.
+    key(&mut ui, KeyCode::Enter);
+    let shown = screen(&ui, 120, 30);
+    assert!(
+        shown.contains("Put up on 'Stab'") && shown.contains(&format!("From log entry #{target}")),
+        "{shown}"
+    );
+    assert!(ui.session.notices(&stab).unwrap().is_empty(), "nothing is written before the confirmation");
+    confirm(&mut ui);
+    let up = ui.session.notices(&stab).unwrap();
+    assert_eq!(up.len(), 1);
+    assert!(up[0].title.starts_with("Gokstad sykehjem ligger i flomsonen") && up[0].entry.is_some());
+    // The entry turns out wrong, and another terminal corrects it: the notice says so.
+    let mut other = Session::open(ui.session.store.path(), "kari", vec![]).unwrap();
+    let corrects = Some(up[0].entry.unwrap());
+    other
+        .add_entry(&i, EntryInput { corrects, ..EntryInput::now("Gokstad sykehjem er ikke i flomsonen") })
+        .unwrap();
+    ui.tick(std::time::Instant::now() + std::time::Duration::from_secs(5));
+    let n = ui.workspace_names().iter().position(|w| *w == "tavler").expect("the boards workspace");
+    ui.on_key(KeyEvent::new(KeyCode::Char('0'), KeyModifiers::ALT));
+    for _ in 9..n {
+        ui.on_key(KeyEvent::new(KeyCode::Right, KeyModifiers::ALT));
+    }
+    let s = screen(&ui, 120, 30);
+    assert!(s.contains("Information boards · Stab") && s.contains("evakuerte 36 personer"), "{s}");
+    assert!(s.contains("⚠") && s.contains("Gokstad sykehjem ligger i flomsonen"), "{s}");
+    assert!(
+        s.contains("⚠ Corrected: Gokstad sykehjem er ikke i flomsonen"),
+        "the chosen notice in full: {s}"
+    );
 }

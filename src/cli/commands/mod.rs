@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod alert;
 pub mod archive;
+pub mod board;
 pub mod bundle;
 pub mod card;
 pub mod conflict;
@@ -57,6 +58,10 @@ pub enum Command {
     /// Reports and situation reports (rapporter, situasjonsrapport)
     #[command(subcommand)]
     Report(report::ReportCmd),
+    /// Information boards (informasjonstavler): notices and key figures for the roles
+    /// that need them
+    #[command(subcommand)]
+    Board(board::BoardCmd),
     /// Meetings (møter): agenda, recording per item, minutes
     #[command(subcommand)]
     Meeting(meeting::MeetingCmd),
@@ -170,6 +175,7 @@ pub(super) fn with_session(s: &mut Session, cmd: Command, p: &Printer) -> Ran {
         Command::Report(report::ReportCmd::Sharing(cmd)) => share::run(s, cmd, p, out),
         Command::Report(cmd) => report::run(s, cmd, p, out),
         Command::Meeting(cmd) => meeting::run(s, cmd, p, out),
+        Command::Board(cmd) => board::run(s, cmd, p, out),
         Command::User(cmd) => user::run(s, cmd, p, out),
         Command::Contact(cmd) => contact::run(s, cmd, p, out),
         Command::Resource(cmd) => resource::run(s, cmd, p, out),

@@ -361,11 +361,16 @@ pub async fn insert_numbered(
     let kinds: Vec<&str> = ops.iter().map(|(_, op, _)| op.kind.name()).collect();
     let bodies: Vec<String> =
         ops.iter().map(|(_, op, _)| serde_json::to_string(op).expect("an op is plain data")).collect();
+    on_boards(c, ops).await?;
+    let entities: Vec<String> = ops.iter().map(|(_, op, _)| op.entity.to_string()).collect();
     c.execute(
-        "INSERT INTO ops (seq, op_id, org_id, origin, kind, body)
-         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+        "INSERT INTO ops (seq, op_id, org_id, origin, kind, body, board_id)
+         SELECT u.seq, u.op_id, u.org_id, u.origin, u.kind, u.body, rb.board_id
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+              AS u(seq, op_id, org_id, origin, kind, body, entity_id)
+         LEFT JOIN record_boards rb ON rb.entity_id = u.entity_id
          ON CONFLICT (op_id) DO NOTHING",
-        &[&seqs, &ids, &orgs, &origins, &kinds, &bodies],
+        &[&seqs, &ids, &orgs, &origins, &kinds, &bodies, &entities],
     )
     .await
     .map_err(db)?;
@@ -396,14 +401,62 @@ pub async fn insert_numbered(
     Ok(())
 }
 
+/// What ops on boards say, kept before the ops: which board each new record is on, and
+/// each board's readers as its newest change (by HLC, then replica, as replicas merge
+/// it) set them.
+async fn on_boards(c: &impl tokio_postgres::GenericClient, ops: &[(i64, Op, String)]) -> Result<()> {
+    use crate::domain::board::Audience;
+    use crate::replication::Kind;
+    let (mut records, mut boards) = (vec![], vec![]);
+    let (mut read, mut readers, mut hlcs, mut origins) = (vec![], vec![], vec![], vec![]);
+    for (_, op, _) in ops {
+        if let Some(board) = Kind::board_of_new(op) {
+            records.push(op.entity.to_string());
+            boards.push(board.to_string());
+        }
+        if let (Kind::Board, Some(codes)) = (op.kind, op.field_str("readers")) {
+            let roles: Vec<String> =
+                Audience::from_codes(codes).iter().map(|r| r.name().to_string()).collect();
+            read.push(op.entity.to_string());
+            // A text[] literal: role codes are plain words.
+            readers.push(format!("{{{}}}", roles.join(",")));
+            hlcs.push(op.hlc.0 as i64);
+            origins.push(op.origin.as_str());
+        }
+    }
+    if !records.is_empty() {
+        c.execute(
+            "INSERT INTO record_boards (entity_id, board_id) SELECT * FROM unnest($1::text[], $2::text[])
+             ON CONFLICT DO NOTHING",
+            &[&records, &boards],
+        )
+        .await
+        .map_err(db)?;
+    }
+    for i in 0..read.len() {
+        c.execute(
+            "INSERT INTO board_readers (board_id, readers, hlc, origin) VALUES ($1, $2::text::text[], $3, $4)
+             ON CONFLICT (board_id) DO UPDATE SET readers = excluded.readers, hlc = excluded.hlc,
+                                                  origin = excluded.origin
+             WHERE (excluded.hlc, excluded.origin) > (board_readers.hlc, board_readers.origin)",
+            &[&read[i], &readers[i], &hlcs[i], &origins[i]],
+        )
+        .await
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
 /// Ops after `cursor` that a client may see: of `org`'s incidents and records (every
-/// organisation's for None), not of the `hidden` kinds, not made by `origin`. One
+/// organisation's for None), not of the `hidden` kinds, not on a board whose readers
+/// are none of `board_roles` (None: every board), not made by `origin`. One
 /// statement, so one snapshot: everything up to the newest it reads is there (see the
 /// module's notes on numbering).
 pub async fn pull(
     c: &ClientWrapper,
     org: Option<&str>,
     hidden: &[String],
+    board_roles: Option<&[String]>,
     origin: &str,
     cursor: i64,
     limit: usize,
@@ -415,12 +468,16 @@ pub async fn pull(
          LEFT JOIN LATERAL (
              SELECT o.seq, o.body FROM ops o
              WHERE o.seq > $1 AND o.seq <= n.newest AND o.origin <> $2 AND o.kind <> ALL($3) {of_org}
+               AND (o.board_id IS NULL OR $6::text[] IS NULL OR EXISTS (
+                     SELECT 1 FROM board_readers br WHERE br.board_id = o.board_id
+                       AND (cardinality(br.readers) = 0 OR br.readers && $6::text[])))
              ORDER BY o.seq LIMIT $4) o ON true"
     );
     let limit = crate::store::sql_limit(limit);
+    let boards: Option<Vec<String>> = board_roles.map(<[String]>::to_vec);
     // Every round pulls: a statement prepared once per connection.
     let statement = c.prepare_cached(&sql).await.map_err(db)?;
-    let rows = c.query(&statement, &[&cursor, &origin, &hidden, &limit, &org]).await.map_err(db)?;
+    let rows = c.query(&statement, &[&cursor, &origin, &hidden, &limit, &org, &boards]).await.map_err(db)?;
     let newest: i64 = rows.first().map(|r| r.get(0)).unwrap_or(cursor);
     let mut ops = Vec::new();
     let mut last = cursor;

@@ -615,10 +615,11 @@ impl ServerStore for PgServer {
         let hidden: Vec<String> =
             super::rules::hidden_kinds(who).iter().map(|k| k.name().to_string()).collect();
         let org = (!who.superadmin).then(|| who.org_id.clone());
+        let boards = super::rules::board_roles(who);
         let origin = origin.to_string();
-        self.run(
-            move |c| async move { door::pull(&c, org.as_deref(), &hidden, &origin, cursor, limit).await },
-        )
+        self.run(move |c| async move {
+            door::pull(&c, org.as_deref(), &hidden, boards.as_deref(), &origin, cursor, limit).await
+        })
     }
 
     fn set_parent(&self, org: &str, parent: Option<&str>) -> Result<()> {

@@ -177,6 +177,23 @@ const STEPS: &[&str] = &[
     );
     CREATE INDEX sign_in_tries_by_last ON sign_in_tries(last);
     "#,
+    // 3: information boards. The board each record on a board is on (a board is on
+    // itself), each op's board, and each board's readers as its newest change set them
+    // (by HLC, then replica, as every replica merges it): a pull sends what is on a
+    // board only to its readers.
+    r#"
+    CREATE TABLE record_boards (
+        entity_id TEXT PRIMARY KEY,
+        board_id  TEXT NOT NULL
+    );
+    CREATE TABLE board_readers (
+        board_id TEXT PRIMARY KEY,
+        readers  TEXT[] NOT NULL,
+        hlc      BIGINT NOT NULL,
+        origin   TEXT NOT NULL
+    );
+    ALTER TABLE ops ADD COLUMN board_id TEXT;
+    "#,
 ];
 
 /// Bring the tables up to date; a database from a newer server is refused.

@@ -351,7 +351,8 @@ impl ServerStore for SqliteServer {
     fn pull(&self, who: &Principal, origin: &str, cursor: i64, limit: usize) -> Result<(Vec<Op>, i64, bool)> {
         let hidden = rules::hidden_kinds(who);
         let org = (!who.superadmin).then_some(who.org_id.as_str());
-        Ok(self.store().ops_for(org, &hidden, origin, cursor, limit)?)
+        let boards = rules::board_roles(who);
+        Ok(self.store().ops_for(org, &hidden, boards.as_deref(), origin, cursor, limit)?)
     }
 
     fn add_ssh_key(&self, account: &str, line: &str) -> Result<String> {

@@ -181,6 +181,14 @@ const STEPS: &[&str] = &[
     ) STRICT;
     CREATE INDEX sign_in_tries_by_last ON sign_in_tries(last);
     "#,
+    // 8: the board each record on a board is on (a board is on itself): a pull sends
+    // them only to the board's readers.
+    r#"
+    CREATE TABLE record_boards (
+        entity_id TEXT PRIMARY KEY,
+        board_id  TEXT NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 /// Bring the server's tables up to date; a file from a newer server is refused.

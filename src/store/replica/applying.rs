@@ -186,6 +186,16 @@ pub(super) fn create_row(
         Kind::Recipient if !exists(tx, "alerts", op.field_str("alert_id").unwrap_or_default())? => {
             return Ok(Some(Outcome::Wait));
         }
+        Kind::Notice | Kind::Figure
+            if !exists(tx, "boards", op.field_str("board_id").unwrap_or_default())? =>
+        {
+            return Ok(Some(Outcome::Wait));
+        }
+        Kind::Board
+            if op.field_str("incident").is_some_and(|i| !exists(tx, "incidents", i).unwrap_or(false)) =>
+        {
+            return Ok(Some(Outcome::Wait));
+        }
         _ => {}
     }
     if t.touched {
@@ -199,10 +209,11 @@ pub(super) fn create_row(
             columns.push("number");
             values.push(SqlValue::Integer(-1));
         }
-        Numbering::Global => {
+        Numbering::Global | Numbering::Within(_) => {
             columns.push("number");
             values.push(SqlValue::Integer(placing.placeholder()));
         }
+        Numbering::Unnumbered => {}
         Numbering::PerIncident(col) => {
             columns.push(col);
             values.push(SqlValue::Integer(placing.placeholder()));
@@ -225,7 +236,7 @@ pub(super) fn create_row(
     }
     match t.numbering {
         Numbering::Report => place_report(tx, op)?,
-        Numbering::Given(_) => {}
+        Numbering::Given(_) | Numbering::Unnumbered => {}
         _ => placing.later(t, op),
     }
     Ok(None)
@@ -249,7 +260,11 @@ impl Placing {
     }
 
     fn later(&mut self, t: &Table, op: &Op) {
-        let scope = (t.numbering != Numbering::Global).then(|| op.incident.to_string());
+        let scope = match t.numbering {
+            Numbering::Global => None,
+            Numbering::Within(c) => Some(op.field_str(c).unwrap_or_default().to_string()),
+            _ => Some(op.incident.to_string()),
+        };
         let at = (op.hlc.0 as i64, op.entity.to_string());
         self.pending.entry((t.name, scope)).and_modify(|m| *m = (*m).clone().min(at.clone())).or_insert(at);
     }
@@ -259,11 +274,12 @@ impl Placing {
     pub(super) fn finish(&mut self, tx: &Transaction<'_>) -> Result<()> {
         for ((name, scope), (hlc, id)) in std::mem::take(&mut self.pending) {
             let t = TABLES.iter().find(|t| t.name == name).expect("a replicated table");
-            let col = match t.numbering {
-                Numbering::PerIncident(c) | Numbering::Given(c) => c,
-                _ => "number",
+            let col = t.numbering.column();
+            let scope_sql = match (t.numbering, &scope) {
+                (Numbering::Within(c), _) => format!("{c} = ?3"),
+                (_, Some(_)) => "incident_id = ?3".to_string(),
+                (_, None) => "?3 IS NULL".to_string(),
             };
-            let scope_sql = if scope.is_some() { "incident_id = ?3" } else { "?3 IS NULL" };
             let before = "(hlc < ?1 OR (hlc = ?1 AND id < ?2))";
             let base: i64 = tx
                 .prepare_cached(&format!(

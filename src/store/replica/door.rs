@@ -171,6 +171,7 @@ pub(in crate::store) fn target(tx: &Transaction<'_>, owners: &dyn Owners, op: &O
             break;
         }
     }
+    let board = on_board(tx, op)?;
     Ok(Target {
         record,
         owner,
@@ -179,7 +180,38 @@ pub(in crate::store) fn target(tx: &Transaction<'_>, owners: &dyn Owners, op: &O
         now: chrono::Utc::now().timestamp_millis(),
         since,
         foreign_base,
+        board,
     })
+}
+
+/// The board the op's record is on, as the store has it (a change of a board: the
+/// board as it stands; a new board is on none yet).
+fn on_board(tx: &Transaction<'_>, op: &Op) -> Result<Option<authorize::OnBoard>> {
+    use crate::replication::kind::OnBoard;
+    let board_id = match (op.kind.spec().board, op.action) {
+        (OnBoard::No, _) | (OnBoard::Itself, Action::Create) => return Ok(None),
+        (OnBoard::Itself, Action::Set) => Some(op.entity.to_string()),
+        (OnBoard::Field(f), Action::Create) => op.field_str(f).map(str::to_string),
+        (OnBoard::Field(f), Action::Set) => tx
+            .prepare_cached(&format!("SELECT {f} FROM {} WHERE id = ?1", table(op.kind).name))?
+            .query_row([op.entity.to_string()], |r| r.get::<_, String>(0))
+            .optional()?,
+    };
+    let Some(board_id) = board_id else { return Ok(None) };
+    let row: Option<(String, String)> = tx
+        .prepare_cached(&format!("SELECT readers, writers FROM {} WHERE id = ?1", table(Kind::Board).name))?
+        .query_row([&board_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    use crate::domain::board::Audience;
+    Ok(row.and_then(|(readers, writers)| {
+        Some(authorize::OnBoard {
+            id: Uuid::parse_str(&board_id).ok()?,
+            audience: Audience {
+                readers: Audience::from_codes(&readers),
+                writers: Audience::from_codes(&writers),
+            },
+        })
+    }))
 }
 
 /// On the server, a log entry must extend its replica's chain at its newest entry:

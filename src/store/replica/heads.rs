@@ -134,10 +134,7 @@ impl Store {
             if incident.is_some_and(|i| i != incident_id) {
                 continue;
             }
-            let number_col = match t.numbering {
-                Numbering::PerIncident(c) | Numbering::Given(c) => c,
-                _ => "number",
-            };
+            let number_col = t.numbering.column();
             let number: i64 = tx.query_row(
                 &format!("SELECT {number_col} FROM {} WHERE id = ?1", t.name),
                 [entity.to_string()],

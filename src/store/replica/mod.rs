@@ -36,6 +36,23 @@ enum Numbering {
     Report,
     /// A number the record carries and keeps (a recipient's place on its alert).
     Given(&'static str),
+    /// `number`, counted per value of this column (a notice's board): a scope every
+    /// replica that has one of its records has whole.
+    Within(&'static str),
+    /// None: found by name (boards, key figures; boards some replicas may not see
+    /// would number differently on each).
+    Unnumbered,
+}
+
+impl Numbering {
+    /// The column holding the number (an expression for a record without one).
+    fn column(self) -> &'static str {
+        match self {
+            Numbering::PerIncident(c) | Numbering::Given(c) => c,
+            Numbering::Unnumbered => "0",
+            _ => "number",
+        }
+    }
 }
 
 /// One replicated table.
@@ -253,6 +270,40 @@ const TABLES: [Table; Kind::ALL.len()] = [
         ],
         mutable: &["what", "location", "quantity", "owner", "availability", "notes"],
         numbering: Numbering::Global,
+        touched: true,
+    },
+    Table {
+        kind: Kind::Board,
+        name: "boards",
+        columns: &["incident", "title", "readers", "writers", "archived", "created_at", "created_by"],
+        mutable: &["title", "readers", "writers", "archived"],
+        numbering: Numbering::Unnumbered,
+        touched: true,
+    },
+    Table {
+        kind: Kind::Notice,
+        name: "notices",
+        columns: &[
+            "board_id",
+            "title",
+            "text",
+            "priority",
+            "valid_until",
+            "entry_id",
+            "status",
+            "created_at",
+            "created_by",
+        ],
+        mutable: &["title", "text", "priority", "valid_until", "status"],
+        numbering: Numbering::Within("board_id"),
+        touched: true,
+    },
+    Table {
+        kind: Kind::Figure,
+        name: "key_figures",
+        columns: &["board_id", "name", "value", "unit", "removed", "created_at", "created_by"],
+        mutable: &["name", "value", "unit", "removed"],
+        numbering: Numbering::Unnumbered,
         touched: true,
     },
 ];

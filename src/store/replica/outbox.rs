@@ -108,6 +108,8 @@ impl Store {
                 Numbering::Global => cols.push("number"),
                 Numbering::PerIncident(c) | Numbering::Given(c) => cols.extend(["incident_id", c]),
                 Numbering::Report => cols.extend(["incident_id", "number", "version"]),
+                Numbering::Within(_) => cols.push("number"),
+                Numbering::Unnumbered => {}
             }
             cols.extend(t.columns.iter().copied());
             let sql = format!("SELECT {} FROM {} ORDER BY id", cols.join(", "), t.name);

@@ -1,0 +1,253 @@
+//! Information boards through a real `sitroom serve`: a board only some roles see never
+//! reaches the others (checked on the wire, with a pull made by hand), crafted notices
+//! on a board one may not see or write on are refused, and a notice shows what became
+//! of the log entry it was put up from.
+
+use crate::common::server::Server;
+use crate::common::Home;
+use serde_json::{json, Value};
+use sitroom::replication::{Action, Hlc, Kind, Op};
+use sitroom::sync::client::Client;
+use sitroom::sync::wire::{SyncRequest, VERSION};
+use uuid::Uuid;
+
+const ORG: &str = "Gjerdrum kommune";
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+}
+
+/// A server with Gjerdrum's crisis leader, logger and information officer, each
+/// signed in on a replica of their own, and an incident everyone has.
+struct Staff {
+    server: Server,
+    kari: Home,
+    ola: Home,
+    per: Home,
+}
+
+fn staff() -> Staff {
+    let server = Server::start();
+    server.add_org(ORG);
+    server.add_user("kari", ORG, &["kriseledelse"]);
+    server.add_user("ola", ORG, &["loggfører"]);
+    server.add_user("per", ORG, &["informasjonsmedarbeider"]);
+    let (kari, ola, per) = (Home::new(), Home::new(), Home::new());
+    for (h, name) in [(&kari, "kari"), (&ola, "ola"), (&per, "per")] {
+        h.login(&server.url, name);
+    }
+    kari.ok(&["incident", "new", "--title", "Kvikkleireskred i Ask", "--type", "annet"]);
+    kari.ok(&["sync"]);
+    for h in [&ola, &per] {
+        h.ok(&["sync"]);
+        h.ok(&["incident", "use", "1"]);
+    }
+    Staff { server, kari, ola, per }
+}
+
+fn json_of(h: &Home, args: &[&str]) -> Value {
+    serde_json::from_str(&h.ok(args)).unwrap()
+}
+
+/// The session a home signed in with: token, replica id and device.
+fn session(h: &Home) -> (String, String, String) {
+    let login: Value =
+        serde_json::from_str(&std::fs::read_to_string(h.path().join("sitroom.db.login")).unwrap()).unwrap();
+    let origin = sitroom::store::Store::open(&h.db()).unwrap().device_id().unwrap();
+    (login["token"].as_str().unwrap().to_string(), origin, login["device"].as_str().unwrap().to_string())
+}
+
+/// Everything the server sends this session from the start, pulled by hand.
+fn pull_all(server: &Server, token: &str) -> Vec<Op> {
+    let client = Client::new(&server.url).unwrap();
+    let mut cursor = 0;
+    let mut all = Vec::new();
+    loop {
+        let req = SyncRequest {
+            version: VERSION,
+            cursor,
+            origin: String::new(),
+            push: vec![],
+            wait_ms: 0,
+            checkpoints: vec![],
+        };
+        let got = rt().block_on(client.round(token, &req)).unwrap();
+        all.extend(got.pull);
+        if !got.more {
+            return all;
+        }
+        cursor = got.cursor;
+    }
+}
+
+fn count(h: &Home, sql: &str) -> i64 {
+    rusqlite::Connection::open(h.db()).unwrap().query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn a_board_only_some_roles_see_never_reaches_the_others() {
+    let s = staff();
+    let kari = &s.kari;
+    kari.ok(&["board", "new", "Kriseledelsen", "--readers", "kriseledelse"]);
+    kari.ok(&["board", "new", "Til alle"]);
+    kari.ok(&["board", "post", "Kriseledelsen", "Vurderer evakuering av hele Ask", "Ikke kjent utad ennå"]);
+    kari.ok(&["board", "figure", "Kriseledelsen", "savnede", "10"]);
+    kari.ok(&["board", "post", "Til alle", "Møt i stabsrommet kl. 14"]);
+    kari.ok(&["board", "figure", "Til alle", "evakuerte", "36", "--unit", "personer"]);
+    kari.ok(&["sync"]);
+    s.ola.ok(&["sync"]);
+
+    // Kari's and the logger's boards, as each replica has them.
+    let at_kari = json_of(kari, &["board", "list", "--json"]);
+    assert_eq!(at_kari.as_array().unwrap().len(), 2);
+    let secret = at_kari.as_array().unwrap().iter().find(|b| b["title"] == "Kriseledelsen").unwrap().clone();
+    let secret_id = secret["id"].as_str().unwrap().to_string();
+    let at_ola = json_of(&s.ola, &["board", "list", "--json"]);
+    let titles: Vec<&str> = at_ola.as_array().unwrap().iter().map(|b| b["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["Til alle"], "the logger's replica has only the board for everyone");
+    assert_eq!(count(&s.ola, "SELECT count(*) FROM notices"), 1);
+    assert_eq!(count(&s.ola, "SELECT count(*) FROM key_figures"), 1);
+    let shown = s.ola.ok(&["board", "show", "Til alle"]);
+    assert!(shown.contains("Møt i stabsrommet kl. 14") && shown.contains("36 personer"), "{shown}");
+
+    // On the wire: nothing of the closed board, its notice or figure in a pull made by
+    // hand as the logger; everything as the crisis leader.
+    let (ola_token, _, _) = session(&s.ola);
+    let ops = pull_all(&s.server, &ola_token);
+    let on_boards: Vec<&Op> =
+        ops.iter().filter(|o| matches!(o.kind, Kind::Board | Kind::Notice | Kind::Figure)).collect();
+    assert!(!on_boards.is_empty(), "the open board's ops do come");
+    let text = serde_json::to_string(&ops).unwrap();
+    assert!(
+        !text.contains("Vurderer evakuering") && !text.contains("savnede"),
+        "a secret on the wire: {text}"
+    );
+    assert!(
+        on_boards.iter().all(|o| o.entity.to_string() != secret_id
+            && o.field_str("board_id") != Some(secret_id.as_str())),
+        "an op of the closed board reached the logger"
+    );
+    // The log says a notice went up there, not what it says.
+    let log = s.ola.ok(&["log", "list"]);
+    assert!(
+        log.contains("Satt opp oppslag 1 på tavla «Kriseledelsen»") && !log.contains("Vurderer"),
+        "{log}"
+    );
+    // A second machine of the crisis leader's gets it all.
+    let laptop = Home::new();
+    laptop.login(&s.server.url, "kari");
+    let (kari_token, _, _) = session(&laptop);
+    let all = serde_json::to_string(&pull_all(&s.server, &kari_token)).unwrap();
+    assert!(all.contains("Vurderer evakuering av hele Ask") && all.contains("savnede"), "{all}");
+}
+
+#[test]
+fn notices_on_a_board_one_may_not_see_or_write_on_are_refused_at_the_server() {
+    let s = staff();
+    s.kari.ok(&["board", "new", "Kriseledelsen", "--readers", "kriseledelse"]);
+    s.kari.ok(&["board", "new", "Pressemeldinger", "--writers", "kriseledelse"]);
+    s.kari.ok(&["sync"]);
+    s.per.ok(&["sync"]);
+    let boards = json_of(&s.kari, &["board", "list", "--json"]);
+    let id_of = |title: &str| {
+        boards.as_array().unwrap().iter().find(|b| b["title"] == title).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (closed, press) = (id_of("Kriseledelsen"), id_of("Pressemeldinger"));
+
+    // The information officer may post notices, but not on these two: the first is
+    // not his to see, the second not his to write on. Crafted by hand, with the ids.
+    let (token, origin, device) = session(&s.per);
+    let notice = |board: &str, title: &str| {
+        let id = Uuid::now_v7();
+        Op {
+            id,
+            hlc: Hlc::tick(Hlc(0), chrono::Utc::now().timestamp_millis()),
+            origin: origin.clone(),
+            author: "per".into(),
+            device: device.clone(),
+            kind: Kind::Notice,
+            entity: id,
+            incident: Uuid::nil(),
+            action: Action::Create,
+            fields: json!({
+                "board_id": board, "title": title, "text": "", "priority": "kritisk", "valid_until": null,
+                "entry_id": null, "status": "oppe", "created_at": chrono::Utc::now().timestamp_millis(),
+                "created_by": "per",
+            })
+            .as_object()
+            .cloned()
+            .unwrap(),
+            base: Default::default(),
+            sig: String::new(),
+        }
+    };
+    let (a, b) = (notice(&closed, "Alle må evakuere nå"), notice(&press, "Pressekonferanse avlyst"));
+    let client = Client::new(&s.server.url).unwrap();
+    let req = SyncRequest {
+        version: VERSION,
+        cursor: 0,
+        origin: String::new(),
+        push: vec![a.clone(), b.clone()],
+        wait_ms: 0,
+        checkpoints: vec![],
+    };
+    let got = rt().block_on(client.round(&token, &req)).unwrap();
+    let why =
+        |id: Uuid| got.refused.iter().find(|(i, _)| *i == id).map(|(_, w)| w.clone()).unwrap_or_default();
+    assert!(why(a.id).contains("may not see board"), "{:?}", got.refused);
+    assert!(why(b.id).contains("may not write on board"), "{:?}", got.refused);
+    // And through the CLI, said plainly.
+    let (_, err) = s.per.fails(&["board", "post", "Pressemeldinger", "Pressekonferanse avlyst"]);
+    assert!(err.contains("may not write on the board 'Pressemeldinger'"), "{err}");
+
+    s.kari.ok(&["sync"]);
+    let shown = s.kari.ok(&["board", "show", "Kriseledelsen"]);
+    assert!(!shown.contains("Alle må evakuere"), "{shown}");
+    assert!(!s.kari.ok(&["board", "show", "Pressemeldinger"]).contains("avlyst"));
+}
+
+#[test]
+fn a_notice_shows_its_entry_corrected_or_retracted_and_a_figure_keeps_every_value() {
+    let s = staff();
+    s.kari.ok(&["board", "new", "Stab"]);
+    s.kari.ok(&["sync"]);
+    s.ola.ok(&["sync"]);
+    // The logger puts an entry up, then the entry turns out wrong and is corrected.
+    s.ola.ok(&["log", "add", "Fv. 120 er stengt ved Ask"]);
+    let seq = s.ola.entries().last().unwrap()["seq"].as_i64().unwrap().to_string();
+    s.ola.ok(&["board", "post", "Stab", "--entry", &seq, "--priority", "høy"]);
+    s.ola.ok(&["log", "correct", &seq, "Fv. 120 er stengt ved Gjerdrum kirke, ikke ved Ask"]);
+    s.ola.ok(&["board", "figure", "Stab", "evakuerte", "36"]);
+    s.ola.ok(&["sync"]);
+    s.kari.ok(&["sync"]);
+    s.kari.ok(&["board", "figure", "Stab", "Evakuerte", "41"]);
+    s.kari.ok(&["sync"]);
+    s.ola.ok(&["sync"]);
+
+    for h in [&s.kari, &s.ola] {
+        let shown = h.ok(&["board", "show", "Stab", "--lang", "nb"]);
+        assert!(shown.contains("Fv. 120 er stengt ved Ask"), "{shown}");
+        assert!(shown.contains("rettet i loggen: Fv. 120 er stengt ved Gjerdrum kirke"), "{shown}");
+        assert!(shown.contains("evakuerte") && shown.contains("41"), "{shown}");
+        let history = json_of(h, &["board", "history", "Stab", "evakuerte", "--json"]);
+        let values: Vec<(i64, &str)> = history
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["value"].as_i64().unwrap(), c["by"].as_str().unwrap()))
+            .collect();
+        assert_eq!(values, [(36, "ola"), (41, "kari")], "every value, with who set it");
+    }
+    // Taken back altogether: the notice says so.
+    s.ola.ok(&["log", "retract", &seq]);
+    let shown = s.ola.ok(&["board", "show", "Stab"]);
+    assert!(shown.contains("the log entry was retracted"), "{shown}");
+    // Taking the notice down is logged, and it leaves the board (not the record).
+    s.ola.ok(&["board", "take-down", "Stab", "1"]);
+    assert!(!s.ola.ok(&["board", "show", "Stab"]).contains("Fv. 120"));
+    assert!(s.ola.ok(&["board", "show", "Stab", "--all"]).contains("taken down"));
+    assert!(s.ola.ok(&["log", "list"]).contains("Tatt ned oppslag 1 på tavla «Stab»"));
+}
