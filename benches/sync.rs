@@ -239,6 +239,7 @@ fn bytes_of(full: bool, text: Text) {
         push: vec![],
         wait_ms: 0,
         checkpoints: vec![],
+        boards: vec![],
     };
     let answer = rt.block_on(c.round(&a.login.token, &req)).unwrap();
     println!(
@@ -439,6 +440,7 @@ fn load(full: bool) {
                         push,
                         wait_ms: 0,
                         checkpoints: vec![],
+                        boards: vec![],
                     };
                     let t = Instant::now();
                     let a = rt.block_on(c.round(&w.login.token, &req)).unwrap();
@@ -539,6 +541,7 @@ fn crisis_writing(
                         push,
                         wait_ms: 0,
                         checkpoints: vec![],
+                        boards: vec![],
                     };
                     let t = Instant::now();
                     let a = rt.block_on(c.round(&w.login.token, &req)).unwrap();
@@ -596,6 +599,7 @@ fn idle_rounds(
                         push: vec![],
                         wait_ms: 0,
                         checkpoints: vec![],
+                        boards: vec![],
                     };
                     let t = Instant::now();
                     match c.round(&token, &req).await {
@@ -698,6 +702,7 @@ fn on_postgres(full: bool) {
                 push: vec![],
                 wait_ms: 0,
                 checkpoints: vec![],
+                boards: vec![],
             };
             let a = rt.block_on(c.round(&reader.login.token, &req)).unwrap();
             got += a.pull.len();

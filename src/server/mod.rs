@@ -170,6 +170,16 @@ pub trait ServerStore: Send + Sync + 'static {
     fn certify(&self, origin: &str, org: &str) -> String;
     /// Ops after `cursor` that `who` may see, not made by `origin`.
     fn pull(&self, who: &Principal, origin: &str, cursor: i64, limit: usize) -> Result<(Vec<Op>, i64, bool)>;
+    /// Every op (at most `limit`, in order) of what is on these boards, those of them
+    /// `who` may see, not made by `origin`: a board opened to a role after its
+    /// replicas pulled past the board's start.
+    fn board_ops(
+        &self,
+        who: &Principal,
+        boards: &[uuid::Uuid],
+        origin: &str,
+        limit: usize,
+    ) -> Result<Vec<Op>>;
     /// `org` reports to `parent` (None: to no one).
     fn set_parent(&self, org: &str, parent: Option<&str>) -> Result<()>;
     fn parents(&self) -> Result<Vec<(String, Option<String>)>>;
@@ -444,6 +454,9 @@ pub async fn accept(listener: &tokio::net::TcpListener) -> (tokio::net::TcpStrea
 
 /// One sync round: push, then pull; and how many pushed ops were refused for what.
 /// Blocking (SQLite); the HTTP layer runs it off the async threads.
+/// Boards one round may ask for whole.
+const MAX_BOARDS_FETCHED: usize = 16;
+
 pub fn round(
     store: &dyn ServerStore,
     who: &Principal,
@@ -459,7 +472,14 @@ pub fn round(
     // The pusher gets back only the countersignatures of its own checkpoints.
     let mut checkpoints: Vec<Checkpoint> =
         store.countersign(who, &req.checkpoints)?.iter().map(Checkpoint::countersignature_only).collect();
-    let (pull, cursor, more) = store.pull(who, &req.origin, req.cursor, wire::BATCH)?;
+    let (mut pull, cursor, more) = store.pull(who, &req.origin, req.cursor, wire::BATCH)?;
+    if !req.boards.is_empty() {
+        // Before the pull's ops, which may build on them.
+        let boards: Vec<uuid::Uuid> = req.boards.iter().copied().take(MAX_BOARDS_FETCHED).collect();
+        let mut whole = store.board_ops(who, &boards, &req.origin, wire::BATCH * 4)?;
+        whole.append(&mut pull);
+        pull = whole;
+    }
     checkpoints.extend(store.checkpoints_for(&pull)?);
     let accepted = req.push.len() - refused.len();
     let n_refused = refused.len();

@@ -505,6 +505,9 @@ pub async fn sync(
     let origin = store.device_id()?;
     let mut report = SyncReport::default();
     let mut started_over = false;
+    // Boards asked for whole in this sync (once each: one the user may not see stays
+    // missing).
+    let mut asked: Vec<uuid::Uuid> = Vec::new();
     for _ in 0..max_rounds {
         let push = store.ops_to_push(wire::BATCH)?;
         // The ids before `leave_out`, which blanks those the server can derive.
@@ -527,7 +530,9 @@ pub async fn sync(
             push,
             wait_ms: 0,
             checkpoints,
+            boards: store.boards_missing(16)?.into_iter().filter(|b| !asked.contains(b)).collect(),
         };
+        asked.extend(req.boards.iter().copied());
         // What the server knows from the session stays off the wire.
         wire::leave_out(&mut req, &login.user, &login.device);
         let answer = match client.round(&login.token, &req).await {
@@ -548,7 +553,8 @@ pub async fn sync(
         report.pushed += acked.len();
         report.refused.extend(answer.refused.iter().map(|(_, why)| why.clone()));
         report.pulled += take(store, &answer)?;
-        if !answer.more && store.ops_waiting_to_push()? == 0 {
+        let unasked = store.boards_missing(16)?.iter().any(|b| !asked.contains(b));
+        if !answer.more && store.ops_waiting_to_push()? == 0 && !unasked {
             break;
         }
     }

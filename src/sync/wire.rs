@@ -49,6 +49,11 @@ pub struct SyncRequest {
     /// This replica's signed chain heads, now and then (see `checkpoint`).
     #[serde(rename = "k", default, skip_serializing_if = "Vec::is_empty")]
     pub checkpoints: Vec<crate::replication::checkpoint::Checkpoint>,
+    /// Boards this replica has later changes of but not the board itself (it was
+    /// opened to the user's roles after they pulled past its start): the server sends
+    /// what is on them from the start, with the pull, if the user may see them.
+    #[serde(rename = "b", default, skip_serializing_if = "Vec::is_empty")]
+    pub boards: Vec<Uuid>,
 }
 
 fn this_version() -> u32 {
@@ -376,6 +381,7 @@ mod tests {
             push: vec![],
             wait_ms: 0,
             checkpoints: vec![],
+            boards: vec![],
         };
         assert_eq!(SyncRequest::decode(&encode(&req)).unwrap(), req);
     }

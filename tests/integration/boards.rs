@@ -70,6 +70,7 @@ fn pull_all(server: &Server, token: &str) -> Vec<Op> {
             push: vec![],
             wait_ms: 0,
             checkpoints: vec![],
+            boards: vec![],
         };
         let got = rt().block_on(client.round(token, &req)).unwrap();
         all.extend(got.pull);
@@ -139,6 +140,31 @@ fn a_board_only_some_roles_see_never_reaches_the_others() {
     let (kari_token, _, _) = session(&laptop);
     let all = serde_json::to_string(&pull_all(&s.server, &kari_token)).unwrap();
     assert!(all.contains("Vurderer evakuering av hele Ask") && all.contains("savnede"), "{all}");
+
+    // Opened to the logger later: the logger's replica, long past the board's start,
+    // gets the whole board (its notice and figure from before) with the next sync.
+    kari.ok(&["board", "access", "Kriseledelsen", "--readers", "kriseledelse,loggfører"]);
+    kari.ok(&["sync"]);
+    s.ola.ok(&["sync"]);
+    let shown = s.ola.ok(&["board", "show", "Kriseledelsen"]);
+    assert!(shown.contains("Vurderer evakuering av hele Ask") && shown.contains("savnede"), "{shown}");
+    assert_eq!(count(&s.ola, "SELECT count(*) FROM oplog WHERE state = 4"), 0, "nothing left waiting");
+    // And the information officer, still not a reader, still gets none of it.
+    s.per.ok(&["sync"]);
+    assert_eq!(count(&s.per, "SELECT count(*) FROM boards"), 1);
+    let (per_token, _, _) = session(&s.per);
+    let asked = SyncRequest {
+        version: VERSION,
+        cursor: 0,
+        origin: String::new(),
+        push: vec![],
+        wait_ms: 0,
+        checkpoints: vec![],
+        boards: vec![Uuid::parse_str(&secret_id).unwrap()],
+    };
+    let got = rt().block_on(Client::new(&s.server.url).unwrap().round(&per_token, &asked)).unwrap();
+    let text = serde_json::to_string(&got.pull).unwrap();
+    assert!(!text.contains("Vurderer"), "asking for a board by its id does not open it: {text}");
 }
 
 #[test]
@@ -193,6 +219,7 @@ fn notices_on_a_board_one_may_not_see_or_write_on_are_refused_at_the_server() {
         push: vec![a.clone(), b.clone()],
         wait_ms: 0,
         checkpoints: vec![],
+        boards: vec![],
     };
     let got = rt().block_on(client.round(&token, &req)).unwrap();
     let why =

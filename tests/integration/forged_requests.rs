@@ -35,6 +35,7 @@ fn push(server: &Server, token: &str, ops: Vec<Op>) -> SyncResponse {
         push: ops,
         wait_ms: 0,
         checkpoints: vec![],
+        boards: vec![],
     };
     rt().block_on(client.round(token, &req)).unwrap()
 }
@@ -576,6 +577,7 @@ fn tokens_end_and_are_refreshed_without_the_password() {
         push: vec![],
         wait_ms: 0,
         checkpoints: vec![],
+        boards: vec![],
     };
     assert!(rt().block_on(client.round(&old, &req)).is_err(), "the old token ends at the next round");
     assert!(rt().block_on(client.round(&fresh.token, &req)).is_ok());

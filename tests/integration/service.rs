@@ -48,7 +48,15 @@ fn signed_in(server: &Server, user: &str, roles: &[&str]) -> (Home, String) {
 }
 
 fn request(push: Vec<Op>, wait_ms: u32) -> SyncRequest {
-    SyncRequest { version: VERSION, cursor: 0, origin: String::new(), push, wait_ms, checkpoints: vec![] }
+    SyncRequest {
+        version: VERSION,
+        cursor: 0,
+        origin: String::new(),
+        push,
+        wait_ms,
+        checkpoints: vec![],
+        boards: vec![],
+    }
 }
 
 #[test]

@@ -493,6 +493,41 @@ pub async fn pull(
     Ok((ops, if full { last } else { newest.max(cursor) }, full))
 }
 
+/// Every op (at most `limit`, in order) of what is on these boards, of `org` (every
+/// organisation's for None), whose readers include one of `board_roles` (None: every
+/// board), not made by `origin`.
+pub async fn board_ops(
+    c: &ClientWrapper,
+    org: Option<&str>,
+    boards: &[String],
+    board_roles: Option<&[String]>,
+    origin: &str,
+    limit: usize,
+) -> Result<Vec<Op>> {
+    let statement = c
+        .prepare_cached(
+            "SELECT o.body FROM ops o
+             WHERE o.board_id = ANY($1) AND ($2::text IS NULL OR o.org_id = $2) AND o.origin <> $3
+               AND ($4::text[] IS NULL OR EXISTS (
+                     SELECT 1 FROM board_readers br WHERE br.board_id = o.board_id
+                       AND (cardinality(br.readers) = 0 OR br.readers && $4::text[])))
+             ORDER BY o.seq LIMIT $5",
+        )
+        .await
+        .map_err(db)?;
+    let roles: Option<Vec<String>> = board_roles.map(<[String]>::to_vec);
+    let limit = crate::store::sql_limit(limit);
+    let rows = c.query(&statement, &[&boards, &org, &origin, &roles, &limit]).await.map_err(db)?;
+    let mut ops = Vec::new();
+    for r in &rows {
+        match serde_json::from_str::<Op>(r.get::<_, &str>(0)) {
+            Ok(op) => ops.push(op),
+            Err(e) => tracing::error!("an op in the database does not read: {e}"),
+        }
+    }
+    Ok(ops)
+}
+
 /// Keep countersigned checkpoints (a countersignature is added once, to the checkpoint
 /// its replica signed).
 pub async fn keep_checkpoints(mut c: Object, checkpoints: &[Checkpoint]) -> Result<()> {

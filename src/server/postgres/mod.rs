@@ -622,6 +622,22 @@ impl ServerStore for PgServer {
         })
     }
 
+    fn board_ops(
+        &self,
+        who: &Principal,
+        boards: &[uuid::Uuid],
+        origin: &str,
+        limit: usize,
+    ) -> Result<Vec<Op>> {
+        let org = (!who.superadmin).then(|| who.org_id.clone());
+        let roles = super::rules::board_roles(who);
+        let boards: Vec<String> = boards.iter().map(|b| b.to_string()).collect();
+        let origin = origin.to_string();
+        self.run(move |c| async move {
+            door::board_ops(&c, org.as_deref(), &boards, roles.as_deref(), &origin, limit).await
+        })
+    }
+
     fn set_parent(&self, org: &str, parent: Option<&str>) -> Result<()> {
         let (org, parent) = (org.to_string(), parent.map(str::to_string));
         self.run(move |c| async move { shares::set_parent(c, &org, parent.as_deref()).await })

@@ -193,6 +193,7 @@ const STEPS: &[&str] = &[
         origin   TEXT NOT NULL
     );
     ALTER TABLE ops ADD COLUMN board_id TEXT;
+    CREATE INDEX ops_by_board ON ops(board_id, seq) WHERE board_id IS NOT NULL;
     "#,
 ];
 

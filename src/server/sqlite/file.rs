@@ -157,6 +157,44 @@ impl ServerFile {
     }
 }
 
+impl ServerFile {
+    /// Every op (at most `limit`, in order) of what is on these boards, of those `org`
+    /// owns (every organisation's for None) whose readers include one of `board_roles`
+    /// (None: every board), not made by `origin`.
+    pub fn ops_on_boards(
+        &self,
+        org: Option<&str>,
+        boards: &[uuid::Uuid],
+        board_roles: Option<&[String]>,
+        origin: &str,
+        limit: usize,
+    ) -> Result<Vec<Op>> {
+        let ids = serde_json::to_string(&boards.iter().map(|b| b.to_string()).collect::<Vec<_>>())
+            .expect("ids are strings");
+        let roles = board_roles.map(|r| format!(",{},", r.join(",")));
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT o.op_id, o.hlc, o.origin, o.author, o.device, o.entity, o.entity_id, o.incident_id, o.action,
+                    o.payload
+             FROM record_boards rb
+             JOIN oplog o ON o.entity_id = rb.entity_id AND o.state = 1
+             JOIN record_orgs ro ON ro.entity_id = rb.board_id
+             JOIN boards b ON b.id = rb.board_id
+             WHERE rb.board_id IN (SELECT value FROM json_each(?1))
+               AND (?2 IS NULL OR ro.org_id = ?2) AND o.origin <> ?3
+               AND (?4 IS NULL OR b.readers = '[]'
+                    OR EXISTS (SELECT 1 FROM json_each(b.readers) j WHERE instr(?4, ',' || j.value || ',') > 0))
+             ORDER BY o.seq LIMIT ?5",
+        )?;
+        let rows =
+            stmt.query_map(params![ids, org, origin, roles, crate::store::sql_limit(limit)], op_from_row)?;
+        let mut ops = Vec::new();
+        for row in rows {
+            ops.extend(row?);
+        }
+        Ok(ops)
+    }
+}
+
 /// The ops a server file accepted after `seq` (at most `limit`), in order: each with
 /// its number and the organisation that owns its incident or record (what a move to
 /// PostgreSQL copies).

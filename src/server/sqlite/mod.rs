@@ -355,6 +355,18 @@ impl ServerStore for SqliteServer {
         Ok(self.store().ops_for(org, &hidden, boards.as_deref(), origin, cursor, limit)?)
     }
 
+    fn board_ops(
+        &self,
+        who: &Principal,
+        boards: &[uuid::Uuid],
+        origin: &str,
+        limit: usize,
+    ) -> Result<Vec<Op>> {
+        let org = (!who.superadmin).then_some(who.org_id.as_str());
+        let roles = rules::board_roles(who);
+        Ok(self.store().ops_on_boards(org, boards, roles.as_deref(), origin, limit)?)
+    }
+
     fn add_ssh_key(&self, account: &str, line: &str) -> Result<String> {
         let (key, fingerprint) =
             crate::server::ssh_keys::parse_public(line).map_err(ServerError::BadRequest)?;

@@ -188,6 +188,7 @@ const STEPS: &[&str] = &[
         entity_id TEXT PRIMARY KEY,
         board_id  TEXT NOT NULL
     ) STRICT;
+    CREATE INDEX record_boards_by_board ON record_boards(board_id);
     "#,
 ];
 

@@ -41,6 +41,21 @@ impl Store {
     }
 
     /// How many ops received here wait for what they build on.
+    /// Boards this replica has changes of waiting (the board's own, or a notice's or
+    /// figure's) without the board: the server is asked for them whole (they were
+    /// opened to this user after the replica pulled past their start). At most `n`.
+    pub fn boards_missing(&self, n: usize) -> Result<Vec<Uuid>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT board FROM (
+                 SELECT CASE entity WHEN 'board' THEN entity_id
+                                    ELSE json_extract(payload, '$.f.board_id') END AS board
+                 FROM oplog WHERE state = 4 AND entity IN ('board', 'notice', 'key_figure'))
+             WHERE board IS NOT NULL AND board NOT IN (SELECT id FROM boards) LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([crate::store::sql_limit(n)], |r| r.get::<_, String>(0))?;
+        Ok(rows.filter_map(|r| r.ok().and_then(|s| Uuid::parse_str(&s).ok())).collect())
+    }
+
     pub fn ops_held(&self) -> Result<i64> {
         Ok(self.conn.query_row("SELECT count(*) FROM oplog WHERE state = 4", [], |r| r.get(0))?)
     }

@@ -50,6 +50,7 @@ pub fn sync(server: &dyn ServerStore, r: &mut Replica) -> Vec<(Uuid, String)> {
             push,
             wait_ms: 0,
             checkpoints: vec![],
+            boards: vec![],
         };
         wire::fill_in(&mut req, &r.who.name, &r.who.device, &r.who.origin);
         let answer = round(server, &r.who, req).unwrap().0.response;
@@ -75,6 +76,7 @@ pub fn push_request(r: &Replica) -> (Principal, SyncRequest) {
         push: r.session.store.ops_to_push(wire::BATCH).unwrap(),
         wait_ms: 0,
         checkpoints: vec![],
+        boards: vec![],
     };
     wire::fill_in(&mut req, &r.who.name, &r.who.device, &r.who.origin);
     (r.who.clone(), req)
