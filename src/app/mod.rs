@@ -11,7 +11,9 @@ mod incidents;
 mod log;
 mod mail;
 mod media;
+
 mod meetings;
+pub mod picture;
 mod plans;
 mod printing;
 pub mod progress;

@@ -124,6 +124,9 @@ pub fn run(cli: Cli) -> ExitCode {
         },
         Some(Command::Logout) => commands::login::logout(&settings, &mut std::io::stdout().lock()),
         Some(Command::Sync { cmd }) => commands::sync::run(&settings, cmd, &p, &mut std::io::stdout().lock()),
+        Some(Command::Board(commands::board::BoardArgs { wall: true, ref boards, incident, .. })) => {
+            wall(&settings, &cli, boards.clone(), incident).map(|()| true)
+        }
         Some(cmd) => match settings.open_session() {
             Ok(mut s) => {
                 if let Some(bar) = progress::for_terminal(p.json, p.lang) {
@@ -176,7 +179,24 @@ fn ended(ran: Ran, lang: Lang) -> ExitCode {
 #[cfg(feature = "tui")]
 /// The TUI on this database, with the keymap and theme asked for (flag, then config).
 fn tui(settings: &Settings, cli: &Cli) -> Result<(), CliError> {
-    let options = crate::tui::Options {
+    tui_with(settings, tui_options(settings, cli))
+}
+
+#[cfg(feature = "tui")]
+/// The TUI as a wall display (`sitroom board --wall`).
+fn wall(settings: &Settings, cli: &Cli, boards: Vec<String>, incident: Option<i64>) -> Result<(), CliError> {
+    let mut options = tui_options(settings, cli);
+    let incident = match incident {
+        Some(n) => Some(settings.open_session()?.incident(n)?),
+        None => None,
+    };
+    options.wall = Some(crate::tui::Wall { boards, incident });
+    tui_with(settings, options)
+}
+
+#[cfg(feature = "tui")]
+fn tui_options(settings: &Settings, cli: &Cli) -> crate::tui::Options {
+    crate::tui::Options {
         keymap: cli
             .keymap
             .clone()
@@ -186,7 +206,12 @@ fn tui(settings: &Settings, cli: &Cli) -> Result<(), CliError> {
         lang: settings.lang,
         mouse: settings.config.mouse.unwrap_or(true),
         exit_after_first_frame: cli.exit_after_first_frame,
-    };
+        wall: None,
+    }
+}
+
+#[cfg(feature = "tui")]
+fn tui_with(settings: &Settings, options: crate::tui::Options) -> Result<(), CliError> {
     // The keymap, theme and workspaces: a mistake in one is a warning (here, and in
     // the status line once the TUI is up) and the shipped one is used.
     let mut look = crate::tui::Look::load(&options);
@@ -203,6 +228,11 @@ fn tui(settings: &Settings, cli: &Cli) -> Result<(), CliError> {
 #[cfg(not(feature = "tui"))]
 fn tui(_: &Settings, _: &Cli) -> Result<(), CliError> {
     Err("this sitroom was built without the terminal UI (feature `tui`); give a command, see `sitroom --help`".into())
+}
+
+#[cfg(not(feature = "tui"))]
+fn wall(_: &Settings, _: &Cli, _: Vec<String>, _: Option<i64>) -> Result<(), CliError> {
+    Err("this sitroom was built without the terminal UI (feature `tui`), which the wall display is".into())
 }
 
 #[cfg(test)]

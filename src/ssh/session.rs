@@ -60,6 +60,7 @@ pub fn run(
         lang,
         mouse: config.mouse.unwrap_or(true),
         exit_after_first_frame: false,
+        wall: None,
     };
     let mut look = crate::tui::Look::load_from(&options, Some(&replica.dir), asked.no_color);
     look.warnings.extend(warnings);

@@ -214,6 +214,20 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The incident's newest decisions that stand (not corrected or taken back), newest
+    /// first, at most `limit`.
+    pub fn newest_decisions(&self, incident: &Incident, limit: usize) -> Result<Vec<LogEntry>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM log_entries e JOIN incidents i ON i.id = e.incident_id
+             WHERE e.incident_id = ?1 AND e.kind = 'decision'
+               AND NOT EXISTS (SELECT 1 FROM log_entries c WHERE c.corrects = e.id)
+             ORDER BY e.seq DESC LIMIT ?2"
+        ))?;
+        let rows =
+            stmt.query_map(params![incident.id.to_string(), crate::store::sql_limit(limit)], entry_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     pub fn entry_by_seq(&self, incident: &Incident, seq: i64) -> Result<LogEntry> {
         self.conn
             .prepare_cached(&format!(

@@ -735,6 +735,11 @@ const STEPS: &[&str] = &[
     ) STRICT;
     CREATE INDEX key_figures_by_board ON key_figures(board_id);
     "#,
+    // 16: the newest decisions of an incident, read by the wall display and the
+    // situation at a glance without scanning the log.
+    r#"
+    CREATE INDEX log_entries_by_kind ON log_entries(incident_id, kind, seq);
+    "#,
 ];
 
 /// The server's tables, children before the tables they reference.

@@ -96,6 +96,17 @@ impl Store {
         numbered::all(&self.conn, incident)
     }
 
+    /// The incident's open tasks past their deadline at `now`, the longest overdue
+    /// first, at most `limit`: what a wall display shows, without loading every task.
+    pub fn overdue_tasks(&self, incident: &Incident, now: DateTime<Utc>, limit: usize) -> Result<Vec<Task>> {
+        numbered::query(
+            &self.conn,
+            "t.incident_id = ?1 AND t.status IN ('ny', 'pågår') AND t.due IS NOT NULL AND t.due < ?2
+             ORDER BY t.due LIMIT ?3",
+            params![incident.id.to_string(), to_millis(now), crate::store::sql_limit(limit)],
+        )
+    }
+
     pub fn task(&self, incident: &Incident, number: i64) -> Result<Task> {
         numbered::by_number(&self.conn, incident, number)
     }

@@ -18,6 +18,7 @@ use super::resources_pane::ResourcesPane;
 use super::ros_pane::RosPane;
 use super::shared_pane::SharedPane;
 use super::task_board::TaskBoard;
+use super::wall_pane::WallPane;
 use crate::app::Session;
 use crate::domain::Incident;
 use crate::i18n::Lang;
@@ -115,6 +116,8 @@ panes! {
     Shared "shared" shared: SharedPane = |o: &mut Opening| Opened::Ok(SharedPane::open(o.incident.clone()));
     /// Information boards: notices and key figures.
     Boards "boards" boards: BoardsPane = |o: &mut Opening| BoardsPane::open(o.session, o.incident.clone());
+    /// The wall display: the situation for a screen on the wall, needing no keys.
+    Wall "wall" wall: WallPane = |o: &mut Opening| WallPane::open(o.session, o.incident.clone());
 }
 
 impl Desk {

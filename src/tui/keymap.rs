@@ -34,6 +34,7 @@ pub enum Context {
     SignIn,
     Boards,
     Choose,
+    Wall,
 }
 
 /// Every context: its section name in keymap files and what its keys do (declared
@@ -62,6 +63,7 @@ pub const CONTEXTS: &[(Context, &str, &Keys)] = &[
     (Context::SignIn, "sign_in", &super::sign_in::KEYS),
     (Context::Boards, "boards", &super::boards_pane::KEYS),
     (Context::Choose, "choose", &super::boards_pane::CHOOSE),
+    (Context::Wall, "wall", &super::wall_pane::KEYS),
 ];
 
 impl Context {

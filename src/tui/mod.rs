@@ -39,6 +39,7 @@ pub mod sign_in;
 pub mod task_board;
 pub mod theme;
 pub mod ui;
+pub mod wall_pane;
 pub mod widgets;
 pub mod workspace;
 pub mod wrap;
@@ -66,6 +67,16 @@ pub struct Options {
     pub mouse: bool,
     /// Draw the first frame and exit (for start-up measurements).
     pub exit_after_first_frame: bool,
+    /// Be a wall display (`sitroom board --wall`).
+    pub wall: Option<Wall>,
+}
+
+/// A wall display: of which boards (none named: every board the user may see), of
+/// which incident (None: the active one).
+#[derive(Debug, Clone, Default)]
+pub struct Wall {
+    pub boards: Vec<String>,
+    pub incident: Option<crate::domain::Incident>,
 }
 
 /// The user's files that shape the TUI: keymap, theme, workspaces. Loaded before the
@@ -126,6 +137,9 @@ pub fn run(session: Session, look: Look, options: &Options) -> Result<(), String
     let db = session.store.path().to_path_buf();
     let channels = session.channels.clone();
     let mut ui = ui(session, look, options.lang)?;
+    if let Some(wall) = &options.wall {
+        ui.wall(wall.boards.clone(), wall.incident.clone()).map_err(|e| e.said(options.lang))?;
+    }
 
     let unsaved = hangup::watch(
         ui.session.store.path().to_path_buf(),

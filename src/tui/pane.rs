@@ -148,6 +148,8 @@ pub struct RenderCx<'a> {
     pub incident_types: &'a [String],
     /// Who is drawing, and where what the mouse can pick goes.
     pub owner: Owner,
+    /// How sync stands, when this replica syncs (the wall says how old its picture is).
+    pub sync: Option<&'a crate::sync::background::SyncState>,
     pub hits: &'a std::cell::RefCell<Vec<Hit>>,
 }
 

@@ -175,6 +175,9 @@ pub struct Ui {
     /// Where the last frame put each pane, and what a click there picks.
     pane_areas: std::cell::RefCell<Vec<(PaneKind, Rect)>>,
     hits: std::cell::RefCell<Vec<Hit>>,
+    /// A wall display: the wall alone on the whole screen, and no key but quitting
+    /// and redrawing does anything (a screen on the wall has no one typing at it).
+    wall: bool,
 }
 
 impl Ui {
@@ -228,6 +231,7 @@ impl Ui {
             typing_until: None,
             pane_areas: Default::default(),
             hits: Default::default(),
+            wall: false,
         };
         ui.show_workspace(0);
         match ui.session.default_incident()? {
@@ -655,6 +659,19 @@ impl Ui {
     fn handle_key(&mut self, ev: KeyEvent) -> bool {
         if ev.kind != KeyEventKind::Press {
             return false;
+        }
+        if self.wall {
+            return match self.keymap.action(Context::Global, Chord::from_event(&ev)) {
+                Some(Action::Quit) => {
+                    self.quit = true;
+                    false
+                }
+                Some(Action::Redraw) => {
+                    self.clear_requested = true;
+                    true
+                }
+                _ => false,
+            };
         }
         let context = self.context();
         let now = Instant::now();
@@ -1106,6 +1123,34 @@ impl Ui {
         Ok(())
     }
 
+    /// Become a wall display of the active incident: the wall alone, full screen,
+    /// showing the boards `only` names (none: every board the user may see).
+    pub fn wall(
+        &mut self,
+        only: Vec<String>,
+        incident: Option<crate::domain::Incident>,
+    ) -> crate::app::Result<()> {
+        if let Some(i) = incident {
+            self.activate(i)?;
+        }
+        let Some(desk) = &mut self.desk else {
+            return Err(crate::app::AppError::Usage(self.lang.pick(
+                "ingen hendelse er aktiv: velg en med `sitroom incident use N`",
+                "no incident is active: choose one with `sitroom incident use N`",
+            )));
+        };
+        desk.wall.only(only, &self.session)?;
+        let def =
+            self.defs.iter().find(|d| d.layout.panes() == [PaneKind::Wall]).cloned().unwrap_or_else(|| {
+                let shipped = workspace::load(None).expect("the shipped workspaces are valid");
+                shipped.into_iter().find(|d| d.name == "veggskjerm").expect("the shipped wall display")
+            });
+        self.workspaces = vec![def];
+        self.wall = true;
+        self.show_workspace(0);
+        Ok(())
+    }
+
     pub fn render(&self, f: &mut Frame<'_>, now: DateTime<Local>) {
         let area = f.area();
         let s = self.lang.strings();
@@ -1127,7 +1172,21 @@ impl Ui {
             incident_types: &self.session.incident_types,
             owner: Owner::Overlay(0),
             hits: &self.hits,
+            sync: self.sync_view.as_ref(),
         };
+        if self.wall {
+            // The wall alone; a line at the bottom only to say what went wrong.
+            let said = u16::from(self.status.as_ref().is_some_and(|s| s.level == Level::Error));
+            let [body, bottom] = Layout::vertical([Constraint::Min(1), Constraint::Length(said)]).areas(area);
+            if let Some(desk) = &self.desk {
+                cx.owner = Owner::Pane(PaneKind::Wall);
+                desk.pane(PaneKind::Wall).render(f, body, &cx);
+            }
+            if said > 0 {
+                self.render_bottom(f, bottom, &cx);
+            }
+            return;
+        }
         let [title, body, bottom] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(area);
         self.render_title(f, title, &cx);

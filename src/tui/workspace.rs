@@ -315,8 +315,8 @@ mod tests {
         let defs = load(None).unwrap();
         let names =
             |roles: Option<&[Role]>| for_roles(&defs, roles).into_iter().map(|d| d.name).collect::<Vec<_>>();
-        assert_eq!(names(Some(&[Role::Loggforer])), ["logg", "oppgaver", "tavler"]);
-        assert_eq!(names(Some(&[Role::Gjest])), ["oversikt"]);
+        assert_eq!(names(Some(&[Role::Loggforer])), ["logg", "oppgaver", "tavler", "veggskjerm"]);
+        assert_eq!(names(Some(&[Role::Gjest])), ["oversikt", "veggskjerm"]);
         assert_eq!(
             names(Some(&[Role::Kriseledelse, Role::Loggforer])),
             [
@@ -327,13 +327,14 @@ mod tests {
                 "planverk",
                 "tidsreise",
                 "samordning",
-                "tavler"
+                "tavler",
+                "veggskjerm"
             ]
         );
         assert_eq!(names(Some(&[Role::Administrator])).len(), defs.len());
         assert_eq!(names(None).len(), defs.len());
         assert_eq!(names(Some(&[])), ["logg"], "no roles: still the log");
-        assert_eq!(names(Some(&[Role::Eps])), ["eps", "tavler"]);
+        assert_eq!(names(Some(&[Role::Eps])), ["eps", "tavler", "veggskjerm"]);
     }
 
     #[test]

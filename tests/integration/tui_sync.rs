@@ -174,3 +174,55 @@ fn the_tui_signs_in_with_a_password_where_the_server_has_no_single_sign_on() {
     t.keys(&["C-q"]);
     t.wait_exit();
 }
+
+/// The wall display in a real terminal: it shows the board and the picture's age,
+/// takes no typing, says how old its picture is when the server goes away, and
+/// catches up when it comes back.
+#[test]
+fn the_wall_display_says_how_old_its_picture_is_and_catches_up() {
+    let mut server = Server::start();
+    server.add_org("Lillehammer kommune");
+    server.add_user("kari", "Lillehammer kommune", &["kriseledelse"]);
+    server.add_user("tv", "Lillehammer kommune", &["gjest"]);
+    let kari = Home::new();
+    kari.login(&server.url, "kari");
+    kari.ok(&["incident", "new", "--title", "Flom i Lågen", "--type", "flom"]);
+    kari.ok(&["board", "new", "Stab"]);
+    kari.ok(&["board", "figure", "Stab", "evakuerte", "36", "--unit", "personer"]);
+    kari.ok(&["board", "post", "Stab", "Fv. 120 stengt ved Tretten", "--priority", "høy"]);
+    kari.ok(&["sync"]);
+    let tv = Home::new();
+    tv.login(&server.url, "tv");
+    tv.ok(&["sync"]);
+    tv.ok(&["incident", "use", "1"]);
+
+    let t = Tmux::new();
+    t.start(&tv, "--lang nb board --wall");
+    let screen = t.wait_for("● oppdatert");
+    assert!(
+        screen.contains("Fv. 120 stengt ved Tretten") && screen.contains("evakuerte 36 personer"),
+        "{screen}"
+    );
+    assert!(!screen.contains("Hendelseslogg"), "the wall alone, no panes around it:\n{screen}");
+    // Nobody types at a wall: keys that write elsewhere do nothing here.
+    t.text("n");
+    t.keys(&["Enter", "Tab", "t", "C-s"]);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(t.screen().contains("Fv. 120 stengt ved Tretten"));
+
+    // The server goes away: the picture stays, and says since when it is not updated.
+    let addr = server.addr.clone();
+    server.kill();
+    let screen = t.wait_for("ingen forbindelse siden");
+    assert!(screen.contains("min gammelt") && screen.contains("Fv. 120 stengt ved Tretten"), "{screen}");
+    kari.ok(&["board", "post", "Stab", "Drikkevann: kok vannet", "--priority", "kritisk"]);
+    kari.ok(&["board", "figure", "Stab", "evakuerte", "41"]);
+    let _back = server.another_at(&addr);
+    kari.ok(&["sync"]);
+    let screen = t.wait_for("Drikkevann: kok vannet");
+    assert!(screen.contains("evakuerte 41"), "{screen}");
+    t.wait_for("● oppdatert");
+    t.keys(&["C-q"]);
+    t.wait_exit();
+    assert_eq!(tv.entries().len(), kari.entries().len(), "the wall wrote nothing of its own");
+}

@@ -181,7 +181,8 @@ fn every_default_workspace_at_both_sizes_in_both_languages() {
                 "planverk",
                 "tidsreise",
                 "samordning",
-                "tavler"
+                "tavler",
+                "veggskjerm"
             ]
         );
         for (n, name) in names.iter().enumerate() {
@@ -207,7 +208,7 @@ fn the_crisis_leader_moves_tasks_and_the_log_records_it() {
     key(&mut ui, KeyCode::F(6)); // kriseledelse: log + tasks
     let s = screen(&ui, 160, 40);
     assert!(
-        s.contains("Kriseledelse 2/12") && s.contains("Oppgaver · 3 åpne") && s.contains("1 forsinket"),
+        s.contains("Kriseledelse 2/13") && s.contains("Oppgaver · 3 åpne") && s.contains("1 forsinket"),
         "{s}"
     );
     key(&mut ui, KeyCode::F(4)); // focus the task board
@@ -289,22 +290,22 @@ fn roles_choose_the_workspaces_and_a_guest_cannot_move_tasks() {
     s.add_user("ola", &[Role::Gjest]).unwrap();
     s.user = "lars".into();
     let ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
-    assert_eq!(ui.workspace_names(), ["logg", "oppgaver", "tavler"]);
+    assert_eq!(ui.workspace_names(), ["logg", "oppgaver", "tavler", "veggskjerm"]);
     drop(ui);
     let types = sitroom::domain::incident::DEFAULT_TYPES.iter().map(|s| s.to_string()).collect();
     let mut s = Session::open(&dir.path().join("s.db"), "ola", types).unwrap();
     s.device = "stab-pc".into();
     let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
-    assert_eq!(ui.workspace_names(), ["oversikt"]);
+    assert_eq!(ui.workspace_names(), ["oversikt", "veggskjerm"]);
     key(&mut ui, KeyCode::F(4)); // to the task board
     key(&mut ui, KeyCode::Char(']'));
     let screen = screen(&ui, 120, 30);
     assert!(screen.contains("ola (gjest) har ikke lov til å opprette eller endre oppgaver"), "{screen}");
     let i = incident(&ui);
     assert_eq!(ui.session.task(&i, 1).unwrap().status, TaskStatus::New, "nothing moved");
-    // F6 is no workspace of a guest's: nothing happens
-    key(&mut ui, KeyCode::F(6));
-    assert_eq!(ui.workspace_names(), ["oversikt"]);
+    // F7 is no workspace of a guest's: nothing happens
+    key(&mut ui, KeyCode::F(7));
+    assert_eq!(ui.workspace_names(), ["oversikt", "veggskjerm"]);
 }
 
 #[test]
@@ -372,7 +373,7 @@ fn the_information_officer_works_the_media_queue() {
     key(&mut ui, KeyCode::F(8)); // informasjon: media + log
     let s = screen(&ui, 220, 40);
     assert!(
-        s.contains("Informasjon 4/12")
+        s.contains("Informasjon 4/13")
             && s.contains("Mediehenvendelser · 3 åpne")
             && s.contains("1 over fristen"),
         "{s}"
@@ -873,4 +874,97 @@ fn the_logger_puts_an_entry_on_a_board_with_one_key_and_the_board_shows_what_bec
         s.contains("⚠ Corrected: Gokstad sykehjem er ikke i flomsonen"),
         "the chosen notice in full: {s}"
     );
+}
+
+/// The staff room with two boards: key figures, notices of each priority, one from a
+/// log entry since corrected.
+fn staff_room_with_boards(dir: &tempfile::TempDir) -> Session {
+    use sitroom::domain::board::{Audience, NewBoard, NewNotice};
+    let mut s = staff_room(dir);
+    let i = s.default_incident().unwrap().unwrap();
+    let board =
+        |title: &str, incident| NewBoard { title: title.into(), incident, audience: Audience::default() };
+    let stab = s.create_board(board("Stab", Some(i.id))).unwrap();
+    let phones = s.create_board(board("Vakttelefoner", None)).unwrap();
+    for (name, value, unit) in [("evakuerte", 36, "personer"), ("innlagt", 4, ""), ("stengte veier", 3, "")] {
+        s.set_figure(&stab, name, value, Some(unit)).unwrap();
+    }
+    let notice = |title: &str, text: &str, priority| NewNotice {
+        title: title.into(),
+        text: text.into(),
+        priority,
+        valid_until: None,
+        entry: None,
+    };
+    s.post_notice(
+        &stab,
+        notice("Drikkevann: kok vannet", "Gjelder Gokstad og Kamfjord til videre", Priority::Kritisk),
+    )
+    .unwrap();
+    s.post_notice(&stab, notice("Fv 303 stengt ved Gokstad", "Omkjøring via Kamfjord", Priority::Høy))
+        .unwrap();
+    let entry = s.entries(&i).unwrap().into_iter().find(|e| e.text.starts_with("Gokstad sykehjem")).unwrap();
+    s.post_entry(&stab, &entry).unwrap();
+    s.add_entry(
+        &i,
+        EntryInput { corrects: Some(entry.id), ..EntryInput::now("Gokstad sykehjem: 41 beboere") },
+    )
+    .unwrap();
+    s.post_notice(&phones, notice("Vakthavende: Kari Nordmann 900 12 345", "", Priority::Normal)).unwrap();
+    s
+}
+
+#[test]
+fn the_wall_display_at_both_sizes_takes_no_keys_and_says_the_link_is_gone() {
+    use sitroom::sync::background::{LinkState, SyncState};
+    for lang in [Lang::Nb, Lang::En] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ui =
+            Ui::new(staff_room_with_boards(&dir), Keymap::builtin(), Theme::builtin(), lang).unwrap();
+        ui.wall(vec![], None).unwrap();
+        ui.show_sync(SyncState {
+            link: LinkState::Offline { since: utc(9, 29) },
+            last_round: Some(utc(9, 29)),
+            ..Default::default()
+        });
+        let l = if lang == Lang::Nb { "nb" } else { "en" };
+        for (w, h) in [(80, 24), (200, 60)] {
+            let s = screen(&ui, w, h);
+            assert!(s.contains("Drikkevann: kok vannet") && s.contains("Vakthavende"), "{s}");
+            insta::assert_snapshot!(format!("wall_{w}x{h}_{l}"), s);
+        }
+        // More notices than fit: the wall turns page by itself.
+        if lang == Lang::Nb {
+            let i = ui.log().unwrap().incident().clone();
+            let stab = ui.session.find_board("Stab", Some(&i)).unwrap();
+            for n in 1..=12 {
+                let new = sitroom::domain::board::NewNotice {
+                    title: format!("Sandsekker levert til adresse {n}"),
+                    text: String::new(),
+                    priority: Priority::Normal,
+                    valid_until: None,
+                    entry: None,
+                };
+                ui.session.post_notice(&stab, new).unwrap();
+            }
+            ui.tick(std::time::Instant::now() + std::time::Duration::from_secs(40));
+            let first = screen(&ui, 80, 24);
+            assert!(first.contains("Oppslag side ") && first.contains("/3"), "{first}");
+            ui.tick(std::time::Instant::now() + std::time::Duration::from_secs(80));
+            let second = screen(&ui, 80, 24);
+            let page = |s: &str| s.split("Oppslag side ").nth(1).map(|r| r[..1].to_string());
+            assert_ne!(page(&first), page(&second), "{second}");
+        }
+        // Keys that write elsewhere do nothing on a wall.
+        let before = ui.session.entries(&ui.log().unwrap().incident().clone()).unwrap().len();
+        for code in [KeyCode::Char('n'), KeyCode::Enter, KeyCode::Tab, KeyCode::Char('t'), KeyCode::F(6)] {
+            key(&mut ui, code);
+        }
+        confirm(&mut ui);
+        let i = ui.log().unwrap().incident().clone();
+        assert_eq!(ui.session.entries(&i).unwrap().len(), before);
+        assert!(screen(&ui, 80, 24).contains("evakuerte 36"), "still the wall");
+        ctrl(&mut ui, 'q');
+        assert!(ui.should_quit());
+    }
 }

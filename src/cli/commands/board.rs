@@ -14,6 +14,26 @@ use chrono::Local;
 use clap::Subcommand;
 use serde::Serialize;
 
+/// `sitroom board`: a subcommand, or `--wall` for the wall display.
+#[derive(clap::Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct BoardArgs {
+    /// Fill the screen with the situation, for a TV in the staff room or a second
+    /// monitor: the clock, the incident, these boards (or every board you may see),
+    /// overdue tasks and the newest decisions, updating live and needing no keys
+    /// (Ctrl-Q quits)
+    #[arg(long)]
+    pub wall: bool,
+    /// The boards the wall display shows, by title
+    #[arg(value_name = "BOARD", requires = "wall")]
+    pub boards: Vec<String>,
+    /// The incident the wall display shows (default: the active one)
+    #[arg(long, value_name = "N", requires = "wall")]
+    pub incident: Option<i64>,
+    #[command(subcommand)]
+    pub cmd: Option<BoardCmd>,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum BoardCmd {
     /// Make a board: of the incident (the active one, or --incident N), or with

@@ -60,8 +60,7 @@ pub enum Command {
     Report(report::ReportCmd),
     /// Information boards (informasjonstavler): notices and key figures for the roles
     /// that need them
-    #[command(subcommand)]
-    Board(board::BoardCmd),
+    Board(board::BoardArgs),
     /// Meetings (møter): agenda, recording per item, minutes
     #[command(subcommand)]
     Meeting(meeting::MeetingCmd),
@@ -175,7 +174,11 @@ pub(super) fn with_session(s: &mut Session, cmd: Command, p: &Printer) -> Ran {
         Command::Report(report::ReportCmd::Sharing(cmd)) => share::run(s, cmd, p, out),
         Command::Report(cmd) => report::run(s, cmd, p, out),
         Command::Meeting(cmd) => meeting::run(s, cmd, p, out),
-        Command::Board(cmd) => board::run(s, cmd, p, out),
+        Command::Board(board::BoardArgs { cmd: Some(cmd), .. }) => board::run(s, cmd, p, out),
+        Command::Board(_) => Err(crate::cli::error::usage(p.lang.pick(
+            "gi en underkommando (`sitroom board list`, se --help) eller --wall",
+            "give a subcommand (`sitroom board list`, see --help) or --wall",
+        ))),
         Command::User(cmd) => user::run(s, cmd, p, out),
         Command::Contact(cmd) => contact::run(s, cmd, p, out),
         Command::Resource(cmd) => resource::run(s, cmd, p, out),
