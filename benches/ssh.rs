@@ -135,6 +135,7 @@ fn prepare_as(dir: &Path, accounts: usize, entries: usize, role: Role) -> (PathB
             wait_ms: 0,
             checkpoints: vec![],
             boards: vec![],
+            journal: vec![],
         };
         let (done, _) = sitroom::server::round(&store, &who, req).unwrap();
         assert!(done.refused == 0, "{:?}", done.response.refused.first());

@@ -240,6 +240,7 @@ fn bytes_of(full: bool, text: Text) {
         wait_ms: 0,
         checkpoints: vec![],
         boards: vec![],
+        journal: vec![],
     };
     let answer = rt.block_on(c.round(&a.login.token, &req)).unwrap();
     println!(
@@ -441,6 +442,7 @@ fn load(full: bool) {
                         wait_ms: 0,
                         checkpoints: vec![],
                         boards: vec![],
+                        journal: vec![],
                     };
                     let t = Instant::now();
                     let a = rt.block_on(c.round(&w.login.token, &req)).unwrap();
@@ -542,6 +544,7 @@ fn crisis_writing(
                         wait_ms: 0,
                         checkpoints: vec![],
                         boards: vec![],
+                        journal: vec![],
                     };
                     let t = Instant::now();
                     let a = rt.block_on(c.round(&w.login.token, &req)).unwrap();
@@ -600,6 +603,7 @@ fn idle_rounds(
                         wait_ms: 0,
                         checkpoints: vec![],
                         boards: vec![],
+                        journal: vec![],
                     };
                     let t = Instant::now();
                     match c.round(&token, &req).await {
@@ -703,6 +707,7 @@ fn on_postgres(full: bool) {
                 wait_ms: 0,
                 checkpoints: vec![],
                 boards: vec![],
+                journal: vec![],
             };
             let a = rt.block_on(c.round(&reader.login.token, &req)).unwrap();
             got += a.pull.len();

@@ -8,6 +8,7 @@ mod cards;
 mod eps;
 mod exercises;
 mod incidents;
+mod journal;
 mod log;
 mod mail;
 mod media;

@@ -4,10 +4,13 @@
 //! each time something changes.
 
 use super::{Result, Session};
+use crate::domain::alert::{Alert, Tally};
 use crate::domain::board::{Board, KeyFigure, Notice};
+use crate::domain::media::MediaInquiry;
+use crate::domain::report::Report;
 use crate::domain::task::Task;
 use crate::domain::{Incident, LogEntry};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 /// The most of each list a picture holds.
 pub const MOST: usize = 30;
@@ -30,7 +33,54 @@ pub struct Picture {
     pub decisions: Vec<LogEntry>,
 }
 
+/// The situation at a glance for the crisis leader: the picture, and what waits for a
+/// decision or an answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Situation {
+    pub picture: Picture,
+    /// Open tasks no one has been given, the most urgent first.
+    pub unassigned: Vec<Task>,
+    /// Open media inquiries whose deadline is within the next hour or has passed,
+    /// the nearest first.
+    pub media_due: Vec<MediaInquiry>,
+    /// Alerts someone has not answered yet, the newest first, with their tallies.
+    pub alerts: Vec<(Alert, Tally)>,
+    /// The latest approved situation report.
+    pub sitrep: Option<Report>,
+}
+
 impl Session {
+    /// The situation of `incident` at `now`.
+    pub fn situation(&self, incident: &Incident, now: DateTime<Utc>) -> Result<Situation> {
+        let picture = self.picture(incident, &[], now)?;
+        let soon = now + Duration::hours(1);
+        let mut media_due: Vec<MediaInquiry> = self
+            .inquiries(incident)?
+            .into_iter()
+            .filter(|m| m.status.is_open() && m.deadline.is_some_and(|d| d <= soon))
+            .collect();
+        media_due.sort_by_key(|m| m.deadline);
+        media_due.truncate(MOST);
+        let mut alerts: Vec<(Alert, Tally)> = self
+            .alerts(incident)?
+            .into_iter()
+            .map(|a| {
+                let t = a.tally();
+                (a, t)
+            })
+            .filter(|(_, t)| t.unanswered > 0)
+            .collect();
+        alerts.sort_by_key(|(a, _)| std::cmp::Reverse(a.sent_at));
+        alerts.truncate(MOST);
+        Ok(Situation {
+            picture,
+            unassigned: self.store.unassigned_tasks(incident, MOST)?,
+            media_due,
+            alerts,
+            sitrep: self.latest_sitrep(incident)?,
+        })
+    }
+
     /// The picture of `incident` at `now`: its boards and the standing ones the user
     /// may see (only those whose titles `only` names, case and accents aside, when it
     /// names any).

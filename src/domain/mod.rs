@@ -10,6 +10,7 @@ pub mod evaluation;
 pub mod exercise;
 pub mod filter;
 pub mod incident;
+pub mod journal;
 pub mod log;
 pub mod mail;
 pub mod media;

@@ -266,6 +266,24 @@ impl Kind {
         }
     }
 
+    /// Whether a create op makes an item of the message journal (an e-mail taken in,
+    /// an entry marked as incoming or outgoing, a media inquiry, an alert): the server
+    /// numbers those per incident as it takes them in. Decided from the op alone, the
+    /// same way on every server.
+    pub fn journaled(op: &super::Op) -> bool {
+        if op.action != super::Action::Create {
+            return false;
+        }
+        match op.kind {
+            Kind::Media | Kind::Alert => true,
+            Kind::LogEntry => {
+                op.field_str("kind") == Some("email")
+                    || op.field_str("text").is_some_and(|t| crate::domain::journal::marked(t).is_some())
+            }
+            _ => false,
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Kind> {
         Kind::ALL.iter().copied().find(|k| k.name() == s)
     }

@@ -180,6 +180,9 @@ pub trait ServerStore: Send + Sync + 'static {
         origin: &str,
         limit: usize,
     ) -> Result<Vec<Op>>;
+    /// The message journal's numbers the store gave these records (of `who`'s
+    /// organisation's incidents): a replica asks for those it has not got.
+    fn journal_numbers(&self, who: &Principal, records: &[uuid::Uuid]) -> Result<Vec<(uuid::Uuid, i64)>>;
     /// `org` reports to `parent` (None: to no one).
     fn set_parent(&self, org: &str, parent: Option<&str>) -> Result<()>;
     fn parents(&self) -> Result<Vec<(String, Option<String>)>>;
@@ -405,7 +408,12 @@ pub async fn round_or_wait(
         serving.stored.stored_by(&who);
     }
     let mut closing = serving.closing.subscribe();
-    if pushed == 0 && done.response.pull.is_empty() && !wait.is_zero() && !*closing.borrow() {
+    if pushed == 0
+        && done.response.pull.is_empty()
+        && done.response.journal.is_empty()
+        && !wait.is_zero()
+        && !*closing.borrow()
+    {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             // A server that is stopping answers a long poll at once, with nothing.
@@ -481,10 +489,21 @@ pub fn round(
         pull = whole;
     }
     checkpoints.extend(store.checkpoints_for(&pull)?);
+    // Asked after the push is taken, so a record pushed in this round has its number.
+    let asked: Vec<uuid::Uuid> = req.journal.iter().copied().take(wire::BATCH).collect();
+    let journal = if asked.is_empty() { Vec::new() } else { store.journal_numbers(who, &asked)? };
     let accepted = req.push.len() - refused.len();
     let n_refused = refused.len();
     let round = Round {
-        response: wire::SyncResponse { version: wire::VERSION, cursor, refused, pull, more, checkpoints },
+        response: wire::SyncResponse {
+            version: wire::VERSION,
+            cursor,
+            refused,
+            pull,
+            more,
+            checkpoints,
+            journal,
+        },
         accepted,
         refused: n_refused,
         committed,

@@ -740,6 +740,17 @@ const STEPS: &[&str] = &[
     r#"
     CREATE INDEX log_entries_by_kind ON log_entries(incident_id, kind, seq);
     "#,
+    // 17: the message journal: the numbers the sync server gave its items, and the
+    // entries that may be items (e-mails, and entries marked `< ` or `> `), found
+    // without reading the whole log.
+    r#"
+    CREATE TABLE journal_numbers (
+        record_id TEXT PRIMARY KEY,
+        number    INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX log_entries_journal ON log_entries(incident_id, seq)
+        WHERE kind = 'email' OR substr(text, 1, 2) IN ('< ', '> ');
+    "#,
 ];
 
 /// The server's tables, children before the tables they reference.

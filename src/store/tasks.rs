@@ -107,6 +107,19 @@ impl Store {
         )
     }
 
+    /// The incident's open tasks no one has been given, the most urgent first, at most
+    /// `limit`.
+    pub fn unassigned_tasks(&self, incident: &Incident, limit: usize) -> Result<Vec<Task>> {
+        numbered::query(
+            &self.conn,
+            "t.incident_id = ?1 AND t.status IN ('ny', 'pågår') AND (t.assignee IS NULL OR t.assignee = '')
+             ORDER BY CASE t.priority WHEN 'kritisk' THEN 0 WHEN 'høy' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END,
+                      t.due IS NULL, t.due, t.number
+             LIMIT ?2",
+            params![incident.id.to_string(), crate::store::sql_limit(limit)],
+        )
+    }
+
     pub fn task(&self, incident: &Incident, number: i64) -> Result<Task> {
         numbered::by_number(&self.conn, incident, number)
     }

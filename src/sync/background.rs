@@ -195,6 +195,7 @@ async fn run(
                 wait_ms: LONG_POLL_MS,
                 checkpoints: vec![],
                 boards: store.boards_missing(16).unwrap_or_default(),
+                journal: client::unnumbered(&store).unwrap_or_default(),
             };
             let client = &client;
             let token = login.token.clone();

@@ -456,6 +456,17 @@ pub struct SyncReport {
 
 /// Apply what a round pulled and move the cursor on (never back: rounds may overlap,
 /// a long poll beside a push, and each answer covers its own stretch).
+/// The records of the message journal this replica has no number for (those the
+/// server numbers: an entry only if its mark reads as one), at most a round's worth.
+pub fn unnumbered(store: &Store) -> Result<Vec<uuid::Uuid>> {
+    Ok(store
+        .journal_unnumbered(wire::BATCH)?
+        .into_iter()
+        .filter(|(_, text)| text.as_deref().is_none_or(|t| crate::domain::journal::marked(t).is_some()))
+        .map(|(id, _)| id)
+        .collect())
+}
+
 pub fn take(store: &mut Store, answer: &SyncResponse) -> Result<usize> {
     store.apply_ops(&answer.pull, OpState::Acked)?;
     // A countersignature of this replica's own checkpoint comes without the rest.
@@ -472,6 +483,7 @@ pub fn take(store: &mut Store, answer: &SyncResponse) -> Result<usize> {
         })
         .collect();
     store.keep_checkpoints(&checkpoints)?;
+    store.keep_journal_numbers(&answer.journal)?;
     if answer.cursor > store.sync_cursor()? {
         store.set_sync_cursor(answer.cursor)?;
     }
@@ -508,6 +520,9 @@ pub async fn sync(
     // Boards asked for whole in this sync (once each: one the user may not see stays
     // missing).
     let mut asked: Vec<uuid::Uuid> = Vec::new();
+    // Journal records asked for their numbers (once each in a sync: one pushed in a
+    // round is asked in the next).
+    let mut numbers_asked: std::collections::HashSet<uuid::Uuid> = Default::default();
     for _ in 0..max_rounds {
         let push = store.ops_to_push(wire::BATCH)?;
         // The ids before `leave_out`, which blanks those the server can derive.
@@ -531,8 +546,10 @@ pub async fn sync(
             wait_ms: 0,
             checkpoints,
             boards: store.boards_missing(16)?.into_iter().filter(|b| !asked.contains(b)).collect(),
+            journal: unnumbered(store)?.into_iter().filter(|r| !numbers_asked.contains(r)).collect(),
         };
         asked.extend(req.boards.iter().copied());
+        numbers_asked.extend(req.journal.iter().copied());
         // What the server knows from the session stays off the wire.
         wire::leave_out(&mut req, &login.user, &login.device);
         let answer = match client.round(&login.token, &req).await {
@@ -553,7 +570,8 @@ pub async fn sync(
         report.pushed += acked.len();
         report.refused.extend(answer.refused.iter().map(|(_, why)| why.clone()));
         report.pulled += take(store, &answer)?;
-        let unasked = store.boards_missing(16)?.iter().any(|b| !asked.contains(b));
+        let unasked = store.boards_missing(16)?.iter().any(|b| !asked.contains(b))
+            || unnumbered(store)?.iter().any(|r| !numbers_asked.contains(r));
         if !answer.more && store.ops_waiting_to_push()? == 0 && !unasked {
             break;
         }

@@ -54,6 +54,10 @@ pub struct SyncRequest {
     /// what is on them from the start, with the pull, if the user may see them.
     #[serde(rename = "b", default, skip_serializing_if = "Vec::is_empty")]
     pub boards: Vec<Uuid>,
+    /// Records of the message journal this replica has no number for yet: the server
+    /// answers with the numbers it gave those it has (at most 500 a round).
+    #[serde(rename = "j", default, skip_serializing_if = "Vec::is_empty")]
+    pub journal: Vec<Uuid>,
 }
 
 fn this_version() -> u32 {
@@ -90,6 +94,9 @@ pub struct SyncResponse {
     /// Countersigned checkpoints: the pusher's own, and those for the entries pulled.
     #[serde(rename = "k", default, skip_serializing_if = "Vec::is_empty")]
     pub checkpoints: Vec<crate::replication::checkpoint::Checkpoint>,
+    /// The journal numbers of the records the request asked about that have one.
+    #[serde(rename = "j", default, skip_serializing_if = "Vec::is_empty")]
+    pub journal: Vec<(Uuid, i64)>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -382,6 +389,7 @@ mod tests {
             wait_ms: 0,
             checkpoints: vec![],
             boards: vec![],
+            journal: vec![],
         };
         assert_eq!(SyncRequest::decode(&encode(&req)).unwrap(), req);
     }

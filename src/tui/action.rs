@@ -158,6 +158,12 @@ actions! {
     TakeDown = "take_down" changes;
     SetFigure = "set_figure" changes;
     PostToBoard = "post_to_board" changes;
+    ShowLog = "show_log";
+    ShowTasks = "show_tasks";
+    ShowMedia = "show_media";
+    ShowAlerts = "show_alerts";
+    ShowSitrep = "show_sitrep";
+    ShowBoards = "show_boards";
 }
 
 /// An action, or a key for a text editor to interpret (typing, cursor movement).

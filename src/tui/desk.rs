@@ -9,6 +9,7 @@ use super::cards_pane::CardsPane;
 use super::contacts_pane::ContactsPane;
 use super::eps_pane::EpsPane;
 use super::history_pane::HistoryPane;
+use super::journal_pane::JournalPane;
 use super::log_pane::LogPane;
 use super::media_queue::MediaQueue;
 use super::pane::Pane;
@@ -17,6 +18,7 @@ use super::reports_pane::ReportsPane;
 use super::resources_pane::ResourcesPane;
 use super::ros_pane::RosPane;
 use super::shared_pane::SharedPane;
+use super::situation_pane::SituationPane;
 use super::task_board::TaskBoard;
 use super::wall_pane::WallPane;
 use crate::app::Session;
@@ -116,6 +118,10 @@ panes! {
     Shared "shared" shared: SharedPane = |o: &mut Opening| Opened::Ok(SharedPane::open(o.incident.clone()));
     /// Information boards: notices and key figures.
     Boards "boards" boards: BoardsPane = |o: &mut Opening| BoardsPane::open(o.session, o.incident.clone());
+    /// The message journal: every message in or out, numbered.
+    Journal "journal" journal: JournalPane = |o: &mut Opening| JournalPane::open(o.session, o.incident.clone());
+    /// The situation at a glance for the crisis leader.
+    Situation "situation" situation: SituationPane = |o: &mut Opening| SituationPane::open(o.session, o.incident.clone());
     /// The wall display: the situation for a screen on the wall, needing no keys.
     Wall "wall" wall: WallPane = |o: &mut Opening| WallPane::open(o.session, o.incident.clone());
 }

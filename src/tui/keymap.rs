@@ -35,6 +35,7 @@ pub enum Context {
     Boards,
     Choose,
     Wall,
+    Situation,
 }
 
 /// Every context: its section name in keymap files and what its keys do (declared
@@ -64,6 +65,7 @@ pub const CONTEXTS: &[(Context, &str, &Keys)] = &[
     (Context::Boards, "boards", &super::boards_pane::KEYS),
     (Context::Choose, "choose", &super::boards_pane::CHOOSE),
     (Context::Wall, "wall", &super::wall_pane::KEYS),
+    (Context::Situation, "situation", &super::situation_pane::KEYS),
 ];
 
 impl Context {

@@ -43,6 +43,9 @@ pub enum UiEvent {
     TaskFromEntry(i64),
     /// Put the log entry with this seq up on a board (the user chooses which).
     PostToBoard(i64),
+    /// Show this pane: the first of the user's workspaces that has it, with the focus
+    /// on it.
+    ShowPane(super::desk::PaneKind),
     /// Open the editor on this report version.
     EditReport(crate::domain::report::Report),
     /// Show what a key is about to write, and write it once confirmed.

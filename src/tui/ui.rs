@@ -949,6 +949,23 @@ impl Ui {
                     Err(e) => self.set_status(e.said(lang), true),
                 }
             }
+            UiEvent::ShowPane(kind) => {
+                match self.workspaces.iter().position(|w| w.layout.panes().contains(&kind)) {
+                    Some(i) => {
+                        self.show_workspace(i);
+                        self.focus = kind;
+                    }
+                    None => self.set_status(
+                        crate::say!(
+                            self.lang,
+                            "Ingen av arbeidsflatene dine viser «{}»",
+                            "None of your workspaces shows '{}'",
+                            kind.name()
+                        ),
+                        true,
+                    ),
+                }
+            }
             UiEvent::Confirm(pending) => self.overlays.push(Box::new(Confirm::new(pending))),
             UiEvent::SigningIn(sign_in) => {
                 if let Some(s) = &sign_in {

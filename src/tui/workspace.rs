@@ -328,7 +328,8 @@ mod tests {
                 "tidsreise",
                 "samordning",
                 "tavler",
-                "veggskjerm"
+                "veggskjerm",
+                "situasjonsbilde"
             ]
         );
         assert_eq!(names(Some(&[Role::Administrator])).len(), defs.len());

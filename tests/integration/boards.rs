@@ -71,6 +71,7 @@ fn pull_all(server: &Server, token: &str) -> Vec<Op> {
             wait_ms: 0,
             checkpoints: vec![],
             boards: vec![],
+            journal: vec![],
         };
         let got = rt().block_on(client.round(token, &req)).unwrap();
         all.extend(got.pull);
@@ -161,6 +162,7 @@ fn a_board_only_some_roles_see_never_reaches_the_others() {
         wait_ms: 0,
         checkpoints: vec![],
         boards: vec![Uuid::parse_str(&secret_id).unwrap()],
+        journal: vec![],
     };
     let got = rt().block_on(Client::new(&s.server.url).unwrap().round(&per_token, &asked)).unwrap();
     let text = serde_json::to_string(&got.pull).unwrap();
@@ -220,6 +222,7 @@ fn notices_on_a_board_one_may_not_see_or_write_on_are_refused_at_the_server() {
         wait_ms: 0,
         checkpoints: vec![],
         boards: vec![],
+        journal: vec![],
     };
     let got = rt().block_on(client.round(&token, &req)).unwrap();
     let why =

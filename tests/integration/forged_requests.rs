@@ -36,6 +36,7 @@ fn push(server: &Server, token: &str, ops: Vec<Op>) -> SyncResponse {
         wait_ms: 0,
         checkpoints: vec![],
         boards: vec![],
+        journal: vec![],
     };
     rt().block_on(client.round(token, &req)).unwrap()
 }
@@ -578,6 +579,7 @@ fn tokens_end_and_are_refreshed_without_the_password() {
         wait_ms: 0,
         checkpoints: vec![],
         boards: vec![],
+        journal: vec![],
     };
     assert!(rt().block_on(client.round(&old, &req)).is_err(), "the old token ends at the next round");
     assert!(rt().block_on(client.round(&fresh.token, &req)).is_ok());

@@ -111,6 +111,7 @@ fn forge(server: &dyn ServerStore, rs: &[Replica], who: usize, how: u8) -> Resul
         wait_ms: 0,
         checkpoints: vec![],
         boards: vec![],
+        journal: vec![],
     };
     let answer = round(server, &me.who, req).unwrap().0.response;
     prop_assert!(

@@ -16,6 +16,7 @@ mod exercises;
 mod failover;
 mod forged_requests;
 mod forgery_properties;
+mod journal;
 mod mail;
 mod meetings;
 mod migrate;

@@ -56,6 +56,7 @@ fn request(push: Vec<Op>, wait_ms: u32) -> SyncRequest {
         wait_ms,
         checkpoints: vec![],
         boards: vec![],
+        journal: vec![],
     }
 }
 

@@ -176,6 +176,7 @@ fn a_long_poll_on_one_server_wakes_when_another_stores() {
         wait_ms: sitroom::sync::wire::MAX_WAIT_MS,
         checkpoints: vec![],
         boards: vec![],
+        journal: vec![],
     };
     sitroom::sync::wire::fill_in(&mut req, &who.name, &who.device, &who.origin);
     let started = Instant::now();

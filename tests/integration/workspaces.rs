@@ -182,7 +182,8 @@ fn every_default_workspace_at_both_sizes_in_both_languages() {
                 "tidsreise",
                 "samordning",
                 "tavler",
-                "veggskjerm"
+                "veggskjerm",
+                "situasjonsbilde"
             ]
         );
         for (n, name) in names.iter().enumerate() {
@@ -208,7 +209,7 @@ fn the_crisis_leader_moves_tasks_and_the_log_records_it() {
     key(&mut ui, KeyCode::F(6)); // kriseledelse: log + tasks
     let s = screen(&ui, 160, 40);
     assert!(
-        s.contains("Kriseledelse 2/13") && s.contains("Oppgaver · 3 åpne") && s.contains("1 forsinket"),
+        s.contains("Kriseledelse 2/14") && s.contains("Oppgaver · 3 åpne") && s.contains("1 forsinket"),
         "{s}"
     );
     key(&mut ui, KeyCode::F(4)); // focus the task board
@@ -373,7 +374,7 @@ fn the_information_officer_works_the_media_queue() {
     key(&mut ui, KeyCode::F(8)); // informasjon: media + log
     let s = screen(&ui, 220, 40);
     assert!(
-        s.contains("Informasjon 4/13")
+        s.contains("Informasjon 4/14")
             && s.contains("Mediehenvendelser · 3 åpne")
             && s.contains("1 over fristen"),
         "{s}"
@@ -967,4 +968,33 @@ fn the_wall_display_at_both_sizes_takes_no_keys_and_says_the_link_is_gone() {
         ctrl(&mut ui, 'q');
         assert!(ui.should_quit());
     }
+}
+
+#[test]
+fn the_situation_at_a_glance_shows_what_waits_and_jumps_to_each_part_with_one_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ui =
+        Ui::new(staff_room_with_boards(&dir), Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    let n = ui.workspace_names().iter().position(|w| *w == "situasjonsbilde").expect("the workspace");
+    ui.on_key(KeyEvent::new(KeyCode::Char('0'), KeyModifiers::ALT));
+    for _ in 9..n {
+        ui.on_key(KeyEvent::new(KeyCode::Right, KeyModifiers::ALT));
+    }
+    let s = screen(&ui, 160, 40);
+    for part in [
+        "Situasjonsbilde",
+        "Hjemmetjenesten ringer alle BST-brukere",
+        "Bestille drivstoff",
+        "evakuerte 36 personer",
+        "Mediefrister innen en time",
+        "NRK Vestfold",
+        "Ingen godkjent situasjonsrapport ennå",
+    ] {
+        assert!(s.contains(part), "{part}:\n{s}");
+    }
+    insta::assert_snapshot!("situation_160x40_nb", s);
+    // 3: to the media queue, wherever the workspaces have it.
+    key(&mut ui, KeyCode::Char('3'));
+    let s = screen(&ui, 160, 40);
+    assert!(s.contains("Informasjon") && s.contains("┌▶Mediehenvendelser"), "{s}");
 }

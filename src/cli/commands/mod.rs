@@ -18,6 +18,7 @@ pub mod evaluation;
 pub mod exercise;
 pub mod history;
 pub mod incident;
+pub mod journal;
 pub mod log;
 pub mod login;
 pub mod mail;
@@ -61,6 +62,9 @@ pub enum Command {
     /// Information boards (informasjonstavler): notices and key figures for the roles
     /// that need them
     Board(board::BoardArgs),
+    /// The message journal (meldingsjournal): every message in or out, numbered
+    #[command(subcommand)]
+    Journal(journal::JournalCmd),
     /// Meetings (møter): agenda, recording per item, minutes
     #[command(subcommand)]
     Meeting(meeting::MeetingCmd),
@@ -174,6 +178,7 @@ pub(super) fn with_session(s: &mut Session, cmd: Command, p: &Printer) -> Ran {
         Command::Report(report::ReportCmd::Sharing(cmd)) => share::run(s, cmd, p, out),
         Command::Report(cmd) => report::run(s, cmd, p, out),
         Command::Meeting(cmd) => meeting::run(s, cmd, p, out),
+        Command::Journal(cmd) => journal::run(s, cmd, p, out),
         Command::Board(board::BoardArgs { cmd: Some(cmd), .. }) => board::run(s, cmd, p, out),
         Command::Board(_) => Err(crate::cli::error::usage(p.lang.pick(
             "gi en underkommando (`sitroom board list`, se --help) eller --wall",

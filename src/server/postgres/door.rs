@@ -362,6 +362,17 @@ pub async fn insert_numbered(
     let bodies: Vec<String> =
         ops.iter().map(|(_, op, _)| serde_json::to_string(op).expect("an op is plain data")).collect();
     on_boards(c, ops).await?;
+    // The journal's items, numbered per incident in the order of the ops.
+    for (_, op, _) in ops.iter().filter(|(_, op, _)| crate::replication::Kind::journaled(op)) {
+        c.execute(
+            "INSERT INTO journal (incident_id, record_id, number)
+             SELECT $1, $2, coalesce(max(number), 0) + 1 FROM journal WHERE incident_id = $1
+             ON CONFLICT (record_id) DO NOTHING",
+            &[&op.incident.to_string(), &op.entity.to_string()],
+        )
+        .await
+        .map_err(db)?;
+    }
     let entities: Vec<String> = ops.iter().map(|(_, op, _)| op.entity.to_string()).collect();
     c.execute(
         "INSERT INTO ops (seq, op_id, org_id, origin, kind, body, board_id)
@@ -491,6 +502,27 @@ pub async fn pull(
     }
     let full = rows.iter().filter(|r| r.get::<_, Option<i64>>(1).is_some()).count() as i64 >= limit;
     Ok((ops, if full { last } else { newest.max(cursor) }, full))
+}
+
+/// The journal numbers given to these records, of `org`'s incidents (every
+/// organisation's for None).
+pub async fn journal_numbers(
+    c: &ClientWrapper,
+    org: Option<&str>,
+    records: &[String],
+) -> Result<Vec<(uuid::Uuid, i64)>> {
+    let statement = c
+        .prepare_cached(
+            "SELECT j.record_id, j.number FROM journal j JOIN incident_orgs io ON io.incident_id = j.incident_id
+             WHERE j.record_id = ANY($1) AND ($2::text IS NULL OR io.org_id = $2)",
+        )
+        .await
+        .map_err(db)?;
+    let rows = c.query(&statement, &[&records, &org]).await.map_err(db)?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| uuid::Uuid::parse_str(r.get::<_, &str>(0)).ok().map(|id| (id, r.get::<_, i64>(1))))
+        .collect())
 }
 
 /// Every op (at most `limit`, in order) of what is on these boards, of `org` (every

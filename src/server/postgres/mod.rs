@@ -622,6 +622,12 @@ impl ServerStore for PgServer {
         })
     }
 
+    fn journal_numbers(&self, who: &Principal, records: &[uuid::Uuid]) -> Result<Vec<(uuid::Uuid, i64)>> {
+        let org = (!who.superadmin).then(|| who.org_id.clone());
+        let records: Vec<String> = records.iter().map(|r| r.to_string()).collect();
+        self.run(move |c| async move { door::journal_numbers(&c, org.as_deref(), &records).await })
+    }
+
     fn board_ops(
         &self,
         who: &Principal,

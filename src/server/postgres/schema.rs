@@ -195,6 +195,16 @@ const STEPS: &[&str] = &[
     ALTER TABLE ops ADD COLUMN board_id TEXT;
     CREATE INDEX ops_by_board ON ops(board_id, seq) WHERE board_id IS NOT NULL;
     "#,
+    // 4: the message journal's numbers, given per incident in the order the ops are
+    // numbered (under the numbering lock).
+    r#"
+    CREATE TABLE journal (
+        incident_id TEXT NOT NULL,
+        record_id   TEXT PRIMARY KEY,
+        number      BIGINT NOT NULL,
+        UNIQUE (incident_id, number)
+    );
+    "#,
 ];
 
 /// Bring the tables up to date; a database from a newer server is refused.

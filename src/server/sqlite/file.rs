@@ -158,6 +158,30 @@ impl ServerFile {
 }
 
 impl ServerFile {
+    /// The journal numbers the server gave these records, of those of `org`'s
+    /// incidents (every organisation's for None).
+    pub fn journal_numbers(
+        &self,
+        org: Option<&str>,
+        records: &[uuid::Uuid],
+    ) -> Result<Vec<(uuid::Uuid, i64)>> {
+        let ids = serde_json::to_string(&records.iter().map(|b| b.to_string()).collect::<Vec<_>>())
+            .expect("ids are strings");
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT j.record_id, j.number FROM journal j
+             JOIN incident_orgs io ON io.incident_id = j.incident_id
+             WHERE j.record_id IN (SELECT value FROM json_each(?1)) AND (?2 IS NULL OR io.org_id = ?2)",
+        )?;
+        let rows =
+            stmt.query_map(params![ids, org], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, n) = row?;
+            out.extend(uuid::Uuid::parse_str(&id).ok().map(|id| (id, n)));
+        }
+        Ok(out)
+    }
+
     /// Every op (at most `limit`, in order) of what is on these boards, of those `org`
     /// owns (every organisation's for None) whose readers include one of `board_roles`
     /// (None: every board), not made by `origin`.
@@ -268,6 +292,20 @@ impl Owners for Ownership {
         if let Some(board) = Kind::board_of_new(op) {
             tx.prepare_cached("INSERT OR IGNORE INTO record_boards (entity_id, board_id) VALUES (?1, ?2)")?
                 .execute(params![op.entity.to_string(), board.to_string()])?;
+        }
+        Ok(())
+    }
+
+    /// The journal's items are numbered per incident in the order the server takes
+    /// them in: unique, without gaps, once each.
+    fn taken(&self, tx: &Transaction<'_>, op: &Op) -> Result<()> {
+        if Kind::journaled(op) {
+            tx.prepare_cached(
+                "INSERT INTO journal (incident_id, record_id, number)
+                 SELECT ?1, ?2, coalesce(max(number), 0) + 1 FROM journal WHERE incident_id = ?1
+                 ON CONFLICT (record_id) DO NOTHING",
+            )?
+            .execute(params![op.incident.to_string(), op.entity.to_string()])?;
         }
         Ok(())
     }

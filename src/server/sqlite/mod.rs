@@ -355,6 +355,11 @@ impl ServerStore for SqliteServer {
         Ok(self.store().ops_for(org, &hidden, boards.as_deref(), origin, cursor, limit)?)
     }
 
+    fn journal_numbers(&self, who: &Principal, records: &[uuid::Uuid]) -> Result<Vec<(uuid::Uuid, i64)>> {
+        let org = (!who.superadmin).then_some(who.org_id.as_str());
+        Ok(self.store().journal_numbers(org, records)?)
+    }
+
     fn board_ops(
         &self,
         who: &Principal,

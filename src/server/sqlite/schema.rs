@@ -190,6 +190,16 @@ const STEPS: &[&str] = &[
     ) STRICT;
     CREATE INDEX record_boards_by_board ON record_boards(board_id);
     "#,
+    // 9: the message journal's numbers, given per incident in the order the server
+    // takes the items in.
+    r#"
+    CREATE TABLE journal (
+        incident_id TEXT NOT NULL,
+        record_id   TEXT PRIMARY KEY,
+        number      INTEGER NOT NULL,
+        UNIQUE (incident_id, number)
+    ) STRICT;
+    "#,
 ];
 
 /// Bring the server's tables up to date; a file from a newer server is refused.

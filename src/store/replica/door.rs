@@ -66,6 +66,10 @@ pub trait Owners {
     fn of_record(&self, tx: &Transaction<'_>, entity: &str) -> Result<Option<String>>;
     /// `op` created what it names, which now belongs to `org`.
     fn claim(&self, tx: &Transaction<'_>, op: &Op, org: &str) -> Result<()>;
+    /// `op` was taken in (a server numbers the items of the message journal here).
+    fn taken(&self, _tx: &Transaction<'_>, _op: &Op) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// A record of `kind` as stored: its incident and, when asked, its current values.
@@ -331,6 +335,7 @@ pub(in crate::store) fn accept_batch(
                         owners.claim(tx, op, org)?;
                     }
                     insert_op(tx, op, OpState::Acked, None)?;
+                    owners.taken(tx, op)?;
                     report.applied += 1;
                     progressed = true;
                 }

@@ -51,6 +51,7 @@ pub fn sync(server: &dyn ServerStore, r: &mut Replica) -> Vec<(Uuid, String)> {
             wait_ms: 0,
             checkpoints: vec![],
             boards: vec![],
+            journal: vec![],
         };
         wire::fill_in(&mut req, &r.who.name, &r.who.device, &r.who.origin);
         let answer = round(server, &r.who, req).unwrap().0.response;
@@ -77,6 +78,7 @@ pub fn push_request(r: &Replica) -> (Principal, SyncRequest) {
         wait_ms: 0,
         checkpoints: vec![],
         boards: vec![],
+        journal: vec![],
     };
     wire::fill_in(&mut req, &r.who.name, &r.who.device, &r.who.origin);
     (r.who.clone(), req)

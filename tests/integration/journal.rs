@@ -1,0 +1,94 @@
+//! The message journal through a real `sitroom serve`: items written on two replicas
+//! out of touch with each other get provisional numbers of their own, and after sync
+//! one set of numbers, unique and without gaps, the same on both.
+
+use crate::common::server::Server;
+use crate::common::Home;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+fn journal(h: &Home) -> Vec<Value> {
+    let out = h.ok(&["journal", "list", "--json"]);
+    serde_json::from_str::<Value>(&out).unwrap().as_array().unwrap().clone()
+}
+
+/// Record id → (number, summary).
+fn numbers(items: &[Value]) -> BTreeMap<String, (Option<i64>, String)> {
+    items
+        .iter()
+        .map(|i| {
+            (
+                i["record"].as_str().unwrap().to_string(),
+                (i["number"].as_i64(), i["summary"].as_str().unwrap().to_string()),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn numbers_given_offline_end_unique_and_gap_free_after_sync() {
+    let server = Server::start();
+    server.add_org("Gjerdrum kommune");
+    server.add_user("kari", "Gjerdrum kommune", &["kriseledelse"]);
+    server.add_user("ola", "Gjerdrum kommune", &["loggfører"]);
+    let (kari, ola) = (Home::new(), Home::new());
+    kari.login(&server.url, "kari");
+    ola.login(&server.url, "ola");
+    kari.ok(&["incident", "new", "--title", "Kvikkleireskred i Ask", "--type", "annet"]);
+    kari.ok(&["sync"]);
+    ola.ok(&["sync"]);
+    ola.ok(&["incident", "use", "1"]);
+
+    // Both write without reaching the server: messages in and out, an inquiry, and an
+    // ordinary entry that is no message.
+    kari.ok(&["log", "add", "< NRK Østlandssendingen: spør om antall evakuerte"]);
+    kari.ok(&["media", "add", "VG: Hvor mange hus er tatt av raset?"]);
+    kari.ok(&["log", "add", "Vannet stiger ikke lenger"]);
+    ola.ok(&["log", "add", "> Statsforvalteren: situasjonsrapport 1 sendt"]);
+    ola.ok(&["log", "add", "< Politiet: Fv. 120 stengt ved Ask"]);
+    for (h, n) in [(&kari, 2), (&ola, 2)] {
+        let items = journal(h);
+        assert_eq!(items.len(), n, "{items:?}");
+        assert!(items.iter().all(|i| i["number"].is_null()), "no number before the server gives one");
+        let provisional: Vec<i64> = items.iter().map(|i| i["provisional"].as_i64().unwrap()).collect();
+        assert_eq!(provisional, [1, 2], "each replica counts its own");
+    }
+    let listed = kari.ok(&["journal", "list"]);
+    assert!(listed.contains("(1)") && listed.contains("NRK Østlandssendingen"), "{listed}");
+
+    // Sync both, each twice (what the other wrote comes with the second).
+    for _ in 0..2 {
+        kari.ok(&["sync"]);
+        ola.ok(&["sync"]);
+    }
+    let (at_kari, at_ola) = (numbers(&journal(&kari)), numbers(&journal(&ola)));
+    assert_eq!(at_kari, at_ola, "the same number for the same item on both replicas");
+    let mut given: Vec<i64> = at_kari.values().map(|(n, _)| n.expect("every item numbered")).collect();
+    given.sort();
+    assert_eq!(given, [1, 2, 3, 4], "unique and without gaps: {at_kari:?}");
+    let summaries: Vec<&str> = at_kari.values().map(|(_, s)| s.as_str()).collect();
+    assert!(!summaries.iter().any(|s| s.contains("Vannet stiger")), "an ordinary entry is no message");
+
+    // Numbers are given once: another round changes none of them.
+    kari.ok(&["log", "add", "> NRK Østlandssendingen: 36 evakuerte"]);
+    kari.ok(&["sync"]);
+    ola.ok(&["sync"]);
+    ola.ok(&["sync"]);
+    let again = numbers(&journal(&ola));
+    for (record, (n, _)) in &at_kari {
+        assert_eq!(again[record].0, *n, "a number never changes");
+    }
+    assert_eq!(again.len(), 5);
+    assert!(again.values().any(|(n, s)| *n == Some(5) && s.contains("36 evakuerte")), "{again:?}");
+
+    // For the archive: CSV and PDF.
+    let csv = ola.ok(&["journal", "export"]);
+    assert!(csv.starts_with("nummer;foreløpig;tid;retning;fra;til;sammendrag"), "{csv}");
+    assert_eq!(csv.lines().count(), 6, "{csv}");
+    assert!(csv.contains(";ut;") && csv.contains("Statsforvalteren"), "{csv}");
+    let pdf = ola.path().join("journal.pdf");
+    ola.ok(&["journal", "export", "--format", "pdf", "--out", pdf.to_str().unwrap()]);
+    let text = std::process::Command::new("pdftotext").arg(&pdf).arg("-").output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Meldingsjournal") && text.contains("Politiet"), "{text}");
+}
