@@ -22,6 +22,7 @@ mod registers;
 mod reports;
 pub mod settings;
 mod sharing;
+mod sitrep_draft;
 mod sync;
 mod tasks;
 pub mod templates;

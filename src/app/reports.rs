@@ -29,6 +29,22 @@ impl Session {
         template: &str,
         title: Option<String>,
     ) -> Result<(Report, LogEntry)> {
+        self.new_report_with(incident, template, title, false)
+    }
+
+    /// A new situation report whose text ends with a draft from the log: what happened
+    /// since the last approved one, each line with its source (`log_digest`).
+    pub fn new_sitrep_from_log(&mut self, incident: &Incident) -> Result<(Report, LogEntry)> {
+        self.new_report_with(incident, "situasjonsrapport", None, true)
+    }
+
+    fn new_report_with(
+        &mut self,
+        incident: &Incident,
+        template: &str,
+        title: Option<String>,
+        from_log: bool,
+    ) -> Result<(Report, LogEntry)> {
         self.permit(Permission::WriteReports)?;
         self.ensure_open(incident)?;
         let all = self.templates();
@@ -52,12 +68,15 @@ impl Session {
             }
         };
         let now = Utc::now();
-        let text = t.fill(
+        let mut text = t.fill(
             &title,
             &incident.title,
             &now.with_timezone(&Local).format("%d.%m.%Y %H:%M").to_string(),
             &self.user,
         );
+        if from_log {
+            text = format!("{}\n\n{}", text.trim_end(), self.log_digest(incident)?);
+        }
         let w = self.writer(now);
         Ok(self.store.create_report(incident, (&t.name, &title, &text), w.stamp(), |r| {
             w.entry("rapport", format!("{} opprettet ({})", name(r), r.kind))

@@ -164,6 +164,7 @@ actions! {
     ShowAlerts = "show_alerts";
     ShowSitrep = "show_sitrep";
     ShowBoards = "show_boards";
+    SitrepFromLog = "sitrep_from_log" changes;
 }
 
 /// An action, or a key for a text editor to interpret (typing, cursor movement).

@@ -39,6 +39,13 @@ pub const KEYS: Keys = Keys {
             FIRST,
             LAST,
             does(Action::NewTask, "Ny rapport fra en mal", "New report from a template", "ny", "new"),
+            does(
+                Action::SitrepFromLog,
+                "Ny situasjonsrapport med utkast fra loggen siden forrige godkjente",
+                "New situation report drafted from the log since the last approved one",
+                "fra loggen",
+                "from the log",
+            ),
             does(Action::EditReport, "Skriv i rapporten", "Write in the report", "skriv", "write"),
             does(Action::SubmitReport, "Send til godkjenning", "Submit for approval", "send", "submit"),
             COPY,
@@ -330,6 +337,24 @@ impl Pane for ReportsPane {
                     cx.lang.pick("Maler", "Templates"),
                     names.join(", ")
                 )));
+            }
+            Action::SitrepFromLog => {
+                let (lang, incident) = (cx.lang, self.incident.clone());
+                let lines = vec![lang.pick(
+                    "En ny situasjonsrapport fra malen, med et utkast fra loggen nederst: beslutninger, nøkkeltall, oppgaver, media, varsling og meldinger siden forrige godkjente, hver linje med loggføringen den kommer fra.",
+                    "A new situation report from the template, with a draft from the log at the end: decisions, key figures, tasks, media, alerts and messages since the last approved one, each line with the entry it comes from.",
+                )];
+                let select = self.made.clone();
+                cx.confirm(Pending::then(
+                    lang.pick("Ny situasjonsrapport", "New situation report"),
+                    lines,
+                    move |s| {
+                        let made = s.new_sitrep_from_log(&incident)?;
+                        select.set(Some(made.0.number));
+                        let opened = made.0.clone();
+                        Ok((said(lang, Ok(made))?, Some(UiEvent::EditReport(opened))))
+                    },
+                ));
             }
             Action::EditReport => {
                 let Some(r) = self.selected().cloned() else { return Outcome::Consumed };

@@ -158,3 +158,54 @@ fn export_as_markdown_and_text() {
         "{txt}"
     );
 }
+
+/// A new sitrep can start from the log since the last approved one: every line an
+/// entry's or a record's, with its reference; what came before, or was taken back,
+/// stays out.
+#[test]
+fn a_sitrep_drafted_from_the_log_since_the_last_approved_one() {
+    let h = Home::new();
+    h.ok(&["incident", "new", "--title", "Flom i Vestfold", "--type", "flom"]);
+    h.ok(&["log", "add", "Før rapporten"]);
+    h.ok(&["report", "new"]);
+    h.ok(&["report", "submit", "1"]);
+    h.ok(&["report", "approve", "1"]);
+    h.ok(&["log", "add", "!Evakuere Gokstad sykehjem"]);
+    h.ok(&["log", "add", "!Stenge skolene i morgen"]);
+    let wrong = h.entries().last().unwrap()["seq"].as_i64().unwrap().to_string();
+    h.ok(&["log", "retract", &wrong]);
+    h.ok(&["log", "add", "< NRK Vestfold: spør om evakueringen"]);
+    h.ok(&["board", "new", "Stab"]);
+    h.ok(&["board", "figure", "Stab", "evakuerte", "36", "--unit", "personer"]);
+    h.ok(&["board", "figure", "Stab", "evakuerte", "41"]);
+    h.ok(&["task", "add", "--title", "Bestille drivstoff"]);
+    h.ok(&["task", "add", "--title", "Ringe BST-brukerne"]);
+    h.ok(&["task", "status", "1", "utført"]);
+    h.ok(&["media", "add", "VG: Hvor mange er evakuert?"]);
+    let n = h.ok(&["report", "new", "--from-log"]).trim().to_string();
+    let text = h.ok(&["report", "show", &n]);
+    let seq_of = |needle: &str| {
+        let e = h.entries().into_iter().find(|e| e["text"].as_str().unwrap().contains(needle)).unwrap();
+        format!("[#{}]", e["seq"])
+    };
+    for (needle, part) in [
+        ("Evakuere Gokstad sykehjem", "### Beslutninger"),
+        ("Nøkkeltall «evakuerte» på tavla «Stab»: 41 (var 36)", "### Nøkkeltall og endringer"),
+        ("Oppgave 1 «Bestille drivstoff»: ny → utført", "### Oppgaver utført"),
+        ("Mediehenvendelse 1 (VG) registrert", "### Mediehenvendelser"),
+        ("< NRK Vestfold: spør om evakueringen", "### Meldinger inn og ut"),
+    ] {
+        let at = text.find(part).unwrap_or_else(|| panic!("{part}:\n{text}"));
+        let line =
+            text[at..].lines().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle}:\n{text}"));
+        assert!(line.ends_with(&seq_of(needle)), "each line names its entry: {line}");
+    }
+    assert!(text.contains("- evakuerte: 41 personer (tavla «Stab»)"), "{text}");
+    assert!(text.contains("- Oppgave 2: Ringe BST-brukerne"), "open tasks as they stand: {text}");
+    assert!(!text.contains("Før rapporten"), "before the approved sitrep: {text}");
+    assert!(!text.contains("Stenge skolene"), "what was taken back is no decision: {text}");
+    assert!(
+        text.contains("## 1. Situasjonsbeskrivelse"),
+        "the template's sections stay for the writer: {text}"
+    );
+}

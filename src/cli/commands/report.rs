@@ -17,6 +17,11 @@ pub enum ReportCmd {
         template: String,
         #[arg(long)]
         title: Option<String>,
+        /// A situation report whose text ends with a draft from the log since the last
+        /// approved one (decisions, key figures, tasks, media, alerts, messages), each
+        /// line with the entry it comes from
+        #[arg(long, conflicts_with_all = ["template", "title"])]
+        from_log: bool,
     },
     /// The incident's reports (latest versions)
     List {
@@ -98,9 +103,13 @@ pub fn run(s: &mut Session, cmd: ReportCmd, p: &Printer, out: Out<'_>) -> Ran {
             s.report_step(&incident, number, step, comment).map(|(r, _)| r)
         };
     match cmd {
-        ReportCmd::New { incident, template, title } => {
+        ReportCmd::New { incident, template, title, from_log } => {
             let incident = s.resolve_incident(incident)?;
-            let (r, _) = s.new_report(&incident, &template, title)?;
+            let (r, _) = if from_log {
+                s.new_sitrep_from_log(&incident)?
+            } else {
+                s.new_report(&incident, &template, title)?
+            };
             p.report_created(out, &r)?;
         }
         ReportCmd::List { incident } => {
