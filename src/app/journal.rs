@@ -3,7 +3,7 @@
 //! and went to, and the journal as CSV or PDF for the archive.
 
 use super::{Result, Session};
-use crate::domain::journal::{marked, Direction, JournalItem, Source};
+use crate::domain::journal::{marked, shared, Direction, JournalItem, Source};
 use crate::domain::Incident;
 use crate::store::{JournalRecord, JournalWhat};
 use std::collections::HashMap;
@@ -37,13 +37,20 @@ fn item(r: &JournalRecord, us: &str) -> Option<JournalItem> {
             let (from, subject) = email_parts(text);
             (Direction::In, from, subject, Source::Email, Some(*seq), r.by.clone())
         }
-        JournalWhat::Entry { seq, text, email: false } => {
-            let (direction, party) = marked(text)?;
-            let said = text[1..].trim_start();
-            let said =
-                said.strip_prefix(party.as_str()).map(|s| s.trim_start_matches(':').trim()).unwrap_or(said);
-            (direction, party, cut(said), Source::Entry, Some(*seq), r.by.clone())
-        }
+        JournalWhat::Entry { seq, text, email: false } => match marked(text) {
+            Some((direction, party)) => {
+                let said = text[1..].trim_start();
+                let said = said
+                    .strip_prefix(party.as_str())
+                    .map(|s| s.trim_start_matches(':').trim())
+                    .unwrap_or(said);
+                (direction, party, cut(said), Source::Entry, Some(*seq), r.by.clone())
+            }
+            None => {
+                let (direction, party) = shared(text)?;
+                (direction, party, cut(text), Source::Share, Some(*seq), r.by.clone())
+            }
+        },
         JournalWhat::Media { outgoing, outlet, journalist, question, responsible, .. } => {
             let who = if journalist.is_empty() { outlet.clone() } else { format!("{outlet} ({journalist})") };
             let direction = if *outgoing { Direction::Out } else { Direction::In };

@@ -93,10 +93,7 @@ impl Session {
                 continue;
             }
             let figures = self.figures(&board)?;
-            let mut notices: Vec<Notice> =
-                self.notices(&board)?.into_iter().filter(|n| n.is_current(now)).collect();
-            notices.sort_by_key(|n| (std::cmp::Reverse(n.priority), std::cmp::Reverse(n.created_at)));
-            notices.truncate(MOST);
+            let notices = self.store.current_notices(board.id, now, MOST)?;
             boards.push(BoardPicture { board, figures, notices });
         }
         Ok(Picture {

@@ -27,6 +27,7 @@ codes! {
         Email = "e-post" | "email",
         Media = "mediehenvendelse" | "media",
         Alert = "varsling" | "alert",
+        Share = "rapportdeling" | "shared report",
     }
 }
 
@@ -51,6 +52,22 @@ pub fn marked(text: &str) -> Option<(Direction, String)> {
         _ => first_line.split_whitespace().next()?,
     };
     Some((direction, party.to_string()))
+}
+
+/// The direction and party of a report shared upward or received, from the entry
+/// sharing writes (tag `deling`): "Rapport 2 versjon 1 «…» delt med Statsforvalteren i
+/// Vestfold (SHA-256 …)" went out, "Mottatt situasjonsrapport fra Larvik kommune (fil):
+/// …" came in. Receipts are no message.
+pub fn shared(text: &str) -> Option<(Direction, String)> {
+    if let Some(rest) = text.strip_prefix("Rapport ") {
+        let (_, to) = rest.split_once(" delt med ")?;
+        let to = to.split(" (SHA-256").next()?.trim();
+        return (!to.is_empty()).then(|| (Direction::Out, to.to_string()));
+    }
+    let rest = text.strip_prefix("Mottatt ")?;
+    let (_, from) = rest.split_once(" fra ")?;
+    let from = from.split(" (").next()?.trim();
+    (!from.is_empty()).then(|| (Direction::In, from.to_string()))
 }
 
 /// One item of the journal.
@@ -110,5 +127,17 @@ mod tests {
         assert_eq!(marked("< "), None, "no party, no mark");
         let long = format!("> {}: x", "ord ".repeat(30));
         assert_eq!(marked(&long).unwrap().1, "ord", "a party is a name, not a paragraph");
+    }
+
+    #[test]
+    fn a_shared_report_went_out_or_came_in() {
+        let out = "Rapport 2 versjon 1 «Situasjonsrapport 2» delt med Statsforvalteren i Vestfold (SHA-256 0123456789abcdef)";
+        assert_eq!(shared(out), Some((Direction::Out, "Statsforvalteren i Vestfold".into())));
+        let came = "Mottatt situasjonsrapport fra Larvik kommune (fil): «Sitrep 3», rapport 3 versjon 1, godkjent 01.12.2026 10:00 av kari";
+        assert_eq!(shared(came), Some((Direction::In, "Larvik kommune".into())));
+        assert_eq!(
+            shared("Statsforvalteren har mottatt rapport 2 versjon 1 «S» (kari, 01.12.2026 10:00)"),
+            None
+        );
     }
 }

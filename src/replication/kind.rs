@@ -277,8 +277,14 @@ impl Kind {
         match op.kind {
             Kind::Media | Kind::Alert => true,
             Kind::LogEntry => {
+                let text = op.field_str("text").unwrap_or_default();
+                // Tags are stored as words apart (left out of the op when they are the
+                // ones typed in the text, which `deling` never is).
+                let shared =
+                    op.field_str("tags").is_some_and(|tags| tags.split_whitespace().any(|t| t == "deling"));
                 op.field_str("kind") == Some("email")
-                    || op.field_str("text").is_some_and(|t| crate::domain::journal::marked(t).is_some())
+                    || crate::domain::journal::marked(text).is_some()
+                    || (shared && crate::domain::journal::shared(text).is_some())
             }
             _ => false,
         }

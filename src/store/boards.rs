@@ -14,6 +14,7 @@ use crate::domain::task::Priority;
 use crate::domain::time::{from_millis, to_millis};
 use crate::domain::{Incident, LogEntry};
 use crate::replication::Kind;
+use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction, TransactionBehavior};
 use uuid::Uuid;
 
@@ -44,7 +45,8 @@ fn board_from_row(r: &Row<'_>) -> rusqlite::Result<Board> {
 
 const NOTICE_COLUMNS: &str = "n.id, n.board_id, n.number, n.title, n.text, n.priority, n.valid_until, \
      n.entry_id, n.status, n.created_at, n.created_by, n.updated_at, \
-     (SELECT c.text FROM log_entries c WHERE c.corrects = n.entry_id ORDER BY c.seq DESC LIMIT 1) \
+     CASE WHEN n.entry_id IS NULL THEN NULL ELSE \
+       (SELECT c.text FROM log_entries c WHERE c.corrects = n.entry_id ORDER BY c.seq DESC LIMIT 1) END \
      FROM notices n";
 
 fn notice_from_row(r: &Row<'_>) -> rusqlite::Result<Notice> {
@@ -255,6 +257,32 @@ impl Store {
 
     pub fn notice(&self, board: Uuid, number: i64) -> Result<Notice> {
         notice_numbered(&self.conn, board, number)
+    }
+
+    /// A board's notices that are up and valid at `now`, the most urgent first, then
+    /// the newest, at most `limit`.
+    pub fn current_notices(&self, board: Uuid, now: DateTime<Utc>, limit: usize) -> Result<Vec<Notice>> {
+        // In the order of the index `notices_up` (schema step 18), so only what is
+        // shown is read. The time is no parameter of the statement (a bound value the
+        // planner looks at makes SQLite prepare it again each time): the notices past
+        // their valid-until, few, are left out here.
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {NOTICE_COLUMNS} WHERE n.board_id = ?1 AND n.status = 'oppe'
+             ORDER BY CASE n.priority WHEN 'kritisk' THEN 0 WHEN 'høy' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END,
+                      n.created_at DESC, n.number DESC"
+        ))?;
+        let mut rows = stmt.query(params![board.to_string()])?;
+        let mut up = Vec::with_capacity(limit);
+        while let Some(row) = rows.next()? {
+            let n = notice_from_row(row)?;
+            if n.valid_until.is_none_or(|v| v > now) {
+                up.push(n);
+                if up.len() == limit {
+                    break;
+                }
+            }
+        }
+        Ok(up)
     }
 
     /// The notices put up from this log entry.

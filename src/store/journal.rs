@@ -56,7 +56,7 @@ const ENTRIES: &str =
         (SELECT t.number FROM task_links l JOIN tasks t ON t.id = l.task_id WHERE l.entry_id = e.id
          ORDER BY t.number LIMIT 1)
      FROM log_entries e
-     WHERE e.incident_id = ?1 AND (e.kind = 'email' OR substr(e.text, 1, 2) IN ('< ', '> '))
+     WHERE e.incident_id = ?1 AND (e.kind = 'email' OR substr(e.text, 1, 2) IN ('< ', '> ') OR (' ' || e.tags || ' ') LIKE '% deling %')
      ORDER BY e.seq";
 
 const MEDIA: &str = "SELECT m.id, m.number, m.outgoing, m.outlet, m.journalist, m.question, m.responsible,
@@ -154,7 +154,7 @@ impl Store {
     pub fn journal_unnumbered(&self, limit: usize) -> Result<Vec<(Uuid, Option<String>)>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT e.id, CASE WHEN e.kind = 'email' THEN NULL ELSE e.text END FROM log_entries e
-             WHERE (e.kind = 'email' OR substr(e.text, 1, 2) IN ('< ', '> '))
+             WHERE (e.kind = 'email' OR substr(e.text, 1, 2) IN ('< ', '> ') OR (' ' || e.tags || ' ') LIKE '% deling %')
                AND NOT EXISTS (SELECT 1 FROM journal_numbers n WHERE n.record_id = e.id)
              UNION ALL
              SELECT m.id, NULL FROM media m WHERE NOT EXISTS (SELECT 1 FROM journal_numbers n WHERE n.record_id = m.id)

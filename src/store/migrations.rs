@@ -749,7 +749,24 @@ const STEPS: &[&str] = &[
         number    INTEGER NOT NULL
     ) STRICT;
     CREATE INDEX log_entries_journal ON log_entries(incident_id, seq)
-        WHERE kind = 'email' OR substr(text, 1, 2) IN ('< ', '> ');
+        WHERE kind = 'email' OR substr(text, 1, 2) IN ('< ', '> ') OR (' ' || tags || ' ') LIKE '% deling %';
+    "#,
+    // 18: what the situation at a glance reads on every change, without sorting every
+    // task: the open tasks by deadline, and those no one has been given by urgency.
+    r#"
+    CREATE INDEX tasks_open_by_due ON tasks(incident_id, due) WHERE status IN ('ny', 'pågår');
+    CREATE INDEX tasks_unassigned ON tasks(
+        incident_id,
+        (CASE priority WHEN 'kritisk' THEN 0 WHEN 'høy' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END),
+        (coalesce(due, 9223372036854775807)),
+        number
+    ) WHERE status IN ('ny', 'pågår') AND (assignee IS NULL OR assignee = '');
+    CREATE INDEX notices_up ON notices(
+        board_id,
+        (CASE priority WHEN 'kritisk' THEN 0 WHEN 'høy' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END),
+        created_at DESC,
+        number DESC
+    ) WHERE status = 'oppe';
     "#,
 ];
 

@@ -166,6 +166,10 @@ impl Store {
         // Another process may be creating or migrating the same file this moment:
         // wait for it rather than fail.
         conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(classify)?;
+        // A screen reads with many statements on every change (each pane's freshness,
+        // the situation's parts): kept prepared, not parsed again each time (rusqlite
+        // keeps 16 unless told).
+        conn.set_prepared_statement_cache_capacity(256);
         let mut store = Store { conn, path: path.to_path_buf() };
         store.check_identity().map_err(classify)??;
         store.configure().map_err(classify)?;

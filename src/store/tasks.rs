@@ -114,7 +114,7 @@ impl Store {
             &self.conn,
             "t.incident_id = ?1 AND t.status IN ('ny', 'pågår') AND (t.assignee IS NULL OR t.assignee = '')
              ORDER BY CASE t.priority WHEN 'kritisk' THEN 0 WHEN 'høy' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END,
-                      t.due IS NULL, t.due, t.number
+                      coalesce(t.due, 9223372036854775807), t.number
              LIMIT ?2",
             params![incident.id.to_string(), crate::store::sql_limit(limit)],
         )

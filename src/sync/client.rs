@@ -462,7 +462,11 @@ pub fn unnumbered(store: &Store) -> Result<Vec<uuid::Uuid>> {
     Ok(store
         .journal_unnumbered(wire::BATCH)?
         .into_iter()
-        .filter(|(_, text)| text.as_deref().is_none_or(|t| crate::domain::journal::marked(t).is_some()))
+        .filter(|(_, text)| {
+            text.as_deref().is_none_or(|t| {
+                crate::domain::journal::marked(t).is_some() || crate::domain::journal::shared(t).is_some()
+            })
+        })
         .map(|(id, _)| id)
         .collect())
 }

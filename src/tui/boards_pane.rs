@@ -284,6 +284,12 @@ impl Pane for BoardsPane {
         list.refresh(session, |s| load(s, incident, boards, at, figures))
     }
 
+    /// Out of view it waits: what it shows is read again when it comes into view
+    /// (`on_show`), not on every change (a log entry written elsewhere).
+    fn refresh_hidden(&mut self, _session: &Session) -> Result<bool, String> {
+        Ok(false)
+    }
+
     fn paste(&mut self, text: &str, _cx: &mut Cx<'_>) -> Outcome {
         self.list.paste(text)
     }

@@ -72,6 +72,12 @@ impl Pane for JournalPane {
         Ok(false)
     }
 
+    /// Out of view it waits: what it shows is read again when it comes into view
+    /// (`on_show`), not on every change (a log entry written elsewhere).
+    fn refresh_hidden(&mut self, _session: &Session) -> Result<bool, String> {
+        Ok(false)
+    }
+
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let t = cx.theme;
         let lang = cx.lang;

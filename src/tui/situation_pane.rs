@@ -66,7 +66,10 @@ pub struct SituationPane {
     incident: Incident,
     situation: Situation,
     fresh: Freshness,
-    read: Instant,
+    /// When it was last read on the clock of `tick` (None until its first tick).
+    read: Option<Instant>,
+    /// Drawn since the last tick: out of view it reads nothing on its clock.
+    drawn: std::cell::Cell<bool>,
 }
 
 impl SituationPane {
@@ -84,7 +87,8 @@ impl SituationPane {
                 .and("board")
                 .and("notice")
                 .and("key_figure"),
-            read: Instant::now(),
+            read: None,
+            drawn: std::cell::Cell::new(false),
         };
         pane.fresh.mark(session)?;
         Ok(pane)
@@ -93,7 +97,6 @@ impl SituationPane {
     fn load(&mut self, session: &Session) -> crate::app::Result<()> {
         self.fresh.mark(session)?;
         self.situation = session.situation(&self.incident, Utc::now())?;
-        self.read = Instant::now();
         Ok(())
     }
 }
@@ -143,7 +146,8 @@ impl Pane for SituationPane {
     }
 
     fn tick(&mut self, cx: &mut Cx<'_>, now: Instant) -> bool {
-        if now.duration_since(self.read) < READ_EVERY {
+        let seen = self.drawn.replace(false);
+        if !super::wall_pane::due(&mut self.read, now, READ_EVERY) || !seen {
             return false;
         }
         if let Err(e) = self.load(cx.session) {
@@ -160,7 +164,14 @@ impl Pane for SituationPane {
         Ok(true)
     }
 
+    /// Out of view it waits: what it shows is read again when it comes into view
+    /// (`on_show`), not on every change (a log entry written elsewhere).
+    fn refresh_hidden(&mut self, _session: &Session) -> Result<bool, String> {
+        Ok(false)
+    }
+
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
+        self.drawn.set(true);
         let t = cx.theme;
         let lang = cx.lang;
         let now = cx.now.with_timezone(&Utc);

@@ -45,8 +45,12 @@ pub struct WallPane {
     picture: Picture,
     fresh: Freshness,
     page: usize,
-    turned: Instant,
-    read: Instant,
+    /// When the page last turned and the picture was last read on the clock of
+    /// `tick` (None until its first tick).
+    turned: Option<Instant>,
+    read: Option<Instant>,
+    /// Drawn since the last tick: a wall out of view reads nothing on its clock.
+    drawn: std::cell::Cell<bool>,
 }
 
 impl WallPane {
@@ -57,8 +61,9 @@ impl WallPane {
             picture: Picture { boards: vec![], overdue: vec![], decisions: vec![] },
             fresh: Freshness::new("notice").and("board").and("key_figure").and("task").and("log_entry"),
             page: 0,
-            turned: Instant::now(),
-            read: Instant::now(),
+            turned: None,
+            read: None,
+            drawn: std::cell::Cell::new(false),
         };
         pane.load(session)?;
         Ok(pane)
@@ -73,7 +78,6 @@ impl WallPane {
     fn load(&mut self, session: &Session) -> crate::app::Result<()> {
         self.fresh.mark(session)?;
         self.picture = session.picture(&self.incident, &self.only, Utc::now())?;
-        self.read = Instant::now();
         Ok(())
     }
 }
@@ -89,12 +93,12 @@ impl Pane for WallPane {
 
     fn tick(&mut self, cx: &mut Cx<'_>, now: Instant) -> bool {
         let mut changed = false;
-        if now.duration_since(self.turned) >= TURN_EVERY {
-            self.turned = now;
+        if due(&mut self.turned, now, TURN_EVERY) {
             self.page = self.page.wrapping_add(1);
             changed = true;
         }
-        if now.duration_since(self.read) >= READ_EVERY {
+        let seen = self.drawn.replace(false);
+        if due(&mut self.read, now, READ_EVERY) && seen {
             if let Err(e) = self.load(cx.session) {
                 cx.post(super::pane::UiEvent::Error(e.said(cx.lang)));
             }
@@ -111,7 +115,14 @@ impl Pane for WallPane {
         Ok(true)
     }
 
+    /// Out of view it waits: what it shows is read again when it comes into view
+    /// (`on_show`), not on every change (a log entry written elsewhere).
+    fn refresh_hidden(&mut self, _session: &Session) -> Result<bool, String> {
+        Ok(false)
+    }
+
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
+        self.drawn.set(true);
         let t = cx.theme;
         let lang = cx.lang;
         let big = area.height >= 20 && area.width >= 70;
@@ -250,6 +261,22 @@ impl WallPane {
                 lines.push(age.clone());
             }
             f.render_widget(Paragraph::new(lines), area);
+        }
+    }
+}
+
+/// Whether `every` has passed since `last` (on the same clock), and if so, from now:
+/// the first time only starts the count.
+pub fn due(last: &mut Option<Instant>, now: Instant, every: Duration) -> bool {
+    match *last {
+        Some(t) if now.saturating_duration_since(t) < every => false,
+        Some(_) => {
+            *last = Some(now);
+            true
+        }
+        None => {
+            *last = Some(now);
+            false
         }
     }
 }

@@ -65,6 +65,17 @@ fn municipalities_share_reports_upward_and_the_county_compiles_them() {
     assert!(!larvik.ok(&["report", "inbox", "--lang", "nb"]).contains("kvittering"), "a receipt comes once");
     // Tønsberg's refused sharing never gets one.
     assert!(!tonsberg.ok(&["report", "inbox", "--lang", "nb"]).contains("kvittering"));
+    // In each message journal: out to the county at Larvik, in from both at the
+    // county (a receipt is no message), numbered by the server once synced.
+    larvik.ok(&["sync"]);
+    let out: serde_json::Value = serde_json::from_str(&larvik.ok(&["journal", "list", "--json"])).unwrap();
+    let out = out.as_array().unwrap();
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!((out[0]["direction"].as_str(), out[0]["to"].as_str()), (Some("ut"), Some(PARENT)), "{out:?}");
+    assert_eq!(out[0]["number"], 1);
+    let came: serde_json::Value = serde_json::from_str(&county.ok(&["journal", "list", "--json"])).unwrap();
+    let from: Vec<&str> = came.as_array().unwrap().iter().map(|i| i["from"].as_str().unwrap()).collect();
+    assert_eq!(from, ["Larvik kommune", "Sandefjord kommune"], "{came}");
 
     // Side by side: both sources on one line, each column its own text.
     let shared = county.ok(&["report", "shared"]);

@@ -948,10 +948,14 @@ fn the_wall_display_at_both_sizes_takes_no_keys_and_says_the_link_is_gone() {
                 };
                 ui.session.post_notice(&stab, new).unwrap();
             }
-            ui.tick(std::time::Instant::now() + std::time::Duration::from_secs(40));
+            // The first tick starts the wall's clocks; the next reads and turns.
+            let start = std::time::Instant::now();
+            ui.tick(start + std::time::Duration::from_secs(40));
+            screen(&ui, 80, 24);
+            ui.tick(start + std::time::Duration::from_secs(80));
             let first = screen(&ui, 80, 24);
             assert!(first.contains("Oppslag side ") && first.contains("/3"), "{first}");
-            ui.tick(std::time::Instant::now() + std::time::Duration::from_secs(80));
+            ui.tick(start + std::time::Duration::from_secs(120));
             let second = screen(&ui, 80, 24);
             let page = |s: &str| s.split("Oppslag side ").nth(1).map(|r| r[..1].to_string());
             assert_ne!(page(&first), page(&second), "{second}");
