@@ -26,7 +26,8 @@ impl Session {
     pub fn log_digest(&self, incident: &Incident) -> Result<String> {
         let since = self.latest_sitrep(incident)?.and_then(|r| r.approved_at);
         let entries = self.entries(incident)?;
-        // What was taken back is no happening; what was corrected reads as corrected.
+        // What was taken back is no happening (the correction of an entry stands as an
+        // entry of its own).
         let retracted: HashSet<uuid::Uuid> =
             entries.iter().filter(|e| is_retraction(&e.text)).filter_map(|e| e.corrects).collect();
         let new: Vec<&LogEntry> = entries
@@ -65,7 +66,9 @@ impl Session {
             new.iter().filter(|e| e.kind == EntryKind::Decision).map(|e| line(e)).collect(),
         );
         let mut figures = Vec::new();
-        for board in self.boards_of(incident)? {
+        // A report is read by everyone of the incident: only the figures of boards
+        // everyone may see.
+        for board in self.boards_of(incident)?.into_iter().filter(|b| !b.audience.restricted()) {
             for f in self.figures(&board)? {
                 let unit = if f.unit.is_empty() { String::new() } else { format!(" {}", f.unit) };
                 figures.push(format!("- {}: {}{unit} (tavla «{}»)", f.name, f.value, board.title));

@@ -484,7 +484,7 @@ pub fn round(
     if !req.boards.is_empty() {
         // Before the pull's ops, which may build on them.
         let boards: Vec<uuid::Uuid> = req.boards.iter().copied().take(MAX_BOARDS_FETCHED).collect();
-        let mut whole = store.board_ops(who, &boards, &req.origin, wire::BATCH * 4)?;
+        let mut whole = store.board_ops(who, &boards, &req.origin, wire::BATCH * 20)?;
         whole.append(&mut pull);
         pull = whole;
     }

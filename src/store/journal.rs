@@ -152,20 +152,34 @@ impl Store {
     /// from the server yet (at most `limit`): the entries with their text, for the
     /// caller to read their marks.
     pub fn journal_unnumbered(&self, limit: usize) -> Result<Vec<(Uuid, Option<String>)>> {
-        let mut stmt = self.conn.prepare_cached(
+        // The newest first: records that will never have a number (from before the
+        // journal, or refused) must not fill the window for the new ones.
+        let queries = [
             "SELECT e.id, CASE WHEN e.kind = 'email' THEN NULL ELSE e.text END FROM log_entries e
-             WHERE (e.kind = 'email' OR substr(e.text, 1, 2) IN ('< ', '> ') OR (' ' || e.tags || ' ') LIKE '% deling %')
+             WHERE (e.kind = 'email' OR substr(e.text, 1, 2) IN ('< ', '> ')
+                    OR ((' ' || e.tags || ' ') LIKE '% deling %'
+                        AND (e.text LIKE 'Rapport % delt med %' OR e.text LIKE 'Mottatt % fra %')))
                AND NOT EXISTS (SELECT 1 FROM journal_numbers n WHERE n.record_id = e.id)
-             UNION ALL
-             SELECT m.id, NULL FROM media m WHERE NOT EXISTS (SELECT 1 FROM journal_numbers n WHERE n.record_id = m.id)
-             UNION ALL
-             SELECT a.id, NULL FROM alerts a WHERE NOT EXISTS (SELECT 1 FROM journal_numbers n WHERE n.record_id = a.id)
-             LIMIT ?1",
-        )?;
-        let rows = stmt.query_map([crate::store::sql_limit(limit)], |r| {
-            Ok((id(&r.get::<_, String>(0)?), r.get::<_, Option<String>>(1)?))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+             ORDER BY e.rowid DESC LIMIT ?1",
+            "SELECT m.id, NULL FROM media m
+             WHERE NOT EXISTS (SELECT 1 FROM journal_numbers n WHERE n.record_id = m.id)
+             ORDER BY m.rowid DESC LIMIT ?1",
+            "SELECT a.id, NULL FROM alerts a
+             WHERE NOT EXISTS (SELECT 1 FROM journal_numbers n WHERE n.record_id = a.id)
+             ORDER BY a.rowid DESC LIMIT ?1",
+        ];
+        let mut out = Vec::new();
+        for sql in queries {
+            let mut stmt = self.conn.prepare_cached(sql)?;
+            let rows = stmt.query_map([crate::store::sql_limit(limit)], |r| {
+                Ok((id(&r.get::<_, String>(0)?), r.get::<_, Option<String>>(1)?))
+            })?;
+            for row in rows {
+                out.push(row?);
+            }
+        }
+        out.truncate(limit);
+        Ok(out)
     }
 
     /// Keep the numbers the server gave (a number, once given, never changes).

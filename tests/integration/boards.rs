@@ -233,6 +233,38 @@ fn notices_on_a_board_one_may_not_see_or_write_on_are_refused_at_the_server() {
     let (_, err) = s.per.fails(&["board", "post", "Pressemeldinger", "Pressekonferanse avlyst"]);
     assert!(err.contains("may not write on the board 'Pressemeldinger'"), "{err}");
 
+    // Readers the stores would read differently (an unknown role, a list that is not
+    // text) are refused, even from one who may manage boards.
+    let (kari_token, kari_origin, kari_device) = session(&s.kari);
+    let readers = |value: Value| Op {
+        id: Uuid::now_v7(),
+        hlc: Hlc::tick(Hlc(0), chrono::Utc::now().timestamp_millis()),
+        origin: kari_origin.clone(),
+        author: "kari".into(),
+        device: kari_device.clone(),
+        kind: Kind::Board,
+        entity: Uuid::parse_str(&closed).unwrap(),
+        incident: Uuid::nil(),
+        action: Action::Set,
+        fields: json!({ "readers": value }).as_object().cloned().unwrap(),
+        base: Default::default(),
+        sig: String::new(),
+    };
+    let (x, list) = (readers(json!("x")), readers(json!(["kriseledelse", "gjest"])));
+    let req = SyncRequest {
+        version: VERSION,
+        cursor: 0,
+        origin: String::new(),
+        push: vec![x.clone(), list.clone()],
+        wait_ms: 0,
+        checkpoints: vec![],
+        boards: vec![],
+        journal: vec![],
+    };
+    let got = rt().block_on(client.round(&kari_token, &req)).unwrap();
+    assert_eq!(got.refused.len(), 2, "{:?}", got.refused);
+    assert!(got.refused.iter().all(|(_, why)| why.contains("board's readers")), "{:?}", got.refused);
+
     s.kari.ok(&["sync"]);
     let shown = s.kari.ok(&["board", "show", "Kriseledelsen"]);
     assert!(!shown.contains("Alle må evakuere"), "{shown}");

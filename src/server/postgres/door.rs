@@ -342,7 +342,7 @@ async fn insert(c: &Client, accepted: &[(Op, String)]) -> Result<i64> {
     let newest: i64 = c.query_one("SELECT coalesce(max(seq), 0) FROM ops", &[]).await.map_err(db)?.get(0);
     let numbered: Vec<(i64, Op, String)> =
         accepted.iter().zip(newest + 1..).map(|((op, org), seq)| (seq, op.clone(), org.clone())).collect();
-    insert_numbered(c, &numbered).await?;
+    insert_numbered(c, &numbered, true).await?;
     Ok(newest + accepted.len() as i64)
 }
 
@@ -350,6 +350,7 @@ async fn insert(c: &Client, accepted: &[(Op, String)]) -> Result<i64> {
 pub async fn insert_numbered(
     c: &impl tokio_postgres::GenericClient,
     ops: &[(i64, Op, String)],
+    journal: bool,
 ) -> Result<()> {
     if ops.is_empty() {
         return Ok(());
@@ -362,8 +363,9 @@ pub async fn insert_numbered(
     let bodies: Vec<String> =
         ops.iter().map(|(_, op, _)| serde_json::to_string(op).expect("an op is plain data")).collect();
     on_boards(c, ops).await?;
-    // The journal's items, numbered per incident in the order of the ops.
-    for (_, op, _) in ops.iter().filter(|(_, op, _)| crate::replication::Kind::journaled(op)) {
+    // The journal's items, numbered per incident in the order of the ops (a move from
+    // a SQLite file brings the numbers that file gave instead).
+    for (_, op, _) in ops.iter().filter(|(_, op, _)| journal && crate::replication::Kind::journaled(op)) {
         c.execute(
             "INSERT INTO journal (incident_id, record_id, number)
              SELECT $1, $2, coalesce(max(number), 0) + 1 FROM journal WHERE incident_id = $1
@@ -539,7 +541,8 @@ pub async fn board_ops(
     let statement = c
         .prepare_cached(
             "SELECT o.body FROM ops o
-             WHERE o.board_id = ANY($1) AND ($2::text IS NULL OR o.org_id = $2) AND o.origin <> $3
+             WHERE o.board_id = ANY($1) AND o.kind IN ('board', 'notice', 'key_figure')
+               AND ($2::text IS NULL OR o.org_id = $2) AND o.origin <> $3
                AND ($4::text[] IS NULL OR EXISTS (
                      SELECT 1 FROM board_readers br WHERE br.board_id = o.board_id
                        AND (cardinality(br.readers) = 0 OR br.readers && $4::text[])))

@@ -123,6 +123,14 @@ const TABLES: &[Table] = &[
         key: &["entity_id"],
         mirror: false,
     },
+    // The journal's numbers as given, before the ops: numbering them again would give
+    // other numbers than the replicas have (items from before the journal).
+    Table {
+        name: "journal",
+        columns: &[("incident_id", T), ("record_id", T), ("number", I)],
+        key: &["record_id"],
+        mirror: false,
+    },
     Table {
         name: "server_shares",
         columns: &[
@@ -437,7 +445,7 @@ impl PgServer {
             let n = ops.len() as i64;
             self.run(move |mut c| async move {
                 let tx = c.transaction().await.map_err(db)?;
-                super::door::insert_numbered(&*tx, &ops).await?;
+                super::door::insert_numbered(&*tx, &ops, false).await?;
                 tx.commit().await.map_err(db)
             })?;
             moved.ops_new += n;

@@ -204,6 +204,7 @@ impl ServerFile {
              JOIN record_orgs ro ON ro.entity_id = rb.board_id
              JOIN boards b ON b.id = rb.board_id
              WHERE rb.board_id IN (SELECT value FROM json_each(?1))
+               AND o.entity IN ('board', 'notice', 'key_figure')
                AND (?2 IS NULL OR ro.org_id = ?2) AND o.origin <> ?3
                AND (?4 IS NULL OR b.readers = '[]'
                     OR EXISTS (SELECT 1 FROM json_each(b.readers) j WHERE instr(?4, ',' || j.value || ',') > 0))

@@ -34,6 +34,9 @@ pub(in crate::store) fn shape(op: &Op) -> std::result::Result<(), String> {
             return Err(format!("the change names {} changes it replaced in '{field}'", replaced.len()));
         }
     }
+    if op.kind == Kind::Board {
+        board_roles(op)?;
+    }
     if op.kind == Kind::LogEntry {
         // Times an entry shows: from this century to a day ahead.
         let latest = chrono::Utc::now().timestamp_millis() + 86_400_000;
@@ -50,6 +53,40 @@ pub(in crate::store) fn shape(op: &Op) -> std::result::Result<(), String> {
                 "the entry is longer than {} characters",
                 crate::domain::log::MAX_TEXT_CHARS
             ));
+        }
+    }
+    Ok(())
+}
+
+/// A board's readers and writers as every store reads them: text holding a JSON list
+/// of known role codes, in order, each once, the writers among the readers (unless
+/// everyone reads). Anything else would be read differently by the server's pull, its
+/// judge and the replicas.
+fn board_roles(op: &Op) -> std::result::Result<(), String> {
+    use crate::domain::board::Audience;
+    let mut lists = Vec::new();
+    for field in ["readers", "writers"] {
+        let Some(v) = op.fields.get(field) else { continue };
+        let text = v.as_str().ok_or_else(|| format!("a board's {field} are text holding a list of roles"))?;
+        let roles = Audience::from_codes(text);
+        if Audience::codes(&roles) != text || {
+            let mut sorted = roles.clone();
+            sorted.sort();
+            sorted.dedup();
+            sorted != roles
+        } {
+            return Err(format!(
+                "a board's {field} must be a list of known roles, in order, each once: {text}"
+            ));
+        }
+        lists.push((field, roles));
+    }
+    if let (Some((_, readers)), Some((_, writers))) =
+        (lists.iter().find(|(f, _)| *f == "readers"), lists.iter().find(|(f, _)| *f == "writers"))
+    {
+        let administrator = crate::domain::roles::Role::Administrator;
+        if !readers.is_empty() && writers.iter().any(|w| !readers.contains(w) && *w != administrator) {
+            return Err("a board's writers must be among its readers".into());
         }
     }
     Ok(())
