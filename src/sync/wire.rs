@@ -50,8 +50,10 @@ pub struct SyncRequest {
     #[serde(rename = "k", default, skip_serializing_if = "Vec::is_empty")]
     pub checkpoints: Vec<crate::replication::checkpoint::Checkpoint>,
     /// Boards this replica has later changes of but not the board itself (it was
-    /// opened to the user's roles after they pulled past its start): the server sends
-    /// what is on them from the start, with the pull, if the user may see them.
+    /// opened to the user's roles after they pulled past its start), or notices and
+    /// figures it has changes of but not the records (the server finds their board):
+    /// the server sends what is on those boards from the start, with the pull, if the
+    /// user may see them.
     #[serde(rename = "b", default, skip_serializing_if = "Vec::is_empty")]
     pub boards: Vec<Uuid>,
     /// Records of the message journal this replica has no number for yet: the server

@@ -167,6 +167,20 @@ fn a_board_only_some_roles_see_never_reaches_the_others() {
     let got = rt().block_on(Client::new(&s.server.url).unwrap().round(&per_token, &asked)).unwrap();
     let text = serde_json::to_string(&got.pull).unwrap();
     assert!(!text.contains("Vurderer"), "asking for a board by its id does not open it: {text}");
+
+    // Given the role later, with no change of the board itself: a change of a figure
+    // on it is enough for the information officer's replica to fetch it whole.
+    let out = s.server.admin(&["user", "roles", "per", "informasjonsmedarbeider,kriseledelse"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    kari.ok(&["board", "figure", "Kriseledelsen", "savnede", "12"]);
+    kari.ok(&["sync"]);
+    // (The replica takes its roles from the sign-in: as everywhere, new roles count
+    // from the next one.)
+    s.per.login(&s.server.url, "per");
+    s.per.ok(&["sync"]);
+    let shown = s.per.ok(&["board", "show", "Kriseledelsen"]);
+    assert!(shown.contains("Vurderer evakuering av hele Ask") && shown.contains("12"), "{shown}");
+    assert_eq!(count(&s.per, "SELECT count(*) FROM oplog WHERE state = 4"), 0, "nothing left waiting");
 }
 
 #[test]

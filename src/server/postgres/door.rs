@@ -541,7 +541,9 @@ pub async fn board_ops(
     let statement = c
         .prepare_cached(
             "SELECT o.body FROM ops o
-             WHERE o.board_id = ANY($1) AND o.kind IN ('board', 'notice', 'key_figure')
+             WHERE o.board_id IN (SELECT coalesce(rb.board_id, x) FROM unnest($1::text[]) x
+                                  LEFT JOIN record_boards rb ON rb.entity_id = x)
+               AND o.kind IN ('board', 'notice', 'key_figure')
                AND ($2::text IS NULL OR o.org_id = $2) AND o.origin <> $3
                AND ($4::text[] IS NULL OR EXISTS (
                      SELECT 1 FROM board_readers br WHERE br.board_id = o.board_id

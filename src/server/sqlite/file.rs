@@ -203,7 +203,8 @@ impl ServerFile {
              JOIN oplog o ON o.entity_id = rb.entity_id AND o.state = 1
              JOIN record_orgs ro ON ro.entity_id = rb.board_id
              JOIN boards b ON b.id = rb.board_id
-             WHERE rb.board_id IN (SELECT value FROM json_each(?1))
+             WHERE rb.board_id IN (SELECT coalesce((SELECT r.board_id FROM record_boards r WHERE r.entity_id = j.value), j.value)
+                                   FROM json_each(?1) j)
                AND o.entity IN ('board', 'notice', 'key_figure')
                AND (?2 IS NULL OR ro.org_id = ?2) AND o.origin <> ?3
                AND (?4 IS NULL OR b.readers = '[]'

@@ -41,14 +41,20 @@ impl Store {
     }
 
     /// How many ops received here wait for what they build on.
-    /// Boards this replica has changes of waiting (the board's own, or a notice's or
-    /// figure's) without the board: the server is asked for them whole (they were
-    /// opened to this user after the replica pulled past their start). At most `n`.
+    /// Boards this replica has changes of waiting without the board (the board's own
+    /// change, or a new notice's or figure's), or changes of notices and figures it
+    /// does not have (whose board the server knows): the server is asked for them
+    /// whole (they were opened to this user after the replica pulled past their
+    /// start, or the user was given a role). At most `n`: boards, or such records.
     pub fn boards_missing(&self, n: usize) -> Result<Vec<Uuid>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT DISTINCT board FROM (
-                 SELECT CASE entity WHEN 'board' THEN entity_id
-                                    ELSE json_extract(payload, '$.f.board_id') END AS board
+                 SELECT CASE
+                     WHEN entity = 'board' THEN entity_id
+                     WHEN json_extract(payload, '$.f.board_id') IS NOT NULL THEN json_extract(payload, '$.f.board_id')
+                     WHEN entity = 'notice' AND entity_id NOT IN (SELECT id FROM notices) THEN entity_id
+                     WHEN entity = 'key_figure' AND entity_id NOT IN (SELECT id FROM key_figures) THEN entity_id
+                 END AS board
                  FROM oplog WHERE state = 4 AND entity IN ('board', 'notice', 'key_figure'))
              WHERE board IS NOT NULL AND board NOT IN (SELECT id FROM boards) LIMIT ?1",
         )?;
