@@ -65,7 +65,9 @@ impl Pane for JournalPane {
             let now = session.journal(&self.incident).map_err(|e| e.said(session.lang))?;
             let numbered = now.iter().filter(|i| i.number.is_some()).count();
             if numbered != self.numbered {
-                self.load(session).map_err(|e| e.said(session.lang))?;
+                // What was just read is what to show: not read a second time.
+                self.list.reload(session, |_| Ok(now)).map_err(|e| e.said(session.lang))?;
+                self.numbered = numbered;
                 return Ok(true);
             }
         }
