@@ -136,6 +136,7 @@ fn prepare_as(dir: &Path, accounts: usize, entries: usize, role: Role) -> (PathB
             checkpoints: vec![],
             boards: vec![],
             journal: vec![],
+            roster: None,
         };
         let (done, _) = sitroom::server::round(&store, &who, req).unwrap();
         assert!(done.refused == 0, "{:?}", done.response.refused.first());

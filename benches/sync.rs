@@ -241,6 +241,7 @@ fn bytes_of(full: bool, text: Text) {
         checkpoints: vec![],
         boards: vec![],
         journal: vec![],
+        roster: None,
     };
     let answer = rt.block_on(c.round(&a.login.token, &req)).unwrap();
     println!(
@@ -443,6 +444,7 @@ fn load(full: bool) {
                         checkpoints: vec![],
                         boards: vec![],
                         journal: vec![],
+                        roster: None,
                     };
                     let t = Instant::now();
                     let a = rt.block_on(c.round(&w.login.token, &req)).unwrap();
@@ -545,6 +547,7 @@ fn crisis_writing(
                         checkpoints: vec![],
                         boards: vec![],
                         journal: vec![],
+                        roster: None,
                     };
                     let t = Instant::now();
                     let a = rt.block_on(c.round(&w.login.token, &req)).unwrap();
@@ -604,6 +607,7 @@ fn idle_rounds(
                         checkpoints: vec![],
                         boards: vec![],
                         journal: vec![],
+                        roster: None,
                     };
                     let t = Instant::now();
                     match c.round(&token, &req).await {
@@ -708,6 +712,7 @@ fn on_postgres(full: bool) {
                 checkpoints: vec![],
                 boards: vec![],
                 journal: vec![],
+                roster: None,
             };
             let a = rt.block_on(c.round(&reader.login.token, &req)).unwrap();
             got += a.pull.len();

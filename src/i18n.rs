@@ -248,6 +248,9 @@ impl Label for Permission {
                 "sette opp oppslag og nøkkeltall på informasjonstavler",
                 "put up notices and key figures on information boards",
             ),
+            Permission::SendMessages => {
+                Text::new("sende meldinger og kvittere for dem", "send messages and say one has read them")
+            }
         }
     }
 }

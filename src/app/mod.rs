@@ -14,6 +14,7 @@ mod mail;
 mod media;
 
 mod meetings;
+pub mod messages;
 pub mod picture;
 mod plans;
 mod printing;

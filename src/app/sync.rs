@@ -234,6 +234,8 @@ impl Session {
         // Shared reports carry the certificate.
         self.store.set_meta("certificate", &answer.certificate)?;
         self.store.set_meta("certified_org", &answer.org)?;
+        // The roster is the organisation's: ask for it at the next round.
+        self.store.set_meta("roster_checked", "0")?;
         // A superadministrator may do everything: locally that is the administrator role.
         let mut local_roles = answer.roles;
         if answer.superadmin && !local_roles.contains(&Role::Administrator) {

@@ -15,6 +15,7 @@ pub mod log;
 pub mod mail;
 pub mod media;
 pub mod meeting;
+pub mod message;
 pub mod plan;
 pub mod quickmarks;
 pub mod report;

@@ -102,10 +102,12 @@ pub enum Permission {
     /// Put up, change and take down notices, and set key figures, on the boards one
     /// may write on.
     PostNotices,
+    /// Send and answer messages, and say one has read them.
+    SendMessages,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 14] = [
         Permission::ManageUsers,
         Permission::ManageIncidents,
         Permission::WriteLog,
@@ -119,6 +121,7 @@ impl Permission {
         Permission::SendAlerts,
         Permission::ManageBoards,
         Permission::PostNotices,
+        Permission::SendMessages,
     ];
 }
 
@@ -142,6 +145,7 @@ pub fn grants(role: Role, p: Permission) -> bool {
                     | SendAlerts
                     | ManageBoards
                     | PostNotices
+                    | SendMessages
             )
         }
         Role::Beredskapsmedarbeider => {
@@ -155,13 +159,16 @@ pub fn grants(role: Role, p: Permission) -> bool {
                     | SendAlerts
                     | ManageBoards
                     | PostNotices
+                    | SendMessages
             )
         }
-        Role::Informasjonsmedarbeider => matches!(p, WriteLog | WorkMedia | WriteReports | PostNotices),
+        Role::Informasjonsmedarbeider => {
+            matches!(p, WriteLog | WorkMedia | WriteReports | PostNotices | SendMessages)
+        }
         // The logger records what the staff decides, as it is said, and puts up what
         // everyone must know.
-        Role::Loggforer => matches!(p, WriteLog | Decide | ManageTasks | PostNotices),
-        Role::Eps => matches!(p, WriteLog | SeeEps | PostNotices),
+        Role::Loggforer => matches!(p, WriteLog | Decide | ManageTasks | PostNotices | SendMessages),
+        Role::Eps => matches!(p, WriteLog | SeeEps | PostNotices | SendMessages),
         Role::Gjest => false,
     }
 }

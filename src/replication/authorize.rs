@@ -69,7 +69,9 @@ pub fn needed(op: &Op) -> Permission {
 /// The session an op arrived on, and the account it is judged for.
 pub struct Account<'a> {
     pub name: &'a str,
+    /// The organisation's id, and its name (what messages and receipts carry).
     pub org: &'a str,
+    pub org_name: &'a str,
     pub roles: &'a [Role],
     pub superadmin: bool,
     /// The replica bound to the session at sign-in, and its device as people see it.
@@ -188,6 +190,32 @@ pub struct Target {
     /// The board the record is on (a board's own, for a change of a board), as the
     /// server has it: who may see it and who may write on it.
     pub board: Option<OnBoard>,
+    /// The message a read receipt is of, or a reply answers, as the server has it:
+    /// who it reaches.
+    pub message: Option<Addressed>,
+}
+
+/// A message as the server's store has it: who wrote it, in which organisation (its
+/// id and name), and whom it is to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Addressed {
+    pub id: Uuid,
+    pub thread: Uuid,
+    pub author: String,
+    pub org: String,
+    pub org_name: String,
+    pub to: crate::domain::message::Addressees,
+}
+
+impl Addressed {
+    /// Does it reach the account?
+    pub fn reaches(&self, who: &Account<'_>) -> bool {
+        who.superadmin
+            || (self.author == who.name)
+            || self.to.users.iter().any(|u| u == who.name)
+            || self.to.orgs.iter().any(|o| o == who.org_name)
+            || (self.org == who.org && who.roles.iter().any(|r| self.to.roles.contains(r)))
+    }
 }
 
 /// A board as the server's store has it.
@@ -313,6 +341,7 @@ pub fn judge(who: &Account<'_>, op: &Op, target: &Target) -> Result<(), Refusal>
         check_named(op, owner, named)?;
     }
     frozen(op, target.record.as_ref())?;
+    addressed(who, op, target)?;
     if let (Some(board), false) = (&target.board, who.superadmin) {
         let roles = Some(who.roles);
         if !board.audience.may_read(roles) {
@@ -321,7 +350,7 @@ pub fn judge(who: &Account<'_>, op: &Op, target: &Target) -> Result<(), Refusal>
                 who.name, board.id
             )));
         }
-        let on_it = matches!(op.kind.spec().board, super::kind::OnBoard::Field(_));
+        let on_it = matches!(op.kind.spec().filed, super::kind::Filed::OnBoard(_));
         if on_it && !board.audience.may_write(roles) {
             let writers: Vec<&str> = board.audience.writers.iter().map(|r| r.name()).collect();
             return Err(Refusal::Denied(format!(
@@ -347,6 +376,51 @@ pub fn judge(who: &Account<'_>, op: &Op, target: &Target) -> Result<(), Refusal>
     )))
 }
 
+/// A message says truly which organisation it comes from, and a read receipt whose
+/// reader it is; a reply answers, and a receipt is of, a message its writer was sent;
+/// a reply is in the thread of what it answers.
+fn addressed(who: &Account<'_>, op: &Op, target: &Target) -> Result<(), Refusal> {
+    let (field, org_field) = match (op.kind, op.action) {
+        (Kind::Message, Action::Create) => ("reply_to", "from_org"),
+        (Kind::MessageRead, Action::Create) => ("message_id", "org"),
+        _ => return Ok(()),
+    };
+    let kind = op.kind.name();
+    if op.field_str(org_field).unwrap_or_default() != who.org_name && !who.superadmin {
+        return Err(Refusal::Denied(format!(
+            "the {kind} says it comes from organisation '{}', but {} is of '{}'",
+            op.field_str(org_field).unwrap_or_default(),
+            who.name,
+            who.org_name
+        )));
+    }
+    let thread = op.field_str("thread_id").and_then(|t| Uuid::parse_str(t).ok());
+    match (op.field_str(field), &target.message) {
+        (None, _) if op.kind == Kind::Message => {
+            if thread != Some(op.entity) {
+                return Err(Refusal::Denied("a first message is its own thread ('thread_id')".into()));
+            }
+            Ok(())
+        }
+        (None, _) => Err(Refusal::Denied("a read receipt names its message".into())),
+        (Some(id), None) => {
+            Err(Refusal::Missing(format!("the {kind} names message {id} in '{field}', which is not on the server")))
+        }
+        (Some(_), Some(m)) => {
+            if !m.reaches(who) {
+                return Err(Refusal::Denied(format!("message {} was not sent to {}", m.id, who.name)));
+            }
+            if op.kind == Kind::Message && thread != Some(m.thread) {
+                return Err(Refusal::Denied(format!(
+                    "a reply is in the thread of what it answers ({}), not another",
+                    m.thread
+                )));
+            }
+            Ok(())
+        }
+    }
+}
+
 /// A record named in a field must be on the server, of the kind the field names, and
 /// in the same incident (or organisation, for records of no incident).
 fn check_named(op: &Op, owner: Option<&str>, named: &Named) -> Result<(), Refusal> {
@@ -367,6 +441,9 @@ fn check_named(op: &Op, owner: Option<&str>, named: &Named) -> Result<(), Refusa
         None if expected.org_scoped() => Ok(()),
         None => Err(Refusal::Missing(format!("{what}, which is not on the server"))),
         Some((k, _, _)) if *k != expected => Err(format!("{what}, but that is a {}", k.name()).into()),
+        // A message may have come from another organisation: whether the writer was
+        // sent it is the audience's to say (`addressed`).
+        Some((Kind::Message, _, _)) if matches!(op.kind, Kind::Message | Kind::MessageRead) => Ok(()),
         // A record of the organisation may be named by a record of the same one; and a
         // record of the organisation (a notice) may name a record of one of its
         // incidents (the entry it was put up from).
@@ -466,7 +543,7 @@ mod tests {
     }
 
     fn who(roles: &[Role]) -> Account<'_> {
-        Account { name: "a", org: "o1", roles, superadmin: false, origin: "r", device: "d", vouched: &[] }
+        Account { name: "a", org: "o1", org_name: "Org 1", roles, superadmin: false, origin: "r", device: "d", vouched: &[] }
     }
 
     fn owned(org: &str) -> Target {

@@ -19,17 +19,21 @@ pub enum Scope {
     Organisation,
 }
 
-/// Whether a record's readers and writers are named on a board (beyond the kind's
-/// permissions): the server sends it only to the board's readers and takes changes
-/// only from its writers.
+/// Whether a record is filed under a board or a message that names who sees it
+/// (beyond the kind's permissions): the server sends it only to the board's readers
+/// (takes changes only from its writers), or to the message's audience.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OnBoard {
+pub enum Filed {
     /// No: the kind's permissions say it all.
-    No,
-    /// It is a board: it names them itself.
-    Itself,
+    Apart,
+    /// It is a board: it names its readers and writers itself.
+    Board,
     /// It is on the board this field names (which never changes).
-    Field(&'static str),
+    OnBoard(&'static str),
+    /// It is a message: it names its audience itself.
+    Message,
+    /// It belongs to the message this field names (a read receipt).
+    OnMessage(&'static str),
 }
 
 /// Everything sitroom needs to know about a kind of record, beyond its table.
@@ -52,8 +56,8 @@ pub struct KindSpec {
     /// Whether records of the kind may still change once their incident is closed
     /// (the incident itself may: it is reopened).
     pub after_closing: bool,
-    /// Whether a board names who sees and writes it.
-    pub board: OnBoard,
+    /// Whether a board or a message names who sees it.
+    pub filed: Filed,
     /// What people call one.
     pub label: Text,
 }
@@ -85,7 +89,7 @@ kinds! {
         read: None,
         refs: &[],
         after_closing: true,
-        board: OnBoard::No,
+        filed: Filed::Apart,
         label: Text::new("hendelse", "incident"),
     }
     /// Automatic entries come with the change they record; every role that may change
@@ -97,7 +101,7 @@ kinds! {
         read: None,
         refs: &[("corrects", Kind::LogEntry)],
         after_closing: false,
-        board: OnBoard::No,
+        filed: Filed::Apart,
         label: Text::new("loggføring", "log entry"),
     }
     Task {
@@ -107,7 +111,7 @@ kinds! {
         read: None,
         refs: &[("links", Kind::LogEntry)],
         after_closing: false,
-        board: OnBoard::No,
+        filed: Filed::Apart,
         label: Text::new("oppgave", "task"),
     }
     Media {
@@ -117,7 +121,7 @@ kinds! {
         read: None,
         refs: &[],
         after_closing: false,
-        board: OnBoard::No,
+        filed: Filed::Apart,
         label: Text::new("mediehenvendelse", "media inquiry"),
     }
     Report {
@@ -127,7 +131,7 @@ kinds! {
         read: None,
         refs: &[("root", Kind::Report), ("parent", Kind::Report)],
         after_closing: false,
-        board: OnBoard::No,
+        filed: Filed::Apart,
         label: Text::new("rapport", "report"),
     }
     Meeting {
@@ -137,7 +141,7 @@ kinds! {
         read: None,
         refs: &[("minutes_report", Kind::Report)],
         after_closing: false,
-        board: OnBoard::No,
+        filed: Filed::Apart,
         label: Text::new("møte", "meeting"),
     }
     /// An EPS registration (evacuees, next of kin): sensitive, sent only to those who
@@ -149,7 +153,7 @@ kinds! {
         read: Some(SeeEps),
         refs: &[],
         after_closing: false,
-        board: OnBoard::No,
+        filed: Filed::Apart,
         label: Text::new("EPS-registrering", "EPS registration"),
     }
     Alert {
@@ -159,7 +163,7 @@ kinds! {
         read: None,
         refs: &[],
         after_closing: false,
-        board: OnBoard::No,
+        filed: Filed::Apart,
         label: Text::new("varsling", "alert"),
     }
     /// Someone on an alert: alerted or on standby, and their answer. Answers and
@@ -172,7 +176,7 @@ kinds! {
         read: None,
         refs: &[("alert_id", Kind::Alert), ("contact_id", Kind::Contact)],
         after_closing: false,
-        board: OnBoard::No,
+        filed: Filed::Apart,
         label: Text::new("varslet", "alerted"),
     }
     /// The organisation's contacts: they belong to no incident.
@@ -183,7 +187,7 @@ kinds! {
         read: None,
         refs: &[],
         after_closing: true,
-        board: OnBoard::No,
+        filed: Filed::Apart,
         label: Text::new("kontakt", "contact"),
     }
     /// The organisation's resources: they belong to no incident.
@@ -194,7 +198,7 @@ kinds! {
         read: None,
         refs: &[],
         after_closing: true,
-        board: OnBoard::No,
+        filed: Filed::Apart,
         label: Text::new("ressurs", "resource"),
     }
     /// An information board, of an incident (the field `incident`) or standing for
@@ -207,7 +211,7 @@ kinds! {
         read: None,
         refs: &[("incident", Kind::Incident)],
         after_closing: true,
-        board: OnBoard::Itself,
+        filed: Filed::Board,
         label: Text::new("informasjonstavle", "information board"),
     }
     /// A notice on a board, perhaps put up from a log entry.
@@ -218,7 +222,7 @@ kinds! {
         read: None,
         refs: &[("board_id", Kind::Board), ("entry_id", Kind::LogEntry)],
         after_closing: true,
-        board: OnBoard::Field("board_id"),
+        filed: Filed::OnBoard("board_id"),
         label: Text::new("oppslag", "notice"),
     }
     /// A key figure on a board; every change of its value is an op, so its history is
@@ -230,8 +234,32 @@ kinds! {
         read: None,
         refs: &[("board_id", Kind::Board)],
         after_closing: true,
-        board: OnBoard::Field("board_id"),
+        filed: Filed::OnBoard("board_id"),
         label: Text::new("nøkkeltall", "key figure"),
+    }
+    /// A message to people, roles or organisations, perhaps a reply; sent to its
+    /// audience only, and never changed.
+    Message {
+        name: "message",
+        scope: Scope::Organisation,
+        change: SendMessages,
+        read: None,
+        refs: &[("incident", Kind::Incident), ("reply_to", Kind::Message), ("entry_id", Kind::LogEntry)],
+        after_closing: true,
+        filed: Filed::Message,
+        label: Text::new("melding", "message"),
+    }
+    /// That someone has read a message: made by the reader, seen by the message's
+    /// audience.
+    MessageRead {
+        name: "message_read",
+        scope: Scope::Organisation,
+        change: SendMessages,
+        read: None,
+        refs: &[("message_id", Kind::Message)],
+        after_closing: true,
+        filed: Filed::OnMessage("message_id"),
+        label: Text::new("lesekvittering", "read receipt"),
     }
 }
 
@@ -252,17 +280,19 @@ impl Kind {
         self.spec().scope == Scope::Organisation
     }
 
-    /// The board a new record of this kind is on (a board is on itself), from the
-    /// create op: what the server files it under for who may see it. None for a kind
-    /// not on boards, or an op that is not a create.
-    pub fn board_of_new(op: &super::Op) -> Option<uuid::Uuid> {
+    /// The board or message a new record of this kind is filed under (a board or a
+    /// message under itself), from the create op: what the server keeps for who may
+    /// see it. None for a kind filed apart, or an op that is not a create.
+    pub fn filed_under(op: &super::Op) -> Option<uuid::Uuid> {
         if op.action != super::Action::Create {
             return None;
         }
-        match op.kind.spec().board {
-            OnBoard::No => None,
-            OnBoard::Itself => Some(op.entity),
-            OnBoard::Field(f) => op.field_str(f).and_then(|s| uuid::Uuid::parse_str(s).ok()),
+        match op.kind.spec().filed {
+            Filed::Apart => None,
+            Filed::Board | Filed::Message => Some(op.entity),
+            Filed::OnBoard(f) | Filed::OnMessage(f) => {
+                op.field_str(f).and_then(|s| uuid::Uuid::parse_str(s).ok())
+            }
         }
     }
 

@@ -184,6 +184,18 @@ pub trait ServerStore: Send + Sync + 'static {
     /// organisation's incidents): a replica asks for those it has not got.
     fn journal_numbers(&self, who: &Principal, records: &[uuid::Uuid]) -> Result<Vec<(uuid::Uuid, i64)>>;
     /// `org` reports to `parent` (None: to no one).
+    /// `who`'s organisation's roster: its enabled accounts and their roles, and the
+    /// other organisations (whom a message may go to).
+    fn roster(&self, who: &Principal) -> Result<wire::Roster> {
+        let people = self
+            .users()?
+            .into_iter()
+            .filter(|(p, disabled)| !disabled && p.org_id == who.org_id)
+            .map(|(p, _)| (p.name, p.roles))
+            .collect();
+        let orgs = self.orgs()?.into_iter().filter(|o| *o != who.org).collect();
+        Ok(wire::Roster::new(people, orgs))
+    }
     fn set_parent(&self, org: &str, parent: Option<&str>) -> Result<()>;
     fn parents(&self) -> Result<Vec<(String, Option<String>)>>;
     /// Pass a report shared upward to the organisation `who`'s reports to; its name.
@@ -492,6 +504,10 @@ pub fn round(
     // Asked after the push is taken, so a record pushed in this round has its number.
     let asked: Vec<uuid::Uuid> = req.journal.iter().copied().take(wire::BATCH).collect();
     let journal = if asked.is_empty() { Vec::new() } else { store.journal_numbers(who, &asked)? };
+    let roster = match &req.roster {
+        Some(held) => Some(store.roster(who)?).filter(|r| &r.hash != held),
+        None => None,
+    };
     let accepted = req.push.len() - refused.len();
     let n_refused = refused.len();
     let round = Round {
@@ -503,6 +519,7 @@ pub fn round(
             more,
             checkpoints,
             journal,
+            roster,
         },
         accepted,
         refused: n_refused,

@@ -113,6 +113,7 @@ impl<'w> Pusher<'w> {
         let account = authorize::Account {
             name: &who.name,
             org: &who.org_id,
+            org_name: &who.org,
             roles: &who.roles,
             superadmin: who.superadmin,
             origin: &who.origin,
@@ -132,6 +133,7 @@ impl<'w> Pusher<'w> {
         let as_author = authorize::Account {
             name: &author.name,
             org: &author.org_id,
+            org_name: &author.org,
             roles: &author.roles,
             superadmin: author.superadmin,
             origin: &op.origin,

@@ -159,6 +159,26 @@ pub fn board_roles(who: &Principal) -> Option<Vec<String>> {
     (!every).then(|| who.roles.iter().map(|r| r.name().to_string()).collect())
 }
 
+/// Whom a pull for `who` is: what decides which messages (and their receipts) it
+/// sends. None: the superadmin, who is sent every message. An administrator is not:
+/// a message is for those it is to.
+#[derive(Debug, Clone)]
+pub struct Reader {
+    pub name: String,
+    pub org_id: String,
+    pub org: String,
+    pub roles: Vec<String>,
+}
+
+pub fn reader(who: &Principal) -> Option<Reader> {
+    (!who.superadmin).then(|| Reader {
+        name: who.name.clone(),
+        org_id: who.org_id.clone(),
+        org: who.org.clone(),
+        roles: who.roles.iter().map(|r| r.name().to_string()).collect(),
+    })
+}
+
 /// Whether a countersigned checkpoint of replica `cp.origin` may be taken from `who`:
 /// only a replica's own key signs for it, the one it registered; then the checkpoint
 /// must name the entry where the store has it in the chain. The checkpoint completed

@@ -768,6 +768,46 @@ const STEPS: &[&str] = &[
         number DESC
     ) WHERE status = 'oppe';
     "#,
+    // 19: messages and their read receipts (records of the organisation, sent to
+    // their audience only), and the organisation's roster as the sync server last
+    // gave it (who holds which role: whom a message to a role reaches), with the other
+    // organisations one may write to.
+    r#"
+    CREATE TABLE messages (
+        id         TEXT PRIMARY KEY,
+        incident   TEXT,
+        thread_id  TEXT NOT NULL,
+        reply_to   TEXT,
+        from_org   TEXT NOT NULL DEFAULT '',
+        to_users   TEXT NOT NULL DEFAULT '[]',
+        to_roles   TEXT NOT NULL DEFAULT '[]',
+        to_orgs    TEXT NOT NULL DEFAULT '[]',
+        text       TEXT NOT NULL,
+        urgent     INTEGER NOT NULL DEFAULT 0,
+        copy       TEXT,
+        entry_id   TEXT,
+        created_at INTEGER NOT NULL,
+        created_by TEXT NOT NULL,
+        hlc        INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    CREATE INDEX messages_by_time ON messages(created_at);
+    CREATE INDEX messages_by_thread ON messages(thread_id);
+    CREATE TABLE message_reads (
+        id         TEXT PRIMARY KEY,
+        message_id TEXT NOT NULL,
+        org        TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL,
+        created_by TEXT NOT NULL,
+        hlc        INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    CREATE INDEX message_reads_by_message ON message_reads(message_id, created_by);
+    CREATE TABLE roster (
+        kind  TEXT NOT NULL CHECK (kind IN ('user', 'org')),
+        name  TEXT NOT NULL,
+        roles TEXT NOT NULL DEFAULT '[]',
+        PRIMARY KEY (kind, name)
+    ) STRICT;
+    "#,
 ];
 
 /// The server's tables, children before the tables they reference.

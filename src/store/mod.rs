@@ -21,6 +21,7 @@ mod log;
 mod mail;
 mod media;
 mod meetings;
+mod messages;
 mod migrations;
 mod numbered;
 mod oplog;

@@ -196,6 +196,7 @@ async fn run(
                 checkpoints: vec![],
                 boards: store.boards_missing(16).unwrap_or_default(),
                 journal: client::unnumbered(&store).unwrap_or_default(),
+                roster: client::roster_due(&store),
             };
             let client = &client;
             let token = login.token.clone();

@@ -471,7 +471,25 @@ pub fn unnumbered(store: &Store) -> Result<Vec<uuid::Uuid>> {
         .collect())
 }
 
+/// How often a replica asks whether its organisation's roster changed.
+const ROSTER_EVERY_MS: i64 = 5 * 60_000;
+
+/// The roster hash to send when it is time to ask again (and the asking noted), or
+/// None.
+pub fn roster_due(store: &Store) -> Option<String> {
+    let now = chrono::Utc::now().timestamp_millis();
+    let checked: i64 = store.meta("roster_checked").ok().flatten().and_then(|v| v.parse().ok()).unwrap_or(0);
+    if (now - checked).abs() < ROSTER_EVERY_MS {
+        return None;
+    }
+    store.set_meta("roster_checked", &now.to_string()).ok()?;
+    Some(store.meta("roster_hash").ok().flatten().unwrap_or_default())
+}
+
 pub fn take(store: &mut Store, answer: &SyncResponse) -> Result<usize> {
+    if let Some(r) = &answer.roster {
+        store.set_roster(&r.people, &r.orgs, &r.hash)?;
+    }
     store.apply_ops(&answer.pull, OpState::Acked)?;
     // A countersignature of this replica's own checkpoint comes without the rest.
     let me = store.device_id()?;
@@ -551,6 +569,7 @@ pub async fn sync(
             checkpoints,
             boards: store.boards_missing(16)?.into_iter().filter(|b| !asked.contains(b)).collect(),
             journal: unnumbered(store)?.into_iter().filter(|r| !numbers_asked.contains(r)).collect(),
+            roster: roster_due(store),
         };
         asked.extend(req.boards.iter().copied());
         numbers_asked.extend(req.journal.iter().copied());

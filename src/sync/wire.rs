@@ -60,6 +60,33 @@ pub struct SyncRequest {
     /// answers with the numbers it gave those it has (at most 500 a round).
     #[serde(rename = "j", default, skip_serializing_if = "Vec::is_empty")]
     pub journal: Vec<Uuid>,
+    /// The hash of the organisation's roster this replica holds ("" for none), when
+    /// it wants to know whether the server's differs: the server then sends its own.
+    #[serde(rename = "ro", default, skip_serializing_if = "Option::is_none")]
+    pub roster: Option<String>,
+}
+
+/// The organisation's people and their roles, and the other organisations on the
+/// server (whom messages may go to), with a hash that says whether it changed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Roster {
+    #[serde(rename = "h")]
+    pub hash: String,
+    #[serde(rename = "u", default)]
+    pub people: Vec<(String, Vec<crate::domain::roles::Role>)>,
+    #[serde(rename = "o", default)]
+    pub orgs: Vec<String>,
+}
+
+impl Roster {
+    /// People in name order and organisations, hashed as they are.
+    pub fn new(mut people: Vec<(String, Vec<crate::domain::roles::Role>)>, mut orgs: Vec<String>) -> Roster {
+        people.sort();
+        orgs.sort();
+        let body = serde_json::to_string(&(&people, &orgs)).expect("names and roles are plain data");
+        let hash = crate::text::sha256_hex(body.as_bytes())[..16].to_string();
+        Roster { hash, people, orgs }
+    }
 }
 
 fn this_version() -> u32 {
@@ -99,6 +126,9 @@ pub struct SyncResponse {
     /// The journal numbers of the records the request asked about that have one.
     #[serde(rename = "j", default, skip_serializing_if = "Vec::is_empty")]
     pub journal: Vec<(Uuid, i64)>,
+    /// The organisation's roster, when the request asked and the replica's differs.
+    #[serde(rename = "ro", default, skip_serializing_if = "Option::is_none")]
+    pub roster: Option<Roster>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -392,6 +422,7 @@ mod tests {
             checkpoints: vec![],
             boards: vec![],
             journal: vec![],
+            roster: None,
         };
         assert_eq!(SyncRequest::decode(&encode(&req)).unwrap(), req);
     }

@@ -72,6 +72,7 @@ fn pull_all(server: &Server, token: &str) -> Vec<Op> {
             checkpoints: vec![],
             boards: vec![],
             journal: vec![],
+            roster: None,
         };
         let got = rt().block_on(client.round(token, &req)).unwrap();
         all.extend(got.pull);
@@ -163,6 +164,7 @@ fn a_board_only_some_roles_see_never_reaches_the_others() {
         checkpoints: vec![],
         boards: vec![Uuid::parse_str(&secret_id).unwrap()],
         journal: vec![],
+        roster: None,
     };
     let got = rt().block_on(Client::new(&s.server.url).unwrap().round(&per_token, &asked)).unwrap();
     let text = serde_json::to_string(&got.pull).unwrap();
@@ -237,6 +239,7 @@ fn notices_on_a_board_one_may_not_see_or_write_on_are_refused_at_the_server() {
         checkpoints: vec![],
         boards: vec![],
         journal: vec![],
+        roster: None,
     };
     let got = rt().block_on(client.round(&token, &req)).unwrap();
     let why =
@@ -274,6 +277,7 @@ fn notices_on_a_board_one_may_not_see_or_write_on_are_refused_at_the_server() {
         checkpoints: vec![],
         boards: vec![],
         journal: vec![],
+        roster: None,
     };
     let got = rt().block_on(client.round(&kari_token, &req)).unwrap();
     assert_eq!(got.refused.len(), 2, "{:?}", got.refused);

@@ -37,6 +37,7 @@ fn push(server: &Server, token: &str, ops: Vec<Op>) -> SyncResponse {
         checkpoints: vec![],
         boards: vec![],
         journal: vec![],
+        roster: None,
     };
     rt().block_on(client.round(token, &req)).unwrap()
 }
@@ -582,6 +583,7 @@ fn tokens_end_and_are_refreshed_without_the_password() {
         checkpoints: vec![],
         boards: vec![],
         journal: vec![],
+        roster: None,
     };
     assert!(rt().block_on(client.round(&old, &req)).is_err(), "the old token ends at the next round");
     assert!(rt().block_on(client.round(&fresh.token, &req)).is_ok());

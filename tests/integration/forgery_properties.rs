@@ -112,6 +112,7 @@ fn forge(server: &dyn ServerStore, rs: &[Replica], who: usize, how: u8) -> Resul
         checkpoints: vec![],
         boards: vec![],
         journal: vec![],
+        roster: None,
     };
     let answer = round(server, &me.who, req).unwrap().0.response;
     prop_assert!(

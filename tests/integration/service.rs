@@ -57,6 +57,7 @@ fn request(push: Vec<Op>, wait_ms: u32) -> SyncRequest {
         checkpoints: vec![],
         boards: vec![],
         journal: vec![],
+        roster: None,
     }
 }
 

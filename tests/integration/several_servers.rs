@@ -177,6 +177,7 @@ fn a_long_poll_on_one_server_wakes_when_another_stores() {
         checkpoints: vec![],
         boards: vec![],
         journal: vec![],
+        roster: None,
     };
     sitroom::sync::wire::fill_in(&mut req, &who.name, &who.device, &who.origin);
     let started = Instant::now();

@@ -387,6 +387,25 @@ pub async fn insert_numbered(
     )
     .await
     .map_err(db)?;
+    // An op about a message, for every other organisation taking part in it: the
+    // message's own, those it is to, and those of the users it names and its writer.
+    c.execute(
+        "INSERT INTO op_orgs (org_id, seq)
+         SELECT DISTINCT x.org, u.seq
+         FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(seq, entity_id, org_id)
+         JOIN record_boards rb ON rb.entity_id = u.entity_id
+         JOIN message_audience ma ON ma.message_id = rb.board_id
+         CROSS JOIN LATERAL (
+             SELECT ma.org_id AS org
+             UNION SELECT g.id FROM orgs g WHERE g.name = ANY(ma.orgs)
+             UNION SELECT a.org_id FROM accounts a WHERE a.name = ANY(ma.users) OR a.name = ma.author
+         ) x
+         WHERE x.org <> u.org_id
+         ON CONFLICT DO NOTHING",
+        &[&seqs, &entities, &orgs],
+    )
+    .await
+    .map_err(db)?;
     let (mut incidents, mut incident_orgs, mut records, mut record_orgs) = (vec![], vec![], vec![], vec![]);
     for (_, op, org) in ops.iter().filter(|(_, op, _)| op.action == crate::replication::Action::Create) {
         if op.kind.org_scoped() {
@@ -423,7 +442,7 @@ async fn on_boards(c: &impl tokio_postgres::GenericClient, ops: &[(i64, Op, Stri
     let (mut records, mut boards) = (vec![], vec![]);
     let (mut read, mut readers, mut hlcs, mut origins) = (vec![], vec![], vec![], vec![]);
     for (_, op, _) in ops {
-        if let Some(board) = Kind::board_of_new(op) {
+        if let Some(board) = Kind::filed_under(op) {
             records.push(op.entity.to_string());
             boards.push(board.to_string());
         }
@@ -442,6 +461,23 @@ async fn on_boards(c: &impl tokio_postgres::GenericClient, ops: &[(i64, Op, Stri
             "INSERT INTO record_boards (entity_id, board_id) SELECT * FROM unnest($1::text[], $2::text[])
              ON CONFLICT DO NOTHING",
             &[&records, &boards],
+        )
+        .await
+        .map_err(db)?;
+    }
+    for (_, op, org) in ops.iter().filter(|(_, op, _)| {
+        op.kind == Kind::Message && op.action == crate::replication::Action::Create
+    }) {
+        use crate::domain::message::Addressees;
+        let list = |f: &str| Addressees::from_list(op.field_str(f).unwrap_or("[]"));
+        let roles: Vec<String> = Audience::from_codes(op.field_str("to_roles").unwrap_or("[]"))
+            .iter()
+            .map(|r| r.name().to_string())
+            .collect();
+        c.execute(
+            "INSERT INTO message_audience (message_id, org_id, author, users, roles, orgs)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+            &[&op.entity.to_string(), org, &op.author, &list("to_users"), &roles, &list("to_orgs")],
         )
         .await
         .map_err(db)?;
@@ -465,32 +501,65 @@ async fn on_boards(c: &impl tokio_postgres::GenericClient, ops: &[(i64, Op, Stri
 /// are none of `board_roles` (None: every board), not made by `origin`. One
 /// statement, so one snapshot: everything up to the newest it reads is there (see the
 /// module's notes on numbering).
+#[allow(clippy::too_many_arguments)]
 pub async fn pull(
     c: &ClientWrapper,
     org: Option<&str>,
     hidden: &[String],
     board_roles: Option<&[String]>,
+    reader: Option<&crate::server::rules::Reader>,
     origin: &str,
     cursor: i64,
     limit: usize,
 ) -> Result<(Vec<Op>, i64, bool)> {
-    let of_org = if org.is_some() { "AND o.org_id = $5" } else { "AND $5::text IS NULL" };
+    // The organisation's own ops are a range scan of ops_by_org; another
+    // organisation's messages (and their receipts) that name this reader or their
+    // organisation are found through the message audience's indexes.
+    let (of_org, elsewhere) = if org.is_some() {
+        (
+            "AND o.org_id = $5",
+            "UNION ALL
+             SELECT o.seq, o.body FROM op_orgs x
+             JOIN ops o ON o.seq = x.seq
+             JOIN message_audience ma ON ma.message_id = o.board_id
+             WHERE x.org_id = $5 AND x.seq > $1 AND x.seq <= n.newest AND o.origin <> $2
+               AND o.kind <> ALL($3)
+               AND (ma.author = $7 OR $7 = ANY(ma.users) OR $8 = ANY(ma.orgs)
+                    OR (ma.org_id = $5 AND ma.roles && $9::text[]))",
+        )
+    } else {
+        ("AND $5::text IS NULL", "")
+    };
     let sql = format!(
         "SELECT n.newest, o.seq, o.body
          FROM (SELECT coalesce(max(seq), 0) AS newest FROM ops) n
          LEFT JOIN LATERAL (
+           SELECT * FROM (
              SELECT o.seq, o.body FROM ops o
+             LEFT JOIN message_audience ma ON ma.message_id = o.board_id
              WHERE o.seq > $1 AND o.seq <= n.newest AND o.origin <> $2 AND o.kind <> ALL($3) {of_org}
-               AND (o.board_id IS NULL OR $6::text[] IS NULL OR EXISTS (
-                     SELECT 1 FROM board_readers br WHERE br.board_id = o.board_id
-                       AND (cardinality(br.readers) = 0 OR br.readers && $6::text[])))
-             ORDER BY o.seq LIMIT $4) o ON true"
+               AND CASE WHEN ma.message_id IS NULL THEN
+                     o.board_id IS NULL OR $6::text[] IS NULL OR EXISTS (
+                       SELECT 1 FROM board_readers br WHERE br.board_id = o.board_id
+                         AND (cardinality(br.readers) = 0 OR br.readers && $6::text[]))
+                   ELSE $7::text IS NULL OR ma.author = $7 OR $7 = ANY(ma.users) OR $8 = ANY(ma.orgs)
+                     OR (ma.org_id = o.org_id AND ma.roles && $9::text[])
+                   END
+             {elsewhere}
+           ) o ORDER BY o.seq LIMIT $4) o ON true"
     );
     let limit = crate::store::sql_limit(limit);
     let boards: Option<Vec<String>> = board_roles.map(<[String]>::to_vec);
+    let (name, org_name, roles) = match reader {
+        Some(r) => (Some(r.name.clone()), Some(r.org.clone()), r.roles.clone()),
+        None => (None, None, Vec::new()),
+    };
     // Every round pulls: a statement prepared once per connection.
     let statement = c.prepare_cached(&sql).await.map_err(db)?;
-    let rows = c.query(&statement, &[&cursor, &origin, &hidden, &limit, &org, &boards]).await.map_err(db)?;
+    let rows = c
+        .query(&statement, &[&cursor, &origin, &hidden, &limit, &org, &boards, &name, &org_name, &roles])
+        .await
+        .map_err(db)?;
     let newest: i64 = rows.first().map(|r| r.get(0)).unwrap_or(cursor);
     let mut ops = Vec::new();
     let mut last = cursor;

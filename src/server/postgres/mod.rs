@@ -616,9 +616,11 @@ impl ServerStore for PgServer {
             super::rules::hidden_kinds(who).iter().map(|k| k.name().to_string()).collect();
         let org = (!who.superadmin).then(|| who.org_id.clone());
         let boards = super::rules::board_roles(who);
+        let reader = super::rules::reader(who);
         let origin = origin.to_string();
         self.run(move |c| async move {
-            door::pull(&c, org.as_deref(), &hidden, boards.as_deref(), &origin, cursor, limit).await
+            door::pull(&c, org.as_deref(), &hidden, boards.as_deref(), reader.as_ref(), &origin, cursor, limit)
+                .await
         })
     }
 

@@ -205,6 +205,26 @@ const STEPS: &[&str] = &[
         UNIQUE (incident_id, number)
     );
     "#,
+    // 5: messages. Whom each message reaches (its writer and organisation, the users,
+    // roles and organisations it is to; a message never changes); a message and its
+    // receipts are filed under it in record_boards and ops.board_id. An op about a
+    // message that other organisations than its own take part in is listed for each
+    // of them in op_orgs, so their pulls stay range scans.
+    r#"
+    CREATE TABLE message_audience (
+        message_id TEXT PRIMARY KEY,
+        org_id     TEXT NOT NULL,
+        author     TEXT NOT NULL,
+        users      TEXT[] NOT NULL,
+        roles      TEXT[] NOT NULL,
+        orgs       TEXT[] NOT NULL
+    );
+    CREATE TABLE op_orgs (
+        org_id TEXT NOT NULL,
+        seq    BIGINT NOT NULL,
+        PRIMARY KEY (org_id, seq)
+    );
+    "#,
 ];
 
 /// Bring the tables up to date; a database from a newer server is refused.

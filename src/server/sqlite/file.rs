@@ -104,13 +104,16 @@ impl ServerFile {
 
     /// Ops after `cursor` that a client may see: of incidents or records of `org` (every
     /// organisation's for None), not of the `hidden` kinds, not on a board whose readers
-    /// are none of `board_roles` (None: every board), not made by `origin` itself.
+    /// are none of `board_roles` (None: every board), not made by `origin` itself; and
+    /// of messages (of any organisation) only those that reach `reader` (None: all).
     /// Returns them, the cursor to continue from, and whether more wait.
+    #[allow(clippy::too_many_arguments)]
     pub fn ops_for(
         &self,
         org: Option<&str>,
         hidden: &[Kind],
         board_roles: Option<&[String]>,
+        reader: Option<&crate::server::rules::Reader>,
         origin: &str,
         cursor: i64,
         limit: usize,
@@ -128,21 +131,46 @@ impl ServerFile {
              LEFT JOIN incident_orgs io ON io.incident_id = o.incident_id
              LEFT JOIN record_orgs ro ON ro.entity_id = o.entity_id
              LEFT JOIN record_boards rb ON rb.entity_id = o.entity_id
+             LEFT JOIN messages m ON m.id = rb.board_id
+             LEFT JOIN record_orgs mo ON mo.entity_id = m.id
              WHERE o.seq > ?1 AND o.seq <= ?2 AND o.state = 1
                AND coalesce(io.org_id, ro.org_id) IS NOT NULL
-               AND (?3 IS NULL OR coalesce(io.org_id, ro.org_id) = ?3)
                AND o.origin <> ?4 AND instr(?5, ',' || o.entity || ',') = 0
-               AND (rb.board_id IS NULL OR ?7 IS NULL OR EXISTS (
-                     SELECT 1 FROM boards b WHERE b.id = rb.board_id
-                       AND (b.readers = '[]'
-                            OR EXISTS (SELECT 1 FROM json_each(b.readers) j
-                                       WHERE instr(?7, ',' || j.value || ',') > 0))))
+               AND CASE WHEN m.id IS NULL THEN
+                     (?3 IS NULL OR coalesce(io.org_id, ro.org_id) = ?3)
+                     AND (rb.board_id IS NULL OR ?7 IS NULL OR EXISTS (
+                       SELECT 1 FROM boards b WHERE b.id = rb.board_id
+                         AND (b.readers = '[]'
+                              OR EXISTS (SELECT 1 FROM json_each(b.readers) j
+                                         WHERE instr(?7, ',' || j.value || ',') > 0))))
+                   ELSE ?8 IS NULL OR m.created_by = ?8
+                     OR EXISTS (SELECT 1 FROM json_each(m.to_users) j WHERE j.value = ?8)
+                     OR EXISTS (SELECT 1 FROM json_each(m.to_orgs) j WHERE j.value = ?9)
+                     OR (mo.org_id = ?10 AND EXISTS (SELECT 1 FROM json_each(m.to_roles) j
+                                                     WHERE instr(?11, ',' || j.value || ',') > 0))
+                   END
              ORDER BY o.seq LIMIT ?6",
         )?;
         let hidden = format!(",{},", hidden.join(","));
         let boards = board_roles.map(|r| format!(",{},", r.join(",")));
+        let (name, org_name, org_id, roles) = match reader {
+            Some(r) => (Some(&r.name), Some(&r.org), Some(&r.org_id), Some(format!(",{},", r.roles.join(",")))),
+            None => (None, None, None, None),
+        };
         let rows = stmt.query_map(
-            params![cursor, newest, org, origin, hidden, crate::store::sql_limit(limit), boards],
+            params![
+                cursor,
+                newest,
+                org,
+                origin,
+                hidden,
+                crate::store::sql_limit(limit),
+                boards,
+                name,
+                org_name,
+                org_id,
+                roles
+            ],
             |r| Ok((op_from_row(r)?, r.get::<_, i64>(10)?)),
         )?;
         let mut ops = Vec::new();
@@ -291,7 +319,7 @@ impl Owners for Ownership {
         tx.prepare_cached(&format!("INSERT INTO {table} VALUES (?1, ?2)"))?
             .execute(params![key.to_string(), org])?;
         // What is on a board is sent to its readers only: which board, kept here.
-        if let Some(board) = Kind::board_of_new(op) {
+        if let Some(board) = Kind::filed_under(op) {
             tx.prepare_cached("INSERT OR IGNORE INTO record_boards (entity_id, board_id) VALUES (?1, ?2)")?
                 .execute(params![op.entity.to_string(), board.to_string()])?;
         }

@@ -352,7 +352,8 @@ impl ServerStore for SqliteServer {
         let hidden = rules::hidden_kinds(who);
         let org = (!who.superadmin).then_some(who.org_id.as_str());
         let boards = rules::board_roles(who);
-        Ok(self.store().ops_for(org, &hidden, boards.as_deref(), origin, cursor, limit)?)
+        let reader = rules::reader(who);
+        Ok(self.store().ops_for(org, &hidden, boards.as_deref(), reader.as_ref(), origin, cursor, limit)?)
     }
 
     fn journal_numbers(&self, who: &Principal, records: &[uuid::Uuid]) -> Result<Vec<(uuid::Uuid, i64)>> {

@@ -191,6 +191,13 @@ pub(super) fn create_row(
         {
             return Ok(Some(Outcome::Wait));
         }
+        // A receipt waits for its message; a reply does not wait for what it answers,
+        // which its reader may never be sent.
+        Kind::MessageRead
+            if !exists(tx, "messages", op.field_str("message_id").unwrap_or_default())? =>
+        {
+            return Ok(Some(Outcome::Wait));
+        }
         Kind::Board
             if op.field_str("incident").is_some_and(|i| !exists(tx, "incidents", i).unwrap_or(false)) =>
         {

@@ -37,6 +37,9 @@ pub(in crate::store) fn shape(op: &Op) -> std::result::Result<(), String> {
     if op.kind == Kind::Board {
         board_roles(op)?;
     }
+    if op.kind == Kind::Message && op.action == Action::Create {
+        message_shape(op)?;
+    }
     if op.kind == Kind::LogEntry {
         // Times an entry shows: from this century to a day ahead.
         let latest = chrono::Utc::now().timestamp_millis() + 86_400_000;
@@ -88,6 +91,52 @@ fn board_roles(op: &Op) -> std::result::Result<(), String> {
         if !readers.is_empty() && writers.iter().any(|w| !readers.contains(w) && *w != administrator) {
             return Err("a board's writers must be among its readers".into());
         }
+    }
+    Ok(())
+}
+
+/// A message as every store reads it: its addressees lists as text holding JSON
+/// lists (roles as a board's are; names of one line, each once), someone to go to, and
+/// text within bounds.
+fn message_shape(op: &Op) -> std::result::Result<(), String> {
+    use crate::domain::message::{Addressees, MAX_ADDRESSEES, MAX_TEXT};
+    let mut count = 0;
+    for field in ["to_users", "to_orgs"] {
+        let Some(v) = op.fields.get(field) else { continue };
+        let text = v.as_str().ok_or_else(|| format!("a message's {field} is text holding a list of names"))?;
+        let names: Vec<String> = serde_json::from_str(text)
+            .map_err(|_| format!("a message's {field} must be a list of names: {text}"))?;
+        let mut seen = std::collections::HashSet::new();
+        if names.iter().any(|n| {
+            n.trim().is_empty() || n.chars().any(char::is_control) || n.chars().count() > 120 || !seen.insert(n)
+        }) {
+            return Err(format!("a message's {field} must name each once, on one line: {text}"));
+        }
+        if Addressees::list(&names) != text {
+            return Err(format!("a message's {field} must be a plain list of names: {text}"));
+        }
+        count += names.len();
+    }
+    if let Some(v) = op.fields.get("to_roles") {
+        let text = v.as_str().ok_or("a message's roles are text holding a list of roles")?;
+        let roles = crate::domain::board::Audience::from_codes(text);
+        let mut sorted = roles.clone();
+        sorted.sort();
+        sorted.dedup();
+        if Addressees::role_list(&roles) != text || sorted != roles {
+            return Err(format!("a message's roles must be a list of known roles, in order, each once: {text}"));
+        }
+        count += roles.len();
+    }
+    if count == 0 {
+        return Err("a message must go to someone".into());
+    }
+    if count > MAX_ADDRESSEES {
+        return Err(format!("a message names at most {MAX_ADDRESSEES} addressees"));
+    }
+    let chars = op.field_str("text").map(|t| t.trim().chars().count()).unwrap_or(0);
+    if chars == 0 || chars > MAX_TEXT {
+        return Err(format!("a message has text, at most {MAX_TEXT} characters"));
     }
     Ok(())
 }
@@ -213,6 +262,7 @@ pub(in crate::store) fn target(tx: &Transaction<'_>, owners: &dyn Owners, op: &O
         }
     }
     let board = on_board(tx, op)?;
+    let message = answered(tx, owners, op)?;
     Ok(Target {
         record,
         owner,
@@ -222,18 +272,52 @@ pub(in crate::store) fn target(tx: &Transaction<'_>, owners: &dyn Owners, op: &O
         since,
         foreign_base,
         board,
+        message,
     })
+}
+
+/// The message a new read receipt is of, or a new reply answers, as the store has it.
+fn answered(tx: &Transaction<'_>, owners: &dyn Owners, op: &Op) -> Result<Option<authorize::Addressed>> {
+    use crate::domain::message::Addressees;
+    let field = match (op.kind, op.action) {
+        (Kind::Message, Action::Create) => "reply_to",
+        (Kind::MessageRead, Action::Create) => "message_id",
+        _ => return Ok(None),
+    };
+    let Some(id) = op.field_str(field) else { return Ok(None) };
+    let row: Option<(String, String, String, String, String, String)> = tx
+        .prepare_cached(
+            "SELECT thread_id, created_by, from_org, to_users, to_roles, to_orgs FROM messages WHERE id = ?1",
+        )?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+        .optional()?;
+    let Some((thread, author, org_name, users, roles, orgs)) = row else { return Ok(None) };
+    let (Ok(id), Ok(thread)) = (Uuid::parse_str(id), Uuid::parse_str(&thread)) else { return Ok(None) };
+    Ok(Some(authorize::Addressed {
+        id,
+        thread,
+        author,
+        org: owners.of_record(tx, &id.to_string())?.unwrap_or_default(),
+        org_name,
+        to: Addressees {
+            users: Addressees::from_list(&users),
+            roles: crate::domain::board::Audience::from_codes(&roles),
+            orgs: Addressees::from_list(&orgs),
+        },
+    }))
 }
 
 /// The board the op's record is on, as the store has it (a change of a board: the
 /// board as it stands; a new board is on none yet).
 fn on_board(tx: &Transaction<'_>, op: &Op) -> Result<Option<authorize::OnBoard>> {
-    use crate::replication::kind::OnBoard;
-    let board_id = match (op.kind.spec().board, op.action) {
-        (OnBoard::No, _) | (OnBoard::Itself, Action::Create) => return Ok(None),
-        (OnBoard::Itself, Action::Set) => Some(op.entity.to_string()),
-        (OnBoard::Field(f), Action::Create) => op.field_str(f).map(str::to_string),
-        (OnBoard::Field(f), Action::Set) => tx
+    use crate::replication::kind::Filed;
+    let board_id = match (op.kind.spec().filed, op.action) {
+        (Filed::Apart | Filed::Message | Filed::OnMessage(_), _) | (Filed::Board, Action::Create) => {
+            return Ok(None)
+        }
+        (Filed::Board, Action::Set) => Some(op.entity.to_string()),
+        (Filed::OnBoard(f), Action::Create) => op.field_str(f).map(str::to_string),
+        (Filed::OnBoard(f), Action::Set) => tx
             .prepare_cached(&format!("SELECT {f} FROM {} WHERE id = ?1", table(op.kind).name))?
             .query_row([op.entity.to_string()], |r| r.get::<_, String>(0))
             .optional()?,

@@ -306,6 +306,37 @@ const TABLES: [Table; Kind::ALL.len()] = [
         numbering: Numbering::Unnumbered,
         touched: true,
     },
+    Table {
+        kind: Kind::Message,
+        name: "messages",
+        columns: &[
+            "incident",
+            "thread_id",
+            "reply_to",
+            "from_org",
+            "to_users",
+            "to_roles",
+            "to_orgs",
+            "text",
+            "urgent",
+            "copy",
+            "entry_id",
+            "created_at",
+            "created_by",
+        ],
+        // Sent is sent: a message never changes.
+        mutable: &[],
+        numbering: Numbering::Unnumbered,
+        touched: false,
+    },
+    Table {
+        kind: Kind::MessageRead,
+        name: "message_reads",
+        columns: &["message_id", "org", "created_at", "created_by"],
+        mutable: &[],
+        numbering: Numbering::Unnumbered,
+        touched: false,
+    },
 ];
 
 fn table(kind: Kind) -> &'static Table {

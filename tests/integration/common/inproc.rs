@@ -52,6 +52,7 @@ pub fn sync(server: &dyn ServerStore, r: &mut Replica) -> Vec<(Uuid, String)> {
             checkpoints: vec![],
             boards: vec![],
             journal: vec![],
+            roster: None,
         };
         wire::fill_in(&mut req, &r.who.name, &r.who.device, &r.who.origin);
         let answer = round(server, &r.who, req).unwrap().0.response;
@@ -79,6 +80,7 @@ pub fn push_request(r: &Replica) -> (Principal, SyncRequest) {
         checkpoints: vec![],
         boards: vec![],
         journal: vec![],
+        roster: None,
     };
     wire::fill_in(&mut req, &r.who.name, &r.who.device, &r.who.origin);
     (r.who.clone(), req)

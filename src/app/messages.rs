@@ -1,0 +1,243 @@
+//! Messages: writing to people, roles and other organisations, answering in threads,
+//! saying one has read a message, and who has read one and who not yet. A message
+//! written while an incident is active is logged there by its writer, marked as
+//! outgoing (`> kriseledelse, per: …`, tag `melding`), so the message journal numbers
+//! it; within the organisation that one entry is the message in and out. A message from
+//! another organisation is logged as incoming by the first of this organisation to
+//! read it.
+
+use super::{AppError, Result, Session};
+use crate::domain::message::{log_text, read_state, Addressees, Message, NewMessage, ReadState, Receipt};
+use crate::domain::roles::{Permission, Role};
+use chrono::Utc;
+use uuid::Uuid;
+
+/// A message as the inbox lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Listed {
+    #[serde(flatten)]
+    pub message: Message,
+    pub reference: String,
+    /// Written by the user.
+    pub sent: bool,
+    /// To the user and not read by them yet.
+    pub unread: bool,
+}
+
+/// One message with its thread and who has read it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Opened {
+    pub message: Message,
+    pub reference: String,
+    pub thread: Vec<Message>,
+    pub read: ReadState,
+    /// This opening said the user has read it (a receipt was written now).
+    pub marked: bool,
+}
+
+impl Session {
+    /// The organisation the server certified this replica for ("" without one).
+    pub fn org_name(&self) -> Result<String> {
+        Ok(self.store.meta("certified_org")?.unwrap_or_default())
+    }
+
+    /// Who is in the organisation, with their roles: the server's roster, or without
+    /// one the users of this database.
+    pub fn roster(&self) -> Result<Vec<(String, Vec<Role>)>> {
+        let (people, _) = self.store.roster()?;
+        if !people.is_empty() {
+            return Ok(people);
+        }
+        let mut users: Vec<(String, Vec<Role>)> =
+            self.store.users()?.into_iter().filter(|u| !u.disabled).map(|u| (u.name, u.roles)).collect();
+        users.sort_by_cached_key(|(n, _)| crate::text::sort_key(n));
+        Ok(users)
+    }
+
+    /// Whom a message may go to, for completion and the compose prompt: people, roles
+    /// and other organisations.
+    pub fn addressable(&self) -> Result<(Vec<String>, Vec<String>)> {
+        let people = self.roster()?.into_iter().map(|(n, _)| n).collect();
+        Ok((people, self.store.roster()?.1))
+    }
+
+    /// Addressees from what someone typed: names, roles and organisations apart by
+    /// commas ("kriseledelse, per, Larvik kommune"). A person of the roster, an
+    /// organisation the server knows, or a role; `@name` is always a person.
+    pub fn addressees(&self, typed: &str) -> Result<Addressees> {
+        let (people, orgs) = self.addressable()?;
+        let mut to = Addressees::default();
+        for item in typed.split([',', ';']).map(str::trim).filter(|s| !s.is_empty()) {
+            if let Some(name) = item.strip_prefix('@') {
+                to.users.push(name.trim().to_string());
+                continue;
+            }
+            let folded = crate::text::fold(item);
+            if let Some(p) = people.iter().find(|p| crate::text::fold(p) == folded) {
+                to.users.push(p.clone());
+            } else if let Some(o) = orgs.iter().find(|o| crate::text::fold(o) == folded) {
+                to.orgs.push(o.clone());
+            } else if let Ok(role) = Role::parse(item) {
+                to.roles.push(role);
+            } else if people.is_empty() {
+                // Without a roster (no server, no users here) a name is taken as said.
+                to.users.push(item.to_string());
+            } else {
+                let known = people.iter().chain(orgs.iter()).take(12).cloned().collect::<Vec<_>>().join(", ");
+                return Err(AppError::Usage(self.lang.pick(
+                    format!(
+                        "«{item}» er ingen bruker, rolle eller organisasjon her (for eksempel {known}; en rolle som kriseledelse)"
+                    ),
+                    format!(
+                        "'{item}' is no user, role or organisation here (for example {known}; a role like kriseledelse)"
+                    ),
+                )));
+            }
+        }
+        Ok(to)
+    }
+
+    /// Does a message reach the user (written by them, or to them)?
+    fn reaches_me(&self, m: &Message, org: &str, roles: Option<&[Role]>) -> bool {
+        match roles {
+            None => true,
+            Some(roles) => m.to.reach(&m.author, &m.from_org, &self.user, org, roles),
+        }
+    }
+
+    /// Send a message (a reply when `new.reply_to` names one), logged in the active
+    /// incident if one is open.
+    pub fn send_message(&mut self, new: NewMessage) -> Result<Message> {
+        self.permit(Permission::SendMessages)?;
+        let new = new.validated()?;
+        let thread = match new.reply_to {
+            Some(r) => Some(self.store.message(r)?.thread),
+            None => None,
+        };
+        if let Some(copy) = &new.copy {
+            return Err(AppError::Usage(self.lang.pick(
+                format!("en kopi som {copy} sendes ikke ennå; send meldingen uten kopi, eller varsle"),
+                format!("a copy by {copy} is not sent yet; send the message without a copy, or send an alert"),
+            )));
+        }
+        let incident = self.default_incident()?;
+        let org = self.org_name()?;
+        let w = self.writer(Utc::now());
+        let party = new.to.shown();
+        let (text, urgent) = (new.text.clone(), new.urgent);
+        let m = self.store.send_message(&new, thread, &org, incident.as_ref(), w.stamp(), |_| {
+            Some(w.entry("melding", log_text(true, &party, &text, urgent)))
+        })?;
+        Ok(m)
+    }
+
+    /// Answer a message: to its writer, or with `all` to its writer and everyone it
+    /// went to (the user left out).
+    pub fn reply_message(&mut self, to: &Message, text: &str, urgent: bool, all: bool) -> Result<Message> {
+        let mut addressees = Addressees { users: vec![to.author.clone()], ..Default::default() };
+        if all {
+            addressees.users.extend(to.to.users.iter().cloned());
+            addressees.roles.extend(to.to.roles.iter().copied());
+            addressees.orgs.extend(to.to.orgs.iter().cloned());
+        }
+        let me = self.user.clone();
+        addressees.users.retain(|u| *u != me);
+        if to.author == me && addressees.is_empty() {
+            addressees = to.to.clone();
+        }
+        self.send_message(NewMessage {
+            to: addressees,
+            text: text.to_string(),
+            urgent,
+            copy: None,
+            reply_to: Some(to.id),
+        })
+    }
+
+    /// The messages to or from the user, newest first; only unread ones with
+    /// `unread_only`.
+    pub fn inbox(&self, unread_only: bool) -> Result<Vec<Listed>> {
+        let roles = self.roles()?;
+        let org = self.org_name()?;
+        let read = self.store.read_by(&self.user)?;
+        Ok(self
+            .store
+            .messages()?
+            .into_iter()
+            .filter(|m| self.reaches_me(m, &org, roles.as_deref()))
+            .map(|m| {
+                let sent = m.author == self.user;
+                let unread = !sent && !read.contains(&m.id);
+                Listed { reference: m.reference(), sent, unread, message: m }
+            })
+            .filter(|l| !unread_only || l.unread)
+            .collect())
+    }
+
+    /// Urgent messages to the user they have not read yet, newest first.
+    pub fn unread_urgent(&self) -> Result<Vec<Message>> {
+        Ok(self.inbox(true)?.into_iter().filter(|l| l.message.urgent).map(|l| l.message).collect())
+    }
+
+    /// A message by its reference, if it reaches the user.
+    pub fn find_message(&self, reference: &str) -> Result<Message> {
+        let m = self.store.message_by_reference(reference)?;
+        let (roles, org) = (self.roles()?, self.org_name()?);
+        if !self.reaches_me(&m, &org, roles.as_deref()) {
+            return Err(AppError::Forbidden(self.lang.pick(
+                format!("meldingen {reference} er ikke til {}", self.user),
+                format!("message {reference} is not to {}", self.user),
+            )));
+        }
+        Ok(m)
+    }
+
+    /// Who has read a message and who not yet.
+    pub fn read_state(&self, m: &Message) -> Result<ReadState> {
+        let receipts = self.store.receipts_of(m.id)?;
+        // A message from another organisation: its roles are theirs, not in our roster.
+        let roster = if m.from_org.is_empty() || m.from_org == self.org_name()? { self.roster()? } else { vec![] };
+        Ok(read_state(m, &receipts, &roster))
+    }
+
+    /// Open a message: its thread and receipts, and say the user has read it (unless
+    /// they wrote it, or `mark` is false).
+    pub fn open_message(&mut self, m: &Message, mark: bool) -> Result<Opened> {
+        let marked = if mark { self.mark_message_read(m)?.is_some() } else { false };
+        Ok(Opened {
+            message: m.clone(),
+            reference: m.reference(),
+            thread: self.store.thread(m.thread)?,
+            read: self.read_state(m)?,
+            marked,
+        })
+    }
+
+    /// Say the user has read a message: a receipt its writer and audience see. None
+    /// when there was nothing to say (their own message, or read already). The first
+    /// of this organisation to read a message from another logs it as incoming.
+    pub fn mark_message_read(&mut self, m: &Message) -> Result<Option<Receipt>> {
+        if m.author == self.user || self.store.read_by(&self.user)?.contains(&m.id) {
+            return Ok(None);
+        }
+        self.permit(Permission::SendMessages)?;
+        let org = self.org_name()?;
+        let foreign = !m.from_org.is_empty() && m.from_org != org;
+        let first_here = foreign && !self.store.receipts_of(m.id)?.iter().any(|r| r.org == org);
+        let w = self.writer(Utc::now());
+        let (receipt, new) = self.store.mark_read(m.id, &org, w.stamp())?;
+        if first_here {
+            if let Some(incident) = self.default_incident()? {
+                let party = format!("{} ({})", m.author, m.from_org);
+                let entry = w.entry("melding", log_text(false, &party, &m.text, m.urgent));
+                self.store.append_entries(&incident, vec![entry])?;
+            }
+        }
+        Ok(new.then_some(receipt))
+    }
+
+    /// A message by id (for panes that hold one).
+    pub fn message(&self, id: Uuid) -> Result<Message> {
+        Ok(self.store.message(id)?)
+    }
+}
