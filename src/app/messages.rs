@@ -117,7 +117,9 @@ impl Session {
         if let Some(copy) = &new.copy {
             return Err(AppError::Usage(self.lang.pick(
                 format!("en kopi som {copy} sendes ikke ennå; send meldingen uten kopi, eller varsle"),
-                format!("a copy by {copy} is not sent yet; send the message without a copy, or send an alert"),
+                format!(
+                    "a copy by {copy} is not sent yet; send the message without a copy, or send an alert"
+                ),
             )));
         }
         let incident = self.default_incident()?;
@@ -196,7 +198,8 @@ impl Session {
     pub fn read_state(&self, m: &Message) -> Result<ReadState> {
         let receipts = self.store.receipts_of(m.id)?;
         // A message from another organisation: its roles are theirs, not in our roster.
-        let roster = if m.from_org.is_empty() || m.from_org == self.org_name()? { self.roster()? } else { vec![] };
+        let roster =
+            if m.from_org.is_empty() || m.from_org == self.org_name()? { self.roster()? } else { vec![] };
         Ok(read_state(m, &receipts, &roster))
     }
 

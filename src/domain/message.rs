@@ -268,14 +268,18 @@ mod tests {
         assert!(to.reach("kari", from, "kari", from, &[]));
         assert!(to.reach("kari", from, "per", "Larvik kommune", &[]), "a name is the server's");
         assert!(to.reach("kari", from, "ola", from, &[Role::Kriseledelse]));
-        assert!(!to.reach("kari", from, "ola", "Tønsberg kommune", &[Role::Kriseledelse]), "the role is ours");
+        assert!(
+            !to.reach("kari", from, "ola", "Tønsberg kommune", &[Role::Kriseledelse]),
+            "the role is ours"
+        );
         assert!(to.reach("kari", from, "anne", "Larvik kommune", &[Role::Gjest]));
         assert!(!to.reach("kari", from, "ola", from, &[Role::Loggforer]));
     }
 
     #[test]
     fn read_receipts_say_who_has_read_and_who_not_yet() {
-        let mut m = message(Addressees { users: vec!["per".into()], roles: vec![Role::Kriseledelse], orgs: vec![] });
+        let mut m =
+            message(Addressees { users: vec!["per".into()], roles: vec![Role::Kriseledelse], orgs: vec![] });
         m.to.orgs.push("Larvik kommune".into());
         let roster = vec![
             ("kari".to_string(), vec![Role::Kriseledelse]),
@@ -285,16 +289,31 @@ mod tests {
             ("zoe".to_string(), vec![Role::Loggforer]),
         ];
         let at = Utc::now();
-        let receipt = |reader: &str| Receipt { message: m.id, reader: reader.into(), org: "Sandefjord kommune".into(), read_at: at };
+        let receipt = |reader: &str| Receipt {
+            message: m.id,
+            reader: reader.into(),
+            org: "Sandefjord kommune".into(),
+            read_at: at,
+        };
         let state = read_state(&m, &[receipt("ola"), receipt("ola")], &roster);
         assert_eq!(state.read.len(), 1, "one reader, however many devices");
-        assert_eq!(state.unread, vec!["per".to_string(), "åse".to_string()], "the writer is left out; Norwegian order");
+        assert_eq!(
+            state.unread,
+            vec!["per".to_string(), "åse".to_string()],
+            "the writer is left out; Norwegian order"
+        );
         assert_eq!(state.orgs_unread, vec!["Larvik kommune".to_string()]);
     }
 
     #[test]
     fn a_new_message_needs_someone_to_go_to_and_some_text() {
-        let m = |to: Addressees, text: &str| NewMessage { to, text: text.into(), urgent: false, copy: None, reply_to: None };
+        let m = |to: Addressees, text: &str| NewMessage {
+            to,
+            text: text.into(),
+            urgent: false,
+            copy: None,
+            reply_to: None,
+        };
         let per = Addressees { users: vec![" per ".into(), "per".into()], ..Default::default() };
         assert_eq!(m(per.clone(), " hei ").validated().unwrap().to.users, vec!["per".to_string()]);
         assert!(m(Addressees::default(), "hei").validated().unwrap_err().to_string().contains("to no one"));

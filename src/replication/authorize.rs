@@ -403,9 +403,9 @@ fn addressed(who: &Account<'_>, op: &Op, target: &Target) -> Result<(), Refusal>
             Ok(())
         }
         (None, _) => Err(Refusal::Denied("a read receipt names its message".into())),
-        (Some(id), None) => {
-            Err(Refusal::Missing(format!("the {kind} names message {id} in '{field}', which is not on the server")))
-        }
+        (Some(id), None) => Err(Refusal::Missing(format!(
+            "the {kind} names message {id} in '{field}', which is not on the server"
+        ))),
         (Some(_), Some(m)) => {
             if !m.reaches(who) {
                 return Err(Refusal::Denied(format!("message {} was not sent to {}", m.id, who.name)));
@@ -543,7 +543,16 @@ mod tests {
     }
 
     fn who(roles: &[Role]) -> Account<'_> {
-        Account { name: "a", org: "o1", org_name: "Org 1", roles, superadmin: false, origin: "r", device: "d", vouched: &[] }
+        Account {
+            name: "a",
+            org: "o1",
+            org_name: "Org 1",
+            roles,
+            superadmin: false,
+            origin: "r",
+            device: "d",
+            vouched: &[],
+        }
     }
 
     fn owned(org: &str) -> Target {

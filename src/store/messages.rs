@@ -16,7 +16,8 @@ use crate::replication::Kind;
 use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
 use uuid::Uuid;
 
-const MESSAGE_COLUMNS: &str = "m.id, m.thread_id, m.reply_to, m.incident, i.number, m.created_by, m.from_org, \
+const MESSAGE_COLUMNS: &str =
+    "m.id, m.thread_id, m.reply_to, m.incident, i.number, m.created_by, m.from_org, \
      m.to_users, m.to_roles, m.to_orgs, m.text, m.urgent, m.copy, m.entry_id, \
      (SELECT n.number FROM journal_numbers n WHERE n.record_id = m.entry_id), m.created_at \
      FROM messages m LEFT JOIN incidents i ON i.id = m.incident";
@@ -26,13 +27,13 @@ fn message_from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
     let id = c.uuid()?;
     let thread = c.uuid()?;
     let reply_to = c.maybe_uuid()?;
-    let incident = c.maybe_uuid()?.map(|i| (i, None));
+    let incident: Option<Uuid> = c.maybe_uuid()?;
     let number: Option<i64> = c.get()?;
     Ok(Message {
         id,
         thread,
         reply_to,
-        incident: incident.map(|(i, _)| (i, number)),
+        incident: incident.map(|i| (i, number)),
         author: c.get()?,
         from_org: c.get()?,
         to: Addressees {
@@ -105,9 +106,11 @@ impl Store {
 
     /// Every message here, newest first.
     pub fn messages(&self) -> Result<Vec<Message>> {
-        let mut stmt =
-            self.conn.prepare_cached(&format!("SELECT {MESSAGE_COLUMNS} ORDER BY m.created_at DESC, m.id DESC"))?;
-        Ok(stmt.query_map([], message_from_row)?.collect::<rusqlite::Result<_>>()?)
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {MESSAGE_COLUMNS} ORDER BY m.created_at DESC, m.id DESC"))?;
+        let all = stmt.query_map([], message_from_row)?.collect::<rusqlite::Result<_>>()?;
+        Ok(all)
     }
 
     pub fn message(&self, id: Uuid) -> Result<Message> {
@@ -139,7 +142,8 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {MESSAGE_COLUMNS} WHERE m.thread_id = ?1 ORDER BY m.created_at, m.id"
         ))?;
-        Ok(stmt.query_map([thread.to_string()], message_from_row)?.collect::<rusqlite::Result<_>>()?)
+        let all = stmt.query_map([thread.to_string()], message_from_row)?.collect::<rusqlite::Result<_>>()?;
+        Ok(all)
     }
 
     /// Every read receipt here (of every message), oldest first.
@@ -147,7 +151,8 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT message_id, created_by, org, created_at FROM message_reads ORDER BY created_at, id",
         )?;
-        Ok(stmt.query_map([], receipt_from_row)?.collect::<rusqlite::Result<_>>()?)
+        let all = stmt.query_map([], receipt_from_row)?.collect::<rusqlite::Result<_>>()?;
+        Ok(all)
     }
 
     /// The read receipts of one message, oldest first.
@@ -156,7 +161,9 @@ impl Store {
             "SELECT message_id, created_by, org, created_at FROM message_reads WHERE message_id = ?1
              ORDER BY created_at, id",
         )?;
-        Ok(stmt.query_map([message.to_string()], receipt_from_row)?.collect::<rusqlite::Result<_>>()?)
+        let all =
+            stmt.query_map([message.to_string()], receipt_from_row)?.collect::<rusqlite::Result<_>>()?;
+        Ok(all)
     }
 
     /// Say that the stamp's author has read `message` (of organisation `org`); once:
@@ -187,7 +194,9 @@ impl Store {
 
     /// The messages `reader` has a receipt for, of those given.
     pub fn read_by(&self, reader: &str) -> Result<std::collections::HashSet<Uuid>> {
-        let mut stmt = self.conn.prepare_cached("SELECT DISTINCT message_id FROM message_reads WHERE created_by = ?1")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT message_id FROM message_reads WHERE created_by = ?1")?;
         let rows = stmt.query_map([reader], |r| r.get::<_, String>(0))?;
         let mut out = std::collections::HashSet::new();
         for row in rows {
@@ -200,7 +209,9 @@ impl Store {
     /// the other organisations one may write to.
     pub fn roster(&self) -> Result<(Vec<(String, Vec<Role>)>, Vec<String>)> {
         let mut stmt = self.conn.prepare_cached("SELECT kind, name, roles FROM roster")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+        })?;
         let (mut people, mut orgs) = (Vec::new(), Vec::new());
         for row in rows {
             let (kind, name, roles) = row?;
@@ -220,7 +231,8 @@ impl Store {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute("DELETE FROM roster", [])?;
         {
-            let mut put = tx.prepare_cached("INSERT OR IGNORE INTO roster (kind, name, roles) VALUES (?1, ?2, ?3)")?;
+            let mut put =
+                tx.prepare_cached("INSERT OR IGNORE INTO roster (kind, name, roles) VALUES (?1, ?2, ?3)")?;
             for (name, roles) in people {
                 put.execute(params!["user", name, crate::domain::board::Audience::codes(roles)])?;
             }

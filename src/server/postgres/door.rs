@@ -465,9 +465,10 @@ async fn on_boards(c: &impl tokio_postgres::GenericClient, ops: &[(i64, Op, Stri
         .await
         .map_err(db)?;
     }
-    for (_, op, org) in ops.iter().filter(|(_, op, _)| {
-        op.kind == Kind::Message && op.action == crate::replication::Action::Create
-    }) {
+    for (_, op, org) in ops
+        .iter()
+        .filter(|(_, op, _)| op.kind == Kind::Message && op.action == crate::replication::Action::Create)
+    {
         use crate::domain::message::Addressees;
         let list = |f: &str| Addressees::from_list(op.field_str(f).unwrap_or("[]"));
         let roles: Vec<String> = Audience::from_codes(op.field_str("to_roles").unwrap_or("[]"))

@@ -619,8 +619,17 @@ impl ServerStore for PgServer {
         let reader = super::rules::reader(who);
         let origin = origin.to_string();
         self.run(move |c| async move {
-            door::pull(&c, org.as_deref(), &hidden, boards.as_deref(), reader.as_ref(), &origin, cursor, limit)
-                .await
+            door::pull(
+                &c,
+                org.as_deref(),
+                &hidden,
+                boards.as_deref(),
+                reader.as_ref(),
+                &origin,
+                cursor,
+                limit,
+            )
+            .await
         })
     }
 

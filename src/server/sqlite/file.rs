@@ -154,7 +154,9 @@ impl ServerFile {
         let hidden = format!(",{},", hidden.join(","));
         let boards = board_roles.map(|r| format!(",{},", r.join(",")));
         let (name, org_name, org_id, roles) = match reader {
-            Some(r) => (Some(&r.name), Some(&r.org), Some(&r.org_id), Some(format!(",{},", r.roles.join(",")))),
+            Some(r) => {
+                (Some(&r.name), Some(&r.org), Some(&r.org_id), Some(format!(",{},", r.roles.join(","))))
+            }
             None => (None, None, None, None),
         };
         let rows = stmt.query_map(

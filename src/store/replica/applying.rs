@@ -193,9 +193,7 @@ pub(super) fn create_row(
         }
         // A receipt waits for its message; a reply does not wait for what it answers,
         // which its reader may never be sent.
-        Kind::MessageRead
-            if !exists(tx, "messages", op.field_str("message_id").unwrap_or_default())? =>
-        {
+        Kind::MessageRead if !exists(tx, "messages", op.field_str("message_id").unwrap_or_default())? => {
             return Ok(Some(Outcome::Wait));
         }
         Kind::Board

@@ -103,12 +103,16 @@ fn message_shape(op: &Op) -> std::result::Result<(), String> {
     let mut count = 0;
     for field in ["to_users", "to_orgs"] {
         let Some(v) = op.fields.get(field) else { continue };
-        let text = v.as_str().ok_or_else(|| format!("a message's {field} is text holding a list of names"))?;
+        let text =
+            v.as_str().ok_or_else(|| format!("a message's {field} is text holding a list of names"))?;
         let names: Vec<String> = serde_json::from_str(text)
             .map_err(|_| format!("a message's {field} must be a list of names: {text}"))?;
         let mut seen = std::collections::HashSet::new();
         if names.iter().any(|n| {
-            n.trim().is_empty() || n.chars().any(char::is_control) || n.chars().count() > 120 || !seen.insert(n)
+            n.trim().is_empty()
+                || n.chars().any(char::is_control)
+                || n.chars().count() > 120
+                || !seen.insert(n)
         }) {
             return Err(format!("a message's {field} must name each once, on one line: {text}"));
         }
@@ -124,7 +128,9 @@ fn message_shape(op: &Op) -> std::result::Result<(), String> {
         sorted.sort();
         sorted.dedup();
         if Addressees::role_list(&roles) != text || sorted != roles {
-            return Err(format!("a message's roles must be a list of known roles, in order, each once: {text}"));
+            return Err(format!(
+                "a message's roles must be a list of known roles, in order, each once: {text}"
+            ));
         }
         count += roles.len();
     }
