@@ -72,7 +72,6 @@ fn pull_all(server: &Server, token: &str) -> Vec<Op> {
             checkpoints: vec![],
             boards: vec![],
             journal: vec![],
-            roster: None,
         };
         let got = rt().block_on(client.round(token, &req)).unwrap();
         all.extend(got.pull);
@@ -164,7 +163,6 @@ fn a_board_only_some_roles_see_never_reaches_the_others() {
         checkpoints: vec![],
         boards: vec![Uuid::parse_str(&secret_id).unwrap()],
         journal: vec![],
-        roster: None,
     };
     let got = rt().block_on(Client::new(&s.server.url).unwrap().round(&per_token, &asked)).unwrap();
     let text = serde_json::to_string(&got.pull).unwrap();
@@ -230,17 +228,7 @@ fn notices_on_a_board_one_may_not_see_or_write_on_are_refused_at_the_server() {
     };
     let (a, b) = (notice(&closed, "Alle må evakuere nå"), notice(&press, "Pressekonferanse avlyst"));
     let client = Client::new(&s.server.url).unwrap();
-    let req = SyncRequest {
-        version: VERSION,
-        cursor: 0,
-        origin: String::new(),
-        push: vec![a.clone(), b.clone()],
-        wait_ms: 0,
-        checkpoints: vec![],
-        boards: vec![],
-        journal: vec![],
-        roster: None,
-    };
+    let req = pushing(vec![a.clone(), b.clone()]);
     let got = rt().block_on(client.round(&token, &req)).unwrap();
     let why =
         |id: Uuid| got.refused.iter().find(|(i, _)| *i == id).map(|(_, w)| w.clone()).unwrap_or_default();
@@ -268,17 +256,7 @@ fn notices_on_a_board_one_may_not_see_or_write_on_are_refused_at_the_server() {
         sig: String::new(),
     };
     let (x, list) = (readers(json!("x")), readers(json!(["kriseledelse", "gjest"])));
-    let req = SyncRequest {
-        version: VERSION,
-        cursor: 0,
-        origin: String::new(),
-        push: vec![x.clone(), list.clone()],
-        wait_ms: 0,
-        checkpoints: vec![],
-        boards: vec![],
-        journal: vec![],
-        roster: None,
-    };
+    let req = pushing(vec![x.clone(), list.clone()]);
     let got = rt().block_on(client.round(&kari_token, &req)).unwrap();
     assert_eq!(got.refused.len(), 2, "{:?}", got.refused);
     assert!(got.refused.iter().all(|(_, why)| why.contains("board's readers")), "{:?}", got.refused);
@@ -330,4 +308,19 @@ fn a_notice_shows_its_entry_corrected_or_retracted_and_a_figure_keeps_every_valu
     assert!(!s.ola.ok(&["board", "show", "Stab"]).contains("Fv. 120"));
     assert!(s.ola.ok(&["board", "show", "Stab", "--all"]).contains("taken down"));
     assert!(s.ola.ok(&["log", "list"]).contains("Tatt ned oppslag 1 på tavla «Stab»"));
+}
+
+/// A round that only pushes `ops`, from the start, as a crafted client sends it.
+fn pushing(ops: Vec<Op>) -> SyncRequest {
+    SyncRequest {
+        version: VERSION,
+        cursor: 0,
+        origin: String::new(),
+        push: ops,
+        wait_ms: 0,
+        checkpoints: vec![],
+        boards: vec![],
+        journal: vec![],
+        roster: None,
+    }
 }
