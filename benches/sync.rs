@@ -9,10 +9,12 @@
 //!   a sustained stream of log entries.
 //!
 //! - on PostgreSQL with two servers: sustained writing from 50 writers, a pull of
-//!   1,000 new ops, and 10,000 idle clients.
+//!   1,000 new ops, and 10,000 idle clients;
+//! - a message to a role of 500 people: written, pushed, pulled by one of them and
+//!   opened with who has read it.
 //!
 //! `cargo bench --bench sync` runs it all (release build); `SITROOM_BENCH_ONLY=bytes|
-//! partition|load|postgres|radio` one part. Under `cargo test --all-targets` it runs a small
+//! partition|load|postgres|messages|radio` one part. Under `cargo test --all-targets` it runs a small
 //! smoke pass.
 
 mod common;
@@ -106,17 +108,8 @@ fn replica_of(dir: &Path, name: &str, url: &str, rt: &tokio::runtime::Runtime, u
     let origin = session.store.device_id().unwrap();
     let key = session.store.signing_key().unwrap();
     let a = rt.block_on(c.login(user, PASSWORD, &session.device, &origin, &key)).unwrap();
-    session.signed_in(url, &a.user, &a.roles).unwrap();
-    let login = Login {
-        server: url.into(),
-        user: a.user,
-        org: a.org,
-        roles: a.roles,
-        superadmin: false,
-        token: a.token,
-        device: session.device.clone(),
-        expires_at: a.expires_at,
-    };
+    // As a sign-in keeps it: the user, the organisation the server certified.
+    let login = session.accept_login(url, a).unwrap();
     Replica { session, incident: None, login, db, written: 0, text: Text::Varied }
 }
 
@@ -758,6 +751,71 @@ fn on_postgres(full: bool) {
     drop(servers);
 }
 
+/// A message to a role of 500 people (the target: p50 < 100 ms). The crisis
+/// leader writes it in her incident (the message and its log entry in one
+/// transaction), her replica pushes it, one of the 500 pulls it (the server decides per
+/// op that it reaches a holder of the role) and opens it with who has read it and who
+/// not yet, against the roster of 501 the server sent. Timed whole and by step.
+fn messages(full: bool) {
+    use sitroom::domain::message::{Addressees, NewMessage};
+    let (people, iters) = if full { (500, 300) } else { (3, 3) };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let store = SqliteServer::open(&db).unwrap();
+    store.add_org(ORG).unwrap();
+    store.add_user("kari", ORG, &[Role::Kriseledelse], false, PASSWORD).unwrap();
+    let t = Instant::now();
+    for k in 0..people {
+        store.add_user(&format!("loggfører-{k}"), ORG, &[Role::Loggforer], false, PASSWORD).unwrap();
+    }
+    println!("{:<40} {people} accounts with the role in {:.1?}", "messages: seeded", t.elapsed());
+    let srv = serve_store(Arc::new(store), db);
+    let url = format!("http://{}", srv.addr);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let c = Client::new(&url).unwrap();
+    let mut kari = replica(dir.path(), "kari", &url, &rt);
+    let mut reader = replica_of(dir.path(), "reader", &url, &rt, "loggfører-0");
+    kari.incident();
+    sync(&mut kari, &c, &rt);
+    sync(&mut reader, &c, &rt);
+    let to = Addressees { roles: vec![Role::Loggforer], ..Default::default() };
+    let (mut send, mut push, mut pull, mut open, mut whole) = (vec![], vec![], vec![], vec![], vec![]);
+    for k in 0..iters {
+        let new = NewMessage {
+            to: to.clone(),
+            text: common::varied(k),
+            urgent: k % 5 == 0,
+            copy: None,
+            reply_to: None,
+        };
+        let t0 = Instant::now();
+        let m = kari.session.send_message(new, None).unwrap();
+        let t1 = Instant::now();
+        sync(&mut kari, &c, &rt);
+        let t2 = Instant::now();
+        sync(&mut reader, &c, &rt);
+        let t3 = Instant::now();
+        let got = reader.session.find_message(&m.reference()).unwrap();
+        let opened = reader.session.view_message(&got).unwrap();
+        let t4 = Instant::now();
+        assert_eq!(opened.read.unread.len(), people, "every holder of the role, none has read it");
+        send.push(t1 - t0);
+        push.push(t2 - t1);
+        pull.push(t3 - t2);
+        open.push(t4 - t3);
+        whole.push(t4 - t0);
+    }
+    for (name, samples) in [
+        ("message to a role: written and logged", send),
+        ("message to a role: pushed", push),
+        ("message to a role: pulled by one", pull),
+        ("message to a role: opened, who read it", open),
+        ("message to a role of 500: whole", whole),
+    ] {
+        common::Stats { name, samples }.report();
+    }
+}
+
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     // SITROOM_BENCH_ONLY=bytes|partition|load|radio runs one part.
@@ -774,6 +832,9 @@ fn main() {
     }
     if run("postgres") {
         on_postgres(full);
+    }
+    if run("messages") {
+        messages(full);
     }
     // The radio link takes a minute: in the full run, or when asked for.
     if (full && only.is_none()) || only.as_deref() == Some("radio") {

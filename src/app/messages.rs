@@ -105,9 +105,9 @@ impl Session {
         }
     }
 
-    /// Send a message (a reply when `new.reply_to` names one), logged in the active
-    /// incident if one is open.
-    pub fn send_message(&mut self, new: NewMessage) -> Result<Message> {
+    /// Send a message (a reply when `new.reply_to` names one), logged in incident
+    /// number `incident`, or else in the active incident if one is open.
+    pub fn send_message(&mut self, new: NewMessage, incident: Option<i64>) -> Result<Message> {
         self.permit(Permission::SendMessages)?;
         let new = new.validated()?;
         let thread = match new.reply_to {
@@ -122,7 +122,10 @@ impl Session {
                 ),
             )));
         }
-        let incident = self.default_incident()?;
+        let incident = match incident {
+            Some(n) => Some(self.incident(n)?),
+            None => self.default_incident()?,
+        };
         let org = self.org_name()?;
         let w = self.writer(Utc::now());
         let party = new.to.shown();
@@ -135,7 +138,14 @@ impl Session {
 
     /// Answer a message: to its writer, or with `all` to its writer and everyone it
     /// went to (the user left out).
-    pub fn reply_message(&mut self, to: &Message, text: &str, urgent: bool, all: bool) -> Result<Message> {
+    pub fn reply_message(
+        &mut self,
+        to: &Message,
+        text: &str,
+        urgent: bool,
+        all: bool,
+        incident: Option<i64>,
+    ) -> Result<Message> {
         let mut addressees = Addressees { users: vec![to.author.clone()], ..Default::default() };
         if all {
             addressees.users.extend(to.to.users.iter().cloned());
@@ -147,13 +157,10 @@ impl Session {
         if to.author == me && addressees.is_empty() {
             addressees = to.to.clone();
         }
-        self.send_message(NewMessage {
-            to: addressees,
-            text: text.to_string(),
-            urgent,
-            copy: None,
-            reply_to: Some(to.id),
-        })
+        self.send_message(
+            NewMessage { to: addressees, text: text.to_string(), urgent, copy: None, reply_to: Some(to.id) },
+            incident,
+        )
     }
 
     /// The messages to or from the user, newest first; only unread ones with
@@ -207,12 +214,17 @@ impl Session {
     /// they wrote it, or `mark` is false).
     pub fn open_message(&mut self, m: &Message, mark: bool) -> Result<Opened> {
         let marked = if mark { self.mark_message_read(m)?.is_some() } else { false };
+        Ok(Opened { marked, ..self.view_message(m)? })
+    }
+
+    /// A message with its thread and receipts, read without saying one has read it.
+    pub fn view_message(&self, m: &Message) -> Result<Opened> {
         Ok(Opened {
             message: m.clone(),
             reference: m.reference(),
             thread: self.store.thread(m.thread)?,
             read: self.read_state(m)?,
-            marked,
+            marked: false,
         })
     }
 

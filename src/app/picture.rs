@@ -47,6 +47,8 @@ pub struct Situation {
     pub alerts: Vec<(Alert, Tally)>,
     /// The latest approved situation report.
     pub sitrep: Option<Report>,
+    /// Urgent messages to the user not read yet, the newest first.
+    pub urgent: Vec<crate::domain::message::Message>,
 }
 
 impl Session {
@@ -78,6 +80,7 @@ impl Session {
             media_due,
             alerts,
             sitrep: self.latest_sitrep(incident)?,
+            urgent: self.unread_urgent()?,
         })
     }
 

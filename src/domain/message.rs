@@ -20,6 +20,9 @@ pub const MAX_TEXT: usize = 4_000;
 /// The most addressees one message may name.
 pub const MAX_ADDRESSEES: usize = 64;
 
+/// One person of the roster: the account name and the roles held.
+pub type Person = (String, Vec<Role>);
+
 /// Who a message is to.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Addressees {
@@ -143,7 +146,7 @@ pub struct ReadState {
 
 /// The read receipts of `message` against those it reaches: the named users and the
 /// members of the roster (name, roles) with a role it names, the writer left out.
-pub fn read_state(message: &Message, receipts: &[Receipt], roster: &[(String, Vec<Role>)]) -> ReadState {
+pub fn read_state(message: &Message, receipts: &[Receipt], roster: &[Person]) -> ReadState {
     let mut read: Vec<Receipt> = Vec::new();
     for r in receipts.iter().filter(|r| r.message == message.id && r.reader != message.author) {
         // The first receipt of each reader counts (two devices may each send one).

@@ -9,8 +9,7 @@ use super::log::{append_in, NewEntryRecord};
 use super::numbered::Stamp;
 use super::replica;
 use super::{Result, Store, StoreError};
-use crate::domain::message::{Addressees, Message, NewMessage, Receipt};
-use crate::domain::roles::Role;
+use crate::domain::message::{Addressees, Message, NewMessage, Person, Receipt};
 use crate::domain::Incident;
 use crate::replication::Kind;
 use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
@@ -207,7 +206,7 @@ impl Store {
 
     /// The roster: the organisation's people and their roles (in Norwegian order), and
     /// the other organisations one may write to.
-    pub fn roster(&self) -> Result<(Vec<(String, Vec<Role>)>, Vec<String>)> {
+    pub fn roster(&self) -> Result<(Vec<Person>, Vec<String>)> {
         let mut stmt = self.conn.prepare_cached("SELECT kind, name, roles FROM roster")?;
         let rows = stmt.query_map([], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
@@ -227,7 +226,7 @@ impl Store {
     }
 
     /// Keep the roster the server gave, in place of the one before, with its hash.
-    pub fn set_roster(&mut self, people: &[(String, Vec<Role>)], orgs: &[String], hash: &str) -> Result<()> {
+    pub fn set_roster(&mut self, people: &[Person], orgs: &[String], hash: &str) -> Result<()> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute("DELETE FROM roster", [])?;
         {

@@ -73,7 +73,7 @@ pub struct Roster {
     #[serde(rename = "h")]
     pub hash: String,
     #[serde(rename = "u", default)]
-    pub people: Vec<(String, Vec<crate::domain::roles::Role>)>,
+    pub people: Vec<crate::domain::message::Person>,
     #[serde(rename = "o", default)]
     pub orgs: Vec<String>,
 }

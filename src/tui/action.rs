@@ -165,6 +165,11 @@ actions! {
     ShowSitrep = "show_sitrep";
     ShowBoards = "show_boards";
     SitrepFromLog = "sitrep_from_log" changes;
+    NewMessage = "new_message" changes;
+    Reply = "reply" changes;
+    ReplyAll = "reply_all" changes;
+    MarkRead = "mark_read" changes;
+    ShowMessages = "show_messages";
 }
 
 /// An action, or a key for a text editor to interpret (typing, cursor movement).

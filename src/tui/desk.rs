@@ -12,6 +12,7 @@ use super::history_pane::HistoryPane;
 use super::journal_pane::JournalPane;
 use super::log_pane::LogPane;
 use super::media_queue::MediaQueue;
+use super::messages_pane::MessagesPane;
 use super::pane::Pane;
 use super::plans_pane::PlansPane;
 use super::reports_pane::ReportsPane;
@@ -120,6 +121,8 @@ panes! {
     Boards "boards" boards: BoardsPane = |o: &mut Opening| BoardsPane::open(o.session, o.incident.clone());
     /// The message journal: every message in or out, numbered.
     Journal "journal" journal: JournalPane = |o: &mut Opening| JournalPane::open(o.session, o.incident.clone());
+    /// Messages to and from the user, with who has read them.
+    Messages "messages" messages: MessagesPane = |o: &mut Opening| MessagesPane::open(o.session);
     /// The situation at a glance for the crisis leader.
     Situation "situation" situation: SituationPane = |o: &mut Opening| SituationPane::open(o.session, o.incident.clone());
     /// The wall display: the situation for a screen on the wall, needing no keys.

@@ -36,6 +36,7 @@ pub enum Context {
     Choose,
     Wall,
     Situation,
+    Messages,
 }
 
 /// Every context: its section name in keymap files and what its keys do (declared
@@ -66,6 +67,7 @@ pub const CONTEXTS: &[(Context, &str, &Keys)] = &[
     (Context::Choose, "choose", &super::boards_pane::CHOOSE),
     (Context::Wall, "wall", &super::wall_pane::KEYS),
     (Context::Situation, "situation", &super::situation_pane::KEYS),
+    (Context::Messages, "messages", &super::messages_pane::KEYS),
 ];
 
 impl Context {

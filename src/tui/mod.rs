@@ -23,6 +23,7 @@ pub mod list;
 pub mod log_model;
 pub mod log_pane;
 pub mod media_queue;
+pub mod messages_pane;
 pub mod notify;
 pub mod paint;
 pub mod pane;

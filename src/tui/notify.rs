@@ -22,6 +22,8 @@ pub struct Notices {
     said: HashSet<(Uuid, Why)>,
     /// Alerts already told, by (incident, alert).
     alerts_said: HashSet<(i64, i64)>,
+    /// Urgent messages already told.
+    messages_said: HashSet<Uuid>,
     desktop: bool,
 }
 
@@ -37,8 +39,18 @@ fn desktop_available_in(env: impl Fn(&str) -> Option<String>) -> bool {
 }
 
 impl Notices {
+    /// What is newly said, on the desktop too where there is one.
+    fn told(&self, new: Vec<String>) -> Vec<String> {
+        if self.desktop {
+            for text in &new {
+                show_on_desktop(text.clone());
+            }
+        }
+        new
+    }
+
     pub fn new(desktop: bool) -> Notices {
-        Notices { said: HashSet::new(), alerts_said: HashSet::new(), desktop }
+        Notices { said: HashSet::new(), alerts_said: HashSet::new(), messages_said: HashSet::new(), desktop }
     }
 
     /// What has become true since the last call, in words; each thing once.
@@ -82,12 +94,7 @@ impl Notices {
                 ));
             }
         }
-        if self.desktop {
-            for text in &new {
-                show_on_desktop(text.clone());
-            }
-        }
-        new
+        self.told(new)
     }
 }
 
@@ -101,12 +108,32 @@ impl Notices {
                 new.push(crate::say!(lang, "VARSLING fra {} (hendelse {}): {} – svar 1 mottatt, 2 kommer, 3 kan ikke i Varsling-ruten", "ALERT from {} (incident {}): {} – answer 1 received, 2 coming, 3 cannot in the Alerts pane", w.sent_by, w.incident, w.message));
             }
         }
-        if self.desktop {
-            for text in &new {
-                show_on_desktop(text.clone());
+        self.told(new)
+    }
+}
+
+impl Notices {
+    /// Urgent messages to this user not read yet: each told once, and on the desktop
+    /// too where there is one.
+    pub fn check_messages(&mut self, urgent: &[crate::domain::message::Message], lang: Lang) -> Vec<String> {
+        let mut new = Vec::new();
+        for m in urgent {
+            if self.messages_said.insert(m.id) {
+                let from = if m.from_org.is_empty() {
+                    m.author.clone()
+                } else {
+                    format!("{} ({})", m.author, m.from_org)
+                };
+                new.push(crate::say!(
+                    lang,
+                    "HASTEMELDING fra {}: {} – les den i Meldinger (Ctrl-R: lest)",
+                    "URGENT MESSAGE from {}: {} – read it in Messages (Ctrl-R: read)",
+                    from,
+                    m.summary(80)
+                ));
             }
         }
-        new
+        self.told(new)
     }
 }
 

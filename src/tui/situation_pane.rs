@@ -45,6 +45,13 @@ pub const KEYS: Keys = Keys {
                 "tavler",
                 "boards",
             ),
+            does(
+                Action::ShowMessages,
+                "Til meldingene (uleste som haster)",
+                "To the messages (unread urgent ones)",
+                "meldinger",
+                "messages",
+            ),
         ],
         AROUND,
     ],
@@ -55,6 +62,7 @@ pub const KEYS: Keys = Keys {
         Action::ShowAlerts,
         Action::ShowSitrep,
         Action::ShowBoards,
+        Action::ShowMessages,
         Action::Help,
     ],
 };
@@ -86,7 +94,9 @@ impl SituationPane {
                 .and("report")
                 .and("board")
                 .and("notice")
-                .and("key_figure"),
+                .and("key_figure")
+                .and("message")
+                .and("message_read"),
             read: None,
             drawn: std::cell::Cell::new(false),
         };
@@ -139,6 +149,7 @@ impl Pane for SituationPane {
             Action::ShowAlerts => PaneKind::Alerts,
             Action::ShowSitrep => PaneKind::Sitrep,
             Action::ShowBoards => PaneKind::Boards,
+            Action::ShowMessages => PaneKind::Messages,
             _ => return Outcome::Ignored,
         };
         cx.post(UiEvent::ShowPane(kind));
@@ -229,8 +240,13 @@ impl Pane for SituationPane {
                 ]
             })
             .collect();
-        let [top_area, figures_area, body] =
-            Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(4)]).areas(inner);
+        let [top_area, figures_area, urgent_area, body] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Min(4),
+        ])
+        .areas(inner);
         f.render_widget(Paragraph::new(Line::from(top)), top_area);
         let mut fig_line = vec![Span::styled(" 6 ", t.key)];
         if figures.is_empty() {
@@ -239,6 +255,25 @@ impl Pane for SituationPane {
             fig_line.extend(figures);
         }
         f.render_widget(Paragraph::new(Line::from(fig_line)), figures_area);
+        let mut urgent = vec![Span::styled(" 7 ", t.key)];
+        match s.urgent.first() {
+            None => urgent.push(Span::styled(
+                lang.pick("Ingen uleste hastemeldinger", "No unread urgent messages"),
+                t.dim,
+            )),
+            Some(m) => {
+                let said = crate::say!(
+                    lang,
+                    "{} uleste hastemeldinger: ",
+                    "{} unread urgent messages: ",
+                    s.urgent.len()
+                );
+                urgent.push(Span::styled(said, t.error));
+                urgent.push(Span::styled(format!("{}: ", safe_line(&m.author)), t.author));
+                urgent.push(Span::styled(safe_line(&m.summary(120)).into_owned(), t.base));
+            }
+        }
+        f.render_widget(Paragraph::new(Line::from(urgent)), urgent_area);
 
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);

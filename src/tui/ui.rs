@@ -158,6 +158,8 @@ pub struct Ui {
     /// Alerts waiting for this user's answer, as of the last refresh (read when data
     /// changes, not on every key press).
     waiting: Vec<crate::store::Waiting>,
+    /// Urgent messages to this user not read yet, as of the last refresh.
+    urgent: Vec<crate::domain::message::Message>,
     /// Background sync, when this database is signed in to a server.
     sync: Option<Background>,
     /// How sync stood at the last look: what the title bar shows.
@@ -222,6 +224,7 @@ impl Ui {
             unsaved: None,
             notices: Notices::new(false),
             waiting: Vec::new(),
+            urgent: Vec::new(),
             sync: None,
             sync_view: None,
             may_sign_in: false,
@@ -278,7 +281,13 @@ impl Ui {
         self.desk = Some(desk);
         self.overlays.clear();
         self.show_panes();
+        self.read_waiting()
+    }
+
+    /// What waits for this user: alerts to answer, urgent messages to read.
+    fn read_waiting(&mut self) -> crate::app::Result<()> {
         self.waiting = self.session.waiting_alerts()?;
+        self.urgent = self.session.unread_urgent()?;
         Ok(())
     }
 
@@ -496,6 +505,7 @@ impl Ui {
     fn notice(&mut self) -> bool {
         let Some(desk) = &self.desk else { return false };
         let mut said = self.notices.check_alerts(&self.waiting, self.lang);
+        said.extend(self.notices.check_messages(&self.urgent, self.lang));
         said.extend(self.notices.check(
             &self.session.user,
             desk.tasks.tasks(),
@@ -1016,9 +1026,8 @@ impl Ui {
                 self.set_status(e, true);
             }
         }
-        match self.session.waiting_alerts() {
-            Ok(w) => self.waiting = w,
-            Err(e) => self.set_status(e.said(self.lang), true),
+        if let Err(e) = self.read_waiting() {
+            self.set_status(e.said(self.lang), true);
         }
         // "Saved #4" follows its entry when sync gives it another number.
         if let (Some(status), Some(desk)) = (&mut self.status, &self.desk) {

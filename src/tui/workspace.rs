@@ -315,7 +315,10 @@ mod tests {
         let defs = load(None).unwrap();
         let names =
             |roles: Option<&[Role]>| for_roles(&defs, roles).into_iter().map(|d| d.name).collect::<Vec<_>>();
-        assert_eq!(names(Some(&[Role::Loggforer])), ["logg", "oppgaver", "tavler", "veggskjerm"]);
+        assert_eq!(
+            names(Some(&[Role::Loggforer])),
+            ["logg", "oppgaver", "tavler", "veggskjerm", "meldinger"]
+        );
         assert_eq!(names(Some(&[Role::Gjest])), ["oversikt", "veggskjerm"]);
         assert_eq!(
             names(Some(&[Role::Kriseledelse, Role::Loggforer])),
@@ -329,13 +332,14 @@ mod tests {
                 "samordning",
                 "tavler",
                 "veggskjerm",
-                "situasjonsbilde"
+                "situasjonsbilde",
+                "meldinger"
             ]
         );
         assert_eq!(names(Some(&[Role::Administrator])).len(), defs.len());
         assert_eq!(names(None).len(), defs.len());
         assert_eq!(names(Some(&[])), ["logg"], "no roles: still the log");
-        assert_eq!(names(Some(&[Role::Eps])), ["eps", "tavler", "veggskjerm"]);
+        assert_eq!(names(Some(&[Role::Eps])), ["eps", "tavler", "veggskjerm", "meldinger"]);
     }
 
     #[test]

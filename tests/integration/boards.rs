@@ -3,19 +3,16 @@
 //! on a board one may not see or write on are refused, and a notice shows what became
 //! of the log entry it was put up from.
 
+use crate::common::by_hand::{json_of, pull_all, request, round, rt, session};
 use crate::common::server::Server;
 use crate::common::Home;
 use serde_json::{json, Value};
 use sitroom::replication::{Action, Hlc, Kind, Op};
 use sitroom::sync::client::Client;
-use sitroom::sync::wire::{SyncRequest, VERSION};
+use sitroom::sync::wire::SyncRequest;
 use uuid::Uuid;
 
 const ORG: &str = "Gjerdrum kommune";
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
-}
 
 /// A server with Gjerdrum's crisis leader, logger and information officer, each
 /// signed in on a replica of their own, and an incident everyone has.
@@ -43,43 +40,6 @@ fn staff() -> Staff {
         h.ok(&["incident", "use", "1"]);
     }
     Staff { server, kari, ola, per }
-}
-
-fn json_of(h: &Home, args: &[&str]) -> Value {
-    serde_json::from_str(&h.ok(args)).unwrap()
-}
-
-/// The session a home signed in with: token, replica id and device.
-fn session(h: &Home) -> (String, String, String) {
-    let login: Value =
-        serde_json::from_str(&std::fs::read_to_string(h.path().join("sitroom.db.login")).unwrap()).unwrap();
-    let origin = sitroom::store::Store::open(&h.db()).unwrap().device_id().unwrap();
-    (login["token"].as_str().unwrap().to_string(), origin, login["device"].as_str().unwrap().to_string())
-}
-
-/// Everything the server sends this session from the start, pulled by hand.
-fn pull_all(server: &Server, token: &str) -> Vec<Op> {
-    let client = Client::new(&server.url).unwrap();
-    let mut cursor = 0;
-    let mut all = Vec::new();
-    loop {
-        let req = SyncRequest {
-            version: VERSION,
-            cursor,
-            origin: String::new(),
-            push: vec![],
-            wait_ms: 0,
-            checkpoints: vec![],
-            boards: vec![],
-            journal: vec![],
-        };
-        let got = rt().block_on(client.round(token, &req)).unwrap();
-        all.extend(got.pull);
-        if !got.more {
-            return all;
-        }
-        cursor = got.cursor;
-    }
 }
 
 fn count(h: &Home, sql: &str) -> i64 {
@@ -154,17 +114,8 @@ fn a_board_only_some_roles_see_never_reaches_the_others() {
     s.per.ok(&["sync"]);
     assert_eq!(count(&s.per, "SELECT count(*) FROM boards"), 1);
     let (per_token, _, _) = session(&s.per);
-    let asked = SyncRequest {
-        version: VERSION,
-        cursor: 0,
-        origin: String::new(),
-        push: vec![],
-        wait_ms: 0,
-        checkpoints: vec![],
-        boards: vec![Uuid::parse_str(&secret_id).unwrap()],
-        journal: vec![],
-    };
-    let got = rt().block_on(Client::new(&s.server.url).unwrap().round(&per_token, &asked)).unwrap();
+    let asked = SyncRequest { boards: vec![Uuid::parse_str(&secret_id).unwrap()], ..request(0, vec![]) };
+    let got = round(&s.server, &per_token, &asked);
     let text = serde_json::to_string(&got.pull).unwrap();
     assert!(!text.contains("Vurderer"), "asking for a board by its id does not open it: {text}");
 
@@ -312,15 +263,5 @@ fn a_notice_shows_its_entry_corrected_or_retracted_and_a_figure_keeps_every_valu
 
 /// A round that only pushes `ops`, from the start, as a crafted client sends it.
 fn pushing(ops: Vec<Op>) -> SyncRequest {
-    SyncRequest {
-        version: VERSION,
-        cursor: 0,
-        origin: String::new(),
-        push: ops,
-        wait_ms: 0,
-        checkpoints: vec![],
-        boards: vec![],
-        journal: vec![],
-        roster: None,
-    }
+    request(0, ops)
 }

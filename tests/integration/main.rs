@@ -19,6 +19,7 @@ mod forgery_properties;
 mod journal;
 mod mail;
 mod meetings;
+mod messages;
 mod migrate;
 mod mouse;
 mod no_mode_errors;

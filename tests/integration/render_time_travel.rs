@@ -198,7 +198,7 @@ fn shared_reports_stand_side_by_side_and_compile_with_one_key() {
     assert!(row.contains("Sandefjord kommune"), "side by side:\n{screen_text}");
     let body = screen_text.lines().find(|l| l.contains("Lågen går over")).unwrap();
     assert!(body.contains("Strømmen er tilbake"), "{screen_text}");
-    assert!(screen_text.contains("Samordning 11/14"));
+    assert!(screen_text.contains("Samordning 11/15"));
 
     press(&mut ui, KeyCode::Char('c'));
     let asked = screen(&ui);

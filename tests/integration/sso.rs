@@ -648,6 +648,20 @@ fn qr_on_screen(screen: &str) -> Vec<String> {
 
 /// The TUI's sign-in box at `server` in `t`: Ctrl-T, the address, Enter; the page
 /// read off the QR code drawn, which must say the code shown in words too.
+/// The page the QR code on the screen says, once it is drawn whole: the box's words
+/// can reach the terminal a frame before the code does.
+fn qr_page(t: &crate::common::tmux::Tmux, mut screen: String) -> (String, String) {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if let Some(page) = crate::common::read_qr(&qr_on_screen(&screen)) {
+            return (page, screen);
+        }
+        assert!(std::time::Instant::now() < until, "no QR code a phone could read:\n{screen}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        screen = t.screen();
+    }
+}
+
 fn tui_sign_in(t: &crate::common::tmux::Tmux, server: &Server) -> (String, String) {
     t.keys(&["C-t"]);
     t.wait_for("Tjener:");
@@ -656,8 +670,7 @@ fn tui_sign_in(t: &crate::common::tmux::Tmux, server: &Server) -> (String, Strin
     t.keys(&["Enter"]);
     let screen = t.wait_for("Venter på at du logger inn");
     assert!(screen.contains(&format!("{}/sso", server.url)), "the page:\n{screen}");
-    let page = crate::common::read_qr(&qr_on_screen(&screen))
-        .unwrap_or_else(|| panic!("no QR code a phone could read:\n{screen}"));
+    let (page, screen) = qr_page(t, screen);
     let code = page.split("code=").nth(1).unwrap_or_else(|| panic!("no code in {page}")).to_string();
     assert!(screen.contains(&code), "the code is shown in words too:\n{screen}");
     (page, code)
@@ -758,8 +771,7 @@ fn signing_in_under_another_name_says_what_stays_and_keeps_the_draft() {
     t.keys(&["Enter"]);
     t.wait_for("Tjener:");
     t.keys(&["Enter"]);
-    let screen = t.wait_for("Venter på at du logger inn");
-    let page = crate::common::read_qr(&qr_on_screen(&screen)).expect("a new code's QR code");
+    let (page, _) = qr_page(&t, t.wait_for("Venter på at du logger inn"));
 
     t.keys(&["Escape"]);
     t.text("Utkast under innlogging");

@@ -183,7 +183,8 @@ fn every_default_workspace_at_both_sizes_in_both_languages() {
                 "samordning",
                 "tavler",
                 "veggskjerm",
-                "situasjonsbilde"
+                "situasjonsbilde",
+                "meldinger"
             ]
         );
         for (n, name) in names.iter().enumerate() {
@@ -209,7 +210,7 @@ fn the_crisis_leader_moves_tasks_and_the_log_records_it() {
     key(&mut ui, KeyCode::F(6)); // kriseledelse: log + tasks
     let s = screen(&ui, 160, 40);
     assert!(
-        s.contains("Kriseledelse 2/14") && s.contains("Oppgaver · 3 åpne") && s.contains("1 forsinket"),
+        s.contains("Kriseledelse 2/15") && s.contains("Oppgaver · 3 åpne") && s.contains("1 forsinket"),
         "{s}"
     );
     key(&mut ui, KeyCode::F(4)); // focus the task board
@@ -291,7 +292,7 @@ fn roles_choose_the_workspaces_and_a_guest_cannot_move_tasks() {
     s.add_user("ola", &[Role::Gjest]).unwrap();
     s.user = "lars".into();
     let ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
-    assert_eq!(ui.workspace_names(), ["logg", "oppgaver", "tavler", "veggskjerm"]);
+    assert_eq!(ui.workspace_names(), ["logg", "oppgaver", "tavler", "veggskjerm", "meldinger"]);
     drop(ui);
     let types = sitroom::domain::incident::DEFAULT_TYPES.iter().map(|s| s.to_string()).collect();
     let mut s = Session::open(&dir.path().join("s.db"), "ola", types).unwrap();
@@ -374,7 +375,7 @@ fn the_information_officer_works_the_media_queue() {
     key(&mut ui, KeyCode::F(8)); // informasjon: media + log
     let s = screen(&ui, 220, 40);
     assert!(
-        s.contains("Informasjon 4/14")
+        s.contains("Informasjon 4/15")
             && s.contains("Mediehenvendelser · 3 åpne")
             && s.contains("1 over fristen"),
         "{s}"
@@ -863,11 +864,7 @@ fn the_logger_puts_an_entry_on_a_board_with_one_key_and_the_board_shows_what_bec
         .add_entry(&i, EntryInput { corrects, ..EntryInput::now("Gokstad sykehjem er ikke i flomsonen") })
         .unwrap();
     ui.tick(std::time::Instant::now() + std::time::Duration::from_secs(5));
-    let n = ui.workspace_names().iter().position(|w| *w == "tavler").expect("the boards workspace");
-    ui.on_key(KeyEvent::new(KeyCode::Char('0'), KeyModifiers::ALT));
-    for _ in 9..n {
-        ui.on_key(KeyEvent::new(KeyCode::Right, KeyModifiers::ALT));
-    }
+    show_workspace(&mut ui, "tavler");
     let s = screen(&ui, 120, 30);
     assert!(s.contains("Information boards · Stab") && s.contains("evakuerte 36 personer"), "{s}");
     assert!(s.contains("⚠") && s.contains("Gokstad sykehjem ligger i flomsonen"), "{s}");
@@ -1001,4 +998,98 @@ fn the_situation_at_a_glance_shows_what_waits_and_jumps_to_each_part_with_one_ke
     key(&mut ui, KeyCode::Char('3'));
     let s = screen(&ui, 160, 40);
     assert!(s.contains("Informasjon") && s.contains("┌▶Mediehenvendelser"), "{s}");
+}
+
+/// Show the workspace called `name`, beyond the tenth: Alt-0, then Alt-→ on.
+fn show_workspace(ui: &mut Ui, name: &str) {
+    let n = ui.workspace_names().iter().position(|w| *w == name).expect("the workspace is the user's");
+    assert!(n >= 9, "{name} is one of the first ten: use its key");
+    ui.on_key(KeyEvent::new(KeyCode::Char('0'), KeyModifiers::ALT));
+    for _ in 9..n {
+        ui.on_key(KeyEvent::new(KeyCode::Right, KeyModifiers::ALT));
+    }
+}
+
+fn type_text(ui: &mut Ui, text: &str) {
+    for c in text.chars() {
+        key(ui, KeyCode::Char(c));
+    }
+}
+
+/// Messages from the keyboard: an urgent message to the crisis leader is said in the
+/// status line; in the messages workspace Ctrl-R says she has read it (a letter never
+/// does), `r` answers and `n` writes a new one, each shown before Ctrl-S sends it, and
+/// both are logged as outgoing.
+#[test]
+fn messages_are_read_answered_and_written_from_the_keyboard() {
+    use sitroom::domain::message::{Addressees, NewMessage};
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = staff_room(&dir);
+    s.add_user("kari", &[Role::Administrator, Role::Kriseledelse]).unwrap();
+    s.add_user("ola", &[Role::Loggforer]).unwrap();
+    let mut ola = Session::open(s.store.path(), "ola", vec![]).unwrap();
+    let to_kari = Addressees { users: vec!["kari".into()], ..Default::default() };
+    let urgent = NewMessage {
+        to: to_kari,
+        text: "Gokstad sykehjem må evakueres før kl. 12 – trenger beslutning".into(),
+        urgent: true,
+        copy: None,
+        reply_to: None,
+    };
+    let sent = ola.send_message(urgent, None).unwrap();
+    let mut ui = Ui::new(s, Keymap::builtin(), Theme::builtin(), Lang::Nb).unwrap();
+    ui.tick(std::time::Instant::now() + std::time::Duration::from_secs(5));
+    let first = screen(&ui, 140, 30);
+    assert!(first.contains("HASTEMELDING fra ola: Gokstad sykehjem må evakueres"), "{first}");
+
+    show_workspace(&mut ui, "meldinger");
+    let inbox = screen(&ui, 140, 30);
+    assert!(inbox.contains("Meldinger · 1") && inbox.contains("1 uleste"), "{inbox}");
+    assert!(inbox.contains("● ") && inbox.contains("ola → kari: HASTER Gokstad sykehjem"), "{inbox}");
+    assert!(inbox.contains("Ikke lest ennå: kari"), "who has not read it: {inbox}");
+    // Letters are commands here, but none of them says she has read it.
+    key(&mut ui, KeyCode::Esc);
+    assert!(ui.session.store.read_by("kari").unwrap().is_empty());
+    ctrl(&mut ui, 'r');
+    assert!(ui.session.store.read_by("kari").unwrap().contains(&sent.id));
+    let read = screen(&ui, 140, 30);
+    assert!(read.contains("merket som lest") && read.contains("Lest av: kari"), "{read}");
+    assert!(!read.contains("1 uleste"), "{read}");
+
+    // An answer to the writer: shown first, sent on Ctrl-S, logged as outgoing.
+    key(&mut ui, KeyCode::Char('r'));
+    type_text(&mut ui, "Vedtatt: evakuer Gokstad nå");
+    key(&mut ui, KeyCode::Enter);
+    let asked = screen(&ui, 140, 30);
+    assert!(asked.contains("Svar på") && asked.contains("Til: ola"), "{asked}");
+    assert_eq!(ui.session.store.messages().unwrap().len(), 1, "nothing is sent before the confirmation");
+    confirm(&mut ui);
+    let all = ui.session.store.messages().unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!((all[0].reply_to, all[0].thread), (Some(sent.id), sent.id));
+
+    // A new message: first whom to (a name not known is said, and asked again), then
+    // the text, `!` first making it urgent.
+    key(&mut ui, KeyCode::Char('n'));
+    type_text(&mut ui, "ukjent person");
+    key(&mut ui, KeyCode::Enter);
+    let wrong = screen(&ui, 140, 30);
+    assert!(wrong.contains("«ukjent person» er ingen bruker, rolle eller organisasjon her"), "{wrong}");
+    for _ in 0.."ukjent person".chars().count() {
+        key(&mut ui, KeyCode::Backspace);
+    }
+    type_text(&mut ui, "loggfører");
+    key(&mut ui, KeyCode::Enter);
+    type_text(&mut ui, "!Møt i stabsrommet kl. 11");
+    key(&mut ui, KeyCode::Enter);
+    let asked = screen(&ui, 140, 30);
+    assert!(asked.contains("Til: loggfører") && asked.contains("HASTER"), "{asked}");
+    confirm(&mut ui);
+    let newest = &ui.session.store.messages().unwrap()[0];
+    assert!(newest.urgent && newest.text == "Møt i stabsrommet kl. 11", "{newest:?}");
+    assert_eq!(newest.to.roles, [Role::Loggforer]);
+    let i = incident(&ui);
+    let log: Vec<String> = ui.session.entries(&i).unwrap().into_iter().map(|e| e.text).collect();
+    assert!(log.iter().any(|t| t == "> ola: Vedtatt: evakuer Gokstad nå"), "{log:?}");
+    assert!(log.iter().any(|t| t == "> loggfører: HASTER: Møt i stabsrommet kl. 11"), "{log:?}");
 }

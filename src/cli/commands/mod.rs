@@ -24,6 +24,7 @@ pub mod login;
 pub mod mail;
 pub mod media;
 pub mod meeting;
+pub mod message;
 pub mod plan;
 pub mod print;
 pub mod report;
@@ -65,6 +66,9 @@ pub enum Command {
     /// The message journal (meldingsjournal): every message in or out, numbered
     #[command(subcommand)]
     Journal(journal::JournalCmd),
+    /// Messages (meldinger) to people, roles and other organisations, with read receipts
+    #[command(subcommand)]
+    Message(message::MessageCmd),
     /// Meetings (møter): agenda, recording per item, minutes
     #[command(subcommand)]
     Meeting(meeting::MeetingCmd),
@@ -179,6 +183,7 @@ pub(super) fn with_session(s: &mut Session, cmd: Command, p: &Printer) -> Ran {
         Command::Report(cmd) => report::run(s, cmd, p, out),
         Command::Meeting(cmd) => meeting::run(s, cmd, p, out),
         Command::Journal(cmd) => journal::run(s, cmd, p, out),
+        Command::Message(cmd) => message::run(s, cmd, p, out),
         Command::Board(board::BoardArgs { cmd: Some(cmd), .. }) => board::run(s, cmd, p, out),
         Command::Board(_) => Err(crate::cli::error::usage(p.lang.pick(
             "gi en underkommando (`sitroom board list`, se --help) eller --wall",

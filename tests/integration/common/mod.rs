@@ -100,6 +100,7 @@ pub fn buffer_text(b: &ratatui::buffer::Buffer) -> String {
     out
 }
 
+pub mod by_hand;
 pub mod inproc;
 pub mod link;
 pub mod oidc;

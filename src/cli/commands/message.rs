@@ -1,0 +1,159 @@
+//! `sitroom message`: messages (sende meldinger) to people, roles and other
+//! organisations, their threads and who has read them.
+
+use crate::app::Session;
+use crate::cli::error::{io, usage, Out, Ran};
+use crate::cli::output::{either, Printer};
+use crate::domain::message::{Message, NewMessage};
+use crate::i18n::Lang;
+use crate::text::safe_line;
+use chrono::Local;
+use clap::Subcommand;
+
+#[derive(Subcommand, Debug)]
+pub enum MessageCmd {
+    /// Write a message; it is logged in the active incident (or --incident) as outgoing
+    Send {
+        /// Whom to: names, roles and organisations apart by commas
+        /// ("kriseledelse, per, Larvik kommune"; `@name` is always a person)
+        #[arg(long, value_name = "WHO")]
+        to: String,
+        /// Urgent (haster): those it reaches are notified
+        #[arg(long)]
+        urgent: bool,
+        /// Also send a copy by e-mail or SMS through the alert channels (epost, sms)
+        #[arg(long, value_name = "CHANNEL")]
+        copy: Option<String>,
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+        #[arg(required = true, num_args = 1.., value_name = "TEXT")]
+        text: Vec<String>,
+    },
+    /// The messages to and from you, newest first (● unread)
+    List {
+        /// Only those you have not read
+        #[arg(long)]
+        unread: bool,
+    },
+    /// Show a message with its thread and who has read it, and say you have read it
+    Read {
+        /// The message's reference, as `message list` shows it
+        reference: String,
+        /// Look without saying you have read it
+        #[arg(long)]
+        no_mark: bool,
+    },
+    /// Answer a message: to its writer, or with --all to everyone it went to
+    Reply {
+        reference: String,
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        urgent: bool,
+        #[arg(long, value_name = "N")]
+        incident: Option<i64>,
+        #[arg(required = true, num_args = 1.., value_name = "TEXT")]
+        text: Vec<String>,
+    },
+}
+
+fn headline(m: &Message, lang: Lang) -> String {
+    let urgent = if m.urgent { lang.pick("HASTER ", "URGENT ") } else { String::new() };
+    format!(
+        "{}  {} → {}: {urgent}{}",
+        m.sent_at.with_timezone(&Local).format("%d.%m %H:%M"),
+        safe_line(&m.author),
+        safe_line(&m.to.shown()),
+        safe_line(&m.summary(100)),
+    )
+}
+
+fn print_sent(out: Out<'_>, m: &Message, lang: Lang) -> Result<(), crate::cli::error::CliError> {
+    let journal = m.journal.map(|n| format!(" (journal {n})")).unwrap_or_default();
+    writeln!(out, "{} {}{journal}", lang.pick("sendt", "sent"), m.reference()).map_err(io)?;
+    writeln!(out, "  {}", headline(m, lang)).map_err(io)
+}
+
+/// A copy channel as typed ("e-post", "email", "SMS") in the form the app takes.
+fn channel(typed: &str, lang: Lang) -> Result<String, crate::cli::error::CliError> {
+    match crate::text::fold(typed).replace(['-', ' '], "").as_str() {
+        "epost" | "email" | "mail" => Ok("epost".into()),
+        "sms" => Ok("sms".into()),
+        _ => Err(usage(lang.pick(
+            format!("ukjent kanal «{typed}»: epost eller sms"),
+            format!("unknown channel '{typed}': epost (e-mail) or sms"),
+        ))),
+    }
+}
+
+pub fn run(s: &mut Session, cmd: MessageCmd, p: &Printer, out: Out<'_>) -> Ran {
+    match cmd {
+        MessageCmd::Send { to, urgent, copy, incident, text } => {
+            let to = s.addressees(&to)?;
+            let copy = copy.map(|c| channel(&c, p.lang)).transpose()?;
+            let new = NewMessage { to, text: text.join(" "), urgent, copy, reply_to: None };
+            let m = s.send_message(new, incident)?;
+            either(out, p, &m, |out| print_sent(out, &m, p.lang))?;
+        }
+        MessageCmd::List { unread } => {
+            let listed = s.inbox(unread)?;
+            either(out, p, &listed, |out| {
+                if listed.is_empty() {
+                    writeln!(out, "{}", p.lang.pick("ingen meldinger", "no messages")).map_err(io)?;
+                }
+                listed.iter().try_for_each(|l| {
+                    let mark = if l.unread { '●' } else { ' ' };
+                    writeln!(out, "{mark} {}  {}", l.reference, headline(&l.message, p.lang)).map_err(io)
+                })
+            })?;
+        }
+        MessageCmd::Read { reference, no_mark } => {
+            let m = s.find_message(&reference)?;
+            let opened = s.open_message(&m, !no_mark)?;
+            either(out, p, &opened, |out| {
+                let lang = p.lang;
+                for t in &opened.thread {
+                    let here = if t.id == m.id { '▶' } else { ' ' };
+                    writeln!(out, "{here} {}  {}", t.reference(), headline(t, lang)).map_err(io)?;
+                }
+                writeln!(out).map_err(io)?;
+                for line in m.text.lines() {
+                    writeln!(out, "  {}", safe_line(line)).map_err(io)?;
+                }
+                writeln!(out).map_err(io)?;
+                let read: Vec<String> = opened
+                    .read
+                    .read
+                    .iter()
+                    .map(|r| {
+                        let org = if r.org.is_empty() || r.org == m.from_org {
+                            String::new()
+                        } else {
+                            format!(" ({})", r.org)
+                        };
+                        format!("{}{org} {}", r.reader, r.read_at.with_timezone(&Local).format("%H:%M"))
+                    })
+                    .collect();
+                let none = lang.pick("ingen", "no one");
+                let or_none = |v: &[String]| {
+                    if v.is_empty() {
+                        none.to_string()
+                    } else {
+                        safe_line(&v.join(", ")).into_owned()
+                    }
+                };
+                writeln!(out, "{}: {}", lang.pick("lest av", "read by"), or_none(&read)).map_err(io)?;
+                let mut unread = opened.read.unread.clone();
+                unread.extend(opened.read.orgs_unread.iter().cloned());
+                writeln!(out, "{}: {}", lang.pick("ikke lest ennå", "not read yet"), or_none(&unread))
+                    .map_err(io)
+            })?;
+        }
+        MessageCmd::Reply { reference, all, urgent, incident, text } => {
+            let m = s.find_message(&reference)?;
+            let reply = s.reply_message(&m, &text.join(" "), urgent, all, incident)?;
+            either(out, p, &reply, |out| print_sent(out, &reply, p.lang))?;
+        }
+    }
+    Ok(true)
+}

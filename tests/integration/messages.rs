@@ -1,0 +1,299 @@
+//! Messages through a real `sitroom serve`, between two organisations: a message to a
+//! role and to another organisation reaches exactly those (the others never receive
+//! it, checked on the wire), read receipts go back both ways, an answer stays in its
+//! thread, and both ends log it in their message journal. Crafted ops — a receipt or
+//! an answer for a message one was not sent, a forged organisation, a malformed list
+//! of addressees, a thread of one's own choosing — are refused.
+
+use crate::common::by_hand::{json_of, pull_all, request, round, session};
+use crate::common::server::Server;
+use crate::common::Home;
+use serde_json::{json, Value};
+use sitroom::replication::{Action, Hlc, Kind, Op};
+use uuid::Uuid;
+
+const KOMMUNE: &str = "Gjerdrum kommune";
+const STATSFORVALTER: &str = "Statsforvalteren i Oslo og Viken";
+
+/// Gjerdrum's crisis leader, logger and information officer, and the county
+/// governor's duty officer, each signed in on a replica of their own; each
+/// organisation with an incident open.
+struct Two {
+    server: Server,
+    kari: Home,
+    ola: Home,
+    per: Home,
+    siri: Home,
+}
+
+fn two_organisations() -> Two {
+    let server = Server::start();
+    server.add_org(KOMMUNE);
+    server.add_org(STATSFORVALTER);
+    server.add_user("kari", KOMMUNE, &["kriseledelse"]);
+    server.add_user("ola", KOMMUNE, &["loggfører"]);
+    server.add_user("per", KOMMUNE, &["informasjonsmedarbeider"]);
+    server.add_user("siri", STATSFORVALTER, &["kriseledelse"]);
+    let (kari, ola, per, siri) = (Home::new(), Home::new(), Home::new(), Home::new());
+    for (h, name) in [(&kari, "kari"), (&ola, "ola"), (&per, "per"), (&siri, "siri")] {
+        h.login(&server.url, name);
+    }
+    kari.ok(&["incident", "new", "--title", "Kvikkleireskred i Ask", "--type", "annet"]);
+    kari.ok(&["sync"]);
+    for h in [&ola, &per] {
+        h.ok(&["sync"]);
+        h.ok(&["incident", "use", "1"]);
+    }
+    siri.ok(&["incident", "new", "--title", "Skred i Gjerdrum – samordning", "--type", "annet"]);
+    siri.ok(&["sync"]);
+    Two { server, kari, ola, per, siri }
+}
+
+fn texts(ops: &[Op], kind: Kind) -> Vec<String> {
+    ops.iter()
+        .filter(|o| o.kind == kind)
+        .map(|o| o.field_str("text").or(o.field_str("message_id")).unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn messages_between_two_organisations_with_receipts_both_ways_and_an_answer() {
+    let s = two_organisations();
+    let sent = json_of(
+        &s.kari,
+        &[
+            "message",
+            "send",
+            "--to",
+            &format!("loggfører, {}", STATSFORVALTER.to_lowercase()),
+            "--urgent",
+            "--json",
+            "Evakuering av Ask: vi trenger to busser til Gjerdrumshallen før kl. 14",
+        ],
+    );
+    assert_eq!(sent["to"]["roles"], json!(["loggfører"]), "{sent}");
+    assert_eq!(
+        sent["to"]["orgs"],
+        json!([STATSFORVALTER]),
+        "the organisation as the server names it: {sent}"
+    );
+    assert_eq!(sent["from_org"], KOMMUNE);
+    let reference = sent["id"].as_str().unwrap().replace('-', "");
+    let reference = &reference[reference.len() - 8..];
+    // Logged in Kari's incident as outgoing, so the message journal numbers it.
+    let journal = s.kari.ok(&["journal", "list"]);
+    assert!(
+        journal.contains("→ to loggfører, Statsforvalteren i Oslo og Viken: HASTER: Evakuering av Ask"),
+        "{journal}"
+    );
+    s.kari.ok(&["sync"]);
+
+    // The logger (by role) and the county governor (by organisation) get it; the
+    // information officer is neither, and nothing of it reaches him, also on the wire.
+    for h in [&s.ola, &s.per, &s.siri] {
+        h.ok(&["sync"]);
+    }
+    let at_ola = json_of(&s.ola, &["message", "list", "--json"]);
+    assert_eq!(at_ola.as_array().unwrap().len(), 1, "{at_ola}");
+    assert_eq!(at_ola[0]["unread"], true);
+    assert_eq!(at_ola[0]["urgent"], true);
+    let at_per = json_of(&s.per, &["message", "list", "--json"]);
+    assert_eq!(at_per, json!([]), "not to the information officer");
+    let (per_token, _, _) = session(&s.per);
+    let on_wire = pull_all(&s.server, &per_token);
+    assert!(texts(&on_wire, Kind::Message).is_empty(), "no message op is sent to him");
+    let listed = s.siri.ok(&["message", "list"]);
+    assert!(listed.contains('●') && listed.contains("URGENT") && listed.contains(reference), "{listed}");
+
+    // Before anyone has read it: who has not yet, by the roster and the organisation.
+    let before = json_of(&s.kari, &["message", "read", reference, "--json"]);
+    assert_eq!(before["read"]["unread"], json!(["ola"]), "{before}");
+    assert_eq!(before["read"]["orgs_unread"], json!([STATSFORVALTER]));
+
+    // Both read it; the county governor's first reader logs it as incoming.
+    let opened = json_of(&s.ola, &["message", "read", reference, "--json"]);
+    assert_eq!(opened["marked"], true);
+    let again = json_of(&s.ola, &["message", "read", reference, "--json"]);
+    assert_eq!(again["marked"], false, "read once is read");
+    s.siri.ok(&["message", "read", reference]);
+    let siri_journal = s.siri.ok(&["journal", "list"]);
+    assert!(
+        siri_journal.contains("← from kari (Gjerdrum kommune): HASTER: Evakuering av Ask"),
+        "{siri_journal}"
+    );
+    for h in [&s.ola, &s.siri, &s.kari] {
+        h.ok(&["sync"]);
+    }
+    let after = json_of(&s.kari, &["message", "read", reference, "--no-mark", "--json"]);
+    let readers: Vec<(&str, &str)> = after["read"]["read"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["reader"].as_str().unwrap(), r["org"].as_str().unwrap()))
+        .collect();
+    assert!(readers.contains(&("ola", KOMMUNE)) && readers.contains(&("siri", STATSFORVALTER)), "{after}");
+    assert_eq!(after["read"]["unread"], json!([]));
+    assert_eq!(after["read"]["orgs_unread"], json!([]));
+
+    // The county governor answers; the answer reaches Kari in the same thread, and
+    // her receipt of it reaches the county governor.
+    let answer = json_of(
+        &s.siri,
+        &["message", "reply", reference, "--json", "Mottatt. To busser fra Unibuss er på vei."],
+    );
+    assert_eq!(answer["thread"], sent["id"]);
+    assert_eq!(answer["to"]["users"], json!(["kari"]));
+    s.siri.ok(&["sync"]);
+    s.kari.ok(&["sync"]);
+    let inbox = json_of(&s.kari, &["message", "list", "--unread", "--json"]);
+    assert_eq!(inbox.as_array().unwrap().len(), 1, "{inbox}");
+    let answer_ref = inbox[0]["reference"].as_str().unwrap().to_string();
+    let thread = json_of(&s.kari, &["message", "read", &answer_ref, "--json"]);
+    assert_eq!(thread["thread"].as_array().unwrap().len(), 2, "{thread}");
+    let kari_journal = s.kari.ok(&["journal", "list"]);
+    assert!(
+        kari_journal.contains("← from siri (Statsforvalteren i Oslo og Viken): Mottatt."),
+        "{kari_journal}"
+    );
+    // The logger was not sent the answer: it does not reach him.
+    s.ola.ok(&["sync"]);
+    assert_eq!(json_of(&s.ola, &["message", "list", "--json"]).as_array().unwrap().len(), 1);
+    s.kari.ok(&["sync"]);
+    s.siri.ok(&["sync"]);
+    let receipt = json_of(&s.siri, &["message", "read", &answer_ref, "--no-mark", "--json"]);
+    assert_eq!(receipt["read"]["read"][0]["reader"], "kari", "{receipt}");
+}
+
+#[test]
+fn crafted_messages_and_receipts_are_refused() {
+    let s = two_organisations();
+    let sent = json_of(
+        &s.kari,
+        &["message", "send", "--to", "loggfører", "--json", "Loggen sendes til arkiv kl. 18"],
+    );
+    s.kari.ok(&["sync"]);
+    let message = sent["id"].as_str().unwrap().to_string();
+    for (h, who) in [(&s.per, "per"), (&s.siri, "siri")] {
+        let (token, _, _) = session(h);
+        let ops = pull_all(&s.server, &token);
+        assert!(texts(&ops, Kind::Message).is_empty(), "not sent to {who}, not on the wire to {who}");
+    }
+
+    // Per (not a loggfører) and Siri (another organisation) were not sent it.
+    let op = |h: &Home, who: &str, kind: Kind, fields: Value| {
+        let (_, origin, device) = session(h);
+        let id = Uuid::now_v7();
+        let mut fields = fields.as_object().cloned().unwrap();
+        fields.insert("created_at".into(), json!(chrono::Utc::now().timestamp_millis()));
+        fields.insert("created_by".into(), json!(who));
+        if kind == Kind::Message && fields.get("thread_id") == Some(&json!("self")) {
+            fields.insert("thread_id".into(), json!(id.to_string()));
+        }
+        Op {
+            id,
+            hlc: Hlc::tick(Hlc(0), chrono::Utc::now().timestamp_millis()),
+            origin,
+            author: who.into(),
+            device,
+            kind,
+            entity: id,
+            incident: Uuid::nil(),
+            action: Action::Create,
+            fields,
+            base: Default::default(),
+            sig: String::new(),
+        }
+    };
+    let message_fields = |thread: &str, reply_to: Option<&str>, from_org: &str, to_users: &str| {
+        json!({
+            "thread_id": thread, "reply_to": reply_to, "incident": null, "from_org": from_org,
+            "to_users": to_users, "to_roles": "[]", "to_orgs": "[]", "text": "Ny beskjed",
+            "urgent": 0, "copy": null, "entry_id": null,
+        })
+    };
+    let refused = |h: &Home, ops: Vec<Op>| {
+        let (token, _, _) = session(h);
+        let got = round(&s.server, &token, &request(0, ops.clone()));
+        ops.iter()
+            .map(|o| {
+                got.refused.iter().find(|(i, _)| *i == o.id).map(|(_, why)| why.clone()).unwrap_or_else(
+                    || {
+                        panic!(
+                            "{:?} {} was taken in: {:?}",
+                            o.kind,
+                            o.fields.get("text").unwrap_or(&json!("")),
+                            got
+                        )
+                    },
+                )
+            })
+            .collect::<Vec<String>>()
+    };
+
+    let receipt = |h: &Home, who: &str, org: &str| {
+        op(h, who, Kind::MessageRead, json!({ "message_id": message, "org": org }))
+    };
+    let why = refused(
+        &s.per,
+        vec![
+            receipt(&s.per, "per", KOMMUNE),
+            op(&s.per, "per", Kind::Message, message_fields(&message, Some(&message), KOMMUNE, "[\"kari\"]")),
+        ],
+    );
+    assert!(why.iter().all(|w| w.contains("was not sent to per")), "{why:?}");
+    let why = refused(&s.siri, vec![receipt(&s.siri, "siri", STATSFORVALTER)]);
+    assert!(why[0].contains("was not sent to siri"), "{why:?}");
+
+    // The logger was sent it, but may not say he is of another organisation, start a
+    // thread under another's id, answer outside its thread, or name addressees in a
+    // list that is not a plain list of names.
+    let why = refused(
+        &s.ola,
+        vec![
+            receipt(&s.ola, "ola", STATSFORVALTER),
+            op(&s.ola, "ola", Kind::Message, message_fields("self", None, STATSFORVALTER, "[\"kari\"]")),
+            op(&s.ola, "ola", Kind::Message, message_fields(&message, None, KOMMUNE, "[\"kari\"]")),
+            op(
+                &s.ola,
+                "ola",
+                Kind::Message,
+                message_fields(&Uuid::now_v7().to_string(), Some(&message), KOMMUNE, "[\"kari\"]"),
+            ),
+            op(&s.ola, "ola", Kind::Message, message_fields("self", None, KOMMUNE, "kari")),
+            op(&s.ola, "ola", Kind::Message, message_fields("self", None, KOMMUNE, "[\"kari\",\"kari\"]")),
+            op(&s.ola, "ola", Kind::Message, message_fields("self", None, KOMMUNE, "[]")),
+        ],
+    );
+    assert!(
+        why[0].contains("says it comes from organisation")
+            && why[1].contains("says it comes from organisation"),
+        "{why:?}"
+    );
+    assert!(why[2].contains("its own thread"), "{why:?}");
+    assert!(why[3].contains("in the thread of what it answers"), "{why:?}");
+    assert!(why[4].contains("must be a list of names"), "{why:?}");
+    assert!(why[5].contains("each once"), "{why:?}");
+    assert!(why[6].contains("must go to someone"), "{why:?}");
+
+    // What he may do, crafted the same way, is taken in: the check is not a blanket no.
+    let (token, _, _) = session(&s.ola);
+    let fine = vec![
+        receipt(&s.ola, "ola", KOMMUNE),
+        op(&s.ola, "ola", Kind::Message, message_fields(&message, Some(&message), KOMMUNE, "[\"kari\"]")),
+    ];
+    let got = round(&s.server, &token, &request(0, fine));
+    assert!(got.refused.is_empty(), "{:?}", got.refused);
+    s.kari.ok(&["sync"]);
+    let read = json_of(
+        &s.kari,
+        &[
+            "message",
+            "read",
+            &sitroom::domain::message::reference(Uuid::parse_str(&message).unwrap()),
+            "--no-mark",
+            "--json",
+        ],
+    );
+    assert_eq!(read["read"]["read"][0]["reader"], "ola", "{read}");
+    assert_eq!(read["thread"].as_array().unwrap().len(), 2, "{read}");
+}
