@@ -185,7 +185,10 @@ impl Session {
 
     /// Urgent messages to the user they have not read yet, newest first.
     pub fn unread_urgent(&self) -> Result<Vec<Message>> {
-        Ok(self.inbox(true)?.into_iter().filter(|l| l.message.urgent).map(|l| l.message).collect())
+        let (roles, org) = (self.roles()?, self.org_name()?);
+        let mut urgent = self.store.urgent_unread_by(&self.user)?;
+        urgent.retain(|m| self.reaches_me(m, &org, roles.as_deref()));
+        Ok(urgent)
     }
 
     /// A message by its reference, if it reaches the user.

@@ -191,7 +191,20 @@ impl Store {
         Ok((Receipt { message, reader: by.author.to_string(), org: org.to_string(), read_at: by.now }, true))
     }
 
-    /// The messages `reader` has a receipt for, of those given.
+    /// Urgent messages not written by `reader` that `reader` has no receipt for, newest
+    /// first: few, and read on every change the screen sees, so asked for alone
+    /// rather than picked out of every message.
+    pub fn urgent_unread_by(&self, reader: &str) -> Result<Vec<Message>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS} WHERE m.urgent = 1 AND m.created_by <> ?1
+               AND NOT EXISTS (SELECT 1 FROM message_reads r WHERE r.message_id = m.id AND r.created_by = ?1)
+             ORDER BY m.created_at DESC, m.id DESC"
+        ))?;
+        let all = stmt.query_map([reader], message_from_row)?.collect::<rusqlite::Result<_>>()?;
+        Ok(all)
+    }
+
+    /// The messages `reader` has a receipt for.
     pub fn read_by(&self, reader: &str) -> Result<std::collections::HashSet<Uuid>> {
         let mut stmt = self
             .conn

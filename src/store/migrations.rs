@@ -792,6 +792,8 @@ const STEPS: &[&str] = &[
     ) STRICT;
     CREATE INDEX messages_by_time ON messages(created_at);
     CREATE INDEX messages_by_thread ON messages(thread_id);
+    -- Urgent ones are asked for on every change the screen sees (unread urgent).
+    CREATE INDEX messages_urgent ON messages(created_at) WHERE urgent = 1;
     CREATE TABLE message_reads (
         id         TEXT PRIMARY KEY,
         message_id TEXT NOT NULL,
