@@ -65,16 +65,36 @@ impl Session {
     /// commas ("kriseledelse, per, Larvik kommune"). A person of the roster, an
     /// organisation the server knows, or a role; `@name` is always a person.
     pub fn addressees(&self, typed: &str) -> Result<Addressees> {
-        let (people, orgs) = self.addressable()?;
+        let roster = self.roster()?;
+        let orgs = self.store.roster()?.1;
+        let people: Vec<String> = roster.iter().map(|(n, _)| n.clone()).collect();
         let mut to = Addressees::default();
         for item in typed.split([',', ';']).map(str::trim).filter(|s| !s.is_empty()) {
-            if let Some(name) = item.strip_prefix('@') {
-                to.users.push(name.trim().to_string());
-                continue;
-            }
+            let (person_only, item) = match item.strip_prefix('@') {
+                Some(name) => (true, name.trim()),
+                None => (false, item),
+            };
             let folded = crate::text::fold(item);
-            if let Some(p) = people.iter().find(|p| crate::text::fold(p) == folded) {
-                to.users.push(p.clone());
+            if let Some((name, roles)) = roster.iter().find(|(p, _)| crate::text::fold(p) == folded) {
+                // A guest may not read messages: one sent to them would wait forever.
+                if !crate::domain::roles::allowed(roles, Permission::SendMessages) {
+                    return Err(AppError::Usage(crate::say!(
+                        self.lang,
+                        "{} kan ikke lese meldinger (rollen deres gir ikke lov); ring eller skriv til en annen",
+                        "{} cannot read messages (their role does not allow it); call, or write to someone else",
+                        name
+                    )));
+                }
+                to.users.push(name.clone());
+            } else if person_only && !people.is_empty() {
+                return Err(AppError::Usage(crate::say!(
+                    self.lang,
+                    "«@{}» er ingen bruker her",
+                    "'@{}' is no user here",
+                    item
+                )));
+            } else if person_only {
+                to.users.push(item.to_string());
             } else if let Some(o) = orgs.iter().find(|o| crate::text::fold(o) == folded) {
                 to.orgs.push(o.clone());
             } else if let Ok(role) = Role::parse(item) {
@@ -128,7 +148,7 @@ impl Session {
         };
         let org = self.org_name()?;
         let w = self.writer(Utc::now());
-        let party = new.to.shown();
+        let party = new.to.shown_within(60);
         let (text, urgent) = (new.text.clone(), new.urgent);
         let m = self.store.send_message(&new, thread, &org, incident.as_ref(), w.stamp(), |_| {
             Some(w.entry("melding", log_text(true, &party, &text, urgent)))
@@ -137,7 +157,8 @@ impl Session {
     }
 
     /// Answer a message: to its writer, or with `all` to its writer and everyone it
-    /// went to (the user left out).
+    /// went to (the user left out). Answering says one has read it (a receipt first,
+    /// if not said yet): "not read yet" beside someone who answered would mislead.
     pub fn reply_message(
         &mut self,
         to: &Message,
@@ -146,21 +167,34 @@ impl Session {
         all: bool,
         incident: Option<i64>,
     ) -> Result<Message> {
+        let new = NewMessage {
+            to: self.reply_addressees(to, all),
+            text: text.to_string(),
+            urgent,
+            copy: None,
+            reply_to: Some(to.id),
+        }
+        .validated()?;
+        self.permit(Permission::SendMessages)?;
+        self.mark_message_read(to)?;
+        self.send_message(new, incident)
+    }
+
+    /// Whom an answer goes to: the writer, or with `all` the writer and everyone the
+    /// message went to; never the one answering (an answer to one's own message goes
+    /// to those it went to).
+    pub fn reply_addressees(&self, to: &Message, all: bool) -> Addressees {
         let mut addressees = Addressees { users: vec![to.author.clone()], ..Default::default() };
         if all {
             addressees.users.extend(to.to.users.iter().cloned());
             addressees.roles.extend(to.to.roles.iter().copied());
             addressees.orgs.extend(to.to.orgs.iter().cloned());
         }
-        let me = self.user.clone();
-        addressees.users.retain(|u| *u != me);
-        if to.author == me && addressees.is_empty() {
+        addressees.users.retain(|u| *u != self.user);
+        if to.author == self.user && addressees.is_empty() {
             addressees = to.to.clone();
         }
-        self.send_message(
-            NewMessage { to: addressees, text: text.to_string(), urgent, copy: None, reply_to: Some(to.id) },
-            incident,
-        )
+        addressees
     }
 
     /// The messages to or from the user, newest first; only unread ones with

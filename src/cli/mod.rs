@@ -78,7 +78,11 @@ pub fn run(cli: Cli) -> ExitCode {
     for w in &settings.warnings {
         eprintln!("sitroom: {warning}: {w}");
     }
+    // Checking an archive reads no database (below, none is made for it either).
+    let needs_no_db =
+        matches!(cli.command, Some(Command::Archive(commands::archive::ArchiveCmd::Verify { .. })));
     if !asked.serving
+        && !needs_no_db
         && !cli.create
         && !settings.db.exists()
         && Some(&settings.db) != crate::config::default_db_path().as_ref()
@@ -126,6 +130,12 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Sync { cmd }) => commands::sync::run(&settings, cmd, &p, &mut std::io::stdout().lock()),
         Some(Command::Board(commands::board::BoardArgs { wall: true, ref boards, incident, .. })) => {
             wall(&settings, &cli, boards.clone(), incident).map(|()| true)
+        }
+        // Checking an archive needs no database: none is made for it.
+        Some(Command::Archive(commands::archive::ArchiveCmd::Verify { ref dir }))
+            if !settings.db.exists() =>
+        {
+            commands::archive::verify(dir, None, &p, &mut std::io::stdout().lock())
         }
         Some(cmd) => match settings.open_session() {
             Ok(mut s) => {

@@ -44,6 +44,27 @@ impl Addressees {
         all.join(", ")
     }
 
+    /// As [`Addressees::shown`], in about `chars` characters: whole names, and how many
+    /// more there are ("bruker1, bruker2 +62"), never a name cut short.
+    pub fn shown_within(&self, chars: usize) -> String {
+        let mut all: Vec<String> = self.users.clone();
+        all.extend(self.roles.iter().map(|r| r.name().to_string()));
+        all.extend(self.orgs.iter().cloned());
+        let mut out = String::new();
+        for (i, name) in all.iter().enumerate() {
+            let more = all.len() - i;
+            let sep = if i == 0 { "" } else { ", " };
+            let tail = if more > 1 { format!(" +{}", more - 1).len() } else { 0 };
+            if i > 0 && out.chars().count() + sep.len() + name.chars().count() + tail > chars {
+                out.push_str(&format!(" +{more}"));
+                return out;
+            }
+            out.push_str(sep);
+            out.push_str(name);
+        }
+        out
+    }
+
     /// A list as it is stored and sent: a JSON list of text, in order, each once.
     pub fn list(items: &[String]) -> String {
         serde_json::to_string(items).expect("names are strings")
@@ -206,6 +227,12 @@ impl NewMessage {
         }
         self.to.roles.sort();
         self.to.roles.dedup();
+        if self.to.roles.contains(&Role::Gjest) {
+            return Err(Invalid::new(
+                "gjester kan ikke lese meldinger; send til en annen rolle eller til personen",
+                "guests cannot read messages; send to another role or to the person",
+            ));
+        }
         if self.to.is_empty() {
             return Err(Invalid::new(
                 "meldingen er ikke til noen; skriv hvem den skal til (navn, rolle eller organisasjon)",
@@ -231,11 +258,12 @@ impl NewMessage {
 }
 
 /// The text of the log entry that logs a message: marked as outgoing to its
-/// addressees (or incoming from its writer), so the message journal numbers it.
+/// addressees (or incoming from its writer), so the message journal numbers it, and
+/// the whole message after it, every line: the log is the record of what was said.
 pub fn log_text(out: bool, party: &str, text: &str, urgent: bool) -> String {
-    let party: String = party.chars().filter(|c| *c != ':').take(60).collect();
+    let party: String = party.chars().filter(|c| *c != ':').collect();
     let hast = if urgent { "HASTER: " } else { "" };
-    format!("{} {party}: {hast}{}", if out { '>' } else { '<' }, summary(text, 200))
+    format!("{} {party}: {hast}{}", if out { '>' } else { '<' }, text.trim())
 }
 
 #[cfg(test)]
@@ -322,12 +350,27 @@ mod tests {
         assert!(m(Addressees::default(), "hei").validated().unwrap_err().to_string().contains("to no one"));
         assert!(m(per.clone(), "  ").validated().is_err());
         assert!(m(per, &"x".repeat(MAX_TEXT + 1)).validated().is_err());
+        let guests = Addressees { roles: vec![Role::Gjest], ..Default::default() };
+        assert!(m(guests, "hei").validated().unwrap_err().to_string().contains("guests cannot read"));
+    }
+
+    #[test]
+    fn many_addressees_are_shown_by_whole_names_and_how_many_more() {
+        let users = (1..=64).map(|n| format!("bruker{n}")).collect();
+        let to = Addressees { users, roles: vec![Role::Kriseledelse], ..Default::default() };
+        let shown = to.shown_within(60);
+        assert!(shown.starts_with("bruker1, bruker2") && shown.ends_with(" +59"), "{shown}");
+        assert!(shown.split(", ").all(|n| n.starts_with("bruker")), "{shown}");
+        assert!(shown.chars().count() <= 64, "{shown}");
+        let few =
+            Addressees { users: vec!["kari".into()], roles: vec![Role::Loggforer], ..Default::default() };
+        assert_eq!(few.shown_within(60), "kari, loggfører");
     }
 
     #[test]
     fn the_log_line_is_marked_for_the_journal() {
         let line = log_text(true, "kriseledelse, per", "Evakuer Vestre Åsen\nmer tekst", true);
-        assert_eq!(line, "> kriseledelse, per: HASTER: Evakuer Vestre Åsen");
+        assert_eq!(line, "> kriseledelse, per: HASTER: Evakuer Vestre Åsen\nmer tekst", "every line");
         let (dir, party) = crate::domain::journal::marked(&line).unwrap();
         assert_eq!((dir, party.as_str()), (crate::domain::journal::Direction::Out, "kriseledelse, per"));
         assert!(log_text(false, "kari: x", "hei", false).starts_with("< kari x: hei"));

@@ -167,8 +167,10 @@ async fn login(
     }
     let user = req.user.clone();
     let addr = peer.map(|p| p.0 .0.ip());
+    // As the log shows it: the address, or "-" when the connection gave none.
+    let shown_addr = addr.map_or_else(|| "-".to_string(), |a| a.to_string());
     let pass = served.serving.guard.admit(&served.store, addr, &req.user).await.map_err(|wait| {
-        tracing::warn!(user = %user, ?addr, "sign-in held back");
+        tracing::warn!(user = %user, addr = %shown_addr, "sign-in held back");
         ServerError::TooMany(wait.as_secs().max(1))
     })?;
     // At most a few password checks at once: argon2's memory stays bounded however
@@ -208,7 +210,7 @@ async fn login(
     let (token, expires_at, who) = match outcome {
         Ok(signed) => signed,
         Err(e) => {
-            tracing::warn!(user = %user, ?addr, error = %e, "login refused");
+            tracing::warn!(user = %user, addr = %shown_addr, error = %e, "login refused");
             audit("refused", None, format!("password: {e}")).await;
             return Err(e);
         }

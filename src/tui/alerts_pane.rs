@@ -330,7 +330,11 @@ impl Pane for AlertsPane {
         }
         if let Some(asked) = &self.list.prompt {
             f.render_widget(
-                Paragraph::new(asked.line(Text::new("Liste: melding", "List: message").get(lang), t)),
+                Paragraph::new(asked.line(
+                    Text::new("Liste: melding", "List: message").get(lang),
+                    t,
+                    prompt.width,
+                )),
                 prompt,
             );
         }

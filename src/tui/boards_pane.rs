@@ -412,7 +412,7 @@ impl Pane for BoardsPane {
                 Asking::Notice => Text::new("Tittel: tekst", "Title: text"),
                 Asking::Figure => Text::new("Navn verdi", "Name value"),
             };
-            f.render_widget(Paragraph::new(asked.line(label.get(lang), t)), prompt_area);
+            f.render_widget(Paragraph::new(asked.line(label.get(lang), t, prompt_area.width)), prompt_area);
         }
     }
 }

@@ -13,7 +13,7 @@ use super::widgets::{centered, hints};
 use crate::app::Session;
 use crate::lang::Text;
 use crate::text::safe_line;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
@@ -123,12 +123,9 @@ impl Pane for Confirm {
         let t = cx.theme;
         let width = area.width.saturating_sub(4).min(76);
         let inner_width = width.saturating_sub(2) as usize;
-        // Rows the text takes when wrapped, roughly (a word may push a line over).
-        let rows: usize = p
-            .lines
-            .iter()
-            .map(|l| unicode_width::UnicodeWidthStr::width(l.as_str()) / inner_width.max(1) + 1)
-            .sum();
+        // Rows each line takes when wrapped, roughly (a word may push a line over).
+        let rows_of = |l: &String| unicode_width::UnicodeWidthStr::width(l.as_str()) / inner_width.max(1) + 1;
+        let rows: usize = p.lines.iter().map(rows_of).sum();
         let height = (rows + 4) as u16;
         let popup = centered(area, width, height);
         super::widgets::clear_for_popup(f, popup, area);
@@ -138,9 +135,37 @@ impl Pane for Confirm {
             .title(Span::styled(format!(" {} ", safe_line(&p.title)), t.heading));
         let inner = block.inner(popup);
         f.render_widget(block, popup);
-        let mut lines: Vec<Line> =
-            p.lines.iter().map(|l| Line::from(Span::styled(safe_line(l).into_owned(), t.base))).collect();
-        lines.push(Line::default());
+        // The keys always show; a text longer than the box shows its beginning and says
+        // how much more there is.
+        // A text that does not fit is cut, with a line of its own saying so.
+        let cut = rows + 4 > usize::from(popup.height);
+        let [text_area, cut_area, keys_area] =
+            Layout::vertical([Constraint::Min(1), Constraint::Length(u16::from(cut)), Constraint::Length(2)])
+                .areas(inner);
+        let room = usize::from(text_area.height);
+        let mut lines: Vec<Line> = Vec::new();
+        let mut used = 0;
+        for (i, l) in p.lines.iter().enumerate() {
+            let need = rows_of(l);
+            if used + need > room {
+                // What fits of this line (the paragraph stops at the area's end), and how
+                // much is not shown.
+                lines.push(Line::from(Span::styled(safe_line(l).into_owned(), t.base)));
+                let said = crate::say!(
+                    cx.lang,
+                    "… ({} av {} linjer ikke vist her; alt skrives slik det står)",
+                    "… ({} of {} lines not shown here; all of it is written as it stands)",
+                    p.lines.len() - i,
+                    p.lines.len()
+                );
+                f.render_widget(Paragraph::new(Span::styled(said, t.dim)), cut_area);
+                break;
+            }
+            used += need;
+            lines.push(Line::from(Span::styled(safe_line(l).into_owned(), t.base)));
+        }
+        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text_area);
+        let mut lines = vec![Line::default()];
         let keys = hints(cx, Context::Confirm, KEYS.hints, inner_width);
         if self.nudged {
             let refused = cx
@@ -152,6 +177,6 @@ impl Pane for Confirm {
         } else {
             lines.push(Line::from(keys));
         }
-        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), keys_area);
     }
 }

@@ -254,7 +254,11 @@ impl Pane for EpsPane {
         }
         if let Some(asked) = &self.list.prompt {
             f.render_widget(
-                Paragraph::new(asked.line(Text::new("Navn, sted", "Name, place").get(lang), t)),
+                Paragraph::new(asked.line(
+                    Text::new("Navn, sted", "Name, place").get(lang),
+                    t,
+                    prompt_area.width,
+                )),
                 prompt_area,
             );
         }

@@ -220,7 +220,10 @@ impl Pane for HistoryPane {
             Layout::vertical([Constraint::Min(1), Constraint::Length(u16::from(self.prompt.is_some()))])
                 .areas(inner);
         if let Some(asked) = &self.prompt {
-            f.render_widget(Paragraph::new(asked.line(Text::new("Tid", "Time").get(lang), t)), prompt_area);
+            f.render_widget(
+                Paragraph::new(asked.line(Text::new("Tid", "Time").get(lang), t, prompt_area.width)),
+                prompt_area,
+            );
         }
         let Some(then) = &self.then else { return };
         let [left, right] = Layout::horizontal([Constraint::Percentage(58), Constraint::Min(20)]).areas(body);

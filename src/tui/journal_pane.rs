@@ -2,7 +2,7 @@
 //! by number (the server's; provisional, in brackets, until its record has reached
 //! the server), with where it came from or went, what it said and who handled it.
 
-use super::action::Input;
+use super::action::{Action, Input, Keys, AROUND, LIST};
 use super::keymap::Context;
 use super::list::List;
 use super::pane::{Cx, Outcome, Pane, RenderCx};
@@ -17,6 +17,14 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
+
+/// What the keys do in the journal: it is read, not written, here.
+pub const KEYS: Keys = Keys {
+    context: Context::Journal,
+    heading: Text::new("Meldingsjournal", "Message journal"),
+    groups: &[LIST, AROUND],
+    hints: &[Action::Down, Action::NextPane, Action::Help],
+};
 
 pub struct JournalPane {
     incident: Incident,
@@ -36,6 +44,8 @@ impl JournalPane {
             numbered: 0,
         };
         pane.load(session)?;
+        // The newest in view: the journal grows at the bottom.
+        pane.list.row = pane.list.items.len().saturating_sub(1);
         Ok(pane)
     }
 
@@ -48,7 +58,7 @@ impl JournalPane {
 
 impl Pane for JournalPane {
     fn context(&self) -> Context {
-        Context::Registers
+        Context::Journal
     }
 
     fn handle(&mut self, input: Input, _cx: &mut Cx<'_>) -> Outcome {

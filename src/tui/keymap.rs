@@ -37,6 +37,7 @@ pub enum Context {
     Wall,
     Situation,
     Messages,
+    Journal,
 }
 
 /// Every context: its section name in keymap files and what its keys do (declared
@@ -68,6 +69,7 @@ pub const CONTEXTS: &[(Context, &str, &Keys)] = &[
     (Context::Wall, "wall", &super::wall_pane::KEYS),
     (Context::Situation, "situation", &super::situation_pane::KEYS),
     (Context::Messages, "messages", &super::messages_pane::KEYS),
+    (Context::Journal, "journal", &super::journal_pane::KEYS),
 ];
 
 impl Context {

@@ -126,6 +126,51 @@ impl LineEdit {
         self.at = from;
     }
 
+    /// As [`LineEdit::spans`], within `room` columns: a line longer than that shows the
+    /// part around the cursor, `…` standing for what is left out on either side, so
+    /// the cursor and what is typed next are always in view.
+    pub fn spans_within(&self, style: Style, cursor: Style, room: usize) -> Vec<Span<'static>> {
+        let safe = |s: &str| crate::text::safe_line(s).into_owned();
+        let (before, after) = (safe(&self.text[..self.at]), safe(&self.text[self.at..]));
+        let width = |s: &str| crate::text::graphemes_with_width(s).map(|(_, w)| w).sum::<usize>();
+        let room = room.saturating_sub(1); // the cursor's column
+        if width(&before) + width(&after) <= room {
+            return vec![Span::styled(before, style), Span::styled("▏", cursor), Span::styled(after, style)];
+        }
+        // What follows the cursor gets a third of the room at most; what precedes it the rest.
+        let after_room = width(&after).min(room / 3);
+        let before_room = room - after_room;
+        let mut shown_before: Vec<&str> = Vec::new();
+        let mut used = 0;
+        let cut_before = width(&before) > before_room;
+        let keep = if cut_before { before_room.saturating_sub(1) } else { before_room };
+        for (g, w) in crate::text::graphemes_with_width(&before).collect::<Vec<_>>().into_iter().rev() {
+            if used + w > keep {
+                break;
+            }
+            used += w;
+            shown_before.push(g);
+        }
+        shown_before.reverse();
+        let mut left = if cut_before { "…".to_string() } else { String::new() };
+        left.push_str(&shown_before.concat());
+        let cut_after = width(&after) > after_room;
+        let keep = if cut_after { after_room.saturating_sub(1) } else { after_room };
+        let mut right = String::new();
+        let mut used = 0;
+        for (g, w) in crate::text::graphemes_with_width(&after) {
+            if used + w > keep {
+                break;
+            }
+            used += w;
+            right.push_str(g);
+        }
+        if cut_after {
+            right.push('…');
+        }
+        vec![Span::styled(left, style), Span::styled("▏", cursor), Span::styled(right, style)]
+    }
+
     /// The line as spans with the cursor drawn where it is (a bar), made safe to print.
     pub fn spans(&self, style: Style, cursor: Style) -> Vec<Span<'static>> {
         let safe = |s: &str| crate::text::safe_line(s).into_owned();
@@ -149,6 +194,24 @@ mod tests {
         for c in s.chars() {
             press(l, KeyCode::Char(c), KeyModifiers::NONE);
         }
+    }
+
+    #[test]
+    fn a_long_line_shows_the_part_around_the_cursor() {
+        let text =
+            |spans: Vec<Span<'static>>| spans.iter().map(|s| s.content.to_string()).collect::<String>();
+        let width = |s: &str| crate::text::graphemes_with_width(s).map(|(_, w)| w).sum::<usize>();
+        let mut l = LineEdit::new("");
+        typed(&mut l, "Vannet står nå 40 cm over kjellergulvet på Gokstad 🏚️ og stiger");
+        let shown = text(l.spans_within(Style::default(), Style::default(), 30));
+        assert!(shown.starts_with('…') && shown.ends_with("stiger▏"), "{shown}");
+        assert!(width(&shown) <= 30, "{shown}");
+        press(&mut l, KeyCode::Home, KeyModifiers::NONE);
+        let shown = text(l.spans_within(Style::default(), Style::default(), 30));
+        assert!(shown.starts_with("▏Vannet") && shown.ends_with('…') && width(&shown) <= 30, "{shown}");
+        // A short line is shown whole.
+        let short = LineEdit::new("ola");
+        assert_eq!(text(short.spans_within(Style::default(), Style::default(), 30)), "ola▏");
     }
 
     #[test]

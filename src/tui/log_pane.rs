@@ -1200,7 +1200,7 @@ impl Pane for LogPane {
 
         // the filter line
         if let Some(p) = &self.planning {
-            f.render_widget(Paragraph::new(p.line(s.plan_meeting, t)), filter_area);
+            f.render_widget(Paragraph::new(p.line(s.plan_meeting, t, filter_area.width)), filter_area);
         } else if filtering {
             let mut spans = vec![Span::styled(format!("{}: ", s.filter), t.heading)];
             if self.focus == Focus::Filter {

@@ -310,7 +310,7 @@ impl Pane for MediaQueue {
                 Asking::Responsible => s.assign_to,
                 Asking::Answer => s.answer,
             };
-            f.render_widget(Paragraph::new(asked.line(label, t)), prompt);
+            f.render_widget(Paragraph::new(asked.line(label, t, prompt.width)), prompt);
         }
     }
 }

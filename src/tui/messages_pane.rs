@@ -56,7 +56,7 @@ pub const KEYS: Keys = Keys {
         ],
         AROUND,
     ],
-    hints: &[Action::NewMessage, Action::Reply, Action::MarkRead, Action::Help],
+    hints: &[Action::NewMessage, Action::Reply, Action::ReplyAll, Action::MarkRead, Action::Help],
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,25 +152,13 @@ impl MessagesPane {
             Asking::Reply(all) => {
                 let Some(m) = self.list.selected().map(|l| l.message.clone()) else { return };
                 let (urgent, text) = urgent_and_text(&text);
-                let (heading, lines) = (
-                    crate::say!(lang, "Svar på {}", "Answer to {}", m.reference()),
-                    match urgent {
-                        true => vec![lang.pick("HASTER", "URGENT"), text.clone()],
-                        false => vec![text.clone()],
-                    },
-                );
-                let mut shown = vec![crate::say!(
-                    lang,
-                    "Til: {}{}",
-                    "To: {}{}",
-                    m.author,
-                    if all {
-                        lang.pick(" og alle den gikk til", " and everyone it went to")
-                    } else {
-                        String::new()
-                    }
-                )];
-                shown.extend(lines);
+                let heading = crate::say!(lang, "Svar på {}", "Answer to {}", m.reference());
+                let to = cx.session.reply_addressees(&m, all);
+                let mut shown = vec![crate::say!(lang, "Til: {}", "To: {}", to.shown())];
+                if urgent {
+                    shown.push(lang.pick("HASTER", "URGENT"));
+                }
+                shown.extend(text.lines().map(str::to_string));
                 cx.confirm(Pending::new(heading, shown, move |s| {
                     s.reply_message(&m, &text, urgent, all, None)
                         .map(|r| crate::say!(lang, "Svar {} sendt", "Answer {} sent", r.reference()))
@@ -211,6 +199,12 @@ impl Pane for MessagesPane {
             (Action::NewMessage, _) => self.list.ask(Asking::To, ""),
             (Action::Reply, Some(_)) => self.list.ask(Asking::Reply(false), ""),
             (Action::ReplyAll, Some(_)) => self.list.ask(Asking::Reply(true), ""),
+            (Action::MarkRead, Some(m)) if m.author == cx.session.user => {
+                cx.post(UiEvent::Status(lang.pick(
+                    "Den skrev du selv: det er de andre som merker den lest",
+                    "You wrote it: the others mark it read",
+                )));
+            }
             (Action::MarkRead, Some(m)) => {
                 let done = cx.session.mark_message_read(&m).map(|r| match r {
                     Some(_) => crate::say!(
@@ -287,15 +281,29 @@ impl Pane for MessagesPane {
             );
         }
         if let Some(asked) = &self.list.prompt {
+            let to = |all: bool| match self.list.selected() {
+                Some(l) if all => l.message.to.shown_within(40),
+                Some(l) => l.message.author.clone(),
+                None => String::new(),
+            };
             let label = match asked.asking {
-                Asking::To => Text::new("Til (navn, rolle, organisasjon)", "To (name, role, organisation)"),
-                Asking::Text => Text::new("Tekst (! først: haster)", "Text (! first: urgent)"),
-                Asking::Reply(false) => Text::new("Svar (! først: haster)", "Answer (! first: urgent)"),
-                Asking::Reply(true) => {
-                    Text::new("Svar alle (! først: haster)", "Answer all (! first: urgent)")
+                Asking::To => lang.pick("Til (navn, rolle, organisasjon)", "To (name, role, organisation)"),
+                Asking::Text => crate::say!(
+                    lang,
+                    "Tekst til {} (! først: haster)",
+                    "Text to {} (! first: urgent)",
+                    self.to.as_ref().map(|a| a.shown_within(40)).unwrap_or_default()
+                ),
+                Asking::Reply(all) => {
+                    crate::say!(
+                        lang,
+                        "Svar til {} (! først: haster)",
+                        "Reply to {} (! first: urgent)",
+                        to(all)
+                    )
                 }
             };
-            f.render_widget(Paragraph::new(asked.line(label.get(lang), t)), prompt_area);
+            f.render_widget(Paragraph::new(asked.line(&label, t, prompt_area.width)), prompt_area);
         }
     }
 }
@@ -314,7 +322,7 @@ fn row(l: &Listed, lang: Lang, t: &super::theme::Theme) -> Line<'static> {
     let style = if l.unread { t.heading } else { t.base };
     spans.push(Span::styled(safe_line(&m.summary(200)).into_owned(), style));
     if m.reply_to.is_some() {
-        spans.push(Span::styled(format!("  ↩ {}", lang.pick("svar", "answer")), t.dim));
+        spans.push(Span::styled(format!("  ↩ {}", lang.pick("svar", "reply")), t.dim));
     }
     Line::from(spans)
 }
@@ -341,17 +349,23 @@ fn detail(o: &Opened, lang: Lang, t: &super::theme::Theme, width: u16) -> Vec<Li
     } else {
         format!("{} ({})", safe_line(&m.author), safe_line(&m.from_org))
     };
-    let journal = m.journal.map(|n| format!("  · journal {n}")).unwrap_or_default();
-    lines.push(Line::from(Span::styled(
+    let journal = m.journal.map(|n| format!(" · journal {n}")).unwrap_or_default();
+    // One line, however many it went to: the text below must stay in view.
+    let mut head = vec![];
+    if m.urgent {
+        head.push(Span::styled(format!("{} ", lang.pick("HASTER", "URGENT")), t.error));
+    }
+    head.push(Span::styled(
         format!(
-            "{} {from} → {}, {}{journal}  [{}]",
-            lang.pick("Fra", "From"),
-            safe_line(&m.to.shown()),
+            "{} · [{}]{journal} · {} {from} → {}",
             m.sent_at.with_timezone(&Local).format("%d.%m %H:%M"),
-            o.reference
+            o.reference,
+            lang.pick("fra", "from"),
+            safe_line(&m.to.shown()),
         ),
         t.author,
-    )));
+    ));
+    lines.push(super::widgets::cut(Line::from(head), width));
     lines.extend(m.text.lines().map(|l| Line::from(Span::styled(safe_line(l).into_owned(), t.base))));
     let read: Vec<String> = o
         .read

@@ -94,11 +94,27 @@ impl<K: Copy> Prompt<K> {
         self.line.insert(text);
     }
 
-    /// `Label: text▏`, the offered value shown selected.
-    pub fn line(&self, label: &str, theme: &Theme) -> Line<'static> {
+    /// `Label: text▏` in `width` columns, the offered value shown selected; a long
+    /// answer shows the part around the cursor.
+    pub fn line(&self, label: &str, theme: &Theme, width: u16) -> Line<'static> {
         let style = if self.offered { theme.base.patch(theme.selected) } else { theme.base };
-        let mut spans = vec![Span::styled(format!("{label}: "), theme.heading)];
-        spans.extend(self.line.spans(style, theme.base));
+        let label = format!("{label}: ");
+        let used = crate::text::graphemes_with_width(&label).map(|(_, w)| w).sum::<usize>();
+        // A label wider than half the line gives way to the answer.
+        let label = if used > usize::from(width) / 2 {
+            let cut: String = crate::text::graphemes_with_width(&label)
+                .scan(0, |acc, (g, w)| {
+                    *acc += w;
+                    (*acc < usize::from(width) / 2).then_some(g)
+                })
+                .collect();
+            format!("{cut}…: ")
+        } else {
+            label
+        };
+        let used = crate::text::graphemes_with_width(&label).map(|(_, w)| w).sum::<usize>();
+        let mut spans = vec![Span::styled(label, theme.heading)];
+        spans.extend(self.line.spans_within(style, theme.base, usize::from(width).saturating_sub(used)));
         Line::from(spans)
     }
 }

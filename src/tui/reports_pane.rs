@@ -435,7 +435,7 @@ impl Pane for ReportsPane {
                 Asking::Template => s.template_prompt,
                 Asking::ReturnComment => s.return_comment,
             };
-            f.render_widget(Paragraph::new(p.line(label, t)), prompt_area);
+            f.render_widget(Paragraph::new(p.line(label, t, prompt_area.width)), prompt_area);
         }
         if self.list.items.is_empty() {
             let empty = if self.sitrep_only { s.no_sitrep } else { s.no_reports };

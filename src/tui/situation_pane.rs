@@ -262,12 +262,10 @@ impl Pane for SituationPane {
                 t.dim,
             )),
             Some(m) => {
-                let said = crate::say!(
-                    lang,
-                    "{} uleste hastemeldinger: ",
-                    "{} unread urgent messages: ",
-                    s.urgent.len()
-                );
+                let said = match s.urgent.len() {
+                    1 => lang.pick("1 ulest hastemelding: ", "1 unread urgent message: "),
+                    n => crate::say!(lang, "{} uleste hastemeldinger: ", "{} unread urgent messages: ", n),
+                };
                 urgent.push(Span::styled(said, t.error));
                 urgent.push(Span::styled(format!("{}: ", safe_line(&m.author)), t.author));
                 urgent.push(Span::styled(safe_line(&m.summary(120)).into_owned(), t.base));

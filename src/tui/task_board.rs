@@ -822,7 +822,7 @@ impl Pane for TaskBoard {
                     .pick("Prioritet (lav, normal, høy, kritisk)", "Priority (low, normal, high, critical)"),
                 Asking::Description => lang.pick("Beskrivelse", "Description"),
             };
-            f.render_widget(Paragraph::new(asked.line(&label, t)), prompt_area);
+            f.render_widget(Paragraph::new(asked.line(&label, t, prompt_area.width)), prompt_area);
         }
     }
 

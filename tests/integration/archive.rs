@@ -55,6 +55,16 @@ fn an_archive_export_holds_the_record_and_verify_finds_any_change() {
 
     assert_eq!(verify(&h, &dir), (0, verify(&h, &dir).1));
     assert!(verify(&h, &dir).1.contains("intact"));
+    // On a machine with no database: checked all the same, and no database made.
+    let elsewhere = h.path().join("elsewhere.db");
+    let out = h
+        .cmd()
+        .env_remove("SITROOM_CREATE")
+        .args(["--db", elsewhere.to_str().unwrap(), "archive", "verify", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("intact"), "{out:?}");
+    assert!(!elsewhere.exists(), "checking an archive makes no database");
 
     // One byte changed.
     let changed = h.path().join("changed");

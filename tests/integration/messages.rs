@@ -297,3 +297,59 @@ fn crafted_messages_and_receipts_are_refused() {
     assert_eq!(read["read"]["read"][0]["reader"], "ola", "{read}");
     assert_eq!(read["thread"].as_array().unwrap().len(), 2, "{read}");
 }
+
+/// On one database, no server: a message keeps every line in the log; many addressees
+/// are logged by whole names and how many more; answering says one has read it; a
+/// guest, who may not read messages, is not written to; `@name` is a person or
+/// nothing.
+#[test]
+fn the_log_keeps_the_whole_message_and_no_message_waits_forever() {
+    let h = Home::new();
+    h.ok(&["user", "add", "kari", "--role", "administrator,kriseledelse"]);
+    h.ok(&["user", "add", "ola", "--role", "loggfører"]);
+    h.ok(&["user", "add", "gjesten", "--role", "gjest"]);
+    for n in 1..=12 {
+        h.ok(&["user", "add", &format!("vakt{n}"), "--role", "beredskapsmedarbeider"]);
+    }
+    h.ok(&["incident", "new", "--title", "Flom i Lågen", "--type", "flom"]);
+    let sent = json_of(
+        &h,
+        &[
+            "message",
+            "send",
+            "--to",
+            "ola",
+            "--json",
+            "Gokstad sykehjem:\n38 beboere, 4 på oksygen\nbusser bestilt",
+        ],
+    );
+    let reference = sent["reference"].as_str().unwrap().to_string();
+    let log = h.ok(&["log", "list"]);
+    assert!(log.contains("> ola: Gokstad sykehjem:") && log.contains("busser bestilt"), "every line: {log}");
+
+    let everyone: Vec<String> = (1..=12).map(|n| format!("vakt{n}")).collect();
+    h.ok(&["message", "send", "--to", &everyone.join(", "), "Møt i stabsrommet kl. 14"]);
+    let journal = h.ok(&["journal", "list"]);
+    let line = journal.lines().find(|l| l.contains("Møt i stabsrommet")).unwrap();
+    assert!(line.contains("vakt1, vakt2") && line.contains(" +"), "whole names and how many more: {line}");
+    assert!(!line.contains("vakt1,:") && !line.contains(", vak:"), "{line}");
+
+    // Ola answers without having opened it: that says he has read it.
+    let answer = h.ok(&["--user", "ola", "message", "reply", &reference, "Mottatt, ringer sykehjemmet"]);
+    assert!(answer.contains("sent"), "{answer}");
+    let state = json_of(&h, &["message", "read", &reference, "--no-mark", "--json"]);
+    assert_eq!(state["read"]["read"][0]["reader"], "ola", "{state}");
+    assert_eq!(state["read"]["unread"], json!([]), "{state}");
+
+    // Nothing to a guest, by role or by name; `@` names a person, never a role.
+    for to in ["gjest", "gjesten", "@kriseledelse"] {
+        let (_, err) = h.fails(&["message", "send", "--to", to, "Hei"]);
+        assert!(
+            err.contains("guests cannot read")
+                || err.contains("cannot read messages")
+                || err.contains("is no user"),
+            "{to}: {err}"
+        );
+    }
+    assert_eq!(json_of(&h, &["message", "list", "--json"]).as_array().unwrap().len(), 3);
+}

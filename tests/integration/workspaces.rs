@@ -1092,4 +1092,21 @@ fn messages_are_read_answered_and_written_from_the_keyboard() {
     let log: Vec<String> = ui.session.entries(&i).unwrap().into_iter().map(|e| e.text).collect();
     assert!(log.iter().any(|t| t == "> ola: Vedtatt: evakuer Gokstad nå"), "{log:?}");
     assert!(log.iter().any(|t| t == "> loggfører: HASTER: Møt i stabsrommet kl. 11"), "{log:?}");
+
+    // A long message: the line being typed keeps its end in view, and the
+    // confirmation shows its keys and says how much of the text it leaves out.
+    key(&mut ui, KeyCode::Char('n'));
+    type_text(&mut ui, "ola");
+    key(&mut ui, KeyCode::Enter);
+    let long: String = (0..60).map(|n| format!("Punkt {n}: vannstanden måles hver halvtime. ")).collect();
+    type_text(&mut ui, &long);
+    type_text(&mut ui, "SLUTT");
+    let typing = screen(&ui, 80, 24);
+    assert!(typing.contains("SLUTT▏"), "the cursor and what was just typed: {typing}");
+    key(&mut ui, KeyCode::Enter);
+    let asked = screen(&ui, 80, 24);
+    assert!(asked.contains("Ctrl-S") && asked.contains("ikke vist her"), "{asked}");
+    confirm(&mut ui);
+    let newest = &ui.session.store.messages().unwrap()[0];
+    assert!(newest.text.ends_with("SLUTT"), "all of it is sent");
 }

@@ -58,30 +58,7 @@ pub fn run(
         }
         ArchiveCmd::Verify { dir } => {
             let server_key = s.store.meta("server_key")?.filter(|k| !k.is_empty());
-            let v = crate::archive::verify(&dir, server_key.as_deref())
-                .map_err(|e| usage(format!("{}: {e}", dir.display())))?;
-            let problems: Vec<String> = v.problems.iter().map(ToString::to_string).collect();
-            let value = serde_json::json!({
-                "intact": problems.is_empty(), "archives": v.archives, "files": v.files,
-                "log_entries": v.entries, "signed_chains": v.signed_chains, "problems": problems,
-            });
-            either(out, p, &value, |out| {
-                for pr in &problems {
-                    writeln!(out, "{}", safe_line(pr)).map_err(io)?;
-                }
-                if problems.is_empty() {
-                    let (archives, files, entries, signed) =
-                        (v.archives, v.files, v.entries, v.signed_chains);
-                    let said = crate::say!(
-                        p.lang,
-                        "hel: {archives} arkiv, {files} filer, {entries} loggføringer, hash-kjedene hele, {signed} kjede(r) signert",
-                        "intact: {archives} archive(s), {files} files, {entries} log entries, hash chains whole, {signed} chain(s) signed"
-                    );
-                    writeln!(out, "{said}").map_err(io)?;
-                }
-                Ok(())
-            })?;
-            return Ok(problems.is_empty());
+            return verify(&dir, server_key.as_deref(), p, out);
         }
         ArchiveCmd::Journal { out: dir, every } => {
             let dir = dir.or_else(|| config.journal.clone()).ok_or_else(|| {
@@ -122,4 +99,32 @@ pub fn run(
         }
     }
     Ok(true)
+}
+
+/// Check an archive folder: the hash chains, the files, and the chains' signatures
+/// against `server_key` when there is one. Needs no database: an archive is checked
+/// on any machine, and checking one makes nothing.
+pub fn verify(dir: &std::path::Path, server_key: Option<&str>, p: &Printer, out: Out<'_>) -> Ran {
+    let v = crate::archive::verify(dir, server_key).map_err(|e| usage(format!("{}: {e}", dir.display())))?;
+    let problems: Vec<String> = v.problems.iter().map(ToString::to_string).collect();
+    let value = serde_json::json!({
+        "intact": problems.is_empty(), "archives": v.archives, "files": v.files,
+        "log_entries": v.entries, "signed_chains": v.signed_chains, "problems": problems,
+    });
+    either(out, p, &value, |out| {
+        for pr in &problems {
+            writeln!(out, "{}", safe_line(pr)).map_err(io)?;
+        }
+        if problems.is_empty() {
+            let (archives, files, entries, signed) = (v.archives, v.files, v.entries, v.signed_chains);
+            let said = crate::say!(
+                p.lang,
+                "hel: {archives} arkiv, {files} filer, {entries} loggføringer, hash-kjedene hele, {signed} kjede(r) signert",
+                "intact: {archives} archive(s), {files} files, {entries} log entries, hash chains whole, {signed} chain(s) signed"
+            );
+            writeln!(out, "{said}").map_err(io)?;
+        }
+        Ok(())
+    })?;
+    Ok(problems.is_empty())
 }

@@ -1,6 +1,7 @@
 //! `sitroom message`: messages (sende meldinger) to people, roles and other
 //! organisations, their threads and who has read them.
 
+use crate::app::messages::Listed;
 use crate::app::Session;
 use crate::cli::error::{io, usage, Out, Ran};
 use crate::cli::output::{either, Printer};
@@ -12,7 +13,8 @@ use clap::Subcommand;
 
 #[derive(Subcommand, Debug)]
 pub enum MessageCmd {
-    /// Write a message; it is logged in the active incident (or --incident) as outgoing
+    /// Write a message (at most 4,000 characters, to at most 64 addressees); it is
+    /// logged in the active incident (or --incident) as outgoing
     Send {
         /// Whom to: names, roles and organisations apart by commas
         /// ("kriseledelse, per, Larvik kommune"; `@name` is always a person)
@@ -21,11 +23,13 @@ pub enum MessageCmd {
         /// Urgent (haster): those it reaches are notified
         #[arg(long)]
         urgent: bool,
-        /// Also send a copy by e-mail or SMS through the alert channels (epost, sms)
+        /// A copy by e-mail or SMS (epost, sms): not built yet, refused with a message
         #[arg(long, value_name = "CHANNEL")]
         copy: Option<String>,
+        /// The incident to log it in (default: the active one)
         #[arg(long, value_name = "N")]
         incident: Option<i64>,
+        /// The message (the words are joined with spaces)
         #[arg(required = true, num_args = 1.., value_name = "TEXT")]
         text: Vec<String>,
     },
@@ -43,15 +47,21 @@ pub enum MessageCmd {
         #[arg(long)]
         no_mark: bool,
     },
-    /// Answer a message: to its writer, or with --all to everyone it went to
+    /// Answer a message (which says you have read it): to its writer, or with --all to
+    /// everyone it went to
     Reply {
+        /// The message's reference, as `message list` shows it
         reference: String,
+        /// To the writer and everyone the message went to
         #[arg(long)]
         all: bool,
+        /// Urgent (haster): those it reaches are notified
         #[arg(long)]
         urgent: bool,
+        /// The incident to log it in (default: the active one)
         #[arg(long, value_name = "N")]
         incident: Option<i64>,
+        /// The answer (the words are joined with spaces)
         #[arg(required = true, num_args = 1.., value_name = "TEXT")]
         text: Vec<String>,
     },
@@ -71,7 +81,20 @@ fn headline(m: &Message, lang: Lang) -> String {
 fn print_sent(out: Out<'_>, m: &Message, lang: Lang) -> Result<(), crate::cli::error::CliError> {
     let journal = m.journal.map(|n| format!(" (journal {n})")).unwrap_or_default();
     writeln!(out, "{} {}{journal}", lang.pick("sendt", "sent"), m.reference()).map_err(io)?;
-    writeln!(out, "  {}", headline(m, lang)).map_err(io)
+    writeln!(out, "  {}", headline(m, lang)).map_err(io)?;
+    if m.entry.is_none() {
+        let said = lang.pick(
+            "  ikke loggført: ingen hendelse er aktiv (velg en med `sitroom incident use N`, eller --incident N)",
+            "  not logged: no incident is active (choose one with `sitroom incident use N`, or --incident N)",
+        );
+        writeln!(out, "{said}").map_err(io)?;
+    }
+    Ok(())
+}
+
+/// A message just sent as `--json` gives it: with its reference, as `list` does.
+fn sent(m: Message) -> Listed {
+    Listed { reference: m.reference(), sent: true, unread: false, message: m }
 }
 
 /// A copy channel as typed ("e-post", "email", "SMS") in the form the app takes.
@@ -92,8 +115,8 @@ pub fn run(s: &mut Session, cmd: MessageCmd, p: &Printer, out: Out<'_>) -> Ran {
             let to = s.addressees(&to)?;
             let copy = copy.map(|c| channel(&c, p.lang)).transpose()?;
             let new = NewMessage { to, text: text.join(" "), urgent, copy, reply_to: None };
-            let m = s.send_message(new, incident)?;
-            either(out, p, &m, |out| print_sent(out, &m, p.lang))?;
+            let m = sent(s.send_message(new, incident)?);
+            either(out, p, &m, |out| print_sent(out, &m.message, p.lang))?;
         }
         MessageCmd::List { unread } => {
             let listed = s.inbox(unread)?;
@@ -151,8 +174,8 @@ pub fn run(s: &mut Session, cmd: MessageCmd, p: &Printer, out: Out<'_>) -> Ran {
         }
         MessageCmd::Reply { reference, all, urgent, incident, text } => {
             let m = s.find_message(&reference)?;
-            let reply = s.reply_message(&m, &text.join(" "), urgent, all, incident)?;
-            either(out, p, &reply, |out| print_sent(out, &reply, p.lang))?;
+            let reply = sent(s.reply_message(&m, &text.join(" "), urgent, all, incident)?);
+            either(out, p, &reply, |out| print_sent(out, &reply.message, p.lang))?;
         }
     }
     Ok(true)

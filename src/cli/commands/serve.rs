@@ -12,8 +12,9 @@ use std::sync::Arc;
 
 #[derive(clap::Args, Debug)]
 pub struct ServeArgs {
-    /// The server's config file (serve.toml): [server], [journal], [ssh] as the flags
-    /// say them (a flag given wins), and single sign-on's identity providers in [sso].
+    /// The server's config file (serve.toml): [store] (url, copy), [server], [journal],
+    /// [ssh] as the flags say them (a flag given wins), and single sign-on's identity
+    /// providers in [sso].
     /// A mistake in it is a warning; what can be used is used.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
