@@ -392,8 +392,8 @@ pub async fn insert_numbered(
     c.execute(
         "INSERT INTO op_orgs (org_id, seq)
          SELECT DISTINCT x.org, u.seq
-         FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(seq, entity_id, org_id)
-         JOIN record_boards rb ON rb.entity_id = u.entity_id
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS u(seq, entity_id, org_id, kind)
+         JOIN record_boards rb ON rb.entity_id = u.entity_id AND u.kind IN ('message', 'message_read')
          JOIN message_audience ma ON ma.message_id = rb.board_id
          CROSS JOIN LATERAL (
              SELECT ma.org_id AS org
@@ -402,7 +402,7 @@ pub async fn insert_numbered(
          ) x
          WHERE x.org <> u.org_id
          ON CONFLICT DO NOTHING",
-        &[&seqs, &entities, &orgs],
+        &[&seqs, &entities, &orgs, &kinds],
     )
     .await
     .map_err(db)?;
@@ -537,7 +537,8 @@ pub async fn pull(
          LEFT JOIN LATERAL (
            SELECT * FROM (
              SELECT o.seq, o.body FROM ops o
-             LEFT JOIN message_audience ma ON ma.message_id = o.board_id
+             LEFT JOIN message_audience ma
+               ON ma.message_id = o.board_id AND o.kind IN ('message', 'message_read')
              WHERE o.seq > $1 AND o.seq <= n.newest AND o.origin <> $2 AND o.kind <> ALL($3) {of_org}
                AND CASE WHEN ma.message_id IS NULL THEN
                      o.board_id IS NULL OR $6::text[] IS NULL OR EXISTS (

@@ -131,7 +131,7 @@ impl ServerFile {
              LEFT JOIN incident_orgs io ON io.incident_id = o.incident_id
              LEFT JOIN record_orgs ro ON ro.entity_id = o.entity_id
              LEFT JOIN record_boards rb ON rb.entity_id = o.entity_id
-             LEFT JOIN messages m ON m.id = rb.board_id
+             LEFT JOIN messages m ON m.id = rb.board_id AND o.entity IN ('message', 'message_read')
              LEFT JOIN record_orgs mo ON mo.entity_id = m.id
              WHERE o.seq > ?1 AND o.seq <= ?2 AND o.state = 1
                AND coalesce(io.org_id, ro.org_id) IS NOT NULL

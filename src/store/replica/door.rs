@@ -132,6 +132,9 @@ fn message_shape(op: &Op) -> std::result::Result<(), String> {
                 "a message's roles must be a list of known roles, in order, each once: {text}"
             ));
         }
+        if roles.contains(&crate::domain::roles::Role::Gjest) {
+            return Err("a message cannot go to the role gjest: guests may not read messages".into());
+        }
         count += roles.len();
     }
     if count == 0 {
@@ -206,7 +209,18 @@ fn stored(tx: &Transaction<'_>, kind: Kind, id: &str, values: bool) -> Result<Op
 /// incident and organisation from there, and every record its fields name.
 pub(in crate::store) fn target(tx: &Transaction<'_>, owners: &dyn Owners, op: &Op) -> Result<Target> {
     let entity = op.entity.to_string();
-    let record = stored(tx, op.kind, &entity, op.action == Action::Set)?;
+    let mut record = stored(tx, op.kind, &entity, op.action == Action::Set)?;
+    // One id, one record: the server files what is on a board or about a message by
+    // its id (who it is sent to follows from there), so such a new record that takes
+    // the id of a record of another kind is refused as existing, never filed beside it.
+    if record.is_none() && op.action == Action::Create && Kind::filed_under(op).is_some() {
+        for kind in Kind::ALL.iter().copied().filter(|k| *k != op.kind) {
+            if let Some(other) = stored(tx, kind, &entity, false)? {
+                record = Some(other);
+                break;
+            }
+        }
+    }
     let incident = match (&record, op.kind) {
         (_, k) if k.org_scoped() => None,
         (Some(r), _) => Some(r.incident),
