@@ -127,17 +127,7 @@ fn prepare_as(dir: &Path, accounts: usize, entries: usize, role: Role) -> (PathB
             break;
         }
         let ids: Vec<_> = push.iter().map(|o| o.id).collect();
-        let req = wire::SyncRequest {
-            version: wire::VERSION,
-            cursor: i64::MAX,
-            origin: origin.clone(),
-            push,
-            wait_ms: 0,
-            checkpoints: vec![],
-            boards: vec![],
-            journal: vec![],
-            roster: None,
-        };
+        let req = wire::SyncRequest { origin: origin.clone(), ..wire::SyncRequest::new(i64::MAX, push) };
         let (done, _) = sitroom::server::round(&store, &who, req).unwrap();
         assert!(done.refused == 0, "{:?}", done.response.refused.first());
         s.store.mark_pushed(&ids, &[]).unwrap();

@@ -428,17 +428,8 @@ fn load(full: bool) {
                 for _ in 0..per_writer / 5 {
                     w.write(5);
                     let push = w.session.store.ops_to_push(5).unwrap();
-                    let req = SyncRequest {
-                        version: wire::VERSION,
-                        cursor: w.session.store.sync_cursor().unwrap(),
-                        origin: origin.clone(),
-                        push,
-                        wait_ms: 0,
-                        checkpoints: vec![],
-                        boards: vec![],
-                        journal: vec![],
-                        roster: None,
-                    };
+                    let cursor = w.session.store.sync_cursor().unwrap();
+                    let req = SyncRequest { origin: origin.clone(), ..SyncRequest::new(cursor, push) };
                     let t = Instant::now();
                     let a = rt.block_on(c.round(&w.login.token, &req)).unwrap();
                     lat.push(t.elapsed());
@@ -531,17 +522,7 @@ fn crisis_writing(
                     if push.is_empty() {
                         break;
                     }
-                    let req = SyncRequest {
-                        version: wire::VERSION,
-                        cursor,
-                        origin: origin.clone(),
-                        push,
-                        wait_ms: 0,
-                        checkpoints: vec![],
-                        boards: vec![],
-                        journal: vec![],
-                        roster: None,
-                    };
+                    let req = SyncRequest { origin: origin.clone(), ..SyncRequest::new(cursor, push) };
                     let t = Instant::now();
                     let a = rt.block_on(c.round(&w.login.token, &req)).unwrap();
                     lat.push(t.elapsed());

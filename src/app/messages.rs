@@ -269,7 +269,7 @@ impl Session {
     /// when there was nothing to say (their own message, or read already). The first
     /// of this organisation to read a message from another logs it as incoming.
     pub fn mark_message_read(&mut self, m: &Message) -> Result<Option<Receipt>> {
-        if m.author == self.user || self.store.read_by(&self.user)?.contains(&m.id) {
+        if m.author == self.user || self.store.has_read(m.id, &self.user)? {
             return Ok(None);
         }
         self.permit(Permission::SendMessages)?;

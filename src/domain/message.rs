@@ -38,18 +38,19 @@ impl Addressees {
 
     /// How they read, for the log and the lists: "kari, kriseledelse, Larvik kommune".
     pub fn shown(&self) -> String {
-        let mut all: Vec<String> = self.users.clone();
-        all.extend(self.roles.iter().map(|r| r.name().to_string()));
-        all.extend(self.orgs.iter().cloned());
-        all.join(", ")
+        self.names().join(", ")
+    }
+
+    /// Every addressee by name: people, roles, organisations.
+    fn names(&self) -> Vec<&str> {
+        let users = self.users.iter().map(String::as_str);
+        users.chain(self.roles.iter().map(|r| r.name())).chain(self.orgs.iter().map(String::as_str)).collect()
     }
 
     /// As [`Addressees::shown`], in about `chars` characters: whole names, and how many
     /// more there are ("bruker1, bruker2 +62"), never a name cut short.
     pub fn shown_within(&self, chars: usize) -> String {
-        let mut all: Vec<String> = self.users.clone();
-        all.extend(self.roles.iter().map(|r| r.name().to_string()));
-        all.extend(self.orgs.iter().cloned());
+        let all = self.names();
         let mut out = String::new();
         for (i, name) in all.iter().enumerate() {
             let more = all.len() - i;

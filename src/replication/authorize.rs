@@ -210,11 +210,7 @@ pub struct Addressed {
 impl Addressed {
     /// Does it reach the account?
     pub fn reaches(&self, who: &Account<'_>) -> bool {
-        who.superadmin
-            || (self.author == who.name)
-            || self.to.users.iter().any(|u| u == who.name)
-            || self.to.orgs.iter().any(|o| o == who.org_name)
-            || (self.org == who.org && who.roles.iter().any(|r| self.to.roles.contains(r)))
+        who.superadmin || self.to.reach(&self.author, &self.org_name, who.name, who.org_name, who.roles)
     }
 }
 

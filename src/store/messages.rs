@@ -204,6 +204,14 @@ impl Store {
         Ok(all)
     }
 
+    /// Whether `reader` has a receipt for message `id`.
+    pub fn has_read(&self, id: Uuid, reader: &str) -> Result<bool> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT 1 FROM message_reads WHERE message_id = ?1 AND created_by = ?2 LIMIT 1",
+        )?;
+        Ok(stmt.exists(params![id.to_string(), reader])?)
+    }
+
     /// The messages `reader` has a receipt for.
     pub fn read_by(&self, reader: &str) -> Result<std::collections::HashSet<Uuid>> {
         let mut stmt = self

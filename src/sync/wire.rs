@@ -398,6 +398,23 @@ pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, WireError> {
 }
 
 impl SyncRequest {
+    /// A round from `cursor` pushing `push` and asking nothing else (no long poll, no
+    /// boards, journal numbers or roster): the base a request is built on, so a new
+    /// field of the protocol is added here, not to every request.
+    pub fn new(cursor: i64, push: Vec<Op>) -> SyncRequest {
+        SyncRequest {
+            version: VERSION,
+            cursor,
+            origin: String::new(),
+            push,
+            wait_ms: 0,
+            checkpoints: vec![],
+            boards: vec![],
+            journal: vec![],
+            roster: None,
+        }
+    }
+
     pub fn decode(body: &[u8]) -> Result<SyncRequest, WireError> {
         let req: SyncRequest = decode(body)?;
         if req.version != VERSION {

@@ -134,15 +134,16 @@ impl LineEdit {
         let (before, after) = (safe(&self.text[..self.at]), safe(&self.text[self.at..]));
         let width = |s: &str| crate::text::graphemes_with_width(s).map(|(_, w)| w).sum::<usize>();
         let room = room.saturating_sub(1); // the cursor's column
-        if width(&before) + width(&after) <= room {
+        let (before_w, after_w) = (width(&before), width(&after));
+        if before_w + after_w <= room {
             return vec![Span::styled(before, style), Span::styled("▏", cursor), Span::styled(after, style)];
         }
         // What follows the cursor gets a third of the room at most; what precedes it the rest.
-        let after_room = width(&after).min(room / 3);
+        let after_room = after_w.min(room / 3);
         let before_room = room - after_room;
         let mut shown_before: Vec<&str> = Vec::new();
         let mut used = 0;
-        let cut_before = width(&before) > before_room;
+        let cut_before = before_w > before_room;
         let keep = if cut_before { before_room.saturating_sub(1) } else { before_room };
         for (g, w) in crate::text::graphemes_with_width(&before).collect::<Vec<_>>().into_iter().rev() {
             if used + w > keep {
@@ -154,7 +155,7 @@ impl LineEdit {
         shown_before.reverse();
         let mut left = if cut_before { "…".to_string() } else { String::new() };
         left.push_str(&shown_before.concat());
-        let cut_after = width(&after) > after_room;
+        let cut_after = after_w > after_room;
         let keep = if cut_after { after_room.saturating_sub(1) } else { after_room };
         let mut right = String::new();
         let mut used = 0;

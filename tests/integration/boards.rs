@@ -3,7 +3,7 @@
 //! on a board one may not see or write on are refused, and a notice shows what became
 //! of the log entry it was put up from.
 
-use crate::common::by_hand::{json_of, pull_all, request, round, rt, session};
+use crate::common::by_hand::{json_of, pull_all, round, rt, session};
 use crate::common::server::Server;
 use crate::common::Home;
 use serde_json::{json, Value};
@@ -114,7 +114,8 @@ fn a_board_only_some_roles_see_never_reaches_the_others() {
     s.per.ok(&["sync"]);
     assert_eq!(count(&s.per, "SELECT count(*) FROM boards"), 1);
     let (per_token, _, _) = session(&s.per);
-    let asked = SyncRequest { boards: vec![Uuid::parse_str(&secret_id).unwrap()], ..request(0, vec![]) };
+    let asked =
+        SyncRequest { boards: vec![Uuid::parse_str(&secret_id).unwrap()], ..SyncRequest::new(0, vec![]) };
     let got = round(&s.server, &per_token, &asked);
     let text = serde_json::to_string(&got.pull).unwrap();
     assert!(!text.contains("Vurderer"), "asking for a board by its id does not open it: {text}");
@@ -179,7 +180,7 @@ fn notices_on_a_board_one_may_not_see_or_write_on_are_refused_at_the_server() {
     };
     let (a, b) = (notice(&closed, "Alle må evakuere nå"), notice(&press, "Pressekonferanse avlyst"));
     let client = Client::new(&s.server.url).unwrap();
-    let req = pushing(vec![a.clone(), b.clone()]);
+    let req = SyncRequest::new(0, vec![a.clone(), b.clone()]);
     let got = rt().block_on(client.round(&token, &req)).unwrap();
     let why =
         |id: Uuid| got.refused.iter().find(|(i, _)| *i == id).map(|(_, w)| w.clone()).unwrap_or_default();
@@ -207,7 +208,7 @@ fn notices_on_a_board_one_may_not_see_or_write_on_are_refused_at_the_server() {
         sig: String::new(),
     };
     let (x, list) = (readers(json!("x")), readers(json!(["kriseledelse", "gjest"])));
-    let req = pushing(vec![x.clone(), list.clone()]);
+    let req = SyncRequest::new(0, vec![x.clone(), list.clone()]);
     let got = rt().block_on(client.round(&kari_token, &req)).unwrap();
     assert_eq!(got.refused.len(), 2, "{:?}", got.refused);
     assert!(got.refused.iter().all(|(_, why)| why.contains("board's readers")), "{:?}", got.refused);
@@ -259,9 +260,4 @@ fn a_notice_shows_its_entry_corrected_or_retracted_and_a_figure_keeps_every_valu
     assert!(!s.ola.ok(&["board", "show", "Stab"]).contains("Fv. 120"));
     assert!(s.ola.ok(&["board", "show", "Stab", "--all"]).contains("taken down"));
     assert!(s.ola.ok(&["log", "list"]).contains("Tatt ned oppslag 1 på tavla «Stab»"));
-}
-
-/// A round that only pushes `ops`, from the start, as a crafted client sends it.
-fn pushing(ops: Vec<Op>) -> SyncRequest {
-    request(0, ops)
 }

@@ -5,11 +5,12 @@
 //! an answer for a message one was not sent, a forged organisation, a malformed list
 //! of addressees, a thread of one's own choosing — are refused.
 
-use crate::common::by_hand::{json_of, pull_all, request, round, session};
+use crate::common::by_hand::{json_of, pull_all, round, session};
 use crate::common::server::Server;
 use crate::common::Home;
 use serde_json::{json, Value};
 use sitroom::replication::{Action, Hlc, Kind, Op};
+use sitroom::sync::wire::SyncRequest;
 use uuid::Uuid;
 
 const KOMMUNE: &str = "Gjerdrum kommune";
@@ -213,7 +214,7 @@ fn crafted_messages_and_receipts_are_refused() {
     };
     let refused = |h: &Home, ops: Vec<Op>| {
         let (token, _, _) = session(h);
-        let got = round(&s.server, &token, &request(0, ops.clone()));
+        let got = round(&s.server, &token, &SyncRequest::new(0, ops.clone()));
         ops.iter()
             .map(|o| {
                 got.refused.iter().find(|(i, _)| *i == o.id).map(|(_, why)| why.clone()).unwrap_or_else(
@@ -322,7 +323,7 @@ fn crafted_messages_and_receipts_are_refused() {
         receipt(&s.ola, "ola", KOMMUNE),
         op(&s.ola, "ola", Kind::Message, message_fields(&message, Some(&message), KOMMUNE, "[\"kari\"]")),
     ];
-    let got = round(&s.server, &token, &request(0, fine));
+    let got = round(&s.server, &token, &SyncRequest::new(0, fine));
     assert!(got.refused.is_empty(), "{:?}", got.refused);
     s.kari.ok(&["sync"]);
     let read = json_of(

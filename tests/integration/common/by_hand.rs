@@ -7,7 +7,7 @@ use super::Home;
 use serde_json::Value;
 use sitroom::replication::Op;
 use sitroom::sync::client::Client;
-use sitroom::sync::wire::{SyncRequest, SyncResponse, VERSION};
+use sitroom::sync::wire::{SyncRequest, SyncResponse};
 
 pub fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
@@ -26,21 +26,6 @@ pub fn session(h: &Home) -> (String, String, String) {
     (login["token"].as_str().unwrap().to_string(), origin, login["device"].as_str().unwrap().to_string())
 }
 
-/// A round from `cursor` pushing `push`, and nothing else.
-pub fn request(cursor: i64, push: Vec<Op>) -> SyncRequest {
-    SyncRequest {
-        version: VERSION,
-        cursor,
-        origin: String::new(),
-        push,
-        wait_ms: 0,
-        checkpoints: vec![],
-        boards: vec![],
-        journal: vec![],
-        roster: None,
-    }
-}
-
 pub fn round(server: &Server, token: &str, req: &SyncRequest) -> SyncResponse {
     rt().block_on(Client::new(&server.url).unwrap().round(token, req)).unwrap()
 }
@@ -49,7 +34,7 @@ pub fn round(server: &Server, token: &str, req: &SyncRequest) -> SyncResponse {
 pub fn pull_all(server: &Server, token: &str) -> Vec<Op> {
     let (mut cursor, mut all) = (0, Vec::new());
     loop {
-        let got = round(server, token, &request(cursor, vec![]));
+        let got = round(server, token, &SyncRequest::new(cursor, vec![]));
         all.extend(got.pull);
         if !got.more {
             return all;

@@ -43,17 +43,7 @@ pub fn sync(server: &dyn ServerStore, r: &mut Replica) -> Vec<(Uuid, String)> {
     for _ in 0..100 {
         let push = r.session.store.ops_to_push(wire::BATCH).unwrap();
         let pushed: Vec<Uuid> = push.iter().map(|o| o.id).collect();
-        let mut req = SyncRequest {
-            version: wire::VERSION,
-            cursor: r.session.store.sync_cursor().unwrap(),
-            origin: String::new(),
-            push,
-            wait_ms: 0,
-            checkpoints: vec![],
-            boards: vec![],
-            journal: vec![],
-            roster: None,
-        };
+        let mut req = SyncRequest::new(r.session.store.sync_cursor().unwrap(), push);
         wire::fill_in(&mut req, &r.who.name, &r.who.device, &r.who.origin);
         let answer = round(server, &r.who, req).unwrap().0.response;
         let acked: Vec<Uuid> =
