@@ -1,5 +1,6 @@
 //! Channels out of sitroom: e-mail over SMTP and text messages through a command or an
-//! HTTP gateway, as `[alerts]` in config.toml sets them up. Messages wait in the
+//! HTTP gateway, as `[alerts]` in config.toml sets them up, for alerts and for copies
+//! of messages. Both wait in the
 //! outbox (the store) until [`deliver_outbox`] sends them; a channel that is not set up
 //! marks its messages "ikke levert" with the reason, so nothing is silently dropped.
 //!
@@ -19,7 +20,7 @@
 
 use crate::config::{Channels, Security, Sms, Smtp};
 use crate::domain::alert::{Channel, Delivery};
-use crate::store::{Outgoing, Store};
+use crate::store::{About, Outgoing, Store};
 use std::io::Write;
 use std::time::Duration;
 
@@ -96,19 +97,23 @@ pub fn deliver_outbox(store: &mut Store, channels: &Channels) -> crate::store::R
                 (Err(e), None) => failing.push((m.channel, 1, e.clone())),
                 (Ok(()), None) => {}
             }
+            let mut settle = |status: Delivery, note: &str| match m.about {
+                About::Alert { .. } => store.set_delivery(m.id, status, note, now),
+                About::Copy { .. } => store.set_copy_delivery(m.id, status, note, now),
+            };
             match result {
                 Ok(()) => {
-                    store.set_delivery(m.id, Delivery::Delivered, "", now)?;
+                    settle(Delivery::Delivered, "")?;
                     done.sent += 1;
                     progressed = true;
                 }
                 Err(e) if m.attempts + 1 >= ATTEMPTS || !channels.has(m.channel) => {
-                    store.set_delivery(m.id, Delivery::NotDelivered, &e, now)?;
+                    settle(Delivery::NotDelivered, &e)?;
                     done.failed += 1;
                     progressed = true;
                 }
                 Err(e) => {
-                    store.set_delivery(m.id, Delivery::Waiting, &e, now)?;
+                    settle(Delivery::Waiting, &e)?;
                     done.retry += 1;
                 }
             }
@@ -152,23 +157,40 @@ fn send_mail(transport: &lettre::SmtpTransport, smtp: &Smtp, m: &Outgoing) -> Re
         .parse()
         .or_else(|_| m.address.parse())
         .map_err(|e| format!("adressen {} er ugyldig: {e}", m.address))?;
-    let first_line: String = m.message.lines().next().unwrap_or("").chars().take(60).collect();
+    let (subject, body) = match &m.about {
+        About::Alert { incident, alert } => {
+            let first_line: String = m.message.lines().next().unwrap_or("").chars().take(60).collect();
+            (
+                format!("Varsling (hendelse {incident}): {first_line}"),
+                format!(
+                    "{}\n\n-- \nVarsling {alert} i hendelse {incident}, sendt fra sitroom. Svar avsenderen: mottatt, kommer eller kan ikke.\n",
+                    m.message
+                ),
+            )
+        }
+        About::Copy { reference, author, from_org, to, urgent } => {
+            crate::domain::message_copy::email(author, from_org, to, &m.message, reference, *urgent)
+        }
+    };
     let email = Message::builder()
         .from(from)
         .to(to)
-        .subject(format!("Varsling (hendelse {}): {first_line}", m.incident))
+        .subject(subject)
         .header(ContentType::TEXT_PLAIN)
-        .body(format!(
-            "{}\n\n-- \nVarsling {} i hendelse {}, sendt fra sitroom. Svar avsenderen: mottatt, kommer eller kan ikke.\n",
-            m.message, m.alert, m.incident
-        ))
+        .body(body)
         .map_err(|e| e.to_string())?;
     transport.send(&email).map(|_| ()).map_err(|e| format!("SMTP: {e}"))
 }
 
 fn send_sms(sms: &Sms, m: &Outgoing) -> Result<(), String> {
+    let text = match &m.about {
+        About::Alert { .. } => m.message.clone(),
+        About::Copy { reference, author, urgent, .. } => {
+            crate::domain::message_copy::sms_text(author, &m.message, reference, *urgent)
+        }
+    };
     if let Some(command) = &sms.command {
-        let fill = |a: &String| a.replace("{to}", &m.address).replace("{text}", &m.message);
+        let fill = |a: &String| a.replace("{to}", &m.address).replace("{text}", &text);
         let (program, args) = command.split_first().ok_or("the SMS command is empty")?;
         let mut child = std::process::Command::new(fill(program))
             .args(args.iter().map(fill))
@@ -178,7 +200,7 @@ fn send_sms(sms: &Sms, m: &Outgoing) -> Result<(), String> {
             .spawn()
             .map_err(|e| format!("SMS-kommandoen {program} kan ikke startes: {e}"))?;
         if let Some(mut stdin) = child.stdin.take() {
-            let _ = stdin.write_all(m.message.as_bytes());
+            let _ = stdin.write_all(text.as_bytes());
         }
         let out = child.wait_with_output().map_err(|e| format!("SMS-kommandoen: {e}"))?;
         if out.status.success() {
@@ -188,7 +210,7 @@ fn send_sms(sms: &Sms, m: &Outgoing) -> Result<(), String> {
         return Err(format!("SMS-kommandoen avsluttet med {}: {}", out.status, crate::text::safe_line(&why)));
     }
     if let Some(url) = &sms.url {
-        return post_form(url, &m.address, &m.message);
+        return post_form(url, &m.address, &text);
     }
     Err("SMS er ikke satt opp".into())
 }

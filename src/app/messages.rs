@@ -4,10 +4,13 @@
 //! outgoing (`> kriseledelse, per: …`, tag `melding`), so the message journal numbers
 //! it; within the organisation that one entry is the message in and out. A message from
 //! another organisation is logged as incoming by the first of this organisation to
-//! read it.
+//! read it. A copy by SMS or e-mail goes to the contacts linked to those it reaches
+//! here, from this replica's outbox (see `domain::message_copy`).
 
 use super::{AppError, Result, Session};
+use crate::domain::alert::{Channel, Delivery};
 use crate::domain::message::{log_text, read_state, Addressees, Message, NewMessage, ReadState, Receipt};
+use crate::domain::message_copy::CopySent;
 use crate::domain::roles::{Permission, Role};
 use chrono::Utc;
 use uuid::Uuid;
@@ -33,6 +36,9 @@ pub struct Opened {
     pub read: ReadState,
     /// This opening said the user has read it (a receipt was written now).
     pub marked: bool,
+    /// Its copies by SMS or e-mail and where they stand, on the replica that sent it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub copies: Vec<CopySent>,
 }
 
 impl Session {
@@ -117,6 +123,23 @@ impl Session {
         Ok(to)
     }
 
+    /// Addressees and the copy asked for, from the compose prompt: a word with `+`
+    /// first among the names asks for a copy ("kriseledelse, per +sms").
+    pub fn addressees_with_copy(&self, typed: &str) -> Result<(Addressees, Option<String>)> {
+        let (mut names, mut copies) = (Vec::new(), Vec::new());
+        for item in typed.split([',', ';']) {
+            let (copy, name): (Vec<&str>, Vec<&str>) =
+                item.split_whitespace().partition(|w| w.starts_with('+'));
+            copies.extend(copy.into_iter().map(|c| c.trim_start_matches('+')));
+            names.push(name.join(" "));
+        }
+        let copy = match copies.is_empty() {
+            true => None,
+            false => Some(crate::domain::message_copy::parse(&copies.join(","))?),
+        };
+        Ok((self.addressees(&names.join(","))?, copy))
+    }
+
     /// Does a message reach the user (written by them, or to them)?
     fn reaches_me(&self, m: &Message, org: &str, roles: Option<&[Role]>) -> bool {
         match roles {
@@ -134,14 +157,10 @@ impl Session {
             Some(r) => Some(self.store.message(r)?.thread),
             None => None,
         };
-        if let Some(copy) = &new.copy {
-            return Err(AppError::Usage(self.lang.pick(
-                format!("en kopi som {copy} sendes ikke ennå; send meldingen uten kopi, eller varsle"),
-                format!(
-                    "a copy by {copy} is not sent yet; send the message without a copy, or send an alert"
-                ),
-            )));
-        }
+        let copies = match &new.copy {
+            Some(copy) => self.plan_copies(&new.to, copy)?,
+            None => Vec::new(),
+        };
         let incident = match incident {
             Some(n) => Some(self.incident(n)?),
             None => self.default_incident()?,
@@ -150,28 +169,88 @@ impl Session {
         let w = self.writer(Utc::now());
         let party = new.to.shown_within(60);
         let (text, urgent) = (new.text.clone(), new.urgent);
-        let m = self.store.send_message(&new, thread, &org, incident.as_ref(), w.stamp(), |_| {
+        let m = self.store.send_message(&new, thread, &org, incident.as_ref(), &copies, w.stamp(), |_| {
             Some(w.entry("melding", log_text(true, &party, &text, urgent)))
         })?;
         Ok(m)
     }
 
+    /// The copies of a message to `to` by the channels of `copy`: one per person it
+    /// reaches here (named, or holding a role it names) and channel, to the phone or
+    /// e-mail of the contact linked to that person. Who cannot get one is recorded as
+    /// not delivered, with why, so the writer sees it; so is each organisation named,
+    /// whose people's contacts are theirs.
+    fn plan_copies(&self, to: &Addressees, copy: &str) -> Result<Vec<CopySent>> {
+        let channels = crate::domain::message_copy::channels(copy);
+        let mut people: Vec<String> = to.users.clone();
+        for (name, roles) in self.roster()? {
+            if roles.iter().any(|r| to.roles.contains(r)) && !people.contains(&name) {
+                people.push(name);
+            }
+        }
+        people.retain(|p| *p != self.user);
+        let mut copies = Vec::new();
+        for person in people {
+            let contact = self.store.contact_of_account(&person)?;
+            for &channel in &channels {
+                let address = match (&contact, channel) {
+                    (Some(c), Channel::Sms) => c.phones.first().cloned().unwrap_or_default(),
+                    (Some(c), _) => c.email.clone(),
+                    (None, _) => String::new(),
+                };
+                let note = match &contact {
+                    None => format!("ingen kontakt er knyttet til brukeren {person}"),
+                    Some(c) if address.is_empty() && channel == Channel::Sms => {
+                        format!("kontakten {} har ikke noe telefonnummer", c.name)
+                    }
+                    Some(c) if address.is_empty() => format!("kontakten {} har ingen e-postadresse", c.name),
+                    Some(_) if !self.channels.has(channel) => {
+                        format!("ingen {}-kanal er satt opp ([alerts] i config.toml)", channel.name())
+                    }
+                    Some(_) => String::new(),
+                };
+                let status = if note.is_empty() { Delivery::Waiting } else { Delivery::NotDelivered };
+                copies.push(CopySent { person: person.clone(), channel, address, status, note });
+            }
+        }
+        for org in &to.orgs {
+            for &channel in &channels {
+                copies.push(CopySent {
+                    person: org.clone(),
+                    channel,
+                    address: String::new(),
+                    status: Delivery::NotDelivered,
+                    note: "kopi går bare til egen organisasjon; de får meldingen i sitroom".into(),
+                });
+            }
+        }
+        Ok(copies)
+    }
+
+    /// The copies of a message sent from here and where they stand (none elsewhere).
+    pub fn copies_of(&self, m: &Message) -> Result<Vec<CopySent>> {
+        Ok(self.store.copies_of(m.id)?)
+    }
+
     /// Answer a message: to its writer, or with `all` to its writer and everyone it
-    /// went to (the user left out). Answering says one has read it (a receipt first,
-    /// if not said yet): "not read yet" beside someone who answered would mislead.
+    /// went to (the user left out), with a copy by SMS or e-mail when `copy` says so.
+    /// Answering says one has read it (a receipt first, if not said yet): "not read
+    /// yet" beside someone who answered would mislead.
+    #[allow(clippy::too_many_arguments)]
     pub fn reply_message(
         &mut self,
         to: &Message,
         text: &str,
         urgent: bool,
         all: bool,
+        copy: Option<String>,
         incident: Option<i64>,
     ) -> Result<Message> {
         let new = NewMessage {
             to: self.reply_addressees(to, all),
             text: text.to_string(),
             urgent,
-            copy: None,
+            copy,
             reply_to: Some(to.id),
         }
         .validated()?;
@@ -262,6 +341,7 @@ impl Session {
             thread: self.store.thread(m.thread)?,
             read: self.read_state(m)?,
             marked: false,
+            copies: self.store.copies_of(m.id)?,
         })
     }
 

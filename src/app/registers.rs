@@ -55,7 +55,8 @@ impl Session {
 
     pub fn add_contact(&mut self, c: NewContact) -> Result<Contact> {
         self.permit(Permission::ManagePreparedness)?;
-        let c = c.validated()?;
+        let mut c = c.validated()?;
+        c.account = self.account_named(&c.account)?;
         let (user, device) = self.who();
         let (mut stored, _) = self.store.add_contacts(
             &[c],
@@ -64,6 +65,30 @@ impl Session {
             Utc::now(),
         )?;
         Ok(stored.pop().expect("one contact added"))
+    }
+
+    /// The user a contact is linked to, as the roster spells them: a name typed in
+    /// any case must be someone here (when it is known who is), or copies of messages
+    /// to them would never find the contact.
+    fn account_named(&self, typed: &str) -> Result<String> {
+        if typed.is_empty() {
+            return Ok(String::new());
+        }
+        let people: Vec<String> = self.roster()?.into_iter().map(|(n, _)| n).collect();
+        if people.is_empty() {
+            return Ok(typed.to_string());
+        }
+        let folded = crate::text::fold(typed);
+        match people.iter().find(|p| crate::text::fold(p) == folded) {
+            Some(p) => Ok(p.clone()),
+            None => {
+                let known = people.iter().take(12).cloned().collect::<Vec<_>>().join(", ");
+                Err(AppError::Usage(self.lang.pick(
+                    format!("«{typed}» er ingen bruker her (for eksempel {known})"),
+                    format!("'{typed}' is no user here (for example {known})"),
+                )))
+            }
+        }
     }
 
     pub fn contacts(&self) -> Result<Vec<Contact>> {
@@ -87,7 +112,8 @@ impl Session {
         self.permit(Permission::ManagePreparedness)?;
         let mut c = self.store.contact(number)?.as_new();
         change(&mut c);
-        let c = c.validated()?;
+        let mut c = c.validated()?;
+        c.account = self.account_named(&c.account)?;
         let (user, device) = self.who();
         Ok(self.store.update_contact(number, &c, Who { author: &user, device: &device }, Utc::now())?)
     }

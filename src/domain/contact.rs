@@ -22,6 +22,10 @@ pub struct Contact {
     pub email: String,
     pub notes: String,
     pub groups: Vec<String>,
+    /// The sitroom user this contact is (their account name), if any: where a copy of
+    /// a message to that user goes by SMS or e-mail.
+    #[serde(default)]
+    pub account: String,
     #[serde(with = "super::time::serde_ms")]
     pub updated_at: DateTime<Utc>,
 }
@@ -36,6 +40,8 @@ pub struct NewContact {
     pub email: String,
     pub notes: String,
     pub groups: Vec<String>,
+    /// The sitroom user this contact is (account name), or empty.
+    pub account: String,
 }
 
 /// One line of plain text: trimmed, NFC, no control characters.
@@ -112,6 +118,7 @@ impl NewContact {
             email,
             notes: free_text(Text::new("notatene", "the notes"), &self.notes)?,
             groups,
+            account: line(Text::new("brukernavnet", "the user name"), &self.account)?,
         })
     }
 
@@ -157,6 +164,7 @@ impl Contact {
             email: self.email.clone(),
             notes: self.notes.clone(),
             groups: self.groups.clone(),
+            account: self.account.clone(),
         }
     }
 }
@@ -293,8 +301,8 @@ impl SearchIndex {
 
 /// The CSV columns of contacts, in export order. Import accepts these names, their
 /// English forms, and any order; several phones or groups are separated by `;`.
-pub const CONTACT_COLUMNS: [&str; 7] =
-    ["navn", "organisasjon", "funksjon", "telefon", "e-post", "grupper", "notater"];
+pub const CONTACT_COLUMNS: [&str; 8] =
+    ["navn", "organisasjon", "funksjon", "telefon", "e-post", "grupper", "notater", "bruker"];
 
 pub const RESOURCE_COLUMNS: [&str; 6] = ["ressurs", "sted", "antall", "eier", "tilgjengelighet", "notater"];
 
@@ -309,6 +317,7 @@ fn column_of(header: &str, columns: &[&str]) -> Option<usize> {
         "email" | "e-mail" | "e-post" | "epost" => "e-post",
         "groups" | "group" | "grupper" | "gruppe" => "grupper",
         "notes" | "note" | "notater" | "merknad" => "notater",
+        "user" | "account" | "bruker" | "brukernavn" | "sitroom" => "bruker",
         "resource" | "what" | "ressurs" | "hva" => "ressurs",
         "location" | "where" | "sted" | "plassering" => "sted",
         "quantity" | "count" | "antall" => "antall",
@@ -531,6 +540,7 @@ pub fn contacts_from_csv(data: &[u8]) -> Result<Parsed<NewContact>, Invalid> {
             email: v[4].clone(),
             groups: split_list(&v[5]),
             notes: v[6].clone(),
+            account: v[7].clone(),
         }
         .validated()
     })
@@ -582,6 +592,7 @@ pub fn contacts_to_csv(contacts: &[Contact]) -> String {
                 c.email.clone(),
                 c.groups.join("; "),
                 c.notes.clone(),
+                c.account.clone(),
             ]
         }),
     )
@@ -698,6 +709,7 @@ mod tests {
             email: "kari@x.no".into(),
             notes: "Nås også på\nsamband".into(),
             groups: vec!["Kriseledelse".into()],
+            account: "kari".into(),
             updated_at: Utc::now(),
         };
         let (good, bad) = contacts_from_csv(contacts_to_csv(std::slice::from_ref(&c)).as_bytes()).unwrap();

@@ -247,6 +247,9 @@ impl NewMessage {
                 format!("a message may name at most {MAX_ADDRESSEES} addressees; send to a role instead"),
             ));
         }
+        if let Some(copy) = &self.copy {
+            self.copy = Some(super::message_copy::parse(copy)?);
+        }
         let bad = |s: &String| s.chars().any(char::is_control) || s.chars().count() > 120;
         if self.to.users.iter().chain(&self.to.orgs).any(bad) {
             return Err(Invalid::new(

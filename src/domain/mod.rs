@@ -16,6 +16,7 @@ pub mod mail;
 pub mod media;
 pub mod meeting;
 pub mod message;
+pub mod message_copy;
 pub mod plan;
 pub mod quickmarks;
 pub mod report;

@@ -72,6 +72,8 @@ pub trait Directory {
     fn replica_key(&mut self, origin: &str, account: &str) -> Result<Option<(String, bool)>>;
     /// The account (device and origin left empty), if there is one.
     fn account(&mut self, name: &str) -> Result<Option<Principal>>;
+    /// Whether there is an organisation of this name.
+    fn has_org(&mut self, name: &str) -> Result<bool>;
 }
 
 /// Who pushes, as the judge needs them: the account, the ops of other replicas (carried
@@ -80,6 +82,10 @@ pub struct Pusher<'w> {
     who: &'w Principal,
     vouched: Vec<Uuid>,
     authors: std::collections::BTreeMap<String, Option<Principal>>,
+    /// Messages that name an account or organisation the server does not have, with
+    /// the first such name: whom they were meant for would never get them (an
+    /// account made later with the name is not who was meant).
+    unknown_addressees: std::collections::BTreeMap<Uuid, String>,
 }
 
 impl<'w> Pusher<'w> {
@@ -105,7 +111,8 @@ impl<'w> Pusher<'w> {
             }
         }
         vouched.sort();
-        Ok(Pusher { who, vouched, authors })
+        let unknown_addressees = unknown_addressees(dir, ops)?;
+        Ok(Pusher { who, vouched, authors, unknown_addressees })
     }
 
     pub fn judge(&self, op: &Op, facts: &authorize::Target) -> std::result::Result<(), authorize::Refusal> {
@@ -121,6 +128,11 @@ impl<'w> Pusher<'w> {
             vouched: &self.vouched,
         };
         authorize::judge(&account, op, facts)?;
+        if let Some(name) = self.unknown_addressees.get(&op.id) {
+            return Err(authorize::Refusal::Denied(format!(
+                "the message is to '{name}', who is no account or organisation on this server"
+            )));
+        }
         if op.origin == who.origin {
             return Ok(());
         }
@@ -142,6 +154,40 @@ impl<'w> Pusher<'w> {
         };
         authorize::judge(&as_author, op, facts)
     }
+}
+
+/// The new messages of `ops` that name a user or an organisation `dir` does not have,
+/// each with the first such name.
+fn unknown_addressees(
+    dir: &mut dyn Directory,
+    ops: &[Op],
+) -> Result<std::collections::BTreeMap<Uuid, String>> {
+    use crate::domain::message::Addressees;
+    use crate::replication::{Action, Kind};
+    let mut known: std::collections::BTreeMap<(bool, String), bool> = Default::default();
+    let mut unknown = std::collections::BTreeMap::new();
+    for op in ops.iter().filter(|op| op.kind == Kind::Message && op.action == Action::Create) {
+        let names = |field: &str| Addressees::from_list(op.field_str(field).unwrap_or("[]"));
+        let named = names("to_users")
+            .into_iter()
+            .map(|n| (false, n))
+            .chain(names("to_orgs").into_iter().map(|n| (true, n)));
+        for (org, name) in named {
+            let there = match known.get(&(org, name.clone())) {
+                Some(there) => *there,
+                None => {
+                    let there = if org { dir.has_org(&name)? } else { dir.account(&name)?.is_some() };
+                    known.insert((org, name.clone()), there);
+                    there
+                }
+            };
+            if !there {
+                unknown.insert(op.id, name);
+                break;
+            }
+        }
+    }
+    Ok(unknown)
 }
 
 /// Who sent each push of `batch`, looked up in `dir`.

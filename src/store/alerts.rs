@@ -42,17 +42,28 @@ pub struct Planned {
     pub sends: Vec<Sent>,
 }
 
-/// A message waiting in the outbox.
+/// A message waiting in the outbox: an alert, or a copy of a message.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
+    /// Its row in the outbox it is in (`about` says which).
     pub id: i64,
     pub channel: Channel,
     pub address: String,
+    /// Whom it goes to.
     pub name: String,
     pub message: String,
-    pub incident: i64,
-    pub alert: i64,
     pub attempts: i64,
+    pub about: About,
+}
+
+/// What an outgoing message is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum About {
+    /// Alert number `alert` of incident number `incident`.
+    Alert { incident: i64, alert: i64 },
+    /// A copy of a message (by its reference) written by `author` of `from_org` to
+    /// `to` (as the message shows its addressees).
+    Copy { reference: String, author: String, from_org: String, to: String, urgent: bool },
 }
 
 /// An alert waiting for a user's answer, shown in their sitroom at once.
@@ -412,7 +423,7 @@ impl Store {
         Ok(logged)
     }
 
-    /// Messages waiting to go, oldest first.
+    /// Messages waiting to go, oldest first: alerts, then copies of messages.
     pub fn outbox(&self, limit: usize) -> Result<Vec<Outgoing>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT d.id, d.channel, d.address, r.name, a.message, i.number, a.number, d.attempts
@@ -423,12 +434,18 @@ impl Store {
              WHERE d.status = 'venter' ORDER BY d.id LIMIT ?1",
         )?;
         let rows = stmt.query_map([super::sql_limit(limit)], |r| {
-            Ok(read_row!(r => Outgoing {
-                id: get, channel: code_or(Channel::App), address: get, name: get, message: get, incident: get,
-                alert: get, attempts: get,
-            }))
+            let mut c = Columns::new(r);
+            let (id, channel, address, name, message) =
+                (c.get()?, c.code_or(Channel::App)?, c.get()?, c.get()?, c.get()?);
+            let about = About::Alert { incident: c.get()?, alert: c.get()? };
+            Ok(Outgoing { id, channel, address, name, message, attempts: c.get()?, about })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut out: Vec<Outgoing> = rows.collect::<rusqlite::Result<_>>()?;
+        // Alerts first: a copy of a message can wait for them.
+        if out.len() < limit {
+            out.extend(self.copy_outbox(limit - out.len())?);
+        }
+        Ok(out)
     }
 
     /// Settle one message: delivered, given up (with why), or still waiting after a

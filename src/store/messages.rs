@@ -10,6 +10,7 @@ use super::numbered::Stamp;
 use super::replica;
 use super::{Result, Store, StoreError};
 use crate::domain::message::{Addressees, Message, NewMessage, Person, Receipt};
+use crate::domain::message_copy::CopySent;
 use crate::domain::Incident;
 use crate::replication::Kind;
 use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
@@ -60,13 +61,16 @@ fn no_message(what: &str) -> StoreError {
 
 impl Store {
     /// Send a message: in `thread` (a new one's own id when None), from `from_org`,
-    /// logged in `incident` by `entry` (made from the message's id) if there is one.
+    /// logged in `incident` by `entry` (made from the message's id) if there is one,
+    /// with its `copies` put in the outbox.
+    #[allow(clippy::too_many_arguments)]
     pub fn send_message(
         &mut self,
         new: &NewMessage,
         thread: Option<Uuid>,
         from_org: &str,
         incident: Option<&Incident>,
+        copies: &[CopySent],
         by: Stamp<'_>,
         entry: impl FnOnce(Uuid) -> Option<NewEntryRecord>,
     ) -> Result<Message> {
@@ -98,6 +102,7 @@ impl Store {
             ],
         )?;
         replica::created(&tx, Kind::Message, id, by.who(), by.now)?;
+        super::message_copies::queue(&tx, id, copies, by.now)?;
         let message = message_in(&tx, id)?;
         tx.commit()?;
         Ok(message)

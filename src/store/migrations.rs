@@ -810,6 +810,26 @@ const STEPS: &[&str] = &[
         PRIMARY KEY (kind, name)
     ) STRICT;
     "#,
+    // 20: a contact may be a sitroom user (their account name): a copy of a message to
+    // that user goes to the contact's phone or e-mail. The copies wait in an outbox
+    // kept by the sending replica only, as alert deliveries do.
+    r#"
+    ALTER TABLE contacts ADD COLUMN account TEXT NOT NULL DEFAULT '';
+    CREATE INDEX contacts_by_account ON contacts(account) WHERE account <> '';
+    CREATE TABLE message_deliveries (
+        id         INTEGER PRIMARY KEY,
+        message_id TEXT NOT NULL REFERENCES messages(id),
+        person     TEXT NOT NULL,
+        channel    TEXT NOT NULL CHECK (channel IN ('e-post', 'sms')),
+        address    TEXT NOT NULL DEFAULT '',
+        status     TEXT NOT NULL CHECK (status IN ('venter', 'levert', 'ikke levert')),
+        note       TEXT NOT NULL DEFAULT '',
+        attempts   INTEGER NOT NULL DEFAULT 0,
+        updated_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX message_deliveries_waiting ON message_deliveries(status) WHERE status = 'venter';
+    CREATE INDEX message_deliveries_by_message ON message_deliveries(message_id);
+    "#,
 ];
 
 /// The server's tables, children before the tables they reference.

@@ -21,6 +21,7 @@ mod log;
 mod mail;
 mod media;
 mod meetings;
+mod message_copies;
 mod messages;
 mod migrations;
 mod numbered;
@@ -36,7 +37,7 @@ mod sharing;
 mod tasks;
 mod users;
 
-pub use alerts::{NewMember, Outgoing, Planned, Waiting};
+pub use alerts::{About, NewMember, Outgoing, Planned, Waiting};
 pub use archive::Changes;
 pub use boards::{FigureValue, NoticeChange};
 pub use cards::StoredCard;

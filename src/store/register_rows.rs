@@ -10,7 +10,7 @@ use rusqlite::{params, Row, Transaction};
 use uuid::Uuid;
 
 pub(super) const CONTACT_COLUMNS: &str =
-    "id, number, name, organisation, function, phones, email, notes, groups, updated_at";
+    "id, number, name, organisation, function, phones, email, notes, groups, account, updated_at";
 
 pub(super) fn split(s: String) -> Vec<String> {
     s.split('\n').filter(|p| !p.is_empty()).map(str::to_string).collect()
@@ -19,7 +19,7 @@ pub(super) fn split(s: String) -> Vec<String> {
 pub(super) fn contact_from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
     Ok(read_row!(r => Contact {
         id: uuid, number: get, name: get, organisation: get, function: get, phones: list('\n'), email: get,
-        notes: get, groups: list('\n'), updated_at: time,
+        notes: get, groups: list('\n'), account: get, updated_at: time,
     }))
 }
 

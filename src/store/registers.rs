@@ -60,8 +60,8 @@ impl Store {
             let id = Uuid::now_v7();
             tx.prepare_cached(
                 "INSERT INTO contacts (id, number, name, organisation, function, phones, email, notes, groups,
-                                       folded, created_at, created_by, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11)",
+                                       folded, created_at, created_by, updated_at, account)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11, ?13)",
             )?
             .execute(params![
                 id.to_string(),
@@ -75,7 +75,8 @@ impl Store {
                 c.groups.join("\n"),
                 c.folded(),
                 to_millis(now),
-                who.author
+                who.author,
+                c.account
             ])?;
             replica::created(&tx, Kind::Contact, id, who, now)?;
             ids.push(id);
@@ -150,7 +151,7 @@ impl Store {
         })?;
         tx.execute(
             "UPDATE contacts SET name = ?2, organisation = ?3, function = ?4, phones = ?5, email = ?6, notes = ?7,
-                    groups = ?8, folded = ?9, updated_at = ?10 WHERE id = ?1",
+                    groups = ?8, folded = ?9, updated_at = ?10, account = ?11 WHERE id = ?1",
             params![
                 id,
                 c.name,
@@ -161,10 +162,11 @@ impl Store {
                 c.notes,
                 c.groups.join("\n"),
                 c.folded(),
-                to_millis(now)
+                to_millis(now),
+                c.account
             ],
         )?;
-        let fields = ["name", "organisation", "function", "phones", "email", "notes", "groups"];
+        let fields = ["name", "organisation", "function", "phones", "email", "notes", "groups", "account"];
         replica::changed(&tx, Kind::Contact, super::columns::id(&id), &fields, who, now)?;
         tx.commit()?;
         self.contact(number)

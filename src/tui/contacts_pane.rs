@@ -197,7 +197,9 @@ impl Pane for ContactsPane {
                 safe_line(&c.phones.join(", ")).into_owned(),
             ));
             lines.push(field(Text::new("E-post", "E-mail").get(lang), safe_line(&c.email).into_owned()));
-            let org = [c.organisation.as_str(), &c.groups.join(", ")]
+            // The sitroom user the contact is, where copies of messages to them go.
+            let account = if c.account.is_empty() { String::new() } else { format!("@{}", c.account) };
+            let org = [c.organisation.as_str(), &c.groups.join(", "), &account]
                 .iter()
                 .filter(|s| !s.is_empty())
                 .cloned()

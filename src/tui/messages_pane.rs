@@ -1,7 +1,7 @@
 //! Messages (meldinger): the messages to and from the user, newest first, unread ones
 //! marked; below the list the chosen one in full, with its thread and who has read it
-//! and who not yet. `n` writes a message (first whom to, then the text; `!` first
-//! makes it urgent), `r` answers the writer and `R` everyone it went to; each shows
+//! and who not yet. `n` writes a message (first whom to, where `+sms` or `+epost` asks
+//! for a copy, then the text; `!` first makes it urgent), `r` answers the writer and `R` everyone it went to; each shows
 //! what will be sent before Ctrl-S sends it. Ctrl-R says the user has read the chosen
 //! message: a receipt its writer sees, so it is on a key typing cannot give.
 
@@ -14,7 +14,9 @@ use super::pane::{Cx, Outcome, Pane, RenderCx, UiEvent};
 use super::widgets::{list_window, pane_block};
 use crate::app::messages::{Listed, Opened};
 use crate::app::Session;
+use crate::domain::alert::Delivery;
 use crate::domain::message::{Addressees, NewMessage};
+use crate::domain::message_copy::CopySent;
 use crate::domain::roles::Permission;
 use crate::lang::{Lang, Text};
 use crate::text::safe_line;
@@ -33,8 +35,8 @@ pub const KEYS: Keys = Keys {
         &[
             does(
                 Action::NewMessage,
-                "Skriv en melding (til hvem, så teksten; ! først: haster)",
-                "Write a message (to whom, then the text; ! first: urgent)",
+                "Skriv en melding (til hvem, +sms/+epost: kopi; så teksten; ! først: haster)",
+                "Write a message (to whom, +sms/+epost: a copy; then the text; ! first: urgent)",
                 "ny",
                 "new",
             ),
@@ -73,8 +75,10 @@ pub struct MessagesPane {
     list: List<Listed, Asking>,
     /// The chosen message with its thread and receipts.
     opened: Option<Opened>,
-    /// Whom the message being written goes to, between the two questions.
+    /// Whom the message being written goes to, and the copy asked for, between the
+    /// two questions.
     to: Option<Addressees>,
+    copy: Option<String>,
     can_write: bool,
 }
 
@@ -93,6 +97,7 @@ impl MessagesPane {
                 .watching("message_read"),
             opened: None,
             to: None,
+            copy: None,
             can_write: session.may(Permission::SendMessages)?,
         };
         pane.load(session)?;
@@ -117,6 +122,9 @@ impl MessagesPane {
     fn confirm_send(&self, cx: &mut Cx<'_>, heading: String, new: NewMessage) {
         let lang = cx.lang;
         let mut lines = vec![crate::say!(lang, "Til: {}", "To: {}", new.to.shown())];
+        if let Some(copy) = &new.copy {
+            lines.push(crate::say!(lang, "Kopi som {}", "A copy by {}", copy));
+        }
         if new.urgent {
             lines.push(lang.pick("HASTER", "URGENT"));
         }
@@ -132,10 +140,10 @@ impl MessagesPane {
     fn answered(&mut self, asking: Asking, text: String, cx: &mut Cx<'_>) {
         let lang = cx.lang;
         match asking {
-            Asking::To => match cx.session.addressees(&text) {
-                Ok(to) if to.is_empty() => self.list.ask(Asking::To, text),
-                Ok(to) => {
-                    self.to = Some(to);
+            Asking::To => match cx.session.addressees_with_copy(&text) {
+                Ok((to, _)) if to.is_empty() => self.list.ask(Asking::To, text),
+                Ok((to, copy)) => {
+                    (self.to, self.copy) = (Some(to), copy);
                     self.list.ask(Asking::Text, "");
                 }
                 Err(e) => {
@@ -145,9 +153,10 @@ impl MessagesPane {
             },
             Asking::Text => {
                 let Some(to) = self.to.take() else { return };
+                let copy = self.copy.take();
                 let (urgent, text) = urgent_and_text(&text);
                 let heading = lang.pick("Send melding", "Send a message");
-                self.confirm_send(cx, heading, NewMessage { to, text, urgent, copy: None, reply_to: None });
+                self.confirm_send(cx, heading, NewMessage { to, text, urgent, copy, reply_to: None });
             }
             Asking::Reply(all) => {
                 let Some(m) = self.list.selected().map(|l| l.message.clone()) else { return };
@@ -160,7 +169,7 @@ impl MessagesPane {
                 }
                 shown.extend(text.lines().map(str::to_string));
                 cx.confirm(Pending::new(heading, shown, move |s| {
-                    s.reply_message(&m, &text, urgent, all, None)
+                    s.reply_message(&m, &text, urgent, all, None, None)
                         .map(|r| crate::say!(lang, "Svar {} sendt", "Answer {} sent", r.reference()))
                 }));
             }
@@ -287,13 +296,20 @@ impl Pane for MessagesPane {
                 None => String::new(),
             };
             let label = match asked.asking {
-                Asking::To => lang.pick("Til (navn, rolle, organisasjon)", "To (name, role, organisation)"),
-                Asking::Text => crate::say!(
-                    lang,
-                    "Tekst til {} (! først: haster)",
-                    "Text to {} (! first: urgent)",
-                    self.to.as_ref().map(|a| a.shown_within(40)).unwrap_or_default()
+                Asking::To => lang.pick(
+                    "Til (navn, rolle, organisasjon; +sms, +epost: kopi)",
+                    "To (name, role, organisation; +sms, +epost: a copy)",
                 ),
+                Asking::Text => {
+                    let copy = self.copy.as_ref().map(|c| format!(" +{c}")).unwrap_or_default();
+                    crate::say!(
+                        lang,
+                        "Tekst til {}{} (! først: haster)",
+                        "Text to {}{} (! first: urgent)",
+                        self.to.as_ref().map(|a| a.shown_within(40)).unwrap_or_default(),
+                        copy
+                    )
+                }
                 Asking::Reply(all) => {
                     crate::say!(
                         lang,
@@ -387,5 +403,37 @@ fn detail(o: &Opened, lang: Lang, t: &super::theme::Theme, width: u16) -> Vec<Li
             Span::styled(said(&not_yet), t.warning),
         ]));
     }
+    if !o.copies.is_empty() {
+        lines.push(super::widgets::cut(copies_line(&o.copies, lang, t), width));
+    }
     lines
+}
+
+/// Where a message's copies stand: how many went, wait and did not, and why not.
+fn copies_line(copies: &[CopySent], lang: Lang, t: &super::theme::Theme) -> Line<'static> {
+    let count = |d: Delivery| copies.iter().filter(|c| c.status == d).count();
+    let mut spans = vec![
+        Span::styled(format!("{}: ", lang.pick("Kopi", "Copies")), t.dim),
+        Span::styled(
+            crate::say!(
+                lang,
+                "{} levert, {} venter",
+                "{} delivered, {} waiting",
+                count(Delivery::Delivered),
+                count(Delivery::Waiting)
+            ),
+            t.base,
+        ),
+    ];
+    let missed: Vec<String> = copies
+        .iter()
+        .filter(|c| c.status == Delivery::NotDelivered)
+        .map(|c| format!("{} ({}: {})", c.person, c.channel.name(), c.note))
+        .collect();
+    if !missed.is_empty() {
+        let said = crate::say!(lang, ", {} ikke levert: ", ", {} not delivered: ", missed.len());
+        spans.push(Span::styled(said, t.warning));
+        spans.push(Span::styled(safe_line(&missed.join("; ")).into_owned(), t.warning));
+    }
+    Line::from(spans)
 }

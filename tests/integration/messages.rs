@@ -314,15 +314,31 @@ fn crafted_messages_and_receipts_are_refused() {
     );
     let mut to_guests = message_fields("self", None, KOMMUNE, "[]");
     to_guests["to_roles"] = json!("[\"gjest\"]");
-    let why = refused(&s.ola, vec![op(&s.ola, "ola", Kind::Message, to_guests)]);
+    let mut by_fax = message_fields("self", None, KOMMUNE, "[\"kari\"]");
+    by_fax["copy"] = json!("fax");
+    // A name the server has no account or organisation for: whoever gets that name
+    // later is not who was meant, and until then no one would get it.
+    let mut to_no_org = message_fields("self", None, KOMMUNE, "[]");
+    to_no_org["to_orgs"] = json!("[\"Fantasi kommune\"]");
+    let why = refused(
+        &s.ola,
+        vec![
+            op(&s.ola, "ola", Kind::Message, to_guests),
+            op(&s.ola, "ola", Kind::Message, by_fax),
+            op(&s.ola, "ola", Kind::Message, message_fields("self", None, KOMMUNE, "[\"kari\",\"ingen\"]")),
+            op(&s.ola, "ola", Kind::Message, to_no_org),
+        ],
+    );
     assert!(why[0].contains("cannot go to the role gjest"), "{why:?}");
+    assert!(why[1].contains("copy is one of"), "{why:?}");
+    assert!(why[2].contains("to 'ingen', who is no account or organisation"), "{why:?}");
+    assert!(why[3].contains("to 'Fantasi kommune', who is no account or organisation"), "{why:?}");
 
     // What he may do, crafted the same way, is taken in: the check is not a blanket no.
     let (token, _, _) = session(&s.ola);
-    let fine = vec![
-        receipt(&s.ola, "ola", KOMMUNE),
-        op(&s.ola, "ola", Kind::Message, message_fields(&message, Some(&message), KOMMUNE, "[\"kari\"]")),
-    ];
+    let mut by_sms = message_fields(&message, Some(&message), KOMMUNE, "[\"kari\"]");
+    by_sms["copy"] = json!("sms");
+    let fine = vec![receipt(&s.ola, "ola", KOMMUNE), op(&s.ola, "ola", Kind::Message, by_sms)];
     let got = round(&s.server, &token, &SyncRequest::new(0, fine));
     assert!(got.refused.is_empty(), "{:?}", got.refused);
     s.kari.ok(&["sync"]);
@@ -394,4 +410,111 @@ fn the_log_keeps_the_whole_message_and_no_message_waits_forever() {
         );
     }
     assert_eq!(json_of(&h, &["message", "list", "--json"]).as_array().unwrap().len(), 3);
+}
+
+/// A copy by SMS and e-mail goes to the phone and address of the contact linked to
+/// each person the message reaches (named, or holding a role it names), never to the
+/// writer; who cannot get one is said, with why; a text too long for one SMS is cut
+/// with where the rest is.
+#[test]
+fn a_copy_goes_by_sms_and_email_to_the_contacts_of_those_it_reaches() {
+    use crate::common::smtp::{body_text, Sink};
+    let h = Home::new();
+    let sink = Sink::start();
+    let (sms, sms_log) = h.fake_sms();
+    h.configure(&format!(
+        "[alerts.smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\nfrom = \"Beredskap <beredskap@kommune.no>\"\n\n[alerts.sms]\ncommand = [\"{}\", \"{{to}}\"]\n",
+        sink.port,
+        sms.display()
+    ));
+    h.ok(&["user", "add", "kari", "--role", "administrator,kriseledelse"]);
+    h.ok(&["user", "add", "ola", "--role", "loggfører"]);
+    h.ok(&["user", "add", "Per", "--role", "kriseledelse"]);
+    h.ok(&["user", "add", "siri", "--role", "kriseledelse"]);
+    let (_, err) =
+        h.fails(&["contact", "add", "--name", "Nils", "--phone", "900 00 000", "--account", "nils"]);
+    assert!(err.contains("'nils' is no user here"), "a link to no one would never be used: {err}");
+    h.ok(&[
+        "contact",
+        "add",
+        "--name",
+        "Ola Nordmann",
+        "--phone",
+        "912 34 567",
+        "--email",
+        "ola@kommune.no",
+        "--account",
+        "OLA",
+    ]);
+    h.ok(&["contact", "add", "--name", "Per Hansen", "--phone", "913 00 000", "--account", "per"]);
+    h.ok(&["contact", "add", "--name", "Kari Nordmann", "--phone", "914 00 000", "--account", "kari"]);
+    let listed = h.ok(&["contact", "list"]);
+    assert!(
+        listed.contains("Ola Nordmann") && listed.contains("@ola") && listed.contains("@Per"),
+        "{listed}"
+    );
+    let csv = h.ok(&["contact", "export"]);
+    assert!(csv.lines().next().unwrap().ends_with(";bruker") && csv.contains(";ola"), "{csv}");
+    h.ok(&["incident", "new", "--title", "Flom i Lågen", "--type", "flom"]);
+
+    let text = "Møt i stabsrommet kl 14";
+    let sent = json_of(
+        &h,
+        &["message", "send", "--to", "ola, kriseledelse", "--copy", "begge", "--urgent", "--json", text],
+    );
+    assert_eq!(sent["copy"], "e-post+sms", "{sent}");
+    let copies = sent["copies"].as_array().unwrap();
+    let status = |person: &str, channel: &str| {
+        let c = copies.iter().find(|c| c["person"] == person && c["channel"] == channel);
+        c.map(|c| (c["status"].as_str().unwrap().to_string(), c["note"].as_str().unwrap_or("").to_string()))
+    };
+    assert_eq!(status("ola", "sms").unwrap().0, "levert", "{sent}");
+    assert_eq!(status("ola", "e-post").unwrap().0, "levert", "{sent}");
+    assert_eq!(status("Per", "sms").unwrap().0, "levert", "{sent}");
+    let (per_mail, why) = status("Per", "e-post").unwrap();
+    assert!(per_mail == "ikke levert" && why.contains("ingen e-postadresse"), "{why}");
+    let (siri, why) = status("siri", "sms").unwrap();
+    assert!(siri == "ikke levert" && why.contains("ingen kontakt"), "{why}");
+    assert!(status("kari", "sms").is_none(), "never a copy to the writer: {sent}");
+
+    let log = std::fs::read_to_string(&sms_log).unwrap();
+    assert_eq!(
+        log,
+        format!("to=912 34 567\nHASTER kari: {text}\nto=913 00 000\nHASTER kari: {text}\n"),
+        "one SMS each to Ola and Per"
+    );
+    let mails = sink.mails();
+    assert_eq!(mails.len(), 1, "Per has no address, Siri no contact");
+    assert_eq!(mails[0].to, ["ola@kommune.no"]);
+    let reference = sent["reference"].as_str().unwrap();
+    assert!(mails[0].data.contains("HASTER: Melding fra kari"), "{}", mails[0].data);
+    let body = body_text(&mails[0].data);
+    assert!(body.contains(text) && body.contains(reference), "{body}");
+
+    // The writer sees where the copies stand; the people it reached read it as any.
+    let read = h.ok(&["message", "read", reference, "--no-mark"]);
+    assert!(read.contains("copies: 3 delivered, 0 waiting, 3 not delivered"), "{read}");
+    assert!(read.contains("sms to siri: ikke levert: ingen kontakt"), "{read}");
+
+    // A text too long for one SMS: the SMS says where the rest is.
+    let long =
+        "Vannverket melder at trykket faller i hele sone 3, og beboerne i Åsgårdstrand må koke vannet \
+                til nærmere beskjed. Informasjonsmedarbeideren lager en melding til nettsiden innen kl 15, \
+                og legevakten varsles.";
+    let answer =
+        json_of(&h, &["--user", "ola", "message", "reply", reference, "--copy", "sms", "--json", long]);
+    assert_eq!(answer["copies"][0]["status"], "levert", "{answer}");
+    let log = std::fs::read_to_string(&sms_log).unwrap();
+    let last = log.lines().rev().find(|l| !l.is_empty()).unwrap();
+    let reply_ref = answer["reference"].as_str().unwrap();
+    assert!(log.contains("to=914 00 000\nola: Vannverket melder"), "the answer's copy goes to Kari: {log}");
+    assert!(
+        last.ends_with(&format!(" ... (hele i sitroom: {reply_ref})")) && last.chars().count() <= 160,
+        "{last}"
+    );
+
+    // Asked for a copy by a channel that does not exist: refused before anything is sent.
+    let (_, err) = h.fails(&["message", "send", "--to", "ola", "--copy", "brevdue", "Hei"]);
+    assert!(err.contains("unknown copy 'brevdue'"), "{err}");
+    assert_eq!(json_of(&h, &["message", "list", "--json"]).as_array().unwrap().len(), 2);
 }

@@ -1078,16 +1078,29 @@ fn messages_are_read_answered_and_written_from_the_keyboard() {
     for _ in 0.."ukjent person".chars().count() {
         key(&mut ui, KeyCode::Backspace);
     }
-    type_text(&mut ui, "loggfører");
+    // `+sms` among the names asks for a copy by SMS.
+    type_text(&mut ui, "loggfører +sms");
     key(&mut ui, KeyCode::Enter);
+    let typing = screen(&ui, 140, 30);
+    assert!(typing.contains("Tekst til loggfører +sms"), "{typing}");
     type_text(&mut ui, "!Møt i stabsrommet kl. 11");
     key(&mut ui, KeyCode::Enter);
     let asked = screen(&ui, 140, 30);
     assert!(asked.contains("Til: loggfører") && asked.contains("HASTER"), "{asked}");
+    assert!(asked.contains("Kopi som sms"), "{asked}");
     confirm(&mut ui);
-    let newest = &ui.session.store.messages().unwrap()[0];
+    let newest = ui.session.store.messages().unwrap()[0].clone();
     assert!(newest.urgent && newest.text == "Møt i stabsrommet kl. 11", "{newest:?}");
     assert_eq!(newest.to.roles, [Role::Loggforer]);
+    assert_eq!(newest.copy.as_deref(), Some("sms"));
+    // Ola has no contact with a phone: the copy is not sent, and the writer sees why.
+    let copies = ui.session.store.copies_of(newest.id).unwrap();
+    assert_eq!(copies.len(), 1, "{copies:?}");
+    assert!(copies[0].person == "ola" && copies[0].note.contains("ingen kontakt"), "{copies:?}");
+    key(&mut ui, KeyCode::Up);
+    key(&mut ui, KeyCode::Up);
+    let shown = screen(&ui, 140, 30);
+    assert!(shown.contains("Kopi: 0 levert, 0 venter, 1 ikke levert: ola (sms: ingen kontakt"), "{shown}");
     let i = incident(&ui);
     let log: Vec<String> = ui.session.entries(&i).unwrap().into_iter().map(|e| e.text).collect();
     assert!(log.iter().any(|t| t == "> ola: Vedtatt: evakuer Gokstad nå"), "{log:?}");

@@ -31,6 +31,9 @@ pub enum ContactCmd {
         /// A group (repeat, or separate with commas)
         #[arg(long = "group", value_delimiter = ',')]
         groups: Vec<String>,
+        /// The sitroom user this contact is: copies of messages to them go here
+        #[arg(long, default_value = "", value_name = "USER")]
+        account: String,
     },
     /// List contacts (alphabetical, æ ø å last)
     List {
@@ -64,6 +67,9 @@ pub enum ContactCmd {
         notes: Option<String>,
         #[arg(long = "group", value_delimiter = ',')]
         groups: Vec<String>,
+        /// The sitroom user this contact is ("" for none)
+        #[arg(long, value_name = "USER")]
+        account: Option<String>,
     },
     /// Remove a contact that is on no alert list
     Remove { number: i64 },
@@ -89,14 +95,17 @@ pub fn print_contact(out: Out<'_>, c: &Contact) -> Result<(), CliError> {
     if !c.groups.is_empty() {
         line.push_str(&format!("  [{}]", safe_line(&c.groups.join(", "))));
     }
+    if !c.account.is_empty() {
+        line.push_str(&format!("  @{}", safe_line(&c.account)));
+    }
     writeln!(out, "{line}").map_err(io)
 }
 
 pub fn run(s: &mut Session, cmd: ContactCmd, p: &Printer, out: Out<'_>) -> Ran {
     match cmd {
-        ContactCmd::Add { name, organisation, function, phones, email, notes, groups } => {
-            let c =
-                s.add_contact(NewContact { name, organisation, function, phones, email, notes, groups })?;
+        ContactCmd::Add { name, organisation, function, phones, email, notes, groups, account } => {
+            let new = NewContact { name, organisation, function, phones, email, notes, groups, account };
+            let c = s.add_contact(new)?;
             p.number_or_json(out, c.number, &c).map_err(io)?;
         }
         ContactCmd::List { group } => {
@@ -123,7 +132,7 @@ pub fn run(s: &mut Session, cmd: ContactCmd, p: &Printer, out: Out<'_>) -> Ran {
                 }
             }
         }
-        ContactCmd::Edit { number, name, organisation, function, phones, email, notes, groups } => {
+        ContactCmd::Edit { number, name, organisation, function, phones, email, notes, groups, account } => {
             let c = s.update_contact(number, |c| {
                 if let Some(v) = name {
                     c.name = v;
@@ -145,6 +154,9 @@ pub fn run(s: &mut Session, cmd: ContactCmd, p: &Printer, out: Out<'_>) -> Ran {
                 }
                 if !groups.is_empty() {
                     c.groups = groups;
+                }
+                if let Some(v) = account {
+                    c.account = v;
                 }
             })?;
             either(out, p, &c, |out| print_contact(out, &c))?;

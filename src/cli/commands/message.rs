@@ -5,7 +5,9 @@ use crate::app::messages::Listed;
 use crate::app::Session;
 use crate::cli::error::{io, usage, Out, Ran};
 use crate::cli::output::{either, Printer};
+use crate::domain::alert::Delivery;
 use crate::domain::message::{Message, NewMessage};
+use crate::domain::message_copy::CopySent;
 use crate::i18n::Lang;
 use crate::text::safe_line;
 use chrono::Local;
@@ -23,7 +25,8 @@ pub enum MessageCmd {
         /// Urgent (haster): those it reaches are notified
         #[arg(long)]
         urgent: bool,
-        /// A copy by e-mail or SMS (epost, sms): not built yet, refused with a message
+        /// A copy by SMS or e-mail (sms, epost, begge) to each person it reaches here,
+        /// at the phone or e-mail of the contact linked to them (`contact edit --account`)
         #[arg(long, value_name = "CHANNEL")]
         copy: Option<String>,
         /// The incident to log it in (default: the active one)
@@ -58,6 +61,9 @@ pub enum MessageCmd {
         /// Urgent (haster): those it reaches are notified
         #[arg(long)]
         urgent: bool,
+        /// A copy by SMS or e-mail (sms, epost, begge), as for send
+        #[arg(long, value_name = "CHANNEL")]
+        copy: Option<String>,
         /// The incident to log it in (default: the active one)
         #[arg(long, value_name = "N")]
         incident: Option<i64>,
@@ -78,7 +84,8 @@ fn headline(m: &Message, lang: Lang) -> String {
     )
 }
 
-fn print_sent(out: Out<'_>, m: &Message, lang: Lang) -> Result<(), crate::cli::error::CliError> {
+fn print_sent(out: Out<'_>, sent: &Sent, lang: Lang) -> Result<(), crate::cli::error::CliError> {
+    let m = &sent.listed.message;
     let journal = m.journal.map(|n| format!(" (journal {n})")).unwrap_or_default();
     writeln!(out, "{} {}{journal}", lang.pick("sendt", "sent"), m.reference()).map_err(io)?;
     writeln!(out, "  {}", headline(m, lang)).map_err(io)?;
@@ -89,34 +96,80 @@ fn print_sent(out: Out<'_>, m: &Message, lang: Lang) -> Result<(), crate::cli::e
         );
         writeln!(out, "{said}").map_err(io)?;
     }
+    print_copies(out, &sent.copies, lang)
+}
+
+/// Where a message's copies stand: counts, then each one that did not go, with why.
+fn print_copies(out: Out<'_>, copies: &[CopySent], lang: Lang) -> Result<(), crate::cli::error::CliError> {
+    if copies.is_empty() {
+        return Ok(());
+    }
+    let count = |d: Delivery| copies.iter().filter(|c| c.status == d).count();
+    let (done, waiting, failed) =
+        (count(Delivery::Delivered), count(Delivery::Waiting), count(Delivery::NotDelivered));
+    let said = crate::say!(
+        lang,
+        "kopi: {} levert, {} venter, {} ikke levert",
+        "copies: {} delivered, {} waiting, {} not delivered",
+        done,
+        waiting,
+        failed
+    );
+    writeln!(out, "  {said}").map_err(io)?;
+    const SHOWN: usize = 10;
+    let missed: Vec<&CopySent> = copies.iter().filter(|c| c.status != Delivery::Delivered).collect();
+    for c in missed.iter().take(SHOWN) {
+        let to = if c.address.is_empty() { String::new() } else { format!(" ({})", c.address) };
+        let why = if c.note.is_empty() { String::new() } else { format!(": {}", c.note) };
+        let line = format!(
+            "{} {} {}{to}: {}{why}",
+            c.channel.name(),
+            lang.pick("til", "to"),
+            c.person,
+            c.status.name()
+        );
+        writeln!(out, "    {}", safe_line(&line)).map_err(io)?;
+    }
+    if missed.len() > SHOWN {
+        writeln!(out, "    +{}", missed.len() - SHOWN).map_err(io)?;
+    }
     Ok(())
 }
 
-/// A message just sent as `--json` gives it: with its reference, as `list` does.
-fn sent(m: Message) -> Listed {
-    Listed { reference: m.reference(), sent: true, unread: false, message: m }
+/// A message just sent as `--json` gives it: with its reference, as `list` does, and
+/// its copies.
+#[derive(serde::Serialize)]
+struct Sent {
+    #[serde(flatten)]
+    listed: Listed,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    copies: Vec<CopySent>,
 }
 
-/// A copy channel as typed ("e-post", "email", "SMS") in the form the app takes.
-fn channel(typed: &str, lang: Lang) -> Result<String, crate::cli::error::CliError> {
-    match crate::text::fold(typed).replace(['-', ' '], "").as_str() {
-        "epost" | "email" | "mail" => Ok("epost".into()),
-        "sms" => Ok("sms".into()),
-        _ => Err(usage(lang.pick(
-            format!("ukjent kanal «{typed}»: epost eller sms"),
-            format!("unknown channel '{typed}': epost (e-mail) or sms"),
-        ))),
+/// A message just sent, its copies delivered now (as `alert send` does): the command
+/// ends knowing whether they went.
+fn sent(s: &mut Session, m: Message) -> Result<Sent, crate::cli::error::CliError> {
+    if m.copy.is_some() {
+        s.deliver_alerts()?;
     }
+    let copies = s.copies_of(&m)?;
+    Ok(Sent { listed: Listed { reference: m.reference(), sent: true, unread: false, message: m }, copies })
+}
+
+/// A copy as typed ("e-post", "email", "SMS", "begge") in the form the app takes.
+fn copy(typed: &str, lang: Lang) -> Result<String, crate::cli::error::CliError> {
+    crate::domain::message_copy::parse(typed).map_err(|e| usage(e.said(lang).to_string()))
 }
 
 pub fn run(s: &mut Session, cmd: MessageCmd, p: &Printer, out: Out<'_>) -> Ran {
     match cmd {
         MessageCmd::Send { to, urgent, copy, incident, text } => {
             let to = s.addressees(&to)?;
-            let copy = copy.map(|c| channel(&c, p.lang)).transpose()?;
+            let copy = copy.map(|c| self::copy(&c, p.lang)).transpose()?;
             let new = NewMessage { to, text: text.join(" "), urgent, copy, reply_to: None };
-            let m = sent(s.send_message(new, incident)?);
-            either(out, p, &m, |out| print_sent(out, &m.message, p.lang))?;
+            let m = s.send_message(new, incident)?;
+            let m = sent(s, m)?;
+            either(out, p, &m, |out| print_sent(out, &m, p.lang))?;
         }
         MessageCmd::List { unread } => {
             let listed = s.inbox(unread)?;
@@ -169,13 +222,16 @@ pub fn run(s: &mut Session, cmd: MessageCmd, p: &Printer, out: Out<'_>) -> Ran {
                 let mut unread = opened.read.unread.clone();
                 unread.extend(opened.read.orgs_unread.iter().cloned());
                 writeln!(out, "{}: {}", lang.pick("ikke lest ennå", "not read yet"), or_none(&unread))
-                    .map_err(io)
+                    .map_err(io)?;
+                print_copies(out, &opened.copies, lang)
             })?;
         }
-        MessageCmd::Reply { reference, all, urgent, incident, text } => {
+        MessageCmd::Reply { reference, all, urgent, copy, incident, text } => {
             let m = s.find_message(&reference)?;
-            let reply = sent(s.reply_message(&m, &text.join(" "), urgent, all, incident)?);
-            either(out, p, &reply, |out| print_sent(out, &reply.message, p.lang))?;
+            let copy = copy.map(|c| self::copy(&c, p.lang)).transpose()?;
+            let reply = s.reply_message(&m, &text.join(" "), urgent, all, copy, incident)?;
+            let reply = sent(s, reply)?;
+            either(out, p, &reply, |out| print_sent(out, &reply, p.lang))?;
         }
     }
     Ok(true)

@@ -693,6 +693,15 @@ impl Directory for Looking<'_> {
         let found = self.server.run(move |c| async move { accounts::with_password(&c, &name).await })?;
         Ok(found.map(|(who, _, _)| who))
     }
+
+    fn has_org(&mut self, name: &str) -> Result<bool> {
+        let name = name.to_string();
+        match self.server.run(move |c| async move { accounts::org_id(&c, &name).await }) {
+            Ok(_) => Ok(true),
+            Err(crate::server::ServerError::NotFound(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 impl PgServer {

@@ -61,6 +61,11 @@ impl ServerFile {
         Ok(id)
     }
 
+    /// Whether there is an organisation of this name.
+    pub fn has_org(&self, name: &str) -> Result<bool> {
+        Ok(self.conn().prepare_cached("SELECT 1 FROM orgs WHERE name = ?1")?.exists([name])?)
+    }
+
     /// Organisations by name.
     pub fn orgs(&self) -> Result<Vec<(String, String)>> {
         let mut stmt = self.conn().prepare("SELECT id, name FROM orgs ORDER BY name")?;

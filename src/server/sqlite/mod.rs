@@ -127,6 +127,10 @@ impl crate::server::pushing::Directory for ServerFile {
     fn account(&mut self, name: &str) -> Result<Option<Principal>> {
         Ok(ServerFile::account(self, name)?.map(|a| principal(a, String::new(), String::new())))
     }
+
+    fn has_org(&mut self, name: &str) -> Result<bool> {
+        Ok(ServerFile::has_org(self, name)?)
+    }
 }
 
 /// Take the pushes waiting, in one transaction; each one's outcome, in order.

@@ -143,6 +143,12 @@ fn message_shape(op: &Op) -> std::result::Result<(), String> {
     if count > MAX_ADDRESSEES {
         return Err(format!("a message names at most {MAX_ADDRESSEES} addressees"));
     }
+    if let Some(copy) = op.fields.get("copy").filter(|v| !v.is_null()) {
+        let known = crate::domain::message_copy::COPIES;
+        if !copy.as_str().is_some_and(|c| known.contains(&c)) {
+            return Err(format!("a message's copy is one of {}, or none: {copy}", known.join(", ")));
+        }
+    }
     let chars = op.field_str("text").map(|t| t.trim().chars().count()).unwrap_or(0);
     if chars == 0 || chars > MAX_TEXT {
         return Err(format!("a message has text, at most {MAX_TEXT} characters"));
