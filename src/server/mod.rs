@@ -191,11 +191,25 @@ pub trait ServerStore: Send + Sync + 'static {
             .users()?
             .into_iter()
             .filter(|(p, disabled)| !disabled && p.org_id == who.org_id)
-            .map(|(p, _)| (p.name, p.roles))
+            .map(|(p, _)| {
+                // As the sign-in gives them: a superadministrator administers here.
+                let mut roles = p.roles;
+                if p.superadmin && !roles.contains(&Role::Administrator) {
+                    roles.push(Role::Administrator);
+                }
+                (p.name, roles)
+            })
             .collect();
         let orgs = self.orgs()?.into_iter().filter(|o| *o != who.org).collect();
-        Ok(wire::Roster::new(people, orgs))
+        let boards = match rules::board_roles(who) {
+            Some(roles) => Some(self.boards_seen(&who.org_id, &roles)?),
+            None => None,
+        };
+        Ok(wire::Roster::new(people, orgs, boards))
     }
+    /// The boards of organisation `org_id` whose readers are everyone or include one
+    /// of `roles`.
+    fn boards_seen(&self, org_id: &str, roles: &[String]) -> Result<Vec<uuid::Uuid>>;
     fn set_parent(&self, org: &str, parent: Option<&str>) -> Result<()>;
     fn parents(&self) -> Result<Vec<(String, Option<String>)>>;
     /// Pass a report shared upward to the organisation `who`'s reports to; its name.

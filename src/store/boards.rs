@@ -428,3 +428,54 @@ fn notice_in(tx: &Transaction<'_>, id: Uuid) -> Result<Notice> {
         .prepare_cached(&format!("SELECT {NOTICE_COLUMNS} WHERE n.id = ?1"))?
         .query_row([id.to_string()], notice_from_row)?)
 }
+
+impl Store {
+    /// Forget the boards here that are not among `seen` (the server's word on which of
+    /// the organisation's boards the user may see), with their notices and figures and
+    /// the ops that made them: a board narrowed to roles the user does not hold stays
+    /// on no screen of theirs. A board with a change made here that the server has not
+    /// taken yet is kept until it has (nothing typed is lost), as is one that never went
+    /// to the server. A board opened to the user again comes back whole: its next
+    /// change waits for it, and the replica asks for it as for any board it lacks.
+    /// Returns how many boards were forgotten.
+    pub fn forget_boards_except(&mut self, seen: &[Uuid]) -> Result<usize> {
+        let seen = serde_json::to_string(&seen.iter().map(Uuid::to_string).collect::<Vec<_>>())
+            .expect("ids are strings");
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS forgotten (id TEXT PRIMARY KEY);
+             DELETE FROM temp.forgotten;",
+        )?;
+        // Every record of the boards gone: the boards, their notices and figures.
+        let forgotten = tx.execute(
+            "INSERT INTO temp.forgotten (id)
+             SELECT b.id FROM boards b
+             WHERE b.id NOT IN (SELECT value FROM json_each(?1))
+               AND EXISTS (SELECT 1 FROM oplog o WHERE o.entity_id = b.id AND o.entity = 'board' AND o.state = 1)
+               AND NOT EXISTS (
+                 SELECT 1 FROM oplog o WHERE o.state = 0 AND o.entity IN ('board', 'notice', 'key_figure')
+                   AND (o.entity_id = b.id
+                        OR o.entity_id IN (SELECT id FROM notices WHERE board_id = b.id)
+                        OR o.entity_id IN (SELECT id FROM key_figures WHERE board_id = b.id)))",
+            [&seen],
+        )?;
+        if forgotten > 0 {
+            tx.execute_batch(
+                "INSERT OR IGNORE INTO temp.forgotten (id)
+                   SELECT id FROM notices WHERE board_id IN (SELECT id FROM temp.forgotten)
+                   UNION ALL SELECT id FROM key_figures WHERE board_id IN (SELECT id FROM temp.forgotten);
+                 DELETE FROM superseded WHERE op_id IN (
+                   SELECT op_id FROM oplog WHERE entity_id IN (SELECT id FROM temp.forgotten));
+                 DELETE FROM field_heads WHERE entity_id IN (SELECT id FROM temp.forgotten);
+                 DELETE FROM oplog WHERE state IN (1, 4) AND entity IN ('board', 'notice', 'key_figure')
+                   AND entity_id IN (SELECT id FROM temp.forgotten);
+                 DELETE FROM notices WHERE id IN (SELECT id FROM temp.forgotten);
+                 DELETE FROM key_figures WHERE id IN (SELECT id FROM temp.forgotten);
+                 DELETE FROM boards WHERE id IN (SELECT id FROM temp.forgotten);",
+            )?;
+        }
+        tx.execute_batch("DELETE FROM temp.forgotten")?;
+        tx.commit()?;
+        Ok(forgotten)
+    }
+}

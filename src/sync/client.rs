@@ -489,6 +489,24 @@ pub fn roster_due(store: &Store) -> Option<String> {
 pub fn take(store: &mut Store, answer: &SyncResponse) -> Result<usize> {
     if let Some(r) = &answer.roster {
         store.set_roster(&r.people, &r.orgs, &r.hash)?;
+        if let Some(boards) = &r.boards {
+            let gone = store.forget_boards_except(boards)?;
+            if gone > 0 {
+                tracing::info!("{gone} board(s) no longer open to this user were taken off this replica");
+            }
+        }
+        // Roles changed on the server hold here from now, not from the next sign-in.
+        let device = store.device_id()?;
+        for (name, roles) in &r.people {
+            let sorted = |r: &[crate::domain::roles::Role]| {
+                let mut r = r.to_vec();
+                r.sort();
+                r
+            };
+            if store.user(name)?.is_some_and(|u| sorted(&u.roles) != sorted(roles)) {
+                store.put_user(name, roles, true, "server", &device, chrono::Utc::now())?;
+            }
+        }
     }
     store.apply_ops(&answer.pull, OpState::Acked)?;
     // A countersignature of this replica's own checkpoint comes without the rest.

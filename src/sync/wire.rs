@@ -76,16 +76,28 @@ pub struct Roster {
     pub people: Vec<crate::domain::message::Person>,
     #[serde(rename = "o", default)]
     pub orgs: Vec<String>,
+    /// The organisation's boards the account may see (None: every one). A replica
+    /// forgets the boards it has that are not among them: a board narrowed to roles
+    /// the user has not does not stay on their screen.
+    #[serde(rename = "b", default, skip_serializing_if = "Option::is_none")]
+    pub boards: Option<Vec<Uuid>>,
 }
 
 impl Roster {
-    /// People in name order and organisations, hashed as they are.
-    pub fn new(mut people: Vec<(String, Vec<crate::domain::roles::Role>)>, mut orgs: Vec<String>) -> Roster {
+    /// People in name order, organisations and boards, hashed as they are.
+    pub fn new(
+        mut people: Vec<(String, Vec<crate::domain::roles::Role>)>,
+        mut orgs: Vec<String>,
+        mut boards: Option<Vec<Uuid>>,
+    ) -> Roster {
         people.sort();
         orgs.sort();
-        let body = serde_json::to_string(&(&people, &orgs)).expect("names and roles are plain data");
+        if let Some(b) = boards.as_mut() {
+            b.sort();
+        }
+        let body = serde_json::to_string(&(&people, &orgs, &boards)).expect("names and roles are plain data");
         let hash = crate::text::sha256_hex(body.as_bytes())[..16].to_string();
-        Roster { hash, people, orgs }
+        Roster { hash, people, orgs, boards }
     }
 }
 

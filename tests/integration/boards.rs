@@ -104,12 +104,40 @@ fn a_board_only_some_roles_see_never_reaches_the_others() {
 
     // Opened to the logger later: the logger's replica, long past the board's start,
     // gets the whole board (its notice and figure from before) with the next sync.
-    kari.ok(&["board", "access", "Kriseledelsen", "--readers", "kriseledelse,loggfører"]);
+    let open_to_logger = || {
+        kari.ok(&["board", "access", "Kriseledelsen", "--readers", "kriseledelse,loggfører"]);
+        kari.ok(&["sync"]);
+        s.ola.ok(&["sync"]);
+        let shown = s.ola.ok(&["board", "show", "Kriseledelsen"]);
+        assert!(shown.contains("Vurderer evakuering av hele Ask") && shown.contains("savnede"), "{shown}");
+        assert_eq!(count(&s.ola, "SELECT count(*) FROM oplog WHERE state = 4"), 0, "nothing left waiting");
+    };
+    open_to_logger();
+
+    // Closed to the logger again: the board, its notice and figure leave the logger's
+    // replica at the next sync (the board for everyone stays), and come back whole when
+    // it is opened again. A notice the logger put up there offline meanwhile is
+    // refused by the server once the board is closed to him, and kept here with why.
+    s.ola.ok(&["board", "post", "Kriseledelsen", "Notat fra loggen: brua ved Ask er stengt"]);
+    kari.ok(&["board", "access", "Kriseledelsen", "--readers", "kriseledelse"]);
     kari.ok(&["sync"]);
-    s.ola.ok(&["sync"]);
-    let shown = s.ola.ok(&["board", "show", "Kriseledelsen"]);
-    assert!(shown.contains("Vurderer evakuering av hele Ask") && shown.contains("savnede"), "{shown}");
-    assert_eq!(count(&s.ola, "SELECT count(*) FROM oplog WHERE state = 4"), 0, "nothing left waiting");
+    let synced = s.ola.run(&["sync"]);
+    let said = String::from_utf8_lossy(&synced.stdout);
+    assert!(!synced.status.success() && said.contains("ola may not see board"), "said, with why: {said}");
+    assert_eq!(
+        count(&s.ola, "SELECT count(*) FROM oplog WHERE state = 2 AND payload LIKE '%brua ved Ask%'"),
+        1,
+        "the refused notice is kept"
+    );
+    let titles = json_of(&s.ola, &["board", "list", "--json"]);
+    let titles: Vec<&str> = titles.as_array().unwrap().iter().map(|b| b["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["Til alle"], "the closed board is gone from the logger's replica");
+    assert_eq!(count(&s.ola, "SELECT count(*) FROM notices"), 1);
+    assert_eq!(count(&s.ola, "SELECT count(*) FROM key_figures"), 1);
+    let (_, err) = s.ola.fails(&["board", "show", "Kriseledelsen"]);
+    assert!(!err.contains("Vurderer"), "{err}");
+    open_to_logger();
+
     // And the information officer, still not a reader, still gets none of it.
     s.per.ok(&["sync"]);
     assert_eq!(count(&s.per, "SELECT count(*) FROM boards"), 1);
@@ -126,10 +154,13 @@ fn a_board_only_some_roles_see_never_reaches_the_others() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     kari.ok(&["board", "figure", "Kriseledelsen", "savnede", "12"]);
     kari.ok(&["sync"]);
-    // (The replica takes its roles from the sign-in: as everywhere, new roles count
-    // from the next one.)
-    s.per.login(&s.server.url, "per");
+    // (The replica takes the new roles from the roster the sync brings, without a
+    // new sign-in.)
     s.per.ok(&["sync"]);
+    assert_eq!(
+        count(&s.per, "SELECT count(*) FROM users WHERE name = 'per' AND roles LIKE '%kriseledelse%'"),
+        1
+    );
     let shown = s.per.ok(&["board", "show", "Kriseledelsen"]);
     assert!(shown.contains("Vurderer evakuering av hele Ask") && shown.contains("12"), "{shown}");
     assert_eq!(count(&s.per, "SELECT count(*) FROM oplog WHERE state = 4"), 0, "nothing left waiting");

@@ -57,6 +57,9 @@ pub fn run(settings: &Settings, cmd: Option<SyncCmd>, p: &Printer, out: Out<'_>)
     }
     let mut login = signed_in(settings)?;
     let client = Client::new(&login.server)?;
+    // Asked to sync now: who holds which role, and which boards one may see, too
+    // (the background sync asks every five minutes).
+    store.set_meta("roster_checked", "0")?;
     let report = match runtime()?.block_on(client::sync(&mut store, &client, &mut login, 1000)) {
         Ok(r) => r,
         Err(ClientError::Offline(why)) => {

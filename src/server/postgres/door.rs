@@ -601,6 +601,20 @@ pub async fn journal_numbers(
 /// Every op (at most `limit`, in order) of what is on these boards, of `org` (every
 /// organisation's for None), whose readers include one of `board_roles` (None: every
 /// board), not made by `origin`.
+/// The boards of organisation `org` whose readers are everyone or include one of
+/// `roles` (every board has its readers in `board_readers`: its ops are sent by them).
+pub async fn boards_seen(c: &ClientWrapper, org: &str, roles: &[String]) -> Result<Vec<uuid::Uuid>> {
+    let rows = c
+        .query(
+            "SELECT br.board_id FROM board_readers br JOIN record_orgs ro ON ro.entity_id = br.board_id
+             WHERE ro.org_id = $1 AND (cardinality(br.readers) = 0 OR br.readers && $2::text[])",
+            &[&org, &roles],
+        )
+        .await
+        .map_err(db)?;
+    Ok(rows.iter().filter_map(|r| uuid::Uuid::parse_str(r.get::<_, &str>(0)).ok()).collect())
+}
+
 pub async fn board_ops(
     c: &ClientWrapper,
     org: Option<&str>,

@@ -215,6 +215,24 @@ impl ServerFile {
     /// Every op (at most `limit`, in order) of what is on these boards, of those `org`
     /// owns (every organisation's for None) whose readers include one of `board_roles`
     /// (None: every board), not made by `origin`.
+    /// The boards of organisation `org` whose readers are everyone or include one of
+    /// `roles`.
+    pub fn boards_seen(&self, org: &str, roles: &[String]) -> Result<Vec<uuid::Uuid>> {
+        let roles = format!(",{},", roles.join(","));
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT b.id FROM boards b JOIN record_orgs ro ON ro.entity_id = b.id
+             WHERE ro.org_id = ?1
+               AND (b.readers = '[]'
+                    OR EXISTS (SELECT 1 FROM json_each(b.readers) j WHERE instr(?2, ',' || j.value || ',') > 0))",
+        )?;
+        let rows = stmt.query_map(params![org, roles], |r| r.get::<_, String>(0))?;
+        let mut boards = Vec::new();
+        for row in rows {
+            boards.extend(uuid::Uuid::parse_str(&row?).ok());
+        }
+        Ok(boards)
+    }
+
     pub fn ops_on_boards(
         &self,
         org: Option<&str>,

@@ -365,6 +365,10 @@ impl ServerStore for SqliteServer {
         Ok(self.store().journal_numbers(org, records)?)
     }
 
+    fn boards_seen(&self, org_id: &str, roles: &[String]) -> Result<Vec<uuid::Uuid>> {
+        Ok(self.store().boards_seen(org_id, roles)?)
+    }
+
     fn board_ops(
         &self,
         who: &Principal,
