@@ -226,15 +226,8 @@ fn bytes_of(full: bool, text: Text) {
     let (up, down) = link.bytes();
     println!("  idle round: {up} B up + {down} B down");
     let req = SyncRequest {
-        version: wire::VERSION,
-        cursor: a.session.store.sync_cursor().unwrap(),
         origin: a.session.store.device_id().unwrap(),
-        push: vec![],
-        wait_ms: 0,
-        checkpoints: vec![],
-        boards: vec![],
-        journal: vec![],
-        roster: None,
+        ..SyncRequest::new(a.session.store.sync_cursor().unwrap(), vec![])
     };
     let answer = rt.block_on(c.round(&a.login.token, &req)).unwrap();
     println!(
@@ -572,17 +565,7 @@ fn idle_rounds(
                 let (mut lat, mut failed, mut cursor) = (Vec::new(), 0, from);
                 tokio::time::sleep(every.mul_f64((i * 7919 % n) as f64 / n as f64)).await;
                 while started.elapsed() < Duration::from_secs(secs) {
-                    let req = SyncRequest {
-                        version: wire::VERSION,
-                        cursor,
-                        origin: format!("sim{i}"),
-                        push: vec![],
-                        wait_ms: 0,
-                        checkpoints: vec![],
-                        boards: vec![],
-                        journal: vec![],
-                        roster: None,
-                    };
+                    let req = SyncRequest { origin: format!("sim{i}"), ..SyncRequest::new(cursor, vec![]) };
                     let t = Instant::now();
                     match c.round(&token, &req).await {
                         Ok(a) => {
@@ -677,17 +660,7 @@ fn on_postgres(full: bool) {
         let mut got = 0;
         let t = Instant::now();
         while got < 1000 {
-            let req = SyncRequest {
-                version: wire::VERSION,
-                cursor,
-                origin: "reader-bench".into(),
-                push: vec![],
-                wait_ms: 0,
-                checkpoints: vec![],
-                boards: vec![],
-                journal: vec![],
-                roster: None,
-            };
+            let req = SyncRequest { origin: "reader-bench".into(), ..SyncRequest::new(cursor, vec![]) };
             let a = rt.block_on(c.round(&reader.login.token, &req)).unwrap();
             got += a.pull.len();
             cursor = a.cursor;

@@ -170,16 +170,17 @@ pub trait ServerStore: Send + Sync + 'static {
     fn certify(&self, origin: &str, org: &str) -> String;
     /// Ops after `cursor` that `who` may see, not made by `origin`.
     fn pull(&self, who: &Principal, origin: &str, cursor: i64, limit: usize) -> Result<(Vec<Op>, i64, bool)>;
-    /// Every op (at most `limit`, in order) of what is on these boards, those of them
-    /// `who` may see, not made by `origin`: a board opened to a role after its
-    /// replicas pulled past the board's start.
+    /// The ops (at most `limit`, in order, each with its number) after number `after`
+    /// of what is on these boards, those of them `who` may see, not made by `origin`:
+    /// a board opened to a role after its replicas pulled past the board's start.
     fn board_ops(
         &self,
         who: &Principal,
         boards: &[uuid::Uuid],
         origin: &str,
+        after: i64,
         limit: usize,
-    ) -> Result<Vec<Op>>;
+    ) -> Result<Vec<(i64, Op)>>;
     /// The message journal's numbers the store gave these records (of `who`'s
     /// organisation's incidents): a replica asks for those it has not got.
     fn journal_numbers(&self, who: &Principal, records: &[uuid::Uuid]) -> Result<Vec<(uuid::Uuid, i64)>>;
@@ -490,6 +491,8 @@ pub async fn accept(listener: &tokio::net::TcpListener) -> (tokio::net::TcpStrea
 /// Blocking (SQLite); the HTTP layer runs it off the async threads.
 /// Boards one round may ask for whole.
 const MAX_BOARDS_FETCHED: usize = 16;
+/// The most ops of boards fetched whole one round sends; the rest come in the next.
+pub const BOARD_PAGE: usize = wire::BATCH * 4;
 
 pub fn round(
     store: &dyn ServerStore,
@@ -507,12 +510,16 @@ pub fn round(
     let mut checkpoints: Vec<Checkpoint> =
         store.countersign(who, &req.checkpoints)?.iter().map(Checkpoint::countersignature_only).collect();
     let (mut pull, cursor, more) = store.pull(who, &req.origin, req.cursor, wire::BATCH)?;
+    let mut board_fetch = None;
     if !req.boards.is_empty() {
-        // Before the pull's ops, which may build on them.
+        // Before the pull's ops, which may build on them; a page at a time.
         let boards: Vec<uuid::Uuid> = req.boards.iter().copied().take(MAX_BOARDS_FETCHED).collect();
-        let mut whole = store.board_ops(who, &boards, &req.origin, wire::BATCH * 20)?;
+        let page = store.board_ops(who, &boards, &req.origin, req.boards_after, BOARD_PAGE)?;
+        let more_after = page.last().map(|(seq, _)| *seq).filter(|_| page.len() >= BOARD_PAGE);
+        let mut whole: Vec<Op> = page.into_iter().map(|(_, op)| op).collect();
         whole.append(&mut pull);
         pull = whole;
+        board_fetch = Some(wire::BoardFetch { boards, more_after });
     }
     checkpoints.extend(store.checkpoints_for(&pull)?);
     // Asked after the push is taken, so a record pushed in this round has its number.
@@ -534,6 +541,7 @@ pub fn round(
             checkpoints,
             journal,
             roster,
+            board_fetch,
         },
         accepted,
         refused: n_refused,

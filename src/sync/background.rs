@@ -6,7 +6,7 @@
 //! few seconds. The UI reads [`SyncState`].
 
 use super::client::{self, Client, ClientError, Link, Login};
-use super::wire::{self, SyncRequest, SyncResponse};
+use super::wire::SyncResponse;
 use crate::store::Store;
 use chrono::{DateTime, Utc};
 use std::future::Future;
@@ -150,7 +150,6 @@ async fn run(
         Ok(s) => s,
         Err(e) => return set(&state, |s| s.link = LinkState::SignedOut(e.to_string())),
     };
-    let origin = store.device_id().unwrap_or_default();
     let mut poll: Option<Pin<Box<dyn Future<Output = client::Result<SyncResponse>> + '_>>> = None;
     let mut retry_at: Option<Instant> = None;
     let mut offline_since: Option<Instant> = None;
@@ -186,18 +185,15 @@ async fn run(
             }
         }
         if poll.is_none() {
-            let cursor = store.sync_cursor().unwrap_or(0);
-            let req = SyncRequest {
-                version: wire::VERSION,
-                cursor,
-                origin: origin.clone(),
-                push: vec![],
-                wait_ms: LONG_POLL_MS,
-                checkpoints: vec![],
-                boards: store.boards_missing(16).unwrap_or_default(),
-                journal: client::unnumbered(&store).unwrap_or_default(),
-                roster: client::roster_due(&store),
+            let mut req = match client::request(&store, vec![], &[], &Default::default()) {
+                Ok(req) => req,
+                Err(e) => {
+                    retry_at = Some(Instant::now() + RETRY_SOON);
+                    failed(&state, e);
+                    continue;
+                }
             };
+            req.wait_ms = LONG_POLL_MS;
             let client = &client;
             let token = login.token.clone();
             poll = Some(Box::pin(async move { client.round(&token, &req).await }));

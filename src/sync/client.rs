@@ -471,6 +471,36 @@ pub fn unnumbered(store: &Store) -> Result<Vec<uuid::Uuid>> {
         .collect())
 }
 
+/// A round from the replica's cursor pushing `push` and asking for what it lacks: the
+/// rest of a board fetch cut short, or else the boards it has changes of but not the
+/// board (those not `asked` in this sync already), the journal numbers it has not got
+/// (not in `numbers_asked`), and the roster when it is due.
+pub fn request(
+    store: &Store,
+    push: Vec<crate::replication::Op>,
+    asked: &[uuid::Uuid],
+    numbers_asked: &std::collections::HashSet<uuid::Uuid>,
+) -> Result<SyncRequest> {
+    let mut req = SyncRequest::new(store.sync_cursor()?, push);
+    req.origin = store.device_id()?;
+    match board_fetch_under_way(store) {
+        Some((boards, after)) => (req.boards, req.boards_after) = (boards, after),
+        None => req.boards = store.boards_missing(16)?.into_iter().filter(|b| !asked.contains(b)).collect(),
+    }
+    req.journal = unnumbered(store)?.into_iter().filter(|r| !numbers_asked.contains(r)).collect();
+    req.roster = roster_due(store);
+    Ok(req)
+}
+
+/// A fetch of whole boards that did not fit in its round: the boards, and the number
+/// of the last op of them received. Kept in the database, so a fetch cut short by the
+/// link going on where it stopped, never leaving a board half there.
+fn board_fetch_under_way(store: &Store) -> Option<(Vec<uuid::Uuid>, i64)> {
+    let kept = store.meta("board_fetch").ok().flatten()?;
+    let fetch: wire::BoardFetch = serde_json::from_str(&kept).ok()?;
+    Some((fetch.boards, fetch.more_after?))
+}
+
 /// How often a replica asks whether its organisation's roster changed.
 const ROSTER_EVERY_MS: i64 = 5 * 60_000;
 
@@ -509,6 +539,14 @@ pub fn take(store: &mut Store, answer: &SyncResponse) -> Result<usize> {
         }
     }
     store.apply_ops(&answer.pull, OpState::Acked)?;
+    if let Some(fetch) = &answer.board_fetch {
+        // Kept after the ops it follows are, so an answer lost half-way asks again.
+        let kept = match fetch.more_after {
+            Some(_) => serde_json::to_string(fetch).expect("ids and numbers"),
+            None => String::new(),
+        };
+        store.set_meta("board_fetch", &kept)?;
+    }
     // A countersignature of this replica's own checkpoint comes without the rest.
     let me = store.device_id()?;
     let checkpoints: Vec<_> = answer
@@ -578,17 +616,8 @@ pub async fn sync(
         } else {
             Vec::new()
         };
-        let mut req = SyncRequest {
-            version: wire::VERSION,
-            cursor: store.sync_cursor()?,
-            origin: origin.clone(),
-            push,
-            wait_ms: 0,
-            checkpoints,
-            boards: store.boards_missing(16)?.into_iter().filter(|b| !asked.contains(b)).collect(),
-            journal: unnumbered(store)?.into_iter().filter(|r| !numbers_asked.contains(r)).collect(),
-            roster: roster_due(store),
-        };
+        let mut req = request(store, push, &asked, &numbers_asked)?;
+        req.checkpoints = checkpoints;
         asked.extend(req.boards.iter().copied());
         numbers_asked.extend(req.journal.iter().copied());
         // What the server knows from the session stays off the wire.
@@ -612,6 +641,7 @@ pub async fn sync(
         report.refused.extend(answer.refused.iter().map(|(_, why)| why.clone()));
         report.pulled += take(store, &answer)?;
         let unasked = store.boards_missing(16)?.iter().any(|b| !asked.contains(b))
+            || board_fetch_under_way(store).is_some()
             || unnumbered(store)?.iter().any(|r| !numbers_asked.contains(r));
         if !answer.more && store.ops_waiting_to_push()? == 0 && !unasked {
             break;

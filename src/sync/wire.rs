@@ -56,6 +56,10 @@ pub struct SyncRequest {
     /// user may see them.
     #[serde(rename = "b", default, skip_serializing_if = "Vec::is_empty")]
     pub boards: Vec<Uuid>,
+    /// Where a fetch of those boards goes on from: the server's number of the last op
+    /// of them it sent (0: from the start). See `SyncResponse::board_fetch`.
+    #[serde(rename = "ba", default, skip_serializing_if = "is_zero_i64")]
+    pub boards_after: i64,
     /// Records of the message journal this replica has no number for yet: the server
     /// answers with the numbers it gave those it has (at most 500 a round).
     #[serde(rename = "j", default, skip_serializing_if = "Vec::is_empty")]
@@ -113,6 +117,10 @@ fn is_zero(n: &u32) -> bool {
     *n == 0
 }
 
+fn is_zero_i64(n: &i64) -> bool {
+    *n == 0
+}
+
 /// The longest a server holds a long poll.
 pub const MAX_WAIT_MS: u32 = 25_000;
 
@@ -141,6 +149,19 @@ pub struct SyncResponse {
     /// The organisation's roster, when the request asked and the replica's differs.
     #[serde(rename = "ro", default, skip_serializing_if = "Option::is_none")]
     pub roster: Option<Roster>,
+    /// The boards fetched whole in this round, when the request asked for some.
+    #[serde(rename = "bf", default, skip_serializing_if = "Option::is_none")]
+    pub board_fetch: Option<BoardFetch>,
+}
+
+/// Boards fetched whole: which, and, when they did not all fit in the round, the number
+/// of the last op sent, to ask again from (with `SyncRequest::boards_after`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BoardFetch {
+    #[serde(rename = "b")]
+    pub boards: Vec<Uuid>,
+    #[serde(rename = "m", default, skip_serializing_if = "Option::is_none")]
+    pub more_after: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -422,6 +443,7 @@ impl SyncRequest {
             wait_ms: 0,
             checkpoints: vec![],
             boards: vec![],
+            boards_after: 0,
             journal: vec![],
             roster: None,
         }
@@ -443,15 +465,11 @@ mod tests {
     #[test]
     fn a_round_trip_keeps_everything() {
         let req = SyncRequest {
-            version: VERSION,
-            cursor: 42,
             origin: "abc".into(),
-            push: vec![],
-            wait_ms: 0,
-            checkpoints: vec![],
-            boards: vec![],
-            journal: vec![],
-            roster: None,
+            boards: vec![Uuid::now_v7()],
+            boards_after: 7,
+            roster: Some(String::new()),
+            ..SyncRequest::new(42, vec![])
         };
         assert_eq!(SyncRequest::decode(&encode(&req)).unwrap(), req);
     }

@@ -292,3 +292,101 @@ fn a_notice_shows_its_entry_corrected_or_retracted_and_a_figure_keeps_every_valu
     assert!(s.ola.ok(&["board", "show", "Stab", "--all"]).contains("taken down"));
     assert!(s.ola.ok(&["log", "list"]).contains("Tatt ned oppslag 1 på tavla «Stab»"));
 }
+
+/// A board opened to a role late, with more on it than one round carries, arrives
+/// whole over several rounds, and a fetch cut short by the link going on where it
+/// stopped. In-process, through the same `round` and client code the HTTP layer and
+/// `sitroom sync` use, on the store `SITROOM_TEST_STORE` names.
+#[test]
+fn a_board_opened_late_with_more_than_a_round_holds_arrives_whole() {
+    use crate::common::inproc::{scratch, sign_in, Replica, PASSWORD};
+    use sitroom::app::Session;
+    use sitroom::domain::board::{Audience, NewBoard};
+    use sitroom::domain::roles::Role;
+    use sitroom::server::{round, PgServer, ServerStore, SqliteServer, BOARD_PAGE};
+    use sitroom::sync::client;
+
+    let dir = scratch();
+    let cluster = matches!(std::env::var("SITROOM_TEST_STORE").as_deref(), Ok("postgres"))
+        .then(crate::common::postgres::Cluster::start);
+    let server: Box<dyn ServerStore> = match &cluster {
+        Some(c) => Box::new(PgServer::open(&c.database(), dir.path()).unwrap()),
+        None => Box::new(SqliteServer::open(&dir.path().join("server.db")).unwrap()),
+    };
+    let server = server.as_ref();
+    server.add_org(ORG).unwrap();
+    server.add_user("kari", ORG, &[Role::Kriseledelse], false, PASSWORD).unwrap();
+    server.add_user("ola", ORG, &[Role::Loggforer], false, PASSWORD).unwrap();
+    let replica = |name: &str| {
+        let mut session = Session::open(&dir.path().join(format!("{name}.db")), name, vec![]).unwrap();
+        let who = sign_in(server, &session, name);
+        session.signed_in("http://test", name, &who.roles.clone()).unwrap();
+        Replica { session, who, org: ORG }
+    };
+    // One round as `sitroom sync` makes it; whether there is more to do.
+    let one_round = |r: &mut Replica| {
+        let store = &mut r.session.store;
+        let push = store.ops_to_push(sitroom::sync::wire::BATCH).unwrap();
+        let pushed: Vec<Uuid> = push.iter().map(|o| o.id).collect();
+        let mut req = client::request(store, push, &[], &Default::default()).unwrap();
+        sitroom::sync::wire::fill_in(&mut req, &r.who.name, &r.who.device, &r.who.origin);
+        let answer = round(server, &r.who, req).unwrap().0.response;
+        assert!(answer.refused.is_empty(), "{:?}", answer.refused);
+        store.mark_pushed(&pushed, &[]).unwrap();
+        client::take(store, &answer).unwrap();
+        answer.more
+            || store.ops_waiting_to_push().unwrap() > 0
+            || !store.boards_missing(16).unwrap().is_empty()
+            || store.meta("board_fetch").unwrap().is_some_and(|f| !f.is_empty())
+    };
+    let sync_all = |r: &mut Replica| {
+        for _ in 0..50 {
+            if !one_round(r) {
+                return;
+            }
+        }
+        panic!("still more to do after 50 rounds");
+    };
+    let (mut kari, mut ola) = (replica("kari"), replica("ola"));
+
+    // A standing board for the crisis leaders whose figure changed more times than a
+    // round carries (every change is kept: it is the figure's history).
+    let board = kari
+        .session
+        .create_board(NewBoard {
+            title: "Kriseledelsen".into(),
+            incident: None,
+            audience: Audience { readers: vec![Role::Kriseledelse], writers: vec![] },
+        })
+        .unwrap();
+    let changes = BOARD_PAGE + 150;
+    for value in 1..=changes {
+        kari.session.set_figure(&board, "savnede", value as i64, None).unwrap();
+    }
+    sync_all(&mut kari);
+    sync_all(&mut ola);
+    assert!(ola.session.boards(true).unwrap().is_empty());
+
+    // Opened to the logger: the change comes, the board is asked for, its first page
+    // arrives; then the link goes.
+    let readers = vec![Role::Kriseledelse, Role::Loggforer];
+    kari.session.set_board_audience(&board, Audience { readers, writers: vec![] }).unwrap();
+    sync_all(&mut kari);
+    assert!(one_round(&mut ola), "the change of a board it lacks: the board is asked for next");
+    assert!(one_round(&mut ola), "the first page: more to come");
+    let kept = ola.session.store.meta("board_fetch").unwrap().unwrap_or_default();
+    assert!(kept.contains(&board.id.to_string()), "where the fetch got to is kept: {kept}");
+    let at_ola = ola.session.board(board.id).unwrap();
+    let figure = ola.session.figures(&at_ola).unwrap().pop().unwrap();
+    assert!(ola.session.figure_history(&figure).unwrap().len() < changes, "only part of it so far");
+
+    // The link back (a new sync, as after a restart): the fetch goes on where it stopped.
+    sync_all(&mut ola);
+    let figure = ola.session.figures(&at_ola).unwrap().pop().unwrap();
+    assert_eq!(figure.value, changes as i64);
+    assert_eq!(ola.session.figure_history(&figure).unwrap().len(), changes, "every value, once");
+    assert_eq!(ola.session.store.meta("board_fetch").unwrap().unwrap_or_default(), "");
+    if let Some(c) = cluster {
+        c.stop();
+    }
+}

@@ -28,17 +28,7 @@ fn session(h: &Home) -> (String, String) {
 
 fn push(server: &Server, token: &str, ops: Vec<Op>) -> SyncResponse {
     let client = Client::new(&server.url).unwrap();
-    let req = SyncRequest {
-        version: VERSION,
-        cursor: 0,
-        origin: String::new(),
-        push: ops,
-        wait_ms: 0,
-        checkpoints: vec![],
-        boards: vec![],
-        journal: vec![],
-        roster: None,
-    };
+    let req = SyncRequest::new(0, ops);
     rt().block_on(client.round(token, &req)).unwrap()
 }
 
@@ -574,17 +564,7 @@ fn tokens_end_and_are_refreshed_without_the_password() {
     let client = Client::new(&server.url).unwrap();
     let fresh = rt().block_on(client.refresh(&old)).unwrap();
     assert_ne!(fresh.token, old);
-    let req = SyncRequest {
-        version: VERSION,
-        cursor: 0,
-        origin: String::new(),
-        push: vec![],
-        wait_ms: 0,
-        checkpoints: vec![],
-        boards: vec![],
-        journal: vec![],
-        roster: None,
-    };
+    let req = SyncRequest::new(0, vec![]);
     assert!(rt().block_on(client.round(&old, &req)).is_err(), "the old token ends at the next round");
     assert!(rt().block_on(client.round(&fresh.token, &req)).is_ok());
     // A token past its lifetime is refused.

@@ -103,17 +103,7 @@ fn forge(server: &dyn ServerStore, rs: &[Replica], who: usize, how: u8) -> Resul
         }
         _ => return Ok(()),
     };
-    let req = SyncRequest {
-        version: wire::VERSION,
-        cursor: 0,
-        origin: String::new(),
-        push: vec![op.clone()],
-        wait_ms: 0,
-        checkpoints: vec![],
-        boards: vec![],
-        journal: vec![],
-        roster: None,
-    };
+    let req = SyncRequest::new(0, vec![op.clone()]);
     let answer = round(server, &me.who, req).unwrap().0.response;
     prop_assert!(
         answer.refused.iter().any(|(id, _)| *id == op.id),

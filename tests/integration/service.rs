@@ -7,7 +7,7 @@ use crate::common::Home;
 use serde_json::Value;
 use sitroom::replication::{Action, Hlc, Kind, Op};
 use sitroom::sync::client::Client;
-use sitroom::sync::wire::{SyncRequest, VERSION};
+use sitroom::sync::wire::SyncRequest;
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
@@ -48,17 +48,7 @@ fn signed_in(server: &Server, user: &str, roles: &[&str]) -> (Home, String) {
 }
 
 fn request(push: Vec<Op>, wait_ms: u32) -> SyncRequest {
-    SyncRequest {
-        version: VERSION,
-        cursor: 0,
-        origin: String::new(),
-        push,
-        wait_ms,
-        checkpoints: vec![],
-        boards: vec![],
-        journal: vec![],
-        roster: None,
-    }
+    SyncRequest { wait_ms, ..SyncRequest::new(0, push) }
 }
 
 #[test]

@@ -169,15 +169,8 @@ fn a_long_poll_on_one_server_wakes_when_another_stores() {
     let cursor = watcher.session.store.sync_cursor().unwrap();
     let who = watcher.who.clone();
     let mut req = sitroom::sync::wire::SyncRequest {
-        version: sitroom::sync::wire::VERSION,
-        cursor,
-        origin: String::new(),
-        push: vec![],
         wait_ms: sitroom::sync::wire::MAX_WAIT_MS,
-        checkpoints: vec![],
-        boards: vec![],
-        journal: vec![],
-        roster: None,
+        ..sitroom::sync::wire::SyncRequest::new(cursor, vec![])
     };
     sitroom::sync::wire::fill_in(&mut req, &who.name, &who.device, &who.origin);
     let started = Instant::now();

@@ -621,11 +621,12 @@ pub async fn board_ops(
     boards: &[String],
     board_roles: Option<&[String]>,
     origin: &str,
+    after: i64,
     limit: usize,
-) -> Result<Vec<Op>> {
+) -> Result<Vec<(i64, Op)>> {
     let statement = c
         .prepare_cached(
-            "SELECT o.body FROM ops o
+            "SELECT o.seq, o.body FROM ops o
              WHERE o.board_id IN (SELECT coalesce(rb.board_id, x) FROM unnest($1::text[]) x
                                   LEFT JOIN record_boards rb ON rb.entity_id = x)
                AND o.kind IN ('board', 'notice', 'key_figure')
@@ -633,17 +634,18 @@ pub async fn board_ops(
                AND ($4::text[] IS NULL OR EXISTS (
                      SELECT 1 FROM board_readers br WHERE br.board_id = o.board_id
                        AND (cardinality(br.readers) = 0 OR br.readers && $4::text[])))
+               AND o.seq > $6
              ORDER BY o.seq LIMIT $5",
         )
         .await
         .map_err(db)?;
     let roles: Option<Vec<String>> = board_roles.map(<[String]>::to_vec);
     let limit = crate::store::sql_limit(limit);
-    let rows = c.query(&statement, &[&boards, &org, &origin, &roles, &limit]).await.map_err(db)?;
+    let rows = c.query(&statement, &[&boards, &org, &origin, &roles, &limit, &after]).await.map_err(db)?;
     let mut ops = Vec::new();
     for r in &rows {
-        match serde_json::from_str::<Op>(r.get::<_, &str>(0)) {
-            Ok(op) => ops.push(op),
+        match serde_json::from_str::<Op>(r.get::<_, &str>(1)) {
+            Ok(op) => ops.push((r.get::<_, i64>(0), op)),
             Err(e) => tracing::error!("an op in the database does not read: {e}"),
         }
     }

@@ -649,14 +649,15 @@ impl ServerStore for PgServer {
         who: &Principal,
         boards: &[uuid::Uuid],
         origin: &str,
+        after: i64,
         limit: usize,
-    ) -> Result<Vec<Op>> {
+    ) -> Result<Vec<(i64, Op)>> {
         let org = (!who.superadmin).then(|| who.org_id.clone());
         let roles = super::rules::board_roles(who);
         let boards: Vec<String> = boards.iter().map(|b| b.to_string()).collect();
         let origin = origin.to_string();
         self.run(move |c| async move {
-            door::board_ops(&c, org.as_deref(), &boards, roles.as_deref(), &origin, limit).await
+            door::board_ops(&c, org.as_deref(), &boards, roles.as_deref(), &origin, after, limit).await
         })
     }
 

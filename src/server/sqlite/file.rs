@@ -239,14 +239,15 @@ impl ServerFile {
         boards: &[uuid::Uuid],
         board_roles: Option<&[String]>,
         origin: &str,
+        after: i64,
         limit: usize,
-    ) -> Result<Vec<Op>> {
+    ) -> Result<Vec<(i64, Op)>> {
         let ids = serde_json::to_string(&boards.iter().map(|b| b.to_string()).collect::<Vec<_>>())
             .expect("ids are strings");
         let roles = board_roles.map(|r| format!(",{},", r.join(",")));
         let mut stmt = self.conn().prepare_cached(
             "SELECT o.op_id, o.hlc, o.origin, o.author, o.device, o.entity, o.entity_id, o.incident_id, o.action,
-                    o.payload
+                    o.payload, o.seq
              FROM record_boards rb
              JOIN oplog o ON o.entity_id = rb.entity_id AND o.state = 1
              JOIN record_orgs ro ON ro.entity_id = rb.board_id
@@ -257,13 +258,17 @@ impl ServerFile {
                AND (?2 IS NULL OR ro.org_id = ?2) AND o.origin <> ?3
                AND (?4 IS NULL OR b.readers = '[]'
                     OR EXISTS (SELECT 1 FROM json_each(b.readers) j WHERE instr(?4, ',' || j.value || ',') > 0))
+               AND o.seq > ?6
              ORDER BY o.seq LIMIT ?5",
         )?;
-        let rows =
-            stmt.query_map(params![ids, org, origin, roles, crate::store::sql_limit(limit)], op_from_row)?;
+        let rows = stmt
+            .query_map(params![ids, org, origin, roles, crate::store::sql_limit(limit), after], |r| {
+                Ok((r.get::<_, i64>(10)?, op_from_row(r)?))
+            })?;
         let mut ops = Vec::new();
         for row in rows {
-            ops.extend(row?);
+            let (seq, op) = row?;
+            ops.extend(op.map(|op| (seq, op)));
         }
         Ok(ops)
     }

@@ -374,11 +374,12 @@ impl ServerStore for SqliteServer {
         who: &Principal,
         boards: &[uuid::Uuid],
         origin: &str,
+        after: i64,
         limit: usize,
-    ) -> Result<Vec<Op>> {
+    ) -> Result<Vec<(i64, Op)>> {
         let org = (!who.superadmin).then_some(who.org_id.as_str());
         let roles = rules::board_roles(who);
-        Ok(self.store().ops_on_boards(org, boards, roles.as_deref(), origin, limit)?)
+        Ok(self.store().ops_on_boards(org, boards, roles.as_deref(), origin, after, limit)?)
     }
 
     fn add_ssh_key(&self, account: &str, line: &str) -> Result<String> {

@@ -61,17 +61,7 @@ pub fn sync(server: &dyn ServerStore, r: &mut Replica) -> Vec<(Uuid, String)> {
 /// A round that pushes what `r` has to push (from cursor 0, pulling nothing it waits
 /// for), and who sends it.
 pub fn push_request(r: &Replica) -> (Principal, SyncRequest) {
-    let mut req = SyncRequest {
-        version: wire::VERSION,
-        cursor: 0,
-        origin: String::new(),
-        push: r.session.store.ops_to_push(wire::BATCH).unwrap(),
-        wait_ms: 0,
-        checkpoints: vec![],
-        boards: vec![],
-        journal: vec![],
-        roster: None,
-    };
+    let mut req = SyncRequest::new(0, r.session.store.ops_to_push(wire::BATCH).unwrap());
     wire::fill_in(&mut req, &r.who.name, &r.who.device, &r.who.origin);
     (r.who.clone(), req)
 }
