@@ -88,13 +88,14 @@ impl Session {
     pub fn journal(&self, incident: &Incident) -> Result<Vec<JournalItem>> {
         let us = self.installation();
         let records = self.store.journal_records(incident)?;
-        let mut items: Vec<(String, JournalItem)> =
-            records.iter().filter_map(|r| item(r, &us).map(|i| (r.origin.clone(), i))).collect();
-        // Provisional numbers: each replica's items in the order they were written.
-        items.sort_by_key(|(_, i)| (i.at, i.record));
-        let mut counted: HashMap<String, i64> = HashMap::new();
-        for (origin, i) in &mut items {
-            let n = counted.entry(origin.clone()).or_insert(0);
+        let mut items: Vec<(&JournalRecord, JournalItem)> =
+            records.iter().filter_map(|r| item(r, &us).map(|i| (r, i))).collect();
+        // Provisional numbers: each replica's items in the order they were written
+        // (not the time they say: an entry dated back renumbers nothing).
+        items.sort_by_key(|(r, _)| (r.made, r.record));
+        let mut counted: HashMap<&str, i64> = HashMap::new();
+        for (r, i) in &mut items {
+            let n = counted.entry(r.origin.as_str()).or_insert(0);
             *n += 1;
             i.provisional = *n;
         }

@@ -16,7 +16,12 @@ use uuid::Uuid;
 pub struct JournalRecord {
     pub record: Uuid,
     pub what: JournalWhat,
+    /// When it happened: for an entry the time said, which may be earlier than it was
+    /// written.
     pub at: DateTime<Utc>,
+    /// When it was written on its replica: what its provisional number follows, so
+    /// that an entry dated back never renumbers those written before it.
+    pub made: DateTime<Utc>,
     /// Who wrote it, and on which replica (its id, and its device as shown).
     pub by: String,
     pub origin: String,
@@ -54,7 +59,8 @@ const ENTRIES: &str =
     "SELECT e.id, e.seq, e.text, e.kind = 'email', e.reported_at, e.author, e.origin, e.device,
         (SELECT n.number FROM journal_numbers n WHERE n.record_id = e.id),
         (SELECT t.number FROM task_links l JOIN tasks t ON t.id = l.task_id WHERE l.entry_id = e.id
-         ORDER BY t.number LIMIT 1)
+         ORDER BY t.number LIMIT 1),
+        e.recorded_at
      FROM log_entries e
      WHERE e.incident_id = ?1 AND (e.kind = 'email' OR substr(e.text, 1, 2) IN ('< ', '> ') OR (' ' || e.tags || ' ') LIKE '% deling %')
      ORDER BY e.seq";
@@ -94,6 +100,7 @@ impl Store {
                 record: id(&r.get::<_, String>(0)?),
                 what: JournalWhat::Entry { seq: r.get(1)?, text: r.get(2)?, email: r.get(3)? },
                 at: from_millis(r.get(4)?),
+                made: from_millis(r.get(10)?),
                 by: r.get(5)?,
                 origin: r.get(6)?,
                 device: r.get(7)?,
@@ -118,6 +125,7 @@ impl Store {
                     responsible: r.get(6)?,
                 },
                 at: from_millis(r.get(7)?),
+                made: from_millis(r.get(7)?),
                 by: r.get(8)?,
                 origin,
                 device,
@@ -135,6 +143,7 @@ impl Store {
                 record: id(&r.get::<_, String>(0)?),
                 what: JournalWhat::Alert { number: r.get(1)?, list: r.get(2)?, message: r.get(3)? },
                 at: from_millis(r.get(4)?),
+                made: from_millis(r.get(4)?),
                 by: r.get(5)?,
                 origin,
                 device,

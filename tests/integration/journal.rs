@@ -55,6 +55,17 @@ fn numbers_given_offline_end_unique_and_gap_free_after_sync() {
     }
     let listed = kari.ok(&["journal", "list"]);
     assert!(listed.contains("(1)") && listed.contains("NRK Østlandssendingen"), "{listed}");
+    // A message logged late, said two hours ago: it takes the next provisional
+    // number, and those given before keep theirs.
+    let earlier = (chrono::Utc::now() - chrono::Duration::hours(2)).to_rfc3339();
+    ola.ok(&["log", "add", "--at", &earlier, "< Lensmannen: veien til Ask er åpen igjen"]);
+    let provisional: BTreeMap<String, i64> = journal(&ola)
+        .iter()
+        .map(|i| (i["summary"].as_str().unwrap().to_string(), i["provisional"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(provisional["situasjonsrapport 1 sendt"], 1, "{provisional:?}");
+    assert_eq!(provisional["Fv. 120 stengt ved Ask"], 2, "{provisional:?}");
+    assert_eq!(provisional["veien til Ask er åpen igjen"], 3, "{provisional:?}");
 
     // Sync both, each twice (what the other wrote comes with the second).
     for _ in 0..2 {
@@ -65,7 +76,7 @@ fn numbers_given_offline_end_unique_and_gap_free_after_sync() {
     assert_eq!(at_kari, at_ola, "the same number for the same item on both replicas");
     let mut given: Vec<i64> = at_kari.values().map(|(n, _)| n.expect("every item numbered")).collect();
     given.sort();
-    assert_eq!(given, [1, 2, 3, 4], "unique and without gaps: {at_kari:?}");
+    assert_eq!(given, [1, 2, 3, 4, 5], "unique and without gaps: {at_kari:?}");
     let summaries: Vec<&str> = at_kari.values().map(|(_, s)| s.as_str()).collect();
     assert!(!summaries.iter().any(|s| s.contains("Vannet stiger")), "an ordinary entry is no message");
 
@@ -78,13 +89,13 @@ fn numbers_given_offline_end_unique_and_gap_free_after_sync() {
     for (record, (n, _)) in &at_kari {
         assert_eq!(again[record].0, *n, "a number never changes");
     }
-    assert_eq!(again.len(), 5);
-    assert!(again.values().any(|(n, s)| *n == Some(5) && s.contains("36 evakuerte")), "{again:?}");
+    assert_eq!(again.len(), 6);
+    assert!(again.values().any(|(n, s)| *n == Some(6) && s.contains("36 evakuerte")), "{again:?}");
 
     // For the archive: CSV and PDF.
     let csv = ola.ok(&["journal", "export"]);
     assert!(csv.starts_with("nummer;foreløpig;tid;retning;fra;til;sammendrag"), "{csv}");
-    assert_eq!(csv.lines().count(), 6, "{csv}");
+    assert_eq!(csv.lines().count(), 7, "{csv}");
     assert!(csv.contains(";ut;") && csv.contains("Statsforvalteren"), "{csv}");
     let pdf = ola.path().join("journal.pdf");
     ola.ok(&["journal", "export", "--format", "pdf", "--out", pdf.to_str().unwrap()]);
