@@ -103,3 +103,57 @@ fn numbers_given_offline_end_unique_and_gap_free_after_sync() {
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("Meldingsjournal") && text.contains("Politiet"), "{text}");
 }
+
+/// A server upgraded from before it numbered the message journal numbers the items it
+/// already had when it starts, once, in the order it took them in, and goes on after
+/// them: a replica new to the incident gets those numbers.
+#[test]
+fn a_server_from_before_the_journal_numbers_what_it_already_had() {
+    let mut server = Server::start();
+    server.add_org("Gjerdrum kommune");
+    server.add_user("kari", "Gjerdrum kommune", &["kriseledelse"]);
+    let kari = Home::new();
+    kari.login(&server.url, "kari");
+    kari.ok(&["incident", "new", "--title", "Kvikkleireskred i Ask", "--type", "annet"]);
+    kari.ok(&["log", "add", "< NRK Østlandssendingen: spør om antall evakuerte"]);
+    kari.ok(&["log", "add", "Vannet stiger ikke lenger"]);
+    kari.ok(&["media", "add", "VG: Hvor mange hus er tatt av raset?"]);
+    kari.ok(&["sync"]);
+
+    // As a store from before the journal: no numbers given, nothing numbered since.
+    server.kill();
+    for (sqlite, postgres) in [
+        ("DELETE FROM journal", "DELETE FROM journal"),
+        ("DELETE FROM meta WHERE key = 'journal_backlog'", "DELETE FROM meta WHERE key = 'journal_backlog'"),
+    ] {
+        server.sql(sqlite, postgres);
+    }
+    assert_eq!(server.sql("SELECT count(*) FROM journal", "SELECT count(*) FROM journal"), "0");
+    let server = server.another_at(server.url.trim_start_matches("http://"));
+    assert_eq!(
+        server.sql("SELECT count(*) FROM journal", "SELECT count(*) FROM journal"),
+        "2",
+        "numbered at start"
+    );
+    let again = server.another_at("127.0.0.1:0");
+    drop(again);
+    assert_eq!(server.sql("SELECT max(number) FROM journal", "SELECT max(number) FROM journal"), "2", "once");
+
+    // What comes after goes on from there; a replica new to it sees one set of numbers.
+    kari.ok(&["log", "add", "> Statsforvalteren: situasjonsrapport 1 sendt"]);
+    kari.ok(&["sync"]);
+    let laptop = Home::new();
+    laptop.login(&server.url, "kari");
+    laptop.ok(&["sync"]);
+    laptop.ok(&["incident", "use", "1"]);
+    let got = numbers(&journal(&laptop));
+    let mut by_number: Vec<(i64, String)> =
+        got.values().map(|(n, s)| (n.expect("numbered"), s.clone())).collect();
+    by_number.sort();
+    let summaries: Vec<&str> = by_number.iter().map(|(_, s)| s.as_str()).collect();
+    assert_eq!(
+        summaries,
+        ["spør om antall evakuerte", "Hvor mange hus er tatt av raset?", "situasjonsrapport 1 sendt"],
+        "{by_number:?}"
+    );
+}

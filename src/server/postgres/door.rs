@@ -346,6 +346,57 @@ async fn insert(c: &Client, accepted: &[(Op, String)]) -> Result<i64> {
     Ok(newest + accepted.len() as i64)
 }
 
+/// Number the message journal's items the database took in before it numbered them
+/// (a database from before its schema step 4), once, under the numbering lock: per
+/// incident after the numbers given already, in the order they were taken in.
+pub async fn number_journal_backlog(c: &mut tokio_postgres::Client) -> Result<()> {
+    let tx = c.transaction().await.map_err(db)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&NUMBERING]).await.map_err(db)?;
+    if tx.query_opt("SELECT 1 FROM meta WHERE key = 'journal_backlog'", &[]).await.map_err(db)?.is_some() {
+        return Ok(());
+    }
+    let (mut after, mut numbered) = (0i64, 0u64);
+    loop {
+        let rows = tx
+            .query(
+                "SELECT seq, body FROM ops WHERE kind IN ('log_entry', 'media', 'alert') AND seq > $1
+                 ORDER BY seq LIMIT 10000",
+                &[&after],
+            )
+            .await
+            .map_err(db)?;
+        let Some(last) = rows.last() else { break };
+        after = last.get(0);
+        for r in &rows {
+            let Ok(op) = serde_json::from_str::<Op>(r.get::<_, &str>(1)) else { continue };
+            if crate::replication::Kind::journaled(&op) {
+                numbered += number(&tx, &op).await?;
+            }
+        }
+    }
+    tx.execute("INSERT INTO meta (key, value) VALUES ('journal_backlog', $1)", &[&numbered.to_string()])
+        .await
+        .map_err(db)?;
+    tx.commit().await.map_err(db)?;
+    if numbered > 0 {
+        tracing::info!(numbered, "the message journal's items from before it was numbered have numbers now");
+    }
+    Ok(())
+}
+
+/// Give the item `op` created the next number of its incident's journal (unless it has
+/// one); how many were given (0 or 1).
+async fn number(c: &impl tokio_postgres::GenericClient, op: &Op) -> Result<u64> {
+    c.execute(
+        "INSERT INTO journal (incident_id, record_id, number)
+         SELECT $1, $2, coalesce(max(number), 0) + 1 FROM journal WHERE incident_id = $1
+         ON CONFLICT (record_id) DO NOTHING",
+        &[&op.incident.to_string(), &op.entity.to_string()],
+    )
+    .await
+    .map_err(db)
+}
+
 /// Store ops under their numbers (seq, op, owner), and who owns what they created.
 pub async fn insert_numbered(
     c: &impl tokio_postgres::GenericClient,
@@ -366,14 +417,7 @@ pub async fn insert_numbered(
     // The journal's items, numbered per incident in the order of the ops (a move from
     // a SQLite file brings the numbers that file gave instead).
     for (_, op, _) in ops.iter().filter(|(_, op, _)| journal && crate::replication::Kind::journaled(op)) {
-        c.execute(
-            "INSERT INTO journal (incident_id, record_id, number)
-             SELECT $1, $2, coalesce(max(number), 0) + 1 FROM journal WHERE incident_id = $1
-             ON CONFLICT (record_id) DO NOTHING",
-            &[&op.incident.to_string(), &op.entity.to_string()],
-        )
-        .await
-        .map_err(db)?;
+        number(c, op).await?;
     }
     let entities: Vec<String> = ops.iter().map(|(_, op, _)| op.entity.to_string()).collect();
     c.execute(

@@ -212,6 +212,7 @@ impl PgServer {
             .block_on(async {
                 let mut c = pool.get().await.map_err(|e| ServerError::Internal(e.to_string()))?;
                 schema::run(&mut c).await?;
+                door::number_journal_backlog(&mut c).await?;
                 let key =
                     meta_or_insert(&c, "server_signing_key", &crate::keys::SigningKey::generate().to_text())
                         .await?;

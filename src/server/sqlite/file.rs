@@ -40,6 +40,40 @@ impl ServerFile {
         self.store.connection()
     }
 
+    /// Number the message journal's items the server took in before it numbered them
+    /// (a file from before its schema step 9), once: per incident after the numbers
+    /// given already, in the order the server took them in.
+    pub(super) fn number_journal_backlog(&mut self) -> Result<()> {
+        if self.meta("journal_backlog")?.is_some() {
+            return Ok(());
+        }
+        let tx = self.conn_mut().transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let ops: Vec<Op> = {
+            let mut stmt = tx.prepare(
+                "SELECT op_id, hlc, origin, author, device, entity, entity_id, incident_id, action, payload
+                 FROM oplog o
+                 WHERE state = 1 AND action = 'create' AND entity IN ('log_entry', 'media', 'alert')
+                   AND NOT EXISTS (SELECT 1 FROM journal j WHERE j.record_id = o.entity_id)
+                 ORDER BY seq",
+            )?;
+            let rows = stmt.query_map([], op_from_row)?;
+            rows.filter_map(|r| r.transpose()).collect::<rusqlite::Result<_>>()?
+        };
+        let mut numbered = 0;
+        for op in ops.iter().filter(|op| Kind::journaled(op)) {
+            numbered += number(&tx, op)?;
+        }
+        tx.execute("INSERT INTO meta (key, value) VALUES ('journal_backlog', ?1)", [numbered.to_string()])?;
+        tx.commit()?;
+        if numbered > 0 {
+            tracing::info!(
+                numbered,
+                "the message journal's items from before it was numbered have numbers now"
+            );
+        }
+        Ok(())
+    }
+
     pub(super) fn conn(&self) -> &Connection {
         self.store.connection()
     }
@@ -355,13 +389,20 @@ impl Owners for Ownership {
     /// them in: unique, without gaps, once each.
     fn taken(&self, tx: &Transaction<'_>, op: &Op) -> Result<()> {
         if Kind::journaled(op) {
-            tx.prepare_cached(
-                "INSERT INTO journal (incident_id, record_id, number)
-                 SELECT ?1, ?2, coalesce(max(number), 0) + 1 FROM journal WHERE incident_id = ?1
-                 ON CONFLICT (record_id) DO NOTHING",
-            )?
-            .execute(params![op.incident.to_string(), op.entity.to_string()])?;
+            number(tx, op)?;
         }
         Ok(())
     }
+}
+
+/// Give the item `op` created the next number of its incident's journal (unless it has
+/// one); how many were given (0 or 1).
+fn number(tx: &Transaction<'_>, op: &Op) -> Result<usize> {
+    Ok(tx
+        .prepare_cached(
+            "INSERT INTO journal (incident_id, record_id, number)
+             SELECT ?1, ?2, coalesce(max(number), 0) + 1 FROM journal WHERE incident_id = ?1
+             ON CONFLICT (record_id) DO NOTHING",
+        )?
+        .execute(params![op.incident.to_string(), op.entity.to_string()])?)
 }

@@ -61,12 +61,9 @@ impl SqliteServer {
         let kept = store.meta_or_insert("ssh_host_key", &crate::server::ssh_keys::new_host_key())?;
         let ssh_host = crate::server::ssh_keys::host_key(&kept)
             .ok_or_else(|| ServerError::Internal("the server's SSH host key is damaged".into()))?;
-        Ok(SqliteServer {
-            store: Mutex::new(ServerFile::new(store)?),
-            line: Default::default(),
-            key,
-            ssh_host,
-        })
+        let mut file = ServerFile::new(store)?;
+        file.number_journal_backlog()?;
+        Ok(SqliteServer { store: Mutex::new(file), line: Default::default(), key, ssh_host })
     }
 
     /// A session token for `account` on replica `origin`, for a sign-in proven some
