@@ -129,8 +129,10 @@ impl Session {
         if let Some(n) = self.installation_name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
             return n.to_string();
         }
-        match crate::sync::client::load_login(self.store.path()) {
-            Ok(Some(login)) if !login.org.is_empty() => login.org,
+        // The organisation the server certified this replica for (kept in the
+        // database at sign-in: no file to read on every refresh).
+        match self.store.meta("certified_org") {
+            Ok(Some(org)) if !org.trim().is_empty() => org,
             _ => hostname(),
         }
     }

@@ -143,10 +143,15 @@ impl Desk {
     }
 
     /// The panes' periodic work (a fetch on its own thread reporting back).
-    pub fn tick(&mut self, cx: &mut super::pane::Cx<'_>, now: std::time::Instant) -> bool {
+    pub fn tick(
+        &mut self,
+        cx: &mut super::pane::Cx<'_>,
+        now: std::time::Instant,
+        shown: &[PaneKind],
+    ) -> bool {
         let mut changed = false;
         for &kind in ALL {
-            changed |= self.pane_mut(kind).tick(cx, now);
+            changed |= self.pane_mut(kind).tick(cx, now, shown.contains(&kind));
         }
         changed
     }

@@ -169,8 +169,9 @@ pub trait Pane {
     fn context(&self) -> Context;
     fn handle(&mut self, input: Input, cx: &mut Cx<'_>) -> Outcome;
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>);
-    /// Periodic work (an editor's autosave); true when the view changed.
-    fn tick(&mut self, _cx: &mut Cx<'_>, _now: std::time::Instant) -> bool {
+    /// Periodic work (an editor's autosave); `shown`: the pane is in view (one out of
+    /// view need not read what only the screen shows). True when the view changed.
+    fn tick(&mut self, _cx: &mut Cx<'_>, _now: std::time::Instant, _shown: bool) -> bool {
         false
     }
     /// Save what is unsaved: the program is ending.

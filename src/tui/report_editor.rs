@@ -120,7 +120,7 @@ impl Pane for ReportEditor {
         Outcome::Consumed
     }
 
-    fn tick(&mut self, cx: &mut Cx<'_>, now: Instant) -> bool {
+    fn tick(&mut self, cx: &mut Cx<'_>, now: Instant, _shown: bool) -> bool {
         match self.first_unsaved {
             Some(first) if now.duration_since(first) >= SAVE_AFTER => self.save(cx),
             _ => false,

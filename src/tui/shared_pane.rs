@@ -161,7 +161,7 @@ impl Pane for SharedPane {
         Outcome::Consumed
     }
 
-    fn tick(&mut self, cx: &mut Cx<'_>, _now: std::time::Instant) -> bool {
+    fn tick(&mut self, cx: &mut Cx<'_>, _now: std::time::Instant, _shown: bool) -> bool {
         let Some(rx) = &self.fetching else { return false };
         let Ok(got) = rx.try_recv() else { return false };
         self.fetching = None;

@@ -250,7 +250,7 @@ impl Pane for SignInBox {
         Outcome::Consumed
     }
 
-    fn tick(&mut self, _cx: &mut Cx<'_>, now: Instant) -> bool {
+    fn tick(&mut self, _cx: &mut Cx<'_>, now: Instant, _shown: bool) -> bool {
         let drawn = (self.stage(), self.minutes_left(now));
         if drawn == self.drawn {
             return false;

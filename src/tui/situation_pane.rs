@@ -76,8 +76,6 @@ pub struct SituationPane {
     fresh: Freshness,
     /// When it was last read on the clock of `tick` (None until its first tick).
     read: Option<Instant>,
-    /// Drawn since the last tick: out of view it reads nothing on its clock.
-    drawn: std::cell::Cell<bool>,
 }
 
 impl SituationPane {
@@ -98,7 +96,6 @@ impl SituationPane {
                 .and("message")
                 .and("message_read"),
             read: None,
-            drawn: std::cell::Cell::new(false),
         };
         pane.fresh.mark(session)?;
         Ok(pane)
@@ -156,9 +153,9 @@ impl Pane for SituationPane {
         Outcome::Consumed
     }
 
-    fn tick(&mut self, cx: &mut Cx<'_>, now: Instant) -> bool {
-        let seen = self.drawn.replace(false);
-        if !super::wall_pane::due(&mut self.read, now, READ_EVERY) || !seen {
+    /// Out of view it reads nothing on its clock.
+    fn tick(&mut self, cx: &mut Cx<'_>, now: Instant, shown: bool) -> bool {
+        if !shown || !super::wall_pane::due(&mut self.read, now, READ_EVERY) {
             return false;
         }
         if let Err(e) = self.load(cx.session) {
@@ -182,7 +179,6 @@ impl Pane for SituationPane {
     }
 
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
-        self.drawn.set(true);
         let t = cx.theme;
         let lang = cx.lang;
         let now = cx.now.with_timezone(&Utc);

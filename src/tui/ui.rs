@@ -1112,14 +1112,15 @@ impl Ui {
     /// Overlays' and panes' own periodic work (the report editor's autosave, a fetch
     /// of shared reports finishing).
     fn tick_overlays(&mut self, now: Instant) -> bool {
+        let shown = self.shown();
         let mut events = Vec::new();
         let mut cx = Cx { session: &mut self.session, lang: self.lang, events: &mut events };
         let mut changed = false;
         for o in &mut self.overlays {
-            changed |= o.tick(&mut cx, now);
+            changed |= o.tick(&mut cx, now, true);
         }
         if let Some(desk) = &mut self.desk {
-            changed |= desk.tick(&mut cx, now);
+            changed |= desk.tick(&mut cx, now, &shown);
         }
         for e in events {
             self.apply(e);

@@ -49,8 +49,6 @@ pub struct WallPane {
     /// `tick` (None until its first tick).
     turned: Option<Instant>,
     read: Option<Instant>,
-    /// Drawn since the last tick: a wall out of view reads nothing on its clock.
-    drawn: std::cell::Cell<bool>,
 }
 
 impl WallPane {
@@ -63,7 +61,6 @@ impl WallPane {
             page: 0,
             turned: None,
             read: None,
-            drawn: std::cell::Cell::new(false),
         };
         pane.load(session)?;
         Ok(pane)
@@ -91,14 +88,17 @@ impl Pane for WallPane {
         Outcome::Ignored
     }
 
-    fn tick(&mut self, cx: &mut Cx<'_>, now: Instant) -> bool {
+    /// Out of view it neither turns pages nor reads anything on its clock.
+    fn tick(&mut self, cx: &mut Cx<'_>, now: Instant, shown: bool) -> bool {
+        if !shown {
+            return false;
+        }
         let mut changed = false;
         if due(&mut self.turned, now, TURN_EVERY) {
             self.page = self.page.wrapping_add(1);
             changed = true;
         }
-        let seen = self.drawn.replace(false);
-        if due(&mut self.read, now, READ_EVERY) && seen {
+        if due(&mut self.read, now, READ_EVERY) {
             if let Err(e) = self.load(cx.session) {
                 cx.post(super::pane::UiEvent::Error(e.said(cx.lang)));
             }
@@ -122,7 +122,6 @@ impl Pane for WallPane {
     }
 
     fn render(&self, f: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
-        self.drawn.set(true);
         let t = cx.theme;
         let lang = cx.lang;
         let big = area.height >= 20 && area.width >= 70;
