@@ -154,29 +154,37 @@ impl Session {
         self.sign_own_chains(&sealer)?;
         let mut state: JournalState = match std::fs::read(&state_path) {
             Ok(b) => serde_json::from_slice(&b).map_err(|e| {
-                AppError::Usage(format!(
-                    "{} cannot be read ({e}); it is the journal's memory",
-                    state_path.display()
+                let path = state_path.display();
+                AppError::Usage(self.lang.pick(
+                    format!("{path} kan ikke leses ({e}); den er journalens hukommelse (hva hver hendelse er journalført til)"),
+                    format!("{path} cannot be read ({e}); it is the journal's memory (what each incident is journaled to)"),
                 ))
             })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 // A new journal goes into a new or empty folder, never over an archive.
                 if std::fs::read_dir(dir).map_err(io(dir))?.next().is_some() {
-                    return Err(AppError::Usage(format!(
-                        "{} is not empty and not a journal folder (it has no {}); give a new or empty folder",
-                        dir.display(),
-                        archive::JOURNAL_STATE
+                    let (dir, state) = (dir.display(), archive::JOURNAL_STATE);
+                    return Err(AppError::Usage(self.lang.pick(
+                        format!("{dir} er ikke tom og ingen journalmappe (den har ingen {state}); gi en ny eller tom mappe"),
+                        format!("{dir} is not empty and not a journal folder (it has no {state}); give a new or empty folder"),
                     )));
+                }
+                // The organisation's records: its owner (and group, an archive's
+                // reader) alone may read them.
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o750)).map_err(io(dir))?;
                 }
                 JournalState { device: device.clone(), ..Default::default() }
             }
             Err(e) => return Err(io(&state_path)(e)),
         };
         if state.device != device {
-            return Err(AppError::Usage(format!(
-                "{} is the journal of another database ({}); give each database its own journal folder",
-                dir.display(),
-                state.device
+            let (dir, other) = (dir.display(), &state.device);
+            return Err(AppError::Usage(self.lang.pick(
+                format!("{dir} er journalen til en annen database ({other}); gi hver database sin egen journalmappe"),
+                format!("{dir} is the journal of another database ({other}); give each database its own journal folder"),
             )));
         }
         let installation = self.installation();

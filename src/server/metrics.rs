@@ -17,6 +17,7 @@ const BUCKETS: [f64; 14] =
 pub struct Metrics {
     rounds: AtomicU64,
     accepted: AtomicU64,
+    resent: AtomicU64,
     refused: Mutex<BTreeMap<&'static str, u64>>,
     bytes_in: AtomicU64,
     bytes_out: AtomicU64,
@@ -44,10 +45,18 @@ impl Drop for Connected<'_> {
 }
 
 impl Metrics {
-    /// A sync round's work took `took`: `accepted` ops taken, the refused counted by why.
-    pub fn round(&self, took: Duration, accepted: usize, refused_as: &BTreeMap<&'static str, usize>) {
+    /// A sync round's work took `took`: `accepted` ops taken, `resent` acknowledged again
+    /// (the server had them), the refused counted by why.
+    pub fn round(
+        &self,
+        took: Duration,
+        accepted: usize,
+        resent: usize,
+        refused_as: &BTreeMap<&'static str, usize>,
+    ) {
         self.rounds.fetch_add(1, Ordering::Relaxed);
         self.accepted.fetch_add(accepted as u64, Ordering::Relaxed);
+        self.resent.fetch_add(resent as u64, Ordering::Relaxed);
         if !refused_as.is_empty() {
             let mut refused = self.refused.lock().unwrap_or_else(|e| e.into_inner());
             for (why, n) in refused_as {
@@ -94,7 +103,16 @@ impl Metrics {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}");
         };
         counter("sitroom_rounds_total", "Sync rounds served.", load(&self.rounds));
-        counter("sitroom_ops_accepted_total", "Pushed ops accepted.", load(&self.accepted));
+        counter(
+            "sitroom_ops_accepted_total",
+            "Pushed ops taken in, new to the server.",
+            load(&self.accepted),
+        );
+        counter(
+            "sitroom_ops_resent_total",
+            "Pushed ops the server had already (sent again after a lost answer): acknowledged, not stored twice.",
+            load(&self.resent),
+        );
         counter("sitroom_requests_total", "HTTP requests served.", load(&self.requests));
         counter("sitroom_pushes_total", "Rounds that pushed ops.", load(&self.pushes));
         counter(
@@ -165,12 +183,13 @@ mod tests {
         let m = Metrics::default();
         let mut why = BTreeMap::new();
         why.insert("denied", 2);
-        m.round(Duration::from_micros(800), 5, &why);
-        m.round(Duration::from_millis(40), 1, &BTreeMap::new());
-        m.round(Duration::from_secs(60), 0, &BTreeMap::new());
+        m.round(Duration::from_micros(800), 5, 0, &why);
+        m.round(Duration::from_millis(40), 1, 3, &BTreeMap::new());
+        m.round(Duration::from_secs(60), 0, 0, &BTreeMap::new());
         let text = m.render();
         assert!(text.contains("sitroom_rounds_total 3"), "{text}");
         assert!(text.contains("sitroom_ops_accepted_total 6"), "{text}");
+        assert!(text.contains("sitroom_ops_resent_total 3"), "{text}");
         assert!(text.contains("sitroom_ops_refused_total{reason=\"denied\"} 2"), "{text}");
         assert!(text.contains("sitroom_ops_refused_total{reason=\"missing\"} 0"), "{text}");
         assert!(text.contains("sitroom_round_seconds_bucket{le=\"0.001\"} 1"), "{text}");

@@ -88,7 +88,10 @@ pub struct SignIn<'a> {
 #[derive(Debug, Clone)]
 pub struct Round {
     pub response: wire::SyncResponse,
+    /// Pushed ops taken in, new to the server.
     pub accepted: usize,
+    /// Pushed ops the server had already (sent again after a lost answer).
+    pub resent: usize,
     pub refused: usize,
     /// Pushes its transaction committed (group commit; 0: none of its own).
     pub committed: usize,
@@ -99,6 +102,8 @@ pub struct Round {
 #[derive(Debug, Default)]
 pub struct Pushed {
     pub refused: Vec<(Uuid, String)>,
+    /// Ops the store had already: acknowledged again, not stored twice.
+    pub resent: usize,
     pub refused_as: std::collections::BTreeMap<&'static str, usize>,
     /// How many pushes this one's transaction took, if it was the one that committed
     /// them (group commit); 0 if another push's transaction took it.
@@ -427,7 +432,7 @@ pub async fn round_or_wait(
     let (st, who2) = (serving.store.clone(), who.clone());
     let started = std::time::Instant::now();
     let (mut done, refused_as) = off.run(move || round(st.as_ref(), &who2, req)).await?;
-    serving.metrics.round(started.elapsed(), done.accepted, &refused_as);
+    serving.metrics.round(started.elapsed(), done.accepted, done.resent, &refused_as);
     if pushed > 0 {
         serving.metrics.pushed(done.committed);
     }
@@ -505,7 +510,7 @@ pub fn round(
             wire::BATCH * 4
         )));
     }
-    let Pushed { refused, refused_as, committed } = store.push(who, &req.push)?;
+    let Pushed { refused, refused_as, resent, committed } = store.push(who, &req.push)?;
     // The pusher gets back only the countersignatures of its own checkpoints.
     let mut checkpoints: Vec<Checkpoint> =
         store.countersign(who, &req.checkpoints)?.iter().map(Checkpoint::countersignature_only).collect();
@@ -529,7 +534,7 @@ pub fn round(
         Some(held) => Some(store.roster(who)?).filter(|r| &r.hash != held),
         None => None,
     };
-    let accepted = req.push.len() - refused.len();
+    let accepted = req.push.len().saturating_sub(refused.len() + resent);
     let n_refused = refused.len();
     let round = Round {
         response: wire::SyncResponse {
@@ -544,6 +549,7 @@ pub fn round(
             board_fetch,
         },
         accepted,
+        resent,
         refused: n_refused,
         committed,
     };

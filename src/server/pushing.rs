@@ -235,7 +235,7 @@ pub fn take(
                 *refused_as.entry("unappliable").or_default() += applied.failed.len();
                 refused.extend(applied.failed);
             }
-            Pushed { refused, refused_as, committed: 0 }
+            Pushed { refused, refused_as, resent: applied.duplicates, committed: 0 }
         }));
     }
     outcomes

@@ -120,6 +120,12 @@ fn journalforing_exports_only_what_is_new_since_the_last_run() {
     assert_eq!(first[0]["batch"], 1);
     assert_eq!(first[0]["log_entries"].as_i64(), Some(before));
     assert!(h.ok(&["archive", "journal", "--out", j]).contains("nothing new"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&journal).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o750, "the records are the owner's and the archive's group's alone");
+    }
 
     h.ok(&["log", "add", "Pumpestasjonen går igjen"]);
     h.ok(&["task", "status", "1", "utført"]);

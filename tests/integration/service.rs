@@ -94,6 +94,23 @@ fn readiness_metrics_and_request_ids_tell_an_operator_how_the_server_does() {
     let client = Client::new(&server.url).unwrap();
     let answer = rt().block_on(client.round(&token, &request(vec![forged, empty], 0))).unwrap();
     assert_eq!(answer.refused.len(), 2, "{:?}", answer.refused);
+    // An entry sent again (its answer lost on the way) is acknowledged, not counted as
+    // accepted twice.
+    let accepted = metric(&get(&server.addr, "/metrics"), "sitroom_ops_accepted_total");
+    let again: Vec<Op> = sitroom::store::Store::open(&home.db())
+        .unwrap()
+        .ops_after(0, 100)
+        .unwrap()
+        .into_iter()
+        .map(|(_, op)| op)
+        .filter(|op| op.kind == Kind::LogEntry)
+        .take(1)
+        .collect();
+    let answer = rt().block_on(client.round(&token, &request(again, 0))).unwrap();
+    assert!(answer.refused.is_empty(), "{:?}", answer.refused);
+    let resent = get(&server.addr, "/metrics");
+    assert_eq!(metric(&resent, "sitroom_ops_accepted_total"), accepted, "{resent}");
+    assert_eq!(metric(&resent, "sitroom_ops_resent_total"), 1.0, "{resent}");
 
     let after = get(&server.addr, "/metrics");
     let rounds = metric(&after, "sitroom_rounds_total");
