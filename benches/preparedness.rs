@@ -205,7 +205,7 @@ fn main() {
             password_env: None,
             from: "b@kommune.no".into(),
         }),
-        sms: Some(Sms { command: Some(vec!["true".into()]), url: None }),
+        sms: Some(Sms { command: Some(vec!["true".into()]), url: None, timeout_seconds: None }),
     };
     let mut samples = Vec::new();
     for _ in 0..rounds.min(20) {

@@ -202,6 +202,15 @@ pub struct Sms {
     pub command: Option<Vec<String>>,
     /// An HTTP gateway: a POST of `to` and `text` as a form; a 2xx answer means sent.
     pub url: Option<String>,
+    /// How long the command may take before it is stopped and the message tried again
+    /// (seconds; 30 when not set): a hung command must not hold up what waits behind it.
+    pub timeout_seconds: Option<u64>,
+}
+
+impl Sms {
+    pub fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.timeout_seconds.unwrap_or(30).clamp(1, 600))
+    }
 }
 
 impl Channels {

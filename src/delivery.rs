@@ -202,12 +202,31 @@ fn send_sms(sms: &Sms, m: &Outgoing) -> Result<(), String> {
         if let Some(mut stdin) = child.stdin.take() {
             let _ = stdin.write_all(text.as_bytes());
         }
-        let out = child.wait_with_output().map_err(|e| format!("SMS-kommandoen: {e}"))?;
-        if out.status.success() {
+        // A command that hangs is stopped: what waits behind it (and `message send`,
+        // which delivers before it returns) must not wait for ever.
+        let until = std::time::Instant::now() + sms.timeout();
+        let status = loop {
+            match child.try_wait().map_err(|e| format!("SMS-kommandoen: {e}"))? {
+                Some(status) => break status,
+                None if std::time::Instant::now() >= until => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(format!("SMS-kommandoen svarte ikke innen {} s", sms.timeout().as_secs()));
+                }
+                None => std::thread::sleep(Duration::from_millis(20)),
+            }
+        };
+        if status.success() {
             return Ok(());
         }
-        let why = String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or("").to_string();
-        return Err(format!("SMS-kommandoen avsluttet med {}: {}", out.status, crate::text::safe_line(&why)));
+        let mut why = String::new();
+        if let Some(mut err) = child.stderr.take() {
+            use std::io::Read;
+            let _ = err.read_to_string(&mut why);
+        }
+        let why = why.lines().next().unwrap_or("").to_string();
+        let code = status.code().map_or_else(|| "et signal".to_string(), |c| format!("kode {c}"));
+        return Err(format!("SMS-kommandoen avsluttet med {code}: {}", crate::text::safe_line(&why)));
     }
     if let Some(url) = &sms.url {
         return post_form(url, &m.address, &text);

@@ -137,19 +137,64 @@ impl Session {
         Ok(board)
     }
 
-    /// Change who sees and writes on a board.
+    /// Change who sees and writes on a board, logged (whom it is for now: the log is
+    /// the record of who could see what when).
     pub fn set_board_audience(&mut self, board: &Board, audience: Audience) -> Result<Board> {
         self.permit(Permission::ManageBoards)?;
         let checked = NewBoard { title: board.title.clone(), incident: None, audience }.validated()?;
+        let incident = self.board_change_log(board)?;
         let w = self.writer(Utc::now());
-        Ok(self.store.change_board(board.id, None, Some(&checked.audience), None, w.stamp())?)
+        let changed = self.store.change_board(
+            board.id,
+            None,
+            Some(&checked.audience),
+            None,
+            w.stamp(),
+            incident.as_ref(),
+            |b| {
+                let names = |roles: &[Role]| roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(", ");
+                let readers =
+                    if b.audience.readers.is_empty() { "alle".into() } else { names(&b.audience.readers) };
+                let mut text = format!("Tavla «{}» er nå for {readers}", b.title);
+                if !b.audience.writers.is_empty() {
+                    text.push_str(&format!(" (skrives av {})", names(&b.audience.writers)));
+                }
+                w.entry("tavle", text)
+            },
+        )?;
+        Ok(changed)
     }
 
-    /// Put a board away (or back, with false).
+    /// Put a board away (or back, with false), logged.
     pub fn archive_board(&mut self, board: &Board, archived: bool) -> Result<Board> {
         self.permit(Permission::ManageBoards)?;
+        let incident = self.board_change_log(board)?;
         let w = self.writer(Utc::now());
-        Ok(self.store.change_board(board.id, None, None, Some(archived), w.stamp())?)
+        Ok(self.store.change_board(
+            board.id,
+            None,
+            None,
+            Some(archived),
+            w.stamp(),
+            incident.as_ref(),
+            |b| {
+                let text = match archived {
+                    true => format!("Tavla «{}» tatt ned", b.title),
+                    false => format!("Tavla «{}» satt opp igjen", b.title),
+                };
+                w.entry("tavle", text)
+            },
+        )?)
+    }
+
+    /// The incident a change of `board` itself is logged in: as [`Session::board_log`],
+    /// but the board of a closed incident changes unlogged (its log is closed; a board
+    /// may still be put away after its incident).
+    fn board_change_log(&self, board: &Board) -> Result<Option<Incident>> {
+        match board.incident {
+            Some((id, _)) => Ok(self.store.incident_by_id(id)?.filter(|i| self.ensure_open(i).is_ok())),
+            None => self.default_incident(),
+        }
     }
 
     /// The incident a change on `board` is logged in: the board's own (which must be

@@ -72,7 +72,9 @@ impl Session {
     /// organisation the server knows, or a role; `@name` is always a person.
     pub fn addressees(&self, typed: &str) -> Result<Addressees> {
         let roster = self.roster()?;
-        let orgs = self.store.roster()?.1;
+        // One's own organisation is one to write to as well: everyone of it.
+        let mut orgs = self.store.roster()?.1;
+        orgs.extend(Some(self.org_name()?).filter(|o| !o.is_empty()));
         let people: Vec<String> = roster.iter().map(|(n, _)| n.clone()).collect();
         let mut to = Addressees::default();
         for item in typed.split([',', ';']).map(str::trim).filter(|s| !s.is_empty()) {
@@ -182,38 +184,47 @@ impl Session {
     /// whose people's contacts are theirs.
     fn plan_copies(&self, to: &Addressees, copy: &str) -> Result<Vec<CopySent>> {
         let channels = crate::domain::message_copy::channels(copy);
+        let own = self.org_name()?;
+        let everyone = !own.is_empty() && to.orgs.contains(&own);
         let mut people: Vec<String> = to.users.clone();
         for (name, roles) in self.roster()? {
-            if roles.iter().any(|r| to.roles.contains(r)) && !people.contains(&name) {
+            if (everyone || roles.iter().any(|r| to.roles.contains(r))) && !people.contains(&name) {
                 people.push(name);
             }
         }
         people.retain(|p| *p != self.user);
         let mut copies = Vec::new();
         for person in people {
-            let contact = self.store.contact_of_account(&person)?;
+            // Someone may have several contacts (work, private): the first with an
+            // address for the channel is used.
+            let contacts = self.store.contacts_of_account(&person)?;
             for &channel in &channels {
-                let address = match (&contact, channel) {
-                    (Some(c), Channel::Sms) => c.phones.first().cloned().unwrap_or_default(),
-                    (Some(c), _) => c.email.clone(),
-                    (None, _) => String::new(),
-                };
-                let note = match &contact {
-                    None => format!("ingen kontakt er knyttet til brukeren {person}"),
-                    Some(c) if address.is_empty() && channel == Channel::Sms => {
-                        format!("kontakten {} har ikke noe telefonnummer", c.name)
+                let address = contacts
+                    .iter()
+                    .map(|c| match channel {
+                        Channel::Sms => c.phones.first().cloned().unwrap_or_default(),
+                        _ => c.email.clone(),
+                    })
+                    .find(|a| !a.is_empty())
+                    .unwrap_or_default();
+                let names = contacts.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ");
+                let section = if channel == Channel::Sms { "[alerts.sms]" } else { "[alerts.smtp]" };
+                let note = match () {
+                    _ if contacts.is_empty() => format!("ingen kontakt er knyttet til brukeren {person}"),
+                    _ if address.is_empty() && channel == Channel::Sms => {
+                        format!("kontakten ({names}) har ikke noe telefonnummer")
                     }
-                    Some(c) if address.is_empty() => format!("kontakten {} har ingen e-postadresse", c.name),
-                    Some(_) if !self.channels.has(channel) => {
-                        format!("ingen {}-kanal er satt opp ([alerts] i config.toml)", channel.name())
+                    _ if address.is_empty() => format!("kontakten ({names}) har ingen e-postadresse"),
+                    _ if !self.channels.has(channel) => {
+                        format!("ingen {}-kanal er satt opp ({section} i config.toml)", channel.name())
                     }
-                    Some(_) => String::new(),
+                    _ => String::new(),
                 };
                 let status = if note.is_empty() { Delivery::Waiting } else { Delivery::NotDelivered };
                 copies.push(CopySent { person: person.clone(), channel, address, status, note });
             }
         }
-        for org in &to.orgs {
+        for org in to.orgs.iter().filter(|o| **o != own) {
             for &channel in &channels {
                 copies.push(CopySent {
                     person: org.clone(),

@@ -71,24 +71,8 @@ impl Session {
     /// any case must be someone here (when it is known who is), or copies of messages
     /// to them would never find the contact.
     fn account_named(&self, typed: &str) -> Result<String> {
-        if typed.is_empty() {
-            return Ok(String::new());
-        }
         let people: Vec<String> = self.roster()?.into_iter().map(|(n, _)| n).collect();
-        if people.is_empty() {
-            return Ok(typed.to_string());
-        }
-        let folded = crate::text::fold(typed);
-        match people.iter().find(|p| crate::text::fold(p) == folded) {
-            Some(p) => Ok(p.clone()),
-            None => {
-                let known = people.iter().take(12).cloned().collect::<Vec<_>>().join(", ");
-                Err(AppError::Usage(self.lang.pick(
-                    format!("«{typed}» er ingen bruker her (for eksempel {known})"),
-                    format!("'{typed}' is no user here (for example {known})"),
-                )))
-            }
-        }
+        account_among(typed, &people).map_err(|e| AppError::Usage(e.said(self.lang).to_string()))
     }
 
     pub fn contacts(&self) -> Result<Vec<Contact>> {
@@ -139,10 +123,23 @@ impl Session {
                 crate::domain::vcard::contacts_from_vcard(text)
             }
         };
+        // A row linked to no user here is refused like any bad row: copies of messages
+        // to whoever got that name later would go to the wrong phone.
+        let (mut rejected, mut rows) = (rejected, Vec::with_capacity(good.len()));
+        let people: Vec<String> = self.roster()?.into_iter().map(|(n, _)| n).collect();
+        for (line, mut c) in good {
+            match account_among(&c.account, &people) {
+                Ok(account) => {
+                    c.account = account;
+                    rows.push(c);
+                }
+                Err(reason) => rejected.push(crate::domain::contact::Rejected { line, reason }),
+            }
+        }
+        rejected.sort_by_key(|r| r.line);
         if !rejected.is_empty() && !skip_bad {
             return Ok(RegisterImport { rejected, ..RegisterImport::default() });
         }
-        let rows: Vec<NewContact> = good.into_iter().map(|(_, c)| c).collect();
         let (user, device) = self.who();
         let (added, skipped) = self.store.add_contacts(
             &rows,
@@ -201,5 +198,24 @@ impl Session {
 
     pub fn export_resources(&self) -> Result<String> {
         Ok(resources_to_csv(&self.store.resources()?))
+    }
+}
+
+/// The user a contact is linked to, as `people` (those known here) spell the name typed
+/// in any case; a name none of them has is refused (unless no one is known).
+fn account_among(typed: &str, people: &[String]) -> std::result::Result<String, crate::domain::Invalid> {
+    if typed.is_empty() || people.is_empty() {
+        return Ok(typed.to_string());
+    }
+    let folded = crate::text::fold(typed);
+    match people.iter().find(|p| crate::text::fold(p) == folded) {
+        Some(p) => Ok(p.clone()),
+        None => {
+            let known = people.iter().take(12).cloned().collect::<Vec<_>>().join(", ");
+            Err(crate::domain::Invalid::new(
+                format!("«{typed}» er ingen bruker her (for eksempel {known})"),
+                format!("'{typed}' is no user here (for example {known})"),
+            ))
+        }
     }
 }

@@ -172,6 +172,9 @@ impl Store {
     }
 
     /// Change a board's title, audience or archived mark (what `set` gives).
+    /// Change a board, logged in `incident` if given by `entry` (of the board as it
+    /// becomes).
+    #[allow(clippy::too_many_arguments)]
     pub fn change_board(
         &mut self,
         id: Uuid,
@@ -179,6 +182,8 @@ impl Store {
         audience: Option<&Audience>,
         archived: Option<bool>,
         by: Stamp<'_>,
+        incident: Option<&Incident>,
+        entry: impl FnOnce(&Board) -> NewEntryRecord,
     ) -> Result<Board> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         board_in(&tx, id)?;
@@ -205,6 +210,9 @@ impl Store {
         tx.execute("UPDATE boards SET updated_at = ?1 WHERE id = ?2", params![by.millis(), key])?;
         replica::changed(&tx, Kind::Board, id, &fields, by.who(), by.now)?;
         let board = board_in(&tx, id)?;
+        if let Some(i) = incident {
+            append_in(&tx, i, [entry(&board)])?;
+        }
         tx.commit()?;
         Ok(board)
     }

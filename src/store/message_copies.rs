@@ -12,7 +12,7 @@ use crate::domain::message::Addressees;
 use crate::domain::message_copy::CopySent;
 use crate::domain::time::to_millis;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, Transaction};
 use uuid::Uuid;
 
 /// Put a message's copies in the outbox (inside the transaction that sends it).
@@ -41,15 +41,13 @@ pub(super) fn queue(
 }
 
 impl Store {
-    /// The contact linked to the user `account`, if any (the first by number).
-    pub fn contact_of_account(&self, account: &str) -> Result<Option<Contact>> {
-        Ok(self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {CONTACT_COLUMNS} FROM contacts WHERE account = ?1 AND removed = 0 ORDER BY number LIMIT 1"
-            ))?
-            .query_row([account], contact_from_row)
-            .optional()?)
+    /// The contacts linked to the user `account`, by number.
+    pub fn contacts_of_account(&self, account: &str) -> Result<Vec<Contact>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE account = ?1 AND removed = 0 ORDER BY number"
+        ))?;
+        let all = stmt.query_map([account], contact_from_row)?.collect::<rusqlite::Result<_>>()?;
+        Ok(all)
     }
 
     /// Copies waiting to go, oldest first.

@@ -35,8 +35,8 @@ pub const KEYS: Keys = Keys {
         &[
             does(
                 Action::NewMessage,
-                "Skriv en melding (til hvem, +sms/+epost: kopi; så teksten; ! først: haster)",
-                "Write a message (to whom, +sms/+epost: a copy; then the text; ! first: urgent)",
+                "Skriv en melding (til hvem, så teksten; ! først: haster; +sms, +epost, +begge: kopi)",
+                "Write a message (to whom, then the text; ! first: urgent; +sms, +epost, +begge: a copy)",
                 "ny",
                 "new",
             ),
@@ -82,12 +82,28 @@ pub struct MessagesPane {
     can_write: bool,
 }
 
-/// Text typed with `!` first is urgent; the mark is not part of the message.
-fn urgent_and_text(typed: &str) -> (bool, String) {
-    match typed.trim().strip_prefix('!') {
-        Some(rest) => (true, rest.trim().to_string()),
-        None => (false, typed.trim().to_string()),
+/// What a text typed with marks first asks for: `!` urgent, `+sms`, `+epost` or
+/// `+begge` a copy (in any order); the marks are not part of the message.
+struct Marked {
+    urgent: bool,
+    copy: Option<String>,
+    text: String,
+}
+
+fn marked(typed: &str) -> Marked {
+    let (mut urgent, mut copy, mut rest) = (false, None, typed.trim());
+    loop {
+        if let Some(r) = rest.strip_prefix('!') {
+            (urgent, rest) = (true, r.trim_start());
+            continue;
+        }
+        let (word, after) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+        match word.strip_prefix('+').map(crate::domain::message_copy::parse) {
+            Some(Ok(c)) => (copy, rest) = (Some(c), after.trim_start()),
+            _ => break,
+        }
     }
+    Marked { urgent, copy, text: rest.trim().to_string() }
 }
 
 impl MessagesPane {
@@ -153,23 +169,26 @@ impl MessagesPane {
             },
             Asking::Text => {
                 let Some(to) = self.to.take() else { return };
-                let copy = self.copy.take();
-                let (urgent, text) = urgent_and_text(&text);
+                let Marked { urgent, copy, text } = marked(&text);
+                let copy = copy.or(self.copy.take());
                 let heading = lang.pick("Send melding", "Send a message");
                 self.confirm_send(cx, heading, NewMessage { to, text, urgent, copy, reply_to: None });
             }
             Asking::Reply(all) => {
                 let Some(m) = self.list.selected().map(|l| l.message.clone()) else { return };
-                let (urgent, text) = urgent_and_text(&text);
+                let Marked { urgent, copy, text } = marked(&text);
                 let heading = crate::say!(lang, "Svar på {}", "Answer to {}", m.reference());
                 let to = cx.session.reply_addressees(&m, all);
                 let mut shown = vec![crate::say!(lang, "Til: {}", "To: {}", to.shown())];
+                if let Some(copy) = &copy {
+                    shown.push(crate::say!(lang, "Kopi som {}", "A copy by {}", copy));
+                }
                 if urgent {
                     shown.push(lang.pick("HASTER", "URGENT"));
                 }
                 shown.extend(text.lines().map(str::to_string));
                 cx.confirm(Pending::new(heading, shown, move |s| {
-                    s.reply_message(&m, &text, urgent, all, None, None)
+                    s.reply_message(&m, &text, urgent, all, copy, None)
                         .map(|r| crate::say!(lang, "Svar {} sendt", "Answer {} sent", r.reference()))
                 }));
             }
@@ -244,6 +263,17 @@ impl Pane for MessagesPane {
             self.open_chosen(session).map_err(|e| e.said(session.lang))?;
             return Ok(true);
         }
+        // Copies go out from the delivery thread, which writes no record the list
+        // watches: while one of the chosen message's waits, they are read again.
+        if let Some(o) =
+            self.opened.as_mut().filter(|o| o.copies.iter().any(|c| c.status == Delivery::Waiting))
+        {
+            let copies = session.copies_of(&o.message).map_err(|e| e.said(session.lang))?;
+            if copies != o.copies {
+                o.copies = copies;
+                return Ok(true);
+            }
+        }
         Ok(false)
     }
 
@@ -296,27 +326,20 @@ impl Pane for MessagesPane {
                 None => String::new(),
             };
             let label = match asked.asking {
-                Asking::To => lang.pick(
-                    "Til (navn, rolle, organisasjon; +sms, +epost: kopi)",
-                    "To (name, role, organisation; +sms, +epost: a copy)",
-                ),
+                // The hint first: a long list of names gives way, not the hint.
+                Asking::To => lang.pick("Til (navn/rolle/org., +sms)", "To (name/role/org., +sms)"),
                 Asking::Text => {
                     let copy = self.copy.as_ref().map(|c| format!(" +{c}")).unwrap_or_default();
                     crate::say!(
                         lang,
-                        "Tekst til {}{} (! først: haster)",
-                        "Text to {}{} (! first: urgent)",
+                        "Tekst (! haster) til {}{}",
+                        "Text (! urgent) to {}{}",
                         self.to.as_ref().map(|a| a.shown_within(40)).unwrap_or_default(),
                         copy
                     )
                 }
                 Asking::Reply(all) => {
-                    crate::say!(
-                        lang,
-                        "Svar til {} (! først: haster)",
-                        "Reply to {} (! first: urgent)",
-                        to(all)
-                    )
+                    crate::say!(lang, "Svar (! haster, +sms) til {}", "Reply (! urgent, +sms) to {}", to(all))
                 }
             };
             f.render_widget(Paragraph::new(asked.line(&label, t, prompt_area.width)), prompt_area);
@@ -404,36 +427,57 @@ fn detail(o: &Opened, lang: Lang, t: &super::theme::Theme, width: u16) -> Vec<Li
         ]));
     }
     if !o.copies.is_empty() {
-        lines.push(super::widgets::cut(copies_line(&o.copies, lang, t), width));
+        lines.extend(copies_lines(&o.copies, lang, t).into_iter().map(|l| super::widgets::cut(l, width)));
     }
     lines
 }
 
-/// Where a message's copies stand: how many went, wait and did not, and why not.
-fn copies_line(copies: &[CopySent], lang: Lang, t: &super::theme::Theme) -> Line<'static> {
+/// Where a message's copies stand: how many went, wait and did not; then, a line for
+/// each reason, the copies that did not go (or wait) for it, by whom they were for.
+fn copies_lines(copies: &[CopySent], lang: Lang, t: &super::theme::Theme) -> Vec<Line<'static>> {
     let count = |d: Delivery| copies.iter().filter(|c| c.status == d).count();
-    let mut spans = vec![
+    let mut lines = vec![Line::from(vec![
         Span::styled(format!("{}: ", lang.pick("Kopi", "Copies")), t.dim),
         Span::styled(
             crate::say!(
                 lang,
-                "{} levert, {} venter",
-                "{} delivered, {} waiting",
+                "{} levert, {} venter, {} ikke levert",
+                "{} delivered, {} waiting, {} not delivered",
                 count(Delivery::Delivered),
-                count(Delivery::Waiting)
+                count(Delivery::Waiting),
+                count(Delivery::NotDelivered)
             ),
             t.base,
         ),
-    ];
-    let missed: Vec<String> = copies
-        .iter()
-        .filter(|c| c.status == Delivery::NotDelivered)
-        .map(|c| format!("{} ({}: {})", c.person, c.channel.name(), c.note))
-        .collect();
-    if !missed.is_empty() {
-        let said = crate::say!(lang, ", {} ikke levert: ", ", {} not delivered: ", missed.len());
-        spans.push(Span::styled(said, t.warning));
-        spans.push(Span::styled(safe_line(&missed.join("; ")).into_owned(), t.warning));
+    ])];
+    // Why, grouped: the same reason for forty people is one line, not forty.
+    let mut why: Vec<(Delivery, &str, Vec<String>)> = Vec::new();
+    for c in copies.iter().filter(|c| c.status != Delivery::Delivered && !c.note.is_empty()) {
+        let who = format!("{} ({})", c.person, c.channel.name());
+        match why.iter_mut().find(|(d, n, _)| *d == c.status && *n == c.note) {
+            Some((_, _, people)) => people.push(who),
+            None => why.push((c.status, &c.note, vec![who])),
+        }
     }
-    Line::from(spans)
+    const SHOWN: usize = 4;
+    for (status, note, people) in why.iter().take(SHOWN) {
+        let style = if *status == Delivery::Waiting { t.dim } else { t.warning };
+        let label = crate::i18n::Label::label(status).get(lang);
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {label}: "), style),
+            Span::styled(safe_line(note).into_owned(), style),
+            Span::styled(format!(" — {}", safe_line(&people.join(", "))), t.base),
+        ]));
+    }
+    if why.len() > SHOWN {
+        let more = why.len() - SHOWN;
+        let said = crate::say!(
+            lang,
+            "  +{} grunner til (sitroom message read)",
+            "  +{} more reasons (sitroom message read)",
+            more
+        );
+        lines.push(Line::from(Span::styled(said, t.dim)));
+    }
+    lines
 }

@@ -226,8 +226,33 @@ fn a_channel_that_keeps_failing_is_left_alone_for_the_rest_of_the_round() {
     );
     let full = h.ok(&["--lang", "nb", "alert", "status", "1"]);
     assert_eq!(
-        full.matches("venter: SMS-kommandoen avsluttet med exit status: 1: gateway down").count(),
+        full.matches("venter: SMS-kommandoen avsluttet med kode 1: gateway down").count(),
         6,
         "{full}"
     );
+}
+
+/// An SMS command that hangs is stopped after `timeout_seconds`: sending returns, and
+/// the message waits to be tried again, with why.
+#[test]
+fn a_hung_sms_command_is_stopped_and_its_message_waits() {
+    let h = Home::new();
+    let script = h.path().join("hung-sms");
+    crate::common::script(
+        &script,
+        "#!/bin/sh
+sleep 600
+",
+    );
+    h.configure(&format!(
+        "[alerts.sms]\ncommand = [\"{}\", \"{{to}}\"]\ntimeout_seconds = 1\n",
+        script.display()
+    ));
+    h.ok(&["incident", "new", "--title", "Storflom"]);
+    h.ok(&["alert", "list-new", "Alle"]);
+    h.ok(&["contact", "add", "--name", "Kari Nordmann", "--phone", "912 34 567"]);
+    h.ok(&["alert", "member-add", "Alle", "--role", "leder", "--contact", "1"]);
+    h.ok(&["alert", "send", "Alle", "Møt opp"]);
+    let full = h.ok(&["--lang", "nb", "alert", "status", "1"]);
+    assert!(full.contains("venter: SMS-kommandoen svarte ikke innen 1 s"), "{full}");
 }

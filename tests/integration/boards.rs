@@ -132,6 +132,8 @@ fn a_board_only_some_roles_see_never_reaches_the_others() {
     let titles = json_of(&s.ola, &["board", "list", "--json"]);
     let titles: Vec<&str> = titles.as_array().unwrap().iter().map(|b| b["title"].as_str().unwrap()).collect();
     assert_eq!(titles, ["Til alle"], "the closed board is gone from the logger's replica");
+    let log = kari.ok(&["log", "list"]);
+    assert!(log.contains("Tavla «Kriseledelsen» er nå for kriseledelse"), "who may see it is logged: {log}");
     assert_eq!(count(&s.ola, "SELECT count(*) FROM notices"), 1);
     assert_eq!(count(&s.ola, "SELECT count(*) FROM key_figures"), 1);
     let (_, err) = s.ola.fails(&["board", "show", "Kriseledelsen"]);

@@ -163,6 +163,15 @@ fn messages_between_two_organisations_with_receipts_both_ways_and_an_answer() {
     s.siri.ok(&["sync"]);
     let receipt = json_of(&s.siri, &["message", "read", &answer_ref, "--no-mark", "--json"]);
     assert_eq!(receipt["read"]["read"][0]["reader"], "kari", "{receipt}");
+
+    // To one's own organisation: everyone of it, and no one else.
+    s.kari.ok(&["message", "send", "--to", "gjerdrum kommune", "Alle ansatte: møt i rådhuset kl. 15"]);
+    s.kari.ok(&["sync"]);
+    for (h, gets) in [(&s.per, true), (&s.ola, true), (&s.siri, false)] {
+        h.ok(&["sync"]);
+        let all = serde_json::to_string(&json_of(h, &["message", "list", "--json"])).unwrap();
+        assert_eq!(all.contains("Alle ansatte"), gets, "{all}");
+    }
 }
 
 #[test]
@@ -446,6 +455,9 @@ fn a_copy_goes_by_sms_and_email_to_the_contacts_of_those_it_reaches() {
         "--account",
         "OLA",
     ]);
+    // Per has two contacts: the first with no phone (the duty room), so the SMS goes to
+    // the second's.
+    h.ok(&["contact", "add", "--name", "Per Hansen, vaktrommet", "--account", "per"]);
     h.ok(&["contact", "add", "--name", "Per Hansen", "--phone", "913 00 000", "--account", "per"]);
     h.ok(&["contact", "add", "--name", "Kari Nordmann", "--phone", "914 00 000", "--account", "kari"]);
     let listed = h.ok(&["contact", "list"]);
@@ -455,6 +467,19 @@ fn a_copy_goes_by_sms_and_email_to_the_contacts_of_those_it_reaches() {
     );
     let csv = h.ok(&["contact", "export"]);
     assert!(csv.lines().next().unwrap().ends_with(";bruker") && csv.contains(";ola"), "{csv}");
+    // An import naming a user who is not here is refused, row by row, like any bad row.
+    let file = h.path().join("kontakter.csv");
+    std::fs::write(&file, "navn;telefon;bruker\nSiri Dahl;915 00 000;SIRI\nUkjent;916 00 000;ukjentbruker\n")
+        .unwrap();
+    let imported = h.run(&["contact", "import", file.to_str().unwrap()]);
+    assert!(!imported.status.success());
+    let said = format!(
+        "{}{}{}",
+        String::from_utf8_lossy(&imported.stdout),
+        String::from_utf8_lossy(&imported.stderr),
+        h.ok(&["contact", "list"])
+    );
+    assert!(said.contains("'ukjentbruker' is no user here") && !said.contains("Siri Dahl"), "{said}");
     h.ok(&["incident", "new", "--title", "Flom i Lågen", "--type", "flom"]);
 
     let text = "Møt i stabsrommet kl 14";
@@ -472,7 +497,11 @@ fn a_copy_goes_by_sms_and_email_to_the_contacts_of_those_it_reaches() {
     assert_eq!(status("ola", "e-post").unwrap().0, "levert", "{sent}");
     assert_eq!(status("Per", "sms").unwrap().0, "levert", "{sent}");
     let (per_mail, why) = status("Per", "e-post").unwrap();
-    assert!(per_mail == "ikke levert" && why.contains("ingen e-postadresse"), "{why}");
+    assert!(
+        per_mail == "ikke levert"
+            && why.contains("Per Hansen, vaktrommet, Per Hansen) har ingen e-postadresse"),
+        "{why}"
+    );
     let (siri, why) = status("siri", "sms").unwrap();
     assert!(siri == "ikke levert" && why.contains("ingen kontakt"), "{why}");
     assert!(status("kari", "sms").is_none(), "never a copy to the writer: {sent}");

@@ -1057,16 +1057,19 @@ fn messages_are_read_answered_and_written_from_the_keyboard() {
     assert!(!read.contains("1 uleste"), "{read}");
 
     // An answer to the writer: shown first, sent on Ctrl-S, logged as outgoing.
+    // (`+sms` first asks for a copy by SMS, as `!` first makes it urgent.)
     key(&mut ui, KeyCode::Char('r'));
-    type_text(&mut ui, "Vedtatt: evakuer Gokstad nå");
+    type_text(&mut ui, "+sms Vedtatt: evakuer Gokstad nå");
     key(&mut ui, KeyCode::Enter);
     let asked = screen(&ui, 140, 30);
     assert!(asked.contains("Svar på") && asked.contains("Til: ola"), "{asked}");
+    assert!(asked.contains("Kopi som sms") && !asked.contains("+sms Vedtatt"), "{asked}");
     assert_eq!(ui.session.store.messages().unwrap().len(), 1, "nothing is sent before the confirmation");
     confirm(&mut ui);
     let all = ui.session.store.messages().unwrap();
     assert_eq!(all.len(), 2);
     assert_eq!((all[0].reply_to, all[0].thread), (Some(sent.id), sent.id));
+    assert_eq!((all[0].copy.as_deref(), all[0].text.as_str()), (Some("sms"), "Vedtatt: evakuer Gokstad nå"));
 
     // A new message: first whom to (a name not known is said, and asked again), then
     // the text, `!` first making it urgent.
@@ -1082,7 +1085,7 @@ fn messages_are_read_answered_and_written_from_the_keyboard() {
     type_text(&mut ui, "loggfører +sms");
     key(&mut ui, KeyCode::Enter);
     let typing = screen(&ui, 140, 30);
-    assert!(typing.contains("Tekst til loggfører +sms"), "{typing}");
+    assert!(typing.contains("Tekst (! haster) til loggfører +sms"), "{typing}");
     type_text(&mut ui, "!Møt i stabsrommet kl. 11");
     key(&mut ui, KeyCode::Enter);
     let asked = screen(&ui, 140, 30);
@@ -1100,7 +1103,8 @@ fn messages_are_read_answered_and_written_from_the_keyboard() {
     key(&mut ui, KeyCode::Up);
     key(&mut ui, KeyCode::Up);
     let shown = screen(&ui, 140, 30);
-    assert!(shown.contains("Kopi: 0 levert, 0 venter, 1 ikke levert: ola (sms: ingen kontakt"), "{shown}");
+    assert!(shown.contains("Kopi: 0 levert, 0 venter, 1 ikke levert"), "{shown}");
+    assert!(shown.contains("ikke levert: ingen kontakt er knyttet til brukeren ola — ola (sms)"), "{shown}");
     let i = incident(&ui);
     let log: Vec<String> = ui.session.entries(&i).unwrap().into_iter().map(|e| e.text).collect();
     assert!(log.iter().any(|t| t == "> ola: Vedtatt: evakuer Gokstad nå"), "{log:?}");
