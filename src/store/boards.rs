@@ -487,3 +487,61 @@ impl Store {
         Ok(forgotten)
     }
 }
+
+impl Store {
+    /// A notice put up or a figure changed here says so in the log at once; when the
+    /// server refuses that change (the board was closed to its writer meanwhile), the
+    /// log must not go on saying it happened. Each automatic entry of a refused change
+    /// gets an automatic correction, once: the log is never rewritten, and the refused
+    /// change itself is kept with why. Returns how many entries were corrected.
+    pub fn correct_refused_on_boards(&mut self, refused: &[(Uuid, String)]) -> Result<usize> {
+        let mut corrections = Vec::new();
+        for (op, _) in refused {
+            let row: Option<(String, String, String, i64)> = self
+                .conn
+                .prepare_cached(
+                    "SELECT entity, author, device, at FROM oplog
+                     WHERE op_id = ?1 AND entity IN ('notice', 'key_figure')",
+                )?
+                .query_row([op.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .optional()?;
+            let Some((_, author, device, at)) = row else { continue };
+            // Its entry: written in the same transaction, by the same author, at the
+            // same moment, tagged `tavle`; not corrected already.
+            let entry: Option<(String, String, String)> = self
+                .conn
+                .prepare_cached(
+                    "SELECT e.id, e.incident_id, e.text FROM log_entries e
+                     WHERE e.author = ?1 AND e.recorded_at = ?2 AND e.kind = 'auto'
+                       AND (' ' || e.tags || ' ') LIKE '% tavle %'
+                       AND NOT EXISTS (SELECT 1 FROM log_entries c WHERE c.corrects = e.id)
+                     LIMIT 1",
+                )?
+                .query_row(params![author, at], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?;
+            let Some((id, incident, text)) = entry else { continue };
+            corrections.push((incident, id, text, author, device));
+        }
+        let mut corrected = 0;
+        for (incident, id, text, author, device) in corrections {
+            let Some(incident) = self.incident_by_id(super::columns::id(&incident))? else { continue };
+            let now = chrono::Utc::now();
+            let correction = NewEntryRecord {
+                id: Uuid::now_v7(),
+                text: format!("Gjelder ikke, tjeneren avviste det: {text}"),
+                author,
+                device,
+                reported_at: now,
+                recorded_at: now,
+                kind: crate::domain::EntryKind::Auto,
+                tags: vec!["tavle".into()],
+                mentions: vec![],
+                significant: false,
+                corrects: Some(super::columns::id(&id)),
+            };
+            self.append_entries(&incident, [correction])?;
+            corrected += 1;
+        }
+        Ok(corrected)
+    }
+}

@@ -637,6 +637,7 @@ pub async fn sync(
         let acked: Vec<_> =
             pushed.into_iter().filter(|id| !answer.refused.iter().any(|(r, _)| r == id)).collect();
         store.mark_pushed(&acked, &answer.refused)?;
+        store.correct_refused_on_boards(&answer.refused)?;
         report.pushed += acked.len();
         report.refused.extend(answer.refused.iter().map(|(_, why)| why.clone()));
         report.pulled += take(store, &answer)?;

@@ -134,6 +134,15 @@ fn a_board_only_some_roles_see_never_reaches_the_others() {
     assert_eq!(titles, ["Til alle"], "the closed board is gone from the logger's replica");
     let log = kari.ok(&["log", "list"]);
     assert!(log.contains("Tavla «Kriseledelsen» er nå for kriseledelse"), "who may see it is logged: {log}");
+    // The log said the logger's notice went up: a correction says it did not, and
+    // reaches everyone with the next sync.
+    s.ola.ok(&["sync"]);
+    kari.ok(&["sync"]);
+    let log = kari.ok(&["log", "list"]);
+    assert!(
+        log.contains("Gjelder ikke, tjeneren avviste det: Satt opp oppslag 2 på tavla «Kriseledelsen»"),
+        "{log}"
+    );
     assert_eq!(count(&s.ola, "SELECT count(*) FROM notices"), 1);
     assert_eq!(count(&s.ola, "SELECT count(*) FROM key_figures"), 1);
     let (_, err) = s.ola.fails(&["board", "show", "Kriseledelsen"]);
