@@ -80,16 +80,16 @@ impl Session {
             }
         }
         let shown: Vec<String> = boards.iter().map(|b| format!("«{}»", b.title)).collect();
-        Err(AppError::Usage(self.lang.pick(
-            format!(
-                "ingen tavle heter «{name}»; tavlene er {}",
-                if shown.is_empty() { "ingen".into() } else { shown.join(", ") }
+        Err(AppError::Usage(match shown.is_empty() {
+            true => self.lang.pick(
+                format!("ingen tavle heter «{name}»; det er ingen tavler her ennå (`sitroom board new`)"),
+                format!("no board is called '{name}'; there are no boards here yet (`sitroom board new`)"),
             ),
-            format!(
-                "no board is called '{name}'; the boards are {}",
-                if shown.is_empty() { "none".into() } else { shown.join(", ") }
+            false => self.lang.pick(
+                format!("ingen tavle heter «{name}»; tavlene her er {}", shown.join(", ")),
+                format!("no board is called '{name}'; the boards here are {}", shown.join(", ")),
             ),
-        )))
+        }))
     }
 
     pub fn board(&self, id: Uuid) -> Result<Board> {

@@ -296,8 +296,15 @@ pub fn run(s: &mut Session, cmd: AlertCmd, p: &Printer, out: Out<'_>) -> Ran {
             if p.json {
                 json(out, &d)?;
             } else {
-                writeln!(out, "{} sent, {} not delivered, {} to try again", d.sent, d.failed, d.retry)
-                    .map_err(io)?;
+                let said = crate::say!(
+                    p.lang,
+                    "{} sendt, {} ikke levert, {} prøves igjen",
+                    "{} sent, {} not delivered, {} to try again",
+                    d.sent,
+                    d.failed,
+                    d.retry
+                );
+                writeln!(out, "{said}").map_err(io)?;
             }
         }
         AlertCmd::Inbox => {
