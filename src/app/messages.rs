@@ -159,8 +159,12 @@ impl Session {
             Some(r) => Some(self.store.message(r)?.thread),
             None => None,
         };
+        // A copy goes through the alert channels: it is for those who may send alerts.
         let copies = match &new.copy {
-            Some(copy) => self.plan_copies(&new.to, copy)?,
+            Some(copy) => {
+                self.permit(Permission::SendAlerts)?;
+                self.plan_copies(&new.to, copy)?
+            }
             None => Vec::new(),
         };
         let incident = match incident {

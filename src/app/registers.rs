@@ -57,6 +57,7 @@ impl Session {
         self.permit(Permission::ManagePreparedness)?;
         let mut c = c.validated()?;
         c.account = self.account_named(&c.account)?;
+        self.may_direct_copies(None, &c)?;
         let (user, device) = self.who();
         let (mut stored, _) = self.store.add_contacts(
             &[c],
@@ -65,6 +66,35 @@ impl Session {
             Utc::now(),
         )?;
         Ok(stored.pop().expect("one contact added"))
+    }
+
+    /// A contact linked to a user is where copies of their messages go: linking one to
+    /// someone else, or changing where copies to someone else go, is for those who
+    /// manage users (the server judges it the same way).
+    fn may_direct_copies(&self, before: Option<&NewContact>, after: &NewContact) -> Result<()> {
+        if self.may(Permission::ManageUsers)? {
+            return Ok(());
+        }
+        let someone_else = |a: &str| (!a.is_empty() && a != self.user).then(|| a.to_string());
+        let other = match before {
+            None => someone_else(&after.account),
+            Some(b) if b.account != after.account => {
+                someone_else(&after.account).or(someone_else(&b.account))
+            }
+            Some(b) if b.phones != after.phones || b.email != after.email => someone_else(&b.account),
+            Some(_) => None,
+        };
+        match other {
+            Some(other) => Err(AppError::Forbidden(crate::say!(
+                self.lang,
+                "bare en administrator eller {} selv kan knytte en kontakt til {} eller endre hvor kopier av meldinger til {} går",
+                "only an administrator or {} may link a contact to {} or change where copies of messages to {} go",
+                other,
+                other,
+                other
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// The user a contact is linked to, as the roster spells them: a name typed in
@@ -94,10 +124,12 @@ impl Session {
     /// Change a contact: `change` edits a copy of it, which is checked and stored.
     pub fn update_contact(&mut self, number: i64, change: impl FnOnce(&mut NewContact)) -> Result<Contact> {
         self.permit(Permission::ManagePreparedness)?;
-        let mut c = self.store.contact(number)?.as_new();
+        let before = self.store.contact(number)?.as_new();
+        let mut c = before.clone();
         change(&mut c);
         let mut c = c.validated()?;
         c.account = self.account_named(&c.account)?;
+        self.may_direct_copies(Some(&before), &c)?;
         let (user, device) = self.who();
         Ok(self.store.update_contact(number, &c, Who { author: &user, device: &device }, Utc::now())?)
     }
@@ -131,6 +163,7 @@ impl Session {
             match account_among(&c.account, &people) {
                 Ok(account) => {
                     c.account = account;
+                    self.may_direct_copies(None, &c)?;
                     rows.push(c);
                 }
                 Err(reason) => rejected.push(crate::domain::contact::Rejected { line, reason }),

@@ -33,6 +33,8 @@ pub fn needed_to_read(kind: Kind) -> Option<Permission> {
 pub fn needed(op: &Op) -> Permission {
     match op.kind {
         Kind::Recipient if op.action == Action::Create => Permission::SendAlerts,
+        // A copy by SMS or e-mail goes through the alert channels, as an alert does.
+        Kind::Message if op.fields.get("copy").is_some_and(|c| !c.is_null()) => Permission::SendAlerts,
         Kind::Report => {
             // The approval record (who, when, which revision) is the approver's to set.
             let approval = ["approved_by", "approved_at", "approved_rev"];
@@ -338,6 +340,7 @@ pub fn judge(who: &Account<'_>, op: &Op, target: &Target) -> Result<(), Refusal>
     }
     frozen(op, target.record.as_ref())?;
     addressed(who, op, target)?;
+    copies_of_others(who, op, target)?;
     if let (Some(board), false) = (&target.board, who.superadmin) {
         let roles = Some(who.roles);
         if !board.audience.may_read(roles) {
@@ -370,6 +373,36 @@ pub fn judge(who: &Account<'_>, op: &Op, target: &Target) -> Result<(), Refusal>
         p.label().get(Lang::En),
         granting.join(", ")
     )))
+}
+
+/// A contact linked to a user is where copies of that user's messages go. Linking a
+/// contact to someone else, or changing where copies to someone else go (the phone,
+/// the e-mail address, the link itself), is for those who manage users or that person:
+/// otherwise anyone keeping the contacts could have another's messages sent to their
+/// own phone. Judged against the contact as the server has it, so an edit of the notes
+/// that sends the other fields unchanged passes.
+fn copies_of_others(who: &Account<'_>, op: &Op, target: &Target) -> Result<(), Refusal> {
+    if op.kind != Kind::Contact || who.superadmin || allowed(who.roles, Permission::ManageUsers) {
+        return Ok(());
+    }
+    let stored = |f: &str| target.record.as_ref().and_then(|r| r.values.get(f));
+    let changed =
+        |f: &str| op.fields.get(f).is_some_and(|v| Some(v) != stored(f) && !(v == "" && stored(f).is_none()));
+    let someone_else = |v: Option<&serde_json::Value>| {
+        v.and_then(serde_json::Value::as_str).filter(|a| !a.is_empty() && *a != who.name).map(str::to_string)
+    };
+    let other = match changed("account") {
+        true => someone_else(op.fields.get("account")).or_else(|| someone_else(stored("account"))),
+        false if changed("phones") || changed("email") => someone_else(stored("account")),
+        false => None,
+    };
+    match other {
+        Some(other) => Err(Refusal::Denied(format!(
+            "{} may not link a contact to {other} or change where copies of messages to {other} go: that is for administrators or {other}",
+            who.name
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// A message says truly which organisation it comes from, and a read receipt whose

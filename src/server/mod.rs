@@ -175,9 +175,10 @@ pub trait ServerStore: Send + Sync + 'static {
     fn certify(&self, origin: &str, org: &str) -> String;
     /// Ops after `cursor` that `who` may see, not made by `origin`.
     fn pull(&self, who: &Principal, origin: &str, cursor: i64, limit: usize) -> Result<(Vec<Op>, i64, bool)>;
-    /// The ops (at most `limit`, in order, each with its number) after number `after`
-    /// of what is on these boards, those of them `who` may see, not made by `origin`:
-    /// a board opened to a role after its replicas pulled past the board's start.
+    /// The ops (at most `limit` rows, in order, each with its number; None for a row
+    /// that does not read) after number `after` of what is on these boards, those of
+    /// them `who` may see, not made by `origin`: a board opened to a role after its
+    /// replicas pulled past the board's start.
     fn board_ops(
         &self,
         who: &Principal,
@@ -185,7 +186,7 @@ pub trait ServerStore: Send + Sync + 'static {
         origin: &str,
         after: i64,
         limit: usize,
-    ) -> Result<Vec<(i64, Op)>>;
+    ) -> Result<Vec<(i64, Option<Op>)>>;
     /// The message journal's numbers the store gave these records (of `who`'s
     /// organisation's incidents): a replica asks for those it has not got.
     fn journal_numbers(&self, who: &Principal, records: &[uuid::Uuid]) -> Result<Vec<(uuid::Uuid, i64)>>;
@@ -520,8 +521,9 @@ pub fn round(
         // Before the pull's ops, which may build on them; a page at a time.
         let boards: Vec<uuid::Uuid> = req.boards.iter().copied().take(MAX_BOARDS_FETCHED).collect();
         let page = store.board_ops(who, &boards, &req.origin, req.boards_after, BOARD_PAGE)?;
+        // A full page of rows (some may not read) means more may follow.
         let more_after = page.last().map(|(seq, _)| *seq).filter(|_| page.len() >= BOARD_PAGE);
-        let mut whole: Vec<Op> = page.into_iter().map(|(_, op)| op).collect();
+        let mut whole: Vec<Op> = page.into_iter().filter_map(|(_, op)| op).collect();
         whole.append(&mut pull);
         pull = whole;
         board_fetch = Some(wire::BoardFetch { boards, more_after });

@@ -72,8 +72,11 @@ pub trait Directory {
     fn replica_key(&mut self, origin: &str, account: &str) -> Result<Option<(String, bool)>>;
     /// The account (device and origin left empty), if there is one.
     fn account(&mut self, name: &str) -> Result<Option<Principal>>;
-    /// Whether there is an organisation of this name.
-    fn has_org(&mut self, name: &str) -> Result<bool>;
+    /// Of these account names, those there are, each with its organisation's name (one
+    /// question, however many names).
+    fn accounts_named(&mut self, names: &[String]) -> Result<Vec<(String, String)>>;
+    /// Of these organisation names, those there are (one question).
+    fn orgs_named(&mut self, names: &[String]) -> Result<Vec<String>>;
 }
 
 /// Who pushes, as the judge needs them: the account, the ops of other replicas (carried
@@ -82,10 +85,87 @@ pub struct Pusher<'w> {
     who: &'w Principal,
     vouched: Vec<Uuid>,
     authors: std::collections::BTreeMap<String, Option<Principal>>,
-    /// Messages that name an account or organisation the server does not have, with
-    /// the first such name: whom they were meant for would never get them (an
-    /// account made later with the name is not who was meant).
-    unknown_addressees: std::collections::BTreeMap<Uuid, String>,
+    /// Whom the new messages of the push name, as the server has them.
+    named: Named,
+}
+
+/// The people (each with their organisation's name) and the organisations that the new
+/// messages of a push name and that the server has.
+#[derive(Default)]
+struct Named {
+    people: std::collections::BTreeMap<String, String>,
+    orgs: std::collections::BTreeSet<String>,
+}
+
+impl Named {
+    /// Looked up in two questions for the whole push. Only messages within the shape's
+    /// bounds count: one that names more is refused by its shape, and a crafted push of
+    /// a hundred thousand names must not make a hundred thousand lookups.
+    fn of(dir: &mut dyn Directory, ops: &[Op]) -> Result<Named> {
+        use crate::domain::message::{Addressees, MAX_ADDRESSEES};
+        let (mut people, mut orgs) = (std::collections::BTreeSet::new(), std::collections::BTreeSet::new());
+        for op in ops.iter().filter(|op| is_new_message(op)) {
+            let (users, to_orgs) = (
+                Addressees::from_list(op.field_str("to_users").unwrap_or("[]")),
+                Addressees::from_list(op.field_str("to_orgs").unwrap_or("[]")),
+            );
+            if users.len() + to_orgs.len() <= MAX_ADDRESSEES {
+                people.extend(users);
+                orgs.extend(to_orgs);
+            }
+        }
+        if people.is_empty() && orgs.is_empty() {
+            return Ok(Named::default());
+        }
+        let people: Vec<String> = people.into_iter().collect();
+        let orgs: Vec<String> = orgs.into_iter().collect();
+        Ok(Named {
+            people: dir.accounts_named(&people)?.into_iter().collect(),
+            orgs: dir.orgs_named(&orgs)?.into_iter().collect(),
+        })
+    }
+
+    /// A new message names, as people, only those of the writer's organisation (of
+    /// `org`), or of the thread it answers (its writer and those it went to), and
+    /// organisations there are. Anyone else is refused the same way whether the name is
+    /// an account elsewhere or none: the answer tells nothing of other organisations'
+    /// people, and a name no one has yet would reach whoever took it later.
+    fn judge(
+        &self,
+        org: &str,
+        superadmin: bool,
+        op: &Op,
+        facts: &authorize::Target,
+    ) -> std::result::Result<(), String> {
+        use crate::domain::message::Addressees;
+        if !is_new_message(op) {
+            return Ok(());
+        }
+        let in_thread = |name: &str| {
+            facts.message.as_ref().is_some_and(|m| m.author == name || m.to.users.iter().any(|u| u == name))
+        };
+        for name in Addressees::from_list(op.field_str("to_users").unwrap_or("[]")) {
+            let known = match self.people.get(&name) {
+                Some(theirs) => superadmin || theirs == org || in_thread(&name),
+                None => false,
+            };
+            if !known {
+                return Err(format!(
+                    "the message is to '{name}', who is no one of {org} nor of the thread it answers"
+                ));
+            }
+        }
+        for name in Addressees::from_list(op.field_str("to_orgs").unwrap_or("[]")) {
+            if !self.orgs.contains(&name) {
+                return Err(format!("the message is to '{name}', which is no organisation on this server"));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_new_message(op: &Op) -> bool {
+    op.kind == crate::replication::Kind::Message && op.action == crate::replication::Action::Create
 }
 
 impl<'w> Pusher<'w> {
@@ -111,8 +191,8 @@ impl<'w> Pusher<'w> {
             }
         }
         vouched.sort();
-        let unknown_addressees = unknown_addressees(dir, ops)?;
-        Ok(Pusher { who, vouched, authors, unknown_addressees })
+        let named = Named::of(dir, ops)?;
+        Ok(Pusher { who, vouched, authors, named })
     }
 
     pub fn judge(&self, op: &Op, facts: &authorize::Target) -> std::result::Result<(), authorize::Refusal> {
@@ -128,13 +208,8 @@ impl<'w> Pusher<'w> {
             vouched: &self.vouched,
         };
         authorize::judge(&account, op, facts)?;
-        if let Some(name) = self.unknown_addressees.get(&op.id) {
-            return Err(authorize::Refusal::Denied(format!(
-                "the message is to '{name}', who is no account or organisation on this server"
-            )));
-        }
         if op.origin == who.origin {
-            return Ok(());
+            return Ok(self.named.judge(&who.org, who.superadmin, op, facts)?);
         }
         let Some(Some(author)) = self.authors.get(&op.author) else {
             return Err(authorize::Refusal::Denied(format!(
@@ -152,42 +227,9 @@ impl<'w> Pusher<'w> {
             device: &op.device,
             vouched: &[],
         };
-        authorize::judge(&as_author, op, facts)
+        authorize::judge(&as_author, op, facts)?;
+        Ok(self.named.judge(&author.org, author.superadmin, op, facts)?)
     }
-}
-
-/// The new messages of `ops` that name a user or an organisation `dir` does not have,
-/// each with the first such name.
-fn unknown_addressees(
-    dir: &mut dyn Directory,
-    ops: &[Op],
-) -> Result<std::collections::BTreeMap<Uuid, String>> {
-    use crate::domain::message::Addressees;
-    use crate::replication::{Action, Kind};
-    let mut known: std::collections::BTreeMap<(bool, String), bool> = Default::default();
-    let mut unknown = std::collections::BTreeMap::new();
-    for op in ops.iter().filter(|op| op.kind == Kind::Message && op.action == Action::Create) {
-        let names = |field: &str| Addressees::from_list(op.field_str(field).unwrap_or("[]"));
-        let named = names("to_users")
-            .into_iter()
-            .map(|n| (false, n))
-            .chain(names("to_orgs").into_iter().map(|n| (true, n)));
-        for (org, name) in named {
-            let there = match known.get(&(org, name.clone())) {
-                Some(there) => *there,
-                None => {
-                    let there = if org { dir.has_org(&name)? } else { dir.account(&name)?.is_some() };
-                    known.insert((org, name.clone()), there);
-                    there
-                }
-            };
-            if !there {
-                unknown.insert(op.id, name);
-                break;
-            }
-        }
-    }
-    Ok(unknown)
 }
 
 /// Who sent each push of `batch`, looked up in `dir`.

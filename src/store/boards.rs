@@ -171,9 +171,8 @@ impl Store {
             .ok_or_else(|| no_board(id))
     }
 
-    /// Change a board's title, audience or archived mark (what `set` gives).
-    /// Change a board, logged in `incident` if given by `entry` (of the board as it
-    /// becomes).
+    /// Change a board's title, audience or archived mark, logged in `incident` if
+    /// given, by `entry` (of the board as it becomes).
     #[allow(clippy::too_many_arguments)]
     pub fn change_board(
         &mut self,
@@ -438,16 +437,31 @@ fn notice_in(tx: &Transaction<'_>, id: Uuid) -> Result<Notice> {
 }
 
 impl Store {
-    /// Forget the boards here that are not among `seen` (the server's word on which of
-    /// the organisation's boards the user may see), with their notices and figures and
-    /// the ops that made them: a board narrowed to roles the user does not hold stays
-    /// on no screen of theirs. A board with a change made here that the server has not
-    /// taken yet is kept until it has (nothing typed is lost), as is one that never went
-    /// to the server. A board opened to the user again comes back whole: its next
-    /// change waits for it, and the replica asks for it as for any board it lacks.
-    /// Returns how many boards were forgotten.
-    pub fn forget_boards_except(&mut self, seen: &[Uuid]) -> Result<usize> {
+    /// The boards here that are not among `seen` (the server's word on which of the
+    /// organisation's boards the user may see).
+    pub fn boards_not_among(&self, seen: &[Uuid]) -> Result<Vec<Uuid>> {
         let seen = serde_json::to_string(&seen.iter().map(Uuid::to_string).collect::<Vec<_>>())
+            .expect("ids are strings");
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM boards WHERE id NOT IN (SELECT value FROM json_each(?1))")?;
+        let rows = stmt.query_map([seen], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.extend(Uuid::parse_str(&row?).ok());
+        }
+        Ok(out)
+    }
+
+    /// Forget these boards, with their notices and figures and the ops that made them:
+    /// a board narrowed to roles the user does not hold stays on no screen of theirs.
+    /// A board with a change made here that the server has not answered yet is kept
+    /// (nothing typed is lost; it is forgotten once the server has answered), as is one
+    /// that never went to the server. A board opened to the user again comes back
+    /// whole: its next change waits for it, and the replica asks for it as for any
+    /// board it lacks. Returns the boards kept, to try again.
+    pub fn forget_boards(&mut self, boards: &[Uuid]) -> Result<Vec<Uuid>> {
+        let ids = serde_json::to_string(&boards.iter().map(Uuid::to_string).collect::<Vec<_>>())
             .expect("ids are strings");
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(
@@ -455,36 +469,40 @@ impl Store {
              DELETE FROM temp.forgotten;",
         )?;
         // Every record of the boards gone: the boards, their notices and figures.
-        let forgotten = tx.execute(
+        tx.execute(
             "INSERT INTO temp.forgotten (id)
              SELECT b.id FROM boards b
-             WHERE b.id NOT IN (SELECT value FROM json_each(?1))
+             WHERE b.id IN (SELECT value FROM json_each(?1))
                AND EXISTS (SELECT 1 FROM oplog o WHERE o.entity_id = b.id AND o.entity = 'board' AND o.state = 1)
                AND NOT EXISTS (
                  SELECT 1 FROM oplog o WHERE o.state = 0 AND o.entity IN ('board', 'notice', 'key_figure')
                    AND (o.entity_id = b.id
                         OR o.entity_id IN (SELECT id FROM notices WHERE board_id = b.id)
                         OR o.entity_id IN (SELECT id FROM key_figures WHERE board_id = b.id)))",
-            [&seen],
+            [&ids],
         )?;
-        if forgotten > 0 {
-            tx.execute_batch(
-                "INSERT OR IGNORE INTO temp.forgotten (id)
-                   SELECT id FROM notices WHERE board_id IN (SELECT id FROM temp.forgotten)
-                   UNION ALL SELECT id FROM key_figures WHERE board_id IN (SELECT id FROM temp.forgotten);
-                 DELETE FROM superseded WHERE op_id IN (
-                   SELECT op_id FROM oplog WHERE entity_id IN (SELECT id FROM temp.forgotten));
-                 DELETE FROM field_heads WHERE entity_id IN (SELECT id FROM temp.forgotten);
-                 DELETE FROM oplog WHERE state IN (1, 4) AND entity IN ('board', 'notice', 'key_figure')
-                   AND entity_id IN (SELECT id FROM temp.forgotten);
-                 DELETE FROM notices WHERE id IN (SELECT id FROM temp.forgotten);
-                 DELETE FROM key_figures WHERE id IN (SELECT id FROM temp.forgotten);
-                 DELETE FROM boards WHERE id IN (SELECT id FROM temp.forgotten);",
-            )?;
-        }
-        tx.execute_batch("DELETE FROM temp.forgotten")?;
+        tx.execute_batch(
+            "INSERT OR IGNORE INTO temp.forgotten (id)
+               SELECT id FROM notices WHERE board_id IN (SELECT id FROM temp.forgotten)
+               UNION ALL SELECT id FROM key_figures WHERE board_id IN (SELECT id FROM temp.forgotten);
+             DELETE FROM superseded WHERE op_id IN (
+               SELECT op_id FROM oplog WHERE entity_id IN (SELECT id FROM temp.forgotten));
+             DELETE FROM field_heads WHERE entity_id IN (SELECT id FROM temp.forgotten);
+             DELETE FROM oplog WHERE state IN (1, 4) AND entity IN ('board', 'notice', 'key_figure')
+               AND entity_id IN (SELECT id FROM temp.forgotten);
+             DELETE FROM notices WHERE id IN (SELECT id FROM temp.forgotten);
+             DELETE FROM key_figures WHERE id IN (SELECT id FROM temp.forgotten);
+             DELETE FROM boards WHERE id IN (SELECT id FROM temp.forgotten);
+             DELETE FROM temp.forgotten;",
+        )?;
+        let kept: Vec<Uuid> = {
+            let mut stmt =
+                tx.prepare_cached("SELECT id FROM boards WHERE id IN (SELECT value FROM json_each(?1))")?;
+            let rows = stmt.query_map([&ids], |r| r.get::<_, String>(0))?;
+            rows.filter_map(|r| r.ok().and_then(|s| Uuid::parse_str(&s).ok())).collect()
+        };
         tx.commit()?;
-        Ok(forgotten)
+        Ok(kept)
     }
 }
 
@@ -495,35 +513,36 @@ impl Store {
     /// gets an automatic correction, once: the log is never rewritten, and the refused
     /// change itself is kept with why. Returns how many entries were corrected.
     pub fn correct_refused_on_boards(&mut self, refused: &[(Uuid, String)]) -> Result<usize> {
-        let mut corrections = Vec::new();
+        let origin = self.device_id()?;
+        let mut corrected = 0;
         for (op, _) in refused {
-            let row: Option<(String, String, String, i64)> = self
+            // Only a change made here: a change relayed from another replica (a
+            // bundle) is corrected there, in its writer's name.
+            let row: Option<(String, String, i64)> = self
                 .conn
                 .prepare_cached(
-                    "SELECT entity, author, device, at FROM oplog
-                     WHERE op_id = ?1 AND entity IN ('notice', 'key_figure')",
+                    "SELECT author, device, at FROM oplog
+                     WHERE op_id = ?1 AND entity IN ('notice', 'key_figure') AND origin = ?2",
                 )?
-                .query_row([op.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .query_row(params![op.to_string(), origin], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                 .optional()?;
-            let Some((_, author, device, at)) = row else { continue };
-            // Its entry: written in the same transaction, by the same author, at the
-            // same moment, tagged `tavle`; not corrected already.
+            let Some((author, device, at)) = row else { continue };
+            // Its entry: written in the same transaction, so by the same author on the
+            // same device at the same moment, tagged `tavle`, and not corrected yet
+            // (each correction is written before the next is looked for, so two changes
+            // of one moment correct two entries).
             let entry: Option<(String, String, String)> = self
                 .conn
                 .prepare_cached(
                     "SELECT e.id, e.incident_id, e.text FROM log_entries e
-                     WHERE e.author = ?1 AND e.recorded_at = ?2 AND e.kind = 'auto'
+                     WHERE e.author = ?1 AND e.device = ?2 AND e.recorded_at = ?3 AND e.kind = 'auto'
                        AND (' ' || e.tags || ' ') LIKE '% tavle %'
                        AND NOT EXISTS (SELECT 1 FROM log_entries c WHERE c.corrects = e.id)
-                     LIMIT 1",
+                     ORDER BY e.seq LIMIT 1",
                 )?
-                .query_row(params![author, at], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .query_row(params![author, device, at], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                 .optional()?;
             let Some((id, incident, text)) = entry else { continue };
-            corrections.push((incident, id, text, author, device));
-        }
-        let mut corrected = 0;
-        for (incident, id, text, author, device) in corrections {
             let Some(incident) = self.incident_by_id(super::columns::id(&incident))? else { continue };
             let now = chrono::Utc::now();
             let correction = NewEntryRecord {

@@ -517,13 +517,14 @@ pub fn roster_due(store: &Store) -> Option<String> {
 }
 
 pub fn take(store: &mut Store, answer: &SyncResponse) -> Result<usize> {
+    store.apply_ops(&answer.pull, OpState::Acked)?;
     if let Some(r) = &answer.roster {
         store.set_roster(&r.people, &r.orgs, &r.hash)?;
-        if let Some(boards) = &r.boards {
-            let gone = store.forget_boards_except(boards)?;
-            if gone > 0 {
-                tracing::info!("{gone} board(s) no longer open to this user were taken off this replica");
-            }
+        // The boards here the user may no longer see: forgotten now, or (one with a
+        // change not answered yet) once they may be; kept in the database until then.
+        if let Some(seen) = &r.boards {
+            let gone = store.boards_not_among(seen)?;
+            store.set_meta("boards_to_forget", &serde_json::to_string(&gone).expect("ids"))?;
         }
         // Roles changed on the server hold here from now, not from the next sign-in.
         let device = store.device_id()?;
@@ -538,7 +539,20 @@ pub fn take(store: &mut Store, answer: &SyncResponse) -> Result<usize> {
             }
         }
     }
-    store.apply_ops(&answer.pull, OpState::Acked)?;
+    let to_forget: Vec<uuid::Uuid> =
+        store.meta("boards_to_forget")?.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
+    if !to_forget.is_empty() {
+        let kept = store.forget_boards(&to_forget)?;
+        if kept.len() < to_forget.len() {
+            tracing::info!(
+                "{} board(s) no longer open to this user were taken off this replica",
+                to_forget.len() - kept.len()
+            );
+        }
+        if kept != to_forget {
+            store.set_meta("boards_to_forget", &serde_json::to_string(&kept).expect("ids"))?;
+        }
+    }
     if let Some(fetch) = &answer.board_fetch {
         // Kept after the ops it follows are, so an answer lost half-way asks again.
         let kept = match fetch.more_after {

@@ -401,3 +401,42 @@ fn a_board_opened_late_with_more_than_a_round_holds_arrives_whole() {
         c.stop();
     }
 }
+
+/// Forgetting a board closed to the user never loses what was typed: a board with a
+/// change the server has not answered yet is kept until it has (refused: the change is
+/// kept with why, and the board goes), and a board that never reached the server stays.
+#[test]
+fn a_board_is_forgotten_only_once_nothing_typed_on_it_waits() {
+    use sitroom::app::Session;
+    use sitroom::domain::board::{Audience, NewBoard, NewNotice};
+    use sitroom::domain::task::Priority;
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Session::open(&dir.path().join("ola.db"), "ola", vec![]).unwrap();
+    let board = |s: &mut Session, title: &str| {
+        let audience = Audience { readers: vec![], writers: vec![] };
+        s.create_board(NewBoard { title: title.into(), incident: None, audience }).unwrap()
+    };
+    let (closed, local) = (board(&mut s, "Kriseledelsen"), board(&mut s, "Bare her"));
+    // The server has the first board (its create op answered), not the notice put up
+    // on it offline, nor the second board.
+    s.store.mark_pushed(&[closed.id], &[]).unwrap();
+    let notice = NewNotice {
+        title: "Brua ved Ask er stengt".into(),
+        text: String::new(),
+        priority: Priority::Normal,
+        valid_until: None,
+        entry: None,
+    };
+    let (posted, _) = s.post_notice(&closed, notice).unwrap();
+    let kept = s.store.forget_boards(&[closed.id, local.id]).unwrap();
+    assert_eq!(kept.len(), 2, "a change waits on one, the other never went: both stay");
+    assert_eq!(s.notices(&closed).unwrap().len(), 1);
+
+    // The server refuses the notice: the board goes, the refused change stays.
+    s.store.mark_pushed(&[], &[(posted.id, "ola may not see board".into())]).unwrap();
+    let kept = s.store.forget_boards(&[closed.id, local.id]).unwrap();
+    assert_eq!(kept, [local.id]);
+    assert!(s.board(closed.id).is_err(), "the closed board is gone");
+    let refused = s.store.conflicts(None).unwrap().len() + s.store.refused_count().unwrap() as usize;
+    assert!(refused >= 1, "the refused notice is kept, with why");
+}

@@ -336,18 +336,27 @@ fn crafted_messages_and_receipts_are_refused() {
             op(&s.ola, "ola", Kind::Message, by_fax),
             op(&s.ola, "ola", Kind::Message, message_fields("self", None, KOMMUNE, "[\"kari\",\"ingen\"]")),
             op(&s.ola, "ola", Kind::Message, to_no_org),
+            op(&s.ola, "ola", Kind::Message, message_fields("self", None, KOMMUNE, "[\"siri\"]")),
         ],
     );
     assert!(why[0].contains("cannot go to the role gjest"), "{why:?}");
     assert!(why[1].contains("copy is one of"), "{why:?}");
-    assert!(why[2].contains("to 'ingen', who is no account or organisation"), "{why:?}");
-    assert!(why[3].contains("to 'Fantasi kommune', who is no account or organisation"), "{why:?}");
+    assert!(why[2].contains("to 'ingen', who is no one of Gjerdrum kommune nor of the thread"), "{why:?}");
+    assert!(why[3].contains("to 'Fantasi kommune', which is no organisation on this server"), "{why:?}");
+    // Another organisation's person, named outside a thread with them, is refused in
+    // the same words as a name no one has: the answer tells nothing of who is there.
+    assert_eq!(why[4].replace("siri", "ingen"), why[2], "{why:?}");
 
     // What he may do, crafted the same way, is taken in: the check is not a blanket no.
     let (token, _, _) = session(&s.ola);
     let mut by_sms = message_fields(&message, Some(&message), KOMMUNE, "[\"kari\"]");
     by_sms["copy"] = json!("sms");
-    let fine = vec![receipt(&s.ola, "ola", KOMMUNE), op(&s.ola, "ola", Kind::Message, by_sms)];
+    let why = refused(&s.ola, vec![op(&s.ola, "ola", Kind::Message, by_sms)]);
+    assert!(why[0].contains("may not send alerts"), "a copy goes through the alert channels: {why:?}");
+    let fine = vec![
+        receipt(&s.ola, "ola", KOMMUNE),
+        op(&s.ola, "ola", Kind::Message, message_fields(&message, Some(&message), KOMMUNE, "[\"kari\"]")),
+    ];
     let got = round(&s.server, &token, &SyncRequest::new(0, fine));
     assert!(got.refused.is_empty(), "{:?}", got.refused);
     s.kari.ok(&["sync"]);
@@ -363,6 +372,25 @@ fn crafted_messages_and_receipts_are_refused() {
     );
     assert_eq!(read["read"]["read"][0]["reader"], "ola", "{read}");
     assert_eq!(read["thread"].as_array().unwrap().len(), 2, "{read}");
+
+    // A contact linked to a user is where copies of their messages go: the crisis
+    // leader, who keeps the contacts but does not manage users, may not link one to
+    // the logger (her own phone would get his messages), but may link one to herself.
+    let contact = |account: &str| {
+        json!({
+            "name": "Vakttelefon", "organisation": "", "function": "", "phones": "912 34 567",
+            "email": "", "notes": "", "groups": "", "account": account, "removed": 0,
+        })
+    };
+    let why = refused(&s.kari, vec![op(&s.kari, "kari", Kind::Contact, contact("ola"))]);
+    assert!(why[0].contains("may not link a contact to ola"), "{why:?}");
+    let (token, _, _) = session(&s.kari);
+    let got = round(
+        &s.server,
+        &token,
+        &SyncRequest::new(0, vec![op(&s.kari, "kari", Kind::Contact, contact("kari"))]),
+    );
+    assert!(got.refused.is_empty(), "{:?}", got.refused);
 }
 
 /// On one database, no server: a message keeps every line in the log; many addressees
@@ -523,7 +551,7 @@ fn a_copy_goes_by_sms_and_email_to_the_contacts_of_those_it_reaches() {
     // The writer sees where the copies stand; the people it reached read it as any.
     let read = h.ok(&["message", "read", reference, "--no-mark"]);
     assert!(read.contains("copies: 3 delivered, 0 waiting, 3 not delivered"), "{read}");
-    assert!(read.contains("sms to siri: ikke levert: ingen kontakt"), "{read}");
+    assert!(read.contains("sms to siri: not delivered: ingen kontakt"), "{read}");
 
     // A text too long for one SMS: the SMS says where the rest is.
     let long =
@@ -531,16 +559,52 @@ fn a_copy_goes_by_sms_and_email_to_the_contacts_of_those_it_reaches() {
                 til nærmere beskjed. Informasjonsmedarbeideren lager en melding til nettsiden innen kl 15, \
                 og legevakten varsles.";
     let answer =
-        json_of(&h, &["--user", "ola", "message", "reply", reference, "--copy", "sms", "--json", long]);
+        json_of(&h, &["--user", "Per", "message", "reply", reference, "--copy", "sms", "--json", long]);
     assert_eq!(answer["copies"][0]["status"], "levert", "{answer}");
     let log = std::fs::read_to_string(&sms_log).unwrap();
     let last = log.lines().rev().find(|l| !l.is_empty()).unwrap();
     let reply_ref = answer["reference"].as_str().unwrap();
-    assert!(log.contains("to=914 00 000\nola: Vannverket melder"), "the answer's copy goes to Kari: {log}");
+    assert!(log.contains("to=914 00 000\nPer: Vannverket melder"), "the answer's copy goes to Kari: {log}");
     assert!(
         last.ends_with(&format!(" ... (hele i sitroom: {reply_ref})")) && last.chars().count() <= 160,
         "{last}"
     );
+
+    // A copy goes through the alert channels: a logger, who may not send alerts, may
+    // not ask for one.
+    let (_, err) = h.fails(&["--user", "ola", "message", "reply", reference, "--copy", "sms", "Mottatt"]);
+    assert!(err.contains("may not send alerts") || err.contains("send alerts"), "{err}");
+    // Where copies to someone go is theirs or an administrator's to say: Per (crisis
+    // management, who keeps the contacts) may link a contact to himself, not to Ola, and
+    // may change the notes on Ola's contact but not its phone.
+    let (_, err) = h.fails(&[
+        "--user",
+        "Per",
+        "contact",
+        "add",
+        "--name",
+        "Ola privat",
+        "--phone",
+        "999 99 999",
+        "--account",
+        "ola",
+    ]);
+    assert!(err.contains("only an administrator or ola may link a contact to ola"), "{err}");
+    h.ok(&[
+        "--user",
+        "Per",
+        "contact",
+        "add",
+        "--name",
+        "Per privat",
+        "--phone",
+        "917 00 000",
+        "--account",
+        "Per",
+    ]);
+    h.ok(&["--user", "Per", "contact", "edit", "1", "--notes", "Nås best på mobil"]);
+    let (_, err) = h.fails(&["--user", "Per", "contact", "edit", "1", "--phone", "999 99 999"]);
+    assert!(err.contains("change where copies of messages to ola go"), "{err}");
 
     // Asked for a copy by a channel that does not exist: refused before anything is sent.
     let (_, err) = h.fails(&["message", "send", "--to", "ola", "--copy", "brevdue", "Hei"]);

@@ -126,7 +126,7 @@ fn print_copies(out: Out<'_>, copies: &[CopySent], lang: Lang) -> Result<(), cra
             c.channel.name(),
             lang.pick("til", "to"),
             c.person,
-            c.status.name()
+            crate::i18n::Label::label(&c.status).get(lang)
         );
         writeln!(out, "    {}", safe_line(&line)).map_err(io)?;
     }

@@ -642,9 +642,6 @@ pub async fn journal_numbers(
         .collect())
 }
 
-/// Every op (at most `limit`, in order) of what is on these boards, of `org` (every
-/// organisation's for None), whose readers include one of `board_roles` (None: every
-/// board), not made by `origin`.
 /// The boards of organisation `org` whose readers are everyone or include one of
 /// `roles` (every board has its readers in `board_readers`: its ops are sent by them).
 pub async fn boards_seen(c: &ClientWrapper, org: &str, roles: &[String]) -> Result<Vec<uuid::Uuid>> {
@@ -659,6 +656,9 @@ pub async fn boards_seen(c: &ClientWrapper, org: &str, roles: &[String]) -> Resu
     Ok(rows.iter().filter_map(|r| uuid::Uuid::parse_str(r.get::<_, &str>(0)).ok()).collect())
 }
 
+/// Every op (at most `limit` rows, in order, after number `after`) of what is on these
+/// boards, of `org` (every organisation's for None), whose readers include one of
+/// `board_roles` (None: every board), not made by `origin`.
 pub async fn board_ops(
     c: &ClientWrapper,
     org: Option<&str>,
@@ -667,7 +667,7 @@ pub async fn board_ops(
     origin: &str,
     after: i64,
     limit: usize,
-) -> Result<Vec<(i64, Op)>> {
+) -> Result<Vec<(i64, Option<Op>)>> {
     let statement = c
         .prepare_cached(
             "SELECT o.seq, o.body FROM ops o
@@ -689,8 +689,11 @@ pub async fn board_ops(
     let mut ops = Vec::new();
     for r in &rows {
         match serde_json::from_str::<Op>(r.get::<_, &str>(1)) {
-            Ok(op) => ops.push((r.get::<_, i64>(0), op)),
-            Err(e) => tracing::error!("an op in the database does not read: {e}"),
+            Ok(op) => ops.push((r.get::<_, i64>(0), Some(op))),
+            Err(e) => {
+                tracing::error!("an op in the database does not read: {e}");
+                ops.push((r.get::<_, i64>(0), None));
+            }
         }
     }
     Ok(ops)
@@ -754,13 +757,26 @@ impl Directory for Looking<'_> {
         Ok(found.map(|(who, _, _)| who))
     }
 
-    fn has_org(&mut self, name: &str) -> Result<bool> {
-        let name = name.to_string();
-        match self.server.run(move |c| async move { accounts::org_id(&c, &name).await }) {
-            Ok(_) => Ok(true),
-            Err(crate::server::ServerError::NotFound(_)) => Ok(false),
-            Err(e) => Err(e),
-        }
+    fn accounts_named(&mut self, names: &[String]) -> Result<Vec<(String, String)>> {
+        let names = names.to_vec();
+        self.server.run(move |c| async move {
+            let rows = c
+                .query(
+                    "SELECT a.name, o.name FROM accounts a JOIN orgs o ON o.id = a.org_id WHERE a.name = ANY($1)",
+                    &[&names],
+                )
+                .await
+                .map_err(db)?;
+            Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+        })
+    }
+
+    fn orgs_named(&mut self, names: &[String]) -> Result<Vec<String>> {
+        let names = names.to_vec();
+        self.server.run(move |c| async move {
+            let rows = c.query("SELECT name FROM orgs WHERE name = ANY($1)", &[&names]).await.map_err(db)?;
+            Ok(rows.iter().map(|r| r.get(0)).collect())
+        })
     }
 }
 

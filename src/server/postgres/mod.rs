@@ -652,7 +652,7 @@ impl ServerStore for PgServer {
         origin: &str,
         after: i64,
         limit: usize,
-    ) -> Result<Vec<(i64, Op)>> {
+    ) -> Result<Vec<(i64, Option<Op>)>> {
         let org = (!who.superadmin).then(|| who.org_id.clone());
         let roles = super::rules::board_roles(who);
         let boards: Vec<String> = boards.iter().map(|b| b.to_string()).collect();

@@ -61,9 +61,25 @@ impl ServerFile {
         Ok(id)
     }
 
-    /// Whether there is an organisation of this name.
-    pub fn has_org(&self, name: &str) -> Result<bool> {
-        Ok(self.conn().prepare_cached("SELECT 1 FROM orgs WHERE name = ?1")?.exists([name])?)
+    /// Of these account names, those there are, each with its organisation's name.
+    pub fn accounts_named(&self, names: &[String]) -> Result<Vec<(String, String)>> {
+        let names = serde_json::to_string(names).expect("names are strings");
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT a.name, o.name FROM accounts a JOIN orgs o ON o.id = a.org_id
+             WHERE a.name IN (SELECT value FROM json_each(?1))",
+        )?;
+        let rows = stmt.query_map([names], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Of these organisation names, those there are.
+    pub fn orgs_named(&self, names: &[String]) -> Result<Vec<String>> {
+        let names = serde_json::to_string(names).expect("names are strings");
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT name FROM orgs WHERE name IN (SELECT value FROM json_each(?1))")?;
+        let rows = stmt.query_map([names], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Organisations by name.

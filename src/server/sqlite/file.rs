@@ -44,10 +44,16 @@ impl ServerFile {
     /// (a file from before its schema step 9), once: per incident after the numbers
     /// given already, in the order the server took them in.
     pub(super) fn number_journal_backlog(&mut self) -> Result<()> {
-        if self.meta("journal_backlog")?.is_some() {
+        // Asked inside the write transaction: two processes starting at once (a server
+        // and an admin command) number it once.
+        let tx = self.conn_mut().transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        if tx
+            .query_row("SELECT 1 FROM meta WHERE key = 'journal_backlog'", [], |_| Ok(()))
+            .optional()?
+            .is_some()
+        {
             return Ok(());
         }
-        let tx = self.conn_mut().transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let ops: Vec<Op> = {
             let mut stmt = tx.prepare(
                 "SELECT op_id, hlc, origin, author, device, entity, entity_id, incident_id, action, payload
@@ -63,7 +69,10 @@ impl ServerFile {
         for op in ops.iter().filter(|op| Kind::journaled(op)) {
             numbered += number(&tx, op)?;
         }
-        tx.execute("INSERT INTO meta (key, value) VALUES ('journal_backlog', ?1)", [numbered.to_string()])?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('journal_backlog', ?1) ON CONFLICT (key) DO NOTHING",
+            [numbered.to_string()],
+        )?;
         tx.commit()?;
         if numbered > 0 {
             tracing::info!(
@@ -246,9 +255,6 @@ impl ServerFile {
         Ok(out)
     }
 
-    /// Every op (at most `limit`, in order) of what is on these boards, of those `org`
-    /// owns (every organisation's for None) whose readers include one of `board_roles`
-    /// (None: every board), not made by `origin`.
     /// The boards of organisation `org` whose readers are everyone or include one of
     /// `roles`.
     pub fn boards_seen(&self, org: &str, roles: &[String]) -> Result<Vec<uuid::Uuid>> {
@@ -267,6 +273,9 @@ impl ServerFile {
         Ok(boards)
     }
 
+    /// Every op (at most `limit` rows, in order, after number `after`) of what is on
+    /// these boards, of those `org` owns (every organisation's for None) whose readers
+    /// include one of `board_roles` (None: every board), not made by `origin`.
     pub fn ops_on_boards(
         &self,
         org: Option<&str>,
@@ -275,7 +284,7 @@ impl ServerFile {
         origin: &str,
         after: i64,
         limit: usize,
-    ) -> Result<Vec<(i64, Op)>> {
+    ) -> Result<Vec<(i64, Option<Op>)>> {
         let ids = serde_json::to_string(&boards.iter().map(|b| b.to_string()).collect::<Vec<_>>())
             .expect("ids are strings");
         let roles = board_roles.map(|r| format!(",{},", r.join(",")));
@@ -299,12 +308,7 @@ impl ServerFile {
             .query_map(params![ids, org, origin, roles, crate::store::sql_limit(limit), after], |r| {
                 Ok((r.get::<_, i64>(10)?, op_from_row(r)?))
             })?;
-        let mut ops = Vec::new();
-        for row in rows {
-            let (seq, op) = row?;
-            ops.extend(op.map(|op| (seq, op)));
-        }
-        Ok(ops)
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
 

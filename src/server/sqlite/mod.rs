@@ -125,8 +125,12 @@ impl crate::server::pushing::Directory for ServerFile {
         Ok(ServerFile::account(self, name)?.map(|a| principal(a, String::new(), String::new())))
     }
 
-    fn has_org(&mut self, name: &str) -> Result<bool> {
-        Ok(ServerFile::has_org(self, name)?)
+    fn accounts_named(&mut self, names: &[String]) -> Result<Vec<(String, String)>> {
+        Ok(ServerFile::accounts_named(self, names)?)
+    }
+
+    fn orgs_named(&mut self, names: &[String]) -> Result<Vec<String>> {
+        Ok(ServerFile::orgs_named(self, names)?)
     }
 }
 
@@ -373,7 +377,7 @@ impl ServerStore for SqliteServer {
         origin: &str,
         after: i64,
         limit: usize,
-    ) -> Result<Vec<(i64, Op)>> {
+    ) -> Result<Vec<(i64, Option<Op>)>> {
         let org = (!who.superadmin).then_some(who.org_id.as_str());
         let roles = rules::board_roles(who);
         Ok(self.store().ops_on_boards(org, boards, roles.as_deref(), origin, after, limit)?)
