@@ -208,15 +208,14 @@ pub trait ServerStore: Send + Sync + 'static {
             })
             .collect();
         let orgs = self.orgs()?.into_iter().filter(|o| *o != who.org).collect();
-        let boards = match rules::board_roles(who) {
-            Some(roles) => Some(self.boards_seen(&who.org_id, &roles)?),
-            None => None,
+        let hidden = match rules::board_roles(who) {
+            Some(roles) => self.boards_hidden(&who.org_id, &roles)?,
+            None => Vec::new(),
         };
-        Ok(wire::Roster::new(people, orgs, boards))
+        Ok(wire::Roster::new(people, orgs, hidden))
     }
-    /// The boards of organisation `org_id` whose readers are everyone or include one
-    /// of `roles`.
-    fn boards_seen(&self, org_id: &str, roles: &[String]) -> Result<Vec<uuid::Uuid>>;
+    /// The boards of organisation `org_id` whose readers are none of `roles`.
+    fn boards_hidden(&self, org_id: &str, roles: &[String]) -> Result<Vec<uuid::Uuid>>;
     fn set_parent(&self, org: &str, parent: Option<&str>) -> Result<()>;
     fn parents(&self) -> Result<Vec<(String, Option<String>)>>;
     /// Pass a report shared upward to the organisation `who`'s reports to; its name.

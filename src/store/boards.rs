@@ -437,15 +437,14 @@ fn notice_in(tx: &Transaction<'_>, id: Uuid) -> Result<Notice> {
 }
 
 impl Store {
-    /// The boards here that are not among `seen` (the server's word on which of the
-    /// organisation's boards the user may see).
-    pub fn boards_not_among(&self, seen: &[Uuid]) -> Result<Vec<Uuid>> {
-        let seen = serde_json::to_string(&seen.iter().map(Uuid::to_string).collect::<Vec<_>>())
+    /// Those of `boards` that are here.
+    pub fn boards_among(&self, boards: &[Uuid]) -> Result<Vec<Uuid>> {
+        let ids = serde_json::to_string(&boards.iter().map(Uuid::to_string).collect::<Vec<_>>())
             .expect("ids are strings");
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT id FROM boards WHERE id NOT IN (SELECT value FROM json_each(?1))")?;
-        let rows = stmt.query_map([seen], |r| r.get::<_, String>(0))?;
+            .prepare_cached("SELECT id FROM boards WHERE id IN (SELECT value FROM json_each(?1))")?;
+        let rows = stmt.query_map([ids], |r| r.get::<_, String>(0))?;
         let mut out = Vec::new();
         for row in rows {
             out.extend(Uuid::parse_str(&row?).ok());

@@ -522,10 +522,8 @@ pub fn take(store: &mut Store, answer: &SyncResponse) -> Result<usize> {
         store.set_roster(&r.people, &r.orgs, &r.hash)?;
         // The boards here the user may no longer see: forgotten now, or (one with a
         // change not answered yet) once they may be; kept in the database until then.
-        if let Some(seen) = &r.boards {
-            let gone = store.boards_not_among(seen)?;
-            store.set_meta("boards_to_forget", &serde_json::to_string(&gone).expect("ids"))?;
-        }
+        let gone = store.boards_among(&r.hidden_boards)?;
+        store.set_meta("boards_to_forget", &serde_json::to_string(&gone).expect("ids"))?;
         // Roles changed on the server hold here from now, not from the next sign-in.
         let device = store.device_id()?;
         for (name, roles) in &r.people {

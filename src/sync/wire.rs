@@ -80,11 +80,12 @@ pub struct Roster {
     pub people: Vec<crate::domain::message::Person>,
     #[serde(rename = "o", default)]
     pub orgs: Vec<String>,
-    /// The organisation's boards the account may see (None: every one). A replica
-    /// forgets the boards it has that are not among them: a board narrowed to roles
-    /// the user has not does not stay on their screen.
-    #[serde(rename = "b", default, skip_serializing_if = "Option::is_none")]
-    pub boards: Option<Vec<Uuid>>,
+    /// The organisation's boards the account may not see (their ids only). A replica
+    /// forgets those of them it has: a board narrowed to roles the user does not hold
+    /// does not stay on their screen. (Named as hidden, not as seen: a board made after
+    /// the roster was read can never be taken for a closed one.)
+    #[serde(rename = "bh", default, skip_serializing_if = "Vec::is_empty")]
+    pub hidden_boards: Vec<Uuid>,
 }
 
 impl Roster {
@@ -92,16 +93,15 @@ impl Roster {
     pub fn new(
         mut people: Vec<(String, Vec<crate::domain::roles::Role>)>,
         mut orgs: Vec<String>,
-        mut boards: Option<Vec<Uuid>>,
+        mut hidden_boards: Vec<Uuid>,
     ) -> Roster {
         people.sort();
         orgs.sort();
-        if let Some(b) = boards.as_mut() {
-            b.sort();
-        }
-        let body = serde_json::to_string(&(&people, &orgs, &boards)).expect("names and roles are plain data");
+        hidden_boards.sort();
+        let body =
+            serde_json::to_string(&(&people, &orgs, &hidden_boards)).expect("names and roles are plain data");
         let hash = crate::text::sha256_hex(body.as_bytes())[..16].to_string();
-        Roster { hash, people, orgs, boards }
+        Roster { hash, people, orgs, hidden_boards }
     }
 }
 

@@ -642,13 +642,13 @@ pub async fn journal_numbers(
         .collect())
 }
 
-/// The boards of organisation `org` whose readers are everyone or include one of
-/// `roles` (every board has its readers in `board_readers`: its ops are sent by them).
-pub async fn boards_seen(c: &ClientWrapper, org: &str, roles: &[String]) -> Result<Vec<uuid::Uuid>> {
+/// The boards of organisation `org` whose readers are none of `roles` (every board has
+/// its readers in `board_readers`: its ops are sent by them).
+pub async fn boards_hidden(c: &ClientWrapper, org: &str, roles: &[String]) -> Result<Vec<uuid::Uuid>> {
     let rows = c
         .query(
             "SELECT br.board_id FROM board_readers br JOIN record_orgs ro ON ro.entity_id = br.board_id
-             WHERE ro.org_id = $1 AND (cardinality(br.readers) = 0 OR br.readers && $2::text[])",
+             WHERE ro.org_id = $1 AND NOT (cardinality(br.readers) = 0 OR br.readers && $2::text[])",
             &[&org, &roles],
         )
         .await

@@ -640,9 +640,9 @@ impl ServerStore for PgServer {
         self.run(move |c| async move { door::journal_numbers(&c, org.as_deref(), &records).await })
     }
 
-    fn boards_seen(&self, org_id: &str, roles: &[String]) -> Result<Vec<uuid::Uuid>> {
+    fn boards_hidden(&self, org_id: &str, roles: &[String]) -> Result<Vec<uuid::Uuid>> {
         let (org, roles) = (org_id.to_string(), roles.to_vec());
-        self.run(move |c| async move { door::boards_seen(&c, &org, &roles).await })
+        self.run(move |c| async move { door::boards_hidden(&c, &org, &roles).await })
     }
 
     fn board_ops(

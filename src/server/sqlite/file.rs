@@ -255,14 +255,13 @@ impl ServerFile {
         Ok(out)
     }
 
-    /// The boards of organisation `org` whose readers are everyone or include one of
-    /// `roles`.
-    pub fn boards_seen(&self, org: &str, roles: &[String]) -> Result<Vec<uuid::Uuid>> {
+    /// The boards of organisation `org` whose readers are none of `roles`.
+    pub fn boards_hidden(&self, org: &str, roles: &[String]) -> Result<Vec<uuid::Uuid>> {
         let roles = format!(",{},", roles.join(","));
         let mut stmt = self.conn().prepare_cached(
             "SELECT b.id FROM boards b JOIN record_orgs ro ON ro.entity_id = b.id
              WHERE ro.org_id = ?1
-               AND (b.readers = '[]'
+               AND NOT (b.readers = '[]'
                     OR EXISTS (SELECT 1 FROM json_each(b.readers) j WHERE instr(?2, ',' || j.value || ',') > 0))",
         )?;
         let rows = stmt.query_map(params![org, roles], |r| r.get::<_, String>(0))?;

@@ -366,8 +366,8 @@ impl ServerStore for SqliteServer {
         Ok(self.store().journal_numbers(org, records)?)
     }
 
-    fn boards_seen(&self, org_id: &str, roles: &[String]) -> Result<Vec<uuid::Uuid>> {
-        Ok(self.store().boards_seen(org_id, roles)?)
+    fn boards_hidden(&self, org_id: &str, roles: &[String]) -> Result<Vec<uuid::Uuid>> {
+        Ok(self.store().boards_hidden(org_id, roles)?)
     }
 
     fn board_ops(
