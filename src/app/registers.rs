@@ -136,6 +136,9 @@ impl Session {
 
     pub fn remove_contact(&mut self, number: i64) -> Result<Contact> {
         self.permit(Permission::ManagePreparedness)?;
+        // Removing someone's linked contact stops the copies of their messages.
+        let linked = self.store.contact(number)?.as_new();
+        self.may_direct_copies(Some(&linked), &NewContact { account: String::new(), ..linked.clone() })?;
         let (user, device) = self.who();
         Ok(self.store.remove_contact(number, Who { author: &user, device: &device }, Utc::now())?)
     }

@@ -377,7 +377,8 @@ pub fn judge(who: &Account<'_>, op: &Op, target: &Target) -> Result<(), Refusal>
 
 /// A contact linked to a user is where copies of that user's messages go. Linking a
 /// contact to someone else, or changing where copies to someone else go (the phone,
-/// the e-mail address, the link itself), is for those who manage users or that person:
+/// the e-mail address, the link itself, whether the contact is there at all), is for
+/// those who manage users or that person:
 /// otherwise anyone keeping the contacts could have another's messages sent to their
 /// own phone. Judged against the contact as the server has it, so an edit of the notes
 /// that sends the other fields unchanged passes.
@@ -393,7 +394,9 @@ fn copies_of_others(who: &Account<'_>, op: &Op, target: &Target) -> Result<(), R
     };
     let other = match changed("account") {
         true => someone_else(op.fields.get("account")).or_else(|| someone_else(stored("account"))),
-        false if changed("phones") || changed("email") => someone_else(stored("account")),
+        false if changed("phones") || changed("email") || changed("removed") => {
+            someone_else(stored("account"))
+        }
         false => None,
     };
     match other {

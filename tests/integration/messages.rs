@@ -382,8 +382,24 @@ fn crafted_messages_and_receipts_are_refused() {
             "email": "", "notes": "", "groups": "", "account": account, "removed": 0,
         })
     };
-    let why = refused(&s.kari, vec![op(&s.kari, "kari", Kind::Contact, contact("ola"))]);
+    let mut by_number = contact("");
+    by_number["account"] = json!(4711);
+    let mut reply_by_number = message_fields("self", None, KOMMUNE, "[\"ola\"]");
+    reply_by_number["reply_to"] = json!(5);
+    let why = refused(
+        &s.kari,
+        vec![
+            op(&s.kari, "kari", Kind::Contact, contact("ola")),
+            op(&s.kari, "kari", Kind::Contact, by_number),
+            op(&s.kari, "kari", Kind::Message, reply_by_number),
+        ],
+    );
     assert!(why[0].contains("may not link a contact to ola"), "{why:?}");
+    assert!(
+        why[1].contains("a contact's account is a user's name"),
+        "no other type stands in for a name: {why:?}"
+    );
+    assert!(why[2].contains("a message's reply_to is the id of a message"), "{why:?}");
     let (token, _, _) = session(&s.kari);
     let got = round(
         &s.server,
@@ -605,6 +621,8 @@ fn a_copy_goes_by_sms_and_email_to_the_contacts_of_those_it_reaches() {
     h.ok(&["--user", "Per", "contact", "edit", "1", "--notes", "Nås best på mobil"]);
     let (_, err) = h.fails(&["--user", "Per", "contact", "edit", "1", "--phone", "999 99 999"]);
     assert!(err.contains("change where copies of messages to ola go"), "{err}");
+    let (_, err) = h.fails(&["--user", "Per", "contact", "remove", "1"]);
+    assert!(err.contains("change where copies of messages to ola go"), "removing it stops them too: {err}");
 
     // Asked for a copy by a channel that does not exist: refused before anything is sent.
     let (_, err) = h.fails(&["message", "send", "--to", "ola", "--copy", "brevdue", "Hei"]);

@@ -40,6 +40,9 @@ pub(in crate::store) fn shape(op: &Op) -> std::result::Result<(), String> {
     if op.kind == Kind::Message && op.action == Action::Create {
         message_shape(op)?;
     }
+    if op.kind == Kind::Contact {
+        contact_shape(op)?;
+    }
     if op.kind == Kind::LogEntry {
         // Times an entry shows: from this century to a day ahead.
         let latest = chrono::Utc::now().timestamp_millis() + 86_400_000;
@@ -100,13 +103,21 @@ fn board_roles(op: &Op) -> std::result::Result<(), String> {
 /// text within bounds.
 fn message_shape(op: &Op) -> std::result::Result<(), String> {
     use crate::domain::message::{Addressees, MAX_ADDRESSEES, MAX_TEXT};
+    // What it answers and its thread are ids, as every store reads them.
+    for (field, may_be_null) in [("reply_to", true), ("thread_id", false)] {
+        let v = op.fields.get(field).unwrap_or(&serde_json::Value::Null);
+        let id = v.as_str().is_some_and(|s| uuid::Uuid::parse_str(s).is_ok_and(|u| u.to_string() == s));
+        if !(id || (may_be_null && v.is_null())) {
+            return Err(format!("a message's {field} is the id of a message: {}", echoed(v)));
+        }
+    }
     let mut count = 0;
     for field in ["to_users", "to_orgs"] {
         let Some(v) = op.fields.get(field) else { continue };
         let text =
             v.as_str().ok_or_else(|| format!("a message's {field} is text holding a list of names"))?;
         let names: Vec<String> = serde_json::from_str(text)
-            .map_err(|_| format!("a message's {field} must be a list of names: {text}"))?;
+            .map_err(|_| format!("a message's {field} must be a list of names: {}", echoed(v)))?;
         let mut seen = std::collections::HashSet::new();
         if names.iter().any(|n| {
             n.trim().is_empty()
@@ -114,10 +125,10 @@ fn message_shape(op: &Op) -> std::result::Result<(), String> {
                 || n.chars().count() > 120
                 || !seen.insert(n)
         }) {
-            return Err(format!("a message's {field} must name each once, on one line: {text}"));
+            return Err(format!("a message's {field} must name each once, on one line: {}", echoed(v)));
         }
         if Addressees::list(&names) != text {
-            return Err(format!("a message's {field} must be a plain list of names: {text}"));
+            return Err(format!("a message's {field} must be a plain list of names: {}", echoed(v)));
         }
         count += names.len();
     }
@@ -129,7 +140,8 @@ fn message_shape(op: &Op) -> std::result::Result<(), String> {
         sorted.dedup();
         if Addressees::role_list(&roles) != text || sorted != roles {
             return Err(format!(
-                "a message's roles must be a list of known roles, in order, each once: {text}"
+                "a message's roles must be a list of known roles, in order, each once: {}",
+                echoed(v)
             ));
         }
         if roles.contains(&crate::domain::roles::Role::Gjest) {
@@ -146,7 +158,11 @@ fn message_shape(op: &Op) -> std::result::Result<(), String> {
     if let Some(copy) = op.fields.get("copy").filter(|v| !v.is_null()) {
         let known = crate::domain::message_copy::COPIES;
         if !copy.as_str().is_some_and(|c| known.contains(&c)) {
-            return Err(format!("a message's copy is one of {}, or none: {copy}", known.join(", ")));
+            return Err(format!(
+                "a message's copy is one of {}, or none: {}",
+                known.join(", "),
+                echoed(copy)
+            ));
         }
     }
     let chars = op.field_str("text").map(|t| t.trim().chars().count()).unwrap_or(0);
@@ -154,6 +170,27 @@ fn message_shape(op: &Op) -> std::result::Result<(), String> {
         return Err(format!("a message has text, at most {MAX_TEXT} characters"));
     }
     Ok(())
+}
+
+/// A contact's link to a user is one line of text naming them (or empty): the server
+/// judges where copies go by it, so no other type may stand in for a name.
+fn contact_shape(op: &Op) -> std::result::Result<(), String> {
+    match op.fields.get("account") {
+        None => Ok(()),
+        Some(v) => match v.as_str() {
+            Some(a) if a.chars().count() <= 120 && !a.chars().any(char::is_control) => Ok(()),
+            _ => Err(format!("a contact's account is a user's name, one line of text: {}", echoed(v))),
+        },
+    }
+}
+
+/// A bad value as a refusal shows it: the beginning of it, not a megabyte sent back.
+fn echoed(v: &serde_json::Value) -> String {
+    let s = v.to_string();
+    match s.char_indices().nth(80) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s,
+    }
 }
 
 /// Which organisation owns each incident, and each record that belongs to no incident
