@@ -190,12 +190,7 @@ impl Session {
         let channels = crate::domain::message_copy::channels(copy);
         let own = self.org_name()?;
         let everyone = !own.is_empty() && to.orgs.contains(&own);
-        let mut people: Vec<String> = to.users.clone();
-        for (name, roles) in self.roster()? {
-            if (everyone || roles.iter().any(|r| to.roles.contains(r))) && !people.contains(&name) {
-                people.push(name);
-            }
-        }
+        let mut people = to.people(&self.roster()?, everyone);
         people.retain(|p| *p != self.user);
         let mut copies = Vec::new();
         for person in people {

@@ -80,6 +80,19 @@ impl Addressees {
         crate::domain::board::Audience::codes(roles)
     }
 
+    /// The people of `roster` (the writer's organisation) it reaches: those it names,
+    /// then the holders of the roles it names, or everyone of the roster when
+    /// `everyone` (it is to that organisation); each once.
+    pub fn people(&self, roster: &[Person], everyone: bool) -> Vec<String> {
+        let mut people = self.users.clone();
+        for (name, roles) in roster {
+            if (everyone || roles.iter().any(|r| self.roles.contains(r))) && !people.contains(name) {
+                people.push(name.clone());
+            }
+        }
+        people
+    }
+
     /// Does the message reach this person: `name` of organisation `org` with `roles`,
     /// where the message was written by `author` of `from_org`?
     pub fn reach(&self, author: &str, from_org: &str, name: &str, org: &str, roles: &[Role]) -> bool {
@@ -177,12 +190,7 @@ pub fn read_state(message: &Message, receipts: &[Receipt], roster: &[Person]) ->
         }
     }
     read.sort_by_key(|r| r.read_at);
-    let mut reached: Vec<String> = message.to.users.clone();
-    for (name, roles) in roster {
-        if roles.iter().any(|r| message.to.roles.contains(r)) && !reached.contains(name) {
-            reached.push(name.clone());
-        }
-    }
+    let mut reached = message.to.people(roster, false);
     reached.retain(|n| *n != message.author && !read.iter().any(|r| &r.reader == n));
     reached.sort_by_cached_key(|n| crate::text::sort_key(n));
     let orgs_unread =

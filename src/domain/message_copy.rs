@@ -61,6 +61,12 @@ pub struct CopySent {
     pub note: String,
 }
 
+/// How many copies went, wait and did not.
+pub fn tally(copies: &[CopySent]) -> (usize, usize, usize) {
+    let count = |d: Delivery| copies.iter().filter(|c| c.status == d).count();
+    (count(Delivery::Delivered), count(Delivery::Waiting), count(Delivery::NotDelivered))
+}
+
 /// The text of an SMS copy: "HASTER " when urgent, the writer, the text, in one SMS. A
 /// longer text is cut at a word and ends with where the whole of it is.
 pub fn sms_text(author: &str, text: &str, reference: &str, urgent: bool) -> String {

@@ -435,7 +435,7 @@ fn detail(o: &Opened, lang: Lang, t: &super::theme::Theme, width: u16) -> Vec<Li
 /// Where a message's copies stand: how many went, wait and did not; then, a line for
 /// each reason, the copies that did not go (or wait) for it, by whom they were for.
 fn copies_lines(copies: &[CopySent], lang: Lang, t: &super::theme::Theme) -> Vec<Line<'static>> {
-    let count = |d: Delivery| copies.iter().filter(|c| c.status == d).count();
+    let (done, waiting, failed) = crate::domain::message_copy::tally(copies);
     let mut lines = vec![Line::from(vec![
         Span::styled(format!("{}: ", lang.pick("Kopi", "Copies")), t.dim),
         Span::styled(
@@ -443,9 +443,9 @@ fn copies_lines(copies: &[CopySent], lang: Lang, t: &super::theme::Theme) -> Vec
                 lang,
                 "{} levert, {} venter, {} ikke levert",
                 "{} delivered, {} waiting, {} not delivered",
-                count(Delivery::Delivered),
-                count(Delivery::Waiting),
-                count(Delivery::NotDelivered)
+                done,
+                waiting,
+                failed
             ),
             t.base,
         ),

@@ -104,9 +104,7 @@ fn print_copies(out: Out<'_>, copies: &[CopySent], lang: Lang) -> Result<(), cra
     if copies.is_empty() {
         return Ok(());
     }
-    let count = |d: Delivery| copies.iter().filter(|c| c.status == d).count();
-    let (done, waiting, failed) =
-        (count(Delivery::Delivered), count(Delivery::Waiting), count(Delivery::NotDelivered));
+    let (done, waiting, failed) = crate::domain::message_copy::tally(copies);
     let said = crate::say!(
         lang,
         "kopi: {} levert, {} venter, {} ikke levert",
